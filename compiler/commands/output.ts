@@ -1,0 +1,29 @@
+/** Printing diagnostics for the terminal or for tools, shared by every command. */
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { diagnosticToJson, renderDiagnostic } from "../diagnostics/render.js";
+import type { SourceFile } from "../diagnostics/source.js";
+
+/** Per file, more than this many diagnostics are summarised: past it they are mostly cascades. */
+export const MAX_PRINTED = 100;
+
+export interface Output {
+  readonly format: "text" | "json";
+  readonly color: boolean;
+  write(text: string): void;
+}
+
+/** Print one file's diagnostics; returns the number of errors. */
+export function printDiagnostics(out: Output, diagnostics: readonly Diagnostic[], source: SourceFile | undefined): void {
+  if (out.format === "json") {
+    for (const d of diagnostics) out.write(JSON.stringify(diagnosticToJson(d)) + "\n");
+    return;
+  }
+  const shown = diagnostics.slice(0, MAX_PRINTED);
+  for (const d of shown) out.write(renderDiagnostic(d, source, { color: out.color }) + "\n\n");
+  if (diagnostics.length > shown.length) out.write(`… and ${diagnostics.length - shown.length} more diagnostics in this file\n\n`);
+}
+
+export function summary(errors: number, warnings: number, files: number): string {
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  return `${plural(errors, "error")}, ${plural(warnings, "warning")} in ${plural(files, "file")}`;
+}

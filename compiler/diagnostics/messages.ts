@@ -1,0 +1,143 @@
+/**
+ * Every diagnostic dync can report, in one table: code, severity, a short name and a message template.
+ * Placeholders `{name}` in a template are typed parameters: `diagnostic("DYN1001", span, { char: "@" })`
+ * fails to compile when the code is unknown or a parameter is missing. docs/diagnostics.md is generated
+ * from this table.
+ *
+ * Ranges: DYN1xxx lexical and syntax errors, DYN2xxx names and types (the checker), DYN3xxx run plan,
+ * DYN4xxx command line and files.
+ */
+export type Severity = "error" | "warning" | "info";
+
+export interface MessageSpec {
+  readonly name: string;
+  readonly severity: Severity;
+  readonly message: string;
+  /** One or two sentences for the generated docs: when it happens and how to fix it. */
+  readonly help: string;
+}
+
+export const messages = {
+  // ── lexical ────────────────────────────────────────────────────────────────
+  DYN1001: {
+    name: "unexpected-character",
+    severity: "error",
+    message: "unexpected character {char}",
+    help: "The character cannot start any token of the language. Remove it, or quote it inside a string.",
+  },
+  DYN1002: {
+    name: "unterminated-string",
+    severity: "error",
+    message: "unterminated string: a string must end with `\"` on the same line",
+    help: 'Close the string with a double quote. Use `\\"` for a quote and `\\n` for a newline inside it.',
+  },
+  DYN1003: {
+    name: "invalid-number",
+    severity: "error",
+    message: "invalid number `{text}`: {reason}",
+    help: "Numbers are written `12`, `0.5`, `1e-3`, or with a count suffix `50k` (×1000) and `2M` (×1,000,000).",
+  },
+  DYN1004: {
+    name: "unterminated-comment",
+    severity: "error",
+    message: "unterminated block comment: `/*` has no matching `*/`",
+    help: "Close the comment with `*/`, or use `//` for a comment that runs to the end of the line.",
+  },
+  DYN1005: {
+    name: "invalid-escape",
+    severity: "error",
+    message: "unknown escape `{escape}` in string",
+    help: 'Strings support `\\\\`, `\\"`, `\\n`, `\\t` and `\\u{…}` escapes.',
+  },
+  DYN1006: {
+    name: "invalid-encoding",
+    severity: "error",
+    message: "the file is not valid UTF-8 (first bad byte at offset {offset})",
+    help: "Save the file as UTF-8.",
+  },
+  DYN1007: {
+    name: "binary-file",
+    severity: "error",
+    message: "this looks like a binary file, not `.dyn` source (it contains a NUL byte)",
+    help: "Check the path: dync reads `.dyn` text files.",
+  },
+  // ── syntax ─────────────────────────────────────────────────────────────────
+  DYN1101: {
+    name: "expected-token",
+    severity: "error",
+    message: "expected {expected}{context}, found {found}",
+    help: "The parser needed a specific symbol or keyword here. The message names it and what came instead.",
+  },
+  DYN1102: {
+    name: "expected-construct",
+    severity: "error",
+    message: "expected {expected}{context}, found {found}",
+    help: "The parser needed a whole construct here, such as an expression, a duration or a statement.",
+  },
+  DYN1103: {
+    name: "unclosed-delimiter",
+    severity: "error",
+    message: "{open} opened here is never closed",
+    help: "Every `{`, `(` and `[` needs its matching `}`, `)` or `]`.",
+  },
+  DYN1104: {
+    name: "unexpected-closing",
+    severity: "error",
+    message: "unexpected {found}: nothing is open here",
+    help: "A closing bracket has no matching opening bracket. Remove it or add the opening one.",
+  },
+  DYN1105: {
+    name: "statement-outside-experiment",
+    severity: "error",
+    message: "`{keyword}` belongs inside an experiment block",
+    help: "At the top level of a file only `import`, `let`, `data`, `model` and `experiment` may appear.",
+  },
+  DYN1106: {
+    name: "statement-not-in-block",
+    severity: "error",
+    message: "`{keyword}` cannot appear inside {block}",
+    help: "Data blocks hold samples and assignments (`x ~ uniform(-1, 1) [256]`, `y = x^2`); model blocks hold layers.",
+  },
+  DYN1107: {
+    name: "too-deep",
+    severity: "error",
+    message: "expression nested too deeply (more than {limit} levels)",
+    help: "Split the expression with `let` definitions.",
+  },
+  DYN1108: {
+    name: "interval-arity",
+    severity: "error",
+    message: "a half-open interval `[a, b)` needs exactly two bounds, found {count}",
+    help: "Write `[lo, hi)` for an interval that excludes its upper end, or `[a, b, c]` for a list.",
+  },
+  // ── command line and files ─────────────────────────────────────────────────
+  DYN4001: {
+    name: "file-not-found",
+    severity: "error",
+    message: "cannot read `{path}`: {reason}",
+    help: "Check the path. dync reads `.dyn` source files.",
+  },
+  DYN4002: {
+    name: "is-directory",
+    severity: "error",
+    message: "`{path}` is a directory, not a `.dyn` file",
+    help: "Pass the `.dyn` files themselves, e.g. `dync check examples/*.dyn`.",
+  },
+  DYN4003: {
+    name: "file-too-large",
+    severity: "error",
+    message: "`{path}` is {size} MB; dync reads source files up to {limit} MB",
+    help: "A `.dyn` file this large is almost certainly not source code.",
+  },
+} as const satisfies Record<string, MessageSpec>;
+
+export type DiagnosticCode = keyof typeof messages;
+
+/** The `{placeholders}` of a template, as a parameter object type. */
+type Placeholders<S extends string> = S extends `${string}{${infer P}}${infer Rest}`
+  ? P | Placeholders<Rest>
+  : never;
+
+export type MessageParams<C extends DiagnosticCode> = {
+  readonly [P in Placeholders<(typeof messages)[C]["message"]>]: string | number;
+};
