@@ -90,7 +90,11 @@ export class DynParser extends EmbeddedActionsParser {
   private program = this.RULE("program", (): A.Program => {
     const items: A.Statement[] = [];
     this.MANY(() => {
-      const item = this.OR([
+      // Statements are chosen by their first word alone, so `train ;` is a train statement with a
+      // missing duration, not a stray run.
+      const item = this.OR({
+        MAX_LOOKAHEAD: 1,
+        DEF: [
         { ALT: () => this.SUBRULE(this.importStmt) },
         { ALT: () => this.SUBRULE(this.letStmt) },
         { ALT: () => this.SUBRULE(this.experimentStmt) },
@@ -98,7 +102,7 @@ export class DynParser extends EmbeddedActionsParser {
         { ALT: () => this.SUBRULE(this.modelStmt) },
         { ALT: () => this.SUBRULE(this.separator) },
         { ALT: () => this.SUBRULE(this.strayTop), IGNORE_AMBIGUITIES: true },
-      ]);
+      ]});
       this.ACTION(() => item && items.push(item));
     });
     return this.ACTION(() => ({
@@ -154,7 +158,9 @@ export class DynParser extends EmbeddedActionsParser {
   private statement = this.RULE(
     "statement",
     (): A.Statement =>
-      this.OR([
+      this.OR({
+        MAX_LOOKAHEAD: 1,
+        DEF: [
         { ALT: () => this.SUBRULE(this.letStmt) },
         { ALT: () => this.SUBRULE(this.sweepStmt) },
         { ALT: () => this.SUBRULE(this.seedsStmt) },
@@ -169,7 +175,7 @@ export class DynParser extends EmbeddedActionsParser {
         { ALT: () => this.SUBRULE(this.profileStmt) },
         { ALT: () => this.SUBRULE(this.separator) },
         { ALT: () => this.SUBRULE(this.strayStatement), IGNORE_AMBIGUITIES: true },
-      ]),
+      ]}),
     { recoveryValueFunc: () => ({ kind: "ErrorStatement" as const, span: this.spanOf(0, 0) }) },
   );
 
@@ -252,7 +258,9 @@ export class DynParser extends EmbeddedActionsParser {
   private dataItem = this.RULE(
     "dataItem",
     (): A.DataItem =>
-      this.OR([
+      this.OR({
+        MAX_LOOKAHEAD: 2,
+        DEF: [
         {
           ALT: () => {
             const name = this.CONSUME(T.Name);
@@ -283,7 +291,7 @@ export class DynParser extends EmbeddedActionsParser {
         },
         { ALT: () => this.SUBRULE(this.separator) },
         { ALT: () => this.SUBRULE(this.strayData), IGNORE_AMBIGUITIES: true },
-      ]),
+      ]}),
     { recoveryValueFunc: () => ({ kind: "ErrorStatement" as const, span: this.spanOf(0, 0) }) },
   );
 
@@ -337,7 +345,9 @@ export class DynParser extends EmbeddedActionsParser {
   private modelItem = this.RULE(
     "modelItem",
     (): A.ModelItem =>
-      this.OR([
+      this.OR({
+        MAX_LOOKAHEAD: 2,
+        DEF: [
         {
           ALT: () => {
             const name = this.CONSUME(T.Name);
@@ -347,6 +357,8 @@ export class DynParser extends EmbeddedActionsParser {
           },
         },
         {
+          // `train 5 steps` in a model block is a misplaced statement, not a layer named `train`.
+          GATE: () => !this.misplacedStatement(),
           ALT: () => {
             const value = this.SUBRULE2(this.expression);
             return this.ACTION(() => ({ kind: "Layer" as const, value, span: value.span }));
@@ -354,7 +366,7 @@ export class DynParser extends EmbeddedActionsParser {
         },
         { ALT: () => this.SUBRULE(this.separator) },
         { ALT: () => this.SUBRULE(this.strayModel), IGNORE_AMBIGUITIES: true },
-      ]),
+      ]}),
     { recoveryValueFunc: () => ({ kind: "ErrorStatement" as const, span: this.spanOf(0, 0) }) },
   );
 
@@ -522,9 +534,22 @@ export class DynParser extends EmbeddedActionsParser {
     const next = this.LA(1);
     if (next.tokenType === T.RBrace) return context !== "top";
     if (is(next, starters)) return true;
+    // In data and model blocks, items start with names; only one on a new line ends a stray run.
+    if (!this.onNewLine()) return false;
     if (context === "data") return this.tokenMatches(next, T.Name) && is(this.LA(2), [T.Tilde, T.Equals]);
-    if (context === "model") return this.tokenMatches(next, T.Name) || is(next, [T.NumberLiteral, T.LParen, T.LBracket, T.Minus]);
+    if (context === "model") return (this.tokenMatches(next, T.Name) && !this.misplacedStatement()) || is(next, [T.NumberLiteral, T.LParen, T.LBracket, T.Minus]);
     return false;
+  }
+
+  private onNewLine(): boolean {
+    const prev = this.LA(0);
+    const next = this.LA(1);
+    return !prev || !Number.isFinite(prev.startOffset) || /[\n\r]/.test(this.source.text.slice(T.tokenEnd(prev), next.startOffset));
+  }
+
+  /** A statement keyword that is not used as a name (`train = …`, `init(…)`, `loss.x`). */
+  private misplacedStatement(): boolean {
+    return is(this.LA(1), BODY_STARTERS) && !is(this.LA(2), [T.Equals, T.LParen, T.Dot]);
   }
 
   private tokenMatches(token: IToken, type: TokenType): boolean {
