@@ -1,0 +1,6 @@
+/** Every generated page under docs/, with the function that renders it. */
+import { renderDiagnosticsDoc } from "./diagnostics-doc.js";
+
+export const generatedDocs: Record<string, () => string> = {
+  "docs/diagnostics.md": renderDiagnosticsDoc,
+};
