@@ -110,6 +110,61 @@ export const messages = {
     message: "a half-open interval `[a, b)` needs exactly two bounds, found {count}",
     help: "Write `[lo, hi)` for an interval that excludes its upper end, or `[a, b, c]` for a list.",
   },
+  // ── names, types and values ────────────────────────────────────────────────
+  DYN2001: {
+    name: "unknown-name",
+    severity: "error",
+    message: "unknown name `{name}`",
+    help: "The name is not a `let`, a sweep variable, a data set, a model, a probe or a standard-library entry. Check the spelling; the hint suggests the closest known name.",
+  },
+  DYN2002: {
+    name: "bad-operand",
+    severity: "error",
+    message: "`{op}` cannot be applied to {operand}",
+    help: "Arithmetic works on numbers (and `*`/`+` on lists: `[128] * 4`, `[1] + [2]`); `and`, `or`, `not` on booleans.",
+  },
+  DYN2003: {
+    name: "not-constant",
+    severity: "error",
+    message: "{what} has no value before training, so it cannot be used as {context}",
+    help: "Sweep lists, seeds, durations and registry arguments are evaluated by the compiler; they may use `let` constants and sweep variables, not measured results.",
+  },
+  DYN2004: {
+    name: "wrong-type",
+    severity: "error",
+    message: "{what} must be {expected}, not {got}",
+    help: "The value has the wrong type for where it is used.",
+  },
+  DYN2005: {
+    name: "wrong-arguments",
+    severity: "error",
+    message: "`{fn}` takes {expected}; got {count}",
+    help: "The call has the wrong number or form of arguments.",
+  },
+  DYN2006: {
+    name: "unit-mismatch",
+    severity: "error",
+    message: "`{op}` cannot combine {left} with {right}",
+    help: "Durations keep their unit: `10k steps + 500 steps` is fine, `10 steps + 3 epochs` is not. A count may scale a duration (`2 * 10 steps`).",
+  },
+  DYN2007: {
+    name: "bad-range",
+    severity: "error",
+    message: "this range is invalid: {problem}",
+    help: "Ranges are written `from..to` or `from..to step s` with a positive step, and include `to` when the steps land on it.",
+  },
+  DYN2008: {
+    name: "zip-lengths",
+    severity: "error",
+    message: "`zip` needs lists of equal length; got lengths {lengths}",
+    help: "`sweep (lr, bs) in zip([…], […])` pairs the i-th elements; give every list the same number of elements.",
+  },
+  DYN2009: {
+    name: "division-by-zero",
+    severity: "error",
+    message: "division by zero",
+    help: "The divisor evaluates to 0 at compile time.",
+  },
   // ── command line and files ─────────────────────────────────────────────────
   DYN4001: {
     name: "file-not-found",

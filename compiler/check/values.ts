@@ -1,0 +1,113 @@
+/**
+ * Compile-time values: what `let` constants, sweep lists, seeds and registry arguments evaluate to.
+ * Expressions over data variables (`x^2`) are not values; they stay expressions and become tensor code.
+ */
+import type { Span } from "../diagnostics/source.js";
+
+export type Value =
+  | NumberValue
+  | StringValue
+  | BoolValue
+  | ListValue
+  | IntervalValue
+  | SymbolValue
+  | CallValue;
+
+export type Unit = "steps" | "epochs" | "%";
+
+export interface NumberValue {
+  readonly kind: "number";
+  readonly value: number;
+  /** `10k steps`, `50%`; absent for plain numbers. */
+  readonly unit?: Unit;
+}
+export interface StringValue {
+  readonly kind: "string";
+  readonly value: string;
+}
+export interface BoolValue {
+  readonly kind: "bool";
+  readonly value: boolean;
+}
+export interface ListValue {
+  readonly kind: "list";
+  readonly items: readonly Value[];
+}
+/** `[lo, hi]` written as a two-element list is a ListValue; `[lo, hi)` is this. */
+export interface IntervalValue {
+  readonly kind: "interval";
+  readonly lo: number;
+  readonly hi: number;
+  readonly closedHi: boolean;
+}
+/** A bare name whose meaning the context decides: `silu`, `full`, `once`, `end`, `train` (a split). */
+export interface SymbolValue {
+  readonly kind: "symbol";
+  readonly name: string;
+  readonly span?: Span;
+}
+/** A registry call kept as data so it can be swept: `fourier(L: 3)`, `adam(lr: 1e-2)`, `momentum(0.9)`. */
+export interface CallValue {
+  readonly kind: "call";
+  readonly name: string;
+  readonly positional: readonly Value[];
+  readonly named: Readonly<Record<string, Value>>;
+  readonly span?: Span;
+}
+
+export const num = (value: number, unit?: Unit): NumberValue => (unit ? { kind: "number", value, unit } : { kind: "number", value });
+export const list = (items: readonly Value[]): ListValue => ({ kind: "list", items });
+
+/** How a value reads in messages and in the run plan: `[10, 20]`, `10000 steps`, `adam(lr: 0.01)`. */
+export function showValue(v: Value): string {
+  switch (v.kind) {
+    case "number":
+      return `${formatNumber(v.value)}${v.unit === "%" ? "%" : v.unit ? ` ${v.unit}` : ""}`;
+    case "string":
+      return JSON.stringify(v.value);
+    case "bool":
+      return String(v.value);
+    case "list":
+      return `[${v.items.map(showValue).join(", ")}]`;
+    case "interval":
+      return `[${formatNumber(v.lo)}, ${formatNumber(v.hi)}${v.closedHi ? "]" : ")"}`;
+    case "symbol":
+      return v.name;
+    case "call": {
+      const args = [...v.positional.map(showValue), ...Object.entries(v.named).map(([k, a]) => `${k}: ${showValue(a)}`)];
+      return `${v.name}(${args.join(", ")})`;
+    }
+  }
+}
+
+/** Shortest faithful decimal: `0.1`, `1e-8`, `50000`. */
+export function formatNumber(x: number): string {
+  if (Number.isInteger(x) && Math.abs(x) < 1e21) return String(x);
+  const plain = String(x);
+  const exp = x.toExponential();
+  return exp.length < plain.length ? exp.replace("e+", "e") : plain;
+}
+
+/** A short name for a value's kind in type errors: "a number", "a list". */
+export function kindName(v: Value): string {
+  switch (v.kind) {
+    case "number":
+      return v.unit === "%" ? "a percentage" : v.unit ? `a duration in ${v.unit}` : "a number";
+    case "string":
+      return "a string";
+    case "bool":
+      return "a boolean";
+    case "list":
+      return "a list";
+    case "interval":
+      return "an interval";
+    case "symbol":
+      return `the name \`${v.name}\``;
+    case "call":
+      return `\`${v.name}(…)\``;
+  }
+}
+
+export function valuesEqual(a: Value, b: Value): boolean {
+  return showValue(a) === showValue(b) && a.kind === b.kind;
+}
