@@ -1,0 +1,87 @@
+/** `manifest.json`: everything needed to know what a run directory holds and to reproduce it. */
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { version_core } from "@tensorflow/tfjs-core";
+import { unwritable } from "./run-dir.js";
+
+export type SweepValue = number | string | boolean;
+export type RunStatus = "running" | "ok" | "diverged" | "failed";
+
+/** One run of the plan: a point of the sweep and the seeds trained at it. */
+export interface RunEntry {
+  /** Stable id used in the metrics' `run` column, e.g. `r003`. */
+  run: string;
+  /** Sweep variable → value at this point (`{ width: 20, act: "silu" }`). */
+  sweep: Record<string, SweepValue>;
+  seeds: number[];
+  status: RunStatus;
+  message?: string;
+  startedAt?: string;
+  endedAt?: string;
+}
+
+export interface BackendInfo {
+  /** `wasm`, `cpu`, `tensorflow`, `webgl`… */
+  name: string;
+  [detail: string]: unknown;
+}
+
+export interface Versions {
+  dync: string;
+  tfjs: string;
+  node: string;
+  [other: string]: string;
+}
+
+export interface Manifest {
+  format: "dync-run/1";
+  experiment: string;
+  /** The resolved configuration (JSON-serialisable), as the compiler produced it. */
+  config: unknown;
+  /** Sweep variable names in column order (also the metrics' sweep columns). */
+  sweepAxes: string[];
+  /** Every seed used anywhere in the experiment. */
+  seeds: number[];
+  runs: RunEntry[];
+  backend: BackendInfo;
+  versions: Versions;
+  /** Source file, profile and any other context the caller wants on record. */
+  source?: unknown;
+  startedAt: string;
+  endedAt?: string;
+  durationMs?: number;
+  status: RunStatus;
+  message?: string;
+  files: { metricsCsv: string; metricsJsonl: string; tensors: string; plots: string; report: string };
+}
+
+/** Write the manifest atomically (temporary file + rename), so a reader never sees half a file. */
+export function writeManifest(path: string, manifest: Manifest): void {
+  const temporary = join(dirname(path), ".manifest.json.tmp");
+  try {
+    writeFileSync(temporary, `${JSON.stringify(manifest, null, 2)}\n`);
+    renameSync(temporary, path);
+  } catch (error) {
+    throw unwritable(path, error);
+  }
+}
+
+/** Versions of dync (its package.json), TensorFlow.js core and Node. */
+export function collectVersions(): Versions {
+  return { dync: dyncVersion(), tfjs: version_core, node: process.version };
+}
+
+/** The `version` of the nearest package.json named `dync` above this module (source or dist layout). */
+function dyncVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let up = 0; up < 6; up++, dir = dirname(dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name?: string; version?: string };
+      if (pkg.name === "dync" && pkg.version) return pkg.version;
+    } catch {
+      // no package.json at this level: keep walking up
+    }
+  }
+  return "unknown";
+}

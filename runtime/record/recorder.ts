@@ -1,0 +1,226 @@
+/**
+ * The run-directory recorder: the one object a generated program hands its measurements to.
+ *
+ * Everything is written synchronously as it arrives (see metrics-writer.ts), so an interrupted run keeps
+ * what it measured and its manifest says `running`; `finish` stamps the end time and the final status.
+ */
+import { mkdirSync } from "node:fs";
+import { join, relative, sep } from "node:path";
+import { DyncRuntimeError } from "../errors.js";
+import { writeNpy, type NpyData } from "../npy.js";
+import { collectVersions, writeManifest, type BackendInfo, type Manifest, type RunEntry, type RunStatus, type SweepValue, type Versions } from "./manifest.js";
+import { metricColumns, MetricsWriter, type MetricLine } from "./metrics-writer.js";
+import { prepareRunDirectory, unwritable, type RunPaths } from "./run-dir.js";
+
+export interface RecorderOptions {
+  /** The run directory (created; must not already hold a run). */
+  dir: string;
+  experiment: string;
+  config: unknown;
+  /** Sweep variable names, in the column order of the metrics. */
+  sweepAxes?: readonly string[];
+  backend: BackendInfo;
+  /** Overrides or additions to the collected versions (e.g. `{ "tfjs-backend-wasm": "4.22.0" }`). */
+  versions?: Partial<Versions>;
+  source?: unknown;
+  /** Milliseconds since the epoch; injectable for tests. Default `Date.now`. */
+  clock?: () => number;
+  /** Longest time between fsyncs of the metrics files, ms (default 2000). */
+  syncIntervalMs?: number;
+}
+
+/** A scalar measurement. `seed` is the seed's value (not its index); omit it for a value over all seeds. */
+export interface ScalarRecord {
+  run: string;
+  seed?: number;
+  step: number;
+  epoch?: number;
+  probe: string;
+  value: number;
+}
+
+/** A tfjs tensor, read through `dataSync` (kept structural so the recorder needs no backend). */
+export interface TensorLike {
+  readonly shape: readonly number[];
+  readonly dtype: string;
+  dataSync(): ArrayLike<number>;
+}
+
+/** A vector/matrix measurement, stored as .npy and referenced from the metrics' `npy_file` column. */
+export interface TensorRecord {
+  run: string;
+  seed?: number;
+  step: number;
+  epoch?: number;
+  probe: string;
+  /** A typed array (with `shape`, default 1-D) or a tfjs tensor. */
+  data: NpyData | TensorLike;
+  shape?: readonly number[];
+}
+
+const RESERVED_COLUMNS = new Set(metricColumns([]));
+
+export class RunRecorder {
+  readonly paths: RunPaths;
+  private readonly manifest: Manifest;
+  private readonly runs = new Map<string, RunEntry>();
+  private readonly metrics: MetricsWriter;
+  private readonly clock: () => number;
+  private readonly startMs: number;
+  private finished = false;
+
+  /** Create the directory, write the initial manifest (status `running`) and open the metrics files. */
+  constructor(options: RecorderOptions) {
+    const sweepAxes = [...(options.sweepAxes ?? [])];
+    const clash = sweepAxes.find((axis) => RESERVED_COLUMNS.has(axis));
+    if (clash) throw new DyncRuntimeError("RUN040", `sweep variable "${clash}" clashes with a metrics column name (${[...RESERVED_COLUMNS].join(", ")})`);
+    this.clock = options.clock ?? Date.now;
+    this.startMs = this.clock();
+    this.paths = prepareRunDirectory(options.dir);
+    const rel = (p: string) => relative(this.paths.dir, p).split(sep).join("/");
+    this.manifest = {
+      format: "dync-run/1",
+      experiment: options.experiment,
+      config: options.config,
+      sweepAxes,
+      seeds: [],
+      runs: [],
+      backend: options.backend,
+      versions: { ...collectVersions(), ...(options.versions as Record<string, string> | undefined) },
+      ...(options.source === undefined ? {} : { source: options.source }),
+      startedAt: new Date(this.startMs).toISOString(),
+      status: "running",
+      files: { metricsCsv: rel(this.paths.metricsCsv), metricsJsonl: rel(this.paths.metricsJsonl), tensors: rel(this.paths.tensors), plots: rel(this.paths.plots), report: rel(this.paths.report) },
+    };
+    writeManifest(this.paths.manifest, this.manifest);
+    this.metrics = new MetricsWriter(
+      { csv: this.paths.metricsCsv, jsonl: this.paths.metricsJsonl },
+      sweepAxes,
+      this.clock,
+      options.syncIntervalMs ?? 2000,
+    );
+  }
+
+  /** Register a run (a sweep point and its seeds) before recording its metrics; updates the manifest. */
+  beginRun(run: string, sweep: Readonly<Record<string, SweepValue>>, seeds: readonly number[]): void {
+    this.checkOpen();
+    if (this.runs.has(run)) throw new DyncRuntimeError("RUN040", `run "${run}" was registered twice`);
+    const missing = this.manifest.sweepAxes.filter((axis) => !(axis in sweep));
+    const extra = Object.keys(sweep).filter((key) => !this.manifest.sweepAxes.includes(key));
+    if (missing.length || extra.length) {
+      throw new DyncRuntimeError("RUN040", `run "${run}" has sweep values for [${Object.keys(sweep).join(", ")}] but the axes are [${this.manifest.sweepAxes.join(", ")}]`);
+    }
+    const entry: RunEntry = { run, sweep: { ...sweep }, seeds: [...seeds], status: "running", startedAt: this.isoNow() };
+    this.runs.set(run, entry);
+    this.manifest.runs.push(entry);
+    this.manifest.seeds = [...new Set([...this.manifest.seeds, ...seeds])].sort((a, b) => a - b);
+    writeManifest(this.paths.manifest, this.manifest);
+  }
+
+  /** Mark one run finished (`ok`, `diverged` or `failed` with a message); updates the manifest. */
+  endRun(run: string, status: Exclude<RunStatus, "running">, message?: string): void {
+    const entry = this.entry(run);
+    entry.status = status;
+    entry.endedAt = this.isoNow();
+    if (message !== undefined) entry.message = message;
+    writeManifest(this.paths.manifest, this.manifest);
+  }
+
+  /** Append scalar measurements (one write for the whole batch). */
+  scalars(records: readonly ScalarRecord[]): void {
+    this.checkOpen();
+    this.metrics.write(records.map((r) => this.line(r, r.value, undefined)));
+  }
+
+  /** Append one scalar measurement. */
+  scalar(record: ScalarRecord): void {
+    this.scalars([record]);
+  }
+
+  /** Append one value per seed of a run (e.g. a seed-batched loss), `values[k]` belonging to `seeds[k]`. */
+  seedScalars(record: Omit<ScalarRecord, "seed" | "value"> & { seeds: readonly number[]; values: ArrayLike<number> }): void {
+    if (record.seeds.length !== record.values.length) {
+      throw new DyncRuntimeError("RUN040", `probe ${record.probe}: ${record.values.length} values for ${record.seeds.length} seeds`);
+    }
+    const { seeds, values, ...common } = record;
+    this.scalars(seeds.map((seed, k) => ({ ...common, seed, value: values[k]! })));
+  }
+
+  /**
+   * Write a tensor to `tensors/<probe>/<run>/seed<seed>_step<step>.npy` (`seedall_…` when no seed is given)
+   * and append a metrics row whose `npy_file` column holds that path relative to the run directory.
+   * Returns the relative path.
+   */
+  tensor(record: TensorRecord): string {
+    this.checkOpen();
+    const { data, shape } = asNpy(record);
+    const dir = join(this.paths.tensors, safeName(record.probe), safeName(record.run));
+    const fileName = `seed${record.seed ?? "all"}_step${record.step}.npy`;
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (error) {
+      throw unwritable(dir, error);
+    }
+    writeNpy(join(dir, fileName), data, shape);
+    const file = relative(this.paths.dir, join(dir, fileName)).split(sep).join("/");
+    this.metrics.write([this.line(record, undefined, file)]);
+    return file;
+  }
+
+  /** Force the metrics to stable storage now. */
+  flush(): void {
+    this.metrics.sync();
+  }
+
+  /** Close the metrics and stamp the manifest with the end time and overall status. Idempotent. */
+  finish(status: Exclude<RunStatus, "running">, message?: string): void {
+    if (this.finished) return;
+    this.metrics.close();
+    const end = this.clock();
+    this.manifest.endedAt = new Date(end).toISOString();
+    this.manifest.durationMs = end - this.startMs;
+    this.manifest.status = status;
+    if (message !== undefined) this.manifest.message = message;
+    writeManifest(this.paths.manifest, this.manifest);
+    this.finished = true;
+  }
+
+  /** A copy of the manifest as currently written. */
+  snapshot(): Manifest {
+    return structuredClone(this.manifest);
+  }
+
+  private line(record: Omit<ScalarRecord, "value">, value: number | undefined, file: string | undefined): MetricLine {
+    const entry = this.entry(record.run);
+    if (!Number.isFinite(record.step)) throw new DyncRuntimeError("RUN040", `probe ${record.probe}: step ${record.step} is not a number`);
+    return { run: record.run, seed: record.seed, sweep: entry.sweep, step: record.step, epoch: record.epoch, probe: record.probe, value, file };
+  }
+
+  private entry(run: string): RunEntry {
+    const entry = this.runs.get(run);
+    if (!entry) throw new DyncRuntimeError("RUN040", `run "${run}" was not registered with beginRun`);
+    return entry;
+  }
+
+  private checkOpen(): void {
+    if (this.finished) throw new DyncRuntimeError("RUN040", "the run recorder is already finished");
+  }
+
+  private isoNow(): string {
+    return new Date(this.clock()).toISOString();
+  }
+}
+
+function asNpy(record: TensorRecord): { data: NpyData; shape: readonly number[] } {
+  const { data } = record;
+  if (ArrayBuffer.isView(data)) return { data, shape: record.shape ?? [data.length] };
+  const values = data.dataSync();
+  const typed = data.dtype === "int32" ? Int32Array.from(values) : data.dtype === "bool" ? Uint8Array.from(values) : Float32Array.from(values);
+  return { data: typed, shape: record.shape ?? data.shape };
+}
+
+/** Probe and run names as path segments: keep letters, digits, `.`, `-`, `_`, `=`; replace the rest. */
+function safeName(name: string): string {
+  const cleaned = name.replace(/[^A-Za-z0-9._=-]/g, "_");
+  return cleaned === "" || cleaned === "." || cleaned === ".." ? `_${cleaned}` : cleaned;
+}

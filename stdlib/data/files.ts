@@ -1,0 +1,63 @@
+/**
+ * Locating and reading data files from a directory the user names (nothing is downloaded at run time).
+ * A missing file or directory is RUN010 naming the path and what was expected; an unreadable or corrupt
+ * file is RUN011 naming the file and what was wrong.
+ */
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
+import { DyncRuntimeError } from "../../runtime/errors.js";
+
+/** Throw RUN010 unless `dir` is an existing directory; `expected` says what it should hold. */
+export function requireDirectory(dir: string, expected: string): void {
+  let isDir = false;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    throw new DyncRuntimeError("RUN010", `data directory ${dir} does not exist; expected it to hold ${expected}`);
+  }
+  if (!isDir) throw new DyncRuntimeError("RUN010", `${dir} is not a directory; expected a directory holding ${expected}`);
+}
+
+/** The first of `names` (each also tried with `.gz`) present in `dir`, or undefined. */
+export function findFile(dir: string, names: readonly string[]): string | undefined {
+  for (const name of names) {
+    for (const candidate of [name, `${name}.gz`]) {
+      const path = join(dir, candidate);
+      if (existsSync(path) && statSync(path).isFile()) return path;
+    }
+  }
+  return undefined;
+}
+
+/** Like `findFile`, but a missing file is RUN010 listing every file the source expects. */
+export function requireFile(dir: string, names: readonly string[], source: string, allExpected: readonly string[]): string {
+  const path = findFile(dir, names);
+  if (path) return path;
+  throw new DyncRuntimeError(
+    "RUN010",
+    `${source}: ${names[0]} (or ${names[0]}.gz) is missing from ${dir}; expected the files ${allExpected.join(", ")}`,
+    "dync never downloads data at run time: place the files there (gzip'd .gz files are read as they are)",
+  );
+}
+
+/** A file's bytes, gunzipped when its name ends in `.gz` (a corrupt gzip stream is RUN011). */
+export function readDataFile(path: string): Buffer {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (error) {
+    throw new DyncRuntimeError("RUN010", `cannot read data file ${path}: ${(error as Error).message}`);
+  }
+  if (!path.endsWith(".gz")) return bytes;
+  try {
+    return gunzipSync(bytes);
+  } catch (error) {
+    throw new DyncRuntimeError("RUN011", `${path} is not a valid gzip file: ${(error as Error).message}`);
+  }
+}
+
+/** Throw RUN011 naming the file and what is wrong with it. */
+export function badFormat(path: string, problem: string, hint?: string): never {
+  throw new DyncRuntimeError("RUN011", `${path}: ${problem}`, hint);
+}
