@@ -1,0 +1,217 @@
+/**
+ * Choosing and initialising the tfjs backend, and recording which one ran.
+ *
+ * `gpu` is `@tensorflow/tfjs-node-gpu` (CUDA) and `tensorflow` is `@tensorflow/tfjs-node` (libtensorflow): both
+ * are optional peer dependencies, loaded by dynamic import only when asked for (or tried under `auto`).
+ * `wasm` (`@tensorflow/tfjs-backend-wasm`, the embedded default) and `cpu` (`@tensorflow/tfjs-backend-cpu`,
+ * pure JS) are regular dependencies. Nothing here pretends to be a GPU: `gpu` is reported only when the
+ * tfjs-node-gpu package itself was loaded and initialised.
+ *
+ * Gradients: `@tensorflow/tfjs-core` alone registers no gradient functions (the `@tensorflow/tfjs` union
+ * package normally does it), and its `dist/register_all_gradients.js` is ESM with extension-less relative
+ * imports that plain Node cannot resolve. `ensureGradients` installs a resolve hook scoped to that one
+ * directory and imports the file; it is called by `selectBackend`.
+ */
+import { readFileSync } from "node:fs";
+import { createRequire, register } from "node:module";
+import { dirname } from "node:path";
+import * as tf from "@tensorflow/tfjs-core";
+import { DyncRuntimeError } from "./errors.js";
+
+/** What a user can ask for with `--backend`. */
+export type BackendRequest = "auto" | "gpu" | "tensorflow" | "wasm" | "cpu";
+
+/** The concrete backends, in the order `auto` tries them. */
+export type BackendName = "gpu" | "tensorflow" | "wasm" | "cpu";
+
+/** What a run records about the backend it used (manifest.json). */
+export interface BackendInfo {
+  readonly name: BackendName;
+  /** The npm package that provides it. */
+  readonly package: string;
+  /** That package's version, read from its package.json. */
+  readonly version: string;
+  /** wasm only: whether the SIMD binary was loaded. */
+  readonly simd?: boolean;
+  /** wasm only: whether the multi-threaded binary was loaded (tfjs 4.22 never enables threads in Node). */
+  readonly threads?: boolean;
+  /** Backends tried before this one under `auto`, and why each was passed over. */
+  readonly skipped?: readonly string[];
+}
+
+/** How packages are found and loaded; injectable so selection logic is testable without the packages. */
+export interface PackageLoader {
+  /** Absolute path of the package's package.json, or undefined when the package is not installed. */
+  resolve(pkg: string): string | undefined;
+  /** Load the package (registers its tfjs backend as a side effect) and return its module namespace. */
+  load(pkg: string): Promise<Record<string, unknown>>;
+  /** Make `tfName` the active tfjs backend; false when its initialisation failed. */
+  activate(tfName: string): Promise<boolean>;
+}
+
+const PACKAGES: Record<BackendName, { pkg: string; tfName: string }> = {
+  gpu: { pkg: "@tensorflow/tfjs-node-gpu", tfName: "tensorflow" },
+  tensorflow: { pkg: "@tensorflow/tfjs-node", tfName: "tensorflow" },
+  wasm: { pkg: "@tensorflow/tfjs-backend-wasm", tfName: "wasm" },
+  cpu: { pkg: "@tensorflow/tfjs-backend-cpu", tfName: "cpu" },
+};
+
+const AUTO_ORDER: readonly BackendName[] = ["gpu", "tensorflow", "wasm", "cpu"];
+
+const requireHere = createRequire(import.meta.url);
+
+/** The loader used outside tests: Node resolution from this file, dynamic import, tf.setBackend. */
+export const nodePackageLoader: PackageLoader = {
+  resolve(pkg) {
+    try {
+      return requireHere.resolve(`${pkg}/package.json`);
+    } catch {
+      return undefined;
+    }
+  },
+  async load(pkg) {
+    return (await import(pkg)) as Record<string, unknown>;
+  },
+  async activate(tfName) {
+    const ok = await tf.setBackend(tfName);
+    if (ok) await tf.ready();
+    return ok && tf.getBackend() === tfName;
+  },
+};
+
+/** Initialise tfjs with the requested backend (trying gpu, tensorflow, wasm, cpu under `auto`) and describe it. */
+export async function selectBackend(
+  request: BackendRequest,
+  loader: PackageLoader = nodePackageLoader,
+): Promise<BackendInfo> {
+  if (!(request === "auto" || request in PACKAGES)) {
+    throw new DyncRuntimeError(
+      "RUN040",
+      `unknown backend "${String(request)}"`,
+      "use one of auto, gpu, tensorflow, wasm, cpu",
+    );
+  }
+  await ensureGradients();
+  if (request !== "auto") return initBackend(request, loader, []);
+  const skipped: string[] = [];
+  for (const name of AUTO_ORDER) {
+    try {
+      return await initBackend(name, loader, skipped);
+    } catch (error) {
+      if (!(error instanceof DyncRuntimeError)) throw error;
+      skipped.push(`${name}: ${error.message}`);
+    }
+  }
+  throw new DyncRuntimeError("RUN002", `no tfjs backend could be initialised (${skipped.join("; ")})`);
+}
+
+async function initBackend(name: BackendName, loader: PackageLoader, skipped: string[]): Promise<BackendInfo> {
+  const { pkg, tfName } = PACKAGES[name];
+  const manifestPath = loader.resolve(pkg);
+  if (manifestPath === undefined) {
+    throw new DyncRuntimeError(
+      "RUN001",
+      `backend "${name}" needs the package ${pkg}, which is not installed`,
+      `npm install ${pkg}@${tf.version_core}` + (name === "gpu" ? " (needs CUDA and cuDNN)" : ""),
+    );
+  }
+  let module: Record<string, unknown>;
+  try {
+    module = await loader.load(pkg);
+  } catch (error) {
+    throw new DyncRuntimeError("RUN002", `backend "${name}": loading ${pkg} failed: ${messageOf(error)}`);
+  }
+  if (name === "wasm") pointWasmAtPackage(module, manifestPath);
+  let ok: boolean;
+  try {
+    ok = await loader.activate(tfName);
+  } catch (error) {
+    throw new DyncRuntimeError("RUN002", `backend "${name}" (${pkg}) failed to initialise: ${messageOf(error)}`);
+  }
+  if (!ok) {
+    throw new DyncRuntimeError(
+      "RUN002",
+      `backend "${name}" (${pkg}) failed to initialise`,
+      `check that ${pkg} matches @tensorflow/tfjs-core ${tf.version_core}`,
+    );
+  }
+  const info: BackendInfo = { name, package: pkg, version: packageVersion(manifestPath) };
+  const withWasm = name === "wasm" ? { ...info, ...(await wasmFeatures()) } : info;
+  return skipped.length > 0 ? { ...withWasm, skipped: [...skipped] } : withWasm;
+}
+
+/**
+ * Load the .wasm binaries from the installed package directory (no network). The package's Node build
+ * already looks next to itself, but being explicit keeps this true when the runtime is bundled.
+ */
+function pointWasmAtPackage(module: Record<string, unknown>, manifestPath: string): void {
+  const setWasmPaths = module["setWasmPaths"];
+  if (typeof setWasmPaths !== "function") return;
+  try {
+    setWasmPaths(`${dirname(manifestPath)}/dist/`);
+  } catch {
+    // Already initialised once in this process: tfjs refuses a second call and keeps the first paths.
+  }
+}
+
+async function wasmFeatures(): Promise<{ simd?: boolean; threads?: boolean }> {
+  try {
+    const simd = Boolean(await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT"));
+    const threads = Boolean(await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT"));
+    return { simd, threads };
+  } catch {
+    return {}; // the flags exist only once the wasm package is loaded; an injected loader may skip that
+  }
+}
+
+function packageVersion(manifestPath: string): string {
+  try {
+    const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as { version?: unknown };
+    return typeof manifest.version === "string" ? manifest.version : "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (error && typeof error === "object" && "message" in error) return String(error.message);
+  return String(error);
+}
+
+/** Resolve hook: extension-less relative imports inside tfjs-core's ESM `dist/` get `.js` (or `/index.js`). */
+const TFJS_CORE_ESM_HOOK = `
+const inCoreDist = (url) => typeof url === "string" && url.includes("/@tensorflow/tfjs-core/dist/");
+export async function resolve(specifier, context, nextResolve) {
+  if (!inCoreDist(context.parentURL) || !specifier.startsWith(".") || specifier.endsWith(".js")) {
+    return nextResolve(specifier, context);
+  }
+  try {
+    return { ...(await nextResolve(specifier + ".js", context)), format: "module" };
+  } catch {
+    return { ...(await nextResolve(specifier + "/index.js", context)), format: "module" };
+  }
+}
+export async function load(url, context, nextLoad) {
+  const esm = inCoreDist(url) && !url.endsWith(".node.js") && url.endsWith(".js");
+  return nextLoad(url, esm ? { ...context, format: "module" } : context);
+}`;
+
+let gradientsReady: Promise<void> | undefined;
+
+/** Register tfjs-core's gradient functions once per process (tf.grad fails on every op without them). */
+export function ensureGradients(): Promise<void> {
+  gradientsReady ??= registerAllGradients();
+  return gradientsReady;
+}
+
+async function registerAllGradients(): Promise<void> {
+  if (tf.getGradient("Tanh") != null && tf.getGradient("BatchMatMul") != null) return;
+  register(`data:text/javascript,${encodeURIComponent(TFJS_CORE_ESM_HOOK)}`);
+  // A variable specifier: TypeScript need not type this deep import, and bundlers leave it alone.
+  const specifier = "@tensorflow/tfjs-core/dist/register_all_gradients.js";
+  await import(specifier);
+  if (tf.getGradient("Tanh") == null) {
+    throw new DyncRuntimeError("RUN002", "tfjs gradient functions could not be registered");
+  }
+}

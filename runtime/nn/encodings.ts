@@ -1,0 +1,104 @@
+/**
+ * Input encodings applied before the first layer, on `[S, B, d]` inputs:
+ * - `coords`: rescale each coordinate affinely from a domain to a range, e.g. [0, 1] → [−1, 1];
+ * - `nerf`: positional encoding with L levels, per level k < L and per coordinate [sin(2^k π x), cos(2^k π x)]
+ *   (the order of the spectral-bias paper's code), optionally preceded by x itself;
+ * - `gaussian`: Gaussian Fourier features [sin(2π xB), cos(2π xB)] with B `[d, m]` ~ N(0, σ²) fixed per seed,
+ *   drawn from `new Rng(seed).fork("encoding")` (Tancik et al. 2020), optionally preceded by x.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { DyncRuntimeError } from "../errors.js";
+import { Rng } from "../rng.js";
+import { bmm } from "./bmm.js";
+
+/** An input encoding as a `.dyn` file describes it. */
+export type EncodingSpec =
+  | { kind: "coords"; domain?: readonly [number, number]; range: readonly [number, number] }
+  | { kind: "nerf"; levels: number; includeInput?: boolean }
+  | { kind: "gaussian"; sigma: number; features: number; includeInput?: boolean };
+
+/** An encoding ready to apply: output width, the function, and the constants it owns. */
+export interface Encoding {
+  readonly spec: EncodingSpec;
+  readonly outDim: number;
+  apply(x: tf.Tensor3D): tf.Tensor3D;
+  dispose(): void;
+}
+
+/** Build the encoding for inputs of width `inDim` and the given seed values. */
+export function createEncoding(spec: EncodingSpec, inDim: number, seeds: readonly number[]): Encoding {
+  switch (spec.kind) {
+    case "coords":
+      return coordsEncoding(spec, inDim);
+    case "nerf":
+      return nerfEncoding(spec, inDim);
+    case "gaussian":
+      return gaussianEncoding(spec, inDim, seeds);
+    default:
+      throw new DyncRuntimeError("RUN040", `unknown input encoding ${JSON.stringify(spec)}`);
+  }
+}
+
+function coordsEncoding(spec: Extract<EncodingSpec, { kind: "coords" }>, inDim: number): Encoding {
+  const [d0, d1] = spec.domain ?? [0, 1];
+  const [r0, r1] = spec.range;
+  if (!(d1 > d0) || !(Number.isFinite(r0) && Number.isFinite(r1))) {
+    throw new DyncRuntimeError("RUN040", `coords encoding needs a domain lo < hi and a finite range, got [${d0}, ${d1}] → [${r0}, ${r1}]`);
+  }
+  const scale = (r1 - r0) / (d1 - d0);
+  return {
+    spec,
+    outDim: inDim,
+    apply: (x) => tf.add(tf.mul(tf.sub(x, d0), scale), r0),
+    dispose: () => undefined,
+  };
+}
+
+function nerfEncoding(spec: Extract<EncodingSpec, { kind: "nerf" }>, inDim: number): Encoding {
+  const L = spec.levels;
+  if (!(Number.isInteger(L) && L >= 1)) throw new DyncRuntimeError("RUN040", `nerf encoding needs levels >= 1, got ${L}`);
+  const freqs = Array.from({ length: L }, (_, k) => 2 ** k * Math.PI);
+  const freqTensor = tf.tensor(freqs, [L, 1]);
+  return {
+    spec,
+    outDim: 2 * L * inDim + (spec.includeInput ? inDim : 0),
+    apply: (x) => {
+      const [S, B] = x.shape;
+      const angles = tf.mul(tf.expandDims(x, 2), freqTensor); // [S, B, L, d]
+      const pairs = tf.stack([tf.sin(angles), tf.cos(angles)], 4); // [S, B, L, d, 2]
+      const flat = tf.reshape(pairs, [S, B, 2 * L * inDim]) as tf.Tensor3D;
+      return spec.includeInput ? tf.concat([x, flat], 2) : flat;
+    },
+    dispose: () => freqTensor.dispose(),
+  };
+}
+
+function gaussianEncoding(spec: Extract<EncodingSpec, { kind: "gaussian" }>, inDim: number, seeds: readonly number[]): Encoding {
+  const { sigma, features: m } = spec;
+  if (!(Number.isInteger(m) && m >= 1) || !(sigma > 0)) {
+    throw new DyncRuntimeError("RUN040", `gaussian features need features >= 1 and sigma > 0, got ${m}, ${sigma}`);
+  }
+  const values = new Float32Array(seeds.length * inDim * m);
+  seeds.forEach((seed, s) => {
+    const rng = new Rng(seed).fork("encoding");
+    for (let i = 0; i < inDim * m; i++) values[s * inDim * m + i] = sigma * rng.normal();
+  });
+  // 2π folded into the constant matrix: xB' with B' = 2πB.
+  const projection = tf.tidy(() => tf.mul(tf.tensor3d(values, [seeds.length, inDim, m]), 2 * Math.PI)) as tf.Tensor3D;
+  return {
+    spec,
+    outDim: 2 * m + (spec.includeInput ? inDim : 0),
+    apply: (x) => {
+      const angles = bmm(x, projection);
+      const feats = tf.concat([tf.sin(angles), tf.cos(angles)], 2) as tf.Tensor3D;
+      return spec.includeInput ? tf.concat([x, feats], 2) : feats;
+    },
+    dispose: () => projection.dispose(),
+  };
+}
+
+/** The frequency matrix B `[d, m]` of seed value `seed` (for records and tests), σ·N(0,1) draws row-major. */
+export function gaussianFeatureMatrix(seed: number, inDim: number, features: number, sigma: number): Float64Array {
+  const rng = new Rng(seed).fork("encoding");
+  return Float64Array.from({ length: inDim * features }, () => sigma * rng.normal());
+}

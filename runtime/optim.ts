@@ -1,0 +1,262 @@
+/**
+ * Seed-batched optimizers with PyTorch update semantics.
+ *
+ * Parameters are `[S, ...]` variables and every update rule is elementwise, so each seed keeps its own
+ * optimizer state (its own momentum buffer, its own Adam moments) inside one `[S, ...]` state variable,
+ * and S seeds train exactly as S separate runs would. The learning rate is passed to every `step` so a
+ * schedule can drive it; bias corrections and other scalars are computed in JS float64.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { DyncRuntimeError } from "./errors.js";
+import type { Param } from "./model.js";
+
+/** torch.optim.SGD: plain, or with momentum / dampening / Nesterov. `gd` is the same rule (full batch is the loop's business). */
+export interface SgdSpec {
+  readonly kind: "gd" | "sgd";
+  readonly lr: number;
+  readonly momentum?: number;
+  readonly dampening?: number;
+  readonly nesterov?: boolean;
+  /** L2 added to the gradient (g + wd·θ), as torch's `weight_decay`. */
+  readonly weightDecay?: number;
+}
+
+/** torch.optim.Adam (not AdamW): defaults β₁ 0.9, β₂ 0.999, ε 1e-8. */
+export interface AdamSpec {
+  readonly kind: "adam";
+  readonly lr: number;
+  readonly beta1?: number;
+  readonly beta2?: number;
+  readonly eps?: number;
+  readonly weightDecay?: number;
+}
+
+/**
+ * The sign-threshold SGD variant of Rosenfeld & Risteski (2024), Appendix F, as the project's paper notes
+ * state it: m_t = β·m_{t−1} + (1 − τ)·g_t (m_{−1} = 0); coordinates with |m_t| > c take a fixed-size sign
+ * step signLr·sign(m_t), the others the plain step lr·m_t. The appendix itself is not available here, so
+ * the two step sizes are separate parameters; a schedule scales both by lr_t / lr.
+ */
+export interface SignSgdSpec {
+  readonly kind: "sign_sgd";
+  readonly lr: number;
+  readonly signLr: number;
+  readonly threshold: number;
+  /** β, default 0.9. */
+  readonly momentum?: number;
+  /** τ, default 0.9. */
+  readonly dampening?: number;
+  readonly weightDecay?: number;
+}
+
+export type OptimizerSpec = SgdSpec | AdamSpec | SignSgdSpec;
+
+/** A seed-batched optimizer over a fixed list of `[S, ...]` parameter variables. */
+export interface Optimizer {
+  readonly spec: OptimizerSpec;
+  readonly params: readonly tf.Variable[];
+  /** Optimizer state (momentum buffers, moments), `[S, ...]` like the parameters. */
+  readonly state: readonly tf.Variable[];
+  /** Number of updates applied so far. */
+  readonly updates: number;
+  /**
+   * One update: `grads[i]` is the gradient of `params[i]`, `lr` this update's learning rate. Where the
+   * optional `alive` mask (`[S]` bool) is false the seed's parameters are left unchanged (diverged seeds).
+   * Pass the same mask tensor while it does not change (its broadcast copies are cached); do not
+   * dispose it before the next step with a different mask or `dispose()`.
+   */
+  step(grads: readonly tf.Tensor[], lr: number, alive?: tf.Tensor): void;
+  dispose(): void;
+}
+
+/** Build the optimizer `spec` over `params` (Model params or bare variables, seed axis first). */
+export function createOptimizer(spec: OptimizerSpec, params: readonly (Param | tf.Variable)[]): Optimizer {
+  const variables = params.map((p) => (p instanceof tf.Variable ? p : p.variable));
+  if (variables.length === 0) throw new DyncRuntimeError("RUN040", "an optimizer needs at least one parameter");
+  validateSpec(spec);
+  switch (spec.kind) {
+    case "gd":
+    case "sgd":
+      return new SgdOptimizer(spec, variables);
+    case "adam":
+      return new AdamOptimizer(spec, variables);
+    case "sign_sgd":
+      return new SignSgdOptimizer(spec, variables);
+  }
+}
+
+/** Shared bookkeeping: state slots per parameter, masking and the update loop. */
+abstract class SeedBatchedOptimizer<S extends OptimizerSpec> implements Optimizer {
+  updates = 0;
+  protected readonly slots: tf.Variable[][];
+  private masks: tf.Tensor[] | undefined;
+  private maskSource: tf.Tensor | undefined;
+
+  constructor(
+    readonly spec: S,
+    readonly params: readonly tf.Variable[],
+    slotsPerParam: number,
+  ) {
+    this.slots = params.map((p) =>
+      Array.from({ length: slotsPerParam }, () => tf.tidy(() => tf.variable(tf.zerosLike(p), false))),
+    );
+  }
+
+  get state(): readonly tf.Variable[] {
+    return this.slots.flat();
+  }
+
+  step(grads: readonly tf.Tensor[], lr: number, alive?: tf.Tensor): void {
+    if (grads.length !== this.params.length) {
+      throw new DyncRuntimeError("RUN040", `optimizer got ${grads.length} gradients for ${this.params.length} parameters`);
+    }
+    if (!Number.isFinite(lr)) throw new DyncRuntimeError("RUN040", `learning rate must be finite, got ${lr}`);
+    const masks = alive ? this.fullMasks(alive) : undefined;
+    this.params.forEach((theta, i) => {
+      tf.tidy(() => {
+        const g = this.withWeightDecay(theta, grads[i]!);
+        const next = this.update(theta, g, this.slots[i]!, lr);
+        theta.assign(masks ? tf.where(masks[i]!, next, theta) : next);
+      });
+    });
+    this.updates++;
+  }
+
+  dispose(): void {
+    for (const v of this.state) v.dispose();
+    this.dropMasks();
+  }
+
+  /**
+   * The mask broadcast to each parameter's shape, cached while the same `alive` tensor is passed: a
+   * broadcasting tf.where costs ~8x a same-shape one on wasm, and the mask changes only on divergence.
+   */
+  private fullMasks(alive: tf.Tensor): tf.Tensor[] {
+    if (this.maskSource !== alive) {
+      this.dropMasks();
+      this.masks = this.params.map((p) => tf.tidy(() => tf.keep(tf.broadcastTo(seedMask(alive, p.rank), p.shape))));
+      this.maskSource = alive;
+    }
+    return this.masks!;
+  }
+
+  private dropMasks(): void {
+    if (this.masks) tf.dispose(this.masks);
+    this.masks = undefined;
+    this.maskSource = undefined;
+  }
+
+  /** Returns the new parameter value and assigns the new state slots. */
+  protected abstract update(theta: tf.Tensor, g: tf.Tensor, slots: tf.Variable[], lr: number): tf.Tensor;
+
+  private withWeightDecay(theta: tf.Tensor, g: tf.Tensor): tf.Tensor {
+    const wd = this.spec.weightDecay ?? 0;
+    return wd === 0 ? g : tf.add(g, tf.mul(theta, wd));
+  }
+}
+
+class SgdOptimizer extends SeedBatchedOptimizer<SgdSpec> {
+  constructor(spec: SgdSpec, params: readonly tf.Variable[]) {
+    super(spec, params, (spec.momentum ?? 0) === 0 ? 0 : 1);
+  }
+
+  protected update(theta: tf.Tensor, g: tf.Tensor, slots: tf.Variable[], lr: number): tf.Tensor {
+    const mu = this.spec.momentum ?? 0;
+    if (mu === 0) return tf.sub(theta, tf.mul(g, lr));
+    const buf = slots[0]!;
+    // torch initialises the buffer with the first gradient itself (no dampening on the first step).
+    const nextBuf = this.updates === 0 ? g : tf.add(tf.mul(buf, mu), tf.mul(g, 1 - (this.spec.dampening ?? 0)));
+    buf.assign(nextBuf);
+    const direction = this.spec.nesterov ? tf.add(g, tf.mul(nextBuf, mu)) : nextBuf;
+    return tf.sub(theta, tf.mul(direction, lr));
+  }
+}
+
+class AdamOptimizer extends SeedBatchedOptimizer<AdamSpec> {
+  constructor(spec: AdamSpec, params: readonly tf.Variable[]) {
+    super(spec, params, 2);
+  }
+
+  protected update(theta: tf.Tensor, g: tf.Tensor, slots: tf.Variable[], lr: number): tf.Tensor {
+    const { beta1 = 0.9, beta2 = 0.999, eps = 1e-8 } = this.spec;
+    const [m, v] = slots as [tf.Variable, tf.Variable];
+    const t = this.updates + 1;
+    const nextM = tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1));
+    const nextV = tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2));
+    m.assign(nextM);
+    v.assign(nextV);
+    // torch: denom = sqrt(v)/sqrt(1 − β₂ᵗ) + ε; θ −= lr/(1 − β₁ᵗ) · m/denom (corrections in float64).
+    const stepSize = lr / (1 - beta1 ** t);
+    const denom = tf.add(tf.div(tf.sqrt(nextV), Math.sqrt(1 - beta2 ** t)), eps);
+    return tf.sub(theta, tf.mul(tf.div(nextM, denom), stepSize));
+  }
+}
+
+/** Sign-threshold SGD; also reports the fraction of coordinates above the threshold (probe P12). */
+export class SignSgdOptimizer extends SeedBatchedOptimizer<SignSgdSpec> {
+  constructor(spec: SignSgdSpec, params: readonly tf.Variable[]) {
+    super(spec, params, 1);
+  }
+
+  protected update(theta: tf.Tensor, g: tf.Tensor, slots: tf.Variable[], lr: number): tf.Tensor {
+    const { momentum = 0.9, dampening = 0.9, threshold, signLr } = this.spec;
+    const buf = slots[0]!;
+    const m = tf.add(tf.mul(buf, momentum), tf.mul(g, 1 - dampening));
+    buf.assign(m);
+    const scale = this.spec.lr === 0 ? 1 : lr / this.spec.lr;
+    const above = tf.greater(tf.abs(m), threshold);
+    const delta = tf.where(above, tf.mul(tf.sign(m), signLr * scale), tf.mul(m, lr));
+    return tf.sub(theta, delta);
+  }
+
+  /** Per seed, the fraction of all parameter coordinates whose momentum exceeds the threshold now
+   * (i.e. that took a sign step in the last update). Reads back from the backend. */
+  fractionAboveThreshold(): Float64Array {
+    const counts = tf.tidy(() =>
+      tf.addN(this.slots.map(([buf]) => tf.sum(tf.cast(tf.greater(tf.abs(flatPerSeed(buf!)), this.spec.threshold), "float32"), 1))),
+    );
+    const total = this.params.reduce((n, p) => n + p.size / p.shape[0]!, 0);
+    const values = counts.dataSync();
+    counts.dispose();
+    return Float64Array.from(values, (c) => c / total);
+  }
+}
+
+/** `[S]` bool → `[S, 1, …, 1]` of the given rank, to broadcast over one parameter. */
+function seedMask(alive: tf.Tensor, rank: number): tf.Tensor {
+  return tf.reshape(alive, [alive.shape[0]!, ...Array<number>(Math.max(rank - 1, 0)).fill(1)]);
+}
+
+function flatPerSeed(t: tf.Tensor): tf.Tensor2D {
+  return tf.reshape(t, [t.shape[0]!, -1]);
+}
+
+function validateSpec(spec: OptimizerSpec): void {
+  const bad = (what: string, value: unknown) =>
+    new DyncRuntimeError("RUN040", `${spec.kind}: ${what}, got ${String(value)}`);
+  if (!(Number.isFinite(spec.lr) && spec.lr >= 0)) throw bad("lr must be a finite number ≥ 0", spec.lr);
+  const wd = spec.weightDecay ?? 0;
+  if (!(Number.isFinite(wd) && wd >= 0)) throw bad("weight_decay must be ≥ 0", wd);
+  if (spec.kind === "gd" || spec.kind === "sgd") {
+    const mu = spec.momentum ?? 0;
+    if (!(mu >= 0 && mu < 1)) throw bad("momentum must be in [0, 1)", mu);
+    const damp = spec.dampening ?? 0;
+    if (!(damp >= 0 && damp <= 1)) throw bad("dampening must be in [0, 1]", damp);
+    if (spec.nesterov && (mu === 0 || damp !== 0)) {
+      throw bad("nesterov needs momentum > 0 and dampening 0 (as in PyTorch); momentum/dampening", `${mu}/${damp}`);
+    }
+  } else if (spec.kind === "adam") {
+    const { beta1 = 0.9, beta2 = 0.999, eps = 1e-8 } = spec;
+    if (!(beta1 >= 0 && beta1 < 1)) throw bad("beta1 must be in [0, 1)", beta1);
+    if (!(beta2 >= 0 && beta2 < 1)) throw bad("beta2 must be in [0, 1)", beta2);
+    if (!(eps > 0)) throw bad("eps must be > 0", eps);
+  } else if (spec.kind === "sign_sgd") {
+    const { momentum = 0.9, dampening = 0.9 } = spec;
+    if (!(momentum >= 0 && momentum < 1)) throw bad("momentum must be in [0, 1)", momentum);
+    if (!(dampening >= 0 && dampening <= 1)) throw bad("dampening must be in [0, 1]", dampening);
+    if (!(spec.threshold >= 0)) throw bad("threshold must be ≥ 0", spec.threshold);
+    if (!(Number.isFinite(spec.signLr) && spec.signLr >= 0)) throw bad("sign_lr must be ≥ 0", spec.signLr);
+  } else {
+    throw new DyncRuntimeError("RUN040", `unknown optimizer "${(spec as { kind: string }).kind}" (known: gd, sgd, adam, sign_sgd)`);
+  }
+}

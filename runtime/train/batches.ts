@@ -1,0 +1,86 @@
+/**
+ * Which samples each update sees. Pure JS: the order depends only on the seed (its `batches` stream),
+ * never on the model, the optimizer or the backend, so runs that differ only in their optimizer see one
+ * minibatch sequence.
+ */
+import { DyncRuntimeError } from "../errors.js";
+import { Rng } from "../rng.js";
+
+/** `full`: every update sees the whole dataset. Otherwise minibatches of `size`, reshuffled every epoch
+ * or shuffled once into a fixed partition reused in the same order each epoch. */
+export type BatchSpec = "full" | { readonly size: number; readonly shuffle?: "every_epoch" | "once" };
+
+/** How long to train: a number of updates or of passes over the data. */
+export type DurationSpec = { readonly steps: number } | { readonly epochs: number };
+
+export interface TrainingPlan {
+  /** Samples per update (the last batch of an epoch may be smaller when `size` does not divide n). */
+  readonly batchSize: number;
+  readonly stepsPerEpoch: number;
+  readonly totalSteps: number;
+}
+
+/** Steps per epoch and total steps for `n` samples. A batch larger than n is one batch of n (as PyTorch). */
+export function trainingPlan(n: number, batch: BatchSpec, duration: DurationSpec): TrainingPlan {
+  if (!Number.isInteger(n) || n < 1) throw planError(`the training data must have at least one sample, got ${n}`);
+  const batchSize = batch === "full" ? n : Math.min(requireCount("batch size", batch.size, 1), n);
+  const stepsPerEpoch = Math.ceil(n / batchSize);
+  const totalSteps =
+    "steps" in duration
+      ? requireCount("training steps", duration.steps, 0)
+      : requireCount("training epochs", duration.epochs, 0) * stepsPerEpoch;
+  return { batchSize, stepsPerEpoch, totalSteps };
+}
+
+/** The sample indices of every update, per seed. */
+export class BatchSampler {
+  private readonly rngs: Rng[];
+  private readonly orders: Int32Array[];
+  readonly plan: TrainingPlan;
+  private nextStep = 0;
+
+  constructor(
+    readonly n: number,
+    readonly batch: BatchSpec,
+    readonly seeds: readonly number[],
+    duration: DurationSpec,
+  ) {
+    this.plan = trainingPlan(n, batch, duration);
+    this.rngs = seeds.map((seed) => new Rng(seed).fork("batches"));
+    this.orders = this.rngs.map((rng) => (batch === "full" ? identity(n) : rng.permutation(n)));
+  }
+
+  get isFull(): boolean {
+    return this.batch === "full";
+  }
+
+  /**
+   * Indices for update `step`, one array per seed. Steps must be requested in increasing order: a new
+   * epoch draws each seed's next permutation from its own stream.
+   */
+  indicesAt(step: number): Int32Array[] {
+    if (step !== this.nextStep) throw planError(`batches must be drawn in order: asked for step ${step}, next is ${this.nextStep}`);
+    this.nextStep++;
+    const { batchSize, stepsPerEpoch } = this.plan;
+    const within = step % stepsPerEpoch;
+    if (within === 0 && step > 0 && this.batch !== "full" && (this.batch.shuffle ?? "every_epoch") === "every_epoch") {
+      this.rngs.forEach((rng, s) => (this.orders[s] = rng.permutation(this.n)));
+    }
+    const start = within * batchSize;
+    const end = Math.min(start + batchSize, this.n);
+    return this.orders.map((order) => order.subarray(start, end));
+  }
+}
+
+function identity(n: number): Int32Array {
+  return Int32Array.from({ length: n }, (_, i) => i);
+}
+
+function requireCount(what: string, value: number, min: number): number {
+  if (!Number.isInteger(value) || value < min) throw planError(`${what} must be a whole number ≥ ${min}, got ${value}`);
+  return value;
+}
+
+function planError(message: string): DyncRuntimeError {
+  return new DyncRuntimeError("RUN040", message);
+}

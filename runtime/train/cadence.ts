@@ -1,0 +1,193 @@
+/**
+ * When probes run. Pure logic, no tensors: given the run's timeline it answers which probes are due at a
+ * step, and it turns recorded values into events ("the first step at which sharp > 2/lr") that trigger
+ * other probes at that same step.
+ *
+ * Step k means "after k updates": step 0 is the initialisation (before any update, `start`) and step T,
+ * the number of updates, is `end`. Epoch e ends at step e·stepsPerEpoch.
+ */
+import { DyncRuntimeError } from "../errors.js";
+
+/** A point in training time: `start` (step 0), `end` (step T), a step count or a completed epoch count. */
+export type CadencePoint = "start" | "end" | { readonly step: number } | { readonly epoch: number };
+
+export type Cadence =
+  /** Steps 0, n, 2n, … (step 0 included; `end` only when T is a multiple). For epochs: every n·stepsPerEpoch steps. */
+  | { readonly kind: "every"; readonly n: number; readonly unit: "steps" | "epochs" }
+  | { readonly kind: "at"; readonly points: readonly CadencePoint[] }
+  /** At the step an event fires, for the seeds it fires for. */
+  | { readonly kind: "on"; readonly event: string };
+
+/** "The first step at which a condition on a probe's recorded value holds", per seed; fires once per seed. */
+export interface EventSpec {
+  readonly name: string;
+  /** The probe whose values the condition reads. */
+  readonly watch: string;
+  /** `true` for all seeds, or one truth per seed index (length S) — e.g. `sharp[s] > 2 / lr`. */
+  condition(value: unknown, step: number): boolean | ArrayLike<boolean>;
+}
+
+export interface ScheduledProbe {
+  readonly name: string;
+  readonly cadence: Cadence | readonly Cadence[];
+}
+
+export interface Timeline {
+  readonly totalSteps: number;
+  readonly stepsPerEpoch: number;
+  readonly seeds: number;
+}
+
+/** An event firing: at `step`, for these seed indices (those for which it had not fired before). */
+export interface FiredEvent {
+  readonly event: string;
+  readonly step: number;
+  readonly seedIndices: readonly number[];
+}
+
+/** Runs one probe for the given seed indices and returns its value (what events then read). */
+export type ProbeRunner = (probe: string, seedIndices: readonly number[], step: number) => unknown | Promise<unknown>;
+
+/** Decides which probes run at each step and tracks events. */
+export class CadenceScheduler {
+  private readonly fixed: { name: string; cadences: Cadence[] }[];
+  private readonly atSteps = new Map<string, Set<number>>();
+  private readonly triggers = new Map<string, string[]>();
+  private readonly watchers = new Map<string, EventSpec[]>();
+  /** Per event, per seed index: the step it fired at, or −1. */
+  private readonly fired = new Map<string, Int32Array>();
+  private readonly allSeeds: number[];
+
+  constructor(
+    probes: readonly ScheduledProbe[],
+    events: readonly EventSpec[],
+    readonly timeline: Timeline,
+  ) {
+    validateTimeline(timeline);
+    this.allSeeds = Array.from({ length: timeline.seeds }, (_, i) => i);
+    const names = new Set<string>();
+    for (const p of probes) {
+      if (names.has(p.name)) throw configError(`probe "${p.name}" is registered twice`);
+      names.add(p.name);
+    }
+    for (const e of events) this.addEvent(e, names);
+    this.fixed = probes.map((p) => ({ name: p.name, cadences: this.addProbe(p) }));
+  }
+
+  /** Probes due at `step` by a fixed cadence (every/at), in registration order. */
+  scheduledAt(step: number): string[] {
+    return this.fixed.filter(({ name, cadences }) => cadences.some((c) => this.isDue(name, c, step))).map((p) => p.name);
+  }
+
+  /** Feed the value `probe` recorded at `step`; returns the events that fire now, for the seeds newly true. */
+  observe(probe: string, step: number, value: unknown): FiredEvent[] {
+    const out: FiredEvent[] = [];
+    for (const event of this.watchers.get(probe) ?? []) {
+      const firedAt = this.fired.get(event.name)!;
+      const truth = event.condition(value, step);
+      const newly = this.allSeeds.filter((s) => firedAt[s] === -1 && this.holds(truth, s, event));
+      for (const s of newly) firedAt[s] = step;
+      if (newly.length > 0) out.push({ event: event.name, step, seedIndices: newly });
+    }
+    return out;
+  }
+
+  /** Probes whose cadence is `on: event`. */
+  triggeredBy(event: string): readonly string[] {
+    return this.triggers.get(event) ?? [];
+  }
+
+  /** Per seed index, the step at which `event` fired, or −1 if it has not. */
+  firedSteps(event: string): Int32Array {
+    const steps = this.fired.get(event);
+    if (!steps) throw configError(`unknown event "${event}"`);
+    return steps.slice();
+  }
+
+  /**
+   * Everything that happens at `step`: scheduled probes in order (all seeds), each value fed to its
+   * events, and probes triggered by a firing run at once for the seeds it fired for (chains included).
+   */
+  async runStep(step: number, run: ProbeRunner): Promise<FiredEvent[]> {
+    const queue: { probe: string; seeds: readonly number[] }[] = this.scheduledAt(step).map((probe) => ({
+      probe,
+      seeds: this.allSeeds,
+    }));
+    const firedNow: FiredEvent[] = [];
+    while (queue.length > 0) {
+      const { probe, seeds } = queue.shift()!;
+      const value = await run(probe, seeds, step);
+      for (const fire of this.observe(probe, step, value)) {
+        firedNow.push(fire);
+        for (const t of this.triggeredBy(fire.event)) queue.push({ probe: t, seeds: fire.seedIndices });
+      }
+    }
+    return firedNow;
+  }
+
+  private addEvent(event: EventSpec, probeNames: Set<string>): void {
+    if (this.fired.has(event.name)) throw configError(`event "${event.name}" is defined twice`);
+    if (!probeNames.has(event.watch)) {
+      throw configError(`event "${event.name}" watches probe "${event.watch}", which is not registered`);
+    }
+    this.fired.set(event.name, new Int32Array(this.timeline.seeds).fill(-1));
+    this.watchers.set(event.watch, [...(this.watchers.get(event.watch) ?? []), event]);
+  }
+
+  private addProbe(probe: ScheduledProbe): Cadence[] {
+    const cadences: Cadence[] = Array.isArray(probe.cadence) ? [...probe.cadence] : [probe.cadence as Cadence];
+    const steps = new Set<number>();
+    for (const c of cadences) {
+      if (c.kind === "every") this.validateEvery(probe.name, c.n);
+      else if (c.kind === "at") for (const p of c.points) steps.add(this.resolvePoint(probe.name, p));
+      else if (c.kind === "on") {
+        if (!this.fired.has(c.event)) throw configError(`probe "${probe.name}" runs on unknown event "${c.event}"`);
+        this.triggers.set(c.event, [...(this.triggers.get(c.event) ?? []), probe.name]);
+      } else throw configError(`probe "${probe.name}" has an unknown cadence ${JSON.stringify(c)}`);
+    }
+    this.atSteps.set(probe.name, steps);
+    return cadences;
+  }
+
+  private isDue(name: string, c: Cadence, step: number): boolean {
+    if (c.kind === "every") {
+      const period = c.unit === "steps" ? c.n : c.n * this.timeline.stepsPerEpoch;
+      return step % period === 0;
+    }
+    if (c.kind === "at") return this.atSteps.get(name)!.has(step);
+    return false;
+  }
+
+  private resolvePoint(probe: string, point: CadencePoint): number {
+    const { totalSteps, stepsPerEpoch } = this.timeline;
+    const step =
+      point === "start" ? 0 : point === "end" ? totalSteps : "step" in point ? point.step : point.epoch * stepsPerEpoch;
+    const raw = typeof point === "string" ? point : "step" in point ? `step ${point.step}` : `epoch ${point.epoch}`;
+    if (!Number.isInteger(step) || step < 0 || step > totalSteps) {
+      throw configError(`probe "${probe}" is scheduled at ${raw}, outside the run's ${totalSteps} steps`);
+    }
+    return step;
+  }
+
+  private validateEvery(probe: string, n: number): void {
+    if (!Number.isInteger(n) || n < 1) throw configError(`probe "${probe}": "every" needs a whole number ≥ 1, got ${n}`);
+  }
+
+  private holds(truth: boolean | ArrayLike<boolean>, seed: number, event: EventSpec): boolean {
+    if (typeof truth === "boolean") return truth;
+    if (truth.length !== this.timeline.seeds) {
+      throw configError(`event "${event.name}" condition gave ${truth.length} values for ${this.timeline.seeds} seeds`);
+    }
+    return Boolean(truth[seed]);
+  }
+}
+
+function validateTimeline({ totalSteps, stepsPerEpoch, seeds }: Timeline): void {
+  if (!Number.isInteger(totalSteps) || totalSteps < 0) throw configError(`total steps must be a whole number ≥ 0, got ${totalSteps}`);
+  if (!Number.isInteger(stepsPerEpoch) || stepsPerEpoch < 1) throw configError(`steps per epoch must be ≥ 1, got ${stepsPerEpoch}`);
+  if (!Number.isInteger(seeds) || seeds < 1) throw configError(`seed count must be ≥ 1, got ${seeds}`);
+}
+
+function configError(message: string): DyncRuntimeError {
+  return new DyncRuntimeError("RUN040", message);
+}

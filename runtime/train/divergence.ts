@@ -1,0 +1,65 @@
+/**
+ * Divergence tracking on the backend. Each step folds "is this seed's loss finite" into an `alive` mask and
+ * records the first non-finite step per seed, without reading anything back; the loop reads the small
+ * `[S]` result only when it checks (see the divergence policy in loop.ts).
+ */
+import * as tf from "@tensorflow/tfjs-core";
+
+/** A seed whose loss became NaN or ±Inf. */
+export interface DivergedSeed {
+  /** Position in the seed batch. */
+  readonly seedIndex: number;
+  /** The seed value (what `.dyn` calls the seed). */
+  readonly seed: number;
+  /** The step (update index) whose loss was first non-finite. */
+  readonly step: number;
+}
+
+export class DivergenceTracker {
+  /** `[S]` bool: false once a seed's loss has been non-finite. */
+  alive: tf.Tensor1D;
+  private firstBad: tf.Tensor1D;
+  private readonly reported = new Set<number>();
+
+  constructor(readonly seeds: readonly number[]) {
+    this.alive = tf.keep(tf.ones([seeds.length], "bool")) as tf.Tensor1D;
+    this.firstBad = tf.keep(tf.fill([seeds.length], -1, "int32")) as tf.Tensor1D;
+  }
+
+  /** Fold the per-seed loss of update `step` into the mask (on the backend, no read-back). */
+  observe(perSeedLoss: tf.Tensor, step: number): void {
+    const [alive, firstBad] = tf.tidy(() => {
+      const finite = tf.isFinite(perSeedLoss);
+      const newlyBad = tf.logicalAnd(this.alive, tf.logicalNot(finite));
+      return [
+        tf.keep(tf.logicalAnd(this.alive, finite)) as tf.Tensor1D,
+        tf.keep(tf.where(newlyBad, tf.fill([this.seeds.length], step, "int32"), this.firstBad)) as tf.Tensor1D,
+      ];
+    });
+    tf.dispose([this.alive, this.firstBad]);
+    this.alive = alive;
+    this.firstBad = firstBad;
+  }
+
+  /** Read back and return the seeds found diverged since the last check. */
+  check(): DivergedSeed[] {
+    const steps = this.firstBad.dataSync();
+    const out: DivergedSeed[] = [];
+    steps.forEach((step, s) => {
+      if (step >= 0 && !this.reported.has(s)) {
+        this.reported.add(s);
+        out.push({ seedIndex: s, seed: this.seeds[s]!, step });
+      }
+    });
+    return out;
+  }
+
+  /** Whether every seed has been reported diverged. */
+  get allDiverged(): boolean {
+    return this.reported.size === this.seeds.length;
+  }
+
+  dispose(): void {
+    tf.dispose([this.alive, this.firstBad]);
+  }
+}

@@ -1,0 +1,334 @@
+/**
+ * The training loop for one seed-batched run.
+ *
+ * Order within step k (parameters θ_k, i.e. after k updates):
+ *   1. if k < T: draw batch k, compute the loss at θ_k on it and the gradient (nothing read back);
+ *   2. run the probes due at step k (they see θ_k, batch k and its loss), then the event-triggered ones;
+ *   3. progress line and divergence check when due (the only other read-backs);
+ *   4. if k < T: apply update k → θ_{k+1}.
+ * Step T (`end`) runs probes only. Results go to the recorder as soon as they exist, so a run that stops
+ * (divergence, error) keeps everything it measured.
+ *
+ * Divergence policy: seeds never mix in the computation (batched matMul, elementwise optimizer state, a
+ * loss summed over seeds whose gradient is 1 for each), so a seed whose loss turns NaN/±Inf cannot affect
+ * the others' numbers, and they train on. Non-finite losses are tracked on the backend every step and
+ * read back at each divergence check (every `checkDivergenceEvery` steps, at every step where probes ran,
+ * and at the end); the exact first non-finite step is recorded on the backend, so the report names it even
+ * between checks. From its check on, a diverged seed is frozen (its updates masked out; had the check come
+ * at its first bad step, its parameters are the last finite ones) and reported to the recorder. When every
+ * seed has diverged the run stops at once. The loop ends with DyncRuntimeError RUN020 naming the seeds
+ * and steps, unless `onDivergence: "continue"`. Masking only after detection keeps healthy runs free of
+ * its cost (a broadcast tf.where per parameter and step).
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { ensureGradients } from "../backend.js";
+import type { Dataset } from "../dataset.js";
+import { DyncRuntimeError } from "../errors.js";
+import { l2Penalty, lossFunction, type LossFn, type LossKind } from "../loss.js";
+import type { Model, Param } from "../model.js";
+import type { Optimizer } from "../optim.js";
+import { makeSchedule, type Schedule } from "../schedule.js";
+import { BatchSampler, type BatchSpec, type DurationSpec } from "./batches.js";
+import { CadenceScheduler, type Cadence, type EventSpec, type FiredEvent } from "./cadence.js";
+import { TrainData, type BatchTensors } from "./data.js";
+import { DivergenceTracker, type DivergedSeed } from "./divergence.js";
+
+/** The loss of update k at θ_k on batch k; tensors owned by the loop (valid during the probe call). */
+export interface StepLoss {
+  /** Data loss per sample, `[S, B]`. */
+  readonly perSample: tf.Tensor2D;
+  /** Data loss per seed (mean over the batch), `[S]`. */
+  readonly perSeed: tf.Tensor1D;
+  /** What is minimised per seed: data loss plus the L2 term, `[S]`. */
+  readonly objective: tf.Tensor1D;
+}
+
+/** The batch of update k: per-seed sample indices and the gathered tensors (owned by the loop). */
+export interface StepBatch extends BatchTensors {
+  readonly indices: readonly Int32Array[];
+}
+
+/** What a probe sees. Tensors belong to the loop; read them, do not dispose them. */
+export interface ProbeContext {
+  readonly model: Model;
+  readonly optimizer: Optimizer;
+  readonly step: number;
+  /** Completed epochs: ⌊step / stepsPerEpoch⌋. */
+  readonly epoch: number;
+  readonly totalSteps: number;
+  readonly stepsPerEpoch: number;
+  /** Seed values of the batch, by seed index. */
+  readonly seeds: readonly number[];
+  /** The seed indices this call is for: all for scheduled probes, those an event fired for otherwise. */
+  readonly seedIndices: readonly number[];
+  /** The training data on the backend (`data.full()` gives it as one `[S, n, …]` batch). */
+  readonly data: TrainData;
+  /** Batch k, or null at step T (`end`). */
+  readonly batch: StepBatch | null;
+  /** Loss on batch k at θ_k, or null at step T. */
+  readonly loss: StepLoss | null;
+  /** Learning rate of update k, or null at step T. */
+  readonly lr: number | null;
+}
+
+/** A measurement during training. Its value is passed to the recorder and to events watching it. */
+export interface TrainProbe {
+  readonly name: string;
+  readonly cadence: Cadence | readonly Cadence[];
+  run(ctx: ProbeContext): unknown | Promise<unknown>;
+}
+
+export interface ProbeRecord {
+  readonly probe: string;
+  readonly step: number;
+  readonly epoch: number;
+  readonly seedIndices: readonly number[];
+  readonly value: unknown;
+}
+
+export interface ProgressInfo {
+  readonly step: number;
+  readonly totalSteps: number;
+  readonly epoch: number;
+  /** Per-seed loss of the current batch (read back for this line), or null at `end`. */
+  readonly loss: Float32Array | null;
+  readonly elapsedMs: number;
+}
+
+/** Where results go as they are produced. */
+export interface TrainRecorder {
+  probe?(record: ProbeRecord): void | Promise<void>;
+  event?(fired: FiredEvent): void | Promise<void>;
+  progress?(info: ProgressInfo): void;
+  diverged?(seeds: readonly DivergedSeed[]): void | Promise<void>;
+}
+
+export interface TrainConfig {
+  readonly model: Model;
+  readonly optimizer: Optimizer;
+  readonly loss: LossKind | LossFn;
+  /** λ of the L2 term λ·Σ‖θ‖² (per seed); `l2Params` chooses the parameters (default: all). */
+  readonly l2?: number;
+  readonly l2Params?: readonly Param[];
+  /** Learning rate per update; default: the optimizer's constant lr. */
+  readonly schedule?: Schedule;
+  /** One dataset shared by all seeds, or one per seed (equal size and shapes). */
+  readonly data: Dataset | readonly Dataset[];
+  /** Seed values by seed index (length = model.seeds); each fixes that seed's batch order. */
+  readonly seeds: readonly number[];
+  readonly duration: DurationSpec;
+  readonly batch: BatchSpec;
+  readonly probes?: readonly TrainProbe[];
+  readonly events?: readonly EventSpec[];
+  readonly recorder?: TrainRecorder;
+  /** Steps between progress reports (0 or absent: none). */
+  readonly progressEvery?: number;
+  /** Steps between divergence read-backs (default 10); also checked whenever probes ran, and at the end. */
+  readonly checkDivergenceEvery?: number;
+  /** "throw" (default): end with RUN020 when any seed diverged; "continue": only report them. */
+  readonly onDivergence?: "throw" | "continue";
+}
+
+export interface TrainResult {
+  readonly totalSteps: number;
+  readonly stepsPerEpoch: number;
+  /** Steps actually completed (less than totalSteps only when every seed diverged). */
+  readonly stepsDone: number;
+  readonly diverged: readonly DivergedSeed[];
+  /** Per event, per seed index, the step it fired at (−1: never). */
+  readonly events: ReadonlyMap<string, Int32Array>;
+}
+
+/** Train `config.model` as configured, calling probes at their cadence; see the file comment for order. */
+export async function train(config: TrainConfig): Promise<TrainResult> {
+  validateConfig(config);
+  await ensureGradients();
+  const run = new TrainingRun(config);
+  try {
+    return await run.execute();
+  } finally {
+    run.dispose();
+  }
+}
+
+class TrainingRun {
+  private readonly data: TrainData;
+  private readonly sampler: BatchSampler;
+  private readonly scheduler: CadenceScheduler;
+  private readonly divergence: DivergenceTracker;
+  private readonly lossFn: LossFn;
+  private readonly schedule: Schedule;
+  private readonly probes: Map<string, TrainProbe>;
+  private readonly variables: tf.Variable[];
+  private readonly diverged: DivergedSeed[] = [];
+  /** `[S]` bool, false for seeds known to have diverged; absent until one has (masking costs time). */
+  private frozenMask: tf.Tensor1D | undefined;
+  private readonly started = Date.now();
+
+  constructor(private readonly config: TrainConfig) {
+    const S = config.model.seeds;
+    this.data = new TrainData(config.data, S);
+    this.sampler = new BatchSampler(this.data.n, config.batch, config.seeds, config.duration);
+    const { totalSteps, stepsPerEpoch } = this.sampler.plan;
+    this.probes = new Map((config.probes ?? []).map((p) => [p.name, p]));
+    this.scheduler = new CadenceScheduler(config.probes ?? [], config.events ?? [], { totalSteps, stepsPerEpoch, seeds: S });
+    this.divergence = new DivergenceTracker(config.seeds);
+    this.lossFn = typeof config.loss === "string" ? lossFunction(config.loss) : config.loss;
+    this.schedule = config.schedule ?? makeSchedule({ kind: "constant" }, config.optimizer.spec.lr);
+    this.variables = config.model.params.map((p) => p.variable);
+  }
+
+  async execute(): Promise<TrainResult> {
+    const { totalSteps, stepsPerEpoch } = this.sampler.plan;
+    let step = 0;
+    for (; step <= totalSteps; step++) {
+      const stopped = await this.runStep(step, step < totalSteps);
+      if (stopped) break;
+    }
+    await this.checkDivergence();
+    if (this.diverged.length > 0 && (this.config.onDivergence ?? "throw") === "throw") {
+      throw divergedError(this.diverged, this.config.seeds.length);
+    }
+    const events = new Map((this.config.events ?? []).map((e) => [e.name, this.scheduler.firedSteps(e.name)]));
+    return { totalSteps, stepsPerEpoch, stepsDone: Math.min(step, totalSteps), diverged: this.diverged, events };
+  }
+
+  dispose(): void {
+    this.data.dispose();
+    this.divergence.dispose();
+    this.frozenMask?.dispose();
+  }
+
+  /** One step as in the file comment; returns true when the run must stop (every seed diverged). */
+  private async runStep(step: number, update: boolean): Promise<boolean> {
+    const batch = update ? this.batchAt(step) : null;
+    const lr = update ? this.schedule(step) : null;
+    const computed = batch ? this.lossAndGradients(batch) : null;
+    try {
+      if (computed) this.divergence.observe(computed.loss.objective, step);
+      const probed = await this.runProbes(step, batch, computed?.loss ?? null, lr);
+      this.reportProgress(step, computed?.loss ?? null);
+      if (probed || this.divergenceCheckDue(step)) {
+        await this.checkDivergence();
+        if (this.divergence.allDiverged) return true;
+      }
+      if (computed) this.config.optimizer.step(computed.grads, lr!, this.frozenMask);
+      return false;
+    } finally {
+      if (computed) tf.dispose([...computed.grads, computed.loss.perSample, computed.loss.perSeed, computed.loss.objective]);
+      if (batch && !this.sampler.isFull) tf.dispose([batch.x, batch.y]);
+    }
+  }
+
+  private batchAt(step: number): StepBatch {
+    const indices = this.sampler.indicesAt(step);
+    const tensors = this.sampler.isFull ? this.data.full() : this.data.gather(indices);
+    return { indices, x: tensors.x, y: tensors.y };
+  }
+
+  /** Loss at θ_k on the batch and its gradient for every parameter; nothing is read back. */
+  private lossAndGradients(batch: StepBatch): { loss: StepLoss; grads: tf.Tensor[] } {
+    const { model, l2 = 0 } = this.config;
+    let loss: StepLoss | undefined;
+    const { value, grads } = tf.variableGrads(() => {
+      const values = this.lossFn(model.forward(batch.x, { training: true }), batch.y);
+      const objective = l2 > 0 ? tf.add(values.perSeed, l2Penalty(this.config.l2Params ?? model.params, l2)) : values.perSeed;
+      loss = {
+        perSample: tf.keep(values.perSample),
+        perSeed: tf.keep(values.perSeed),
+        objective: (objective === values.perSeed ? tf.keep(tf.clone(objective)) : tf.keep(objective)) as tf.Tensor1D,
+      };
+      return tf.sum(objective) as tf.Scalar;
+    }, this.variables);
+    value.dispose();
+    // A parameter the loss does not reach (e.g. a layer a custom forward skips) has gradient zero.
+    return { loss: loss!, grads: this.variables.map((v) => grads[v.name] ?? tf.zerosLike(v)) };
+  }
+
+  /** Scheduled and event-triggered probes at `step`; returns whether any ran. */
+  private async runProbes(step: number, batch: StepBatch | null, loss: StepLoss | null, lr: number | null): Promise<boolean> {
+    const { stepsPerEpoch, totalSteps } = this.sampler.plan;
+    const epoch = Math.floor(step / stepsPerEpoch);
+    const recorder = this.config.recorder;
+    let ran = false;
+    const fired = await this.scheduler.runStep(step, async (name, seedIndices) => {
+      ran = true;
+      const ctx: ProbeContext = {
+        model: this.config.model,
+        optimizer: this.config.optimizer,
+        step,
+        epoch,
+        totalSteps,
+        stepsPerEpoch,
+        seeds: this.config.seeds,
+        seedIndices,
+        data: this.data,
+        batch,
+        loss,
+        lr,
+      };
+      const value = await this.probes.get(name)!.run(ctx);
+      await recorder?.probe?.({ probe: name, step, epoch, seedIndices, value });
+      return value;
+    });
+    for (const f of fired) await recorder?.event?.(f);
+    return ran;
+  }
+
+  private reportProgress(step: number, loss: StepLoss | null): void {
+    const every = this.config.progressEvery ?? 0;
+    const report = this.config.recorder?.progress;
+    if (!report || every <= 0 || (step % every !== 0 && step !== this.sampler.plan.totalSteps)) return;
+    report({
+      step,
+      totalSteps: this.sampler.plan.totalSteps,
+      epoch: Math.floor(step / this.sampler.plan.stepsPerEpoch),
+      loss: loss ? (loss.perSeed.dataSync() as Float32Array) : null,
+      elapsedMs: Date.now() - this.started,
+    });
+  }
+
+  private divergenceCheckDue(step: number): boolean {
+    const every = this.config.checkDivergenceEvery ?? 10;
+    return step % every === 0 || step === this.sampler.plan.totalSteps;
+  }
+
+  private async checkDivergence(): Promise<void> {
+    const fresh = this.divergence.check();
+    if (fresh.length === 0) return;
+    this.diverged.push(...fresh);
+    const alive = this.config.seeds.map((_, s) => !this.diverged.some((d) => d.seedIndex === s));
+    this.frozenMask?.dispose();
+    this.frozenMask = tf.tensor1d(alive, "bool");
+    await this.config.recorder?.diverged?.(fresh);
+  }
+}
+
+function divergedError(diverged: readonly DivergedSeed[], seedCount: number): DyncRuntimeError {
+  const sorted = [...diverged].sort((a, b) => a.step - b.step || a.seedIndex - b.seedIndex);
+  const listed = sorted.slice(0, 10).map((d) => `seed ${d.seed} at step ${d.step}`);
+  const more = sorted.length > 10 ? `, and ${sorted.length - 10} more` : "";
+  const scope = seedCount === 1 ? "" : ` for ${diverged.length} of ${seedCount} seeds`;
+  return new DyncRuntimeError(
+    "RUN020",
+    `training diverged${scope}: the loss became NaN or infinite (${listed.join(", ")}${more})`,
+    seedCount === diverged.length
+      ? "lower the learning rate or check the data for huge values; results measured before divergence are kept"
+      : "the other seeds trained to the end and their results are kept; diverged seeds were frozen when their loss became non-finite",
+  );
+}
+
+function validateConfig(config: TrainConfig): void {
+  const S = config.model.seeds;
+  if (config.seeds.length !== S) {
+    throw new DyncRuntimeError("RUN040", `${config.seeds.length} seed values given for a model with ${S} seeds`);
+  }
+  const known = new Set(config.model.params.map((p) => p.variable));
+  if (config.optimizer.params.length !== known.size || !config.optimizer.params.every((v) => known.has(v))) {
+    throw new DyncRuntimeError("RUN040", "the optimizer was built over different parameters than the model's");
+  }
+  const every = config.checkDivergenceEvery ?? 10;
+  if (!Number.isInteger(every) || every < 1) {
+    throw new DyncRuntimeError("RUN040", `checkDivergenceEvery must be a whole number ≥ 1, got ${every}`);
+  }
+}

@@ -1,0 +1,115 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { describe, expect, it } from "vitest";
+import { type BackendRequest, nodePackageLoader, type PackageLoader, selectBackend } from "../../runtime/backend.js";
+import { DyncRuntimeError } from "../../runtime/errors.js";
+
+/** A loader that sees only `installed` packages and records what it was asked, for the selection logic. */
+function fakeLoader(installed: Record<string, { loads?: boolean; activates?: boolean }>) {
+  const calls: string[] = [];
+  const loader: PackageLoader = {
+    resolve(pkg) {
+      calls.push(`resolve ${pkg}`);
+      return pkg in installed ? nodePackageLoader.resolve("@tensorflow/tfjs-core") : undefined;
+    },
+    async load(pkg) {
+      calls.push(`load ${pkg}`);
+      if (installed[pkg]?.loads === false) throw new Error("libtensorflow.so: cannot open shared object file");
+      return {};
+    },
+    async activate(tfName) {
+      calls.push(`activate ${tfName}`);
+      return Object.entries(installed).some(([, v]) => v.activates !== false);
+    },
+  };
+  return { loader, calls };
+}
+
+async function runtimeError(promise: Promise<unknown>): Promise<DyncRuntimeError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof DyncRuntimeError) return error;
+    throw error;
+  }
+  throw new Error("expected a DyncRuntimeError");
+}
+
+describe("selectBackend: selection logic with an injected loader", () => {
+  it("asking for gpu or tensorflow when its package is missing names the package and the install command", async () => {
+    for (const [request, pkg] of [
+      ["gpu", "@tensorflow/tfjs-node-gpu"],
+      ["tensorflow", "@tensorflow/tfjs-node"],
+    ] as const) {
+      const { loader, calls } = fakeLoader({});
+      const error = await runtimeError(selectBackend(request, loader));
+      expect(error.code).toBe("RUN001");
+      expect(error.message).toContain(pkg);
+      expect(error.hint).toContain(`npm install ${pkg}`);
+      expect(calls).toEqual([`resolve ${pkg}`]); // nothing was imported
+    }
+  });
+
+  it("auto tries gpu, tensorflow, wasm in order and records why it skipped each", async () => {
+    const { loader, calls } = fakeLoader({ "@tensorflow/tfjs-backend-wasm": {} });
+    const info = await selectBackend("auto", loader);
+    expect(info.name).toBe("wasm");
+    expect(info.package).toBe("@tensorflow/tfjs-backend-wasm");
+    expect(calls).toEqual([
+      "resolve @tensorflow/tfjs-node-gpu",
+      "resolve @tensorflow/tfjs-node",
+      "resolve @tensorflow/tfjs-backend-wasm",
+      "load @tensorflow/tfjs-backend-wasm",
+      "activate wasm",
+    ]);
+    expect(info.skipped).toHaveLength(2);
+    expect(info.skipped![0]).toMatch(/^gpu: .*tfjs-node-gpu.*not installed/);
+  });
+
+  it("auto passes over an installed gpu package that fails to load, and prefers tensorflow next", async () => {
+    const { loader } = fakeLoader({ "@tensorflow/tfjs-node-gpu": { loads: false }, "@tensorflow/tfjs-node": {} });
+    const info = await selectBackend("auto", loader);
+    expect(info.name).toBe("tensorflow");
+    expect(info.skipped![0]).toContain("libtensorflow.so");
+  });
+
+  it("an explicit request whose backend fails to initialise is RUN002, not a fallback", async () => {
+    const { loader } = fakeLoader({ "@tensorflow/tfjs-backend-wasm": { activates: false } });
+    const error = await runtimeError(selectBackend("wasm", loader));
+    expect(error.code).toBe("RUN002");
+    expect(error.message).toContain("@tensorflow/tfjs-backend-wasm");
+  });
+
+  it("rejects an unknown backend name", async () => {
+    const error = await runtimeError(selectBackend("webgpu" as BackendRequest));
+    expect(error.code).toBe("RUN040");
+  });
+});
+
+describe("selectBackend: the real packages of this install", () => {
+  it("gpu is not installed here, so asking for it is RUN001 (nothing stands in for a GPU)", async () => {
+    const error = await runtimeError(selectBackend("gpu"));
+    expect(error.code).toBe("RUN001");
+    expect(error.hint).toContain("npm install @tensorflow/tfjs-node-gpu");
+  });
+
+  it("cpu initialises, registers gradients, and computes", async () => {
+    const info = await selectBackend("cpu");
+    expect(info).toMatchObject({ name: "cpu", package: "@tensorflow/tfjs-backend-cpu", version: tf.version_core });
+    expect(tf.getBackend()).toBe("cpu");
+    // d/dx sum(x^3) = 3x^2 needs the registered gradient of Pow/Mul.
+    const g = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(x, tf.mul(x, x))))(tf.tensor1d([1, -2, 0.5]));
+    expect(Array.from(g.dataSync())).toEqual([3, 12, 0.75]);
+  });
+
+  it("auto lands on wasm from node_modules (no network), with SIMD and without threads in Node", async () => {
+    const info = await selectBackend("auto");
+    expect(info.name).toBe("wasm");
+    expect(info.version).toBe(tf.version_core);
+    expect(info.simd).toBe(true);
+    expect(info.threads).toBe(false); // tfjs 4.22 disables wasm threads under Node (tfjs issue #3830)
+    expect(info.skipped?.map((s) => s.split(":")[0])).toEqual(["gpu", "tensorflow"]);
+    expect(tf.getBackend()).toBe("wasm");
+    const product = tf.matMul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[5], [6]]));
+    expect(Array.from(product.dataSync())).toEqual([17, 39]);
+  });
+});

@@ -1,0 +1,210 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-cpu";
+import "@tensorflow/tfjs-core/dist/register_all_gradients";
+import { createOptimizer, SignSgdOptimizer, type OptimizerSpec } from "../../runtime/optim.js";
+import { makeSchedule } from "../../runtime/schedule.js";
+
+beforeAll(async () => {
+  await tf.setBackend("cpu");
+});
+
+/**
+ * Test problem: two seeds, three coordinates each, loss_s(θ) = Σ_i ½·a_si·θ_i² − c_si·θ_i, so the gradient
+ * is a·θ − c. Each seed has different curvature, so shared optimizer state across seeds would show.
+ */
+const theta0 = [
+  [1.0, -2.0, 0.5],
+  [0.3, 0.8, -1.5],
+];
+const a = [
+  [1.0, 3.0, 0.5],
+  [2.0, 0.1, 4.0],
+];
+const c = [
+  [0.2, 0.0, -0.4],
+  [1.0, -0.5, 0.0],
+];
+
+/** The float64 reference: one rule per optimizer, written from the PyTorch documentation pseudocode. */
+type Rule = (theta: number, g: number, state: Record<string, number>, t: number, lr: number) => number;
+
+function referenceRule(spec: OptimizerSpec): Rule {
+  const wd = spec.weightDecay ?? 0;
+  if (spec.kind === "adam") {
+    const { beta1 = 0.9, beta2 = 0.999, eps = 1e-8 } = spec;
+    return (theta, g0, s, t, lr) => {
+      const g = g0 + wd * theta;
+      s.m = beta1 * (s.m ?? 0) + (1 - beta1) * g;
+      s.v = beta2 * (s.v ?? 0) + (1 - beta2) * g * g;
+      const mHat = s.m / (1 - beta1 ** t);
+      const vHat = s.v / (1 - beta2 ** t);
+      return theta - (lr * mHat) / (Math.sqrt(vHat) + eps);
+    };
+  }
+  if (spec.kind === "sign_sgd") {
+    const { momentum = 0.9, dampening = 0.9 } = spec;
+    return (theta, g0, s, _t, lr) => {
+      const g = g0 + wd * theta;
+      s.m = momentum * (s.m ?? 0) + (1 - dampening) * g;
+      const step = Math.abs(s.m) > spec.threshold ? spec.signLr * (lr / spec.lr) * Math.sign(s.m) : lr * s.m;
+      return theta - step;
+    };
+  }
+  const mu = spec.momentum ?? 0;
+  const damp = spec.dampening ?? 0;
+  return (theta, g0, s, t, lr) => {
+    let g = g0 + wd * theta;
+    if (mu !== 0) {
+      s.b = t === 1 ? g : mu * s.b! + (1 - damp) * g;
+      g = spec.nesterov ? g + mu * s.b : s.b;
+    }
+    return theta - lr * g;
+  };
+}
+
+/** Run `steps` updates in float64 with learning rates `lrs[t]`. */
+function simulate(spec: OptimizerSpec, lrs: number[]): number[][] {
+  const rule = referenceRule(spec);
+  const theta = theta0.map((r) => [...r]);
+  const states = theta.map((r) => r.map(() => ({}) as Record<string, number>));
+  lrs.forEach((lr, k) => {
+    theta.forEach((row, s) =>
+      row.forEach((th, i) => {
+        row[i] = rule(th, a[s]![i]! * th - c[s]![i]!, states[s]![i]!, k + 1, lr);
+      }),
+    );
+  });
+  return theta;
+}
+
+/** The same updates through the seed-batched optimizer, gradients from tf.grads of the summed loss. */
+function runOptimizer(spec: OptimizerSpec, lrs: number[], alive?: tf.Tensor): number[][] {
+  const theta = tf.variable(tf.tensor2d(theta0));
+  const aT = tf.tensor2d(a);
+  const cT = tf.tensor2d(c);
+  const opt = createOptimizer(spec, [theta]);
+  for (const lr of lrs) {
+    const { grads } = tf.variableGrads(
+      () => tf.sum(tf.sub(tf.mul(0.5, tf.mul(aT, tf.square(theta))), tf.mul(cT, theta))) as tf.Scalar,
+      [theta],
+    );
+    opt.step([grads[theta.name]!], lr, alive);
+    tf.dispose(grads);
+  }
+  const out = theta.arraySync() as number[][];
+  opt.dispose();
+  theta.dispose();
+  tf.dispose([aT, cT]);
+  return out;
+}
+
+function expectClose(actual: number[][], expected: number[][], tol = 2e-6): void {
+  actual.flat().forEach((v, i) => {
+    const e = expected.flat()[i]!;
+    expect(Math.abs(v - e)).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(e)));
+  });
+}
+
+const constantLr = (lr: number, n: number) => Array<number>(n).fill(lr);
+
+describe("SGD family (torch.optim.SGD semantics)", () => {
+  const cases: [string, OptimizerSpec][] = [
+    ["plain gd", { kind: "gd", lr: 0.1 }],
+    ["sgd with weight decay", { kind: "sgd", lr: 0.1, weightDecay: 0.05 }],
+    ["momentum", { kind: "sgd", lr: 0.05, momentum: 0.9 }],
+    ["momentum with dampening", { kind: "sgd", lr: 0.05, momentum: 0.9, dampening: 0.3 }],
+    ["nesterov with weight decay", { kind: "sgd", lr: 0.05, momentum: 0.8, nesterov: true, weightDecay: 0.01 }],
+  ];
+  for (const [name, spec] of cases) {
+    it(`${name}: 6 steps match the float64 reference`, () => {
+      expectClose(runOptimizer(spec, constantLr(spec.lr, 6)), simulate(spec, constantLr(spec.lr, 6)));
+    });
+  }
+
+  it("one momentum step by hand: the buffer starts as the undampened gradient", () => {
+    // θ = 1, g = a·θ − c = 0.8, then θ₁ = 1 − 0.05·0.8 = 0.96; step 2: g = 0.76, b = 0.9·0.8 + 0.7·0.76.
+    const out = runOptimizer({ kind: "sgd", lr: 0.05, momentum: 0.9, dampening: 0.3 }, [0.05, 0.05]);
+    expect(out[0]![0]).toBeCloseTo(0.96 - 0.05 * (0.9 * 0.8 + 0.7 * 0.76), 6);
+  });
+
+  it("rejects nesterov with dampening, as PyTorch does", () => {
+    expect(() => createOptimizer({ kind: "sgd", lr: 0.1, momentum: 0.9, dampening: 0.1, nesterov: true }, [tf.variable(tf.zeros([1, 2]))])).toThrow(/nesterov/);
+  });
+});
+
+describe("Adam (torch.optim.Adam semantics)", () => {
+  it("the first step is lr·g/(|g| + ε) per coordinate: bias correction makes m̂ = g and v̂ = g²", () => {
+    const out = runOptimizer({ kind: "adam", lr: 0.01 }, [0.01]);
+    theta0.forEach((row, s) =>
+      row.forEach((th, i) => {
+        const g = a[s]![i]! * th - c[s]![i]!;
+        expect(out[s]![i]).toBeCloseTo(th - (0.01 * g) / (Math.abs(g) + 1e-8), 6);
+      }),
+    );
+  });
+
+  it("20 steps with defaults, with custom betas and weight decay, and under a step-decay schedule match float64", () => {
+    const defaults: OptimizerSpec = { kind: "adam", lr: 0.05 };
+    expectClose(runOptimizer(defaults, constantLr(0.05, 20)), simulate(defaults, constantLr(0.05, 20)));
+    const custom: OptimizerSpec = { kind: "adam", lr: 0.02, beta1: 0.5, beta2: 0.9, eps: 1e-3, weightDecay: 0.1 };
+    expectClose(runOptimizer(custom, constantLr(0.02, 20)), simulate(custom, constantLr(0.02, 20)));
+    const schedule = makeSchedule({ kind: "step_decay", every: 5, factor: 0.5 }, 0.05);
+    const lrs = Array.from({ length: 20 }, (_, t) => schedule(t));
+    expectClose(runOptimizer(defaults, lrs), simulate(defaults, lrs));
+  });
+
+  it("keeps one state per seed: the batched result equals each seed optimised alone", () => {
+    const both = runOptimizer({ kind: "adam", lr: 0.05 }, constantLr(0.05, 10));
+    // Seed 1's reference computed alone (its own m, v) is what simulate() does per coordinate.
+    expectClose([both[1]!], [simulate({ kind: "adam", lr: 0.05 }, constantLr(0.05, 10))[1]!]);
+  });
+});
+
+describe("sign-threshold SGD (opposing signals, Appendix F)", () => {
+  const spec: OptimizerSpec = { kind: "sign_sgd", lr: 0.5, signLr: 0.01, threshold: 0.1 };
+
+  it("matches the float64 rule: sign step above the threshold, plain step below", () => {
+    // First-step momentum is 0.1·g: |g| = 0.8, 6, 0.65 / 0.4, 0.58, 6 puts coordinates on both sides.
+    expectClose(runOptimizer(spec, constantLr(0.5, 8)), simulate(spec, constantLr(0.5, 8)));
+    const one = runOptimizer(spec, [0.5]);
+    expect(one[0]![1]).toBeCloseTo(-2 + 0.01, 6); // g = −6, m = −0.6 → sign step
+    expect(one[0]![0]).toBeCloseTo(1 - 0.5 * 0.08, 6); // g = 0.8, m = 0.08 → plain step
+  });
+
+  it("reports the per-seed fraction of coordinates above the threshold", () => {
+    const theta = tf.variable(tf.tensor2d(theta0));
+    const opt = createOptimizer(spec, [theta]) as SignSgdOptimizer;
+    const g = tf.tensor2d(a.map((row, s) => row.map((ai, i) => ai * theta0[s]![i]! - c[s]![i]!)));
+    opt.step([g], 0.5);
+    // m = 0.1·g: seed 0 → |m| = 0.08, 0.6, 0.065 (1 of 3); seed 1 → 0.04, 0.058, 0.6 (1 of 3).
+    const frac = opt.fractionAboveThreshold();
+    expect(Array.from(frac)).toEqual([1 / 3, 1 / 3]);
+    opt.dispose();
+    theta.dispose();
+  });
+});
+
+describe("diverged-seed mask", () => {
+  it("leaves a masked seed's parameters unchanged while the other seed updates normally", () => {
+    const alive = tf.tensor1d([true, false], "bool");
+    const spec: OptimizerSpec = { kind: "adam", lr: 0.05 };
+    const out = runOptimizer(spec, constantLr(0.05, 5), alive);
+    expectClose([out[0]!], [simulate(spec, constantLr(0.05, 5))[0]!]);
+    expect(out[1]).toEqual(theta0[1]!.map((v) => Math.fround(v)));
+  });
+});
+
+describe("memory", () => {
+  it("an Adam step allocates no lasting tensors", () => {
+    const theta = tf.variable(tf.tensor2d(theta0));
+    const opt = createOptimizer({ kind: "adam", lr: 0.1 }, [theta]);
+    const g = tf.onesLike(theta);
+    opt.step([g], 0.1);
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 5; i++) opt.step([g], 0.1);
+    expect(tf.memory().numTensors).toBe(before);
+    opt.dispose();
+    tf.dispose([theta, g]);
+  });
+});
