@@ -3,7 +3,10 @@
  * exception is reported as an internal error with a request to file it, never as a bare stack trace.
  */
 import { checkCommand } from "./commands/check.js";
+import { compileCommand } from "./commands/compile.js";
 import { fmtCommand } from "./commands/fmt.js";
+import { planCommand } from "./commands/plan.js";
+import { runCommand } from "./commands/run.js";
 import type { Output } from "./commands/output.js";
 import { parseArgs, UsageError, type FlagSpec } from "./cli-args.js";
 import { packageInfo } from "./package-info.js";
@@ -11,8 +14,13 @@ import { packageInfo } from "./package-info.js";
 const USAGE = `dync: a language for neural-network training-dynamics experiments
 
 usage:
-  dync check FILE...          report syntax errors (exit 0 clean, 1 errors, 2 usage)
-  dync fmt [-w|--check] FILE  print FILE in canonical layout (-w: rewrite it; --check: exit 1 if not formatted)
+  dync check FILE...            report every diagnostic (exit 0 clean, 1 errors, 2 usage)
+  dync fmt [-w|--check] FILE... print in canonical layout (-w: rewrite; --check: exit 1 if not formatted)
+  dync plan FILE [--profile P]  the expanded runs, their count and cost, before anything trains
+  dync compile FILE [-o out.js] [--emit-ts]
+                                write the generated program (type-checked); run it with \`node out.js\`
+  dync run FILE [--profile P] [--backend B] [--out DIR] [--data DIR]
+                                compile and run (exit 0 every expect holds, 1 one fails, 2 compile errors)
 
 options:
   --format text|json          diagnostics for people (default) or one JSON object per line for tools
@@ -27,15 +35,46 @@ const COMMON: Record<string, FlagSpec> = {
   help: { value: false, alias: "h" },
 };
 
-const COMMANDS: Record<string, { flags: Record<string, FlagSpec>; run: (files: string[], flags: Map<string, string | true>, out: Output) => number }> = {
+type Command = {
+  flags: Record<string, FlagSpec>;
+  /** At most this many files (run, plan and compile take one). */
+  maxFiles?: number;
+  run: (files: string[], flags: Map<string, string | true>, out: Output, err: (text: string) => void) => number | Promise<number>;
+};
+
+const RUN_FLAGS: Record<string, FlagSpec> = {
+  profile: { value: true },
+  backend: { value: true, choices: ["auto", "gpu", "tensorflow", "wasm", "cpu"] },
+  out: { value: true },
+  data: { value: true },
+  quiet: { value: false },
+};
+
+const COMMANDS: Record<string, Command> = {
   check: { flags: {}, run: (files, _flags, out) => checkCommand(files, out) },
   fmt: {
     flags: { write: { value: false, alias: "w" }, check: { value: false } },
     run: (files, flags, out) => fmtCommand(files, { write: flags.has("write"), check: flags.has("check") }, out),
   },
+  plan: { flags: { profile: { value: true } }, maxFiles: 1, run: (files, flags, out) => planCommand(files[0]!, flags.get("profile") as string | undefined, out) },
+  compile: {
+    flags: { output: { value: true, alias: "o" }, "emit-ts": { value: false } },
+    maxFiles: 1,
+    run: (files, flags, out, err) => compileCommand(files[0]!, { out: (flags.get("output") as string | undefined) ?? "out.js", emitTs: flags.has("emit-ts") }, out, err),
+  },
+  run: {
+    flags: RUN_FLAGS,
+    maxFiles: 1,
+    run: (files, flags, out, err) => runCommand(files[0]!, forwarded(flags), out, err),
+  },
 };
 
-export function main(argv: readonly string[], stdout = process.stdout, stderr = process.stderr): number {
+/** Run flags go to the program unchanged. */
+function forwarded(flags: Map<string, string | true>): string[] {
+  return [...flags].filter(([name]) => name in RUN_FLAGS).flatMap(([name, value]) => (value === true ? [`--${name}`] : [`--${name}`, value]));
+}
+
+export async function main(argv: readonly string[], stdout: Writer = process.stdout, stderr: Writer = process.stderr): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === "-h" || command === "--help" || command === "help") {
     stdout.write(USAGE);
@@ -53,14 +92,15 @@ export function main(argv: readonly string[], stdout = process.stdout, stderr = 
       stdout.write(USAGE);
       return 0;
     }
-    if (positional.length === 0) throw new UsageError(`\`dync ${command}\` needs at least one file`);
+    if (positional.length === 0) throw new UsageError(`\`dync ${command}\` needs ${spec.maxFiles === 1 ? "a file" : "at least one file"}`);
+    if (spec.maxFiles !== undefined && positional.length > spec.maxFiles) throw new UsageError(`\`dync ${command}\` takes one file; got ${positional.length}`);
     const colorFlag = flags.get("color") ?? "auto";
     const out: Output = {
       format: (flags.get("format") as "text" | "json" | undefined) ?? "text",
       color: colorFlag === "always" || (colorFlag === "auto" && Boolean(stdout.isTTY) && !process.env["NO_COLOR"]),
       write: (text) => stdout.write(text),
     };
-    return spec.run(positional, flags, out);
+    return await spec.run(positional, flags, out, (text) => stderr.write(text));
   } catch (error) {
     if (error instanceof UsageError) return usageError(stderr, error.message);
     stderr.write(`internal error: ${(error as Error)?.message ?? String(error)}\n`);
@@ -70,7 +110,13 @@ export function main(argv: readonly string[], stdout = process.stdout, stderr = 
   }
 }
 
-function usageError(stderr: NodeJS.WritableStream, message: string): number {
+/** Where output goes: process streams, or a test's collector. */
+export interface Writer {
+  write(text: string): unknown;
+  readonly isTTY?: boolean;
+}
+
+function usageError(stderr: Writer, message: string): number {
   stderr.write(`dync: ${message}\nRun \`dync --help\` for usage.\n`);
   return 2;
 }

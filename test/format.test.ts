@@ -226,7 +226,7 @@ describe("style rules", () => {
   });
 });
 
-describe("dync fmt", () => {
+describe("dync fmt", async () => {
   let dir: string;
   let stdout: string;
   let stderr: string;
@@ -245,39 +245,39 @@ describe("dync fmt", () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("prints the formatted file and leaves it alone", () => {
+  it("prints the formatted file and leaves it alone", async () => {
     const file = join(dir, "a.dyn");
     writeFileSync(file, ugly);
-    expect(run("fmt", file)).toBe(0);
+    expect(await run("fmt", file)).toBe(0);
     expect(stdout).toBe(pretty);
     expect(readFileSync(file, "utf8")).toBe(ugly);
   });
 
-  it("-w rewrites the file in place", () => {
+  it("-w rewrites the file in place", async () => {
     const file = join(dir, "a.dyn");
     writeFileSync(file, ugly);
-    expect(run("fmt", "-w", file)).toBe(0);
+    expect(await run("fmt", "-w", file)).toBe(0);
     expect(stdout).toBe("");
     expect(readFileSync(file, "utf8")).toBe(pretty);
   });
 
-  it("--check exits 1 naming an unformatted file and 0 on a formatted one", () => {
+  it("--check exits 1 naming an unformatted file and 0 on a formatted one", async () => {
     const bad = join(dir, "bad.dyn");
     const good = join(dir, "good.dyn");
     writeFileSync(bad, ugly);
     writeFileSync(good, pretty);
-    expect(run("fmt", "--check", bad)).toBe(1);
+    expect(await run("fmt", "--check", bad)).toBe(1);
     expect(stdout).toContain(`${bad}: not formatted`);
     expect(readFileSync(bad, "utf8")).toBe(ugly);
-    expect(run("fmt", "--check", good)).toBe(0);
+    expect(await run("fmt", "--check", good)).toBe(0);
     expect(stdout).toBe("");
   });
 
-  it("does not rewrite a file with syntax errors and exits 1 with its diagnostics", () => {
+  it("does not rewrite a file with syntax errors and exits 1 with its diagnostics", async () => {
     const file = join(dir, "broken.dyn");
     const broken = "experiment e {\n  seeds = = 3\n  train 2k   steps\n}\n";
     writeFileSync(file, broken);
-    expect(run("fmt", "-w", file)).toBe(1);
+    expect(await run("fmt", "-w", file)).toBe(1);
     expect(stdout).toMatch(/DYN\d{4}/);
     expect(readFileSync(file, "utf8")).toBe(broken);
   });

@@ -391,14 +391,41 @@ export class Evaluator {
     return num(acc);
   }
 
+  /**
+   * A registry call whose `x in …` arguments bind input variables (`grid(x in [-1, 1], n: 201)`): the
+   * call without them, and each binding with its evaluated domain.
+   */
+  callWithBindings(e: A.CallExpr, env: Env): { value: Value; bindings: { name: string; domain: Value; span: A.BindingArg["span"] }[] } | undefined {
+    const bindings: { name: string; domain: Value; span: A.BindingArg["span"] }[] = [];
+    let ok = true;
+    for (const arg of e.args) {
+      if (arg.kind !== "Binding") continue;
+      if (arg.body) {
+        this.report(diagnostic("DYN2003", arg.span, { what: "a comprehension", context: "an input variable's domain" }));
+        ok = false;
+        continue;
+      }
+      const domain = this.eval(arg.domain, env);
+      if (domain === undefined) ok = false;
+      else bindings.push({ name: arg.name.name, domain, span: arg.span });
+    }
+    const value = this.registryCall({ ...e, args: e.args.filter((a) => a.kind !== "Binding") }, e.callee.kind === "Name" ? e.callee.name : "", env);
+    return ok && value ? { value, bindings } : undefined;
+  }
+
   /** Any other call is a registry entry used as a value (`adam(lr: 1e-2)`); the checker validates it. */
   private registryCall(e: A.CallExpr, name: string, env: Env): Value | undefined {
     const positional: Value[] = [];
-    const named: Record<string, Value> = {};
+    const named: Record<string, Value> = Object.create(null) as Record<string, Value>;
     let ok = true;
     for (const arg of e.args) {
       if (arg.kind === "Binding") {
-        this.report(diagnostic("DYN2003", arg.span, { what: "a binding `x in …`", context: "a constant" }));
+        this.report(diagnostic("DYN2003", arg.span, { what: "a binding `x in …`", context: "an argument here" }));
+        ok = false;
+        continue;
+      }
+      if (arg.kind === "Named" && arg.name.name in named) {
+        this.report(diagnostic("DYN2013", arg.name.span, { param: arg.name.name, fn: name }));
         ok = false;
         continue;
       }

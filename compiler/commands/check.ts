@@ -1,5 +1,5 @@
-/** `dync check FILE...`: report every diagnostic; exit 0 when there are no errors, 1 otherwise. */
-import { parse } from "../../grammar/parse.js";
+/** `dync check FILE...`: every syntax, name, type and plan diagnostic; exit 0 without errors, 1 with. */
+import { checkSource } from "../check/index.js";
 import { readSource } from "../read-source.js";
 import { printDiagnostics, summary, type Output } from "./output.js";
 
@@ -13,8 +13,8 @@ export function checkCommand(files: readonly string[], out: Output): number {
       errors++;
       continue;
     }
-    const { diagnostics, source } = parse(read.text, file);
-    printDiagnostics(out, diagnostics, source);
+    const { diagnostics, sources } = checkSource(read.text, file);
+    printDiagnostics(out, diagnostics, sources);
     errors += diagnostics.filter((d) => d.severity === "error").length;
     warnings += diagnostics.filter((d) => d.severity === "warning").length;
   }

@@ -12,14 +12,15 @@ export interface Output {
   write(text: string): void;
 }
 
-/** Print one file's diagnostics; returns the number of errors. */
-export function printDiagnostics(out: Output, diagnostics: readonly Diagnostic[], source: SourceFile | undefined): void {
+/** Print one file's diagnostics, with code frames from `sources` (by path) or one source. */
+export function printDiagnostics(out: Output, diagnostics: readonly Diagnostic[], sources: SourceFile | ReadonlyMap<string, SourceFile> | undefined): void {
+  const sourceOf = (d: Diagnostic) => (sources instanceof Map ? sources.get(d.span.file) : (sources as SourceFile | undefined));
   if (out.format === "json") {
     for (const d of diagnostics) out.write(JSON.stringify(diagnosticToJson(d)) + "\n");
     return;
   }
   const shown = diagnostics.slice(0, MAX_PRINTED);
-  for (const d of shown) out.write(renderDiagnostic(d, source, { color: out.color }) + "\n\n");
+  for (const d of shown) out.write(renderDiagnostic(d, sourceOf(d), { color: out.color }) + "\n\n");
   if (diagnostics.length > shown.length) out.write(`… and ${diagnostics.length - shown.length} more diagnostics in this file\n\n`);
 }
 

@@ -1,0 +1,330 @@
+/**
+ * Analyses, expectations and event conditions compiled to the runtime's `AnalysisExpr` IR
+ * (runtime/program.ts). Names resolve to probes, earlier analyses and constants; reductions take their
+ * dimensions from `over`; `fit_power_law(y ~ x) by g` fits across a sweep variable.
+ */
+import type * as A from "../../grammar/ast.js";
+import type { AnalysisExpr, ReduceFn } from "../../runtime/program.js";
+import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { closest } from "../diagnostics/suggest.js";
+import type { Env } from "./evaluate.js";
+import { showValue } from "./values.js";
+
+const REDUCERS = new Set<ReduceFn>(["median", "mean", "std", "min", "max", "sum", "count", "first", "last", "quantile"]);
+const MAPS = new Set(["log10", "log", "exp", "abs", "sqrt"]);
+const FIT_FIELDS = new Set(["exponent", "alpha", "coefficient", "r2", "stderr", "ci_low", "ci_high"]);
+
+export interface AnalysisScope {
+  /** Probes measured in the experiment. */
+  readonly probes: ReadonlySet<string>;
+  /** Analyses defined so far (in order). */
+  readonly analyses: ReadonlySet<string>;
+  /** Analyses that failed to compile (already reported): uses stay silent. */
+  readonly failed: ReadonlySet<string>;
+  /** Sweep variables (dimensions of results). */
+  readonly sweepVars: readonly string[];
+  /** Constants and sweep-independent lets, for literal values. */
+  readonly env: Env;
+}
+
+export class AnalysisCompiler {
+  constructor(private readonly diagnostics: Diagnostic[]) {}
+
+  compile(e: A.Expr, scope: AnalysisScope): AnalysisExpr | undefined {
+    switch (e.kind) {
+      case "Number":
+        return { op: "number", value: e.value };
+      case "Paren":
+        return this.compile(e.inner, scope);
+      case "Name":
+        return this.name(e, scope);
+      case "Unary": {
+        const arg = this.compile(e.operand, scope);
+        if (!arg) return undefined;
+        return e.op === "not" ? { op: "not", arg } : e.op === "-" ? { op: "neg", arg } : arg;
+      }
+      case "Binary":
+        return this.binary(e, scope);
+      case "Within":
+        return this.within(e, scope);
+      case "Call":
+        return this.call(e, scope, []);
+      case "Index":
+        return this.select(e, scope);
+      case "Member":
+        return this.field(e, scope);
+      case "Error":
+        return undefined;
+      default:
+        return this.fail(e, `${describe(e)} cannot be used in an analysis`);
+    }
+  }
+
+  private name(e: A.NameRef, scope: AnalysisScope): AnalysisExpr | undefined {
+    if (scope.probes.has(e.name)) return { op: "probe", name: e.name };
+    if (scope.analyses.has(e.name)) return { op: "let", name: e.name };
+    if (scope.failed.has(e.name)) return undefined;
+    if (scope.sweepVars.includes(e.name)) {
+      return this.fail(e, `the sweep variable \`${e.name}\` cannot be used as a value in an analysis yet; select a point with \`x[${e.name} = …]\` instead`);
+    }
+    const v = scope.env.lookup(e.name);
+    if (v?.kind === "number" && !v.unit) return { op: "number", value: v.value };
+    if (v) return this.fail(e, `\`${e.name}\` is ${showValue(v)}, not a number or a result`);
+    if (e.name === "pi") return { op: "number", value: Math.PI };
+    const near = closest(e.name, [...scope.probes, ...scope.analyses, ...scope.env.names()]);
+    this.diagnostics.push(diagnostic("DYN2023", e.span, { what: "probe or analysis", name: e.name }, near ? { hint: `did you mean \`${near}\`?` } : {}));
+    return undefined;
+  }
+
+  private binary(e: A.BinaryExpr, scope: AnalysisScope): AnalysisExpr | undefined {
+    switch (e.op) {
+      case "over":
+      case "by":
+        return this.grouped(e, scope);
+      case "after":
+      case "before":
+        return this.time(e, scope);
+      case "during":
+        return this.fail(e, "`during` needs a phase window; phase detection is not available yet");
+      case "~":
+      case "vs":
+        return this.fail(e, `\`${e.op}\` belongs inside a fit or a plot, like \`fit_power_law(y ~ width)\``);
+      case "in":
+        return this.inRange(e, scope);
+      default:
+        break;
+    }
+    const left = this.compile(e.left, scope);
+    const right = this.compile(e.right, scope);
+    if (!left || !right) return undefined;
+    switch (e.op) {
+      case "+":
+      case "-":
+      case "*":
+      case "/":
+      case "^":
+        return { op: "arith", fn: e.op, left, right };
+      case "==":
+      case "!=":
+      case "<":
+      case "<=":
+      case ">":
+      case ">=":
+        return { op: "compare", fn: e.op, left, right };
+      case "and":
+      case "or":
+        return { op: e.op, left, right };
+    }
+    return undefined;
+  }
+
+  /** `f(x) over seeds`, `f(x) over (seeds, width)`, `fit_power_law(y ~ x) by act`. */
+  private grouped(e: A.BinaryExpr, scope: AnalysisScope): AnalysisExpr | undefined {
+    const dims = this.dims(e.right, scope);
+    if (!dims) return undefined;
+    let inner: A.Expr = e.left;
+    while (inner.kind === "Paren") inner = inner.inner;
+    if (inner.kind !== "Call") return this.fail(e, `\`${e.op}\` applies to a reduction or a fit, like \`median(x) over seeds\``);
+    return this.call(inner, scope, dims, e.op as "over" | "by");
+  }
+
+  private dims(e: A.Expr, scope: AnalysisScope): string[] | undefined {
+    const items = e.kind === "Tuple" ? e.items : e.kind === "Paren" ? [e.inner] : [e];
+    const out: string[] = [];
+    for (const item of items) {
+      if (item.kind !== "Name") return this.fail(item, "a grouping lists dimensions: `seeds`, `steps` or sweep variables");
+      const dim = item.name === "time" || item.name === "step" ? "steps" : item.name === "seed" ? "seeds" : item.name;
+      if (dim !== "seeds" && dim !== "steps" && !scope.sweepVars.includes(dim)) {
+        const near = closest(item.name, ["seeds", "steps", ...scope.sweepVars]);
+        this.diagnostics.push(diagnostic("DYN2023", item.span, { what: "dimension", name: item.name }, { hint: near ? `did you mean \`${near}\`?` : `dimensions: seeds, steps${scope.sweepVars.map((v) => `, ${v}`).join("")}` }));
+        return undefined;
+      }
+      out.push(dim);
+    }
+    return out;
+  }
+
+  private call(e: A.CallExpr, scope: AnalysisScope, dims: string[], groupOp?: "over" | "by"): AnalysisExpr | undefined {
+    const name = e.callee.kind === "Name" ? e.callee.name : undefined;
+    if (name === "fit_power_law") return this.fit(e, scope, groupOp === "by" ? dims : [], groupOp);
+    if (groupOp === "by") return this.fail(e, "`by` groups a fit; reductions use `over`");
+    if (name && REDUCERS.has(name as ReduceFn)) return this.reduce(e, name as ReduceFn, scope, dims);
+    if (name && MAPS.has(name)) {
+      if (groupOp) return this.fail(e, `\`${name}\` is elementwise; \`over\` applies to reductions`);
+      const arg = this.single(e, scope);
+      return arg && { op: "map", fn: name as "log10", arg };
+    }
+    const near = name ? closest(name, [...REDUCERS, ...MAPS, "fit_power_law"]) : undefined;
+    this.diagnostics.push(diagnostic("DYN2010", e.callee.span, { kind: "analysis function", name: name ?? "?" }, { hint: near ? `did you mean \`${near}\`?` : `analysis functions: ${[...REDUCERS, ...MAPS, "fit_power_law"].join(", ")}` }));
+    return undefined;
+  }
+
+  private reduce(e: A.CallExpr, fn: ReduceFn, scope: AnalysisScope, over: string[]): AnalysisExpr | undefined {
+    if (fn === "quantile") {
+      const [values, q] = e.args;
+      const qArg = q?.kind === "Named" && q.name.name === "q" ? q.value : q?.kind === "Positional" ? q.value : undefined;
+      if (!values || values.kind !== "Positional" || !qArg || e.args.length !== 2) return this.fail(e, "`quantile` takes the values and `q`, like `quantile(x, q: 0.9)`");
+      const arg = this.compile(values.value, scope);
+      const level = qArg.kind === "Number" ? qArg.value : undefined;
+      if (level === undefined || level < 0 || level > 1) return this.fail(qArg, "`q` must be a number in [0, 1]");
+      return arg && { op: "reduce", fn, arg, over, q: level };
+    }
+    const arg = this.single(e, scope);
+    return arg && { op: "reduce", fn, arg, over };
+  }
+
+  private fit(e: A.CallExpr, scope: AnalysisScope, by: string[], groupOp?: "over" | "by"): AnalysisExpr | undefined {
+    if (groupOp === "over") return this.fail(e, "a fit is grouped with `by`, like `fit_power_law(y ~ width) by act`");
+    const relation = e.args.length === 1 && e.args[0]!.kind === "Positional" ? e.args[0].value : undefined;
+    if (!relation || relation.kind !== "Binary" || relation.op !== "~") return this.fail(e, "`fit_power_law` takes a relation `y ~ x`, with x a sweep variable");
+    if (relation.right.kind !== "Name" || !scope.sweepVars.includes(relation.right.name)) {
+      return this.fail(relation.right, `the right side of \`~\` must be a sweep variable${scope.sweepVars.length ? ` (${scope.sweepVars.join(", ")})` : "; this experiment sweeps nothing"}`);
+    }
+    const y = this.compile(relation.left, scope);
+    return y && { op: "fit_power_law", y, x: relation.right.name, by };
+  }
+
+  private single(e: A.CallExpr, scope: AnalysisScope): AnalysisExpr | undefined {
+    const name = e.callee.kind === "Name" ? e.callee.name : "this function";
+    if (e.args.length !== 1 || e.args[0]!.kind !== "Positional") return this.fail(e, `\`${name}\` takes one argument`);
+    return this.compile(e.args[0].value, scope);
+  }
+
+  private select(e: A.IndexExpr, scope: AnalysisScope): AnalysisExpr | undefined {
+    const arg = this.compile(e.object, scope);
+    if (!arg) return undefined;
+    const where: Record<string, number | string | boolean> = {};
+    for (const item of e.items) {
+      if (item.kind !== "Selector") return this.fail(item, "results are selected by sweep variable, like `x[width = 10]`");
+      const dim = item.name.name;
+      if (!scope.sweepVars.includes(dim) && dim !== "seeds" && dim !== "steps") {
+        this.diagnostics.push(diagnostic("DYN2023", item.name.span, { what: "sweep variable", name: dim }, { hint: scope.sweepVars.length ? `sweep variables: ${scope.sweepVars.join(", ")}` : "this experiment sweeps nothing" }));
+        return undefined;
+      }
+      const v = item.value;
+      if (v.kind === "Number") where[dim] = v.value;
+      else if (v.kind === "Unary" && v.op === "-" && v.operand.kind === "Number") where[dim] = -v.operand.value;
+      else if (v.kind === "Name") where[dim] = v.name;
+      else if (v.kind === "String") where[dim] = v.value;
+      else if (v.kind === "Bool") where[dim] = v.value;
+      else if (v.kind === "Call") return this.fail(v, "select a call-valued sweep point by its text is not supported; give the sweep values names with `let`");
+      else return this.fail(v, "a selector value is a number or a name");
+    }
+    return { op: "select", arg, where };
+  }
+
+  private field(e: A.MemberExpr, scope: AnalysisScope): AnalysisExpr | undefined {
+    if (!FIT_FIELDS.has(e.member.name)) {
+      const near = closest(e.member.name, [...FIT_FIELDS]);
+      return this.fail(e.member, `\`${e.member.name}\` is not a field of a fit${near ? `; did you mean \`${near}\`?` : ` (fields: ${[...FIT_FIELDS].join(", ")})`}`);
+    }
+    const arg = this.compile(e.object, scope);
+    return arg && { op: "field", arg, name: e.member.name };
+  }
+
+  private time(e: A.BinaryExpr, scope: AnalysisScope): AnalysisExpr | undefined {
+    const arg = this.compile(e.left, scope);
+    if (!arg) return undefined;
+    const r = e.right;
+    const at =
+      r.kind === "Quantity" && r.unit === "%" && r.value?.kind === "Number"
+        ? { fraction: r.value.value / 100 }
+        : r.kind === "Quantity" && r.unit === "steps" && r.value?.kind === "Number"
+          ? { step: r.value.value }
+          : r.kind === "Number"
+            ? { step: r.value }
+            : undefined;
+    if (!at) return this.fail(r, `\`${e.op}\` takes a fraction of training like \`50%\` or a step like \`1000 steps\``);
+    return { op: "time", relation: e.op as "after" | "before", arg, at };
+  }
+
+  private inRange(e: A.BinaryExpr, scope: AnalysisScope): AnalysisExpr | undefined {
+    const arg = this.compile(e.left, scope);
+    const r = e.right;
+    const bounds = r.kind === "List" && r.items.length === 2 ? { lo: r.items[0]!, hi: r.items[1]!, closedHi: true } : r.kind === "Interval" ? { lo: r.lo, hi: r.hi, closedHi: false } : undefined;
+    if (!bounds) return this.fail(r, "`in` takes an interval like `[0.7, 1.3]` or `[0, 1)`");
+    const lo = this.constant(bounds.lo, scope);
+    const hi = this.constant(bounds.hi, scope);
+    if (!arg || lo === undefined || hi === undefined) return undefined;
+    return { op: "in", arg, lo, hi, closedHi: bounds.closedHi };
+  }
+
+  private within(e: A.WithinExpr, scope: AnalysisScope): AnalysisExpr | undefined {
+    const arg = this.compile(e.value, scope);
+    const reference = this.compile(e.reference, scope);
+    const t = e.tolerance;
+    let tolerance: { fraction: number } | { absolute: number } | undefined;
+    if (t.kind === "Quantity" && t.unit === "%") {
+      const v = t.value ? this.constant(t.value, scope) : undefined;
+      if (v !== undefined) tolerance = { fraction: v / 100 };
+    } else {
+      const v = this.constant(t, scope);
+      if (v !== undefined) tolerance = { absolute: v };
+    }
+    if (!tolerance) return undefined;
+    return arg && reference ? { op: "within", arg, tolerance, reference } : undefined;
+  }
+
+  private constant(e: A.Expr, scope: AnalysisScope): number | undefined {
+    const compiled = this.compile(e, scope);
+    if (!compiled) return undefined;
+    const value = foldConstant(compiled);
+    if (value === undefined) this.fail(e, "a bound or tolerance must be a constant number");
+    return value;
+  }
+
+  private fail(node: { span: A.Expr["span"] }, problem: string): undefined {
+    this.diagnostics.push(diagnostic("DYN2041", node.span, { problem }));
+    return undefined;
+  }
+}
+
+/** The value of a constant analysis expression (numbers and arithmetic), for bounds and tolerances. */
+function foldConstant(e: AnalysisExpr): number | undefined {
+  switch (e.op) {
+    case "number":
+      return e.value;
+    case "neg": {
+      const v = foldConstant(e.arg);
+      return v === undefined ? undefined : -v;
+    }
+    case "arith": {
+      const a = foldConstant(e.left);
+      const b = foldConstant(e.right);
+      if (a === undefined || b === undefined) return undefined;
+      return { "+": a + b, "-": a - b, "*": a * b, "/": a / b, "^": a ** b }[e.fn];
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** The probes an analysis expression reads, directly. */
+export function probesOf(e: AnalysisExpr, out = new Set<string>()): Set<string> {
+  if (e.op === "probe") out.add(e.name);
+  for (const child of Object.values(e)) {
+    if (child && typeof child === "object" && "op" in child) probesOf(child as AnalysisExpr, out);
+  }
+  return out;
+}
+
+function describe(e: A.Expr): string {
+  switch (e.kind) {
+    case "String":
+      return "a string";
+    case "Bool":
+      return "a boolean";
+    case "List":
+      return "a list";
+    case "Range":
+      return "a range";
+    case "Quantity":
+      return "a duration or percentage";
+    case "Tuple":
+      return "a tuple";
+    case "Interval":
+      return "an interval";
+    default:
+      return "this expression";
+  }
+}

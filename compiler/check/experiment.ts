@@ -1,0 +1,702 @@
+/**
+ * Checking one experiment and expanding it into a run plan per profile: statements are gathered by
+ * slot (profiles replace slots), sweeps expand into points, and every point's data, model, optimizer,
+ * schedule, training and probes are resolved against the registry and lowered to the runtime's specs.
+ */
+import type * as A from "../../grammar/ast.js";
+import type { AnalysisExpr, AnalysisSpec, DataSpec, EventSpecData, ExpectSpec, ModelSpec, ProbeSpec, ProfilePlan, RunSpec, SweepValue } from "../../runtime/program.js";
+import type { Cadence, CadencePoint } from "../../runtime/train/index.js";
+import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
+import type { SourceFile, Span } from "../diagnostics/source.js";
+import { AnalysisCompiler, probesOf } from "./analysis.js";
+import { PointEnv, type Definitions } from "./env.js";
+import { Evaluator } from "./evaluate.js";
+import { CallResolver, type RefScope } from "./resolve-call.js";
+import { TargetCompiler, type TargetCode } from "./targets.js";
+import { showValue, type Value } from "./values.js";
+
+/** Target code shared by runs whose target is the same function. */
+export interface TargetEntry {
+  readonly id: string;
+  readonly code: TargetCode;
+  /** `.dyn` line and text of the target expression, for comments in generated code. */
+  readonly line: number;
+  readonly text: string;
+}
+
+export interface CheckedExperiment {
+  readonly name: string;
+  readonly span: Span;
+  readonly sweepVars: readonly string[];
+  readonly profiles: Readonly<Record<string, ProfilePlan>>;
+  readonly targets: ReadonlyMap<string, TargetEntry>;
+}
+
+/** Definitions at the top level of a file, visible in every experiment. */
+export interface TopLevel {
+  readonly lets: ReadonlyMap<string, A.Expr>;
+  readonly data: readonly A.DataStmt[];
+  readonly models: readonly A.ModelStmt[];
+}
+
+type SingleSlot = "seeds" | "loss" | "regularize" | "optimizer" | "schedule" | "train";
+
+/** Everything statement-level the plan needs, gathered from the statements in effect. */
+interface Gathered {
+  single: Map<SingleSlot, A.Statement>;
+  lets: A.LetStmt[];
+  sweeps: A.SweepStmt[];
+  data: A.DataStmt[];
+  models: A.ModelStmt[];
+  inits: A.InitStmt[];
+  probes: A.ProbeStmt[];
+  expects: A.ExpectStmt[];
+  plots: A.PlotStmt[];
+}
+
+/** Inputs and outputs of a data set at one point, for shape inference. */
+interface DataShape {
+  readonly inputs: readonly string[];
+  readonly inDim: number;
+  readonly outDim: number;
+  readonly classes: boolean;
+}
+
+export class ExperimentChecker {
+  private readonly evaluator: Evaluator;
+  private readonly targets = new Map<string, TargetEntry>();
+  private readonly targetIds = new Map<string, string>();
+
+  constructor(
+    private readonly source: SourceFile,
+    private readonly top: TopLevel,
+    private readonly diagnostics: Diagnostic[],
+  ) {
+    this.evaluator = new Evaluator(diagnostics);
+  }
+
+  check(exp: A.ExperimentStmt): CheckedExperiment {
+    const base = exp.body.filter((s) => s.kind !== "Profile");
+    this.reportDuplicates(base);
+    const profiles: Record<string, ProfilePlan> = {};
+    const defaultGathered = this.gather(base);
+    const sweepVars = defaultGathered.sweeps.flatMap((s) => s.vars.map((v) => v.name));
+    profiles["default"] = this.plan(exp, defaultGathered, true);
+    for (const p of exp.body) {
+      if (p.kind !== "Profile") continue;
+      if (profiles[p.name.name]) {
+        this.report(diagnostic("DYN2022", p.name.span, { name: p.name.name }));
+        continue;
+      }
+      this.reportDuplicates(p.body.filter((s) => s.kind !== "Profile"));
+      for (const nested of p.body.filter((s) => s.kind === "Profile")) {
+        this.report(diagnostic("DYN2041", nested.span, { problem: "a profile cannot contain another profile" }));
+      }
+      profiles[p.name.name] = this.plan(exp, this.gather(overlay(base, p.body)), false);
+    }
+    this.warnUnusedSweeps(exp, defaultGathered);
+    return { name: exp.name.name, span: exp.span, sweepVars, profiles, targets: this.targets };
+  }
+
+  // ── statements in effect ───────────────────────────────────────────────────
+  private gather(statements: readonly A.Statement[]): Gathered {
+    const g: Gathered = { single: new Map(), lets: [], sweeps: [], data: [...this.top.data], models: [...this.top.models], inits: [], probes: [], expects: [], plots: [] };
+    for (const s of statements) {
+      const slot = singleSlot(s);
+      // The first of duplicated statements counts (the second is reported); profiles replace via overlay().
+      if (slot) {
+        if (!g.single.has(slot)) g.single.set(slot, s);
+      }
+      else if (s.kind === "Let") g.lets.push(s);
+      else if (s.kind === "Sweep") g.sweeps.push(s);
+      else if (s.kind === "Data") g.data = [...g.data.filter((d) => d.name.name !== s.name.name), s];
+      else if (s.kind === "Model") g.models = [...g.models.filter((m) => m.name.name !== s.name.name), s];
+      else if (s.kind === "Init") g.inits.push(s);
+      else if (s.kind === "Probe") g.probes.push(s);
+      else if (s.kind === "Expect") g.expects.push(s);
+      else if (s.kind === "Plot") g.plots.push(s);
+    }
+    return g;
+  }
+
+  private reportDuplicates(statements: readonly A.Statement[]): void {
+    const seenSlot = new Map<string, A.Statement>();
+    const seenName = new Map<string, A.Identifier>();
+    for (const s of statements) {
+      const slot = singleSlot(s);
+      if (slot) {
+        const first = seenSlot.get(slot);
+        if (first) this.report(diagnostic("DYN2020", s.span, { keyword: slot }, { related: [{ message: "the first one is here", span: first.span }] }));
+        else seenSlot.set(slot, s);
+      }
+      for (const id of definedNames(s)) {
+        const first = seenName.get(id.name);
+        if (first) this.report(diagnostic("DYN2022", id.span, { name: id.name }, { related: [{ message: "first defined here", span: first.span }] }));
+        else seenName.set(id.name, id);
+      }
+    }
+  }
+
+  // ── the plan of one profile ────────────────────────────────────────────────
+  private plan(exp: A.ExperimentStmt, g: Gathered, reportMissing: boolean): ProfilePlan {
+    const probeNames = new Set(g.probes.map((p) => p.name.name));
+    const { constants, analyses } = this.classifyLets(g.lets, probeNames);
+    const results = new Map<string, string>([
+      ...[...probeNames].map((n) => [n, `the probe \`${n}\``] as const),
+      ...analyses.map((l) => [l.name.name, `the analysis \`${l.name.name}\``] as const),
+    ]);
+    const defs: Definitions = { lets: new Map([...this.top.lets, ...constants.map((l) => [l.name.name, l.value] as const)]), results };
+    const sweepVars = g.sweeps.flatMap((s) => s.vars.map((v) => v.name));
+    const axes = this.sweepAxes(g.sweeps, defs, new Set(sweepVars));
+    const seeds = this.seeds(g.single.get("seeds"), defs);
+    const runs: RunSpec[] = [];
+    for (const point of product(axes)) {
+      const env = new PointEnv(defs, point, this.evaluator);
+      env.evaluateAll();
+      const run = this.run(exp, g, env, point, reportMissing && runs.length === 0);
+      if (run) runs.push(run);
+    }
+    const baseEnv = new PointEnv(defs, new Map(), this.evaluator, new Set(sweepVars));
+    const analysisSpecs = this.analyses(analyses, probeNames, sweepVars, baseEnv);
+    const failed = new Set(analyses.map((l) => l.name.name).filter((n) => !analysisSpecs.some((a) => a.name === n)));
+    const scope = { probes: probeNames, analyses: new Set(analysisSpecs.map((a) => a.name)), failed, sweepVars, env: baseEnv };
+    const compiler = new AnalysisCompiler(this.diagnostics);
+    const expects: ExpectSpec[] = [];
+    for (const e of g.expects) {
+      const expr = compiler.compile(e.condition, scope);
+      if (expr) expects.push({ text: this.text(e.condition.span), line: e.span.line, expr });
+    }
+    for (const p of g.plots) {
+      this.report(diagnostic("DYN2010", p.value.span, { kind: "plot", name: calleeName(p.value) }, { hint: "plots arrive with the reports feature; no plot kind is registered yet" }));
+    }
+    return { seeds, runs, analyses: analysisSpecs, expects, plots: [] };
+  }
+
+  /** A let is an analysis when it reads a probe or an analysis, or groups, fits or restricts in time. */
+  private classifyLets(lets: readonly A.LetStmt[], probes: ReadonlySet<string>): { constants: A.LetStmt[]; analyses: A.LetStmt[] } {
+    const constants: A.LetStmt[] = [];
+    const analyses: A.LetStmt[] = [];
+    const resultNames = new Set(probes);
+    for (const l of lets) {
+      if (isAnalysis(l.value, resultNames)) {
+        analyses.push(l);
+        resultNames.add(l.name.name);
+      } else constants.push(l);
+    }
+    return { constants, analyses };
+  }
+
+  private sweepAxes(sweeps: readonly A.SweepStmt[], defs: Definitions, sweepVars: ReadonlySet<string>): Map<string, Value>[][] {
+    const env = new PointEnv(defs, new Map(), this.evaluator, sweepVars);
+    const axes: Map<string, Value>[][] = [];
+    for (const s of sweeps) {
+      const values = this.evaluator.eval(s.values, env);
+      if (!values) continue;
+      if (values.kind !== "list" || values.items.length === 0) {
+        this.report(diagnostic("DYN2004", s.values.span, { what: "a sweep", expected: "a non-empty list like `[10, 20, 30]` or a range", got: showValue(values) }));
+        continue;
+      }
+      const names = s.vars.map((v) => v.name);
+      const axis: Map<string, Value>[] = [];
+      for (const item of values.items) {
+        if (names.length === 1) axis.push(new Map([[names[0]!, item]]));
+        else if (item.kind === "list" && item.items.length === names.length) axis.push(new Map(names.map((n, i) => [n, item.items[i]!])));
+        else {
+          this.report(diagnostic("DYN2004", s.values.span, { what: `each value of the sweep over (${names.join(", ")})`, expected: `a list of ${names.length} values, as \`zip(…)\` gives`, got: showValue(item) }));
+          break;
+        }
+      }
+      axes.push(axis);
+    }
+    return axes;
+  }
+
+  private seeds(stmt: A.Statement | undefined, defs: Definitions): number[] {
+    if (!stmt || stmt.kind !== "Seeds") return [0];
+    const v = this.evaluator.eval(stmt.value, new PointEnv(defs, new Map(), this.evaluator));
+    if (v?.kind === "number" && Number.isInteger(v.value) && v.value >= 1 && v.value <= 1_000_000 && !v.unit) {
+      return Array.from({ length: v.value }, (_, i) => i);
+    }
+    if (v?.kind === "list" && v.items.length > 0 && v.items.every((i) => i.kind === "number" && Number.isInteger(i.value) && i.value >= 0)) {
+      const list = v.items.map((i) => (i as { value: number }).value);
+      if (new Set(list).size === list.length) return list;
+    }
+    if (v) this.report(diagnostic("DYN2004", stmt.value.span, { what: "`seeds`", expected: "a count ≥ 1 or a list of distinct whole numbers ≥ 0", got: showValue(v) }));
+    return [0];
+  }
+
+  // ── one run ────────────────────────────────────────────────────────────────
+  private run(exp: A.ExperimentStmt, g: Gathered, env: PointEnv, point: ReadonlyMap<string, Value>, reportMissing: boolean): RunSpec | undefined {
+    const refs = refScope(g);
+    const resolver = new CallResolver(this.diagnostics, refs);
+    const data: Record<string, DataSpec> = {};
+    const shapes = new Map<string, DataShape>();
+    for (const d of g.data) {
+      const built = this.dataSpec(d, env, resolver);
+      if (built) {
+        data[d.name.name] = built.spec;
+        shapes.set(d.name.name, built.shape);
+      }
+    }
+    const trainOn = this.trainingData(exp, g, reportMissing);
+    const model = this.model(exp, g, env, resolver, trainOn ? shapes.get(trainOn) : undefined, reportMissing);
+    const optimizerStmt = g.single.get("optimizer") as A.ClauseStmt | undefined;
+    const trainStmt = g.single.get("train") as A.TrainStmt | undefined;
+    if (!optimizerStmt && reportMissing) this.report(diagnostic("DYN2021", exp.name.span, { name: exp.name.name, keyword: "optimizer" }));
+    if (!trainStmt && reportMissing) this.report(diagnostic("DYN2021", exp.name.span, { name: exp.name.name, keyword: "train" }));
+    const optimizer = optimizerStmt && this.entry(optimizerStmt.value, "optimizer", env, resolver);
+    const lossStmt = g.single.get("loss") as A.ClauseStmt | undefined;
+    const loss = lossStmt ? this.entry(lossStmt.value, "loss", env, resolver) : trainOn && shapes.get(trainOn)?.classes ? "cross_entropy" : "mse";
+    const regStmt = g.single.get("regularize") as A.ClauseStmt | undefined;
+    const reg = regStmt ? (this.entry(regStmt.value, "regularizer", env, resolver) as { lambda: number } | undefined) : { lambda: 0 };
+    const scheduleStmt = g.single.get("schedule") as A.ClauseStmt | undefined;
+    const schedule = scheduleStmt ? this.entry(scheduleStmt.value, "schedule", env, resolver) : undefined;
+    const training = trainStmt && this.training(trainStmt, env);
+    const probes = this.probes(g, env, resolver, training?.duration);
+    if (!trainOn || !model || !optimizer || !loss || !reg || !training || !probes || (scheduleStmt && !schedule)) return undefined;
+    if (Object.keys(data).length !== g.data.length) return undefined;
+    const pointRecord = Object.fromEntries([...point].map(([k, v]) => [k, sweepValue(v)]));
+    return {
+      id: runId(pointRecord),
+      point: pointRecord,
+      data,
+      trainOn,
+      model,
+      loss: loss as RunSpec["loss"],
+      l2: reg.lambda,
+      optimizer: optimizer as RunSpec["optimizer"],
+      ...(schedule ? { schedule: schedule as RunSpec["schedule"] } : {}),
+      duration: training.duration,
+      batch: training.batch,
+      probes: probes.probes,
+      events: probes.events,
+    };
+  }
+
+  private entry(e: A.Expr, kind: Parameters<CallResolver["resolve"]>[1], env: PointEnv, resolver: CallResolver): unknown {
+    const v = this.evaluator.eval(e, env);
+    if (!v) return undefined;
+    return resolver.resolve(v, kind, e.span)?.spec;
+  }
+
+  private trainingData(exp: A.ExperimentStmt, g: Gathered, report: boolean): string | undefined {
+    if (g.data.some((d) => d.name.name === "train")) return "train";
+    if (g.data.length === 1) return g.data[0]!.name.name;
+    if (report) {
+      const problem = g.data.length === 0 ? `experiment \`${exp.name.name}\` has no \`data\`` : `experiment \`${exp.name.name}\` has several data sets; name the training set \`train\``;
+      this.report(diagnostic("DYN2032", exp.name.span, { problem }));
+    }
+    return undefined;
+  }
+
+  // ── data ───────────────────────────────────────────────────────────────────
+  private dataSpec(d: A.DataStmt, env: PointEnv, resolver: CallResolver): { spec: DataSpec; shape: DataShape } | undefined {
+    if (d.block) return this.dataBlock(d, d.block, env, resolver);
+    if (!d.source) return undefined;
+    if (d.source.kind !== "Call") {
+      this.report(diagnostic("DYN2004", d.source.span, { what: "a data source", expected: "a call like `grid(x in [-1, 1], n: 201)` or `mnist(split: train)`", got: "this expression" }));
+      return undefined;
+    }
+    const call = this.evaluator.callWithBindings(d.source, env);
+    if (!call) return undefined;
+    const resolved = resolver.resolve(call.value, "data", d.source.span, call.bindings);
+    if (!resolved) return undefined;
+    const spec = resolved.spec as Record<string, unknown> & { source: string };
+    const inputs = call.bindings.map((b) => b.name);
+    const name = resolved.entry.name;
+    const ownTargets: Record<string, DataShape> = {
+      chebyshev: { inputs: inputs.length ? inputs : ["x"], inDim: 1, outDim: 1, classes: false },
+      mnist: { inputs: [], inDim: 784, outDim: 10, classes: true },
+      fashion_mnist: { inputs: [], inDim: 784, outDim: 10, classes: true },
+      cifar10: { inputs: [], inDim: 3072, outDim: 10, classes: true },
+      gaussian_mixture: { inputs: [], inDim: Number(spec["d"]), outDim: Number(spec["classes"]), classes: true },
+    };
+    if (ownTargets[name]) {
+      if (d.target) {
+        this.report(diagnostic("DYN2032", d.target.span, { problem: `\`${name}\` brings its own targets; remove \`-> …\`` }));
+        return undefined;
+      }
+      return { spec: { ...spec, perSeed: name === "gaussian_mixture" } as DataSpec, shape: ownTargets[name]! };
+    }
+    if (!d.target) {
+      this.report(diagnostic("DYN2032", d.source.span, { problem: `\`${name}\` gives inputs only; add a target with \`-> expression\`, like \`-> sin(${inputs[0] ?? "x"})\`` }));
+      return undefined;
+    }
+    const target = this.target(d.target, inputs, env);
+    if (!target) return undefined;
+    return { spec: { ...spec, target, perSeed: false } as DataSpec, shape: { inputs, inDim: inputs.length, outDim: 1, classes: false } };
+  }
+
+  private dataBlock(d: A.DataStmt, items: readonly A.DataItem[], env: PointEnv, resolver: CallResolver): { spec: DataSpec; shape: DataShape } | undefined {
+    const vars: { name: string; dist: unknown; n: number }[] = [];
+    const assigns: A.AssignStmt[] = [];
+    let ok = true;
+    for (const item of items) {
+      if (item.kind === "Assign") assigns.push(item);
+      if (item.kind !== "Sample") continue;
+      const dist = item.distribution.kind === "Call" ? this.entry(item.distribution, "distribution", env, resolver) : undefined;
+      const kind = (dist as { kind?: string } | undefined)?.kind;
+      if (dist && kind !== "uniform" && kind !== "normal") {
+        this.report(diagnostic("DYN2032", item.distribution.span, { problem: "data is sampled from `uniform(lo, hi)` or `normal(mean, std)`" }));
+        ok = false;
+      }
+      if (!item.size) {
+        this.report(diagnostic("DYN2032", item.span, { problem: `how many samples of \`${item.name.name}\`? write a size, like \`${item.name.name} ~ … [1024]\`` }));
+        ok = false;
+        continue;
+      }
+      const n = this.evaluator.number(item.size, env, "a sample size");
+      if (n && (!Number.isInteger(n.value) || n.value < 1)) {
+        this.report(diagnostic("DYN2004", item.size.span, { what: "a sample size", expected: "a whole number ≥ 1", got: showValue(n) }));
+        ok = false;
+      }
+      if (!dist || !n) ok = false;
+      else vars.push({ name: item.name.name, dist, n: n.value });
+    }
+    if (!ok) return undefined;
+    if (vars.length === 0) {
+      this.report(diagnostic("DYN2032", d.name.span, { problem: `data \`${d.name.name}\` samples no input variable; add one like \`x ~ uniform(-1, 1) [256]\`` }));
+      return undefined;
+    }
+    const sizes = new Set(vars.map((v) => v.n));
+    if (sizes.size > 1) {
+      this.report(diagnostic("DYN2032", d.name.span, { problem: `the input variables of \`${d.name.name}\` have different sizes (${vars.map((v) => `${v.name}: ${v.n}`).join(", ")})` }));
+      return undefined;
+    }
+    if (assigns.length !== 1) {
+      this.report(diagnostic("DYN2032", assigns[1]?.span ?? d.name.span, { problem: assigns.length === 0 ? `data \`${d.name.name}\` has no target; add one like \`y = ${vars[0]!.name}^2\`` : "a data block has one target assignment" }));
+      return undefined;
+    }
+    const inputs = vars.map((v) => v.name);
+    const target = this.target(assigns[0]!.value, inputs, env);
+    if (!target) return undefined;
+    return {
+      spec: { source: "sample", vars: vars as never, target, perSeed: true },
+      shape: { inputs, inDim: inputs.length, outDim: 1, classes: false },
+    };
+  }
+
+  /** Compile a target and return the id of its (shared) function. */
+  private target(e: A.Expr, inputs: readonly string[], env: PointEnv): string | undefined {
+    const code = new TargetCompiler(this.evaluator, this.diagnostics).compile(e, inputs, env);
+    if (!code) return undefined;
+    const key = `${code.params.join(",")}=>${code.body}`;
+    const existing = this.targetIds.get(key);
+    if (existing) return existing;
+    const id = `target${this.targets.size}`;
+    this.targetIds.set(key, id);
+    this.targets.set(id, { id, code, line: e.span.line, text: this.text(e.span) });
+    return id;
+  }
+
+  // ── model ──────────────────────────────────────────────────────────────────
+  private model(exp: A.ExperimentStmt, g: Gathered, env: PointEnv, resolver: CallResolver, shape: DataShape | undefined, report: boolean): ModelSpec | undefined {
+    if (g.models.length !== 1) {
+      if (report && g.models.length === 0) this.report(diagnostic("DYN2021", exp.name.span, { name: exp.name.name, keyword: "model" }));
+      if (report && g.models.length > 1) this.report(diagnostic("DYN2020", g.models[1]!.span, { keyword: "model" }));
+      return undefined;
+    }
+    const m = g.models[0]!;
+    if (!m.value) {
+      this.report(diagnostic("DYN2041", m.span, { problem: "model blocks (a list of layers) are not compiled yet; use `model net = mlp(…)`" }));
+      return undefined;
+    }
+    const spec = this.entry(m.value, "model", env, resolver) as Omit<ModelSpec, "name"> & { inDim: number | null; outDim: number | null } | undefined;
+    if (!spec || !shape) return undefined;
+    const inDim = spec.inDim ?? shape.inDim;
+    const outDim = spec.outDim ?? shape.outDim;
+    if (spec.inDim !== null && spec.inDim !== shape.inDim) {
+      this.report(diagnostic("DYN2030", m.value.span, { what: `\`${m.name.name}\` input width`, expected: `in: ${spec.inDim}`, actual: `${shape.inDim} input${shape.inDim === 1 ? "" : "s"}${shape.inputs.length ? ` (${shape.inputs.join(", ")})` : ""}` }));
+      return undefined;
+    }
+    if (spec.outDim !== null && spec.outDim !== shape.outDim) {
+      this.report(diagnostic("DYN2030", m.value.span, { what: `\`${m.name.name}\` output width`, expected: `out: ${spec.outDim}`, actual: `${shape.outDim} ${shape.classes ? "classes" : "target"}${shape.outDim === 1 || shape.classes ? "" : "s"}` }));
+      return undefined;
+    }
+    const init = this.inits(g.inits, spec, env, resolver);
+    if (init === undefined) return undefined;
+    return { ...spec, name: m.name.name, inDim, outDim, init } as ModelSpec;
+  }
+
+  /** `init phase(…)` replaces the scheme; `init net.hidden[*] ~ normal(…)` overrides layers. */
+  private inits(inits: readonly A.InitStmt[], spec: { init: unknown; hidden: readonly number[] }, env: PointEnv, resolver: CallResolver): ModelSpec["init"] | undefined {
+    let scheme = spec.init as ModelSpec["init"];
+    const layers: Record<string, Record<string, unknown>> = {};
+    for (const i of inits) {
+      if (!i.target) {
+        const s = this.entry(i.scheme, "init", env, resolver);
+        if (!s) return undefined;
+        scheme = s as ModelSpec["init"];
+        continue;
+      }
+      const dist = this.entry(i.scheme, "distribution", env, resolver);
+      const targets = this.initTargets(i.target, spec.hidden.length);
+      if (!dist || !targets) return undefined;
+      for (const t of targets) {
+        const roles = t.role ? [t.role] : ["weight", "bias"];
+        layers[t.layer] = { ...layers[t.layer], ...Object.fromEntries(roles.map((r) => [r, dist])) };
+      }
+    }
+    if (Object.keys(layers).length === 0) return scheme;
+    if (typeof scheme === "object" && scheme !== null && "kind" in scheme) {
+      this.report(diagnostic("DYN2041", inits.find((i) => i.target)!.span, { problem: "per-layer inits cannot be combined with `init phase(…)`, which sets every layer" }));
+      return undefined;
+    }
+    return { default: scheme as never, layers: layers as never };
+  }
+
+  /** `net.hidden[0]`, `net.hidden[*]`, `net.out`, `net.layers[*]`, each optionally `.weight`/`.bias`. */
+  private initTargets(e: A.Expr, hiddenCount: number): { layer: string; role?: "weight" | "bias" }[] | undefined {
+    let role: "weight" | "bias" | undefined;
+    let path = e;
+    if (path.kind === "Member" && (path.member.name === "weight" || path.member.name === "bias")) {
+      role = path.member.name;
+      path = path.object;
+    }
+    const hidden = Array.from({ length: hiddenCount }, (_, k) => `hidden${k}`);
+    const fail = () => {
+      this.report(diagnostic("DYN2041", e.span, { problem: "an init target is a layer like `net.hidden[0]`, `net.hidden[*]`, `net.out` or `net.layers[*]`, optionally with `.weight` or `.bias`" }));
+      return undefined;
+    };
+    if (path.kind === "Member" && path.member.name === "out") return [{ layer: "out", ...(role ? { role } : {}) }];
+    if (path.kind !== "Index" || path.object.kind !== "Member" || path.items.length !== 1) return fail();
+    const group = path.object.member.name;
+    const item = path.items[0]!;
+    const layers = group === "hidden" ? hidden : group === "layers" ? [...hidden, "out"] : undefined;
+    if (!layers) return fail();
+    if (item.kind === "Wildcard") return layers.map((layer) => ({ layer, ...(role ? { role } : {}) }));
+    if (item.kind === "Number" && Number.isInteger(item.value) && item.value >= 0 && item.value < layers.length) return [{ layer: layers[item.value]!, ...(role ? { role } : {}) }];
+    if (item.kind === "Number") {
+      this.report(diagnostic("DYN2041", item.span, { problem: `the model has ${layers.length} ${group} layer${layers.length === 1 ? "" : "s"}; index ${item.value} is out of range` }));
+      return undefined;
+    }
+    return fail();
+  }
+
+  // ── training and probes ────────────────────────────────────────────────────
+  private training(t: A.TrainStmt, env: PointEnv): { duration: RunSpec["duration"]; batch: RunSpec["batch"] } | undefined {
+    const d = this.evaluator.eval(t.duration, env);
+    let duration: RunSpec["duration"] | undefined;
+    if (d?.kind === "number" && (d.unit === "steps" || d.unit === "epochs") && Number.isInteger(d.value) && d.value >= 1) {
+      duration = d.unit === "steps" ? { steps: d.value } : { epochs: d.value };
+    } else if (d) {
+      this.report(diagnostic("DYN2004", t.duration.span, { what: "the training duration", expected: "a whole number of `steps` or `epochs`, like `10k steps`", got: showValue(d) }));
+    }
+    let size: number | "full" = "full";
+    let shuffle: "every_epoch" | "once" = "every_epoch";
+    for (const o of t.options) {
+      const v = this.evaluator.eval(o.value, env);
+      if (!v) return undefined;
+      if (o.name === "batch") {
+        if (v.kind === "symbol" && v.name === "full") size = "full";
+        else if (v.kind === "number" && !v.unit && Number.isInteger(v.value) && v.value >= 1) size = v.value;
+        else {
+          this.report(diagnostic("DYN2004", o.value.span, { what: "`batch`", expected: "`full` or a whole number ≥ 1", got: showValue(v) }));
+          return undefined;
+        }
+      } else if (v.kind === "symbol" && (v.name === "once" || v.name === "always")) {
+        shuffle = v.name === "once" ? "once" : "every_epoch";
+      } else {
+        this.report(diagnostic("DYN2004", o.value.span, { what: "`shuffle`", expected: "`once` (a fixed partition) or `always` (reshuffle every epoch, the default)", got: showValue(v) }));
+        return undefined;
+      }
+    }
+    if (!duration) return undefined;
+    return { duration, batch: size === "full" ? "full" : { size, shuffle } };
+  }
+
+  private probes(g: Gathered, env: PointEnv, resolver: CallResolver, duration: RunSpec["duration"] | undefined): { probes: ProbeSpec[]; events: EventSpecData[] } | undefined {
+    const probes: ProbeSpec[] = [];
+    const events: EventSpecData[] = [];
+    let ok = true;
+    const probeNames = new Set(g.probes.map((p) => p.name.name));
+    for (const p of g.probes) {
+      const v = this.evaluator.eval(p.value, env);
+      const resolved = v && resolver.resolve(v, "probe", p.value.span);
+      const cadences: Cadence[] = [];
+      for (const c of p.cadences) {
+        const lowered = this.cadence(c, p, env, duration, probeNames, events);
+        if (lowered) cadences.push(lowered);
+        else ok = false;
+      }
+      if (p.cadences.length === 0) {
+        this.report(diagnostic("DYN2101", p.name.span, { name: p.name.name }));
+        cadences.push({ kind: "at", points: ["end"] });
+      }
+      if (!resolved) {
+        ok = false;
+        continue;
+      }
+      probes.push({ name: p.name.name, probe: resolved.entry.name, args: resolved.args, cadences, line: p.span.line });
+    }
+    return ok ? { probes, events } : undefined;
+  }
+
+  private cadence(c: A.Cadence, p: A.ProbeStmt, env: PointEnv, duration: RunSpec["duration"] | undefined, probeNames: ReadonlySet<string>, events: EventSpecData[]): Cadence | undefined {
+    const unit = duration && "epochs" in duration ? "epochs" : "steps";
+    const total = duration ? ("epochs" in duration ? duration.epochs : duration.steps) : Infinity;
+    if (c.kind === "Every") {
+      const v = this.evaluator.eval(c.interval, env);
+      if (v?.kind === "number" && (v.unit === "steps" || v.unit === "epochs" || !v.unit) && Number.isInteger(v.value) && v.value >= 1) {
+        return { kind: "every", n: v.value, unit: v.unit === "epochs" ? "epochs" : v.unit === "steps" ? "steps" : unit };
+      }
+      if (v) this.report(diagnostic("DYN2040", c.interval.span, { problem: `\`every\` takes a whole number of steps or epochs, like \`every 10 steps\`; got ${showValue(v)}` }));
+      return undefined;
+    }
+    if (c.kind === "AtFirst") {
+      const compiler = new AnalysisCompiler(this.diagnostics);
+      const condition = compiler.compile(c.condition, { probes: probeNames, analyses: new Set(), failed: new Set(), sweepVars: [], env });
+      if (!condition) return undefined;
+      const watched = [...probesOf(condition)];
+      if (watched.length !== 1) {
+        this.report(diagnostic("DYN2040", c.condition.span, { problem: `the condition of \`at first(…)\` must read exactly one probe; it reads ${watched.length === 0 ? "none" : watched.map((w) => `\`${w}\``).join(", ")}` }));
+        return undefined;
+      }
+      if (watched[0] === p.name.name) {
+        this.report(diagnostic("DYN2040", c.condition.span, { problem: `probe \`${p.name.name}\` cannot be triggered by its own value` }));
+        return undefined;
+      }
+      const name = `${p.name.name}@first`;
+      events.push({ name, watch: watched[0]!, condition });
+      return { kind: "on", event: name };
+    }
+    const v = this.evaluator.eval(c.points, env);
+    if (!v) return undefined;
+    const items = v.kind === "list" ? v.items : [v];
+    const points: CadencePoint[] = [];
+    for (const item of items) {
+      if (item.kind === "symbol" && (item.name === "start" || item.name === "end")) points.push(item.name);
+      else if (item.kind === "number" && Number.isInteger(item.value) && item.value >= 0 && item.unit !== "%") {
+        const u = item.unit ?? unit;
+        if (u === unit && item.value > total) {
+          this.report(diagnostic("DYN2040", c.points.span, { problem: `${showValue(item)}${item.unit ? "" : ` ${unit}`} is after the end of training (${total} ${unit})` }));
+          return undefined;
+        }
+        points.push(u === "epochs" ? { epoch: item.value } : { step: item.value });
+      } else {
+        this.report(diagnostic("DYN2040", c.points.span, { problem: `\`at\` takes \`start\`, \`end\`, a step or epoch count, or a list of them; got ${showValue(item)}` }));
+        return undefined;
+      }
+    }
+    return { kind: "at", points };
+  }
+
+  private analyses(lets: readonly A.LetStmt[], probes: ReadonlySet<string>, sweepVars: readonly string[], env: PointEnv): AnalysisSpec[] {
+    const compiler = new AnalysisCompiler(this.diagnostics);
+    const out: AnalysisSpec[] = [];
+    const defined = new Set<string>();
+    const failed = new Set<string>();
+    for (const l of lets) {
+      const expr: AnalysisExpr | undefined = compiler.compile(l.value, { probes, analyses: defined, failed, sweepVars, env });
+      if (expr) {
+        defined.add(l.name.name);
+        out.push({ name: l.name.name, expr, line: l.span.line });
+      } else failed.add(l.name.name);
+    }
+    return out;
+  }
+
+  private warnUnusedSweeps(exp: A.ExperimentStmt, g: Gathered): void {
+    const used = new Set<string>();
+    const visit = (node: unknown, skip: ReadonlySet<unknown>): void => {
+      if (!node || typeof node !== "object" || skip.has(node)) return;
+      if ((node as A.NameRef).kind === "Name") used.add((node as A.NameRef).name);
+      if ((node as A.SelectorItem).kind === "Selector") used.add((node as A.SelectorItem).name.name);
+      for (const [key, child] of Object.entries(node)) if (key !== "span") visit(child, skip);
+    };
+    visit(exp.body, new Set(g.sweeps.map((s) => s.vars)));
+    for (const s of g.sweeps) for (const v of s.vars) if (!used.has(v.name)) this.report(diagnostic("DYN2100", v.span, { name: v.name }));
+  }
+
+  private text(span: Span): string {
+    return this.source.text.slice(span.start, span.end);
+  }
+
+  private report(d: Diagnostic): void {
+    this.diagnostics.push(d);
+  }
+}
+
+function singleSlot(s: A.Statement): SingleSlot | undefined {
+  if (s.kind === "Seeds") return "seeds";
+  if (s.kind === "Train") return "train";
+  if (s.kind === "Clause") return s.keyword;
+  return undefined;
+}
+
+function definedNames(s: A.Statement): A.Identifier[] {
+  if (s.kind === "Let" || s.kind === "Data" || s.kind === "Model" || s.kind === "Probe") return [s.name];
+  if (s.kind === "Sweep") return [...s.vars];
+  return [];
+}
+
+/** Slot key for profile overlays: same key → the profile's statement replaces the base one. */
+function overlayKey(s: A.Statement): string | undefined {
+  const slot = singleSlot(s);
+  if (slot) return slot;
+  if (s.kind === "Sweep") return `sweep:${s.vars.map((v) => v.name).join(",")}`;
+  const names = definedNames(s);
+  return names.length ? `${s.kind}:${names[0]!.name}` : undefined;
+}
+
+/** The statements in effect under a profile. */
+export function overlay(base: readonly A.Statement[], profile: readonly A.Statement[]): A.Statement[] {
+  const replacements = new Map<string, A.Statement>();
+  const extras: A.Statement[] = [];
+  for (const s of profile) {
+    if (s.kind === "Profile") continue;
+    const key = overlayKey(s);
+    if (key && base.some((b) => overlayKey(b) === key)) replacements.set(key, s);
+    else extras.push(s);
+  }
+  return [...base.map((b) => replacements.get(overlayKey(b) ?? "") ?? b), ...extras];
+}
+
+function isAnalysis(e: A.Expr, results: ReadonlySet<string>): boolean {
+  let found = false;
+  const visit = (node: unknown): void => {
+    if (found || !node || typeof node !== "object") return;
+    const n = node as A.Expr;
+    if (n.kind === "Name" && results.has(n.name)) found = true;
+    if (n.kind === "Binary" && ["over", "by", "after", "before", "during", "~"].includes(n.op)) found = true;
+    if (n.kind === "Call" && n.callee.kind === "Name" && ["median", "fit_power_law", "quantile"].includes(n.callee.name)) found = true;
+    for (const [key, child] of Object.entries(node)) if (key !== "span") visit(child);
+  };
+  visit(e);
+  return found;
+}
+
+function refScope(g: Gathered): RefScope {
+  const names = {
+    data: g.data.map((d) => d.name.name),
+    model: g.models.map((m) => m.name.name),
+    layer: [] as string[],
+    probe: g.probes.map((p) => p.name.name),
+  };
+  return { has: (of, name) => names[of].includes(name), names: (of) => names[of] };
+}
+
+function* product(axes: readonly Map<string, Value>[][]): Generator<Map<string, Value>> {
+  if (axes.length === 0) {
+    yield new Map();
+    return;
+  }
+  const [first, ...rest] = axes;
+  for (const a of first!) for (const b of product(rest)) yield new Map([...a, ...b]);
+}
+
+function sweepValue(v: Value): SweepValue {
+  if (v.kind === "number") return v.value;
+  if (v.kind === "bool") return v.value;
+  if (v.kind === "string" || v.kind === "symbol") return v.kind === "string" ? v.value : v.name;
+  return showValue(v);
+}
+
+function runId(point: Readonly<Record<string, SweepValue>>): string {
+  const parts = Object.entries(point).map(([k, v]) => `${k}=${v}`);
+  return parts.length ? parts.join(",") : "run";
+}
+
+function calleeName(e: A.Expr): string {
+  return e.kind === "Call" && e.callee.kind === "Name" ? e.callee.name : "?";
+}

@@ -1,0 +1,93 @@
+/**
+ * The checker: a parsed file (and what it imports) → checked experiments with their run plans, plus
+ * every name, type, shape and plan diagnostic. Parse errors stop nothing: whatever parsed is checked.
+ */
+import { dirname, resolve } from "node:path";
+import type * as A from "../../grammar/ast.js";
+import { parse, type ParseResult } from "../../grammar/parse.js";
+import { diagnostic, sortDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
+import type { SourceFile } from "../diagnostics/source.js";
+import { readSource } from "../read-source.js";
+import { ExperimentChecker, type CheckedExperiment, type TopLevel } from "./experiment.js";
+
+export type { CheckedExperiment, TargetEntry } from "./experiment.js";
+
+export interface CheckResult {
+  readonly experiments: readonly CheckedExperiment[];
+  readonly diagnostics: readonly Diagnostic[];
+  /** Every source read (the file and its imports), for rendering code frames. */
+  readonly sources: ReadonlyMap<string, SourceFile>;
+}
+
+/** Parse and check `text` as the file `path`. */
+export function checkSource(text: string, path: string): CheckResult {
+  return checkParsed(parse(text, path));
+}
+
+export function checkParsed(parsed: ParseResult): CheckResult {
+  const diagnostics: Diagnostic[] = [...parsed.diagnostics];
+  const sources = new Map<string, SourceFile>([[parsed.source.path, parsed.source]]);
+  const top = collectTopLevel(parsed, diagnostics, sources, new Set([resolve(parsed.source.path)]));
+  const checker = new ExperimentChecker(parsed.source, top, diagnostics);
+  const experiments: CheckedExperiment[] = [];
+  const names = new Map<string, A.Identifier>();
+  for (const item of parsed.program.items) {
+    if (item.kind !== "Experiment") continue;
+    const first = names.get(item.name.name);
+    if (first) diagnostics.push(diagnostic("DYN2022", item.name.span, { name: item.name.name }, { related: [{ message: "first defined here", span: first.span }] }));
+    names.set(item.name.name, item.name);
+    experiments.push(checker.check(item));
+  }
+  return { experiments, diagnostics: dedupe(diagnostics), sources };
+}
+
+/** Top-level lets, data and models of the file and of everything it imports (depth first). */
+function collectTopLevel(parsed: ParseResult, diagnostics: Diagnostic[], sources: Map<string, SourceFile>, visiting: Set<string>): TopLevel {
+  const lets = new Map<string, A.Expr>();
+  const data: A.DataStmt[] = [];
+  const models: A.ModelStmt[] = [];
+  const merge = (other: TopLevel) => {
+    for (const [k, v] of other.lets) lets.set(k, v);
+    data.push(...other.data);
+    models.push(...other.models);
+  };
+  for (const item of parsed.program.items) {
+    if (item.kind === "Import") merge(importFile(item, parsed.source.path, diagnostics, sources, visiting));
+    else if (item.kind === "Let") lets.set(item.name.name, item.value);
+    else if (item.kind === "Data") data.push(item);
+    else if (item.kind === "Model") models.push(item);
+  }
+  return { lets, data, models };
+}
+
+function importFile(item: A.ImportStmt, from: string, diagnostics: Diagnostic[], sources: Map<string, SourceFile>, visiting: Set<string>): TopLevel {
+  const empty: TopLevel = { lets: new Map(), data: [], models: [] };
+  const path = resolve(dirname(from), item.path.value);
+  if (visiting.has(path)) {
+    diagnostics.push(diagnostic("DYN2041", item.path.span, { problem: `\`${item.path.value}\` imports itself (an import cycle)` }));
+    return empty;
+  }
+  const read = readSource(path);
+  if (!read.ok) {
+    diagnostics.push(diagnostic("DYN4001", item.path.span, { path: item.path.value, reason: read.diagnostic.message }));
+    return empty;
+  }
+  const parsed = parse(read.text, path);
+  sources.set(path, parsed.source);
+  diagnostics.push(...parsed.diagnostics);
+  visiting.add(path);
+  const top = collectTopLevel(parsed, diagnostics, sources, visiting);
+  visiting.delete(path);
+  return top;
+}
+
+/** Sweep points re-check the same statements: report each problem once. */
+function dedupe(ds: readonly Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return sortDiagnostics(ds).filter((d) => {
+    const key = `${d.span.file}:${d.span.start}:${d.span.end}:${d.code}:${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

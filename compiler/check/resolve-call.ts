@@ -1,0 +1,290 @@
+/**
+ * Checking a registry call against its entry: binding positional and named arguments, filling defaults,
+ * checking each argument's type, and lowering the result to the plain data the runtime spec needs.
+ */
+import { describeType, type DefaultValue, type Entry, type EntryKind, type Lowered, type Param, type ParamType } from "../../stdlib/registry/types.js";
+import { registry } from "../../stdlib/registry/index.js";
+import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
+import type { Span } from "../diagnostics/source.js";
+import { closest } from "../diagnostics/suggest.js";
+import { kindName, showValue, type Value } from "./values.js";
+
+/** Names defined in the experiment that `ref` parameters may point at. */
+export interface RefScope {
+  has(of: "data" | "model" | "layer" | "probe", name: string): boolean;
+  names(of: "data" | "model" | "layer" | "probe"): readonly string[];
+}
+
+export interface ResolvedCall {
+  readonly entry: Entry;
+  readonly args: Readonly<Record<string, Lowered>>;
+  /** The entry's lowered runtime spec. */
+  readonly spec: unknown;
+}
+
+/** A binding argument (`x in [-1, 1]`) evaluated: the variable and its domain. */
+export interface BoundVar {
+  readonly name: string;
+  readonly domain: Value;
+  readonly span: Span;
+}
+
+const KIND_WORDS: Record<EntryKind, string> = {
+  activation: "activation",
+  init: "initialisation scheme",
+  distribution: "distribution",
+  optimizer: "optimizer",
+  schedule: "schedule",
+  loss: "loss",
+  regularizer: "regularizer",
+  data: "data source",
+  encoding: "input encoding",
+  model: "model",
+  layer: "layer",
+  probe: "probe",
+  analysis: "analysis function",
+  plot: "plot",
+};
+
+export class CallResolver {
+  constructor(
+    private readonly diagnostics: Diagnostic[],
+    private readonly refs: RefScope,
+  ) {}
+
+  /**
+   * Resolve `value` (a bare name or a call) as an entry of `kind`. `span` locates the whole value;
+   * `bindings` are the call's `x in …` arguments, evaluated by the caller.
+   */
+  resolve(value: Value, kind: EntryKind, span: Span, bindings: readonly BoundVar[] = []): ResolvedCall | undefined {
+    if (value.kind !== "symbol" && value.kind !== "call") {
+      this.report(diagnostic("DYN2004", span, { what: `the ${KIND_WORDS[kind]}`, expected: `the name of ${article(KIND_WORDS[kind])} (${this.examples(kind)})`, got: kindName(value) }));
+      return undefined;
+    }
+    const entry = registry.get(kind, value.name);
+    const at = value.span ?? span;
+    if (!entry) {
+      const near = closest(value.name, registry.ofKind(kind).map((e) => e.name));
+      this.report(
+        diagnostic("DYN2010", nameSpan(at, value.name), { kind: KIND_WORDS[kind], name: value.name }, {
+          hint: near ? `did you mean \`${near}\`?` : `known ${KIND_WORDS[kind]}s: ${this.examples(kind, 12)}`,
+        }),
+      );
+      return undefined;
+    }
+    const positional = value.kind === "call" ? value.positional : [];
+    const named = value.kind === "call" ? value.named : {};
+    const args = this.bind(entry, positional, named, bindings, at);
+    if (!args) return undefined;
+    return { entry, args, spec: entry.lower ? entry.lower(args) : args };
+  }
+
+  private bind(entry: Entry, positional: readonly Value[], named: Readonly<Record<string, Value>>, bindings: readonly BoundVar[], at: Span): Record<string, Lowered> | undefined {
+    const given = new Map<string, Value>();
+    const bindingParam = entry.params.find((p) => p.type.t === "bindings");
+    const plain = entry.params.filter((p) => p.type.t !== "bindings");
+    let ok = true;
+    if (positional.length > plain.length) {
+      this.report(diagnostic("DYN2005", at, { fn: entry.name, expected: `at most ${plain.length} positional argument${plain.length === 1 ? "" : "s"}`, count: positional.length }));
+      return undefined;
+    }
+    positional.forEach((v, i) => given.set(plain[i]!.name, v));
+    for (const [name, v] of Object.entries(named)) {
+      const param = entry.params.find((p) => p.name === name);
+      if (!param || param.type.t === "bindings") {
+        const near = closest(name, plain.map((p) => p.name));
+        this.report(diagnostic("DYN2011", at, { fn: entry.name, param: name }, { hint: near ? `did you mean \`${near}\`?` : `parameters: ${plain.map((p) => p.name).join(", ") || "none"}` }));
+        ok = false;
+        continue;
+      }
+      if (given.has(name)) {
+        this.report(diagnostic("DYN2013", at, { param: name, fn: entry.name }));
+        ok = false;
+        continue;
+      }
+      given.set(name, v);
+    }
+    if (bindings.length > 0 && !bindingParam) {
+      this.report(diagnostic("DYN2011", bindings[0]!.span, { fn: entry.name, param: `${bindings[0]!.name} in …` }, { hint: "this entry takes no input-variable bindings" }));
+      return undefined;
+    }
+    const args: Record<string, Lowered> = {};
+    for (const param of entry.params) {
+      if (param.type.t === "bindings") {
+        const lowered = this.lowerBindings(entry, param, bindings, at);
+        if (lowered === undefined) ok = false;
+        else args[param.name] = lowered;
+        continue;
+      }
+      const v = given.get(param.name);
+      if (v === undefined) {
+        if (param.default === undefined) {
+          this.report(diagnostic("DYN2012", at, { fn: entry.name, param: param.name, type: describeType(param.type) }));
+          ok = false;
+        } else {
+          args[param.name] = this.lowerDefault(param.type, param.default);
+        }
+        continue;
+      }
+      const lowered = this.lowerArg(entry, param, v, at);
+      if (lowered === undefined) ok = false;
+      else args[param.name] = lowered;
+    }
+    return ok ? args : undefined;
+  }
+
+  private lowerBindings(entry: Entry, param: Param, bindings: readonly BoundVar[], at: Span): Lowered | undefined {
+    const t = param.type as Extract<ParamType, { t: "bindings" }>;
+    if (bindings.length === 0 && param.default !== undefined) return null;
+    if (bindings.length < t.min || bindings.length > t.max) {
+      const expected = t.min === t.max ? `${t.min}` : `${t.min} to ${t.max}`;
+      this.report(diagnostic("DYN2005", at, { fn: entry.name, expected: `${expected} input variable${t.max === 1 ? "" : "s"} like \`x in [-1, 1]\``, count: bindings.length }));
+      return undefined;
+    }
+    const out: Lowered[] = [];
+    for (const b of bindings) {
+      const d = b.domain;
+      if (t.domain === "interval") {
+        const iv = asInterval(d);
+        if (!iv) {
+          this.report(diagnostic("DYN2004", b.span, { what: `the domain of \`${b.name}\``, expected: "an interval like `[-1, 1]` or `[0, 1)`", got: kindName(d) }));
+          return undefined;
+        }
+        if (!(iv.hi > iv.lo)) {
+          this.report(diagnostic("DYN2004", b.span, { what: `the domain of \`${b.name}\``, expected: "an interval with lo < hi", got: showValue(d) }));
+          return undefined;
+        }
+        out.push({ name: b.name, lo: iv.lo, hi: iv.hi, closedHi: iv.closedHi });
+      } else {
+        const values = d.kind === "list" && d.items.every((i) => i.kind === "number") ? d.items.map((i) => (i as { value: number }).value) : undefined;
+        if (!values || values.length === 0) {
+          this.report(diagnostic("DYN2004", b.span, { what: `the values of \`${b.name}\``, expected: "a non-empty list of numbers", got: kindName(d) }));
+          return undefined;
+        }
+        out.push({ name: b.name, values });
+      }
+    }
+    if (t.domain === "values") {
+      const lengths = new Set(out.map((o) => ((o as { values: number[] }).values).length));
+      if (lengths.size > 1) {
+        this.report(diagnostic("DYN2008", at, { lengths: [...lengths].join(", ") }));
+        return undefined;
+      }
+      return Object.fromEntries(out.map((o) => [(o as { name: string }).name, (o as { values: number[] }).values]));
+    }
+    return out;
+  }
+
+  private lowerDefault(type: ParamType, value: DefaultValue): Lowered {
+    if (value === null) return null;
+    if (type.t === "entry" && typeof value === "string") {
+      const entry = registry.get(type.kind, value);
+      return entry?.lower ? (entry.lower(this.defaultsOf(entry)) as Lowered) : value;
+    }
+    return value as Lowered;
+  }
+
+  private defaultsOf(entry: Entry): Record<string, Lowered> {
+    return Object.fromEntries(entry.params.map((p) => [p.name, p.default === undefined ? null : this.lowerDefault(p.type, p.default)]));
+  }
+
+  /** Check one argument against its parameter type and lower it; undefined after reporting. */
+  lowerArg(entry: Entry, param: Param, v: Value, at: Span): Lowered | undefined {
+    const lowered = this.lowerType(param.type, v, at);
+    if (lowered === undefined) {
+      this.report(diagnostic("DYN2004", v.kind === "call" || v.kind === "symbol" ? (v.span ?? at) : at, {
+        what: `\`${param.name}\` of \`${entry.name}\``,
+        expected: describeType(param.type),
+        got: v.kind === "number" ? showValue(v) : kindName(v),
+      }));
+    }
+    return lowered;
+  }
+
+  private lowerType(t: ParamType, v: Value, at: Span): Lowered | undefined {
+    switch (t.t) {
+      case "number": {
+        if (v.kind !== "number" || v.unit) return undefined;
+        const x = v.value;
+        if (t.integer && !Number.isInteger(x)) return undefined;
+        if (t.positive && !(x > 0)) return undefined;
+        if (t.min !== undefined && x < t.min) return undefined;
+        if (t.max !== undefined && x > t.max) return undefined;
+        return x;
+      }
+      case "duration":
+        if (v.kind !== "number" || (v.unit !== "steps" && v.unit !== "epochs") || !Number.isInteger(v.value) || v.value < 1) return undefined;
+        return v.unit === "steps" ? { steps: v.value } : { epochs: v.value };
+      case "bool":
+        return v.kind === "bool" ? v.value : undefined;
+      case "string":
+        return v.kind === "string" ? v.value : undefined;
+      case "choice":
+        return v.kind === "symbol" && t.options.includes(v.name) ? v.name : undefined;
+      case "list": {
+        if (v.kind !== "list" || v.items.length < (t.minLength ?? 0)) return undefined;
+        const items = v.items.map((i) => this.lowerType(t.of, i, at));
+        return items.every((i) => i !== undefined) ? (items as Lowered[]) : undefined;
+      }
+      case "interval": {
+        const iv = asInterval(v);
+        return iv ? [iv.lo, iv.hi] : undefined;
+      }
+      case "entry": {
+        if (v.kind !== "symbol" && v.kind !== "call") return undefined;
+        if (!registry.get(t.kind, v.name)) {
+          // Report the unknown entry itself (with did-you-mean) rather than a type mismatch.
+          this.resolve(v, t.kind, at);
+          return null;
+        }
+        const resolved = this.resolve(v, t.kind, at);
+        return resolved ? (resolved.spec as Lowered) : null;
+      }
+      case "ref": {
+        if (v.kind !== "symbol") return undefined;
+        if (this.refs.has(t.of, v.name)) return { ref: v.name };
+        // Report the unknown name itself, with the closest defined one, rather than a type mismatch.
+        const near = closest(v.name, this.refs.names(t.of));
+        const what = t.of === "data" ? "data set" : t.of;
+        this.report(diagnostic("DYN2023", v.span ?? at, { what, name: v.name }, { hint: near ? `did you mean \`${near}\`?` : `${what}s defined here: ${this.refs.names(t.of).join(", ") || "none"}` }));
+        return null;
+      }
+      case "oneOf": {
+        for (const option of t.of) {
+          const lowered = this.lowerType(option, v, at);
+          if (lowered !== undefined) return lowered;
+        }
+        return undefined;
+      }
+      case "bindings":
+        return undefined;
+    }
+  }
+
+  private examples(kind: EntryKind, max = 4): string {
+    const names = registry.ofKind(kind).map((e) => `\`${e.name}\``);
+    return names.length > max ? `${names.slice(0, max).join(", ")}, …` : names.join(", ");
+  }
+
+  private report(d: Diagnostic): void {
+    this.diagnostics.push(d);
+  }
+}
+
+function asInterval(v: Value): { lo: number; hi: number; closedHi: boolean } | undefined {
+  if (v.kind === "interval") return v;
+  if (v.kind === "list" && v.items.length === 2 && v.items.every((i) => i.kind === "number" && !i.unit)) {
+    return { lo: (v.items[0] as { value: number }).value, hi: (v.items[1] as { value: number }).value, closedHi: true };
+  }
+  return undefined;
+}
+
+function article(word: string): string {
+  return `${/^[aeiou]/.test(word) ? "an" : "a"} ${word}`;
+}
+
+/** The span of a call's name only (`adamw` in `adamw(lr: 1)`), for unknown-entry errors. */
+function nameSpan(span: Span, name: string): Span {
+  if (span.end - span.start <= name.length) return span;
+  return { ...span, end: span.start + name.length, endLine: span.line, endCol: span.col + name.length };
+}

@@ -1,0 +1,167 @@
+/**
+ * Target expressions (`y = x^2`, `-> sin(x) + sin(3*x)`) compiled to TypeScript: a pointwise float64
+ * function of the data's input variables. Constants and sweep variables are inlined as literals, so each
+ * sweep point gets the exact function it trains on; comprehensions over compile-time lists become calls
+ * of `m.sum`/`m.prod` with an arrow function.
+ */
+import type * as A from "../../grammar/ast.js";
+import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { closest } from "../diagnostics/suggest.js";
+import type { Env, Evaluator } from "./evaluate.js";
+import { formatNumber, showValue } from "./values.js";
+
+/** A compiled target: parameters (input variable names, in column order) and the body expression. */
+export interface TargetCode {
+  readonly params: readonly string[];
+  readonly body: string;
+}
+
+const MATH_FUNCTIONS: Record<string, string> = {
+  sin: "Math.sin", cos: "Math.cos", tan: "Math.tan", exp: "Math.exp", log: "Math.log", log2: "Math.log2",
+  log10: "Math.log10", sqrt: "Math.sqrt", abs: "Math.abs", floor: "Math.floor", ceil: "Math.ceil",
+  round: "Math.round", tanh: "Math.tanh", sinh: "Math.sinh", cosh: "Math.cosh", atan: "Math.atan",
+  sign: "Math.sign", min: "Math.min", max: "Math.max", atan2: "Math.atan2",
+};
+/** Activations as plain functions, from the runtime's `targetMath` (imported as `m`). */
+const HELPER_FUNCTIONS = ["relu", "silu", "sigmoid", "softplus", "gelu", "xtanh", "leaky_relu", "heaviside"];
+const CONSTANTS: Record<string, string> = { pi: "Math.PI", e: "Math.E" };
+const JS_RESERVED = new Set(
+  "break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof let new null return super switch this throw true try typeof var void while with yield await implements interface package private protected public static m Math".split(" "),
+);
+
+/** A TypeScript-safe name for an input variable (`in` would not be). */
+export function jsName(name: string): string {
+  return JS_RESERVED.has(name) ? `${name}_` : name;
+}
+
+export class TargetCompiler {
+  constructor(
+    private readonly evaluator: Evaluator,
+    private readonly diagnostics: Diagnostic[],
+  ) {}
+
+  /** Compile `expr` over `vars`; undefined after reporting why it cannot be a target. */
+  compile(expr: A.Expr, vars: readonly string[], env: Env): TargetCode | undefined {
+    const body = this.expr(expr, new Set(vars), env);
+    return body === undefined ? undefined : { params: vars.map(jsName), body };
+  }
+
+  private expr(e: A.Expr, vars: ReadonlySet<string>, env: Env): string | undefined {
+    switch (e.kind) {
+      case "Number":
+        return formatNumber(e.value);
+      case "Name":
+        return this.name(e, vars, env);
+      case "Paren": {
+        const inner = this.expr(e.inner, vars, env);
+        return inner === undefined ? undefined : `(${inner})`;
+      }
+      case "Unary": {
+        if (e.op === "not") return this.refuse(e, "`not`");
+        const operand = this.expr(e.operand, vars, env);
+        return operand === undefined ? undefined : `${e.op}(${operand})`;
+      }
+      case "Binary":
+        return this.binary(e, vars, env);
+      case "Call":
+        return this.call(e, vars, env);
+      case "Error":
+        return undefined;
+      default:
+        return this.refuse(e, describe(e));
+    }
+  }
+
+  private name(e: A.NameRef, vars: ReadonlySet<string>, env: Env): string | undefined {
+    if (vars.has(e.name)) return jsName(e.name);
+    const bound = env.lookup(e.name);
+    if (bound?.kind === "number" && !bound.unit) return formatNumber(bound.value);
+    if (bound) return this.refuse(e, `\`${e.name}\` (${showValue(bound)})`);
+    if (e.name in CONSTANTS) return CONSTANTS[e.name];
+    const later = env.notConstant?.(e.name);
+    if (later) return this.refuse(e, later);
+    const near = closest(e.name, [...vars, ...env.names(), ...Object.keys(CONSTANTS)]);
+    this.diagnostics.push(diagnostic("DYN2001", e.span, { name: e.name }, near ? { hint: `did you mean \`${near}\`?` } : { hint: `input variables here: ${[...vars].join(", ")}` }));
+    return undefined;
+  }
+
+  private binary(e: A.BinaryExpr, vars: ReadonlySet<string>, env: Env): string | undefined {
+    const ops: Record<string, string> = { "+": "+", "-": "-", "*": "*", "/": "/", "^": "**" };
+    const op = ops[e.op];
+    if (!op) return this.refuse(e, `\`${e.op}\``);
+    const left = this.expr(e.left, vars, env);
+    const right = this.expr(e.right, vars, env);
+    if (left === undefined || right === undefined) return undefined;
+    // `**` binds tighter than unary minus in JS and refuses a unary left operand, so parenthesise.
+    return op === "**" ? `(${left}) ** (${right})` : `${left} ${op} ${right}`;
+  }
+
+  private call(e: A.CallExpr, vars: ReadonlySet<string>, env: Env): string | undefined {
+    if (e.callee.kind !== "Name") return this.refuse(e, "a method call");
+    const name = e.callee.name;
+    if ((name === "sum" || name === "prod") && e.args.length === 1 && e.args[0]!.kind === "Binding" && e.args[0].body) {
+      return this.fold(name, e.args[0], vars, env);
+    }
+    const fn = MATH_FUNCTIONS[name] ?? (HELPER_FUNCTIONS.includes(name) ? `m.${name}` : undefined);
+    if (!fn) {
+      const near = closest(name, [...Object.keys(MATH_FUNCTIONS), ...HELPER_FUNCTIONS]);
+      this.diagnostics.push(diagnostic("DYN2031", e.callee.span, { what: `the function \`${name}\`` }, near ? { hint: `did you mean \`${near}\`?` } : {}));
+      return undefined;
+    }
+    const args: string[] = [];
+    for (const arg of e.args) {
+      if (arg.kind !== "Positional") return this.refuse(arg, "a named argument");
+      const code = this.expr(arg.value, vars, env);
+      if (code === undefined) return undefined;
+      args.push(code);
+    }
+    return `${fn}(${args.join(", ")})`;
+  }
+
+  /** `sum(k in 5..70 step 5: sin(2*pi*k*t))` → `m.sum([5, 10, …], (k) => Math.sin(…))`. */
+  private fold(name: "sum" | "prod", binding: A.BindingArg, vars: ReadonlySet<string>, env: Env): string | undefined {
+    const domain = this.evaluator.eval(binding.domain, env);
+    if (domain === undefined) return undefined;
+    if (domain.kind !== "list" || !domain.items.every((i) => i.kind === "number")) {
+      this.diagnostics.push(diagnostic("DYN2004", binding.domain.span, { what: `the domain of \`${name}\``, expected: "a list or range of numbers", got: showValue(domain) }));
+      return undefined;
+    }
+    const inner = new Set(vars);
+    inner.add(binding.name.name);
+    const body = this.expr(binding.body!, inner, env);
+    if (body === undefined) return undefined;
+    const items = domain.items.map((i) => formatNumber((i as { value: number }).value)).join(", ");
+    return `m.${name}([${items}], (${jsName(binding.name.name)}) => ${body})`;
+  }
+
+  private refuse(node: { span: A.Expr["span"] }, what: string): undefined {
+    this.diagnostics.push(diagnostic("DYN2031", node.span, { what }));
+    return undefined;
+  }
+}
+
+function describe(e: A.Expr | A.Argument): string {
+  switch (e.kind) {
+    case "String":
+      return "a string";
+    case "Bool":
+      return "a boolean";
+    case "List":
+    case "Tuple":
+      return "a list";
+    case "Interval":
+      return "an interval";
+    case "Range":
+      return "a range";
+    case "Quantity":
+      return "a duration or percentage";
+    case "Member":
+      return "a member access";
+    case "Index":
+      return "indexing";
+    case "Within":
+      return "`within`";
+    default:
+      return "this expression";
+  }
+}

@@ -1,0 +1,193 @@
+/**
+ * The contract between the compiler and the runtime: what a generated program hands to `runMain`.
+ *
+ * Everything the compiler can know is resolved here: sweep points are expanded, defaults filled,
+ * registry calls lowered to the runtime's specs, durations and cadences in the training loop's terms.
+ * Only target functions are code (generated TypeScript, float64, per data set). The runtime builds data,
+ * models and optimizers from these specs, trains each run seed-batched, records, then evaluates the
+ * analyses and expectations over the recorded results.
+ */
+import type { EncodingSpec } from "./nn/encodings.js";
+import type { ActivationSpec } from "./nn/activations.js";
+import type { MlpInit } from "./nn/layer-init.js";
+import type { InitDist } from "./init.js";
+import type { LossKind } from "./loss.js";
+import type { OptimizerSpec } from "./optim.js";
+import type { BatchSpec, Cadence, DurationSpec } from "./train/index.js";
+
+/** A value of a sweep variable in a run: numbers, names (`silu`), or a call shown as text (`fourier(L: 3)`). */
+export type SweepValue = number | string | boolean;
+
+/** `10k steps` / `5 epochs` as the `.dyn` file said it; the runtime converts with the run's steps per epoch. */
+export type Duration = { readonly steps: number } | { readonly epochs: number };
+
+/** A target: input columns (float64 copies of what the network sees) → one output column per target. */
+export type TargetFunction = (columns: readonly Float64Array[]) => ArrayLike<number> | readonly ArrayLike<number>[];
+
+export interface ExperimentProgram {
+  /** Version of the compiler that generated the program. */
+  readonly compiler: string;
+  readonly name: string;
+  /** The `.dyn` file and the experiment's line, for messages and the report. */
+  readonly file: string;
+  readonly line: number;
+  /** The `.dyn` source text, shown in the report. */
+  readonly source: string;
+  /** Sweep variables in declaration order (the metrics' columns). */
+  readonly sweepVars: readonly string[];
+  /** `default` plus one entry per `profile` block. */
+  readonly profiles: Readonly<Record<string, ProfilePlan>>;
+  /** Target functions by id, referenced from data specs. */
+  readonly targets: Readonly<Record<string, TargetFunction>>;
+}
+
+export interface ProfilePlan {
+  /** Seed values; every run trains all of them seed-batched. */
+  readonly seeds: readonly number[];
+  readonly runs: readonly RunSpec[];
+  readonly analyses: readonly AnalysisSpec[];
+  readonly expects: readonly ExpectSpec[];
+  readonly plots: readonly PlotSpec[];
+}
+
+export interface RunSpec {
+  /** Stable id from the sweep point: `width=8,act=silu`, or `run` without sweeps. */
+  readonly id: string;
+  readonly point: Readonly<Record<string, SweepValue>>;
+  readonly data: Readonly<Record<string, DataSpec>>;
+  /** Which data set the model trains on. */
+  readonly trainOn: string;
+  readonly model: ModelSpec;
+  readonly loss: LossKind;
+  /** λ of `regularize l2(λ)`, 0 when absent. */
+  readonly l2: number;
+  readonly optimizer: OptimizerSpec;
+  readonly schedule?: ScheduleWithDurations;
+  readonly duration: DurationSpec;
+  readonly batch: BatchSpec;
+  readonly probes: readonly ProbeSpec[];
+  /** `at first(cond)` events, named after the probe they schedule. */
+  readonly events: readonly EventSpecData[];
+}
+
+export type DataSpec = (
+  | { readonly source: "sample"; readonly vars: readonly { readonly name: string; readonly dist: InitDist; readonly n: number }[] }
+  | { readonly source: "grid"; readonly axes: readonly GridAxisSpec[]; readonly n: number }
+  | { readonly source: "points"; readonly columns: Readonly<Record<string, readonly number[]>> }
+  | { readonly source: "chebyshev"; readonly degree: number; readonly n: number; readonly axes: readonly GridAxisSpec[] | null }
+  | { readonly source: "mnist" | "fashion_mnist" | "cifar10"; readonly split: "train" | "test"; readonly limit: number | null; readonly dir: string | null; readonly normalize: "unit" | "symmetric" | "raw" }
+  | { readonly source: "gaussian_mixture"; readonly n: number; readonly d: number; readonly classes: number; readonly separation: number; readonly std: number }
+) & {
+  /** Id in `ExperimentProgram.targets` of the target function, for synthetic inputs. */
+  readonly target?: string;
+  /** Whether each seed draws its own sample (random sources) or all seeds share one data set. */
+  readonly perSeed: boolean;
+};
+
+/** One input variable of a grid: `[lo, hi]` (`closedHi`) or `[lo, hi)`. */
+export interface GridAxisSpec {
+  readonly name: string;
+  readonly lo: number;
+  readonly hi: number;
+  readonly closedHi: boolean;
+}
+
+export interface ModelSpec {
+  readonly kind: "mlp";
+  /** The `.dyn` name of the model (`net`): probes address its layers through it. */
+  readonly name: string;
+  readonly inDim: number;
+  readonly hidden: readonly number[];
+  readonly outDim: number;
+  readonly act: ActivationSpec;
+  readonly bias: boolean;
+  readonly norm: "none" | "batchnorm";
+  readonly dropout: number;
+  readonly encode: EncodingSpec | null;
+  readonly outputScale: number | null;
+  readonly init: MlpInit;
+}
+
+export type ScheduleWithDurations =
+  | { readonly kind: "constant" }
+  | { readonly kind: "step_decay"; readonly every: Duration; readonly factor: number }
+  | { readonly kind: "cosine"; readonly steps: Duration; readonly floor: number }
+  | { readonly kind: "warmup"; readonly steps: Duration; readonly then: ScheduleWithDurations };
+
+export interface ProbeSpec {
+  readonly name: string;
+  /** The registry entry (`loss`, `weight_norm`, …). */
+  readonly probe: string;
+  /** Lowered arguments; references to experiment names are `{ ref: name }`. */
+  readonly args: Readonly<Record<string, unknown>>;
+  readonly cadences: readonly Cadence[];
+  /** `.dyn` line, for messages. */
+  readonly line: number;
+}
+
+/** `at first(cond)`: fires once per seed at the first step where `cond` (an analysis over one probe's latest value) holds. */
+export interface EventSpecData {
+  readonly name: string;
+  readonly watch: string;
+  readonly condition: AnalysisExpr;
+}
+
+// ── analyses over recorded results ───────────────────────────────────────────
+
+/**
+ * Dimensions of a result table: the sweep variables, `seeds` and `steps`. A probe's series has all three
+ * (steps: the times it was measured); reductions remove the dimensions they run over.
+ */
+export type Dim = string;
+
+/** An analysis expression, evaluated by the runtime after training (and per step for events). */
+export type AnalysisExpr =
+  | { readonly op: "probe"; readonly name: string }
+  | { readonly op: "let"; readonly name: string }
+  | { readonly op: "number"; readonly value: number }
+  /** Elementwise arithmetic, joining tables on their shared dimensions. */
+  | { readonly op: "arith"; readonly fn: "+" | "-" | "*" | "/" | "^"; readonly left: AnalysisExpr; readonly right: AnalysisExpr }
+  | { readonly op: "neg"; readonly arg: AnalysisExpr }
+  /** Elementwise math function: log10, log, exp, abs, sqrt. */
+  | { readonly op: "map"; readonly fn: "log10" | "log" | "exp" | "abs" | "sqrt"; readonly arg: AnalysisExpr }
+  /** Reduce over dimensions: `median(x) over seeds`; without `over`, over `steps`. */
+  | { readonly op: "reduce"; readonly fn: ReduceFn; readonly arg: AnalysisExpr; readonly over: readonly Dim[]; readonly q?: number }
+  /** Keep the rows at one value of some dimensions: `alpha[act = silu]`. */
+  | { readonly op: "select"; readonly arg: AnalysisExpr; readonly where: Readonly<Record<Dim, SweepValue>> }
+  /** Keep measurements after/before a time: a fraction of training (`50%`) or a step. */
+  | { readonly op: "time"; readonly relation: "after" | "before"; readonly arg: AnalysisExpr; readonly at: { readonly fraction: number } | { readonly step: number } }
+  /** Least-squares fit of log y = log c + p·log x across the sweep variable `x`, per group of `by` dimensions. */
+  | { readonly op: "fit_power_law"; readonly y: AnalysisExpr; readonly x: Dim; readonly by: readonly Dim[] }
+  /** A field of a fit: `fit.exponent`, `fit.alpha` (= −exponent), `fit.r2`, `fit.ci_low`, `fit.ci_high`. */
+  | { readonly op: "field"; readonly arg: AnalysisExpr; readonly name: string }
+  | { readonly op: "compare"; readonly fn: "==" | "!=" | "<" | "<=" | ">" | ">="; readonly left: AnalysisExpr; readonly right: AnalysisExpr }
+  /** `x in [lo, hi]` (closed) or `[lo, hi)`. */
+  | { readonly op: "in"; readonly arg: AnalysisExpr; readonly lo: number; readonly hi: number; readonly closedHi: boolean }
+  /** `x within tol of ref`: |x − ref| ≤ tol, or ≤ fraction·|ref| for a percentage. */
+  | { readonly op: "within"; readonly arg: AnalysisExpr; readonly tolerance: { readonly fraction: number } | { readonly absolute: number }; readonly reference: AnalysisExpr }
+  | { readonly op: "and" | "or"; readonly left: AnalysisExpr; readonly right: AnalysisExpr }
+  | { readonly op: "not"; readonly arg: AnalysisExpr };
+
+export type ReduceFn = "median" | "mean" | "std" | "min" | "max" | "sum" | "count" | "first" | "last" | "quantile";
+
+export interface AnalysisSpec {
+  readonly name: string;
+  readonly expr: AnalysisExpr;
+  readonly line: number;
+}
+
+/** An `expect`: holds when every row of its boolean table is true (and the table is not empty). */
+export interface ExpectSpec {
+  /** The condition as written in the `.dyn` file. */
+  readonly text: string;
+  readonly line: number;
+  readonly expr: AnalysisExpr;
+}
+
+/** A `plot` statement: its registry entry and lowered arguments (analysis expressions for data). */
+export interface PlotSpec {
+  readonly kind: string;
+  readonly text: string;
+  readonly line: number;
+  readonly args: Readonly<Record<string, unknown>>;
+}

@@ -1,0 +1,89 @@
+/**
+ * Registry entries for data sources. Synthetic sources produce inputs (and targets with `-> expr`);
+ * sample statements in data blocks (`x ~ uniform(-2, 2) [1024]`) use the distributions of training.ts.
+ */
+import { papers } from "../registry/citations.js";
+import type { Entry } from "../registry/types.js";
+
+const count = (name: string, doc: string, def?: number | null) => ({
+  name,
+  type: { t: "number" as const, integer: true, min: 1 },
+  ...(def !== undefined ? { default: def } : {}),
+  doc,
+});
+
+export const dataSources: Entry[] = [
+  {
+    name: "grid",
+    kind: "data",
+    doc: "A uniform grid over one or two input variables; `[lo, hi)` excludes the upper end.",
+    params: [
+      { name: "vars", type: { t: "bindings", domain: "interval", min: 1, max: 2 }, doc: "Input variables and their intervals: `x in [-1, 1]`." },
+      count("n", "Points per axis."),
+    ],
+    cites: papers.frequency,
+    lower: (a) => ({ source: "grid", axes: a["vars"], n: a["n"] }),
+  },
+  {
+    name: "points",
+    kind: "data",
+    doc: "Explicit input points: `points(x in [-1, -1/3, 1/3, 1])`.",
+    params: [{ name: "vars", type: { t: "bindings", domain: "values", min: 1, max: 8 }, doc: "Each input variable with its values (equal lengths)." }],
+    cites: papers.condensation,
+    lower: (a) => ({ source: "points", columns: a["vars"] }),
+  },
+  {
+    name: "chebyshev",
+    kind: "data",
+    doc: "Targets T_degree(x) on n Chebyshev-spaced or uniform points of an interval.",
+    params: [
+      count("degree", "Polynomial degree k (T_k)."),
+      count("n", "Number of points.", 40),
+      { name: "vars", type: { t: "bindings", domain: "interval", min: 0, max: 1 }, default: null, doc: "The input variable and its interval (default `x in [-1, 1]`)." },
+    ],
+    cites: papers.opposing,
+    lower: (a) => ({ source: "chebyshev", degree: a["degree"], n: a["n"], axes: a["vars"] }),
+  },
+  ...(["mnist", "fashion_mnist"] as const).map(
+    (name): Entry => ({
+      name,
+      kind: "data",
+      doc: `${name === "mnist" ? "MNIST" : "Fashion-MNIST"} from IDX files (plain or .gz) in a directory; never downloaded.`,
+      params: [
+        { name: "split", type: { t: "choice", options: ["train", "test"] }, default: "train", doc: "Which split." },
+        count("limit", "Use the first `limit` images.", null),
+        { name: "dir", type: { t: "string" }, default: null, doc: `Directory with the IDX files (default: \`--data DIR\`/${name}, or ./data/${name}).` },
+        { name: "normalize", type: { t: "choice", options: ["unit", "symmetric", "raw"] }, default: "unit", doc: "Pixels to [0, 1], [−1, 1], or 0..255." },
+      ],
+      cites: papers.diversity,
+      lower: (a) => ({ source: name, split: a["split"], limit: a["limit"], dir: a["dir"], normalize: a["normalize"] }),
+    }),
+  ),
+  {
+    name: "cifar10",
+    kind: "data",
+    doc: "CIFAR-10 binary batches from a directory; never downloaded.",
+    params: [
+      { name: "split", type: { t: "choice", options: ["train", "test"] }, default: "train", doc: "Which split." },
+      count("limit", "Use the first `limit` images.", null),
+      { name: "dir", type: { t: "string" }, default: null, doc: "Directory with the batches (default: `--data DIR`/cifar10, or ./data/cifar10)." },
+      { name: "normalize", type: { t: "choice", options: ["unit", "symmetric", "raw"] }, default: "unit", doc: "Pixel scaling." },
+    ],
+    cites: papers.diversity,
+    lower: (a) => ({ source: "cifar10", split: a["split"], limit: a["limit"], dir: a["dir"], normalize: a["normalize"] }),
+  },
+  {
+    name: "gaussian_mixture",
+    kind: "data",
+    doc: "Class-structured data: one Gaussian blob per class in d dimensions, labels one-hot.",
+    params: [
+      count("n", "Number of samples."),
+      count("d", "Input dimension."),
+      count("classes", "Number of classes.", 10),
+      { name: "separation", type: { t: "number", min: 0 }, default: 3, doc: "Typical distance ‖μ‖ of a class mean from 0." },
+      { name: "std", type: { t: "number", positive: true }, default: 1, doc: "Within-class standard deviation." },
+    ],
+    cites: papers.diversity,
+    lower: (a) => ({ source: "gaussian_mixture", n: a["n"], d: a["d"], classes: a["classes"], separation: a["separation"], std: a["std"] }),
+  },
+];

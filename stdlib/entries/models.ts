@@ -1,0 +1,74 @@
+/** Registry entries for models and input encodings. */
+import { papers } from "../registry/citations.js";
+import type { Entry } from "../registry/types.js";
+
+export const encodings: Entry[] = [
+  {
+    name: "coords",
+    kind: "encoding",
+    doc: "Rescale input coordinates from `domain` to `range` (e.g. [0, 1] → [−1, 1]).",
+    params: [
+      { name: "range", type: { t: "interval" }, default: [-1, 1], doc: "Target range." },
+      { name: "domain", type: { t: "interval" }, default: [0, 1], doc: "Where the raw inputs lie." },
+    ],
+    cites: papers.spectral,
+    lower: (a) => ({ kind: "coords", range: a["range"], domain: a["domain"] }),
+  },
+  {
+    name: "fourier",
+    kind: "encoding",
+    doc: "NeRF positional encoding: [sin(2ᵏπx), cos(2ᵏπx)] for k < L, per input coordinate.",
+    params: [
+      { name: "L", type: { t: "number", integer: true, min: 1 }, doc: "Number of frequency levels." },
+      { name: "include_input", type: { t: "bool" }, default: false, doc: "Also pass the raw coordinates through." },
+    ],
+    cites: papers.spectral,
+    lower: (a) => ({ kind: "nerf", levels: a["L"], includeInput: a["include_input"] }),
+  },
+  {
+    name: "gaussian_features",
+    kind: "encoding",
+    doc: "Random Fourier features [sin(2πBx), cos(2πBx)] with B ~ N(0, σ²), fixed per seed.",
+    params: [
+      { name: "sigma", type: { t: "number", positive: true }, doc: "Scale σ of the frequencies." },
+      { name: "features", type: { t: "number", integer: true, min: 1 }, default: 256, doc: "Number of frequencies m (output width 2m)." },
+      { name: "include_input", type: { t: "bool" }, default: false, doc: "Also pass the raw coordinates through." },
+    ],
+    cites: papers.spectral,
+    lower: (a) => ({ kind: "gaussian", sigma: a["sigma"], features: a["features"], includeInput: a["include_input"] }),
+  },
+];
+
+export const models: Entry[] = [
+  {
+    name: "mlp",
+    kind: "model",
+    doc: "Multilayer perceptron: [encode] → (dense → [batchnorm] → act → [dropout]) per hidden width → dense out · output_scale.",
+    params: [
+      { name: "in", type: { t: "number", integer: true, min: 1 }, default: null, doc: "Input width (default: inferred from the training data)." },
+      { name: "hidden", type: { t: "list", of: { t: "number", integer: true, min: 1 } }, doc: "Hidden widths, e.g. `[width]` or `[128] * 4`." },
+      { name: "out", type: { t: "number", integer: true, min: 1 }, default: null, doc: "Output width (default: inferred from the targets or classes)." },
+      { name: "act", type: { t: "entry", kind: "activation" }, default: "relu", doc: "Hidden activation." },
+      { name: "bias", type: { t: "bool" }, default: true, doc: "Biases on every dense layer." },
+      { name: "norm", type: { t: "choice", options: ["none", "batchnorm"] }, default: "none", doc: "Batch norm after each hidden dense layer." },
+      { name: "dropout", type: { t: "number", min: 0, max: 0.999 }, default: 0, doc: "Dropout probability after each hidden activation." },
+      { name: "encode", type: { t: "entry", kind: "encoding" }, default: null, doc: "Input encoding." },
+      { name: "output_scale", type: { t: "number" }, default: null, doc: "Multiply the output by this constant (1/α)." },
+      { name: "init", type: { t: "entry", kind: "init" }, default: "torch_default", doc: "Initialisation scheme." },
+    ],
+    cites: papers.pytorch,
+    lower: (a) => ({
+      kind: "mlp",
+      inDim: a["in"],
+      hidden: a["hidden"],
+      outDim: a["out"],
+      act: a["act"],
+      bias: a["bias"],
+      norm: a["norm"],
+      dropout: a["dropout"],
+      encode: a["encode"],
+      outputScale: a["output_scale"],
+      init: a["init"],
+    }),
+  },
+];

@@ -1,0 +1,207 @@
+/** Registry entries for activations, initialisation, distributions, optimizers, schedules and losses. */
+import { papers } from "../registry/citations.js";
+import type { Entry, Lowered, Param } from "../registry/types.js";
+
+const num = (name: string, doc: string, def?: number | null, extra: Partial<Extract<Param["type"], { t: "number" }>> = {}): Param => ({
+  name,
+  type: { t: "number", ...extra },
+  ...(def !== undefined ? { default: def } : {}),
+  doc,
+});
+
+function activation(name: string, doc: string, params: Param[] = []): Entry {
+  return {
+    name,
+    kind: "activation",
+    doc,
+    params,
+    cites: papers.pytorch,
+    lower: (a) => (name === "leaky_relu" ? { name, slope: a["slope"] } : name),
+  };
+}
+
+export const activations: Entry[] = [
+  activation("relu", "max(x, 0)."),
+  activation("leaky_relu", "x for x > 0, slope·x otherwise (PyTorch default slope 0.01).", [
+    num("slope", "Negative-side slope.", 0.01, { min: 0 }),
+  ]),
+  activation("silu", "x·σ(x) (swish). Second derivatives are exact (gradient built from differentiable ops)."),
+  activation("tanh", "tanh(x), with a gradient that is itself differentiable (tfjs's is not)."),
+  activation("sigmoid", "σ(x) = 1/(1 + e^−x), with a differentiable gradient."),
+  activation("xtanh", "x·tanh(x), as in the condensation notes."),
+  activation("gelu", "x·Φ(x) (exact, erf-based)."),
+  activation("softplus", "log(1 + eˣ)."),
+  activation("identity", "x: a linear layer."),
+];
+
+function scheme(name: string, doc: string): Entry {
+  return { name, kind: "init", doc, params: [], cites: papers.pytorch, lower: () => name };
+}
+
+export const inits: Entry[] = [
+  scheme("torch_default", "PyTorch nn.Linear default: weight and bias ~ U(±1/√fan_in)."),
+  scheme("glorot_uniform", "U(±√(6/(fan_in + fan_out))) weights, zero bias."),
+  scheme("glorot_normal", "N(0, 2/(fan_in + fan_out)) weights, zero bias."),
+  scheme("he_uniform", "U(±√(6/fan_in)) weights, zero bias."),
+  scheme("he_normal", "N(0, 2/fan_in) weights, zero bias."),
+  {
+    name: "phase",
+    kind: "init",
+    doc: "Phase-diagram initialisation of a two-layer net (γ, γ'): sets the weight scales and the output scale 1/α.",
+    params: [
+      num("gamma", "γ, with β₁β₂/α = m^−γ (β₁: output-weight std, β₂: input-weight std, output scaled by 1/α).", undefined),
+      num("gamma_prime", "γ', with β₁/β₂ = m^−γ'.", 0),
+      num("alpha", "α (default m^γ, which gives β₁ = β₂ = 1 at γ' = 0 as in the notes).", null, { positive: true }),
+    ],
+    cites: papers.condensation,
+    lower: (a) => ({ kind: "phase", gamma: a["gamma"], gammaPrime: a["gamma_prime"], ...(a["alpha"] !== null ? { alpha: a["alpha"] } : {}) }),
+  },
+];
+
+export const distributions: Entry[] = [
+  {
+    name: "uniform",
+    kind: "distribution",
+    doc: "U(low, high).",
+    params: [num("low", "Lower end.", -1), num("high", "Upper end (excluded).", 1)],
+    lower: (a) => ({ kind: "uniform", low: a["low"], high: a["high"] }),
+  },
+  {
+    name: "normal",
+    kind: "distribution",
+    doc: "N(mean, std²).",
+    params: [num("mean", "Mean.", 0), num("std", "Standard deviation.", 1, { min: 0 })],
+    lower: (a) => ({ kind: "normal", mean: a["mean"], std: a["std"] }),
+  },
+  {
+    name: "fan_normal",
+    kind: "distribution",
+    doc: "N(0, std²) with std = coef · fan^power, fan one of m_in, m_out, m_bar = (m_in + m_out)/2 (initialisation only).",
+    params: [
+      num("power", "Exponent of the fan, e.g. -0.5 for 1/√m_in or -gamma.", undefined),
+      { name: "fan", type: { t: "choice", options: ["m_in", "m_out", "m_bar"] }, default: "m_in", doc: "Which fan." },
+      num("coef", "Multiplier.", 1),
+    ],
+    cites: papers.condensation,
+    lower: (a) => ({ kind: "normal_power", base: a["fan"], power: a["power"], coef: a["coef"] }),
+  },
+  {
+    name: "fan_uniform",
+    kind: "distribution",
+    doc: "U(±a) with a = coef · fan^power (initialisation only).",
+    params: [
+      num("power", "Exponent of the fan.", undefined),
+      { name: "fan", type: { t: "choice", options: ["m_in", "m_out", "m_bar"] }, default: "m_in", doc: "Which fan." },
+      num("coef", "Multiplier.", 1),
+    ],
+    cites: papers.condensation,
+    lower: (a) => ({ kind: "uniform_power", base: a["fan"], power: a["power"], coef: a["coef"] }),
+  },
+  {
+    name: "zeros",
+    kind: "distribution",
+    doc: "All zeros (initialisation only).",
+    params: [],
+    lower: () => ({ kind: "zeros" }),
+  },
+];
+
+const lr = (def?: number): Param => num("lr", "Learning rate.", def, { positive: true });
+const weightDecay = num("weight_decay", "L2 added to the gradient (g + wd·θ), as torch's weight_decay.", 0, { min: 0 });
+
+export const optimizers: Entry[] = [
+  {
+    name: "gd",
+    kind: "optimizer",
+    doc: "Gradient descent: θ ← θ − lr·∇L (use with `batch full`).",
+    params: [lr()],
+    lower: (a) => ({ kind: "gd", lr: a["lr"] }),
+  },
+  {
+    name: "sgd",
+    kind: "optimizer",
+    doc: "torch.optim.SGD: optional momentum, dampening, Nesterov and weight decay.",
+    params: [
+      lr(),
+      num("momentum", "Momentum factor μ.", 0, { min: 0 }),
+      num("dampening", "Dampening τ: buf ← μ·buf + (1 − τ)·g.", 0, { min: 0, max: 1 }),
+      { name: "nesterov", type: { t: "bool" }, default: false, doc: "Nesterov momentum." },
+      weightDecay,
+    ],
+    cites: papers.pytorch,
+    lower: (a) => ({ kind: "sgd", lr: a["lr"], momentum: a["momentum"], dampening: a["dampening"], nesterov: a["nesterov"], weightDecay: a["weight_decay"] }),
+  },
+  {
+    name: "adam",
+    kind: "optimizer",
+    doc: "torch.optim.Adam (not AdamW), with bias correction.",
+    params: [
+      lr(1e-3),
+      num("beta1", "β₁.", 0.9, { min: 0, max: 1 }),
+      num("beta2", "β₂.", 0.999, { min: 0, max: 1 }),
+      num("eps", "ε added to √v̂.", 1e-8, { positive: true }),
+      weightDecay,
+    ],
+    cites: papers.pytorch,
+    lower: (a) => ({ kind: "adam", lr: a["lr"], beta1: a["beta1"], beta2: a["beta2"], eps: a["eps"], weightDecay: a["weight_decay"] }),
+  },
+  {
+    name: "sign_sgd",
+    kind: "optimizer",
+    doc: "Sign-threshold SGD: momentum coordinates with |m| > threshold take a fixed-size sign step.",
+    params: [
+      lr(),
+      num("sign_lr", "Step size of the sign step.", undefined, { positive: true }),
+      num("threshold", "|m| above which a coordinate takes the sign step.", undefined, { min: 0 }),
+      num("momentum", "β.", 0.9, { min: 0, max: 1 }),
+      num("dampening", "τ: m ← β·m + (1 − τ)·g.", 0.9, { min: 0, max: 1 }),
+      weightDecay,
+    ],
+    cites: papers.opposing,
+    lower: (a) => ({ kind: "sign_sgd", lr: a["lr"], signLr: a["sign_lr"], threshold: a["threshold"], momentum: a["momentum"], dampening: a["dampening"], weightDecay: a["weight_decay"] }),
+  },
+];
+
+const duration = (name: string, doc: string, def?: null): Param => ({ name, type: { t: "duration" }, ...(def === null ? { default: null } : {}), doc });
+
+export const schedules: Entry[] = [
+  { name: "constant", kind: "schedule", doc: "The optimizer's learning rate throughout.", params: [], lower: () => ({ kind: "constant" }) },
+  {
+    name: "step_decay",
+    kind: "schedule",
+    doc: "lr·factor^⌊t/every⌋ (PyTorch StepLR).",
+    params: [duration("every", "Decay period, e.g. `10k steps` or `30 epochs`."), num("factor", "Multiplier per period.", 0.1, { positive: true })],
+    cites: papers.lottery,
+    lower: (a) => ({ kind: "step_decay", every: a["every"], factor: a["factor"] }),
+  },
+  {
+    name: "cosine",
+    kind: "schedule",
+    doc: "Cosine decay from lr to floor over `steps`, then constant at floor.",
+    params: [duration("steps", "Length of the decay."), num("floor", "Final learning rate.", 0, { min: 0 })],
+    lower: (a) => ({ kind: "cosine", steps: a["steps"], floor: a["floor"] }),
+  },
+  {
+    name: "warmup",
+    kind: "schedule",
+    doc: "Linear warm-up over `steps`, multiplying the `then` schedule.",
+    params: [duration("steps", "Warm-up length."), { name: "then", type: { t: "entry", kind: "schedule" }, default: "constant", doc: "Schedule after (and under) the warm-up." }],
+    lower: (a) => ({ kind: "warmup", steps: a["steps"], then: a["then"] as Lowered }),
+  },
+];
+
+export const losses: Entry[] = [
+  { name: "mse", kind: "loss", doc: "Mean squared error over batch and outputs (torch MSELoss).", params: [], cites: papers.pytorch, lower: () => "mse" },
+  { name: "half_mse", kind: "loss", doc: "½ · mse, as in much of the theory literature.", params: [], lower: () => "half_mse" },
+  { name: "cross_entropy", kind: "loss", doc: "Softmax cross-entropy with logits (torch CrossEntropyLoss).", params: [], cites: papers.pytorch, lower: () => "cross_entropy" },
+];
+
+export const regularizers: Entry[] = [
+  {
+    name: "l2",
+    kind: "regularizer",
+    doc: "λ·Σθ² added to the loss (every parameter, biases included).",
+    params: [num("lambda", "Strength λ.", undefined, { min: 0 })],
+    lower: (a) => ({ kind: "l2", lambda: a["lambda"] }),
+  },
+];

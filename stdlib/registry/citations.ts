@@ -1,0 +1,12 @@
+/** The papers the standard library reproduces; entries cite them in docs and hover. */
+import type { Citation } from "./types.js";
+
+export const papers = {
+  lottery: { key: "liu-tegmark-2023", text: "Liu & Tegmark, A Neural Scaling Law from Lottery Ticket Ensembling, arXiv 2310.02258" },
+  condensation: { key: "luo-2021", text: "Luo, Xu, Ma & Zhang, Phenomenon diagram of two-layer ReLU NNs, JMLR 2021; condensation lecture notes" },
+  frequency: { key: "xu-2019", text: "Xu, Zhang, Luo, Xiao & Ma, Frequency Principle, 2019 (condensation notes)" },
+  spectral: { key: "lazzari-liu-2023", text: "Lazzari & Liu, Understanding the Spectral Bias of Coordinate Based MLPs Via Training Dynamics, arXiv 2301.05816" },
+  opposing: { key: "rosenfeld-risteski-2024", text: "Rosenfeld & Risteski, Outliers with Opposing Signals Have an Outsized Effect on Neural Network Optimization, ICLR 2024" },
+  diversity: { key: "liu-2021-diversity", text: "Liu, Wang, Ren, Wang, Yin, Deng & Zhang, Trap of Feature Diversity in the Learning of MLPs, arXiv 2112.00980" },
+  pytorch: { key: "pytorch", text: "PyTorch semantics (torch.nn / torch.optim)" },
+} as const satisfies Record<string, Citation>;

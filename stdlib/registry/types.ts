@@ -1,0 +1,127 @@
+/**
+ * The shape of a standard-library entry. One registry describes every name a `.dyn` file can use after
+ * `=` or `~` (activations, inits, optimizers, schedules, losses, data sources, distributions, encodings,
+ * models, layers, probes, analyses, plots): the checker validates calls against it, the emitter turns a
+ * checked call into the runtime spec it describes, the language server reads it for completion and
+ * hover, and docs/stdlib.md is generated from it.
+ */
+
+export type EntryKind =
+  | "activation"
+  | "init"
+  | "distribution"
+  | "optimizer"
+  | "schedule"
+  | "loss"
+  | "regularizer"
+  | "data"
+  | "encoding"
+  | "model"
+  | "layer"
+  | "probe"
+  | "analysis"
+  | "plot";
+
+/** What an argument must be. The checker reports anything else with the span of the argument. */
+export type ParamType =
+  | { readonly t: "number"; readonly integer?: boolean; readonly min?: number; readonly max?: number; readonly positive?: boolean }
+  | { readonly t: "duration" }
+  | { readonly t: "bool" }
+  | { readonly t: "string" }
+  /** One of a fixed set of bare names: `split: train`. */
+  | { readonly t: "choice"; readonly options: readonly string[] }
+  | { readonly t: "list"; readonly of: ParamType; readonly minLength?: number }
+  /** `[lo, hi]` (a two-element list) or `[lo, hi)`. */
+  | { readonly t: "interval" }
+  /** A bare name or a call of a registry entry of this kind: `act: silu`, `encode: fourier(L: 6)`. */
+  | { readonly t: "entry"; readonly kind: EntryKind }
+  /** A name defined in the experiment. */
+  | { readonly t: "ref"; readonly of: "data" | "model" | "layer" | "probe" }
+  | { readonly t: "oneOf"; readonly of: readonly ParamType[] }
+  /**
+   * Every binding argument `name in domain` of the call, gathered in order: input variables of a data
+   * source (`grid(x in [-1, 1], n: 201)`). `domain` says whether each binds an interval or a list of values.
+   */
+  | { readonly t: "bindings"; readonly domain: "interval" | "values"; readonly min: number; readonly max: number };
+
+/** Compile-time default; `undefined` in `Param.default` means the argument is required. */
+export type DefaultValue = number | string | boolean | readonly number[] | null;
+
+export interface Param {
+  readonly name: string;
+  readonly type: ParamType;
+  /** Absent: required. `null`: optional with no value (the runtime's own default applies). */
+  readonly default?: DefaultValue;
+  /** Unit shown in docs and hover: "steps", "1/√fan_in"… */
+  readonly unit?: string;
+  readonly doc: string;
+}
+
+/** A paper an entry comes from; docs and hover cite it. */
+export interface Citation {
+  readonly key: string;
+  readonly text: string;
+}
+
+/**
+ * A checked argument as plain data: numbers, strings (also bare choice names), booleans, arrays,
+ * durations, references to experiment names, and nested entries already lowered to their runtime spec.
+ */
+export type Lowered =
+  | number
+  | string
+  | boolean
+  | null
+  | readonly Lowered[]
+  | { readonly steps: number }
+  | { readonly epochs: number }
+  | { readonly ref: string }
+  | { readonly [key: string]: unknown };
+
+export interface Entry {
+  readonly name: string;
+  readonly kind: EntryKind;
+  /** One line: what it is. */
+  readonly doc: string;
+  /** In order: positional arguments bind to params in this order. */
+  readonly params: readonly Param[];
+  readonly cites?: Citation;
+  /**
+   * The runtime spec this entry stands for, from its checked arguments (every param present; defaults
+   * applied; `null` for optional ones left out). Generated code contains the result as a literal.
+   */
+  readonly lower?: (args: Readonly<Record<string, Lowered>>) => unknown;
+}
+
+/** Type descriptions for messages and docs: "a number ≥ 0", "a list of numbers", "an activation". */
+export function describeType(t: ParamType): string {
+  switch (t.t) {
+    case "number": {
+      const base = t.integer ? "a whole number" : "a number";
+      if (t.positive) return `${base} > 0`;
+      if (t.min !== undefined && t.max !== undefined) return `${base} in [${t.min}, ${t.max}]`;
+      if (t.min !== undefined) return `${base} ≥ ${t.min}`;
+      return base;
+    }
+    case "duration":
+      return "a duration like `10k steps` or `5 epochs`";
+    case "bool":
+      return "`true` or `false`";
+    case "string":
+      return "a string";
+    case "choice":
+      return t.options.length === 1 ? `\`${t.options[0]}\`` : `one of ${t.options.map((o) => `\`${o}\``).join(", ")}`;
+    case "list":
+      return `a list of ${describeType(t.of).replace(/^an? /, "")}s`.replace(/ss$/, "s");
+    case "interval":
+      return "an interval like `[0, 1]` or `[0, 1)`";
+    case "entry":
+      return `${/^[aeiou]/.test(t.kind) ? "an" : "a"} ${t.kind}`;
+    case "ref":
+      return t.of === "data" ? "a data set" : `${t.of === "layer" ? "a layer" : `a ${t.of}`}`;
+    case "oneOf":
+      return t.of.map(describeType).join(" or ");
+    case "bindings":
+      return t.domain === "interval" ? "input variables bound to intervals, like `x in [-1, 1]`" : "input variables bound to values, like `x in [0, 0.5, 1]`";
+  }
+}
