@@ -2,11 +2,6 @@
  * The `dync` command line. Every failure is a coded diagnostic or a one-line usage error; an unexpected
  * exception is reported as an internal error with a request to file it, never as a bare stack trace.
  */
-import { checkCommand } from "./commands/check.js";
-import { compileCommand } from "./commands/compile.js";
-import { fmtCommand } from "./commands/fmt.js";
-import { planCommand } from "./commands/plan.js";
-import { runCommand } from "./commands/run.js";
 import type { Output } from "./commands/output.js";
 import { parseArgs, UsageError, type FlagSpec } from "./cli-args.js";
 import { packageInfo } from "./package-info.js";
@@ -51,21 +46,27 @@ const RUN_FLAGS: Record<string, FlagSpec> = {
 };
 
 const COMMANDS: Record<string, Command> = {
-  check: { flags: {}, run: (files, _flags, out) => checkCommand(files, out) },
+  // Commands load their modules on demand: `dync check` need not load ts-morph, prettier or tfjs.
+  check: { flags: {}, run: async (files, _flags, out) => (await import("./commands/check.js")).checkCommand(files, out) },
   fmt: {
     flags: { write: { value: false, alias: "w" }, check: { value: false } },
-    run: (files, flags, out) => fmtCommand(files, { write: flags.has("write"), check: flags.has("check") }, out),
+    run: async (files, flags, out) => (await import("./commands/fmt.js")).fmtCommand(files, { write: flags.has("write"), check: flags.has("check") }, out),
   },
-  plan: { flags: { profile: { value: true } }, maxFiles: 1, run: (files, flags, out) => planCommand(files[0]!, flags.get("profile") as string | undefined, out) },
+  plan: {
+    flags: { profile: { value: true } },
+    maxFiles: 1,
+    run: async (files, flags, out) => (await import("./commands/plan.js")).planCommand(files[0]!, flags.get("profile") as string | undefined, out),
+  },
   compile: {
     flags: { output: { value: true, alias: "o" }, "emit-ts": { value: false } },
     maxFiles: 1,
-    run: (files, flags, out, err) => compileCommand(files[0]!, { out: (flags.get("output") as string | undefined) ?? "out.js", emitTs: flags.has("emit-ts") }, out, err),
+    run: async (files, flags, out, err) =>
+      (await import("./commands/compile.js")).compileCommand(files[0]!, { out: (flags.get("output") as string | undefined) ?? "out.js", emitTs: flags.has("emit-ts") }, out, err),
   },
   run: {
     flags: RUN_FLAGS,
     maxFiles: 1,
-    run: (files, flags, out, err) => runCommand(files[0]!, forwarded(flags), out, err),
+    run: async (files, flags, out, err) => (await import("./commands/run.js")).runCommand(files[0]!, forwarded(flags), out, err),
   },
 };
 

@@ -21,6 +21,9 @@ export interface ParseResult {
 /** Bracket nesting beyond this is refused: no real experiment comes close, and the parser recurses. */
 export const MAX_NESTING = 64;
 
+/** Syntax errors phrased per file; the count is still exact in the parser, the rest are cascades. */
+export const MAX_SYNTAX_ERRORS = 1000;
+
 const lexer = new Lexer(T.allTokens, { positionTracking: "full", ensureOptimizations: false });
 
 /** Parse one `.dyn` source text. `path` is used in spans and messages. */
@@ -34,7 +37,10 @@ export function parse(text: string, path = "<input>"): ParseResult {
   let program: A.Program;
   try {
     program = parser.parseProgram(bounded, source);
-    diagnostics.push(...syntaxDiagnostics(source, bounded, parser.errors, parser.strays));
+    // A file of pure garbage can yield hundreds of thousands of errors; past the first thousand they
+    // are cascades nobody reads, and phrasing them all would take minutes.
+    const errors = parser.errors.slice(0, MAX_SYNTAX_ERRORS);
+    for (const d of syntaxDiagnostics(source, bounded, errors, parser.strays.slice(0, MAX_SYNTAX_ERRORS))) diagnostics.push(d);
     for (const e of parser.intervalArityErrors) diagnostics.push(diagnostic("DYN1108", e.span, { count: e.count }));
   } catch (error) {
     // Deep unary chains (`- - - … x`) can still exhaust the stack; report it rather than crash.
@@ -56,7 +62,7 @@ function lex(source: SourceFile, diagnostics: Diagnostic[]): Lexed {
   for (const e of result.errors) {
     const text = source.text.substr(e.offset, e.length);
     const first = String.fromCodePoint(text.codePointAt(0) ?? 0);
-    diagnostics.push(diagnostic("DYN1001", source.span(e.offset, e.offset + first.length), { char: describeChar(first) }));
+    diagnostics.push(diagnostic("DYN1001", source.span(e.offset, e.offset + first.length), { char: describeChar(first) }, CHAR_HINTS[first] ? { hint: CHAR_HINTS[first] } : {}));
   }
   const tokens: IToken[] = [];
   for (const t of result.tokens) {
@@ -97,6 +103,17 @@ function checkEscapes(source: SourceFile, t: IToken, diagnostics: Diagnostic[]):
     diagnostics.push(diagnostic("DYN1005", source.span(at, at + m[0].length), { escape: m[0] }));
   }
 }
+
+/** Characters people bring from other languages, and what `.dyn` uses instead. */
+const CHAR_HINTS: Record<string, string> = {
+  "'": 'strings use double quotes: "common.dyn"',
+  "#": "comments start with `//` (or `/* … */`)",
+  "@": "there are no decorators; parameters are written `name: value` inside calls",
+  "&": "logical and is written `and`",
+  "|": "logical or is written `or`",
+  "!": "negation is written `not`; inequality `!=`",
+  "\\": "a backslash is only allowed inside strings, as an escape",
+};
 
 function describeChar(ch: string): string {
   const code = ch.codePointAt(0) ?? 0;

@@ -5,7 +5,7 @@
  * Chevrotain runs every rule once in a "recording phase" to learn the grammar; code that touches the
  * values returned by CONSUME/SUBRULE therefore lives inside `this.ACTION(...)`.
  */
-import { EmbeddedActionsParser, type IToken, type TokenType } from "chevrotain";
+import { EmbeddedActionsParser, EOF, isRecognitionException, type IToken, type TokenType } from "chevrotain";
 import type { SourceFile, Span } from "../compiler/diagnostics/source.js";
 import type * as A from "./ast.js";
 import { structuredMessages } from "./syntax-errors.js";
@@ -29,7 +29,8 @@ const BODY_STARTERS = [
 ];
 const OPENERS = new Set<TokenType>([T.LBrace, T.LParen, T.LBracket]);
 const CLOSERS = new Set<TokenType>([T.RBrace, T.RParen, T.RBracket]);
-const SINGULAR_UNITS = new Set<TokenType>([K.step, K.epoch]);
+/** Inside a range's upper bound `step` starts the range's step; `epoch` has no such meaning. */
+const SINGULAR_UNITS = new Set<TokenType>([K.step]);
 const UNIT_OF = new Map<TokenType, A.Unit>([
   [K.step, "steps"], [K.steps, "steps"], [K.epoch, "epochs"], [K.epochs, "epochs"],
 ]);
@@ -90,19 +91,7 @@ export class DynParser extends EmbeddedActionsParser {
   private program = this.RULE("program", (): A.Program => {
     const items: A.Statement[] = [];
     this.MANY(() => {
-      // Statements are chosen by their first word alone, so `train ;` is a train statement with a
-      // missing duration, not a stray run.
-      const item = this.OR({
-        MAX_LOOKAHEAD: 1,
-        DEF: [
-        { ALT: () => this.SUBRULE(this.importStmt) },
-        { ALT: () => this.SUBRULE(this.letStmt) },
-        { ALT: () => this.SUBRULE(this.experimentStmt) },
-        { ALT: () => this.SUBRULE(this.dataStmt) },
-        { ALT: () => this.SUBRULE(this.modelStmt) },
-        { ALT: () => this.SUBRULE(this.separator) },
-        { ALT: () => this.SUBRULE(this.strayTop), IGNORE_AMBIGUITIES: true },
-      ]});
+      const item = this.toleratingEnd(() => this.SUBRULE(this.topItem));
       this.ACTION(() => item && items.push(item));
     });
     return this.ACTION(() => ({
@@ -112,6 +101,35 @@ export class DynParser extends EmbeddedActionsParser {
       span: this.spanOf(0, this.source.text.length),
     }));
   });
+
+  /** Statements are chosen by their first word alone, so `train ;` is a train statement missing its duration. */
+  private topItem = this.RULE("topItem", (): A.Statement =>
+    this.OR({
+      MAX_LOOKAHEAD: 1,
+      DEF: [
+        { ALT: () => this.SUBRULE(this.importStmt) },
+        { ALT: () => this.SUBRULE(this.letStmt) },
+        { ALT: () => this.SUBRULE(this.experimentStmt) },
+        { ALT: () => this.SUBRULE(this.dataStmt) },
+        { ALT: () => this.SUBRULE(this.modelStmt) },
+        { ALT: () => this.SUBRULE(this.separator) },
+        { ALT: () => this.SUBRULE(this.strayTop), IGNORE_AMBIGUITIES: true },
+      ],
+    }),
+  );
+
+  /**
+   * An error at the very end of the file cannot re-synchronise anywhere but at the top rule, which would
+   * drop the whole tree. The error is already recorded; keep what the enclosing block parsed so far.
+   */
+  private toleratingEnd<R>(parse: () => R): R | undefined {
+    try {
+      return parse();
+    } catch (error) {
+      if (isRecognitionException(error as Error) && this.LA(1).tokenType === EOF) return undefined;
+      throw error;
+    }
+  }
 
   /** `;` between statements is optional; it parses to nothing. */
   private separator = this.RULE("separator", (): A.ErrorStatement => {
@@ -147,7 +165,7 @@ export class DynParser extends EmbeddedActionsParser {
     this.MANY({
       GATE: this.notAtBlockEnd,
       DEF: () => {
-        const s = this.SUBRULE(this.statement);
+        const s = this.toleratingEnd(() => this.SUBRULE(this.statement));
         this.ACTION(() => s && body.push(s));
       },
     });
@@ -236,7 +254,7 @@ export class DynParser extends EmbeddedActionsParser {
           this.MANY({
             GATE: this.notAtBlockEnd,
             DEF: () => {
-              const item = this.SUBRULE(this.dataItem);
+              const item = this.toleratingEnd(() => this.SUBRULE(this.dataItem));
               this.ACTION(() => item && items.push(item));
             },
           });
@@ -324,7 +342,7 @@ export class DynParser extends EmbeddedActionsParser {
           this.MANY({
             GATE: this.notAtBlockEnd,
             DEF: () => {
-              const item = this.SUBRULE(this.modelItem);
+              const item = this.toleratingEnd(() => this.SUBRULE(this.modelItem));
               this.ACTION(() => item && items.push(item));
             },
           });
@@ -545,6 +563,19 @@ export class DynParser extends EmbeddedActionsParser {
     const prev = this.LA(0);
     const next = this.LA(1);
     return !prev || !Number.isFinite(prev.startOffset) || /[\n\r]/.test(this.source.text.slice(T.tokenEnd(prev), next.startOffset));
+  }
+
+  /**
+   * A statement keyword starting a line and followed on that line by a name, number or string
+   * (`optimizer gd(…)`, `seeds 8`, `loss mse`): the next statement, since two operands never stand side
+   * by side in an expression. Anything else (`over\nseeds`, `seeds - 1`) keeps the keyword a name, so
+   * the parse of a valid program does not depend on line breaks.
+   */
+  private statementKeywordOnNewLine(): boolean {
+    if (!is(this.LA(1), BODY_STARTERS) || !this.onNewLine()) return false;
+    const next = this.LA(2);
+    const sameLine = !/[\n\r]/.test(this.source.text.slice(T.tokenEnd(this.LA(1)), next.startOffset));
+    return sameLine && (this.tokenMatches(next, T.Name) || is(next, [T.NumberLiteral, T.StringLiteral]));
   }
 
   /** A statement keyword that is not used as a name (`train = …`, `init(…)`, `loss.x`). */
@@ -805,6 +836,8 @@ export class DynParser extends EmbeddedActionsParser {
           },
         },
         {
+          // `let lr =` followed by `optimizer gd(…)` on the next line: the keyword starts a statement.
+          GATE: () => !this.statementKeywordOnNewLine(),
           ALT: () => {
             const t = this.CONSUME(T.Name);
             return this.ACTION(() => ({ kind: "Name" as const, name: t.image, span: this.ident(t).span }));

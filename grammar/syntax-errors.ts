@@ -24,8 +24,20 @@ const ruleDescriptions: Record<string, string> = {
   sweepStmt: "a sweep variable or `(a, b)`",
   clauseStmt: "`loss`, `regularize`, `optimizer` or `schedule`",
   argument: "an argument",
+  listOrInterval: "`,` or `]`",
+  parenOrTuple: "`,` or `)`",
   expression: "an expression",
 };
+
+/** A missing closer where a separator was just as likely: `[1, 2 3]`, `mlp(in: 1 out: 1)`. */
+const SEPARATED: Record<string, string> = {
+  argumentList: "`,` or `)`",
+  indexList: "`,` or `]`",
+  listOrInterval: "`,` or `]`",
+  parenOrTuple: "`,` or `)`",
+};
+
+const COMPARISONS = new Set<TokenType>([T.Less, T.LessEq, T.Greater, T.GreaterEq, T.EqEq, T.NotEq, T.Keywords.in, T.Tilde, T.DotDot]);
 
 /** Tokens after which a missing operand is simply "an expression". */
 const OPERATORS = new Set<TokenType>([
@@ -100,8 +112,9 @@ function fromException(source: SourceFile, e: IRecognitionException, brackets: B
         });
       }
       const related = opener ? [{ message: `${show(opener.image)} opened here`, span: source.span(opener.startOffset, T.tokenEnd(opener)) }] : [];
-      return diagnostic("DYN1101", span, { expected: info.expected[0]!, context, found }, { related });
+      return diagnostic("DYN1101", span, { expected: SEPARATED[info.ruleName] ?? info.expected[0]!, context, found }, { related });
     }
+    if (info.ruleName === "plainCall") return diagnostic("DYN1102", span, { expected: ruleDescriptions["plainCall"]!, context, found });
     return diagnostic("DYN1101", span, { expected: info.expected[0] ?? "something else", context, found });
   }
   const expected = describeExpected(info, e.context.ruleStack, previous);
@@ -109,6 +122,8 @@ function fromException(source: SourceFile, e: IRecognitionException, brackets: B
 }
 
 function describeExpected(info: Structured, ruleStack: readonly string[], previous: IToken | undefined): string {
+  if (previous?.tokenType === T.Keywords.at) return ruleDescriptions["timePoints"]!;
+  if (previous?.tokenType === T.Keywords.every) return ruleDescriptions["interval"]!;
   const afterOperator = previous !== undefined && OPERATORS.has(previous.tokenType);
   const inExpression = ruleStack.includes("expression");
   if (afterOperator && inExpression) return "an expression";
@@ -132,6 +147,14 @@ function fromStray(source: SourceFile, stray: StrayRun, brackets: Brackets): Dia
   const found = show(word);
   const isWord = /^[A-Za-z_]\w*$/.test(word);
   if (OPENER_OF.has(first.tokenType) && !brackets.isMatched(first)) return diagnostic("DYN1104", span, { found });
+  if (COMPARISONS.has(first.tokenType)) {
+    return diagnostic("DYN1102", span, { expected: "the end of the expression", context: "", found }, {
+      hint: first.tokenType === T.Tilde || first.tokenType === T.DotDot ? `\`${word}\` does not chain; use parentheses` : "comparisons do not chain: write `a < b and b < c`, or `x in [lo, hi]` for a range",
+    });
+  }
+  if (first.tokenType === T.Equals && stray.context === "experiment") {
+    return diagnostic("DYN1102", span, { expected: "a statement", context: "", found }, { hint: "to compare, write `==`; to define a value, write `let name = …`" });
+  }
   switch (stray.context) {
     case "top":
       if (BODY_KEYWORDS.includes(word)) return diagnostic("DYN1105", span, { keyword: word });

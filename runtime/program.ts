@@ -184,10 +184,36 @@ export interface ExpectSpec {
   readonly expr: AnalysisExpr;
 }
 
-/** A `plot` statement: its registry entry and lowered arguments (analysis expressions for data). */
-export interface PlotSpec {
-  readonly kind: string;
+/** A reference drawn on a plot: a horizontal line (`ref: 2/lr`) or a power law through the first point (`ref: width^-1`). */
+export type PlotReference =
+  | { readonly kind: "constant"; readonly value: number; readonly label: string }
+  | { readonly kind: "power"; readonly exponent: number; readonly label: string };
+
+/** What every plot has: where it comes from and how to split it. */
+interface PlotBase {
+  /** The `plot` statement as written, shown as the figure's caption. */
   readonly text: string;
   readonly line: number;
-  readonly args: Readonly<Record<string, unknown>>;
+  /** A dimension (sweep variable or `seeds`) mapped to colour: one series per value. */
+  readonly color: Dim | null;
+  /** A dimension split into small multiples. */
+  readonly facet: Dim | null;
+  readonly title: string | null;
 }
+
+/**
+ * A `plot` statement, lowered. Data are analysis expressions evaluated over the results like analyses;
+ * the remaining dimensions of each table decide the series (x, colour, facet, band).
+ */
+export type PlotSpec = PlotBase &
+  (
+    /** A series against training time (`x: "steps"`) or a sweep variable; with a band over a dimension. */
+    | { readonly kind: "line"; readonly y: AnalysisExpr; readonly yLabel: string; readonly x: Dim; readonly band: { readonly fn: "std" | "range"; readonly over: Dim } | null; readonly logX: boolean; readonly logY: boolean; readonly refs: readonly PlotReference[] }
+    /** log-log of a result against a sweep variable, with the fitted power law and its exponent in the legend. */
+    | { readonly kind: "loglog"; readonly y: AnalysisExpr; readonly yLabel: string; readonly x: Dim; readonly fit: boolean; readonly refs: readonly PlotReference[] }
+    | { readonly kind: "scatter"; readonly x: AnalysisExpr; readonly y: AnalysisExpr; readonly xLabel: string; readonly yLabel: string; readonly logX: boolean; readonly logY: boolean }
+    /** Histogram of the values of a result (e.g. final loss over seeds), optionally of log10 of them. */
+    | { readonly kind: "histogram"; readonly values: AnalysisExpr; readonly label: string; readonly bins: number; readonly log10: boolean }
+    /** Gaussian-kernel density (Scott's bandwidth) of the values, one curve per colour. */
+    | { readonly kind: "density"; readonly values: AnalysisExpr; readonly label: string; readonly log10: boolean }
+  );

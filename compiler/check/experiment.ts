@@ -4,12 +4,13 @@
  * schedule, training and probes are resolved against the registry and lowered to the runtime's specs.
  */
 import type * as A from "../../grammar/ast.js";
-import type { AnalysisExpr, AnalysisSpec, DataSpec, EventSpecData, ExpectSpec, ModelSpec, ProbeSpec, ProfilePlan, RunSpec, SweepValue } from "../../runtime/program.js";
+import type { AnalysisExpr, AnalysisSpec, DataSpec, EventSpecData, ExpectSpec, ModelSpec, PlotSpec, ProbeSpec, ProfilePlan, RunSpec, SweepValue } from "../../runtime/program.js";
 import type { Cadence, CadencePoint } from "../../runtime/train/index.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { SourceFile, Span } from "../diagnostics/source.js";
 import { AnalysisCompiler, probesOf } from "./analysis.js";
 import { PointEnv, type Definitions } from "./env.js";
+import { PlotCompiler } from "./plots.js";
 import { Evaluator } from "./evaluate.js";
 import { CallResolver, type RefScope } from "./resolve-call.js";
 import { TargetCompiler, type TargetCode } from "./targets.js";
@@ -64,8 +65,8 @@ interface DataShape {
 
 export class ExperimentChecker {
   private readonly evaluator: Evaluator;
-  private readonly targets = new Map<string, TargetEntry>();
-  private readonly targetIds = new Map<string, string>();
+  private targets = new Map<string, TargetEntry>();
+  private targetIds = new Map<string, string>();
 
   constructor(
     private readonly source: SourceFile,
@@ -76,6 +77,9 @@ export class ExperimentChecker {
   }
 
   check(exp: A.ExperimentStmt): CheckedExperiment {
+    // Targets belong to one experiment's program.
+    this.targets = new Map();
+    this.targetIds = new Map();
     const base = exp.body.filter((s) => s.kind !== "Profile");
     this.reportDuplicates(base);
     const profiles: Record<string, ProfilePlan> = {};
@@ -166,10 +170,9 @@ export class ExperimentChecker {
       const expr = compiler.compile(e.condition, scope);
       if (expr) expects.push({ text: this.text(e.condition.span), line: e.span.line, expr });
     }
-    for (const p of g.plots) {
-      this.report(diagnostic("DYN2010", p.value.span, { kind: "plot", name: calleeName(p.value) }, { hint: "plots arrive with the reports feature; no plot kind is registered yet" }));
-    }
-    return { seeds, runs, analyses: analysisSpecs, expects, plots: [] };
+    const plotter = new PlotCompiler(this.diagnostics, this.source);
+    const plots = g.plots.map((p) => plotter.compile(p, scope)).filter((p): p is PlotSpec => p !== undefined);
+    return { seeds, runs, analyses: analysisSpecs, expects, plots };
   }
 
   /** A let is an analysis when it reads a probe or an analysis, or groups, fits or restricts in time. */
@@ -695,8 +698,4 @@ function sweepValue(v: Value): SweepValue {
 function runId(point: Readonly<Record<string, SweepValue>>): string {
   const parts = Object.entries(point).map(([k, v]) => `${k}=${v}`);
   return parts.length ? parts.join(",") : "run";
-}
-
-function calleeName(e: A.Expr): string {
-  return e.kind === "Call" && e.callee.kind === "Name" ? e.callee.name : "?";
 }

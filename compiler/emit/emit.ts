@@ -58,7 +58,7 @@ export async function emitModule(experiments: readonly CheckedExperiment[], opti
 function addTarget(file: ReturnType<Project["createSourceFile"]>, exp: CheckedExperiment, target: TargetEntry, dynFile: string): void {
   file.addFunction({
     name: targetName(exp, target),
-    docs: [`Target of \`${exp.name}\` (${dynFile}:${target.line}): ${target.text.replace(/\*\//g, "*\\/").replace(/\s+/g, " ")}`],
+    docs: [docText(`Target of \`${exp.name}\` (${dynFile}:${target.line}): ${target.text}`)],
     parameters: target.code.params.map((p) => ({ name: p, type: "number" })),
     returnType: "number",
     statements: [`return ${target.code.body};`],
@@ -73,7 +73,7 @@ function addExperiment(file: ReturnType<Project["createSourceFile"]>, exp: Check
   file.addVariableStatement({
     isExported: true,
     declarationKind: VariableDeclarationKind.Const,
-    docs: [`experiment ${exp.name} (${options.file}:${exp.span.line})`],
+    docs: [docText(`experiment ${exp.name} (${options.file}:${exp.span.line})`)],
     declarations: [
       {
         name: safeName(exp.name),
@@ -131,6 +131,11 @@ function cadenceText(c: RunSpec["probes"][number]["cadences"][number]): string {
   if (c.kind === "every") return `every ${c.n} ${c.unit}`;
   if (c.kind === "on") return `on ${c.event}`;
   return `at [${c.points.map((p) => (typeof p === "string" ? p : "step" in p ? p.step : `${p.epoch} epochs`)).join(", ")}]`;
+}
+
+/** Text safe inside a `/** … *\/` comment: no `*\/`, one line. */
+function docText(text: string): string {
+  return text.replace(/\*\//g, "*\\/").replace(/[\s\u2028\u2029]+/g, " ");
 }
 
 function targetName(exp: CheckedExperiment, target: TargetEntry): string {

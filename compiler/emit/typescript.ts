@@ -25,14 +25,15 @@ function project(): Project {
   shared = new Project({
     compilerOptions: {
       target: ts.ScriptTarget.ES2022,
-      module: ts.ModuleKind.NodeNext,
-      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      // Generated programs are ES modules (top-level await, import.meta); Bundler resolution lets the
+      // `paths` entry map `dync/runtime` to the runtime's own sources or declarations.
+      module: ts.ModuleKind.ESNext,
+      moduleResolution: ts.ModuleResolutionKind.Bundler,
       strict: true,
       noEmit: true,
       skipLibCheck: true,
       types: ["node"],
       typeRoots: [join(root, "node_modules", "@types")],
-      baseUrl: root,
       paths: { "dync/runtime": [runtimeEntry()] },
     },
     skipAddingFilesFromTsConfig: true,

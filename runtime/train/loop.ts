@@ -277,9 +277,9 @@ class TrainingRun {
 
   private reportProgress(step: number, loss: StepLoss | null): void {
     const every = this.config.progressEvery ?? 0;
-    const report = this.config.recorder?.progress;
-    if (!report || every <= 0 || (step % every !== 0 && step !== this.sampler.plan.totalSteps)) return;
-    report({
+    const recorder = this.config.recorder;
+    if (!recorder?.progress || every <= 0 || (step % every !== 0 && step !== this.sampler.plan.totalSteps)) return;
+    recorder.progress({
       step,
       totalSteps: this.sampler.plan.totalSteps,
       epoch: Math.floor(step / this.sampler.plan.stepsPerEpoch),

@@ -1,6 +1,7 @@
 /** The standard library's registry: every entry, from one list per family. */
 import { dataSources } from "../entries/data.js";
 import { encodings, models } from "../entries/models.js";
+import { plots } from "../entries/plots.js";
 import { analyses, probes } from "../entries/probes.js";
 import { activations, distributions, inits, losses, optimizers, regularizers, schedules } from "../entries/training.js";
 import { Registry } from "./registry.js";
@@ -22,4 +23,5 @@ export const registry = new Registry([
   ...dataSources,
   ...probes,
   ...analyses,
+  ...plots,
 ]);

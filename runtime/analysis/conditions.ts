@@ -1,0 +1,95 @@
+/**
+ * Conditions: comparisons, ranges, tolerances and logic, giving boolean tables. Every row carries a note
+ * with the numbers that decided it (`alpha[act=silu] = 0.94 ∈ [0.7, 1.3]`), so a failed expectation can
+ * say exactly where and by how much it failed.
+ */
+import type { AnalysisExpr } from "../program.js";
+import { describe, formatNumber, formatPair } from "./format.js";
+import { booleanOf, join, numberOf, type Row, type Table } from "./table.js";
+
+type Op<K extends AnalysisExpr["op"]> = Extract<AnalysisExpr, { op: K }>;
+type CompareFn = Op<"compare">["fn"];
+
+const HOLDS: Record<CompareFn, string> = { "<": "<", "<=": "≤", ">": ">", ">=": "≥", "==": "=", "!=": "≠" };
+const FAILS: Record<CompareFn, string> = { "<": "≥", "<=": ">", ">": "≤", ">=": "<", "==": "≠", "!=": "=" };
+const COMPARE: Record<CompareFn, (a: number, b: number) => boolean> = {
+  "<": (a, b) => a < b,
+  "<=": (a, b) => a <= b,
+  ">": (a, b) => a > b,
+  ">=": (a, b) => a >= b,
+  "==": (a, b) => a === b,
+  "!=": (a, b) => a !== b,
+};
+
+/** `left op right`, elementwise over the join of both tables (booleans may be compared with == and !=). */
+export function compareTables(expr: Op<"compare">, left: Table, right: Table): Table {
+  return join(left, right, (l, r, key): Row => {
+    if (typeof l.value === "boolean" && typeof r.value === "boolean" && (expr.fn === "==" || expr.fn === "!=")) {
+      const holds = (l.value === r.value) === (expr.fn === "==");
+      return { key, value: holds, note: `${describe(expr.left)} = ${l.value} ${(holds ? HOLDS : FAILS)[expr.fn]} ${r.value}` };
+    }
+    const a = numberOf(l.value, describe(expr.left));
+    const b = numberOf(r.value, describe(expr.right));
+    const holds = COMPARE[expr.fn](a, b);
+    const [as, bs] = formatPair(a, b);
+    const symbol = Number.isNaN(a) || Number.isNaN(b) ? "is not comparable with" : (holds ? HOLDS : FAILS)[expr.fn];
+    return { key, value: holds, note: `${measured(expr.left, as)} ${symbol} ${measured(expr.right, bs)}${nanHint(a, b)}` };
+  });
+}
+
+/** `x in [lo, hi]` (or `[lo, hi)`), elementwise. */
+export function inRange(expr: Op<"in">, table: Table): Table {
+  const what = describe(expr.arg);
+  const interval = `[${formatNumber(expr.lo, 6)}, ${formatNumber(expr.hi, 6)}${expr.closedHi ? "]" : ")"}`;
+  const rows = table.rows.map((r): Row => {
+    const x = numberOf(r.value, what);
+    const holds = x >= expr.lo && (expr.closedHi ? x <= expr.hi : x < expr.hi);
+    return { key: r.key, value: holds, note: `${what} = ${formatNumber(x)} ${holds ? "∈" : "∉"} ${interval}${nanHint(x)}` };
+  });
+  return { dims: table.dims, rows };
+}
+
+/** `x within tol of ref`: |x − ref| ≤ tol, or ≤ fraction·|ref| for a percentage; joins x and ref. */
+export function within(expr: Op<"within">, table: Table, reference: Table): Table {
+  const [what, refWhat] = [describe(expr.arg), describe(expr.reference)];
+  const tol = expr.tolerance;
+  return join(table, reference, (l, r, key): Row => {
+    const x = numberOf(l.value, what);
+    const ref = numberOf(r.value, refWhat);
+    const off = Math.abs(x - ref);
+    const holds = "fraction" in tol ? off <= tol.fraction * Math.abs(ref) : off <= tol.absolute;
+    const allowed = "fraction" in tol ? `${formatNumber(tol.fraction * 100, 6)}%` : formatNumber(tol.absolute, 6);
+    const by = "fraction" in tol ? `${off === 0 ? "0" : formatNumber((off / Math.abs(ref)) * 100)}%` : formatNumber(off);
+    const [xs, refs] = formatPair(x, ref);
+    const note = `${what} = ${xs}, ${holds ? "" : "not "}within ${allowed} of ${measured(expr.reference, refs)} (off by ${by})`;
+    return { key, value: holds, note: note + nanHint(x, ref) };
+  });
+}
+
+/** `a and b`, `a or b` over the join of both tables; the note keeps the side(s) that decided each row. */
+export function logical(expr: Op<"and" | "or">, left: Table, right: Table): Table {
+  const [lw, rw] = [describe(expr.left), describe(expr.right)];
+  return join(left, right, (l, r, key): Row => {
+    const [a, b] = [booleanOf(l.value, lw), booleanOf(r.value, rw)];
+    const holds = expr.op === "and" ? a && b : a || b;
+    // A row is decided by the sides whose value equals the result (both when they agree).
+    const deciding = [a === holds ? l.note : undefined, b === holds ? r.note : undefined].filter((n) => n !== undefined);
+    return { key, value: holds, note: deciding.join("; ") };
+  });
+}
+
+/** `not a`, elementwise. */
+export function negate(expr: Op<"not">, table: Table): Table {
+  const what = describe(expr.arg);
+  const rows = table.rows.map((r): Row => ({ key: r.key, value: !booleanOf(r.value, what), note: `not: ${r.note ?? what}` }));
+  return { dims: table.dims, rows };
+}
+
+// A literal prints as its value; anything else as `what = value`.
+function measured(expr: AnalysisExpr, value: string): string {
+  return expr.op === "number" ? value : `${describe(expr)} = ${value}`;
+}
+
+function nanHint(...values: number[]): string {
+  return values.some(Number.isNaN) ? " (NaN: a seed diverged or a statistic is undefined)" : "";
+}

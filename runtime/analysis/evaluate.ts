@@ -1,0 +1,249 @@
+/** Evaluation of analysis expressions to tables (semantics documented in index.ts). */
+import { DyncRuntimeError } from "../errors.js";
+import type { AnalysisExpr, Dim, ReduceFn, SweepValue } from "../program.js";
+import { compareTables, inRange, logical, negate, within } from "./conditions.js";
+import { describe, formatKey } from "./format.js";
+import { fitPowerLaw, type PowerLawFit } from "./power-law.js";
+import * as stats from "./reduce.js";
+import type { AnalysisEnv } from "./source.js";
+import {
+  STEPS,
+  dimValues,
+  groupRows,
+  join,
+  keyId,
+  numberOf,
+  project,
+  requireDim,
+  sameValue,
+  scalarTable,
+  type Cell,
+  type Key,
+  type Row,
+  type Table,
+} from "./table.js";
+
+/** Evaluates an analysis expression over the environment's results. */
+export function evaluate(expr: AnalysisExpr, env: AnalysisEnv): Table {
+  switch (expr.op) {
+    case "probe":
+      return env.probe(expr.name);
+    case "let":
+      return env.analysis(expr.name);
+    case "number":
+      return scalarTable(expr.value);
+    case "arith":
+      return arith(expr, evaluate(expr.left, env), evaluate(expr.right, env));
+    case "neg":
+      return mapNumbers(evaluate(expr.arg, env), describe(expr.arg), (x) => -x);
+    case "map":
+      return mapNumbers(evaluate(expr.arg, env), describe(expr.arg), MATH[expr.fn]);
+    case "reduce":
+      return reduce(expr, evaluate(expr.arg, env));
+    case "select":
+      return select(evaluate(expr.arg, env), expr.where, describe(expr.arg));
+    case "time":
+      return timeFilter(expr, evaluate(expr.arg, env), env);
+    case "fit_power_law":
+      return fitTable(expr, evaluate(expr.y, env));
+    case "field":
+      return field(evaluate(expr.arg, env), expr.name, describe(expr.arg));
+    case "compare":
+      return compareTables(expr, evaluate(expr.left, env), evaluate(expr.right, env));
+    case "in":
+      return inRange(expr, evaluate(expr.arg, env));
+    case "within":
+      return within(expr, evaluate(expr.arg, env), evaluate(expr.reference, env));
+    case "and":
+    case "or":
+      return logical(expr, evaluate(expr.left, env), evaluate(expr.right, env));
+    case "not":
+      return negate(expr, evaluate(expr.arg, env));
+  }
+}
+
+const MATH: Record<"log10" | "log" | "exp" | "abs" | "sqrt", (x: number) => number> = {
+  log10: Math.log10,
+  log: Math.log,
+  exp: Math.exp,
+  abs: Math.abs,
+  sqrt: Math.sqrt,
+};
+
+const ARITH: Record<"+" | "-" | "*" | "/" | "^", (a: number, b: number) => number> = {
+  "+": (a, b) => a + b,
+  "-": (a, b) => a - b,
+  "*": (a, b) => a * b,
+  "/": (a, b) => a / b,
+  "^": (a, b) => a ** b,
+};
+
+function arith(expr: Extract<AnalysisExpr, { op: "arith" }>, left: Table, right: Table): Table {
+  const [lw, rw] = [describe(expr.left), describe(expr.right)];
+  const op = ARITH[expr.fn];
+  return join(left, right, (l, r, key): Row => ({ key, value: op(numberOf(l.value, lw), numberOf(r.value, rw)) }));
+}
+
+function mapNumbers(table: Table, what: string, fn: (x: number) => number): Table {
+  return { dims: table.dims, rows: table.rows.map((r) => ({ key: r.key, value: fn(numberOf(r.value, what)) })) };
+}
+
+// ── reductions ──────────────────────────────────────────────────────────────
+
+function reduce(expr: Extract<AnalysisExpr, { op: "reduce" }>, table: Table): Table {
+  const what = describe(expr.arg);
+  const over = expr.over.length > 0 ? expr.over : [STEPS];
+  for (const d of over) {
+    if (expr.over.length === 0 && !table.dims.includes(d)) {
+      throw new DyncRuntimeError(
+        "RUN051",
+        `${expr.fn}(${what}) without \`over\` reduces over steps, but ${what} has no steps dimension (its dimensions: ${table.dims.join(", ") || "none"})`,
+        `name the dimensions to reduce: \`${expr.fn}(${what}) over seeds\``,
+      );
+    }
+    requireDim(table, d, what);
+  }
+  if ((expr.fn === "first" || expr.fn === "last") && !over.includes(STEPS)) {
+    throw new DyncRuntimeError("RUN051", `${expr.fn}(${what}) picks by step, so it must reduce over steps, not over ${over.join(", ")}`);
+  }
+  const keep = table.dims.filter((d) => !over.includes(d));
+  const rows = groupRows(table.rows, keep).map(({ key, rows: group }) => ({
+    key,
+    value: reduceGroup(expr.fn, group, what, expr.q),
+  }));
+  return { dims: keep, rows };
+}
+
+function reduceGroup(fn: ReduceFn, group: readonly Row[], what: string, q: number | undefined): number {
+  if (fn === "count") return group.length;
+  if (fn === "first" || fn === "last") return byStep(fn, group, what);
+  const values = group.map((r) => numberOf(r.value, what));
+  switch (fn) {
+    case "median":
+      return stats.median(values);
+    case "mean":
+      return stats.mean(values);
+    case "std":
+      return stats.sampleStd(values);
+    case "min":
+      return stats.min(values);
+    case "max":
+      return stats.max(values);
+    case "sum":
+      return stats.sum(values);
+    case "quantile":
+      if (q === undefined) throw new DyncRuntimeError("RUN040", `quantile(${what}) needs its level q`);
+      return stats.quantile(values, q);
+  }
+}
+
+function byStep(fn: "first" | "last", group: readonly Row[], what: string): number {
+  const steps = group.map((r) => Number(r.key[STEPS]));
+  const target = fn === "first" ? stats.min(steps) : stats.max(steps); // no spread: groups can be long
+  const at = group.filter((_, i) => steps[i] === target);
+  if (at.length > 1) {
+    throw new DyncRuntimeError(
+      "RUN050",
+      `${fn}(${what}) is ambiguous: ${at.length} values at step ${target}`,
+      "reduce the other dimensions (e.g. `over seeds`) first",
+    );
+  }
+  return numberOf(at[0]!.value, what);
+}
+
+// ── selection and time ──────────────────────────────────────────────────────
+
+function select(table: Table, where: Readonly<Record<Dim, SweepValue>>, what: string): Table {
+  let rows = table.rows;
+  for (const [dim, value] of Object.entries(where)) {
+    requireDim(table, dim, what);
+    const available = dimValues(table, dim);
+    if (!available.some((v) => sameValue(v, value))) {
+      throw new DyncRuntimeError(
+        "RUN051",
+        `${what} has no rows at ${dim} = ${String(value)}; ${dim} takes the values ${available.map(String).join(", ") || "(none: the table is empty)"}`,
+      );
+    }
+    rows = rows.filter((r) => sameValue(r.key[dim]!, value));
+  }
+  const dims = table.dims.filter((d) => !(d in where));
+  return { dims, rows: rows.map((r) => ({ ...r, key: project(r.key, dims) })) };
+}
+
+function timeFilter(expr: Extract<AnalysisExpr, { op: "time" }>, table: Table, env: AnalysisEnv): Table {
+  requireDim(table, STEPS, describe(expr.arg));
+  const at = expr.at;
+  const thresholds = new Map<string, number>();
+  const threshold = (key: Key): number => {
+    if ("step" in at) return at.step;
+    const id = keyId(key, table.dims.filter((d) => d !== STEPS));
+    let t = thresholds.get(id);
+    if (t === undefined) thresholds.set(id, (t = at.fraction * env.totalSteps(key, table.dims)));
+    return t;
+  };
+  // `after` keeps step ≥ t and `before` keeps step < t, so the two split a series without overlap.
+  const keepRow = (r: Row): boolean => {
+    const step = Number(r.key[STEPS]);
+    return expr.relation === "after" ? step >= threshold(r.key) : step < threshold(r.key);
+  };
+  return { dims: table.dims, rows: table.rows.filter(keepRow) };
+}
+
+// ── fits ────────────────────────────────────────────────────────────────────
+
+function fitTable(expr: Extract<AnalysisExpr, { op: "fit_power_law" }>, table: Table): Table {
+  const what = describe(expr.y);
+  requireDim(table, expr.x, what);
+  for (const d of expr.by) requireDim(table, d, what);
+  const groupDims = [...expr.by, ...table.dims.filter((d) => d !== expr.x && !expr.by.includes(d))];
+  const rows = groupRows(table.rows, groupDims).map(({ key, rows: group }): Row => {
+    const where = groupDims.length ? ` at ${formatKey(key, groupDims)}` : "";
+    const points = group.map((r) => ({ x: sweepNumber(r.key[expr.x]!, expr.x), y: numberOf(r.value, what) }));
+    if (points.length < 2 && groupDims.includes(STEPS)) {
+      throw new DyncRuntimeError(
+        "RUN050",
+        `fit_power_law(${what} ~ ${expr.x}) has only ${points.length} point at ${formatKey(key, groupDims)}: it fits each step separately`,
+        `runs measured at different steps do not line up; reduce the steps first, e.g. last(${what})`,
+      );
+    }
+    return { key, value: fitPowerLaw(points, `${what} ~ ${expr.x}${where}`) };
+  });
+  return { dims: groupDims, rows };
+}
+
+function sweepNumber(value: SweepValue, dim: Dim): number {
+  if (typeof value === "number") return value;
+  throw new DyncRuntimeError("RUN050", `fit_power_law needs a numeric sweep variable, but ${dim} = ${String(value)}`);
+}
+
+const FIELDS: Record<string, (fit: PowerLawFit) => number | null> = {
+  exponent: (f) => f.exponent,
+  alpha: (f) => f.alpha,
+  coefficient: (f) => f.coefficient,
+  r2: (f) => f.r2,
+  stderr: (f) => f.stderr,
+  ci_low: (f) => f.ciLow,
+  ci_high: (f) => f.ciHigh,
+};
+
+function field(table: Table, name: string, what: string): Table {
+  const get = FIELDS[name];
+  if (!get) throw new DyncRuntimeError("RUN051", `a fit has no field "${name}"; fields: ${Object.keys(FIELDS).join(", ")}`);
+  const rows = table.rows.map((r): Row => {
+    const fit = asFit(r.value, what);
+    const value = get(fit);
+    if (value === null) {
+      throw new DyncRuntimeError(
+        "RUN050",
+        `${what}.${name} is undefined: the fit${table.dims.length ? ` at ${formatKey(r.key, table.dims)}` : ""} has only ${fit.n} points, and a standard error needs at least 3`,
+      );
+    }
+    return { key: r.key, value };
+  });
+  return { dims: table.dims, rows };
+}
+
+function asFit(value: Cell, what: string): PowerLawFit {
+  if (typeof value === "object") return value;
+  throw new DyncRuntimeError("RUN040", `${what} is not a fit; fields such as .alpha apply to fit_power_law results`);
+}

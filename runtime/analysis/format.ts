@@ -1,0 +1,90 @@
+/** Text for expectation details: numbers, row keys and analysis expressions as a person would write them. */
+import type { AnalysisExpr, Dim, SweepValue } from "../program.js";
+import { SEEDS, STEPS, type Cell, type Key } from "./table.js";
+
+/** A number in 3 significant digits, exponent form outside [0.1, 1e4): `0.94`, `1.2e-2`, `5e+4`. */
+export function formatNumber(x: number, digits = 3): string {
+  if (Number.isNaN(x)) return "NaN";
+  if (!Number.isFinite(x)) return x > 0 ? "Infinity" : "-Infinity";
+  if (x === 0) return "0";
+  const abs = Math.abs(x);
+  if (abs >= 0.1 && abs < 1e4) return String(Number(x.toPrecision(digits)));
+  const [mantissa, exponent] = x.toExponential(digits - 1).split("e");
+  return `${String(Number(mantissa))}e${exponent}`;
+}
+
+/** Two numbers with enough digits that different values never print alike (`1.0004 > 1`, not `1 > 1`). */
+export function formatPair(a: number, b: number): [string, string] {
+  for (let digits = 3; digits < 17; digits++) {
+    const pair: [string, string] = [formatNumber(a, digits), formatNumber(b, digits)];
+    if (a === b || pair[0] !== pair[1]) return pair;
+  }
+  return [formatNumber(a, 17), formatNumber(b, 17)];
+}
+
+/** A cell for messages: numbers formatted, fits as their α. */
+export function formatCell(value: Cell): string {
+  if (typeof value === "number") return formatNumber(value);
+  if (typeof value === "boolean") return String(value);
+  return `fit with alpha ${formatNumber(value.alpha)}`;
+}
+
+/** `width=10, act=silu, seed=3, step=200` (seeds/steps in the singular: one value each). */
+export function formatKey(key: Key, dims: readonly Dim[]): string {
+  return dims.map((d) => `${dimLabel(d)}=${formatValue(key[d]!)}`).join(", ");
+}
+
+function dimLabel(d: Dim): string {
+  return d === SEEDS ? "seed" : d === STEPS ? "step" : d;
+}
+
+function formatValue(v: SweepValue): string {
+  return String(v);
+}
+
+/** The expression as `.dyn`-like text: `alpha[act=silu]`, `max(sharp after 50%)`, `median(loss) over seeds`. */
+export function describe(expr: AnalysisExpr): string {
+  switch (expr.op) {
+    case "probe":
+    case "let":
+      return expr.name;
+    case "number":
+      return formatNumber(expr.value, 6);
+    case "arith":
+      return `${operand(expr.left)} ${expr.fn} ${operand(expr.right)}`;
+    case "neg":
+      return `-${operand(expr.arg)}`;
+    case "map":
+      return `${expr.fn}(${describe(expr.arg)})`;
+    case "reduce": {
+      const args = expr.fn === "quantile" ? `${describe(expr.arg)}, q: ${expr.q}` : describe(expr.arg);
+      return `${expr.fn}(${args})${expr.over.length ? ` over ${expr.over.join(", ")}` : ""}`;
+    }
+    case "select":
+      return `${operand(expr.arg)}[${Object.entries(expr.where).map(([d, v]) => `${d}=${formatValue(v)}`).join(", ")}]`;
+    case "time":
+      return `${describe(expr.arg)} ${expr.relation} ${"fraction" in expr.at ? `${formatNumber(expr.at.fraction * 100, 6)}%` : `step ${expr.at.step}`}`;
+    case "fit_power_law":
+      return `fit_power_law(${describe(expr.y)} ~ ${expr.x})${expr.by.length ? ` by ${expr.by.join(", ")}` : ""}`;
+    case "field":
+      return `${operand(expr.arg)}.${expr.name}`;
+    case "compare":
+      return `${operand(expr.left)} ${expr.fn} ${operand(expr.right)}`;
+    case "in":
+      return `${operand(expr.arg)} in [${expr.lo}, ${expr.hi}${expr.closedHi ? "]" : ")"}`;
+    case "within":
+      return `${operand(expr.arg)} within ${"fraction" in expr.tolerance ? `${formatNumber(expr.tolerance.fraction * 100, 6)}%` : expr.tolerance.absolute} of ${operand(expr.reference)}`;
+    case "and":
+    case "or":
+      return `${operand(expr.left)} ${expr.op} ${operand(expr.right)}`;
+    case "not":
+      return `not ${operand(expr.arg)}`;
+  }
+}
+
+// Operands that are themselves infix expressions get parentheses, so the text reads unambiguously.
+function operand(expr: AnalysisExpr): string {
+  const infix = ["arith", "compare", "in", "within", "and", "or", "time", "neg", "not"].includes(expr.op);
+  const trailingBy = expr.op === "fit_power_law" && expr.by.length > 0;
+  return infix || trailingBy ? `(${describe(expr)})` : describe(expr);
+}

@@ -1,0 +1,120 @@
+/**
+ * Where analyses get their inputs: probe series from the executor's result table, earlier analyses, and
+ * each run's training length (for `after 50%`).
+ */
+import { DyncRuntimeError } from "../errors.js";
+import type { Dim, ProfilePlan, SweepValue } from "../program.js";
+import type { ResultRow, ResultTable } from "../experiment/results.js";
+import { SEEDS, STEPS, sameValue, type Key, type Row, type Table } from "./table.js";
+
+/** What `evaluate` reads: probe series, earlier analyses and training lengths. */
+export interface AnalysisEnv {
+  /** The series of a probe: dims = sweep variables + `seeds` + `steps`. */
+  probe(name: string): Table;
+  /** A `let` analysis evaluated earlier. */
+  analysis(name: string): Table;
+  /** Total training steps of the run(s) a row (with the given dims) comes from. */
+  totalSteps(key: Key, dims: readonly Dim[]): number;
+}
+
+/** An environment over one profile's recorded results; `lets` is filled as analyses are evaluated. */
+export class ResultEnv implements AnalysisEnv {
+  readonly lets = new Map<string, Table>();
+  /** Analyses whose evaluation failed, so later uses repeat the cause instead of "not evaluated". */
+  readonly failed = new Map<string, DyncRuntimeError>();
+  private readonly rowsByProbe = new Map<string, ResultRow[]>();
+  private readonly probeTables = new Map<string, Table>();
+  private readonly knownProbes: Set<string>;
+  private readonly runs: { point: Readonly<Record<string, SweepValue>>; totalSteps: number | undefined; id: string }[];
+
+  constructor(
+    plan: ProfilePlan,
+    private readonly results: ResultTable,
+  ) {
+    for (const row of results.rows) {
+      const list = this.rowsByProbe.get(row.probe);
+      if (list) list.push(row);
+      else this.rowsByProbe.set(row.probe, [row]);
+    }
+    this.knownProbes = new Set([
+      ...this.rowsByProbe.keys(),
+      ...plan.runs.flatMap((r) => [...r.probes.map((p) => p.name), ...r.events.map((e) => e.name)]),
+    ]);
+    this.runs = plan.runs.map((r) => ({ id: r.id, point: r.point, totalSteps: results.totalSteps[r.id] }));
+  }
+
+  /** The probe's series; a probe that was declared but never measured gives an empty table. */
+  probe(name: string): Table {
+    const cached = this.probeTables.get(name);
+    if (cached) return cached;
+    if (!this.knownProbes.has(name)) {
+      throw new DyncRuntimeError(
+        "RUN051",
+        `no probe named "${name}" in the results; probes: ${[...this.knownProbes].sort().join(", ") || "(none)"}`,
+      );
+    }
+    const table = probeTable(this.rowsByProbe.get(name) ?? [], this.results.sweepVars);
+    this.probeTables.set(name, table);
+    return table;
+  }
+
+  /** An analysis evaluated before this one. */
+  analysis(name: string): Table {
+    const table = this.lets.get(name);
+    const failure = this.failed.get(name);
+    if (failure) {
+      throw new DyncRuntimeError(failure.code, `analysis ${name} could not be evaluated: ${failure.message}`, failure.hint);
+    }
+    if (!table) {
+      throw new DyncRuntimeError(
+        "RUN040",
+        `analysis "${name}" is used before it is evaluated; analyses evaluated so far: ${[...this.lets.keys()].join(", ") || "(none)"}`,
+      );
+    }
+    return table;
+  }
+
+  /** The common training length of the runs whose sweep point matches the row's sweep dimensions. */
+  totalSteps(key: Key, dims: readonly Dim[]): number {
+    const sweepDims = dims.filter((d) => this.results.sweepVars.includes(d));
+    const matching = this.runs.filter((r) => sweepDims.every((d) => sameValue(r.point[d]!, key[d]!)));
+    const missing = matching.find((r) => r.totalSteps === undefined);
+    if (missing) throw new DyncRuntimeError("RUN040", `the results hold no training length for run ${missing.id}`);
+    const lengths = [...new Set(matching.map((r) => r.totalSteps!))];
+    if (lengths.length === 1) return lengths[0]!;
+    if (lengths.length === 0) throw new DyncRuntimeError("RUN040", `no run matches ${JSON.stringify(key)}`);
+    throw new DyncRuntimeError(
+      "RUN050",
+      `a fraction of training is ambiguous here: the rows come from runs of ${lengths.join(", ")} steps`,
+      "apply `after`/`before` to the probe before reducing over sweep variables",
+    );
+  }
+}
+
+/** A probe's rows as a table keyed by sweep variables, `seeds` and `steps`. */
+export function probeTable(rows: readonly ResultRow[], sweepVars: readonly string[]): Table {
+  const dims = [...sweepVars, SEEDS, STEPS];
+  // Per run: its sweep values (checked once) and the (seed, step) pairs seen so far.
+  const perRun = new Map<string, { sweep: Record<string, SweepValue>; seen: Map<number, Set<number>> }>();
+  const out: Row[] = [];
+  for (const r of rows) {
+    let run = perRun.get(r.run);
+    if (!run) perRun.set(r.run, (run = { sweep: pick(r.point, sweepVars), seen: new Map() }));
+    let steps = run.seen.get(r.seed);
+    if (!steps) run.seen.set(r.seed, (steps = new Set()));
+    // Two cadences can fire at the same step (`every 10 steps` and `at end`): one measurement of one state.
+    if (steps.has(r.step)) continue;
+    steps.add(r.step);
+    out.push({ key: Object.assign({}, run.sweep, { [SEEDS]: r.seed, [STEPS]: r.step }), value: r.value });
+  }
+  return { dims, rows: out };
+}
+
+function pick(point: Readonly<Record<string, SweepValue>>, vars: readonly string[]): Record<string, SweepValue> {
+  const out: Record<string, SweepValue> = {};
+  for (const v of vars) {
+    if (!(v in point)) throw new DyncRuntimeError("RUN040", `a result row has no value for sweep variable ${v}`);
+    out[v] = point[v]!;
+  }
+  return out;
+}

@@ -1,0 +1,153 @@
+/**
+ * Running a compiled experiment: pick the profile, initialise the backend, open the run directory, train
+ * every run, then evaluate the analyses and expects over the results and record the verdicts.
+ *
+ * Runs execute one after another in this process. They are independent, so worker threads (one backend
+ * each) could run them in parallel; that is a performance step not taken yet, and nothing here pretends to it.
+ */
+import { selectBackend, type BackendInfo, type BackendRequest } from "../backend.js";
+import { DyncRuntimeError } from "../errors.js";
+import type { ExperimentProgram, ProfilePlan } from "../program.js";
+import type { ProgressStream } from "../progress.js";
+import { freshRunDirectory, RunRecorder, writeManifest, type RunStatus } from "../record/index.js";
+import { evaluatePlan, formatAnalysisError, formatExpect, type ExpectOutcome, type ProfileEvaluator } from "./analysis.js";
+import { ResultCollector, type ResultTable } from "./results.js";
+import { describeFailure, executeRun, type RunOutcome } from "./run.js";
+
+export interface ExperimentOptions {
+  /** Profile name; default `default`. */
+  readonly profile?: string;
+  /** Backend to initialise; default `auto`. */
+  readonly backend?: BackendRequest;
+  /** Run directory; default a fresh `runs/<experiment>/<timestamp>`. */
+  readonly outDir?: string;
+  /** Root of real data sets (`<dataRoot>/mnist`…); default `./data`. */
+  readonly dataRoot?: string;
+  /** No progress lines (backend, failures and expects are still printed). */
+  readonly quiet?: boolean;
+  /** Backend line and expects; default `process.stdout`. */
+  readonly stdout?: ProgressStream;
+  /** Progress and errors; default `process.stderr`. */
+  readonly stderr?: ProgressStream;
+  /** Evaluates analyses and expects; default `evaluateProfile` of `runtime/analysis`. */
+  readonly evaluator?: ProfileEvaluator;
+}
+
+export interface ExperimentOutcome {
+  /** The run directory. */
+  readonly dir: string;
+  readonly profile: string;
+  readonly backend: BackendInfo;
+  readonly runs: readonly RunOutcome[];
+  readonly results: ResultTable;
+  readonly analyses: ReadonlyMap<string, unknown>;
+  readonly expects: readonly ExpectOutcome[];
+  /** `failed` if a run failed, `diverged` if a seed diverged, else `ok` (expects aside). */
+  readonly status: Exclude<RunStatus, "running">;
+  /** Set when the analyses could not be evaluated at all. */
+  readonly analysisError?: string;
+  /** Analyses that could not be evaluated (`error RUN050: analysis alpha (line 12): …`); the others were. */
+  readonly analysisErrors: readonly string[];
+  /** 0 when every run trained cleanly, every analysis evaluated and every expect holds, else 1. */
+  readonly exitCode: 0 | 1;
+}
+
+/** Train every run of the chosen profile, record everything, evaluate the expects. */
+export async function runExperiment(program: ExperimentProgram, options: ExperimentOptions = {}): Promise<ExperimentOutcome> {
+  const profile = options.profile ?? "default";
+  const plan = choosePlan(program, profile);
+  const stdout = options.stdout ?? process.stdout;
+  const stderr = options.stderr ?? process.stderr;
+  const backend = await selectBackend(options.backend ?? "auto");
+  stdout.write(`backend: ${describeBackend(backend)}\n`);
+  const dir = options.outDir ?? freshRunDirectory("runs", program.name);
+  const recorder = new RunRecorder({
+    dir,
+    experiment: program.name,
+    config: { profile, seeds: plan.seeds, runs: plan.runs },
+    sweepAxes: program.sweepVars,
+    backend: { ...backend },
+    source: { file: program.file, line: program.line, compiler: program.compiler, profile, text: program.source },
+  });
+  stdout.write(`run directory: ${dir}\n`);
+  const results = new ResultCollector(program.sweepVars, plan.seeds);
+  const runs: RunOutcome[] = [];
+  try {
+    for (const run of plan.runs) {
+      const context = { program, seeds: plan.seeds, dataRoot: options.dataRoot ?? "./data", recorder, results };
+      const outcome = await executeRun(run, options.quiet ? context : { ...context, progress: stderr });
+      if (outcome.status === "failed") stderr.write(`${errorLine(outcome.message!)} (run ${run.id})\n`);
+      else if (outcome.status === "diverged" && options.quiet) stderr.write(`run ${run.id}: ${outcome.message}\n`);
+      runs.push(outcome);
+    }
+  } catch (error) {
+    recorder.finish("failed", describeFailure(error)); // what was recorded stays, and the manifest says why it stopped
+    throw error;
+  }
+  const status = overallStatus(runs);
+  const evaluation = await evaluateSafely(plan, results, options.evaluator);
+  for (const failure of evaluation.analysisErrors) stderr.write(`${failure}\n`);
+  for (const expect of evaluation.expects) stdout.write(`${formatExpect(expect)}\n`);
+  if (evaluation.error) stderr.write(`${errorLine(evaluation.error)}\n`);
+  recorder.finish(status, evaluation.error);
+  const verdicts = { expects: evaluation.expects, analysisErrors: evaluation.analysisErrors };
+  writeManifest(recorder.paths.manifest, { ...recorder.snapshot(), ...verdicts } as ReturnType<RunRecorder["snapshot"]>);
+  const analysesClean = !evaluation.error && evaluation.analysisErrors.length === 0;
+  const clean = status === "ok" && analysesClean && evaluation.expects.every((e) => e.passed);
+  return {
+    dir,
+    profile,
+    backend,
+    runs,
+    results,
+    analyses: evaluation.analyses,
+    expects: evaluation.expects,
+    status,
+    ...(evaluation.error ? { analysisError: evaluation.error } : {}),
+    analysisErrors: evaluation.analysisErrors,
+    exitCode: clean ? 0 : 1,
+  };
+}
+
+/** The plan of profile `name`; RUN040 naming the profiles there are. */
+export function choosePlan(program: ExperimentProgram, name: string): ProfilePlan {
+  const plan = Object.hasOwn(program.profiles, name) ? program.profiles[name] : undefined;
+  if (!plan) {
+    throw new DyncRuntimeError(
+      "RUN040",
+      `experiment ${program.name} has no profile "${name}"`,
+      `profiles: ${Object.keys(program.profiles).join(", ")}`,
+    );
+  }
+  return plan;
+}
+
+function overallStatus(runs: readonly RunOutcome[]): Exclude<RunStatus, "running"> {
+  if (runs.some((r) => r.status === "failed")) return "failed";
+  return runs.some((r) => r.status === "diverged") ? "diverged" : "ok";
+}
+
+/** Analyses that cannot be evaluated (RUN050: too few points for a fit…) leave the recorded results intact. */
+async function evaluateSafely(
+  plan: ProfilePlan,
+  results: ResultTable,
+  evaluator: ProfileEvaluator | undefined,
+): Promise<{ analyses: ReadonlyMap<string, unknown>; expects: readonly ExpectOutcome[]; analysisErrors: string[]; error?: string }> {
+  try {
+    const evaluation = await evaluatePlan(plan, results, evaluator);
+    return { ...evaluation, analysisErrors: (evaluation.errors ?? []).map(formatAnalysisError) };
+  } catch (error) {
+    return { analyses: new Map(), expects: [], analysisErrors: [], error: describeFailure(error) };
+  }
+}
+
+/** `error RUN0xx: …` for runtime errors; internal errors keep their own wording. */
+function errorLine(failure: string): string {
+  return failure.startsWith("RUN") ? `error ${failure}` : failure;
+}
+
+function describeBackend(info: BackendInfo): string {
+  const wasm = info.name === "wasm" ? ` (simd ${info.simd ? "on" : "off"}, threads ${info.threads ? "on" : "off"})` : "";
+  const skipped = info.skipped?.length ? `; skipped ${info.skipped.map((s) => s.split(":")[0]).join(", ")}` : "";
+  return `${info.name} — ${info.package} ${info.version}${wasm}${skipped}`;
+}

@@ -1,0 +1,73 @@
+/**
+ * The training loop's recorder for one run: every probe value goes to the run directory (scalars per seed,
+ * tensors as .npy) and, for scalars, to the in-memory result table the analyses read.
+ */
+import { DyncRuntimeError } from "../errors.js";
+import type { ProgressReporter } from "../progress.js";
+import type { RunRecorder } from "../record/index.js";
+import type { RunSpec } from "../program.js";
+import type { DivergedSeed, FiredEvent, ProbeRecord, ProgressInfo, TrainRecorder } from "../train/index.js";
+import { isSeedScalars, isSeedTensors } from "../../stdlib/probes/index.js";
+import type { ResultCollector } from "./results.js";
+
+export class RunResultRecorder implements TrainRecorder {
+  /** Seed indices found diverged: their later measurements are recorded as NaN (their parameters are frozen). */
+  readonly divergedSeeds: DivergedSeed[] = [];
+  readonly firedEvents: FiredEvent[] = [];
+  /** Per-seed loss of the latest progress report. */
+  lastLoss: Float32Array | null = null;
+
+  constructor(
+    private readonly run: RunSpec,
+    private readonly seeds: readonly number[],
+    private readonly recorder: RunRecorder,
+    private readonly results: ResultCollector,
+    private readonly progressReporter?: ProgressReporter,
+  ) {}
+
+  probe(record: ProbeRecord): void {
+    const { value } = record;
+    if (value === undefined) return; // the probe had nothing to measure at this step (e.g. train_loss at `end`)
+    if (isSeedScalars(value)) this.recordScalars(record, value);
+    else if (isSeedTensors(value)) this.recordTensors(record, value.perSeed, value.shape);
+    else throw new DyncRuntimeError("RUN040", `probe "${record.probe}" returned a value the recorder cannot store`);
+  }
+
+  event(fired: FiredEvent): void {
+    this.firedEvents.push(fired);
+  }
+
+  diverged(seeds: readonly DivergedSeed[]): void {
+    this.divergedSeeds.push(...seeds);
+  }
+
+  /** An arrow property: the training loop calls `recorder.progress` detached from the recorder. */
+  progress = (info: ProgressInfo): void => {
+    if (info.loss) this.lastLoss = info.loss;
+    this.progressReporter?.update(info.step);
+  };
+
+  private recordScalars(record: ProbeRecord, perSeed: Float64Array): void {
+    const { probe, step, epoch, seedIndices } = record;
+    const values = seedIndices.map((s) => (this.isFrozen(s) ? NaN : perSeed[s]!));
+    const seeds = seedIndices.map((s) => this.seeds[s]!);
+    this.recorder.seedScalars({ run: this.run.id, step, epoch, probe, seeds, values });
+    seedIndices.forEach((_, k) => {
+      this.results.add({ run: this.run.id, point: this.run.point, seed: seeds[k]!, step, epoch, probe, value: values[k]! });
+    });
+  }
+
+  private recordTensors(record: ProbeRecord, perSeed: readonly (Float32Array | undefined)[], shape: readonly number[]): void {
+    const { probe, step, epoch } = record;
+    for (const s of record.seedIndices) {
+      const data = perSeed[s];
+      if (!data) continue;
+      const values = this.isFrozen(s) ? new Float32Array(data.length).fill(NaN) : data;
+      this.recorder.tensor({ run: this.run.id, seed: this.seeds[s]!, step, epoch, probe, data: values, shape });
+    }
+  }
+
+  private isFrozen(seedIndex: number): boolean {
+    return this.divergedSeeds.some((d) => d.seedIndex === seedIndex);
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * Plots: a lowered `plot` statement (`PlotSpec`) and its evaluated tables become a Vega-Lite spec, which
+ * Vega renders to SVG in Node (headless `View`, `renderer: "none"`, so no canvas package is needed) and
+ * resvg rasterises to PNG.
+ */
+import { Resvg } from "@resvg/resvg-js";
+import * as vega from "vega";
+import { compile, type TopLevelSpec } from "vega-lite";
+import { evaluate } from "../analysis/evaluate.js";
+import type { AnalysisEnv } from "../analysis/source.js";
+import { DyncRuntimeError } from "../errors.js";
+import type { PlotSpec } from "../program.js";
+import type { PlotTables } from "./plot-common.js";
+import { densityPlot, histogramPlot } from "./plot-distribution.js";
+import { linePlot } from "./plot-line.js";
+import { loglogPlot } from "./plot-loglog.js";
+import { scatterPlot } from "./plot-scatter.js";
+
+export type { PlotTables } from "./plot-common.js";
+/** A Vega-Lite specification as produced by `plotToVegaLite`. */
+export type VegaLiteSpec = TopLevelSpec;
+
+/** Evaluates the analysis expressions a plot draws (its `y`, `x` or `values`) over the results. */
+export function evaluatePlotTables(spec: PlotSpec, env: AnalysisEnv): PlotTables {
+  switch (spec.kind) {
+    case "line":
+    case "loglog":
+      return { y: evaluate(spec.y, env) };
+    case "scatter":
+      return { x: evaluate(spec.x, env), y: evaluate(spec.y, env) };
+    case "histogram":
+    case "density":
+      return { values: evaluate(spec.values, env) };
+    default:
+      throw new DyncRuntimeError("RUN040", `unknown plot kind ${JSON.stringify((spec as { kind?: unknown }).kind)}`);
+  }
+}
+
+/** The Vega-Lite spec of a plot from its evaluated tables. */
+export function plotToVegaLite(spec: PlotSpec, tables: PlotTables): VegaLiteSpec {
+  switch (spec.kind) {
+    case "line":
+      return linePlot(spec, tables);
+    case "loglog":
+      return loglogPlot(spec, tables);
+    case "scatter":
+      return scatterPlot(spec, tables);
+    case "histogram":
+      return histogramPlot(spec, tables);
+    case "density":
+      return densityPlot(spec, tables);
+    default:
+      throw new DyncRuntimeError("RUN040", `unknown plot kind ${JSON.stringify((spec as { kind?: unknown }).kind)}`);
+  }
+}
+
+/** Renders a Vega-Lite spec to an SVG document (text is escaped by Vega's SVG renderer). */
+export async function renderSvg(vlSpec: VegaLiteSpec): Promise<string> {
+  const view = new vega.View(vega.parse(compile(vlSpec).spec), { renderer: "none" });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+/** Rasterises an SVG to PNG at `scale`× its size (default 2, sharp on high-density screens and in print). */
+export function renderPng(svg: string, scale = 2): Buffer {
+  const resvg = new Resvg(svg, {
+    fitTo: { mode: "zoom", value: scale },
+    background: "white",
+    font: { loadSystemFonts: true, defaultFontFamily: "DejaVu Sans", sansSerifFamily: "DejaVu Sans" },
+  });
+  return resvg.render().asPng();
+}

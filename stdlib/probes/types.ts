@@ -1,0 +1,48 @@
+/**
+ * What a probe implementation is: a function of its lowered arguments, the training loop's context and the
+ * run's environment (its model and data sets by name) that returns one value per seed.
+ */
+import type { LossKind } from "../../runtime/loss.js";
+import type { Model } from "../../runtime/model.js";
+import type { ProbeContext } from "../../runtime/train/index.js";
+import type { EvalData } from "./eval-data.js";
+
+/** One number per seed index (length S); NaN where a seed was not measured (event-triggered calls). */
+export type SeedScalars = Float64Array;
+
+/** One array per seed index, each of `shape`; `undefined` for seeds not measured. */
+export interface SeedTensors {
+  readonly kind: "tensors";
+  readonly shape: readonly number[];
+  readonly perSeed: readonly (Float32Array | undefined)[];
+}
+
+/** A probe's result at one step; `undefined` when the probe has nothing to measure at that step. */
+export type ProbeValue = SeedScalars | SeedTensors | undefined;
+
+/** The run a probe measures: `{ ref: name }` arguments resolved to its model and data sets. */
+export interface ProbeEnv {
+  /** The model named by `args[key]` (a `{ ref }`). */
+  model(args: Readonly<Record<string, unknown>>, key?: string): Model;
+  /** The data set named by `args[key]` (a `{ ref }`), uploaded to the backend once per run. */
+  data(args: Readonly<Record<string, unknown>>, key?: string): EvalData;
+  /** The loss the run trains with; what `loss(model, data)` measures. */
+  readonly loss: LossKind;
+}
+
+/** A probe implementation: arguments, training context and run environment → per-seed values. */
+export type ProbeFn = (
+  args: Readonly<Record<string, unknown>>,
+  ctx: ProbeContext,
+  env: ProbeEnv,
+) => ProbeValue | Promise<ProbeValue>;
+
+/** Whether a probe value is per-seed scalars (as opposed to tensors or nothing). */
+export function isSeedScalars(value: unknown): value is SeedScalars {
+  return value instanceof Float64Array;
+}
+
+/** Whether a probe value is per-seed tensors. */
+export function isSeedTensors(value: unknown): value is SeedTensors {
+  return typeof value === "object" && value !== null && (value as { kind?: unknown }).kind === "tensors";
+}

@@ -1,0 +1,95 @@
+import { describe, expect, it } from "vitest";
+import { incompleteBeta, logGamma, studentTCdf, studentTQuantile } from "../../runtime/analysis/student-t.js";
+import { max, mean, median, min, quantile, sampleStd, sum } from "../../runtime/analysis/reduce.js";
+import { formatNumber, formatPair } from "../../runtime/analysis/format.js";
+
+describe("reductions against hand computations", () => {
+  const xs = [3, 1, 4, 1, 5, 9]; // sorted: 1 1 3 4 5 9
+
+  it("median takes the middle value, or the mean of the two middle values for an even count", () => {
+    expect(median(xs)).toBe(3.5); // (3 + 4) / 2
+    expect(median([3, 1, 4, 1, 5])).toBe(3);
+    expect(median([7])).toBe(7);
+  });
+
+  it("mean, min, max, sum", () => {
+    expect(mean(xs)).toBeCloseTo(23 / 6, 15);
+    expect(min(xs)).toBe(1);
+    expect(max(xs)).toBe(9);
+    expect(sum(xs)).toBe(23);
+  });
+
+  it("sum is compensated: 1e16 + 1 − 1e16 is 1, not 0", () => {
+    expect(1e16 + 1 - 1e16).toBe(0); // what naive summation gives
+    expect(sum([1e16, 1, -1e16])).toBe(1);
+    expect(sum([1, Infinity])).toBe(Infinity);
+  });
+
+  it("std is the sample standard deviation (n − 1)", () => {
+    // mean 5; squared deviations 9 1 1 1 0 0 4 16 → 32; 32 / (8 − 1)
+    expect(sampleStd([2, 4, 4, 4, 5, 5, 7, 9])).toBeCloseTo(Math.sqrt(32 / 7), 14);
+    expect(() => sampleStd([1])).toThrow(/std needs at least 2 values/);
+  });
+
+  it("quantile follows numpy's default linear method, worked by hand", () => {
+    // numpy: h = (n − 1)·q; a[⌊h⌋] + (h − ⌊h⌋)(a[⌊h⌋+1] − a[⌊h⌋]) on the sorted values.
+    // sorted 1 1 3 4 5 9, n = 6: q = 0.3 → h = 1.5 → 1 + 0.5·(3 − 1) = 2
+    expect(quantile(xs, 0.3)).toBeCloseTo(2, 15);
+    // q = 0.9 → h = 4.5 → 5 + 0.5·(9 − 5) = 7
+    expect(quantile(xs, 0.9)).toBeCloseTo(7, 15);
+    // [10 20 30 40], q = 0.1 → h = 0.3 → 10 + 0.3·10 = 13 (np.quantile gives 13.0)
+    expect(quantile([40, 10, 30, 20], 0.1)).toBeCloseTo(13, 13);
+    expect(quantile(xs, 0)).toBe(1);
+    expect(quantile(xs, 1)).toBe(9);
+    expect(quantile(xs, 0.5)).toBe(median(xs));
+    expect(() => quantile(xs, 1.5)).toThrow(/q must be in \[0, 1\]/);
+  });
+
+  it("a NaN (a diverged seed) makes order statistics and means NaN, as numpy does", () => {
+    const withNaN = [1, Number.NaN, 3];
+    for (const f of [median, mean, min, max, sum]) expect(f(withNaN)).toBeNaN();
+    expect(quantile(withNaN, 0.5)).toBeNaN();
+  });
+});
+
+describe("Student t distribution", () => {
+  it("quantiles match the tabulated t(0.975, df)", () => {
+    expect(studentTQuantile(0.975, 1)).toBeCloseTo(12.706, 3);
+    expect(studentTQuantile(0.975, 3)).toBeCloseTo(3.182, 3);
+    expect(studentTQuantile(0.975, 10)).toBeCloseTo(2.228, 3);
+    expect(studentTQuantile(0.975, 30)).toBeCloseTo(2.042, 3);
+    expect(studentTQuantile(0.995, 2)).toBeCloseTo(9.925, 3);
+    expect(studentTQuantile(0.025, 3)).toBeCloseTo(-3.182, 3);
+  });
+
+  it("CDF matches closed forms: df = 1 is Cauchy, df = 2 is t/(2√(2+t²)) + 1/2", () => {
+    for (const t of [-3, -0.5, 0, 0.7, 4]) {
+      expect(studentTCdf(t, 1)).toBeCloseTo(0.5 + Math.atan(t) / Math.PI, 13);
+      expect(studentTCdf(t, 2)).toBeCloseTo(0.5 + t / (2 * Math.sqrt(2 + t * t)), 13);
+    }
+    // df = 1: the 0.975 quantile is tan(π(0.975 − 1/2)) exactly
+    expect(studentTQuantile(0.975, 1)).toBeCloseTo(Math.tan(Math.PI * 0.475), 10);
+  });
+
+  it("incomplete beta and log-gamma match closed forms", () => {
+    // I_x(a, 1) = x^a; I_x(1, b) = 1 − (1 − x)^b
+    expect(incompleteBeta(0.3, 2.5, 1)).toBeCloseTo(0.3 ** 2.5, 14);
+    expect(incompleteBeta(0.8, 1, 3)).toBeCloseTo(1 - 0.2 ** 3, 14);
+    expect(logGamma(6)).toBeCloseTo(Math.log(120), 13);
+    expect(logGamma(0.5)).toBeCloseTo(0.5 * Math.log(Math.PI), 13);
+  });
+});
+
+describe("number formatting for details", () => {
+  it("uses 3 significant digits and exponents for small and large values", () => {
+    expect(formatNumber(0.9412)).toBe("0.941");
+    expect(formatNumber(0.012)).toBe("1.2e-2");
+    expect(formatNumber(123456)).toBe("1.23e+5");
+    expect(formatNumber(Number.NaN)).toBe("NaN");
+  });
+
+  it("adds digits until different numbers print differently", () => {
+    expect(formatPair(1.0004, 1)).toEqual(["1.0004", "1"]);
+    expect(formatPair(2, 2)).toEqual(["2", "2"]);
+  });
+});

@@ -1,0 +1,37 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as tf from "@tensorflow/tfjs-core";
+import { runExperiment } from "../../runtime/experiment/index.js";
+import { captureStream, metricsRows, regressionProgram, regressionRun, SEEDS, STEPS } from "./experiment-fixture.js";
+
+let root: string;
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), "dync-experiment-wasm-"));
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe("runExperiment on the wasm backend", () => {
+  it("trains, records and frees its tensors as on cpu", async () => {
+    const program = regressionProgram([4, 8].map((w) => regressionRun(w)));
+    const stdout = captureStream();
+    const first = await runExperiment(program, { backend: "wasm", outDir: join(root, "a"), quiet: true, stdout, stderr: captureStream() });
+    expect(tf.getBackend()).toBe("wasm");
+    expect(stdout.text()).toMatch(/^backend: wasm — @tensorflow\/tfjs-backend-wasm 4\.22\.0 \(simd (on|off), threads off\)$/m);
+    expect(first.exitCode).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(first.dir, "manifest.json"), "utf8")) as { backend: { name: string }; runs: { status: string }[] };
+    expect(manifest.backend.name).toBe("wasm");
+    expect(manifest.runs.map((r) => r.status)).toEqual(["ok", "ok"]);
+    expect(metricsRows(first.dir).map((r) => r["value"])).toEqual(first.results.rows.map((r) => r.value));
+    const loss = (step: number) => first.results.rows.filter((r) => r.probe === "final_loss" && r.step === step).map((r) => r.value);
+    expect(loss(STEPS).every((end, k) => end < loss(0)[k]!)).toBe(true);
+    expect(loss(0)).toHaveLength(2 * SEEDS.length);
+
+    const before = tf.memory().numTensors;
+    const second = await runExperiment(program, { backend: "wasm", outDir: join(root, "b"), quiet: true, stdout: captureStream(), stderr: captureStream() });
+    expect(tf.memory().numTensors).toBe(before);
+    // Same seeds, same backend: the same numbers.
+    expect(second.results.rows.map((r) => r.value)).toEqual(first.results.rows.map((r) => r.value));
+  });
+});
