@@ -24,6 +24,8 @@ export class PointEnv implements Env {
     private readonly evaluator: Evaluator,
     /** Sweep variables that have no value here (while evaluating the sweep lists themselves). */
     private readonly unboundSweeps: ReadonlySet<string> = new Set(),
+    /** Sweep variables whose list failed to evaluate (already reported). */
+    private readonly failedSweeps: ReadonlySet<string> = new Set(),
   ) {}
 
   lookup(name: string): Value | undefined {
@@ -36,9 +38,13 @@ export class PointEnv implements Env {
       this.cache.set(name, this.evaluator.eval(expr, this));
       this.evaluating.delete(name);
     }
-    // A let that failed to evaluate was reported where it is defined; stand in a symbol-free number
-    // so its uses do not report again.
-    return this.cache.get(name) ?? { kind: "number", value: Number.NaN };
+    // A let that failed to evaluate was reported where it is defined; `failed` keeps its uses silent.
+    return this.cache.get(name);
+  }
+
+  failed(name: string): boolean {
+    if (this.failedSweeps.has(name)) return true;
+    return this.defs.lets.has(name) && this.lookup(name) === undefined && !this.evaluating.has(name);
   }
 
   *names(): Iterable<string> {

@@ -15,6 +15,8 @@ export interface Env {
   names(): Iterable<string>;
   /** Names that are not values here but mean something later (probes, data variables): message text. */
   notConstant?(name: string): string | undefined;
+  /** Names whose definition failed (already reported): their uses stay silent. */
+  failed?(name: string): boolean;
 }
 
 export class MapEnv implements Env {
@@ -31,6 +33,9 @@ export class MapEnv implements Env {
   }
   notConstant(name: string): string | undefined {
     return this.parent?.notConstant?.(name);
+  }
+  failed(name: string): boolean {
+    return !this.values.has(name) && (this.parent?.failed?.(name) ?? false);
   }
 }
 
@@ -112,6 +117,7 @@ export class Evaluator {
   private name(e: A.NameRef, env: Env): Value | undefined {
     const bound = env.lookup(e.name);
     if (bound) return bound;
+    if (env.failed?.(e.name)) return undefined;
     if (e.name in CONSTANTS) return num(CONSTANTS[e.name]!);
     const later = env.notConstant?.(e.name);
     if (later) {
@@ -417,6 +423,9 @@ export class Evaluator {
   private registryCall(e: A.CallExpr, name: string, env: Env): Value | undefined {
     const positional: Value[] = [];
     const named: Record<string, Value> = Object.create(null) as Record<string, Value>;
+    const argSpans: Record<string, A.Argument["span"]> = Object.create(null) as Record<string, A.Argument["span"]>;
+    const valueSpans: Record<string, A.Argument["span"]> = Object.create(null) as Record<string, A.Argument["span"]>;
+    const positionalSpans: A.Argument["span"][] = [];
     let ok = true;
     for (const arg of e.args) {
       if (arg.kind === "Binding") {
@@ -431,10 +440,16 @@ export class Evaluator {
       }
       const v = this.eval(arg.value, env);
       if (v === undefined) ok = false;
-      else if (arg.kind === "Named") named[arg.name.name] = v;
-      else positional.push(v);
+      else if (arg.kind === "Named") {
+        named[arg.name.name] = v;
+        argSpans[arg.name.name] = arg.span;
+        valueSpans[arg.name.name] = arg.value.span;
+      } else {
+        positional.push(v);
+        positionalSpans.push(arg.value.span);
+      }
     }
-    return ok ? { kind: "call", name, positional, named, span: e.span } : undefined;
+    return ok ? { kind: "call", name, positional, named, span: e.span, argSpans, valueSpans, positionalSpans } : undefined;
   }
 
   private operandError(op: string, at: A.Expr, v: Value, env: Env): undefined {

@@ -151,16 +151,16 @@ export class ExperimentChecker {
     ]);
     const defs: Definitions = { lets: new Map([...this.top.lets, ...constants.map((l) => [l.name.name, l.value] as const)]), results };
     const sweepVars = g.sweeps.flatMap((s) => s.vars.map((v) => v.name));
-    const axes = this.sweepAxes(g.sweeps, defs, new Set(sweepVars));
+    const { axes, failed: failedSweeps } = this.sweepAxes(g.sweeps, defs, new Set(sweepVars));
     const seeds = this.seeds(g.single.get("seeds"), defs);
     const runs: RunSpec[] = [];
     for (const point of product(axes)) {
-      const env = new PointEnv(defs, point, this.evaluator);
+      const env = new PointEnv(defs, point, this.evaluator, new Set(), failedSweeps);
       env.evaluateAll();
       const run = this.run(exp, g, env, point, reportMissing && runs.length === 0);
       if (run) runs.push(run);
     }
-    const baseEnv = new PointEnv(defs, new Map(), this.evaluator, new Set(sweepVars));
+    const baseEnv = new PointEnv(defs, new Map(), this.evaluator, new Set(sweepVars), failedSweeps);
     const analysisSpecs = this.analyses(analyses, probeNames, sweepVars, baseEnv);
     const failed = new Set(analyses.map((l) => l.name.name).filter((n) => !analysisSpecs.some((a) => a.name === n)));
     const scope = { probes: probeNames, analyses: new Set(analysisSpecs.map((a) => a.name)), failed, sweepVars, env: baseEnv };
@@ -189,14 +189,21 @@ export class ExperimentChecker {
     return { constants, analyses };
   }
 
-  private sweepAxes(sweeps: readonly A.SweepStmt[], defs: Definitions, sweepVars: ReadonlySet<string>): Map<string, Value>[][] {
+  /** The values of each sweep; variables of sweeps that failed are returned as `failed`. */
+  private sweepAxes(sweeps: readonly A.SweepStmt[], defs: Definitions, sweepVars: ReadonlySet<string>): { axes: Map<string, Value>[][]; failed: Set<string> } {
     const env = new PointEnv(defs, new Map(), this.evaluator, sweepVars);
     const axes: Map<string, Value>[][] = [];
+    const failed = new Set<string>();
     for (const s of sweeps) {
       const values = this.evaluator.eval(s.values, env);
-      if (!values) continue;
+      const fail = () => s.vars.forEach((v) => failed.add(v.name));
+      if (!values) {
+        fail();
+        continue;
+      }
       if (values.kind !== "list" || values.items.length === 0) {
         this.report(diagnostic("DYN2004", s.values.span, { what: "a sweep", expected: "a non-empty list like `[10, 20, 30]` or a range", got: showValue(values) }));
+        fail();
         continue;
       }
       const names = s.vars.map((v) => v.name);
@@ -206,12 +213,13 @@ export class ExperimentChecker {
         else if (item.kind === "list" && item.items.length === names.length) axis.push(new Map(names.map((n, i) => [n, item.items[i]!])));
         else {
           this.report(diagnostic("DYN2004", s.values.span, { what: `each value of the sweep over (${names.join(", ")})`, expected: `a list of ${names.length} values, as \`zip(…)\` gives`, got: showValue(item) }));
+          fail();
           break;
         }
       }
-      axes.push(axis);
+      if (!s.vars.some((v) => failed.has(v.name))) axes.push(axis);
     }
-    return axes;
+    return { axes, failed };
   }
 
   private seeds(stmt: A.Statement | undefined, defs: Definitions): number[] {

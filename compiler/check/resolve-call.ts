@@ -7,7 +7,7 @@ import { registry } from "../../stdlib/registry/index.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Span } from "../diagnostics/source.js";
 import { closest } from "../diagnostics/suggest.js";
-import { kindName, showValue, type Value } from "./values.js";
+import { kindName, showValue, type CallValue, type Value } from "./values.js";
 
 /** Names defined in the experiment that `ref` parameters may point at. */
 export interface RefScope {
@@ -72,14 +72,14 @@ export class CallResolver {
       );
       return undefined;
     }
-    const positional = value.kind === "call" ? value.positional : [];
-    const named = value.kind === "call" ? value.named : {};
-    const args = this.bind(entry, positional, named, bindings, at);
+    const args = this.bind(entry, value.kind === "call" ? value : undefined, bindings, at);
     if (!args) return undefined;
     return { entry, args, spec: entry.lower ? entry.lower(args) : args };
   }
 
-  private bind(entry: Entry, positional: readonly Value[], named: Readonly<Record<string, Value>>, bindings: readonly BoundVar[], at: Span): Record<string, Lowered> | undefined {
+  private bind(entry: Entry, value: CallValue | undefined, bindings: readonly BoundVar[], at: Span): Record<string, Lowered> | undefined {
+    const positional = value?.positional ?? [];
+    const named = value?.named ?? {};
     const given = new Map<string, Value>();
     const bindingParam = entry.params.find((p) => p.type.t === "bindings");
     const plain = entry.params.filter((p) => p.type.t !== "bindings");
@@ -88,21 +88,27 @@ export class CallResolver {
       this.report(diagnostic("DYN2005", at, { fn: entry.name, expected: `at most ${plain.length} positional argument${plain.length === 1 ? "" : "s"}`, count: positional.length }));
       return undefined;
     }
-    positional.forEach((v, i) => given.set(plain[i]!.name, v));
+    const spans = new Map<string, Span>();
+    positional.forEach((v, i) => {
+      given.set(plain[i]!.name, v);
+      spans.set(plain[i]!.name, value?.positionalSpans?.[i] ?? at);
+    });
     for (const [name, v] of Object.entries(named)) {
+      const argAt = value?.argSpans?.[name] ?? at;
       const param = entry.params.find((p) => p.name === name);
       if (!param || param.type.t === "bindings") {
         const near = closest(name, plain.map((p) => p.name));
-        this.report(diagnostic("DYN2011", at, { fn: entry.name, param: name }, { hint: near ? `did you mean \`${near}\`?` : `parameters: ${plain.map((p) => p.name).join(", ") || "none"}` }));
+        this.report(diagnostic("DYN2011", nameSpan(argAt, name), { fn: entry.name, param: name }, { hint: near ? `did you mean \`${near}\`?` : `parameters: ${plain.map((p) => p.name).join(", ") || "none"}` }));
         ok = false;
         continue;
       }
       if (given.has(name)) {
-        this.report(diagnostic("DYN2013", at, { param: name, fn: entry.name }));
+        this.report(diagnostic("DYN2013", nameSpan(argAt, name), { param: name, fn: entry.name }, { hint: "it is also given positionally" }));
         ok = false;
         continue;
       }
       given.set(name, v);
+      spans.set(name, value?.valueSpans?.[name] ?? argAt);
     }
     if (bindings.length > 0 && !bindingParam) {
       this.report(diagnostic("DYN2011", bindings[0]!.span, { fn: entry.name, param: `${bindings[0]!.name} in …` }, { hint: "this entry takes no input-variable bindings" }));
@@ -126,7 +132,7 @@ export class CallResolver {
         }
         continue;
       }
-      const lowered = this.lowerArg(entry, param, v, at);
+      const lowered = this.lowerArg(entry, param, v, spans.get(param.name) ?? at);
       if (lowered === undefined) ok = false;
       else args[param.name] = lowered;
     }

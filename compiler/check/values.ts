@@ -53,6 +53,10 @@ export interface CallValue {
   readonly positional: readonly Value[];
   readonly named: Readonly<Record<string, Value>>;
   readonly span?: Span;
+  /** Where each named argument (`lr: 1e-2`) and each positional one was written, for precise errors. */
+  readonly argSpans?: Readonly<Record<string, Span>>;
+  readonly valueSpans?: Readonly<Record<string, Span>>;
+  readonly positionalSpans?: readonly Span[];
 }
 
 export const num = (value: number, unit?: Unit): NumberValue => (unit ? { kind: "number", value, unit } : { kind: "number", value });
