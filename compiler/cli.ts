@@ -16,6 +16,7 @@ usage:
                                 write the generated program (type-checked); run it with \`node out.js\`
   dync run FILE [--profile P] [--backend B] [--out DIR] [--data DIR]
                                 compile and run (exit 0 every expect holds, 1 one fails, 2 compile errors)
+  dync report RUN_DIR           rebuild RUN_DIR/report.html from the recorded results, without re-running
 
 options:
   --format text|json          diagnostics for people (default) or one JSON object per line for tools
@@ -62,6 +63,11 @@ const COMMANDS: Record<string, Command> = {
     maxFiles: 1,
     run: async (files, flags, out, err) =>
       (await import("./commands/compile.js")).compileCommand(files[0]!, { out: (flags.get("output") as string | undefined) ?? "out.js", emitTs: flags.has("emit-ts") }, out, err),
+  },
+  report: {
+    flags: {},
+    maxFiles: 1,
+    run: async (files, _flags, out, err) => (await import("./commands/report.js")).reportCommand(files[0]!, out, err),
   },
   run: {
     flags: RUN_FLAGS,

@@ -8,7 +8,7 @@ import type { BackendRequest } from "../backend.js";
 import { DyncRuntimeError } from "../errors.js";
 import type { ExperimentProgram } from "../program.js";
 import type { ProgressStream } from "../progress.js";
-import { choosePlan, runExperiment, type ExperimentOptions } from "./experiment.js";
+import { choosePlan, runExperiment, type ExperimentOptions, type ExperimentOutcome } from "./experiment.js";
 
 /** The parsed command line of a generated program. */
 export interface MainArgs {
@@ -123,10 +123,25 @@ export async function runMain(
       ...(args.outDir === undefined ? {} : { outDir: args.outDir }),
       ...(streams.evaluator ? { evaluator: streams.evaluator } : {}),
     });
+    await writeRunReport(program, outcome, stdout, stderr, args.quiet);
     return outcome.exitCode;
   } catch (error) {
     stderr.write(`${error instanceof DyncRuntimeError ? error.render() : internalError(error)}\n`);
     return 1;
+  }
+}
+
+/**
+ * Every run ends with a report a person can open. A plot that cannot be drawn is a warning in the
+ * report; a report that cannot be written at all is a warning here: the measurements are already safe.
+ */
+async function writeRunReport(program: ExperimentProgram, outcome: ExperimentOutcome, stdout: ProgressStream, stderr: ProgressStream, quiet: boolean): Promise<void> {
+  try {
+    const { writeReport } = await import("../report/index.js");
+    const report = await writeReport(outcome.dir, { program, outcome });
+    if (!quiet) stdout.write(`report: ${report.path}\n`);
+  } catch (error) {
+    stderr.write(`warning: the report could not be written: ${error instanceof DyncRuntimeError ? error.render() : (error as Error).message}\n`);
   }
 }
 

@@ -153,6 +153,8 @@ const CONFIG = {
   padding: 8,
   title: { fontSize: 15, subtitleFontSize: 12, subtitleColor: "#444", fontWeight: "bold", offset: 10 },
   axis: { labelFontSize: 12, titleFontSize: 13, titleFontWeight: "normal", gridColor: "#e6e6e6", labelColor: "#222", titleColor: "#111" },
+  // A y title longer than the panel would stretch the figure (its bounds include the rotated text): cut it.
+  axisY: { titleLimit: 300 },
   legend: { labelFontSize: 12, titleFontSize: 13, titleFontWeight: "normal", symbolStrokeWidth: 2, symbolOpacity: 1, labelLimit: 260 },
   view: { stroke: "#bbb" },
 };

@@ -66,7 +66,7 @@ describe("report.html", () => {
     expect(html).toContain('<span class="tok-comment">// &lt;/script&gt;');
     expect(highlightDyn('sweep lr in [1e-3, 0.1] // x\nlet s = "a<b"')).toBe(
       '<span class="tok-keyword">sweep</span> lr <span class="tok-keyword">in</span> [<span class="tok-number">1e-3</span>, <span class="tok-number">0.1</span>] <span class="tok-comment">// x</span>\n' +
-        '<span class="tok-keyword">let</span> s = <span class="tok-string">"a&lt;b"</span>',
+        '<span class="tok-keyword">let</span> s = <span class="tok-string">&quot;a&lt;b&quot;</span>',
     );
   });
 

@@ -1,0 +1,52 @@
+/**
+ * Every example's `quick` profile runs end to end through both paths — `dync run` and
+ * `dync compile && node out.js` — on the default backend; both must exit 0 (every expect holds) and
+ * record the same metrics. Uses the built CLI (`npm test` builds first).
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+
+const root = resolve(import.meta.dirname, "../..");
+const cli = join(root, "dist", "compiler", "bin.js");
+const examples = readdirSync(join(root, "examples")).filter((f) => f.endsWith(".dyn"));
+const scratch = mkdtempSync(join(tmpdir(), "dync-e2e-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** metrics.csv without the columns that may legitimately differ between processes (none today). */
+function metrics(dir: string): string {
+  return readFileSync(join(dir, "metrics.csv"), "utf8");
+}
+
+describe.each(examples)("examples/%s", (example) => {
+  const name = example.replace(/\.dyn$/, "");
+  const runDir = join(scratch, `${name}-run`);
+  const compiledDir = join(scratch, `${name}-compiled`);
+  const outJs = join(root, `.e2e-${name}.js`);
+
+  it("passes `dync check` with no errors", () => {
+    const r = spawnSync(process.execPath, [cli, "check", join("examples", example)], { cwd: root, encoding: "utf8" });
+    expect(r.stdout).toMatch(/^0 errors/m);
+    expect(r.status).toBe(0);
+  });
+
+  it("runs its quick profile with `dync run`, every expect holding", () => {
+    const r = spawnSync(process.execPath, [cli, "run", join("examples", example), "--profile", "quick", "--out", runDir, "--quiet"], { cwd: root, encoding: "utf8" });
+    expect(r.stderr).not.toMatch(/internal error|at .*\.js:\d+/);
+    expect(r.stdout).not.toContain("✗");
+    expect(r.status).toBe(0);
+  });
+
+  it("gives the same metrics through `dync compile` and `node out.js`", () => {
+    execFileSync(process.execPath, [cli, "compile", join("examples", example), "-o", outJs], { cwd: root, stdio: "pipe" });
+    try {
+      const r = spawnSync(process.execPath, [outJs, "--profile", "quick", "--out", compiledDir, "--quiet"], { cwd: root, encoding: "utf8" });
+      expect(r.status).toBe(0);
+    } finally {
+      rmSync(outJs, { force: true });
+    }
+    expect(metrics(compiledDir)).toBe(metrics(runDir));
+  });
+});
