@@ -116,6 +116,10 @@ export type ScheduleWithDurations =
 
 export interface ProbeSpec {
   readonly name: string;
+  /** Named results of a multi-field probe (`feats.angle`, `feats.amplitude`); absent for one value. */
+  readonly fields?: readonly string[];
+  /** The extra dimension of a per-unit probe (`neuron`, `frequency`): one value per index. */
+  readonly index?: string;
   /** The registry entry (`loss`, `weight_norm`, …). */
   readonly probe: string;
   /** Lowered arguments; references to experiment names are `{ ref: name }`. */
@@ -166,7 +170,12 @@ export type AnalysisExpr =
   /** `x within tol of ref`: |x − ref| ≤ tol, or ≤ fraction·|ref| for a percentage. */
   | { readonly op: "within"; readonly arg: AnalysisExpr; readonly tolerance: { readonly fraction: number } | { readonly absolute: number }; readonly reference: AnalysisExpr }
   | { readonly op: "and" | "or"; readonly left: AnalysisExpr; readonly right: AnalysisExpr }
-  | { readonly op: "not"; readonly arg: AnalysisExpr };
+  | { readonly op: "not"; readonly arg: AnalysisExpr }
+  /**
+   * A standard-library analysis function by registry name (runtime/analysis/functions): result tables
+   * in, a table out. Phenomenon libraries add analyses here without touching the IR.
+   */
+  | { readonly op: "fn"; readonly name: string; readonly args: readonly AnalysisExpr[]; readonly options: Readonly<Record<string, number | string | boolean>>; readonly over: readonly Dim[] };
 
 export type ReduceFn = "median" | "mean" | "std" | "min" | "max" | "sum" | "count" | "first" | "last" | "quantile";
 

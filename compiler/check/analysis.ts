@@ -7,6 +7,8 @@ import type * as A from "../../grammar/ast.js";
 import type { AnalysisExpr, ReduceFn } from "../../runtime/program.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { closest } from "../diagnostics/suggest.js";
+import { registry } from "../../stdlib/registry/index.js";
+import { describeType, type Entry } from "../../stdlib/registry/types.js";
 import type { Env } from "./evaluate.js";
 import { showValue } from "./values.js";
 
@@ -17,6 +19,8 @@ const FIT_FIELDS = new Set(["exponent", "alpha", "coefficient", "r2", "stderr", 
 export interface AnalysisScope {
   /** Probes measured in the experiment. */
   readonly probes: ReadonlySet<string>;
+  /** Fields and extra dimension of probes that have them (from their registry entries). */
+  readonly probeShapes?: ReadonlyMap<string, { readonly fields?: readonly string[]; readonly index?: string }>;
   /** Analyses defined so far (in order). */
   readonly analyses: ReadonlySet<string>;
   /** Analyses that failed to compile (already reported): uses stay silent. */
@@ -61,6 +65,8 @@ export class AnalysisCompiler {
   }
 
   private name(e: A.NameRef, scope: AnalysisScope): AnalysisExpr | undefined {
+    const fields = scope.probeShapes?.get(e.name)?.fields;
+    if (scope.probes.has(e.name) && fields) return this.fail(e, `probe \`${e.name}\` measures several values; pick one: ${fields.map((f) => `\`${e.name}.${f}\``).join(", ")}`);
     if (scope.probes.has(e.name)) return { op: "probe", name: e.name };
     if (scope.analyses.has(e.name)) return { op: "let", name: e.name };
     if (scope.failed.has(e.name)) return undefined;
@@ -134,8 +140,9 @@ export class AnalysisCompiler {
     for (const item of items) {
       if (item.kind !== "Name") return this.fail(item, "a grouping lists dimensions: `seeds`, `steps` or sweep variables");
       const dim = item.name === "time" || item.name === "step" ? "steps" : item.name === "seed" ? "seeds" : item.name;
-      if (dim !== "seeds" && dim !== "steps" && !scope.sweepVars.includes(dim)) {
-        const near = closest(item.name, ["seeds", "steps", ...scope.sweepVars]);
+      const indexDims = indexDimensions(scope);
+      if (dim !== "seeds" && dim !== "steps" && !scope.sweepVars.includes(dim) && !indexDims.includes(dim)) {
+        const near = closest(item.name, ["seeds", "steps", ...scope.sweepVars, ...indexDims]);
         this.diagnostics.push(diagnostic("DYN2023", item.span, { what: "dimension", name: item.name }, { hint: near ? `did you mean \`${near}\`?` : `dimensions: seeds, steps${scope.sweepVars.map((v) => `, ${v}`).join("")}` }));
         return undefined;
       }
@@ -154,9 +161,50 @@ export class AnalysisCompiler {
       const arg = this.single(e, scope);
       return arg && { op: "map", fn: name as "log10", arg };
     }
-    const near = name ? closest(name, [...REDUCERS, ...MAPS, "fit_power_law"]) : undefined;
-    this.diagnostics.push(diagnostic("DYN2010", e.callee.span, { kind: "analysis function", name: name ?? "?" }, { hint: near ? `did you mean \`${near}\`?` : `analysis functions: ${[...REDUCERS, ...MAPS, "fit_power_law"].join(", ")}` }));
+    const entry = name ? registry.get("analysis", name) : undefined;
+    if (entry && name) return this.libraryFunction(e, entry, scope, dims);
+    const known = [...new Set([...REDUCERS, ...MAPS, ...registry.ofKind("analysis").map((a) => a.name)])];
+    const near = name ? closest(name, known) : undefined;
+    this.diagnostics.push(diagnostic("DYN2010", e.callee.span, { kind: "analysis function", name: name ?? "?" }, { hint: near ? `did you mean \`${near}\`?` : `analysis functions: ${known.join(", ")}` }));
     return undefined;
+  }
+
+  /**
+   * A standard-library analysis function: parameters typed as results take analysis expressions
+   * (positionally, in order); the others are constant options (numbers, strings, booleans, names).
+   */
+  private libraryFunction(e: A.CallExpr, entry: Entry, scope: AnalysisScope, over: string[]): AnalysisExpr | undefined {
+    const resultParams = entry.params.filter((p) => p.type.t === "ref");
+    const optionParams = entry.params.filter((p) => p.type.t !== "ref");
+    const args: AnalysisExpr[] = [];
+    const options: Record<string, number | string | boolean> = {};
+    let positional = 0;
+    for (const a of e.args) {
+      if (a.kind === "Binding") return this.fail(a, `\`${entry.name}\` takes results and options, not \`x in …\``);
+      if (a.kind === "Positional") {
+        if (positional >= resultParams.length) return this.fail(a, `\`${entry.name}\` takes ${resultParams.length} result${resultParams.length === 1 ? "" : "s"} (${resultParams.map((p) => p.name).join(", ")})`);
+        positional++;
+        const compiled = this.compile(a.value, scope);
+        if (!compiled) return undefined;
+        args.push(compiled);
+        continue;
+      }
+      const param = optionParams.find((p) => p.name === a.name.name);
+      if (!param) {
+        const near = closest(a.name.name, optionParams.map((p) => p.name));
+        this.diagnostics.push(diagnostic("DYN2011", a.name.span, { fn: entry.name, param: a.name.name }, { hint: near ? `did you mean \`${near}\`?` : `options: ${optionParams.map((p) => p.name).join(", ") || "none"}` }));
+        return undefined;
+      }
+      const v = constantOption(a.value, scope);
+      if (v === undefined) return this.fail(a.value, `\`${a.name.name}\` of \`${entry.name}\` must be ${describeType(param.type)}`);
+      options[a.name.name] = v;
+    }
+    if (positional < resultParams.length) return this.fail(e, `\`${entry.name}\` needs ${resultParams.map((p) => `\`${p.name}\``).join(" and ")}`);
+    for (const p of optionParams) {
+      if (!(p.name in options) && p.default === undefined) return this.fail(e, `\`${entry.name}\` needs \`${p.name}: …\` (${describeType(p.type)})`);
+      if (!(p.name in options) && p.default !== null && p.default !== undefined && !Array.isArray(p.default)) options[p.name] = p.default as number | string | boolean;
+    }
+    return { op: "fn", name: entry.name, args, options, over };
   }
 
   private reduce(e: A.CallExpr, fn: ReduceFn, scope: AnalysisScope, over: string[]): AnalysisExpr | undefined {
@@ -197,7 +245,7 @@ export class AnalysisCompiler {
     for (const item of e.items) {
       if (item.kind !== "Selector") return this.fail(item, "results are selected by sweep variable, like `x[width = 10]`");
       const dim = item.name.name;
-      if (!scope.sweepVars.includes(dim) && dim !== "seeds" && dim !== "steps") {
+      if (!scope.sweepVars.includes(dim) && dim !== "seeds" && dim !== "steps" && !indexDimensions(scope).includes(dim)) {
         this.diagnostics.push(diagnostic("DYN2023", item.name.span, { what: "sweep variable", name: dim }, { hint: scope.sweepVars.length ? `sweep variables: ${scope.sweepVars.join(", ")}` : "this experiment sweeps nothing" }));
         return undefined;
       }
@@ -214,6 +262,12 @@ export class AnalysisCompiler {
   }
 
   private field(e: A.MemberExpr, scope: AnalysisScope): AnalysisExpr | undefined {
+    const probeFields = e.object.kind === "Name" && scope.probes.has(e.object.name) ? scope.probeShapes?.get(e.object.name)?.fields : undefined;
+    if (probeFields && e.object.kind === "Name") {
+      if (probeFields.includes(e.member.name)) return { op: "probe", name: `${e.object.name}.${e.member.name}` };
+      const near = closest(e.member.name, probeFields);
+      return this.fail(e.member, `probe \`${e.object.name}\` has no value \`${e.member.name}\`${near ? `; did you mean \`${near}\`?` : ` (values: ${probeFields.join(", ")})`}`);
+    }
     if (!FIT_FIELDS.has(e.member.name)) {
       const near = closest(e.member.name, [...FIT_FIELDS]);
       return this.fail(e.member, `\`${e.member.name}\` is not a field of a fit${near ? `; did you mean \`${near}\`?` : ` (fields: ${[...FIT_FIELDS].join(", ")})`}`);
@@ -297,6 +351,23 @@ function foldConstant(e: AnalysisExpr): number | undefined {
     default:
       return undefined;
   }
+}
+
+/** Extra dimensions of per-unit probes (`neuron`, `frequency`), usable in `over`, selectors and plots. */
+export function indexDimensions(scope: AnalysisScope): string[] {
+  return [...new Set([...(scope.probeShapes?.values() ?? [])].flatMap((s) => (s.index ? [s.index] : [])))];
+}
+
+/** A constant option of an analysis function: a number (arithmetic folded), string, boolean or name. */
+function constantOption(e: A.Expr, scope: AnalysisScope): number | string | boolean | undefined {
+  if (e.kind === "String") return e.value;
+  if (e.kind === "Bool") return e.value;
+  if (e.kind === "Name" && !scope.env.lookup(e.name)) return e.name;
+  const v = scope.env.lookup(e.kind === "Name" ? e.name : "");
+  if (v?.kind === "number" && !v.unit) return v.value;
+  if (e.kind === "Number") return e.value;
+  if (e.kind === "Unary" && e.op === "-" && e.operand.kind === "Number") return -e.operand.value;
+  return undefined;
 }
 
 /** The probes an analysis expression reads, directly. */

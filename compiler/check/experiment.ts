@@ -15,6 +15,7 @@ import { Evaluator } from "./evaluate.js";
 import { CallResolver, type RefScope } from "./resolve-call.js";
 import { TargetCompiler, type TargetCode } from "./targets.js";
 import { showValue, type Value } from "./values.js";
+import { registry } from "../../stdlib/registry/index.js";
 
 /** Target code shared by runs whose target is the same function. */
 export interface TargetEntry {
@@ -161,9 +162,9 @@ export class ExperimentChecker {
       if (run) runs.push(run);
     }
     const baseEnv = new PointEnv(defs, new Map(), this.evaluator, new Set(sweepVars), failedSweeps);
-    const analysisSpecs = this.analyses(analyses, probeNames, sweepVars, baseEnv);
+    const analysisSpecs = this.analyses(analyses, probeNames, probeShapes(g.probes), sweepVars, baseEnv);
     const failed = new Set(analyses.map((l) => l.name.name).filter((n) => !analysisSpecs.some((a) => a.name === n)));
-    const scope = { probes: probeNames, analyses: new Set(analysisSpecs.map((a) => a.name)), failed, sweepVars, env: baseEnv };
+    const scope = { probes: probeNames, probeShapes: probeShapes(g.probes), analyses: new Set(analysisSpecs.map((a) => a.name)), failed, sweepVars, env: baseEnv };
     const compiler = new AnalysisCompiler(this.diagnostics);
     const expects: ExpectSpec[] = [];
     for (const e of g.expects) {
@@ -538,7 +539,16 @@ export class ExperimentChecker {
         ok = false;
         continue;
       }
-      probes.push({ name: p.name.name, probe: resolved.entry.name, args: resolved.args, cadences, line: p.span.line });
+      const shape = resolved.entry.result;
+      probes.push({
+        name: p.name.name,
+        probe: resolved.entry.name,
+        ...(shape?.fields ? { fields: shape.fields } : {}),
+        ...(shape?.index ? { index: shape.index } : {}),
+        args: resolved.args,
+        cadences,
+        line: p.span.line,
+      });
     }
     return ok ? { probes, events } : undefined;
   }
@@ -592,13 +602,13 @@ export class ExperimentChecker {
     return { kind: "at", points };
   }
 
-  private analyses(lets: readonly A.LetStmt[], probes: ReadonlySet<string>, sweepVars: readonly string[], env: PointEnv): AnalysisSpec[] {
+  private analyses(lets: readonly A.LetStmt[], probes: ReadonlySet<string>, shapes: ProbeShapes, sweepVars: readonly string[], env: PointEnv): AnalysisSpec[] {
     const compiler = new AnalysisCompiler(this.diagnostics);
     const out: AnalysisSpec[] = [];
     const defined = new Set<string>();
     const failed = new Set<string>();
     for (const l of lets) {
-      const expr: AnalysisExpr | undefined = compiler.compile(l.value, { probes, analyses: defined, failed, sweepVars, env });
+      const expr: AnalysisExpr | undefined = compiler.compile(l.value, { probes, probeShapes: shapes, analyses: defined, failed, sweepVars, env });
       if (expr) {
         defined.add(l.name.name);
         out.push({ name: l.name.name, expr, line: l.span.line });
@@ -626,6 +636,19 @@ export class ExperimentChecker {
   private report(d: Diagnostic): void {
     this.diagnostics.push(d);
   }
+}
+
+type ProbeShapes = ReadonlyMap<string, { readonly fields?: readonly string[]; readonly index?: string }>;
+
+/** What each probe measures (fields, extra dimension), from its registry entry. */
+function probeShapes(probes: readonly A.ProbeStmt[]): ProbeShapes {
+  const out = new Map<string, { fields?: readonly string[]; index?: string }>();
+  for (const p of probes) {
+    const callee = p.value.kind === "Call" && p.value.callee.kind === "Name" ? p.value.callee.name : p.value.kind === "Name" ? p.value.name : undefined;
+    const shape = callee ? registry.get("probe", callee)?.result : undefined;
+    if (shape) out.set(p.name.name, shape);
+  }
+  return out;
 }
 
 function singleSlot(s: A.Statement): SingleSlot | undefined {

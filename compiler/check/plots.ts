@@ -8,7 +8,7 @@ import { registry } from "../../stdlib/registry/index.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { SourceFile } from "../diagnostics/source.js";
 import { closest } from "../diagnostics/suggest.js";
-import { AnalysisCompiler, type AnalysisScope } from "./analysis.js";
+import { AnalysisCompiler, indexDimensions, type AnalysisScope } from "./analysis.js";
 import { formatNumber } from "./values.js";
 
 type Args = { positional: A.Expr[]; named: Map<string, A.NamedArg> };
@@ -161,7 +161,7 @@ export class PlotCompiler {
     const arg = args.named.get(name);
     if (!arg) return null;
     const v = arg.value;
-    const dims = ["seeds", "steps", ...scope.sweepVars];
+    const dims = ["seeds", "steps", ...scope.sweepVars, ...indexDimensions(scope)];
     if (v.kind === "Name") {
       const dim = v.name === "seed" ? "seeds" : v.name === "step" || v.name === "time" ? "steps" : v.name;
       if (dims.includes(dim)) return dim;

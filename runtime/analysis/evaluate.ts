@@ -23,6 +23,8 @@ import {
   type Table,
 } from "./table.js";
 
+import { callFunction } from "./functions.js";
+
 /** Evaluates an analysis expression over the environment's results. */
 export function evaluate(expr: AnalysisExpr, env: AnalysisEnv): Table {
   switch (expr.op) {
@@ -59,6 +61,8 @@ export function evaluate(expr: AnalysisExpr, env: AnalysisEnv): Table {
       return logical(expr, evaluate(expr.left, env), evaluate(expr.right, env));
     case "not":
       return negate(expr, evaluate(expr.arg, env));
+    case "fn":
+      return callFunction(expr.name, expr.args.map((a) => evaluate(a, env)), expr.options, expr.over);
   }
 }
 

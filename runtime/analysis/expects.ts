@@ -108,6 +108,8 @@ function children(expr: AnalysisExpr): AnalysisExpr[] {
       return [expr.arg, expr.reference];
     case "fit_power_law":
       return [expr.y];
+    case "fn":
+      return [...expr.args];
     default:
       return [expr.arg];
   }

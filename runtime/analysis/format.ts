@@ -79,6 +79,10 @@ export function describe(expr: AnalysisExpr): string {
       return `${operand(expr.left)} ${expr.op} ${operand(expr.right)}`;
     case "not":
       return `not ${operand(expr.arg)}`;
+    case "fn": {
+      const options = Object.entries(expr.options).map(([k, v]) => `${k}: ${v}`);
+      return `${expr.name}(${[...expr.args.map(describe), ...options].join(", ")})${expr.over.length ? ` over ${expr.over.join(", ")}` : ""}`;
+    }
   }
 }
 

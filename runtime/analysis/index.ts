@@ -86,3 +86,4 @@ export function evaluateProfile(plan: ProfilePlan, results: ResultTable): Profil
   const expects = plan.expects.map((spec) => checkExpect(spec, env));
   return { analyses: env.lets, expects, errors };
 }
+export { registerAnalysis, hasAnalysis, type AnalysisFunction, type AnalysisOptions } from "./functions.js";

@@ -38,7 +38,7 @@ export class ResultEnv implements AnalysisEnv {
     }
     this.knownProbes = new Set([
       ...this.rowsByProbe.keys(),
-      ...plan.runs.flatMap((r) => [...r.probes.map((p) => p.name), ...r.events.map((e) => e.name)]),
+      ...plan.runs.flatMap((r) => [...r.probes.flatMap((p) => (p.fields ? p.fields.map((f) => `${p.name}.${f}`) : [p.name])), ...r.events.map((e) => e.name)]),
     ]);
     this.runs = plan.runs.map((r) => ({ id: r.id, point: r.point, totalSteps: results.totalSteps[r.id] }));
   }
@@ -93,9 +93,11 @@ export class ResultEnv implements AnalysisEnv {
 
 /** A probe's rows as a table keyed by sweep variables, `seeds` and `steps`. */
 export function probeTable(rows: readonly ResultRow[], sweepVars: readonly string[]): Table {
-  const dims = [...sweepVars, SEEDS, STEPS];
-  // Per run: its sweep values (checked once) and the (seed, step) pairs seen so far.
-  const perRun = new Map<string, { sweep: Record<string, SweepValue>; seen: Map<number, Set<number>> }>();
+  // Per-unit probes (`neuron`, `frequency`) add their index dimensions after the standard ones.
+  const indexDims = rows[0]?.index ? Object.keys(rows[0].index) : [];
+  const dims = [...sweepVars, SEEDS, STEPS, ...indexDims];
+  // Per run: its sweep values (checked once) and the (seed, step, index) triples seen so far.
+  const perRun = new Map<string, { sweep: Record<string, SweepValue>; seen: Map<number, Set<string>> }>();
   const out: Row[] = [];
   for (const r of rows) {
     let run = perRun.get(r.run);
@@ -103,9 +105,10 @@ export function probeTable(rows: readonly ResultRow[], sweepVars: readonly strin
     let steps = run.seen.get(r.seed);
     if (!steps) run.seen.set(r.seed, (steps = new Set()));
     // Two cadences can fire at the same step (`every 10 steps` and `at end`): one measurement of one state.
-    if (steps.has(r.step)) continue;
-    steps.add(r.step);
-    out.push({ key: Object.assign({}, run.sweep, { [SEEDS]: r.seed, [STEPS]: r.step }), value: r.value });
+    const at = r.index ? `${r.step}|${indexDims.map((d) => r.index![d]).join(",")}` : String(r.step);
+    if (steps.has(at)) continue;
+    steps.add(at);
+    out.push({ key: Object.assign({}, run.sweep, { [SEEDS]: r.seed, [STEPS]: r.step }, r.index ?? {}), value: r.value });
   }
   return { dims, rows: out };
 }

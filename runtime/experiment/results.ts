@@ -24,6 +24,8 @@ export interface ResultRow {
    * are frozen from then on, so its later values say nothing about training); such rows are kept, not dropped.
    */
   readonly value: number;
+  /** Position along the extra dimensions of a per-unit probe, e.g. `{ neuron: 17 }`. */
+  readonly index?: Readonly<Record<string, number>>;
 }
 
 /** Everything an analysis needs: the scalar rows and each run's total training length. */

@@ -7,7 +7,7 @@ import type { ProgressReporter } from "../progress.js";
 import type { RunRecorder } from "../record/index.js";
 import type { RunSpec } from "../program.js";
 import type { DivergedSeed, FiredEvent, ProbeRecord, ProgressInfo, TrainRecorder } from "../train/index.js";
-import { isSeedScalars, isSeedTensors } from "../../stdlib/probes/index.js";
+import { fieldProbeName, isSeedFields, isSeedIndexed, isSeedScalars, isSeedTensors, type SeedIndexed } from "../../stdlib/probes/index.js";
 import type { ResultCollector } from "./results.js";
 
 export class RunResultRecorder implements TrainRecorder {
@@ -30,6 +30,9 @@ export class RunResultRecorder implements TrainRecorder {
     if (value === undefined) return; // the probe had nothing to measure at this step (e.g. train_loss at `end`)
     if (isSeedScalars(value)) this.recordScalars(record, value);
     else if (isSeedTensors(value)) this.recordTensors(record, value.perSeed, value.shape);
+    else if (isSeedFields(value)) {
+      for (const [field, perSeed] of Object.entries(value.fields)) this.recordScalars({ ...record, probe: fieldProbeName(record.probe, field) }, perSeed);
+    } else if (isSeedIndexed(value)) this.recordIndexed(record, value);
     else throw new DyncRuntimeError("RUN040", `probe "${record.probe}" returned a value the recorder cannot store`);
   }
 
@@ -64,6 +67,24 @@ export class RunResultRecorder implements TrainRecorder {
       if (!data) continue;
       const values = this.isFrozen(s) ? new Float32Array(data.length).fill(NaN) : data;
       this.recorder.tensor({ run: this.run.id, seed: this.seeds[s]!, step, epoch, probe, data: values, shape });
+    }
+  }
+
+  /** Per-unit values: an .npy per field and seed for numpy users, and rows with the unit index for analyses. */
+  private recordIndexed(record: ProbeRecord, value: SeedIndexed): void {
+    const { step, epoch } = record;
+    for (const [field, perSeed] of Object.entries(value.fields)) {
+      const probe = fieldProbeName(record.probe, field);
+      for (const s of record.seedIndices) {
+        const data = perSeed[s];
+        if (!data) continue;
+        const frozen = this.isFrozen(s);
+        const seed = this.seeds[s]!;
+        this.recorder.tensor({ run: this.run.id, seed, step, epoch, probe, data: frozen ? new Float64Array(data.length).fill(NaN) : data, shape: [data.length] });
+        for (let i = 0; i < data.length; i++) {
+          this.results.add({ run: this.run.id, point: this.run.point, seed, step, epoch, probe, value: frozen ? NaN : data[i]!, index: { [value.dim]: i } });
+        }
+      }
     }
   }
 

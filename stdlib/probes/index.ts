@@ -15,8 +15,8 @@ export { EvalData } from "./eval-data.js";
 export type { RowRange } from "./eval-data.js";
 export { refName, RunProbeEnv } from "./env.js";
 export type { RunProbeEnvOptions } from "./env.js";
-export { isSeedScalars, isSeedTensors } from "./types.js";
-export type { ProbeEnv, ProbeFn, ProbeValue, SeedScalars, SeedTensors } from "./types.js";
+export { fieldProbeName, isSeedFields, isSeedIndexed, isSeedScalars, isSeedTensors, VALUE_FIELD } from "./types.js";
+export type { ProbeEnv, ProbeFn, ProbeValue, SeedFields, SeedIndexed, SeedScalars, SeedTensors } from "./types.js";
 
 /** Every probe the runtime can run, by registry name; arguments: `model` and `data` references. */
 export const probeImplementations: Readonly<Record<string, ProbeFn>> = {

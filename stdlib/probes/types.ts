@@ -17,8 +17,28 @@ export interface SeedTensors {
   readonly perSeed: readonly (Float32Array | undefined)[];
 }
 
+/** Several named values per seed (`angle`, `amplitude`), recorded as probes `name.field`. */
+export interface SeedFields {
+  readonly kind: "fields";
+  readonly fields: Readonly<Record<string, SeedScalars>>;
+}
+
+/**
+ * One value per unit along an extra dimension (`neuron`, `frequency`) per seed, for every field:
+ * `fields[f][s]` is seed index s's array (undefined for seeds not measured). Written as .npy per seed and
+ * kept in the results with the unit index as a dimension, so analyses and plots can use it.
+ */
+export interface SeedIndexed {
+  readonly kind: "indexed";
+  readonly dim: string;
+  readonly fields: Readonly<Record<string, readonly (Float64Array | undefined)[]>>;
+}
+
 /** A probe's result at one step; `undefined` when the probe has nothing to measure at that step. */
-export type ProbeValue = SeedScalars | SeedTensors | undefined;
+export type ProbeValue = SeedScalars | SeedTensors | SeedFields | SeedIndexed | undefined;
+
+/** The field a single-valued indexed or multi-field probe records under its own name. */
+export const VALUE_FIELD = "value";
 
 /** The run a probe measures: `{ ref: name }` arguments resolved to its model and data sets. */
 export interface ProbeEnv {
@@ -45,4 +65,19 @@ export function isSeedScalars(value: unknown): value is SeedScalars {
 /** Whether a probe value is per-seed tensors. */
 export function isSeedTensors(value: unknown): value is SeedTensors {
   return typeof value === "object" && value !== null && (value as { kind?: unknown }).kind === "tensors";
+}
+
+/** Whether a probe value holds several named per-seed values. */
+export function isSeedFields(value: unknown): value is SeedFields {
+  return typeof value === "object" && value !== null && (value as { kind?: unknown }).kind === "fields";
+}
+
+/** Whether a probe value is per-unit along an extra dimension. */
+export function isSeedIndexed(value: unknown): value is SeedIndexed {
+  return typeof value === "object" && value !== null && (value as { kind?: unknown }).kind === "indexed";
+}
+
+/** The probe name a field is recorded under: `feats.angle`, or `feats` for the single `value` field. */
+export function fieldProbeName(probe: string, field: string): string {
+  return field === VALUE_FIELD ? probe : `${probe}.${field}`;
 }

@@ -87,6 +87,11 @@ export interface Entry {
   readonly params: readonly Param[];
   readonly cites?: Citation;
   /**
+   * Probes: the shape of what they measure. `fields` names the values of a multi-valued probe
+   * (`feats.angle`, `feats.amplitude`); `index` is the extra dimension of a per-unit probe (`neuron`).
+   */
+  readonly result?: { readonly fields?: readonly string[]; readonly index?: string };
+  /**
    * The runtime spec this entry stands for, from its checked arguments (every param present; defaults
    * applied; `null` for optional ones left out). Generated code contains the result as a literal.
    */
