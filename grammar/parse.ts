@@ -2,7 +2,7 @@
  * Source text → tokens → AST, with every lexical and syntax problem turned into a coded diagnostic.
  * Never throws on any input: the result always holds a (possibly partial) program.
  */
-import { createTokenInstance, Lexer, type IToken, type TokenType } from "chevrotain";
+import { createTokenInstance, Lexer, type IToken, type TokenType } from "./chevrotain.js";
 import { diagnostic, type Diagnostic } from "../compiler/diagnostics/diagnostic.js";
 import { SourceFile } from "../compiler/diagnostics/source.js";
 import type * as A from "./ast.js";

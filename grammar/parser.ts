@@ -5,7 +5,7 @@
  * Chevrotain runs every rule once in a "recording phase" to learn the grammar; code that touches the
  * values returned by CONSUME/SUBRULE therefore lives inside `this.ACTION(...)`.
  */
-import { EmbeddedActionsParser, EOF, isRecognitionException, type IToken, type TokenType } from "chevrotain";
+import { EmbeddedActionsParser, EOF, isRecognitionException, type IToken, type TokenType } from "./chevrotain.js";
 import type { SourceFile, Span } from "../compiler/diagnostics/source.js";
 import type * as A from "./ast.js";
 import { structuredMessages } from "./syntax-errors.js";
@@ -47,7 +47,14 @@ export class DynParser extends EmbeddedActionsParser {
   private rangeBoundDepth = 0;
 
   constructor() {
-    super(T.allTokens, { recoveryEnabled: true, maxLookahead: 3, errorMessageProvider: structuredMessages });
+    super(T.allTokens, {
+      recoveryEnabled: true,
+      maxLookahead: 3,
+      errorMessageProvider: structuredMessages,
+      // Grammar validation (ambiguities, left recursion) runs under the test suite, where a grammar
+      // mistake must fail loudly; at the command line it would only cost start-up time.
+      skipValidations: process.env["VITEST"] === undefined && process.env["DYNC_VALIDATE_GRAMMAR"] === undefined,
+    });
     this.performSelfAnalysis();
   }
 

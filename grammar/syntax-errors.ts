@@ -86,6 +86,7 @@ export function syntaxDiagnostics(
   errors: readonly IRecognitionException[],
   strays: readonly StrayRun[],
 ): Diagnostic[] {
+  if (errors.length === 0 && strays.length === 0) return [];
   const brackets = matchBrackets(tokens);
   const out: Diagnostic[] = [];
   for (const e of errors) out.push(fromException(source, e, brackets));

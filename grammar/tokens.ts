@@ -3,7 +3,7 @@
  * human-readable error phrasing (`label`), the formatter and the generated TextMate grammar (`scope`)
  * all read it, so highlighting cannot drift from the parser.
  */
-import { createToken, Lexer, type IToken, type TokenType } from "chevrotain";
+import { createToken, Lexer, type IToken, type TokenType } from "./chevrotain.js";
 
 export interface TokenInfo {
   readonly type: TokenType;

@@ -623,7 +623,7 @@ export class ExperimentChecker {
       if (!node || typeof node !== "object" || skip.has(node)) return;
       if ((node as A.NameRef).kind === "Name") used.add((node as A.NameRef).name);
       if ((node as A.SelectorItem).kind === "Selector") used.add((node as A.SelectorItem).name.name);
-      for (const [key, child] of Object.entries(node)) if (key !== "span") visit(child, skip);
+      forEachChild(node, (child) => visit(child, skip));
     };
     visit(exp.body, new Set(g.sweeps.map((s) => s.vars)));
     for (const s of g.sweeps) for (const v of s.vars) if (!used.has(v.name)) this.report(diagnostic("DYN2100", v.span, { name: v.name }));
@@ -694,10 +694,20 @@ function isAnalysis(e: A.Expr, results: ReadonlySet<string>): boolean {
     if (n.kind === "Name" && results.has(n.name)) found = true;
     if (n.kind === "Binary" && ["over", "by", "after", "before", "during", "~"].includes(n.op)) found = true;
     if (n.kind === "Call" && n.callee.kind === "Name" && ["median", "fit_power_law", "quantile"].includes(n.callee.name)) found = true;
-    for (const [key, child] of Object.entries(node)) if (key !== "span") visit(child);
+    forEachChild(node, visit);
   };
   visit(e);
   return found;
+}
+
+/** Calls `f` on every child value of an AST node (arrays element-wise), skipping spans; no allocation. */
+function forEachChild(node: object, f: (child: unknown) => void): void {
+  for (const key in node) {
+    if (key === "span") continue;
+    const child = (node as Record<string, unknown>)[key];
+    if (Array.isArray(child)) for (const c of child) f(c);
+    else if (child && typeof child === "object") f(child);
+  }
 }
 
 function refScope(g: Gathered): RefScope {

@@ -3,7 +3,7 @@
  * the colours follow the grammar (a keyword here is exactly a keyword to the parser). Output is HTML with
  * every piece of source text escaped.
  */
-import { Lexer, type TokenType } from "chevrotain";
+import { Lexer, type TokenType } from "../../grammar/chevrotain.js";
 import { allTokens, tokenTable } from "../../grammar/tokens.js";
 import { escapeHtml } from "./html.js";
 
