@@ -17,6 +17,7 @@ usage:
   dync run FILE [--profile P] [--backend B] [--out DIR] [--data DIR]
                                 compile and run (exit 0 every expect holds, 1 one fails, 2 compile errors)
   dync report RUN_DIR           rebuild RUN_DIR/report.html from the recorded results, without re-running
+  dync lsp [--stdio]            the language server for editors, over stdin/stdout (editor/README.md)
 
 options:
   --format text|json          diagnostics for people (default) or one JSON object per line for tools
@@ -35,6 +36,8 @@ type Command = {
   flags: Record<string, FlagSpec>;
   /** At most this many files (run, plan and compile take one). */
   maxFiles?: number;
+  /** At least this many files (default 1; the language server takes none). */
+  minFiles?: number;
   run: (files: string[], flags: Map<string, string | true>, out: Output, err: (text: string) => void) => number | Promise<number>;
 };
 
@@ -69,6 +72,13 @@ const COMMANDS: Record<string, Command> = {
     maxFiles: 1,
     run: async (files, _flags, out, err) => (await import("./commands/report.js")).reportCommand(files[0]!, out, err),
   },
+  lsp: {
+    // --stdio and --clientProcessId are what editor clients pass; stdio is the only transport.
+    flags: { stdio: { value: false }, clientProcessId: { value: true } },
+    minFiles: 0,
+    maxFiles: 0,
+    run: async () => (await import("./commands/lsp.js")).lspCommand(),
+  },
   run: {
     flags: RUN_FLAGS,
     maxFiles: 1,
@@ -99,8 +109,8 @@ export async function main(argv: readonly string[], stdout: Writer = process.std
       stdout.write(USAGE);
       return 0;
     }
-    if (positional.length === 0) throw new UsageError(`\`dync ${command}\` needs ${spec.maxFiles === 1 ? "a file" : "at least one file"}`);
-    if (spec.maxFiles !== undefined && positional.length > spec.maxFiles) throw new UsageError(`\`dync ${command}\` takes one file; got ${positional.length}`);
+    if (positional.length < (spec.minFiles ?? 1)) throw new UsageError(`\`dync ${command}\` needs ${spec.maxFiles === 1 ? "a file" : "at least one file"}`);
+    if (spec.maxFiles !== undefined && positional.length > spec.maxFiles) throw new UsageError(`\`dync ${command}\` takes ${spec.maxFiles === 0 ? "no files" : "one file"}; got ${positional.length}`);
     const colorFlag = flags.get("color") ?? "auto";
     const out: Output = {
       format: (flags.get("format") as "text" | "json" | undefined) ?? "text",

@@ -6,7 +6,7 @@
  * Written to editor/vscode/syntaxes/dyn.tmLanguage.json by `npx tsx editor/generate-grammar.ts`; a test
  * fails when that file is stale.
  */
-import type { TokenType } from "chevrotain";
+import type { TokenType } from "./chevrotain.js";
 import { registry } from "../stdlib/registry/index.js";
 import * as T from "./tokens.js";
 

@@ -2,7 +2,7 @@
  * The editor's view of a text's tokens: the lexer of the token table, run on its own (no parse), so
  * completion, hover and go-to-definition stay fast on long files and work on half-typed ones.
  */
-import { Lexer, type IToken } from "chevrotain";
+import { Lexer, type IToken } from "../../grammar/chevrotain.js";
 import * as T from "../../grammar/tokens.js";
 
 const lexer = new Lexer(T.allTokens, { positionTracking: "onlyOffset", ensureOptimizations: false });
