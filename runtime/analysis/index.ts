@@ -86,4 +86,5 @@ export function evaluateProfile(plan: ProfilePlan, results: ResultTable): Profil
   const expects = plan.expects.map((spec) => checkExpect(spec, env));
   return { analyses: env.lets, expects, errors };
 }
+import "./condensation.js";
 export { registerAnalysis, hasAnalysis, type AnalysisFunction, type AnalysisOptions } from "./functions.js";

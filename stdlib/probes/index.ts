@@ -3,6 +3,7 @@
  * and data sets), the training context and the run's environment, and returns one value per seed index.
  */
 import { accuracyProbe } from "./accuracy.js";
+import { condensationProbes } from "./condensation/index.js";
 import { lossProbe } from "./loss.js";
 import { learningRateProbe, trainLossProbe } from "./training.js";
 import type { ProbeFn } from "./types.js";
@@ -25,6 +26,7 @@ export const probeImplementations: Readonly<Record<string, ProbeFn>> = {
   accuracy: accuracyProbe,
   train_loss: trainLossProbe,
   lr: learningRateProbe,
+  ...condensationProbes,
 };
 
 /** The implementation of probe `name`, or undefined when the runtime has none. */

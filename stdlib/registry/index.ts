@@ -1,4 +1,5 @@
 /** The standard library's registry: every entry, from one list per family. */
+import { condensationAnalyses, condensationProbes } from "../entries/condensation.js";
 import { dataSources } from "../entries/data.js";
 import { encodings, models } from "../entries/models.js";
 import { plots } from "../entries/plots.js";
@@ -23,5 +24,7 @@ export const registry = new Registry([
   ...dataSources,
   ...probes,
   ...analyses,
+  ...condensationProbes,
+  ...condensationAnalyses,
   ...plots,
 ]);

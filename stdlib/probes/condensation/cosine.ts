@@ -1,0 +1,100 @@
+/**
+ * `cosine_similarity(net, layer: 0)`: the matrix D(u, v) = uᵀv/(‖u‖‖v‖) over a layer's neuron vectors
+ * (notes P3), optionally reordered by the leading eigenvector of D so that condensed groups form blocks.
+ */
+import { DyncRuntimeError } from "../../../runtime/errors.js";
+import type { ProbeFn, SeedTensors } from "../types.js";
+import { boolOption, layerNeurons, rowNorm } from "./layer.js";
+
+/** A cosine-similarity matrix and the neuron order its rows and columns follow. */
+export interface CosineMatrix {
+  /** n × n row-major, n = m; rows of zero-norm neurons (no direction) are NaN and placed last. */
+  readonly values: Float64Array;
+  readonly n: number;
+  /** order[i] = the neuron shown at row/column i. */
+  readonly order: Int32Array;
+}
+
+/** D(u, v) over the rows of an m × dim matrix, in neuron order; zero vectors give NaN rows and columns. */
+export function cosineMatrix(vectors: Float64Array, m: number, dim: number): Float64Array {
+  const unit = new Float64Array(m * dim);
+  const alive = new Uint8Array(m);
+  for (let k = 0; k < m; k++) {
+    const norm = rowNorm(vectors, k, dim);
+    if (!(norm > 0)) continue;
+    alive[k] = 1;
+    for (let i = 0; i < dim; i++) unit[k * dim + i] = vectors[k * dim + i]! / norm;
+  }
+  const out = new Float64Array(m * m);
+  for (let u = 0; u < m; u++) {
+    for (let v = u; v < m; v++) {
+      let dot = NaN;
+      if (alive[u] && alive[v]) {
+        dot = 0;
+        for (let i = 0; i < dim; i++) dot += unit[u * dim + i]! * unit[v * dim + i]!;
+        dot = Math.max(-1, Math.min(1, dot));
+      }
+      out[u * m + v] = dot;
+      out[v * m + u] = dot;
+    }
+  }
+  return out;
+}
+
+/**
+ * The eigenvector of the largest eigenvalue of a symmetric matrix (NaN entries read as 0), by power
+ * iteration on D + I: the shift makes the largest algebraic eigenvalue dominant for a cosine matrix,
+ * whose eigenvalues are ≥ 0 (a Gram matrix). Float64, deterministic start vector.
+ */
+export function leadingEigenvector(matrix: Float64Array, n: number, iterations = 300): Float64Array {
+  let v = new Float64Array(n).map((_, i) => 1 + i / (n * 7)); // not orthogonal to any planted block
+  for (let it = 0; it < iterations; it++) {
+    const next = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      let sum = v[i]!;
+      for (let j = 0; j < n; j++) {
+        const d = matrix[i * n + j]!;
+        if (!Number.isNaN(d)) sum += d * v[j]!;
+      }
+      next[i] = sum;
+    }
+    const norm = Math.hypot(...next);
+    if (!(norm > 0)) break;
+    let change = 0;
+    for (let i = 0; i < n; i++) {
+      next[i] = next[i]! / norm;
+      change = Math.max(change, Math.abs(next[i]! - v[i]!));
+    }
+    v = next;
+    if (change < 1e-12) break;
+  }
+  return v;
+}
+
+/** Rows/columns sorted by the leading eigenvector's entries (NaN rows last); the matrix permuted accordingly. */
+export function reorderByLeadingEigenvector(matrix: Float64Array, n: number): CosineMatrix {
+  const vec = leadingEigenvector(matrix, n);
+  const dead = (i: number): boolean => Number.isNaN(matrix[i * n + i]!);
+  const order = Int32Array.from([...Array(n).keys()].sort((a, b) => Number(dead(a)) - Number(dead(b)) || vec[a]! - vec[b]! || a - b));
+  return { values: permute(matrix, n, order), n, order };
+}
+
+function permute(matrix: Float64Array, n: number, order: Int32Array): Float64Array {
+  const out = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out[i * n + j] = matrix[order[i]! * n + order[j]!]!;
+  return out;
+}
+
+/** The probe: per seed an m × m matrix (written as .npy), ordered by `order: eigen` (default) or `none`. */
+export const cosineSimilarityProbe: ProbeFn = (args, ctx, env): SeedTensors => {
+  const order = args["order"] ?? "eigen";
+  if (order !== "eigen" && order !== "none") throw new DyncRuntimeError("RUN040", `order must be eigen or none, got ${JSON.stringify(order)}`);
+  const layers = layerNeurons(env.model(args), args["layer"] ?? 0, boolOption(args, "bias", true));
+  const m = layers[0]!.m;
+  const perSeed = layers.map((layer, s) => {
+    if (!ctx.seedIndices.includes(s)) return undefined;
+    const d = cosineMatrix(layer.vectors, layer.m, layer.dim);
+    return Float32Array.from(order === "eigen" ? reorderByLeadingEigenvector(d, m).values : d);
+  });
+  return { kind: "tensors", shape: [m, m], perSeed };
+};

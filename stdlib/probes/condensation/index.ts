@@ -1,0 +1,16 @@
+/** The condensation and frequency-principle probes (condensation notes), by registry name. */
+import type { ProbeFn } from "../types.js";
+import { cosineSimilarityProbe } from "./cosine.js";
+import { condensedDirectionsProbe } from "./directions.js";
+import { neuronFeaturesProbe } from "./features.js";
+import { relativeChangeProbe } from "./relative-change.js";
+import { frequencyErrorProbe, learnedFunctionProbe } from "./spectrum.js";
+
+export const condensationProbes: Readonly<Record<string, ProbeFn>> = {
+  neuron_features: neuronFeaturesProbe,
+  cosine_similarity: cosineSimilarityProbe,
+  relative_change: relativeChangeProbe,
+  condensed_directions: condensedDirectionsProbe,
+  frequency_error: frequencyErrorProbe,
+  learned_function: learnedFunctionProbe,
+};

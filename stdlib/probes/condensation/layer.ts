@@ -1,0 +1,92 @@
+/**
+ * A hidden layer's neurons as plain float64 arrays, per seed: neuron k's input weights wₖ (column k of the
+ * layer's weight, plus its bias when asked) and its output weights aₖ (row k of the next layer's weight).
+ * Every condensation probe reads a layer through this one place.
+ */
+import { DyncRuntimeError } from "../../../runtime/errors.js";
+import type { Model, Param } from "../../../runtime/model.js";
+
+/** One seed's view of hidden layer `layer`: m neurons with input vectors of length `dim` and outputs of length `outDim`. */
+export interface LayerNeurons {
+  /** Number of neurons m. */
+  readonly m: number;
+  /** Input dimension of the layer (without the bias). */
+  readonly inDim: number;
+  /** Length of each neuron vector: inDim, + 1 when the bias is included. */
+  readonly dim: number;
+  /** Neuron vectors, m × dim row-major: (W[:, k], b[k]). */
+  readonly vectors: Float64Array;
+  /** Output weights, m × outDim row-major: the next layer's weight row k. */
+  readonly outWeights: Float64Array;
+  readonly outDim: number;
+}
+
+/** Per-seed copies of a parameter `[S, ...]` as float64 blocks. */
+function perSeedValues(p: Param, seeds: number): Float64Array[] {
+  const all = p.variable.dataSync() as Float32Array;
+  const size = all.length / seeds;
+  return Array.from({ length: seeds }, (_, s) => Float64Array.from(all.subarray(s * size, (s + 1) * size)));
+}
+
+/** The `layer` option as an index into the model's hidden layers, checked. */
+export function hiddenLayerName(model: Model, layer: unknown): string {
+  const hidden = model.layerNames.filter((n) => n !== "out");
+  if (!(typeof layer === "number" && Number.isInteger(layer) && layer >= 0 && layer < hidden.length)) {
+    throw new DyncRuntimeError("RUN040", `layer must be a hidden-layer index in 0..${hidden.length - 1}, got ${JSON.stringify(layer)}`, `the model's hidden layers: ${hidden.join(", ")}`);
+  }
+  return hidden[layer]!;
+}
+
+function param(model: Model, name: string): Param | undefined {
+  return model.params.find((p) => p.name === name);
+}
+
+/** The neurons of hidden layer `layer` (an index) for every seed; `withBias` folds the bias into each vector. */
+export function layerNeurons(model: Model, layer: unknown, withBias: boolean): LayerNeurons[] {
+  const name = hiddenLayerName(model, layer);
+  const next = model.layerNames[model.layerNames.indexOf(name) + 1]!;
+  const weight = param(model, `${name}.weight`);
+  const nextWeight = param(model, `${next}.weight`);
+  if (!weight || !nextWeight || weight.variable.rank !== 3 || nextWeight.variable.rank !== 3) {
+    throw new DyncRuntimeError("RUN040", `layer ${name} is not a dense layer followed by a dense layer; neuron probes need both`);
+  }
+  const bias = withBias ? param(model, `${name}.bias`) : undefined;
+  const [, inDim, m] = weight.variable.shape as [number, number, number];
+  const outDim = nextWeight.variable.shape[2]!;
+  const S = model.seeds;
+  const W = perSeedValues(weight, S);
+  const B = bias ? perSeedValues(bias, S) : undefined;
+  const A = perSeedValues(nextWeight, S);
+  const dim = inDim + (B ? 1 : 0);
+  return W.map((w, s) => {
+    const vectors = new Float64Array(m * dim);
+    for (let k = 0; k < m; k++) {
+      for (let i = 0; i < inDim; i++) vectors[k * dim + i] = w[i * m + k]!;
+      if (B) vectors[k * dim + inDim] = B[s]![k]!;
+    }
+    return { m, inDim, dim, vectors, outWeights: A[s]!, outDim };
+  });
+}
+
+/** ‖v‖₂ of row k of an m × dim matrix. */
+export function rowNorm(values: Float64Array, k: number, dim: number): number {
+  let sum = 0;
+  for (let i = 0; i < dim; i++) sum += values[k * dim + i]! ** 2;
+  return Math.sqrt(sum);
+}
+
+/** A boolean probe option with its default. */
+export function boolOption(args: Readonly<Record<string, unknown>>, key: string, fallback: boolean): boolean {
+  const v = args[key];
+  if (v === undefined || v === null) return fallback;
+  if (typeof v !== "boolean") throw new DyncRuntimeError("RUN040", `option ${key} must be true or false, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+/** A numeric probe option with its default. */
+export function numberOption(args: Readonly<Record<string, unknown>>, key: string, fallback: number): number {
+  const v = args[key];
+  if (v === undefined || v === null) return fallback;
+  if (typeof v !== "number" || !Number.isFinite(v)) throw new DyncRuntimeError("RUN040", `option ${key} must be a number, got ${JSON.stringify(v)}`);
+  return v;
+}
