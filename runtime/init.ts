@@ -33,7 +33,12 @@ export type InitDist =
   /** N(0, std²) with std = coef · base^power, e.g. `{ base: "m_in", power: -gamma }` for std = m_in^−γ. */
   | { kind: "normal_power"; base: FanBase; power: number; coef?: number }
   /** U(−a, a) with a = coef · base^power. */
-  | { kind: "uniform_power"; base: FanBase; power: number; coef?: number };
+  | { kind: "uniform_power"; base: FanBase; power: number; coef?: number }
+  /**
+   * A whole tensor given by hand (`values([[1.2, -0.7]])`), the same for every seed: `values` row-major,
+   * `shape` as written (a dense weight is [in, out], a bias [out]). Used to check known solutions.
+   */
+  | { kind: "values"; shape: readonly number[]; values: readonly number[] };
 
 /** How one layer's weight and bias are drawn. */
 export interface LayerInit {
@@ -119,6 +124,8 @@ export function resolveDist(dist: InitDist, fans: Fans): ResolvedDist {
       return normal(powerScale(dist, fans));
     case "uniform_power":
       return sym(powerScale(dist, fans));
+    case "values":
+      throw new DyncRuntimeError("RUN040", "values(…) sets a whole parameter tensor; it is not a distribution of single numbers", "use it in `init net.hidden[0].weight ~ values([[…]])`");
     default:
       throw new DyncRuntimeError("RUN040", `unknown init distribution ${JSON.stringify(dist)}`);
   }
@@ -154,11 +161,33 @@ export function sampleParam(
   paramName: string,
   perSeedCount: number,
 ): Float32Array {
+  if (dist.kind === "values") return repeatValues(dist, fans, seeds.length, paramName, perSeedCount);
   const resolved = resolveDist(dist, fans);
   const out = new Float32Array(seeds.length * perSeedCount);
   seeds.forEach((seed, i) => {
     out.set(sampleResolved(resolved, perSeedCount, initStream(seed, paramName)), i * perSeedCount);
   });
+  return out;
+}
+
+/**
+ * A hand-given tensor copied into every seed's block. The shape must match the parameter: a dense weight
+ * [fan_in, fan_out] (a matrix written as one list per input), a bias [fan_out]; otherwise RUN040.
+ */
+function repeatValues(dist: Extract<InitDist, { kind: "values" }>, fans: Fans, seedCount: number, paramName: string, perSeedCount: number): Float32Array {
+  const given = dist.shape.reduce((a, b) => a * b, 1);
+  if (dist.values.length !== given) {
+    throw new DyncRuntimeError("RUN040", `init values(…) for ${paramName}: the rows of a matrix must all have the same length (${dist.values.length} values for shape [${dist.shape.join(", ")}])`);
+  }
+  const expected = perSeedCount === fans.fanIn * fans.fanOut && dist.shape.length === 2 ? [fans.fanIn, fans.fanOut] : undefined;
+  const shapeDiffers = expected !== undefined && (dist.shape[0] !== expected[0] || dist.shape[1] !== expected[1]);
+  if (given !== perSeedCount || shapeDiffers) {
+    const want = paramName.endsWith(".weight") && perSeedCount === fans.fanIn * fans.fanOut ? `[${fans.fanIn}, ${fans.fanOut}] (in × out)` : `${perSeedCount} value${perSeedCount === 1 ? "" : "s"}`;
+    throw new DyncRuntimeError("RUN040", `init values(…) for ${paramName}: got shape [${dist.shape.join(", ")}], the parameter needs ${want}`);
+  }
+  for (const v of dist.values) finite(v, `value of ${paramName}`);
+  const out = new Float32Array(seedCount * perSeedCount);
+  for (let s = 0; s < seedCount; s++) out.set(dist.values, s * perSeedCount);
   return out;
 }
 

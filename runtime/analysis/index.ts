@@ -87,4 +87,5 @@ export function evaluateProfile(plan: ProfilePlan, results: ResultTable): Profil
   return { analyses: env.lets, expects, errors };
 }
 import "./condensation.js";
+import "./lottery.js";
 export { registerAnalysis, hasAnalysis, type AnalysisFunction, type AnalysisOptions } from "./functions.js";

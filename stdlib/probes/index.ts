@@ -4,6 +4,7 @@
  */
 import { accuracyProbe } from "./accuracy.js";
 import { condensationProbes } from "./condensation/index.js";
+import { lotteryProbes } from "./lottery/index.js";
 import { lossProbe } from "./loss.js";
 import { learningRateProbe, trainLossProbe } from "./training.js";
 import type { ProbeFn } from "./types.js";
@@ -26,6 +27,7 @@ export const probeImplementations: Readonly<Record<string, ProbeFn>> = {
   accuracy: accuracyProbe,
   train_loss: trainLossProbe,
   lr: learningRateProbe,
+  ...lotteryProbes,
   ...condensationProbes,
 };
 

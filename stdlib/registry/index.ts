@@ -1,6 +1,7 @@
 /** The standard library's registry: every entry, from one list per family. */
 import { condensationAnalyses, condensationProbes } from "../entries/condensation.js";
 import { dataSources } from "../entries/data.js";
+import { lotteryEntries } from "../entries/lottery.js";
 import { encodings, models } from "../entries/models.js";
 import { plots } from "../entries/plots.js";
 import { analyses, probes } from "../entries/probes.js";
@@ -26,5 +27,6 @@ export const registry = new Registry([
   ...analyses,
   ...condensationProbes,
   ...condensationAnalyses,
+  ...lotteryEntries,
   ...plots,
 ]);

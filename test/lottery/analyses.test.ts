@@ -1,0 +1,133 @@
+/**
+ * The lottery analyses (runtime/analysis/lottery.ts) on planted data with known answers: modes of mixtures,
+ * lowest-mode membership, ensemble resampling against closed forms, KS distance by hand, local exponents of
+ * a planted broken power law, and the core power-law fit recovering a planted exponent from noisy data.
+ */
+import { describe, expect, it } from "vitest";
+import { evaluate, fitPowerLaw, type Table } from "../../runtime/analysis/index.js";
+import { ensembleLosses, findModes, ksDistance } from "../../runtime/analysis/lottery.js";
+import { Rng } from "../../runtime/rng.js";
+import { callFunction } from "../../runtime/analysis/functions.js";
+
+const opts = { bandwidth: 0.5, minHeight: 0.05, minDip: 0.2 };
+
+/** Deterministic standard normals from the project's RNG. */
+function normals(n: number, seed: number): number[] {
+  const rng = new Rng(seed);
+  return Array.from({ length: n }, () => rng.normal());
+}
+
+/** A table of losses keyed by width and seeds. */
+function lossTable(byWidth: Record<number, number[]>): Table {
+  return {
+    dims: ["width", "seeds", "steps"],
+    rows: Object.entries(byWidth).flatMap(([w, ls]) => ls.map((value, s) => ({ key: { width: Number(w), seeds: s, steps: 100 }, value }))),
+  };
+}
+
+describe("modes", () => {
+  it("counts two modes of a well-separated mixture and one of a normal sample", () => {
+    const z = normals(600, 1);
+    const mixture = z.map((x, i) => (i % 3 === 0 ? -5 + 0.3 * x : -2 + 0.3 * x));
+    expect(findModes(mixture, opts).peaks).toHaveLength(2);
+    expect(findModes(z.map((x) => -4 + 0.5 * x), opts).peaks).toHaveLength(1);
+  });
+
+  it("counts four modes of the paper-like four-peak histogram (log10 loss at −5, −3.5, −2, −1)", () => {
+    const z = normals(1000, 2);
+    const centres = [-5, -3.5, -2, -1];
+    expect(findModes(z.map((x, i) => centres[i % 4]! + 0.15 * x), opts).peaks).toHaveLength(4);
+  });
+
+  it("works per width over seeds on log10 values, and marks the lowest mode's members", () => {
+    const z = normals(300, 3);
+    const table = lossTable({
+      2: z.map((x, i) => 10 ** (i % 2 ? -5 + 0.2 * x : -2 + 0.2 * x)),
+      20: z.map((x) => 10 ** (-6 + 0.3 * x)),
+    });
+    const modes = callFunction("modes", [table], { log10: true, bandwidth: 0.5, min_height: 0.05, min_dip: 0.2 }, ["seeds"]);
+    expect(modes.dims).toEqual(["width", "steps"]);
+    expect(modes.rows.map((r) => [r.key["width"], r.value])).toEqual([[2, 2], [20, 1]]);
+    const members = callFunction("lowest_mode", [table], { log10: true }, ["seeds"]);
+    expect(members.dims).toEqual(table.dims);
+    const at2 = members.rows.filter((r) => r.key["width"] === 2);
+    // Exactly the odd seeds were drawn around 1e-5 (the lower mode).
+    expect(at2.map((r) => r.value)).toEqual(at2.map((r) => (Number(r.key["seeds"]) % 2 ? 1 : 0)));
+    expect(members.rows.filter((r) => r.key["width"] === 20).every((r) => r.value === 1)).toBe(true);
+  });
+
+  it("needs `over` and gives NaN for a group with NaN", () => {
+    const table = lossTable({ 2: [1e-3, 1e-4, NaN] });
+    expect(() => callFunction("modes", [table], {}, [])).toThrow(/over seeds/);
+    expect(callFunction("modes", [table], {}, ["seeds"]).rows[0]!.value).toBeNaN();
+  });
+});
+
+describe("ensemble vs coordination", () => {
+  it("ensembles of two equal losses L are L/2 exactly", () => {
+    expect(new Set(ensembleLosses([4, 4, 4], 100, new Rng(0)))).toEqual(new Set([2]));
+  });
+
+  it("KS distance matches hand computation", () => {
+    expect(ksDistance([1, 2, 3, 4], [1, 2, 3, 4])).toBe(0);
+    expect(ksDistance([1, 2], [3, 4])).toBe(1);
+    // F_a jumps at 1, 2, 3; F_b at 2.5: largest gap at x ∈ [2, 2.5): 2/3 − 0.
+    expect(ksDistance([1, 2, 3], [2.5])).toBeCloseTo(2 / 3, 15);
+  });
+
+  it("compares width N with resampled pairs from N/2: median ratio and KS against closed forms", () => {
+    const table = lossTable({ 1: [2, 2, 2], 2: [0.5, 0.5, 0.5, 0.5], 3: [7], 4: [1, 3] });
+    const ratio = callFunction("ensemble_test", [table], { along: "width", stat: "median_ratio", pairs: 1000, seed: 0 }, ["seeds"]);
+    expect(ratio.dims).toEqual(["steps", "width"]);
+    // width 2: ensembles of 2 and 2 = 1, actual 0.5 → 2. width 4: halves 0.5 → ensembles 0.25; actual median 2 → 0.125.
+    expect(ratio.rows.map((r) => [r.key["width"], r.value])).toEqual([[2, 2], [4, 0.125]]);
+    const ks = callFunction("ensemble_test", [table], { along: "width", stat: "ks", pairs: 1000, seed: 0 }, ["seeds"]);
+    expect(ks.rows.map((r) => r.value)).toEqual([1, 1]);
+  });
+
+  it("reports an error when no width has its half", () => {
+    expect(() => callFunction("ensemble_test", [lossTable({ 3: [1], 5: [1] })], { along: "width" }, ["seeds"])).toThrow(/no width N whose half/);
+  });
+});
+
+describe("power laws", () => {
+  it("local exponents recover a planted N⁻⁴ → N⁻¹ crossover exactly", () => {
+    const widths = [5, 10, 20, 40];
+    // y = N^−4 up to 10, then continuous with N^−1.
+    const y = (n: number) => (n <= 10 ? n ** -4 : 10 ** -4 * (n / 10) ** -1);
+    const table: Table = { dims: ["width"], rows: widths.map((w) => ({ key: { width: w }, value: y(w) })) };
+    const local = callFunction("local_exponents", [table], { along: "width" }, []);
+    expect(local.rows.map((r) => r.key["width"])).toEqual([10, 20, 40]);
+    const values = local.rows.map((r) => r.value as number);
+    expect(values[0]).toBeCloseTo(4, 12);
+    expect(values[1]).toBeCloseTo(1, 12);
+    expect(values[2]).toBeCloseTo(1, 12);
+  });
+
+  it("fit_power_law recovers a planted exponent α = 1 from noisy medians, inside its 95% interval", () => {
+    const z = normals(5, 9);
+    const points = [10, 20, 30, 40, 50].map((n, i) => ({ x: n, y: 3e-4 * n ** -1 * Math.exp(0.05 * z[i]!) }));
+    const fit = fitPowerLaw(points, "median_loss ~ width");
+    expect(fit.alpha).toBeGreaterThan(0.85);
+    expect(fit.alpha).toBeLessThan(1.15);
+    expect(fit.ciLow!).toBeLessThan(-1);
+    expect(fit.ciHigh!).toBeGreaterThan(-1);
+  });
+
+  it("is reachable from analysis expressions as a library function", () => {
+    const table = lossTable({ 10: [1e-4], 20: [2.5e-5] });
+    const env = { probe: () => table, analysis: () => table, totalSteps: () => 100 } as unknown as Parameters<typeof evaluate>[1];
+    const t = evaluate({ op: "fn", name: "local_exponents", args: [{ op: "probe", name: "l" }], options: { along: "width" }, over: [] }, env);
+    expect(t.rows[0]!.value).toBeCloseTo(2, 12);
+  });
+});
+
+describe("in_range", () => {
+  it("keeps the rows whose sweep value lies in [min, max], so a fit can use part of a sweep", () => {
+    const table = lossTable({ 2: [1], 10: [2], 50: [3] });
+    const kept = callFunction("in_range", [table], { along: "width", min: 10 }, []);
+    expect(kept.rows.map((r) => r.key["width"])).toEqual([10, 50]);
+    expect(callFunction("in_range", [table], { along: "width", max: 10 }, []).rows.map((r) => r.value)).toEqual([1, 2]);
+    expect(() => callFunction("in_range", [table], { along: "width", min: 100 }, [])).toThrow(/keeps no rows/);
+  });
+});
