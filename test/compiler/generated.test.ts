@@ -1,5 +1,5 @@
 /**
- * Generated TypeScript: golden modules for the quickstart and three valid programs, a type-check of every
+ * Generated TypeScript: golden modules for every example and three valid programs, a type-check of every
  * generated module against the runtime's real types (one shared ts-morph project, so only the first
  * check pays the start-up), and injection safety: strings, paths and comments full of quotes, backticks,
  * `${…}`, `*\/`, line separators and `</script>` come back exactly from the evaluated module and run
@@ -25,8 +25,13 @@ const GENERATED = join(ROOT, "test", "fixtures", "generated");
 const VALID = "test/fixtures/semantic/valid";
 
 /** Goldens: name → `.dyn` path relative to the repository root. */
+/** Every example (the generated program a researcher reads first) plus valid programs covering the rest. */
 const GOLDENS: Record<string, string> = {
-  quickstart: "examples/quickstart.dyn",
+  ...Object.fromEntries(
+    readdirSync(join(ROOT, "examples"))
+      .filter((f) => f.endsWith(".dyn"))
+      .map((f) => [f.replace(/\.dyn$/, ""), `examples/${f}`]),
+  ),
   imports: `${VALID}/imports.dyn`,
   cadences: `${VALID}/cadences.dyn`,
   "models-and-inits": `${VALID}/models-and-inits.dyn`,
@@ -63,7 +68,8 @@ describe("golden generated modules", () => {
 });
 
 describe("every generated module type-checks against the runtime", () => {
-  const files = ["examples/quickstart.dyn", ...readdirSync(join(ROOT, VALID)).filter((f) => f.endsWith(".dyn")).sort().map((f) => `${VALID}/${f}`)];
+  const examples = readdirSync(join(ROOT, "examples")).filter((f) => f.endsWith(".dyn")).sort().map((f) => `examples/${f}`);
+  const files = [...examples, ...readdirSync(join(ROOT, VALID)).filter((f) => f.endsWith(".dyn")).sort().map((f) => `${VALID}/${f}`)];
   for (const file of files) {
     it(file, async () => {
       const problems = typeCheck(await emit(file));
