@@ -63,10 +63,12 @@ export class PlotCompiler {
         const { inner, log10 } = unwrapLog10(values);
         const expr = this.analysis.compile(inner, scope);
         if (!expr) return undefined;
-        if (entry.name === "density") return { ...(base as PlotBaseChecked), kind: "density", values: expr, label: this.text(values), log10 };
+        // The renderer prefixes "log₁₀" itself when log10 is set, so the label is the inner expression.
+        const label = this.text(inner);
+        if (entry.name === "density") return { ...(base as PlotBaseChecked), kind: "density", values: expr, label, log10 };
         const bins = this.numberArg(args, "bins", 30);
         if (bins === undefined || !Number.isInteger(bins) || bins < 1 || bins > 1000) return this.fail(args.named.get("bins") ?? call, "`bins` must be a whole number from 1 to 1000");
-        return { ...(base as PlotBaseChecked), kind: "histogram", values: expr, label: this.text(values), bins, log10 };
+        return { ...(base as PlotBaseChecked), kind: "histogram", values: expr, label, bins, log10 };
       }
     }
     return undefined;
