@@ -1,0 +1,205 @@
+#!/usr/bin/env node
+/**
+ * dync vs PyTorch benchmark harness (`npm run bench`; not part of `npm test`).
+ *
+ * For each case: compile `bench/cases/<case>.dyn` with the real CLI (dist/compiler/bin.js) into
+ * `.scratch/bench/<case>.js`, then run that generated program and the PyTorch peer (`bench/torch/cases.py`)
+ * alternately, A B A B …, `--reps` times each, after one untimed warm-up of each. Two figures per process:
+ *   - whole-process wall time (launch, module loading, gradient registration, backend init, training, writing);
+ *   - loop time: data + model construction + training, as each side measures it itself (dync: the sum over
+ *     runs of endedAt − startedAt in the run's manifest.json; PyTorch: perf_counter around the same span).
+ * Medians go to bench/results.md and bench/results.json with the machine, backend and versions.
+ *
+ * Usage: node bench/run.js [--reps N] [--cases a_mlp_sgd,b_coord_adam,...] [--backend wasm|cpu]
+ *                          [--loop-seeds N] [--no-warmup]
+ * Needs `npm run build` first and PyTorch for /usr/bin/python3 (`bash bench/setup.sh`).
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const PYTHON = "/usr/bin/python3";
+
+/** The cases: their .dyn file and the PyTorch peers run against it. */
+const CASES = [
+  { id: "a_mlp_sgd", title: "(a) MLP 784→256×8→10, batch 128, SGD", peers: ["a_mlp_sgd"] },
+  { id: "b_coord_adam", title: "(b) coordinate MLP 2→256×4→3, batch 4096, Adam", peers: ["b_coord_adam"] },
+  { id: "c_wide_gd", title: "(c) 1→1000→1 ReLU, full-batch GD on 4 points", peers: ["c_wide_gd"] },
+  { id: "d_lottery", title: "(d) lottery sweep, widths 10..50 × 1000 seeds, SiLU, Adam", peers: ["d_lottery_bmm", "d_lottery_loop"] },
+];
+
+function parseArgs(argv) {
+  const args = { reps: 3, cases: CASES.map((c) => c.id), backend: "wasm", loopSeeds: 20, warmup: true };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    if (flag === "--reps") args.reps = Number(argv[++i]);
+    else if (flag === "--cases") args.cases = argv[++i].split(",");
+    else if (flag === "--backend") args.backend = argv[++i];
+    else if (flag === "--loop-seeds") args.loopSeeds = Number(argv[++i]);
+    else if (flag === "--no-warmup") args.warmup = false;
+    else throw new Error(`unknown argument ${flag}`);
+  }
+  const unknown = args.cases.filter((id) => !CASES.some((c) => c.id === id));
+  if (unknown.length > 0) throw new Error(`unknown case(s) ${unknown.join(", ")}`);
+  if (!(Number.isInteger(args.reps) && args.reps >= 1)) throw new Error("--reps needs a whole number ≥ 1");
+  return args;
+}
+
+/** What the .dyn file fixes and the PyTorch side must match: steps, seeds, sweep widths, sample count. */
+function caseShape(source) {
+  const steps = Number(/train\s+(\d+)\s+steps/.exec(source)?.[1]);
+  const seeds = Number(/^\s*seeds\s+(\d+)/m.exec(source)?.[1] ?? 1);
+  const widths = /sweep\s+width\s+in\s+\[([^\]]+)\]/.exec(source)?.[1].split(",").map((w) => Number(w.trim())) ?? [];
+  const points = Number(/uniform\(-2, 2\)\s*\[(\d+)\]/.exec(source)?.[1] ?? 0);
+  if (!Number.isInteger(steps)) throw new Error("a benchmark .dyn needs `train N steps`");
+  return { steps, seeds, widths, points };
+}
+
+function run(command, args, options = {}) {
+  const start = process.hrtime.bigint();
+  const result = spawnSync(command, args, { cwd: root, encoding: "utf8", maxBuffer: 64 << 20, ...options });
+  const wallS = Number(process.hrtime.bigint() - start) / 1e9;
+  if (result.status !== 0) {
+    throw new Error(`${command} ${args.join(" ")} exited ${result.status}\n${result.stderr}\n${result.stdout}`);
+  }
+  return { wallS, stdout: result.stdout };
+}
+
+function compileCase(id) {
+  mkdirSync(join(root, ".scratch/bench"), { recursive: true });
+  const out = join(root, ".scratch/bench", `${id}.js`); // .scratch/ is git-ignored and inside the package, so `dync/runtime` resolves
+  run("node", ["dist/compiler/bin.js", "compile", `bench/cases/${id}.dyn`, "-o", out]);
+  return out;
+}
+
+/** One dync process: whole wall time, and the loop time summed from the manifest's per-run spans. */
+function runDync(program, backend, extraEnv) {
+  const dir = mkdtempSync(join(tmpdir(), "dync-bench-"));
+  try {
+    const { wallS } = run("node", [program, "--backend", backend, "--quiet", "--out", join(dir, "run")], {
+      env: { ...process.env, ...extraEnv },
+    });
+    const manifest = JSON.parse(readFileSync(join(dir, "run", "manifest.json"), "utf8"));
+    const failed = manifest.runs.filter((r) => r.status !== "ok");
+    if (failed.length > 0) throw new Error(`dync runs not ok: ${failed.map((r) => `${r.run} ${r.status}`).join(", ")}`);
+    const loopS = manifest.runs.reduce((s, r) => s + (Date.parse(r.endedAt) - Date.parse(r.startedAt)) / 1000, 0);
+    return { wallS, loopS, backend: manifest.backend };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function runTorch(peer, shape, loopSeeds) {
+  const args = ["bench/torch/cases.py", peer, "--steps", String(shape.steps)];
+  if (peer.startsWith("d_")) {
+    const seeds = peer === "d_lottery_loop" ? Math.min(loopSeeds, shape.seeds) : shape.seeds;
+    args.push("--seeds", String(seeds), "--widths", shape.widths.join(","), "--points", String(shape.points));
+  }
+  const { wallS, stdout } = run(PYTHON, args);
+  const report = JSON.parse(stdout.trim().split("\n").pop());
+  return { wallS, loopS: report.loop_s, torch: report.torch, threads: report.threads, seedsRun: Number(args[args.indexOf("--seeds") + 1]) || 1 };
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+function machine() {
+  const cpuinfo = existsSync("/proc/cpuinfo") ? readFileSync("/proc/cpuinfo", "utf8") : "";
+  const model = /model name\s*:\s*(.*)/.exec(cpuinfo)?.[1] ?? cpus()[0]?.model ?? "unknown";
+  const torchInfo = spawnSync(PYTHON, ["-c", "import torch; print(torch.__version__, torch.get_num_threads())"], { encoding: "utf8" });
+  const [torchVersion, torchThreads] = torchInfo.stdout.trim().split(" ");
+  const tfjs = JSON.parse(readFileSync(join(root, "node_modules/@tensorflow/tfjs-core/package.json"), "utf8")).version;
+  const python = spawnSync(PYTHON, ["--version"], { encoding: "utf8" }).stdout.trim();
+  return {
+    nproc: cpus().length,
+    cpu: model,
+    node: process.version,
+    tfjs,
+    python,
+    torch: torchVersion,
+    torchThreads: Number(torchThreads),
+    openblasCoretype: process.env.OPENBLAS_CORETYPE ?? null,
+  };
+}
+
+function benchCase(spec, args) {
+  const source = readFileSync(join(root, "bench/cases", `${spec.id}.dyn`), "utf8");
+  const shape = caseShape(source);
+  const program = compileCase(spec.id);
+  const sides = [{ name: "dync", go: () => runDync(program, args.backend) }, ...spec.peers.map((peer) => ({ name: peer, go: () => runTorch(peer, shape, args.loopSeeds) }))];
+  if (args.warmup) for (const side of sides) side.go();
+  const samples = Object.fromEntries(sides.map((s) => [s.name, []]));
+  for (let rep = 0; rep < args.reps; rep++) {
+    for (const side of sides) {
+      const sample = side.go();
+      samples[side.name].push(sample);
+      process.stderr.write(`${spec.id} rep ${rep + 1}/${args.reps} ${side.name}: loop ${sample.loopS.toFixed(3)} s, process ${sample.wallS.toFixed(3)} s\n`);
+    }
+  }
+  const runsPerProcess = Math.max(1, shape.widths.length);
+  const summary = Object.fromEntries(
+    Object.entries(samples).map(([name, list]) => {
+      const loopS = median(list.map((s) => s.loopS));
+      const wallS = median(list.map((s) => s.wallS));
+      // The per-seed loop runs a subset of the seeds; its time is scaled linearly to all of them (stated in the table).
+      const scale = name === "d_lottery_loop" ? shape.seeds / list[0].seedsRun : 1;
+      const steps = shape.steps * runsPerProcess;
+      return [name, { loopS: loopS * scale, wallS: scale === 1 ? wallS : null, stepsPerS: steps / (loopS * scale), msPerStep: (1000 * loopS * scale) / steps, scaledFromSeeds: scale === 1 ? null : list[0].seedsRun, samples: list.map(({ loopS: l, wallS: w }) => ({ loopS: l, wallS: w })), ...(list[0].backend ? { backend: list[0].backend } : {}) }];
+    }),
+  );
+  return { id: spec.id, title: spec.title, shape, reps: args.reps, sides: summary };
+}
+
+function markdown(results) {
+  const m = results.machine;
+  const lines = [
+    "# dync vs PyTorch: benchmark results",
+    "",
+    `Generated by \`npm run bench\` (bench/run.js) on ${results.date}. Machine: ${m.nproc} cores, ${m.cpu}; Node ${m.node}, tfjs ${m.tfjs} (${results.backend} backend); ${m.python}, PyTorch ${m.torch} (${m.torchThreads} thread${m.torchThreads === 1 ? "" : "s"}, OpenBLAS${m.openblasCoretype ? `, OPENBLAS_CORETYPE=${m.openblasCoretype}` : ""}). CPU only; no GPU was used.`,
+    "",
+    `Medians of ${results.reps} alternating repetitions after one warm-up each. *Loop* = data + model construction + training as each side times itself (dync: Σ over runs of the manifest's run spans; PyTorch: perf_counter). *Process* = whole-process wall time (launch, imports, gradient registration, backend init, training, writing results). Ratio = dync / PyTorch (below 1: dync faster).`,
+    "",
+    "| case | side | steps | loop s | ms/step | steps/s | process s | loop ratio | process ratio |",
+    "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+  ];
+  for (const c of results.cases) {
+    const dync = c.sides.dync;
+    for (const [name, s] of Object.entries(c.sides)) {
+      const steps = c.shape.steps * Math.max(1, c.shape.widths.length);
+      const label = name === "dync" ? `dync (${results.backend})` : s.scaledFromSeeds ? `${name} (timed on ${s.scaledFromSeeds} seeds/width, scaled ×${c.shape.seeds / s.scaledFromSeeds})` : name;
+      const ratio = name === "dync" ? "" : (dync.loopS / s.loopS).toFixed(2);
+      const pratio = name === "dync" || s.wallS === null ? "" : (dync.wallS / s.wallS).toFixed(2);
+      lines.push(`| ${c.title} | ${label} | ${steps} | ${s.loopS.toFixed(2)} | ${s.msPerStep.toFixed(2)} | ${s.stepsPerS.toFixed(1)} | ${s.wallS === null ? "—" : s.wallS.toFixed(2)} | ${ratio} | ${pratio} |`);
+    }
+  }
+  lines.push(
+    "",
+    "(e) probe-heavy run (top Hessian eigenvalue every 10 steps, 2×100 tanh MLP): not measured — dync has no sharpness probe yet; the case is blocked on it.",
+    "",
+    "For (d), a step is one update of all 1000 seeds of one width; the sweep has 5 widths. See docs/performance.md for what the figures mean and what was changed.",
+    "",
+  );
+  return lines.join("\n");
+}
+
+function main() {
+  const args = parseArgs(process.argv.slice(2));
+  if (!existsSync(join(root, "dist/compiler/bin.js"))) throw new Error("dist/ is missing: run `npm run build` first");
+  const probe = spawnSync(PYTHON, ["-c", "import torch"], { encoding: "utf8" });
+  if (probe.status !== 0) throw new Error(`PyTorch is not importable by ${PYTHON}: run \`bash bench/setup.sh\`\n${probe.stderr}`);
+  const results = { date: new Date().toISOString(), backend: args.backend, reps: args.reps, machine: machine(), cases: [] };
+  for (const spec of CASES.filter((c) => args.cases.includes(c.id))) {
+    process.stderr.write(`== ${spec.title}\n`);
+    results.cases.push(benchCase(spec, args));
+  }
+  writeFileSync(join(root, "bench/results.json"), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(join(root, "bench/results.md"), markdown(results));
+  process.stdout.write(markdown(results));
+}
+
+main();

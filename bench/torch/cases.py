@@ -1,0 +1,163 @@
+"""PyTorch peers of the dync benchmark cases, written as a researcher would write them.
+
+Usage: /usr/bin/python3 bench/torch/cases.py CASE --steps N [--seeds S] [--widths 10,20,...] [--points P]
+Prints one JSON line: the case, the loop time in seconds (data + model construction + training, the same
+span dync's manifest records per run), the number of training steps, the torch version and thread count.
+CASE: a_mlp_sgd, b_coord_adam, c_wide_gd, d_lottery_loop (one seed at a time), d_lottery_bmm (all seeds
+in one torch.bmm model). Every case uses torch's defaults (nn.Linear init, thread count) unchanged.
+"""
+import argparse
+import json
+import math
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def gaussian_mixture(n, d, classes, separation=3.0, std=1.0, gen=None):
+    """One Gaussian blob per class, means of norm ~separation, labels one-hot (as dync's gaussian_mixture)."""
+    means = torch.randn(classes, d, generator=gen)
+    means = means / means.norm(dim=1, keepdim=True) * separation
+    labels = torch.randint(0, classes, (n,), generator=gen)
+    x = means[labels] + std * torch.randn(n, d, generator=gen)
+    return x, F.one_hot(labels, classes).float(), labels
+
+
+def mlp(sizes):
+    layers = []
+    for i in range(len(sizes) - 2):
+        layers += [nn.Linear(sizes[i], sizes[i + 1]), nn.ReLU()]
+    layers.append(nn.Linear(sizes[-2], sizes[-1]))
+    return nn.Sequential(*layers)
+
+
+def minibatches(n, batch, steps, gen):
+    """Reshuffle every epoch, like dync's default `shuffle every_epoch`."""
+    done = 0
+    while done < steps:
+        order = torch.randperm(n, generator=gen)
+        for start in range(0, n - batch + 1, batch):
+            if done == steps:
+                return
+            yield order[start:start + batch]
+            done += 1
+
+
+def case_a(steps):
+    gen = torch.Generator().manual_seed(0)
+    x, _, labels = gaussian_mixture(4096, 784, 10, gen=gen)
+    model = mlp([784] + [256] * 8 + [10])
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    for idx in minibatches(len(x), 128, steps, gen):
+        loss = F.cross_entropy(model(x[idx]), labels[idx])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return loss.item()
+
+
+def case_b(steps):
+    gen = torch.Generator().manual_seed(0)
+    x, y, _ = gaussian_mixture(16384, 2, 3, gen=gen)
+    model = mlp([2] + [256] * 4 + [3])
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    for idx in minibatches(len(x), 4096, steps, gen):
+        loss = F.mse_loss(model(x[idx]), y[idx])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return loss.item()
+
+
+def case_c(steps):
+    x = torch.tensor([[-1.0], [-1 / 3], [1 / 3], [1.0]])
+    y = 0.2 * F.relu(x - 1 / 3) + 0.2 * F.relu(-x - 1 / 3)
+    model = mlp([1, 1000, 1])
+    opt = torch.optim.SGD(model.parameters(), lr=0.05)
+    for _ in range(steps):
+        loss = F.mse_loss(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return loss.item()
+
+
+def lottery_data(points):
+    x = torch.rand(points, 1) * 4 - 2
+    return x, x ** 2
+
+
+def case_d_loop(steps, seeds, widths, points):
+    """The straightforward way: one nn.Module per seed, trained one after another."""
+    x, y = lottery_data(points)
+    last = 0.0
+    for width in widths:
+        for seed in range(seeds):
+            torch.manual_seed(seed)
+            model = nn.Sequential(nn.Linear(1, width), nn.SiLU(), nn.Linear(width, 1))
+            opt = torch.optim.Adam(model.parameters(), lr=1e-2, eps=1e-8)
+            for _ in range(steps):
+                loss = F.mse_loss(model(x), y)
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+            last = loss.item()
+    return last
+
+
+def case_d_bmm(steps, seeds, widths, points):
+    """Hand-vectorised: every seed's weights stacked, one torch.bmm per layer, Adam over the stacks."""
+    x, y = lottery_data(points)
+    last = 0.0
+    for width in widths:
+        torch.manual_seed(0)
+        b1, b2 = 1.0, 1 / math.sqrt(width)  # nn.Linear's default U(±1/sqrt(fan_in))
+        w1 = torch.empty(seeds, 1, width).uniform_(-b1, b1).requires_grad_()
+        c1 = torch.empty(seeds, 1, width).uniform_(-b1, b1).requires_grad_()
+        w2 = torch.empty(seeds, width, 1).uniform_(-b2, b2).requires_grad_()
+        c2 = torch.empty(seeds, 1, 1).uniform_(-b2, b2).requires_grad_()
+        opt = torch.optim.Adam([w1, c1, w2, c2], lr=1e-2, eps=1e-8)
+        xs, ys = x.expand(seeds, -1, -1), y.expand(seeds, -1, -1)
+        for _ in range(steps):
+            out = torch.baddbmm(c2, F.silu(torch.baddbmm(c1, xs, w1)), w2)
+            # Sum over seeds of each seed's mean loss: each seed's gradient equals its own run's.
+            loss = ((out - ys) ** 2).mean(dim=(1, 2)).sum()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        last = loss.item()
+    return last
+
+
+CASES = {
+    "a_mlp_sgd": case_a,
+    "b_coord_adam": case_b,
+    "c_wide_gd": case_c,
+    "d_lottery_loop": case_d_loop,
+    "d_lottery_bmm": case_d_bmm,
+}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("case", choices=sorted(CASES))
+    parser.add_argument("--steps", type=int, required=True)
+    parser.add_argument("--seeds", type=int, default=1000)
+    parser.add_argument("--widths", default="10,20,30,40,50")
+    parser.add_argument("--points", type=int, default=256)
+    args = parser.parse_args()
+    widths = [int(w) for w in args.widths.split(",")]
+    start = time.perf_counter()
+    kwargs = {"seeds": args.seeds, "widths": widths, "points": args.points} if args.case.startswith("d_") else {}
+    final = CASES[args.case](args.steps, **kwargs)
+    loop_s = time.perf_counter() - start
+    print(json.dumps({
+        "case": args.case, "loop_s": loop_s, "steps": args.steps, "final_loss": final,
+        "torch": torch.__version__, "threads": torch.get_num_threads(),
+    }))
+
+
+if __name__ == "__main__":
+    main()
