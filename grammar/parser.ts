@@ -75,19 +75,31 @@ export class DynParser extends EmbeddedActionsParser {
   private spanOf(start: number, end: number): Span {
     return this.source.span(start, end);
   }
+  /**
+   * The span of one token. The lexer already tracked its line and column (1-based, UTF-16, the same line
+   * breaks as SourceFile), so no lookup is needed; tokens inserted by recovery have none and are looked up.
+   */
+  private tokenSpan(t: IToken): Span {
+    if (!Number.isFinite(t.startOffset) || t.startLine === undefined || !Number.isFinite(t.startLine) || t.endLine === undefined || t.endColumn === undefined) {
+      const start = startOf(t);
+      return this.spanOf(start, start + t.image.length);
+    }
+    return { file: this.source.path, start: t.startOffset, end: T.tokenEnd(t), line: t.startLine, col: t.startColumn!, endLine: t.endLine, endCol: t.endColumn + 1 };
+  }
   /** From the start of `first` (a token or a node) to the end of the last token consumed. */
   private spanFrom(first: IToken | { span: Span }): Span {
-    const start = "span" in first ? first.span.start : startOf(first);
+    const from = "span" in first ? first.span : this.tokenSpan(first);
     const last = this.LA(0);
-    const end = last && Number.isFinite(last.startOffset) ? T.tokenEnd(last) : start;
-    return this.spanOf(start, Math.max(start, end));
+    if (!last || !Number.isFinite(last.startOffset) || T.tokenEnd(last) <= from.start) return { ...from, end: from.start, endLine: from.line, endCol: from.col };
+    const to = this.tokenSpan(last);
+    return { file: from.file, start: from.start, end: to.end, line: from.line, col: from.col, endLine: to.endLine, endCol: to.endCol };
   }
   private join(a: { span: Span }, b: { span: Span }): Span {
-    return this.spanOf(a.span.start, Math.max(a.span.end, b.span.end));
+    const to = b.span.end >= a.span.end ? b.span : a.span;
+    return { file: a.span.file, start: a.span.start, end: to.end, line: a.span.line, col: a.span.col, endLine: to.endLine, endCol: to.endCol };
   }
   private ident(token: IToken): A.Identifier {
-    const start = startOf(token);
-    return { kind: "Identifier", name: token.image, span: this.spanOf(start, start + token.image.length) };
+    return { kind: "Identifier", name: token.image, span: this.tokenSpan(token) };
   }
   private errorExpr(at: IToken): A.ErrorExpr {
     const start = startOf(at);
