@@ -41,7 +41,9 @@ export function loglogPlot(spec: LoglogSpec, tables: PlotTables): TopLevelSpec {
   requirePlotDim(table, spec.x, "x", spec);
   if (spec.color !== null) requirePlotDim(table, spec.color, "colour", spec);
   if (spec.facet !== null) requirePlotDim(table, spec.facet, "facet", spec);
-  const extra = table.dims.filter((d) => d !== spec.x && d !== spec.color && d !== spec.facet);
+  // A dimension with one value throughout (the step of a probe measured only `at end`) does not vary:
+  // it cannot split the points, so it needs no `last(…)` first.
+  const extra = table.dims.filter((d) => d !== spec.x && d !== spec.color && d !== spec.facet && distinctValues(table, d) > 1);
   if (extra.length) {
     throw new DyncRuntimeError(
       "RUN050",
@@ -138,4 +140,9 @@ function addPowerReferences(spec: LoglogSpec, series: readonly Series[], data: D
       }
     }
   }
+}
+
+/** How many different values dimension `dim` takes in the table's rows. */
+function distinctValues(table: { rows: readonly { key: Readonly<Record<string, unknown>> }[] }, dim: string): number {
+  return new Set(table.rows.map((r) => String(r.key[dim]))).size;
 }

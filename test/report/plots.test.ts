@@ -130,6 +130,13 @@ describe("loglog plots", () => {
     expect(() => plotToVegaLite(F.loglogSpec(), { y: withSeeds })).toThrow(DyncRuntimeError);
     expect(() => plotToVegaLite(F.loglogSpec(), { y: withSeeds })).toThrow(/also vary over seed/);
   });
+
+  it("ignores a dimension with one value throughout (a probe measured only at the end)", () => {
+    // y = 3·w^−1 at the single step 500: the fit must recover α = 1 as if the step dimension were absent.
+    const atEnd = { dims: ["width", "steps"], rows: widths.map((w) => ({ key: { width: w, steps: 500 }, value: 3 / w })) };
+    const fit = dataOf(plotToVegaLite(F.loglogSpec(), { y: atEnd }), "fit");
+    for (const d of fit) expect(d["y"] as number).toBeCloseTo(3 / (d["x"] as number), 12);
+  });
 });
 
 describe("scatter plots", () => {
