@@ -334,7 +334,7 @@ export class AnalysisCompiler {
 }
 
 /** The value of a constant analysis expression (numbers and arithmetic), for bounds and tolerances. */
-function foldConstant(e: AnalysisExpr): number | undefined {
+export function foldConstant(e: AnalysisExpr): number | undefined {
   switch (e.op) {
     case "number":
       return e.value;

@@ -8,7 +8,7 @@ import { registry } from "../../stdlib/registry/index.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { SourceFile } from "../diagnostics/source.js";
 import { closest } from "../diagnostics/suggest.js";
-import { AnalysisCompiler, indexDimensions, type AnalysisScope } from "./analysis.js";
+import { AnalysisCompiler, foldConstant, indexDimensions, type AnalysisScope } from "./analysis.js";
 import { formatNumber } from "./values.js";
 
 type Args = { positional: A.Expr[]; named: Map<string, A.NamedArg> };
@@ -133,8 +133,7 @@ export class PlotCompiler {
       }
       const compiled = this.analysis.compile(item, scope);
       if (!compiled) return undefined;
-      if (compiled.op !== "number" && !(compiled.op === "arith" || compiled.op === "neg")) return this.fail(item, "a reference line is a constant, like `ref: 2/lr`");
-      const value = constantValue(compiled);
+      const value = foldConstant(compiled);
       if (value === undefined) return this.fail(item, "a reference line is a constant, like `ref: 2/lr`");
       out.push({ kind: "constant", value, label: `${label} = ${formatNumber(value)}` });
     }
@@ -235,21 +234,6 @@ function numeric(e: A.Expr): number | undefined {
   if (e.kind === "Unary" && e.op === "-") {
     const v = numeric(e.operand);
     return v === undefined ? undefined : -v;
-  }
-  return undefined;
-}
-
-function constantValue(e: import("../../runtime/program.js").AnalysisExpr): number | undefined {
-  if (e.op === "number") return e.value;
-  if (e.op === "neg") {
-    const v = constantValue(e.arg);
-    return v === undefined ? undefined : -v;
-  }
-  if (e.op === "arith") {
-    const a = constantValue(e.left);
-    const b = constantValue(e.right);
-    if (a === undefined || b === undefined) return undefined;
-    return { "+": a + b, "-": a - b, "*": a * b, "/": a / b, "^": a ** b }[e.fn];
   }
   return undefined;
 }

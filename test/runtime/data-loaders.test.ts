@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
-import { DyncRuntimeError } from "../../runtime/errors.js";
 import { Rng } from "../../runtime/rng.js";
 import { loadCifar10, loadCifar100, loadFashionMnist, loadMnist } from "../../stdlib/data/index.js";
+import { expectRuntimeError } from "./expect-runtime-error.js";
 
 const root = mkdtempSync(join(tmpdir(), "dync-data-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -21,18 +21,6 @@ function idx(dims: number[], data: Uint8Array): Buffer {
   header.writeUInt32BE(0x0800 | dims.length, 0);
   dims.forEach((d, k) => header.writeUInt32BE(d, 4 + 4 * k));
   return Buffer.concat([header, data]);
-}
-
-function expectRuntimeError(fn: () => unknown, code: string, ...patterns: RegExp[]): void {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(DyncRuntimeError);
-    expect((error as DyncRuntimeError).code).toBe(code);
-    for (const p of patterns) expect((error as Error).message).toMatch(p);
-    return;
-  }
-  throw new Error("expected a DyncRuntimeError");
 }
 
 describe("MNIST IDX files", () => {

@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { deflateSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
-import { DyncRuntimeError } from "../../runtime/errors.js";
 import { Rng } from "../../runtime/rng.js";
 import { decodePng, loadImage } from "../../stdlib/data/index.js";
+import { expectRuntimeError } from "./expect-runtime-error.js";
 
 const root = mkdtempSync(join(tmpdir(), "dync-png-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -84,18 +84,6 @@ function encodePng(spec: PngSpec): Buffer {
 function randomBytes(count: number, seed: number): Uint8Array {
   const rng = new Rng(seed);
   return Uint8Array.from({ length: count }, () => rng.int(256));
-}
-
-function expectRuntimeError(fn: () => unknown, code: string, pattern: RegExp): void {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(DyncRuntimeError);
-    expect((error as DyncRuntimeError).code).toBe(code);
-    expect((error as Error).message).toMatch(pattern);
-    return;
-  }
-  throw new Error("expected a DyncRuntimeError");
 }
 
 describe("PNG decoder", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { DyncRuntimeError } from "../../runtime/errors.js";
 import { Rng } from "../../runtime/rng.js";
+import { expectRuntimeError } from "./expect-runtime-error.js";
 import {
   chebyshev,
   chebyshevT,
@@ -34,18 +34,6 @@ function variance(values: ArrayLike<number>): number {
 
 function column(x: Float32Array, d: number, j: number): Float64Array {
   return Float64Array.from({ length: x.length / d }, (_, i) => x[i * d + j]!);
-}
-
-function expectRuntimeError(fn: () => unknown, code: string, pattern: RegExp): void {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(DyncRuntimeError);
-    expect((error as DyncRuntimeError).code).toBe(code);
-    expect((error as Error).message).toMatch(pattern);
-    return;
-  }
-  throw new Error("expected a DyncRuntimeError");
 }
 
 describe("grids", () => {

@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { DyncRuntimeError } from "../../runtime/errors.js";
 import { decodeNpy, encodeNpy, npyHeader, readNpy, writeNpy, type NpyData } from "../../runtime/npy.js";
+import { expectRuntimeError } from "./expect-runtime-error.js";
 
 const root = mkdtempSync(join(tmpdir(), "dync-npy-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -21,18 +21,6 @@ const python = findNumpyPython();
 
 function latin1(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString("latin1");
-}
-
-function expectRuntimeError(fn: () => unknown, code: string, pattern: RegExp): void {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(DyncRuntimeError);
-    expect((error as DyncRuntimeError).code).toBe(code);
-    expect((error as Error).message).toMatch(pattern);
-    return;
-  }
-  throw new Error("expected a DyncRuntimeError");
 }
 
 describe("npy header (format 1.0)", () => {

@@ -6,9 +6,9 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
 import { afterAll, describe, expect, it } from "vitest";
-import { DyncRuntimeError } from "../../runtime/errors.js";
 import { readNpy } from "../../runtime/npy.js";
 import { freshRunDirectory, RunRecorder, type Manifest } from "../../runtime/record/index.js";
+import { expectRuntimeError } from "./expect-runtime-error.js";
 
 const root = mkdtempSync(join(tmpdir(), "dync-record-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -39,18 +39,6 @@ function readManifest(dir: string): Manifest {
 
 function lines(path: string): string[] {
   return readFileSync(path, "utf8").split("\n").filter((l) => l !== "");
-}
-
-function expectRuntimeError(fn: () => unknown, code: string, pattern: RegExp): void {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(DyncRuntimeError);
-    expect((error as DyncRuntimeError).code).toBe(code);
-    expect((error as Error).message).toMatch(pattern);
-    return;
-  }
-  throw new Error("expected a DyncRuntimeError");
 }
 
 function findNumpyPython(): string | undefined {
