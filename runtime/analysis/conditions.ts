@@ -85,9 +85,10 @@ export function negate(expr: Op<"not">, table: Table): Table {
   return { dims: table.dims, rows };
 }
 
-// A literal prints as its value; anything else as `what = value`.
+// A literal (also a negative one, `-0.15`) prints as its value; anything else as `what = value`.
 function measured(expr: AnalysisExpr, value: string): string {
-  return expr.op === "number" ? value : `${describe(expr)} = ${value}`;
+  const literal = expr.op === "number" || (expr.op === "neg" && expr.arg.op === "number");
+  return literal ? value : `${describe(expr)} = ${value}`;
 }
 
 function nanHint(...values: number[]): string {

@@ -187,6 +187,12 @@ describe("evaluateProfile", () => {
     );
   });
 
+  it("a negative literal prints as its value, not as `-0.5 = -0.5`", () => {
+    const slope: AnalysisExpr = { op: "field", arg: { op: "select", arg: ref("alpha"), where: { act: "silu" } }, name: "exponent" };
+    const [r] = check([{ text: "alpha[act = silu].exponent < -0.5", expr: { op: "compare", fn: "<", left: slope, right: { op: "neg", arg: num(0.5) } } }]).expects;
+    expect(r).toMatchObject({ passed: true, detail: "alpha[act=silu].exponent = -1.2 < -0.5" });
+  });
+
   it("a condition that gives numbers is not an expectation", () => {
     const [r] = check([{ text: "median_loss", expr: ref("median_loss") }]).expects;
     expect(r).toMatchObject({ passed: false, detail: "the condition gives values, not true/false: median_loss" });
