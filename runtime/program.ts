@@ -198,6 +198,15 @@ export type PlotReference =
   | { readonly kind: "constant"; readonly value: number; readonly label: string }
   | { readonly kind: "power"; readonly exponent: number; readonly label: string };
 
+/**
+ * Vertical rules on a line plot over steps (`mark: groups`): at the steps a probe was measured (a snapshot
+ * probe `at [start, 500]`, or one triggered `at first(cond)`, i.e. where its event fired), or at the step
+ * values of an analysis (`mark: learned_at`, e.g. a `convergence_step`).
+ */
+export type PlotMark =
+  | { readonly kind: "probe"; readonly name: string; readonly label: string }
+  | { readonly kind: "steps"; readonly expr: AnalysisExpr; readonly label: string };
+
 /** What every plot has: where it comes from and how to split it. */
 interface PlotBase {
   /** The `plot` statement as written, shown as the figure's caption. */
@@ -217,7 +226,7 @@ interface PlotBase {
 export type PlotSpec = PlotBase &
   (
     /** A series against training time (`x: "steps"`) or a sweep variable; with a band over a dimension. */
-    | { readonly kind: "line"; readonly y: AnalysisExpr; readonly yLabel: string; readonly x: Dim; readonly band: { readonly fn: "std" | "range"; readonly over: Dim } | null; readonly logX: boolean; readonly logY: boolean; readonly refs: readonly PlotReference[] }
+    | { readonly kind: "line"; readonly y: AnalysisExpr; readonly yLabel: string; readonly x: Dim; readonly band: { readonly fn: "std" | "range"; readonly over: Dim } | null; readonly logX: boolean; readonly logY: boolean; readonly refs: readonly PlotReference[]; readonly marks?: readonly PlotMark[] }
     /** log-log of a result against a sweep variable, with the fitted power law and its exponent in the legend. */
     | { readonly kind: "loglog"; readonly y: AnalysisExpr; readonly yLabel: string; readonly x: Dim; readonly fit: boolean; readonly refs: readonly PlotReference[] }
     | { readonly kind: "scatter"; readonly x: AnalysisExpr; readonly y: AnalysisExpr; readonly xLabel: string; readonly yLabel: string; readonly logX: boolean; readonly logY: boolean }
@@ -225,4 +234,20 @@ export type PlotSpec = PlotBase &
     | { readonly kind: "histogram"; readonly values: AnalysisExpr; readonly label: string; readonly bins: number; readonly log10: boolean }
     /** Gaussian-kernel density (Scott's bandwidth) of the values, one curve per colour. */
     | { readonly kind: "density"; readonly values: AnalysisExpr; readonly label: string; readonly log10: boolean }
+    /**
+     * A heatmap of a matrix probe's recorded snapshots or of a table over two dimensions, on a diverging
+     * colour scale for signed data and viridis otherwise; `range` fixes the colour domain.
+     */
+    | { readonly kind: "heatmap"; readonly data: HeatmapData; readonly label: string; readonly range: readonly [number, number] | null; readonly logColor: boolean; readonly order: "eigen" | "none" }
   );
+
+/** When a matrix heatmap's snapshot was taken: before training, at the end, or the recorded step nearest a step. */
+export type HeatmapSnapshot = "start" | "end" | { readonly step: number };
+
+/**
+ * Where a heatmap's cells come from: a matrix probe's .npy snapshots (one panel per snapshot and facet
+ * value, at one seed unless faceted by seeds), or a result table's values over dimensions `x` × `y`.
+ */
+export type HeatmapData =
+  | { readonly source: "matrix"; readonly probe: string; readonly at: readonly HeatmapSnapshot[]; readonly seed: number | null }
+  | { readonly source: "table"; readonly values: AnalysisExpr; readonly x: Dim; readonly y: Dim };

@@ -3,7 +3,7 @@
  * the rest (colour, facet, band, references, axes) are checked against the plot's registry entry.
  */
 import type * as A from "../../grammar/ast.js";
-import type { PlotReference, PlotSpec } from "../../runtime/program.js";
+import type { HeatmapSnapshot, PlotMark, PlotReference, PlotSpec } from "../../runtime/program.js";
 import { registry } from "../../stdlib/registry/index.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { SourceFile } from "../diagnostics/source.js";
@@ -56,6 +56,8 @@ export class PlotCompiler {
         if (!xe || !ye || !log) return undefined;
         return { ...(base as PlotBaseChecked), kind: "scatter", x: xe, y: ye, xLabel: this.text(x), yLabel: this.text(y), ...log };
       }
+      case "heatmap":
+        return this.heatmap(call, args, scope, base as PlotBaseChecked);
       case "histogram":
       case "density": {
         const values = args.positional[0];
@@ -82,8 +84,127 @@ export class PlotCompiler {
     const band = this.band(args, scope);
     const refs = this.refs(args, scope, undefined);
     const log = this.logArg(args);
-    if (!expr || band === undefined || !refs || !log) return undefined;
-    return { ...base, kind: "line", y: expr, yLabel: this.text(y), x, band, refs, ...log };
+    const marks = this.marks(args, scope);
+    if (!expr || band === undefined || !refs || !log || !marks) return undefined;
+    return { ...base, kind: "line", y: expr, yLabel: this.text(y), x, band, refs, ...log, ...(marks.length ? { marks } : {}) };
+  }
+
+  /** `mark: groups` / `mark: [snap, learned_at]`: probes (their measurement steps) or analyses (step values). */
+  private marks(args: Args, scope: AnalysisScope): PlotMark[] | undefined {
+    const arg = args.named.get("mark");
+    if (!arg) return [];
+    const items = arg.value.kind === "List" ? arg.value.items : [arg.value];
+    const out: PlotMark[] = [];
+    for (const item of items) {
+      const label = this.text(item);
+      if (item.kind === "Name" && scope.probes.has(item.name)) {
+        // A probe with fields records one series per field; any of them has the measurement steps.
+        const fields = scope.probeShapes?.get(item.name)?.fields;
+        out.push({ kind: "probe", name: fields ? `${item.name}.${fields[0]}` : item.name, label });
+        continue;
+      }
+      if (item.kind === "Name" && !scope.analyses.has(item.name) && !scope.failed.has(item.name)) {
+        const near = closest(item.name, [...scope.probes, ...scope.analyses]);
+        this.report(diagnostic("DYN2044", item.span, { name: label, problem: "it is not a probe or an analysis of this experiment" }, near ? { hint: `did you mean \`${near}\`?` } : {}));
+        return undefined;
+      }
+      const expr = this.analysis.compile(item, scope);
+      if (!expr) return undefined;
+      if (foldConstant(expr) !== undefined) {
+        this.report(diagnostic("DYN2044", item.span, { name: label, problem: "a constant is not a step to mark; a horizontal line is `ref:`" }));
+        return undefined;
+      }
+      out.push({ kind: "steps", expr, label });
+    }
+    return out;
+  }
+
+  /** `heatmap(cos, at: [start, end], facet: gamma)` (a matrix probe) or `heatmap(err, x: steps, y: frequency)`. */
+  private heatmap(call: A.CallExpr, args: Args, scope: AnalysisScope, base: PlotBaseChecked): PlotSpec | undefined {
+    const values = args.positional[0];
+    if (!values || args.positional.length !== 1) return this.fail(call, "`heatmap` takes one result: `heatmap(cos)` or `heatmap(err, x: steps, y: frequency)`");
+    const x = this.dimArg(args, "x", scope);
+    const y = this.dimArg(args, "y", scope);
+    const range = this.rangeArg(args, scope);
+    const logArg = args.named.get("log");
+    const orderArg = args.named.get("order");
+    if (x === undefined || y === undefined || range === undefined) return undefined;
+    if (logArg && !(logArg.value.kind === "Name" && (logArg.value.name === "color" || logArg.value.name === "none"))) return this.fail(logArg.value, "`log` of a heatmap is `color` (a log colour scale) or `none`");
+    if (orderArg && !(orderArg.value.kind === "Name" && (orderArg.value.name === "eigen" || orderArg.value.name === "none"))) return this.fail(orderArg.value, "`order` is `eigen` (leading-eigenvector order) or `none`");
+    const common = { label: this.text(values), range, logColor: logArg?.value.kind === "Name" && logArg.value.name === "color", order: orderArg?.value.kind === "Name" && orderArg.value.name === "eigen" ? ("eigen" as const) : ("none" as const) };
+    if ((x === null) !== (y === null)) return this.fail(args.named.get(x === null ? "y" : "x")!, "a heatmap of a table needs both `x:` and `y:`");
+    if (x !== null && y !== null) {
+      for (const name of ["at", "seed", "order"]) {
+        const arg = args.named.get(name);
+        if (arg) return this.fail(arg, `\`${name}\` applies to a matrix probe's snapshots; a heatmap over \`x\` and \`y\` draws a result table (reduce or select it instead)`);
+      }
+      if (x === y) return this.fail(args.named.get("y")!, "`x` and `y` must be different dimensions");
+      const expr = this.analysis.compile(values, scope);
+      if (!expr) return undefined;
+      return { ...base, kind: "heatmap", data: { source: "table", values: expr, x, y }, ...common };
+    }
+    const probe = this.matrixProbe(values, scope);
+    const at = this.snapshots(args);
+    const seed = this.seedArg(args);
+    if (!probe || !at || seed === undefined) return undefined;
+    if (base.facet !== null && base.facet !== "seeds" && !scope.sweepVars.includes(base.facet)) return this.fail(args.named.get("facet")!, "a matrix heatmap is faceted by a sweep variable or `seeds`");
+    return { ...base, kind: "heatmap", data: { source: "matrix", probe, at, seed }, ...common };
+  }
+
+  /** The probe a matrix heatmap draws; DYN2043 for analyses, expressions and probes known to be per-unit or multi-valued. */
+  private matrixProbe(values: A.Expr, scope: AnalysisScope): string | undefined {
+    const name = this.text(values);
+    const what = (w: string, hint = "give `x:` and `y:` to draw it over two of its dimensions, e.g. `x: steps, y: frequency`"): undefined => (this.report(diagnostic("DYN2043", values.span, { name, what: w }, { hint })), undefined);
+    if (values.kind !== "Name") return what("an expression, not a probe");
+    if (scope.analyses.has(values.name) || scope.failed.has(values.name)) return what("an analysis (a table), not a probe");
+    if (!scope.probes.has(values.name)) {
+      const near = closest(values.name, [...scope.probes]);
+      this.report(diagnostic("DYN2023", values.span, { what: "probe", name: values.name }, near ? { hint: `did you mean \`${near}\`?` } : {}));
+      return undefined;
+    }
+    const shape = scope.probeShapes?.get(values.name);
+    if (shape?.index) {
+      const field = shape.fields ? `${values.name}.${shape.fields[0]}` : values.name;
+      return what(`a per-unit probe (one value per \`${shape.index}\`)`, `draw it over steps and its units: \`heatmap(${field}, x: steps, y: ${shape.index})\``);
+    }
+    if (shape?.fields) return what(`a probe of several values (${shape.fields.map((f) => `\`${values.name}.${f}\``).join(", ")})`);
+    return values.name;
+  }
+
+  /** `at: end` (default), `at: start`, `at: 500`, `at: [start, end]`. */
+  private snapshots(args: Args): HeatmapSnapshot[] | undefined {
+    const arg = args.named.get("at");
+    if (!arg) return ["end"];
+    const items = arg.value.kind === "List" ? arg.value.items : [arg.value];
+    const out: HeatmapSnapshot[] = [];
+    for (const item of items) {
+      if (item.kind === "Name" && (item.name === "start" || item.name === "init" || item.name === "end")) out.push(item.name === "end" ? "end" : "start");
+      else if (item.kind === "Number" && Number.isInteger(item.value) && item.value >= 0) out.push({ step: item.value });
+      else return this.fail(item, "a snapshot is `start`, `end` or a step, like `at: [start, 500, end]`");
+    }
+    if (out.length === 0) return this.fail(arg.value, "`at` needs at least one snapshot");
+    return out;
+  }
+
+  private seedArg(args: Args): number | null | undefined {
+    const arg = args.named.get("seed");
+    if (!arg) return null;
+    const v = numeric(arg.value);
+    return v !== undefined && Number.isInteger(v) ? v : this.fail(arg.value, "`seed` is one of the experiment's seed values, like `seed: 0`");
+  }
+
+  /** `range: [-1, 1]`: constants, low < high. */
+  private rangeArg(args: Args, scope: AnalysisScope): readonly [number, number] | null | undefined {
+    const arg = args.named.get("range");
+    if (!arg) return null;
+    const items = arg.value.kind === "List" ? arg.value.items : [];
+    const bounds = items.map((item) => {
+      const compiled = this.analysis.compile(item, scope);
+      return compiled ? foldConstant(compiled) : undefined;
+    });
+    const [lo, hi] = bounds;
+    if (bounds.length !== 2 || lo === undefined || hi === undefined || !(lo < hi)) return this.fail(arg.value, "`range` is a colour domain `[low, high]` of two constants, low < high, like `range: [-1, 1]`");
+    return [lo, hi];
   }
 
   private loglog(call: A.CallExpr, args: Args, scope: AnalysisScope, base: PlotBaseChecked): PlotSpec | undefined {

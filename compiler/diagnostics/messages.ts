@@ -249,6 +249,18 @@ export const messages = {
     message: "experiment `{experiment}` has no profile `{profile}`",
     help: "Profiles are declared in the experiment with `profile NAME { … }`.",
   },
+  DYN2043: {
+    name: "heatmap-without-matrix",
+    severity: "error",
+    message: "`heatmap({name})` without `x:` and `y:` needs a matrix probe, but `{name}` is {what}",
+    help: "A heatmap draws either the matrices a probe recorded (`heatmap(cos)` for `probe cos = cosine_similarity(net) at [start, end]`) or a result over two of its dimensions: `heatmap(fp.error, x: steps, y: frequency)`.",
+  },
+  DYN2044: {
+    name: "bad-plot-mark",
+    severity: "error",
+    message: "`mark: {name}`: {problem}",
+    help: "`mark:` on a line plot over steps draws a vertical rule at every step a probe was measured (a snapshot probe `at [start, 500]`, or one triggered `at first(…)`, where its event fired), or at the step values of an analysis such as `convergence_step(…)`.",
+  },
   DYN2100: {
     name: "unused-sweep",
     severity: "warning",

@@ -6,3 +6,8 @@ export { gaussianKde, linspace, scottBandwidth } from "./kde.js";
 export { LINE_CAP, SCATTER_CAP, thinMinMax, thinUniform } from "./downsample.js";
 export { OKABE_ITO } from "./colors.js";
 export { highlightDyn } from "./highlight.js";
+export { heatmapPlot, RECT_CAP } from "./plot-heatmap.js";
+export { heatColorScale, type HeatColorScale } from "./heatmap-colors.js";
+export { RASTER_MAX_SIDE } from "./heatmap-grid.js";
+export { encodePng, pngDataUrl } from "./png.js";
+export { recordedTensors, selectSnapshots, type MatrixHeatmapSpec, type MatrixSnapshot, type RecordedTensors, type TensorRecord } from "./recorded-tensors.js";

@@ -8,12 +8,19 @@ import type { Dim, PlotSpec, SweepValue } from "../program.js";
 import { numberOf, type Row, type Table } from "../analysis/table.js";
 import { SEEDS, STEPS } from "../analysis/table.js";
 import { colorScale } from "./colors.js";
+import type { MatrixSnapshot } from "./recorded-tensors.js";
 
-/** The tables a plot is drawn from: `y` (line, loglog, scatter), `x` (scatter), `values` (histogram, density). */
+/**
+ * The tables a plot is drawn from: `y` (line, loglog, scatter), `x` (scatter), `values` (histogram,
+ * density, table heatmaps); `matrices` (matrix heatmaps: the recorded snapshots, with notes on how they
+ * were chosen); `marks` (line plots: per mark, a table of the steps to draw a rule at).
+ */
 export interface PlotTables {
   readonly y?: Table;
   readonly x?: Table;
   readonly values?: Table;
+  readonly matrices?: { readonly snapshots: readonly MatrixSnapshot[]; readonly notes: readonly string[] };
+  readonly marks?: readonly { readonly label: string; readonly steps: Table }[];
 }
 
 /** One datum of the vega-lite data: which layer it belongs to, its position and its series fields. */
@@ -39,7 +46,7 @@ export function valueLabel(v: SweepValue): string {
 }
 
 /** The table a plot needs under `role`; RUN040 if the caller did not evaluate it. */
-export function tableOf(tables: PlotTables, role: keyof PlotTables, spec: PlotSpec): Table {
+export function tableOf(tables: PlotTables, role: "x" | "y" | "values", spec: PlotSpec): Table {
   const table = tables[role];
   if (!table) throw new DyncRuntimeError("RUN040", `plot (line ${spec.line}) is missing its ${role} data`);
   return table;
@@ -147,7 +154,7 @@ export function onlyLayer(name: string): Record<string, unknown>[] {
 }
 
 /** Fonts readable on screen and in print: 12 px labels, 13 px axis titles, a 15 px figure title. */
-const CONFIG = {
+export const CONFIG = {
   font: FONT,
   background: "white",
   padding: 8,

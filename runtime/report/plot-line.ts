@@ -1,13 +1,15 @@
 /**
  * `plot line`: a result against training steps or a sweep variable, one series per colour value (and per
  * value of any other dimension left in the data, drawn in the same colour), with an optional band of
- * mean ± std or min–max over a dimension, log axes and labelled horizontal reference lines.
+ * mean ± std or min–max over a dimension, log axes, labelled horizontal reference lines and vertical
+ * rules at event and snapshot steps (plot-marks.ts).
  */
 import type { TopLevelSpec } from "vega-lite";
 import { groupRows, keyId, type Row } from "../analysis/table.js";
 import type { Dim, PlotSpec } from "../program.js";
 import { REFERENCE_GREY } from "./colors.js";
 import { LINE_CAP, thinMinMax } from "./downsample.js";
+import { addMarkData, markLayers } from "./plot-marks.js";
 import {
   assemble,
   colorEncoding,
@@ -76,6 +78,7 @@ export function linePlot(spec: LineSpec, tables: PlotTables): TopLevelSpec {
   if (detailDims.length && spec.band === null) notes.push(`one line per ${detailDims.map(dimTitle).join(" × ")}`);
   const facet = facetDomain(rows, spec);
   const refs = addReferences(spec, data, facet?.labels ?? null, notes);
+  const marks = addMarkData(spec, tables, facet?.labels ?? null, data, notes);
   const markers = Math.max(0, ...groupRows(rows, [...seriesDims, ...detailDims]).map((g) => new Set(g.rows.map((r) => String(r.key[spec.x]))).size)) <= MARKERS_UP_TO;
   const x = xEncoding(rows, spec);
   const y = positionEncoding("y", spec.yLabel, spec.logY);
@@ -87,6 +90,7 @@ export function linePlot(spec: LineSpec, tables: PlotTables): TopLevelSpec {
   layers.push({ name: "lines", transform: onlyLayer("line"), mark: { type: "line", strokeWidth: 1.8, ...(spec.color === null ? { color: "#0072B2" } : {}) }, encoding: { x, y, ...series } });
   if (markers) layers.push({ name: "points", transform: onlyLayer("line"), mark: { type: "point", filled: true, size: 36, ...(spec.color === null ? { color: "#0072B2" } : {}) }, encoding: { x, y, ...series } });
   if (refs) layers.push(...referenceLayers(spec.yLabel, spec.logY));
+  layers.push(...markLayers(x, colorEncoding(spec.color, color), marks));
   return assemble({ title: spec.title ?? `${spec.yLabel} vs ${dimTitle(spec.x)}`, notes, data, layers, facet });
 }
 

@@ -15,17 +15,31 @@ import { densityPlot, histogramPlot } from "./plot-distribution.js";
 import { linePlot } from "./plot-line.js";
 import { loglogPlot } from "./plot-loglog.js";
 import { scatterPlot } from "./plot-scatter.js";
+import { heatmapPlot } from "./plot-heatmap.js";
+import { markSteps } from "./plot-marks.js";
+import { selectSnapshots, type MatrixHeatmapSpec, type RecordedTensors } from "./recorded-tensors.js";
 
 export type { PlotTables } from "./plot-common.js";
 /** A Vega-Lite specification as produced by `plotToVegaLite`. */
 export type VegaLiteSpec = TopLevelSpec;
 
-/** Evaluates the analysis expressions a plot draws (its `y`, `x` or `values`) over the results. */
-export function evaluatePlotTables(spec: PlotSpec, env: AnalysisEnv): PlotTables {
+/**
+ * Evaluates the analysis expressions a plot draws (its `y`, `x` or `values`, a line's marks) over the
+ * results; a matrix heatmap reads its snapshots from the run's recorded tensors instead.
+ */
+export function evaluatePlotTables(spec: PlotSpec, env: AnalysisEnv, recorded?: RecordedTensors): PlotTables {
   switch (spec.kind) {
     case "line":
+      return { y: evaluate(spec.y, env), ...(spec.marks?.length ? { marks: spec.marks.map((m) => ({ label: m.label, steps: markSteps(m, env, recorded) })) } : {}) };
     case "loglog":
       return { y: evaluate(spec.y, env) };
+    case "heatmap": {
+      if (spec.data.source === "table") return { values: evaluate(spec.data.values, env) };
+      if (!recorded) throw new DyncRuntimeError("RUN051", `plot \`${spec.text}\` (line ${spec.line}) draws recorded matrices, which only a run directory holds`);
+      const notes: string[] = [];
+      const snapshots = selectSnapshots(spec as MatrixHeatmapSpec, recorded, notes);
+      return { matrices: { snapshots, notes } };
+    }
     case "scatter":
       return { x: evaluate(spec.x, env), y: evaluate(spec.y, env) };
     case "histogram":
@@ -49,6 +63,8 @@ export function plotToVegaLite(spec: PlotSpec, tables: PlotTables): VegaLiteSpec
       return histogramPlot(spec, tables);
     case "density":
       return densityPlot(spec, tables);
+    case "heatmap":
+      return heatmapPlot(spec, tables);
     default:
       throw new DyncRuntimeError("RUN040", `unknown plot kind ${JSON.stringify((spec as { kind?: unknown }).kind)}`);
   }
@@ -66,7 +82,10 @@ export async function renderSvg(vlSpec: VegaLiteSpec): Promise<string> {
 
 /** Rasterises an SVG to PNG at `scale`× its size (default 2, sharp on high-density screens and in print). */
 export function renderPng(svg: string, scale = 2): Buffer {
-  const resvg = new Resvg(svg, {
+  // Vega styles embedded rasters (heatmaps) `image-rendering: optimizeSpeed; image-rendering: pixelated`;
+  // resvg does not know `pixelated`, and the unknown last value made it smooth the pixels: keep its own.
+  const crisp = svg.replaceAll("image-rendering: optimizeSpeed; image-rendering: pixelated;", "image-rendering: optimizeSpeed;");
+  const resvg = new Resvg(crisp, {
     fitTo: { mode: "zoom", value: scale },
     background: "white",
     font: { loadSystemFonts: true, defaultFontFamily: "DejaVu Sans", sansSerifFamily: "DejaVu Sans" },

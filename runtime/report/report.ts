@@ -14,6 +14,7 @@ import type { ExperimentProgram, PlotSpec, ProfilePlan } from "../program.js";
 import type { Manifest } from "../record/manifest.js";
 import { runPaths, unwritable } from "../record/run-dir.js";
 import { evaluatePlotTables, plotToVegaLite, renderPng, renderSvg } from "./plots.js";
+import { recordedTensors, type RecordedTensors } from "./recorded-tensors.js";
 import { reportPage, type FigureEntry } from "./report-page.js";
 import { loadResults, readManifest, readReportInput, REPORT_INPUT, tensorFiles, writeReportInput, type ReportInput } from "./run-files.js";
 
@@ -57,7 +58,7 @@ export async function writeReport(runDir: string, sources: ReportSources = {}): 
   const plan = sources.plan ?? (sources.program && Object.hasOwn(sources.program.profiles, profile) ? sources.program.profiles[profile] : undefined) ?? stored?.plan ?? null;
   const inMemory = sources.results ?? sources.outcome?.results;
   const totalSteps = inMemory?.totalSteps ?? stored?.totalSteps ?? {};
-  const results = inMemory ?? (plan ? loadResults(runDir, manifest, totalSteps) : null);
+  const results = inMemory ?? (plan ? loadResults(runDir, manifest, totalSteps, plan) : null);
   const source = sources.program
     ? { file: sources.program.file, text: sources.program.source }
     : typeof recorded?.text === "string"
@@ -67,7 +68,10 @@ export async function writeReport(runDir: string, sources: ReportSources = {}): 
   if (plan && results) {
     writeReportInput(runDir, { profile, sweepVars: results.sweepVars, plan, totalSteps, expects: verdicts.expects ?? [], analysisErrors: verdicts.analysisErrors, source });
   }
-  const plots = plan && results ? await drawPlots(runDir, plan, results) : [];
+  // Only matrix heatmaps and marks read the recorded tensors; other reports skip the metrics scan.
+  const needsTensors = plan?.plots.some((p) => (p.kind === "heatmap" && p.data.source === "matrix") || (p.kind === "line" && p.marks?.length));
+  const tensors = needsTensors ? recordedTensors(runDir, manifest) : { dir: runDir, runs: [], records: [] };
+  const plots = plan && results ? await drawPlots(runDir, plan, results, tensors) : [];
   const html = reportPage({
     manifest,
     profile,
@@ -115,7 +119,7 @@ function chooseVerdicts(
 }
 
 /** Evaluates the analyses (plots may use them), then draws every plot; one plot's failure does not stop the others. */
-async function drawPlots(runDir: string, plan: ProfilePlan, results: ResultTable): Promise<{ figure: FigureEntry; outcome: PlotOutcome }[]> {
+async function drawPlots(runDir: string, plan: ProfilePlan, results: ResultTable, recorded: RecordedTensors): Promise<{ figure: FigureEntry; outcome: PlotOutcome }[]> {
   if (plan.plots.length === 0) return [];
   const env = new ResultEnv(plan, results);
   for (const analysis of plan.analyses) {
@@ -137,7 +141,7 @@ async function drawPlots(runDir: string, plan: ProfilePlan, results: ResultTable
   for (const [i, spec] of plan.plots.entries()) {
     const name = names[i]!;
     try {
-      const svg = await renderSvg(plotToVegaLite(spec, evaluatePlotTables(spec, env)));
+      const svg = await renderSvg(plotToVegaLite(spec, evaluatePlotTables(spec, env, recorded)));
       const svgPath = join(dir, `${name}.svg`);
       const pngPath = join(dir, `${name}.png`);
       writeFile(svgPath, svg);

@@ -1,7 +1,8 @@
 /**
  * Reading a run directory back for the report: the manifest, `report-input.json` (what the report needs
  * that the manifest does not hold: the profile plan with its analyses, expects and plots, and each run's
- * training length), and the scalar measurements of `metrics.jsonl` as a `ResultTable`.
+ * training length), and the measurements of `metrics.jsonl` (scalars, and per-unit vectors from their
+ * .npy files) as a `ResultTable`.
  */
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, relative, sep } from "node:path";
@@ -11,6 +12,9 @@ import type { ResultRow, ResultTable } from "../experiment/results.js";
 import type { ProfilePlan, SweepValue } from "../program.js";
 import type { Manifest } from "../record/manifest.js";
 import { runPaths, unwritable } from "../record/run-dir.js";
+import { readNpy } from "../npy.js";
+import { fieldProbeName } from "../../stdlib/probes/types.js";
+import { metricsLines } from "./recorded-tensors.js";
 
 /** The file `writeReport` leaves next to the manifest so that `dync report` can rebuild without the program. */
 export const REPORT_INPUT = "report-input.json";
@@ -67,39 +71,46 @@ export function writeReportInput(dir: string, input: Omit<ReportInput, "format">
 }
 
 /**
- * The scalar measurements of metrics.jsonl as a result table. Rows of tensors (an `npy_file`) and rows over
- * all seeds (no seed) are not analysis inputs and are skipped; a null value is a NaN (a diverged seed).
+ * The measurements of metrics.jsonl as the result table the run had in memory: scalar rows as they are,
+ * and the .npy vectors of per-unit probes (`fp.error` over `frequency`) expanded into one row per unit,
+ * as the run recorded them (these need the plan, which says which probes are per-unit). Other tensors
+ * (matrices) and rows over all seeds are not analysis inputs; a null value is a NaN (a diverged seed).
  */
-export function loadResults(dir: string, manifest: Manifest, totalSteps: Readonly<Record<string, number>>): ResultTable {
+export function loadResults(dir: string, manifest: Manifest, totalSteps: Readonly<Record<string, number>>, plan?: ProfilePlan | null): ResultTable {
   const path = runPaths(dir).metricsJsonl;
   if (!existsSync(path)) throw new DyncRuntimeError("RUN010", `the run directory ${dir} has no metrics.jsonl`);
   const points = new Map<string, Readonly<Record<string, SweepValue>>>(manifest.runs.map((r) => [r.run, r.sweep]));
+  const indexed = plan ? indexedProbes(plan) : new Map<string, string>();
   const rows: ResultRow[] = [];
-  const lines = readFileSync(path, "utf8").split("\n");
-  lines.forEach((line, i) => {
-    if (line.trim() === "") return;
-    let m: Record<string, unknown>;
-    try {
-      m = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      // The last line of an interrupted run can be cut off mid-write; anything else is a damaged file.
-      if (i >= lines.length - 2) return;
-      throw new DyncRuntimeError("RUN011", `${path} line ${i + 1} is not valid JSON`);
-    }
-    if (m["npy_file"] !== null && m["npy_file"] !== undefined) return;
-    if (typeof m["seed"] !== "number") return;
+  for (const m of metricsLines(dir)) {
+    if (typeof m["seed"] !== "number") continue;
     const run = String(m["run"]);
-    rows.push({
-      run,
-      point: points.get(run) ?? {},
-      seed: m["seed"],
-      step: Number(m["step"]),
-      epoch: typeof m["epoch"] === "number" ? m["epoch"] : 0,
-      probe: String(m["probe"]),
-      value: typeof m["value"] === "number" ? m["value"] : Number.NaN,
-    });
-  });
+    const probe = String(m["probe"]);
+    const base = { run, point: points.get(run) ?? {}, seed: m["seed"], step: Number(m["step"]), epoch: typeof m["epoch"] === "number" ? m["epoch"] : 0, probe };
+    const file = m["npy_file"];
+    if (file === null || file === undefined) {
+      rows.push({ ...base, value: typeof m["value"] === "number" ? m["value"] : Number.NaN });
+      continue;
+    }
+    const dim = indexed.get(probe);
+    if (dim === undefined) continue;
+    const { data, shape } = readNpy(join(dir, String(file)));
+    if (shape.length !== 1) throw new DyncRuntimeError("RUN011", `${file} holds shape (${shape.join(", ")}); per-unit probe "${probe}" records vectors`);
+    for (let i = 0; i < data.length; i++) rows.push({ ...base, value: data[i]!, index: { [dim]: i } });
+  }
   return { sweepVars: manifest.sweepAxes, seeds: manifest.seeds, rows, totalSteps };
+}
+
+/** Recorded names of per-unit probes (`fp.error`, `fp.freq`) → their dimension (`frequency`). */
+function indexedProbes(plan: ProfilePlan): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const run of plan.runs) {
+    for (const p of run.probes) {
+      if (!p.index) continue;
+      for (const name of p.fields ? p.fields.map((f) => fieldProbeName(p.name, f)) : [p.name]) out.set(name, p.index);
+    }
+  }
+  return out;
 }
 
 /** Every .npy file under tensors/, relative to the run directory with `/` separators, sorted. */

@@ -2,7 +2,8 @@
  * End to end in a real browser: a report written for an executor-trained run opens in headless Chromium
  * (Debian's `chromium`, installed by .ci/run) from disk, logs no console message (the page has no scripts,
  * and its Content-Security-Policy would log any blocked load), and its screenshot shows the plots: enough
- * clearly more ink and saturated (series-coloured) pixels than the same page without its figures.
+ * clearly more ink and saturated (series-coloured) pixels than the same page without its figures; a report
+ * of heatmaps shows its embedded raster images.
  */
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -13,6 +14,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { runExperiment } from "../../runtime/experiment/index.js";
 import { rebuildReport, writeReport } from "../../runtime/report/index.js";
 import { decodePng } from "../../stdlib/data/png.js";
+import { heatmapProgram } from "./heatmap-fixture.js";
 import { reportProgram } from "./report-fixture.js";
 
 /** The Chromium binary, or null when it is not installed. */
@@ -26,7 +28,7 @@ function findChromium(): string | null {
 
 const chromium = findChromium();
 const root = mkdtempSync(join(tmpdir(), "dync-browser-"));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+afterAll(() => (process.env["KEEP_SCREENSHOTS"] ? undefined : rmSync(root, { recursive: true, force: true })));
 
 // Skipped only when the browser is absent (e.g. a developer machine without `apt-get install chromium`).
 describe.skipIf(chromium === null)("report.html in headless Chromium", () => {
@@ -49,6 +51,22 @@ describe.skipIf(chromium === null)("report.html in headless Chromium", () => {
     // highlighted source) without them: the figures in view must add clearly visible, coloured marks.
     expect(withPlots.ink - without.ink).toBeGreaterThan(0.015);
     expect(withPlots.colour - without.colour).toBeGreaterThan(2000);
+  });
+
+  it("shows heatmaps (rectangles and embedded PNG images) and marked lines, with no console errors", async () => {
+    const dir = join(root, "heatmaps");
+    const program = heatmapProgram();
+    const sink = { write: () => true };
+    const outcome = await runExperiment(program, { backend: "cpu", outDir: dir, quiet: true, stdout: sink, stderr: sink });
+    const { path, plots } = await writeReport(dir, { program, outcome });
+    expect(plots.map((p) => p.error)).toEqual([null, null, null, null, null]);
+    // The raster heatmap is the first figure: its images are data: URLs the page's policy must allow.
+    expect(readFileSync(path, "utf8")).toMatch(/<image xlink:href="data:image\/png;base64,/);
+    const shot = screenshot(path, "heatmaps");
+    expect(shot.console).toEqual([]);
+    // Four 220 px panels of diverging colour in view: far more saturated pixels than the plain report's
+    // 8,100 without figures (the cosine panels alone are ~190,000 px², mostly strongly coloured).
+    expect(shot.colour).toBeGreaterThan(40_000);
   });
 });
 

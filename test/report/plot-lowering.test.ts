@@ -1,0 +1,77 @@
+/**
+ * `plot heatmap(…)` and `plot line(…, mark: …)` as the checker lowers them to `PlotSpec`, and the
+ * diagnostics for their misuse (the golden fixtures cover DYN2043/DYN2044's exact text).
+ */
+import { describe, expect, it } from "vitest";
+import { checkSource } from "../../compiler/check/index.js";
+import type { PlotSpec } from "../../runtime/program.js";
+
+const source = (plots: string) => `experiment e {
+  sweep gamma in [0.5, 1.75]
+  seeds 2
+  data train = grid(x in [-1, 1), n: 32) -> sin(pi * x) + 0.5 * sin(3 * pi * x)
+  model net = mlp(hidden: [16], act: tanh)
+  optimizer adam(lr: 1e-2)
+  train 100 steps, batch full
+  probe cos = cosine_similarity(net) at [start, 50, end]
+  probe fp = frequency_error(net, train, peaks: 2) every 10 steps
+  probe l = loss(net, train) every 10 steps
+  let err = median(fp.error) over seeds
+  let learned = convergence_step(err, below: 0.5)
+${plots}
+}`;
+
+function lower(plots: string): { plots: readonly PlotSpec[]; errors: string[] } {
+  const result = checkSource(source(plots), "e.dyn");
+  const errors = result.diagnostics.filter((d) => d.severity === "error").map((d) => `${d.code} ${d.message}`);
+  return { plots: result.experiments[0]?.profiles["default"]?.plots ?? [], errors };
+}
+
+describe("lowering heatmaps", () => {
+  it("a matrix probe with snapshots, facet, range, order and seed", () => {
+    const { plots, errors } = lower("  plot heatmap(cos, at: [start, 50, end], facet: gamma, range: [-1, 1], order: eigen, seed: 1)");
+    expect(errors).toEqual([]);
+    expect(plots[0]).toMatchObject({ kind: "heatmap", facet: "gamma", label: "cos", range: [-1, 1], order: "eigen", logColor: false, data: { source: "matrix", probe: "cos", at: ["start", { step: 50 }, "end"], seed: 1 } });
+  });
+
+  it("defaults: the end snapshot, the first seed, no fixed range, probe order", () => {
+    expect(lower("  plot heatmap(cos)").plots[0]).toMatchObject({ range: null, order: "none", data: { at: ["end"], seed: null } });
+  });
+
+  it("a table over two dimensions, with a log colour scale", () => {
+    const { plots, errors } = lower("  plot heatmap(err, x: step, y: frequency, log: color)");
+    expect(errors).toEqual([]);
+    expect(plots[0]).toMatchObject({ kind: "heatmap", logColor: true, data: { source: "table", values: { op: "let", name: "err" }, x: "steps", y: "frequency" } });
+  });
+
+  it("rejects misuse with a diagnostic naming the fix", () => {
+    expect(lower("  plot heatmap(err)").errors).toEqual([expect.stringMatching(/^DYN2043 .*`err` is an analysis/)]);
+    expect(lower("  plot heatmap(fp)").errors).toEqual([expect.stringMatching(/^DYN2043 .*per-unit probe \(one value per `frequency`\)/)]);
+    expect(lower("  plot heatmap(err, x: steps)").errors).toEqual([expect.stringContaining("needs both `x:` and `y:`")]);
+    expect(lower("  plot heatmap(err, x: steps, y: frequency, at: end)").errors).toEqual([expect.stringContaining("`at` applies to a matrix probe's snapshots")]);
+    expect(lower("  plot heatmap(cos, range: [1, -1])").errors).toEqual([expect.stringContaining("`range` is a colour domain")]);
+    expect(lower("  plot heatmap(cos, at: soon)").errors).toEqual([expect.stringContaining("a snapshot is `start`, `end` or a step")]);
+    expect(lower("  plot heatmap(cos, color: gamma)").errors).toEqual([expect.stringMatching(/^DYN2011 /)]);
+  });
+});
+
+describe("lowering marks", () => {
+  it("probes mark their measurement steps; analyses their values", () => {
+    const { plots, errors } = lower("  plot line(l, color: gamma, mark: [cos, learned])");
+    expect(errors).toEqual([]);
+    expect((plots[0] as Extract<PlotSpec, { kind: "line" }>).marks).toEqual([
+      { kind: "probe", name: "cos", label: "cos" },
+      { kind: "steps", expr: { op: "let", name: "learned" }, label: "learned" },
+    ]);
+  });
+
+  it("a multi-valued probe marks through its first field; a plot without marks has none", () => {
+    expect((lower("  plot line(l, mark: fp)").plots[0] as Extract<PlotSpec, { kind: "line" }>).marks).toEqual([{ kind: "probe", name: "fp.error", label: "fp" }]);
+    expect(lower("  plot line(l)").plots[0]).not.toHaveProperty("marks");
+  });
+
+  it("rejects an unknown name and a constant", () => {
+    expect(lower("  plot line(l, mark: lerned)").errors).toEqual([expect.stringMatching(/^DYN2044 `mark: lerned`: it is not a probe or an analysis/)]);
+    expect(lower("  plot line(l, mark: 2 * 50)").errors).toEqual([expect.stringMatching(/^DYN2044 .*a constant is not a step/)]);
+  });
+});
