@@ -3,7 +3,7 @@
  * Where a training step's time goes: per-kernel times (tf.profile) of one seed-batched step of a benchmark
  * shape, aggregated by kernel name and output shape, next to the step's wall time (JS glue = wall − Σ kernels).
  *
- * Usage: node bench/profile.js a|b|c|d [--backend wasm|cpu] [--width W] [--steps N]
+ * Usage: node bench/profile.js a|b|c|d|e [--backend wasm|cpu] [--width W] [--steps N]
  * Needs `npm run build` first (imports dist/runtime).
  */
 import * as tf from "@tensorflow/tfjs-core";
@@ -14,6 +14,7 @@ const SHAPES = {
   b: { inDim: 2, hidden: Array(4).fill(256), outDim: 3, seeds: 1, batch: 4096, act: "relu", loss: "mse", opt: { kind: "adam", lr: 1e-3 } },
   c: { inDim: 1, hidden: [1000], outDim: 1, seeds: 1, batch: 4, act: "relu", loss: "mse", opt: { kind: "gd", lr: 0.05 } },
   d: { inDim: 1, hidden: [50], outDim: 1, seeds: 1000, batch: 256, act: "silu", loss: "mse", opt: { kind: "adam", lr: 1e-2 } },
+  e: { inDim: 1, hidden: [100, 100], outDim: 1, seeds: 1, batch: 2000, act: "tanh", loss: "half_mse", opt: { kind: "gd", lr: 0.05 } },
 };
 
 const [which = "a", ...rest] = process.argv.slice(2);
@@ -22,7 +23,7 @@ const flag = (name, fallback) => {
   return i < 0 ? fallback : rest[i + 1];
 };
 const shape = { ...SHAPES[which] };
-if (!SHAPES[which]) throw new Error(`unknown shape ${which} (a, b, c, d)`);
+if (!SHAPES[which]) throw new Error(`unknown shape ${which} (a, b, c, d, e)`);
 if (flag("--width")) shape.hidden = shape.hidden.map(() => Number(flag("--width")));
 const steps = Number(flag("--steps", 5));
 

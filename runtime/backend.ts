@@ -9,12 +9,15 @@
  *
  * Gradients: `@tensorflow/tfjs-core` alone registers no gradient functions (the `@tensorflow/tfjs` union
  * package normally does it), and its `dist/register_all_gradients.js` is ESM with extension-less relative
- * imports that plain Node cannot resolve. `ensureGradients` installs a resolve hook scoped to that one
- * directory and imports the file; it is called by `selectBackend`.
+ * imports that plain Node cannot resolve. `ensureGradients` (called by `selectBackend`) imports it one of two
+ * ways: a single-file bundle of it cached in `node_modules/.cache/dync/` (~10 ms to load), built once with
+ * esbuild when esbuild is installed; otherwise through a resolve hook scoped to tfjs-core's `dist/`, which
+ * loads several hundred small modules one by one (1–2 s, the largest part of a small run's start-up).
  */
-import { readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createRequire, register } from "node:module";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
 import * as tf from "@tensorflow/tfjs-core";
 import { DyncRuntimeError } from "./errors.js";
 
@@ -180,7 +183,7 @@ function messageOf(error: unknown): string {
 }
 
 /** Resolve hook: extension-less relative imports inside tfjs-core's ESM `dist/` get `.js` (or `/index.js`). */
-const TFJS_CORE_ESM_HOOK = `
+export const TFJS_CORE_ESM_HOOK = `
 const inCoreDist = (url) => typeof url === "string" && url.includes("/@tensorflow/tfjs-core/dist/");
 export async function resolve(specifier, context, nextResolve) {
   if (!inCoreDist(context.parentURL) || !specifier.startsWith(".") || specifier.endsWith(".js")) {
@@ -206,12 +209,73 @@ export function ensureGradients(): Promise<void> {
 }
 
 async function registerAllGradients(): Promise<void> {
-  if (tf.getGradient("Tanh") != null && tf.getGradient("BatchMatMul") != null) return;
+  if (gradientsRegistered()) return;
+  const bundle = gradientBundle();
+  if (bundle !== undefined) {
+    try {
+      await import(pathToFileURL(bundle).href);
+    } catch {
+      // A damaged cache file: the resolve-hook path below registers the same functions.
+    }
+  }
+  if (!gradientsRegistered()) await registerGradientsThroughHook();
+  if (!gradientsRegistered()) {
+    throw new DyncRuntimeError("RUN002", "tfjs gradient functions could not be registered");
+  }
+}
+
+function gradientsRegistered(): boolean {
+  return tf.getGradient("Tanh") != null && tf.getGradient("BatchMatMul") != null;
+}
+
+/** Import tfjs-core's `dist/register_all_gradients.js` module by module through the resolve hook (the slow path). */
+export async function registerGradientsThroughHook(): Promise<void> {
   register(`data:text/javascript,${encodeURIComponent(TFJS_CORE_ESM_HOOK)}`);
   // A variable specifier: TypeScript need not type this deep import, and bundlers leave it alone.
   const specifier = "@tensorflow/tfjs-core/dist/register_all_gradients.js";
   await import(specifier);
-  if (tf.getGradient("Tanh") == null) {
-    throw new DyncRuntimeError("RUN002", "tfjs gradient functions could not be registered");
+}
+
+/** The subset of esbuild's API used here (esbuild is optional: it is not a dependency of dync). */
+interface EsbuildLike {
+  buildSync(options: Record<string, unknown>): { outputFiles?: { contents: Uint8Array }[] };
+}
+
+/**
+ * Path of the single-file ESM bundle of `register_all_gradients.js` for the installed tfjs-core version,
+ * building it (esbuild, under a second, once per installation) when it is missing; undefined when it can be neither
+ * found nor built (no esbuild, read-only node_modules), and the caller takes the hook path. The bundle is the
+ * same modules the hook path loads, so it registers the same gradient functions (a test compares the two).
+ */
+export function gradientBundle(): string | undefined {
+  let coreDir: string;
+  try {
+    coreDir = dirname(requireHere.resolve("@tensorflow/tfjs-core/package.json"));
+  } catch {
+    return undefined;
+  }
+  // node_modules/@tensorflow/tfjs-core → node_modules/.cache/dync (the usual place for tool caches).
+  const path = join(coreDir, "..", "..", ".cache", "dync", `tfjs-core-${tf.version_core}-gradients.mjs`);
+  if (existsSync(path)) return path;
+  try {
+    const esbuild = requireHere("esbuild") as EsbuildLike;
+    const built = esbuild.buildSync({
+      entryPoints: [join(coreDir, "dist", "register_all_gradients.js")],
+      bundle: true,
+      format: "esm",
+      platform: "node",
+      write: false,
+      logLevel: "silent",
+    });
+    const contents = built.outputFiles?.[0]?.contents;
+    if (contents === undefined) return undefined;
+    mkdirSync(dirname(path), { recursive: true });
+    // Write then rename: processes starting at once (test workers) never import a half-written file.
+    const partial = `${path}.${process.pid}.partial`;
+    writeFileSync(partial, contents);
+    renameSync(partial, path);
+    return path;
+  } catch {
+    return undefined;
   }
 }

@@ -1,10 +1,11 @@
 """PyTorch peers of the dync benchmark cases, written as a researcher would write them.
 
 Usage: /usr/bin/python3 bench/torch/cases.py CASE --steps N [--seeds S] [--widths 10,20,...] [--points P]
+                                              [--iters I --samples M --every K]  (e_sharpness)
 Prints one JSON line: the case, the loop time in seconds (data + model construction + training, the same
 span dync's manifest records per run), the number of training steps, the torch version and thread count.
 CASE: a_mlp_sgd, b_coord_adam, c_wide_gd, d_lottery_loop (one seed at a time), d_lottery_bmm (all seeds
-in one torch.bmm model). Every case uses torch's defaults (nn.Linear init, thread count) unchanged.
+in one torch.bmm model), e_sharpness (GD with a power-iteration sharpness probe every 10 steps). Every case uses torch's defaults (nn.Linear init, thread count) unchanged.
 """
 import argparse
 import json
@@ -131,12 +132,54 @@ def case_d_bmm(steps, seeds, widths, points):
     return last
 
 
+def top_hessian_eigenvalue(model, x, y, iters, gen):
+    """PyHessian-style power iteration: the gradient graph is built once (create_graph=True) and every
+    iteration is one double-backward torch.autograd.grad with grad_outputs=v on it."""
+    params = [p for p in model.parameters()]
+    loss = 0.5 * F.mse_loss(model(x), y)
+    grads = torch.autograd.grad(loss, params, create_graph=True)
+    v = [torch.randn(p.shape, generator=gen) for p in params]
+    norm = torch.sqrt(sum((vi * vi).sum() for vi in v))
+    v = [vi / norm for vi in v]
+    eigenvalue = 0.0
+    for _ in range(iters):
+        hv = torch.autograd.grad(grads, params, grad_outputs=v, retain_graph=True)
+        eigenvalue = sum((h * vi).sum() for h, vi in zip(hv, v)).item()
+        norm = torch.sqrt(sum((h * h).sum() for h in hv))
+        v = [h / norm for h in hv]
+    return eigenvalue
+
+
+def case_e(steps, every=10, iters=20, points=2000, samples=500):
+    """1→100→100→1 tanh MLP, full-batch GD on ½·MSE, sharpness at steps 0, 10, …, steps (before each
+    update, and after the last) on the evenly spaced rows ⌊k·n/m⌋ of the training set, as the .dyn file."""
+    gen = torch.Generator().manual_seed(0)
+    x = torch.rand(points, 1, generator=gen) * 2 - 1
+    y = torch.sin(3 * x)
+    subset = (torch.arange(samples) * points) // samples
+    xs, ys = x[subset], y[subset]
+    model = nn.Sequential(nn.Linear(1, 100), nn.Tanh(), nn.Linear(100, 100), nn.Tanh(), nn.Linear(100, 1))
+    opt = torch.optim.SGD(model.parameters(), lr=0.05)
+    sharpness = []
+    for step in range(steps + 1):
+        if step % every == 0:
+            sharpness.append(top_hessian_eigenvalue(model, xs, ys, iters, gen))
+        if step == steps:
+            break
+        loss = 0.5 * F.mse_loss(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return sharpness[-1]
+
+
 CASES = {
     "a_mlp_sgd": case_a,
     "b_coord_adam": case_b,
     "c_wide_gd": case_c,
     "d_lottery_loop": case_d_loop,
     "d_lottery_bmm": case_d_bmm,
+    "e_sharpness": case_e,
 }
 
 
@@ -147,10 +190,15 @@ def main():
     parser.add_argument("--seeds", type=int, default=1000)
     parser.add_argument("--widths", default="10,20,30,40,50")
     parser.add_argument("--points", type=int, default=256)
+    parser.add_argument("--iters", type=int, default=20)
+    parser.add_argument("--samples", type=int, default=500)
+    parser.add_argument("--every", type=int, default=10)
     args = parser.parse_args()
     widths = [int(w) for w in args.widths.split(",")]
     start = time.perf_counter()
     kwargs = {"seeds": args.seeds, "widths": widths, "points": args.points} if args.case.startswith("d_") else {}
+    if args.case.startswith("e_"):
+        kwargs = {"every": args.every, "iters": args.iters, "points": args.points, "samples": args.samples}
     final = CASES[args.case](args.steps, **kwargs)
     loop_s = time.perf_counter() - start
     print(json.dumps({

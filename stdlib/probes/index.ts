@@ -4,6 +4,7 @@
  */
 import { accuracyProbe } from "./accuracy.js";
 import { condensationProbes } from "./condensation/index.js";
+import { sharpnessProbe } from "./hessian.js";
 import { lotteryProbes } from "./lottery/index.js";
 import { lossProbe } from "./loss.js";
 import { learningRateProbe, trainLossProbe } from "./training.js";
@@ -12,6 +13,8 @@ import { weightNormProbe } from "./weight-norm.js";
 
 export { datasetAccuracy } from "./accuracy.js";
 export { datasetLoss } from "./loss.js";
+export { hessianVectorProduct, topHessianEigenvalue } from "./hessian.js";
+export type { HvpBatch, SharpnessOptions, SharpnessResult } from "./hessian.js";
 export { parameterNorm } from "./weight-norm.js";
 export { EvalData } from "./eval-data.js";
 export type { RowRange } from "./eval-data.js";
@@ -27,6 +30,7 @@ export const probeImplementations: Readonly<Record<string, ProbeFn>> = {
   accuracy: accuracyProbe,
   train_loss: trainLossProbe,
   lr: learningRateProbe,
+  sharpness: sharpnessProbe,
   ...lotteryProbes,
   ...condensationProbes,
 };
