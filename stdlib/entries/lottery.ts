@@ -62,9 +62,9 @@ export const lotteryProbes: Entry[] = [
   {
     name: "distill",
     kind: "probe",
-    doc: "Distillation (Fig 13): the best ticket as a width-2 net whose output layer (v, c) is refit by least squares in float64. Values: `loss`, `cond` (condition number of the refit), `r2`.",
+    doc: "Distillation (Fig 13): the best ticket as a width-2 net whose output layer (v, c) is refit by least squares in float64 on a float64 grid. Values: `loss`, `cond` (condition number of the refit), `r2`, and the pair's mean `w` (of |w|) and `b`. The refit cannot beat the pair's x⁴ Taylor term ≈ (σ⁗(b)/(12σ″(b)))²·w⁴·Var⊥(x⁴), so low losses need small |w| and an exact mirror pair; the float64 refit itself floors at a few 1e-16 (test/lottery/distill.test.ts).",
     params: [model, ...fitParams.slice(0, 3)],
-    result: { fields: ["loss", "cond", "r2"] },
+    result: { fields: ["loss", "cond", "r2", "w", "b"] },
     cites: papers.lottery,
     lower: lowerProbe,
   },

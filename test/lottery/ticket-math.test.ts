@@ -125,6 +125,9 @@ describe("ticket decomposition of hand-built symmetric nets", () => {
     expect(d.nEff).toBeGreaterThanOrEqual(1 - 1e-12);
     expect(d.nEff).toBeLessThanOrEqual(3 + 1e-12);
     expect(d.correlation[0]![0]).toBeCloseTo(1, 12);
+    // …and it is the spectral participation ratio (Σλ)²/Σλ² of the correlation matrix, computed another way.
+    const { values } = symmetricEigen(d.correlation);
+    expect(d.nEff).toBeCloseTo(values.reduce((s, l) => s + l, 0) ** 2 / values.reduce((s, l) => s + l * l, 0), 10);
   });
 });
 
@@ -150,10 +153,31 @@ describe("least squares", () => {
     expect(fit.coef[1]).toBeCloseTo((4 * (n + 1)) / (3 * (n - 1)), 12);
   });
 
+  it("fits x² by N uniform kinks (a width-N LeakyReLU net's function class) with MSE ≈ (4/(N+1))⁴/180", () => {
+    // Per interval of length h the best line leaves t(h − t) minus its mean: variance h⁴/30 − h⁴/36 = h⁴/180.
+    // This is the approximation floor the LeakyReLU runs are compared against (N⁻⁴, approximation theory).
+    const xs = grid(-2, 2, 4001);
+    for (const N of [10, 20]) {
+      const knots = Array.from({ length: N }, (_, j) => -2 + (4 * (j + 1)) / (N + 1));
+      const fit = leastSquares([xs.map(() => 1), xs, ...knots.map((k) => xs.map((x) => Math.max(x - k, 0)))], xs.map(square));
+      const mse = fit.residual.reduce((s, e) => s + e * e, 0) / xs.length;
+      expect(Math.abs(mse / ((4 / (N + 1)) ** 4 / 180) - 1)).toBeLessThan(0.01);
+    }
+  });
+
   it("reports the condition number: 1 for orthonormal columns, √(λmax/λmin) otherwise", () => {
     expect(leastSquares([[1, 0, 0], [0, 1, 0]], [1, 2, 3]).cond).toBeCloseTo(1, 12);
     // columns (1, 0) and (1, ε): AᵀA = [[2, 1], [1, 1]] for ε = 1 → eigenvalues (3 ± √5)/2.
     expect(leastSquares([[1, 0], [1, 1]], [1, 1]).cond).toBeCloseTo(Math.sqrt((3 + Math.sqrt(5)) / (3 - Math.sqrt(5))), 10);
+  });
+
+  it("reports a condition number of 1e10 for A = U·diag(1, 1e-5, 1e-10)·Vᵀ (beyond what RᵀR eigenvalues resolve)", () => {
+    const U = [[0.5, 0.5, 0.5, 0.5], [0.5, -0.5, 0.5, -0.5], [0.5, 0.5, -0.5, -0.5]]; // orthonormal columns of R⁴
+    const V = [[1, 2, 2], [2, 1, -2], [2, -2, 1]].map((row) => row.map((x) => x / 3)); // orthogonal
+    const sigma = [1, 1e-5, 1e-10];
+    const columns = V.map((vRow) => Array.from({ length: 4 }, (_, i) => sigma.reduce((s, sk, k) => s + U[k]![i]! * sk * vRow[k]!, 0)));
+    const cond = leastSquares(columns, [1, 2, 3, 4]).cond;
+    expect(Math.abs(cond / 1e10 - 1)).toBeLessThan(1e-4);
   });
 });
 

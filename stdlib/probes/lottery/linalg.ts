@@ -1,7 +1,8 @@
 /**
  * Small dense linear algebra in float64 JS numbers for the lottery-ticket probes: least squares by
- * Householder QR (accurate enough for the ill-conditioned refits whose losses reach 1e-19) and the
- * symmetric eigenproblem by cyclic Jacobi rotations (parameter-space PCA, condition numbers).
+ * Householder QR (backward stable: on the distillation refits, whose condition numbers reach 1e8 and more,
+ * the residual is accurate down to a loss of ~1e-16, see test/lottery/distill.test.ts), condition numbers
+ * by one-sided Jacobi SVD, and the symmetric eigenproblem by cyclic Jacobi rotations (parameter-space PCA).
  */
 import { DyncRuntimeError } from "../../../runtime/errors.js";
 
@@ -9,7 +10,7 @@ import { DyncRuntimeError } from "../../../runtime/errors.js";
 export interface LeastSquares {
   readonly coef: number[];
   readonly residual: Float64Array;
-  /** σ_max/σ_min of A (from the eigenvalues of RᵀR); Infinity when A is rank-deficient. */
+  /** σ_max/σ_min of A (the singular values of R); Infinity when A is rank-deficient. */
   readonly cond: number;
 }
 
@@ -59,19 +60,40 @@ function reflect(a: Float64Array[], b: Float64Array, k: number): void {
   apply(b);
 }
 
-/** σ_max/σ_min of the upper-triangular n×n R stored in the first n rows of the columns. */
+/**
+ * σ_max/σ_min of the upper-triangular n×n R stored in the first n rows of the columns, from R's singular
+ * values by one-sided Jacobi (Hestenes) rotations. Not from the eigenvalues of RᵀR: squaring the condition
+ * number loses everything beyond ~1e8, and the distillation refits reach 1e9 and more.
+ */
 function conditionOfR(a: Float64Array[], n: number): number {
-  const rtr: number[][] = Array.from({ length: n }, (_, i) =>
-    Array.from({ length: n }, (_, j) => {
-      let s = 0;
-      for (let k = 0; k <= Math.min(i, j); k++) s += a[i]![k]! * a[j]![k]!;
-      return s;
-    }),
-  );
-  const { values } = symmetricEigen(rtr);
-  const hi = Math.max(...values);
-  const lo = Math.min(...values);
-  return lo > 0 ? Math.sqrt(hi / lo) : Infinity;
+  const cols = Array.from({ length: n }, (_, j) => Float64Array.from({ length: n }, (_, i) => (i <= j ? a[j]![i]! : 0)));
+  const sigma = singularValuesOfColumns(cols);
+  const hi = Math.max(...sigma);
+  const lo = Math.min(...sigma);
+  return lo > 0 ? hi / lo : Infinity;
+}
+
+/** Singular values of the matrix whose columns are `cols` (overwritten), by one-sided Jacobi rotations. */
+export function singularValuesOfColumns(cols: Float64Array[]): number[] {
+  const dot = (x: Float64Array, y: Float64Array) => x.reduce((s, v, i) => s + v * y[i]!, 0);
+  for (let sweep = 0; sweep < 60; sweep++) {
+    let rotated = false;
+    for (let p = 0; p < cols.length; p++) {
+      for (let q = p + 1; q < cols.length; q++) {
+        const [x, y] = [cols[p]!, cols[q]!];
+        const [alpha, beta, gamma] = [dot(x, x), dot(y, y), dot(x, y)];
+        if (gamma === 0 || Math.abs(gamma) <= 1e-15 * Math.sqrt(alpha * beta)) continue;
+        rotated = true;
+        const zeta = (beta - alpha) / (2 * gamma);
+        const t = Math.sign(zeta || 1) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
+        const c = 1 / Math.sqrt(1 + t * t);
+        const s = c * t;
+        for (let i = 0; i < x.length; i++) [x[i], y[i]] = [c * x[i]! - s * y[i]!, s * x[i]! + c * y[i]!];
+      }
+    }
+    if (!rotated) break;
+  }
+  return cols.map((c) => Math.sqrt(dot(c, c)));
 }
 
 /** Eigenvalues (descending) and unit eigenvectors (`vectors[k]` belongs to `values[k]`) of a symmetric matrix. */

@@ -88,17 +88,26 @@ export const neuronsProbe: ProbeFn = (args, ctx, env): SeedIndexed => {
   return { kind: "indexed", dim: "neuron", fields: { w: pick("w"), b: pick("b"), v: pick("v") } };
 };
 
+export const DISTILL_FIELDS = ["loss", "cond", "r2", "w", "b"] as const;
+
+/**
+ * The best ticket of a net distilled to width 2: its trained first layer kept, (v₁, v₂, c) refit by least
+ * squares in float64 on the float64 grid; also the pair's mean |w| and mean b. For a mirror pair the refit
+ * loss is bounded below by the pair's x⁴ Taylor term, ≈ (σ⁗(b) / (12 σ″(b)))² · w⁴ · Var⊥(x⁴), so how low
+ * distillation goes is set by the trained (w, b), not by the refit's precision.
+ */
+export function distillBestTicket(net: TwoLayerNet, xs: Float64Array, target: Scalar): Record<(typeof DISTILL_FIELDS)[number], number> {
+  const best = [...decompose(net, xs, target, -Infinity).tickets].sort((a, b) => a.mse - b.mse)[0];
+  if (!best) return { loss: NaN, cond: NaN, r2: NaN, w: NaN, b: NaN };
+  const [i, j] = best.neurons;
+  return { loss: best.mse, cond: best.cond, r2: best.r2, w: (Math.abs(net.w[i]!) + Math.abs(net.w[j]!)) / 2, b: (net.b[i]! + net.b[j]!) / 2 };
+}
+
 /** `distill(net, …)`: the best ticket as a width-2 net with (v, c) refit by least squares in float64. */
 export const distillProbe: ProbeFn = (args, ctx, env) => {
   const setup = fitSetup(args);
   const nets = twoLayerNets(env.model(args));
-  return fields(
-    perSeed(ctx, nets, (net) => {
-      const best = [...decompose(net, setup.xs, setup.target, -Infinity).tickets].sort((a, b) => a.mse - b.mse)[0];
-      return { loss: best?.mse ?? NaN, cond: best?.cond ?? NaN, r2: best?.r2 ?? NaN };
-    }),
-    ["loss", "cond", "r2"],
-  );
+  return fields(perSeed(ctx, nets, (net) => distillBestTicket(net, setup.xs, setup.target)), DISTILL_FIELDS);
 };
 
 /** A net's parameters as one vector, in the paper's order (w₁…w_N, b₁…b_N, v₁…v_N, c). */
