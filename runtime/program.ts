@@ -239,6 +239,17 @@ export type PlotSpec = PlotBase &
      * colour scale for signed data and viridis otherwise; `range` fixes the colour domain.
      */
     | { readonly kind: "heatmap"; readonly data: HeatmapData; readonly label: string; readonly range: readonly [number, number] | null; readonly logColor: boolean; readonly order: "eigen" | "none" }
+    /**
+     * The (γ, γ') plane of the two-layer phase diagram (Luo et al. 2021) with its regions, and one point per
+     * swept (γ, γ') coloured by a value: a regime (−1/0/1 from `slope_regime`) or a number.
+     */
+    | { readonly kind: "phase_plane"; readonly values: AnalysisExpr; readonly label: string; readonly gamma: Dim; readonly gammaPrime: Dim }
+    /**
+     * An image over a 2-D grid: per-`point` values (an `outputs` probe's fields, or analyses of them) placed
+     * at their recorded input coordinates `coords` (x across, y up), colour-mapped (`scale`), three channels
+     * as RGB (`rgb`, clipped to [0, 1]) or ids in categorical colours (`regions`). Snapshots as a heatmap's.
+     */
+    | { readonly kind: "image"; readonly values: readonly AnalysisExpr[]; readonly label: string; readonly labels: readonly string[]; readonly coords: readonly [AnalysisExpr, AnalysisExpr]; readonly coordLabels: readonly [string, string]; readonly colors: "scale" | "rgb" | "regions"; readonly at: readonly HeatmapSnapshot[]; readonly seed: number | null; readonly range: readonly [number, number] | null }
   );
 
 /** When a matrix heatmap's snapshot was taken: before training, at the end, or the recorded step nearest a step. */

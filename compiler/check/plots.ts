@@ -3,7 +3,7 @@
  * the rest (colour, facet, band, references, axes) are checked against the plot's registry entry.
  */
 import type * as A from "../../grammar/ast.js";
-import type { HeatmapSnapshot, PlotMark, PlotReference, PlotSpec } from "../../runtime/program.js";
+import type { AnalysisExpr, HeatmapSnapshot, PlotMark, PlotReference, PlotSpec } from "../../runtime/program.js";
 import { registry } from "../../stdlib/registry/index.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { SourceFile } from "../diagnostics/source.js";
@@ -58,6 +58,17 @@ export class PlotCompiler {
       }
       case "heatmap":
         return this.heatmap(call, args, scope, base as PlotBaseChecked);
+      case "image":
+        return this.image(call, args, scope, base as PlotBaseChecked);
+      case "phase_plane": {
+        const values = args.positional[0];
+        if (!values || args.positional.length !== 1) return this.fail(call, "`phase_plane` takes one result per (γ, γ'): `phase_plane(observed)`");
+        const expr = this.analysis.compile(values, scope);
+        const gamma = this.dimArg(args, "gamma", scope);
+        const gammaPrime = this.dimArg(args, "gamma_prime", scope);
+        if (!expr || gamma === undefined || gammaPrime === undefined) return undefined;
+        return { ...(base as PlotBaseChecked), kind: "phase_plane", values: expr, label: this.text(values), gamma: gamma ?? "gamma", gammaPrime: gammaPrime ?? "gamma_prime" };
+      }
       case "histogram":
       case "density": {
         const values = args.positional[0];
@@ -149,6 +160,48 @@ export class PlotCompiler {
     if (!probe || !at || seed === undefined) return undefined;
     if (base.facet !== null && base.facet !== "seeds" && !scope.sweepVars.includes(base.facet)) return this.fail(args.named.get("facet")!, "a matrix heatmap is faceted by a sweep variable or `seeds`");
     return { ...base, kind: "heatmap", data: { source: "matrix", probe, at, seed }, ...common };
+  }
+
+  /**
+   * `image(f.output)`, `image(f.output, f.output1, f.output2)` (RGB) or `image(f.region)`: values of one
+   * `outputs` probe (directly or reduced), drawn at that probe's recorded coordinates `x0`, `x1`.
+   */
+  private image(call: A.CallExpr, args: Args, scope: AnalysisScope, base: PlotBaseChecked): PlotSpec | undefined {
+    const values = args.positional;
+    const name = values.map((v) => this.text(v)).join(", ");
+    const bad = (node: { span: A.Expr["span"] }, problem: string, hint?: string): undefined => (this.report(diagnostic("DYN2045", node.span, { name, problem }, hint ? { hint } : {})), undefined);
+    if (values.length !== 1 && values.length !== 3) return bad(call, `takes one result (colour-mapped) or three (red, green, blue), got ${values.length}`);
+    const exprs: AnalysisExpr[] = [];
+    for (const v of values) {
+      const e = this.analysis.compile(v, scope);
+      if (!e) return undefined;
+      exprs.push(e);
+    }
+    // Every value must read fields of one probe that records input coordinates over `point` (`outputs`).
+    const used = new Set(exprs.flatMap(probeNames));
+    const probes = new Set([...used].map((p) => p.split(".")[0]!));
+    const gridProbe = [...probes].filter((p) => isCoordinateProbe(scope.probeShapes?.get(p)));
+    if (gridProbe.length !== 1 || probes.size !== 1) {
+      const other = [...probes].find((p) => !isCoordinateProbe(scope.probeShapes?.get(p)));
+      const problem =
+        probes.size === 0
+          ? "its values name no probe; an image needs the fields of an `outputs` probe in the call (a `let` hides them), e.g. `image(median(f.output) over seeds)`"
+          : gridProbe.length > 1 || (gridProbe.length === 1 && probes.size > 1)
+            ? `its values come from several probes (${[...probes].map((p) => `\`${p}\``).join(", ")}); an image draws one probe's points`
+            : `\`${other}\` records no input coordinates over \`point\``;
+      return bad(values[0]!, problem, "record the network's output on a two-input grid with `probe f = outputs(net, grid_data) at [start, end]`, then `plot image(f.output)`");
+    }
+    const probe = gridProbe[0]!;
+    const colors = exprs.length === 3 ? "rgb" : used.has(`${probe}.region`) ? "regions" : "scale";
+    if (colors === "regions" && used.size > 1) return bad(values[0]!, "region ids are drawn as they are; combine `region` with nothing else");
+    const range = this.rangeArg(args, scope);
+    const at = this.snapshots(args);
+    const seed = this.seedArg(args);
+    if (range === undefined || !at || seed === undefined) return undefined;
+    if (range !== null && colors !== "scale") return bad(args.named.get("range")!, colors === "rgb" ? "an RGB image has a fixed range: each channel is clipped to [0, 1]" : "region ids get categorical colours, not a colour range");
+    if (base.facet !== null && base.facet !== "seeds" && !scope.sweepVars.includes(base.facet)) return bad(args.named.get("facet")!, "an image is faceted by a sweep variable or `seeds`");
+    const coord = (i: number): AnalysisExpr => ({ op: "probe", name: `${probe}.x${i}` });
+    return { ...base, kind: "image", values: exprs, label: name, labels: values.map((v) => this.text(v)), coords: [coord(0), coord(1)], coordLabels: [`${probe}.x0`, `${probe}.x1`], colors, at, seed, range };
   }
 
   /** The probe a matrix heatmap draws; DYN2043 for analyses, expressions and probes known to be per-unit or multi-valued. */
@@ -329,6 +382,19 @@ export class PlotCompiler {
 }
 
 type PlotBaseChecked = { text: string; line: number; color: string | null; facet: string | null; title: string | null };
+
+/** The probes (`f.output`) an analysis expression reads. */
+function probeNames(e: unknown): string[] {
+  if (typeof e !== "object" || e === null) return [];
+  const node = e as { op?: unknown; name?: unknown };
+  if (node.op === "probe" && typeof node.name === "string") return [node.name];
+  return Object.values(e).flatMap(probeNames);
+}
+
+/** Whether a probe records input coordinates `x0`, `x1` over `point` (the `outputs` probe). */
+function isCoordinateProbe(shape: { readonly fields?: readonly string[]; readonly index?: string } | undefined): boolean {
+  return shape?.index === "point" && (shape.fields?.includes("x0") ?? false) && (shape.fields?.includes("x1") ?? false);
+}
 
 function unwrapLog10(e: A.Expr): { inner: A.Expr; log10: boolean } {
   if (e.kind === "Call" && e.callee.kind === "Name" && e.callee.name === "log10" && e.args.length === 1 && e.args[0]!.kind === "Positional") {

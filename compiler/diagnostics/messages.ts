@@ -261,6 +261,12 @@ export const messages = {
     message: "`mark: {name}`: {problem}",
     help: "`mark:` on a line plot over steps draws a vertical rule at every step a probe was measured (a snapshot probe `at [start, 500]`, or one triggered `at first(…)`, where its event fired), or at the step values of an analysis such as `convergence_step(…)`.",
   },
+  DYN2045: {
+    name: "bad-image-plot",
+    severity: "error",
+    message: "`image({name})`: {problem}",
+    help: "`image` draws per-point values of an `outputs` probe over a two-input `grid(…)` at their recorded coordinates: `plot image(f.output)` (colour scale), `plot image(f.output, f.output1, f.output2)` (RGB, clipped to [0, 1]), `plot image(f.region)` (activation regions), with `at: [start, end]`, `seed:` and `facet:` as for heatmaps.",
+  },
   DYN2100: {
     name: "unused-sweep",
     severity: "warning",

@@ -21,6 +21,9 @@ export interface PlotTables {
   readonly values?: Table;
   readonly matrices?: { readonly snapshots: readonly MatrixSnapshot[]; readonly notes: readonly string[] };
   readonly marks?: readonly { readonly label: string; readonly steps: Table }[];
+  /** Images: one table per channel (one, or red, green, blue) and the two input-coordinate tables over `point`. */
+  readonly channels?: readonly Table[];
+  readonly coords?: readonly [Table, Table];
 }
 
 /** One datum of the vega-lite data: which layer it belongs to, its position and its series fields. */

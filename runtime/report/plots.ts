@@ -13,9 +13,11 @@ import type { PlotSpec } from "../program.js";
 import type { PlotTables } from "./plot-common.js";
 import { densityPlot, histogramPlot } from "./plot-distribution.js";
 import { linePlot } from "./plot-line.js";
+import { phasePlanePlot } from "./plot-phase.js";
 import { loglogPlot } from "./plot-loglog.js";
 import { scatterPlot } from "./plot-scatter.js";
 import { heatmapPlot } from "./plot-heatmap.js";
+import { imagePlot, imageTables } from "./plot-image.js";
 import { markSteps } from "./plot-marks.js";
 import { selectSnapshots, type MatrixHeatmapSpec, type RecordedTensors } from "./recorded-tensors.js";
 
@@ -44,7 +46,10 @@ export function evaluatePlotTables(spec: PlotSpec, env: AnalysisEnv, recorded?: 
       return { x: evaluate(spec.x, env), y: evaluate(spec.y, env) };
     case "histogram":
     case "density":
+    case "phase_plane":
       return { values: evaluate(spec.values, env) };
+    case "image":
+      return imageTables(spec, env);
     default:
       throw new DyncRuntimeError("RUN040", `unknown plot kind ${JSON.stringify((spec as { kind?: unknown }).kind)}`);
   }
@@ -65,6 +70,10 @@ export function plotToVegaLite(spec: PlotSpec, tables: PlotTables): VegaLiteSpec
       return densityPlot(spec, tables);
     case "heatmap":
       return heatmapPlot(spec, tables);
+    case "image":
+      return imagePlot(spec, tables);
+    case "phase_plane":
+      return phasePlanePlot(spec, tables);
     default:
       throw new DyncRuntimeError("RUN040", `unknown plot kind ${JSON.stringify((spec as { kind?: unknown }).kind)}`);
   }

@@ -65,6 +65,19 @@ export const condensationProbes: Entry[] = [
     result: { index: "point", fields: ["x", "output", "target"] },
     cites: papers.condensation,
   },
+  {
+    name: "outputs",
+    kind: "probe",
+    doc: "The network's output on every sample of a data set with any number of inputs (dimension `point`): input coordinates `x0`, `x1`, … (the first 4 input columns), output columns `output`, `output1`, … and target columns `target`, `target1`, … (the first 4), and `region`, the id of the point's activation pattern in a hidden layer (which neurons have pre-activation > 0), numbered 0, 1, … in order of first appearance over the samples. On a `grid(x in …, y in …)` data set `plot image(f.output)` draws the learned function and `plot image(f.region)` the layer's activation regions.",
+    params: [
+      model,
+      { ...data, doc: "The data set; over a two-input `grid(…)` the probe's values can be drawn with `plot image`." },
+      { name: "layer", type: { t: "number", integer: true, min: 0 }, default: null, doc: "Hidden layer of `region` (0 is `net.hidden[0]`; default: the last hidden layer)." },
+    ],
+    // The same list as OUTPUT_FIELDS of stdlib/probes/condensation/outputs.ts (a test checks they agree).
+    result: { index: "point", fields: ["x0", "x1", "x2", "x3", "output", "output1", "output2", "output3", "target", "target1", "target2", "target3", "region"] },
+    cites: papers.regions,
+  },
 ];
 
 export const condensationAnalyses: Entry[] = [

@@ -89,6 +89,33 @@ export const plots: Entry[] = [
     cites: papers.condensation,
   },
   {
+    name: "image",
+    kind: "plot",
+    doc: "Values of an `outputs` probe over a two-input `grid(…)`, placed at the recorded input coordinates as an image with equal aspect: one result colour-mapped (`image(f.output)`, viridis, or diverging around 0 for signed data), three results as red, green, blue (each clipped to [0, 1]), or `image(f.region)`, the activation regions in repeating categorical colours.",
+    params: [
+      result("values", "One result (`f.output`, `median(f.output) over seeds`, `f.region`) or three (`f.output, f.output1, f.output2`: RGB)."),
+      facet,
+      { name: "at", type: { t: "list", of: { t: "string" } }, default: "end", doc: "Which measurement steps, one row of panels each: `start`, `end`, a step (the nearest recorded one), or a list `[start, end]`." },
+      { name: "seed", type: { t: "number", integer: true }, default: null, doc: "The seed drawn when the values have one per seed (default: the first; `facet: seeds` draws every seed)." },
+      { name: "range", type: { t: "list", of: { t: "number" } }, default: null, doc: "Fixed colour domain `[lo, hi]` of a colour-mapped image (default: the data's range, symmetric around 0 for signed data)." },
+      title,
+    ],
+    cites: papers.spectral,
+  },
+  {
+    name: "phase_plane",
+    kind: "plot",
+    doc: "The (γ, γ') plane of the two-layer phase diagram with its linear, critical and condensed regions and the NTK, mean-field and LeCun/He points; one marker per swept (γ, γ') coloured by the value: a regime from `slope_regime`/`phase_regime`, or a number such as an RD slope (labelled).",
+    params: [
+      result("values", "One value per swept (γ, γ'), e.g. `slope_regime(slope)` or `slope.exponent`."),
+      { name: "gamma", type: { t: "string" }, default: "gamma", doc: "The sweep variable holding γ." },
+      { name: "gamma_prime", type: { t: "string" }, default: "gamma_prime", doc: "The sweep variable holding γ'." },
+      facet,
+      title,
+    ],
+    cites: papers.condensation,
+  },
+  {
     name: "density",
     kind: "plot",
     doc: "Gaussian kernel density estimate of a result's values (Scott's bandwidth), one curve per colour.",

@@ -8,5 +8,6 @@ export const papers = {
   spectral: { key: "lazzari-liu-2023", text: "Lazzari & Liu, Understanding the Spectral Bias of Coordinate Based MLPs Via Training Dynamics, arXiv 2301.05816" },
   opposing: { key: "rosenfeld-risteski-2024", text: "Rosenfeld & Risteski, Outliers with Opposing Signals Have an Outsized Effect on Neural Network Optimization, ICLR 2024" },
   diversity: { key: "liu-2021-diversity", text: "Liu, Wang, Ren, Wang, Yin, Deng & Zhang, Trap of Feature Diversity in the Learning of MLPs, arXiv 2112.00980" },
+  regions: { key: "montufar-2014", text: "Montúfar, Pascanu, Cho & Bengio, On the Number of Linear Regions of Deep Neural Networks, NeurIPS 2014; Hanin & Rolnick, Deep ReLU Networks Have Surprisingly Few Activation Patterns, NeurIPS 2019" },
   pytorch: { key: "pytorch", text: "PyTorch semantics (torch.nn / torch.optim)" },
 } as const satisfies Record<string, Citation>;

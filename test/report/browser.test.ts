@@ -15,6 +15,7 @@ import { runExperiment } from "../../runtime/experiment/index.js";
 import { rebuildReport, writeReport } from "../../runtime/report/index.js";
 import { decodePng } from "../../stdlib/data/png.js";
 import { heatmapProgram } from "./heatmap-fixture.js";
+import { imageProgram } from "./image-fixture.js";
 import { reportProgram } from "./report-fixture.js";
 
 /** The Chromium binary, or null when it is not installed. */
@@ -66,6 +67,21 @@ describe.skipIf(chromium === null)("report.html in headless Chromium", () => {
     expect(shot.console).toEqual([]);
     // Four 220 px panels of diverging colour in view: far more saturated pixels than the plain report's
     // 8,100 without figures (the cosine panels alone are ~190,000 px², mostly strongly coloured).
+    expect(shot.colour).toBeGreaterThan(40_000);
+  });
+
+  it("shows images of a learned function and of activation regions (embedded PNGs), with no console errors", async () => {
+    const dir = join(root, "images");
+    const program = imageProgram();
+    const sink = { write: () => true };
+    const outcome = await runExperiment(program, { backend: "cpu", outDir: dir, quiet: true, stdout: sink, stderr: sink });
+    const { path, plots } = await writeReport(dir, { program, outcome });
+    expect(plots.map((p) => p.error)).toEqual([null, null]);
+    expect(readFileSync(path, "utf8").match(/<image xlink:href="data:image\/png;base64,/g)?.length).toBe(6);
+    const shot = screenshot(path, "images");
+    expect(shot.console).toEqual([]);
+    // Four 220 px output panels and two region panels in view: the region panels alone are ~97,000 px² of
+    // saturated palette colours, far above the plain report's 8,100 saturated pixels.
     expect(shot.colour).toBeGreaterThan(40_000);
   });
 });

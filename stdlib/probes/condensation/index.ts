@@ -3,6 +3,7 @@ import type { ProbeFn } from "../types.js";
 import { cosineSimilarityProbe } from "./cosine.js";
 import { condensedDirectionsProbe } from "./directions.js";
 import { neuronFeaturesProbe } from "./features.js";
+import { outputsProbe } from "./outputs.js";
 import { relativeChangeProbe } from "./relative-change.js";
 import { frequencyErrorProbe, learnedFunctionProbe } from "./spectrum.js";
 
@@ -13,4 +14,5 @@ export const condensationProbes: Readonly<Record<string, ProbeFn>> = {
   condensed_directions: condensedDirectionsProbe,
   frequency_error: frequencyErrorProbe,
   learned_function: learnedFunctionProbe,
+  outputs: outputsProbe,
 };
