@@ -162,7 +162,8 @@ async function drawPlots(runDir: string, plan: ProfilePlan, results: ResultTable
 export function plotNames(plots: readonly PlotSpec[]): string[] {
   return plots.map((p, i) => {
     const label = p.title ?? `${p.kind} ${"yLabel" in p ? p.yLabel : p.label}`;
-    const slug = label.toLowerCase().normalize("NFKD").replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 48);
+    // Cut to 48 characters before trimming dashes, so a cut at a word break leaves no trailing dash.
+    const slug = label.toLowerCase().normalize("NFKD").replace(/[^a-z0-9]+/g, "-").slice(0, 48).replace(/^-+|-+$/g, "");
     return `${String(i + 1).padStart(2, "0")}-${slug || p.kind}`;
   });
 }

@@ -10,6 +10,8 @@ import { reportCommand } from "../../compiler/commands/report.js";
 import { runExperiment, type ExperimentOutcome } from "../../runtime/experiment/index.js";
 import { writeNpy } from "../../runtime/npy.js";
 import { RunRecorder } from "../../runtime/record/index.js";
+import type { PlotSpec } from "../../runtime/program.js";
+import { plotNames } from "../../runtime/report/report.js";
 import { highlightDyn, loadResults, readManifest, readReportInput, rebuildReport, writeReport } from "../../runtime/report/index.js";
 import { reportProgram, XSS } from "./report-fixture.js";
 
@@ -158,5 +160,13 @@ describe("dync report", () => {
     expect(err).toContain("is not a run directory: it has no manifest.json");
     expect(err).not.toMatch(/\n\s+at /);
     expect(existsSync(join(empty, "report.html"))).toBe(false);
+  });
+});
+
+describe("plot file names", () => {
+  it("number the plots in order and slug their titles to at most 48 characters, with no dash at either end", () => {
+    const spec = (title: string | null, yLabel = "train_l") => ({ kind: "line", title, yLabel }) as unknown as PlotSpec;
+    const names = plotNames([spec("orientation vs amplitude at the snapshot epochs (seed 0)"), spec(null), spec("«»")]);
+    expect(names).toEqual(["01-orientation-vs-amplitude-at-the-snapshot-epochs", "02-line-train-l", "03-line"]);
   });
 });
