@@ -9,6 +9,7 @@
  */
 import type { EncodingSpec } from "./nn/encodings.js";
 import type { ActivationSpec } from "./nn/activations.js";
+import type { ConvBlockSpec } from "./nn/convnet.js";
 import type { MlpInit } from "./nn/layer-init.js";
 import type { InitDist } from "./init.js";
 import type { LossKind } from "./loss.js";
@@ -77,6 +78,7 @@ export type DataSpec = (
   | { readonly source: "chebyshev"; readonly degree: number; readonly n: number; readonly axes: readonly GridAxisSpec[] | null }
   | { readonly source: "mnist" | "fashion_mnist" | "cifar10"; readonly split: "train" | "test"; readonly limit: number | null; readonly dir: string | null; readonly normalize: "unit" | "symmetric" | "raw" }
   | { readonly source: "gaussian_mixture"; readonly n: number; readonly d: number; readonly classes: number; readonly separation: number; readonly std: number }
+  | { readonly source: "gratings"; readonly n: number; readonly size: number; readonly channels: number; readonly classes: number; readonly cycles: number; readonly noise: number; readonly normalize: "unit" | "symmetric"; readonly phaseSpread: number }
 ) & {
   /** Id in `ExperimentProgram.targets` of the target function, for synthetic inputs. */
   readonly target?: string;
@@ -92,7 +94,10 @@ export interface GridAxisSpec {
   readonly closedHi: boolean;
 }
 
-export interface ModelSpec {
+/** A model the runtime builds: an MLP or a CNN. */
+export type ModelSpec = MlpModelSpec | ConvNetModelSpec;
+
+export interface MlpModelSpec {
   readonly kind: "mlp";
   /** The `.dyn` name of the model (`net`): probes address its layers through it. */
   readonly name: string;
@@ -106,6 +111,28 @@ export interface ModelSpec {
   readonly encode: EncodingSpec | null;
   readonly outputScale: number | null;
   readonly init: MlpInit;
+}
+
+/** `cnn(…)`: conv blocks (conv → activation → optional pooling), flatten, dense hidden layers, dense out. */
+export interface ConvNetModelSpec {
+  readonly kind: "convnet";
+  readonly name: string;
+  /** One image, `[H, W, C]`. */
+  readonly inShape: readonly [number, number, number];
+  /** H·W·C, the length of a flattened image row. */
+  readonly inDim: number;
+  readonly convs: readonly ConvBlockSpec[];
+  readonly hidden: readonly number[];
+  readonly outDim: number;
+  /** Activation of the dense hidden layers (and of conv blocks without their own). */
+  readonly act: ActivationSpec;
+  readonly bias: boolean;
+  readonly init: MlpInit;
+  // MLP-only options, absent here, so code reading them off any ModelSpec sees `undefined`.
+  readonly norm?: undefined;
+  readonly dropout?: undefined;
+  readonly encode?: undefined;
+  readonly outputScale?: undefined;
 }
 
 export type ScheduleWithDurations =

@@ -4,11 +4,12 @@
  * schedule, training and probes are resolved against the registry and lowered to the runtime's specs.
  */
 import type * as A from "../../grammar/ast.js";
-import type { AnalysisExpr, AnalysisSpec, DataSpec, EventSpecData, ExpectSpec, ModelSpec, PlotSpec, ProbeSpec, ProfilePlan, RunSpec, SweepValue } from "../../runtime/program.js";
+import type { AnalysisExpr, AnalysisSpec, DataSpec, EventSpecData, ExpectSpec, MlpModelSpec, ModelSpec, PlotSpec, ProbeSpec, ProfilePlan, RunSpec, SweepValue } from "../../runtime/program.js";
 import type { Cadence, CadencePoint } from "../../runtime/train/index.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { SourceFile, Span } from "../diagnostics/source.js";
 import { AnalysisCompiler, probesOf } from "./analysis.js";
+import { checkConvNet, type LoweredConvNet } from "./conv-model.js";
 import { PointEnv, type Definitions } from "./env.js";
 import { PlotCompiler } from "./plots.js";
 import { Evaluator } from "./evaluate.js";
@@ -62,6 +63,8 @@ interface DataShape {
   readonly inDim: number;
   readonly outDim: number;
   readonly classes: boolean;
+  /** `[H, W, C]` of one image, for image data sets. */
+  readonly image?: readonly [number, number, number];
 }
 
 export class ExperimentChecker {
@@ -318,17 +321,24 @@ export class ExperimentChecker {
     const name = resolved.entry.name;
     const ownTargets: Record<string, DataShape> = {
       chebyshev: { inputs: inputs.length ? inputs : ["x"], inDim: 1, outDim: 1, classes: false },
-      mnist: { inputs: [], inDim: 784, outDim: 10, classes: true },
-      fashion_mnist: { inputs: [], inDim: 784, outDim: 10, classes: true },
-      cifar10: { inputs: [], inDim: 3072, outDim: 10, classes: true },
+      mnist: { inputs: [], inDim: 784, outDim: 10, classes: true, image: [28, 28, 1] },
+      fashion_mnist: { inputs: [], inDim: 784, outDim: 10, classes: true, image: [28, 28, 1] },
+      cifar10: { inputs: [], inDim: 3072, outDim: 10, classes: true, image: [32, 32, 3] },
       gaussian_mixture: { inputs: [], inDim: Number(spec["d"]), outDim: Number(spec["classes"]), classes: true },
+      gratings: {
+        inputs: [],
+        inDim: Number(spec["size"]) ** 2 * Number(spec["channels"]),
+        outDim: Number(spec["classes"]),
+        classes: true,
+        image: [Number(spec["size"]), Number(spec["size"]), Number(spec["channels"])],
+      },
     };
     if (ownTargets[name]) {
       if (d.target) {
         this.report(diagnostic("DYN2032", d.target.span, { problem: `\`${name}\` brings its own targets; remove \`-> …\`` }));
         return undefined;
       }
-      return { spec: { ...spec, perSeed: name === "gaussian_mixture" } as DataSpec, shape: ownTargets[name]! };
+      return { spec: { ...spec, perSeed: name === "gaussian_mixture" || name === "gratings" } as DataSpec, shape: ownTargets[name]! };
     }
     if (!d.target) {
       this.report(diagnostic("DYN2032", d.source.span, { problem: `\`${name}\` gives inputs only; add a target with \`-> expression\`, like \`-> sin(${inputs[0] ?? "x"})\`` }));
@@ -410,11 +420,21 @@ export class ExperimentChecker {
     }
     const m = g.models[0]!;
     if (!m.value) {
-      this.report(diagnostic("DYN2041", m.span, { problem: "model blocks (a list of layers) are not compiled yet; use `model net = mlp(…)`" }));
+      this.report(diagnostic("DYN2041", m.span, { problem: "model blocks (a list of layers) are not compiled yet; use `model net = mlp(…)` or `model net = cnn(filters: […], …)`" }));
       return undefined;
     }
-    const spec = this.entry(m.value, "model", env, resolver) as Omit<ModelSpec, "name"> & { inDim: number | null; outDim: number | null } | undefined;
-    if (!spec || !shape) return undefined;
+    const lowered = this.entry(m.value, "model", env, resolver) as { kind: string } | undefined;
+    if (!lowered || !shape) return undefined;
+    if (lowered.kind === "convnet") {
+      const conv = checkConvNet(lowered as LoweredConvNet, m.name.name, shape, m.value.span, (d) => this.report(d));
+      const init = conv && this.inits(g.inits, conv, env, resolver);
+      if (typeof init === "object" && init !== null && "kind" in init && init.kind === "phase") {
+        this.report(diagnostic("DYN2033", g.inits.find((i) => !i.target)!.span, { problem: "`init phase(…)` is defined for one-hidden-layer MLPs, not for `cnn`; use per-layer inits like `init net.layers[*] ~ fan_normal(power: -1)`" }));
+        return undefined;
+      }
+      return conv && init !== undefined ? { ...conv, init } : undefined;
+    }
+    const spec = lowered as Omit<MlpModelSpec, "name"> & { inDim: number | null; outDim: number | null };
     const inDim = spec.inDim ?? shape.inDim;
     const outDim = spec.outDim ?? shape.outDim;
     if (spec.inDim !== null && spec.inDim !== shape.inDim) {
@@ -431,7 +451,7 @@ export class ExperimentChecker {
   }
 
   /** `init phase(…)` replaces the scheme; `init net.hidden[*] ~ normal(…)` overrides layers. */
-  private inits(inits: readonly A.InitStmt[], spec: { init: unknown; hidden: readonly number[] }, env: PointEnv, resolver: CallResolver): ModelSpec["init"] | undefined {
+  private inits(inits: readonly A.InitStmt[], spec: { init: unknown; hidden: readonly number[]; convs?: readonly unknown[] }, env: PointEnv, resolver: CallResolver): ModelSpec["init"] | undefined {
     let scheme = spec.init as ModelSpec["init"];
     const layers: Record<string, Record<string, unknown>> = {};
     for (const i of inits) {
@@ -442,7 +462,7 @@ export class ExperimentChecker {
         continue;
       }
       const dist = this.entry(i.scheme, "distribution", env, resolver);
-      const targets = this.initTargets(i.target, spec.hidden.length);
+      const targets = this.initTargets(i.target, spec.hidden.length, spec.convs?.length ?? 0);
       if (!dist || !targets) return undefined;
       for (const t of targets) {
         const roles = t.role ? [t.role] : ["weight", "bias"];
@@ -457,8 +477,8 @@ export class ExperimentChecker {
     return { default: scheme as never, layers: layers as never };
   }
 
-  /** `net.hidden[0]`, `net.hidden[*]`, `net.out`, `net.layers[*]`, each optionally `.weight`/`.bias`. */
-  private initTargets(e: A.Expr, hiddenCount: number): { layer: string; role?: "weight" | "bias" }[] | undefined {
+  /** `net.hidden[0]`, `net.hidden[*]`, `net.convs[0]` (a cnn), `net.out`, `net.layers[*]`, each optionally `.weight`/`.bias`. */
+  private initTargets(e: A.Expr, hiddenCount: number, convCount: number): { layer: string; role?: "weight" | "bias" }[] | undefined {
     let role: "weight" | "bias" | undefined;
     let path = e;
     if (path.kind === "Member" && (path.member.name === "weight" || path.member.name === "bias")) {
@@ -466,15 +486,16 @@ export class ExperimentChecker {
       path = path.object;
     }
     const hidden = Array.from({ length: hiddenCount }, (_, k) => `hidden${k}`);
+    const convs = Array.from({ length: convCount }, (_, k) => `conv${k}`);
     const fail = () => {
-      this.report(diagnostic("DYN2041", e.span, { problem: "an init target is a layer like `net.hidden[0]`, `net.hidden[*]`, `net.out` or `net.layers[*]`, optionally with `.weight` or `.bias`" }));
+      this.report(diagnostic("DYN2041", e.span, { problem: `an init target is a layer like ${convCount ? "`net.convs[0]`, " : ""}\`net.hidden[0]\`, \`net.hidden[*]\`, \`net.out\` or \`net.layers[*]\`, optionally with \`.weight\` or \`.bias\`` }));
       return undefined;
     };
     if (path.kind === "Member" && path.member.name === "out") return [{ layer: "out", ...(role ? { role } : {}) }];
     if (path.kind !== "Index" || path.object.kind !== "Member" || path.items.length !== 1) return fail();
     const group = path.object.member.name;
     const item = path.items[0]!;
-    const layers = group === "hidden" ? hidden : group === "layers" ? [...hidden, "out"] : undefined;
+    const layers = group === "hidden" ? hidden : group === "convs" && convCount ? convs : group === "layers" ? [...convs, ...hidden, "out"] : undefined;
     if (!layers) return fail();
     if (item.kind === "Wildcard") return layers.map((layer) => ({ layer, ...(role ? { role } : {}) }));
     if (item.kind === "Number" && Number.isInteger(item.value) && item.value >= 0 && item.value < layers.length) return [{ layer: layers[item.value]!, ...(role ? { role } : {}) }];

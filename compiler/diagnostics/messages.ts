@@ -231,6 +231,12 @@ export const messages = {
     message: "{problem}",
     help: "A data block samples input variables (`x ~ uniform(-2, 2) [1024]`) and assigns targets (`y = x^2`); every sample needs a size, and all sizes must agree.",
   },
+  DYN2033: {
+    name: "bad-conv-model",
+    severity: "error",
+    message: "{problem}",
+    help: "`cnn(filters: [...], kernel: 5, …)` trains on image data (`mnist`, `fashion_mnist`, `cifar10`, `gratings`), whose `[H, W, C]` shape it takes; every conv block (and its pooling) must leave at least one pixel. Its layers start from per-layer inits (`init net.layers[*] ~ …`); `init phase(…)` is for one-hidden-layer MLPs.",
+  },
   DYN2040: {
     name: "bad-cadence",
     severity: "error",

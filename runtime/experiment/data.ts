@@ -2,7 +2,7 @@
  * Building a run's data sets from their `DataSpec`s. Random sources draw per seed from that seed's data
  * stream (`dataRng(seed, name)`) when the spec says `perSeed`; shared random data draws from seed 0's
  * stream. Targets are the program's generated float64 functions. Images are flattened to one row per
- * sample, because every model here is an MLP.
+ * sample (HWC order): an MLP reads the rows as they are, a CNN reshapes them back to `[H, W, C]`.
  */
 import { join } from "node:path";
 import { sampleSize, type Dataset } from "../dataset.js";
@@ -14,6 +14,7 @@ import {
   chebyshev,
   dataRng,
   gaussianMixture,
+  gratings,
   gridInputs,
   loadCifar10,
   loadFashionMnist,
@@ -61,6 +62,9 @@ export function buildDataset(name: string, spec: DataSpec, rng: Rng, context: Da
     case "gaussian_mixture":
       noTargetAllowed(name, spec);
       return gaussianMixture(rng, { name, n: spec.n, d: spec.d, classes: spec.classes, separation: spec.separation, std: spec.std });
+    case "gratings":
+      noTargetAllowed(name, spec);
+      return gratings(rng, { name, n: spec.n, size: spec.size, channels: spec.channels, classes: spec.classes, cycles: spec.cycles, noise: spec.noise, normalize: spec.normalize, phaseSpread: spec.phaseSpread });
     default:
       throw new DyncRuntimeError("RUN040", `data set "${name}" has an unknown source ${JSON.stringify((spec as { source?: unknown }).source)}`);
   }

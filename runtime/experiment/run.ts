@@ -5,7 +5,7 @@
  */
 import type { Dataset } from "../dataset.js";
 import { DyncRuntimeError } from "../errors.js";
-import { mlp, type Mlp } from "../nn/index.js";
+import { convNet, mlp, type ConvNet, type ConvNetOptions, type Mlp } from "../nn/index.js";
 import { createOptimizer, type Optimizer, type OptimizerSpec } from "../optim.js";
 import { ProgressReporter, type ProgressStream } from "../progress.js";
 import type { ExperimentProgram, ModelSpec, ProbeSpec, RunSpec } from "../program.js";
@@ -105,8 +105,12 @@ function trainingData(run: RunSpec, datasets: ReadonlyMap<string, Dataset[]>): D
   return data;
 }
 
-function buildModel(spec: ModelSpec, seeds: readonly number[]): Mlp {
-  if (spec.kind !== "mlp") throw new DyncRuntimeError("RUN040", `model "${spec.name}" has kind "${String(spec.kind)}", which the runtime cannot build`);
+/** The seed-batched network a `ModelSpec` describes: an MLP or a CNN (which reads flattened image rows). */
+function buildModel(spec: ModelSpec, seeds: readonly number[]): Mlp | ConvNet {
+  if (spec.kind === "convnet") {
+    return convNet({ inShape: [...spec.inShape], convs: spec.convs, hidden: spec.hidden, outDim: spec.outDim, act: spec.act, bias: spec.bias, seeds, init: spec.init as ConvNetOptions["init"] });
+  }
+  if (spec.kind !== "mlp") throw new DyncRuntimeError("RUN040", `model "${(spec as ModelSpec).name}" has kind "${String((spec as ModelSpec).kind)}", which the runtime cannot build`);
   return mlp({
     inDim: spec.inDim,
     hidden: spec.hidden,
@@ -123,7 +127,7 @@ function buildModel(spec: ModelSpec, seeds: readonly number[]): Mlp {
 }
 
 /** The compiler filled in/out dimensions; a mismatch with the data is a clear error here, not a tfjs shape error later. */
-function checkModelFits(run: RunSpec, model: Mlp, data: Dataset): void {
+function checkModelFits(run: RunSpec, model: Mlp | ConvNet, data: Dataset): void {
   const inputs = data.xShape[0]!;
   if (model.inDim !== inputs) {
     throw new DyncRuntimeError("RUN040", `model "${run.model.name}" takes ${model.inDim} inputs but data set "${data.name}" has ${inputs} per sample`);

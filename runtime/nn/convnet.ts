@@ -1,6 +1,7 @@
 /**
  * A seed-batched CNN for image classification: `conv{i}` (conv2d → activation → optional pooling), flatten,
- * `hidden{j}` dense layers with the activation, and a dense `out`. Taps: for conv layers `pre` is the conv
+ * `hidden{j}` dense layers with the activation, and a dense `out`. A conv block may choose its own
+ * activation (tanh convolutions before ReLU dense layers, as in Zhou et al.'s condensation CNN). Taps: for conv layers `pre` is the conv
  * output `[S, B, Ho, Wo, C]` and `post` the activated, pooled output; dense layers as in `mlp`.
  */
 import * as tf from "@tensorflow/tfjs-core";
@@ -23,6 +24,8 @@ export interface ConvBlockSpec {
   readonly padding?: "valid" | "same";
   /** Non-overlapping pooling after the activation. */
   readonly pool?: { readonly kind: "max" | "avg"; readonly size: number };
+  /** This block's activation; default the network's `act` (e.g. tanh convolutions before ReLU dense layers). */
+  readonly act?: ActivationSpec;
 }
 
 export interface ConvNetOptions {
@@ -44,10 +47,13 @@ export interface ConvNetOptions {
 export class ConvNet implements Model {
   readonly seeds: number;
   readonly seedValues: readonly number[];
+  /** Values per image, H·W·C: a flattened image row has this length. */
+  readonly inDim: number;
+  readonly outDim: number;
   readonly layerNames: readonly string[];
   readonly params: readonly Param[];
   readonly state: readonly tf.Variable[] = [];
-  private readonly convs: readonly { name: string; params: ConvParams; pool?: ConvBlockSpec["pool"] }[];
+  private readonly convs: readonly { name: string; params: ConvParams; act: Activation; pool?: ConvBlockSpec["pool"] }[];
   private readonly dense: readonly { name: string; params: DenseParams }[];
   private readonly act: Activation;
 
@@ -55,6 +61,8 @@ export class ConvNet implements Model {
     this.seedValues = resolveSeeds(options.seeds);
     this.seeds = this.seedValues.length;
     this.act = activation(options.act ?? "relu");
+    this.inDim = options.inShape[0] * options.inShape[1] * options.inShape[2];
+    this.outDim = options.outDim;
     const inits = layerInits({ init: options.init, hidden: options.hidden });
     const bias = options.bias ?? true;
     const common = { seeds: this.seedValues, bias };
@@ -66,7 +74,8 @@ export class ConvNet implements Model {
       [h, w, c] = [convOutputSize(h, geometry).out, convOutputSize(w, geometry).out, spec.filters];
       if (spec.pool) [h, w] = [Math.floor(h / spec.pool.size), Math.floor(w / spec.pool.size)];
       if (!(h >= 1 && w >= 1)) throw new DyncRuntimeError("RUN040", `${name} leaves no pixels of a ${options.inShape.join("×")} image`);
-      return spec.pool ? { name, params, pool: spec.pool } : { name, params };
+      const act = spec.act === undefined ? this.act : activation(spec.act);
+      return spec.pool ? { name, params, act, pool: spec.pool } : { name, params, act };
     });
     let width = h * w * c;
     const sizes = [...options.hidden, options.outDim];
@@ -82,17 +91,19 @@ export class ConvNet implements Model {
     );
   }
 
-  /** `[S, B, H, W, C]` → `[S, B, outDim]`. */
-  forward(x: tf.Tensor, options: NnForwardOptions): tf.Tensor {
+  /** `[S, B, H, W, C]`, or flattened rows `[S, B, H·W·C]` in HWC order, → `[S, B, outDim]`. */
+  forward(input: tf.Tensor, options: NnForwardOptions): tf.Tensor {
     const [H, W, C] = this.options.inShape;
+    // Data sets store images as rows of H·W·C values (HWC order), which reshape back without copying.
+    const x = input.rank === 3 && input.shape[2] === this.inDim ? tf.reshape(input, [input.shape[0]!, input.shape[1]!, H, W, C]) : input;
     if (x.rank !== 5 || x.shape[0] !== this.seeds || x.shape[2] !== H || x.shape[3] !== W || x.shape[4] !== C) {
-      throw new DyncRuntimeError("RUN040", `convnet input must be [seeds=${this.seeds}, batch, ${H}, ${W}, ${C}], got [${x.shape.join(", ")}]`);
+      throw new DyncRuntimeError("RUN040", `convnet input must be [seeds=${this.seeds}, batch, ${H}, ${W}, ${C}] or [seeds=${this.seeds}, batch, ${this.inDim}], got [${input.shape.join(", ")}]`);
     }
     const { taps } = options;
     let h: tf.Tensor = x;
     for (const layer of this.convs) {
       const pre = conv2d(h, layer.params.weight.variable, layer.params.bias?.variable, layer.params.geometry);
-      h = this.act(pre);
+      h = layer.act(pre);
       if (layer.pool) h = pool2d(h, layer.pool.kind, layer.pool.size);
       taps?.pre.set(layer.name, pre);
       taps?.post.set(layer.name, h);

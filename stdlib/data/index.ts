@@ -13,6 +13,8 @@ export { opposingSignals } from "./opposing-signals.js";
 export type { OpposingSignalsDataset, OpposingSignalsOptions } from "./opposing-signals.js";
 export { gaussianMixture } from "./gaussian-mixture.js";
 export type { GaussianMixtureDataset, GaussianMixtureOptions } from "./gaussian-mixture.js";
+export { gratingAngle, gratingPixel, gratings } from "./gratings.js";
+export type { GratingsDataset, GratingsOptions } from "./gratings.js";
 export { classTargets, oneHot } from "./classes.js";
 export { applyLimit, pixelAffine } from "./pixels.js";
 export type { PixelNormalization } from "./pixels.js";

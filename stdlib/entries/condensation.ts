@@ -24,8 +24,14 @@ export const condensationProbes: Entry[] = [
   {
     name: "cosine_similarity",
     kind: "probe",
-    doc: "The m × m matrix D(u, v) = uᵀv/(‖u‖‖v‖) of a hidden layer's neuron vectors, per seed, written as .npy (`tensors/`); `order: eigen` sorts rows and columns by the leading eigenvector of D so condensed groups form blocks. Zero vectors get NaN rows, placed last.",
-    params: [model, layer, bias, { name: "order", type: { t: "choice", options: ["eigen", "none"] }, default: "eigen", doc: "Row order: by the leading eigenvector, or neuron order." }],
+    doc: "The m × m matrix D(u, v) = uᵀv/(‖u‖‖v‖) of a hidden layer's neuron vectors (a conv layer's kernels: m = output channels), per seed, written as .npy (`tensors/`); `order: eigen` sorts rows and columns by the leading eigenvector of D so condensed groups form blocks. Zero vectors get NaN rows, placed last.",
+    params: [
+      model,
+      { ...layer, doc: "Which hidden layer: 0 is `net.hidden[0]`; in a `cnn` conv blocks come first (0 is `net.convs[0]`)." },
+      { ...bias, default: null, doc: "Append each neuron's (kernel's) bias to its vector (default: yes, except for a `channel` slice, which has none)." },
+      { name: "channel", type: { t: "number", integer: true, min: 0 }, default: null, doc: "Conv layers: compare only input channel `channel`'s k×k slice of each kernel (default: kernels flattened whole, k·k·C_in values)." },
+      { name: "order", type: { t: "choice", options: ["eigen", "none"] }, default: "eigen", doc: "Row order: by the leading eigenvector, or neuron order." },
+    ],
     cites: papers.condensation,
   },
   {

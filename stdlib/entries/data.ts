@@ -86,4 +86,21 @@ export const dataSources: Entry[] = [
     cites: papers.diversity,
     lower: (a) => ({ source: "gaussian_mixture", n: a["n"], d: a["d"], classes: a["classes"], separation: a["separation"], std: a["std"] }),
   },
+  {
+    name: "gratings",
+    kind: "data",
+    doc: "Synthetic images for CNNs, no files needed: class c of C is a grating g = cos(2π·cycles·(u·cos θ + v·sin θ) + φ) at orientation θ = π·c/C, with pixel centres (u, v) in (−½, ½)² and a phase φ ~ U[0, 2π·phase_spread) per image; pixels (1 + g)/2 (`unit`) or g (`symmetric`) plus N(0, noise²) noise; `size`×`size` pixels, `channels` identical channels, balanced one-hot labels. Each seed draws its own images.",
+    params: [
+      count("n", "Number of images."),
+      count("size", "Height and width in pixels.", 16),
+      count("channels", "Colour channels (all equal).", 1),
+      count("classes", "Number of orientations.", 4),
+      { name: "cycles", type: { t: "number", positive: true }, default: 2, doc: "Periods of the grating across the image." },
+      { name: "noise", type: { t: "number", min: 0 }, default: 0.25, doc: "Standard deviation of the pixel noise." },
+      { name: "phase_spread", type: { t: "number", min: 0, max: 1 }, default: 1, doc: "Phases drawn from [0, 2π·phase_spread): 1 gives every class the same mean image; smaller spreads give classes distinct mean images, as photographs have." },
+      { name: "normalize", type: { t: "choice", options: ["unit", "symmetric"] }, default: "unit", doc: "Pixels (1 + g)/2 in [0, 1] like photographs' (a positive mean), or g in [−1, 1] (class means 0)." },
+    ],
+    cites: papers.condensation,
+    lower: (a) => ({ source: "gratings", n: a["n"], size: a["size"], channels: a["channels"], classes: a["classes"], cycles: a["cycles"], noise: a["noise"], normalize: a["normalize"], phaseSpread: a["phase_spread"] }),
+  },
 ];

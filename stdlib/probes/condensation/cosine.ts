@@ -1,10 +1,11 @@
 /**
  * `cosine_similarity(net, layer: 0)`: the matrix D(u, v) = uᵀv/(‖u‖‖v‖) over a layer's neuron vectors
- * (notes P3), optionally reordered by the leading eigenvector of D so that condensed groups form blocks.
+ * (notes P3) — for a conv layer its kernels, flattened whole or one input channel's slice — optionally reordered by the leading eigenvector of D so that condensed groups form blocks.
  */
 import { DyncRuntimeError } from "../../../runtime/errors.js";
 import type { ProbeFn, SeedTensors } from "../types.js";
-import { boolOption, layerNeurons, rowNorm } from "./layer.js";
+import type { Model } from "../../../runtime/model.js";
+import { boolOption, convKernels, isConvLayer, layerNeurons, type LayerVectors, rowNorm } from "./layer.js";
 
 /** A cosine-similarity matrix and the neuron order its rows and columns follow. */
 export interface CosineMatrix {
@@ -85,11 +86,29 @@ function permute(matrix: Float64Array, n: number, order: Int32Array): Float64Arr
   return out;
 }
 
+/**
+ * The vectors D is taken over: a dense layer's neurons (input weights, + bias), or a conv layer's kernels
+ * flattened whole (+ bias) or one input channel's k×k slice (`channel`, never with the bias).
+ */
+export function cosineVectors(model: Model, args: Readonly<Record<string, unknown>>): LayerVectors[] {
+  const layer = args["layer"] ?? 0;
+  const channel = args["channel"] ?? null;
+  if (channel !== null && typeof channel !== "number") throw new DyncRuntimeError("RUN040", `channel must be a number, got ${JSON.stringify(channel)}`);
+  if (!isConvLayer(model, layer)) {
+    if (channel !== null) throw new DyncRuntimeError("RUN040", "channel: selects a slice of conv kernels, but this layer is dense");
+    return layerNeurons(model, layer, boolOption(args, "bias", true));
+  }
+  if (channel !== null && args["bias"] === true) {
+    throw new DyncRuntimeError("RUN040", "a channel slice of a kernel has no bias (the bias belongs to the whole kernel); drop bias: true or channel:");
+  }
+  return convKernels(model, layer, boolOption(args, "bias", channel === null), channel ?? undefined);
+}
+
 /** The probe: per seed an m × m matrix (written as .npy), ordered by `order: eigen` (default) or `none`. */
 export const cosineSimilarityProbe: ProbeFn = (args, ctx, env): SeedTensors => {
   const order = args["order"] ?? "eigen";
   if (order !== "eigen" && order !== "none") throw new DyncRuntimeError("RUN040", `order must be eigen or none, got ${JSON.stringify(order)}`);
-  const layers = layerNeurons(env.model(args), args["layer"] ?? 0, boolOption(args, "bias", true));
+  const layers = cosineVectors(env.model(args), args);
   const m = layers[0]!.m;
   const perSeed = layers.map((layer, s) => {
     if (!ctx.seedIndices.includes(s)) return undefined;

@@ -68,6 +68,47 @@ export function layerNeurons(model: Model, layer: unknown, withBias: boolean): L
   });
 }
 
+/** One seed's direction vectors of a layer: m vectors of length dim, row-major. */
+export interface LayerVectors {
+  readonly m: number;
+  readonly dim: number;
+  readonly vectors: Float64Array;
+}
+
+/**
+ * The kernels of conv layer `layer` for every seed: kernel o flattened whole, (i, j, c) ↦ W[i, j, c, o] in
+ * that order (k·k·C_in values, + its bias when `withBias`), or with `channel` only input channel c's k×k
+ * slice W[·, ·, c, o] (the bias belongs to the whole kernel, so a slice never includes it).
+ */
+export function convKernels(model: Model, layer: unknown, withBias: boolean, channel: number | undefined): LayerVectors[] {
+  const name = hiddenLayerName(model, layer);
+  const weight = param(model, `${name}.weight`);
+  if (!weight || weight.variable.rank !== 5) throw new DyncRuntimeError("RUN040", `layer ${name} is not a convolution`);
+  const [, k, , cin, cout] = weight.variable.shape as [number, number, number, number, number];
+  if (channel !== undefined && !(Number.isInteger(channel) && channel >= 0 && channel < cin)) {
+    throw new DyncRuntimeError("RUN040", `channel must be an input channel of ${name} in 0..${cin - 1}, got ${channel}`);
+  }
+  const bias = withBias && channel === undefined ? param(model, `${name}.bias`) : undefined;
+  const W = perSeedValues(weight, model.seeds);
+  const B = bias ? perSeedValues(bias, model.seeds) : undefined;
+  const channels = channel === undefined ? [...Array(cin).keys()] : [channel];
+  const dim = k * k * channels.length + (B ? 1 : 0);
+  return W.map((w, s) => {
+    const vectors = new Float64Array(cout * dim);
+    for (let o = 0; o < cout; o++) {
+      let at = o * dim;
+      for (let ij = 0; ij < k * k; ij++) for (const c of channels) vectors[at++] = w[(ij * cin + c) * cout + o]!;
+      if (B) vectors[at] = B[s]![o]!;
+    }
+    return { m: cout, dim, vectors };
+  });
+}
+
+/** Whether hidden layer `layer` (an index) is a convolution (weight `[S, k, k, C_in, C_out]`). */
+export function isConvLayer(model: Model, layer: unknown): boolean {
+  return param(model, `${hiddenLayerName(model, layer)}.weight`)?.variable.rank === 5;
+}
+
 /** ‖v‖₂ of row k of an m × dim matrix. */
 export function rowNorm(values: Float64Array, k: number, dim: number): number {
   let sum = 0;
