@@ -6,12 +6,15 @@
  * `.scratch/bench/<case>.js`, then run that generated program and the PyTorch peer (`bench/torch/cases.py`)
  * alternately, A B A B …, `--reps` times each, after one untimed warm-up of each. Two figures per process:
  *   - whole-process wall time (launch, module loading, gradient registration, backend init, training, writing);
- *   - loop time: data + model construction + training, as each side measures it itself (dync: the sum over
- *     runs of endedAt − startedAt in the run's manifest.json; PyTorch: perf_counter around the same span).
+ *   - loop time: data + model construction + training, as each side measures it itself (dync: from the first
+ *     run's startedAt to the last run's endedAt in the run's manifest.json — with `--jobs` > 1 runs overlap, so
+ *     their spans are not summed; PyTorch: perf_counter around the same span).
  * Medians go to bench/results.md and bench/results.json with the machine, backend and versions.
  *
  * Usage: node bench/run.js [--reps N] [--cases a_mlp_sgd,b_coord_adam,...] [--backend wasm|cpu]
- *                          [--loop-seeds N] [--no-warmup]
+ *                          [--loop-seeds N] [--no-warmup] [--jobs 1,2]
+ * `--jobs` lists the dync `--jobs` values to run, each as its own side (default 1: one process thread, like
+ * the one-thread PyTorch peers); ratios are against the first.
  * Needs `npm run build` first and PyTorch for /usr/bin/python3 (`bash bench/setup.sh`).
  */
 import { spawnSync } from "node:child_process";
@@ -33,7 +36,7 @@ const CASES = [
 ];
 
 function parseArgs(argv) {
-  const args = { reps: 3, cases: CASES.map((c) => c.id), backend: "wasm", loopSeeds: 20, warmup: true };
+  const args = { reps: 3, cases: CASES.map((c) => c.id), backend: "wasm", loopSeeds: 20, warmup: true, jobs: [1] };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     if (flag === "--reps") args.reps = Number(argv[++i]);
@@ -41,11 +44,13 @@ function parseArgs(argv) {
     else if (flag === "--backend") args.backend = argv[++i];
     else if (flag === "--loop-seeds") args.loopSeeds = Number(argv[++i]);
     else if (flag === "--no-warmup") args.warmup = false;
+    else if (flag === "--jobs") args.jobs = argv[++i].split(",").map(Number);
     else throw new Error(`unknown argument ${flag}`);
   }
   const unknown = args.cases.filter((id) => !CASES.some((c) => c.id === id));
   if (unknown.length > 0) throw new Error(`unknown case(s) ${unknown.join(", ")}`);
   if (!(Number.isInteger(args.reps) && args.reps >= 1)) throw new Error("--reps needs a whole number ≥ 1");
+  if (!args.jobs.every((j) => Number.isInteger(j) && j >= 1)) throw new Error("--jobs needs whole numbers ≥ 1, e.g. 1,2");
   return args;
 }
 
@@ -79,17 +84,17 @@ function compileCase(id) {
   return out;
 }
 
-/** One dync process: whole wall time, and the loop time summed from the manifest's per-run spans. */
-function runDync(program, backend, extraEnv) {
+/** One dync process: whole wall time, and the loop time from the manifest's run spans (first start → last end). */
+function runDync(program, backend, jobs, extraEnv) {
   const dir = mkdtempSync(join(tmpdir(), "dync-bench-"));
   try {
-    const { wallS } = run("node", [program, "--backend", backend, "--quiet", "--out", join(dir, "run")], {
+    const { wallS } = run("node", [program, "--backend", backend, "--jobs", String(jobs), "--quiet", "--out", join(dir, "run")], {
       env: { ...process.env, ...extraEnv },
     });
     const manifest = JSON.parse(readFileSync(join(dir, "run", "manifest.json"), "utf8"));
     const failed = manifest.runs.filter((r) => r.status !== "ok");
     if (failed.length > 0) throw new Error(`dync runs not ok: ${failed.map((r) => `${r.run} ${r.status}`).join(", ")}`);
-    const loopS = manifest.runs.reduce((s, r) => s + (Date.parse(r.endedAt) - Date.parse(r.startedAt)) / 1000, 0);
+    const loopS = (Math.max(...manifest.runs.map((r) => Date.parse(r.endedAt))) - Math.min(...manifest.runs.map((r) => Date.parse(r.startedAt)))) / 1000;
     return { wallS, loopS, backend: manifest.backend };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -141,7 +146,8 @@ function benchCase(spec, args) {
   const source = readFileSync(join(root, "bench/cases", `${spec.id}.dyn`), "utf8");
   const shape = caseShape(source);
   const program = compileCase(spec.id);
-  const sides = [{ name: "dync", go: () => runDync(program, args.backend) }, ...spec.peers.map((peer) => ({ name: peer, go: () => runTorch(peer, shape, args.loopSeeds) }))];
+  const dyncSides = args.jobs.map((jobs, i) => ({ name: i === 0 ? "dync" : `dync_jobs${jobs}`, jobs, go: () => runDync(program, args.backend, jobs) }));
+  const sides = [...dyncSides, ...spec.peers.map((peer) => ({ name: peer, go: () => runTorch(peer, shape, args.loopSeeds) }))];
   if (args.warmup) for (const side of sides) side.go();
   const samples = Object.fromEntries(sides.map((s) => [s.name, []]));
   for (let rep = 0; rep < args.reps; rep++) {
@@ -163,7 +169,7 @@ function benchCase(spec, args) {
     }),
   );
   // The machine is shared: the 1-minute load average before and after says how busy it was meanwhile.
-  return { id: spec.id, title: spec.title, date, load: [loadBefore, loadavg()[0]], shape, reps: args.reps, sides: summary };
+  return { id: spec.id, title: spec.title, date, load: [loadBefore, loadavg()[0]], shape, reps: args.reps, jobs: args.jobs, sides: summary };
 }
 
 function markdown(results) {
@@ -173,7 +179,7 @@ function markdown(results) {
     "",
     `Generated by \`npm run bench\` (bench/run.js) on ${results.date}. Machine: ${m.nproc} cores, ${m.cpu}; Node ${m.node}, tfjs ${m.tfjs} (${results.backend} backend); ${m.python}, PyTorch ${m.torch} (${m.torchThreads} thread${m.torchThreads === 1 ? "" : "s"}, OpenBLAS${m.openblasCoretype ? `, OPENBLAS_CORETYPE=${m.openblasCoretype}` : ""}). CPU only; no GPU was used.`,
     "",
-    `Medians of ${results.reps} alternating repetitions after one warm-up each (cases run on different dates were kept from earlier invocations; see the last table). *Loop* = data + model construction + training as each side times itself (dync: Σ over runs of the manifest's run spans; PyTorch: perf_counter). *Process* = whole-process wall time (launch, imports, gradient registration, backend init, training, writing results). Ratio = dync / PyTorch (below 1: dync faster).`,
+    `Medians of ${results.reps} alternating repetitions after one warm-up each (cases run on different dates were kept from earlier invocations; see the last table). *Loop* = data + model construction + training as each side times itself (dync: first run's start to last run's end in the manifest; PyTorch: perf_counter). dync runs with \`--jobs 1\` (one thread, like PyTorch) unless a row says otherwise; ratios are against the first dync row. *Process* = whole-process wall time (launch, imports, gradient registration, backend init, training, writing results). Ratio = dync / PyTorch (below 1: dync faster).`,
     "",
     "| case | side | steps | loop s | ms/step | steps/s | process s | loop ratio | process ratio |",
     "|---|---|---:|---:|---:|---:|---:|---:|---:|",
@@ -182,9 +188,10 @@ function markdown(results) {
     const dync = c.sides.dync;
     for (const [name, s] of Object.entries(c.sides)) {
       const steps = c.shape.steps * Math.max(1, c.shape.widths.length);
-      const label = name === "dync" ? `dync (${results.backend})` : s.scaledFromSeeds ? `${name} (timed on ${s.scaledFromSeeds} seeds/width, scaled ×${c.shape.seeds / s.scaledFromSeeds})` : name;
-      const ratio = name === "dync" ? "" : (dync.loopS / s.loopS).toFixed(2);
-      const pratio = name === "dync" || s.wallS === null ? "" : (dync.wallS / s.wallS).toFixed(2);
+      const jobs = c.jobs ?? [1];
+      const label = name === "dync" ? `dync (${results.backend}${jobs[0] === 1 ? "" : `, --jobs ${jobs[0]}`})` : name.startsWith("dync_jobs") ? `dync (${results.backend}, --jobs ${name.slice(9)})` : s.scaledFromSeeds ? `${name} (timed on ${s.scaledFromSeeds} seeds/width, scaled ×${c.shape.seeds / s.scaledFromSeeds})` : name;
+      const ratio = name.startsWith("dync") ? "" : (dync.loopS / s.loopS).toFixed(2);
+      const pratio = name.startsWith("dync") || s.wallS === null ? "" : (dync.wallS / s.wallS).toFixed(2);
       lines.push(`| ${c.title} | ${label} | ${steps} | ${s.loopS.toFixed(2)} | ${s.msPerStep.toFixed(2)} | ${s.stepsPerS.toFixed(1)} | ${s.wallS === null ? "—" : s.wallS.toFixed(2)} | ${ratio} | ${pratio} |`);
     }
   }
@@ -200,6 +207,12 @@ function markdown(results) {
     "For (d), a step is one update of all 1000 seeds of one width; the sweep has 5 widths. See docs/performance.md for what the figures mean and what was changed.",
     "",
   );
+  if (results.cases.some((c) => (c.jobs ?? [1]).length > 1)) {
+    lines.push(
+      "Rows `dync (…, --jobs N)` train the sweep's runs on N worker threads (docs/performance.md, \"Runs in parallel\"). This machine schedules CPU time per session (autogroup): while other sessions keep the cores busy, the pool's threads share one session's slice, so these rows say what the pool gained under the load recorded above, not what it gains on an idle machine.",
+      "",
+    );
+  }
   return lines.join("\n");
 }
 

@@ -14,8 +14,10 @@ usage:
   dync plan FILE [--profile P]  the expanded runs, their count and cost, before anything trains
   dync compile FILE [-o out.js] [--emit-ts]
                                 write the generated program (type-checked); run it with \`node out.js\`
-  dync run FILE [--profile P] [--backend B] [--out DIR] [--data DIR]
-                                compile and run (exit 0 every expect holds, 1 one fails, 2 compile errors)
+  dync run FILE [--profile P] [--backend B] [--out DIR] [--data DIR] [--jobs N]
+                                compile and run (exit 0 every expect holds, 1 one fails, 2 compile errors);
+                                --jobs: runs trained at once on worker threads (default $DYNC_JOBS, else
+                                the number of CPU cores; 1 = one after another in this process)
   dync report RUN_DIR           rebuild RUN_DIR/report.html from the recorded results, without re-running
   dync lsp [--stdio]            the language server for editors, over stdin/stdout (editor/README.md)
 
@@ -46,6 +48,7 @@ const RUN_FLAGS: Record<string, FlagSpec> = {
   backend: { value: true, choices: ["auto", "gpu", "tensorflow", "wasm", "cpu"] },
   out: { value: true },
   data: { value: true },
+  jobs: { value: true },
   quiet: { value: false },
 };
 

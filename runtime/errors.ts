@@ -12,7 +12,8 @@ export type RuntimeErrorCode =
   | "RUN030" // the run directory cannot be written
   | "RUN040" // an invalid configuration reached the runtime (a compiler bug or a hand-written call)
   | "RUN050" // a numerical analysis could not be carried out (singular system, too few points)
-  | "RUN051"; // an analysis names something the results lack (a probe, a dimension, a sweep value)
+  | "RUN051" // an analysis names something the results lack (a probe, a dimension, a sweep value)
+  | "RUN060"; // a worker thread training runs in parallel could not start or stopped unexpectedly
 
 export class DyncRuntimeError extends Error {
   constructor(

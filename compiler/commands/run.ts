@@ -1,12 +1,14 @@
 /**
  * `dync run FILE [flags]`: compile and run in one step. The generated program is the same one
  * `dync compile` writes (so both paths produce the same results); it is written to a temporary
- * directory, imports the runtime by absolute URL, and every experiment in it runs in this process.
+ * directory, imports the runtime by absolute URL, and every experiment in it runs from this process
+ * (its runs on `--jobs` worker threads, which import the same temporary module).
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import type { runMain } from "../../runtime/experiment/index.js";
 import type { ExperimentProgram } from "../../runtime/program.js";
 import { compileFile } from "../compile.js";
 import { packageInfo } from "../package-info.js";
@@ -25,10 +27,12 @@ export async function runCommand(file: string, programArgs: readonly string[], o
   try {
     const modulePath = join(dir, "program.mjs");
     writeFileSync(modulePath, result.js);
-    const module = (await import(pathToFileURL(modulePath).href)) as { experiments: readonly ExperimentProgram[] };
-    const runtime = (await import(runtimeUrl)) as { runMain(program: ExperimentProgram, argv: readonly string[]): Promise<number> };
+    const moduleUrl = pathToFileURL(modulePath).href;
+    const module = (await import(moduleUrl)) as { experiments: readonly ExperimentProgram[] };
+    const runtime = (await import(runtimeUrl)) as { runMain: typeof runMain };
     let status = 0;
-    for (const program of module.experiments) status = Math.max(status, await runtime.runMain(program, programArgs));
+    // The module URL lets `--jobs` workers import the same program (its targets are code, not data).
+    for (const program of module.experiments) status = Math.max(status, await runtime.runMain(program, programArgs, { moduleUrl }));
     return status;
   } catch (error) {
     err(`internal error while running ${file}: ${(error as Error).message}\n`);

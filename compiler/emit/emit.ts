@@ -29,11 +29,12 @@ export async function emitModule(experiments: readonly CheckedExperiment[], opti
       `\`dync compile ${options.file}\` writes it again.`,
       "",
       "Every run is fully resolved below: sweep points expanded, defaults filled, durations in the",
-      "training loop's terms. Run it with `node out.js [--profile NAME] [--backend B] [--out DIR]`.",
+      "training loop's terms. Run it with `node out.js [--profile NAME] [--backend B] [--out DIR] [--jobs N]`.",
     ]),
   );
   file.addImportDeclaration({ moduleSpecifier: options.runtimeImport ?? "dync/runtime", namedImports: ["runMain", "pointwise", "targetMath as m", { name: "ExperimentProgram", isTypeOnly: true }] });
   file.addImportDeclaration({ moduleSpecifier: "node:url", namedImports: ["pathToFileURL"] });
+  file.addImportDeclaration({ moduleSpecifier: "node:worker_threads", namedImports: ["isMainThread"] });
   const usesTargetMath = experiments.some((e) => [...e.targets.values()].some((t) => t.code.body.includes("m.")));
   for (const exp of experiments) {
     for (const target of exp.targets.values()) addTarget(file, exp, target, options.file);
@@ -43,10 +44,11 @@ export async function emitModule(experiments: readonly CheckedExperiment[], opti
   file.addStatements([
     "",
     "// Entry point: `node out.js` runs every experiment of the file in order; importing the module runs nothing.",
+    "// Worker threads (`--jobs`) import this module for its targets: they share process.argv, hence isMainThread.",
     `export const experiments: readonly ExperimentProgram[] = [${names.join(", ")}];`,
-    "if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {",
+    "if (isMainThread && process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {",
     "  let status = 0;",
-    "  for (const program of experiments) status = Math.max(status, await runMain(program));",
+    "  for (const program of experiments) status = Math.max(status, await runMain(program, process.argv.slice(2), { moduleUrl: import.meta.url }));",
     "  process.exitCode = status;",
     "}",
   ]);

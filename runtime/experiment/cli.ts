@@ -4,6 +4,7 @@
  * diverged or an expect failed, 2 on usage errors. Runtime errors print as `error RUN0xx: …` on stderr,
  * never as a stack trace; results recorded up to that point stay in the run directory.
  */
+import { availableParallelism } from "node:os";
 import type { BackendRequest } from "../backend.js";
 import { DyncRuntimeError } from "../errors.js";
 import type { ExperimentProgram } from "../program.js";
@@ -18,6 +19,8 @@ export interface MainArgs {
   readonly dataRoot: string;
   readonly quiet: boolean;
   readonly help: boolean;
+  /** `--jobs N`; undefined when not given (then DYNC_JOBS, then the number of CPU cores). */
+  readonly jobs?: number;
 }
 
 const BACKENDS: readonly BackendRequest[] = ["auto", "gpu", "tensorflow", "wasm", "cpu"];
@@ -28,20 +31,22 @@ export class UsageError extends Error {}
 /** Usage text of a generated program. */
 export function usage(program: ExperimentProgram): string {
   return [
-    `usage: node <program> [--profile NAME] [--backend auto|gpu|tensorflow|wasm|cpu] [--out DIR] [--data DIR] [--quiet]`,
+    `usage: node <program> [--profile NAME] [--backend auto|gpu|tensorflow|wasm|cpu] [--out DIR] [--data DIR] [--jobs N] [--quiet]`,
     ``,
     `Runs experiment ${program.name} (${program.file}).`,
     `  --profile NAME   one of ${Object.keys(program.profiles).join(", ")} (default: default)`,
     `  --backend NAME   tfjs backend (default: auto — the fastest installed)`,
     `  --out DIR        run directory (default: runs/${program.name}/<timestamp>)`,
     `  --data DIR       root of real data sets: DIR/mnist, DIR/cifar10… (default: ./data)`,
+    `  --jobs N         runs trained at once, each on a worker thread with its own backend`,
+    `                   (default: $DYNC_JOBS, else the number of CPU cores; 1 = one after another in this process)`,
     `  --quiet          no progress lines`,
   ].join("\n");
 }
 
 /** Parse `argv` (flags as `--flag value` or `--flag=value`); throws UsageError. */
 export function parseMainArgs(argv: readonly string[]): MainArgs {
-  const args: { profile: string; backend: BackendRequest; outDir?: string; dataRoot: string; quiet: boolean; help: boolean } = {
+  const args: { profile: string; backend: BackendRequest; outDir?: string; dataRoot: string; quiet: boolean; help: boolean; jobs?: number } = {
     profile: "default",
     backend: "auto",
     dataRoot: "./data",
@@ -71,6 +76,9 @@ export function parseMainArgs(argv: readonly string[]): MainArgs {
       case "--data":
         args.dataRoot = value();
         break;
+      case "--jobs":
+        args.jobs = parseJobs(value(), "--jobs");
+        break;
       case "--quiet":
       case "--help":
       case "-h":
@@ -85,23 +93,51 @@ export function parseMainArgs(argv: readonly string[]): MainArgs {
   return args;
 }
 
+/** A positive whole number of jobs; UsageError naming `source` otherwise. */
+export function parseJobs(text: string, source: string): number {
+  const jobs = Number(text);
+  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(jobs) || jobs < 1) throw new UsageError(`${source} must be a whole number ≥ 1, not "${text}"`);
+  return jobs;
+}
+
+/** Runs trained at once: `--jobs`, else `DYNC_JOBS`, else the number of CPU cores `os.availableParallelism()`. */
+export function resolveJobs(args: Pick<MainArgs, "jobs">, env: NodeJS.ProcessEnv = process.env): number {
+  if (args.jobs !== undefined) return args.jobs;
+  const fromEnv = env["DYNC_JOBS"];
+  if (fromEnv !== undefined && fromEnv !== "") return parseJobs(fromEnv, "DYNC_JOBS");
+  return availableParallelism();
+}
+
 /** Streams `runMain` writes to; injectable for tests. */
 export interface MainStreams {
   readonly stdout?: ProgressStream;
   readonly stderr?: ProgressStream;
 }
 
+/** What else `runMain` may be given besides the command line. */
+export interface MainOptions extends MainStreams, Pick<ExperimentOptions, "evaluator"> {
+  /**
+   * URL of the module that exports the program in `experiments` (generated programs pass
+   * `import.meta.url`): worker threads import it to train runs in parallel. Without it runs train serially.
+   */
+  readonly moduleUrl?: string;
+  /** Environment read for DYNC_JOBS; default `process.env`. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
 /** Run `program` as its command line says; returns the exit code (0 ok, 1 failed run or expect, 2 usage). */
 export async function runMain(
   program: ExperimentProgram,
   argv: readonly string[] = process.argv.slice(2),
-  streams: MainStreams & Pick<ExperimentOptions, "evaluator"> = {},
+  streams: MainOptions = {},
 ): Promise<number> {
   const stdout = streams.stdout ?? process.stdout;
   const stderr = streams.stderr ?? process.stderr;
   let args: MainArgs;
+  let jobs: number;
   try {
     args = parseMainArgs(argv);
+    jobs = resolveJobs(args, streams.env);
     if (args.help) {
       stdout.write(`${usage(program)}\n`);
       return 0;
@@ -118,8 +154,10 @@ export async function runMain(
       backend: args.backend,
       dataRoot: args.dataRoot,
       quiet: args.quiet,
+      jobs,
       stdout,
       stderr,
+      ...(streams.moduleUrl === undefined ? {} : { moduleUrl: streams.moduleUrl }),
       ...(args.outDir === undefined ? {} : { outDir: args.outDir }),
       ...(streams.evaluator ? { evaluator: streams.evaluator } : {}),
     });

@@ -2,8 +2,10 @@
  * Running a compiled experiment: pick the profile, initialise the backend, open the run directory, train
  * every run, then evaluate the analyses and expects over the results and record the verdicts.
  *
- * Runs execute one after another in this process. They are independent, so worker threads (one backend
- * each) could run them in parallel; that is a performance step not taken yet, and nothing here pretends to it.
+ * Runs are independent. With `jobs` > 1, the program's module URL known and the wasm or cpu backend, they
+ * train on a pool of worker threads (pool.ts), one backend each, and are recorded in run order exactly as the
+ * serial path records them; otherwise (one run, `jobs` 1, no module URL, tfjs-node) they train one after
+ * another in this process.
  */
 import { selectBackend, type BackendInfo, type BackendRequest } from "../backend.js";
 import { DyncRuntimeError } from "../errors.js";
@@ -12,6 +14,7 @@ import type { ProgressStream } from "../progress.js";
 import { freshRunDirectory, RunRecorder, writeManifest, type RunStatus } from "../record/index.js";
 import { evaluatePlan, formatAnalysisError, formatExpect, type ExpectOutcome, type ProfileEvaluator } from "./analysis.js";
 import { ResultCollector, type ResultTable } from "./results.js";
+import { runPool } from "./pool.js";
 import { describeFailure, executeRun, type RunOutcome } from "./run.js";
 
 export interface ExperimentOptions {
@@ -31,6 +34,10 @@ export interface ExperimentOptions {
   readonly stderr?: ProgressStream;
   /** Evaluates analyses and expects; default `evaluateProfile` of `runtime/analysis`. */
   readonly evaluator?: ProfileEvaluator;
+  /** Runs trained at once on worker threads; default 1 (in this process). Needs `moduleUrl` to be > 1. */
+  readonly jobs?: number;
+  /** URL of the module exporting the program in `experiments` (workers import it); none → serial. */
+  readonly moduleUrl?: string;
 }
 
 export interface ExperimentOutcome {
@@ -72,13 +79,38 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
   stdout.write(`run directory: ${dir}\n`);
   const results = new ResultCollector(program.sweepVars, plan.seeds);
   const runs: RunOutcome[] = [];
+  const reportRun = (outcome: RunOutcome): void => {
+    if (outcome.status === "failed") stderr.write(`${errorLine(outcome.message!)} (run ${outcome.id})\n`);
+    else if (outcome.status === "diverged" && options.quiet) stderr.write(`run ${outcome.id}: ${outcome.message}\n`);
+    runs.push(outcome);
+  };
+  const dataRoot = options.dataRoot ?? "./data";
+  // tfjs-node(-gpu) is a native addon not known to load in worker threads (and one GPU is shared anyway):
+  // only the wasm and cpu backends use the pool. Untested here, as those packages cannot be installed.
+  const poolable = options.moduleUrl !== undefined && (backend.name === "wasm" || backend.name === "cpu");
+  const workers = poolable ? Math.min(options.jobs ?? 1, plan.runs.length) : 1;
   try {
-    for (const run of plan.runs) {
-      const context = { program, seeds: plan.seeds, dataRoot: options.dataRoot ?? "./data", recorder, results };
-      const outcome = await executeRun(run, options.quiet ? context : { ...context, progress: stderr });
-      if (outcome.status === "failed") stderr.write(`${errorLine(outcome.message!)} (run ${run.id})\n`);
-      else if (outcome.status === "diverged" && options.quiet) stderr.write(`run ${run.id}: ${outcome.message}\n`);
-      runs.push(outcome);
+    if (workers > 1) {
+      if (!options.quiet) stderr.write(`training ${plan.runs.length} runs on ${workers} worker threads\n`);
+      await runPool({
+        moduleUrl: options.moduleUrl!,
+        experiment: program.name,
+        profile,
+        backend: backend.name,
+        dataRoot,
+        runs: plan.runs,
+        seeds: plan.seeds,
+        jobs: workers,
+        recorder,
+        results,
+        ...(options.quiet ? {} : { progress: stderr }),
+        onRunRecorded: reportRun,
+      });
+    } else {
+      for (const run of plan.runs) {
+        const context = { program, seeds: plan.seeds, dataRoot, recorder, results };
+        reportRun(await executeRun(run, options.quiet ? context : { ...context, progress: stderr }));
+      }
     }
   } catch (error) {
     recorder.finish("failed", describeFailure(error)); // what was recorded stays, and the manifest says why it stopped

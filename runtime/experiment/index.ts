@@ -1,6 +1,8 @@
 /** Running compiled experiments: `runMain` for generated programs, `runExperiment` for API users and tests. */
-export { runMain, parseMainArgs, usage, UsageError } from "./cli.js";
-export type { MainArgs, MainStreams } from "./cli.js";
+export { runMain, parseMainArgs, parseJobs, resolveJobs, usage, UsageError } from "./cli.js";
+export type { MainArgs, MainOptions, MainStreams } from "./cli.js";
+export { runPool } from "./pool.js";
+export type { PoolOptions } from "./pool.js";
 export { runExperiment, choosePlan } from "./experiment.js";
 export type { ExperimentOptions, ExperimentOutcome } from "./experiment.js";
 export { executeRun } from "./run.js";

@@ -4,11 +4,10 @@
  */
 import { DyncRuntimeError } from "../errors.js";
 import type { ProgressReporter } from "../progress.js";
-import type { RunRecorder } from "../record/index.js";
 import type { RunSpec } from "../program.js";
 import type { DivergedSeed, FiredEvent, ProbeRecord, ProgressInfo, TrainRecorder } from "../train/index.js";
 import { fieldProbeName, isSeedFields, isSeedIndexed, isSeedScalars, isSeedTensors, type SeedIndexed } from "../../stdlib/probes/index.js";
-import type { ResultCollector } from "./results.js";
+import type { ResultSink, RunSink } from "./run-sink.js";
 
 export class RunResultRecorder implements TrainRecorder {
   /** Seed indices found diverged: their later measurements are recorded as NaN (their parameters are frozen). */
@@ -20,8 +19,8 @@ export class RunResultRecorder implements TrainRecorder {
   constructor(
     private readonly run: RunSpec,
     private readonly seeds: readonly number[],
-    private readonly recorder: RunRecorder,
-    private readonly results: ResultCollector,
+    private readonly recorder: RunSink,
+    private readonly results: ResultSink,
     private readonly progressReporter?: ProgressReporter,
   ) {}
 

@@ -9,14 +9,14 @@ import { convNet, mlp, type ConvNet, type ConvNetOptions, type Mlp } from "../nn
 import { createOptimizer, type Optimizer, type OptimizerSpec } from "../optim.js";
 import { ProgressReporter, type ProgressStream } from "../progress.js";
 import type { ExperimentProgram, ModelSpec, ProbeSpec, RunSpec } from "../program.js";
-import type { RunRecorder, RunStatus } from "../record/index.js";
+import type { RunStatus } from "../record/index.js";
 import { makeSchedule } from "../schedule.js";
 import { train, trainingPlan, type DivergedSeed, type TrainProbe } from "../train/index.js";
 import { probeImplementation, probeImplementations, refName, RunProbeEnv } from "../../stdlib/probes/index.js";
 import { buildRunData } from "./data.js";
 import { eventFromSpec } from "./event-condition.js";
-import type { ResultCollector } from "./results.js";
 import { RunResultRecorder } from "./run-recorder.js";
+import type { ResultSink, RunSink } from "./run-sink.js";
 import { scheduleInSteps } from "./schedule.js";
 
 /** Everything a run needs besides its spec. */
@@ -24,8 +24,10 @@ export interface RunContext {
   readonly program: ExperimentProgram;
   readonly seeds: readonly number[];
   readonly dataRoot: string;
-  readonly recorder: RunRecorder;
-  readonly results: ResultCollector;
+  /** The experiment's `RunRecorder`, or a pool worker's forwarder to it. */
+  readonly recorder: RunSink;
+  /** The experiment's `ResultCollector`, or a pool worker's forwarder to it. */
+  readonly results: ResultSink;
   /** Progress lines go here; none when quiet. */
   readonly progress?: ProgressStream;
 }

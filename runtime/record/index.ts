@@ -1,5 +1,5 @@
 /** Run-directory recording: manifest, long-format metrics (CSV + JSONL), tensors as .npy. */
-export { RunRecorder } from "./recorder.js";
+export { asNpy, RunRecorder } from "./recorder.js";
 export type { RecorderOptions, ScalarRecord, TensorLike, TensorRecord } from "./recorder.js";
 export { collectVersions, writeManifest } from "./manifest.js";
 export type { BackendInfo, Manifest, RunEntry, RunStatus, SweepValue, Versions } from "./manifest.js";

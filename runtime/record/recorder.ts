@@ -101,8 +101,12 @@ export class RunRecorder {
     );
   }
 
-  /** Register a run (a sweep point and its seeds) before recording its metrics; updates the manifest. */
-  beginRun(run: string, sweep: Readonly<Record<string, SweepValue>>, seeds: readonly number[]): void {
+  /**
+   * Register a run (a sweep point and its seeds) before recording its metrics; updates the manifest.
+   * `atMs` (ms since the epoch) is when the run really started, for runs trained elsewhere (a worker
+   * thread) and recorded later; default now.
+   */
+  beginRun(run: string, sweep: Readonly<Record<string, SweepValue>>, seeds: readonly number[], atMs?: number): void {
     this.checkOpen();
     if (this.runs.has(run)) throw new DyncRuntimeError("RUN040", `run "${run}" was registered twice`);
     const missing = this.manifest.sweepAxes.filter((axis) => !(axis in sweep));
@@ -110,18 +114,18 @@ export class RunRecorder {
     if (missing.length || extra.length) {
       throw new DyncRuntimeError("RUN040", `run "${run}" has sweep values for [${Object.keys(sweep).join(", ")}] but the axes are [${this.manifest.sweepAxes.join(", ")}]`);
     }
-    const entry: RunEntry = { run, sweep: { ...sweep }, seeds: [...seeds], status: "running", startedAt: this.isoNow() };
+    const entry: RunEntry = { run, sweep: { ...sweep }, seeds: [...seeds], status: "running", startedAt: this.isoAt(atMs) };
     this.runs.set(run, entry);
     this.manifest.runs.push(entry);
     this.manifest.seeds = [...new Set([...this.manifest.seeds, ...seeds])].sort((a, b) => a - b);
     writeManifest(this.paths.manifest, this.manifest);
   }
 
-  /** Mark one run finished (`ok`, `diverged` or `failed` with a message); updates the manifest. */
-  endRun(run: string, status: Exclude<RunStatus, "running">, message?: string): void {
+  /** Mark one run finished (`ok`, `diverged` or `failed` with a message) at `atMs` (default now); updates the manifest. */
+  endRun(run: string, status: Exclude<RunStatus, "running">, message?: string, atMs?: number): void {
     const entry = this.entry(run);
     entry.status = status;
-    entry.endedAt = this.isoNow();
+    entry.endedAt = this.isoAt(atMs);
     if (message !== undefined) entry.message = message;
     writeManifest(this.paths.manifest, this.manifest);
   }
@@ -206,12 +210,13 @@ export class RunRecorder {
     if (this.finished) throw new DyncRuntimeError("RUN040", "the run recorder is already finished");
   }
 
-  private isoNow(): string {
-    return new Date(this.clock()).toISOString();
+  private isoAt(atMs: number | undefined): string {
+    return new Date(atMs ?? this.clock()).toISOString();
   }
 }
 
-function asNpy(record: TensorRecord): { data: NpyData; shape: readonly number[] } {
+/** A tensor record's data as a typed array and its shape (a tfjs tensor is read back here). */
+export function asNpy(record: TensorRecord): { data: NpyData; shape: readonly number[] } {
   const { data } = record;
   if (ArrayBuffer.isView(data)) return { data, shape: record.shape ?? [data.length] };
   const values = data.dataSync();
