@@ -3,6 +3,7 @@
  * point one seed-batched program), steps, parameters, and the training arithmetic they amount to.
  */
 import type { DataSpec, ModelSpec, RunSpec } from "../../runtime/program.js";
+import { convGeometry } from "../check/conv-model.js";
 import { checkSource } from "../check/index.js";
 import { diagnostic, hasErrors } from "../diagnostics/diagnostic.js";
 import { readSource } from "../read-source.js";
@@ -37,7 +38,7 @@ export function describePlan(experiment: string, profile: string, seeds: readonl
     const batch = r.batch === "full" ? n : Math.min(r.batch.size, n ?? r.batch.size);
     const steps = "steps" in r.duration ? r.duration.steps : n === undefined || batch === undefined ? undefined : r.duration.epochs * Math.ceil(n / batch);
     const params = parameterCount(r.model);
-    const flops = steps !== undefined && batch !== undefined ? 6 * params * batch * steps * seeds.length : undefined;
+    const flops = steps !== undefined && batch !== undefined ? 6 * forwardMultiplyAdds(r.model) * batch * steps * seeds.length : undefined;
     return { id: r.id, params, batch, steps, flops, probes: r.probes.map((p) => p.name).join(", ") };
   });
   const totalFlops = rows.reduce((a, r) => a + (r.flops ?? 0), 0);
@@ -51,7 +52,7 @@ export function describePlan(experiment: string, profile: string, seeds: readonl
   return [
     `experiment ${experiment} (profile ${profile}): ${runs.length} run${runs.length === 1 ? "" : "s"} × ${seeds.length} seed${seeds.length === 1 ? "" : "s"} = ${runs.length * seeds.length} networks, trained as ${runs.length} seed-batched program${runs.length === 1 ? "" : "s"}`,
     ...lines,
-    `  total: ${totalSteps} steps; training arithmetic ≈ ${formatFlops(totalFlops)} (6 · params · batch per seed-step; probes not counted)`,
+    `  total: ${totalSteps} steps; training arithmetic ≈ ${formatFlops(totalFlops)} (6 · forward multiply-adds · batch per seed-step; probes not counted)`,
     "",
   ].join("\n");
 }
@@ -67,6 +68,7 @@ function trainingSize(d: DataSpec): number | undefined {
       return Object.values(d.columns)[0]?.length;
     case "chebyshev":
     case "gaussian_mixture":
+    case "gratings":
       return d.n;
     case "mnist":
     case "fashion_mnist":
@@ -78,10 +80,28 @@ function trainingSize(d: DataSpec): number | undefined {
 
 /** Weights and biases of one seed's network (encodings counted by their output width). */
 export function parameterCount(m: ModelSpec): number {
+  if (m.kind === "convnet") {
+    const { blocks, flat } = convGeometry(m);
+    const convs = blocks.reduce((a, b) => a + b.kernel * b.kernel * b.cin * b.cout + (m.bias ? b.cout : 0), 0);
+    return convs + denseParameters([flat, ...m.hidden, m.outDim], m.bias);
+  }
   const encoded = !m.encode ? m.inDim : m.encode.kind === "coords" ? m.inDim : m.encode.kind === "nerf" ? m.inDim * 2 * m.encode.levels + (m.encode.includeInput ? m.inDim : 0) : 2 * m.encode.features + (m.encode.includeInput ? m.inDim : 0);
-  const widths = [encoded, ...m.hidden, m.outDim];
+  return denseParameters([encoded, ...m.hidden, m.outDim], m.bias);
+}
+
+/**
+ * Multiply-adds of one sample's forward pass: the parameter count for an MLP (each weight is used once),
+ * and for a CNN each conv weight once per output pixel (weights are shared across the image).
+ */
+export function forwardMultiplyAdds(m: ModelSpec): number {
+  if (m.kind !== "convnet") return parameterCount(m);
+  const { blocks, flat } = convGeometry(m);
+  return blocks.reduce((a, b) => a + b.h * b.w * b.kernel * b.kernel * b.cin * b.cout, 0) + denseParameters([flat, ...m.hidden, m.outDim], false);
+}
+
+function denseParameters(widths: readonly number[], bias: boolean): number {
   let total = 0;
-  for (let i = 1; i < widths.length; i++) total += widths[i - 1]! * widths[i]! + (m.bias ? widths[i]! : 0);
+  for (let i = 1; i < widths.length; i++) total += widths[i - 1]! * widths[i]! + (bias ? widths[i]! : 0);
   return total;
 }
 

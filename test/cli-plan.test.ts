@@ -1,0 +1,53 @@
+/**
+ * `dync plan`: parameter counts and training arithmetic against hand counts, for an MLP and a CNN (whose
+ * conv weights are used once per output pixel, so its arithmetic is not 6 · params).
+ */
+import { describe, expect, it } from "vitest";
+import { checkSource } from "../compiler/check/index.js";
+import { describePlan, forwardMultiplyAdds, parameterCount } from "../compiler/commands/plan.js";
+
+function plan(source: string, profile = "default") {
+  const check = checkSource(source, "plan.dyn");
+  expect(check.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+  const exp = check.experiments[0]!;
+  return { exp, plan: exp.profiles[profile]! };
+}
+
+describe("dync plan", () => {
+  it("counts an MLP's weights and biases; its arithmetic is 6 · params · batch · steps · seeds", () => {
+    const { exp, plan: p } = plan(`experiment e {
+      seeds 3
+      data train = grid(x in [-1, 1], n: 50) -> x^2
+      model net = mlp(hidden: [8, 4], act: relu)
+      optimizer sgd(lr: 0.1)
+      train 100 steps, batch 10
+    }`);
+    const model = p.runs[0]!.model;
+    // 1→8→4→1 with biases: 8 + 8 + 32 + 4 + 4 + 1
+    expect(parameterCount(model)).toBe(57);
+    expect(forwardMultiplyAdds(model)).toBe(57);
+    const text = describePlan(exp.name, "default", p.seeds, p.runs);
+    expect(text).toContain("1 run × 3 seeds = 3 networks");
+    expect(text).toMatch(/run\s+57\s+10\s+100/);
+    expect(text).toContain(`≈ ${((6 * 57 * 10 * 100 * 3) / 1e6).toFixed(1)} MFLOP`);
+  });
+
+  it("counts a CNN's kernels once but its multiply-adds once per output pixel", () => {
+    const { exp, plan: p } = plan(`experiment e {
+      seeds 2
+      data train = gratings(n: 32, size: 16, classes: 4)
+      model net = cnn(filters: [16], kernel: 5, pool: 2, conv_act: tanh, hidden: [64], act: relu)
+      loss cross_entropy
+      optimizer adam(lr: 1e-3)
+      train 200 steps, batch full
+    }`);
+    const model = p.runs[0]!.model;
+    // conv 5·5·1·16 + 16; 12×12 output pooled to 6×6×16 = 576; dense 576·64 + 64; out 64·4 + 4
+    expect(parameterCount(model)).toBe(416 + 36928 + 260);
+    // 12·12 output pixels × 5·5·1·16 weights, then the dense weights once
+    expect(forwardMultiplyAdds(model)).toBe(144 * 400 + 576 * 64 + 64 * 4);
+    const text = describePlan(exp.name, "default", p.seeds, p.runs);
+    expect(text).toMatch(/run\s+37604\s+32\s+200/);
+    expect(text).toContain(`≈ ${((6 * 94720 * 32 * 200 * 2) / 1e9).toFixed(1)} GFLOP`);
+  });
+});
