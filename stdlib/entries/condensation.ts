@@ -35,6 +35,20 @@ export const condensationProbes: Entry[] = [
     cites: papers.condensation,
   },
   {
+    name: "cosine_share",
+    kind: "probe",
+    doc: "How condensed a layer is, as numbers an `expect` can check: among the distinct pairs of its neuron vectors (conv kernels), the share with |D| > `above` (`aligned`), D > `above` (`parallel`) and D < −`above` (`opposite`), D the cosine similarity of `cosine_similarity`; zero vectors are left out.",
+    params: [
+      model,
+      { ...layer, doc: "Which hidden layer: 0 is `net.hidden[0]`; in a `cnn` conv blocks come first (0 is `net.convs[0]`)." },
+      { ...bias, default: null, doc: "Append each neuron's (kernel's) bias to its vector (default: yes, except for a `channel` slice)." },
+      { name: "channel", type: { t: "number", integer: true, min: 0 }, default: null, doc: "Conv layers: compare only input channel `channel`'s k×k slice of each kernel." },
+      { name: "above", type: { t: "number", min: 0, max: 0.999999 }, default: 0.9, doc: "Threshold on |D|." },
+    ],
+    result: { fields: ["aligned", "parallel", "opposite"] },
+    cites: papers.condensation,
+  },
+  {
     name: "relative_change",
     kind: "probe",
     doc: "RD = ‖θ_w(t) − θ_w(0)‖/‖θ_w(0)‖ of a hidden layer's input weights (and bias), per seed: the phase diagram's order parameter. The initial weights are rebuilt from the seeds, so no `at start` is needed. The regime is the slope of log RD vs log m over a width sweep: `fit_power_law(rd ~ width)`.",

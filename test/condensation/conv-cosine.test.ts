@@ -10,8 +10,8 @@ import { DyncRuntimeError } from "../../runtime/errors.js";
 import { convNet, type ConvNet } from "../../runtime/nn/index.js";
 import { setParam } from "../../runtime/params.js";
 import { Rng } from "../../runtime/rng.js";
-import { cosineVectors } from "../../stdlib/probes/condensation/cosine.js";
-import { probeImplementations, RunProbeEnv, type SeedTensors } from "../../stdlib/probes/index.js";
+import { cosineMatrix, cosineShares, cosineVectors } from "../../stdlib/probes/condensation/cosine.js";
+import { probeImplementations, RunProbeEnv, type SeedFields, type SeedTensors } from "../../stdlib/probes/index.js";
 import { context } from "./helpers.js";
 
 beforeAll(async () => {
@@ -113,5 +113,34 @@ describe("cosine_similarity of conv kernels", () => {
     // the dense layer after the convolutions still works as neurons: 3 × 3
     expect(probe(net, { layer: 1 }).m).toBe(3);
     net.dispose();
+  });
+});
+
+describe("cosine_share", () => {
+  it("counts parallel, opposite and aligned pairs by hand, leaving zero vectors out", () => {
+    // u, u, −u, an orthogonal w, and a zero vector: of the 6 pairs among the first four, (0,1) is
+    // parallel, (0,2) and (1,2) opposite, the three with w neither; the zero vector's pairs are NaN.
+    const vectors = Float64Array.from([1, 2, 0, 1, 2, 0, -1, -2, 0, -2, 1, 3, 0, 0, 0]);
+    const d = cosineMatrix(vectors, 5, 3);
+    expect(cosineShares(d, 5, 0.9)).toEqual({ aligned: 3 / 6, parallel: 1 / 6, opposite: 2 / 6 });
+    // a threshold above every |D| of a non-trivial pair still counts exact ±1 pairs
+    expect(cosineShares(d, 5, 0.999)).toEqual({ aligned: 3 / 6, parallel: 1 / 6, opposite: 2 / 6 });
+    expect(cosineShares(cosineMatrix(Float64Array.from([1, 0, 0, 0]), 2, 2), 2, 0.9).aligned).toBeNaN();
+  });
+
+  it("the probe gives the shares of a planted conv layer's kernels, per field", () => {
+    const net = smallNet();
+    const K0 = [[[1, 0], [0, 1]], [[0, 0], [0, 0]]];
+    const K1 = [[[1, 0], [0, -1]], [[0, 0], [0, 0]]];
+    const K2 = K0.map((row) => row.map((px) => px.map((v) => -3 * v)));
+    setKernels(net, [K0, K1, K2]);
+    const env = new RunProbeEnv({ model: net, modelName: "net", datasets: new Map(), loss: "cross_entropy" });
+    const out = probeImplementations["cosine_share"]!({ model: { ref: "net" }, bias: false, above: 0.9 }, context(1), env) as SeedFields;
+    env.dispose();
+    // pairs: (K0,K1) D = 0, (K0,K2) D = −1, (K1,K2) D = 0
+    expect(Array.from(out.fields["aligned"]!)).toEqual([1 / 3]);
+    expect(Array.from(out.fields["parallel"]!)).toEqual([0]);
+    expect(Array.from(out.fields["opposite"]!)).toEqual([1 / 3]);
+    expect(() => probeImplementations["cosine_share"]!({ model: { ref: "net" }, above: 1.5 }, context(1), env)).toThrow(DyncRuntimeError);
   });
 });

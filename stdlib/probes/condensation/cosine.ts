@@ -3,7 +3,7 @@
  * (notes P3) — for a conv layer its kernels, flattened whole or one input channel's slice — optionally reordered by the leading eigenvector of D so that condensed groups form blocks.
  */
 import { DyncRuntimeError } from "../../../runtime/errors.js";
-import type { ProbeFn, SeedTensors } from "../types.js";
+import type { ProbeFn, SeedFields, SeedTensors } from "../types.js";
 import type { Model } from "../../../runtime/model.js";
 import { boolOption, convKernels, isConvLayer, layerNeurons, type LayerVectors, rowNorm } from "./layer.js";
 
@@ -116,4 +116,49 @@ export const cosineSimilarityProbe: ProbeFn = (args, ctx, env): SeedTensors => {
     return Float32Array.from(order === "eigen" ? reorderByLeadingEigenvector(d, m).values : d);
   });
   return { kind: "tensors", shape: [m, m], perSeed };
+};
+
+/** Shares of the distinct neuron pairs (u < v) whose |D| exceeds a threshold: all, D > t, and D < −t. */
+export interface CosineShares {
+  readonly aligned: number;
+  readonly parallel: number;
+  readonly opposite: number;
+}
+
+/**
+ * The shares of pairs that are aligned (|D| > above), parallel (D > above) and opposite (D < −above) among
+ * the pairs of neurons that both have a direction (zero vectors' NaN pairs are left out); NaN with fewer
+ * than two such neurons.
+ */
+export function cosineShares(d: Float64Array, m: number, above: number): CosineShares {
+  let pairs = 0;
+  let parallel = 0;
+  let opposite = 0;
+  for (let i = 0; i < m; i++) {
+    for (let j = i + 1; j < m; j++) {
+      const v = d[i * m + j]!;
+      if (Number.isNaN(v)) continue;
+      pairs++;
+      if (v > above) parallel++;
+      else if (v < -above) opposite++;
+    }
+  }
+  if (pairs === 0) return { aligned: NaN, parallel: NaN, opposite: NaN };
+  return { aligned: (parallel + opposite) / pairs, parallel: parallel / pairs, opposite: opposite / pairs };
+}
+
+/** The probe `cosine_share`: per seed, the shares of `cosineShares` over the layer's cosine matrix. */
+export const cosineShareProbe: ProbeFn = (args, ctx, env): SeedFields => {
+  const above = args["above"] ?? 0.9;
+  if (typeof above !== "number" || !(above >= 0 && above < 1)) throw new DyncRuntimeError("RUN040", `above must be a number in [0, 1), got ${JSON.stringify(above)}`);
+  const layers = cosineVectors(env.model(args), args);
+  const fields = { aligned: new Float64Array(layers.length).fill(NaN), parallel: new Float64Array(layers.length).fill(NaN), opposite: new Float64Array(layers.length).fill(NaN) };
+  layers.forEach((layer, s) => {
+    if (!ctx.seedIndices.includes(s)) return;
+    const shares = cosineShares(cosineMatrix(layer.vectors, layer.m, layer.dim), layer.m, above);
+    fields.aligned[s] = shares.aligned;
+    fields.parallel[s] = shares.parallel;
+    fields.opposite[s] = shares.opposite;
+  });
+  return { kind: "fields", fields };
 };
