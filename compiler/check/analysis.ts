@@ -20,7 +20,7 @@ export interface AnalysisScope {
   /** Probes measured in the experiment. */
   readonly probes: ReadonlySet<string>;
   /** Fields and extra dimension of probes that have them (from their registry entries). */
-  readonly probeShapes?: ReadonlyMap<string, { readonly fields?: readonly string[]; readonly index?: string }>;
+  readonly probeShapes?: ReadonlyMap<string, { readonly fields?: readonly string[]; readonly index?: string; readonly matrix?: boolean }>;
   /** Analyses defined so far (in order). */
   readonly analyses: ReadonlySet<string>;
   /** Analyses that failed to compile (already reported): uses stay silent. */

@@ -659,11 +659,11 @@ export class ExperimentChecker {
   }
 }
 
-type ProbeShapes = ReadonlyMap<string, { readonly fields?: readonly string[]; readonly index?: string }>;
+type ProbeShapes = ReadonlyMap<string, { readonly fields?: readonly string[]; readonly index?: string; readonly matrix?: boolean }>;
 
 /** What each probe measures (fields, extra dimension), from its registry entry. */
 function probeShapes(probes: readonly A.ProbeStmt[]): ProbeShapes {
-  const out = new Map<string, { fields?: readonly string[]; index?: string }>();
+  const out = new Map<string, { fields?: readonly string[]; index?: string; matrix?: boolean }>();
   for (const p of probes) {
     const callee = p.value.kind === "Call" && p.value.callee.kind === "Name" ? p.value.callee.name : p.value.kind === "Name" ? p.value.name : undefined;
     const shape = callee ? registry.get("probe", callee)?.result : undefined;

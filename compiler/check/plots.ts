@@ -221,6 +221,7 @@ export class PlotCompiler {
       return what(`a per-unit probe (one value per \`${shape.index}\`)`, `draw it over steps and its units: \`heatmap(${field}, x: steps, y: ${shape.index})\``);
     }
     if (shape?.fields) return what(`a probe of several values (${shape.fields.map((f) => `\`${values.name}.${f}\``).join(", ")})`);
+    if (!shape?.matrix) return what("a probe of one number per seed, not a matrix", "a matrix probe is e.g. `cosine_similarity(net)`; a series is drawn with `plot line`");
     return values.name;
   }
 

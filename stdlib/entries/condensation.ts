@@ -32,6 +32,7 @@ export const condensationProbes: Entry[] = [
       { name: "channel", type: { t: "number", integer: true, min: 0 }, default: null, doc: "Conv layers: compare only input channel `channel`'s k×k slice of each kernel (default: kernels flattened whole, k·k·C_in values)." },
       { name: "order", type: { t: "choice", options: ["eigen", "none"] }, default: "eigen", doc: "Row order: by the leading eigenvector, or neuron order." },
     ],
+    result: { matrix: true },
     cites: papers.condensation,
   },
   {

@@ -88,9 +88,10 @@ export interface Entry {
   readonly cites?: Citation;
   /**
    * Probes: the shape of what they measure. `fields` names the values of a multi-valued probe
-   * (`feats.angle`, `feats.amplitude`); `index` is the extra dimension of a per-unit probe (`neuron`).
+   * (`feats.angle`, `feats.amplitude`); `index` is the extra dimension of a per-unit probe (`neuron`);
+   * `matrix` marks a probe that records a matrix per seed (as .npy), which `plot heatmap` draws.
    */
-  readonly result?: { readonly fields?: readonly string[]; readonly index?: string };
+  readonly result?: { readonly fields?: readonly string[]; readonly index?: string; readonly matrix?: boolean };
   /**
    * The runtime spec this entry stands for, from its checked arguments (every param present; defaults
    * applied; `null` for optional ones left out). Generated code contains the result as a literal.
