@@ -11,6 +11,15 @@ const data: Param = { name: "data", type: { t: "ref", of: "data" }, doc: "A data
 const layer: Param = { name: "layer", type: { t: "number", integer: true, min: 0 }, default: 0, doc: "Which hidden layer: 0 is `net.hidden[0]`." };
 const bias: Param = { name: "bias", type: { t: "bool" }, default: true, doc: "Fold the bias into each neuron's vector, wₖ = (W[:, k], bₖ)." };
 const probeResult = (name: string, doc: string): Param => ({ name, type: { t: "ref", of: "probe" }, doc });
+/** The layer, bias and channel slice of the cosine probes, dense or conv. */
+const cosineLayer: Param = { ...layer, doc: "Which hidden layer: 0 is `net.hidden[0]`; in a `cnn` conv blocks come first (0 is `net.convs[0]`)." };
+const cosineBias: Param = { ...bias, default: null, doc: "Append each neuron's (kernel's) bias to its vector (default: yes, except for a `channel` slice, which has none)." };
+const channel: Param = { name: "channel", type: { t: "number", integer: true, min: 0 }, default: null, doc: "Conv layers: compare only input channel `channel`'s k×k slice of each kernel (default: kernels flattened whole, k·k·C_in values)." };
+/** The sweep variables holding γ and γ' (phase_regime, plot phase_plane). */
+export const gammaParams: readonly Param[] = [
+  { name: "gamma", type: { t: "string" }, default: "gamma", doc: "The sweep variable holding γ." },
+  { name: "gamma_prime", type: { t: "string" }, default: "gamma_prime", doc: "The sweep variable holding γ'." },
+];
 
 export const condensationProbes: Entry[] = [
   {
@@ -27,9 +36,9 @@ export const condensationProbes: Entry[] = [
     doc: "The m × m matrix D(u, v) = uᵀv/(‖u‖‖v‖) of a hidden layer's neuron vectors (a conv layer's kernels: m = output channels), per seed, written as .npy (`tensors/`); `order: eigen` sorts rows and columns by the leading eigenvector of D so condensed groups form blocks. Zero vectors get NaN rows, placed last.",
     params: [
       model,
-      { ...layer, doc: "Which hidden layer: 0 is `net.hidden[0]`; in a `cnn` conv blocks come first (0 is `net.convs[0]`)." },
-      { ...bias, default: null, doc: "Append each neuron's (kernel's) bias to its vector (default: yes, except for a `channel` slice, which has none)." },
-      { name: "channel", type: { t: "number", integer: true, min: 0 }, default: null, doc: "Conv layers: compare only input channel `channel`'s k×k slice of each kernel (default: kernels flattened whole, k·k·C_in values)." },
+      cosineLayer,
+      cosineBias,
+      channel,
       { name: "order", type: { t: "choice", options: ["eigen", "none"] }, default: "eigen", doc: "Row order: by the leading eigenvector, or neuron order." },
     ],
     result: { matrix: true },
@@ -41,9 +50,9 @@ export const condensationProbes: Entry[] = [
     doc: "How condensed a layer is, as numbers an `expect` can check: among the distinct pairs of its neuron vectors (conv kernels), the share with |D| > `above` (`aligned`), D > `above` (`parallel`) and D < −`above` (`opposite`), D the cosine similarity of `cosine_similarity`; zero vectors are left out.",
     params: [
       model,
-      { ...layer, doc: "Which hidden layer: 0 is `net.hidden[0]`; in a `cnn` conv blocks come first (0 is `net.convs[0]`)." },
-      { ...bias, default: null, doc: "Append each neuron's (kernel's) bias to its vector (default: yes, except for a `channel` slice)." },
-      { name: "channel", type: { t: "number", integer: true, min: 0 }, default: null, doc: "Conv layers: compare only input channel `channel`'s k×k slice of each kernel." },
+      cosineLayer,
+      cosineBias,
+      channel,
       { name: "above", type: { t: "number", min: 0, max: 0.999999 }, default: 0.9, doc: "Threshold on |D|." },
     ],
     result: { fields: ["aligned", "parallel", "opposite"] },
@@ -115,8 +124,7 @@ export const condensationAnalyses: Entry[] = [
     doc: "The regime Luo et al.'s phase diagram predicts for each row from its sweep values γ and γ' (γ' = 0 when not swept): −1 linear (γ < 1 or γ' > γ − 1), 0 critical (on the boundary), 1 condensed (γ > 1 and γ' < γ − 1).",
     params: [
       probeResult("rows", "A table whose rows carry the γ (and γ') sweep values."),
-      { name: "gamma", type: { t: "string" }, default: "gamma", doc: "The sweep variable holding γ." },
-      { name: "gamma_prime", type: { t: "string" }, default: "gamma_prime", doc: "The sweep variable holding γ'." },
+      ...gammaParams,
     ],
     cites: papers.condensation,
   },

@@ -5,6 +5,7 @@
  */
 import { papers } from "../registry/citations.js";
 import type { Entry, Param } from "../registry/types.js";
+import { gammaParams } from "./condensation.js";
 
 const result = (name: string, doc: string): Param => ({ name, type: { t: "ref", of: "probe" }, doc });
 const dim = (name: string, doc: string): Param => ({ name, type: { t: "string" }, default: null, doc });
@@ -108,8 +109,7 @@ export const plots: Entry[] = [
     doc: "The (γ, γ') plane of the two-layer phase diagram with its linear, critical and condensed regions and the NTK, mean-field and LeCun/He points; one marker per swept (γ, γ') coloured by the value: a regime from `slope_regime`/`phase_regime`, or a number such as an RD slope (labelled).",
     params: [
       result("values", "One value per swept (γ, γ'), e.g. `slope_regime(slope)` or `slope.exponent`."),
-      { name: "gamma", type: { t: "string" }, default: "gamma", doc: "The sweep variable holding γ." },
-      { name: "gamma_prime", type: { t: "string" }, default: "gamma_prime", doc: "The sweep variable holding γ'." },
+      ...gammaParams,
       facet,
       title,
     ],

@@ -3,8 +3,8 @@
  * mode, snapshots) and its DYN2045 diagnostics (the golden fixtures cover the exact text of two of them).
  */
 import { describe, expect, it } from "vitest";
-import { checkSource } from "../../compiler/check/index.js";
 import type { PlotSpec } from "../../runtime/program.js";
+import { lowerPlots } from "./plot-fixtures.js";
 
 const source = (plots: string) => `experiment e {
   sweep width in [8, 16]
@@ -21,11 +21,7 @@ const source = (plots: string) => `experiment e {
 ${plots}
 }`;
 
-function lower(plots: string): { plots: readonly PlotSpec[]; errors: string[] } {
-  const result = checkSource(source(plots), "e.dyn");
-  const errors = result.diagnostics.filter((d) => d.severity === "error").map((d) => `${d.code} ${d.message}`);
-  return { plots: result.experiments[0]?.profiles["default"]?.plots ?? [], errors };
-}
+const lower = (plots: string) => lowerPlots(source(plots));
 
 describe("lowering images", () => {
   it("one value: colour-mapped, at the probe's coordinates x0 and x1, default snapshot end", () => {

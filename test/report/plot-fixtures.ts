@@ -1,4 +1,5 @@
 /** Plot specs and tables for the plot tests: small synthetic results with known structure. */
+import { checkSource } from "../../compiler/check/index.js";
 import type { Row, Table } from "../../runtime/analysis/table.js";
 import type { AnalysisExpr, PlotSpec } from "../../runtime/program.js";
 
@@ -66,4 +67,11 @@ export function lcg(seed: number): () => number {
 export function normals(n: number, seed: number, mean = 0, std = 1): number[] {
   const u = lcg(seed);
   return Array.from({ length: n }, () => mean + std * Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u()));
+}
+
+/** The default profile's lowered plots of a `.dyn` source, and its errors as `CODE message`. */
+export function lowerPlots(source: string): { plots: readonly PlotSpec[]; errors: string[] } {
+  const result = checkSource(source, "e.dyn");
+  const errors = result.diagnostics.filter((d) => d.severity === "error").map((d) => `${d.code} ${d.message}`);
+  return { plots: result.experiments[0]?.profiles["default"]?.plots ?? [], errors };
 }

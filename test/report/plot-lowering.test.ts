@@ -3,8 +3,8 @@
  * diagnostics for their misuse (the golden fixtures cover DYN2043/DYN2044's exact text).
  */
 import { describe, expect, it } from "vitest";
-import { checkSource } from "../../compiler/check/index.js";
 import type { PlotSpec } from "../../runtime/program.js";
+import { lowerPlots } from "./plot-fixtures.js";
 
 const source = (plots: string) => `experiment e {
   sweep gamma in [0.5, 1.75]
@@ -21,11 +21,7 @@ const source = (plots: string) => `experiment e {
 ${plots}
 }`;
 
-function lower(plots: string): { plots: readonly PlotSpec[]; errors: string[] } {
-  const result = checkSource(source(plots), "e.dyn");
-  const errors = result.diagnostics.filter((d) => d.severity === "error").map((d) => `${d.code} ${d.message}`);
-  return { plots: result.experiments[0]?.profiles["default"]?.plots ?? [], errors };
-}
+const lower = (plots: string) => lowerPlots(source(plots));
 
 describe("lowering heatmaps", () => {
   it("a matrix probe with snapshots, facet, range, order and seed", () => {
