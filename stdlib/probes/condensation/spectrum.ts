@@ -94,12 +94,14 @@ function inputsAndTargets(data: EvalData): { x: Float32Array; y: Float32Array } 
   }
 }
 
-function targetSpectrum(data: EvalData, seed: number, peaks: number, x: Float32Array, y: Float32Array): TargetSpectrum {
+/** The target's spectrum for a seed; the inputs and targets are read from the backend only on a cache miss. */
+function targetSpectrum(data: EvalData, seed: number, peaks: number): TargetSpectrum {
   let perData = targetCache.get(data);
   if (!perData) targetCache.set(data, (perData = new Map()));
   const key = `${data.shared ? 0 : seed}|${peaks}`;
   const known = perData.get(key);
   if (known) return known;
+  const { x, y } = inputsAndTargets(data);
   const n = data.n;
   const axis = spectralAxis(x.subarray(seed * n, (seed + 1) * n));
   const ys = Float64Array.from(axis.order, (i) => y[seed * n + i]!);
@@ -127,7 +129,6 @@ export const frequencyErrorProbe: ProbeFn = (args, ctx, env): SeedIndexed => {
   const model = env.model(args);
   const data = env.data(args);
   const count = numberOption(args, "peaks", 4);
-  const { x, y } = inputsAndTargets(data);
   const out = predictions(model, data);
   const error: (Float64Array | undefined)[] = [];
   const freq: (Float64Array | undefined)[] = [];
@@ -137,7 +138,7 @@ export const frequencyErrorProbe: ProbeFn = (args, ctx, env): SeedIndexed => {
       freq.push(undefined);
       continue;
     }
-    const target = targetSpectrum(data, s, count, x, y);
+    const target = targetSpectrum(data, s, count);
     const outSorted = Float64Array.from(target.axis.order, (i) => out[s * data.n + i]!);
     error.push(Float64Array.from(target.peaks, (k, p) => {
       const [re, im] = dftAt(target.axis, outSorted, k);
