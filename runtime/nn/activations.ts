@@ -7,9 +7,13 @@
  * either a built-in whose gradient reads only its *input* (relu, leaky_relu, softplus: correct to second
  * order), or a `tf.customGrad` that saves its input and recomputes the derivative from it with ordinary,
  * differentiable ops. The recomputation costs one extra elementwise pass in the backward pass.
+ *
+ * On the wasm backend tanh, sigmoid, SiLU and ReLU's gradient run on dync's SIMD kernels (runtime/kernels),
+ * whose registered gradients follow the same rule (they read inputs only); elsewhere the compositions here.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { DyncRuntimeError } from "../errors.js";
+import { simdRelu, simdSigmoid, simdSilu, simdTanh } from "../kernels/ops.js";
 
 /** The activations a `.dyn` file can name. */
 export type ActivationName =
@@ -50,23 +54,31 @@ function unaryWithDerivative(
   return (x) => op(x) as tf.Tensor;
 }
 
+/** The SIMD kernel's op where it serves the backend (wasm), else the plain-tfjs composition. */
+function preferSimd(simd: (x: tf.Tensor) => tf.Tensor | undefined, plain: Activation): Activation {
+  return (x) => simd(x) ?? plain(x);
+}
+
 /** tanh with tanh'(x) = 1 − tanh²(x), the tanh recomputed from x. */
-export const tanh: Activation = unaryWithDerivative(tf.tanh, (x) => tf.sub(1, tf.square(tanh(x))));
+const plainTanh: Activation = unaryWithDerivative(tf.tanh, (x) => tf.sub(1, tf.square(tanh(x))));
+export const tanh: Activation = preferSimd(simdTanh, plainTanh);
 
 /** Logistic sigmoid with σ'(x) = σ(x)(1 − σ(x)), σ recomputed from x. */
-export const sigmoid: Activation = unaryWithDerivative(tf.sigmoid, (x) => {
+const plainSigmoid: Activation = unaryWithDerivative(tf.sigmoid, (x) => {
   const s = sigmoid(x);
   return tf.mul(s, tf.sub(1, s));
 });
+export const sigmoid: Activation = preferSimd(simdSigmoid, plainSigmoid);
 
 /** SiLU x·σ(x), with derivative σ(x)(1 + x(1 − σ(x))). */
-export const silu: Activation = unaryWithDerivative(
+const plainSilu: Activation = unaryWithDerivative(
   (x) => tf.mul(x, tf.sigmoid(x)),
   (x) => {
     const s = sigmoid(x);
     return tf.mul(s, tf.add(1, tf.mul(x, tf.sub(1, s))));
   },
 );
+export const silu: Activation = preferSimd(simdSilu, plainSilu);
 
 /** x·tanh(x), with derivative tanh(x) + x(1 − tanh²(x)). */
 export const xtanh: Activation = unaryWithDerivative(
@@ -93,8 +105,8 @@ export const gelu: Activation = unaryWithDerivative(
 /** log(1 + eˣ); tfjs's gradient σ(x) reads the input, so second derivatives are right. */
 export const softplus: Activation = (x) => tf.softplus(x);
 
-/** max(0, x). */
-export const relu: Activation = (x) => tf.relu(x);
+/** max(0, x); on wasm its gradient is one SIMD kernel instead of tfjs's Step, Cast and Multiply. */
+export const relu: Activation = preferSimd(simdRelu, (x) => tf.relu(x));
 
 /** The identity (a linear layer). */
 export const identity: Activation = (x) => x;

@@ -1,0 +1,143 @@
+/**
+ * Differentiable ops on dync's SIMD kernels (wasm-kernels.ts), each with a registered gradient that reads
+ * only the op's *inputs*, so nested `tf.grad` (Hessian-vector products) sees through it (see
+ * activations.ts for why saved outputs would not do). The gradients are themselves built from these ops and
+ * plain tfjs ops, so every order of differentiation stays correct.
+ *
+ * Each op returns undefined where the kernels do not serve the current backend (cpu, tfjs-node, or
+ * `DYNC_SIMD_KERNELS=0`); callers then use their plain-tfjs composition. Both paths are tested against
+ * each other and against finite differences (test/runtime/simd-kernels.test.ts).
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { SUM_ROWS_KERNEL, TRANSPOSE_KERNEL, simdKernelsActive } from "./wasm-kernels.js";
+
+function run(kernelName: string, inputs: tf.NamedTensorMap): tf.Tensor {
+  return tf.engine().runKernel(kernelName, inputs) as tf.Tensor;
+}
+
+const unary = (kernelName: string) => (x: tf.Tensor) => run(kernelName, { x });
+const binary = (kernelName: string) => (x: tf.Tensor, dy: tf.Tensor) => run(kernelName, { x, dy });
+
+const tanhKernel = unary("DyncTanh");
+const sigmoidKernel = unary("DyncSigmoid");
+const siluKernel = unary("DyncSilu");
+/** dy·(1 − tanh²x) */
+const tanhGrad = binary("DyncTanhGrad");
+/** dy·σ(x)(1 − σ(x)) */
+const sigmoidGrad = binary("DyncSigmoidGrad");
+/** dy·σ(x)(1 + x(1 − σ(x))) */
+const siluGrad = binary("DyncSiluGrad");
+/** dy where x > 0, else 0 */
+const reluGrad = binary("DyncReluGrad");
+
+/** A gradient config for `f(x)` whose derivative kernel is `grad(x, dy)`. */
+function unaryGradient(kernelName: string, grad: (x: tf.Tensor, dy: tf.Tensor) => tf.Tensor): tf.GradConfig {
+  return {
+    kernelName,
+    inputsToSave: ["x"],
+    gradFunc: (dy, saved) => ({ x: () => grad(saved[0]!, dy as tf.Tensor) }),
+  };
+}
+
+/**
+ * A gradient config for a derivative kernel `g(x, dy) = dy·f′(x)`: linear in dy, so its dy-gradient is
+ * g(x, ḡ); its x-gradient is ḡ·dy·f″(x), with f″ given as `secondTimes(x, v) = v·f″(x)`.
+ */
+function derivativeGradient(
+  kernelName: string,
+  derivative: (x: tf.Tensor, dy: tf.Tensor) => tf.Tensor,
+  secondTimes: (x: tf.Tensor, v: tf.Tensor) => tf.Tensor,
+): tf.GradConfig {
+  return {
+    kernelName,
+    inputsToSave: ["x", "dy"],
+    gradFunc: (g, saved) => {
+      const [x, dy] = saved as [tf.Tensor, tf.Tensor];
+      return {
+        x: () => secondTimes(x, tf.mul(g as tf.Tensor, dy)),
+        dy: () => derivative(x, g as tf.Tensor),
+      };
+    },
+  };
+}
+
+let gradientsRegistered = false;
+
+function registerGradients(): void {
+  if (gradientsRegistered) return;
+  gradientsRegistered = true;
+  tf.registerGradient(unaryGradient("DyncTanh", tanhGrad));
+  tf.registerGradient(unaryGradient("DyncSigmoid", sigmoidGrad));
+  tf.registerGradient(unaryGradient("DyncSilu", siluGrad));
+  // tanh″ = −2·tanh·(1 − tanh²)
+  tf.registerGradient(derivativeGradient("DyncTanhGrad", tanhGrad, (x, v) => tf.mul(-2, tanhGrad(x, tf.mul(v, tanhKernel(x))))));
+  // σ″ = σ′·(1 − 2σ)
+  tf.registerGradient(
+    derivativeGradient("DyncSigmoidGrad", sigmoidGrad, (x, v) => tf.mul(sigmoidGrad(x, v), tf.sub(1, tf.mul(2, sigmoidKernel(x))))),
+  );
+  // silu″ = σ′·(2 + x(1 − 2σ))
+  tf.registerGradient(
+    derivativeGradient("DyncSiluGrad", siluGrad, (x, v) =>
+      tf.mul(sigmoidGrad(x, v), tf.add(2, tf.mul(x, tf.sub(1, tf.mul(2, sigmoidKernel(x)))))),
+    ),
+  );
+  // relu″ = 0 (almost everywhere)
+  tf.registerGradient(derivativeGradient("DyncReluGrad", reluGrad, (x) => tf.zerosLike(x)));
+  tf.registerGradient({
+    kernelName: SUM_ROWS_KERNEL,
+    inputsToSave: ["x"],
+    gradFunc: (g, saved) => {
+      const [s, m, n] = saved[0]!.shape as [number, number, number];
+      return { x: () => tf.broadcastTo(tf.reshape(g as tf.Tensor, [s, 1, n]), [s, m, n]) };
+    },
+  });
+  tf.registerGradient({
+    kernelName: TRANSPOSE_KERNEL,
+    gradFunc: (g) => ({ x: () => run(TRANSPOSE_KERNEL, { x: g as tf.Tensor }) }),
+  });
+}
+
+function active(): boolean {
+  if (!simdKernelsActive()) return false;
+  registerGradients();
+  return true;
+}
+
+/** tanh(x) on the SIMD kernel, or undefined where it does not serve the backend. */
+export function simdTanh(x: tf.Tensor): tf.Tensor | undefined {
+  return active() ? tanhKernel(x) : undefined;
+}
+
+/** σ(x) on the SIMD kernel, or undefined. */
+export function simdSigmoid(x: tf.Tensor): tf.Tensor | undefined {
+  return active() ? sigmoidKernel(x) : undefined;
+}
+
+/** x·σ(x) on the SIMD kernel, or undefined. */
+export function simdSilu(x: tf.Tensor): tf.Tensor | undefined {
+  return active() ? siluKernel(x) : undefined;
+}
+
+/**
+ * max(0, x) with its gradient dy·[x > 0] as one SIMD kernel (tfjs's is Step, Cast and Multiply), or
+ * undefined. The forward pass is tfjs's own Relu.
+ */
+export function simdRelu(x: tf.Tensor): tf.Tensor | undefined {
+  return active() ? reluOp(x) : undefined;
+}
+
+const reluOp = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
+  save([x]);
+  return { value: tf.relu(x), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => reluGrad(saved[0]!, dy) };
+}) as (x: tf.Tensor) => tf.Tensor;
+
+/** Σ over the middle axis, `[S, M, N] → [S, N]` (a bias gradient), or undefined. */
+export function simdSumRows(x: tf.Tensor3D): tf.Tensor2D | undefined {
+  return active() ? (run(SUM_ROWS_KERNEL, { x }) as tf.Tensor2D) : undefined;
+}
+
+/** The last two axes swapped, `[S, M, N] → [S, N, M]`, or undefined. */
+export function simdTranspose(x: tf.Tensor3D): tf.Tensor3D | undefined {
+  return active() ? (run(TRANSPOSE_KERNEL, { x }) as tf.Tensor3D) : undefined;
+}

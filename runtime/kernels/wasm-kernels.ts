@@ -1,0 +1,183 @@
+/**
+ * dync's SIMD kernels on the tfjs wasm backend: the assembled module (simd-source.ts) instantiated against
+ * the backend's own WebAssembly.Memory, and registered as tfjs kernels (`Dync*`) for the `wasm` backend, so
+ * they run in place on tensors' heap memory like tfjs's own kernels and take part in its tape and memory
+ * accounting. The differentiable ops that call them, with their gradients, are in ops.ts.
+ *
+ * Also replaces the wasm backend's Identity kernel (a malloc + copy per call) with one that shares the
+ * input's buffer by reference count, as tfjs's cpu backend does and as its wasm Reshape already does. tfjs
+ * clones every tensor a gradient saves, so this removes a copy of each saved activation per step. Safe
+ * because no kernel writes into an input's buffer (outputs are always fresh; variables swap buffers).
+ *
+ * `DYNC_SIMD_KERNELS=0` in the environment keeps tfjs's own kernels (for A/B timing and as an escape hatch).
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { SimdKernelExports } from "./simd-source.js";
+import { SIMD_KERNELS_BASE64 } from "./simd-wasm.js";
+
+/** The WebAssembly API (Node's global; the project's TS lib has no DOM types for it). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
+const WebAssemblyApi = (globalThis as unknown as {
+  WebAssembly: {
+    Module: new (bytes: Uint8Array) => object;
+    Instance: new (module: object, imports: object) => { exports: unknown };
+    Memory: abstract new (...args: never[]) => WasmMemory;
+  };
+}).WebAssembly;
+
+/** The parts of tfjs-backend-wasm's BackendWasm used here (not exported as a type by the package). */
+interface WasmBackendLike {
+  wasm: { asm?: { memory?: WasmMemory } };
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  incRef(dataId: object): void;
+}
+
+type UnaryName = "tanh" | "sigmoid" | "silu";
+type BinaryName = "tanh_grad" | "sigmoid_grad" | "silu_grad" | "relu_grad";
+type MatrixName = "sum_rows" | "transpose";
+
+/** Kernel names → the module's exports. */
+export const UNARY_KERNELS: Record<string, UnaryName> = { DyncTanh: "tanh", DyncSigmoid: "sigmoid", DyncSilu: "silu" };
+export const BINARY_KERNELS: Record<string, BinaryName> = {
+  DyncTanhGrad: "tanh_grad",
+  DyncSigmoidGrad: "sigmoid_grad",
+  DyncSiluGrad: "silu_grad",
+  DyncReluGrad: "relu_grad",
+};
+export const SUM_ROWS_KERNEL = "DyncSumRows";
+export const TRANSPOSE_KERNEL = "DyncTranspose";
+
+let compiled: object | undefined;
+const instances = new WeakMap<object, SimdKernelExports>();
+let registered = false;
+let unavailable: string | undefined;
+
+/** Whether dync's kernels serve the current backend (it is wasm, and they were not switched off). */
+export function simdKernelsActive(): boolean {
+  if (tf.getBackend() !== "wasm" || unavailable !== undefined) return false;
+  return installSimdKernels();
+}
+
+/** Register the kernels (once per process); false, with the reason kept, where they cannot be used. */
+export function installSimdKernels(): boolean {
+  if (registered) return true;
+  if (unavailable !== undefined) return false;
+  if (process.env["DYNC_SIMD_KERNELS"] === "0") {
+    unavailable = "switched off by DYNC_SIMD_KERNELS=0";
+    return false;
+  }
+  try {
+    compiled ??= new WebAssemblyApi.Module(Buffer.from(SIMD_KERNELS_BASE64, "base64"));
+  } catch (error) {
+    unavailable = `this Node's WebAssembly has no SIMD (${error instanceof Error ? error.message : String(error)})`;
+    return false;
+  }
+  for (const [kernelName, fn] of Object.entries(UNARY_KERNELS)) register(kernelName, unaryKernel(fn));
+  for (const [kernelName, fn] of Object.entries(BINARY_KERNELS)) register(kernelName, binaryKernel(fn));
+  register(SUM_ROWS_KERNEL, matrixKernel("sum_rows", ([s, m, n]) => [s, n]));
+  register(TRANSPOSE_KERNEL, matrixKernel("transpose", ([s, m, n]) => [s, n, m]));
+  tf.unregisterKernel(tf.Identity, "wasm");
+  tf.registerKernel({ kernelName: tf.Identity, backendName: "wasm", kernelFunc: sharedIdentity });
+  registered = true;
+  return true;
+}
+
+/** Why the kernels are not in use, or undefined when they are (or were never asked for). */
+export function simdKernelsUnavailableReason(): string | undefined {
+  return unavailable;
+}
+
+function register(kernelName: string, kernelFunc: tf.KernelFunc): void {
+  tf.registerKernel({ kernelName, backendName: "wasm", kernelFunc });
+}
+
+function exportsFor(backend: WasmBackendLike): SimdKernelExports {
+  let kernels = instances.get(backend);
+  if (kernels) return kernels;
+  const memory = backend.wasm.asm?.memory;
+  if (!(memory instanceof WebAssemblyApi.Memory)) {
+    throw new Error("dync SIMD kernels: the tfjs wasm backend exposes no WebAssembly.Memory (unknown tfjs build)");
+  }
+  const instance = new WebAssemblyApi.Instance(compiled!, { env: { memory } });
+  kernels = instance.exports as unknown as SimdKernelExports;
+  instances.set(backend, kernels);
+  return kernels;
+}
+
+function offsetOf(backend: WasmBackendLike, tensor: tf.TensorInfo): number {
+  const data = backend.dataIdMap.get(tensor.dataId);
+  if (!data) throw new Error("dync SIMD kernels: a tensor's data is not on the wasm backend");
+  return data.memoryOffset;
+}
+
+function float32Input(kernel: string, tensor: tf.TensorInfo | undefined): tf.TensorInfo {
+  if (!tensor || tensor.dtype !== "float32") {
+    throw new Error(`${kernel}: expects float32 tensors, got ${tensor?.dtype ?? "none"}`);
+  }
+  return tensor;
+}
+
+function size(shape: number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+function unaryKernel(fn: UnaryName): tf.KernelFunc {
+  return ({ inputs, backend }) => {
+    const wasm = backend as unknown as WasmBackendLike;
+    const x = float32Input(fn, inputs["x"]);
+    const out = wasm.makeOutput([...x.shape], "float32");
+    const n = size(x.shape);
+    if (n > 0) exportsFor(wasm)[fn](offsetOf(wasm, x), offsetOf(wasm, out), n);
+    return out;
+  };
+}
+
+function binaryKernel(fn: BinaryName): tf.KernelFunc {
+  return ({ inputs, backend }) => {
+    const wasm = backend as unknown as WasmBackendLike;
+    const x = float32Input(fn, inputs["x"]);
+    const dy = float32Input(fn, inputs["dy"]);
+    if (!tf.util.arraysEqual(x.shape, dy.shape)) {
+      throw new Error(`${fn}: x ${JSON.stringify(x.shape)} and dy ${JSON.stringify(dy.shape)} differ in shape`);
+    }
+    const out = wasm.makeOutput([...x.shape], "float32");
+    const n = size(x.shape);
+    if (n > 0) exportsFor(wasm)[fn](offsetOf(wasm, x), offsetOf(wasm, dy), offsetOf(wasm, out), n);
+    return out;
+  };
+}
+
+/** A kernel over `[batches, rows, cols]` (rank 3). */
+function matrixKernel(fn: MatrixName, outShape: (shape: [number, number, number]) => number[]): tf.KernelFunc {
+  return ({ inputs, backend }) => {
+    const wasm = backend as unknown as WasmBackendLike;
+    const x = float32Input(fn, inputs["x"]);
+    if (x.shape.length !== 3) throw new Error(`${fn}: expects a rank-3 tensor, got ${JSON.stringify(x.shape)}`);
+    const shape = x.shape as [number, number, number];
+    const out = wasm.makeOutput(outShape(shape), "float32");
+    if (size(shape) > 0) exportsFor(wasm)[fn](offsetOf(wasm, x), offsetOf(wasm, out), ...shape);
+    else if (fn === "sum_rows") exportsFor(wasm).sum_rows(0, offsetOf(wasm, out), shape[0], 0, shape[2]);
+    return out;
+  };
+}
+
+/** Identity that shares the input's buffer (reference count), as tfjs's cpu backend and wasm Reshape do. */
+function sharedIdentity({ inputs, backend }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
+  const x = inputs["x"]!;
+  (backend as unknown as WasmBackendLike).incRef(x.dataId);
+  return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+}
+
+/** The module instance bound to the current wasm backend's memory (for tests that call the loops directly). */
+export function simdKernelExports(): SimdKernelExports {
+  if (!installSimdKernels()) throw new Error(`dync SIMD kernels unavailable: ${unavailable}`);
+  return exportsFor(tf.backend() as unknown as WasmBackendLike);
+}
+
+/** The heap byte offset of a tensor on the wasm backend (for the same tests). */
+export function heapOffset(tensor: tf.Tensor): number {
+  return offsetOf(tf.backend() as unknown as WasmBackendLike, tensor);
+}
