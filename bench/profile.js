@@ -33,7 +33,7 @@ const optimizer = createOptimizer(shape.opt, model.params);
 const lossFn = lossFunction(shape.loss);
 const x = tf.randomUniform([shape.seeds, shape.batch, shape.inDim], -1, 1);
 const y = shape.loss === "cross_entropy"
-  ? tf.oneHot(tf.randomUniform([shape.seeds * shape.batch], 0, shape.outDim, "int32"), shape.outDim).reshape([shape.seeds, shape.batch, shape.outDim]).cast("float32")
+  ? tf.cast(tf.reshape(tf.oneHot(tf.randomUniform([shape.seeds * shape.batch], 0, shape.outDim, "int32"), shape.outDim), [shape.seeds, shape.batch, shape.outDim]), "float32")
   : tf.randomUniform([shape.seeds, shape.batch, shape.outDim]);
 const variables = model.params.map((p) => p.variable);
 

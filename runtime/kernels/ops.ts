@@ -9,7 +9,7 @@
  * each other and against finite differences (test/runtime/simd-kernels.test.ts).
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { SUM_ROWS_KERNEL, TRANSPOSE_KERNEL, simdKernelsActive } from "./wasm-kernels.js";
+import { MATVEC_KERNEL, SUM_ROWS_KERNEL, TRANSPOSE_KERNEL, VECMAT_KERNEL, simdKernelsActive } from "./wasm-kernels.js";
 
 function run(kernelName: string, inputs: tf.NamedTensorMap): tf.Tensor {
   return tf.engine().runKernel(kernelName, inputs) as tf.Tensor;
@@ -140,4 +140,15 @@ export function simdSumRows(x: tf.Tensor3D): tf.Tensor2D | undefined {
 /** The last two axes swapped, `[S, M, N] → [S, N, M]`, or undefined. */
 export function simdTranspose(x: tf.Tensor3D): tf.Tensor3D | undefined {
   return active() ? (run(TRANSPOSE_KERNEL, { x }) as tf.Tensor3D) : undefined;
+}
+
+/**
+ * `[S,1,K]×[S,K,N]` or `[S,M,K]×[S,K,1]` on the SIMD kernels, or undefined (other shapes, other backends).
+ * No gradient: for bmm's custom-gradient forward pass only (runtime/nn/bmm.ts), which tfjs does not tape.
+ */
+export function simdVectorProduct(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D | undefined {
+  const [, m, k] = a.shape;
+  const n = b.shape[2];
+  if (k < 2 || (m !== 1 && n !== 1) || !active()) return undefined;
+  return run(n === 1 ? MATVEC_KERNEL : VECMAT_KERNEL, { a, b }) as tf.Tensor3D;
 }

@@ -2,25 +2,212 @@
  * The source (WebAssembly text) of dync's own SIMD kernels for the tfjs wasm backend; `npm run kernels`
  * assembles it into `simd-wasm.ts`, and a test checks that the committed bytes are this text assembled.
  *
- * Why: tfjs-backend-wasm runs each elementwise op as its own kernel, its Tanh kernel is scalar (~20–30 ns
- * per element, against ~2 ns for its Sigmoid), a bias gradient becomes a matrix-vector product that XNNPACK
- * repacks on every call, and its Transpose kernel walks N-d indices per element (docs/performance.md).
+ * Why: tfjs-backend-wasm runs each elementwise op as its own kernel, its Tanh kernel is scalar (~30 ns
+ * per element, against ~2 ns for its Sigmoid), a bias or weight gradient of a 1-wide layer becomes a
+ * matrix-vector product that XNNPACK repacks on every call, its Transpose kernel walks N-d indices per
+ * element, and a composite like SiLU's derivative is five passes over memory (docs/performance.md).
  * These kernels work in place on tfjs's own heap: the module imports the backend's WebAssembly.Memory, and
  * every pointer is a byte offset of a tensor in it; `n`, `rows`, `cols` count float32 elements.
  *
  * Accuracy (tested against float64 in test/runtime/simd-kernels.test.ts): exp is Cephes' expf (range
- * reduction by ln 2 in two parts, degree-6 polynomial); tanh is Cephes' tanhf (odd polynomial below
- * |x| = 0.625, (1 − e)/(1 + e) with e = exp(−2|x|) above), exact at 0 and odd; 1 − tanh² is 4e/(1 + e)²
- * above 0.625, so it does not cancel near |tanh| = 1. exp's argument is clamped at −87, so sigmoid(x) for
- * x < −87 is ~1e-38 instead of a smaller subnormal number.
+ * reduction by ln 2 in two parts, degree-6 polynomial), with the exponent rounded by a "magic bias";
+ * tanh is Cephes' tanhf (odd polynomial below |x| = 0.625, (1 − e)/(1 + e) with e = exp(−2|x|) above),
+ * exact at 0 and odd; 1 − tanh² is 4e/(1 + e)² above 0.625 and σ, 1 − σ are each e/(1 + e) or 1/(1 + e) with
+ * e = exp(−|x|), so derivatives do not cancel in the tails. exp's argument is clamped at −87, so sigmoid(x)
+ * for x < −87 is ~1e-38 instead of a smaller subnormal number.
  *
- * The elementwise loops are generated (one per kernel, calling its four-lane function directly, so V8 can
- * inline it); the math functions and the two matrix kernels are written out.
+ * The elementwise kernels are generated: each loop body is the math written out inline (V8 in Node 20 does
+ * not inline wasm calls) for two vectors per iteration (independent chains the CPU overlaps), then one
+ * vector, then the last 1–3 elements lane by lane.
  */
 
-/** Four-lane math: partial loads/stores for the tail, exp, tanh, sigmoid, SiLU and the derivatives. */
-const MATH = String.raw`
-  ;; ---- lane helpers: the 1–3 elements past the last full vector ----
+/** A four-lane f32 constant. */
+const f = (v: number | string) => `(v128.const f32x4 ${v} ${v} ${v} ${v})`;
+const get = (name: string) => `(local.get $${name})`;
+const set = (name: string, expr: string) => `(local.set $${name} ${expr})`;
+const mul = (a: string, b: string) => `(f32x4.mul ${a} ${b})`;
+const add = (a: string, b: string) => `(f32x4.add ${a} ${b})`;
+const sub = (a: string, b: string) => `(f32x4.sub ${a} ${b})`;
+const div = (a: string, b: string) => `(f32x4.div ${a} ${b})`;
+const select = (ifTrue: string, ifFalse: string, mask: string) => `(v128.bitselect ${ifTrue} ${ifFalse} ${mask})`;
+
+/** Straight-line code over the v128 locals it names (suffixed with its lane group, e.g. `e_0`). */
+interface Snippet {
+  readonly locals: readonly string[];
+  readonly code: readonly string[];
+}
+
+const EXP_POLY = ["1.9875691500e-4", "1.3981999507e-3", "8.3334519073e-3", "4.1665795894e-2", "1.6666665459e-1", "5.0000001201e-1"];
+const TANH_POLY = ["-5.70498872745e-3", "2.06390887954e-2", "-5.37397155531e-2", "1.33314422036e-1", "-3.33332819422e-1"];
+const SIGN_BIT = "(v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000)";
+
+/**
+ * out = e^(−a) for a ≥ 0 (or NaN), clamped at e^(−87): t = −a = n·ln2 + r, |r| ≤ ln2/2; n from the magic
+ * bias 1.5·2²³ + 127 (z = t·log2(e) + bias holds n + 127 in its low mantissa bits, so z − bias is n and
+ * bits(z) << 23 is 2ⁿ); e^r = 1 + r + r²·P(r) with Cephes' coefficients.
+ */
+function expNeg(k: string, a: string, out: string): Snippet {
+  const [t, z, n, r, p] = ["t", "z", "n", "r", "p"].map((name) => `${name}${k}`) as [string, string, string, string, string];
+  const code = [
+    set(t, `(f32x4.max (f32x4.neg ${get(a)}) ${f(-87)})`),
+    set(z, add(mul(get(t), f("1.44269504088896341")), f(12583039))),
+    set(n, sub(get(z), f(12583039))),
+    set(r, sub(sub(get(t), mul(get(n), f("0.693359375"))), mul(get(n), f("-2.12194440e-4")))),
+    set(p, f(EXP_POLY[0]!)),
+    ...EXP_POLY.slice(1).map((c) => set(p, add(mul(get(p), get(r)), f(c)))),
+    set(out, mul(add(add(mul(get(p), mul(get(r), get(r))), get(r)), f(1)), `(i32x4.shl ${get(z)} (i32.const 23))`)),
+  ];
+  return { locals: [t, z, n, r, p], code };
+}
+
+/** tanh(x) and 1 − tanh²(x) into `tanh`, `sech2`. */
+function tanhParts(k: string, x: string, tanh: string, sech2: string): Snippet {
+  const [abs, small, z, p, e, d] = ["abs", "small", "zz", "tp", "e", "d"].map((name) => `${name}${k}`) as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
+  const exp = expNeg(k, `twice${k}`, e);
+  const code = [
+    set(abs, `(f32x4.abs ${get(x)})`),
+    set(small, `(f32x4.lt ${get(abs)} ${f(0.625)})`),
+    set(z, mul(get(x), get(x))),
+    set(p, f(TANH_POLY[0]!)),
+    ...TANH_POLY.slice(1).map((c) => set(p, add(mul(get(p), get(z)), f(c)))),
+    set(p, add(mul(mul(get(p), get(z)), get(x)), get(x))),
+    set(`twice${k}`, add(get(abs), get(abs))),
+    ...exp.code,
+    set(d, add(f(1), get(e))),
+    // |tanh| from the exp branch or the (signed) polynomial, then x's sign bit on top (tanh(−0) = −0)
+    set(tanh, `(v128.or ${select(get(p), div(sub(f(1), get(e)), get(d)), get(small))} (v128.and ${get(x)} ${SIGN_BIT}))`),
+    set(sech2, select(sub(f(1), mul(get(p), get(p))), div(mul(f(4), get(e)), mul(get(d), get(d))), get(small))),
+  ];
+  return { locals: [abs, small, z, p, e, d, `twice${k}`, ...exp.locals], code };
+}
+
+/** σ(x) and 1 − σ(x) into `sig`, `comp`: with e = e^(−|x|), s = 1/(1 + e), they are s and e·s (or swapped). */
+function sigmoidParts(k: string, x: string, sig: string, comp: string): Snippet {
+  const [abs, e, s, es, pos] = ["abs", "e", "s", "es", "pos"].map((name) => `${name}${k}`) as [string, string, string, string, string];
+  const exp = expNeg(k, abs, e);
+  const code = [
+    set(abs, `(f32x4.abs ${get(x)})`),
+    ...exp.code,
+    set(s, div(f(1), add(f(1), get(e)))),
+    set(es, mul(get(e), get(s))),
+    set(pos, `(f32x4.ge ${get(x)} ${f(0)})`),
+    set(sig, select(get(s), get(es), get(pos))),
+    set(comp, select(get(es), get(s), get(pos))),
+  ];
+  return { locals: [abs, e, s, es, pos, ...exp.locals], code };
+}
+
+/** An elementwise kernel: its inputs (`x`, and `dy` for derivatives) and its body for lane group k. */
+interface ElementwiseKernel {
+  readonly inputs: readonly ("x" | "dy")[];
+  /** Code computing local `out<k>` from locals `x<k>` (and `dy<k>`). */
+  body(k: string): Snippet;
+}
+
+const withOut = (snippet: Snippet, k: string, extra: string[], result: string): Snippet => ({
+  locals: [...snippet.locals, ...extra],
+  code: [...snippet.code, set(`out${k}`, result)],
+});
+
+const ELEMENTWISE: Record<string, ElementwiseKernel> = {
+  tanh: { inputs: ["x"], body: (k) => withOut(tanhParts(k, `x${k}`, `th${k}`, `sh${k}`), k, [`th${k}`, `sh${k}`], get(`th${k}`)) },
+  tanh_grad: {
+    inputs: ["x", "dy"],
+    body: (k) => withOut(tanhParts(k, `x${k}`, `th${k}`, `sh${k}`), k, [`th${k}`, `sh${k}`], mul(get(`dy${k}`), get(`sh${k}`))),
+  },
+  sigmoid: {
+    inputs: ["x"],
+    body: (k) => withOut(sigmoidParts(k, `x${k}`, `sg${k}`, `cp${k}`), k, [`sg${k}`, `cp${k}`], get(`sg${k}`)),
+  },
+  sigmoid_grad: {
+    inputs: ["x", "dy"],
+    body: (k) =>
+      withOut(sigmoidParts(k, `x${k}`, `sg${k}`, `cp${k}`), k, [`sg${k}`, `cp${k}`], mul(get(`dy${k}`), mul(get(`sg${k}`), get(`cp${k}`)))),
+  },
+  silu: {
+    inputs: ["x"],
+    body: (k) => withOut(sigmoidParts(k, `x${k}`, `sg${k}`, `cp${k}`), k, [`sg${k}`, `cp${k}`], mul(get(`x${k}`), get(`sg${k}`))),
+  },
+  // dy·(σ + x·σ(1 − σ))
+  silu_grad: {
+    inputs: ["x", "dy"],
+    body: (k) =>
+      withOut(
+        sigmoidParts(k, `x${k}`, `sg${k}`, `cp${k}`),
+        k,
+        [`sg${k}`, `cp${k}`],
+        mul(get(`dy${k}`), add(get(`sg${k}`), mul(get(`x${k}`), mul(get(`sg${k}`), get(`cp${k}`))))),
+      ),
+  },
+  // dy where x > 0, 0 where x ≤ 0, NaN where x is NaN (as tfjs's dy·step(x))
+  relu_grad: {
+    inputs: ["x", "dy"],
+    body: (k) => ({
+      locals: [],
+      code: [
+        set(
+          `out${k}`,
+          select(get(`x${k}`), `(v128.and ${get(`dy${k}`)} (f32x4.gt ${get(`x${k}`)} ${f(0)}))`, `(f32x4.ne ${get(`x${k}`)} ${get(`x${k}`)})`),
+        ),
+      ],
+    }),
+  },
+};
+
+/** Lane groups per iteration of the main loop. */
+const UNROLL = 2;
+
+/** `out[i] = kernel(x[i] (, dy[i]))` for i < n. */
+function elementwiseLoop(name: string, kernel: ElementwiseKernel): string {
+  const groups = Array.from({ length: UNROLL }, (_, i) => `_${i}`);
+  const bodies = groups.map((k) => kernel.body(k));
+  const locals = new Set<string>();
+  for (const [i, k] of groups.entries()) {
+    for (const input of kernel.inputs) locals.add(`${input}${k}`);
+    locals.add(`out${k}`);
+    for (const local of bodies[i]!.locals) locals.add(local);
+  }
+  const pointers = [...kernel.inputs.map((input) => `${input}_ptr`), "out_ptr"];
+  const setI32 = (p: string, bytes: number) => `(local.set $${p} (i32.add (local.get $${p}) (i32.const ${bytes})))`;
+  const load = (k: string, offset: number) => kernel.inputs.map((input) => set(`${input}${k}`, `(v128.load offset=${offset} ${get(`${input}_ptr`)})`));
+  const store = (k: string, offset: number) => `(v128.store offset=${offset} ${get("out_ptr")} ${get(`out${k}`)})`;
+  const step = (bytes: number) => pointers.map((p) => setI32(p, bytes));
+  return [
+    `  (func (export "${name}") ${pointers.map((p) => `(param $${p} i32)`).join(" ")} (param $n i32)`,
+    `    (local $end i32) (local $rest i32)`,
+    `    ${[...locals].map((l) => `(local $${l} v128)`).join(" ")}`,
+    `    (local.set $end (i32.add ${get("x_ptr")} (i32.shl (i32.and ${get("n")} (i32.const ${-4 * UNROLL})) (i32.const 2))))`,
+    `    (block $done (loop $next`,
+    `      (br_if $done (i32.ge_u ${get("x_ptr")} ${get("end")}))`,
+    ...groups.flatMap((k, i) => load(k, 16 * i)),
+    ...bodies.flatMap((b) => b.code),
+    ...groups.map((k, i) => store(k, 16 * i)),
+    ...step(16 * UNROLL),
+    `      (br $next)))`,
+    `    (local.set $rest (i32.and ${get("n")} (i32.const ${4 * UNROLL - 1})))`,
+    `    (if (i32.ge_u ${get("rest")} (i32.const 4)) (then`,
+    ...load("_0", 0),
+    ...bodies[0]!.code,
+    store("_0", 0),
+    ...step(16),
+    `      (local.set $rest (i32.sub ${get("rest")} (i32.const 4)))))`,
+    `    (if ${get("rest")} (then`,
+    ...kernel.inputs.map((input) => set(`${input}_0`, `(call $load_partial ${get(`${input}_ptr`)} ${get("rest")})`)),
+    ...bodies[0]!.code,
+    `      (call $store_partial ${get("out_ptr")} ${get("out_0")} ${get("rest")})))`,
+    `  )`,
+  ].join("\n");
+}
+
+/** Loads and stores of the 1–3 elements past the last full vector, lane by lane. */
+const LANE_HELPERS = String.raw`
   (func $load_partial (param $p i32) (param $k i32) (result v128)
     (local $v v128)
     (local.set $v (v128.load32_zero (local.get $p)))
@@ -35,161 +222,18 @@ const MATH = String.raw`
     (if (i32.gt_u (local.get $k) (i32.const 1))
       (then (v128.store32_lane offset=4 1 (local.get $p) (local.get $v))))
     (if (i32.gt_u (local.get $k) (i32.const 2))
-      (then (v128.store32_lane offset=8 2 (local.get $p) (local.get $v)))))
+      (then (v128.store32_lane offset=8 2 (local.get $p) (local.get $v)))))`;
 
-  ;; ---- elementwise math on four lanes ----
-  ;; e^x for x in [−87, 88.3] (callers clamp): x = n·ln2 + r, |r| ≤ ln2/2, e^r by Cephes' polynomial. n is
-  ;; rounded with the "magic bias" 1.5·2²³ + 127: z = x·log2(e) + bias holds n + 127 in its low mantissa bits,
-  ;; so z − bias is n and bits(z) << 23 is 2ⁿ, without a rounding or float→int instruction.
-  (func $exp4 (param $x v128) (result v128)
-    (local $z v128) (local $n v128) (local $r v128) (local $p v128)
-    (local.set $z (f32x4.add (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))
-      (v128.const f32x4 12583039 12583039 12583039 12583039)))
-    (local.set $n (f32x4.sub (local.get $z) (v128.const f32x4 12583039 12583039 12583039 12583039)))
-    (local.set $r (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))
-    (local.set $r (f32x4.sub (local.get $r) (f32x4.mul (local.get $n) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
-    (local.set $p (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
-    ;; e^r = 1 + r + r²·p
-    (local.set $p (f32x4.add (f32x4.add (f32x4.mul (local.get $p) (f32x4.mul (local.get $r) (local.get $r))) (local.get $r)) (v128.const f32x4 1 1 1 1)))
-    (f32x4.mul (local.get $p) (i32x4.shl (local.get $z) (i32.const 23))))
-
-  ;; e^(−a) for a ≥ 0 (or NaN), clamped at e^(−87).
-  (func $exp_neg4 (param $a v128) (result v128)
-    (call $exp4 (f32x4.max (f32x4.neg (local.get $a)) (v128.const f32x4 -87 -87 -87 -87))))
-
-  ;; tanh and 1 − tanh² (the latter as 4e/(1+e)² above the polynomial range: no cancellation near |t| = 1).
-  (func $tanh_and_sech2 (param $x v128) (result v128 v128)
-    (local $a v128) (local $z v128) (local $p v128) (local $e v128) (local $d v128) (local $t v128) (local $small v128)
-    (local.set $a (f32x4.abs (local.get $x)))
-    (local.set $small (f32x4.lt (local.get $a) (v128.const f32x4 0.625 0.625 0.625 0.625)))
-    (local.set $z (f32x4.mul (local.get $x) (local.get $x)))
-    (local.set $p (v128.const f32x4 -5.70498872745e-3 -5.70498872745e-3 -5.70498872745e-3 -5.70498872745e-3))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $z)) (v128.const f32x4 2.06390887954e-2 2.06390887954e-2 2.06390887954e-2 2.06390887954e-2)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $z)) (v128.const f32x4 -5.37397155531e-2 -5.37397155531e-2 -5.37397155531e-2 -5.37397155531e-2)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $z)) (v128.const f32x4 1.33314422036e-1 1.33314422036e-1 1.33314422036e-1 1.33314422036e-1)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $z)) (v128.const f32x4 -3.33332819422e-1 -3.33332819422e-1 -3.33332819422e-1 -3.33332819422e-1)))
-    (local.set $p (f32x4.add (f32x4.mul (f32x4.mul (local.get $p) (local.get $z)) (local.get $x)) (local.get $x)))
-    (local.set $e (call $exp_neg4 (f32x4.add (local.get $a) (local.get $a))))
-    (local.set $d (f32x4.add (v128.const f32x4 1 1 1 1) (local.get $e)))
-    (local.set $t (f32x4.div (f32x4.sub (v128.const f32x4 1 1 1 1) (local.get $e)) (local.get $d)))
-    ;; |tanh| from the exp branch or the (signed) polynomial, then x's sign bit on top (also makes tanh(−0) = −0)
-    (v128.or
-      (v128.bitselect (local.get $p) (local.get $t) (local.get $small))
-      (v128.and (local.get $x) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000)))
-    (v128.bitselect
-      (f32x4.sub (v128.const f32x4 1 1 1 1) (f32x4.mul (local.get $p) (local.get $p)))
-      (f32x4.div (f32x4.mul (v128.const f32x4 4 4 4 4) (local.get $e)) (f32x4.mul (local.get $d) (local.get $d)))
-      (local.get $small)))
-
-  ;; σ(x) and 1 − σ(x), both without cancellation: with e = e^(−|x|) and s = 1/(1 + e), σ(|x|) = s and
-  ;; σ(−|x|) = e·s, so each of σ and 1 − σ is one of the two (e^(−|x|) never overflows).
-  (func $sigmoid_parts (param $x v128) (result v128 v128)
-    (local $e v128) (local $s v128) (local $es v128) (local $pos v128)
-    (local.set $e (call $exp_neg4 (f32x4.abs (local.get $x))))
-    (local.set $s (f32x4.div (v128.const f32x4 1 1 1 1) (f32x4.add (v128.const f32x4 1 1 1 1) (local.get $e))))
-    (local.set $es (f32x4.mul (local.get $e) (local.get $s)))
-    (local.set $pos (f32x4.ge (local.get $x) (v128.const f32x4 0 0 0 0)))
-    (v128.bitselect (local.get $s) (local.get $es) (local.get $pos))
-    (v128.bitselect (local.get $es) (local.get $s) (local.get $pos)))
-
-  (func $sigmoid4 (param $x v128) (result v128)
-    (call $sigmoid_parts (local.get $x)) (drop))
-
-  (func $tanh4 (param $x v128) (result v128)
-    (call $tanh_and_sech2 (local.get $x)) (drop))
-
-  ;; dy·(1 − tanh²(x))
-  (func $tanh_grad4 (param $x v128) (param $dy v128) (result v128)
-    (local $s v128)
-    (call $tanh_and_sech2 (local.get $x)) (local.set $s) (drop)
-    (f32x4.mul (local.get $dy) (local.get $s)))
-
-  ;; dy·σ(x)(1 − σ(x))
-  (func $sigmoid_grad4 (param $x v128) (param $dy v128) (result v128)
-    (local $p v128) (local $q v128)
-    (call $sigmoid_parts (local.get $x)) (local.set $q) (local.set $p)
-    (f32x4.mul (local.get $dy) (f32x4.mul (local.get $p) (local.get $q))))
-
-  ;; x·σ(x)
-  (func $silu4 (param $x v128) (result v128)
-    (f32x4.mul (local.get $x) (call $sigmoid4 (local.get $x))))
-
-  ;; dy·(σ(x) + x·σ(x)(1 − σ(x)))
-  (func $silu_grad4 (param $x v128) (param $dy v128) (result v128)
-    (local $p v128) (local $q v128)
-    (call $sigmoid_parts (local.get $x)) (local.set $q) (local.set $p)
-    (f32x4.mul (local.get $dy)
-      (f32x4.add (local.get $p) (f32x4.mul (local.get $x) (f32x4.mul (local.get $p) (local.get $q))))))
-
-  ;; dy where x > 0, 0 where x ≤ 0, NaN where x is NaN (as tfjs's dy·step(x)).
-  (func $relu_grad4 (param $x v128) (param $dy v128) (result v128)
-    (v128.bitselect
-      (local.get $x)
-      (v128.and (local.get $dy) (f32x4.gt (local.get $x) (v128.const f32x4 0 0 0 0)))
-      (f32x4.ne (local.get $x) (local.get $x))))
-
-`;
-
-/** Unary kernels: export name → four-lane function `(x) → y`. */
-const UNARY: Record<string, string> = { tanh: "$tanh4", sigmoid: "$sigmoid4", silu: "$silu4" };
-
-/** Binary kernels `(x, dy) → dx`: export name → four-lane function. */
-const BINARY: Record<string, string> = {
-  tanh_grad: "$tanh_grad4",
-  sigmoid_grad: "$sigmoid_grad4",
-  silu_grad: "$silu_grad4",
-  relu_grad: "$relu_grad4",
-};
-
-/** `y[i] = f(x[i])` for i < n: full vectors, then the 1–3 remaining lanes. */
-function unaryLoop(name: string, f: string): string {
+/**
+ * y[b, c] = Σ_r w[b, r]·x[b, r, c] (`weighted`: a row vector times a matrix, [S,1,M]×[S,M,N]) or Σ_r x[b, r, c]
+ * (the bias gradient): rows added into the output row, which stays in L1.
+ */
+function rowCombination(name: string, weighted: boolean): string {
+  const term = (load: string) => (weighted ? `(f32x4.mul ${load} (local.get $wv))` : load);
+  const scalarTerm = (load: string) => (weighted ? `(f32.mul ${load} (local.get $ws))` : load);
   return String.raw`
-  (func (export "${name}") (param $x i32) (param $y i32) (param $n i32)
-    (local $end i32) (local $k i32)
-    (local.set $end (i32.add (local.get $x) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
-    (block $done
-      (loop $next
-        (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
-        (v128.store (local.get $y) (call ${f} (v128.load (local.get $x))))
-        (local.set $x (i32.add (local.get $x) (i32.const 16)))
-        (local.set $y (i32.add (local.get $y) (i32.const 16)))
-        (br $next)))
-    (local.set $k (i32.and (local.get $n) (i32.const 3)))
-    (if (local.get $k)
-      (then (call $store_partial (local.get $y) (call ${f} (call $load_partial (local.get $x) (local.get $k))) (local.get $k)))))`;
-}
-
-/** `dx[i] = f(x[i], dy[i])` for i < n. */
-function binaryLoop(name: string, f: string): string {
-  return String.raw`
-  (func (export "${name}") (param $x i32) (param $dy i32) (param $dx i32) (param $n i32)
-    (local $end i32) (local $k i32)
-    (local.set $end (i32.add (local.get $x) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
-    (block $done
-      (loop $next
-        (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
-        (v128.store (local.get $dx) (call ${f} (v128.load (local.get $x)) (v128.load (local.get $dy))))
-        (local.set $x (i32.add (local.get $x) (i32.const 16)))
-        (local.set $dy (i32.add (local.get $dy) (i32.const 16)))
-        (local.set $dx (i32.add (local.get $dx) (i32.const 16)))
-        (br $next)))
-    (local.set $k (i32.and (local.get $n) (i32.const 3)))
-    (if (local.get $k)
-      (then (call $store_partial (local.get $dx)
-              (call ${f} (call $load_partial (local.get $x) (local.get $k)) (call $load_partial (local.get $dy) (local.get $k)))
-              (local.get $k)))))`;
-}
-
-/** Bias gradient (sum over the middle axis) and transpose of the last two axes. */
-const MATRIX = String.raw`
-  ;; y[b, c] = Σ_r x[b, r, c]: rows added into the output row, which stays in L1 (the bias gradient).
-  (func (export "sum_rows") (param $x i32) (param $y i32) (param $batches i32) (param $rows i32) (param $cols i32)
-    (local $b i32) (local $r i32) (local $c i32) (local $vec_cols i32) (local $row i32) (local $out i32)
+  (func (export "${name}") ${weighted ? "(param $w i32) " : ""}(param $x i32) (param $y i32) (param $batches i32) (param $rows i32) (param $cols i32)
+    (local $b i32) (local $r i32) (local $c i32) (local $vec_cols i32) (local $row i32) (local $out i32) (local $ws f32) (local $wv v128)
     (local.set $vec_cols (i32.and (local.get $cols) (i32.const -4)))
     (local.set $b (i32.const 0))
     (block $batches_done
@@ -203,6 +247,8 @@ const MATRIX = String.raw`
             (br_if $rows_done (i32.ge_u (local.get $r) (local.get $rows)))
             (local.set $row (i32.add (local.get $x)
               (i32.shl (i32.mul (i32.add (i32.mul (local.get $b) (local.get $rows)) (local.get $r)) (local.get $cols)) (i32.const 2))))
+            ${weighted ? String.raw`(local.set $ws (f32.load (i32.add (local.get $w) (i32.shl (i32.add (i32.mul (local.get $b) (local.get $rows)) (local.get $r)) (i32.const 2)))))
+            (local.set $wv (f32x4.splat (local.get $ws)))` : ""}
             (local.set $c (i32.const 0))
             (block $vec_done
               (loop $vec
@@ -210,7 +256,7 @@ const MATRIX = String.raw`
                 (v128.store (i32.add (local.get $out) (i32.shl (local.get $c) (i32.const 2)))
                   (f32x4.add
                     (v128.load (i32.add (local.get $out) (i32.shl (local.get $c) (i32.const 2))))
-                    (v128.load (i32.add (local.get $row) (i32.shl (local.get $c) (i32.const 2))))))
+                    ${term("(v128.load (i32.add (local.get $row) (i32.shl (local.get $c) (i32.const 2))))")}))
                 (local.set $c (i32.add (local.get $c) (i32.const 4)))
                 (br $vec)))
             (block $tail_done
@@ -219,15 +265,66 @@ const MATRIX = String.raw`
                 (f32.store (i32.add (local.get $out) (i32.shl (local.get $c) (i32.const 2)))
                   (f32.add
                     (f32.load (i32.add (local.get $out) (i32.shl (local.get $c) (i32.const 2))))
-                    (f32.load (i32.add (local.get $row) (i32.shl (local.get $c) (i32.const 2))))))
+                    ${scalarTerm("(f32.load (i32.add (local.get $row) (i32.shl (local.get $c) (i32.const 2))))")}))
                 (local.set $c (i32.add (local.get $c) (i32.const 1)))
                 (br $tail)))
             (local.set $r (i32.add (local.get $r) (i32.const 1)))
             (br $row_loop)))
         (local.set $b (i32.add (local.get $b) (i32.const 1)))
-        (br $batch))))
+        (br $batch))))`;
+}
 
-  ;; y[b, c, r] = x[b, r, c], in 16 × 16 tiles so that both sides' cache lines are reused.
+/**
+ * y[b, m] = Σ_k a[b, m, k]·v[b, k] (a matrix times a column vector, [S,M,K]×[S,K,1]): four lanes of partial
+ * sums along k, added across lanes at the end of each row, then the last K mod 4 terms.
+ */
+const MATVEC = String.raw`
+  (func (export "matvec") (param $a i32) (param $v i32) (param $y i32) (param $batches i32) (param $rows i32) (param $inner i32)
+    (local $b i32) (local $m i32) (local $k i32) (local $vec_inner i32) (local $row i32) (local $vb i32) (local $acc v128) (local $sum f32)
+    (local.set $vec_inner (i32.and (local.get $inner) (i32.const -4)))
+    (local.set $row (local.get $a))
+    (local.set $b (i32.const 0))
+    (block $batches_done
+      (loop $batch
+        (br_if $batches_done (i32.ge_u (local.get $b) (local.get $batches)))
+        (local.set $vb (i32.add (local.get $v) (i32.shl (i32.mul (local.get $b) (local.get $inner)) (i32.const 2))))
+        (local.set $m (i32.const 0))
+        (block $rows_done
+          (loop $row_loop
+            (br_if $rows_done (i32.ge_u (local.get $m) (local.get $rows)))
+            (local.set $acc (v128.const f32x4 0 0 0 0))
+            (local.set $k (i32.const 0))
+            (block $vec_done
+              (loop $vec
+                (br_if $vec_done (i32.ge_u (local.get $k) (local.get $vec_inner)))
+                (local.set $acc (f32x4.add (local.get $acc)
+                  (f32x4.mul
+                    (v128.load (i32.add (local.get $row) (i32.shl (local.get $k) (i32.const 2))))
+                    (v128.load (i32.add (local.get $vb) (i32.shl (local.get $k) (i32.const 2)))))))
+                (local.set $k (i32.add (local.get $k) (i32.const 4)))
+                (br $vec)))
+            (local.set $sum (f32.add
+              (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
+              (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))
+            (block $tail_done
+              (loop $tail
+                (br_if $tail_done (i32.ge_u (local.get $k) (local.get $inner)))
+                (local.set $sum (f32.add (local.get $sum)
+                  (f32.mul
+                    (f32.load (i32.add (local.get $row) (i32.shl (local.get $k) (i32.const 2))))
+                    (f32.load (i32.add (local.get $vb) (i32.shl (local.get $k) (i32.const 2)))))))
+                (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                (br $tail)))
+            (f32.store (local.get $y) (local.get $sum))
+            (local.set $y (i32.add (local.get $y) (i32.const 4)))
+            (local.set $row (i32.add (local.get $row) (i32.shl (local.get $inner) (i32.const 2))))
+            (local.set $m (i32.add (local.get $m) (i32.const 1)))
+            (br $row_loop)))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br $batch))))`;
+
+/** y[b, c, r] = x[b, r, c], in 16 × 16 tiles so that both sides' cache lines are reused. */
+const TRANSPOSE = String.raw`
   (func (export "transpose") (param $x i32) (param $y i32) (param $batches i32) (param $rows i32) (param $cols i32)
     (local $b i32) (local $r0 i32) (local $c0 i32) (local $r i32) (local $c i32) (local $r1 i32) (local $c1 i32)
     (local $xb i32) (local $yb i32) (local $src i32) (local $plane i32)
@@ -279,10 +376,12 @@ const MATRIX = String.raw`
 export const SIMD_KERNELS_WAT = [
   "(module",
   `  (import "env" "memory" (memory 1))`,
-  MATH,
-  ...Object.entries(UNARY).map(([name, f]) => unaryLoop(name, f)),
-  ...Object.entries(BINARY).map(([name, f]) => binaryLoop(name, f)),
-  MATRIX,
+  LANE_HELPERS,
+  ...Object.entries(ELEMENTWISE).map(([name, kernel]) => elementwiseLoop(name, kernel)),
+  rowCombination("sum_rows", false),
+  rowCombination("vecmat", true),
+  MATVEC,
+  TRANSPOSE,
   ")",
   "",
 ].join("\n");
@@ -297,5 +396,7 @@ export interface SimdKernelExports {
   silu_grad(x: number, dy: number, dx: number, n: number): void;
   relu_grad(x: number, dy: number, dx: number, n: number): void;
   sum_rows(x: number, y: number, batches: number, rows: number, cols: number): void;
+  vecmat(w: number, x: number, y: number, batches: number, rows: number, cols: number): void;
+  matvec(a: number, v: number, y: number, batches: number, rows: number, inner: number): void;
   transpose(x: number, y: number, batches: number, rows: number, cols: number): void;
 }

@@ -38,6 +38,7 @@ interface WasmBackendLike {
 type UnaryName = "tanh" | "sigmoid" | "silu";
 type BinaryName = "tanh_grad" | "sigmoid_grad" | "silu_grad" | "relu_grad";
 type MatrixName = "sum_rows" | "transpose";
+type ProductName = "vecmat" | "matvec";
 
 /** Kernel names → the module's exports. */
 export const UNARY_KERNELS: Record<string, UnaryName> = { DyncTanh: "tanh", DyncSigmoid: "sigmoid", DyncSilu: "silu" };
@@ -49,6 +50,13 @@ export const BINARY_KERNELS: Record<string, BinaryName> = {
 };
 export const SUM_ROWS_KERNEL = "DyncSumRows";
 export const TRANSPOSE_KERNEL = "DyncTranspose";
+/**
+ * Batched products with a vector side, `[S,1,K]×[S,K,N]` and `[S,M,K]×[S,K,1]`: XNNPACK runs them as
+ * fully-connected layers whose matrix it repacks on every call. They have no registered gradient: they are
+ * only called inside bmm's custom-gradient forward pass, which tfjs does not record on the tape.
+ */
+export const VECMAT_KERNEL = "DyncVecMat";
+export const MATVEC_KERNEL = "DyncMatVec";
 
 let compiled: object | undefined;
 const instances = new WeakMap<object, SimdKernelExports>();
@@ -79,6 +87,8 @@ export function installSimdKernels(): boolean {
   for (const [kernelName, fn] of Object.entries(BINARY_KERNELS)) register(kernelName, binaryKernel(fn));
   register(SUM_ROWS_KERNEL, matrixKernel("sum_rows", ([s, m, n]) => [s, n]));
   register(TRANSPOSE_KERNEL, matrixKernel("transpose", ([s, m, n]) => [s, n, m]));
+  register(VECMAT_KERNEL, productKernel("vecmat"));
+  register(MATVEC_KERNEL, productKernel("matvec"));
   tf.unregisterKernel(tf.Identity, "wasm");
   tf.registerKernel({ kernelName: tf.Identity, backendName: "wasm", kernelFunc: sharedIdentity });
   registered = true;
@@ -160,6 +170,27 @@ function matrixKernel(fn: MatrixName, outShape: (shape: [number, number, number]
     const out = wasm.makeOutput(outShape(shape), "float32");
     if (size(shape) > 0) exportsFor(wasm)[fn](offsetOf(wasm, x), offsetOf(wasm, out), ...shape);
     else if (fn === "sum_rows") exportsFor(wasm).sum_rows(0, offsetOf(wasm, out), shape[0], 0, shape[2]);
+    return out;
+  };
+}
+
+/** `a·b` per batch where a is one row (`vecmat`) or b one column (`matvec`). */
+function productKernel(fn: ProductName): tf.KernelFunc {
+  return ({ inputs, backend }) => {
+    const wasm = backend as unknown as WasmBackendLike;
+    const a = float32Input(fn, inputs["a"]);
+    const b = float32Input(fn, inputs["b"]);
+    const [s, m, k] = a.shape as [number, number, number];
+    const n = b.shape[2]!;
+    const valid = a.shape.length === 3 && b.shape.length === 3 && b.shape[0] === s && b.shape[1] === k;
+    if (!valid || (fn === "vecmat" ? m !== 1 : n !== 1)) {
+      throw new Error(`${fn}: shapes ${JSON.stringify(a.shape)} × ${JSON.stringify(b.shape)} do not fit`);
+    }
+    const out = wasm.makeOutput([s, m, n], "float32");
+    if (s * m * n === 0) return out;
+    const kernels = exportsFor(wasm);
+    if (fn === "vecmat") kernels.vecmat(offsetOf(wasm, a), offsetOf(wasm, b), offsetOf(wasm, out), s, k, n);
+    else kernels.matvec(offsetOf(wasm, a), offsetOf(wasm, b), offsetOf(wasm, out), s, m, k);
     return out;
   };
 }

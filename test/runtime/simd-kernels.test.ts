@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { SIMD_WASM_MODULE_PATH, assembleSimdKernels, simdWasmModuleText } from "../../tools/assemble-kernels.js";
 import { selectBackend } from "../../runtime/backend.js";
 import { heapOffset, simdKernelExports, simdKernelsActive } from "../../runtime/kernels/wasm-kernels.js";
-import { simdSumRows, simdTanh, simdTranspose } from "../../runtime/kernels/ops.js";
+import { simdSumRows, simdTanh, simdTranspose, simdVectorProduct } from "../../runtime/kernels/ops.js";
 
 const f32 = Math.fround;
 const sig64 = (x: number) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
@@ -136,6 +136,42 @@ describe("SIMD kernels on wasm", () => {
       }
       tf.dispose([x, got]);
     }
+  });
+
+  it("vector products [S,1,K]×[S,K,N] and [S,M,K]×[S,K,1] equal float64 sums (K with and without a tail)", () => {
+    const cases: [number[], number[]][] = [
+      [[3, 1, 7], [3, 7, 5]],
+      [[2, 1, 256], [2, 256, 50]],
+      [[3, 9, 6], [3, 6, 1]],
+      [[2, 256, 50], [2, 50, 1]],
+      [[2, 1, 5], [2, 5, 1]],
+    ];
+    for (const [aShape, bShape] of cases) {
+      const a = tf.randomNormal(aShape, 0, 1, "float32", 5) as tf.Tensor3D;
+      const b = tf.randomNormal(bShape, 0, 1, "float32", 6) as tf.Tensor3D;
+      const got = simdVectorProduct(a, b)!;
+      const [S, M, K] = aShape as [number, number, number];
+      const N = bShape[2]!;
+      expect(got.shape).toEqual([S, M, N]);
+      const [av, bv, gv] = [a.dataSync(), b.dataSync(), got.dataSync()];
+      for (let s = 0; s < S; s++) {
+        for (let m = 0; m < M; m++) {
+          for (let n = 0; n < N; n++) {
+            let exact = 0;
+            let size = 0;
+            for (let k = 0; k < K; k++) {
+              const term = av[(s * M + m) * K + k]! * bv[(s * K + k) * N + n]!;
+              exact += term;
+              size += Math.abs(term);
+            }
+            expect(Math.abs(gv[(s * M + m) * N + n]! - exact)).toBeLessThanOrEqual(2e-7 * K * size + 1e-30);
+          }
+        }
+      }
+      tf.dispose([a, b, got]);
+    }
+    const square = tf.ones([1, 3, 3]) as tf.Tensor3D;
+    expect(simdVectorProduct(square, square)).toBeUndefined(); // neither side a vector: tf.matMul's job
   });
 
   it("transpose of the last two axes moves every element exactly (tile edges included)", () => {
