@@ -8,6 +8,14 @@
  * trains all S networks independently.
  */
 import type * as tf from "@tensorflow/tfjs-core";
+import type { LossKind } from "./loss.js";
+
+/** A training step's loss and gradients from `Model.fusedLossAndGradients` (the caller disposes them). */
+export interface FusedStep {
+  readonly perSample: tf.Tensor2D;
+  readonly perSeed: tf.Tensor1D;
+  readonly grads: readonly tf.Tensor[];
+}
 
 /** weight, bias, BN scale/shift… A parameter is addressed as `layer.role`, e.g. `hidden0.weight`. */
 export type ParamRole = "weight" | "bias" | "gamma" | "beta" | "scale";
@@ -44,6 +52,12 @@ export interface Model {
   readonly params: readonly Param[];
   /** `[S, B, ...xShape]` → `[S, B, out]`. Must be differentiable (twice, for curvature probes). */
   forward(x: tf.Tensor, options: ForwardOptions): tf.Tensor;
+  /**
+   * Optional fast path of the training step: the loss on (x, y) and its gradient for every parameter (in
+   * `params` order) computed without the autodiff tape, or undefined where the model cannot (then the
+   * training loop differentiates `forward`). Must equal what differentiating `forward` gives.
+   */
+  fusedLossAndGradients?(x: tf.Tensor, y: tf.Tensor, loss: LossKind): FusedStep | undefined;
   /** Non-trainable state (BN running statistics), snapshotted with the parameters. */
   readonly state: readonly tf.Variable[];
   dispose(): void;

@@ -36,7 +36,10 @@ export function simdWasmModuleText(bytes: Uint8Array): string {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const bytes = await assembleSimdKernels();
+  const bytes = await assembleSimdKernels().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : String(error)); // wabt's own trace prints its whole source
+    process.exit(1);
+  });
   writeFileSync(SIMD_WASM_MODULE_PATH, simdWasmModuleText(bytes));
   console.log(`wrote ${SIMD_WASM_MODULE_PATH} (${bytes.length} bytes)`);
 }

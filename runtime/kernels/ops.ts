@@ -9,7 +9,16 @@
  * each other and against finite differences (test/runtime/simd-kernels.test.ts).
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { MATVEC_KERNEL, SUM_ROWS_KERNEL, TRANSPOSE_KERNEL, VECMAT_KERNEL, simdKernelsActive } from "./wasm-kernels.js";
+import { SCALAR_NET_ACTIVATIONS } from "./simd-source.js";
+import {
+  MATVEC_KERNEL,
+  SCALAR_NET_KERNEL,
+  type ScalarNetAttrs,
+  SUM_ROWS_KERNEL,
+  TRANSPOSE_KERNEL,
+  VECMAT_KERNEL,
+  simdKernelsActive,
+} from "./wasm-kernels.js";
 
 function run(kernelName: string, inputs: tf.NamedTensorMap): tf.Tensor {
   return tf.engine().runKernel(kernelName, inputs) as tf.Tensor;
@@ -151,4 +160,35 @@ export function simdVectorProduct(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D |
   const n = b.shape[2];
   if (k < 2 || (m !== 1 && n !== 1) || !active()) return undefined;
   return run(n === 1 ? MATVEC_KERNEL : VECMAT_KERNEL, { a, b }) as tf.Tensor3D;
+}
+
+/** The loss and gradients of one training step, as the fused network kernel returns them. */
+export interface FusedLossAndGradients {
+  readonly perSample: tf.Tensor2D;
+  readonly perSeed: tf.Tensor1D;
+  /** Gradients of Σ_seeds perSeed for [w1, b1, w2, b2], in their shapes. */
+  readonly grads: readonly [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+}
+
+/** Whether the fused 1→W→1 kernel has this activation. */
+export function scalarNetHasActivation(name: string): boolean {
+  return SCALAR_NET_ACTIVATIONS.includes(name);
+}
+
+/**
+ * Loss and gradients of a seed-batched 1→W→1 network (x, y `[S, B, 1]`; w1 `[S, 1, W]`, b1 `[S, W]`,
+ * w2 `[S, W, 1]`, b2 `[S, 1]`) under mse (`half` 1) or half_mse (`half` 0.5), in one SIMD kernel; or
+ * undefined where the kernels do not serve the backend.
+ */
+export function simdScalarNetStep(
+  x: tf.Tensor,
+  y: tf.Tensor,
+  params: readonly [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor],
+  attrs: ScalarNetAttrs,
+): FusedLossAndGradients | undefined {
+  if (!simdKernelsActive() || !scalarNetHasActivation(attrs.activation) || x.shape[1] === 0) return undefined;
+  const [w1, b1, w2, b2] = params;
+  const outputs = tf.engine().runKernel(SCALAR_NET_KERNEL, { x, y, w1, b1, w2, b2 }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+  const [perSample, perSeed, dw1, db1, dw2, db2] = outputs as [tf.Tensor2D, tf.Tensor1D, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+  return { perSample, perSeed, grads: [dw1, db1, dw2, db2] };
 }

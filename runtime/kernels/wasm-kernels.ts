@@ -12,7 +12,7 @@
  * `DYNC_SIMD_KERNELS=0` in the environment keeps tfjs's own kernels (for A/B timing and as an escape hatch).
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { SimdKernelExports } from "./simd-source.js";
+import { SCALAR_NET_ACTIVATIONS, type SimdKernelExports } from "./simd-source.js";
 import { SIMD_KERNELS_BASE64 } from "./simd-wasm.js";
 
 /** The WebAssembly API (Node's global; the project's TS lib has no DOM types for it). */
@@ -33,6 +33,7 @@ interface WasmBackendLike {
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   incRef(dataId: object): void;
+  disposeData(dataId: object): boolean;
 }
 
 type UnaryName = "tanh" | "sigmoid" | "silu";
@@ -57,6 +58,23 @@ export const TRANSPOSE_KERNEL = "DyncTranspose";
  */
 export const VECMAT_KERNEL = "DyncVecMat";
 export const MATVEC_KERNEL = "DyncMatVec";
+/**
+ * Loss and gradients of a seed-batched 1→W→1 network in one kernel (simd-source.ts, `scalarNetKernel`).
+ * No gradient of its own: the training step calls it instead of differentiating the forward pass.
+ */
+export const SCALAR_NET_KERNEL = "DyncScalarNet";
+
+/** Attributes of DyncScalarNet. */
+export interface ScalarNetAttrs {
+  /** One of SCALAR_NET_ACTIVATIONS. */
+  readonly activation: string;
+  /** leaky_relu's slope (else unused). */
+  readonly alpha: number;
+  /** The output multiplier (mlp's outputScale). */
+  readonly scale: number;
+  /** 1 for mse, 0.5 for half_mse. */
+  readonly half: number;
+}
 
 let compiled: object | undefined;
 const instances = new WeakMap<object, SimdKernelExports>();
@@ -89,6 +107,7 @@ export function installSimdKernels(): boolean {
   register(TRANSPOSE_KERNEL, matrixKernel("transpose", ([s, m, n]) => [s, n, m]));
   register(VECMAT_KERNEL, productKernel("vecmat"));
   register(MATVEC_KERNEL, productKernel("matvec"));
+  register(SCALAR_NET_KERNEL, scalarNetKernel);
   tf.unregisterKernel(tf.Identity, "wasm");
   tf.registerKernel({ kernelName: tf.Identity, backendName: "wasm", kernelFunc: sharedIdentity });
   registered = true;
@@ -193,6 +212,41 @@ function productKernel(fn: ProductName): tf.KernelFunc {
     else kernels.matvec(offsetOf(wasm, a), offsetOf(wasm, b), offsetOf(wasm, out), s, m, k);
     return out;
   };
+}
+
+/**
+ * Inputs x, y `[S, B, 1]`, w1 `[S, 1, W]`, b1 `[S, W]`, w2 `[S, W, 1]`, b2 `[S, 1]`; outputs the per-sample
+ * loss `[S, B]`, the per-seed loss `[S]` and the four gradients in the parameters' shapes.
+ */
+function scalarNetKernel({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo[] {
+  const wasm = backend as unknown as WasmBackendLike;
+  const names = ["x", "y", "w1", "b1", "w2", "b2"] as const;
+  const [x, y, w1, b1, w2, b2] = names.map((name) => float32Input(SCALAR_NET_KERNEL, inputs[name]));
+  const { activation, alpha, scale, half } = attrs as unknown as ScalarNetAttrs;
+  const [S, B] = x!.shape as [number, number];
+  const W = w1!.shape[2]!;
+  if (!SCALAR_NET_ACTIVATIONS.includes(activation)) throw new Error(`${SCALAR_NET_KERNEL}: no activation "${activation}"`);
+  const outputs = [[S, B], [S], [S, 1, W], [S, W], [S, W, 1], [S, 1]].map((shape) => wasm.makeOutput(shape, "float32"));
+  const scratch = wasm.makeOutput([Math.max(1, 20 * W)], "float32"); // 5·W vectors of 4 floats
+  const at = (t: tf.TensorInfo) => offsetOf(wasm, t);
+  try {
+    exportsFor(wasm)[`scalar_net_${activation}`]!(
+      ...[x, y, w1, b1, w2, b2].map((t) => at(t!)),
+      S,
+      B,
+      W,
+      alpha,
+      scale,
+      half,
+      (2 * half * scale) / B, // dLoss/df per unit residual (2/B for mse, 1/B for half), through the scale
+      1 / B,
+      ...outputs.map(at),
+      at(scratch),
+    );
+  } finally {
+    wasm.disposeData(scratch.dataId);
+  }
+  return outputs;
 }
 
 /** Identity that shares the input's buffer (reference count), as tfjs's cpu backend and wasm Reshape do. */

@@ -8,8 +8,10 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { DyncRuntimeError } from "../errors.js";
-import type { ForwardOptions, Model, Param } from "../model.js";
-import { type Activation, type ActivationSpec, activation } from "./activations.js";
+import type { LossKind } from "../loss.js";
+import type { ForwardOptions, FusedStep, Model, Param } from "../model.js";
+import { simdScalarNetStep } from "../kernels/ops.js";
+import { type Activation, type ActivationSpec, activation, activationName, DEFAULT_LEAKY_SLOPE } from "./activations.js";
 import { applyBatchNorm, type BatchNormParams, createBatchNorm } from "./batchnorm.js";
 import { applyDense, createDenseParams, type DenseParams } from "./dense.js";
 import { applyDropout, checkDropout, DropoutStreams } from "./dropout.js";
@@ -126,6 +128,25 @@ export class Mlp implements Model {
     taps?.pre.set("out", pre);
     taps?.post.set("out", y);
     return y;
+  }
+
+  /**
+   * The training step of a plain 1→W→1 network (one hidden layer, biases, no batch norm, dropout or
+   * encoding) under mse or half_mse, as one SIMD kernel on the wasm backend (runtime/kernels); undefined
+   * otherwise. Equal to differentiating `forward` up to float32 summation order (test/runtime/
+   * simd-kernels.test.ts).
+   */
+  fusedLossAndGradients(x: tf.Tensor, y: tf.Tensor, loss: LossKind): FusedStep | undefined {
+    const plain = this.hidden.length === 1 && !this.hidden[0]!.norm && !this.encoding && this.dropout === 0;
+    const [hidden] = this.hidden;
+    if (!plain || this.inDim !== 1 || this.outDim !== 1 || loss === "cross_entropy") return undefined;
+    if (!hidden!.dense.bias || !this.out.bias) return undefined;
+    this.checkInput(x);
+    const spec = this.options.act ?? "relu";
+    const alpha = typeof spec === "object" && "slope" in spec ? spec.slope : DEFAULT_LEAKY_SLOPE;
+    const params = [hidden!.dense.weight.variable, hidden!.dense.bias.variable, this.out.weight.variable, this.out.bias.variable] as const;
+    const attrs = { activation: activationName(spec), alpha, scale: this.outputScale, half: loss === "half_mse" ? 0.5 : 1 };
+    return simdScalarNetStep(x, y, params, attrs);
   }
 
   /** Input encoding applied to `[S, B, inDim]` (identity without one), for probes that look at encoded inputs. */

@@ -229,6 +229,11 @@ class TrainingRun {
   /** Loss at θ_k on the batch and its gradient for every parameter; nothing is read back. */
   private lossAndGradients(batch: StepBatch): { loss: StepLoss; grads: tf.Tensor[] } {
     const { model, l2 = 0 } = this.config;
+    const fused = l2 === 0 && typeof this.config.loss === "string" ? model.fusedLossAndGradients?.(batch.x, batch.y, this.config.loss) : undefined;
+    if (fused) {
+      const objective = tf.clone(fused.perSeed);
+      return { loss: { perSample: fused.perSample, perSeed: fused.perSeed, objective }, grads: [...fused.grads] };
+    }
     let loss: StepLoss | undefined;
     const { value, grads } = tf.variableGrads(() => {
       const values = this.lossFn(model.forward(batch.x, { training: true }), batch.y);

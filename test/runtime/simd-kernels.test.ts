@@ -139,7 +139,7 @@ describe("SIMD kernels on wasm", () => {
   });
 
   it("vector products [S,1,K]×[S,K,N] and [S,M,K]×[S,K,1] equal float64 sums (K with and without a tail)", () => {
-    const cases: [number[], number[]][] = [
+    const cases: [[number, number, number], [number, number, number]][] = [
       [[3, 1, 7], [3, 7, 5]],
       [[2, 1, 256], [2, 256, 50]],
       [[3, 9, 6], [3, 6, 1]],
