@@ -19,6 +19,7 @@ import { createRequire, register } from "node:module";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import * as tf from "@tensorflow/tfjs-core";
+import { installSimdKernels } from "./kernels/wasm-kernels.js";
 import { DyncRuntimeError } from "./errors.js";
 
 /** What a user can ask for with `--backend`. */
@@ -38,6 +39,8 @@ export interface BackendInfo {
   readonly simd?: boolean;
   /** wasm only: whether the multi-threaded binary was loaded (tfjs 4.22 never enables threads in Node). */
   readonly threads?: boolean;
+  /** wasm only: whether dync's own SIMD kernels (runtime/kernels) serve it (off with DYNC_SIMD_KERNELS=0). */
+  readonly dyncKernels?: boolean;
   /** Backends tried before this one under `auto`, and why each was passed over. */
   readonly skipped?: readonly string[];
 }
@@ -139,7 +142,7 @@ async function initBackend(name: BackendName, loader: PackageLoader, skipped: st
     );
   }
   const info: BackendInfo = { name, package: pkg, version: packageVersion(manifestPath) };
-  const withWasm = name === "wasm" ? { ...info, ...(await wasmFeatures()) } : info;
+  const withWasm = name === "wasm" ? { ...info, ...(await wasmFeatures()), dyncKernels: tf.getBackend() === "wasm" && installSimdKernels() } : info;
   return skipped.length > 0 ? { ...withWasm, skipped: [...skipped] } : withWasm;
 }
 

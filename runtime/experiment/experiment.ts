@@ -179,7 +179,9 @@ function errorLine(failure: string): string {
 }
 
 function describeBackend(info: BackendInfo): string {
-  const wasm = info.name === "wasm" ? ` (simd ${info.simd ? "on" : "off"}, threads ${info.threads ? "on" : "off"})` : "";
+  const onOff = (flag: boolean | undefined) => (flag ? "on" : "off");
+  const wasm =
+    info.name === "wasm" ? ` (simd ${onOff(info.simd)}, threads ${onOff(info.threads)}, dync kernels ${onOff(info.dyncKernels)})` : "";
   const skipped = info.skipped?.length ? `; skipped ${info.skipped.map((s) => s.split(":")[0]).join(", ")}` : "";
   return `${info.name} — ${info.package} ${info.version}${wasm}${skipped}`;
 }

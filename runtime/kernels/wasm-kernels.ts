@@ -91,6 +91,7 @@ export function simdKernelsActive(): boolean {
 export function installSimdKernels(): boolean {
   if (registered) return true;
   if (unavailable !== undefined) return false;
+  if (!tf.getKernel(tf.Identity, "wasm")) return false; // the wasm package is not loaded (yet)
   if (process.env["DYNC_SIMD_KERNELS"] === "0") {
     unavailable = "switched off by DYNC_SIMD_KERNELS=0";
     return false;

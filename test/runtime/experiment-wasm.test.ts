@@ -18,7 +18,7 @@ describe("runExperiment on the wasm backend", () => {
     const stdout = captureStream();
     const first = await runExperiment(program, { backend: "wasm", outDir: join(root, "a"), quiet: true, stdout, stderr: captureStream() });
     expect(tf.getBackend()).toBe("wasm");
-    expect(stdout.text()).toMatch(/^backend: wasm — @tensorflow\/tfjs-backend-wasm 4\.22\.0 \(simd (on|off), threads off\)$/m);
+    expect(stdout.text()).toMatch(/^backend: wasm — @tensorflow\/tfjs-backend-wasm 4\.22\.0 \(simd (on|off), threads off, dync kernels on\)$/m);
     expect(first.exitCode).toBe(0);
     const manifest = JSON.parse(readFileSync(join(first.dir, "manifest.json"), "utf8")) as { backend: { name: string }; runs: { status: string }[] };
     expect(manifest.backend.name).toBe("wasm");
