@@ -117,10 +117,19 @@ export function simdTanh(x: tf.Tensor): tf.Tensor | undefined {
   return active() ? tanhKernel(x) : undefined;
 }
 
-/** σ(x) on the SIMD kernel, or undefined. */
+/**
+ * σ(x) with its derivative dy·σ(1 − σ) as one SIMD kernel, or undefined. The forward value is tfjs's own
+ * Sigmoid (XNNPACK's, ~1.7–2.2 ns per element against the module's 2.5–2.7).
+ */
 export function simdSigmoid(x: tf.Tensor): tf.Tensor | undefined {
-  return active() ? sigmoidKernel(x) : undefined;
+  return active() ? sigmoidOp(x) : undefined;
 }
+
+const sigmoidOp = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
+  save([x]);
+  return { value: tf.sigmoid(x), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => sigmoidGrad(saved[0]!, dy) };
+}) as (x: tf.Tensor) => tf.Tensor;
 
 /** x·σ(x) on the SIMD kernel, or undefined. */
 export function simdSilu(x: tf.Tensor): tf.Tensor | undefined {
