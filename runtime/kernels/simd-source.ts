@@ -474,54 +474,80 @@ const MATVEC = String.raw`
         (local.set $b (i32.add (local.get $b) (i32.const 1)))
         (br $batch))))`;
 
-/** y[b, c, r] = x[b, r, c], in 16 × 16 tiles so that both sides' cache lines are reused. */
+/** i8x16.shuffle byte indices picking four i32 lanes (0–3 of the first operand, 4–7 of the second). */
+const lanes = (...picks: number[]) => picks.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]).join(" ");
+
+/**
+ * y[b, c, r] = x[b, r, c]: 4 × 4 blocks transposed in registers (eight shuffles), column strips outermost
+ * so that each output row is written front to back; the last R mod 4 rows and C mod 4 columns one by one.
+ */
 const TRANSPOSE = String.raw`
   (func (export "transpose") (param $x i32) (param $y i32) (param $batches i32) (param $rows i32) (param $cols i32)
-    (local $b i32) (local $r0 i32) (local $c0 i32) (local $r i32) (local $c i32) (local $r1 i32) (local $c1 i32)
-    (local $xb i32) (local $yb i32) (local $src i32) (local $plane i32)
-    (local.set $plane (i32.shl (i32.mul (local.get $rows) (local.get $cols)) (i32.const 2)))
-    (local.set $b (i32.const 0))
-    (block $batches_done
-      (loop $batch
-        (br_if $batches_done (i32.ge_u (local.get $b) (local.get $batches)))
-        (local.set $xb (i32.add (local.get $x) (i32.mul (local.get $b) (local.get $plane))))
-        (local.set $yb (i32.add (local.get $y) (i32.mul (local.get $b) (local.get $plane))))
-        (local.set $r0 (i32.const 0))
-        (block $r0_done
-          (loop $r0_loop
-            (br_if $r0_done (i32.ge_u (local.get $r0) (local.get $rows)))
-            (local.set $r1 (select (i32.add (local.get $r0) (i32.const 16)) (local.get $rows)
-              (i32.lt_u (i32.add (local.get $r0) (i32.const 16)) (local.get $rows))))
-            (local.set $c0 (i32.const 0))
-            (block $c0_done
-              (loop $c0_loop
-                (br_if $c0_done (i32.ge_u (local.get $c0) (local.get $cols)))
-                (local.set $c1 (select (i32.add (local.get $c0) (i32.const 16)) (local.get $cols)
-                  (i32.lt_u (i32.add (local.get $c0) (i32.const 16)) (local.get $cols))))
-                (local.set $r (local.get $r0))
-                (block $r_done
-                  (loop $r_loop
-                    (br_if $r_done (i32.ge_u (local.get $r) (local.get $r1)))
-                    (local.set $c (local.get $c0))
-                    (local.set $src (i32.add (local.get $xb) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $cols)) (local.get $c0)) (i32.const 2))))
-                    (block $c_done
-                      (loop $c_loop
-                        (br_if $c_done (i32.ge_u (local.get $c) (local.get $c1)))
-                        (f32.store
-                          (i32.add (local.get $yb) (i32.shl (i32.add (i32.mul (local.get $c) (local.get $rows)) (local.get $r)) (i32.const 2)))
-                          (f32.load (local.get $src)))
-                        (local.set $src (i32.add (local.get $src) (i32.const 4)))
-                        (local.set $c (i32.add (local.get $c) (i32.const 1)))
-                        (br $c_loop)))
-                    (local.set $r (i32.add (local.get $r) (i32.const 1)))
-                    (br $r_loop)))
-                (local.set $c0 (local.get $c1))
-                (br $c0_loop)))
-            (local.set $r0 (local.get $r1))
-            (br $r0_loop)))
-        (local.set $b (i32.add (local.get $b) (i32.const 1)))
-        (br $batch))))
-`;
+    (local $b i32) (local $r i32) (local $c i32) (local $rows4 i32) (local $cols4 i32) (local $src i32) (local $dst i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    (local.set $rows4 (i32.and (local.get $rows) (i32.const -4)))
+    (local.set $cols4 (i32.and (local.get $cols) (i32.const -4)))
+    (block $batches_done (loop $batch
+      (br_if $batches_done (i32.ge_u (local.get $b) (local.get $batches)))
+      (local.set $c (i32.const 0))
+      (block $strips_done (loop $strip
+        (br_if $strips_done (i32.ge_u (local.get $c) (local.get $cols4)))
+        (local.set $r (i32.const 0))
+        (block $blocks_done (loop $block
+          (br_if $blocks_done (i32.ge_u (local.get $r) (local.get $rows4)))
+          (local.set $src (i32.add (local.get $x) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $cols)) (local.get $c)) (i32.const 2))))
+          (local.set $a0 (v128.load (local.get $src)))
+          (local.set $src (i32.add (local.get $src) (i32.shl (local.get $cols) (i32.const 2))))
+          (local.set $a1 (v128.load (local.get $src)))
+          (local.set $src (i32.add (local.get $src) (i32.shl (local.get $cols) (i32.const 2))))
+          (local.set $a2 (v128.load (local.get $src)))
+          (local.set $src (i32.add (local.get $src) (i32.shl (local.get $cols) (i32.const 2))))
+          (local.set $a3 (v128.load (local.get $src)))
+          (local.set $t0 (i8x16.shuffle ${lanes(0, 4, 1, 5)} (local.get $a0) (local.get $a1)))
+          (local.set $t1 (i8x16.shuffle ${lanes(0, 4, 1, 5)} (local.get $a2) (local.get $a3)))
+          (local.set $t2 (i8x16.shuffle ${lanes(2, 6, 3, 7)} (local.get $a0) (local.get $a1)))
+          (local.set $t3 (i8x16.shuffle ${lanes(2, 6, 3, 7)} (local.get $a2) (local.get $a3)))
+          (local.set $dst (i32.add (local.get $y) (i32.shl (i32.add (i32.mul (local.get $c) (local.get $rows)) (local.get $r)) (i32.const 2))))
+          (v128.store (local.get $dst) (i8x16.shuffle ${lanes(0, 1, 4, 5)} (local.get $t0) (local.get $t1)))
+          (local.set $dst (i32.add (local.get $dst) (i32.shl (local.get $rows) (i32.const 2))))
+          (v128.store (local.get $dst) (i8x16.shuffle ${lanes(2, 3, 6, 7)} (local.get $t0) (local.get $t1)))
+          (local.set $dst (i32.add (local.get $dst) (i32.shl (local.get $rows) (i32.const 2))))
+          (v128.store (local.get $dst) (i8x16.shuffle ${lanes(0, 1, 4, 5)} (local.get $t2) (local.get $t3)))
+          (local.set $dst (i32.add (local.get $dst) (i32.shl (local.get $rows) (i32.const 2))))
+          (v128.store (local.get $dst) (i8x16.shuffle ${lanes(2, 3, 6, 7)} (local.get $t2) (local.get $t3)))
+          (local.set $r (i32.add (local.get $r) (i32.const 4)))
+          (br $block)))
+        ;; the last rows of this strip
+        (block $rows_done (loop $row
+          (br_if $rows_done (i32.ge_u (local.get $r) (local.get $rows)))
+          (call $move (local.get $x) (local.get $y) (local.get $rows) (local.get $cols) (local.get $r) (local.get $c))
+          (call $move (local.get $x) (local.get $y) (local.get $rows) (local.get $cols) (local.get $r) (i32.add (local.get $c) (i32.const 1)))
+          (call $move (local.get $x) (local.get $y) (local.get $rows) (local.get $cols) (local.get $r) (i32.add (local.get $c) (i32.const 2)))
+          (call $move (local.get $x) (local.get $y) (local.get $rows) (local.get $cols) (local.get $r) (i32.add (local.get $c) (i32.const 3)))
+          (local.set $r (i32.add (local.get $r) (i32.const 1)))
+          (br $row)))
+        (local.set $c (i32.add (local.get $c) (i32.const 4)))
+        (br $strip)))
+      ;; the last columns
+      (block $cols_done (loop $col
+        (br_if $cols_done (i32.ge_u (local.get $c) (local.get $cols)))
+        (local.set $r (i32.const 0))
+        (block $col_rows_done (loop $col_row
+          (br_if $col_rows_done (i32.ge_u (local.get $r) (local.get $rows)))
+          (call $move (local.get $x) (local.get $y) (local.get $rows) (local.get $cols) (local.get $r) (local.get $c))
+          (local.set $r (i32.add (local.get $r) (i32.const 1)))
+          (br $col_row)))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $col)))
+      (local.set $x (i32.add (local.get $x) (i32.shl (i32.mul (local.get $rows) (local.get $cols)) (i32.const 2))))
+      (local.set $y (i32.add (local.get $y) (i32.shl (i32.mul (local.get $rows) (local.get $cols)) (i32.const 2))))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $batch))))
+
+  ;; y[c, r] = x[r, c] for one element
+  (func $move (param $x i32) (param $y i32) (param $rows i32) (param $cols i32) (param $r i32) (param $c i32)
+    (f32.store (i32.add (local.get $y) (i32.shl (i32.add (i32.mul (local.get $c) (local.get $rows)) (local.get $r)) (i32.const 2)))
+      (f32.load (i32.add (local.get $x) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $cols)) (local.get $c)) (i32.const 2))))))`;
 
 /** The module's text. */
 export const SIMD_KERNELS_WAT = [
