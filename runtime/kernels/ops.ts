@@ -11,6 +11,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { SCALAR_NET_ACTIVATIONS } from "./simd-source.js";
 import {
+  BROADCAST_ROWS_KERNEL,
   MATVEC_KERNEL,
   SCALAR_NET_KERNEL,
   type ScalarNetAttrs,
@@ -38,6 +39,11 @@ const sigmoidGrad = binary("DyncSigmoidGrad");
 const siluGrad = binary("DyncSiluGrad");
 /** dy where x > 0, else 0 */
 const reluGrad = binary("DyncReluGrad");
+
+/** `[S, N]` → `[S, rows, N]` (rows copies). */
+function broadcastRows(g: tf.Tensor, rows: number): tf.Tensor {
+  return tf.engine().runKernel(BROADCAST_ROWS_KERNEL, { x: g }, { rows } as unknown as tf.NamedAttrMap) as tf.Tensor;
+}
 
 /** A gradient config for `f(x)` whose derivative kernel is `grad(x, dy)`. */
 function unaryGradient(kernelName: string, grad: (x: tf.Tensor, dy: tf.Tensor) => tf.Tensor): tf.GradConfig {
@@ -92,14 +98,13 @@ function registerGradients(): void {
   );
   // relu″ = 0 (almost everywhere)
   tf.registerGradient(derivativeGradient("DyncReluGrad", reluGrad, (x) => tf.zerosLike(x)));
+  // Σ over rows and copying into rows are each other's adjoints
   tf.registerGradient({
     kernelName: SUM_ROWS_KERNEL,
     inputsToSave: ["x"],
-    gradFunc: (g, saved) => {
-      const [s, m, n] = saved[0]!.shape as [number, number, number];
-      return { x: () => tf.broadcastTo(tf.reshape(g as tf.Tensor, [s, 1, n]), [s, m, n]) };
-    },
+    gradFunc: (g, saved) => ({ x: () => broadcastRows(g as tf.Tensor, saved[0]!.shape[1]!) }),
   });
+  tf.registerGradient({ kernelName: BROADCAST_ROWS_KERNEL, gradFunc: (g) => ({ x: () => run(SUM_ROWS_KERNEL, { x: g as tf.Tensor }) }) });
   tf.registerGradient({
     kernelName: TRANSPOSE_KERNEL,
     gradFunc: (g) => ({ x: () => run(TRANSPOSE_KERNEL, { x: g as tf.Tensor }) }),

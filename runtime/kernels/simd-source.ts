@@ -474,6 +474,24 @@ const MATVEC = String.raw`
         (local.set $b (i32.add (local.get $b) (i32.const 1)))
         (br $batch))))`;
 
+/** y[b, r, c] = g[b, c] for every r: the adjoint of sum_rows (the gradient of a bias gradient). */
+const BROADCAST_ROWS = String.raw`
+  (func (export "broadcast_rows") (param $g i32) (param $y i32) (param $batches i32) (param $rows i32) (param $cols i32)
+    (local $b i32) (local $r i32) (local $bytes i32)
+    (local.set $bytes (i32.shl (local.get $cols) (i32.const 2)))
+    (block $batches_done (loop $batch
+      (br_if $batches_done (i32.ge_u (local.get $b) (local.get $batches)))
+      (local.set $r (i32.const 0))
+      (block $rows_done (loop $row
+        (br_if $rows_done (i32.ge_u (local.get $r) (local.get $rows)))
+        (memory.copy (local.get $y) (local.get $g) (local.get $bytes))
+        (local.set $y (i32.add (local.get $y) (local.get $bytes)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $row)))
+      (local.set $g (i32.add (local.get $g) (local.get $bytes)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $batch))))`;
+
 /** i8x16.shuffle byte indices picking four i32 lanes (0–3 of the first operand, 4–7 of the second). */
 const lanes = (...picks: number[]) => picks.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]).join(" ");
 
@@ -559,6 +577,7 @@ export const SIMD_KERNELS_WAT = [
   rowCombination("sum_rows", false),
   rowCombination("vecmat", true),
   MATVEC,
+  BROADCAST_ROWS,
   TRANSPOSE,
   ")",
   "",
@@ -577,6 +596,7 @@ export interface SimdKernelExports {
   vecmat(w: number, x: number, y: number, batches: number, rows: number, cols: number): void;
   matvec(a: number, v: number, y: number, batches: number, rows: number, inner: number): void;
   transpose(x: number, y: number, batches: number, rows: number, cols: number): void;
+  broadcast_rows(g: number, y: number, batches: number, rows: number, cols: number): void;
   /** One per activation in SCALAR_NET_ACTIVATIONS: `scalar_net_relu`, `scalar_net_silu`, … */
   [scalarNet: `scalar_net_${string}`]: (...args: number[]) => void;
 }

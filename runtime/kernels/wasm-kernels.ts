@@ -51,6 +51,8 @@ export const BINARY_KERNELS: Record<string, BinaryName> = {
 };
 export const SUM_ROWS_KERNEL = "DyncSumRows";
 export const TRANSPOSE_KERNEL = "DyncTranspose";
+/** `[S, N]` → `[S, M, N]`, every row a copy (attr `rows` = M); tfjs's Tile is ~85 ns per element here. */
+export const BROADCAST_ROWS_KERNEL = "DyncBroadcastRows";
 /**
  * Batched products with a vector side, `[S,1,K]×[S,K,N]` and `[S,M,K]×[S,K,1]`: XNNPACK runs them as
  * fully-connected layers whose matrix it repacks on every call. They have no registered gradient: they are
@@ -106,6 +108,7 @@ export function installSimdKernels(): boolean {
   for (const [kernelName, fn] of Object.entries(BINARY_KERNELS)) register(kernelName, binaryKernel(fn));
   register(SUM_ROWS_KERNEL, matrixKernel("sum_rows", ([s, m, n]) => [s, n]));
   register(TRANSPOSE_KERNEL, matrixKernel("transpose", ([s, m, n]) => [s, n, m]));
+  register(BROADCAST_ROWS_KERNEL, broadcastRowsKernel);
   register(VECMAT_KERNEL, productKernel("vecmat"));
   register(MATVEC_KERNEL, productKernel("matvec"));
   register(SCALAR_NET_KERNEL, scalarNetKernel);
@@ -192,6 +195,19 @@ function matrixKernel(fn: MatrixName, outShape: (shape: [number, number, number]
     else if (fn === "sum_rows") exportsFor(wasm).sum_rows(0, offsetOf(wasm, out), shape[0], 0, shape[2]);
     return out;
   };
+}
+
+function broadcastRowsKernel({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
+  const wasm = backend as unknown as WasmBackendLike;
+  const g = float32Input("broadcast_rows", inputs["x"]);
+  const rows = (attrs as { rows: number }).rows;
+  if (g.shape.length !== 2 || !(Number.isInteger(rows) && rows >= 0)) {
+    throw new Error(`broadcast_rows: expects [S, N] and rows ≥ 0, got ${JSON.stringify(g.shape)}, ${rows}`);
+  }
+  const [s, n] = g.shape as [number, number];
+  const out = wasm.makeOutput([s, rows, n], "float32");
+  if (s * rows * n > 0) exportsFor(wasm).broadcast_rows(offsetOf(wasm, g), offsetOf(wasm, out), s, rows, n);
+  return out;
 }
 
 /** `a·b` per batch where a is one row (`vecmat`) or b one column (`matvec`). */
