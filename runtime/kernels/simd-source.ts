@@ -203,26 +203,102 @@ const ACTIVATION_AND_DERIVATIVE: Record<string, (k: string) => Snippet> = {
 
 /**
  * Loss and gradient of a seed-batched 1→W→1 network (`mlp(in: 1, hidden: [W], out: 1)`, biases on) under
- * (half) mean squared error, in one pass per seed, four samples per vector: the forward pass keeps each
- * neuron's activation and derivative (four samples each) in scratch, the backward pass accumulates the
- * four samples' contributions per neuron in scratch vectors, summed across lanes once per seed. Replaces
- * ~25 tfjs kernels per step (and their passes over [S, B, W] memory) for the networks of the condensation,
- * frequency-principle and lottery-ticket experiments.
+ * (half) mean squared error, in one pass per seed. Samples are the vector lanes: blocks of eight (two
+ * vectors, independent chains the CPU overlaps, each weight and accumulator touched once per block), then
+ * four, then a masked partial vector. The forward half keeps each neuron's activation and derivative for
+ * the block in scratch; the backward half adds the block's gradient terms into per-neuron accumulator
+ * vectors, summed across lanes once per seed. Replaces ~25 tfjs kernels per step (and their passes over
+ * [S, B, W] memory) for the networks of the condensation, frequency-principle and lottery-ticket experiments.
  *
  * Shapes (float32, contiguous): x, y [S, B]; w1, b1, w2 [S, W]; b2 [S]; outputs per_sample [S, B], per_seed
  * [S], dw1, db1, dw2 [S, W], db2 [S]. f = scale·(Σ_j act(x·w1_j + b1_j)·w2_j + b2); per-sample loss
  * half·(f − y)²; per-seed loss = mean over B; `gscale` = dLoss/df per unit residual × scale (2/B or 1/B, × scale).
- * Scratch: 5·W vectors (h, d, and the accumulators of dw1, db1, dw2).
+ * Scratch: 7·W vectors (h and d of two vectors, and the accumulators of dw1, db1, dw2).
  */
 function scalarNetKernel(act: string): string {
-  const body = ACTIVATION_AND_DERIVATIVE[act]!("_n");
-  const v128Locals = ["xv", "yv", "mask", "fv", "r", "g", "seedacc", "db2acc", "pre_n", "h_n", "d_n", "dpre", "alphav", ...body.locals];
+  const vectors = (count: number) => Array.from({ length: count }, (_, i) => `_${i}`);
+  const bodies = vectors(2).map((k) => ACTIVATION_AND_DERIVATIVE[act]!(k));
+  const perVector = ["xv", "yv", "mask", "fv", "res", "g", "pre", "h", "d", "dpre"];
+  const v128Locals = new Set(["seedacc", "db2acc", "alphav", "w1j", "b1j", "w2j", "acc"]);
+  for (const [i, k] of vectors(2).entries()) {
+    for (const name of perVector) v128Locals.add(`${name}${k}`);
+    for (const local of bodies[i]!.locals) v128Locals.add(local);
+  }
   const at = (base: string, index: string) => `(i32.add ${get(base)} (i32.shl ${get(index)} (i32.const 2)))`;
   const splatLoad = (base: string, index: string) => `(f32x4.splat (f32.load ${at(base, index)}))`;
   const hsum = (v: string) =>
     `(f32.add (f32.add (f32x4.extract_lane 0 ${v}) (f32x4.extract_lane 1 ${v})) (f32.add (f32x4.extract_lane 2 ${v}) (f32x4.extract_lane 3 ${v})))`;
+  /** Scratch slot of neuron j: [h_0, d_0, h_1, d_1] (64 bytes), then the accumulators [dw1, db1, dw2] (48 bytes). */
+  const slot = `(i32.add ${get("hd")} (i32.shl ${get("j")} (i32.const 6)))`;
   const acc = (region: number) => `(i32.add ${get("accs")} (i32.shl (i32.add (i32.mul ${get("j")} (i32.const 3)) (i32.const ${region})) (i32.const 4)))`;
-  const accumulate = (region: number, term: string) => `(v128.store ${acc(region)} ${add(`(v128.load ${acc(region)})`, term)})`;
+  const accumulate = (region: number, terms: string[]) =>
+    `(v128.store ${acc(region)} ${terms.reduce((sum, term) => add(sum, term), `(v128.load ${acc(region)})`)})`;
+
+  /** One block of `count` vectors at sample b: `partial` = the last, masked vector. */
+  const block = (count: number, partial: boolean) => {
+    const ks = vectors(count);
+    const loads = ks.flatMap((k, i) =>
+      partial
+        ? [
+            set(`xv${k}`, `(call $load_partial ${at("x", "b")} ${get("rest")})`),
+            set(`yv${k}`, `(call $load_partial ${at("y", "b")} ${get("rest")})`),
+            set(`mask${k}`, `(i32x4.lt_s (v128.const i32x4 0 1 2 3) (i32x4.splat ${get("rest")}))`),
+          ]
+        : [
+            set(`xv${k}`, `(v128.load offset=${16 * i} ${at("x", "b")})`),
+            set(`yv${k}`, `(v128.load offset=${16 * i} ${at("y", "b")})`),
+            set(`mask${k}`, "(v128.const i32x4 -1 -1 -1 -1)"),
+          ],
+    );
+    const storeLoss = (k: string, i: number) =>
+      partial
+        ? `(call $store_partial ${at("per_sample", "b")} ${get(`h${k}`)} ${get("rest")})`
+        : `(v128.store offset=${16 * i} ${at("per_sample", "b")} ${get(`h${k}`)})`;
+    return [
+      ...loads,
+      ...ks.map((k) => set(`fv${k}`, f(0))),
+      `(local.set $j (i32.const 0))`,
+      `(block $fwd_done (loop $fwd`,
+      `  (br_if $fwd_done (i32.ge_u ${get("j")} ${get("width")}))`,
+      set("w1j", splatLoad("w1", "j")),
+      set("b1j", splatLoad("b1", "j")),
+      set("w2j", splatLoad("w2", "j")),
+      ...ks.flatMap((k, i) => [
+        set(`pre${k}`, add(mul(get(`xv${k}`), get("w1j")), get("b1j"))),
+        ...bodies[i]!.code,
+        `(v128.store offset=${32 * i} ${slot} ${get(`h${k}`)})`,
+        `(v128.store offset=${32 * i + 16} ${slot} ${get(`d${k}`)})`,
+        set(`fv${k}`, add(get(`fv${k}`), mul(get(`h${k}`), get("w2j")))),
+      ]),
+      `  (local.set $j (i32.add ${get("j")} (i32.const 1)))`,
+      `  (br $fwd)))`,
+      ...ks.flatMap((k, i) => [
+        set(`fv${k}`, mul(add(get(`fv${k}`), "(f32x4.splat (local.get $b2s))"), "(f32x4.splat (local.get $scale))")),
+        set(`res${k}`, `(v128.and ${sub(get(`fv${k}`), get(`yv${k}`))} ${get(`mask${k}`)})`),
+        set(`h${k}`, mul(mul(get(`res${k}`), get(`res${k}`)), "(f32x4.splat (local.get $half))")),
+        storeLoss(k, i),
+        set("seedacc", add(get("seedacc"), get(`h${k}`))),
+        set(`g${k}`, mul(get(`res${k}`), "(f32x4.splat (local.get $gscale))")),
+        set("db2acc", add(get("db2acc"), get(`g${k}`))),
+      ]),
+      `(local.set $j (i32.const 0))`,
+      `(block $bwd_done (loop $bwd`,
+      `  (br_if $bwd_done (i32.ge_u ${get("j")} ${get("width")}))`,
+      set("w2j", splatLoad("w2", "j")),
+      ...ks.flatMap((k, i) => [
+        set(`h${k}`, `(v128.load offset=${32 * i} ${slot})`),
+        set(`d${k}`, `(v128.load offset=${32 * i + 16} ${slot})`),
+        set(`dpre${k}`, mul(mul(get(`g${k}`), get("w2j")), get(`d${k}`))),
+      ]),
+      accumulate(0, ks.map((k) => mul(get(`dpre${k}`), get(`xv${k}`)))),
+      accumulate(1, ks.map((k) => get(`dpre${k}`))),
+      accumulate(2, ks.map((k) => mul(get(`g${k}`), get(`h${k}`)))),
+      `  (local.set $j (i32.add ${get("j")} (i32.const 1)))`,
+      `  (br $bwd)))`,
+      `(local.set $b (i32.add ${get("b")} (i32.const ${4 * count})))`,
+    ].join("\n          ");
+  };
+
   return String.raw`
   (func (export "scalar_net_${act}")
     (param $x i32) (param $y i32) (param $w1 i32) (param $b1 i32) (param $w2 i32) (param $b2 i32)
@@ -230,10 +306,10 @@ function scalarNetKernel(act: string): string {
     (param $alpha f32) (param $scale f32) (param $half f32) (param $gscale f32) (param $inv_batch f32)
     (param $per_sample i32) (param $per_seed i32) (param $dw1 i32) (param $db1 i32) (param $dw2 i32) (param $db2 i32) (param $scratch i32)
     (local $s i32) (local $b i32) (local $j i32) (local $rest i32) (local $hd i32) (local $accs i32) (local $b2s f32)
-    ${v128Locals.map((l) => `(local $${l} v128)`).join(" ")}
+    ${[...v128Locals].map((l) => `(local $${l} v128)`).join(" ")}
     (local.set $alphav (f32x4.splat (local.get $alpha)))
     (local.set $hd (local.get $scratch))
-    (local.set $accs (i32.add (local.get $scratch) (i32.shl (local.get $width) (i32.const 5))))
+    (local.set $accs (i32.add (local.get $scratch) (i32.shl (local.get $width) (i32.const 6))))
     (block $seeds_done (loop $seed
       (br_if $seeds_done (i32.ge_u (local.get $s) (local.get $seeds)))
       (memory.fill (local.get $accs) (i32.const 0) (i32.mul (local.get $width) (i32.const 48)))
@@ -242,52 +318,18 @@ function scalarNetKernel(act: string): string {
       (local.set $b2s (f32.load (i32.add (local.get $b2) (i32.shl (local.get $s) (i32.const 2)))))
       (local.set $b (i32.const 0))
       (block $samples_done (loop $sample
-        (br_if $samples_done (i32.ge_u (local.get $b) (local.get $batch)))
         (local.set $rest (i32.sub (local.get $batch) (local.get $b)))
-        (if (i32.ge_u (local.get $rest) (i32.const 4))
+        (if (i32.ge_s (local.get $rest) (i32.const 8))
           (then
-            (local.set $xv (v128.load ${at("x", "b")}))
-            (local.set $yv (v128.load ${at("y", "b")}))
-            (local.set $mask (v128.const i32x4 -1 -1 -1 -1)))
-          (else
-            (local.set $xv (call $load_partial ${at("x", "b")} (local.get $rest)))
-            (local.set $yv (call $load_partial ${at("y", "b")} (local.get $rest)))
-            (local.set $mask (i32x4.lt_s (v128.const i32x4 0 1 2 3) (i32x4.splat (local.get $rest))))))
-        ;; forward: neuron by neuron, keeping act and act' for the backward pass
-        (local.set $fv ${f(0)})
-        (local.set $j (i32.const 0))
-        (block $fwd_done (loop $fwd
-          (br_if $fwd_done (i32.ge_u (local.get $j) (local.get $width)))
-          (local.set $pre_n ${add(mul(get("xv"), splatLoad("w1", "j")), splatLoad("b1", "j"))})
-          ${body.code.join("\n          ")}
-          (v128.store (i32.add (local.get $hd) (i32.shl (local.get $j) (i32.const 5))) (local.get $h_n))
-          (v128.store offset=16 (i32.add (local.get $hd) (i32.shl (local.get $j) (i32.const 5))) (local.get $d_n))
-          (local.set $fv ${add(get("fv"), mul(get("h_n"), splatLoad("w2", "j")))})
-          (local.set $j (i32.add (local.get $j) (i32.const 1)))
-          (br $fwd)))
-        (local.set $fv ${mul(add(get("fv"), "(f32x4.splat (local.get $b2s))"), "(f32x4.splat (local.get $scale))")})
-        (local.set $r (v128.and ${sub(get("fv"), get("yv"))} (local.get $mask)))
-        (local.set $h_n ${mul(mul(get("r"), get("r")), "(f32x4.splat (local.get $half))")})
-        (if (i32.ge_u (local.get $rest) (i32.const 4))
-          (then (v128.store ${at("per_sample", "b")} (local.get $h_n)))
-          (else (call $store_partial ${at("per_sample", "b")} (local.get $h_n) (local.get $rest))))
-        (local.set $seedacc ${add(get("seedacc"), get("h_n"))})
-        (local.set $g ${mul(get("r"), "(f32x4.splat (local.get $gscale))")})
-        (local.set $db2acc ${add(get("db2acc"), get("g"))})
-        ;; backward: per neuron, the four samples' gradient terms added into its accumulators
-        (local.set $j (i32.const 0))
-        (block $bwd_done (loop $bwd
-          (br_if $bwd_done (i32.ge_u (local.get $j) (local.get $width)))
-          (local.set $h_n (v128.load (i32.add (local.get $hd) (i32.shl (local.get $j) (i32.const 5)))))
-          (local.set $d_n (v128.load offset=16 (i32.add (local.get $hd) (i32.shl (local.get $j) (i32.const 5)))))
-          (local.set $dpre ${mul(mul(get("g"), splatLoad("w2", "j")), get("d_n"))})
-          ${accumulate(0, mul(get("dpre"), get("xv")))}
-          ${accumulate(1, get("dpre"))}
-          ${accumulate(2, mul(get("g"), get("h_n")))}
-          (local.set $j (i32.add (local.get $j) (i32.const 1)))
-          (br $bwd)))
-        (local.set $b (i32.add (local.get $b) (i32.const 4)))
-        (br $sample)))
+          ${block(2, false)}
+            (br $sample)))
+        (if (i32.ge_s (local.get $rest) (i32.const 4))
+          (then
+          ${block(1, false)}
+            (br $sample)))
+        (br_if $samples_done (i32.le_s (local.get $rest) (i32.const 0)))
+          ${block(1, true)}
+        ))
       ;; this seed's sums across lanes
       (f32.store (i32.add (local.get $per_seed) (i32.shl (local.get $s) (i32.const 2))) (f32.mul ${hsum(get("seedacc"))} (local.get $inv_batch)))
       (f32.store (i32.add (local.get $db2) (i32.shl (local.get $s) (i32.const 2))) ${hsum(get("db2acc"))})

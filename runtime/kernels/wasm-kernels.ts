@@ -244,7 +244,7 @@ function scalarNetKernel({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0
   const W = w1!.shape[2]!;
   if (!SCALAR_NET_ACTIVATIONS.includes(activation)) throw new Error(`${SCALAR_NET_KERNEL}: no activation "${activation}"`);
   const outputs = [[S, B], [S], [S, 1, W], [S, W], [S, W, 1], [S, 1]].map((shape) => wasm.makeOutput(shape, "float32"));
-  const scratch = wasm.makeOutput([Math.max(1, 20 * W)], "float32"); // 5·W vectors of 4 floats
+  const scratch = wasm.makeOutput([Math.max(1, 28 * W)], "float32"); // 7·W vectors of 4 floats
   const at = (t: tf.TensorInfo) => offsetOf(wasm, t);
   try {
     exportsFor(wasm)[`scalar_net_${activation}`]!(
