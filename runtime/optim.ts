@@ -8,6 +8,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { DyncRuntimeError } from "./errors.js";
+import { simdAdamUpdate, simdSgdUpdate } from "./kernels/ops.js";
 import type { Param } from "./model.js";
 
 /** torch.optim.SGD: plain, or with momentum / dampening / Nesterov. `gd` is the same rule (full batch is the loop's business). */
@@ -162,7 +163,7 @@ class SgdOptimizer extends SeedBatchedOptimizer<SgdSpec> {
 
   protected update(theta: tf.Tensor, g: tf.Tensor, slots: tf.Variable[], lr: number): tf.Tensor {
     const mu = this.spec.momentum ?? 0;
-    if (mu === 0) return tf.sub(theta, tf.mul(g, lr));
+    if (mu === 0) return simdSgdUpdate(theta, g, lr) ?? tf.sub(theta, tf.mul(g, lr));
     const buf = slots[0]!;
     // torch initialises the buffer with the first gradient itself (no dampening on the first step).
     const nextBuf = this.updates === 0 ? g : tf.add(tf.mul(buf, mu), tf.mul(g, 1 - (this.spec.dampening ?? 0)));
@@ -181,13 +182,29 @@ class AdamOptimizer extends SeedBatchedOptimizer<AdamSpec> {
     const { beta1 = 0.9, beta2 = 0.999, eps = 1e-8 } = this.spec;
     const [m, v] = slots as [tf.Variable, tf.Variable];
     const t = this.updates + 1;
+    const stepSize = lr / (1 - beta1 ** t);
+    const c2 = Math.sqrt(1 - beta2 ** t);
+    const fused = simdAdamUpdate(theta, g, m, v, {
+      beta1,
+      oneMinusBeta1: 1 - beta1,
+      beta2,
+      oneMinusBeta2: 1 - beta2,
+      c2,
+      eps,
+      step: stepSize,
+    });
+    if (fused) {
+      m.assign(fused[1]);
+      v.assign(fused[2]);
+      return fused[0];
+    }
     const nextM = tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1));
     const nextV = tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2));
     m.assign(nextM);
     v.assign(nextV);
-    // torch: denom = sqrt(v)/sqrt(1 − β₂ᵗ) + ε; θ −= lr/(1 − β₁ᵗ) · m/denom (corrections in float64).
-    const stepSize = lr / (1 - beta1 ** t);
-    const denom = tf.add(tf.div(tf.sqrt(nextV), Math.sqrt(1 - beta2 ** t)), eps);
+    // torch: denom = sqrt(v)/sqrt(1 − β₂ᵗ) + ε; θ −= lr/(1 − β₁ᵗ) · m/denom (corrections in float64). On
+    // wasm the same float32 operations run as one SIMD kernel above.
+    const denom = tf.add(tf.div(tf.sqrt(nextV), c2), eps);
     return tf.sub(theta, tf.mul(tf.div(nextM, denom), stepSize));
   }
 }

@@ -11,7 +11,10 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { SCALAR_NET_ACTIVATIONS } from "./simd-source.js";
 import {
+  ADAM_KERNEL,
+  ADAM_SCALARS,
   BROADCAST_ROWS_KERNEL,
+  SGD_KERNEL,
   MATVEC_KERNEL,
   SCALAR_NET_KERNEL,
   type ScalarNetAttrs,
@@ -205,4 +208,29 @@ export function simdScalarNetStep(
   const outputs = tf.engine().runKernel(SCALAR_NET_KERNEL, { x, y, w1, b1, w2, b2 }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
   const [perSample, perSeed, dw1, db1, dw2, db2] = outputs as [tf.Tensor2D, tf.Tensor1D, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
   return { perSample, perSeed, grads: [dw1, db1, dw2, db2] };
+}
+
+/** θ − lr·g in one kernel (bit-identical to tfjs's Multiply then Sub), or undefined. */
+export function simdSgdUpdate(theta: tf.Tensor, g: tf.Tensor, lr: number): tf.Tensor | undefined {
+  if (!active()) return undefined;
+  return tf.engine().runKernel(SGD_KERNEL, { theta, g }, { lr: Math.fround(lr) }) as tf.Tensor;
+}
+
+/** Adam's scalars for one step (float64 in, float32 out, as tfjs's scalar tensors would hold them). */
+export type AdamScalars = Record<(typeof ADAM_SCALARS)[number], number>;
+
+/**
+ * One Adam update of θ with moments m, v in one kernel, the same float32 operations in the same order as
+ * runtime/optim.ts's composition (so bit-identical), or undefined: `[θ′, m′, v′]`.
+ */
+export function simdAdamUpdate(
+  theta: tf.Tensor,
+  g: tf.Tensor,
+  m: tf.Tensor,
+  v: tf.Tensor,
+  scalars: AdamScalars,
+): [tf.Tensor, tf.Tensor, tf.Tensor] | undefined {
+  if (!active()) return undefined;
+  const attrs = Object.fromEntries(ADAM_SCALARS.map((name) => [name, Math.fround(scalars[name])]));
+  return tf.engine().runKernel(ADAM_KERNEL, { theta, g, m, v }, attrs) as unknown as [tf.Tensor, tf.Tensor, tf.Tensor];
 }

@@ -104,10 +104,15 @@ function sigmoidParts(k: string, x: string, sig: string, comp: string): Snippet 
   return { locals: [abs, e, s, es, pos, ...exp.locals], code };
 }
 
-/** An elementwise kernel: its inputs (`x`, and `dy` for derivatives) and its body for lane group k. */
+/**
+ * An elementwise kernel: its array inputs (`x`, and `dy` for derivatives), outputs (default `out`), f32
+ * scalar parameters (splatted into locals `<name>v`), and its body for lane group k, which computes the
+ * locals `<output><k>` from the locals `<input><k>`. Exported as `(inputs…, outputs…, n, scalars…)`.
+ */
 interface ElementwiseKernel {
-  readonly inputs: readonly ("x" | "dy")[];
-  /** Code computing local `out<k>` from locals `x<k>` (and `dy<k>`). */
+  readonly inputs: readonly string[];
+  readonly outputs?: readonly string[];
+  readonly scalars?: readonly string[];
   body(k: string): Snippet;
 }
 
@@ -145,6 +150,30 @@ const ELEMENTWISE: Record<string, ElementwiseKernel> = {
         [`sg${k}`, `cp${k}`],
         mul(get(`dy${k}`), add(get(`sg${k}`), mul(get(`x${k}`), mul(get(`sg${k}`), get(`cp${k}`))))),
       ),
+  },
+  // θ − lr·g, the plain SGD update
+  sgd: {
+    inputs: ["theta", "g"],
+    scalars: ["lr"],
+    body: (k) => ({ locals: [], code: [set(`out${k}`, sub(get(`theta${k}`), mul(get(`g${k}`), get("lrv"))))] }),
+  },
+  // torch.optim.Adam, in runtime/optim.ts's operation order (so each rounding is the same as tfjs's ops):
+  // m ← m·β₁ + g·(1 − β₁); v ← v·β₂ + g²·(1 − β₂); θ ← θ − (m / (√v / c₂ + ε))·step
+  adam: {
+    inputs: ["theta", "g", "m", "v"],
+    outputs: ["theta_out", "m_out", "v_out"],
+    scalars: ["beta1", "one_minus_beta1", "beta2", "one_minus_beta2", "c2", "eps", "step"],
+    body: (k) => ({
+      locals: [],
+      code: [
+        set(`m_out${k}`, add(mul(get(`m${k}`), get("beta1v")), mul(get(`g${k}`), get("one_minus_beta1v")))),
+        set(`v_out${k}`, add(mul(get(`v${k}`), get("beta2v")), mul(mul(get(`g${k}`), get(`g${k}`)), get("one_minus_beta2v")))),
+        set(
+          `theta_out${k}`,
+          sub(get(`theta${k}`), mul(div(get(`m_out${k}`), add(div(`(f32x4.sqrt ${get(`v_out${k}`)})`, get("c2v")), get("epsv"))), get("stepv"))),
+        ),
+      ],
+    }),
   },
   // dy where x > 0, 0 where x ≤ 0, NaN where x is NaN (as tfjs's dy·step(x))
   relu_grad: {
@@ -359,42 +388,46 @@ const UNROLL = 2;
 
 /** `out[i] = kernel(x[i] (, dy[i]))` for i < n. */
 function elementwiseLoop(name: string, kernel: ElementwiseKernel): string {
+  const outputs = kernel.outputs ?? ["out"];
+  const scalars = kernel.scalars ?? [];
   const groups = Array.from({ length: UNROLL }, (_, i) => `_${i}`);
   const bodies = groups.map((k) => kernel.body(k));
-  const locals = new Set<string>();
+  const locals = new Set<string>(scalars.map((scalar) => `${scalar}v`));
   for (const [i, k] of groups.entries()) {
-    for (const input of kernel.inputs) locals.add(`${input}${k}`);
-    locals.add(`out${k}`);
+    for (const array of [...kernel.inputs, ...outputs]) locals.add(`${array}${k}`);
     for (const local of bodies[i]!.locals) locals.add(local);
   }
-  const pointers = [...kernel.inputs.map((input) => `${input}_ptr`), "out_ptr"];
+  const pointers = [...kernel.inputs, ...outputs].map((array) => `${array}_ptr`);
+  const first = pointers[0]!;
   const setI32 = (p: string, bytes: number) => `(local.set $${p} (i32.add (local.get $${p}) (i32.const ${bytes})))`;
   const load = (k: string, offset: number) => kernel.inputs.map((input) => set(`${input}${k}`, `(v128.load offset=${offset} ${get(`${input}_ptr`)})`));
-  const store = (k: string, offset: number) => `(v128.store offset=${offset} ${get("out_ptr")} ${get(`out${k}`)})`;
+  const store = (k: string, offset: number) => outputs.map((o) => `(v128.store offset=${offset} ${get(`${o}_ptr`)} ${get(`${o}${k}`)})`);
   const step = (bytes: number) => pointers.map((p) => setI32(p, bytes));
   return [
-    `  (func (export "${name}") ${pointers.map((p) => `(param $${p} i32)`).join(" ")} (param $n i32)`,
+    `  (func (export "${name}") ${pointers.map((p) => `(param $${p} i32)`).join(" ")} (param $n i32) ${scalars.map((c) => `(param $${c} f32)`).join(" ")}`,
     `    (local $end i32) (local $rest i32)`,
     `    ${[...locals].map((l) => `(local $${l} v128)`).join(" ")}`,
-    `    (local.set $end (i32.add ${get("x_ptr")} (i32.shl (i32.and ${get("n")} (i32.const ${-4 * UNROLL})) (i32.const 2))))`,
+    ...scalars.map((c) => `    (local.set $${c}v (f32x4.splat (local.get $${c})))`),
+    `    (local.set $end (i32.add ${get(first)} (i32.shl (i32.and ${get("n")} (i32.const ${-4 * UNROLL})) (i32.const 2))))`,
     `    (block $done (loop $next`,
-    `      (br_if $done (i32.ge_u ${get("x_ptr")} ${get("end")}))`,
+    `      (br_if $done (i32.ge_u ${get(first)} ${get("end")}))`,
     ...groups.flatMap((k, i) => load(k, 16 * i)),
     ...bodies.flatMap((b) => b.code),
-    ...groups.map((k, i) => store(k, 16 * i)),
+    ...groups.flatMap((k, i) => store(k, 16 * i)),
     ...step(16 * UNROLL),
     `      (br $next)))`,
     `    (local.set $rest (i32.and ${get("n")} (i32.const ${4 * UNROLL - 1})))`,
     `    (if (i32.ge_u ${get("rest")} (i32.const 4)) (then`,
     ...load("_0", 0),
     ...bodies[0]!.code,
-    store("_0", 0),
+    ...store("_0", 0),
     ...step(16),
     `      (local.set $rest (i32.sub ${get("rest")} (i32.const 4)))))`,
     `    (if ${get("rest")} (then`,
     ...kernel.inputs.map((input) => set(`${input}_0`, `(call $load_partial ${get(`${input}_ptr`)} ${get("rest")})`)),
     ...bodies[0]!.code,
-    `      (call $store_partial ${get("out_ptr")} ${get("out_0")} ${get("rest")})))`,
+    ...outputs.map((o) => `      (call $store_partial ${get(`${o}_ptr`)} ${get(`${o}_0`)} ${get("rest")})`),
+    `    ))`,
     `  )`,
   ].join("\n");
 }
@@ -639,6 +672,8 @@ export interface SimdKernelExports {
   matvec(a: number, v: number, y: number, batches: number, rows: number, inner: number): void;
   transpose(x: number, y: number, batches: number, rows: number, cols: number): void;
   broadcast_rows(g: number, y: number, batches: number, rows: number, cols: number): void;
+  sgd(theta: number, g: number, out: number, n: number, lr: number): void;
+  adam(theta: number, g: number, m: number, v: number, thetaOut: number, mOut: number, vOut: number, n: number, ...scalars: number[]): void;
   /** One per activation in SCALAR_NET_ACTIVATIONS: `scalar_net_relu`, `scalar_net_silu`, … */
   [scalarNet: `scalar_net_${string}`]: (...args: number[]) => void;
 }

@@ -65,6 +65,11 @@ export const MATVEC_KERNEL = "DyncMatVec";
  * No gradient of its own: the training step calls it instead of differentiating the forward pass.
  */
 export const SCALAR_NET_KERNEL = "DyncScalarNet";
+/** Optimizer updates as one pass (no gradients: never differentiated). */
+export const SGD_KERNEL = "DyncSgd";
+export const ADAM_KERNEL = "DyncAdam";
+/** DyncAdam's scalars, in the export's order (each rounded to float32, as tfjs makes scalar tensors). */
+export const ADAM_SCALARS = ["beta1", "oneMinusBeta1", "beta2", "oneMinusBeta2", "c2", "eps", "step"] as const;
 
 /** Attributes of DyncScalarNet. */
 export interface ScalarNetAttrs {
@@ -112,6 +117,8 @@ export function installSimdKernels(): boolean {
   register(VECMAT_KERNEL, productKernel("vecmat"));
   register(MATVEC_KERNEL, productKernel("matvec"));
   register(SCALAR_NET_KERNEL, scalarNetKernel);
+  register(SGD_KERNEL, updateKernel("sgd", ["theta", "g"], 1, ["lr"]));
+  register(ADAM_KERNEL, updateKernel("adam", ["theta", "g", "m", "v"], 3, ADAM_SCALARS));
   tf.unregisterKernel(tf.Identity, "wasm");
   tf.registerKernel({ kernelName: tf.Identity, backendName: "wasm", kernelFunc: sharedIdentity });
   registered = true;
@@ -264,6 +271,24 @@ function scalarNetKernel({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0
     wasm.disposeData(scratch.dataId);
   }
   return outputs;
+}
+
+/** An optimizer update over same-shape arrays: `fn(inputs…, outputs…, n, scalars…)`. */
+function updateKernel(fn: "sgd" | "adam", inputNames: readonly string[], outputCount: number, scalars: readonly string[]): tf.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const wasm = backend as unknown as WasmBackendLike;
+    const arrays = inputNames.map((name) => float32Input(fn, inputs[name]));
+    const shape = [...arrays[0]!.shape];
+    if (arrays.some((a) => !tf.util.arraysEqual(a.shape, shape))) throw new Error(`${fn}: inputs differ in shape`);
+    const outputs = Array.from({ length: outputCount }, () => wasm.makeOutput(shape, "float32"));
+    const n = size(shape);
+    const values = scalars.map((name) => Number((attrs as Record<string, unknown>)[name]));
+    if (n > 0) {
+      const call = exportsFor(wasm)[fn] as (...args: number[]) => void;
+      call(...arrays.map((a) => offsetOf(wasm, a)), ...outputs.map((o) => offsetOf(wasm, o)), n, ...values);
+    }
+    return outputs.length === 1 ? outputs[0]! : outputs;
+  };
 }
 
 /** Identity that shares the input's buffer (reference count), as tfjs's cpu backend and wasm Reshape do. */

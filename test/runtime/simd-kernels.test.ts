@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { SIMD_WASM_MODULE_PATH, assembleSimdKernels, simdWasmModuleText } from "../../tools/assemble-kernels.js";
 import { selectBackend } from "../../runtime/backend.js";
 import { heapOffset, simdKernelExports, simdKernelsActive } from "../../runtime/kernels/wasm-kernels.js";
-import { simdSumRows, simdTanh, simdTranspose, simdVectorProduct } from "../../runtime/kernels/ops.js";
+import { simdAdamUpdate, simdSgdUpdate, simdSumRows, simdTanh, simdTranspose, simdVectorProduct } from "../../runtime/kernels/ops.js";
 
 const f32 = Math.fround;
 const sig64 = (x: number) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
@@ -201,6 +201,37 @@ describe("SIMD kernels on wasm", () => {
     const v = tf.randomNormal([2, 3, 5], 0, 1, "float32", 4);
     const dT = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(simdTranspose(t as tf.Tensor3D)!, v)))(m);
     expect(Array.from(dT.dataSync())).toEqual(Array.from(tf.transpose(v, [0, 2, 1]).dataSync()));
+  });
+
+  it("SGD and Adam updates are bit-identical to the tfjs compositions of runtime/optim.ts (odd sizes, three steps)", () => {
+    const theta0 = tf.randomNormal([3, 7, 5], 0, 1, "float32", 8);
+    const g = tf.randomNormal([3, 7, 5], 0, 1, "float32", 9);
+    const lr = 0.037;
+    const sgd = simdSgdUpdate(theta0, g, lr)!;
+    expect(Array.from(sgd.dataSync())).toEqual(Array.from(tf.sub(theta0, tf.mul(g, lr)).dataSync()));
+    const [beta1, beta2, eps] = [0.9, 0.999, 1e-8];
+    let [theta, m, v] = [theta0, tf.zerosLike(theta0), tf.zerosLike(theta0)];
+    let [thetaRef, mRef, vRef] = [theta0, m, v];
+    for (let t = 1; t <= 3; t++) {
+      const grad = tf.randomNormal([3, 7, 5], 0, 1, "float32", 10 + t);
+      const step = lr / (1 - beta1 ** t);
+      const c2 = Math.sqrt(1 - beta2 ** t);
+      [theta, m, v] = simdAdamUpdate(theta, grad, m, v, {
+        beta1,
+        oneMinusBeta1: 1 - beta1,
+        beta2,
+        oneMinusBeta2: 1 - beta2,
+        c2,
+        eps,
+        step,
+      })!;
+      mRef = tf.add(tf.mul(mRef, beta1), tf.mul(grad, 1 - beta1));
+      vRef = tf.add(tf.mul(vRef, beta2), tf.mul(tf.square(grad), 1 - beta2));
+      thetaRef = tf.sub(thetaRef, tf.mul(tf.div(mRef, tf.add(tf.div(tf.sqrt(vRef), c2), eps)), step));
+    }
+    expect(Array.from(m.dataSync())).toEqual(Array.from(mRef.dataSync()));
+    expect(Array.from(v.dataSync())).toEqual(Array.from(vRef.dataSync()));
+    expect(Array.from(theta.dataSync())).toEqual(Array.from(thetaRef.dataSync()));
   });
 
   it("Identity shares the buffer: a clone keeps its values after the original is disposed, and nothing leaks", () => {
