@@ -14,6 +14,7 @@ import {
   ADAM_KERNEL,
   ADAM_SCALARS,
   BROADCAST_ROWS_KERNEL,
+  OBSERVE_LOSS_KERNEL,
   SGD_KERNEL,
   MATVEC_KERNEL,
   SCALAR_NET_KERNEL,
@@ -233,4 +234,18 @@ export function simdAdamUpdate(
   if (!active()) return undefined;
   const attrs = Object.fromEntries(ADAM_SCALARS.map((name) => [name, Math.fround(scalars[name])]));
   return tf.engine().runKernel(ADAM_KERNEL, { theta, g, m, v }, attrs) as unknown as [tf.Tensor, tf.Tensor, tf.Tensor];
+}
+
+/**
+ * The divergence fold of one step: alive′ = alive ∧ finite(loss), firstBad′ = step where a live seed's loss
+ * just became non-finite, else firstBad; one kernel, or undefined.
+ */
+export function simdObserveLoss(
+  loss: tf.Tensor,
+  alive: tf.Tensor,
+  firstBad: tf.Tensor,
+  step: number,
+): [tf.Tensor1D, tf.Tensor1D] | undefined {
+  if (!active() || loss.dtype !== "float32") return undefined;
+  return tf.engine().runKernel(OBSERVE_LOSS_KERNEL, { loss, alive, firstBad }, { step }) as unknown as [tf.Tensor1D, tf.Tensor1D];
 }

@@ -32,6 +32,7 @@ interface WasmBackendLike {
   wasm: { asm?: { memory?: WasmMemory } };
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(tensor: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
   incRef(dataId: object): void;
   disposeData(dataId: object): boolean;
 }
@@ -68,6 +69,12 @@ export const SCALAR_NET_KERNEL = "DyncScalarNet";
 /** Optimizer updates as one pass (no gradients: never differentiated). */
 export const SGD_KERNEL = "DyncSgd";
 export const ADAM_KERNEL = "DyncAdam";
+/**
+ * The divergence tracker's per-step fold (runtime/train/divergence.ts) as one kernel: six tiny tfjs kernels
+ * before, which for small networks cost more than the training step's arithmetic. Plain JS over the heap
+ * (S values). Inputs loss float32 [S], alive bool [S], firstBad int32 [S]; attr step; outputs alive′, firstBad′.
+ */
+export const OBSERVE_LOSS_KERNEL = "DyncObserveLoss";
 /** DyncAdam's scalars, in the export's order (each rounded to float32, as tfjs makes scalar tensors). */
 export const ADAM_SCALARS = ["beta1", "oneMinusBeta1", "beta2", "oneMinusBeta2", "c2", "eps", "step"] as const;
 
@@ -117,6 +124,7 @@ export function installSimdKernels(): boolean {
   register(VECMAT_KERNEL, productKernel("vecmat"));
   register(MATVEC_KERNEL, productKernel("matvec"));
   register(SCALAR_NET_KERNEL, scalarNetKernel);
+  register(OBSERVE_LOSS_KERNEL, observeLossKernel);
   register(SGD_KERNEL, updateKernel("sgd", ["theta", "g"], 1, ["lr"]));
   register(ADAM_KERNEL, updateKernel("adam", ["theta", "g", "m", "v"], 3, ADAM_SCALARS));
   tf.unregisterKernel(tf.Identity, "wasm");
@@ -271,6 +279,22 @@ function scalarNetKernel({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0
     wasm.disposeData(scratch.dataId);
   }
   return outputs;
+}
+
+function observeLossKernel({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo[] {
+  const wasm = backend as unknown as WasmBackendLike;
+  const [loss, alive, firstBad] = [inputs["loss"]!, inputs["alive"]!, inputs["firstBad"]!];
+  const step = (attrs as { step: number }).step;
+  const outAlive = wasm.makeOutput([...alive.shape], "bool");
+  const outFirstBad = wasm.makeOutput([...firstBad.shape], "int32");
+  // views after every allocation: an allocation may grow (and so replace) the heap's buffer
+  const [l, a, f, na, nf] = [loss, alive, firstBad, outAlive, outFirstBad].map((t) => wasm.typedArrayFromHeap(t));
+  for (let s = 0; s < l!.length; s++) {
+    const finite = Number.isFinite(l![s]!);
+    na![s] = a![s] && finite ? 1 : 0;
+    nf![s] = a![s] && !finite ? step : f![s]!;
+  }
+  return [outAlive, outFirstBad];
 }
 
 /** An optimizer update over same-shape arrays: `fn(inputs…, outputs…, n, scalars…)`. */

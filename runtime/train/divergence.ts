@@ -4,6 +4,7 @@
  * `[S]` result only when it checks (see the divergence policy in loop.ts).
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { simdObserveLoss } from "../kernels/ops.js";
 
 /** A seed whose loss became NaN or ±Inf. */
 export interface DivergedSeed {
@@ -28,7 +29,8 @@ export class DivergenceTracker {
 
   /** Fold the per-seed loss of update `step` into the mask (on the backend, no read-back). */
   observe(perSeedLoss: tf.Tensor, step: number): void {
-    const [alive, firstBad] = tf.tidy(() => {
+    const fused = simdObserveLoss(perSeedLoss, this.alive, this.firstBad, step)?.map((t) => tf.keep(t));
+    const [alive, firstBad] = fused ?? tf.tidy(() => {
       const finite = tf.isFinite(perSeedLoss);
       const newlyBad = tf.logicalAnd(this.alive, tf.logicalNot(finite));
       return [

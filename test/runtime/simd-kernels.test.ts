@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { SIMD_WASM_MODULE_PATH, assembleSimdKernels, simdWasmModuleText } from "../../tools/assemble-kernels.js";
 import { selectBackend } from "../../runtime/backend.js";
 import { heapOffset, simdKernelExports, simdKernelsActive } from "../../runtime/kernels/wasm-kernels.js";
-import { simdAdamUpdate, simdSgdUpdate, simdSumRows, simdTanh, simdTranspose, simdVectorProduct } from "../../runtime/kernels/ops.js";
+import { simdAdamUpdate, simdObserveLoss, simdSgdUpdate, simdSumRows, simdTanh, simdTranspose, simdVectorProduct } from "../../runtime/kernels/ops.js";
 
 const f32 = Math.fround;
 const sig64 = (x: number) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
@@ -232,6 +232,16 @@ describe("SIMD kernels on wasm", () => {
     expect(Array.from(m.dataSync())).toEqual(Array.from(mRef.dataSync()));
     expect(Array.from(v.dataSync())).toEqual(Array.from(vRef.dataSync()));
     expect(Array.from(theta.dataSync())).toEqual(Array.from(thetaRef.dataSync()));
+  });
+
+  it("the divergence fold: a live seed whose loss turns non-finite dies at this step; dead seeds keep their step", () => {
+    const loss = tf.tensor1d([1, NaN, Infinity, 2, -Infinity]);
+    const alive = tf.tensor1d([true, true, false, true, true], "bool");
+    const firstBad = tf.tensor1d([-1, -1, 3, -1, -1], "int32");
+    const [nextAlive, nextFirstBad] = simdObserveLoss(loss, alive, firstBad, 7)!;
+    expect(nextAlive.dtype).toBe("bool");
+    expect(Array.from(nextAlive.dataSync())).toEqual([1, 0, 0, 1, 0]);
+    expect(Array.from(nextFirstBad.dataSync())).toEqual([-1, 7, 3, -1, 7]);
   });
 
   it("Identity shares the buffer: a clone keeps its values after the original is disposed, and nothing leaks", () => {
