@@ -17,7 +17,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createRequire, register } from "node:module";
 import { dirname, join } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import * as tf from "@tensorflow/tfjs-core";
 import { installSimdKernels } from "./kernels/wasm-kernels.js";
 import { DyncRuntimeError } from "./errors.js";
@@ -239,18 +239,27 @@ export async function registerGradientsThroughHook(): Promise<void> {
   await import(specifier);
 }
 
-/** The subset of esbuild's API used here (esbuild is optional: it is not a dependency of dync). */
+/** The subset of esbuild's API used here (esbuild is a build-time tool: not a run-time dependency of dync). */
 interface EsbuildLike {
   buildSync(options: Record<string, unknown>): { outputFiles?: { contents: Uint8Array }[] };
 }
 
+/** File name of the gradient bundle for the installed tfjs-core version. */
+export function gradientBundleName(): string {
+  return `tfjs-core-${tf.version_core}-gradients.mjs`;
+}
+
 /**
- * Path of the single-file ESM bundle of `register_all_gradients.js` for the installed tfjs-core version,
- * building it (esbuild, under a second, once per installation) when it is missing; undefined when it can be neither
- * found nor built (no esbuild, read-only node_modules), and the caller takes the hook path. The bundle is the
- * same modules the hook path loads, so it registers the same gradient functions (a test compares the two).
+ * Path of the single-file ESM bundle of `register_all_gradients.js` for the installed tfjs-core version:
+ * the one `npm run build` writes next to this module in dist/ (so an installed dync needs no esbuild), or
+ * one cached in node_modules/.cache/dync, built there (esbuild, under a second, once per installation)
+ * when missing; undefined when none can be found or built (no esbuild, read-only node_modules), and the
+ * caller takes the hook path. The bundle is the same modules the hook path loads, so it registers the same
+ * gradient functions (a test compares the two).
  */
 export function gradientBundle(): string | undefined {
+  const shipped = fileURLToPath(new URL(`./${gradientBundleName()}`, import.meta.url));
+  if (existsSync(shipped)) return shipped;
   let coreDir: string;
   try {
     coreDir = dirname(requireHere.resolve("@tensorflow/tfjs-core/package.json"));
@@ -258,9 +267,15 @@ export function gradientBundle(): string | undefined {
     return undefined;
   }
   // node_modules/@tensorflow/tfjs-core → node_modules/.cache/dync (the usual place for tool caches).
-  const path = join(coreDir, "..", "..", ".cache", "dync", `tfjs-core-${tf.version_core}-gradients.mjs`);
+  const path = join(coreDir, "..", "..", ".cache", "dync", gradientBundleName());
   if (existsSync(path)) return path;
+  return writeGradientBundle(path) ? path : undefined;
+}
+
+/** Bundle tfjs-core's gradient registrations into one ESM file at `path` with esbuild; false when impossible. */
+export function writeGradientBundle(path: string): boolean {
   try {
+    const coreDir = dirname(requireHere.resolve("@tensorflow/tfjs-core/package.json"));
     const esbuild = requireHere("esbuild") as EsbuildLike;
     const built = esbuild.buildSync({
       entryPoints: [join(coreDir, "dist", "register_all_gradients.js")],
@@ -271,14 +286,14 @@ export function gradientBundle(): string | undefined {
       logLevel: "silent",
     });
     const contents = built.outputFiles?.[0]?.contents;
-    if (contents === undefined) return undefined;
+    if (contents === undefined) return false;
     mkdirSync(dirname(path), { recursive: true });
     // Write then rename: processes starting at once (test workers) never import a half-written file.
     const partial = `${path}.${process.pid}.partial`;
     writeFileSync(partial, contents);
     renameSync(partial, path);
-    return path;
+    return true;
   } catch {
-    return undefined;
+    return false;
   }
 }

@@ -10,6 +10,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
+import { version_core as tfVersion } from "@tensorflow/tfjs-core";
 import { gradientBundle, TFJS_CORE_ESM_HOOK } from "../../runtime/backend.js";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -37,5 +38,19 @@ describe("the gradient bundle", () => {
     expect(viaHook).toContain("Tanh");
     expect(viaHook).toContain("BatchMatMul");
     expect(viaBundle).toEqual(viaHook);
+  }, 60_000);
+
+  it("`npm run build` ships one in dist/, which the compiled runtime finds first and which registers the same functions", () => {
+    const found = spawnSync(
+      process.execPath,
+      ["--input-type=module", "-e", `import { gradientBundle } from "./dist/runtime/backend.js"; console.log(gradientBundle());`],
+      { cwd: root, encoding: "utf8" },
+    );
+    const shipped = found.stdout.trim().split("\n").pop()!;
+    expect(shipped).toBe(resolve(root, "dist/runtime", `tfjs-core-${tfVersion}-gradients.mjs`));
+    const viaShipped = registeredGradients(`await import(${JSON.stringify(pathToFileURL(shipped).href)});`);
+    const viaCache = registeredGradients(`await import(${JSON.stringify(pathToFileURL(gradientBundle()!).href)});`);
+    expect(viaShipped.length).toBeGreaterThan(100);
+    expect(viaShipped).toEqual(viaCache);
   }, 60_000);
 });
