@@ -196,7 +196,7 @@ const TARGETS = {
       against: "d_lottery_loop",
       max: 1 / 20,
       label: "≥ 20× faster than the per-seed loop",
-      cause: "the fused 1→W→1 kernel is compute-bound (an exp and a division per sample and neuron on 4-lane SIMD), and with 10 steps per width the per-run setup (data for 1000 seeds, init, records) is about a third of the loop",
+      cause: "dync's loop is mostly the fused 1→W→1 kernel (~35 ms per step in a CPU profile), which is compute-bound: an exp and a division per sample and neuron on 4-lane SIMD; 20× would need it ~4.5× faster than the vectorised PyTorch",
     },
   ],
   e_sharpness: [
