@@ -141,9 +141,21 @@ async function initBackend(name: BackendName, loader: PackageLoader, skipped: st
       `check that ${pkg} matches @tensorflow/tfjs-core ${tf.version_core}`,
     );
   }
+  if (name === "cpu") silenceCpuBanner();
   const info: BackendInfo = { name, package: pkg, version: packageVersion(manifestPath) };
   const withWasm = name === "wasm" ? { ...info, ...(await wasmFeatures()), dyncKernels: tf.getBackend() === "wasm" && installSimdKernels() } : info;
   return skipped.length > 0 ? { ...withWasm, skipped: [...skipped] } : withWasm;
+}
+
+/**
+ * tfjs's cpu backend prints a "looks like you are running TensorFlow.js in Node.js … install our node
+ * backend" banner at its first tensor, once per thread (so once per pool worker). dync prints its own
+ * backend line, with the backends it passed over and why; the banner is cleared by marking the backend
+ * as already used (its `firstUse` flag, the only thing that gates the banner).
+ */
+function silenceCpuBanner(): void {
+  const backend = tf.findBackend("cpu") as { firstUse?: boolean } | null;
+  if (backend && "firstUse" in backend) backend.firstUse = false;
 }
 
 /**

@@ -256,6 +256,7 @@ describe("the command line with --jobs 2 (built CLI in dist/, default backend)",
     });
     const { signal } = await exited;
     expect(signal).toBe("SIGINT");
+    expect(stderr).not.toMatch(/looks like you are running TensorFlow\.js/); // tfjs's cpu banner, once per worker before
     const m = manifest(out);
     expect([m.status, m.message]).toEqual(["failed", "interrupted (SIGINT)"]);
     // The third run had 4000 steps to go when the signal came; which of the others had ended depends on timing.
