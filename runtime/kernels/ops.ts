@@ -25,8 +25,9 @@ import {
   simdKernelsActive,
 } from "./wasm-kernels.js";
 
-function run(kernelName: string, inputs: tf.NamedTensorMap): tf.Tensor {
-  return tf.engine().runKernel(kernelName, inputs) as tf.Tensor;
+/** Run a registered kernel; several outputs come back as an array (the caller casts). */
+function run(kernelName: string, inputs: tf.NamedTensorMap, attrs: object = {}): tf.Tensor {
+  return tf.engine().runKernel(kernelName, inputs, attrs as tf.NamedAttrMap) as tf.Tensor;
 }
 
 const unary = (kernelName: string) => (x: tf.Tensor) => run(kernelName, { x });
@@ -45,9 +46,7 @@ const siluGrad = binary("DyncSiluGrad");
 const reluGrad = binary("DyncReluGrad");
 
 /** `[S, N]` → `[S, rows, N]` (rows copies). */
-function broadcastRows(g: tf.Tensor, rows: number): tf.Tensor {
-  return tf.engine().runKernel(BROADCAST_ROWS_KERNEL, { x: g }, { rows } as unknown as tf.NamedAttrMap) as tf.Tensor;
-}
+const broadcastRows = (g: tf.Tensor, rows: number) => run(BROADCAST_ROWS_KERNEL, { x: g }, { rows });
 
 /** A gradient config for `f(x)` whose derivative kernel is `grad(x, dy)`. */
 function unaryGradient(kernelName: string, grad: (x: tf.Tensor, dy: tf.Tensor) => tf.Tensor): tf.GradConfig {
@@ -127,37 +126,40 @@ export function simdTanh(x: tf.Tensor): tf.Tensor | undefined {
 }
 
 /**
- * σ(x) with its derivative dy·σ(1 − σ) as one SIMD kernel, or undefined. The forward value is tfjs's own
- * Sigmoid (XNNPACK's, ~1.7–2.2 ns per element against the module's 2.5–2.7).
+ * A unary op `forward(x)` whose gradient `gradient(x, dy)` is computed from the saved *input*, so an
+ * enclosing tf.grad differentiates through it (the pattern of runtime/nn/activations.ts).
  */
+export function unaryWithGradient(
+  forward: (x: tf.Tensor) => tf.Tensor,
+  gradient: (x: tf.Tensor, dy: tf.Tensor) => tf.Tensor,
+): (x: tf.Tensor) => tf.Tensor {
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    save([x]);
+    return { value: forward(x), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => gradient(saved[0]!, dy) };
+  });
+  return (x) => op(x) as tf.Tensor;
+}
+
+/** σ(x) by tfjs's own Sigmoid (XNNPACK's, ~1.7–2.2 ns per element against the module's 2.5–2.7); σ′ by the kernel. */
+const sigmoidOp = unaryWithGradient((x) => tf.sigmoid(x), sigmoidGrad);
+/** max(0, x) by tfjs's Relu; dy·[x > 0] by one kernel (tfjs's is Step, Cast and Multiply). */
+const reluOp = unaryWithGradient((x) => tf.relu(x), reluGrad);
+
+/** σ(x) with its derivative dy·σ(1 − σ) as one SIMD kernel, or undefined. */
 export function simdSigmoid(x: tf.Tensor): tf.Tensor | undefined {
   return active() ? sigmoidOp(x) : undefined;
 }
-
-const sigmoidOp = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-  const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
-  save([x]);
-  return { value: tf.sigmoid(x), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => sigmoidGrad(saved[0]!, dy) };
-}) as (x: tf.Tensor) => tf.Tensor;
 
 /** x·σ(x) on the SIMD kernel, or undefined. */
 export function simdSilu(x: tf.Tensor): tf.Tensor | undefined {
   return active() ? siluKernel(x) : undefined;
 }
 
-/**
- * max(0, x) with its gradient dy·[x > 0] as one SIMD kernel (tfjs's is Step, Cast and Multiply), or
- * undefined. The forward pass is tfjs's own Relu.
- */
+/** max(0, x) with its gradient dy·[x > 0] as one SIMD kernel, or undefined. */
 export function simdRelu(x: tf.Tensor): tf.Tensor | undefined {
   return active() ? reluOp(x) : undefined;
 }
-
-const reluOp = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-  const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
-  save([x]);
-  return { value: tf.relu(x), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => reluGrad(saved[0]!, dy) };
-}) as (x: tf.Tensor) => tf.Tensor;
 
 /** Σ over the middle axis, `[S, M, N] → [S, N]` (a bias gradient), or undefined. */
 export function simdSumRows(x: tf.Tensor3D): tf.Tensor2D | undefined {
@@ -188,11 +190,6 @@ export interface FusedLossAndGradients {
   readonly grads: readonly [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
 }
 
-/** Whether the fused 1→W→1 kernel has this activation. */
-export function scalarNetHasActivation(name: string): boolean {
-  return SCALAR_NET_ACTIVATIONS.includes(name);
-}
-
 /**
  * Loss and gradients of a seed-batched 1→W→1 network (x, y `[S, B, 1]`; w1 `[S, 1, W]`, b1 `[S, W]`,
  * w2 `[S, W, 1]`, b2 `[S, 1]`) under mse (`half` 1) or half_mse (`half` 0.5), in one SIMD kernel; or
@@ -204,9 +201,9 @@ export function simdScalarNetStep(
   params: readonly [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor],
   attrs: ScalarNetAttrs,
 ): FusedLossAndGradients | undefined {
-  if (!simdKernelsActive() || !scalarNetHasActivation(attrs.activation) || x.shape[1] === 0) return undefined;
+  if (!simdKernelsActive() || !SCALAR_NET_ACTIVATIONS.includes(attrs.activation) || x.shape[1] === 0) return undefined;
   const [w1, b1, w2, b2] = params;
-  const outputs = tf.engine().runKernel(SCALAR_NET_KERNEL, { x, y, w1, b1, w2, b2 }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+  const outputs = run(SCALAR_NET_KERNEL, { x, y, w1, b1, w2, b2 }, attrs) as unknown as tf.Tensor[];
   const [perSample, perSeed, dw1, db1, dw2, db2] = outputs as [tf.Tensor2D, tf.Tensor1D, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
   return { perSample, perSeed, grads: [dw1, db1, dw2, db2] };
 }
@@ -214,7 +211,7 @@ export function simdScalarNetStep(
 /** θ − lr·g in one kernel (bit-identical to tfjs's Multiply then Sub), or undefined. */
 export function simdSgdUpdate(theta: tf.Tensor, g: tf.Tensor, lr: number): tf.Tensor | undefined {
   if (!active()) return undefined;
-  return tf.engine().runKernel(SGD_KERNEL, { theta, g }, { lr: Math.fround(lr) }) as tf.Tensor;
+  return run(SGD_KERNEL, { theta, g }, { lr: Math.fround(lr) });
 }
 
 /** Adam's scalars for one step (float64 in, float32 out, as tfjs's scalar tensors would hold them). */
@@ -233,7 +230,7 @@ export function simdAdamUpdate(
 ): [tf.Tensor, tf.Tensor, tf.Tensor] | undefined {
   if (!active()) return undefined;
   const attrs = Object.fromEntries(ADAM_SCALARS.map((name) => [name, Math.fround(scalars[name])]));
-  return tf.engine().runKernel(ADAM_KERNEL, { theta, g, m, v }, attrs) as unknown as [tf.Tensor, tf.Tensor, tf.Tensor];
+  return run(ADAM_KERNEL, { theta, g, m, v }, attrs) as unknown as [tf.Tensor, tf.Tensor, tf.Tensor];
 }
 
 /**
@@ -247,5 +244,5 @@ export function simdObserveLoss(
   step: number,
 ): [tf.Tensor1D, tf.Tensor1D] | undefined {
   if (!active() || loss.dtype !== "float32") return undefined;
-  return tf.engine().runKernel(OBSERVE_LOSS_KERNEL, { loss, alive, firstBad }, { step }) as unknown as [tf.Tensor1D, tf.Tensor1D];
+  return run(OBSERVE_LOSS_KERNEL, { loss, alive, firstBad }, { step }) as unknown as [tf.Tensor1D, tf.Tensor1D];
 }

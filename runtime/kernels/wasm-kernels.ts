@@ -29,26 +29,45 @@ const WebAssemblyApi = (globalThis as unknown as {
 
 /** The parts of tfjs-backend-wasm's BackendWasm used here (not exported as a type by the package). */
 interface WasmBackendLike {
-  wasm: { asm?: { memory?: WasmMemory } };
+  wasm: { asm?: { memory?: WasmMemory }; _malloc(bytes: number): number; _free(pointer: number): void };
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(tensor: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
   incRef(dataId: object): void;
-  disposeData(dataId: object): boolean;
 }
 
-type UnaryName = "tanh" | "sigmoid" | "silu";
-type BinaryName = "tanh_grad" | "sigmoid_grad" | "silu_grad" | "relu_grad";
 type MatrixName = "sum_rows" | "transpose";
 type ProductName = "vecmat" | "matvec";
 
-/** Kernel names → the module's exports. */
-export const UNARY_KERNELS: Record<string, UnaryName> = { DyncTanh: "tanh", DyncSigmoid: "sigmoid", DyncSilu: "silu" };
-export const BINARY_KERNELS: Record<string, BinaryName> = {
-  DyncTanhGrad: "tanh_grad",
-  DyncSigmoidGrad: "sigmoid_grad",
-  DyncSiluGrad: "silu_grad",
-  DyncReluGrad: "relu_grad",
+/**
+ * An elementwise kernel: the module's export, its same-shape float32 array inputs (by tfjs input name),
+ * how many same-shape outputs it writes (default 1), and its float32 scalar attributes, in the export's
+ * order `fn(inputs…, outputs…, n, scalars…)`.
+ */
+interface ElementwiseSpec {
+  readonly fn: "tanh" | "sigmoid" | "silu" | "tanh_grad" | "sigmoid_grad" | "silu_grad" | "relu_grad" | "sgd" | "adam";
+  readonly inputs: readonly string[];
+  readonly outputs?: number;
+  readonly scalars?: readonly string[];
+}
+
+/** Optimizer updates as one pass (no gradients: never differentiated). */
+export const SGD_KERNEL = "DyncSgd";
+export const ADAM_KERNEL = "DyncAdam";
+/** DyncAdam's scalars, in the export's order (each rounded to float32, as tfjs makes scalar tensors). */
+export const ADAM_SCALARS = ["beta1", "oneMinusBeta1", "beta2", "oneMinusBeta2", "c2", "eps", "step"] as const;
+
+/** tfjs kernel name → elementwise kernel. Activations take x; their derivatives (x, dy) and return dy·f′(x). */
+const ELEMENTWISE_KERNELS: Record<string, ElementwiseSpec> = {
+  DyncTanh: { fn: "tanh", inputs: ["x"] },
+  DyncSigmoid: { fn: "sigmoid", inputs: ["x"] },
+  DyncSilu: { fn: "silu", inputs: ["x"] },
+  DyncTanhGrad: { fn: "tanh_grad", inputs: ["x", "dy"] },
+  DyncSigmoidGrad: { fn: "sigmoid_grad", inputs: ["x", "dy"] },
+  DyncSiluGrad: { fn: "silu_grad", inputs: ["x", "dy"] },
+  DyncReluGrad: { fn: "relu_grad", inputs: ["x", "dy"] },
+  [SGD_KERNEL]: { fn: "sgd", inputs: ["theta", "g"], scalars: ["lr"] },
+  [ADAM_KERNEL]: { fn: "adam", inputs: ["theta", "g", "m", "v"], outputs: 3, scalars: ADAM_SCALARS },
 };
 export const SUM_ROWS_KERNEL = "DyncSumRows";
 export const TRANSPOSE_KERNEL = "DyncTranspose";
@@ -66,17 +85,12 @@ export const MATVEC_KERNEL = "DyncMatVec";
  * No gradient of its own: the training step calls it instead of differentiating the forward pass.
  */
 export const SCALAR_NET_KERNEL = "DyncScalarNet";
-/** Optimizer updates as one pass (no gradients: never differentiated). */
-export const SGD_KERNEL = "DyncSgd";
-export const ADAM_KERNEL = "DyncAdam";
 /**
  * The divergence tracker's per-step fold (runtime/train/divergence.ts) as one kernel: six tiny tfjs kernels
  * before, which for small networks cost more than the training step's arithmetic. Plain JS over the heap
  * (S values). Inputs loss float32 [S], alive bool [S], firstBad int32 [S]; attr step; outputs alive′, firstBad′.
  */
 export const OBSERVE_LOSS_KERNEL = "DyncObserveLoss";
-/** DyncAdam's scalars, in the export's order (each rounded to float32, as tfjs makes scalar tensors). */
-export const ADAM_SCALARS = ["beta1", "oneMinusBeta1", "beta2", "oneMinusBeta2", "c2", "eps", "step"] as const;
 
 /** Attributes of DyncScalarNet. */
 export interface ScalarNetAttrs {
@@ -116,8 +130,7 @@ export function installSimdKernels(): boolean {
     unavailable = `this Node's WebAssembly has no SIMD (${error instanceof Error ? error.message : String(error)})`;
     return false;
   }
-  for (const [kernelName, fn] of Object.entries(UNARY_KERNELS)) register(kernelName, unaryKernel(fn));
-  for (const [kernelName, fn] of Object.entries(BINARY_KERNELS)) register(kernelName, binaryKernel(fn));
+  for (const [kernelName, spec] of Object.entries(ELEMENTWISE_KERNELS)) register(kernelName, elementwiseKernel(spec));
   register(SUM_ROWS_KERNEL, matrixKernel("sum_rows", ([s, m, n]) => [s, n]));
   register(TRANSPOSE_KERNEL, matrixKernel("transpose", ([s, m, n]) => [s, n, m]));
   register(BROADCAST_ROWS_KERNEL, broadcastRowsKernel);
@@ -125,8 +138,6 @@ export function installSimdKernels(): boolean {
   register(MATVEC_KERNEL, productKernel("matvec"));
   register(SCALAR_NET_KERNEL, scalarNetKernel);
   register(OBSERVE_LOSS_KERNEL, observeLossKernel);
-  register(SGD_KERNEL, updateKernel("sgd", ["theta", "g"], 1, ["lr"]));
-  register(ADAM_KERNEL, updateKernel("adam", ["theta", "g", "m", "v"], 3, ADAM_SCALARS));
   tf.unregisterKernel(tf.Identity, "wasm");
   tf.registerKernel({ kernelName: tf.Identity, backendName: "wasm", kernelFunc: sharedIdentity });
   registered = true;
@@ -168,33 +179,23 @@ function float32Input(kernel: string, tensor: tf.TensorInfo | undefined): tf.Ten
   return tensor;
 }
 
-function size(shape: number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
-
-function unaryKernel(fn: UnaryName): tf.KernelFunc {
-  return ({ inputs, backend }) => {
+/** Same-shape float32 arrays in, `outputs` same-shape arrays out, scalars from the attributes. */
+function elementwiseKernel({ fn, inputs: names, outputs: count = 1, scalars = [] }: ElementwiseSpec): tf.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
     const wasm = backend as unknown as WasmBackendLike;
-    const x = float32Input(fn, inputs["x"]);
-    const out = wasm.makeOutput([...x.shape], "float32");
-    const n = size(x.shape);
-    if (n > 0) exportsFor(wasm)[fn](offsetOf(wasm, x), offsetOf(wasm, out), n);
-    return out;
-  };
-}
-
-function binaryKernel(fn: BinaryName): tf.KernelFunc {
-  return ({ inputs, backend }) => {
-    const wasm = backend as unknown as WasmBackendLike;
-    const x = float32Input(fn, inputs["x"]);
-    const dy = float32Input(fn, inputs["dy"]);
-    if (!tf.util.arraysEqual(x.shape, dy.shape)) {
-      throw new Error(`${fn}: x ${JSON.stringify(x.shape)} and dy ${JSON.stringify(dy.shape)} differ in shape`);
+    const arrays = names.map((name) => float32Input(fn, inputs[name]));
+    const shape = [...arrays[0]!.shape];
+    if (arrays.some((a) => !tf.util.arraysEqual(a.shape, shape))) {
+      throw new Error(`${fn}: inputs ${names.join(", ")} differ in shape (${arrays.map((a) => JSON.stringify(a.shape)).join(", ")})`);
     }
-    const out = wasm.makeOutput([...x.shape], "float32");
-    const n = size(x.shape);
-    if (n > 0) exportsFor(wasm)[fn](offsetOf(wasm, x), offsetOf(wasm, dy), offsetOf(wasm, out), n);
-    return out;
+    const outputs = Array.from({ length: count }, () => wasm.makeOutput(shape, "float32"));
+    const n = tf.util.sizeFromShape(shape);
+    if (n > 0) {
+      const values = scalars.map((name) => Number((attrs as Record<string, unknown>)[name]));
+      const call = exportsFor(wasm)[fn] as (...args: number[]) => void;
+      call(...arrays.map((a) => offsetOf(wasm, a)), ...outputs.map((o) => offsetOf(wasm, o)), n, ...values);
+    }
+    return count === 1 ? outputs[0]! : outputs;
   };
 }
 
@@ -206,7 +207,7 @@ function matrixKernel(fn: MatrixName, outShape: (shape: [number, number, number]
     if (x.shape.length !== 3) throw new Error(`${fn}: expects a rank-3 tensor, got ${JSON.stringify(x.shape)}`);
     const shape = x.shape as [number, number, number];
     const out = wasm.makeOutput(outShape(shape), "float32");
-    if (size(shape) > 0) exportsFor(wasm)[fn](offsetOf(wasm, x), offsetOf(wasm, out), ...shape);
+    if (tf.util.sizeFromShape(shape) > 0) exportsFor(wasm)[fn](offsetOf(wasm, x), offsetOf(wasm, out), ...shape);
     else if (fn === "sum_rows") exportsFor(wasm).sum_rows(0, offsetOf(wasm, out), shape[0], 0, shape[2]);
     return out;
   };
@@ -259,7 +260,7 @@ function scalarNetKernel({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0
   const W = w1!.shape[2]!;
   if (!SCALAR_NET_ACTIVATIONS.includes(activation)) throw new Error(`${SCALAR_NET_KERNEL}: no activation "${activation}"`);
   const outputs = [[S, B], [S], [S, 1, W], [S, W], [S, W, 1], [S, 1]].map((shape) => wasm.makeOutput(shape, "float32"));
-  const scratch = wasm.makeOutput([Math.max(1, 28 * W)], "float32"); // 7·W vectors of 4 floats
+  const scratch = wasm.wasm._malloc(Math.max(16, 112 * W)); // 7·W vectors of 16 bytes; not a tensor
   const at = (t: tf.TensorInfo) => offsetOf(wasm, t);
   try {
     exportsFor(wasm)[`scalar_net_${activation}`]!(
@@ -273,10 +274,10 @@ function scalarNetKernel({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0
       (2 * half * scale) / B, // dLoss/df per unit residual (2/B for mse, 1/B for half), through the scale
       1 / B,
       ...outputs.map(at),
-      at(scratch),
+      scratch,
     );
   } finally {
-    wasm.disposeData(scratch.dataId);
+    wasm.wasm._free(scratch);
   }
   return outputs;
 }
@@ -295,24 +296,6 @@ function observeLossKernel({ inputs, backend, attrs }: Parameters<tf.KernelFunc>
     nf![s] = a![s] && !finite ? step : f![s]!;
   }
   return [outAlive, outFirstBad];
-}
-
-/** An optimizer update over same-shape arrays: `fn(inputs…, outputs…, n, scalars…)`. */
-function updateKernel(fn: "sgd" | "adam", inputNames: readonly string[], outputCount: number, scalars: readonly string[]): tf.KernelFunc {
-  return ({ inputs, backend, attrs }) => {
-    const wasm = backend as unknown as WasmBackendLike;
-    const arrays = inputNames.map((name) => float32Input(fn, inputs[name]));
-    const shape = [...arrays[0]!.shape];
-    if (arrays.some((a) => !tf.util.arraysEqual(a.shape, shape))) throw new Error(`${fn}: inputs differ in shape`);
-    const outputs = Array.from({ length: outputCount }, () => wasm.makeOutput(shape, "float32"));
-    const n = size(shape);
-    const values = scalars.map((name) => Number((attrs as Record<string, unknown>)[name]));
-    if (n > 0) {
-      const call = exportsFor(wasm)[fn] as (...args: number[]) => void;
-      call(...arrays.map((a) => offsetOf(wasm, a)), ...outputs.map((o) => offsetOf(wasm, o)), n, ...values);
-    }
-    return outputs.length === 1 ? outputs[0]! : outputs;
-  };
 }
 
 /** Identity that shares the input's buffer (reference count), as tfjs's cpu backend and wasm Reshape do. */

@@ -13,7 +13,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { DyncRuntimeError } from "../errors.js";
-import { simdRelu, simdSigmoid, simdSilu, simdTanh } from "../kernels/ops.js";
+import { simdRelu, simdSigmoid, simdSilu, simdTanh, unaryWithGradient } from "../kernels/ops.js";
 
 /** The activations a `.dyn` file can name. */
 export type ActivationName =
@@ -39,19 +39,8 @@ export const DEFAULT_LEAKY_SLOPE = 0.01;
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 
 /** A unary op whose derivative `derivative(x)` is built from differentiable ops of the saved input. */
-function unaryWithDerivative(
-  forward: (x: tf.Tensor) => tf.Tensor,
-  derivative: (x: tf.Tensor) => tf.Tensor,
-): Activation {
-  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
-    save([x]);
-    return {
-      value: forward(x),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, derivative(saved[0]!)),
-    };
-  });
-  return (x) => op(x) as tf.Tensor;
+function unaryWithDerivative(forward: (x: tf.Tensor) => tf.Tensor, derivative: (x: tf.Tensor) => tf.Tensor): Activation {
+  return unaryWithGradient(forward, (x, dy) => tf.mul(dy, derivative(x)));
 }
 
 /** The SIMD kernel's op where it serves the backend (wasm), else the plain-tfjs composition. */
