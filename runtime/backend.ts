@@ -19,7 +19,7 @@ import { createRequire, register } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import * as tf from "@tensorflow/tfjs-core";
-import { installSimdKernels } from "./kernels/wasm-kernels.js";
+import { simdKernelsActive } from "./kernels/wasm-kernels.js";
 import { DyncRuntimeError } from "./errors.js";
 
 /** What a user can ask for with `--backend`. */
@@ -143,7 +143,7 @@ async function initBackend(name: BackendName, loader: PackageLoader, skipped: st
   }
   if (name === "cpu") silenceCpuBanner();
   const info: BackendInfo = { name, package: pkg, version: packageVersion(manifestPath) };
-  const withWasm = name === "wasm" ? { ...info, ...(await wasmFeatures()), dyncKernels: tf.getBackend() === "wasm" && installSimdKernels() } : info;
+  const withWasm = name === "wasm" ? { ...info, ...(await wasmFeatures()), dyncKernels: simdKernelsActive() } : info;
   return skipped.length > 0 ? { ...withWasm, skipped: [...skipped] } : withWasm;
 }
 
