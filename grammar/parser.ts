@@ -6,7 +6,7 @@
  * values returned by CONSUME/SUBRULE therefore lives inside `this.ACTION(...)`.
  */
 import { EmbeddedActionsParser, EOF, isRecognitionException, type IToken, type TokenType } from "./chevrotain.js";
-import type { SourceFile, Span } from "../compiler/diagnostics/source.js";
+import type { SourceFile, Span } from "../diagnostics/source.js";
 import type * as A from "./ast.js";
 import { structuredMessages } from "./syntax-errors.js";
 import * as T from "./tokens.js";

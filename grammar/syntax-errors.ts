@@ -4,9 +4,9 @@
  * found \`;\`` instead of token-type names.
  */
 import type { IParserErrorMessageProvider, IRecognitionException, IToken, TokenType } from "chevrotain";
-import { diagnostic, type Diagnostic } from "../compiler/diagnostics/diagnostic.js";
-import type { SourceFile } from "../compiler/diagnostics/source.js";
-import { closest } from "../compiler/diagnostics/suggest.js";
+import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
+import type { SourceFile } from "../diagnostics/source.js";
+import { closest } from "../diagnostics/suggest.js";
 import type { StrayRun } from "./parser.js";
 import * as T from "./tokens.js";
 

@@ -5,7 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { DyncRuntimeError } from "./errors.js";
-import type { Param } from "./model.js";
+import type { Param } from "../contract/model.js";
 
 /** The losses a `.dyn` file can name. */
 export type LossKind = "mse" | "half_mse" | "cross_entropy";

@@ -9,7 +9,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { DyncRuntimeError } from "./errors.js";
 import { simdAdamUpdate, simdSgdUpdate } from "./kernels/ops.js";
-import type { Param } from "./model.js";
+import type { Param } from "../contract/model.js";
 
 /** torch.optim.SGD: plain, or with momentum / dampening / Nesterov. `gd` is the same rule (full batch is the loop's business). */
 export interface SgdSpec {

@@ -4,9 +4,9 @@
  * dimensions from `over`; `fit_power_law(y ~ x) by g` fits across a sweep variable.
  */
 import type * as A from "../../grammar/ast.js";
-import type { AnalysisExpr, ReduceFn } from "../../runtime/program.js";
-import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
-import { closest } from "../diagnostics/suggest.js";
+import type { AnalysisExpr, ReduceFn } from "../../contract/program.js";
+import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
+import { closest } from "../../diagnostics/suggest.js";
 import { registry } from "../../stdlib/registry/index.js";
 import { describeType, type Entry } from "../../stdlib/registry/types.js";
 import type { Env } from "./evaluate.js";

@@ -1,5 +1,5 @@
 /** Text for expectation details: numbers, row keys and analysis expressions as a person would write them. */
-import type { AnalysisExpr, Dim, SweepValue } from "../program.js";
+import type { AnalysisExpr, Dim, SweepValue } from "../../contract/program.js";
 import { SEEDS, STEPS, type Cell, type Key } from "./table.js";
 
 /** A number in 3 significant digits, exponent form outside [0.1, 1e4): `0.94`, `1.2e-2`, `5e+4`. */

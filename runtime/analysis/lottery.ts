@@ -19,8 +19,8 @@
  * NaN anywhere in a group gives NaN for that group (as the reductions do). Float64 throughout.
  */
 import { DyncRuntimeError } from "../errors.js";
-import type { Dim, SweepValue } from "../program.js";
-import { gaussianKde, linspace, scottBandwidth } from "../report/kde.js";
+import type { Dim, SweepValue } from "../../contract/program.js";
+import { gaussianKde, linspace, scottBandwidth } from "../../numerics/kde.js";
 import { Rng } from "../rng.js";
 import { registerAnalysis, type AnalysisOptions } from "./functions.js";
 import { median } from "./reduce.js";

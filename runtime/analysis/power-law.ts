@@ -4,7 +4,7 @@
  */
 import { DyncRuntimeError } from "../errors.js";
 import { formatNumber } from "./format.js";
-import { studentTQuantile } from "./student-t.js";
+import { studentTQuantile } from "../../numerics/student-t.js";
 
 /** The slope between two neighbouring x values: Δln y / Δln x. */
 export interface LocalExponent {

@@ -6,7 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { DyncRuntimeError } from "../errors.js";
-import type { Model, Param } from "../model.js";
+import type { Model, Param } from "../../contract/model.js";
 import { type Activation, type ActivationSpec, activation } from "./activations.js";
 import { type ConvParams, conv2d, convOutputSize, createConvParams, flatten, pool2d } from "./conv.js";
 import { applyDense, createDenseParams, type DenseParams } from "./dense.js";

@@ -3,7 +3,7 @@
  * run's environment (its model and data sets by name) that returns one value per seed.
  */
 import type { LossKind } from "../../runtime/loss.js";
-import type { Model } from "../../runtime/model.js";
+import type { Model } from "../../contract/model.js";
 import type { ProbeContext } from "../../runtime/train/index.js";
 import type { EvalData } from "./eval-data.js";
 

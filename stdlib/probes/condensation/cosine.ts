@@ -4,7 +4,7 @@
  */
 import { DyncRuntimeError } from "../../../runtime/errors.js";
 import type { ProbeFn, SeedFields, SeedTensors } from "../types.js";
-import type { Model } from "../../../runtime/model.js";
+import type { Model } from "../../../contract/model.js";
 import { boolOption, convKernels, isConvLayer, layerNeurons, type LayerVectors, rowNorm } from "./layer.js";
 
 /** A cosine-similarity matrix and the neuron order its rows and columns follow. */
