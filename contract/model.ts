@@ -8,7 +8,7 @@
  * trains all S networks independently.
  */
 import type * as tf from "@tensorflow/tfjs-core";
-import type { LossKind } from "../runtime/loss.js";
+import type { LossKind } from "./training-specs.js";
 
 /** A training step's loss and gradients from `Model.fusedLossAndGradients` (the caller disposes them). */
 export interface FusedStep {

@@ -7,14 +7,8 @@
  * models and optimizers from these specs, trains each run seed-batched, records, then evaluates the
  * analyses and expectations over the recorded results.
  */
-import type { EncodingSpec } from "../runtime/nn/encodings.js";
-import type { ActivationSpec } from "../runtime/nn/activations.js";
-import type { ConvBlockSpec } from "../runtime/nn/convnet.js";
-import type { MlpInit } from "../runtime/nn/layer-init.js";
-import type { InitDist } from "../runtime/init.js";
-import type { LossKind } from "../runtime/loss.js";
-import type { OptimizerSpec } from "../runtime/optim.js";
-import type { BatchSpec, Cadence, DurationSpec } from "../runtime/train/index.js";
+import type { ActivationSpec, ConvBlockSpec, EncodingSpec, InitDist, MlpInit } from "./model-specs.js";
+import type { BatchSpec, Cadence, DurationSpec, LossKind, OptimizerSpec } from "./training-specs.js";
 
 /** A value of a sweep variable in a run: numbers, names (`silu`), or a call shown as text (`fourier(L: 3)`). */
 export type SweepValue = number | string | boolean;

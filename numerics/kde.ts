@@ -2,19 +2,18 @@
  * Gaussian kernel density estimates in float64, with Scott's rule for the bandwidth: h = σ̂ · n^(−1/5), σ̂ the
  * sample standard deviation (n − 1), exactly scipy.stats.gaussian_kde's default in one dimension.
  */
-import { DyncRuntimeError } from "../runtime/errors.js";
-
-/** Scott's bandwidth σ̂·n^(−1/5); RUN050 for fewer than two values or values that are all equal. */
+/**
+ * Scott's bandwidth σ̂·n^(−1/5): NaN for fewer than two values, 0 when all are equal (no density exists
+ * then; runtime/analysis/density.ts turns both into a RUN050 for the user).
+ */
 export function scottBandwidth(values: readonly number[]): number {
   const n = values.length;
-  if (n < 2) throw new DyncRuntimeError("RUN050", `a density needs at least 2 values, got ${n}`);
   let mean = 0;
   for (const v of values) mean += v;
   mean /= n;
   let ss = 0;
   for (const v of values) ss += (v - mean) ** 2;
   const std = Math.sqrt(ss / (n - 1));
-  if (!(std > 0)) throw new DyncRuntimeError("RUN050", `a density needs values that differ, but all ${n} equal ${values[0]}`);
   return std * n ** (-1 / 5);
 }
 

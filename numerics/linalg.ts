@@ -4,7 +4,6 @@
  * the residual is accurate down to a loss of ~1e-16, see test/lottery/distill.test.ts), condition numbers
  * by one-sided Jacobi SVD, and the symmetric eigenproblem by cyclic Jacobi rotations (parameter-space PCA).
  */
-import { DyncRuntimeError } from "../runtime/errors.js";
 
 /** The least-squares solution of min ‖A·coef − y‖₂ with A given as columns, and its residual y − A·coef. */
 export interface LeastSquares {
@@ -19,7 +18,7 @@ export function leastSquares(columns: readonly ArrayLike<number>[], y: ArrayLike
   const m = y.length;
   const n = columns.length;
   if (n === 0 || m < n || columns.some((c) => c.length !== m)) {
-    throw new DyncRuntimeError("RUN040", `least squares needs columns of ${m} rows and at most ${m} columns, got ${n} of lengths ${columns.map((c) => c.length).join(", ")}`);
+    throw new RangeError(`least squares needs columns of ${m} rows and at most ${m} columns, got ${n} of lengths ${columns.map((c) => c.length).join(", ")}`);
   }
   const a = columns.map((c) => Float64Array.from(c)); // column-major copy, overwritten by R and the reflectors
   const b = Float64Array.from(y);

@@ -3,7 +3,6 @@
  * (continued fraction, as in Numerical Recipes §6.4) and its quantile by bisection on the CDF.
  * Used for confidence intervals of fitted exponents; there is no statistics package in the runtime.
  */
-import { DyncRuntimeError } from "../runtime/errors.js";
 
 // Lanczos approximation (g = 7, n = 9): |error| < 1e-15 relative for x > 0.
 const LANCZOS = [
@@ -68,7 +67,7 @@ export function studentTCdf(t: number, df: number): number {
 /** The p-quantile of Student's t with `df` degrees of freedom (e.g. p = 0.975 for a two-sided 95% interval). */
 export function studentTQuantile(p: number, df: number): number {
   if (!(p > 0 && p < 1) || !(df > 0)) {
-    throw new DyncRuntimeError("RUN040", `Student t quantile needs 0 < p < 1 and df > 0, got p = ${p}, df = ${df}`);
+    throw new RangeError(`Student t quantile needs 0 < p < 1 and df > 0, got p = ${p}, df = ${df}`);
   }
   if (p === 0.5) return 0;
   if (p < 0.5) return -studentTQuantile(1 - p, df);

@@ -7,7 +7,8 @@ import type { TopLevelSpec } from "vega-lite";
 import { groupRows, type Row } from "../runtime/analysis/table.js";
 import { DyncRuntimeError } from "../runtime/errors.js";
 import type { Dim, PlotSpec } from "../contract/program.js";
-import { gaussianKde, linspace, scottBandwidth } from "../numerics/kde.js";
+import { gaussianKde, linspace } from "../numerics/kde.js";
+import { densityBandwidth } from "../runtime/analysis/density.js";
 import {
   assemble,
   colorEncoding,
@@ -75,7 +76,7 @@ export function densityPlot(spec: DensitySpec, tables: PlotTables): TopLevelSpec
   const fitted: { group: Group; h: number }[] = [];
   for (const g of groups) {
     try {
-      fitted.push({ group: g, h: scottBandwidth(g.values) });
+      fitted.push({ group: g, h: densityBandwidth(g.values) });
     } catch (error) {
       if (!(error instanceof DyncRuntimeError)) throw error;
       notes.push(`no density for ${[g.facet, g.color].filter((v) => v !== null).join(", ") || spec.label}: ${error.message}`);

@@ -13,7 +13,7 @@ import type { ProfilePlan, SweepValue } from "../contract/program.js";
 import type { Manifest } from "../runtime/record/manifest.js";
 import { runPaths, unwritable } from "../runtime/record/run-dir.js";
 import { readNpy } from "../runtime/npy.js";
-import { fieldProbeName } from "../stdlib/probes/types.js";
+import { fieldProbeName } from "../contract/results.js";
 import { metricsLines } from "./recorded-tensors.js";
 
 /** The file `writeReport` leaves next to the manifest so that `dync report` can rebuild without the program. */

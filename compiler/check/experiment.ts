@@ -5,7 +5,7 @@
  */
 import type * as A from "../../grammar/ast.js";
 import type { AnalysisExpr, AnalysisSpec, DataSpec, EventSpecData, ExpectSpec, MlpModelSpec, ModelSpec, PlotSpec, ProbeSpec, ProfilePlan, RunSpec, SweepValue } from "../../contract/program.js";
-import type { Cadence, CadencePoint } from "../../runtime/train/index.js";
+import type { Cadence, CadencePoint } from "../../contract/training-specs.js";
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { SourceFile, Span } from "../../diagnostics/source.js";
 import { AnalysisCompiler, probesOf } from "./analysis.js";
