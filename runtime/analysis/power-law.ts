@@ -3,7 +3,7 @@
  * of p, a 95% Student-t confidence interval and the local exponents between neighbouring points.
  */
 import { DyncRuntimeError } from "../errors.js";
-import { formatNumber } from "./format.js";
+import { formatNumber } from "./numbers.js";
 import { studentTQuantile } from "../../numerics/student-t.js";
 
 /** The slope between two neighbouring x values: Δln y / Δln x. */
