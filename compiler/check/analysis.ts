@@ -1,6 +1,6 @@
 /**
  * Analyses, expectations and event conditions compiled to the runtime's `AnalysisExpr` IR
- * (runtime/program.ts). Names resolve to probes, earlier analyses and constants; reductions take their
+ * (contract/program.ts). Names resolve to probes, earlier analyses and constants; reductions take their
  * dimensions from `over`; `fit_power_law(y ~ x) by g` fits across a sweep variable.
  */
 import type * as A from "../../grammar/ast.js";
