@@ -34,7 +34,7 @@ export function heatColorScale(values: Float64Array, options: { range: readonly 
     const pad = lo === 0 ? 1 : Math.abs(lo) * 0.5;
     return makeScale(lo - pad, hi + pad, options.log, lo - pad < 0 && hi + pad > 0 && !options.log);
   }
-  if (options.log && lo <= 0) throw new DyncRuntimeError("RUN051", `a log colour scale needs a positive range, got [${lo}, ${hi}]`);
+  if (options.log && lo <= 0) throw new DyncRuntimeError("RUN040", `a log colour scale needs a positive range, got [${lo}, ${hi}]`);
   // A log scale from the data spans whole decades, so the legend reads 0.0001 … 1, not 0.000227347.
   if (options.log && options.range === null) return makeScale(10 ** Math.floor(Math.log10(lo)), 10 ** Math.ceil(Math.log10(hi)), true, false);
   const signed = !options.log && lo < 0 && hi > 0;
@@ -97,5 +97,5 @@ export function parseRgb(css: string): [number, number, number] {
   if (m) return [Number(m[1]), Number(m[2]), Number(m[3])];
   const h = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(css);
   if (h) return [parseInt(h[1]!, 16), parseInt(h[2]!, 16), parseInt(h[3]!, 16)];
-  throw new DyncRuntimeError("RUN040", `unexpected colour ${css}`);
+  throw new DyncRuntimeError("RUN090", `unexpected colour ${css}`);
 }

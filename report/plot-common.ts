@@ -48,10 +48,10 @@ export function valueLabel(v: SweepValue): string {
   return String(v);
 }
 
-/** The table a plot needs under `role`; RUN040 if the caller did not evaluate it. */
+/** The table a plot needs under `role`; RUN090 if the caller did not evaluate it. */
 export function tableOf(tables: PlotTables, role: "x" | "y" | "values", spec: PlotSpec): Table {
   const table = tables[role];
-  if (!table) throw new DyncRuntimeError("RUN040", `plot (line ${spec.line}) is missing its ${role} data`);
+  if (!table) throw new DyncRuntimeError("RUN090", `plot (line ${spec.line}) is missing its ${role} data`);
   return table;
 }
 

@@ -73,7 +73,7 @@ export function heatmapPlot(spec: HeatmapSpec, tables: PlotTables): TopLevelSpec
 /** One panel per recorded snapshot: rows are the `at` entries, columns the facet's values. */
 function matrixLayout(spec: HeatmapSpec, tables: PlotTables, notes: string[]): Layout {
   const matrices = tables.matrices;
-  if (!matrices) throw new DyncRuntimeError("RUN040", `plot (line ${spec.line}) is missing its recorded matrices`);
+  if (!matrices) throw new DyncRuntimeError("RUN090", `plot (line ${spec.line}) is missing its recorded matrices`);
   notes.push(...matrices.notes);
   const rows = [...new Set(matrices.snapshots.map((s) => s.at))];
   const steps = new Map<string, Set<number>>();
@@ -95,7 +95,7 @@ function matrixLayout(spec: HeatmapSpec, tables: PlotTables, notes: string[]): L
 
 /** A table over x × y (and the facet); any other dimension is fixed at its first value, as the notes say. */
 function tableLayout(spec: HeatmapSpec, tables: PlotTables, notes: string[]): Layout {
-  if (spec.data.source !== "table") throw new DyncRuntimeError("RUN040", "not a table heatmap");
+  if (spec.data.source !== "table") throw new DyncRuntimeError("RUN090", "not a table heatmap");
   const { x: xDim, y: yDim } = spec.data;
   const table = tableOf(tables, "values", spec);
   requirePlotDim(table, xDim, "x", spec);

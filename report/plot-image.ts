@@ -61,7 +61,7 @@ interface ImagePanel {
 export function imagePlot(spec: ImageSpec, tables: PlotTables): TopLevelSpec {
   const channels = tables.channels;
   const coords = tables.coords;
-  if (!channels?.length || !coords) throw new DyncRuntimeError("RUN040", `plot (line ${spec.line}) is missing its image data`);
+  if (!channels?.length || !coords) throw new DyncRuntimeError("RUN090", `plot (line ${spec.line}) is missing its image data`);
   if (spec.colors === "rgb" && channels.length !== 3) throw new DyncRuntimeError("RUN040", `an RGB image needs three channels, got ${channels.length}`);
   const notes: string[] = [];
   const panels = layoutPanels(spec, channels, coords, notes);

@@ -151,7 +151,7 @@ async function drawPlots(runDir: string, plan: ProfilePlan, results: ResultTable
         outcome: { name, line: spec.line, svg: svgPath, png: pngPath, error: null },
       });
     } catch (error) {
-      const message = error instanceof DyncRuntimeError ? `${error.code}: ${error.message}${error.hint ? ` (hint: ${error.hint})` : ""}` : `internal error: ${(error as Error).message}`;
+      const message = error instanceof DyncRuntimeError ? error.oneLine() : `internal error: ${(error as Error).message}`;
       out.push({ figure: { name, text: spec.text, line: spec.line, svg: null, files: [], error: message }, outcome: { name, line: spec.line, svg: null, png: null, error: message } });
     }
   }

@@ -143,7 +143,7 @@ class RunPool {
     }
     const run = this.options.runs[index]!;
     const slot = this.slots[index]!;
-    const message = `RUN060: the worker thread training run ${run.id} stopped unexpectedly (${reason})`;
+    const message = new DyncRuntimeError("RUN060", `the worker thread training run ${run.id} stopped unexpectedly (${reason})`).oneLine();
     const atMs = Date.now();
     if (!slot.begun && !slot.ops.some((op) => op.kind === "begin")) slot.ops.unshift({ kind: "begin", run: run.id, sweep: { ...run.point }, seeds: [...this.options.seeds], atMs });
     slot.ops.push({ kind: "end", run: run.id, status: "failed", message, atMs });

@@ -32,7 +32,7 @@ export class RunResultRecorder implements TrainRecorder {
     else if (isSeedFields(value)) {
       for (const [field, perSeed] of Object.entries(value.fields)) this.recordScalars({ ...record, probe: fieldProbeName(record.probe, field) }, perSeed);
     } else if (isSeedIndexed(value)) this.recordIndexed(record, value);
-    else throw new DyncRuntimeError("RUN040", `probe "${record.probe}" returned a value the recorder cannot store`);
+    else throw new DyncRuntimeError("RUN090", `probe "${record.probe}" returned a value the recorder cannot store`);
   }
 
   event(fired: FiredEvent): void {

@@ -190,6 +190,6 @@ function lossSummary(loss: Float32Array | null): string | undefined {
 
 /** A failure as one line for the manifest and stderr: `RUN0xx: …`, or the internal error's message. */
 export function describeFailure(error: unknown): string {
-  if (error instanceof DyncRuntimeError) return `${error.code}: ${error.message}${error.hint ? ` (hint: ${error.hint})` : ""}`;
+  if (error instanceof DyncRuntimeError) return error.oneLine();
   return `internal error: ${error instanceof Error ? error.message : String(error)}`;
 }

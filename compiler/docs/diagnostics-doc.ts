@@ -15,7 +15,9 @@ export function renderDiagnosticsDoc(): string {
     "<!-- Generated from diagnostics/messages.ts by `npm run docs`; do not edit by hand. -->",
     "",
     "Every problem dync reports has a stable code, a severity, a message and a source location rendered as a",
-    "code frame. `dync check --format json` prints the same diagnostics as JSON lines for tools.",
+    "code frame. `dync check --format json` prints the same diagnostics as JSON lines for tools. Errors that",
+    "can only show while an experiment runs (a missing data file, a fit with too few points) have `RUN…` codes:",
+    "see [runtime-errors.md](runtime-errors.md).",
     "",
   ];
   for (const [prefix, title] of RANGES) {
