@@ -198,7 +198,7 @@ export type AnalysisExpr =
    */
   | { readonly op: "fn"; readonly name: string; readonly args: readonly AnalysisExpr[]; readonly options: Readonly<Record<string, number | string | boolean>>; readonly over: readonly Dim[] };
 
-export type ReduceFn = "median" | "mean" | "std" | "min" | "max" | "sum" | "count" | "first" | "last" | "quantile";
+export type ReduceFn = "median" | "mean" | "std" | "min" | "max" | "sum" | "count" | "first" | "last" | "quantile" | "nanmedian" | "nanmean" | "nanmin" | "nanmax";
 
 export interface AnalysisSpec {
   readonly name: string;

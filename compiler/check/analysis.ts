@@ -12,7 +12,7 @@ import { describeType, type Entry } from "../../stdlib/registry/types.js";
 import type { Env } from "./evaluate.js";
 import { showValue } from "./values.js";
 
-const REDUCERS = new Set<ReduceFn>(["median", "mean", "std", "min", "max", "sum", "count", "first", "last", "quantile"]);
+const REDUCERS = new Set<ReduceFn>(["median", "mean", "std", "min", "max", "sum", "count", "first", "last", "quantile", "nanmedian", "nanmean", "nanmin", "nanmax"]);
 const MAPS = new Set(["log10", "log", "exp", "abs", "sqrt"]);
 const FIT_FIELDS = new Set(["exponent", "alpha", "coefficient", "r2", "stderr", "ci_low", "ci_high"]);
 

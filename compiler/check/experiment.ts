@@ -714,7 +714,7 @@ function isAnalysis(e: A.Expr, results: ReadonlySet<string>): boolean {
     const n = node as A.Expr;
     if (n.kind === "Name" && results.has(n.name)) found = true;
     if (n.kind === "Binary" && ["over", "by", "after", "before", "during", "~"].includes(n.op)) found = true;
-    if (n.kind === "Call" && n.callee.kind === "Name" && ["median", "fit_power_law", "quantile"].includes(n.callee.name)) found = true;
+    if (n.kind === "Call" && n.callee.kind === "Name" && ["median", "nanmedian", "fit_power_law", "quantile"].includes(n.callee.name)) found = true;
     forEachChild(node, visit);
   };
   visit(e);

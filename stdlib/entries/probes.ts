@@ -61,7 +61,7 @@ export const probes: Entry[] = [
  * to the analysis IR of contract/program.ts; runtime/analysis evaluates them.
  */
 export const analyses: Entry[] = [
-  ...(["median", "mean", "std", "min", "max", "sum", "count", "first", "last"] as const).map(
+  ...(["median", "mean", "std", "min", "max", "sum", "count", "first", "last", "nanmedian", "nanmean", "nanmin", "nanmax"] as const).map(
     (name): Entry => ({
       name,
       kind: "analysis",
@@ -75,6 +75,10 @@ export const analyses: Entry[] = [
         count: "Number of values.",
         first: "The earliest measurement.",
         last: "The latest measurement.",
+        nanmedian: "Median of the values that are not NaN (a diverged seed's), as numpy's nanmedian; NaN when all are.",
+        nanmean: "Mean of the values that are not NaN (a diverged seed's), as numpy's nanmean; NaN when all are.",
+        nanmin: "Minimum of the values that are not NaN (a diverged seed's), as numpy's nanmin; NaN when all are.",
+        nanmax: "Maximum of the values that are not NaN (a diverged seed's), as numpy's nanmax; NaN when all are.",
       }[name] + " Reduces over the dimensions after `over` (default: over time).",
       params: [{ name: "values", type: { t: "ref", of: "probe" }, doc: "A probe or an analysis." }],
     }),
