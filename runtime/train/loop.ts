@@ -17,11 +17,11 @@
  * end); the exact first non-finite step is recorded on the backend, so the report names it even between
  * checks. From its check on, a diverged seed is frozen (its updates masked out; had the check come at its
  * first bad step, its parameters are the last finite ones) and reported to the recorder. When every seed
- * has diverged the run stops after that step's probes, and the recorder hears of every scheduled
- * (every/at) measurement that will not happen (`notMeasured`), so it can record them as NaN. The loop
- * ends with DyncRuntimeError RUN020 naming the seeds and steps, unless `onDivergence: "continue"`.
- * Masking only after detection keeps healthy runs free of its cost (a broadcast tf.where per parameter
- * and step).
+ * has diverged the run stops after that step's probes; the recorder hears of every scheduled (every/at)
+ * measurement of the steps not trained (`notMeasured`), so it can record them as NaN, and the `end`
+ * probes still run (see afterStop). The loop ends with DyncRuntimeError RUN020 naming the seeds and
+ * steps, unless `onDivergence: "continue"`. Masking only after detection keeps healthy runs free of its
+ * cost (a broadcast tf.where per parameter and step).
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { ensureGradients } from "../backend.js";
@@ -197,7 +197,7 @@ class TrainingRun {
       if (stopped) break;
     }
     await this.checkDivergence();
-    if (step < totalSteps) await this.reportNotMeasured(step + 1);
+    if (step < totalSteps) await this.afterStop(step + 1);
     if (this.diverged.length > 0 && (this.config.onDivergence ?? "throw") === "throw") {
       throw divergedError(this.diverged, this.config.seeds.length);
     }
@@ -287,17 +287,36 @@ class TrainingRun {
     for (const f of fired) await recorder?.event?.(f);
   }
 
-  /** The `every`/`at` measurements from step `from` to the end, which a run stopped by divergence skips. */
-  private async reportNotMeasured(from: number): Promise<void> {
-    const notMeasured = this.config.recorder?.notMeasured;
-    if (!notMeasured) return;
+  /**
+   * Every seed diverged and training stopped before step `from`: the `every`/`at` measurements of the steps
+   * not trained go to `notMeasured`, except those of `end`, which need no training: they run as usual (on
+   * the frozen parameters), so the recorder sees exactly the measurements a finished run makes there (a
+   * batch probe has none at `end`). One that fails on the diverged parameters is reported not measured.
+   */
+  private async afterStop(from: number): Promise<void> {
+    const recorder = this.config.recorder;
     const { stepsPerEpoch, totalSteps } = this.sampler.plan;
     const seedIndices = this.config.seeds.map((_, s) => s);
-    for (let step = from; step <= totalSteps; step++) {
-      for (const probe of this.scheduler.scheduledAt(step)) {
-        await notMeasured.call(this.config.recorder, { probe, step, epoch: Math.floor(step / stepsPerEpoch), seedIndices });
+    const point = (probe: string, step: number) => ({ probe, step, epoch: Math.floor(step / stepsPerEpoch), seedIndices });
+    for (let step = from; step < totalSteps && recorder?.notMeasured; step++) {
+      for (const probe of this.scheduler.scheduledAt(step)) await recorder.notMeasured(point(probe, step));
+    }
+    for (const probe of this.scheduler.scheduledAt(totalSteps)) {
+      try {
+        const value = await this.probes.get(probe)!.run(this.endContext(seedIndices));
+        await recorder?.probe?.({ ...point(probe, totalSteps), value });
+      } catch (error) {
+        if (!(error instanceof DyncRuntimeError)) throw error;
+        await recorder?.notMeasured?.(point(probe, totalSteps));
       }
     }
+  }
+
+  private endContext(seedIndices: readonly number[]): ProbeContext {
+    const { stepsPerEpoch, totalSteps } = this.sampler.plan;
+    const { model, optimizer, seeds } = this.config;
+    const epoch = Math.floor(totalSteps / stepsPerEpoch);
+    return { model, optimizer, step: totalSteps, epoch, totalSteps, stepsPerEpoch, seeds, seedIndices, data: this.data, batch: null, loss: null, lr: null };
   }
 
   private reportProgress(step: number, loss: StepLoss | null): void {
