@@ -22,6 +22,7 @@ import { runExperiment, runMain } from "../../runner/index.js";
 import { worseExit } from "../../cli/commands/run.js";
 import { captureStream, metricsRows, regressionProgram, regressionRun, SEEDS, STEPS } from "./experiment-fixture.js";
 import { markShapes } from "../report/svg-structure.js";
+import { rebuildReport } from "../../report/index.js";
 
 let root: string;
 beforeAll(async () => {
@@ -203,6 +204,10 @@ describe("a sweep point whose every seed diverges (lr = 1e6), end to end on the 
     const html = readFileSync(join(dir, "report.html"), "utf8");
     expect(html).toContain("<b>1 of 2 runs diverged</b>");
     expect(html).toMatch(/<code>width=8<\/code>: 3 of 3 seeds — seed \d at step \d+, seed \d at step \d+, seed \d at step \d+/);
+    // `dync report DIR` rebuilds the same marks from the files alone (manifest runs[].diverged).
+    rmSync(join(dir, "plots"), { recursive: true });
+    await rebuildReport(dir);
+    expect(markShapes(readFileSync(join(dir, "plots", "01-line-fin.svg"), "utf8"), "diverged")).toBe(1);
   });
 
   it("an expect over the NaN fails naming the diverged run; the exit code is 1", async () => {
