@@ -36,8 +36,20 @@ export interface ExperimentProgram {
   readonly targets: Readonly<Record<string, TargetFunction>>;
 }
 
+/**
+ * Seeds are whole numbers in [0, SEED_LIMIT): the random generator (runtime/rng.ts) reads a seed as a
+ * 32-bit unsigned integer, so 1 and 2^32 + 1 would be one stream. The checker and `resolveSeeds` both refuse
+ * seeds outside this range rather than alias them.
+ */
+export const SEED_LIMIT = 2 ** 32;
+
+/** Whether `seed` is one the random generator tells apart from every other: a whole number in [0, 2^32). */
+export function isValidSeed(seed: number): boolean {
+  return Number.isInteger(seed) && seed >= 0 && seed < SEED_LIMIT;
+}
+
 export interface ProfilePlan {
-  /** Seed values; every run trains all of them seed-batched. */
+  /** Seed values (distinct, each `isValidSeed`); every run trains all of them seed-batched. */
   readonly seeds: readonly number[];
   readonly runs: readonly RunSpec[];
   readonly analyses: readonly AnalysisSpec[];
@@ -71,14 +83,20 @@ export type DataSpec = (
   | { readonly source: "points"; readonly columns: Readonly<Record<string, readonly number[]>> }
   | { readonly source: "chebyshev"; readonly degree: number; readonly n: number; readonly axes: readonly GridAxisSpec[] | null }
   | { readonly source: "mnist" | "fashion_mnist" | "cifar10"; readonly split: "train" | "test"; readonly limit: number | null; readonly dir: string | null; readonly normalize: "unit" | "symmetric" | "raw" }
-  | { readonly source: "gaussian_mixture"; readonly n: number; readonly d: number; readonly classes: number; readonly separation: number; readonly std: number }
-  | { readonly source: "gratings"; readonly n: number; readonly size: number; readonly channels: number; readonly classes: number; readonly cycles: number; readonly noise: number; readonly normalize: "unit" | "symmetric"; readonly phaseSpread: number }
+  | { readonly source: "gaussian_mixture"; readonly n: number; readonly d: number; readonly classes: number; readonly separation: number; readonly std: number; readonly split?: SampleSplit }
+  | { readonly source: "gratings"; readonly n: number; readonly size: number; readonly channels: number; readonly classes: number; readonly cycles: number; readonly noise: number; readonly normalize: "unit" | "symmetric"; readonly phaseSpread: number; readonly split?: SampleSplit }
 ) & {
   /** Id in `ExperimentProgram.targets` of the target function, for synthetic inputs. */
   readonly target?: string;
   /** Whether each seed draws its own sample (random sources) or all seeds share one data set. */
   readonly perSeed: boolean;
 };
+
+/**
+ * Which sample stream a synthetic source draws from: `train` and `test` are independent draws of one task;
+ * null (or absent) is the data set's own stream, named after the data set.
+ */
+export type SampleSplit = "train" | "test" | null;
 
 /** One input variable of a grid: `[lo, hi]` (`closedHi`) or `[lo, hi)`. */
 export interface GridAxisSpec {

@@ -237,6 +237,12 @@ export const messages = {
     message: "{problem}",
     help: "`cnn(filters: [...], kernel: 5, …)` trains on image data (`mnist`, `fashion_mnist`, `cifar10`, `gratings`), whose `[H, W, C]` shape it takes; every conv block (and its pooling) must leave at least one pixel. Its layers start from per-layer inits (`init net.layers[*] ~ …`); `init phase(…)` is for one-hidden-layer MLPs.",
   },
+  DYN2034: {
+    name: "bad-seed",
+    severity: "error",
+    message: "seed {seed} {problem}",
+    help: "Seeds are distinct whole numbers in [0, 4294967295] (`seeds 8` means 0 … 7). The random generator reads a seed as a 32-bit unsigned integer, so a larger seed would silently repeat a smaller one's networks and data.",
+  },
   DYN2040: {
     name: "bad-cadence",
     severity: "error",

@@ -15,6 +15,7 @@ import { PlotCompiler } from "./plots.js";
 import { Evaluator } from "./evaluate.js";
 import { CallResolver, type RefScope } from "./resolve-call.js";
 import { TargetCompiler, type TargetCode } from "./targets.js";
+import { checkSeedList } from "./seeds.js";
 import { showValue, type Value } from "./values.js";
 import { registry } from "../../stdlib/registry/index.js";
 
@@ -232,11 +233,11 @@ export class ExperimentChecker {
     if (v?.kind === "number" && Number.isInteger(v.value) && v.value >= 1 && v.value <= 1_000_000 && !v.unit) {
       return Array.from({ length: v.value }, (_, i) => i);
     }
-    if (v?.kind === "list" && v.items.length > 0 && v.items.every((i) => i.kind === "number" && Number.isInteger(i.value) && i.value >= 0)) {
+    if (v?.kind === "list" && v.items.length > 0 && v.items.every((i) => i.kind === "number" && !i.unit)) {
       const list = v.items.map((i) => (i as { value: number }).value);
-      if (new Set(list).size === list.length) return list;
+      return checkSeedList(list, stmt.value, this.diagnostics) ? list : [0];
     }
-    if (v) this.report(diagnostic("DYN2004", stmt.value.span, { what: "`seeds`", expected: "a count ≥ 1 or a list of distinct whole numbers ≥ 0", got: showValue(v) }));
+    if (v) this.report(diagnostic("DYN2004", stmt.value.span, { what: "`seeds`", expected: "a count ≥ 1 or a list of distinct whole numbers in [0, 2^32)", got: showValue(v) }));
     return [0];
   }
 

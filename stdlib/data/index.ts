@@ -1,6 +1,7 @@
 /** Data sources: synthetic generators and real-data loaders, all producing the runtime's `Dataset`. */
-export { dataRng, defaultInputNames, inputColumn, normalInputs, pointsInputs, uniformInputs } from "./inputs.js";
-export type { InputTable, NormalInputsOptions, UniformInputsOptions } from "./inputs.js";
+export { dataRng, dataStreams, defaultInputNames, inputColumn, normalInputs, pointsInputs, uniformInputs } from "./inputs.js";
+export { taskRng } from "./inputs.js";
+export type { DataStreams, InputTable, NormalInputsOptions, UniformInputsOptions } from "./inputs.js";
 export { grid1d, grid2d, gridInputs, gridValues } from "./grid.js";
 export type { GridAxis, GridEnds } from "./grid.js";
 export { pointwise, withTarget } from "./target.js";
