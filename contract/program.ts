@@ -17,7 +17,16 @@ export type SweepValue = number | string | boolean;
 export type Duration = { readonly steps: number } | { readonly epochs: number };
 
 /** A target: input columns (float64 copies of what the network sees) → one output column per target. */
-export type TargetFunction = (columns: readonly Float64Array[]) => ArrayLike<number> | readonly ArrayLike<number>[];
+export type TargetFunction = (columns: readonly Float64Array[], draws?: TargetDraws) => ArrayLike<number> | readonly ArrayLike<number>[];
+
+/**
+ * Random numbers a target draws per point, in point order (label noise: `y = sin(2*x) + normal(0, 0.1)`),
+ * from the data set's own stream, so each seed has its own noise and inputs are drawn exactly as without it.
+ */
+export interface TargetDraws {
+  normal(mean: number, std: number): number;
+  uniform(low: number, high: number): number;
+}
 
 export interface ExperimentProgram {
   /** Version of the compiler that generated the program. */
@@ -78,7 +87,7 @@ export interface RunSpec {
 }
 
 export type DataSpec = (
-  | { readonly source: "sample"; readonly vars: readonly { readonly name: string; readonly dist: InitDist; readonly n: number }[] }
+  | { readonly source: "sample"; readonly vars: readonly SampledVariable[] }
   | { readonly source: "grid"; readonly axes: readonly GridAxisSpec[]; readonly n: number }
   | { readonly source: "points"; readonly columns: Readonly<Record<string, readonly number[]>> }
   | { readonly source: "chebyshev"; readonly degree: number; readonly n: number; readonly axes: readonly GridAxisSpec[] | null }
@@ -91,6 +100,17 @@ export type DataSpec = (
   /** Whether each seed draws its own sample (random sources) or all seeds share one data set. */
   readonly perSeed: boolean;
 };
+
+/**
+ * `x ~ uniform(-2, 2) [1024]` in a data block. Every variable is drawn (point by point, in declaration
+ * order); a `latent` one is seen by the target only, not by the model (label noise, a hidden cause).
+ */
+export interface SampledVariable {
+  readonly name: string;
+  readonly dist: InitDist;
+  readonly n: number;
+  readonly latent?: true;
+}
 
 /**
  * Which sample stream a synthetic source draws from: `train` and `test` are independent draws of one task;

@@ -22,10 +22,13 @@ import {
   loadFashionMnist,
   loadMnist,
   pointsInputs,
+  selectColumns,
+  targetDraws,
   taskRng,
   withTarget,
   type GridAxis,
   type InputTable,
+  type TargetDraws,
 } from "../stdlib/data/index.js";
 
 /** Where real data sets live when their spec names no directory: `<dataRoot>/<source>`. */
@@ -48,13 +51,15 @@ export function buildRunData(specs: Readonly<Record<string, DataSpec>>, context:
 /** One data set from its spec, drawing any randomness from the streams of `seed`. */
 export function buildDataset(name: string, spec: DataSpec, seed: number, context: DataContext): Dataset {
   const rng = dataRng(seed, sampleStream(name, spec));
+  // Label noise comes from its own fork, so adding it leaves the inputs' draws as they were.
+  const draws = targetDraws(rng.fork("target"));
   switch (spec.source) {
     case "sample":
-      return withOptionalTarget(name, sampleInputs(name, spec.vars, rng), spec.target, context);
+      return withoutLatent(withOptionalTarget(name, sampleInputs(name, spec.vars, rng), spec.target, context, draws), spec.vars);
     case "grid":
-      return withOptionalTarget(name, gridInputs(spec.axes.map((a) => gridAxis(a, spec.n))), spec.target, context);
+      return withOptionalTarget(name, gridInputs(spec.axes.map((a) => gridAxis(a, spec.n))), spec.target, context, draws);
     case "points":
-      return withOptionalTarget(name, pointsInputs(spec.columns), spec.target, context);
+      return withOptionalTarget(name, pointsInputs(spec.columns), spec.target, context, draws);
     case "chebyshev":
       noTargetAllowed(name, spec);
       return chebyshev({ name, degree: spec.degree, n: spec.n, ...(spec.axes?.[0] ? { axis: gridAxis(spec.axes[0], spec.n) } : {}) });
@@ -106,13 +111,21 @@ function gridAxis(axis: GridAxisSpec, n: number): GridAxis {
 }
 
 /** Inputs plus the program's target function, or inputs alone (no target columns) for data that is only evaluated. */
-function withOptionalTarget(name: string, inputs: InputTable, target: string | undefined, context: DataContext): Dataset {
+function withOptionalTarget(name: string, inputs: InputTable, target: string | undefined, context: DataContext, draws: TargetDraws): Dataset {
   if (target === undefined) {
     return { name, n: inputs.n, xShape: [inputs.names.length], x: inputs.x, yDim: 0, y: new Float32Array(0), inputNames: inputs.names };
   }
   const fn = context.program.targets[target];
   if (!fn) throw new DyncRuntimeError("RUN040", `data set "${name}" uses target "${target}", which the program does not define`);
-  return withTarget(name, inputs, fn);
+  return withTarget(name, inputs, fn, draws);
+}
+
+/** A data block's data set as the model sees it: the target has read every sampled column, the model reads the inputs only. */
+function withoutLatent(dataset: Dataset, vars: Extract<DataSpec, { source: "sample" }>["vars"]): Dataset {
+  if (!vars.some((v) => v.latent)) return dataset;
+  const inputs = selectColumns({ n: dataset.n, names: vars.map((v) => v.name), x: dataset.x }, new Set(vars.filter((v) => !v.latent).map((v) => v.name)));
+  if (inputs.names.length === 0) throw new DyncRuntimeError("RUN040", `data set "${dataset.name}" has only latent variables; the model needs at least one input`);
+  return { ...dataset, xShape: [inputs.names.length], x: inputs.x, inputNames: inputs.names };
 }
 
 function noTargetAllowed(name: string, spec: DataSpec): void {

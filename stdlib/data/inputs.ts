@@ -114,6 +114,16 @@ export function pointsInputs(columns: Readonly<Record<string, readonly number[]>
   return { n, names, x };
 }
 
+/** The table restricted to the columns `keep` (in the table's order): a data block's inputs without its latent variables. */
+export function selectColumns(table: InputTable, keep: ReadonlySet<string>): InputTable {
+  const indices = table.names.flatMap((name, j) => (keep.has(name) ? [j] : []));
+  const d = table.names.length;
+  const k = indices.length;
+  const x = new Float32Array(table.n * k);
+  for (let i = 0; i < table.n; i++) indices.forEach((j, c) => (x[i * k + c] = table.x[i * d + j]!));
+  return { n: table.n, names: indices.map((j) => table.names[j]!), x };
+}
+
 /** Column j of a table as float64 numbers (the float32 values the network sees, widened exactly). */
 export function inputColumn(table: InputTable, j: number): Float64Array {
   const d = table.names.length;
