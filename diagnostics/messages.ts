@@ -315,6 +315,12 @@ export const messages = {
     message: "`{name}` is a latent variable of `{data}`: the target reads it, the model does not",
     help: "A variable sampled in a data block that another data set of the experiment lacks is drawn per point and seen by the target only, like label noise: `noise ~ normal(0, 0.1) [512]; y = sin(2*x) + noise`. `dync plan` lists every data set's inputs and latent variables.",
   },
+  DYN2105: {
+    name: "shared-samples",
+    severity: "warning",
+    message: "`{data}` draws the same samples as `{other}`: both come from the sample stream `{stream}`",
+    help: "A synthetic source (`gaussian_mixture`, `gratings`) draws its samples from the stream of its `split:`, or, without one, from a stream named after the data set. Two data sets on one stream share their draws, so one cannot test what the other trained. Data sets with the same arguments always share the task (class means); give them different splits for independent samples.",
+  },
   // ── command line and files ─────────────────────────────────────────────────
   DYN4001: {
     name: "file-not-found",

@@ -9,6 +9,7 @@
  * own inputs (`mnist`, `gaussian_mixture`, `gratings`, …) name none and take no part.
  */
 import type * as A from "../../grammar/ast.js";
+import type { DataSpec } from "../../contract/program.js";
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 
 /** The experiment's input variables in column order, and the data set whose variables fixed them. */
@@ -101,4 +102,21 @@ function namedInputs(d: A.DataStmt): readonly string[] | undefined {
   if (!defaults) return undefined;
   const bound = call.args.flatMap((a) => (a.kind === "Binding" ? [a.name.name] : []));
   return bound.length > 0 ? bound : defaults;
+}
+
+/**
+ * Two synthetic data sets drawing from one sample stream (`split: train` beside a set named `train`) get
+ * the same or overlapping draws: a "held-out" set that is not held out. Warn at the second.
+ */
+export function reportSharedSamples(data: readonly A.DataStmt[], specs: Readonly<Record<string, DataSpec>>, diagnostics: Diagnostic[]): void {
+  const first = new Map<string, A.DataStmt>();
+  for (const d of data) {
+    const spec = specs[d.name.name];
+    if (spec?.source !== "gaussian_mixture" && spec?.source !== "gratings") continue;
+    const stream = spec.split ?? d.name.name;
+    const key = `${spec.source}/${stream}`;
+    const earlier = first.get(key);
+    if (!earlier) first.set(key, d);
+    else diagnostics.push(diagnostic("DYN2105", d.name.span, { data: d.name.name, other: earlier.name.name, stream }, { related: [{ message: `\`${earlier.name.name}\``, span: earlier.name.span }], hint: "give one of them `split: test` (or `split: train`), so their samples are independent" }));
+  }
 }

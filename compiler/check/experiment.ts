@@ -16,7 +16,7 @@ import { Evaluator } from "./evaluate.js";
 import { CallResolver, type RefScope } from "./resolve-call.js";
 import { TargetCompiler, type TargetCode } from "./targets.js";
 import { checkSeedList } from "./seeds.js";
-import { blockRoles, experimentInputs, reportSampledUse, type ExperimentInputs } from "./data-inputs.js";
+import { blockRoles, experimentInputs, reportSampledUse, reportSharedSamples, type ExperimentInputs } from "./data-inputs.js";
 import { showValue, type Value } from "./values.js";
 import { registry } from "../../stdlib/registry/index.js";
 
@@ -256,6 +256,7 @@ export class ExperimentChecker {
         shapes.set(d.name.name, built.shape);
       }
     }
+    reportSharedSamples(g.data, data, this.diagnostics);
     const trainOn = this.trainingData(exp, g, reportMissing);
     const model = this.model(exp, g, env, resolver, trainOn ? shapes.get(trainOn) : undefined, reportMissing);
     const optimizerStmt = g.single.get("optimizer") as A.ClauseStmt | undefined;

@@ -10,7 +10,7 @@ const sampleSplit = {
   name: "split",
   type: { t: "choice" as const, options: ["train", "test"] },
   default: null,
-  doc: "Which sample stream: `train` and `test` are independent draws of the same task (same class means). Default: the data set's own stream, named after it, so differently named data sets never share samples and `data test = …` without `split:` is the test stream.",
+  doc: "Which sample stream: `train` and `test` are independent draws of one task (data sets with the same arguments and seed share the task). Default: the data set's own stream, named after it, so differently named data sets never share samples and `data test = …` without `split:` is the `test` stream.",
 };
 
 /** `split` only when given, so specs (and generated programs) without it stay as they were. */
