@@ -5,7 +5,8 @@
  */
 import type { Dataset } from "../dataset.js";
 import { DyncRuntimeError } from "../errors.js";
-import { convNet, mlp, type ConvNet, type ConvNetOptions, type Mlp } from "../nn/index.js";
+import { mlp, type Mlp, Sequential } from "../nn/index.js";
+import { convNetLayers } from "../layer-list.js";
 import { createOptimizer, type Optimizer, type OptimizerSpec } from "../optim.js";
 import { ProgressReporter, type ProgressStream } from "../progress.js";
 import type { ExperimentProgram, ModelSpec, ProbeSpec, RunSpec } from "../program.js";
@@ -107,11 +108,13 @@ function trainingData(run: RunSpec, datasets: ReadonlyMap<string, Dataset[]>): D
   return data;
 }
 
-/** The seed-batched network a `ModelSpec` describes: an MLP or a CNN (which reads flattened image rows). */
-function buildModel(spec: ModelSpec, seeds: readonly number[]): Mlp | ConvNet {
-  if (spec.kind === "convnet") {
-    return convNet({ inShape: [...spec.inShape], convs: spec.convs, hidden: spec.hidden, outDim: spec.outDim, act: spec.act, bias: spec.bias, seeds, init: spec.init as ConvNetOptions["init"] });
-  }
+/**
+ * The seed-batched network a `ModelSpec` describes: a layer list (also `cnn(…)`, lowered to its list, which
+ * reads flattened image rows), or an `Mlp` (kept on its own class while probes read `Mlp` directly).
+ */
+function buildModel(spec: ModelSpec, seeds: readonly number[]): Mlp | Sequential {
+  if (spec.kind === "convnet") return new Sequential({ inShape: spec.inShape, layers: convNetLayers(spec), seeds, init: spec.init });
+  if (spec.kind === "layers") return new Sequential({ inShape: spec.inShape, layers: spec.layers, seeds, init: spec.init });
   if (spec.kind !== "mlp") throw new DyncRuntimeError("RUN040", `model "${(spec as ModelSpec).name}" has kind "${String((spec as ModelSpec).kind)}", which the runtime cannot build`);
   return mlp({
     inDim: spec.inDim,
@@ -129,7 +132,7 @@ function buildModel(spec: ModelSpec, seeds: readonly number[]): Mlp | ConvNet {
 }
 
 /** The compiler filled in/out dimensions; a mismatch with the data is a clear error here, not a tfjs shape error later. */
-function checkModelFits(run: RunSpec, model: Mlp | ConvNet, data: Dataset): void {
+function checkModelFits(run: RunSpec, model: Mlp | Sequential, data: Dataset): void {
   const inputs = data.xShape[0]!;
   if (model.inDim !== inputs) {
     throw new DyncRuntimeError("RUN040", `model "${run.model.name}" takes ${model.inDim} inputs but data set "${data.name}" has ${inputs} per sample`);
