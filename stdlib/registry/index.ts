@@ -1,6 +1,7 @@
 /** The standard library's registry: every entry, from one list per family. */
 import { condensationAnalyses, condensationProbes } from "../entries/condensation.js";
 import { dataSources } from "../entries/data.js";
+import { layers } from "../entries/layers.js";
 import { lotteryEntries } from "../entries/lottery.js";
 import { encodings, models } from "../entries/models.js";
 import { plots } from "../entries/plots.js";
@@ -22,6 +23,7 @@ export const registry = new Registry([
   ...regularizers,
   ...encodings,
   ...models,
+  ...layers,
   ...dataSources,
   ...probes,
   ...analyses,
