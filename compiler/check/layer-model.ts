@@ -79,19 +79,25 @@ export function checkLayerModel(
   return { kind: "layers", name: m.name.name, inShape, inDim: inShape.reduce((a, b) => a * b, 1), outDim: data.outDim, layers };
 }
 
-/** Give every layer its name: the user's, else by role (`conv0`, `hidden0`, `out`) or kind and position (`flatten2`). */
+/** Give every layer its name: the user's, else by role (`conv0`, `hidden0`, `out`) or entry and position (`flatten6`, `max_pool1`). */
 function named(items: readonly A.LayerStmt[], lowered: readonly LoweredLayer[]): (LoweredLayer & { name: string })[] {
   const provisional = lowered.map((l, i) => ({ ...l, name: `${l.kind}${i}` }) as unknown as LayerSpec);
   const counts = { conv: 0, hidden: 0 };
   return lowered.map((l, i) => {
     const own = items[i]!.name?.name;
-    if (own) return { ...l, name: own };
+    if (own) return { name: own, ...l };
     const role = layerRole(provisional, i);
-    if (role === "conv") return { ...l, name: `conv${counts.conv++}` };
-    if (role === "hidden") return { ...l, name: `hidden${counts.hidden++}` };
-    if (role === "out") return { ...l, name: "out" };
-    return { ...l, name: `${l.kind}${i}` };
+    if (role === "conv") return { name: `conv${counts.conv++}`, ...l };
+    if (role === "hidden") return { name: `hidden${counts.hidden++}`, ...l };
+    if (role === "out") return { name: "out", ...l };
+    return { name: `${entryName(items[i]!.value) ?? l.kind}${i}`, ...l };
   });
+}
+
+/** `max_pool` of `max_pool(2)`, `relu` of `relu`. */
+function entryName(e: A.Expr): string | undefined {
+  const callee = e.kind === "Call" ? e.callee : e;
+  return callee.kind === "Name" ? callee.name : undefined;
 }
 
 /** The last `dense()` without a width takes the data's output width; any other must give one. */
