@@ -1,7 +1,7 @@
 /**
  * Checking a `model net { … }` block: each line a registry call of kind `layer` (every activation and
  * encoding is one too), named by the user or by position (`conv0`, `hidden0`, `out`, like `cnn`/`mlp`),
- * shapes inferred through the list from the training data (runtime/layer-list.ts, the runtime's own rules),
+ * shapes inferred through the list from the training data (contract/layer-list.ts, the runtime's own rules),
  * and every misfit a coded diagnostic at the layer that does not fit.
  *
  * Decisions: images straight from the data may be read as rows by a dense layer (an MLP on MNIST); after a
@@ -9,8 +9,8 @@
  * number of targets or classes. `net.layers[k]` in inits counts the layers with weights (as for mlp/cnn).
  */
 import type * as A from "../../grammar/ast.js";
-import { layerGeometry, layerRole, type LayerShapeError } from "../../runtime/layer-list.js";
-import type { LayerSpec, LayersModelSpec } from "../../runtime/program.js";
+import { layerGeometry, layerRole, type LayerShapeError } from "../../contract/layer-list.js";
+import type { LayerSpec, LayersModelSpec } from "../../contract/program.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { ImageShapeInfo } from "./conv-model.js";
 

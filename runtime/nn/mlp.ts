@@ -9,8 +9,9 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { DyncRuntimeError } from "../errors.js";
 import type { LossKind } from "../loss.js";
-import type { ForwardOptions, FusedStep, LayerView, Model, Param } from "../model.js";
-import { layerViews, mlpLayers } from "../layer-list.js";
+import type { ForwardOptions, FusedStep, Model, Param } from "../../contract/model.js";
+import type { LayerView } from "../../contract/model.js";
+import { layerViews, mlpLayers } from "../../contract/layer-list.js";
 import { simdScalarNetStep } from "../kernels/ops.js";
 import { type Activation, type ActivationSpec, activation, activationName, DEFAULT_LEAKY_SLOPE } from "./activations.js";
 import { applyBatchNorm, type BatchNormParams, createBatchNorm } from "./batchnorm.js";
@@ -113,7 +114,7 @@ export class Mlp implements Model {
     this.layers = this.describeLayers(options);
   }
 
-  /** The layer view: this network as the layer list `mlp(…)` stands for (runtime/layer-list.ts). */
+  /** The layer view: this network as the layer list `mlp(…)` stands for (contract/layer-list.ts). */
   private describeLayers(o: MlpOptions): LayerView[] {
     const list = mlpLayers({
       hidden: o.hidden,

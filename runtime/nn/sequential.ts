@@ -13,7 +13,7 @@ import { DyncRuntimeError } from "../errors.js";
 import type { LossKind } from "../loss.js";
 import type { FusedStep, LayerView, Model, Param } from "../model.js";
 import type { LayerSpec } from "../program.js";
-import { activationAfter, type LayerGeometry, layerGeometry, layerRole } from "../layer-list.js";
+import { activationAfter, type LayerGeometry, layerGeometry, layerRole } from "../../contract/layer-list.js";
 import { simdScalarNetStep } from "../kernels/ops.js";
 import { type Activation, type ActivationSpec, activation, activationName, DEFAULT_LEAKY_SLOPE } from "./activations.js";
 import { applyBatchNorm, type BatchNormParams, createBatchNorm } from "./batchnorm.js";

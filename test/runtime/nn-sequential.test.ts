@@ -8,12 +8,12 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { selectBackend } from "../../runtime/backend.js";
-import { convNetLayers, mlpLayers } from "../../runtime/layer-list.js";
-import type { Model, Taps } from "../../runtime/model.js";
+import { convNetLayers, mlpLayers } from "../../contract/layer-list.js";
+import type { Model, Taps } from "../../contract/model.js";
 import { convNet, type ConvNetOptions } from "../../runtime/nn/convnet.js";
 import { Mlp, type MlpOptions } from "../../runtime/nn/mlp.js";
 import { Sequential } from "../../runtime/nn/sequential.js";
-import type { LayerSpec } from "../../runtime/program.js";
+import type { LayerSpec } from "../../contract/program.js";
 import { Rng } from "../../runtime/rng.js";
 
 function randomValues(n: number, seed: number, scale = 1): number[] {
