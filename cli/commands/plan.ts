@@ -2,8 +2,7 @@
  * `dync plan FILE [--profile P]`: the expanded runs before anything trains: sweep points × seeds (each
  * point one seed-batched program), steps, parameters, and the training arithmetic they amount to.
  */
-import type { DataSpec, ModelSpec, RunSpec } from "../../contract/program.js";
-import { convGeometry } from "../../compiler/check/conv-model.js";
+import type { DataSpec, LayerSpec, ModelSpec, RunSpec } from "../../contract/program.js";
 import { checkSource } from "../../compiler/check/index.js";
 import { diagnostic, hasErrors } from "../../diagnostics/diagnostic.js";
 import { readSource } from "../../compiler/read-source.js";

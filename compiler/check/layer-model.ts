@@ -11,7 +11,7 @@
 import type * as A from "../../grammar/ast.js";
 import { layerGeometry, layerRole, type LayerShapeError } from "../../contract/layer-list.js";
 import type { LayerSpec, LayersModelSpec } from "../../contract/program.js";
-import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { ImageShapeInfo } from "./conv-model.js";
 
 /** A layer as its registry entry lowers it: no name yet, and a dense layer's width may be left out. */

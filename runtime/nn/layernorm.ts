@@ -5,7 +5,7 @@
  * On images `[S, B, H, W, C]` it normalises each pixel's C channels (LayerNorm over the channel axis).
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { Param } from "../model.js";
+import type { Param } from "../../contract/model.js";
 import { createParam } from "../params.js";
 
 /** PyTorch's default. */

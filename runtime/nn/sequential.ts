@@ -11,8 +11,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { DyncRuntimeError } from "../errors.js";
 import type { LossKind } from "../loss.js";
-import type { FusedStep, LayerView, Model, Param } from "../model.js";
-import type { LayerSpec } from "../program.js";
+import type { FusedStep, LayerView, Model, Param } from "../../contract/model.js";
+import type { LayerSpec } from "../../contract/program.js";
 import { activationAfter, type LayerGeometry, layerGeometry, layerRole } from "../../contract/layer-list.js";
 import { simdScalarNetStep } from "../kernels/ops.js";
 import { type Activation, type ActivationSpec, activation, activationName, DEFAULT_LEAKY_SLOPE } from "./activations.js";
