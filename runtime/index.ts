@@ -8,7 +8,7 @@ export { runMain, runExperiment, parseMainArgs, usage, UsageError, choosePlan, e
 export type { ExperimentOptions, ExperimentOutcome, MainArgs, MainStreams, RunOutcome } from "./experiment/index.js";
 export { buildDataset, buildRunData, evaluatePlan, formatExpect, ResultCollector } from "./experiment/index.js";
 export type { ExpectOutcome, ProfileEvaluation, ProfileEvaluator, ResultRow, ResultTable } from "./experiment/index.js";
-export { evaluateProfile } from "./analysis/index.js";
+export { evaluateProfile } from "./experiment/analysis.js";
 
 // The program contract the compiler emits
 export type {
@@ -76,8 +76,8 @@ export {
 } from "../stdlib/data/index.js";
 
 // Probes
-export { probeImplementations, datasetLoss, datasetAccuracy, parameterNorm, EvalData, RunProbeEnv } from "../stdlib/probes/index.js";
-export type { ProbeEnv, ProbeFn, ProbeValue } from "../stdlib/probes/index.js";
+export { probeImplementations, startProbe, measureProbe, defineProbe, datasetLoss, datasetAccuracy, parameterNorm, EvalData, RunProbeEnv } from "../stdlib/probes/index.js";
+export type { ProbeDefinition, ProbeEnv, ProbeInstance, ProbeValue } from "../stdlib/probes/index.js";
 
 // Recording and progress
 export { RunRecorder, freshRunDirectory } from "./record/index.js";

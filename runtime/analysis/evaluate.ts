@@ -62,7 +62,7 @@ export function evaluate(expr: AnalysisExpr, env: AnalysisEnv): Table {
     case "not":
       return negate(expr, evaluate(expr.arg, env));
     case "fn":
-      return callFunction(expr.name, expr.args.map((a) => evaluate(a, env)), expr.options, expr.over);
+      return callFunction(env.functions, expr.name, expr.args.map((a) => evaluate(a, env)), expr.options, expr.over);
   }
 }
 

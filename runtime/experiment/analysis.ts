@@ -2,7 +2,8 @@
  * The bridge to `runtime/analysis`: after training, a profile's analyses and expects are evaluated over the
  * result table. The evaluator is injectable (tests, API users); by default it is `evaluateProfile`.
  */
-import { evaluateProfile } from "../analysis/index.js";
+import { evaluateProfile as evaluateWith } from "../analysis/index.js";
+import { analysisFunctions } from "../../stdlib/implementations.js";
 import type { DyncRuntimeError } from "../errors.js";
 import type { ProfilePlan } from "../program.js";
 import type { ResultTable } from "./results.js";
@@ -25,6 +26,11 @@ export interface ProfileEvaluation {
 
 /** Evaluates a profile's analyses and expects over its recorded results. */
 export type ProfileEvaluator = (plan: ProfilePlan, results: ResultTable) => ProfileEvaluation | Promise<ProfileEvaluation>;
+
+/** `evaluateProfile` of runtime/analysis with the standard library's analysis functions. */
+export function evaluateProfile(plan: ProfilePlan, results: ResultTable): ReturnType<typeof evaluateWith> {
+  return evaluateWith(plan, results, analysisFunctions);
+}
 
 /** Evaluate `plan` over `results` with `evaluator` (default: `evaluateProfile` of runtime/analysis). */
 export async function evaluatePlan(plan: ProfilePlan, results: ResultTable, evaluator: ProfileEvaluator = evaluateProfile): Promise<ProfileEvaluation> {

@@ -2,7 +2,7 @@
  * The geometry of a heatmap: its two axes as cell edges, one matrix of values per panel, the optional
  * leading-eigenvector reordering of a square matrix, and the block means a large matrix is rasterised to.
  */
-import { reorderByLeadingEigenvector } from "../../stdlib/probes/condensation/cosine.js";
+import { reorderByLeadingEigenvector } from "../../stdlib/condensation/cosine.js";
 import { DyncRuntimeError } from "../errors.js";
 import type { SweepValue } from "../program.js";
 

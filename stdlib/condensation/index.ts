@@ -1,19 +1,17 @@
-/** The condensation and frequency-principle probes (condensation notes), by registry name. */
-import type { ProbeFn } from "../types.js";
+/** The condensation family's implementations (schemas: ./entries.ts). */
+import type { ProbeDefinition } from "../probes/define.js";
 import { cosineShareProbe, cosineSimilarityProbe } from "./cosine.js";
 import { condensedDirectionsProbe } from "./directions.js";
 import { neuronFeaturesProbe } from "./features.js";
-import { outputsProbe } from "./outputs.js";
 import { relativeChangeProbe } from "./relative-change.js";
 import { frequencyErrorProbe, learnedFunctionProbe } from "./spectrum.js";
 
-export const condensationProbes: Readonly<Record<string, ProbeFn>> = {
-  neuron_features: neuronFeaturesProbe,
-  cosine_similarity: cosineSimilarityProbe,
-  cosine_share: cosineShareProbe,
-  relative_change: relativeChangeProbe,
-  condensed_directions: condensedDirectionsProbe,
-  frequency_error: frequencyErrorProbe,
-  learned_function: learnedFunctionProbe,
-  outputs: outputsProbe,
-};
+export const condensationProbeImplementations: readonly ProbeDefinition[] = [
+  neuronFeaturesProbe,
+  cosineSimilarityProbe,
+  cosineShareProbe,
+  relativeChangeProbe,
+  condensedDirectionsProbe,
+  frequencyErrorProbe,
+  learnedFunctionProbe,
+];

@@ -1,66 +1,78 @@
 /**
- * Registry entries for probes: measurements taken during training at a cadence. Each has a runtime
- * implementation of the same name in stdlib/probes (the executor looks it up by name); a test checks
- * that every entry here has one.
+ * The core family's schemas: the probes every experiment uses (loss, accuracy, weight norm, the training
+ * step's own loss and learning rate, the network's outputs) and the reductions and fit of the analysis
+ * language. Schema only (no runtime imports): the registry and the compiler read it; the implementations
+ * in this folder import it (`defineProbe`), and test/stdlib/registry.test.ts checks the two agree.
  */
 import { papers } from "../registry/citations.js";
-import type { Entry } from "../registry/types.js";
+import { probeEntry } from "../registry/entry.js";
+import type { Entry, Param, ProbeCostShape } from "../registry/types.js";
 
-const model = { name: "model", type: { t: "ref", of: "model" }, doc: "The model to measure." } as const;
-const data = { name: "data", type: { t: "ref", of: "data" }, doc: "The data set to evaluate on." } as const;
+export const model = { name: "model", type: { t: "ref", of: "model" }, doc: "The model to measure." } as const satisfies Param;
+export const data = { name: "data", type: { t: "ref", of: "data" }, doc: "The data set to evaluate on." } as const satisfies Param;
 
-export const probes: Entry[] = [
-  {
-    name: "loss",
-    kind: "probe",
-    doc: "The training loss of the model on a whole data set, per seed (evaluation mode).",
-    params: [model, data],
-  },
-  {
-    name: "accuracy",
-    kind: "probe",
-    doc: "Fraction of samples whose arg-max output is the true class, per seed.",
-    params: [model, data],
-  },
-  {
-    name: "weight_norm",
-    kind: "probe",
-    doc: "‖θ‖₂ over every parameter of the model, per seed.",
-    params: [model],
-  },
-  {
-    name: "sharpness",
-    kind: "probe",
-    doc: "Sharpness: the top eigenvalue λ_max(∇²L) of the Hessian of the run's loss on `data` (without the `l2` term) with respect to every parameter, per seed (Cohen et al. 2021, Gradient Descent on Neural Networks Typically Occurs at the Edge of Stability: under GD it rises to ≈ 2/η). Power iteration on Hessian-vector products (nested autodiff, evaluation mode) from a Gaussian start drawn from the seed, stopping when the Rayleigh quotient changes by less than `tol` relative or after `iters` products; strictly it is the eigenvalue of largest magnitude, the top one whenever no negative eigenvalue is larger in magnitude. Each HVP costs about two backward passes over the subset.",
-    params: [
-      model,
-      data,
-      { name: "iters", type: { t: "number", integer: true, min: 1 }, default: 20, doc: "Largest number of power iterations (Hessian-vector products)." },
-      { name: "tol", type: { t: "number", min: 0 }, default: 0.001, doc: "Relative change of the estimate between iterations below which a seed stops." },
-      { name: "samples", type: { t: "number", integer: true, min: 1 }, default: null, doc: "Evaluate on this many evenly spaced rows of `data` (Cohen et al.'s abridged subset; default: all rows)." },
-      { name: "batch", type: { t: "number", integer: true, min: 1 }, default: null, doc: "Rows per Hessian-vector pass (physical batch, for memory; the result does not depend on it)." },
-    ],
-    cites: papers.opposing,
-  },
-  {
-    name: "train_loss",
-    kind: "probe",
-    doc: "The loss of the current minibatch before its update, per seed (no extra forward pass).",
-    params: [],
-  },
-  {
-    name: "lr",
-    kind: "probe",
-    doc: "The learning rate of the current update.",
-    params: [],
-  },
-];
+/** One forward pass over every row of the `data` argument. */
+const forwardOverData = (args: Readonly<Record<string, unknown>>, shape: ProbeCostShape) => ({ forwardPasses: shape.rows(args["data"]) ?? 0 });
+
+export const loss = probeEntry({
+  name: "loss",
+  kind: "probe",
+  doc: "The training loss of the model on a whole data set, per seed (evaluation mode).",
+  params: [model, data],
+  cost: forwardOverData,
+});
+
+export const accuracy = probeEntry({
+  name: "accuracy",
+  kind: "probe",
+  doc: "Fraction of samples whose arg-max output is the true class, per seed.",
+  params: [model, data],
+  cost: forwardOverData,
+});
+
+export const weightNorm = probeEntry({
+  name: "weight_norm",
+  kind: "probe",
+  doc: "‖θ‖₂ over every parameter of the model, per seed.",
+  params: [model],
+  cost: (_args, shape) => ({ flops: 2 * shape.params }),
+});
+
+export const trainLoss = probeEntry({
+  name: "train_loss",
+  kind: "probe",
+  doc: "The loss of the current minibatch before its update, per seed (no extra forward pass).",
+  params: [],
+});
+
+export const lr = probeEntry({
+  name: "lr",
+  kind: "probe",
+  doc: "The learning rate of the current update.",
+  params: [],
+});
+
+export const outputs = probeEntry({
+  name: "outputs",
+  kind: "probe",
+  doc: "The network's output on every sample of a data set with any number of inputs (dimension `point`): input coordinates `x0`, `x1`, … (the first 4 input columns), output columns `output`, `output1`, … and target columns `target`, `target1`, … (the first 4), and `region`, the id of the point's activation pattern in a hidden layer (which neurons have pre-activation > 0), numbered 0, 1, … in order of first appearance over the samples. On a `grid(x in …, y in …)` data set `plot image(f.output)` draws the learned function and `plot image(f.region)` the layer's activation regions.",
+  params: [
+    model,
+    { ...data, doc: "The data set; over a two-input `grid(…)` the probe's values can be drawn with `plot image`." },
+    { name: "layer", type: { t: "number", integer: true, min: 0 }, default: null, doc: "Hidden layer of `region` (0 is `net.hidden[0]`; default: the last hidden layer)." },
+  ],
+  result: { index: "point", fields: ["x0", "x1", "x2", "x3", "output", "output1", "output2", "output3", "target", "target1", "target2", "target3", "region"] },
+  cites: papers.regions,
+  cost: forwardOverData,
+});
+
+export const coreProbes: readonly Entry[] = [loss, accuracy, weightNorm, trainLoss, lr, outputs];
 
 /**
  * Reductions and fits usable in analyses (`let m = median(final) over seeds`). The compiler lowers them
  * to the analysis IR of runtime/program.ts; runtime/analysis evaluates them.
  */
-export const analyses: Entry[] = [
+export const coreAnalyses: Entry[] = [
   ...(["median", "mean", "std", "min", "max", "sum", "count", "first", "last"] as const).map(
     (name): Entry => ({
       name,

@@ -1,11 +1,5 @@
-/** The lottery-ticket probes by registry name (entries: stdlib/entries/lottery.ts). */
-import type { ProbeFn } from "../types.js";
+/** The lottery family's implementations (schemas: ./entries.ts). */
+import type { ProbeDefinition } from "../probes/define.js";
 import { distillProbe, neuronsProbe, paramPcaProbe, ticketR2Probe, ticketsProbe } from "./probes.js";
 
-export const lotteryProbes: Readonly<Record<string, ProbeFn>> = {
-  tickets: ticketsProbe,
-  ticket_r2: ticketR2Probe,
-  neurons: neuronsProbe,
-  distill: distillProbe,
-  param_pca: paramPcaProbe,
-};
+export const lotteryProbeImplementations: readonly ProbeDefinition[] = [ticketsProbe, ticketR2Probe, neuronsProbe, distillProbe, paramPcaProbe];

@@ -4,7 +4,7 @@
  * the residual is accurate down to a loss of ~1e-16, see test/lottery/distill.test.ts), condition numbers
  * by one-sided Jacobi SVD, and the symmetric eigenproblem by cyclic Jacobi rotations (parameter-space PCA).
  */
-import { DyncRuntimeError } from "../../../runtime/errors.js";
+import { DyncRuntimeError } from "../../runtime/errors.js";
 
 /** The least-squares solution of min ‖A·coef − y‖₂ with A given as columns, and its residual y − A·coef. */
 export interface LeastSquares {

@@ -13,7 +13,7 @@ import "@tensorflow/tfjs-core/dist/register_all_gradients";
 import { beforeAll, describe, expect, it } from "vitest";
 import { mseLoss } from "../../runtime/loss.js";
 import { mlp } from "../../runtime/nn/mlp.js";
-import { evaluateNet, grid, meanSquaredError, twoLayerNets, type TwoLayerNet } from "../../stdlib/probes/lottery/two-layer.js";
+import { evaluateNet, grid, meanSquaredError, twoLayerNets, type TwoLayerNet } from "../../stdlib/lottery/two-layer.js";
 
 // 17 points with spacing 0.25: exact in float32, so both paths see the same inputs.
 const xs = grid(-2, 2, 17);
