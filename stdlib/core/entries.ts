@@ -6,6 +6,7 @@
  */
 import { papers } from "../registry/citations.js";
 import { probeEntry } from "../registry/entry.js";
+import { FIT_FIELDS, REDUCE_FNS, type ReduceFn } from "../../runtime/program.js";
 import type { Entry, Param, ProbeCostShape } from "../registry/types.js";
 
 export const model = { name: "model", type: { t: "ref", of: "model" }, doc: "The model to measure." } as const satisfies Param;
@@ -68,42 +69,40 @@ export const outputs = probeEntry({
 
 export const coreProbes: readonly Entry[] = [loss, accuracy, weightNorm, trainLoss, lr, outputs];
 
+/** What each reduction of the analysis IR does (every `ReduceFn` needs one: the record is exhaustive). */
+const REDUCTION_DOCS: Record<ReduceFn, string> = {
+  median: "Median (mean of the two middle values for an even count).",
+  mean: "Arithmetic mean.",
+  std: "Sample standard deviation (n − 1).",
+  min: "Minimum.",
+  max: "Maximum.",
+  sum: "Sum.",
+  count: "Number of values.",
+  first: "The earliest measurement.",
+  last: "The latest measurement.",
+  quantile: "The q-quantile (linear interpolation, as numpy's default).",
+};
+
+const values = { name: "values", type: { t: "ref", of: "probe" }, doc: "A probe or an analysis." } as const satisfies Param;
+
 /**
- * Reductions and fits usable in analyses (`let m = median(final) over seeds`). The compiler lowers them
- * to the analysis IR of runtime/program.ts; runtime/analysis evaluates them.
+ * Reductions and fits usable in analyses (`let m = median(final) over seeds`), from the analysis
+ * vocabulary of the contract (runtime/program.ts: REDUCE_FNS, FIT_FIELDS). The compiler lowers them to
+ * IR nodes (`reduce`, `fit_power_law`), which runtime/analysis evaluates; these entries document them.
  */
-export const coreAnalyses: Entry[] = [
-  ...(["median", "mean", "std", "min", "max", "sum", "count", "first", "last"] as const).map(
+export const coreAnalyses: readonly Entry[] = [
+  ...REDUCE_FNS.map(
     (name): Entry => ({
       name,
       kind: "analysis",
-      doc: {
-        median: "Median (mean of the two middle values for an even count).",
-        mean: "Arithmetic mean.",
-        std: "Sample standard deviation (n − 1).",
-        min: "Minimum.",
-        max: "Maximum.",
-        sum: "Sum.",
-        count: "Number of values.",
-        first: "The earliest measurement.",
-        last: "The latest measurement.",
-      }[name] + " Reduces over the dimensions after `over` (default: over time).",
-      params: [{ name: "values", type: { t: "ref", of: "probe" }, doc: "A probe or an analysis." }],
+      doc: `${REDUCTION_DOCS[name]} Reduces over the dimensions after \`over\`${name === "quantile" ? "" : " (default: over time)"}.`,
+      params: name === "quantile" ? [values, { name: "q", type: { t: "number", min: 0, max: 1 }, doc: "Quantile level in [0, 1]." }] : [values],
     }),
   ),
   {
-    name: "quantile",
-    kind: "analysis",
-    doc: "The q-quantile (linear interpolation, as numpy's default). Reduces over the dimensions after `over`.",
-    params: [
-      { name: "values", type: { t: "ref", of: "probe" }, doc: "A probe or an analysis." },
-      { name: "q", type: { t: "number", min: 0, max: 1 }, doc: "Quantile level in [0, 1]." },
-    ],
-  },
-  {
     name: "fit_power_law",
     kind: "analysis",
-    doc: "Least-squares fit of log y = log c + p·log x across a sweep variable: `fit_power_law(y ~ width) by act`. Fields: exponent, alpha (= −exponent), coefficient, r2, stderr, ci_low, ci_high.",
+    doc: `Least-squares fit of log y = log c + p·log x across a sweep variable: \`fit_power_law(y ~ width) by act\`. Fields: ${FIT_FIELDS.map((f) => (f === "alpha" ? "alpha (= −exponent)" : f)).join(", ")}.`,
     params: [{ name: "relation", type: { t: "ref", of: "probe" }, doc: "`y ~ x`: a result against a sweep variable." }],
   },
 ];
