@@ -6,7 +6,7 @@
  * (stdlib/implementations.ts), so this core module knows no phenomenon.
  */
 import { DyncRuntimeError } from "../errors.js";
-import type { Dim } from "../program.js";
+import type { Dim } from "../../contract/program.js";
 import type { Table } from "./table.js";
 
 export type AnalysisOptions = Readonly<Record<string, number | string | boolean>>;

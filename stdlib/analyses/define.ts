@@ -6,7 +6,7 @@
  */
 import type { AnalysisFunction } from "../../runtime/analysis/functions.js";
 import type { Table } from "../../runtime/analysis/table.js";
-import type { Dim } from "../../runtime/program.js";
+import type { Dim } from "../../contract/program.js";
 import type { Entry } from "../registry/types.js";
 import type { ArgOf } from "../probes/define.js";
 

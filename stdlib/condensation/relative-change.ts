@@ -5,7 +5,7 @@
  * θ_w(0) is copied when the probe is set up, before the run's first step, so the probe needs no
  * `at start` cadence.
  */
-import type { Model, Param } from "../../runtime/model.js";
+import type { Model, Param } from "../../contract/model.js";
 import { defineProbe } from "../probes/define.js";
 import { hiddenLayer } from "../probes/layers.js";
 import * as entries from "./entries.js";

@@ -8,7 +8,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { DyncRuntimeError } from "../../runtime/errors.js";
-import type { Model } from "../../runtime/model.js";
+import type { Model } from "../../contract/model.js";
 import { defineProbe } from "../probes/define.js";
 import type { EvalData } from "../probes/eval-data.js";
 import * as entries from "./entries.js";

@@ -6,7 +6,7 @@
  */
 import { papers } from "../registry/citations.js";
 import { probeEntry } from "../registry/entry.js";
-import { FIT_FIELDS, REDUCE_FNS, type ReduceFn } from "../../runtime/program.js";
+import { FIT_FIELDS, REDUCE_FNS, type ReduceFn } from "../../contract/program.js";
 import type { Entry, Param, ProbeCostShape } from "../registry/types.js";
 
 export const model = { name: "model", type: { t: "ref", of: "model" }, doc: "The model to measure." } as const satisfies Param;

@@ -1,5 +1,5 @@
 /** `weight_norm(model)`: the Euclidean norm of all parameters. */
-import type { Model } from "../../runtime/model.js";
+import type { Model } from "../../contract/model.js";
 import { defineProbe } from "../probes/define.js";
 import * as entries from "./entries.js";
 

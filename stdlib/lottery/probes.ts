@@ -6,7 +6,7 @@
 import type { ProbeContext } from "../../runtime/train/index.js";
 import { defineProbe } from "../probes/define.js";
 import * as entries from "./entries.js";
-import { symmetricEigen } from "./linalg.js";
+import { symmetricEigen } from "../../numerics/linalg.js";
 import { decompose, type Decomposition } from "./tickets.js";
 import { grid, twoLayerNets, unaryTarget, type Scalar, type TwoLayerNet } from "./two-layer.js";
 

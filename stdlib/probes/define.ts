@@ -11,7 +11,7 @@
  */
 import { DyncRuntimeError } from "../../runtime/errors.js";
 import type { LossKind } from "../../runtime/loss.js";
-import type { Model } from "../../runtime/model.js";
+import type { Model } from "../../contract/model.js";
 import type { ProbeContext } from "../../runtime/train/index.js";
 import { describeType, type Entry, type Param, type ParamType } from "../registry/types.js";
 import type { EvalData } from "./eval-data.js";

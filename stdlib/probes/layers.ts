@@ -4,7 +4,7 @@
  * conv blocks come first).
  */
 import { DyncRuntimeError } from "../../runtime/errors.js";
-import type { LayerView, Model } from "../../runtime/model.js";
+import type { LayerView, Model } from "../../contract/model.js";
 
 /** The layers `layer: k` counts: hidden dense layers and conv blocks, in forward order. */
 export function hiddenLayers(model: Model): LayerView[] {

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { distillBestTicket } from "../../stdlib/lottery/probes.js";
-import { leastSquares } from "../../stdlib/lottery/linalg.js";
+import { leastSquares } from "../../numerics/linalg.js";
 import { grid, scalarActivation, type TwoLayerNet } from "../../stdlib/lottery/two-layer.js";
 
 const silu = scalarActivation("silu");

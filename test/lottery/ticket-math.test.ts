@@ -5,7 +5,7 @@
  * against planted structure.
  */
 import { describe, expect, it } from "vitest";
-import { leastSquares, symmetricEigen } from "../../stdlib/lottery/linalg.js";
+import { leastSquares, symmetricEigen } from "../../numerics/linalg.js";
 import { parameterPca, parameterVector, ticketSummary } from "../../stdlib/lottery/probes.js";
 import { decompose, matchSymmetricPairs } from "../../stdlib/lottery/tickets.js";
 import { evaluateNet, grid, meanSquaredError, scalarActivation, type TwoLayerNet } from "../../stdlib/lottery/two-layer.js";
