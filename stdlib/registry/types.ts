@@ -142,7 +142,7 @@ export function describeType(t: ParamType): string {
     case "choice":
       return t.options.length === 1 ? `\`${t.options[0]}\`` : `one of ${t.options.map((o) => `\`${o}\``).join(", ")}`;
     case "list":
-      return `a list of ${describeType(t.of).replace(/^an? /, "")}s`.replace(/ss$/, "s");
+      return describeList(describeType(t.of));
     case "interval":
       return "an interval like `[0, 1]` or `[0, 1)`";
     case "entry":
@@ -167,4 +167,13 @@ function describeNumber(t: NumberType): string {
   if (lo !== undefined) return `${base} ${t.above !== undefined ? ">" : "≥"} ${lo}`;
   if (hi !== undefined) return `${base} ${t.below !== undefined ? "<" : "≤"} ${hi}`;
   return base;
+}
+
+/** "a list of numbers", "a list of lists of numbers", "a list, each a whole number ≥ 1". */
+function describeList(each: string): string {
+  const noun = /^an? ([a-z]+)$/.exec(each);
+  if (noun) return `a list of ${noun[1]}s`;
+  const inner = /^a list of (.+)$/.exec(each);
+  if (inner) return `a list of lists of ${inner[1]}`;
+  return `a list, each ${each}`;
 }
