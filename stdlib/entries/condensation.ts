@@ -33,6 +33,7 @@ export const condensationProbes: Entry[] = [
     kind: "probe",
     doc: "Per neuron of a hidden layer: `angle` (1-D input: atan2(bₖ, wₖ) ∈ [−π, π); more inputs: the projection ŵₖ·p, p = 1/√n), `amplitude` |aₖ|·‖wₖ‖ and `kink` −bₖ/wₖ (1-D; NaN otherwise). Dimension `neuron`; measured every N steps it gives per-neuron trajectories.",
     params: [model, layer, bias, { name: "project", type: { t: "list", of: { t: "number" } }, default: null, doc: "Projection vector p for high-dimensional inputs (default 1/√n in every component)." }],
+    rules: [{ params: ["project"], holds: (a) => a["project"] === null || (a["project"] as number[]).some((x) => x !== 0), message: "`project` must be a non-zero vector (it is normalised to unit length)" }],
     result: { index: "neuron", fields: ["angle", "amplitude", "kink"] },
     cites: papers.condensation,
   },
