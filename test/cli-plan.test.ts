@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { checkSource } from "../compiler/check/index.js";
-import { describePlan, forwardMultiplyAdds, parameterCount } from "../compiler/commands/plan.js";
+import { describePlan, forwardMultiplyAdds, parameterCount } from "../cli/commands/plan.js";
 
 function plan(source: string, profile = "default") {
   const check = checkSource(source, "plan.dyn");

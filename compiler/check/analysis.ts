@@ -1,12 +1,12 @@
 /**
  * Analyses, expectations and event conditions compiled to the runtime's `AnalysisExpr` IR
- * (runtime/program.ts). Names resolve to probes, earlier analyses and constants; reductions take their
+ * (contract/program.ts). Names resolve to probes, earlier analyses and constants; reductions take their
  * dimensions from `over`; `fit_power_law(y ~ x) by g` fits across a sweep variable.
  */
 import type * as A from "../../grammar/ast.js";
-import type { AnalysisExpr, ReduceFn } from "../../runtime/program.js";
-import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
-import { closest } from "../diagnostics/suggest.js";
+import type { AnalysisExpr, ReduceFn } from "../../contract/program.js";
+import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
+import { closest } from "../../diagnostics/suggest.js";
 import { registry } from "../../stdlib/registry/index.js";
 import { describeType, type Entry } from "../../stdlib/registry/types.js";
 import { fitsType } from "../../stdlib/registry/validate.js";

@@ -4,10 +4,10 @@
  * schedule, training and probes are resolved against the registry and lowered to the runtime's specs.
  */
 import type * as A from "../../grammar/ast.js";
-import type { AnalysisExpr, AnalysisSpec, DataSpec, EventSpecData, ExpectSpec, MlpModelSpec, ModelSpec, PlotSpec, ProbeSpec, ProfilePlan, RunSpec, SweepValue } from "../../runtime/program.js";
-import type { Cadence, CadencePoint } from "../../runtime/train/index.js";
-import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
-import type { SourceFile, Span } from "../diagnostics/source.js";
+import type { AnalysisExpr, AnalysisSpec, DataSpec, EventSpecData, ExpectSpec, MlpModelSpec, ModelSpec, PlotSpec, ProbeSpec, ProfilePlan, RunSpec, SweepValue } from "../../contract/program.js";
+import type { Cadence, CadencePoint } from "../../contract/training-specs.js";
+import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
+import type { SourceFile, Span } from "../../diagnostics/source.js";
 import { AnalysisCompiler, probesOf } from "./analysis.js";
 import { checkConvNet, type LoweredConvNet } from "./conv-model.js";
 import { PointEnv, type Definitions } from "./env.js";

@@ -5,9 +5,9 @@
 import { describeType, type DefaultValue, type Entry, type EntryKind, type Lowered, type Param, type ParamType } from "../../stdlib/registry/types.js";
 import { registry } from "../../stdlib/registry/index.js";
 import { brokenRules, fitsNumber } from "../../stdlib/registry/validate.js";
-import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
-import type { Span } from "../diagnostics/source.js";
-import { closest } from "../diagnostics/suggest.js";
+import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
+import type { Span } from "../../diagnostics/source.js";
+import { closest } from "../../diagnostics/suggest.js";
 import { kindName, showValue, type CallValue, type Value } from "./values.js";
 
 /** Names defined in the experiment that `ref` parameters may point at. */

@@ -5,7 +5,7 @@
  */
 import * as prettier from "prettier";
 import { IndentationText, Project, QuoteKind, VariableDeclarationKind } from "ts-morph";
-import type { ProfilePlan, RunSpec } from "../../runtime/program.js";
+import type { ProfilePlan, RunSpec } from "../../contract/program.js";
 import type { CheckedExperiment, TargetEntry } from "../check/index.js";
 import { packageInfo } from "../package-info.js";
 import { docComment, lineComment, literal, withComments } from "./literal.js";

@@ -31,7 +31,7 @@ function numeric(cell: Cell, what: string): number {
 
 /** First step at which the series is ≤ below, per group of every dimension but steps. */
 export function convergenceStep(table: Table, below: number): Table {
-  if (!table.dims.includes(STEPS)) throw new DyncRuntimeError("RUN050", "convergence_step needs a series over steps");
+  if (!table.dims.includes(STEPS)) throw new DyncRuntimeError("RUN051", "convergence_step needs a series over steps");
   const keep = table.dims.filter((d) => d !== STEPS);
   return {
     dims: keep,
@@ -55,7 +55,7 @@ registerAnalysis("phase_regime", (args, options) => {
   const table = args[0]!;
   const g = String(options["gamma"] ?? "gamma");
   const gp = String(options["gamma_prime"] ?? "gamma_prime");
-  if (!table.dims.includes(g)) throw new DyncRuntimeError("RUN050", `phase_regime: the table has no dimension ${g}`, `dimensions: ${table.dims.join(", ") || "none"}`);
+  if (!table.dims.includes(g)) throw new DyncRuntimeError("RUN051", `phase_regime: the table has no dimension ${g}`, `dimensions: ${table.dims.join(", ") || "none"}`);
   return {
     dims: table.dims,
     rows: table.rows.map((r) => ({

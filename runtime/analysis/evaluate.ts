@@ -1,6 +1,6 @@
 /** Evaluation of analysis expressions to tables (semantics documented in index.ts). */
 import { DyncRuntimeError } from "../errors.js";
-import type { AnalysisExpr, Dim, ReduceFn, SweepValue } from "../program.js";
+import type { AnalysisExpr, Dim, ReduceFn, SweepValue } from "../../contract/program.js";
 import { compareTables, inRange, logical, negate, within } from "./conditions.js";
 import { describe, formatKey } from "./format.js";
 import { fitPowerLaw, type PowerLawFit } from "./power-law.js";

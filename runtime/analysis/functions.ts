@@ -6,7 +6,7 @@
  * (runtime/analysis/index.ts imports every module that does).
  */
 import { DyncRuntimeError } from "../errors.js";
-import type { Dim } from "../program.js";
+import type { Dim } from "../../contract/program.js";
 import type { Table } from "./table.js";
 
 export type AnalysisOptions = Readonly<Record<string, number | string | boolean>>;

@@ -40,8 +40,8 @@
  * reported in `errors`; expects that use it fail with its cause, and the others are still checked.
  */
 import { DyncRuntimeError } from "../errors.js";
-import type { ProfilePlan } from "../program.js";
-import type { ResultTable } from "../experiment/results.js";
+import type { ProfilePlan } from "../../contract/program.js";
+import type { ResultTable } from "./results.js";
 import { evaluate } from "./evaluate.js";
 import { checkExpect, type ExpectResult } from "./expects.js";
 import { ResultEnv } from "./source.js";
@@ -53,7 +53,7 @@ export { describe, formatKey, formatNumber } from "./format.js";
 export { fitPowerLaw, type LocalExponent, type PowerLawFit } from "./power-law.js";
 export { median, mean, quantile, sampleStd, sum } from "./reduce.js";
 export { ResultEnv, probeTable, type AnalysisEnv } from "./source.js";
-export { studentTCdf, studentTQuantile } from "./student-t.js";
+export { studentTCdf, studentTQuantile } from "../../numerics/student-t.js";
 export { SEEDS, STEPS, join, scalarTable, type Cell, type Key, type Row, type Table } from "./table.js";
 
 /** An analysis that could not be evaluated. */

@@ -19,8 +19,9 @@
  * NaN anywhere in a group gives NaN for that group (as the reductions do). Float64 throughout.
  */
 import { DyncRuntimeError } from "../errors.js";
-import type { Dim, SweepValue } from "../program.js";
-import { gaussianKde, linspace, scottBandwidth } from "../report/kde.js";
+import type { Dim, SweepValue } from "../../contract/program.js";
+import { gaussianKde, linspace } from "../../numerics/kde.js";
+import { densityBandwidth } from "./density.js";
 import { Rng } from "../rng.js";
 import { registerAnalysis, type AnalysisOptions } from "./functions.js";
 import { median } from "./reduce.js";
@@ -42,7 +43,7 @@ export interface Modes {
 /** Modes of `values` by a Gaussian KDE (see the module doc). Fewer than 2 distinct values: one mode. */
 export function findModes(values: readonly number[], o: ModeOptions): Modes {
   if (values.length < 2 || values.every((v) => v === values[0])) return { peaks: values.length ? [values[0]!] : [], valleys: [] };
-  const h = o.bandwidth * scottBandwidth(values);
+  const h = o.bandwidth * densityBandwidth(values);
   const lo = Math.min(...values) - 3 * h;
   const hi = Math.max(...values) + 3 * h;
   const xs = linspace(lo, hi, 512);

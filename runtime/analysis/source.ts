@@ -3,8 +3,8 @@
  * each run's training length (for `after 50%`).
  */
 import { DyncRuntimeError } from "../errors.js";
-import type { Dim, ProfilePlan, SweepValue } from "../program.js";
-import type { ResultRow, ResultTable } from "../experiment/results.js";
+import type { Dim, ProfilePlan, SweepValue } from "../../contract/program.js";
+import type { ResultRow, ResultTable } from "./results.js";
 import { SEEDS, STEPS, sameValue, type Key, type Row, type Table } from "./table.js";
 
 /** What `evaluate` reads: probe series, earlier analyses and training lengths. */

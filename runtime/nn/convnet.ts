@@ -6,27 +6,15 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { DyncRuntimeError } from "../errors.js";
-import type { Model, Param } from "../model.js";
+import type { Model, Param } from "../../contract/model.js";
 import { type Activation, type ActivationSpec, activation } from "./activations.js";
 import { type ConvParams, conv2d, convOutputSize, createConvParams, flatten, pool2d } from "./conv.js";
 import { applyDense, createDenseParams, type DenseParams } from "./dense.js";
 import { layerInits, type LayeredInit } from "./layer-init.js";
 import type { InitSchemeName, LayerInit } from "../init.js";
 import { type NnForwardOptions, resolveSeeds, type SeedList } from "./mlp.js";
-
-/** One convolution block. */
-export interface ConvBlockSpec {
-  readonly filters: number;
-  readonly kernel: number;
-  /** Default 1. */
-  readonly stride?: number;
-  /** Default "valid". */
-  readonly padding?: "valid" | "same";
-  /** Non-overlapping pooling after the activation. */
-  readonly pool?: { readonly kind: "max" | "avg"; readonly size: number };
-  /** This block's activation; default the network's `act` (e.g. tanh convolutions before ReLU dense layers). */
-  readonly act?: ActivationSpec;
-}
+import type { ConvBlockSpec } from "../../contract/model-specs.js";
+export type { ConvBlockSpec } from "../../contract/model-specs.js";
 
 export interface ConvNetOptions {
   /** One image, `[H, W, C]`. */

@@ -9,7 +9,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { DyncRuntimeError } from "../errors.js";
 import type { LossKind } from "../loss.js";
-import type { ForwardOptions, FusedStep, Model, Param } from "../model.js";
+import type { ForwardOptions, FusedStep, Model, Param } from "../../contract/model.js";
 import { simdScalarNetStep } from "../kernels/ops.js";
 import { type Activation, type ActivationSpec, activation, activationName, DEFAULT_LEAKY_SLOPE } from "./activations.js";
 import { applyBatchNorm, type BatchNormParams, createBatchNorm } from "./batchnorm.js";

@@ -8,7 +8,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { DyncRuntimeError } from "../errors.js";
 import { initStream } from "../init.js";
-import type { Model, Param } from "../model.js";
+import type { Model, Param } from "../../contract/model.js";
 import { createParam } from "../params.js";
 import { bmm } from "./bmm.js";
 import { type NnForwardOptions, resolveSeeds, type SeedList } from "./mlp.js";

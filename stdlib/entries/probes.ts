@@ -58,7 +58,7 @@ export const probes: Entry[] = [
 
 /**
  * Reductions and fits usable in analyses (`let m = median(final) over seeds`). The compiler lowers them
- * to the analysis IR of runtime/program.ts; runtime/analysis evaluates them.
+ * to the analysis IR of contract/program.ts; runtime/analysis evaluates them.
  */
 export const analyses: Entry[] = [
   ...(["median", "mean", "std", "min", "max", "sum", "count", "first", "last"] as const).map(

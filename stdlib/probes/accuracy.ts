@@ -1,7 +1,7 @@
 /** `accuracy(model, data)`: the fraction of samples whose highest-scoring class is the true class. */
 import * as tf from "@tensorflow/tfjs-core";
 import { DyncRuntimeError } from "../../runtime/errors.js";
-import type { Model } from "../../runtime/model.js";
+import type { Model } from "../../contract/model.js";
 import type { EvalData } from "./eval-data.js";
 import type { ProbeFn } from "./types.js";
 

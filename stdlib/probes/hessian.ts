@@ -13,7 +13,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { DyncRuntimeError } from "../../runtime/errors.js";
 import { lossFunction, type LossKind } from "../../runtime/loss.js";
-import type { Model } from "../../runtime/model.js";
+import type { Model } from "../../contract/model.js";
 import { Rng } from "../../runtime/rng.js";
 import type { EvalData } from "./eval-data.js";
 import type { ProbeFn } from "./types.js";

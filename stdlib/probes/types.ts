@@ -2,10 +2,11 @@
  * What a probe implementation is: a function of its lowered arguments, the training loop's context and the
  * run's environment (its model and data sets by name) that returns one value per seed.
  */
-import type { LossKind } from "../../runtime/loss.js";
-import type { Model } from "../../runtime/model.js";
+import type { LossKind } from "../../contract/training-specs.js";
+import type { Model } from "../../contract/model.js";
 import type { ProbeContext } from "../../runtime/train/index.js";
 import type { EvalData } from "./eval-data.js";
+export { fieldProbeName, VALUE_FIELD } from "../../contract/results.js";
 
 /** One number per seed index (length S); NaN where a seed was not measured (event-triggered calls). */
 export type SeedScalars = Float64Array;
@@ -36,9 +37,6 @@ export interface SeedIndexed {
 
 /** A probe's result at one step; `undefined` when the probe has nothing to measure at that step. */
 export type ProbeValue = SeedScalars | SeedTensors | SeedFields | SeedIndexed | undefined;
-
-/** The field a single-valued indexed or multi-field probe records under its own name. */
-export const VALUE_FIELD = "value";
 
 /** The run a probe measures: `{ ref: name }` arguments resolved to its model and data sets. */
 export interface ProbeEnv {
@@ -75,9 +73,4 @@ export function isSeedFields(value: unknown): value is SeedFields {
 /** Whether a probe value is per-unit along an extra dimension. */
 export function isSeedIndexed(value: unknown): value is SeedIndexed {
   return typeof value === "object" && value !== null && (value as { kind?: unknown }).kind === "indexed";
-}
-
-/** The probe name a field is recorded under: `feats.angle`, or `feats` for the single `value` field. */
-export function fieldProbeName(probe: string, field: string): string {
-  return field === VALUE_FIELD ? probe : `${probe}.${field}`;
 }

@@ -1,5 +1,5 @@
 /** `weight_norm(model)`: the Euclidean norm of all parameters. */
-import type { Model } from "../../runtime/model.js";
+import type { Model } from "../../contract/model.js";
 import type { ProbeFn } from "./types.js";
 
 /** ‖θ‖₂ over every parameter of the model (weights, biases, batch-norm scales and shifts), per seed. */

@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkSource } from "../../compiler/check/index.js";
 import { emitModule } from "../../compiler/emit/emit.js";
 import { toJavaScript, typeCheck } from "../../compiler/emit/typescript.js";
-import type { ExperimentProgram } from "../../runtime/program.js";
+import type { ExperimentProgram } from "../../contract/program.js";
 import { ROOT } from "./paths.js";
 
 const UPDATE = process.env["UPDATE_GOLDENS"] === "1";

@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkSource, type CheckedExperiment } from "../../compiler/check/index.js";
-import type { ProfilePlan, RunSpec } from "../../runtime/program.js";
+import type { ProfilePlan, RunSpec } from "../../contract/program.js";
 import { ROOT } from "./paths.js";
 
 const VALID = join(ROOT, "test", "fixtures", "semantic", "valid");

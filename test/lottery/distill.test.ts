@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { distillBestTicket } from "../../stdlib/probes/lottery/probes.js";
-import { leastSquares } from "../../stdlib/probes/lottery/linalg.js";
+import { leastSquares } from "../../numerics/linalg.js";
 import { grid, scalarActivation, type TwoLayerNet } from "../../stdlib/probes/lottery/two-layer.js";
 
 const silu = scalarActivation("silu");

@@ -5,7 +5,7 @@
  * against planted structure.
  */
 import { describe, expect, it } from "vitest";
-import { leastSquares, symmetricEigen } from "../../stdlib/probes/lottery/linalg.js";
+import { leastSquares, symmetricEigen } from "../../numerics/linalg.js";
 import { parameterPca, parameterVector, ticketSummary } from "../../stdlib/probes/lottery/probes.js";
 import { decompose, matchSymmetricPairs } from "../../stdlib/probes/lottery/tickets.js";
 import { evaluateNet, grid, meanSquaredError, scalarActivation, type TwoLayerNet } from "../../stdlib/probes/lottery/two-layer.js";

@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { evaluate, registerAnalysis, ResultEnv, type Table } from "../../runtime/analysis/index.js";
-import type { ResultRow } from "../../runtime/experiment/results.js";
-import type { ProfilePlan, RunSpec } from "../../runtime/program.js";
+import type { ResultRow } from "../../runtime/analysis/results.js";
+import type { ProfilePlan, RunSpec } from "../../contract/program.js";
 import { checkSource } from "../../compiler/check/index.js";
 
 // A test-only analysis: the number of rows of its argument per remaining group, and its option `scale`.

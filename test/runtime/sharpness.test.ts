@@ -18,12 +18,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureGradients, selectBackend } from "../../runtime/backend.js";
 import type { Dataset } from "../../runtime/dataset.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
-import type { Model } from "../../runtime/model.js";
+import type { Model } from "../../contract/model.js";
 import { mlp } from "../../runtime/nn/mlp.js";
 import { Rng } from "../../runtime/rng.js";
 import type { ProbeContext } from "../../runtime/train/index.js";
 import { EvalData, probeImplementations, RunProbeEnv, topHessianEigenvalue } from "../../stdlib/probes/index.js";
-import { symmetricEigen } from "../../stdlib/probes/lottery/linalg.js";
+import { symmetricEigen } from "../../numerics/linalg.js";
 
 beforeAll(async () => {
   await tf.setBackend("cpu");

@@ -3,18 +3,10 @@
  * (notes P3) — for a conv layer its kernels, flattened whole or one input channel's slice — optionally reordered by the leading eigenvector of D so that condensed groups form blocks.
  */
 import { DyncRuntimeError } from "../../../runtime/errors.js";
+import { reorderByLeadingEigenvector } from "../../../numerics/eigen.js";
 import type { ProbeFn, SeedFields, SeedTensors } from "../types.js";
-import type { Model } from "../../../runtime/model.js";
+import type { Model } from "../../../contract/model.js";
 import { boolOption, convKernels, isConvLayer, layerNeurons, type LayerVectors, rowNorm } from "./layer.js";
-
-/** A cosine-similarity matrix and the neuron order its rows and columns follow. */
-export interface CosineMatrix {
-  /** n × n row-major, n = m; rows of zero-norm neurons (no direction) are NaN and placed last. */
-  readonly values: Float64Array;
-  readonly n: number;
-  /** order[i] = the neuron shown at row/column i. */
-  readonly order: Int32Array;
-}
 
 /** D(u, v) over the rows of an m × dim matrix, in neuron order; zero vectors give NaN rows and columns. */
 export function cosineMatrix(vectors: Float64Array, m: number, dim: number): Float64Array {
@@ -39,50 +31,6 @@ export function cosineMatrix(vectors: Float64Array, m: number, dim: number): Flo
       out[v * m + u] = dot;
     }
   }
-  return out;
-}
-
-/**
- * The eigenvector of the largest eigenvalue of a symmetric matrix (NaN entries read as 0), by power
- * iteration on D + I: the shift makes the largest algebraic eigenvalue dominant for a cosine matrix,
- * whose eigenvalues are ≥ 0 (a Gram matrix). Float64, deterministic start vector.
- */
-export function leadingEigenvector(matrix: Float64Array, n: number, iterations = 300): Float64Array {
-  let v = new Float64Array(n).map((_, i) => 1 + i / (n * 7)); // not orthogonal to any planted block
-  for (let it = 0; it < iterations; it++) {
-    const next = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      let sum = v[i]!;
-      for (let j = 0; j < n; j++) {
-        const d = matrix[i * n + j]!;
-        if (!Number.isNaN(d)) sum += d * v[j]!;
-      }
-      next[i] = sum;
-    }
-    const norm = Math.hypot(...next);
-    if (!(norm > 0)) break;
-    let change = 0;
-    for (let i = 0; i < n; i++) {
-      next[i] = next[i]! / norm;
-      change = Math.max(change, Math.abs(next[i]! - v[i]!));
-    }
-    v = next;
-    if (change < 1e-12) break;
-  }
-  return v;
-}
-
-/** Rows/columns sorted by the leading eigenvector's entries (NaN rows last); the matrix permuted accordingly. */
-export function reorderByLeadingEigenvector(matrix: Float64Array, n: number): CosineMatrix {
-  const vec = leadingEigenvector(matrix, n);
-  const dead = (i: number): boolean => Number.isNaN(matrix[i * n + i]!);
-  const order = Int32Array.from([...Array(n).keys()].sort((a, b) => Number(dead(a)) - Number(dead(b)) || vec[a]! - vec[b]! || a - b));
-  return { values: permute(matrix, n, order), n, order };
-}
-
-function permute(matrix: Float64Array, n: number, order: Int32Array): Float64Array {
-  const out = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out[i * n + j] = matrix[order[i]! * n + order[j]!]!;
   return out;
 }
 

@@ -17,7 +17,7 @@
  */
 import { DyncRuntimeError } from "../../../runtime/errors.js";
 import type { LossKind } from "../../../runtime/loss.js";
-import type { Model } from "../../../runtime/model.js";
+import type { Model } from "../../../contract/model.js";
 import { activationName, type ActivationSpec, DEFAULT_LEAKY_SLOPE } from "../../../runtime/nn/activations.js";
 import { Mlp } from "../../../runtime/nn/mlp.js";
 import type { EvalData } from "../eval-data.js";

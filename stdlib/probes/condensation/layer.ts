@@ -4,7 +4,7 @@
  * Every condensation probe reads a layer through this one place.
  */
 import { DyncRuntimeError } from "../../../runtime/errors.js";
-import type { Model, Param } from "../../../runtime/model.js";
+import type { Model, Param } from "../../../contract/model.js";
 
 /** One seed's view of hidden layer `layer`: m neurons with input vectors of length `dim` and outputs of length `outDim`. */
 export interface LayerNeurons {

@@ -7,7 +7,7 @@
  * probe needs no `at start` cadence.
  */
 import { DyncRuntimeError } from "../../../runtime/errors.js";
-import type { Model } from "../../../runtime/model.js";
+import type { Model } from "../../../contract/model.js";
 import { Mlp } from "../../../runtime/nn/mlp.js";
 import type { ProbeFn } from "../types.js";
 import { boolOption, hiddenLayerName } from "./layer.js";

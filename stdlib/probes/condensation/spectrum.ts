@@ -8,7 +8,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { DyncRuntimeError } from "../../../runtime/errors.js";
-import type { Model } from "../../../runtime/model.js";
+import type { Model } from "../../../contract/model.js";
 import type { EvalData } from "../eval-data.js";
 import type { ProbeFn, SeedIndexed } from "../types.js";
 import { numberOption } from "./layer.js";

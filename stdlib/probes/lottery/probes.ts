@@ -6,7 +6,7 @@
 import { DyncRuntimeError } from "../../../runtime/errors.js";
 import type { ProbeContext } from "../../../runtime/train/index.js";
 import type { ProbeFn, SeedFields, SeedIndexed } from "../types.js";
-import { symmetricEigen } from "./linalg.js";
+import { symmetricEigen } from "../../../numerics/linalg.js";
 import { decompose, type Decomposition } from "./tickets.js";
 import { grid, twoLayerNets, unaryTarget, type Scalar, type TwoLayerNet } from "./two-layer.js";
 

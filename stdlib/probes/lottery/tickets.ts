@@ -3,7 +3,8 @@
  * pairs (w, b)/(−w, b), refit each pair's output weights to the target by least squares, and measure how
  * good and how independent the resulting "tickets" are. All in float64.
  */
-import { leastSquares } from "./linalg.js";
+import { leastSquares } from "../../../numerics/linalg.js";
+import { DyncRuntimeError } from "../../../runtime/errors.js";
 import { evaluateNet, meanSquaredError, neuronCurve, type Scalar, type TwoLayerNet } from "./two-layer.js";
 
 /** Cost of pairing neuron i with neuron j: (wᵢ + wⱼ)² + (bᵢ − bⱼ)², zero for an exact mirror pair. */
@@ -69,6 +70,8 @@ export interface Ticket {
 /** Least-squares fit of the target on [σ(wᵢx + bᵢ), σ(wⱼx + bⱼ), 1] over the grid: the ticket of pair (i, j). */
 export function fitTicket(net: TwoLayerNet, pair: readonly [number, number], xs: Float64Array, target: Float64Array): Ticket {
   const [i, j] = pair;
+  const m = xs.length;
+  if (m < 3) throw new DyncRuntimeError("RUN040", `least squares needs columns of ${m} rows and at most ${m} columns, got 3 of lengths ${m}, ${m}, ${m}`);
   const ones = new Float64Array(xs.length).fill(1);
   const fit = leastSquares([neuronCurve(net.act, net.w[i]!, net.b[i]!, xs), neuronCurve(net.act, net.w[j]!, net.b[j]!, xs), ones], target);
   const error = fit.residual.map((r) => -r);

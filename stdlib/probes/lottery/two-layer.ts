@@ -4,7 +4,7 @@
  * TF.js trains in float32; ticket surgery and refits need float64, so they happen here.
  */
 import { DyncRuntimeError } from "../../../runtime/errors.js";
-import type { Model } from "../../../runtime/model.js";
+import type { Model } from "../../../contract/model.js";
 import { DEFAULT_LEAKY_SLOPE, type ActivationSpec } from "../../../runtime/nn/activations.js";
 import { Mlp } from "../../../runtime/nn/mlp.js";
 
