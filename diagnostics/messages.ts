@@ -279,7 +279,7 @@ export const messages = {
     message: "`image({name})`: {problem}",
     help: "`image` draws per-point values of an `outputs` probe over a two-input `grid(…)` at their recorded coordinates: `plot image(f.output)` (colour scale), `plot image(f.output, f.output1, f.output2)` (RGB, clipped to [0, 1]), `plot image(f.region)` (activation regions), with `at: [start, end]`, `seed:` and `facet:` as for heatmaps.",
   },
-  DYN2046: {
+  DYN2051: {
     name: "gd-with-minibatch",
     severity: "error",
     message: "`gd` is full-batch gradient descent, but this run trains on batches of {size}",

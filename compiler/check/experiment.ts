@@ -293,7 +293,7 @@ export class ExperimentChecker {
   private batchFitsOptimizer(t: A.TrainStmt, batch: RunSpec["batch"], optimizer: unknown): boolean {
     if (batch === "full" || (optimizer as { kind?: unknown } | undefined)?.kind !== "gd") return true;
     const at = t.options.find((o) => o.name === "batch")!.value.span;
-    this.report(diagnostic("DYN2046", at, { size: batch.size }, { hint: "for minibatch SGD write `optimizer sgd(lr: …)`; for gradient descent, `batch full`" }));
+    this.report(diagnostic("DYN2051", at, { size: batch.size }, { hint: "for minibatch SGD write `optimizer sgd(lr: …)`; for gradient descent, `batch full`" }));
     return false;
   }
 

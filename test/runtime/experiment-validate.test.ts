@@ -7,9 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { OptimizerSpec } from "../../runtime/optim.js";
-import type { ProbeSpec, RunSpec } from "../../runtime/program.js";
-import { runMain } from "../../runtime/experiment/index.js";
-import { runArgProblems } from "../../runtime/experiment/validate-args.js";
+import type { ProbeSpec, RunSpec } from "../../contract/program.js";
+import { runMain } from "../../runner/index.js";
+import { runArgProblems } from "../../runner/validate-args.js";
 import { captureStream, probes, regressionProgram, regressionRun } from "./experiment-fixture.js";
 
 const root = mkdtempSync(join(tmpdir(), "dync-validate-"));
