@@ -4,7 +4,7 @@
  * runtime/analysis/condensation.ts.
  */
 import { papers } from "../registry/citations.js";
-import type { Entry, Param } from "../registry/types.js";
+import type { Entry, Param, Rule } from "../registry/types.js";
 
 const model: Param = { name: "model", type: { t: "ref", of: "model" }, doc: "The model to measure." };
 const data: Param = { name: "data", type: { t: "ref", of: "data" }, doc: "A data set with one input and one target column." };
@@ -14,6 +14,12 @@ const probeResult = (name: string, doc: string): Param => ({ name, type: { t: "r
 /** The layer, bias and channel slice of the cosine probes, dense or conv. */
 const cosineLayer: Param = { ...layer, doc: "Which hidden layer: 0 is `net.hidden[0]`; in a `cnn` conv blocks come first (0 is `net.convs[0]`)." };
 const cosineBias: Param = { ...bias, default: null, doc: "Append each neuron's (kernel's) bias to its vector (default: yes, except for a `channel` slice, which has none)." };
+/** A channel slice of a conv kernel has no bias: the bias belongs to the whole kernel. */
+const channelWithoutBias: Rule = {
+  params: ["bias", "channel"],
+  holds: (a) => a["channel"] === null || a["bias"] !== true,
+  message: "a `channel` slice of a kernel has no bias (the bias belongs to the whole kernel); drop `bias: true` or `channel`",
+};
 const channel: Param = { name: "channel", type: { t: "number", integer: true, min: 0 }, default: null, doc: "Conv layers: compare only input channel `channel`'s k×k slice of each kernel (default: kernels flattened whole, k·k·C_in values)." };
 /** The sweep variables holding γ and γ' (phase_regime, plot phase_plane). */
 export const gammaParams: readonly Param[] = [
@@ -27,6 +33,7 @@ export const condensationProbes: Entry[] = [
     kind: "probe",
     doc: "Per neuron of a hidden layer: `angle` (1-D input: atan2(bₖ, wₖ) ∈ [−π, π); more inputs: the projection ŵₖ·p, p = 1/√n), `amplitude` |aₖ|·‖wₖ‖ and `kink` −bₖ/wₖ (1-D; NaN otherwise). Dimension `neuron`; measured every N steps it gives per-neuron trajectories.",
     params: [model, layer, bias, { name: "project", type: { t: "list", of: { t: "number" } }, default: null, doc: "Projection vector p for high-dimensional inputs (default 1/√n in every component)." }],
+    rules: [{ params: ["project"], holds: (a) => a["project"] === null || (a["project"] as number[]).some((x) => x !== 0), message: "`project` must be a non-zero vector (it is normalised to unit length)" }],
     result: { index: "neuron", fields: ["angle", "amplitude", "kink"] },
     cites: papers.condensation,
   },
@@ -41,6 +48,7 @@ export const condensationProbes: Entry[] = [
       channel,
       { name: "order", type: { t: "choice", options: ["eigen", "none"] }, default: "eigen", doc: "Row order: by the leading eigenvector, or neuron order." },
     ],
+    rules: [channelWithoutBias],
     result: { matrix: true },
     cites: papers.condensation,
   },
@@ -53,8 +61,9 @@ export const condensationProbes: Entry[] = [
       cosineLayer,
       cosineBias,
       channel,
-      { name: "above", type: { t: "number", min: 0, max: 0.999999 }, default: 0.9, doc: "Threshold on |D|." },
+      { name: "above", type: { t: "number", min: 0, below: 1 }, default: 0.9, doc: "Threshold on |D|." },
     ],
+    rules: [channelWithoutBias],
     result: { fields: ["aligned", "parallel", "opposite"] },
     cites: papers.condensation,
   },
@@ -115,7 +124,7 @@ export const condensationAnalyses: Entry[] = [
     name: "convergence_step",
     kind: "analysis",
     doc: "The first step at which a series drops to `below` or less (NaN if it never does), per remaining group: `convergence_step(fp.error, below: 0.1)` gives, per frequency peak, when it was learned.",
-    params: [probeResult("series", "A series over steps, e.g. `fp.error`."), { name: "below", type: { t: "number", positive: true }, doc: "Threshold." }],
+    params: [probeResult("series", "A series over steps, e.g. `fp.error`."), { name: "below", type: { t: "number", above: 0 }, doc: "Threshold." }],
     cites: papers.frequency,
   },
   {
