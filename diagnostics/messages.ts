@@ -189,6 +189,12 @@ export const messages = {
     message: "`{param}` is given twice to `{fn}`",
     help: "Each parameter may be given once, positionally or by name.",
   },
+  DYN2014: {
+    name: "argument-rule",
+    severity: "error",
+    message: "`{fn}`: {rule}",
+    help: "The arguments each fit their own type, but not together: an entry's rules (listed under it in docs/stdlib.md) say which combinations are allowed, e.g. `sgd(nesterov: true)` needs `momentum` > 0 and `dampening: 0`. Change one of the arguments the message names.",
+  },
   DYN2020: {
     name: "duplicate-statement",
     severity: "error",
@@ -272,6 +278,12 @@ export const messages = {
     severity: "error",
     message: "`image({name})`: {problem}",
     help: "`image` draws per-point values of an `outputs` probe over a two-input `grid(…)` at their recorded coordinates: `plot image(f.output)` (colour scale), `plot image(f.output, f.output1, f.output2)` (RGB, clipped to [0, 1]), `plot image(f.region)` (activation regions), with `at: [start, end]`, `seed:` and `facet:` as for heatmaps.",
+  },
+  DYN2051: {
+    name: "gd-with-minibatch",
+    severity: "error",
+    message: "`gd` is full-batch gradient descent, but this run trains on batches of {size}",
+    help: "`optimizer gd(…)` takes the gradient of the whole training set at each step. Train with `batch full`, or use `sgd(lr: …)` (optionally with momentum) for minibatch stochastic gradient descent.",
   },
   DYN2100: {
     name: "unused-sweep",

@@ -17,6 +17,7 @@ import { evaluatePlan, formatAnalysisError, formatExpect, type ExpectOutcome, ty
 import { ResultCollector, type ResultTable } from "../runtime/analysis/results.js";
 import { runPool } from "./pool.js";
 import { describeFailure, executeRun, type RunOutcome } from "./run.js";
+import { assertPlanArgs } from "./validate-args.js";
 
 export interface ExperimentOptions {
   /** Profile name; default `default`. */
@@ -64,6 +65,7 @@ export interface ExperimentOutcome {
 export async function runExperiment(program: ExperimentProgram, options: ExperimentOptions = {}): Promise<ExperimentOutcome> {
   const profile = options.profile ?? "default";
   const plan = choosePlan(program, profile);
+  assertPlanArgs(plan); // a hand-written program's mistakes, before the backend starts or a run directory exists
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
   const backend = await selectBackend(options.backend ?? "auto");

@@ -18,6 +18,7 @@ import { eventFromSpec } from "./event-condition.js";
 import { RunResultRecorder } from "./run-recorder.js";
 import type { ResultSink, RunSink } from "./run-sink.js";
 import { scheduleInSteps } from "./schedule.js";
+import { assertRunArgs } from "./validate-args.js";
 
 /** Everything a run needs besides its spec. */
 export interface RunContext {
@@ -51,6 +52,7 @@ export async function executeRun(run: RunSpec, context: RunContext): Promise<Run
   recorder.beginRun(run.id, run.point, seeds);
   const owned: { dispose(): void }[] = [];
   try {
+    assertRunArgs(run);
     const datasets = buildRunData(run.data, context);
     const trainData = trainingData(run, datasets);
     const model = buildModel(run.model, seeds);

@@ -9,6 +9,7 @@ import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import { closest } from "../../diagnostics/suggest.js";
 import { registry } from "../../stdlib/registry/index.js";
 import { describeType, type Entry } from "../../stdlib/registry/types.js";
+import { fitsType } from "../../stdlib/registry/validate.js";
 import type { Env } from "./evaluate.js";
 import { showValue } from "./values.js";
 
@@ -196,7 +197,7 @@ export class AnalysisCompiler {
         return undefined;
       }
       const v = constantOption(a.value, scope);
-      if (v === undefined) return this.fail(a.value, `\`${a.name.name}\` of \`${entry.name}\` must be ${describeType(param.type)}`);
+      if (v === undefined || !fitsType(param.type, v)) return this.fail(a.value, `\`${a.name.name}\` of \`${entry.name}\` must be ${describeType(param.type)}`);
       options[a.name.name] = v;
     }
     if (positional < resultParams.length) return this.fail(e, `\`${entry.name}\` needs ${resultParams.map((p) => `\`${p.name}\``).join(" and ")}`);

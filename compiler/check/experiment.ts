@@ -16,7 +16,7 @@ import { compileTimeFunctions, Evaluator } from "./evaluate.js";
 import { CallResolver, type RefScope } from "./resolve-call.js";
 import { TargetCompiler, type TargetCode } from "./targets.js";
 import { showValue, type Value } from "./values.js";
-import { registry } from "../../stdlib/registry/index.js";
+import { brokenRules, registry } from "../../stdlib/registry/index.js";
 
 /** Target code shared by runs whose target is the same function. */
 export interface TargetEntry {
@@ -268,6 +268,7 @@ export class ExperimentChecker {
     const schedule = scheduleStmt ? this.entry(scheduleStmt.value, "schedule", env, resolver) : undefined;
     const training = trainStmt && this.training(trainStmt, env);
     const probes = this.probes(g, env, resolver, training?.duration);
+    if (trainStmt && training && !this.batchFitsOptimizer(trainStmt, training.batch, optimizer)) return undefined;
     if (!trainOn || !model || !optimizer || !loss || !reg || !training || !probes || (scheduleStmt && !schedule)) return undefined;
     if (Object.keys(data).length !== g.data.length) return undefined;
     const pointRecord = Object.fromEntries([...point].map(([k, v]) => [k, sweepValue(v)]));
@@ -286,6 +287,14 @@ export class ExperimentChecker {
       probes: probes.probes,
       events: probes.events,
     };
+  }
+
+  /** `gd` is full-batch gradient descent by definition; a minibatch with it is almost surely meant as `sgd`. */
+  private batchFitsOptimizer(t: A.TrainStmt, batch: RunSpec["batch"], optimizer: unknown): boolean {
+    if (batch === "full" || (optimizer as { kind?: unknown } | undefined)?.kind !== "gd") return true;
+    const at = t.options.find((o) => o.name === "batch")!.value.span;
+    this.report(diagnostic("DYN2051", at, { size: batch.size }, { hint: "for minibatch SGD write `optimizer sgd(lr: …)`; for gradient descent, `batch full`" }));
+    return false;
   }
 
   private entry(e: A.Expr, kind: Parameters<CallResolver["resolve"]>[1], env: PointEnv, resolver: CallResolver): unknown {
@@ -446,8 +455,22 @@ export class ExperimentChecker {
       return undefined;
     }
     const init = this.inits(g.inits, spec, env, resolver);
-    if (init === undefined) return undefined;
+    if (init === undefined || !this.schemeFitsMlp(g.inits, spec, init)) return undefined;
     return { ...spec, name: m.name.name, inDim, outDim, init } as ModelSpec;
+  }
+
+  /**
+   * An `init SCHEME` statement replaces the mlp's `init:` argument after the call was checked, so the mlp
+   * entry's rules about its init (`phase` needs one hidden layer, no `output_scale`) are checked again here.
+   */
+  private schemeFitsMlp(inits: readonly A.InitStmt[], spec: { hidden: readonly number[]; outputScale: number | null }, init: unknown): boolean {
+    const statement = inits.find((i) => !i.target);
+    if (!statement) return true;
+    const mlp = registry.get("model", "mlp")!;
+    const args = { hidden: spec.hidden, output_scale: spec.outputScale, init } as Parameters<typeof brokenRules>[1];
+    const broken = brokenRules(mlp, args).filter((rule) => rule.params.includes("init"));
+    for (const rule of broken) this.report(diagnostic("DYN2014", statement.span, { fn: mlp.name, rule: rule.message }));
+    return broken.length === 0;
   }
 
   /** `init phase(…)` replaces the scheme; `init net.hidden[*] ~ normal(…)` overrides layers. */

@@ -51,6 +51,9 @@ function renderEntry(entry: Entry): string[] {
     for (const p of entry.params) out.push(`| ${paramName(p)} | ${cell(describeType(p.type))} | ${cell(defaultText(p))} | ${cell(p.doc + (p.unit ? ` (unit: ${p.unit})` : ""))} |`);
     out.push("");
   }
+  if (entry.rules?.length) {
+    out.push("Rules (`dync check` reports a call that breaks one as DYN2014):", "", ...entry.rules.map((r) => `- ${r.message}`), "");
+  }
   if (entry.cites) out.push(`Reference: ${entry.cites.text}.`, "");
   return out;
 }

@@ -5,7 +5,7 @@
 import { model } from "../core/entries.js";
 import { papers } from "../registry/citations.js";
 import { analysisEntry, probeEntry } from "../registry/entry.js";
-import type { Entry, Param, ProbeCostShape } from "../registry/types.js";
+import type { Entry, Param, ProbeCostShape, Rule } from "../registry/types.js";
 
 const data = { name: "data", type: { t: "ref", of: "data" }, doc: "A data set with one input and one target column." } as const satisfies Param;
 const layer = { name: "layer", type: { t: "number", integer: true, min: 0 }, default: 0, doc: "Which hidden layer: 0 is `net.hidden[0]`." } as const satisfies Param;
@@ -14,6 +14,12 @@ const probeResult = <const N extends string>(name: N, doc: string) => ({ name, t
 /** The layer, bias and channel slice of the cosine probes, dense or conv. */
 const cosineLayer = { ...layer, doc: "Which hidden layer: 0 is `net.hidden[0]`; in a `cnn` conv blocks come first (0 is `net.convs[0]`)." } as const satisfies Param;
 const cosineBias = { ...bias, default: null, doc: "Append each neuron's (kernel's) bias to its vector (default: yes, except for a `channel` slice, which has none)." } as const satisfies Param;
+/** A channel slice of a conv kernel has no bias: the bias belongs to the whole kernel. */
+const channelWithoutBias: Rule = {
+  params: ["bias", "channel"],
+  holds: (a) => a["channel"] === null || a["bias"] !== true,
+  message: "a `channel` slice of a kernel has no bias (the bias belongs to the whole kernel); drop `bias: true` or `channel`",
+};
 const channel = { name: "channel", type: { t: "number", integer: true, min: 0 }, default: null, doc: "Conv layers: compare only input channel `channel`'s k×k slice of each kernel (default: kernels flattened whole, k·k·C_in values)." } as const satisfies Param;
 
 /** The hidden layer a probe's `layer` argument names (fan-in and width), when the model has it. */
@@ -34,6 +40,7 @@ export const neuronFeatures = probeEntry({
   kind: "probe",
   doc: "Per neuron of a hidden layer: `angle` (1-D input: atan2(bₖ, wₖ) ∈ [−π, π); more inputs: the projection ŵₖ·p, p = 1/√n), `amplitude` |aₖ|·‖wₖ‖ and `kink` −bₖ/wₖ (1-D; NaN otherwise). Dimension `neuron`; measured every N steps it gives per-neuron trajectories.",
   params: [model, layer, bias, { name: "project", type: { t: "list", of: { t: "number" } }, default: null, doc: "Projection vector p for high-dimensional inputs (default 1/√n in every component)." }],
+  rules: [{ params: ["project"], holds: (a) => a["project"] === null || (a["project"] as number[]).some((x) => x !== 0), message: "`project` must be a non-zero vector (it is normalised to unit length)" }],
   result: { index: "neuron", fields: ["angle", "amplitude", "kink"] },
   cites: papers.condensation,
   cost: (args, shape) => ({ flops: 4 * layerShape(args, shape).width * (layerShape(args, shape).fanIn + 2) }),
@@ -50,6 +57,7 @@ export const cosineSimilarity = probeEntry({
     channel,
     { name: "order", type: { t: "choice", options: ["eigen", "none"] }, default: "eigen", doc: "Row order: by the leading eigenvector, or neuron order." },
   ],
+  rules: [channelWithoutBias],
   result: { matrix: true },
   cites: papers.condensation,
   cost: cosineCost,
@@ -64,8 +72,9 @@ export const cosineShare = probeEntry({
     cosineLayer,
     cosineBias,
     channel,
-    { name: "above", type: { t: "number", min: 0, max: 0.999999 }, default: 0.9, doc: "Threshold on |D|." },
+    { name: "above", type: { t: "number", min: 0, below: 1 }, default: 0.9, doc: "Threshold on |D|." },
   ],
+  rules: [channelWithoutBias],
   result: { fields: ["aligned", "parallel", "opposite"] },
   cites: papers.condensation,
   cost: cosineCost,
@@ -122,7 +131,7 @@ export const convergenceStep = analysisEntry({
   name: "convergence_step",
   kind: "analysis",
   doc: "The first step at which a series drops to `below` or less (NaN if it never does), per remaining group: `convergence_step(fp.error, below: 0.1)` gives, per frequency peak, when it was learned.",
-  params: [probeResult("series", "A series over steps, e.g. `fp.error`."), { name: "below", type: { t: "number", positive: true }, doc: "Threshold." }],
+  params: [probeResult("series", "A series over steps, e.g. `fp.error`."), { name: "below", type: { t: "number", above: 0 }, doc: "Threshold." }],
   cites: papers.frequency,
 });
 

@@ -7,7 +7,7 @@
  */
 import { papers } from "../registry/citations.js";
 import { analysisEntry, probeEntry } from "../registry/entry.js";
-import type { Entry, Lowered, Param, ProbeCostShape } from "../registry/types.js";
+import type { Entry, Lowered, Param, ProbeCostShape, Rule } from "../registry/types.js";
 
 const model = { name: "model", type: { t: "ref", of: "model" }, doc: "A two-layer net `mlp(in: 1, hidden: [N], out: 1)`." } as const satisfies Param;
 const fitParams = [
@@ -22,11 +22,12 @@ const fitParams = [
   { name: "min_r2", type: { t: "number", max: 1 }, default: 0.9, doc: "Tickets with R² below this are left out of the bound and the correlation." },
 ] as const satisfies readonly Param[];
 const [domain, n, target] = fitParams;
+const domainRule: Rule = { params: ["domain"], holds: (a) => (a["domain"] as number[])[0]! < (a["domain"] as number[])[1]!, message: "`domain` must have lo < hi" };
 const values = { name: "values", type: { t: "ref", of: "probe" }, doc: "A probe or an analysis (e.g. `final_loss`)." } as const satisfies Param;
 const log10 = { name: "log10", type: { t: "bool" }, default: true, doc: "Work on log10 of the values (the paper's histograms are of log10 loss)." } as const satisfies Param;
 const modeOptions = [
   log10,
-  { name: "bandwidth", type: { t: "number", positive: true }, default: 0.5, doc: "Kernel bandwidth as a fraction of Scott's rule σ̂·n^(−1/5)." },
+  { name: "bandwidth", type: { t: "number", above: 0 }, default: 0.5, doc: "Kernel bandwidth as a fraction of Scott's rule σ̂·n^(−1/5)." },
   { name: "min_height", type: { t: "number", min: 0, max: 1 }, default: 0.05, doc: "A mode counts when its density is at least this fraction of the highest mode's." },
   { name: "min_dip", type: { t: "number", min: 0, max: 1 }, default: 0.2, doc: "…and the density between it and a higher mode dips at least this fraction below it." },
 ] as const satisfies readonly Param[];
@@ -40,6 +41,7 @@ export const ticketsEntry = probeEntry({
   doc:
     "Ticket decomposition of a trained two-layer net (float64): neurons paired as (w, b)/(−w, b) by a low-cost matching, each pair refit to the target by least squares. Values: `loss` (the whole net on the grid), `bound` (ensemble bound (Σ 1/|eₖ|²)⁻¹), `n_eff` (participation ratio of the error-correlation matrix), `tickets` (pairs with R² ≥ min_r2), `mean_r2`, `best_loss`, `pair_cost` (mean (wᵢ+wⱼ)² + (bᵢ−bⱼ)²), `taylor_const` (2σ(b)v + c) and `taylor_x2` (vσ''(b)w²) of the best pair.",
   params: [model, ...fitParams],
+  rules: [domainRule],
   result: { fields: ["loss", "bound", "n_eff", "tickets", "mean_r2", "best_loss", "pair_cost", "taylor_const", "taylor_x2"] },
   cites: papers.lottery,
   cost: ticketCost,
@@ -50,6 +52,7 @@ export const ticketR2 = probeEntry({
   kind: "probe",
   doc: "Every ticket's R² and MSE after its least-squares refit, sorted by decreasing R², indexed by `ticket` (Fig 12).",
   params: [model, ...fitParams],
+  rules: [domainRule],
   result: { index: "ticket", fields: ["r2", "mse"] },
   cites: papers.lottery,
   cost: ticketCost,
@@ -70,6 +73,7 @@ export const distillEntry = probeEntry({
   kind: "probe",
   doc: "Distillation (Fig 13): the best ticket as a width-2 net whose output layer (v, c) is refit by least squares in float64 on a float64 grid. Values: `loss`, `cond` (condition number of the refit), `r2`, and the pair's mean `w` (of |w|) and `b`. The refit cannot beat the pair's x⁴ Taylor term ≈ (σ⁗(b)/(12σ″(b)))²·w⁴·Var⊥(x⁴), so low losses need small |w| and an exact mirror pair; the float64 refit itself floors at a few 1e-16 (test/lottery/distill.test.ts).",
   params: [model, domain, n, target],
+  rules: [domainRule],
   result: { fields: ["loss", "cond", "r2", "w", "b"] },
   cites: papers.lottery,
   cost: ticketCost,
@@ -160,6 +164,16 @@ export const lotteryDistributions: Entry[] = [
         name: "values",
         type: { t: "oneOf", of: [{ t: "list", of: { t: "number" }, minLength: 1 }, { t: "list", of: { t: "list", of: { t: "number" }, minLength: 1 }, minLength: 1 }] },
         doc: "The numbers: a list, or a list of rows.",
+      },
+    ],
+    rules: [
+      {
+        params: ["values"],
+        holds: (a) => {
+          const rows = a["values"] as readonly (number | readonly number[])[];
+          return !Array.isArray(rows[0]) || rows.every((r) => Array.isArray(r) && r.length === (rows[0] as readonly number[]).length);
+        },
+        message: "the rows of a matrix must all have the same length",
       },
     ],
     cites: papers.lottery,

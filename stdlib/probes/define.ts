@@ -14,6 +14,7 @@ import type { LossKind } from "../../runtime/loss.js";
 import type { Model } from "../../contract/model.js";
 import type { ProbeContext } from "../../runtime/train/index.js";
 import { describeType, type Entry, type Param, type ParamType } from "../registry/types.js";
+import { fitsType } from "../registry/validate.js";
 import type { EvalData } from "./eval-data.js";
 import type { ProbeEnv, ProbeValue, SeedScalars, SeedTensors } from "./types.js";
 
@@ -117,45 +118,11 @@ export function resolveArgs(entry: Entry, lowered: Readonly<Record<string, unkno
     if (p.type.t === "ref" && p.type.of === "model") args[p.name] = env.model(lowered, p.name);
     else if (p.type.t === "ref" && p.type.of === "data") args[p.name] = env.data(lowered, p.name);
     else {
-      if (value !== null && !fits(p.type, value)) {
+      if (value !== null && !fitsType(p.type, value)) {
         throw new DyncRuntimeError("RUN040", `${entry.name} argument ${p.name} must be ${describeType(p.type)}, got ${JSON.stringify(value)}`);
       }
       args[p.name] = value;
     }
   }
   return args;
-}
-
-/** Whether a lowered value has type `t` (bounds included). */
-export function fits(t: ParamType, v: unknown): boolean {
-  switch (t.t) {
-    case "number":
-      return (
-        typeof v === "number" &&
-        !Number.isNaN(v) &&
-        (!t.integer || Number.isInteger(v)) &&
-        (t.min === undefined || v >= t.min) &&
-        (t.max === undefined || v <= t.max) &&
-        (!t.positive || v > 0)
-      );
-    case "bool":
-      return typeof v === "boolean";
-    case "string":
-      return typeof v === "string";
-    case "choice":
-      return typeof v === "string" && t.options.includes(v);
-    case "list":
-      return Array.isArray(v) && v.length >= (t.minLength ?? 0) && v.every((x) => fits(t.of, x));
-    case "interval":
-      return Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === "number") && v[0] < v[1];
-    case "oneOf":
-      return t.of.some((o) => fits(o, v));
-    case "ref":
-      return typeof v === "object" && v !== null && typeof (v as { ref?: unknown }).ref === "string";
-    case "duration":
-      return typeof v === "object" && v !== null && ("steps" in v || "epochs" in v);
-    case "entry":
-    case "bindings":
-      return true;
-  }
 }

@@ -7,6 +7,7 @@ import { activations, distributions, inits, losses, optimizers, regularizers, sc
 import { Registry } from "./registry.js";
 
 export * from "./types.js";
+export { argsFromSpec, brokenRules, fitsNumber, fitsType, specFields, validateArgs, withDefaults, type ArgProblem } from "./validate.js";
 export { Registry } from "./registry.js";
 export { papers } from "./citations.js";
 export { families, type FamilyEntries } from "./families.js";
