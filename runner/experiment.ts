@@ -12,6 +12,7 @@ import { DyncRuntimeError } from "../runtime/errors.js";
 import type { ExperimentProgram, ProfilePlan } from "../contract/program.js";
 import type { ProgressStream } from "../runtime/progress.js";
 import { freshRunDirectory, RunRecorder, writeManifest, type RunStatus } from "../runtime/record/index.js";
+import { evaluateProfile } from "./evaluate.js";
 import { evaluatePlan, formatAnalysisError, formatExpect, type ExpectOutcome, type ProfileEvaluator } from "../runtime/analysis/profile.js";
 import { ResultCollector, type ResultTable } from "../runtime/analysis/results.js";
 import { runPool } from "./pool.js";
@@ -168,7 +169,7 @@ async function evaluateSafely(
   evaluator: ProfileEvaluator | undefined,
 ): Promise<{ analyses: ReadonlyMap<string, unknown>; expects: readonly ExpectOutcome[]; analysisErrors: string[]; error?: string }> {
   try {
-    const evaluation = await evaluatePlan(plan, results, evaluator);
+    const evaluation = await evaluatePlan(plan, results, evaluator ?? evaluateProfile);
     return { ...evaluation, analysisErrors: (evaluation.errors ?? []).map(formatAnalysisError) };
   } catch (error) {
     return { analyses: new Map(), expects: [], analysisErrors: [], error: describeFailure(error) };

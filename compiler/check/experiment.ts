@@ -12,7 +12,7 @@ import { AnalysisCompiler, probesOf } from "./analysis.js";
 import { checkConvNet, type LoweredConvNet } from "./conv-model.js";
 import { PointEnv, type Definitions } from "./env.js";
 import { PlotCompiler } from "./plots.js";
-import { Evaluator } from "./evaluate.js";
+import { compileTimeFunctions, Evaluator } from "./evaluate.js";
 import { CallResolver, type RefScope } from "./resolve-call.js";
 import { TargetCompiler, type TargetCode } from "./targets.js";
 import { showValue, type Value } from "./values.js";
@@ -730,6 +730,14 @@ export function overlay(base: readonly A.Statement[], profile: readonly A.Statem
   return [...base.map((b) => replacements.get(overlayKey(b) ?? "") ?? b), ...extras];
 }
 
+/** Calls that make a `let` an analysis: the registry's analysis functions that are not also compile-time functions (`max(1, 2)`). */
+const RESULT_FUNCTIONS: ReadonlySet<string> = new Set(
+  registry
+    .ofKind("analysis")
+    .map((a) => a.name)
+    .filter((name) => !(compileTimeFunctions as readonly string[]).includes(name)),
+);
+
 function isAnalysis(e: A.Expr, results: ReadonlySet<string>): boolean {
   let found = false;
   const visit = (node: unknown): void => {
@@ -737,7 +745,7 @@ function isAnalysis(e: A.Expr, results: ReadonlySet<string>): boolean {
     const n = node as A.Expr;
     if (n.kind === "Name" && results.has(n.name)) found = true;
     if (n.kind === "Binary" && ["over", "by", "after", "before", "during", "~"].includes(n.op)) found = true;
-    if (n.kind === "Call" && n.callee.kind === "Name" && ["median", "fit_power_law", "quantile"].includes(n.callee.name)) found = true;
+    if (n.kind === "Call" && n.callee.kind === "Name" && RESULT_FUNCTIONS.has(n.callee.name)) found = true;
     forEachChild(node, visit);
   };
   visit(e);

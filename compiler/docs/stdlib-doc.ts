@@ -23,7 +23,7 @@ export function renderStdlibDoc(): string {
   const lines = [
     "# Standard library",
     "",
-    "<!-- Generated from the registry (stdlib/entries) by `npm run docs`; do not edit by hand. -->",
+    "<!-- Generated from the registry (stdlib/entries and the family folders stdlib/core, curvature, condensation, lottery) by `npm run docs`; do not edit by hand. -->",
     "",
     "Every name a `.dyn` file uses after `=` or `~` is an entry of the standard library's registry: the checker",
     "validates calls against it, the code generator lowers them to runtime specs, and this page lists them.",

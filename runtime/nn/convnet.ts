@@ -6,7 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { DyncRuntimeError } from "../errors.js";
-import type { Model, Param } from "../../contract/model.js";
+import type { LayerView, Model, Param } from "../../contract/model.js";
 import { type Activation, type ActivationSpec, activation } from "./activations.js";
 import { type ConvParams, conv2d, convOutputSize, createConvParams, flatten, pool2d } from "./conv.js";
 import { applyDense, createDenseParams, type DenseParams } from "./dense.js";
@@ -40,6 +40,7 @@ export class ConvNet implements Model {
   readonly outDim: number;
   readonly layerNames: readonly string[];
   readonly params: readonly Param[];
+  readonly layers: readonly LayerView[];
   readonly state: readonly tf.Variable[] = [];
   private readonly convs: readonly { name: string; params: ConvParams; act: Activation; pool?: ConvBlockSpec["pool"] }[];
   private readonly dense: readonly { name: string; params: DenseParams }[];
@@ -77,6 +78,27 @@ export class ConvNet implements Model {
     this.params = [...this.convs.map((l) => l.params), ...this.dense.map((l) => l.params)].flatMap((p) =>
       p.bias ? [p.weight, p.bias] : [p.weight],
     );
+    this.layers = this.layerViews();
+  }
+
+  /** Per block conv (its activation) → [pool], then flatten, the hidden dense layers and `out`. */
+  private layerViews(): LayerView[] {
+    const act = this.options.act ?? "relu";
+    const views: LayerView[] = [];
+    this.options.convs.forEach((spec, i) => {
+      const { weight, bias } = this.convs[i]!.params;
+      const [, k, , cin, cout] = weight.variable.shape as number[];
+      views.push({ name: `conv${i}`, kind: "conv", role: "conv", weight, ...(bias ? { bias } : {}), fanIn: k! * k! * cin!, fanOut: cout!, activation: spec.act ?? act });
+      if (spec.pool) views.push({ name: `conv${i}.pool`, kind: "pool", role: "other", fanIn: cout!, fanOut: cout!, activation: null });
+    });
+    const flat = this.dense[0]!.params.fanIn;
+    views.push({ name: "flatten", kind: "flatten", role: "other", fanIn: flat, fanOut: flat, activation: null });
+    this.dense.forEach((layer, j) => {
+      const { weight, bias, fanIn, fanOut } = layer.params;
+      const last = j === this.dense.length - 1;
+      views.push({ name: layer.name, kind: "dense", role: last ? "out" : "hidden", weight, ...(bias ? { bias } : {}), fanIn, fanOut, activation: last ? null : act });
+    });
+    return views;
   }
 
   /** `[S, B, H, W, C]`, or flattened rows `[S, B, H·W·C]` in HWC order, → `[S, B, outDim]`. */

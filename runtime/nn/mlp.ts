@@ -9,7 +9,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { DyncRuntimeError } from "../errors.js";
 import type { LossKind } from "../loss.js";
-import type { ForwardOptions, FusedStep, Model, Param } from "../../contract/model.js";
+import type { ForwardOptions, FusedStep, LayerView, Model, Param } from "../../contract/model.js";
 import { simdScalarNetStep } from "../kernels/ops.js";
 import { type Activation, type ActivationSpec, activation, activationName, DEFAULT_LEAKY_SLOPE } from "./activations.js";
 import { applyBatchNorm, type BatchNormParams, createBatchNorm } from "./batchnorm.js";
@@ -69,6 +69,7 @@ export class Mlp implements Model {
   readonly seedValues: readonly number[];
   readonly layerNames: readonly string[];
   readonly params: readonly Param[];
+  readonly layers: readonly LayerView[];
   readonly state: readonly tf.Variable[];
   readonly outputScale: number;
   readonly inDim: number;
@@ -108,6 +109,25 @@ export class Mlp implements Model {
       ...layerParams(this.out),
     ];
     this.state = this.hidden.flatMap((l) => (l.norm ? [l.norm.runningMean, l.norm.runningVar] : []));
+    this.layers = this.layerViews();
+  }
+
+  /** encoding? → per hidden layer dense → [batch norm] → (activation) → [dropout] → out → [scale]. */
+  private layerViews(): LayerView[] {
+    const act = this.options.act ?? "relu";
+    const views: LayerView[] = [];
+    const other = (name: string, kind: LayerView["kind"], width: number, activation: LayerView["activation"] = null): LayerView => ({ name, kind, role: "other", fanIn: width, fanOut: width, activation });
+    if (this.encoding) views.push({ ...other("encoding", "encoding", this.encoding.outDim), fanIn: this.inDim });
+    for (const layer of this.hidden) {
+      const { weight, bias, fanIn, fanOut } = layer.dense;
+      views.push({ name: layer.name, kind: "dense", role: "hidden", weight, ...(bias ? { bias } : {}), fanIn, fanOut, activation: layer.norm ? null : act });
+      if (layer.norm) views.push(other(`${layer.name}.norm`, "batchnorm", fanOut, act));
+      if (this.dropout > 0) views.push(other(`${layer.name}.dropout`, "dropout", fanOut));
+    }
+    const { weight, bias, fanIn, fanOut } = this.out;
+    views.push({ name: "out", kind: "dense", role: "out", weight, ...(bias ? { bias } : {}), fanIn, fanOut, activation: null });
+    if (this.outputScale !== 1) views.push(other("out.scale", "scale", fanOut));
+    return views;
   }
 
   /** `[S, B, inDim]` → `[S, B, outDim]`. */

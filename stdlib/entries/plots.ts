@@ -5,7 +5,7 @@
  */
 import { papers } from "../registry/citations.js";
 import type { Entry, Param, ParamType } from "../registry/types.js";
-import { gammaParams } from "./condensation.js";
+import { gammaParams } from "../condensation/entries.js";
 
 const result = (name: string, doc: string): Param => ({ name, type: { t: "ref", of: "probe" }, doc });
 const dim = (name: string, doc: string): Param => ({ name, type: { t: "string" }, default: null, doc });

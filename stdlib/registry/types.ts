@@ -121,11 +121,36 @@ export interface Entry {
    * `matrix` marks a probe that records a matrix per seed (as .npy), which `plot heatmap` draws.
    */
   readonly result?: { readonly fields?: readonly string[]; readonly index?: string; readonly matrix?: boolean };
+  /** Probes: what one call costs per seed, counted by `dync plan` in the run's arithmetic. */
+  readonly cost?: (args: Readonly<Record<string, Lowered>>, shape: ProbeCostShape) => ProbeCost;
   /**
    * The runtime spec this entry stands for, from its checked arguments (every param present; defaults
    * applied; `null` for optional ones left out). Generated code contains the result as a literal.
    */
   readonly lower?: (args: Readonly<Record<string, Lowered>>) => unknown;
+}
+
+/** What `dync plan` knows of a run when it asks a probe's cost: sizes per seed, from the checked plan. */
+export interface ProbeCostShape {
+  /** Parameters of one seed's network. */
+  readonly params: number;
+  /** Multiply-adds of one sample's forward pass. */
+  readonly forwardMultiplyAdds: number;
+  /** The hidden (and conv) layers in order: input values per unit and units. */
+  readonly layers: readonly { readonly fanIn: number; readonly width: number }[];
+  /** Rows of the data set a `{ ref }` argument names (undefined when unknown before loading it). */
+  rows(ref: unknown): number | undefined;
+}
+
+/**
+ * One probe call's cost per seed: sample forward passes, sample Hessian-vector products, and other
+ * arithmetic in floating-point operations. `dync plan` prices a forward pass at 2 and an HVP at 12 flops
+ * per forward multiply-add (an HVP is about two gradients, a gradient 6).
+ */
+export interface ProbeCost {
+  readonly forwardPasses?: number;
+  readonly hvps?: number;
+  readonly flops?: number;
 }
 
 /** Type descriptions for messages and docs: "a number ≥ 0", "a list of numbers", "an activation". */

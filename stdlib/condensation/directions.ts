@@ -15,15 +15,16 @@
  * exact only when the members are equal. The merged loss is computed for
  * one-hidden-layer MLPs without batch norm or input encoding (the notes' setting); otherwise it is NaN.
  */
-import { DyncRuntimeError } from "../../../runtime/errors.js";
-import type { LossKind } from "../../../runtime/loss.js";
-import type { Model } from "../../../contract/model.js";
-import { activationName, type ActivationSpec, DEFAULT_LEAKY_SLOPE } from "../../../runtime/nn/activations.js";
-import { Mlp } from "../../../runtime/nn/mlp.js";
-import type { EvalData } from "../eval-data.js";
-import type { ProbeFn, SeedFields } from "../types.js";
+import { DyncRuntimeError } from "../../runtime/errors.js";
+import type { LossKind } from "../../runtime/loss.js";
+import type { Model } from "../../contract/model.js";
+import { activationName, type ActivationSpec, DEFAULT_LEAKY_SLOPE } from "../../runtime/nn/activations.js";
+import { defineProbe } from "../probes/define.js";
+import type { EvalData } from "../probes/eval-data.js";
+import { twoLayerView } from "../probes/layers.js";
+import * as entries from "./entries.js";
 import { neuronFeatures } from "./features.js";
-import { type LayerNeurons, layerNeurons, numberOption, rowNorm } from "./layer.js";
+import { type LayerNeurons, layerNeurons, rowNorm } from "./layer.js";
 
 /** A one-hidden-layer network in float64: f(x) = scale·(Σₖ aₖ σ(wₖ·x + bₖ) + c). */
 export interface TwoLayerNet {
@@ -163,18 +164,19 @@ export function meanLoss(kind: LossKind, pred: Float64Array, y: ArrayLike<number
   return total / n;
 }
 
-/** One seed's two-layer network in float64, or undefined when the model is not a plain one-hidden-layer MLP. */
+/** One seed's two-layer network in float64, or undefined when the model is not a plain one-hidden-layer network. */
 export function twoLayerNet(model: Model, seed: number): TwoLayerNet | undefined {
-  if (!(model instanceof Mlp) || model.options.hidden.length !== 1 || model.options.norm === "batchnorm" || model.options.encode) return undefined;
+  const view = twoLayerView(model);
+  if (!view) return undefined;
   const layer = layerNeurons(model, 0, true)[seed]!;
   if (layer.dim !== layer.inDim + 1) return undefined; // no bias: fold a zero bias in
-  const outBias = model.params.find((p) => p.name === "out.bias");
+  const outBias = view.out.bias;
   const biasValues = new Float64Array(layer.outDim);
   if (outBias) {
     const all = outBias.variable.dataSync() as Float32Array;
     for (let o = 0; o < layer.outDim; o++) biasValues[o] = all[seed * layer.outDim + o]!;
   }
-  return { vectors: layer.vectors, outWeights: layer.outWeights, m: layer.m, inDim: layer.inDim, outDim: layer.outDim, outBias: biasValues, scale: model.outputScale, act: model.options.act ?? "relu" };
+  return { vectors: layer.vectors, outWeights: layer.outWeights, m: layer.m, inDim: layer.inDim, outDim: layer.outDim, outBias: biasValues, scale: model.outputScale ?? 1, act: view.hidden.activation ?? "identity" };
 }
 
 /**
@@ -210,12 +212,8 @@ function seedData(data: EvalData, seed: number): { x: Float32Array; y: Float32Ar
 }
 
 /** The probe: fields directions, active, merged_width, loss (original, float64) and merged_loss per seed. */
-export const condensedDirectionsProbe: ProbeFn = (args, ctx, env): SeedFields => {
-  const model = env.model(args);
-  const activeFraction = numberOption(args, "active", 0.05);
-  const similarity = numberOption(args, "similarity", 0.99);
-  const layers = layerNeurons(model, args["layer"] ?? 0, true);
-  const data = args["data"] ? env.data(args) : undefined;
+export const condensedDirectionsProbe = defineProbe(entries.condensedDirections, { measure: ({ model, data, layer: k, active: activeFraction, similarity }, ctx, run) => {
+  const layers = layerNeurons(model, k, true);
   const S = model.seeds;
   const empty = (): Float64Array => new Float64Array(S).fill(NaN);
   const fields = { directions: empty(), active: empty(), merged_width: empty(), loss: empty(), merged_loss: empty() };
@@ -225,13 +223,13 @@ export const condensedDirectionsProbe: ProbeFn = (args, ctx, env): SeedFields =>
     const groups = groupDirections(layer, amplitude, activeFraction, similarity);
     fields.directions[s] = groups.length;
     fields.active[s] = groups.reduce((n, g) => n + g.length, 0);
-    const net = (args["layer"] ?? 0) === 0 ? twoLayerNet(model, s) : undefined;
-    if (!net || !data || data.yDim === 0) continue;
+    const net = k === 0 ? twoLayerNet(model, s) : undefined;
+    if (!net || data.yDim === 0) continue;
     const { x, y } = seedData(data, s);
     const allGroups = groupDirections(layer, amplitude, 0, similarity, mergeKey(net, x, data.n));
     fields.merged_width[s] = allGroups.length;
-    fields.loss[s] = meanLoss(env.loss, forwardTwoLayer(net, x, data.n), y, data.n, net.outDim);
-    fields.merged_loss[s] = meanLoss(env.loss, forwardTwoLayer(mergeGroups(net, allGroups), x, data.n), y, data.n, net.outDim);
+    fields.loss[s] = meanLoss(run.loss, forwardTwoLayer(net, x, data.n), y, data.n, net.outDim);
+    fields.merged_loss[s] = meanLoss(run.loss, forwardTwoLayer(mergeGroups(net, allGroups), x, data.n), y, data.n, net.outDim);
   }
-  return { kind: "fields", fields };
-};
+  return { kind: "fields" as const, fields };
+} });

@@ -3,8 +3,9 @@
  * layer's weight, plus its bias when asked) and its output weights aₖ (row k of the next layer's weight).
  * Every condensation probe reads a layer through this one place.
  */
-import { DyncRuntimeError } from "../../../runtime/errors.js";
-import type { Model, Param } from "../../../contract/model.js";
+import { DyncRuntimeError } from "../../runtime/errors.js";
+import type { Model, Param } from "../../contract/model.js";
+import { hiddenLayer, nextWeighted } from "../probes/layers.js";
 
 /** One seed's view of hidden layer `layer`: m neurons with input vectors of length `dim` and outputs of length `outDim`. */
 export interface LayerNeurons {
@@ -28,29 +29,15 @@ function perSeedValues(p: Param, seeds: number): Float64Array[] {
   return Array.from({ length: seeds }, (_, s) => Float64Array.from(all.subarray(s * size, (s + 1) * size)));
 }
 
-/** The `layer` option as an index into the model's hidden layers, checked. */
-export function hiddenLayerName(model: Model, layer: unknown): string {
-  const hidden = model.layerNames.filter((n) => n !== "out");
-  if (!(typeof layer === "number" && Number.isInteger(layer) && layer >= 0 && layer < hidden.length)) {
-    throw new DyncRuntimeError("RUN040", `layer must be a hidden-layer index in 0..${hidden.length - 1}, got ${JSON.stringify(layer)}`, `the model's hidden layers: ${hidden.join(", ")}`);
-  }
-  return hidden[layer]!;
-}
-
-function param(model: Model, name: string): Param | undefined {
-  return model.params.find((p) => p.name === name);
-}
-
 /** The neurons of hidden layer `layer` (an index) for every seed; `withBias` folds the bias into each vector. */
-export function layerNeurons(model: Model, layer: unknown, withBias: boolean): LayerNeurons[] {
-  const name = hiddenLayerName(model, layer);
-  const next = model.layerNames[model.layerNames.indexOf(name) + 1]!;
-  const weight = param(model, `${name}.weight`);
-  const nextWeight = param(model, `${next}.weight`);
+export function layerNeurons(model: Model, layer: number, withBias: boolean): LayerNeurons[] {
+  const view = hiddenLayer(model, layer);
+  const weight = view.weight;
+  const nextWeight = nextWeighted(model, view)?.weight;
   if (!weight || !nextWeight || weight.variable.rank !== 3 || nextWeight.variable.rank !== 3) {
-    throw new DyncRuntimeError("RUN040", `layer ${name} is not a dense layer followed by a dense layer; neuron probes need both`);
+    throw new DyncRuntimeError("RUN040", `layer ${view.name} is not a dense layer followed by a dense layer; neuron probes need both`);
   }
-  const bias = withBias ? param(model, `${name}.bias`) : undefined;
+  const bias = withBias ? view.bias : undefined;
   const [, inDim, m] = weight.variable.shape as [number, number, number];
   const outDim = nextWeight.variable.shape[2]!;
   const S = model.seeds;
@@ -80,15 +67,15 @@ export interface LayerVectors {
  * that order (k·k·C_in values, + its bias when `withBias`), or with `channel` only input channel c's k×k
  * slice W[·, ·, c, o] (the bias belongs to the whole kernel, so a slice never includes it).
  */
-export function convKernels(model: Model, layer: unknown, withBias: boolean, channel: number | undefined): LayerVectors[] {
-  const name = hiddenLayerName(model, layer);
-  const weight = param(model, `${name}.weight`);
+export function convKernels(model: Model, layer: number, withBias: boolean, channel: number | undefined): LayerVectors[] {
+  const view = hiddenLayer(model, layer);
+  const { name, weight } = view;
   if (!weight || weight.variable.rank !== 5) throw new DyncRuntimeError("RUN040", `layer ${name} is not a convolution`);
   const [, k, , cin, cout] = weight.variable.shape as [number, number, number, number, number];
   if (channel !== undefined && !(Number.isInteger(channel) && channel >= 0 && channel < cin)) {
     throw new DyncRuntimeError("RUN040", `channel must be an input channel of ${name} in 0..${cin - 1}, got ${channel}`);
   }
-  const bias = withBias && channel === undefined ? param(model, `${name}.bias`) : undefined;
+  const bias = withBias && channel === undefined ? view.bias : undefined;
   const W = perSeedValues(weight, model.seeds);
   const B = bias ? perSeedValues(bias, model.seeds) : undefined;
   const channels = channel === undefined ? [...Array(cin).keys()] : [channel];
@@ -105,8 +92,8 @@ export function convKernels(model: Model, layer: unknown, withBias: boolean, cha
 }
 
 /** Whether hidden layer `layer` (an index) is a convolution (weight `[S, k, k, C_in, C_out]`). */
-export function isConvLayer(model: Model, layer: unknown): boolean {
-  return param(model, `${hiddenLayerName(model, layer)}.weight`)?.variable.rank === 5;
+export function isConvLayer(model: Model, layer: number): boolean {
+  return hiddenLayer(model, layer).weight?.variable.rank === 5;
 }
 
 /** ‖v‖₂ of row k of an m × dim matrix. */
@@ -114,20 +101,4 @@ export function rowNorm(values: Float64Array, k: number, dim: number): number {
   let sum = 0;
   for (let i = 0; i < dim; i++) sum += values[k * dim + i]! ** 2;
   return Math.sqrt(sum);
-}
-
-/** A boolean probe option with its default. */
-export function boolOption(args: Readonly<Record<string, unknown>>, key: string, fallback: boolean): boolean {
-  const v = args[key];
-  if (v === undefined || v === null) return fallback;
-  if (typeof v !== "boolean") throw new DyncRuntimeError("RUN040", `option ${key} must be true or false, got ${JSON.stringify(v)}`);
-  return v;
-}
-
-/** A numeric probe option with its default. */
-export function numberOption(args: Readonly<Record<string, unknown>>, key: string, fallback: number): number {
-  const v = args[key];
-  if (v === undefined || v === null) return fallback;
-  if (typeof v !== "number" || !Number.isFinite(v)) throw new DyncRuntimeError("RUN040", `option ${key} must be a number, got ${JSON.stringify(v)}`);
-  return v;
 }

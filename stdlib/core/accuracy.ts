@@ -2,11 +2,12 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { DyncRuntimeError } from "../../runtime/errors.js";
 import type { Model } from "../../contract/model.js";
-import type { EvalData } from "./eval-data.js";
-import type { ProbeFn } from "./types.js";
+import { defineProbe } from "../probes/define.js";
+import type { EvalData } from "../probes/eval-data.js";
+import * as entries from "./entries.js";
 
 /** Fraction of samples whose argmax output is the true class (argmax of the one-hot target), per seed, in eval mode. */
-export const accuracyProbe: ProbeFn = (args, _ctx, env) => datasetAccuracy(env.model(args), env.data(args));
+export const accuracyProbe = defineProbe(entries.accuracy, { measure: ({ model, data }) => datasetAccuracy(model, data) });
 
 /** Per seed: correct argmax predictions over all of `data`, divided by n (ties go to the lowest class, as argmax). */
 export function datasetAccuracy(model: Model, data: EvalData): Float64Array {

@@ -1,9 +1,10 @@
 /** `weight_norm(model)`: the Euclidean norm of all parameters. */
 import type { Model } from "../../contract/model.js";
-import type { ProbeFn } from "./types.js";
+import { defineProbe } from "../probes/define.js";
+import * as entries from "./entries.js";
 
 /** ‖θ‖₂ over every parameter of the model (weights, biases, batch-norm scales and shifts), per seed. */
-export const weightNormProbe: ProbeFn = (args, _ctx, env) => parameterNorm(env.model(args));
+export const weightNormProbe = defineProbe(entries.weightNorm, { measure: ({ model }) => parameterNorm(model) });
 
 /** Per seed: √(Σ θ²) over all of `model.params`, summed in float64. */
 export function parameterNorm(model: Model): Float64Array {

@@ -3,8 +3,8 @@
  * pairs (w, b)/(−w, b), refit each pair's output weights to the target by least squares, and measure how
  * good and how independent the resulting "tickets" are. All in float64.
  */
-import { leastSquares } from "../../../numerics/linalg.js";
-import { DyncRuntimeError } from "../../../runtime/errors.js";
+import { leastSquares } from "../../numerics/linalg.js";
+import { DyncRuntimeError } from "../../runtime/errors.js";
 import { evaluateNet, meanSquaredError, neuronCurve, type Scalar, type TwoLayerNet } from "./two-layer.js";
 
 /** Cost of pairing neuron i with neuron j: (wᵢ + wⱼ)² + (bᵢ − bⱼ)², zero for an exact mirror pair. */

@@ -15,8 +15,9 @@ import { DyncRuntimeError } from "../../runtime/errors.js";
 import { lossFunction, type LossKind } from "../../runtime/loss.js";
 import type { Model } from "../../contract/model.js";
 import { Rng } from "../../runtime/rng.js";
-import type { EvalData } from "./eval-data.js";
-import type { ProbeFn } from "./types.js";
+import { defineProbe } from "../probes/define.js";
+import type { EvalData } from "../probes/eval-data.js";
+import * as entries from "./entries.js";
 
 /** Seed-rows per HVP pass when no physical batch is given (as EvalData's chunks): bounds activation memory. */
 const DEFAULT_SEED_ROWS = 1 << 16;
@@ -42,16 +43,10 @@ export interface SharpnessResult {
 }
 
 /** The probe: `sharpness(model, data, iters: 20, tol: 1e-3, samples: …, batch: …)`. */
-export const sharpnessProbe: ProbeFn = (args, ctx, env) => {
-  const options: SharpnessOptions = {
-    iters: positiveInteger(args["iters"] ?? 20, "iters"),
-    tol: nonNegative(args["tol"] ?? 1e-3, "tol"),
-    samples: args["samples"] == null ? undefined : positiveInteger(args["samples"], "samples"),
-    batch: args["batch"] == null ? undefined : positiveInteger(args["batch"], "batch"),
-    seeds: ctx.seeds,
-  };
-  return topHessianEigenvalue(env.model(args), env.data(args), env.loss, options).values;
-};
+export const sharpnessProbe = defineProbe(entries.sharpness, {
+  measure: ({ model, data, iters, tol, samples, batch }, ctx, run) =>
+    topHessianEigenvalue(model, data, run.loss, { iters, tol, samples: samples ?? undefined, batch: batch ?? undefined, seeds: ctx.seeds }).values,
+});
 
 /** Top Hessian eigenvalue of the mean loss of `model` on (a subset of) `data`, per seed, by power iteration. */
 export function topHessianEigenvalue(model: Model, data: EvalData, loss: LossKind, options: SharpnessOptions): SharpnessResult {
@@ -249,18 +244,4 @@ function guardTf<T>(f: () => T): T {
     const message = error instanceof Error ? error.message : String(error);
     throw new DyncRuntimeError("RUN040", `sharpness could not differentiate the loss twice: ${message}`);
   }
-}
-
-function positiveInteger(value: unknown, name: string): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
-    throw new DyncRuntimeError("RUN040", `sharpness ${name} must be a whole number ≥ 1, got ${JSON.stringify(value)}`);
-  }
-  return value;
-}
-
-function nonNegative(value: unknown, name: string): number {
-  if (typeof value !== "number" || !(value >= 0)) {
-    throw new DyncRuntimeError("RUN040", `sharpness ${name} must be a number ≥ 0, got ${JSON.stringify(value)}`);
-  }
-  return value;
 }

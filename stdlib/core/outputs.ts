@@ -7,24 +7,20 @@
  * al. 2014; Hanin & Rolnick 2019).
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { DyncRuntimeError } from "../../../runtime/errors.js";
-import type { Model, Taps } from "../../../contract/model.js";
-import type { EvalData } from "../eval-data.js";
-import type { ProbeFn, SeedIndexed } from "../types.js";
-import { hiddenLayerName } from "./layer.js";
+import { DyncRuntimeError } from "../../runtime/errors.js";
+import type { Model, Taps } from "../../contract/model.js";
+import { defineProbe } from "../probes/define.js";
+import type { EvalData } from "../probes/eval-data.js";
+import { hiddenLayer, hiddenLayers } from "../probes/layers.js";
+import * as entries from "./entries.js";
 
 /** Input coordinates recorded as fields `x0`…: the first MAX_COORDS input columns. */
 export const MAX_COORDS = 4;
 /** Output columns recorded as fields: `output` (column 0), `output1`… up to this many columns. */
 export const MAX_OUTPUTS = 4;
 
-/** The field names of every input, output and target column recorded, plus `region`. */
-export const OUTPUT_FIELDS: readonly string[] = [
-  ...Array.from({ length: MAX_COORDS }, (_, i) => `x${i}`),
-  ...Array.from({ length: MAX_OUTPUTS }, (_, i) => outputField(i)),
-  ...Array.from({ length: MAX_OUTPUTS }, (_, i) => (i === 0 ? "target" : `target${i}`)),
-  "region",
-];
+/** The recorded fields (the entry's `result.fields`): input, output and target columns, and `region`. */
+type OutputField = (typeof entries.outputs.result.fields)[number];
 
 /** The field of output column `k`: `output`, `output1`, `output2`, … */
 export function outputField(k: number): string {
@@ -104,20 +100,17 @@ function column(values: Float32Array, s: number, n: number, cols: number, c: num
  * `target1`… (up to MAX_OUTPUTS columns), and `region` (the activation-region id in hidden layer `layer`,
  * default the last hidden layer; absent for a model without hidden layers).
  */
-export const outputsProbe: ProbeFn = (args, ctx, env): SeedIndexed => {
-  const model = env.model(args);
-  const data = env.data(args);
-  const hidden = model.layerNames.filter((l) => l !== "out");
-  const layerArg = args["layer"] ?? null;
-  const layer = layerArg === null ? (hidden.length ? hidden[hidden.length - 1]! : null) : hiddenLayerName(model, layerArg);
+export const outputsProbe = defineProbe(entries.outputs, { measure: ({ model, data, layer: k }, ctx) => {
+  const hidden = hiddenLayers(model);
+  const layer = k === null ? (hidden.length ? hidden[hidden.length - 1]!.name : null) : hiddenLayer(model, k).name;
   const d = data.xShape.reduce((a, b) => a * b, 1);
   const ev = evaluate(model, data, layer);
   if (ev.outDim === 0) throw new DyncRuntimeError("RUN040", `the network has no output columns`);
   const n = data.n;
   const seeds = [...Array(model.seeds).keys()];
-  const fields: Record<string, (Float64Array | undefined)[]> = {};
+  const fields: { [K in OutputField]?: (Float64Array | undefined)[] } = {};
   const perSeed = (name: string, f: (s: number) => Float64Array): void => {
-    fields[name] = seeds.map((s) => (ctx.seedIndices.includes(s) ? f(s) : undefined));
+    fields[name as OutputField] = seeds.map((s) => (ctx.seedIndices.includes(s) ? f(s) : undefined));
   };
   for (let c = 0; c < Math.min(d, MAX_COORDS); c++) perSeed(`x${c}`, (s) => column(ev.x, s, n, d, c));
   for (let c = 0; c < Math.min(ev.outDim, MAX_OUTPUTS); c++) perSeed(outputField(c), (s) => column(ev.out, s, n, ev.outDim, c));
@@ -126,5 +119,5 @@ export const outputsProbe: ProbeFn = (args, ctx, env): SeedIndexed => {
     const on = ev.on;
     perSeed("region", (s) => regionIds(on.subarray(s * n * ev.width, (s + 1) * n * ev.width), n, ev.width).ids);
   }
-  return { kind: "indexed", dim: "point", fields };
-};
+  return { kind: "indexed", dim: "point" as const, fields };
+} });

@@ -18,14 +18,16 @@
  *
  * NaN anywhere in a group gives NaN for that group (as the reductions do). Float64 throughout.
  */
-import { DyncRuntimeError } from "../errors.js";
+import { DyncRuntimeError } from "../../runtime/errors.js";
 import type { Dim, SweepValue } from "../../contract/program.js";
 import { gaussianKde, linspace } from "../../numerics/kde.js";
-import { densityBandwidth } from "./density.js";
-import { Rng } from "../rng.js";
-import { registerAnalysis, type AnalysisOptions } from "./functions.js";
-import { median } from "./reduce.js";
-import { groupRows, numberOf, requireDim, type Key, type Row, type Table } from "./table.js";
+import { densityBandwidth } from "../../runtime/analysis/density.js";
+import { Rng } from "../../runtime/rng.js";
+import type { AnalysisOptions } from "../../runtime/analysis/functions.js";
+import { type AnalysisDefinition, defineAnalysis } from "../analyses/define.js";
+import * as entries from "./entries.js";
+import { median } from "../../runtime/analysis/reduce.js";
+import { groupRows, numberOf, requireDim, type Key, type Row, type Table } from "../../runtime/analysis/table.js";
 
 /** Options of the mode finder. */
 export interface ModeOptions {
@@ -73,14 +75,14 @@ export function findModes(values: readonly number[], o: ModeOptions): Modes {
 }
 
 function modeOptions(options: AnalysisOptions): ModeOptions & { log10: boolean } {
-  const num = (name: string, def: number) => {
-    const v = options[name] ?? def;
+  const num = (name: string) => {
+    const v = options[name];
     if (typeof v !== "number" || !Number.isFinite(v) || v < 0) throw new DyncRuntimeError("RUN050", `option ${name} must be a number ≥ 0, got ${String(v)}`);
     return v;
   };
-  const bandwidth = num("bandwidth", 0.5);
+  const bandwidth = num("bandwidth");
   if (!(bandwidth > 0)) throw new DyncRuntimeError("RUN050", "option bandwidth must be > 0");
-  return { bandwidth, minHeight: num("min_height", 0.05), minDip: num("min_dip", 0.2), log10: options["log10"] !== false };
+  return { bandwidth, minHeight: num("min_height"), minDip: num("min_dip"), log10: options["log10"] !== false };
 }
 
 /** The values of a group as the mode finder sees them (log10 unless log10: false). */
@@ -97,7 +99,7 @@ function requireOver(table: Table, over: readonly Dim[], fn: string): Dim[] {
   return table.dims.filter((d) => !over.includes(d));
 }
 
-registerAnalysis("modes", ([table], options, over) => {
+const modes = defineAnalysis(entries.modesEntry, ([table], options, over) => {
   const o = modeOptions(options);
   const keep = requireOver(table!, over, "modes");
   return {
@@ -109,7 +111,7 @@ registerAnalysis("modes", ([table], options, over) => {
   };
 });
 
-registerAnalysis("lowest_mode", ([table], options, over) => {
+const lowestMode = defineAnalysis(entries.lowestMode, ([table], options, over) => {
   const o = modeOptions(options);
   const keep = requireOver(table!, over, "lowest_mode");
   const rows: Row[] = [];
@@ -153,11 +155,7 @@ function sweepNumber(v: SweepValue, along: string): number {
   return x;
 }
 
-registerAnalysis("ensemble_test", ([table], options, over) => {
-  const along = String(options["along"] ?? "width");
-  const stat = String(options["stat"] ?? "ks");
-  const pairs = Number(options["pairs"] ?? 10000);
-  const seed = Number(options["seed"] ?? 0);
+const ensembleTest = defineAnalysis(entries.ensembleTest, ([table], { along, stat, pairs, seed }, over) => {
   if (!["ks", "median_ratio", "median"].includes(stat)) throw new DyncRuntimeError("RUN050", `ensemble_test stat must be ks, median_ratio or median, got ${stat}`);
   if (!(Number.isInteger(pairs) && pairs >= 1)) throw new DyncRuntimeError("RUN050", `ensemble_test pairs must be a whole number ≥ 1, got ${pairs}`);
   requireDim(table!, along, "the argument of ensemble_test");
@@ -186,8 +184,7 @@ registerAnalysis("ensemble_test", ([table], options, over) => {
   return { dims: [...keep, along], rows };
 });
 
-registerAnalysis("local_exponents", ([table], options) => {
-  const along = String(options["along"] ?? "width");
+const localExponents = defineAnalysis(entries.localExponents, ([table], { along }) => {
   requireDim(table!, along, "the argument of local_exponents");
   const keep = table!.dims.filter((d) => d !== along);
   const rows: Row[] = [];
@@ -202,17 +199,11 @@ registerAnalysis("local_exponents", ([table], options) => {
   return { dims: [...keep, along], rows };
 });
 
-registerAnalysis("in_range", ([table], options) => {
-  const along = String(options["along"] ?? "width");
+const inRange = defineAnalysis(entries.inRange, ([table], { along, min, max }) => {
   requireDim(table!, along, "the argument of in_range");
-  const bound = (name: string, def: number) => {
-    const v = options[name];
-    if (v === undefined) return def;
-    if (typeof v !== "number") throw new DyncRuntimeError("RUN050", `in_range ${name} must be a number, got ${String(v)}`);
-    return v;
-  };
-  const lo = bound("min", -Infinity);
-  const hi = bound("max", Infinity);
+  // No bound given (null) means unbounded on that side.
+  const lo = min ?? -Infinity;
+  const hi = max ?? Infinity;
   const rows = table!.rows.filter((r) => {
     const v = sweepNumber(r.key[along]!, along);
     return v >= lo && v <= hi;
@@ -220,3 +211,5 @@ registerAnalysis("in_range", ([table], options) => {
   if (rows.length === 0) throw new DyncRuntimeError("RUN050", `in_range keeps no rows: no ${along} in [${lo}, ${hi}]`);
   return { dims: table!.dims, rows };
 });
+
+export const lotteryAnalysisImplementations: readonly AnalysisDefinition[] = [inRange, modes, lowestMode, ensembleTest, localExponents];

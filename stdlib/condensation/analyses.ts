@@ -2,10 +2,11 @@
  * Analysis functions of the condensation phenomenon: when a series converges (frequency principle), the
  * regime the phase diagram predicts from (γ, γ'), and the regime a measured RD slope indicates.
  */
-import { DyncRuntimeError } from "../errors.js";
-import type { PowerLawFit } from "./power-law.js";
-import { registerAnalysis } from "./functions.js";
-import { type Cell, groupRows, STEPS, type Table } from "./table.js";
+import { DyncRuntimeError } from "../../runtime/errors.js";
+import type { PowerLawFit } from "../../runtime/analysis/power-law.js";
+import { type AnalysisDefinition, defineAnalysis } from "../analyses/define.js";
+import * as entries from "./entries.js";
+import { type Cell, groupRows, STEPS, type Table } from "../../runtime/analysis/table.js";
 
 /** −1 linear, 0 critical, 1 condensed. */
 export type Regime = -1 | 0 | 1;
@@ -49,12 +50,10 @@ function sweepNumber(value: unknown, dim: string): number {
   return n;
 }
 
-registerAnalysis("convergence_step", (args, options) => convergenceStep(args[0]!, Number(options["below"])));
+const convergenceStepAnalysis = defineAnalysis(entries.convergenceStep, (args, { below }) => convergenceStep(args[0]!, below));
 
-registerAnalysis("phase_regime", (args, options) => {
+const phaseRegime = defineAnalysis(entries.phaseRegime, (args, { gamma: g, gamma_prime: gp }) => {
   const table = args[0]!;
-  const g = String(options["gamma"] ?? "gamma");
-  const gp = String(options["gamma_prime"] ?? "gamma_prime");
   if (!table.dims.includes(g)) throw new DyncRuntimeError("RUN051", `phase_regime: the table has no dimension ${g}`, `dimensions: ${table.dims.join(", ") || "none"}`);
   return {
     dims: table.dims,
@@ -65,8 +64,9 @@ registerAnalysis("phase_regime", (args, options) => {
   };
 });
 
-registerAnalysis("slope_regime", (args, options) => {
+const slopeRegimeAnalysis = defineAnalysis(entries.slopeRegime, (args, { tolerance }) => {
   const table = args[0]!;
-  const tolerance = Number(options["tolerance"] ?? 0.1);
   return { dims: table.dims, rows: table.rows.map((r) => ({ key: r.key, value: slopeRegime(numeric(r.value, "slope_regime"), tolerance) })) };
 });
+
+export const condensationAnalysisImplementations: readonly AnalysisDefinition[] = [convergenceStepAnalysis, phaseRegime, slopeRegimeAnalysis];

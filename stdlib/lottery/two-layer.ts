@@ -3,10 +3,10 @@
  * reading one out of a seed-batched `Mlp`, evaluating it, and the unary targets of the paper's appendix.
  * TF.js trains in float32; ticket surgery and refits need float64, so they happen here.
  */
-import { DyncRuntimeError } from "../../../runtime/errors.js";
-import type { Model } from "../../../contract/model.js";
-import { DEFAULT_LEAKY_SLOPE, type ActivationSpec } from "../../../runtime/nn/activations.js";
-import { Mlp } from "../../../runtime/nn/mlp.js";
+import { DyncRuntimeError } from "../../runtime/errors.js";
+import type { Model, Param } from "../../contract/model.js";
+import { DEFAULT_LEAKY_SLOPE, type ActivationSpec } from "../../runtime/nn/activations.js";
+import { twoLayerView } from "../probes/layers.js";
 
 /** A scalar activation in float64. */
 export type Scalar = (x: number) => number;
@@ -51,24 +51,27 @@ export function scalarActivation(spec: ActivationSpec): Scalar {
 
 /** Every seed's network of a one-hidden-layer, scalar-in, scalar-out mlp; RUN040 for other models. */
 export function twoLayerNets(model: Model): TwoLayerNet[] {
-  if (!(model instanceof Mlp) || model.options.hidden.length !== 1 || model.inDim !== 1 || model.outDim !== 1 || model.options.encode) {
+  const weighted = model.layers.filter((l) => l.weight !== undefined);
+  const [first, last] = weighted;
+  const scalar = weighted.length === 2 && first!.role === "hidden" && first!.fanIn === 1 && last!.role === "out" && last!.fanOut === 1;
+  if (!scalar || model.layers.some((l) => l.kind === "encoding" || l.kind === "conv")) {
     throw new DyncRuntimeError("RUN040", "the lottery-ticket probes need `mlp(in: 1, hidden: [N], out: 1)`: one hidden layer, scalar input and output, no encoding");
   }
-  if (model.options.norm === "batchnorm") throw new DyncRuntimeError("RUN040", "the lottery-ticket probes need an mlp without batch norm");
-  const act = scalarActivation(model.options.act ?? "relu");
-  const N = model.options.hidden[0]!;
-  const read = (name: string, perSeed: number): Float32Array | undefined => {
-    const p = model.params.find((q) => q.name === name);
+  const view = twoLayerView(model);
+  if (!view) throw new DyncRuntimeError("RUN040", "the lottery-ticket probes need an mlp without batch norm");
+  const act = scalarActivation(view.hidden.activation ?? "identity");
+  const N = view.hidden.fanOut;
+  const read = (p: Param | undefined, perSeed: number): Float32Array | undefined => {
     if (!p) return undefined;
     const data = p.variable.dataSync() as Float32Array;
-    if (data.length !== perSeed * model.seeds) throw new DyncRuntimeError("RUN040", `${name} has ${data.length} values, expected ${perSeed} per seed`);
+    if (data.length !== perSeed * model.seeds) throw new DyncRuntimeError("RUN040", `${p.name} has ${data.length} values, expected ${perSeed} per seed`);
     return data;
   };
-  const w = read("hidden0.weight", N)!;
-  const b = read("hidden0.bias", N);
-  const v = read("out.weight", N)!;
-  const c = read("out.bias", 1);
-  const scale = model.outputScale;
+  const w = read(view.hidden.weight, N)!;
+  const b = read(view.hidden.bias, N);
+  const v = read(view.out.weight, N)!;
+  const c = read(view.out.bias, 1);
+  const scale = model.outputScale ?? 1;
   return Array.from({ length: model.seeds }, (_, s) => ({
     w: Float64Array.from(w.subarray(s * N, (s + 1) * N)),
     b: b ? Float64Array.from(b.subarray(s * N, (s + 1) * N)) : new Float64Array(N),

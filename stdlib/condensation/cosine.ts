@@ -2,11 +2,13 @@
  * `cosine_similarity(net, layer: 0)`: the matrix D(u, v) = uᵀv/(‖u‖‖v‖) over a layer's neuron vectors
  * (notes P3) — for a conv layer its kernels, flattened whole or one input channel's slice — optionally reordered by the leading eigenvector of D so that condensed groups form blocks.
  */
-import { DyncRuntimeError } from "../../../runtime/errors.js";
-import { reorderByLeadingEigenvector } from "../../../numerics/eigen.js";
-import type { ProbeFn, SeedFields, SeedTensors } from "../types.js";
-import type { Model } from "../../../contract/model.js";
-import { boolOption, convKernels, isConvLayer, layerNeurons, type LayerVectors, rowNorm } from "./layer.js";
+import { DyncRuntimeError } from "../../runtime/errors.js";
+import { reorderByLeadingEigenvector } from "../../numerics/eigen.js";
+import type { Model } from "../../contract/model.js";
+import { defineProbe } from "../probes/define.js";
+import type { SeedTensors } from "../probes/types.js";
+import * as entries from "./entries.js";
+import { convKernels, isConvLayer, layerNeurons, type LayerVectors, rowNorm } from "./layer.js";
 
 /** D(u, v) over the rows of an m × dim matrix, in neuron order; zero vectors give NaN rows and columns. */
 export function cosineMatrix(vectors: Float64Array, m: number, dim: number): Float64Array {
@@ -38,25 +40,28 @@ export function cosineMatrix(vectors: Float64Array, m: number, dim: number): Flo
  * The vectors D is taken over: a dense layer's neurons (input weights, + bias), or a conv layer's kernels
  * flattened whole (+ bias) or one input channel's k×k slice (`channel`, never with the bias).
  */
-export function cosineVectors(model: Model, args: Readonly<Record<string, unknown>>): LayerVectors[] {
-  const layer = args["layer"] ?? 0;
-  const channel = args["channel"] ?? null;
-  if (channel !== null && typeof channel !== "number") throw new DyncRuntimeError("RUN040", `channel must be a number, got ${JSON.stringify(channel)}`);
+export function cosineVectors(model: Model, { layer, bias, channel }: CosineLayerArgs): LayerVectors[] {
   if (!isConvLayer(model, layer)) {
     if (channel !== null) throw new DyncRuntimeError("RUN040", "channel: selects a slice of conv kernels, but this layer is dense");
-    return layerNeurons(model, layer, boolOption(args, "bias", true));
+    return layerNeurons(model, layer, bias ?? true);
   }
-  if (channel !== null && args["bias"] === true) {
+  if (channel !== null && bias === true) {
     throw new DyncRuntimeError("RUN040", "a channel slice of a kernel has no bias (the bias belongs to the whole kernel); drop bias: true or channel:");
   }
-  return convKernels(model, layer, boolOption(args, "bias", channel === null), channel ?? undefined);
+  // `bias` left out means: with the bias, except for a channel slice (which has none).
+  return convKernels(model, layer, bias ?? channel === null, channel ?? undefined);
+}
+
+/** The layer, bias and channel arguments the two cosine probes share. */
+export interface CosineLayerArgs {
+  readonly layer: number;
+  readonly bias: boolean | null;
+  readonly channel: number | null;
 }
 
 /** The probe: per seed an m × m matrix (written as .npy), ordered by `order: eigen` (default) or `none`. */
-export const cosineSimilarityProbe: ProbeFn = (args, ctx, env): SeedTensors => {
-  const order = args["order"] ?? "eigen";
-  if (order !== "eigen" && order !== "none") throw new DyncRuntimeError("RUN040", `order must be eigen or none, got ${JSON.stringify(order)}`);
-  const layers = cosineVectors(env.model(args), args);
+export const cosineSimilarityProbe = defineProbe(entries.cosineSimilarity, { measure: ({ model, order, ...args }, ctx): SeedTensors => {
+  const layers = cosineVectors(model, args);
   const m = layers[0]!.m;
   const perSeed = layers.map((layer, s) => {
     if (!ctx.seedIndices.includes(s)) return undefined;
@@ -64,7 +69,7 @@ export const cosineSimilarityProbe: ProbeFn = (args, ctx, env): SeedTensors => {
     return Float32Array.from(order === "eigen" ? reorderByLeadingEigenvector(d, m).values : d);
   });
   return { kind: "tensors", shape: [m, m], perSeed };
-};
+} });
 
 /** Shares of the distinct neuron pairs (u < v) whose |D| exceeds a threshold: all, D > t, and D < −t. */
 export interface CosineShares {
@@ -96,10 +101,8 @@ export function cosineShares(d: Float64Array, m: number, above: number): CosineS
 }
 
 /** The probe `cosine_share`: per seed, the shares of `cosineShares` over the layer's cosine matrix. */
-export const cosineShareProbe: ProbeFn = (args, ctx, env): SeedFields => {
-  const above = args["above"] ?? 0.9;
-  if (typeof above !== "number" || !(above >= 0 && above < 1)) throw new DyncRuntimeError("RUN040", `above must be a number in [0, 1), got ${JSON.stringify(above)}`);
-  const layers = cosineVectors(env.model(args), args);
+export const cosineShareProbe = defineProbe(entries.cosineShare, { measure: ({ model, above, ...args }, ctx) => {
+  const layers = cosineVectors(model, args);
   const fields = { aligned: new Float64Array(layers.length).fill(NaN), parallel: new Float64Array(layers.length).fill(NaN), opposite: new Float64Array(layers.length).fill(NaN) };
   layers.forEach((layer, s) => {
     if (!ctx.seedIndices.includes(s)) return;
@@ -108,5 +111,5 @@ export const cosineShareProbe: ProbeFn = (args, ctx, env): SeedFields => {
     fields.parallel[s] = shares.parallel;
     fields.opposite[s] = shares.opposite;
   });
-  return { kind: "fields", fields };
-};
+  return { kind: "fields" as const, fields };
+} });

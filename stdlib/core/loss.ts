@@ -3,11 +3,12 @@ import * as tf from "@tensorflow/tfjs-core";
 import { DyncRuntimeError } from "../../runtime/errors.js";
 import { lossFunction, type LossKind } from "../../runtime/loss.js";
 import type { Model } from "../../contract/model.js";
-import type { EvalData } from "./eval-data.js";
-import type { ProbeFn } from "./types.js";
+import { defineProbe } from "../probes/define.js";
+import type { EvalData } from "../probes/eval-data.js";
+import * as entries from "./entries.js";
 
 /** The model's loss on every sample of a data set, per seed, in eval mode (no dropout, batch norm running statistics). */
-export const lossProbe: ProbeFn = (args, _ctx, env) => datasetLoss(env.model(args), env.data(args), env.loss);
+export const lossProbe = defineProbe(entries.loss, { measure: ({ model, data }, _ctx, run) => datasetLoss(model, data, run.loss) });
 
 /** Mean per-sample loss of `model` over all of `data`, per seed; the sum over samples is taken in float64. */
 export function datasetLoss(model: Model, data: EvalData, kind: LossKind): Float64Array {

@@ -3,18 +3,16 @@
  * per-neuron values, parameter-space PCA across seeds, and distillation of the best ticket. Each reads the
  * trained parameters once and computes in float64 JS numbers.
  */
-import { DyncRuntimeError } from "../../../runtime/errors.js";
-import type { ProbeContext } from "../../../runtime/train/index.js";
-import type { ProbeFn, SeedFields, SeedIndexed } from "../types.js";
-import { symmetricEigen } from "../../../numerics/linalg.js";
+import type { ProbeContext } from "../../runtime/train/index.js";
+import { defineProbe } from "../probes/define.js";
+import * as entries from "./entries.js";
+import { symmetricEigen } from "../../numerics/linalg.js";
 import { decompose, type Decomposition } from "./tickets.js";
 import { grid, twoLayerNets, unaryTarget, type Scalar, type TwoLayerNet } from "./two-layer.js";
 
 /** The grid and target a ticket probe fits on: `domain`, `n` points, `target` by name. */
-function fitSetup(args: Readonly<Record<string, unknown>>): { xs: Float64Array; target: Scalar; minR2: number } {
-  const domain = args["domain"];
-  if (!Array.isArray(domain) || domain.length !== 2) throw new DyncRuntimeError("RUN040", `domain must be an interval [lo, hi], got ${JSON.stringify(domain)}`);
-  return { xs: grid(Number(domain[0]), Number(domain[1]), Number(args["n"] ?? 1001)), target: unaryTarget(String(args["target"] ?? "square")), minR2: Number(args["min_r2"] ?? 0.9) };
+function fitGrid(args: { readonly domain: readonly [number, number]; readonly n: number; readonly target: string }): { xs: Float64Array; target: Scalar } {
+  return { xs: grid(args.domain[0], args.domain[1], args.n), target: unaryTarget(args.target) };
 }
 
 /** Per seed index: f(net) for the seeds this call measures, NaN for the others. */
@@ -24,8 +22,9 @@ function perSeed<T>(ctx: ProbeContext, nets: TwoLayerNet[], f: (net: TwoLayerNet
   return out;
 }
 
-function fields(values: (Record<string, number> | undefined)[], names: readonly string[]): SeedFields {
-  return { kind: "fields", fields: Object.fromEntries(names.map((n) => [n, Float64Array.from(values, (v) => v?.[n] ?? NaN)])) };
+/** Per-seed records of numbers as fields `names` (NaN for seeds not measured). */
+function fields<F extends string>(values: (Record<F, number> | undefined)[], names: readonly F[]): { readonly kind: "fields"; readonly fields: Record<F, Float64Array> } {
+  return { kind: "fields", fields: Object.fromEntries(names.map((n) => [n, Float64Array.from(values, (v) => v?.[n] ?? NaN)])) as Record<F, Float64Array> };
 }
 
 const second = (f: Scalar, x: number): number => {
@@ -34,7 +33,7 @@ const second = (f: Scalar, x: number): number => {
 };
 
 /** Summary of one decomposition; the Taylor terms use the trained (not refit) weights of the best ticket. */
-export function ticketSummary(net: TwoLayerNet, d: Decomposition): Record<string, number> {
+export function ticketSummary(net: TwoLayerNet, d: Decomposition): Record<TicketField, number> {
   const best = [...d.tickets].sort((a, b) => a.mse - b.mse)[0];
   const good = d.tickets.filter((t) => Number.isFinite(t.r2));
   let taylorConst = NaN;
@@ -57,38 +56,40 @@ export function ticketSummary(net: TwoLayerNet, d: Decomposition): Record<string
   };
 }
 
-export const TICKET_FIELDS = ["loss", "bound", "n_eff", "tickets", "mean_r2", "best_loss", "pair_cost", "taylor_const", "taylor_x2"] as const;
+type TicketField = (typeof entries.ticketsEntry.result.fields)[number];
 
 /** `tickets(net, …)`: ticket decomposition summary per seed. */
-export const ticketsProbe: ProbeFn = (args, ctx, env) => {
-  const setup = fitSetup(args);
-  const nets = twoLayerNets(env.model(args));
-  return fields(perSeed(ctx, nets, (net) => ticketSummary(net, decompose(net, setup.xs, setup.target, setup.minR2))), TICKET_FIELDS);
-};
+export const ticketsProbe = defineProbe(entries.ticketsEntry, {
+  measure: (args, ctx) => {
+    const { xs, target } = fitGrid(args);
+    const nets = twoLayerNets(args.model);
+    return fields(perSeed(ctx, nets, (net) => ticketSummary(net, decompose(net, xs, target, args.min_r2))), entries.ticketsEntry.result.fields);
+  },
+});
 
 /** `ticket_r2(net, …)`: every ticket's R² and MSE, sorted by decreasing R², indexed by `ticket`. */
-export const ticketR2Probe: ProbeFn = (args, ctx, env): SeedIndexed => {
-  const setup = fitSetup(args);
-  const nets = twoLayerNets(env.model(args));
-  const sorted = perSeed(ctx, nets, (net) => [...decompose(net, setup.xs, setup.target, setup.minR2).tickets].sort((a, b) => b.r2 - a.r2));
+export const ticketR2Probe = defineProbe(entries.ticketR2, { measure: (args, ctx) => {
+  const { xs, target } = fitGrid(args);
+  const nets = twoLayerNets(args.model);
+  const sorted = perSeed(ctx, nets, (net) => [...decompose(net, xs, target, args.min_r2).tickets].sort((a, b) => b.r2 - a.r2));
   return {
-    kind: "indexed",
-    dim: "ticket",
+    kind: "indexed" as const,
+    dim: "ticket" as const,
     fields: {
       r2: sorted.map((ts) => ts && Float64Array.from(ts, (t) => t.r2)),
       mse: sorted.map((ts) => ts && Float64Array.from(ts, (t) => t.mse)),
     },
   };
-};
+} });
 
 /** `neurons(net)`: each hidden neuron's (w, b, v), indexed by `neuron`. */
-export const neuronsProbe: ProbeFn = (args, ctx, env): SeedIndexed => {
-  const nets = twoLayerNets(env.model(args));
+export const neuronsProbe = defineProbe(entries.neuronsEntry, { measure: ({ model }, ctx) => {
+  const nets = twoLayerNets(model);
   const pick = (key: "w" | "b" | "v") => perSeed(ctx, nets, (net) => Float64Array.from(net[key]));
-  return { kind: "indexed", dim: "neuron", fields: { w: pick("w"), b: pick("b"), v: pick("v") } };
-};
+  return { kind: "indexed" as const, dim: "neuron" as const, fields: { w: pick("w"), b: pick("b"), v: pick("v") } };
+} });
 
-export const DISTILL_FIELDS = ["loss", "cond", "r2", "w", "b"] as const;
+type DistillField = (typeof entries.distillEntry.result.fields)[number];
 
 /**
  * The best ticket of a net distilled to width 2: its trained first layer kept, (v₁, v₂, c) refit by least
@@ -96,7 +97,7 @@ export const DISTILL_FIELDS = ["loss", "cond", "r2", "w", "b"] as const;
  * loss is bounded below by the pair's x⁴ Taylor term, ≈ (σ⁗(b) / (12 σ″(b)))² · w⁴ · Var⊥(x⁴), so how low
  * distillation goes is set by the trained (w, b), not by the refit's precision.
  */
-export function distillBestTicket(net: TwoLayerNet, xs: Float64Array, target: Scalar): Record<(typeof DISTILL_FIELDS)[number], number> {
+export function distillBestTicket(net: TwoLayerNet, xs: Float64Array, target: Scalar): Record<DistillField, number> {
   const best = [...decompose(net, xs, target, -Infinity).tickets].sort((a, b) => a.mse - b.mse)[0];
   if (!best) return { loss: NaN, cond: NaN, r2: NaN, w: NaN, b: NaN };
   const [i, j] = best.neurons;
@@ -104,11 +105,13 @@ export function distillBestTicket(net: TwoLayerNet, xs: Float64Array, target: Sc
 }
 
 /** `distill(net, …)`: the best ticket as a width-2 net with (v, c) refit by least squares in float64. */
-export const distillProbe: ProbeFn = (args, ctx, env) => {
-  const setup = fitSetup(args);
-  const nets = twoLayerNets(env.model(args));
-  return fields(perSeed(ctx, nets, (net) => distillBestTicket(net, setup.xs, setup.target)), DISTILL_FIELDS);
-};
+export const distillProbe = defineProbe(entries.distillEntry, {
+  measure: (args, ctx) => {
+    const { xs, target } = fitGrid(args);
+    const nets = twoLayerNets(args.model);
+    return fields(perSeed(ctx, nets, (net) => distillBestTicket(net, xs, target)), entries.distillEntry.result.fields);
+  },
+});
 
 /** A net's parameters as one vector, in the paper's order (w₁…w_N, b₁…b_N, v₁…v_N, c). */
 export function parameterVector(net: TwoLayerNet): number[] {
@@ -154,11 +157,11 @@ function dot(a: readonly number[], b: readonly number[]): number {
 }
 
 /** `param_pca(net)`: cross-seed PCA of the parameter vectors (fields pc1, pc2, var1, var2). */
-export const paramPcaProbe: ProbeFn = (args, ctx, env) => {
-  const nets = twoLayerNets(env.model(args));
+export const paramPcaProbe = defineProbe(entries.paramPca, { measure: ({ model }, ctx) => {
+  const nets = twoLayerNets(model);
   const vectors = perSeed(ctx, nets, parameterVector);
   const { pc1, pc2, var1, var2 } = parameterPca(vectors);
   const measured = new Set(ctx.seedIndices);
   const only = (x: Float64Array | number) => Float64Array.from({ length: nets.length }, (_, s) => (measured.has(s) ? (typeof x === "number" ? x : x[s]!) : NaN));
-  return { kind: "fields", fields: { pc1: only(pc1), pc2: only(pc2), var1: only(var1), var2: only(var2) } };
-};
+  return { kind: "fields" as const, fields: { pc1: only(pc1), pc2: only(pc2), var1: only(var1), var2: only(var2) } };
+} });

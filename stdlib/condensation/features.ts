@@ -3,9 +3,10 @@
  * notes P1/P2). Orientation in 1-D is the angle φₖ = atan2(bₖ, wₖ) ∈ [−π, π) (atan2, not arctan(b/w), so
  * ±w stay apart); with more inputs it is the projection Iₖ = ŵₖ·p on p = 1/√n (or a given vector).
  */
-import { DyncRuntimeError } from "../../../runtime/errors.js";
-import type { ProbeFn, SeedIndexed } from "../types.js";
-import { boolOption, type LayerNeurons, layerNeurons, rowNorm } from "./layer.js";
+import { DyncRuntimeError } from "../../runtime/errors.js";
+import { defineProbe } from "../probes/define.js";
+import * as entries from "./entries.js";
+import { type LayerNeurons, layerNeurons, rowNorm } from "./layer.js";
 
 /** Per-neuron features of one seed's layer. */
 export interface NeuronFeatures {
@@ -61,10 +62,8 @@ export function neuronFeatures(layer: LayerNeurons, project: readonly number[] |
 }
 
 /** The probe: per seed and neuron, fields angle, amplitude, kink. */
-export const neuronFeaturesProbe: ProbeFn = (args, ctx, env): SeedIndexed => {
-  const model = env.model(args);
-  const project = Array.isArray(args["project"]) ? (args["project"] as number[]) : null;
-  const layers = layerNeurons(model, args["layer"] ?? 0, boolOption(args, "bias", true));
+export const neuronFeaturesProbe = defineProbe(entries.neuronFeatures, { measure: ({ model, layer, bias, project }, ctx) => {
+  const layers = layerNeurons(model, layer, bias);
   const fields: Record<keyof NeuronFeatures, (Float64Array | undefined)[]> = { angle: [], amplitude: [], kink: [] };
   layers.forEach((layer, s) => {
     const measured = ctx.seedIndices.includes(s);
@@ -73,5 +72,5 @@ export const neuronFeaturesProbe: ProbeFn = (args, ctx, env): SeedIndexed => {
     fields.amplitude.push(f?.amplitude);
     fields.kink.push(f?.kink);
   });
-  return { kind: "indexed", dim: "neuron", fields };
-};
+  return { kind: "indexed", dim: "neuron" as const, fields };
+} });

@@ -7,11 +7,11 @@
  * (spacing Δ) L = nΔ, which makes it exactly the DFT; for non-uniform inputs L = max x − min x.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { DyncRuntimeError } from "../../../runtime/errors.js";
-import type { Model } from "../../../contract/model.js";
-import type { EvalData } from "../eval-data.js";
-import type { ProbeFn, SeedIndexed } from "../types.js";
-import { numberOption } from "./layer.js";
+import { DyncRuntimeError } from "../../runtime/errors.js";
+import type { Model } from "../../contract/model.js";
+import { defineProbe } from "../probes/define.js";
+import type { EvalData } from "../probes/eval-data.js";
+import * as entries from "./entries.js";
 
 /** Sample positions along one axis, sorted, with the transform's period L and whether the grid is uniform. */
 export interface SpectralAxis {
@@ -73,13 +73,12 @@ export function spectralPeaks(spectrum: Float64Array, count: number, floor = 1e-
   return peaks.filter((k) => spectrum[k]! >= floor * top).slice(0, count).sort((a, b) => a - b);
 }
 
-/** Target spectrum and peaks per data set and seed copy, computed once (the target does not change). */
+/** Target spectrum and peaks of one seed's copy of a data set (the target does not change during a run). */
 interface TargetSpectrum {
   readonly axis: SpectralAxis;
   readonly peaks: number[];
   readonly coefficients: [number, number][];
 }
-const targetCache = new WeakMap<EvalData, Map<string, TargetSpectrum>>();
 
 function inputsAndTargets(data: EvalData): { x: Float32Array; y: Float32Array } {
   if (data.xShape.length !== 1 || data.xShape[0] !== 1 || data.yDim !== 1) {
@@ -94,22 +93,15 @@ function inputsAndTargets(data: EvalData): { x: Float32Array; y: Float32Array } 
   }
 }
 
-/** The target's spectrum for a seed; the inputs and targets are read from the backend only on a cache miss. */
+/** The target's spectrum for one seed's copy of the data (read from the backend once per call). */
 function targetSpectrum(data: EvalData, seed: number, peaks: number): TargetSpectrum {
-  let perData = targetCache.get(data);
-  if (!perData) targetCache.set(data, (perData = new Map()));
-  const key = `${data.shared ? 0 : seed}|${peaks}`;
-  const known = perData.get(key);
-  if (known) return known;
   const { x, y } = inputsAndTargets(data);
   const n = data.n;
   const axis = spectralAxis(x.subarray(seed * n, (seed + 1) * n));
   const ys = Float64Array.from(axis.order, (i) => y[seed * n + i]!);
   const found = spectralPeaks(amplitudeSpectrum(axis, ys), peaks);
   if (found.length === 0) throw new DyncRuntimeError("RUN040", `the target of data set "${data.name}" has no spectral peak`);
-  const spectrum: TargetSpectrum = { axis, peaks: found, coefficients: found.map((k) => dftAt(axis, ys, k)) };
-  perData.set(key, spectrum);
-  return spectrum;
+  return { axis, peaks: found, coefficients: found.map((k) => dftAt(axis, ys, k)) };
 }
 
 function predictions(model: Model, data: EvalData): Float32Array {
@@ -125,20 +117,32 @@ function predictions(model: Model, data: EvalData): Float32Array {
  * The probe: per seed and target peak (dimension `frequency`, lowest first), `error` = |Ŷₖ − Yₖ|/|Yₖ| and
  * `freq` = k/L (cycles per unit of x).
  */
-export const frequencyErrorProbe: ProbeFn = (args, ctx, env): SeedIndexed => {
-  const model = env.model(args);
-  const data = env.data(args);
-  const count = numberOption(args, "peaks", 4);
+export const frequencyErrorProbe = defineProbe(entries.frequencyError, {
+  setup: ({ model, data, peaks }) => {
+    // Per run: the target's spectrum per seed copy (one copy when all seeds share the data), computed once.
+    const targets = new Map<number, TargetSpectrum>();
+    const target = (s: number): TargetSpectrum => {
+      const copy = data.shared ? 0 : s;
+      let known = targets.get(copy);
+      if (!known) targets.set(copy, (known = targetSpectrum(data, s, peaks)));
+      return known;
+    };
+    return { measure: (ctx) => frequencyErrors(model, data, target, ctx.seedIndices) };
+  },
+});
+
+/** Per seed and target peak: the relative error of the output's DFT at the peak, and the peak's frequency. */
+function frequencyErrors(model: Model, data: EvalData, targetOf: (s: number) => TargetSpectrum, seedIndices: readonly number[]) {
   const out = predictions(model, data);
   const error: (Float64Array | undefined)[] = [];
   const freq: (Float64Array | undefined)[] = [];
   for (let s = 0; s < model.seeds; s++) {
-    if (!ctx.seedIndices.includes(s)) {
+    if (!seedIndices.includes(s)) {
       error.push(undefined);
       freq.push(undefined);
       continue;
     }
-    const target = targetSpectrum(data, s, count);
+    const target = targetOf(s);
     const outSorted = Float64Array.from(target.axis.order, (i) => out[s * data.n + i]!);
     error.push(Float64Array.from(target.peaks, (k, p) => {
       const [re, im] = dftAt(target.axis, outSorted, k);
@@ -147,17 +151,15 @@ export const frequencyErrorProbe: ProbeFn = (args, ctx, env): SeedIndexed => {
     }));
     freq.push(Float64Array.from(target.peaks, (k) => k / target.axis.period));
   }
-  return { kind: "indexed", dim: "frequency", fields: { error, freq } };
-};
+  return { kind: "indexed" as const, dim: "frequency" as const, fields: { error, freq } };
+}
 
 /** The probe `learned_function(net, data)`: per sample (dimension `point`), fields x, output and target. */
-export const learnedFunctionProbe: ProbeFn = (args, ctx, env): SeedIndexed => {
-  const model = env.model(args);
-  const data = env.data(args);
+export const learnedFunctionProbe = defineProbe(entries.learnedFunction, { measure: ({ model, data }, ctx) => {
   const { x, y } = inputsAndTargets(data);
   const out = predictions(model, data);
   const n = data.n;
   const pick = (values: Float32Array, s: number): Float64Array | undefined => (ctx.seedIndices.includes(s) ? Float64Array.from(values.subarray(s * n, (s + 1) * n)) : undefined);
   const seeds = [...Array(model.seeds).keys()];
-  return { kind: "indexed", dim: "point", fields: { x: seeds.map((s) => pick(x, s)), output: seeds.map((s) => pick(out, s)), target: seeds.map((s) => pick(y, s)) } };
-};
+  return { kind: "indexed", dim: "point" as const, fields: { x: seeds.map((s) => pick(x, s)), output: seeds.map((s) => pick(out, s)), target: seeds.map((s) => pick(y, s)) } };
+} });
