@@ -83,5 +83,7 @@ export interface Model {
   fusedLossAndGradients?(x: tf.Tensor, y: tf.Tensor, loss: LossKind): FusedStep | undefined;
   /** Non-trainable state (BN running statistics), snapshotted with the parameters. */
   readonly state: readonly tf.Variable[];
+  /** The constant factor on the output (a `scale` layer; 1/α under the phase init); absent means 1. */
+  readonly outputScale?: number;
   dispose(): void;
 }

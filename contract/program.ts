@@ -220,7 +220,7 @@ export type AnalysisExpr =
   | { readonly op: "arith"; readonly fn: "+" | "-" | "*" | "/" | "^"; readonly left: AnalysisExpr; readonly right: AnalysisExpr }
   | { readonly op: "neg"; readonly arg: AnalysisExpr }
   /** Elementwise math function: log10, log, exp, abs, sqrt. */
-  | { readonly op: "map"; readonly fn: "log10" | "log" | "exp" | "abs" | "sqrt"; readonly arg: AnalysisExpr }
+  | { readonly op: "map"; readonly fn: MapFn; readonly arg: AnalysisExpr }
   /** Reduce over dimensions: `median(x) over seeds`; without `over`, over `steps`. */
   | { readonly op: "reduce"; readonly fn: ReduceFn; readonly arg: AnalysisExpr; readonly over: readonly Dim[]; readonly q?: number }
   /** Keep the rows at one value of some dimensions: `alpha[act = silu]`. */
@@ -244,7 +244,17 @@ export type AnalysisExpr =
    */
   | { readonly op: "fn"; readonly name: string; readonly args: readonly AnalysisExpr[]; readonly options: Readonly<Record<string, number | string | boolean>>; readonly over: readonly Dim[] };
 
-export type ReduceFn = "median" | "mean" | "std" | "min" | "max" | "sum" | "count" | "first" | "last" | "quantile";
+/**
+ * The analysis language's built-in vocabulary, one list each: the checker accepts these names, the
+ * evaluators implement each (exhaustive records), and the core family documents them (stdlib/core/entries.ts).
+ */
+export const REDUCE_FNS = ["median", "mean", "std", "min", "max", "sum", "count", "first", "last", "quantile"] as const;
+export type ReduceFn = (typeof REDUCE_FNS)[number];
+export const MAP_FNS = ["log10", "log", "exp", "abs", "sqrt"] as const;
+export type MapFn = (typeof MAP_FNS)[number];
+/** The fields of a `fit_power_law` result (`fit.alpha`). */
+export const FIT_FIELDS = ["exponent", "alpha", "coefficient", "r2", "stderr", "ci_low", "ci_high"] as const;
+export type FitField = (typeof FIT_FIELDS)[number];
 
 export interface AnalysisSpec {
   readonly name: string;

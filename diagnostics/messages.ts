@@ -189,6 +189,12 @@ export const messages = {
     message: "`{param}` is given twice to `{fn}`",
     help: "Each parameter may be given once, positionally or by name.",
   },
+  DYN2014: {
+    name: "argument-rule",
+    severity: "error",
+    message: "`{fn}`: {rule}",
+    help: "The arguments each fit their own type, but not together: an entry's rules (listed under it in docs/stdlib.md) say which combinations are allowed, e.g. `sgd(nesterov: true)` needs `momentum` > 0 and `dampening: 0`. Change one of the arguments the message names.",
+  },
   DYN2020: {
     name: "duplicate-statement",
     severity: "error",
@@ -302,6 +308,12 @@ export const messages = {
     severity: "error",
     message: "{problem}",
     help: "A model block lists layers in forward order, one per line, optionally named (`hidden = dense(128, act: relu)`), ending in rows of outputs (usually a `dense` layer). Names address layers in inits and probes (`init net.hidden ~ …`), so each is used once.",
+  },
+  DYN2051: {
+    name: "gd-with-minibatch",
+    severity: "error",
+    message: "`gd` is full-batch gradient descent, but this run trains on batches of {size}",
+    help: "`optimizer gd(…)` takes the gradient of the whole training set at each step. Train with `batch full`, or use `sgd(lr: …)` (optionally with momentum) for minibatch stochastic gradient descent.",
   },
   DYN2100: {
     name: "unused-sweep",

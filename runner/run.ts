@@ -13,12 +13,13 @@ import type { ExperimentProgram, ModelSpec, ProbeSpec, RunSpec } from "../contra
 import type { RunStatus } from "../runtime/record/index.js";
 import { makeSchedule } from "../runtime/schedule.js";
 import { train, trainingPlan, type DivergedSeed, type TrainProbe } from "../runtime/train/index.js";
-import { probeImplementation, probeImplementations, refName, RunProbeEnv } from "../stdlib/probes/index.js";
+import { probeImplementations, refName, RunProbeEnv, type ProbeInstance } from "../stdlib/probes/index.js";
 import { buildRunData } from "./data.js";
 import { eventFromSpec } from "./event-condition.js";
 import { RunResultRecorder } from "./run-recorder.js";
 import type { ResultSink, RunSink } from "./run-sink.js";
 import { scheduleInSteps } from "./schedule.js";
+import { assertRunArgs } from "./validate-args.js";
 
 /** Everything a run needs besides its spec. */
 export interface RunContext {
@@ -52,6 +53,7 @@ export async function executeRun(run: RunSpec, context: RunContext): Promise<Run
   recorder.beginRun(run.id, run.point, seeds);
   const owned: { dispose(): void }[] = [];
   try {
+    assertRunArgs(run);
     const datasets = buildRunData(run.data, context);
     const trainData = trainingData(run, datasets);
     const model = buildModel(run.model, seeds);
@@ -77,7 +79,7 @@ export async function executeRun(run: RunSpec, context: RunContext): Promise<Run
       seeds,
       duration: run.duration,
       batch: run.batch,
-      probes: run.probes.map((spec) => trainProbe(spec, env)),
+      probes: run.probes.map((spec) => trainProbe(spec, env, owned)),
       events: run.events.map((event) => eventFromSpec(event, seeds.length)),
       recorder: results,
       progressEvery: reporter ? Math.max(1, Math.ceil(plan.totalSteps / PROGRESS_REPORTS)) : 0,
@@ -142,13 +144,16 @@ function checkModelFits(run: RunSpec, model: Mlp | Sequential, data: Dataset): v
   }
 }
 
-/** The loop's probe for a `ProbeSpec`: its implementation, with arguments checked before training starts. */
-function trainProbe(spec: ProbeSpec, env: RunProbeEnv): TrainProbe {
-  const impl = probeImplementation(spec.probe);
-  if (!impl) {
+/**
+ * The loop's probe for a `ProbeSpec`: its implementation started on this run (arguments defaulted, checked
+ * and resolved, per-run state set up) before training starts; `owned` finishes it when the run ends.
+ */
+function trainProbe(spec: ProbeSpec, env: RunProbeEnv, owned: { dispose(): void }[]): TrainProbe {
+  const definition = probeImplementations.get(spec.probe);
+  if (!definition) {
     throw new DyncRuntimeError(
       "RUN040",
-      `probe ${spec.name} (line ${spec.line}) uses "${spec.probe}", which this runtime does not implement (it has ${Object.keys(probeImplementations).join(", ")})`,
+      `probe ${spec.name} (line ${spec.line}) uses "${spec.probe}", which this runtime does not implement (it has ${[...probeImplementations.keys()].join(", ")})`,
     );
   }
   for (const [key, value] of Object.entries(spec.args)) {
@@ -157,20 +162,23 @@ function trainProbe(spec: ProbeSpec, env: RunProbeEnv): TrainProbe {
       throw new DyncRuntimeError("RUN040", `probe ${spec.name} (line ${spec.line}): argument ${key} names "${name}", which the run does not define`);
     }
   }
-  return {
-    name: spec.name,
-    cadence: spec.cadences,
-    async run(ctx) {
-      try {
-        return await impl(spec.args, ctx, env);
-      } catch (error) {
-        if (error instanceof DyncRuntimeError) {
-          throw new DyncRuntimeError(error.code, `probe ${spec.name} (line ${spec.line}): ${error.message}`, error.hint);
-        }
-        throw error;
-      }
-    },
+  const probe: ProbeInstance = inProbe(spec, () => definition.start(spec.args, env));
+  owned.push({ dispose: () => probe.finish?.() });
+  return { name: spec.name, cadence: spec.cadences, run: (ctx) => inProbe(spec, () => probe.measure(ctx)) };
+}
+
+/** Runs `f`, naming the probe and its line in any runtime error it throws. */
+function inProbe<T>(spec: ProbeSpec, f: () => T): T {
+  const rename = (error: unknown): never => {
+    if (error instanceof DyncRuntimeError) throw new DyncRuntimeError(error.code, `probe ${spec.name} (line ${spec.line}): ${error.message}`, error.hint);
+    throw error;
   };
+  try {
+    const value = f();
+    return (value instanceof Promise ? value.catch(rename) : value) as T;
+  } catch (error) {
+    return rename(error);
+  }
 }
 
 /** Optional optimizer fields the compiler left `null` mean "the optimizer's default". */

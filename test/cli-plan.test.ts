@@ -82,4 +82,22 @@ describe("dync plan", () => {
     expect(text).toMatch(/run\s+37604\s+32\s+200/);
     expect(text).toContain(`≈ ${((6 * 94720 * 32 * 200 * 2) / 1e9).toFixed(1)} GFLOP`);
   });
+
+  it("adds each probe's declared cost per call: a loss probe is one forward pass per row, weight_norm 2 flops per parameter", () => {
+    const { exp, plan: p } = plan(`experiment e {
+      seeds 3
+      data train = grid(x in [-1, 1], n: 50) -> x^2
+      model net = mlp(hidden: [8, 4], act: relu)
+      optimizer sgd(lr: 0.1)
+      train 100 steps, batch 10
+      probe l = loss(net, train) every 10 steps
+      probe w = weight_norm(net) at [start, end]
+    }`);
+    // 44 weight multiply-adds per sample (1·8 + 8·4 + 4·1), 57 parameters (with the 13 biases).
+    // 11 loss calls (steps 0, 10, …, 100) × 50 rows × 2 · 44 flops; 2 weight_norm calls × 2 · 57
+    const probes = 11 * 50 * 2 * 44 + 2 * 2 * 57;
+    const text = describePlan(exp.name, "default", p.seeds, p.runs);
+    expect(text).toContain(`≈ ${(((6 * 44 * 10 * 100 + probes) * 3) / 1e6).toFixed(1)} MFLOP`);
+    expect(text).toContain("plus each probe's declared cost per call");
+  });
 });

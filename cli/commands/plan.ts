@@ -2,11 +2,13 @@
  * `dync plan FILE [--profile P]`: the expanded runs before anything trains: sweep points × seeds (each
  * point one seed-batched program), steps, parameters, and the training arithmetic they amount to.
  */
-import type { DataSpec, LayerSpec, ModelSpec, RunSpec } from "../../contract/program.js";
+import type { DataSpec, LayerSpec, ModelSpec, ProbeSpec, RunSpec } from "../../contract/program.js";
+import type { Cadence } from "../../runtime/train/index.js";
+import { registry, type Lowered, type ProbeCost, type ProbeCostShape } from "../../stdlib/registry/index.js";
+import { convNetLayers, type LayerGeometry, layerGeometry, layerRole, mlpLayers } from "../../contract/layer-list.js";
 import { checkSource } from "../../compiler/check/index.js";
 import { diagnostic, hasErrors } from "../../diagnostics/diagnostic.js";
 import { readSource } from "../../compiler/read-source.js";
-import { convNetLayers, type LayerGeometry, layerGeometry, mlpLayers } from "../../contract/layer-list.js";
 import { printDiagnostics, type Output } from "./output.js";
 
 export function planCommand(file: string, profile: string | undefined, out: Output): number {
@@ -38,7 +40,8 @@ export function describePlan(experiment: string, profile: string, seeds: readonl
     const batch = r.batch === "full" ? n : Math.min(r.batch.size, n ?? r.batch.size);
     const steps = "steps" in r.duration ? r.duration.steps : n === undefined || batch === undefined ? undefined : r.duration.epochs * Math.ceil(n / batch);
     const params = parameterCount(r.model);
-    const flops = steps !== undefined && batch !== undefined ? 6 * forwardMultiplyAdds(r.model) * batch * steps * seeds.length : undefined;
+    const training = steps !== undefined && batch !== undefined ? 6 * forwardMultiplyAdds(r.model) * batch * steps : undefined;
+    const flops = training === undefined ? undefined : (training + probeFlops(r, steps!, n === undefined ? 1 : Math.ceil(n / batch!))) * seeds.length;
     return { id: r.id, params, batch, steps, flops, probes: r.probes.map((p) => p.name).join(", ") };
   });
   const totalFlops = rows.reduce((a, r) => a + (r.flops ?? 0), 0);
@@ -52,9 +55,50 @@ export function describePlan(experiment: string, profile: string, seeds: readonl
   return [
     `experiment ${experiment} (profile ${profile}): ${runs.length} run${runs.length === 1 ? "" : "s"} × ${seeds.length} seed${seeds.length === 1 ? "" : "s"} = ${runs.length * seeds.length} networks, trained as ${runs.length} seed-batched program${runs.length === 1 ? "" : "s"}`,
     ...lines,
-    `  total: ${totalSteps} steps; training arithmetic ≈ ${formatFlops(totalFlops)} (6 · forward multiply-adds · batch per seed-step; probes not counted)`,
+    `  total: ${totalSteps} steps; training arithmetic ≈ ${formatFlops(totalFlops)} (6 · forward multiply-adds · batch per seed-step, plus each probe's declared cost per call)`,
     "",
   ].join("\n");
+}
+
+/** Flops per seed of a run's probes over `steps` steps: calls × each probe's declared cost (registry `cost`). */
+export function probeFlops(run: RunSpec, steps: number, stepsPerEpoch: number): number {
+  const fma = forwardMultiplyAdds(run.model);
+  const shape: ProbeCostShape = {
+    params: parameterCount(run.model),
+    forwardMultiplyAdds: fma,
+    layers: hiddenLayerShapes(run.model),
+    rows: (ref) => {
+      const name = typeof ref === "object" && ref !== null ? (ref as { ref?: unknown }).ref : undefined;
+      const data = typeof name === "string" ? run.data[name] : undefined;
+      return data ? trainingSize(data) : undefined;
+    },
+  };
+  return run.probes.reduce((total, p) => total + probeCalls(p, steps, stepsPerEpoch) * priced(probeCost(p, shape), fma), 0);
+}
+
+function probeCost(p: ProbeSpec, shape: ProbeCostShape): ProbeCost {
+  return registry.get("probe", p.probe)?.cost?.(p.args as Readonly<Record<string, Lowered>>, shape) ?? {};
+}
+
+/** A forward pass costs 2 flops per multiply-add, an HVP about two gradients (2 · 6). */
+function priced(cost: ProbeCost, fma: number): number {
+  return 2 * fma * (cost.forwardPasses ?? 0) + 12 * fma * (cost.hvps ?? 0) + (cost.flops ?? 0);
+}
+
+/** Calls of a probe in a run of `steps` steps: every n (step 0 included), listed points, an event once. */
+function probeCalls(p: ProbeSpec, steps: number, stepsPerEpoch: number): number {
+  const every = (c: Extract<Cadence, { kind: "every" }>) => Math.floor(steps / (c.unit === "epochs" ? c.n * stepsPerEpoch : c.n)) + 1;
+  return p.cadences.reduce((n, c: Cadence) => n + (c.kind === "every" ? every(c) : c.kind === "at" ? c.points.length : 1), 0);
+}
+
+/** Fan-in and width of each hidden layer (conv blocks first), as probes' `layer: k` counts them. */
+function hiddenLayerShapes(m: ModelSpec): { fanIn: number; width: number }[] {
+  const { layers } = modelLayers(m);
+  return geometry(m).flatMap((g, i) => {
+    const role = layerRole(layers, i);
+    if (role !== "hidden" && role !== "conv") return [];
+    return [{ fanIn: g.fanIn, width: g.spec.kind === "conv" ? g.spec.filters : g.fanOut }];
+  });
 }
 
 /** Samples in a data set, when the spec says (real data sets without `limit` use their split sizes). */

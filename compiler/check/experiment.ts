@@ -13,11 +13,11 @@ import { checkConvNet, type LoweredConvNet } from "./conv-model.js";
 import { checkLayerModel, type LayerAddresses, listAddresses, shorthandAddresses } from "./layer-model.js";
 import { PointEnv, type Definitions } from "./env.js";
 import { PlotCompiler } from "./plots.js";
-import { Evaluator } from "./evaluate.js";
+import { compileTimeFunctions, Evaluator } from "./evaluate.js";
 import { CallResolver, type RefScope } from "./resolve-call.js";
 import { TargetCompiler, type TargetCode } from "./targets.js";
 import { showValue, type Value } from "./values.js";
-import { registry } from "../../stdlib/registry/index.js";
+import { brokenRules, registry } from "../../stdlib/registry/index.js";
 
 /** Target code shared by runs whose target is the same function. */
 export interface TargetEntry {
@@ -269,6 +269,7 @@ export class ExperimentChecker {
     const schedule = scheduleStmt ? this.entry(scheduleStmt.value, "schedule", env, resolver) : undefined;
     const training = trainStmt && this.training(trainStmt, env);
     const probes = this.probes(g, env, resolver, training?.duration);
+    if (trainStmt && training && !this.batchFitsOptimizer(trainStmt, training.batch, optimizer)) return undefined;
     if (!trainOn || !model || !optimizer || !loss || !reg || !training || !probes || (scheduleStmt && !schedule)) return undefined;
     if (Object.keys(data).length !== g.data.length) return undefined;
     const pointRecord = Object.fromEntries([...point].map(([k, v]) => [k, sweepValue(v)]));
@@ -287,6 +288,14 @@ export class ExperimentChecker {
       probes: probes.probes,
       events: probes.events,
     };
+  }
+
+  /** `gd` is full-batch gradient descent by definition; a minibatch with it is almost surely meant as `sgd`. */
+  private batchFitsOptimizer(t: A.TrainStmt, batch: RunSpec["batch"], optimizer: unknown): boolean {
+    if (batch === "full" || (optimizer as { kind?: unknown } | undefined)?.kind !== "gd") return true;
+    const at = t.options.find((o) => o.name === "batch")!.value.span;
+    this.report(diagnostic("DYN2051", at, { size: batch.size }, { hint: "for minibatch SGD write `optimizer sgd(lr: …)`; for gradient descent, `batch full`" }));
+    return false;
   }
 
   private entry(e: A.Expr, kind: Parameters<CallResolver["resolve"]>[1], env: PointEnv, resolver: CallResolver): unknown {
@@ -444,8 +453,22 @@ export class ExperimentChecker {
       return undefined;
     }
     const init = this.inits(g.inits, spec.init, shorthandAddresses(spec.hidden.length, 0), env, resolver);
-    if (init === undefined) return undefined;
+    if (init === undefined || !this.schemeFitsMlp(g.inits, spec, init)) return undefined;
     return { ...spec, name: m.name.name, inDim, outDim, init } as ModelSpec;
+  }
+
+  /**
+   * An `init SCHEME` statement replaces the mlp's `init:` argument after the call was checked, so the mlp
+   * entry's rules about its init (`phase` needs one hidden layer, no `output_scale`) are checked again here.
+   */
+  private schemeFitsMlp(inits: readonly A.InitStmt[], spec: { hidden: readonly number[]; outputScale: number | null }, init: unknown): boolean {
+    const statement = inits.find((i) => !i.target);
+    if (!statement) return true;
+    const mlp = registry.get("model", "mlp")!;
+    const args = { hidden: spec.hidden, output_scale: spec.outputScale, init } as Parameters<typeof brokenRules>[1];
+    const broken = brokenRules(mlp, args).filter((rule) => rule.params.includes("init"));
+    for (const rule of broken) this.report(diagnostic("DYN2014", statement.span, { fn: mlp.name, rule: rule.message }));
+    return broken.length === 0;
   }
 
   /** `model net { … }`: the layers checked against the data (compiler/check/layer-model.ts), then the inits. */
@@ -721,6 +744,14 @@ export function overlay(base: readonly A.Statement[], profile: readonly A.Statem
   return [...base.map((b) => replacements.get(overlayKey(b) ?? "") ?? b), ...extras];
 }
 
+/** Calls that make a `let` an analysis: the registry's analysis functions that are not also compile-time functions (`max(1, 2)`). */
+const RESULT_FUNCTIONS: ReadonlySet<string> = new Set(
+  registry
+    .ofKind("analysis")
+    .map((a) => a.name)
+    .filter((name) => !(compileTimeFunctions as readonly string[]).includes(name)),
+);
+
 function isAnalysis(e: A.Expr, results: ReadonlySet<string>): boolean {
   let found = false;
   const visit = (node: unknown): void => {
@@ -728,7 +759,7 @@ function isAnalysis(e: A.Expr, results: ReadonlySet<string>): boolean {
     const n = node as A.Expr;
     if (n.kind === "Name" && results.has(n.name)) found = true;
     if (n.kind === "Binary" && ["over", "by", "after", "before", "during", "~"].includes(n.op)) found = true;
-    if (n.kind === "Call" && n.callee.kind === "Name" && ["median", "fit_power_law", "quantile"].includes(n.callee.name)) found = true;
+    if (n.kind === "Call" && n.callee.kind === "Name" && RESULT_FUNCTIONS.has(n.callee.name)) found = true;
     forEachChild(node, visit);
   };
   visit(e);

@@ -6,8 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { DyncRuntimeError } from "../errors.js";
-import type { Model, Param } from "../../contract/model.js";
-import type { LayerView } from "../../contract/model.js";
+import type { LayerView, Model, Param } from "../../contract/model.js";
 import { convNetLayers, layerViews } from "../../contract/layer-list.js";
 import { type Activation, type ActivationSpec, activation } from "./activations.js";
 import { type ConvParams, conv2d, convOutputSize, createConvParams, flatten, pool2d } from "./conv.js";
@@ -42,8 +41,8 @@ export class ConvNet implements Model {
   readonly outDim: number;
   readonly layerNames: readonly string[];
   readonly params: readonly Param[];
-  readonly state: readonly tf.Variable[] = [];
   readonly layers: readonly LayerView[];
+  readonly state: readonly tf.Variable[] = [];
   private readonly convs: readonly { name: string; params: ConvParams; act: Activation; pool?: ConvBlockSpec["pool"] }[];
   private readonly dense: readonly { name: string; params: DenseParams }[];
   private readonly act: Activation;

@@ -9,8 +9,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { DyncRuntimeError } from "../errors.js";
 import type { LossKind } from "../loss.js";
-import type { ForwardOptions, FusedStep, Model, Param } from "../../contract/model.js";
-import type { LayerView } from "../../contract/model.js";
+import type { ForwardOptions, FusedStep, LayerView, Model, Param } from "../../contract/model.js";
 import { layerViews, mlpLayers } from "../../contract/layer-list.js";
 import { simdScalarNetStep } from "../kernels/ops.js";
 import { type Activation, type ActivationSpec, activation, activationName, DEFAULT_LEAKY_SLOPE } from "./activations.js";
@@ -71,8 +70,8 @@ export class Mlp implements Model {
   readonly seedValues: readonly number[];
   readonly layerNames: readonly string[];
   readonly params: readonly Param[];
-  readonly state: readonly tf.Variable[];
   readonly layers: readonly LayerView[];
+  readonly state: readonly tf.Variable[];
   readonly outputScale: number;
   readonly inDim: number;
   readonly outDim: number;
