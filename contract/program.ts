@@ -88,8 +88,54 @@ export interface GridAxisSpec {
   readonly closedHi: boolean;
 }
 
-/** A model the runtime builds: an MLP or a CNN. */
-export type ModelSpec = MlpModelSpec | ConvNetModelSpec;
+/** A model the runtime builds: an MLP, a CNN, or a list of layers (`model net { … }`). */
+export type ModelSpec = MlpModelSpec | ConvNetModelSpec | LayersModelSpec;
+
+/** One layer of a layer-list model; `name` addresses it (`conv1`, or `hidden0`/`conv0`/`out` when unnamed). */
+export type LayerSpec = { readonly name: string } & (
+  | { readonly kind: "dense"; readonly width: number; readonly act: ActivationSpec | null; readonly bias: boolean }
+  | {
+      readonly kind: "conv";
+      readonly filters: number;
+      readonly kernel: number;
+      readonly stride: number;
+      readonly padding: "valid" | "same";
+      readonly act: ActivationSpec | null;
+      readonly bias: boolean;
+    }
+  /** Non-overlapping size×size windows. */
+  | { readonly kind: "pool"; readonly op: "max" | "avg"; readonly size: number }
+  | { readonly kind: "flatten" }
+  /** PyTorch BatchNorm1d (flat) / BatchNorm2d (images, per channel): momentum 0.1, eps 1e-5. */
+  | { readonly kind: "batchnorm" }
+  /** PyTorch LayerNorm over the last axis (features, or channels of an image), eps 1e-5, affine. */
+  | { readonly kind: "layernorm" }
+  | { readonly kind: "dropout"; readonly p: number }
+  | { readonly kind: "activation"; readonly act: ActivationSpec }
+  | { readonly kind: "encoding"; readonly encoding: EncodingSpec }
+  | { readonly kind: "scale"; readonly factor: number }
+);
+
+/** `model net { … }`: layers in forward order; the last layer's output is the model's output. */
+export interface LayersModelSpec {
+  readonly kind: "layers";
+  readonly name: string;
+  /** One sample: `[d]` for rows of d values, `[H, W, C]` for images (also accepted as flattened rows). */
+  readonly inShape: readonly number[];
+  /** Values per sample (the product of `inShape`). */
+  readonly inDim: number;
+  readonly outDim: number;
+  readonly layers: readonly LayerSpec[];
+  readonly init: MlpInit;
+  // Options of `mlp`/`cnn`, absent here, so code reading them off any ModelSpec sees `undefined`.
+  readonly hidden?: undefined;
+  readonly act?: undefined;
+  readonly bias?: undefined;
+  readonly norm?: undefined;
+  readonly dropout?: undefined;
+  readonly encode?: undefined;
+  readonly outputScale?: undefined;
+}
 
 export interface MlpModelSpec {
   readonly kind: "mlp";

@@ -5,7 +5,8 @@
  */
 import type { Dataset } from "../runtime/dataset.js";
 import { DyncRuntimeError } from "../runtime/errors.js";
-import { convNet, mlp, type ConvNet, type ConvNetOptions, type Mlp } from "../runtime/nn/index.js";
+import { Sequential } from "../runtime/nn/index.js";
+import { convNetLayers, mlpLayers } from "../contract/layer-list.js";
 import { createOptimizer, type Optimizer, type OptimizerSpec } from "../runtime/optim.js";
 import { ProgressReporter, type ProgressStream } from "../runtime/progress.js";
 import type { ExperimentProgram, ModelSpec, ProbeSpec, RunSpec } from "../contract/program.js";
@@ -109,29 +110,21 @@ function trainingData(run: RunSpec, datasets: ReadonlyMap<string, Dataset[]>): D
   return data;
 }
 
-/** The seed-batched network a `ModelSpec` describes: an MLP or a CNN (which reads flattened image rows). */
-function buildModel(spec: ModelSpec, seeds: readonly number[]): Mlp | ConvNet {
-  if (spec.kind === "convnet") {
-    return convNet({ inShape: [...spec.inShape], convs: spec.convs, hidden: spec.hidden, outDim: spec.outDim, act: spec.act, bias: spec.bias, seeds, init: spec.init as ConvNetOptions["init"] });
-  }
+/**
+ * The seed-batched network a `ModelSpec` describes, always as a layer list: `model net { … }` as written,
+ * `mlp(…)` and `cnn(…)` through the one list each stands for (contract/layer-list.ts). Every example's metrics
+ * are byte-identical to the former Mlp/ConvNet classes (which remain as tested references and public API).
+ */
+function buildModel(spec: ModelSpec, seeds: readonly number[]): Sequential {
+  if (spec.kind === "convnet") return new Sequential({ inShape: spec.inShape, layers: convNetLayers(spec), seeds, init: spec.init });
+  if (spec.kind === "layers") return new Sequential({ inShape: spec.inShape, layers: spec.layers, seeds, init: spec.init });
   if (spec.kind !== "mlp") throw new DyncRuntimeError("RUN040", `model "${(spec as ModelSpec).name}" has kind "${String((spec as ModelSpec).kind)}", which the runtime cannot build`);
-  return mlp({
-    inDim: spec.inDim,
-    hidden: spec.hidden,
-    outDim: spec.outDim,
-    act: spec.act,
-    bias: spec.bias,
-    norm: spec.norm,
-    dropout: spec.dropout,
-    ...(spec.encode ? { encode: spec.encode } : {}),
-    ...(spec.outputScale === null ? {} : { outputScale: spec.outputScale }),
-    seeds,
-    init: spec.init,
-  });
+  // `mlp(…)` is a shorthand for its layer list (contract/layer-list.ts), built like any `model net { … }`.
+  return new Sequential({ inShape: [spec.inDim], layers: mlpLayers(spec), seeds, init: spec.init });
 }
 
 /** The compiler filled in/out dimensions; a mismatch with the data is a clear error here, not a tfjs shape error later. */
-function checkModelFits(run: RunSpec, model: Mlp | ConvNet, data: Dataset): void {
+function checkModelFits(run: RunSpec, model: Sequential, data: Dataset): void {
   const inputs = data.xShape[0]!;
   if (model.inDim !== inputs) {
     throw new DyncRuntimeError("RUN040", `model "${run.model.name}" takes ${model.inDim} inputs but data set "${data.name}" has ${inputs} per sample`);

@@ -2,10 +2,10 @@
  * `dync plan FILE [--profile P]`: the expanded runs before anything trains: sweep points × seeds (each
  * point one seed-batched program), steps, parameters, and the training arithmetic they amount to.
  */
-import type { DataSpec, ModelSpec, ProbeSpec, RunSpec } from "../../contract/program.js";
+import type { DataSpec, LayerSpec, ModelSpec, ProbeSpec, RunSpec } from "../../contract/program.js";
 import type { Cadence } from "../../runtime/train/index.js";
 import { registry, type Lowered, type ProbeCost, type ProbeCostShape } from "../../stdlib/registry/index.js";
-import { convGeometry } from "../../compiler/check/conv-model.js";
+import { convNetLayers, type LayerGeometry, layerGeometry, layerRole, mlpLayers } from "../../contract/layer-list.js";
 import { checkSource } from "../../compiler/check/index.js";
 import { diagnostic, hasErrors } from "../../diagnostics/diagnostic.js";
 import { readSource } from "../../compiler/read-source.js";
@@ -93,13 +93,12 @@ function probeCalls(p: ProbeSpec, steps: number, stepsPerEpoch: number): number 
 
 /** Fan-in and width of each hidden layer (conv blocks first), as probes' `layer: k` counts them. */
 function hiddenLayerShapes(m: ModelSpec): { fanIn: number; width: number }[] {
-  if (m.kind === "convnet") {
-    const { blocks, flat } = convGeometry(m);
-    const dense = m.hidden.map((width, i) => ({ fanIn: i === 0 ? flat : m.hidden[i - 1]!, width }));
-    return [...blocks.map((b) => ({ fanIn: b.kernel * b.kernel * b.cin, width: b.cout })), ...dense];
-  }
-  const encoded = parameterCount({ ...m, hidden: [], outDim: 1, bias: false });
-  return m.hidden.map((width, i) => ({ fanIn: i === 0 ? encoded : m.hidden[i - 1]!, width }));
+  const { layers } = modelLayers(m);
+  return geometry(m).flatMap((g, i) => {
+    const role = layerRole(layers, i);
+    if (role !== "hidden" && role !== "conv") return [];
+    return [{ fanIn: g.fanIn, width: g.spec.kind === "conv" ? g.spec.filters : g.fanOut }];
+  });
 }
 
 /** Samples in a data set, when the spec says (real data sets without `limit` use their split sizes). */
@@ -123,31 +122,31 @@ function trainingSize(d: DataSpec): number | undefined {
   }
 }
 
-/** Weights and biases of one seed's network (encodings counted by their output width). */
+/** The layer list a model spec stands for, with the shape of one input sample. */
+export function modelLayers(m: ModelSpec): { layers: readonly LayerSpec[]; inShape: readonly number[] } {
+  if (m.kind === "convnet") return { layers: convNetLayers(m), inShape: m.inShape };
+  if (m.kind === "layers") return { layers: m.layers, inShape: m.inShape };
+  return { layers: mlpLayers(m), inShape: [m.inDim] };
+}
+
+function geometry(m: ModelSpec): readonly LayerGeometry[] {
+  const { layers, inShape } = modelLayers(m);
+  const g = layerGeometry(layers, inShape);
+  if (!Array.isArray(g)) throw new Error(`model ${m.name}: layer ${g.index}: ${g.message}`);
+  return g;
+}
+
+/** Trainable values of one seed's network: weights, biases, norm scales and shifts. */
 export function parameterCount(m: ModelSpec): number {
-  if (m.kind === "convnet") {
-    const { blocks, flat } = convGeometry(m);
-    const convs = blocks.reduce((a, b) => a + b.kernel * b.kernel * b.cin * b.cout + (m.bias ? b.cout : 0), 0);
-    return convs + denseParameters([flat, ...m.hidden, m.outDim], m.bias);
-  }
-  const encoded = !m.encode ? m.inDim : m.encode.kind === "coords" ? m.inDim : m.encode.kind === "nerf" ? m.inDim * 2 * m.encode.levels + (m.encode.includeInput ? m.inDim : 0) : 2 * m.encode.features + (m.encode.includeInput ? m.inDim : 0);
-  return denseParameters([encoded, ...m.hidden, m.outDim], m.bias);
+  return geometry(m).reduce((a, g) => a + g.params, 0);
 }
 
 /**
- * Multiply-adds of one sample's forward pass: the parameter count for an MLP (each weight is used once),
- * and for a CNN each conv weight once per output pixel (weights are shared across the image).
+ * Multiply-adds of one sample's forward pass through the weights: each dense weight once, each conv weight
+ * once per output pixel (weights are shared across the image).
  */
 export function forwardMultiplyAdds(m: ModelSpec): number {
-  if (m.kind !== "convnet") return parameterCount(m);
-  const { blocks, flat } = convGeometry(m);
-  return blocks.reduce((a, b) => a + b.h * b.w * b.kernel * b.kernel * b.cin * b.cout, 0) + denseParameters([flat, ...m.hidden, m.outDim], false);
-}
-
-function denseParameters(widths: readonly number[], bias: boolean): number {
-  let total = 0;
-  for (let i = 1; i < widths.length; i++) total += widths[i - 1]! * widths[i]! + (bias ? widths[i]! : 0);
-  return total;
+  return geometry(m).reduce((a, g) => a + g.multiplyAdds, 0);
 }
 
 function formatFlops(x: number): string {

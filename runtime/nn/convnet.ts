@@ -7,6 +7,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { DyncRuntimeError } from "../errors.js";
 import type { LayerView, Model, Param } from "../../contract/model.js";
+import { convNetLayers, layerViews } from "../../contract/layer-list.js";
 import { type Activation, type ActivationSpec, activation } from "./activations.js";
 import { type ConvParams, conv2d, convOutputSize, createConvParams, flatten, pool2d } from "./conv.js";
 import { applyDense, createDenseParams, type DenseParams } from "./dense.js";
@@ -78,27 +79,9 @@ export class ConvNet implements Model {
     this.params = [...this.convs.map((l) => l.params), ...this.dense.map((l) => l.params)].flatMap((p) =>
       p.bias ? [p.weight, p.bias] : [p.weight],
     );
-    this.layers = this.layerViews();
-  }
-
-  /** Per block conv (its activation) → [pool], then flatten, the hidden dense layers and `out`. */
-  private layerViews(): LayerView[] {
-    const act = this.options.act ?? "relu";
-    const views: LayerView[] = [];
-    this.options.convs.forEach((spec, i) => {
-      const { weight, bias } = this.convs[i]!.params;
-      const [, k, , cin, cout] = weight.variable.shape as number[];
-      views.push({ name: `conv${i}`, kind: "conv", role: "conv", weight, ...(bias ? { bias } : {}), fanIn: k! * k! * cin!, fanOut: cout!, activation: spec.act ?? act });
-      if (spec.pool) views.push({ name: `conv${i}.pool`, kind: "pool", role: "other", fanIn: cout!, fanOut: cout!, activation: null });
-    });
-    const flat = this.dense[0]!.params.fanIn;
-    views.push({ name: "flatten", kind: "flatten", role: "other", fanIn: flat, fanOut: flat, activation: null });
-    this.dense.forEach((layer, j) => {
-      const { weight, bias, fanIn, fanOut } = layer.params;
-      const last = j === this.dense.length - 1;
-      views.push({ name: layer.name, kind: "dense", role: last ? "out" : "hidden", weight, ...(bias ? { bias } : {}), fanIn, fanOut, activation: last ? null : act });
-    });
-    return views;
+    const weights = new Map<string, { readonly weight: Param; readonly bias?: Param }>([...this.convs.map((l) => [l.name, l.params] as const), ...this.dense.map((l) => [l.name, l.params] as const)]);
+    const list = convNetLayers({ convs: options.convs, hidden: options.hidden, outDim: options.outDim, act: options.act ?? "relu", bias });
+    this.layers = layerViews(list, options.inShape, (name) => weights.get(name)!);
   }
 
   /** `[S, B, H, W, C]`, or flattened rows `[S, B, H·W·C]` in HWC order, → `[S, B, outDim]`. */

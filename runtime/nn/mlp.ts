@@ -10,6 +10,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { DyncRuntimeError } from "../errors.js";
 import type { LossKind } from "../loss.js";
 import type { ForwardOptions, FusedStep, LayerView, Model, Param } from "../../contract/model.js";
+import { layerViews, mlpLayers } from "../../contract/layer-list.js";
 import { simdScalarNetStep } from "../kernels/ops.js";
 import { type Activation, type ActivationSpec, activation, activationName, DEFAULT_LEAKY_SLOPE } from "./activations.js";
 import { applyBatchNorm, type BatchNormParams, createBatchNorm } from "./batchnorm.js";
@@ -109,25 +110,23 @@ export class Mlp implements Model {
       ...layerParams(this.out),
     ];
     this.state = this.hidden.flatMap((l) => (l.norm ? [l.norm.runningMean, l.norm.runningVar] : []));
-    this.layers = this.layerViews();
+    this.layers = this.describeLayers(options);
   }
 
-  /** encoding? → per hidden layer dense → [batch norm] → (activation) → [dropout] → out → [scale]. */
-  private layerViews(): LayerView[] {
-    const act = this.options.act ?? "relu";
-    const views: LayerView[] = [];
-    const other = (name: string, kind: LayerView["kind"], width: number, activation: LayerView["activation"] = null): LayerView => ({ name, kind, role: "other", fanIn: width, fanOut: width, activation });
-    if (this.encoding) views.push({ ...other("encoding", "encoding", this.encoding.outDim), fanIn: this.inDim });
-    for (const layer of this.hidden) {
-      const { weight, bias, fanIn, fanOut } = layer.dense;
-      views.push({ name: layer.name, kind: "dense", role: "hidden", weight, ...(bias ? { bias } : {}), fanIn, fanOut, activation: layer.norm ? null : act });
-      if (layer.norm) views.push(other(`${layer.name}.norm`, "batchnorm", fanOut, act));
-      if (this.dropout > 0) views.push(other(`${layer.name}.dropout`, "dropout", fanOut));
-    }
-    const { weight, bias, fanIn, fanOut } = this.out;
-    views.push({ name: "out", kind: "dense", role: "out", weight, ...(bias ? { bias } : {}), fanIn, fanOut, activation: null });
-    if (this.outputScale !== 1) views.push(other("out.scale", "scale", fanOut));
-    return views;
+  /** The layer view: this network as the layer list `mlp(…)` stands for (contract/layer-list.ts). */
+  private describeLayers(o: MlpOptions): LayerView[] {
+    const list = mlpLayers({
+      hidden: o.hidden,
+      outDim: o.outDim,
+      act: o.act ?? "relu",
+      bias: o.bias ?? true,
+      norm: o.norm ?? "none",
+      dropout: o.dropout ?? 0,
+      encode: o.encode ?? null,
+      outputScale: o.outputScale ?? null,
+    });
+    const dense = new Map([...this.hidden.map((l) => [l.name, l.dense] as const), ["out", this.out] as const]);
+    return layerViews(list, [o.inDim], (name) => dense.get(name)!);
   }
 
   /** `[S, B, inDim]` → `[S, B, outDim]`. */

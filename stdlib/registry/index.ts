@@ -1,5 +1,6 @@
 /** The standard library's registry: every entry, from one list per kind and the phenomenon families. */
 import { dataSources } from "../entries/data.js";
+import { layers } from "../entries/layers.js";
 import { encodings, models } from "../entries/models.js";
 import { plots } from "../entries/plots.js";
 import { families } from "./families.js";
@@ -22,6 +23,7 @@ export const registry = new Registry([
   ...regularizers,
   ...encodings,
   ...models,
+  ...layers,
   ...dataSources,
   ...families.flatMap((f) => f.entries),
   ...plots,
