@@ -126,8 +126,54 @@ export interface GridAxisSpec {
   readonly closedHi: boolean;
 }
 
-/** A model the runtime builds: an MLP or a CNN. */
-export type ModelSpec = MlpModelSpec | ConvNetModelSpec;
+/** A model the runtime builds: an MLP, a CNN, or a list of layers (`model net { … }`). */
+export type ModelSpec = MlpModelSpec | ConvNetModelSpec | LayersModelSpec;
+
+/** One layer of a layer-list model; `name` addresses it (`conv1`, or `hidden0`/`conv0`/`out` when unnamed). */
+export type LayerSpec = { readonly name: string } & (
+  | { readonly kind: "dense"; readonly width: number; readonly act: ActivationSpec | null; readonly bias: boolean }
+  | {
+      readonly kind: "conv";
+      readonly filters: number;
+      readonly kernel: number;
+      readonly stride: number;
+      readonly padding: "valid" | "same";
+      readonly act: ActivationSpec | null;
+      readonly bias: boolean;
+    }
+  /** Non-overlapping size×size windows. */
+  | { readonly kind: "pool"; readonly op: "max" | "avg"; readonly size: number }
+  | { readonly kind: "flatten" }
+  /** PyTorch BatchNorm1d (flat) / BatchNorm2d (images, per channel): momentum 0.1, eps 1e-5. */
+  | { readonly kind: "batchnorm" }
+  /** PyTorch LayerNorm over the last axis (features, or channels of an image), eps 1e-5, affine. */
+  | { readonly kind: "layernorm" }
+  | { readonly kind: "dropout"; readonly p: number }
+  | { readonly kind: "activation"; readonly act: ActivationSpec }
+  | { readonly kind: "encoding"; readonly encoding: EncodingSpec }
+  | { readonly kind: "scale"; readonly factor: number }
+);
+
+/** `model net { … }`: layers in forward order; the last layer's output is the model's output. */
+export interface LayersModelSpec {
+  readonly kind: "layers";
+  readonly name: string;
+  /** One sample: `[d]` for rows of d values, `[H, W, C]` for images (also accepted as flattened rows). */
+  readonly inShape: readonly number[];
+  /** Values per sample (the product of `inShape`). */
+  readonly inDim: number;
+  readonly outDim: number;
+  readonly layers: readonly LayerSpec[];
+  readonly init: MlpInit;
+  // Options of `mlp`/`cnn`, absent here, so code reading them off any ModelSpec sees `undefined`.
+  readonly hidden?: undefined;
+  readonly act?: undefined;
+  readonly bias?: undefined;
+  readonly norm?: undefined;
+  readonly dropout?: undefined;
+  readonly encode?: undefined;
+  readonly outputScale?: undefined;
+}
 
 export interface MlpModelSpec {
   readonly kind: "mlp";
@@ -212,7 +258,7 @@ export type AnalysisExpr =
   | { readonly op: "arith"; readonly fn: "+" | "-" | "*" | "/" | "^"; readonly left: AnalysisExpr; readonly right: AnalysisExpr }
   | { readonly op: "neg"; readonly arg: AnalysisExpr }
   /** Elementwise math function: log10, log, exp, abs, sqrt. */
-  | { readonly op: "map"; readonly fn: "log10" | "log" | "exp" | "abs" | "sqrt"; readonly arg: AnalysisExpr }
+  | { readonly op: "map"; readonly fn: MapFn; readonly arg: AnalysisExpr }
   /** Reduce over dimensions: `median(x) over seeds`; without `over`, over `steps`. */
   | { readonly op: "reduce"; readonly fn: ReduceFn; readonly arg: AnalysisExpr; readonly over: readonly Dim[]; readonly q?: number }
   /** Keep the rows at one value of some dimensions: `alpha[act = silu]`. */
@@ -236,7 +282,17 @@ export type AnalysisExpr =
    */
   | { readonly op: "fn"; readonly name: string; readonly args: readonly AnalysisExpr[]; readonly options: Readonly<Record<string, number | string | boolean>>; readonly over: readonly Dim[] };
 
-export type ReduceFn = "median" | "mean" | "std" | "min" | "max" | "sum" | "count" | "first" | "last" | "quantile";
+/**
+ * The analysis language's built-in vocabulary, one list each: the checker accepts these names, the
+ * evaluators implement each (exhaustive records), and the core family documents them (stdlib/core/entries.ts).
+ */
+export const REDUCE_FNS = ["median", "mean", "std", "min", "max", "sum", "count", "first", "last", "quantile"] as const;
+export type ReduceFn = (typeof REDUCE_FNS)[number];
+export const MAP_FNS = ["log10", "log", "exp", "abs", "sqrt"] as const;
+export type MapFn = (typeof MAP_FNS)[number];
+/** The fields of a `fit_power_law` result (`fit.alpha`). */
+export const FIT_FIELDS = ["exponent", "alpha", "coefficient", "r2", "stderr", "ci_low", "ci_high"] as const;
+export type FitField = (typeof FIT_FIELDS)[number];
 
 export interface AnalysisSpec {
   readonly name: string;

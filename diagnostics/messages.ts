@@ -189,6 +189,12 @@ export const messages = {
     message: "`{param}` is given twice to `{fn}`",
     help: "Each parameter may be given once, positionally or by name.",
   },
+  DYN2014: {
+    name: "argument-rule",
+    severity: "error",
+    message: "`{fn}`: {rule}",
+    help: "The arguments each fit their own type, but not together: an entry's rules (listed under it in docs/stdlib.md) say which combinations are allowed, e.g. `sgd(nesterov: true)` needs `momentum` > 0 and `dampening: 0`. Change one of the arguments the message names.",
+  },
   DYN2020: {
     name: "duplicate-statement",
     severity: "error",
@@ -284,6 +290,42 @@ export const messages = {
     severity: "error",
     message: "`image({name})`: {problem}",
     help: "`image` draws per-point values of an `outputs` probe over a two-input `grid(…)` at their recorded coordinates: `plot image(f.output)` (colour scale), `plot image(f.output, f.output1, f.output2)` (RGB, clipped to [0, 1]), `plot image(f.region)` (activation regions), with `at: [start, end]`, `seed:` and `facet:` as for heatmaps.",
+  },
+  DYN2046: {
+    name: "layer-needs-images",
+    severity: "error",
+    message: "{problem}",
+    help: "`conv2d`, `max_pool` and `avg_pool` work on images `[H, W, C]`: train on an image data set (`mnist`, `fashion_mnist`, `cifar10`, `gratings`), and put them before `flatten` and the dense layers.",
+  },
+  DYN2047: {
+    name: "layer-needs-flatten",
+    severity: "error",
+    message: "{problem}",
+    help: "A dense layer (or an encoding) reads rows of values. Images straight from the data are read as rows of H·W·C values, but the feature maps of a `conv2d` or a pool need an explicit `flatten` first.",
+  },
+  DYN2048: {
+    name: "layer-too-large",
+    severity: "error",
+    message: "{problem}",
+    help: "Every convolution and pool must leave at least one pixel: use a smaller `kernel` or pool `size`, `padding: same`, or fewer layers. The sizes follow TensorFlow's rules: `valid` gives ⌊(in − kernel)/stride⌋ + 1, `same` gives ⌈in/stride⌉, a pool ⌊in/size⌋.",
+  },
+  DYN2049: {
+    name: "layer-output-width",
+    severity: "error",
+    message: "`{name}` gives {width} output{plural}, but the data has {actual}",
+    help: "The last layer's width must equal the number of targets (regression) or classes (classification). Leave the width out of the last `dense()` to take it from the data.",
+  },
+  DYN2050: {
+    name: "bad-layer-list",
+    severity: "error",
+    message: "{problem}",
+    help: "A model block lists layers in forward order, one per line, optionally named (`hidden = dense(128, act: relu)`), ending in rows of outputs (usually a `dense` layer). Names address layers in inits and probes (`init net.hidden ~ …`), so each is used once.",
+  },
+  DYN2051: {
+    name: "gd-with-minibatch",
+    severity: "error",
+    message: "`gd` is full-batch gradient descent, but this run trains on batches of {size}",
+    help: "`optimizer gd(…)` takes the gradient of the whole training set at each step. Train with `batch full`, or use `sgd(lr: …)` (optionally with momentum) for minibatch stochastic gradient descent.",
   },
   DYN2100: {
     name: "unused-sweep",
