@@ -9,6 +9,7 @@
  */
 import type * as tf from "@tensorflow/tfjs-core";
 import type { LossKind } from "./training-specs.js";
+import type { ActivationSpec } from "./model-specs.js";
 
 /** A training step's loss and gradients from `Model.fusedLossAndGradients` (the caller disposes them). */
 export interface FusedStep {
@@ -37,6 +38,26 @@ export interface Taps {
   post: Map<string, tf.Tensor>;
 }
 
+/** What kind of layer a `LayerView` describes. */
+export type LayerKind = "dense" | "conv" | "pool" | "flatten" | "batchnorm" | "layernorm" | "dropout" | "activation" | "encoding" | "scale";
+
+/** One layer of a model as probes see it: its parameters, fans and the activation applied to its output. */
+export interface LayerView {
+  /** Address: `hidden0`, `conv0`, `out` (mlp/cnn), or the name given in a `model net { … }` block. */
+  readonly name: string;
+  readonly kind: LayerKind;
+  /** `hidden` (net.hidden[k]), `conv` (net.convs[k]), `out` (net.out), or `other` (norms, pools, …). */
+  readonly role: "hidden" | "conv" | "out" | "other";
+  /** dense `[S, fanIn, fanOut]`, conv `[S, k, k, C_in, C_out]`; absent for layers without weights. */
+  readonly weight?: Param;
+  readonly bias?: Param;
+  /** Inputs and outputs per unit: dense fanIn = input width; conv fanIn = k·k·C_in. */
+  readonly fanIn: number;
+  readonly fanOut: number;
+  /** The activation applied right after this layer (its own `act:` or the next activation layer), or null. */
+  readonly activation: ActivationSpec | null;
+}
+
 export interface ForwardOptions {
   /** Batch norm uses batch statistics and dropout is active when true. */
   training: boolean;
@@ -50,6 +71,8 @@ export interface Model {
   /** Layer names in order (`hidden0`, `hidden1`, …, `out`), addressable from `.dyn` as `net.hidden[0]`. */
   readonly layerNames: readonly string[];
   readonly params: readonly Param[];
+  /** Every layer in forward order (encodings, norms, pools included). */
+  readonly layers: readonly LayerView[];
   /** `[S, B, ...xShape]` → `[S, B, out]`. Must be differentiable (twice, for curvature probes). */
   forward(x: tf.Tensor, options: ForwardOptions): tf.Tensor;
   /**
@@ -60,5 +83,7 @@ export interface Model {
   fusedLossAndGradients?(x: tf.Tensor, y: tf.Tensor, loss: LossKind): FusedStep | undefined;
   /** Non-trainable state (BN running statistics), snapshotted with the parameters. */
   readonly state: readonly tf.Variable[];
+  /** The constant factor on the output (a `scale` layer; 1/α under the phase init); absent means 1. */
+  readonly outputScale?: number;
   dispose(): void;
 }

@@ -17,7 +17,16 @@ export type SweepValue = number | string | boolean;
 export type Duration = { readonly steps: number } | { readonly epochs: number };
 
 /** A target: input columns (float64 copies of what the network sees) → one output column per target. */
-export type TargetFunction = (columns: readonly Float64Array[]) => ArrayLike<number> | readonly ArrayLike<number>[];
+export type TargetFunction = (columns: readonly Float64Array[], draws?: TargetDraws) => ArrayLike<number> | readonly ArrayLike<number>[];
+
+/**
+ * Random numbers a target draws per point, in point order (label noise: `y = sin(2*x) + normal(0, 0.1)`),
+ * from the data set's own stream, so each seed has its own noise and inputs are drawn exactly as without it.
+ */
+export interface TargetDraws {
+  normal(mean: number, std: number): number;
+  uniform(low: number, high: number): number;
+}
 
 export interface ExperimentProgram {
   /** Version of the compiler that generated the program. */
@@ -36,8 +45,20 @@ export interface ExperimentProgram {
   readonly targets: Readonly<Record<string, TargetFunction>>;
 }
 
+/**
+ * Seeds are whole numbers in [0, SEED_LIMIT): the random generator (runtime/rng.ts) reads a seed as a
+ * 32-bit unsigned integer, so 1 and 2^32 + 1 would be one stream. The checker and `resolveSeeds` both refuse
+ * seeds outside this range rather than alias them.
+ */
+export const SEED_LIMIT = 2 ** 32;
+
+/** Whether `seed` is one the random generator tells apart from every other: a whole number in [0, 2^32). */
+export function isValidSeed(seed: number): boolean {
+  return Number.isInteger(seed) && seed >= 0 && seed < SEED_LIMIT;
+}
+
 export interface ProfilePlan {
-  /** Seed values; every run trains all of them seed-batched. */
+  /** Seed values (distinct, each `isValidSeed`); every run trains all of them seed-batched. */
   readonly seeds: readonly number[];
   readonly runs: readonly RunSpec[];
   readonly analyses: readonly AnalysisSpec[];
@@ -66,19 +87,36 @@ export interface RunSpec {
 }
 
 export type DataSpec = (
-  | { readonly source: "sample"; readonly vars: readonly { readonly name: string; readonly dist: InitDist; readonly n: number }[] }
+  | { readonly source: "sample"; readonly vars: readonly SampledVariable[] }
   | { readonly source: "grid"; readonly axes: readonly GridAxisSpec[]; readonly n: number }
   | { readonly source: "points"; readonly columns: Readonly<Record<string, readonly number[]>> }
   | { readonly source: "chebyshev"; readonly degree: number; readonly n: number; readonly axes: readonly GridAxisSpec[] | null }
   | { readonly source: "mnist" | "fashion_mnist" | "cifar10"; readonly split: "train" | "test"; readonly limit: number | null; readonly dir: string | null; readonly normalize: "unit" | "symmetric" | "raw" }
-  | { readonly source: "gaussian_mixture"; readonly n: number; readonly d: number; readonly classes: number; readonly separation: number; readonly std: number }
-  | { readonly source: "gratings"; readonly n: number; readonly size: number; readonly channels: number; readonly classes: number; readonly cycles: number; readonly noise: number; readonly normalize: "unit" | "symmetric"; readonly phaseSpread: number }
+  | { readonly source: "gaussian_mixture"; readonly n: number; readonly d: number; readonly classes: number; readonly separation: number; readonly std: number; readonly split?: SampleSplit }
+  | { readonly source: "gratings"; readonly n: number; readonly size: number; readonly channels: number; readonly classes: number; readonly cycles: number; readonly noise: number; readonly normalize: "unit" | "symmetric"; readonly phaseSpread: number; readonly split?: SampleSplit }
 ) & {
   /** Id in `ExperimentProgram.targets` of the target function, for synthetic inputs. */
   readonly target?: string;
   /** Whether each seed draws its own sample (random sources) or all seeds share one data set. */
   readonly perSeed: boolean;
 };
+
+/**
+ * `x ~ uniform(-2, 2) [1024]` in a data block. Every variable is drawn (point by point, in declaration
+ * order); a `latent` one is seen by the target only, not by the model (label noise, a hidden cause).
+ */
+export interface SampledVariable {
+  readonly name: string;
+  readonly dist: InitDist;
+  readonly n: number;
+  readonly latent?: true;
+}
+
+/**
+ * Which sample stream a synthetic source draws from: `train` and `test` are independent draws of one task;
+ * null (or absent) is the data set's own stream, named after the data set.
+ */
+export type SampleSplit = "train" | "test" | null;
 
 /** One input variable of a grid: `[lo, hi]` (`closedHi`) or `[lo, hi)`. */
 export interface GridAxisSpec {
@@ -88,8 +126,54 @@ export interface GridAxisSpec {
   readonly closedHi: boolean;
 }
 
-/** A model the runtime builds: an MLP or a CNN. */
-export type ModelSpec = MlpModelSpec | ConvNetModelSpec;
+/** A model the runtime builds: an MLP, a CNN, or a list of layers (`model net { … }`). */
+export type ModelSpec = MlpModelSpec | ConvNetModelSpec | LayersModelSpec;
+
+/** One layer of a layer-list model; `name` addresses it (`conv1`, or `hidden0`/`conv0`/`out` when unnamed). */
+export type LayerSpec = { readonly name: string } & (
+  | { readonly kind: "dense"; readonly width: number; readonly act: ActivationSpec | null; readonly bias: boolean }
+  | {
+      readonly kind: "conv";
+      readonly filters: number;
+      readonly kernel: number;
+      readonly stride: number;
+      readonly padding: "valid" | "same";
+      readonly act: ActivationSpec | null;
+      readonly bias: boolean;
+    }
+  /** Non-overlapping size×size windows. */
+  | { readonly kind: "pool"; readonly op: "max" | "avg"; readonly size: number }
+  | { readonly kind: "flatten" }
+  /** PyTorch BatchNorm1d (flat) / BatchNorm2d (images, per channel): momentum 0.1, eps 1e-5. */
+  | { readonly kind: "batchnorm" }
+  /** PyTorch LayerNorm over the last axis (features, or channels of an image), eps 1e-5, affine. */
+  | { readonly kind: "layernorm" }
+  | { readonly kind: "dropout"; readonly p: number }
+  | { readonly kind: "activation"; readonly act: ActivationSpec }
+  | { readonly kind: "encoding"; readonly encoding: EncodingSpec }
+  | { readonly kind: "scale"; readonly factor: number }
+);
+
+/** `model net { … }`: layers in forward order; the last layer's output is the model's output. */
+export interface LayersModelSpec {
+  readonly kind: "layers";
+  readonly name: string;
+  /** One sample: `[d]` for rows of d values, `[H, W, C]` for images (also accepted as flattened rows). */
+  readonly inShape: readonly number[];
+  /** Values per sample (the product of `inShape`). */
+  readonly inDim: number;
+  readonly outDim: number;
+  readonly layers: readonly LayerSpec[];
+  readonly init: MlpInit;
+  // Options of `mlp`/`cnn`, absent here, so code reading them off any ModelSpec sees `undefined`.
+  readonly hidden?: undefined;
+  readonly act?: undefined;
+  readonly bias?: undefined;
+  readonly norm?: undefined;
+  readonly dropout?: undefined;
+  readonly encode?: undefined;
+  readonly outputScale?: undefined;
+}
 
 export interface MlpModelSpec {
   readonly kind: "mlp";
@@ -174,7 +258,7 @@ export type AnalysisExpr =
   | { readonly op: "arith"; readonly fn: "+" | "-" | "*" | "/" | "^"; readonly left: AnalysisExpr; readonly right: AnalysisExpr }
   | { readonly op: "neg"; readonly arg: AnalysisExpr }
   /** Elementwise math function: log10, log, exp, abs, sqrt. */
-  | { readonly op: "map"; readonly fn: "log10" | "log" | "exp" | "abs" | "sqrt"; readonly arg: AnalysisExpr }
+  | { readonly op: "map"; readonly fn: MapFn; readonly arg: AnalysisExpr }
   /** Reduce over dimensions: `median(x) over seeds`; without `over`, over `steps`. */
   | { readonly op: "reduce"; readonly fn: ReduceFn; readonly arg: AnalysisExpr; readonly over: readonly Dim[]; readonly q?: number }
   /** Keep the rows at one value of some dimensions: `alpha[act = silu]`. */
@@ -198,7 +282,17 @@ export type AnalysisExpr =
    */
   | { readonly op: "fn"; readonly name: string; readonly args: readonly AnalysisExpr[]; readonly options: Readonly<Record<string, number | string | boolean>>; readonly over: readonly Dim[] };
 
-export type ReduceFn = "median" | "mean" | "std" | "min" | "max" | "sum" | "count" | "first" | "last" | "quantile" | "nanmedian" | "nanmean" | "nanmin" | "nanmax";
+/**
+ * The analysis language's built-in vocabulary, one list each: the checker accepts these names, the
+ * evaluators implement each (exhaustive records), and the core family documents them (stdlib/core/entries.ts).
+ */
+export const REDUCE_FNS = ["median", "mean", "std", "min", "max", "sum", "count", "first", "last", "quantile", "nanmedian", "nanmean", "nanmin", "nanmax"] as const;
+export type ReduceFn = (typeof REDUCE_FNS)[number];
+export const MAP_FNS = ["log10", "log", "exp", "abs", "sqrt"] as const;
+export type MapFn = (typeof MAP_FNS)[number];
+/** The fields of a `fit_power_law` result (`fit.alpha`). */
+export const FIT_FIELDS = ["exponent", "alpha", "coefficient", "r2", "stderr", "ci_low", "ci_high"] as const;
+export type FitField = (typeof FIT_FIELDS)[number];
 
 export interface AnalysisSpec {
   readonly name: string;

@@ -189,6 +189,12 @@ export const messages = {
     message: "`{param}` is given twice to `{fn}`",
     help: "Each parameter may be given once, positionally or by name.",
   },
+  DYN2014: {
+    name: "argument-rule",
+    severity: "error",
+    message: "`{fn}`: {rule}",
+    help: "The arguments each fit their own type, but not together: an entry's rules (listed under it in docs/stdlib.md) say which combinations are allowed, e.g. `sgd(nesterov: true)` needs `momentum` > 0 and `dampening: 0`. Change one of the arguments the message names.",
+  },
   DYN2020: {
     name: "duplicate-statement",
     severity: "error",
@@ -237,6 +243,18 @@ export const messages = {
     message: "{problem}",
     help: "`cnn(filters: [...], kernel: 5, …)` trains on image data (`mnist`, `fashion_mnist`, `cifar10`, `gratings`), whose `[H, W, C]` shape it takes; every conv block (and its pooling) must leave at least one pixel. Its layers start from per-layer inits (`init net.layers[*] ~ …`); `init phase(…)` is for one-hidden-layer MLPs.",
   },
+  DYN2034: {
+    name: "bad-seed",
+    severity: "error",
+    message: "seed {seed} {problem}",
+    help: "Seeds are distinct whole numbers in [0, 4294967295] (`seeds 8` means 0 … 7). The random generator reads a seed as a 32-bit unsigned integer, so a larger seed would silently repeat a smaller one's networks and data.",
+  },
+  DYN2035: {
+    name: "inputs-disagree",
+    severity: "error",
+    message: "{problem}",
+    help: "The model reads its inputs by position, so every data set of an experiment gives it the same input variables in the same order. A `grid`, `points` or `chebyshev` data set names its inputs; a data block offers the variables it samples, and those another data set lacks are latent (read by the target, not by the model). docs/language.md, \"Inputs and latent variables\".",
+  },
   DYN2040: {
     name: "bad-cadence",
     severity: "error",
@@ -273,6 +291,42 @@ export const messages = {
     message: "`image({name})`: {problem}",
     help: "`image` draws per-point values of an `outputs` probe over a two-input `grid(…)` at their recorded coordinates: `plot image(f.output)` (colour scale), `plot image(f.output, f.output1, f.output2)` (RGB, clipped to [0, 1]), `plot image(f.region)` (activation regions), with `at: [start, end]`, `seed:` and `facet:` as for heatmaps.",
   },
+  DYN2046: {
+    name: "layer-needs-images",
+    severity: "error",
+    message: "{problem}",
+    help: "`conv2d`, `max_pool` and `avg_pool` work on images `[H, W, C]`: train on an image data set (`mnist`, `fashion_mnist`, `cifar10`, `gratings`), and put them before `flatten` and the dense layers.",
+  },
+  DYN2047: {
+    name: "layer-needs-flatten",
+    severity: "error",
+    message: "{problem}",
+    help: "A dense layer (or an encoding) reads rows of values. Images straight from the data are read as rows of H·W·C values, but the feature maps of a `conv2d` or a pool need an explicit `flatten` first.",
+  },
+  DYN2048: {
+    name: "layer-too-large",
+    severity: "error",
+    message: "{problem}",
+    help: "Every convolution and pool must leave at least one pixel: use a smaller `kernel` or pool `size`, `padding: same`, or fewer layers. The sizes follow TensorFlow's rules: `valid` gives ⌊(in − kernel)/stride⌋ + 1, `same` gives ⌈in/stride⌉, a pool ⌊in/size⌋.",
+  },
+  DYN2049: {
+    name: "layer-output-width",
+    severity: "error",
+    message: "`{name}` gives {width} output{plural}, but the data has {actual}",
+    help: "The last layer's width must equal the number of targets (regression) or classes (classification). Leave the width out of the last `dense()` to take it from the data.",
+  },
+  DYN2050: {
+    name: "bad-layer-list",
+    severity: "error",
+    message: "{problem}",
+    help: "A model block lists layers in forward order, one per line, optionally named (`hidden = dense(128, act: relu)`), ending in rows of outputs (usually a `dense` layer). Names address layers in inits and probes (`init net.hidden ~ …`), so each is used once.",
+  },
+  DYN2051: {
+    name: "gd-with-minibatch",
+    severity: "error",
+    message: "`gd` is full-batch gradient descent, but this run trains on batches of {size}",
+    help: "`optimizer gd(…)` takes the gradient of the whole training set at each step. Train with `batch full`, or use `sgd(lr: …)` (optionally with momentum) for minibatch stochastic gradient descent.",
+  },
   DYN2100: {
     name: "unused-sweep",
     severity: "warning",
@@ -290,6 +344,24 @@ export const messages = {
     severity: "info",
     message: "probe `{name}` is recorded but used by no analysis, expect or plot",
     help: "Its values are still written to the run directory.",
+  },
+  DYN2103: {
+    name: "unused-sample",
+    severity: "warning",
+    message: "`{name}` is sampled in `{data}` but {problem}",
+    help: "Every variable sampled in a data block is either a model input (every data set has it) or a latent variable the target reads (label noise, a hidden cause). One that is neither is drawn for nothing; an input the target ignores is a distractor the model must learn to ignore.",
+  },
+  DYN2104: {
+    name: "latent-variable",
+    severity: "info",
+    message: "`{name}` is a latent variable of `{data}`: the target reads it, the model does not",
+    help: "A variable sampled in a data block that another data set of the experiment lacks is drawn per point and seen by the target only, like label noise: `noise ~ normal(0, 0.1) [512]; y = sin(2*x) + noise`. `dync plan` lists every data set's inputs and latent variables.",
+  },
+  DYN2105: {
+    name: "shared-samples",
+    severity: "warning",
+    message: "`{data}` draws the same samples as `{other}`: both come from the sample stream `{stream}`",
+    help: "A synthetic source (`gaussian_mixture`, `gratings`) draws its samples from the stream of its `split:`, or, without one, from a stream named after the data set. Two data sets on one stream share their draws, so one cannot test what the other trained. Data sets with the same arguments always share the task (class means); give them different splits for independent samples.",
   },
   // ── command line and files ─────────────────────────────────────────────────
   DYN4001: {

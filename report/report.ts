@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { evaluate } from "../runtime/analysis/evaluate.js";
-import { evaluateProfile } from "../runtime/analysis/index.js";
+import { evaluateProfile, type AnalysisFunctions } from "../runtime/analysis/index.js";
 import { ResultEnv } from "../runtime/analysis/source.js";
 import { DyncRuntimeError } from "../runtime/errors.js";
 import { formatAnalysisError, type ExpectOutcome } from "../runtime/analysis/profile.js";
@@ -32,6 +32,8 @@ export interface ReportSources {
   readonly plan?: ProfilePlan;
   readonly results?: ResultTable;
   readonly outcome?: ReportOutcome;
+  /** The analysis functions the plan's analyses call (the standard library's, from the runner or the CLI). */
+  readonly analysisFunctions?: AnalysisFunctions;
 }
 
 /** A figure written to plots/, or why it could not be drawn. */
@@ -71,7 +73,7 @@ export async function writeReport(runDir: string, sources: ReportSources = {}): 
   // Only matrix heatmaps and marks read the recorded tensors; other reports skip the metrics scan.
   const needsTensors = plan?.plots.some((p) => (p.kind === "heatmap" && p.data.source === "matrix") || (p.kind === "line" && p.marks?.length));
   const tensors = needsTensors ? recordedTensors(runDir, manifest) : { dir: runDir, runs: [], records: [] };
-  const plots = plan && results ? await drawPlots(runDir, plan, results, tensors) : [];
+  const plots = plan && results ? await drawPlots(runDir, plan, results, tensors, sources.analysisFunctions) : [];
   const html = reportPage({
     manifest,
     profile,
@@ -95,8 +97,8 @@ export async function writeReport(runDir: string, sources: ReportSources = {}): 
 }
 
 /** Rebuilds report.html from the run directory alone, without re-running anything. */
-export function rebuildReport(runDir: string): Promise<ReportResult> {
-  return writeReport(runDir, {});
+export function rebuildReport(runDir: string, analysisFunctions?: AnalysisFunctions): Promise<ReportResult> {
+  return writeReport(runDir, analysisFunctions ? { analysisFunctions } : {});
 }
 
 /** The run's own verdicts when it recorded them; otherwise evaluated now from the plan and the results. */
@@ -112,16 +114,16 @@ function chooseVerdicts(
   if (inManifest.expects) return { expects: inManifest.expects, analysisErrors: inManifest.analysisErrors ?? [] };
   if (stored && !(sources.plan || sources.program)) return { expects: stored.expects, analysisErrors: stored.analysisErrors };
   if (plan && results) {
-    const evaluation = evaluateProfile(plan, results);
+    const evaluation = evaluateProfile(plan, results, sources.analysisFunctions);
     return { expects: evaluation.expects, analysisErrors: evaluation.errors.map(formatAnalysisError) };
   }
   return { expects: null, analysisErrors: [] };
 }
 
 /** Evaluates the analyses (plots may use them), then draws every plot; one plot's failure does not stop the others. */
-async function drawPlots(runDir: string, plan: ProfilePlan, results: ResultTable, recorded: RecordedTensors): Promise<{ figure: FigureEntry; outcome: PlotOutcome }[]> {
+async function drawPlots(runDir: string, plan: ProfilePlan, results: ResultTable, recorded: RecordedTensors, functions?: AnalysisFunctions): Promise<{ figure: FigureEntry; outcome: PlotOutcome }[]> {
   if (plan.plots.length === 0) return [];
-  const env = new ResultEnv(plan, results);
+  const env = new ResultEnv(plan, results, functions);
   for (const analysis of plan.analyses) {
     try {
       env.lets.set(analysis.name, evaluate(analysis.expr, env));

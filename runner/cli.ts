@@ -177,7 +177,8 @@ export async function runMain(
 async function writeRunReport(program: ExperimentProgram, outcome: ExperimentOutcome, stdout: ProgressStream, stderr: ProgressStream, quiet: boolean): Promise<void> {
   try {
     const { writeReport } = await import("../report/index.js");
-    const report = await writeReport(outcome.dir, { program, outcome });
+    const { analysisFunctions } = await import("../stdlib/implementations.js");
+    const report = await writeReport(outcome.dir, { program, outcome, analysisFunctions });
     if (!quiet) stdout.write(`report: ${report.path}\n`);
   } catch (error) {
     stderr.write(`warning: the report could not be written: ${error instanceof DyncRuntimeError ? error.render() : (error as Error).message}\n`);

@@ -12,10 +12,12 @@ import { DyncRuntimeError } from "../runtime/errors.js";
 import type { ExperimentProgram, ProfilePlan } from "../contract/program.js";
 import type { ProgressStream } from "../runtime/progress.js";
 import { freshRunDirectory, RunRecorder, writeManifest, type RunStatus } from "../runtime/record/index.js";
+import { evaluateProfile } from "./evaluate.js";
 import { evaluatePlan, formatAnalysisError, formatExpect, type ExpectOutcome, type ProfileEvaluator } from "../runtime/analysis/profile.js";
 import { ResultCollector, type ResultTable } from "../runtime/analysis/results.js";
 import { runPool } from "./pool.js";
 import { describeFailure, executeRun, type RunOutcome } from "./run.js";
+import { assertPlanArgs } from "./validate-args.js";
 
 export interface ExperimentOptions {
   /** Profile name; default `default`. */
@@ -67,6 +69,7 @@ export type ExitCode = 0 | 1 | typeof DIVERGED_EXIT;
 export async function runExperiment(program: ExperimentProgram, options: ExperimentOptions = {}): Promise<ExperimentOutcome> {
   const profile = options.profile ?? "default";
   const plan = choosePlan(program, profile);
+  assertPlanArgs(plan); // a hand-written program's mistakes, before the backend starts or a run directory exists
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
   const backend = await selectBackend(options.backend ?? "auto");
@@ -203,7 +206,7 @@ async function evaluateSafely(
   evaluator: ProfileEvaluator | undefined,
 ): Promise<{ analyses: ReadonlyMap<string, unknown>; expects: readonly ExpectOutcome[]; analysisErrors: string[]; error?: string }> {
   try {
-    const evaluation = await evaluatePlan(plan, results, evaluator);
+    const evaluation = await evaluatePlan(plan, results, evaluator ?? evaluateProfile);
     return { ...evaluation, analysisErrors: (evaluation.errors ?? []).map(formatAnalysisError) };
   } catch (error) {
     return { analyses: new Map(), expects: [], analysisErrors: [], error: describeFailure(error) };

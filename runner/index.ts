@@ -15,7 +15,7 @@ export { evaluatePlan, formatExpect } from "../runtime/analysis/profile.js";
 export type { ExpectOutcome, ProfileEvaluation, ProfileEvaluator } from "../runtime/analysis/profile.js";
 export { ResultCollector } from "../runtime/analysis/results.js";
 export type { ResultRow, ResultTable } from "../runtime/analysis/results.js";
-export { evaluateProfile } from "../runtime/analysis/index.js";
+export { evaluateProfile } from "./evaluate.js";
 
 // The program contract the compiler emits
 export type {
@@ -65,8 +65,13 @@ export type { LossKind, LossFn } from "../runtime/loss.js";
 
 // Data
 export type { Dataset } from "../runtime/dataset.js";
+export type { DataStreams, TargetDraws } from "../stdlib/data/index.js";
 export {
   dataRng,
+  dataStreams,
+  taskRng,
+  targetDraws,
+  pointwiseWithDraws,
   uniformInputs,
   normalInputs,
   gridInputs,
@@ -83,8 +88,8 @@ export {
 } from "../stdlib/data/index.js";
 
 // Probes
-export { probeImplementations, datasetLoss, datasetAccuracy, parameterNorm, EvalData, RunProbeEnv } from "../stdlib/probes/index.js";
-export type { ProbeEnv, ProbeFn, ProbeValue } from "../stdlib/probes/index.js";
+export { probeImplementations, startProbe, measureProbe, defineProbe, datasetLoss, datasetAccuracy, parameterNorm, EvalData, RunProbeEnv } from "../stdlib/probes/index.js";
+export type { ProbeDefinition, ProbeEnv, ProbeInstance, ProbeValue } from "../stdlib/probes/index.js";
 
 // Recording and progress
 export { RunRecorder, freshRunDirectory } from "../runtime/record/index.js";

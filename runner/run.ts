@@ -5,19 +5,21 @@
  */
 import type { Dataset } from "../runtime/dataset.js";
 import { DyncRuntimeError } from "../runtime/errors.js";
-import { convNet, mlp, type ConvNet, type ConvNetOptions, type Mlp } from "../runtime/nn/index.js";
+import { Sequential } from "../runtime/nn/index.js";
+import { convNetLayers, mlpLayers } from "../contract/layer-list.js";
 import { createOptimizer, type Optimizer, type OptimizerSpec } from "../runtime/optim.js";
 import { ProgressReporter, type ProgressStream } from "../runtime/progress.js";
 import type { ExperimentProgram, ModelSpec, ProbeSpec, RunSpec } from "../contract/program.js";
 import type { RunStatus } from "../runtime/record/index.js";
 import { makeSchedule } from "../runtime/schedule.js";
 import { train, trainingPlan, type DivergedSeed, type TrainProbe } from "../runtime/train/index.js";
-import { probeImplementation, probeImplementations, refName, RunProbeEnv } from "../stdlib/probes/index.js";
+import { probeImplementations, refName, RunProbeEnv, type ProbeInstance } from "../stdlib/probes/index.js";
 import { buildRunData } from "./data.js";
 import { eventFromSpec } from "./event-condition.js";
 import { RunResultRecorder } from "./run-recorder.js";
 import type { ResultSink, RunSink } from "./run-sink.js";
 import { scheduleInSteps } from "./schedule.js";
+import { assertRunArgs } from "./validate-args.js";
 
 /** Everything a run needs besides its spec. */
 export interface RunContext {
@@ -51,6 +53,7 @@ export async function executeRun(run: RunSpec, context: RunContext): Promise<Run
   recorder.beginRun(run.id, run.point, seeds);
   const owned: { dispose(): void }[] = [];
   try {
+    assertRunArgs(run);
     const datasets = buildRunData(run.data, context);
     const trainData = trainingData(run, datasets);
     const model = buildModel(run.model, seeds);
@@ -76,7 +79,7 @@ export async function executeRun(run: RunSpec, context: RunContext): Promise<Run
       seeds,
       duration: run.duration,
       batch: run.batch,
-      probes: run.probes.map((spec) => trainProbe(spec, env)),
+      probes: run.probes.map((spec) => trainProbe(spec, env, owned)),
       events: run.events.map((event) => eventFromSpec(event, seeds.length)),
       recorder: results,
       progressEvery: reporter ? Math.max(1, Math.ceil(plan.totalSteps / PROGRESS_REPORTS)) : 0,
@@ -107,29 +110,21 @@ function trainingData(run: RunSpec, datasets: ReadonlyMap<string, Dataset[]>): D
   return data;
 }
 
-/** The seed-batched network a `ModelSpec` describes: an MLP or a CNN (which reads flattened image rows). */
-function buildModel(spec: ModelSpec, seeds: readonly number[]): Mlp | ConvNet {
-  if (spec.kind === "convnet") {
-    return convNet({ inShape: [...spec.inShape], convs: spec.convs, hidden: spec.hidden, outDim: spec.outDim, act: spec.act, bias: spec.bias, seeds, init: spec.init as ConvNetOptions["init"] });
-  }
+/**
+ * The seed-batched network a `ModelSpec` describes, always as a layer list: `model net { … }` as written,
+ * `mlp(…)` and `cnn(…)` through the one list each stands for (contract/layer-list.ts). Every example's metrics
+ * are byte-identical to the former Mlp/ConvNet classes (which remain as tested references and public API).
+ */
+function buildModel(spec: ModelSpec, seeds: readonly number[]): Sequential {
+  if (spec.kind === "convnet") return new Sequential({ inShape: spec.inShape, layers: convNetLayers(spec), seeds, init: spec.init });
+  if (spec.kind === "layers") return new Sequential({ inShape: spec.inShape, layers: spec.layers, seeds, init: spec.init });
   if (spec.kind !== "mlp") throw new DyncRuntimeError("RUN040", `model "${(spec as ModelSpec).name}" has kind "${String((spec as ModelSpec).kind)}", which the runtime cannot build`);
-  return mlp({
-    inDim: spec.inDim,
-    hidden: spec.hidden,
-    outDim: spec.outDim,
-    act: spec.act,
-    bias: spec.bias,
-    norm: spec.norm,
-    dropout: spec.dropout,
-    ...(spec.encode ? { encode: spec.encode } : {}),
-    ...(spec.outputScale === null ? {} : { outputScale: spec.outputScale }),
-    seeds,
-    init: spec.init,
-  });
+  // `mlp(…)` is a shorthand for its layer list (contract/layer-list.ts), built like any `model net { … }`.
+  return new Sequential({ inShape: [spec.inDim], layers: mlpLayers(spec), seeds, init: spec.init });
 }
 
 /** The compiler filled in/out dimensions; a mismatch with the data is a clear error here, not a tfjs shape error later. */
-function checkModelFits(run: RunSpec, model: Mlp | ConvNet, data: Dataset): void {
+function checkModelFits(run: RunSpec, model: Sequential, data: Dataset): void {
   const inputs = data.xShape[0]!;
   if (model.inDim !== inputs) {
     throw new DyncRuntimeError("RUN040", `model "${run.model.name}" takes ${model.inDim} inputs but data set "${data.name}" has ${inputs} per sample`);
@@ -139,13 +134,16 @@ function checkModelFits(run: RunSpec, model: Mlp | ConvNet, data: Dataset): void
   }
 }
 
-/** The loop's probe for a `ProbeSpec`: its implementation, with arguments checked before training starts. */
-function trainProbe(spec: ProbeSpec, env: RunProbeEnv): TrainProbe {
-  const impl = probeImplementation(spec.probe);
-  if (!impl) {
+/**
+ * The loop's probe for a `ProbeSpec`: its implementation started on this run (arguments defaulted, checked
+ * and resolved, per-run state set up) before training starts; `owned` finishes it when the run ends.
+ */
+function trainProbe(spec: ProbeSpec, env: RunProbeEnv, owned: { dispose(): void }[]): TrainProbe {
+  const definition = probeImplementations.get(spec.probe);
+  if (!definition) {
     throw new DyncRuntimeError(
       "RUN040",
-      `probe ${spec.name} (line ${spec.line}) uses "${spec.probe}", which this runtime does not implement (it has ${Object.keys(probeImplementations).join(", ")})`,
+      `probe ${spec.name} (line ${spec.line}) uses "${spec.probe}", which this runtime does not implement (it has ${[...probeImplementations.keys()].join(", ")})`,
     );
   }
   for (const [key, value] of Object.entries(spec.args)) {
@@ -154,20 +152,23 @@ function trainProbe(spec: ProbeSpec, env: RunProbeEnv): TrainProbe {
       throw new DyncRuntimeError("RUN040", `probe ${spec.name} (line ${spec.line}): argument ${key} names "${name}", which the run does not define`);
     }
   }
-  return {
-    name: spec.name,
-    cadence: spec.cadences,
-    async run(ctx) {
-      try {
-        return await impl(spec.args, ctx, env);
-      } catch (error) {
-        if (error instanceof DyncRuntimeError) {
-          throw new DyncRuntimeError(error.code, `probe ${spec.name} (line ${spec.line}): ${error.message}`, error.hint);
-        }
-        throw error;
-      }
-    },
+  const probe: ProbeInstance = inProbe(spec, () => definition.start(spec.args, env));
+  owned.push({ dispose: () => probe.finish?.() });
+  return { name: spec.name, cadence: spec.cadences, run: (ctx) => inProbe(spec, () => probe.measure(ctx)) };
+}
+
+/** Runs `f`, naming the probe and its line in any runtime error it throws. */
+function inProbe<T>(spec: ProbeSpec, f: () => T): T {
+  const rename = (error: unknown): never => {
+    if (error instanceof DyncRuntimeError) throw new DyncRuntimeError(error.code, `probe ${spec.name} (line ${spec.line}): ${error.message}`, error.hint);
+    throw error;
   };
+  try {
+    const value = f();
+    return (value instanceof Promise ? value.catch(rename) : value) as T;
+  } catch (error) {
+    return rename(error);
+  }
 }
 
 /** Optional optimizer fields the compiler left `null` mean "the optimizer's default". */

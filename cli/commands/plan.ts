@@ -2,8 +2,10 @@
  * `dync plan FILE [--profile P]`: the expanded runs before anything trains: sweep points × seeds (each
  * point one seed-batched program), steps, parameters, and the training arithmetic they amount to.
  */
-import type { DataSpec, ModelSpec, RunSpec } from "../../contract/program.js";
-import { convGeometry } from "../../compiler/check/conv-model.js";
+import type { DataSpec, LayerSpec, ModelSpec, ProbeSpec, RunSpec } from "../../contract/program.js";
+import type { Cadence } from "../../runtime/train/index.js";
+import { registry, type Lowered, type ProbeCost, type ProbeCostShape } from "../../stdlib/registry/index.js";
+import { convNetLayers, type LayerGeometry, layerGeometry, layerRole, mlpLayers } from "../../contract/layer-list.js";
 import { checkSource } from "../../compiler/check/index.js";
 import { diagnostic, hasErrors } from "../../diagnostics/diagnostic.js";
 import { readSource } from "../../compiler/read-source.js";
@@ -38,7 +40,8 @@ export function describePlan(experiment: string, profile: string, seeds: readonl
     const batch = r.batch === "full" ? n : Math.min(r.batch.size, n ?? r.batch.size);
     const steps = "steps" in r.duration ? r.duration.steps : n === undefined || batch === undefined ? undefined : r.duration.epochs * Math.ceil(n / batch);
     const params = parameterCount(r.model);
-    const flops = steps !== undefined && batch !== undefined ? 6 * forwardMultiplyAdds(r.model) * batch * steps * seeds.length : undefined;
+    const training = steps !== undefined && batch !== undefined ? 6 * forwardMultiplyAdds(r.model) * batch * steps : undefined;
+    const flops = training === undefined ? undefined : (training + probeFlops(r, steps!, n === undefined ? 1 : Math.ceil(n / batch!))) * seeds.length;
     return { id: r.id, params, batch, steps, flops, probes: r.probes.map((p) => p.name).join(", ") };
   });
   const totalFlops = rows.reduce((a, r) => a + (r.flops ?? 0), 0);
@@ -52,9 +55,75 @@ export function describePlan(experiment: string, profile: string, seeds: readonl
   return [
     `experiment ${experiment} (profile ${profile}): ${runs.length} run${runs.length === 1 ? "" : "s"} × ${seeds.length} seed${seeds.length === 1 ? "" : "s"} = ${runs.length * seeds.length} networks, trained as ${runs.length} seed-batched program${runs.length === 1 ? "" : "s"}`,
     ...lines,
-    `  total: ${totalSteps} steps; training arithmetic ≈ ${formatFlops(totalFlops)} (6 · forward multiply-adds · batch per seed-step; probes not counted)`,
+    ...inputsLine(runs[0]),
+    `  total: ${totalSteps} steps; training arithmetic ≈ ${formatFlops(totalFlops)} (6 · forward multiply-adds · batch per seed-step, plus each probe's declared cost per call)`,
     "",
   ].join("\n");
+}
+
+/** `inputs: x; latent: noise (train)`: the model's named inputs and the data blocks' latent variables, as the checker inferred them. */
+function inputsLine(run: RunSpec | undefined): string[] {
+  const train = run?.data[run.trainOn];
+  const names = train && inputNames(train);
+  if (!run || !names) return [];
+  const latent = Object.entries(run.data).flatMap(([name, d]) => (d.source === "sample" ? d.vars.filter((v) => v.latent).map((v) => `${v.name} (${name})`) : []));
+  return [`  inputs: ${names.join(", ")}${latent.length ? `; latent, read by the target only: ${latent.join(", ")}` : ""}`];
+}
+
+function inputNames(d: DataSpec): readonly string[] | undefined {
+  switch (d.source) {
+    case "sample":
+      return d.vars.filter((v) => !v.latent).map((v) => v.name);
+    case "grid":
+      return d.axes.map((a) => a.name);
+    case "points":
+      return Object.keys(d.columns);
+    case "chebyshev":
+      return d.axes?.map((a) => a.name) ?? ["x"];
+    default:
+      return undefined;
+  }
+}
+
+/** Flops per seed of a run's probes over `steps` steps: calls × each probe's declared cost (registry `cost`). */
+export function probeFlops(run: RunSpec, steps: number, stepsPerEpoch: number): number {
+  const fma = forwardMultiplyAdds(run.model);
+  const shape: ProbeCostShape = {
+    params: parameterCount(run.model),
+    forwardMultiplyAdds: fma,
+    layers: hiddenLayerShapes(run.model),
+    rows: (ref) => {
+      const name = typeof ref === "object" && ref !== null ? (ref as { ref?: unknown }).ref : undefined;
+      const data = typeof name === "string" ? run.data[name] : undefined;
+      return data ? trainingSize(data) : undefined;
+    },
+  };
+  return run.probes.reduce((total, p) => total + probeCalls(p, steps, stepsPerEpoch) * priced(probeCost(p, shape), fma), 0);
+}
+
+function probeCost(p: ProbeSpec, shape: ProbeCostShape): ProbeCost {
+  return registry.get("probe", p.probe)?.cost?.(p.args as Readonly<Record<string, Lowered>>, shape) ?? {};
+}
+
+/** A forward pass costs 2 flops per multiply-add, an HVP about two gradients (2 · 6). */
+function priced(cost: ProbeCost, fma: number): number {
+  return 2 * fma * (cost.forwardPasses ?? 0) + 12 * fma * (cost.hvps ?? 0) + (cost.flops ?? 0);
+}
+
+/** Calls of a probe in a run of `steps` steps: every n (step 0 included), listed points, an event once. */
+function probeCalls(p: ProbeSpec, steps: number, stepsPerEpoch: number): number {
+  const every = (c: Extract<Cadence, { kind: "every" }>) => Math.floor(steps / (c.unit === "epochs" ? c.n * stepsPerEpoch : c.n)) + 1;
+  return p.cadences.reduce((n, c: Cadence) => n + (c.kind === "every" ? every(c) : c.kind === "at" ? c.points.length : 1), 0);
+}
+
+/** Fan-in and width of each hidden layer (conv blocks first), as probes' `layer: k` counts them. */
+function hiddenLayerShapes(m: ModelSpec): { fanIn: number; width: number }[] {
+  const { layers } = modelLayers(m);
+  return geometry(m).flatMap((g, i) => {
+    const role = layerRole(layers, i);
+    if (role !== "hidden" && role !== "conv") return [];
+    return [{ fanIn: g.fanIn, width: g.spec.kind === "conv" ? g.spec.filters : g.fanOut }];
+  });
 }
 
 /** Samples in a data set, when the spec says (real data sets without `limit` use their split sizes). */
@@ -78,31 +147,31 @@ function trainingSize(d: DataSpec): number | undefined {
   }
 }
 
-/** Weights and biases of one seed's network (encodings counted by their output width). */
+/** The layer list a model spec stands for, with the shape of one input sample. */
+export function modelLayers(m: ModelSpec): { layers: readonly LayerSpec[]; inShape: readonly number[] } {
+  if (m.kind === "convnet") return { layers: convNetLayers(m), inShape: m.inShape };
+  if (m.kind === "layers") return { layers: m.layers, inShape: m.inShape };
+  return { layers: mlpLayers(m), inShape: [m.inDim] };
+}
+
+function geometry(m: ModelSpec): readonly LayerGeometry[] {
+  const { layers, inShape } = modelLayers(m);
+  const g = layerGeometry(layers, inShape);
+  if (!Array.isArray(g)) throw new Error(`model ${m.name}: layer ${g.index}: ${g.message}`);
+  return g;
+}
+
+/** Trainable values of one seed's network: weights, biases, norm scales and shifts. */
 export function parameterCount(m: ModelSpec): number {
-  if (m.kind === "convnet") {
-    const { blocks, flat } = convGeometry(m);
-    const convs = blocks.reduce((a, b) => a + b.kernel * b.kernel * b.cin * b.cout + (m.bias ? b.cout : 0), 0);
-    return convs + denseParameters([flat, ...m.hidden, m.outDim], m.bias);
-  }
-  const encoded = !m.encode ? m.inDim : m.encode.kind === "coords" ? m.inDim : m.encode.kind === "nerf" ? m.inDim * 2 * m.encode.levels + (m.encode.includeInput ? m.inDim : 0) : 2 * m.encode.features + (m.encode.includeInput ? m.inDim : 0);
-  return denseParameters([encoded, ...m.hidden, m.outDim], m.bias);
+  return geometry(m).reduce((a, g) => a + g.params, 0);
 }
 
 /**
- * Multiply-adds of one sample's forward pass: the parameter count for an MLP (each weight is used once),
- * and for a CNN each conv weight once per output pixel (weights are shared across the image).
+ * Multiply-adds of one sample's forward pass through the weights: each dense weight once, each conv weight
+ * once per output pixel (weights are shared across the image).
  */
 export function forwardMultiplyAdds(m: ModelSpec): number {
-  if (m.kind !== "convnet") return parameterCount(m);
-  const { blocks, flat } = convGeometry(m);
-  return blocks.reduce((a, b) => a + b.h * b.w * b.kernel * b.kernel * b.cin * b.cout, 0) + denseParameters([flat, ...m.hidden, m.outDim], false);
-}
-
-function denseParameters(widths: readonly number[], bias: boolean): number {
-  let total = 0;
-  for (let i = 1; i < widths.length; i++) total += widths[i - 1]! * widths[i]! + (bias ? widths[i]! : 0);
-  return total;
+  return geometry(m).reduce((a, g) => a + g.multiplyAdds, 0);
 }
 
 function formatFlops(x: number): string {

@@ -4,12 +4,13 @@
  */
 import { DyncRuntimeError } from "../../runtime/errors.js";
 import { rebuildReport } from "../../report/index.js";
+import { analysisFunctions } from "../../stdlib/implementations.js";
 import type { Output } from "./output.js";
 
 /** Rebuild the report of `runDir`; 0 when written (even if some plot could not be drawn), 1 on an error. */
 export async function reportCommand(runDir: string, out: Output, err: (text: string) => void): Promise<number> {
   try {
-    const result = await rebuildReport(runDir);
+    const result = await rebuildReport(runDir, analysisFunctions);
     const failed = result.plots.filter((p) => p.error !== null);
     if (out.format === "json") {
       out.write(`${JSON.stringify({ report: result.path, plots: result.plots.map((p) => ({ name: p.name, line: p.line, svg: p.svg, png: p.png, error: p.error })) })}\n`);

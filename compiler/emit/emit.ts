@@ -32,7 +32,10 @@ export async function emitModule(experiments: readonly CheckedExperiment[], opti
       "training loop's terms. Run it with `node out.js [--profile NAME] [--backend B] [--out DIR] [--jobs N]`.",
     ]),
   );
-  file.addImportDeclaration({ moduleSpecifier: options.runtimeImport ?? "dync/runtime", namedImports: ["runMain", "pointwise", "targetMath as m", { name: "ExperimentProgram", isTypeOnly: true }] });
+  // Targets with label noise take the data set's draws: their helpers are imported only when used.
+  const usesDraws = experiments.some((e) => [...e.targets.values()].some((t) => t.code.random));
+  const drawImports = usesDraws ? ["pointwiseWithDraws", { name: "TargetDraws", isTypeOnly: true }] : [];
+  file.addImportDeclaration({ moduleSpecifier: options.runtimeImport ?? "dync/runtime", namedImports: ["runMain", "pointwise", ...drawImports, "targetMath as m", { name: "ExperimentProgram", isTypeOnly: true }] });
   file.addImportDeclaration({ moduleSpecifier: "node:url", namedImports: ["pathToFileURL"] });
   file.addImportDeclaration({ moduleSpecifier: "node:worker_threads", namedImports: ["isMainThread"] });
   const usesTargetMath = experiments.some((e) => [...e.targets.values()].some((t) => t.code.body.includes("m.")));
@@ -61,14 +64,14 @@ function addTarget(file: ReturnType<Project["createSourceFile"]>, exp: CheckedEx
   file.addFunction({
     name: targetName(exp, target),
     docs: [docText(`Target of \`${exp.name}\` (${dynFile}:${target.line}): ${target.text}`)],
-    parameters: target.code.params.map((p) => ({ name: p, type: "number" })),
+    parameters: [...(target.code.random ? [{ name: "draw", type: "TargetDraws" }] : []), ...target.code.params.map((p) => ({ name: p, type: "number" }))],
     returnType: "number",
     statements: [`return ${target.code.body};`],
   });
 }
 
 function addExperiment(file: ReturnType<Project["createSourceFile"]>, exp: CheckedExperiment, options: EmitOptions): void {
-  const targets = Object.fromEntries([...exp.targets.values()].map((t) => [t.id, `pointwise(${targetName(exp, t)})`]));
+  const targets = Object.fromEntries([...exp.targets.values()].map((t) => [t.id, `${t.code.random ? "pointwiseWithDraws" : "pointwise"}(${targetName(exp, t)})`]));
   const profiles = Object.entries(exp.profiles)
     .map(([name, plan]) => `${lineComment(profileSummary(name, plan))}\n${JSON.stringify(name)}: ${profileLiteral(plan, options.file)}`)
     .join(",\n");

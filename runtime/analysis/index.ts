@@ -45,6 +45,7 @@ import type { ProfilePlan } from "../../contract/program.js";
 import type { ResultTable } from "./results.js";
 import { evaluate } from "./evaluate.js";
 import { checkExpect, type ExpectResult } from "./expects.js";
+import type { AnalysisFunctions } from "./functions.js";
 import { ResultEnv } from "./source.js";
 import type { Table } from "./table.js";
 
@@ -71,9 +72,9 @@ export interface ProfileEvaluation {
   readonly errors: AnalysisError[];
 }
 
-/** Evaluates a profile's analyses in order, then checks its expectations, over the recorded results. */
-export function evaluateProfile(plan: ProfilePlan, results: ResultTable): ProfileEvaluation {
-  const env = new ResultEnv(plan, results);
+/** Evaluates a profile's analyses in order, then checks its expectations, over the recorded results; `functions` are the analysis functions `fn` calls. */
+export function evaluateProfile(plan: ProfilePlan, results: ResultTable, functions: AnalysisFunctions = new Map()): ProfileEvaluation {
+  const env = new ResultEnv(plan, results, functions);
   const errors: AnalysisError[] = [];
   for (const analysis of plan.analyses) {
     try {
@@ -87,6 +88,4 @@ export function evaluateProfile(plan: ProfilePlan, results: ResultTable): Profil
   const expects = plan.expects.map((spec) => checkExpect(spec, env));
   return { analyses: env.lets, expects, errors };
 }
-import "./condensation.js";
-import "./lottery.js";
-export { registerAnalysis, hasAnalysis, type AnalysisFunction, type AnalysisOptions } from "./functions.js";
+export type { AnalysisFunction, AnalysisFunctions, AnalysisOptions } from "./functions.js";

@@ -1,8 +1,9 @@
 /**
  * The bridge to `runtime/analysis`: after training, a profile's analyses and expects are evaluated over the
- * result table. The evaluator is injectable (tests, API users); by default it is `evaluateProfile`.
+ * result table. The evaluator is injectable (tests, API users); the runner's default adds the standard
+ * library's analysis functions (runner/evaluate.ts).
  */
-import { evaluateProfile } from "./index.js";
+import { evaluateProfile as evaluateWith } from "../analysis/index.js";
 import type { DyncRuntimeError } from "../errors.js";
 import type { ProfilePlan } from "../../contract/program.js";
 import type { ResultTable } from "./results.js";
@@ -26,8 +27,11 @@ export interface ProfileEvaluation {
 /** Evaluates a profile's analyses and expects over its recorded results. */
 export type ProfileEvaluator = (plan: ProfilePlan, results: ResultTable) => ProfileEvaluation | Promise<ProfileEvaluation>;
 
-/** Evaluate `plan` over `results` with `evaluator` (default: `evaluateProfile` of runtime/analysis). */
-export async function evaluatePlan(plan: ProfilePlan, results: ResultTable, evaluator: ProfileEvaluator = evaluateProfile): Promise<ProfileEvaluation> {
+/**
+ * Evaluate `plan` over `results` with `evaluator`; by default with the analysis functions of the core
+ * language only. The runner passes the standard library's (runner/evaluate.ts): runtime core cannot import stdlib.
+ */
+export async function evaluatePlan(plan: ProfilePlan, results: ResultTable, evaluator: ProfileEvaluator = (p, r) => evaluateWith(p, r)): Promise<ProfileEvaluation> {
   if (plan.analyses.length === 0 && plan.expects.length === 0) return { analyses: new Map(), expects: [] };
   return evaluator(plan, results);
 }

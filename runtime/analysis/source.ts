@@ -6,6 +6,7 @@ import { DyncRuntimeError } from "../errors.js";
 import type { Dim, ProfilePlan, SweepValue } from "../../contract/program.js";
 import { DivergenceIndex, divergedRuns } from "./divergence.js";
 import type { ResultRow, ResultTable } from "./results.js";
+import type { AnalysisFunctions } from "./functions.js";
 import { SEEDS, STEPS, sameValue, type Key, type Row, type Table } from "./table.js";
 
 /** What `evaluate` reads: probe series, earlier analyses and training lengths. */
@@ -18,6 +19,8 @@ export interface AnalysisEnv {
   totalSteps(key: Key, dims: readonly Dim[]): number;
   /** The runs in which a seed diverged, to say why a value is NaN; absent: none known. */
   readonly divergence?: DivergenceIndex;
+  /** The analysis functions `{ op: "fn" }` calls, by name. */
+  readonly functions?: AnalysisFunctions;
 }
 
 /** An environment over one profile's recorded results; `lets` is filled as analyses are evaluated. */
@@ -34,6 +37,7 @@ export class ResultEnv implements AnalysisEnv {
   constructor(
     plan: ProfilePlan,
     private readonly results: ResultTable,
+    readonly functions: AnalysisFunctions = new Map(),
   ) {
     for (const row of results.rows) {
       const list = this.rowsByProbe.get(row.probe);

@@ -1,10 +1,9 @@
 /**
- * What a probe implementation is: a function of its lowered arguments, the training loop's context and the
- * run's environment (its model and data sets by name) that returns one value per seed.
+ * What probes return (one value per seed, in one of four shapes) and the run environment that resolves
+ * their model and data references. Implementations are defined with `defineProbe` (./define.ts).
  */
-import type { LossKind } from "../../contract/training-specs.js";
+import type { LossKind } from "../../runtime/loss.js";
 import type { Model } from "../../contract/model.js";
-import type { ProbeContext } from "../../runtime/train/index.js";
 import type { EvalData } from "./eval-data.js";
 export { fieldProbeName, VALUE_FIELD } from "../../contract/results.js";
 
@@ -47,13 +46,6 @@ export interface ProbeEnv {
   /** The loss the run trains with; what `loss(model, data)` measures. */
   readonly loss: LossKind;
 }
-
-/** A probe implementation: arguments, training context and run environment → per-seed values. */
-export type ProbeFn = (
-  args: Readonly<Record<string, unknown>>,
-  ctx: ProbeContext,
-  env: ProbeEnv,
-) => ProbeValue | Promise<ProbeValue>;
 
 /** Whether a probe value is per-seed scalars (as opposed to tensors or nothing). */
 export function isSeedScalars(value: unknown): value is SeedScalars {

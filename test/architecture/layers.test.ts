@@ -36,7 +36,7 @@ const LAYERS: Readonly<Record<string, readonly string[]>> = {
   /** Checker, emitter, formatter, language server, doc renderers. */
   compiler: ["diagnostics", "grammar", "contract", "stdlib/registry"],
   /** bin, argument parsing and the commands (check, fmt, plan, compile, run, report, lsp). */
-  cli: ["compiler", "runner", "report", "runtime", "contract", "grammar", "diagnostics"],
+  cli: ["compiler", "runner", "report", "stdlib", "runtime", "contract", "grammar", "diagnostics"],
   /** TextMate grammar generation and the VS Code extension. */
   editor: ["grammar", "stdlib/registry"],
 };

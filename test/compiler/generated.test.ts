@@ -35,6 +35,7 @@ const GOLDENS: Record<string, string> = {
   imports: `${VALID}/imports.dyn`,
   cadences: `${VALID}/cadences.dyn`,
   "models-and-inits": `${VALID}/models-and-inits.dyn`,
+  "layer-list": `${VALID}/layer-list.dyn`,
 };
 
 /** Check and emit a `.dyn` file given relative to the repository root, as `dync compile` run there does. */

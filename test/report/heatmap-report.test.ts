@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runExperiment, type ExperimentOutcome } from "../../runner/index.js";
 import { readNpy } from "../../runtime/npy.js";
 import { loadResults, readManifest, readReportInput, rebuildReport, writeReport } from "../../report/index.js";
-import { cosineMatrix } from "../../stdlib/probes/condensation/cosine.js";
+import { cosineMatrix } from "../../stdlib/condensation/cosine.js";
 import { CROSSED_BELOW, heatmapProgram } from "./heatmap-fixture.js";
 import { markShapes, markTexts, texts } from "./svg-structure.js";
 

@@ -3,7 +3,7 @@
  * `predictedRegime` states them, the swept points and their colours, fits shown by their exponent.
  */
 import { describe, expect, it } from "vitest";
-import { predictedRegime } from "../../runtime/analysis/condensation.js";
+import { predictedRegime } from "../../stdlib/condensation/analyses.js";
 import type { Table } from "../../runtime/analysis/table.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
 import { planeBox, regionData } from "../../report/plot-phase.js";

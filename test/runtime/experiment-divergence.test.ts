@@ -43,6 +43,7 @@ function linearModel(seeds: number): Model {
   return {
     seeds,
     layerNames: ["out"],
+    layers: [],
     params: [
       { name: "out.weight", layer: "out", role: "weight", variable: wv },
       { name: "out.bias", layer: "out", role: "bias", variable: bv },

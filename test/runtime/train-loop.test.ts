@@ -42,6 +42,7 @@ function tinyMlp(seeds: readonly number[], inDim: number, hidden: number, outDim
   return {
     seeds: S,
     layerNames: ["hidden0", "out"],
+    layers: [],
     params,
     state: [],
     forward: (x) =>
@@ -61,6 +62,7 @@ function linearModel(w: number[], b: number[]): Model {
   return {
     seeds: S,
     layerNames: ["out"],
+    layers: [],
     params: [
       { name: "out.weight", layer: "out", role: "weight", variable: wv },
       { name: "out.bias", layer: "out", role: "bias", variable: bv },

@@ -38,6 +38,7 @@ function tinyMlp(seeds: readonly number[], inDim: number, hidden: number, outDim
   return {
     seeds: S,
     layerNames: ["hidden0", "out"],
+    layers: [],
     params,
     state: [],
     forward: (x) =>
