@@ -15,6 +15,7 @@ import { makeSchedule } from "../runtime/schedule.js";
 import { train, trainingPlan, type DivergedSeed, type TrainProbe } from "../runtime/train/index.js";
 import { probeImplementations, refName, RunProbeEnv, type ProbeInstance } from "../stdlib/probes/index.js";
 import { buildRunData } from "./data.js";
+import { interruptSignalOf } from "./interrupt.js";
 import { eventFromSpec } from "./event-condition.js";
 import { RunResultRecorder } from "./run-recorder.js";
 import type { ResultSink, RunSink } from "./run-sink.js";
@@ -32,6 +33,8 @@ export interface RunContext {
   readonly results: ResultSink;
   /** Progress lines go here; none when quiet. */
   readonly progress?: ProgressStream;
+  /** Aborted by a signal (interrupt.ts): training stops at the next step boundary and the run is `interrupted`. */
+  readonly stop?: AbortSignal;
 }
 
 /** How a run ended. */
@@ -84,9 +87,16 @@ export async function executeRun(run: RunSpec, context: RunContext): Promise<Run
       recorder: results,
       progressEvery: reporter ? Math.max(1, Math.ceil(plan.totalSteps / PROGRESS_REPORTS)) : 0,
       onDivergence: "continue",
+      ...(context.stop ? { stop: context.stop } : {}),
     });
-    const status = outcome.diverged.length > 0 ? "diverged" : "ok";
-    const message = status === "diverged" ? divergedMessage(outcome.diverged, seeds.length) : undefined;
+    const status = outcome.interrupted ? "interrupted" : outcome.diverged.length > 0 ? "diverged" : "ok";
+    const message =
+      status === "interrupted"
+        ? interruptedMessage(context.stop!, outcome.stepsDone, plan.totalSteps)
+        : status === "diverged"
+          ? divergedMessage(outcome.diverged, seeds.length)
+          : undefined;
+    if (outcome.interrupted) reporter?.update(outcome.stepsDone);
     reporter?.finish(message ?? lossSummary(results.lastLoss));
     recorder.endRun(run.id, status, message);
     return { id: run.id, status, ...(message ? { message } : {}), diverged: outcome.diverged, totalSteps: plan.totalSteps };
@@ -174,6 +184,12 @@ function inProbe<T>(spec: ProbeSpec, f: () => T): T {
 /** Optional optimizer fields the compiler left `null` mean "the optimizer's default". */
 function withoutNulls(spec: OptimizerSpec): OptimizerSpec {
   return Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== null && v !== undefined)) as unknown as OptimizerSpec;
+}
+
+/** `interrupted by SIGTERM after 120 of 400 steps (measurements up to step 119 are recorded)`. */
+export function interruptedMessage(stop: AbortSignal, stepsDone: number, totalSteps: number): string {
+  const kept = stepsDone > 0 ? ` (measurements up to step ${stepsDone - 1} are recorded)` : "";
+  return `interrupted by ${interruptSignalOf(stop)} after ${stepsDone} of ${totalSteps} steps${kept}`;
 }
 
 function divergedMessage(diverged: readonly DivergedSeed[], seedCount: number): string {

@@ -6,7 +6,7 @@ import { version_core } from "@tensorflow/tfjs-core";
 import { unwritable } from "./run-dir.js";
 
 export type SweepValue = number | string | boolean;
-export type RunStatus = "running" | "ok" | "diverged" | "failed";
+export type RunStatus = "running" | "ok" | "diverged" | "failed" | "interrupted";
 
 /** One run of the plan: a point of the sweep and the seeds trained at it. */
 export interface RunEntry {
