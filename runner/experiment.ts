@@ -17,7 +17,7 @@ import { evaluatePlan, formatAnalysisError, formatExpect, type ExpectOutcome, ty
 import { ResultCollector, type ResultTable } from "../runtime/analysis/results.js";
 import { INTERRUPT_EXIT, interruptSignalOf, type InterruptExitCode, type InterruptSignal } from "./interrupt.js";
 import { runPool } from "./pool.js";
-import { describeFailure, executeRun, type RunOutcome } from "./run.js";
+import { describeFailure, executeRun, isOutputFailure, tryQuietly, type RunOutcome } from "./run.js";
 import { assertPlanArgs } from "./validate-args.js";
 
 export interface ExperimentOptions {
@@ -134,7 +134,9 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
       }
     }
   } catch (error) {
-    recorder.finish("failed", describeFailure(error)); // what was recorded stays, and the manifest says why it stopped
+    // What was recorded stays, and the manifest says why it stopped (if it can still be written).
+    const finished = tryQuietly(() => recorder.finish("failed", describeFailure(error)));
+    if (isOutputFailure(error)) stderr.write(`${keptAfterOutputFailure(dir, recorder, finished)}\n`);
     throw error;
   }
   const interrupted = options.stop?.aborted === true ? interruptSignalOf(options.stop) : undefined;
@@ -189,6 +191,13 @@ function outcomeMessage(runs: readonly RunOutcome[], seedCount: number, evaluati
     failedExpects ? `${failedExpects} of ${evaluation.expects.length} expectations failed` : null,
   ].filter((p): p is string => p !== null);
   return parts.length ? parts.join("; ") : null;
+}
+
+/** What a run directory that could no longer be written (a full disk) holds, for the person who must free space. */
+function keptAfterOutputFailure(dir: string, recorder: RunRecorder, manifestWritten: boolean): string {
+  const rows = `${recorder.metricRows} whole rows in metrics.csv and metrics.jsonl (the same rows in both)`;
+  const manifest = manifestWritten ? "manifest.json says failed" : "manifest.json could not be rewritten and still shows its last state (status running)";
+  return `the run directory ${dir} keeps ${rows} and the .npy files they name; ${manifest}; no report was written: run \`dync report ${dir}\` once there is space`;
 }
 
 /** `interrupted by SIGTERM: 2 of 6 runs finished, 1 interrupted, 3 not started`. */

@@ -102,6 +102,11 @@ export async function executeRun(run: RunSpec, context: RunContext): Promise<Run
     return { id: run.id, status, ...(message ? { message } : {}), diverged: outcome.diverged, totalSteps: plan.totalSteps };
   } catch (error) {
     const message = describeFailure(error);
+    if (isOutputFailure(error)) {
+      // The run directory cannot be written (a full disk): every later run would fail the same way.
+      tryQuietly(() => recorder.endRun(run.id, "failed", message));
+      throw error;
+    }
     recorder.endRun(run.id, "failed", message);
     return { id: run.id, status: "failed", message, diverged: [], totalSteps: context.results.totalSteps[run.id] ?? 0 };
   } finally {
@@ -203,6 +208,21 @@ function lossSummary(loss: Float32Array | null): string | undefined {
   const sorted = Float64Array.from(loss).sort();
   const median = (sorted[Math.floor((sorted.length - 1) / 2)]! + sorted[Math.ceil((sorted.length - 1) / 2)]!) / 2;
   return `batch loss median ${median.toPrecision(3)}`;
+}
+
+/** RUN030: the run directory can no longer be written; the experiment stops rather than fail every run. */
+export function isOutputFailure(error: unknown): boolean {
+  return error instanceof DyncRuntimeError && error.code === "RUN030";
+}
+
+/** Bookkeeping after a failure that must not replace that failure's error with its own. */
+export function tryQuietly(action: () => void): boolean {
+  try {
+    action();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A failure as one line for the manifest and stderr: `RUN0xx: …`, or the internal error's message. */

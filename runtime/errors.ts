@@ -69,10 +69,12 @@ export const runtimeErrors = {
     name: "run-directory-unwritable",
     summary: "the run directory cannot be created or written",
     help:
-      "The output directory is not writable, the disk is full, or `--out DIR` already holds a run " +
-      "(manifest.json exists). Choose a new or writable directory. A directory that cannot be made stops the " +
-      "program before training; a later write that fails fails its run, or the experiment when the manifest " +
-      "itself cannot be written. What reached the disk before the failure stays there.",
+      "The output directory is not writable, the disk is full (less than 1 MiB free when the run starts), or " +
+      "`--out DIR` already holds a run (manifest.json exists). Choose a new or writable directory, or free space. " +
+      "All of these stop the program before training. A write that fails later (the disk filled up) stops the " +
+      "experiment: metrics.csv and metrics.jsonl are cut back to their last whole row (the same rows in both), " +
+      "a half-written .npy or temporary file is removed, and the error says what was kept; `dync report DIR` " +
+      "draws the report from it once there is space.",
   },
   RUN040: {
     name: "invalid-configuration",
