@@ -49,7 +49,9 @@ export const runtimeErrors = {
     name: "file-malformed",
     summary: "a data file or a run directory's file is not in the expected format",
     help:
-      "A data file is damaged or of another kind (a bad gzip, IDX or PNG file, a wrong size), or a run " +
+      "A data file is damaged or of another kind (a bad gzip, IDX or PNG file, a wrong size), larger than " +
+      "dync reads (256 MiB per data file before or after gunzip, so a gzip bomb stops there; 4096×4096 pixels " +
+      "per PNG, checked on the header before anything is allocated), or a run " +
       "directory's manifest.json, metrics.jsonl, report input or .npy file is not what dync wrote. Replace the file " +
       "(e.g. download the data set again); a run directory damaged by hand cannot be re-read. During `dync " +
       "run` only the runs that read the file fail; the other runs go on.",
