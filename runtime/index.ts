@@ -9,6 +9,7 @@ export type { ExperimentOptions, ExperimentOutcome, MainArgs, MainStreams, RunOu
 export { buildDataset, buildRunData, evaluatePlan, formatExpect, ResultCollector } from "./experiment/index.js";
 export type { ExpectOutcome, ProfileEvaluation, ProfileEvaluator, ResultRow, ResultTable } from "./experiment/index.js";
 export { evaluateProfile } from "./analysis/index.js";
+export { expandPlan, seedValues, sweepPoints, runId } from "./plan.js";
 
 // The program contract the compiler emits
 export type {
@@ -20,14 +21,23 @@ export type {
   EventSpecData,
   ExpectSpec,
   ExperimentProgram,
+  ExplicitPlan,
   GridAxisSpec,
   ModelSpec,
+  PatchValue,
+  PlanResults,
+  PlanTemplate,
   PlotSpec,
   ProbeSpec,
   ProfilePlan,
+  ProfileSpec,
   ReduceFn,
+  RunBase,
+  RunPatch,
   RunSpec,
   ScheduleWithDurations,
+  Seeds,
+  SweepAxis,
   SweepValue,
   TargetFunction,
 } from "./program.js";

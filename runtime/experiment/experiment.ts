@@ -9,6 +9,7 @@
  */
 import { selectBackend, type BackendInfo, type BackendRequest } from "../backend.js";
 import { DyncRuntimeError } from "../errors.js";
+import { expandPlan } from "../plan.js";
 import type { ExperimentProgram, ProfilePlan } from "../program.js";
 import type { ProgressStream } from "../progress.js";
 import { freshRunDirectory, RunRecorder, writeManifest, type RunStatus } from "../record/index.js";
@@ -141,17 +142,17 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
   };
 }
 
-/** The plan of profile `name`; RUN040 naming the profiles there are. */
+/** The plan of profile `name` with its runs written out (`expandPlan`); RUN040 naming the profiles there are. */
 export function choosePlan(program: ExperimentProgram, name: string): ProfilePlan {
-  const plan = Object.hasOwn(program.profiles, name) ? program.profiles[name] : undefined;
-  if (!plan) {
+  const spec = Object.hasOwn(program.profiles, name) ? program.profiles[name] : undefined;
+  if (!spec) {
     throw new DyncRuntimeError(
       "RUN040",
       `experiment ${program.name} has no profile "${name}"`,
       `profiles: ${Object.keys(program.profiles).join(", ")}`,
     );
   }
-  return plan;
+  return expandPlan(spec);
 }
 
 function overallStatus(runs: readonly RunOutcome[]): Exclude<RunStatus, "running"> {
