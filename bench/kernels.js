@@ -3,10 +3,10 @@
  * dync's SIMD kernels (runtime/kernels) against the tfjs wasm ops or compositions they replace, per element,
  * and the fused 1→W→1 training step against the taped one (docs/performance.md, changes 6 and 7).
  *
- * Usage: node bench/kernels.js [--reps N]      Needs `npm run build` first (imports dist/runtime).
+ * Usage: node bench/kernels.js [--reps N]      Needs `npm run build` first (imports dist/runner).
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { lossFunction, mlp, selectBackend } from "../dist/runtime/index.js";
+import { lossFunction, mlp, selectBackend } from "../dist/runner/index.js";
 import { heapOffset, simdKernelExports } from "../dist/runtime/kernels/wasm-kernels.js";
 
 const argReps = process.argv.indexOf("--reps");

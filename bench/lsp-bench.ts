@@ -5,7 +5,7 @@
  *
  *   npx tsx bench/lsp-bench.ts [LINES]
  *
- * Set DYNC_BIN=dist/compiler/bin.js to time the built server (after `npm run build`); otherwise the
+ * Set DYNC_BIN=dist/cli/bin.js to time the built server (after `npm run build`); otherwise the
  * server runs from the sources through tsx (start-up differs, request latency does not).
  */
 import { readdirSync, readFileSync } from "node:fs";

@@ -5,7 +5,7 @@
  * Needs `npm run build` first.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { selectBackend } from "../dist/runtime/index.js";
+import { selectBackend } from "../dist/runner/index.js";
 
 const backend = process.argv.includes("--backend") ? process.argv[process.argv.indexOf("--backend") + 1] : "wasm";
 await selectBackend(backend);

@@ -6,7 +6,7 @@
  *   npx tsx bench/parse-bench.ts [LINES]
  *
  * The process runs `node $DYNC_BIN check FILE` when DYNC_BIN names a built `bin.js` (e.g. after
- * `npm run build`, `DYNC_BIN=dist/compiler/bin.js`); otherwise `node --import tsx compiler/bin.ts`,
+ * `npm run build`, `DYNC_BIN=dist/cli/bin.js`); otherwise `node --import tsx cli/bin.ts`,
  * which includes TypeScript transpilation in the start-up time.
  */
 import { spawnSync } from "node:child_process";
@@ -80,7 +80,7 @@ function time(runs: number, f: () => void): number[] {
 function processCommand(file: string): { cmd: string; args: string[] } {
   const bin = process.env["DYNC_BIN"];
   if (bin) return { cmd: process.execPath, args: [bin, "check", file] };
-  return { cmd: process.execPath, args: ["--import", "tsx", join(ROOT, "compiler", "bin.ts"), "check", file] };
+  return { cmd: process.execPath, args: ["--import", "tsx", join(ROOT, "cli", "bin.ts"), "check", file] };
 }
 
 function main(): void {

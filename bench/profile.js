@@ -4,10 +4,10 @@
  * shape, aggregated by kernel name and output shape, next to the step's wall time (JS glue = wall − Σ kernels).
  *
  * Usage: node bench/profile.js a|b|c|d|e [--backend wasm|cpu] [--width W] [--steps N]
- * Needs `npm run build` first (imports dist/runtime).
+ * Needs `npm run build` first (imports dist/runner).
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { createOptimizer, lossFunction, mlp, selectBackend } from "../dist/runtime/index.js";
+import { createOptimizer, lossFunction, mlp, selectBackend } from "../dist/runner/index.js";
 
 const SHAPES = {
   a: { inDim: 784, hidden: Array(8).fill(256), outDim: 10, seeds: 1, batch: 128, act: "relu", loss: "cross_entropy", opt: { kind: "sgd", lr: 0.01 } },

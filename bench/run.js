@@ -2,7 +2,7 @@
 /**
  * dync vs PyTorch benchmark harness (`npm run bench`; not part of `npm test`).
  *
- * For each case: compile `bench/cases/<case>.dyn` with the real CLI (dist/compiler/bin.js) into
+ * For each case: compile `bench/cases/<case>.dyn` with the real CLI (dist/cli/bin.js) into
  * `.scratch/bench/<case>.js`, then run that generated program and the PyTorch peer (`bench/torch/cases.py`)
  * alternately, A B A B …, `--reps` times each, after one untimed warm-up of each. Two figures per process:
  *   - whole-process wall time (launch, module loading, gradient registration, backend init, training, writing);
@@ -82,7 +82,7 @@ function run(command, args, options = {}) {
 function compileCase(id) {
   mkdirSync(join(root, ".scratch/bench"), { recursive: true });
   const out = join(root, ".scratch/bench", `${id}.js`); // .scratch/ is git-ignored and inside the package, so `dync/runtime` resolves
-  run("node", ["dist/compiler/bin.js", "compile", `bench/cases/${id}.dyn`, "-o", out]);
+  run("node", ["dist/cli/bin.js", "compile", `bench/cases/${id}.dyn`, "-o", out]);
   return out;
 }
 
@@ -290,7 +290,7 @@ function main() {
     writeFileSync(join(root, "bench/results.md"), markdown(results));
     return;
   }
-  if (!existsSync(join(root, "dist/compiler/bin.js"))) throw new Error("dist/ is missing: run `npm run build` first");
+  if (!existsSync(join(root, "dist/cli/bin.js"))) throw new Error("dist/ is missing: run `npm run build` first");
   const probe = spawnSync(PYTHON, ["-c", "import torch"], { encoding: "utf8" });
   if (probe.status !== 0) throw new Error(`PyTorch is not importable by ${PYTHON}: run \`bash bench/setup.sh\`\n${probe.stderr}`);
   const results = { date: new Date().toISOString(), backend: args.backend, reps: args.reps, machine: machine(), cases: [] };

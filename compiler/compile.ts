@@ -4,11 +4,11 @@
  */
 import { relative } from "node:path";
 import { checkSource, type CheckResult } from "./check/index.js";
-import { hasErrors } from "./diagnostics/diagnostic.js";
+import { hasErrors } from "../diagnostics/diagnostic.js";
 import { emitModule } from "./emit/emit.js";
 import { toJavaScript, typeCheck, type TypeProblem } from "./emit/typescript.js";
 import { readSource } from "./read-source.js";
-import type { Diagnostic } from "./diagnostics/diagnostic.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
 
 export interface CompileOptions {
   /** Module specifier the generated code imports the runtime from. */

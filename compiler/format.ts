@@ -4,7 +4,7 @@
  * between statements are kept (at most one), and comments stay where they were relative to the statements.
  */
 import type { Program } from "../grammar/ast.js";
-import type { SourceFile } from "./diagnostics/source.js";
+import type { SourceFile } from "../diagnostics/source.js";
 import { printDoc } from "./format/doc.js";
 import { programDoc } from "./format/statements.js";
 

@@ -3,8 +3,8 @@
  * binary, not UTF-8) becomes a diagnostic instead of an exception.
  */
 import { readFileSync, statSync } from "node:fs";
-import { diagnostic, type Diagnostic } from "./diagnostics/diagnostic.js";
-import { SourceFile } from "./diagnostics/source.js";
+import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { SourceFile } from "../diagnostics/source.js";
 
 /** Source files larger than this are refused: a `.dyn` file this big is not source code. */
 export const MAX_SOURCE_MB = 16;

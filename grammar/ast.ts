@@ -3,7 +3,7 @@
  * parser still yields a tree: what could not be read becomes an `Error` node (expressions) or an
  * `ErrorStatement`, so the checker and the language server see every well-formed part of the file.
  */
-import type { Span } from "../compiler/diagnostics/source.js";
+import type { Span } from "../diagnostics/source.js";
 
 export interface NodeBase {
   readonly span: Span;

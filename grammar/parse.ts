@@ -3,8 +3,8 @@
  * Never throws on any input: the result always holds a (possibly partial) program.
  */
 import { createTokenInstance, Lexer, type IToken, type TokenType } from "./chevrotain.js";
-import { diagnostic, type Diagnostic } from "../compiler/diagnostics/diagnostic.js";
-import { SourceFile } from "../compiler/diagnostics/source.js";
+import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { SourceFile } from "../diagnostics/source.js";
 import type * as A from "./ast.js";
 import { parserInstance } from "./parser.js";
 import { syntaxDiagnostics } from "./syntax-errors.js";

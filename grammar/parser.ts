@@ -6,21 +6,14 @@
  * values returned by CONSUME/SUBRULE therefore lives inside `this.ACTION(...)`.
  */
 import { EmbeddedActionsParser, EOF, isRecognitionException, type IToken, type TokenType } from "./chevrotain.js";
-import type { SourceFile, Span } from "../compiler/diagnostics/source.js";
+import type { SourceFile, Span } from "../diagnostics/source.js";
 import type * as A from "./ast.js";
-import { structuredMessages } from "./syntax-errors.js";
+import { structuredMessages, type StrayContext, type StrayRun } from "./syntax-errors.js";
 import * as T from "./tokens.js";
 
+export type { StrayContext, StrayRun } from "./syntax-errors.js";
+
 const K = T.Keywords;
-
-/** Where a run of stray tokens was found: decides which tokens may start the next statement. */
-export type StrayContext = "top" | "experiment" | "data" | "model";
-
-/** Tokens the parser skipped because nothing could start with them; reported by the caller. */
-export interface StrayRun {
-  readonly context: StrayContext;
-  readonly tokens: readonly IToken[];
-}
 
 const TOP_STARTERS = [K.import, K.let, K.experiment, K.data, K.model];
 const BODY_STARTERS = [

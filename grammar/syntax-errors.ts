@@ -4,11 +4,19 @@
  * found \`;\`` instead of token-type names.
  */
 import type { IParserErrorMessageProvider, IRecognitionException, IToken, TokenType } from "chevrotain";
-import { diagnostic, type Diagnostic } from "../compiler/diagnostics/diagnostic.js";
-import type { SourceFile } from "../compiler/diagnostics/source.js";
-import { closest } from "../compiler/diagnostics/suggest.js";
-import type { StrayRun } from "./parser.js";
+import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
+import type { SourceFile } from "../diagnostics/source.js";
+import { closest } from "../diagnostics/suggest.js";
 import * as T from "./tokens.js";
+
+/** Where a run of stray tokens was found: decides which tokens may start the next statement. */
+export type StrayContext = "top" | "experiment" | "data" | "model";
+
+/** Tokens the parser skipped because nothing could start with them; reported by the caller. */
+export interface StrayRun {
+  readonly context: StrayContext;
+  readonly tokens: readonly IToken[];
+}
 
 /** What the parser was reading, in words, by rule name. Rules not listed fall back to their callers. */
 const ruleDescriptions: Record<string, string> = {

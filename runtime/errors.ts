@@ -1,19 +1,130 @@
 /**
- * Failures a researcher can act on. A runtime error names its cause in words, carries a stable code
- * (listed in docs/runtime-errors.md), and never reaches the user as a stack trace: the CLI and the
- * generated program print `error RUN0xx: message` and keep every result already recorded.
+ * Failures a researcher can act on. A runtime error names its cause in words, carries a stable code from
+ * the table below, and never reaches the user as a stack trace: the CLI and the generated program print
+ * `error RUN0xx: message` (plus a hint line) and keep every result already recorded.
+ * docs/runtime-errors.md is generated from this table (`npm run docs`).
+ *
+ * Ranges: RUN00x backends, RUN01x input files, RUN02x training, RUN03x the run directory, RUN04x
+ * configuration, RUN05x analyses and plots, RUN06x worker threads, RUN09x dync's own consistency checks.
  */
-export type RuntimeErrorCode =
-  | "RUN001" // a requested backend is not installed
-  | "RUN002" // a backend failed to initialise
-  | "RUN010" // a data file or directory is missing
-  | "RUN011" // a data file is in the wrong format
-  | "RUN020" // training diverged (NaN or Inf loss)
-  | "RUN030" // the run directory cannot be written
-  | "RUN040" // an invalid configuration reached the runtime (a compiler bug or a hand-written call)
-  | "RUN050" // a numerical analysis could not be carried out (singular system, too few points)
-  | "RUN051" // an analysis names something the results lack (a probe, a dimension, a sweep value)
-  | "RUN060"; // a worker thread training runs in parallel could not start or stopped unexpectedly
+
+export interface RuntimeErrorSpec {
+  /** A short kebab-case name, stable like the code. */
+  readonly name: string;
+  /** One line: what went wrong. */
+  readonly summary: string;
+  /** For the generated docs: when it happens, what to do, and what dync keeps. */
+  readonly help: string;
+}
+
+export const runtimeErrors = {
+  RUN001: {
+    name: "backend-not-installed",
+    summary: "the requested TensorFlow.js backend's package is not installed",
+    help:
+      "`--backend gpu`, `tensorflow` or `wasm` names a package that is not installed (under `--backend auto` " +
+      "a missing package is skipped, not an error). Install the package the hint names, at the version of " +
+      "@tensorflow/tfjs-core, or choose another backend. Nothing has run yet: the run directory is not created.",
+  },
+  RUN002: {
+    name: "backend-failed",
+    summary: "a TensorFlow.js backend could not be loaded or initialised",
+    help:
+      "The backend's package is installed but failed to load or to initialise (often a version that does not " +
+      "match @tensorflow/tfjs-core), under `--backend auto` no backend at all could be initialised, or tfjs's " +
+      "gradient functions could not be registered. Reinstall the package at the version the hint names, or " +
+      "choose another backend. Nothing has run yet: the run directory is not created.",
+  },
+  RUN010: {
+    name: "file-missing",
+    summary: "a data file, a data directory or a run directory (or a file in it) is missing or unreadable",
+    help:
+      "A data source finds no files: MNIST, Fashion-MNIST and CIFAR read `--data DIR`/<source> (default " +
+      "./data/mnist, …) unless given `dir:`, an image reads the path it names. Or `dync report` is given a path " +
+      "that is not a run directory. dync never downloads data: place the files the message lists there (`.gz` " +
+      "files are read as they are), or give the directory `dync run` printed. During `dync run` only the runs " +
+      "that need the file fail; the other runs go on.",
+  },
+  RUN011: {
+    name: "file-malformed",
+    summary: "a data file or a run directory's file is not in the expected format",
+    help:
+      "A data file is damaged or of another kind (a bad gzip, IDX or PNG file, a wrong size), or a run " +
+      "directory's manifest.json, metrics.jsonl, report input or .npy file is not what dync wrote. Replace the file " +
+      "(e.g. download the data set again); a run directory damaged by hand cannot be re-read. During `dync " +
+      "run` only the runs that read the file fail; the other runs go on.",
+  },
+  RUN020: {
+    name: "training-diverged",
+    summary: "training diverged: the loss became NaN or infinite",
+    help:
+      "Thrown by `train()` of the JavaScript API when a seed's loss becomes NaN or infinite (unless " +
+      "`onDivergence: \"continue\"`). `dync run` and generated programs do not throw it: they mark the run " +
+      "`diverged` in the manifest, report it, and exit with code 1. Lower the learning rate, or check the data " +
+      "for huge values. Results measured before divergence are kept; seeds that did not diverge train to the end.",
+  },
+  RUN030: {
+    name: "run-directory-unwritable",
+    summary: "the run directory cannot be created or written",
+    help:
+      "The output directory is not writable, the disk is full, or `--out DIR` already holds a run " +
+      "(manifest.json exists). Choose a new or writable directory. A directory that cannot be made stops the " +
+      "program before training; a later write that fails fails its run, or the experiment when the manifest " +
+      "itself cannot be written. What reached the disk before the failure stays there.",
+  },
+  RUN040: {
+    name: "invalid-configuration",
+    summary: "a setting or a combination of settings that the runtime cannot carry out",
+    help:
+      "A value out of range, an unknown name (activation, optimizer, init scheme, backend, `--profile`), or " +
+      "parts that do not fit together (a model's inputs and a data set's columns, a probe that needs targets or " +
+      "one hidden layer). It comes from a hand-written call to the JavaScript API, from a check that needs the " +
+      "data or the built model, or from a rule `dync check` does not know yet (please report that one), or from " +
+      "a program compiled by another dync version. Change the setting the message names. During `dync run` " +
+      "only the runs concerned fail, with results recorded up to the error kept; in an analysis or a plot it " +
+      "is reported as RUN050 is; an unknown `--profile` stops before anything runs (exit code 2).",
+  },
+  RUN050: {
+    name: "analysis-failed",
+    summary: "an analysis or a plot could not be computed from the measured values",
+    help:
+      "For example a power-law fit with fewer than two points, non-positive values or the same x twice, the " +
+      "standard deviation of one value, a density of values that are all equal, several values where one was " +
+      "picked, or an analysis option out of range. Measure more points or seeds, reduce over seeds first, or " +
+      "change the option. The measurements are kept; each analysis that fails is reported on its own (and in " +
+      "the manifest's `analysisErrors`) while the others, and the expects that do not need it, are evaluated; " +
+      "a plot that fails shows its error in report.html and the other plots are drawn. `dync run` then exits " +
+      "with code 1, `dync report` with 0.",
+  },
+  RUN051: {
+    name: "result-missing",
+    summary: "an analysis or a plot names something the results lack",
+    help:
+      "A probe, a dimension, a sweep value, a seed or a snapshot that was not measured (e.g. `alpha[act = selu]` " +
+      "when `act` never took `selu`, or a heatmap of a probe that recorded no matrices). The message lists what " +
+      "exists; name one of those, or measure what is missing. The measurements are kept, and the other " +
+      "analyses and plots are evaluated as for RUN050.",
+  },
+  RUN060: {
+    name: "worker-failed",
+    summary: "a worker thread training runs in parallel could not start or stopped unexpectedly",
+    help:
+      "With `--jobs` > 1, a worker that cannot start (the program or its backend fails to load there) stops " +
+      "the experiment; a worker that dies while training (out of memory, a wasm abort, `process.exit` in a " +
+      "target) fails the run it was on and the other runs go on. Run with `--jobs 1` to train in one process " +
+      "and see the underlying error. Every run recorded before is kept, as is what the failed run had sent.",
+  },
+  RUN090: {
+    name: "internal-error",
+    summary: "one of dync's internal consistency checks failed",
+    help:
+      "A part of dync was used out of order or handed data another part should not produce, e.g. a value " +
+      "recorded for a run that already ended. It is a bug in dync, or a misuse of an internal module: please " +
+      "report it with the .dyn file and the message. Results recorded before it stay in the run directory.",
+  },
+} as const satisfies Record<`RUN${number}`, RuntimeErrorSpec>;
+
+export type RuntimeErrorCode = keyof typeof runtimeErrors;
 
 export class DyncRuntimeError extends Error {
   constructor(
@@ -25,8 +136,13 @@ export class DyncRuntimeError extends Error {
     this.name = "DyncRuntimeError";
   }
 
-  /** `error RUN020: training diverged …` plus the hint on its own line. */
+  /** `error RUN020: training diverged …` plus the hint on its own line: how a failure that stops dync is printed. */
   render(): string {
     return `error ${this.code}: ${this.message}${this.hint ? `\n  hint: ${this.hint}` : ""}`;
+  }
+
+  /** `RUN020: training diverged … (hint: …)`: the one line a failed run gets in the manifest and in report.html. */
+  oneLine(): string {
+    return `${this.code}: ${this.message}${this.hint ? ` (hint: ${this.hint})` : ""}`;
   }
 }

@@ -10,44 +10,8 @@
  */
 import { DyncRuntimeError } from "./errors.js";
 import { Rng } from "./rng.js";
-
-/** The fan a width-dependent scale refers to: m_in, m_out, or m̄ = (m_in + m_out)/2. */
-export type FanBase = "m_in" | "m_out" | "m_bar";
-
-/** A distribution for one parameter tensor; its scale may depend on the layer's fans. */
-export type InitDist =
-  | { kind: "zeros" }
-  | { kind: "constant"; value: number }
-  /** PyTorch nn.Linear default, for weight and bias alike: U(−1/√fan_in, 1/√fan_in). */
-  | { kind: "torch_default" }
-  /** U(−a, a), a = √(6/(fan_in + fan_out)). */
-  | { kind: "glorot_uniform" }
-  /** N(0, 2/(fan_in + fan_out)). */
-  | { kind: "glorot_normal" }
-  /** U(−a, a), a = √(6/fan_in) (Kaiming uniform for ReLU). */
-  | { kind: "he_uniform" }
-  /** N(0, 2/fan_in). */
-  | { kind: "he_normal" }
-  | { kind: "normal"; std: number; mean?: number }
-  | { kind: "uniform"; low: number; high: number }
-  /** N(0, std²) with std = coef · base^power, e.g. `{ base: "m_in", power: -gamma }` for std = m_in^−γ. */
-  | { kind: "normal_power"; base: FanBase; power: number; coef?: number }
-  /** U(−a, a) with a = coef · base^power. */
-  | { kind: "uniform_power"; base: FanBase; power: number; coef?: number }
-  /**
-   * A whole tensor given by hand (`values([[1.2, -0.7]])`), the same for every seed: `values` row-major,
-   * `shape` as written (a dense weight is [in, out], a bias [out]). Used to check known solutions.
-   */
-  | { kind: "values"; shape: readonly number[]; values: readonly number[] };
-
-/** How one layer's weight and bias are drawn. */
-export interface LayerInit {
-  readonly weight: InitDist;
-  readonly bias: InitDist;
-}
-
-/** Named schemes a `.dyn` file can use, each fixing both weight and bias. */
-export type InitSchemeName = "torch_default" | "glorot_uniform" | "glorot_normal" | "he_uniform" | "he_normal";
+import type { FanBase, InitDist, LayerInit, InitSchemeName } from "../contract/model-specs.js";
+export type { FanBase, InitDist, LayerInit, InitSchemeName } from "../contract/model-specs.js";
 
 /** Fans of a layer (for conv: channels times kernel area). */
 export interface Fans {

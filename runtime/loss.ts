@@ -5,10 +5,9 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { DyncRuntimeError } from "./errors.js";
-import type { Param } from "./model.js";
-
-/** The losses a `.dyn` file can name. */
-export type LossKind = "mse" | "half_mse" | "cross_entropy";
+import type { Param } from "../contract/model.js";
+import type { LossKind } from "../contract/training-specs.js";
+export type { LossKind } from "../contract/training-specs.js";
 
 /** Per-sample `[S, B]` and per-seed `[S]` loss values; the caller owns (and disposes) both tensors. */
 export interface LossValues {

@@ -6,7 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { DyncRuntimeError } from "./errors.js";
-import type { Model, Param, ParamRole } from "./model.js";
+import type { Model, Param, ParamRole } from "../contract/model.js";
 
 /** A copy of one tensor in JS memory. */
 export interface TensorCopy {

@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { messages } from "../compiler/diagnostics/messages.js";
+import { messages } from "../diagnostics/messages.js";
 import { MAX_SOURCE_MB } from "../compiler/read-source.js";
 import { runCli } from "./diagnostics/run-cli.js";
 

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { checkSource } from "../compiler/check/index.js";
-import { describePlan, forwardMultiplyAdds, parameterCount } from "../compiler/commands/plan.js";
+import { describePlan, forwardMultiplyAdds, parameterCount } from "../cli/commands/plan.js";
 
 function plan(source: string, profile = "default") {
   const check = checkSource(source, "plan.dyn");
@@ -14,7 +14,7 @@ function plan(source: string, profile = "default") {
 }
 
 describe("dync plan", () => {
-  it("counts an MLP's weights and biases; its arithmetic is 6 · params · batch · steps · seeds", () => {
+  it("counts an MLP's weights and biases; its arithmetic is 6 · weights · batch · steps · seeds", () => {
     const { exp, plan: p } = plan(`experiment e {
       seeds 3
       data train = grid(x in [-1, 1], n: 50) -> x^2
@@ -25,11 +25,43 @@ describe("dync plan", () => {
     const model = p.runs[0]!.model;
     // 1→8→4→1 with biases: 8 + 8 + 32 + 4 + 4 + 1
     expect(parameterCount(model)).toBe(57);
-    expect(forwardMultiplyAdds(model)).toBe(57);
+    // multiply-adds are the weights' (8 + 32 + 4), as for the CNN below: a bias is an addition
+    expect(forwardMultiplyAdds(model)).toBe(44);
     const text = describePlan(exp.name, "default", p.seeds, p.runs);
     expect(text).toContain("1 run × 3 seeds = 3 networks");
     expect(text).toMatch(/run\s+57\s+10\s+100/);
-    expect(text).toContain(`≈ ${((6 * 57 * 10 * 100 * 3) / 1e6).toFixed(1)} MFLOP`);
+    expect(text).toContain(`≈ ${6 * 44 * 10 * 100 * 3} FLOP`);
+  });
+
+  it("counts batch norm's scales and shifts (mlp(hidden: [8], norm: batchnorm): 41, not 25)", () => {
+    const { plan: p } = plan(`experiment e {
+      data train = grid(x in [-1, 1], n: 50) -> x^2
+      model net = mlp(hidden: [8], norm: batchnorm)
+      optimizer sgd(lr: 0.1)
+      train 100 steps, batch 10
+    }`);
+    // 1→8: 8 + 8; γ, β: 8 + 8; 8→1: 8 + 1
+    expect(parameterCount(p.runs[0]!.model)).toBe(41);
+  });
+
+  it("counts a layer list through its shapes: conv, pool, batch norm, flatten, dense with the width from the classes", () => {
+    const { plan: p } = plan(`experiment e {
+      data train = gratings(n: 32, size: 10, classes: 3)
+      model net {
+        conv2d(filters: 4, kernel: 3, act: relu)
+        batchnorm
+        max_pool(2)
+        flatten
+        dense()
+      }
+      loss cross_entropy
+      optimizer adam(lr: 1e-3)
+      train 10 steps
+    }`);
+    const model = p.runs[0]!.model;
+    // conv 3·3·1·4 + 4 = 40 on 10×10 → 8×8×4; batch norm 4 + 4; pool → 4×4×4 = 64; dense 64·3 + 3
+    expect(parameterCount(model)).toBe(40 + 8 + 195);
+    expect(forwardMultiplyAdds(model)).toBe(64 * 36 + 64 * 3);
   });
 
   it("counts a CNN's kernels once but its multiply-adds once per output pixel", () => {
@@ -49,5 +81,23 @@ describe("dync plan", () => {
     const text = describePlan(exp.name, "default", p.seeds, p.runs);
     expect(text).toMatch(/run\s+37604\s+32\s+200/);
     expect(text).toContain(`≈ ${((6 * 94720 * 32 * 200 * 2) / 1e9).toFixed(1)} GFLOP`);
+  });
+
+  it("adds each probe's declared cost per call: a loss probe is one forward pass per row, weight_norm 2 flops per parameter", () => {
+    const { exp, plan: p } = plan(`experiment e {
+      seeds 3
+      data train = grid(x in [-1, 1], n: 50) -> x^2
+      model net = mlp(hidden: [8, 4], act: relu)
+      optimizer sgd(lr: 0.1)
+      train 100 steps, batch 10
+      probe l = loss(net, train) every 10 steps
+      probe w = weight_norm(net) at [start, end]
+    }`);
+    // 44 weight multiply-adds per sample (1·8 + 8·4 + 4·1), 57 parameters (with the 13 biases).
+    // 11 loss calls (steps 0, 10, …, 100) × 50 rows × 2 · 44 flops; 2 weight_norm calls × 2 · 57
+    const probes = 11 * 50 * 2 * 44 + 2 * 2 * 57;
+    const text = describePlan(exp.name, "default", p.seeds, p.runs);
+    expect(text).toContain(`≈ ${(6 * 44 * 10 * 100 + probes) * 3} FLOP`);
+    expect(text).toContain("plus each probe's declared cost per call");
   });
 });

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { generatedDocs } from "../compiler/docs/index.js";
+import { generatedDocs } from "../tools/generated-docs.js";
 
 describe("generated docs", () => {
   for (const [path, render] of Object.entries(generatedDocs)) {

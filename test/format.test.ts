@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { main } from "../compiler/cli.js";
+import { main } from "../cli/cli.js";
 import { formatProgram, LINE_WIDTH } from "../compiler/format.js";
 import { parse } from "../grammar/parse.js";
 

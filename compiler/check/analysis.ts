@@ -1,20 +1,21 @@
 /**
  * Analyses, expectations and event conditions compiled to the runtime's `AnalysisExpr` IR
- * (runtime/program.ts). Names resolve to probes, earlier analyses and constants; reductions take their
+ * (contract/program.ts). Names resolve to probes, earlier analyses and constants; reductions take their
  * dimensions from `over`; `fit_power_law(y ~ x) by g` fits across a sweep variable.
  */
 import type * as A from "../../grammar/ast.js";
-import type { AnalysisExpr, ReduceFn } from "../../runtime/program.js";
-import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
-import { closest } from "../diagnostics/suggest.js";
+import { FIT_FIELDS as FIT_FIELD_LIST, MAP_FNS, REDUCE_FNS, type AnalysisExpr, type MapFn, type ReduceFn } from "../../contract/program.js";
+import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
+import { closest } from "../../diagnostics/suggest.js";
 import { registry } from "../../stdlib/registry/index.js";
 import { describeType, type Entry } from "../../stdlib/registry/types.js";
+import { fitsType } from "../../stdlib/registry/validate.js";
 import type { Env } from "./evaluate.js";
 import { showValue } from "./values.js";
 
-const REDUCERS = new Set<ReduceFn>(["median", "mean", "std", "min", "max", "sum", "count", "first", "last", "quantile"]);
-const MAPS = new Set(["log10", "log", "exp", "abs", "sqrt"]);
-const FIT_FIELDS = new Set(["exponent", "alpha", "coefficient", "r2", "stderr", "ci_low", "ci_high"]);
+const REDUCERS = new Set<string>(REDUCE_FNS);
+const MAPS = new Set<string>(MAP_FNS);
+const FIT_FIELDS = new Set<string>(FIT_FIELD_LIST);
 
 export interface AnalysisScope {
   /** Probes measured in the experiment. */
@@ -159,7 +160,7 @@ export class AnalysisCompiler {
     if (name && MAPS.has(name)) {
       if (groupOp) return this.fail(e, `\`${name}\` is elementwise; \`over\` applies to reductions`);
       const arg = this.single(e, scope);
-      return arg && { op: "map", fn: name as "log10", arg };
+      return arg && { op: "map", fn: name as MapFn, arg };
     }
     const entry = name ? registry.get("analysis", name) : undefined;
     if (entry && name) return this.libraryFunction(e, entry, scope, dims);
@@ -196,7 +197,7 @@ export class AnalysisCompiler {
         return undefined;
       }
       const v = constantOption(a.value, scope);
-      if (v === undefined) return this.fail(a.value, `\`${a.name.name}\` of \`${entry.name}\` must be ${describeType(param.type)}`);
+      if (v === undefined || !fitsType(param.type, v)) return this.fail(a.value, `\`${a.name.name}\` of \`${entry.name}\` must be ${describeType(param.type)}`);
       options[a.name.name] = v;
     }
     if (positional < resultParams.length) return this.fail(e, `\`${entry.name}\` needs ${resultParams.map((p) => `\`${p.name}\``).join(" and ")}`);

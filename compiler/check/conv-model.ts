@@ -4,9 +4,9 @@
  * diagnostic instead of a runtime shape error. The size rules repeat runtime/nn/conv.ts's
  * `convOutputSize` (TensorFlow's valid/same) because the compiler does not load tfjs.
  */
-import type { ConvNetModelSpec } from "../../runtime/program.js";
-import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
-import type { Span } from "../diagnostics/source.js";
+import type { ConvNetModelSpec } from "../../contract/program.js";
+import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
+import type { Span } from "../../diagnostics/source.js";
 
 /** `cnn(…)` as the registry lowers it, before the compiler knows the images. */
 export type LoweredConvNet = Omit<ConvNetModelSpec, "name" | "inShape" | "inDim" | "outDim"> & { readonly outDim: number | null };

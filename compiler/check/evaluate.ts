@@ -4,8 +4,8 @@
  * returns `undefined` so one mistake is reported once, not at every use.
  */
 import type * as A from "../../grammar/ast.js";
-import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
-import { closest } from "../diagnostics/suggest.js";
+import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
+import { closest } from "../../diagnostics/suggest.js";
 import { num, list, kindName, showValue, formatNumber, type Value, type NumberValue, type Unit } from "./values.js";
 
 /** Names visible to an expression: `let`s, sweep variables bound to one point, loop variables. */

@@ -4,20 +4,21 @@
  * schedule, training and probes are resolved against the registry and lowered to the runtime's specs.
  */
 import type * as A from "../../grammar/ast.js";
-import type { AnalysisExpr, AnalysisSpec, DataSpec, EventSpecData, ExpectSpec, MlpModelSpec, ModelSpec, PlotSpec, ProbeSpec, ProfilePlan, RunSpec, SweepAxis, SweepValue } from "../../runtime/program.js";
-import { runId } from "../../runtime/plan.js";
-import type { Cadence, CadencePoint } from "../../runtime/train/index.js";
-import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
-import type { SourceFile, Span } from "../diagnostics/source.js";
+import type { AnalysisExpr, AnalysisSpec, DataSpec, EventSpecData, ExpectSpec, MlpModelSpec, ModelSpec, PlotSpec, ProbeSpec, ProfilePlan, RunSpec, SweepAxis, SweepValue } from "../../contract/program.js";
+import { runId } from "../../contract/plan.js";
+import type { Cadence, CadencePoint } from "../../contract/training-specs.js";
+import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
+import type { SourceFile, Span } from "../../diagnostics/source.js";
 import { AnalysisCompiler, probesOf } from "./analysis.js";
 import { checkConvNet, type LoweredConvNet } from "./conv-model.js";
+import { checkLayerModel, type LayerAddresses, listAddresses, shorthandAddresses } from "./layer-model.js";
 import { PointEnv, type Definitions } from "./env.js";
 import { PlotCompiler } from "./plots.js";
-import { Evaluator } from "./evaluate.js";
+import { compileTimeFunctions, Evaluator } from "./evaluate.js";
 import { CallResolver, type RefScope } from "./resolve-call.js";
 import { TargetCompiler, type TargetCode } from "./targets.js";
 import { showValue, type Value } from "./values.js";
-import { registry } from "../../stdlib/registry/index.js";
+import { brokenRules, registry } from "../../stdlib/registry/index.js";
 
 /** Target code shared by runs whose target is the same function. */
 export interface TargetEntry {
@@ -30,7 +31,7 @@ export interface TargetEntry {
 
 /**
  * A profile's plan as checked: every sweep point's run in full (the checker resolves each point on its
- * own), and the sweep axes the points come from, for the plan template (runtime/plan.ts `planTemplate`).
+ * own), and the sweep axes the points come from, for the plan template (contract/plan.ts `planTemplate`).
  */
 export interface CheckedProfile extends ProfilePlan {
   readonly axes: readonly SweepAxis[];
@@ -277,6 +278,7 @@ export class ExperimentChecker {
     const schedule = scheduleStmt ? this.entry(scheduleStmt.value, "schedule", env, resolver) : undefined;
     const training = trainStmt && this.training(trainStmt, env);
     const probes = this.probes(g, env, resolver, training?.duration);
+    if (trainStmt && training && !this.batchFitsOptimizer(trainStmt, training.batch, optimizer)) return undefined;
     if (!trainOn || !model || !optimizer || !loss || !reg || !training || !probes || (scheduleStmt && !schedule)) return undefined;
     if (Object.keys(data).length !== g.data.length) return undefined;
     const pointRecord = Object.fromEntries([...point].map(([k, v]) => [k, sweepValue(v)]));
@@ -295,6 +297,14 @@ export class ExperimentChecker {
       probes: probes.probes,
       events: probes.events,
     };
+  }
+
+  /** `gd` is full-batch gradient descent by definition; a minibatch with it is almost surely meant as `sgd`. */
+  private batchFitsOptimizer(t: A.TrainStmt, batch: RunSpec["batch"], optimizer: unknown): boolean {
+    if (batch === "full" || (optimizer as { kind?: unknown } | undefined)?.kind !== "gd") return true;
+    const at = t.options.find((o) => o.name === "batch")!.value.span;
+    this.report(diagnostic("DYN2051", at, { size: batch.size }, { hint: "for minibatch SGD write `optimizer sgd(lr: …)`; for gradient descent, `batch full`" }));
+    return false;
   }
 
   private entry(e: A.Expr, kind: Parameters<CallResolver["resolve"]>[1], env: PointEnv, resolver: CallResolver): unknown {
@@ -428,15 +438,12 @@ export class ExperimentChecker {
       return undefined;
     }
     const m = g.models[0]!;
-    if (!m.value) {
-      this.report(diagnostic("DYN2041", m.span, { problem: "model blocks (a list of layers) are not compiled yet; use `model net = mlp(…)` or `model net = cnn(filters: […], …)`" }));
-      return undefined;
-    }
+    if (!m.value) return this.layerModel(m, g, env, resolver, shape);
     const lowered = this.entry(m.value, "model", env, resolver) as { kind: string } | undefined;
     if (!lowered || !shape) return undefined;
     if (lowered.kind === "convnet") {
       const conv = checkConvNet(lowered as LoweredConvNet, m.name.name, shape, m.value.span, (d) => this.report(d));
-      const init = conv && this.inits(g.inits, conv, env, resolver);
+      const init = conv && this.inits(g.inits, conv.init, shorthandAddresses(conv.hidden.length, conv.convs.length), env, resolver);
       if (typeof init === "object" && init !== null && "kind" in init && init.kind === "phase") {
         this.report(diagnostic("DYN2033", g.inits.find((i) => !i.target)!.span, { problem: "`init phase(…)` is defined for one-hidden-layer MLPs, not for `cnn`; use per-layer inits like `init net.layers[*] ~ fan_normal(power: -1)`" }));
         return undefined;
@@ -454,14 +461,43 @@ export class ExperimentChecker {
       this.report(diagnostic("DYN2030", m.value.span, { what: `\`${m.name.name}\` output width`, expected: `out: ${spec.outDim}`, actual: `${shape.outDim} ${shape.classes ? "classes" : "target"}${shape.outDim === 1 || shape.classes ? "" : "s"}` }));
       return undefined;
     }
-    const init = this.inits(g.inits, spec, env, resolver);
-    if (init === undefined) return undefined;
+    const init = this.inits(g.inits, spec.init, shorthandAddresses(spec.hidden.length, 0), env, resolver);
+    if (init === undefined || !this.schemeFitsMlp(g.inits, spec, init)) return undefined;
     return { ...spec, name: m.name.name, inDim, outDim, init } as ModelSpec;
   }
 
+  /**
+   * An `init SCHEME` statement replaces the mlp's `init:` argument after the call was checked, so the mlp
+   * entry's rules about its init (`phase` needs one hidden layer, no `output_scale`) are checked again here.
+   */
+  private schemeFitsMlp(inits: readonly A.InitStmt[], spec: { hidden: readonly number[]; outputScale: number | null }, init: unknown): boolean {
+    const statement = inits.find((i) => !i.target);
+    if (!statement) return true;
+    const mlp = registry.get("model", "mlp")!;
+    const args = { hidden: spec.hidden, output_scale: spec.outputScale, init } as Parameters<typeof brokenRules>[1];
+    const broken = brokenRules(mlp, args).filter((rule) => rule.params.includes("init"));
+    for (const rule of broken) this.report(diagnostic("DYN2014", statement.span, { fn: mlp.name, rule: rule.message }));
+    return broken.length === 0;
+  }
+
+  /** `model net { … }`: the layers checked against the data (compiler/check/layer-model.ts), then the inits. */
+  private layerModel(m: A.ModelStmt, g: Gathered, env: PointEnv, resolver: CallResolver, shape: DataShape | undefined): ModelSpec | undefined {
+    if (!shape) return undefined;
+    const spec = checkLayerModel(m, shape, (e) => this.entry(e, "layer", env, resolver), (d) => this.report(d));
+    if (!spec) return undefined;
+    const addresses = listAddresses(spec.layers);
+    const init = this.inits(g.inits, "torch_default", addresses, env, resolver);
+    if (init === undefined) return undefined;
+    if (typeof init === "object" && "kind" in init && init.kind === "phase" && (addresses.hidden.length !== 1 || spec.layers.some((l) => l.kind === "scale"))) {
+      this.report(diagnostic("DYN2050", g.inits.find((i) => !i.target)!.span, { problem: `\`init phase(…)\` is defined for one hidden dense layer (this model has ${addresses.hidden.length}) and sets the output scale itself (no \`scale\` layer)` }));
+      return undefined;
+    }
+    return { ...spec, init };
+  }
+
   /** `init phase(…)` replaces the scheme; `init net.hidden[*] ~ normal(…)` overrides layers. */
-  private inits(inits: readonly A.InitStmt[], spec: { init: unknown; hidden: readonly number[]; convs?: readonly unknown[] }, env: PointEnv, resolver: CallResolver): ModelSpec["init"] | undefined {
-    let scheme = spec.init as ModelSpec["init"];
+  private inits(inits: readonly A.InitStmt[], declared: unknown, addresses: LayerAddresses, env: PointEnv, resolver: CallResolver): ModelSpec["init"] | undefined {
+    let scheme = declared as ModelSpec["init"];
     const layers: Record<string, Record<string, unknown>> = {};
     for (const i of inits) {
       if (!i.target) {
@@ -471,7 +507,7 @@ export class ExperimentChecker {
         continue;
       }
       const dist = this.entry(i.scheme, "distribution", env, resolver);
-      const targets = this.initTargets(i.target, spec.hidden.length, spec.convs?.length ?? 0);
+      const targets = this.initTargets(i.target, addresses);
       if (!dist || !targets) return undefined;
       for (const t of targets) {
         const roles = t.role ? [t.role] : ["weight", "bias"];
@@ -486,25 +522,26 @@ export class ExperimentChecker {
     return { default: scheme as never, layers: layers as never };
   }
 
-  /** `net.hidden[0]`, `net.hidden[*]`, `net.convs[0]` (a cnn), `net.out`, `net.layers[*]`, each optionally `.weight`/`.bias`. */
-  private initTargets(e: A.Expr, hiddenCount: number, convCount: number): { layer: string; role?: "weight" | "bias" }[] | undefined {
+  /** `net.hidden[0]`, `net.hidden[*]`, `net.convs[0]` (a cnn), `net.out`, `net.layers[*]`, `net.conv1` (a named layer), each optionally `.weight`/`.bias`. */
+  private initTargets(e: A.Expr, addresses: LayerAddresses): { layer: string; role?: "weight" | "bias" }[] | undefined {
     let role: "weight" | "bias" | undefined;
     let path = e;
     if (path.kind === "Member" && (path.member.name === "weight" || path.member.name === "bias")) {
       role = path.member.name;
       path = path.object;
     }
-    const hidden = Array.from({ length: hiddenCount }, (_, k) => `hidden${k}`);
-    const convs = Array.from({ length: convCount }, (_, k) => `conv${k}`);
+    const { hidden, convs } = addresses;
+    const convCount = convs.length;
     const fail = () => {
-      this.report(diagnostic("DYN2041", e.span, { problem: `an init target is a layer like ${convCount ? "`net.convs[0]`, " : ""}\`net.hidden[0]\`, \`net.hidden[*]\`, \`net.out\` or \`net.layers[*]\`, optionally with \`.weight\` or \`.bias\`` }));
+      this.report(diagnostic("DYN2041", e.span, { problem: `an init target is a layer like ${convCount ? "`net.convs[0]`, " : ""}\`net.hidden[0]\`, \`net.hidden[*]\`, \`net.out\`, \`net.layers[*]\` or a layer's name (${addresses.named.map((n) => `\`net.${n}\``).join(", ")}), optionally with \`.weight\` or \`.bias\`` }));
       return undefined;
     };
-    if (path.kind === "Member" && path.member.name === "out") return [{ layer: "out", ...(role ? { role } : {}) }];
+    if (path.kind === "Member" && path.member.name === "out" && addresses.out) return [{ layer: addresses.out, ...(role ? { role } : {}) }];
+    if (path.kind === "Member" && path.object.kind !== "Member" && addresses.named.includes(path.member.name)) return [{ layer: path.member.name, ...(role ? { role } : {}) }];
     if (path.kind !== "Index" || path.object.kind !== "Member" || path.items.length !== 1) return fail();
     const group = path.object.member.name;
     const item = path.items[0]!;
-    const layers = group === "hidden" ? hidden : group === "convs" && convCount ? convs : group === "layers" ? [...convs, ...hidden, "out"] : undefined;
+    const layers = group === "hidden" ? hidden : group === "convs" && convCount ? convs : group === "layers" ? addresses.named : undefined;
     if (!layers) return fail();
     if (item.kind === "Wildcard") return layers.map((layer) => ({ layer, ...(role ? { role } : {}) }));
     if (item.kind === "Number" && Number.isInteger(item.value) && item.value >= 0 && item.value < layers.length) return [{ layer: layers[item.value]!, ...(role ? { role } : {}) }];
@@ -716,6 +753,14 @@ export function overlay(base: readonly A.Statement[], profile: readonly A.Statem
   return [...base.map((b) => replacements.get(overlayKey(b) ?? "") ?? b), ...extras];
 }
 
+/** Calls that make a `let` an analysis: the registry's analysis functions that are not also compile-time functions (`max(1, 2)`). */
+const RESULT_FUNCTIONS: ReadonlySet<string> = new Set(
+  registry
+    .ofKind("analysis")
+    .map((a) => a.name)
+    .filter((name) => !(compileTimeFunctions as readonly string[]).includes(name)),
+);
+
 function isAnalysis(e: A.Expr, results: ReadonlySet<string>): boolean {
   let found = false;
   const visit = (node: unknown): void => {
@@ -723,7 +768,7 @@ function isAnalysis(e: A.Expr, results: ReadonlySet<string>): boolean {
     const n = node as A.Expr;
     if (n.kind === "Name" && results.has(n.name)) found = true;
     if (n.kind === "Binary" && ["over", "by", "after", "before", "during", "~"].includes(n.op)) found = true;
-    if (n.kind === "Call" && n.callee.kind === "Name" && ["median", "fit_power_law", "quantile"].includes(n.callee.name)) found = true;
+    if (n.kind === "Call" && n.callee.kind === "Name" && RESULT_FUNCTIONS.has(n.callee.name)) found = true;
     forEachChild(node, visit);
   };
   visit(e);

@@ -5,8 +5,8 @@
 import { dirname, resolve } from "node:path";
 import type * as A from "../../grammar/ast.js";
 import { parse, type ParseResult } from "../../grammar/parse.js";
-import { diagnostic, sortDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
-import type { SourceFile } from "../diagnostics/source.js";
+import { diagnostic, sortDiagnostics, type Diagnostic } from "../../diagnostics/diagnostic.js";
+import type { SourceFile } from "../../diagnostics/source.js";
 import { readSource } from "../read-source.js";
 import { ExperimentChecker, type CheckedExperiment, type TopLevel } from "./experiment.js";
 

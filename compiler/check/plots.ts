@@ -3,11 +3,11 @@
  * the rest (colour, facet, band, references, axes) are checked against the plot's registry entry.
  */
 import type * as A from "../../grammar/ast.js";
-import type { AnalysisExpr, HeatmapSnapshot, PlotMark, PlotReference, PlotSpec } from "../../runtime/program.js";
+import type { AnalysisExpr, HeatmapSnapshot, PlotMark, PlotReference, PlotSpec } from "../../contract/program.js";
 import { registry } from "../../stdlib/registry/index.js";
-import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
-import type { SourceFile } from "../diagnostics/source.js";
-import { closest } from "../diagnostics/suggest.js";
+import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
+import type { SourceFile } from "../../diagnostics/source.js";
+import { closest } from "../../diagnostics/suggest.js";
 import { AnalysisCompiler, foldConstant, indexDimensions, type AnalysisScope } from "./analysis.js";
 import { formatNumber } from "./values.js";
 

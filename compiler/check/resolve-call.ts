@@ -4,9 +4,10 @@
  */
 import { describeType, type DefaultValue, type Entry, type EntryKind, type Lowered, type Param, type ParamType } from "../../stdlib/registry/types.js";
 import { registry } from "../../stdlib/registry/index.js";
-import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
-import type { Span } from "../diagnostics/source.js";
-import { closest } from "../diagnostics/suggest.js";
+import { brokenRules, fitsNumber } from "../../stdlib/registry/validate.js";
+import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
+import type { Span } from "../../diagnostics/source.js";
+import { closest } from "../../diagnostics/suggest.js";
 import { kindName, showValue, type CallValue, type Value } from "./values.js";
 
 /** Names defined in the experiment that `ref` parameters may point at. */
@@ -136,7 +137,17 @@ export class CallResolver {
       if (lowered === undefined) ok = false;
       else args[param.name] = lowered;
     }
-    return ok ? args : undefined;
+    return ok && this.rulesHold(entry, args, spans, at) ? args : undefined;
+  }
+
+  /** Report each rule of `entry` the arguments break, at the first of its parameters given in the call (else the call). */
+  private rulesHold(entry: Entry, args: Readonly<Record<string, Lowered>>, spans: ReadonlyMap<string, Span>, at: Span): boolean {
+    const broken = brokenRules(entry, args);
+    for (const rule of broken) {
+      const given = rule.params.find((p) => spans.has(p));
+      this.report(diagnostic("DYN2014", given ? spans.get(given)! : at, { fn: entry.name, rule: rule.message }));
+    }
+    return broken.length === 0;
   }
 
   private lowerBindings(entry: Entry, param: Param, bindings: readonly BoundVar[], at: Span): Lowered | undefined {
@@ -211,12 +222,7 @@ export class CallResolver {
     switch (t.t) {
       case "number": {
         if (v.kind !== "number" || v.unit) return undefined;
-        const x = v.value;
-        if (t.integer && !Number.isInteger(x)) return undefined;
-        if (t.positive && !(x > 0)) return undefined;
-        if (t.min !== undefined && x < t.min) return undefined;
-        if (t.max !== undefined && x > t.max) return undefined;
-        return x;
+        return fitsNumber(t, v.value) ? v.value : undefined;
       }
       case "duration":
         if (v.kind !== "number" || (v.unit !== "steps" && v.unit !== "epochs") || !Number.isInteger(v.value) || v.value < 1) return undefined;

@@ -5,8 +5,8 @@
  * of `m.sum`/`m.prod` with an arrow function.
  */
 import type * as A from "../../grammar/ast.js";
-import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
-import { closest } from "../diagnostics/suggest.js";
+import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
+import { closest } from "../../diagnostics/suggest.js";
 import type { Env, Evaluator } from "./evaluate.js";
 import { formatNumber, showValue } from "./values.js";
 

@@ -2,7 +2,7 @@
  * Compile-time values: what `let` constants, sweep lists, seeds and registry arguments evaluate to.
  * Expressions over data variables (`x^2`) are not values; they stay expressions and become tensor code.
  */
-import type { Span } from "../diagnostics/source.js";
+import type { Span } from "../../diagnostics/source.js";
 
 export type Value =
   | NumberValue

@@ -1,5 +1,5 @@
 /** docs/diagnostics.md, generated from the message table so the reference cannot drift from the code. */
-import { messages, type MessageSpec } from "../diagnostics/messages.js";
+import { messages, type MessageSpec } from "../../diagnostics/messages.js";
 
 const RANGES: [prefix: string, title: string][] = [
   ["DYN1", "Lexical and syntax errors"],
@@ -12,10 +12,12 @@ export function renderDiagnosticsDoc(): string {
   const lines = [
     "# Diagnostics",
     "",
-    "<!-- Generated from compiler/diagnostics/messages.ts by `npm run docs`; do not edit by hand. -->",
+    "<!-- Generated from diagnostics/messages.ts by `npm run docs`; do not edit by hand. -->",
     "",
     "Every problem dync reports has a stable code, a severity, a message and a source location rendered as a",
-    "code frame. `dync check --format json` prints the same diagnostics as JSON lines for tools.",
+    "code frame. `dync check --format json` prints the same diagnostics as JSON lines for tools. Errors that",
+    "can only show while an experiment runs (a missing data file, a fit with too few points) have `RUN…` codes:",
+    "see [runtime-errors.md](runtime-errors.md).",
     "",
   ];
   for (const [prefix, title] of RANGES) {

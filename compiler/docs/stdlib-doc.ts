@@ -23,7 +23,7 @@ export function renderStdlibDoc(): string {
   const lines = [
     "# Standard library",
     "",
-    "<!-- Generated from the registry (stdlib/entries) by `npm run docs`; do not edit by hand. -->",
+    "<!-- Generated from the registry (stdlib/entries and the family folders stdlib/core, curvature, condensation, lottery) by `npm run docs`; do not edit by hand. -->",
     "",
     "Every name a `.dyn` file uses after `=` or `~` is an entry of the standard library's registry: the checker",
     "validates calls against it, the code generator lowers them to runtime specs, and this page lists them.",
@@ -50,6 +50,9 @@ function renderEntry(entry: Entry): string[] {
     out.push("| parameter | type | default | description |", "|---|---|---|---|");
     for (const p of entry.params) out.push(`| ${paramName(p)} | ${cell(describeType(p.type))} | ${cell(defaultText(p))} | ${cell(p.doc + (p.unit ? ` (unit: ${p.unit})` : ""))} |`);
     out.push("");
+  }
+  if (entry.rules?.length) {
+    out.push("Rules (`dync check` reports a call that breaks one as DYN2014):", "", ...entry.rules.map((r) => `- ${r.message}`), "");
   }
   if (entry.cites) out.push(`Reference: ${entry.cites.text}.`, "");
   return out;

@@ -5,8 +5,8 @@
  */
 import * as prettier from "prettier";
 import { IndentationText, Project, QuoteKind, VariableDeclarationKind } from "ts-morph";
-import { planTemplate } from "../../runtime/plan.js";
-import type { PlanTemplate, RunBase, RunSpec } from "../../runtime/program.js";
+import { planTemplate } from "../../contract/plan.js";
+import type { PlanTemplate, RunBase, RunSpec } from "../../contract/program.js";
 import type { CheckedExperiment, CheckedProfile, TargetEntry } from "../check/index.js";
 import { packageInfo } from "../package-info.js";
 import { docComment, lineComment, literal, withComments } from "./literal.js";
@@ -133,7 +133,7 @@ interface ProfileParts {
   readonly fields: Readonly<Record<PartField, string>>;
 }
 
-/** A profile as a plan template (runtime/plan.ts): the base run once, then one short patch per point. */
+/** A profile as a plan template (contract/plan.ts): the base run once, then one short patch per point. */
 function profileParts(name: string, plan: CheckedProfile, dynFile: string): ProfileParts {
   const template = planTemplate(plan, plan.axes);
   const points = template.points.map((patch, i) => `${lineComment(`run ${plan.runs[i]!.id}`)}\n${literal(patch)}`).join(",\n");

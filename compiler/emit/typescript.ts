@@ -14,8 +14,8 @@ let shared: Project | undefined;
 function runtimeEntry(): string {
   const root = packageInfo().root;
   const fromDist = fileURLToPath(import.meta.url).includes(`${join("dist", "compiler")}`);
-  const source = join(root, "runtime", "index.ts");
-  const declarations = join(root, "dist", "runtime", "index.d.ts");
+  const source = join(root, "runner", "index.ts");
+  const declarations = join(root, "dist", "runner", "index.d.ts");
   return !fromDist && existsSync(source) ? source : declarations;
 }
 

@@ -9,7 +9,7 @@
  *   the rest (comments inside expressions or block headers) on their own lines just before the item.
  */
 import type { Comment } from "../../grammar/ast.js";
-import type { SourceFile, Span } from "../diagnostics/source.js";
+import type { SourceFile, Span } from "../../diagnostics/source.js";
 
 export type Entry<T> = CommentEntry | ItemEntry<T>;
 export interface CommentEntry {

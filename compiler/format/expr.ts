@@ -3,7 +3,7 @@
  * them), so the printed tokens are the source's tokens and re-parsing yields the same tree.
  */
 import type * as A from "../../grammar/ast.js";
-import type { SourceFile } from "../diagnostics/source.js";
+import type { SourceFile } from "../../diagnostics/source.js";
 import { group, ifBreak, indent, join, softline, line, type Doc } from "./doc.js";
 
 export interface ExprContext {

@@ -2,7 +2,7 @@
  * Statements and blocks → layout docs, with the comments of each block placed by `layoutBlock`.
  */
 import type * as A from "../../grammar/ast.js";
-import type { SourceFile } from "../diagnostics/source.js";
+import type { SourceFile } from "../../diagnostics/source.js";
 import { commentsWithin, layoutBlock, openBraceOffset, type Entry } from "./comments.js";
 import { comment, group, hardline, ifBreak, indent, line, type Doc } from "./doc.js";
 import { exprDoc, firstToken, type ExprContext } from "./expr.js";

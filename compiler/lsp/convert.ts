@@ -2,8 +2,8 @@
 import { pathToFileURL } from "node:url";
 import { DiagnosticSeverity, type Diagnostic as LspDiagnostic, type Range } from "vscode-languageserver";
 import type * as A from "../../grammar/ast.js";
-import type { Diagnostic } from "../diagnostics/diagnostic.js";
-import type { Span } from "../diagnostics/source.js";
+import type { Diagnostic } from "../../diagnostics/diagnostic.js";
+import type { Span } from "../../diagnostics/source.js";
 
 /** A span's range: LSP counts lines and UTF-16 columns from 0; spans count both from 1. */
 export function rangeOfSpan(span: Span): Range {

@@ -8,7 +8,7 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Range } from "vscode-languageserver";
 import type { TextDocument } from "vscode-languageserver-textdocument";
-import { SourceFile } from "../diagnostics/source.js";
+import { SourceFile } from "../../diagnostics/source.js";
 import { rangeOfSpan } from "./convert.js";
 import { parse, type ParseResult } from "../../grammar/parse.js";
 import * as T from "../../grammar/tokens.js";

@@ -3,7 +3,7 @@
  * with the numbers that decided it (`alpha[act=silu] = 0.94 ∈ [0.7, 1.3]`), so a failed expectation can
  * say exactly where and by how much it failed.
  */
-import type { AnalysisExpr } from "../program.js";
+import type { AnalysisExpr } from "../../contract/program.js";
 import { describe, formatNumber, formatPair } from "./format.js";
 import { booleanOf, join, numberOf, type Row, type Table } from "./table.js";
 

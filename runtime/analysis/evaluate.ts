@@ -1,6 +1,6 @@
 /** Evaluation of analysis expressions to tables (semantics documented in index.ts). */
 import { DyncRuntimeError } from "../errors.js";
-import type { AnalysisExpr, Dim, ReduceFn, SweepValue } from "../program.js";
+import type { AnalysisExpr, Dim, FitField, ReduceFn, SweepValue } from "../../contract/program.js";
 import { compareTables, inRange, logical, negate, within } from "./conditions.js";
 import { describe, formatKey } from "./format.js";
 import { fitPowerLaw, type PowerLawFit } from "./power-law.js";
@@ -62,7 +62,7 @@ export function evaluate(expr: AnalysisExpr, env: AnalysisEnv): Table {
     case "not":
       return negate(expr, evaluate(expr.arg, env));
     case "fn":
-      return callFunction(expr.name, expr.args.map((a) => evaluate(a, env)), expr.options, expr.over);
+      return callFunction(env.functions, expr.name, expr.args.map((a) => evaluate(a, env)), expr.options, expr.over);
   }
 }
 
@@ -220,7 +220,7 @@ function sweepNumber(value: SweepValue, dim: Dim): number {
   throw new DyncRuntimeError("RUN050", `fit_power_law needs a numeric sweep variable, but ${dim} = ${String(value)}`);
 }
 
-const FIELDS: Record<string, (fit: PowerLawFit) => number | null> = {
+const FIELDS: Record<FitField, (fit: PowerLawFit) => number | null> = {
   exponent: (f) => f.exponent,
   alpha: (f) => f.alpha,
   coefficient: (f) => f.coefficient,
@@ -231,7 +231,7 @@ const FIELDS: Record<string, (fit: PowerLawFit) => number | null> = {
 };
 
 function field(table: Table, name: string, what: string): Table {
-  const get = FIELDS[name];
+  const get = Object.hasOwn(FIELDS, name) ? FIELDS[name as FitField] : undefined;
   if (!get) throw new DyncRuntimeError("RUN051", `a fit has no field "${name}"; fields: ${Object.keys(FIELDS).join(", ")}`);
   const rows = table.rows.map((r): Row => {
     const fit = asFit(r.value, what);

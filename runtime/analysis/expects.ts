@@ -1,6 +1,6 @@
 /** Checking `expect` statements: pass/fail plus a detail that says what was measured and where it failed. */
 import { DyncRuntimeError } from "../errors.js";
-import type { AnalysisExpr, ExpectSpec } from "../program.js";
+import type { AnalysisExpr, ExpectSpec } from "../../contract/program.js";
 import { evaluate } from "./evaluate.js";
 import { describe, formatKey } from "./format.js";
 import { max, min } from "./reduce.js";

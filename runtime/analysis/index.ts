@@ -40,10 +40,11 @@
  * reported in `errors`; expects that use it fail with its cause, and the others are still checked.
  */
 import { DyncRuntimeError } from "../errors.js";
-import type { ProfilePlan } from "../program.js";
-import type { ResultTable } from "../experiment/results.js";
+import type { ProfilePlan } from "../../contract/program.js";
+import type { ResultTable } from "./results.js";
 import { evaluate } from "./evaluate.js";
 import { checkExpect, type ExpectResult } from "./expects.js";
+import type { AnalysisFunctions } from "./functions.js";
 import { ResultEnv } from "./source.js";
 import type { Table } from "./table.js";
 
@@ -53,7 +54,7 @@ export { describe, formatKey, formatNumber } from "./format.js";
 export { fitPowerLaw, type LocalExponent, type PowerLawFit } from "./power-law.js";
 export { median, mean, quantile, sampleStd, sum } from "./reduce.js";
 export { ResultEnv, probeTable, type AnalysisEnv } from "./source.js";
-export { studentTCdf, studentTQuantile } from "./student-t.js";
+export { studentTCdf, studentTQuantile } from "../../numerics/student-t.js";
 export { SEEDS, STEPS, join, scalarTable, type Cell, type Key, type Row, type Table } from "./table.js";
 
 /** An analysis that could not be evaluated. */
@@ -70,9 +71,9 @@ export interface ProfileEvaluation {
   readonly errors: AnalysisError[];
 }
 
-/** Evaluates a profile's analyses in order, then checks its expectations, over the recorded results. */
-export function evaluateProfile(plan: ProfilePlan, results: ResultTable): ProfileEvaluation {
-  const env = new ResultEnv(plan, results);
+/** Evaluates a profile's analyses in order, then checks its expectations, over the recorded results; `functions` are the analysis functions `fn` calls. */
+export function evaluateProfile(plan: ProfilePlan, results: ResultTable, functions: AnalysisFunctions = new Map()): ProfileEvaluation {
+  const env = new ResultEnv(plan, results, functions);
   const errors: AnalysisError[] = [];
   for (const analysis of plan.analyses) {
     try {
@@ -86,6 +87,4 @@ export function evaluateProfile(plan: ProfilePlan, results: ResultTable): Profil
   const expects = plan.expects.map((spec) => checkExpect(spec, env));
   return { analyses: env.lets, expects, errors };
 }
-import "./condensation.js";
-import "./lottery.js";
-export { registerAnalysis, hasAnalysis, type AnalysisFunction, type AnalysisOptions } from "./functions.js";
+export type { AnalysisFunction, AnalysisFunctions, AnalysisOptions } from "./functions.js";

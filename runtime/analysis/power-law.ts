@@ -3,8 +3,8 @@
  * of p, a 95% Student-t confidence interval and the local exponents between neighbouring points.
  */
 import { DyncRuntimeError } from "../errors.js";
-import { formatNumber } from "./format.js";
-import { studentTQuantile } from "./student-t.js";
+import { formatNumber } from "./numbers.js";
+import { studentTQuantile } from "../../numerics/student-t.js";
 
 /** The slope between two neighbouring x values: Δln y / Δln x. */
 export interface LocalExponent {

@@ -3,8 +3,9 @@
  * each run's training length (for `after 50%`).
  */
 import { DyncRuntimeError } from "../errors.js";
-import type { Dim, ProfilePlan, SweepValue } from "../program.js";
-import type { ResultRow, ResultTable } from "../experiment/results.js";
+import type { Dim, ProfilePlan, SweepValue } from "../../contract/program.js";
+import type { ResultRow, ResultTable } from "./results.js";
+import type { AnalysisFunctions } from "./functions.js";
 import { SEEDS, STEPS, sameValue, type Key, type Row, type Table } from "./table.js";
 
 /** What `evaluate` reads: probe series, earlier analyses and training lengths. */
@@ -15,6 +16,8 @@ export interface AnalysisEnv {
   analysis(name: string): Table;
   /** Total training steps of the run(s) a row (with the given dims) comes from. */
   totalSteps(key: Key, dims: readonly Dim[]): number;
+  /** The analysis functions `{ op: "fn" }` calls, by name. */
+  readonly functions?: AnalysisFunctions;
 }
 
 /** An environment over one profile's recorded results; `lets` is filled as analyses are evaluated. */
@@ -30,6 +33,7 @@ export class ResultEnv implements AnalysisEnv {
   constructor(
     plan: ProfilePlan,
     private readonly results: ResultTable,
+    readonly functions: AnalysisFunctions = new Map(),
   ) {
     for (const row of results.rows) {
       const list = this.rowsByProbe.get(row.probe);

@@ -2,7 +2,7 @@
  * Result tables: the values analyses compute. A table is a set of rows, each keyed by the table's
  * dimensions (sweep variables, `seeds`, `steps`) and holding one value.
  */
-import type { Dim, SweepValue } from "../program.js";
+import type { Dim, SweepValue } from "../../contract/program.js";
 import { DyncRuntimeError } from "../errors.js";
 import type { PowerLawFit } from "./power-law.js";
 

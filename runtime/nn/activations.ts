@@ -14,21 +14,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { DyncRuntimeError } from "../errors.js";
 import { simdRelu, simdSigmoid, simdSilu, simdTanh, unaryWithGradient } from "../kernels/ops.js";
-
-/** The activations a `.dyn` file can name. */
-export type ActivationName =
-  | "relu"
-  | "leaky_relu"
-  | "silu"
-  | "tanh"
-  | "sigmoid"
-  | "xtanh"
-  | "gelu"
-  | "softplus"
-  | "identity";
-
-/** An activation with its parameters, e.g. `{ name: "leaky_relu", slope: 0.01 }`. */
-export type ActivationSpec = ActivationName | { name: "leaky_relu"; slope: number } | { name: ActivationName };
+import type { ActivationName, ActivationSpec } from "../../contract/model-specs.js";
+export type { ActivationName, ActivationSpec } from "../../contract/model-specs.js";
 
 /** An elementwise function of a tensor. */
 export type Activation = (x: tf.Tensor) => tf.Tensor;

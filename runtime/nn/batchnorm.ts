@@ -7,7 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { DyncRuntimeError } from "../errors.js";
-import type { Param } from "../model.js";
+import type { Param } from "../../contract/model.js";
 import { createParam } from "../params.js";
 
 /** PyTorch defaults. */

@@ -13,7 +13,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { DyncRuntimeError } from "../errors.js";
 import { type LayerInit, sampleParam } from "../init.js";
-import type { Param } from "../model.js";
+import type { Param } from "../../contract/model.js";
 import { createParam } from "../params.js";
 import { bmm } from "./bmm.js";
 

@@ -6,27 +6,16 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { DyncRuntimeError } from "../errors.js";
-import type { Model, Param } from "../model.js";
+import type { LayerView, Model, Param } from "../../contract/model.js";
+import { convNetLayers, layerViews } from "../../contract/layer-list.js";
 import { type Activation, type ActivationSpec, activation } from "./activations.js";
 import { type ConvParams, conv2d, convOutputSize, createConvParams, flatten, pool2d } from "./conv.js";
 import { applyDense, createDenseParams, type DenseParams } from "./dense.js";
 import { layerInits, type LayeredInit } from "./layer-init.js";
 import type { InitSchemeName, LayerInit } from "../init.js";
 import { type NnForwardOptions, resolveSeeds, type SeedList } from "./mlp.js";
-
-/** One convolution block. */
-export interface ConvBlockSpec {
-  readonly filters: number;
-  readonly kernel: number;
-  /** Default 1. */
-  readonly stride?: number;
-  /** Default "valid". */
-  readonly padding?: "valid" | "same";
-  /** Non-overlapping pooling after the activation. */
-  readonly pool?: { readonly kind: "max" | "avg"; readonly size: number };
-  /** This block's activation; default the network's `act` (e.g. tanh convolutions before ReLU dense layers). */
-  readonly act?: ActivationSpec;
-}
+import type { ConvBlockSpec } from "../../contract/model-specs.js";
+export type { ConvBlockSpec } from "../../contract/model-specs.js";
 
 export interface ConvNetOptions {
   /** One image, `[H, W, C]`. */
@@ -52,6 +41,7 @@ export class ConvNet implements Model {
   readonly outDim: number;
   readonly layerNames: readonly string[];
   readonly params: readonly Param[];
+  readonly layers: readonly LayerView[];
   readonly state: readonly tf.Variable[] = [];
   private readonly convs: readonly { name: string; params: ConvParams; act: Activation; pool?: ConvBlockSpec["pool"] }[];
   private readonly dense: readonly { name: string; params: DenseParams }[];
@@ -89,6 +79,9 @@ export class ConvNet implements Model {
     this.params = [...this.convs.map((l) => l.params), ...this.dense.map((l) => l.params)].flatMap((p) =>
       p.bias ? [p.weight, p.bias] : [p.weight],
     );
+    const weights = new Map<string, { readonly weight: Param; readonly bias?: Param }>([...this.convs.map((l) => [l.name, l.params] as const), ...this.dense.map((l) => [l.name, l.params] as const)]);
+    const list = convNetLayers({ convs: options.convs, hidden: options.hidden, outDim: options.outDim, act: options.act ?? "relu", bias });
+    this.layers = layerViews(list, options.inShape, (name) => weights.get(name)!);
   }
 
   /** `[S, B, H, W, C]`, or flattened rows `[S, B, H·W·C]` in HWC order, → `[S, B, outDim]`. */

@@ -3,7 +3,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { type LayerInit, sampleParam } from "../init.js";
-import type { Param } from "../model.js";
+import type { Param } from "../../contract/model.js";
 import { createParam } from "../params.js";
 import { simdSumRows } from "../kernels/ops.js";
 import { bmm } from "./bmm.js";

@@ -10,12 +10,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import { DyncRuntimeError } from "../errors.js";
 import { Rng } from "../rng.js";
 import { bmm } from "./bmm.js";
-
-/** An input encoding as a `.dyn` file describes it. */
-export type EncodingSpec =
-  | { kind: "coords"; domain?: readonly [number, number]; range: readonly [number, number] }
-  | { kind: "nerf"; levels: number; includeInput?: boolean }
-  | { kind: "gaussian"; sigma: number; features: number; includeInput?: boolean };
+import type { EncodingSpec } from "../../contract/model-specs.js";
+export type { EncodingSpec } from "../../contract/model-specs.js";
 
 /** An encoding ready to apply: output width, the function, and the constants it owns. */
 export interface Encoding {

@@ -10,3 +10,5 @@ export * from "./encodings.js";
 export * from "./layer-init.js";
 export * from "./mlp.js";
 export * from "./opposing.js";
+export * from "./layernorm.js";
+export * from "./sequential.js";

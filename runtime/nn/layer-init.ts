@@ -4,24 +4,8 @@
  */
 import { DyncRuntimeError } from "../errors.js";
 import { type InitSchemeName, type LayerInit, namedScheme, phaseLayerInits, phaseScales } from "../init.js";
-
-/** The phase-diagram scheme (γ, γ') of a two-layer net; see `phaseScales`. */
-export interface PhaseInit {
-  readonly kind: "phase";
-  readonly gamma: number;
-  readonly gammaPrime: number;
-  /** Defaults to m^γ. */
-  readonly alpha?: number;
-}
-
-/** Per-layer initialization: a default for every layer plus overrides by layer name (`hidden0`, `out`). */
-export interface LayeredInit {
-  readonly default?: InitSchemeName | LayerInit;
-  readonly layers?: Readonly<Record<string, Partial<LayerInit>>>;
-}
-
-/** How an mlp's parameters start. */
-export type MlpInit = InitSchemeName | LayerInit | PhaseInit | LayeredInit;
+import type { LayeredInit, MlpInit } from "../../contract/model-specs.js";
+export type { PhaseInit, LayeredInit, MlpInit } from "../../contract/model-specs.js";
 
 /** Resolve the `init` option into a per-layer lookup and the output scale it implies. */
 export function layerInits(o: {

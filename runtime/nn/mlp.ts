@@ -9,7 +9,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { DyncRuntimeError } from "../errors.js";
 import type { LossKind } from "../loss.js";
-import type { ForwardOptions, FusedStep, Model, Param } from "../model.js";
+import type { ForwardOptions, FusedStep, LayerView, Model, Param } from "../../contract/model.js";
+import { layerViews, mlpLayers } from "../../contract/layer-list.js";
 import { simdScalarNetStep } from "../kernels/ops.js";
 import { type Activation, type ActivationSpec, activation, activationName, DEFAULT_LEAKY_SLOPE } from "./activations.js";
 import { applyBatchNorm, type BatchNormParams, createBatchNorm } from "./batchnorm.js";
@@ -69,6 +70,7 @@ export class Mlp implements Model {
   readonly seedValues: readonly number[];
   readonly layerNames: readonly string[];
   readonly params: readonly Param[];
+  readonly layers: readonly LayerView[];
   readonly state: readonly tf.Variable[];
   readonly outputScale: number;
   readonly inDim: number;
@@ -108,6 +110,23 @@ export class Mlp implements Model {
       ...layerParams(this.out),
     ];
     this.state = this.hidden.flatMap((l) => (l.norm ? [l.norm.runningMean, l.norm.runningVar] : []));
+    this.layers = this.describeLayers(options);
+  }
+
+  /** The layer view: this network as the layer list `mlp(…)` stands for (contract/layer-list.ts). */
+  private describeLayers(o: MlpOptions): LayerView[] {
+    const list = mlpLayers({
+      hidden: o.hidden,
+      outDim: o.outDim,
+      act: o.act ?? "relu",
+      bias: o.bias ?? true,
+      norm: o.norm ?? "none",
+      dropout: o.dropout ?? 0,
+      encode: o.encode ?? null,
+      outputScale: o.outputScale ?? null,
+    });
+    const dense = new Map([...this.hidden.map((l) => [l.name, l.dense] as const), ["out", this.out] as const]);
+    return layerViews(list, [o.inDim], (name) => dense.get(name)!);
   }
 
   /** `[S, B, inDim]` → `[S, B, outDim]`. */

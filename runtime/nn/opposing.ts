@@ -8,7 +8,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { DyncRuntimeError } from "../errors.js";
 import { initStream } from "../init.js";
-import type { Model, Param } from "../model.js";
+import type { LayerView, Model, Param } from "../../contract/model.js";
 import { createParam } from "../params.js";
 import { bmm } from "./bmm.js";
 import { type NnForwardOptions, resolveSeeds, type SeedList } from "./mlp.js";
@@ -33,6 +33,7 @@ export class OpposingLinear implements Model {
   readonly seedValues: readonly number[];
   readonly layerNames = ["b", "b_o", "c"] as const;
   readonly params: readonly Param[];
+  readonly layers: readonly LayerView[];
   readonly state: readonly tf.Variable[] = [];
   readonly b: Param;
   readonly bo: Param;
@@ -55,6 +56,12 @@ export class OpposingLinear implements Model {
     this.bo = createParam("b_o", "weight", stack(d2, Math.sqrt(d2 / (d1 + d2)), "b_o.weight"), [S, d2, 1]);
     this.c = createParam("c", "scale", new Float32Array(S).fill(1), [S, 1, 1]);
     this.params = [this.b, this.bo, this.c];
+    // Two parallel linear maps of the two input parts, summed, then the scalar c.
+    this.layers = [
+      { name: "b", kind: "dense", role: "other", weight: this.b, fanIn: d1, fanOut: 1, activation: null },
+      { name: "b_o", kind: "dense", role: "other", weight: this.bo, fanIn: d2, fanOut: 1, activation: null },
+      { name: "c", kind: "scale", role: "out", weight: this.c, fanIn: 1, fanOut: 1, activation: null },
+    ];
   }
 
   /** `[S, B, d1 + d2]` → `[S, B, 1]`. Taps: `out` pre = bᵀx + b_oᵀx_o, post = f. */

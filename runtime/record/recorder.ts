@@ -108,11 +108,11 @@ export class RunRecorder {
    */
   beginRun(run: string, sweep: Readonly<Record<string, SweepValue>>, seeds: readonly number[], atMs?: number): void {
     this.checkOpen();
-    if (this.runs.has(run)) throw new DyncRuntimeError("RUN040", `run "${run}" was registered twice`);
+    if (this.runs.has(run)) throw new DyncRuntimeError("RUN090", `run "${run}" was registered twice`);
     const missing = this.manifest.sweepAxes.filter((axis) => !(axis in sweep));
     const extra = Object.keys(sweep).filter((key) => !this.manifest.sweepAxes.includes(key));
     if (missing.length || extra.length) {
-      throw new DyncRuntimeError("RUN040", `run "${run}" has sweep values for [${Object.keys(sweep).join(", ")}] but the axes are [${this.manifest.sweepAxes.join(", ")}]`);
+      throw new DyncRuntimeError("RUN090", `run "${run}" has sweep values for [${Object.keys(sweep).join(", ")}] but the axes are [${this.manifest.sweepAxes.join(", ")}]`);
     }
     const entry: RunEntry = { run, sweep: { ...sweep }, seeds: [...seeds], status: "running", startedAt: this.isoAt(atMs) };
     this.runs.set(run, entry);
@@ -144,7 +144,7 @@ export class RunRecorder {
   /** Append one value per seed of a run (e.g. a seed-batched loss), `values[k]` belonging to `seeds[k]`. */
   seedScalars(record: Omit<ScalarRecord, "seed" | "value"> & { seeds: readonly number[]; values: ArrayLike<number> }): void {
     if (record.seeds.length !== record.values.length) {
-      throw new DyncRuntimeError("RUN040", `probe ${record.probe}: ${record.values.length} values for ${record.seeds.length} seeds`);
+      throw new DyncRuntimeError("RUN090", `probe ${record.probe}: ${record.values.length} values for ${record.seeds.length} seeds`);
     }
     const { seeds, values, ...common } = record;
     this.scalars(seeds.map((seed, k) => ({ ...common, seed, value: values[k]! })));
@@ -196,18 +196,18 @@ export class RunRecorder {
 
   private line(record: Omit<ScalarRecord, "value">, value: number | undefined, file: string | undefined): MetricLine {
     const entry = this.entry(record.run);
-    if (!Number.isFinite(record.step)) throw new DyncRuntimeError("RUN040", `probe ${record.probe}: step ${record.step} is not a number`);
+    if (!Number.isFinite(record.step)) throw new DyncRuntimeError("RUN090", `probe ${record.probe}: step ${record.step} is not a number`);
     return { run: record.run, seed: record.seed, sweep: entry.sweep, step: record.step, epoch: record.epoch, probe: record.probe, value, file };
   }
 
   private entry(run: string): RunEntry {
     const entry = this.runs.get(run);
-    if (!entry) throw new DyncRuntimeError("RUN040", `run "${run}" was not registered with beginRun`);
+    if (!entry) throw new DyncRuntimeError("RUN090", `run "${run}" was not registered with beginRun`);
     return entry;
   }
 
   private checkOpen(): void {
-    if (this.finished) throw new DyncRuntimeError("RUN040", "the run recorder is already finished");
+    if (this.finished) throw new DyncRuntimeError("RUN090", "the run recorder is already finished");
   }
 
   private isoAt(atMs: number | undefined): string {

@@ -5,13 +5,8 @@
  */
 import { DyncRuntimeError } from "../errors.js";
 import { Rng } from "../rng.js";
-
-/** `full`: every update sees the whole dataset. Otherwise minibatches of `size`, reshuffled every epoch
- * or shuffled once into a fixed partition reused in the same order each epoch. */
-export type BatchSpec = "full" | { readonly size: number; readonly shuffle?: "every_epoch" | "once" };
-
-/** How long to train: a number of updates or of passes over the data. */
-export type DurationSpec = { readonly steps: number } | { readonly epochs: number };
+import type { BatchSpec, DurationSpec } from "../../contract/training-specs.js";
+export type { BatchSpec, DurationSpec } from "../../contract/training-specs.js";
 
 export interface TrainingPlan {
   /** Samples per update (the last batch of an epoch may be smaller when `size` does not divide n). */

@@ -7,16 +7,8 @@
  * the number of updates, is `end`. Epoch e ends at step e·stepsPerEpoch.
  */
 import { DyncRuntimeError } from "../errors.js";
-
-/** A point in training time: `start` (step 0), `end` (step T), a step count or a completed epoch count. */
-export type CadencePoint = "start" | "end" | { readonly step: number } | { readonly epoch: number };
-
-export type Cadence =
-  /** Steps 0, n, 2n, … (step 0 included; `end` only when T is a multiple). For epochs: every n·stepsPerEpoch steps. */
-  | { readonly kind: "every"; readonly n: number; readonly unit: "steps" | "epochs" }
-  | { readonly kind: "at"; readonly points: readonly CadencePoint[] }
-  /** At the step an event fires, for the seeds it fires for. */
-  | { readonly kind: "on"; readonly event: string };
+import type { CadencePoint, Cadence } from "../../contract/training-specs.js";
+export type { CadencePoint, Cadence } from "../../contract/training-specs.js";
 
 /** "The first step at which a condition on a probe's recorded value holds", per seed; fires once per seed. */
 export interface EventSpec {

@@ -25,7 +25,7 @@ import { ensureGradients } from "../backend.js";
 import type { Dataset } from "../dataset.js";
 import { DyncRuntimeError } from "../errors.js";
 import { l2Penalty, lossFunction, type LossFn, type LossKind } from "../loss.js";
-import type { Model, Param } from "../model.js";
+import type { Model, Param } from "../../contract/model.js";
 import type { Optimizer } from "../optim.js";
 import { makeSchedule, type Schedule } from "../schedule.js";
 import { BatchSampler, type BatchSpec, type DurationSpec } from "./batches.js";

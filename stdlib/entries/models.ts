@@ -1,6 +1,8 @@
 /** Registry entries for models and input encodings. */
 import { papers } from "../registry/citations.js";
-import type { Entry } from "../registry/types.js";
+import type { Entry, Lowered } from "../registry/types.js";
+
+const isPhaseInit = (init: Lowered | undefined): boolean => typeof init === "object" && init !== null && (init as { kind?: unknown }).kind === "phase";
 
 export const encodings: Entry[] = [
   {
@@ -11,6 +13,7 @@ export const encodings: Entry[] = [
       { name: "range", type: { t: "interval" }, default: [-1, 1], doc: "Target range." },
       { name: "domain", type: { t: "interval" }, default: [0, 1], doc: "Where the raw inputs lie." },
     ],
+    rules: [{ params: ["domain"], holds: (a) => (a["domain"] as number[])[0]! < (a["domain"] as number[])[1]!, message: "`domain` must have lo < hi" }],
     cites: papers.spectral,
     lower: (a) => ({ kind: "coords", range: a["range"], domain: a["domain"] }),
   },
@@ -30,7 +33,7 @@ export const encodings: Entry[] = [
     kind: "encoding",
     doc: "Random Fourier features [sin(2πBx), cos(2πBx)] with B ~ N(0, σ²), fixed per seed.",
     params: [
-      { name: "sigma", type: { t: "number", positive: true }, doc: "Scale σ of the frequencies." },
+      { name: "sigma", type: { t: "number", above: 0 }, doc: "Scale σ of the frequencies." },
       { name: "features", type: { t: "number", integer: true, min: 1 }, default: 256, doc: "Number of frequencies m (output width 2m)." },
       { name: "include_input", type: { t: "bool" }, default: false, doc: "Also pass the raw coordinates through." },
     ],
@@ -51,10 +54,15 @@ export const models: Entry[] = [
       { name: "act", type: { t: "entry", kind: "activation" }, default: "relu", doc: "Hidden activation." },
       { name: "bias", type: { t: "bool" }, default: true, doc: "Biases on every dense layer." },
       { name: "norm", type: { t: "choice", options: ["none", "batchnorm"] }, default: "none", doc: "Batch norm after each hidden dense layer." },
-      { name: "dropout", type: { t: "number", min: 0, max: 0.999 }, default: 0, doc: "Dropout probability after each hidden activation." },
+      { name: "dropout", type: { t: "number", min: 0, below: 1 }, default: 0, doc: "Dropout probability after each hidden activation." },
       { name: "encode", type: { t: "entry", kind: "encoding" }, default: null, doc: "Input encoding." },
       { name: "output_scale", type: { t: "number" }, default: null, doc: "Multiply the output by this constant (1/α)." },
       { name: "init", type: { t: "entry", kind: "init" }, default: "torch_default", doc: "Initialisation scheme." },
+    ],
+    rules: [
+      { params: ["output_scale"], holds: (a) => a["output_scale"] !== 0, message: "`output_scale` must not be 0 (it would zero the output and every gradient)" },
+      { params: ["output_scale", "init"], holds: (a) => !isPhaseInit(a["init"]) || a["output_scale"] === null, message: "the `phase` init sets the output scale 1/α itself; leave out `output_scale`" },
+      { params: ["init", "hidden"], holds: (a) => !isPhaseInit(a["init"]) || (a["hidden"] as number[]).length === 1, message: "the `phase` init is defined for one hidden layer: `hidden: [m]`" },
     ],
     cites: papers.pytorch,
     lower: (a) => ({

@@ -4,8 +4,8 @@
  * entries give the parameters, their defaults and docs to the checker, the editor and docs/stdlib.md.
  */
 import { papers } from "../registry/citations.js";
-import type { Entry, Param } from "../registry/types.js";
-import { gammaParams } from "./condensation.js";
+import type { Entry, Param, ParamType } from "../registry/types.js";
+import { gammaParams } from "../condensation/entries.js";
 
 const result = (name: string, doc: string): Param => ({ name, type: { t: "ref", of: "probe" }, doc });
 const dim = (name: string, doc: string): Param => ({ name, type: { t: "string" }, default: null, doc });
@@ -13,6 +13,10 @@ const color = dim("color", "A sweep variable (or `seeds`) drawn as one coloured 
 const facet = dim("facet", "A sweep variable split into small multiples.");
 const title: Param = { name: "title", type: { t: "string" }, default: null, doc: "Figure title (default: the statement)." };
 const log: Param = { name: "log", type: { t: "choice", options: ["none", "x", "y", "xy"] }, default: "none", doc: "Logarithmic axes." };
+
+/** `at:` of matrix and image plots: `end`, `start`, a step, or a list of those (checked in compiler/check/plots.ts). */
+const snapshot: ParamType = { t: "oneOf", of: [{ t: "choice", options: ["start", "end"] }, { t: "number", integer: true, min: 0 }] };
+const snapshots: ParamType = { t: "oneOf", of: [snapshot, { t: "list", of: snapshot, minLength: 1 }] };
 
 export const plots: Entry[] = [
   {
@@ -80,7 +84,7 @@ export const plots: Entry[] = [
       { name: "x", type: { t: "string" }, default: null, doc: "With `y`: the dimension across (e.g. `steps`)." },
       { name: "y", type: { t: "string" }, default: null, doc: "With `x`: the dimension upwards (e.g. `frequency`)." },
       facet,
-      { name: "at", type: { t: "list", of: { t: "string" } }, default: "end", doc: "Matrix probes: which snapshots, one row of panels each: `start`, `end`, a step (the nearest recorded one), or a list `[start, end]`." },
+      { name: "at", type: snapshots, default: "end", doc: "Matrix probes: which snapshots, one row of panels each: `start`, `end`, a step (the nearest recorded one), or a list `[start, end]`." },
       { name: "seed", type: { t: "number", integer: true }, default: null, doc: "Matrix probes: the seed drawn (default: the first; `facet: seeds` draws every seed)." },
       { name: "range", type: { t: "list", of: { t: "number" } }, default: null, doc: "Fixed colour domain `[lo, hi]`, e.g. `range: [-1, 1]` for cosines (default: the data's range, symmetric around 0 for signed data)." },
       { name: "order", type: { t: "choice", options: ["none", "eigen"] }, default: "none", doc: "Matrix probes: `eigen` sorts rows and columns by the leading eigenvector (float64), for matrices the probe did not order." },
@@ -96,7 +100,7 @@ export const plots: Entry[] = [
     params: [
       result("values", "One result (`f.output`, `median(f.output) over seeds`, `f.region`) or three (`f.output, f.output1, f.output2`: RGB)."),
       facet,
-      { name: "at", type: { t: "list", of: { t: "string" } }, default: "end", doc: "Which measurement steps, one row of panels each: `start`, `end`, a step (the nearest recorded one), or a list `[start, end]`." },
+      { name: "at", type: snapshots, default: "end", doc: "Which measurement steps, one row of panels each: `start`, `end`, a step (the nearest recorded one), or a list `[start, end]`." },
       { name: "seed", type: { t: "number", integer: true }, default: null, doc: "The seed drawn when the values have one per seed (default: the first; `facet: seeds` draws every seed)." },
       { name: "range", type: { t: "list", of: { t: "number" } }, default: null, doc: "Fixed colour domain `[lo, hi]` of a colour-mapped image (default: the data's range, symmetric around 0 for signed data)." },
       title,

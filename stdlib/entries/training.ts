@@ -1,8 +1,8 @@
 /** Registry entries for activations, initialisation, distributions, optimizers, schedules and losses. */
 import { papers } from "../registry/citations.js";
-import type { Entry, Lowered, Param } from "../registry/types.js";
+import type { Entry, Lowered, NumberType, Param, Rule } from "../registry/types.js";
 
-const num = (name: string, doc: string, def?: number | null, extra: Partial<Extract<Param["type"], { t: "number" }>> = {}): Param => ({
+const num = (name: string, doc: string, def?: number | null, extra: Partial<NumberType> = {}): Param => ({
   name,
   type: { t: "number", ...extra },
   ...(def !== undefined ? { default: def } : {}),
@@ -23,7 +23,7 @@ function activation(name: string, doc: string, params: Param[] = []): Entry {
 export const activations: Entry[] = [
   activation("relu", "max(x, 0)."),
   activation("leaky_relu", "x for x > 0, slope·x otherwise (PyTorch default slope 0.01).", [
-    num("slope", "Negative-side slope.", 0.01, { min: 0 }),
+    num("slope", "Negative-side slope.", 0.01, { min: 0, below: 1 }),
   ]),
   activation("silu", "x·σ(x) (swish). Second derivatives are exact (gradient built from differentiable ops)."),
   activation("tanh", "tanh(x), with a gradient that is itself differentiable (tfjs's is not)."),
@@ -51,7 +51,7 @@ export const inits: Entry[] = [
     params: [
       num("gamma", "γ, with β₁β₂/α = m^−γ (β₁: output-weight std, β₂: input-weight std, output scaled by 1/α).", undefined),
       num("gamma_prime", "γ', with β₁/β₂ = m^−γ'.", 0),
-      num("alpha", "α (default m^γ, which gives β₁ = β₂ = 1 at γ' = 0 as in the notes).", null, { positive: true }),
+      num("alpha", "α (default m^γ, which gives β₁ = β₂ = 1 at γ' = 0 as in the notes).", null, { above: 0 }),
     ],
     cites: papers.condensation,
     lower: (a) => ({ kind: "phase", gamma: a["gamma"], gammaPrime: a["gamma_prime"], ...(a["alpha"] !== null ? { alpha: a["alpha"] } : {}) }),
@@ -64,6 +64,7 @@ export const distributions: Entry[] = [
     kind: "distribution",
     doc: "U(low, high).",
     params: [num("low", "Lower end.", -1), num("high", "Upper end (excluded).", 1)],
+    rules: [{ params: ["high", "low"], holds: (a) => (a["low"] as number) < (a["high"] as number), message: "`low` must be below `high`" }],
     lower: (a) => ({ kind: "uniform", low: a["low"], high: a["high"] }),
   },
   {
@@ -106,14 +107,24 @@ export const distributions: Entry[] = [
   },
 ];
 
-const lr = (def?: number): Param => num("lr", "Learning rate.", def, { positive: true });
+const lr = (def?: number): Param => num("lr", "Learning rate.", def, { above: 0 });
+/** A momentum factor: μ = 1 never forgets a gradient, so the update grows without bound. */
+const momentum = (doc: string, def: number): Param => num("momentum", doc, def, { min: 0, below: 1 });
+const dampening = (doc: string, def: number): Param => num("dampening", doc, def, { min: 0, max: 1 });
+/** torch.optim.SGD's own conditions on Nesterov momentum. */
+const nesterovRules: Rule[] = [
+  { params: ["nesterov", "momentum"], holds: (a) => !a["nesterov"] || (a["momentum"] as number) > 0, message: "`nesterov: true` needs `momentum` > 0 (as in PyTorch)" },
+  { params: ["dampening", "nesterov"], holds: (a) => !a["nesterov"] || a["dampening"] === 0, message: "`nesterov: true` needs `dampening: 0` (as in PyTorch)" },
+];
+/** Adam's moment decay rates: β = 1 never updates the moment and the bias correction divides by 0. */
+const beta = (name: string, doc: string, def: number): Param => num(name, doc, def, { min: 0, below: 1 });
 const weightDecay = num("weight_decay", "L2 added to the gradient (g + wd·θ), as torch's weight_decay.", 0, { min: 0 });
 
 export const optimizers: Entry[] = [
   {
     name: "gd",
     kind: "optimizer",
-    doc: "Gradient descent: θ ← θ − lr·∇L (use with `batch full`).",
+    doc: "Gradient descent: θ ← θ − lr·∇L on the whole training set (`batch full`; minibatches take `sgd`).",
     params: [lr()],
     lower: (a) => ({ kind: "gd", lr: a["lr"] }),
   },
@@ -123,11 +134,12 @@ export const optimizers: Entry[] = [
     doc: "torch.optim.SGD: optional momentum, dampening, Nesterov and weight decay.",
     params: [
       lr(),
-      num("momentum", "Momentum factor μ.", 0, { min: 0 }),
-      num("dampening", "Dampening τ: buf ← μ·buf + (1 − τ)·g.", 0, { min: 0, max: 1 }),
+      momentum("Momentum factor μ.", 0),
+      dampening("Dampening τ: buf ← μ·buf + (1 − τ)·g.", 0),
       { name: "nesterov", type: { t: "bool" }, default: false, doc: "Nesterov momentum." },
       weightDecay,
     ],
+    rules: nesterovRules,
     cites: papers.pytorch,
     lower: (a) => ({ kind: "sgd", lr: a["lr"], momentum: a["momentum"], dampening: a["dampening"], nesterov: a["nesterov"], weightDecay: a["weight_decay"] }),
   },
@@ -137,9 +149,9 @@ export const optimizers: Entry[] = [
     doc: "torch.optim.Adam (not AdamW), with bias correction.",
     params: [
       lr(1e-3),
-      num("beta1", "β₁.", 0.9, { min: 0, max: 1 }),
-      num("beta2", "β₂.", 0.999, { min: 0, max: 1 }),
-      num("eps", "ε added to √v̂.", 1e-8, { positive: true }),
+      beta("beta1", "β₁: decay of the first-moment estimate.", 0.9),
+      beta("beta2", "β₂: decay of the second-moment estimate.", 0.999),
+      num("eps", "ε added to √v̂.", 1e-8, { above: 0 }),
       weightDecay,
     ],
     cites: papers.pytorch,
@@ -151,10 +163,10 @@ export const optimizers: Entry[] = [
     doc: "Sign-threshold SGD: momentum coordinates with |m| > threshold take a fixed-size sign step.",
     params: [
       lr(),
-      num("sign_lr", "Step size of the sign step.", undefined, { positive: true }),
+      num("sign_lr", "Step size of the sign step.", undefined, { above: 0 }),
       num("threshold", "|m| above which a coordinate takes the sign step.", undefined, { min: 0 }),
-      num("momentum", "β.", 0.9, { min: 0, max: 1 }),
-      num("dampening", "τ: m ← β·m + (1 − τ)·g.", 0.9, { min: 0, max: 1 }),
+      momentum("β.", 0.9),
+      dampening("τ: m ← β·m + (1 − τ)·g.", 0.9),
       weightDecay,
     ],
     cites: papers.opposing,
@@ -170,7 +182,7 @@ export const schedules: Entry[] = [
     name: "step_decay",
     kind: "schedule",
     doc: "lr·factor^⌊t/every⌋ (PyTorch StepLR).",
-    params: [duration("every", "Decay period, e.g. `10k steps` or `30 epochs`."), num("factor", "Multiplier per period.", 0.1, { positive: true })],
+    params: [duration("every", "Decay period, e.g. `10k steps` or `30 epochs`."), num("factor", "Multiplier per period.", 0.1, { above: 0 })],
     cites: papers.lottery,
     lower: (a) => ({ kind: "step_decay", every: a["every"], factor: a["factor"] }),
   },

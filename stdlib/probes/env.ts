@@ -2,7 +2,7 @@
 import type { Dataset } from "../../runtime/dataset.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
 import type { LossKind } from "../../runtime/loss.js";
-import type { Model } from "../../runtime/model.js";
+import type { Model } from "../../contract/model.js";
 import { EvalData } from "./eval-data.js";
 import type { ProbeEnv } from "./types.js";
 

@@ -1,41 +1,48 @@
 /**
- * Probe implementations by registry name. Each takes its lowered arguments (`{ ref: name }` for the model
- * and data sets), the training context and the run's environment, and returns one value per seed index.
+ * Probes as the runner uses them: the implementation table (built from the family folders), starting a
+ * probe on a run, and the shared pieces (evaluation data, the run environment, value shapes).
  */
-import { accuracyProbe } from "./accuracy.js";
-import { condensationProbes } from "./condensation/index.js";
-import { sharpnessProbe } from "./hessian.js";
-import { lotteryProbes } from "./lottery/index.js";
-import { lossProbe } from "./loss.js";
-import { learningRateProbe, trainLossProbe } from "./training.js";
-import type { ProbeFn } from "./types.js";
-import { weightNormProbe } from "./weight-norm.js";
+import type { ProbeContext } from "../../runtime/train/index.js";
+import { DyncRuntimeError } from "../../runtime/errors.js";
+import { probeImplementations } from "../implementations.js";
+import type { ProbeInstance } from "./define.js";
+import type { ProbeEnv, ProbeValue } from "./types.js";
 
-export { datasetAccuracy } from "./accuracy.js";
-export { datasetLoss } from "./loss.js";
-export { hessianVectorProduct, topHessianEigenvalue } from "./hessian.js";
-export type { HvpBatch, SharpnessOptions, SharpnessResult } from "./hessian.js";
-export { parameterNorm } from "./weight-norm.js";
+export { probeImplementations } from "../implementations.js";
+export { datasetAccuracy } from "../core/accuracy.js";
+export { datasetLoss } from "../core/loss.js";
+export { parameterNorm } from "../core/weight-norm.js";
+export { hessianVectorProduct, topHessianEigenvalue } from "../curvature/index.js";
+export type { HvpBatch, SharpnessOptions, SharpnessResult } from "../curvature/index.js";
 export { EvalData } from "./eval-data.js";
 export type { RowRange } from "./eval-data.js";
 export { refName, RunProbeEnv } from "./env.js";
 export type { RunProbeEnvOptions } from "./env.js";
+export { defineProbe } from "./define.js";
+export type { ProbeArgs, ProbeDefinition, ProbeInstance, ProbeResult, ProbeRun } from "./define.js";
 export { fieldProbeName, isSeedFields, isSeedIndexed, isSeedScalars, isSeedTensors, VALUE_FIELD } from "./types.js";
-export type { ProbeEnv, ProbeFn, ProbeValue, SeedFields, SeedIndexed, SeedScalars, SeedTensors } from "./types.js";
+export type { ProbeEnv, ProbeValue, SeedFields, SeedIndexed, SeedScalars, SeedTensors } from "./types.js";
 
-/** Every probe the runtime can run, by registry name; arguments: `model` and `data` references. */
-export const probeImplementations: Readonly<Record<string, ProbeFn>> = {
-  loss: lossProbe,
-  weight_norm: weightNormProbe,
-  accuracy: accuracyProbe,
-  train_loss: trainLossProbe,
-  lr: learningRateProbe,
-  sharpness: sharpnessProbe,
-  ...lotteryProbes,
-  ...condensationProbes,
-};
+/** Probe `name` started on a run: arguments defaulted and resolved, per-run state set up. */
+export function startProbe(name: string, args: Readonly<Record<string, unknown>>, env: ProbeEnv): ProbeInstance {
+  const definition = probeImplementations.get(name);
+  if (!definition) {
+    throw new DyncRuntimeError("RUN040", `probe "${name}" is not implemented in this runtime (it has ${[...probeImplementations.keys()].join(", ")})`);
+  }
+  return definition.start(args, env);
+}
 
-/** The implementation of probe `name`, or undefined when the runtime has none. */
-export function probeImplementation(name: string): ProbeFn | undefined {
-  return Object.hasOwn(probeImplementations, name) ? probeImplementations[name] : undefined;
+/** One measurement of probe `name` on a fresh instance (set up, measured once, finished): for tests and API users. */
+export function measureProbe(name: string, args: Readonly<Record<string, unknown>>, ctx: ProbeContext, env: ProbeEnv): ProbeValue | Promise<ProbeValue> {
+  const probe = startProbe(name, args, env);
+  let value: ProbeValue | Promise<ProbeValue>;
+  try {
+    value = probe.measure(ctx);
+  } catch (error) {
+    probe.finish?.();
+    throw error;
+  }
+  if (value instanceof Promise) return value.finally(() => probe.finish?.());
+  probe.finish?.();
+  return value;
 }

@@ -1,11 +1,11 @@
 /**
- * What a probe implementation is: a function of its lowered arguments, the training loop's context and the
- * run's environment (its model and data sets by name) that returns one value per seed.
+ * What probes return (one value per seed, in one of four shapes) and the run environment that resolves
+ * their model and data references. Implementations are defined with `defineProbe` (./define.ts).
  */
 import type { LossKind } from "../../runtime/loss.js";
-import type { Model } from "../../runtime/model.js";
-import type { ProbeContext } from "../../runtime/train/index.js";
+import type { Model } from "../../contract/model.js";
 import type { EvalData } from "./eval-data.js";
+export { fieldProbeName, VALUE_FIELD } from "../../contract/results.js";
 
 /** One number per seed index (length S); NaN where a seed was not measured (event-triggered calls). */
 export type SeedScalars = Float64Array;
@@ -37,9 +37,6 @@ export interface SeedIndexed {
 /** A probe's result at one step; `undefined` when the probe has nothing to measure at that step. */
 export type ProbeValue = SeedScalars | SeedTensors | SeedFields | SeedIndexed | undefined;
 
-/** The field a single-valued indexed or multi-field probe records under its own name. */
-export const VALUE_FIELD = "value";
-
 /** The run a probe measures: `{ ref: name }` arguments resolved to its model and data sets. */
 export interface ProbeEnv {
   /** The model named by `args[key]` (a `{ ref }`). */
@@ -49,13 +46,6 @@ export interface ProbeEnv {
   /** The loss the run trains with; what `loss(model, data)` measures. */
   readonly loss: LossKind;
 }
-
-/** A probe implementation: arguments, training context and run environment → per-seed values. */
-export type ProbeFn = (
-  args: Readonly<Record<string, unknown>>,
-  ctx: ProbeContext,
-  env: ProbeEnv,
-) => ProbeValue | Promise<ProbeValue>;
 
 /** Whether a probe value is per-seed scalars (as opposed to tensors or nothing). */
 export function isSeedScalars(value: unknown): value is SeedScalars {
@@ -75,9 +65,4 @@ export function isSeedFields(value: unknown): value is SeedFields {
 /** Whether a probe value is per-unit along an extra dimension. */
 export function isSeedIndexed(value: unknown): value is SeedIndexed {
   return typeof value === "object" && value !== null && (value as { kind?: unknown }).kind === "indexed";
-}
-
-/** The probe name a field is recorded under: `feats.angle`, or `feats` for the single `value` field. */
-export function fieldProbeName(probe: string, field: string): string {
-  return field === VALUE_FIELD ? probe : `${probe}.${field}`;
 }

@@ -1,16 +1,17 @@
-/** The standard library's registry: every entry, from one list per family. */
-import { condensationAnalyses, condensationProbes } from "../entries/condensation.js";
+/** The standard library's registry: every entry, from one list per kind and the phenomenon families. */
 import { dataSources } from "../entries/data.js";
-import { lotteryEntries } from "../entries/lottery.js";
+import { layers } from "../entries/layers.js";
 import { encodings, models } from "../entries/models.js";
 import { plots } from "../entries/plots.js";
-import { analyses, probes } from "../entries/probes.js";
+import { families } from "./families.js";
 import { activations, distributions, inits, losses, optimizers, regularizers, schedules } from "../entries/training.js";
 import { Registry } from "./registry.js";
 
 export * from "./types.js";
+export { argsFromSpec, brokenRules, fitsNumber, fitsType, specFields, validateArgs, withDefaults, type ArgProblem } from "./validate.js";
 export { Registry } from "./registry.js";
 export { papers } from "./citations.js";
+export { families, type FamilyEntries } from "./families.js";
 
 export const registry = new Registry([
   ...activations,
@@ -22,11 +23,8 @@ export const registry = new Registry([
   ...regularizers,
   ...encodings,
   ...models,
+  ...layers,
   ...dataSources,
-  ...probes,
-  ...analyses,
-  ...condensationProbes,
-  ...condensationAnalyses,
-  ...lotteryEntries,
+  ...families.flatMap((f) => f.entries),
   ...plots,
 ]);

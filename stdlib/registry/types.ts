@@ -22,9 +22,22 @@ export type EntryKind =
   | "analysis"
   | "plot";
 
+/**
+ * A number argument and its range: `min`/`max` are inclusive bounds, `above`/`below` exclusive ones
+ * (`{ min: 0, below: 1 }` is [0, 1), `{ above: 0 }` is > 0). Give at most one lower and one upper bound.
+ */
+export interface NumberType {
+  readonly t: "number";
+  readonly integer?: boolean;
+  readonly min?: number;
+  readonly max?: number;
+  readonly above?: number;
+  readonly below?: number;
+}
+
 /** What an argument must be. The checker reports anything else with the span of the argument. */
 export type ParamType =
-  | { readonly t: "number"; readonly integer?: boolean; readonly min?: number; readonly max?: number; readonly positive?: boolean }
+  | NumberType
   | { readonly t: "duration" }
   | { readonly t: "bool" }
   | { readonly t: "string" }
@@ -78,6 +91,20 @@ export type Lowered =
   | { readonly ref: string }
   | { readonly [key: string]: unknown };
 
+/**
+ * A condition across parameters that their ranges alone cannot say (`nesterov` needs `momentum` > 0). It is
+ * written once, in the entry: `dync check` reports a call that breaks it (DYN2014, at the first of `params`
+ * given in the call), the runner rejects a hand-written spec that breaks it (RUN040), docs/stdlib.md lists it.
+ */
+export interface Rule {
+  /** The parameters the rule reads, the likeliest culprit first. */
+  readonly params: readonly string[];
+  /** Whether the checked arguments (defaults applied, `null` for optional ones left out) satisfy the rule. */
+  readonly holds: (args: Readonly<Record<string, Lowered>>) => boolean;
+  /** The rule as a sentence fragment for messages and docs: "`nesterov` needs `momentum` > 0". */
+  readonly message: string;
+}
+
 export interface Entry {
   readonly name: string;
   readonly kind: EntryKind;
@@ -85,6 +112,8 @@ export interface Entry {
   readonly doc: string;
   /** In order: positional arguments bind to params in this order. */
   readonly params: readonly Param[];
+  /** Conditions across parameters, beyond each parameter's own type and range. */
+  readonly rules?: readonly Rule[];
   readonly cites?: Citation;
   /**
    * Probes: the shape of what they measure. `fields` names the values of a multi-valued probe
@@ -92,6 +121,8 @@ export interface Entry {
    * `matrix` marks a probe that records a matrix per seed (as .npy), which `plot heatmap` draws.
    */
   readonly result?: { readonly fields?: readonly string[]; readonly index?: string; readonly matrix?: boolean };
+  /** Probes: what one call costs per seed, counted by `dync plan` in the run's arithmetic. */
+  readonly cost?: (args: Readonly<Record<string, Lowered>>, shape: ProbeCostShape) => ProbeCost;
   /**
    * The runtime spec this entry stands for, from its checked arguments (every param present; defaults
    * applied; `null` for optional ones left out). Generated code contains the result as a literal.
@@ -99,16 +130,34 @@ export interface Entry {
   readonly lower?: (args: Readonly<Record<string, Lowered>>) => unknown;
 }
 
+/** What `dync plan` knows of a run when it asks a probe's cost: sizes per seed, from the checked plan. */
+export interface ProbeCostShape {
+  /** Parameters of one seed's network. */
+  readonly params: number;
+  /** Multiply-adds of one sample's forward pass. */
+  readonly forwardMultiplyAdds: number;
+  /** The hidden (and conv) layers in order: input values per unit and units. */
+  readonly layers: readonly { readonly fanIn: number; readonly width: number }[];
+  /** Rows of the data set a `{ ref }` argument names (undefined when unknown before loading it). */
+  rows(ref: unknown): number | undefined;
+}
+
+/**
+ * One probe call's cost per seed: sample forward passes, sample Hessian-vector products, and other
+ * arithmetic in floating-point operations. `dync plan` prices a forward pass at 2 and an HVP at 12 flops
+ * per forward multiply-add (an HVP is about two gradients, a gradient 6).
+ */
+export interface ProbeCost {
+  readonly forwardPasses?: number;
+  readonly hvps?: number;
+  readonly flops?: number;
+}
+
 /** Type descriptions for messages and docs: "a number ≥ 0", "a list of numbers", "an activation". */
 export function describeType(t: ParamType): string {
   switch (t.t) {
-    case "number": {
-      const base = t.integer ? "a whole number" : "a number";
-      if (t.positive) return `${base} > 0`;
-      if (t.min !== undefined && t.max !== undefined) return `${base} in [${t.min}, ${t.max}]`;
-      if (t.min !== undefined) return `${base} ≥ ${t.min}`;
-      return base;
-    }
+    case "number":
+      return describeNumber(t);
     case "duration":
       return "a duration like `10k steps` or `5 epochs`";
     case "bool":
@@ -118,7 +167,7 @@ export function describeType(t: ParamType): string {
     case "choice":
       return t.options.length === 1 ? `\`${t.options[0]}\`` : `one of ${t.options.map((o) => `\`${o}\``).join(", ")}`;
     case "list":
-      return `a list of ${describeType(t.of).replace(/^an? /, "")}s`.replace(/ss$/, "s");
+      return describeList(describeType(t.of));
     case "interval":
       return "an interval like `[0, 1]` or `[0, 1)`";
     case "entry":
@@ -130,4 +179,26 @@ export function describeType(t: ParamType): string {
     case "bindings":
       return t.domain === "interval" ? "input variables bound to intervals, like `x in [-1, 1]`" : "input variables bound to values, like `x in [0, 0.5, 1]`";
   }
+}
+
+/** "a number in [0, 1)", "a whole number ≥ 1", "a number > 0", "a number ≤ 1". */
+function describeNumber(t: NumberType): string {
+  const base = t.integer ? "a whole number" : "a number";
+  const lo = t.above ?? t.min;
+  const hi = t.below ?? t.max;
+  if (lo !== undefined && hi !== undefined) {
+    return `${base} in ${t.above !== undefined ? "(" : "["}${lo}, ${hi}${t.below !== undefined ? ")" : "]"}`;
+  }
+  if (lo !== undefined) return `${base} ${t.above !== undefined ? ">" : "≥"} ${lo}`;
+  if (hi !== undefined) return `${base} ${t.below !== undefined ? "<" : "≤"} ${hi}`;
+  return base;
+}
+
+/** "a list of numbers", "a list of lists of numbers", "a list, each a whole number ≥ 1". */
+function describeList(each: string): string {
+  const noun = /^an? ([a-z]+)$/.exec(each);
+  if (noun) return `a list of ${noun[1]}s`;
+  const inner = /^a list of (.+)$/.exec(each);
+  if (inner) return `a list of lists of ${inner[1]}`;
+  return `a list, each ${each}`;
 }

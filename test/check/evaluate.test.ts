@@ -3,7 +3,7 @@ import type * as A from "../../grammar/ast.js";
 import { parse } from "../../grammar/parse.js";
 import { Evaluator, MapEnv } from "../../compiler/check/evaluate.js";
 import { num, showValue, type Value } from "../../compiler/check/values.js";
-import type { Diagnostic } from "../../compiler/diagnostics/diagnostic.js";
+import type { Diagnostic } from "../../diagnostics/diagnostic.js";
 
 function evaluate(source: string, bindings: Record<string, Value> = {}): { value?: string; diagnostics: Diagnostic[] } {
   const parsed = parse(`let it = ${source}`);

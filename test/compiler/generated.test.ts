@@ -17,8 +17,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkSource } from "../../compiler/check/index.js";
 import { emitModule } from "../../compiler/emit/emit.js";
 import { toJavaScript, typeCheck } from "../../compiler/emit/typescript.js";
-import { expandPlan } from "../../runtime/plan.js";
-import type { ExperimentProgram } from "../../runtime/program.js";
+import { expandPlan } from "../../contract/plan.js";
+import type { ExperimentProgram } from "../../contract/program.js";
 import { ROOT } from "./paths.js";
 
 const UPDATE = process.env["UPDATE_GOLDENS"] === "1";
@@ -36,6 +36,7 @@ const GOLDENS: Record<string, string> = {
   imports: `${VALID}/imports.dyn`,
   cadences: `${VALID}/cadences.dyn`,
   "models-and-inits": `${VALID}/models-and-inits.dyn`,
+  "layer-list": `${VALID}/layer-list.dyn`,
 };
 
 /** Check and emit a `.dyn` file given relative to the repository root, as `dync compile` run there does. */

@@ -12,8 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkSource } from "../../compiler/check/index.js";
 import { emitModule } from "../../compiler/emit/emit.js";
 import { toJavaScript } from "../../compiler/emit/typescript.js";
-import { expandPlan } from "../../runtime/plan.js";
-import type { ExperimentProgram } from "../../runtime/program.js";
+import { expandPlan } from "../../contract/plan.js";
+import type { ExperimentProgram } from "../../contract/program.js";
 import { ROOT } from "./paths.js";
 
 const DIRS = ["examples", "test/fixtures/semantic/valid", "test/fixtures/valid"];

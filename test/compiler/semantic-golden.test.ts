@@ -10,7 +10,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { messages } from "../../compiler/diagnostics/messages.js";
+import { messages } from "../../diagnostics/messages.js";
 import { parse } from "../../grammar/parse.js";
 import { runCli } from "../diagnostics/run-cli.js";
 import { ROOT, relativeToRoot } from "./paths.js";

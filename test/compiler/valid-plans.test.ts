@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkSource, type CheckedExperiment } from "../../compiler/check/index.js";
-import type { ProfilePlan, RunSpec } from "../../runtime/program.js";
+import type { ProfilePlan, RunSpec } from "../../contract/program.js";
 import { ROOT } from "./paths.js";
 
 const VALID = join(ROOT, "test", "fixtures", "semantic", "valid");
@@ -142,12 +142,12 @@ describe("training-forms.dyn: every optimizer, schedule, loss, activation", () =
   const sched = plan("training-forms.dyn", "schedules");
   it("a sweep over four optimizer calls gives four runs with lowered specs", () => {
     expect(opt.runs.map((r) => r.optimizer)).toEqual([
-      { kind: "gd", lr: 0.1 },
-      { kind: "sgd", lr: 0.1, momentum: 0.9, dampening: 0.1, nesterov: true, weightDecay: 1e-4 },
+      { kind: "sgd", lr: 0.1, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 },
+      { kind: "sgd", lr: 0.1, momentum: 0.9, dampening: 0, nesterov: true, weightDecay: 1e-4 },
       { kind: "adam", lr: 1e-3, beta1: 0.8, beta2: 0.999, eps: 1e-8, weightDecay: 0 },
       { kind: "sign_sgd", lr: 0.1, signLr: 0.01, threshold: 0.5, momentum: 0.9, dampening: 0.9, weightDecay: 0 },
     ]);
-    expect(opt.runs[0]!.point).toEqual({ opt: "gd(lr: 0.1)" });
+    expect(opt.runs[0]!.point).toEqual({ opt: "sgd(lr: 0.1)" });
   });
   it("loss, regularizer, activation with a parameter, batch with shuffle once", () => {
     const r = opt.runs[0]!;

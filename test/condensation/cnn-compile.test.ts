@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { checkSource } from "../../compiler/check/index.js";
-import type { ConvNetModelSpec, RunSpec } from "../../runtime/program.js";
+import type { ConvNetModelSpec, RunSpec } from "../../contract/program.js";
 
 function firstRun(source: string): RunSpec {
   const result = checkSource(source, "cnn.dyn");

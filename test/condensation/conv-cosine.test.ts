@@ -10,8 +10,8 @@ import { DyncRuntimeError } from "../../runtime/errors.js";
 import { convNet, type ConvNet } from "../../runtime/nn/index.js";
 import { setParam } from "../../runtime/params.js";
 import { Rng } from "../../runtime/rng.js";
-import { cosineMatrix, cosineShares, cosineVectors } from "../../stdlib/probes/condensation/cosine.js";
-import { probeImplementations, RunProbeEnv, type SeedFields, type SeedTensors } from "../../stdlib/probes/index.js";
+import { cosineMatrix, cosineShares, cosineVectors } from "../../stdlib/condensation/cosine.js";
+import { measureProbe, RunProbeEnv, type SeedFields, type SeedTensors } from "../../stdlib/probes/index.js";
 import { context } from "./helpers.js";
 
 beforeAll(async () => {
@@ -35,7 +35,7 @@ function setKernels(net: ConvNet, kernels: number[][][][], name = "conv0"): void
 
 function probe(net: ConvNet, args: Record<string, unknown>): { values: Float32Array; m: number } {
   const env = new RunProbeEnv({ model: net, modelName: "net", datasets: new Map(), loss: "cross_entropy" });
-  const out = probeImplementations["cosine_similarity"]!({ model: { ref: "net" }, order: "none", ...args }, context(1), env) as SeedTensors;
+  const out = measureProbe("cosine_similarity", { model: { ref: "net" }, order: "none", ...args }, context(1), env) as SeedTensors;
   env.dispose();
   return { values: out.perSeed[0]!, m: out.shape[0]! };
 }
@@ -69,7 +69,7 @@ describe("cosine_similarity of conv kernels", () => {
     expect(Array.from(probe(net, { channel: 0 }).values)).toEqual([1, 1, -1, 1, 1, -1, -1, -1, 1]);
     // channel 1: e(0,1), −e(0,1), −3·e(0,1)
     expect(Array.from(probe(net, { channel: 1 }).values)).toEqual([1, -1, -1, -1, 1, 1, -1, 1, 1]);
-    const vectors = cosineVectors(net, { channel: 1 });
+    const vectors = cosineVectors(net, { layer: 0, bias: null, channel: 1 });
     expect(vectors[0]!.dim).toBe(4);
     net.dispose();
   });
@@ -84,7 +84,7 @@ describe("cosine_similarity of conv kernels", () => {
     for (let q = 0; q < 27; q++) for (let o = 0; o < 8; o++) flat.push(signs[o]! * (1 + o / 4) * bases[o % 2]![q]!);
     setParam(net, "conv0.weight", flat, { seed: 1 });
     const env = new RunProbeEnv({ model: net, modelName: "net", datasets: new Map(), loss: "cross_entropy" });
-    const out = probeImplementations["cosine_similarity"]!({ model: { ref: "net" }, bias: false }, context(2), env) as SeedTensors;
+    const out = measureProbe("cosine_similarity", { model: { ref: "net" }, bias: false }, context(2), env) as SeedTensors;
     env.dispose();
     const planted = out.perSeed[1]!;
     const order = [...Array(8).keys()]; // the eigen order permutes rows; count pairs instead of positions
@@ -135,12 +135,12 @@ describe("cosine_share", () => {
     const K2 = K0.map((row) => row.map((px) => px.map((v) => -3 * v)));
     setKernels(net, [K0, K1, K2]);
     const env = new RunProbeEnv({ model: net, modelName: "net", datasets: new Map(), loss: "cross_entropy" });
-    const out = probeImplementations["cosine_share"]!({ model: { ref: "net" }, bias: false, above: 0.9 }, context(1), env) as SeedFields;
+    const out = measureProbe("cosine_share", { model: { ref: "net" }, bias: false, above: 0.9 }, context(1), env) as SeedFields;
     env.dispose();
     // pairs: (K0,K1) D = 0, (K0,K2) D = −1, (K1,K2) D = 0
     expect(Array.from(out.fields["aligned"]!)).toEqual([1 / 3]);
     expect(Array.from(out.fields["parallel"]!)).toEqual([0]);
     expect(Array.from(out.fields["opposite"]!)).toEqual([1 / 3]);
-    expect(() => probeImplementations["cosine_share"]!({ model: { ref: "net" }, above: 1.5 }, context(1), env)).toThrow(DyncRuntimeError);
+    expect(() => measureProbe("cosine_share", { model: { ref: "net" }, above: 1.5 }, context(1), env)).toThrow(DyncRuntimeError);
   });
 });

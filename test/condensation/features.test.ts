@@ -3,12 +3,13 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ensureGradients } from "../../runtime/backend.js";
-import { cosineMatrix, reorderByLeadingEigenvector } from "../../stdlib/probes/condensation/cosine.js";
-import { neuronFeatures, orientationAngle } from "../../stdlib/probes/condensation/features.js";
-import { layerNeurons } from "../../stdlib/probes/condensation/layer.js";
+import { cosineMatrix } from "../../stdlib/condensation/cosine.js";
+import { reorderByLeadingEigenvector } from "../../numerics/eigen.js";
+import { neuronFeatures, orientationAngle } from "../../stdlib/condensation/features.js";
+import { layerNeurons } from "../../stdlib/condensation/layer.js";
 import { mlp } from "../../runtime/nn/index.js";
 import { setParam } from "../../runtime/params.js";
-import { probeImplementations, type SeedIndexed, type SeedTensors } from "../../stdlib/probes/index.js";
+import { measureProbe, type SeedIndexed, type SeedTensors } from "../../stdlib/probes/index.js";
 import { context, envFor, f32, twoLayer } from "./helpers.js";
 
 beforeAll(async () => {
@@ -25,7 +26,7 @@ describe("neuron_features", () => {
   it("gives atan2(b, w) in [−π, π), |a|·‖(w, b)‖ and −b/w per neuron", () => {
     const net = twoLayer(w, b, a);
     const env = envFor(net);
-    const value = probeImplementations["neuron_features"]!({ model: { ref: "net" }, layer: 0, bias: true, project: null }, context(1), env) as SeedIndexed;
+    const value = measureProbe("neuron_features", { model: { ref: "net" }, layer: 0, bias: true, project: null }, context(1), env) as SeedIndexed;
     expect(value.dim).toBe("neuron");
     const [W, B, A] = [f32(w), f32(b), f32(a)];
     // hand values: atan2 quadrants written out, not computed with the same helper
@@ -63,7 +64,7 @@ describe("neuron_features", () => {
 
   it("reports a bad layer index clearly", () => {
     const net = twoLayer([1], [0], [1]);
-    expect(() => probeImplementations["neuron_features"]!({ model: { ref: "net" }, layer: 3 }, context(1), envFor(net))).toThrow(/layer must be a hidden-layer index in 0..0/);
+    expect(() => measureProbe("neuron_features", { model: { ref: "net" }, layer: 3 }, context(1), envFor(net))).toThrow(/layer must be a hidden-layer index in 0..0/);
     net.dispose();
   });
 });
@@ -100,7 +101,7 @@ describe("cosine_similarity", () => {
 
   it("the probe writes one m × m matrix per seed from the layer's (w, b) rows", () => {
     const net = twoLayer([1, 2, -1], [1, 2, 0], [1, 1, 1]);
-    const value = probeImplementations["cosine_similarity"]!({ model: { ref: "net" }, layer: 0, bias: true, order: "none" }, context(1), envFor(net)) as SeedTensors;
+    const value = measureProbe("cosine_similarity", { model: { ref: "net" }, layer: 0, bias: true, order: "none" }, context(1), envFor(net)) as SeedTensors;
     expect(value.shape).toEqual([3, 3]);
     const m = value.perSeed[0]!;
     expect(m[1]).toBeCloseTo(1, 6); // (1,1) ∥ (2,2)

@@ -3,10 +3,10 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ensureGradients } from "../../runtime/backend.js";
-import { forwardTwoLayer, groupDirections, mergeGroups, twoLayerNet } from "../../stdlib/probes/condensation/directions.js";
-import { neuronFeatures } from "../../stdlib/probes/condensation/features.js";
-import { layerNeurons } from "../../stdlib/probes/condensation/layer.js";
-import { datasetLoss, EvalData, probeImplementations, type SeedFields } from "../../stdlib/probes/index.js";
+import { forwardTwoLayer, groupDirections, mergeGroups, twoLayerNet } from "../../stdlib/condensation/directions.js";
+import { neuronFeatures } from "../../stdlib/condensation/features.js";
+import { layerNeurons } from "../../stdlib/condensation/layer.js";
+import { datasetLoss, EvalData, measureProbe, type SeedFields } from "../../stdlib/probes/index.js";
 import { context, envFor, line, twoLayer } from "./helpers.js";
 
 beforeAll(async () => {
@@ -27,7 +27,7 @@ describe("condensed_directions", () => {
     const net = twoLayer(w, b, a, 0.1);
     const data = line("train", xs, (x) => Math.abs(x));
     const env = envFor(net, [data]);
-    const value = probeImplementations["condensed_directions"]!({ model: { ref: "net" }, data: { ref: "train" }, layer: 0, active: 0.05, similarity: 0.99 }, context(1), env) as SeedFields;
+    const value = measureProbe("condensed_directions", { model: { ref: "net" }, data: { ref: "train" }, layer: 0, active: 0.05, similarity: 0.99 }, context(1), env) as SeedFields;
     expect(value.fields["directions"]![0]).toBe(2);
     expect(value.fields["active"]![0]).toBe(5);
     expect(value.fields["merged_width"]![0]).toBe(3); // the tiny neuron is its own group

@@ -6,8 +6,9 @@ import { ensureGradients } from "../../runtime/backend.js";
 import type { Dataset } from "../../runtime/dataset.js";
 import { mlp } from "../../runtime/nn/index.js";
 import { setParam } from "../../runtime/params.js";
-import { OUTPUT_FIELDS, regionIds } from "../../stdlib/probes/condensation/outputs.js";
-import { probeImplementations, type SeedIndexed } from "../../stdlib/probes/index.js";
+import { outputs } from "../../stdlib/core/entries.js";
+import { regionIds } from "../../stdlib/core/outputs.js";
+import { measureProbe, type SeedIndexed } from "../../stdlib/probes/index.js";
 import { registry } from "../../stdlib/registry/index.js";
 import { context, envFor } from "./helpers.js";
 
@@ -53,7 +54,7 @@ async function measure(seeds = 1, args: Record<string, unknown> = {}): Promise<S
   const net = handSetNet(seeds);
   const env = envFor(net, [grid]);
   try {
-    return (await probeImplementations["outputs"]!({ model: { ref: "net" }, data: { ref: "grid" }, layer: null, ...args }, context(seeds), env)) as SeedIndexed;
+    return (await measureProbe("outputs", { model: { ref: "net" }, data: { ref: "grid" }, layer: null, ...args }, context(seeds), env)) as SeedIndexed;
   } finally {
     env.dispose();
     net.dispose();
@@ -97,10 +98,10 @@ describe("outputs probe", () => {
     const env = envFor(net, [grid]);
     try {
       const ctx = { ...context(2), seedIndices: [1] } as ReturnType<typeof context>;
-      const one = (await probeImplementations["outputs"]!({ model: { ref: "net" }, data: { ref: "grid" }, layer: 0 }, ctx, env)) as SeedIndexed;
+      const one = (await measureProbe("outputs", { model: { ref: "net" }, data: { ref: "grid" }, layer: 0 }, ctx, env)) as SeedIndexed;
       expect(one.fields["output"]![0]).toBeUndefined();
       expect(one.fields["region"]![1]!.length).toBe(points.length);
-      await expect(async () => probeImplementations["outputs"]!({ model: { ref: "net" }, data: { ref: "grid" }, layer: 3 }, context(2), env)).rejects.toThrow(/RUN040|hidden-layer index/);
+      await expect(async () => measureProbe("outputs", { model: { ref: "net" }, data: { ref: "grid" }, layer: 3 }, context(2), env)).rejects.toThrow(/RUN040|hidden-layer index/);
     } finally {
       env.dispose();
       net.dispose();
@@ -110,9 +111,9 @@ describe("outputs probe", () => {
   it("does not leak tensors", async () => {
     const net = handSetNet();
     const env = envFor(net, [grid]);
-    await probeImplementations["outputs"]!({ model: { ref: "net" }, data: { ref: "grid" }, layer: null }, context(1), env);
+    await measureProbe("outputs", { model: { ref: "net" }, data: { ref: "grid" }, layer: null }, context(1), env);
     const before = tf.memory().numTensors;
-    await probeImplementations["outputs"]!({ model: { ref: "net" }, data: { ref: "grid" }, layer: null }, context(1), env);
+    await measureProbe("outputs", { model: { ref: "net" }, data: { ref: "grid" }, layer: null }, context(1), env);
     expect(tf.memory().numTensors).toBe(before);
     env.dispose();
     net.dispose();
@@ -123,7 +124,7 @@ describe("outputs probe", () => {
     const data: Dataset = { name: "cube", n: 2, xShape: [3], x: Float32Array.from([1, 2, 3, 4, 5, 6]), yDim: 1, y: Float32Array.from([0, 1]) };
     const env = envFor(net, [data]);
     try {
-      const r = (await probeImplementations["outputs"]!({ model: { ref: "net" }, data: { ref: "cube" }, layer: null }, context(1), env)) as SeedIndexed;
+      const r = (await measureProbe("outputs", { model: { ref: "net" }, data: { ref: "cube" }, layer: null }, context(1), env)) as SeedIndexed;
       expect(Array.from(r.fields["x2"]![0]!)).toEqual([3, 6]);
       expect(Array.from(r.fields["x0"]![0]!)).toEqual([1, 4]);
       expect(r.fields["x3"]).toBeUndefined();
@@ -138,7 +139,9 @@ describe("outputs probe", () => {
     expect(regionIds(on, 5, 2)).toEqual({ ids: Float64Array.from([0, 1, 0, 1, 2]), count: 3 });
   });
 
-  it("declares the fields the probe records in its registry entry", () => {
-    expect(registry.get("probe", "outputs")?.result).toEqual({ index: "point", fields: OUTPUT_FIELDS });
+  it("is the registry's entry, whose fields are every input, output and target column and region", () => {
+    expect(registry.get("probe", "outputs")).toBe(outputs);
+    const columns = (name: string) => [0, 1, 2, 3].map((i) => (i === 0 && name !== "x" ? name : `${name}${i}`));
+    expect(outputs.result.fields).toEqual([...columns("x"), ...columns("output"), ...columns("target"), "region"]);
   });
 });

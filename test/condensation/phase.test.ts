@@ -2,12 +2,13 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { beforeAll, describe, expect, it } from "vitest";
+import { analysisFunctions } from "../../stdlib/implementations.js";
 import { ensureGradients } from "../../runtime/backend.js";
 import { phaseScales } from "../../runtime/init.js";
-import { convergenceStep, predictedRegime, slopeRegime } from "../../runtime/analysis/condensation.js";
+import { convergenceStep, predictedRegime, slopeRegime } from "../../stdlib/condensation/analyses.js";
 import { evaluate, fitPowerLaw, type Table } from "../../runtime/analysis/index.js";
 import { mlp } from "../../runtime/nn/index.js";
-import { probeImplementations } from "../../stdlib/probes/index.js";
+import { startProbe } from "../../stdlib/probes/index.js";
 import { context, envFor } from "./helpers.js";
 
 beforeAll(async () => {
@@ -48,14 +49,15 @@ describe("relative change RD and its slope", () => {
         const net = mlp({ inDim: 1, hidden: [m], outDim: 1, seeds: [3, 4] });
         const env = envFor(net);
         const args = { model: { ref: "net" }, layer: 0, bias: true };
-        const start = probeImplementations["relative_change"]!(args, context(2, 0), env) as Float64Array;
+        const probe = startProbe("relative_change", args, env);
+        const start = probe.measure(context(2, 0)) as Float64Array;
         expect([...start]).toEqual([0, 0]);
         const factor = 0.2 * m ** p;
         for (const name of ["hidden0.weight", "hidden0.bias"]) {
           const v = net.params.find((q) => q.name === name)!.variable;
           v.assign(tf.mul(v, 1 + factor));
         }
-        const rd = probeImplementations["relative_change"]!(args, context(2, 100), env) as Float64Array;
+        const rd = probe.measure(context(2, 100)) as Float64Array;
         expect(rd[0]).toBeCloseTo(factor, 5);
         expect(rd[1]).toBeCloseTo(factor, 5);
         net.dispose();
@@ -67,12 +69,13 @@ describe("relative change RD and its slope", () => {
     });
   }
 
-  it("rebuilds θ(0) from the seeds when first measured after step 0", () => {
+  it("keeps θ(0) from its setup, so it needs no measurement at step 0", () => {
     const net = mlp({ inDim: 2, hidden: [8], outDim: 1, seeds: [5] });
     const w = net.params.find((q) => q.name === "hidden0.weight")!.variable;
     const w0 = w.dataSync().slice();
+    const probe = startProbe("relative_change", { model: { ref: "net" }, layer: 0, bias: false }, envFor(net));
     w.assign(tf.add(w, 0.1));
-    const rd = probeImplementations["relative_change"]!({ model: { ref: "net" }, layer: 0, bias: false }, context(1, 50), envFor(net)) as Float64Array;
+    const rd = probe.measure(context(1, 50)) as Float64Array;
     const expected = Math.sqrt(w0.length * 0.01) / Math.hypot(...w0);
     expect(rd[0]).toBeCloseTo(expected, 5);
     net.dispose();
@@ -93,7 +96,7 @@ describe("convergence_step and phase_regime analyses", () => {
   });
 
   it("phase_regime reads γ and γ' from each row's sweep values", () => {
-    const env = { probe: () => ({ dims: ["gamma", "width"], rows: [0.5, 1, 1.75].map((g) => ({ key: { gamma: g, width: 10 }, value: 1 })) }) } as never;
+    const env = { probe: () => ({ dims: ["gamma", "width"], rows: [0.5, 1, 1.75].map((g) => ({ key: { gamma: g, width: 10 }, value: 1 })) }), functions: analysisFunctions } as never;
     const t = evaluate({ op: "fn", name: "phase_regime", args: [{ op: "probe", name: "x" }], options: { gamma: "gamma", gamma_prime: "gamma_prime" }, over: [] }, env);
     expect(t.rows.map((r) => r.value)).toEqual([-1, 0, 1]);
   });

@@ -3,8 +3,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ensureGradients } from "../../runtime/backend.js";
-import { amplitudeSpectrum, dftAt, spectralAxis, spectralPeaks } from "../../stdlib/probes/condensation/spectrum.js";
-import { probeImplementations, type SeedIndexed } from "../../stdlib/probes/index.js";
+import { amplitudeSpectrum, dftAt, spectralAxis, spectralPeaks } from "../../stdlib/condensation/spectrum.js";
+import { measureProbe, type SeedIndexed } from "../../stdlib/probes/index.js";
 import { context, envFor, line, twoLayer } from "./helpers.js";
 
 beforeAll(async () => {
@@ -60,7 +60,7 @@ describe("frequency_error probe", () => {
   it("is 1 at every peak for a zero network and |c − Ŷ|/|Ŷ| for a constant one", () => {
     const data = line("grid", grid, target);
     const zero = twoLayer([1], [0], [0], 0);
-    const value = probeImplementations["frequency_error"]!({ model: { ref: "net" }, data: { ref: "grid" }, peaks: 4 }, context(1), envFor(zero, [data])) as SeedIndexed;
+    const value = measureProbe("frequency_error", { model: { ref: "net" }, data: { ref: "grid" }, peaks: 4 }, context(1), envFor(zero, [data])) as SeedIndexed;
     expect(value.dim).toBe("frequency");
     expect([...value.fields["freq"]![0]!]).toEqual([5, 12]);
     value.fields["error"]![0]!.forEach((e) => expect(e).toBeCloseTo(1, 6));

@@ -12,7 +12,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { messages } from "../../compiler/diagnostics/messages.js";
+import { messages } from "../../diagnostics/messages.js";
 import { parse } from "../../grammar/parse.js";
 import { runCli, syntaxCheck } from "./run-cli.js";
 

@@ -3,8 +3,8 @@
  * syntax stage alone (`syntaxCheck`), which prints exactly as `dync check` does but only the lexical and
  * syntax diagnostics, so front-end goldens do not change when the checker learns something new.
  */
-import { main, type Writer } from "../../compiler/cli.js";
-import { printDiagnostics, summary, type Output } from "../../compiler/commands/output.js";
+import { main, type Writer } from "../../cli/cli.js";
+import { printDiagnostics, summary, type Output } from "../../cli/commands/output.js";
 import { readSource } from "../../compiler/read-source.js";
 import { parse } from "../../grammar/parse.js";
 

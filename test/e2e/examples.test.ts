@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 
 const root = resolve(import.meta.dirname, "../..");
-const cli = join(root, "dist", "compiler", "bin.js");
+const cli = join(root, "dist", "cli", "bin.js");
 const examples = readdirSync(join(root, "examples")).filter((f) => f.endsWith(".dyn"));
 const scratch = mkdtempSync(join(tmpdir(), "dync-e2e-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { DYN_SCOPE, TEXTMATE_GRAMMAR_PATH } from "../../grammar/textmate.js";
+import { DYN_SCOPE, TEXTMATE_GRAMMAR_PATH } from "../../editor/textmate.js";
 import * as T from "../../grammar/tokens.js";
 
 const DIR = "editor/vscode";

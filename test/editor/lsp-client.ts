@@ -1,6 +1,6 @@
 /**
  * A minimal LSP client for tests: spawns the real server as an editor would (`node --import tsx
- * compiler/bin.ts lsp --stdio`, i.e. the current sources, so the tests need no build) and speaks JSON-RPC
+ * cli/bin.ts lsp --stdio`, i.e. the current sources, so the tests need no build) and speaks JSON-RPC
  * over its stdin/stdout with vscode-jsonrpc.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -69,8 +69,8 @@ export class LspClient {
 
   /** Spawn the server and run the initialize handshake (diagnostics without debounce unless asked). */
   static async start(initializationOptions: object = { debounceMs: 0 }, bin?: string): Promise<LspClient> {
-    // `bin`: a built dist/compiler/bin.js (the benchmark uses it); by default the sources through tsx.
-    const args = bin ? [bin, "lsp", "--stdio"] : ["--import", "tsx", "compiler/bin.ts", "lsp", "--stdio"];
+    // `bin`: a built dist/cli/bin.js (the benchmark uses it); by default the sources through tsx.
+    const args = bin ? [bin, "lsp", "--stdio"] : ["--import", "tsx", "cli/bin.ts", "lsp", "--stdio"];
     const child = spawn(process.execPath, args, { stdio: ["pipe", "pipe", "pipe"] });
     const rpc = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
     const client = new LspClient(child, rpc);

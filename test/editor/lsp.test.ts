@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../compiler/cli.js";
+import { main } from "../../cli/cli.js";
 import { formatProgram } from "../../compiler/format.js";
 import { parse } from "../../grammar/parse.js";
 import { reservedWordList, softWordList } from "../../grammar/tokens.js";

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Lexer } from "../../grammar/chevrotain.js";
 import { beforeAll, describe, expect, it } from "vitest";
-import { renderTextMateGrammar, TEXTMATE_GRAMMAR_PATH } from "../../grammar/textmate.js";
+import { renderTextMateGrammar, TEXTMATE_GRAMMAR_PATH } from "../../editor/textmate.js";
 import * as T from "../../grammar/tokens.js";
 import { registry } from "../../stdlib/registry/index.js";
 import { loadGrammar, scopeAt, scopeOfText, tokenizeText } from "./textmate.js";

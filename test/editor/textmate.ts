@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as oniguruma from "vscode-oniguruma";
 import * as vsctm from "vscode-textmate";
-import { DYN_SCOPE, renderTextMateGrammar } from "../../grammar/textmate.js";
+import { DYN_SCOPE, renderTextMateGrammar } from "../../editor/textmate.js";
 
 /** One TextMate token with absolute offsets into the tokenized text. */
 export interface TmToken {

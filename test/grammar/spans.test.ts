@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import type * as A from "../../grammar/ast.js";
-import type { Span } from "../../compiler/diagnostics/source.js";
+import type { Span } from "../../diagnostics/source.js";
 import { parse } from "../../grammar/parse.js";
 import { parseClean } from "./helpers.js";
 import { positionOf } from "./positions.js";

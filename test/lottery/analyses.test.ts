@@ -5,9 +5,10 @@
  */
 import { describe, expect, it } from "vitest";
 import { evaluate, fitPowerLaw, type Table } from "../../runtime/analysis/index.js";
-import { ensembleLosses, findModes, ksDistance } from "../../runtime/analysis/lottery.js";
+import { ensembleLosses, findModes, ksDistance } from "../../stdlib/lottery/analyses.js";
 import { Rng } from "../../runtime/rng.js";
 import { callFunction } from "../../runtime/analysis/functions.js";
+import { analysisFunctions } from "../../stdlib/implementations.js";
 
 const opts = { bandwidth: 0.5, minHeight: 0.05, minDip: 0.2 };
 
@@ -45,10 +46,10 @@ describe("modes", () => {
       2: z.map((x, i) => 10 ** (i % 2 ? -5 + 0.2 * x : -2 + 0.2 * x)),
       20: z.map((x) => 10 ** (-6 + 0.3 * x)),
     });
-    const modes = callFunction("modes", [table], { log10: true, bandwidth: 0.5, min_height: 0.05, min_dip: 0.2 }, ["seeds"]);
+    const modes = callFunction(analysisFunctions, "modes", [table], { log10: true, bandwidth: 0.5, min_height: 0.05, min_dip: 0.2 }, ["seeds"]);
     expect(modes.dims).toEqual(["width", "steps"]);
     expect(modes.rows.map((r) => [r.key["width"], r.value])).toEqual([[2, 2], [20, 1]]);
-    const members = callFunction("lowest_mode", [table], { log10: true }, ["seeds"]);
+    const members = callFunction(analysisFunctions, "lowest_mode", [table], { log10: true }, ["seeds"]);
     expect(members.dims).toEqual(table.dims);
     const at2 = members.rows.filter((r) => r.key["width"] === 2);
     // Exactly the odd seeds were drawn around 1e-5 (the lower mode).
@@ -58,8 +59,8 @@ describe("modes", () => {
 
   it("needs `over` and gives NaN for a group with NaN", () => {
     const table = lossTable({ 2: [1e-3, 1e-4, NaN] });
-    expect(() => callFunction("modes", [table], {}, [])).toThrow(/over seeds/);
-    expect(callFunction("modes", [table], {}, ["seeds"]).rows[0]!.value).toBeNaN();
+    expect(() => callFunction(analysisFunctions, "modes", [table], {}, [])).toThrow(/over seeds/);
+    expect(callFunction(analysisFunctions, "modes", [table], {}, ["seeds"]).rows[0]!.value).toBeNaN();
   });
 });
 
@@ -77,16 +78,16 @@ describe("ensemble vs coordination", () => {
 
   it("compares width N with resampled pairs from N/2: median ratio and KS against closed forms", () => {
     const table = lossTable({ 1: [2, 2, 2], 2: [0.5, 0.5, 0.5, 0.5], 3: [7], 4: [1, 3] });
-    const ratio = callFunction("ensemble_test", [table], { along: "width", stat: "median_ratio", pairs: 1000, seed: 0 }, ["seeds"]);
+    const ratio = callFunction(analysisFunctions, "ensemble_test", [table], { along: "width", stat: "median_ratio", pairs: 1000, seed: 0 }, ["seeds"]);
     expect(ratio.dims).toEqual(["steps", "width"]);
     // width 2: ensembles of 2 and 2 = 1, actual 0.5 → 2. width 4: halves 0.5 → ensembles 0.25; actual median 2 → 0.125.
     expect(ratio.rows.map((r) => [r.key["width"], r.value])).toEqual([[2, 2], [4, 0.125]]);
-    const ks = callFunction("ensemble_test", [table], { along: "width", stat: "ks", pairs: 1000, seed: 0 }, ["seeds"]);
+    const ks = callFunction(analysisFunctions, "ensemble_test", [table], { along: "width", stat: "ks", pairs: 1000, seed: 0 }, ["seeds"]);
     expect(ks.rows.map((r) => r.value)).toEqual([1, 1]);
   });
 
   it("reports an error when no width has its half", () => {
-    expect(() => callFunction("ensemble_test", [lossTable({ 3: [1], 5: [1] })], { along: "width" }, ["seeds"])).toThrow(/no width N whose half/);
+    expect(() => callFunction(analysisFunctions, "ensemble_test", [lossTable({ 3: [1], 5: [1] })], { along: "width" }, ["seeds"])).toThrow(/no width N whose half/);
   });
 });
 
@@ -96,7 +97,7 @@ describe("power laws", () => {
     // y = N^−4 up to 10, then continuous with N^−1.
     const y = (n: number) => (n <= 10 ? n ** -4 : 10 ** -4 * (n / 10) ** -1);
     const table: Table = { dims: ["width"], rows: widths.map((w) => ({ key: { width: w }, value: y(w) })) };
-    const local = callFunction("local_exponents", [table], { along: "width" }, []);
+    const local = callFunction(analysisFunctions, "local_exponents", [table], { along: "width" }, []);
     expect(local.rows.map((r) => r.key["width"])).toEqual([10, 20, 40]);
     const values = local.rows.map((r) => r.value as number);
     expect(values[0]).toBeCloseTo(4, 12);
@@ -116,7 +117,7 @@ describe("power laws", () => {
 
   it("is reachable from analysis expressions as a library function", () => {
     const table = lossTable({ 10: [1e-4], 20: [2.5e-5] });
-    const env = { probe: () => table, analysis: () => table, totalSteps: () => 100 } as unknown as Parameters<typeof evaluate>[1];
+    const env = { probe: () => table, analysis: () => table, totalSteps: () => 100, functions: analysisFunctions } as unknown as Parameters<typeof evaluate>[1];
     const t = evaluate({ op: "fn", name: "local_exponents", args: [{ op: "probe", name: "l" }], options: { along: "width" }, over: [] }, env);
     expect(t.rows[0]!.value).toBeCloseTo(2, 12);
   });
@@ -125,9 +126,9 @@ describe("power laws", () => {
 describe("in_range", () => {
   it("keeps the rows whose sweep value lies in [min, max], so a fit can use part of a sweep", () => {
     const table = lossTable({ 2: [1], 10: [2], 50: [3] });
-    const kept = callFunction("in_range", [table], { along: "width", min: 10 }, []);
+    const kept = callFunction(analysisFunctions, "in_range", [table], { along: "width", min: 10 }, []);
     expect(kept.rows.map((r) => r.key["width"])).toEqual([10, 50]);
-    expect(callFunction("in_range", [table], { along: "width", max: 10 }, []).rows.map((r) => r.value)).toEqual([1, 2]);
-    expect(() => callFunction("in_range", [table], { along: "width", min: 100 }, [])).toThrow(/keeps no rows/);
+    expect(callFunction(analysisFunctions, "in_range", [table], { along: "width", max: 10 }, []).rows.map((r) => r.value)).toEqual([1, 2]);
+    expect(() => callFunction(analysisFunctions, "in_range", [table], { along: "width", min: 100 }, [])).toThrow(/keeps no rows/);
   });
 });

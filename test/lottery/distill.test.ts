@@ -6,9 +6,9 @@
  * why the probe works in float64.
  */
 import { describe, expect, it } from "vitest";
-import { distillBestTicket } from "../../stdlib/probes/lottery/probes.js";
-import { leastSquares } from "../../stdlib/probes/lottery/linalg.js";
-import { grid, scalarActivation, type TwoLayerNet } from "../../stdlib/probes/lottery/two-layer.js";
+import { distillBestTicket } from "../../stdlib/lottery/probes.js";
+import { leastSquares } from "../../numerics/linalg.js";
+import { grid, scalarActivation, type TwoLayerNet } from "../../stdlib/lottery/two-layer.js";
 
 const silu = scalarActivation("silu");
 const square = (x: number) => x * x;

@@ -5,10 +5,10 @@
  * against planted structure.
  */
 import { describe, expect, it } from "vitest";
-import { leastSquares, symmetricEigen } from "../../stdlib/probes/lottery/linalg.js";
-import { parameterPca, parameterVector, ticketSummary } from "../../stdlib/probes/lottery/probes.js";
-import { decompose, matchSymmetricPairs } from "../../stdlib/probes/lottery/tickets.js";
-import { evaluateNet, grid, meanSquaredError, scalarActivation, type TwoLayerNet } from "../../stdlib/probes/lottery/two-layer.js";
+import { leastSquares, symmetricEigen } from "../../numerics/linalg.js";
+import { parameterPca, parameterVector, ticketSummary } from "../../stdlib/lottery/probes.js";
+import { decompose, matchSymmetricPairs } from "../../stdlib/lottery/tickets.js";
+import { evaluateNet, grid, meanSquaredError, scalarActivation, type TwoLayerNet } from "../../stdlib/lottery/two-layer.js";
 
 const silu = scalarActivation("silu");
 const square = (x: number) => x * x;

@@ -2,7 +2,7 @@
  * The gradient the lottery nets train on, against independent truth: for seed-batched SiLU and LeakyReLU
  * two-layer nets (the runtime's `mlp` with its hand-written activation derivatives and custom linear
  * gradient), the TF.js gradient of the summed per-seed MSE equals central finite differences of the same
- * loss computed in float64 JS numbers from the float64 evaluator of stdlib/probes/lottery. A wrong LeakyReLU
+ * loss computed in float64 JS numbers from the float64 evaluator of stdlib/lottery. A wrong LeakyReLU
  * or SiLU derivative (the suspicion behind the non-reproduced LeakyReLU exponent) would show here. Runs on
  * the cpu backend and on wasm, the backend the examples train on.
  */
@@ -13,7 +13,7 @@ import "@tensorflow/tfjs-core/dist/register_all_gradients";
 import { beforeAll, describe, expect, it } from "vitest";
 import { mseLoss } from "../../runtime/loss.js";
 import { mlp } from "../../runtime/nn/mlp.js";
-import { evaluateNet, grid, meanSquaredError, twoLayerNets, type TwoLayerNet } from "../../stdlib/probes/lottery/two-layer.js";
+import { evaluateNet, grid, meanSquaredError, twoLayerNets, type TwoLayerNet } from "../../stdlib/lottery/two-layer.js";
 
 // 17 points with spacing 0.25: exact in float32, so both paths see the same inputs.
 const xs = grid(-2, 2, 17);

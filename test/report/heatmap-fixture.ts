@@ -4,8 +4,8 @@
  * the matrix snapshots and where an `at first(tl < 0.1)` event fired, for the heatmap report and browser tests. Widths 4 and 80: the 80 × 80 matrices
  * make the heatmap rasterise; the 21 × 5 table stays rectangles.
  */
-import type { AnalysisExpr, EventSpecData, ExperimentProgram, PlotSpec, ProbeSpec, ProfilePlan } from "../../runtime/program.js";
-import { expandPlan } from "../../runtime/plan.js";
+import type { AnalysisExpr, EventSpecData, ExperimentProgram, PlotSpec, ProbeSpec, ProfilePlan } from "../../contract/program.js";
+import { expandPlan } from "../../contract/plan.js";
 import { probes as baseProbes, regressionProgram, regressionRun } from "../runtime/experiment-fixture.js";
 
 const probes: ProbeSpec[] = [

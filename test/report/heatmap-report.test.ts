@@ -7,10 +7,10 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runExperiment, type ExperimentOutcome } from "../../runtime/experiment/index.js";
+import { runExperiment, type ExperimentOutcome } from "../../runner/index.js";
 import { readNpy } from "../../runtime/npy.js";
-import { loadResults, readManifest, readReportInput, rebuildReport, writeReport } from "../../runtime/report/index.js";
-import { cosineMatrix } from "../../stdlib/probes/condensation/cosine.js";
+import { loadResults, readManifest, readReportInput, rebuildReport, writeReport } from "../../report/index.js";
+import { cosineMatrix } from "../../stdlib/condensation/cosine.js";
 import { CROSSED_BELOW, heatmapProgram } from "./heatmap-fixture.js";
 import { markShapes, markTexts, texts } from "./svg-structure.js";
 

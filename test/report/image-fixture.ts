@@ -4,8 +4,8 @@
  * both snapshots) and of the first layer's activation regions (faceted by seed), for the image report and
  * browser tests.
  */
-import type { ExperimentProgram, PlotSpec, ProbeSpec, ProfilePlan, RunSpec } from "../../runtime/program.js";
-import { expandPlan } from "../../runtime/plan.js";
+import type { ExperimentProgram, PlotSpec, ProbeSpec, ProfilePlan, RunSpec } from "../../contract/program.js";
+import { expandPlan } from "../../contract/plan.js";
 import { regressionProgram, regressionRun } from "../runtime/experiment-fixture.js";
 
 /** Points per grid axis. */

@@ -3,7 +3,7 @@
  * mode, snapshots) and its DYN2045 diagnostics (the golden fixtures cover the exact text of two of them).
  */
 import { describe, expect, it } from "vitest";
-import type { PlotSpec } from "../../runtime/program.js";
+import type { PlotSpec } from "../../contract/program.js";
 import { lowerPlots } from "./plot-fixtures.js";
 
 const source = (plots: string) => `experiment e {

@@ -8,12 +8,12 @@ import * as vega from "vega";
 import { describe, expect, it } from "vitest";
 import type { Row, Table } from "../../runtime/analysis/table.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
-import type { PlotSpec } from "../../runtime/program.js";
-import { OKABE_ITO } from "../../runtime/report/colors.js";
-import { parseRgb } from "../../runtime/report/heatmap-colors.js";
-import { coordinateAxis, imagePlot, imageTables } from "../../runtime/report/plot-image.js";
+import type { PlotSpec } from "../../contract/program.js";
+import { OKABE_ITO } from "../../report/colors.js";
+import { parseRgb } from "../../report/heatmap-colors.js";
+import { coordinateAxis, imagePlot, imageTables } from "../../report/plot-image.js";
 import type { AnalysisEnv } from "../../runtime/analysis/source.js";
-import { renderPng, renderSvg, type VegaLiteSpec } from "../../runtime/report/plots.js";
+import { renderPng, renderSvg, type VegaLiteSpec } from "../../report/plots.js";
 import { decodePng } from "../../stdlib/data/png.js";
 import { markGroups, texts } from "./svg-structure.js";
 

@@ -1,8 +1,9 @@
 /** Scott's bandwidth and the Gaussian KDE against hand computations (and scipy's values), and thinning. */
 import { describe, expect, it } from "vitest";
 import { DyncRuntimeError } from "../../runtime/errors.js";
-import { gaussianKde, linspace, scottBandwidth } from "../../runtime/report/kde.js";
-import { thinMinMax, thinUniform } from "../../runtime/report/downsample.js";
+import { gaussianKde, linspace, scottBandwidth } from "../../numerics/kde.js";
+import { thinMinMax, thinUniform } from "../../report/downsample.js";
+import { densityBandwidth } from "../../runtime/analysis/density.js";
 
 describe("Gaussian KDE with Scott's bandwidth", () => {
   // Data 0, 1, 3: mean 4/3, sample variance ((4/3)² + (1/3)² + (5/3)²)/2 = 7/3, n^(−1/5) = 3^(−0.2).
@@ -34,8 +35,9 @@ describe("Gaussian KDE with Scott's bandwidth", () => {
   });
 
   it("refuses a single value or identical values with RUN050", () => {
-    expect(() => scottBandwidth([1])).toThrow(DyncRuntimeError);
-    expect(() => scottBandwidth([2, 2, 2])).toThrow(/all 3 equal 2/);
+    expect(() => densityBandwidth([1])).toThrow(DyncRuntimeError);
+    expect(() => densityBandwidth([2, 2, 2])).toThrow(/all 3 equal 2/);
+    expect(densityBandwidth(data)).toBe(scottBandwidth(data));
   });
 });
 

@@ -5,9 +5,9 @@
 import { describe, expect, it } from "vitest";
 import type { AnalysisEnv } from "../../runtime/analysis/source.js";
 import type { Table } from "../../runtime/analysis/table.js";
-import { markSteps } from "../../runtime/report/plot-marks.js";
-import { plotToVegaLite, renderSvg, type VegaLiteSpec } from "../../runtime/report/plots.js";
-import type { RecordedTensors } from "../../runtime/report/recorded-tensors.js";
+import { markSteps } from "../../report/plot-marks.js";
+import { plotToVegaLite, renderSvg, type VegaLiteSpec } from "../../report/plots.js";
+import type { RecordedTensors } from "../../report/recorded-tensors.js";
 import * as F from "./plot-fixtures.js";
 import { markShapes, markTexts } from "./svg-structure.js";
 

@@ -3,12 +3,12 @@
  * `predictedRegime` states them, the swept points and their colours, fits shown by their exponent.
  */
 import { describe, expect, it } from "vitest";
-import { predictedRegime } from "../../runtime/analysis/condensation.js";
+import { predictedRegime } from "../../stdlib/condensation/analyses.js";
 import type { Table } from "../../runtime/analysis/table.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
-import { planeBox, regionData } from "../../runtime/report/plot-phase.js";
-import { plotToVegaLite, renderSvg, type VegaLiteSpec } from "../../runtime/report/plots.js";
-import type { PlotSpec } from "../../runtime/program.js";
+import { planeBox, regionData } from "../../report/plot-phase.js";
+import { plotToVegaLite, renderSvg, type VegaLiteSpec } from "../../report/plots.js";
+import type { PlotSpec } from "../../contract/program.js";
 import { markShapes, markTexts, texts } from "./svg-structure.js";
 
 type PhaseSpec = Extract<PlotSpec, { kind: "phase_plane" }>;

@@ -1,7 +1,7 @@
 /** Plot specs and tables for the plot tests: small synthetic results with known structure. */
 import { checkSource } from "../../compiler/check/index.js";
 import type { Row, Table } from "../../runtime/analysis/table.js";
-import type { AnalysisExpr, PlotSpec } from "../../runtime/program.js";
+import type { AnalysisExpr, PlotSpec } from "../../contract/program.js";
 
 const probe = (name: string): AnalysisExpr => ({ op: "probe", name });
 const base = { line: 7, color: null, facet: null, title: null } as const;

@@ -3,7 +3,7 @@
  * diagnostics for their misuse (the golden fixtures cover DYN2043/DYN2044's exact text).
  */
 import { describe, expect, it } from "vitest";
-import type { PlotSpec } from "../../runtime/program.js";
+import type { PlotSpec } from "../../contract/program.js";
 import { lowerPlots } from "./plot-fixtures.js";
 
 const source = (plots: string) => `experiment e {

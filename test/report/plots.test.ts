@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { DyncRuntimeError } from "../../runtime/errors.js";
-import { gaussianKde, scottBandwidth } from "../../runtime/report/kde.js";
-import { plotToVegaLite, renderPng, renderSvg, type VegaLiteSpec } from "../../runtime/report/plots.js";
+import { gaussianKde, scottBandwidth } from "../../numerics/kde.js";
+import { plotToVegaLite, renderPng, renderSvg, type VegaLiteSpec } from "../../report/plots.js";
 import * as F from "./plot-fixtures.js";
 import { markGroups, markShapes, markTexts, shapes, texts } from "./svg-structure.js";
 

@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { writeNpy } from "../../runtime/npy.js";
-import type { PlotSpec } from "../../runtime/program.js";
-import { selectSnapshots, type RecordedTensors, type TensorRecord } from "../../runtime/report/recorded-tensors.js";
+import type { PlotSpec } from "../../contract/program.js";
+import { selectSnapshots, type RecordedTensors, type TensorRecord } from "../../report/recorded-tensors.js";
 
 type MatrixHeatmap = Parameters<typeof selectSnapshots>[0];
 

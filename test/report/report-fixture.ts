@@ -2,8 +2,8 @@
  * A tiny experiment with analyses, expects and one plot of every kind, trained end to end by the experiment
  * executor on the cpu backend (3 widths × 3 seeds × 40 steps), for the report tests.
  */
-import type { AnalysisExpr, ExperimentProgram, PlotSpec, ProfilePlan } from "../../runtime/program.js";
-import { expandPlan } from "../../runtime/plan.js";
+import type { AnalysisExpr, ExperimentProgram, PlotSpec, ProfilePlan } from "../../contract/program.js";
+import { expandPlan } from "../../contract/plan.js";
 import { regressionProgram, regressionRun } from "../runtime/experiment-fixture.js";
 
 /** Text a report must show escaped, never as markup. */

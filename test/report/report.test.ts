@@ -6,13 +6,13 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { reportCommand } from "../../compiler/commands/report.js";
-import { runExperiment, type ExperimentOutcome } from "../../runtime/experiment/index.js";
+import { reportCommand } from "../../cli/commands/report.js";
+import { runExperiment, type ExperimentOutcome } from "../../runner/index.js";
 import { writeNpy } from "../../runtime/npy.js";
 import { RunRecorder } from "../../runtime/record/index.js";
-import type { PlotSpec } from "../../runtime/program.js";
-import { plotNames } from "../../runtime/report/report.js";
-import { highlightDyn, loadResults, readManifest, readReportInput, rebuildReport, writeReport } from "../../runtime/report/index.js";
+import type { PlotSpec } from "../../contract/program.js";
+import { plotNames } from "../../report/report.js";
+import { highlightDyn, loadResults, readManifest, readReportInput, rebuildReport, writeReport } from "../../report/index.js";
 import { reportProgram, XSS } from "./report-fixture.js";
 
 const root = mkdtempSync(join(tmpdir(), "dync-report-"));

@@ -1,7 +1,7 @@
 import { describe as group, expect, it } from "vitest";
 import { evaluate, ResultEnv, type Table } from "../../runtime/analysis/index.js";
-import type { ResultRow, ResultTable } from "../../runtime/experiment/results.js";
-import type { AnalysisExpr, ProfilePlan, RunSpec } from "../../runtime/program.js";
+import type { ResultRow, ResultTable } from "../../runtime/analysis/results.js";
+import type { AnalysisExpr, ProfilePlan, RunSpec } from "../../contract/program.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
 
 // Runs width ∈ {10, 20, 40} × act ∈ {silu, relu}, seeds 0..2, 100 steps (width 40 trains `longRun` steps).

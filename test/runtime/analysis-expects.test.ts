@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { evaluateProfile } from "../../runtime/analysis/index.js";
-import type { ResultRow, ResultTable } from "../../runtime/experiment/results.js";
-import type { AnalysisExpr, AnalysisSpec, ExpectSpec, ProfilePlan, RunSpec } from "../../runtime/program.js";
+import type { ResultRow, ResultTable } from "../../runtime/analysis/results.js";
+import type { AnalysisExpr, AnalysisSpec, ExpectSpec, ProfilePlan, RunSpec } from "../../contract/program.js";
 
 // Runs width ∈ {10, 20, 40} × act ∈ {silu, relu}, seeds 0..2, 100 steps.
 // loss = A(act)·width + seed + step/1000 at steps 0, 50, 100 (A = 1 silu, 3 relu).

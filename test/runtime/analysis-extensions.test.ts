@@ -3,13 +3,13 @@
  * results) and library analysis functions (`{ op: "fn" }`), end to end from `.dyn` source to tables.
  */
 import { describe, expect, it } from "vitest";
-import { evaluate, registerAnalysis, ResultEnv, type Table } from "../../runtime/analysis/index.js";
-import type { ResultRow } from "../../runtime/experiment/results.js";
-import type { ProfilePlan, RunSpec } from "../../runtime/program.js";
+import { evaluate, ResultEnv, type AnalysisFunction, type Table } from "../../runtime/analysis/index.js";
+import type { ResultRow } from "../../runtime/analysis/results.js";
+import type { ProfilePlan, RunSpec } from "../../contract/program.js";
 import { checkSource } from "../../compiler/check/index.js";
 
 // A test-only analysis: the number of rows of its argument per remaining group, and its option `scale`.
-registerAnalysis("test_rows_times", (args, options, over) => {
+const testRowsTimes: AnalysisFunction = (args, options, over) => {
   const table = args[0]!;
   const keep = table.dims.filter((d) => !over.includes(d));
   const groups = new Map<string, { key: Record<string, unknown>; n: number }>();
@@ -21,7 +21,7 @@ registerAnalysis("test_rows_times", (args, options, over) => {
     groups.set(id, g);
   }
   return { dims: keep, rows: [...groups.values()].map((g) => ({ key: g.key as never, value: g.n * Number(options["scale"]) })) };
-});
+};
 
 function plan(probes: RunSpec["probes"]): ProfilePlan {
   return { seeds: [0, 1], runs: [{ id: "run", point: {}, probes, events: [] } as unknown as RunSpec], analyses: [], expects: [], plots: [] };
@@ -38,7 +38,7 @@ describe("per-unit probe results", () => {
     seeds: [0, 1],
     rows,
     totalSteps: { run: 1 },
-  });
+  }, new Map([["test_rows_times", testRowsTimes]]));
 
   it("have the index as a dimension after seeds and steps", () => {
     const t = env.probe("feats.angle");

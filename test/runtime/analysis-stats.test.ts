@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { incompleteBeta, logGamma, studentTCdf, studentTQuantile } from "../../runtime/analysis/student-t.js";
+import { incompleteBeta, logGamma, studentTCdf, studentTQuantile } from "../../numerics/student-t.js";
 import { max, mean, median, min, quantile, sampleStd, sum } from "../../runtime/analysis/reduce.js";
 import { formatNumber, formatPair } from "../../runtime/analysis/format.js";
 

@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { OptimizerSpec } from "../../runtime/optim.js";
-import type { ExperimentProgram, ProbeSpec, RunSpec } from "../../runtime/program.js";
+import type { ExperimentProgram, ProbeSpec, RunSpec } from "../../contract/program.js";
 
 export const SEEDS = [0, 1, 2];
 export const STEPS = 40;

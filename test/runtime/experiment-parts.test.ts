@@ -5,14 +5,10 @@ import { join } from "node:path";
 import { selectBackend } from "../../runtime/backend.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
 import { RunRecorder } from "../../runtime/record/index.js";
-import {
-  buildRunData,
-  eventFromSpec,
-  ResultCollector,
-  runExperiment,
-  scheduleInSteps,
-} from "../../runtime/experiment/index.js";
-import { RunResultRecorder } from "../../runtime/experiment/run-recorder.js";
+import { buildRunData, ResultCollector, runExperiment } from "../../runner/index.js";
+import { eventFromSpec } from "../../runner/event-condition.js";
+import { scheduleInSteps } from "../../runner/schedule.js";
+import { RunResultRecorder } from "../../runner/run-recorder.js";
 import { dataRng } from "../../stdlib/data/index.js";
 import { captureStream, metricsRows, regressionProgram, regressionRun, SEEDS } from "./experiment-fixture.js";
 

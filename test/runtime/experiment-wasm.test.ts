@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
-import { runExperiment } from "../../runtime/experiment/index.js";
+import { runExperiment } from "../../runner/index.js";
 import { captureStream, metricsRows, regressionProgram, regressionRun, SEEDS, STEPS } from "./experiment-fixture.js";
 
 let root: string;

@@ -7,9 +7,9 @@ import { selectBackend } from "../../runtime/backend.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
 import { mlp } from "../../runtime/nn/index.js";
 import { seedSlice } from "../../runtime/params.js";
-import type { ExpectSpec, ProfilePlan } from "../../runtime/program.js";
+import type { ExpectSpec, ProfilePlan } from "../../contract/program.js";
 import type { Manifest } from "../../runtime/record/index.js";
-import { runExperiment, runMain, type ExpectOutcome, type ResultTable } from "../../runtime/experiment/index.js";
+import { runExperiment, runMain, type ExpectOutcome, type ResultTable } from "../../runner/index.js";
 import { captureStream, metricsRows, regressionProgram, regressionRun, SEEDS, STEPS } from "./experiment-fixture.js";
 
 let root: string;

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { selectBackend } from "../../runtime/backend.js";
 import type { Dataset } from "../../runtime/dataset.js";
 import { lossFunction, type LossKind } from "../../runtime/loss.js";
-import type { Model } from "../../runtime/model.js";
+import type { Model } from "../../contract/model.js";
 import { type ActivationSpec } from "../../runtime/nn/activations.js";
 import { mlp, type MlpOptions } from "../../runtime/nn/mlp.js";
 import { createOptimizer } from "../../runtime/optim.js";

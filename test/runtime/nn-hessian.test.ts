@@ -6,7 +6,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { selectBackend } from "../../runtime/backend.js";
-import type { Model } from "../../runtime/model.js";
+import type { Model } from "../../contract/model.js";
 import { bmm } from "../../runtime/nn/bmm.js";
 import { type ActivationSpec } from "../../runtime/nn/activations.js";
 import { mlp } from "../../runtime/nn/mlp.js";

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { selectBackend } from "../../runtime/backend.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
 import { phaseScales } from "../../runtime/init.js";
-import type { Taps } from "../../runtime/model.js";
+import type { Taps } from "../../contract/model.js";
 import { gaussianFeatureMatrix } from "../../runtime/nn/encodings.js";
 import { mlp } from "../../runtime/nn/mlp.js";
 import { opposingLinear } from "../../runtime/nn/opposing.js";

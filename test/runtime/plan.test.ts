@@ -4,8 +4,8 @@
  * and `planTemplate` ∘ `expandPlan` giving back the runs it was made from.
  */
 import { describe, expect, it } from "vitest";
-import { applyPatch, compactSeeds, diff, expandPlan, planTemplate, runId, seedValues, sweepPoints } from "../../runtime/plan.js";
-import type { PlanTemplate, ProfilePlan, RunBase, RunSpec } from "../../runtime/program.js";
+import { applyPatch, compactSeeds, diff, expandPlan, planTemplate, runId, seedValues, sweepPoints } from "../../contract/plan.js";
+import type { PlanTemplate, ProfilePlan, RunBase, RunSpec } from "../../contract/program.js";
 import { regressionRun } from "./experiment-fixture.js";
 
 const results = { analyses: [], expects: [], plots: [] } as const;

@@ -9,13 +9,14 @@ import { join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileFile } from "../../compiler/compile.js";
-import { parseMainArgs, resolveJobs, runMain, UsageError } from "../../runtime/experiment/index.js";
-import type { ExperimentProgram } from "../../runtime/program.js";
+import { parseMainArgs, runMain, UsageError } from "../../runner/index.js";
+import { resolveJobs } from "../../runner/cli.js";
+import type { ExperimentProgram } from "../../contract/program.js";
 import type { Manifest } from "../../runtime/record/index.js";
 import { captureStream } from "./experiment-fixture.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
-const RUNTIME_URL = pathToFileURL(join(ROOT, "runtime", "index.ts")).href;
+const RUNTIME_URL = pathToFileURL(join(ROOT, "runner", "index.ts")).href;
 
 /** Three widths × 3 seeds; scalars, per-unit (.npy per field) and matrix (.npy) probes; one expect that holds, one that fails. */
 const SOURCE = `experiment pooled {
@@ -213,7 +214,7 @@ describe("the --jobs knob", () => {
 });
 
 describe("the command line with --jobs 2 (built CLI in dist/, default backend)", () => {
-  const cli = join(ROOT, "dist", "compiler", "bin.js");
+  const cli = join(ROOT, "dist", "cli", "bin.js");
   const node = (args: string[], env: NodeJS.ProcessEnv = {}) =>
     spawnSync(process.execPath, args, { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...env } });
 

@@ -12,7 +12,7 @@ import {
   datasetLoss,
   EvalData,
   parameterNorm,
-  probeImplementations,
+  measureProbe,
   RunProbeEnv,
 } from "../../stdlib/probes/index.js";
 
@@ -72,7 +72,7 @@ describe("loss(model, data)", () => {
       return errors.reduce((a, b) => a + b, 0) / POINTS.length;
     });
     const env = new RunProbeEnv({ model: net, modelName: "net", datasets: new Map([["test", [data]]]), loss: "mse" });
-    const measured = probeImplementations["loss"]!({ model: { ref: "net" }, data: { ref: "test" } }, fakeContext(), env) as Float64Array;
+    const measured = measureProbe("loss", { model: { ref: "net" }, data: { ref: "test" } }, fakeContext(), env) as Float64Array;
     expect(measured).toBeInstanceOf(Float64Array);
     expect(measured[0]).toBeCloseTo(expected[0]!, 5);
     expect(measured[1]).toBeCloseTo(expected[1]!, 5);
@@ -124,7 +124,7 @@ describe("weight_norm(model)", () => {
       Math.sqrt([W1[s]!.flat(), B1[s]!, W2[s]!.flat(), B2[s]!].flat().reduce((acc, v) => acc + Math.fround(v) ** 2, 0)),
     );
     const env = new RunProbeEnv({ model: net, modelName: "net", datasets: new Map(), loss: "mse" });
-    const measured = probeImplementations["weight_norm"]!({ model: { ref: "net" } }, fakeContext(), env) as Float64Array;
+    const measured = measureProbe("weight_norm", { model: { ref: "net" } }, fakeContext(), env) as Float64Array;
     expect(measured[0]).toBeCloseTo(expected[0]!, 12);
     expect(measured[1]).toBeCloseTo(expected[1]!, 12);
     expect(Array.from(parameterNorm(net))).toEqual(Array.from(measured));
@@ -160,7 +160,7 @@ describe("accuracy(model, data)", () => {
       return correct / POINTS.length;
     });
     const env = new RunProbeEnv({ model: net, modelName: "net", datasets: new Map([["test", [data]]]), loss: "cross_entropy" });
-    const measured = probeImplementations["accuracy"]!({ model: { ref: "net" }, data: { ref: "test" } }, fakeContext(), env) as Float64Array;
+    const measured = measureProbe("accuracy", { model: { ref: "net" }, data: { ref: "test" } }, fakeContext(), env) as Float64Array;
     expect(Array.from(measured)).toEqual(expected);
     expect(expected[0]).not.toBe(expected[1]); // the two seeds are told apart
     const chunked = new EvalData([data], 2, 4);
@@ -184,11 +184,11 @@ describe("train_loss and lr", () => {
     const perSeed = tf.tensor1d([0.25, 1.5]);
     const ctx = fakeContext({ loss: { perSeed } as ProbeContext["loss"], lr: 0.05 });
     const env = new RunProbeEnv({ model: handSetNet(), modelName: "net", datasets: new Map(), loss: "mse" });
-    expect(Array.from(probeImplementations["train_loss"]!({}, ctx, env) as Float64Array)).toEqual([0.25, 1.5]);
-    expect(Array.from(probeImplementations["lr"]!({}, ctx, env) as Float64Array)).toEqual([0.05, 0.05]);
+    expect(Array.from(measureProbe("train_loss", {}, ctx, env) as Float64Array)).toEqual([0.25, 1.5]);
+    expect(Array.from(measureProbe("lr", {}, ctx, env) as Float64Array)).toEqual([0.05, 0.05]);
     const atEnd = fakeContext({ loss: null, lr: null });
-    expect(probeImplementations["train_loss"]!({}, atEnd, env)).toBeUndefined();
-    expect(probeImplementations["lr"]!({}, atEnd, env)).toBeUndefined();
+    expect(measureProbe("train_loss", {}, atEnd, env)).toBeUndefined();
+    expect(measureProbe("lr", {}, atEnd, env)).toBeUndefined();
     perSeed.dispose();
   });
 });

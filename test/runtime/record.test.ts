@@ -150,13 +150,13 @@ describe("run recorder", () => {
     expect(existsSync(join(recorder.paths.dir, ".manifest.json.tmp"))).toBe(false);
     recorder.finish("ok"); // idempotent
     expect(readManifest(recorder.paths.dir).status).toBe("diverged");
-    expectRuntimeError(() => recorder.scalar({ run: "r0", step: 1, probe: "loss", value: 1 }), "RUN040", /already finished/);
+    expectRuntimeError(() => recorder.scalar({ run: "r0", step: 1, probe: "loss", value: 1 }), "RUN090", /already finished/);
   });
 
   it("rejects unregistered runs, mismatched sweep values and sweep names that clash with columns", () => {
     const { recorder } = newRecorder("invalid");
-    expectRuntimeError(() => recorder.scalar({ run: "nope", step: 0, probe: "loss", value: 1 }), "RUN040", /"nope" was not registered/);
-    expectRuntimeError(() => recorder.beginRun("r0", { width: 10 }, [0]), "RUN040", /axes are \[width, act\]/);
+    expectRuntimeError(() => recorder.scalar({ run: "nope", step: 0, probe: "loss", value: 1 }), "RUN090", /"nope" was not registered/);
+    expectRuntimeError(() => recorder.beginRun("r0", { width: 10 }, [0]), "RUN090", /axes are \[width, act\]/);
     expectRuntimeError(
       () => new RunRecorder({ dir: join(root, "clash"), experiment: "e", config: {}, sweepAxes: ["step"], backend: { name: "cpu" } }),
       "RUN040",

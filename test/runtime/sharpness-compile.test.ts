@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { compileFile } from "../../compiler/compile.js";
-import type { ExperimentProgram } from "../../runtime/program.js";
+import type { ExperimentProgram } from "../../contract/program.js";
 
 const root = resolve(import.meta.dirname, "../..");
 const scratch = mkdtempSync(join(tmpdir(), "dync-sharpness-"));
@@ -37,12 +37,12 @@ describe("sharpness in a .dyn file", () => {
     expect(checked.typeProblems).toEqual([]);
     expect(checked.ts).toContain('"sharpness"');
     // The same program, importing the runtime's sources (what `dync run` does with the built runtime).
-    const result = await compileFile(file, { runtimeImport: pathToFileURL(join(root, "runtime", "index.ts")).href });
+    const result = await compileFile(file, { runtimeImport: pathToFileURL(join(root, "runner", "index.ts")).href });
     if (!result.ok) throw new Error("second compile failed");
     const modulePath = join(scratch, "program.mjs");
     writeFileSync(modulePath, result.js);
     const { experiments } = (await import(pathToFileURL(modulePath).href)) as { experiments: readonly ExperimentProgram[] };
-    const { runMain } = await import("../../runtime/index.js");
+    const { runMain } = await import("../../runner/index.js");
     const out = join(scratch, "run");
     const status = await runMain(experiments[0]!, ["--backend", "cpu", "--out", out, "--quiet"]);
     expect(status).toBe(0);

@@ -18,12 +18,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureGradients, selectBackend } from "../../runtime/backend.js";
 import type { Dataset } from "../../runtime/dataset.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
-import type { Model } from "../../runtime/model.js";
+import type { Model } from "../../contract/model.js";
 import { mlp } from "../../runtime/nn/mlp.js";
 import { Rng } from "../../runtime/rng.js";
 import type { ProbeContext } from "../../runtime/train/index.js";
-import { EvalData, probeImplementations, RunProbeEnv, topHessianEigenvalue } from "../../stdlib/probes/index.js";
-import { symmetricEigen } from "../../stdlib/probes/lottery/linalg.js";
+import { EvalData, measureProbe, RunProbeEnv, topHessianEigenvalue } from "../../stdlib/probes/index.js";
+import { symmetricEigen } from "../../numerics/linalg.js";
 
 beforeAll(async () => {
   await tf.setBackend("cpu");
@@ -216,7 +216,7 @@ describe("the sharpness probe", () => {
     const d = dataset("train", 12, IN, 3);
     const noTargets: Dataset = { ...d, name: "bare", yDim: 0, y: new Float32Array(0) };
     const e = env(model, [d, noTargets]);
-    const probe = probeImplementations["sharpness"]!;
+    const probe = (a: Record<string, unknown>, c: ProbeContext, env: RunProbeEnv) => measureProbe("sharpness", a, c, env);
     const args = { model: { ref: "net" }, data: { ref: "train" }, iters: 200, tol: 1e-6, samples: null, batch: null };
     const viaProbe = (await probe(args, ctx, e)) as Float64Array;
     const direct = topHessianEigenvalue(model, e.data(args), "half_mse", { iters: 200, tol: 1e-6, seeds: [1, 2] });

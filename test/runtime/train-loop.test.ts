@@ -4,7 +4,7 @@ import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-core/dist/register_all_gradients";
 import type { Dataset } from "../../runtime/dataset.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
-import type { Model, Param } from "../../runtime/model.js";
+import type { Model, Param } from "../../contract/model.js";
 import { createOptimizer, type OptimizerSpec } from "../../runtime/optim.js";
 import { Rng } from "../../runtime/rng.js";
 import { train, trainingPlan, type ProbeContext, type ProbeRecord, type TrainConfig } from "../../runtime/train/index.js";
@@ -42,6 +42,7 @@ function tinyMlp(seeds: readonly number[], inDim: number, hidden: number, outDim
   return {
     seeds: S,
     layerNames: ["hidden0", "out"],
+    layers: [],
     params,
     state: [],
     forward: (x) =>
@@ -61,6 +62,7 @@ function linearModel(w: number[], b: number[]): Model {
   return {
     seeds: S,
     layerNames: ["out"],
+    layers: [],
     params: [
       { name: "out.weight", layer: "out", role: "weight", variable: wv },
       { name: "out.bias", layer: "out", role: "bias", variable: bv },

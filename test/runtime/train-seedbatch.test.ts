@@ -9,7 +9,7 @@ import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
 import "@tensorflow/tfjs-core/dist/register_all_gradients";
 import type { Dataset } from "../../runtime/dataset.js";
-import type { Model, Param } from "../../runtime/model.js";
+import type { Model, Param } from "../../contract/model.js";
 import { mlp } from "../../runtime/nn/mlp.js";
 import { createOptimizer, type OptimizerSpec } from "../../runtime/optim.js";
 import { Rng } from "../../runtime/rng.js";
@@ -38,6 +38,7 @@ function tinyMlp(seeds: readonly number[], inDim: number, hidden: number, outDim
   return {
     seeds: S,
     layerNames: ["hidden0", "out"],
+    layers: [],
     params,
     state: [],
     forward: (x) =>

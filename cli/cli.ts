@@ -1,0 +1,146 @@
+/**
+ * The `dync` command line. Every failure is a coded diagnostic or a one-line usage error; an unexpected
+ * exception is reported as an internal error with a request to file it, never as a bare stack trace.
+ */
+import type { Output } from "./commands/output.js";
+import { parseArgs, UsageError, type FlagSpec } from "./cli-args.js";
+import { packageInfo } from "../compiler/package-info.js";
+
+const USAGE = `dync: a language for neural-network training-dynamics experiments
+
+usage:
+  dync check FILE...            report every diagnostic (exit 0 clean, 1 errors, 2 usage)
+  dync fmt [-w|--check] FILE... print in canonical layout (-w: rewrite; --check: exit 1 if not formatted)
+  dync plan FILE [--profile P]  the expanded runs, their count and cost, before anything trains
+  dync compile FILE [-o out.js] [--emit-ts]
+                                write the generated program (type-checked); run it with \`node out.js\`
+  dync run FILE [--profile P] [--backend B] [--out DIR] [--data DIR] [--jobs N]
+                                compile and run (exit 0 every expect holds, 1 one fails, 2 compile errors);
+                                --jobs: runs trained at once on worker threads (default $DYNC_JOBS, else
+                                the number of CPU cores; 1 = one after another in this process)
+  dync report RUN_DIR           rebuild RUN_DIR/report.html from the recorded results, without re-running
+  dync lsp [--stdio]            the language server for editors, over stdin/stdout (editor/README.md)
+
+options:
+  --format text|json          diagnostics for people (default) or one JSON object per line for tools
+  --color auto|always|never   colour in diagnostics (default: auto, on a terminal)
+  -h, --help                  this help
+  --version                   the dync version
+`;
+
+const COMMON: Record<string, FlagSpec> = {
+  format: { value: true, choices: ["text", "json"] },
+  color: { value: true, choices: ["auto", "always", "never"] },
+  help: { value: false, alias: "h" },
+};
+
+type Command = {
+  flags: Record<string, FlagSpec>;
+  /** At most this many files (run, plan and compile take one). */
+  maxFiles?: number;
+  /** At least this many files (default 1; the language server takes none). */
+  minFiles?: number;
+  run: (files: string[], flags: Map<string, string | true>, out: Output, err: (text: string) => void) => number | Promise<number>;
+};
+
+const RUN_FLAGS: Record<string, FlagSpec> = {
+  profile: { value: true },
+  backend: { value: true, choices: ["auto", "gpu", "tensorflow", "wasm", "cpu"] },
+  out: { value: true },
+  data: { value: true },
+  jobs: { value: true },
+  quiet: { value: false },
+};
+
+const COMMANDS: Record<string, Command> = {
+  // Commands load their modules on demand: `dync check` need not load ts-morph, prettier or tfjs.
+  check: { flags: {}, run: async (files, _flags, out) => (await import("./commands/check.js")).checkCommand(files, out) },
+  fmt: {
+    flags: { write: { value: false, alias: "w" }, check: { value: false } },
+    run: async (files, flags, out) => (await import("./commands/fmt.js")).fmtCommand(files, { write: flags.has("write"), check: flags.has("check") }, out),
+  },
+  plan: {
+    flags: { profile: { value: true } },
+    maxFiles: 1,
+    run: async (files, flags, out) => (await import("./commands/plan.js")).planCommand(files[0]!, flags.get("profile") as string | undefined, out),
+  },
+  compile: {
+    flags: { output: { value: true, alias: "o" }, "emit-ts": { value: false } },
+    maxFiles: 1,
+    run: async (files, flags, out, err) =>
+      (await import("./commands/compile.js")).compileCommand(files[0]!, { out: (flags.get("output") as string | undefined) ?? "out.js", emitTs: flags.has("emit-ts") }, out, err),
+  },
+  report: {
+    flags: {},
+    maxFiles: 1,
+    run: async (files, _flags, out, err) => (await import("./commands/report.js")).reportCommand(files[0]!, out, err),
+  },
+  lsp: {
+    // --stdio and --clientProcessId are what editor clients pass; stdio is the only transport.
+    flags: { stdio: { value: false }, clientProcessId: { value: true } },
+    minFiles: 0,
+    maxFiles: 0,
+    run: async () => (await import("./commands/lsp.js")).lspCommand(),
+  },
+  run: {
+    flags: RUN_FLAGS,
+    maxFiles: 1,
+    run: async (files, flags, out, err) => (await import("./commands/run.js")).runCommand(files[0]!, forwarded(flags), out, err),
+  },
+};
+
+/** Run flags go to the program unchanged. */
+function forwarded(flags: Map<string, string | true>): string[] {
+  return [...flags].filter(([name]) => name in RUN_FLAGS).flatMap(([name, value]) => (value === true ? [`--${name}`] : [`--${name}`, value]));
+}
+
+export async function main(argv: readonly string[], stdout: Writer = process.stdout, stderr: Writer = process.stderr): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === "-h" || command === "--help" || command === "help") {
+    stdout.write(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  if (command === "--version") {
+    stdout.write(`${version()}\n`);
+    return 0;
+  }
+  const spec = COMMANDS[command];
+  if (!spec) return usageError(stderr, `unknown command \`${command}\``);
+  try {
+    const { positional, flags } = parseArgs(rest, { ...COMMON, ...spec.flags });
+    if (flags.has("help")) {
+      stdout.write(USAGE);
+      return 0;
+    }
+    if (positional.length < (spec.minFiles ?? 1)) throw new UsageError(`\`dync ${command}\` needs ${spec.maxFiles === 1 ? "a file" : "at least one file"}`);
+    if (spec.maxFiles !== undefined && positional.length > spec.maxFiles) throw new UsageError(`\`dync ${command}\` takes ${spec.maxFiles === 0 ? "no files" : "one file"}; got ${positional.length}`);
+    const colorFlag = flags.get("color") ?? "auto";
+    const out: Output = {
+      format: (flags.get("format") as "text" | "json" | undefined) ?? "text",
+      color: colorFlag === "always" || (colorFlag === "auto" && Boolean(stdout.isTTY) && !process.env["NO_COLOR"]),
+      write: (text) => stdout.write(text),
+    };
+    return await spec.run(positional, flags, out, (text) => stderr.write(text));
+  } catch (error) {
+    if (error instanceof UsageError) return usageError(stderr, error.message);
+    stderr.write(`internal error: ${(error as Error)?.message ?? String(error)}\n`);
+    stderr.write("This is a bug in dync; please report it with the input that caused it.\n");
+    if (process.env["DYNC_DEBUG"]) stderr.write(`${(error as Error)?.stack ?? ""}\n`);
+    return 70;
+  }
+}
+
+/** Where output goes: process streams, or a test's collector. */
+export interface Writer {
+  write(text: string): unknown;
+  readonly isTTY?: boolean;
+}
+
+function usageError(stderr: Writer, message: string): number {
+  stderr.write(`dync: ${message}\nRun \`dync --help\` for usage.\n`);
+  return 2;
+}
+
+function version(): string {
+  return packageInfo().version;
+}

@@ -1,0 +1,160 @@
+/**
+ * `dync plan FILE [--profile P]`: the expanded runs before anything trains: sweep points × seeds (each
+ * point one seed-batched program), steps, parameters, and the training arithmetic they amount to.
+ */
+import { expandPlan, planTemplate } from "../../contract/plan.js";
+import type { DataSpec, LayerSpec, ModelSpec, ProbeSpec, RunSpec } from "../../contract/program.js";
+import type { Cadence } from "../../runtime/train/index.js";
+import { registry, type Lowered, type ProbeCost, type ProbeCostShape } from "../../stdlib/registry/index.js";
+import { convNetLayers, type LayerGeometry, layerGeometry, layerRole, mlpLayers } from "../../contract/layer-list.js";
+import { checkSource } from "../../compiler/check/index.js";
+import { diagnostic, hasErrors } from "../../diagnostics/diagnostic.js";
+import { readSource } from "../../compiler/read-source.js";
+import { printDiagnostics, type Output } from "./output.js";
+
+export function planCommand(file: string, profile: string | undefined, out: Output): number {
+  const read = readSource(file);
+  if (!read.ok) {
+    printDiagnostics(out, [read.diagnostic], undefined);
+    return 1;
+  }
+  const check = checkSource(read.text, file);
+  printDiagnostics(out, check.diagnostics, check.sources);
+  if (hasErrors(check.diagnostics)) return 1;
+  let status = 0;
+  for (const exp of check.experiments) {
+    const name = profile ?? "default";
+    const plan = exp.profiles[name];
+    if (!plan) {
+      printDiagnostics(out, [diagnostic("DYN2042", exp.span, { experiment: exp.name, profile: name }, { hint: `profiles: ${Object.keys(exp.profiles).join(", ")}` })], check.sources);
+      status = 1;
+      continue;
+    }
+    // The runs as the compiled program will expand them (the same function the runtime calls).
+    const expanded = expandPlan(planTemplate(plan, plan.axes));
+    out.write(describePlan(exp.name, name, expanded.seeds, expanded.runs));
+  }
+  return status;
+}
+
+export function describePlan(experiment: string, profile: string, seeds: readonly number[], runs: readonly RunSpec[]): string {
+  const rows = runs.map((r) => {
+    const n = trainingSize(r.data[r.trainOn]!);
+    const batch = r.batch === "full" ? n : Math.min(r.batch.size, n ?? r.batch.size);
+    const steps = "steps" in r.duration ? r.duration.steps : n === undefined || batch === undefined ? undefined : r.duration.epochs * Math.ceil(n / batch);
+    const params = parameterCount(r.model);
+    const training = steps !== undefined && batch !== undefined ? 6 * forwardMultiplyAdds(r.model) * batch * steps : undefined;
+    const flops = training === undefined ? undefined : (training + probeFlops(r, steps!, n === undefined ? 1 : Math.ceil(n / batch!))) * seeds.length;
+    return { id: r.id, params, batch, steps, flops, probes: r.probes.map((p) => p.name).join(", ") };
+  });
+  const totalFlops = rows.reduce((a, r) => a + (r.flops ?? 0), 0);
+  const totalSteps = rows.reduce((a, r) => a + (r.steps ?? 0), 0);
+  const table = [
+    ["run", "params/seed", "batch", "steps", "probes"],
+    ...rows.map((r) => [r.id, String(r.params), r.batch === undefined ? "?" : String(r.batch), r.steps === undefined ? "?" : String(r.steps), r.probes || "—"]),
+  ];
+  const widths = table[0]!.map((_, c) => Math.max(...table.map((row) => row[c]!.length)));
+  const lines = table.map((row) => `  ${row.map((cell, c) => cell.padEnd(widths[c]!)).join("  ")}`.trimEnd());
+  return [
+    `experiment ${experiment} (profile ${profile}): ${runs.length} run${runs.length === 1 ? "" : "s"} × ${seeds.length} seed${seeds.length === 1 ? "" : "s"} = ${runs.length * seeds.length} networks, trained as ${runs.length} seed-batched program${runs.length === 1 ? "" : "s"}`,
+    ...lines,
+    `  total: ${totalSteps} steps; training arithmetic ≈ ${formatFlops(totalFlops)} (6 · forward multiply-adds · batch per seed-step, plus each probe's declared cost per call)`,
+    "",
+  ].join("\n");
+}
+
+/** Flops per seed of a run's probes over `steps` steps: calls × each probe's declared cost (registry `cost`). */
+export function probeFlops(run: RunSpec, steps: number, stepsPerEpoch: number): number {
+  const fma = forwardMultiplyAdds(run.model);
+  const shape: ProbeCostShape = {
+    params: parameterCount(run.model),
+    forwardMultiplyAdds: fma,
+    layers: hiddenLayerShapes(run.model),
+    rows: (ref) => {
+      const name = typeof ref === "object" && ref !== null ? (ref as { ref?: unknown }).ref : undefined;
+      const data = typeof name === "string" ? run.data[name] : undefined;
+      return data ? trainingSize(data) : undefined;
+    },
+  };
+  return run.probes.reduce((total, p) => total + probeCalls(p, steps, stepsPerEpoch) * priced(probeCost(p, shape), fma), 0);
+}
+
+function probeCost(p: ProbeSpec, shape: ProbeCostShape): ProbeCost {
+  return registry.get("probe", p.probe)?.cost?.(p.args as Readonly<Record<string, Lowered>>, shape) ?? {};
+}
+
+/** A forward pass costs 2 flops per multiply-add, an HVP about two gradients (2 · 6). */
+function priced(cost: ProbeCost, fma: number): number {
+  return 2 * fma * (cost.forwardPasses ?? 0) + 12 * fma * (cost.hvps ?? 0) + (cost.flops ?? 0);
+}
+
+/** Calls of a probe in a run of `steps` steps: every n (step 0 included), listed points, an event once. */
+function probeCalls(p: ProbeSpec, steps: number, stepsPerEpoch: number): number {
+  const every = (c: Extract<Cadence, { kind: "every" }>) => Math.floor(steps / (c.unit === "epochs" ? c.n * stepsPerEpoch : c.n)) + 1;
+  return p.cadences.reduce((n, c: Cadence) => n + (c.kind === "every" ? every(c) : c.kind === "at" ? c.points.length : 1), 0);
+}
+
+/** Fan-in and width of each hidden layer (conv blocks first), as probes' `layer: k` counts them. */
+function hiddenLayerShapes(m: ModelSpec): { fanIn: number; width: number }[] {
+  const { layers } = modelLayers(m);
+  return geometry(m).flatMap((g, i) => {
+    const role = layerRole(layers, i);
+    if (role !== "hidden" && role !== "conv") return [];
+    return [{ fanIn: g.fanIn, width: g.spec.kind === "conv" ? g.spec.filters : g.fanOut }];
+  });
+}
+
+/** Samples in a data set, when the spec says (real data sets without `limit` use their split sizes). */
+function trainingSize(d: DataSpec): number | undefined {
+  switch (d.source) {
+    case "sample":
+      return d.vars[0]?.n;
+    case "grid":
+      return d.n ** d.axes.length;
+    case "points":
+      return Object.values(d.columns)[0]?.length;
+    case "chebyshev":
+    case "gaussian_mixture":
+    case "gratings":
+      return d.n;
+    case "mnist":
+    case "fashion_mnist":
+      return d.limit ?? (d.split === "train" ? 60000 : 10000);
+    case "cifar10":
+      return d.limit ?? (d.split === "train" ? 50000 : 10000);
+  }
+}
+
+/** The layer list a model spec stands for, with the shape of one input sample. */
+export function modelLayers(m: ModelSpec): { layers: readonly LayerSpec[]; inShape: readonly number[] } {
+  if (m.kind === "convnet") return { layers: convNetLayers(m), inShape: m.inShape };
+  if (m.kind === "layers") return { layers: m.layers, inShape: m.inShape };
+  return { layers: mlpLayers(m), inShape: [m.inDim] };
+}
+
+function geometry(m: ModelSpec): readonly LayerGeometry[] {
+  const { layers, inShape } = modelLayers(m);
+  const g = layerGeometry(layers, inShape);
+  if (!Array.isArray(g)) throw new Error(`model ${m.name}: layer ${g.index}: ${g.message}`);
+  return g;
+}
+
+/** Trainable values of one seed's network: weights, biases, norm scales and shifts. */
+export function parameterCount(m: ModelSpec): number {
+  return geometry(m).reduce((a, g) => a + g.params, 0);
+}
+
+/**
+ * Multiply-adds of one sample's forward pass through the weights: each dense weight once, each conv weight
+ * once per output pixel (weights are shared across the image).
+ */
+export function forwardMultiplyAdds(m: ModelSpec): number {
+  return geometry(m).reduce((a, g) => a + g.multiplyAdds, 0);
+}
+
+function formatFlops(x: number): string {
+  if (x >= 1e12) return `${(x / 1e12).toFixed(1)} TFLOP`;
+  if (x >= 1e9) return `${(x / 1e9).toFixed(1)} GFLOP`;
+  if (x >= 1e6) return `${(x / 1e6).toFixed(1)} MFLOP`;
+  return `${Math.round(x)} FLOP`;
+}

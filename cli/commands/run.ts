@@ -1,0 +1,43 @@
+/**
+ * `dync run FILE [flags]`: compile and run in one step. The generated program is the same one
+ * `dync compile` writes (so both paths produce the same results); it is written to a temporary
+ * directory, imports the runtime by absolute URL, and every experiment in it runs from this process
+ * (its runs on `--jobs` worker threads, which import the same temporary module).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { runMain } from "../../runner/index.js";
+import type { ExperimentProgram } from "../../contract/program.js";
+import { compileFile } from "../../compiler/compile.js";
+import { packageInfo } from "../../compiler/package-info.js";
+import { printDiagnostics, type Output } from "./output.js";
+
+/** Flags passed through to the program (`--profile quick`, `--backend wasm`, …). */
+export async function runCommand(file: string, programArgs: readonly string[], out: Output, err: (text: string) => void): Promise<number> {
+  const runtimeUrl = pathToFileURL(join(packageInfo().root, "dist", "runner", "index.js")).href;
+  const result = await compileFile(file, { runtimeImport: runtimeUrl });
+  if (!result.ok) {
+    printDiagnostics(out, result.diagnostics, result.check?.sources);
+    return 2;
+  }
+  printDiagnostics(out, result.check.diagnostics, result.check.sources);
+  const dir = mkdtempSync(join(tmpdir(), "dync-run-"));
+  try {
+    const modulePath = join(dir, "program.mjs");
+    writeFileSync(modulePath, result.js);
+    const moduleUrl = pathToFileURL(modulePath).href;
+    const module = (await import(moduleUrl)) as { experiments: readonly ExperimentProgram[] };
+    const runtime = (await import(runtimeUrl)) as { runMain: typeof runMain };
+    let status = 0;
+    // The module URL lets `--jobs` workers import the same program (its targets are code, not data).
+    for (const program of module.experiments) status = Math.max(status, await runtime.runMain(program, programArgs, { moduleUrl }));
+    return status;
+  } catch (error) {
+    err(`internal error while running ${file}: ${(error as Error).message}\n`);
+    return 70;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

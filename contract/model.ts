@@ -1,0 +1,89 @@
+/**
+ * The contract between models (runtime/nn), the training loop, optimizers and probes.
+ *
+ * Every model is seed-batched: S independent networks of one architecture live in one set of
+ * parameters whose leading axis is the seed (`[S, fanIn, fanOut]` for a dense weight). A single run is
+ * S = 1. Inputs are `[S, B, ...xShape]` (each seed may see its own samples) and outputs `[S, B, out]`.
+ * Because the summed loss over seeds has, for each seed, exactly that seed's gradient, one backward pass
+ * trains all S networks independently.
+ */
+import type * as tf from "@tensorflow/tfjs-core";
+import type { LossKind } from "./training-specs.js";
+import type { ActivationSpec } from "./model-specs.js";
+
+/** A training step's loss and gradients from `Model.fusedLossAndGradients` (the caller disposes them). */
+export interface FusedStep {
+  readonly perSample: tf.Tensor2D;
+  readonly perSeed: tf.Tensor1D;
+  readonly grads: readonly tf.Tensor[];
+}
+
+/** weight, bias, BN scale/shift… A parameter is addressed as `layer.role`, e.g. `hidden0.weight`. */
+export type ParamRole = "weight" | "bias" | "gamma" | "beta" | "scale";
+
+export interface Param {
+  /** Stable address: `${layer}.${role}`, e.g. `hidden0.weight`, `out.bias`. */
+  readonly name: string;
+  readonly layer: string;
+  readonly role: ParamRole;
+  /** Leading axis is the seed axis S. */
+  readonly variable: tf.Variable;
+}
+
+/** Per-layer intermediate values recorded during a forward pass, for probes ("taps"). */
+export interface Taps {
+  /** Pre-activation of layer `name`, `[S, B, width]`. */
+  pre: Map<string, tf.Tensor>;
+  /** Post-activation (the layer's output), `[S, B, width]`. */
+  post: Map<string, tf.Tensor>;
+}
+
+/** What kind of layer a `LayerView` describes. */
+export type LayerKind = "dense" | "conv" | "pool" | "flatten" | "batchnorm" | "layernorm" | "dropout" | "activation" | "encoding" | "scale";
+
+/** One layer of a model as probes see it: its parameters, fans and the activation applied to its output. */
+export interface LayerView {
+  /** Address: `hidden0`, `conv0`, `out` (mlp/cnn), or the name given in a `model net { … }` block. */
+  readonly name: string;
+  readonly kind: LayerKind;
+  /** `hidden` (net.hidden[k]), `conv` (net.convs[k]), `out` (net.out), or `other` (norms, pools, …). */
+  readonly role: "hidden" | "conv" | "out" | "other";
+  /** dense `[S, fanIn, fanOut]`, conv `[S, k, k, C_in, C_out]`; absent for layers without weights. */
+  readonly weight?: Param;
+  readonly bias?: Param;
+  /** Inputs and outputs per unit: dense fanIn = input width; conv fanIn = k·k·C_in. */
+  readonly fanIn: number;
+  readonly fanOut: number;
+  /** The activation applied right after this layer (its own `act:` or the next activation layer), or null. */
+  readonly activation: ActivationSpec | null;
+}
+
+export interface ForwardOptions {
+  /** Batch norm uses batch statistics and dropout is active when true. */
+  training: boolean;
+  /** When given, every layer writes its pre- and post-activation here (tensors owned by the caller). */
+  taps?: Taps;
+}
+
+export interface Model {
+  /** Number of seeds batched in the parameters. */
+  readonly seeds: number;
+  /** Layer names in order (`hidden0`, `hidden1`, …, `out`), addressable from `.dyn` as `net.hidden[0]`. */
+  readonly layerNames: readonly string[];
+  readonly params: readonly Param[];
+  /** Every layer in forward order (encodings, norms, pools included). */
+  readonly layers: readonly LayerView[];
+  /** `[S, B, ...xShape]` → `[S, B, out]`. Must be differentiable (twice, for curvature probes). */
+  forward(x: tf.Tensor, options: ForwardOptions): tf.Tensor;
+  /**
+   * Optional fast path of the training step: the loss on (x, y) and its gradient for every parameter (in
+   * `params` order) computed without the autodiff tape, or undefined where the model cannot (then the
+   * training loop differentiates `forward`). Must equal what differentiating `forward` gives.
+   */
+  fusedLossAndGradients?(x: tf.Tensor, y: tf.Tensor, loss: LossKind): FusedStep | undefined;
+  /** Non-trainable state (BN running statistics), snapshotted with the parameters. */
+  readonly state: readonly tf.Variable[];
+  /** The constant factor on the output (a `scale` layer; 1/α under the phase init); absent means 1. */
+  readonly outputScale?: number;
+  dispose(): void;
+}

@@ -1,0 +1,400 @@
+/**
+ * The contract between the compiler and the runtime: what a generated program hands to `runMain`.
+ *
+ * Everything the compiler can know is resolved here: defaults filled, registry calls lowered to the
+ * runtime's specs, durations and cadences in the training loop's terms. A profile is a `PlanTemplate` (a
+ * base run, the sweep axes and each point's differences from the base), which `expandPlan` (plan.ts) turns
+ * into one `RunSpec` per sweep point; hand-written programs may list their runs instead (`ExplicitPlan`).
+ * Only target functions are code (generated TypeScript, float64, per data set). The runtime builds data,
+ * models and optimizers from these specs, trains each run seed-batched, records, then evaluates the
+ * analyses and expectations over the recorded results.
+ */
+import type { ActivationSpec, ConvBlockSpec, EncodingSpec, InitDist, MlpInit } from "./model-specs.js";
+import type { BatchSpec, Cadence, DurationSpec, LossKind, OptimizerSpec } from "./training-specs.js";
+
+/** A value of a sweep variable in a run: numbers, names (`silu`), or a call shown as text (`fourier(L: 3)`). */
+export type SweepValue = number | string | boolean;
+
+/** `10k steps` / `5 epochs` as the `.dyn` file said it; the runtime converts with the run's steps per epoch. */
+export type Duration = { readonly steps: number } | { readonly epochs: number };
+
+/** A target: input columns (float64 copies of what the network sees) → one output column per target. */
+export type TargetFunction = (columns: readonly Float64Array[]) => ArrayLike<number> | readonly ArrayLike<number>[];
+
+export interface ExperimentProgram {
+  /** Version of the compiler that generated the program. */
+  readonly compiler: string;
+  readonly name: string;
+  /** The `.dyn` file and the experiment's line, for messages and the report. */
+  readonly file: string;
+  readonly line: number;
+  /** The `.dyn` source text, shown in the report. */
+  readonly source: string;
+  /** Sweep variables in declaration order (the metrics' columns). */
+  readonly sweepVars: readonly string[];
+  /** `default` plus one entry per `profile` block. */
+  readonly profiles: Readonly<Record<string, ProfileSpec>>;
+  /** Target functions by id, referenced from data specs. */
+  readonly targets: Readonly<Record<string, TargetFunction>>;
+}
+
+/** What a profile computes from the recorded results; the same in every form of a plan. */
+export interface PlanResults {
+  readonly analyses: readonly AnalysisSpec[];
+  readonly expects: readonly ExpectSpec[];
+  readonly plots: readonly PlotSpec[];
+}
+
+/** A profile's plan with every run written out: what the runtime trains, records and reports on. */
+export interface ProfilePlan extends PlanResults {
+  /** Seed values; every run trains all of them seed-batched. */
+  readonly seeds: readonly number[];
+  readonly runs: readonly RunSpec[];
+}
+
+/** A profile as a program states it: a template (what the compiler emits) or explicit runs (by hand). */
+export type ProfileSpec = PlanTemplate | ExplicitPlan;
+
+/** Runs listed one by one, as a hand-written program does; seeds as a list or a range. */
+export interface ExplicitPlan extends PlanResults {
+  readonly seeds: Seeds;
+  readonly runs: readonly RunSpec[];
+}
+
+/** Seed values: a list, or the `count` consecutive values `from, from + 1, …`. */
+export type Seeds = readonly number[] | { readonly from: number; readonly count: number };
+
+/**
+ * A profile's runs without repeating them: the base run, the sweep axes, and per sweep point the fields
+ * that differ from the base. `expandPlan` (plan.ts) gives the same `RunSpec`s the compiler checked.
+ */
+export interface PlanTemplate extends PlanResults {
+  readonly seeds: Seeds;
+  /**
+   * Sweeps in declaration order; the points are their cross product, the first axis outermost. An axis
+   * maps each of its variables to its values; several variables (a zipped sweep, `sweep (a, b) in zip(…)`)
+   * step together, so their value lists have one length.
+   */
+  readonly axes: readonly SweepAxis[];
+  /** The run at the first point, without its `id` and `point` (which follow from the axes). */
+  readonly base: RunBase;
+  /** One `RunPatch` per point of the sweep, in the order of the points: what differs from `base`. */
+  readonly points: readonly RunPatch[];
+}
+
+export type SweepAxis = Readonly<Record<string, readonly SweepValue[]>>;
+
+export type RunBase = Omit<RunSpec, "id" | "point">;
+
+/**
+ * The differences of one run from the base, as a JSON merge patch with exact arrays: an object patches
+ * the object (or, by index, the array) at its place field by field; any other value (numbers, strings,
+ * arrays, null) replaces what is there; `{ $delete: true }` removes a field and `{ $replace: v }` puts
+ * `v` in place of what was there (an object of another variant, or where an array was). `{}` is the
+ * base run itself.
+ */
+export type RunPatch = { readonly [field: string]: PatchValue };
+export type PatchValue =
+  | null
+  | boolean
+  | number
+  | string
+  | readonly unknown[]
+  | { readonly $delete: true }
+  | { readonly $replace: unknown }
+  | { readonly [field: string]: PatchValue };
+
+export interface RunSpec {
+  /** Stable id from the sweep point: `width=8,act=silu`, or `run` without sweeps. */
+  readonly id: string;
+  readonly point: Readonly<Record<string, SweepValue>>;
+  readonly data: Readonly<Record<string, DataSpec>>;
+  /** Which data set the model trains on. */
+  readonly trainOn: string;
+  readonly model: ModelSpec;
+  readonly loss: LossKind;
+  /** λ of `regularize l2(λ)`, 0 when absent. */
+  readonly l2: number;
+  readonly optimizer: OptimizerSpec;
+  readonly schedule?: ScheduleWithDurations;
+  readonly duration: DurationSpec;
+  readonly batch: BatchSpec;
+  readonly probes: readonly ProbeSpec[];
+  /** `at first(cond)` events, named after the probe they schedule. */
+  readonly events: readonly EventSpecData[];
+}
+
+export type DataSpec = (
+  | { readonly source: "sample"; readonly vars: readonly { readonly name: string; readonly dist: InitDist; readonly n: number }[] }
+  | { readonly source: "grid"; readonly axes: readonly GridAxisSpec[]; readonly n: number }
+  | { readonly source: "points"; readonly columns: Readonly<Record<string, readonly number[]>> }
+  | { readonly source: "chebyshev"; readonly degree: number; readonly n: number; readonly axes: readonly GridAxisSpec[] | null }
+  | { readonly source: "mnist" | "fashion_mnist" | "cifar10"; readonly split: "train" | "test"; readonly limit: number | null; readonly dir: string | null; readonly normalize: "unit" | "symmetric" | "raw" }
+  | { readonly source: "gaussian_mixture"; readonly n: number; readonly d: number; readonly classes: number; readonly separation: number; readonly std: number }
+  | { readonly source: "gratings"; readonly n: number; readonly size: number; readonly channels: number; readonly classes: number; readonly cycles: number; readonly noise: number; readonly normalize: "unit" | "symmetric"; readonly phaseSpread: number }
+) & {
+  /** Id in `ExperimentProgram.targets` of the target function, for synthetic inputs. */
+  readonly target?: string;
+  /** Whether each seed draws its own sample (random sources) or all seeds share one data set. */
+  readonly perSeed: boolean;
+};
+
+/** One input variable of a grid: `[lo, hi]` (`closedHi`) or `[lo, hi)`. */
+export interface GridAxisSpec {
+  readonly name: string;
+  readonly lo: number;
+  readonly hi: number;
+  readonly closedHi: boolean;
+}
+
+/** A model the runtime builds: an MLP, a CNN, or a list of layers (`model net { … }`). */
+export type ModelSpec = MlpModelSpec | ConvNetModelSpec | LayersModelSpec;
+
+/** One layer of a layer-list model; `name` addresses it (`conv1`, or `hidden0`/`conv0`/`out` when unnamed). */
+export type LayerSpec = { readonly name: string } & (
+  | { readonly kind: "dense"; readonly width: number; readonly act: ActivationSpec | null; readonly bias: boolean }
+  | {
+      readonly kind: "conv";
+      readonly filters: number;
+      readonly kernel: number;
+      readonly stride: number;
+      readonly padding: "valid" | "same";
+      readonly act: ActivationSpec | null;
+      readonly bias: boolean;
+    }
+  /** Non-overlapping size×size windows. */
+  | { readonly kind: "pool"; readonly op: "max" | "avg"; readonly size: number }
+  | { readonly kind: "flatten" }
+  /** PyTorch BatchNorm1d (flat) / BatchNorm2d (images, per channel): momentum 0.1, eps 1e-5. */
+  | { readonly kind: "batchnorm" }
+  /** PyTorch LayerNorm over the last axis (features, or channels of an image), eps 1e-5, affine. */
+  | { readonly kind: "layernorm" }
+  | { readonly kind: "dropout"; readonly p: number }
+  | { readonly kind: "activation"; readonly act: ActivationSpec }
+  | { readonly kind: "encoding"; readonly encoding: EncodingSpec }
+  | { readonly kind: "scale"; readonly factor: number }
+);
+
+/** `model net { … }`: layers in forward order; the last layer's output is the model's output. */
+export interface LayersModelSpec {
+  readonly kind: "layers";
+  readonly name: string;
+  /** One sample: `[d]` for rows of d values, `[H, W, C]` for images (also accepted as flattened rows). */
+  readonly inShape: readonly number[];
+  /** Values per sample (the product of `inShape`). */
+  readonly inDim: number;
+  readonly outDim: number;
+  readonly layers: readonly LayerSpec[];
+  readonly init: MlpInit;
+  // Options of `mlp`/`cnn`, absent here, so code reading them off any ModelSpec sees `undefined`.
+  readonly hidden?: undefined;
+  readonly act?: undefined;
+  readonly bias?: undefined;
+  readonly norm?: undefined;
+  readonly dropout?: undefined;
+  readonly encode?: undefined;
+  readonly outputScale?: undefined;
+}
+
+export interface MlpModelSpec {
+  readonly kind: "mlp";
+  /** The `.dyn` name of the model (`net`): probes address its layers through it. */
+  readonly name: string;
+  readonly inDim: number;
+  readonly hidden: readonly number[];
+  readonly outDim: number;
+  readonly act: ActivationSpec;
+  readonly bias: boolean;
+  readonly norm: "none" | "batchnorm";
+  readonly dropout: number;
+  readonly encode: EncodingSpec | null;
+  readonly outputScale: number | null;
+  readonly init: MlpInit;
+}
+
+/** `cnn(…)`: conv blocks (conv → activation → optional pooling), flatten, dense hidden layers, dense out. */
+export interface ConvNetModelSpec {
+  readonly kind: "convnet";
+  readonly name: string;
+  /** One image, `[H, W, C]`. */
+  readonly inShape: readonly [number, number, number];
+  /** H·W·C, the length of a flattened image row. */
+  readonly inDim: number;
+  readonly convs: readonly ConvBlockSpec[];
+  readonly hidden: readonly number[];
+  readonly outDim: number;
+  /** Activation of the dense hidden layers (and of conv blocks without their own). */
+  readonly act: ActivationSpec;
+  readonly bias: boolean;
+  readonly init: MlpInit;
+  // MLP-only options, absent here, so code reading them off any ModelSpec sees `undefined`.
+  readonly norm?: undefined;
+  readonly dropout?: undefined;
+  readonly encode?: undefined;
+  readonly outputScale?: undefined;
+}
+
+export type ScheduleWithDurations =
+  | { readonly kind: "constant" }
+  | { readonly kind: "step_decay"; readonly every: Duration; readonly factor: number }
+  | { readonly kind: "cosine"; readonly steps: Duration; readonly floor: number }
+  | { readonly kind: "warmup"; readonly steps: Duration; readonly then: ScheduleWithDurations };
+
+export interface ProbeSpec {
+  readonly name: string;
+  /** Named results of a multi-field probe (`feats.angle`, `feats.amplitude`); absent for one value. */
+  readonly fields?: readonly string[];
+  /** The extra dimension of a per-unit probe (`neuron`, `frequency`): one value per index. */
+  readonly index?: string;
+  /** The registry entry (`loss`, `weight_norm`, …). */
+  readonly probe: string;
+  /** Lowered arguments; references to experiment names are `{ ref: name }`. */
+  readonly args: Readonly<Record<string, unknown>>;
+  readonly cadences: readonly Cadence[];
+  /** `.dyn` line, for messages. */
+  readonly line: number;
+}
+
+/** `at first(cond)`: fires once per seed at the first step where `cond` (an analysis over one probe's latest value) holds. */
+export interface EventSpecData {
+  readonly name: string;
+  readonly watch: string;
+  readonly condition: AnalysisExpr;
+}
+
+// ── analyses over recorded results ───────────────────────────────────────────
+
+/**
+ * Dimensions of a result table: the sweep variables, `seeds` and `steps`. A probe's series has all three
+ * (steps: the times it was measured); reductions remove the dimensions they run over.
+ */
+export type Dim = string;
+
+/** An analysis expression, evaluated by the runtime after training (and per step for events). */
+export type AnalysisExpr =
+  | { readonly op: "probe"; readonly name: string }
+  | { readonly op: "let"; readonly name: string }
+  | { readonly op: "number"; readonly value: number }
+  /** Elementwise arithmetic, joining tables on their shared dimensions. */
+  | { readonly op: "arith"; readonly fn: "+" | "-" | "*" | "/" | "^"; readonly left: AnalysisExpr; readonly right: AnalysisExpr }
+  | { readonly op: "neg"; readonly arg: AnalysisExpr }
+  /** Elementwise math function: log10, log, exp, abs, sqrt. */
+  | { readonly op: "map"; readonly fn: MapFn; readonly arg: AnalysisExpr }
+  /** Reduce over dimensions: `median(x) over seeds`; without `over`, over `steps`. */
+  | { readonly op: "reduce"; readonly fn: ReduceFn; readonly arg: AnalysisExpr; readonly over: readonly Dim[]; readonly q?: number }
+  /** Keep the rows at one value of some dimensions: `alpha[act = silu]`. */
+  | { readonly op: "select"; readonly arg: AnalysisExpr; readonly where: Readonly<Record<Dim, SweepValue>> }
+  /** Keep measurements after/before a time: a fraction of training (`50%`) or a step. */
+  | { readonly op: "time"; readonly relation: "after" | "before"; readonly arg: AnalysisExpr; readonly at: { readonly fraction: number } | { readonly step: number } }
+  /** Least-squares fit of log y = log c + p·log x across the sweep variable `x`, per group of `by` dimensions. */
+  | { readonly op: "fit_power_law"; readonly y: AnalysisExpr; readonly x: Dim; readonly by: readonly Dim[] }
+  /** A field of a fit: `fit.exponent`, `fit.alpha` (= −exponent), `fit.r2`, `fit.ci_low`, `fit.ci_high`. */
+  | { readonly op: "field"; readonly arg: AnalysisExpr; readonly name: string }
+  | { readonly op: "compare"; readonly fn: "==" | "!=" | "<" | "<=" | ">" | ">="; readonly left: AnalysisExpr; readonly right: AnalysisExpr }
+  /** `x in [lo, hi]` (closed) or `[lo, hi)`. */
+  | { readonly op: "in"; readonly arg: AnalysisExpr; readonly lo: number; readonly hi: number; readonly closedHi: boolean }
+  /** `x within tol of ref`: |x − ref| ≤ tol, or ≤ fraction·|ref| for a percentage. */
+  | { readonly op: "within"; readonly arg: AnalysisExpr; readonly tolerance: { readonly fraction: number } | { readonly absolute: number }; readonly reference: AnalysisExpr }
+  | { readonly op: "and" | "or"; readonly left: AnalysisExpr; readonly right: AnalysisExpr }
+  | { readonly op: "not"; readonly arg: AnalysisExpr }
+  /**
+   * A standard-library analysis function by registry name (runtime/analysis/functions): result tables
+   * in, a table out. Phenomenon libraries add analyses here without touching the IR.
+   */
+  | { readonly op: "fn"; readonly name: string; readonly args: readonly AnalysisExpr[]; readonly options: Readonly<Record<string, number | string | boolean>>; readonly over: readonly Dim[] };
+
+/**
+ * The analysis language's built-in vocabulary, one list each: the checker accepts these names, the
+ * evaluators implement each (exhaustive records), and the core family documents them (stdlib/core/entries.ts).
+ */
+export const REDUCE_FNS = ["median", "mean", "std", "min", "max", "sum", "count", "first", "last", "quantile"] as const;
+export type ReduceFn = (typeof REDUCE_FNS)[number];
+export const MAP_FNS = ["log10", "log", "exp", "abs", "sqrt"] as const;
+export type MapFn = (typeof MAP_FNS)[number];
+/** The fields of a `fit_power_law` result (`fit.alpha`). */
+export const FIT_FIELDS = ["exponent", "alpha", "coefficient", "r2", "stderr", "ci_low", "ci_high"] as const;
+export type FitField = (typeof FIT_FIELDS)[number];
+
+export interface AnalysisSpec {
+  readonly name: string;
+  readonly expr: AnalysisExpr;
+  readonly line: number;
+}
+
+/** An `expect`: holds when every row of its boolean table is true (and the table is not empty). */
+export interface ExpectSpec {
+  /** The condition as written in the `.dyn` file. */
+  readonly text: string;
+  readonly line: number;
+  readonly expr: AnalysisExpr;
+}
+
+/** A reference drawn on a plot: a horizontal line (`ref: 2/lr`) or a power law through the first point (`ref: width^-1`). */
+export type PlotReference =
+  | { readonly kind: "constant"; readonly value: number; readonly label: string }
+  | { readonly kind: "power"; readonly exponent: number; readonly label: string };
+
+/**
+ * Vertical rules on a line plot over steps (`mark: groups`): at the steps a probe was measured (a snapshot
+ * probe `at [start, 500]`, or one triggered `at first(cond)`, i.e. where its event fired), or at the step
+ * values of an analysis (`mark: learned_at`, e.g. a `convergence_step`).
+ */
+export type PlotMark =
+  | { readonly kind: "probe"; readonly name: string; readonly label: string }
+  | { readonly kind: "steps"; readonly expr: AnalysisExpr; readonly label: string };
+
+/** What every plot has: where it comes from and how to split it. */
+interface PlotBase {
+  /** The `plot` statement as written, shown as the figure's caption. */
+  readonly text: string;
+  readonly line: number;
+  /** A dimension (sweep variable or `seeds`) mapped to colour: one series per value. */
+  readonly color: Dim | null;
+  /** A dimension split into small multiples. */
+  readonly facet: Dim | null;
+  readonly title: string | null;
+}
+
+/**
+ * A `plot` statement, lowered. Data are analysis expressions evaluated over the results like analyses;
+ * the remaining dimensions of each table decide the series (x, colour, facet, band).
+ */
+export type PlotSpec = PlotBase &
+  (
+    /** A series against training time (`x: "steps"`) or a sweep variable; with a band over a dimension. */
+    | { readonly kind: "line"; readonly y: AnalysisExpr; readonly yLabel: string; readonly x: Dim; readonly band: { readonly fn: "std" | "range"; readonly over: Dim } | null; readonly logX: boolean; readonly logY: boolean; readonly refs: readonly PlotReference[]; readonly marks?: readonly PlotMark[] }
+    /** log-log of a result against a sweep variable, with the fitted power law and its exponent in the legend. */
+    | { readonly kind: "loglog"; readonly y: AnalysisExpr; readonly yLabel: string; readonly x: Dim; readonly fit: boolean; readonly refs: readonly PlotReference[] }
+    | { readonly kind: "scatter"; readonly x: AnalysisExpr; readonly y: AnalysisExpr; readonly xLabel: string; readonly yLabel: string; readonly logX: boolean; readonly logY: boolean }
+    /** Histogram of the values of a result (e.g. final loss over seeds), optionally of log10 of them. */
+    | { readonly kind: "histogram"; readonly values: AnalysisExpr; readonly label: string; readonly bins: number; readonly log10: boolean }
+    /** Gaussian-kernel density (Scott's bandwidth) of the values, one curve per colour. */
+    | { readonly kind: "density"; readonly values: AnalysisExpr; readonly label: string; readonly log10: boolean }
+    /**
+     * A heatmap of a matrix probe's recorded snapshots or of a table over two dimensions, on a diverging
+     * colour scale for signed data and viridis otherwise; `range` fixes the colour domain.
+     */
+    | { readonly kind: "heatmap"; readonly data: HeatmapData; readonly label: string; readonly range: readonly [number, number] | null; readonly logColor: boolean; readonly order: "eigen" | "none" }
+    /**
+     * The (γ, γ') plane of the two-layer phase diagram (Luo et al. 2021) with its regions, and one point per
+     * swept (γ, γ') coloured by a value: a regime (−1/0/1 from `slope_regime`) or a number.
+     */
+    | { readonly kind: "phase_plane"; readonly values: AnalysisExpr; readonly label: string; readonly gamma: Dim; readonly gammaPrime: Dim }
+    /**
+     * An image over a 2-D grid: per-`point` values (an `outputs` probe's fields, or analyses of them) placed
+     * at their recorded input coordinates `coords` (x across, y up), colour-mapped (`scale`), three channels
+     * as RGB (`rgb`, clipped to [0, 1]) or ids in categorical colours (`regions`). Snapshots as a heatmap's.
+     */
+    | { readonly kind: "image"; readonly values: readonly AnalysisExpr[]; readonly label: string; readonly labels: readonly string[]; readonly coords: readonly [AnalysisExpr, AnalysisExpr]; readonly coordLabels: readonly [string, string]; readonly colors: "scale" | "rgb" | "regions"; readonly at: readonly HeatmapSnapshot[]; readonly seed: number | null; readonly range: readonly [number, number] | null }
+  );
+
+/** When a matrix heatmap's snapshot was taken: before training, at the end, or the recorded step nearest a step. */
+export type HeatmapSnapshot = "start" | "end" | { readonly step: number };
+
+/**
+ * Where a heatmap's cells come from: a matrix probe's .npy snapshots (one panel per snapshot and facet
+ * value, at one seed unless faceted by seeds), or a result table's values over dimensions `x` × `y`.
+ */
+export type HeatmapData =
+  | { readonly source: "matrix"; readonly probe: string; readonly at: readonly HeatmapSnapshot[]; readonly seed: number | null }
+  | { readonly source: "table"; readonly values: AnalysisExpr; readonly x: Dim; readonly y: Dim };

@@ -1,0 +1,73 @@
+/**
+ * How a run trains, as a run plan says it: loss, optimizer, batches, duration and probe cadences, as the
+ * compiler lowers them and runtime/train and runtime/optim execute them. Types only.
+ */
+
+// from runtime/loss.ts
+
+/** The losses a `.dyn` file can name. */
+export type LossKind = "mse" | "half_mse" | "cross_entropy";
+
+// from runtime/optim.ts
+
+/** torch.optim.SGD: plain, or with momentum / dampening / Nesterov. `gd` is the same rule (full batch is the loop's business). */
+export interface SgdSpec {
+  readonly kind: "gd" | "sgd";
+  readonly lr: number;
+  readonly momentum?: number;
+  readonly dampening?: number;
+  readonly nesterov?: boolean;
+  /** L2 added to the gradient (g + wd·θ), as torch's `weight_decay`. */
+  readonly weightDecay?: number;
+}
+
+/** torch.optim.Adam (not AdamW): defaults β₁ 0.9, β₂ 0.999, ε 1e-8. */
+export interface AdamSpec {
+  readonly kind: "adam";
+  readonly lr: number;
+  readonly beta1?: number;
+  readonly beta2?: number;
+  readonly eps?: number;
+  readonly weightDecay?: number;
+}
+
+/**
+ * The sign-threshold SGD variant of Rosenfeld & Risteski (2024), Appendix F, as the project's paper notes
+ * state it: m_t = β·m_{t−1} + (1 − τ)·g_t (m_{−1} = 0); coordinates with |m_t| > c take a fixed-size sign
+ * step signLr·sign(m_t), the others the plain step lr·m_t. The appendix itself is not available here, so
+ * the two step sizes are separate parameters; a schedule scales both by lr_t / lr.
+ */
+export interface SignSgdSpec {
+  readonly kind: "sign_sgd";
+  readonly lr: number;
+  readonly signLr: number;
+  readonly threshold: number;
+  /** β, default 0.9. */
+  readonly momentum?: number;
+  /** τ, default 0.9. */
+  readonly dampening?: number;
+  readonly weightDecay?: number;
+}
+
+export type OptimizerSpec = SgdSpec | AdamSpec | SignSgdSpec;
+
+// from runtime/train/batches.ts
+
+/** `full`: every update sees the whole dataset. Otherwise minibatches of `size`, reshuffled every epoch
+ * or shuffled once into a fixed partition reused in the same order each epoch. */
+export type BatchSpec = "full" | { readonly size: number; readonly shuffle?: "every_epoch" | "once" };
+
+/** How long to train: a number of updates or of passes over the data. */
+export type DurationSpec = { readonly steps: number } | { readonly epochs: number };
+
+// from runtime/train/cadence.ts
+
+/** A point in training time: `start` (step 0), `end` (step T), a step count or a completed epoch count. */
+export type CadencePoint = "start" | "end" | { readonly step: number } | { readonly epoch: number };
+
+export type Cadence =
+  /** Steps 0, n, 2n, … (step 0 included; `end` only when T is a multiple). For epochs: every n·stepsPerEpoch steps. */
+  | { readonly kind: "every"; readonly n: number; readonly unit: "steps" | "epochs" }
+  | { readonly kind: "at"; readonly points: readonly CadencePoint[] }
+  /** At the step an event fires, for the seeds it fires for. */
+  | { readonly kind: "on"; readonly event: string };

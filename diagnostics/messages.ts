@@ -1,0 +1,366 @@
+/**
+ * Every diagnostic dync can report, in one table: code, severity, a short name and a message template.
+ * Placeholders `{name}` in a template are typed parameters: `diagnostic("DYN1001", span, { char: "@" })`
+ * fails to compile when the code is unknown or a parameter is missing. docs/diagnostics.md is generated
+ * from this table.
+ *
+ * Ranges: DYN1xxx lexical and syntax errors, DYN2xxx names and types (the checker), DYN3xxx run plan,
+ * DYN4xxx command line and files.
+ */
+export type Severity = "error" | "warning" | "info";
+
+export interface MessageSpec {
+  readonly name: string;
+  readonly severity: Severity;
+  readonly message: string;
+  /** One or two sentences for the generated docs: when it happens and how to fix it. */
+  readonly help: string;
+}
+
+export const messages = {
+  // ── lexical ────────────────────────────────────────────────────────────────
+  DYN1001: {
+    name: "unexpected-character",
+    severity: "error",
+    message: "unexpected character {char}",
+    help: "The character cannot start any token of the language. Remove it, or quote it inside a string.",
+  },
+  DYN1002: {
+    name: "unterminated-string",
+    severity: "error",
+    message: "unterminated string: a string must end with `\"` on the same line",
+    help: 'Close the string with a double quote. Use `\\"` for a quote and `\\n` for a newline inside it.',
+  },
+  DYN1003: {
+    name: "invalid-number",
+    severity: "error",
+    message: "invalid number `{text}`: {reason}",
+    help: "Numbers are written `12`, `0.5`, `1e-3`, or with a count suffix `50k` (×1000) and `2M` (×1,000,000).",
+  },
+  DYN1004: {
+    name: "unterminated-comment",
+    severity: "error",
+    message: "unterminated block comment: `/*` has no matching `*/`",
+    help: "Close the comment with `*/`, or use `//` for a comment that runs to the end of the line.",
+  },
+  DYN1005: {
+    name: "invalid-escape",
+    severity: "error",
+    message: "unknown escape `{escape}` in string",
+    help: 'Strings support `\\\\`, `\\"`, `\\n`, `\\t` and `\\u{…}` escapes.',
+  },
+  DYN1006: {
+    name: "invalid-encoding",
+    severity: "error",
+    message: "the file is not valid UTF-8 (first bad byte at offset {offset})",
+    help: "Save the file as UTF-8.",
+  },
+  DYN1007: {
+    name: "binary-file",
+    severity: "error",
+    message: "this looks like a binary file, not `.dyn` source (it contains a NUL byte)",
+    help: "Check the path: dync reads `.dyn` text files.",
+  },
+  // ── syntax ─────────────────────────────────────────────────────────────────
+  DYN1101: {
+    name: "expected-token",
+    severity: "error",
+    message: "expected {expected}{context}, found {found}",
+    help: "The parser needed a specific symbol or keyword here. The message names it and what came instead.",
+  },
+  DYN1102: {
+    name: "expected-construct",
+    severity: "error",
+    message: "expected {expected}{context}, found {found}",
+    help: "The parser needed a whole construct here, such as an expression, a duration or a statement.",
+  },
+  DYN1103: {
+    name: "unclosed-delimiter",
+    severity: "error",
+    message: "{open} opened here is never closed",
+    help: "Every `{`, `(` and `[` needs its matching `}`, `)` or `]`.",
+  },
+  DYN1104: {
+    name: "unexpected-closing",
+    severity: "error",
+    message: "unexpected {found}: nothing is open here",
+    help: "A closing bracket has no matching opening bracket. Remove it or add the opening one.",
+  },
+  DYN1105: {
+    name: "statement-outside-experiment",
+    severity: "error",
+    message: "`{keyword}` belongs inside an experiment block",
+    help: "At the top level of a file only `import`, `let`, `data`, `model` and `experiment` may appear.",
+  },
+  DYN1106: {
+    name: "statement-not-in-block",
+    severity: "error",
+    message: "`{keyword}` cannot appear inside {block}",
+    help: "Data blocks hold samples and assignments (`x ~ uniform(-1, 1) [256]`, `y = x^2`); model blocks hold layers.",
+  },
+  DYN1107: {
+    name: "too-deep",
+    severity: "error",
+    message: "expression nested too deeply (more than {limit} levels)",
+    help: "Split the expression with `let` definitions.",
+  },
+  DYN1108: {
+    name: "interval-arity",
+    severity: "error",
+    message: "a half-open interval `[a, b)` needs exactly two bounds, found {count}",
+    help: "Write `[lo, hi)` for an interval that excludes its upper end, or `[a, b, c]` for a list.",
+  },
+  // ── names, types and values ────────────────────────────────────────────────
+  DYN2001: {
+    name: "unknown-name",
+    severity: "error",
+    message: "unknown name `{name}`",
+    help: "The name is not a `let`, a sweep variable, a data set, a model, a probe or a standard-library entry. Check the spelling; the hint suggests the closest known name.",
+  },
+  DYN2002: {
+    name: "bad-operand",
+    severity: "error",
+    message: "`{op}` cannot be applied to {operand}",
+    help: "Arithmetic works on numbers (and `*`/`+` on lists: `[128] * 4`, `[1] + [2]`); `and`, `or`, `not` on booleans.",
+  },
+  DYN2003: {
+    name: "not-constant",
+    severity: "error",
+    message: "{what} has no value before training, so it cannot be used as {context}",
+    help: "Sweep lists, seeds, durations and registry arguments are evaluated by the compiler; they may use `let` constants and sweep variables, not measured results.",
+  },
+  DYN2004: {
+    name: "wrong-type",
+    severity: "error",
+    message: "{what} must be {expected}, not {got}",
+    help: "The value has the wrong type for where it is used.",
+  },
+  DYN2005: {
+    name: "wrong-arguments",
+    severity: "error",
+    message: "`{fn}` takes {expected}; got {count}",
+    help: "The call has the wrong number or form of arguments.",
+  },
+  DYN2006: {
+    name: "unit-mismatch",
+    severity: "error",
+    message: "`{op}` cannot combine {left} with {right}",
+    help: "Durations keep their unit: `10k steps + 500 steps` is fine, `10 steps + 3 epochs` is not. A count may scale a duration (`2 * 10 steps`).",
+  },
+  DYN2007: {
+    name: "bad-range",
+    severity: "error",
+    message: "this range is invalid: {problem}",
+    help: "Ranges are written `from..to` or `from..to step s` with a positive step, and include `to` when the steps land on it.",
+  },
+  DYN2008: {
+    name: "zip-lengths",
+    severity: "error",
+    message: "`zip` needs lists of equal length; got lengths {lengths}",
+    help: "`sweep (lr, bs) in zip([…], […])` pairs the i-th elements; give every list the same number of elements.",
+  },
+  DYN2009: {
+    name: "division-by-zero",
+    severity: "error",
+    message: "division by zero",
+    help: "The divisor evaluates to 0 at compile time.",
+  },
+  DYN2010: {
+    name: "unknown-entry",
+    severity: "error",
+    message: "unknown {kind} `{name}`",
+    help: "The name is not in the standard library for this role; see docs/stdlib.md for every entry. The hint suggests the closest name.",
+  },
+  DYN2011: {
+    name: "unknown-parameter",
+    severity: "error",
+    message: "`{fn}` has no parameter `{param}`",
+    help: "The hint lists the parameters it has, or the closest one to what was written.",
+  },
+  DYN2012: {
+    name: "missing-argument",
+    severity: "error",
+    message: "`{fn}` needs `{param}`: {type}",
+    help: "This parameter has no default; give it, e.g. `{param}: …`.",
+  },
+  DYN2013: {
+    name: "duplicate-argument",
+    severity: "error",
+    message: "`{param}` is given twice to `{fn}`",
+    help: "Each parameter may be given once, positionally or by name.",
+  },
+  DYN2014: {
+    name: "argument-rule",
+    severity: "error",
+    message: "`{fn}`: {rule}",
+    help: "The arguments each fit their own type, but not together: an entry's rules (listed under it in docs/stdlib.md) say which combinations are allowed, e.g. `sgd(nesterov: true)` needs `momentum` > 0 and `dampening: 0`. Change one of the arguments the message names.",
+  },
+  DYN2020: {
+    name: "duplicate-statement",
+    severity: "error",
+    message: "an experiment has one `{keyword}` statement; this is a second one",
+    help: "To try several values, sweep them: `sweep opt in [sgd(lr: 0.1), adam(lr: 1e-3)]` then `optimizer opt`. Profiles replace statements with `profile NAME { … }`.",
+  },
+  DYN2021: {
+    name: "missing-statement",
+    severity: "error",
+    message: "experiment `{name}` has no `{keyword}` statement",
+    help: "Every experiment needs training data, a model, an optimizer and a `train` duration.",
+  },
+  DYN2022: {
+    name: "duplicate-name",
+    severity: "error",
+    message: "`{name}` is already defined",
+    help: "Names of lets, sweep variables, data sets, models and probes must be distinct within an experiment.",
+  },
+  DYN2023: {
+    name: "unknown-reference",
+    severity: "error",
+    message: "unknown {what} `{name}`",
+    help: "The name must be defined in this experiment (or at the top level of the file).",
+  },
+  DYN2030: {
+    name: "shape-mismatch",
+    severity: "error",
+    message: "{what}: the model has {expected} but the data has {actual}",
+    help: "Input and output widths are inferred from the training data when `in:`/`out:` are left out; give them only to check them.",
+  },
+  DYN2031: {
+    name: "not-in-target",
+    severity: "error",
+    message: "{what} cannot be used in a target expression",
+    help: "Targets are pointwise functions of the input variables: arithmetic, math functions, constants, sweep variables and comprehensions like `sum(k in 1..5: sin(k*x))`.",
+  },
+  DYN2032: {
+    name: "bad-data",
+    severity: "error",
+    message: "{problem}",
+    help: "A data block samples input variables (`x ~ uniform(-2, 2) [1024]`) and assigns targets (`y = x^2`); every sample needs a size, and all sizes must agree.",
+  },
+  DYN2033: {
+    name: "bad-conv-model",
+    severity: "error",
+    message: "{problem}",
+    help: "`cnn(filters: [...], kernel: 5, …)` trains on image data (`mnist`, `fashion_mnist`, `cifar10`, `gratings`), whose `[H, W, C]` shape it takes; every conv block (and its pooling) must leave at least one pixel. Its layers start from per-layer inits (`init net.layers[*] ~ …`); `init phase(…)` is for one-hidden-layer MLPs.",
+  },
+  DYN2040: {
+    name: "bad-cadence",
+    severity: "error",
+    message: "{problem}",
+    help: "Cadences are `every N steps`, `every N epochs`, `at end`, `at [start, 100, end]` or `at first(condition)`; times must lie within training.",
+  },
+  DYN2041: {
+    name: "bad-analysis",
+    severity: "error",
+    message: "{problem}",
+    help: "Analyses combine probe results with reductions (`median(x) over seeds`), selections (`x[width = 10]`), fits (`fit_power_law(y ~ width)`), arithmetic and comparisons.",
+  },
+  DYN2042: {
+    name: "unknown-profile",
+    severity: "error",
+    message: "experiment `{experiment}` has no profile `{profile}`",
+    help: "Profiles are declared in the experiment with `profile NAME { … }`.",
+  },
+  DYN2043: {
+    name: "heatmap-without-matrix",
+    severity: "error",
+    message: "`heatmap({name})` without `x:` and `y:` needs a matrix probe, but `{name}` is {what}",
+    help: "A heatmap draws either the matrices a probe recorded (`heatmap(cos)` for `probe cos = cosine_similarity(net) at [start, end]`) or a result over two of its dimensions: `heatmap(fp.error, x: steps, y: frequency)`.",
+  },
+  DYN2044: {
+    name: "bad-plot-mark",
+    severity: "error",
+    message: "`mark: {name}`: {problem}",
+    help: "`mark:` on a line plot over steps draws a vertical rule at every step a probe was measured (a snapshot probe `at [start, 500]`, or one triggered `at first(…)`, where its event fired), or at the step values of an analysis such as `convergence_step(…)`.",
+  },
+  DYN2045: {
+    name: "bad-image-plot",
+    severity: "error",
+    message: "`image({name})`: {problem}",
+    help: "`image` draws per-point values of an `outputs` probe over a two-input `grid(…)` at their recorded coordinates: `plot image(f.output)` (colour scale), `plot image(f.output, f.output1, f.output2)` (RGB, clipped to [0, 1]), `plot image(f.region)` (activation regions), with `at: [start, end]`, `seed:` and `facet:` as for heatmaps.",
+  },
+  DYN2046: {
+    name: "layer-needs-images",
+    severity: "error",
+    message: "{problem}",
+    help: "`conv2d`, `max_pool` and `avg_pool` work on images `[H, W, C]`: train on an image data set (`mnist`, `fashion_mnist`, `cifar10`, `gratings`), and put them before `flatten` and the dense layers.",
+  },
+  DYN2047: {
+    name: "layer-needs-flatten",
+    severity: "error",
+    message: "{problem}",
+    help: "A dense layer (or an encoding) reads rows of values. Images straight from the data are read as rows of H·W·C values, but the feature maps of a `conv2d` or a pool need an explicit `flatten` first.",
+  },
+  DYN2048: {
+    name: "layer-too-large",
+    severity: "error",
+    message: "{problem}",
+    help: "Every convolution and pool must leave at least one pixel: use a smaller `kernel` or pool `size`, `padding: same`, or fewer layers. The sizes follow TensorFlow's rules: `valid` gives ⌊(in − kernel)/stride⌋ + 1, `same` gives ⌈in/stride⌉, a pool ⌊in/size⌋.",
+  },
+  DYN2049: {
+    name: "layer-output-width",
+    severity: "error",
+    message: "`{name}` gives {width} output{plural}, but the data has {actual}",
+    help: "The last layer's width must equal the number of targets (regression) or classes (classification). Leave the width out of the last `dense()` to take it from the data.",
+  },
+  DYN2050: {
+    name: "bad-layer-list",
+    severity: "error",
+    message: "{problem}",
+    help: "A model block lists layers in forward order, one per line, optionally named (`hidden = dense(128, act: relu)`), ending in rows of outputs (usually a `dense` layer). Names address layers in inits and probes (`init net.hidden ~ …`), so each is used once.",
+  },
+  DYN2051: {
+    name: "gd-with-minibatch",
+    severity: "error",
+    message: "`gd` is full-batch gradient descent, but this run trains on batches of {size}",
+    help: "`optimizer gd(…)` takes the gradient of the whole training set at each step. Train with `batch full`, or use `sgd(lr: …)` (optionally with momentum) for minibatch stochastic gradient descent.",
+  },
+  DYN2100: {
+    name: "unused-sweep",
+    severity: "warning",
+    message: "sweep variable `{name}` is never used",
+    help: "Every value of the sweep trains the same thing; use the variable (e.g. `hidden: [{name}]`) or remove the sweep.",
+  },
+  DYN2101: {
+    name: "probe-without-cadence",
+    severity: "warning",
+    message: "probe `{name}` has no cadence; it is measured at the end only",
+    help: "Add `every N steps`, `at [...]` or `at end` to say when to measure.",
+  },
+  DYN2102: {
+    name: "unused-probe",
+    severity: "info",
+    message: "probe `{name}` is recorded but used by no analysis, expect or plot",
+    help: "Its values are still written to the run directory.",
+  },
+  // ── command line and files ─────────────────────────────────────────────────
+  DYN4001: {
+    name: "file-not-found",
+    severity: "error",
+    message: "cannot read `{path}`: {reason}",
+    help: "Check the path. dync reads `.dyn` source files.",
+  },
+  DYN4002: {
+    name: "is-directory",
+    severity: "error",
+    message: "`{path}` is a directory, not a `.dyn` file",
+    help: "Pass the `.dyn` files themselves, e.g. `dync check examples/*.dyn`.",
+  },
+  DYN4003: {
+    name: "file-too-large",
+    severity: "error",
+    message: "`{path}` is {size} MB; dync reads source files up to {limit} MB",
+    help: "A `.dyn` file this large is almost certainly not source code.",
+  },
+} as const satisfies Record<string, MessageSpec>;
+
+export type DiagnosticCode = keyof typeof messages;
+
+/** The `{placeholders}` of a template, as a parameter object type. */
+type Placeholders<S extends string> = S extends `${string}{${infer P}}${infer Rest}`
+  ? P | Placeholders<Rest>
+  : never;
+
+export type MessageParams<C extends DiagnosticCode> = {
+  readonly [P in Placeholders<(typeof messages)[C]["message"]>]: string | number;
+};

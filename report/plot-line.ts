@@ -1,0 +1,157 @@
+/**
+ * `plot line`: a result against training steps or a sweep variable, one series per colour value (and per
+ * value of any other dimension left in the data, drawn in the same colour), with an optional band of
+ * mean ± std or min–max over a dimension, log axes, labelled horizontal reference lines and vertical
+ * rules at event and snapshot steps (plot-marks.ts).
+ */
+import type { TopLevelSpec } from "vega-lite";
+import { groupRows, keyId, type Row } from "../runtime/analysis/table.js";
+import type { Dim, PlotSpec } from "../contract/program.js";
+import { REFERENCE_GREY } from "./colors.js";
+import { LINE_CAP, thinMinMax } from "./downsample.js";
+import { addMarkData, markLayers } from "./plot-marks.js";
+import {
+  assemble,
+  colorEncoding,
+  dimTitle,
+  facetDomain,
+  keepPlottable,
+  onlyLayer,
+  orderedValues,
+  positionEncoding,
+  requirePlotDim,
+  rowNumber,
+  tableOf,
+  valueLabel,
+  type Datum,
+  type PlotTables,
+} from "./plot-common.js";
+
+type LineSpec = Extract<PlotSpec, { kind: "line" }>;
+
+/** Series with at most this many points also draw a marker at each point (sweeps, sparse probes). */
+const MARKERS_UP_TO = 50;
+
+/** One point of a series: the line's value and, with a band, its lower and upper edge. */
+interface LinePoint {
+  x: number | string;
+  y: number;
+  lo?: number;
+  hi?: number;
+}
+
+/** The vega-lite spec of a line plot. */
+export function linePlot(spec: LineSpec, tables: PlotTables): TopLevelSpec {
+  const table = tableOf(tables, "y", spec);
+  for (const [dim, role] of [[spec.x, "x"], [spec.color, "colour"], [spec.facet, "facet"], [spec.band?.over ?? null, "band"]] as const) {
+    if (dim !== null) requirePlotDim(table, dim, role, spec);
+  }
+  const notes: string[] = [];
+  const rows = keepPlottable(table.rows, [{ value: (r) => rowNumber(r, spec), log: spec.logY, axis: "y" }, ...(isNumericX(table.rows, spec.x) ? [{ value: (r: Row) => Number(r.key[spec.x]), log: spec.logX, axis: "x" }] : [])], notes);
+  const seriesDims = [spec.facet, spec.color].filter((d): d is Dim => d !== null);
+  const detailDims = table.dims.filter((d) => d !== spec.x && !seriesDims.includes(d) && d !== spec.band?.over);
+  const color = spec.color === null ? null : orderedValues(rows, spec.color);
+  const data: Datum[] = [];
+  let thinned = 0;
+  let clipped = 0;
+  for (const series of groupRows(rows, [...seriesDims, ...detailDims])) {
+    let points = seriesPoints(series.rows, spec);
+    if (points.length > LINE_CAP) {
+      points = thinMinMax(points, LINE_CAP, (p) => p.y);
+      thinned++;
+    }
+    const fields: Datum = {};
+    if (spec.color !== null) fields["_color"] = valueLabel(series.key[spec.color]!);
+    if (spec.facet !== null) fields["_facet"] = valueLabel(series.key[spec.facet]!);
+    if (detailDims.length) fields["_detail"] = keyId(series.key, detailDims);
+    for (const p of points) {
+      data.push({ _layer: "line", ...fields, x: p.x, y: p.y });
+      if (p.lo === undefined || p.hi === undefined) continue;
+      // On a log axis mean − std can be ≤ 0; the band stops at the line's own value there.
+      const lo = spec.logY && p.lo <= 0 ? ((clipped++), p.y) : p.lo;
+      data.push({ _layer: "band", ...fields, x: p.x, lo, hi: p.hi });
+    }
+  }
+  if (thinned) notes.push(`${thinned} series thinned to ≤ ${LINE_CAP} points each (each bucket's min and max kept)`);
+  if (clipped) notes.push(`band's lower edge cut at the line where mean − std ≤ 0 (log axis)`);
+  if (spec.band) notes.push(spec.band.fn === "std" ? `line: mean over ${dimTitle(spec.band.over)}; band: ± 1 std` : `line: mean over ${dimTitle(spec.band.over)}; band: min–max`);
+  if (detailDims.length && spec.band === null) notes.push(`one line per ${detailDims.map(dimTitle).join(" × ")}`);
+  const facet = facetDomain(rows, spec);
+  const refs = addReferences(spec, data, facet?.labels ?? null, notes);
+  const marks = addMarkData(spec, tables, facet?.labels ?? null, data, notes);
+  const markers = Math.max(0, ...groupRows(rows, [...seriesDims, ...detailDims]).map((g) => new Set(g.rows.map((r) => String(r.key[spec.x]))).size)) <= MARKERS_UP_TO;
+  const x = xEncoding(rows, spec);
+  const y = positionEncoding("y", spec.yLabel, spec.logY);
+  const series = { ...colorEncoding(spec.color, color), ...(detailDims.length ? { detail: { field: "_detail" } } : {}) };
+  const layers: Record<string, unknown>[] = [];
+  if (spec.band) {
+    layers.push({ name: "band", transform: onlyLayer("band"), mark: { type: "area", opacity: 0.2 }, encoding: { x, y: { ...positionEncoding("lo", spec.yLabel, spec.logY) }, y2: { field: "hi" }, ...series } });
+  }
+  layers.push({ name: "lines", transform: onlyLayer("line"), mark: { type: "line", strokeWidth: 1.8, ...(spec.color === null ? { color: "#0072B2" } : {}) }, encoding: { x, y, ...series } });
+  if (markers) layers.push({ name: "points", transform: onlyLayer("line"), mark: { type: "point", filled: true, size: 36, ...(spec.color === null ? { color: "#0072B2" } : {}) }, encoding: { x, y, ...series } });
+  if (refs) layers.push(...referenceLayers(spec.yLabel, spec.logY));
+  layers.push(...markLayers(x, colorEncoding(spec.color, color), marks));
+  return assemble({ title: spec.title ?? `${spec.yLabel} vs ${dimTitle(spec.x)}`, notes, data, layers, facet });
+}
+
+/** The series' points sorted by x; with a band, one point per x summarising the `band.over` values. */
+function seriesPoints(rows: readonly Row[], spec: LineSpec): LinePoint[] {
+  const numeric = rows.every((r) => typeof r.key[spec.x] === "number");
+  const xOf = (r: Row) => (numeric ? (r.key[spec.x] as number) : valueLabel(r.key[spec.x]!));
+  let points: LinePoint[];
+  if (spec.band === null) points = rows.map((r) => ({ x: xOf(r), y: rowNumber(r, spec) }));
+  else points = groupRows(rows, [spec.x]).map((g) => bandPoint(xOf(g.rows[0]!), g.rows.map((r) => rowNumber(r, spec)), spec.band!.fn));
+  return numeric ? points.sort((a, b) => (a.x as number) - (b.x as number)) : points;
+}
+
+/** Mean of the values with mean ± sample std (no band for a single value) or min–max around it. */
+function bandPoint(x: number | string, values: readonly number[], fn: "std" | "range"): LinePoint {
+  const n = values.length;
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  if (fn === "range") return { x, y: mean, lo: Math.min(...values), hi: Math.max(...values) };
+  if (n < 2) return { x, y: mean };
+  const std = Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1));
+  return { x, y: mean, lo: mean - std, hi: mean + std };
+}
+
+function isNumericX(rows: readonly Row[], x: Dim): boolean {
+  return rows.every((r) => typeof r.key[x] === "number");
+}
+
+/** Steps and numeric sweep variables are quantitative; a named sweep variable (`act`) is ordinal. */
+function xEncoding(rows: readonly Row[], spec: LineSpec): Record<string, unknown> {
+  if (isNumericX(rows, spec.x)) return positionEncoding("x", dimTitle(spec.x), spec.logX);
+  return { field: "x", type: "ordinal", title: dimTitle(spec.x), sort: orderedValues(rows, spec.x).labels };
+}
+
+/** Adds a datum per constant reference (per panel); power references need a sweep and are drawn by loglog. */
+function addReferences(spec: LineSpec, data: Datum[], facets: readonly string[] | null, notes: string[]): boolean {
+  let any = false;
+  for (const ref of spec.refs) {
+    if (ref.kind !== "constant") {
+      notes.push(`reference ${ref.label} (a power law) is drawn only on loglog plots`);
+      continue;
+    }
+    if (!Number.isFinite(ref.value) || (spec.logY && ref.value <= 0)) {
+      notes.push(`reference ${ref.label} = ${ref.value} cannot be drawn on this axis`);
+      continue;
+    }
+    for (const facet of facets ?? [null]) data.push({ _layer: "ref", y: ref.value, label: ref.label, ...(facet === null ? {} : { _facet: facet }) });
+    any = true;
+  }
+  return any;
+}
+
+/** A dashed grey horizontal rule per reference, labelled at the panel's right edge. */
+export function referenceLayers(yTitle: string, logY: boolean): Record<string, unknown>[] {
+  const y = positionEncoding("y", yTitle, logY);
+  return [
+    { name: "refs", transform: onlyLayer("ref"), mark: { type: "rule", color: REFERENCE_GREY, strokeDash: [6, 4], strokeWidth: 1.4 }, encoding: { y } },
+    {
+      name: "ref_labels",
+      transform: onlyLayer("ref"),
+      mark: { type: "text", align: "right", baseline: "bottom", dx: -4, dy: -3, color: REFERENCE_GREY, fontSize: 12 },
+      encoding: { y, x: { value: "width" }, text: { field: "label" } },
+    },
+  ];
+}

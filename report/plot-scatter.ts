@@ -1,0 +1,62 @@
+/**
+ * `plot scatter`: one result against another, joined on their shared dimensions (as analyses join), coloured
+ * and faceted by dimensions; more than SCATTER_CAP points are thinned to a fixed-seed uniform subset.
+ */
+import type { TopLevelSpec } from "vega-lite";
+import { join } from "../runtime/analysis/table.js";
+import type { Key, Row } from "../runtime/analysis/table.js";
+import type { PlotSpec } from "../contract/program.js";
+import { SCATTER_CAP, thinUniform } from "./downsample.js";
+import {
+  assemble,
+  colorEncoding,
+  facetDomain,
+  keepPlottable,
+  onlyLayer,
+  orderedValues,
+  positionEncoding,
+  requirePlotDim,
+  rowNumber,
+  tableOf,
+  valueLabel,
+  type Datum,
+  type PlotTables,
+} from "./plot-common.js";
+
+type ScatterSpec = Extract<PlotSpec, { kind: "scatter" }>;
+
+interface Pair {
+  key: Key;
+  x: number;
+  y: number;
+}
+
+/** The vega-lite spec of a scatter plot. */
+export function scatterPlot(spec: ScatterSpec, tables: PlotTables): TopLevelSpec {
+  const joined = join(tableOf(tables, "x", spec), tableOf(tables, "y", spec), (l: Row, r: Row, key): Pair => ({ key, x: rowNumber(l, spec), y: rowNumber(r, spec) }));
+  const asTable = { dims: joined.dims, rows: joined.rows.map((p) => ({ key: p.key, value: 0 })) };
+  if (spec.color !== null) requirePlotDim(asTable, spec.color, "colour", spec);
+  if (spec.facet !== null) requirePlotDim(asTable, spec.facet, "facet", spec);
+  const notes: string[] = [];
+  let pairs = keepPlottable(joined.rows, [{ value: (p) => p.x, log: spec.logX, axis: "x" }, { value: (p) => p.y, log: spec.logY, axis: "y" }], notes);
+  if (pairs.length > SCATTER_CAP) {
+    notes.push(`showing a uniform random ${SCATTER_CAP.toLocaleString("en-US")} of ${pairs.length.toLocaleString("en-US")} points (fixed seed)`);
+    pairs = thinUniform(pairs, SCATTER_CAP, spec.text);
+  }
+  const keyed = pairs.map((p) => ({ key: p.key, value: 0 }));
+  const color = spec.color === null ? null : orderedValues(keyed, spec.color);
+  const data: Datum[] = pairs.map((p) => ({
+    _layer: "points",
+    x: p.x,
+    y: p.y,
+    ...(spec.color === null ? {} : { _color: valueLabel(p.key[spec.color]!) }),
+    ...(spec.facet === null ? {} : { _facet: valueLabel(p.key[spec.facet]!) }),
+  }));
+  // Dense clouds get smaller, lighter points so that their density stays visible.
+  const dense = pairs.length > 1000;
+  const mark = { type: "point", filled: true, size: dense ? 10 : 36, opacity: dense ? 0.45 : 0.8, ...(spec.color === null ? { color: "#0072B2" } : {}) };
+  const layers = [
+    { name: "points", transform: onlyLayer("points"), mark, encoding: { x: positionEncoding("x", spec.xLabel, spec.logX), y: positionEncoding("y", spec.yLabel, spec.logY), ...colorEncoding(spec.color, color) } },
+  ];
+  return assemble({ title: spec.title ?? `${spec.yLabel} vs ${spec.xLabel}`, notes, data, layers, facet: facetDomain(keyed, spec) });
+}

@@ -1,0 +1,103 @@
+/**
+ * Plots: a lowered `plot` statement (`PlotSpec`) and its evaluated tables become a Vega-Lite spec, which
+ * Vega renders to SVG in Node (headless `View`, `renderer: "none"`, so no canvas package is needed) and
+ * resvg rasterises to PNG.
+ */
+import { Resvg } from "@resvg/resvg-js";
+import * as vega from "vega";
+import { compile, type TopLevelSpec } from "vega-lite";
+import { evaluate } from "../runtime/analysis/evaluate.js";
+import type { AnalysisEnv } from "../runtime/analysis/source.js";
+import { DyncRuntimeError } from "../runtime/errors.js";
+import type { PlotSpec } from "../contract/program.js";
+import type { PlotTables } from "./plot-common.js";
+import { densityPlot, histogramPlot } from "./plot-distribution.js";
+import { linePlot } from "./plot-line.js";
+import { phasePlanePlot } from "./plot-phase.js";
+import { loglogPlot } from "./plot-loglog.js";
+import { scatterPlot } from "./plot-scatter.js";
+import { heatmapPlot } from "./plot-heatmap.js";
+import { imagePlot, imageTables } from "./plot-image.js";
+import { markSteps } from "./plot-marks.js";
+import { selectSnapshots, type MatrixHeatmapSpec, type RecordedTensors } from "./recorded-tensors.js";
+
+export type { PlotTables } from "./plot-common.js";
+/** A Vega-Lite specification as produced by `plotToVegaLite`. */
+export type VegaLiteSpec = TopLevelSpec;
+
+/**
+ * Evaluates the analysis expressions a plot draws (its `y`, `x` or `values`, a line's marks) over the
+ * results; a matrix heatmap reads its snapshots from the run's recorded tensors instead.
+ */
+export function evaluatePlotTables(spec: PlotSpec, env: AnalysisEnv, recorded?: RecordedTensors): PlotTables {
+  switch (spec.kind) {
+    case "line":
+      return { y: evaluate(spec.y, env), ...(spec.marks?.length ? { marks: spec.marks.map((m) => ({ label: m.label, steps: markSteps(m, env, recorded) })) } : {}) };
+    case "loglog":
+      return { y: evaluate(spec.y, env) };
+    case "heatmap": {
+      if (spec.data.source === "table") return { values: evaluate(spec.data.values, env) };
+      if (!recorded) throw new DyncRuntimeError("RUN051", `plot \`${spec.text}\` (line ${spec.line}) draws recorded matrices, which only a run directory holds`);
+      const notes: string[] = [];
+      const snapshots = selectSnapshots(spec as MatrixHeatmapSpec, recorded, notes);
+      return { matrices: { snapshots, notes } };
+    }
+    case "scatter":
+      return { x: evaluate(spec.x, env), y: evaluate(spec.y, env) };
+    case "histogram":
+    case "density":
+    case "phase_plane":
+      return { values: evaluate(spec.values, env) };
+    case "image":
+      return imageTables(spec, env);
+    default:
+      throw new DyncRuntimeError("RUN040", `unknown plot kind ${JSON.stringify((spec as { kind?: unknown }).kind)}`);
+  }
+}
+
+/** The Vega-Lite spec of a plot from its evaluated tables. */
+export function plotToVegaLite(spec: PlotSpec, tables: PlotTables): VegaLiteSpec {
+  switch (spec.kind) {
+    case "line":
+      return linePlot(spec, tables);
+    case "loglog":
+      return loglogPlot(spec, tables);
+    case "scatter":
+      return scatterPlot(spec, tables);
+    case "histogram":
+      return histogramPlot(spec, tables);
+    case "density":
+      return densityPlot(spec, tables);
+    case "heatmap":
+      return heatmapPlot(spec, tables);
+    case "image":
+      return imagePlot(spec, tables);
+    case "phase_plane":
+      return phasePlanePlot(spec, tables);
+    default:
+      throw new DyncRuntimeError("RUN040", `unknown plot kind ${JSON.stringify((spec as { kind?: unknown }).kind)}`);
+  }
+}
+
+/** Renders a Vega-Lite spec to an SVG document (text is escaped by Vega's SVG renderer). */
+export async function renderSvg(vlSpec: VegaLiteSpec): Promise<string> {
+  const view = new vega.View(vega.parse(compile(vlSpec).spec), { renderer: "none" });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+/** Rasterises an SVG to PNG at `scale`× its size (default 2, sharp on high-density screens and in print). */
+export function renderPng(svg: string, scale = 2): Buffer {
+  // Vega styles embedded rasters (heatmaps) `image-rendering: optimizeSpeed; image-rendering: pixelated`;
+  // resvg does not know `pixelated`, and the unknown last value made it smooth the pixels: keep its own.
+  const crisp = svg.replaceAll("image-rendering: optimizeSpeed; image-rendering: pixelated;", "image-rendering: optimizeSpeed;");
+  const resvg = new Resvg(crisp, {
+    fitTo: { mode: "zoom", value: scale },
+    background: "white",
+    font: { loadSystemFonts: true, defaultFontFamily: "DejaVu Sans", sansSerifFamily: "DejaVu Sans" },
+  });
+  return resvg.render().asPng();
+}

@@ -1,0 +1,180 @@
+/**
+ * `report.html` for a run directory: written at the end of `dync run` from what the run has in memory, and
+ * rebuilt by `dync report RUN_DIR` from the directory alone (manifest.json, metrics.jsonl, report-input.json).
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { evaluate } from "../runtime/analysis/evaluate.js";
+import { evaluateProfile, type AnalysisFunctions } from "../runtime/analysis/index.js";
+import { ResultEnv } from "../runtime/analysis/source.js";
+import { DyncRuntimeError } from "../runtime/errors.js";
+import { formatAnalysisError, type ExpectOutcome } from "../runtime/analysis/profile.js";
+import type { ResultTable } from "../runtime/analysis/results.js";
+import { expandPlan } from "../contract/plan.js";
+import type { ExperimentProgram, PlotSpec, ProfilePlan } from "../contract/program.js";
+import type { Manifest } from "../runtime/record/manifest.js";
+import { runPaths, unwritable } from "../runtime/record/run-dir.js";
+import { evaluatePlotTables, plotToVegaLite, renderPng, renderSvg } from "./plots.js";
+import { recordedTensors, type RecordedTensors } from "./recorded-tensors.js";
+import { reportPage, type FigureEntry } from "./report-page.js";
+import { loadResults, readManifest, readReportInput, REPORT_INPUT, tensorFiles, writeReportInput, type ReportInput } from "./run-files.js";
+
+/** What a finished run hands the report (an `ExperimentOutcome` fits). */
+export interface ReportOutcome {
+  readonly profile: string;
+  readonly results: ResultTable;
+  readonly expects: readonly ExpectOutcome[];
+  readonly analysisErrors?: readonly string[];
+}
+
+/** Whatever the caller has in memory; anything missing is read from the run directory. */
+export interface ReportSources {
+  readonly program?: ExperimentProgram;
+  readonly plan?: ProfilePlan;
+  readonly results?: ResultTable;
+  readonly outcome?: ReportOutcome;
+  /** The analysis functions the plan's analyses call (the standard library's, from the runner or the CLI). */
+  readonly analysisFunctions?: AnalysisFunctions;
+}
+
+/** A figure written to plots/, or why it could not be drawn. */
+export interface PlotOutcome {
+  readonly name: string;
+  readonly line: number;
+  readonly svg: string | null;
+  readonly png: string | null;
+  readonly error: string | null;
+}
+
+export interface ReportResult {
+  /** Path of report.html. */
+  readonly path: string;
+  readonly plots: readonly PlotOutcome[];
+}
+
+/** Writes report.html (and plots/NAME.svg/.png, and report-input.json when a plan is known) for `runDir`. */
+export async function writeReport(runDir: string, sources: ReportSources = {}): Promise<ReportResult> {
+  const manifest = readManifest(runDir);
+  const stored = readReportInput(runDir);
+  const recorded = manifest.source as { file?: string; text?: string; profile?: string } | undefined;
+  const profile = sources.outcome?.profile ?? recorded?.profile ?? stored?.profile ?? "default";
+  const plan = sources.plan ?? (sources.program && Object.hasOwn(sources.program.profiles, profile) ? expandPlan(sources.program.profiles[profile]!) : undefined) ?? stored?.plan ?? null;
+  const inMemory = sources.results ?? sources.outcome?.results;
+  const totalSteps = inMemory?.totalSteps ?? stored?.totalSteps ?? {};
+  const results = inMemory ?? (plan ? loadResults(runDir, manifest, totalSteps, plan) : null);
+  const source = sources.program
+    ? { file: sources.program.file, text: sources.program.source }
+    : typeof recorded?.text === "string"
+      ? { file: recorded.file ?? "", text: recorded.text }
+      : (stored?.source ?? null);
+  const verdicts = chooseVerdicts(sources, manifest, stored, plan, results);
+  if (plan && results) {
+    writeReportInput(runDir, { profile, sweepVars: results.sweepVars, plan, totalSteps, expects: verdicts.expects ?? [], analysisErrors: verdicts.analysisErrors, source });
+  }
+  // Only matrix heatmaps and marks read the recorded tensors; other reports skip the metrics scan.
+  const needsTensors = plan?.plots.some((p) => (p.kind === "heatmap" && p.data.source === "matrix") || (p.kind === "line" && p.marks?.length));
+  const tensors = needsTensors ? recordedTensors(runDir, manifest) : { dir: runDir, runs: [], records: [] };
+  const plots = plan && results ? await drawPlots(runDir, plan, results, tensors, sources.analysisFunctions) : [];
+  const html = reportPage({
+    manifest,
+    profile,
+    source,
+    seeds: plan?.seeds ?? manifest.seeds,
+    totalSteps,
+    expects: verdicts.expects,
+    analysisErrors: verdicts.analysisErrors,
+    figures: plots.map((p) => p.figure),
+    figuresMissing: plan ? null : `This run directory has no ${REPORT_INPUT} (the plots' definitions), so no plots can be drawn; rerun with a current dync to get them.`,
+    tensors: tensorFiles(runDir),
+    extraFiles: plan && results ? [REPORT_INPUT] : [],
+  });
+  const path = runPaths(runDir).report;
+  try {
+    writeFileSync(path, html);
+  } catch (error) {
+    throw unwritable(path, error);
+  }
+  return { path, plots: plots.map((p) => p.outcome) };
+}
+
+/** Rebuilds report.html from the run directory alone, without re-running anything. */
+export function rebuildReport(runDir: string, analysisFunctions?: AnalysisFunctions): Promise<ReportResult> {
+  return writeReport(runDir, analysisFunctions ? { analysisFunctions } : {});
+}
+
+/** The run's own verdicts when it recorded them; otherwise evaluated now from the plan and the results. */
+function chooseVerdicts(
+  sources: ReportSources,
+  manifest: Manifest,
+  stored: ReportInput | null,
+  plan: ProfilePlan | null,
+  results: ResultTable | null,
+): { expects: readonly ExpectOutcome[] | null; analysisErrors: readonly string[] } {
+  if (sources.outcome) return { expects: sources.outcome.expects, analysisErrors: sources.outcome.analysisErrors ?? [] };
+  const inManifest = manifest as Manifest & { expects?: ExpectOutcome[]; analysisErrors?: string[] };
+  if (inManifest.expects) return { expects: inManifest.expects, analysisErrors: inManifest.analysisErrors ?? [] };
+  if (stored && !(sources.plan || sources.program)) return { expects: stored.expects, analysisErrors: stored.analysisErrors };
+  if (plan && results) {
+    const evaluation = evaluateProfile(plan, results, sources.analysisFunctions);
+    return { expects: evaluation.expects, analysisErrors: evaluation.errors.map(formatAnalysisError) };
+  }
+  return { expects: null, analysisErrors: [] };
+}
+
+/** Evaluates the analyses (plots may use them), then draws every plot; one plot's failure does not stop the others. */
+async function drawPlots(runDir: string, plan: ProfilePlan, results: ResultTable, recorded: RecordedTensors, functions?: AnalysisFunctions): Promise<{ figure: FigureEntry; outcome: PlotOutcome }[]> {
+  if (plan.plots.length === 0) return [];
+  const env = new ResultEnv(plan, results, functions);
+  for (const analysis of plan.analyses) {
+    try {
+      env.lets.set(analysis.name, evaluate(analysis.expr, env));
+    } catch (error) {
+      if (!(error instanceof DyncRuntimeError)) throw error;
+      env.failed.set(analysis.name, error);
+    }
+  }
+  const dir = runPaths(runDir).plots;
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    throw unwritable(dir, error);
+  }
+  const names = plotNames(plan.plots);
+  const out: { figure: FigureEntry; outcome: PlotOutcome }[] = [];
+  for (const [i, spec] of plan.plots.entries()) {
+    const name = names[i]!;
+    try {
+      const svg = await renderSvg(plotToVegaLite(spec, evaluatePlotTables(spec, env, recorded)));
+      const svgPath = join(dir, `${name}.svg`);
+      const pngPath = join(dir, `${name}.png`);
+      writeFile(svgPath, svg);
+      writeFile(pngPath, renderPng(svg));
+      out.push({
+        figure: { name, text: spec.text, line: spec.line, svg, files: [`plots/${name}.svg`, `plots/${name}.png`], error: null },
+        outcome: { name, line: spec.line, svg: svgPath, png: pngPath, error: null },
+      });
+    } catch (error) {
+      const message = error instanceof DyncRuntimeError ? error.oneLine() : `internal error: ${(error as Error).message}`;
+      out.push({ figure: { name, text: spec.text, line: spec.line, svg: null, files: [], error: message }, outcome: { name, line: spec.line, svg: null, png: null, error: message } });
+    }
+  }
+  return out;
+}
+
+/** File names `01-training-loss`, `02-loglog-median-loss`…: numbered in statement order, then a slug. */
+export function plotNames(plots: readonly PlotSpec[]): string[] {
+  return plots.map((p, i) => {
+    const label = p.title ?? `${p.kind} ${"yLabel" in p ? p.yLabel : p.label}`;
+    // Cut to 48 characters before trimming dashes, so a cut at a word break leaves no trailing dash.
+    const slug = label.toLowerCase().normalize("NFKD").replace(/[^a-z0-9]+/g, "-").slice(0, 48).replace(/^-+|-+$/g, "");
+    return `${String(i + 1).padStart(2, "0")}-${slug || p.kind}`;
+  });
+}
+
+function writeFile(path: string, data: string | Buffer): void {
+  try {
+    writeFileSync(path, data);
+  } catch (error) {
+    throw unwritable(path, error);
+  }
+}

@@ -1,0 +1,197 @@
+/**
+ * `runMain`: what a generated program calls. Parses the command line, runs the experiment and turns the
+ * outcome into an exit code: 0 when every run trained and every expect holds, 1 when a run failed or
+ * diverged or an expect failed, 2 on usage errors. Runtime errors print as `error RUN0xx: …` on stderr,
+ * never as a stack trace; results recorded up to that point stay in the run directory.
+ */
+import { availableParallelism } from "node:os";
+import type { BackendRequest } from "../runtime/backend.js";
+import { DyncRuntimeError } from "../runtime/errors.js";
+import type { ExperimentProgram } from "../contract/program.js";
+import type { ProgressStream } from "../runtime/progress.js";
+import { choosePlan, runExperiment, type ExperimentOptions, type ExperimentOutcome } from "./experiment.js";
+
+/** The parsed command line of a generated program. */
+export interface MainArgs {
+  readonly profile: string;
+  readonly backend: BackendRequest;
+  readonly outDir?: string;
+  readonly dataRoot: string;
+  readonly quiet: boolean;
+  readonly help: boolean;
+  /** `--jobs N`; undefined when not given (then DYNC_JOBS, then the number of CPU cores). */
+  readonly jobs?: number;
+}
+
+const BACKENDS: readonly BackendRequest[] = ["auto", "gpu", "tensorflow", "wasm", "cpu"];
+
+/** A command-line mistake: printed with the usage, exit code 2. */
+export class UsageError extends Error {}
+
+/** Usage text of a generated program. */
+export function usage(program: ExperimentProgram): string {
+  return [
+    `usage: node <program> [--profile NAME] [--backend auto|gpu|tensorflow|wasm|cpu] [--out DIR] [--data DIR] [--jobs N] [--quiet]`,
+    ``,
+    `Runs experiment ${program.name} (${program.file}).`,
+    `  --profile NAME   one of ${Object.keys(program.profiles).join(", ")} (default: default)`,
+    `  --backend NAME   tfjs backend (default: auto — the fastest installed)`,
+    `  --out DIR        run directory (default: runs/${program.name}/<timestamp>)`,
+    `  --data DIR       root of real data sets: DIR/mnist, DIR/cifar10… (default: ./data)`,
+    `  --jobs N         runs trained at once, each on a worker thread with its own backend`,
+    `                   (default: $DYNC_JOBS, else the number of CPU cores; 1 = one after another in this process)`,
+    `  --quiet          no progress lines`,
+  ].join("\n");
+}
+
+/** Parse `argv` (flags as `--flag value` or `--flag=value`); throws UsageError. */
+export function parseMainArgs(argv: readonly string[]): MainArgs {
+  const args: { profile: string; backend: BackendRequest; outDir?: string; dataRoot: string; quiet: boolean; help: boolean; jobs?: number } = {
+    profile: "default",
+    backend: "auto",
+    dataRoot: "./data",
+    quiet: false,
+    help: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = splitFlag(argv[i]!);
+    const value = (): string => {
+      const v = inline ?? argv[++i];
+      if (v === undefined || (inline === undefined && v.startsWith("--"))) throw new UsageError(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case "--profile":
+        args.profile = value();
+        break;
+      case "--backend": {
+        const backend = value();
+        if (!BACKENDS.includes(backend as BackendRequest)) throw new UsageError(`unknown backend "${backend}" (use ${BACKENDS.join(", ")})`);
+        args.backend = backend as BackendRequest;
+        break;
+      }
+      case "--out":
+        args.outDir = value();
+        break;
+      case "--data":
+        args.dataRoot = value();
+        break;
+      case "--jobs":
+        args.jobs = parseJobs(value(), "--jobs");
+        break;
+      case "--quiet":
+      case "--help":
+      case "-h":
+        if (inline !== undefined) throw new UsageError(`${flag} takes no value`);
+        if (flag === "--quiet") args.quiet = true;
+        else args.help = true;
+        break;
+      default:
+        throw new UsageError(`unknown option "${argv[i]}"`);
+    }
+  }
+  return args;
+}
+
+/** A positive whole number of jobs; UsageError naming `source` otherwise. */
+export function parseJobs(text: string, source: string): number {
+  const jobs = Number(text);
+  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(jobs) || jobs < 1) throw new UsageError(`${source} must be a whole number ≥ 1, not "${text}"`);
+  return jobs;
+}
+
+/** Runs trained at once: `--jobs`, else `DYNC_JOBS`, else the number of CPU cores `os.availableParallelism()`. */
+export function resolveJobs(args: Pick<MainArgs, "jobs">, env: NodeJS.ProcessEnv = process.env): number {
+  if (args.jobs !== undefined) return args.jobs;
+  const fromEnv = env["DYNC_JOBS"];
+  if (fromEnv !== undefined && fromEnv !== "") return parseJobs(fromEnv, "DYNC_JOBS");
+  return availableParallelism();
+}
+
+/** Streams `runMain` writes to; injectable for tests. */
+export interface MainStreams {
+  readonly stdout?: ProgressStream;
+  readonly stderr?: ProgressStream;
+}
+
+/** What else `runMain` may be given besides the command line. */
+export interface MainOptions extends MainStreams, Pick<ExperimentOptions, "evaluator"> {
+  /**
+   * URL of the module that exports the program in `experiments` (generated programs pass
+   * `import.meta.url`): worker threads import it to train runs in parallel. Without it runs train serially.
+   */
+  readonly moduleUrl?: string;
+  /** Environment read for DYNC_JOBS; default `process.env`. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** Run `program` as its command line says; returns the exit code (0 ok, 1 failed run or expect, 2 usage). */
+export async function runMain(
+  program: ExperimentProgram,
+  argv: readonly string[] = process.argv.slice(2),
+  streams: MainOptions = {},
+): Promise<number> {
+  const stdout = streams.stdout ?? process.stdout;
+  const stderr = streams.stderr ?? process.stderr;
+  let args: MainArgs;
+  let jobs: number;
+  try {
+    args = parseMainArgs(argv);
+    jobs = resolveJobs(args, streams.env);
+    if (args.help) {
+      stdout.write(`${usage(program)}\n`);
+      return 0;
+    }
+    choosePlan(program, args.profile); // an unknown profile is a usage error, reported before any work
+  } catch (error) {
+    const message = error instanceof DyncRuntimeError ? error.render() : `error: ${(error as Error).message}`;
+    stderr.write(`${message}\n\n${usage(program)}\n`);
+    return 2;
+  }
+  try {
+    const outcome = await runExperiment(program, {
+      profile: args.profile,
+      backend: args.backend,
+      dataRoot: args.dataRoot,
+      quiet: args.quiet,
+      jobs,
+      stdout,
+      stderr,
+      ...(streams.moduleUrl === undefined ? {} : { moduleUrl: streams.moduleUrl }),
+      ...(args.outDir === undefined ? {} : { outDir: args.outDir }),
+      ...(streams.evaluator ? { evaluator: streams.evaluator } : {}),
+    });
+    await writeRunReport(program, outcome, stdout, stderr, args.quiet);
+    return outcome.exitCode;
+  } catch (error) {
+    stderr.write(`${error instanceof DyncRuntimeError ? error.render() : internalError(error)}\n`);
+    return 1;
+  }
+}
+
+/**
+ * Every run ends with a report a person can open. A plot that cannot be drawn is a warning in the
+ * report; a report that cannot be written at all is a warning here: the measurements are already safe.
+ */
+async function writeRunReport(program: ExperimentProgram, outcome: ExperimentOutcome, stdout: ProgressStream, stderr: ProgressStream, quiet: boolean): Promise<void> {
+  try {
+    const { writeReport } = await import("../report/index.js");
+    const { analysisFunctions } = await import("../stdlib/implementations.js");
+    const report = await writeReport(outcome.dir, { program, outcome, analysisFunctions });
+    if (!quiet) stdout.write(`report: ${report.path}\n`);
+  } catch (error) {
+    stderr.write(`warning: the report could not be written: ${error instanceof DyncRuntimeError ? error.render() : (error as Error).message}\n`);
+  }
+}
+
+function splitFlag(arg: string): [string, string | undefined] {
+  const eq = arg.indexOf("=");
+  return arg.startsWith("--") && eq > 0 ? [arg.slice(0, eq), arg.slice(eq + 1)] : [arg, undefined];
+}
+
+/** An unexpected error: its message only, with the stack when DYNC_DEBUG is set. */
+function internalError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const stack = process.env["DYNC_DEBUG"] && error instanceof Error && error.stack ? `\n${error.stack}` : "";
+  return `internal error: ${message}${stack}\n  (this is a bug in dync; set DYNC_DEBUG=1 for details)`;
+}

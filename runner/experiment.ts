@@ -1,0 +1,198 @@
+/**
+ * Running a compiled experiment: pick the profile, initialise the backend, open the run directory, train
+ * every run, then evaluate the analyses and expects over the results and record the verdicts.
+ *
+ * Runs are independent. With `jobs` > 1, the program's module URL known and the wasm or cpu backend, they
+ * train on a pool of worker threads (pool.ts), one backend each, and are recorded in run order exactly as the
+ * serial path records them; otherwise (one run, `jobs` 1, no module URL, tfjs-node) they train one after
+ * another in this process.
+ */
+import { selectBackend, type BackendInfo, type BackendRequest } from "../runtime/backend.js";
+import { DyncRuntimeError } from "../runtime/errors.js";
+import { expandPlan } from "../contract/plan.js";
+import type { ExperimentProgram, ProfilePlan } from "../contract/program.js";
+import type { ProgressStream } from "../runtime/progress.js";
+import { freshRunDirectory, RunRecorder, writeManifest, type RunStatus } from "../runtime/record/index.js";
+import { evaluateProfile } from "./evaluate.js";
+import { evaluatePlan, formatAnalysisError, formatExpect, type ExpectOutcome, type ProfileEvaluator } from "../runtime/analysis/profile.js";
+import { ResultCollector, type ResultTable } from "../runtime/analysis/results.js";
+import { runPool } from "./pool.js";
+import { describeFailure, executeRun, type RunOutcome } from "./run.js";
+import { assertPlanArgs } from "./validate-args.js";
+
+export interface ExperimentOptions {
+  /** Profile name; default `default`. */
+  readonly profile?: string;
+  /** Backend to initialise; default `auto`. */
+  readonly backend?: BackendRequest;
+  /** Run directory; default a fresh `runs/<experiment>/<timestamp>`. */
+  readonly outDir?: string;
+  /** Root of real data sets (`<dataRoot>/mnist`…); default `./data`. */
+  readonly dataRoot?: string;
+  /** No progress lines (backend, failures and expects are still printed). */
+  readonly quiet?: boolean;
+  /** Backend line and expects; default `process.stdout`. */
+  readonly stdout?: ProgressStream;
+  /** Progress and errors; default `process.stderr`. */
+  readonly stderr?: ProgressStream;
+  /** Evaluates analyses and expects; default `evaluateProfile` of `runtime/analysis`. */
+  readonly evaluator?: ProfileEvaluator;
+  /** Runs trained at once on worker threads; default 1 (in this process). Needs `moduleUrl` to be > 1. */
+  readonly jobs?: number;
+  /** URL of the module exporting the program in `experiments` (workers import it); none → serial. */
+  readonly moduleUrl?: string;
+}
+
+export interface ExperimentOutcome {
+  /** The run directory. */
+  readonly dir: string;
+  readonly profile: string;
+  readonly backend: BackendInfo;
+  readonly runs: readonly RunOutcome[];
+  readonly results: ResultTable;
+  readonly analyses: ReadonlyMap<string, unknown>;
+  readonly expects: readonly ExpectOutcome[];
+  /** `failed` if a run failed, `diverged` if a seed diverged, else `ok` (expects aside). */
+  readonly status: Exclude<RunStatus, "running">;
+  /** Set when the analyses could not be evaluated at all. */
+  readonly analysisError?: string;
+  /** Analyses that could not be evaluated (`error RUN050: analysis alpha (line 12): …`); the others were. */
+  readonly analysisErrors: readonly string[];
+  /** 0 when every run trained cleanly, every analysis evaluated and every expect holds, else 1. */
+  readonly exitCode: 0 | 1;
+}
+
+/** Train every run of the chosen profile, record everything, evaluate the expects. */
+export async function runExperiment(program: ExperimentProgram, options: ExperimentOptions = {}): Promise<ExperimentOutcome> {
+  const profile = options.profile ?? "default";
+  const plan = choosePlan(program, profile);
+  assertPlanArgs(plan); // a hand-written program's mistakes, before the backend starts or a run directory exists
+  const stdout = options.stdout ?? process.stdout;
+  const stderr = options.stderr ?? process.stderr;
+  const backend = await selectBackend(options.backend ?? "auto");
+  stdout.write(`backend: ${describeBackend(backend)}\n`);
+  const dir = options.outDir ?? freshRunDirectory("runs", program.name);
+  const recorder = new RunRecorder({
+    dir,
+    experiment: program.name,
+    config: { profile, seeds: plan.seeds, runs: plan.runs },
+    sweepAxes: program.sweepVars,
+    backend: { ...backend },
+    source: { file: program.file, line: program.line, compiler: program.compiler, profile, text: program.source },
+  });
+  stdout.write(`run directory: ${dir}\n`);
+  const results = new ResultCollector(program.sweepVars, plan.seeds);
+  const runs: RunOutcome[] = [];
+  const reportRun = (outcome: RunOutcome): void => {
+    if (outcome.status === "failed") stderr.write(`${errorLine(outcome.message!)} (run ${outcome.id})\n`);
+    else if (outcome.status === "diverged" && options.quiet) stderr.write(`run ${outcome.id}: ${outcome.message}\n`);
+    runs.push(outcome);
+  };
+  const dataRoot = options.dataRoot ?? "./data";
+  // tfjs-node(-gpu) is a native addon not known to load in worker threads (and one GPU is shared anyway):
+  // only the wasm and cpu backends use the pool. Untested here, as those packages cannot be installed.
+  const poolable = options.moduleUrl !== undefined && (backend.name === "wasm" || backend.name === "cpu");
+  const workers = poolable ? Math.min(options.jobs ?? 1, plan.runs.length) : 1;
+  try {
+    if (workers > 1) {
+      if (!options.quiet) stderr.write(`training ${plan.runs.length} runs on ${workers} worker threads\n`);
+      await runPool({
+        moduleUrl: options.moduleUrl!,
+        experiment: program.name,
+        profile,
+        backend: backend.name,
+        dataRoot,
+        runs: plan.runs,
+        seeds: plan.seeds,
+        jobs: workers,
+        recorder,
+        results,
+        ...(options.quiet ? {} : { progress: stderr }),
+        onRunRecorded: reportRun,
+      });
+    } else {
+      for (const run of plan.runs) {
+        const context = { program, seeds: plan.seeds, dataRoot, recorder, results };
+        reportRun(await executeRun(run, options.quiet ? context : { ...context, progress: stderr }));
+      }
+    }
+  } catch (error) {
+    recorder.finish("failed", describeFailure(error)); // what was recorded stays, and the manifest says why it stopped
+    throw error;
+  }
+  const status = overallStatus(runs);
+  const evaluation = await evaluateSafely(plan, results, options.evaluator);
+  for (const failure of evaluation.analysisErrors) stderr.write(`${failure}\n`);
+  for (const expect of evaluation.expects) stdout.write(`${formatExpect(expect)}\n`);
+  if (evaluation.error) stderr.write(`${errorLine(evaluation.error)}\n`);
+  recorder.finish(status, evaluation.error);
+  const verdicts = { expects: evaluation.expects, analysisErrors: evaluation.analysisErrors };
+  writeManifest(recorder.paths.manifest, { ...recorder.snapshot(), ...verdicts } as ReturnType<RunRecorder["snapshot"]>);
+  const analysesClean = !evaluation.error && evaluation.analysisErrors.length === 0;
+  const clean = status === "ok" && analysesClean && evaluation.expects.every((e) => e.passed);
+  return {
+    dir,
+    profile,
+    backend,
+    runs,
+    results,
+    analyses: evaluation.analyses,
+    expects: evaluation.expects,
+    status,
+    ...(evaluation.error ? { analysisError: evaluation.error } : {}),
+    analysisErrors: evaluation.analysisErrors,
+    exitCode: clean ? 0 : 1,
+  };
+}
+
+/**
+ * The plan of profile `name` with its runs written out (`expandPlan`); RUN040 naming the profiles there
+ * are, or what is wrong with a hand-written template (patches that do not match its axes).
+ */
+export function choosePlan(program: ExperimentProgram, name: string): ProfilePlan {
+  const spec = Object.hasOwn(program.profiles, name) ? program.profiles[name] : undefined;
+  if (!spec) {
+    throw new DyncRuntimeError(
+      "RUN040",
+      `experiment ${program.name} has no profile "${name}"`,
+      `profiles: ${Object.keys(program.profiles).join(", ")}`,
+    );
+  }
+  try {
+    return expandPlan(spec);
+  } catch (error) {
+    throw new DyncRuntimeError("RUN040", `experiment ${program.name}, profile ${name}: ${(error as Error).message}`);
+  }
+}
+
+function overallStatus(runs: readonly RunOutcome[]): Exclude<RunStatus, "running"> {
+  if (runs.some((r) => r.status === "failed")) return "failed";
+  return runs.some((r) => r.status === "diverged") ? "diverged" : "ok";
+}
+
+/** Analyses that cannot be evaluated (RUN050: too few points for a fit…) leave the recorded results intact. */
+async function evaluateSafely(
+  plan: ProfilePlan,
+  results: ResultTable,
+  evaluator: ProfileEvaluator | undefined,
+): Promise<{ analyses: ReadonlyMap<string, unknown>; expects: readonly ExpectOutcome[]; analysisErrors: string[]; error?: string }> {
+  try {
+    const evaluation = await evaluatePlan(plan, results, evaluator ?? evaluateProfile);
+    return { ...evaluation, analysisErrors: (evaluation.errors ?? []).map(formatAnalysisError) };
+  } catch (error) {
+    return { analyses: new Map(), expects: [], analysisErrors: [], error: describeFailure(error) };
+  }
+}
+
+/** `error RUN0xx: …` for runtime errors; internal errors keep their own wording. */
+function errorLine(failure: string): string {
+  return failure.startsWith("RUN") ? `error ${failure}` : failure;
+}
+
+function describeBackend(info: BackendInfo): string {
+  const onOff = (flag: boolean | undefined) => (flag ? "on" : "off");
+  const wasm =
+    info.name === "wasm" ? ` (simd ${onOff(info.simd)}, threads ${onOff(info.threads)}, dync kernels ${onOff(info.dyncKernels)})` : "";
+  const skipped = info.skipped?.length ? `; skipped ${info.skipped.map((s) => s.split(":")[0]).join(", ")}` : "";
+  return `${info.name} — ${info.package} ${info.version}${wasm}${skipped}`;
+}

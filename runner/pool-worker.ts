@@ -1,0 +1,51 @@
+/**
+ * A run-pool worker thread: imports the generated program module, initialises the backend the main thread
+ * chose, then trains the runs it is sent one at a time with `executeRun` — the same code as the serial
+ * path — forwarding every measurement to the main thread (pool-protocol.ts), which records them in run order.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { selectBackend } from "../runtime/backend.js";
+import { expandPlan } from "../contract/plan.js";
+import type { ExperimentProgram } from "../contract/program.js";
+import type { FromWorker, ToWorker, WorkerSetup } from "./pool-protocol.js";
+import { ForwardingSinks } from "./pool-protocol.js";
+import { describeFailure, executeRun } from "./run.js";
+
+const port = parentPort!;
+const setup = workerData as WorkerSetup;
+const post = (message: FromWorker): void => port.postMessage(message);
+
+/** The experiment named in the setup, from the module's `experiments` export. */
+async function loadProgram(): Promise<ExperimentProgram> {
+  const module = (await import(setup.moduleUrl)) as { experiments?: readonly ExperimentProgram[] };
+  const program = module.experiments?.find((p) => p.name === setup.experiment);
+  if (!program) throw new Error(`module ${setup.moduleUrl} exports no experiment "${setup.experiment}"`);
+  return program;
+}
+
+async function start(): Promise<void> {
+  let program: ExperimentProgram;
+  try {
+    program = await loadProgram();
+    await selectBackend(setup.backend);
+  } catch (error) {
+    post({ type: "init-failed", message: describeFailure(error) });
+    return;
+  }
+  const plan = expandPlan(program.profiles[setup.profile]!);
+  const progress = { write: (text: string) => post({ type: "progress", text }), isTTY: false };
+  // One run at a time: the next message is read only after this run's `done` is posted.
+  let queue = Promise.resolve();
+  port.on("message", (message: ToWorker) => {
+    queue = queue.then(async () => {
+      const sinks = new ForwardingSinks(message.index, post);
+      const context = { program, seeds: plan.seeds, dataRoot: setup.dataRoot, recorder: sinks, results: sinks };
+      const outcome = await executeRun(plan.runs[message.index]!, setup.progress ? { ...context, progress } : context);
+      sinks.flush();
+      post({ type: "done", index: message.index, outcome });
+    });
+  });
+  post({ type: "ready" });
+}
+
+void start();

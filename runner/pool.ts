@@ -1,0 +1,266 @@
+/**
+ * Training the runs of a profile on a pool of worker threads, each with its own tfjs backend.
+ *
+ * Runs are handed out in run order to whichever worker is free. What a worker measures reaches the main
+ * thread as forwarded recorder calls (pool-protocol.ts); those of the earliest unfinished run are recorded
+ * as they arrive, later runs' are held until every run before them is recorded, so metrics.csv/jsonl,
+ * tensors/, the manifest and the result table come out exactly as the serial path writes them. Each run's
+ * `startedAt`/`endedAt` are the worker's own timestamps. Progress lines are printed as workers send them
+ * (plain lines labelled with the run id, never a redrawn bar: two runs progress at once).
+ *
+ * Failures: a run that fails or diverges is reported by its worker like in the serial path. A worker that
+ * dies (out of memory, a wasm abort) fails the run it was on with RUN060, keeping what that run had
+ * recorded; the other runs go on (on a fresh worker if needed). Ctrl-C stops the workers, records what they
+ * had sent in run order, marks the unfinished runs and the manifest `failed` ("interrupted"), then lets the
+ * signal end the process as it would have.
+ */
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
+import type { BackendName } from "../runtime/backend.js";
+import { DyncRuntimeError } from "../runtime/errors.js";
+import type { RunSpec } from "../contract/program.js";
+import type { RunRecorder } from "../runtime/record/index.js";
+import type { FromWorker, RunOp, WorkerSetup } from "./pool-protocol.js";
+import type { ResultCollector } from "../runtime/analysis/results.js";
+import type { RunOutcome } from "./run.js";
+
+export interface PoolOptions {
+  readonly moduleUrl: string;
+  readonly experiment: string;
+  readonly profile: string;
+  readonly backend: BackendName;
+  readonly dataRoot: string;
+  readonly runs: readonly RunSpec[];
+  readonly seeds: readonly number[];
+  /** Worker threads to start (at most one per run). */
+  readonly jobs: number;
+  readonly recorder: RunRecorder;
+  readonly results: ResultCollector;
+  /** Progress lines from the workers; none when quiet. */
+  readonly progress?: { write(text: string): unknown };
+  /** Called once per run, in run order, after its measurements are recorded. */
+  readonly onRunRecorded?: (outcome: RunOutcome) => void;
+}
+
+/** What the pool knows about one run while it trains. */
+interface RunSlot {
+  ops: RunOp[];
+  begun: boolean;
+  ended: boolean;
+  outcome?: RunOutcome;
+}
+
+/** Train every run on `min(jobs, runs)` workers; the outcomes in run order. */
+export function runPool(options: PoolOptions): Promise<RunOutcome[]> {
+  return new RunPool(options).start();
+}
+
+class RunPool {
+  private readonly slots: RunSlot[];
+  private readonly workers = new Set<Worker>();
+  /** Which run each busy worker is training. */
+  private readonly assigned = new Map<Worker, number>();
+  private nextToStart = 0;
+  /** The earliest run not yet fully recorded: its operations are recorded as they arrive. */
+  private head = 0;
+  private settled = false;
+  private resolve!: (outcomes: RunOutcome[]) => void;
+  private reject!: (error: unknown) => void;
+  private readonly onInterrupt = (): void => this.interrupt();
+
+  constructor(private readonly options: PoolOptions) {
+    this.slots = options.runs.map(() => ({ ops: [], begun: false, ended: false }));
+  }
+
+  start(): Promise<RunOutcome[]> {
+    const done = new Promise<RunOutcome[]>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    if (this.slots.length === 0) {
+      this.resolve([]);
+      return done;
+    }
+    process.once("SIGINT", this.onInterrupt);
+    const count = Math.max(1, Math.min(this.options.jobs, this.slots.length));
+    for (let i = 0; i < count; i++) this.spawn();
+    return done;
+  }
+
+  private spawn(): void {
+    const setup: WorkerSetup = {
+      moduleUrl: this.options.moduleUrl,
+      experiment: this.options.experiment,
+      profile: this.options.profile,
+      backend: this.options.backend,
+      dataRoot: this.options.dataRoot,
+      progress: this.options.progress !== undefined,
+    };
+    const { script, eval: isCode } = workerScript();
+    const worker = new Worker(script, { workerData: setup, eval: isCode });
+    this.workers.add(worker);
+    worker.on("message", (message: FromWorker) => this.guard(() => this.onMessage(worker, message)));
+    worker.on("error", (error) => this.guard(() => this.onWorkerDeath(worker, error.message)));
+    worker.on("exit", (code) => this.guard(() => this.onWorkerDeath(worker, `exit code ${code}`)));
+  }
+
+  private onMessage(worker: Worker, message: FromWorker): void {
+    switch (message.type) {
+      case "ready":
+        this.assignNext(worker);
+        break;
+      case "init-failed":
+        this.fail(new DyncRuntimeError("RUN060", `a worker thread could not start: ${message.message}`, "run with --jobs 1 to train in this process"));
+        break;
+      case "progress":
+        this.options.progress?.write(message.text);
+        break;
+      case "ops":
+        this.slots[message.index]!.ops.push(...message.ops);
+        if (message.index === this.head) this.recordHead();
+        break;
+      case "done":
+        this.slots[message.index]!.outcome = message.outcome;
+        this.assigned.delete(worker);
+        this.recordHead();
+        this.assignNext(worker);
+        break;
+    }
+  }
+
+  /** A worker that ends while training a run fails that run; the rest go on, on a fresh worker if needed. */
+  private onWorkerDeath(worker: Worker, reason: string): void {
+    if (!this.workers.delete(worker)) return; // `error` is followed by `exit`: handle the first
+    const index = this.assigned.get(worker);
+    this.assigned.delete(worker);
+    if (index === undefined) {
+      if (this.workers.size === 0 && this.nextToStart < this.slots.length) {
+        this.fail(new DyncRuntimeError("RUN060", `a worker thread stopped before training any run (${reason})`, "run with --jobs 1 to train in this process"));
+      }
+      return;
+    }
+    const run = this.options.runs[index]!;
+    const slot = this.slots[index]!;
+    const message = new DyncRuntimeError("RUN060", `the worker thread training run ${run.id} stopped unexpectedly (${reason})`).oneLine();
+    const atMs = Date.now();
+    if (!slot.begun && !slot.ops.some((op) => op.kind === "begin")) slot.ops.unshift({ kind: "begin", run: run.id, sweep: { ...run.point }, seeds: [...this.options.seeds], atMs });
+    slot.ops.push({ kind: "end", run: run.id, status: "failed", message, atMs });
+    slot.outcome = { id: run.id, status: "failed", message, diverged: [], totalSteps: this.options.results.totalSteps[run.id] ?? totalStepsOf(slot) };
+    this.recordHead();
+    if (this.nextToStart < this.slots.length) this.spawn();
+  }
+
+  private assignNext(worker: Worker): void {
+    if (this.settled) return;
+    if (this.nextToStart >= this.slots.length) {
+      void worker.terminate();
+      return;
+    }
+    const index = this.nextToStart++;
+    this.assigned.set(worker, index);
+    worker.postMessage({ type: "run", index });
+  }
+
+  /** Record the head run's operations; past every finished run at the head, in order; resolve at the end. */
+  private recordHead(): void {
+    while (this.head < this.slots.length) {
+      const slot = this.slots[this.head]!;
+      this.replay(slot);
+      if (!slot.outcome) return;
+      this.options.onRunRecorded?.(slot.outcome);
+      this.head++;
+    }
+    this.settle();
+    this.resolve(this.slots.map((s) => s.outcome!));
+  }
+
+  private replay(slot: RunSlot): void {
+    const { recorder, results } = this.options;
+    const point = this.options.runs[this.slots.indexOf(slot)]!.point;
+    for (const op of slot.ops) {
+      switch (op.kind) {
+        case "begin":
+          recorder.beginRun(op.run, op.sweep, op.seeds, op.atMs);
+          slot.begun = true;
+          break;
+        case "end":
+          recorder.endRun(op.run, op.status, op.message, op.atMs);
+          slot.ended = true;
+          break;
+        case "scalars":
+          recorder.seedScalars(op.record);
+          break;
+        case "tensor":
+          recorder.tensor(op.record);
+          break;
+        case "rows":
+          for (const row of op.rows) results.add({ ...row, point });
+          break;
+        case "total":
+          results.setTotalSteps(op.run, op.steps);
+          break;
+      }
+    }
+    slot.ops = [];
+  }
+
+  /** Ctrl-C: stop the workers, record what they sent (in run order), mark the rest, end as the signal would. */
+  private interrupt(): void {
+    if (this.settled) return;
+    this.settle();
+    const message = "interrupted (SIGINT)";
+    try {
+      for (let i = this.head; i < this.slots.length; i++) {
+        const slot = this.slots[i]!;
+        this.replay(slot);
+        if (slot.begun && !slot.ended) this.options.recorder.endRun(this.options.runs[i]!.id, "failed", message);
+      }
+      this.options.recorder.finish("failed", message);
+    } finally {
+      process.kill(process.pid, "SIGINT"); // our listener is gone: the default action ends the process
+    }
+  }
+
+  /** Any error while recording (an unwritable run directory…) stops the pool and rejects. */
+  private guard(action: () => void): void {
+    if (this.settled) return;
+    try {
+      action();
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  private fail(error: unknown): void {
+    if (this.settled) return;
+    this.settle();
+    this.reject(error);
+  }
+
+  private settle(): void {
+    this.settled = true;
+    process.removeListener("SIGINT", this.onInterrupt);
+    for (const worker of this.workers) void worker.terminate();
+    this.workers.clear();
+  }
+}
+
+function totalStepsOf(slot: RunSlot): number {
+  const total = slot.ops.find((op) => op.kind === "total");
+  return total?.kind === "total" ? total.steps : 0;
+}
+
+/**
+ * The worker's script: pool-worker.js next to this module. Run from TypeScript sources (tests), it is
+ * pool-worker.ts, imported through tsx's API (a dev dependency) by a small bootstrap: plain Node cannot
+ * import TypeScript, and Node 20 does not apply `--import` loaders given in a worker's execArgv.
+ */
+function workerScript(): { script: string | URL; eval: boolean } {
+  if (!import.meta.url.endsWith(".ts")) return { script: new URL("./pool-worker.js", import.meta.url), eval: false };
+  const tsxApi = join(dirname(createRequire(import.meta.url).resolve("tsx/package.json")), "dist", "esm", "api", "index.mjs");
+  const worker = new URL("./pool-worker.ts", import.meta.url).href;
+  const code = `import(${JSON.stringify(pathToFileURL(tsxApi).href)}).then(({ tsImport }) => tsImport(${JSON.stringify(worker)}, ${JSON.stringify(import.meta.url)}));`;
+  return { script: code, eval: true };
+}

@@ -1,0 +1,196 @@
+/**
+ * One run of a profile: build its data, model, optimizer, schedule and probes from the `RunSpec`, train all
+ * seeds seed-batched, record as it goes, and dispose every tensor it made. A failure or a diverged seed is
+ * recorded in the manifest and returned, never thrown: the experiment goes on with its other runs.
+ */
+import type { Dataset } from "../runtime/dataset.js";
+import { DyncRuntimeError } from "../runtime/errors.js";
+import { Sequential } from "../runtime/nn/index.js";
+import { convNetLayers, mlpLayers } from "../contract/layer-list.js";
+import { createOptimizer, type Optimizer, type OptimizerSpec } from "../runtime/optim.js";
+import { ProgressReporter, type ProgressStream } from "../runtime/progress.js";
+import type { ExperimentProgram, ModelSpec, ProbeSpec, RunSpec } from "../contract/program.js";
+import type { RunStatus } from "../runtime/record/index.js";
+import { makeSchedule } from "../runtime/schedule.js";
+import { train, trainingPlan, type DivergedSeed, type TrainProbe } from "../runtime/train/index.js";
+import { probeImplementations, refName, RunProbeEnv, type ProbeInstance } from "../stdlib/probes/index.js";
+import { buildRunData } from "./data.js";
+import { eventFromSpec } from "./event-condition.js";
+import { RunResultRecorder } from "./run-recorder.js";
+import type { ResultSink, RunSink } from "./run-sink.js";
+import { scheduleInSteps } from "./schedule.js";
+import { assertRunArgs } from "./validate-args.js";
+
+/** Everything a run needs besides its spec. */
+export interface RunContext {
+  readonly program: ExperimentProgram;
+  readonly seeds: readonly number[];
+  readonly dataRoot: string;
+  /** The experiment's `RunRecorder`, or a pool worker's forwarder to it. */
+  readonly recorder: RunSink;
+  /** The experiment's `ResultCollector`, or a pool worker's forwarder to it. */
+  readonly results: ResultSink;
+  /** Progress lines go here; none when quiet. */
+  readonly progress?: ProgressStream;
+}
+
+/** How a run ended. */
+export interface RunOutcome {
+  readonly id: string;
+  readonly status: Exclude<RunStatus, "running">;
+  /** Why it failed, or which seeds diverged. */
+  readonly message?: string;
+  readonly diverged: readonly DivergedSeed[];
+  readonly totalSteps: number;
+}
+
+/** Progress reports per run (each reads the batch loss back once). */
+const PROGRESS_REPORTS = 50;
+
+/** Train one run and record it; returns its outcome (failures included). */
+export async function executeRun(run: RunSpec, context: RunContext): Promise<RunOutcome> {
+  const { recorder, seeds } = context;
+  recorder.beginRun(run.id, run.point, seeds);
+  const owned: { dispose(): void }[] = [];
+  try {
+    assertRunArgs(run);
+    const datasets = buildRunData(run.data, context);
+    const trainData = trainingData(run, datasets);
+    const model = buildModel(run.model, seeds);
+    owned.push(model);
+    checkModelFits(run, model, trainData[0]!);
+    const optimizer: Optimizer = createOptimizer(withoutNulls(run.optimizer), model.params);
+    owned.push(optimizer);
+    const env = new RunProbeEnv({ model, modelName: run.model.name, datasets, loss: run.loss });
+    owned.push(env);
+    const plan = trainingPlan(trainData[0]!.n, run.batch, run.duration);
+    context.results.setTotalSteps(run.id, plan.totalSteps);
+    const reporter = context.progress
+      ? new ProgressReporter({ total: plan.totalSteps, label: run.id, stream: context.progress, lineFraction: 2 })
+      : undefined;
+    const results = new RunResultRecorder(run, seeds, recorder, context.results, reporter);
+    const outcome = await train({
+      model,
+      optimizer,
+      loss: run.loss,
+      l2: run.l2,
+      ...(run.schedule ? { schedule: makeSchedule(scheduleInSteps(run.schedule, plan.stepsPerEpoch), run.optimizer.lr) } : {}),
+      data: trainData.length === 1 ? trainData[0]! : trainData,
+      seeds,
+      duration: run.duration,
+      batch: run.batch,
+      probes: run.probes.map((spec) => trainProbe(spec, env, owned)),
+      events: run.events.map((event) => eventFromSpec(event, seeds.length)),
+      recorder: results,
+      progressEvery: reporter ? Math.max(1, Math.ceil(plan.totalSteps / PROGRESS_REPORTS)) : 0,
+      onDivergence: "continue",
+    });
+    const status = outcome.diverged.length > 0 ? "diverged" : "ok";
+    const message = status === "diverged" ? divergedMessage(outcome.diverged, seeds.length) : undefined;
+    reporter?.finish(message ?? lossSummary(results.lastLoss));
+    recorder.endRun(run.id, status, message);
+    return { id: run.id, status, ...(message ? { message } : {}), diverged: outcome.diverged, totalSteps: plan.totalSteps };
+  } catch (error) {
+    const message = describeFailure(error);
+    recorder.endRun(run.id, "failed", message);
+    return { id: run.id, status: "failed", message, diverged: [], totalSteps: context.results.totalSteps[run.id] ?? 0 };
+  } finally {
+    for (const thing of owned.reverse()) thing.dispose();
+  }
+}
+
+function trainingData(run: RunSpec, datasets: ReadonlyMap<string, Dataset[]>): Dataset[] {
+  const data = datasets.get(run.trainOn);
+  if (!data) {
+    throw new DyncRuntimeError("RUN040", `run ${run.id} trains on "${run.trainOn}", which is not one of its data sets (${[...datasets.keys()].join(", ")})`);
+  }
+  if (data[0]!.yDim === 0) {
+    throw new DyncRuntimeError("RUN040", `data set "${run.trainOn}" has no targets, so the model cannot train on it`, "give it a target: `-> f(x)`");
+  }
+  return data;
+}
+
+/**
+ * The seed-batched network a `ModelSpec` describes, always as a layer list: `model net { … }` as written,
+ * `mlp(…)` and `cnn(…)` through the one list each stands for (contract/layer-list.ts). Every example's metrics
+ * are byte-identical to the former Mlp/ConvNet classes (which remain as tested references and public API).
+ */
+function buildModel(spec: ModelSpec, seeds: readonly number[]): Sequential {
+  if (spec.kind === "convnet") return new Sequential({ inShape: spec.inShape, layers: convNetLayers(spec), seeds, init: spec.init });
+  if (spec.kind === "layers") return new Sequential({ inShape: spec.inShape, layers: spec.layers, seeds, init: spec.init });
+  if (spec.kind !== "mlp") throw new DyncRuntimeError("RUN040", `model "${(spec as ModelSpec).name}" has kind "${String((spec as ModelSpec).kind)}", which the runtime cannot build`);
+  // `mlp(…)` is a shorthand for its layer list (contract/layer-list.ts), built like any `model net { … }`.
+  return new Sequential({ inShape: [spec.inDim], layers: mlpLayers(spec), seeds, init: spec.init });
+}
+
+/** The compiler filled in/out dimensions; a mismatch with the data is a clear error here, not a tfjs shape error later. */
+function checkModelFits(run: RunSpec, model: Sequential, data: Dataset): void {
+  const inputs = data.xShape[0]!;
+  if (model.inDim !== inputs) {
+    throw new DyncRuntimeError("RUN040", `model "${run.model.name}" takes ${model.inDim} inputs but data set "${data.name}" has ${inputs} per sample`);
+  }
+  if (model.outDim !== data.yDim) {
+    throw new DyncRuntimeError("RUN040", `model "${run.model.name}" has ${model.outDim} outputs but data set "${data.name}" has ${data.yDim} target columns`);
+  }
+}
+
+/**
+ * The loop's probe for a `ProbeSpec`: its implementation started on this run (arguments defaulted, checked
+ * and resolved, per-run state set up) before training starts; `owned` finishes it when the run ends.
+ */
+function trainProbe(spec: ProbeSpec, env: RunProbeEnv, owned: { dispose(): void }[]): TrainProbe {
+  const definition = probeImplementations.get(spec.probe);
+  if (!definition) {
+    throw new DyncRuntimeError(
+      "RUN040",
+      `probe ${spec.name} (line ${spec.line}) uses "${spec.probe}", which this runtime does not implement (it has ${[...probeImplementations.keys()].join(", ")})`,
+    );
+  }
+  for (const [key, value] of Object.entries(spec.args)) {
+    const name = refName(value);
+    if (name !== undefined && !env.knows(name)) {
+      throw new DyncRuntimeError("RUN040", `probe ${spec.name} (line ${spec.line}): argument ${key} names "${name}", which the run does not define`);
+    }
+  }
+  const probe: ProbeInstance = inProbe(spec, () => definition.start(spec.args, env));
+  owned.push({ dispose: () => probe.finish?.() });
+  return { name: spec.name, cadence: spec.cadences, run: (ctx) => inProbe(spec, () => probe.measure(ctx)) };
+}
+
+/** Runs `f`, naming the probe and its line in any runtime error it throws. */
+function inProbe<T>(spec: ProbeSpec, f: () => T): T {
+  const rename = (error: unknown): never => {
+    if (error instanceof DyncRuntimeError) throw new DyncRuntimeError(error.code, `probe ${spec.name} (line ${spec.line}): ${error.message}`, error.hint);
+    throw error;
+  };
+  try {
+    const value = f();
+    return (value instanceof Promise ? value.catch(rename) : value) as T;
+  } catch (error) {
+    return rename(error);
+  }
+}
+
+/** Optional optimizer fields the compiler left `null` mean "the optimizer's default". */
+function withoutNulls(spec: OptimizerSpec): OptimizerSpec {
+  return Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== null && v !== undefined)) as unknown as OptimizerSpec;
+}
+
+function divergedMessage(diverged: readonly DivergedSeed[], seedCount: number): string {
+  const listed = [...diverged].sort((a, b) => a.step - b.step).slice(0, 5).map((d) => `seed ${d.seed} at step ${d.step}`);
+  const more = diverged.length > 5 ? `, and ${diverged.length - 5} more` : "";
+  return `${diverged.length} of ${seedCount} seeds diverged (loss NaN or infinite): ${listed.join(", ")}${more}`;
+}
+
+function lossSummary(loss: Float32Array | null): string | undefined {
+  if (!loss || loss.length === 0) return undefined;
+  const sorted = Float64Array.from(loss).sort();
+  const median = (sorted[Math.floor((sorted.length - 1) / 2)]! + sorted[Math.ceil((sorted.length - 1) / 2)]!) / 2;
+  return `batch loss median ${median.toPrecision(3)}`;
+}
+
+/** A failure as one line for the manifest and stderr: `RUN0xx: …`, or the internal error's message. */
+export function describeFailure(error: unknown): string {
+  if (error instanceof DyncRuntimeError) return error.oneLine();
+  return `internal error: ${error instanceof Error ? error.message : String(error)}`;
+}

@@ -1,0 +1,61 @@
+/**
+ * The in-memory results of one profile: every scalar probe measurement of every run, seed and step,
+ * plus how long each run trained. This is what the analysis module (`runtime/analysis`) evaluates
+ * `analysis` and `expect` statements over; the same values are also written to the run directory.
+ */
+import type { SweepValue } from "../../contract/program.js";
+
+/** One scalar measurement: probe `probe` of seed `seed` in run `run` (at sweep point `point`) at `step`. */
+export interface ResultRow {
+  /** `RunSpec.id` of the run. */
+  readonly run: string;
+  /** The run's sweep point (`RunSpec.point`); the same object for every row of a run. */
+  readonly point: Readonly<Record<string, SweepValue>>;
+  /** The seed value (from `ProfilePlan.seeds`), not its index. */
+  readonly seed: number;
+  /** Optimizer steps taken when measured (0 = before training). */
+  readonly step: number;
+  /** Completed epochs when measured: ⌊step / steps per epoch⌋ (as in the metrics files). */
+  readonly epoch: number;
+  /** `ProbeSpec.name` of the probe. */
+  readonly probe: string;
+  /**
+   * The measured value. NaN for measurements of a seed taken after it was found diverged (its parameters
+   * are frozen from then on, so its later values say nothing about training); such rows are kept, not dropped.
+   */
+  readonly value: number;
+  /** Position along the extra dimensions of a per-unit probe, e.g. `{ neuron: 17 }`. */
+  readonly index?: Readonly<Record<string, number>>;
+}
+
+/** Everything an analysis needs: the scalar rows and each run's total training length. */
+export interface ResultTable {
+  /** The sweep variables in declaration order (`ExperimentProgram.sweepVars`). */
+  readonly sweepVars: readonly string[];
+  /** Seed values of the profile, in order. */
+  readonly seeds: readonly number[];
+  readonly rows: readonly ResultRow[];
+  /** Total steps each run was scheduled to train, by run id: `after 50%` means step ≥ totalSteps[run]/2. */
+  readonly totalSteps: Readonly<Record<string, number>>;
+}
+
+/** A result table being filled while runs train. */
+export class ResultCollector implements ResultTable {
+  readonly rows: ResultRow[] = [];
+  readonly totalSteps: Record<string, number> = {};
+
+  constructor(
+    readonly sweepVars: readonly string[],
+    readonly seeds: readonly number[],
+  ) {}
+
+  /** Adds one measurement. */
+  add(row: ResultRow): void {
+    this.rows.push(row);
+  }
+
+  /** Records how many steps `run` trains in total. */
+  setTotalSteps(run: string, steps: number): void {
+    this.totalSteps[run] = steps;
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * The core family's schemas: the probes every experiment uses (loss, accuracy, weight norm, the training
+ * step's own loss and learning rate, the network's outputs) and the reductions and fit of the analysis
+ * language. Schema only (no runtime imports): the registry and the compiler read it; the implementations
+ * in this folder import it (`defineProbe`), and test/stdlib/registry.test.ts checks the two agree.
+ */
+import { papers } from "../registry/citations.js";
+import { probeEntry } from "../registry/entry.js";
+import { FIT_FIELDS, REDUCE_FNS, type ReduceFn } from "../../contract/program.js";
+import type { Entry, Param, ProbeCostShape } from "../registry/types.js";
+
+export const model = { name: "model", type: { t: "ref", of: "model" }, doc: "The model to measure." } as const satisfies Param;
+export const data = { name: "data", type: { t: "ref", of: "data" }, doc: "The data set to evaluate on." } as const satisfies Param;
+
+/** One forward pass over every row of the `data` argument. */
+const forwardOverData = (args: Readonly<Record<string, unknown>>, shape: ProbeCostShape) => ({ forwardPasses: shape.rows(args["data"]) ?? 0 });
+
+export const loss = probeEntry({
+  name: "loss",
+  kind: "probe",
+  doc: "The training loss of the model on a whole data set, per seed (evaluation mode).",
+  params: [model, data],
+  cost: forwardOverData,
+});
+
+export const accuracy = probeEntry({
+  name: "accuracy",
+  kind: "probe",
+  doc: "Fraction of samples whose arg-max output is the true class, per seed.",
+  params: [model, data],
+  cost: forwardOverData,
+});
+
+export const weightNorm = probeEntry({
+  name: "weight_norm",
+  kind: "probe",
+  doc: "‖θ‖₂ over every parameter of the model, per seed.",
+  params: [model],
+  cost: (_args, shape) => ({ flops: 2 * shape.params }),
+});
+
+export const trainLoss = probeEntry({
+  name: "train_loss",
+  kind: "probe",
+  doc: "The loss of the current minibatch before its update, per seed (no extra forward pass).",
+  params: [],
+});
+
+export const lr = probeEntry({
+  name: "lr",
+  kind: "probe",
+  doc: "The learning rate of the current update.",
+  params: [],
+});
+
+export const outputs = probeEntry({
+  name: "outputs",
+  kind: "probe",
+  doc: "The network's output on every sample of a data set with any number of inputs (dimension `point`): input coordinates `x0`, `x1`, … (the first 4 input columns), output columns `output`, `output1`, … and target columns `target`, `target1`, … (the first 4), and `region`, the id of the point's activation pattern in a hidden layer (which neurons have pre-activation > 0), numbered 0, 1, … in order of first appearance over the samples. On a `grid(x in …, y in …)` data set `plot image(f.output)` draws the learned function and `plot image(f.region)` the layer's activation regions.",
+  params: [
+    model,
+    { ...data, doc: "The data set; over a two-input `grid(…)` the probe's values can be drawn with `plot image`." },
+    { name: "layer", type: { t: "number", integer: true, min: 0 }, default: null, doc: "Hidden layer of `region` (0 is `net.hidden[0]`; default: the last hidden layer)." },
+  ],
+  result: { index: "point", fields: ["x0", "x1", "x2", "x3", "output", "output1", "output2", "output3", "target", "target1", "target2", "target3", "region"] },
+  cites: papers.regions,
+  cost: forwardOverData,
+});
+
+export const coreProbes: readonly Entry[] = [loss, accuracy, weightNorm, trainLoss, lr, outputs];
+
+/** What each reduction of the analysis IR does (every `ReduceFn` needs one: the record is exhaustive). */
+const REDUCTION_DOCS: Record<ReduceFn, string> = {
+  median: "Median (mean of the two middle values for an even count).",
+  mean: "Arithmetic mean.",
+  std: "Sample standard deviation (n − 1).",
+  min: "Minimum.",
+  max: "Maximum.",
+  sum: "Sum.",
+  count: "Number of values.",
+  first: "The earliest measurement.",
+  last: "The latest measurement.",
+  quantile: "The q-quantile (linear interpolation, as numpy's default).",
+};
+
+const values = { name: "values", type: { t: "ref", of: "probe" }, doc: "A probe or an analysis." } as const satisfies Param;
+
+/**
+ * Reductions and fits usable in analyses (`let m = median(final) over seeds`), from the analysis
+ * vocabulary of the contract (runtime/program.ts: REDUCE_FNS, FIT_FIELDS). The compiler lowers them to
+ * IR nodes (`reduce`, `fit_power_law`), which runtime/analysis evaluates; these entries document them.
+ */
+export const coreAnalyses: readonly Entry[] = [
+  ...REDUCE_FNS.map(
+    (name): Entry => ({
+      name,
+      kind: "analysis",
+      doc: `${REDUCTION_DOCS[name]} Reduces over the dimensions after \`over\`${name === "quantile" ? "" : " (default: over time)"}.`,
+      params: name === "quantile" ? [values, { name: "q", type: { t: "number", min: 0, max: 1 }, doc: "Quantile level in [0, 1]." }] : [values],
+    }),
+  ),
+  {
+    name: "fit_power_law",
+    kind: "analysis",
+    doc: `Least-squares fit of log y = log c + p·log x across a sweep variable: \`fit_power_law(y ~ width) by act\`. Fields: ${FIT_FIELDS.map((f) => (f === "alpha" ? "alpha (= −exponent)" : f)).join(", ")}.`,
+    params: [{ name: "relation", type: { t: "ref", of: "probe" }, doc: "`y ~ x`: a result against a sweep variable." }],
+  },
+];

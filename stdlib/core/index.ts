@@ -1,0 +1,9 @@
+/** The core family's implementations (schemas: ./entries.ts). */
+import type { ProbeDefinition } from "../probes/define.js";
+import { accuracyProbe } from "./accuracy.js";
+import { lossProbe } from "./loss.js";
+import { outputsProbe } from "./outputs.js";
+import { learningRateProbe, trainLossProbe } from "./training.js";
+import { weightNormProbe } from "./weight-norm.js";
+
+export const coreProbeImplementations: readonly ProbeDefinition[] = [lossProbe, accuracyProbe, weightNormProbe, trainLossProbe, learningRateProbe, outputsProbe];

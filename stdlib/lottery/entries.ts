@@ -1,0 +1,184 @@
+/**
+ * Registry entries of the lottery-ticket scaling-law library (Liu & Tegmark, arXiv 2310.02258): probes of
+ * trained two-layer nets (ticket decomposition, distillation, parameter PCA across seeds, per-neuron
+ * values), analyses over seeds and widths (multimodality, ensemble-vs-coordination resampling, local
+ * exponents) and the `values(…)` distribution that sets a parameter by hand. Schema only; the
+ * implementations in this folder import it.
+ */
+import { papers } from "../registry/citations.js";
+import { analysisEntry, probeEntry } from "../registry/entry.js";
+import type { Entry, Lowered, Param, ProbeCostShape, Rule } from "../registry/types.js";
+
+const model = { name: "model", type: { t: "ref", of: "model" }, doc: "A two-layer net `mlp(in: 1, hidden: [N], out: 1)`." } as const satisfies Param;
+const fitParams = [
+  { name: "domain", type: { t: "interval" }, default: [-2, 2], doc: "The interval of the fitting grid." },
+  { name: "n", type: { t: "number", integer: true, min: 3 }, default: 1001, doc: "Grid points (evenly spaced, both ends included)." },
+  {
+    name: "target",
+    type: { t: "choice", options: ["square", "cube", "quartic", "sin", "cos", "exp", "sin_squared", "exp_square", "tanh", "relu"] },
+    default: "square",
+    doc: "The target evaluated in float64: x², x³, x⁴, sin, cos, exp, sin², exp(x²), tanh, relu.",
+  },
+  { name: "min_r2", type: { t: "number", max: 1 }, default: 0.9, doc: "Tickets with R² below this are left out of the bound and the correlation." },
+] as const satisfies readonly Param[];
+const [domain, n, target] = fitParams;
+const domainRule: Rule = { params: ["domain"], holds: (a) => (a["domain"] as number[])[0]! < (a["domain"] as number[])[1]!, message: "`domain` must have lo < hi" };
+const values = { name: "values", type: { t: "ref", of: "probe" }, doc: "A probe or an analysis (e.g. `final_loss`)." } as const satisfies Param;
+const log10 = { name: "log10", type: { t: "bool" }, default: true, doc: "Work on log10 of the values (the paper's histograms are of log10 loss)." } as const satisfies Param;
+const modeOptions = [
+  log10,
+  { name: "bandwidth", type: { t: "number", above: 0 }, default: 0.5, doc: "Kernel bandwidth as a fraction of Scott's rule σ̂·n^(−1/5)." },
+  { name: "min_height", type: { t: "number", min: 0, max: 1 }, default: 0.05, doc: "A mode counts when its density is at least this fraction of the highest mode's." },
+  { name: "min_dip", type: { t: "number", min: 0, max: 1 }, default: 0.2, doc: "…and the density between it and a higher mode dips at least this fraction below it." },
+] as const satisfies readonly Param[];
+
+/** Per ticket (N/2 pairs) a least-squares refit on the n-point grid: about 20·N·n flops. */
+const ticketCost = (args: Readonly<Record<string, unknown>>, shape: ProbeCostShape) => ({ flops: 20 * (shape.layers[0]?.width ?? 0) * Number(args["n"] ?? 0) });
+
+export const ticketsEntry = probeEntry({
+  name: "tickets",
+  kind: "probe",
+  doc:
+    "Ticket decomposition of a trained two-layer net (float64): neurons paired as (w, b)/(−w, b) by a low-cost matching, each pair refit to the target by least squares. Values: `loss` (the whole net on the grid), `bound` (ensemble bound (Σ 1/|eₖ|²)⁻¹), `n_eff` (participation ratio of the error-correlation matrix), `tickets` (pairs with R² ≥ min_r2), `mean_r2`, `best_loss`, `pair_cost` (mean (wᵢ+wⱼ)² + (bᵢ−bⱼ)²), `taylor_const` (2σ(b)v + c) and `taylor_x2` (vσ''(b)w²) of the best pair.",
+  params: [model, ...fitParams],
+  rules: [domainRule],
+  result: { fields: ["loss", "bound", "n_eff", "tickets", "mean_r2", "best_loss", "pair_cost", "taylor_const", "taylor_x2"] },
+  cites: papers.lottery,
+  cost: ticketCost,
+});
+
+export const ticketR2 = probeEntry({
+  name: "ticket_r2",
+  kind: "probe",
+  doc: "Every ticket's R² and MSE after its least-squares refit, sorted by decreasing R², indexed by `ticket` (Fig 12).",
+  params: [model, ...fitParams],
+  rules: [domainRule],
+  result: { index: "ticket", fields: ["r2", "mse"] },
+  cites: papers.lottery,
+  cost: ticketCost,
+});
+
+export const neuronsEntry = probeEntry({
+  name: "neurons",
+  kind: "probe",
+  doc: "Each hidden neuron's input weight `w`, bias `b` and output weight `v`, indexed by `neuron` (Figs 2a, 12: the (w, b) scatter).",
+  params: [model],
+  result: { index: "neuron", fields: ["w", "b", "v"] },
+  cites: papers.lottery,
+  cost: (_args, shape) => ({ flops: 3 * (shape.layers[0]?.width ?? 0) }),
+});
+
+export const distillEntry = probeEntry({
+  name: "distill",
+  kind: "probe",
+  doc: "Distillation (Fig 13): the best ticket as a width-2 net whose output layer (v, c) is refit by least squares in float64 on a float64 grid. Values: `loss`, `cond` (condition number of the refit), `r2`, and the pair's mean `w` (of |w|) and `b`. The refit cannot beat the pair's x⁴ Taylor term ≈ (σ⁗(b)/(12σ″(b)))²·w⁴·Var⊥(x⁴), so low losses need small |w| and an exact mirror pair; the float64 refit itself floors at a few 1e-16 (test/lottery/distill.test.ts).",
+  params: [model, domain, n, target],
+  rules: [domainRule],
+  result: { fields: ["loss", "cond", "r2", "w", "b"] },
+  cites: papers.lottery,
+  cost: ticketCost,
+});
+
+export const paramPca = probeEntry({
+  name: "param_pca",
+  kind: "probe",
+  doc: "PCA of the parameter vectors (w₁…w_N, b₁…b_N, v₁…v_N, c) across all seeds of a run (Figs 9–11): each seed's `pc1`, `pc2`, and the explained-variance fractions `var1`, `var2`.",
+  params: [model],
+  result: { fields: ["pc1", "pc2", "var1", "var2"] },
+  cites: papers.lottery,
+  cost: (_args, shape) => ({ flops: 2 * shape.params * shape.params }),
+});
+
+export const lotteryProbes: readonly Entry[] = [ticketsEntry, ticketR2, neuronsEntry, distillEntry, paramPca];
+
+export const inRange = analysisEntry({
+  name: "in_range",
+  kind: "analysis",
+  doc: "The rows whose sweep variable `along` lies in [min, max], e.g. to fit the scaling law over N = 10..50 only: `fit_power_law(in_range(median_loss, min: 10) ~ width)`.",
+  params: [
+    values,
+    { name: "along", type: { t: "string" }, default: "width", doc: "A numeric sweep variable." },
+    { name: "min", type: { t: "number" }, default: null, doc: "Smallest value kept (default: no bound)." },
+    { name: "max", type: { t: "number" }, default: null, doc: "Largest value kept (default: no bound)." },
+  ],
+  cites: papers.lottery,
+});
+
+export const modesEntry = analysisEntry({
+  name: "modes",
+  kind: "analysis",
+  doc: "Number of modes of a distribution (by default of log10 values): local maxima of a Gaussian KDE that are high enough and separated by a deep enough dip. `modes(final_loss) over seeds` per width (Fig 3: multimodal for N ≤ 4).",
+  params: [values, ...modeOptions],
+  cites: papers.lottery,
+});
+
+export const lowestMode = analysisEntry({
+  name: "lowest_mode",
+  kind: "analysis",
+  doc: "1 for the values in the lowest mode of their distribution (the lottery tickets), 0 for the others; keeps every dimension. `mean(lowest_mode(l) over seeds) over seeds` is the ticket fraction.",
+  params: [values, ...modeOptions],
+  cites: papers.lottery,
+});
+
+export const ensembleTest = analysisEntry({
+  name: "ensemble_test",
+  kind: "analysis",
+  doc: "Ensembling vs coordination (Fig 4): for each N whose half N/2 was also run, draws pairs (L_a, L_b) from the width-N/2 losses, forms (1/L_a + 1/L_b)⁻¹ and compares with the width-N losses. `stat`: `ks` (Kolmogorov–Smirnov distance), `median_ratio` (median of the ensembles / median at N), `median` (median of the ensembles).",
+  params: [
+    values,
+    { name: "along", type: { t: "string" }, default: "width", doc: "The width sweep variable." },
+    { name: "stat", type: { t: "choice", options: ["ks", "median_ratio", "median"] }, default: "ks", doc: "What to report." },
+    { name: "pairs", type: { t: "number", integer: true, min: 1 }, default: 10000, doc: "Resampled pairs." },
+    { name: "seed", type: { t: "number", integer: true, min: 0 }, default: 0, doc: "Seed of the resampling." },
+  ],
+  cites: papers.lottery,
+});
+
+export const localExponents = analysisEntry({
+  name: "local_exponents",
+  kind: "analysis",
+  doc: "Local scaling exponents αₖ = −Δln y / Δln x between neighbouring values of a sweep variable (keyed by the larger one): shows LeakyReLU's N⁻⁴ → N⁻¹ crossover.",
+  params: [values, { name: "along", type: { t: "string" }, default: "width", doc: "The sweep variable x." }],
+  cites: papers.lottery,
+});
+
+export const lotteryAnalyses: readonly Entry[] = [inRange, modesEntry, lowestMode, ensembleTest, localExponents];
+
+/** `values([[…], …])`: nested lists → shape and row-major values. */
+function lowerValues(a: Readonly<Record<string, Lowered>>): unknown {
+  const list = a["values"] as readonly (number | readonly number[])[];
+  const nested = list.length > 0 && Array.isArray(list[0]);
+  const rows = list as readonly (readonly number[])[];
+  return nested
+    ? { kind: "values", shape: [rows.length, rows[0]!.length], values: rows.flat() }
+    : { kind: "values", shape: [list.length], values: [...(list as readonly number[])] };
+}
+
+export const lotteryDistributions: Entry[] = [
+  {
+    name: "values",
+    kind: "distribution",
+    doc: "A parameter set by hand, the same for every seed (initialisation only): a bias as a list, a weight matrix [in, out] as one list per input, e.g. `init net.hidden[0].weight ~ values([[-0.83, 0.83]])`.",
+    params: [
+      {
+        name: "values",
+        type: { t: "oneOf", of: [{ t: "list", of: { t: "number" }, minLength: 1 }, { t: "list", of: { t: "list", of: { t: "number" }, minLength: 1 }, minLength: 1 }] },
+        doc: "The numbers: a list, or a list of rows.",
+      },
+    ],
+    rules: [
+      {
+        params: ["values"],
+        holds: (a) => {
+          const rows = a["values"] as readonly (number | readonly number[])[];
+          return !Array.isArray(rows[0]) || rows.every((r) => Array.isArray(r) && r.length === (rows[0] as readonly number[]).length);
+        },
+        message: "the rows of a matrix must all have the same length",
+      },
+    ],
+    cites: papers.lottery,
+    lower: lowerValues,
+  },
+];
+
+export const lotteryEntries: Entry[] = [...lotteryProbes, ...lotteryAnalyses, ...lotteryDistributions];

@@ -1,0 +1,131 @@
+/**
+ * Ticket decomposition of a two-layer net (Liu & Tegmark, Fig 12): pair the hidden neurons as symmetric
+ * pairs (w, b)/(−w, b), refit each pair's output weights to the target by least squares, and measure how
+ * good and how independent the resulting "tickets" are. All in float64.
+ */
+import { leastSquares } from "../../numerics/linalg.js";
+import { DyncRuntimeError } from "../../runtime/errors.js";
+import { evaluateNet, meanSquaredError, neuronCurve, type Scalar, type TwoLayerNet } from "./two-layer.js";
+
+/** Cost of pairing neuron i with neuron j: (wᵢ + wⱼ)² + (bᵢ − bⱼ)², zero for an exact mirror pair. */
+export function pairCost(w: ArrayLike<number>, b: ArrayLike<number>, i: number, j: number): number {
+  return (w[i]! + w[j]!) ** 2 + (b[i]! - b[j]!) ** 2;
+}
+
+/**
+ * A low-cost matching of the neurons into pairs: greedy by increasing cost, then 2-opt exchanges between
+ * pairs until none lowers the total. (An exact min-cost perfect matching on a general graph needs the
+ * blossom algorithm; greedy + 2-opt finds every exact mirror pair and is what the figures need.) With an odd
+ * count one neuron stays unpaired.
+ */
+export function matchSymmetricPairs(w: ArrayLike<number>, b: ArrayLike<number>): [number, number][] {
+  const n = w.length;
+  const candidates: { i: number; j: number; cost: number }[] = [];
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) candidates.push({ i, j, cost: pairCost(w, b, i, j) });
+  candidates.sort((p, q) => p.cost - q.cost || p.i - q.i || p.j - q.j);
+  const used = new Uint8Array(n);
+  const pairs: [number, number][] = [];
+  for (const { i, j } of candidates) {
+    if (used[i] || used[j]) continue;
+    used[i] = used[j] = 1;
+    pairs.push([i, j]);
+  }
+  improveByExchanges(pairs, w, b);
+  return pairs.map(([i, j]) => (i < j ? [i, j] : [j, i]) as [number, number]).sort((p, q) => p[0] - q[0]);
+}
+
+function improveByExchanges(pairs: [number, number][], w: ArrayLike<number>, b: ArrayLike<number>): void {
+  const cost = (i: number, j: number) => pairCost(w, b, i, j);
+  for (let round = 0; round < 100; round++) {
+    let improved = false;
+    for (let p = 0; p < pairs.length; p++) {
+      for (let q = p + 1; q < pairs.length; q++) {
+        const [a, b1] = pairs[p]!;
+        const [c, d] = pairs[q]!;
+        const now = cost(a, b1) + cost(c, d);
+        if (cost(a, c) + cost(b1, d) < now - 1e-15) [pairs[p], pairs[q], improved] = [[a, c], [b1, d], true];
+        else if (cost(a, d) + cost(b1, c) < now - 1e-15) [pairs[p], pairs[q], improved] = [[a, d], [b1, c], true];
+      }
+    }
+    if (!improved) return;
+  }
+}
+
+/** One ticket: a neuron pair refit to the target. */
+export interface Ticket {
+  readonly neurons: readonly [number, number];
+  readonly cost: number;
+  /** Refit output weights (vᵢ, vⱼ) and bias c. */
+  readonly coef: readonly number[];
+  /** 1 − SS_res/SS_tot of the refit. */
+  readonly r2: number;
+  /** Mean squared error of the refit, |eₖ|². */
+  readonly mse: number;
+  /** eₖ(x) = fit − target at every grid point. */
+  readonly error: Float64Array;
+  /** Condition number of the design [σ(wᵢx+bᵢ), σ(wⱼx+bⱼ), 1]. */
+  readonly cond: number;
+}
+
+/** Least-squares fit of the target on [σ(wᵢx + bᵢ), σ(wⱼx + bⱼ), 1] over the grid: the ticket of pair (i, j). */
+export function fitTicket(net: TwoLayerNet, pair: readonly [number, number], xs: Float64Array, target: Float64Array): Ticket {
+  const [i, j] = pair;
+  const m = xs.length;
+  if (m < 3) throw new DyncRuntimeError("RUN040", `least squares needs columns of ${m} rows and at most ${m} columns, got 3 of lengths ${m}, ${m}, ${m}`);
+  const ones = new Float64Array(xs.length).fill(1);
+  const fit = leastSquares([neuronCurve(net.act, net.w[i]!, net.b[i]!, xs), neuronCurve(net.act, net.w[j]!, net.b[j]!, xs), ones], target);
+  const error = fit.residual.map((r) => -r);
+  const mse = meanSquaredError(error, new Float64Array(error.length));
+  return { neurons: pair, cost: pairCost(net.w, net.b, i, j), coef: fit.coef, r2: 1 - mse / variance(target), mse, error, cond: fit.cond };
+}
+
+function variance(y: Float64Array): number {
+  let mean = 0;
+  for (const v of y) mean += v;
+  mean /= y.length;
+  let s = 0;
+  for (const v of y) s += (v - mean) ** 2;
+  return s / y.length;
+}
+
+/** What a ticket decomposition of one net measures. */
+export interface Decomposition {
+  readonly tickets: Ticket[];
+  /** Loss of the whole net against the target on the grid (float64). */
+  readonly loss: number;
+  /** Ensemble bound (Σₖ 1/|eₖ|²)⁻¹ over the tickets with r2 ≥ minR2. */
+  readonly bound: number;
+  /** Cosine similarity of the error curves eₖ of the tickets with r2 ≥ minR2 (K×K). */
+  readonly correlation: number[][];
+  /** Participation ratio (Σλ)²/Σλ² = K²/Σ Cₖₗ² of that correlation matrix: effectively independent tickets. */
+  readonly nEff: number;
+  /** Tickets with r2 ≥ minR2. */
+  readonly good: number;
+}
+
+/** Pair, refit and compare the tickets of a net on the grid xs against target(x). */
+export function decompose(net: TwoLayerNet, xs: Float64Array, target: Scalar, minR2: number): Decomposition {
+  const y = xs.map(target);
+  const tickets = matchSymmetricPairs(net.w, net.b).map((pair) => fitTicket(net, pair, xs, y));
+  const loss = meanSquaredError(evaluateNet(net, xs), y);
+  const good = tickets.filter((t) => t.r2 >= minR2);
+  const bound = good.length ? 1 / good.reduce((s, t) => s + 1 / t.mse, 0) : NaN;
+  const correlation = good.map((a) => good.map((b) => cosine(a.error, b.error)));
+  let sumSquares = 0;
+  for (const row of correlation) for (const c of row) sumSquares += c * c;
+  const nEff = good.length ? good.length ** 2 / sumSquares : NaN;
+  return { tickets, loss, bound, correlation, nEff, good: good.length };
+}
+
+/** a·b / (|a||b|); NaN when either is zero. */
+export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let ab = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let i = 0; i < a.length; i++) {
+    ab += a[i]! * b[i]!;
+    aa += a[i]! * a[i]!;
+    bb += b[i]! * b[i]!;
+  }
+  return ab / Math.sqrt(aa * bb);
+}

@@ -1,0 +1,139 @@
+/**
+ * The standard library's one cross-check: every probe and analysis-function entry of the registry has
+ * exactly one implementation and every implementation one entry (the same object, so params and result
+ * fields cannot drift), every default satisfies its param's type, and every probe, run on a small network
+ * with its defaults, returns the shape its `result` declares (fields, index, matrix). Adding a probe to a
+ * family adds its case to `RUNS` below.
+ */
+import "@tensorflow/tfjs-backend-cpu";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ensureGradients, selectBackend } from "../../runtime/backend.js";
+import type { Dataset } from "../../runtime/dataset.js";
+import { mlp } from "../../runtime/nn/index.js";
+import type { ProbeContext } from "../../runtime/train/index.js";
+import { analysisImplementations, familyImplementations, probeImplementations } from "../../stdlib/implementations.js";
+import { fitsType as fits } from "../../stdlib/registry/validate.js";
+import { isSeedFields, isSeedIndexed, isSeedScalars, isSeedTensors, measureProbe, RunProbeEnv } from "../../stdlib/probes/index.js";
+import { families, registry, type Entry } from "../../stdlib/registry/index.js";
+
+/** Compile-time analyses the IR implements itself (`reduce`, `fit_power_law` nodes), not `{ op: "fn" }`. */
+const IR_ANALYSES = new Set(["median", "mean", "std", "min", "max", "sum", "count", "first", "last", "quantile", "fit_power_law"]);
+
+function names(entries: readonly { readonly name: string }[]): string[] {
+  return entries.map((e) => e.name).sort();
+}
+
+describe("registry ↔ implementations", () => {
+  it("has one implementation per probe entry and one entry per implementation, the same object", () => {
+    const entries = registry.ofKind("probe");
+    expect(names([...probeImplementations.values()].map((d) => d.entry))).toEqual(names(entries));
+    for (const entry of entries) expect(probeImplementations.get(entry.name)!.entry).toBe(entry);
+  });
+
+  it("has one implementation per analysis function and one entry per implementation, the same object", () => {
+    const entries = registry.ofKind("analysis").filter((e) => !IR_ANALYSES.has(e.name));
+    expect(names([...analysisImplementations.values()].map((d) => d.entry))).toEqual(names(entries));
+    for (const entry of entries) expect(analysisImplementations.get(entry.name)!.entry).toBe(entry);
+  });
+
+  it("builds the registry and the implementation table from the same families, each family's entries implemented in its own folder", () => {
+    expect(familyImplementations.map((f) => f.name)).toEqual(families.map((f) => f.name));
+    families.forEach((family, i) => {
+      const implemented = [...familyImplementations[i]!.probes, ...familyImplementations[i]!.analyses].map((d) => d.entry);
+      const declared = family.entries.filter((e) => e.kind === "probe" || (e.kind === "analysis" && !IR_ANALYSES.has(e.name)));
+      expect(names(implemented)).toEqual(names(declared));
+    });
+  });
+
+  it("gives every probe and analysis param a default its type accepts", () => {
+    const bad: string[] = [];
+    for (const entry of [...registry.ofKind("probe"), ...registry.ofKind("analysis")]) {
+      for (const p of entry.params) {
+        if (p.default === undefined || p.default === null) continue;
+        if (!fits(p.type, p.default)) bad.push(`${entry.kind} ${entry.name}: ${p.name} = ${JSON.stringify(p.default)}`);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+
+  it("rejects a default of the wrong type (the check above can fail)", () => {
+    expect(fits({ t: "number", integer: true, min: 1 }, 0.5)).toBe(false);
+    expect(fits({ t: "choice", options: ["eigen", "none"] }, "other")).toBe(false);
+    expect(fits({ t: "interval" }, [2])).toBe(false);
+  });
+});
+
+describe("every probe returns the shape its entry declares", () => {
+  beforeAll(async () => {
+    await selectBackend("cpu");
+    await ensureGradients();
+  });
+
+  const xs = Array.from({ length: 16 }, (_, i) => -1 + (2 * i) / 15);
+  const line: Dataset = { name: "line", n: xs.length, xShape: [1], x: Float32Array.from(xs), yDim: 1, y: Float32Array.from(xs, (x) => Math.sin(3 * x)) };
+  const classes: Dataset = { name: "classes", n: 4, xShape: [1], x: Float32Array.from([0, 1, 2, 3]), yDim: 2, y: Float32Array.from([1, 0, 0, 1, 1, 0, 0, 1]) };
+  /** Per probe: its non-default arguments (model and data references) on a 1 → 6 → 1 or 1 → 6 → 2 net. */
+  const RUNS: Record<string, { args: Record<string, unknown>; outDim?: number }> = {
+    loss: { args: { data: { ref: "line" } } },
+    accuracy: { args: { data: { ref: "classes" } }, outDim: 2 },
+    weight_norm: { args: {} },
+    train_loss: { args: {} },
+    lr: { args: {} },
+    outputs: { args: { data: { ref: "line" } } },
+    sharpness: { args: { data: { ref: "line" }, iters: 3 } },
+    neuron_features: { args: {} },
+    cosine_similarity: { args: {} },
+    cosine_share: { args: {} },
+    relative_change: { args: {} },
+    condensed_directions: { args: { data: { ref: "line" } } },
+    frequency_error: { args: { data: { ref: "line" }, peaks: 2 } },
+    learned_function: { args: { data: { ref: "line" } } },
+    tickets: { args: { n: 11 } },
+    ticket_r2: { args: { n: 11 } },
+    neurons: { args: {} },
+    distill: { args: { n: 11 } },
+    param_pca: { args: {} },
+  };
+
+  it("has a case for every probe", () => {
+    expect(Object.keys(RUNS).sort()).toEqual(names(registry.ofKind("probe")));
+  });
+
+  for (const entry of registry.ofKind("probe")) {
+    it(entry.name, async () => {
+      const run = RUNS[entry.name]!;
+      const net = mlp({ inDim: 1, hidden: [6], outDim: run.outDim ?? 1, act: "tanh", seeds: [0, 1] });
+      const env = new RunProbeEnv({ model: net, modelName: "net", datasets: new Map([["line", [line]], ["classes", [classes]]]), loss: "mse" });
+      const perSeed = Float32Array.from([0.5, 0.25]);
+      const ctx = { model: net, step: 0, seeds: [0, 1], seedIndices: [0, 1], lr: 0.1, loss: { perSeed: { dataSync: () => perSeed } } } as unknown as ProbeContext;
+      try {
+        const value = await measureProbe(entry.name, { model: { ref: "net" }, ...run.args }, ctx, env);
+        expectShape(entry, value, 2);
+      } finally {
+        env.dispose();
+        net.dispose();
+      }
+    });
+  }
+});
+
+function expectShape(entry: Entry, value: unknown, seeds: number): void {
+  const result = entry.result;
+  if (result?.matrix) {
+    expect(isSeedTensors(value)).toBe(true);
+  } else if (result?.index) {
+    expect(isSeedIndexed(value)).toBe(true);
+    const v = value as { dim: string; fields: Record<string, unknown[]> };
+    expect(v.dim).toBe(result.index);
+    for (const [field, perSeed] of Object.entries(v.fields)) {
+      expect(result.fields ?? ["value"]).toContain(field);
+      expect(perSeed).toHaveLength(seeds);
+    }
+  } else if (result?.fields) {
+    expect(isSeedFields(value)).toBe(true);
+    expect(Object.keys((value as { fields: object }).fields).sort()).toEqual([...result.fields].sort());
+  } else {
+    expect(isSeedScalars(value)).toBe(true);
+    expect((value as Float64Array).length).toBe(seeds);
+  }
+}
