@@ -15,7 +15,8 @@ usage:
   dync compile FILE [-o out.js] [--emit-ts]
                                 write the generated program (type-checked); run it with \`node out.js\`
   dync run FILE [--profile P] [--backend B] [--out DIR] [--data DIR] [--jobs N]
-                                compile and run (exit 0 every expect holds, 1 one fails, 2 compile errors);
+                                compile and run (exit 0 every expect holds, 1 one fails or a run failed,
+                                2 compile errors, 3 every expect holds but a run diverged);
                                 --jobs: runs trained at once on worker threads (default $DYNC_JOBS, else
                                 the number of CPU cores; 1 = one after another in this process)
   dync report RUN_DIR           rebuild RUN_DIR/report.html from the recorded results, without re-running

@@ -19,7 +19,16 @@ export type SweepValue = number | string | boolean;
 export type Duration = { readonly steps: number } | { readonly epochs: number };
 
 /** A target: input columns (float64 copies of what the network sees) → one output column per target. */
-export type TargetFunction = (columns: readonly Float64Array[]) => ArrayLike<number> | readonly ArrayLike<number>[];
+export type TargetFunction = (columns: readonly Float64Array[], draws?: TargetDraws) => ArrayLike<number> | readonly ArrayLike<number>[];
+
+/**
+ * Random numbers a target draws per point, in point order (label noise: `y = sin(2*x) + normal(0, 0.1)`),
+ * from the data set's own stream, so each seed has its own noise and inputs are drawn exactly as without it.
+ */
+export interface TargetDraws {
+  normal(mean: number, std: number): number;
+  uniform(low: number, high: number): number;
+}
 
 export interface ExperimentProgram {
   /** Version of the compiler that generated the program. */
@@ -38,6 +47,18 @@ export interface ExperimentProgram {
   readonly targets: Readonly<Record<string, TargetFunction>>;
 }
 
+/**
+ * Seeds are whole numbers in [0, SEED_LIMIT): the random generator (runtime/rng.ts) reads a seed as a
+ * 32-bit unsigned integer, so 1 and 2^32 + 1 would be one stream. The checker and `resolveSeeds` both refuse
+ * seeds outside this range rather than alias them.
+ */
+export const SEED_LIMIT = 2 ** 32;
+
+/** Whether `seed` is one the random generator tells apart from every other: a whole number in [0, 2^32). */
+export function isValidSeed(seed: number): boolean {
+  return Number.isInteger(seed) && seed >= 0 && seed < SEED_LIMIT;
+}
+
 /** What a profile computes from the recorded results; the same in every form of a plan. */
 export interface PlanResults {
   readonly analyses: readonly AnalysisSpec[];
@@ -47,7 +68,7 @@ export interface PlanResults {
 
 /** A profile's plan with every run written out: what the runtime trains, records and reports on. */
 export interface ProfilePlan extends PlanResults {
-  /** Seed values; every run trains all of them seed-batched. */
+  /** Seed values (distinct, each `isValidSeed`); every run trains all of them seed-batched. */
   readonly seeds: readonly number[];
   readonly runs: readonly RunSpec[];
 }
@@ -125,19 +146,36 @@ export interface RunSpec {
 }
 
 export type DataSpec = (
-  | { readonly source: "sample"; readonly vars: readonly { readonly name: string; readonly dist: InitDist; readonly n: number }[] }
+  | { readonly source: "sample"; readonly vars: readonly SampledVariable[] }
   | { readonly source: "grid"; readonly axes: readonly GridAxisSpec[]; readonly n: number }
   | { readonly source: "points"; readonly columns: Readonly<Record<string, readonly number[]>> }
   | { readonly source: "chebyshev"; readonly degree: number; readonly n: number; readonly axes: readonly GridAxisSpec[] | null }
   | { readonly source: "mnist" | "fashion_mnist" | "cifar10"; readonly split: "train" | "test"; readonly limit: number | null; readonly dir: string | null; readonly normalize: "unit" | "symmetric" | "raw" }
-  | { readonly source: "gaussian_mixture"; readonly n: number; readonly d: number; readonly classes: number; readonly separation: number; readonly std: number }
-  | { readonly source: "gratings"; readonly n: number; readonly size: number; readonly channels: number; readonly classes: number; readonly cycles: number; readonly noise: number; readonly normalize: "unit" | "symmetric"; readonly phaseSpread: number }
+  | { readonly source: "gaussian_mixture"; readonly n: number; readonly d: number; readonly classes: number; readonly separation: number; readonly std: number; readonly split?: SampleSplit }
+  | { readonly source: "gratings"; readonly n: number; readonly size: number; readonly channels: number; readonly classes: number; readonly cycles: number; readonly noise: number; readonly normalize: "unit" | "symmetric"; readonly phaseSpread: number; readonly split?: SampleSplit }
 ) & {
   /** Id in `ExperimentProgram.targets` of the target function, for synthetic inputs. */
   readonly target?: string;
   /** Whether each seed draws its own sample (random sources) or all seeds share one data set. */
   readonly perSeed: boolean;
 };
+
+/**
+ * `x ~ uniform(-2, 2) [1024]` in a data block. Every variable is drawn (point by point, in declaration
+ * order); a `latent` one is seen by the target only, not by the model (label noise, a hidden cause).
+ */
+export interface SampledVariable {
+  readonly name: string;
+  readonly dist: InitDist;
+  readonly n: number;
+  readonly latent?: true;
+}
+
+/**
+ * Which sample stream a synthetic source draws from: `train` and `test` are independent draws of one task;
+ * null (or absent) is the data set's own stream, named after the data set.
+ */
+export type SampleSplit = "train" | "test" | null;
 
 /** One input variable of a grid: `[lo, hi]` (`closedHi`) or `[lo, hi)`. */
 export interface GridAxisSpec {
@@ -307,7 +345,7 @@ export type AnalysisExpr =
  * The analysis language's built-in vocabulary, one list each: the checker accepts these names, the
  * evaluators implement each (exhaustive records), and the core family documents them (stdlib/core/entries.ts).
  */
-export const REDUCE_FNS = ["median", "mean", "std", "min", "max", "sum", "count", "first", "last", "quantile"] as const;
+export const REDUCE_FNS = ["median", "mean", "std", "min", "max", "sum", "count", "first", "last", "quantile", "nanmedian", "nanmean", "nanmin", "nanmax"] as const;
 export type ReduceFn = (typeof REDUCE_FNS)[number];
 export const MAP_FNS = ["log10", "log", "exp", "abs", "sqrt"] as const;
 export type MapFn = (typeof MAP_FNS)[number];

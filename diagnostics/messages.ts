@@ -243,6 +243,18 @@ export const messages = {
     message: "{problem}",
     help: "`cnn(filters: [...], kernel: 5, …)` trains on image data (`mnist`, `fashion_mnist`, `cifar10`, `gratings`), whose `[H, W, C]` shape it takes; every conv block (and its pooling) must leave at least one pixel. Its layers start from per-layer inits (`init net.layers[*] ~ …`); `init phase(…)` is for one-hidden-layer MLPs.",
   },
+  DYN2034: {
+    name: "bad-seed",
+    severity: "error",
+    message: "seed {seed} {problem}",
+    help: "Seeds are distinct whole numbers in [0, 4294967295] (`seeds 8` means 0 … 7). The random generator reads a seed as a 32-bit unsigned integer, so a larger seed would silently repeat a smaller one's networks and data.",
+  },
+  DYN2035: {
+    name: "inputs-disagree",
+    severity: "error",
+    message: "{problem}",
+    help: "The model reads its inputs by position, so every data set of an experiment gives it the same input variables in the same order. A `grid`, `points` or `chebyshev` data set names its inputs; a data block offers the variables it samples, and those another data set lacks are latent (read by the target, not by the model). docs/language.md, \"Inputs and latent variables\".",
+  },
   DYN2040: {
     name: "bad-cadence",
     severity: "error",
@@ -332,6 +344,24 @@ export const messages = {
     severity: "info",
     message: "probe `{name}` is recorded but used by no analysis, expect or plot",
     help: "Its values are still written to the run directory.",
+  },
+  DYN2103: {
+    name: "unused-sample",
+    severity: "warning",
+    message: "`{name}` is sampled in `{data}` but {problem}",
+    help: "Every variable sampled in a data block is either a model input (every data set has it) or a latent variable the target reads (label noise, a hidden cause). One that is neither is drawn for nothing; an input the target ignores is a distractor the model must learn to ignore.",
+  },
+  DYN2104: {
+    name: "latent-variable",
+    severity: "info",
+    message: "`{name}` is a latent variable of `{data}`: the target reads it, the model does not",
+    help: "A variable sampled in a data block that another data set of the experiment lacks is drawn per point and seen by the target only, like label noise: `noise ~ normal(0, 0.1) [512]; y = sin(2*x) + noise`. `dync plan` lists every data set's inputs and latent variables.",
+  },
+  DYN2105: {
+    name: "shared-samples",
+    severity: "warning",
+    message: "`{data}` draws the same samples as `{other}`: both come from the sample stream `{stream}`",
+    help: "A synthetic source (`gaussian_mixture`, `gratings`) draws its samples from the stream of its `split:`, or, without one, from a stream named after the data set. Two data sets on one stream share their draws, so one cannot test what the other trained. Data sets with the same arguments always share the task (class means); give them different splits for independent samples.",
   },
   // ── command line and files ─────────────────────────────────────────────────
   DYN4001: {

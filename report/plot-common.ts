@@ -9,6 +9,7 @@ import { numberOf, type Row, type Table } from "../runtime/analysis/table.js";
 import { SEEDS, STEPS } from "../runtime/analysis/table.js";
 import { colorScale } from "./colors.js";
 import type { MatrixSnapshot } from "./recorded-tensors.js";
+import type { DivergenceIndex } from "../runtime/analysis/divergence.js";
 
 /**
  * The tables a plot is drawn from: `y` (line, loglog, scatter), `x` (scatter), `values` (histogram,
@@ -24,6 +25,8 @@ export interface PlotTables {
   /** Images: one table per channel (one, or red, green, blue) and the two input-coordinate tables over `point`. */
   readonly channels?: readonly Table[];
   readonly coords?: readonly [Table, Table];
+  /** The runs in which a seed diverged: their NaN points are marked and named, not silently left out. */
+  readonly divergence?: DivergenceIndex;
 }
 
 /** One datum of the vega-lite data: which layer it belongs to, its position and its series fields. */

@@ -10,6 +10,7 @@ import type { Dim, PlotSpec } from "../contract/program.js";
 import { REFERENCE_GREY } from "./colors.js";
 import { LINE_CAP, thinMinMax } from "./downsample.js";
 import { addMarkData, markLayers } from "./plot-marks.js";
+import { divergedLayer, divergedMarkers, divergedNote, splitDiverged } from "./plot-diverged.js";
 import {
   assemble,
   colorEncoding,
@@ -47,7 +48,8 @@ export function linePlot(spec: LineSpec, tables: PlotTables): TopLevelSpec {
     if (dim !== null) requirePlotDim(table, dim, role, spec);
   }
   const notes: string[] = [];
-  const rows = keepPlottable(table.rows, [{ value: (r) => rowNumber(r, spec), log: spec.logY, axis: "y" }, ...(isNumericX(table.rows, spec.x) ? [{ value: (r: Row) => Number(r.key[spec.x]), log: spec.logX, axis: "x" }] : [])], notes);
+  const split = splitDiverged(table.rows, (r) => ({ key: r.key, values: [rowNumber(r, spec)] }), table.dims, tables.divergence);
+  const rows = keepPlottable(split.kept, [{ value: (r) => rowNumber(r, spec), log: spec.logY, axis: "y" }, ...(isNumericX(table.rows, spec.x) ? [{ value: (r: Row) => Number(r.key[spec.x]), log: spec.logX, axis: "x" }] : [])], notes);
   const seriesDims = [spec.facet, spec.color].filter((d): d is Dim => d !== null);
   const detailDims = table.dims.filter((d) => d !== spec.x && !seriesDims.includes(d) && d !== spec.band?.over);
   const color = spec.color === null ? null : orderedValues(rows, spec.color);
@@ -72,6 +74,14 @@ export function linePlot(spec: LineSpec, tables: PlotTables): TopLevelSpec {
       data.push({ _layer: "band", ...fields, x: p.x, lo, hi: p.hi });
     }
   }
+  const diverged = divergedMarkers(
+    split.diverged.map(({ key }) => ({ key, x: typeof key[spec.x] === "number" ? (key[spec.x] as number) : valueLabel(key[spec.x]!) })).sort(byX),
+    spec.x,
+    spec.logX,
+    (key) => ({ ...(spec.color === null ? {} : { _color: valueLabel(key[spec.color]!) }), ...(spec.facet === null ? {} : { _facet: valueLabel(key[spec.facet]!) }) }),
+  );
+  data.push(...diverged);
+  if (split.diverged.length) notes.push(divergedNote(split.diverged.length, split.runs, diverged.length > 0));
   if (thinned) notes.push(`${thinned} series thinned to ≤ ${LINE_CAP} points each (each bucket's min and max kept)`);
   if (clipped) notes.push(`band's lower edge cut at the line where mean − std ≤ 0 (log axis)`);
   if (spec.band) notes.push(spec.band.fn === "std" ? `line: mean over ${dimTitle(spec.band.over)}; band: ± 1 std` : `line: mean over ${dimTitle(spec.band.over)}; band: min–max`);
@@ -80,7 +90,7 @@ export function linePlot(spec: LineSpec, tables: PlotTables): TopLevelSpec {
   const refs = addReferences(spec, data, facet?.labels ?? null, notes);
   const marks = addMarkData(spec, tables, facet?.labels ?? null, data, notes);
   const markers = Math.max(0, ...groupRows(rows, [...seriesDims, ...detailDims]).map((g) => new Set(g.rows.map((r) => String(r.key[spec.x]))).size)) <= MARKERS_UP_TO;
-  const x = xEncoding(rows, spec);
+  const x = xEncoding([...rows, ...split.diverged.map((d) => d.item)], spec);
   const y = positionEncoding("y", spec.yLabel, spec.logY);
   const series = { ...colorEncoding(spec.color, color), ...(detailDims.length ? { detail: { field: "_detail" } } : {}) };
   const layers: Record<string, unknown>[] = [];
@@ -91,6 +101,7 @@ export function linePlot(spec: LineSpec, tables: PlotTables): TopLevelSpec {
   if (markers) layers.push({ name: "points", transform: onlyLayer("line"), mark: { type: "point", filled: true, size: 36, ...(spec.color === null ? { color: "#0072B2" } : {}) }, encoding: { x, y, ...series } });
   if (refs) layers.push(...referenceLayers(spec.yLabel, spec.logY));
   layers.push(...markLayers(x, colorEncoding(spec.color, color), marks));
+  if (diverged.length) layers.push(divergedLayer(x));
   return assemble({ title: spec.title ?? `${spec.yLabel} vs ${dimTitle(spec.x)}`, notes, data, layers, facet });
 }
 
@@ -112,6 +123,10 @@ function bandPoint(x: number | string, values: readonly number[], fn: "std" | "r
   if (n < 2) return { x, y: mean };
   const std = Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1));
   return { x, y: mean, lo: mean - std, hi: mean + std };
+}
+
+function byX(a: { x: number | string }, b: { x: number | string }): number {
+  return typeof a.x === "number" && typeof b.x === "number" ? a.x - b.x : 0;
 }
 
 function isNumericX(rows: readonly Row[], x: Dim): boolean {

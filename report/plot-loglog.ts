@@ -26,6 +26,7 @@ import {
   type Datum,
   type PlotTables,
 } from "./plot-common.js";
+import { divergedNote, splitDiverged } from "./plot-diverged.js";
 
 type LoglogSpec = Extract<PlotSpec, { kind: "loglog" }>;
 
@@ -55,7 +56,9 @@ export function loglogPlot(spec: LoglogSpec, tables: PlotTables): TopLevelSpec {
     throw new DyncRuntimeError("RUN050", `plot \`${spec.text}\` (line ${spec.line}): a log–log plot needs a numeric x, but ${spec.x} takes names`);
   }
   const notes: string[] = [];
-  const rows = keepPlottable(table.rows, [{ value: (r) => rowNumber(r, spec), log: true, axis: "y" }, { value: (r) => r.key[spec.x] as number, log: true, axis: "x" }], notes);
+  const split = splitDiverged(table.rows, (r) => ({ key: r.key, values: [rowNumber(r, spec)] }), table.dims, tables.divergence);
+  if (split.diverged.length) notes.push(divergedNote(split.diverged.length, split.runs, false));
+  const rows = keepPlottable(split.kept, [{ value: (r) => rowNumber(r, spec), log: true, axis: "y" }, { value: (r) => r.key[spec.x] as number, log: true, axis: "x" }], notes);
   const series = seriesOf(rows, spec);
   const facet = facetDomain(rows, spec);
   const colorDomain = spec.color === null ? null : orderedValues(rows, spec.color);

@@ -22,6 +22,7 @@ import {
   type Datum,
   type PlotTables,
 } from "./plot-common.js";
+import { divergedLayer, divergedMarkers, divergedNote, splitDiverged } from "./plot-diverged.js";
 
 type ScatterSpec = Extract<PlotSpec, { kind: "scatter" }>;
 
@@ -38,7 +39,8 @@ export function scatterPlot(spec: ScatterSpec, tables: PlotTables): TopLevelSpec
   if (spec.color !== null) requirePlotDim(asTable, spec.color, "colour", spec);
   if (spec.facet !== null) requirePlotDim(asTable, spec.facet, "facet", spec);
   const notes: string[] = [];
-  let pairs = keepPlottable(joined.rows, [{ value: (p) => p.x, log: spec.logX, axis: "x" }, { value: (p) => p.y, log: spec.logY, axis: "y" }], notes);
+  const split = splitDiverged(joined.rows, (p) => ({ key: p.key, values: [p.x, p.y] }), joined.dims, tables.divergence);
+  let pairs = keepPlottable(split.kept, [{ value: (p) => p.x, log: spec.logX, axis: "x" }, { value: (p) => p.y, log: spec.logY, axis: "y" }], notes);
   if (pairs.length > SCATTER_CAP) {
     notes.push(`showing a uniform random ${SCATTER_CAP.toLocaleString("en-US")} of ${pairs.length.toLocaleString("en-US")} points (fixed seed)`);
     pairs = thinUniform(pairs, SCATTER_CAP, spec.text);
@@ -52,11 +54,21 @@ export function scatterPlot(spec: ScatterSpec, tables: PlotTables): TopLevelSpec
     ...(spec.color === null ? {} : { _color: valueLabel(p.key[spec.color]!) }),
     ...(spec.facet === null ? {} : { _facet: valueLabel(p.key[spec.facet]!) }),
   }));
+  const seriesFields = (key: Key): Datum => ({
+    ...(spec.color === null ? {} : { _color: valueLabel(key[spec.color]!) }),
+    ...(spec.facet === null ? {} : { _facet: valueLabel(key[spec.facet]!) }),
+  });
+  // A diverged point is marked at its x when that is a number (its y is the NaN); otherwise only named.
+  const diverged = divergedMarkers(split.diverged.filter((d) => Number.isFinite(d.item.x)).map((d) => ({ key: d.key, x: d.item.x })), null, spec.logX, seriesFields);
+  data.push(...diverged);
+  if (split.diverged.length) notes.push(divergedNote(split.diverged.length, split.runs, diverged.length > 0));
   // Dense clouds get smaller, lighter points so that their density stays visible.
   const dense = pairs.length > 1000;
   const mark = { type: "point", filled: true, size: dense ? 10 : 36, opacity: dense ? 0.45 : 0.8, ...(spec.color === null ? { color: "#0072B2" } : {}) };
+  const x = positionEncoding("x", spec.xLabel, spec.logX);
   const layers = [
-    { name: "points", transform: onlyLayer("points"), mark, encoding: { x: positionEncoding("x", spec.xLabel, spec.logX), y: positionEncoding("y", spec.yLabel, spec.logY), ...colorEncoding(spec.color, color) } },
+    { name: "points", transform: onlyLayer("points"), mark, encoding: { x, y: positionEncoding("y", spec.yLabel, spec.logY), ...colorEncoding(spec.color, color) } },
+    ...(diverged.length ? [divergedLayer(x)] : []),
   ];
   return assemble({ title: spec.title ?? `${spec.yLabel} vs ${spec.xLabel}`, notes, data, layers, facet: facetDomain(keyed, spec) });
 }

@@ -30,6 +30,11 @@ export type VegaLiteSpec = TopLevelSpec;
  * results; a matrix heatmap reads its snapshots from the run's recorded tensors instead.
  */
 export function evaluatePlotTables(spec: PlotSpec, env: AnalysisEnv, recorded?: RecordedTensors): PlotTables {
+  const tables = plotData(spec, env, recorded);
+  return env.divergence ? { ...tables, divergence: env.divergence } : tables;
+}
+
+function plotData(spec: PlotSpec, env: AnalysisEnv, recorded?: RecordedTensors): PlotTables {
   switch (spec.kind) {
     case "line":
       return { y: evaluate(spec.y, env), ...(spec.marks?.length ? { marks: spec.marks.map((m) => ({ label: m.label, steps: markSteps(m, env, recorded) })) } : {}) };

@@ -137,9 +137,21 @@ function planHtml(d: PageData): string {
     .join("\n");
   const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? "" : "s"}`;
   return `<p>${plural(runs.length, "run")} × ${plural(d.seeds.length, "seed")} = <b>${runs.length * d.seeds.length}</b> networks; seeds ${escapeHtml(d.seeds.join(", "))}.</p>
-<table><thead>${header}</thead><tbody>
+${divergedHtml(runs)}<table><thead>${header}</thead><tbody>
 ${rows}
 </tbody></table>`;
+}
+
+/** The runs in which a seed diverged, each with its seeds and steps; empty when none did. */
+function divergedHtml(runs: Manifest["runs"]): string {
+  const diverged = runs.filter((r) => r.status === "diverged");
+  if (diverged.length === 0) return "";
+  const item = (r: Manifest["runs"][number]) => {
+    const seeds = r.diverged?.length ? r.diverged.map((s) => `seed ${s.seed} at step ${s.step}`).join(", ") : (r.message ?? "");
+    return `<li><code>${escapeHtml(r.run)}</code>: ${r.diverged?.length ?? "?"} of ${r.seeds.length} seeds — ${escapeHtml(seeds)}</li>`;
+  };
+  return `<div class="diverged" id="diverged"><p class="bad"><b>${diverged.length} of ${runs.length} run${runs.length === 1 ? "" : "s"} diverged</b> (the loss became NaN or infinite). Their seeds' measurements after that step are NaN: reductions over them are NaN (<code>nanmedian</code>, <code>nanmean</code>, <code>nanmin</code>, <code>nanmax</code> leave them out) and plots mark them ×.</p><ul>${diverged.map(item).join("")}</ul></div>
+`;
 }
 
 function backendHtml(m: Manifest): string {

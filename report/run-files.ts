@@ -98,7 +98,8 @@ export function loadResults(dir: string, manifest: Manifest, totalSteps: Readonl
     if (shape.length !== 1) throw new DyncRuntimeError("RUN011", `${file} holds shape (${shape.join(", ")}); per-unit probe "${probe}" records vectors`);
     for (let i = 0; i < data.length; i++) rows.push({ ...base, value: data[i]!, index: { [dim]: i } });
   }
-  return { sweepVars: manifest.sweepAxes, seeds: manifest.seeds, rows, totalSteps };
+  const diverged = Object.fromEntries(manifest.runs.filter((r) => r.diverged?.length).map((r) => [r.run, r.diverged!]));
+  return { sweepVars: manifest.sweepAxes, seeds: manifest.seeds, rows, totalSteps, diverged };
 }
 
 /** Recorded names of per-unit probes (`fp.error`, `fp.freq`) → their dimension (`frequency`). */

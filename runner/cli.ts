@@ -1,7 +1,8 @@
 /**
  * `runMain`: what a generated program calls. Parses the command line, runs the experiment and turns the
- * outcome into an exit code: 0 when every run trained and every expect holds, 1 when a run failed or
- * diverged or an expect failed, 2 on usage errors. Runtime errors print as `error RUN0xx: …` on stderr,
+ * outcome into an exit code: 0 when every run trained and every expect holds, 3 when every expect holds
+ * but a run diverged, 1 when a run failed, an analysis could not be evaluated or an expect failed, 2 on
+ * usage errors. Runtime errors print as `error RUN0xx: …` on stderr,
  * never as a stack trace; results recorded up to that point stay in the run directory.
  */
 import { availableParallelism } from "node:os";
@@ -125,7 +126,7 @@ export interface MainOptions extends MainStreams, Pick<ExperimentOptions, "evalu
   readonly env?: NodeJS.ProcessEnv;
 }
 
-/** Run `program` as its command line says; returns the exit code (0 ok, 1 failed run or expect, 2 usage). */
+/** Run `program` as its command line says; returns the exit code (0 ok, 1 failed run or expect, 2 usage, 3 diverged). */
 export async function runMain(
   program: ExperimentProgram,
   argv: readonly string[] = process.argv.slice(2),

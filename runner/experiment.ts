@@ -58,9 +58,13 @@ export interface ExperimentOutcome {
   readonly analysisError?: string;
   /** Analyses that could not be evaluated (`error RUN050: analysis alpha (line 12): …`); the others were. */
   readonly analysisErrors: readonly string[];
-  /** 0 when every run trained cleanly, every analysis evaluated and every expect holds, else 1. */
-  readonly exitCode: 0 | 1;
+  /** 0 when every run trained cleanly and every analysis and expect holds; 3 when so but a run diverged; else 1. */
+  readonly exitCode: ExitCode;
 }
+
+/** The exit code of `dync run` when every expect holds but some run diverged. */
+export const DIVERGED_EXIT = 3;
+export type ExitCode = 0 | 1 | typeof DIVERGED_EXIT;
 
 /** Train every run of the chosen profile, record everything, evaluate the expects. */
 export async function runExperiment(program: ExperimentProgram, options: ExperimentOptions = {}): Promise<ExperimentOutcome> {
@@ -86,6 +90,8 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
   const reportRun = (outcome: RunOutcome): void => {
     if (outcome.status === "failed") stderr.write(`${errorLine(outcome.message!)} (run ${outcome.id})\n`);
     else if (outcome.status === "diverged" && options.quiet) stderr.write(`run ${outcome.id}: ${outcome.message}\n`);
+    results.setDiverged(outcome.id, outcome.diverged);
+    recorder.runDiverged(outcome.id, outcome.diverged);
     runs.push(outcome);
   };
   const dataRoot = options.dataRoot ?? "./data";
@@ -125,11 +131,11 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
   for (const failure of evaluation.analysisErrors) stderr.write(`${failure}\n`);
   for (const expect of evaluation.expects) stdout.write(`${formatExpect(expect)}\n`);
   if (evaluation.error) stderr.write(`${errorLine(evaluation.error)}\n`);
-  recorder.finish(status, evaluation.error);
+  const analysesClean = !evaluation.error && evaluation.analysisErrors.length === 0;
+  const expectsHold = evaluation.expects.every((e) => e.passed);
+  recorder.finish(status, outcomeMessage(runs, plan.seeds.length, evaluation) ?? undefined);
   const verdicts = { expects: evaluation.expects, analysisErrors: evaluation.analysisErrors };
   writeManifest(recorder.paths.manifest, { ...recorder.snapshot(), ...verdicts } as ReturnType<RunRecorder["snapshot"]>);
-  const analysesClean = !evaluation.error && evaluation.analysisErrors.length === 0;
-  const clean = status === "ok" && analysesClean && evaluation.expects.every((e) => e.passed);
   return {
     dir,
     profile,
@@ -141,8 +147,39 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
     status,
     ...(evaluation.error ? { analysisError: evaluation.error } : {}),
     analysisErrors: evaluation.analysisErrors,
-    exitCode: clean ? 0 : 1,
+    exitCode: exitCodeOf(status, analysesClean && expectsHold),
   };
+}
+
+/**
+ * 0: every run trained and every analysis and expect holds; 3: the same, except that some run diverged
+ * (its later measurements are NaN); 1: a run failed, an analysis could not be evaluated or an expect failed.
+ */
+function exitCodeOf(status: Exclude<RunStatus, "running">, verdictsClean: boolean): ExitCode {
+  if (status === "failed" || !verdictsClean) return 1;
+  return status === "diverged" ? DIVERGED_EXIT : 0;
+}
+
+/** The manifest's top-level `message`: what went wrong, in a line (null when nothing did). */
+function outcomeMessage(runs: readonly RunOutcome[], seedCount: number, evaluation: { expects: readonly ExpectOutcome[]; analysisErrors: readonly string[]; error?: string }): string | null {
+  const count = (n: number, what: string) => `${n} of ${runs.length} run${runs.length === 1 ? "" : "s"} ${what}`;
+  const failed = runs.filter((r) => r.status === "failed");
+  const diverged = runs.filter((r) => r.status === "diverged");
+  const failedExpects = evaluation.expects.filter((e) => !e.passed).length;
+  const parts = [
+    failed.length ? `${count(failed.length, "failed")}: ${failed.map((r) => r.id).join(", ")}` : null,
+    diverged.length ? `${count(diverged.length, "diverged")} (${diverged.map((r) => divergedRunText(r, seedCount)).join("; ")}); their later measurements are NaN` : null,
+    evaluation.error ?? null,
+    evaluation.analysisErrors.length ? `${evaluation.analysisErrors.length} analys${evaluation.analysisErrors.length === 1 ? "is" : "es"} could not be evaluated` : null,
+    failedExpects ? `${failedExpects} of ${evaluation.expects.length} expectations failed` : null,
+  ].filter((p): p is string => p !== null);
+  return parts.length ? parts.join("; ") : null;
+}
+
+/** `lr=1: 3 of 3 seeds from step 13`. */
+function divergedRunText(run: RunOutcome, seedCount: number): string {
+  const first = Math.min(...run.diverged.map((d) => d.step));
+  return `${run.id}: ${run.diverged.length} of ${seedCount} seeds from step ${first}`;
 }
 
 /**

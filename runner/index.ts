@@ -75,8 +75,13 @@ export type { LossKind, LossFn } from "../runtime/loss.js";
 
 // Data
 export type { Dataset } from "../runtime/dataset.js";
+export type { DataStreams, TargetDraws } from "../stdlib/data/index.js";
 export {
   dataRng,
+  dataStreams,
+  taskRng,
+  targetDraws,
+  pointwiseWithDraws,
   uniformInputs,
   normalInputs,
   gridInputs,

@@ -60,8 +60,10 @@ export const runtimeErrors = {
     help:
       "Thrown by `train()` of the JavaScript API when a seed's loss becomes NaN or infinite (unless " +
       "`onDivergence: \"continue\"`). `dync run` and generated programs do not throw it: they mark the run " +
-      "`diverged` in the manifest, report it, and exit with code 1. Lower the learning rate, or check the data " +
-      "for huge values. Results measured before divergence are kept; seeds that did not diverge train to the end.",
+      "`diverged` in the manifest (with each seed's step), record the seed's later measurements as NaN, mark " +
+      "it in the report and its plots, and exit with code 3 (1 if an expect fails). Lower the learning rate, or " +
+      "check the data for huge values. Results measured before divergence are kept; seeds that did not diverge " +
+      "train to the end.",
   },
   RUN030: {
     name: "run-directory-unwritable",

@@ -6,7 +6,9 @@
  * own stream (`rng.fork("init")`, `rng.fork("batches")`), so two optimizers started from one seed
  * see one initialization and one minibatch sequence however much randomness each consumes.
  *
- * Generator: xoshiro128** seeded through SplitMix32; labels are hashed with FNV-1a.
+ * Generator: xoshiro128** seeded through SplitMix32; labels are hashed with FNV-1a. The seed is read as a
+ * 32-bit unsigned integer (`seed >>> 0`), so only seeds in [0, 2^32) give distinct streams; plans and
+ * `resolveSeeds` refuse others (`isValidSeed` in contract/program.ts).
  */
 export class Rng {
   private s0: number;

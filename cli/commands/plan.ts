@@ -58,9 +58,34 @@ export function describePlan(experiment: string, profile: string, seeds: readonl
   return [
     `experiment ${experiment} (profile ${profile}): ${runs.length} run${runs.length === 1 ? "" : "s"} × ${seeds.length} seed${seeds.length === 1 ? "" : "s"} = ${runs.length * seeds.length} networks, trained as ${runs.length} seed-batched program${runs.length === 1 ? "" : "s"}`,
     ...lines,
+    ...inputsLine(runs[0]),
     `  total: ${totalSteps} steps; training arithmetic ≈ ${formatFlops(totalFlops)} (6 · forward multiply-adds · batch per seed-step, plus each probe's declared cost per call)`,
     "",
   ].join("\n");
+}
+
+/** `inputs: x; latent: noise (train)`: the model's named inputs and the data blocks' latent variables, as the checker inferred them. */
+function inputsLine(run: RunSpec | undefined): string[] {
+  const train = run?.data[run.trainOn];
+  const names = train && inputNames(train);
+  if (!run || !names) return [];
+  const latent = Object.entries(run.data).flatMap(([name, d]) => (d.source === "sample" ? d.vars.filter((v) => v.latent).map((v) => `${v.name} (${name})`) : []));
+  return [`  inputs: ${names.join(", ")}${latent.length ? `; latent, read by the target only: ${latent.join(", ")}` : ""}`];
+}
+
+function inputNames(d: DataSpec): readonly string[] | undefined {
+  switch (d.source) {
+    case "sample":
+      return d.vars.filter((v) => !v.latent).map((v) => v.name);
+    case "grid":
+      return d.axes.map((a) => a.name);
+    case "points":
+      return Object.keys(d.columns);
+    case "chebyshev":
+      return d.axes?.map((a) => a.name) ?? ["x"];
+    default:
+      return undefined;
+  }
 }
 
 /** Flops per seed of a run's probes over `steps` steps: calls × each probe's declared cost (registry `cost`). */

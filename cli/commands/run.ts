@@ -32,7 +32,7 @@ export async function runCommand(file: string, programArgs: readonly string[], o
     const runtime = (await import(runtimeUrl)) as { runMain: typeof runMain };
     let status = 0;
     // The module URL lets `--jobs` workers import the same program (its targets are code, not data).
-    for (const program of module.experiments) status = Math.max(status, await runtime.runMain(program, programArgs, { moduleUrl }));
+    for (const program of module.experiments) status = worseExit(status, await runtime.runMain(program, programArgs, { moduleUrl }));
     return status;
   } catch (error) {
     err(`internal error while running ${file}: ${(error as Error).message}\n`);
@@ -40,4 +40,13 @@ export async function runCommand(file: string, programArgs: readonly string[], o
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The exit code of several experiments: the most serious of theirs. 3 (a run diverged, every expect holds)
+ * is less serious than 1 (a failure) and 2 (usage), though larger.
+ */
+export function worseExit(a: number, b: number): number {
+  const rank = (code: number) => (code === 3 ? 0.5 : code);
+  return rank(b) > rank(a) ? b : a;
 }

@@ -17,6 +17,8 @@ import { PlotCompiler } from "./plots.js";
 import { compileTimeFunctions, Evaluator } from "./evaluate.js";
 import { CallResolver, type RefScope } from "./resolve-call.js";
 import { TargetCompiler, type TargetCode } from "./targets.js";
+import { checkSeedList } from "./seeds.js";
+import { blockRoles, experimentInputs, reportSampledUse, reportSharedSamples, type ExperimentInputs } from "./data-inputs.js";
 import { showValue, type Value } from "./values.js";
 import { brokenRules, registry } from "../../stdlib/registry/index.js";
 
@@ -242,11 +244,11 @@ export class ExperimentChecker {
     if (v?.kind === "number" && Number.isInteger(v.value) && v.value >= 1 && v.value <= 1_000_000 && !v.unit) {
       return Array.from({ length: v.value }, (_, i) => i);
     }
-    if (v?.kind === "list" && v.items.length > 0 && v.items.every((i) => i.kind === "number" && Number.isInteger(i.value) && i.value >= 0)) {
+    if (v?.kind === "list" && v.items.length > 0 && v.items.every((i) => i.kind === "number" && !i.unit)) {
       const list = v.items.map((i) => (i as { value: number }).value);
-      if (new Set(list).size === list.length) return list;
+      return checkSeedList(list, stmt.value, this.diagnostics) ? list : [0];
     }
-    if (v) this.report(diagnostic("DYN2004", stmt.value.span, { what: "`seeds`", expected: "a count ≥ 1 or a list of distinct whole numbers ≥ 0", got: showValue(v) }));
+    if (v) this.report(diagnostic("DYN2004", stmt.value.span, { what: "`seeds`", expected: "a count ≥ 1 or a list of distinct whole numbers in [0, 2^32)", got: showValue(v) }));
     return [0];
   }
 
@@ -256,13 +258,15 @@ export class ExperimentChecker {
     const resolver = new CallResolver(this.diagnostics, refs);
     const data: Record<string, DataSpec> = {};
     const shapes = new Map<string, DataShape>();
+    const inputs = experimentInputs(g.data, this.diagnostics);
     for (const d of g.data) {
-      const built = this.dataSpec(d, env, resolver);
+      const built = this.dataSpec(d, env, resolver, inputs);
       if (built) {
         data[d.name.name] = built.spec;
         shapes.set(d.name.name, built.shape);
       }
     }
+    reportSharedSamples(g.data, data, this.diagnostics);
     const trainOn = this.trainingData(exp, g, reportMissing);
     const model = this.model(exp, g, env, resolver, trainOn ? shapes.get(trainOn) : undefined, reportMissing);
     const optimizerStmt = g.single.get("optimizer") as A.ClauseStmt | undefined;
@@ -324,8 +328,8 @@ export class ExperimentChecker {
   }
 
   // ── data ───────────────────────────────────────────────────────────────────
-  private dataSpec(d: A.DataStmt, env: PointEnv, resolver: CallResolver): { spec: DataSpec; shape: DataShape } | undefined {
-    if (d.block) return this.dataBlock(d, d.block, env, resolver);
+  private dataSpec(d: A.DataStmt, env: PointEnv, resolver: CallResolver, experimentInputs: ExperimentInputs | undefined): { spec: DataSpec; shape: DataShape } | undefined {
+    if (d.block) return this.dataBlock(d, d.block, env, resolver, experimentInputs);
     if (!d.source) return undefined;
     if (d.source.kind !== "Call") {
       this.report(diagnostic("DYN2004", d.source.span, { what: "a data source", expected: "a call like `grid(x in [-1, 1], n: 201)` or `mnist(split: train)`", got: "this expression" }));
@@ -365,10 +369,11 @@ export class ExperimentChecker {
     }
     const target = this.target(d.target, inputs, env);
     if (!target) return undefined;
-    return { spec: { ...spec, target, perSeed: false } as DataSpec, shape: { inputs, inDim: inputs.length, outDim: 1, classes: false } };
+    // A target with label noise draws it per seed; a noise-free grid is one data set for every seed.
+    return { spec: { ...spec, target: target.id, perSeed: target.code.random } as DataSpec, shape: { inputs, inDim: inputs.length, outDim: 1, classes: false } };
   }
 
-  private dataBlock(d: A.DataStmt, items: readonly A.DataItem[], env: PointEnv, resolver: CallResolver): { spec: DataSpec; shape: DataShape } | undefined {
+  private dataBlock(d: A.DataStmt, items: readonly A.DataItem[], env: PointEnv, resolver: CallResolver, experimentInputs: ExperimentInputs | undefined): { spec: DataSpec; shape: DataShape } | undefined {
     const vars: { name: string; dist: unknown; n: number }[] = [];
     const assigns: A.AssignStmt[] = [];
     let ok = true;
@@ -408,26 +413,30 @@ export class ExperimentChecker {
       this.report(diagnostic("DYN2032", assigns[1]?.span ?? d.name.span, { problem: assigns.length === 0 ? `data \`${d.name.name}\` has no target; add one like \`y = ${vars[0]!.name}^2\`` : "a data block has one target assignment" }));
       return undefined;
     }
-    const inputs = vars.map((v) => v.name);
-    const target = this.target(assigns[0]!.value, inputs, env);
+    const roles = blockRoles(d, vars.map((v) => v.name), experimentInputs, this.diagnostics);
+    if (!roles) return undefined;
+    // The target reads every sampled variable (inputs and latent ones), in declaration order.
+    const target = this.target(assigns[0]!.value, vars.map((v) => v.name), env);
     if (!target) return undefined;
+    reportSampledUse(d, roles, target.code.used, this.diagnostics);
+    const sampled = vars.map((v) => (roles.latent.has(v.name) ? { ...v, latent: true as const } : v));
     return {
-      spec: { source: "sample", vars: vars as never, target, perSeed: true },
-      shape: { inputs, inDim: inputs.length, outDim: 1, classes: false },
+      spec: { source: "sample", vars: sampled as never, target: target.id, perSeed: true },
+      shape: { inputs: roles.inputs, inDim: roles.inputs.length, outDim: 1, classes: false },
     };
   }
 
-  /** Compile a target and return the id of its (shared) function. */
-  private target(e: A.Expr, inputs: readonly string[], env: PointEnv): string | undefined {
+  /** Compile a target and return the id of its (shared) function with its code. */
+  private target(e: A.Expr, inputs: readonly string[], env: PointEnv): { id: string; code: TargetCode } | undefined {
     const code = new TargetCompiler(this.evaluator, this.diagnostics).compile(e, inputs, env);
     if (!code) return undefined;
     const key = `${code.params.join(",")}=>${code.body}`;
     const existing = this.targetIds.get(key);
-    if (existing) return existing;
+    if (existing) return { id: existing, code };
     const id = `target${this.targets.size}`;
     this.targetIds.set(key, id);
     this.targets.set(id, { id, code, line: e.span.line, text: this.text(e.span) });
-    return id;
+    return { id, code };
   }
 
   // ── model ──────────────────────────────────────────────────────────────────

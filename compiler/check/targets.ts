@@ -2,7 +2,8 @@
  * Target expressions (`y = x^2`, `-> sin(x) + sin(3*x)`) compiled to TypeScript: a pointwise float64
  * function of the data's input variables. Constants and sweep variables are inlined as literals, so each
  * sweep point gets the exact function it trains on; comprehensions over compile-time lists become calls
- * of `m.sum`/`m.prod` with an arrow function.
+ * of `m.sum`/`m.prod` with an arrow function. `normal(mean, std)` and `uniform(low, high)` are label noise:
+ * a fresh draw per point (`draw.normal(…)`, from the data set's stream), so the target is `random`.
  */
 import type * as A from "../../grammar/ast.js";
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
@@ -14,7 +15,17 @@ import { formatNumber, showValue } from "./values.js";
 export interface TargetCode {
   readonly params: readonly string[];
   readonly body: string;
+  /** The body draws label noise from `draw` (a `TargetDraws`), the generated function's first parameter. */
+  readonly random: boolean;
+  /** The variables the body reads (in `params` spelling before renaming: `.dyn` names). */
+  readonly used: ReadonlySet<string>;
 }
+
+/** The distributions a target may draw from, with the parameter names and defaults of the `~` distributions. */
+const DRAWS: Record<string, readonly [string, number, string, number]> = {
+  normal: ["mean", 0, "std", 1],
+  uniform: ["low", -1, "high", 1],
+};
 
 const MATH_FUNCTIONS: Record<string, string> = {
   sin: "Math.sin", cos: "Math.cos", tan: "Math.tan", exp: "Math.exp", log: "Math.log", log2: "Math.log2",
@@ -26,7 +37,7 @@ const MATH_FUNCTIONS: Record<string, string> = {
 const HELPER_FUNCTIONS = ["relu", "silu", "sigmoid", "softplus", "gelu", "xtanh", "leaky_relu", "heaviside"];
 const CONSTANTS: Record<string, string> = { pi: "Math.PI", e: "Math.E" };
 const JS_RESERVED = new Set(
-  "break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof let new null return super switch this throw true try typeof var void while with yield await implements interface package private protected public static m Math".split(" "),
+  "break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof let new null return super switch this throw true try typeof var void while with yield await implements interface package private protected public static m Math draw".split(" "),
 );
 
 /** A TypeScript-safe name for an input variable (`in` would not be). */
@@ -35,6 +46,9 @@ export function jsName(name: string): string {
 }
 
 export class TargetCompiler {
+  private random = false;
+  private readonly used = new Set<string>();
+
   constructor(
     private readonly evaluator: Evaluator,
     private readonly diagnostics: Diagnostic[],
@@ -42,8 +56,10 @@ export class TargetCompiler {
 
   /** Compile `expr` over `vars`; undefined after reporting why it cannot be a target. */
   compile(expr: A.Expr, vars: readonly string[], env: Env): TargetCode | undefined {
+    this.random = false;
+    this.used.clear();
     const body = this.expr(expr, new Set(vars), env);
-    return body === undefined ? undefined : { params: vars.map(jsName), body };
+    return body === undefined ? undefined : { params: vars.map(jsName), body, random: this.random, used: new Set(this.used) };
   }
 
   private expr(e: A.Expr, vars: ReadonlySet<string>, env: Env): string | undefined {
@@ -73,7 +89,10 @@ export class TargetCompiler {
   }
 
   private name(e: A.NameRef, vars: ReadonlySet<string>, env: Env): string | undefined {
-    if (vars.has(e.name)) return jsName(e.name);
+    if (vars.has(e.name)) {
+      this.used.add(e.name);
+      return jsName(e.name);
+    }
     const bound = env.lookup(e.name);
     if (bound?.kind === "number" && !bound.unit) return formatNumber(bound.value);
     if (bound) return this.refuse(e, `\`${e.name}\` (${showValue(bound)})`);
@@ -102,9 +121,10 @@ export class TargetCompiler {
     if ((name === "sum" || name === "prod") && e.args.length === 1 && e.args[0]!.kind === "Binding" && e.args[0].body) {
       return this.fold(name, e.args[0], vars, env);
     }
+    if (DRAWS[name] && !vars.has(name)) return this.draw(e, name, DRAWS[name], vars, env);
     const fn = MATH_FUNCTIONS[name] ?? (HELPER_FUNCTIONS.includes(name) ? `m.${name}` : undefined);
     if (!fn) {
-      const near = closest(name, [...Object.keys(MATH_FUNCTIONS), ...HELPER_FUNCTIONS]);
+      const near = closest(name, [...Object.keys(MATH_FUNCTIONS), ...HELPER_FUNCTIONS, ...Object.keys(DRAWS)]);
       this.diagnostics.push(diagnostic("DYN2031", e.callee.span, { what: `the function \`${name}\`` }, near ? { hint: `did you mean \`${near}\`?` } : {}));
       return undefined;
     }
@@ -116,6 +136,32 @@ export class TargetCompiler {
       args.push(code);
     }
     return `${fn}(${args.join(", ")})`;
+  }
+
+  /** `normal(0, 0.1)` → `draw.normal(0, 0.1)`: one draw per point; arguments may depend on the inputs (`normal(0, 0.1*abs(x))`). */
+  private draw(e: A.CallExpr, name: string, spec: readonly [string, number, string, number], vars: ReadonlySet<string>, env: Env): string | undefined {
+    const [firstName, firstDefault, secondName, secondDefault] = spec;
+    const given: (A.Expr | undefined)[] = [undefined, undefined];
+    let positional = 0;
+    for (const arg of e.args) {
+      const slot = arg.kind === "Positional" ? positional++ : arg.kind === "Named" ? [firstName, secondName].indexOf(arg.name.name) : -1;
+      if (slot < 0 || slot > 1 || given[slot]) {
+        this.diagnostics.push(diagnostic("DYN2031", arg.span, { what: `this argument of \`${name}\`` }, { hint: `label noise is \`${name}(${firstName}, ${secondName})\`, e.g. \`${name === "normal" ? "normal(0, 0.1)" : "uniform(-0.1, 0.1)"}\`` }));
+        return undefined;
+      }
+      given[slot] = arg.kind === "Positional" || arg.kind === "Named" ? arg.value : undefined;
+    }
+    const args = given.map((g, k) => (g ? this.expr(g, vars, env) : formatNumber(k === 0 ? firstDefault : secondDefault)));
+    if (args.some((a) => a === undefined)) return undefined;
+    // Constant parameters are checked here; parameters that depend on the inputs are checked as drawn (RUN040).
+    const [a, b] = args.map((code) => constantValue(code!));
+    const problem = name === "normal" ? (b! < 0 ? "a number ≥ 0" : undefined) : b! <= a! ? `a number above \`${firstName}\` (${formatNumber(a!)})` : undefined;
+    if (problem) {
+      this.diagnostics.push(diagnostic("DYN2004", (given[1] ?? e).span, { what: `\`${secondName}\` of \`${name}\` in a target`, expected: problem, got: formatNumber(b!) }));
+      return undefined;
+    }
+    this.random = true;
+    return `draw.${name}(${args.join(", ")})`;
   }
 
   /** `sum(k in 5..70 step 5: sin(2*pi*k*t))` → `m.sum([5, 10, …], (k) => Math.sin(…))`. */
@@ -138,6 +184,12 @@ export class TargetCompiler {
     this.diagnostics.push(diagnostic("DYN2031", node.span, { what }));
     return undefined;
   }
+}
+
+/** The value of compiled code that is a number literal (`0.1`, `-(0.1)`), else NaN (compares false). */
+function constantValue(code: string): number {
+  const negated = /^-\((.*)\)$/.exec(code);
+  return negated ? -Number(negated[1]) : Number(code);
 }
 
 function describe(e: A.Expr | A.Argument): string {

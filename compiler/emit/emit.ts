@@ -34,7 +34,10 @@ export async function emitModule(experiments: readonly CheckedExperiment[], opti
       "it into one run per point. Run it with `node out.js [--profile NAME] [--backend B] [--out DIR] [--jobs N]`.",
     ]),
   );
-  const runtime = file.addImportDeclaration({ moduleSpecifier: options.runtimeImport ?? "dync/runtime", namedImports: ["runMain", "pointwise", "targetMath as m", { name: "ExperimentProgram", isTypeOnly: true }] });
+  // Targets with label noise take the data set's draws: their helpers are imported only when used.
+  const usesDraws = experiments.some((e) => [...e.targets.values()].some((t) => t.code.random));
+  const drawImports = usesDraws ? ["pointwiseWithDraws", { name: "TargetDraws", isTypeOnly: true }] : [];
+  const runtime = file.addImportDeclaration({ moduleSpecifier: options.runtimeImport ?? "dync/runtime", namedImports: ["runMain", "pointwise", ...drawImports, "targetMath as m", { name: "ExperimentProgram", isTypeOnly: true }] });
   file.addImportDeclaration({ moduleSpecifier: "node:url", namedImports: ["pathToFileURL"] });
   file.addImportDeclaration({ moduleSpecifier: "node:worker_threads", namedImports: ["isMainThread"] });
   const usesTargetMath = experiments.some((e) => [...e.targets.values()].some((t) => t.code.body.includes("m.")));
@@ -66,7 +69,7 @@ function addTarget(file: ReturnType<Project["createSourceFile"]>, exp: CheckedEx
   file.addFunction({
     name: targetName(exp, target),
     docs: [docText(`Target of \`${exp.name}\` (${dynFile}:${target.line}): ${target.text}`)],
-    parameters: target.code.params.map((p) => ({ name: p, type: "number" })),
+    parameters: [...(target.code.random ? [{ name: "draw", type: "TargetDraws" }] : []), ...target.code.params.map((p) => ({ name: p, type: "number" }))],
     returnType: "number",
     statements: [`return ${target.code.body};`],
   });
@@ -77,7 +80,7 @@ function addTarget(file: ReturnType<Project["createSourceFile"]>, exp: CheckedEx
  * other profiles have too is printed once, as a constant before the program, and named where used.
  */
 function addExperiment(file: ReturnType<Project["createSourceFile"]>, exp: CheckedExperiment, options: EmitOptions, names: Set<string>, types: Set<string>): void {
-  const targets = Object.fromEntries([...exp.targets.values()].map((t) => [t.id, `pointwise(${targetName(exp, t)})`]));
+  const targets = Object.fromEntries([...exp.targets.values()].map((t) => [t.id, `${t.code.random ? "pointwiseWithDraws" : "pointwise"}(${targetName(exp, t)})`]));
   const parts = Object.entries(exp.profiles).map(([name, plan]) => profileParts(name, plan, options.file));
   const shared = new Map<string, string>(); // field and printed part → its constant's name
   for (const field of Object.keys(PART_TYPES) as PartField[]) {
@@ -214,7 +217,7 @@ function targetName(exp: CheckedExperiment, target: TargetEntry): string {
 
 /** An experiment name as a TypeScript identifier (`.dyn` names are identifiers; JS keywords are not). */
 export function safeName(name: string): string {
-  return /^(break|case|catch|class|const|continue|debugger|default|delete|do|else|enum|export|extends|false|finally|for|function|if|import|in|instanceof|new|null|return|super|switch|this|throw|true|try|typeof|var|void|while|with|yield|let|static|await|experiments|m|runMain|pointwise|ExperimentProgram|RunBase|RunPatch|AnalysisSpec|ExpectSpec|PlotSpec|isMainThread|pathToFileURL)$/.test(name)
+  return /^(break|case|catch|class|const|continue|debugger|default|delete|do|else|enum|export|extends|false|finally|for|function|if|import|in|instanceof|new|null|return|super|switch|this|throw|true|try|typeof|var|void|while|with|yield|let|static|await|experiments|m|runMain|pointwise|pointwiseWithDraws|TargetDraws|ExperimentProgram|RunBase|RunPatch|AnalysisSpec|ExpectSpec|PlotSpec|isMainThread|pathToFileURL)$/.test(name)
     ? `${name}_`
     : name;
 }

@@ -33,7 +33,8 @@ export function compareTables(expr: Op<"compare">, left: Table, right: Table): T
     const holds = COMPARE[expr.fn](a, b);
     const [as, bs] = formatPair(a, b);
     const symbol = Number.isNaN(a) || Number.isNaN(b) ? "is not comparable with" : (holds ? HOLDS : FAILS)[expr.fn];
-    return { key, value: holds, note: `${measured(expr.left, as)} ${symbol} ${measured(expr.right, bs)}${nanHint(a, b)}` };
+    const hint = nanHint([describe(expr.left), a], [describe(expr.right), b]);
+    return { key, value: holds, note: `${measured(expr.left, as)} ${symbol} ${measured(expr.right, bs)}${hint}` };
   });
 }
 
@@ -44,7 +45,7 @@ export function inRange(expr: Op<"in">, table: Table): Table {
   const rows = table.rows.map((r): Row => {
     const x = numberOf(r.value, what);
     const holds = x >= expr.lo && (expr.closedHi ? x <= expr.hi : x < expr.hi);
-    return { key: r.key, value: holds, note: `${what} = ${formatNumber(x)} ${holds ? "∈" : "∉"} ${interval}${nanHint(x)}` };
+    return { key: r.key, value: holds, note: `${what} = ${formatNumber(x)} ${holds ? "∈" : "∉"} ${interval}${nanHint([what, x])}` };
   });
   return { dims: table.dims, rows };
 }
@@ -62,7 +63,7 @@ export function within(expr: Op<"within">, table: Table, reference: Table): Tabl
     const by = "fraction" in tol ? `${off === 0 ? "0" : formatNumber((off / Math.abs(ref)) * 100)}%` : formatNumber(off);
     const [xs, refs] = formatPair(x, ref);
     const note = `${what} = ${xs}, ${holds ? "" : "not "}within ${allowed} of ${measured(expr.reference, refs)} (off by ${by})`;
-    return { key, value: holds, note: note + nanHint(x, ref) };
+    return { key, value: holds, note: note + nanHint([what, x], [refWhat, ref]) };
   });
 }
 
@@ -91,6 +92,11 @@ function measured(expr: AnalysisExpr, value: string): string {
   return literal ? value : `${describe(expr)} = ${value}`;
 }
 
-function nanHint(...values: number[]): string {
-  return values.some(Number.isNaN) ? " (NaN: a seed diverged or a statistic is undefined)" : "";
+/** Why a number in a condition may be NaN when nothing more is known; `checkExpect` names a diverged run instead. */
+export const NAN_CAUSE = "a seed diverged or a statistic is undefined";
+
+// ` — fin is NaN: <cause>` naming the operands that are NaN.
+function nanHint(...operands: [string, number][]): string {
+  const names = operands.filter(([, v]) => Number.isNaN(v)).map(([what]) => what);
+  return names.length ? ` — ${names.join(" and ")} ${names.length === 1 ? "is" : "are"} NaN: ${NAN_CAUSE}` : "";
 }

@@ -135,6 +135,14 @@ function reduceGroup(fn: ReduceFn, group: readonly Row[], what: string, q: numbe
       return stats.max(values);
     case "sum":
       return stats.sum(values);
+    case "nanmedian":
+      return stats.nanmedian(values);
+    case "nanmean":
+      return stats.nanmean(values);
+    case "nanmin":
+      return stats.nanmin(values);
+    case "nanmax":
+      return stats.nanmax(values);
     case "quantile":
       if (q === undefined) throw new DyncRuntimeError("RUN040", `quantile(${what}) needs its level q`);
       return stats.quantile(values, q);

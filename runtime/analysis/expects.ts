@@ -2,6 +2,7 @@
 import { DyncRuntimeError } from "../errors.js";
 import type { AnalysisExpr, ExpectSpec } from "../../contract/program.js";
 import { evaluate } from "./evaluate.js";
+import { NAN_CAUSE } from "./conditions.js";
 import { describe, formatKey } from "./format.js";
 import { max, min } from "./reduce.js";
 import { STEPS, dimValues, type Row, type Table } from "./table.js";
@@ -33,9 +34,16 @@ export function checkExpect(spec: ExpectSpec, env: AnalysisEnv): ExpectResult {
   if (table.rows.some((r) => typeof r.value !== "boolean")) {
     return outcome(false, `the condition gives values, not true/false: ${describe(spec.expr)}`);
   }
-  const failing = table.rows.filter((r) => r.value !== true);
+  const failing = table.rows.filter((r) => r.value !== true).map((r) => withDivergence(r, table, env));
   if (failing.length === 0) return outcome(true, passDetail(table));
   return outcome(false, failDetail(table, failing));
+}
+
+/** A row that failed on a NaN names the diverged run(s) it comes from, when there are any. */
+function withDivergence(row: Row, table: Table, env: AnalysisEnv): Row {
+  if (!row.note?.includes(NAN_CAUSE)) return row;
+  const reason = env.divergence?.explain(row.key, table.dims);
+  return reason ? { ...row, note: row.note.replace(NAN_CAUSE, reason) } : row;
 }
 
 function passDetail(table: Table): string {

@@ -13,7 +13,8 @@
  *   even count; std = sample std (n − 1; RUN050 with one value); quantile = numpy's default "linear" method
  *   (h = (n−1)q, interpolate between the neighbours of h); first/last = the value at the smallest/largest
  *   step (they must reduce over `steps`; RUN050 if several rows share that step). A NaN value (a diverged
- *   seed) makes every reduction but count NaN, as in numpy; count counts rows.
+ *   seed) makes every reduction but count NaN, as in numpy; count counts rows. nanmedian, nanmean, nanmin,
+ *   nanmax leave NaN values out (NaN when all are), as numpy's nan… functions.
  * - `arith`, `neg`, `map`, `compare`, `within`, `and`, `or`: elementwise. Two tables are joined naturally on
  *   their shared dims: each pair of rows agreeing on them gives a row keyed by the union of both keys, so a
  *   table with fewer dims (a number has none) broadcasts; rows without a partner on the other side are
@@ -52,7 +53,7 @@ export { evaluate } from "./evaluate.js";
 export { checkExpect, type ExpectResult } from "./expects.js";
 export { describe, formatKey, formatNumber } from "./format.js";
 export { fitPowerLaw, type LocalExponent, type PowerLawFit } from "./power-law.js";
-export { median, mean, quantile, sampleStd, sum } from "./reduce.js";
+export { median, mean, nanmax, nanmean, nanmedian, nanmin, quantile, sampleStd, sum } from "./reduce.js";
 export { ResultEnv, probeTable, type AnalysisEnv } from "./source.js";
 export { studentTCdf, studentTQuantile } from "../../numerics/student-t.js";
 export { SEEDS, STEPS, join, scalarTable, type Cell, type Key, type Row, type Table } from "./table.js";

@@ -2,6 +2,8 @@
  * Reductions of a list of float64 values: median, mean, std, min, max, sum, count, quantile.
  * A NaN among the values (a diverged seed's measurements are NaN) makes every reduction but `count`
  * NaN, as numpy's do: a statistic silently computed without some seeds would misreport the experiment.
+ * nanmedian, nanmean, nanmin and nanmax leave NaNs out when asked to (numpy's nan… functions): NaN only
+ * when every value is NaN. ±Infinity is a value to all of them.
  */
 import { DyncRuntimeError } from "../errors.js";
 
@@ -67,6 +69,35 @@ export function max(values: readonly number[]): number {
   let m = -Infinity;
   for (const v of values) m = Math.max(m, v);
   return m;
+}
+
+/** Median of the values that are not NaN; NaN when none is. */
+export function nanmedian(values: readonly number[]): number {
+  return ifAny(withoutNaN(values), median);
+}
+
+/** Mean of the values that are not NaN; NaN when none is. */
+export function nanmean(values: readonly number[]): number {
+  return ifAny(withoutNaN(values), mean);
+}
+
+/** Smallest value that is not NaN; NaN when none is. */
+export function nanmin(values: readonly number[]): number {
+  return ifAny(withoutNaN(values), min);
+}
+
+/** Largest value that is not NaN; NaN when none is. */
+export function nanmax(values: readonly number[]): number {
+  return ifAny(withoutNaN(values), max);
+}
+
+function withoutNaN(values: readonly number[]): number[] {
+  return values.filter((v) => !Number.isNaN(v));
+}
+
+// An empty list has no median, mean or extremes (min of none would be +Infinity): NaN, as numpy gives.
+function ifAny(values: readonly number[], reduce: (values: readonly number[]) => number): number {
+  return values.length === 0 ? Number.NaN : reduce(values);
 }
 
 // Sorted copy, or null when a NaN makes order statistics undefined.

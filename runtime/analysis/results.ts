@@ -28,6 +28,12 @@ export interface ResultRow {
   readonly index?: Readonly<Record<string, number>>;
 }
 
+/** A seed whose loss first became NaN or infinite at `step` (its later measurements are NaN). */
+export interface DivergedSeedRecord {
+  readonly seed: number;
+  readonly step: number;
+}
+
 /** Everything an analysis needs: the scalar rows and each run's total training length. */
 export interface ResultTable {
   /** The sweep variables in declaration order (`ExperimentProgram.sweepVars`). */
@@ -37,12 +43,15 @@ export interface ResultTable {
   readonly rows: readonly ResultRow[];
   /** Total steps each run was scheduled to train, by run id: `after 50%` means step ≥ totalSteps[run]/2. */
   readonly totalSteps: Readonly<Record<string, number>>;
+  /** The diverged seeds of each run that had any, by run id (to say why a value is NaN). */
+  readonly diverged?: Readonly<Record<string, readonly DivergedSeedRecord[]>>;
 }
 
 /** A result table being filled while runs train. */
 export class ResultCollector implements ResultTable {
   readonly rows: ResultRow[] = [];
   readonly totalSteps: Record<string, number> = {};
+  readonly diverged: Record<string, readonly DivergedSeedRecord[]> = {};
 
   constructor(
     readonly sweepVars: readonly string[],
@@ -57,5 +66,10 @@ export class ResultCollector implements ResultTable {
   /** Records how many steps `run` trains in total. */
   setTotalSteps(run: string, steps: number): void {
     this.totalSteps[run] = steps;
+  }
+
+  /** Records which seeds of `run` diverged, and at which step. */
+  setDiverged(run: string, seeds: readonly DivergedSeedRecord[]): void {
+    if (seeds.length > 0) this.diverged[run] = seeds.map(({ seed, step }) => ({ seed, step }));
   }
 }

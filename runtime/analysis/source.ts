@@ -4,6 +4,7 @@
  */
 import { DyncRuntimeError } from "../errors.js";
 import type { Dim, ProfilePlan, SweepValue } from "../../contract/program.js";
+import { DivergenceIndex, divergedRuns } from "./divergence.js";
 import type { ResultRow, ResultTable } from "./results.js";
 import type { AnalysisFunctions } from "./functions.js";
 import { SEEDS, STEPS, sameValue, type Key, type Row, type Table } from "./table.js";
@@ -16,6 +17,8 @@ export interface AnalysisEnv {
   analysis(name: string): Table;
   /** Total training steps of the run(s) a row (with the given dims) comes from. */
   totalSteps(key: Key, dims: readonly Dim[]): number;
+  /** The runs in which a seed diverged, to say why a value is NaN; absent: none known. */
+  readonly divergence?: DivergenceIndex;
   /** The analysis functions `{ op: "fn" }` calls, by name. */
   readonly functions?: AnalysisFunctions;
 }
@@ -25,6 +28,7 @@ export class ResultEnv implements AnalysisEnv {
   readonly lets = new Map<string, Table>();
   /** Analyses whose evaluation failed, so later uses repeat the cause instead of "not evaluated". */
   readonly failed = new Map<string, DyncRuntimeError>();
+  readonly divergence: DivergenceIndex;
   private readonly rowsByProbe = new Map<string, ResultRow[]>();
   private readonly probeTables = new Map<string, Table>();
   private readonly knownProbes: Set<string>;
@@ -45,6 +49,7 @@ export class ResultEnv implements AnalysisEnv {
       ...plan.runs.flatMap((r) => [...r.probes.flatMap((p) => (p.fields ? p.fields.map((f) => `${p.name}.${f}`) : [p.name])), ...r.events.map((e) => e.name)]),
     ]);
     this.runs = plan.runs.map((r) => ({ id: r.id, point: r.point, totalSteps: results.totalSteps[r.id] }));
+    this.divergence = new DivergenceIndex(divergedRuns(results.diverged, plan.runs, results.seeds.length), results.sweepVars);
   }
 
   /** The probe's series; a probe that was declared but never measured gives an empty table. */

@@ -11,6 +11,7 @@ import { DyncRuntimeError } from "../errors.js";
 import type { LossKind } from "../loss.js";
 import type { ForwardOptions, FusedStep, LayerView, Model, Param } from "../../contract/model.js";
 import { layerViews, mlpLayers } from "../../contract/layer-list.js";
+import { isValidSeed } from "../../contract/program.js";
 import { simdScalarNetStep } from "../kernels/ops.js";
 import { type Activation, type ActivationSpec, activation, activationName, DEFAULT_LEAKY_SLOPE } from "./activations.js";
 import { applyBatchNorm, type BatchNormParams, createBatchNorm } from "./batchnorm.js";
@@ -55,11 +56,11 @@ interface HiddenLayer {
   readonly norm?: BatchNormParams;
 }
 
-/** Seed values from a count or a list (distinct integers). */
+/** Seed values from a count or a list of distinct whole numbers in [0, 2^32) (the streams `Rng` tells apart). */
 export function resolveSeeds(seeds: SeedList): number[] {
   const list = typeof seeds === "number" ? Array.from({ length: seeds }, (_, i) => i) : [...seeds];
-  if (list.length === 0 || list.some((s) => !Number.isInteger(s)) || new Set(list).size !== list.length) {
-    throw new DyncRuntimeError("RUN040", `seeds must be a positive count or a list of distinct integers, got ${JSON.stringify(seeds)}`);
+  if (list.length === 0 || list.some((s) => !isValidSeed(s)) || new Set(list).size !== list.length) {
+    throw new DyncRuntimeError("RUN040", `seeds must be a positive count or a list of distinct whole numbers in [0, 2^32), got ${JSON.stringify(seeds)}`);
   }
   return list;
 }

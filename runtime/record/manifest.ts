@@ -17,6 +17,8 @@ export interface RunEntry {
   seeds: number[];
   status: RunStatus;
   message?: string;
+  /** For a `diverged` run: each diverged seed and the step its loss first became NaN or infinite. */
+  diverged?: { seed: number; step: number }[];
   startedAt?: string;
   endedAt?: string;
 }

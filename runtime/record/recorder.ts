@@ -130,6 +130,13 @@ export class RunRecorder {
     writeManifest(this.paths.manifest, this.manifest);
   }
 
+  /** Record which seeds of `run` diverged and at which step (the manifest's `runs[…].diverged`). */
+  runDiverged(run: string, seeds: readonly { readonly seed: number; readonly step: number }[]): void {
+    if (seeds.length === 0) return;
+    this.entry(run).diverged = [...seeds].map(({ seed, step }) => ({ seed, step })).sort((a, b) => a.step - b.step || a.seed - b.seed);
+    writeManifest(this.paths.manifest, this.manifest);
+  }
+
   /** Append scalar measurements (one write for the whole batch). */
   scalars(records: readonly ScalarRecord[]): void {
     this.checkOpen();

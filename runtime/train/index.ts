@@ -2,6 +2,7 @@
 export { train } from "./loop.js";
 export type {
   ProbeContext,
+  ProbePoint,
   ProbeRecord,
   ProgressInfo,
   StepBatch,

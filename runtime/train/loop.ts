@@ -12,13 +12,16 @@
  * Divergence policy: seeds never mix in the computation (batched matMul, elementwise optimizer state, a
  * loss summed over seeds whose gradient is 1 for each), so a seed whose loss turns NaN/±Inf cannot affect
  * the others' numbers, and they train on. Non-finite losses are tracked on the backend every step and
- * read back at each divergence check (every `checkDivergenceEvery` steps, at every step where probes ran,
- * and at the end); the exact first non-finite step is recorded on the backend, so the report names it even
- * between checks. From its check on, a diverged seed is frozen (its updates masked out; had the check come
- * at its first bad step, its parameters are the last finite ones) and reported to the recorder. When every
- * seed has diverged the run stops at once. The loop ends with DyncRuntimeError RUN020 naming the seeds
- * and steps, unless `onDivergence: "continue"`. Masking only after detection keeps healthy runs free of
- * its cost (a broadcast tf.where per parameter and step).
+ * read back at each divergence check (every `checkDivergenceEvery` steps, at every step where probes are
+ * due — before they run, so the recorder knows every seed that diverged before their step — and at the
+ * end); the exact first non-finite step is recorded on the backend, so the report names it even between
+ * checks. From its check on, a diverged seed is frozen (its updates masked out; had the check come at its
+ * first bad step, its parameters are the last finite ones) and reported to the recorder. When every seed
+ * has diverged the run stops after that step's probes; the recorder hears of every scheduled (every/at)
+ * measurement of the steps not trained (`notMeasured`), so it can record them as NaN, and the `end`
+ * probes still run (see afterStop). The loop ends with DyncRuntimeError RUN020 naming the seeds and
+ * steps, unless `onDivergence: "continue"`. Masking only after detection keeps healthy runs free of its
+ * cost (a broadcast tf.where per parameter and step).
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { ensureGradients } from "../backend.js";
@@ -95,12 +98,20 @@ export interface ProgressInfo {
   readonly elapsedMs: number;
 }
 
+/** A scheduled measurement (its probe, step and seeds) that was not taken. */
+export type ProbePoint = Omit<ProbeRecord, "value">;
+
 /** Where results go as they are produced. */
 export interface TrainRecorder {
   probe?(record: ProbeRecord): void | Promise<void>;
   event?(fired: FiredEvent): void | Promise<void>;
   progress?(info: ProgressInfo): void;
   diverged?(seeds: readonly DivergedSeed[]): void | Promise<void>;
+  /**
+   * After every seed diverged and training stopped: each `every`/`at` measurement of the steps that were
+   * not trained, in step order (event-triggered probes cannot be foreseen and are not listed).
+   */
+  notMeasured?(point: ProbePoint): void | Promise<void>;
 }
 
 export interface TrainConfig {
@@ -186,6 +197,7 @@ class TrainingRun {
       if (stopped) break;
     }
     await this.checkDivergence();
+    if (step < totalSteps) await this.afterStop(step + 1);
     if (this.diverged.length > 0 && (this.config.onDivergence ?? "throw") === "throw") {
       throw divergedError(this.diverged, this.config.seeds.length);
     }
@@ -206,12 +218,10 @@ class TrainingRun {
     const computed = batch ? this.lossAndGradients(batch) : null;
     try {
       if (computed) this.divergence.observe(computed.loss.objective, step);
-      const probed = await this.runProbes(step, batch, computed?.loss ?? null, lr);
+      if (this.scheduler.scheduledAt(step).length > 0 || this.divergenceCheckDue(step)) await this.checkDivergence();
+      await this.runProbes(step, batch, computed?.loss ?? null, lr);
       this.reportProgress(step, computed?.loss ?? null);
-      if (probed || this.divergenceCheckDue(step)) {
-        await this.checkDivergence();
-        if (this.divergence.allDiverged) return true;
-      }
+      if (this.divergence.allDiverged) return true;
       if (computed) this.config.optimizer.step(computed.grads, lr!, this.frozenMask);
       return false;
     } finally {
@@ -250,14 +260,12 @@ class TrainingRun {
     return { loss: loss!, grads: this.variables.map((v) => grads[v.name] ?? tf.zerosLike(v)) };
   }
 
-  /** Scheduled and event-triggered probes at `step`; returns whether any ran. */
-  private async runProbes(step: number, batch: StepBatch | null, loss: StepLoss | null, lr: number | null): Promise<boolean> {
+  /** Scheduled and event-triggered probes at `step`. */
+  private async runProbes(step: number, batch: StepBatch | null, loss: StepLoss | null, lr: number | null): Promise<void> {
     const { stepsPerEpoch, totalSteps } = this.sampler.plan;
     const epoch = Math.floor(step / stepsPerEpoch);
     const recorder = this.config.recorder;
-    let ran = false;
     const fired = await this.scheduler.runStep(step, async (name, seedIndices) => {
-      ran = true;
       const ctx: ProbeContext = {
         model: this.config.model,
         optimizer: this.config.optimizer,
@@ -277,7 +285,38 @@ class TrainingRun {
       return value;
     });
     for (const f of fired) await recorder?.event?.(f);
-    return ran;
+  }
+
+  /**
+   * Every seed diverged and training stopped before step `from`: the `every`/`at` measurements of the steps
+   * not trained go to `notMeasured`, except those of `end`, which need no training: they run as usual (on
+   * the frozen parameters), so the recorder sees exactly the measurements a finished run makes there (a
+   * batch probe has none at `end`). One that fails on the diverged parameters is reported not measured.
+   */
+  private async afterStop(from: number): Promise<void> {
+    const recorder = this.config.recorder;
+    const { stepsPerEpoch, totalSteps } = this.sampler.plan;
+    const seedIndices = this.config.seeds.map((_, s) => s);
+    const point = (probe: string, step: number) => ({ probe, step, epoch: Math.floor(step / stepsPerEpoch), seedIndices });
+    for (let step = from; step < totalSteps && recorder?.notMeasured; step++) {
+      for (const probe of this.scheduler.scheduledAt(step)) await recorder.notMeasured(point(probe, step));
+    }
+    for (const probe of this.scheduler.scheduledAt(totalSteps)) {
+      try {
+        const value = await this.probes.get(probe)!.run(this.endContext(seedIndices));
+        await recorder?.probe?.({ ...point(probe, totalSteps), value });
+      } catch (error) {
+        if (!(error instanceof DyncRuntimeError)) throw error;
+        await recorder?.notMeasured?.(point(probe, totalSteps));
+      }
+    }
+  }
+
+  private endContext(seedIndices: readonly number[]): ProbeContext {
+    const { stepsPerEpoch, totalSteps } = this.sampler.plan;
+    const { model, optimizer, seeds } = this.config;
+    const epoch = Math.floor(totalSteps / stepsPerEpoch);
+    return { model, optimizer, step: totalSteps, epoch, totalSteps, stepsPerEpoch, seeds, seedIndices, data: this.data, batch: null, loss: null, lr: null };
   }
 
   private reportProgress(step: number, loss: StepLoss | null): void {

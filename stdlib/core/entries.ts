@@ -81,13 +81,17 @@ const REDUCTION_DOCS: Record<ReduceFn, string> = {
   first: "The earliest measurement.",
   last: "The latest measurement.",
   quantile: "The q-quantile (linear interpolation, as numpy's default).",
+  nanmedian: "Median of the values that are not NaN (a diverged seed's), as numpy's nanmedian; NaN when all are.",
+  nanmean: "Mean of the values that are not NaN (a diverged seed's), as numpy's nanmean; NaN when all are.",
+  nanmin: "Minimum of the values that are not NaN (a diverged seed's), as numpy's nanmin; NaN when all are.",
+  nanmax: "Maximum of the values that are not NaN (a diverged seed's), as numpy's nanmax; NaN when all are.",
 };
 
 const values = { name: "values", type: { t: "ref", of: "probe" }, doc: "A probe or an analysis." } as const satisfies Param;
 
 /**
  * Reductions and fits usable in analyses (`let m = median(final) over seeds`), from the analysis
- * vocabulary of the contract (runtime/program.ts: REDUCE_FNS, FIT_FIELDS). The compiler lowers them to
+ * vocabulary of the contract (contract/program.ts: REDUCE_FNS, FIT_FIELDS). The compiler lowers them to
  * IR nodes (`reduce`, `fit_power_law`), which runtime/analysis evaluates; these entries document them.
  */
 export const coreAnalyses: readonly Entry[] = [

@@ -2,9 +2,15 @@
  * Class-structured Gaussian mixtures (feature-diversity notes: small synthetic classification data for fast
  * runs). Class means μ_c ~ N(0, (separation²/d)·I), so E‖μ_c‖² = separation²; classes are balanced
  * (sizes differ by at most one) and shuffled; a point of class c is x = μ_c + std·ε with ε ~ N(0, I).
+ *
+ * The means are the task: they come from the task stream, which does not depend on the data set, so a
+ * training set and a held-out set with the same `d`, `classes` and `separation` share them; labels and
+ * points come from the data set's own sample stream. Means are drawn row by row (class 0's d coordinates
+ * first), so a mixture with fewer classes or the same classes and a different separation shares a prefix.
  */
 import type { Dataset } from "../../runtime/dataset.js";
 import type { Rng } from "../../runtime/rng.js";
+import type { DataStreams } from "./inputs.js";
 import { classTargets } from "./classes.js";
 import { checkCount, defaultInputNames, invalid } from "./inputs.js";
 
@@ -28,18 +34,18 @@ export interface GaussianMixtureDataset extends Dataset {
   readonly means: Float64Array;
 }
 
-/** Draw means (fork `means`), balanced shuffled labels (fork `labels`) and points (fork `points`) from `rng`. */
-export function gaussianMixture(rng: Rng, options: GaussianMixtureOptions): GaussianMixtureDataset {
+/** Means from the task stream (fork `means`); balanced shuffled labels (fork `labels`) and points (fork `points`) from the sample stream. */
+export function gaussianMixture(streams: DataStreams, options: GaussianMixtureOptions): GaussianMixtureDataset {
   const n = checkCount(options.n, "n");
   const d = checkCount(options.d, "d");
   const classes = checkCount(options.classes, "classes");
   if (!(options.separation >= 0 && options.std >= 0)) {
     invalid(`a Gaussian mixture needs separation >= 0 and std >= 0, got ${options.separation} and ${options.std}`);
   }
-  const means = drawMeans(rng.fork("means"), classes, d, options.separation);
-  const labels = balancedLabels(rng.fork("labels"), n, classes);
+  const means = drawMeans(streams.task.fork("means"), classes, d, options.separation);
+  const labels = balancedLabels(streams.samples.fork("labels"), n, classes);
   const x = new Float32Array(n * d);
-  const noise = rng.fork("points");
+  const noise = streams.samples.fork("points");
   for (let i = 0; i < n; i++) {
     const c = labels[i]!;
     for (let j = 0; j < d; j++) x[i * d + j] = means[c * d + j]! + options.std * noise.normal();

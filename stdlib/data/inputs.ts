@@ -14,9 +14,33 @@ export interface InputTable {
   readonly x: Float32Array;
 }
 
-/** The canonical data stream of one dataset: `new Rng(seed).fork("data").fork(datasetName)`. */
+/** The canonical sample stream of one dataset: `new Rng(seed).fork("data").fork(datasetName)`. */
 export function dataRng(seed: number, datasetName: string): Rng {
   return new Rng(seed).fork("data").fork(datasetName);
+}
+
+/**
+ * The task stream of a synthetic source with a random task (the class means of a Gaussian mixture):
+ * `new Rng(seed).fork("data").fork("task").fork(source)`. It depends on the seed and the source only, never
+ * on the data set's name, so a training set and a held-out set with the same arguments share one task.
+ */
+export function taskRng(seed: number, source: string): Rng {
+  return new Rng(seed).fork("data").fork("task").fork(source);
+}
+
+/**
+ * The two streams a synthetic source with a distribution draws from: `task` fixes the distribution (shared
+ * by every data set of that source under one seed), `samples` the points drawn from it (one data set's or
+ * split's own stream, `dataRng(seed, split ?? name)`).
+ */
+export interface DataStreams {
+  readonly task: Rng;
+  readonly samples: Rng;
+}
+
+/** The streams of one data set of `source`: the seed's task and the sample stream named `sampleStream`. */
+export function dataStreams(seed: number, source: string, sampleStream: string): DataStreams {
+  return { task: taskRng(seed, source), samples: dataRng(seed, sampleStream) };
 }
 
 /** Input names `x1..xd` (or `x` alone when d = 1), the spelling `.dyn` files use. */
@@ -88,6 +112,16 @@ export function pointsInputs(columns: Readonly<Record<string, readonly number[]>
   const x = new Float32Array(n * d);
   names.forEach((name, j) => columns[name]!.forEach((v, i) => (x[i * d + j] = v)));
   return { n, names, x };
+}
+
+/** The table restricted to the columns `keep` (in the table's order): a data block's inputs without its latent variables. */
+export function selectColumns(table: InputTable, keep: ReadonlySet<string>): InputTable {
+  const indices = table.names.flatMap((name, j) => (keep.has(name) ? [j] : []));
+  const d = table.names.length;
+  const k = indices.length;
+  const x = new Float32Array(table.n * k);
+  for (let i = 0; i < table.n; i++) indices.forEach((j, c) => (x[i * k + c] = table.x[i * d + j]!));
+  return { n: table.n, names: indices.map((j) => table.names[j]!), x };
 }
 
 /** Column j of a table as float64 numbers (the float32 values the network sees, widened exactly). */

@@ -53,7 +53,11 @@ export interface SinusoidsDataset extends Dataset {
   readonly phases: Float64Array;
 }
 
-/** A grid with a random-phase sum-of-sinusoids target, phases drawn from `rng`. */
+/**
+ * A grid with a random-phase sum-of-sinusoids target, phases drawn from `rng`. The phases are the task:
+ * data sets that should share it (a training grid and a finer test grid) pass the same stream, e.g.
+ * `taskRng(seed, "sinusoids")`, not each its own `dataRng(seed, name)`.
+ */
 export function sumOfSinusoids(
   rng: Rng,
   options: { name: string; axis: GridAxis; frequencies: readonly number[]; amplitudes?: readonly number[] },

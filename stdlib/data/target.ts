@@ -6,12 +6,39 @@
  * `cols[j]` holds input variable j (in `InputTable.names` order) for all n points, widened exactly from the
  * float32 values the network sees, so the target is computed in float64 at the very inputs used in training.
  * Return one column of n values for a scalar target, or several columns (e.g. RGB) for a vector target.
+ * A target with label noise (`y = sin(2*x) + normal(0, 0.1)`) also takes `draws`, the data set's
+ * `targetDraws` stream, and draws from it point by point in point order.
  */
+import type { TargetDraws } from "../../contract/program.js";
 import type { Dataset } from "../../runtime/dataset.js";
+import type { Rng } from "../../runtime/rng.js";
 import { inputColumn, invalid, type InputTable } from "./inputs.js";
 
+export type { TargetDraws };
 export type TargetColumns = ArrayLike<number> | readonly ArrayLike<number>[];
-export type TargetFn = (cols: readonly Float64Array[]) => TargetColumns;
+export type TargetFn = (cols: readonly Float64Array[], draws?: TargetDraws) => TargetColumns;
+
+/** Draws for a target from `rng` (a data set's `target` fork); invalid parameters are RUN040. */
+export function targetDraws(rng: Rng): TargetDraws {
+  return {
+    normal(mean, std) {
+      if (!(Number.isFinite(mean) && std >= 0 && Number.isFinite(std))) invalid(`normal(mean, std) in a target needs a finite mean and std >= 0, got normal(${mean}, ${std})`);
+      return mean + std * rng.normal();
+    },
+    uniform(low, high) {
+      if (!(Number.isFinite(low) && Number.isFinite(high) && high > low)) invalid(`uniform(low, high) in a target needs finite low < high, got uniform(${low}, ${high})`);
+      return rng.uniformIn(low, high);
+    },
+  };
+}
+
+/** A target with label noise written per point, `(draw, x) => Math.sin(2 * x) + draw.normal(0, 0.1)`, as a column function. */
+export function pointwiseWithDraws(f: (draw: TargetDraws, ...inputs: number[]) => number): TargetFn {
+  return (cols, draws) => {
+    if (!draws) invalid("this target draws random numbers (label noise) and needs the data set's draws");
+    return pointwise((...inputs) => f(draws, ...inputs))(cols);
+  };
+}
 
 /** A target written per point, e.g. `pointwise((x1, x2) => x1 * x2)`, as a column function. */
 export function pointwise(f: (...inputs: number[]) => number): TargetFn {
@@ -27,10 +54,10 @@ export function pointwise(f: (...inputs: number[]) => number): TargetFn {
   };
 }
 
-/** Evaluate `target` on the table's columns and package inputs and targets as a regression `Dataset`. */
-export function withTarget(name: string, inputs: InputTable, target: TargetFn): Dataset {
+/** Evaluate `target` on the table's columns (drawing label noise from `draws`) and package inputs and targets as a regression `Dataset`. */
+export function withTarget(name: string, inputs: InputTable, target: TargetFn, draws?: TargetDraws): Dataset {
   const cols = inputs.names.map((_, j) => inputColumn(inputs, j));
-  const outCols = asColumns(target(cols));
+  const outCols = asColumns(target(cols, draws));
   const yDim = outCols.length;
   if (yDim === 0) invalid(`the target of ${name} returned no columns`);
   const y = new Float32Array(inputs.n * yDim);

@@ -5,6 +5,17 @@
 import { papers } from "../registry/citations.js";
 import type { Entry } from "../registry/types.js";
 
+/** `split:` of synthetic sources: which sample stream, the task being shared (docs/language.md, "Held-out data"). */
+const sampleSplit = {
+  name: "split",
+  type: { t: "choice" as const, options: ["train", "test"] },
+  default: null,
+  doc: "Which sample stream: `train` and `test` are independent draws of one task (data sets with the same arguments and seed share the task). Default: the data set's own stream, named after it, so differently named data sets never share samples and `data test = …` without `split:` is the `test` stream.",
+};
+
+/** `split` only when given, so specs (and generated programs) without it stay as they were. */
+const splitOf = (a: Readonly<Record<string, unknown>>) => (a["split"] === null ? {} : { split: a["split"] });
+
 const count = (name: string, doc: string, def?: number | null) => ({
   name,
   type: { t: "number" as const, integer: true, min: 1 },
@@ -82,21 +93,22 @@ export const dataSources: Entry[] = [
   {
     name: "gaussian_mixture",
     kind: "data",
-    doc: "Class-structured data: one Gaussian blob per class in d dimensions, labels one-hot.",
+    doc: "Class-structured data: one Gaussian blob per class in d dimensions, labels one-hot. The class means (the task) depend on the seed only, so data sets with the same arguments share them; the points come from each data set's own stream (see `split`).",
     params: [
       count("n", "Number of samples."),
       count("d", "Input dimension."),
       count("classes", "Number of classes.", 10),
       { name: "separation", type: { t: "number", min: 0 }, default: 3, doc: "Typical distance ‖μ‖ of a class mean from 0." },
       { name: "std", type: { t: "number", above: 0 }, default: 1, doc: "Within-class standard deviation." },
+      sampleSplit,
     ],
     cites: papers.diversity,
-    lower: (a) => ({ source: "gaussian_mixture", n: a["n"], d: a["d"], classes: a["classes"], separation: a["separation"], std: a["std"] }),
+    lower: (a) => ({ source: "gaussian_mixture", n: a["n"], d: a["d"], classes: a["classes"], separation: a["separation"], std: a["std"], ...splitOf(a) }),
   },
   {
     name: "gratings",
     kind: "data",
-    doc: "Synthetic images for CNNs, no files needed: class c of C is a grating g = cos(2π·cycles·(u·cos θ + v·sin θ) + φ) at orientation θ = π·c/C, with pixel centres (u, v) in (−½, ½)² and a phase φ ~ U[0, 2π·phase_spread) per image; pixels (1 + g)/2 (`unit`) or g (`symmetric`) plus N(0, noise²) noise; `size`×`size` pixels, `channels` identical channels, balanced one-hot labels. Each seed draws its own images.",
+    doc: "Synthetic images for CNNs, no files needed: class c of C is a grating g = cos(2π·cycles·(u·cos θ + v·sin θ) + φ) at orientation θ = π·c/C, with pixel centres (u, v) in (−½, ½)² and a phase φ ~ U[0, 2π·phase_spread) per image; pixels (1 + g)/2 (`unit`) or g (`symmetric`) plus N(0, noise²) noise; `size`×`size` pixels, `channels` identical channels, balanced one-hot labels. Each seed draws its own images; the task (orientations) is fixed by the arguments, and the images come from each data set's own stream (see `split`).",
     params: [
       count("n", "Number of images."),
       count("size", "Height and width in pixels.", 16),
@@ -106,8 +118,9 @@ export const dataSources: Entry[] = [
       { name: "noise", type: { t: "number", min: 0 }, default: 0.25, doc: "Standard deviation of the pixel noise." },
       { name: "phase_spread", type: { t: "number", min: 0, max: 1 }, default: 1, doc: "Phases drawn from [0, 2π·phase_spread): 1 gives every class the same mean image; smaller spreads give classes distinct mean images, as photographs have." },
       { name: "normalize", type: { t: "choice", options: ["unit", "symmetric"] }, default: "unit", doc: "Pixels (1 + g)/2 in [0, 1] like photographs' (a positive mean), or g in [−1, 1] (class means 0)." },
+      sampleSplit,
     ],
     cites: papers.condensation,
-    lower: (a) => ({ source: "gratings", n: a["n"], size: a["size"], channels: a["channels"], classes: a["classes"], cycles: a["cycles"], noise: a["noise"], normalize: a["normalize"], phaseSpread: a["phase_spread"] }),
+    lower: (a) => ({ source: "gratings", n: a["n"], size: a["size"], channels: a["channels"], classes: a["classes"], cycles: a["cycles"], noise: a["noise"], normalize: a["normalize"], phaseSpread: a["phase_spread"], ...splitOf(a) }),
   },
 ];

@@ -6,6 +6,8 @@ import { describe, expect, it } from "vitest";
 import { DyncRuntimeError } from "../../runtime/errors.js";
 import { gaussianKde, scottBandwidth } from "../../numerics/kde.js";
 import { plotToVegaLite, renderPng, renderSvg, type VegaLiteSpec } from "../../report/plots.js";
+import { DivergenceIndex } from "../../runtime/analysis/divergence.js";
+import type { Table } from "../../runtime/analysis/table.js";
 import * as F from "./plot-fixtures.js";
 import { markGroups, markShapes, markTexts, shapes, texts } from "./svg-structure.js";
 
@@ -216,5 +218,45 @@ describe("density plots", () => {
     const values = F.concat(F.valuesTable(a, { act: "silu" }), F.valuesTable([3, 3, 3], { act: "relu" }));
     const vl = plotToVegaLite(F.densitySpec({ color: "act" }), { values });
     expect(subtitle(vl)).toContain("no density for relu");
+  });
+});
+
+describe("points of diverged runs", () => {
+  // fin over lr: lr=10 diverged (every seed), so its value is NaN; lr=3 is NaN for another reason.
+  const fin: Table = { dims: ["lr"], rows: [0.01, 0.1, 1, 3, 10].map((lr, i) => ({ key: { lr }, value: [0.9, 0.5, 0.3, Number.NaN, Number.NaN][i]! })) };
+  const divergence = new DivergenceIndex([{ id: "lr=10", point: { lr: 10 }, seeds: [{ seed: 0, step: 62 }, { seed: 1, step: 69 }], seedCount: 2 }], ["lr"]);
+  const spec = F.lineSpec({ y: { op: "let", name: "fin" }, yLabel: "fin", x: "lr", logX: true, logY: true });
+
+  it("a line plot draws a × at the top at the diverged x and names the run in the subtitle", async () => {
+    const vl = plotToVegaLite(spec, { y: fin, divergence });
+    expect(dataOf(vl, "diverged")).toEqual([{ _layer: "diverged", x: 10 }]);
+    expect(subtitle(vl)).toContain("× 1 NaN value not drawn: run lr=10 diverged at steps 62–69 (2 of 2 seeds)");
+    expect(subtitle(vl)).toContain("1 NaN/infinite value omitted"); // lr=3: no diverged run explains it
+    const svg = await renderSvg(vl);
+    expect(markShapes(svg, "points")).toBe(3);
+    expect(markShapes(svg, "diverged")).toBe(1);
+    expect(markGroups(svg, "diverged")[0]).toContain("#D55E00");
+  });
+
+  it("without divergence information a NaN is only counted, as before", async () => {
+    const vl = plotToVegaLite(spec, { y: fin });
+    expect(dataOf(vl, "diverged")).toEqual([]);
+    expect(subtitle(vl)).toContain("2 NaN/infinite values omitted");
+    expect(markGroups(await renderSvg(vl), "diverged")).toEqual([]);
+  });
+
+  it("a steps axis marks only the first NaN step of each diverged seed's series", () => {
+    const rows = [0, 1].flatMap((seed) => [0, 10, 20, 30].map((steps) => ({ key: { lr: 10, seeds: seed, steps }, value: seed === 1 && steps > 10 ? Number.NaN : 1 })));
+    const one = new DivergenceIndex([{ id: "lr=10", point: { lr: 10 }, seeds: [{ seed: 1, step: 12 }], seedCount: 2 }], ["lr"]);
+    const vl = plotToVegaLite(F.lineSpec({ color: "seeds" }), { y: { dims: ["lr", "seeds", "steps"], rows }, divergence: one });
+    expect(dataOf(vl, "diverged")).toEqual([{ _layer: "diverged", _color: "1", x: 20 }]);
+    expect(subtitle(vl)).toContain("× 2 NaN values not drawn: run lr=10 diverged at step 12 (1 of 2 seeds)");
+  });
+
+  it("a scatter plot marks a diverged point at its x", () => {
+    const x: Table = { dims: ["lr"], rows: [1, 10].map((lr) => ({ key: { lr }, value: lr })) };
+    const vl = plotToVegaLite(F.scatterSpec(), { x, y: { dims: ["lr"], rows: [{ key: { lr: 1 }, value: 2 }, { key: { lr: 10 }, value: Number.NaN }] }, divergence });
+    expect(dataOf(vl, "points")).toHaveLength(1);
+    expect(dataOf(vl, "diverged")).toEqual([{ _layer: "diverged", x: 10 }]);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { incompleteBeta, logGamma, studentTCdf, studentTQuantile } from "../../numerics/student-t.js";
-import { max, mean, median, min, quantile, sampleStd, sum } from "../../runtime/analysis/reduce.js";
+import { max, mean, median, min, nanmax, nanmean, nanmedian, nanmin, quantile, sampleStd, sum } from "../../runtime/analysis/reduce.js";
 import { formatNumber, formatPair } from "../../runtime/analysis/format.js";
 
 describe("reductions against hand computations", () => {
@@ -49,6 +49,25 @@ describe("reductions against hand computations", () => {
     const withNaN = [1, Number.NaN, 3];
     for (const f of [median, mean, min, max, sum]) expect(f(withNaN)).toBeNaN();
     expect(quantile(withNaN, 0.5)).toBeNaN();
+  });
+
+  it("the nan… reductions leave NaN out, as numpy's nanmedian/nanmean/nanmin/nanmax", () => {
+    const xs = [4, Number.NaN, 1, 9, Number.NaN, 2]; // without NaN: 4 1 9 2, sorted 1 2 4 9
+    expect(nanmedian(xs)).toBe(3); // (2 + 4) / 2
+    expect(nanmedian([5, Number.NaN, 1])).toBe(3); // (1 + 5) / 2
+    expect(nanmedian([Number.NaN, 7, 3, 8])).toBe(7); // 3 7 8
+    expect(nanmean(xs)).toBe(4); // 16 / 4
+    expect(nanmin(xs)).toBe(1);
+    expect(nanmax(xs)).toBe(9);
+    // Without NaN they are the plain reductions; infinity is a value, not left out.
+    expect(nanmedian([3, 1, 4, 1, 5, 9])).toBe(median([3, 1, 4, 1, 5, 9]));
+    expect(nanmax([1, Infinity, Number.NaN])).toBe(Infinity);
+    expect(nanmean([1, -Infinity])).toBe(-Infinity);
+    // All NaN (or nothing): NaN, as numpy (which also warns); min of nothing must not be +Infinity.
+    for (const f of [nanmedian, nanmean, nanmin, nanmax]) {
+      expect(f([Number.NaN, Number.NaN])).toBeNaN();
+      expect(f([])).toBeNaN();
+    }
   });
 });
 

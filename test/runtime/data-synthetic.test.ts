@@ -5,6 +5,7 @@ import {
   chebyshev,
   chebyshevT,
   dataRng,
+  dataStreams,
   gaussianMixture,
   grid1d,
   grid2d,
@@ -297,7 +298,7 @@ describe("class-structured Gaussian mixtures", () => {
   it("balanced classes, one-hot targets, class means and within-class spread as specified", () => {
     const n = 10003;
     const d = 4;
-    const data = gaussianMixture(dataRng(4, "train"), { name: "train", n, d, classes: 10, separation: 3, std: 0.5 });
+    const data = gaussianMixture(dataStreams(4, "gaussian_mixture", "train"), { name: "train", n, d, classes: 10, separation: 3, std: 0.5 });
     const counts = new Array(10).fill(0);
     data.labels.forEach((c) => counts[c]++);
     expect(counts).toEqual([1001, 1001, 1001, 1000, 1000, 1000, 1000, 1000, 1000, 1000]);
@@ -322,7 +323,7 @@ describe("class-structured Gaussian mixtures", () => {
   it("means have E‖μ_c‖² = separation² (average over many classes, 5-sigma)", () => {
     const d = 50;
     const classes = 400;
-    const data = gaussianMixture(dataRng(9, "m"), { name: "m", n: classes, d, classes, separation: 2, std: 1 });
+    const data = gaussianMixture(dataStreams(9, "gaussian_mixture", "m"), { name: "m", n: classes, d, classes, separation: 2, std: 1 });
     let total = 0;
     for (let c = 0; c < classes; c++) for (let j = 0; j < d; j++) total += data.means[c * d + j]! ** 2;
     // ‖μ‖²/sep² ~ χ²_d/d: variance 2/d per class.
@@ -331,8 +332,8 @@ describe("class-structured Gaussian mixtures", () => {
 
   it("numeric targets when oneHot is false; deterministic per seed", () => {
     const opts = { name: "t", n: 30, d: 2, classes: 3, separation: 1, std: 1, oneHot: false };
-    const a = gaussianMixture(dataRng(1, "t"), opts);
-    const b = gaussianMixture(dataRng(1, "t"), opts);
+    const a = gaussianMixture(dataStreams(1, "gaussian_mixture", "t"), opts);
+    const b = gaussianMixture(dataStreams(1, "gaussian_mixture", "t"), opts);
     expect(a.yDim).toBe(1);
     expect([...a.y]).toEqual([...a.labels]);
     expect(a.x).toEqual(b.x);

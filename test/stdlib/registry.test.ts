@@ -15,9 +15,10 @@ import { analysisImplementations, familyImplementations, probeImplementations } 
 import { fitsType as fits } from "../../stdlib/registry/validate.js";
 import { isSeedFields, isSeedIndexed, isSeedScalars, isSeedTensors, measureProbe, RunProbeEnv } from "../../stdlib/probes/index.js";
 import { families, registry, type Entry } from "../../stdlib/registry/index.js";
+import { REDUCE_FNS } from "../../contract/program.js";
 
 /** Compile-time analyses the IR implements itself (`reduce`, `fit_power_law` nodes), not `{ op: "fn" }`. */
-const IR_ANALYSES = new Set(["median", "mean", "std", "min", "max", "sum", "count", "first", "last", "quantile", "fit_power_law"]);
+const IR_ANALYSES = new Set<string>([...REDUCE_FNS, "fit_power_law"]);
 
 function names(entries: readonly { readonly name: string }[]): string[] {
   return entries.map((e) => e.name).sort();
