@@ -137,19 +137,29 @@ describe("signals with --jobs 1", () => {
 });
 
 describe("signals with --jobs 2", () => {
-  it("SIGTERM once run n=300 is done: exit 143, that run kept whole, both runs in training `interrupted`, rows in run order", async () => {
-    const result = await interruptRun("term-pool", 2, "SIGTERM", (stderr) => /^n=300 done: 300 steps/m.test(stderr));
+  it("SIGTERM once run n=300 is done: exit 143, that run kept whole, the runs in training `interrupted`, rows in run order", async () => {
+    // The worker prints `n=300 done` just before the main thread hears the run is done and hands it run
+    // n=90000: wait a moment so that run is usually in training (if not, it is rightly "not started").
+    let doneAt = 0;
+    const result = await interruptRun("term-pool", 2, "SIGTERM", (stderr) => {
+      if (doneAt === 0 && /^n=300 done: 300 steps/m.test(stderr)) doneAt = Date.now();
+      return doneAt > 0 && Date.now() - doneAt > 1000;
+    });
     const m = expectKept(result, 143, "SIGTERM");
-    expect(m.runs.map((r) => [r.run, r.status])).toEqual([
+    const statuses = m.runs.map((r) => [r.run, r.status]);
+    expect(statuses.slice(0, 2)).toEqual([
       ["n=100000", "interrupted"],
       ["n=300", "ok"],
-      ["n=90000", "interrupted"],
     ]);
-    expect(m.message).toBe("interrupted by SIGTERM: 1 of 3 runs finished, 2 interrupted");
+    if (statuses.length === 3) {
+      expect(statuses[2]).toEqual(["n=90000", "interrupted"]);
+      expect(m.message).toBe("interrupted by SIGTERM: 1 of 3 runs finished, 2 interrupted");
+    } else expect(m.message).toBe("interrupted by SIGTERM: 1 of 3 runs finished, 1 interrupted, 1 not started");
     const rows = consistentRows(result.out);
     // Grouped by run, in run order, as a serial run writes them.
     const order = rows.map((r) => r.run).filter((run, i, all) => i === 0 || all[i - 1] !== run);
-    expect(order).toEqual(["n=100000", "n=300", "n=90000"]);
+    expect(order).toEqual(m.runs.map((r) => r.run).filter((run) => rows.some((row) => row.run === run)));
+    expect(order.slice(0, 2)).toEqual(["n=100000", "n=300"]);
     // The finished run is whole: loss at steps 0, 20, …, 300 for both seeds; its outputs (.npy) at step 0.
     const done = rows.filter((r) => r.run === "n=300");
     expect(done.filter((r) => r.probe === "l").map((r) => r.step)).toEqual(Array.from({ length: 16 }, (_, k) => [20 * k, 20 * k]).flat());
