@@ -65,7 +65,7 @@ export function reportPage(d: PageData): string {
 </head>
 <body>
 <header>
-<h1>${escapeHtml(m.experiment)} <span class="status status-${escapeHtml(m.status)}">${escapeHtml(m.status)}</span></h1>
+<h1>${escapeHtml(m.experiment)} ${statusBadge(d)}</h1>
 <p class="meta">${metaLine(d)}</p>
 ${interruptedHtml(m)}<nav>${["expects:Expectations", "plots:Plots", "plan:Run plan", "backend:Backend", "config:Configuration", "source:Source", "files:Files"].map((s) => { const [id, label] = s.split(":"); return `<a href="#${id}">${label}</a>`; }).join(" · ")}</nav>
 </header>
@@ -92,6 +92,19 @@ function metaLine(d: PageData): string {
     m.message ? `<span class="bad">${escapeHtml(m.message)}</span>` : null,
   ];
   return parts.filter((p) => p !== null).join(" · ");
+}
+
+/**
+ * The header's verdict: the manifest's status, except that a run that trained fine but whose expectations
+ * fail is not shown as a green "ok" (the status says training finished; the badge says whether it held up).
+ */
+function statusBadge(d: PageData): string {
+  const status = d.manifest.status;
+  const failed = d.expects?.filter((e) => !e.passed).length ?? 0;
+  if (status === "ok" && failed > 0) {
+    return `<span class="status status-failed">${failed} of ${d.expects!.length} expectation${d.expects!.length === 1 ? "" : "s"} fail</span>`;
+  }
+  return `<span class="status status-${escapeHtml(status)}">${escapeHtml(status)}</span>`;
 }
 
 function expectsHtml(d: PageData): string {

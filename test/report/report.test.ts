@@ -36,7 +36,8 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 describe("report.html", () => {
   it("has every section: expects, plots, run plan, backend and timings, configuration, source, files", () => {
     for (const id of ["expects", "plots", "plan", "backend", "config", "source", "files"]) expect(html).toContain(`<section id="${id}">`);
-    expect(html).toContain("<h1>square <span class=\"status status-ok\">ok</span></h1>");
+    // Training finished (status ok) but one of the two expects fails: the header must not say a green "ok".
+    expect(html).toContain("<h1>square <span class=\"status status-failed\">1 of 2 expectations fail</span></h1>");
     expect(html).toContain("3 runs × 3 seeds = <b>9</b> networks");
     expect(html).toMatch(/<th>name<\/th><td>cpu<\/td>/);
     expect(html).toContain("<th>tfjs</th><td>4.22.0</td>");
