@@ -141,7 +141,7 @@ export const optimizers: Entry[] = [
     ],
     rules: nesterovRules,
     cites: papers.pytorch,
-    lower: (a) => ({ kind: "sgd", lr: a["lr"], momentum: a["momentum"], dampening: a["dampening"], nesterov: a["nesterov"], weightDecay: a["weight_decay"] }),
+    lower: (a) => ({ kind: "sgd", lr: a["lr"], momentum: a["momentum"], dampening: a["dampening"], nesterov: a["nesterov"], weight_decay: a["weight_decay"] }),
   },
   {
     name: "adam",
@@ -155,7 +155,7 @@ export const optimizers: Entry[] = [
       weightDecay,
     ],
     cites: papers.pytorch,
-    lower: (a) => ({ kind: "adam", lr: a["lr"], beta1: a["beta1"], beta2: a["beta2"], eps: a["eps"], weightDecay: a["weight_decay"] }),
+    lower: (a) => ({ kind: "adam", lr: a["lr"], beta1: a["beta1"], beta2: a["beta2"], eps: a["eps"], weight_decay: a["weight_decay"] }),
   },
   {
     name: "sign_sgd",
@@ -170,7 +170,7 @@ export const optimizers: Entry[] = [
       weightDecay,
     ],
     cites: papers.opposing,
-    lower: (a) => ({ kind: "sign_sgd", lr: a["lr"], signLr: a["sign_lr"], threshold: a["threshold"], momentum: a["momentum"], dampening: a["dampening"], weightDecay: a["weight_decay"] }),
+    lower: (a) => ({ kind: "sign_sgd", lr: a["lr"], sign_lr: a["sign_lr"], threshold: a["threshold"], momentum: a["momentum"], dampening: a["dampening"], weight_decay: a["weight_decay"] }),
   },
 ];
 

@@ -68,7 +68,7 @@ describe("imports.dyn: shared lets, data and models from other files", () => {
     expect(r.data["train"]).toMatchObject({ source: "sample", vars: [{ name: "x", dist: { kind: "uniform", low: -2, high: 2 }, n: 128 }] });
   });
   it("a local let over an imported constant: lr = 0.05 / 5", () => {
-    expect(r.optimizer).toEqual({ kind: "sgd", lr: 0.05 / 5, momentum: 0.9, dampening: 0, nesterov: false, weightDecay: 0 });
+    expect(r.optimizer).toEqual({ kind: "sgd", lr: 0.05 / 5, momentum: 0.9, dampening: 0, nesterov: false, weight_decay: 0 });
   });
   it("the model widths are inferred from the training data", () => {
     expect([r.model.inDim, r.model.outDim]).toEqual([1, 1]);
@@ -133,7 +133,7 @@ describe("profiles.dyn: profiles replace seeds, train and sweeps, and add probes
     expect(p.runs[3]!.duration).toEqual({ steps: 10000 });
   });
   it("adam with only lr given gets torch's defaults", () => {
-    expect(e.profiles["default"]!.runs[0]!.optimizer).toEqual({ kind: "adam", lr: 3e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 });
+    expect(e.profiles["default"]!.runs[0]!.optimizer).toEqual({ kind: "adam", lr: 3e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0 });
   });
 });
 
@@ -142,10 +142,10 @@ describe("training-forms.dyn: every optimizer, schedule, loss, activation", () =
   const sched = plan("training-forms.dyn", "schedules");
   it("a sweep over four optimizer calls gives four runs with lowered specs", () => {
     expect(opt.runs.map((r) => r.optimizer)).toEqual([
-      { kind: "sgd", lr: 0.1, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 },
-      { kind: "sgd", lr: 0.1, momentum: 0.9, dampening: 0, nesterov: true, weightDecay: 1e-4 },
-      { kind: "adam", lr: 1e-3, beta1: 0.8, beta2: 0.999, eps: 1e-8, weightDecay: 0 },
-      { kind: "sign_sgd", lr: 0.1, signLr: 0.01, threshold: 0.5, momentum: 0.9, dampening: 0.9, weightDecay: 0 },
+      { kind: "sgd", lr: 0.1, momentum: 0, dampening: 0, nesterov: false, weight_decay: 0 },
+      { kind: "sgd", lr: 0.1, momentum: 0.9, dampening: 0, nesterov: true, weight_decay: 1e-4 },
+      { kind: "adam", lr: 1e-3, beta1: 0.8, beta2: 0.999, eps: 1e-8, weight_decay: 0 },
+      { kind: "sign_sgd", lr: 0.1, sign_lr: 0.01, threshold: 0.5, momentum: 0.9, dampening: 0.9, weight_decay: 0 },
     ]);
     expect(opt.runs[0]!.point).toEqual({ opt: "sgd(lr: 0.1)" });
   });
@@ -172,7 +172,7 @@ describe("training-forms.dyn: every optimizer, schedule, loss, activation", () =
   it("model options and adam() with every default", () => {
     const r = run(sched, "sched=constant,act=tanh");
     expect(r.model).toMatchObject({ bias: false, norm: "batchnorm", dropout: 0.1, outputScale: 0.5, encode: null, init: "torch_default" });
-    expect(r.optimizer).toEqual({ kind: "adam", lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 });
+    expect(r.optimizer).toEqual({ kind: "adam", lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0 });
     expect(probe(r, "batch_loss").cadences).toEqual([{ kind: "every", n: 1, unit: "steps" }]);
   });
 });

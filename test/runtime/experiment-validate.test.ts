@@ -62,7 +62,7 @@ describe("runMain on a hand-written plan template", () => {
 describe("runArgProblems", () => {
   it("accepts the fixture's runs and the compiler's null-for-default convention", () => {
     expect(runArgProblems(regressionRun(4))).toEqual([]);
-    expect(runArgProblems(withOptimizer({ kind: "sgd", lr: 0.1, momentum: 0.9, dampening: 0, nesterov: true, weightDecay: null }))).toEqual([]);
+    expect(runArgProblems(withOptimizer({ kind: "sgd", lr: 0.1, momentum: 0.9, dampening: 0, nesterov: true, weight_decay: null }))).toEqual([]);
   });
 
   it("applies the entry's rules, which only the registry knows", () => {
@@ -75,7 +75,7 @@ describe("runArgProblems", () => {
   });
 
   it("names renamed lowered fields by their .dyn name and reports unknown ones", () => {
-    expect(runArgProblems(withOptimizer({ kind: "sgd", lr: 0.1, weightDecay: -0.5 }))).toEqual([
+    expect(runArgProblems(withOptimizer({ kind: "sgd", lr: 0.1, weight_decay: -0.5 }))).toEqual([
       "run width=4: optimizer: `weight_decay` of `sgd` must be a number ≥ 0, not -0.5",
     ]);
     expect(runArgProblems(withOptimizer({ kind: "adam", lr: 0.1, beta_1: 0.5 }))).toEqual(["run width=4: optimizer: `adam` has no parameter `beta_1`"]);
