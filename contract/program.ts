@@ -417,7 +417,7 @@ export type PlotSpec = PlotBase &
      * The (γ, γ') plane of the two-layer phase diagram (Luo et al. 2021) with its regions, and one point per
      * swept (γ, γ') coloured by a value: a regime (−1/0/1 from `slope_regime`) or a number.
      */
-    | { readonly kind: "phase_plane"; readonly values: AnalysisExpr; readonly label: string; readonly gamma: Dim; readonly gammaPrime: Dim }
+    | { readonly kind: "phase_plane"; readonly values: AnalysisExpr; readonly label: string; readonly gamma: Dim; readonly gamma_prime: Dim }
     /**
      * An image over a 2-D grid: per-`point` values (an `outputs` probe's fields, or analyses of them) placed
      * at their recorded input coordinates `coords` (x across, y up), colour-mapped (`scale`), three channels

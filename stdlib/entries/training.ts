@@ -54,7 +54,7 @@ export const inits: Entry[] = [
       num("alpha", "α (default m^γ, which gives β₁ = β₂ = 1 at γ' = 0 as in the notes).", null, { above: 0 }),
     ],
     cites: papers.condensation,
-    lower: (a) => ({ kind: "phase", gamma: a["gamma"], gammaPrime: a["gamma_prime"], ...(a["alpha"] !== null ? { alpha: a["alpha"] } : {}) }),
+    lower: (a) => ({ kind: "phase", gamma: a["gamma"], gamma_prime: a["gamma_prime"], ...(a["alpha"] !== null ? { alpha: a["alpha"] } : {}) }),
   },
 ];
 
@@ -84,7 +84,7 @@ export const distributions: Entry[] = [
       num("coef", "Multiplier.", 1),
     ],
     cites: papers.condensation,
-    lower: (a) => ({ kind: "normal_power", base: a["fan"], power: a["power"], coef: a["coef"] }),
+    lower: (a) => ({ kind: "fan_normal", fan: a["fan"], power: a["power"], coef: a["coef"] }),
   },
   {
     name: "fan_uniform",
@@ -96,7 +96,7 @@ export const distributions: Entry[] = [
       num("coef", "Multiplier.", 1),
     ],
     cites: papers.condensation,
-    lower: (a) => ({ kind: "uniform_power", base: a["fan"], power: a["power"], coef: a["coef"] }),
+    lower: (a) => ({ kind: "fan_uniform", fan: a["fan"], power: a["power"], coef: a["coef"] }),
   },
   {
     name: "zeros",

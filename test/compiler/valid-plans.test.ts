@@ -198,16 +198,16 @@ describe("models-and-inits.dyn: encodings, schemes, per-layer and phase inits", 
     expect(r.model.init).toEqual({
       default: "he_normal",
       layers: {
-        hidden0: { weight: { kind: "uniform_power", base: "m_bar", power: -0.5, coef: 1 }, bias: { kind: "normal", mean: 0, std } },
+        hidden0: { weight: { kind: "fan_uniform", fan: "m_bar", power: -0.5, coef: 1 }, bias: { kind: "normal", mean: 0, std } },
         hidden1: { weight: { kind: "normal", mean: 0, std }, bias: { kind: "zeros" } },
-        out: { weight: { kind: "normal_power", base: "m_in", power: -1, coef: 2 }, bias: { kind: "uniform", low: -0.01, high: 0.01 } },
+        out: { weight: { kind: "fan_normal", fan: "m_in", power: -1, coef: 2 }, bias: { kind: "uniform", low: -0.01, high: 0.01 } },
       },
     });
     expect(r.data["train"]).toMatchObject({ source: "points", columns: { x: [-1, -1 / 3, 1 / 3, 1] } });
   });
   it("phase init follows the swept gamma", () => {
     const p = plan("models-and-inits.dyn", "phase_diagram");
-    expect(p.runs.map((r) => r.model.init)).toEqual([0.5, 1, 1.75].map((gamma) => ({ kind: "phase", gamma, gammaPrime: 0.25 })));
+    expect(p.runs.map((r) => r.model.init)).toEqual([0.5, 1, 1.75].map((gamma) => ({ kind: "phase", gamma, gamma_prime: 0.25 })));
   });
 });
 

@@ -72,7 +72,7 @@ describe("mlp structure and forward", () => {
     expect(() => net.forward(tf.zeros([2, 5, 4]), { training: false })).toThrow(/\[seeds=2, batch, in=3\]/);
     expect(() => mlp({ inDim: 3, hidden: [0], outDim: 1, seeds: 1 })).toThrow(DyncRuntimeError);
     expect(() => mlp({ inDim: 3, hidden: [4], outDim: 1, seeds: [1, 1] })).toThrow(/distinct/);
-    expect(() => mlp({ inDim: 1, hidden: [4, 4], outDim: 1, seeds: 1, init: { kind: "phase", gamma: 1, gammaPrime: 0 } })).toThrow(
+    expect(() => mlp({ inDim: 1, hidden: [4, 4], outDim: 1, seeds: 1, init: { kind: "phase", gamma: 1, gamma_prime: 0 } })).toThrow(
       /one hidden layer/,
     );
     net.dispose();
@@ -209,7 +209,7 @@ describe("input encodings", () => {
 describe("phase init in mlp", () => {
   it("samples hidden weights with std β₂, output weights with β₁, and scales the output by 1/α", () => {
     const m = 2000;
-    const net = mlp({ inDim: 1, hidden: [m], outDim: 1, act: "relu", seeds: [0, 1], init: { kind: "phase", gamma: 1.5, gammaPrime: 0.5 } });
+    const net = mlp({ inDim: 1, hidden: [m], outDim: 1, act: "relu", seeds: [0, 1], init: { kind: "phase", gamma: 1.5, gamma_prime: 0.5 } });
     const s = phaseScales(1.5, 0.5, m);
     expect(net.outputScale).toBeCloseTo(1 / s.alpha, 15);
     const rms = (name: string) => {
