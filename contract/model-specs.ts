@@ -25,8 +25,8 @@ export type ActivationSpec = ActivationName | { name: "leaky_relu"; slope: numbe
 /** An input encoding as a `.dyn` file describes it. */
 export type EncodingSpec =
   | { kind: "coords"; domain?: readonly [number, number]; range: readonly [number, number] }
-  | { kind: "nerf"; levels: number; includeInput?: boolean }
-  | { kind: "gaussian"; sigma: number; features: number; includeInput?: boolean };
+  | { kind: "fourier"; L: number; include_input?: boolean }
+  | { kind: "gaussian_features"; sigma: number; features: number; include_input?: boolean };
 
 // from runtime/nn/convnet.ts
 

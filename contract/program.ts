@@ -152,7 +152,7 @@ export type DataSpec = (
   | { readonly source: "chebyshev"; readonly degree: number; readonly n: number; readonly axes: readonly GridAxisSpec[] | null }
   | { readonly source: "mnist" | "fashion_mnist" | "cifar10"; readonly split: "train" | "test"; readonly limit: number | null; readonly dir: string | null; readonly normalize: "unit" | "symmetric" | "raw" }
   | { readonly source: "gaussian_mixture"; readonly n: number; readonly d: number; readonly classes: number; readonly separation: number; readonly std: number; readonly split?: SampleSplit }
-  | { readonly source: "gratings"; readonly n: number; readonly size: number; readonly channels: number; readonly classes: number; readonly cycles: number; readonly noise: number; readonly normalize: "unit" | "symmetric"; readonly phaseSpread: number; readonly split?: SampleSplit }
+  | { readonly source: "gratings"; readonly n: number; readonly size: number; readonly channels: number; readonly classes: number; readonly cycles: number; readonly noise: number; readonly normalize: "unit" | "symmetric"; readonly phase_spread: number; readonly split?: SampleSplit }
 ) & {
   /** Id in `ExperimentProgram.targets` of the target function, for synthetic inputs. */
   readonly target?: string;

@@ -52,7 +52,7 @@ export const dataSourceDefinitions: readonly DataSourceDefinition[] = [
       cycles: spec.cycles,
       noise: spec.noise,
       normalize: spec.normalize,
-      phaseSpread: spec.phaseSpread,
+      phaseSpread: spec.phase_spread,
     }),
   ),
 ];

@@ -326,7 +326,7 @@ export const gratings = dataEntry({
     cycles: a["cycles"],
     noise: a["noise"],
     normalize: a["normalize"],
-    phaseSpread: a["phase_spread"],
+    phase_spread: a["phase_spread"],
     ...splitOf(a),
   }),
   data: {

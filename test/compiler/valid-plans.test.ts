@@ -184,9 +184,9 @@ describe("models-and-inits.dyn: encodings, schemes, per-layer and phase inits", 
     const encodings = [...new Map(enc.runs.map((r) => [JSON.stringify(r.model.encode), r.model.encode])).values()];
     expect(encodings).toEqual([
       { kind: "coords", range: [-1, 1], domain: [0, 1] },
-      { kind: "nerf", levels: 3, includeInput: false },
-      { kind: "nerf", levels: 2, includeInput: true },
-      { kind: "gaussian", sigma: 10, features: 32, includeInput: false },
+      { kind: "fourier", L: 3, include_input: false },
+      { kind: "fourier", L: 2, include_input: true },
+      { kind: "gaussian_features", sigma: 10, features: 32, include_input: false },
     ]);
     expect([...new Set(enc.runs.map((r) => r.model.init))]).toEqual(["torch_default", "glorot_uniform", "glorot_normal", "he_uniform", "he_normal"]);
     expect(enc.runs[0]!.model.hidden).toEqual([64, 64]);

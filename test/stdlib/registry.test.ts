@@ -159,7 +159,7 @@ describe("every synthetic data source builds the shape and size its entry declar
     points: { source: "points", columns: { u: [0, 0.5, 1], v: [1, 2, 3] } },
     chebyshev: { source: "chebyshev", degree: 3, n: 7, axes: null },
     gaussian_mixture: { source: "gaussian_mixture", n: 12, d: 3, classes: 4, separation: 3, std: 1 },
-    gratings: { source: "gratings", n: 6, size: 5, channels: 2, classes: 3, cycles: 2, noise: 0.25, normalize: "unit", phaseSpread: 1 },
+    gratings: { source: "gratings", n: 6, size: 5, channels: 2, classes: 3, cycles: 2, noise: 0.25, normalize: "unit", phase_spread: 1 },
   };
   const REAL = new Set(["mnist", "fashion_mnist", "cifar10"]);
   const context = { program: { targets: {} } as unknown as ExperimentProgram, seeds: [0], dataRoot: "/nonexistent" };
