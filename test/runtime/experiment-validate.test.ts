@@ -84,6 +84,21 @@ describe("runArgProblems", () => {
     ]);
   });
 
+  it("checks data sources, the mlp's encoding and phase init, whose specs carry the .dyn names", () => {
+    const gratings = { source: "gratings", n: 8, size: 6, channels: 1, classes: 4, cycles: 2, noise: 0.25, normalize: "unit", phase_spread: 2, perSeed: true };
+    const grid = { source: "grid", axes: [{ name: "x", lo: -1, hi: 1, closedHi: true }], n: 1, target: "square", perSeed: false };
+    const data = { ...regressionRun(4).data, extra: gratings, test: grid } as unknown as RunSpec["data"];
+    expect(runArgProblems(regressionRun(4, undefined, { data }))).toEqual([
+      "run width=4: data \"test\": `grid`: a grid over a closed interval `[lo, hi]` includes both ends, so it needs `n` ≥ 2",
+      "run width=4: data \"extra\": `phase_spread` of `gratings` must be a number in [0, 1], not 2",
+    ]);
+    const model = { ...regressionRun(4).model, encode: { kind: "fourier", L: 0, include_input: false }, init: { kind: "phase", gamma: 1, gamma_prime: 0, alpha: 0 } } as RunSpec["model"];
+    expect(runArgProblems(regressionRun(4, undefined, { model }))).toEqual([
+      'run width=4: model "net": `L` of `fourier` must be a whole number ≥ 1, not 0',
+      'run width=4: model "net": `alpha` of `phase` must be a number > 0, not 0',
+    ]);
+  });
+
   it("checks schedules (a warm-up's inner one too), the mlp and probe arguments", () => {
     const schedule = { kind: "warmup", steps: { steps: 10 }, then: { kind: "step_decay", every: { epochs: 0 }, factor: 0.5 } } as unknown as RunSpec["schedule"];
     expect(runArgProblems(regressionRun(4, undefined, { schedule }))).toEqual([
