@@ -140,10 +140,7 @@ export const chebyshev = dataEntry({
     targets: "own",
     namedInputs: ["x"],
     perSeed: false,
-    shape: (s) => ({
-      ...inputsShape(s["axes"] ? axisNames(s["axes"]) : ["x"]),
-      inDim: 1,
-    }),
+    shape: (s) => inputsShape(s["axes"] ? axisNames(s["axes"]) : ["x"]),
     size: (s) => s["n"] as number,
   },
 });
