@@ -41,8 +41,8 @@ export function convOutputLength(size: number, kernel: number, stride: number, p
 /** The width of an encoding's output for inputs of width d. */
 export function encodedWidth(e: EncodingSpec, d: number): number {
   if (e.kind === "coords") return d;
-  if (e.kind === "nerf") return 2 * e.levels * d + (e.includeInput ? d : 0);
-  return 2 * e.features + (e.includeInput ? d : 0);
+  if (e.kind === "fourier") return 2 * e.L * d + (e.include_input ? d : 0);
+  return 2 * e.features + (e.include_input ? d : 0);
 }
 
 /** `[d]` or `[H, W, C]` as the shape the first layer receives. */

@@ -25,8 +25,8 @@ export type ActivationSpec = ActivationName | { name: "leaky_relu"; slope: numbe
 /** An input encoding as a `.dyn` file describes it. */
 export type EncodingSpec =
   | { kind: "coords"; domain?: readonly [number, number]; range: readonly [number, number] }
-  | { kind: "nerf"; levels: number; includeInput?: boolean }
-  | { kind: "gaussian"; sigma: number; features: number; includeInput?: boolean };
+  | { kind: "fourier"; L: number; include_input?: boolean }
+  | { kind: "gaussian_features"; sigma: number; features: number; include_input?: boolean };
 
 // from runtime/nn/convnet.ts
 
@@ -65,10 +65,10 @@ export type InitDist =
   | { kind: "he_normal" }
   | { kind: "normal"; std: number; mean?: number }
   | { kind: "uniform"; low: number; high: number }
-  /** N(0, std²) with std = coef · base^power, e.g. `{ base: "m_in", power: -gamma }` for std = m_in^−γ. */
-  | { kind: "normal_power"; base: FanBase; power: number; coef?: number }
-  /** U(−a, a) with a = coef · base^power. */
-  | { kind: "uniform_power"; base: FanBase; power: number; coef?: number }
+  /** N(0, std²) with std = coef · fan^power, e.g. `{ fan: "m_in", power: -gamma }` for std = m_in^−γ. */
+  | { kind: "fan_normal"; fan: FanBase; power: number; coef?: number }
+  /** U(−a, a) with a = coef · fan^power. */
+  | { kind: "fan_uniform"; fan: FanBase; power: number; coef?: number }
   /**
    * A whole tensor given by hand (`values([[1.2, -0.7]])`), the same for every seed: `values` row-major,
    * `shape` as written (a dense weight is [in, out], a bias [out]). Used to check known solutions.
@@ -90,7 +90,7 @@ export type InitSchemeName = "torch_default" | "glorot_uniform" | "glorot_normal
 export interface PhaseInit {
   readonly kind: "phase";
   readonly gamma: number;
-  readonly gammaPrime: number;
+  readonly gamma_prime: number;
   /** Defaults to m^γ. */
   readonly alpha?: number;
 }

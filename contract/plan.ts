@@ -99,7 +99,7 @@ export function applyPatch(base: unknown, patch: unknown): unknown {
  * The patch taking `base` to `value`, undefined when they are equal (numbers by `Object.is`, so `NaN`
  * equals itself and `-0` differs from `0`). Below the top level, an array of the same length is patched
  * by index and an object field by field only when that is shorter than writing the value out (a
- * different variant, `{ kind: "nerf", … }` for `{ kind: "coords", … }`, is written whole).
+ * different variant, `{ kind: "fourier", … }` for `{ kind: "coords", … }`, is written whole).
  */
 export function diff(base: unknown, value: unknown, nested = false): PatchValue | undefined {
   if (deepEqual(base, value)) return undefined;

@@ -152,7 +152,7 @@ export type DataSpec = (
   | { readonly source: "chebyshev"; readonly degree: number; readonly n: number; readonly axes: readonly GridAxisSpec[] | null }
   | { readonly source: "mnist" | "fashion_mnist" | "cifar10"; readonly split: "train" | "test"; readonly limit: number | null; readonly dir: string | null; readonly normalize: "unit" | "symmetric" | "raw" }
   | { readonly source: "gaussian_mixture"; readonly n: number; readonly d: number; readonly classes: number; readonly separation: number; readonly std: number; readonly split?: SampleSplit }
-  | { readonly source: "gratings"; readonly n: number; readonly size: number; readonly channels: number; readonly classes: number; readonly cycles: number; readonly noise: number; readonly normalize: "unit" | "symmetric"; readonly phaseSpread: number; readonly split?: SampleSplit }
+  | { readonly source: "gratings"; readonly n: number; readonly size: number; readonly channels: number; readonly classes: number; readonly cycles: number; readonly noise: number; readonly normalize: "unit" | "symmetric"; readonly phase_spread: number; readonly split?: SampleSplit }
 ) & {
   /** Id in `ExperimentProgram.targets` of the target function, for synthetic inputs. */
   readonly target?: string;
@@ -417,7 +417,7 @@ export type PlotSpec = PlotBase &
      * The (γ, γ') plane of the two-layer phase diagram (Luo et al. 2021) with its regions, and one point per
      * swept (γ, γ') coloured by a value: a regime (−1/0/1 from `slope_regime`) or a number.
      */
-    | { readonly kind: "phase_plane"; readonly values: AnalysisExpr; readonly label: string; readonly gamma: Dim; readonly gammaPrime: Dim }
+    | { readonly kind: "phase_plane"; readonly values: AnalysisExpr; readonly label: string; readonly gamma: Dim; readonly gamma_prime: Dim }
     /**
      * An image over a 2-D grid: per-`point` values (an `outputs` probe's fields, or analyses of them) placed
      * at their recorded input coordinates `coords` (x across, y up), colour-mapped (`scale`), three channels

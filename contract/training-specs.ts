@@ -18,7 +18,7 @@ export interface SgdSpec {
   readonly dampening?: number;
   readonly nesterov?: boolean;
   /** L2 added to the gradient (g + wd·θ), as torch's `weight_decay`. */
-  readonly weightDecay?: number;
+  readonly weight_decay?: number;
 }
 
 /** torch.optim.Adam (not AdamW): defaults β₁ 0.9, β₂ 0.999, ε 1e-8. */
@@ -28,25 +28,25 @@ export interface AdamSpec {
   readonly beta1?: number;
   readonly beta2?: number;
   readonly eps?: number;
-  readonly weightDecay?: number;
+  readonly weight_decay?: number;
 }
 
 /**
  * The sign-threshold SGD variant of Rosenfeld & Risteski (2024), Appendix F, as the project's paper notes
  * state it: m_t = β·m_{t−1} + (1 − τ)·g_t (m_{−1} = 0); coordinates with |m_t| > c take a fixed-size sign
- * step signLr·sign(m_t), the others the plain step lr·m_t. The appendix itself is not available here, so
+ * step sign_lr·sign(m_t), the others the plain step lr·m_t. The appendix itself is not available here, so
  * the two step sizes are separate parameters; a schedule scales both by lr_t / lr.
  */
 export interface SignSgdSpec {
   readonly kind: "sign_sgd";
   readonly lr: number;
-  readonly signLr: number;
+  readonly sign_lr: number;
   readonly threshold: number;
   /** β, default 0.9. */
   readonly momentum?: number;
   /** τ, default 0.9. */
   readonly dampening?: number;
-  readonly weightDecay?: number;
+  readonly weight_decay?: number;
 }
 
 export type OptimizerSpec = SgdSpec | AdamSpec | SignSgdSpec;

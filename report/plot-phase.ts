@@ -40,12 +40,12 @@ interface PhasePoint {
 export function phasePlanePlot(spec: PhaseSpec, tables: PlotTables): TopLevelSpec {
   const table = tableOf(tables, "values", spec);
   requirePlotDim(table, spec.gamma, "γ", spec);
-  requirePlotDim(table, spec.gammaPrime, "γ'", spec);
+  requirePlotDim(table, spec.gamma_prime, "γ'", spec);
   if (spec.facet !== null) requirePlotDim(table, spec.facet, "facet", spec);
-  const placed = [spec.gamma, spec.gammaPrime, ...(spec.facet === null ? [] : [spec.facet])];
+  const placed = [spec.gamma, spec.gamma_prime, ...(spec.facet === null ? [] : [spec.facet])];
   const extra = table.dims.filter((d) => !placed.includes(d));
   if (extra.length) {
-    throw new DyncRuntimeError("RUN051", `plot \`${spec.text}\` (line ${spec.line}): one value per (${spec.gamma}, ${spec.gammaPrime}) point is needed, but the data also vary over ${extra.map(dimTitle).join(", ")}`, `reduce them first, e.g. \`median(x) over ${extra[0]}\` or \`slope_regime(fit_power_law(rd ~ width) by (${spec.gamma}, ${spec.gammaPrime}))\``);
+    throw new DyncRuntimeError("RUN051", `plot \`${spec.text}\` (line ${spec.line}): one value per (${spec.gamma}, ${spec.gamma_prime}) point is needed, but the data also vary over ${extra.map(dimTitle).join(", ")}`, `reduce them first, e.g. \`median(x) over ${extra[0]}\` or \`slope_regime(fit_power_law(rd ~ width) by (${spec.gamma}, ${spec.gamma_prime}))\``);
   }
   const notes: string[] = [];
   const points = keepPlottable(table.rows.map((r) => toPoint(r, spec)), [{ value: (p) => p.gamma, log: false, axis: "x" }, { value: (p) => p.gammaPrime, log: false, axis: "y" }, { value: (p) => p.value, log: false, axis: "colour" }], notes);
@@ -68,7 +68,7 @@ export function phasePlanePlot(spec: PhaseSpec, tables: PlotTables): TopLevelSpe
 function toPoint(row: Row, spec: PhaseSpec): PhasePoint {
   return {
     gamma: Number(row.key[spec.gamma]),
-    gammaPrime: Number(row.key[spec.gammaPrime]),
+    gammaPrime: Number(row.key[spec.gamma_prime]),
     // A power-law fit stands for its exponent here (the RD slope), not for α = −exponent as elsewhere.
     value: typeof row.value === "object" ? row.value.exponent : numberOf(row.value, `plot at line ${spec.line}`),
     facet: spec.facet === null ? null : valueLabel(row.key[spec.facet]!),
@@ -126,7 +126,7 @@ function formatValue(v: number): string {
 
 function layers(spec: PhaseSpec, box: PlaneBox, regimes: boolean): Record<string, unknown>[] {
   const x = { field: "x", type: "quantitative", title: `γ (${spec.gamma})`, scale: { domain: [box.x0, box.x1], nice: false, zero: false } };
-  const y = { field: "y", type: "quantitative", title: `γ' (${spec.gammaPrime})`, scale: { domain: [box.y0, box.y1], nice: false, zero: false } };
+  const y = { field: "y", type: "quantitative", title: `γ' (${spec.gamma_prime})`, scale: { domain: [box.y0, box.y1], nice: false, zero: false } };
   const color = regimes
     ? { field: "v", type: "nominal", title: spec.label, scale: { domain: [...REGIMES], range: REGIME_COLORS } }
     : { field: "v", type: "quantitative", title: spec.label, scale: { scheme: "blueorange", domainMid: 0 } };

@@ -3,33 +3,19 @@
  * when the spec says `perSeed`; shared random data draws from seed 0's. Samples come from the data set's
  * stream (`dataRng(seed, split ?? name)`); a source's random task (a Gaussian mixture's class means) from
  * the seed's task stream (`taskRng(seed, source)`), which no data set name enters, so a training set and
- * a held-out set share it. Targets are the program's generated float64 functions. Images are flattened to
+ * a held-out set share it. Each registry source is built by its `defineDataSource` (stdlib/data/sources.ts),
+ * found by name in one table; data blocks (`x ~ uniform(-2, 2) [1024]`) are sampled here. Targets are the
+ * program's generated float64 functions. Images are flattened to
  * one row per sample (HWC order): an MLP reads the rows as they are, a CNN reshapes them back to `[H, W, C]`.
  */
-import { join } from "node:path";
 import { sampleSize, type Dataset } from "../runtime/dataset.js";
 import { DyncRuntimeError } from "../runtime/errors.js";
 import { resolveDist } from "../runtime/init.js";
 import type { Rng } from "../runtime/rng.js";
-import type { DataSpec, ExperimentProgram, GridAxisSpec } from "../contract/program.js";
-import {
-  chebyshev,
-  dataRng,
-  gaussianMixture,
-  gratings,
-  gridInputs,
-  loadCifar10,
-  loadFashionMnist,
-  loadMnist,
-  pointsInputs,
-  selectColumns,
-  targetDraws,
-  taskRng,
-  withTarget,
-  type GridAxis,
-  type InputTable,
-  type TargetDraws,
-} from "../stdlib/data/index.js";
+import type { DataSpec, ExperimentProgram } from "../contract/program.js";
+import { dataRng, selectColumns, targetDraws, taskRng, withTarget, type InputTable, type TargetDraws } from "../stdlib/data/index.js";
+import type { DataSourceContext } from "../stdlib/data/define.js";
+import { dataSourceImplementations } from "../stdlib/implementations.js";
 
 /** Where real data sets live when their spec names no directory: `<dataRoot>/<source>`. */
 export interface DataContext {
@@ -50,38 +36,25 @@ export function buildRunData(specs: Readonly<Record<string, DataSpec>>, context:
 
 /** One data set from its spec, drawing any randomness from the streams of `seed`. */
 export function buildDataset(name: string, spec: DataSpec, seed: number, context: DataContext): Dataset {
-  const rng = dataRng(seed, sampleStream(name, spec));
-  // Label noise comes from its own fork, so adding it leaves the inputs' draws as they were.
-  const draws = targetDraws(rng.fork("target"));
-  switch (spec.source) {
-    case "sample":
-      return withoutLatent(withOptionalTarget(name, sampleInputs(name, spec.vars, rng), spec.target, context, draws), spec.vars);
-    case "grid":
-      return withOptionalTarget(name, gridInputs(spec.axes.map((a) => gridAxis(a, spec.n))), spec.target, context, draws);
-    case "points":
-      return withOptionalTarget(name, pointsInputs(spec.columns), spec.target, context, draws);
-    case "chebyshev":
-      noTargetAllowed(name, spec);
-      return chebyshev({ name, degree: spec.degree, n: spec.n, ...(spec.axes?.[0] ? { axis: gridAxis(spec.axes[0], spec.n) } : {}) });
-    case "mnist":
-    case "fashion_mnist":
-    case "cifar10":
-      noTargetAllowed(name, spec);
-      return loadImages(name, spec, context.dataRoot);
-    case "gaussian_mixture":
-      noTargetAllowed(name, spec);
-      return gaussianMixture({ task: taskRng(seed, spec.source), samples: rng }, { name, n: spec.n, d: spec.d, classes: spec.classes, separation: spec.separation, std: spec.std });
-    case "gratings":
-      noTargetAllowed(name, spec);
-      return gratings(rng, { name, n: spec.n, size: spec.size, channels: spec.channels, classes: spec.classes, cycles: spec.cycles, noise: spec.noise, normalize: spec.normalize, phaseSpread: spec.phaseSpread });
-    default:
-      throw new DyncRuntimeError("RUN040", `data set "${name}" has an unknown source ${JSON.stringify((spec as { source?: unknown }).source)}`);
+  // Label noise comes from its own fork of the data set's stream, so adding it leaves the inputs' draws as they were.
+  const draws = targetDraws(dataRng(seed, name).fork("target"));
+  if (spec.source === "sample") {
+    return withoutLatent(withOptionalTarget(name, sampleInputs(name, spec.vars, dataRng(seed, name)), spec.target, context, draws), spec.vars);
   }
-}
-
-/** The sample stream of a data set: its `split:` when the source takes one and it is given, else its name. */
-function sampleStream(name: string, spec: DataSpec): string {
-  return ("split" in spec && (spec.source === "gaussian_mixture" || spec.source === "gratings") && spec.split) || name;
+  const source = dataSourceImplementations.get(spec.source);
+  if (!source) {
+    const known = [...dataSourceImplementations.keys()].join(", ");
+    throw new DyncRuntimeError("RUN040", `data set "${name}" has an unknown source ${JSON.stringify((spec as { source?: unknown }).source)} (known: ${known})`);
+  }
+  const ctx: DataSourceContext = {
+    name,
+    dataRoot: context.dataRoot,
+    samples: (split) => dataRng(seed, split || name),
+    task: () => taskRng(seed, spec.source),
+  };
+  if (source.targets === "function") return withOptionalTarget(name, source.build(spec, ctx), spec.target, context, draws);
+  noTargetAllowed(name, spec);
+  return source.build(spec, ctx);
 }
 
 /** `x ~ uniform(-2, 2) [1024]`: every variable drawn point by point, variable by variable, in float64 then stored float32. */
@@ -106,10 +79,6 @@ function sampleInputs(name: string, vars: Extract<DataSpec, { source: "sample" }
   return { n, names: vars.map((v) => v.name), x };
 }
 
-function gridAxis(axis: GridAxisSpec, n: number): GridAxis {
-  return { name: axis.name, lo: axis.lo, hi: axis.hi, n, ends: axis.closedHi ? "both" : "left" };
-}
-
 /** Inputs plus the program's target function, or inputs alone (no target columns) for data that is only evaluated. */
 function withOptionalTarget(name: string, inputs: InputTable, target: string | undefined, context: DataContext, draws: TargetDraws): Dataset {
   if (target === undefined) {
@@ -132,19 +101,6 @@ function noTargetAllowed(name: string, spec: DataSpec): void {
   if (spec.target !== undefined) {
     throw new DyncRuntimeError("RUN040", `data set "${name}" (${spec.source}) brings its own targets and cannot take a target function`);
   }
-}
-
-function loadImages(name: string, spec: Extract<DataSpec, { source: "mnist" | "fashion_mnist" | "cifar10" }>, dataRoot: string): Dataset {
-  const options = {
-    dir: spec.dir ?? join(dataRoot, spec.source),
-    split: spec.split,
-    normalize: spec.normalize,
-    name,
-    ...(spec.limit === null ? {} : { limit: spec.limit }),
-  };
-  if (spec.source === "mnist") return loadMnist(options);
-  if (spec.source === "fashion_mnist") return loadFashionMnist(options);
-  return loadCifar10(options);
 }
 
 /** Images `[h, w, c]` become rows of h·w·c values (same memory, HWC order), as an MLP reads them. */

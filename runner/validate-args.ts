@@ -5,14 +5,15 @@
  * only as a RUN040 from deep inside the optimizer (or not at all: a rule such as Nesterov's needing
  * momentum is only known to the registry).
  *
- * Checked: the optimizer (`{ kind, …args }`, lowered field names mapped back to `.dyn` names through the
- * entry's own `lower`), the schedule (with a warm-up's inner schedule), every probe's arguments (`.dyn`
- * names already) and an `mlp` model's arguments. Not checked here: data specs (`source` instead of `kind`,
- * bindings lowered to axes) and `convnet` models (`filters` lowered into per-block `convs`), whose lowered
- * shape the schema cannot be read back from.
+ * Checked: the optimizer and the schedule (with a warm-up's inner schedule), every data source, an `mlp`
+ * model's arguments with its encoding and `phase` init, and every probe's arguments. Lowered specs carry
+ * the entry's name as `kind` (a data spec: as `source`) and the `.dyn` argument names, so a spec is read
+ * back as arguments field for field; the few fields `lower` still renames (data bindings lowered to `axes`
+ * or `columns`, mlp's `inDim`) are mapped back through the entry's own `lower`. Not checked here: data
+ * blocks (sampled variables) and `convnet` models (`filters` lowered into per-block `convs`).
  */
 import { DyncRuntimeError } from "../runtime/errors.js";
-import type { ProbeSpec, ProfilePlan, RunSpec } from "../contract/program.js";
+import type { DataSpec, ProbeSpec, ProfilePlan, RunSpec } from "../contract/program.js";
 import { argsFromSpec, registry, validateArgs, type EntryKind } from "../stdlib/registry/index.js";
 
 /** Every problem of one run's arguments, each naming the run, the entry and the argument. */
@@ -21,7 +22,8 @@ export function runArgProblems(run: RunSpec): string[] {
   return [
     ...at("optimizer", specProblems("optimizer", run.optimizer as unknown as Spec)),
     ...(run.schedule ? at("schedule", specProblems("schedule", run.schedule as unknown as Spec)) : []),
-    ...(run.model.kind === "mlp" ? at(`model "${run.model.name}"`, specProblems("model", withoutName(run.model as unknown as Spec))) : []),
+    ...Object.entries(run.data).flatMap(([name, spec]) => at(`data "${name}"`, dataProblems(spec))),
+    ...(run.model.kind === "mlp" ? at(`model "${run.model.name}"`, mlpProblems(run.model)) : []),
     ...run.probes.flatMap((probe) => at(`probe ${probe.name} (line ${probe.line})`, probeProblems(probe))),
   ];
 }
@@ -57,6 +59,23 @@ function specProblems(kind: EntryKind, spec: Spec): string[] {
   const problems = validateArgs(entry, args).map((p) => p.message);
   const nested = Object.values(args).filter((v): v is Spec => kind === "schedule" && typeof v === "object" && v !== null && "kind" in v);
   return [...problems, ...nested.flatMap((inner) => specProblems("schedule", inner))];
+}
+
+/** A data source's spec (`source` naming the entry) against its entry; a data block's sampled variables are checked where they are drawn. */
+function dataProblems(spec: DataSpec): string[] {
+  if (spec.source === "sample") return [];
+  const { source, target: _target, perSeed: _perSeed, ...fields } = spec as DataSpec & Spec;
+  return specProblems("data", { kind: source, ...fields });
+}
+
+/** An mlp's arguments, its input encoding and its `phase` init (init schemes and per-layer inits are names and distributions). */
+function mlpProblems(model: Extract<RunSpec["model"], { kind: "mlp" }>): string[] {
+  const nested = (kind: EntryKind, spec: unknown) => (typeof spec === "object" && spec !== null && "kind" in spec && registry.get(kind, String(spec.kind)) ? specProblems(kind, spec as Spec) : []);
+  return [
+    ...specProblems("model", withoutName(model as unknown as Spec)),
+    ...nested("encoding", model.encode),
+    ...nested("init", model.init),
+  ];
 }
 
 function probeProblems(probe: ProbeSpec): string[] {

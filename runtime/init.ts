@@ -84,9 +84,9 @@ export function resolveDist(dist: InitDist, fans: Fans): ResolvedDist {
         throw new DyncRuntimeError("RUN040", `uniform init needs low <= high, got [${dist.low}, ${dist.high}]`);
       }
       return { family: "uniform", a: finite(dist.low, "uniform low"), b: finite(dist.high, "uniform high") };
-    case "normal_power":
+    case "fan_normal":
       return normal(powerScale(dist, fans));
-    case "uniform_power":
+    case "fan_uniform":
       return sym(powerScale(dist, fans));
     case "values":
       throw new DyncRuntimeError("RUN040", "values(…) sets a whole parameter tensor; it is not a distribution of single numbers", "use it in `init net.hidden[0].weight ~ values([[…]])`");
@@ -95,9 +95,9 @@ export function resolveDist(dist: InitDist, fans: Fans): ResolvedDist {
   }
 }
 
-function powerScale(dist: { base: FanBase; power: number; coef?: number }, fans: Fans): number {
-  const scale = (dist.coef ?? 1) * fanValue(dist.base, fans) ** dist.power;
-  return nonNegative(scale, `${dist.base}^${dist.power} scale`);
+function powerScale(dist: { fan: FanBase; power: number; coef?: number }, fans: Fans): number {
+  const scale = (dist.coef ?? 1) * fanValue(dist.fan, fans) ** dist.power;
+  return nonNegative(scale, `${dist.fan}^${dist.power} scale`);
 }
 
 /** Draw `count` values of a resolved distribution from `rng`. */

@@ -112,7 +112,7 @@ abstract class SeedBatchedOptimizer<S extends OptimizerSpec> implements Optimize
   protected abstract update(theta: tf.Tensor, g: tf.Tensor, slots: tf.Variable[], lr: number): tf.Tensor;
 
   private withWeightDecay(theta: tf.Tensor, g: tf.Tensor): tf.Tensor {
-    const wd = this.spec.weightDecay ?? 0;
+    const wd = this.spec.weight_decay ?? 0;
     return wd === 0 ? g : tf.add(g, tf.mul(theta, wd));
   }
 }
@@ -177,7 +177,7 @@ export class SignSgdOptimizer extends SeedBatchedOptimizer<SignSgdSpec> {
   }
 
   protected update(theta: tf.Tensor, g: tf.Tensor, slots: tf.Variable[], lr: number): tf.Tensor {
-    const { momentum = 0.9, dampening = 0.9, threshold, signLr } = this.spec;
+    const { momentum = 0.9, dampening = 0.9, threshold, sign_lr: signLr } = this.spec;
     const buf = slots[0]!;
     const m = tf.add(tf.mul(buf, momentum), tf.mul(g, 1 - dampening));
     buf.assign(m);
@@ -213,7 +213,7 @@ function validateSpec(spec: OptimizerSpec): void {
   const bad = (what: string, value: unknown) =>
     new DyncRuntimeError("RUN040", `${spec.kind}: ${what}, got ${String(value)}`);
   if (!(Number.isFinite(spec.lr) && spec.lr >= 0)) throw bad("lr must be a finite number ≥ 0", spec.lr);
-  const wd = spec.weightDecay ?? 0;
+  const wd = spec.weight_decay ?? 0;
   if (!(Number.isFinite(wd) && wd >= 0)) throw bad("weight_decay must be ≥ 0", wd);
   if (spec.kind === "gd" || spec.kind === "sgd") {
     const mu = spec.momentum ?? 0;
@@ -233,7 +233,7 @@ function validateSpec(spec: OptimizerSpec): void {
     if (!(momentum >= 0 && momentum < 1)) throw bad("momentum must be in [0, 1)", momentum);
     if (!(dampening >= 0 && dampening <= 1)) throw bad("dampening must be in [0, 1]", dampening);
     if (!(spec.threshold >= 0)) throw bad("threshold must be ≥ 0", spec.threshold);
-    if (!(Number.isFinite(spec.signLr) && spec.signLr >= 0)) throw bad("sign_lr must be ≥ 0", spec.signLr);
+    if (!(Number.isFinite(spec.sign_lr) && spec.sign_lr >= 0)) throw bad("sign_lr must be ≥ 0", spec.sign_lr);
   } else {
     throw new DyncRuntimeError("RUN040", `unknown optimizer "${(spec as { kind: string }).kind}" (known: gd, sgd, adam, sign_sgd)`);
   }

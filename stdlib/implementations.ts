@@ -1,7 +1,7 @@
 /**
  * The runtime's table of standard-library implementations, built from the family folders (the registry
- * takes the same families' schemas from stdlib/registry/families.ts). test/stdlib/registry.test.ts checks
- * that the two name the same probes and analyses.
+ * takes the same families' schemas from stdlib/registry/families.ts), and the data sources. test/stdlib/registry.test.ts
+ * checks that the two name the same probes, analyses and data sources.
  */
 import { condensationAnalysisImplementations } from "./condensation/analyses.js";
 import { condensationProbeImplementations } from "./condensation/index.js";
@@ -10,6 +10,8 @@ import { curvatureProbeImplementations } from "./curvature/index.js";
 import { lotteryAnalysisImplementations } from "./lottery/analyses.js";
 import { lotteryProbeImplementations } from "./lottery/index.js";
 import type { AnalysisDefinition } from "./analyses/define.js";
+import type { DataSourceDefinition } from "./data/define.js";
+import { dataSourceDefinitions } from "./data/sources.js";
 import type { ProbeDefinition } from "./probes/define.js";
 import type { AnalysisFunctions } from "../runtime/analysis/functions.js";
 
@@ -43,3 +45,6 @@ export const analysisImplementations: ReadonlyMap<string, AnalysisDefinition> = 
 
 /** The analysis functions as runtime/analysis calls them. */
 export const analysisFunctions: AnalysisFunctions = new Map([...analysisImplementations].map(([name, d]) => [name, d.call]));
+
+/** Every data source the runtime can build, by registry name. */
+export const dataSourceImplementations: ReadonlyMap<string, DataSourceDefinition> = byName(dataSourceDefinitions, "data source");

@@ -5,7 +5,7 @@
 import { expandPlan, planTemplate } from "../../contract/plan.js";
 import type { DataSpec, LayerSpec, ModelSpec, ProbeSpec, RunSpec } from "../../contract/program.js";
 import type { Cadence } from "../../runtime/train/index.js";
-import { registry, type Lowered, type ProbeCost, type ProbeCostShape } from "../../stdlib/registry/index.js";
+import { registry, type DataSourceSchema, type Lowered, type ProbeCost, type ProbeCostShape } from "../../stdlib/registry/index.js";
 import { convNetLayers, type LayerGeometry, layerGeometry, layerRole, mlpLayers } from "../../contract/layer-list.js";
 import { checkSource } from "../../compiler/check/index.js";
 import { diagnostic, hasErrors } from "../../diagnostics/diagnostic.js";
@@ -73,19 +73,11 @@ function inputsLine(run: RunSpec | undefined): string[] {
   return [`  inputs: ${names.join(", ")}${latent.length ? `; latent, read by the target only: ${latent.join(", ")}` : ""}`];
 }
 
+/** The model's named inputs (a data block's non-latent variables, a source's named inputs); undefined for unnamed ones (images). */
 function inputNames(d: DataSpec): readonly string[] | undefined {
-  switch (d.source) {
-    case "sample":
-      return d.vars.filter((v) => !v.latent).map((v) => v.name);
-    case "grid":
-      return d.axes.map((a) => a.name);
-    case "points":
-      return Object.keys(d.columns);
-    case "chebyshev":
-      return d.axes?.map((a) => a.name) ?? ["x"];
-    default:
-      return undefined;
-  }
+  if (d.source === "sample") return d.vars.filter((v) => !v.latent).map((v) => v.name);
+  const source = dataSource(d);
+  return source.namedInputs ? source.shape(d).inputs : undefined;
 }
 
 /** Flops per seed of a run's probes over `steps` steps: calls × each probe's declared cost (registry `cost`). */
@@ -129,25 +121,16 @@ function hiddenLayerShapes(m: ModelSpec): { fanIn: number; width: number }[] {
   });
 }
 
-/** Samples in a data set, when the spec says (real data sets without `limit` use their split sizes). */
+/** Samples in a data set: a data block's sample size, or its source's `size` (real data sets without `limit` use their split sizes). */
 function trainingSize(d: DataSpec): number | undefined {
-  switch (d.source) {
-    case "sample":
-      return d.vars[0]?.n;
-    case "grid":
-      return d.n ** d.axes.length;
-    case "points":
-      return Object.values(d.columns)[0]?.length;
-    case "chebyshev":
-    case "gaussian_mixture":
-    case "gratings":
-      return d.n;
-    case "mnist":
-    case "fashion_mnist":
-      return d.limit ?? (d.split === "train" ? 60000 : 10000);
-    case "cifar10":
-      return d.limit ?? (d.split === "train" ? 50000 : 10000);
-  }
+  return d.source === "sample" ? d.vars[0]?.n : dataSource(d).size(d);
+}
+
+/** The registry schema of a (non-block) data spec's source. */
+function dataSource(d: Exclude<DataSpec, { source: "sample" }>): DataSourceSchema {
+  const schema = registry.get("data", d.source)?.data;
+  if (!schema) throw new Error(`no data source \`${d.source}\` in the registry`);
+  return schema;
 }
 
 /** The layer list a model spec stands for, with the shape of one input sample. */

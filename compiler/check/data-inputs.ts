@@ -11,6 +11,7 @@
 import type * as A from "../../grammar/ast.js";
 import type { DataSpec } from "../../contract/program.js";
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
+import { registry } from "../../stdlib/registry/index.js";
 
 /** The experiment's input variables in column order, and the data set whose variables fixed them. */
 export interface ExperimentInputs {
@@ -24,8 +25,6 @@ export interface BlockRoles {
   readonly latent: ReadonlySet<string>;
 }
 
-/** Sources whose calls name their input variables (`grid(x in [-1, 1], n: 201)`); chebyshev's default is `x`. */
-const NAMED_INPUTS = new Map<string, readonly string[]>([["grid", []], ["points", []], ["chebyshev", ["x"]]]);
 
 /** The inputs every data set of the experiment agrees on; reports data sets with other inputs. Undefined: none named. */
 export function experimentInputs(data: readonly A.DataStmt[], diagnostics: Diagnostic[]): ExperimentInputs | undefined {
@@ -98,7 +97,8 @@ function sampled(d: A.DataStmt): string[] {
 function namedInputs(d: A.DataStmt): readonly string[] | undefined {
   const call = d.source;
   if (d.block || call?.kind !== "Call" || call.callee.kind !== "Name") return undefined;
-  const defaults = NAMED_INPUTS.get(call.callee.name);
+  // Sources whose calls name their input variables (`grid(x in [-1, 1], n: 201)`); chebyshev's default is `x`.
+  const defaults = registry.get("data", call.callee.name)?.data?.namedInputs;
   if (!defaults) return undefined;
   const bound = call.args.flatMap((a) => (a.kind === "Binding" ? [a.name.name] : []));
   return bound.length > 0 ? bound : defaults;
@@ -112,8 +112,8 @@ export function reportSharedSamples(data: readonly A.DataStmt[], specs: Readonly
   const first = new Map<string, A.DataStmt>();
   for (const d of data) {
     const spec = specs[d.name.name];
-    if (spec?.source !== "gaussian_mixture" && spec?.source !== "gratings") continue;
-    const stream = spec.split ?? d.name.name;
+    if (!spec || spec.source === "sample" || !registry.get("data", spec.source)?.data?.perSeed) continue;
+    const stream = ("split" in spec && spec.split) || d.name.name;
     const key = `${spec.source}/${stream}`;
     const earlier = first.get(key);
     if (!earlier) first.set(key, d);

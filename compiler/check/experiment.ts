@@ -20,7 +20,7 @@ import { TargetCompiler, type TargetCode } from "./targets.js";
 import { checkSeedList } from "./seeds.js";
 import { blockRoles, experimentInputs, reportSampledUse, reportSharedSamples, type ExperimentInputs } from "./data-inputs.js";
 import { showValue, type Value } from "./values.js";
-import { brokenRules, registry } from "../../stdlib/registry/index.js";
+import { brokenRules, registry, type DataSourceShape } from "../../stdlib/registry/index.js";
 
 /** Target code shared by runs whose target is the same function. */
 export interface TargetEntry {
@@ -69,15 +69,8 @@ interface Gathered {
   plots: A.PlotStmt[];
 }
 
-/** Inputs and outputs of a data set at one point, for shape inference. */
-interface DataShape {
-  readonly inputs: readonly string[];
-  readonly inDim: number;
-  readonly outDim: number;
-  readonly classes: boolean;
-  /** `[H, W, C]` of one image, for image data sets. */
-  readonly image?: readonly [number, number, number];
-}
+/** Inputs and outputs of a data set at one point, for shape inference (a data source's `shape`, or a data block's). */
+type DataShape = DataSourceShape;
 
 export class ExperimentChecker {
   private readonly evaluator: Evaluator;
@@ -340,37 +333,24 @@ export class ExperimentChecker {
     const resolved = resolver.resolve(call.value, "data", d.source.span, call.bindings);
     if (!resolved) return undefined;
     const spec = resolved.spec as Record<string, unknown> & { source: string };
-    const inputs = call.bindings.map((b) => b.name);
+    const source = resolved.entry.data!;
     const name = resolved.entry.name;
-    const ownTargets: Record<string, DataShape> = {
-      chebyshev: { inputs: inputs.length ? inputs : ["x"], inDim: 1, outDim: 1, classes: false },
-      mnist: { inputs: [], inDim: 784, outDim: 10, classes: true, image: [28, 28, 1] },
-      fashion_mnist: { inputs: [], inDim: 784, outDim: 10, classes: true, image: [28, 28, 1] },
-      cifar10: { inputs: [], inDim: 3072, outDim: 10, classes: true, image: [32, 32, 3] },
-      gaussian_mixture: { inputs: [], inDim: Number(spec["d"]), outDim: Number(spec["classes"]), classes: true },
-      gratings: {
-        inputs: [],
-        inDim: Number(spec["size"]) ** 2 * Number(spec["channels"]),
-        outDim: Number(spec["classes"]),
-        classes: true,
-        image: [Number(spec["size"]), Number(spec["size"]), Number(spec["channels"])],
-      },
-    };
-    if (ownTargets[name]) {
+    const shape = source.shape(spec);
+    if (source.targets === "own") {
       if (d.target) {
         this.report(diagnostic("DYN2032", d.target.span, { problem: `\`${name}\` brings its own targets; remove \`-> …\`` }));
         return undefined;
       }
-      return { spec: { ...spec, perSeed: name === "gaussian_mixture" || name === "gratings" } as DataSpec, shape: ownTargets[name]! };
+      return { spec: { ...spec, perSeed: source.perSeed } as DataSpec, shape };
     }
     if (!d.target) {
-      this.report(diagnostic("DYN2032", d.source.span, { problem: `\`${name}\` gives inputs only; add a target with \`-> expression\`, like \`-> sin(${inputs[0] ?? "x"})\`` }));
+      this.report(diagnostic("DYN2032", d.source.span, { problem: `\`${name}\` gives inputs only; add a target with \`-> expression\`, like \`-> sin(${shape.inputs[0] ?? "x"})\`` }));
       return undefined;
     }
-    const target = this.target(d.target, inputs, env);
+    const target = this.target(d.target, shape.inputs, env);
     if (!target) return undefined;
     // A target with label noise draws it per seed; a noise-free grid is one data set for every seed.
-    return { spec: { ...spec, target: target.id, perSeed: target.code.random } as DataSpec, shape: { inputs, inDim: inputs.length, outDim: 1, classes: false } };
+    return { spec: { ...spec, target: target.id, perSeed: source.perSeed || target.code.random } as DataSpec, shape };
   }
 
   private dataBlock(d: A.DataStmt, items: readonly A.DataItem[], env: PointEnv, resolver: CallResolver, experimentInputs: ExperimentInputs | undefined): { spec: DataSpec; shape: DataShape } | undefined {

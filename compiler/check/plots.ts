@@ -67,7 +67,7 @@ export class PlotCompiler {
         const gamma = this.dimArg(args, "gamma", scope);
         const gammaPrime = this.dimArg(args, "gamma_prime", scope);
         if (!expr || gamma === undefined || gammaPrime === undefined) return undefined;
-        return { ...(base as PlotBaseChecked), kind: "phase_plane", values: expr, label: this.text(values), gamma: gamma ?? "gamma", gammaPrime: gammaPrime ?? "gamma_prime" };
+        return { ...(base as PlotBaseChecked), kind: "phase_plane", values: expr, label: this.text(values), gamma: gamma ?? "gamma", gamma_prime: gammaPrime ?? "gamma_prime" };
       }
       case "histogram":
       case "density": {

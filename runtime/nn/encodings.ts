@@ -1,9 +1,9 @@
 /**
  * Input encodings applied before the first layer, on `[S, B, d]` inputs:
  * - `coords`: rescale each coordinate affinely from a domain to a range, e.g. [0, 1] → [−1, 1];
- * - `nerf`: positional encoding with L levels, per level k < L and per coordinate [sin(2^k π x), cos(2^k π x)]
+ * - `fourier`: NeRF positional encoding with L levels, per level k < L and per coordinate [sin(2^k π x), cos(2^k π x)]
  *   (the order of the spectral-bias paper's code), optionally preceded by x itself;
- * - `gaussian`: Gaussian Fourier features [sin(2π xB), cos(2π xB)] with B `[d, m]` ~ N(0, σ²) fixed per seed,
+ * - `gaussian_features`: Gaussian Fourier features [sin(2π xB), cos(2π xB)] with B `[d, m]` ~ N(0, σ²) fixed per seed,
  *   drawn from `new Rng(seed).fork("encoding")` (Tancik et al. 2020), optionally preceded by x.
  */
 import * as tf from "@tensorflow/tfjs-core";
@@ -26,9 +26,9 @@ export function createEncoding(spec: EncodingSpec, inDim: number, seeds: readonl
   switch (spec.kind) {
     case "coords":
       return coordsEncoding(spec, inDim);
-    case "nerf":
+    case "fourier":
       return nerfEncoding(spec, inDim);
-    case "gaussian":
+    case "gaussian_features":
       return gaussianEncoding(spec, inDim, seeds);
     default:
       throw new DyncRuntimeError("RUN040", `unknown input encoding ${JSON.stringify(spec)}`);
@@ -50,26 +50,26 @@ function coordsEncoding(spec: Extract<EncodingSpec, { kind: "coords" }>, inDim: 
   };
 }
 
-function nerfEncoding(spec: Extract<EncodingSpec, { kind: "nerf" }>, inDim: number): Encoding {
-  const L = spec.levels;
-  if (!(Number.isInteger(L) && L >= 1)) throw new DyncRuntimeError("RUN040", `nerf encoding needs levels >= 1, got ${L}`);
+function nerfEncoding(spec: Extract<EncodingSpec, { kind: "fourier" }>, inDim: number): Encoding {
+  const L = spec.L;
+  if (!(Number.isInteger(L) && L >= 1)) throw new DyncRuntimeError("RUN040", `fourier encoding needs L >= 1, got ${L}`);
   const freqs = Array.from({ length: L }, (_, k) => 2 ** k * Math.PI);
   const freqTensor = tf.tensor(freqs, [L, 1]);
   return {
     spec,
-    outDim: 2 * L * inDim + (spec.includeInput ? inDim : 0),
+    outDim: 2 * L * inDim + (spec.include_input ? inDim : 0),
     apply: (x) => {
       const [S, B] = x.shape;
       const angles = tf.mul(tf.expandDims(x, 2), freqTensor); // [S, B, L, d]
       const pairs = tf.stack([tf.sin(angles), tf.cos(angles)], 4); // [S, B, L, d, 2]
       const flat = tf.reshape(pairs, [S, B, 2 * L * inDim]) as tf.Tensor3D;
-      return spec.includeInput ? tf.concat([x, flat], 2) : flat;
+      return spec.include_input ? tf.concat([x, flat], 2) : flat;
     },
     dispose: () => freqTensor.dispose(),
   };
 }
 
-function gaussianEncoding(spec: Extract<EncodingSpec, { kind: "gaussian" }>, inDim: number, seeds: readonly number[]): Encoding {
+function gaussianEncoding(spec: Extract<EncodingSpec, { kind: "gaussian_features" }>, inDim: number, seeds: readonly number[]): Encoding {
   const { sigma, features: m } = spec;
   if (!(Number.isInteger(m) && m >= 1) || !(sigma > 0)) {
     throw new DyncRuntimeError("RUN040", `gaussian features need features >= 1 and sigma > 0, got ${m}, ${sigma}`);
@@ -83,11 +83,11 @@ function gaussianEncoding(spec: Extract<EncodingSpec, { kind: "gaussian" }>, inD
   const projection = tf.tidy(() => tf.mul(tf.tensor3d(values, [seeds.length, inDim, m]), 2 * Math.PI)) as tf.Tensor3D;
   return {
     spec,
-    outDim: 2 * m + (spec.includeInput ? inDim : 0),
+    outDim: 2 * m + (spec.include_input ? inDim : 0),
     apply: (x) => {
       const angles = bmm(x, projection);
       const feats = tf.concat([tf.sin(angles), tf.cos(angles)], 2) as tf.Tensor3D;
-      return spec.includeInput ? tf.concat([x, feats], 2) : feats;
+      return spec.include_input ? tf.concat([x, feats], 2) : feats;
     },
     dispose: () => projection.dispose(),
   };

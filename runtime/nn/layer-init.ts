@@ -21,7 +21,7 @@ export function layerInits(o: {
     if (o.outputScale !== undefined) {
       throw new DyncRuntimeError("RUN040", "the phase init sets the output scale 1/α; do not give outputScale too");
     }
-    const phase = phaseLayerInits(phaseScales(init.gamma, init.gammaPrime, o.hidden[0]!, init.alpha));
+    const phase = phaseLayerInits(phaseScales(init.gamma, init.gamma_prime, o.hidden[0]!, init.alpha));
     return { forLayer: (name) => (name === "out" ? phase.out : phase.hidden), outputScale: phase.outputScale };
   }
   const outputScale = o.outputScale ?? 1;

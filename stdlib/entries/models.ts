@@ -26,7 +26,7 @@ export const encodings: Entry[] = [
       { name: "include_input", type: { t: "bool" }, default: false, doc: "Also pass the raw coordinates through." },
     ],
     cites: papers.spectral,
-    lower: (a) => ({ kind: "nerf", levels: a["L"], includeInput: a["include_input"] }),
+    lower: (a) => ({ kind: "fourier", L: a["L"], include_input: a["include_input"] }),
   },
   {
     name: "gaussian_features",
@@ -38,7 +38,7 @@ export const encodings: Entry[] = [
       { name: "include_input", type: { t: "bool" }, default: false, doc: "Also pass the raw coordinates through." },
     ],
     cites: papers.spectral,
-    lower: (a) => ({ kind: "gaussian", sigma: a["sigma"], features: a["features"], includeInput: a["include_input"] }),
+    lower: (a) => ({ kind: "gaussian_features", sigma: a["sigma"], features: a["features"], include_input: a["include_input"] }),
   },
 ];
 

@@ -54,7 +54,7 @@ export const inits: Entry[] = [
       num("alpha", "α (default m^γ, which gives β₁ = β₂ = 1 at γ' = 0 as in the notes).", null, { above: 0 }),
     ],
     cites: papers.condensation,
-    lower: (a) => ({ kind: "phase", gamma: a["gamma"], gammaPrime: a["gamma_prime"], ...(a["alpha"] !== null ? { alpha: a["alpha"] } : {}) }),
+    lower: (a) => ({ kind: "phase", gamma: a["gamma"], gamma_prime: a["gamma_prime"], ...(a["alpha"] !== null ? { alpha: a["alpha"] } : {}) }),
   },
 ];
 
@@ -84,7 +84,7 @@ export const distributions: Entry[] = [
       num("coef", "Multiplier.", 1),
     ],
     cites: papers.condensation,
-    lower: (a) => ({ kind: "normal_power", base: a["fan"], power: a["power"], coef: a["coef"] }),
+    lower: (a) => ({ kind: "fan_normal", fan: a["fan"], power: a["power"], coef: a["coef"] }),
   },
   {
     name: "fan_uniform",
@@ -96,7 +96,7 @@ export const distributions: Entry[] = [
       num("coef", "Multiplier.", 1),
     ],
     cites: papers.condensation,
-    lower: (a) => ({ kind: "uniform_power", base: a["fan"], power: a["power"], coef: a["coef"] }),
+    lower: (a) => ({ kind: "fan_uniform", fan: a["fan"], power: a["power"], coef: a["coef"] }),
   },
   {
     name: "zeros",
@@ -141,7 +141,7 @@ export const optimizers: Entry[] = [
     ],
     rules: nesterovRules,
     cites: papers.pytorch,
-    lower: (a) => ({ kind: "sgd", lr: a["lr"], momentum: a["momentum"], dampening: a["dampening"], nesterov: a["nesterov"], weightDecay: a["weight_decay"] }),
+    lower: (a) => ({ kind: "sgd", lr: a["lr"], momentum: a["momentum"], dampening: a["dampening"], nesterov: a["nesterov"], weight_decay: a["weight_decay"] }),
   },
   {
     name: "adam",
@@ -155,7 +155,7 @@ export const optimizers: Entry[] = [
       weightDecay,
     ],
     cites: papers.pytorch,
-    lower: (a) => ({ kind: "adam", lr: a["lr"], beta1: a["beta1"], beta2: a["beta2"], eps: a["eps"], weightDecay: a["weight_decay"] }),
+    lower: (a) => ({ kind: "adam", lr: a["lr"], beta1: a["beta1"], beta2: a["beta2"], eps: a["eps"], weight_decay: a["weight_decay"] }),
   },
   {
     name: "sign_sgd",
@@ -170,7 +170,7 @@ export const optimizers: Entry[] = [
       weightDecay,
     ],
     cites: papers.opposing,
-    lower: (a) => ({ kind: "sign_sgd", lr: a["lr"], signLr: a["sign_lr"], threshold: a["threshold"], momentum: a["momentum"], dampening: a["dampening"], weightDecay: a["weight_decay"] }),
+    lower: (a) => ({ kind: "sign_sgd", lr: a["lr"], sign_lr: a["sign_lr"], threshold: a["threshold"], momentum: a["momentum"], dampening: a["dampening"], weight_decay: a["weight_decay"] }),
   },
 ];
 

@@ -4,7 +4,7 @@
  * result type from the very object the registry holds. Schema only: nothing here imports runtime code,
  * so the compiler can load every family's entries without TensorFlow.js.
  */
-import type { Entry } from "./types.js";
+import type { DataSourceSchema, Entry } from "./types.js";
 
 /** A probe's schema: params with defaults, `result` (fields / index / matrix) and its declared `cost`. */
 export function probeEntry<const E extends Entry & { readonly kind: "probe" }>(entry: E): E {
@@ -13,5 +13,10 @@ export function probeEntry<const E extends Entry & { readonly kind: "probe" }>(e
 
 /** An analysis function's schema: result-typed params take analyses, the others are constant options. */
 export function analysisEntry<const E extends Entry & { readonly kind: "analysis" }>(entry: E): E {
+  return entry;
+}
+
+/** A data source's schema: params, `lower` (its runtime spec) and `data` (shape, per-seed draws, size). */
+export function dataEntry<const E extends Entry & { readonly kind: "data"; readonly data: DataSourceSchema }>(entry: E): E {
   return entry;
 }

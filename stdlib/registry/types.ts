@@ -121,6 +121,8 @@ export interface Entry {
    * `matrix` marks a probe that records a matrix per seed (as .npy), which `plot heatmap` draws.
    */
   readonly result?: { readonly fields?: readonly string[]; readonly index?: string; readonly matrix?: boolean };
+  /** Data sources: what the source gives (shape, per-seed draws, size), read by the checker and `dync plan`. */
+  readonly data?: DataSourceSchema;
   /** Probes: what one call costs per seed, counted by `dync plan` in the run's arithmetic. */
   readonly cost?: (args: Readonly<Record<string, Lowered>>, shape: ProbeCostShape) => ProbeCost;
   /**
@@ -128,6 +130,39 @@ export interface Entry {
    * applied; `null` for optional ones left out). Generated code contains the result as a literal.
    */
   readonly lower?: (args: Readonly<Record<string, Lowered>>) => unknown;
+}
+
+/**
+ * A data source's schema beyond its params: pure functions of its lowered spec (the fields `lower` gives),
+ * so the checker (shape inference), `dync plan` (sizes, input names) and the runner read one definition.
+ */
+export interface DataSourceSchema {
+  /** `own`: the source brings its targets (labels); `function`: it gives inputs, a `-> expr` target function the outputs. */
+  readonly targets: "own" | "function";
+  /**
+   * Sources whose calls name their input variables (`grid(x in [-1, 1], n: 201)`): the names when a call
+   * binds none (`chebyshev`: `x`). Absent: the inputs are unnamed (images, mixtures) and the source takes
+   * no part in agreeing on the experiment's inputs.
+   */
+  readonly namedInputs?: readonly string[];
+  /** Whether the source draws random samples, each seed its own (from its sample stream, `split` or the data set's name). */
+  readonly perSeed: boolean;
+  /** The inputs and outputs a spec gives; a `function` source's outputs are the target function's one column. */
+  readonly shape: (spec: Readonly<Record<string, unknown>>) => DataSourceShape;
+  /** Samples in the data set, when known before loading (real data sets without `limit` use their split sizes). */
+  readonly size: (spec: Readonly<Record<string, unknown>>) => number;
+}
+
+/** Inputs and outputs of one data set, for shape inference. */
+export interface DataSourceShape {
+  /** Named input variables in column order; empty for unnamed inputs (pixels, mixture coordinates). */
+  readonly inputs: readonly string[];
+  readonly inDim: number;
+  readonly outDim: number;
+  /** Whether the targets are one-hot class labels. */
+  readonly classes: boolean;
+  /** `[H, W, C]` of one image, for image data sets. */
+  readonly image?: readonly [number, number, number];
 }
 
 /** What `dync plan` knows of a run when it asks a probe's cost: sizes per seed, from the checked plan. */

@@ -110,7 +110,7 @@ function paramProblem(entry: Entry, p: Param, v: Lowered | undefined): string | 
 }
 
 /**
- * Which parameter each top-level field of the entry's lowered spec holds: `weightDecay` → `weight_decay`.
+ * Which parameter each top-level field of the entry's lowered spec holds: `outputScale` → `output_scale` (mlp).
  * Found by lowering distinct markers and seeing where each lands, so the mapping is read off `lower`
  * itself rather than written a second time. A parameter that `lower` transforms rather than copies
  * (or nests) has no field here; `specFields` lists the parameters that do.
@@ -137,8 +137,8 @@ export function specFields(entry: Entry): ReadonlyMap<string, string> {
 }
 
 /**
- * The `.dyn` arguments of a lowered runtime spec (`{ kind: "sgd", lr, weightDecay, … }` → `{ lr,
- * weight_decay, … }`), for validating specs written by hand. Fields that map to no parameter keep their
+ * The `.dyn` arguments of a lowered runtime spec (`{ kind: "mlp", inDim, outputScale, … }` → `{ in,
+ * output_scale, … }`), for validating specs written by hand. Fields that map to no parameter keep their
  * own name, so validateArgs reports them as unknown; `kind` is the entry's name and is dropped.
  */
 export function argsFromSpec(entry: Entry, spec: Readonly<Record<string, unknown>>): Record<string, unknown> {

@@ -126,11 +126,13 @@ describe("validateArgs", () => {
       ["momentum", "momentum"],
       ["dampening", "dampening"],
       ["nesterov", "nesterov"],
-      ["weightDecay", "weight_decay"],
+      ["weight_decay", "weight_decay"],
     ]);
+    const mlp = registry.get("model", "mlp")!;
+    expect(specFields(mlp).get("outputScale")).toBe("output_scale");
     const signSgd = registry.get("optimizer", "sign_sgd")!;
-    expect(argsFromSpec(signSgd, { kind: "sign_sgd", lr: 0.1, signLr: 0.01, threshold: 0, weightDecay: 0 })).toEqual({ lr: 0.1, sign_lr: 0.01, threshold: 0, weight_decay: 0 });
-    expect(validateArgs(sgd, argsFromSpec(sgd, { kind: "sgd", lr: 0.1, weightDecay: -1 })).map((p) => p.message)).toEqual([
+    expect(argsFromSpec(signSgd, { kind: "sign_sgd", lr: 0.1, sign_lr: 0.01, threshold: 0, weight_decay: 0 })).toEqual({ lr: 0.1, sign_lr: 0.01, threshold: 0, weight_decay: 0 });
+    expect(validateArgs(sgd, argsFromSpec(sgd, { kind: "sgd", lr: 0.1, weight_decay: -1 })).map((p) => p.message)).toEqual([
       "`weight_decay` of `sgd` must be a number ≥ 0, not -1",
     ]);
   });

@@ -68,7 +68,7 @@ describe("imports.dyn: shared lets, data and models from other files", () => {
     expect(r.data["train"]).toMatchObject({ source: "sample", vars: [{ name: "x", dist: { kind: "uniform", low: -2, high: 2 }, n: 128 }] });
   });
   it("a local let over an imported constant: lr = 0.05 / 5", () => {
-    expect(r.optimizer).toEqual({ kind: "sgd", lr: 0.05 / 5, momentum: 0.9, dampening: 0, nesterov: false, weightDecay: 0 });
+    expect(r.optimizer).toEqual({ kind: "sgd", lr: 0.05 / 5, momentum: 0.9, dampening: 0, nesterov: false, weight_decay: 0 });
   });
   it("the model widths are inferred from the training data", () => {
     expect([r.model.inDim, r.model.outDim]).toEqual([1, 1]);
@@ -133,7 +133,7 @@ describe("profiles.dyn: profiles replace seeds, train and sweeps, and add probes
     expect(p.runs[3]!.duration).toEqual({ steps: 10000 });
   });
   it("adam with only lr given gets torch's defaults", () => {
-    expect(e.profiles["default"]!.runs[0]!.optimizer).toEqual({ kind: "adam", lr: 3e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 });
+    expect(e.profiles["default"]!.runs[0]!.optimizer).toEqual({ kind: "adam", lr: 3e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0 });
   });
 });
 
@@ -142,10 +142,10 @@ describe("training-forms.dyn: every optimizer, schedule, loss, activation", () =
   const sched = plan("training-forms.dyn", "schedules");
   it("a sweep over four optimizer calls gives four runs with lowered specs", () => {
     expect(opt.runs.map((r) => r.optimizer)).toEqual([
-      { kind: "sgd", lr: 0.1, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 },
-      { kind: "sgd", lr: 0.1, momentum: 0.9, dampening: 0, nesterov: true, weightDecay: 1e-4 },
-      { kind: "adam", lr: 1e-3, beta1: 0.8, beta2: 0.999, eps: 1e-8, weightDecay: 0 },
-      { kind: "sign_sgd", lr: 0.1, signLr: 0.01, threshold: 0.5, momentum: 0.9, dampening: 0.9, weightDecay: 0 },
+      { kind: "sgd", lr: 0.1, momentum: 0, dampening: 0, nesterov: false, weight_decay: 0 },
+      { kind: "sgd", lr: 0.1, momentum: 0.9, dampening: 0, nesterov: true, weight_decay: 1e-4 },
+      { kind: "adam", lr: 1e-3, beta1: 0.8, beta2: 0.999, eps: 1e-8, weight_decay: 0 },
+      { kind: "sign_sgd", lr: 0.1, sign_lr: 0.01, threshold: 0.5, momentum: 0.9, dampening: 0.9, weight_decay: 0 },
     ]);
     expect(opt.runs[0]!.point).toEqual({ opt: "sgd(lr: 0.1)" });
   });
@@ -172,7 +172,7 @@ describe("training-forms.dyn: every optimizer, schedule, loss, activation", () =
   it("model options and adam() with every default", () => {
     const r = run(sched, "sched=constant,act=tanh");
     expect(r.model).toMatchObject({ bias: false, norm: "batchnorm", dropout: 0.1, outputScale: 0.5, encode: null, init: "torch_default" });
-    expect(r.optimizer).toEqual({ kind: "adam", lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 });
+    expect(r.optimizer).toEqual({ kind: "adam", lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0 });
     expect(probe(r, "batch_loss").cadences).toEqual([{ kind: "every", n: 1, unit: "steps" }]);
   });
 });
@@ -184,9 +184,9 @@ describe("models-and-inits.dyn: encodings, schemes, per-layer and phase inits", 
     const encodings = [...new Map(enc.runs.map((r) => [JSON.stringify(r.model.encode), r.model.encode])).values()];
     expect(encodings).toEqual([
       { kind: "coords", range: [-1, 1], domain: [0, 1] },
-      { kind: "nerf", levels: 3, includeInput: false },
-      { kind: "nerf", levels: 2, includeInput: true },
-      { kind: "gaussian", sigma: 10, features: 32, includeInput: false },
+      { kind: "fourier", L: 3, include_input: false },
+      { kind: "fourier", L: 2, include_input: true },
+      { kind: "gaussian_features", sigma: 10, features: 32, include_input: false },
     ]);
     expect([...new Set(enc.runs.map((r) => r.model.init))]).toEqual(["torch_default", "glorot_uniform", "glorot_normal", "he_uniform", "he_normal"]);
     expect(enc.runs[0]!.model.hidden).toEqual([64, 64]);
@@ -198,16 +198,16 @@ describe("models-and-inits.dyn: encodings, schemes, per-layer and phase inits", 
     expect(r.model.init).toEqual({
       default: "he_normal",
       layers: {
-        hidden0: { weight: { kind: "uniform_power", base: "m_bar", power: -0.5, coef: 1 }, bias: { kind: "normal", mean: 0, std } },
+        hidden0: { weight: { kind: "fan_uniform", fan: "m_bar", power: -0.5, coef: 1 }, bias: { kind: "normal", mean: 0, std } },
         hidden1: { weight: { kind: "normal", mean: 0, std }, bias: { kind: "zeros" } },
-        out: { weight: { kind: "normal_power", base: "m_in", power: -1, coef: 2 }, bias: { kind: "uniform", low: -0.01, high: 0.01 } },
+        out: { weight: { kind: "fan_normal", fan: "m_in", power: -1, coef: 2 }, bias: { kind: "uniform", low: -0.01, high: 0.01 } },
       },
     });
     expect(r.data["train"]).toMatchObject({ source: "points", columns: { x: [-1, -1 / 3, 1 / 3, 1] } });
   });
   it("phase init follows the swept gamma", () => {
     const p = plan("models-and-inits.dyn", "phase_diagram");
-    expect(p.runs.map((r) => r.model.init)).toEqual([0.5, 1, 1.75].map((gamma) => ({ kind: "phase", gamma, gammaPrime: 0.25 })));
+    expect(p.runs.map((r) => r.model.init)).toEqual([0.5, 1, 1.75].map((gamma) => ({ kind: "phase", gamma, gamma_prime: 0.25 })));
   });
 });
 

@@ -29,7 +29,7 @@ describe("cnn lowering", () => {
     expect([model.inShape, model.inDim, model.outDim]).toEqual([[10, 10, 3], 300, 5]);
     expect(model.convs).toEqual([4, 6].map((filters) => ({ filters, kernel: 3, stride: 1, padding: "valid", pool: { kind: "avg", size: 2 }, act: "tanh" })));
     expect([model.hidden, model.act, model.bias]).toEqual([[7], "relu", true]);
-    expect(run.data["train"]).toMatchObject({ source: "gratings", n: 8, size: 10, channels: 3, classes: 5, cycles: 2, noise: 0.25, normalize: "unit", phaseSpread: 1, perSeed: true });
+    expect(run.data["train"]).toMatchObject({ source: "gratings", n: 8, size: 10, channels: 3, classes: 5, cycles: 2, noise: 0.25, normalize: "unit", phase_spread: 1, perSeed: true });
     expect(run.loss).toBe("cross_entropy");
   });
 

@@ -24,7 +24,7 @@ const spec = (over: Partial<PhaseSpec> = {}): PhaseSpec => ({
   values: { op: "let", name: "observed" },
   label: "observed",
   gamma: "gamma",
-  gammaPrime: "gamma_prime",
+  gamma_prime: "gamma_prime",
   ...over,
 });
 

@@ -62,7 +62,7 @@ describe("runMain on a hand-written plan template", () => {
 describe("runArgProblems", () => {
   it("accepts the fixture's runs and the compiler's null-for-default convention", () => {
     expect(runArgProblems(regressionRun(4))).toEqual([]);
-    expect(runArgProblems(withOptimizer({ kind: "sgd", lr: 0.1, momentum: 0.9, dampening: 0, nesterov: true, weightDecay: null }))).toEqual([]);
+    expect(runArgProblems(withOptimizer({ kind: "sgd", lr: 0.1, momentum: 0.9, dampening: 0, nesterov: true, weight_decay: null }))).toEqual([]);
   });
 
   it("applies the entry's rules, which only the registry knows", () => {
@@ -75,12 +75,27 @@ describe("runArgProblems", () => {
   });
 
   it("names renamed lowered fields by their .dyn name and reports unknown ones", () => {
-    expect(runArgProblems(withOptimizer({ kind: "sgd", lr: 0.1, weightDecay: -0.5 }))).toEqual([
+    expect(runArgProblems(withOptimizer({ kind: "sgd", lr: 0.1, weight_decay: -0.5 }))).toEqual([
       "run width=4: optimizer: `weight_decay` of `sgd` must be a number ≥ 0, not -0.5",
     ]);
     expect(runArgProblems(withOptimizer({ kind: "adam", lr: 0.1, beta_1: 0.5 }))).toEqual(["run width=4: optimizer: `adam` has no parameter `beta_1`"]);
     expect(runArgProblems(withOptimizer({ kind: "adamw", lr: 0.1 }))).toEqual([
       'run width=4: optimizer: unknown optimizer "adamw" (known: gd, sgd, adam, sign_sgd)',
+    ]);
+  });
+
+  it("checks data sources, the mlp's encoding and phase init, whose specs carry the .dyn names", () => {
+    const gratings = { source: "gratings", n: 8, size: 6, channels: 1, classes: 4, cycles: 2, noise: 0.25, normalize: "unit", phase_spread: 2, perSeed: true };
+    const grid = { source: "grid", axes: [{ name: "x", lo: -1, hi: 1, closedHi: true }], n: 1, target: "square", perSeed: false };
+    const data = { ...regressionRun(4).data, extra: gratings, test: grid } as unknown as RunSpec["data"];
+    expect(runArgProblems(regressionRun(4, undefined, { data }))).toEqual([
+      "run width=4: data \"test\": `grid`: a grid over a closed interval `[lo, hi]` includes both ends, so it needs `n` ≥ 2",
+      "run width=4: data \"extra\": `phase_spread` of `gratings` must be a number in [0, 1], not 2",
+    ]);
+    const model = { ...regressionRun(4).model, encode: { kind: "fourier", L: 0, include_input: false }, init: { kind: "phase", gamma: 1, gamma_prime: 0, alpha: 0 } } as RunSpec["model"];
+    expect(runArgProblems(regressionRun(4, undefined, { model }))).toEqual([
+      'run width=4: model "net": `L` of `fourier` must be a whole number ≥ 1, not 0',
+      'run width=4: model "net": `alpha` of `phase` must be a number > 0, not 0',
     ]);
   });
 

@@ -82,13 +82,13 @@ describe("named schemes sample their formulas", () => {
 describe("width-exponent scales", () => {
   it("std = m_in^−γ, m_out^−γ and m̄^−γ resolve to the formula and sample it", () => {
     const gamma = 0.75;
-    expect(resolveDist({ kind: "normal_power", base: "m_in", power: -gamma }, fans).b).toBeCloseTo(50 ** -0.75, 12);
-    expect(resolveDist({ kind: "normal_power", base: "m_out", power: -gamma }, fans).b).toBeCloseTo(30 ** -0.75, 12);
-    expect(resolveDist({ kind: "normal_power", base: "m_bar", power: -2, coef: 3 }, fans).b).toBeCloseTo(3 / 1600, 12);
-    expect(resolveDist({ kind: "uniform_power", base: "m_in", power: -0.5 }, fans)).toEqual(
+    expect(resolveDist({ kind: "fan_normal", fan: "m_in", power: -gamma }, fans).b).toBeCloseTo(50 ** -0.75, 12);
+    expect(resolveDist({ kind: "fan_normal", fan: "m_out", power: -gamma }, fans).b).toBeCloseTo(30 ** -0.75, 12);
+    expect(resolveDist({ kind: "fan_normal", fan: "m_bar", power: -2, coef: 3 }, fans).b).toBeCloseTo(3 / 1600, 12);
+    expect(resolveDist({ kind: "fan_uniform", fan: "m_in", power: -0.5 }, fans)).toEqual(
       resolveDist({ kind: "torch_default" }, fans),
     );
-    expectNormal(draw({ kind: "normal_power", base: "m_in", power: -gamma }), 50 ** -0.75);
+    expectNormal(draw({ kind: "fan_normal", fan: "m_in", power: -gamma }), 50 ** -0.75);
   });
 });
 

@@ -72,7 +72,7 @@ describe("mlp structure and forward", () => {
     expect(() => net.forward(tf.zeros([2, 5, 4]), { training: false })).toThrow(/\[seeds=2, batch, in=3\]/);
     expect(() => mlp({ inDim: 3, hidden: [0], outDim: 1, seeds: 1 })).toThrow(DyncRuntimeError);
     expect(() => mlp({ inDim: 3, hidden: [4], outDim: 1, seeds: [1, 1] })).toThrow(/distinct/);
-    expect(() => mlp({ inDim: 1, hidden: [4, 4], outDim: 1, seeds: 1, init: { kind: "phase", gamma: 1, gammaPrime: 0 } })).toThrow(
+    expect(() => mlp({ inDim: 1, hidden: [4, 4], outDim: 1, seeds: 1, init: { kind: "phase", gamma: 1, gamma_prime: 0 } })).toThrow(
       /one hidden layer/,
     );
     net.dispose();
@@ -80,7 +80,7 @@ describe("mlp structure and forward", () => {
 
   it("frees what it allocates: forward in tidy leaks nothing, dispose frees the model", () => {
     const before = tf.memory().numTensors;
-    const net = mlp({ inDim: 2, hidden: [6], outDim: 1, norm: "batchnorm", dropout: 0.2, seeds: 3, encode: { kind: "nerf", levels: 2 } });
+    const net = mlp({ inDim: 2, hidden: [6], outDim: 1, norm: "batchnorm", dropout: 0.2, seeds: 3, encode: { kind: "fourier", L: 2 } });
     const x = tf.ones([3, 4, 2]);
     tf.tidy(() => {
       net.forward(x, { training: true });
@@ -174,8 +174,8 @@ describe("input encodings", () => {
     net.dispose();
   });
 
-  it("nerf: per level k and coordinate, [sin(2^k π x), cos(2^k π x)], optionally after x", () => {
-    const net = mlp({ inDim: 2, hidden: [3], outDim: 1, seeds: 1, encode: { kind: "nerf", levels: 3, includeInput: true } });
+  it("fourier (NeRF): per level k and coordinate, [sin(2^k π x), cos(2^k π x)], optionally after x", () => {
+    const net = mlp({ inDim: 2, hidden: [3], outDim: 1, seeds: 1, encode: { kind: "fourier", L: 3, include_input: true } });
     expect(net.params[0]!.variable.shape).toEqual([1, 2 + 2 * 3 * 2, 3]);
     const [x, y] = [0.3, -0.7];
     const expected = [x, y];
@@ -189,7 +189,7 @@ describe("input encodings", () => {
   it("gaussian features: [sin(2π xB), cos(2π xB)] with B ~ N(0, σ²) fixed per seed", () => {
     const sigma = 3;
     const m = 4000;
-    const net = mlp({ inDim: 2, hidden: [1], outDim: 1, seeds: [8, 9], encode: { kind: "gaussian", sigma, features: m } });
+    const net = mlp({ inDim: 2, hidden: [1], outDim: 1, seeds: [8, 9], encode: { kind: "gaussian_features", sigma, features: m } });
     const B = gaussianFeatureMatrix(9, 2, m, sigma);
     const sd = Math.sqrt(B.reduce((s, v) => s + v * v, 0) / B.length);
     expect(Math.abs(sd - sigma)).toBeLessThan(5 * sigma * Math.sqrt(1 / (2 * B.length)));
@@ -209,7 +209,7 @@ describe("input encodings", () => {
 describe("phase init in mlp", () => {
   it("samples hidden weights with std β₂, output weights with β₁, and scales the output by 1/α", () => {
     const m = 2000;
-    const net = mlp({ inDim: 1, hidden: [m], outDim: 1, act: "relu", seeds: [0, 1], init: { kind: "phase", gamma: 1.5, gammaPrime: 0.5 } });
+    const net = mlp({ inDim: 1, hidden: [m], outDim: 1, act: "relu", seeds: [0, 1], init: { kind: "phase", gamma: 1.5, gamma_prime: 0.5 } });
     const s = phaseScales(1.5, 0.5, m);
     expect(net.outputScale).toBeCloseTo(1 / s.alpha, 15);
     const rms = (name: string) => {

@@ -261,9 +261,9 @@ describe.each(["cpu", "wasm"] as const)("mlp(…) and cnn(…) as layer lists on
 
   const mlps: [string, MlpOptions][] = [
     ["plain", { inDim: 3, hidden: [6, 4], outDim: 2, act: "silu", seeds: [0, 5] }],
-    ["batchnorm, dropout, gaussian features, no bias", { inDim: 2, hidden: [5], outDim: 1, act: "tanh", norm: "batchnorm", dropout: 0.3, bias: false, encode: { kind: "gaussian", sigma: 2, features: 4 }, seeds: 3 }],
-    ["phase init", { inDim: 1, hidden: [8], outDim: 1, act: "relu", init: { kind: "phase", gamma: 1.5, gammaPrime: 0 }, seeds: 2 }],
-    ["output scale, per-layer init, fourier", { inDim: 1, hidden: [4], outDim: 1, act: { name: "leaky_relu", slope: 0.2 }, outputScale: 0.25, encode: { kind: "nerf", levels: 2 }, init: { default: "he_normal", layers: { out: { weight: { kind: "normal", mean: 0, std: 0.5 } } } }, seeds: 2 }],
+    ["batchnorm, dropout, gaussian features, no bias", { inDim: 2, hidden: [5], outDim: 1, act: "tanh", norm: "batchnorm", dropout: 0.3, bias: false, encode: { kind: "gaussian_features", sigma: 2, features: 4 }, seeds: 3 }],
+    ["phase init", { inDim: 1, hidden: [8], outDim: 1, act: "relu", init: { kind: "phase", gamma: 1.5, gamma_prime: 0 }, seeds: 2 }],
+    ["output scale, per-layer init, fourier", { inDim: 1, hidden: [4], outDim: 1, act: { name: "leaky_relu", slope: 0.2 }, outputScale: 0.25, encode: { kind: "fourier", L: 2 }, init: { default: "he_normal", layers: { out: { weight: { kind: "normal", mean: 0, std: 0.5 } } } }, seeds: 2 }],
   ];
 
   it.each(mlps)("mlp (%s): identical parameters after init, state, forward, taps and layer view", (_, o) => {
@@ -284,7 +284,7 @@ describe.each(["cpu", "wasm"] as const)("mlp(…) and cnn(…) as layer lists on
   });
 
   it("the 1→W→1 pattern takes Mlp's fused step, with the same loss and gradients", () => {
-    const o: MlpOptions = { inDim: 1, hidden: [16], outDim: 1, act: "tanh", seeds: [1, 2], init: { kind: "phase", gamma: 1.2, gammaPrime: 0 } };
+    const o: MlpOptions = { inDim: 1, hidden: [16], outDim: 1, act: "tanh", seeds: [1, 2], init: { kind: "phase", gamma: 1.2, gamma_prime: 0 } };
     const old = new Mlp(o);
     const seq = new Sequential({ inShape: [1], layers: mlpLayers({ ...o, act: "tanh", bias: true, norm: "none", dropout: 0, encode: null, outputScale: null }), seeds: o.seeds, init: o.init! });
     const x = tf.tensor3d(randomValues(2 * 9, 21), [2, 9, 1]);

@@ -30,7 +30,7 @@ const c = [
 type Rule = (theta: number, g: number, state: Record<string, number>, t: number, lr: number) => number;
 
 function referenceRule(spec: OptimizerSpec): Rule {
-  const wd = spec.weightDecay ?? 0;
+  const wd = spec.weight_decay ?? 0;
   if (spec.kind === "adam") {
     const { beta1 = 0.9, beta2 = 0.999, eps = 1e-8 } = spec;
     return (theta, g0, s, t, lr) => {
@@ -47,7 +47,7 @@ function referenceRule(spec: OptimizerSpec): Rule {
     return (theta, g0, s, _t, lr) => {
       const g = g0 + wd * theta;
       s.m = momentum * (s.m ?? 0) + (1 - dampening) * g;
-      const step = Math.abs(s.m) > spec.threshold ? spec.signLr * (lr / spec.lr) * Math.sign(s.m) : lr * s.m;
+      const step = Math.abs(s.m) > spec.threshold ? spec.sign_lr * (lr / spec.lr) * Math.sign(s.m) : lr * s.m;
       return theta - step;
     };
   }
@@ -111,10 +111,10 @@ const constantLr = (lr: number, n: number) => Array<number>(n).fill(lr);
 describe("SGD family (torch.optim.SGD semantics)", () => {
   const cases: [string, OptimizerSpec][] = [
     ["plain gd", { kind: "gd", lr: 0.1 }],
-    ["sgd with weight decay", { kind: "sgd", lr: 0.1, weightDecay: 0.05 }],
+    ["sgd with weight decay", { kind: "sgd", lr: 0.1, weight_decay: 0.05 }],
     ["momentum", { kind: "sgd", lr: 0.05, momentum: 0.9 }],
     ["momentum with dampening", { kind: "sgd", lr: 0.05, momentum: 0.9, dampening: 0.3 }],
-    ["nesterov with weight decay", { kind: "sgd", lr: 0.05, momentum: 0.8, nesterov: true, weightDecay: 0.01 }],
+    ["nesterov with weight decay", { kind: "sgd", lr: 0.05, momentum: 0.8, nesterov: true, weight_decay: 0.01 }],
   ];
   for (const [name, spec] of cases) {
     it(`${name}: 6 steps match the float64 reference`, () => {
@@ -147,7 +147,7 @@ describe("Adam (torch.optim.Adam semantics)", () => {
   it("20 steps with defaults, with custom betas and weight decay, and under a step-decay schedule match float64", () => {
     const defaults: OptimizerSpec = { kind: "adam", lr: 0.05 };
     expectClose(runOptimizer(defaults, constantLr(0.05, 20)), simulate(defaults, constantLr(0.05, 20)));
-    const custom: OptimizerSpec = { kind: "adam", lr: 0.02, beta1: 0.5, beta2: 0.9, eps: 1e-3, weightDecay: 0.1 };
+    const custom: OptimizerSpec = { kind: "adam", lr: 0.02, beta1: 0.5, beta2: 0.9, eps: 1e-3, weight_decay: 0.1 };
     expectClose(runOptimizer(custom, constantLr(0.02, 20)), simulate(custom, constantLr(0.02, 20)));
     const schedule = makeSchedule({ kind: "step_decay", every: 5, factor: 0.5 }, 0.05);
     const lrs = Array.from({ length: 20 }, (_, t) => schedule(t));
@@ -162,7 +162,7 @@ describe("Adam (torch.optim.Adam semantics)", () => {
 });
 
 describe("sign-threshold SGD (opposing signals, Appendix F)", () => {
-  const spec: OptimizerSpec = { kind: "sign_sgd", lr: 0.5, signLr: 0.01, threshold: 0.1 };
+  const spec: OptimizerSpec = { kind: "sign_sgd", lr: 0.5, sign_lr: 0.01, threshold: 0.1 };
 
   it("matches the float64 rule: sign step above the threshold, plain step below", () => {
     // First-step momentum is 0.1·g: |g| = 0.8, 6, 0.65 / 0.4, 0.58, 6 puts coordinates on both sides.

@@ -128,7 +128,7 @@ describe("patches", () => {
     expect(diff({ a: [1] }, { a: { k: 1 } })).toEqual({ a: { $replace: { k: 1 } } });
     // another variant of a union is written whole rather than as a patch with deletions
     const coords = { kind: "coords", range: [-1, 1], domain: [0, 1] };
-    expect(diff({ model: { encode: coords } }, { model: { encode: { kind: "nerf", levels: 3 } } })).toEqual({ model: { encode: { $replace: { kind: "nerf", levels: 3 } } } });
+    expect(diff({ model: { encode: coords } }, { model: { encode: { kind: "fourier", L: 3 } } })).toEqual({ model: { encode: { $replace: { kind: "fourier", L: 3 } } } });
     // the top level is always patched field by field
     expect(diff({ s: 1, t: 2 }, { u: 3 })).toEqual({ u: 3, s: { $delete: true }, t: { $delete: true } });
   });

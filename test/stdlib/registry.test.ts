@@ -2,8 +2,9 @@
  * The standard library's one cross-check: every probe and analysis-function entry of the registry has
  * exactly one implementation and every implementation one entry (the same object, so params and result
  * fields cannot drift), every default satisfies its param's type, and every probe, run on a small network
- * with its defaults, returns the shape its `result` declares (fields, index, matrix). Adding a probe to a
- * family adds its case to `RUNS` below.
+ * with its defaults, returns the shape its `result` declares (fields, index, matrix). Every data source
+ * entry has one implementation too, and the data set it builds has the shape and size its schema declares.
+ * Adding a probe to a family adds its case to `RUNS` below; adding a synthetic data source, its case to `SOURCES`.
  */
 import "@tensorflow/tfjs-backend-cpu";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -11,7 +12,9 @@ import { ensureGradients, selectBackend } from "../../runtime/backend.js";
 import type { Dataset } from "../../runtime/dataset.js";
 import { mlp } from "../../runtime/nn/index.js";
 import type { ProbeContext } from "../../runtime/train/index.js";
-import { analysisImplementations, familyImplementations, probeImplementations } from "../../stdlib/implementations.js";
+import { analysisImplementations, dataSourceImplementations, familyImplementations, probeImplementations } from "../../stdlib/implementations.js";
+import { buildDataset } from "../../runner/data.js";
+import type { DataSpec, ExperimentProgram } from "../../contract/program.js";
 import { fitsType as fits } from "../../stdlib/registry/validate.js";
 import { isSeedFields, isSeedIndexed, isSeedScalars, isSeedTensors, measureProbe, RunProbeEnv } from "../../stdlib/probes/index.js";
 import { families, registry, type Entry } from "../../stdlib/registry/index.js";
@@ -44,6 +47,15 @@ describe("registry ↔ implementations", () => {
       const declared = family.entries.filter((e) => e.kind === "probe" || (e.kind === "analysis" && !IR_ANALYSES.has(e.name)));
       expect(names(implemented)).toEqual(names(declared));
     });
+  });
+
+  it("has one implementation per data source entry and one entry per implementation, the same object", () => {
+    const entries = registry.ofKind("data");
+    expect(names([...dataSourceImplementations.values()].map((d) => d.entry))).toEqual(names(entries));
+    for (const entry of entries) {
+      expect(dataSourceImplementations.get(entry.name)!.entry).toBe(entry);
+      expect(dataSourceImplementations.get(entry.name)!.targets).toBe(entry.data!.targets);
+    }
   });
 
   it("gives every probe and analysis param a default its type accepts", () => {
@@ -138,3 +150,44 @@ function expectShape(entry: Entry, value: unknown, seeds: number): void {
     expect((value as Float64Array).length).toBe(seeds);
   }
 }
+
+describe("every synthetic data source builds the shape and size its entry declares", () => {
+  const axis = { name: "x", lo: -1, hi: 1, closedHi: true };
+  /** Per source: a lowered spec (real data sets need files and are left out: their shapes are fixed numbers). */
+  const SOURCES: Record<string, Record<string, unknown>> = {
+    grid: { source: "grid", axes: [axis, { ...axis, name: "y", closedHi: false }], n: 5 },
+    points: { source: "points", columns: { u: [0, 0.5, 1], v: [1, 2, 3] } },
+    chebyshev: { source: "chebyshev", degree: 3, n: 7, axes: null },
+    gaussian_mixture: { source: "gaussian_mixture", n: 12, d: 3, classes: 4, separation: 3, std: 1 },
+    gratings: { source: "gratings", n: 6, size: 5, channels: 2, classes: 3, cycles: 2, noise: 0.25, normalize: "unit", phase_spread: 1 },
+  };
+  const REAL = new Set(["mnist", "fashion_mnist", "cifar10"]);
+  const context = { program: { targets: {} } as unknown as ExperimentProgram, seeds: [0], dataRoot: "/nonexistent" };
+
+  it("has a case for every synthetic source", () => {
+    expect(Object.keys(SOURCES).sort()).toEqual(names(registry.ofKind("data").filter((e) => !REAL.has(e.name))));
+  });
+
+  for (const [source, spec] of Object.entries(SOURCES)) {
+    it(source, () => {
+      const schema = registry.get("data", source)!.data!;
+      const shape = schema.shape(spec);
+      const dataset = buildDataset("d", { ...spec, perSeed: schema.perSeed } as unknown as DataSpec, 0, context);
+      expect(dataset.n).toBe(schema.size(spec));
+      expect(dataset.xShape.reduce((a, b) => a * b, 1)).toBe(shape.inDim);
+      if (shape.image) expect(dataset.xShape).toEqual(shape.image);
+      // Named inputs are the model's input variables; unnamed ones (a mixture's x1…xd, pixels) name none.
+      if (schema.namedInputs) expect(dataset.inputNames).toEqual(shape.inputs);
+      else expect(shape.inputs).toEqual([]);
+      // Input-only sources carry no target columns until a target function completes them.
+      expect(dataset.yDim).toBe(schema.targets === "own" ? shape.outDim : 0);
+    });
+  }
+
+  it("states the real data sets' image shapes and split sizes", () => {
+    const at = (name: string, spec: Record<string, unknown>) => ({ shape: registry.get("data", name)!.data!.shape(spec), size: registry.get("data", name)!.data!.size(spec) });
+    expect(at("mnist", { split: "test", limit: null })).toEqual({ shape: { inputs: [], inDim: 784, outDim: 10, classes: true, image: [28, 28, 1] }, size: 10000 });
+    expect(at("cifar10", { split: "train", limit: 500 }).size).toBe(500);
+    expect(at("cifar10", { split: "train", limit: null }).shape.image).toEqual([32, 32, 3]);
+  });
+});
