@@ -19,7 +19,7 @@ import { train, type TrainProbe } from "../../runtime/train/index.js";
 import { mlpLayers } from "../../contract/layer-list.js";
 import type { ActivationName, EncodingSpec } from "../../contract/model-specs.js";
 import type { LayerSpec } from "../../contract/program.js";
-import { renderPng } from "../../report/plots.js";
+import { releaseRenderedImages, renderPng } from "../../report/plots.js";
 import { RunProbeEnv, startProbe } from "../../stdlib/probes/index.js";
 import { registry } from "../../stdlib/registry/index.js";
 import { classes, line, PROBE_CASES } from "../stdlib/probe-cases.js";
@@ -219,14 +219,13 @@ describe("report PNGs", () => {
   it("free their pixmaps: 64 renders of 1000×1000 pixels (4 MiB each) grow RSS by far less than their 256 MiB", async () => {
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="500" height="500"><rect x="10" y="10" width="250" height="250" fill="#4c78a8"/></svg>`;
     const MiB = 1024 * 1024;
-    const yieldToFinalizers = () => new Promise((done) => setImmediate(done));
     renderPng(svg); // the renderer's own one-time allocations
-    await yieldToFinalizers();
+    await releaseRenderedImages();
     const start = process.memoryUsage().rss;
     let peak = start;
     for (let i = 0; i < 64; i++) {
       expect(renderPng(svg).subarray(1, 4).toString()).toBe("PNG");
-      await yieldToFinalizers(); // as between the plots of a report (each awaits its SVG)
+      await releaseRenderedImages(); // as the report does after each plot
       peak = Math.max(peak, process.memoryUsage().rss);
     }
     // Unaccounted (resvg-js 2.6 alone), RSS rose by ≈ 256 MiB: the pixmaps waited for a GC nothing triggered.
