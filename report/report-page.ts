@@ -67,7 +67,7 @@ export function reportPage(d: PageData): string {
 <header>
 <h1>${escapeHtml(m.experiment)} <span class="status status-${escapeHtml(m.status)}">${escapeHtml(m.status)}</span></h1>
 <p class="meta">${metaLine(d)}</p>
-<nav>${["expects:Expectations", "plots:Plots", "plan:Run plan", "backend:Backend", "config:Configuration", "source:Source", "files:Files"].map((s) => { const [id, label] = s.split(":"); return `<a href="#${id}">${label}</a>`; }).join(" · ")}</nav>
+${interruptedHtml(m)}<nav>${["expects:Expectations", "plots:Plots", "plan:Run plan", "backend:Backend", "config:Configuration", "source:Source", "files:Files"].map((s) => { const [id, label] = s.split(":"); return `<a href="#${id}">${label}</a>`; }).join(" · ")}</nav>
 </header>
 <main>
 ${sections.join("\n")}
@@ -142,6 +142,12 @@ ${rows}
 </tbody></table>`;
 }
 
+/** A run directory a signal stopped: say so above everything, as its analyses cover only part of the plan. */
+function interruptedHtml(m: Manifest): string {
+  if (m.status !== "interrupted") return "";
+  return `<p class="bad" id="interrupted"><b>${escapeHtml(m.message ?? "interrupted")}</b>. This report shows what was measured before: analyses, plots and expectations cover only those steps and runs.</p>\n`;
+}
+
 /** The runs in which a seed diverged, each with its seeds and steps; empty when none did. */
 function divergedHtml(runs: Manifest["runs"]): string {
   const diverged = runs.filter((r) => r.status === "diverged");
@@ -207,8 +213,8 @@ a { color: #0057a3; }
 .line { font-size: 12px; }
 code, pre { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 13px; }
 .status { font-size: 14px; vertical-align: middle; padding: 2px 8px; border-radius: 10px; background: #eee; }
-.status-ok { color: var(--pass); } .status-failed, .status-diverged, .bad, .error { color: var(--fail); }
-.status.status-ok { background: #e3f4ea; } .status.status-failed, .status.status-diverged { background: #fbe5e3; }
+.status-ok { color: var(--pass); } .status-failed, .status-diverged, .status-interrupted, .bad, .error { color: var(--fail); }
+.status.status-ok { background: #e3f4ea; } .status.status-failed, .status.status-diverged, .status.status-interrupted { background: #fbe5e3; }
 table { border-collapse: collapse; margin: 8px 0; }
 th, td { text-align: left; padding: 5px 10px; border-bottom: 1px solid var(--line); vertical-align: top; }
 table.expects td:last-child { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 13px; }

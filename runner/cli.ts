@@ -2,7 +2,8 @@
  * `runMain`: what a generated program calls. Parses the command line, runs the experiment and turns the
  * outcome into an exit code: 0 when every run trained and every expect holds, 3 when every expect holds
  * but a run diverged, 1 when a run failed, an analysis could not be evaluated or an expect failed, 2 on
- * usage errors. Runtime errors print as `error RUN0xx: …` on stderr,
+ * usage errors, 128 + the signal's number when SIGINT (130), SIGTERM (143) or SIGHUP (129) stopped it
+ * (what was measured is kept and reported; see interrupt.ts). Runtime errors print as `error RUN0xx: …` on stderr,
  * never as a stack trace; results recorded up to that point stay in the run directory.
  */
 import { availableParallelism } from "node:os";
@@ -10,6 +11,7 @@ import type { BackendRequest } from "../runtime/backend.js";
 import { DyncRuntimeError } from "../runtime/errors.js";
 import type { ExperimentProgram } from "../contract/program.js";
 import type { ProgressStream } from "../runtime/progress.js";
+import { INTERRUPT_EXIT, InterruptWatch } from "./interrupt.js";
 import { choosePlan, runExperiment, type ExperimentOptions, type ExperimentOutcome } from "./experiment.js";
 
 /** The parsed command line of a generated program. */
@@ -149,6 +151,10 @@ export async function runMain(
     stderr.write(`${message}\n\n${usage(program)}\n`);
     return 2;
   }
+  // Installed only while training and reporting: a signal then stops cleanly (interrupt.ts).
+  const interrupt = new InterruptWatch().install((signal) => {
+    stderr.write(`\n${signal}: stopping at the next step boundary and keeping everything measured (send it again to stop at once)\n`);
+  });
   try {
     const outcome = await runExperiment(program, {
       profile: args.profile,
@@ -158,6 +164,7 @@ export async function runMain(
       jobs,
       stdout,
       stderr,
+      stop: interrupt.stop,
       ...(streams.moduleUrl === undefined ? {} : { moduleUrl: streams.moduleUrl }),
       ...(args.outDir === undefined ? {} : { outDir: args.outDir }),
       ...(streams.evaluator ? { evaluator: streams.evaluator } : {}),
@@ -166,7 +173,9 @@ export async function runMain(
     return outcome.exitCode;
   } catch (error) {
     stderr.write(`${error instanceof DyncRuntimeError ? error.render() : internalError(error)}\n`);
-    return 1;
+    return interrupt.received ? INTERRUPT_EXIT[interrupt.received] : 1;
+  } finally {
+    interrupt.dispose();
   }
 }
 

@@ -9,14 +9,16 @@
  */
 import { selectBackend, type BackendInfo, type BackendRequest } from "../runtime/backend.js";
 import { DyncRuntimeError } from "../runtime/errors.js";
+import { expandPlan } from "../contract/plan.js";
 import type { ExperimentProgram, ProfilePlan } from "../contract/program.js";
 import type { ProgressStream } from "../runtime/progress.js";
 import { freshRunDirectory, RunRecorder, writeManifest, type RunStatus } from "../runtime/record/index.js";
 import { evaluateProfile } from "./evaluate.js";
 import { evaluatePlan, formatAnalysisError, formatExpect, type ExpectOutcome, type ProfileEvaluator } from "../runtime/analysis/profile.js";
 import { ResultCollector, type ResultTable } from "../runtime/analysis/results.js";
+import { INTERRUPT_EXIT, interruptSignalOf, type InterruptExitCode, type InterruptSignal } from "./interrupt.js";
 import { runPool } from "./pool.js";
-import { describeFailure, executeRun, type RunOutcome } from "./run.js";
+import { describeFailure, executeRun, isOutputFailure, tryQuietly, type RunOutcome } from "./run.js";
 import { assertPlanArgs } from "./validate-args.js";
 
 export interface ExperimentOptions {
@@ -40,6 +42,12 @@ export interface ExperimentOptions {
   readonly jobs?: number;
   /** URL of the module exporting the program in `experiments` (workers import it); none → serial. */
   readonly moduleUrl?: string;
+  /**
+   * Aborted by a signal (runMain's InterruptWatch; its reason the signal name): training stops at the next
+   * step boundary, every measurement made is recorded, runs not finished are `interrupted`, runs not started
+   * are not trained, and the outcome's status is `interrupted`.
+   */
+  readonly stop?: AbortSignal;
 }
 
 export interface ExperimentOutcome {
@@ -51,19 +59,22 @@ export interface ExperimentOutcome {
   readonly results: ResultTable;
   readonly analyses: ReadonlyMap<string, unknown>;
   readonly expects: readonly ExpectOutcome[];
-  /** `failed` if a run failed, `diverged` if a seed diverged, else `ok` (expects aside). */
+  /** `interrupted` if a signal stopped training, else `failed` if a run failed, `diverged` if a seed diverged, else `ok` (expects aside). */
   readonly status: Exclude<RunStatus, "running">;
   /** Set when the analyses could not be evaluated at all. */
   readonly analysisError?: string;
   /** Analyses that could not be evaluated (`error RUN050: analysis alpha (line 12): …`); the others were. */
   readonly analysisErrors: readonly string[];
-  /** 0 when every run trained cleanly and every analysis and expect holds; 3 when so but a run diverged; else 1. */
+  /**
+   * 0 when every run trained cleanly and every analysis and expect holds; 3 when so but a run diverged;
+   * 128 + the signal's number when interrupted (130 SIGINT, 143 SIGTERM, 129 SIGHUP); else 1.
+   */
   readonly exitCode: ExitCode;
 }
 
 /** The exit code of `dync run` when every expect holds but some run diverged. */
 export const DIVERGED_EXIT = 3;
-export type ExitCode = 0 | 1 | typeof DIVERGED_EXIT;
+export type ExitCode = 0 | 1 | typeof DIVERGED_EXIT | InterruptExitCode;
 
 /** Train every run of the chosen profile, record everything, evaluate the expects. */
 export async function runExperiment(program: ExperimentProgram, options: ExperimentOptions = {}): Promise<ExperimentOutcome> {
@@ -113,26 +124,34 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
         recorder,
         results,
         ...(options.quiet ? {} : { progress: stderr }),
+        ...(options.stop ? { stop: options.stop } : {}),
         onRunRecorded: reportRun,
       });
     } else {
       for (const run of plan.runs) {
-        const context = { program, seeds: plan.seeds, dataRoot, recorder, results };
+        if (options.stop?.aborted) break;
+        const context = { program, seeds: plan.seeds, dataRoot, recorder, results, ...(options.stop ? { stop: options.stop } : {}) };
         reportRun(await executeRun(run, options.quiet ? context : { ...context, progress: stderr }));
       }
     }
   } catch (error) {
-    recorder.finish("failed", describeFailure(error)); // what was recorded stays, and the manifest says why it stopped
+    // What was recorded stays, and the manifest says why it stopped (if it can still be written).
+    const finished = tryQuietly(() => recorder.finish("failed", describeFailure(error)));
+    if (isOutputFailure(error)) stderr.write(`${keptAfterOutputFailure(dir, recorder, finished)}\n`);
     throw error;
   }
-  const status = overallStatus(runs);
+  const interrupted = options.stop?.aborted === true ? interruptSignalOf(options.stop) : undefined;
+  const trained = overallStatus(runs);
+  const status = interrupted ? "interrupted" : trained;
+  if (interrupted) stderr.write(`${interruptedLine(interrupted, runs, plan.runs.length)}; analysing what was measured\n`);
   const evaluation = await evaluateSafely(plan, results, options.evaluator);
   for (const failure of evaluation.analysisErrors) stderr.write(`${failure}\n`);
   for (const expect of evaluation.expects) stdout.write(`${formatExpect(expect)}\n`);
   if (evaluation.error) stderr.write(`${errorLine(evaluation.error)}\n`);
   const analysesClean = !evaluation.error && evaluation.analysisErrors.length === 0;
   const expectsHold = evaluation.expects.every((e) => e.passed);
-  recorder.finish(status, outcomeMessage(runs, plan.seeds.length, evaluation) ?? undefined);
+  const message = outcomeMessage(runs, plan.seeds.length, evaluation);
+  recorder.finish(status, interrupted ? [interruptedLine(interrupted, runs, plan.runs.length), message].filter(Boolean).join("; ") : (message ?? undefined));
   const verdicts = { expects: evaluation.expects, analysisErrors: evaluation.analysisErrors };
   writeManifest(recorder.paths.manifest, { ...recorder.snapshot(), ...verdicts } as ReturnType<RunRecorder["snapshot"]>);
   return {
@@ -146,7 +165,7 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
     status,
     ...(evaluation.error ? { analysisError: evaluation.error } : {}),
     analysisErrors: evaluation.analysisErrors,
-    exitCode: exitCodeOf(status, analysesClean && expectsHold),
+    exitCode: interrupted ? INTERRUPT_EXIT[interrupted] : exitCodeOf(trained, analysesClean && expectsHold),
   };
 }
 
@@ -154,7 +173,7 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
  * 0: every run trained and every analysis and expect holds; 3: the same, except that some run diverged
  * (its later measurements are NaN); 1: a run failed, an analysis could not be evaluated or an expect failed.
  */
-function exitCodeOf(status: Exclude<RunStatus, "running">, verdictsClean: boolean): ExitCode {
+function exitCodeOf(status: Exclude<RunStatus, "running" | "interrupted">, verdictsClean: boolean): ExitCode {
   if (status === "failed" || !verdictsClean) return 1;
   return status === "diverged" ? DIVERGED_EXIT : 0;
 }
@@ -175,26 +194,48 @@ function outcomeMessage(runs: readonly RunOutcome[], seedCount: number, evaluati
   return parts.length ? parts.join("; ") : null;
 }
 
+/** What a run directory that could no longer be written (a full disk) holds, for the person who must free space. */
+function keptAfterOutputFailure(dir: string, recorder: RunRecorder, manifestWritten: boolean): string {
+  const rows = `${recorder.metricRows} whole rows in metrics.csv and metrics.jsonl (the same rows in both)`;
+  const manifest = manifestWritten ? "manifest.json says failed" : "manifest.json could not be rewritten and still shows its last state (status running)";
+  return `the run directory ${dir} keeps ${rows} and the .npy files they name; ${manifest}; no report was written: run \`dync report ${dir}\` once there is space`;
+}
+
+/** `interrupted by SIGTERM: 2 of 6 runs finished, 1 interrupted, 3 not started`. */
+function interruptedLine(signal: InterruptSignal, runs: readonly RunOutcome[], planned: number): string {
+  const stopped = runs.filter((r) => r.status === "interrupted").length;
+  const finished = runs.length - stopped;
+  const notStarted = planned - runs.length;
+  return `interrupted by ${signal}: ${finished} of ${planned} runs finished, ${stopped} interrupted${notStarted ? `, ${notStarted} not started` : ""}`;
+}
+
 /** `lr=1: 3 of 3 seeds from step 13`. */
 function divergedRunText(run: RunOutcome, seedCount: number): string {
   const first = Math.min(...run.diverged.map((d) => d.step));
   return `${run.id}: ${run.diverged.length} of ${seedCount} seeds from step ${first}`;
 }
 
-/** The plan of profile `name`; RUN040 naming the profiles there are. */
+/**
+ * The plan of profile `name` with its runs written out (`expandPlan`); RUN040 naming the profiles there
+ * are, or what is wrong with a hand-written template (patches that do not match its axes).
+ */
 export function choosePlan(program: ExperimentProgram, name: string): ProfilePlan {
-  const plan = Object.hasOwn(program.profiles, name) ? program.profiles[name] : undefined;
-  if (!plan) {
+  const spec = Object.hasOwn(program.profiles, name) ? program.profiles[name] : undefined;
+  if (!spec) {
     throw new DyncRuntimeError(
       "RUN040",
       `experiment ${program.name} has no profile "${name}"`,
       `profiles: ${Object.keys(program.profiles).join(", ")}`,
     );
   }
-  return plan;
+  try {
+    return expandPlan(spec);
+  } catch (error) {
+    throw new DyncRuntimeError("RUN040", `experiment ${program.name}, profile ${name}: ${(error as Error).message}`);
+  }
 }
 
-function overallStatus(runs: readonly RunOutcome[]): Exclude<RunStatus, "running"> {
+function overallStatus(runs: readonly RunOutcome[]): Exclude<RunStatus, "running" | "interrupted"> {
   if (runs.some((r) => r.status === "failed")) return "failed";
   return runs.some((r) => r.status === "diverged") ? "diverged" : "ok";
 }

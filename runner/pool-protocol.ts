@@ -11,6 +11,7 @@ import type { BackendName } from "../runtime/backend.js";
 import { asNpy, type RunStatus, type ScalarRecord, type SweepValue, type TensorRecord } from "../runtime/record/index.js";
 import type { NpyData } from "../runtime/npy.js";
 import type { ResultRow } from "../runtime/analysis/results.js";
+import type { InterruptSignal } from "./interrupt.js";
 import type { RunOutcome } from "./run.js";
 import type { ResultSink, RunSink } from "./run-sink.js";
 
@@ -36,8 +37,8 @@ export type RunOp =
   | { readonly kind: "rows"; readonly rows: Omit<ResultRow, "point">[] }
   | { readonly kind: "total"; readonly run: string; readonly steps: number };
 
-/** Main thread → worker. */
-export type ToWorker = { readonly type: "run"; readonly index: number };
+/** Main thread → worker: train run `index`; or stop the run in training at its next step boundary (a signal). */
+export type ToWorker = { readonly type: "run"; readonly index: number } | { readonly type: "stop"; readonly signal: InterruptSignal };
 
 /** Worker → main thread. */
 export type FromWorker =

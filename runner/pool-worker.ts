@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { selectBackend } from "../runtime/backend.js";
+import { expandPlan } from "../contract/plan.js";
 import type { ExperimentProgram } from "../contract/program.js";
 import type { FromWorker, ToWorker, WorkerSetup } from "./pool-protocol.js";
 import { ForwardingSinks } from "./pool-protocol.js";
@@ -31,14 +32,20 @@ async function start(): Promise<void> {
     post({ type: "init-failed", message: describeFailure(error) });
     return;
   }
-  const plan = program.profiles[setup.profile]!;
+  const plan = expandPlan(program.profiles[setup.profile]!);
   const progress = { write: (text: string) => post({ type: "progress", text }), isTTY: false };
+  // Aborted by the main thread's `stop` (a signal): the run in training ends at its next step boundary.
+  const stop = new AbortController();
   // One run at a time: the next message is read only after this run's `done` is posted.
   let queue = Promise.resolve();
   port.on("message", (message: ToWorker) => {
+    if (message.type === "stop") {
+      stop.abort(message.signal);
+      return;
+    }
     queue = queue.then(async () => {
       const sinks = new ForwardingSinks(message.index, post);
-      const context = { program, seeds: plan.seeds, dataRoot: setup.dataRoot, recorder: sinks, results: sinks };
+      const context = { program, seeds: plan.seeds, dataRoot: setup.dataRoot, recorder: sinks, results: sinks, stop: stop.signal };
       const outcome = await executeRun(plan.runs[message.index]!, setup.progress ? { ...context, progress } : context);
       sinks.flush();
       post({ type: "done", index: message.index, outcome });

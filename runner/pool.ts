@@ -10,9 +10,13 @@
  *
  * Failures: a run that fails or diverges is reported by its worker like in the serial path. A worker that
  * dies (out of memory, a wasm abort) fails the run it was on with RUN060, keeping what that run had
- * recorded; the other runs go on (on a fresh worker if needed). Ctrl-C stops the workers, records what they
- * had sent in run order, marks the unfinished runs and the manifest `failed` ("interrupted"), then lets the
- * signal end the process as it would have.
+ * recorded; the other runs go on (on a fresh worker if needed).
+ *
+ * Interrupts (`stop` aborted by SIGINT/SIGTERM/SIGHUP, see interrupt.ts): no further run is started, each
+ * busy worker is told to stop at its next step boundary and ends its run `interrupted` after sending every
+ * measurement it made; runs other workers had finished are recorded whole. Once every busy worker has
+ * answered, everything is recorded in run order and the pool resolves with the outcomes of the runs that
+ * started (a prefix of the plan, as runs are handed out in order).
  */
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -22,7 +26,8 @@ import type { BackendName } from "../runtime/backend.js";
 import { DyncRuntimeError } from "../runtime/errors.js";
 import type { RunSpec } from "../contract/program.js";
 import type { RunRecorder } from "../runtime/record/index.js";
-import type { FromWorker, RunOp, WorkerSetup } from "./pool-protocol.js";
+import type { FromWorker, RunOp, ToWorker, WorkerSetup } from "./pool-protocol.js";
+import { interruptSignalOf } from "./interrupt.js";
 import type { ResultCollector } from "../runtime/analysis/results.js";
 import type { RunOutcome } from "./run.js";
 
@@ -42,6 +47,8 @@ export interface PoolOptions {
   readonly progress?: { write(text: string): unknown };
   /** Called once per run, in run order, after its measurements are recorded. */
   readonly onRunRecorded?: (outcome: RunOutcome) => void;
+  /** Aborted by a signal: stop every worker at its next step boundary (see the file comment). */
+  readonly stop?: AbortSignal;
 }
 
 /** What the pool knows about one run while it trains. */
@@ -66,6 +73,8 @@ class RunPool {
   /** The earliest run not yet fully recorded: its operations are recorded as they arrive. */
   private head = 0;
   private settled = false;
+  /** Set once `stop` is aborted: no run is started any more. */
+  private stopping = false;
   private resolve!: (outcomes: RunOutcome[]) => void;
   private reject!: (error: unknown) => void;
   private readonly onInterrupt = (): void => this.interrupt();
@@ -83,7 +92,12 @@ class RunPool {
       this.resolve([]);
       return done;
     }
-    process.once("SIGINT", this.onInterrupt);
+    if (this.options.stop?.aborted) {
+      this.settle();
+      this.resolve([]);
+      return done;
+    }
+    this.options.stop?.addEventListener("abort", this.onInterrupt, { once: true });
     const count = Math.max(1, Math.min(this.options.jobs, this.slots.length));
     for (let i = 0; i < count; i++) this.spawn();
     return done;
@@ -126,6 +140,7 @@ class RunPool {
         this.assigned.delete(worker);
         this.recordHead();
         this.assignNext(worker);
+        this.finishIfStopped();
         break;
     }
   }
@@ -149,12 +164,13 @@ class RunPool {
     slot.ops.push({ kind: "end", run: run.id, status: "failed", message, atMs });
     slot.outcome = { id: run.id, status: "failed", message, diverged: [], totalSteps: this.options.results.totalSteps[run.id] ?? totalStepsOf(slot) };
     this.recordHead();
-    if (this.nextToStart < this.slots.length) this.spawn();
+    if (this.stopping) this.finishIfStopped();
+    else if (this.nextToStart < this.slots.length) this.spawn();
   }
 
   private assignNext(worker: Worker): void {
     if (this.settled) return;
-    if (this.nextToStart >= this.slots.length) {
+    if (this.stopping || this.nextToStart >= this.slots.length) {
       void worker.terminate();
       return;
     }
@@ -206,21 +222,25 @@ class RunPool {
     slot.ops = [];
   }
 
-  /** Ctrl-C: stop the workers, record what they sent (in run order), mark the rest, end as the signal would. */
+  /** A signal: start no more runs, tell the busy workers to stop at their next step boundary. */
   private interrupt(): void {
-    if (this.settled) return;
-    this.settle();
-    const message = "interrupted (SIGINT)";
-    try {
-      for (let i = this.head; i < this.slots.length; i++) {
-        const slot = this.slots[i]!;
-        this.replay(slot);
-        if (slot.begun && !slot.ended) this.options.recorder.endRun(this.options.runs[i]!.id, "failed", message);
-      }
-      this.options.recorder.finish("failed", message);
-    } finally {
-      process.kill(process.pid, "SIGINT"); // our listener is gone: the default action ends the process
+    if (this.settled || this.stopping) return;
+    this.stopping = true;
+    const signal = interruptSignalOf(this.options.stop!);
+    for (const worker of this.workers) {
+      if (this.assigned.has(worker)) worker.postMessage({ type: "stop", signal } satisfies ToWorker);
+      else void worker.terminate();
     }
+    this.finishIfStopped();
+  }
+
+  /** While stopping, once no worker is busy: every started run is recorded (recordHead did it in order); resolve. */
+  private finishIfStopped(): void {
+    if (!this.stopping || this.settled || this.assigned.size > 0) return;
+    this.recordHead();
+    if (this.settled) return; // every run had finished: recordHead resolved
+    this.settle();
+    this.resolve(this.slots.slice(0, this.head).map((s) => s.outcome!));
   }
 
   /** Any error while recording (an unwritable run directory…) stops the pool and rejects. */
@@ -241,7 +261,7 @@ class RunPool {
 
   private settle(): void {
     this.settled = true;
-    process.removeListener("SIGINT", this.onInterrupt);
+    this.options.stop?.removeEventListener("abort", this.onInterrupt);
     for (const worker of this.workers) void worker.terminate();
     this.workers.clear();
   }

@@ -15,6 +15,7 @@ import { makeSchedule } from "../runtime/schedule.js";
 import { train, trainingPlan, type DivergedSeed, type TrainProbe } from "../runtime/train/index.js";
 import { probeImplementations, refName, RunProbeEnv, type ProbeInstance } from "../stdlib/probes/index.js";
 import { buildRunData } from "./data.js";
+import { interruptSignalOf } from "./interrupt.js";
 import { eventFromSpec } from "./event-condition.js";
 import { RunResultRecorder } from "./run-recorder.js";
 import type { ResultSink, RunSink } from "./run-sink.js";
@@ -32,6 +33,8 @@ export interface RunContext {
   readonly results: ResultSink;
   /** Progress lines go here; none when quiet. */
   readonly progress?: ProgressStream;
+  /** Aborted by a signal (interrupt.ts): training stops at the next step boundary and the run is `interrupted`. */
+  readonly stop?: AbortSignal;
 }
 
 /** How a run ended. */
@@ -84,14 +87,26 @@ export async function executeRun(run: RunSpec, context: RunContext): Promise<Run
       recorder: results,
       progressEvery: reporter ? Math.max(1, Math.ceil(plan.totalSteps / PROGRESS_REPORTS)) : 0,
       onDivergence: "continue",
+      ...(context.stop ? { stop: context.stop } : {}),
     });
-    const status = outcome.diverged.length > 0 ? "diverged" : "ok";
-    const message = status === "diverged" ? divergedMessage(outcome.diverged, seeds.length) : undefined;
+    const status = outcome.interrupted ? "interrupted" : outcome.diverged.length > 0 ? "diverged" : "ok";
+    const message =
+      status === "interrupted"
+        ? interruptedMessage(context.stop!, outcome.stepsDone, plan.totalSteps)
+        : status === "diverged"
+          ? divergedMessage(outcome.diverged, seeds.length)
+          : undefined;
+    if (outcome.interrupted) reporter?.update(outcome.stepsDone);
     reporter?.finish(message ?? lossSummary(results.lastLoss));
     recorder.endRun(run.id, status, message);
     return { id: run.id, status, ...(message ? { message } : {}), diverged: outcome.diverged, totalSteps: plan.totalSteps };
   } catch (error) {
     const message = describeFailure(error);
+    if (isOutputFailure(error)) {
+      // The run directory cannot be written (a full disk): every later run would fail the same way.
+      tryQuietly(() => recorder.endRun(run.id, "failed", message));
+      throw error;
+    }
     recorder.endRun(run.id, "failed", message);
     return { id: run.id, status: "failed", message, diverged: [], totalSteps: context.results.totalSteps[run.id] ?? 0 };
   } finally {
@@ -176,6 +191,12 @@ function withoutNulls(spec: OptimizerSpec): OptimizerSpec {
   return Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== null && v !== undefined)) as unknown as OptimizerSpec;
 }
 
+/** `interrupted by SIGTERM after 120 of 400 steps (measurements up to step 119 are recorded)`. */
+export function interruptedMessage(stop: AbortSignal, stepsDone: number, totalSteps: number): string {
+  const kept = stepsDone > 0 ? ` (measurements up to step ${stepsDone - 1} are recorded)` : "";
+  return `interrupted by ${interruptSignalOf(stop)} after ${stepsDone} of ${totalSteps} steps${kept}`;
+}
+
 function divergedMessage(diverged: readonly DivergedSeed[], seedCount: number): string {
   const listed = [...diverged].sort((a, b) => a.step - b.step).slice(0, 5).map((d) => `seed ${d.seed} at step ${d.step}`);
   const more = diverged.length > 5 ? `, and ${diverged.length - 5} more` : "";
@@ -187,6 +208,21 @@ function lossSummary(loss: Float32Array | null): string | undefined {
   const sorted = Float64Array.from(loss).sort();
   const median = (sorted[Math.floor((sorted.length - 1) / 2)]! + sorted[Math.ceil((sorted.length - 1) / 2)]!) / 2;
   return `batch loss median ${median.toPrecision(3)}`;
+}
+
+/** RUN030: the run directory can no longer be written; the experiment stops rather than fail every run. */
+export function isOutputFailure(error: unknown): boolean {
+  return error instanceof DyncRuntimeError && error.code === "RUN030";
+}
+
+/** Bookkeeping after a failure that must not replace that failure's error with its own. */
+export function tryQuietly(action: () => void): boolean {
+  try {
+    action();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A failure as one line for the manifest and stderr: `RUN0xx: …`, or the internal error's message. */

@@ -49,7 +49,9 @@ export const runtimeErrors = {
     name: "file-malformed",
     summary: "a data file or a run directory's file is not in the expected format",
     help:
-      "A data file is damaged or of another kind (a bad gzip, IDX or PNG file, a wrong size), or a run " +
+      "A data file is damaged or of another kind (a bad gzip, IDX or PNG file, a wrong size), larger than " +
+      "dync reads (256 MiB per data file before or after gunzip, so a gzip bomb stops there; 4096×4096 pixels " +
+      "per PNG, checked on the header before anything is allocated), or a run " +
       "directory's manifest.json, metrics.jsonl, report input or .npy file is not what dync wrote. Replace the file " +
       "(e.g. download the data set again); a run directory damaged by hand cannot be re-read. During `dync " +
       "run` only the runs that read the file fail; the other runs go on.",
@@ -69,10 +71,12 @@ export const runtimeErrors = {
     name: "run-directory-unwritable",
     summary: "the run directory cannot be created or written",
     help:
-      "The output directory is not writable, the disk is full, or `--out DIR` already holds a run " +
-      "(manifest.json exists). Choose a new or writable directory. A directory that cannot be made stops the " +
-      "program before training; a later write that fails fails its run, or the experiment when the manifest " +
-      "itself cannot be written. What reached the disk before the failure stays there.",
+      "The output directory is not writable, the disk is full (less than 1 MiB free when the run starts), or " +
+      "`--out DIR` already holds a run (manifest.json exists). Choose a new or writable directory, or free space. " +
+      "All of these stop the program before training. A write that fails later (the disk filled up) stops the " +
+      "experiment: metrics.csv and metrics.jsonl are cut back to their last whole row (the same rows in both), " +
+      "a half-written .npy or temporary file is removed, and the error says what was kept; `dync report DIR` " +
+      "draws the report from it once there is space.",
   },
   RUN040: {
     name: "invalid-configuration",

@@ -5,7 +5,7 @@
  * padded with spaces and a final newline so the data starts at a multiple of 64 bytes; then the values,
  * little-endian, C order. `np.load(path)` reads them directly.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { endianness } from "node:os";
 import { DyncRuntimeError } from "./errors.js";
 
@@ -62,6 +62,7 @@ export function writeNpy(path: string, data: NpyData, shape?: readonly number[])
   try {
     writeFileSync(path, bytes);
   } catch (error) {
+    removeQuietly(() => rmSync(path, { force: true })); // a half-written file (a full disk) must not pass for a measurement
     throw new DyncRuntimeError("RUN030", `cannot write ${path}: ${(error as Error).message}`);
   }
 }
@@ -155,4 +156,13 @@ function parseHeader(header: string, path: string): { descr: NpyDescr; shape: nu
 
 function bad(path: string, problem: string, hint?: string): never {
   throw new DyncRuntimeError("RUN011", `${path}: ${problem}`, hint);
+}
+
+/** Clean-up after a failed write must not hide that write's error. */
+function removeQuietly(remove: () => void): void {
+  try {
+    remove();
+  } catch {
+    // the error being reported is the write's
+  }
 }

@@ -32,7 +32,10 @@ export async function runCommand(file: string, programArgs: readonly string[], o
     const runtime = (await import(runtimeUrl)) as { runMain: typeof runMain };
     let status = 0;
     // The module URL lets `--jobs` workers import the same program (its targets are code, not data).
-    for (const program of module.experiments) status = worseExit(status, await runtime.runMain(program, programArgs, { moduleUrl }));
+    for (const program of module.experiments) {
+      status = worseExit(status, await runtime.runMain(program, programArgs, { moduleUrl }));
+      if (status > 128) break; // a signal stopped it: the experiments after it are not started
+    }
     return status;
   } catch (error) {
     err(`internal error while running ${file}: ${(error as Error).message}\n`);
@@ -44,9 +47,9 @@ export async function runCommand(file: string, programArgs: readonly string[], o
 
 /**
  * The exit code of several experiments: the most serious of theirs. 3 (a run diverged, every expect holds)
- * is less serious than 1 (a failure) and 2 (usage), though larger.
+ * is less serious than 1 (a failure) and 2 (usage), though larger; a signal's 128 + n is the most serious.
  */
 export function worseExit(a: number, b: number): number {
-  const rank = (code: number) => (code === 3 ? 0.5 : code);
+  const rank = (code: number) => (code === 3 ? 0.5 : code);  // 129/130/143 (a signal) outrank everything
   return rank(b) > rank(a) ? b : a;
 }

@@ -1,12 +1,12 @@
 /** `manifest.json`: everything needed to know what a run directory holds and to reproduce it. */
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { version_core } from "@tensorflow/tfjs-core";
 import { unwritable } from "./run-dir.js";
 
 export type SweepValue = number | string | boolean;
-export type RunStatus = "running" | "ok" | "diverged" | "failed";
+export type RunStatus = "running" | "ok" | "diverged" | "failed" | "interrupted";
 
 /** One run of the plan: a point of the sweep and the seeds trained at it. */
 export interface RunEntry {
@@ -58,13 +58,17 @@ export interface Manifest {
   files: { metricsCsv: string; metricsJsonl: string; tensors: string; plots: string; report: string };
 }
 
-/** Write the manifest atomically (temporary file + rename), so a reader never sees half a file. */
+/**
+ * Write the manifest atomically (temporary file + rename), so a reader never sees half a file. When that
+ * fails (a full disk) the temporary file is removed and the previous manifest stays as it was.
+ */
 export function writeManifest(path: string, manifest: Manifest): void {
   const temporary = join(dirname(path), ".manifest.json.tmp");
   try {
     writeFileSync(temporary, `${JSON.stringify(manifest, null, 2)}\n`);
     renameSync(temporary, path);
   } catch (error) {
+    removeQuietly(() => rmSync(temporary, { force: true }));
     throw unwritable(path, error);
   }
 }
@@ -86,4 +90,13 @@ function dyncVersion(): string {
     }
   }
   return "unknown";
+}
+
+/** Clean-up after a failed write must not hide that write's error. */
+function removeQuietly(remove: () => void): void {
+  try {
+    remove();
+  } catch {
+    // the error being reported is the write's
+  }
 }

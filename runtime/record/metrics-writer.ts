@@ -1,9 +1,13 @@
 /**
  * Appends long-format metric rows to `metrics.csv` and `metrics.jsonl` as they come.
  *
- * Each batch of rows is written with one synchronous `write` to files opened for appending, so rows are in
+ * Each batch of rows is written with synchronous writes to files opened for appending, so rows are in
  * the operating system's hands (and visible to readers) as soon as the call returns, and a killed process
  * loses nothing it recorded; `fsync` runs at most every `syncIntervalMs` (and at close) to bound its cost.
+ *
+ * A batch goes to both files or to neither: when a write fails or comes up short (ENOSPC, a full quota),
+ * both files are truncated back to where the batch began, so they always end with a whole row and hold
+ * the same rows; the writer is then closed and the error (RUN030) says how many rows were kept.
  *
  * Encoding choices so numpy/pandas load the files as they are:
  * - CSV: header `run,seed,<sweep axes…>,step,epoch,probe,value,npy_file`; missing values are empty fields;
@@ -12,7 +16,8 @@
  * - JSONL: one object per row with the same keys; a missing value or NaN is `null`; ±Infinity is written
  *   as `1e999`/`-1e999`, valid JSON numbers that overflow to ±inf in Python and JavaScript parsers.
  */
-import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, writeSync } from "node:fs";
+import { DyncRuntimeError } from "../errors.js";
 import { unwritable } from "./run-dir.js";
 import type { SweepValue } from "./manifest.js";
 
@@ -38,6 +43,11 @@ export class MetricsWriter {
   private readonly jsonlFd: number;
   private lastSync: number;
   private closed = false;
+  /** Bytes of each file that hold whole rows (where the next batch begins). */
+  private csvBytes: number;
+  private jsonlBytes: number;
+  /** Rows written to each file (the same rows in both). */
+  private rowCount = 0;
 
   constructor(
     private readonly paths: { csv: string; jsonl: string },
@@ -47,20 +57,27 @@ export class MetricsWriter {
   ) {
     this.csvFd = openForAppend(paths.csv);
     this.jsonlFd = openForAppend(paths.jsonl);
-    this.append(this.csvFd, paths.csv, `${metricColumns(sweepAxes).map(csvField).join(",")}\n`);
+    this.csvBytes = fstatSync(this.csvFd).size;
+    this.jsonlBytes = fstatSync(this.jsonlFd).size;
+    this.writeBatch(`${metricColumns(sweepAxes).map(csvField).join(",")}\n`, "", 0);
     this.lastSync = clock();
   }
 
-  /** Append rows to both files (one write per file) and fsync if the interval has passed. */
+  /** Rows written so far (both files hold the same rows). */
+  get rows(): number {
+    return this.rowCount;
+  }
+
+  /** Append rows to both files, whole or not at all (see the file comment); fsync if the interval has passed. */
   write(lines: readonly MetricLine[]): void {
-    if (lines.length === 0) return;
-    this.append(this.csvFd, this.paths.csv, lines.map((l) => this.csvLine(l)).join(""));
-    this.append(this.jsonlFd, this.paths.jsonl, lines.map((l) => this.jsonLine(l)).join(""));
+    if (lines.length === 0 || this.closed) return;
+    this.writeBatch(lines.map((l) => this.csvLine(l)).join(""), lines.map((l) => this.jsonLine(l)).join(""), lines.length);
     if (this.clock() - this.lastSync >= this.syncIntervalMs) this.sync();
   }
 
   /** Force both files to stable storage. */
   sync(): void {
+    if (this.closed) return;
     for (const [fd, path] of [[this.csvFd, this.paths.csv], [this.jsonlFd, this.paths.jsonl]] as const) {
       try {
         fsyncSync(fd);
@@ -71,7 +88,7 @@ export class MetricsWriter {
     this.lastSync = this.clock();
   }
 
-  /** Sync and close; later calls do nothing. */
+  /** Sync and close; later calls (and calls after a failed write, which closed the files) do nothing. */
   close(): void {
     if (this.closed) return;
     this.sync();
@@ -108,13 +125,54 @@ export class MetricsWriter {
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(",")}}\n`;
   }
 
-  private append(fd: number, path: string, text: string): void {
-    if (this.closed) return;
-    try {
-      writeSync(fd, text);
-    } catch (error) {
-      throw unwritable(path, error);
+  /** Both texts or neither: on a failed or short write, truncate both files back and close (RUN030). */
+  private writeBatch(csv: string, jsonl: string, rows: number): void {
+    const csvBytes = Buffer.from(csv);
+    const jsonlBytes = Buffer.from(jsonl);
+    let failed: { path: string; error: unknown } | undefined;
+    for (const [fd, path, bytes] of [[this.csvFd, this.paths.csv, csvBytes], [this.jsonlFd, this.paths.jsonl, jsonlBytes]] as const) {
+      try {
+        writeFully(fd, bytes);
+      } catch (error) {
+        failed = { path, error };
+        break;
+      }
     }
+    if (!failed) {
+      this.csvBytes += csvBytes.length;
+      this.jsonlBytes += jsonlBytes.length;
+      this.rowCount += rows;
+      return;
+    }
+    const restored = this.rollBack();
+    this.closed = true;
+    const reason = failed.error instanceof Error ? failed.error.message : String(failed.error);
+    const kept = restored
+      ? `metrics.csv and metrics.jsonl keep the ${this.rowCount} whole rows written before (the same rows in both)`
+      : "the metrics files could not be cut back to their last whole row";
+    throw new DyncRuntimeError("RUN030", `cannot write ${failed.path}: ${reason}; ${kept}`, "free space on the disk or choose another output directory with --out");
+  }
+
+  /** Cut both files back to their last whole row; false if that failed too. */
+  private rollBack(): boolean {
+    try {
+      ftruncateSync(this.csvFd, this.csvBytes);
+      ftruncateSync(this.jsonlFd, this.jsonlBytes);
+      closeSync(this.csvFd);
+      closeSync(this.jsonlFd);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+/** Write all of `bytes` (a write to a nearly full disk may take only part of them); throws when it cannot. */
+function writeFully(fd: number, bytes: Uint8Array): void {
+  for (let offset = 0; offset < bytes.length; ) {
+    const written = writeSync(fd, bytes, offset, bytes.length - offset);
+    if (written <= 0) throw new Error("no space left on device (a write took no bytes)");
+    offset += written;
   }
 }
 

@@ -178,6 +178,11 @@ export class RunRecorder {
     return file;
   }
 
+  /** Rows written to metrics.csv (and the same rows to metrics.jsonl) so far. */
+  get metricRows(): number {
+    return this.metrics.rows;
+  }
+
   /** Force the metrics to stable storage now. */
   flush(): void {
     this.metrics.sync();

@@ -8,8 +8,8 @@
  *   <dir>/plots/            figures (written by the plotting stage)
  *   <dir>/report.html       the report (written by the report stage)
  */
-import { existsSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, statfsSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { DyncRuntimeError } from "../errors.js";
 
 export interface RunPaths {
@@ -35,7 +35,17 @@ export function runPaths(dir: string): RunPaths {
   };
 }
 
-/** Create the directory with `tensors/` and `plots/`; RUN030 if it cannot be made or already holds a run. */
+/**
+ * Free space a run directory needs when it is created: the manifest, the first metrics rows and the report
+ * of a small experiment fit in it. Less than this is a full disk; a run that fills the disk later is
+ * stopped cleanly (metrics-writer.ts).
+ */
+export const MIN_FREE_BYTES = 1024 * 1024;
+
+/**
+ * Create the directory with `tensors/` and `plots/`; RUN030 if it cannot be made, already holds a run, or
+ * its disk has less than MIN_FREE_BYTES free. (Writability is proven by the manifest the recorder writes next.)
+ */
 export function prepareRunDirectory(dir: string): RunPaths {
   const paths = runPaths(dir);
   if (existsSync(paths.manifest)) {
@@ -45,10 +55,41 @@ export function prepareRunDirectory(dir: string): RunPaths {
     try {
       mkdirSync(sub, { recursive: true });
     } catch (error) {
-      throw unwritable(sub, error);
+      throw unwritable(sub, whyMkdirFailed(sub, error));
     }
   }
+  const free = freeBytes(dir);
+  if (free !== undefined && free < MIN_FREE_BYTES) {
+    throw new DyncRuntimeError("RUN030", `the disk holding the run directory ${dir} is full: ${Math.floor(free / 1024)} KiB free, a run needs at least ${MIN_FREE_BYTES / 1024 / 1024} MiB`, "free space on the disk or choose another output directory with --out");
+  }
   return paths;
+}
+
+/**
+ * Node's recursive mkdir reports ENOENT for any failure below an existing directory (a read-only file
+ * system included); creating the missing levels one at a time gives the operating system's real reason.
+ */
+function whyMkdirFailed(dir: string, error: unknown): unknown {
+  const missing: string[] = [];
+  for (let d = dir; !existsSync(d) && dirname(d) !== d; d = dirname(d)) missing.unshift(d);
+  for (const level of missing) {
+    try {
+      mkdirSync(level);
+    } catch (real) {
+      return real;
+    }
+  }
+  return error;
+}
+
+/** Bytes an unprivileged user may still write on the file system holding `dir` (undefined when unknown). */
+function freeBytes(dir: string): number | undefined {
+  try {
+    const stats = statfsSync(dir);
+    return stats.bavail * stats.bsize;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A fresh directory name `<root>/<experiment>/<YYYY-MM-DD_HH-MM-SS>` (suffixed `-2`, `-3`… if taken). */

@@ -41,20 +41,39 @@ export function requireFile(dir: string, names: readonly string[], source: strin
   );
 }
 
-/** A file's bytes, gunzipped when its name ends in `.gz` (a corrupt gzip stream is RUN011). */
+/**
+ * Largest data file read, in bytes, before or after gunzip: 256 MiB, well above the largest standard set
+ * (CIFAR-100's train.bin, 147 MiB; MNIST's train images, 45 MiB). A gzip bomb stops inflating here rather
+ * than filling memory.
+ */
+export const MAX_DATA_FILE_BYTES = 256 * 1024 * 1024;
+
+/** A file's bytes, gunzipped when its name ends in `.gz` (a corrupt gzip stream or a file over the cap is RUN011). */
 export function readDataFile(path: string): Buffer {
   let bytes: Buffer;
   try {
+    const size = statSync(path).size;
+    if (size > MAX_DATA_FILE_BYTES) tooLarge(path, `is ${mebibytes(size)}`);
     bytes = readFileSync(path);
   } catch (error) {
+    if (error instanceof DyncRuntimeError) throw error;
     throw new DyncRuntimeError("RUN010", `cannot read data file ${path}: ${(error as Error).message}`);
   }
   if (!path.endsWith(".gz")) return bytes;
   try {
-    return gunzipSync(bytes);
+    return gunzipSync(bytes, { maxOutputLength: MAX_DATA_FILE_BYTES });
   } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") tooLarge(path, `decompresses to more than ${mebibytes(MAX_DATA_FILE_BYTES)} (from ${mebibytes(bytes.length)})`);
     throw new DyncRuntimeError("RUN011", `${path} is not a valid gzip file: ${(error as Error).message}`);
   }
+}
+
+function tooLarge(path: string, what: string): never {
+  badFormat(path, `${what}, over the ${mebibytes(MAX_DATA_FILE_BYTES)} a data file may hold`, "a real data set's files are far smaller: the file is damaged or not the expected one (a gzip bomb?)");
+}
+
+function mebibytes(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(bytes < 1024 * 1024 ? 2 : 0)} MiB`;
 }
 
 /** Throw RUN011 naming the file and what is wrong with it. */

@@ -27,15 +27,24 @@ interface Header {
   interlace: number;
 }
 
+/**
+ * Largest image decoded, in pixels (4096×4096): checked on the header before anything is allocated or
+ * inflated, as a header can declare 30000×30000 in a file of a few hundred bytes.
+ */
+export const MAX_PNG_PIXELS = 4096 * 4096;
+
 /** Decode a PNG file's bytes; `path` names the file in RUN011 errors. */
 export function decodePng(bytes: Uint8Array, path: string): DecodedImage {
   const { header, palette, idat } = readChunks(bytes, path);
   const channels = CHANNELS[header.colorType]!;
   const rowBytes = Math.ceil((header.width * channels * header.depth) / 8);
+  const expected = (rowBytes + 1) * header.height;
   let inflated: Buffer;
   try {
-    inflated = inflateSync(idat);
+    // Exactly `expected` bytes are needed; a stream that inflates beyond them (a zlib bomb) is cut off there.
+    inflated = inflateSync(idat, { maxOutputLength: expected });
   } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") badFormat(path, `image data inflates to more than the ${expected} bytes a ${header.width}×${header.height} image holds`);
     badFormat(path, `corrupt image data (zlib: ${(error as Error).message})`);
   }
   if (inflated.length < (rowBytes + 1) * header.height) {
@@ -83,6 +92,9 @@ function parseHeader(data: Uint8Array, path: string): Header {
   if (!depths) badFormat(path, `unknown PNG colour type ${header.colorType}`);
   if (!depths.includes(header.depth)) badFormat(path, `bit depth ${header.depth} is invalid for colour type ${header.colorType}`);
   if (header.width === 0 || header.height === 0) badFormat(path, "zero width or height");
+  if (header.width * header.height > MAX_PNG_PIXELS) {
+    badFormat(path, `${header.width}×${header.height} pixels, over the ${MAX_PNG_PIXELS} (4096×4096) an image may have`, "scale the image down: each pixel becomes a training sample");
+  }
   if (data[10] !== 0 || data[11] !== 0) badFormat(path, "unknown compression or filter method");
   if (header.interlace !== 0) {
     badFormat(path, "Adam7-interlaced PNGs are not supported", "re-save the image without interlacing");

@@ -181,10 +181,11 @@ describe("failures in workers", () => {
     const { url } = await compileTo("failing", SOURCE);
     const serialOut = join(scratch, "failing-serial");
     const pooledOut = join(scratch, "failing-pooled");
-    // The worker imports the module, so the failure must be in the module: patch the run spec there too.
+    // The worker imports the module, so the failure must be in the module: patch the run spec there too
+    // (the second point's patch of the plan template).
     const path = new URL(url).pathname;
     const js = readFileSync(path, "utf8");
-    writeFileSync(path, `${js}\nexperiments[0].profiles.default.runs[1].model.inDim = 3;\n`);
+    writeFileSync(path, `${js}\nconst point = experiments[0].profiles.default.points[1];\npoint.model = { ...point.model, inDim: 3 };\n`);
     const patched = ((await import(`${url}?patched`)) as { experiments: ExperimentProgram[] }).experiments[0]!;
     const s = await run(patched, `${url}`, 1, serialOut);
     const p = await run(patched, `${url}`, 2, pooledOut);
@@ -203,9 +204,9 @@ describe("failures in workers", () => {
     const { url } = await compileTo("dying", SOURCE);
     const path = new URL(url).pathname;
     let js = readFileSync(path, "utf8");
-    js += `\nconst runs = experiments[0].profiles.default.runs;\nruns[1].data.train.vars[0].n = 17;\n`;
-    js += `const target = experiments[0].targets[runs[1].data.train.target];\n`;
-    js += `experiments[0].targets[runs[1].data.train.target] = (cols) => { if (cols[0].length === 17) process.exit(7); return target(cols); };\n`;
+    js += `\nconst plan = experiments[0].profiles.default;\nplan.points[1].data = { train: { vars: { 0: { n: 17 } } } };\n`;
+    js += `const target = experiments[0].targets[plan.base.data.train.target];\n`;
+    js += `experiments[0].targets[plan.base.data.train.target] = (cols) => { if (cols[0].length === 17) process.exit(7); return target(cols); };\n`;
     writeFileSync(path, js);
     const dying = ((await import(`${url}?patched`)) as { experiments: ExperimentProgram[] }).experiments[0]!;
     const out = join(scratch, "dying-pooled");
@@ -270,7 +271,7 @@ describe("the command line with --jobs 2 (built CLI in dist/, default backend)",
     expect(manifest(viaOutJs).backend.name).toBe(manifest(serial).backend.name);
   }, 180_000);
 
-  it("Ctrl-C records what the workers sent, in run order, marks the unfinished runs, and ends the process", async () => {
+  it("Ctrl-C stops the workers at a step boundary, records what they measured in run order, marks the unfinished runs, exits 130", async () => {
     const outJs = join(scratch, "cli-long.js");
     const dyn = join(scratch, "long.dyn");
     writeFileSync(dyn, SOURCE.replace("train 30 steps", "train 4000 steps").replace("every 10 steps", "every 100 steps"));
@@ -281,17 +282,19 @@ describe("the command line with --jobs 2 (built CLI in dist/, default backend)",
     // Interrupt once the first run is done: the other worker is then mid-run.
     const exited = new Promise<{ code: number | null; signal: string | null }>((done) => child.on("exit", (code, signal) => done({ code, signal })));
     child.stderr.on("data", (chunk: Buffer) => {
+      const first = !/ done: 4000 steps/.test(stderr);
       stderr += chunk.toString();
-      if (/ done: 4000 steps/.test(stderr)) child.kill("SIGINT");
+      if (first && / done: 4000 steps/.test(stderr)) child.kill("SIGINT");
     });
-    const { signal } = await exited;
-    expect(signal).toBe("SIGINT");
+    const { code } = await exited;
+    expect(code).toBe(130);
     expect(stderr).not.toMatch(/looks like you are running TensorFlow\.js/); // tfjs's cpu banner, once per worker before
     const m = manifest(out);
-    expect([m.status, m.message]).toEqual(["failed", "interrupted (SIGINT)"]);
+    expect(m.status).toBe("interrupted");
+    expect(m.message).toMatch(/^interrupted by SIGINT: [12] of 3 runs finished/);
     // The third run had 4000 steps to go when the signal came; which of the others had ended depends on timing.
     expect(m.runs.filter((r) => r.status === "ok").length).toBeLessThan(3);
-    for (const r of m.runs) expect(r.status === "ok" || r.message === "interrupted (SIGINT)").toBe(true);
+    for (const r of m.runs) expect(r.status === "ok" || /^interrupted by SIGINT after \d+ of 4000 steps/.test(r.message ?? "")).toBe(true);
     // Rows are grouped by run, in run order, as a serial run writes them.
     const runsInOrder = readFileSync(join(out, "metrics.csv"), "utf8").trim().split("\n").slice(1).map((l) => l.split(",")[0]!);
     const firstSeen = [...new Set(runsInOrder)];

@@ -285,6 +285,47 @@ describe("probes, events and progress in the loop", () => {
   });
 });
 
+describe("stopping on a signal", () => {
+  it("an aborted stop ends training at the next step boundary: steps up to it are trained and measured, none after", async () => {
+    const xs = grid(5);
+    const data = dataset("train", xs, (x) => 3 * x - 1);
+    const model = keep(linearModel([0.5], [0]));
+    const stop = new AbortController();
+    const steps: number[] = [];
+    const lr = 0.1;
+    const result = await train(
+      baseConfig(model, data, { kind: "gd", lr }, {
+        duration: { steps: 50 },
+        stop: stop.signal,
+        probes: [{ name: "w", cadence: { kind: "every", n: 1, unit: "steps" }, run: (ctx) => (ctx.step === 4 && stop.abort("SIGTERM"), ctx.step) }],
+        recorder: { probe: (r) => void steps.push(r.step) },
+      }),
+    );
+    expect([result.interrupted, result.stepsDone, result.totalSteps]).toEqual([true, 5, 50]);
+    expect(steps).toEqual([0, 1, 2, 3, 4]);
+    // Update 4 (after step 4's probes) was applied: w is the hand-computed GD iterate after 5 updates.
+    let [w, b] = [0.5, 0];
+    for (let t = 0; t < 5; t++) {
+      const r = xs.map((x) => w * x + b - (3 * x - 1));
+      [w, b] = [w - lr * (2 / xs.length) * r.reduce((a, ri, i) => a + ri * xs[i]!, 0), b - lr * (2 / xs.length) * r.reduce((a, ri) => a + ri, 0)];
+    }
+    expect(model.params[0]!.variable.dataSync()[0]).toBeCloseTo(w, 5);
+  });
+
+  it("yields to the event loop while it trains, so a timer (like a signal handler) can stop it", async () => {
+    const model = keep(linearModel([0.5], [0]));
+    const stop = new AbortController();
+    const timer = setTimeout(() => stop.abort("SIGINT"), 100);
+    const started = Date.now();
+    const result = await train(baseConfig(model, dataset("train", grid(8), (x) => x), { kind: "sgd", lr: 0.01 }, { duration: { steps: 10_000_000 }, stop: stop.signal }));
+    clearTimeout(timer);
+    expect(result.interrupted).toBe(true);
+    expect(result.stepsDone).toBeGreaterThan(0);
+    expect(result.stepsDone).toBeLessThan(10_000_000);
+    expect(Date.now() - started).toBeLessThan(2000); // the timer fired ~100 ms in; the loop saw it within a turn
+  });
+});
+
 describe("memory", () => {
   it("tf.memory().numTensors is constant across steps (minibatch Adam with L2 and probes reading the loss)", async () => {
     const model = keep(tinyMlp([1, 2, 3], 1, 5, 1));

@@ -1,0 +1,51 @@
+/**
+ * Stopping cleanly on a signal. SIGINT (Ctrl-C), SIGTERM (what batch schedulers send before they kill a job)
+ * and SIGHUP (a closed terminal) abort `signal`: training stops at the next step boundary, everything
+ * measured is recorded, unfinished runs are marked `interrupted`, the report is written, and the program
+ * exits with 128 + the signal's number, as the signal itself would have. A second signal while that
+ * happens is not caught: its default action ends the process at once (every row already written stays whole).
+ */
+
+/** The signals that stop a run cleanly, with the exit code each ends it with (128 + signal number). */
+export const INTERRUPT_EXIT = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const;
+export type InterruptSignal = keyof typeof INTERRUPT_EXIT;
+export type InterruptExitCode = (typeof INTERRUPT_EXIT)[InterruptSignal];
+
+/** The signal name an interrupted run's `AbortSignal` carries as its reason (`SIGINT` when aborted otherwise). */
+export function interruptSignalOf(stop: AbortSignal): InterruptSignal {
+  const reason: unknown = stop.reason;
+  return typeof reason === "string" && Object.hasOwn(INTERRUPT_EXIT, reason) ? (reason as InterruptSignal) : "SIGINT";
+}
+
+/** Listens for the interrupt signals while installed; `stop` is aborted with the first one's name. */
+export class InterruptWatch {
+  private readonly controller = new AbortController();
+  private readonly handlers = new Map<InterruptSignal, () => void>();
+
+  get stop(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** The signal received, if any. */
+  get received(): InterruptSignal | undefined {
+    return this.stop.aborted ? interruptSignalOf(this.stop) : undefined;
+  }
+
+  install(onSignal?: (signal: InterruptSignal) => void): this {
+    for (const signal of Object.keys(INTERRUPT_EXIT) as InterruptSignal[]) {
+      const handler = (): void => {
+        this.dispose(); // the next signal takes its default action: a second Ctrl-C ends the process at once
+        this.controller.abort(signal);
+        onSignal?.(signal);
+      };
+      this.handlers.set(signal, handler);
+      process.once(signal, handler);
+    }
+    return this;
+  }
+
+  dispose(): void {
+    for (const [signal, handler] of this.handlers) process.removeListener(signal, handler);
+    this.handlers.clear();
+  }
+}
