@@ -104,5 +104,28 @@ export function renderPng(svg: string, scale = 2): Buffer {
     background: "white",
     font: { loadSystemFonts: true, defaultFontFamily: "DejaVu Sans", sansSerifFamily: "DejaVu Sans" },
   });
-  return resvg.render().asPng();
+  const image = resvg.render();
+  countPixmap(image);
+  return image.asPng();
+}
+
+/**
+ * resvg-js 2.6 keeps a rendered image's pixmap (w·h·4 bytes) in Rust memory that V8 does not see, so
+ * nothing prompts the garbage collection that frees it: a process writing reports one after another grew
+ * by the size of every PNG it made (≈ 10 MiB per report of bench/soak; thx/resvg-js#216). An ArrayBuffer
+ * of that size held by the image object makes V8 count the memory and collect both together; the buffer
+ * is calloc'd and never written, so its pages are never touched and cost no resident memory. The freeing
+ * itself runs when the event loop next turns: see `releaseRenderedImages`.
+ */
+function countPixmap(image: { readonly width: number; readonly height: number }): void {
+  Object.defineProperty(image, "pixmapSize", { value: new ArrayBuffer(image.width * image.height * 4) });
+}
+
+/**
+ * Resolves once the event loop has turned, so Node runs the finalizers that free collected resvg images
+ * (native finalizers wait for it). Await it after each `renderPng`: a caller that only awaits promises
+ * never lets the loop turn (a report's plots, `runMain` called in a loop), and the images pile up.
+ */
+export function releaseRenderedImages(): Promise<void> {
+  return new Promise((done) => setImmediate(done));
 }

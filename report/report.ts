@@ -14,7 +14,7 @@ import { expandPlan } from "../contract/plan.js";
 import type { ExperimentProgram, PlotSpec, ProfilePlan } from "../contract/program.js";
 import type { Manifest } from "../runtime/record/manifest.js";
 import { runPaths, unwritable } from "../runtime/record/run-dir.js";
-import { evaluatePlotTables, plotToVegaLite, renderPng, renderSvg } from "./plots.js";
+import { evaluatePlotTables, plotToVegaLite, releaseRenderedImages, renderPng, renderSvg } from "./plots.js";
 import { recordedTensors, type RecordedTensors } from "./recorded-tensors.js";
 import { reportPage, type FigureEntry } from "./report-page.js";
 import { loadResults, readManifest, readReportInput, REPORT_INPUT, tensorFiles, writeReportInput, type ReportInput } from "./run-files.js";
@@ -149,6 +149,7 @@ async function drawPlots(runDir: string, plan: ProfilePlan, results: ResultTable
       const pngPath = join(dir, `${name}.png`);
       writeFile(svgPath, svg);
       writeFile(pngPath, renderPng(svg));
+      await releaseRenderedImages();
       out.push({
         figure: { name, text: spec.text, line: spec.line, svg, files: [`plots/${name}.svg`, `plots/${name}.png`], error: null },
         outcome: { name, line: spec.line, svg: svgPath, png: pngPath, error: null },

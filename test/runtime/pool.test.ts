@@ -1,7 +1,8 @@
 /**
  * The run pool (`--jobs`): runs trained on worker threads are recorded exactly as the serial path records
  * them — the serial run in this process is the reference — and a failing run or a dying worker costs only
- * that run. Tiny runs on the cpu backend; workers load the TypeScript sources through tsx.
+ * that run; the same program run twice serially writes the same bytes. Tiny runs on the cpu backend (and
+ * once on wasm); workers load the TypeScript sources through tsx.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -68,14 +69,23 @@ function files(dir: string): Map<string, Buffer> {
   return out;
 }
 
+/** metrics.csv, metrics.jsonl and every file under tensors/ of `dir` are byte for byte those of `reference`. */
+function expectSameRecords(dir: string, reference: string): void {
+  for (const file of ["metrics.csv", "metrics.jsonl"]) expect(readFileSync(join(dir, file)).equals(readFileSync(join(reference, file))), file).toBe(true);
+  const want = files(join(reference, "tensors"));
+  const got = files(join(dir, "tensors"));
+  expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
+  for (const [file, bytes] of want) expect(got.get(file)!.equals(bytes), file).toBe(true);
+}
+
 function manifest(dir: string): Manifest & { expects?: unknown[] } {
   return JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as Manifest & { expects?: unknown[] };
 }
 
-async function run(prog: ExperimentProgram, url: string | undefined, jobs: number, out: string, quiet = true): Promise<{ code: number; stderr: string; stdout: string }> {
+async function run(prog: ExperimentProgram, url: string | undefined, jobs: number, out: string, quiet = true, backend = "cpu"): Promise<{ code: number; stderr: string; stdout: string }> {
   const stdout = captureStream();
   const stderr = captureStream();
-  const argv = ["--backend", "cpu", "--out", out, "--jobs", String(jobs), ...(quiet ? ["--quiet"] : [])];
+  const argv = ["--backend", backend, "--out", out, "--jobs", String(jobs), ...(quiet ? ["--quiet"] : [])];
   const code = await runMain(prog, argv, { stdout, stderr, ...(url ? { moduleUrl: url } : {}) });
   return { code, stdout: stdout.text(), stderr: stderr.text() };
 }
@@ -138,12 +148,31 @@ describe("a profile's runs on two worker threads", () => {
     expect(doneLines(serialRun.stderr)).toEqual(doneLines(pooledRun.stderr));
   });
 
+  it("a second serial run of the same program writes the same bytes (metrics and tensors)", async () => {
+    const again = join(scratch, "serial-again");
+    await run(program, moduleUrl, 1, again);
+    expectSameRecords(again, serial);
+  });
+
   it("without the module URL (a hand-built program) the runs train serially in this process", async () => {
     const out = join(scratch, "no-url");
     const r = await run(program, undefined, 2, out, false);
     expect(r.stderr).not.toContain("worker threads");
     expect(readFileSync(join(out, "metrics.csv"), "utf8")).toBe(readFileSync(join(serial, "metrics.csv"), "utf8"));
   });
+});
+
+describe("on the wasm backend (SIMD kernels, fused step)", () => {
+  it("--jobs 1 twice and --jobs 2 write the same bytes", async () => {
+    const [serial, again, pooled] = ["wasm-serial", "wasm-again", "wasm-pooled"].map((d) => join(scratch, d));
+    await run(program, moduleUrl, 1, serial, true, "wasm");
+    await run(program, moduleUrl, 1, again, true, "wasm");
+    await run(program, moduleUrl, 2, pooled, true, "wasm");
+    expect(manifest(serial).backend.name).toBe("wasm");
+    expect(manifest(pooled).backend.name).toBe("wasm");
+    expectSameRecords(again, serial);
+    expectSameRecords(pooled, serial);
+  }, 120_000);
 });
 
 describe("failures in workers", () => {

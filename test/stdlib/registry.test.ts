@@ -4,12 +4,12 @@
  * fields cannot drift), every default satisfies its param's type, and every probe, run on a small network
  * with its defaults, returns the shape its `result` declares (fields, index, matrix). Every data source
  * entry has one implementation too, and the data set it builds has the shape and size its schema declares.
- * Adding a probe to a family adds its case to `RUNS` below; adding a synthetic data source, its case to `SOURCES`.
+ * Adding a probe to a family adds its case to `PROBE_CASES` (probe-cases.ts); adding a synthetic data
+ * source, its case to `SOURCES` below.
  */
 import "@tensorflow/tfjs-backend-cpu";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ensureGradients, selectBackend } from "../../runtime/backend.js";
-import type { Dataset } from "../../runtime/dataset.js";
 import { mlp } from "../../runtime/nn/index.js";
 import type { ProbeContext } from "../../runtime/train/index.js";
 import { analysisImplementations, dataSourceImplementations, familyImplementations, probeImplementations } from "../../stdlib/implementations.js";
@@ -19,6 +19,7 @@ import { fitsType as fits } from "../../stdlib/registry/validate.js";
 import { isSeedFields, isSeedIndexed, isSeedScalars, isSeedTensors, measureProbe, RunProbeEnv } from "../../stdlib/probes/index.js";
 import { families, registry, type Entry } from "../../stdlib/registry/index.js";
 import { REDUCE_FNS } from "../../contract/program.js";
+import { classes, line, PROBE_CASES } from "./probe-cases.js";
 
 /** Compile-time analyses the IR implements itself (`reduce`, `fit_power_law` nodes), not `{ op: "fn" }`. */
 const IR_ANALYSES = new Set<string>([...REDUCE_FNS, "fit_power_law"]);
@@ -82,31 +83,7 @@ describe("every probe returns the shape its entry declares", () => {
     await ensureGradients();
   });
 
-  const xs = Array.from({ length: 16 }, (_, i) => -1 + (2 * i) / 15);
-  const line: Dataset = { name: "line", n: xs.length, xShape: [1], x: Float32Array.from(xs), yDim: 1, y: Float32Array.from(xs, (x) => Math.sin(3 * x)) };
-  const classes: Dataset = { name: "classes", n: 4, xShape: [1], x: Float32Array.from([0, 1, 2, 3]), yDim: 2, y: Float32Array.from([1, 0, 0, 1, 1, 0, 0, 1]) };
-  /** Per probe: its non-default arguments (model and data references) on a 1 → 6 → 1 or 1 → 6 → 2 net. */
-  const RUNS: Record<string, { args: Record<string, unknown>; outDim?: number }> = {
-    loss: { args: { data: { ref: "line" } } },
-    accuracy: { args: { data: { ref: "classes" } }, outDim: 2 },
-    weight_norm: { args: {} },
-    train_loss: { args: {} },
-    lr: { args: {} },
-    outputs: { args: { data: { ref: "line" } } },
-    sharpness: { args: { data: { ref: "line" }, iters: 3 } },
-    neuron_features: { args: {} },
-    cosine_similarity: { args: {} },
-    cosine_share: { args: {} },
-    relative_change: { args: {} },
-    condensed_directions: { args: { data: { ref: "line" } } },
-    frequency_error: { args: { data: { ref: "line" }, peaks: 2 } },
-    learned_function: { args: { data: { ref: "line" } } },
-    tickets: { args: { n: 11 } },
-    ticket_r2: { args: { n: 11 } },
-    neurons: { args: {} },
-    distill: { args: { n: 11 } },
-    param_pca: { args: {} },
-  };
+  const RUNS = PROBE_CASES;
 
   it("has a case for every probe", () => {
     expect(Object.keys(RUNS).sort()).toEqual(names(registry.ofKind("probe")));

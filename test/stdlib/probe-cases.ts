@@ -1,0 +1,37 @@
+/**
+ * The small-network case of every probe: a 1 → 6 → 1 (or 1 → 6 → 2) tanh net on two tiny data sets, with
+ * the non-default arguments each probe needs. Shared by test/stdlib/registry.test.ts (result shapes) and
+ * test/runtime/leaks.test.ts (live tensors over 100 steps); adding a probe adds its case here.
+ */
+import type { Dataset } from "../../runtime/dataset.js";
+
+const xs = Array.from({ length: 16 }, (_, i) => -1 + (2 * i) / 15);
+
+/** 16 points of sin(3x) on [-1, 1]. */
+export const line: Dataset = { name: "line", n: xs.length, xShape: [1], x: Float32Array.from(xs), yDim: 1, y: Float32Array.from(xs, (x) => Math.sin(3 * x)) };
+
+/** 4 points in 2 classes, one-hot. */
+export const classes: Dataset = { name: "classes", n: 4, xShape: [1], x: Float32Array.from([0, 1, 2, 3]), yDim: 2, y: Float32Array.from([1, 0, 0, 1, 1, 0, 0, 1]) };
+
+/** Per probe: its non-default arguments (model and data references) on a 1 → 6 → 1 or 1 → 6 → 2 net. */
+export const PROBE_CASES: Record<string, { args: Record<string, unknown>; outDim?: number }> = {
+  loss: { args: { data: { ref: "line" } } },
+  accuracy: { args: { data: { ref: "classes" } }, outDim: 2 },
+  weight_norm: { args: {} },
+  train_loss: { args: {} },
+  lr: { args: {} },
+  outputs: { args: { data: { ref: "line" } } },
+  sharpness: { args: { data: { ref: "line" }, iters: 3 } },
+  neuron_features: { args: {} },
+  cosine_similarity: { args: {} },
+  cosine_share: { args: {} },
+  relative_change: { args: {} },
+  condensed_directions: { args: { data: { ref: "line" } } },
+  frequency_error: { args: { data: { ref: "line" }, peaks: 2 } },
+  learned_function: { args: { data: { ref: "line" } } },
+  tickets: { args: { n: 11 } },
+  ticket_r2: { args: { n: 11 } },
+  neurons: { args: {} },
+  distill: { args: { n: 11 } },
+  param_pca: { args: {} },
+};
