@@ -23,7 +23,7 @@ export function planCommand(file: string, profile: string | undefined, out: Outp
   let status = 0;
   for (const exp of check.experiments) {
     const name = profile ?? "default";
-    const plan = exp.profiles[name];
+    const plan = Object.hasOwn(exp.profiles, name) ? exp.profiles[name] : undefined;
     if (!plan) {
       printDiagnostics(out, [diagnostic("DYN2042", exp.span, { experiment: exp.name, profile: name }, { hint: `profiles: ${Object.keys(exp.profiles).join(", ")}` })], check.sources);
       status = 1;

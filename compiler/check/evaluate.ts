@@ -118,7 +118,7 @@ export class Evaluator {
     const bound = env.lookup(e.name);
     if (bound) return bound;
     if (env.failed?.(e.name)) return undefined;
-    if (e.name in CONSTANTS) return num(CONSTANTS[e.name]!);
+    if (Object.hasOwn(CONSTANTS, e.name)) return num(CONSTANTS[e.name]!);
     const later = env.notConstant?.(e.name);
     if (later) {
       this.report(diagnostic("DYN2003", e.span, { what: later, context: "a constant" }));
@@ -280,7 +280,7 @@ export class Evaluator {
       this.report(diagnostic("DYN2003", e.callee.span, { what: "a method call", context: "a constant" }));
       return undefined;
     }
-    if (callee in MATH && !env.lookup(callee)) return this.mathCall(e, callee, env);
+    if (Object.hasOwn(MATH, callee) && !env.lookup(callee)) return this.mathCall(e, callee, env);
     if (callee === "logspace" || callee === "linspace") return this.space(e, callee, env);
     if (callee === "zip") return this.zip(e, env);
     if (callee === "len") return this.len(e, env);

@@ -89,7 +89,8 @@ export class ExperimentChecker {
     this.targetIds = new Map();
     const base = exp.body.filter((s) => s.kind !== "Profile");
     this.reportDuplicates(base);
-    const profiles: Record<string, ProfilePlan> = {};
+    // Keyed by user names (`constructor`, `__proto__` are legal): no prototype to collide with.
+    const profiles: Record<string, ProfilePlan> = Object.create(null) as Record<string, ProfilePlan>;
     const defaultGathered = this.gather(base);
     const sweepVars = defaultGathered.sweeps.flatMap((s) => s.vars.map((v) => v.name));
     profiles["default"] = this.plan(exp, defaultGathered, true);
@@ -247,7 +248,7 @@ export class ExperimentChecker {
   private run(exp: A.ExperimentStmt, g: Gathered, env: PointEnv, point: ReadonlyMap<string, Value>, reportMissing: boolean): RunSpec | undefined {
     const refs = refScope(g);
     const resolver = new CallResolver(this.diagnostics, refs);
-    const data: Record<string, DataSpec> = {};
+    const data: Record<string, DataSpec> = Object.create(null) as Record<string, DataSpec>;
     const shapes = new Map<string, DataShape>();
     const inputs = experimentInputs(g.data, this.diagnostics);
     for (const d of g.data) {
@@ -347,7 +348,7 @@ export class ExperimentChecker {
         image: [Number(spec["size"]), Number(spec["size"]), Number(spec["channels"])],
       },
     };
-    if (ownTargets[name]) {
+    if (Object.hasOwn(ownTargets, name)) {
       if (d.target) {
         this.report(diagnostic("DYN2032", d.target.span, { problem: `\`${name}\` brings its own targets; remove \`-> …\`` }));
         return undefined;
@@ -498,7 +499,7 @@ export class ExperimentChecker {
   /** `init phase(…)` replaces the scheme; `init net.hidden[*] ~ normal(…)` overrides layers. */
   private inits(inits: readonly A.InitStmt[], declared: unknown, addresses: LayerAddresses, env: PointEnv, resolver: CallResolver): ModelSpec["init"] | undefined {
     let scheme = declared as ModelSpec["init"];
-    const layers: Record<string, Record<string, unknown>> = {};
+    const layers: Record<string, Record<string, unknown>> = Object.create(null) as Record<string, Record<string, unknown>>;
     for (const i of inits) {
       if (!i.target) {
         const s = this.entry(i.scheme, "init", env, resolver);

@@ -96,7 +96,7 @@ export class TargetCompiler {
     const bound = env.lookup(e.name);
     if (bound?.kind === "number" && !bound.unit) return formatNumber(bound.value);
     if (bound) return this.refuse(e, `\`${e.name}\` (${showValue(bound)})`);
-    if (e.name in CONSTANTS) return CONSTANTS[e.name];
+    if (Object.hasOwn(CONSTANTS, e.name)) return CONSTANTS[e.name];
     const later = env.notConstant?.(e.name);
     if (later) return this.refuse(e, later);
     const near = closest(e.name, [...vars, ...env.names(), ...Object.keys(CONSTANTS)]);
@@ -121,8 +121,8 @@ export class TargetCompiler {
     if ((name === "sum" || name === "prod") && e.args.length === 1 && e.args[0]!.kind === "Binding" && e.args[0].body) {
       return this.fold(name, e.args[0], vars, env);
     }
-    if (DRAWS[name] && !vars.has(name)) return this.draw(e, name, DRAWS[name], vars, env);
-    const fn = MATH_FUNCTIONS[name] ?? (HELPER_FUNCTIONS.includes(name) ? `m.${name}` : undefined);
+    if (Object.hasOwn(DRAWS, name) && !vars.has(name)) return this.draw(e, name, DRAWS[name]!, vars, env);
+    const fn = (Object.hasOwn(MATH_FUNCTIONS, name) ? MATH_FUNCTIONS[name] : undefined) ?? (HELPER_FUNCTIONS.includes(name) ? `m.${name}` : undefined);
     if (!fn) {
       const near = closest(name, [...Object.keys(MATH_FUNCTIONS), ...HELPER_FUNCTIONS, ...Object.keys(DRAWS)]);
       this.diagnostics.push(diagnostic("DYN2031", e.callee.span, { what: `the function \`${name}\`` }, near ? { hint: `did you mean \`${near}\`?` } : {}));
