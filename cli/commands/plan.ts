@@ -5,7 +5,8 @@
 import type { DataSpec, LayerSpec, ModelSpec, ProbeSpec, RunSpec } from "../../contract/program.js";
 import type { Cadence } from "../../runtime/train/index.js";
 import { registry, type Lowered, type ProbeCost, type ProbeCostShape } from "../../stdlib/registry/index.js";
-import { convNetLayers, type LayerGeometry, layerGeometry, layerRole, mlpLayers } from "../../contract/layer-list.js";
+import { type LayerGeometry, layerGeometry, layerRole, modelLayers } from "../../contract/layer-list.js";
+import { dataSetSize } from "../../contract/data-size.js";
 import { checkSource } from "../../compiler/check/index.js";
 import { diagnostic, hasErrors } from "../../diagnostics/diagnostic.js";
 import { readSource } from "../../compiler/read-source.js";
@@ -36,7 +37,7 @@ export function planCommand(file: string, profile: string | undefined, out: Outp
 
 export function describePlan(experiment: string, profile: string, seeds: readonly number[], runs: readonly RunSpec[]): string {
   const rows = runs.map((r) => {
-    const n = trainingSize(r.data[r.trainOn]!);
+    const n = dataSetSize(r.data[r.trainOn]!);
     const batch = r.batch === "full" ? n : Math.min(r.batch.size, n ?? r.batch.size);
     const steps = "steps" in r.duration ? r.duration.steps : n === undefined || batch === undefined ? undefined : r.duration.epochs * Math.ceil(n / batch);
     const params = parameterCount(r.model);
@@ -95,7 +96,7 @@ export function probeFlops(run: RunSpec, steps: number, stepsPerEpoch: number): 
     rows: (ref) => {
       const name = typeof ref === "object" && ref !== null ? (ref as { ref?: unknown }).ref : undefined;
       const data = typeof name === "string" ? run.data[name] : undefined;
-      return data ? trainingSize(data) : undefined;
+      return data ? dataSetSize(data) : undefined;
     },
   };
   return run.probes.reduce((total, p) => total + probeCalls(p, steps, stepsPerEpoch) * priced(probeCost(p, shape), fma), 0);
@@ -126,33 +127,7 @@ function hiddenLayerShapes(m: ModelSpec): { fanIn: number; width: number }[] {
   });
 }
 
-/** Samples in a data set, when the spec says (real data sets without `limit` use their split sizes). */
-function trainingSize(d: DataSpec): number | undefined {
-  switch (d.source) {
-    case "sample":
-      return d.vars[0]?.n;
-    case "grid":
-      return d.n ** d.axes.length;
-    case "points":
-      return Object.values(d.columns)[0]?.length;
-    case "chebyshev":
-    case "gaussian_mixture":
-    case "gratings":
-      return d.n;
-    case "mnist":
-    case "fashion_mnist":
-      return d.limit ?? (d.split === "train" ? 60000 : 10000);
-    case "cifar10":
-      return d.limit ?? (d.split === "train" ? 50000 : 10000);
-  }
-}
-
-/** The layer list a model spec stands for, with the shape of one input sample. */
-export function modelLayers(m: ModelSpec): { layers: readonly LayerSpec[]; inShape: readonly number[] } {
-  if (m.kind === "convnet") return { layers: convNetLayers(m), inShape: m.inShape };
-  if (m.kind === "layers") return { layers: m.layers, inShape: m.inShape };
-  return { layers: mlpLayers(m), inShape: [m.inDim] };
-}
+export { modelLayers };
 
 function geometry(m: ModelSpec): readonly LayerGeometry[] {
   const { layers, inShape } = modelLayers(m);
