@@ -424,6 +424,24 @@ export const messages = {
     message: "`{path}` is {size} MB; dync reads source files up to {limit} MB",
     help: "A `.dyn` file this large is almost certainly not source code.",
   },
+  DYN4010: {
+    name: "not-a-regular-file",
+    severity: "error",
+    message: "`{path}` is {kind}, not a `.dyn` file",
+    help: "dync reads source from regular files only: a device such as `/dev/zero` or a named pipe may never end, and would hang the checker and the language server.",
+  },
+  DYN4011: {
+    name: "import-refused",
+    severity: "error",
+    message: "cannot import `{path}`: {reason}",
+    help: "Imports name `.dyn` files inside the project: the nearest directory above the importing file that holds `.git`, `package.json` or `dync.json` (else the directory of the file being checked). Nothing of a refused file is read, so its contents never appear in diagnostics.",
+  },
+  DYN4012: {
+    name: "output-is-source",
+    severity: "error",
+    message: "`{path}` is the source file; writing the program there would overwrite it",
+    help: "Give `-o` another file, such as `out.js`, or leave it out to write next to the source.",
+  },
 } as const satisfies Record<string, MessageSpec>;
 
 export type DiagnosticCode = keyof typeof messages;
