@@ -1,8 +1,10 @@
 /**
  * The contract between the compiler and the runtime: what a generated program hands to `runMain`.
  *
- * Everything the compiler can know is resolved here: sweep points are expanded, defaults filled,
- * registry calls lowered to the runtime's specs, durations and cadences in the training loop's terms.
+ * Everything the compiler can know is resolved here: defaults filled, registry calls lowered to the
+ * runtime's specs, durations and cadences in the training loop's terms. A profile is a `PlanTemplate` (a
+ * base run, the sweep axes and each point's differences from the base), which `expandPlan` (plan.ts) turns
+ * into one `RunSpec` per sweep point; hand-written programs may list their runs instead (`ExplicitPlan`).
  * Only target functions are code (generated TypeScript, float64, per data set). The runtime builds data,
  * models and optimizers from these specs, trains each run seed-batched, records, then evaluates the
  * analyses and expectations over the recorded results.
@@ -40,7 +42,7 @@ export interface ExperimentProgram {
   /** Sweep variables in declaration order (the metrics' columns). */
   readonly sweepVars: readonly string[];
   /** `default` plus one entry per `profile` block. */
-  readonly profiles: Readonly<Record<string, ProfilePlan>>;
+  readonly profiles: Readonly<Record<string, ProfileSpec>>;
   /** Target functions by id, referenced from data specs. */
   readonly targets: Readonly<Record<string, TargetFunction>>;
 }
@@ -57,14 +59,71 @@ export function isValidSeed(seed: number): boolean {
   return Number.isInteger(seed) && seed >= 0 && seed < SEED_LIMIT;
 }
 
-export interface ProfilePlan {
-  /** Seed values (distinct, each `isValidSeed`); every run trains all of them seed-batched. */
-  readonly seeds: readonly number[];
-  readonly runs: readonly RunSpec[];
+/** What a profile computes from the recorded results; the same in every form of a plan. */
+export interface PlanResults {
   readonly analyses: readonly AnalysisSpec[];
   readonly expects: readonly ExpectSpec[];
   readonly plots: readonly PlotSpec[];
 }
+
+/** A profile's plan with every run written out: what the runtime trains, records and reports on. */
+export interface ProfilePlan extends PlanResults {
+  /** Seed values (distinct, each `isValidSeed`); every run trains all of them seed-batched. */
+  readonly seeds: readonly number[];
+  readonly runs: readonly RunSpec[];
+}
+
+/** A profile as a program states it: a template (what the compiler emits) or explicit runs (by hand). */
+export type ProfileSpec = PlanTemplate | ExplicitPlan;
+
+/** Runs listed one by one, as a hand-written program does; seeds as a list or a range. */
+export interface ExplicitPlan extends PlanResults {
+  readonly seeds: Seeds;
+  readonly runs: readonly RunSpec[];
+}
+
+/** Seed values: a list, or the `count` consecutive values `from, from + 1, …`. */
+export type Seeds = readonly number[] | { readonly from: number; readonly count: number };
+
+/**
+ * A profile's runs without repeating them: the base run, the sweep axes, and per sweep point the fields
+ * that differ from the base. `expandPlan` (plan.ts) gives the same `RunSpec`s the compiler checked.
+ */
+export interface PlanTemplate extends PlanResults {
+  readonly seeds: Seeds;
+  /**
+   * Sweeps in declaration order; the points are their cross product, the first axis outermost. An axis
+   * maps each of its variables to its values; several variables (a zipped sweep, `sweep (a, b) in zip(…)`)
+   * step together, so their value lists have one length.
+   */
+  readonly axes: readonly SweepAxis[];
+  /** The run at the first point, without its `id` and `point` (which follow from the axes). */
+  readonly base: RunBase;
+  /** One `RunPatch` per point of the sweep, in the order of the points: what differs from `base`. */
+  readonly points: readonly RunPatch[];
+}
+
+export type SweepAxis = Readonly<Record<string, readonly SweepValue[]>>;
+
+export type RunBase = Omit<RunSpec, "id" | "point">;
+
+/**
+ * The differences of one run from the base, as a JSON merge patch with exact arrays: an object patches
+ * the object (or, by index, the array) at its place field by field; any other value (numbers, strings,
+ * arrays, null) replaces what is there; `{ $delete: true }` removes a field and `{ $replace: v }` puts
+ * `v` in place of what was there (an object of another variant, or where an array was). `{}` is the
+ * base run itself.
+ */
+export type RunPatch = { readonly [field: string]: PatchValue };
+export type PatchValue =
+  | null
+  | boolean
+  | number
+  | string
+  | readonly unknown[]
+  | { readonly $delete: true }
+  | { readonly $replace: unknown }
+  | { readonly [field: string]: PatchValue };
 
 export interface RunSpec {
   /** Stable id from the sweep point: `width=8,act=silu`, or `run` without sweeps. */

@@ -10,6 +10,7 @@ import { ResultEnv } from "../runtime/analysis/source.js";
 import { DyncRuntimeError } from "../runtime/errors.js";
 import { formatAnalysisError, type ExpectOutcome } from "../runtime/analysis/profile.js";
 import type { ResultTable } from "../runtime/analysis/results.js";
+import { expandPlan } from "../contract/plan.js";
 import type { ExperimentProgram, PlotSpec, ProfilePlan } from "../contract/program.js";
 import type { Manifest } from "../runtime/record/manifest.js";
 import { runPaths, unwritable } from "../runtime/record/run-dir.js";
@@ -57,7 +58,7 @@ export async function writeReport(runDir: string, sources: ReportSources = {}): 
   const stored = readReportInput(runDir);
   const recorded = manifest.source as { file?: string; text?: string; profile?: string } | undefined;
   const profile = sources.outcome?.profile ?? recorded?.profile ?? stored?.profile ?? "default";
-  const plan = sources.plan ?? (sources.program && Object.hasOwn(sources.program.profiles, profile) ? sources.program.profiles[profile] : undefined) ?? stored?.plan ?? null;
+  const plan = sources.plan ?? (sources.program && Object.hasOwn(sources.program.profiles, profile) ? expandPlan(sources.program.profiles[profile]!) : undefined) ?? stored?.plan ?? null;
   const inMemory = sources.results ?? sources.outcome?.results;
   const totalSteps = inMemory?.totalSteps ?? stored?.totalSteps ?? {};
   const results = inMemory ?? (plan ? loadResults(runDir, manifest, totalSteps, plan) : null);

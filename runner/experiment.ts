@@ -9,6 +9,7 @@
  */
 import { selectBackend, type BackendInfo, type BackendRequest } from "../runtime/backend.js";
 import { DyncRuntimeError } from "../runtime/errors.js";
+import { expandPlan } from "../contract/plan.js";
 import type { ExperimentProgram, ProfilePlan } from "../contract/program.js";
 import type { ProgressStream } from "../runtime/progress.js";
 import { freshRunDirectory, RunRecorder, writeManifest, type RunStatus } from "../runtime/record/index.js";
@@ -181,17 +182,24 @@ function divergedRunText(run: RunOutcome, seedCount: number): string {
   return `${run.id}: ${run.diverged.length} of ${seedCount} seeds from step ${first}`;
 }
 
-/** The plan of profile `name`; RUN040 naming the profiles there are. */
+/**
+ * The plan of profile `name` with its runs written out (`expandPlan`); RUN040 naming the profiles there
+ * are, or what is wrong with a hand-written template (patches that do not match its axes).
+ */
 export function choosePlan(program: ExperimentProgram, name: string): ProfilePlan {
-  const plan = Object.hasOwn(program.profiles, name) ? program.profiles[name] : undefined;
-  if (!plan) {
+  const spec = Object.hasOwn(program.profiles, name) ? program.profiles[name] : undefined;
+  if (!spec) {
     throw new DyncRuntimeError(
       "RUN040",
       `experiment ${program.name} has no profile "${name}"`,
       `profiles: ${Object.keys(program.profiles).join(", ")}`,
     );
   }
-  return plan;
+  try {
+    return expandPlan(spec);
+  } catch (error) {
+    throw new DyncRuntimeError("RUN040", `experiment ${program.name}, profile ${name}: ${(error as Error).message}`);
+  }
 }
 
 function overallStatus(runs: readonly RunOutcome[]): Exclude<RunStatus, "running"> {

@@ -16,6 +16,7 @@ export type { ExpectOutcome, ProfileEvaluation, ProfileEvaluator } from "../runt
 export { ResultCollector } from "../runtime/analysis/results.js";
 export type { ResultRow, ResultTable } from "../runtime/analysis/results.js";
 export { evaluateProfile } from "./evaluate.js";
+export { expandPlan, seedValues, sweepPoints, runId } from "../contract/plan.js";
 
 // The program contract the compiler emits
 export type {
@@ -27,14 +28,23 @@ export type {
   EventSpecData,
   ExpectSpec,
   ExperimentProgram,
+  ExplicitPlan,
   GridAxisSpec,
   ModelSpec,
+  PatchValue,
+  PlanResults,
+  PlanTemplate,
   PlotSpec,
   ProbeSpec,
   ProfilePlan,
+  ProfileSpec,
   ReduceFn,
+  RunBase,
+  RunPatch,
   RunSpec,
   ScheduleWithDurations,
+  Seeds,
+  SweepAxis,
   SweepValue,
   TargetFunction,
 } from "../contract/program.js";

@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { selectBackend } from "../runtime/backend.js";
+import { expandPlan } from "../contract/plan.js";
 import type { ExperimentProgram } from "../contract/program.js";
 import type { FromWorker, ToWorker, WorkerSetup } from "./pool-protocol.js";
 import { ForwardingSinks } from "./pool-protocol.js";
@@ -31,7 +32,7 @@ async function start(): Promise<void> {
     post({ type: "init-failed", message: describeFailure(error) });
     return;
   }
-  const plan = program.profiles[setup.profile]!;
+  const plan = expandPlan(program.profiles[setup.profile]!);
   const progress = { write: (text: string) => post({ type: "progress", text }), isTTY: false };
   // One run at a time: the next message is read only after this run's `done` is posted.
   let queue = Promise.resolve();

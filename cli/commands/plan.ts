@@ -2,6 +2,7 @@
  * `dync plan FILE [--profile P]`: the expanded runs before anything trains: sweep points × seeds (each
  * point one seed-batched program), steps, parameters, and the training arithmetic they amount to.
  */
+import { expandPlan, planTemplate } from "../../contract/plan.js";
 import type { DataSpec, LayerSpec, ModelSpec, ProbeSpec, RunSpec } from "../../contract/program.js";
 import type { Cadence } from "../../runtime/train/index.js";
 import { registry, type Lowered, type ProbeCost, type ProbeCostShape } from "../../stdlib/registry/index.js";
@@ -30,7 +31,9 @@ export function planCommand(file: string, profile: string | undefined, out: Outp
       status = 1;
       continue;
     }
-    out.write(describePlan(exp.name, name, plan.seeds, plan.runs));
+    // The runs as the compiled program will expand them (the same function the runtime calls).
+    const expanded = expandPlan(planTemplate(plan, plan.axes));
+    out.write(describePlan(exp.name, name, expanded.seeds, expanded.runs));
   }
   return status;
 }

@@ -4,7 +4,8 @@
  * schedule, training and probes are resolved against the registry and lowered to the runtime's specs.
  */
 import type * as A from "../../grammar/ast.js";
-import type { AnalysisExpr, AnalysisSpec, DataSpec, EventSpecData, ExpectSpec, MlpModelSpec, ModelSpec, PlotSpec, ProbeSpec, ProfilePlan, RunSpec, SweepValue } from "../../contract/program.js";
+import type { AnalysisExpr, AnalysisSpec, DataSpec, EventSpecData, ExpectSpec, MlpModelSpec, ModelSpec, PlotSpec, ProbeSpec, ProfilePlan, RunSpec, SweepAxis, SweepValue } from "../../contract/program.js";
+import { runId } from "../../contract/plan.js";
 import type { Cadence, CadencePoint } from "../../contract/training-specs.js";
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { SourceFile, Span } from "../../diagnostics/source.js";
@@ -41,11 +42,19 @@ export interface TargetEntry {
   readonly text: string;
 }
 
+/**
+ * A profile's plan as checked: every sweep point's run in full (the checker resolves each point on its
+ * own), and the sweep axes the points come from, for the plan template (contract/plan.ts `planTemplate`).
+ */
+export interface CheckedProfile extends ProfilePlan {
+  readonly axes: readonly SweepAxis[];
+}
+
 export interface CheckedExperiment {
   readonly name: string;
   readonly span: Span;
   readonly sweepVars: readonly string[];
-  readonly profiles: Readonly<Record<string, ProfilePlan>>;
+  readonly profiles: Readonly<Record<string, CheckedProfile>>;
   readonly targets: ReadonlyMap<string, TargetEntry>;
 }
 
@@ -101,7 +110,7 @@ export class ExperimentChecker {
     const base = exp.body.filter((s) => s.kind !== "Profile");
     this.reportDuplicates(base);
     // Keyed by user names (`constructor`, `__proto__` are legal): no prototype to collide with.
-    const profiles: Record<string, ProfilePlan> = Object.create(null) as Record<string, ProfilePlan>;
+    const profiles: Record<string, CheckedProfile> = Object.create(null) as Record<string, CheckedProfile>;
     const defaultGathered = this.gather(base);
     const sweepVars = defaultGathered.sweeps.flatMap((s) => s.vars.map((v) => v.name));
     profiles["default"] = this.plan(exp, defaultGathered, true);
@@ -161,7 +170,7 @@ export class ExperimentChecker {
   }
 
   // ── the plan of one profile ────────────────────────────────────────────────
-  private plan(exp: A.ExperimentStmt, g: Gathered, reportMissing: boolean): ProfilePlan {
+  private plan(exp: A.ExperimentStmt, g: Gathered, reportMissing: boolean): CheckedProfile {
     const probeNames = new Set(g.probes.map((p) => p.name.name));
     const { constants, analyses } = this.classifyLets(g.lets, probeNames);
     const results = new Map<string, string>([
@@ -173,7 +182,7 @@ export class ExperimentChecker {
     const { axes, failed: failedSweeps } = this.sweepAxes(g.sweeps, defs, new Set(sweepVars));
     const seeds = this.seeds(g.single.get("seeds"), defs);
     const runs: RunSpec[] = [];
-    if (!this.runCountFits(g.sweeps, axes)) return { seeds, runs, analyses: [], expects: [], plots: [] };
+    if (!this.runCountFits(g.sweeps, axes)) return { seeds, runs, analyses: [], expects: [], plots: [], axes: [] };
     for (const point of product(axes)) {
       const env = new PointEnv(defs, point, this.evaluator, new Set(), failedSweeps);
       env.evaluateAll();
@@ -192,7 +201,7 @@ export class ExperimentChecker {
     }
     const plotter = new PlotCompiler(this.diagnostics, this.source);
     const plots = g.plots.map((p) => plotter.compile(p, scope)).filter((p): p is PlotSpec => p !== undefined);
-    return { seeds, runs, analyses: analysisSpecs, expects, plots };
+    return { seeds, runs, analyses: analysisSpecs, expects, plots, axes: axes.map(sweepAxis) };
   }
 
   /** The cross product of the sweeps within MAX_RUNS, else DYN3002 on the sweeps (checked before expanding it). */
@@ -847,14 +856,15 @@ function* product(axes: readonly Map<string, Value>[][]): Generator<Map<string, 
   for (const a of first!) for (const b of product(rest)) yield new Map([...a, ...b]);
 }
 
+/** A sweep's values as the plan template states them: each variable's values, in the sweep's order. */
+function sweepAxis(axis: readonly Map<string, Value>[]): SweepAxis {
+  const names = [...(axis[0]?.keys() ?? [])];
+  return Object.fromEntries(names.map((n) => [n, axis.map((point) => sweepValue(point.get(n)!))]));
+}
+
 function sweepValue(v: Value): SweepValue {
   if (v.kind === "number") return v.value;
   if (v.kind === "bool") return v.value;
   if (v.kind === "string" || v.kind === "symbol") return v.kind === "string" ? v.value : v.name;
   return showValue(v);
-}
-
-function runId(point: Readonly<Record<string, SweepValue>>): string {
-  const parts = Object.entries(point).map(([k, v]) => `${k}=${v}`);
-  return parts.length ? parts.join(",") : "run";
 }

@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkSource } from "../../compiler/check/index.js";
 import { emitModule } from "../../compiler/emit/emit.js";
 import { toJavaScript, typeCheck } from "../../compiler/emit/typescript.js";
+import { expandPlan } from "../../contract/plan.js";
 import type { ExperimentProgram } from "../../contract/program.js";
 import { ROOT } from "./paths.js";
 
@@ -166,7 +167,7 @@ for (const [variant, segments] of Object.entries(PATH_VARIANTS)) describe(`injec
   it("the source, the file path and every string come back exactly", () => {
     expect(program.source).toBe(source);
     expect(program.file).toBe(file);
-    const runs = program.profiles["default"]!.runs;
+    const runs = expandPlan(program.profiles["default"]!).runs;
     expect(runs.map((r) => (r.data["train"] as { dir: string | null }).dir)).toEqual(dirs);
     expect(runs.map((r) => r.point["dir"])).toEqual(dirs);
     expect(runs.map((r) => r.id)).toEqual(dirs.map((d) => `dir=${d}`));

@@ -5,6 +5,7 @@
  * make the heatmap rasterise; the 21 × 5 table stays rectangles.
  */
 import type { AnalysisExpr, EventSpecData, ExperimentProgram, PlotSpec, ProbeSpec, ProfilePlan } from "../../contract/program.js";
+import { expandPlan } from "../../contract/plan.js";
 import { probes as baseProbes, regressionProgram, regressionRun } from "../runtime/experiment-fixture.js";
 
 const probes: ProbeSpec[] = [
@@ -34,6 +35,6 @@ export const HEATMAP_PLOTS: PlotSpec[] = [
 /** The program: widths 4 and 80, two seeds, the probes and plots above. */
 export function heatmapProgram(): ExperimentProgram {
   const base = regressionProgram([4, 80].map((w) => ({ ...regressionRun(w), probes, events })));
-  const plan: ProfilePlan = { ...base.profiles["default"]!, seeds: [0, 1], plots: HEATMAP_PLOTS };
+  const plan: ProfilePlan = { ...expandPlan(base.profiles["default"]!), seeds: [0, 1], plots: HEATMAP_PLOTS };
   return { ...base, profiles: { default: plan } };
 }

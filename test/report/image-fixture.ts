@@ -5,6 +5,7 @@
  * browser tests.
  */
 import type { ExperimentProgram, PlotSpec, ProbeSpec, ProfilePlan, RunSpec } from "../../contract/program.js";
+import { expandPlan } from "../../contract/plan.js";
 import { regressionProgram, regressionRun } from "../runtime/experiment-fixture.js";
 
 /** Points per grid axis. */
@@ -46,6 +47,6 @@ function planeRun(width: number): RunSpec {
 /** The program: widths 4 and 8, two seeds, the probes and images above. */
 export function imageProgram(): ExperimentProgram {
   const base = regressionProgram([4, 8].map(planeRun));
-  const plan: ProfilePlan = { ...base.profiles["default"]!, seeds: [0, 1], plots: IMAGE_PLOTS };
+  const plan: ProfilePlan = { ...expandPlan(base.profiles["default"]!), seeds: [0, 1], plots: IMAGE_PLOTS };
   return { ...base, profiles: { default: plan }, targets: { product: (cols) => cols[0]!.map((x, i) => x * cols[1]![i]!) } };
 }

@@ -10,7 +10,7 @@ const source = (plots: string) => `experiment e {
   sweep width in [8, 16]
   seeds 2
   data train = grid(x in [-1, 1], y in [-1, 1], n: 16) -> x * y
-  data line = grid(x in [-1, 1], n: 16) -> x
+  data line = grid(x in [-1, 1], y in [-1, 1], n: 4) -> x   // the model's two inputs: data sets share inputs (DYN2035)
   model net = mlp(hidden: [width, 8], act: relu)
   optimizer adam(lr: 1e-2)
   train 100 steps, batch full

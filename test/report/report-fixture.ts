@@ -3,6 +3,7 @@
  * executor on the cpu backend (3 widths × 3 seeds × 40 steps), for the report tests.
  */
 import type { AnalysisExpr, ExperimentProgram, PlotSpec, ProfilePlan } from "../../contract/program.js";
+import { expandPlan } from "../../contract/plan.js";
 import { regressionProgram, regressionRun } from "../runtime/experiment-fixture.js";
 
 /** Text a report must show escaped, never as markup. */
@@ -43,7 +44,7 @@ export const PLOTS: PlotSpec[] = [
 export function reportProgram(): ExperimentProgram {
   const base = regressionProgram([4, 8, 16].map((w) => regressionRun(w)));
   const plan: ProfilePlan = {
-    ...base.profiles["default"]!,
+    ...expandPlan(base.profiles["default"]!),
     analyses: [{ name: "median_loss", expr: medianLoss, line: 11 }],
     expects: [
       { text: "median_loss < 10", line: 12, expr: { op: "compare", fn: "<", left: { op: "let", name: "median_loss" }, right: { op: "number", value: 10 } } },

@@ -12,6 +12,7 @@ import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { checkSource } from "../../compiler/check/index.js";
 import { compileFile } from "../../compiler/compile.js";
+import { expandPlan } from "../../contract/plan.js";
 import type { DataSpec, ExperimentProgram } from "../../contract/program.js";
 import type { Dataset } from "../../runtime/dataset.js";
 import { resolveSeeds } from "../../runtime/nn/mlp.js";
@@ -147,7 +148,7 @@ describe("latent variables and label noise in data blocks", () => {
     const mod = (await import(pathToFileURL(join(dir, "noisy.mjs")).href)) as { experiments: ExperimentProgram[] };
     const dist = (await import(runtime)) as { buildRunData: typeof buildRunData };
     const program = mod.experiments[0]!;
-    const plan = program.profiles["default"]!;
+    const plan = expandPlan(program.profiles["default"]!); // the generated program holds a plan template
     return { plan, data: dist.buildRunData(plan.runs[0]!.data, context(plan.seeds, program)) };
   }
 

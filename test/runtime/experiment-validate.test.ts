@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { OptimizerSpec } from "../../runtime/optim.js";
-import type { ProbeSpec, RunSpec } from "../../contract/program.js";
+import type { ExperimentProgram, ProbeSpec, RunPatch, RunSpec } from "../../contract/program.js";
 import { runMain } from "../../runner/index.js";
 import { runArgProblems } from "../../runner/validate-args.js";
 import { captureStream, probes, regressionProgram, regressionRun } from "./experiment-fixture.js";
@@ -29,6 +29,33 @@ describe("runMain on a hand-written program", () => {
     // Nothing ran: no backend line, no run directory, not even the valid first run.
     expect(stdout.text()).toBe("");
     expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe("runMain on a hand-written plan template", () => {
+  // A template's base can be valid while a patch is not: validation sees the expanded runs.
+  const template = (points: RunPatch[], axis: number[] = [4, 8]): ExperimentProgram => {
+    const { id: _id, point: _point, ...base } = regressionRun(4);
+    const program = regressionProgram([regressionRun(4)]);
+    return { ...program, profiles: { default: { seeds: [0, 1], axes: [{ width: axis }], base, points, analyses: [], expects: [], plots: [] } } };
+  };
+
+  it("fails with RUN040 naming the run whose patch breaks a rule, before training", async () => {
+    const out = join(root, "template-beta1");
+    const stdout = captureStream();
+    const stderr = captureStream();
+    const code = await runMain(template([{}, { optimizer: { beta1: 1 } }]), ["--backend", "cpu", "--out", out, "--quiet"], { stdout, stderr });
+    expect(code).toBe(1);
+    expect(stderr.text()).toBe("error RUN040: run width=8: optimizer: `beta1` of `adam` must be a number in [0, 1), not 1\n");
+    expect(stdout.text()).toBe("");
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("fails with RUN040 when the patches do not match the axes", async () => {
+    const stderr = captureStream();
+    const code = await runMain(template([{}, {}], [4, 8, 16]), ["--backend", "cpu", "--out", join(root, "template-count"), "--quiet"], { stdout: captureStream(), stderr });
+    expect(code).toBe(2);
+    expect(stderr.text()).toMatch(/^error RUN040: experiment square, profile default: plan template: the axes give 3 sweep points but 2 patches are listed\n/);
   });
 });
 

@@ -152,10 +152,11 @@ describe("failures in workers", () => {
     const { url } = await compileTo("failing", SOURCE);
     const serialOut = join(scratch, "failing-serial");
     const pooledOut = join(scratch, "failing-pooled");
-    // The worker imports the module, so the failure must be in the module: patch the run spec there too.
+    // The worker imports the module, so the failure must be in the module: patch the run spec there too
+    // (the second point's patch of the plan template).
     const path = new URL(url).pathname;
     const js = readFileSync(path, "utf8");
-    writeFileSync(path, `${js}\nexperiments[0].profiles.default.runs[1].model.inDim = 3;\n`);
+    writeFileSync(path, `${js}\nconst point = experiments[0].profiles.default.points[1];\npoint.model = { ...point.model, inDim: 3 };\n`);
     const patched = ((await import(`${url}?patched`)) as { experiments: ExperimentProgram[] }).experiments[0]!;
     const s = await run(patched, `${url}`, 1, serialOut);
     const p = await run(patched, `${url}`, 2, pooledOut);
@@ -174,9 +175,9 @@ describe("failures in workers", () => {
     const { url } = await compileTo("dying", SOURCE);
     const path = new URL(url).pathname;
     let js = readFileSync(path, "utf8");
-    js += `\nconst runs = experiments[0].profiles.default.runs;\nruns[1].data.train.vars[0].n = 17;\n`;
-    js += `const target = experiments[0].targets[runs[1].data.train.target];\n`;
-    js += `experiments[0].targets[runs[1].data.train.target] = (cols) => { if (cols[0].length === 17) process.exit(7); return target(cols); };\n`;
+    js += `\nconst plan = experiments[0].profiles.default;\nplan.points[1].data = { train: { vars: { 0: { n: 17 } } } };\n`;
+    js += `const target = experiments[0].targets[plan.base.data.train.target];\n`;
+    js += `experiments[0].targets[plan.base.data.train.target] = (cols) => { if (cols[0].length === 17) process.exit(7); return target(cols); };\n`;
     writeFileSync(path, js);
     const dying = ((await import(`${url}?patched`)) as { experiments: ExperimentProgram[] }).experiments[0]!;
     const out = join(scratch, "dying-pooled");

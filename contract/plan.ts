@@ -1,0 +1,156 @@
+/**
+ * Plan templates (program.ts): `expandPlan` turns a profile as a program states it into the runs it
+ * trains: one `RunSpec` per sweep point, the base run with that point's patch applied. `dync plan`, the
+ * runner (`choosePlan`, the worker pool) and the manifest all get their runs from it. `planTemplate` is its
+ * inverse, used by the compiler: from the checked runs of every sweep point to base, axes and patches.
+ *
+ * Pure data in, data out (no tfjs): it belongs with the contract.
+ */
+import type { PatchValue, PlanTemplate, ProfilePlan, ProfileSpec, RunBase, RunPatch, RunSpec, Seeds, SweepAxis, SweepValue } from "./program.js";
+
+/** The runs and seed values of a profile, whichever form the program states it in. */
+export function expandPlan(spec: ProfileSpec): ProfilePlan {
+  const { analyses, expects, plots } = spec;
+  const seeds = seedValues(spec.seeds);
+  if ("runs" in spec) return { seeds, runs: spec.runs, analyses, expects, plots };
+  const points = sweepPoints(spec.axes);
+  if (points.length !== spec.points.length) {
+    throw new Error(`plan template: the axes give ${points.length} sweep points but ${spec.points.length} patches are listed`);
+  }
+  const runs = points.map((point, i) => ({ id: runId(point), point, ...(applyPatch(spec.base, spec.points[i]!) as RunBase) }));
+  return { seeds, runs, analyses, expects, plots };
+}
+
+/** Seed values from a list or a `{ from, count }` range. */
+export function seedValues(seeds: Seeds): number[] {
+  if (Array.isArray(seeds)) return [...(seeds as readonly number[])];
+  const { from, count } = seeds as { from: number; count: number };
+  return Array.from({ length: count }, (_, i) => from + i);
+}
+
+/** Consecutive seeds as a range when that is shorter to read (ten or more), otherwise the list. */
+export function compactSeeds(seeds: readonly number[]): Seeds {
+  const consecutive = seeds.length >= 10 && seeds.every((s, i) => s === seeds[0]! + i);
+  return consecutive ? { from: seeds[0]!, count: seeds.length } : [...seeds];
+}
+
+/** The sweep points of the axes: their cross product, the first axis outermost; no axes → one empty point. */
+export function sweepPoints(axes: readonly SweepAxis[]): Record<string, SweepValue>[] {
+  let points: Record<string, SweepValue>[] = [{}];
+  for (const axis of axes) {
+    const vars = Object.keys(axis);
+    const length = axis[vars[0]!]?.length ?? 0;
+    if (vars.some((v) => axis[v]!.length !== length)) throw new Error(`plan template: the zipped sweep over (${vars.join(", ")}) has value lists of different lengths`);
+    const values = Array.from({ length }, (_, i) => Object.fromEntries(vars.map((v) => [v, axis[v]![i]!])));
+    points = points.flatMap((p) => values.map((v) => ({ ...p, ...v })));
+  }
+  return points;
+}
+
+/** Stable id of a sweep point: `width=8,act=silu`, or `run` without sweeps. */
+export function runId(point: Readonly<Record<string, SweepValue>>): string {
+  const parts = Object.entries(point).map(([k, v]) => `${k}=${v}`);
+  return parts.length ? parts.join(",") : "run";
+}
+
+/**
+ * The template of runs at the points of `axes` (in `sweepPoints` order): the first run is the base, every
+ * run (the first one too, as `{}`) a patch against it.
+ */
+export function planTemplate(plan: ProfilePlan, axes: readonly SweepAxis[]): PlanTemplate {
+  const { analyses, expects, plots } = plan;
+  const first = plan.runs[0];
+  if (!first) throw new Error("plan template: a plan needs at least one run");
+  const { id: _id, point: _point, ...base } = first;
+  const points = plan.runs.map(({ id: _i, point: _p, ...run }) => (diff(base, run) ?? {}) as RunPatch);
+  return { seeds: compactSeeds(plan.seeds), axes, base, points, analyses, expects, plots };
+}
+
+// ── patches ──────────────────────────────────────────────────────────────────
+
+type Json = null | boolean | number | string | readonly Json[] | { readonly [key: string]: Json | undefined };
+
+const DELETE = { $delete: true } as const;
+
+/** `patch` applied to `base` (neither is modified; the result shares nothing with either). */
+export function applyPatch(base: unknown, patch: unknown): unknown {
+  if (!isObject(patch)) return clone(patch);
+  if ("$replace" in patch) return clone(patch["$replace"]);
+  if (Array.isArray(base)) {
+    const out = base.map(clone);
+    for (const [key, p] of Object.entries(patch)) {
+      const i = Number(key);
+      if (!(Number.isInteger(i) && i >= 0 && i < out.length)) throw new Error(`plan template: index ${key} is outside an array of ${out.length}`);
+      out[i] = applyPatch(base[i], p);
+    }
+    return out;
+  }
+  if (!isObject(base)) return clone(patch);
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(base)) {
+    if (!Object.hasOwn(patch, key)) out[key] = clone(value);
+    else if (!isDelete(patch[key])) out[key] = applyPatch(value, patch[key]);
+  }
+  for (const [key, p] of Object.entries(patch)) if (!Object.hasOwn(base, key) && !isDelete(p)) out[key] = applyPatch(undefined, p);
+  return out;
+}
+
+/**
+ * The patch taking `base` to `value`, undefined when they are equal (numbers by `Object.is`, so `NaN`
+ * equals itself and `-0` differs from `0`). Below the top level, an array of the same length is patched
+ * by index and an object field by field only when that is shorter than writing the value out (a
+ * different variant, `{ kind: "nerf", … }` for `{ kind: "coords", … }`, is written whole).
+ */
+export function diff(base: unknown, value: unknown, nested = false): PatchValue | undefined {
+  if (deepEqual(base, value)) return undefined;
+  if (Array.isArray(value)) {
+    if (!Array.isArray(base) || base.length !== value.length) return clone(value) as PatchValue;
+    const byIndex = Object.fromEntries(value.flatMap((v, i) => {
+      const d = diff(base[i], v, true);
+      return d === undefined ? [] : [[String(i), d]];
+    }));
+    return size(byIndex) < size(value) ? byIndex : (clone(value) as PatchValue);
+  }
+  if (!isObject(value)) return value as PatchValue;
+  if (Array.isArray(base)) return { $replace: clone(value) };
+  if (!isObject(base)) return clone(value) as PatchValue;
+  const out: Record<string, PatchValue> = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (v === undefined) continue;
+    const d = diff(base[key], v, true);
+    if (d !== undefined) out[key] = d;
+  }
+  for (const [key, v] of Object.entries(base)) if (v !== undefined && (!Object.hasOwn(value, key) || value[key] === undefined)) out[key] = DELETE;
+  const whole = { $replace: clone(value) };
+  return nested && size(whole) < size(out) ? whole : out;
+}
+
+function deepEqual(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
+  }
+  if (!isObject(a) || !isObject(b)) return false;
+  const keys = (o: Record<string, unknown>) => Object.keys(o).filter((k) => o[k] !== undefined);
+  const ka = keys(a);
+  return ka.length === keys(b).length && ka.every((k) => Object.hasOwn(b, k) && deepEqual(a[k], b[k]));
+}
+
+function clone(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(clone);
+  if (isObject(value)) return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [k, clone(v)]));
+  return value;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function isDelete(p: unknown): boolean {
+  return isObject(p) && p["$delete"] === true && Object.keys(p).length === 1;
+}
+
+/** Printed length, to choose the shorter spelling of an array patch. */
+function size(value: unknown): number {
+  return JSON.stringify(value as Json)?.length ?? 0;
+}
