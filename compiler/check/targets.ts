@@ -6,6 +6,7 @@
  * a fresh draw per point (`draw.normal(…)`, from the data set's stream), so the target is `random`.
  */
 import type * as A from "../../grammar/ast.js";
+import { jsIdentifier } from "../js-names.js";
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import { closest } from "../../diagnostics/suggest.js";
 import type { Env, Evaluator } from "./evaluate.js";
@@ -36,14 +37,8 @@ const MATH_FUNCTIONS: Record<string, string> = {
 /** Activations as plain functions, from the runtime's `targetMath` (imported as `m`). */
 const HELPER_FUNCTIONS = ["relu", "silu", "sigmoid", "softplus", "gelu", "xtanh", "leaky_relu", "heaviside"];
 const CONSTANTS: Record<string, string> = { pi: "Math.PI", e: "Math.E" };
-const JS_RESERVED = new Set(
-  "break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof let new null return super switch this throw true try typeof var void while with yield await implements interface package private protected public static m Math draw".split(" "),
-);
-
-/** A TypeScript-safe name for an input variable (`in` would not be). */
-export function jsName(name: string): string {
-  return JS_RESERVED.has(name) ? `${name}_` : name;
-}
+/** A TypeScript-safe name for an input variable (`in`, `eval` or `Infinity` would not be). */
+export const jsName = jsIdentifier;
 
 export class TargetCompiler {
   private random = false;
