@@ -2,7 +2,7 @@
  * Reading a `.dyn` file from disk: every way a path can be unusable (missing, a directory, too large,
  * binary, not UTF-8) becomes a diagnostic instead of an exception.
  */
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync, type Stats } from "node:fs";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { SourceFile } from "../diagnostics/source.js";
 
@@ -18,6 +18,8 @@ export function readSource(path: string): ReadResult {
   try {
     const stat = statSync(path);
     if (stat.isDirectory()) return fail(diagnostic("DYN4002", at, { path }));
+    // A device (`/dev/zero`), FIFO or socket never ends or blocks the reader: refuse before opening it.
+    if (!stat.isFile()) return fail(diagnostic("DYN4010", at, { path, kind: fileKind(stat) }));
     if (stat.size > MAX_SOURCE_MB * 1024 * 1024) {
       return fail(diagnostic("DYN4003", at, { path, size: (stat.size / 1024 / 1024).toFixed(1), limit: MAX_SOURCE_MB }));
     }
@@ -43,6 +45,13 @@ export function decode(path: string, bytes: Uint8Array): ReadResult {
   } catch {
     return fail(diagnostic("DYN1006", at(firstInvalidUtf8(bytes)), { offset: firstInvalidUtf8(bytes) }));
   }
+}
+
+function fileKind(stat: Stats): string {
+  if (stat.isFIFO()) return "a named pipe (FIFO)";
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) return "a device";
+  if (stat.isSocket()) return "a socket";
+  return "not a regular file";
 }
 
 function fail(d: Diagnostic): ReadResult {

@@ -3,7 +3,7 @@
  * (`hidden`, `conv`, `out`), and `mlp(…)`/`cnn(…)` written as layer lists. Pure JavaScript (no tfjs), so the
  * checker, `dync plan` and the runtime's `Sequential` share one set of shape rules.
  */
-import type { ConvNetModelSpec, LayerSpec, MlpModelSpec } from "./program.js";
+import type { ConvNetModelSpec, LayerSpec, MlpModelSpec, ModelSpec } from "./program.js";
 import type { EncodingSpec } from "./model-specs.js";
 import type { LayerView, Param } from "./model.js";
 
@@ -217,4 +217,11 @@ export function layerViews(
       activation: activationAfter(layers, i),
     };
   });
+}
+
+/** The layer list a model spec stands for, with the shape of one input sample. */
+export function modelLayers(m: ModelSpec): { layers: readonly LayerSpec[]; inShape: readonly number[] } {
+  if (m.kind === "convnet") return { layers: convNetLayers(m), inShape: m.inShape };
+  if (m.kind === "layers") return { layers: m.layers, inShape: m.inShape };
+  return { layers: mlpLayers(m), inShape: [m.inDim] };
 }

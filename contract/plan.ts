@@ -86,7 +86,8 @@ export function applyPatch(base: unknown, patch: unknown): unknown {
     return out;
   }
   if (!isObject(base)) return clone(patch);
-  const out: Record<string, unknown> = {};
+  // Keys include user names (a data set or sweep variable may be `__proto__`): no prototype to set.
+  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const [key, value] of Object.entries(base)) {
     if (!Object.hasOwn(patch, key)) out[key] = clone(value);
     else if (!isDelete(patch[key])) out[key] = applyPatch(value, patch[key]);
@@ -114,7 +115,7 @@ export function diff(base: unknown, value: unknown, nested = false): PatchValue 
   if (!isObject(value)) return value as PatchValue;
   if (Array.isArray(base)) return { $replace: clone(value) };
   if (!isObject(base)) return clone(value) as PatchValue;
-  const out: Record<string, PatchValue> = {};
+  const out: Record<string, PatchValue> = Object.create(null) as Record<string, PatchValue>;
   for (const [key, v] of Object.entries(value)) {
     if (v === undefined) continue;
     const d = diff(base[key], v, true);

@@ -111,6 +111,24 @@ export const messages = {
     help: "Write `[lo, hi)` for an interval that excludes its upper end, or `[a, b, c]` for a list.",
   },
   // ── names, types and values ────────────────────────────────────────────────
+  DYN1109: {
+    name: "empty-item",
+    severity: "error",
+    message: "a comma with nothing before it",
+    help: "Lists and arguments separate items with single commas: `[10, 20]`; one trailing comma is allowed (`[10, 20,]`), a repeated one (`[10,,]`) is a typo.",
+  },
+  DYN1110: {
+    name: "chain-too-long",
+    severity: "error",
+    message: "expression too long (more than {limit} operators, calls or indexings deep)",
+    help: "dync limits how deep an expression's tree may grow so that checking it cannot exhaust the stack. Split a long chain such as `a + b + c + …` with `let` definitions.",
+  },
+  DYN1111: {
+    name: "number-not-finite",
+    severity: "error",
+    message: "`{text}` is too large for a 64-bit float (it would be infinite)",
+    help: "Numbers are IEEE-754 doubles, whose largest finite value is about 1.8e308. Write `inf` where infinity is meant.",
+  },
   DYN2001: {
     name: "unknown-name",
     severity: "error",
@@ -364,6 +382,30 @@ export const messages = {
     help: "A synthetic source (`gaussian_mixture`, `gratings`) draws its samples from the stream of its `split:`, or, without one, from a stream named after the data set. Two data sets on one stream share their draws, so one cannot test what the other trained. Data sets with the same arguments always share the task (class means); give them different splits for independent samples.",
   },
   // ── command line and files ─────────────────────────────────────────────────
+  DYN3001: {
+    name: "list-too-large",
+    severity: "error",
+    message: "this list would hold {count} values; compile-time lists hold at most {limit}",
+    help: "Lists built by repetition (`[0] * n`) or concatenation are evaluated when checking, nested items included; no sweep or layer list needs a million values. Use a range or `linspace` for long sequences of numbers.",
+  },
+  DYN3002: {
+    name: "too-many-runs",
+    severity: "error",
+    message: "these sweeps expand to {count} runs; a profile runs at most {limit}",
+    help: "Each point of the sweeps' cross product is one run, planned and trained separately. Sweep fewer values, or split the experiment; `dync plan` shows the runs.",
+  },
+  DYN3003: {
+    name: "network-too-large",
+    severity: "error",
+    message: "`{model}` has {count} parameters per seed; dync trains networks of at most {limit}",
+    help: "The widths (or channels) given make a network far beyond what trains on this runtime; a typo such as `1e12` for `1e2` is the usual cause.",
+  },
+  DYN3004: {
+    name: "data-too-large",
+    severity: "error",
+    message: "data `{name}` has {count} samples; a data set holds at most {limit}",
+    help: "Every sample is generated and held in memory before training; a count like `1e12` is almost surely a typo.",
+  },
   DYN4001: {
     name: "file-not-found",
     severity: "error",
@@ -381,6 +423,24 @@ export const messages = {
     severity: "error",
     message: "`{path}` is {size} MB; dync reads source files up to {limit} MB",
     help: "A `.dyn` file this large is almost certainly not source code.",
+  },
+  DYN4010: {
+    name: "not-a-regular-file",
+    severity: "error",
+    message: "`{path}` is {kind}, not a `.dyn` file",
+    help: "dync reads source from regular files only: a device such as `/dev/zero` or a named pipe may never end, and would hang the checker and the language server.",
+  },
+  DYN4011: {
+    name: "import-refused",
+    severity: "error",
+    message: "cannot import `{path}`: {reason}",
+    help: "Imports name `.dyn` files inside the project: the nearest directory above the importing file that holds `.git`, `package.json` or `dync.json` (else the directory of the file being checked). Nothing of a refused file is read, so its contents never appear in diagnostics.",
+  },
+  DYN4012: {
+    name: "output-is-source",
+    severity: "error",
+    message: "`{path}` is the source file; writing the program there would overwrite it",
+    help: "Give `-o` another file, such as `out.js`, or leave it out to write next to the source.",
   },
 } as const satisfies Record<string, MessageSpec>;
 

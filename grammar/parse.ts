@@ -6,6 +6,7 @@ import { createTokenInstance, Lexer, type IToken, type TokenType } from "./chevr
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { SourceFile } from "../diagnostics/source.js";
 import type * as A from "./ast.js";
+import { limitTree } from "./limits.js";
 import { parserInstance } from "./parser.js";
 import { syntaxDiagnostics } from "./syntax-errors.js";
 import * as T from "./tokens.js";
@@ -42,6 +43,8 @@ export function parse(text: string, path = "<input>"): ParseResult {
     const errors = parser.errors.slice(0, MAX_SYNTAX_ERRORS);
     for (const d of syntaxDiagnostics(source, bounded, errors, parser.strays.slice(0, MAX_SYNTAX_ERRORS))) diagnostics.push(d);
     for (const e of parser.intervalArityErrors) diagnostics.push(diagnostic("DYN1108", e.span, { count: e.count }));
+    for (const span of parser.emptyItems) diagnostics.push(diagnostic("DYN1109", span));
+    limitTree(program, diagnostics);
   } catch (error) {
     // Deep unary chains (`- - - … x`) can still exhaust the stack; report it rather than crash.
     if (!(error instanceof RangeError)) throw error;

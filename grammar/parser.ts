@@ -56,6 +56,7 @@ export class DynParser extends EmbeddedActionsParser {
     this.source = source;
     this.strays = [];
     this.intervalArityErrors = [];
+    this.emptyItems = [];
     this.rangeBoundDepth = 0;
     this.input = tokens;
     return this.program();
@@ -891,6 +892,18 @@ export class DynParser extends EmbeddedActionsParser {
   /** Half-open intervals written with other than two bounds; reported by the caller as DYN1108. */
   intervalArityErrors: { span: Span; count: number }[] = [];
 
+  /** Commas with nothing before them (`[10,,]`): one trailing comma is allowed, a repeated one is not. */
+  emptyItems: Span[] = [];
+
+  /** Record `comma` when it follows another comma with no item between them; a run of them is one span. */
+  private emptyItem(comma: IToken, afterEmpty: boolean, extendsRun: boolean): void {
+    if (!afterEmpty) return;
+    const span = this.tokenSpan(comma);
+    const last = this.emptyItems.at(-1);
+    if (extendsRun && last) this.emptyItems[this.emptyItems.length - 1] = { ...last, end: span.end, endLine: span.endLine, endCol: span.endCol };
+    else this.emptyItems.push(span);
+  }
+
   private parenOrTuple = this.RULE("parenOrTuple", (): A.Expr => {
     const open = this.CONSUME(T.LParen);
     const first = this.SUBRULE(this.expression);
@@ -916,9 +929,18 @@ export class DynParser extends EmbeddedActionsParser {
     const items: A.Expr[] = [];
     this.OPTION(() => {
       items.push(this.SUBRULE(this.expression));
+      let empty = false;
+      let repeated = false;
       this.MANY(() => {
-        this.CONSUME(T.Comma);
-        this.OPTION2(() => items.push(this.SUBRULE2(this.expression)));
+        const comma = this.CONSUME(T.Comma);
+        this.ACTION(() => this.emptyItem(comma, empty, repeated));
+        repeated = empty;
+        empty = true;
+        this.OPTION2(() => {
+          items.push(this.SUBRULE2(this.expression));
+          empty = false;
+          repeated = false;
+        });
       });
     });
     return items;
@@ -929,9 +951,18 @@ export class DynParser extends EmbeddedActionsParser {
     this.CONSUME(T.LParen);
     this.OPTION(() => {
       args.push(this.SUBRULE(this.argument));
+      let empty = false;
+      let repeated = false;
       this.MANY(() => {
-        this.CONSUME(T.Comma);
-        this.OPTION2(() => args.push(this.SUBRULE2(this.argument)));
+        const comma = this.CONSUME(T.Comma);
+        this.ACTION(() => this.emptyItem(comma, empty, repeated));
+        repeated = empty;
+        empty = true;
+        this.OPTION2(() => {
+          args.push(this.SUBRULE2(this.argument));
+          empty = false;
+          repeated = false;
+        });
       });
     });
     this.CONSUME(T.RParen);

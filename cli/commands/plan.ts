@@ -6,7 +6,8 @@ import { expandPlan, planTemplate } from "../../contract/plan.js";
 import type { DataSpec, LayerSpec, ModelSpec, ProbeSpec, RunSpec } from "../../contract/program.js";
 import type { Cadence } from "../../runtime/train/index.js";
 import { registry, type DataSourceSchema, type Lowered, type ProbeCost, type ProbeCostShape } from "../../stdlib/registry/index.js";
-import { convNetLayers, type LayerGeometry, layerGeometry, layerRole, mlpLayers } from "../../contract/layer-list.js";
+import { dataSetSize } from "../../stdlib/registry/data-size.js";
+import { type LayerGeometry, layerGeometry, layerRole, modelLayers } from "../../contract/layer-list.js";
 import { checkSource } from "../../compiler/check/index.js";
 import { diagnostic, hasErrors } from "../../diagnostics/diagnostic.js";
 import { readSource } from "../../compiler/read-source.js";
@@ -24,7 +25,7 @@ export function planCommand(file: string, profile: string | undefined, out: Outp
   let status = 0;
   for (const exp of check.experiments) {
     const name = profile ?? "default";
-    const plan = exp.profiles[name];
+    const plan = Object.hasOwn(exp.profiles, name) ? exp.profiles[name] : undefined;
     if (!plan) {
       printDiagnostics(out, [diagnostic("DYN2042", exp.span, { experiment: exp.name, profile: name }, { hint: `profiles: ${Object.keys(exp.profiles).join(", ")}` })], check.sources);
       status = 1;
@@ -39,7 +40,7 @@ export function planCommand(file: string, profile: string | undefined, out: Outp
 
 export function describePlan(experiment: string, profile: string, seeds: readonly number[], runs: readonly RunSpec[]): string {
   const rows = runs.map((r) => {
-    const n = trainingSize(r.data[r.trainOn]!);
+    const n = dataSetSize(r.data[r.trainOn]!);
     const batch = r.batch === "full" ? n : Math.min(r.batch.size, n ?? r.batch.size);
     const steps = "steps" in r.duration ? r.duration.steps : n === undefined || batch === undefined ? undefined : r.duration.epochs * Math.ceil(n / batch);
     const params = parameterCount(r.model);
@@ -90,7 +91,7 @@ export function probeFlops(run: RunSpec, steps: number, stepsPerEpoch: number): 
     rows: (ref) => {
       const name = typeof ref === "object" && ref !== null ? (ref as { ref?: unknown }).ref : undefined;
       const data = typeof name === "string" ? run.data[name] : undefined;
-      return data ? trainingSize(data) : undefined;
+      return data ? dataSetSize(data) : undefined;
     },
   };
   return run.probes.reduce((total, p) => total + probeCalls(p, steps, stepsPerEpoch) * priced(probeCost(p, shape), fma), 0);
@@ -121,11 +122,6 @@ function hiddenLayerShapes(m: ModelSpec): { fanIn: number; width: number }[] {
   });
 }
 
-/** Samples in a data set: a data block's sample size, or its source's `size` (real data sets without `limit` use their split sizes). */
-function trainingSize(d: DataSpec): number | undefined {
-  return d.source === "sample" ? d.vars[0]?.n : dataSource(d).size(d);
-}
-
 /** The registry schema of a (non-block) data spec's source. */
 function dataSource(d: Exclude<DataSpec, { source: "sample" }>): DataSourceSchema {
   const schema = registry.get("data", d.source)?.data;
@@ -133,12 +129,7 @@ function dataSource(d: Exclude<DataSpec, { source: "sample" }>): DataSourceSchem
   return schema;
 }
 
-/** The layer list a model spec stands for, with the shape of one input sample. */
-export function modelLayers(m: ModelSpec): { layers: readonly LayerSpec[]; inShape: readonly number[] } {
-  if (m.kind === "convnet") return { layers: convNetLayers(m), inShape: m.inShape };
-  if (m.kind === "layers") return { layers: m.layers, inShape: m.inShape };
-  return { layers: mlpLayers(m), inShape: [m.inDim] };
-}
+export { modelLayers };
 
 function geometry(m: ModelSpec): readonly LayerGeometry[] {
   const { layers, inShape } = modelLayers(m);

@@ -242,7 +242,7 @@ export class AnalysisCompiler {
   private select(e: A.IndexExpr, scope: AnalysisScope): AnalysisExpr | undefined {
     const arg = this.compile(e.object, scope);
     if (!arg) return undefined;
-    const where: Record<string, number | string | boolean> = {};
+    const where: Record<string, number | string | boolean> = Object.create(null) as Record<string, number | string | boolean>;
     for (const item of e.items) {
       if (item.kind !== "Selector") return this.fail(item, "results are selected by sweep variable, like `x[width = 10]`");
       const dim = item.name.name;

@@ -41,6 +41,24 @@ export class MapEnv implements Env {
 
 const CONSTANTS: Record<string, number> = { pi: Math.PI, e: Math.E, inf: Infinity };
 
+/**
+ * Most values a compile-time list may hold, nested items included (`[[0] * 1000] * 1000` holds 1,001,001):
+ * `[1] * 1e9` or a chain of `let b = a + a` would otherwise exhaust memory before any diagnostic.
+ */
+export const MAX_LIST_VALUES = 1_000_000;
+const listWeights = new WeakMap<Value, number>();
+
+/** How many values `v` holds, counting every nested list and item (cached per list). */
+function weight(v: Value): number {
+  if (v.kind !== "list") return 1;
+  let w = listWeights.get(v);
+  if (w === undefined) {
+    w = v.items.reduce((a, item) => a + weight(item), 1);
+    listWeights.set(v, w);
+  }
+  return w;
+}
+
 type Fn = (args: number[]) => number;
 const MATH: Record<string, { arity: number | [number, number]; fn: Fn }> = {
   sin: { arity: 1, fn: ([x]) => Math.sin(x!) },
@@ -118,7 +136,7 @@ export class Evaluator {
     const bound = env.lookup(e.name);
     if (bound) return bound;
     if (env.failed?.(e.name)) return undefined;
-    if (e.name in CONSTANTS) return num(CONSTANTS[e.name]!);
+    if (Object.hasOwn(CONSTANTS, e.name)) return num(CONSTANTS[e.name]!);
     const later = env.notConstant?.(e.name);
     if (later) {
       this.report(diagnostic("DYN2003", e.span, { what: later, context: "a constant" }));
@@ -170,9 +188,12 @@ export class Evaluator {
       if (l.kind === "bool" && r.kind === "bool") return { kind: "bool", value: e.op === "and" ? l.value && r.value : l.value || r.value };
       return this.operandError(e.op, l.kind === "bool" ? e.right : e.left, l.kind === "bool" ? r : l, env);
     }
-    if (e.op === "*" && l.kind === "list" && r.kind === "number") return this.repeat(l.items, r, e.right);
-    if (e.op === "*" && r.kind === "list" && l.kind === "number") return this.repeat(r.items, l, e.left);
-    if (e.op === "+" && l.kind === "list" && r.kind === "list") return list([...l.items, ...r.items]);
+    if (e.op === "*" && l.kind === "list" && r.kind === "number") return this.repeat(l.items, r, e.right, e);
+    if (e.op === "*" && r.kind === "list" && l.kind === "number") return this.repeat(r.items, l, e.left, e);
+    if (e.op === "+" && l.kind === "list" && r.kind === "list") {
+      if (!this.listFits(weight(l) + weight(r) - 1, e)) return undefined;
+      return list([...l.items, ...r.items]);
+    }
     if (l.kind !== "number") return this.operandError(e.op, e.left, l, env);
     if (r.kind !== "number") return this.operandError(e.op, e.right, r, env);
     return this.arithmetic(e, l, r);
@@ -231,12 +252,20 @@ export class Evaluator {
     return null;
   }
 
-  private repeat(items: readonly Value[], times: NumberValue, at: A.Expr): Value | undefined {
+  private repeat(items: readonly Value[], times: NumberValue, at: A.Expr, whole: A.Expr): Value | undefined {
     if (!Number.isInteger(times.value) || times.value < 0 || times.unit) {
       this.report(diagnostic("DYN2004", at.span, { what: "a list repetition count", expected: "a whole number ≥ 0", got: showValue(times) }));
       return undefined;
     }
+    const size = 1 + times.value * items.reduce((a, item) => a + weight(item), 0);
+    if (!this.listFits(size, whole)) return undefined;
     return list(Array.from({ length: times.value }, () => items).flat());
+  }
+
+  private listFits(size: number, at: { span: A.Expr["span"] }): boolean {
+    if (size <= MAX_LIST_VALUES) return true;
+    this.report(diagnostic("DYN3001", at.span, { count: size.toLocaleString("en-US"), limit: MAX_LIST_VALUES.toLocaleString("en-US") }));
+    return false;
   }
 
   private range(e: A.RangeExpr, env: Env): Value | undefined {
@@ -280,7 +309,7 @@ export class Evaluator {
       this.report(diagnostic("DYN2003", e.callee.span, { what: "a method call", context: "a constant" }));
       return undefined;
     }
-    if (callee in MATH && !env.lookup(callee)) return this.mathCall(e, callee, env);
+    if (Object.hasOwn(MATH, callee) && !env.lookup(callee)) return this.mathCall(e, callee, env);
     if (callee === "logspace" || callee === "linspace") return this.space(e, callee, env);
     if (callee === "zip") return this.zip(e, env);
     if (callee === "len") return this.len(e, env);

@@ -20,7 +20,18 @@ import { TargetCompiler, type TargetCode } from "./targets.js";
 import { checkSeedList } from "./seeds.js";
 import { blockRoles, experimentInputs, reportSampledUse, reportSharedSamples, type ExperimentInputs } from "./data-inputs.js";
 import { showValue, type Value } from "./values.js";
+import { layerGeometry, modelLayers } from "../../contract/layer-list.js";
+import { dataSetSize } from "../../stdlib/registry/data-size.js";
 import { brokenRules, registry, type DataSourceShape } from "../../stdlib/registry/index.js";
+
+/** Most runs one profile may expand to: a 100 × 100 sweep. Past this, planning alone takes minutes. */
+export const MAX_RUNS = 10_000;
+
+/** Most trainable parameters of one seed's network (400 MB of float32 per seed). */
+export const MAX_PARAMETERS = 1e8;
+
+/** Most samples in one data set (the largest real data set, CIFAR-10 and MNIST, hold 60,000). */
+export const MAX_SAMPLES = 1e7;
 
 /** Target code shared by runs whose target is the same function. */
 export interface TargetEntry {
@@ -91,7 +102,8 @@ export class ExperimentChecker {
     this.targetIds = new Map();
     const base = exp.body.filter((s) => s.kind !== "Profile");
     this.reportDuplicates(base);
-    const profiles: Record<string, CheckedProfile> = {};
+    // Keyed by user names (`constructor`, `__proto__` are legal): no prototype to collide with.
+    const profiles: Record<string, CheckedProfile> = Object.create(null) as Record<string, CheckedProfile>;
     const defaultGathered = this.gather(base);
     const sweepVars = defaultGathered.sweeps.flatMap((s) => s.vars.map((v) => v.name));
     profiles["default"] = this.plan(exp, defaultGathered, true);
@@ -163,6 +175,7 @@ export class ExperimentChecker {
     const { axes, failed: failedSweeps } = this.sweepAxes(g.sweeps, defs, new Set(sweepVars));
     const seeds = this.seeds(g.single.get("seeds"), defs);
     const runs: RunSpec[] = [];
+    if (!this.runCountFits(g.sweeps, axes)) return { seeds, runs, analyses: [], expects: [], plots: [], axes: [] };
     for (const point of product(axes)) {
       const env = new PointEnv(defs, point, this.evaluator, new Set(), failedSweeps);
       env.evaluateAll();
@@ -182,6 +195,35 @@ export class ExperimentChecker {
     const plotter = new PlotCompiler(this.diagnostics, this.source);
     const plots = g.plots.map((p) => plotter.compile(p, scope)).filter((p): p is PlotSpec => p !== undefined);
     return { seeds, runs, analyses: analysisSpecs, expects, plots, axes: axes.map(sweepAxis) };
+  }
+
+  /** The cross product of the sweeps within MAX_RUNS, else DYN3002 on the sweeps (checked before expanding it). */
+  private runCountFits(sweeps: readonly A.SweepStmt[], axes: readonly unknown[][]): boolean {
+    const count = axes.reduce((n, axis) => n * axis.length, 1);
+    if (count <= MAX_RUNS) return true;
+    const [first, ...rest] = sweeps;
+    const span = rest.length ? { ...first!.span, end: rest.at(-1)!.span.end, endLine: rest.at(-1)!.span.endLine, endCol: rest.at(-1)!.span.endCol } : first!.span;
+    this.report(diagnostic("DYN3002", span, { count: count.toLocaleString("en-US"), limit: MAX_RUNS.toLocaleString("en-US") }));
+    return false;
+  }
+
+  /** A data set's samples within MAX_SAMPLES, else DYN3004 on its statement. */
+  private dataFits(d: A.DataStmt, spec: DataSpec): boolean {
+    const count = dataSetSize(spec) ?? 0;
+    if (count <= MAX_SAMPLES) return true;
+    this.report(diagnostic("DYN3004", d.span, { name: d.name.name, count: count.toLocaleString("en-US"), limit: MAX_SAMPLES.toLocaleString("en-US") }));
+    return false;
+  }
+
+  /** A network's parameters per seed within MAX_PARAMETERS, else DYN3003 on its model statement. */
+  private networkFits(model: ModelSpec, g: Gathered): boolean {
+    const geometry = layerGeometry(modelLayers(model).layers, modelLayers(model).inShape);
+    if (!Array.isArray(geometry)) return true;
+    const count = geometry.reduce((a, l) => a + l.params, 0);
+    if (count <= MAX_PARAMETERS) return true;
+    const m = g.models[0]!;
+    this.report(diagnostic("DYN3003", (m.value ?? m).span, { model: m.name.name, count: count.toLocaleString("en-US"), limit: MAX_PARAMETERS.toLocaleString("en-US") }));
+    return false;
   }
 
   /** A let is an analysis when it reads a probe or an analysis, or groups, fits or restricts in time. */
@@ -249,19 +291,20 @@ export class ExperimentChecker {
   private run(exp: A.ExperimentStmt, g: Gathered, env: PointEnv, point: ReadonlyMap<string, Value>, reportMissing: boolean): RunSpec | undefined {
     const refs = refScope(g);
     const resolver = new CallResolver(this.diagnostics, refs);
-    const data: Record<string, DataSpec> = {};
+    const data: Record<string, DataSpec> = Object.create(null) as Record<string, DataSpec>;
     const shapes = new Map<string, DataShape>();
     const inputs = experimentInputs(g.data, this.diagnostics);
     for (const d of g.data) {
       const built = this.dataSpec(d, env, resolver, inputs);
-      if (built) {
+      if (built && this.dataFits(d, built.spec)) {
         data[d.name.name] = built.spec;
         shapes.set(d.name.name, built.shape);
       }
     }
     reportSharedSamples(g.data, data, this.diagnostics);
     const trainOn = this.trainingData(exp, g, reportMissing);
-    const model = this.model(exp, g, env, resolver, trainOn ? shapes.get(trainOn) : undefined, reportMissing);
+    const built = this.model(exp, g, env, resolver, trainOn ? shapes.get(trainOn) : undefined, reportMissing);
+    const model = built && this.networkFits(built, g) ? built : undefined;
     const optimizerStmt = g.single.get("optimizer") as A.ClauseStmt | undefined;
     const trainStmt = g.single.get("train") as A.TrainStmt | undefined;
     if (!optimizerStmt && reportMissing) this.report(diagnostic("DYN2021", exp.name.span, { name: exp.name.name, keyword: "optimizer" }));
@@ -487,7 +530,7 @@ export class ExperimentChecker {
   /** `init phase(…)` replaces the scheme; `init net.hidden[*] ~ normal(…)` overrides layers. */
   private inits(inits: readonly A.InitStmt[], declared: unknown, addresses: LayerAddresses, env: PointEnv, resolver: CallResolver): ModelSpec["init"] | undefined {
     let scheme = declared as ModelSpec["init"];
-    const layers: Record<string, Record<string, unknown>> = {};
+    const layers: Record<string, Record<string, unknown>> = Object.create(null) as Record<string, Record<string, unknown>>;
     for (const i of inits) {
       if (!i.target) {
         const s = this.entry(i.scheme, "init", env, resolver);

@@ -2,7 +2,8 @@
  * The checker: a parsed file (and what it imports) → checked experiments with their run plans, plus
  * every name, type, shape and plan diagnostic. Parse errors stop nothing: whatever parsed is checked.
  */
-import { dirname, resolve } from "node:path";
+import { existsSync, realpathSync } from "node:fs";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import type * as A from "../../grammar/ast.js";
 import { parse, type ParseResult } from "../../grammar/parse.js";
 import { diagnostic, sortDiagnostics, type Diagnostic } from "../../diagnostics/diagnostic.js";
@@ -27,7 +28,8 @@ export function checkSource(text: string, path: string): CheckResult {
 export function checkParsed(parsed: ParseResult): CheckResult {
   const diagnostics: Diagnostic[] = [...parsed.diagnostics];
   const sources = new Map<string, SourceFile>([[parsed.source.path, parsed.source]]);
-  const top = collectTopLevel(parsed, diagnostics, sources, new Set([resolve(parsed.source.path)]));
+  const imports: ImportContext = { root: projectRoot(parsed.source.path), visiting: new Set([resolve(parsed.source.path)]) };
+  const top = collectTopLevel(parsed, diagnostics, sources, imports);
   const checker = new ExperimentChecker(parsed.source, top, diagnostics);
   const experiments: CheckedExperiment[] = [];
   const names = new Map<string, A.Identifier>();
@@ -42,7 +44,7 @@ export function checkParsed(parsed: ParseResult): CheckResult {
 }
 
 /** Top-level lets, data and models of the file and of everything it imports (depth first). */
-function collectTopLevel(parsed: ParseResult, diagnostics: Diagnostic[], sources: Map<string, SourceFile>, visiting: Set<string>): TopLevel {
+function collectTopLevel(parsed: ParseResult, diagnostics: Diagnostic[], sources: Map<string, SourceFile>, imports: ImportContext): TopLevel {
   const lets = new Map<string, A.Expr>();
   const data: A.DataStmt[] = [];
   const models: A.ModelStmt[] = [];
@@ -52,7 +54,7 @@ function collectTopLevel(parsed: ParseResult, diagnostics: Diagnostic[], sources
     models.push(...other.models);
   };
   for (const item of parsed.program.items) {
-    if (item.kind === "Import") merge(importFile(item, parsed.source.path, diagnostics, sources, visiting));
+    if (item.kind === "Import") merge(importFile(item, parsed.source.path, diagnostics, sources, imports));
     else if (item.kind === "Let") lets.set(item.name.name, item.value);
     else if (item.kind === "Data") data.push(item);
     else if (item.kind === "Model") models.push(item);
@@ -60,9 +62,50 @@ function collectTopLevel(parsed: ParseResult, diagnostics: Diagnostic[], sources
   return { lets, data, models };
 }
 
-function importFile(item: A.ImportStmt, from: string, diagnostics: Diagnostic[], sources: Map<string, SourceFile>, visiting: Set<string>): TopLevel {
+interface ImportContext {
+  /** The directory imports must stay inside (see projectRoot). */
+  readonly root: string;
+  /** Files being imported (for cycles). */
+  readonly visiting: Set<string>;
+}
+
+/** Files that mark the top of a project: imports may reach anywhere below the nearest one. */
+const PROJECT_MARKERS = [".git", "package.json", "dync.json"];
+
+/** The nearest directory above `file` holding a project marker, else the file's own directory. */
+export function projectRoot(file: string): string {
+  const own = dirname(resolve(file));
+  for (let dir = own; ; dir = dirname(dir)) {
+    if (PROJECT_MARKERS.some((m) => existsSync(join(dir, m)))) return realOrSelf(dir);
+    if (dirname(dir) === dir) return realOrSelf(own);
+  }
+}
+
+function realOrSelf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+/** Why `path` may not be imported, or undefined when it may: only `.dyn` files inside the project. */
+function importRefusal(path: string, root: string): string | undefined {
+  if (!path.endsWith(".dyn")) return "only `.dyn` files can be imported";
+  const rel = relative(root, realOrSelf(path));
+  if (rel.startsWith("..") || isAbsolute(rel)) return `it is outside the project directory \`${root}\``;
+  return undefined;
+}
+
+function importFile(item: A.ImportStmt, from: string, diagnostics: Diagnostic[], sources: Map<string, SourceFile>, imports: ImportContext): TopLevel {
   const empty: TopLevel = { lets: new Map(), data: [], models: [] };
+  const { visiting } = imports;
   const path = resolve(dirname(from), item.path.value);
+  const refusal = importRefusal(path, imports.root);
+  if (refusal) {
+    diagnostics.push(diagnostic("DYN4011", item.path.span, { path: item.path.value, reason: refusal }));
+    return empty;
+  }
   if (visiting.has(path)) {
     diagnostics.push(diagnostic("DYN2041", item.path.span, { problem: `\`${item.path.value}\` imports itself (an import cycle)` }));
     return empty;
@@ -76,7 +119,7 @@ function importFile(item: A.ImportStmt, from: string, diagnostics: Diagnostic[],
   sources.set(path, parsed.source);
   diagnostics.push(...parsed.diagnostics);
   visiting.add(path);
-  const top = collectTopLevel(parsed, diagnostics, sources, visiting);
+  const top = collectTopLevel(parsed, diagnostics, sources, imports);
   visiting.delete(path);
   return top;
 }

@@ -6,6 +6,7 @@
  * a fresh draw per point (`draw.normal(…)`, from the data set's stream), so the target is `random`.
  */
 import type * as A from "../../grammar/ast.js";
+import { jsIdentifier } from "../js-names.js";
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import { closest } from "../../diagnostics/suggest.js";
 import type { Env, Evaluator } from "./evaluate.js";
@@ -36,14 +37,8 @@ const MATH_FUNCTIONS: Record<string, string> = {
 /** Activations as plain functions, from the runtime's `targetMath` (imported as `m`). */
 const HELPER_FUNCTIONS = ["relu", "silu", "sigmoid", "softplus", "gelu", "xtanh", "leaky_relu", "heaviside"];
 const CONSTANTS: Record<string, string> = { pi: "Math.PI", e: "Math.E" };
-const JS_RESERVED = new Set(
-  "break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof let new null return super switch this throw true try typeof var void while with yield await implements interface package private protected public static m Math draw".split(" "),
-);
-
-/** A TypeScript-safe name for an input variable (`in` would not be). */
-export function jsName(name: string): string {
-  return JS_RESERVED.has(name) ? `${name}_` : name;
-}
+/** A TypeScript-safe name for an input variable (`in`, `eval` or `Infinity` would not be). */
+export const jsName = jsIdentifier;
 
 export class TargetCompiler {
   private random = false;
@@ -96,7 +91,7 @@ export class TargetCompiler {
     const bound = env.lookup(e.name);
     if (bound?.kind === "number" && !bound.unit) return formatNumber(bound.value);
     if (bound) return this.refuse(e, `\`${e.name}\` (${showValue(bound)})`);
-    if (e.name in CONSTANTS) return CONSTANTS[e.name];
+    if (Object.hasOwn(CONSTANTS, e.name)) return CONSTANTS[e.name];
     const later = env.notConstant?.(e.name);
     if (later) return this.refuse(e, later);
     const near = closest(e.name, [...vars, ...env.names(), ...Object.keys(CONSTANTS)]);
@@ -121,8 +116,8 @@ export class TargetCompiler {
     if ((name === "sum" || name === "prod") && e.args.length === 1 && e.args[0]!.kind === "Binding" && e.args[0].body) {
       return this.fold(name, e.args[0], vars, env);
     }
-    if (DRAWS[name] && !vars.has(name)) return this.draw(e, name, DRAWS[name], vars, env);
-    const fn = MATH_FUNCTIONS[name] ?? (HELPER_FUNCTIONS.includes(name) ? `m.${name}` : undefined);
+    if (Object.hasOwn(DRAWS, name) && !vars.has(name)) return this.draw(e, name, DRAWS[name]!, vars, env);
+    const fn = (Object.hasOwn(MATH_FUNCTIONS, name) ? MATH_FUNCTIONS[name] : undefined) ?? (HELPER_FUNCTIONS.includes(name) ? `m.${name}` : undefined);
     if (!fn) {
       const near = closest(name, [...Object.keys(MATH_FUNCTIONS), ...HELPER_FUNCTIONS, ...Object.keys(DRAWS)]);
       this.diagnostics.push(diagnostic("DYN2031", e.callee.span, { what: `the function \`${name}\`` }, near ? { hint: `did you mean \`${near}\`?` } : {}));

@@ -9,7 +9,8 @@ import { planTemplate } from "../../contract/plan.js";
 import type { PlanTemplate, RunBase, RunSpec } from "../../contract/program.js";
 import type { CheckedExperiment, CheckedProfile, TargetEntry } from "../check/index.js";
 import { packageInfo } from "../package-info.js";
-import { docComment, lineComment, literal, withComments } from "./literal.js";
+import { jsIdentifier } from "../js-names.js";
+import { docComment, inheritedKeyValue, lineComment, literal, propertyKey, withComments } from "./literal.js";
 
 export interface EmitOptions {
   /** Path of the `.dyn` file as it should appear in the program (relative, for portable output). */
@@ -41,11 +42,14 @@ export async function emitModule(experiments: readonly CheckedExperiment[], opti
   file.addImportDeclaration({ moduleSpecifier: "node:url", namedImports: ["pathToFileURL"] });
   file.addImportDeclaration({ moduleSpecifier: "node:worker_threads", namedImports: ["isMainThread"] });
   const usesTargetMath = experiments.some((e) => [...e.targets.values()].some((t) => t.code.body.includes("m.")));
-  const names = new Set(experiments.flatMap((e) => [safeName(e.name), ...[...e.targets.values()].map((t) => targetName(e, t))]));
+  // Every top-level name is unique: an experiment `a_target0` beside `a`'s first target gets its own.
+  const names = new Set(experiments.map((e) => safeName(e.name)));
+  const targetNames = new Map(experiments.flatMap((e) => [...e.targets.values()].map((t) => [t, uniqueName(`${safeName(e.name)}_${t.id}`, names)] as const)));
+  const targetName = (t: TargetEntry) => targetNames.get(t)!;
   const types = new Set<string>();
   for (const exp of experiments) {
-    for (const target of exp.targets.values()) addTarget(file, exp, target, options.file);
-    addExperiment(file, exp, options, names, types);
+    for (const target of exp.targets.values()) addTarget(file, exp, target, targetName(target), options.file);
+    addExperiment(file, exp, options, names, types, targetName);
   }
   for (const type of [...types].sort()) runtime.addNamedImport({ name: type, isTypeOnly: true });
   const exported = experiments.map((e) => safeName(e.name));
@@ -65,9 +69,9 @@ export async function emitModule(experiments: readonly CheckedExperiment[], opti
   return prettier.format(text, { parser: "typescript", printWidth: 110 });
 }
 
-function addTarget(file: ReturnType<Project["createSourceFile"]>, exp: CheckedExperiment, target: TargetEntry, dynFile: string): void {
+function addTarget(file: ReturnType<Project["createSourceFile"]>, exp: CheckedExperiment, target: TargetEntry, name: string, dynFile: string): void {
   file.addFunction({
-    name: targetName(exp, target),
+    name,
     docs: [docText(`Target of \`${exp.name}\` (${dynFile}:${target.line}): ${target.text}`)],
     parameters: [...(target.code.random ? [{ name: "draw", type: "TargetDraws" }] : []), ...target.code.params.map((p) => ({ name: p, type: "number" }))],
     returnType: "number",
@@ -79,8 +83,8 @@ function addTarget(file: ReturnType<Project["createSourceFile"]>, exp: CheckedEx
  * The experiment's program. A part of a profile (its base run, points, analyses, expects or plots) that
  * other profiles have too is printed once, as a constant before the program, and named where used.
  */
-function addExperiment(file: ReturnType<Project["createSourceFile"]>, exp: CheckedExperiment, options: EmitOptions, names: Set<string>, types: Set<string>): void {
-  const targets = Object.fromEntries([...exp.targets.values()].map((t) => [t.id, `${t.code.random ? "pointwiseWithDraws" : "pointwise"}(${targetName(exp, t)})`]));
+function addExperiment(file: ReturnType<Project["createSourceFile"]>, exp: CheckedExperiment, options: EmitOptions, names: Set<string>, types: Set<string>, targetName: (t: TargetEntry) => string): void {
+  const targets = Object.fromEntries([...exp.targets.values()].map((t) => [t.id, `${t.code.random ? "pointwiseWithDraws" : "pointwise"}(${targetName(t)})`]));
   const parts = Object.entries(exp.profiles).map(([name, plan]) => profileParts(name, plan, options.file));
   const shared = new Map<string, string>(); // field and printed part → its constant's name
   for (const field of Object.keys(PART_TYPES) as PartField[]) {
@@ -97,7 +101,7 @@ function addExperiment(file: ReturnType<Project["createSourceFile"]>, exp: Check
       });
     }
   }
-  const profiles = parts.map((p) => `${lineComment(profileSummary(p.name, p.plan))}\n${JSON.stringify(p.name)}: ${profileLiteral(p, shared)}`).join(",\n");
+  const profiles = parts.map((p) => `${lineComment(profileSummary(p.name, p.plan))}\n${propertyKey(p.name)}: ${inheritedKeyValue(p.name, profileLiteral(p, shared))}`).join(",\n");
   file.addVariableStatement({
     isExported: true,
     declarationKind: VariableDeclarationKind.Const,
@@ -211,13 +215,5 @@ function docText(text: string): string {
   return text.replace(/\*\//g, "*\\/").replace(/[\s\u2028\u2029]+/g, " ");
 }
 
-function targetName(exp: CheckedExperiment, target: TargetEntry): string {
-  return `${safeName(exp.name)}_${target.id}`;
-}
-
 /** An experiment name as a TypeScript identifier (`.dyn` names are identifiers; JS keywords are not). */
-export function safeName(name: string): string {
-  return /^(break|case|catch|class|const|continue|debugger|default|delete|do|else|enum|export|extends|false|finally|for|function|if|import|in|instanceof|new|null|return|super|switch|this|throw|true|try|typeof|var|void|while|with|yield|let|static|await|experiments|m|runMain|pointwise|pointwiseWithDraws|TargetDraws|ExperimentProgram|RunBase|RunPatch|AnalysisSpec|ExpectSpec|PlotSpec|isMainThread|pathToFileURL)$/.test(name)
-    ? `${name}_`
-    : name;
-}
+export const safeName = jsIdentifier;

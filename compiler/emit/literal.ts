@@ -17,7 +17,8 @@ export function literal(value: unknown): string {
   if (typeof value === "object") {
     const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
     const comments = (value as { [COMMENT]?: Record<string, string> })[COMMENT] ?? {};
-    const props = entries.map(([k, v]) => `${comments[k] ? `\n${lineComment(comments[k])}\n` : ""}${propertyKey(k)}: ${literal(v)}`);
+    const comment = (k: string) => (Object.hasOwn(comments, k) ? `\n${lineComment(comments[k]!)}\n` : "");
+    const props = entries.map(([k, v]) => `${comment(k)}${propertyKey(k)}: ${inheritedKeyValue(k, literal(v))}`);
     return `{ ${props.join(", ")} }`;
   }
   throw new Error(`cannot print ${typeof value} as a literal`);
@@ -31,8 +32,22 @@ function numberLiteral(x: number): string {
   return String(x);
 }
 
+/**
+ * A property name in an object literal. `__proto__: v` would set the prototype instead of a property
+ * (and a data set, sweep variable or profile may be called `__proto__`), so it is written computed.
+ */
 export function propertyKey(key: string): string {
+  if (key === "__proto__") return '["__proto__"]';
   return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? key : JSON.stringify(key);
+}
+
+/**
+ * The value of property `key` in a literal. TypeScript types a property named like an Object.prototype
+ * member (`constructor`, `toString`) of an index-signature type by that member, so the literal loses its
+ * contextual type (`"sample"` widens to string); `as const` keeps the literal types without one.
+ */
+export function inheritedKeyValue(key: string, value: string): string {
+  return key in Object.prototype ? `${value} as const` : value;
 }
 
 /** A `//` comment that cannot end early or smuggle a line break. */

@@ -123,9 +123,9 @@ export function probeTable(rows: readonly ResultRow[], sweepVars: readonly strin
 }
 
 function pick(point: Readonly<Record<string, SweepValue>>, vars: readonly string[]): Record<string, SweepValue> {
-  const out: Record<string, SweepValue> = {};
+  const out: Record<string, SweepValue> = Object.create(null) as Record<string, SweepValue>;
   for (const v of vars) {
-    if (!(v in point)) throw new DyncRuntimeError("RUN040", `a result row has no value for sweep variable ${v}`);
+    if (!Object.hasOwn(point, v)) throw new DyncRuntimeError("RUN040", `a result row has no value for sweep variable ${v}`);
     out[v] = point[v]!;
   }
   return out;

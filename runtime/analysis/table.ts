@@ -51,7 +51,7 @@ export function keyId(key: Key, dims: readonly Dim[]): string {
 
 /** The key restricted to `dims`. */
 export function project(key: Key, dims: readonly Dim[]): Key {
-  const out: Record<Dim, SweepValue> = {};
+  const out: Record<Dim, SweepValue> = Object.create(null) as Record<Dim, SweepValue>;
   for (const d of dims) out[d] = key[d]!;
   return out;
 }
