@@ -86,13 +86,12 @@ export function applyPatch(base: unknown, patch: unknown): unknown {
     return out;
   }
   if (!isObject(base)) return clone(patch);
-  // Keys include user names (a data set or sweep variable may be `__proto__`): no prototype to set.
-  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(base)) {
-    if (!Object.hasOwn(patch, key)) out[key] = clone(value);
-    else if (!isDelete(patch[key])) out[key] = applyPatch(value, patch[key]);
+    if (!Object.hasOwn(patch, key)) put(out, key, clone(value));
+    else if (!isDelete(patch[key])) put(out, key, applyPatch(value, patch[key]));
   }
-  for (const [key, p] of Object.entries(patch)) if (!Object.hasOwn(base, key) && !isDelete(p)) out[key] = applyPatch(undefined, p);
+  for (const [key, p] of Object.entries(patch)) if (!Object.hasOwn(base, key) && !isDelete(p)) put(out, key, applyPatch(undefined, p));
   return out;
 }
 
@@ -115,13 +114,13 @@ export function diff(base: unknown, value: unknown, nested = false): PatchValue 
   if (!isObject(value)) return value as PatchValue;
   if (Array.isArray(base)) return { $replace: clone(value) };
   if (!isObject(base)) return clone(value) as PatchValue;
-  const out: Record<string, PatchValue> = Object.create(null) as Record<string, PatchValue>;
+  const out: Record<string, PatchValue> = {};
   for (const [key, v] of Object.entries(value)) {
     if (v === undefined) continue;
     const d = diff(base[key], v, true);
-    if (d !== undefined) out[key] = d;
+    if (d !== undefined) put(out, key, d);
   }
-  for (const [key, v] of Object.entries(base)) if (v !== undefined && (!Object.hasOwn(value, key) || value[key] === undefined)) out[key] = DELETE;
+  for (const [key, v] of Object.entries(base)) if (v !== undefined && (!Object.hasOwn(value, key) || value[key] === undefined)) put(out, key, DELETE);
   const whole = { $replace: clone(value) };
   return nested && size(whole) < size(out) ? whole : out;
 }
@@ -135,6 +134,14 @@ function deepEqual(a: unknown, b: unknown): boolean {
   const keys = (o: Record<string, unknown>) => Object.keys(o).filter((k) => o[k] !== undefined);
   const ka = keys(a);
   return ka.length === keys(b).length && ka.every((k) => Object.hasOwn(b, k) && deepEqual(a[k], b[k]));
+}
+
+/**
+ * `o[key] = value` as an own property even for `__proto__`: keys include user names (a data set or sweep
+ * variable may be called that), which must neither set a prototype nor leave plain objects without one.
+ */
+function put(o: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 function clone(value: unknown): unknown {
