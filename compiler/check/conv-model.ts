@@ -1,9 +1,10 @@
 /**
  * Checking a lowered `cnn(…)` against its training images: the model takes the images' `[H, W, C]` shape,
  * and every conv block (with its pooling) must leave at least one pixel, so a misfit is a compile-time
- * diagnostic instead of a runtime shape error. The size rules repeat runtime/nn/conv.ts's
- * `convOutputSize` (TensorFlow's valid/same) because the compiler does not load tfjs.
+ * diagnostic instead of a runtime shape error. The size rule is the layer list's (contract/layer-list.ts),
+ * which the runtime and `dync plan` use too.
  */
+import { convOutputLength as convOut } from "../../contract/layer-list.js";
 import type { ConvNetModelSpec } from "../../contract/program.js";
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { Span } from "../../diagnostics/source.js";
@@ -47,31 +48,4 @@ export function checkConvNet(
     return undefined;
   }
   return { ...spec, name, inShape: [H, W, C], inDim: H * W * C, outDim: data.outDim };
-}
-
-/** One conv block's geometry: its output size before pooling, channels in and out, kernel size. */
-export interface ConvBlockGeometry {
-  readonly h: number;
-  readonly w: number;
-  readonly cin: number;
-  readonly cout: number;
-  readonly kernel: number;
-}
-
-/** Every block's geometry and the length of the flattened output that the dense layers read. */
-export function convGeometry(spec: Pick<ConvNetModelSpec, "inShape" | "convs">): { blocks: ConvBlockGeometry[]; flat: number } {
-  let [h, w, c] = spec.inShape;
-  const blocks: ConvBlockGeometry[] = [];
-  for (const block of spec.convs) {
-    [h, w] = [convOut(h, block.kernel, block.stride ?? 1, block.padding ?? "valid"), convOut(w, block.kernel, block.stride ?? 1, block.padding ?? "valid")];
-    blocks.push({ h, w, cin: c, cout: block.filters, kernel: block.kernel });
-    if (block.pool) [h, w] = [Math.floor(h / block.pool.size), Math.floor(w / block.pool.size)];
-    c = block.filters;
-  }
-  return { blocks, flat: h * w * c };
-}
-
-/** Output length of a convolution along one axis (TensorFlow's rules). */
-function convOut(size: number, kernel: number, stride: number, padding: "valid" | "same"): number {
-  return padding === "same" ? Math.ceil(size / stride) : Math.floor((size - kernel) / stride) + 1;
 }
