@@ -6,7 +6,7 @@
 import type { Dataset } from "../runtime/dataset.js";
 import { DyncRuntimeError } from "../runtime/errors.js";
 import { Sequential } from "../runtime/nn/index.js";
-import { convNetLayers, mlpLayers } from "../contract/layer-list.js";
+import { modelLayers } from "../contract/layer-list.js";
 import { createOptimizer, type Optimizer, type OptimizerSpec } from "../runtime/optim.js";
 import { ProgressReporter, type ProgressStream } from "../runtime/progress.js";
 import type { ExperimentProgram, ModelSpec, ProbeSpec, RunSpec } from "../contract/program.js";
@@ -131,11 +131,11 @@ function trainingData(run: RunSpec, datasets: ReadonlyMap<string, Dataset[]>): D
  * are byte-identical to the former Mlp/ConvNet classes (which remain as tested references and public API).
  */
 function buildModel(spec: ModelSpec, seeds: readonly number[]): Sequential {
-  if (spec.kind === "convnet") return new Sequential({ inShape: spec.inShape, layers: convNetLayers(spec), seeds, init: spec.init });
-  if (spec.kind === "layers") return new Sequential({ inShape: spec.inShape, layers: spec.layers, seeds, init: spec.init });
-  if (spec.kind !== "mlp") throw new DyncRuntimeError("RUN040", `model "${(spec as ModelSpec).name}" has kind "${String((spec as ModelSpec).kind)}", which the runtime cannot build`);
-  // `mlp(…)` is a shorthand for its layer list (contract/layer-list.ts), built like any `model net { … }`.
-  return new Sequential({ inShape: [spec.inDim], layers: mlpLayers(spec), seeds, init: spec.init });
+  if (!["mlp", "convnet", "layers"].includes(spec.kind)) {
+    throw new DyncRuntimeError("RUN040", `model "${spec.name}" has kind "${String(spec.kind)}", which the runtime cannot build`);
+  }
+  const { layers, inShape } = modelLayers(spec);
+  return new Sequential({ inShape, layers, seeds, init: spec.init });
 }
 
 /** The compiler filled in/out dimensions; a mismatch with the data is a clear error here, not a tfjs shape error later. */

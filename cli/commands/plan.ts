@@ -129,7 +129,6 @@ function dataSource(d: Exclude<DataSpec, { source: "sample" }>): DataSourceSchem
   return schema;
 }
 
-export { modelLayers };
 
 function geometry(m: ModelSpec): readonly LayerGeometry[] {
   const { layers, inShape } = modelLayers(m);
