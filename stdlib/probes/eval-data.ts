@@ -72,6 +72,34 @@ export class EvalData {
     return tf.tidy(() => ({ x: this.seedRows(this.x, range), y: this.seedRows(this.y, range) }));
   }
 
+  /**
+   * Rows chosen per seed: `rows[s]` (all of one length m) are seed index s's row indices, each in [0, n).
+   * Inputs `[S, m, ...xShape]` and targets `[S, m, yDim]`; the caller disposes them (or tidies).
+   */
+  gather(rows: readonly Int32Array[]): { x: tf.Tensor; y: tf.Tensor } {
+    const m = rows[0]?.length ?? 0;
+    if (rows.length !== this.seeds || rows.some((r) => r.length !== m)) {
+      throw new DyncRuntimeError("RUN040", `gather needs ${this.seeds} row lists of one length, got lengths [${rows.map((r) => r.length)}]`);
+    }
+    const flat = new Int32Array(this.seeds * m);
+    rows.forEach((r, s) => {
+      const offset = this.shared ? 0 : s * this.n;
+      r.forEach((row, k) => {
+        if (!(row >= 0 && row < this.n)) throw new DyncRuntimeError("RUN040", `row ${row} is outside data set "${this.name}" (${this.n} rows)`);
+        flat[s * m + k] = offset + row;
+      });
+    });
+    return tf.tidy(() => {
+      const index = tf.tensor1d(flat, "int32");
+      const pick = (t: tf.Tensor) => {
+        const [D, n, ...rest] = t.shape;
+        const picked = tf.gather(tf.reshape(t, [D! * n!, ...rest]), index);
+        return tf.reshape(picked, [this.seeds, m, ...rest]);
+      };
+      return { x: pick(this.x), y: pick(this.y) };
+    });
+  }
+
   dispose(): void {
     tf.dispose([this.x, this.y]);
   }
