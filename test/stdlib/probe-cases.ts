@@ -34,4 +34,6 @@ export const PROBE_CASES: Record<string, { args: Record<string, unknown>; outDim
   neurons: { args: {} },
   distill: { args: { n: 11 } },
   param_pca: { args: {} },
+  hamming: { args: { data: { ref: "line" }, pairs: { kind: "windows", size: 4, count: 3, per: 5 } } },
+  gradient_confusion: { args: { data: { ref: "line" }, pairs: { kind: "random_pairs", n: 7 } } },
 };
