@@ -10,6 +10,7 @@ import { curvatureProbeImplementations } from "./curvature/index.js";
 import { lotteryAnalysisImplementations } from "./lottery/analyses.js";
 import { lotteryProbeImplementations } from "./lottery/index.js";
 import { samplingProbeImplementations } from "./sampling/index.js";
+import { samplingAnalysisImplementations } from "./sampling/analyses.js";
 import type { AnalysisDefinition } from "./analyses/define.js";
 import type { DataSourceDefinition } from "./data/define.js";
 import { dataSourceDefinitions } from "./data/sources.js";
@@ -27,7 +28,7 @@ export const familyImplementations: readonly FamilyImplementations[] = [
   { name: "curvature", probes: curvatureProbeImplementations, analyses: [] },
   { name: "condensation", probes: condensationProbeImplementations, analyses: condensationAnalysisImplementations },
   { name: "lottery", probes: lotteryProbeImplementations, analyses: lotteryAnalysisImplementations },
-  { name: "sampling", probes: samplingProbeImplementations, analyses: [] },
+  { name: "sampling", probes: samplingProbeImplementations, analyses: samplingAnalysisImplementations },
 ];
 
 function byName<T extends { readonly entry: { readonly name: string } }>(items: readonly T[], what: string): ReadonlyMap<string, T> {

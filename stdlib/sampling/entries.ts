@@ -9,7 +9,7 @@
  * the same pairs.
  */
 import { papers } from "../registry/citations.js";
-import { probeEntry } from "../registry/entry.js";
+import { analysisEntry, probeEntry } from "../registry/entry.js";
 import type { Entry, Lowered, Param, SamplerNeed, SamplerSchema } from "../registry/types.js";
 import { data, model } from "../core/entries.js";
 
@@ -159,7 +159,7 @@ export const hamming = probeEntry({
 export const gradientConfusion = probeEntry({
   name: "gradient_confusion",
   kind: "probe",
-  doc: "Gradient confusion: the cosine between the per-example loss gradients (every weight and bias) of the two rows of each sampled pair, one value per pair (dimension `pair`) per seed. `plot density(c)` draws its distribution; `mean(c < 0) over pair` is the share of confused pairs.",
+  doc: "Gradient confusion: the cosine between the per-example loss gradients (every weight and bias) of the two rows of each sampled pair, one value per pair (dimension `pair`) per seed. `plot density(c)` draws its distribution; `share_below(c) over pair` is the share of confused pairs, `quantile(c, 0.5) over pair` their median.",
   params: [model, data, pairs],
   result: { index: "pair" },
   cites: papers.spectral,
@@ -168,4 +168,17 @@ export const gradientConfusion = probeEntry({
 
 export const samplingProbes: readonly Entry[] = [hamming, gradientConfusion];
 
-export const samplingEntries: readonly Entry[] = [...samplers, ...samplingProbes];
+export const shareBelow = analysisEntry({
+  name: "share_below",
+  kind: "analysis",
+  doc: "The fraction of values below `threshold` in each group, NaN values (a pair with a zero gradient has no cosine) left out: `share_below(conf) over pair` is the share of confused pairs (cosine < 0) per seed and step.",
+  params: [
+    { name: "values", type: { t: "ref", of: "probe" }, doc: "A probe or an analysis." },
+    { name: "threshold", type: { t: "number" }, default: 0, doc: "Values strictly below it count." },
+  ],
+  cites: papers.spectral,
+});
+
+export const samplingAnalyses: readonly Entry[] = [shareBelow];
+
+export const samplingEntries: readonly Entry[] = [...samplers, ...samplingProbes, ...samplingAnalyses];

@@ -219,3 +219,16 @@ describe("draws per run", () => {
     expect(() => drawPairs({ kind: "pathces" }, data, run)).toThrow(/unknown pair sampler "pathces"/);
   });
 });
+
+describe("share_below", () => {
+  it("counts values strictly below the threshold among the numbers, per group over the given dimension", async () => {
+    const { shareBelow } = await import("../../stdlib/sampling/analyses.js");
+    expect(shareBelow([-0.5, 0, 0.2, -1, NaN], 0)).toBe(2 / 4);
+    expect(shareBelow([0.3, 0.9], 0.5)).toBe(1 / 2);
+    expect(shareBelow([NaN], 0)).toBeNaN();
+    const { analysisImplementations } = await import("../../stdlib/implementations.js");
+    const rows = [-0.2, 0.4, -0.9, 0.1, 0.3, 0.5].map((value, k) => ({ key: { seeds: k < 3 ? 0 : 1, pair: k % 3 }, value }));
+    const out = analysisImplementations.get("share_below")!.call([{ dims: ["seeds", "pair"], rows }], {}, ["pair"]);
+    expect(out).toEqual({ dims: ["seeds"], rows: [{ key: { seeds: 0 }, value: 2 / 3 }, { key: { seeds: 1 }, value: 0 }] });
+  });
+});
