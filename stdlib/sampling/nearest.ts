@@ -3,7 +3,9 @@
  * Distances are summed in float64 from the float32 inputs (each difference and square exact to float64
  * rounding), so the order is the true one up to float64 ties; ties go to the lower row index. Memory stays
  * bounded: anchors are processed in blocks of ANCHOR_BLOCK, each keeping a heap of its k best partners,
- * while every row streams past once per block (no n × anchors distance matrix).
+ * while every row streams past once per block (no n × anchors distance matrix). Cost: anchors · n · d
+ * multiply-adds in JS, ~0.3–1 s per 10⁹ on one core (Fashion-MNIST, 100 anchors: 4.7·10⁹, tens of seconds,
+ * once per run and seed).
  */
 import type { SampleRows } from "./rows.js";
 
@@ -30,15 +32,17 @@ function blockPartners(rows: SampleRows, block: Int32Array, k: number, order: Or
   const { x, d, n } = rows;
   const heaps = Array.from(block, () => new PartnerHeap(k, order));
   const anchorInputs = Array.from(block, (a) => Float64Array.from(x.subarray(a * d, (a + 1) * d)));
+  // The row as float64 once per block: V8 reads a Float64Array against a Float64Array ~1.7× faster.
+  const current = new Float64Array(d);
   for (let row = 0; row < n; row++) {
-    const base = row * d;
+    current.set(x.subarray(row * d, (row + 1) * d));
     for (let b = 0; b < block.length; b++) {
       const anchor = block[b]!;
       if (row === anchor || (eligible && !eligible(anchor, row))) continue;
       const xa = anchorInputs[b]!;
       let sum = 0;
       for (let c = 0; c < d; c++) {
-        const diff = xa[c]! - x[base + c]!;
+        const diff = xa[c]! - current[c]!;
         sum += diff * diff;
       }
       heaps[b]!.offer(sum, row);
