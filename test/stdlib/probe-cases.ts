@@ -34,4 +34,8 @@ export const PROBE_CASES: Record<string, { args: Record<string, unknown>; outDim
   neurons: { args: {} },
   distill: { args: { n: 11 } },
   param_pca: { args: {} },
+  activation_regions: { args: { data: { ref: "line" } } },
+  dead_units: { args: { data: { ref: "line" } } },
+  region_ids: { args: { data: { ref: "line" } } },
+  region_slice: { args: { dims: [0], n: 9 } },
 };
