@@ -7,6 +7,7 @@ import { condensationAnalyses, condensationProbes } from "../condensation/entrie
 import { coreAnalyses, coreProbes } from "../core/entries.js";
 import { curvatureProbes } from "../curvature/entries.js";
 import { lotteryEntries } from "../lottery/entries.js";
+import { spectralProbes } from "../spectral/entries.js";
 import type { Entry } from "./types.js";
 
 export interface FamilyEntries {
@@ -19,4 +20,5 @@ export const families: readonly FamilyEntries[] = [
   { name: "curvature", entries: curvatureProbes },
   { name: "condensation", entries: [...condensationProbes, ...condensationAnalyses] },
   { name: "lottery", entries: lotteryEntries },
+  { name: "spectral", entries: spectralProbes },
 ];

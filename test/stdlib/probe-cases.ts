@@ -34,4 +34,7 @@ export const PROBE_CASES: Record<string, { args: Record<string, unknown>; outDim
   neurons: { args: {} },
   distill: { args: { n: 11 } },
   param_pca: { args: {} },
+  spectral_norm: { args: {} },
+  boundary_distance: { args: { data: { ref: "line" } } },
+  encoding_distance: { args: { encoding: { kind: "fourier", L: 2, include_input: false }, data: { ref: "line" } } },
 };
