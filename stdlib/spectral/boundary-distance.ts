@@ -76,7 +76,8 @@ function gradientNorms(model: Model, x: tf.Tensor, views: readonly LayerView[]):
     const d = x.shape[2]!;
     let squares: tf.Tensor[] = pre.map((z) => tf.zerosLike(z));
     for (let k = 0; k < d; k++) {
-      const direction = tf.oneHot(tf.fill([x.shape[0]!, x.shape[1]!], k, "int32"), d, 1, 0, "float32");
+      // e_k broadcast over seeds and rows (not tf.oneHot: on wasm its float32 output holds the int bits).
+      const direction = tf.mul(tf.onesLike(x), tf.tensor1d(Array.from({ length: d }, (_, i) => (i === k ? 1 : 0))));
       const jvp = tf.grads((...u: tf.Tensor[]) => {
         const vjp = tf.grad((input: tf.Tensor) => tf.addN(preActivations(model, input, views).map((z, i) => tf.sum(tf.mul(z, u[i]!)))) as tf.Scalar)(x);
         return tf.sum(tf.mul(vjp, direction)) as tf.Scalar;

@@ -5,7 +5,7 @@
  * the encoding distance matrix against the NeRF formula written out.
  */
 import "@tensorflow/tfjs-backend-cpu";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Dataset } from "../../runtime/dataset.js";
 import { ensureGradients, selectBackend } from "../../runtime/backend.js";
 import { convNet, mlp } from "../../runtime/nn/index.js";
@@ -262,5 +262,29 @@ describe("encoding_distance", () => {
     } finally {
       net.dispose();
     }
+  });
+});
+
+describe("boundary_distance on the wasm backend", () => {
+  afterAll(async () => {
+    await selectBackend("cpu");
+  });
+
+  it("gives the cpu backend's gradient distances (its SIMD kernels, and tf.oneHot's wrong float output there, are avoided or differentiable)", async () => {
+    const encode: EncodingSpec = { kind: "fourier", L: 2, include_input: false };
+    const data = [dataset("pts", points(10, 2, 4))];
+    const onBackend = async (backend: "cpu" | "wasm") => {
+      await selectBackend(backend);
+      const net = mlp({ inDim: 2, hidden: [6, 4], outDim: 1, act: "relu", encode, seeds: [0, 1] });
+      try {
+        return (await measure(net, { probe: "boundary_distance", data: { ref: "pts" }, method: "gradient" }, data)) as Float64Array;
+      } finally {
+        net.dispose();
+      }
+    };
+    const cpu = await onBackend("cpu");
+    const wasm = await onBackend("wasm");
+    expect(Number.isFinite(cpu[0]!)).toBe(true);
+    for (let s = 0; s < 2; s++) expect(wasm[s]).toBeCloseTo(cpu[s]!, 5);
   });
 });
