@@ -32,18 +32,32 @@ export function boundaryLayers(model: Model, layers: readonly number[] | null): 
   return views;
 }
 
-/** ‖wᵢ‖ of every neuron (column of `[S, fanIn, fanOut]`), bias excluded, as a `[S, 1, fanOut]` tensor. */
-function columnNorms(view: LayerView): tf.Tensor {
-  return tf.tidy(() => tf.sqrt(tf.sum(tf.square(view.weight!.variable), 1, true)));
+/**
+ * 1/‖wᵢ‖ of every neuron (column of `[S, fanIn, fanOut]`, bias excluded) as `[S, 1, fanOut]`, and the
+ * neurons without a boundary (‖wᵢ‖ = 0) as +∞ to add, or null when there are none (the usual case).
+ */
+function inverseColumnNorms(view: LayerView, seeds: number): { inverse: tf.Tensor; excluded: tf.Tensor | null } {
+  const [, fanIn, fanOut] = view.weight!.variable.shape as [number, number, number];
+  const w = view.weight!.variable.dataSync();
+  const squares = new Float64Array(seeds * fanOut);
+  for (let s = 0; s < seeds; s++) {
+    for (let j = 0; j < fanIn; j++) for (let i = 0; i < fanOut; i++) squares[s * fanOut + i]! += w[(s * fanIn + j) * fanOut + i]! ** 2;
+  }
+  const inverse = squares.map((q) => (q > 0 ? 1 / Math.sqrt(q) : 0));
+  const none = squares.some((q) => !(q > 0));
+  return {
+    inverse: tf.tensor3d(Float32Array.from(inverse), [seeds, 1, fanOut]),
+    excluded: none ? tf.tensor3d(Float32Array.from(squares, (q) => (q > 0 ? 0 : Infinity)), [seeds, 1, fanOut]) : null,
+  };
 }
 
-/** Per seed and row: the smallest |z|/scale over the layers' neurons, leaving out neurons whose scale is 0. */
-function nearest(pre: readonly tf.Tensor[], scales: readonly tf.Tensor[]): tf.Tensor {
+/** Per seed and row: the smallest |zᵢ|·inverseᵢ (+ excludedᵢ, +∞ for neurons without a boundary) over the layers' neurons. */
+function nearest(pre: readonly tf.Tensor[], scales: readonly { inverse: tf.Tensor; excluded: tf.Tensor | null }[]): tf.Tensor {
   return tf.tidy(() => {
     const per = pre.map((z, i) => {
-      const scale = scales[i]!;
-      const ratio = tf.div(tf.abs(z), scale);
-      return tf.min(tf.where(tf.greater(tf.broadcastTo(scale, z.shape), 0), ratio, tf.fill(z.shape, Infinity)), 2);
+      const { inverse, excluded } = scales[i]!;
+      const ratio = tf.mul(tf.abs(z), inverse);
+      return tf.min(excluded ? tf.add(ratio, excluded) : ratio, 2);
     });
     return per.reduce((a, b) => tf.minimum(a, b));
   });
@@ -62,7 +76,7 @@ function preActivations(model: Model, x: tf.Tensor, views: readonly LayerView[])
 
 /** Per seed and row of x `[S, B, d]`: min over neurons of |zᵢ|/‖wᵢ‖. */
 function nearestByWeights(model: Model, x: tf.Tensor, views: readonly LayerView[]): tf.Tensor {
-  return tf.tidy(() => nearest(preActivations(model, x, views), views.map(columnNorms)));
+  return tf.tidy(() => nearest(preActivations(model, x, views), views.map((v) => inverseColumnNorms(v, model.seeds))));
 }
 
 /**
@@ -92,7 +106,8 @@ function gradientNorms(model: Model, x: tf.Tensor, views: readonly LayerView[]):
 function nearestByGradient(model: Model, x: tf.Tensor, views: readonly LayerView[]): tf.Tensor {
   return tf.tidy(() => {
     const { pre, norms } = gradientNorms(model, x, views);
-    return nearest(pre, norms);
+    // A zero gradient: the neuron is constant near x (no boundary to first order).
+    return nearest(pre, norms.map((g) => ({ inverse: tf.where(tf.greater(g, 0), tf.reciprocal(g), tf.zerosLike(g)), excluded: tf.where(tf.greater(g, 0), tf.zerosLike(g), tf.fill(g.shape, Infinity)) })));
   });
 }
 
