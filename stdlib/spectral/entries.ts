@@ -21,11 +21,11 @@ function hiddenGramProduct(shape: ProbeCostShape): number {
 export const spectralNorm = probeEntry({
   name: "spectral_norm",
   kind: "probe",
-  doc: "σ_max of every weight matrix (dense and conv layers in forward order, the output layer last; biases excluded), per seed, as field `sigma` over dimension `layer` (0 = the first weighted layer). A conv kernel [k, k, C_in, C_out] counts as its (k·k·C_in) × C_out matrix, not as the convolution operator. Power iteration on WᵀW in float64, warm-started from the previous call's vector; the estimate √(vᵀWᵀWv) never exceeds σ_max. The product over layers (the paper's Lipschitz bound): `prod(sn.sigma) over layer`.",
+  doc: "σ_max of every weight matrix (dense and conv layers in forward order, the output layer last; biases excluded), per seed, as field `sigma` over dimension `layer` (0 = the first weighted layer). A conv kernel [k, k, C_in, C_out] counts as its (k·k·C_in) × C_out matrix, not as the convolution operator. Lanczos on WᵀW in float64 (power iteration keeping its Krylov space, with full reorthogonalisation), warm-started from the previous call's singular vector; the estimate is a Ritz value, so it never exceeds σ_max. The product over layers (the paper's Lipschitz bound): `prod(sn.sigma) over layer`.",
   params: [
     model,
-    { name: "iters", type: { t: "number", integer: true, min: 1 }, default: 500, doc: "Largest number of power iterations per matrix and call." },
-    { name: "tol", type: { t: "number", min: 0 }, default: 1e-9, doc: "Stop once σ² changes by less than tol·σ² between iterations." },
+    { name: "iters", type: { t: "number", integer: true, min: 1 }, default: 150, doc: "Largest number of Lanczos steps (products WᵀWv) per matrix and call." },
+    { name: "tol", type: { t: "number", min: 0 }, default: 1e-12, doc: "Stop once σ² changes by less than tol·σ² between checks (every 4 steps)." },
   ],
   result: { index: "layer", fields: ["sigma"] },
   cites: papers.spectral,

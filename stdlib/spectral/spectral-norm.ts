@@ -1,8 +1,8 @@
 /**
  * `spectral_norm(net)`: σ_max of every weight matrix, output layer included, biases excluded (Lazzari & Liu
  * P10; the authors take torch.linalg.svd of each nn.Linear weight). A conv kernel counts as its
- * (k·k·C_in) × C_out matrix. Power iteration in float64 on each seed's weights, warm-started from the
- * vector the previous call converged to (weights move little between calls).
+ * (k·k·C_in) × C_out matrix. Lanczos (numerics/eigen.ts) in float64 on each seed's weights, warm-started
+ * from the singular vector of the previous call (weights move little between calls).
  */
 import type { LayerView, Model } from "../../contract/model.js";
 import { largestSingularValue } from "../../numerics/eigen.js";
