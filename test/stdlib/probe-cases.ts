@@ -38,4 +38,7 @@ export const PROBE_CASES: Record<string, { args: Record<string, unknown>; outDim
   dead_units: { args: { data: { ref: "line" } } },
   region_ids: { args: { data: { ref: "line" } } },
   region_slice: { args: { dims: [0], n: 9 } },
+  spectral_norm: { args: {} },
+  boundary_distance: { args: { data: { ref: "line" } } },
+  encoding_distance: { args: { encoding: { kind: "fourier", L: 2, include_input: false }, data: { ref: "line" } } },
 };
