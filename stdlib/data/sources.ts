@@ -4,7 +4,7 @@
  * stream; real data sets load from `dir`, else `<dataRoot>/<source>`.
  */
 import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import type { GridAxisSpec } from "../../contract/program.js";
 import * as entries from "../entries/data.js";
 import { chebyshev } from "./chebyshev.js";
@@ -64,7 +64,7 @@ export const dataSourceDefinitions: readonly DataSourceDefinition[] = [
   defineDataSource(entries.cifar100, (spec, ctx) => loadCifar100({ ...imageOptions(spec, ctx.name, ctx.dataRoot), labels: spec.labels })),
   defineDataSource(entries.image, (spec, ctx) =>
     loadImage({
-      file: resolve(ctx.sourceDir, spec.file),
+      file: ctx.dataFile(spec.file),
       name: ctx.name,
       ...(spec.axes ? { axes: [imageAxis(spec.axes[0]!), imageAxis(spec.axes[1]!)] as const } : {}),
       ...withSize(entries.imageSize(spec.size)),
