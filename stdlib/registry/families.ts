@@ -9,6 +9,7 @@ import { curvatureProbes } from "../curvature/entries.js";
 import { lotteryEntries } from "../lottery/entries.js";
 import { regionProbes } from "../regions/entries.js";
 import { spectralProbes } from "../spectral/entries.js";
+import { samplingEntries } from "../sampling/entries.js";
 import type { Entry } from "./types.js";
 
 export interface FamilyEntries {
@@ -23,4 +24,5 @@ export const families: readonly FamilyEntries[] = [
   { name: "lottery", entries: lotteryEntries },
   { name: "regions", entries: regionProbes },
   { name: "spectral", entries: spectralProbes },
+  { name: "sampling", entries: samplingEntries },
 ];
