@@ -259,7 +259,7 @@ export const messages = {
     name: "bad-conv-model",
     severity: "error",
     message: "{problem}",
-    help: "`cnn(filters: [...], kernel: 5, …)` trains on image data (`mnist`, `fashion_mnist`, `cifar10`, `gratings`), whose `[H, W, C]` shape it takes; every conv block (and its pooling) must leave at least one pixel. Its layers start from per-layer inits (`init net.layers[*] ~ …`); `init phase(…)` is for one-hidden-layer MLPs.",
+    help: "`cnn(filters: [...], kernel: 5, …)` trains on image data (`mnist`, `fashion_mnist`, `cifar10`, `cifar100`, `gratings`), whose `[H, W, C]` shape it takes; every conv block (and its pooling) must leave at least one pixel. Its layers start from per-layer inits (`init net.layers[*] ~ …`); `init phase(…)` is for one-hidden-layer MLPs.",
   },
   DYN2034: {
     name: "bad-seed",
@@ -313,7 +313,7 @@ export const messages = {
     name: "layer-needs-images",
     severity: "error",
     message: "{problem}",
-    help: "`conv2d`, `max_pool` and `avg_pool` work on images `[H, W, C]`: train on an image data set (`mnist`, `fashion_mnist`, `cifar10`, `gratings`), and put them before `flatten` and the dense layers.",
+    help: "`conv2d`, `max_pool` and `avg_pool` work on images `[H, W, C]`: train on an image data set (`mnist`, `fashion_mnist`, `cifar10`, `cifar100`, `gratings`), and put them before `flatten` and the dense layers.",
   },
   DYN2047: {
     name: "layer-needs-flatten",

@@ -9,6 +9,8 @@ import { coreProbeImplementations } from "./core/index.js";
 import { curvatureProbeImplementations } from "./curvature/index.js";
 import { lotteryAnalysisImplementations } from "./lottery/analyses.js";
 import { lotteryProbeImplementations } from "./lottery/index.js";
+import { regionProbeImplementations } from "./regions/index.js";
+import { spectralProbeImplementations } from "./spectral/index.js";
 import { samplingProbeImplementations } from "./sampling/index.js";
 import { samplingAnalysisImplementations } from "./sampling/analyses.js";
 import type { AnalysisDefinition } from "./analyses/define.js";
@@ -28,6 +30,8 @@ export const familyImplementations: readonly FamilyImplementations[] = [
   { name: "curvature", probes: curvatureProbeImplementations, analyses: [] },
   { name: "condensation", probes: condensationProbeImplementations, analyses: condensationAnalysisImplementations },
   { name: "lottery", probes: lotteryProbeImplementations, analyses: lotteryAnalysisImplementations },
+  { name: "regions", probes: regionProbeImplementations, analyses: [] },
+  { name: "spectral", probes: spectralProbeImplementations, analyses: [] },
   { name: "sampling", probes: samplingProbeImplementations, analyses: samplingAnalysisImplementations },
 ];
 

@@ -153,8 +153,11 @@ export interface DataSourceSchema {
   readonly perSeed: boolean;
   /** The inputs and outputs a spec gives; a `function` source's outputs are the target function's one column. */
   readonly shape: (spec: Readonly<Record<string, unknown>>) => DataSourceShape;
-  /** Samples in the data set, when known before loading (real data sets without `limit` use their split sizes). */
-  readonly size: (spec: Readonly<Record<string, unknown>>) => number;
+  /**
+   * Samples in the data set, when known before loading (real data sets without `limit` use their split
+   * sizes); undefined when only the files tell (an image without `size:`).
+   */
+  readonly size: (spec: Readonly<Record<string, unknown>>) => number | undefined;
 }
 
 /**

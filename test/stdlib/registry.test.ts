@@ -8,6 +8,8 @@
  * source, its case to `SOURCES` below.
  */
 import "@tensorflow/tfjs-backend-cpu";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ensureGradients, selectBackend } from "../../runtime/backend.js";
 import { Sequential } from "../../runtime/nn/sequential.js";
@@ -147,9 +149,13 @@ describe("every synthetic data source builds the shape and size its entry declar
     chebyshev: { source: "chebyshev", degree: 3, n: 7, axes: null },
     gaussian_mixture: { source: "gaussian_mixture", n: 12, d: 3, classes: 4, separation: 3, std: 1 },
     gratings: { source: "gratings", n: 6, size: 5, channels: 2, classes: 3, cycles: 2, noise: 0.25, normalize: "unit", phase_spread: 1 },
+    // A shipped photograph, relative to the program's file (examples/x.dyn), shrunk to 16 × 8.
+    image: { source: "image", file: "data/astronaut-256.png", axes: null, size: [16, 8], channels: "rgb", normalize: "unit" },
+    sinusoids: { source: "sinusoids", frequencies: [5, 10], amplitudes: null, phases: "random", n: 64, axes: null },
   };
-  const REAL = new Set(["mnist", "fashion_mnist", "cifar10"]);
-  const context = { program: { targets: {} } as unknown as ExperimentProgram, seeds: [0], dataRoot: "/nonexistent" };
+  const REAL = new Set(["mnist", "fashion_mnist", "cifar10", "cifar100"]);
+  const program = { targets: {}, file: join(fileURLToPath(new URL("../../examples", import.meta.url)), "x.dyn") } as unknown as ExperimentProgram;
+  const context = { program, seeds: [0], dataRoot: "/nonexistent" };
 
   it("has a case for every synthetic source", () => {
     expect(Object.keys(SOURCES).sort()).toEqual(names(registry.ofKind("data").filter((e) => !REAL.has(e.name))));
@@ -176,5 +182,14 @@ describe("every synthetic data source builds the shape and size its entry declar
     expect(at("mnist", { split: "test", limit: null })).toEqual({ shape: { inputs: [], inDim: 784, outDim: 10, classes: true, image: [28, 28, 1] }, size: 10000 });
     expect(at("cifar10", { split: "train", limit: 500 }).size).toBe(500);
     expect(at("cifar10", { split: "train", limit: null }).shape.image).toEqual([32, 32, 3]);
+    expect(at("cifar100", { split: "test", limit: null, labels: "coarse" })).toEqual({ shape: { inputs: [], inDim: 3072, outDim: 20, classes: true, image: [32, 32, 3] }, size: 10000 });
+    expect(at("cifar100", { split: "train", limit: null, labels: "fine" }).shape.outDim).toBe(100);
+    expect(at("fashion_mnist", { split: "train", limit: null }).size).toBe(60000);
+  });
+
+  it("an image's size is known before loading only with `size:`; gray images have one output", () => {
+    const schema = registry.get("data", "image")!.data!;
+    expect(schema.size({ size: null })).toBeUndefined();
+    expect(schema.shape({ axes: null, channels: "gray" })).toEqual({ inputs: ["x", "y"], inDim: 2, outDim: 1, classes: false });
   });
 });
