@@ -59,7 +59,7 @@ export const patches = samplerEntry({
 
 export const oppositeQuadrants = samplerEntry({
   name: "opposite_quadrants",
-  doc: "Global pairs on a 2-D grid: one cell from the top-left and one from the bottom-right region, as the paper's [0, 225)² against [275, 511)² at 512² (fractions 225/512, 275/512, 511/512 of each side, rounded inward). Needs a data set whose rows form a full grid of its two inputs.",
+  doc: "Global pairs on a 2-D grid: one cell where both inputs are low and one where both are high, the paper's pixel ranges [0, 225)² against [275, 511)² at 512² as fractions of each side (grid indices [0, ⌊225·N/512⌋) against [⌈275·N/512⌉, ⌊511·N/512⌋) along each input, counted from its smallest value). Needs a data set whose rows form a full grid of its two inputs.",
   params: [count("n", "Number of pairs.", 50000)],
   sampler: needs("grid"),
   cites: papers.spectral,
