@@ -79,7 +79,7 @@ export const windows = samplerEntry({
 
 export const between = samplerEntry({
   name: "between",
-  doc: "Pairs across two ranges of rows: i uniform in rows `a`, j uniform in rows `b`, each range the row indices lo ≤ i < hi (the upper end is excluded however the interval is written), e.g. `between([0, 800), [1200, 2047), n: 5000)`.",
+  doc: "Pairs across two ranges of rows: i uniform in rows `a`, j uniform in rows `b`, each range the row indices lo ≤ i < hi (the upper end is excluded however the interval is written), e.g. `between([0, 800), [1200, 2047), n: 5000)`. Overlapping ranges may pair a row with itself.",
   params: [
     { name: "a", type: { t: "interval" }, doc: "Rows of the first point, `[lo, hi)`." },
     { name: "b", type: { t: "interval" }, doc: "Rows of the second point, `[lo, hi)`." },
