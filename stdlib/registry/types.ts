@@ -224,7 +224,7 @@ export function describeType(t: ParamType): string {
     case "interval":
       return "an interval like `[0, 1]` or `[0, 1)`";
     case "entry":
-      return `${/^[aeiou]/.test(t.kind) ? "an" : "a"} ${t.kind}`;
+      return t.kind === "sampler" ? "a pair sampler" : `${/^[aeiou]/.test(t.kind) ? "an" : "a"} ${t.kind}`;
     case "ref":
       return t.of === "data" ? "a data set" : `${t.of === "layer" ? "a layer" : `a ${t.of}`}`;
     case "oneOf":
