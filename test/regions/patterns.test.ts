@@ -114,6 +114,19 @@ describe("activation patterns against a float64 reference", () => {
     }
   });
 
+  it("a smooth activation (tanh) gives the sign pattern of its pre-activations, the hyperplane sides", () => {
+    const net = mlp({ inDim: 2, hidden: [33], outDim: 1, act: "tanh", seeds: [1] });
+    const data = plane(40);
+    try {
+      const [p] = withData(data, 1, (d) => activationPatterns(net, d, null, null));
+      const pre = referencePre(net, 0, data); // one hidden layer: the activation plays no part in z
+      expect(smallestMagnitude(pre)).toBeGreaterThan(1e-5);
+      expect(unpack(p!)).toEqual(referencePatterns(pre, null));
+    } finally {
+      net.dispose();
+    }
+  });
+
   it("one hidden unit packs into one word per row", () => {
     const net = mlp({ inDim: 2, hidden: [1], outDim: 1, act: "relu", seeds: [5] });
     const data = plane(20);
