@@ -159,6 +159,22 @@ describe("activation patterns against a float64 reference", () => {
     }
   });
 
+  it("reads each seed's own data set when the seeds have their own samples", () => {
+    const net = mlp({ inDim: 2, hidden: [6, 6], outDim: 1, act: "relu", seeds: [0, 1] });
+    const own = [plane(30, "own"), { ...plane(30, "own"), x: plane(30).x.map((v) => 1 - v) }];
+    const d = new EvalData(own, 2, 8);
+    try {
+      const sets = activationPatterns(net, d, null, Int32Array.from([29, 0, 7]));
+      sets.forEach((p, s) => {
+        const ref = referencePatterns(referencePre(net, s, own[s]!), null);
+        expect(unpack(p)).toEqual([ref[29]!, ref[0]!, ref[7]!]);
+      });
+    } finally {
+      d.dispose();
+      net.dispose();
+    }
+  });
+
   it("rejects bad layers and rows with a runtime error, and leaks no tensors", () => {
     const net = encodedNet(1);
     const data = plane(10);
