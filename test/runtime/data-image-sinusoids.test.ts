@@ -12,6 +12,7 @@ import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { checkSource } from "../../compiler/check/index.js";
 import { compileFile } from "../../compiler/compile.js";
+import { describePlan } from "../../cli/commands/plan.js";
 import type { DataSpec, ExperimentProgram, MlpModelSpec, RunSpec } from "../../contract/program.js";
 import { Rng } from "../../runtime/rng.js";
 import { buildRunData } from "../../runner/data.js";
@@ -50,6 +51,17 @@ describe("image(file: …) in the checker", () => {
       { name: "v", lo: -1, hi: 1, closedHi: false },
     ]);
     expect((gray.model as MlpModelSpec).outDim).toBe(1);
+  });
+
+  it("dync plan knows the size with `size:` (epochs become steps) and not without it", () => {
+    const plan = (data: string) => {
+      const result = checkSource(`experiment e {\n  data train = ${data}\n  model net = mlp(hidden: [8])\n  loss mse\n  optimizer adam(lr: 1e-3)\n  train 2 epochs, batch 1024\n}\n`, join(ROOT, "examples", "photo.dyn"));
+      const profile = result.experiments[0]!.profiles["default"]!;
+      return describePlan("e", "default", profile.seeds, profile.runs);
+    };
+    // 128 × 128 = 16,384 pixels in batches of 1,024: 16 steps an epoch, 32 in all; three outputs per seed: 2·8 + 8 + 8·3 + 3 = 51 parameters.
+    expect(plan('image(file: "data/astronaut-256.png", size: 128)')).toMatch(/run\s+51\s+1024\s+32\b[^]*inputs: x, y/);
+    expect(plan('image(file: "data/astronaut-256.png")')).toMatch(/run\s+51\s+1024\s+\?/);
   });
 
   it("refuses one coordinate binding, a size of three numbers, and a target function", () => {
