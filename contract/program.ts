@@ -350,7 +350,7 @@ export type AnalysisExpr =
  * The analysis language's built-in vocabulary, one list each: the checker accepts these names, the
  * evaluators implement each (exhaustive records), and the core family documents them (stdlib/core/entries.ts).
  */
-export const REDUCE_FNS = ["median", "mean", "std", "min", "max", "sum", "count", "first", "last", "quantile", "nanmedian", "nanmean", "nanmin", "nanmax"] as const;
+export const REDUCE_FNS = ["median", "mean", "std", "min", "max", "sum", "prod", "count", "first", "last", "quantile", "nanmedian", "nanmean", "nanmin", "nanmax"] as const;
 export type ReduceFn = (typeof REDUCE_FNS)[number];
 export const MAP_FNS = ["log10", "log", "exp", "abs", "sqrt"] as const;
 export type MapFn = (typeof MAP_FNS)[number];

@@ -345,6 +345,12 @@ export const messages = {
     message: "`gd` is full-batch gradient descent, but this run trains on batches of {size}",
     help: "`optimizer gd(…)` takes the gradient of the whole training set at each step. Train with `batch full`, or use `sgd(lr: …)` (optionally with momentum) for minibatch stochastic gradient descent.",
   },
+  DYN2059: {
+    name: "sampler-needs-data",
+    severity: "error",
+    message: "`{sampler}` {problem}",
+    help: "Pair samplers draw from the probe's data set: `patches` and `opposite_quadrants` need rows on a 2-D grid of two inputs (`grid(x in [0, 1], y in [0, 1], n: 128)`, a coordinate image), `windows` one input (`grid(t in [0, 1), n: 2048)`), `knn(class: same)` and `knn(class: different)` class labels. `between`, `random_pairs`, `farthest` and `knn(class: any)` take any data set.",
+  },
   DYN2100: {
     name: "unused-sweep",
     severity: "warning",

@@ -12,7 +12,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ensureGradients, selectBackend } from "../../runtime/backend.js";
-import { mlp } from "../../runtime/nn/index.js";
+import { Sequential } from "../../runtime/nn/sequential.js";
+import { mlpLayers } from "../../contract/layer-list.js";
 import type { ProbeContext } from "../../runtime/train/index.js";
 import { analysisImplementations, dataSourceImplementations, familyImplementations, probeImplementations } from "../../stdlib/implementations.js";
 import { buildDataset } from "../../runner/data.js";
@@ -22,6 +23,7 @@ import { isSeedFields, isSeedIndexed, isSeedScalars, isSeedTensors, measureProbe
 import { families, registry, type Entry } from "../../stdlib/registry/index.js";
 import { REDUCE_FNS } from "../../contract/program.js";
 import { classes, line, PROBE_CASES } from "./probe-cases.js";
+import { samplerFor, samplerImplementations } from "../../stdlib/sampling/index.js";
 
 /** Compile-time analyses the IR implements itself (`reduce`, `fit_power_law` nodes), not `{ op: "fn" }`. */
 const IR_ANALYSES = new Set<string>([...REDUCE_FNS, "fit_power_law"]);
@@ -52,6 +54,12 @@ describe("registry ↔ implementations", () => {
     });
   });
 
+  it("has one implementation per pair sampler entry and one entry per implementation, the same object", () => {
+    const entries = registry.ofKind("sampler");
+    expect(names(samplerImplementations.map((d) => d.entry))).toEqual(names(entries));
+    for (const entry of entries) expect(samplerFor({ kind: entry.name }).entry).toBe(entry);
+  });
+
   it("has one implementation per data source entry and one entry per implementation, the same object", () => {
     const entries = registry.ofKind("data");
     expect(names([...dataSourceImplementations.values()].map((d) => d.entry))).toEqual(names(entries));
@@ -63,7 +71,7 @@ describe("registry ↔ implementations", () => {
 
   it("gives every probe and analysis param a default its type accepts", () => {
     const bad: string[] = [];
-    for (const entry of [...registry.ofKind("probe"), ...registry.ofKind("analysis")]) {
+    for (const entry of [...registry.ofKind("probe"), ...registry.ofKind("analysis"), ...registry.ofKind("sampler")]) {
       for (const p of entry.params) {
         if (p.default === undefined || p.default === null) continue;
         if (!fits(p.type, p.default)) bad.push(`${entry.kind} ${entry.name}: ${p.name} = ${JSON.stringify(p.default)}`);
@@ -94,7 +102,9 @@ describe("every probe returns the shape its entry declares", () => {
   for (const entry of registry.ofKind("probe")) {
     it(entry.name, async () => {
       const run = RUNS[entry.name]!;
-      const net = mlp({ inDim: 1, hidden: [6], outDim: run.outDim ?? 1, act: "tanh", seeds: [0, 1] });
+      // The network as the runner builds every `mlp(…)`: its layer list on Sequential.
+      const layers = mlpLayers({ hidden: [6], outDim: run.outDim ?? 1, act: "tanh", bias: true, norm: "none", dropout: 0, encode: null, outputScale: null });
+      const net = new Sequential({ inShape: [1], layers, seeds: [0, 1] });
       const env = new RunProbeEnv({ model: net, modelName: "net", datasets: new Map([["line", [line]], ["classes", [classes]]]), loss: "mse" });
       const perSeed = Float32Array.from([0.5, 0.25]);
       const ctx = { model: net, step: 0, seeds: [0, 1], seedIndices: [0, 1], lr: 0.1, loss: { perSeed: { dataSync: () => perSeed } } } as unknown as ProbeContext;
