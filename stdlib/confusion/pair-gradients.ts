@@ -269,19 +269,31 @@ function padded(
   return out;
 }
 
-/** The dense layers; any other layer with parameters is refused, naming it. */
+/**
+ * The dense layers; a parameter of any other layer is refused, naming it. Parameters are matched by identity,
+ * not by layer name: `mlp(…)`'s batch-norm layers share their dense layer's name (`hidden0.gamma`).
+ */
 function denseLayers(model: Model): LayerView[] {
-  for (const p of model.params) {
-    const view = model.layers.find((l) => l.name === p.layer);
-    if (view?.kind !== "dense") {
-      throw new DyncRuntimeError(
-        "RUN040",
-        `gradient confusion computes per-example gradients of dense layers only, but layer "${p.layer}" (${view?.kind ?? "unknown kind"}) has parameter ${p.name}`,
-        "use a network whose only parameters are dense layers' weights and biases (encodings, activations, dropout and scale layers are fine)",
-      );
-    }
+  const dense = model.layers.filter(
+    (l) => l.kind === "dense" && l.weight !== undefined,
+  );
+  const covered = new Set(
+    dense
+      .flatMap((l) => (l.bias ? [l.weight!, l.bias] : [l.weight!]))
+      .map((p) => p.variable),
+  );
+  const other = model.params.find((p) => !covered.has(p.variable));
+  if (other) {
+    const owner =
+      model.layers.find((l) => l.name === other.layer && l.kind !== "dense")
+        ?.kind ?? "not dense";
+    throw new DyncRuntimeError(
+      "RUN040",
+      `gradient confusion computes per-example gradients of dense layers only, but layer "${other.layer}" (${owner}) has parameter ${other.name}`,
+      "use a network whose only parameters are dense layers' weights and biases (encodings, activations, dropout and scale layers are fine)",
+    );
   }
-  return model.layers.filter((l) => l.weight !== undefined);
+  return dense;
 }
 
 function checkPairs(

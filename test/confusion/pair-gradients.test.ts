@@ -475,7 +475,60 @@ describe("passes, degenerate pairs and refusals", () => {
       "RUN040",
       /dense layers only, but layer "bn" \(batchnorm\) has parameter bn\.gamma/,
     );
-    [model, bn, data].forEach((m) => m.dispose());
+    // mlp(…)'s batch norm shares its dense layer's name: still refused.
+    const mlpBn = new Sequential({
+      inShape: [2],
+      layers: [layers[0]!, { name: "h0", kind: "batchnorm" }, layers[2]!],
+      seeds: [1],
+    });
+    expectRuntimeError(
+      () =>
+        pairGradientCosines(mlpBn, data, "mse", [
+          { i: Int32Array.from([0]), j: Int32Array.from([1]) },
+        ]),
+      "RUN040",
+      /layer "h0" \(batchnorm\) has parameter h0\.gamma/,
+    );
+    const conv = new Sequential({
+      inShape: [4, 4, 1],
+      layers: [
+        {
+          name: "c",
+          kind: "conv",
+          filters: 2,
+          kernel: 3,
+          stride: 1,
+          padding: "valid",
+          act: "relu",
+          bias: true,
+        },
+        { name: "f", kind: "flatten" },
+        layers[2]!,
+      ],
+      seeds: [1],
+    });
+    const images = new EvalData(
+      [
+        {
+          name: "img",
+          n: 3,
+          xShape: [4, 4, 1],
+          x: new Float32Array(48).fill(0.5),
+          yDim: 1,
+          y: new Float32Array(3),
+        },
+      ],
+      1,
+    );
+    expectRuntimeError(
+      () =>
+        pairGradientCosines(conv, images, "mse", [
+          { i: Int32Array.from([0]), j: Int32Array.from([1]) },
+        ]),
+      "RUN040",
+      /layer "c" \(conv\) has parameter c\.weight/,
+    );
+    [model, bn, mlpBn, conv, data, images].forEach((m) => m.dispose());
   });
 
   it("leaves no tensors behind", () => {
