@@ -293,6 +293,11 @@ function denseLayers(model: Model): LayerView[] {
       "use a network whose only parameters are dense layers' weights and biases (encodings, activations, dropout and scale layers are fine)",
     );
   }
+  if (dense.length === 0)
+    throw new DyncRuntimeError(
+      "RUN040",
+      "gradient confusion needs a network with parameters (dense layers), this one has none",
+    );
   return dense;
 }
 

@@ -550,7 +550,20 @@ describe("passes, degenerate pairs and refusals", () => {
       "RUN040",
       /layer "c" \(conv\) has parameter c\.weight/,
     );
-    [model, bn, mlpBn, conv, data, images].forEach((m) => m.dispose());
+    const bare = new Sequential({
+      inShape: [2],
+      layers: [{ name: "r", kind: "activation", act: "relu" }],
+      seeds: [1],
+    });
+    expectRuntimeError(
+      () =>
+        pairGradientCosines(bare, data, "mse", [
+          { i: Int32Array.from([0]), j: Int32Array.from([1]) },
+        ]),
+      "RUN040",
+      /has none/,
+    );
+    [model, bn, mlpBn, conv, bare, data, images].forEach((m) => m.dispose());
   });
 
   it("leaves no tensors behind", () => {
