@@ -22,6 +22,8 @@ export class EvalData {
   readonly yDim: number;
   /** Whether all seeds share one data set (stored once, tiled per chunk). */
   readonly shared: boolean;
+  /** The host data sets (one shared, or one per seed index), by reference: for samplers that read rows and labels in JS. */
+  readonly sets: readonly Dataset[];
   /** Inputs `[D, n, ...xShape]` with D = 1 (shared) or S. */
   private readonly x: tf.Tensor;
   /** Targets `[D, n, yDim]`. */
@@ -42,6 +44,7 @@ export class EvalData {
     this.xShape = first.xShape;
     this.yDim = first.yDim;
     this.shared = datasets.length === 1;
+    this.sets = datasets;
     const D = datasets.length;
     this.x = tf.tensor(concat(datasets.map((d) => d.x)), [D, this.n, ...this.xShape]);
     this.y = tf.tensor(concat(datasets.map((d) => d.y)), [D, this.n, this.yDim]);
@@ -49,6 +52,11 @@ export class EvalData {
       this.dispose();
       throw new DyncRuntimeError("RUN040", `the per-seed copies of data set "${this.name}" differ in size or shape`);
     }
+  }
+
+  /** Seed index s's host copy of the data set. */
+  hostSet(s: number): Dataset {
+    return this.sets[this.shared ? 0 : s]!;
   }
 
   /** Row ranges covering all n rows, each small enough to evaluate at once for every seed. */

@@ -48,7 +48,7 @@ export function activationPatterns(model: Model, data: EvalData, layers: readonl
   const distinct = rows ? Int32Array.from(new Set(rows)).sort() : null;
   const count = distinct ? distinct.length : data.n;
   const sets = Array.from({ length: model.seeds }, () => ({ rows: count, units, words, bits: new Uint32Array(count * words), layers: layout }));
-  const passRows = Math.max(1, Math.floor(PASS_VALUES / (model.seeds * Math.max(1, units))));
+  const passRows = rowsPerPass(model.seeds, units);
   for (const pass of passes(data, distinct, passRows)) {
     const on = tf.tidy(() => signs(model, selected, inputsOf(data, pass)));
     const values = on.dataSync() as Uint8Array;
@@ -126,7 +126,7 @@ export function deadUnits(p: PatternSet, layer?: number): number {
 }
 
 /**
- * Packs `rows` rows of `units` on/off bytes (row-major) into 32-bit words: row k goes to pattern row
+ * Packs rows of `units` on/off bytes (0 or 1, row-major) into 32-bit words: row k goes to pattern row
  * `dest[k]` of `out` (`words` words per row). Exported for the probes that tap their own forward pass.
  */
 export function packRows(on: Uint8Array, units: number, words: number, out: Uint32Array, dest: Int32Array): void {
@@ -134,10 +134,10 @@ export function packRows(on: Uint8Array, units: number, words: number, out: Uint
     const src = k * units;
     const base = dest[k]! * words;
     for (let w = 0; w < words; w++) {
-      const lo = w * 32;
-      const hi = Math.min(units, lo + 32);
+      const lo = src + w * 32;
+      // Highest unit first, shifting left: branch-free, ~5× faster than testing each byte (bench/regions-bench.ts).
       let word = 0;
-      for (let u = lo; u < hi; u++) if (on[src + u]) word |= 1 << (u - lo);
+      for (let u = Math.min(src + units, lo + 32) - 1; u >= lo; u--) word = (word << 1) | on[u]!;
       out[base + w] = word >>> 0;
     }
   }
@@ -145,7 +145,13 @@ export function packRows(on: Uint8Array, units: number, words: number, out: Uint
 
 // ── layers ───────────────────────────────────────────────────────────────────
 
-function selectLayers(model: Model, layers: readonly number[] | null): string[] {
+/** Rows of one evaluation pass for S seeds and `units` tapped units per row. */
+export function rowsPerPass(seeds: number, units: number): number {
+  return Math.max(1, Math.floor(PASS_VALUES / (seeds * Math.max(1, units))));
+}
+
+/** The names of hidden layers `layers` (indices, checked; null = all), in the order given. */
+export function selectLayers(model: Model, layers: readonly number[] | null): string[] {
   const hidden = hiddenLayers(model);
   if (hidden.length === 0) throw new DyncRuntimeError("RUN040", "activation patterns need a model with hidden layers; this one has none");
   if (layers === null) return hidden.map((l) => l.name);
