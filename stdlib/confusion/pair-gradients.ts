@@ -56,12 +56,7 @@ const PASS_VALUES = 1 << 23;
  * `pairs[s]` is seed index s's pairs. Float64 results. A row whose loss gradient is exactly zero (e.g. every
  * unit dead, or a zero residual) has no direction: its pairs' cosines are NaN.
  */
-export function pairGradientCosines(
-  model: Model,
-  data: EvalData,
-  loss: LossKind,
-  pairs: readonly PairIndices[],
-): Float64Array[] {
+export function pairGradientCosines(model: Model, data: EvalData, loss: LossKind, pairs: readonly PairIndices[]): Float64Array[] {
   return pairGradientDots(model, data, loss, pairs).map(cosines);
 }
 
@@ -154,13 +149,7 @@ interface PassValues {
 }
 
 /** One forward/backward pass over every seed's block of rows (padded to a common count U), downloaded. */
-function passValues(
-  model: Model,
-  data: EvalData,
-  loss: LossKind,
-  dense: readonly LayerView[],
-  blocks: readonly (Block | undefined)[],
-): PassValues {
+function passValues(model: Model, data: EvalData, loss: LossKind, dense: readonly LayerView[], blocks: readonly (Block | undefined)[]): PassValues {
   const U = Math.max(1, ...blocks.map((b) => b?.rows.length ?? 0));
   const rows = blocks.map((b) => padded(b?.rows, U, b?.rows[0] ?? 0));
   const inputs = new Map<string, tf.Tensor>();
@@ -184,14 +173,7 @@ function passValues(
  * δ_l = ∂ℓ_row/∂z_l for every dense layer l and row, `[S, U, fanOut]`, from one forward/backward pass in
  * evaluation mode; each layer's input is written to `inputs` (kept: the caller disposes them).
  */
-function backpropSignals(
-  model: Model,
-  loss: LossKind,
-  dense: readonly LayerView[],
-  x: tf.Tensor,
-  y: tf.Tensor,
-  inputs: Map<string, tf.Tensor>,
-): tf.Tensor[] {
+function backpropSignals(model: Model, loss: LossKind, dense: readonly LayerView[], x: tf.Tensor, y: tf.Tensor, inputs: Map<string, tf.Tensor>): tf.Tensor[] {
   const [S, U] = x.shape as [number, number];
   const lossOf = lossFunction(loss);
   const shifts = dense.map((l) => tf.zeros([S, U, l.fanOut]));
@@ -216,28 +198,12 @@ function backpropSignals(
  * ⟨g_i, g_j⟩ = Σ_l (δ_i·δ_j)(a_i·a_j + [bias]) and the squared norms for the pairs of seed index s's block,
  * every dot product accumulated in float64.
  */
-function accumulate(
-  out: PairGradientDots,
-  block: Block,
-  values: PassValues,
-  s: number,
-  dense: readonly LayerView[],
-): void {
+function accumulate(out: PairGradientDots, block: Block, values: PassValues, s: number, dense: readonly LayerView[]): void {
   const gradientDot = (u: number, v: number) => {
     let sum = 0;
     dense.forEach((layer, l) => {
-      const dd = rowDot(
-        values.d[l]!,
-        layer.fanOut,
-        s * values.U + u,
-        s * values.U + v,
-      );
-      const aa = rowDot(
-        values.a[l]!,
-        layer.fanIn,
-        s * values.U + u,
-        s * values.U + v,
-      );
+      const dd = rowDot(values.d[l]!, layer.fanOut, s * values.U + u, s * values.U + v);
+      const aa = rowDot(values.a[l]!, layer.fanIn, s * values.U + u, s * values.U + v);
       sum += dd * (aa + (layer.bias ? 1 : 0));
     });
     return sum;
@@ -253,17 +219,12 @@ function accumulate(
 /** Dot product of rows u and v of a row-major matrix with `width` columns, in float64. */
 function rowDot(m: Float32Array, width: number, u: number, v: number): number {
   let sum = 0;
-  for (let k = 0, iu = u * width, iv = v * width; k < width; k++)
-    sum += m[iu + k]! * m[iv + k]!;
+  for (let k = 0, iu = u * width, iv = v * width; k < width; k++) sum += m[iu + k]! * m[iv + k]!;
   return sum;
 }
 
 /** `values` extended to length n with `fill` (seeds with fewer rows in a pass repeat a row of their own). */
-function padded(
-  values: Int32Array | undefined,
-  n: number,
-  fill: number,
-): Int32Array {
+function padded(values: Int32Array | undefined, n: number, fill: number): Int32Array {
   const out = new Int32Array(n).fill(fill);
   if (values) out.set(values);
   return out;
@@ -274,57 +235,31 @@ function padded(
  * not by layer name: `mlp(…)`'s batch-norm layers share their dense layer's name (`hidden0.gamma`).
  */
 function denseLayers(model: Model): LayerView[] {
-  const dense = model.layers.filter(
-    (l) => l.kind === "dense" && l.weight !== undefined,
-  );
-  const covered = new Set(
-    dense
-      .flatMap((l) => (l.bias ? [l.weight!, l.bias] : [l.weight!]))
-      .map((p) => p.variable),
-  );
+  const dense = model.layers.filter((l) => l.kind === "dense" && l.weight !== undefined);
+  const covered = new Set(dense.flatMap((l) => (l.bias ? [l.weight!, l.bias] : [l.weight!])).map((p) => p.variable));
   const other = model.params.find((p) => !covered.has(p.variable));
   if (other) {
-    const owner =
-      model.layers.find((l) => l.name === other.layer && l.kind !== "dense")
-        ?.kind ?? "not dense";
+    const owner = model.layers.find((l) => l.name === other.layer && l.kind !== "dense")?.kind ?? "not dense";
     throw new DyncRuntimeError(
       "RUN040",
       `gradient confusion computes per-example gradients of dense layers only, but layer "${other.layer}" (${owner}) has parameter ${other.name}`,
       "use a network whose only parameters are dense layers' weights and biases (encodings, activations, dropout and scale layers are fine)",
     );
   }
-  if (dense.length === 0)
-    throw new DyncRuntimeError(
-      "RUN040",
-      "gradient confusion needs a network with parameters (dense layers), this one has none",
-    );
+  if (dense.length === 0) throw new DyncRuntimeError("RUN040", "gradient confusion needs a network with parameters (dense layers), this one has none");
   return dense;
 }
 
-function checkPairs(
-  model: Model,
-  data: EvalData,
-  pairs: readonly PairIndices[],
-): void {
+function checkPairs(model: Model, data: EvalData, pairs: readonly PairIndices[]): void {
   if (pairs.length !== model.seeds) {
-    throw new DyncRuntimeError(
-      "RUN040",
-      `gradient confusion needs one pair set per seed (${model.seeds}), got ${pairs.length}`,
-    );
+    throw new DyncRuntimeError("RUN040", `gradient confusion needs one pair set per seed (${model.seeds}), got ${pairs.length}`);
   }
   pairs.forEach((p, s) => {
-    if (p.i.length !== p.j.length)
-      throw new DyncRuntimeError(
-        "RUN040",
-        `pair set of seed index ${s}: ${p.i.length} first rows but ${p.j.length} second rows`,
-      );
+    if (p.i.length !== p.j.length) throw new DyncRuntimeError("RUN040", `pair set of seed index ${s}: ${p.i.length} first rows but ${p.j.length} second rows`);
     for (const side of [p.i, p.j]) {
       const bad = side.find((r) => !(r >= 0 && r < data.n));
       if (bad !== undefined)
-        throw new DyncRuntimeError(
-          "RUN040",
-          `pair set of seed index ${s}: row ${bad} is outside data set "${data.name}" (${data.n} rows)`,
-        );
+        throw new DyncRuntimeError("RUN040", `pair set of seed index ${s}: row ${bad} is outside data set "${data.name}" (${data.n} rows)`);
     }
   });
 }
