@@ -180,7 +180,12 @@ function backpropSignals(model: Model, loss: LossKind, dense: readonly LayerView
   return tf.grads((...zeros: tf.Tensor[]) => {
     const taps: Taps = { pre: new Map(), post: new Map(), input: inputs };
     const shift = new Map(dense.map((l, k) => [l.name, zeros[k]!]));
-    const out = model.forward(x, { training: false, taps, shift });
+    const out = model.forward(x, {
+      training: false,
+      taps,
+      shift,
+      skipParameterGradients: true,
+    });
     const missing = dense.find((l) => !inputs.has(l.name));
     if (missing) {
       throw new DyncRuntimeError(
