@@ -352,6 +352,39 @@ describe("layer kinds the hand reference does not model, against tf.variableGrad
   });
 });
 
+describe("ForwardOptions.skipParameterGradients", () => {
+  beforeAll(async () => {
+    await selectBackend("cpu");
+  });
+
+  it("leaves the forward values and the input gradient as they are, and gives zero weight gradients", () => {
+    const layers: LayerSpec[] = [
+      { name: "h0", kind: "dense", width: 5, act: "tanh", bias: true },
+      { name: "out", kind: "dense", width: 2, act: null, bias: false },
+    ];
+    const model = new Sequential({ inShape: [3], layers, seeds: [1, 2] });
+    const x = tf.tensor3d(
+      Array.from({ length: 2 * 4 * 3 }, (_, k) => Math.sin(k)),
+      [2, 4, 3],
+    );
+    const run = (skipParameterGradients: boolean) =>
+      tf.tidy(() => {
+        const f = (input: tf.Tensor) => tf.sum(tf.square(model.forward(input, { training: false, skipParameterGradients })));
+        const value = f(x).dataSync()[0]!;
+        const dx = Array.from(tf.grad(f)(x).dataSync());
+        const { grads } = tf.variableGrads(() => f(x) as tf.Scalar, [model.params[0]!.variable]);
+        return { value, dx, dW: Array.from(Object.values(grads)[0]!.dataSync()) };
+      });
+    const [plain, skipped] = [run(false), run(true)];
+    expect(skipped.value).toBe(plain.value);
+    expect(skipped.dx).toEqual(plain.dx);
+    expect(plain.dW.some((v) => v !== 0)).toBe(true);
+    expect(skipped.dW.every((v) => v === 0)).toBe(true);
+    x.dispose();
+    model.dispose();
+  });
+});
+
 describe("passes, degenerate pairs and refusals", () => {
   beforeAll(async () => {
     await selectBackend("cpu");
