@@ -12,12 +12,13 @@
  * linear output and differentiates Σ_rows ℓ_row with respect to them. In evaluation mode (dropout off,
  * batch norm on running statistics) rows do not interact, so that gradient's row r is exactly δ_r of row r
  * alone, through whatever follows the layer (activations, dropout, `scale`, the output scale). The inputs
- * a come from `Taps.input` (after an encoding: the encoded input). Rows go in passes: the pairs are cut
+ * a come from `Taps.input` (after an encoding: the encoded input); `skipParameterGradients` spares the
+ * dense layers' weight gradients, which nothing here reads (a third of the backward pass). Rows go in passes: the pairs are cut
  * into blocks whose distinct rows fit a pass (pairs that share rows, as local windows do, share their
  * forward/backward), and every seed index takes its own block k in pass k.
  *
- * Precision: a and δ are float32 from the backend (their relative error is the forward/backward pass's,
- * ~1e-6); every dot product, the sum over layers and the cosine are float64 in JS. A pass's a and δ are
+ * Precision: a and δ are float32 from the backend (their relative error is the forward/backward pass's:
+ * cosines agree with a float64 reference to ~1e-7 in the tests); every dot product, the sum over layers and the cosine are float64 in JS. A pass's a and δ are
  * downloaded whole (~33 MB for 2,000 rows of a 4×512 net) rather than gathered per pair on the backend:
  * the wasm backend's gather made that take as long as the forward/backward pass itself.
  *
