@@ -66,7 +66,7 @@ function encodedWidth(encoding: Lowered | undefined): number {
 export const encodingDistance = probeEntry({
   name: "encoding_distance",
   kind: "probe",
-  doc: "The n × n matrix ‖γ(xᵢ) − γ(xⱼ)‖ over the rows of `data` (in row order: a `grid` row by row) for an input encoding γ (`fourier(L: 5)`, `coords(range: [-1, 1])`, `gaussian_features(…)` with each seed's own frequencies), computed with the encoding layer's own code and written as .npy per seed for `plot heatmap`. The encoding has no parameters, so one call (`at start`) suffices. Data sets above `max_points` rows are refused: the matrix takes 4n² bytes per seed.",
+  doc: "The n × n matrix ‖γ(xᵢ) − γ(xⱼ)‖ over the rows of `data` (in row order: a `grid` row by row) for an input encoding γ (`fourier(L: 5)`, `coords(range: [-1, 1])`, `gaussian_features(…)` with each seed's own frequencies), computed with the encoding layer's own code and written as .npy per seed for `plot heatmap`. The encoding is not trained, so one call (`at start`) suffices. Data sets above `max_points` rows are refused: the matrix takes 4n² bytes per seed.",
   params: [
     { name: "encoding", type: { t: "entry", kind: "encoding" }, doc: "The encoding γ, e.g. `fourier(L: 5)`." },
     data,
