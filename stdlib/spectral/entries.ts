@@ -43,7 +43,7 @@ function boundaryCost(args: Readonly<Record<string, Lowered>>, shape: ProbeCostS
 export const boundaryDistance = probeEntry({
   name: "boundary_distance",
   kind: "probe",
-  doc: "Mean over the rows of `data` of the distance to the nearest neuron boundary (a hidden pre-activation zᵢ(x) = 0), per seed. `method: weights` (the authors' code): min over neurons of |zᵢ(x)|/‖wᵢ‖, wᵢ the neuron's input weights in its own layer's input space (the encoded input for the first layer, the previous layer's activations after), bias excluded. `method: gradient`: min over neurons of |zᵢ(x)|/‖∇ₓzᵢ(x)‖, the first-order distance in the data's own input space (through the model's encoding, if any); exact for the first layer of an unencoded ReLU net. Neurons with ‖wᵢ‖ = 0 or ∇ₓzᵢ = 0 have no boundary and are left out. Dense hidden layers only.",
+  doc: "Mean over the rows of `data` of the distance to the nearest neuron boundary (a hidden pre-activation zᵢ(x) = 0), per seed. `method: weights` (the authors' code): min over neurons of |zᵢ(x)|/‖wᵢ‖, wᵢ the neuron's input weights in its own layer's input space (the encoded input for the first layer, the previous layer's activations after), bias excluded. `method: gradient`: min over neurons of |zᵢ(x)|/‖∇ₓzᵢ(x)‖, the first-order distance in the data's own input space (through the model's encoding, if any); exact for the first layer of an unencoded ReLU net. Neurons with ‖wᵢ‖ = 0 or ∇ₓzᵢ = 0 have no boundary and are left out. Dense hidden layers only; `weights` needs no batch/layer norm (z = w·h + b). Cost: `weights` one forward pass per row; `gradient` about five passes per row and raw input dimension.",
   params: [
     model,
     data,

@@ -262,6 +262,17 @@ describe("boundary_distance", () => {
     });
   }
 
+  it("refuses method weights on a normalised net (z is not w·h + b there); gradient measures it", async () => {
+    const net = mlp({ inDim: 2, hidden: [4], outDim: 1, norm: "batchnorm", seeds: [0] });
+    const data = [dataset("pts", points(6, 2, 2))];
+    try {
+      await expect(async () => measure(net, { probe: "boundary_distance", data: { ref: "pts" } }, data)).rejects.toThrow(/normalises its pre-activations/);
+      expect(((await measure(net, { probe: "boundary_distance", data: { ref: "pts" }, method: "gradient" }, data)) as Float64Array)[0]).toBeGreaterThan(0);
+    } finally {
+      net.dispose();
+    }
+  });
+
   it("refuses a conv layer with a clear error, and measures the dense layers after it when asked", async () => {
     const net = convNet({ inShape: [5, 5, 1], convs: [{ filters: 2, kernel: 3 }], hidden: [4], outDim: 1, seeds: [0] });
     const images = [dataset("img", points(3, 25, 9))];
