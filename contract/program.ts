@@ -151,6 +151,11 @@ export type DataSpec = (
   | { readonly source: "points"; readonly columns: Readonly<Record<string, readonly number[]>> }
   | { readonly source: "chebyshev"; readonly degree: number; readonly n: number; readonly axes: readonly GridAxisSpec[] | null }
   | { readonly source: "mnist" | "fashion_mnist" | "cifar10"; readonly split: "train" | "test"; readonly limit: number | null; readonly dir: string | null; readonly normalize: "unit" | "symmetric" | "raw" }
+  | { readonly source: "cifar100"; readonly split: "train" | "test"; readonly limit: number | null; readonly dir: string | null; readonly normalize: "unit" | "symmetric" | "raw"; readonly labels: "fine" | "coarse" }
+  /** A PNG's pixels as (x, y) points with colour targets; `file` relative to the `.dyn` file; `size` (square, or [width, height]) shrinks it first. */
+  | { readonly source: "image"; readonly file: string; readonly axes: readonly GridAxisSpec[] | null; readonly size: number | readonly [number, number] | null; readonly channels: "rgb" | "gray"; readonly normalize: "unit" | "symmetric" }
+  /** y(t) = Σ_k A_k sin(2π f_k t + 2π φ_k) on a grid; `phases` in cycles, or `random` (drawn per seed from its task stream). */
+  | { readonly source: "sinusoids"; readonly frequencies: readonly number[]; readonly amplitudes: readonly number[] | null; readonly phases: "random" | readonly number[]; readonly n: number; readonly axes: readonly GridAxisSpec[] | null }
   | { readonly source: "gaussian_mixture"; readonly n: number; readonly d: number; readonly classes: number; readonly separation: number; readonly std: number; readonly split?: SampleSplit }
   | { readonly source: "gratings"; readonly n: number; readonly size: number; readonly channels: number; readonly classes: number; readonly cycles: number; readonly noise: number; readonly normalize: "unit" | "symmetric"; readonly phase_spread: number; readonly split?: SampleSplit }
 ) & {
