@@ -9,7 +9,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Dataset } from "../../runtime/dataset.js";
 import { ensureGradients, selectBackend } from "../../runtime/backend.js";
-import { convNet, mlp } from "../../runtime/nn/index.js";
+import { convNet, gaussianFeatureMatrix, mlp } from "../../runtime/nn/index.js";
 import { setParam } from "../../runtime/params.js";
 import type { Model } from "../../contract/model.js";
 import type { EncodingSpec } from "../../contract/model-specs.js";
@@ -303,6 +303,32 @@ describe("encoding_distance", () => {
           expect(Math.abs(m[i * 30 + j]! - exact)).toBeLessThan(2e-6);
         }
       }
+    } finally {
+      net.dispose();
+    }
+  });
+
+  it("uses each seed's own Gaussian Fourier features B (seed values from the run, as the encoding layer draws them)", async () => {
+    const net = mlp({ inDim: 2, hidden: [3], outDim: 1, seeds: [0, 1] });
+    const xs = points(7, 2, 8);
+    const spec = { kind: "gaussian_features", sigma: 2, features: 5, include_input: false };
+    try {
+      const env = new RunProbeEnv({ model: net, modelName: "net", datasets: new Map([["p", [dataset("p", xs)]]]), loss: "mse" });
+      const ctx = { seeds: [11, 42], seedIndices: [0, 1], step: 0 } as unknown as ProbeContext;
+      const value = (await measureProbe("encoding_distance", { encoding: spec, data: { ref: "p" } }, ctx, env)) as SeedTensors;
+      env.dispose();
+      [11, 42].forEach((seed, s) => {
+        const B = gaussianFeatureMatrix(seed, 2, 5, 2); // [d, m] row-major
+        const gamma = xs.map((x) => {
+          const angles = Array.from({ length: 5 }, (_, k) => 2 * Math.PI * (x[0]! * B[k]! + x[1]! * B[5 + k]!));
+          return [...angles.map(Math.sin), ...angles.map(Math.cos)];
+        });
+        for (let i = 0; i < 7; i++) for (let j = 0; j < 7; j++) {
+          const exact = Math.hypot(...gamma[i]!.map((g, k) => g - gamma[j]![k]!));
+          expect(Math.abs(value.perSeed[s]![i * 7 + j]! - exact)).toBeLessThan(1e-4);
+        }
+      });
+      expect(value.perSeed[0]![1]).not.toBeCloseTo(value.perSeed[1]![1]!, 3);
     } finally {
       net.dispose();
     }
