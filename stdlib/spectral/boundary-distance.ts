@@ -79,9 +79,9 @@ function preActivations(model: Model, x: tf.Tensor, views: readonly LayerView[])
   });
 }
 
-/** Per seed and row of x `[S, B, d]`: min over neurons of |zᵢ|/‖wᵢ‖. */
-function nearestByWeights(model: Model, x: tf.Tensor, views: readonly LayerView[]): tf.Tensor {
-  return tf.tidy(() => nearest(preActivations(model, x, views), views.map((v) => inverseColumnNorms(v, model.seeds))));
+/** Per seed and row of x `[S, B, d]`: min over neurons of |zᵢ|/‖wᵢ‖ (`scales` from inverseColumnNorms, per view). */
+function nearestByWeights(model: Model, x: tf.Tensor, views: readonly LayerView[], scales: readonly { inverse: tf.Tensor; excluded: tf.Tensor | null }[]): tf.Tensor {
+  return tf.tidy(() => nearest(preActivations(model, x, views), scales));
 }
 
 /**
@@ -134,14 +134,20 @@ export function meanBoundaryDistance(model: Model, data: EvalData, method: Bound
   const d = data.xShape.reduce((a, b) => a * b, 1);
   const ranges = rowRanges(data.n, Math.max(1, Math.floor((method === "weights" ? WEIGHTS_SEED_ROWS : GRADIENT_SEED_ROWS) / S)));
   const sums = new Float64Array(S);
-  for (const range of ranges) {
-    const nearestRows = tf.tidy(() => {
-      const x = tf.reshape(data.rows(range).x, [S, range.count, d]);
-      return method === "weights" ? nearestByWeights(model, x, views) : nearestByGradient(model, x, views);
-    });
-    const values = nearestRows.dataSync();
-    nearestRows.dispose();
-    for (let s = 0; s < S; s++) for (let i = 0; i < range.count; i++) sums[s]! += values[s * range.count + i]!;
+  // The weights do not change during one call: their norms are read once.
+  const scales = method === "weights" ? views.map((v) => inverseColumnNorms(v, S)) : [];
+  try {
+    for (const range of ranges) {
+      const nearestRows = tf.tidy(() => {
+        const x = tf.reshape(data.rows(range).x, [S, range.count, d]);
+        return method === "weights" ? nearestByWeights(model, x, views, scales) : nearestByGradient(model, x, views);
+      });
+      const values = nearestRows.dataSync();
+      nearestRows.dispose();
+      for (let s = 0; s < S; s++) for (let i = 0; i < range.count; i++) sums[s]! += values[s * range.count + i]!;
+    }
+  } finally {
+    tf.dispose(scales.flatMap((sc) => (sc.excluded ? [sc.inverse, sc.excluded] : [sc.inverse])));
   }
   return sums.map((sum) => sum / data.n);
 }
