@@ -349,7 +349,7 @@ export const messages = {
     name: "sampler-needs-data",
     severity: "error",
     message: "`{sampler}` {problem}",
-    help: "Pair samplers draw from the probe's data set: `patches` and `opposite_quadrants` need rows on a 2-D grid of two inputs (`grid(x in [0, 1], y in [0, 1], n: 128)`, a coordinate image), `windows` one input (`grid(t in [0, 1), n: 2048)`), `knn(class: same)` and `knn(class: different)` class labels. `between`, `random_pairs`, `farthest` and `knn(class: any)` take any data set.",
+    help: "Pair samplers draw from the probe's data set: `patches` and `opposite_quadrants` need rows on a 2-D grid of two inputs (`grid(x in [0, 1], y in [0, 1], n: 128)`, a coordinate image), `windows` one input (`grid(t in [0, 1), n: 2048)`), `knn(class: same)` and `knn(class: different)` class labels. `between`'s row ranges, `windows`' size and the `anchors` of `knn` and `farthest` must fit the data set's rows when its size is known.",
   },
   DYN2100: {
     name: "unused-sweep",

@@ -318,7 +318,8 @@ export class ExperimentChecker {
     const scheduleStmt = g.single.get("schedule") as A.ClauseStmt | undefined;
     const schedule = scheduleStmt ? this.entry(scheduleStmt.value, "schedule", env, resolver) : undefined;
     const training = trainStmt && this.training(trainStmt, env);
-    const probes = this.probes(g, env, resolver, training?.duration, shapes);
+    const sizes = new Map(Object.entries(data).map(([name, spec]) => [name, dataSetSize(spec)] as const));
+    const probes = this.probes(g, env, resolver, training?.duration, shapes, sizes);
     if (trainStmt && training && !this.batchFitsOptimizer(trainStmt, training.batch, optimizer)) return undefined;
     if (!trainOn || !model || !optimizer || !loss || !reg || !training || !probes || (scheduleStmt && !schedule)) return undefined;
     if (Object.keys(data).length !== g.data.length) return undefined;
@@ -617,7 +618,7 @@ export class ExperimentChecker {
     return { duration, batch: size === "full" ? "full" : { size, shuffle } };
   }
 
-  private probes(g: Gathered, env: PointEnv, resolver: CallResolver, duration: RunSpec["duration"] | undefined, shapes: ReadonlyMap<string, DataShape>): { probes: ProbeSpec[]; events: EventSpecData[] } | undefined {
+  private probes(g: Gathered, env: PointEnv, resolver: CallResolver, duration: RunSpec["duration"] | undefined, shapes: ReadonlyMap<string, DataShape>, sizes: ReadonlyMap<string, number | undefined>): { probes: ProbeSpec[]; events: EventSpecData[] } | undefined {
     const probes: ProbeSpec[] = [];
     const events: EventSpecData[] = [];
     let ok = true;
@@ -635,7 +636,7 @@ export class ExperimentChecker {
         this.report(diagnostic("DYN2101", p.name.span, { name: p.name.name }));
         cadences.push({ kind: "at", points: ["end"] });
       }
-      if (!resolved || !checkSamplerNeeds(v, resolved, shapes, (d) => this.report(d), p.value.span)) {
+      if (!resolved || !checkSamplerNeeds(v, resolved, shapes, sizes, (d) => this.report(d), p.value.span)) {
         ok = false;
         continue;
       }

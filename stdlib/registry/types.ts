@@ -169,6 +169,8 @@ export type SamplerNeed = "grid" | "line" | "labels";
 export interface SamplerSchema {
   /** The needs of a call, from its checked arguments (`knn(class: same)` needs labels, `knn(class: any)` does not). */
   readonly needs: (args: Readonly<Record<string, Lowered>>) => readonly SamplerNeed[];
+  /** Rows the data set must have for a call, and the parameter that asks for them (`between`'s `b` ending at row 2047 needs 2047). */
+  readonly rows?: (args: Readonly<Record<string, Lowered>>) => { readonly param: string; readonly rows: number };
 }
 
 /** Inputs and outputs of one data set, for shape inference. */

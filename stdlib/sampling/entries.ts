@@ -73,7 +73,7 @@ export const windows = samplerEntry({
     count("count", "Number of windows.", 25),
     count("per", "Pairs per window.", 100),
   ],
-  sampler: needs("line"),
+  sampler: { ...needs("line"), rows: (a) => ({ param: "size", rows: a["size"] as number }) },
   cites: papers.spectral,
 });
 
@@ -89,7 +89,7 @@ export const between = samplerEntry({
     { params: ["a"], holds: (a) => isWhole(a["a"]) && (a["a"] as number[])[0]! < (a["a"] as number[])[1]!, message: "`a` must be whole row indices with lo < hi" },
     { params: ["b"], holds: (a) => isWhole(a["b"]) && (a["b"] as number[])[0]! < (a["b"] as number[])[1]!, message: "`b` must be whole row indices with lo < hi" },
   ],
-  sampler: needs(),
+  sampler: { ...needs(), rows: (a) => [a["a"], a["b"]].map((r, k) => ({ param: k ? "b" : "a", rows: (r as number[])[1]! })).reduce((x, y) => (y.rows > x.rows ? y : x)) },
   cites: papers.spectral,
 });
 
@@ -101,7 +101,7 @@ export const knn = samplerEntry({
     count("anchors", "Anchor rows.", 100),
     { name: "class", type: { t: "choice", options: ["any", "same", "different"] }, default: "any", doc: "Which rows may be neighbours: any, the anchor's class, or other classes (these two need class labels)." },
   ],
-  sampler: { needs: (a) => (a["class"] === "any" ? [] : ["labels"]) },
+  sampler: { needs: (a) => (a["class"] === "any" ? [] : ["labels"]), rows: (a) => ({ param: "anchors", rows: a["anchors"] as number }) },
   cites: papers.spectral,
 });
 
@@ -109,7 +109,7 @@ export const farthest = samplerEntry({
   name: "farthest",
   doc: "Distant pairs: `anchors` random rows, each paired with its `k` farthest rows by Euclidean distance between inputs (exact, float64, ties to the lower row).",
   params: [count("k", "Partners per anchor.", 25), count("anchors", "Anchor rows.", 100)],
-  sampler: needs(),
+  sampler: { ...needs(), rows: (a) => ({ param: "anchors", rows: a["anchors"] as number }) },
   cites: papers.spectral,
 });
 
