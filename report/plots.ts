@@ -86,12 +86,29 @@ export function plotToVegaLite(spec: PlotSpec, tables: PlotTables): VegaLiteSpec
 
 /** Renders a Vega-Lite spec to an SVG document (text is escaped by Vega's SVG renderer). */
 export async function renderSvg(vlSpec: VegaLiteSpec): Promise<string> {
-  const view = new vega.View(vega.parse(compile(vlSpec).spec), { renderer: "none" });
+  const view = new vega.View(vega.parse(compile(guardGuideTexts(vlSpec) as VegaLiteSpec).spec), { renderer: "none" });
   try {
     return await view.toSVG();
   } finally {
     view.finalize();
   }
+}
+
+/** Spec keys whose string values Vega draws as guide text (axis, legend and plot titles). */
+const GUIDE_TEXT_KEYS = new Set(["title", "text", "subtitle"]);
+
+/**
+ * The spec with every guide text that names an Object.prototype member (`valueOf`, `constructor`,
+ * `__proto__`, …: a probe or sweep variable may be called that) followed by a zero-width space. Vega
+ * 6.4's parser looks guide texts up in a plain object of signals, so such a title either fails the plot
+ * ("Operator not defined") or vanishes; the space is invisible and keeps the text out of that lookup.
+ */
+export function guardGuideTexts(value: unknown, key = ""): unknown {
+  if (typeof value === "string") return GUIDE_TEXT_KEYS.has(key) && value in Object.prototype ? `${value}\u200b` : value;
+  if (Array.isArray(value)) return value.map((v) => guardGuideTexts(v, key));
+  if (typeof value !== "object" || value === null) return value;
+  // Data rows are drawn as values, never looked up: leave them (and their size) alone.
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, k === "values" ? v : guardGuideTexts(v, k)]));
 }
 
 /** Rasterises an SVG to PNG at `scale`× its size (default 2, sharp on high-density screens and in print). */
