@@ -88,10 +88,19 @@ export function plotToVegaLite(spec: PlotSpec, tables: PlotTables): VegaLiteSpec
 export async function renderSvg(vlSpec: VegaLiteSpec): Promise<string> {
   const view = new vega.View(vega.parse(compile(guardGuideTexts(vlSpec) as VegaLiteSpec).spec), { renderer: "none" });
   try {
-    return await view.toSVG();
+    return xmlText(await view.toSVG());
   } finally {
     view.finalize();
   }
+}
+
+/**
+ * The SVG with every character XML 1.0 forbids (C0 controls but tab and newlines, U+FFFE, U+FFFF, lone
+ * surrogates) replaced by U+FFFD: a sweep value may hold `\u{0}`, Vega copies it into a legend label
+ * verbatim, and resvg (like any XML parser) then refuses the whole figure.
+ */
+export function xmlText(svg: string): string {
+  return svg.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD");
 }
 
 /** Spec keys whose string values Vega draws as guide text (axis, legend and plot titles). */
