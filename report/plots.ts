@@ -107,17 +107,27 @@ export function xmlText(svg: string): string {
 const GUIDE_TEXT_KEYS = new Set(["title", "text", "subtitle"]);
 
 /**
- * The spec with every guide text that names an Object.prototype member (`valueOf`, `constructor`,
- * `__proto__`, …: a probe or sweep variable may be called that) followed by a zero-width space. Vega
- * 6.4's parser looks guide texts up in a plain object of signals, so such a title either fails the plot
- * ("Operator not defined") or vanishes; the space is invisible and keeps the text out of that lookup.
+ * The spec with the texts Vega cannot take as they are made safe, every string (data rows and `sort`
+ * lists alike, so labels still match):
+ * - U+2028 and U+2029 (a sweep value or title may hold them) become the text `\u2028`/`\u2029`: Vega-Lite
+ *   copies labels and titles into Vega expressions, whose parser rejects them ("Unexpected token ILLEGAL").
+ * - A guide text naming an Object.prototype member (`valueOf`, `constructor`, `__proto__`, …: a probe or
+ *   sweep variable may be called that) gets a zero-width space after it: Vega 6.4's parser looks guide
+ *   texts up in a plain object of signals, so such a title failed the plot or vanished.
  */
 export function guardGuideTexts(value: unknown, key = ""): unknown {
-  if (typeof value === "string") return GUIDE_TEXT_KEYS.has(key) && value in Object.prototype ? `${value}\u200b` : value;
+  if (typeof value === "string") {
+    const text = value.replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+    return GUIDE_TEXT_KEYS.has(key) && text in Object.prototype ? `${text}\u200b` : text;
+  }
   if (Array.isArray(value)) return value.map((v) => guardGuideTexts(v, key));
-  if (typeof value !== "object" || value === null) return value;
-  // Data rows are drawn as values, never looked up: leave them (and their size) alone.
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, k === "values" ? v : guardGuideTexts(v, k)]));
+  if (typeof value !== "object" || value === null || !isPlainObject(value)) return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, guardGuideTexts(v, k)]));
+}
+
+function isPlainObject(value: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
 }
 
 /** Rasterises an SVG to PNG at `scale`× its size (default 2, sharp on high-density screens and in print). */
