@@ -20,7 +20,7 @@ export const PROTOTYPE = Object.getOwnPropertyNames(Object.prototype);
 /** Globals and names generated code or its runtime import use. */
 const GLOBALS = [
   "Infinity", "NaN", "undefined", "globalThis", "Math", "Object", "Array", "JSON", "Number", "String", "Symbol",
-  "process", "require", "exports", "__dirname", "__filename", "isMainThread", "pathToFileURL", "runMain",
+  "process", "require", "exports", "__dirname", "__filename", "isMainThread", "pathToFileURL", "runMain", "runExperiments",
   "pointwise", "pointwiseWithDraws", "TargetDraws", "ExperimentProgram", "experiments", "program", "status", "m",
   "draw", "e", "pi", "inf",
 ];

@@ -19,7 +19,7 @@ import { RunRecorder, type Manifest } from "../../runtime/record/index.js";
 import { train } from "../../runtime/train/index.js";
 import { RunResultRecorder } from "../../runner/run-recorder.js";
 import { runExperiment, runMain } from "../../runner/index.js";
-import { worseExit } from "../../cli/commands/run.js";
+import { worseExit } from "../../runner/cli.js";
 import { captureStream, metricsRows, regressionProgram, regressionRun, SEEDS, STEPS } from "./experiment-fixture.js";
 import { markShapes } from "../report/svg-structure.js";
 import { rebuildReport } from "../../report/index.js";
