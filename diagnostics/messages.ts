@@ -259,7 +259,7 @@ export const messages = {
     name: "bad-conv-model",
     severity: "error",
     message: "{problem}",
-    help: "`cnn(filters: [...], kernel: 5, …)` trains on image data (`mnist`, `fashion_mnist`, `cifar10`, `gratings`), whose `[H, W, C]` shape it takes; every conv block (and its pooling) must leave at least one pixel. Its layers start from per-layer inits (`init net.layers[*] ~ …`); `init phase(…)` is for one-hidden-layer MLPs.",
+    help: "`cnn(filters: [...], kernel: 5, …)` trains on image data (`mnist`, `fashion_mnist`, `cifar10`, `cifar100`, `gratings`), whose `[H, W, C]` shape it takes; every conv block (and its pooling) must leave at least one pixel. Its layers start from per-layer inits (`init net.layers[*] ~ …`); `init phase(…)` is for one-hidden-layer MLPs.",
   },
   DYN2034: {
     name: "bad-seed",
@@ -313,7 +313,7 @@ export const messages = {
     name: "layer-needs-images",
     severity: "error",
     message: "{problem}",
-    help: "`conv2d`, `max_pool` and `avg_pool` work on images `[H, W, C]`: train on an image data set (`mnist`, `fashion_mnist`, `cifar10`, `gratings`), and put them before `flatten` and the dense layers.",
+    help: "`conv2d`, `max_pool` and `avg_pool` work on images `[H, W, C]`: train on an image data set (`mnist`, `fashion_mnist`, `cifar10`, `cifar100`, `gratings`), and put them before `flatten` and the dense layers.",
   },
   DYN2047: {
     name: "layer-needs-flatten",
@@ -344,6 +344,12 @@ export const messages = {
     severity: "error",
     message: "`gd` is full-batch gradient descent, but this run trains on batches of {size}",
     help: "`optimizer gd(…)` takes the gradient of the whole training set at each step. Train with `batch full`, or use `sgd(lr: …)` (optionally with momentum) for minibatch stochastic gradient descent.",
+  },
+  DYN2059: {
+    name: "sampler-needs-data",
+    severity: "error",
+    message: "`{sampler}` {problem}",
+    help: "Pair samplers draw from the probe's data set: `patches` and `opposite_quadrants` need rows on a 2-D grid of two inputs (`grid(x in [0, 1], y in [0, 1], n: 128)`, a coordinate image), `windows` one input (`grid(t in [0, 1), n: 2048)`), `knn(class: same)` and `knn(class: different)` class labels. `between`, `random_pairs`, `farthest` and `knn(class: any)` take any data set.",
   },
   DYN2100: {
     name: "unused-sweep",
