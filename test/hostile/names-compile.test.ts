@@ -39,7 +39,7 @@ describe("hostile names in generated code", () => {
     const ts = await emitModule(checked.experiments, { file: "names.dyn", source: "" });
     const problems = typeCheck(ts).map((p) => `line ${p.line}: ${p.message} (${ts.split("\n")[p.line - 1]?.trim()})`);
     expect(problems).toEqual([]);
-  }, 120_000);
+  }, 300_000);
 
   /** metrics.csv of `source`'s default profile on the cpu backend, values only (names differ). */
   async function metrics(source: string, tag: string): Promise<string[]> {
