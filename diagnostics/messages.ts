@@ -412,6 +412,12 @@ export const messages = {
     message: "data `{name}` has {count} samples; a data set holds at most {limit}",
     help: "Every sample is generated and held in memory before training; a count like `1e12` is almost surely a typo.",
   },
+  DYN3005: {
+    name: "duplicate-sweep-value",
+    severity: "error",
+    message: "the sweep over {vars} lists {value} twice; both would be the run `{run}`",
+    help: "Each value of a sweep is one run, named by its values (`lr=0.1`), so a value may appear once. Values that read the same (`0.1` and `0.10`, `1` and `\"1\"`) name the same run. Remove the repeated value.",
+  },
   DYN4001: {
     name: "file-not-found",
     severity: "error",

@@ -48,6 +48,8 @@ export interface ExperimentOptions {
    * are not trained, and the outcome's status is `interrupted`.
    */
   readonly stop?: AbortSignal;
+  /** With workers: milliseconds a busy worker gets to stop after `stop` is aborted before it is terminated (default 10 s). */
+  readonly stopGraceMs?: number;
 }
 
 export interface ExperimentOutcome {
@@ -125,6 +127,7 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
         results,
         ...(options.quiet ? {} : { progress: stderr }),
         ...(options.stop ? { stop: options.stop } : {}),
+        ...(options.stopGraceMs !== undefined ? { stopGraceMs: options.stopGraceMs } : {}),
         onRunRecorded: reportRun,
       });
     } else {

@@ -269,9 +269,28 @@ export class ExperimentChecker {
           break;
         }
       }
-      if (!s.vars.some((v) => failed.has(v.name))) axes.push(axis);
+      if (!s.vars.some((v) => failed.has(v.name)) && this.distinctValues(s, axis)) axes.push(axis);
+      else fail();
     }
     return { axes, failed };
+  }
+
+  /** DYN3005 on a sweep value whose run id another value of the sweep already has (`[0.1, 0.1]`, `[1, "1"]`). */
+  private distinctValues(s: A.SweepStmt, axis: readonly Map<string, Value>[]): boolean {
+    const seen = new Set<string>();
+    for (const [i, item] of axis.entries()) {
+      const run = runId(Object.fromEntries([...item].map(([k, v]) => [k, sweepValue(v)])));
+      if (!seen.has(run)) {
+        seen.add(run);
+        continue;
+      }
+      // The repeated item's own span when the values are written out as a list, else the whole list.
+      const span = s.values.kind === "List" && s.values.items.length === axis.length ? s.values.items[i]!.span : s.values.span;
+      const value = item.size === 1 ? showValue([...item.values()][0]!) : `(${[...item.values()].map(showValue).join(", ")})`;
+      this.report(diagnostic("DYN3005", span, { vars: s.vars.map((v) => `\`${v.name}\``).join(", "), value, run }));
+      return false;
+    }
+    return true;
   }
 
   private seeds(stmt: A.Statement | undefined, defs: Definitions): number[] {
