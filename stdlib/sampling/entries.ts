@@ -159,11 +159,17 @@ export const hamming = probeEntry({
 export const gradientConfusion = probeEntry({
   name: "gradient_confusion",
   kind: "probe",
-  doc: "Gradient confusion: the cosine between the per-example loss gradients (every weight and bias) of the two rows of each sampled pair, one value per pair (dimension `pair`) per seed. `plot density(c)` draws its distribution; `share_below(c) over pair` is the share of confused pairs, `quantile(c, 0.5) over pair` their median.",
+  doc: "Gradient confusion: the cosine between the per-example loss gradients (every weight and bias) of the two rows of each sampled pair, one value per pair (dimension `pair`) per seed. `plot density(c)` draws its distribution; `share_below(c) over pair` is the share of confused pairs, `quantile(c, 0.5) over pair` their median. Computed without per-example gradients: a dense layer's per-example gradient is the outer product of its input a and δ = ∂ℓ/∂z, so ⟨g_i, g_j⟩ = Σ_layers (δ_i·δ_j)(a_i·a_j + 1), from one evaluation-mode forward/backward over the pairs' rows plus Σ widths float64 multiply-adds per pair. The per-example loss is that row's loss alone. Only dense layers may carry parameters (RUN040 otherwise); a row whose gradient is zero gives NaN.",
   params: [model, data, pairs],
   result: { index: "pair" },
   cites: papers.spectral,
-  cost: (args, shape) => ({ forwardPasses: 3 * 2 * pairCount(args["pairs"]), flops: 2 * pairCount(args["pairs"]) * shape.params }),
+  // One forward/backward (≈ 2 forward passes) per distinct row, at most two rows per pair; then per pair and
+  // per row float64 dot products over every layer's input and output width (stdlib/confusion/pair-gradients.ts).
+  cost: (args, shape) => {
+    const pairs = pairCount(args["pairs"]);
+    const widths = shape.layers.reduce((sum, l) => sum + l.fanIn + l.width, 0);
+    return { forwardPasses: 2 * 2 * pairs, flops: 2 * 3 * pairs * widths };
+  },
 });
 
 export const samplingProbes: readonly Entry[] = [hamming, gradientConfusion];
