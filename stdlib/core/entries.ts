@@ -26,8 +26,13 @@ export const loss = probeEntry({
 export const accuracy = probeEntry({
   name: "accuracy",
   kind: "probe",
-  doc: "Fraction of samples whose arg-max output is the true class, per seed.",
-  params: [model, data],
+  doc: "Fraction of samples whose arg-max output is the true class, per seed. With `by: class` one value per class (dimension `class`, in target-column order): the fraction of that class's samples classified correctly (NaN for a class without samples); `count_above(acc, threshold: 0.1) over class` (10 classes) is the number of classes above chance.",
+  params: [
+    model,
+    data,
+    { name: "by", type: { t: "choice", options: ["all", "class"] }, default: "all", doc: "`all`: one accuracy over every sample; `class`: per class (dimension `class`)." },
+  ],
+  resultFor: (args) => (args["by"] === "class" ? { index: "class" } : undefined),
   cost: forwardOverData,
 });
 
