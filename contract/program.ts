@@ -136,6 +136,8 @@ export interface RunSpec {
   readonly loss: LossKind;
   /** λ of `regularize l2(λ)`, 0 when absent. */
   readonly l2: number;
+  /** `regularize l2(λ, on: weights)`: the term covers weight matrices only; absent: every parameter (`on: all`). */
+  readonly l2On?: "weights";
   readonly optimizer: OptimizerSpec;
   readonly schedule?: ScheduleWithDurations;
   readonly duration: DurationSpec;

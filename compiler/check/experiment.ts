@@ -334,7 +334,7 @@ export class ExperimentChecker {
     const lossStmt = g.single.get("loss") as A.ClauseStmt | undefined;
     const loss = lossStmt ? this.entry(lossStmt.value, "loss", env, resolver) : trainOn && shapes.get(trainOn)?.classes ? "cross_entropy" : "mse";
     const regStmt = g.single.get("regularize") as A.ClauseStmt | undefined;
-    const reg = regStmt ? (this.entry(regStmt.value, "regularizer", env, resolver) as { lambda: number } | undefined) : { lambda: 0 };
+    const reg = regStmt ? (this.entry(regStmt.value, "regularizer", env, resolver) as { lambda: number; on: "all" | "weights" } | undefined) : { lambda: 0, on: "all" };
     const scheduleStmt = g.single.get("schedule") as A.ClauseStmt | undefined;
     const schedule = scheduleStmt ? this.entry(scheduleStmt.value, "schedule", env, resolver) : undefined;
     const training = trainStmt && this.training(trainStmt, env);
@@ -352,6 +352,7 @@ export class ExperimentChecker {
       model,
       loss: loss as RunSpec["loss"],
       l2: reg.lambda,
+      ...(reg.on === "weights" ? { l2On: "weights" as const } : {}),
       optimizer: optimizer as RunSpec["optimizer"],
       ...(schedule ? { schedule: schedule as RunSpec["schedule"] } : {}),
       duration: training.duration,
