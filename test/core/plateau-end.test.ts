@@ -5,9 +5,10 @@
  */
 import { describe, expect, it } from "vitest";
 import { checkSource } from "../../compiler/check/index.js";
-import type { Table } from "../../runtime/analysis/table.js";
+import type { AnalysisExpr } from "../../contract/program.js";
+import { describe as describeExpr, evaluate, type AnalysisEnv, type Table } from "../../runtime/analysis/index.js";
 import { plateauEndIndex } from "../../stdlib/core/analyses.js";
-import { analysisImplementations } from "../../stdlib/implementations.js";
+import { analysisFunctions, analysisImplementations } from "../../stdlib/implementations.js";
 
 const plateauEnd = (table: Table, drop: number, smooth: number) => analysisImplementations.get("plateau_end")!.call([table], { drop, smooth }, []);
 
@@ -69,5 +70,54 @@ describe("plateau_end", () => {
     expect(spec.expr).toMatchObject({ op: "fn", name: "plateau_end", options: { drop: 0.2, smooth: 3 } });
     const bad = checkSource(program("plateau_end(l, drop: 1.5)"), "p.dyn");
     expect(bad.diagnostics.map((d) => `${d.code} ${d.message}`)).toEqual(["DYN2041 `drop` of `plateau_end` must be a number in (0, 1)"]);
+  });
+});
+
+describe("windows bounded by a per-seed step: `x before p1`, `x after p1`", () => {
+  // per-class accuracy of 2 seeds × 3 classes every 10 steps; p1 ends at step 20 for seed 0 and never for seed 1
+  const acc: Table = {
+    dims: ["seeds", "steps", "class"],
+    rows: [0, 1].flatMap((seed) => [0, 10, 20, 30].flatMap((steps) => [0, 1, 2].map((c) => ({ key: { seeds: seed, steps, class: c }, value: seed * 100 + steps + c / 10 })))),
+  };
+  const p1: Table = { dims: ["seeds"], rows: [{ key: { seeds: 0 }, value: 20 }, { key: { seeds: 1 }, value: NaN }] };
+  const env = { probe: () => acc, analysis: () => p1, totalSteps: () => 30, functions: analysisFunctions } as AnalysisEnv;
+  const window = (relation: "before" | "after"): AnalysisExpr => ({ op: "window", relation, arg: { op: "probe", name: "acc" }, bound: { op: "let", name: "p1" } });
+
+  it("keeps step < p1 before and step ≥ p1 after, per seed, and nothing of a seed whose bound is NaN", () => {
+    const before = evaluate(window("before"), env);
+    expect(before.dims).toEqual(["seeds", "steps", "class"]);
+    expect(before.rows.map((r) => [r.key["seeds"], r.key["steps"], r.key["class"]])).toEqual([0, 10].flatMap((s) => [0, 1, 2].map((c) => [0, s, c])));
+    const after = evaluate(window("after"), env);
+    expect(after.rows.map((r) => r.key["steps"])).toEqual([20, 20, 20, 30, 30, 30]);
+    expect(after.rows.every((r) => r.key["seeds"] === 0)).toBe(true);
+    // the per-class accuracy at the last measurement of phase 1: step 10 of seed 0
+    const atEnd = evaluate({ op: "reduce", fn: "last", arg: window("before"), over: ["steps"] } as AnalysisExpr, env);
+    expect(atEnd.rows.map((r) => r.value)).toEqual([10, 10.1, 10.2]);
+    expect(describeExpr(window("before"))).toBe("acc before p1");
+  });
+
+  it("refuses a bound that is still a series over steps, or has dimensions the series lacks", () => {
+    const overSteps = { ...env, analysis: () => acc } as AnalysisEnv;
+    expect(() => evaluate(window("before"), overSteps)).toThrow(/is a series over steps; give one step per group/);
+    const foreign = { ...env, analysis: () => ({ dims: ["width"], rows: [{ key: { width: 8 }, value: 10 }] }) } as AnalysisEnv;
+    expect(() => evaluate(window("before"), foreign)).toThrow(/has dimensions acc lacks: width/);
+  });
+
+  it("is what the checker makes of `before <result>`; durations still need steps or a percentage", () => {
+    const program = (lets: string) => `experiment phases {
+  data train = gaussian_mixture(n: 64, d: 3, classes: 4)
+  model net = mlp(hidden: [8], act: relu)
+  optimizer sgd(lr: 0.05)
+  train 20 steps, batch 16
+  probe l = loss(net, train) every 2 steps
+${lets}
+}
+`;
+    const ok = checkSource(program("  let p1 = plateau_end(l, drop: 0.2)\n  let early = mean(l before p1)\n  expect early > 0"), "w.dyn");
+    expect(ok.diagnostics).toEqual([]);
+    const early = ok.experiments[0]!.profiles["default"]!.analyses.find((a) => a.name === "early")!;
+    expect(early.expr).toMatchObject({ op: "reduce", arg: { op: "window", relation: "before", arg: { op: "probe", name: "l" }, bound: { op: "let", name: "p1" } } });
+    const bad = checkSource(program("  let early = mean(l before 3 epochs)\n  expect early > 0"), "w.dyn");
+    expect(bad.diagnostics.map((d) => d.message)).toEqual([expect.stringContaining("or a result giving a step per seed like `plateau_end(l)`")]);
   });
 });
