@@ -7,12 +7,13 @@
  * - same-class pairs, pooled (each pair weighs the same): Σ_c(‖Σ_c f̂‖² − m_c) / Σ_c m_c(m_c−1);
  * - different-class pairs: the all-pairs sum minus the same-class sum, (‖Σ f̂‖² − Σ_c‖Σ_c f̂‖²) / (m² − Σ_c m_c²).
  * A zero vector has no direction: it is left out (m counts the others) and counted in `zero`.
- * Vectors arrive as float32 rows; norms, unit vectors and sums are float64.
+ * Vectors arrive as float32 rows; norms, unit vectors and sums are float64, and "− m" subtracts the
+ * accumulated Σ‖f̂_i‖² (1 each up to rounding), so a class of one row contributes exactly 0.
  */
 export type PairKind = "all" | "same_class" | "different_class";
 
 export class DirectionSums {
-  private readonly perClass = new Map<number, { sum: Float64Array; count: number }>();
+  private readonly perClass = new Map<number, { sum: Float64Array; count: number; self: number }>();
   /** Rows whose vector is exactly zero (left out). */
   zero = 0;
 
@@ -28,8 +29,14 @@ export class DirectionSums {
     }
     const norm = Math.sqrt(squares);
     let entry = this.perClass.get(cls);
-    if (!entry) this.perClass.set(cls, (entry = { sum: new Float64Array(this.width), count: 0 }));
-    for (let k = 0; k < this.width; k++) entry.sum[k]! += values[offset + k]! / norm;
+    if (!entry) this.perClass.set(cls, (entry = { sum: new Float64Array(this.width), count: 0, self: 0 }));
+    let unitSquares = 0;
+    for (let k = 0; k < this.width; k++) {
+      const unit = values[offset + k]! / norm;
+      entry.sum[k]! += unit;
+      unitSquares += unit * unit;
+    }
+    entry.self += unitSquares;
     entry.count++;
   }
 
@@ -37,13 +44,15 @@ export class DirectionSums {
   meanCosine(kind: PairKind): number {
     const total = new Float64Array(this.width);
     let m = 0;
+    let self = 0; // Σ_i ‖f̂_i‖²
     let sameSum = 0;
     let samePairs = 0;
     let sameSquares = 0; // Σ_c ‖Σ_c f̂‖²
     let classSquares = 0; // Σ_c m_c²
-    for (const { sum, count } of this.perClass.values()) {
+    for (const { sum, count, self: classSelf } of this.perClass.values()) {
       const squared = squaredNorm(sum);
-      sameSum += squared - count;
+      sameSum += squared - classSelf;
+      self += classSelf;
       samePairs += count * (count - 1);
       sameSquares += squared;
       classSquares += count * count;
@@ -53,7 +62,7 @@ export class DirectionSums {
     const allSquared = squaredNorm(total);
     switch (kind) {
       case "all":
-        return ratio(allSquared - m, m * (m - 1));
+        return ratio(allSquared - self, m * (m - 1));
       case "same_class":
         return ratio(sameSum, samePairs);
       case "different_class":
