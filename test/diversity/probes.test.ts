@@ -269,6 +269,58 @@ describe("feature_gradient_cosine", () => {
     }
   });
 
+  it("passes through batch norm in evaluation mode (running statistics), against float64 hand backprop", () => {
+    // a (no bias) → bn1 → relu → b (no bias) → bn2 → relu → out; γ, β and the running statistics set at random.
+    const bnLayer = (name: string): LayerSpec => ({ name, kind: "batchnorm" });
+    const relu: LayerSpec = { name: "r", kind: "activation", act: "relu" };
+    const net = sequential({
+      inShape: [2],
+      layers: [layer("a", 6, null, false), bnLayer("bn1"), { ...relu, name: "r1" }, layer("b", 5, null, false), bnLayer("bn2"), { ...relu, name: "r2" }, layer("out", CLASSES, null, true)],
+      seeds: 1,
+    });
+    const rng = new Rng(11);
+    const random = (n: number, lo: number, hi: number) => Array.from({ length: n }, () => lo + (hi - lo) * rng.uniform());
+    const widths = [6, 5];
+    const bn = widths.map((w, k) => {
+      const p = { gamma: random(w, 0.5, 1.5), beta: random(w, -0.3, 0.3), mean: random(w, -0.2, 0.2), variance: random(w, 0.5, 2) };
+      setParam(net, `bn${k + 1}.gamma`, p.gamma);
+      setParam(net, `bn${k + 1}.beta`, p.beta);
+      net.state[2 * k]!.assign(tf.tensor2d([p.mean]));
+      net.state[2 * k + 1]!.assign(tf.tensor2d([p.variance]));
+      return p;
+    });
+    const data = blobs(6);
+    const labels = labelsOf(data);
+    const [wa, wb, wo] = denseWeights(net, 0);
+    const eps = 1e-5;
+    const matVec = (v: readonly number[], w: DenseWeights) => Array.from({ length: w.fanOut }, (_, o) => w.b[o]! + v.reduce((a, x, i) => a + x * w.w[i * w.fanOut + o]!, 0));
+    const vecMatT = (d: readonly number[], w: DenseWeights) => Array.from({ length: w.fanIn }, (_, i) => d.reduce((a, g, o) => a + g * w.w[i * w.fanOut + o]!, 0));
+    const norm = (z: number[], k: number) => z.map((v, u) => (bn[k]!.gamma[u]! * (v - bn[k]!.mean[u]!)) / Math.sqrt(bn[k]!.variance[u]! + eps) + bn[k]!.beta[u]!);
+    const slope = (k: number) => bn[k]!.gamma.map((g, u) => g / Math.sqrt(bn[k]!.variance[u]! + eps));
+    const reference = Array.from({ length: data.n }, (_, r) => {
+      const na = norm(matVec([data.x[2 * r]!, data.x[2 * r + 1]!], wa!), 0);
+      const fa = na.map((v) => Math.max(0, v));
+      const nb = norm(matVec(fa, wb!), 1);
+      const fb = nb.map((v) => Math.max(0, v));
+      const logits = matVec(fb, wo!);
+      const e = logits.map((v) => Math.exp(v - Math.max(...logits)));
+      const dLogits = e.map((v, o) => v / e.reduce((a, b) => a + b, 0) - data.y[r * CLASSES + o]!);
+      const dFb = vecMatT(dLogits, wo!);
+      const dZb = dFb.map((g, u) => (nb[u]! > 0 ? g * slope(1)[u]! : 0));
+      return { features: [fa, fb], gradients: [vecMatT(dZb, wb!), dFb] };
+    });
+    try {
+      const features = measureKinds("feature_cosine", net, data);
+      const gradients = measureKinds("feature_gradient_cosine", net, data);
+      for (const kind of KINDS) {
+        features[kind].cosine[0]!.forEach((v, l) => expect(v).toBeCloseTo(explicitMean(reference.map((f) => f.features[l]!), labels, kind), 6));
+        gradients[kind].cosine[0]!.forEach((v, l) => expect(v).toBeCloseTo(explicitMean(reference.map((f) => f.gradients[l]!), labels, kind), 6));
+      }
+    } finally {
+      net.dispose();
+    }
+  });
+
   it("counts rows whose feature gradient is zero (gates of the next layer all off) and leaves them out", () => {
     const net = deadRowsNet(1);
     try {
