@@ -5,7 +5,8 @@
  * run. The experiment has what could go wrong on a resume: Adam (moments, bias-correction step count), a
  * step-decay schedule, dropout (a random stream drawn every step), minibatches reshuffled every epoch,
  * relative_change (keeps the initial weights), an event-triggered probe (fired flags) and matrix probes
- * (.npy). Also: resuming a finished directory does nothing, resuming another program's directory is RUN031.
+ * (.npy). A run stopped by SIGINT checkpoints where it stopped and resumes from exactly there. Also:
+ * resuming a finished directory does nothing, resuming another program's directory is RUN031.
  *
  * The program is compiled once (`dync compile`) and run with node, so each start costs no compilation.
  */
@@ -132,6 +133,30 @@ describe("a killed run, resumed, ends byte-identical to an uninterrupted one", (
       expect(after.resumes).toHaveLength(1);
     }, 120_000);
   }
+
+  it("SIGINT with --checkpoint-every: a checkpoint at the step where it stopped, resumed from exactly there", async () => {
+    const dir = join(scratch, "sigint");
+    // --checkpoint-every 1000 overrides the statement: no periodic checkpoint, only the one at the stop.
+    const child = spawn(process.execPath, [program, "--backend", "cpu", "--jobs", "1", "--quiet", "--out", dir, "--checkpoint-every", "1000"], { stdio: "ignore" });
+    const exited = new Promise<number | null>((done) => child.on("exit", (code) => done(code)));
+    const rows = () => (existsSync(join(dir, "metrics.csv")) ? readFileSync(join(dir, "metrics.csv"), "utf8").split("\n").length - 2 : 0);
+    await new Promise<void>((done) => {
+      const poll = setInterval(() => {
+        if (rows() < 40) return;
+        clearInterval(poll);
+        child.kill("SIGINT");
+        done();
+      }, 10);
+    });
+    expect(await exited).toBe(130);
+    const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as Manifest;
+    expect(manifest.runs[0]!.status).toBe("interrupted");
+    const stoppedAt = Number(/after (\d+) of 240 steps/.exec(manifest.runs[0]!.message!)![1]);
+    const resumed = resume(dir, 1);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toContain(`run lr=0.01 continues from its checkpoint at step ${stoppedAt}`);
+    expectSameRecords(dir);
+  }, 120_000);
 
   it("resuming a finished directory does nothing and says so", () => {
     const before = recorded(reference);
