@@ -36,6 +36,11 @@ export interface Taps {
   pre: Map<string, tf.Tensor>;
   /** Post-activation (the layer's output), `[S, B, width]`. */
   post: Map<string, tf.Tensor>;
+  /**
+   * When present, the value each weighted layer receives (after encodings and `flatten`): `[S, B, fanIn]`
+   * for a dense layer. With `ForwardOptions.shift` it gives per-example weight gradients as outer products.
+   */
+  input?: Map<string, tf.Tensor>;
 }
 
 /** What kind of layer a `LayerView` describes. */
@@ -63,6 +68,13 @@ export interface ForwardOptions {
   training: boolean;
   /** When given, every layer writes its pre- and post-activation here (tensors owned by the caller). */
   taps?: Taps;
+  /**
+   * Tensors added to the linear output (x·W + b, before any norm or activation) of the weighted layers they
+   * name, each of that output's shape. Zeros leave the forward pass unchanged; the gradient of a sum of
+   * per-row losses with respect to them is each row's backprop signal ∂loss_row/∂z_row (gradient confusion).
+   * Only `Sequential` reads it.
+   */
+  shift?: ReadonlyMap<string, tf.Tensor>;
 }
 
 export interface Model {

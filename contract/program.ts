@@ -162,6 +162,11 @@ export type DataSpec = (
   | { readonly source: "points"; readonly columns: Readonly<Record<string, readonly number[]>> }
   | { readonly source: "chebyshev"; readonly degree: number; readonly n: number; readonly axes: readonly GridAxisSpec[] | null }
   | { readonly source: "mnist" | "fashion_mnist" | "cifar10"; readonly split: "train" | "test"; readonly limit: number | null; readonly dir: string | null; readonly normalize: "unit" | "symmetric" | "raw" }
+  | { readonly source: "cifar100"; readonly split: "train" | "test"; readonly limit: number | null; readonly dir: string | null; readonly normalize: "unit" | "symmetric" | "raw"; readonly labels: "fine" | "coarse" }
+  /** A PNG's pixels as (x, y) points with colour targets; `file` relative to the `.dyn` file; `size` (square, or [width, height]) shrinks it first. */
+  | { readonly source: "image"; readonly file: string; readonly axes: readonly GridAxisSpec[] | null; readonly size: number | readonly [number, number] | null; readonly channels: "rgb" | "gray"; readonly normalize: "unit" | "symmetric" }
+  /** y(t) = Σ_k A_k sin(2π f_k t + 2π φ_k) on a grid; `phases` in cycles, or `random` (drawn per seed from its task stream). */
+  | { readonly source: "sinusoids"; readonly frequencies: readonly number[]; readonly amplitudes: readonly number[] | null; readonly phases: "random" | readonly number[]; readonly n: number; readonly axes: readonly GridAxisSpec[] | null }
   | { readonly source: "gaussian_mixture"; readonly n: number; readonly d: number; readonly classes: number; readonly separation: number; readonly std: number; readonly split?: SampleSplit }
   | { readonly source: "gratings"; readonly n: number; readonly size: number; readonly channels: number; readonly classes: number; readonly cycles: number; readonly noise: number; readonly normalize: "unit" | "symmetric"; readonly phase_spread: number; readonly split?: SampleSplit }
 ) & {
@@ -356,7 +361,7 @@ export type AnalysisExpr =
  * The analysis language's built-in vocabulary, one list each: the checker accepts these names, the
  * evaluators implement each (exhaustive records), and the core family documents them (stdlib/core/entries.ts).
  */
-export const REDUCE_FNS = ["median", "mean", "std", "min", "max", "sum", "count", "first", "last", "quantile", "nanmedian", "nanmean", "nanmin", "nanmax"] as const;
+export const REDUCE_FNS = ["median", "mean", "std", "min", "max", "sum", "prod", "count", "first", "last", "quantile", "nanmedian", "nanmean", "nanmin", "nanmax"] as const;
 export type ReduceFn = (typeof REDUCE_FNS)[number];
 export const MAP_FNS = ["log10", "log", "exp", "abs", "sqrt"] as const;
 export type MapFn = (typeof MAP_FNS)[number];

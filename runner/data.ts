@@ -8,6 +8,7 @@
  * program's generated float64 functions. Images are flattened to
  * one row per sample (HWC order): an MLP reads the rows as they are, a CNN reshapes them back to `[H, W, C]`.
  */
+import { dirname, resolve } from "node:path";
 import { sampleSize, type Dataset } from "../runtime/dataset.js";
 import { DyncRuntimeError } from "../runtime/errors.js";
 import { resolveDist } from "../runtime/init.js";
@@ -49,6 +50,7 @@ export function buildDataset(name: string, spec: DataSpec, seed: number, context
   const ctx: DataSourceContext = {
     name,
     dataRoot: context.dataRoot,
+    dataFile: (path) => resolve(dirname(context.program.file), path),
     samples: (split) => dataRng(seed, split || name),
     task: () => taskRng(seed, spec.source),
   };

@@ -69,7 +69,7 @@ export async function executeRun(run: RunSpec, context: RunContext): Promise<Run
     checkModelFits(run, model, trainData[0]!);
     const optimizer: Optimizer = createOptimizer(withoutNulls(run.optimizer), model.params);
     owned.push(optimizer);
-    const env = new RunProbeEnv({ model, modelName: run.model.name, datasets, loss: run.loss });
+    const env = new RunProbeEnv({ model, modelName: run.model.name, datasets, loss: run.loss, seeds });
     owned.push(env);
     const plan = trainingPlan(trainData[0]!.n, run.batch, run.duration);
     context.results.setTotalSteps(run.id, plan.totalSteps);
@@ -195,7 +195,7 @@ function startedProbe(spec: ProbeSpec, env: RunProbeEnv, owned: { dispose(): voi
       throw new DyncRuntimeError("RUN040", `probe ${spec.name} (line ${spec.line}): argument ${key} names "${name}", which the run does not define`);
     }
   }
-  const probe: ProbeInstance = inProbe(spec, () => definition.start(spec.args, env));
+  const probe: ProbeInstance = inProbe(spec, () => definition.start(spec.args, env, spec.name));
   owned.push({ dispose: () => probe.finish?.() });
   return { spec, instance: probe, train: { name: spec.name, cadence: spec.cadences, run: (ctx) => inProbe(spec, () => probe.measure(ctx)) } };
 }

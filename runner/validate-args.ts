@@ -6,7 +6,7 @@
  * momentum is only known to the registry).
  *
  * Checked: the optimizer and the schedule (with a warm-up's inner schedule), every data source, an `mlp`
- * model's arguments with its encoding and `phase` init, and every probe's arguments. Lowered specs carry
+ * model's arguments with its encoding and `phase` init, and every probe's arguments (with its pair sampler). Lowered specs carry
  * the entry's name as `kind` (a data spec: as `source`) and the `.dyn` argument names, so a spec is read
  * back as arguments field for field; the few fields `lower` still renames (data bindings lowered to `axes`
  * or `columns`, mlp's `inDim`) are mapped back through the entry's own `lower`. Not checked here: data
@@ -82,7 +82,15 @@ function probeProblems(probe: ProbeSpec): string[] {
   const entry = registry.get("probe", probe.probe);
   // An unknown probe is reported with the list of implementations when the run builds its probes.
   if (!entry) return [];
-  return validateArgs(entry, argsFromSpec(entry, probe.args)).map((p) => p.message);
+  const samplers = entry.params.filter((p) => p.type.t === "entry" && p.type.kind === "sampler" && isSpec(probe.args[p.name]));
+  return [
+    ...validateArgs(entry, argsFromSpec(entry, probe.args)).map((p) => p.message),
+    ...samplers.flatMap((p) => specProblems("sampler", probe.args[p.name] as Spec).map((m) => `${p.name}: ${m}`)),
+  ];
+}
+
+function isSpec(value: unknown): value is Spec {
+  return typeof value === "object" && value !== null && "kind" in value;
 }
 
 /** A model spec carries its `.dyn` name besides the entry's arguments. */

@@ -40,7 +40,9 @@ export const runtimeErrors = {
     summary: "a data file, a data directory or a run directory (or a file in it) is missing or unreadable",
     help:
       "A data source finds no files: MNIST, Fashion-MNIST and CIFAR read `--data DIR`/<source> (default " +
-      "./data/mnist, …) unless given `dir:`, an image reads the path it names. Or `dync report` is given a path " +
+      "./data/mnist, …) unless given `dir:` (Fashion-MNIST falls back to /usr/share/datasets/fashion-mnist, where " +
+      "Debian's `dataset-fashion-mnist` puts it); `image(file: …)` reads the path it names, relative to the `.dyn` " +
+      "file. Or `dync report` is given a path " +
       "that is not a run directory. dync never downloads data: place the files the message lists there (`.gz` " +
       "files are read as they are), or give the directory `dync run` printed. During `dync run` only the runs " +
       "that need the file fail; the other runs go on.",

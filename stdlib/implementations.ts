@@ -9,6 +9,9 @@ import { coreProbeImplementations } from "./core/index.js";
 import { curvatureProbeImplementations } from "./curvature/index.js";
 import { lotteryAnalysisImplementations } from "./lottery/analyses.js";
 import { lotteryProbeImplementations } from "./lottery/index.js";
+import { regionProbeImplementations } from "./regions/index.js";
+import { spectralProbeImplementations } from "./spectral/index.js";
+import { samplingProbeImplementations } from "./sampling/index.js";
 import type { AnalysisDefinition } from "./analyses/define.js";
 import type { DataSourceDefinition } from "./data/define.js";
 import { dataSourceDefinitions } from "./data/sources.js";
@@ -26,6 +29,9 @@ export const familyImplementations: readonly FamilyImplementations[] = [
   { name: "curvature", probes: curvatureProbeImplementations, analyses: [] },
   { name: "condensation", probes: condensationProbeImplementations, analyses: condensationAnalysisImplementations },
   { name: "lottery", probes: lotteryProbeImplementations, analyses: lotteryAnalysisImplementations },
+  { name: "regions", probes: regionProbeImplementations, analyses: [] },
+  { name: "spectral", probes: spectralProbeImplementations, analyses: [] },
+  { name: "sampling", probes: samplingProbeImplementations, analyses: [] },
 ];
 
 function byName<T extends { readonly entry: { readonly name: string } }>(items: readonly T[], what: string): ReadonlyMap<string, T> {

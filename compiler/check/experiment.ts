@@ -10,6 +10,7 @@ import type { Cadence, CadencePoint } from "../../contract/training-specs.js";
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { SourceFile, Span } from "../../diagnostics/source.js";
 import { AnalysisCompiler, probesOf } from "./analysis.js";
+import { checkSamplerNeeds } from "./samplers.js";
 import { checkConvNet, type LoweredConvNet } from "./conv-model.js";
 import { checkLayerModel, type LayerAddresses, listAddresses, shorthandAddresses } from "./layer-model.js";
 import { PointEnv, type Definitions } from "./env.js";
@@ -317,7 +318,7 @@ export class ExperimentChecker {
     const scheduleStmt = g.single.get("schedule") as A.ClauseStmt | undefined;
     const schedule = scheduleStmt ? this.entry(scheduleStmt.value, "schedule", env, resolver) : undefined;
     const training = trainStmt && this.training(trainStmt, env);
-    const probes = this.probes(g, env, resolver, training?.duration);
+    const probes = this.probes(g, env, resolver, training?.duration, shapes);
     const checkpointStmt = g.single.get("checkpoint") as A.CheckpointStmt | undefined;
     const checkpoint = checkpointStmt && this.checkpoint(checkpointStmt, env, training?.duration);
     if (checkpointStmt && !checkpoint) return undefined;
@@ -638,7 +639,7 @@ export class ExperimentChecker {
     return { duration, batch: size === "full" ? "full" : { size, shuffle } };
   }
 
-  private probes(g: Gathered, env: PointEnv, resolver: CallResolver, duration: RunSpec["duration"] | undefined): { probes: ProbeSpec[]; events: EventSpecData[] } | undefined {
+  private probes(g: Gathered, env: PointEnv, resolver: CallResolver, duration: RunSpec["duration"] | undefined, shapes: ReadonlyMap<string, DataShape>): { probes: ProbeSpec[]; events: EventSpecData[] } | undefined {
     const probes: ProbeSpec[] = [];
     const events: EventSpecData[] = [];
     let ok = true;
@@ -656,7 +657,7 @@ export class ExperimentChecker {
         this.report(diagnostic("DYN2101", p.name.span, { name: p.name.name }));
         cadences.push({ kind: "at", points: ["end"] });
       }
-      if (!resolved) {
+      if (!resolved || !checkSamplerNeeds(v, resolved, shapes, (d) => this.report(d), p.value.span)) {
         ok = false;
         continue;
       }

@@ -45,6 +45,7 @@ const KIND_WORDS: Record<EntryKind, string> = {
   probe: "probe",
   analysis: "analysis function",
   plot: "plot",
+  sampler: "pair sampler",
 };
 
 export class CallResolver {

@@ -1,5 +1,5 @@
 /** docs/stdlib.md, generated from the registry so the reference cannot drift from what the checker accepts. */
-import { describeType, registry, type DefaultValue, type Entry, type EntryKind, type Param } from "../../stdlib/registry/index.js";
+import { describeType, families, registry, type DefaultValue, type Entry, type EntryKind, type Param } from "../../stdlib/registry/index.js";
 
 /** Section titles, in the order a `.dyn` file usually meets them. */
 const SECTIONS: [kind: EntryKind, title: string, intro: string][] = [
@@ -15,6 +15,7 @@ const SECTIONS: [kind: EntryKind, title: string, intro: string][] = [
   ["optimizer", "Optimizers", "After `optimizer`."],
   ["schedule", "Learning-rate schedules", "After `schedule`."],
   ["probe", "Probes", "After `probe NAME =`, followed by a cadence."],
+  ["sampler", "Pair samplers", "The `pairs:` argument of probes that compare two rows of a data set (`hamming`, `gradient_confusion`). Drawn once per run and seed from the seed's random stream (forked by the probe's name), fixed across steps."],
   ["analysis", "Analysis functions", "In `let` analyses and `expect` conditions."],
   ["plot", "Plots", "After `plot`."],
 ];
@@ -23,7 +24,7 @@ export function renderStdlibDoc(): string {
   const lines = [
     "# Standard library",
     "",
-    "<!-- Generated from the registry (stdlib/entries and the family folders stdlib/core, curvature, condensation, lottery) by `npm run docs`; do not edit by hand. -->",
+    `<!-- Generated from the registry (stdlib/entries and the family folders stdlib/${families.map((f) => f.name).join(", ")}) by \`npm run docs\`; do not edit by hand. -->`,
     "",
     "Every name a `.dyn` file uses after `=` or `~` is an entry of the standard library's registry: the checker",
     "validates calls against it, the code generator lowers them to runtime specs, and this page lists them.",

@@ -135,6 +135,8 @@ function reduceGroup(fn: ReduceFn, group: readonly Row[], what: string, q: numbe
       return stats.max(values);
     case "sum":
       return stats.sum(values);
+    case "prod":
+      return stats.prod(values);
     case "nanmedian":
       return stats.nanmedian(values);
     case "nanmean":

@@ -53,7 +53,7 @@ export { evaluate } from "./evaluate.js";
 export { checkExpect, type ExpectResult } from "./expects.js";
 export { describe, formatKey, formatNumber } from "./format.js";
 export { fitPowerLaw, type LocalExponent, type PowerLawFit } from "./power-law.js";
-export { median, mean, nanmax, nanmean, nanmedian, nanmin, quantile, sampleStd, sum } from "./reduce.js";
+export { median, mean, nanmax, nanmean, nanmedian, nanmin, prod, quantile, sampleStd, sum } from "./reduce.js";
 export { ResultEnv, probeTable, type AnalysisEnv } from "./source.js";
 export { studentTCdf, studentTQuantile } from "../../numerics/student-t.js";
 export { SEEDS, STEPS, join, scalarTable, type Cell, type Key, type Row, type Table } from "./table.js";

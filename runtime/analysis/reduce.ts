@@ -1,5 +1,5 @@
 /**
- * Reductions of a list of float64 values: median, mean, std, min, max, sum, count, quantile.
+ * Reductions of a list of float64 values: median, mean, std, min, max, sum, prod, count, quantile.
  * A NaN among the values (a diverged seed's measurements are NaN) makes every reduction but `count`
  * NaN, as numpy's do: a statistic silently computed without some seeds would misreport the experiment.
  * nanmedian, nanmean, nanmin and nanmax leave NaNs out when asked to (numpy's nan… functions): NaN only
@@ -19,6 +19,13 @@ export function sum(values: readonly number[]): number {
   const total = s + compensation;
   // Compensation of ±Infinity or NaN terms is NaN; the plain sum is then the right answer.
   return Number.isFinite(total) ? total : s;
+}
+
+/** Product of the values (1 for none), e.g. of per-layer spectral norms. */
+export function prod(values: readonly number[]): number {
+  let p = 1;
+  for (const v of values) p *= v;
+  return p;
 }
 
 /** Arithmetic mean. */

@@ -6,7 +6,8 @@
  *
  * Taps are per weighted layer (dense, conv), as for `Mlp`/`ConvNet`: `pre` is the value entering the first
  * activation after the layer (after any norm), `post` the value the next weighted layer receives (after
- * activation, pooling, dropout; before `flatten`). For the last layer `post` is the model output.
+ * activation, pooling, dropout; before `flatten`). For the last layer `post` is the model output. `input`
+ * (when the caller asks for it) is what a weighted layer receives, and `shift` is added to its linear output.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { DyncRuntimeError } from "../errors.js";
@@ -107,7 +108,11 @@ export class Sequential implements Model {
     let block: string | undefined;
     let activated = false;
     for (const b of this.built) {
-      x = b.apply(this.conform(x, b.geometry), options);
+      const input = this.conform(x, b.geometry);
+      if (b.view.weight) taps?.input?.set(b.view.name, input);
+      x = b.apply(input, options);
+      const shift = b.view.weight ? options.shift?.get(b.view.name) : undefined;
+      if (shift) x = tf.add(x, shift);
       if (b.view.weight) [block, activated] = [b.view.name, false];
       if (b.act) {
         if (block && !activated) taps?.pre.set(block, x);

@@ -77,6 +77,7 @@ const REDUCTION_DOCS: Record<ReduceFn, string> = {
   min: "Minimum.",
   max: "Maximum.",
   sum: "Sum.",
+  prod: "Product (of per-layer spectral norms: `prod(sn.sigma) over layer`).",
   count: "Number of values.",
   first: "The earliest measurement.",
   last: "The latest measurement.",

@@ -12,6 +12,7 @@ import type { Model, Taps } from "../../contract/model.js";
 import { defineProbe } from "../probes/define.js";
 import type { EvalData } from "../probes/eval-data.js";
 import { hiddenLayer, hiddenLayers } from "../probes/layers.js";
+import { packRows, regionIds } from "../regions/patterns.js";
 import * as entries from "./entries.js";
 
 /** Input coordinates recorded as fields `x0`…: the first MAX_COORDS input columns. */
@@ -27,21 +28,12 @@ export function outputField(k: number): string {
   return k === 0 ? "output" : `output${k}`;
 }
 
-/**
- * Region ids of activation patterns: `on` holds n rows of m booleans (row-major, 1 = pre-activation > 0);
- * the first pattern seen gets 0, the next new one 1, and so on, in row order. Returns ids and the count.
- */
-export function regionIds(on: Uint8Array, n: number, m: number): { ids: Float64Array; count: number } {
-  const seen = new Map<string, number>();
-  const ids = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    // The pattern as a string key: exact and fast enough for the grids an image shows (≤ 512² points).
-    const key = String.fromCharCode(...on.subarray(i * m, (i + 1) * m));
-    let id = seen.get(key);
-    if (id === undefined) seen.set(key, (id = seen.size));
-    ids[i] = id;
-  }
-  return { ids, count: seen.size };
+/** Region ids (stdlib/regions: first appearance, exact) of n rows of m on/off bytes (row-major). */
+function regionIdsOf(on: Uint8Array, n: number, m: number): Float64Array {
+  const words = Math.ceil(m / 32);
+  const bits = new Uint32Array(n * words);
+  packRows(on, m, words, bits, Int32Array.from({ length: n }, (_, i) => i));
+  return Float64Array.from(regionIds({ rows: n, units: m, words, bits, layers: [] }).ids);
 }
 
 /** Per seed: inputs [n × d], outputs [n × k], targets [n × t], on/off pattern [n × m] (when a layer is given). */
@@ -117,7 +109,7 @@ export const outputsProbe = defineProbe(entries.outputs, { measure: ({ model, da
   for (let c = 0; c < Math.min(data.yDim, MAX_OUTPUTS); c++) perSeed(c === 0 ? "target" : `target${c}`, (s) => column(ev.y, s, n, data.yDim, c));
   if (ev.on) {
     const on = ev.on;
-    perSeed("region", (s) => regionIds(on.subarray(s * n * ev.width, (s + 1) * n * ev.width), n, ev.width).ids);
+    perSeed("region", (s) => regionIdsOf(on.subarray(s * n * ev.width, (s + 1) * n * ev.width), n, ev.width));
   }
   return { kind: "indexed", dim: "point" as const, fields };
 } });

@@ -18,6 +18,8 @@ export interface DataSourceContext {
   readonly name: string;
   /** Root of real data sets when a spec names no directory: `<dataRoot>/<source>`. */
   readonly dataRoot: string;
+  /** A data file named in the spec: a relative path resolves against the `.dyn` file's directory (as imports do). */
+  dataFile(path: string): string;
   /** The data set's sample stream: `dataRng(seed, split || name)`, the split shared by data sets of one task. */
   samples(split?: string | null): Rng;
   /** The seed's task stream of this source (`taskRng(seed, source)`), shared by every data set of the source. */

@@ -8,13 +8,19 @@ import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { DyncRuntimeError } from "../../runtime/errors.js";
 
-/** Throw RUN010 unless `dir` is an existing directory; `expected` says what it should hold. */
-export function requireDirectory(dir: string, expected: string): void {
+/** Where a missing data set's files go, for RUN010's hint (a data set's own `install` hint comes first). */
+function placeHint(install?: string): string {
+  const place = "dync never downloads data: put the files in that directory, name another with `dir:`, or run with `--data ROOT` for ROOT/<source>";
+  return install ? `${install}; or ${place.replace(/^dync never downloads data: /, "")}` : place;
+}
+
+/** Throw RUN010 unless `dir` is an existing directory; `expected` says what it should hold, `install` how to get it. */
+export function requireDirectory(dir: string, expected: string, install?: string): void {
   let isDir = false;
   try {
     isDir = statSync(dir).isDirectory();
   } catch {
-    throw new DyncRuntimeError("RUN010", `data directory ${dir} does not exist; expected it to hold ${expected}`);
+    throw new DyncRuntimeError("RUN010", `data directory ${dir} does not exist; expected it to hold ${expected}`, placeHint(install));
   }
   if (!isDir) throw new DyncRuntimeError("RUN010", `${dir} is not a directory; expected a directory holding ${expected}`);
 }

@@ -28,5 +28,5 @@ export type { CifarOptions } from "./cifar.js";
 export type { ImageClassificationDataset } from "./labelled-images.js";
 export { decodePng } from "./png.js";
 export type { DecodedImage } from "./png.js";
-export { loadImage } from "./image.js";
-export type { ImageDataset, ImageOptions } from "./image.js";
+export { boxResize, DEFAULT_IMAGE_AXES, loadImage } from "./image.js";
+export type { ImageAxis, ImageDataset, ImageOptions, RgbImage } from "./image.js";

@@ -7,6 +7,7 @@ import { badFormat, readDataFile, requireDirectory, requireFile } from "./files.
 import { parseIdx } from "./idx.js";
 import { labelledImages, type ImageClassificationDataset } from "./labelled-images.js";
 import { applyLimit, type PixelNormalization } from "./pixels.js";
+import { DEBIAN_FASHION_MNIST_DIR } from "../entries/data.js";
 
 export type Split = "train" | "test";
 
@@ -43,15 +44,17 @@ export function loadMnist(options: MnistOptions): ImageClassificationDataset {
 
 /** Load a Fashion-MNIST split (same file names and layout as MNIST). */
 export function loadFashionMnist(options: MnistOptions): ImageClassificationDataset {
-  return loadIdxClassification(options, "Fashion-MNIST", FASHION_MNIST_CLASSES);
+  const install = `on Debian, \`apt-get install dataset-fashion-mnist\` puts them in ${DEBIAN_FASHION_MNIST_DIR}, which dync reads when the default directory does not exist`;
+  return loadIdxClassification(options, "Fashion-MNIST", FASHION_MNIST_CLASSES, install);
 }
 
 function loadIdxClassification(
   options: MnistOptions,
   source: string,
   classNames: readonly string[],
+  install?: string,
 ): ImageClassificationDataset {
-  requireDirectory(options.dir, `the ${source} files ${MNIST_FILES.join(", ")} (optionally .gz)`);
+  requireDirectory(options.dir, `the ${source} files ${MNIST_FILES.join(", ")} (optionally .gz)`, install);
   const prefix = options.split === "train" ? "train" : "t10k";
   const imagesPath = requireFile(options.dir, idxNames(`${prefix}-images`, 3), source, MNIST_FILES);
   const labelsPath = requireFile(options.dir, idxNames(`${prefix}-labels`, 1), source, MNIST_FILES);

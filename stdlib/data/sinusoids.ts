@@ -54,16 +54,16 @@ export interface SinusoidsDataset extends Dataset {
 }
 
 /**
- * A grid with a random-phase sum-of-sinusoids target, phases drawn from `rng`. The phases are the task:
+ * A grid with a sum-of-sinusoids target: phases given, or drawn from an `Rng`. Random phases are the task:
  * data sets that should share it (a training grid and a finer test grid) pass the same stream, e.g.
  * `taskRng(seed, "sinusoids")`, not each its own `dataRng(seed, name)`.
  */
 export function sumOfSinusoids(
-  rng: Rng,
+  phases: Rng | ArrayLike<number>,
   options: { name: string; axis: GridAxis; frequencies: readonly number[]; amplitudes?: readonly number[] },
 ): SinusoidsDataset {
-  const phases = randomPhases(rng, options.frequencies.length);
-  const spec = { frequencies: options.frequencies, amplitudes: options.amplitudes, phases };
+  const drawn = "fork" in phases ? randomPhases(phases, options.frequencies.length) : Float64Array.from(phases);
+  const spec = { frequencies: options.frequencies, ...(options.amplitudes ? { amplitudes: options.amplitudes } : {}), phases: drawn };
   const data = withTarget(options.name, grid1d(options.axis), sinusoidsTarget(spec));
-  return { ...data, frequencies: [...options.frequencies], phases };
+  return { ...data, frequencies: [...options.frequencies], phases: drawn };
 }

@@ -3,26 +3,48 @@
  * Random sources draw their samples from the data set's stream and a random task from the seed's task
  * stream; real data sets load from `dir`, else `<dataRoot>/<source>`.
  */
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { GridAxisSpec } from "../../contract/program.js";
 import * as entries from "../entries/data.js";
 import { chebyshev } from "./chebyshev.js";
-import { loadCifar10 } from "./cifar.js";
+import { loadCifar10, loadCifar100 } from "./cifar.js";
 import { defineDataSource, type DataSourceDefinition, type SourceSpec } from "./define.js";
 import { gaussianMixture } from "./gaussian-mixture.js";
 import { gratings } from "./gratings.js";
 import { gridInputs, type GridAxis } from "./grid.js";
+import { loadImage, type ImageAxis } from "./image.js";
 import { pointsInputs } from "./inputs.js";
 import { loadFashionMnist, loadMnist } from "./mnist.js";
+import { sumOfSinusoids } from "./sinusoids.js";
 
 function gridAxis(axis: GridAxisSpec, n: number): GridAxis {
   return { name: axis.name, lo: axis.lo, hi: axis.hi, n, ends: axis.closedHi ? "both" : "left" };
 }
 
+function imageAxis(axis: GridAxisSpec): ImageAxis {
+  return { name: axis.name, lo: axis.lo, hi: axis.hi, ends: axis.closedHi ? "both" : "left" };
+}
+
+function withSize(size: readonly [number, number] | null): { size?: { width: number; height: number } } {
+  return size ? { size: { width: size[0], height: size[1] } } : {};
+}
+
+/** Copies of real data sets a system package installs, read when `<dataRoot>/<source>` does not exist. */
+const SYSTEM_DATA_DIRS: Readonly<Record<string, string>> = { fashion_mnist: entries.DEBIAN_FASHION_MNIST_DIR };
+
+/** A real data set's directory: `dir:`, else `<dataRoot>/<source>`, else a system package's copy when that exists. */
+export function realDataDir(source: string, dir: string | null, dataRoot: string): string {
+  if (dir !== null) return dir;
+  const own = join(dataRoot, source);
+  const system = SYSTEM_DATA_DIRS[source];
+  return !existsSync(own) && system !== undefined && existsSync(system) ? system : own;
+}
+
 /** Loader options of a real image data set's spec. */
-function imageOptions(spec: SourceSpec<"mnist" | "fashion_mnist" | "cifar10">, name: string, dataRoot: string) {
+function imageOptions(spec: SourceSpec<"mnist" | "fashion_mnist" | "cifar10" | "cifar100">, name: string, dataRoot: string) {
   return {
-    dir: spec.dir ?? join(dataRoot, spec.source),
+    dir: realDataDir(spec.source, spec.dir, dataRoot),
     split: spec.split,
     normalize: spec.normalize,
     name,
@@ -39,6 +61,26 @@ export const dataSourceDefinitions: readonly DataSourceDefinition[] = [
   defineDataSource(entries.mnist, (spec, ctx) => loadMnist(imageOptions(spec, ctx.name, ctx.dataRoot))),
   defineDataSource(entries.fashionMnist, (spec, ctx) => loadFashionMnist(imageOptions(spec, ctx.name, ctx.dataRoot))),
   defineDataSource(entries.cifar10, (spec, ctx) => loadCifar10(imageOptions(spec, ctx.name, ctx.dataRoot))),
+  defineDataSource(entries.cifar100, (spec, ctx) => loadCifar100({ ...imageOptions(spec, ctx.name, ctx.dataRoot), labels: spec.labels })),
+  defineDataSource(entries.image, (spec, ctx) =>
+    loadImage({
+      file: ctx.dataFile(spec.file),
+      name: ctx.name,
+      ...(spec.axes ? { axes: [imageAxis(spec.axes[0]!), imageAxis(spec.axes[1]!)] as const } : {}),
+      ...withSize(entries.imageSize(spec.size)),
+      channels: spec.channels,
+      targetRange: spec.normalize,
+    }),
+  ),
+  defineDataSource(entries.sinusoids, (spec, ctx) =>
+    // Random phases are the seed's task: every data set of the source in one seed has the same signal.
+    sumOfSinusoids(spec.phases === "random" ? ctx.task() : spec.phases, {
+      name: ctx.name,
+      axis: spec.axes?.[0] ? gridAxis(spec.axes[0], spec.n) : { name: "x", lo: 0, hi: 1, n: spec.n, ends: "left" },
+      frequencies: spec.frequencies,
+      ...(spec.amplitudes ? { amplitudes: spec.amplitudes } : {}),
+    }),
+  ),
   defineDataSource(entries.gaussianMixture, (spec, ctx) =>
     gaussianMixture({ task: ctx.task(), samples: ctx.samples(spec.split) }, { name: ctx.name, n: spec.n, d: spec.d, classes: spec.classes, separation: spec.separation, std: spec.std }),
   ),

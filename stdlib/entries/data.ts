@@ -145,41 +145,52 @@ export const chebyshev = dataEntry({
   },
 });
 
+/** The split, limit, dir and normalize parameters every real image data set takes. */
+const realImageParams = (name: string, files: string, defaultDir: string) =>
+  [
+    {
+      name: "split",
+      type: { t: "choice", options: ["train", "test"] },
+      default: "train",
+      doc: "Which split.",
+    },
+    count("limit", "Use the first `limit` images.", null),
+    {
+      name: "dir",
+      type: { t: "string" },
+      default: null,
+      doc: `Directory with the ${files} (default: ${defaultDir}).`,
+    },
+    {
+      name: "normalize",
+      type: { t: "choice", options: ["unit", "symmetric", "raw"] },
+      default: "unit",
+      doc: "Pixels to [0, 1], [−1, 1] ((v − 0.5)/0.5, as the spectral-bias paper), or 0..255.",
+    },
+  ] as const;
+
+const realImageSpec = (name: string, a: Spec) => ({
+  source: name,
+  split: a["split"],
+  limit: a["limit"],
+  dir: a["dir"],
+  normalize: a["normalize"],
+});
+
+/** Where Debian's `dataset-fashion-mnist` package installs the Fashion-MNIST files. */
+export const DEBIAN_FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist";
+
 /** MNIST and Fashion-MNIST: one schema, two names. */
 function idxImages<const N extends "mnist" | "fashion_mnist">(name: N) {
+  const fashion = name === "fashion_mnist";
+  const defaultDir = `\`--data DIR\`/${name}, or ./data/${name}${fashion ? `; when that directory does not exist, ${DEBIAN_FASHION_MNIST_DIR} (Debian's \`dataset-fashion-mnist\`)` : ""}`;
   return dataEntry({
     name,
     kind: "data",
-    doc: `${name === "mnist" ? "MNIST" : "Fashion-MNIST"} from IDX files (plain or .gz) in a directory; never downloaded.`,
-    params: [
-      {
-        name: "split",
-        type: { t: "choice", options: ["train", "test"] },
-        default: "train",
-        doc: "Which split.",
-      },
-      count("limit", "Use the first `limit` images.", null),
-      {
-        name: "dir",
-        type: { t: "string" },
-        default: null,
-        doc: `Directory with the IDX files (default: \`--data DIR\`/${name}, or ./data/${name}).`,
-      },
-      {
-        name: "normalize",
-        type: { t: "choice", options: ["unit", "symmetric", "raw"] },
-        default: "unit",
-        doc: "Pixels to [0, 1], [−1, 1], or 0..255.",
-      },
-    ],
+    doc: `${fashion ? "Fashion-MNIST" : "MNIST"} from IDX files (plain or .gz) in a directory; never downloaded.`,
+    params: realImageParams(name, "IDX files", defaultDir),
     cites: papers.diversity,
-    lower: (a) => ({
-      source: name,
-      split: a["split"],
-      limit: a["limit"],
-      dir: a["dir"],
-      normalize: a["normalize"],
-    }),
+    lower: (a) => realImageSpec(name, a),
     data: {
       targets: "own",
       perSeed: false,
@@ -195,40 +206,37 @@ export const fashionMnist = idxImages("fashion_mnist");
 export const cifar10 = dataEntry({
   name: "cifar10",
   kind: "data",
-  doc: "CIFAR-10 binary batches from a directory; never downloaded.",
-  params: [
-    {
-      name: "split",
-      type: { t: "choice", options: ["train", "test"] },
-      default: "train",
-      doc: "Which split.",
-    },
-    count("limit", "Use the first `limit` images.", null),
-    {
-      name: "dir",
-      type: { t: "string" },
-      default: null,
-      doc: "Directory with the batches (default: `--data DIR`/cifar10, or ./data/cifar10).",
-    },
-    {
-      name: "normalize",
-      type: { t: "choice", options: ["unit", "symmetric", "raw"] },
-      default: "unit",
-      doc: "Pixel scaling.",
-    },
-  ],
+  doc: "CIFAR-10 binary batches (data_batch_1..5.bin, test_batch.bin) from a directory; never downloaded.",
+  params: realImageParams("cifar10", "batches", "`--data DIR`/cifar10, or ./data/cifar10"),
   cites: papers.diversity,
-  lower: (a) => ({
-    source: "cifar10",
-    split: a["split"],
-    limit: a["limit"],
-    dir: a["dir"],
-    normalize: a["normalize"],
-  }),
+  lower: (a) => realImageSpec("cifar10", a),
   data: {
     targets: "own",
     perSeed: false,
     shape: () => imageShape(32, 32, 3, 10),
+    size: splitSize({ train: 50000, test: 10000 }),
+  },
+});
+
+export const cifar100 = dataEntry({
+  name: "cifar100",
+  kind: "data",
+  doc: "CIFAR-100 binary version (train.bin, test.bin) from a directory; never downloaded. 100 fine classes or 20 coarse superclasses.",
+  params: [
+    ...realImageParams("cifar100", "files", "`--data DIR`/cifar100, or ./data/cifar100"),
+    {
+      name: "labels",
+      type: { t: "choice", options: ["fine", "coarse"] },
+      default: "fine",
+      doc: "The 100 fine classes or the 20 coarse superclasses.",
+    },
+  ],
+  cites: papers.spectral,
+  lower: (a) => ({ ...realImageSpec("cifar100", a), labels: a["labels"] }),
+  data: {
+    targets: "own",
+    perSeed: false,
+    shape: (s) => imageShape(32, 32, 3, s["labels"] === "coarse" ? 20 : 100),
     size: splitSize({ train: 50000, test: 10000 }),
   },
 });
@@ -340,6 +348,154 @@ export const gratings = dataEntry({
   },
 });
 
+/** An image's `size` (`128`: 128×128, or `[width, height]`) as [width, height]; null when not given. */
+export const imageSize = (size: unknown): readonly [number, number] | null =>
+  size === null || size === undefined ? null : typeof size === "number" ? [size, size] : (size as readonly [number, number]);
+
+export const image = dataEntry({
+  name: "image",
+  kind: "data",
+  doc: "A PNG photograph as a coordinate-regression data set: one point per pixel, inputs its coordinates (x across, left to right; y up, bottom to top, so `plot image` draws it upright), targets its red, green and blue in [0, 1] (three outputs) or its gray level (one). Points in file order, row by row from the top-left pixel. `x in [0, 1], y in [0, 1]` (default) puts the pixels at linspace(0, 1, width) × linspace(0, 1, height); `[0, 1)` at column/width. Files shipped with dync: examples/data/ (docs/data.md).",
+  params: [
+    {
+      name: "file",
+      type: { t: "string" },
+      doc: "The PNG file, relative to the `.dyn` file (8 or 16 bits, gray, RGB, palette, with or without alpha, which is dropped; not interlaced).",
+    },
+    {
+      name: "vars",
+      type: { t: "bindings", domain: "interval", min: 0, max: 2 },
+      default: null,
+      doc: "The column and row coordinates and their intervals, as in `grid`: `x in [-1, 1], y in [-1, 1]` (default `x in [0, 1], y in [0, 1]`).",
+    },
+    {
+      name: "size",
+      type: {
+        t: "oneOf",
+        of: [
+          { t: "number", integer: true, min: 1 },
+          { t: "list", of: { t: "number", integer: true, min: 1 }, minLength: 2 },
+        ],
+      },
+      default: null,
+      doc: "Shrink the image first to `size`×`size` or `[width, height]` pixels with a box filter (each pixel the area-weighted mean of those it covers; a 512×512 photo at `size: 128` averages 4×4 blocks). Default: the file's size, known only once it is read.",
+    },
+    {
+      name: "channels",
+      type: { t: "choice", options: ["rgb", "gray"] },
+      default: "rgb",
+      doc: "`rgb`: three targets (a gray file gives three equal ones); `gray`: one, the luma 0.299 R + 0.587 G + 0.114 B.",
+    },
+    {
+      name: "normalize",
+      type: { t: "choice", options: ["unit", "symmetric"] },
+      default: "unit",
+      doc: "Targets in [0, 1] or [−1, 1].",
+    },
+  ],
+  rules: [
+    {
+      params: ["vars"],
+      holds: (a) => a["vars"] === null || (a["vars"] as readonly unknown[]).length === 2,
+      message: "an image has two coordinates: bind both, like `x in [-1, 1], y in [-1, 1]`, or neither",
+    },
+    {
+      params: ["size"],
+      holds: (a) => typeof a["size"] !== "object" || a["size"] === null || (a["size"] as readonly unknown[]).length === 2,
+      message: "`size` is one number (a square) or `[width, height]`",
+    },
+  ],
+  cites: papers.spectral,
+  lower: (a) => ({
+    source: "image",
+    file: a["file"],
+    axes: a["vars"],
+    size: a["size"],
+    channels: a["channels"],
+    normalize: a["normalize"],
+  }),
+  data: {
+    targets: "own",
+    namedInputs: ["x", "y"],
+    perSeed: false,
+    shape: (s) => ({
+      inputs: s["axes"] ? axisNames(s["axes"]) : ["x", "y"],
+      inDim: 2,
+      outDim: s["channels"] === "gray" ? 1 : 3,
+      classes: false,
+    }),
+    size: (s) => {
+      const size = imageSize(s["size"]);
+      return size ? size[0] * size[1] : undefined;
+    },
+  },
+});
+
+export const sinusoids = dataEntry({
+  name: "sinusoids",
+  kind: "data",
+  doc: "A sum of sinusoids y(x) = Σ_k A_k sin(2π f_k x + 2π φ_k) on n evenly spaced points, by default x = arange(0, 1, 1/n) (the spectral-bias paper's 1-D signal: f = 5, 10, …, 70, n = 2048). With `phases: random` each seed draws its phases φ_k ~ U[0, 1) from its task stream, so every data set of one seed (a training grid, a finer test grid) has the same signal.",
+  params: [
+    {
+      name: "frequencies",
+      type: { t: "list", of: { t: "number" }, minLength: 1 },
+      doc: "The frequencies f_k in cycles per unit of x.",
+    },
+    count("n", "Number of points.", 2048),
+    {
+      name: "phases",
+      type: { t: "oneOf", of: [{ t: "choice", options: ["random"] }, { t: "list", of: { t: "number" }, minLength: 1 }] },
+      default: "random",
+      doc: "The phases φ_k in cycles, one per frequency, or `random`: drawn per seed.",
+    },
+    {
+      name: "amplitudes",
+      type: { t: "list", of: { t: "number" }, minLength: 1 },
+      default: null,
+      doc: "The amplitudes A_k, one per frequency (default 1 each).",
+    },
+    {
+      name: "vars",
+      type: { t: "bindings", domain: "interval", min: 0, max: 1 },
+      default: null,
+      doc: "The input variable and its interval (default `x in [0, 1)`). The signal is evaluated at the input values themselves: for inputs in [−1, 1) keep `[0, 1)` and rescale in the model (`encode: coords(range: [-1, 1])`).",
+    },
+  ],
+  rules: [
+    {
+      params: ["phases", "frequencies"],
+      holds: (a) => a["phases"] === "random" || (a["phases"] as readonly number[]).length === (a["frequencies"] as readonly number[]).length,
+      message: "`phases` has one value per frequency",
+    },
+    {
+      params: ["amplitudes", "frequencies"],
+      holds: (a) => a["amplitudes"] === null || (a["amplitudes"] as readonly number[]).length === (a["frequencies"] as readonly number[]).length,
+      message: "`amplitudes` has one value per frequency",
+    },
+    {
+      params: ["n", "vars"],
+      holds: (a) => (a["n"] as number) >= 2 || a["vars"] === null || (a["vars"] as { closedHi: boolean }[]).every((v) => !v.closedHi),
+      message: "points over a closed interval `[lo, hi]` include both ends, so `n` must be ≥ 2",
+    },
+  ],
+  cites: papers.spectral,
+  lower: (a) => ({
+    source: "sinusoids",
+    frequencies: a["frequencies"],
+    amplitudes: a["amplitudes"],
+    phases: a["phases"],
+    n: a["n"],
+    axes: a["vars"],
+  }),
+  data: {
+    targets: "own",
+    namedInputs: ["x"],
+    perSeed: true,
+    shape: (s) => inputsShape(s["axes"] ? axisNames(s["axes"]) : ["x"]),
+    size: (s) => s["n"] as number,
+  },
+});
+
 export const dataSources: readonly Entry[] = [
   grid,
   points,
@@ -347,6 +503,9 @@ export const dataSources: readonly Entry[] = [
   mnist,
   fashionMnist,
   cifar10,
+  cifar100,
   gaussianMixture,
   gratings,
+  image,
+  sinusoids,
 ];

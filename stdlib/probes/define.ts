@@ -70,6 +70,10 @@ export type ProbeResult<E extends Entry> = ResultOf<E["result"]> | undefined;
 export interface ProbeRun {
   /** The loss the run trains with. */
   readonly loss: LossKind;
+  /** The probe's name in the experiment (`probe local = …`), or its entry's name when started without one: what its random draws fork by. */
+  readonly name: string;
+  /** The run's seed values, by seed index. */
+  readonly seeds: readonly number[];
 }
 
 /** A probe's per-run state in a checkpoint: JSON data, numbers (NaN included) and typed arrays. */
@@ -99,16 +103,17 @@ export interface StatefulProbe<E extends Entry> {
 /** A probe as the runner sees it: its entry, and how to start it on a run's lowered arguments. */
 export interface ProbeDefinition {
   readonly entry: Entry;
-  start(args: Readonly<Record<string, unknown>>, env: ProbeEnv): ProbeInstance;
+  /** `name`: the probe's name in the experiment (default: the entry's name). */
+  start(args: Readonly<Record<string, unknown>>, env: ProbeEnv, name?: string): ProbeInstance;
 }
 
 /** The implementation of probe `entry`; its arguments and result are typed by the entry. */
 export function defineProbe<const E extends Entry & { readonly kind: "probe" }>(entry: E, impl: StatelessProbe<E> | StatefulProbe<E>): ProbeDefinition {
   return {
     entry,
-    start(lowered, env) {
+    start(lowered, env, name = entry.name) {
       const args = resolveArgs(entry, lowered, env) as ProbeArgs<E>;
-      const run: ProbeRun = { loss: env.loss };
+      const run: ProbeRun = { loss: env.loss, name, seeds: env.seeds };
       if ("setup" in impl) return impl.setup(args, run) as ProbeInstance;
       // No per-run state: nothing to save, nothing to restore.
       return { measure: (ctx) => impl.measure(args, ctx, run) as ProbeValue | Promise<ProbeValue>, save: () => null, restore: () => {} };

@@ -20,15 +20,22 @@ export interface RunProbeEnvOptions {
   /** Every data set of the run by name: one shared by all seeds, or one per seed index. */
   readonly datasets: ReadonlyMap<string, readonly Dataset[]>;
   readonly loss: LossKind;
+  /** The run's seed values by seed index (default 0 … S − 1, what a seed count resolves to). */
+  readonly seeds?: readonly number[];
 }
 
 /** A `ProbeEnv` over one run; `dispose()` frees the uploaded data. */
 export class RunProbeEnv implements ProbeEnv {
   readonly loss: LossKind;
+  readonly seeds: readonly number[];
   private readonly uploaded = new Map<string, EvalData>();
 
   constructor(private readonly options: RunProbeEnvOptions) {
     this.loss = options.loss;
+    this.seeds = options.seeds ?? Array.from({ length: options.model.seeds }, (_, s) => s);
+    if (this.seeds.length !== options.model.seeds) {
+      throw new DyncRuntimeError("RUN040", `the probe environment has ${this.seeds.length} seed values for a model of ${options.model.seeds} seeds`);
+    }
   }
 
   model(args: Readonly<Record<string, unknown>>, key = "model"): Model {

@@ -22,6 +22,8 @@ export class EvalData {
   readonly yDim: number;
   /** Whether all seeds share one data set (stored once, tiled per chunk). */
   readonly shared: boolean;
+  /** The host data sets (one shared, or one per seed index), by reference: for samplers that read rows and labels in JS. */
+  readonly sets: readonly Dataset[];
   /** Inputs `[D, n, ...xShape]` with D = 1 (shared) or S. */
   private readonly x: tf.Tensor;
   /** Targets `[D, n, yDim]`. */
@@ -42,6 +44,7 @@ export class EvalData {
     this.xShape = first.xShape;
     this.yDim = first.yDim;
     this.shared = datasets.length === 1;
+    this.sets = datasets;
     const D = datasets.length;
     this.x = tf.tensor(concat(datasets.map((d) => d.x)), [D, this.n, ...this.xShape]);
     this.y = tf.tensor(concat(datasets.map((d) => d.y)), [D, this.n, this.yDim]);
@@ -49,6 +52,11 @@ export class EvalData {
       this.dispose();
       throw new DyncRuntimeError("RUN040", `the per-seed copies of data set "${this.name}" differ in size or shape`);
     }
+  }
+
+  /** Seed index s's host copy of the data set. */
+  hostSet(s: number): Dataset {
+    return this.sets[this.shared ? 0 : s]!;
   }
 
   /** Row ranges covering all n rows, each small enough to evaluate at once for every seed. */
@@ -62,6 +70,34 @@ export class EvalData {
   /** Rows of `range` as `[S, count, ...]` inputs and `[S, count, yDim]` targets; the caller disposes them (or tidies). */
   rows(range: RowRange): { x: tf.Tensor; y: tf.Tensor } {
     return tf.tidy(() => ({ x: this.seedRows(this.x, range), y: this.seedRows(this.y, range) }));
+  }
+
+  /**
+   * Rows chosen per seed: `rows[s]` (all of one length m) are seed index s's row indices, each in [0, n).
+   * Inputs `[S, m, ...xShape]` and targets `[S, m, yDim]`; the caller disposes them (or tidies).
+   */
+  gather(rows: readonly Int32Array[]): { x: tf.Tensor; y: tf.Tensor } {
+    const m = rows[0]?.length ?? 0;
+    if (rows.length !== this.seeds || rows.some((r) => r.length !== m)) {
+      throw new DyncRuntimeError("RUN040", `gather needs ${this.seeds} row lists of one length, got lengths [${rows.map((r) => r.length)}]`);
+    }
+    const flat = new Int32Array(this.seeds * m);
+    rows.forEach((r, s) => {
+      const offset = this.shared ? 0 : s * this.n;
+      r.forEach((row, k) => {
+        if (!(row >= 0 && row < this.n)) throw new DyncRuntimeError("RUN040", `row ${row} is outside data set "${this.name}" (${this.n} rows)`);
+        flat[s * m + k] = offset + row;
+      });
+    });
+    return tf.tidy(() => {
+      const index = tf.tensor1d(flat, "int32");
+      const pick = (t: tf.Tensor) => {
+        const [D, n, ...rest] = t.shape;
+        const picked = tf.gather(tf.reshape(t, [D! * n!, ...rest]), index);
+        return tf.reshape(picked, [this.seeds, m, ...rest]);
+      };
+      return { x: pick(this.x), y: pick(this.y) };
+    });
   }
 
   dispose(): void {

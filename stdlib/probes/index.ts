@@ -23,13 +23,13 @@ export type { ProbeArgs, ProbeDefinition, ProbeInstance, ProbeResult, ProbeRun }
 export { fieldProbeName, isSeedFields, isSeedIndexed, isSeedScalars, isSeedTensors, VALUE_FIELD } from "./types.js";
 export type { ProbeEnv, ProbeValue, SeedFields, SeedIndexed, SeedScalars, SeedTensors } from "./types.js";
 
-/** Probe `name` started on a run: arguments defaulted and resolved, per-run state set up. */
-export function startProbe(name: string, args: Readonly<Record<string, unknown>>, env: ProbeEnv): ProbeInstance {
+/** Probe `name` started on a run: arguments defaulted and resolved, per-run state set up; `probeName` is its name in the experiment. */
+export function startProbe(name: string, args: Readonly<Record<string, unknown>>, env: ProbeEnv, probeName: string = name): ProbeInstance {
   const definition = probeImplementations.get(name);
   if (!definition) {
     throw new DyncRuntimeError("RUN040", `probe "${name}" is not implemented in this runtime (it has ${[...probeImplementations.keys()].join(", ")})`);
   }
-  return definition.start(args, env);
+  return definition.start(args, env, probeName);
 }
 
 /** One measurement of probe `name` on a fresh instance (set up, measured once, finished): for tests and API users. */

@@ -45,6 +45,8 @@ export interface ProbeEnv {
   data(args: Readonly<Record<string, unknown>>, key?: string): EvalData;
   /** The loss the run trains with; what `loss(model, data)` measures. */
   readonly loss: LossKind;
+  /** The run's seed values, by seed index (what per-seed random draws start from). */
+  readonly seeds: readonly number[];
 }
 
 /** Whether a probe value is per-seed scalars (as opposed to tensors or nothing). */

@@ -7,6 +7,9 @@ import { condensationAnalyses, condensationProbes } from "../condensation/entrie
 import { coreAnalyses, coreProbes } from "../core/entries.js";
 import { curvatureProbes } from "../curvature/entries.js";
 import { lotteryEntries } from "../lottery/entries.js";
+import { regionProbes } from "../regions/entries.js";
+import { spectralProbes } from "../spectral/entries.js";
+import { samplingEntries } from "../sampling/entries.js";
 import type { Entry } from "./types.js";
 
 export interface FamilyEntries {
@@ -19,4 +22,7 @@ export const families: readonly FamilyEntries[] = [
   { name: "curvature", entries: curvatureProbes },
   { name: "condensation", entries: [...condensationProbes, ...condensationAnalyses] },
   { name: "lottery", entries: lotteryEntries },
+  { name: "regions", entries: regionProbes },
+  { name: "spectral", entries: spectralProbes },
+  { name: "sampling", entries: samplingEntries },
 ];

@@ -1,7 +1,7 @@
 /**
  * The shape of a standard-library entry. One registry describes every name a `.dyn` file can use after
  * `=` or `~` (activations, inits, optimizers, schedules, losses, data sources, distributions, encodings,
- * models, layers, probes, analyses, plots): the checker validates calls against it, the emitter turns a
+ * models, layers, probes, analyses, plots, pair samplers): the checker validates calls against it, the emitter turns a
  * checked call into the runtime spec it describes, the language server reads it for completion and
  * hover, and docs/stdlib.md is generated from it.
  */
@@ -20,7 +20,9 @@ export type EntryKind =
   | "layer"
   | "probe"
   | "analysis"
-  | "plot";
+  | "plot"
+  /** Pair samplers, the `pairs:` argument of probes that compare two rows (stdlib/sampling). */
+  | "sampler";
 
 /**
  * A number argument and its range: `min`/`max` are inclusive bounds, `above`/`below` exclusive ones
@@ -123,6 +125,8 @@ export interface Entry {
   readonly result?: { readonly fields?: readonly string[]; readonly index?: string; readonly matrix?: boolean };
   /** Data sources: what the source gives (shape, per-seed draws, size), read by the checker and `dync plan`. */
   readonly data?: DataSourceSchema;
+  /** Samplers: what they need of the data set they draw from, read by the checker (DYN2059) and the sampler itself. */
+  readonly sampler?: SamplerSchema;
   /** Probes: what one call costs per seed, counted by `dync plan` in the run's arithmetic. */
   readonly cost?: (args: Readonly<Record<string, Lowered>>, shape: ProbeCostShape) => ProbeCost;
   /**
@@ -149,8 +153,22 @@ export interface DataSourceSchema {
   readonly perSeed: boolean;
   /** The inputs and outputs a spec gives; a `function` source's outputs are the target function's one column. */
   readonly shape: (spec: Readonly<Record<string, unknown>>) => DataSourceShape;
-  /** Samples in the data set, when known before loading (real data sets without `limit` use their split sizes). */
-  readonly size: (spec: Readonly<Record<string, unknown>>) => number;
+  /**
+   * Samples in the data set, when known before loading (real data sets without `limit` use their split
+   * sizes); undefined when only the files tell (an image without `size:`).
+   */
+  readonly size: (spec: Readonly<Record<string, unknown>>) => number | undefined;
+}
+
+/**
+ * What a pair sampler needs of its data set: `grid` rows forming a full 2-D lattice of two input columns
+ * (a `grid(x in …, y in …)` or a coordinate image), `line` one input column, `labels` one-hot class targets.
+ */
+export type SamplerNeed = "grid" | "line" | "labels";
+
+export interface SamplerSchema {
+  /** The needs of a call, from its checked arguments (`knn(class: same)` needs labels, `knn(class: any)` does not). */
+  readonly needs: (args: Readonly<Record<string, Lowered>>) => readonly SamplerNeed[];
 }
 
 /** Inputs and outputs of one data set, for shape inference. */

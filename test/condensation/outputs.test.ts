@@ -7,7 +7,6 @@ import type { Dataset } from "../../runtime/dataset.js";
 import { mlp } from "../../runtime/nn/index.js";
 import { setParam } from "../../runtime/params.js";
 import { outputs } from "../../stdlib/core/entries.js";
-import { regionIds } from "../../stdlib/core/outputs.js";
 import { measureProbe, type SeedIndexed } from "../../stdlib/probes/index.js";
 import { registry } from "../../stdlib/registry/index.js";
 import { context, envFor } from "./helpers.js";
@@ -132,11 +131,6 @@ describe("outputs probe", () => {
       env.dispose();
       net.dispose();
     }
-  });
-
-  it("regionIds numbers patterns by first appearance", () => {
-    const on = Uint8Array.from([1, 0, 0, 0, 1, 0, 0, 0, 1, 1]);
-    expect(regionIds(on, 5, 2)).toEqual({ ids: Float64Array.from([0, 1, 0, 1, 2]), count: 3 });
   });
 
   it("is the registry's entry, whose fields are every input, output and target column and region", () => {

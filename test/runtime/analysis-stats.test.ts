@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { incompleteBeta, logGamma, studentTCdf, studentTQuantile } from "../../numerics/student-t.js";
-import { max, mean, median, min, nanmax, nanmean, nanmedian, nanmin, quantile, sampleStd, sum } from "../../runtime/analysis/reduce.js";
+import { max, mean, median, min, nanmax, nanmean, nanmedian, nanmin, prod, quantile, sampleStd, sum } from "../../runtime/analysis/reduce.js";
 import { formatNumber, formatPair } from "../../runtime/analysis/format.js";
 
 describe("reductions against hand computations", () => {
@@ -17,6 +17,12 @@ describe("reductions against hand computations", () => {
     expect(min(xs)).toBe(1);
     expect(max(xs)).toBe(9);
     expect(sum(xs)).toBe(23);
+  });
+
+  it("prod multiplies (1 for no values); a NaN makes it NaN", () => {
+    expect(prod(xs)).toBe(540); // 3·1·4·1·5·9
+    expect(prod([])).toBe(1);
+    expect(prod([2, Number.NaN])).toBeNaN();
   });
 
   it("sum is compensated: 1e16 + 1 − 1e16 is 1, not 0", () => {

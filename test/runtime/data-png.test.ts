@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { deflateSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import { Rng } from "../../runtime/rng.js";
-import { decodePng, loadImage } from "../../stdlib/data/index.js";
+import { boxResize, decodePng, loadImage } from "../../stdlib/data/index.js";
 import { expectRuntimeError } from "./expect-runtime-error.js";
 
 const root = mkdtempSync(join(tmpdir(), "dync-png-"));
@@ -145,7 +145,7 @@ describe("loadImage: pixels as a coordinate dataset", () => {
   const file = join(root, "photo.png");
   writeFileSync(file, encodePng({ width, height, depth: 8, colorType: 2, rows }));
 
-  it("inputs (x, y) = (linspace over columns, linspace over rows); RGB targets in [0, 1]", () => {
+  it("inputs (x, y) = (linspace over columns, linspace over rows from the bottom up); RGB targets in [0, 1]", () => {
     const data = loadImage({ file });
     expect([data.n, data.width, data.height, data.yDim]).toEqual([24, 6, 4, 3]);
     expect(data.inputNames).toEqual(["x", "y"]);
@@ -153,19 +153,47 @@ describe("loadImage: pixels as a coordinate dataset", () => {
       for (let c = 0; c < width; c++) {
         const i = r * width + c;
         expect(data.x[2 * i]).toBe(Math.fround(c / 5));
-        expect(data.x[2 * i + 1]).toBe(Math.fround(r / 3));
+        // The top row (r = 0) has y = 1: `plot image` draws y upwards, so the picture stands upright.
+        expect(data.x[2 * i + 1]).toBe(Math.fround((3 - r) / 3));
         for (let k = 0; k < 3; k++) expect(data.y[3 * i + k]).toBe(Math.fround(rows[3 * i + k]! / 255));
       }
     }
   });
 
-  it("range [−1, 1) and gray (BT.601 luma) in [−1, 1]", () => {
-    const data = loadImage({ file, range: [-1, 1], ends: "left", channels: "gray", targetRange: "symmetric" });
-    expect(data.yDim).toBe(1);
+  it("axes x in [−1, 1), y in [0, 2] named u, v; gray (BT.601 luma) in [−1, 1]", () => {
+    const axes = [{ name: "u", lo: -1, hi: 1, ends: "left" }, { name: "v", lo: 0, hi: 2, ends: "both" }] as const;
+    const data = loadImage({ file, axes, channels: "gray", targetRange: "symmetric" });
+    expect([data.yDim, data.inputNames]).toEqual([1, ["u", "v"]]);
     expect([...data.x.subarray(0, 12)].filter((_, k) => k % 2 === 0)).toEqual([0, 1, 2, 3, 4, 5].map((c) => Math.fround(-1 + c / 3)));
+    expect([0, 1, 2, 3].map((r) => data.x[2 * r * width + 1])).toEqual([2, 4 / 3, 2 / 3, 0].map(Math.fround));
     const i = 2 * width + 3;
     const luma = (0.299 * rows[3 * i]! + 0.587 * rows[3 * i + 1]! + 0.114 * rows[3 * i + 2]!) / 255;
     expect(data.y[i]).toBeCloseTo(2 * luma - 1, 6);
+  });
+
+  it("size: box-filter shrinking averages whole blocks (6×4 → 3×2: 2×2 blocks)", () => {
+    const data = loadImage({ file, size: { width: 3, height: 2 } });
+    expect([data.n, data.width, data.height]).toEqual([6, 3, 2]);
+    for (let r = 0; r < 2; r++) {
+      for (let c = 0; c < 3; c++) {
+        for (let k = 0; k < 3; k++) {
+          const at = (rr: number, cc: number) => rows[3 * (rr * width + cc) + k]! / 255;
+          const mean = (at(2 * r, 2 * c) + at(2 * r, 2 * c + 1) + at(2 * r + 1, 2 * c) + at(2 * r + 1, 2 * c + 1)) / 4;
+          expect(data.y[3 * (r * 3 + c) + k]).toBeCloseTo(mean, 6);
+        }
+      }
+    }
+    // The shrunk grid's coordinates span [0, 1] again: linspace(0, 1, 3) across, linspace(1, 0, 2) down.
+    expect([...data.x]).toEqual([0, 1, 0.5, 1, 1, 1, 0, 0, 0.5, 0, 1, 0]);
+  });
+
+  it("box filter at a non-integer ratio weights pixels by shared area (3 → 2: weights 2/3, 1/3 | 1/3, 2/3)", () => {
+    const image = { width: 3, height: 1, rgb: Float32Array.from([0, 0, 0, 0.3, 0.3, 0.3, 0.9, 0.9, 0.9]) };
+    const half = boxResize(image, 2, 1);
+    // New pixel 0 covers old [0, 1.5): 1 of pixel 0 and ½ of pixel 1 → (0 + 0.5·0.3)/1.5 = 0.1;
+    // new pixel 1 covers [1.5, 3): (0.5·0.3 + 0.9)/1.5 = 0.7.
+    expect([...half.rgb].map((v) => Number(v.toFixed(6)))).toEqual([0.1, 0.1, 0.1, 0.7, 0.7, 0.7]);
+    expectRuntimeError(() => boxResize(image, 4, 1, "tiny.png"), "RUN040", /tiny\.png is 3×1 pixels; size 4×1 would enlarge it/);
   });
 
   it("a missing file is RUN010", () => {

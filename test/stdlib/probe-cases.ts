@@ -34,4 +34,13 @@ export const PROBE_CASES: Record<string, { args: Record<string, unknown>; outDim
   neurons: { args: {} },
   distill: { args: { n: 11 } },
   param_pca: { args: {} },
+  activation_regions: { args: { data: { ref: "line" } } },
+  dead_units: { args: { data: { ref: "line" } } },
+  region_ids: { args: { data: { ref: "line" } } },
+  region_slice: { args: { dims: [0], n: 9 } },
+  spectral_norm: { args: {} },
+  boundary_distance: { args: { data: { ref: "line" } } },
+  encoding_distance: { args: { encoding: { kind: "fourier", L: 2, include_input: false }, data: { ref: "line" } } },
+  hamming: { args: { data: { ref: "line" }, pairs: { kind: "windows", size: 4, count: 3, per: 5 } } },
+  gradient_confusion: { args: { data: { ref: "line" }, pairs: { kind: "random_pairs", n: 7 } } },
 };

@@ -8,9 +8,12 @@
  * source, its case to `SOURCES` below.
  */
 import "@tensorflow/tfjs-backend-cpu";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ensureGradients, selectBackend } from "../../runtime/backend.js";
-import { mlp } from "../../runtime/nn/index.js";
+import { Sequential } from "../../runtime/nn/sequential.js";
+import { mlpLayers } from "../../contract/layer-list.js";
 import type { ProbeContext } from "../../runtime/train/index.js";
 import { analysisImplementations, dataSourceImplementations, familyImplementations, probeImplementations } from "../../stdlib/implementations.js";
 import { buildDataset } from "../../runner/data.js";
@@ -20,6 +23,7 @@ import { isSeedFields, isSeedIndexed, isSeedScalars, isSeedTensors, measureProbe
 import { families, registry, type Entry } from "../../stdlib/registry/index.js";
 import { REDUCE_FNS } from "../../contract/program.js";
 import { classes, line, PROBE_CASES } from "./probe-cases.js";
+import { samplerFor, samplerImplementations } from "../../stdlib/sampling/index.js";
 
 /** Compile-time analyses the IR implements itself (`reduce`, `fit_power_law` nodes), not `{ op: "fn" }`. */
 const IR_ANALYSES = new Set<string>([...REDUCE_FNS, "fit_power_law"]);
@@ -50,6 +54,12 @@ describe("registry ↔ implementations", () => {
     });
   });
 
+  it("has one implementation per pair sampler entry and one entry per implementation, the same object", () => {
+    const entries = registry.ofKind("sampler");
+    expect(names(samplerImplementations.map((d) => d.entry))).toEqual(names(entries));
+    for (const entry of entries) expect(samplerFor({ kind: entry.name }).entry).toBe(entry);
+  });
+
   it("has one implementation per data source entry and one entry per implementation, the same object", () => {
     const entries = registry.ofKind("data");
     expect(names([...dataSourceImplementations.values()].map((d) => d.entry))).toEqual(names(entries));
@@ -61,7 +71,7 @@ describe("registry ↔ implementations", () => {
 
   it("gives every probe and analysis param a default its type accepts", () => {
     const bad: string[] = [];
-    for (const entry of [...registry.ofKind("probe"), ...registry.ofKind("analysis")]) {
+    for (const entry of [...registry.ofKind("probe"), ...registry.ofKind("analysis"), ...registry.ofKind("sampler")]) {
       for (const p of entry.params) {
         if (p.default === undefined || p.default === null) continue;
         if (!fits(p.type, p.default)) bad.push(`${entry.kind} ${entry.name}: ${p.name} = ${JSON.stringify(p.default)}`);
@@ -92,7 +102,9 @@ describe("every probe returns the shape its entry declares", () => {
   for (const entry of registry.ofKind("probe")) {
     it(entry.name, async () => {
       const run = RUNS[entry.name]!;
-      const net = mlp({ inDim: 1, hidden: [6], outDim: run.outDim ?? 1, act: "tanh", seeds: [0, 1] });
+      // The network as the runner builds every `mlp(…)`: its layer list on Sequential.
+      const layers = mlpLayers({ hidden: [6], outDim: run.outDim ?? 1, act: "tanh", bias: true, norm: "none", dropout: 0, encode: null, outputScale: null });
+      const net = new Sequential({ inShape: [1], layers, seeds: [0, 1] });
       const env = new RunProbeEnv({ model: net, modelName: "net", datasets: new Map([["line", [line]], ["classes", [classes]]]), loss: "mse" });
       const perSeed = Float32Array.from([0.5, 0.25]);
       const ctx = { model: net, step: 0, seeds: [0, 1], seedIndices: [0, 1], lr: 0.1, loss: { perSeed: { dataSync: () => perSeed } } } as unknown as ProbeContext;
@@ -137,9 +149,13 @@ describe("every synthetic data source builds the shape and size its entry declar
     chebyshev: { source: "chebyshev", degree: 3, n: 7, axes: null },
     gaussian_mixture: { source: "gaussian_mixture", n: 12, d: 3, classes: 4, separation: 3, std: 1 },
     gratings: { source: "gratings", n: 6, size: 5, channels: 2, classes: 3, cycles: 2, noise: 0.25, normalize: "unit", phase_spread: 1 },
+    // A shipped photograph, relative to the program's file (examples/x.dyn), shrunk to 16 × 8.
+    image: { source: "image", file: "data/astronaut-256.png", axes: null, size: [16, 8], channels: "rgb", normalize: "unit" },
+    sinusoids: { source: "sinusoids", frequencies: [5, 10], amplitudes: null, phases: "random", n: 64, axes: null },
   };
-  const REAL = new Set(["mnist", "fashion_mnist", "cifar10"]);
-  const context = { program: { targets: {} } as unknown as ExperimentProgram, seeds: [0], dataRoot: "/nonexistent" };
+  const REAL = new Set(["mnist", "fashion_mnist", "cifar10", "cifar100"]);
+  const program = { targets: {}, file: join(fileURLToPath(new URL("../../examples", import.meta.url)), "x.dyn") } as unknown as ExperimentProgram;
+  const context = { program, seeds: [0], dataRoot: "/nonexistent" };
 
   it("has a case for every synthetic source", () => {
     expect(Object.keys(SOURCES).sort()).toEqual(names(registry.ofKind("data").filter((e) => !REAL.has(e.name))));
@@ -166,5 +182,14 @@ describe("every synthetic data source builds the shape and size its entry declar
     expect(at("mnist", { split: "test", limit: null })).toEqual({ shape: { inputs: [], inDim: 784, outDim: 10, classes: true, image: [28, 28, 1] }, size: 10000 });
     expect(at("cifar10", { split: "train", limit: 500 }).size).toBe(500);
     expect(at("cifar10", { split: "train", limit: null }).shape.image).toEqual([32, 32, 3]);
+    expect(at("cifar100", { split: "test", limit: null, labels: "coarse" })).toEqual({ shape: { inputs: [], inDim: 3072, outDim: 20, classes: true, image: [32, 32, 3] }, size: 10000 });
+    expect(at("cifar100", { split: "train", limit: null, labels: "fine" }).shape.outDim).toBe(100);
+    expect(at("fashion_mnist", { split: "train", limit: null }).size).toBe(60000);
+  });
+
+  it("an image's size is known before loading only with `size:`; gray images have one output", () => {
+    const schema = registry.get("data", "image")!.data!;
+    expect(schema.size({ size: null })).toBeUndefined();
+    expect(schema.shape({ axes: null, channels: "gray" })).toEqual({ inputs: ["x", "y"], inDim: 2, outDim: 1, classes: false });
   });
 });
