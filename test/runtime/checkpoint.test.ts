@@ -4,7 +4,8 @@
  * continues bit for bit — every later measurement and the final parameters equal an uninterrupted run's —
  * for Adam, SGD with Nesterov momentum and sign-SGD, on a network with batch norm (running statistics) and
  * dropout (a random stream), minibatches reshuffled every epoch, a step-decay schedule and a stateful probe
- * (relative_change, whose initial weights must survive the resume).
+ * (relative_change, whose initial weights must survive the resume; spectral_norm, whose power iteration
+ * starts from the previous call's vector).
  */
 import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
@@ -110,7 +111,12 @@ async function trainOnce(optimizerSpec: OptimizerSpec, resume?: { snapshot: Trai
   const train0 = data();
   const env = new RunProbeEnv({ model, modelName: "net", datasets: new Map([["train", [train0]]]), loss: "mse" });
   const rd = startProbe("relative_change", { model: { ref: "net" } }, env);
-  if (resume) rd.restore!(resume.probeState);
+  const sn = startProbe("spectral_norm", { model: { ref: "net" }, iters: 3 }, env);
+  if (resume) {
+    const [rdState, snState] = resume.probeState as [unknown, unknown];
+    rd.restore!(rdState);
+    sn.restore!(snState);
+  }
   const records = new Map<number, number[]>();
   const snapshots = new Map<number, TrainingSnapshot>();
   const probeStates = new Map<number, unknown>();
@@ -127,6 +133,8 @@ async function trainOnce(optimizerSpec: OptimizerSpec, resume?: { snapshot: Trai
       probes: [
         { name: "rd", cadence: EVERY_STEP, run: (ctx) => rd.measure(ctx) },
         { name: "batch_loss", cadence: EVERY_STEP, run: (ctx) => (ctx.loss ? Float64Array.from(ctx.loss.perSeed.dataSync()) : undefined) },
+        // Three power iterations from the previous call's vector: the warm starts must survive the resume.
+        { name: "sn", cadence: EVERY_STEP, run: async (ctx) => Float64Array.from(((await sn.measure(ctx)) as unknown as { fields: { sigma: Float64Array[] } }).fields.sigma.flatMap((v) => [...v])) },
       ],
       recorder: {
         probe: ({ step, value }) => {
@@ -137,7 +145,7 @@ async function trainOnce(optimizerSpec: OptimizerSpec, resume?: { snapshot: Trai
         every: 7,
         save: (snapshot) => {
           const path = join(scratch, `snap-${optimizerSpec.kind}-${snapshot.step}.ckpt`);
-          writeCheckpointFile(path, { snapshot, probe: rd.save!() });
+          writeCheckpointFile(path, { snapshot, probe: [rd.save!(), sn.save!()] });
           const back = readCheckpointFile(path) as { snapshot: TrainingSnapshot; probe: unknown };
           snapshots.set(snapshot.step, back.snapshot);
           probeStates.set(snapshot.step, back.probe);
