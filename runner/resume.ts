@@ -55,10 +55,11 @@ export function inspectResume(dir: string, program: ExperimentProgram, profile: 
   if (manifest.planHash !== hash) {
     throw mismatch(dir, "it was written by a different program (the plan hash differs: a model, data set, optimizer, probe, seed or sweep changed)");
   }
-  if (manifest.status !== "running" && manifest.status !== "interrupted") return { kind: "finished", manifest };
   const entries = new Map(manifest.runs.map((e) => [e.run, e]));
   let first = plan.runs.findIndex((run) => !FINISHED.has(entries.get(run.id)?.status ?? "running"));
   if (first < 0) first = plan.runs.length;
+  // `failed` with runs left is an experiment stopped by an error (a full disk): resumable like a kill.
+  if (manifest.status !== "running" && manifest.status !== "interrupted" && first === plan.runs.length) return { kind: "finished", manifest };
   const kept = new Set(plan.runs.slice(0, first).map((r) => r.id));
   const rows = metricRows(dir);
   const keptRows = rows.findIndex((r) => !kept.has(r.run));
