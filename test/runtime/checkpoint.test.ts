@@ -5,7 +5,7 @@
  * for Adam, SGD with Nesterov momentum and sign-SGD, on a network with batch norm (running statistics) and
  * dropout (a random stream), minibatches reshuffled every epoch, a step-decay schedule and a stateful probe
  * (relative_change, whose initial weights must survive the resume; spectral_norm, whose power iteration
- * starts from the previous call's vector).
+ * starts from the previous call's vector); and a run whose second seed diverged before the checkpoint.
  */
 import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
@@ -102,10 +102,11 @@ interface Outcome {
   readonly params: Float32Array[];
   readonly snapshots: Map<number, TrainingSnapshot>;
   readonly probeStates: Map<number, unknown>;
+  readonly diverged: readonly { seedIndex: number; step: number }[];
 }
 
 /** Train the network for STEPS steps (from `resume` if given), checkpointing every 7 steps through the file. */
-async function trainOnce(optimizerSpec: OptimizerSpec, resume?: { snapshot: TrainingSnapshot; probeState: unknown }): Promise<Outcome> {
+async function trainOnce(optimizerSpec: OptimizerSpec, resume?: { snapshot: TrainingSnapshot; probeState: unknown }, poisoned = false): Promise<Outcome> {
   const model = new Sequential({ inShape: [2], layers: LAYERS, seeds: SEEDS });
   const optimizer = createOptimizer(optimizerSpec, model.params);
   const train0 = data();
@@ -117,17 +118,20 @@ async function trainOnce(optimizerSpec: OptimizerSpec, resume?: { snapshot: Trai
     rd.restore!(rdState);
     sn.restore!(snState);
   }
+  // Poisoned: the second seed's data has one NaN target, so it diverges in its first epoch and is frozen.
+  const perSeed = poisoned ? [train0, { ...train0, y: Float32Array.from(train0.y, (v, i) => (i === 17 ? Number.NaN : v)) }] : undefined;
   const records = new Map<number, number[]>();
   const snapshots = new Map<number, TrainingSnapshot>();
   const probeStates = new Map<number, unknown>();
   try {
-    await train({
+    const result = await train({
       model,
       optimizer,
       loss: "mse",
       schedule: makeSchedule({ kind: "step_decay", every: 8, factor: 0.5 }, optimizerSpec.lr),
-      data: train0,
+      data: perSeed ?? train0,
       seeds: SEEDS,
+      onDivergence: "continue",
       duration: { steps: STEPS },
       batch: { size: 8 },
       probes: [
@@ -153,7 +157,7 @@ async function trainOnce(optimizerSpec: OptimizerSpec, resume?: { snapshot: Trai
       },
       ...(resume ? { resumeFrom: resume.snapshot } : {}),
     });
-    return { records, params: model.params.map((p) => Float32Array.from(p.variable.dataSync())), snapshots, probeStates };
+    return { records, params: model.params.map((p) => Float32Array.from(p.variable.dataSync())), snapshots, probeStates, diverged: result.diverged };
   } finally {
     env.dispose();
     optimizer.dispose();
@@ -181,4 +185,16 @@ describe("training resumed from a checkpoint", () => {
       }
     }, 60_000);
   }
+
+  it("continues a run with a diverged seed: still frozen, still reported, the other seed bit for bit", async () => {
+    const spec = { kind: "adam", lr: 0.05 } as OptimizerSpec;
+    const whole = await trainOnce(spec, undefined, true);
+    expect(whole.diverged).toHaveLength(1);
+    expect(whole.diverged[0]!.seedIndex).toBe(1);
+    expect(whole.diverged[0]!.step).toBeLessThan(7);
+    const resumed = await trainOnce(spec, { snapshot: whole.snapshots.get(14)!, probeState: whole.probeStates.get(14)! }, true);
+    expect(resumed.diverged).toEqual(whole.diverged);
+    for (const [step, values] of resumed.records) expect(values, `step ${step}`).toEqual(whole.records.get(step));
+    resumed.params.forEach((p, i) => expect(Buffer.from(p.buffer).equals(Buffer.from(whole.params[i]!.buffer)), `parameter ${i}`).toBe(true));
+  }, 60_000);
 });
