@@ -355,7 +355,7 @@ export const messages = {
     name: "sampler-needs-data",
     severity: "error",
     message: "`{sampler}` {problem}",
-    help: "Pair samplers draw from the probe's data set: `patches` and `opposite_quadrants` need rows on a 2-D grid of two inputs (`grid(x in [0, 1], y in [0, 1], n: 128)`, a coordinate image), `windows` one input (`grid(t in [0, 1), n: 2048)`), `knn(class: same)` and `knn(class: different)` class labels. `between`, `random_pairs`, `farthest` and `knn(class: any)` take any data set.",
+    help: "Pair samplers draw from the probe's data set: `patches` and `opposite_quadrants` need rows on a 2-D grid of two inputs (`grid(x in [0, 1], y in [0, 1], n: 128)`, a coordinate image), `windows` one input (`grid(t in [0, 1), n: 2048)`), `knn(class: same)` and `knn(class: different)` class labels. `between`'s row ranges, `windows`' size and the `anchors` of `knn` and `farthest` must fit the data set's rows when its size is known.",
   },
   DYN2100: {
     name: "unused-sweep",
@@ -423,6 +423,12 @@ export const messages = {
     severity: "error",
     message: "data `{name}` has {count} samples; a data set holds at most {limit}",
     help: "Every sample is generated and held in memory before training; a count like `1e12` is almost surely a typo.",
+  },
+  DYN3005: {
+    name: "duplicate-sweep-value",
+    severity: "error",
+    message: "the sweep over {vars} lists {value} twice; both would be the run `{run}`",
+    help: "Each value of a sweep is one run, named by its values (`lr=0.1`), so a value may appear once. Values that read the same (`0.1` and `0.10`, `1` and `\"1\"`) name the same run. Remove the repeated value.",
   },
   DYN4001: {
     name: "file-not-found",

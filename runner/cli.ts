@@ -7,6 +7,8 @@
  * never as a stack trace; results recorded up to that point stay in the run directory.
  */
 import { availableParallelism } from "node:os";
+import { join } from "node:path";
+import { pathSegment } from "../runtime/record/run-dir.js";
 import type { BackendRequest } from "../runtime/backend.js";
 import { DyncRuntimeError } from "../runtime/errors.js";
 import type { ExperimentProgram } from "../contract/program.js";
@@ -196,6 +198,43 @@ export async function runMain(
   } finally {
     interrupt.dispose();
   }
+}
+
+/**
+ * Every experiment of a file in order: what `dync run FILE` and a compiled program's `node out.js` do. With
+ * several experiments, `--out DIR` holds one run directory per experiment, `DIR/<experiment>` (the name
+ * made a safe path segment), so each gets a fresh directory; with one, `DIR` is its run directory. The exit
+ * code is the most serious of theirs (worseExit); after a signal (exit > 128) the rest are not started.
+ */
+export async function runExperiments(programs: readonly ExperimentProgram[], argv: readonly string[] = process.argv.slice(2), streams: MainOptions = {}): Promise<number> {
+  let status = 0;
+  for (const program of programs) {
+    const args = programs.length > 1 ? outPerExperiment(argv, program.name) : argv;
+    status = worseExit(status, await runMain(program, args, streams));
+    if (status > 128) break;
+  }
+  return status;
+}
+
+/** `argv` with its `--out DIR` (or `--out=DIR`, and likewise `--resume DIR`) naming `DIR/<experiment>`. */
+export function outPerExperiment(argv: readonly string[], experiment: string): string[] {
+  const out = [...argv];
+  for (let i = 0; i < out.length; i++) {
+    const [flag, inline] = splitFlag(out[i]!);
+    if (flag !== "--out" && flag !== "--resume") continue; // a resumed directory has the same layout
+    if (inline !== undefined) out[i] = `${flag}=${join(inline, pathSegment(experiment))}`;
+    else if (i + 1 < out.length) out[i + 1] = join(out[++i]!, pathSegment(experiment));
+  }
+  return out;
+}
+
+/**
+ * The exit code of several experiments: the most serious of theirs. 3 (a run diverged, every expect holds)
+ * is less serious than 1 (a failure) and 2 (usage), though larger; a signal's 128 + n is the most serious.
+ */
+export function worseExit(a: number, b: number): number {
+  const rank = (code: number) => (code === 3 ? 0.5 : code); // 129/130/143 (a signal) outrank everything
+  return rank(b) > rank(a) ? b : a;
 }
 
 /**

@@ -59,6 +59,8 @@ export interface ExperimentOptions {
   readonly resume?: string;
   /** `--checkpoint-every N`: every run checkpoints every N steps, whatever its own `checkpoint every` says. */
   readonly checkpointEvery?: number;
+  /** With workers: milliseconds a busy worker gets to stop after `stop` is aborted before it is terminated (default 10 s). */
+  readonly stopGraceMs?: number;
 }
 
 export interface ExperimentOutcome {
@@ -165,6 +167,7 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
         results: collected,
         ...(options.quiet ? {} : { progress: stderr }),
         ...(options.stop ? { stop: options.stop } : {}),
+        ...(options.stopGraceMs !== undefined ? { stopGraceMs: options.stopGraceMs } : {}),
         onRunRecorded: reportRun,
       });
     } else {

@@ -17,7 +17,7 @@
 import { rmSync, truncateSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DyncRuntimeError } from "../runtime/errors.js";
-import { runPaths, safeName, writeManifest, type Manifest, type RunEntry } from "../runtime/record/index.js";
+import { pathSegment, runPaths, writeManifest, type Manifest, type RunEntry } from "../runtime/record/index.js";
 import type { ResultCollector } from "../runtime/analysis/results.js";
 import type { ExperimentProgram, ProfilePlan } from "../contract/program.js";
 import { loadResults, readManifest, tensorFiles } from "../report/run-files.js";
@@ -92,7 +92,7 @@ export function cutForResume(dir: string, plan: ProfilePlan, state: Extract<Resu
   truncateSync(paths.metricsCsv, state.metricRows === 0 ? headerBytes(paths.metricsCsv) : keep.at(-1)!.csvEnd);
   truncateSync(paths.metricsJsonl, state.metricRows === 0 ? 0 : keep.at(-1)!.jsonlEnd);
   const named = new Set(keep.map((r) => r.file).filter((f): f is string => f !== null));
-  const redone = new Set(plan.runs.slice(state.first).map((r) => safeName(r.id)));
+  const redone = new Set(plan.runs.slice(state.first).map((r) => pathSegment(r.id)));
   for (const file of tensorFiles(dir)) {
     const runSegment = file.split("/").at(-2)!;
     if (redone.has(runSegment) && !named.has(file)) rmSync(join(dir, file), { force: true });

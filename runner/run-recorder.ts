@@ -6,7 +6,8 @@
  * after d recorded as NaN (its value at d, the state whose loss went non-finite, is kept as measured). When
  * every seed diverged and training stopped, the loop lists the scheduled measurements it skipped
  * (`notMeasured`) and they are recorded as NaN too, in the shape the probe recorded before (scalars and
- * fields also when it never did), so that `last(x)` of a diverged seed is NaN, never an earlier value.
+ * fields also when it never did), so that `last(x)` of a diverged seed is NaN, never an earlier value; so
+ * is a probe run on an event that had not fired for a seed when it diverged (once, at the next step).
  */
 import { DyncRuntimeError } from "../runtime/errors.js";
 import type { ProgressReporter } from "../runtime/progress.js";

@@ -117,8 +117,8 @@ export const runtimeErrors = {
     help:
       "For example a power-law fit with fewer than two points, non-positive values or the same x twice, the " +
       "standard deviation of one value, a density of values that are all equal, several values where one was " +
-      "picked, or an analysis option out of range. Measure more points or seeds, reduce over seeds first, or " +
-      "change the option. The measurements are kept; each analysis that fails is reported on its own (and in " +
+      "picked. Measure more points or seeds, or reduce over seeds first (an analysis option out of range is " +
+      "RUN040). The measurements are kept; each analysis that fails is reported on its own (and in " +
       "the manifest's `analysisErrors`) while the others, and the expects that do not need it, are evaluated; " +
       "a plot that fails shows its error in report.html and the other plots are drawn. `dync run` then exits " +
       "with code 1, `dync report` with 0.",

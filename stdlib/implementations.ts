@@ -12,6 +12,7 @@ import { lotteryProbeImplementations } from "./lottery/index.js";
 import { regionProbeImplementations } from "./regions/index.js";
 import { spectralProbeImplementations } from "./spectral/index.js";
 import { samplingProbeImplementations } from "./sampling/index.js";
+import { samplingAnalysisImplementations } from "./sampling/analyses.js";
 import type { AnalysisDefinition } from "./analyses/define.js";
 import type { DataSourceDefinition } from "./data/define.js";
 import { dataSourceDefinitions } from "./data/sources.js";
@@ -31,7 +32,7 @@ export const familyImplementations: readonly FamilyImplementations[] = [
   { name: "lottery", probes: lotteryProbeImplementations, analyses: lotteryAnalysisImplementations },
   { name: "regions", probes: regionProbeImplementations, analyses: [] },
   { name: "spectral", probes: spectralProbeImplementations, analyses: [] },
-  { name: "sampling", probes: samplingProbeImplementations, analyses: [] },
+  { name: "sampling", probes: samplingProbeImplementations, analyses: samplingAnalysisImplementations },
 ];
 
 function byName<T extends { readonly entry: { readonly name: string } }>(items: readonly T[], what: string): ReadonlyMap<string, T> {

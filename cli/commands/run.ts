@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { runMain } from "../../runner/index.js";
+import type { runExperiments } from "../../runner/index.js";
 import type { ExperimentProgram } from "../../contract/program.js";
 import { compileFile } from "../../compiler/compile.js";
 import { packageInfo } from "../../compiler/package-info.js";
@@ -30,14 +30,9 @@ export async function runCommand(file: string, programArgs: readonly string[], o
     writeFileSync(modulePath, result.js);
     const moduleUrl = pathToFileURL(modulePath).href;
     const module = (await import(moduleUrl)) as { experiments: readonly ExperimentProgram[] };
-    const runtime = (await import(runtimeUrl)) as { runMain: typeof runMain };
-    let status = 0;
+    const runtime = (await import(runtimeUrl)) as { runExperiments: typeof runExperiments };
     // The module URL lets `--jobs` workers import the same program (its targets are code, not data).
-    for (const program of module.experiments) {
-      status = worseExit(status, await runtime.runMain(program, programArgs, { moduleUrl }));
-      if (status > 128) break; // a signal stopped it: the experiments after it are not started
-    }
-    return status;
+    return await runtime.runExperiments(module.experiments, programArgs, { moduleUrl });
   } catch (error) {
     err(`internal error while running ${file}: ${(error as Error).message}\n`);
     return 70;
@@ -58,13 +53,4 @@ export function resumedFile(dir: string): string {
     // reported below
   }
   throw new UsageError(`${dir} has no readable manifest.json naming its .dyn file: give the file, \`dync run FILE --resume ${dir}\``);
-}
-
-/**
- * The exit code of several experiments: the most serious of theirs. 3 (a run diverged, every expect holds)
- * is less serious than 1 (a failure) and 2 (usage), though larger; a signal's 128 + n is the most serious.
- */
-export function worseExit(a: number, b: number): number {
-  const rank = (code: number) => (code === 3 ? 0.5 : code);  // 129/130/143 (a signal) outrank everything
-  return rank(b) > rank(a) ? b : a;
 }

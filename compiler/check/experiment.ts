@@ -269,9 +269,28 @@ export class ExperimentChecker {
           break;
         }
       }
-      if (!s.vars.some((v) => failed.has(v.name))) axes.push(axis);
+      if (!s.vars.some((v) => failed.has(v.name)) && this.distinctValues(s, axis)) axes.push(axis);
+      else fail();
     }
     return { axes, failed };
+  }
+
+  /** DYN3005 on a sweep value whose run id another value of the sweep already has (`[0.1, 0.1]`, `[1, "1"]`). */
+  private distinctValues(s: A.SweepStmt, axis: readonly Map<string, Value>[]): boolean {
+    const seen = new Set<string>();
+    for (const [i, item] of axis.entries()) {
+      const run = runId(Object.fromEntries([...item].map(([k, v]) => [k, sweepValue(v)])));
+      if (!seen.has(run)) {
+        seen.add(run);
+        continue;
+      }
+      // The repeated item's own span when the values are written out as a list, else the whole list.
+      const span = s.values.kind === "List" && s.values.items.length === axis.length ? s.values.items[i]!.span : s.values.span;
+      const value = item.size === 1 ? showValue([...item.values()][0]!) : `(${[...item.values()].map(showValue).join(", ")})`;
+      this.report(diagnostic("DYN3005", span, { vars: s.vars.map((v) => `\`${v.name}\``).join(", "), value, run }));
+      return false;
+    }
+    return true;
   }
 
   private seeds(stmt: A.Statement | undefined, defs: Definitions): number[] {
@@ -318,7 +337,8 @@ export class ExperimentChecker {
     const scheduleStmt = g.single.get("schedule") as A.ClauseStmt | undefined;
     const schedule = scheduleStmt ? this.entry(scheduleStmt.value, "schedule", env, resolver) : undefined;
     const training = trainStmt && this.training(trainStmt, env);
-    const probes = this.probes(g, env, resolver, training?.duration, shapes);
+    const sizes = new Map(Object.entries(data).map(([name, spec]) => [name, dataSetSize(spec)] as const));
+    const probes = this.probes(g, env, resolver, training?.duration, shapes, sizes);
     const checkpointStmt = g.single.get("checkpoint") as A.CheckpointStmt | undefined;
     const checkpoint = checkpointStmt && this.checkpoint(checkpointStmt, env, training?.duration);
     if (checkpointStmt && !checkpoint) return undefined;
@@ -639,7 +659,7 @@ export class ExperimentChecker {
     return { duration, batch: size === "full" ? "full" : { size, shuffle } };
   }
 
-  private probes(g: Gathered, env: PointEnv, resolver: CallResolver, duration: RunSpec["duration"] | undefined, shapes: ReadonlyMap<string, DataShape>): { probes: ProbeSpec[]; events: EventSpecData[] } | undefined {
+  private probes(g: Gathered, env: PointEnv, resolver: CallResolver, duration: RunSpec["duration"] | undefined, shapes: ReadonlyMap<string, DataShape>, sizes: ReadonlyMap<string, number | undefined>): { probes: ProbeSpec[]; events: EventSpecData[] } | undefined {
     const probes: ProbeSpec[] = [];
     const events: EventSpecData[] = [];
     let ok = true;
@@ -657,7 +677,7 @@ export class ExperimentChecker {
         this.report(diagnostic("DYN2101", p.name.span, { name: p.name.name }));
         cadences.push({ kind: "at", points: ["end"] });
       }
-      if (!resolved || !checkSamplerNeeds(v, resolved, shapes, (d) => this.report(d), p.value.span)) {
+      if (!resolved || !checkSamplerNeeds(v, resolved, shapes, sizes, (d) => this.report(d), p.value.span)) {
         ok = false;
         continue;
       }

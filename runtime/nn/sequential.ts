@@ -179,7 +179,7 @@ export class Sequential implements Model {
     switch (spec.kind) {
       case "dense": {
         const params = createDenseParams(spec.name, g.fanIn, spec.width, { ...common, bias: spec.bias });
-        return weighted(g, { ...view, kind: "dense" }, params, (x) => applyDense(params, x as tf.Tensor3D), spec.act);
+        return weighted(g, { ...view, kind: "dense" }, params, (x, o) => applyDense(params, x as tf.Tensor3D, o.skipParameterGradients), spec.act);
       }
       case "conv": {
         if (g.input.kind !== "image") throw new DyncRuntimeError("RUN040", `conv layer ${spec.name} needs images`);
@@ -216,7 +216,7 @@ export class Sequential implements Model {
 }
 
 /** A dense or conv layer: its weight and bias in the view, applying its own activation if it has one. */
-function weighted(g: LayerGeometry, view: LayerView, params: DenseParams | ConvParams, apply: (x: tf.Tensor) => tf.Tensor, act: ActivationSpec | null): Built {
+function weighted(g: LayerGeometry, view: LayerView, params: DenseParams | ConvParams, apply: Built["apply"], act: ActivationSpec | null): Built {
   const own = params.bias ? [params.weight, params.bias] : [params.weight];
   return {
     geometry: g,

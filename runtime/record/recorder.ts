@@ -10,7 +10,7 @@ import { DyncRuntimeError } from "../errors.js";
 import { writeNpy, type NpyData } from "../npy.js";
 import { collectVersions, writeManifest, type BackendInfo, type Manifest, type RunEntry, type RunStatus, type SweepValue, type Versions } from "./manifest.js";
 import { metricColumns, MetricsWriter, type MetricLine } from "./metrics-writer.js";
-import { prepareRunDirectory, runPaths, unwritable, type RunPaths } from "./run-dir.js";
+import { pathSegment, prepareRunDirectory, runPaths, unwritable, type RunPaths } from "./run-dir.js";
 
 export interface RecorderOptions {
   /** The run directory (created; must not already hold a run). */
@@ -186,7 +186,7 @@ export class RunRecorder {
   tensor(record: TensorRecord): string {
     this.checkOpen();
     const { data, shape } = asNpy(record);
-    const dir = join(this.paths.tensors, safeName(record.probe), safeName(record.run));
+    const dir = join(this.paths.tensors, pathSegment(record.probe), pathSegment(record.run));
     const fileName = `seed${record.seed ?? "all"}_step${record.step}.npy`;
     try {
       mkdirSync(dir, { recursive: true });
@@ -255,10 +255,4 @@ export function asNpy(record: TensorRecord): { data: NpyData; shape: readonly nu
   const values = data.dataSync();
   const typed = data.dtype === "int32" ? Int32Array.from(values) : data.dtype === "bool" ? Uint8Array.from(values) : Float32Array.from(values);
   return { data: typed, shape: record.shape ?? data.shape };
-}
-
-/** Probe and run names as path segments: keep letters, digits, `.`, `-`, `_`, `=`; replace the rest. */
-export function safeName(name: string): string {
-  const cleaned = name.replace(/[^A-Za-z0-9._=-]/g, "_");
-  return cleaned === "" || cleaned === "." || cleaned === ".." ? `_${cleaned}` : cleaned;
 }

@@ -19,7 +19,9 @@
  * first bad step, its parameters are the last finite ones) and reported to the recorder. When every seed
  * has diverged the run stops after that step's probes; the recorder hears of every scheduled (every/at)
  * measurement of the steps not trained (`notMeasured`), so it can record them as NaN, and the `end`
- * probes still run (see afterStop). The loop ends with DyncRuntimeError RUN020 naming the seeds and
+ * probes still run (see afterStop); a probe run on an event that had not fired for a diverged seed is
+ * reported not measured for that seed once, at the step after its divergence (eventProbesLost), and the
+ * seed's events fire no more. The loop ends with DyncRuntimeError RUN020 naming the seeds and
  * steps, unless `onDivergence: "continue"`. Masking only after detection keeps healthy runs free of its
  * cost (a broadcast tf.where per parameter and step).
  */
@@ -109,8 +111,9 @@ export interface TrainRecorder {
   progress?(info: ProgressInfo): void;
   diverged?(seeds: readonly DivergedSeed[]): void | Promise<void>;
   /**
-   * After every seed diverged and training stopped: each `every`/`at` measurement of the steps that were
-   * not trained, in step order (event-triggered probes cannot be foreseen and are not listed).
+   * A measurement divergence made impossible: after every seed diverged and training stopped, each
+   * `every`/`at` measurement of the steps that were not trained, in step order (all seeds); and for each
+   * seed that diverged at step d, each probe run on an event that had not fired for it, at d + 1 (that seed).
    */
   notMeasured?(point: ProbePoint): void | Promise<void>;
 }
@@ -429,6 +432,24 @@ class TrainingRun {
     this.frozenMask?.dispose();
     this.frozenMask = tf.tensor1d(alive, "bool");
     await this.config.recorder?.diverged?.(fresh);
+    for (const seed of fresh) await this.eventProbesLost(seed);
+  }
+
+  /**
+   * A seed diverged at step d: its events that had not fired never will, and each probe run on one of them
+   * goes to `notMeasured` for that seed at step d + 1, the first step whose state was lost (none when d is
+   * the last step: the events were decided there). So such a probe has one NaN row for the seed, as a
+   * scheduled probe has NaN rows for the steps it would have measured, whether the other seeds train on or not.
+   */
+  private async eventProbesLost(seed: DivergedSeed): Promise<void> {
+    const { totalSteps, stepsPerEpoch } = this.sampler.plan;
+    const step = seed.step + 1;
+    const lost = this.scheduler.retire(seed.seedIndex);
+    if (step > totalSteps || !this.config.recorder?.notMeasured) return;
+    const point = { step, epoch: Math.floor(step / stepsPerEpoch), seedIndices: [seed.seedIndex] };
+    for (const event of lost) {
+      for (const probe of this.scheduler.triggeredBy(event)) await this.config.recorder.notMeasured({ ...point, probe });
+    }
   }
 }
 

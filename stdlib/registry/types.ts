@@ -169,6 +169,8 @@ export type SamplerNeed = "grid" | "line" | "labels";
 export interface SamplerSchema {
   /** The needs of a call, from its checked arguments (`knn(class: same)` needs labels, `knn(class: any)` does not). */
   readonly needs: (args: Readonly<Record<string, Lowered>>) => readonly SamplerNeed[];
+  /** Rows the data set must have for a call, and the parameter that asks for them (`between`'s `b` ending at row 2047 needs 2047). */
+  readonly rows?: (args: Readonly<Record<string, Lowered>>) => { readonly param: string; readonly rows: number };
 }
 
 /** Inputs and outputs of one data set, for shape inference. */
@@ -224,7 +226,7 @@ export function describeType(t: ParamType): string {
     case "interval":
       return "an interval like `[0, 1]` or `[0, 1)`";
     case "entry":
-      return `${/^[aeiou]/.test(t.kind) ? "an" : "a"} ${t.kind}`;
+      return t.kind === "sampler" ? "a pair sampler" : `${/^[aeiou]/.test(t.kind) ? "an" : "a"} ${t.kind}`;
     case "ref":
       return t.of === "data" ? "a data set" : `${t.of === "layer" ? "a layer" : `a ${t.of}`}`;
     case "oneOf":
