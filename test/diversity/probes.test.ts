@@ -321,6 +321,23 @@ describe("feature_gradient_cosine", () => {
     }
   });
 
+  it("needs a dense layer after the measured one: a conv block feeding a conv block is refused by name", () => {
+    const conv = (name: string): LayerSpec => ({ name, kind: "conv", filters: 2, kernel: 2, stride: 1, padding: "valid", act: "relu", bias: true });
+    const net = sequential({ inShape: [4, 4, 1], layers: [conv("c0"), conv("c1"), { name: "f", kind: "flatten" }, layer("out", 2, null, true)], seeds: 1 });
+    const data: Dataset = { name: "img", n: 6, xShape: [4, 4, 1], x: Float32Array.from({ length: 96 }, (_, k) => Math.sin(k)), yDim: 2, y: Float32Array.from({ length: 12 }, (_, k) => (k % 2 === Math.floor(k / 6) % 2 ? 1 : 0)) };
+    const env = envFor(net, data);
+    const run = (name: string, layers: number[]) => startProbe(name, { model: { ref: "net" }, data: { ref: "img" }, layers }, env).measure(context(1)) as SeedIndexed;
+    try {
+      expect(() => run("feature_gradient_cosine", [0])).toThrow(/layer c0 need a dense layer after it, but layer c1 is conv/);
+      // The last conv block feeds `out` through flatten: its gradient is δ_out·W_outᵀ over the flattened map.
+      expect(run("feature_gradient_cosine", [1]).fields["cosine"]![0]![0]).toBeGreaterThan(-1);
+      expect(run("feature_cosine", [0, 1]).fields["cosine"]![0]).toHaveLength(2);
+    } finally {
+      env.dispose();
+      net.dispose();
+    }
+  });
+
   it("counts rows whose feature gradient is zero (gates of the next layer all off) and leaves them out", () => {
     const net = deadRowsNet(1);
     try {
