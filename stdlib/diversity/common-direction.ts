@@ -1,0 +1,294 @@
+/**
+ * `common_direction(net, data, layer: k, k: 5, window: N)`: the primary common direction of a dense layer's
+ * per-sample weight changes (Liu et al. 2021, feature diversity: P4, P6–P8, P12).
+ *
+ * For a dense layer z = a·W (dync's W is [fanIn, fanOut]; the paper's W^(l) is its transpose, mapping
+ * F^(l−1) to F^(l)) the per-sample loss gradient is rank one: in the paper's orientation g_x = δ_x a_xᵀ
+ * (fanOut × fanIn), δ_x = ∂ℓ_x/∂z_x, and plain SGD changes W by ΔW|x = −η g_x. So
+ *     G = Σ_x ΔW|x ΔW|xᵀ = η² Σ_x ‖a_x‖² δ_x δ_xᵀ,
+ * a fanOut × fanOut matrix accumulated without forming any g_x. Its top eigenvector C minimises
+ * Σ_x ‖ΔW|xᵀ − V_x Cᵀ‖² over unit C (V_x = ΔW|xᵀC), the residual of the deflated directions likewise, and
+ * ‖Cᵢ Vᵢᵀ‖_F = √λᵢ: the strengths are the square roots of G's top eigenvalues. C lives in the layer's
+ * output space (one weight per unit of the layer), V in its input space (one per input feature).
+ *
+ * Choices (the paper leaves them open):
+ * - G is the mean over calls and rows, with η dropped (the probe sees gradients, not the optimizer's
+ *   steps): √λ is an RMS per-sample gradient along the direction, comparable across windows and data sizes.
+ * - δ comes from the current parameters in evaluation mode (dropout off, batch norm on running statistics),
+ *   every row of `data` at every call: a proxy for that step's per-sample updates. Under momentum, weight
+ *   decay or adaptive optimizers the actual update is a different mix of past gradients.
+ * - The window is the probe's cadence: each call adds its rows' contribution, and each result covers every
+ *   call so far (or the last `window`). Contributions are kept per call only when a window is given.
+ * - The layer's bias (if any) is left out: its per-sample change δ_x is not part of ΔW|x.
+ * - Alignment (P8): per sample V_x = g_xᵀC = (δ_x·C) a_x is parallel to a_x by construction, so the measured
+ *   alignment is with the mean update's coefficients V̄ = ḡᵀC (ḡ the mean of g_x over the window): per class,
+ *   the mean over its rows (at this call) of cos(V̄, a_x), taken in absolute value since C's sign is
+ *   arbitrary, then averaged over the classes (argmax of one-hot targets; one class for other targets).
+ * - Pseudo-neuron alignment (P12): the paper's columns w_j of W (the weights from input unit j into the
+ *   layer, length fanOut, dync's W row j) against C: mean over j of |cos(w_j, C)|.
+ *
+ * Precision: a and δ are float32 from the backend; G, ḡ, the eigenvectors and the cosines are float64.
+ * Eigenvectors by Lanczos on the deflated G (numerics/eigen.ts, full reorthogonalisation), k times.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { DyncRuntimeError } from "../../runtime/errors.js";
+import { lossFunction, type LossKind } from "../../runtime/loss.js";
+import type { LayerView, Model, Taps } from "../../contract/model.js";
+import { largestSingularValue } from "../../numerics/eigen.js";
+import { defineProbe } from "../probes/define.js";
+import type { EvalData } from "../probes/eval-data.js";
+import { hiddenLayer } from "../probes/layers.js";
+import { commonDirection } from "./common-direction-entry.js";
+
+/** One seed's sums over some rows: Σ ‖a‖² δδᵀ (fanOut², row-major), Σ a δᵀ (fanIn × fanOut, dync's W layout), and the row count. */
+export interface UpdateSums {
+  readonly g: Float64Array;
+  readonly mean: Float64Array;
+  rows: number;
+}
+
+/** One call's measurement of a layer, per seed: the sums over the data's rows and their inputs and classes. */
+export interface LayerSamples {
+  readonly sums: UpdateSums[];
+  /** Per seed: the inputs a, `[n, fanIn]` row-major, and each row's class. */
+  readonly inputs: Float32Array[];
+  readonly classes: Int32Array[];
+}
+
+/** The k deflated directions of a window's mean G, per direction i: strength √λᵢ, share λᵢ/trace G and the unit vector Cᵢ. */
+export interface Directions {
+  readonly strength: Float64Array;
+  readonly share: Float64Array;
+  readonly vectors: Float64Array[];
+}
+
+/**
+ * δ = ∂ℓ_row/∂z of `layer` (`[S, rows, fanOut]`) and its input a (`[S, rows, fanIn]`) for every row of `data`,
+ * chunk by chunk, reduced to float64 sums per seed; rows' inputs and classes kept for the alignment.
+ */
+export function layerSamples(model: Model, data: EvalData, loss: LossKind, layer: LayerView): LayerSamples {
+  const S = model.seeds;
+  const { fanIn, fanOut } = layer;
+  const sums = Array.from({ length: S }, () => emptySums(fanIn, fanOut));
+  const inputs = Array.from({ length: S }, () => new Float32Array(data.n * fanIn));
+  for (const range of data.chunks()) {
+    const { a, d } = chunkSignals(model, data, loss, layer, range);
+    for (let s = 0; s < S; s++) {
+      const base = s * range.count;
+      addRows(sums[s]!, a.subarray(base * fanIn, (base + range.count) * fanIn), d.subarray(base * fanOut, (base + range.count) * fanOut), fanIn, fanOut);
+      inputs[s]!.set(a.subarray(base * fanIn, (base + range.count) * fanIn), range.start * fanIn);
+    }
+  }
+  return { sums, inputs, classes: Array.from({ length: S }, (_, s) => rowClasses(data, s)) };
+}
+
+/** One chunk's a and δ, downloaded: one evaluation-mode forward/backward of Σ_rows ℓ_row with respect to a zero shift of z. */
+function chunkSignals(model: Model, data: EvalData, loss: LossKind, layer: LayerView, range: { start: number; count: number }): { a: Float32Array; d: Float32Array } {
+  const inputs = new Map<string, tf.Tensor>();
+  let delta: tf.Tensor | undefined;
+  try {
+    delta = tf.tidy(() => {
+      const { x, y } = data.rows(range);
+      const zero = tf.zeros([model.seeds, range.count, layer.fanOut]);
+      return tf.grad((shift: tf.Tensor) => {
+        const taps: Taps = { pre: new Map(), post: new Map(), input: inputs };
+        const out = model.forward(x, { training: false, taps, shift: new Map([[layer.name, shift]]), skipParameterGradients: true });
+        const input = inputs.get(layer.name);
+        if (!input) throw new DyncRuntimeError("RUN040", `common_direction needs the input of layer "${layer.name}", which this model does not report`, "layer-list models (every model `dync run` builds) report it");
+        tf.keep(input);
+        return tf.sum(lossFunction(loss)(out, y).perSample);
+      })(zero);
+    });
+    return { a: inputs.get(layer.name)!.dataSync() as Float32Array, d: delta.dataSync() as Float32Array };
+  } finally {
+    tf.dispose([...inputs.values(), ...(delta ? [delta] : [])]);
+  }
+}
+
+function emptySums(fanIn: number, fanOut: number): UpdateSums {
+  return { g: new Float64Array(fanOut * fanOut), mean: new Float64Array(fanIn * fanOut), rows: 0 };
+}
+
+/** Adds rows (a: `[r, fanIn]`, δ: `[r, fanOut]`) to Σ ‖a‖² δδᵀ (upper triangle, mirrored) and Σ a δᵀ. */
+function addRows(sums: UpdateSums, a: Float32Array, d: Float32Array, fanIn: number, fanOut: number): void {
+  const rows = a.length / fanIn;
+  for (let r = 0; r < rows; r++) {
+    let norm = 0;
+    for (let i = 0; i < fanIn; i++) norm += a[r * fanIn + i]! ** 2;
+    for (let o = 0; o < fanOut; o++) {
+      const w = norm * d[r * fanOut + o]!;
+      if (w === 0) continue;
+      for (let p = o; p < fanOut; p++) sums.g[o * fanOut + p]! += w * d[r * fanOut + p]!;
+    }
+    for (let i = 0; i < fanIn; i++) {
+      const ai = a[r * fanIn + i]!;
+      if (ai === 0) continue;
+      for (let o = 0; o < fanOut; o++) sums.mean[i * fanOut + o]! += ai * d[r * fanOut + o]!;
+    }
+  }
+  for (let o = 0; o < fanOut; o++) for (let p = o + 1; p < fanOut; p++) sums.g[p * fanOut + o] = sums.g[o * fanOut + p]!;
+  sums.rows += rows;
+}
+
+/** Each row's class: the argmax of a one-hot (or soft) target; 0 for every row of a one-column target. */
+function rowClasses(data: EvalData, s: number): Int32Array {
+  const { y, yDim, n } = data.hostSet(s);
+  const classes = new Int32Array(n);
+  if (yDim < 2) return classes;
+  for (let r = 0; r < n; r++) {
+    let best = 0;
+    for (let c = 1; c < yDim; c++) if (y[r * yDim + c]! > y[r * yDim + best]!) best = c;
+    classes[r] = best;
+  }
+  return classes;
+}
+
+/** The sum of several calls' sums (a window). */
+export function addSums(parts: readonly UpdateSums[]): UpdateSums {
+  const total = { g: new Float64Array(parts[0]!.g.length), mean: new Float64Array(parts[0]!.mean.length), rows: 0 };
+  for (const p of parts) {
+    p.g.forEach((v, i) => (total.g[i]! += v));
+    p.mean.forEach((v, i) => (total.mean[i]! += v));
+    total.rows += p.rows;
+  }
+  return total;
+}
+
+/**
+ * The top k eigenpairs of the symmetric positive semi-definite n × n matrix `g`, one at a time: Lanczos
+ * (σ_max of a PSD matrix is its top eigenvalue) on g − Σ_{j<i} λⱼ cⱼcⱼᵀ. λᵢ is the Rayleigh quotient of the
+ * deflated matrix at cᵢ, clamped at 0 (rounding can leave a deflated matrix slightly indefinite).
+ */
+export function deflatedDirections(g: Float64Array, n: number, k: number): Directions {
+  const rest = Float64Array.from(g);
+  let trace = 0;
+  for (let i = 0; i < n; i++) trace += g[i * n + i]!;
+  const strength = new Float64Array(k);
+  const share = new Float64Array(k);
+  const vectors: Float64Array[] = [];
+  for (let i = 0; i < k; i++) {
+    const c = largestSingularValue(rest, n, n, n, 1e-14).vector;
+    const lambda = Math.max(0, quadratic(rest, c, n));
+    for (let p = 0; p < n; p++) for (let q = 0; q < n; q++) rest[p * n + q]! -= lambda * c[p]! * c[q]!;
+    strength[i] = Math.sqrt(lambda);
+    share[i] = trace > 0 ? lambda / trace : Number.NaN;
+    vectors.push(c);
+  }
+  return { strength, share, vectors };
+}
+
+/** cᵀ M c for an n × n row-major M. */
+function quadratic(m: Float64Array, c: Float64Array, n: number): number {
+  let sum = 0;
+  for (let p = 0; p < n; p++) {
+    let row = 0;
+    for (let q = 0; q < n; q++) row += m[p * n + q]! * c[q]!;
+    sum += c[p]! * row;
+  }
+  return sum;
+}
+
+function cosine(u: ArrayLike<number>, v: ArrayLike<number>): number {
+  let [uv, uu, vv] = [0, 0, 0];
+  for (let i = 0; i < u.length; i++) {
+    uv += u[i]! * v[i]!;
+    uu += u[i]! ** 2;
+    vv += v[i]! ** 2;
+  }
+  return uu > 0 && vv > 0 ? uv / Math.sqrt(uu * vv) : Number.NaN;
+}
+
+/**
+ * P8: V̄ = Σ a δᵀ C (the mean update's coefficients along C, up to scale); per class the mean over its rows of
+ * cos(V̄, a_x), absolute, averaged over the classes that have rows with non-zero input (NaN if none).
+ */
+export function featureAlignment(mean: Float64Array, c: Float64Array, inputs: Float32Array, classes: Int32Array, fanIn: number, fanOut: number): number {
+  const v = new Float64Array(fanIn);
+  for (let i = 0; i < fanIn; i++) for (let o = 0; o < fanOut; o++) v[i]! += mean[i * fanOut + o]! * c[o]!;
+  const perClass = new Map<number, { sum: number; count: number }>();
+  classes.forEach((cls, r) => {
+    const cos = cosine(v, inputs.subarray(r * fanIn, (r + 1) * fanIn));
+    if (Number.isNaN(cos)) return;
+    const acc = perClass.get(cls) ?? { sum: 0, count: 0 };
+    perClass.set(cls, { sum: acc.sum + cos, count: acc.count + 1 });
+  });
+  if (perClass.size === 0) return Number.NaN;
+  let total = 0;
+  for (const { sum, count } of perClass.values()) total += Math.abs(sum / count);
+  return total / perClass.size;
+}
+
+/** P12: the mean over the layer's input units j of |cos(W[j, :], C)| (W one seed's `[fanIn, fanOut]`; zero rows left out). */
+export function neuronAlignment(weight: Float32Array, c: Float64Array, fanIn: number, fanOut: number): number {
+  let sum = 0;
+  let count = 0;
+  for (let j = 0; j < fanIn; j++) {
+    const cos = cosine(weight.subarray(j * fanOut, (j + 1) * fanOut), c);
+    if (Number.isNaN(cos)) continue;
+    sum += Math.abs(cos);
+    count++;
+  }
+  return count > 0 ? sum / count : Number.NaN;
+}
+
+/** The measured layer: a hidden dense layer whose name no other weighted layer shares (taps and shifts are keyed by name). */
+function measuredLayer(model: Model, k: number, directions: number): LayerView {
+  const view = hiddenLayer(model, k);
+  if (view.kind !== "dense" || !view.weight) throw new DyncRuntimeError("RUN040", `common_direction needs a dense layer, but hidden layer ${k} (${view.name}) is ${view.kind}`);
+  if (model.layers.some((l) => l !== view && l.name === view.name && l.weight)) {
+    throw new DyncRuntimeError(
+      "RUN040",
+      `common_direction cannot separate layer "${view.name}" from the normalisation layer that shares its name`,
+      "measure a network without batch or layer norm after this layer",
+    );
+  }
+  if (directions > view.fanOut) throw new DyncRuntimeError("RUN040", `common_direction asks for k = ${directions} directions, but layer "${view.name}" has only ${view.fanOut} units`);
+  return view;
+}
+
+export const commonDirectionProbe = defineProbe(commonDirection, {
+  setup({ model, data, layer, k, window }, run) {
+    const view = measuredLayer(model, layer, k);
+    const { fanIn, fanOut } = view;
+    /** Per call in the window (only when `window` is given), or one running total per seed. */
+    let calls: UpdateSums[][] = [];
+    let totals: UpdateSums[] | undefined;
+    return {
+      measure() {
+        const samples = layerSamples(model, data, run.loss, view);
+        if (window === null) {
+          totals = totals ? totals.map((t, s) => addSums([t, samples.sums[s]!])) : samples.sums;
+        } else {
+          calls = [...calls, samples.sums].slice(-window);
+          totals = samples.sums.map((_, s) => addSums(calls.map((c) => c[s]!)));
+        }
+        const weights = view.weight!.variable.dataSync() as Float32Array;
+        const perSeed = totals.map((t, s) => {
+          const g = t.g.map((v) => v / t.rows);
+          const dirs = deflatedDirections(g, fanOut, k);
+          const w = weights.subarray(s * fanIn * fanOut, (s + 1) * fanIn * fanOut);
+          return {
+            strength: dirs.strength,
+            share: dirs.share,
+            alignment: Float64Array.from(dirs.vectors, (c) => featureAlignment(t.mean, c, samples.inputs[s]!, samples.classes[s]!, fanIn, fanOut)),
+            neuron_alignment: Float64Array.from(dirs.vectors, (c) => neuronAlignment(w, c, fanIn, fanOut)),
+          };
+        });
+        return {
+          kind: "indexed" as const,
+          dim: "direction" as const,
+          fields: {
+            strength: perSeed.map((r) => r.strength),
+            share: perSeed.map((r) => r.share),
+            alignment: perSeed.map((r) => r.alignment),
+            neuron_alignment: perSeed.map((r) => r.neuron_alignment),
+          },
+        };
+      },
+      finish() {
+        calls = [];
+        totals = undefined;
+      },
+    };
+  },
+});
