@@ -19,7 +19,8 @@
  *   decay or adaptive optimizers the actual update is a different mix of past gradients.
  * - The window is the probe's cadence: each call adds its rows' contribution, and each result covers every
  *   call so far (or the last `window`). Contributions are kept per call only when a window is given.
- * - The layer's bias (if any) is left out: its per-sample change δ_x is not part of ΔW|x.
+ * - The layer's bias (if any) is left out: its per-sample change δ_x is not part of ΔW|x. A batch norm after
+ *   the layer acts on running statistics (evaluation mode), so rows do not interact and δ_x is that row's alone.
  * - Alignment (P8): per sample V_x = g_xᵀC = (δ_x·C) a_x is parallel to a_x by construction, so the measured
  *   alignment is with the mean update's coefficients V̄ = ḡᵀC (ḡ the mean of g_x over the window): per class,
  *   the mean over its rows (at this call) of cos(V̄, a_x), taken in absolute value since C's sign is
@@ -231,17 +232,10 @@ export function neuronAlignment(weight: Float32Array, c: Float64Array, fanIn: nu
   return count > 0 ? sum / count : Number.NaN;
 }
 
-/** The measured layer: a hidden dense layer whose name no other weighted layer shares (taps and shifts are keyed by name). */
+/** The measured layer: a hidden dense layer with at least `directions` units. */
 function measuredLayer(model: Model, k: number, directions: number): LayerView {
   const view = hiddenLayer(model, k);
   if (view.kind !== "dense" || !view.weight) throw new DyncRuntimeError("RUN040", `common_direction needs a dense layer, but hidden layer ${k} (${view.name}) is ${view.kind}`);
-  if (model.layers.some((l) => l !== view && l.name === view.name && l.weight)) {
-    throw new DyncRuntimeError(
-      "RUN040",
-      `common_direction cannot separate layer "${view.name}" from the normalisation layer that shares its name`,
-      "measure a network without batch or layer norm after this layer",
-    );
-  }
   if (directions > view.fanOut) throw new DyncRuntimeError("RUN040", `common_direction asks for k = ${directions} directions, but layer "${view.name}" has only ${view.fanOut} units`);
   return view;
 }
