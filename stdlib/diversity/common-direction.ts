@@ -240,22 +240,60 @@ function measuredLayer(model: Model, k: number, directions: number): LayerView {
   return view;
 }
 
+/** A window's state as plain data and typed arrays: the kept calls' sums (with `window`) or the running totals. */
+export interface WindowState {
+  readonly calls: readonly (readonly UpdateSums[])[];
+  readonly totals: readonly UpdateSums[] | null;
+}
+
+/**
+ * The probe's per-run state: the calls' sums in the window, per seed. `save`/`restore` give it as plain data
+ * for checkpoints (the `save()`/`restore()` hooks of ProbeInstance are not on main yet; wiring them is two lines).
+ */
+export class UpdateWindow {
+  private calls: UpdateSums[][] = [];
+  private totals: UpdateSums[] | undefined;
+
+  /** `window`: how many calls to keep (null: all, as one running total). */
+  constructor(private readonly window: number | null) {}
+
+  /** Adds one call's sums (per seed) and returns the window's totals per seed. */
+  add(sums: UpdateSums[]): UpdateSums[] {
+    if (this.window === null) {
+      this.totals = this.totals ? this.totals.map((t, s) => addSums([t, sums[s]!])) : sums;
+    } else {
+      this.calls = [...this.calls, sums].slice(-this.window);
+      this.totals = sums.map((_, s) => addSums(this.calls.map((c) => c[s]!)));
+    }
+    return this.totals;
+  }
+
+  save(): WindowState {
+    const copy = (u: UpdateSums): UpdateSums => ({ g: Float64Array.from(u.g), mean: Float64Array.from(u.mean), rows: u.rows });
+    return { calls: this.calls.map((c) => c.map(copy)), totals: this.totals?.map(copy) ?? null };
+  }
+
+  restore(state: WindowState): void {
+    const copy = (u: UpdateSums): UpdateSums => ({ g: Float64Array.from(u.g), mean: Float64Array.from(u.mean), rows: u.rows });
+    this.calls = state.calls.map((c) => c.map(copy));
+    this.totals = state.totals?.map(copy);
+  }
+
+  clear(): void {
+    this.calls = [];
+    this.totals = undefined;
+  }
+}
+
 export const commonDirectionProbe = defineProbe(commonDirection, {
   setup({ model, data, layer, k, window }, run) {
     const view = measuredLayer(model, layer, k);
     const { fanIn, fanOut } = view;
-    /** Per call in the window (only when `window` is given), or one running total per seed. */
-    let calls: UpdateSums[][] = [];
-    let totals: UpdateSums[] | undefined;
+    const sums = new UpdateWindow(window);
     return {
       measure() {
         const samples = layerSamples(model, data, run.loss, view);
-        if (window === null) {
-          totals = totals ? totals.map((t, s) => addSums([t, samples.sums[s]!])) : samples.sums;
-        } else {
-          calls = [...calls, samples.sums].slice(-window);
-          totals = samples.sums.map((_, s) => addSums(calls.map((c) => c[s]!)));
-        }
+        const totals = sums.add(samples.sums);
         const weights = view.weight!.variable.dataSync() as Float32Array;
         const perSeed = totals.map((t, s) => {
           const g = t.g.map((v) => v / t.rows);
@@ -280,8 +318,7 @@ export const commonDirectionProbe = defineProbe(commonDirection, {
         };
       },
       finish() {
-        calls = [];
-        totals = undefined;
+        sums.clear();
       },
     };
   },

@@ -26,7 +26,7 @@ import { EvalData } from "../../stdlib/probes/eval-data.js";
 import { RunProbeEnv } from "../../stdlib/probes/env.js";
 import type { ProbeContext } from "../../runtime/train/index.js";
 import { hiddenLayer } from "../../stdlib/probes/layers.js";
-import { addSums, commonDirectionProbe, deflatedDirections, featureAlignment, layerSamples, neuronAlignment } from "../../stdlib/diversity/common-direction.js";
+import { addSums, commonDirectionProbe, UpdateWindow, type UpdateSums, deflatedDirections, featureAlignment, layerSamples, neuronAlignment } from "../../stdlib/diversity/common-direction.js";
 import { expectRuntimeError } from "../runtime/expect-runtime-error.js";
 
 function dataset(n: number, d: number, classes: number, seed: number): Dataset {
@@ -67,16 +67,19 @@ function perRowWeightGradients(model: Model, set: Dataset, loss: LossKind, layer
   const variable = hiddenLayer(model, layer).weight!.variable;
   const S = model.seeds;
   const d = set.xShape[0]!;
-  return Array.from({ length: set.n }, (_, r) =>
-    tf.tidy(() => {
+  const bySeed: Float64Array[][] = Array.from({ length: S }, () => []);
+  for (let r = 0; r < set.n; r++) {
+    const grad = tf.tidy(() => {
       const x = tf.tensor3d(Array.from({ length: S }, () => Array.from(set.x.subarray(r * d, (r + 1) * d))).flat(), [S, 1, d]);
       const y = tf.tensor3d(Array.from({ length: S }, () => Array.from(set.y.subarray(r * set.yDim, (r + 1) * set.yDim))).flat(), [S, 1, set.yDim]);
-      const { grads } = tf.variableGrads(() => tf.sum(lossFunction(loss)(model.forward(x, { training: false }), y).perSample) as tf.Scalar, [variable]);
-      const all = grads[variable.name]!.dataSync();
-      const per = all.length / S;
-      return Array.from({ length: S }, (_, s) => Float64Array.from(all.subarray(s * per, (s + 1) * per)));
-    }),
-  ).reduce<Float64Array[][]>((bySeed, row) => (row.forEach((g, s) => (bySeed[s] ??= []).push(g)), bySeed), []);
+      return tf.variableGrads(() => tf.sum(lossFunction(loss)(model.forward(x, { training: false }), y).perSample) as tf.Scalar, [variable]).grads[variable.name]!;
+    });
+    const all = grad.dataSync();
+    grad.dispose();
+    const per = all.length / S;
+    bySeed.forEach((rows, s) => rows.push(Float64Array.from(all.subarray(s * per, (s + 1) * per))));
+  }
+  return bySeed;
 }
 
 /** Mean over rows of ΔW ΔWᵀ in the paper's orientation (ΔW = gᵀ, fanOut × fanIn): G[o][p] = mean Σ_i g[i][o] g[i][p]. */
@@ -88,6 +91,8 @@ function explicitG(grads: readonly Float64Array[], fanIn: number, fanOut: number
 
 const maxAbs = (m: number[][]) => Math.max(...m.flat().map(Math.abs));
 const ctx = {} as ProbeContext;
+type Fields = Readonly<Record<string, readonly Float64Array[]>>;
+const fieldsOf = (value: unknown) => value as { readonly fields: Fields };
 
 describe("common_direction against per-sample gradients", () => {
   beforeAll(async () => {
@@ -177,7 +182,7 @@ describe("common_direction against per-sample gradients", () => {
     const env = new RunProbeEnv({ model, modelName: "net", datasets: new Map([["line", [set]]]), loss: "mse" });
     try {
       const probe = commonDirectionProbe.start({ model: { ref: "net" }, data: { ref: "line" }, layer: 0, k: 3 }, env);
-      const result = (await probe.measure(ctx)) as { fields: Record<string, Float64Array[]> };
+      const result = fieldsOf(await probe.measure(ctx));
       probe.finish?.();
       const wOut = model.layers.find((l) => l.name === "out")!.weight!.variable.dataSync();
       seeds.forEach((_, s) => {
@@ -221,15 +226,15 @@ describe("common_direction against per-sample gradients", () => {
       const cumulative = commonDirectionProbe.start(args, env);
       const view = hiddenLayer(model, 1);
       const data = env.data({ data: { ref: "train" } });
-      const perCall = [];
-      let last: { w: Record<string, Float64Array[]>; c: Record<string, Float64Array[]> } | undefined;
+      const perCall: UpdateSums[] = [];
+      let last: { w: Fields; c: Fields } | undefined;
       for (let call = 0; call < 3; call++) {
         // Move the weights between calls so that each call's G differs.
         for (const p of model.params) p.variable.assign(tf.tidy(() => tf.mul(p.variable, 1 + 0.3 * call)));
         perCall.push(layerSamples(model, data, "cross_entropy", view).sums[0]!);
         last = {
-          w: ((await windowed.measure(ctx)) as { fields: Record<string, Float64Array[]> }).fields,
-          c: ((await cumulative.measure(ctx)) as { fields: Record<string, Float64Array[]> }).fields,
+          w: fieldsOf(await windowed.measure(ctx)).fields,
+          c: fieldsOf(await cumulative.measure(ctx)).fields,
         };
       }
       const strengths = (parts: typeof perCall) => {
@@ -246,6 +251,26 @@ describe("common_direction against per-sample gradients", () => {
       cumulative.finish?.();
     } finally {
       env.dispose();
+    }
+  });
+
+  it("a window restored from a saved state continues like the original", () => {
+    const part = (v: number): UpdateSums[] => [{ g: Float64Array.of(v, 1, 1, v), mean: Float64Array.of(v, 2 * v), rows: 3 }];
+    for (const window of [null, 2]) {
+      const original = new UpdateWindow(window);
+      original.add(part(1));
+      original.add(part(2));
+      const saved = original.save();
+      const resumed = new UpdateWindow(window);
+      resumed.restore(saved);
+      saved.calls.forEach((c) => c.forEach((u) => u.g.fill(99))); // the restored state is a copy
+      saved.totals?.forEach((u) => u.g.fill(99));
+      const [a, b] = [original.add(part(5))[0]!, resumed.add(part(5))[0]!];
+      expect(Array.from(b.g)).toEqual(Array.from(a.g));
+      expect(Array.from(b.mean)).toEqual(Array.from(a.mean));
+      expect(b.rows).toBe(a.rows);
+      expect(a.rows).toBe(window === null ? 9 : 6);
+      expect(a.g[0]).toBe(window === null ? 8 : 7);
     }
   });
 
