@@ -112,22 +112,25 @@ function emptySums(fanIn: number, fanOut: number): UpdateSums {
 
 /** Adds rows (a: `[r, fanIn]`, δ: `[r, fanOut]`) to Σ ‖a‖² δδᵀ (upper triangle, mirrored) and Σ a δᵀ. */
 function addRows(sums: UpdateSums, a: Float32Array, d: Float32Array, fanIn: number, fanOut: number): void {
+  const { g, mean } = sums;
   const rows = a.length / fanIn;
+  const delta = new Float64Array(fanOut);
   for (let r = 0; r < rows; r++) {
     let norm = 0;
-    for (let i = 0; i < fanIn; i++) norm += a[r * fanIn + i]! ** 2;
+    for (let i = 0, at = r * fanIn; i < fanIn; i++) norm += a[at + i]! * a[at + i]!;
+    for (let o = 0, at = r * fanOut; o < fanOut; o++) delta[o] = d[at + o]!;
     for (let o = 0; o < fanOut; o++) {
-      const w = norm * d[r * fanOut + o]!;
+      const w = norm * delta[o]!;
       if (w === 0) continue;
-      for (let p = o; p < fanOut; p++) sums.g[o * fanOut + p]! += w * d[r * fanOut + p]!;
+      for (let p = o, at = o * fanOut; p < fanOut; p++) g[at + p] += w * delta[p]!;
     }
     for (let i = 0; i < fanIn; i++) {
       const ai = a[r * fanIn + i]!;
       if (ai === 0) continue;
-      for (let o = 0; o < fanOut; o++) sums.mean[i * fanOut + o]! += ai * d[r * fanOut + o]!;
+      for (let o = 0, at = i * fanOut; o < fanOut; o++) mean[at + o] += ai * delta[o]!;
     }
   }
-  for (let o = 0; o < fanOut; o++) for (let p = o + 1; p < fanOut; p++) sums.g[p * fanOut + o] = sums.g[o * fanOut + p]!;
+  for (let o = 0; o < fanOut; o++) for (let p = o + 1; p < fanOut; p++) g[p * fanOut + o] = g[o * fanOut + p]!;
   sums.rows += rows;
 }
 
