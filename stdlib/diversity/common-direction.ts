@@ -18,7 +18,9 @@
  *   every row of `data` at every call: a proxy for that step's per-sample updates. Under momentum, weight
  *   decay or adaptive optimizers the actual update is a different mix of past gradients.
  * - The window is the probe's cadence: each call adds its rows' contribution, and each result covers every
- *   call so far (or the last `window`). Contributions are kept per call only when a window is given.
+ *   call so far (or the last `window`). Contributions are kept per call only when a window is given. Each
+ *   seed has its own window: an event-triggered call adds to (and reports) the seeds it fired for only.
+ *   Checkpoints save the windows' float64 sums, so a resumed run continues the same accumulation.
  * - The layer's bias (if any) is left out: its per-sample change δ_x is not part of ΔW|x. A batch norm after
  *   the layer acts on running statistics (evaluation mode), so rows do not interact and δ_x is that row's alone.
  * - Alignment (P8): per sample V_x = g_xᵀC = (δ_x·C) a_x is parallel to a_x by construction, so the measured
@@ -243,85 +245,100 @@ function measuredLayer(model: Model, k: number, directions: number): LayerView {
   return view;
 }
 
-/** A window's state as plain data and typed arrays: the kept calls' sums (with `window`) or the running totals. */
+/** One seed's window as plain data and typed arrays: the kept calls' sums (with `window`) or the running total. */
 export interface WindowState {
-  readonly calls: readonly (readonly UpdateSums[])[];
-  readonly totals: readonly UpdateSums[] | null;
+  readonly calls: readonly UpdateSums[];
+  readonly total: UpdateSums | null;
 }
 
-/**
- * The probe's per-run state: the calls' sums in the window, per seed. `save`/`restore` give it as plain data
- * for checkpoints (the `save()`/`restore()` hooks of ProbeInstance are not on main yet; wiring them is two lines).
- */
+const copySums = (u: UpdateSums): UpdateSums => ({ g: Float64Array.from(u.g), mean: Float64Array.from(u.mean), rows: u.rows });
+
+/** One seed's per-run state: the calls' sums in its window; `save`/`restore` give it as plain data for checkpoints. */
 export class UpdateWindow {
-  private calls: UpdateSums[][] = [];
-  private totals: UpdateSums[] | undefined;
+  private calls: UpdateSums[] = [];
+  private total: UpdateSums | undefined;
 
   /** `window`: how many calls to keep (null: all, as one running total). */
   constructor(private readonly window: number | null) {}
 
-  /** Adds one call's sums (per seed) and returns the window's totals per seed. */
-  add(sums: UpdateSums[]): UpdateSums[] {
+  /** Adds one call's sums and returns the window's total. */
+  add(sums: UpdateSums): UpdateSums {
     if (this.window === null) {
-      this.totals = this.totals ? this.totals.map((t, s) => addSums([t, sums[s]!])) : sums;
+      this.total = this.total ? addSums([this.total, sums]) : sums;
     } else {
       this.calls = [...this.calls, sums].slice(-this.window);
-      this.totals = sums.map((_, s) => addSums(this.calls.map((c) => c[s]!)));
+      this.total = addSums(this.calls);
     }
-    return this.totals;
+    return this.total;
   }
 
   save(): WindowState {
-    const copy = (u: UpdateSums): UpdateSums => ({ g: Float64Array.from(u.g), mean: Float64Array.from(u.mean), rows: u.rows });
-    return { calls: this.calls.map((c) => c.map(copy)), totals: this.totals?.map(copy) ?? null };
+    return { calls: this.calls.map(copySums), total: this.total ? copySums(this.total) : null };
   }
 
-  restore(state: WindowState): void {
-    const copy = (u: UpdateSums): UpdateSums => ({ g: Float64Array.from(u.g), mean: Float64Array.from(u.mean), rows: u.rows });
-    this.calls = state.calls.map((c) => c.map(copy));
-    this.totals = state.totals?.map(copy);
+  /** Continues from `save()`'s state; `fits` checks each sums' sizes. */
+  restore(state: WindowState, fits: (u: UpdateSums) => boolean): void {
+    const sums = [...(Array.isArray(state?.calls) ? state.calls : [undefined]), ...(state?.total ? [state.total] : [])];
+    if (!sums.every((u) => u && u.g instanceof Float64Array && u.mean instanceof Float64Array && typeof u.rows === "number" && fits(u))) {
+      throw new DyncRuntimeError("RUN032", "common_direction: the checkpoint's sums do not fit this layer");
+    }
+    this.calls = state.calls.map(copySums);
+    this.total = state.total ? copySums(state.total) : undefined;
   }
 
   clear(): void {
     this.calls = [];
-    this.totals = undefined;
+    this.total = undefined;
   }
+}
+
+/** The result for the seeds measured at this call (others undefined: an event fired for some seeds only). */
+function directionResult(perSeed: readonly (Readonly<Record<"strength" | "share" | "alignment" | "neuron_alignment", Float64Array>> | undefined)[]) {
+  return {
+    kind: "indexed" as const,
+    dim: "direction" as const,
+    fields: {
+      strength: perSeed.map((r) => r?.strength),
+      share: perSeed.map((r) => r?.share),
+      alignment: perSeed.map((r) => r?.alignment),
+      neuron_alignment: perSeed.map((r) => r?.neuron_alignment),
+    },
+  };
 }
 
 export const commonDirectionProbe = defineProbe(commonDirection, {
   setup({ model, data, layer, k, window }, run) {
     const view = measuredLayer(model, layer, k);
     const { fanIn, fanOut } = view;
-    const sums = new UpdateWindow(window);
+    const windows = Array.from({ length: model.seeds }, () => new UpdateWindow(window));
     return {
-      measure() {
+      measure(ctx) {
         const samples = layerSamples(model, data, run.loss, view);
-        const totals = sums.add(samples.sums);
         const weights = view.weight!.variable.dataSync() as Float32Array;
-        const perSeed = totals.map((t, s) => {
-          const g = t.g.map((v) => v / t.rows);
-          const dirs = deflatedDirections(g, fanOut, k);
-          const w = weights.subarray(s * fanIn * fanOut, (s + 1) * fanIn * fanOut);
+        const perSeed = windows.map((w, s) => {
+          if (!ctx.seedIndices.includes(s)) return undefined;
+          const total = w.add(samples.sums[s]!);
+          const dirs = deflatedDirections(total.g.map((v) => v / total.rows), fanOut, k);
+          const seedWeights = weights.subarray(s * fanIn * fanOut, (s + 1) * fanIn * fanOut);
           return {
             strength: dirs.strength,
             share: dirs.share,
-            alignment: Float64Array.from(dirs.vectors, (c) => featureAlignment(t.mean, c, samples.inputs[s]!, samples.classes[s]!, fanIn, fanOut)),
-            neuron_alignment: Float64Array.from(dirs.vectors, (c) => neuronAlignment(w, c, fanIn, fanOut)),
+            alignment: Float64Array.from(dirs.vectors, (c) => featureAlignment(total.mean, c, samples.inputs[s]!, samples.classes[s]!, fanIn, fanOut)),
+            neuron_alignment: Float64Array.from(dirs.vectors, (c) => neuronAlignment(seedWeights, c, fanIn, fanOut)),
           };
         });
-        return {
-          kind: "indexed" as const,
-          dim: "direction" as const,
-          fields: {
-            strength: perSeed.map((r) => r.strength),
-            share: perSeed.map((r) => r.share),
-            alignment: perSeed.map((r) => r.alignment),
-            neuron_alignment: perSeed.map((r) => r.neuron_alignment),
-          },
-        };
+        return directionResult(perSeed);
+      },
+      // G and the mean gradient over the window so far: a resumed run continues the same accumulation.
+      save: () => windows.map((w) => w.save()),
+      restore(state) {
+        const saved = state as readonly WindowState[];
+        if (!Array.isArray(saved) || saved.length !== windows.length) throw new DyncRuntimeError("RUN032", `common_direction: the checkpoint holds ${Array.isArray(saved) ? saved.length : "no"} seeds' sums, this run has ${windows.length}`);
+        const fits = (u: UpdateSums) => u.g.length === fanOut * fanOut && u.mean.length === fanIn * fanOut;
+        windows.forEach((w, s) => w.restore(saved[s]!, fits));
       },
       finish() {
-        sums.clear();
+        windows.forEach((w) => w.clear());
       },
     };
   },

@@ -26,7 +26,7 @@ import { EvalData } from "../../stdlib/probes/eval-data.js";
 import { RunProbeEnv } from "../../stdlib/probes/env.js";
 import type { ProbeContext } from "../../runtime/train/index.js";
 import { hiddenLayer } from "../../stdlib/probes/layers.js";
-import { addSums, commonDirectionProbe, UpdateWindow, type UpdateSums, deflatedDirections, featureAlignment, layerSamples, neuronAlignment } from "../../stdlib/diversity/common-direction.js";
+import { addSums, commonDirectionProbe, type UpdateSums, deflatedDirections, featureAlignment, layerSamples, neuronAlignment } from "../../stdlib/diversity/common-direction.js";
 import { expectRuntimeError } from "../runtime/expect-runtime-error.js";
 
 function dataset(n: number, d: number, classes: number, seed: number): Dataset {
@@ -90,7 +90,8 @@ function explicitG(grads: readonly Float64Array[], fanIn: number, fanOut: number
 }
 
 const maxAbs = (m: number[][]) => Math.max(...m.flat().map(Math.abs));
-const ctx = {} as ProbeContext;
+/** A scheduled call's context: every seed index (the probe reads nothing else of it). */
+const ctxOf = (model: Model, seedIndices = [...Array(model.seeds).keys()]) => ({ seedIndices }) as unknown as ProbeContext;
 type Fields = Readonly<Record<string, readonly Float64Array[]>>;
 const fieldsOf = (value: unknown) => value as { readonly fields: Fields };
 
@@ -182,7 +183,7 @@ describe("common_direction against per-sample gradients", () => {
     const env = new RunProbeEnv({ model, modelName: "net", datasets: new Map([["line", [set]]]), loss: "mse" });
     try {
       const probe = commonDirectionProbe.start({ model: { ref: "net" }, data: { ref: "line" }, layer: 0, k: 3 }, env);
-      const result = fieldsOf(await probe.measure(ctx));
+      const result = fieldsOf(await probe.measure(ctxOf(model)));
       probe.finish?.();
       const wOut = model.layers.find((l) => l.name === "out")!.weight!.variable.dataSync();
       seeds.forEach((_, s) => {
@@ -233,8 +234,8 @@ describe("common_direction against per-sample gradients", () => {
         for (const p of model.params) p.variable.assign(tf.tidy(() => tf.mul(p.variable, 1 + 0.3 * call)));
         perCall.push(layerSamples(model, data, "cross_entropy", view).sums[0]!);
         last = {
-          w: fieldsOf(await windowed.measure(ctx)).fields,
-          c: fieldsOf(await cumulative.measure(ctx)).fields,
+          w: fieldsOf(await windowed.measure(ctxOf(model))).fields,
+          c: fieldsOf(await cumulative.measure(ctxOf(model))).fields,
         };
       }
       const strengths = (parts: typeof perCall) => {
@@ -254,23 +255,45 @@ describe("common_direction against per-sample gradients", () => {
     }
   });
 
-  it("a window restored from a saved state continues like the original", () => {
-    const part = (v: number): UpdateSums[] => [{ g: Float64Array.of(v, 1, 1, v), mean: Float64Array.of(v, 2 * v), rows: 3 }];
-    for (const window of [null, 2]) {
-      const original = new UpdateWindow(window);
-      original.add(part(1));
-      original.add(part(2));
-      const saved = original.save();
-      const resumed = new UpdateWindow(window);
-      resumed.restore(saved);
-      saved.calls.forEach((c) => c.forEach((u) => u.g.fill(99))); // the restored state is a copy
-      saved.totals?.forEach((u) => u.g.fill(99));
-      const [a, b] = [original.add(part(5))[0]!, resumed.add(part(5))[0]!];
-      expect(Array.from(b.g)).toEqual(Array.from(a.g));
-      expect(Array.from(b.mean)).toEqual(Array.from(a.mean));
-      expect(b.rows).toBe(a.rows);
-      expect(a.rows).toBe(window === null ? 9 : 6);
-      expect(a.g[0]).toBe(window === null ? 8 : 7);
+  it("a probe restored from a checkpoint's state continues like the original; a call for some seeds adds to theirs only", async () => {
+    const seeds = [7, 8];
+    const model = reluNet(seeds);
+    const env = new RunProbeEnv({ model, modelName: "net", datasets: new Map([["train", [dataset(15, 4, 3, 14)]]]), loss: "cross_entropy" });
+    const scale = (f: number) => model.params.forEach((p) => p.variable.assign(tf.tidy(() => tf.mul(p.variable, f))));
+    try {
+      for (const window of [null, 2]) {
+        const args = { model: { ref: "net" }, data: { ref: "train" }, layer: 1, k: 3, window };
+        const original = commonDirectionProbe.start(args, env);
+        await original.measure(ctxOf(model));
+        scale(1.2);
+        await original.measure(ctxOf(model, [1])); // an event for seed index 1 only
+        const saved = original.save!() as { g: Float64Array }[][];
+        const resumed = commonDirectionProbe.start(args, env);
+        resumed.restore!(saved);
+        scale(1.3);
+        const [a, b] = [fieldsOf(await original.measure(ctxOf(model))), fieldsOf(await resumed.measure(ctxOf(model)))];
+        for (const field of ["strength", "share", "alignment", "neuron_alignment"]) {
+          seeds.forEach((_, s) => expect(Array.from(b.fields[field]![s]!)).toEqual(Array.from(a.fields[field]![s]!)));
+        }
+        const partial = fieldsOf(await original.measure(ctxOf(model, [0])));
+        expect(partial.fields["strength"]![1]).toBeUndefined();
+        expect(partial.fields["strength"]![0]!.length).toBe(3);
+        expectRuntimeError(() => resumed.restore!([saved[0]]), "RUN032", /1 seeds' sums, this run has 2/);
+        original.finish?.();
+        resumed.finish?.();
+      }
+      // The sums a seed holds: seed index 0 skipped the second call, so (no window) its rows are 2 × 15 after three calls, seed 1's 3 × 15.
+      const probe = commonDirectionProbe.start({ model: { ref: "net" }, data: { ref: "train" }, layer: 1, k: 3 }, env);
+      await probe.measure(ctxOf(model));
+      await probe.measure(ctxOf(model, [1]));
+      await probe.measure(ctxOf(model));
+      const state = probe.save!() as { total: { rows: number } }[];
+      expect(state.map((w) => w.total.rows)).toEqual([30, 45]);
+      const wrong = structuredClone(state) as unknown as { total: { g: Float64Array } }[];
+      wrong[0]!.total.g = new Float64Array(3);
+      expectRuntimeError(() => probe.restore!(wrong), "RUN032", /do not fit this layer/);
+    } finally {
+      env.dispose();
     }
   });
 
