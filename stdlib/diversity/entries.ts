@@ -9,6 +9,7 @@ import { papers } from "../registry/citations.js";
 import { probeEntry } from "../registry/entry.js";
 import { pairCount } from "../sampling/entries.js";
 import type { Entry, Lowered, Param, ProbeCostShape } from "../registry/types.js";
+import { commonDirection } from "./common-direction-entry.js";
 
 const layers = {
   name: "layers",
@@ -68,4 +69,4 @@ export const gateAgreement = probeEntry({
   cost: (args, shape) => ({ forwardPasses: 2 * pairCount(args["pairs"]), flops: pairCount(args["pairs"]) * shape.layers.reduce((a, l) => a + l.width, 0) }),
 });
 
-export const diversityProbes: readonly Entry[] = [featureCosine, featureGradientCosine, gateAgreement];
+export const diversityProbes: readonly Entry[] = [featureCosine, featureGradientCosine, gateAgreement, commonDirection];

@@ -46,4 +46,5 @@ export const PROBE_CASES: Record<string, { args: Record<string, unknown>; outDim
   feature_cosine: { args: { data: { ref: "classes" }, pairs: "different_class" }, outDim: 2 },
   feature_gradient_cosine: { args: { data: { ref: "line" } } },
   gate_agreement: { args: { data: { ref: "line" }, pairs: { kind: "random_pairs", n: 7 } } },
+  common_direction: { args: { data: { ref: "classes" }, k: 3 }, outDim: 2 },
 };
