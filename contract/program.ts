@@ -145,6 +145,17 @@ export interface RunSpec {
   readonly probes: readonly ProbeSpec[];
   /** `at first(cond)` events, named after the probe they schedule. */
   readonly events: readonly EventSpecData[];
+  /**
+   * `checkpoint every N steps` (or epochs): how often the run saves its whole training state so that
+   * `dync run --resume DIR` continues it after a kill; absent or null: no checkpoints.
+   */
+  readonly checkpoint?: CheckpointSpec | null;
+}
+
+/** A checkpoint cadence. It changes no measurement, so the plan hash `--resume` compares leaves it out. */
+export interface CheckpointSpec {
+  readonly every: number;
+  readonly unit: "steps" | "epochs";
 }
 
 export type DataSpec = (

@@ -345,6 +345,12 @@ export const messages = {
     message: "`gd` is full-batch gradient descent, but this run trains on batches of {size}",
     help: "`optimizer gd(…)` takes the gradient of the whole training set at each step. Train with `batch full`, or use `sgd(lr: …)` (optionally with momentum) for minibatch stochastic gradient descent.",
   },
+  DYN2052: {
+    name: "bad-checkpoint",
+    severity: "error",
+    message: "`checkpoint every` takes a whole number of steps or epochs ≥ 1, like `checkpoint every 500 steps`; got {got}",
+    help: "A checkpoint saves a run's whole training state (parameters, optimizer state, random streams, probe state) every N steps or epochs, so that `dync run --resume DIR` continues a killed run exactly. N counts in the `train` statement's unit unless `steps` or `epochs` follows it.",
+  },
   DYN2059: {
     name: "sampler-needs-data",
     severity: "error",
@@ -380,6 +386,12 @@ export const messages = {
     severity: "info",
     message: "`{name}` is a latent variable of `{data}`: the target reads it, the model does not",
     help: "A variable sampled in a data block that another data set of the experiment lacks is drawn per point and seen by the target only, like label noise: `noise ~ normal(0, 0.1) [512]; y = sin(2*x) + noise`. `dync plan` lists every data set's inputs and latent variables.",
+  },
+  DYN2106: {
+    name: "checkpoint-never-taken",
+    severity: "warning",
+    message: "`checkpoint every {every}` is not shorter than training ({total}): no checkpoint will be taken",
+    help: "Checkpoints are taken inside training only (at step 0 and at the end there is nothing to resume). Choose an interval shorter than the `train` duration, or remove the statement.",
   },
   DYN2105: {
     name: "shared-samples",

@@ -33,6 +33,7 @@ import type { FromWorker, RunOp, ToWorker, WorkerSetup } from "./pool-protocol.j
 import { interruptSignalOf } from "./interrupt.js";
 import type { ResultCollector } from "../runtime/analysis/results.js";
 import type { RunOutcome } from "./run.js";
+import type { CheckpointSetup } from "./checkpoint.js";
 
 export interface PoolOptions {
   readonly moduleUrl: string;
@@ -52,6 +53,12 @@ export interface PoolOptions {
   readonly onRunRecorded?: (outcome: RunOutcome) => void;
   /** Aborted by a signal: stop every worker at its next step boundary (see the file comment). */
   readonly stop?: AbortSignal;
+  /** Plan index of `runs[0]` (a resumed directory trains the runs from there on); default 0. */
+  readonly firstIndex?: number;
+  /** Checkpoints: where and how often (each worker writes its runs' own). */
+  readonly checkpoints?: CheckpointSetup;
+  /** `runs[0]` continues from its checkpoint in `checkpoints.dir` (`--resume`). */
+  readonly resumeFirst?: boolean;
   /** Milliseconds a busy worker gets to stop after `stop` is aborted before it is terminated; default STOP_GRACE_MS. */
   readonly stopGraceMs?: number;
 }
@@ -86,11 +93,14 @@ class RunPool {
   private resolve!: (outcomes: RunOutcome[]) => void;
   private reject!: (error: unknown) => void;
   private readonly onInterrupt = (): void => this.interrupt();
+  /** Plan index of slot 0 (workers address runs by plan index). */
+  private readonly first: number;
   /** After a signal: terminates the workers that have not stopped in time. */
   private graceTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: PoolOptions) {
     this.slots = options.runs.map(() => ({ ops: [], begun: false, ended: false }));
+    this.first = options.firstIndex ?? 0;
   }
 
   start(): Promise<RunOutcome[]> {
@@ -121,6 +131,7 @@ class RunPool {
       backend: this.options.backend,
       dataRoot: this.options.dataRoot,
       progress: this.options.progress !== undefined,
+      ...(this.options.checkpoints ? { checkpoints: this.options.checkpoints } : {}),
     };
     const { script, eval: isCode } = workerScript();
     const worker = new Worker(script, { workerData: setup, eval: isCode });
@@ -142,11 +153,11 @@ class RunPool {
         this.options.progress?.write(message.text);
         break;
       case "ops":
-        this.slots[message.index]!.ops.push(...message.ops);
-        if (message.index === this.head) this.recordHead();
+        this.slots[message.index - this.first]!.ops.push(...message.ops);
+        if (message.index - this.first === this.head) this.recordHead();
         break;
       case "done":
-        this.slots[message.index]!.outcome = message.outcome;
+        this.slots[message.index - this.first]!.outcome = message.outcome;
         this.assigned.delete(worker);
         this.recordHead();
         this.assignNext(worker);
@@ -204,7 +215,8 @@ class RunPool {
     }
     const index = this.nextToStart++;
     this.assigned.set(worker, index);
-    worker.postMessage({ type: "run", index });
+    const resume = index === 0 && this.options.resumeFirst === true;
+    worker.postMessage({ type: "run", index: this.first + index, ...(resume ? { resume } : {}) } satisfies ToWorker);
   }
 
   /** Record the head run's operations; past every finished run at the head, in order; resolve at the end. */
@@ -244,6 +256,7 @@ class RunPool {
           break;
         case "total":
           results.setTotalSteps(op.run, op.steps);
+          recorder.runSteps(op.run, op.steps);
           break;
       }
     }

@@ -24,6 +24,13 @@ type RecordedShape =
   | { readonly kind: "tensors"; readonly shape: readonly number[] }
   | { readonly kind: "indexed"; readonly dim: string; readonly lengths: Readonly<Record<string, number>> };
 
+/** What a recorder knows besides the files, for a checkpoint: diverged seeds, fired events, recorded shapes. */
+export interface RecorderState {
+  readonly diverged: readonly DivergedSeed[];
+  readonly fired: readonly FiredEvent[];
+  readonly shapes: Readonly<Record<string, RecordedShape>>;
+}
+
 export class RunResultRecorder implements TrainRecorder {
   /** Seeds found diverged, with the step their loss first became non-finite. */
   readonly divergedSeeds: DivergedSeed[] = [];
@@ -74,6 +81,17 @@ export class RunResultRecorder implements TrainRecorder {
       const fields = Object.fromEntries(Object.entries(shape.lengths).map(([f, n]) => [f, this.seeds.map(() => nan(n))]));
       this.recordIndexed(point, { kind: "indexed", dim: shape.dim, fields });
     }
+  }
+
+  state(): RecorderState {
+    return structuredClone({ diverged: this.divergedSeeds, fired: this.firedEvents, shapes: Object.fromEntries(this.shapes) });
+  }
+
+  /** Continue a run resumed from a checkpoint: NaN after divergence and NaN shapes as before it. */
+  restore(state: RecorderState): void {
+    this.divergedSeeds.push(...state.diverged);
+    this.firedEvents.push(...state.fired);
+    for (const [probe, shape] of Object.entries(state.shapes)) this.shapes.set(probe, shape);
   }
 
   event(fired: FiredEvent): void {

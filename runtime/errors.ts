@@ -4,7 +4,7 @@
  * `error RUN0xx: message` (plus a hint line) and keep every result already recorded.
  * docs/runtime-errors.md is generated from this table (`npm run docs`).
  *
- * Ranges: RUN00x backends, RUN01x input files, RUN02x training, RUN03x the run directory, RUN04x
+ * Ranges: RUN00x backends, RUN01x input files, RUN02x training, RUN03x the run directory and its checkpoints, RUN04x
  * configuration, RUN05x analyses and plots, RUN06x worker threads, RUN09x dync's own consistency checks.
  */
 
@@ -79,6 +79,25 @@ export const runtimeErrors = {
       "experiment: metrics.csv and metrics.jsonl are cut back to their last whole row (the same rows in both), " +
       "a half-written .npy or temporary file is removed, and the error says what was kept; `dync report DIR` " +
       "draws the report from it once there is space.",
+  },
+  RUN031: {
+    name: "resume-mismatch",
+    summary: "`--resume DIR` names a directory that this program cannot continue",
+    help:
+      "The run directory was written by a different program or profile (its plan hash differs: a changed " +
+      "model, data, optimizer, probe, seed or sweep), on a different backend (a resumed run would mix two " +
+      "backends' float32 roundings), or it is not a run directory written by `dync run`. Resume with the same " +
+      "`.dyn` file, profile and backend, or start a new run with `--out`. Nothing is changed in the directory.",
+  },
+  RUN032: {
+    name: "checkpoint-failed",
+    summary: "a checkpoint could not be written or read back, or a probe's state cannot be checkpointed",
+    help:
+      "Writing `checkpoints/<run>.ckpt` failed (a full disk), a checkpoint file is truncated or corrupt, it " +
+      "does not fit the run (other parameter shapes, seeds or probes), or a probe keeps per-run state without " +
+      "the `save`/`restore` hooks a checkpoint needs (resuming it would be silently wrong, so it is refused). " +
+      "A checkpoint is replaced atomically, so the previous one stays usable; a corrupt one can be deleted, " +
+      "and that run then restarts from step 0 on `--resume`. A probe without hooks: run without checkpoints.",
   },
   RUN040: {
     name: "invalid-configuration",

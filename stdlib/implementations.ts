@@ -8,6 +8,7 @@ import { coreAnalysisImplementations } from "./core/analyses.js";
 import { condensationProbeImplementations } from "./condensation/index.js";
 import { coreProbeImplementations } from "./core/index.js";
 import { curvatureProbeImplementations } from "./curvature/index.js";
+import { diversityProbeImplementations } from "./diversity/index.js";
 import { lotteryAnalysisImplementations } from "./lottery/analyses.js";
 import { lotteryProbeImplementations } from "./lottery/index.js";
 import { regionProbeImplementations } from "./regions/index.js";
@@ -34,6 +35,7 @@ export const familyImplementations: readonly FamilyImplementations[] = [
   { name: "regions", probes: regionProbeImplementations, analyses: [] },
   { name: "spectral", probes: spectralProbeImplementations, analyses: [] },
   { name: "sampling", probes: samplingProbeImplementations, analyses: samplingAnalysisImplementations },
+  { name: "diversity", probes: diversityProbeImplementations, analyses: [] },
 ];
 
 function byName<T extends { readonly entry: { readonly name: string } }>(items: readonly T[], what: string): ReadonlyMap<string, T> {

@@ -4,7 +4,7 @@
  * directory, imports the runtime by absolute URL, and every experiment in it runs from this process
  * (its runs on `--jobs` worker threads, which import the same temporary module).
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -13,6 +13,7 @@ import type { ExperimentProgram } from "../../contract/program.js";
 import { compileFile } from "../../compiler/compile.js";
 import { packageInfo } from "../../compiler/package-info.js";
 import { printDiagnostics, type Output } from "./output.js";
+import { UsageError } from "../cli-args.js";
 
 /** Flags passed through to the program (`--profile quick`, `--backend wasm`, …). */
 export async function runCommand(file: string, programArgs: readonly string[], out: Output, err: (text: string) => void): Promise<number> {
@@ -40,3 +41,16 @@ export async function runCommand(file: string, programArgs: readonly string[], o
   }
 }
 
+/**
+ * The `.dyn` file a run directory was made from (its manifest's `source.file`), for `dync run --resume DIR`
+ * without a file; UsageError when DIR has none. The plan hash check then catches an edited file.
+ */
+export function resumedFile(dir: string): string {
+  try {
+    const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as { source?: { file?: unknown } };
+    if (typeof manifest.source?.file === "string") return manifest.source.file;
+  } catch {
+    // reported below
+  }
+  throw new UsageError(`${dir} has no readable manifest.json naming its .dyn file: give the file, \`dync run FILE --resume ${dir}\``);
+}

@@ -4,7 +4,7 @@
  * schedule, training and probes are resolved against the registry and lowered to the runtime's specs.
  */
 import type * as A from "../../grammar/ast.js";
-import type { AnalysisExpr, AnalysisSpec, DataSpec, EventSpecData, ExpectSpec, MlpModelSpec, ModelSpec, PlotSpec, ProbeSpec, ProfilePlan, RunSpec, SweepAxis, SweepValue } from "../../contract/program.js";
+import type { AnalysisExpr, AnalysisSpec, CheckpointSpec, DataSpec, EventSpecData, ExpectSpec, MlpModelSpec, ModelSpec, PlotSpec, ProbeSpec, ProfilePlan, RunSpec, SweepAxis, SweepValue } from "../../contract/program.js";
 import { runId } from "../../contract/plan.js";
 import type { Cadence, CadencePoint } from "../../contract/training-specs.js";
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
@@ -66,7 +66,7 @@ export interface TopLevel {
   readonly models: readonly A.ModelStmt[];
 }
 
-type SingleSlot = "seeds" | "loss" | "regularize" | "optimizer" | "schedule" | "train";
+type SingleSlot = "seeds" | "loss" | "regularize" | "optimizer" | "schedule" | "train" | "checkpoint";
 
 /** Everything statement-level the plan needs, gathered from the statements in effect. */
 interface Gathered {
@@ -340,6 +340,9 @@ export class ExperimentChecker {
     const training = trainStmt && this.training(trainStmt, env);
     const sizes = new Map(Object.entries(data).map(([name, spec]) => [name, dataSetSize(spec)] as const));
     const probes = this.probes(g, env, resolver, training?.duration, shapes, sizes);
+    const checkpointStmt = g.single.get("checkpoint") as A.CheckpointStmt | undefined;
+    const checkpoint = checkpointStmt && this.checkpoint(checkpointStmt, env, training?.duration);
+    if (checkpointStmt && !checkpoint) return undefined;
     if (trainStmt && training && !this.batchFitsOptimizer(trainStmt, training.batch, optimizer)) return undefined;
     if (!trainOn || !model || !optimizer || !loss || !reg || !training || !probes || (scheduleStmt && !schedule)) return undefined;
     if (Object.keys(data).length !== g.data.length) return undefined;
@@ -359,7 +362,26 @@ export class ExperimentChecker {
       batch: training.batch,
       probes: probes.probes,
       events: probes.events,
+      ...(checkpoint ? { checkpoint } : {}),
     };
+  }
+
+  /** `checkpoint every N [steps|epochs]`: N whole and ≥ 1, in the training's unit unless one is given. */
+  private checkpoint(c: A.CheckpointStmt, env: PointEnv, duration: RunSpec["duration"] | undefined): CheckpointSpec | undefined {
+    const v = this.evaluator.eval(c.interval, env);
+    if (!v) return undefined;
+    const trainUnit = duration && "epochs" in duration ? "epochs" : "steps";
+    if (v.kind !== "number" || !(v.unit === "steps" || v.unit === "epochs" || !v.unit) || !Number.isInteger(v.value) || v.value < 1) {
+      this.report(diagnostic("DYN2052", c.interval.span, { got: showValue(v) }));
+      return undefined;
+    }
+    const spec: CheckpointSpec = { every: v.value, unit: v.unit === "epochs" || v.unit === "steps" ? v.unit : trainUnit };
+    const total = duration ? ("epochs" in duration ? duration.epochs : duration.steps) : Infinity;
+    // Epochs of a step-counted run (or steps of an epoch-counted one) need the data size: not compared here.
+    if (spec.unit === trainUnit && spec.every >= total) {
+      this.report(diagnostic("DYN2106", c.interval.span, { every: `${spec.every} ${spec.unit}`, total: `${total} ${trainUnit}` }));
+    }
+    return spec;
   }
 
   /** `gd` is full-batch gradient descent by definition; a minibatch with it is almost surely meant as `sgd`. */
@@ -781,6 +803,7 @@ function probeShapes(probes: readonly A.ProbeStmt[], runs: readonly RunSpec[]): 
 function singleSlot(s: A.Statement): SingleSlot | undefined {
   if (s.kind === "Seeds") return "seeds";
   if (s.kind === "Train") return "train";
+  if (s.kind === "Checkpoint") return "checkpoint";
   if (s.kind === "Clause") return s.keyword;
   return undefined;
 }

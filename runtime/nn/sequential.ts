@@ -21,6 +21,7 @@ import { applyBatchNorm, type BatchNormParams, createBatchNorm } from "./batchno
 import { type ConvParams, conv2d, createConvParams, flatten, pool2d } from "./conv.js";
 import { applyDense, createDenseParams, type DenseParams } from "./dense.js";
 import { applyDropout, checkDropout, DropoutStreams } from "./dropout.js";
+import type { RngState } from "../rng.js";
 import { createEncoding, type Encoding } from "./encodings.js";
 import { applyLayerNorm, createLayerNorm, type LayerNormParams } from "./layernorm.js";
 import { layerInits, type MlpInit } from "./layer-init.js";
@@ -88,6 +89,15 @@ export class Sequential implements Model {
     this.state = this.built.flatMap((b) => b.state);
     this.layers = this.built.map((b) => b.view);
     this.layerNames = this.layers.filter((v) => v.weight).map((v) => v.name);
+  }
+
+  /** The dropout streams' positions (the only randomness drawn while training). */
+  randomState(): unknown {
+    return this.dropoutStreams.state();
+  }
+
+  restoreRandomState(state: unknown): void {
+    this.dropoutStreams.restore(state as RngState[]);
   }
 
   /** `[S, B, ...inShape]` (or flattened rows) → `[S, B, outDim]`. */

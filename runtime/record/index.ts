@@ -7,3 +7,4 @@ export { metricColumns, MetricsWriter } from "./metrics-writer.js";
 export type { MetricLine } from "./metrics-writer.js";
 export { freshRunDirectory, pathSegment, prepareRunDirectory, runPaths, unwritable } from "./run-dir.js";
 export type { RunPaths } from "./run-dir.js";
+export { readCheckpointFile, writeCheckpointFile } from "./checkpoint-file.js";

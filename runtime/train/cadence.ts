@@ -108,6 +108,19 @@ export class CadenceScheduler {
     return steps.slice();
   }
 
+  /** Every event's firing steps (a checkpoint), and their restoration. */
+  firedState(): Record<string, Int32Array> {
+    return Object.fromEntries([...this.fired].map(([name, steps]) => [name, steps.slice()]));
+  }
+
+  restoreFired(state: Readonly<Record<string, Int32Array>>): void {
+    for (const [name, steps] of this.fired) {
+      const saved = state[name];
+      if (!saved || saved.length !== steps.length) throw new DyncRuntimeError("RUN032", `a checkpoint has no firing steps for event "${name}" of ${steps.length} seeds`);
+      steps.set(saved);
+    }
+  }
+
   /**
    * Everything that happens at `step`: scheduled probes in order (all seeds), each value fed to its
    * events, and probes triggered by a firing run at once for the seeds it fired for (chains included).

@@ -37,6 +37,7 @@ import { BatchSampler, type BatchSpec, type DurationSpec } from "./batches.js";
 import { CadenceScheduler, type Cadence, type EventSpec, type FiredEvent } from "./cadence.js";
 import { TrainData, type BatchTensors } from "./data.js";
 import { DivergenceTracker, type DivergedSeed } from "./divergence.js";
+import { captureModel, restoreModel, type CheckpointConfig, type TrainingSnapshot } from "./checkpoint.js";
 
 /** The loss of update k at θ_k on batch k; tensors owned by the loop (valid during the probe call). */
 export interface StepLoss {
@@ -147,6 +148,13 @@ export interface TrainConfig {
    * every `YIELD_EVERY_MS` so that the signal handler that aborts it gets to run.
    */
   readonly stop?: AbortSignal;
+  /** Snapshots of the whole training state at a cadence (checkpoint.ts), for `dync run --resume`. */
+  readonly checkpoint?: CheckpointConfig;
+  /**
+   * Continue from this snapshot (of this very run: same model, optimizer, data, seeds and probes) instead
+   * of step 0; the recorder is expected to hold the measurements of the steps before it already.
+   */
+  readonly resumeFrom?: TrainingSnapshot;
 }
 
 export interface TrainResult {
@@ -195,6 +203,8 @@ class TrainingRun {
   private frozenMask: tf.Tensor1D | undefined;
   private readonly started = Date.now();
   private lastYield = performance.now();
+  /** The step of the last snapshot taken or resumed from (none is taken twice at one step). */
+  private lastSnapshot = -1;
 
   constructor(private readonly config: TrainConfig) {
     const S = config.model.seeds;
@@ -211,11 +221,15 @@ class TrainingRun {
 
   async execute(): Promise<TrainResult> {
     const { totalSteps, stepsPerEpoch } = this.sampler.plan;
-    let step = 0;
+    let step = this.config.resumeFrom ? this.restore(this.config.resumeFrom) : 0;
     let interrupted = false;
     for (; step <= totalSteps; step++) {
       interrupted = await this.interrupted();
-      if (interrupted) break;
+      if (interrupted) {
+        if (this.config.checkpoint?.onStop) await this.snapshot(step);
+        break;
+      }
+      if (this.snapshotDue(step)) await this.snapshot(step);
       const stopped = await this.runStep(step, step < totalSteps);
       if (stopped) break;
     }
@@ -235,6 +249,43 @@ class TrainingRun {
       this.lastYield = performance.now();
     }
     return this.config.stop?.aborted === true;
+  }
+
+  private snapshotDue(step: number): boolean {
+    const every = this.config.checkpoint?.every;
+    return every !== undefined && step % every === 0;
+  }
+
+  /** Hand the state before step `step` to the checkpoint's `save` (not at 0 or T: nothing to resume there). */
+  private async snapshot(step: number): Promise<void> {
+    if (!this.config.checkpoint || step <= 0 || step >= this.sampler.plan.totalSteps || step === this.lastSnapshot) return;
+    this.lastSnapshot = step;
+    await this.config.checkpoint.save({
+      step,
+      ...captureModel(this.config.model, this.config.optimizer),
+      sampler: this.sampler.state(),
+      divergence: this.divergence.state(),
+      diverged: this.diverged.map((d) => ({ ...d })),
+      events: this.scheduler.firedState(),
+    });
+  }
+
+  /** Set every piece of loop state from a snapshot; returns the step to continue at. */
+  private restore(snapshot: TrainingSnapshot): number {
+    const { totalSteps } = this.sampler.plan;
+    if (!Number.isInteger(snapshot.step) || snapshot.step <= 0 || snapshot.step >= totalSteps || snapshot.sampler.nextStep !== snapshot.step) {
+      throw new DyncRuntimeError("RUN032", `the checkpoint is at step ${snapshot.step}, which is not inside this run's ${totalSteps} steps`);
+    }
+    restoreModel(this.config.model, this.config.optimizer, snapshot);
+    this.sampler.restore(snapshot.sampler);
+    this.divergence.restore(snapshot.divergence);
+    this.scheduler.restoreFired(snapshot.events);
+    this.diverged.push(...snapshot.diverged.map((d) => ({ ...d })));
+    if (this.diverged.length > 0) {
+      this.frozenMask = tf.tensor1d(this.config.seeds.map((_, s) => !this.diverged.some((d) => d.seedIndex === s)), "bool");
+    }
+    this.lastSnapshot = snapshot.step;
+    return snapshot.step;
   }
 
   private firedEvents(): Map<string, Int32Array> {
@@ -428,5 +479,9 @@ function validateConfig(config: TrainConfig): void {
   const every = config.checkDivergenceEvery ?? 10;
   if (!Number.isInteger(every) || every < 1) {
     throw new DyncRuntimeError("RUN040", `checkDivergenceEvery must be a whole number ≥ 1, got ${every}`);
+  }
+  const checkpointEvery = config.checkpoint?.every;
+  if (checkpointEvery !== undefined && (!Number.isInteger(checkpointEvery) || checkpointEvery < 1)) {
+    throw new DyncRuntimeError("RUN040", `checkpoint every must be a whole number of steps ≥ 1, got ${checkpointEvery}`);
   }
 }

@@ -171,10 +171,11 @@ function passValues(model: Model, data: EvalData, loss: LossKind, dense: readonl
 }
 
 /**
- * δ_l = ∂ℓ_row/∂z_l for every dense layer l and row, `[S, U, fanOut]`, from one forward/backward pass in
- * evaluation mode; each layer's input is written to `inputs` (kept: the caller disposes them).
+ * δ_l = ∂ℓ_row/∂z_l for the dense layers `dense` (any subset, in any order) and every row, `[S, U, fanOut]`,
+ * from one forward/backward pass in evaluation mode; each weighted layer's input is written to `inputs`
+ * (kept: the caller disposes them). Also the feature-gradient probes' backward (stdlib/diversity/rows.ts).
  */
-function backpropSignals(model: Model, loss: LossKind, dense: readonly LayerView[], x: tf.Tensor, y: tf.Tensor, inputs: Map<string, tf.Tensor>): tf.Tensor[] {
+export function backpropSignals(model: Model, loss: LossKind, dense: readonly LayerView[], x: tf.Tensor, y: tf.Tensor, inputs: Map<string, tf.Tensor>): tf.Tensor[] {
   const [S, U] = x.shape as [number, number];
   const lossOf = lossFunction(loss);
   const shifts = dense.map((l) => tf.zeros([S, U, l.fanOut]));

@@ -7,7 +7,10 @@
  *
  * Lifecycle per run (one seed batch): `setup(args, run)` once before training, then `measure(ctx)` at
  * each cadence, then `finish()`. Per-run state lives in the object `setup` returns; a probe without
- * state gives `measure(args, ctx, run)` only.
+ * state gives `measure(args, ctx, run)` only. For checkpoints (`dync run --resume`) the object `setup`
+ * returns also gives `save()` (its state as plain data and typed arrays) and `restore(state)` (applied to
+ * a fresh instance after `setup`); one without them cannot be checkpointed, and a run that asks for
+ * checkpoints with it is refused (RUN032) rather than resumed with state it lost.
  */
 import { DyncRuntimeError } from "../../runtime/errors.js";
 import type { LossKind } from "../../runtime/loss.js";
@@ -76,9 +79,16 @@ export interface ProbeRun {
   readonly seeds: readonly number[];
 }
 
+/** A probe's per-run state in a checkpoint: JSON data, numbers (NaN included) and typed arrays. */
+export type ProbeState = unknown;
+
 /** One probe of one run: measured at each cadence, finished once. */
 export interface ProbeInstance<R = ProbeValue> {
   measure(ctx: ProbeContext): R | Promise<R>;
+  /** Per-run state for a checkpoint; absent on a stateful probe that cannot be checkpointed. */
+  save?(): ProbeState;
+  /** Continue from `save()`'s state, on an instance fresh from `setup` of the same run. */
+  restore?(state: ProbeState): void;
   /** Releases per-run state (called once, after training, also when the run failed). */
   finish?(): void;
 }
@@ -108,7 +118,8 @@ export function defineProbe<const E extends Entry & { readonly kind: "probe" }>(
       const args = resolveArgs(entry, lowered, env) as ProbeArgs<E>;
       const run: ProbeRun = { loss: env.loss, name, seeds: env.seeds };
       if ("setup" in impl) return impl.setup(args, run) as ProbeInstance;
-      return { measure: (ctx) => impl.measure(args, ctx, run) as ProbeValue | Promise<ProbeValue> };
+      // No per-run state: nothing to save, nothing to restore.
+      return { measure: (ctx) => impl.measure(args, ctx, run) as ProbeValue | Promise<ProbeValue>, save: () => null, restore: () => {} };
     },
   };
 }

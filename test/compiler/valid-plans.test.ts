@@ -368,3 +368,15 @@ describe("samplers.dyn: pair samplers lowered with their defaults, swept, checke
     expect(probe(classes, "near").args["pairs"]).toEqual({ kind: "knn", k: 5, anchors: 20, class: "different" });
   });
 });
+
+describe("diversity.dyn: the feature-diversity probes, per layer", () => {
+  const r = plan("diversity.dyn", "diversity").runs[0]!;
+  it("the cosine probes lower their pair kind and layers, and are indexed by layer with fields cosine and zero", () => {
+    expect(probe(r, "fc")).toMatchObject({ probe: "feature_cosine", index: "layer", fields: ["cosine", "zero"], args: { pairs: "all", layers: null } });
+    expect(probe(r, "across").args).toMatchObject({ layers: [2, 0], pairs: "different_class" });
+    expect(probe(r, "grads")).toMatchObject({ probe: "feature_gradient_cosine", index: "layer", args: { pairs: "same_class" } });
+  });
+  it("gate agreement takes a sampler with its defaults filled", () => {
+    expect(probe(r, "gates")).toMatchObject({ probe: "gate_agreement", index: "layer", fields: ["agreement"], args: { pairs: { kind: "knn", k: 5, anchors: 20, class: "different" }, layers: null } });
+  });
+});
