@@ -8,6 +8,7 @@ import { DyncRuntimeError } from "../runtime/errors.js";
 import { Sequential } from "../runtime/nn/index.js";
 import { modelLayers } from "../contract/layer-list.js";
 import { createOptimizer, type Optimizer, type OptimizerSpec } from "../runtime/optim.js";
+import { l2Targets } from "../runtime/loss.js";
 import { ProgressReporter, type ProgressStream } from "../runtime/progress.js";
 import type { ExperimentProgram, ModelSpec, ProbeSpec, RunSpec } from "../contract/program.js";
 import type { RunStatus, SweepValue, TensorRecord } from "../runtime/record/index.js";
@@ -96,6 +97,7 @@ export async function executeRun(run: RunSpec, context: RunContext): Promise<Run
       optimizer,
       loss: run.loss,
       l2: run.l2,
+      l2Params: l2Targets(model.params, run.l2On ?? "all"),
       ...(run.schedule ? { schedule: makeSchedule(scheduleInSteps(run.schedule, plan.stepsPerEpoch), run.optimizer.lr) } : {}),
       data: trainData.length === 1 ? trainData[0]! : trainData,
       seeds,

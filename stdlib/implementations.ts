@@ -4,6 +4,7 @@
  * checks that the two name the same probes, analyses and data sources.
  */
 import { condensationAnalysisImplementations } from "./condensation/analyses.js";
+import { coreAnalysisImplementations } from "./core/analyses.js";
 import { condensationProbeImplementations } from "./condensation/index.js";
 import { coreProbeImplementations } from "./core/index.js";
 import { curvatureProbeImplementations } from "./curvature/index.js";
@@ -27,7 +28,7 @@ export interface FamilyImplementations {
 }
 
 export const familyImplementations: readonly FamilyImplementations[] = [
-  { name: "core", probes: coreProbeImplementations, analyses: [] },
+  { name: "core", probes: coreProbeImplementations, analyses: coreAnalysisImplementations },
   { name: "curvature", probes: curvatureProbeImplementations, analyses: [] },
   { name: "condensation", probes: condensationProbeImplementations, analyses: condensationAnalysisImplementations },
   { name: "lottery", probes: lotteryProbeImplementations, analyses: lotteryAnalysisImplementations },

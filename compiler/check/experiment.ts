@@ -24,7 +24,7 @@ import { blockRoles, experimentInputs, reportSampledUse, reportSharedSamples, ty
 import { showValue, type Value } from "./values.js";
 import { layerGeometry, modelLayers } from "../../contract/layer-list.js";
 import { dataSetSize } from "../../stdlib/registry/data-size.js";
-import { brokenRules, registry, type DataSourceShape } from "../../stdlib/registry/index.js";
+import { brokenRules, registry, resultShape, type DataSourceShape, type Lowered, type ResultShape } from "../../stdlib/registry/index.js";
 
 /** Most runs one profile may expand to: a 100 × 100 sweep. Past this, planning alone takes minutes. */
 export const MAX_RUNS = 10_000;
@@ -198,9 +198,10 @@ export class ExperimentChecker {
       if (run) runs.push(run);
     }
     const baseEnv = new PointEnv(defs, new Map(), this.evaluator, new Set(sweepVars), failedSweeps);
-    const analysisSpecs = this.analyses(analyses, probeNames, probeShapes(g.probes), sweepVars, baseEnv);
+    const shapes = probeShapes(g.probes, runs);
+    const analysisSpecs = this.analyses(analyses, probeNames, shapes, sweepVars, baseEnv);
     const failed = new Set(analyses.map((l) => l.name.name).filter((n) => !analysisSpecs.some((a) => a.name === n)));
-    const scope = { probes: probeNames, probeShapes: probeShapes(g.probes), analyses: new Set(analysisSpecs.map((a) => a.name)), failed, sweepVars, env: baseEnv };
+    const scope = { probes: probeNames, probeShapes: shapes, analyses: new Set(analysisSpecs.map((a) => a.name)), failed, sweepVars, env: baseEnv };
     const compiler = new AnalysisCompiler(this.diagnostics);
     const expects: ExpectSpec[] = [];
     for (const e of g.expects) {
@@ -347,7 +348,7 @@ export class ExperimentChecker {
     const lossStmt = g.single.get("loss") as A.ClauseStmt | undefined;
     const loss = lossStmt ? this.entry(lossStmt.value, "loss", env, resolver) : trainOn && shapes.get(trainOn)?.classes ? "cross_entropy" : "mse";
     const regStmt = g.single.get("regularize") as A.ClauseStmt | undefined;
-    const reg = regStmt ? (this.entry(regStmt.value, "regularizer", env, resolver) as { lambda: number } | undefined) : { lambda: 0 };
+    const reg = regStmt ? (this.entry(regStmt.value, "regularizer", env, resolver) as { lambda: number; on: "all" | "weights" } | undefined) : { lambda: 0, on: "all" };
     const scheduleStmt = g.single.get("schedule") as A.ClauseStmt | undefined;
     const schedule = scheduleStmt ? this.entry(scheduleStmt.value, "schedule", env, resolver) : undefined;
     const training = trainStmt && this.training(trainStmt, env);
@@ -368,6 +369,7 @@ export class ExperimentChecker {
       model,
       loss: loss as RunSpec["loss"],
       l2: reg.lambda,
+      ...(reg.on === "weights" ? { l2On: "weights" as const } : {}),
       optimizer: optimizer as RunSpec["optimizer"],
       ...(schedule ? { schedule: schedule as RunSpec["schedule"] } : {}),
       duration: training.duration,
@@ -695,7 +697,7 @@ export class ExperimentChecker {
         ok = false;
         continue;
       }
-      const shape = resolved.entry.result;
+      const shape = resultShape(resolved.entry, resolved.args);
       probes.push({
         name: p.name.name,
         probe: resolved.entry.name,
@@ -794,14 +796,19 @@ export class ExperimentChecker {
   }
 }
 
-type ProbeShapes = ReadonlyMap<string, { readonly fields?: readonly string[]; readonly index?: string; readonly matrix?: boolean }>;
+type ProbeShapes = ReadonlyMap<string, ResultShape>;
 
-/** What each probe measures (fields, extra dimension), from its registry entry. */
-function probeShapes(probes: readonly A.ProbeStmt[]): ProbeShapes {
-  const out = new Map<string, { fields?: readonly string[]; index?: string; matrix?: boolean }>();
+/**
+ * What each probe measures (fields, extra dimension): from the checked call of the first run that has it
+ * (its arguments may choose the shape, `accuracy(…, by: class)`), else from its registry entry.
+ */
+function probeShapes(probes: readonly A.ProbeStmt[], runs: readonly RunSpec[]): ProbeShapes {
+  const out = new Map<string, ResultShape>();
   for (const p of probes) {
     const callee = p.value.kind === "Call" && p.value.callee.kind === "Name" ? p.value.callee.name : p.value.kind === "Name" ? p.value.name : undefined;
-    const shape = callee ? registry.get("probe", callee)?.result : undefined;
+    const entry = callee ? registry.get("probe", callee) : undefined;
+    const checked = runs.flatMap((r) => r.probes).find((s) => s.name === p.name.name);
+    const shape = checked && entry ? resultShape(entry, checked.args as Readonly<Record<string, Lowered>>) : entry?.result;
     if (shape) out.set(p.name.name, shape);
   }
   return out;

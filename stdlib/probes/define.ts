@@ -19,7 +19,7 @@ import type { ProbeContext } from "../../runtime/train/index.js";
 import { describeType, type Entry, type Param, type ParamType } from "../registry/types.js";
 import { fitsType } from "../registry/validate.js";
 import type { EvalData } from "./eval-data.js";
-import type { ProbeEnv, ProbeValue, SeedScalars, SeedTensors } from "./types.js";
+import type { ProbeEnv, ProbeValue, SeedFields, SeedIndexed, SeedScalars, SeedTensors } from "./types.js";
 
 /** The value an argument of type `T` has when an implementation receives it. */
 export type ArgValue<T extends ParamType> = T extends { readonly t: "number" }
@@ -63,8 +63,11 @@ export type ResultOf<R> = R extends { readonly matrix: true }
       ? { readonly kind: "fields"; readonly fields: { readonly [K in Fields<R>]: SeedScalars } }
       : SeedScalars;
 
-/** What a probe measures at one call; `undefined` when it has nothing to measure then (`train_loss` at `end`). */
-export type ProbeResult<E extends Entry> = ResultOf<E["result"]> | undefined;
+/** What a probe measures at one call (any shape when its arguments choose it, `resultFor`); `undefined` when it has nothing to measure then (`train_loss` at `end`). */
+export type ProbeResult<E extends Entry> = ResultOf<E["result"]> | ArgumentShaped<E> | undefined;
+
+/** Any shape for a probe whose arguments choose it (`resultFor`); nothing more for the others. */
+type ArgumentShaped<E extends Entry> = E extends { readonly resultFor: object } ? SeedIndexed | SeedFields | SeedTensors : never;
 
 /** What a probe knows of its run besides its arguments. */
 export interface ProbeRun {

@@ -185,6 +185,16 @@ export const shareBelow = analysisEntry({
   cites: papers.spectral,
 });
 
-export const samplingAnalyses: readonly Entry[] = [shareBelow];
+export const countAbove = analysisEntry({
+  name: "count_above",
+  kind: "analysis",
+  doc: "The number of values strictly above `threshold` in each group (NaN values never count): `count_above(acc, threshold: 0.1) over class` with `acc = accuracy(net, data, by: class)` is how many of 10 classes are above chance, per seed and step.",
+  params: [
+    { name: "values", type: { t: "ref", of: "probe" }, doc: "A probe or an analysis." },
+    { name: "threshold", type: { t: "number" }, default: 0, doc: "Values strictly above it count." },
+  ],
+});
+
+export const samplingAnalyses: readonly Entry[] = [shareBelow, countAbove];
 
 export const samplingEntries: readonly Entry[] = [...samplers, ...samplingProbes, ...samplingAnalyses];

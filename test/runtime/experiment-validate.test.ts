@@ -112,6 +112,13 @@ describe("runArgProblems", () => {
     ]);
   });
 
+  it("checks the L2 term: λ ≥ 0 and `on` one of all | weights", () => {
+    expect(runArgProblems(regressionRun(4, undefined, { l2: 1e-3, l2On: "weights" }))).toEqual([]);
+    expect(runArgProblems(regressionRun(4, undefined, { l2: -1 }))).toEqual(["run width=4: regularize: `lambda` of `l2` must be a number ≥ 0, not -1"]);
+    const biasOnly = { l2: 1e-3, l2On: "bias" } as unknown as Partial<RunSpec>;
+    expect(runArgProblems(regressionRun(4, undefined, biasOnly))).toEqual(['run width=4: regularize: `on` of `l2` must be one of `all`, `weights`, not "bias"']);
+  });
+
   it("checks a probe's pair sampler against its own entry", () => {
     const pairs = (spec: Record<string, unknown>): ProbeSpec => ({ name: "h", probe: "hamming", args: { model: { ref: "net" }, data: { ref: "test" }, pairs: spec }, cadences: [], line: 7 });
     expect(runArgProblems(regressionRun(4, undefined, { probes: [...probes, pairs({ kind: "windows", size: 8, count: 2, per: 3 })] }))).toEqual([]);

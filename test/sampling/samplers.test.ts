@@ -254,3 +254,18 @@ describe("share_below", () => {
     expect(out).toEqual({ dims: ["seeds"], rows: [{ key: { seeds: 0 }, value: 2 / 3 }, { key: { seeds: 1 }, value: 0 }] });
   });
 });
+
+describe("count_above", () => {
+  it("counts values strictly above the threshold (NaN never counts), per group over the given dimension, and asks for the dimension", async () => {
+    const { countAbove } = await import("../../stdlib/sampling/analyses.js");
+    expect(countAbove([0.1, 0.25, 0.9, NaN, 0.3], 0.25)).toBe(2);
+    expect(countAbove([NaN], 0)).toBe(0);
+    const { analysisImplementations } = await import("../../stdlib/implementations.js");
+    // per-class accuracy of 4 classes (chance 0.25) at two steps: one class learned, then two
+    const acc = [[0.0, 0.97, 0.02, 0.01], [0.6, 0.95, 0.25, NaN]];
+    const rows = acc.flatMap((perClass, t) => perClass.map((value, c) => ({ key: { steps: t * 100, class: c }, value })));
+    const out = analysisImplementations.get("count_above")!.call([{ dims: ["steps", "class"], rows }], { threshold: 0.25 }, ["class"]);
+    expect(out).toEqual({ dims: ["steps"], rows: [{ key: { steps: 0 }, value: 1 }, { key: { steps: 100 }, value: 2 }] });
+    expect(() => analysisImplementations.get("count_above")!.call([{ dims: ["steps", "class"], rows }], { threshold: 0.25 }, [])).toThrow(/count_above\(…\) over class/);
+  });
+});
