@@ -14,11 +14,15 @@ usage:
   dync plan FILE [--profile P]  the expanded runs, their count and cost, before anything trains
   dync compile FILE [-o out.js] [--emit-ts]
                                 write the generated program (type-checked); run it with \`node out.js\`
-  dync run FILE [--profile P] [--backend B] [--out DIR] [--data DIR] [--jobs N]
+  dync run FILE [--profile P] [--backend B] [--out DIR] [--data DIR] [--jobs N] [--checkpoint-every N]
                                 compile and run (exit 0 every expect holds, 1 one fails or a run failed,
                                 2 compile errors, 3 every expect holds but a run diverged);
                                 --jobs: runs trained at once on worker threads (default $DYNC_JOBS, else
-                                the number of CPU cores; 1 = one after another in this process)
+                                the number of CPU cores; 1 = one after another in this process);
+                                --checkpoint-every N: save each run's training state every N steps
+  dync run [FILE] --resume DIR [--profile P] [--jobs N]
+                                continue a killed or interrupted run directory from its checkpoints (FILE
+                                defaults to the one DIR records); a different program is an error
   dync report RUN_DIR           rebuild RUN_DIR/report.html from the recorded results, without re-running
   dync lsp [--stdio]            the language server for editors, over stdin/stdout (editor/README.md)
 
@@ -51,6 +55,8 @@ const RUN_FLAGS: Record<string, FlagSpec> = {
   data: { value: true },
   jobs: { value: true },
   quiet: { value: false },
+  resume: { value: true },
+  "checkpoint-every": { value: true },
 };
 
 const COMMANDS: Record<string, Command> = {
@@ -86,7 +92,14 @@ const COMMANDS: Record<string, Command> = {
   run: {
     flags: RUN_FLAGS,
     maxFiles: 1,
-    run: async (files, flags, out, err) => (await import("./commands/run.js")).runCommand(files[0]!, forwarded(flags), out, err),
+    minFiles: 0,
+    run: async (files, flags, out, err) => {
+      const { runCommand, resumedFile } = await import("./commands/run.js");
+      const resume = flags.get("resume");
+      const file = files[0] ?? (typeof resume === "string" ? resumedFile(resume) : undefined);
+      if (file === undefined) throw new UsageError("`dync run` needs a file (or --resume DIR)");
+      return runCommand(file, forwarded(flags), out, err);
+    },
   },
 };
 

@@ -21,7 +21,7 @@ const GLOBALS = ["undefined", "NaN", "Infinity", "globalThis", "Math", "process"
 
 /** Names the generated module itself binds: imports, types, the entry point's locals, target helpers. */
 const MODULE_NAMES = [
-  "runMain", "pointwise", "pointwiseWithDraws", "TargetDraws", "ExperimentProgram", "RunBase", "RunPatch", "AnalysisSpec",
+  "runMain", "runExperiments", "pointwise", "pointwiseWithDraws", "TargetDraws", "ExperimentProgram", "RunBase", "RunPatch", "AnalysisSpec",
   "ExpectSpec", "PlotSpec", "isMainThread", "pathToFileURL", "experiments", "program", "status", "m", "draw",
 ];
 

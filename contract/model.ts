@@ -75,6 +75,12 @@ export interface ForwardOptions {
    * Only `Sequential` reads it.
    */
   shift?: ReadonlyMap<string, tf.Tensor>;
+  /**
+   * The caller differentiates only with respect to the input or `shift`, never the parameters: dense layers
+   * then return zeros as their weight gradient instead of computing aᵀ·dy (a third of a backward pass).
+   * Only `Sequential` reads it.
+   */
+  skipParameterGradients?: boolean;
 }
 
 export interface Model {
@@ -95,6 +101,12 @@ export interface Model {
   fusedLossAndGradients?(x: tf.Tensor, y: tf.Tensor, loss: LossKind): FusedStep | undefined;
   /** Non-trainable state (BN running statistics), snapshotted with the parameters. */
   readonly state: readonly tf.Variable[];
+  /**
+   * Randomness the model draws while training (dropout streams) as plain data, for checkpoints, and its
+   * restoration; absent for a model that draws none after initialisation.
+   */
+  randomState?(): unknown;
+  restoreRandomState?(state: unknown): void;
   /** The constant factor on the output (a `scale` layer; 1/α under the phase init); absent means 1. */
   readonly outputScale?: number;
   dispose(): void;

@@ -136,6 +136,8 @@ export interface RunSpec {
   readonly loss: LossKind;
   /** λ of `regularize l2(λ)`, 0 when absent. */
   readonly l2: number;
+  /** `regularize l2(λ, on: weights)`: the term covers weight matrices only; absent: every parameter (`on: all`). */
+  readonly l2On?: "weights";
   readonly optimizer: OptimizerSpec;
   readonly schedule?: ScheduleWithDurations;
   readonly duration: DurationSpec;
@@ -143,6 +145,17 @@ export interface RunSpec {
   readonly probes: readonly ProbeSpec[];
   /** `at first(cond)` events, named after the probe they schedule. */
   readonly events: readonly EventSpecData[];
+  /**
+   * `checkpoint every N steps` (or epochs): how often the run saves its whole training state so that
+   * `dync run --resume DIR` continues it after a kill; absent or null: no checkpoints.
+   */
+  readonly checkpoint?: CheckpointSpec | null;
+}
+
+/** A checkpoint cadence. It changes no measurement, so the plan hash `--resume` compares leaves it out. */
+export interface CheckpointSpec {
+  readonly every: number;
+  readonly unit: "steps" | "epochs";
 }
 
 export type DataSpec = (
@@ -329,6 +342,11 @@ export type AnalysisExpr =
   | { readonly op: "select"; readonly arg: AnalysisExpr; readonly where: Readonly<Record<Dim, SweepValue>> }
   /** Keep measurements after/before a time: a fraction of training (`50%`) or a step. */
   | { readonly op: "time"; readonly relation: "after" | "before"; readonly arg: AnalysisExpr; readonly at: { readonly fraction: number } | { readonly step: number } }
+  /**
+   * Keep measurements after/before a step that another result gives per group (`acc before p1` with
+   * `p1 = plateau_end(l)`: per seed): `bound` has no steps dimension and only dimensions of `arg`.
+   */
+  | { readonly op: "window"; readonly relation: "after" | "before"; readonly arg: AnalysisExpr; readonly bound: AnalysisExpr }
   /** Least-squares fit of log y = log c + p·log x across the sweep variable `x`, per group of `by` dimensions. */
   | { readonly op: "fit_power_law"; readonly y: AnalysisExpr; readonly x: Dim; readonly by: readonly Dim[] }
   /** A field of a fit: `fit.exponent`, `fit.alpha` (= −exponent), `fit.r2`, `fit.ci_low`, `fit.ci_high`. */

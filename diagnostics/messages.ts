@@ -345,11 +345,17 @@ export const messages = {
     message: "`gd` is full-batch gradient descent, but this run trains on batches of {size}",
     help: "`optimizer gd(…)` takes the gradient of the whole training set at each step. Train with `batch full`, or use `sgd(lr: …)` (optionally with momentum) for minibatch stochastic gradient descent.",
   },
+  DYN2052: {
+    name: "bad-checkpoint",
+    severity: "error",
+    message: "`checkpoint every` takes a whole number of steps or epochs ≥ 1, like `checkpoint every 500 steps`; got {got}",
+    help: "A checkpoint saves a run's whole training state (parameters, optimizer state, random streams, probe state) every N steps or epochs, so that `dync run --resume DIR` continues a killed run exactly. N counts in the `train` statement's unit unless `steps` or `epochs` follows it.",
+  },
   DYN2059: {
     name: "sampler-needs-data",
     severity: "error",
     message: "`{sampler}` {problem}",
-    help: "Pair samplers draw from the probe's data set: `patches` and `opposite_quadrants` need rows on a 2-D grid of two inputs (`grid(x in [0, 1], y in [0, 1], n: 128)`, a coordinate image), `windows` one input (`grid(t in [0, 1), n: 2048)`), `knn(class: same)` and `knn(class: different)` class labels. `between`, `random_pairs`, `farthest` and `knn(class: any)` take any data set.",
+    help: "Pair samplers draw from the probe's data set: `patches` and `opposite_quadrants` need rows on a 2-D grid of two inputs (`grid(x in [0, 1], y in [0, 1], n: 128)`, a coordinate image), `windows` one input (`grid(t in [0, 1), n: 2048)`), `knn(class: same)` and `knn(class: different)` class labels. `between`'s row ranges, `windows`' size and the `anchors` of `knn` and `farthest` must fit the data set's rows when its size is known.",
   },
   DYN2100: {
     name: "unused-sweep",
@@ -381,6 +387,12 @@ export const messages = {
     message: "`{name}` is a latent variable of `{data}`: the target reads it, the model does not",
     help: "A variable sampled in a data block that another data set of the experiment lacks is drawn per point and seen by the target only, like label noise: `noise ~ normal(0, 0.1) [512]; y = sin(2*x) + noise`. `dync plan` lists every data set's inputs and latent variables.",
   },
+  DYN2106: {
+    name: "checkpoint-never-taken",
+    severity: "warning",
+    message: "`checkpoint every {every}` is not shorter than training ({total}): no checkpoint will be taken",
+    help: "Checkpoints are taken inside training only (at step 0 and at the end there is nothing to resume). Choose an interval shorter than the `train` duration, or remove the statement.",
+  },
   DYN2105: {
     name: "shared-samples",
     severity: "warning",
@@ -411,6 +423,12 @@ export const messages = {
     severity: "error",
     message: "data `{name}` has {count} samples; a data set holds at most {limit}",
     help: "Every sample is generated and held in memory before training; a count like `1e12` is almost surely a typo.",
+  },
+  DYN3005: {
+    name: "duplicate-sweep-value",
+    severity: "error",
+    message: "the sweep over {vars} lists {value} twice; both would be the run `{run}`",
+    help: "Each value of a sweep is one run, named by its values (`lr=0.1`), so a value may appear once. Values that read the same (`0.1` and `0.10`, `1` and `\"1\"`) name the same run. Remove the repeated value.",
   },
   DYN4001: {
     name: "file-not-found",

@@ -175,6 +175,7 @@ export type Statement =
   | InitStmt
   | ClauseStmt
   | TrainStmt
+  | CheckpointStmt
   | ProbeStmt
   | ExpectStmt
   | PlotStmt
@@ -270,6 +271,11 @@ export interface TrainStmt extends NodeBase {
   readonly kind: "Train";
   readonly duration: Expr;
   readonly options: readonly TrainOption[];
+}
+/** `checkpoint every 500 steps`: how often a run saves its whole state for `dync run --resume`. */
+export interface CheckpointStmt extends NodeBase {
+  readonly kind: "Checkpoint";
+  readonly interval: Expr;
 }
 export type Cadence = EveryCadence | AtCadence | FirstCadence;
 /** `every 10 steps`, `every epoch`. */

@@ -18,7 +18,7 @@ const K = T.Keywords;
 const TOP_STARTERS = [K.import, K.let, K.experiment, K.data, K.model];
 const BODY_STARTERS = [
   K.let, K.sweep, K.seeds, K.data, K.model, K.init, K.loss, K.regularize, K.optimizer, K.schedule,
-  K.train, K.probe, K.expect, K.plot, K.profile,
+  K.train, K.checkpoint, K.probe, K.expect, K.plot, K.profile,
 ];
 const OPENERS = new Set<TokenType>([T.LBrace, T.LParen, T.LBracket]);
 const CLOSERS = new Set<TokenType>([T.RBrace, T.RParen, T.RBracket]);
@@ -200,6 +200,7 @@ export class DynParser extends EmbeddedActionsParser {
         { ALT: () => this.SUBRULE(this.initStmt) },
         { ALT: () => this.SUBRULE(this.clauseStmt) },
         { ALT: () => this.SUBRULE(this.trainStmt) },
+        { ALT: () => this.SUBRULE(this.checkpointStmt) },
         { ALT: () => this.SUBRULE(this.probeStmt) },
         { ALT: () => this.SUBRULE(this.expectStmt) },
         { ALT: () => this.SUBRULE(this.plotStmt) },
@@ -452,6 +453,13 @@ export class DynParser extends EmbeddedActionsParser {
       value,
       span: this.spanFrom(kw),
     }));
+  });
+
+  private checkpointStmt = this.RULE("checkpointStmt", (): A.CheckpointStmt => {
+    const kw = this.CONSUME(K.checkpoint);
+    this.CONSUME(K.every);
+    const interval = this.SUBRULE(this.interval);
+    return this.ACTION(() => ({ kind: "Checkpoint" as const, interval: bareUnit(interval), span: this.spanFrom(kw) }));
   });
 
   private probeStmt = this.RULE("probeStmt", (): A.ProbeStmt => {

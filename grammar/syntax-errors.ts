@@ -61,8 +61,8 @@ const OPENER_OF = new Map<TokenType, TokenType>([
 ]);
 
 const BODY_KEYWORDS = [
-  "let", "sweep", "seeds", "data", "model", "init", "loss", "regularize", "optimizer", "schedule", "train", "probe",
-  "expect", "plot", "profile",
+  "let", "sweep", "seeds", "data", "model", "init", "loss", "regularize", "optimizer", "schedule", "train", "checkpoint",
+  "probe", "expect", "plot", "profile",
 ];
 const TOP_KEYWORDS = ["import", "let", "experiment", "data", "model"];
 

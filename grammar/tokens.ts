@@ -67,7 +67,7 @@ const reservedWords = ["import", "let", "experiment", "in", "within", "of", "ove
  */
 const softWords = [
   "sweep", "seeds", "data", "model", "init", "loss", "regularize", "optimizer", "schedule", "train", "probe",
-  "expect", "plot", "profile", "batch", "shuffle", "first", "step", "steps", "epoch", "epochs",
+  "expect", "plot", "profile", "batch", "shuffle", "first", "step", "steps", "epoch", "epochs", "checkpoint",
 ] as const;
 
 type Reserved = (typeof reservedWords)[number];

@@ -21,7 +21,9 @@ export function markSteps(mark: PlotMark, env: AnalysisEnv, recorded?: RecordedT
   const series = env.probe(mark.name);
   if (series.rows.length > 0) {
     const dims = series.dims.filter((d) => d !== STEPS);
-    return { dims, rows: series.rows.map((r) => ({ key: Object.fromEntries(dims.map((d) => [d, r.key[d]!])), value: Number(r.key[STEPS]) })) };
+    // A NaN measurement is one divergence made impossible (docs/analyses.md): nothing happened at its step.
+    const measured = series.rows.filter((r) => !(typeof r.value === "number" && Number.isNaN(r.value)));
+    return { dims, rows: measured.map((r) => ({ key: Object.fromEntries(dims.map((d) => [d, r.key[d]!])), value: Number(r.key[STEPS]) })) };
   }
   const tensors = recorded?.records.filter((r) => r.probe === mark.name && r.seed !== null) ?? [];
   const dims = [...Object.keys(tensors[0]?.point ?? {}), "seeds"];

@@ -86,12 +86,48 @@ export function plotToVegaLite(spec: PlotSpec, tables: PlotTables): VegaLiteSpec
 
 /** Renders a Vega-Lite spec to an SVG document (text is escaped by Vega's SVG renderer). */
 export async function renderSvg(vlSpec: VegaLiteSpec): Promise<string> {
-  const view = new vega.View(vega.parse(compile(vlSpec).spec), { renderer: "none" });
+  const view = new vega.View(vega.parse(compile(guardGuideTexts(vlSpec) as VegaLiteSpec).spec), { renderer: "none" });
   try {
-    return await view.toSVG();
+    return xmlText(await view.toSVG());
   } finally {
     view.finalize();
   }
+}
+
+/**
+ * The SVG with every character XML 1.0 forbids (C0 controls but tab and newlines, U+FFFE, U+FFFF, lone
+ * surrogates) replaced by U+FFFD: a sweep value may hold `\u{0}`, Vega copies it into a legend label
+ * verbatim, and resvg (like any XML parser) then refuses the whole figure.
+ */
+export function xmlText(svg: string): string {
+  return svg.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD");
+}
+
+/** Spec keys whose string values Vega draws as guide text (axis, legend and plot titles). */
+const GUIDE_TEXT_KEYS = new Set(["title", "text", "subtitle"]);
+
+/**
+ * The spec with the texts Vega cannot take as they are made safe, every string (data rows and `sort`
+ * lists alike, so labels still match):
+ * - U+2028 and U+2029 (a sweep value or title may hold them) become the text `\u2028`/`\u2029`: Vega-Lite
+ *   copies labels and titles into Vega expressions, whose parser rejects them ("Unexpected token ILLEGAL").
+ * - A guide text naming an Object.prototype member (`valueOf`, `constructor`, `__proto__`, …: a probe or
+ *   sweep variable may be called that) gets a zero-width space after it: Vega 6.4's parser looks guide
+ *   texts up in a plain object of signals, so such a title failed the plot or vanished.
+ */
+export function guardGuideTexts(value: unknown, key = ""): unknown {
+  if (typeof value === "string") {
+    const text = value.replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+    return GUIDE_TEXT_KEYS.has(key) && text in Object.prototype ? `${text}\u200b` : text;
+  }
+  if (Array.isArray(value)) return value.map((v) => guardGuideTexts(v, key));
+  if (typeof value !== "object" || value === null || !isPlainObject(value)) return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, guardGuideTexts(v, k)]));
+}
+
+function isPlainObject(value: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
 }
 
 /** Rasterises an SVG to PNG at `scale`× its size (default 2, sharp on high-density screens and in print). */

@@ -33,6 +33,8 @@ export interface PageData {
   readonly tensors: readonly string[];
   /** Extra files to link (report-input.json). */
   readonly extraFiles: readonly string[];
+  /** Recorded files that could not be read when rebuilding, one message each (their values are left out). */
+  readonly unreadable?: readonly string[];
 }
 
 /** The .npy links listed before the rest are summarised (a long run can write tens of thousands). */
@@ -126,7 +128,10 @@ ${rows}
 function figuresHtml(d: PageData): string {
   if (d.figuresMissing) return `<p class="muted">${escapeHtml(d.figuresMissing)}</p>`;
   if (d.figures.length === 0) return `<p class="muted">The experiment has no <code>plot</code> statements.</p>`;
-  return d.figures
+  const unreadable = d.unreadable?.length
+    ? `<p class="error">${d.unreadable.length} recorded file${d.unreadable.length === 1 ? "" : "s"} could not be read; the plots and analyses below leave ${d.unreadable.length === 1 ? "its" : "their"} values out:</p><ul class="errors">${d.unreadable.map((u) => `<li>${escapeHtml(u)}</li>`).join("")}</ul>\n`
+    : "";
+  return unreadable + d.figures
     .map((f, i) => {
       const body = f.svg ? `<div class="plot">${inlineSvg(f.svg, `fig${i + 1}`)}</div>` : `<p class="error">This plot could not be drawn: ${escapeHtml(f.error ?? "unknown reason")}</p>`;
       const links = f.files.map((file) => `<a href="${hrefOf(file)}">${escapeHtml(file.split("/").pop()!)}</a>`).join(" · ");

@@ -50,6 +50,8 @@ export interface ReportResult {
   /** Path of report.html. */
   readonly path: string;
   readonly plots: readonly PlotOutcome[];
+  /** Recorded files that could not be read (their values are left out), one message each. */
+  readonly unreadable: readonly string[];
 }
 
 /** Writes report.html (and plots/NAME.svg/.png, and report-input.json when a plan is known) for `runDir`. */
@@ -61,7 +63,8 @@ export async function writeReport(runDir: string, sources: ReportSources = {}): 
   const plan = sources.plan ?? (sources.program && Object.hasOwn(sources.program.profiles, profile) ? expandPlan(sources.program.profiles[profile]!) : undefined) ?? stored?.plan ?? null;
   const inMemory = sources.results ?? sources.outcome?.results;
   const totalSteps = inMemory?.totalSteps ?? stored?.totalSteps ?? {};
-  const results = inMemory ?? (plan ? loadResults(runDir, manifest, totalSteps, plan) : null);
+  const unreadable: string[] = [];
+  const results = inMemory ?? (plan ? loadResults(runDir, manifest, totalSteps, plan, unreadable) : null);
   const source = sources.program
     ? { file: sources.program.file, text: sources.program.source }
     : typeof recorded?.text === "string"
@@ -87,6 +90,7 @@ export async function writeReport(runDir: string, sources: ReportSources = {}): 
     figuresMissing: plan ? null : `This run directory has no ${REPORT_INPUT} (the plots' definitions), so no plots can be drawn; rerun with a current dync to get them.`,
     tensors: tensorFiles(runDir),
     extraFiles: plan && results ? [REPORT_INPUT] : [],
+    unreadable,
   });
   const path = runPaths(runDir).report;
   try {
@@ -94,7 +98,7 @@ export async function writeReport(runDir: string, sources: ReportSources = {}): 
   } catch (error) {
     throw unwritable(path, error);
   }
-  return { path, plots: plots.map((p) => p.outcome) };
+  return { path, plots: plots.map((p) => p.outcome), unreadable };
 }
 
 /** Rebuilds report.html from the run directory alone, without re-running anything. */

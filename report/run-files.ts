@@ -76,7 +76,13 @@ export function writeReportInput(dir: string, input: Omit<ReportInput, "format">
  * as the run recorded them (these need the plan, which says which probes are per-unit). Other tensors
  * (matrices) and rows over all seeds are not analysis inputs; a null value is a NaN (a diverged seed).
  */
-export function loadResults(dir: string, manifest: Manifest, totalSteps: Readonly<Record<string, number>>, plan?: ProfilePlan | null): ResultTable {
+export function loadResults(
+  dir: string,
+  manifest: Manifest,
+  totalSteps: Readonly<Record<string, number>>,
+  plan?: ProfilePlan | null,
+  unreadable?: string[],
+): ResultTable {
   const path = runPaths(dir).metricsJsonl;
   if (!existsSync(path)) throw new DyncRuntimeError("RUN010", `the run directory ${dir} has no metrics.jsonl`);
   const points = new Map<string, Readonly<Record<string, SweepValue>>>(manifest.runs.map((r) => [r.run, r.sweep]));
@@ -94,12 +100,28 @@ export function loadResults(dir: string, manifest: Manifest, totalSteps: Readonl
     }
     const dim = indexed.get(probe);
     if (dim === undefined) continue;
-    const { data, shape } = readNpy(join(dir, String(file)));
-    if (shape.length !== 1) throw new DyncRuntimeError("RUN011", `${file} holds shape (${shape.join(", ")}); per-unit probe "${probe}" records vectors`);
-    for (let i = 0; i < data.length; i++) rows.push({ ...base, value: data[i]!, index: { [dim]: i } });
+    const vector = readVector(dir, String(file), probe, unreadable);
+    if (vector) for (let i = 0; i < vector.length; i++) rows.push({ ...base, value: vector[i]!, index: { [dim]: i } });
   }
   const diverged = Object.fromEntries(manifest.runs.filter((r) => r.diverged?.length).map((r) => [r.run, r.diverged!]));
   return { sweepVars: manifest.sweepAxes, seeds: manifest.seeds, rows, totalSteps, diverged };
+}
+
+/**
+ * A per-unit probe's vector from its .npy file. A missing, corrupt or misshapen file throws RUN010/RUN011,
+ * unless `unreadable` is given: then the error is added there and the file's rows are left out, so one bad
+ * file costs the plots and analyses its values (the report says which), not the whole report.
+ */
+function readVector(dir: string, file: string, probe: string, unreadable: string[] | undefined): ArrayLike<number> | null {
+  try {
+    const { data, shape } = readNpy(join(dir, file));
+    if (shape.length !== 1) throw new DyncRuntimeError("RUN011", `${file} holds shape (${shape.join(", ")}); per-unit probe "${probe}" records vectors`);
+    return data;
+  } catch (error) {
+    if (!(error instanceof DyncRuntimeError) || !unreadable) throw error;
+    unreadable.push(`${error.code}: ${error.message} — the values of ${probe} in ${file} are left out of the plots and analyses`);
+    return null;
+  }
 }
 
 /** Recorded names of per-unit probes (`fp.error`, `fp.freq`) → their dimension (`frequency`). */

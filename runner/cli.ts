@@ -7,6 +7,8 @@
  * never as a stack trace; results recorded up to that point stay in the run directory.
  */
 import { availableParallelism } from "node:os";
+import { join } from "node:path";
+import { pathSegment } from "../runtime/record/run-dir.js";
 import type { BackendRequest } from "../runtime/backend.js";
 import { DyncRuntimeError } from "../runtime/errors.js";
 import type { ExperimentProgram } from "../contract/program.js";
@@ -24,6 +26,10 @@ export interface MainArgs {
   readonly help: boolean;
   /** `--jobs N`; undefined when not given (then DYNC_JOBS, then the number of CPU cores). */
   readonly jobs?: number;
+  /** `--resume DIR`: continue that run directory. */
+  readonly resume?: string;
+  /** `--checkpoint-every N`: checkpoint every run every N steps. */
+  readonly checkpointEvery?: number;
 }
 
 const BACKENDS: readonly BackendRequest[] = ["auto", "gpu", "tensorflow", "wasm", "cpu"];
@@ -34,7 +40,8 @@ export class UsageError extends Error {}
 /** Usage text of a generated program. */
 export function usage(program: ExperimentProgram): string {
   return [
-    `usage: node <program> [--profile NAME] [--backend auto|gpu|tensorflow|wasm|cpu] [--out DIR] [--data DIR] [--jobs N] [--quiet]`,
+    `usage: node <program> [--profile NAME] [--backend auto|gpu|tensorflow|wasm|cpu] [--out DIR] [--data DIR] [--jobs N]`,
+    `                      [--checkpoint-every N] [--resume DIR] [--quiet]`,
     ``,
     `Runs experiment ${program.name} (${program.file}).`,
     `  --profile NAME   one of ${Object.keys(program.profiles).join(", ")} (default: default)`,
@@ -43,13 +50,17 @@ export function usage(program: ExperimentProgram): string {
     `  --data DIR       root of real data sets: DIR/mnist, DIR/cifar10… (default: ./data)`,
     `  --jobs N         runs trained at once, each on a worker thread with its own backend`,
     `                   (default: $DYNC_JOBS, else the number of CPU cores; 1 = one after another in this process)`,
+    `  --checkpoint-every N`,
+    `                   save every run's whole training state every N steps (as \`checkpoint every N steps\`)`,
+    `  --resume DIR     continue the run directory DIR after a kill or a signal, from each unfinished run's last`,
+    `                   checkpoint; the metrics end byte-identical to an uninterrupted run (same backend)`,
     `  --quiet          no progress lines`,
   ].join("\n");
 }
 
 /** Parse `argv` (flags as `--flag value` or `--flag=value`); throws UsageError. */
 export function parseMainArgs(argv: readonly string[]): MainArgs {
-  const args: { profile: string; backend: BackendRequest; outDir?: string; dataRoot: string; quiet: boolean; help: boolean; jobs?: number } = {
+  const args: { profile: string; backend: BackendRequest; outDir?: string; dataRoot: string; quiet: boolean; help: boolean; jobs?: number; resume?: string; checkpointEvery?: number } = {
     profile: "default",
     backend: "auto",
     dataRoot: "./data",
@@ -81,6 +92,12 @@ export function parseMainArgs(argv: readonly string[]): MainArgs {
         break;
       case "--jobs":
         args.jobs = parseJobs(value(), "--jobs");
+        break;
+      case "--resume":
+        args.resume = value();
+        break;
+      case "--checkpoint-every":
+        args.checkpointEvery = parseJobs(value(), "--checkpoint-every");
         break;
       case "--quiet":
       case "--help":
@@ -146,6 +163,7 @@ export async function runMain(
       return 0;
     }
     choosePlan(program, args.profile); // an unknown profile is a usage error, reported before any work
+    if (args.resume !== undefined && args.outDir !== undefined) throw new UsageError("--resume DIR continues DIR: give no --out");
   } catch (error) {
     const message = error instanceof DyncRuntimeError ? error.render() : `error: ${(error as Error).message}`;
     stderr.write(`${message}\n\n${usage(program)}\n`);
@@ -167,8 +185,11 @@ export async function runMain(
       stop: interrupt.stop,
       ...(streams.moduleUrl === undefined ? {} : { moduleUrl: streams.moduleUrl }),
       ...(args.outDir === undefined ? {} : { outDir: args.outDir }),
+      ...(args.resume === undefined ? {} : { resume: args.resume }),
+      ...(args.checkpointEvery === undefined ? {} : { checkpointEvery: args.checkpointEvery }),
       ...(streams.evaluator ? { evaluator: streams.evaluator } : {}),
     });
+    if (outcome.alreadyFinished) return 0;
     await writeRunReport(program, outcome, stdout, stderr, args.quiet);
     return outcome.exitCode;
   } catch (error) {
@@ -177,6 +198,43 @@ export async function runMain(
   } finally {
     interrupt.dispose();
   }
+}
+
+/**
+ * Every experiment of a file in order: what `dync run FILE` and a compiled program's `node out.js` do. With
+ * several experiments, `--out DIR` holds one run directory per experiment, `DIR/<experiment>` (the name
+ * made a safe path segment), so each gets a fresh directory; with one, `DIR` is its run directory. The exit
+ * code is the most serious of theirs (worseExit); after a signal (exit > 128) the rest are not started.
+ */
+export async function runExperiments(programs: readonly ExperimentProgram[], argv: readonly string[] = process.argv.slice(2), streams: MainOptions = {}): Promise<number> {
+  let status = 0;
+  for (const program of programs) {
+    const args = programs.length > 1 ? outPerExperiment(argv, program.name) : argv;
+    status = worseExit(status, await runMain(program, args, streams));
+    if (status > 128) break;
+  }
+  return status;
+}
+
+/** `argv` with its `--out DIR` (or `--out=DIR`, and likewise `--resume DIR`) naming `DIR/<experiment>`. */
+export function outPerExperiment(argv: readonly string[], experiment: string): string[] {
+  const out = [...argv];
+  for (let i = 0; i < out.length; i++) {
+    const [flag, inline] = splitFlag(out[i]!);
+    if (flag !== "--out" && flag !== "--resume") continue; // a resumed directory has the same layout
+    if (inline !== undefined) out[i] = `${flag}=${join(inline, pathSegment(experiment))}`;
+    else if (i + 1 < out.length) out[i + 1] = join(out[++i]!, pathSegment(experiment));
+  }
+  return out;
+}
+
+/**
+ * The exit code of several experiments: the most serious of theirs. 3 (a run diverged, every expect holds)
+ * is less serious than 1 (a failure) and 2 (usage), though larger; a signal's 128 + n is the most serious.
+ */
+export function worseExit(a: number, b: number): number {
+  const rank = (code: number) => (code === 3 ? 0.5 : code); // 129/130/143 (a signal) outrank everything
+  return rank(b) > rank(a) ? b : a;
 }
 
 /**

@@ -8,6 +8,10 @@
  * another in this process.
  */
 import { selectBackend, type BackendInfo, type BackendRequest } from "../runtime/backend.js";
+import type { Manifest } from "../runtime/record/index.js";
+import type { ResultRow } from "../runtime/analysis/results.js";
+import { planHash } from "./checkpoint.js";
+import { checkResumeBackend, cutForResume, inspectResume, restoreKeptResults, type ResumeState } from "./resume.js";
 import { DyncRuntimeError } from "../runtime/errors.js";
 import { expandPlan } from "../contract/plan.js";
 import type { ExperimentProgram, ProfilePlan } from "../contract/program.js";
@@ -48,6 +52,15 @@ export interface ExperimentOptions {
    * are not trained, and the outcome's status is `interrupted`.
    */
   readonly stop?: AbortSignal;
+  /**
+   * Continue this run directory (`dync run --resume DIR`) instead of starting a new one: it must have been
+   * written by this program and profile (RUN031); see resume.ts. `outDir` is ignored.
+   */
+  readonly resume?: string;
+  /** `--checkpoint-every N`: every run checkpoints every N steps, whatever its own `checkpoint every` says. */
+  readonly checkpointEvery?: number;
+  /** With workers: milliseconds a busy worker gets to stop after `stop` is aborted before it is terminated (default 10 s). */
+  readonly stopGraceMs?: number;
 }
 
 export interface ExperimentOutcome {
@@ -70,6 +83,8 @@ export interface ExperimentOutcome {
    * 128 + the signal's number when interrupted (130 SIGINT, 143 SIGTERM, 129 SIGHUP); else 1.
    */
   readonly exitCode: ExitCode;
+  /** `--resume` of a directory that had finished: nothing was done (no report is written either). */
+  readonly alreadyFinished?: boolean;
 }
 
 /** The exit code of `dync run` when every expect holds but some run diverged. */
@@ -83,9 +98,16 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
   assertPlanArgs(plan); // a hand-written program's mistakes, before the backend starts or a run directory exists
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
-  const backend = await selectBackend(options.backend ?? "auto");
+  const hash = planHash(program, plan);
+  const resume = options.resume === undefined ? undefined : inspectResume(options.resume, program, profile, plan, hash);
+  if (resume?.kind === "finished") return finishedOutcome(options.resume!, profile, resume.manifest, stdout);
+  const backend = await selectBackend(backendRequest(options.backend, resume?.manifest));
   stdout.write(`backend: ${describeBackend(backend)}\n`);
-  const dir = options.outDir ?? freshRunDirectory("runs", program.name);
+  const dir = options.resume ?? options.outDir ?? freshRunDirectory("runs", program.name);
+  if (resume) {
+    checkResumeBackend(dir, resume.manifest, { ...backend });
+    cutForResume(dir, plan, resume);
+  }
   const recorder = new RunRecorder({
     dir,
     experiment: program.name,
@@ -93,14 +115,31 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
     sweepAxes: program.sweepVars,
     backend: { ...backend },
     source: { file: program.file, line: program.line, compiler: program.compiler, profile, text: program.source },
+    planHash: hash,
+    ...(resume ? { resume: { manifest: resume.manifest, metricRows: resume.metricRows } } : {}),
   });
   stdout.write(`run directory: ${dir}\n`);
-  const results = new ResultCollector(program.sweepVars, plan.seeds);
-  const runs: RunOutcome[] = [];
+  const collected = new ResultCollector(program.sweepVars, plan.seeds);
+  const runs: RunOutcome[] = resume ? restoreKeptResults(dir, plan, resume, collected) : [];
+  for (const kept of runs) collected.setDiverged(kept.id, kept.diverged);
+  if (resume) stdout.write(`${resumeLine(plan, resume)}\n`);
+  // Each run's length also goes to the manifest (`runs[…].steps`), where a resumed directory finds it.
+  const results = {
+    rows: collected.rows,
+    totalSteps: collected.totalSteps,
+    add: (row: ResultRow) => collected.add(row),
+    setTotalSteps: (run: string, steps: number) => {
+      collected.setTotalSteps(run, steps);
+      recorder.runSteps(run, steps);
+    },
+  };
+  const first = resume?.first ?? 0;
+  const toTrain = plan.runs.slice(first);
+  const checkpoints = { dir, planHash: hash, ...(options.checkpointEvery === undefined ? {} : { everySteps: options.checkpointEvery }) };
   const reportRun = (outcome: RunOutcome): void => {
     if (outcome.status === "failed") stderr.write(`${errorLine(outcome.message!)} (run ${outcome.id})\n`);
     else if (outcome.status === "diverged" && options.quiet) stderr.write(`run ${outcome.id}: ${outcome.message}\n`);
-    results.setDiverged(outcome.id, outcome.diverged);
+    collected.setDiverged(outcome.id, outcome.diverged);
     recorder.runDiverged(outcome.id, outcome.diverged);
     runs.push(outcome);
   };
@@ -108,29 +147,34 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
   // tfjs-node(-gpu) is a native addon not known to load in worker threads (and one GPU is shared anyway):
   // only the wasm and cpu backends use the pool. Untested here, as those packages cannot be installed.
   const poolable = options.moduleUrl !== undefined && (backend.name === "wasm" || backend.name === "cpu");
-  const workers = poolable ? Math.min(options.jobs ?? 1, plan.runs.length) : 1;
+  const workers = poolable ? Math.min(options.jobs ?? 1, toTrain.length) : 1;
   try {
     if (workers > 1) {
-      if (!options.quiet) stderr.write(`training ${plan.runs.length} runs on ${workers} worker threads\n`);
+      if (!options.quiet) stderr.write(`training ${toTrain.length} runs on ${workers} worker threads\n`);
       await runPool({
         moduleUrl: options.moduleUrl!,
         experiment: program.name,
         profile,
         backend: backend.name,
         dataRoot,
-        runs: plan.runs,
+        runs: toTrain,
+        firstIndex: first,
+        checkpoints,
+        resumeFirst: resume?.checkpoint != null,
         seeds: plan.seeds,
         jobs: workers,
         recorder,
-        results,
+        results: collected,
         ...(options.quiet ? {} : { progress: stderr }),
         ...(options.stop ? { stop: options.stop } : {}),
+        ...(options.stopGraceMs !== undefined ? { stopGraceMs: options.stopGraceMs } : {}),
         onRunRecorded: reportRun,
       });
     } else {
-      for (const run of plan.runs) {
+      for (const [i, run] of toTrain.entries()) {
         if (options.stop?.aborted) break;
-        const context = { program, seeds: plan.seeds, dataRoot, recorder, results, ...(options.stop ? { stop: options.stop } : {}) };
+        const resumeFrom = i === 0 && resume?.checkpoint ? { resumeFrom: resume.checkpoint } : {};
+        const context = { program, seeds: plan.seeds, dataRoot, recorder, results, checkpoints, ...resumeFrom, ...(options.stop ? { stop: options.stop } : {}) };
         reportRun(await executeRun(run, options.quiet ? context : { ...context, progress: stderr }));
       }
     }
@@ -144,7 +188,7 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
   const trained = overallStatus(runs);
   const status = interrupted ? "interrupted" : trained;
   if (interrupted) stderr.write(`${interruptedLine(interrupted, runs, plan.runs.length)}; analysing what was measured\n`);
-  const evaluation = await evaluateSafely(plan, results, options.evaluator);
+  const evaluation = await evaluateSafely(plan, collected, options.evaluator);
   for (const failure of evaluation.analysisErrors) stderr.write(`${failure}\n`);
   for (const expect of evaluation.expects) stdout.write(`${formatExpect(expect)}\n`);
   if (evaluation.error) stderr.write(`${errorLine(evaluation.error)}\n`);
@@ -159,13 +203,52 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
     profile,
     backend,
     runs,
-    results,
+    results: collected,
     analyses: evaluation.analyses,
     expects: evaluation.expects,
     status,
     ...(evaluation.error ? { analysisError: evaluation.error } : {}),
     analysisErrors: evaluation.analysisErrors,
     exitCode: interrupted ? INTERRUPT_EXIT[interrupted] : exitCodeOf(trained, analysesClean && expectsHold),
+  };
+}
+
+/** The backend a resumed directory was recorded on, unless one was named: `auto` might pick another. */
+function backendRequest(requested: BackendRequest | undefined, manifest: Manifest | undefined): BackendRequest {
+  const recorded = manifest?.backend.name as BackendRequest | undefined;
+  if ((requested ?? "auto") !== "auto" || !recorded) return requested ?? "auto";
+  return BACKEND_REQUESTS.includes(recorded) ? recorded : "auto";
+}
+
+const BACKEND_REQUESTS: readonly BackendRequest[] = ["gpu", "tensorflow", "wasm", "cpu"];
+
+/** `resuming: 2 of 4 runs kept; run lr=0.1 continues from its checkpoint at step 40`. */
+function resumeLine(plan: ProfilePlan, resume: Extract<ResumeState, { kind: "resume" }>): string {
+  const run = plan.runs[resume.first];
+  const next = !run
+    ? "every run had finished: evaluating and reporting"
+    : resume.checkpoint
+      ? `run ${run.id} continues from its checkpoint at step ${resume.checkpoint.training.step}`
+      : `run ${run.id} starts again from step 0 (no usable checkpoint)`;
+  return `resuming: ${resume.first} of ${plan.runs.length} runs kept; ${next}`;
+}
+
+/** `--resume` of a directory that finished: nothing to do, said so, and exit 0. */
+function finishedOutcome(dir: string, profile: string, manifest: Manifest, stdout: ProgressStream): ExperimentOutcome {
+  stdout.write(`nothing to resume: ${dir} finished (status ${manifest.status}); its results and report are as they were\n`);
+  const status = manifest.status === "running" ? "ok" : manifest.status;
+  return {
+    dir,
+    profile,
+    backend: { ...manifest.backend, package: String(manifest.backend["package"] ?? ""), version: String(manifest.backend["version"] ?? "") } as BackendInfo,
+    runs: [],
+    results: new ResultCollector(manifest.sweepAxes, manifest.seeds),
+    analyses: new Map(),
+    expects: [],
+    status,
+    analysisErrors: [],
+    exitCode: 0,
+    alreadyFinished: true,
   };
 }
 

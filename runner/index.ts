@@ -4,7 +4,7 @@
  */
 
 // Running experiments
-export { runMain, parseMainArgs, usage, UsageError } from "./cli.js";
+export { runMain, runExperiments, parseMainArgs, usage, UsageError } from "./cli.js";
 export type { MainArgs, MainStreams } from "./cli.js";
 export { runExperiment, choosePlan } from "./experiment.js";
 export type { ExperimentOptions, ExperimentOutcome } from "./experiment.js";

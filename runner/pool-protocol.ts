@@ -12,6 +12,7 @@ import { asNpy, type RunStatus, type ScalarRecord, type SweepValue, type TensorR
 import type { NpyData } from "../runtime/npy.js";
 import type { ResultRow } from "../runtime/analysis/results.js";
 import type { InterruptSignal } from "./interrupt.js";
+import type { CheckpointSetup } from "./checkpoint.js";
 import type { RunOutcome } from "./run.js";
 import type { ResultSink, RunSink } from "./run-sink.js";
 
@@ -26,6 +27,8 @@ export interface WorkerSetup {
   readonly dataRoot: string;
   /** Forward progress lines (off with --quiet). */
   readonly progress: boolean;
+  /** Where and how often the runs checkpoint. */
+  readonly checkpoints?: CheckpointSetup;
 }
 
 /** One forwarded recorder or result call. */
@@ -37,8 +40,8 @@ export type RunOp =
   | { readonly kind: "rows"; readonly rows: Omit<ResultRow, "point">[] }
   | { readonly kind: "total"; readonly run: string; readonly steps: number };
 
-/** Main thread → worker: train run `index`; or stop the run in training at its next step boundary (a signal). */
-export type ToWorker = { readonly type: "run"; readonly index: number } | { readonly type: "stop"; readonly signal: InterruptSignal };
+/** Main thread → worker: train run `index` (plan index; `resume`: from its checkpoint); or stop the run in training at its next step boundary (a signal). */
+export type ToWorker = { readonly type: "run"; readonly index: number; readonly resume?: boolean } | { readonly type: "stop"; readonly signal: InterruptSignal };
 
 /** Worker → main thread. */
 export type FromWorker =

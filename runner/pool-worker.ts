@@ -10,6 +10,7 @@ import type { ExperimentProgram } from "../contract/program.js";
 import type { FromWorker, ToWorker, WorkerSetup } from "./pool-protocol.js";
 import { ForwardingSinks } from "./pool-protocol.js";
 import { describeFailure, executeRun } from "./run.js";
+import { readRunCheckpoint, type RunCheckpoint } from "./checkpoint.js";
 
 const port = parentPort!;
 const setup = workerData as WorkerSetup;
@@ -45,13 +46,30 @@ async function start(): Promise<void> {
     }
     queue = queue.then(async () => {
       const sinks = new ForwardingSinks(message.index, post);
-      const context = { program, seeds: plan.seeds, dataRoot: setup.dataRoot, recorder: sinks, results: sinks, stop: stop.signal };
-      const outcome = await executeRun(plan.runs[message.index]!, setup.progress ? { ...context, progress } : context);
+      const run = plan.runs[message.index]!;
+      const outcome = await executeRun(run, {
+        program,
+        seeds: plan.seeds,
+        dataRoot: setup.dataRoot,
+        recorder: sinks,
+        results: sinks,
+        stop: stop.signal,
+        ...(setup.progress ? { progress } : {}),
+        ...(setup.checkpoints ? { checkpoints: setup.checkpoints } : {}),
+        ...(message.resume ? resumeFrom(run.id) : {}),
+      });
       sinks.flush();
       post({ type: "done", index: message.index, outcome });
     });
   });
   post({ type: "ready" });
+}
+
+/** The run's checkpoint, read here (typed arrays need not cross threads); a bad one fails the run like any error. */
+function resumeFrom(run: string): { resumeFrom?: RunCheckpoint } {
+  const { dir, planHash } = setup.checkpoints!;
+  const checkpoint = readRunCheckpoint(dir, run, planHash);
+  return checkpoint ? { resumeFrom: checkpoint } : {};
 }
 
 void start();

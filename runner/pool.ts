@@ -16,7 +16,10 @@
  * busy worker is told to stop at its next step boundary and ends its run `interrupted` after sending every
  * measurement it made; runs other workers had finished are recorded whole. Once every busy worker has
  * answered, everything is recorded in run order and the pool resolves with the outcomes of the runs that
- * started (a prefix of the plan, as runs are handed out in order).
+ * started (a prefix of the plan, as runs are handed out in order). A worker that has not answered
+ * `stopGraceMs` (default STOP_GRACE_MS) after the signal — stuck in one long computation, or hung — is
+ * terminated: its run is recorded `interrupted` with what the worker had sent, so `dync run` never waits
+ * forever after SIGTERM.
  */
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -30,6 +33,7 @@ import type { FromWorker, RunOp, ToWorker, WorkerSetup } from "./pool-protocol.j
 import { interruptSignalOf } from "./interrupt.js";
 import type { ResultCollector } from "../runtime/analysis/results.js";
 import type { RunOutcome } from "./run.js";
+import type { CheckpointSetup } from "./checkpoint.js";
 
 export interface PoolOptions {
   readonly moduleUrl: string;
@@ -49,7 +53,18 @@ export interface PoolOptions {
   readonly onRunRecorded?: (outcome: RunOutcome) => void;
   /** Aborted by a signal: stop every worker at its next step boundary (see the file comment). */
   readonly stop?: AbortSignal;
+  /** Plan index of `runs[0]` (a resumed directory trains the runs from there on); default 0. */
+  readonly firstIndex?: number;
+  /** Checkpoints: where and how often (each worker writes its runs' own). */
+  readonly checkpoints?: CheckpointSetup;
+  /** `runs[0]` continues from its checkpoint in `checkpoints.dir` (`--resume`). */
+  readonly resumeFirst?: boolean;
+  /** Milliseconds a busy worker gets to stop after `stop` is aborted before it is terminated; default STOP_GRACE_MS. */
+  readonly stopGraceMs?: number;
 }
+
+/** How long busy workers get to finish their step after a signal (a step of a large model can take seconds). */
+export const STOP_GRACE_MS = 10_000;
 
 /** What the pool knows about one run while it trains. */
 interface RunSlot {
@@ -78,9 +93,14 @@ class RunPool {
   private resolve!: (outcomes: RunOutcome[]) => void;
   private reject!: (error: unknown) => void;
   private readonly onInterrupt = (): void => this.interrupt();
+  /** Plan index of slot 0 (workers address runs by plan index). */
+  private readonly first: number;
+  /** After a signal: terminates the workers that have not stopped in time. */
+  private graceTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: PoolOptions) {
     this.slots = options.runs.map(() => ({ ops: [], begun: false, ended: false }));
+    this.first = options.firstIndex ?? 0;
   }
 
   start(): Promise<RunOutcome[]> {
@@ -111,6 +131,7 @@ class RunPool {
       backend: this.options.backend,
       dataRoot: this.options.dataRoot,
       progress: this.options.progress !== undefined,
+      ...(this.options.checkpoints ? { checkpoints: this.options.checkpoints } : {}),
     };
     const { script, eval: isCode } = workerScript();
     const worker = new Worker(script, { workerData: setup, eval: isCode });
@@ -132,11 +153,11 @@ class RunPool {
         this.options.progress?.write(message.text);
         break;
       case "ops":
-        this.slots[message.index]!.ops.push(...message.ops);
-        if (message.index === this.head) this.recordHead();
+        this.slots[message.index - this.first]!.ops.push(...message.ops);
+        if (message.index - this.first === this.head) this.recordHead();
         break;
       case "done":
-        this.slots[message.index]!.outcome = message.outcome;
+        this.slots[message.index - this.first]!.outcome = message.outcome;
         this.assigned.delete(worker);
         this.recordHead();
         this.assignNext(worker);
@@ -157,15 +178,33 @@ class RunPool {
       return;
     }
     const run = this.options.runs[index]!;
-    const slot = this.slots[index]!;
-    const message = new DyncRuntimeError("RUN060", `the worker thread training run ${run.id} stopped unexpectedly (${reason})`).oneLine();
-    const atMs = Date.now();
-    if (!slot.begun && !slot.ops.some((op) => op.kind === "begin")) slot.ops.unshift({ kind: "begin", run: run.id, sweep: { ...run.point }, seeds: [...this.options.seeds], atMs });
-    slot.ops.push({ kind: "end", run: run.id, status: "failed", message, atMs });
-    slot.outcome = { id: run.id, status: "failed", message, diverged: [], totalSteps: this.options.results.totalSteps[run.id] ?? totalStepsOf(slot) };
+    this.closeRun(index, "failed", new DyncRuntimeError("RUN060", `the worker thread training run ${run.id} stopped unexpectedly (${reason})`).oneLine());
     this.recordHead();
     if (this.stopping) this.finishIfStopped();
     else if (this.nextToStart < this.slots.length) this.spawn();
+  }
+
+  /** Ends run `index` whose worker is gone with `status`, keeping the operations the worker had sent. */
+  private closeRun(index: number, status: "failed" | "interrupted", message: string): void {
+    const run = this.options.runs[index]!;
+    const slot = this.slots[index]!;
+    const atMs = Date.now();
+    if (!slot.begun && !slot.ops.some((op) => op.kind === "begin")) slot.ops.unshift({ kind: "begin", run: run.id, sweep: { ...run.point }, seeds: [...this.options.seeds], atMs });
+    slot.ops.push({ kind: "end", run: run.id, status, message, atMs });
+    slot.outcome = { id: run.id, status, message, diverged: [], totalSteps: this.options.results.totalSteps[run.id] ?? totalStepsOf(slot) };
+  }
+
+  /** The grace after a signal is over: terminate every worker still busy, its run `interrupted`, and resolve. */
+  private terminateBusy(graceMs: number): void {
+    const signal = interruptSignalOf(this.options.stop!);
+    for (const [worker, index] of this.assigned) {
+      this.workers.delete(worker); // its `exit` is then not taken for a crash
+      void worker.terminate();
+      const message = `interrupted by ${signal}: the worker thread did not stop within ${graceMs / 1000} s and was terminated (measurements it had sent are recorded)`;
+      this.closeRun(index, "interrupted", message);
+    }
+    this.assigned.clear();
+    this.finishIfStopped();
   }
 
   private assignNext(worker: Worker): void {
@@ -176,7 +215,8 @@ class RunPool {
     }
     const index = this.nextToStart++;
     this.assigned.set(worker, index);
-    worker.postMessage({ type: "run", index });
+    const resume = index === 0 && this.options.resumeFirst === true;
+    worker.postMessage({ type: "run", index: this.first + index, ...(resume ? { resume } : {}) } satisfies ToWorker);
   }
 
   /** Record the head run's operations; past every finished run at the head, in order; resolve at the end. */
@@ -216,6 +256,7 @@ class RunPool {
           break;
         case "total":
           results.setTotalSteps(op.run, op.steps);
+          recorder.runSteps(op.run, op.steps);
           break;
       }
     }
@@ -231,6 +272,8 @@ class RunPool {
       if (this.assigned.has(worker)) worker.postMessage({ type: "stop", signal } satisfies ToWorker);
       else void worker.terminate();
     }
+    const graceMs = this.options.stopGraceMs ?? STOP_GRACE_MS;
+    this.graceTimer = setTimeout(() => this.guard(() => this.terminateBusy(graceMs)), graceMs);
     this.finishIfStopped();
   }
 
@@ -261,6 +304,7 @@ class RunPool {
 
   private settle(): void {
     this.settled = true;
+    clearTimeout(this.graceTimer);
     this.options.stop?.removeEventListener("abort", this.onInterrupt);
     for (const worker of this.workers) void worker.terminate();
     this.workers.clear();

@@ -6,7 +6,8 @@
  * after d recorded as NaN (its value at d, the state whose loss went non-finite, is kept as measured). When
  * every seed diverged and training stopped, the loop lists the scheduled measurements it skipped
  * (`notMeasured`) and they are recorded as NaN too, in the shape the probe recorded before (scalars and
- * fields also when it never did), so that `last(x)` of a diverged seed is NaN, never an earlier value.
+ * fields also when it never did), so that `last(x)` of a diverged seed is NaN, never an earlier value; so
+ * is a probe run on an event that had not fired for a seed when it diverged (once, at the next step).
  */
 import { DyncRuntimeError } from "../runtime/errors.js";
 import type { ProgressReporter } from "../runtime/progress.js";
@@ -22,6 +23,13 @@ type RecordedShape =
   | { readonly kind: "fields"; readonly fields: readonly string[] }
   | { readonly kind: "tensors"; readonly shape: readonly number[] }
   | { readonly kind: "indexed"; readonly dim: string; readonly lengths: Readonly<Record<string, number>> };
+
+/** What a recorder knows besides the files, for a checkpoint: diverged seeds, fired events, recorded shapes. */
+export interface RecorderState {
+  readonly diverged: readonly DivergedSeed[];
+  readonly fired: readonly FiredEvent[];
+  readonly shapes: Readonly<Record<string, RecordedShape>>;
+}
 
 export class RunResultRecorder implements TrainRecorder {
   /** Seeds found diverged, with the step their loss first became non-finite. */
@@ -73,6 +81,17 @@ export class RunResultRecorder implements TrainRecorder {
       const fields = Object.fromEntries(Object.entries(shape.lengths).map(([f, n]) => [f, this.seeds.map(() => nan(n))]));
       this.recordIndexed(point, { kind: "indexed", dim: shape.dim, fields });
     }
+  }
+
+  state(): RecorderState {
+    return structuredClone({ diverged: this.divergedSeeds, fired: this.firedEvents, shapes: Object.fromEntries(this.shapes) });
+  }
+
+  /** Continue a run resumed from a checkpoint: NaN after divergence and NaN shapes as before it. */
+  restore(state: RecorderState): void {
+    this.divergedSeeds.push(...state.diverged);
+    this.firedEvents.push(...state.fired);
+    for (const [probe, shape] of Object.entries(state.shapes)) this.shapes.set(probe, shape);
   }
 
   event(fired: FiredEvent): void {

@@ -8,11 +8,13 @@ import { DyncRuntimeError } from "../runtime/errors.js";
 import { Sequential } from "../runtime/nn/index.js";
 import { modelLayers } from "../contract/layer-list.js";
 import { createOptimizer, type Optimizer, type OptimizerSpec } from "../runtime/optim.js";
+import { l2Targets } from "../runtime/loss.js";
 import { ProgressReporter, type ProgressStream } from "../runtime/progress.js";
 import type { ExperimentProgram, ModelSpec, ProbeSpec, RunSpec } from "../contract/program.js";
-import type { RunStatus } from "../runtime/record/index.js";
+import type { RunStatus, SweepValue, TensorRecord } from "../runtime/record/index.js";
 import { makeSchedule } from "../runtime/schedule.js";
-import { train, trainingPlan, type DivergedSeed, type TrainProbe } from "../runtime/train/index.js";
+import { train, trainingPlan, type DivergedSeed, type TrainingSnapshot, type TrainProbe } from "../runtime/train/index.js";
+import { CHECKPOINT_FORMAT, checkpointSteps, writeRunCheckpoint, type CheckpointSetup, type RunCheckpoint } from "./checkpoint.js";
 import { probeImplementations, refName, RunProbeEnv, type ProbeInstance } from "../stdlib/probes/index.js";
 import { buildRunData } from "./data.js";
 import { interruptSignalOf } from "./interrupt.js";
@@ -35,6 +37,10 @@ export interface RunContext {
   readonly progress?: ProgressStream;
   /** Aborted by a signal (interrupt.ts): training stops at the next step boundary and the run is `interrupted`. */
   readonly stop?: AbortSignal;
+  /** Where and how often to checkpoint (runs with a cadence, or every run under `--checkpoint-every`). */
+  readonly checkpoints?: CheckpointSetup;
+  /** Continue the run from this checkpoint (`--resume`): its rows before it are already in the files. */
+  readonly resumeFrom?: RunCheckpoint;
 }
 
 /** How a run ended. */
@@ -71,23 +77,40 @@ export async function executeRun(run: RunSpec, context: RunContext): Promise<Run
     const reporter = context.progress
       ? new ProgressReporter({ total: plan.totalSteps, label: run.id, stream: context.progress, lineFraction: 2 })
       : undefined;
-    const results = new RunResultRecorder(run, seeds, recorder, context.results, reporter);
+    const rows = new CountingSink(recorder, context.resumeFrom?.rows ?? 0);
+    const results = new RunResultRecorder(run, seeds, rows, context.results, reporter);
+    const probes = run.probes.map((spec) => startedProbe(spec, env, owned));
+    const every = context.checkpoints ? checkpointSteps(run, plan.stepsPerEpoch, context.checkpoints.everySteps) : undefined;
+    if (every !== undefined || context.resumeFrom) requireCheckpointable(probes);
+    if (context.resumeFrom) {
+      restoreProbes(probes, context.resumeFrom);
+      results.restore(context.resumeFrom.recorder);
+      reporter?.update(context.resumeFrom.training.step);
+    }
+    const save = (training: TrainingSnapshot): void => {
+      const probeStates = Object.fromEntries(probes.map(({ spec, instance }) => [spec.name, instance.save!()]));
+      const checkpoint = { format: CHECKPOINT_FORMAT, run: run.id, planHash: context.checkpoints!.planHash, rows: rows.rows, training, probes: probeStates, recorder: results.state() } as const;
+      writeRunCheckpoint(context.checkpoints!.dir, checkpoint);
+    };
     const outcome = await train({
       model,
       optimizer,
       loss: run.loss,
       l2: run.l2,
+      l2Params: l2Targets(model.params, run.l2On ?? "all"),
       ...(run.schedule ? { schedule: makeSchedule(scheduleInSteps(run.schedule, plan.stepsPerEpoch), run.optimizer.lr) } : {}),
       data: trainData.length === 1 ? trainData[0]! : trainData,
       seeds,
       duration: run.duration,
       batch: run.batch,
-      probes: run.probes.map((spec) => trainProbe(spec, env, owned)),
+      probes: probes.map((p) => p.train),
       events: run.events.map((event) => eventFromSpec(event, seeds.length)),
       recorder: results,
       progressEvery: reporter ? Math.max(1, Math.ceil(plan.totalSteps / PROGRESS_REPORTS)) : 0,
       onDivergence: "continue",
       ...(context.stop ? { stop: context.stop } : {}),
+      ...(every !== undefined ? { checkpoint: { every, onStop: true, save } } : {}),
+      ...(context.resumeFrom ? { resumeFrom: context.resumeFrom.training } : {}),
     });
     const status = outcome.interrupted ? "interrupted" : outcome.diverged.length > 0 ? "diverged" : "ok";
     const message =
@@ -149,11 +172,18 @@ function checkModelFits(run: RunSpec, model: Sequential, data: Dataset): void {
   }
 }
 
+/** A probe started on this run: its spec, its instance (for checkpoints) and the loop's view of it. */
+interface StartedProbe {
+  readonly spec: ProbeSpec;
+  readonly instance: ProbeInstance;
+  readonly train: TrainProbe;
+}
+
 /**
- * The loop's probe for a `ProbeSpec`: its implementation started on this run (arguments defaulted, checked
- * and resolved, per-run state set up) before training starts; `owned` finishes it when the run ends.
+ * A `ProbeSpec`'s implementation started on this run (arguments defaulted, checked and resolved, per-run
+ * state set up) before training starts; `owned` finishes it when the run ends.
  */
-function trainProbe(spec: ProbeSpec, env: RunProbeEnv, owned: { dispose(): void }[]): TrainProbe {
+function startedProbe(spec: ProbeSpec, env: RunProbeEnv, owned: { dispose(): void }[]): StartedProbe {
   const definition = probeImplementations.get(spec.probe);
   if (!definition) {
     throw new DyncRuntimeError(
@@ -169,7 +199,52 @@ function trainProbe(spec: ProbeSpec, env: RunProbeEnv, owned: { dispose(): void 
   }
   const probe: ProbeInstance = inProbe(spec, () => definition.start(spec.args, env, spec.name));
   owned.push({ dispose: () => probe.finish?.() });
-  return { name: spec.name, cadence: spec.cadences, run: (ctx) => inProbe(spec, () => probe.measure(ctx)) };
+  return { spec, instance: probe, train: { name: spec.name, cadence: spec.cadences, run: (ctx) => inProbe(spec, () => probe.measure(ctx)) } };
+}
+
+/** A probe whose per-run state cannot be saved would resume silently wrong: refuse before training. */
+function requireCheckpointable(probes: readonly StartedProbe[]): void {
+  const stuck = probes.find((p) => !p.instance.save || !p.instance.restore);
+  if (!stuck) return;
+  throw new DyncRuntimeError(
+    "RUN032",
+    `probe ${stuck.spec.name} (line ${stuck.spec.line}): "${stuck.spec.probe}" keeps per-run state that cannot be checkpointed (it has no save/restore)`,
+    "run without checkpoints (no `checkpoint every`, no --checkpoint-every) or give the probe save/restore hooks",
+  );
+}
+
+function restoreProbes(probes: readonly StartedProbe[], checkpoint: RunCheckpoint): void {
+  for (const { spec, instance } of probes) {
+    if (!Object.hasOwn(checkpoint.probes, spec.name)) throw new DyncRuntimeError("RUN032", `the checkpoint of run ${checkpoint.run} has no state for probe ${spec.name}`, "delete it to restart that run from step 0");
+    inProbe(spec, () => instance.restore!(checkpoint.probes[spec.name]));
+  }
+}
+
+/** The run's sink, counting the metrics rows it writes (a checkpoint records how many precede it). */
+class CountingSink implements RunSink {
+  constructor(
+    private readonly sink: RunSink,
+    public rows: number,
+  ) {}
+
+  beginRun(run: string, sweep: Readonly<Record<string, SweepValue>>, seeds: readonly number[]): void {
+    this.sink.beginRun(run, sweep, seeds);
+  }
+
+  endRun(run: string, status: Exclude<RunStatus, "running">, message?: string): void {
+    this.sink.endRun(run, status, message);
+  }
+
+  seedScalars(record: Parameters<RunSink["seedScalars"]>[0]): void {
+    this.sink.seedScalars(record);
+    this.rows += record.seeds.length;
+  }
+
+  tensor(record: TensorRecord): unknown {
+    const file = this.sink.tensor(record);
+    this.rows += 1;
+    return file;
+  }
 }
 
 /** Runs `f`, naming the probe and its line in any runtime error it throws. */

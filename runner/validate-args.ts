@@ -5,7 +5,7 @@
  * only as a RUN040 from deep inside the optimizer (or not at all: a rule such as Nesterov's needing
  * momentum is only known to the registry).
  *
- * Checked: the optimizer and the schedule (with a warm-up's inner schedule), every data source, an `mlp`
+ * Checked: the optimizer, the L2 term (λ and `on`) and the schedule (with a warm-up's inner schedule), every data source, an `mlp`
  * model's arguments with its encoding and `phase` init, and every probe's arguments (with its pair sampler). Lowered specs carry
  * the entry's name as `kind` (a data spec: as `source`) and the `.dyn` argument names, so a spec is read
  * back as arguments field for field; the few fields `lower` still renames (data bindings lowered to `axes`
@@ -22,6 +22,7 @@ export function runArgProblems(run: RunSpec): string[] {
   return [
     ...at("optimizer", specProblems("optimizer", run.optimizer as unknown as Spec)),
     ...(run.schedule ? at("schedule", specProblems("schedule", run.schedule as unknown as Spec)) : []),
+    ...at("regularize", specProblems("regularizer", { kind: "l2", lambda: run.l2, on: run.l2On ?? "all" })),
     ...Object.entries(run.data).flatMap(([name, spec]) => at(`data "${name}"`, dataProblems(spec))),
     ...(run.model.kind === "mlp" ? at(`model "${run.model.name}"`, mlpProblems(run.model)) : []),
     ...run.probes.flatMap((probe) => at(`probe ${probe.name} (line ${probe.line})`, probeProblems(probe))),

@@ -4,7 +4,7 @@
  * `error RUN0xx: message` (plus a hint line) and keep every result already recorded.
  * docs/runtime-errors.md is generated from this table (`npm run docs`).
  *
- * Ranges: RUN00x backends, RUN01x input files, RUN02x training, RUN03x the run directory, RUN04x
+ * Ranges: RUN00x backends, RUN01x input files, RUN02x training, RUN03x the run directory and its checkpoints, RUN04x
  * configuration, RUN05x analyses and plots, RUN06x worker threads, RUN09x dync's own consistency checks.
  */
 
@@ -80,6 +80,25 @@ export const runtimeErrors = {
       "a half-written .npy or temporary file is removed, and the error says what was kept; `dync report DIR` " +
       "draws the report from it once there is space.",
   },
+  RUN031: {
+    name: "resume-mismatch",
+    summary: "`--resume DIR` names a directory that this program cannot continue",
+    help:
+      "The run directory was written by a different program or profile (its plan hash differs: a changed " +
+      "model, data, optimizer, probe, seed or sweep), on a different backend (a resumed run would mix two " +
+      "backends' float32 roundings), or it is not a run directory written by `dync run`. Resume with the same " +
+      "`.dyn` file, profile and backend, or start a new run with `--out`. Nothing is changed in the directory.",
+  },
+  RUN032: {
+    name: "checkpoint-failed",
+    summary: "a checkpoint could not be written or read back, or a probe's state cannot be checkpointed",
+    help:
+      "Writing `checkpoints/<run>.ckpt` failed (a full disk), a checkpoint file is truncated or corrupt, it " +
+      "does not fit the run (other parameter shapes, seeds or probes), or a probe keeps per-run state without " +
+      "the `save`/`restore` hooks a checkpoint needs (resuming it would be silently wrong, so it is refused). " +
+      "A checkpoint is replaced atomically, so the previous one stays usable; a corrupt one can be deleted, " +
+      "and that run then restarts from step 0 on `--resume`. A probe without hooks: run without checkpoints.",
+  },
   RUN040: {
     name: "invalid-configuration",
     summary: "a setting or a combination of settings that the runtime cannot carry out",
@@ -98,8 +117,8 @@ export const runtimeErrors = {
     help:
       "For example a power-law fit with fewer than two points, non-positive values or the same x twice, the " +
       "standard deviation of one value, a density of values that are all equal, several values where one was " +
-      "picked, or an analysis option out of range. Measure more points or seeds, reduce over seeds first, or " +
-      "change the option. The measurements are kept; each analysis that fails is reported on its own (and in " +
+      "picked. Measure more points or seeds, or reduce over seeds first (an analysis option out of range is " +
+      "RUN040). The measurements are kept; each analysis that fails is reported on its own (and in " +
       "the manifest's `analysisErrors`) while the others, and the expects that do not need it, are evaluated; " +
       "a plot that fails shows its error in report.html and the other plots are drawn. `dync run` then exits " +
       "with code 1, `dync report` with 0.",

@@ -81,6 +81,14 @@ export function lossFunction(kind: LossKind): LossFn {
   }
 }
 
+/**
+ * The parameters `regularize l2(λ, on: …)` penalises: `all` every one (biases, batch-norm γ/β and scales
+ * too: the documented default), `weights` the weight matrices and conv kernels only (the λ‖W‖² of papers).
+ */
+export function l2Targets<P extends { readonly role: string }>(params: readonly P[], on: "all" | "weights"): readonly P[] {
+  return on === "weights" ? params.filter((p) => p.role === "weight") : params;
+}
+
 /** L2 regularisation per seed: λ·Σ_params ‖θ_s‖², shape `[S]` (every axis but the seed axis is summed). */
 export function l2Penalty(params: readonly (Param | tf.Tensor)[], lambda: number): tf.Tensor1D {
   if (!Number.isFinite(lambda) || lambda < 0) {

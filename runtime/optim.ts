@@ -28,6 +28,8 @@ export interface Optimizer {
    * dispose it before the next step with a different mask or `dispose()`.
    */
   step(grads: readonly tf.Tensor[], lr: number, alive?: tf.Tensor): void;
+  /** Continue counting from `updates` (a checkpoint; its `state` variables are assigned by the caller). */
+  resumeAt(updates: number): void;
   dispose(): void;
 }
 
@@ -82,6 +84,11 @@ abstract class SeedBatchedOptimizer<S extends OptimizerSpec> implements Optimize
       });
     });
     this.updates++;
+  }
+
+  resumeAt(updates: number): void {
+    if (!Number.isInteger(updates) || updates < 0) throw new DyncRuntimeError("RUN032", `a checkpoint's optimizer update count must be a whole number ≥ 0, got ${updates}`);
+    this.updates = updates;
   }
 
   dispose(): void {

@@ -10,6 +10,12 @@
  * 32-bit unsigned integer (`seed >>> 0`), so only seeds in [0, 2^32) give distinct streams; plans and
  * `resolveSeeds` refuse others (`isValidSeed` in contract/program.ts).
  */
+/** Where a stream stands: its four state words and the second Box–Muller value not yet returned. */
+export interface RngState {
+  readonly words: readonly [number, number, number, number];
+  readonly spareNormal: number | null;
+}
+
 export class Rng {
   private s0: number;
   private s1: number;
@@ -25,6 +31,17 @@ export class Rng {
     this.s2 = next();
     this.s3 = next();
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
+  }
+
+  /** The stream's position, to continue it later with `restore` (checkpoints). */
+  state(): RngState {
+    return { words: [this.s0, this.s1, this.s2, this.s3], spareNormal: this.spareNormal ?? null };
+  }
+
+  /** Continue from a position `state()` returned: the next draws are those that followed it. */
+  restore(state: RngState): void {
+    [this.s0, this.s1, this.s2, this.s3] = state.words;
+    this.spareNormal = state.spareNormal ?? undefined;
   }
 
   /** An independent stream for one purpose, e.g. `fork("init")`; the same label gives the same stream. */

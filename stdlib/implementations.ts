@@ -4,14 +4,17 @@
  * checks that the two name the same probes, analyses and data sources.
  */
 import { condensationAnalysisImplementations } from "./condensation/analyses.js";
+import { coreAnalysisImplementations } from "./core/analyses.js";
 import { condensationProbeImplementations } from "./condensation/index.js";
 import { coreProbeImplementations } from "./core/index.js";
 import { curvatureProbeImplementations } from "./curvature/index.js";
+import { diversityProbeImplementations } from "./diversity/index.js";
 import { lotteryAnalysisImplementations } from "./lottery/analyses.js";
 import { lotteryProbeImplementations } from "./lottery/index.js";
 import { regionProbeImplementations } from "./regions/index.js";
 import { spectralProbeImplementations } from "./spectral/index.js";
 import { samplingProbeImplementations } from "./sampling/index.js";
+import { samplingAnalysisImplementations } from "./sampling/analyses.js";
 import type { AnalysisDefinition } from "./analyses/define.js";
 import type { DataSourceDefinition } from "./data/define.js";
 import { dataSourceDefinitions } from "./data/sources.js";
@@ -25,13 +28,14 @@ export interface FamilyImplementations {
 }
 
 export const familyImplementations: readonly FamilyImplementations[] = [
-  { name: "core", probes: coreProbeImplementations, analyses: [] },
+  { name: "core", probes: coreProbeImplementations, analyses: coreAnalysisImplementations },
   { name: "curvature", probes: curvatureProbeImplementations, analyses: [] },
   { name: "condensation", probes: condensationProbeImplementations, analyses: condensationAnalysisImplementations },
   { name: "lottery", probes: lotteryProbeImplementations, analyses: lotteryAnalysisImplementations },
   { name: "regions", probes: regionProbeImplementations, analyses: [] },
   { name: "spectral", probes: spectralProbeImplementations, analyses: [] },
-  { name: "sampling", probes: samplingProbeImplementations, analyses: [] },
+  { name: "sampling", probes: samplingProbeImplementations, analyses: samplingAnalysisImplementations },
+  { name: "diversity", probes: diversityProbeImplementations, analyses: [] },
 ];
 
 function byName<T extends { readonly entry: { readonly name: string } }>(items: readonly T[], what: string): ReadonlyMap<string, T> {

@@ -13,8 +13,9 @@ export async function reportCommand(runDir: string, out: Output, err: (text: str
     const result = await rebuildReport(runDir, analysisFunctions);
     const failed = result.plots.filter((p) => p.error !== null);
     if (out.format === "json") {
-      out.write(`${JSON.stringify({ report: result.path, plots: result.plots.map((p) => ({ name: p.name, line: p.line, svg: p.svg, png: p.png, error: p.error })) })}\n`);
+      out.write(`${JSON.stringify({ report: result.path, plots: result.plots.map((p) => ({ name: p.name, line: p.line, svg: p.svg, png: p.png, error: p.error })), unreadable: result.unreadable })}\n`);
     } else {
+      for (const u of result.unreadable) err(`warning: ${u}\n`);
       for (const p of failed) err(`warning: plot ${p.name} (line ${p.line}) could not be drawn: ${p.error}\n`);
       out.write(`report: ${result.path} (${result.plots.length - failed.length} of ${result.plots.length} plots drawn)\n`);
     }

@@ -4,15 +4,16 @@
  * directory, imports the runtime by absolute URL, and every experiment in it runs from this process
  * (its runs on `--jobs` worker threads, which import the same temporary module).
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { runMain } from "../../runner/index.js";
+import type { runExperiments } from "../../runner/index.js";
 import type { ExperimentProgram } from "../../contract/program.js";
 import { compileFile } from "../../compiler/compile.js";
 import { packageInfo } from "../../compiler/package-info.js";
 import { printDiagnostics, type Output } from "./output.js";
+import { UsageError } from "../cli-args.js";
 
 /** Flags passed through to the program (`--profile quick`, `--backend wasm`, …). */
 export async function runCommand(file: string, programArgs: readonly string[], out: Output, err: (text: string) => void): Promise<number> {
@@ -29,14 +30,9 @@ export async function runCommand(file: string, programArgs: readonly string[], o
     writeFileSync(modulePath, result.js);
     const moduleUrl = pathToFileURL(modulePath).href;
     const module = (await import(moduleUrl)) as { experiments: readonly ExperimentProgram[] };
-    const runtime = (await import(runtimeUrl)) as { runMain: typeof runMain };
-    let status = 0;
+    const runtime = (await import(runtimeUrl)) as { runExperiments: typeof runExperiments };
     // The module URL lets `--jobs` workers import the same program (its targets are code, not data).
-    for (const program of module.experiments) {
-      status = worseExit(status, await runtime.runMain(program, programArgs, { moduleUrl }));
-      if (status > 128) break; // a signal stopped it: the experiments after it are not started
-    }
-    return status;
+    return await runtime.runExperiments(module.experiments, programArgs, { moduleUrl });
   } catch (error) {
     err(`internal error while running ${file}: ${(error as Error).message}\n`);
     return 70;
@@ -46,10 +42,15 @@ export async function runCommand(file: string, programArgs: readonly string[], o
 }
 
 /**
- * The exit code of several experiments: the most serious of theirs. 3 (a run diverged, every expect holds)
- * is less serious than 1 (a failure) and 2 (usage), though larger; a signal's 128 + n is the most serious.
+ * The `.dyn` file a run directory was made from (its manifest's `source.file`), for `dync run --resume DIR`
+ * without a file; UsageError when DIR has none. The plan hash check then catches an edited file.
  */
-export function worseExit(a: number, b: number): number {
-  const rank = (code: number) => (code === 3 ? 0.5 : code);  // 129/130/143 (a signal) outrank everything
-  return rank(b) > rank(a) ? b : a;
+export function resumedFile(dir: string): string {
+  try {
+    const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as { source?: { file?: unknown } };
+    if (typeof manifest.source?.file === "string") return manifest.source.file;
+  } catch {
+    // reported below
+  }
+  throw new UsageError(`${dir} has no readable manifest.json naming its .dyn file: give the file, \`dync run FILE --resume ${dir}\``);
 }

@@ -92,7 +92,7 @@ export class AnalysisCompiler {
       case "before":
         return this.time(e, scope);
       case "during":
-        return this.fail(e, "`during` needs a phase window; phase detection is not available yet");
+        return this.fail(e, "`during` needs a named phase window, which dync does not have yet; bound the series by a step per seed instead: `x before p1` or `x after p1` with `let p1 = plateau_end(l)`");
       case "~":
       case "vs":
         return this.fail(e, `\`${e.op}\` belongs inside a fit or a plot, like \`fit_power_law(y ~ width)\``);
@@ -289,7 +289,12 @@ export class AnalysisCompiler {
           : r.kind === "Number"
             ? { step: r.value }
             : undefined;
-    if (!at) return this.fail(r, `\`${e.op}\` takes a fraction of training like \`50%\` or a step like \`1000 steps\``);
+    if (!at && r.kind !== "Quantity") {
+      // a step per group from another result: `acc before p1` with `let p1 = plateau_end(l)`
+      const bound = this.compile(r, scope);
+      return bound && { op: "window", relation: e.op as "after" | "before", arg, bound };
+    }
+    if (!at) return this.fail(r, `\`${e.op}\` takes a fraction of training like \`50%\`, a step like \`1000 steps\` or a result giving a step per seed like \`plateau_end(l)\``);
     return { op: "time", relation: e.op as "after" | "before", arg, at };
   }
 

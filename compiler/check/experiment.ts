@@ -4,7 +4,7 @@
  * schedule, training and probes are resolved against the registry and lowered to the runtime's specs.
  */
 import type * as A from "../../grammar/ast.js";
-import type { AnalysisExpr, AnalysisSpec, DataSpec, EventSpecData, ExpectSpec, MlpModelSpec, ModelSpec, PlotSpec, ProbeSpec, ProfilePlan, RunSpec, SweepAxis, SweepValue } from "../../contract/program.js";
+import type { AnalysisExpr, AnalysisSpec, CheckpointSpec, DataSpec, EventSpecData, ExpectSpec, MlpModelSpec, ModelSpec, PlotSpec, ProbeSpec, ProfilePlan, RunSpec, SweepAxis, SweepValue } from "../../contract/program.js";
 import { runId } from "../../contract/plan.js";
 import type { Cadence, CadencePoint } from "../../contract/training-specs.js";
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
@@ -23,7 +23,7 @@ import { blockRoles, experimentInputs, reportSampledUse, reportSharedSamples, ty
 import { showValue, type Value } from "./values.js";
 import { layerGeometry, modelLayers } from "../../contract/layer-list.js";
 import { dataSetSize } from "../../stdlib/registry/data-size.js";
-import { brokenRules, registry, type DataSourceShape } from "../../stdlib/registry/index.js";
+import { brokenRules, registry, resultShape, type DataSourceShape, type Lowered, type ResultShape } from "../../stdlib/registry/index.js";
 
 /** Most runs one profile may expand to: a 100 × 100 sweep. Past this, planning alone takes minutes. */
 export const MAX_RUNS = 10_000;
@@ -66,7 +66,7 @@ export interface TopLevel {
   readonly models: readonly A.ModelStmt[];
 }
 
-type SingleSlot = "seeds" | "loss" | "regularize" | "optimizer" | "schedule" | "train";
+type SingleSlot = "seeds" | "loss" | "regularize" | "optimizer" | "schedule" | "train" | "checkpoint";
 
 /** Everything statement-level the plan needs, gathered from the statements in effect. */
 interface Gathered {
@@ -184,9 +184,10 @@ export class ExperimentChecker {
       if (run) runs.push(run);
     }
     const baseEnv = new PointEnv(defs, new Map(), this.evaluator, new Set(sweepVars), failedSweeps);
-    const analysisSpecs = this.analyses(analyses, probeNames, probeShapes(g.probes), sweepVars, baseEnv);
+    const shapes = probeShapes(g.probes, runs);
+    const analysisSpecs = this.analyses(analyses, probeNames, shapes, sweepVars, baseEnv);
     const failed = new Set(analyses.map((l) => l.name.name).filter((n) => !analysisSpecs.some((a) => a.name === n)));
-    const scope = { probes: probeNames, probeShapes: probeShapes(g.probes), analyses: new Set(analysisSpecs.map((a) => a.name)), failed, sweepVars, env: baseEnv };
+    const scope = { probes: probeNames, probeShapes: shapes, analyses: new Set(analysisSpecs.map((a) => a.name)), failed, sweepVars, env: baseEnv };
     const compiler = new AnalysisCompiler(this.diagnostics);
     const expects: ExpectSpec[] = [];
     for (const e of g.expects) {
@@ -269,9 +270,28 @@ export class ExperimentChecker {
           break;
         }
       }
-      if (!s.vars.some((v) => failed.has(v.name))) axes.push(axis);
+      if (!s.vars.some((v) => failed.has(v.name)) && this.distinctValues(s, axis)) axes.push(axis);
+      else fail();
     }
     return { axes, failed };
+  }
+
+  /** DYN3005 on a sweep value whose run id another value of the sweep already has (`[0.1, 0.1]`, `[1, "1"]`). */
+  private distinctValues(s: A.SweepStmt, axis: readonly Map<string, Value>[]): boolean {
+    const seen = new Set<string>();
+    for (const [i, item] of axis.entries()) {
+      const run = runId(Object.fromEntries([...item].map(([k, v]) => [k, sweepValue(v)])));
+      if (!seen.has(run)) {
+        seen.add(run);
+        continue;
+      }
+      // The repeated item's own span when the values are written out as a list, else the whole list.
+      const span = s.values.kind === "List" && s.values.items.length === axis.length ? s.values.items[i]!.span : s.values.span;
+      const value = item.size === 1 ? showValue([...item.values()][0]!) : `(${[...item.values()].map(showValue).join(", ")})`;
+      this.report(diagnostic("DYN3005", span, { vars: s.vars.map((v) => `\`${v.name}\``).join(", "), value, run }));
+      return false;
+    }
+    return true;
   }
 
   private seeds(stmt: A.Statement | undefined, defs: Definitions): number[] {
@@ -314,11 +334,15 @@ export class ExperimentChecker {
     const lossStmt = g.single.get("loss") as A.ClauseStmt | undefined;
     const loss = lossStmt ? this.entry(lossStmt.value, "loss", env, resolver) : trainOn && shapes.get(trainOn)?.classes ? "cross_entropy" : "mse";
     const regStmt = g.single.get("regularize") as A.ClauseStmt | undefined;
-    const reg = regStmt ? (this.entry(regStmt.value, "regularizer", env, resolver) as { lambda: number } | undefined) : { lambda: 0 };
+    const reg = regStmt ? (this.entry(regStmt.value, "regularizer", env, resolver) as { lambda: number; on: "all" | "weights" } | undefined) : { lambda: 0, on: "all" };
     const scheduleStmt = g.single.get("schedule") as A.ClauseStmt | undefined;
     const schedule = scheduleStmt ? this.entry(scheduleStmt.value, "schedule", env, resolver) : undefined;
     const training = trainStmt && this.training(trainStmt, env);
-    const probes = this.probes(g, env, resolver, training?.duration, shapes);
+    const sizes = new Map(Object.entries(data).map(([name, spec]) => [name, dataSetSize(spec)] as const));
+    const probes = this.probes(g, env, resolver, training?.duration, shapes, sizes);
+    const checkpointStmt = g.single.get("checkpoint") as A.CheckpointStmt | undefined;
+    const checkpoint = checkpointStmt && this.checkpoint(checkpointStmt, env, training?.duration);
+    if (checkpointStmt && !checkpoint) return undefined;
     if (trainStmt && training && !this.batchFitsOptimizer(trainStmt, training.batch, optimizer)) return undefined;
     if (!trainOn || !model || !optimizer || !loss || !reg || !training || !probes || (scheduleStmt && !schedule)) return undefined;
     if (Object.keys(data).length !== g.data.length) return undefined;
@@ -331,13 +355,33 @@ export class ExperimentChecker {
       model,
       loss: loss as RunSpec["loss"],
       l2: reg.lambda,
+      ...(reg.on === "weights" ? { l2On: "weights" as const } : {}),
       optimizer: optimizer as RunSpec["optimizer"],
       ...(schedule ? { schedule: schedule as RunSpec["schedule"] } : {}),
       duration: training.duration,
       batch: training.batch,
       probes: probes.probes,
       events: probes.events,
+      ...(checkpoint ? { checkpoint } : {}),
     };
+  }
+
+  /** `checkpoint every N [steps|epochs]`: N whole and ≥ 1, in the training's unit unless one is given. */
+  private checkpoint(c: A.CheckpointStmt, env: PointEnv, duration: RunSpec["duration"] | undefined): CheckpointSpec | undefined {
+    const v = this.evaluator.eval(c.interval, env);
+    if (!v) return undefined;
+    const trainUnit = duration && "epochs" in duration ? "epochs" : "steps";
+    if (v.kind !== "number" || !(v.unit === "steps" || v.unit === "epochs" || !v.unit) || !Number.isInteger(v.value) || v.value < 1) {
+      this.report(diagnostic("DYN2052", c.interval.span, { got: showValue(v) }));
+      return undefined;
+    }
+    const spec: CheckpointSpec = { every: v.value, unit: v.unit === "epochs" || v.unit === "steps" ? v.unit : trainUnit };
+    const total = duration ? ("epochs" in duration ? duration.epochs : duration.steps) : Infinity;
+    // Epochs of a step-counted run (or steps of an epoch-counted one) need the data size: not compared here.
+    if (spec.unit === trainUnit && spec.every >= total) {
+      this.report(diagnostic("DYN2106", c.interval.span, { every: `${spec.every} ${spec.unit}`, total: `${total} ${trainUnit}` }));
+    }
+    return spec;
   }
 
   /** `gd` is full-batch gradient descent by definition; a minibatch with it is almost surely meant as `sgd`. */
@@ -617,7 +661,7 @@ export class ExperimentChecker {
     return { duration, batch: size === "full" ? "full" : { size, shuffle } };
   }
 
-  private probes(g: Gathered, env: PointEnv, resolver: CallResolver, duration: RunSpec["duration"] | undefined, shapes: ReadonlyMap<string, DataShape>): { probes: ProbeSpec[]; events: EventSpecData[] } | undefined {
+  private probes(g: Gathered, env: PointEnv, resolver: CallResolver, duration: RunSpec["duration"] | undefined, shapes: ReadonlyMap<string, DataShape>, sizes: ReadonlyMap<string, number | undefined>): { probes: ProbeSpec[]; events: EventSpecData[] } | undefined {
     const probes: ProbeSpec[] = [];
     const events: EventSpecData[] = [];
     let ok = true;
@@ -635,11 +679,11 @@ export class ExperimentChecker {
         this.report(diagnostic("DYN2101", p.name.span, { name: p.name.name }));
         cadences.push({ kind: "at", points: ["end"] });
       }
-      if (!resolved || !checkSamplerNeeds(v, resolved, shapes, (d) => this.report(d), p.value.span)) {
+      if (!resolved || !checkSamplerNeeds(v, resolved, shapes, sizes, (d) => this.report(d), p.value.span)) {
         ok = false;
         continue;
       }
-      const shape = resolved.entry.result;
+      const shape = resultShape(resolved.entry, resolved.args);
       probes.push({
         name: p.name.name,
         probe: resolved.entry.name,
@@ -738,14 +782,19 @@ export class ExperimentChecker {
   }
 }
 
-type ProbeShapes = ReadonlyMap<string, { readonly fields?: readonly string[]; readonly index?: string; readonly matrix?: boolean }>;
+type ProbeShapes = ReadonlyMap<string, ResultShape>;
 
-/** What each probe measures (fields, extra dimension), from its registry entry. */
-function probeShapes(probes: readonly A.ProbeStmt[]): ProbeShapes {
-  const out = new Map<string, { fields?: readonly string[]; index?: string; matrix?: boolean }>();
+/**
+ * What each probe measures (fields, extra dimension): from the checked call of the first run that has it
+ * (its arguments may choose the shape, `accuracy(…, by: class)`), else from its registry entry.
+ */
+function probeShapes(probes: readonly A.ProbeStmt[], runs: readonly RunSpec[]): ProbeShapes {
+  const out = new Map<string, ResultShape>();
   for (const p of probes) {
     const callee = p.value.kind === "Call" && p.value.callee.kind === "Name" ? p.value.callee.name : p.value.kind === "Name" ? p.value.name : undefined;
-    const shape = callee ? registry.get("probe", callee)?.result : undefined;
+    const entry = callee ? registry.get("probe", callee) : undefined;
+    const checked = runs.flatMap((r) => r.probes).find((s) => s.name === p.name.name);
+    const shape = checked && entry ? resultShape(entry, checked.args as Readonly<Record<string, Lowered>>) : entry?.result;
     if (shape) out.set(p.name.name, shape);
   }
   return out;
@@ -754,6 +803,7 @@ function probeShapes(probes: readonly A.ProbeStmt[]): ProbeShapes {
 function singleSlot(s: A.Statement): SingleSlot | undefined {
   if (s.kind === "Seeds") return "seeds";
   if (s.kind === "Train") return "train";
+  if (s.kind === "Checkpoint") return "checkpoint";
   if (s.kind === "Clause") return s.keyword;
   return undefined;
 }

@@ -12,7 +12,7 @@ import type { ResolvedCall } from "./resolve-call.js";
 import type { Value } from "./values.js";
 
 /** DYN2059 for each sampler argument of `probe` whose needs its data set's known shape cannot meet. */
-export function checkSamplerNeeds(value: Value, probe: ResolvedCall, shapes: ReadonlyMap<string, DataSourceShape>, report: (d: Diagnostic) => void, fallback: Span): boolean {
+export function checkSamplerNeeds(value: Value, probe: ResolvedCall, shapes: ReadonlyMap<string, DataSourceShape>, sizes: ReadonlyMap<string, number | undefined>, report: (d: Diagnostic) => void, fallback: Span): boolean {
   const dataParam = probe.entry.params.find((p) => p.type.t === "ref" && p.type.of === "data");
   const dataName = dataParam ? refOf(probe.args[dataParam.name]) : undefined;
   const shape = dataName === undefined ? undefined : shapes.get(dataName);
@@ -22,8 +22,11 @@ export function checkSamplerNeeds(value: Value, probe: ResolvedCall, shapes: Rea
     if (param.type.t !== "entry" || param.type.kind !== "sampler") return;
     const spec = probe.args[param.name] as Readonly<Record<string, Lowered>> | null;
     const sampler = spec && typeof spec["kind"] === "string" ? registry.get("sampler", spec["kind"]) : undefined;
-    for (const need of sampler?.sampler?.needs(spec!) ?? []) {
-      const problem = unmet(need, shape, dataName!);
+    const problems = (sampler?.sampler?.needs(spec!) ?? []).map((need) => unmet(need, shape, dataName!));
+    const size = sizes.get(dataName!);
+    const wanted = sampler?.sampler?.rows?.(spec!);
+    if (wanted && size !== undefined && wanted.rows > size) problems.push(`needs ${wanted.rows} rows (\`${wanted.param}\`), but \`${dataName}\` has ${size}`);
+    for (const problem of problems) {
       if (!problem) continue;
       report(diagnostic("DYN2059", argSpan(value, param.name, index) ?? fallback, { sampler: sampler!.name, problem }));
       ok = false;

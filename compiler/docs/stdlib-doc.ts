@@ -15,7 +15,7 @@ const SECTIONS: [kind: EntryKind, title: string, intro: string][] = [
   ["optimizer", "Optimizers", "After `optimizer`."],
   ["schedule", "Learning-rate schedules", "After `schedule`."],
   ["probe", "Probes", "After `probe NAME =`, followed by a cadence."],
-  ["sampler", "Pair samplers", "The `pairs:` argument of probes that compare two rows of a data set (`hamming`, `gradient_confusion`). Drawn once per run and seed from the seed's random stream (forked by the probe's name), fixed across steps."],
+  ["sampler", "Pair samplers", "The `pairs:` argument of probes that compare two rows of a data set (`hamming`, `gradient_confusion`, `gate_agreement`). Drawn once per run and seed from the seed's random stream (forked by the probe's name), fixed across steps."],
   ["analysis", "Analysis functions", "In `let` analyses and `expect` conditions."],
   ["plot", "Plots", "After `plot`."],
 ];

@@ -38,7 +38,7 @@ export async function emitModule(experiments: readonly CheckedExperiment[], opti
   // Targets with label noise take the data set's draws: their helpers are imported only when used.
   const usesDraws = experiments.some((e) => [...e.targets.values()].some((t) => t.code.random));
   const drawImports = usesDraws ? ["pointwiseWithDraws", { name: "TargetDraws", isTypeOnly: true }] : [];
-  const runtime = file.addImportDeclaration({ moduleSpecifier: options.runtimeImport ?? "dync/runtime", namedImports: ["runMain", "pointwise", ...drawImports, "targetMath as m", { name: "ExperimentProgram", isTypeOnly: true }] });
+  const runtime = file.addImportDeclaration({ moduleSpecifier: options.runtimeImport ?? "dync/runtime", namedImports: ["runExperiments", "pointwise", ...drawImports, "targetMath as m", { name: "ExperimentProgram", isTypeOnly: true }] });
   file.addImportDeclaration({ moduleSpecifier: "node:url", namedImports: ["pathToFileURL"] });
   file.addImportDeclaration({ moduleSpecifier: "node:worker_threads", namedImports: ["isMainThread"] });
   const usesTargetMath = experiments.some((e) => [...e.targets.values()].some((t) => t.code.body.includes("m.")));
@@ -59,9 +59,7 @@ export async function emitModule(experiments: readonly CheckedExperiment[], opti
     "// Worker threads (`--jobs`) import this module for its targets: they share process.argv, hence isMainThread.",
     `export const experiments: readonly ExperimentProgram[] = [${exported.join(", ")}];`,
     "if (isMainThread && process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {",
-    "  let status = 0;",
-    "  for (const program of experiments) status = Math.max(status, await runMain(program, process.argv.slice(2), { moduleUrl: import.meta.url }));",
-    "  process.exitCode = status;",
+    "  process.exitCode = await runExperiments(experiments, process.argv.slice(2), { moduleUrl: import.meta.url });",
     "}",
   ]);
   let text = file.getFullText();

@@ -130,6 +130,8 @@ function itemDoc(item: Item, inner: readonly A.Comment[], claimed: Set<A.Comment
       return [item.keyword, " ", e(item.value)];
     case "Train":
       return ["train ", e(item.duration), item.options.map((o) => [", ", o.name, " ", e(o.value)])];
+    case "Checkpoint":
+      return ["checkpoint every ", e(item.interval)];
     case "Probe":
       return ["probe ", item.name.name, " = ", e(item.value), item.cadences.map((c, i) => [i > 0 ? ", " : " ", cadenceDoc(c, ctx)])];
     case "Expect":

@@ -46,6 +46,8 @@ export function evaluate(expr: AnalysisExpr, env: AnalysisEnv): Table {
       return select(evaluate(expr.arg, env), expr.where, describe(expr.arg));
     case "time":
       return timeFilter(expr, evaluate(expr.arg, env), env);
+    case "window":
+      return windowFilter(expr, evaluate(expr.arg, env), evaluate(expr.bound, env));
     case "fit_power_law":
       return fitTable(expr, evaluate(expr.y, env));
     case "field":
@@ -202,6 +204,29 @@ function timeFilter(expr: Extract<AnalysisExpr, { op: "time" }>, table: Table, e
   const keepRow = (r: Row): boolean => {
     const step = Number(r.key[STEPS]);
     return expr.relation === "after" ? step >= threshold(r.key) : step < threshold(r.key);
+  };
+  return { dims: table.dims, rows: table.rows.filter(keepRow) };
+}
+
+/**
+ * `x before p1` / `x after p1`: per group, the step `bound` gives for the row's values of the bound's
+ * dimensions (`p1` per seed). The split is the one of `timeFilter` (before: step < t, after: step ≥ t);
+ * a NaN bound (the event never happened) keeps no rows of its group.
+ */
+function windowFilter(expr: Extract<AnalysisExpr, { op: "window" }>, table: Table, bound: Table): Table {
+  requireDim(table, STEPS, describe(expr.arg));
+  const what = describe(expr.bound);
+  if (bound.dims.includes(STEPS)) {
+    throw new DyncRuntimeError("RUN051", `\`${describe(expr)}\`: the bound ${what} is a series over steps; give one step per group, e.g. \`plateau_end(…)\` or \`last(…)\``);
+  }
+  const extra = bound.dims.filter((d) => !table.dims.includes(d));
+  if (extra.length > 0) throw new DyncRuntimeError("RUN051", `\`${describe(expr)}\`: the bound ${what} has dimensions ${describe(expr.arg)} lacks: ${extra.join(", ")}`);
+  const steps = new Map(bound.rows.map((r) => [keyId(r.key, bound.dims), numberOf(r.value, what)] as const));
+  const keepRow = (r: Row): boolean => {
+    const t = steps.get(keyId(r.key, bound.dims));
+    if (t === undefined || Number.isNaN(t)) return false;
+    const step = Number(r.key[STEPS]);
+    return expr.relation === "after" ? step >= t : step < t;
   };
   return { dims: table.dims, rows: table.rows.filter(keepRow) };
 }

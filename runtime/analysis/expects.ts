@@ -114,6 +114,8 @@ function children(expr: AnalysisExpr): AnalysisExpr[] {
       return [expr.left, expr.right];
     case "within":
       return [expr.arg, expr.reference];
+    case "window":
+      return [expr.arg, expr.bound];
     case "fit_power_law":
       return [expr.y];
     case "fn":

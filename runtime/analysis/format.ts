@@ -47,6 +47,8 @@ export function describe(expr: AnalysisExpr): string {
       return `${operand(expr.arg)}[${Object.entries(expr.where).map(([d, v]) => `${d}=${formatValue(v)}`).join(", ")}]`;
     case "time":
       return `${describe(expr.arg)} ${expr.relation} ${"fraction" in expr.at ? `${formatNumber(expr.at.fraction * 100, 6)}%` : `step ${expr.at.step}`}`;
+    case "window":
+      return `${describe(expr.arg)} ${expr.relation} ${operand(expr.bound)}`;
     case "fit_power_law":
       return `fit_power_law(${describe(expr.y)} ~ ${expr.x})${expr.by.length ? ` by ${expr.by.join(", ")}` : ""}`;
     case "field":
@@ -71,7 +73,7 @@ export function describe(expr: AnalysisExpr): string {
 
 // Operands that are themselves infix expressions get parentheses, so the text reads unambiguously.
 function operand(expr: AnalysisExpr): string {
-  const infix = ["arith", "compare", "in", "within", "and", "or", "time", "neg", "not"].includes(expr.op);
+  const infix = ["arith", "compare", "in", "within", "and", "or", "time", "window", "neg", "not"].includes(expr.op);
   const trailingBy = expr.op === "fit_power_law" && expr.by.length > 0;
   return infix || trailingBy ? `(${describe(expr)})` : describe(expr);
 }

@@ -41,7 +41,11 @@ export function formatExpect(outcome: ExpectOutcome): string {
   return `${outcome.passed ? "✓" : "✗"} expect ${outcome.text}${outcome.detail ? `  (${outcome.detail})` : ""}`;
 }
 
-/** `error RUN050: analysis alpha (line 12): …` for an analysis that could not be evaluated. */
+/**
+ * `error RUN050: analysis alpha (line 12): …` and, on a second line, `  hint: …` for an analysis that
+ * could not be evaluated (laid out as DyncRuntimeError.render lays out every runtime error).
+ */
 export function formatAnalysisError(failure: { readonly name: string; readonly line: number; readonly error: DyncRuntimeError }): string {
-  return `error ${failure.error.code}: analysis ${failure.name} (line ${failure.line}): ${failure.error.message}`;
+  const { code, message, hint } = failure.error;
+  return `error ${code}: analysis ${failure.name} (line ${failure.line}): ${message}${hint ? `\n  hint: ${hint}` : ""}`;
 }

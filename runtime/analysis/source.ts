@@ -117,7 +117,8 @@ export function probeTable(rows: readonly ResultRow[], sweepVars: readonly strin
     const at = r.index ? `${r.step}|${indexDims.map((d) => r.index![d]).join(",")}` : String(r.step);
     if (steps.has(at)) continue;
     steps.add(at);
-    out.push({ key: Object.assign({}, run.sweep, { [SEEDS]: r.seed, [STEPS]: r.step }, r.index ?? {}), value: r.value });
+    // Spread, not Object.assign: a sweep variable may be called `__proto__`, which assignment would drop.
+    out.push({ key: { ...run.sweep, [SEEDS]: r.seed, [STEPS]: r.step, ...r.index }, value: r.value });
   }
   return { dims, rows: out };
 }

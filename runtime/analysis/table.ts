@@ -72,6 +72,8 @@ export function groupRows(rows: readonly Row[], dims: readonly Dim[]): { key: Ke
  * Natural join of two tables on their shared dimensions: every pair of rows that agree on the shared
  * dimensions gives one output row keyed by the union of both keys. A table with fewer dimensions (or
  * none: a number) thereby broadcasts over the other's; rows without a partner are dropped.
+ * Keys are built by spreading (own data properties), never by Object.assign or `key[d] = v` on a plain
+ * object: a sweep variable may be called `__proto__`, and assignment would set a prototype instead.
  */
 export function join<T>(
   left: Table,
@@ -89,7 +91,7 @@ export function join<T>(
   }
   const rows: T[] = [];
   for (const l of left.rows) {
-    for (const r of byShared.get(keyId(l.key, shared)) ?? []) rows.push(combine(l, r, Object.assign({}, r.key, l.key)));
+    for (const r of byShared.get(keyId(l.key, shared)) ?? []) rows.push(combine(l, r, { ...r.key, ...l.key }));
   }
   return { dims, rows };
 }

@@ -67,3 +67,25 @@ const bmmOp = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
 export function bmm(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
   return bmmOp(a, b) as tf.Tensor3D;
 }
+
+/**
+ * `bmm` for callers that differentiate only with respect to `a` (inputs, never the weights `b`): the gradient
+ * of `b` is returned as zeros instead of computing aᵀ·dy, which is a third of a dense backward pass
+ * (per-example backprop signals for gradient confusion, `ForwardOptions.skipParameterGradients`).
+ */
+const bmmInputGradientOp = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const [a, b, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+  save([b]);
+  return {
+    value: product(a as tf.Tensor3D, b as tf.Tensor3D),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [sb] = saved as [tf.Tensor3D];
+      return [bmm(dy as tf.Tensor3D, transposeLast2(sb)), tf.zerosLike(sb)];
+    },
+  };
+});
+
+/** `[S, M, K] × [S, K, N] → [S, M, N]` whose gradient with respect to the second factor is zero (see above). */
+export function bmmInputGradient(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
+  return bmmInputGradientOp(a, b) as tf.Tensor3D;
+}

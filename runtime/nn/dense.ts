@@ -6,7 +6,7 @@ import { type LayerInit, sampleParam } from "../init.js";
 import type { Param } from "../../contract/model.js";
 import { createParam } from "../params.js";
 import { simdSumRows } from "../kernels/ops.js";
-import { bmm } from "./bmm.js";
+import { bmm, bmmInputGradient } from "./bmm.js";
 
 /** The parameters of one dense layer. */
 export interface DenseParams {
@@ -74,7 +74,14 @@ export function createDenseParams(
   return { weight, bias, fanIn, fanOut };
 }
 
-/** Apply a dense layer's parameters to x. */
-export function applyDense(params: DenseParams, x: tf.Tensor3D): tf.Tensor3D {
-  return dense(x, params.weight.variable as tf.Tensor3D, params.bias?.variable as tf.Tensor2D | undefined);
+/**
+ * Apply a dense layer's parameters to x. `skipParameterGradients`: the caller differentiates only with respect
+ * to inputs, so the weight's gradient is zeros instead of aᵀ·dy (a third of the backward pass saved).
+ */
+export function applyDense(params: DenseParams, x: tf.Tensor3D, skipParameterGradients = false): tf.Tensor3D {
+  const weight = params.weight.variable as tf.Tensor3D;
+  const bias = params.bias?.variable as tf.Tensor2D | undefined;
+  if (!skipParameterGradients) return dense(x, weight, bias);
+  const product = bmmInputGradient(x, weight);
+  return bias ? addBias(product, bias) : product;
 }

@@ -4,7 +4,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { DyncRuntimeError } from "../errors.js";
-import { Rng } from "../rng.js";
+import { Rng, type RngState } from "../rng.js";
 
 /** Per-seed mask streams for one model. */
 export class DropoutStreams {
@@ -12,6 +12,16 @@ export class DropoutStreams {
 
   constructor(seeds: readonly number[]) {
     this.streams = seeds.map((seed) => new Rng(seed).fork("dropout"));
+  }
+
+  /** Each seed's stream position (checkpoints: the masks after a resume are the masks that would have followed). */
+  state(): RngState[] {
+    return this.streams.map((rng) => rng.state());
+  }
+
+  restore(states: readonly RngState[]): void {
+    if (states.length !== this.streams.length) throw new DyncRuntimeError("RUN032", `dropout: a checkpoint of ${states.length} seeds for a model of ${this.streams.length}`);
+    this.streams.forEach((rng, s) => rng.restore(states[s]!));
   }
 
   /** A mask `[S, ...rest]` of 0 and 1/(1 − p): each entry kept with probability 1 − p. */

@@ -17,6 +17,7 @@ import { type Activation, type ActivationSpec, activation, activationName, DEFAU
 import { applyBatchNorm, type BatchNormParams, createBatchNorm } from "./batchnorm.js";
 import { applyDense, createDenseParams, type DenseParams } from "./dense.js";
 import { applyDropout, checkDropout, DropoutStreams } from "./dropout.js";
+import type { RngState } from "../rng.js";
 import { createEncoding, type Encoding, type EncodingSpec } from "./encodings.js";
 import { layerInits, type MlpInit } from "./layer-init.js";
 
@@ -128,6 +129,15 @@ export class Mlp implements Model {
     });
     const dense = new Map([...this.hidden.map((l) => [l.name, l.dense] as const), ["out", this.out] as const]);
     return layerViews(list, [o.inDim], (name) => dense.get(name)!);
+  }
+
+  /** The dropout streams' positions (checkpoints). */
+  randomState(): unknown {
+    return this.dropoutStreams.state();
+  }
+
+  restoreRandomState(state: unknown): void {
+    this.dropoutStreams.restore(state as RngState[]);
   }
 
   /** `[S, B, inDim]` → `[S, B, outDim]`. */

@@ -21,6 +21,7 @@ import { applyBatchNorm, type BatchNormParams, createBatchNorm } from "./batchno
 import { type ConvParams, conv2d, createConvParams, flatten, pool2d } from "./conv.js";
 import { applyDense, createDenseParams, type DenseParams } from "./dense.js";
 import { applyDropout, checkDropout, DropoutStreams } from "./dropout.js";
+import type { RngState } from "../rng.js";
 import { createEncoding, type Encoding } from "./encodings.js";
 import { applyLayerNorm, createLayerNorm, type LayerNormParams } from "./layernorm.js";
 import { layerInits, type MlpInit } from "./layer-init.js";
@@ -88,6 +89,15 @@ export class Sequential implements Model {
     this.state = this.built.flatMap((b) => b.state);
     this.layers = this.built.map((b) => b.view);
     this.layerNames = this.layers.filter((v) => v.weight).map((v) => v.name);
+  }
+
+  /** The dropout streams' positions (the only randomness drawn while training). */
+  randomState(): unknown {
+    return this.dropoutStreams.state();
+  }
+
+  restoreRandomState(state: unknown): void {
+    this.dropoutStreams.restore(state as RngState[]);
   }
 
   /** `[S, B, ...inShape]` (or flattened rows) → `[S, B, outDim]`. */
@@ -169,7 +179,7 @@ export class Sequential implements Model {
     switch (spec.kind) {
       case "dense": {
         const params = createDenseParams(spec.name, g.fanIn, spec.width, { ...common, bias: spec.bias });
-        return weighted(g, { ...view, kind: "dense" }, params, (x) => applyDense(params, x as tf.Tensor3D), spec.act);
+        return weighted(g, { ...view, kind: "dense" }, params, (x, o) => applyDense(params, x as tf.Tensor3D, o.skipParameterGradients), spec.act);
       }
       case "conv": {
         if (g.input.kind !== "image") throw new DyncRuntimeError("RUN040", `conv layer ${spec.name} needs images`);
@@ -206,7 +216,7 @@ export class Sequential implements Model {
 }
 
 /** A dense or conv layer: its weight and bias in the view, applying its own activation if it has one. */
-function weighted(g: LayerGeometry, view: LayerView, params: DenseParams | ConvParams, apply: (x: tf.Tensor) => tf.Tensor, act: ActivationSpec | null): Built {
+function weighted(g: LayerGeometry, view: LayerView, params: DenseParams | ConvParams, apply: Built["apply"], act: ActivationSpec | null): Built {
   const own = params.bias ? [params.weight, params.bias] : [params.weight];
   return {
     geometry: g,

@@ -5,5 +5,6 @@ export { collectVersions, writeManifest } from "./manifest.js";
 export type { BackendInfo, Manifest, RunEntry, RunStatus, SweepValue, Versions } from "./manifest.js";
 export { metricColumns, MetricsWriter } from "./metrics-writer.js";
 export type { MetricLine } from "./metrics-writer.js";
-export { freshRunDirectory, prepareRunDirectory, runPaths, unwritable } from "./run-dir.js";
+export { freshRunDirectory, pathSegment, prepareRunDirectory, runPaths, unwritable } from "./run-dir.js";
 export type { RunPaths } from "./run-dir.js";
+export { readCheckpointFile, writeCheckpointFile } from "./checkpoint-file.js";

@@ -19,6 +19,8 @@ export interface RunEntry {
   message?: string;
   /** For a `diverged` run: each diverged seed and the step its loss first became NaN or infinite. */
   diverged?: { seed: number; step: number }[];
+  /** Steps the run was scheduled to train (known once its data is built). */
+  steps?: number;
   startedAt?: string;
   endedAt?: string;
 }
@@ -50,6 +52,10 @@ export interface Manifest {
   versions: Versions;
   /** Source file, profile and any other context the caller wants on record. */
   source?: unknown;
+  /** Hash of what decides the measurements (runner/checkpoint.ts `planHash`); `--resume` requires the same. */
+  planHash?: string;
+  /** Each `dync run --resume`: when, and where it continued (the first run trained and its checkpoint step, 0 for none). */
+  resumes?: { at: string; run: string | null; step: number }[];
   startedAt: string;
   endedAt?: string;
   durationMs?: number;

@@ -54,12 +54,15 @@ export class MetricsWriter {
     private readonly sweepAxes: readonly string[],
     private readonly clock: () => number,
     private readonly syncIntervalMs: number,
+    /** Rows the files already hold (a resumed run directory: appended to, header and all kept). */
+    existingRows = 0,
   ) {
     this.csvFd = openForAppend(paths.csv);
     this.jsonlFd = openForAppend(paths.jsonl);
     this.csvBytes = fstatSync(this.csvFd).size;
     this.jsonlBytes = fstatSync(this.jsonlFd).size;
-    this.writeBatch(`${metricColumns(sweepAxes).map(csvField).join(",")}\n`, "", 0);
+    this.rowCount = existingRows;
+    if (this.csvBytes === 0) this.writeBatch(`${metricColumns(sweepAxes).map(csvField).join(",")}\n`, "", 0);
     this.lastSync = clock();
   }
 

@@ -10,7 +10,7 @@ import { DyncRuntimeError } from "../errors.js";
 import { writeNpy, type NpyData } from "../npy.js";
 import { collectVersions, writeManifest, type BackendInfo, type Manifest, type RunEntry, type RunStatus, type SweepValue, type Versions } from "./manifest.js";
 import { metricColumns, MetricsWriter, type MetricLine } from "./metrics-writer.js";
-import { prepareRunDirectory, unwritable, type RunPaths } from "./run-dir.js";
+import { pathSegment, prepareRunDirectory, runPaths, unwritable, type RunPaths } from "./run-dir.js";
 
 export interface RecorderOptions {
   /** The run directory (created; must not already hold a run). */
@@ -27,6 +27,13 @@ export interface RecorderOptions {
   clock?: () => number;
   /** Longest time between fsyncs of the metrics files, ms (default 2000). */
   syncIntervalMs?: number;
+  /** `planHash` of the program (runner/checkpoint.ts), for `dync run --resume`. */
+  planHash?: string;
+  /**
+   * Continue a run directory (`dync run --resume`): its manifest as prepared for resuming (the runs kept,
+   * status `running`) and the metrics rows kept; the files are appended to, not created.
+   */
+  resume?: { manifest: Manifest; metricRows: number };
 }
 
 /** A scalar measurement. `seed` is the seed's value (not its index); omit it for a value over all seeds. */
@@ -76,6 +83,14 @@ export class RunRecorder {
     if (clash) throw new DyncRuntimeError("RUN040", `sweep variable "${clash}" clashes with a metrics column name (${[...RESERVED_COLUMNS].join(", ")})`);
     this.clock = options.clock ?? Date.now;
     this.startMs = this.clock();
+    if (options.resume) {
+      this.paths = runPaths(options.dir);
+      this.manifest = options.resume.manifest;
+      for (const entry of this.manifest.runs) this.runs.set(entry.run, entry);
+      writeManifest(this.paths.manifest, this.manifest);
+      this.metrics = new MetricsWriter({ csv: this.paths.metricsCsv, jsonl: this.paths.metricsJsonl }, sweepAxes, this.clock, options.syncIntervalMs ?? 2000, options.resume.metricRows);
+      return;
+    }
     this.paths = prepareRunDirectory(options.dir);
     const rel = (p: string) => relative(this.paths.dir, p).split(sep).join("/");
     this.manifest = {
@@ -88,6 +103,7 @@ export class RunRecorder {
       backend: options.backend,
       versions: { ...collectVersions(), ...(options.versions as Record<string, string> | undefined) },
       ...(options.source === undefined ? {} : { source: options.source }),
+      ...(options.planHash === undefined ? {} : { planHash: options.planHash }),
       startedAt: new Date(this.startMs).toISOString(),
       status: "running",
       files: { metricsCsv: rel(this.paths.metricsCsv), metricsJsonl: rel(this.paths.metricsJsonl), tensors: rel(this.paths.tensors), plots: rel(this.paths.plots), report: rel(this.paths.report) },
@@ -130,6 +146,11 @@ export class RunRecorder {
     writeManifest(this.paths.manifest, this.manifest);
   }
 
+  /** Record how many steps `run` was scheduled to train (the manifest's `runs[…].steps`, written with its next update). */
+  runSteps(run: string, steps: number): void {
+    this.entry(run).steps = steps;
+  }
+
   /** Record which seeds of `run` diverged and at which step (the manifest's `runs[…].diverged`). */
   runDiverged(run: string, seeds: readonly { readonly seed: number; readonly step: number }[]): void {
     if (seeds.length === 0) return;
@@ -165,7 +186,7 @@ export class RunRecorder {
   tensor(record: TensorRecord): string {
     this.checkOpen();
     const { data, shape } = asNpy(record);
-    const dir = join(this.paths.tensors, safeName(record.probe), safeName(record.run));
+    const dir = join(this.paths.tensors, pathSegment(record.probe), pathSegment(record.run));
     const fileName = `seed${record.seed ?? "all"}_step${record.step}.npy`;
     try {
       mkdirSync(dir, { recursive: true });
@@ -234,10 +255,4 @@ export function asNpy(record: TensorRecord): { data: NpyData; shape: readonly nu
   const values = data.dataSync();
   const typed = data.dtype === "int32" ? Int32Array.from(values) : data.dtype === "bool" ? Uint8Array.from(values) : Float32Array.from(values);
   return { data: typed, shape: record.shape ?? data.shape };
-}
-
-/** Probe and run names as path segments: keep letters, digits, `.`, `-`, `_`, `=`; replace the rest. */
-function safeName(name: string): string {
-  const cleaned = name.replace(/[^A-Za-z0-9._=-]/g, "_");
-  return cleaned === "" || cleaned === "." || cleaned === ".." ? `_${cleaned}` : cleaned;
 }

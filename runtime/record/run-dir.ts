@@ -8,6 +8,7 @@
  *   <dir>/plots/            figures (written by the plotting stage)
  *   <dir>/report.html       the report (written by the report stage)
  */
+import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, statfsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { DyncRuntimeError } from "../errors.js";
@@ -92,13 +93,38 @@ function freeBytes(dir: string): number | undefined {
   }
 }
 
-/** A fresh directory name `<root>/<experiment>/<YYYY-MM-DD_HH-MM-SS>` (suffixed `-2`, `-3`… if taken). */
+/** Longest name kept as it is in a path segment (file systems allow 255 bytes; the hash suffix needs 9). */
+const MAX_SEGMENT = 100;
+/** Names Windows reserves for devices in every directory, with or without an extension. */
+const WINDOWS_DEVICE = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$/i;
+
+/**
+ * A name from the program (experiment, probe, run id with its sweep values) as one path segment that
+ * stays inside its directory on every system: letters, digits and `. _ = - , +` are kept; anything else
+ * (`/`, `\`, `:`, NUL, spaces, non-ASCII) becomes `_`; a leading `.` (so `.` and `..`), a Windows device
+ * name (`CON`, `nul.txt`) and an empty name get a leading `_`. A name that needed any of this, ends in `.`
+ * or is longer than MAX_SEGMENT is cut to MAX_SEGMENT and gets `~` and 8 hex digits of its SHA-256: names
+ * that are already safe keep their text, and two different names never share a segment (`~` is never
+ * kept, so a changed name cannot meet an unchanged one).
+ */
+export function pathSegment(name: string): string {
+  let cleaned = name.replace(/[^A-Za-z0-9._=,+-]/g, "_");
+  if (cleaned === "" || cleaned.startsWith(".") || WINDOWS_DEVICE.test(cleaned)) cleaned = `_${cleaned}`;
+  if (cleaned === name && name.length <= MAX_SEGMENT && !name.endsWith(".")) return name;
+  const hash = createHash("sha256").update(name, "utf8").digest("hex").slice(0, 8);
+  return `${cleaned.slice(0, MAX_SEGMENT)}~${hash}`;
+}
+
+/**
+ * A fresh directory name `<root>/<experiment>/<YYYY-MM-DD_HH-MM-SS>` (suffixed `-2`, `-3`… if taken);
+ * the experiment name passes through pathSegment.
+ */
 export function freshRunDirectory(root: string, experiment: string, now: Date = new Date()): string {
   const pad = (v: number) => String(v).padStart(2, "0");
   const stamp =
     `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}_` +
     `${pad(now.getHours())}-${pad(now.getMinutes())}-${pad(now.getSeconds())}`;
-  const base = join(root, experiment, stamp);
+  const base = join(root, pathSegment(experiment), stamp);
   let candidate = base;
   for (let k = 2; existsSync(candidate); k++) candidate = `${base}-${k}`;
   return candidate;

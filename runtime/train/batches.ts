@@ -4,7 +4,7 @@
  * minibatch sequence.
  */
 import { DyncRuntimeError } from "../errors.js";
-import { Rng } from "../rng.js";
+import { Rng, type RngState } from "../rng.js";
 import type { BatchSpec, DurationSpec } from "../../contract/training-specs.js";
 export type { BatchSpec, DurationSpec } from "../../contract/training-specs.js";
 
@@ -27,6 +27,13 @@ export function trainingPlan(n: number, batch: BatchSpec, duration: DurationSpec
   return { batchSize, stepsPerEpoch, totalSteps };
 }
 
+/** Where a sampler stands between updates: the next step, each seed's stream and its current epoch's order. */
+export interface SamplerState {
+  readonly nextStep: number;
+  readonly rngs: readonly RngState[];
+  readonly orders: readonly Int32Array[];
+}
+
 /** The sample indices of every update, per seed. */
 export class BatchSampler {
   private readonly rngs: Rng[];
@@ -47,6 +54,20 @@ export class BatchSampler {
 
   get isFull(): boolean {
     return this.batch === "full";
+  }
+
+  state(): SamplerState {
+    return { nextStep: this.nextStep, rngs: this.rngs.map((rng) => rng.state()), orders: this.orders.map((o) => o.slice()) };
+  }
+
+  /** Continue where `state()` stood: the next update draws what it would have drawn then. */
+  restore(state: SamplerState): void {
+    if (state.rngs.length !== this.rngs.length || state.orders.some((o) => o.length !== this.n)) {
+      throw new DyncRuntimeError("RUN032", `a checkpoint's batch order is for ${state.rngs.length} seeds of ${state.orders[0]?.length} samples, the run has ${this.rngs.length} of ${this.n}`);
+    }
+    this.nextStep = state.nextStep;
+    this.rngs.forEach((rng, s) => rng.restore(state.rngs[s]!));
+    state.orders.forEach((order, s) => (this.orders[s] = Int32Array.from(order)));
   }
 
   /**

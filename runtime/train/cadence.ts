@@ -48,6 +48,8 @@ export class CadenceScheduler {
   private readonly watchers = new Map<string, EventSpec[]>();
   /** Per event, per seed index: the step it fired at, or −1. */
   private readonly fired = new Map<string, Int32Array>();
+  /** Seed indices whose events can no longer fire (the seed diverged). */
+  private readonly retired = new Set<number>();
   private readonly allSeeds: number[];
 
   constructor(
@@ -77,11 +79,21 @@ export class CadenceScheduler {
     for (const event of this.watchers.get(probe) ?? []) {
       const firedAt = this.fired.get(event.name)!;
       const truth = event.condition(value, step);
-      const newly = this.allSeeds.filter((s) => firedAt[s] === -1 && this.holds(truth, s, event));
+      const newly = this.allSeeds.filter((s) => firedAt[s] === -1 && !this.retired.has(s) && this.holds(truth, s, event));
       for (const s of newly) firedAt[s] = step;
       if (newly.length > 0) out.push({ event: event.name, step, seedIndices: newly });
     }
     return out;
+  }
+
+  /**
+   * Seed `seedIndex` diverged: from now on none of its events fires (they would read the frozen or
+   * non-finite state). Returns the events that had not fired for it, whose probes it will never measure.
+   */
+  retire(seedIndex: number): string[] {
+    if (this.retired.has(seedIndex)) return [];
+    this.retired.add(seedIndex);
+    return [...this.fired].filter(([, firedAt]) => firedAt[seedIndex] === -1).map(([event]) => event);
   }
 
   /** Probes whose cadence is `on: event`. */
@@ -94,6 +106,19 @@ export class CadenceScheduler {
     const steps = this.fired.get(event);
     if (!steps) throw configError(`unknown event "${event}"`);
     return steps.slice();
+  }
+
+  /** Every event's firing steps (a checkpoint), and their restoration. */
+  firedState(): Record<string, Int32Array> {
+    return Object.fromEntries([...this.fired].map(([name, steps]) => [name, steps.slice()]));
+  }
+
+  restoreFired(state: Readonly<Record<string, Int32Array>>): void {
+    for (const [name, steps] of this.fired) {
+      const saved = state[name];
+      if (!saved || saved.length !== steps.length) throw new DyncRuntimeError("RUN032", `a checkpoint has no firing steps for event "${name}" of ${steps.length} seeds`);
+      steps.set(saved);
+    }
   }
 
   /**

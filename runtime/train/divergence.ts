@@ -16,6 +16,13 @@ export interface DivergedSeed {
   readonly step: number;
 }
 
+/** The tracker's state between steps (read back for a checkpoint). */
+export interface DivergenceState {
+  readonly alive: Uint8Array;
+  readonly firstBad: Int32Array;
+  readonly reported: readonly number[];
+}
+
 export class DivergenceTracker {
   /** `[S]` bool: false once a seed's loss has been non-finite. */
   alive: tf.Tensor1D;
@@ -54,6 +61,18 @@ export class DivergenceTracker {
       }
     });
     return out;
+  }
+
+  state(): DivergenceState {
+    return { alive: Uint8Array.from(this.alive.dataSync()), firstBad: Int32Array.from(this.firstBad.dataSync()), reported: [...this.reported] };
+  }
+
+  restore(state: DivergenceState): void {
+    tf.dispose([this.alive, this.firstBad]);
+    this.alive = tf.keep(tf.tensor1d(Array.from(state.alive, Boolean), "bool"));
+    this.firstBad = tf.keep(tf.tensor1d(state.firstBad, "int32"));
+    this.reported.clear();
+    for (const s of state.reported) this.reported.add(s);
   }
 
   /** Whether every seed has been reported diverged. */

@@ -19,7 +19,9 @@
  * first bad step, its parameters are the last finite ones) and reported to the recorder. When every seed
  * has diverged the run stops after that step's probes; the recorder hears of every scheduled (every/at)
  * measurement of the steps not trained (`notMeasured`), so it can record them as NaN, and the `end`
- * probes still run (see afterStop). The loop ends with DyncRuntimeError RUN020 naming the seeds and
+ * probes still run (see afterStop); a probe run on an event that had not fired for a diverged seed is
+ * reported not measured for that seed once, at the step after its divergence (eventProbesLost), and the
+ * seed's events fire no more. The loop ends with DyncRuntimeError RUN020 naming the seeds and
  * steps, unless `onDivergence: "continue"`. Masking only after detection keeps healthy runs free of its
  * cost (a broadcast tf.where per parameter and step).
  */
@@ -35,6 +37,7 @@ import { BatchSampler, type BatchSpec, type DurationSpec } from "./batches.js";
 import { CadenceScheduler, type Cadence, type EventSpec, type FiredEvent } from "./cadence.js";
 import { TrainData, type BatchTensors } from "./data.js";
 import { DivergenceTracker, type DivergedSeed } from "./divergence.js";
+import { captureModel, restoreModel, type CheckpointConfig, type TrainingSnapshot } from "./checkpoint.js";
 
 /** The loss of update k at θ_k on batch k; tensors owned by the loop (valid during the probe call). */
 export interface StepLoss {
@@ -108,8 +111,9 @@ export interface TrainRecorder {
   progress?(info: ProgressInfo): void;
   diverged?(seeds: readonly DivergedSeed[]): void | Promise<void>;
   /**
-   * After every seed diverged and training stopped: each `every`/`at` measurement of the steps that were
-   * not trained, in step order (event-triggered probes cannot be foreseen and are not listed).
+   * A measurement divergence made impossible: after every seed diverged and training stopped, each
+   * `every`/`at` measurement of the steps that were not trained, in step order (all seeds); and for each
+   * seed that diverged at step d, each probe run on an event that had not fired for it, at d + 1 (that seed).
    */
   notMeasured?(point: ProbePoint): void | Promise<void>;
 }
@@ -144,6 +148,13 @@ export interface TrainConfig {
    * every `YIELD_EVERY_MS` so that the signal handler that aborts it gets to run.
    */
   readonly stop?: AbortSignal;
+  /** Snapshots of the whole training state at a cadence (checkpoint.ts), for `dync run --resume`. */
+  readonly checkpoint?: CheckpointConfig;
+  /**
+   * Continue from this snapshot (of this very run: same model, optimizer, data, seeds and probes) instead
+   * of step 0; the recorder is expected to hold the measurements of the steps before it already.
+   */
+  readonly resumeFrom?: TrainingSnapshot;
 }
 
 export interface TrainResult {
@@ -192,6 +203,8 @@ class TrainingRun {
   private frozenMask: tf.Tensor1D | undefined;
   private readonly started = Date.now();
   private lastYield = performance.now();
+  /** The step of the last snapshot taken or resumed from (none is taken twice at one step). */
+  private lastSnapshot = -1;
 
   constructor(private readonly config: TrainConfig) {
     const S = config.model.seeds;
@@ -208,11 +221,15 @@ class TrainingRun {
 
   async execute(): Promise<TrainResult> {
     const { totalSteps, stepsPerEpoch } = this.sampler.plan;
-    let step = 0;
+    let step = this.config.resumeFrom ? this.restore(this.config.resumeFrom) : 0;
     let interrupted = false;
     for (; step <= totalSteps; step++) {
       interrupted = await this.interrupted();
-      if (interrupted) break;
+      if (interrupted) {
+        if (this.config.checkpoint?.onStop) await this.snapshot(step);
+        break;
+      }
+      if (this.snapshotDue(step)) await this.snapshot(step);
       const stopped = await this.runStep(step, step < totalSteps);
       if (stopped) break;
     }
@@ -232,6 +249,43 @@ class TrainingRun {
       this.lastYield = performance.now();
     }
     return this.config.stop?.aborted === true;
+  }
+
+  private snapshotDue(step: number): boolean {
+    const every = this.config.checkpoint?.every;
+    return every !== undefined && step % every === 0;
+  }
+
+  /** Hand the state before step `step` to the checkpoint's `save` (not at 0 or T: nothing to resume there). */
+  private async snapshot(step: number): Promise<void> {
+    if (!this.config.checkpoint || step <= 0 || step >= this.sampler.plan.totalSteps || step === this.lastSnapshot) return;
+    this.lastSnapshot = step;
+    await this.config.checkpoint.save({
+      step,
+      ...captureModel(this.config.model, this.config.optimizer),
+      sampler: this.sampler.state(),
+      divergence: this.divergence.state(),
+      diverged: this.diverged.map((d) => ({ ...d })),
+      events: this.scheduler.firedState(),
+    });
+  }
+
+  /** Set every piece of loop state from a snapshot; returns the step to continue at. */
+  private restore(snapshot: TrainingSnapshot): number {
+    const { totalSteps } = this.sampler.plan;
+    if (!Number.isInteger(snapshot.step) || snapshot.step <= 0 || snapshot.step >= totalSteps || snapshot.sampler.nextStep !== snapshot.step) {
+      throw new DyncRuntimeError("RUN032", `the checkpoint is at step ${snapshot.step}, which is not inside this run's ${totalSteps} steps`);
+    }
+    restoreModel(this.config.model, this.config.optimizer, snapshot);
+    this.sampler.restore(snapshot.sampler);
+    this.divergence.restore(snapshot.divergence);
+    this.scheduler.restoreFired(snapshot.events);
+    this.diverged.push(...snapshot.diverged.map((d) => ({ ...d })));
+    if (this.diverged.length > 0) {
+      this.frozenMask = tf.tensor1d(this.config.seeds.map((_, s) => !this.diverged.some((d) => d.seedIndex === s)), "bool");
+    }
+    this.lastSnapshot = snapshot.step;
+    return snapshot.step;
   }
 
   private firedEvents(): Map<string, Int32Array> {
@@ -378,6 +432,24 @@ class TrainingRun {
     this.frozenMask?.dispose();
     this.frozenMask = tf.tensor1d(alive, "bool");
     await this.config.recorder?.diverged?.(fresh);
+    for (const seed of fresh) await this.eventProbesLost(seed);
+  }
+
+  /**
+   * A seed diverged at step d: its events that had not fired never will, and each probe run on one of them
+   * goes to `notMeasured` for that seed at step d + 1, the first step whose state was lost (none when d is
+   * the last step: the events were decided there). So such a probe has one NaN row for the seed, as a
+   * scheduled probe has NaN rows for the steps it would have measured, whether the other seeds train on or not.
+   */
+  private async eventProbesLost(seed: DivergedSeed): Promise<void> {
+    const { totalSteps, stepsPerEpoch } = this.sampler.plan;
+    const step = seed.step + 1;
+    const lost = this.scheduler.retire(seed.seedIndex);
+    if (step > totalSteps || !this.config.recorder?.notMeasured) return;
+    const point = { step, epoch: Math.floor(step / stepsPerEpoch), seedIndices: [seed.seedIndex] };
+    for (const event of lost) {
+      for (const probe of this.scheduler.triggeredBy(event)) await this.config.recorder.notMeasured({ ...point, probe });
+    }
   }
 }
 
@@ -407,5 +479,9 @@ function validateConfig(config: TrainConfig): void {
   const every = config.checkDivergenceEvery ?? 10;
   if (!Number.isInteger(every) || every < 1) {
     throw new DyncRuntimeError("RUN040", `checkDivergenceEvery must be a whole number ≥ 1, got ${every}`);
+  }
+  const checkpointEvery = config.checkpoint?.every;
+  if (checkpointEvery !== undefined && (!Number.isInteger(checkpointEvery) || checkpointEvery < 1)) {
+    throw new DyncRuntimeError("RUN040", `checkpoint every must be a whole number of steps ≥ 1, got ${checkpointEvery}`);
   }
 }

@@ -6,7 +6,8 @@ import { DyncRuntimeError } from "../../runtime/errors.js";
 import type { PowerLawFit } from "../../runtime/analysis/power-law.js";
 import { type AnalysisDefinition, defineAnalysis } from "../analyses/define.js";
 import * as entries from "./entries.js";
-import { type Cell, groupRows, STEPS, type Table } from "../../runtime/analysis/table.js";
+import type { Cell, Table } from "../../runtime/analysis/table.js";
+import { firstStepPerGroup } from "../../runtime/analysis/series.js";
 
 /** −1 linear, 0 critical, 1 condensed. */
 export type Regime = -1 | 0 | 1;
@@ -32,16 +33,7 @@ function numeric(cell: Cell, what: string): number {
 
 /** First step at which the series is ≤ below, per group of every dimension but steps. */
 export function convergenceStep(table: Table, below: number): Table {
-  if (!table.dims.includes(STEPS)) throw new DyncRuntimeError("RUN051", "convergence_step needs a series over steps");
-  const keep = table.dims.filter((d) => d !== STEPS);
-  return {
-    dims: keep,
-    rows: groupRows(table.rows, keep).map((g) => {
-      const sorted = [...g.rows].sort((a, b) => Number(a.key[STEPS]) - Number(b.key[STEPS]));
-      const hit = sorted.find((r) => numeric(r.value, "convergence_step") <= below);
-      return { key: g.key, value: hit ? Number(hit.key[STEPS]) : NaN };
-    }),
-  };
+  return firstStepPerGroup(table, "convergence_step", (cell) => numeric(cell, "convergence_step"), (values) => values.findIndex((v) => v <= below));
 }
 
 function sweepNumber(value: unknown, dim: string): number {

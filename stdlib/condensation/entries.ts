@@ -49,7 +49,7 @@ export const neuronFeatures = probeEntry({
 export const cosineSimilarity = probeEntry({
   name: "cosine_similarity",
   kind: "probe",
-  doc: "The m × m matrix D(u, v) = uᵀv/(‖u‖‖v‖) of a hidden layer's neuron vectors (a conv layer's kernels: m = output channels), per seed, written as .npy (`tensors/`); `order: eigen` sorts rows and columns by the leading eigenvector of D so condensed groups form blocks. Zero vectors get NaN rows, placed last.",
+  doc: "The m × m matrix D(u, v) = uᵀv/(‖u‖‖v‖) of a hidden layer's neuron vectors (a conv layer's kernels: m = output channels), per seed, written as .npy (`tensors/`); `order: eigen` sorts rows and columns by the leading eigenvector of D so condensed groups form blocks. Zero vectors get NaN rows, placed last. Lazzari & Liu's 2048 × 2048 hyperplane matrix (P7) stacks every hidden layer's weight rows (the first zero-padded): its diagonal blocks are `cosine_similarity(net, layer: k, bias: false, order: none)`; its off-diagonal blocks compare vectors of different layers' input spaces and are not measured.",
   params: [
     model,
     cosineLayer,

@@ -6,6 +6,7 @@
  * `at start` cadence.
  */
 import type { Model, Param } from "../../contract/model.js";
+import { DyncRuntimeError } from "../../runtime/errors.js";
 import { defineProbe } from "../probes/define.js";
 import { hiddenLayer } from "../probes/layers.js";
 import * as entries from "./entries.js";
@@ -38,6 +39,17 @@ export const relativeChangeProbe = defineProbe(entries.relativeChange, {
   setup({ model, layer, bias }) {
     const view = hiddenLayer(model, layer);
     const params = [view.weight!, ...(bias && view.bias ? [view.bias] : [])].map((param) => ({ param, initial: copyValues(param) }));
-    return { measure: () => relativeChange(model, params) };
+    return {
+      measure: () => relativeChange(model, params),
+      // θ_w(0) is this probe's only state: a resumed run must compare against the initial weights, not the checkpoint's.
+      save: () => params.map((p) => p.initial),
+      restore(state) {
+        const saved = state as readonly Float32Array[];
+        if (!Array.isArray(saved) || saved.length !== params.length || saved.some((a, i) => !(a instanceof Float32Array) || a.length !== params[i]!.initial.length)) {
+          throw new DyncRuntimeError("RUN032", "relative_change: the checkpoint's initial weights do not fit this layer");
+        }
+        params.forEach((p, i) => p.initial.set(saved[i]!));
+      },
+    };
   },
 });

@@ -127,7 +127,12 @@ export const frequencyErrorProbe = defineProbe(entries.frequencyError, {
       if (!known) targets.set(copy, (known = targetSpectrum(data, s, peaks)));
       return known;
     };
-    return { measure: (ctx) => frequencyErrors(model, data, target, ctx.seedIndices) };
+    return {
+      measure: (ctx) => frequencyErrors(model, data, target, ctx.seedIndices),
+      // The cached target spectra are a function of the data alone: recomputed after a resume, nothing to save.
+      save: () => null,
+      restore: () => {},
+    };
   },
 });
 

@@ -12,15 +12,15 @@
  * linear output and differentiates Σ_rows ℓ_row with respect to them. In evaluation mode (dropout off,
  * batch norm on running statistics) rows do not interact, so that gradient's row r is exactly δ_r of row r
  * alone, through whatever follows the layer (activations, dropout, `scale`, the output scale). The inputs
- * a come from `Taps.input` (after an encoding: the encoded input). Rows go in passes: the pairs are cut
+ * a come from `Taps.input` (after an encoding: the encoded input); `skipParameterGradients` spares the
+ * dense layers' weight gradients, which nothing here reads (a third of the backward pass). Rows go in passes: the pairs are cut
  * into blocks whose distinct rows fit a pass (pairs that share rows, as local windows do, share their
  * forward/backward), and every seed index takes its own block k in pass k.
  *
- * Precision: each per-layer dot product (δ_i·δ_j, a_i·a_j, ‖δ_i‖², ‖a_i‖²: at most a layer's width of
- * terms) is a float32 sum on the backend; the sum over layers, the norms and the cosine are float64 in JS.
- * By Cauchy–Schwarz Σ_l |δ_i·δ_j|(|a_i·a_j| + 1) ≤ ‖g_i‖‖g_j‖, so float32 rounding of the per-layer terms
- * moves a cosine by at most ~width·2⁻²⁴ (≈ 3e-5 for width 512; ~1e-6 typical), plus the float32 error of
- * the forward/backward pass itself.
+ * Precision: a and δ are float32 from the backend (their relative error is the forward/backward pass's:
+ * cosines agree with a float64 reference to ~1e-7 in the tests); every dot product, the sum over layers and the cosine are float64 in JS. A pass's a and δ are
+ * downloaded whole (~33 MB for 2,000 rows of a 4×512 net) rather than gathered per pair on the backend:
+ * the wasm backend's gather made that take as long as the forward/backward pass itself.
  *
  * Only dense layers may carry parameters: a network with conv, batch-norm or layer-norm parameters fails
  * with RUN040 naming the layer (their per-example gradients are not outer products of two vectors).
@@ -57,12 +57,7 @@ const PASS_VALUES = 1 << 23;
  * `pairs[s]` is seed index s's pairs. Float64 results. A row whose loss gradient is exactly zero (e.g. every
  * unit dead, or a zero residual) has no direction: its pairs' cosines are NaN.
  */
-export function pairGradientCosines(
-  model: Model,
-  data: EvalData,
-  loss: LossKind,
-  pairs: readonly PairIndices[],
-): Float64Array[] {
+export function pairGradientCosines(model: Model, data: EvalData, loss: LossKind, pairs: readonly PairIndices[]): Float64Array[] {
   return pairGradientDots(model, data, loss, pairs).map(cosines);
 }
 
@@ -92,9 +87,9 @@ export function pairGradientDots(
   const passes = Math.max(0, ...blocks.map((b) => b.length));
   for (let k = 0; k < passes; k++) {
     const chosen = blocks.map((b) => b[k]);
-    const terms = layerTerms(model, data, loss, dense, chosen);
+    const values = passValues(model, data, loss, dense, chosen);
     chosen.forEach((block, s) => {
-      if (block) accumulate(results[s]!, block, terms, s, dense);
+      if (block) accumulate(results[s]!, block, values, s, dense);
     });
   }
   return results;
@@ -147,90 +142,52 @@ function pairBlocks(p: PairIndices, capacity: number): Block[] {
   return out;
 }
 
-/** Per-layer float32 dot products of one pass, seed-major: pairs `[S, P, 2L]` (δ·δ, a·a), rows `[S, U, 2L]` (‖δ‖², ‖a‖²). */
-interface PassTerms {
-  readonly pairs: Float32Array;
-  readonly rows: Float32Array;
-  readonly P: number;
+/** One pass's layer inputs a and backprop signals δ per dense layer, seed-major `[S, U, width]` (float32). */
+interface PassValues {
   readonly U: number;
+  readonly a: readonly Float32Array[];
+  readonly d: readonly Float32Array[];
 }
 
-/** One forward/backward pass over every seed's block (padded to a common size) and the layer terms of its pairs and rows. */
-function layerTerms(
-  model: Model,
-  data: EvalData,
-  loss: LossKind,
-  dense: readonly LayerView[],
-  blocks: readonly (Block | undefined)[],
-): PassTerms {
-  const S = model.seeds;
+/** One forward/backward pass over every seed's block of rows (padded to a common count U), downloaded. */
+function passValues(model: Model, data: EvalData, loss: LossKind, dense: readonly LayerView[], blocks: readonly (Block | undefined)[]): PassValues {
   const U = Math.max(1, ...blocks.map((b) => b?.rows.length ?? 0));
-  const P = Math.max(1, ...blocks.map((b) => b?.li.length ?? 0));
   const rows = blocks.map((b) => padded(b?.rows, U, b?.rows[0] ?? 0));
-  const flatI = Int32Array.from(
-    { length: S * P },
-    (_, n) =>
-      Math.floor(n / P) * U + (blocks[Math.floor(n / P)]?.li[n % P] ?? 0),
-  );
-  const flatJ = Int32Array.from(
-    { length: S * P },
-    (_, n) =>
-      Math.floor(n / P) * U + (blocks[Math.floor(n / P)]?.lj[n % P] ?? 0),
-  );
   const inputs = new Map<string, tf.Tensor>();
+  let deltas: tf.Tensor[] = [];
   try {
-    const [pairTerms, rowTerms] = tf.tidy(() => {
+    deltas = tf.tidy(() => {
       const { x, y } = data.gather(rows);
-      const deltas = backpropSignals(model, loss, dense, x, y, inputs);
-      const I = tf.tensor1d(flatI, "int32");
-      const J = tf.tensor1d(flatJ, "int32");
-      const perPair: tf.Tensor[] = [];
-      const perRow: tf.Tensor[] = [];
-      dense.forEach((layer, l) => {
-        const a = tf.reshape(inputs.get(layer.name)!, [S * U, layer.fanIn]);
-        const d = tf.reshape(deltas[l]!, [S * U, layer.fanOut]);
-        perPair.push(rowDots(d, I, J), rowDots(a, I, J));
-        perRow.push(tf.sum(tf.square(d), 1), tf.sum(tf.square(a), 1));
-      });
-      return [tf.stack(perPair, 1), tf.stack(perRow, 1)];
+      return backpropSignals(model, loss, dense, x, y, inputs);
     });
-    const terms = {
-      pairs: pairTerms.dataSync() as Float32Array,
-      rows: rowTerms.dataSync() as Float32Array,
-      P,
+    return {
       U,
+      a: dense.map((l) => inputs.get(l.name)!.dataSync() as Float32Array),
+      d: deltas.map((t) => t.dataSync() as Float32Array),
     };
-    tf.dispose([pairTerms, rowTerms]);
-    return terms;
   } finally {
-    tf.dispose([...inputs.values()]);
+    tf.dispose([...inputs.values(), ...deltas]);
   }
 }
 
-/** Row-wise dot products of rows I[n] and J[n] of `t` `[R, w]`: `[N]`. */
-function rowDots(t: tf.Tensor, I: tf.Tensor1D, J: tf.Tensor1D): tf.Tensor {
-  return tf.sum(tf.mul(tf.gather(t, I), tf.gather(t, J)), 1);
-}
-
 /**
- * δ_l = ∂ℓ_row/∂z_l for every dense layer l and row, `[S, U, fanOut]`, from one forward/backward pass in
- * evaluation mode; each layer's input is written to `inputs` (kept: the caller disposes them).
+ * δ_l = ∂ℓ_row/∂z_l for the dense layers `dense` (any subset, in any order) and every row, `[S, U, fanOut]`,
+ * from one forward/backward pass in evaluation mode; each weighted layer's input is written to `inputs`
+ * (kept: the caller disposes them). Also the feature-gradient probes' backward (stdlib/diversity/rows.ts).
  */
-function backpropSignals(
-  model: Model,
-  loss: LossKind,
-  dense: readonly LayerView[],
-  x: tf.Tensor,
-  y: tf.Tensor,
-  inputs: Map<string, tf.Tensor>,
-): tf.Tensor[] {
+export function backpropSignals(model: Model, loss: LossKind, dense: readonly LayerView[], x: tf.Tensor, y: tf.Tensor, inputs: Map<string, tf.Tensor>): tf.Tensor[] {
   const [S, U] = x.shape as [number, number];
   const lossOf = lossFunction(loss);
   const shifts = dense.map((l) => tf.zeros([S, U, l.fanOut]));
   return tf.grads((...zeros: tf.Tensor[]) => {
     const taps: Taps = { pre: new Map(), post: new Map(), input: inputs };
     const shift = new Map(dense.map((l, k) => [l.name, zeros[k]!]));
-    const out = model.forward(x, { training: false, taps, shift });
+    const out = model.forward(x, {
+      training: false,
+      taps,
+      shift,
+      skipParameterGradients: true,
+    });
     const missing = dense.find((l) => !inputs.has(l.name));
     if (missing) {
       throw new DyncRuntimeError(
@@ -244,87 +201,72 @@ function backpropSignals(
   })(shifts);
 }
 
-/** Float64 sums over layers for the pairs of seed index s's block. */
-function accumulate(
-  out: PairGradientDots,
-  block: Block,
-  terms: PassTerms,
-  s: number,
-  dense: readonly LayerView[],
-): void {
-  const L = dense.length;
-  const bias = dense.map((l) => (l.bias ? 1 : 0));
-  const rowNorm = (local: number) => {
-    const base = (s * terms.U + local) * 2 * L;
+/**
+ * ⟨g_i, g_j⟩ = Σ_l (δ_i·δ_j)(a_i·a_j + [bias]) and the squared norms for the pairs of seed index s's block,
+ * every dot product accumulated in float64.
+ */
+function accumulate(out: PairGradientDots, block: Block, values: PassValues, s: number, dense: readonly LayerView[]): void {
+  const gradientDot = (u: number, v: number) => {
     let sum = 0;
-    for (let l = 0; l < L; l++)
-      sum +=
-        terms.rows[base + 2 * l]! * (terms.rows[base + 2 * l + 1]! + bias[l]!);
+    dense.forEach((layer, l) => {
+      const dd = rowDot(values.d[l]!, layer.fanOut, s * values.U + u, s * values.U + v);
+      const aa = rowDot(values.a[l]!, layer.fanIn, s * values.U + u, s * values.U + v);
+      sum += dd * (aa + (layer.bias ? 1 : 0));
+    });
     return sum;
   };
+  const norms = Float64Array.from(block.rows, (_, u) => gradientDot(u, u));
   for (let p = 0; p < block.li.length; p++) {
-    const base = (s * terms.P + p) * 2 * L;
-    let dot = 0;
-    for (let l = 0; l < L; l++)
-      dot +=
-        terms.pairs[base + 2 * l]! *
-        (terms.pairs[base + 2 * l + 1]! + bias[l]!);
-    out.dot[block.start + p] = dot;
-    out.normI[block.start + p] = rowNorm(block.li[p]!);
-    out.normJ[block.start + p] = rowNorm(block.lj[p]!);
+    out.dot[block.start + p] = gradientDot(block.li[p]!, block.lj[p]!);
+    out.normI[block.start + p] = norms[block.li[p]!]!;
+    out.normJ[block.start + p] = norms[block.lj[p]!]!;
   }
 }
 
+/** Dot product of rows u and v of a row-major matrix with `width` columns, in float64. */
+function rowDot(m: Float32Array, width: number, u: number, v: number): number {
+  let sum = 0;
+  for (let k = 0, iu = u * width, iv = v * width; k < width; k++) sum += m[iu + k]! * m[iv + k]!;
+  return sum;
+}
+
 /** `values` extended to length n with `fill` (seeds with fewer rows in a pass repeat a row of their own). */
-function padded(
-  values: Int32Array | undefined,
-  n: number,
-  fill: number,
-): Int32Array {
+function padded(values: Int32Array | undefined, n: number, fill: number): Int32Array {
   const out = new Int32Array(n).fill(fill);
   if (values) out.set(values);
   return out;
 }
 
-/** The dense layers; any other layer with parameters is refused, naming it. */
+/**
+ * The dense layers; a parameter of any other layer is refused, naming it. Parameters are matched by identity,
+ * not by layer name: `mlp(…)`'s batch-norm layers share their dense layer's name (`hidden0.gamma`).
+ */
 function denseLayers(model: Model): LayerView[] {
-  for (const p of model.params) {
-    const view = model.layers.find((l) => l.name === p.layer);
-    if (view?.kind !== "dense") {
-      throw new DyncRuntimeError(
-        "RUN040",
-        `gradient confusion computes per-example gradients of dense layers only, but layer "${p.layer}" (${view?.kind ?? "unknown kind"}) has parameter ${p.name}`,
-        "use a network whose only parameters are dense layers' weights and biases (encodings, activations, dropout and scale layers are fine)",
-      );
-    }
-  }
-  return model.layers.filter((l) => l.weight !== undefined);
-}
-
-function checkPairs(
-  model: Model,
-  data: EvalData,
-  pairs: readonly PairIndices[],
-): void {
-  if (pairs.length !== model.seeds) {
+  const dense = model.layers.filter((l) => l.kind === "dense" && l.weight !== undefined);
+  const covered = new Set(dense.flatMap((l) => (l.bias ? [l.weight!, l.bias] : [l.weight!])).map((p) => p.variable));
+  const other = model.params.find((p) => !covered.has(p.variable));
+  if (other) {
+    const owner = model.layers.find((l) => l.name === other.layer && l.kind !== "dense")?.kind ?? "not dense";
     throw new DyncRuntimeError(
       "RUN040",
-      `gradient confusion needs one pair set per seed (${model.seeds}), got ${pairs.length}`,
+      `gradient confusion computes per-example gradients of dense layers only, but layer "${other.layer}" (${owner}) has parameter ${other.name}`,
+      "use a network whose only parameters are dense layers' weights and biases (encodings, activations, dropout and scale layers are fine)",
     );
   }
+  if (dense.length === 0) throw new DyncRuntimeError("RUN040", "gradient confusion needs a network with parameters (dense layers), this one has none");
+  return dense;
+}
+
+function checkPairs(model: Model, data: EvalData, pairs: readonly PairIndices[]): void {
+  if (pairs.length !== model.seeds) {
+    throw new DyncRuntimeError("RUN040", `gradient confusion needs one pair set per seed (${model.seeds}), got ${pairs.length}`);
+  }
   pairs.forEach((p, s) => {
-    if (p.i.length !== p.j.length)
-      throw new DyncRuntimeError(
-        "RUN040",
-        `pair set of seed index ${s}: ${p.i.length} first rows but ${p.j.length} second rows`,
-      );
+    if (p.i.length !== p.j.length) throw new DyncRuntimeError("RUN040", `pair set of seed index ${s}: ${p.i.length} first rows but ${p.j.length} second rows`);
     for (const side of [p.i, p.j]) {
       const bad = side.find((r) => !(r >= 0 && r < data.n));
       if (bad !== undefined)
-        throw new DyncRuntimeError(
-          "RUN040",
-          `pair set of seed index ${s}: row ${bad} is outside data set "${data.name}" (${data.n} rows)`,
-        );
+        throw new DyncRuntimeError("RUN040", `pair set of seed index ${s}: row ${bad} is outside data set "${data.name}" (${data.n} rows)`);
     }
   });
 }

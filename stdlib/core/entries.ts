@@ -5,7 +5,7 @@
  * in this folder import it (`defineProbe`), and test/stdlib/registry.test.ts checks the two agree.
  */
 import { papers } from "../registry/citations.js";
-import { probeEntry } from "../registry/entry.js";
+import { analysisEntry, probeEntry } from "../registry/entry.js";
 import { FIT_FIELDS, REDUCE_FNS, type ReduceFn } from "../../contract/program.js";
 import type { Entry, Param, ProbeCostShape } from "../registry/types.js";
 
@@ -26,8 +26,13 @@ export const loss = probeEntry({
 export const accuracy = probeEntry({
   name: "accuracy",
   kind: "probe",
-  doc: "Fraction of samples whose arg-max output is the true class, per seed.",
-  params: [model, data],
+  doc: "Fraction of samples whose arg-max output is the true class, per seed. With `by: class` one value per class (dimension `class`, in target-column order): the fraction of that class's samples classified correctly (NaN for a class without samples); `count_above(acc, threshold: 0.1) over class` (10 classes) is the number of classes above chance.",
+  params: [
+    model,
+    data,
+    { name: "by", type: { t: "choice", options: ["all", "class"] }, default: "all", doc: "`all`: one accuracy over every sample; `class`: per class (dimension `class`)." },
+  ],
+  resultFor: (args) => (args["by"] === "class" ? { index: "class" } : undefined),
   cost: forwardOverData,
 });
 
@@ -95,6 +100,18 @@ const values = { name: "values", type: { t: "ref", of: "probe" }, doc: "A probe 
  * vocabulary of the contract (contract/program.ts: REDUCE_FNS, FIT_FIELDS). The compiler lowers them to
  * IR nodes (`reduce`, `fit_power_law`), which runtime/analysis evaluates; these entries document them.
  */
+/** Phase detection on a loss curve (the feature-diversity paper gives no rule; this is dync's, stated in full). */
+export const plateauEnd = analysisEntry({
+  name: "plateau_end",
+  kind: "analysis",
+  doc: "The end of an initial plateau of a positive series such as a loss: the first step at which its smoothed value has fallen by the fraction `drop` from its start, per seed (and per remaining group); NaN when it never does. Rule: in step order, mᵢ is the mean of the `smooth` measurements ending at measurement i; the start is the first such mean (of the first `smooth` measurements); the result is the step of the first i with mᵢ ≤ (1 − `drop`)·start (NaN also when the start is not a positive number). `plateau_end(train_loss, drop: 0.2, smooth: 5)`; with `smooth: 1` the raw series is used.",
+  params: [
+    values,
+    { name: "drop", type: { t: "number", above: 0, below: 1 }, default: 0.1, doc: "The fraction of the starting value the smoothed series must lose." },
+    { name: "smooth", type: { t: "number", integer: true, min: 1 }, default: 1, unit: "measurements", doc: "Measurements in the trailing moving average (1: no smoothing)." },
+  ],
+});
+
 export const coreAnalyses: readonly Entry[] = [
   ...REDUCE_FNS.map(
     (name): Entry => ({
@@ -110,4 +127,5 @@ export const coreAnalyses: readonly Entry[] = [
     doc: `Least-squares fit of log y = log c + p·log x across a sweep variable: \`fit_power_law(y ~ width) by act\`. Fields: ${FIT_FIELDS.map((f) => (f === "alpha" ? "alpha (= −exponent)" : f)).join(", ")}.`,
     params: [{ name: "relation", type: { t: "ref", of: "probe" }, doc: "`y ~ x`: a result against a sweep variable." }],
   },
+  plateauEnd,
 ];

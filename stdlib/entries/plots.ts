@@ -96,7 +96,7 @@ export const plots: Entry[] = [
   {
     name: "image",
     kind: "plot",
-    doc: "Values of an `outputs` probe over a two-input `grid(…)` or `image(…)`, placed at the recorded input coordinates as an image with equal aspect: one result colour-mapped (`image(f.output)`, viridis, or diverging around 0 for signed data), three results as red, green, blue (each clipped to [0, 1]), or `image(f.region)`, the activation regions in repeating categorical colours.",
+    doc: "Values of an `outputs` probe (or `region_ids`, `region_slice`: any probe recording coordinates `x0`, `x1` over `point`) over a two-input `grid(…)` or `image(…)`, placed at the recorded input coordinates as an image with equal aspect: one result colour-mapped (`image(f.output)`, viridis, or diverging around 0 for signed data), three results as red, green, blue (each clipped to [0, 1]), or `image(f.region)`, the activation regions in repeating categorical colours.",
     params: [
       result("values", "One result (`f.output`, `median(f.output) over seeds`, `f.region`) or three (`f.output, f.output1, f.output2`: RGB)."),
       facet,

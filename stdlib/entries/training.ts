@@ -212,8 +212,11 @@ export const regularizers: Entry[] = [
   {
     name: "l2",
     kind: "regularizer",
-    doc: "λ·Σθ² added to the loss (every parameter, biases included).",
-    params: [num("lambda", "Strength λ.", undefined, { min: 0 })],
-    lower: (a) => ({ kind: "l2", lambda: a["lambda"] }),
+    doc: "λ·Σθ² added to the loss, per seed. By default (`on: all`) over every parameter: weights, biases, batch-norm γ and β and any scale; `on: weights` penalises the weight matrices and conv kernels only (λ‖W‖², as most papers write it).",
+    params: [
+      num("lambda", "Strength λ.", undefined, { min: 0 }),
+      { name: "on", type: { t: "choice", options: ["all", "weights"] }, default: "all", doc: "`all`: every parameter; `weights`: weight matrices and conv kernels only (no biases, norm parameters or scales)." },
+    ],
+    lower: (a) => ({ kind: "l2", lambda: a["lambda"], on: a["on"] }),
   },
 ];

@@ -74,14 +74,15 @@ export function findModes(values: readonly number[], o: ModeOptions): Modes {
   return { peaks: peaks.map((i) => xs[i]!), valleys };
 }
 
+/** An option out of range is a setting the analysis cannot carry out (RUN040), not a failure on the data (RUN050). */
 function modeOptions(options: AnalysisOptions): ModeOptions & { log10: boolean } {
   const num = (name: string) => {
     const v = options[name];
-    if (typeof v !== "number" || !Number.isFinite(v) || v < 0) throw new DyncRuntimeError("RUN050", `option ${name} must be a number ≥ 0, got ${String(v)}`);
+    if (typeof v !== "number" || !Number.isFinite(v) || v < 0) throw new DyncRuntimeError("RUN040", `option ${name} must be a number ≥ 0, got ${String(v)}`);
     return v;
   };
   const bandwidth = num("bandwidth");
-  if (!(bandwidth > 0)) throw new DyncRuntimeError("RUN050", "option bandwidth must be > 0");
+  if (!(bandwidth > 0)) throw new DyncRuntimeError("RUN040", "option bandwidth must be > 0");
   return { bandwidth, minHeight: num("min_height"), minDip: num("min_dip"), log10: options["log10"] !== false };
 }
 
@@ -94,7 +95,7 @@ function transformed(rows: readonly Row[], log10: boolean, what: string): number
 }
 
 function requireOver(table: Table, over: readonly Dim[], fn: string): Dim[] {
-  if (over.length === 0) throw new DyncRuntimeError("RUN050", `${fn} compares values across a dimension: write \`${fn}(…) over seeds\``);
+  if (over.length === 0) throw new DyncRuntimeError("RUN040", `${fn} compares values across a dimension: write \`${fn}(…) over seeds\``);
   for (const d of over) requireDim(table, d, `the argument of ${fn}`);
   return table.dims.filter((d) => !over.includes(d));
 }
@@ -156,8 +157,8 @@ function sweepNumber(v: SweepValue, along: string): number {
 }
 
 const ensembleTest = defineAnalysis(entries.ensembleTest, ([table], { along, stat, pairs, seed }, over) => {
-  if (!["ks", "median_ratio", "median"].includes(stat)) throw new DyncRuntimeError("RUN050", `ensemble_test stat must be ks, median_ratio or median, got ${stat}`);
-  if (!(Number.isInteger(pairs) && pairs >= 1)) throw new DyncRuntimeError("RUN050", `ensemble_test pairs must be a whole number ≥ 1, got ${pairs}`);
+  if (!["ks", "median_ratio", "median"].includes(stat)) throw new DyncRuntimeError("RUN040", `ensemble_test stat must be ks, median_ratio or median, got ${stat}`);
+  if (!(Number.isInteger(pairs) && pairs >= 1)) throw new DyncRuntimeError("RUN040", `ensemble_test pairs must be a whole number ≥ 1, got ${pairs}`);
   requireDim(table!, along, "the argument of ensemble_test");
   const keep = requireOver(table!, over, "ensemble_test").filter((d) => d !== along);
   const rows: Row[] = [];

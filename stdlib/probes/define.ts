@@ -7,7 +7,10 @@
  *
  * Lifecycle per run (one seed batch): `setup(args, run)` once before training, then `measure(ctx)` at
  * each cadence, then `finish()`. Per-run state lives in the object `setup` returns; a probe without
- * state gives `measure(args, ctx, run)` only.
+ * state gives `measure(args, ctx, run)` only. For checkpoints (`dync run --resume`) the object `setup`
+ * returns also gives `save()` (its state as plain data and typed arrays) and `restore(state)` (applied to
+ * a fresh instance after `setup`); one without them cannot be checkpointed, and a run that asks for
+ * checkpoints with it is refused (RUN032) rather than resumed with state it lost.
  */
 import { DyncRuntimeError } from "../../runtime/errors.js";
 import type { LossKind } from "../../runtime/loss.js";
@@ -16,7 +19,7 @@ import type { ProbeContext } from "../../runtime/train/index.js";
 import { describeType, type Entry, type Param, type ParamType } from "../registry/types.js";
 import { fitsType } from "../registry/validate.js";
 import type { EvalData } from "./eval-data.js";
-import type { ProbeEnv, ProbeValue, SeedScalars, SeedTensors } from "./types.js";
+import type { ProbeEnv, ProbeValue, SeedFields, SeedIndexed, SeedScalars, SeedTensors } from "./types.js";
 
 /** The value an argument of type `T` has when an implementation receives it. */
 export type ArgValue<T extends ParamType> = T extends { readonly t: "number" }
@@ -60,8 +63,11 @@ export type ResultOf<R> = R extends { readonly matrix: true }
       ? { readonly kind: "fields"; readonly fields: { readonly [K in Fields<R>]: SeedScalars } }
       : SeedScalars;
 
-/** What a probe measures at one call; `undefined` when it has nothing to measure then (`train_loss` at `end`). */
-export type ProbeResult<E extends Entry> = ResultOf<E["result"]> | undefined;
+/** What a probe measures at one call (any shape when its arguments choose it, `resultFor`); `undefined` when it has nothing to measure then (`train_loss` at `end`). */
+export type ProbeResult<E extends Entry> = ResultOf<E["result"]> | ArgumentShaped<E> | undefined;
+
+/** Any shape for a probe whose arguments choose it (`resultFor`); nothing more for the others. */
+type ArgumentShaped<E extends Entry> = E extends { readonly resultFor: object } ? SeedIndexed | SeedFields | SeedTensors : never;
 
 /** What a probe knows of its run besides its arguments. */
 export interface ProbeRun {
@@ -73,9 +79,16 @@ export interface ProbeRun {
   readonly seeds: readonly number[];
 }
 
+/** A probe's per-run state in a checkpoint: JSON data, numbers (NaN included) and typed arrays. */
+export type ProbeState = unknown;
+
 /** One probe of one run: measured at each cadence, finished once. */
 export interface ProbeInstance<R = ProbeValue> {
   measure(ctx: ProbeContext): R | Promise<R>;
+  /** Per-run state for a checkpoint; absent on a stateful probe that cannot be checkpointed. */
+  save?(): ProbeState;
+  /** Continue from `save()`'s state, on an instance fresh from `setup` of the same run. */
+  restore?(state: ProbeState): void;
   /** Releases per-run state (called once, after training, also when the run failed). */
   finish?(): void;
 }
@@ -105,7 +118,8 @@ export function defineProbe<const E extends Entry & { readonly kind: "probe" }>(
       const args = resolveArgs(entry, lowered, env) as ProbeArgs<E>;
       const run: ProbeRun = { loss: env.loss, name, seeds: env.seeds };
       if ("setup" in impl) return impl.setup(args, run) as ProbeInstance;
-      return { measure: (ctx) => impl.measure(args, ctx, run) as ProbeValue | Promise<ProbeValue> };
+      // No per-run state: nothing to save, nothing to restore.
+      return { measure: (ctx) => impl.measure(args, ctx, run) as ProbeValue | Promise<ProbeValue>, save: () => null, restore: () => {} };
     },
   };
 }

@@ -61,7 +61,7 @@ export const regionSlice = probeEntry({
   params: [
     model,
     { name: "dims", type: { t: "list", of: { t: "number", integer: true, min: 0 }, minLength: 1 }, default: [0, 1], doc: "The one or two encoded input dimensions the slice runs along (0 is the first input of the first hidden layer)." },
-    { name: "n", type: { t: "number", integer: true, min: 2 }, default: 256, doc: "Points along each slice dimension." },
+    { name: "n", type: { t: "number", integer: true, min: 2, max: 4096 }, default: 256, doc: "Points along each slice dimension (at most 4,096: 16.8 M points on a plane)." },
     { name: "range", type: { t: "interval" }, default: [-1, 1], doc: "The values each slice dimension takes." },
     { name: "at", type: { t: "number" }, default: 0, doc: "The value of every other encoded dimension." },
     layers,

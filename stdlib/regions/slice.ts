@@ -4,6 +4,10 @@
  * dimensions, which run over an evenly spaced grid. The input encoding is bypassed, so the slice is
  * evaluated layer by layer from the model's layer views (dense layers with their activation, dropout as
  * the identity in evaluation); norms and convolutions have no meaning on such a slice here and are refused.
+ * A dense layer's activation is the one its view names (its own `act:`, or the activation layer right
+ * after it); a layer view does not say which activation an activation layer elsewhere applies, so one not
+ * directly after a dense layer is refused, and one after a dense layer that has its own `act:` as well
+ * (two activations in a row) is taken as that dense layer's only one.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { DyncRuntimeError } from "../../runtime/errors.js";

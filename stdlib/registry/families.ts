@@ -6,6 +6,7 @@
 import { condensationAnalyses, condensationProbes } from "../condensation/entries.js";
 import { coreAnalyses, coreProbes } from "../core/entries.js";
 import { curvatureProbes } from "../curvature/entries.js";
+import { diversityProbes } from "../diversity/entries.js";
 import { lotteryEntries } from "../lottery/entries.js";
 import { regionProbes } from "../regions/entries.js";
 import { spectralProbes } from "../spectral/entries.js";
@@ -25,4 +26,5 @@ export const families: readonly FamilyEntries[] = [
   { name: "regions", entries: regionProbes },
   { name: "spectral", entries: spectralProbes },
   { name: "sampling", entries: samplingEntries },
+  { name: "diversity", entries: diversityProbes },
 ];

@@ -107,6 +107,13 @@ export interface Rule {
   readonly message: string;
 }
 
+/** What a probe measures: named `fields`, an extra dimension `index` (per unit), or a `matrix` per seed. */
+export interface ResultShape {
+  readonly fields?: readonly string[];
+  readonly index?: string;
+  readonly matrix?: boolean;
+}
+
 export interface Entry {
   readonly name: string;
   readonly kind: EntryKind;
@@ -122,7 +129,12 @@ export interface Entry {
    * (`feats.angle`, `feats.amplitude`); `index` is the extra dimension of a per-unit probe (`neuron`);
    * `matrix` marks a probe that records a matrix per seed (as .npy), which `plot heatmap` draws.
    */
-  readonly result?: { readonly fields?: readonly string[]; readonly index?: string; readonly matrix?: boolean };
+  readonly result?: ResultShape;
+  /**
+   * Probes whose shape depends on an argument (`accuracy(net, data, by: class)` is per class): the shape of
+   * a call from its checked arguments; `result` stays the shape of a call with the defaults.
+   */
+  readonly resultFor?: (args: Readonly<Record<string, Lowered>>) => ResultShape | undefined;
   /** Data sources: what the source gives (shape, per-seed draws, size), read by the checker and `dync plan`. */
   readonly data?: DataSourceSchema;
   /** Samplers: what they need of the data set they draw from, read by the checker (DYN2059) and the sampler itself. */
@@ -169,6 +181,8 @@ export type SamplerNeed = "grid" | "line" | "labels";
 export interface SamplerSchema {
   /** The needs of a call, from its checked arguments (`knn(class: same)` needs labels, `knn(class: any)` does not). */
   readonly needs: (args: Readonly<Record<string, Lowered>>) => readonly SamplerNeed[];
+  /** Rows the data set must have for a call, and the parameter that asks for them (`between`'s `b` ending at row 2047 needs 2047). */
+  readonly rows?: (args: Readonly<Record<string, Lowered>>) => { readonly param: string; readonly rows: number };
 }
 
 /** Inputs and outputs of one data set, for shape inference. */
@@ -224,7 +238,7 @@ export function describeType(t: ParamType): string {
     case "interval":
       return "an interval like `[0, 1]` or `[0, 1)`";
     case "entry":
-      return `${/^[aeiou]/.test(t.kind) ? "an" : "a"} ${t.kind}`;
+      return t.kind === "sampler" ? "a pair sampler" : `${/^[aeiou]/.test(t.kind) ? "an" : "a"} ${t.kind}`;
     case "ref":
       return t.of === "data" ? "a data set" : `${t.of === "layer" ? "a layer" : `a ${t.of}`}`;
     case "oneOf":
@@ -254,4 +268,9 @@ function describeList(each: string): string {
   const inner = /^a list of (.+)$/.exec(each);
   if (inner) return `a list of lists of ${inner[1]}`;
   return `a list, each ${each}`;
+}
+
+/** The shape of a probe call's result, from its checked arguments (undefined: one number per seed). */
+export function resultShape(entry: Entry, args: Readonly<Record<string, Lowered>>): ResultShape | undefined {
+  return entry.resultFor ? entry.resultFor(args) : entry.result;
 }

@@ -9,7 +9,7 @@
  * the same pairs.
  */
 import { papers } from "../registry/citations.js";
-import { probeEntry } from "../registry/entry.js";
+import { analysisEntry, probeEntry } from "../registry/entry.js";
 import type { Entry, Lowered, Param, SamplerNeed, SamplerSchema } from "../registry/types.js";
 import { data, model } from "../core/entries.js";
 
@@ -59,7 +59,7 @@ export const patches = samplerEntry({
 
 export const oppositeQuadrants = samplerEntry({
   name: "opposite_quadrants",
-  doc: "Global pairs on a 2-D grid: one cell from the top-left and one from the bottom-right region, as the paper's [0, 225)² against [275, 511)² at 512² (fractions 225/512, 275/512, 511/512 of each side, rounded inward). Needs a data set whose rows form a full grid of its two inputs.",
+  doc: "Global pairs on a 2-D grid: one cell where both inputs are low and one where both are high, the paper's pixel ranges [0, 225)² against [275, 511)² at 512² as fractions of each side (grid indices [0, ⌊225·N/512⌋) against [⌈275·N/512⌉, ⌊511·N/512⌋) along each input, counted from its smallest value). Needs a data set whose rows form a full grid of its two inputs.",
   params: [count("n", "Number of pairs.", 50000)],
   sampler: needs("grid"),
   cites: papers.spectral,
@@ -73,13 +73,13 @@ export const windows = samplerEntry({
     count("count", "Number of windows.", 25),
     count("per", "Pairs per window.", 100),
   ],
-  sampler: needs("line"),
+  sampler: { ...needs("line"), rows: (a) => ({ param: "size", rows: a["size"] as number }) },
   cites: papers.spectral,
 });
 
 export const between = samplerEntry({
   name: "between",
-  doc: "Pairs across two ranges of rows: i uniform in rows `a`, j uniform in rows `b`, each range the row indices lo ≤ i < hi (the upper end is excluded however the interval is written), e.g. `between([0, 800), [1200, 2047), n: 5000)`.",
+  doc: "Pairs across two ranges of rows: i uniform in rows `a`, j uniform in rows `b`, each range the row indices lo ≤ i < hi (the upper end is excluded however the interval is written), e.g. `between([0, 800), [1200, 2047), n: 5000)`. Overlapping ranges may pair a row with itself.",
   params: [
     { name: "a", type: { t: "interval" }, doc: "Rows of the first point, `[lo, hi)`." },
     { name: "b", type: { t: "interval" }, doc: "Rows of the second point, `[lo, hi)`." },
@@ -89,7 +89,7 @@ export const between = samplerEntry({
     { params: ["a"], holds: (a) => isWhole(a["a"]) && (a["a"] as number[])[0]! < (a["a"] as number[])[1]!, message: "`a` must be whole row indices with lo < hi" },
     { params: ["b"], holds: (a) => isWhole(a["b"]) && (a["b"] as number[])[0]! < (a["b"] as number[])[1]!, message: "`b` must be whole row indices with lo < hi" },
   ],
-  sampler: needs(),
+  sampler: { ...needs(), rows: (a) => [a["a"], a["b"]].map((r, k) => ({ param: k ? "b" : "a", rows: (r as number[])[1]! })).reduce((x, y) => (y.rows > x.rows ? y : x)) },
   cites: papers.spectral,
 });
 
@@ -101,7 +101,7 @@ export const knn = samplerEntry({
     count("anchors", "Anchor rows.", 100),
     { name: "class", type: { t: "choice", options: ["any", "same", "different"] }, default: "any", doc: "Which rows may be neighbours: any, the anchor's class, or other classes (these two need class labels)." },
   ],
-  sampler: { needs: (a) => (a["class"] === "any" ? [] : ["labels"]) },
+  sampler: { needs: (a) => (a["class"] === "any" ? [] : ["labels"]), rows: (a) => ({ param: "anchors", rows: a["anchors"] as number }) },
   cites: papers.spectral,
 });
 
@@ -109,7 +109,7 @@ export const farthest = samplerEntry({
   name: "farthest",
   doc: "Distant pairs: `anchors` random rows, each paired with its `k` farthest rows by Euclidean distance between inputs (exact, float64, ties to the lower row).",
   params: [count("k", "Partners per anchor.", 25), count("anchors", "Anchor rows.", 100)],
-  sampler: needs(),
+  sampler: { ...needs(), rows: (a) => ({ param: "anchors", rows: a["anchors"] as number }) },
   cites: papers.spectral,
 });
 
@@ -159,13 +159,42 @@ export const hamming = probeEntry({
 export const gradientConfusion = probeEntry({
   name: "gradient_confusion",
   kind: "probe",
-  doc: "Gradient confusion: the cosine between the per-example loss gradients (every weight and bias) of the two rows of each sampled pair, one value per pair (dimension `pair`) per seed. `plot density(c)` draws its distribution; `mean(c < 0) over pair` is the share of confused pairs.",
+  doc: "Gradient confusion: the cosine between the per-example loss gradients (every weight and bias) of the two rows of each sampled pair, one value per pair (dimension `pair`) per seed. `plot density(c)` draws its distribution; `share_below(c) over pair` is the share of confused pairs, `quantile(c, 0.5) over pair` their median. Computed without per-example gradients: a dense layer's per-example gradient is the outer product of its input a and δ = ∂ℓ/∂z, so ⟨g_i, g_j⟩ = Σ_layers (δ_i·δ_j)(a_i·a_j + 1), from one evaluation-mode forward/backward over the pairs' rows plus Σ widths float64 multiply-adds per pair. The per-example loss is that row's loss alone. Only dense layers may carry parameters (RUN040 otherwise); a row whose gradient is zero gives NaN.",
   params: [model, data, pairs],
   result: { index: "pair" },
   cites: papers.spectral,
-  cost: (args, shape) => ({ forwardPasses: 3 * 2 * pairCount(args["pairs"]), flops: 2 * pairCount(args["pairs"]) * shape.params }),
+  // One forward/backward (≈ 2 forward passes) per distinct row, at most two rows per pair; then per pair and
+  // per row float64 dot products over every layer's input and output width (stdlib/confusion/pair-gradients.ts).
+  cost: (args, shape) => {
+    const pairs = pairCount(args["pairs"]);
+    const widths = shape.layers.reduce((sum, l) => sum + l.fanIn + l.width, 0);
+    return { forwardPasses: 2 * 2 * pairs, flops: 2 * 3 * pairs * widths };
+  },
 });
 
 export const samplingProbes: readonly Entry[] = [hamming, gradientConfusion];
 
-export const samplingEntries: readonly Entry[] = [...samplers, ...samplingProbes];
+export const shareBelow = analysisEntry({
+  name: "share_below",
+  kind: "analysis",
+  doc: "The fraction of values below `threshold` in each group, NaN values (a pair with a zero gradient has no cosine) left out: `share_below(conf) over pair` is the share of confused pairs (cosine < 0) per seed and step.",
+  params: [
+    { name: "values", type: { t: "ref", of: "probe" }, doc: "A probe or an analysis." },
+    { name: "threshold", type: { t: "number" }, default: 0, doc: "Values strictly below it count." },
+  ],
+  cites: papers.spectral,
+});
+
+export const countAbove = analysisEntry({
+  name: "count_above",
+  kind: "analysis",
+  doc: "The number of values strictly above `threshold` in each group (NaN values never count): `count_above(acc, threshold: 0.1) over class` with `acc = accuracy(net, data, by: class)` is how many of 10 classes are above chance, per seed and step.",
+  params: [
+    { name: "values", type: { t: "ref", of: "probe" }, doc: "A probe or an analysis." },
+    { name: "threshold", type: { t: "number" }, default: 0, doc: "Values strictly above it count." },
+  ],
+});
+
+export const samplingAnalyses: readonly Entry[] = [shareBelow, countAbove];
+
+export const samplingEntries: readonly Entry[] = [...samplers, ...samplingProbes, ...samplingAnalyses];

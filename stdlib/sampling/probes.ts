@@ -47,6 +47,9 @@ export const hammingProbe = defineProbe(entries.hamming, {
           fields: { mean: perSeed(model.seeds, ctx, (s) => stats[s]!.mean), std: perSeed(model.seeds, ctx, (s) => stats[s]!.std) },
         };
       },
+      // The pairs come from the run's own seeded stream at setup: a resumed run draws the same, nothing to save.
+      save: () => null,
+      restore: () => {},
     };
   },
 });
@@ -60,6 +63,9 @@ export const gradientConfusionProbe = defineProbe(entries.gradientConfusion, {
         const value = cosines.map((c, s) => (ctx.seedIndices.includes(s) ? c : undefined));
         return { kind: "indexed", dim: "pair" as const, fields: { value } };
       },
+      // As for hamming: the pairs are drawn again, identically, when the resumed run sets up.
+      save: () => null,
+      restore: () => {},
     };
   },
 });

@@ -17,7 +17,12 @@ import type { EvalData, RowRange } from "../probes/eval-data.js";
 import { hiddenLayer, hiddenLayers } from "../probes/layers.js";
 import * as entries from "./entries.js";
 
-/** Seed-rows per pass of the gradient method (its nested gradients keep several activations per row alive). */
+/**
+ * Seed-rows per pass: a pass keeps every layer's activations alive until its minimum is read (8192 rows of a
+ * 4×512 net: ~200 MB; EvalData's 65,536-row chunks took 2.9 GB). The gradient method's nested gradients
+ * keep several tensors per row and layer.
+ */
+const WEIGHTS_SEED_ROWS = 8192;
 const GRADIENT_SEED_ROWS = 4096;
 
 export type BoundaryMethod = "weights" | "gradient";
@@ -74,9 +79,9 @@ function preActivations(model: Model, x: tf.Tensor, views: readonly LayerView[])
   });
 }
 
-/** Per seed and row of x `[S, B, d]`: min over neurons of |zᵢ|/‖wᵢ‖. */
-function nearestByWeights(model: Model, x: tf.Tensor, views: readonly LayerView[]): tf.Tensor {
-  return tf.tidy(() => nearest(preActivations(model, x, views), views.map((v) => inverseColumnNorms(v, model.seeds))));
+/** Per seed and row of x `[S, B, d]`: min over neurons of |zᵢ|/‖wᵢ‖ (`scales` from inverseColumnNorms, per view). */
+function nearestByWeights(model: Model, x: tf.Tensor, views: readonly LayerView[], scales: readonly { inverse: tf.Tensor; excluded: tf.Tensor | null }[]): tf.Tensor {
+  return tf.tidy(() => nearest(preActivations(model, x, views), scales));
 }
 
 /**
@@ -121,18 +126,28 @@ function rowRanges(n: number, size: number): RowRange[] {
 /** The mean over the rows of `data` of the distance to the nearest boundary, per seed (float64 sums). */
 export function meanBoundaryDistance(model: Model, data: EvalData, method: BoundaryMethod, layers: readonly number[] | null): Float64Array {
   const views = boundaryLayers(model, layers);
+  if (method === "weights" && model.layers.some((l) => l.kind === "batchnorm" || l.kind === "layernorm")) {
+    // z is then the normalised value, not w·h + b, and |z|/‖w‖ no distance.
+    throw new DyncRuntimeError("RUN040", "boundary_distance method: weights needs z = w·h + b, but this model normalises its pre-activations", "use `method: gradient`, which differentiates through the norm");
+  }
   const S = model.seeds;
   const d = data.xShape.reduce((a, b) => a * b, 1);
-  const ranges = method === "weights" ? data.chunks() : rowRanges(data.n, Math.max(1, Math.floor(GRADIENT_SEED_ROWS / S)));
+  const ranges = rowRanges(data.n, Math.max(1, Math.floor((method === "weights" ? WEIGHTS_SEED_ROWS : GRADIENT_SEED_ROWS) / S)));
   const sums = new Float64Array(S);
-  for (const range of ranges) {
-    const nearestRows = tf.tidy(() => {
-      const x = tf.reshape(data.rows(range).x, [S, range.count, d]);
-      return method === "weights" ? nearestByWeights(model, x, views) : nearestByGradient(model, x, views);
-    });
-    const values = nearestRows.dataSync();
-    nearestRows.dispose();
-    for (let s = 0; s < S; s++) for (let i = 0; i < range.count; i++) sums[s]! += values[s * range.count + i]!;
+  // The weights do not change during one call: their norms are read once.
+  const scales = method === "weights" ? views.map((v) => inverseColumnNorms(v, S)) : [];
+  try {
+    for (const range of ranges) {
+      const nearestRows = tf.tidy(() => {
+        const x = tf.reshape(data.rows(range).x, [S, range.count, d]);
+        return method === "weights" ? nearestByWeights(model, x, views, scales) : nearestByGradient(model, x, views);
+      });
+      const values = nearestRows.dataSync();
+      nearestRows.dispose();
+      for (let s = 0; s < S; s++) for (let i = 0; i < range.count; i++) sums[s]! += values[s * range.count + i]!;
+    }
+  } finally {
+    tf.dispose(scales.flatMap((sc) => (sc.excluded ? [sc.inverse, sc.excluded] : [sc.inverse])));
   }
   return sums.map((sum) => sum / data.n);
 }

@@ -43,7 +43,7 @@ function boundaryCost(args: Readonly<Record<string, Lowered>>, shape: ProbeCostS
 export const boundaryDistance = probeEntry({
   name: "boundary_distance",
   kind: "probe",
-  doc: "Mean over the rows of `data` of the distance to the nearest neuron boundary (a hidden pre-activation zᵢ(x) = 0), per seed. `method: weights` (the authors' code): min over neurons of |zᵢ(x)|/‖wᵢ‖, wᵢ the neuron's input weights in its own layer's input space (the encoded input for the first layer, the previous layer's activations after), bias excluded. `method: gradient`: min over neurons of |zᵢ(x)|/‖∇ₓzᵢ(x)‖, the first-order distance in the data's own input space (through the model's encoding, if any); exact for the first layer of an unencoded ReLU net. Neurons with ‖wᵢ‖ = 0 or ∇ₓzᵢ = 0 have no boundary and are left out. Dense hidden layers only.",
+  doc: "Mean over the rows of `data` of the distance to the nearest neuron boundary (a hidden pre-activation zᵢ(x) = 0), per seed. `method: weights` (the authors' code): min over neurons of |zᵢ(x)|/‖wᵢ‖, wᵢ the neuron's input weights in its own layer's input space (the encoded input for the first layer, the previous layer's activations after), bias excluded. `method: gradient`: min over neurons of |zᵢ(x)|/‖∇ₓzᵢ(x)‖, the first-order distance in the data's own input space (through the model's encoding, if any); exact for the first layer of an unencoded ReLU net. Neurons with ‖wᵢ‖ = 0 or ∇ₓzᵢ = 0 have no boundary and are left out. Dense hidden layers only; `weights` needs no batch/layer norm (z = w·h + b). Cost: `weights` one forward pass per row; `gradient` about five passes per row and raw input dimension.",
   params: [
     model,
     data,
@@ -66,7 +66,7 @@ function encodedWidth(encoding: Lowered | undefined): number {
 export const encodingDistance = probeEntry({
   name: "encoding_distance",
   kind: "probe",
-  doc: "The n × n matrix ‖γ(xᵢ) − γ(xⱼ)‖ over the rows of `data` (in row order: a `grid` row by row) for an input encoding γ (`fourier(L: 5)`, `coords(range: [-1, 1])`, `gaussian_features(…)` with each seed's own frequencies), computed with the encoding layer's own code and written as .npy per seed for `plot heatmap`. The encoding has no parameters, so one call (`at start`) suffices. Data sets above `max_points` rows are refused: the matrix takes 4n² bytes per seed.",
+  doc: "The n × n matrix ‖γ(xᵢ) − γ(xⱼ)‖ over the rows of `data` (in row order: a `grid` row by row) for an input encoding γ (`fourier(L: 5)`, `coords(range: [-1, 1])`, `gaussian_features(…)` with each seed's own frequencies), computed with the encoding layer's own code and written as .npy per seed for `plot heatmap`. The encoding is not trained, so one call (`at start`) suffices. Data sets above `max_points` rows are refused: the matrix takes 4n² bytes per seed.",
   params: [
     { name: "encoding", type: { t: "entry", kind: "encoding" }, doc: "The encoding γ, e.g. `fourier(L: 5)`." },
     data,

@@ -6,6 +6,7 @@
  */
 import type { LayerView, Model } from "../../contract/model.js";
 import { largestSingularValue } from "../../numerics/eigen.js";
+import { DyncRuntimeError } from "../../runtime/errors.js";
 import { defineProbe } from "../probes/define.js";
 import * as entries from "./entries.js";
 
@@ -45,6 +46,15 @@ export const spectralNormProbe = defineProbe(entries.spectralNorm, {
         const perLayer = layers.map((view, k) => layerSpectralNorms(view, model.seeds, ctx.seedIndices, iters, tol, starts[k]!));
         const sigma = Array.from({ length: model.seeds }, (_, s) => (ctx.seedIndices.includes(s) ? Float64Array.from(perLayer, (values) => values[s]!) : undefined));
         return { kind: "indexed" as const, dim: "layer" as const, fields: { sigma } };
+      },
+      // The warm starts change the iterates' rounding: a resumed run must start from the same vectors.
+      save: () => starts.map((perSeed) => perSeed.map((v) => v ?? null)),
+      restore(state) {
+        const saved = state as readonly (readonly (Float64Array | null)[])[];
+        if (!Array.isArray(saved) || saved.length !== starts.length || saved.some((perSeed) => !Array.isArray(perSeed) || perSeed.length !== model.seeds)) {
+          throw new DyncRuntimeError("RUN032", "spectral_norm: the checkpoint's warm starts do not fit this model");
+        }
+        saved.forEach((perSeed, k) => perSeed.forEach((v: Float64Array | null, s: number) => (starts[k]![s] = v instanceof Float64Array ? Float64Array.from(v) : undefined)));
       },
     };
   },

@@ -344,3 +344,39 @@ describe("examples/quickstart.dyn", () => {
     expect(r.model).toMatchObject({ inDim: 1, outDim: 1, hidden: [64], act: "silu" });
   });
 });
+
+describe("samplers.dyn: pair samplers lowered with their defaults, swept, checked against the data", () => {
+  const image = plan("samplers.dyn", "image_pairs");
+  it("a sweep over two samplers gives two runs, each probe's `pairs` the lowered sampler", () => {
+    expect(image.runs.map((r) => probe(r, "h").args["pairs"])).toEqual([
+      { kind: "patches", size: 4, count: 5, per: 10 },
+      { kind: "opposite_quadrants", n: 50 },
+    ]);
+  });
+  it("defaults fill every sampler argument; probe options pass through", () => {
+    const r = image.runs[0]!;
+    expect(probe(r, "h0").args).toEqual({ model: { ref: "net" }, data: { ref: "train" }, pairs: { kind: "random_pairs", n: 5000 }, layers: [0], normalize: true });
+    expect(probe(r, "far").args["pairs"]).toEqual({ kind: "farthest", k: 3, anchors: 10 });
+    expect(probe(r, "conf")).toMatchObject({ probe: "gradient_confusion", index: "pair", args: { pairs: { kind: "patches", size: 4, count: 100, per: 500 } } });
+    expect(probe(r, "h")).toMatchObject({ probe: "hamming", fields: ["mean", "std"] });
+  });
+  it("1-D windows and row ranges; class-aware knn on class data", () => {
+    const signal = plan("samplers.dyn", "signal_pairs").runs[0]!;
+    expect(probe(signal, "local").args["pairs"]).toEqual({ kind: "windows", size: 50, count: 25, per: 100 });
+    expect(probe(signal, "global").args["pairs"]).toEqual({ kind: "between", a: [0, 100], b: [156, 255], n: 500 });
+    const classes = plan("samplers.dyn", "class_pairs").runs[0]!;
+    expect(probe(classes, "near").args["pairs"]).toEqual({ kind: "knn", k: 5, anchors: 20, class: "different" });
+  });
+});
+
+describe("diversity.dyn: the feature-diversity probes, per layer", () => {
+  const r = plan("diversity.dyn", "diversity").runs[0]!;
+  it("the cosine probes lower their pair kind and layers, and are indexed by layer with fields cosine and zero", () => {
+    expect(probe(r, "fc")).toMatchObject({ probe: "feature_cosine", index: "layer", fields: ["cosine", "zero"], args: { pairs: "all", layers: null } });
+    expect(probe(r, "across").args).toMatchObject({ layers: [2, 0], pairs: "different_class" });
+    expect(probe(r, "grads")).toMatchObject({ probe: "feature_gradient_cosine", index: "layer", args: { pairs: "same_class" } });
+  });
+  it("gate agreement takes a sampler with its defaults filled", () => {
+    expect(probe(r, "gates")).toMatchObject({ probe: "gate_agreement", index: "layer", fields: ["agreement"], args: { pairs: { kind: "knn", k: 5, anchors: 20, class: "different" }, layers: null } });
+  });
+});

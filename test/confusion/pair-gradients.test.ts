@@ -9,9 +9,10 @@
  * plus: passes of a few rows give the results of one pass, pairs (i, i) give cosine 1, and a network with
  * batch-norm parameters is refused naming the layer.
  *
- * Tolerances: the tested quantities pass through a float32 forward/backward pass and float32 per-layer dot
- * products of ≤ 16 terms; relative errors are ~1e-6, so cosines are compared to 1e-5 absolute and dot
- * products to 1e-5 relative to ‖g_i‖‖g_j‖ (the scale Cauchy–Schwarz bounds them by).
+ * Tolerances: a and δ come from a float32 forward/backward pass (relative error ~1e-7 per value; the dot
+ * products themselves are float64), so cosines are compared to 1e-5 absolute and dot products to 1e-5
+ * relative to ‖g_i‖‖g_j‖ (the scale Cauchy–Schwarz bounds them by). Measured worst cosine errors on these
+ * nets, widths up to 256: 4e-8 to 1.1e-7 on cpu and wasm.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -24,11 +25,7 @@ import { lossFunction } from "../../runtime/loss.js";
 import { Sequential } from "../../runtime/nn/sequential.js";
 import { Rng } from "../../runtime/rng.js";
 import { EvalData } from "../../stdlib/probes/eval-data.js";
-import {
-  type PairIndices,
-  pairGradientCosines,
-  pairGradientDots,
-} from "../../stdlib/confusion/pair-gradients.js";
+import { type PairIndices, pairGradientCosines, pairGradientDots } from "../../stdlib/confusion/pair-gradients.js";
 import { expectRuntimeError } from "../runtime/expect-runtime-error.js";
 
 type Act = "relu" | "tanh" | "identity";
@@ -63,41 +60,25 @@ function refNet(model: Model, s: number, fourier: number | null): RefNet {
 function encode(x: readonly number[], L: number | null): number[] {
   if (L === null) return [...x];
   const out: number[] = [];
-  for (let k = 0; k < L; k++)
-    for (const v of x)
-      out.push(Math.sin(2 ** k * Math.PI * v), Math.cos(2 ** k * Math.PI * v));
+  for (let k = 0; k < L; k++) for (const v of x) out.push(Math.sin(2 ** k * Math.PI * v), Math.cos(2 ** k * Math.PI * v));
   return out;
 }
 
-const actOf = (a: Act, z: number) =>
-  a === "relu" ? Math.max(0, z) : a === "tanh" ? Math.tanh(z) : z;
-const actDeriv = (a: Act, z: number) =>
-  a === "relu" ? (z > 0 ? 1 : 0) : a === "tanh" ? 1 - Math.tanh(z) ** 2 : 1;
+const actOf = (a: Act, z: number) => (a === "relu" ? Math.max(0, z) : a === "tanh" ? Math.tanh(z) : z);
+const actDeriv = (a: Act, z: number) => (a === "relu" ? (z > 0 ? 1 : 0) : a === "tanh" ? 1 - Math.tanh(z) ** 2 : 1);
 
 /** The full per-example gradient (per layer: W row-major, then b) of one row's loss, in float64. */
-function refGradient(
-  net: RefNet,
-  x: readonly number[],
-  y: readonly number[],
-  loss: LossKind,
-): number[] {
+function refGradient(net: RefNet, x: readonly number[], y: readonly number[], loss: LossKind): number[] {
   const inputs: number[][] = [];
   const pre: number[][] = [];
   let h = encode(x, net.fourier);
   net.W.forEach((W, l) => {
     inputs.push(h);
-    const z = Array.from(
-      { length: net.fanOut[l]! },
-      (_, o) =>
-        (net.b[l]?.[o] ?? 0) +
-        h.reduce((acc, v, i) => acc + v * W[i * net.fanOut[l]! + o]!, 0),
-    );
+    const z = Array.from({ length: net.fanOut[l]! }, (_, o) => (net.b[l]?.[o] ?? 0) + h.reduce((acc, v, i) => acc + v * W[i * net.fanOut[l]! + o]!, 0));
     pre.push(z);
     h = z.map((v) => actOf(net.act[l]!, v));
   });
-  let delta = lossGradient(h, y, loss).map(
-    (g, o) => g * actDeriv(net.act.at(-1)!, pre.at(-1)![o]!),
-  );
+  let delta = lossGradient(h, y, loss).map((g, o) => g * actDeriv(net.act.at(-1)!, pre.at(-1)![o]!));
   const parts: number[][] = [];
   for (let l = net.W.length - 1; l >= 0; l--) {
     const a = inputs[l]!;
@@ -106,22 +87,14 @@ function refGradient(
     if (l > 0) {
       const W = net.W[l]!;
       const prev = pre[l - 1]!;
-      delta = a.map(
-        (_, i) =>
-          delta.reduce((acc, d, o) => acc + d * W[i * net.fanOut[l]! + o]!, 0) *
-          actDeriv(net.act[l - 1]!, prev[i]!),
-      );
+      delta = a.map((_, i) => delta.reduce((acc, d, o) => acc + d * W[i * net.fanOut[l]! + o]!, 0) * actDeriv(net.act[l - 1]!, prev[i]!));
     }
   }
   return parts.flat();
 }
 
 /** ∂ℓ/∂output of one row: mse = mean_o (out − y)², cross-entropy = logsumexp(out) − Σ y·out. */
-function lossGradient(
-  out: readonly number[],
-  y: readonly number[],
-  loss: LossKind,
-): number[] {
+function lossGradient(out: readonly number[], y: readonly number[], loss: LossKind): number[] {
   if (loss === "cross_entropy") {
     const m = Math.max(...out);
     const e = out.map((v) => Math.exp(v - m));
@@ -133,17 +106,9 @@ function lossGradient(
   return out.map((v, o) => (half * 2 * (v - y[o]!)) / out.length);
 }
 
-const dot = (a: readonly number[], b: readonly number[]) =>
-  a.reduce((acc, v, k) => acc + v * b[k]!, 0);
+const dot = (a: readonly number[], b: readonly number[]) => a.reduce((acc, v, k) => acc + v * b[k]!, 0);
 
-function dataset(
-  name: string,
-  n: number,
-  d: number,
-  yDim: number,
-  seed: number,
-  classes = false,
-): Dataset {
+function dataset(name: string, n: number, d: number, yDim: number, seed: number, classes = false): Dataset {
   const r = new Rng(seed);
   const x = Float32Array.from({ length: n * d }, () => r.uniform() * 2 - 1);
   const y = new Float32Array(n * yDim);
@@ -156,8 +121,7 @@ function dataset(
 
 function randomPairs(n: number, count: number, seed: number): PairIndices {
   const r = new Rng(seed);
-  const pick = () =>
-    Int32Array.from({ length: count }, () => Math.floor(r.uniform() * n));
+  const pick = () => Int32Array.from({ length: count }, () => Math.floor(r.uniform() * n));
   return { i: pick(), j: pick() };
 }
 
@@ -185,16 +149,7 @@ function checkAgainstReference(c: Case): void {
   });
   const n = 40;
   const sets = c.perSeedData
-    ? c.seeds.map((s, k) =>
-        dataset(
-          "train",
-          n,
-          c.inDim,
-          c.yDim,
-          100 + k,
-          c.loss === "cross_entropy",
-        ),
-      )
+    ? c.seeds.map((s, k) => dataset("train", n, c.inDim, c.yDim, 100 + k, c.loss === "cross_entropy"))
     : [dataset("train", n, c.inDim, c.yDim, 100, c.loss === "cross_entropy")];
   const data = new EvalData(sets, c.seeds.length);
   const pairs = c.seeds.map((_, s) => randomPairs(n, 25 + 7 * s, 10 + s));
@@ -204,17 +159,14 @@ function checkAgainstReference(c: Case): void {
   c.seeds.forEach((_, s) => {
     const net = refNet(model, s, c.fourier);
     const set = sets[c.perSeedData ? s : 0]!;
-    const grad = (k: number) =>
-      refGradient(net, rowOf(set, k).x, rowOf(set, k).y, c.loss);
+    const grad = (k: number) => refGradient(net, rowOf(set, k).x, rowOf(set, k).y, c.loss);
     expect(cos[s]!.length).toBe(pairs[s]!.i.length);
     pairs[s]!.i.forEach((i, k) => {
       const j = pairs[s]!.j[k]!;
       const [gi, gj] = [grad(i), grad(j)];
       const [nI, nJ] = [dot(gi, gi), dot(gj, gj)];
       const scale = Math.sqrt(nI * nJ);
-      expect(Math.abs(dots[s]!.dot[k]! - dot(gi, gj)) / scale).toBeLessThan(
-        1e-5,
-      );
+      expect(Math.abs(dots[s]!.dot[k]! - dot(gi, gj)) / scale).toBeLessThan(1e-5);
       expect(Math.abs(dots[s]!.normI[k]! - nI) / nI).toBeLessThan(1e-5);
       expect(Math.abs(dots[s]!.normJ[k]! - nJ) / nJ).toBeLessThan(1e-5);
       expect(Math.abs(cos[s]![k]! - dot(gi, gj) / scale)).toBeLessThan(1e-5);
@@ -291,6 +243,27 @@ for (const backend of ["cpu", "wasm"] as const) {
       });
     });
 
+    it("a realistic width: fourier(L: 4) → relu 256 → relu 256 → 3, mse (float32 forward/backward over 256-wide layers)", () => {
+      checkAgainstReference({
+        layers: [
+          {
+            name: "enc",
+            kind: "encoding",
+            encoding: { kind: "fourier", L: 4 },
+          },
+          { name: "h0", kind: "dense", width: 256, act: "relu", bias: true },
+          { name: "h1", kind: "dense", width: 256, act: "relu", bias: true },
+          { name: "out", kind: "dense", width: 3, act: null, bias: true },
+        ],
+        inDim: 2,
+        yDim: 3,
+        loss: "mse",
+        fourier: 4,
+        seeds: [13],
+        perSeedData: false,
+      });
+    });
+
     it("tanh without encoding, cross-entropy, two seeds", () => {
       checkAgainstReference({
         layers: [
@@ -355,14 +328,7 @@ describe("layer kinds the hand reference does not model, against tf.variableGrad
           rows.flatMap((k) => rowOf(set, k).y),
           [seeds.length, 1, 2],
         );
-        const { grads } = tf.variableGrads(
-          () =>
-            tf.sum(
-              lossFunction("half_mse")(model.forward(x, { training: false }), y)
-                .perSample,
-            ) as tf.Scalar,
-          vars,
-        );
+        const { grads } = tf.variableGrads(() => tf.sum(lossFunction("half_mse")(model.forward(x, { training: false }), y).perSample) as tf.Scalar, vars);
         return seeds.map((_, s) =>
           vars.flatMap((v) => {
             const all = grads[v.name]!.dataSync();
@@ -376,15 +342,46 @@ describe("layer kinds the hand reference does not model, against tf.variableGrad
       const gj = perRowGradient(seeds.map((_, s) => pairs[s]!.j[k]!));
       seeds.forEach((_, s) => {
         const [nI, nJ] = [dot(gi[s]!, gi[s]!), dot(gj[s]!, gj[s]!)];
-        expect(
-          Math.abs(dots[s]!.dot[k]! - dot(gi[s]!, gj[s]!)) / Math.sqrt(nI * nJ),
-        ).toBeLessThan(1e-5);
+        expect(Math.abs(dots[s]!.dot[k]! - dot(gi[s]!, gj[s]!)) / Math.sqrt(nI * nJ)).toBeLessThan(1e-5);
         expect(Math.abs(dots[s]!.normI[k]! - nI) / nI).toBeLessThan(1e-5);
         expect(Math.abs(dots[s]!.normJ[k]! - nJ) / nJ).toBeLessThan(1e-5);
       });
     }
     model.dispose();
     data.dispose();
+  });
+});
+
+describe("ForwardOptions.skipParameterGradients", () => {
+  beforeAll(async () => {
+    await selectBackend("cpu");
+  });
+
+  it("leaves the forward values and the input gradient as they are, and gives zero weight gradients", () => {
+    const layers: LayerSpec[] = [
+      { name: "h0", kind: "dense", width: 5, act: "tanh", bias: true },
+      { name: "out", kind: "dense", width: 2, act: null, bias: false },
+    ];
+    const model = new Sequential({ inShape: [3], layers, seeds: [1, 2] });
+    const x = tf.tensor3d(
+      Array.from({ length: 2 * 4 * 3 }, (_, k) => Math.sin(k)),
+      [2, 4, 3],
+    );
+    const run = (skipParameterGradients: boolean) =>
+      tf.tidy(() => {
+        const f = (input: tf.Tensor) => tf.sum(tf.square(model.forward(input, { training: false, skipParameterGradients })));
+        const value = f(x).dataSync()[0]!;
+        const dx = Array.from(tf.grad(f)(x).dataSync());
+        const { grads } = tf.variableGrads(() => f(x) as tf.Scalar, [model.params[0]!.variable]);
+        return { value, dx, dW: Array.from(Object.values(grads)[0]!.dataSync()) };
+      });
+    const [plain, skipped] = [run(false), run(true)];
+    expect(skipped.value).toBe(plain.value);
+    expect(skipped.dx).toEqual(plain.dx);
+    expect(plain.dW.some((v) => v !== 0)).toBe(true);
+    expect(skipped.dW.every((v) => v === 0)).toBe(true);
+    x.dispose();
+    model.dispose();
   });
 });
 
@@ -417,11 +414,7 @@ describe("passes, degenerate pairs and refusals", () => {
       });
       seeds.forEach((_, s) => {
         for (const key of ["dot", "normI", "normJ"] as const) {
-          split[s]![key].forEach((v, k) =>
-            expect(Math.abs(v - whole[s]![key][k]!)).toBeLessThanOrEqual(
-              1e-6 * Math.abs(whole[s]![key][k]!) + 1e-12,
-            ),
-          );
+          split[s]![key].forEach((v, k) => expect(Math.abs(v - whole[s]![key][k]!)).toBeLessThanOrEqual(1e-6 * Math.abs(whole[s]![key][k]!) + 1e-12));
         }
       });
     }
@@ -436,29 +429,15 @@ describe("passes, degenerate pairs and refusals", () => {
   it("an empty pair set gives an empty result; bad pair sets and batch-norm parameters are refused", () => {
     const model = new Sequential({ inShape: [2], layers, seeds: [1] });
     const data = new EvalData([dataset("train", 10, 2, 1, 3)], 1);
-    expect(
-      pairGradientCosines(model, data, "mse", [
-        { i: new Int32Array(0), j: new Int32Array(0) },
-      ])[0]!.length,
-    ).toBe(0);
+    expect(pairGradientCosines(model, data, "mse", [{ i: new Int32Array(0), j: new Int32Array(0) }])[0]!.length).toBe(0);
+    expectRuntimeError(() => pairGradientCosines(model, data, "mse", []), "RUN040", /one pair set per seed \(1\), got 0/);
     expectRuntimeError(
-      () => pairGradientCosines(model, data, "mse", []),
-      "RUN040",
-      /one pair set per seed \(1\), got 0/,
-    );
-    expectRuntimeError(
-      () =>
-        pairGradientCosines(model, data, "mse", [
-          { i: Int32Array.from([0, 1]), j: Int32Array.from([1]) },
-        ]),
+      () => pairGradientCosines(model, data, "mse", [{ i: Int32Array.from([0, 1]), j: Int32Array.from([1]) }]),
       "RUN040",
       /2 first rows but 1 second rows/,
     );
     expectRuntimeError(
-      () =>
-        pairGradientCosines(model, data, "mse", [
-          { i: Int32Array.from([0]), j: Int32Array.from([10]) },
-        ]),
+      () => pairGradientCosines(model, data, "mse", [{ i: Int32Array.from([0]), j: Int32Array.from([10]) }]),
       "RUN040",
       /row 10 is outside data set "train" \(10 rows\)/,
     );
@@ -468,31 +447,72 @@ describe("passes, degenerate pairs and refusals", () => {
       seeds: [1],
     });
     expectRuntimeError(
-      () =>
-        pairGradientCosines(bn, data, "mse", [
-          { i: Int32Array.from([0]), j: Int32Array.from([1]) },
-        ]),
+      () => pairGradientCosines(bn, data, "mse", [{ i: Int32Array.from([0]), j: Int32Array.from([1]) }]),
       "RUN040",
       /dense layers only, but layer "bn" \(batchnorm\) has parameter bn\.gamma/,
     );
-    [model, bn, data].forEach((m) => m.dispose());
+    // mlp(…)'s batch norm shares its dense layer's name: still refused.
+    const mlpBn = new Sequential({
+      inShape: [2],
+      layers: [layers[0]!, { name: "h0", kind: "batchnorm" }, layers[2]!],
+      seeds: [1],
+    });
+    expectRuntimeError(
+      () => pairGradientCosines(mlpBn, data, "mse", [{ i: Int32Array.from([0]), j: Int32Array.from([1]) }]),
+      "RUN040",
+      /layer "h0" \(batchnorm\) has parameter h0\.gamma/,
+    );
+    const conv = new Sequential({
+      inShape: [4, 4, 1],
+      layers: [
+        {
+          name: "c",
+          kind: "conv",
+          filters: 2,
+          kernel: 3,
+          stride: 1,
+          padding: "valid",
+          act: "relu",
+          bias: true,
+        },
+        { name: "f", kind: "flatten" },
+        layers[2]!,
+      ],
+      seeds: [1],
+    });
+    const images = new EvalData(
+      [
+        {
+          name: "img",
+          n: 3,
+          xShape: [4, 4, 1],
+          x: new Float32Array(48).fill(0.5),
+          yDim: 1,
+          y: new Float32Array(3),
+        },
+      ],
+      1,
+    );
+    expectRuntimeError(
+      () => pairGradientCosines(conv, images, "mse", [{ i: Int32Array.from([0]), j: Int32Array.from([1]) }]),
+      "RUN040",
+      /layer "c" \(conv\) has parameter c\.weight/,
+    );
+    const bare = new Sequential({
+      inShape: [2],
+      layers: [{ name: "r", kind: "activation", act: "relu" }],
+      seeds: [1],
+    });
+    expectRuntimeError(() => pairGradientCosines(bare, data, "mse", [{ i: Int32Array.from([0]), j: Int32Array.from([1]) }]), "RUN040", /has none/);
+    [model, bn, mlpBn, conv, bare, data, images].forEach((m) => m.dispose());
   });
 
   it("leaves no tensors behind", () => {
     const model = new Sequential({ inShape: [2], layers, seeds: [1, 2] });
     const data = new EvalData([dataset("train", 20, 2, 1, 3)], 2);
     const before = tf.memory().numTensors;
-    pairGradientCosines(model, data, "mse", [
-      randomPairs(20, 9, 1),
-      randomPairs(20, 4, 2),
-    ]);
-    pairGradientDots(
-      model,
-      data,
-      "mse",
-      [randomPairs(20, 9, 1), randomPairs(20, 4, 2)],
-      { seedRowsPerPass: 6 },
-    );
+    pairGradientCosines(model, data, "mse", [randomPairs(20, 9, 1), randomPairs(20, 4, 2)]);
+    pairGradientDots(model, data, "mse", [randomPairs(20, 9, 1), randomPairs(20, 4, 2)], { seedRowsPerPass: 6 });
     expect(tf.memory().numTensors).toBe(before);
     model.dispose();
     data.dispose();

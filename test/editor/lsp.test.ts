@@ -122,6 +122,18 @@ describe("completion", () => {
     expect(labels).not.toContain("adam");
   });
 
+  it("offers pair samplers after `pairs: `, and shows a sampler's doc on hover", async () => {
+    const text = "experiment e {\n  probe h = hamming(net, train, pairs: windows(size: 50)) at end\n}\n";
+    const uri = "file:///tmp/dync-lsp-samplers.dyn";
+    await client.open(uri, text);
+    const labels = await client.labels(uri, positionOf(text, "pairs: ", 7));
+    expect(labels).toEqual(expect.arrayContaining(names("sampler")));
+    expect(labels).not.toContain("fourier");
+    const hover = (await client.hover(uri, positionOf(text, "windows", 2)))?.contents.value ?? "";
+    expect(hover).toContain(registry.get("sampler", "windows")!.doc);
+    expect(hover).toContain("`per`");
+  });
+
   it("offers the called entry's parameter names inside a call, minus those given", async () => {
     const labels = await labelsAfter("experiment e {\n  optimizer adam(lr: 1e-2, )\n}\n", ", ", 2);
     const params = registry.get("optimizer", "adam")!.params.map((p) => `${p.name}:`);

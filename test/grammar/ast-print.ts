@@ -109,6 +109,8 @@ export function printStmt(s: A.Statement | A.DataItem | A.ModelItem): string {
       return `${s.keyword} ${printExpr(s.value)}`;
     case "Train":
       return `train ${printExpr(s.duration)}${s.options.map((o) => `, ${o.name} ${printExpr(o.value)}`).join("")}`;
+    case "Checkpoint":
+      return `checkpoint every ${printExpr(s.interval)}`;
     case "Probe":
       return `probe ${s.name.name} = ${printExpr(s.value)}${s.cadences.map((c) => ` | ${printCadence(c)}`).join("")}`;
     case "Expect":

@@ -15,12 +15,12 @@ const JS_RESERVED = [
 ];
 
 /** Every property an object literal inherits. */
-const PROTOTYPE = Object.getOwnPropertyNames(Object.prototype);
+export const PROTOTYPE = Object.getOwnPropertyNames(Object.prototype);
 
 /** Globals and names generated code or its runtime import use. */
 const GLOBALS = [
   "Infinity", "NaN", "undefined", "globalThis", "Math", "Object", "Array", "JSON", "Number", "String", "Symbol",
-  "process", "require", "exports", "__dirname", "__filename", "isMainThread", "pathToFileURL", "runMain",
+  "process", "require", "exports", "__dirname", "__filename", "isMainThread", "pathToFileURL", "runMain", "runExperiments",
   "pointwise", "pointwiseWithDraws", "TargetDraws", "ExperimentProgram", "experiments", "program", "status", "m",
   "draw", "e", "pi", "inf",
 ];
@@ -52,4 +52,9 @@ export function program(names: Partial<Record<Position, string>>): string {
   profile ${n("profile")} { seeds 1; train 20 steps }
 }
 `;
+}
+
+/** `source` with one more single-valued sweep variable per name (`sweep valueOf in [1]`), after `seeds`. */
+export function withSweeps(source: string, names: readonly string[]): string {
+  return source.replace(/^( {2}seeds .*\n)/m, (seeds) => seeds + names.map((n) => `  sweep ${n} in [1]\n`).join(""));
 }

@@ -9,6 +9,7 @@ import { ensembleLosses, findModes, ksDistance } from "../../stdlib/lottery/anal
 import { Rng } from "../../runtime/rng.js";
 import { callFunction } from "../../runtime/analysis/functions.js";
 import { analysisFunctions } from "../../stdlib/implementations.js";
+import { expectRuntimeError } from "../runtime/expect-runtime-error.js";
 
 const opts = { bandwidth: 0.5, minHeight: 0.05, minDip: 0.2 };
 
@@ -59,8 +60,22 @@ describe("modes", () => {
 
   it("needs `over` and gives NaN for a group with NaN", () => {
     const table = lossTable({ 2: [1e-3, 1e-4, NaN] });
-    expect(() => callFunction(analysisFunctions, "modes", [table], {}, [])).toThrow(/over seeds/);
+    expectRuntimeError(() => callFunction(analysisFunctions, "modes", [table], {}, []), "RUN040", /over seeds/);
     expect(callFunction(analysisFunctions, "modes", [table], {}, ["seeds"]).rows[0]!.value).toBeNaN();
+  });
+});
+
+describe("options out of range are RUN040 (a setting), not RUN050 (a failure on the data)", () => {
+  const table = lossTable({ 2: [1e-3, 1e-4, 1e-2], 4: [1e-4, 1e-5, 1e-3] });
+  const call = (fn: string, options: Record<string, unknown>) => () => callFunction(analysisFunctions, fn, [table], options as never, ["seeds"]);
+  it("modes: bandwidth, min_height, min_dip", () => {
+    expectRuntimeError(call("modes", { bandwidth: 0 }), "RUN040", /bandwidth must be > 0/);
+    expectRuntimeError(call("modes", { bandwidth: 0.5, min_height: -1 }), "RUN040", /min_height must be a number ≥ 0, got -1/);
+    expectRuntimeError(call("modes", { bandwidth: 0.5, min_dip: Number.NaN }), "RUN040", /min_dip must be a number ≥ 0/);
+  });
+  it("ensemble_test: stat and pairs", () => {
+    expectRuntimeError(call("ensemble_test", { along: "width", stat: "mean", pairs: 10, seed: 0 }), "RUN040", /stat must be ks, median_ratio or median, got mean/);
+    expectRuntimeError(call("ensemble_test", { along: "width", stat: "ks", pairs: 0.5, seed: 0 }), "RUN040", /pairs must be a whole number ≥ 1, got 0.5/);
   });
 });
 

@@ -114,6 +114,19 @@ describe("activation patterns against a float64 reference", () => {
     }
   });
 
+  it("a smooth activation (tanh) gives the sign pattern of its pre-activations, the hyperplane sides", () => {
+    const net = mlp({ inDim: 2, hidden: [33], outDim: 1, act: "tanh", seeds: [1] });
+    const data = plane(40);
+    try {
+      const [p] = withData(data, 1, (d) => activationPatterns(net, d, null, null));
+      const pre = referencePre(net, 0, data); // one hidden layer: the activation plays no part in z
+      expect(smallestMagnitude(pre)).toBeGreaterThan(1e-5);
+      expect(unpack(p!)).toEqual(referencePatterns(pre, null));
+    } finally {
+      net.dispose();
+    }
+  });
+
   it("one hidden unit packs into one word per row", () => {
     const net = mlp({ inDim: 2, hidden: [1], outDim: 1, act: "relu", seeds: [5] });
     const data = plane(20);
@@ -142,6 +155,22 @@ describe("activation patterns against a float64 reference", () => {
         expect(unpack(p)).toEqual(Array.from(rows, (r) => unpackRow(whole[s]!.bits, whole[s]!.words, whole[s]!.units, r)));
       });
     } finally {
+      net.dispose();
+    }
+  });
+
+  it("reads each seed's own data set when the seeds have their own samples", () => {
+    const net = mlp({ inDim: 2, hidden: [6, 6], outDim: 1, act: "relu", seeds: [0, 1] });
+    const own = [plane(30, "own"), { ...plane(30, "own"), x: plane(30).x.map((v) => 1 - v) }];
+    const d = new EvalData(own, 2, 8);
+    try {
+      const sets = activationPatterns(net, d, null, Int32Array.from([29, 0, 7]));
+      sets.forEach((p, s) => {
+        const ref = referencePatterns(referencePre(net, s, own[s]!), null);
+        expect(unpack(p)).toEqual([ref[29]!, ref[0]!, ref[7]!]);
+      });
+    } finally {
+      d.dispose();
       net.dispose();
     }
   });

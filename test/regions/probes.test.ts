@@ -128,6 +128,20 @@ describe("region_slice", () => {
     }
   });
 
+  it("an mlp(…, encode: fourier) slices the encoded inputs too (its encoding layer is skipped)", async () => {
+    const net = mlp({ inDim: 2, hidden: [5], outDim: 1, encode: { kind: "fourier", L: 1 }, seeds: [0, 1] });
+    try {
+      const r = (await measure(net, "region_slice", { dims: [3], n: 31, range: [-1, 1], at: 0.5, layers: null })) as SeedIndexed;
+      const w = denseWeights(net, 0);
+      expect(w[0]!.fanIn).toBe(4);
+      const pre = Array.from({ length: 31 }, (_, p) => hiddenPre(w, [0.5, 0.5, 0.5, Math.fround(-1 + (2 * p) / 30)]));
+      expect(smallestMagnitude(pre)).toBeGreaterThan(1e-5);
+      expect(Array.from(r.fields["region"]![0]!)).toEqual(referenceRegions(referencePatterns(pre, null)).ids);
+    } finally {
+      net.dispose();
+    }
+  });
+
   it("refuses norms, convolutions and dimensions beyond the encoded width", async () => {
     const bn = mlp({ inDim: 2, hidden: [4], outDim: 1, norm: "batchnorm", seeds: [0, 1] });
     const net = sequential({ inShape: [2], layers: encodedLayers, seeds: [0, 1] });

@@ -5,6 +5,7 @@
  * Truth is computed here another way: block means of the decoded PNG in float64, the signal summed
  * directly with phases drawn straight from the seed's task stream.
  */
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +13,7 @@ import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { checkSource } from "../../compiler/check/index.js";
 import { compileFile } from "../../compiler/compile.js";
+import { describePlan } from "../../cli/commands/plan.js";
 import type { DataSpec, ExperimentProgram, MlpModelSpec, RunSpec } from "../../contract/program.js";
 import { Rng } from "../../runtime/rng.js";
 import { buildRunData } from "../../runner/data.js";
@@ -52,6 +54,17 @@ describe("image(file: …) in the checker", () => {
     expect((gray.model as MlpModelSpec).outDim).toBe(1);
   });
 
+  it("dync plan knows the size with `size:` (epochs become steps) and not without it", () => {
+    const plan = (data: string) => {
+      const result = checkSource(`experiment e {\n  data train = ${data}\n  model net = mlp(hidden: [8])\n  loss mse\n  optimizer adam(lr: 1e-3)\n  train 2 epochs, batch 1024\n}\n`, join(ROOT, "examples", "photo.dyn"));
+      const profile = result.experiments[0]!.profiles["default"]!;
+      return describePlan("e", "default", profile.seeds, profile.runs);
+    };
+    // 128 × 128 = 16,384 pixels in batches of 1,024: 16 steps an epoch, 32 in all; three outputs per seed: 2·8 + 8 + 8·3 + 3 = 51 parameters.
+    expect(plan('image(file: "data/astronaut-256.png", size: 128)')).toMatch(/run\s+51\s+1024\s+32\b[^]*inputs: x, y/);
+    expect(plan('image(file: "data/astronaut-256.png")')).toMatch(/run\s+51\s+1024\s+\?/);
+  });
+
   it("refuses one coordinate binding, a size of three numbers, and a target function", () => {
     expect(errors('image(file: "a.png", x in [0, 1])').join("\n")).toMatch(/an image has two coordinates/);
     expect(errors('image(file: "a.png", size: [8, 8, 8])').join("\n")).toMatch(/`size` is one number \(a square\) or `\[width, height\]`/);
@@ -82,11 +95,62 @@ describe("image(file: …) built by the runner", () => {
     expect(worst).toBeLessThan(1e-6);
   });
 
+  it.skipIf(!hasPython)("agrees with a PNG decoder and 4×4 block means written in Python's standard library (zlib, the five row filters)", () => {
+    const spec = { source: "image", file: "data/astronaut-256.png", axes: null, size: 64, channels: "rgb", normalize: "unit", perSeed: false } as DataSpec;
+    const image = buildRunData({ train: spec }, context([0])).get("train")![0]!;
+    const run = spawnSync("python3", ["-c", PYTHON_BLOCK_MEANS, ASTRONAUT, "4"], { encoding: "utf8" });
+    expect(run.stderr).toBe("");
+    const reference = run.stdout.trim().split(/\s+/).map(Number);
+    expect(reference.length).toBe(64 * 64 * 3);
+    let worst = 0;
+    reference.forEach((v, k) => (worst = Math.max(worst, Math.abs(v - image.y[k]!))));
+    expect(worst).toBeLessThan(1e-6);
+  });
+
   it("a missing file is RUN010 naming the resolved path", () => {
     const spec = { source: "image", file: "data/nope.png", axes: null, size: null, channels: "rgb", normalize: "unit", perSeed: false } as DataSpec;
     expect(() => buildRunData({ train: spec }, context([0]))).toThrow(/examples\/data\/nope\.png does not exist; expected a PNG file/);
   });
 });
+
+const hasPython = spawnSync("python3", ["-c", "import zlib"], { encoding: "utf8" }).status === 0;
+
+/**
+ * An independent 8-bit RGB/RGBA PNG decoder (non-interlaced) in Python's standard library, printing the
+ * means of f×f blocks of the red, green and blue values / 255, row-major, channel fastest.
+ */
+const PYTHON_BLOCK_MEANS = `
+import sys, struct, zlib
+data = open(sys.argv[1], "rb").read(); f = int(sys.argv[2])
+pos, idat = 8, b""
+while True:
+    n, kind = struct.unpack(">I4s", data[pos:pos + 8]); body = data[pos + 8:pos + 8 + n]; pos += 12 + n
+    if kind == b"IHDR": w, h, depth, ctype = struct.unpack(">IIBB", body[:10])
+    elif kind == b"IDAT": idat += body
+    elif kind == b"IEND": break
+assert depth == 8 and ctype in (2, 6)
+bpp = 3 if ctype == 2 else 4; stride = w * bpp; raw = zlib.decompress(idat); rows = []; prev = bytearray(stride)
+for r in range(h):
+    ft = raw[r * (stride + 1)]; line = bytearray(raw[r * (stride + 1) + 1:(r + 1) * (stride + 1)])
+    for i in range(stride):
+        a = line[i - bpp] if i >= bpp else 0; b = prev[i]; c = prev[i - bpp] if i >= bpp else 0
+        if ft == 1: p = a
+        elif ft == 2: p = b
+        elif ft == 3: p = (a + b) // 2
+        elif ft == 4:
+            q = a + b - c; pa, pb, pc = abs(q - a), abs(q - b), abs(q - c)
+            p = a if pa <= pb and pa <= pc else (b if pb <= pc else c)
+        else: p = 0
+        line[i] = (line[i] + p) & 255
+    rows.append(line); prev = line
+out = []
+for R in range(h // f):
+    for C in range(w // f):
+        for k in range(3):
+            s = sum(rows[R * f + dr][(C * f + dc) * bpp + k] for dr in range(f) for dc in range(f))
+            out.append(repr(s / (255 * f * f)))
+print(" ".join(out))
+`;
 
 /** The phases of seed `seed` as the task stream defines them: φ_k ~ U[0, 1) from taskRng(seed, "sinusoids").fork("phases"). */
 function phasesFromStream(seed: number, count: number): number[] {

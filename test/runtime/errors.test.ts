@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join, sep } from "node:path";
 import { describe, expect, it } from "vitest";
+import { formatAnalysisError } from "../../runtime/analysis/profile.js";
 import { DyncRuntimeError, runtimeErrors } from "../../runtime/errors.js";
 
 /** vitest runs from the repository root, as test/docs.test.ts assumes too. */
@@ -79,6 +80,14 @@ describe("the printed forms", () => {
   it("render(): `error CODE: message` and the hint indented on the next line", () => {
     expect(withHint.render()).toBe("error RUN030: cannot write /r/manifest.json: EACCES\n  hint: check that the output directory is writable");
     expect(bare.render()).toBe('error RUN051: loss has no dimension "depth"');
+  });
+
+  it("an analysis that could not be evaluated prints like render(): its name and line, then the hint", () => {
+    const ambiguous = new DyncRuntimeError("RUN050", "last(l) is ambiguous: 2 values at step 30", "reduce the other dimensions (e.g. `over seeds`) first");
+    expect(formatAnalysisError({ name: "fin", line: 11, error: ambiguous })).toBe(
+      "error RUN050: analysis fin (line 11): last(l) is ambiguous: 2 values at step 30\n  hint: reduce the other dimensions (e.g. `over seeds`) first",
+    );
+    expect(formatAnalysisError({ name: "fin", line: 11, error: bare })).toBe('error RUN051: analysis fin (line 11): loss has no dimension "depth"');
   });
 
   it("oneLine(): `CODE: message (hint: …)`, as a failed run's manifest message", () => {

@@ -19,7 +19,7 @@ import { RunRecorder, type Manifest } from "../../runtime/record/index.js";
 import { train } from "../../runtime/train/index.js";
 import { RunResultRecorder } from "../../runner/run-recorder.js";
 import { runExperiment, runMain } from "../../runner/index.js";
-import { worseExit } from "../../cli/commands/run.js";
+import { worseExit } from "../../runner/cli.js";
 import { captureStream, metricsRows, regressionProgram, regressionRun, SEEDS, STEPS } from "./experiment-fixture.js";
 import { markShapes } from "../report/svg-structure.js";
 import { rebuildReport } from "../../report/index.js";
@@ -159,6 +159,62 @@ describe("one seed of three diverges at a step known by hand", () => {
       passed: false,
       detail: "med = NaN is not comparable with 1 — med is NaN: run width=4 diverged at step 8 (1 of 3 seeds)",
     });
+  });
+});
+
+describe("a probe run on an event (`at first(…)`) of a seed that diverged before the event fired", () => {
+  // As above: seed 11 (a = 40) has an infinite loss at step 8, seeds 10 and 12 converge. Event `late` holds
+  // from step 12 on (watching w, measured every 4 steps); probe `snap` runs on it. Seed 11 diverged before
+  // step 12, so its event can never fire: `snap` gets one NaN row for it at step 9, the first step lost,
+  // whether the other seeds train on (partial) or the run stopped (every seed diverged).
+  const T = 20;
+  const every4 = { kind: "every", n: 4, unit: "steps" } as const;
+  const snapSpec = { name: "snap", probe: "weight_norm", args: {}, cadences: [{ kind: "on", event: "late" }], line: 1 } as const;
+
+  async function trainWithEvent(seeds: number[], inputs: number[], tag: string): Promise<{ rows: { seed: number; step: number; value: number }[]; fired: number[] }> {
+    const run = { ...regressionRun(4), probes: [snapSpec as never] };
+    const results = new ResultCollector(["width"], seeds);
+    const recorder = new RunRecorder({ dir: join(root, tag), experiment: "t", config: {}, sweepAxes: ["width"], backend: { name: "cpu" } });
+    recorder.beginRun(run.id, run.point, seeds);
+    const model = linearModel(seeds.length);
+    const optimizer = createOptimizer({ kind: "gd", lr: 0.1 }, model.params);
+    const outcome = await train({
+      model,
+      optimizer,
+      loss: "mse",
+      data: inputs.map(onePoint),
+      seeds,
+      duration: { steps: T },
+      batch: "full",
+      probes: [
+        { name: "w", cadence: every4, run: () => Float64Array.from(model.params[0]!.variable.dataSync()) },
+        { name: "snap", cadence: { kind: "on", event: "late" }, run: () => Float64Array.from(model.params[0]!.variable.dataSync()) },
+      ],
+      events: [{ name: "late", watch: "w", condition: (_value, step) => step >= 12 }],
+      recorder: new RunResultRecorder(run, seeds, recorder, results),
+      onDivergence: "continue",
+    });
+    recorder.finish("diverged");
+    optimizer.dispose();
+    model.dispose();
+    return {
+      rows: results.rows.filter((r) => r.probe === "snap").map((r) => ({ seed: r.seed, step: r.step, value: r.value })),
+      fired: [...outcome.events.get("late")!],
+    };
+  }
+
+  it("partial: the healthy seeds measure where the event fired, the diverged one has one NaN row at d + 1", async () => {
+    const { rows, fired } = await trainWithEvent([10, 11, 12], [1, 40, 0.5], "event-partial");
+    expect(fired).toEqual([12, -1, 12]);
+    expect(rows.filter((r) => r.seed === 11)).toEqual([{ seed: 11, step: 9, value: NaN }]);
+    expect(rows.filter((r) => r.seed !== 11).map((r) => [r.seed, r.step])).toEqual([[10, 12], [12, 12]]);
+    expect(rows.filter((r) => r.seed !== 11).every((r) => Number.isFinite(r.value))).toBe(true);
+  });
+
+  it("every seed diverged and training stopped at step 8: the same one NaN row at step 9", async () => {
+    const { rows, fired } = await trainWithEvent([11], [40], "event-all");
+    expect(fired).toEqual([-1]);
+    expect(rows).toEqual([{ seed: 11, step: 9, value: NaN }]);
   });
 });
 

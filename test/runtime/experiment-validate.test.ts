@@ -111,4 +111,23 @@ describe("runArgProblems", () => {
       "run width=4: probe sharp (line 9): `iters` of `sharpness` must be a whole number ≥ 1, not 0",
     ]);
   });
+
+  it("checks the L2 term: λ ≥ 0 and `on` one of all | weights", () => {
+    expect(runArgProblems(regressionRun(4, undefined, { l2: 1e-3, l2On: "weights" }))).toEqual([]);
+    expect(runArgProblems(regressionRun(4, undefined, { l2: -1 }))).toEqual(["run width=4: regularize: `lambda` of `l2` must be a number ≥ 0, not -1"]);
+    const biasOnly = { l2: 1e-3, l2On: "bias" } as unknown as Partial<RunSpec>;
+    expect(runArgProblems(regressionRun(4, undefined, biasOnly))).toEqual(['run width=4: regularize: `on` of `l2` must be one of `all`, `weights`, not "bias"']);
+  });
+
+  it("checks a probe's pair sampler against its own entry", () => {
+    const pairs = (spec: Record<string, unknown>): ProbeSpec => ({ name: "h", probe: "hamming", args: { model: { ref: "net" }, data: { ref: "test" }, pairs: spec }, cadences: [], line: 7 });
+    expect(runArgProblems(regressionRun(4, undefined, { probes: [...probes, pairs({ kind: "windows", size: 8, count: 2, per: 3 })] }))).toEqual([]);
+    expect(runArgProblems(regressionRun(4, undefined, { probes: [...probes, pairs({ kind: "windows", size: 1 })] }))).toEqual([
+      "run width=4: probe h (line 7): pairs: `size` of `windows` must be a whole number ≥ 2, not 1",
+    ]);
+    expect(runArgProblems(regressionRun(4, undefined, { probes: [...probes, pairs({ kind: "between", a: [0, 1.5], b: [2, 3] })] }))).toEqual([
+      "run width=4: probe h (line 7): pairs: `between`: `a` must be whole row indices with lo < hi",
+    ]);
+    expect(runArgProblems(regressionRun(4, undefined, { probes: [...probes, pairs({ kind: "windws" })] }))[0]).toMatch(/pairs: unknown sampler "windws" \(known: patches, /);
+  });
 });

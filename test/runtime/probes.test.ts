@@ -7,6 +7,8 @@ import { DyncRuntimeError } from "../../runtime/errors.js";
 import { mlp, type Mlp } from "../../runtime/nn/index.js";
 import { setParam } from "../../runtime/params.js";
 import type { ProbeContext } from "../../runtime/train/index.js";
+import { classAccuracy } from "../../stdlib/core/accuracy.js";
+import type { SeedIndexed } from "../../stdlib/probes/types.js";
 import {
   datasetAccuracy,
   datasetLoss,
@@ -165,6 +167,58 @@ describe("accuracy(model, data)", () => {
     expect(expected[0]).not.toBe(expected[1]); // the two seeds are told apart
     const chunked = new EvalData([data], 2, 4);
     expect(Array.from(datasetAccuracy(net, chunked))).toEqual(expected);
+    chunked.dispose();
+    env.dispose();
+    net.dispose();
+  });
+
+  it("by: class is each class's fraction of correct samples (NaN for a class without samples), counted directly", () => {
+    // 2 → 3 → 4 tanh net, two seeds; class 3 has no sample, so its accuracy is NaN
+    const W2k = [
+      [[1.0, -0.5, 0.2, -0.1], [-2.0, 0.4, 0.9, 0.3], [0.5, 1.0, -0.7, 0.0]],
+      [[0.7, -0.7, 0.1, 0.2], [0.3, 0.9, -1.1, -0.4], [-1.2, 0.2, 0.6, 0.1]],
+    ];
+    const B2k = [0.1, -0.1, 0.4, -2];
+    const net = mlp({ inDim: 2, hidden: [3], outDim: 4, act: "tanh", seeds: [0, 1] });
+    for (const s of [0, 1]) {
+      setParam(net, "hidden0.weight", W1[s]!, { seed: s });
+      setParam(net, "hidden0.bias", B1[s]!, { seed: s });
+      setParam(net, "out.weight", W2k[s]!, { seed: s });
+      setParam(net, "out.bias", B2k, { seed: s });
+    }
+    const labels = POINTS.map((x) => (x[0]! > 0.3 ? 0 : x[1]! > 0 ? 1 : 2));
+    const data: Dataset = {
+      name: "test",
+      n: POINTS.length,
+      xShape: [2],
+      x: Float32Array.from(POINTS.flat()),
+      yDim: 4,
+      y: Float32Array.from(labels.flatMap((c) => [0, 1, 2, 3].map((k) => (k === c ? 1 : 0)))),
+    };
+    const predicted = (s: number, x: readonly number[]) => {
+      const h = [0, 1, 2].map((j) => Math.tanh(x[0]! * W1[s]![0]![j]! + x[1]! * W1[s]![1]![j]! + B1[s]![j]!));
+      const z = [0, 1, 2, 3].map((k) => h.reduce((acc, hj, j) => acc + hj * W2k[s]![j]![k]!, B2k[k]!));
+      return z.indexOf(Math.max(...z));
+    };
+    const expected = [0, 1].map((s) =>
+      [0, 1, 2, 3].map((c) => {
+        const members = POINTS.filter((_, i) => labels[i] === c);
+        return members.length === 0 ? NaN : members.filter((x) => predicted(s, x) === c).length / members.length;
+      }),
+    );
+    expect(new Set(labels).size).toBe(3); // three classes present, the fourth absent
+    const env = new RunProbeEnv({ model: net, modelName: "net", datasets: new Map([["test", [data]]]), loss: "cross_entropy" });
+    const measured = measureProbe("accuracy", { model: { ref: "net" }, data: { ref: "test" }, by: "class" }, fakeContext(), env) as SeedIndexed;
+    expect(measured.kind).toBe("indexed");
+    expect(measured.dim).toBe("class");
+    expect(measured.fields["value"]!.map((v) => Array.from(v!))).toEqual(expected);
+    expect(expected[0]).not.toEqual(expected[1]); // the seeds are told apart
+    expect(expected.flat().filter((v) => v > 0 && v < 1).length).toBeGreaterThan(0); // not all-or-nothing
+    const chunked = new EvalData([data], 2, 4);
+    expect(classAccuracy(net, chunked).fields["value"]!.map((v) => Array.from(v!))).toEqual(expected);
+    // the overall accuracy is unchanged by the option: the class-size-weighted mean
+    const overall = measureProbe("accuracy", { model: { ref: "net" }, data: { ref: "test" } }, fakeContext(), env) as Float64Array;
+    expect(Array.from(overall)).toEqual([0, 1].map((s) => POINTS.filter((x, i) => predicted(s, x) === labels[i]).length / POINTS.length));
     chunked.dispose();
     env.dispose();
     net.dispose();

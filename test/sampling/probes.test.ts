@@ -70,6 +70,7 @@ describe("hamming", () => {
       expect(measure({ layers: [1, 0] }).fields["mean"]![0]).toBe(4);
       expect(measure({ normalize: true }).fields["mean"]![0]).toBeCloseTo(4 / 5, 15);
       expect(measure({ layers: [0], normalize: true }).fields["mean"]![0]).toBe(1);
+      expect(() => measure({ layers: [2] })).toThrow(/hidden/);
     } finally {
       env.dispose();
       net.dispose();

@@ -3,13 +3,20 @@
  * classes as asked, knn and farthest equal to a brute-force float64 sort, and the draws deterministic per
  * seed and probe name, different across seeds.
  */
-import { describe, expect, it } from "vitest";
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-cpu";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { Dataset } from "../../runtime/dataset.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
 import { Rng } from "../../runtime/rng.js";
 import { drawPairs, pairRows, pairStream } from "../../stdlib/sampling/draw.js";
 import { lattice, sampleRows } from "../../stdlib/sampling/rows.js";
-import { quadrantBounds, samplerFor, type PairIndices } from "../../stdlib/sampling/samplers.js";
+import { nearestRows } from "../../stdlib/sampling/nearest.js";
+import { distinctRows, quadrantBounds, samplerFor, type PairIndices } from "../../stdlib/sampling/samplers.js";
+
+beforeAll(async () => {
+  await tf.setBackend("cpu");
+});
 
 /** An H × W grid of (r/H, c/W) in shuffled row order; `cell[row]` is its (r, c). */
 function shuffledGrid(H: number, W: number, seed = 1): { set: Dataset; cell: [number, number][] } {
@@ -180,6 +187,21 @@ describe("neighbour samplers", () => {
     });
   }
 
+  it("the float32-screened pass (large data) gives exactly the brute-force partners, ties and classes included", () => {
+    for (const set of [cloud(3000, 40, 3, 8), cloud(2500, 6, 4, 9, true), cloud(500, 784, 2, 10)]) {
+      const rows = sampleRows(set);
+      const anchors = distinctRows(new Rng(2), set.n, 150); // two screening blocks
+      const label = (r: number) => labelOf(set, r);
+      const same = (a: number, r: number) => label(a) === label(r);
+      for (const [order, eligible] of [["nearest", undefined], ["farthest", undefined], ["nearest", same]] as const) {
+        const tensorsBefore = tf.memory().numTensors;
+        const got = nearestRows(rows, anchors, 7, order, eligible, { screen: true });
+        expect(tf.memory().numTensors).toBe(tensorsBefore);
+        anchors.forEach((a, i) => expect(Array.from(got[i]!)).toEqual(bruteForce(set, a, 7, order === "farthest", eligible && ((r) => eligible(a, r)))));
+      }
+    }
+  });
+
   it("class-aware knn needs labels", () => {
     const regression = { ...cloud(30, 2, 1), name: "reg", yDim: 1, y: new Float32Array(30) };
     expect(() => draw({ kind: "knn", k: 2, anchors: 3, class: "same" }, regression)).toThrow(/data set "reg" has no classes/);
@@ -217,5 +239,33 @@ describe("draws per run", () => {
   it("refuses a spec that breaks its schema", () => {
     expect(() => drawPairs({ kind: "patches", size: 1 }, data, run)).toThrow(/`size` of `patches` must be a whole number ≥ 2/);
     expect(() => drawPairs({ kind: "pathces" }, data, run)).toThrow(/unknown pair sampler "pathces"/);
+  });
+});
+
+describe("share_below", () => {
+  it("counts values strictly below the threshold among the numbers, per group over the given dimension", async () => {
+    const { shareBelow } = await import("../../stdlib/sampling/analyses.js");
+    expect(shareBelow([-0.5, 0, 0.2, -1, NaN], 0)).toBe(2 / 4);
+    expect(shareBelow([0.3, 0.9], 0.5)).toBe(1 / 2);
+    expect(shareBelow([NaN], 0)).toBeNaN();
+    const { analysisImplementations } = await import("../../stdlib/implementations.js");
+    const rows = [-0.2, 0.4, -0.9, 0.1, 0.3, 0.5].map((value, k) => ({ key: { seeds: k < 3 ? 0 : 1, pair: k % 3 }, value }));
+    const out = analysisImplementations.get("share_below")!.call([{ dims: ["seeds", "pair"], rows }], {}, ["pair"]);
+    expect(out).toEqual({ dims: ["seeds"], rows: [{ key: { seeds: 0 }, value: 2 / 3 }, { key: { seeds: 1 }, value: 0 }] });
+  });
+});
+
+describe("count_above", () => {
+  it("counts values strictly above the threshold (NaN never counts), per group over the given dimension, and asks for the dimension", async () => {
+    const { countAbove } = await import("../../stdlib/sampling/analyses.js");
+    expect(countAbove([0.1, 0.25, 0.9, NaN, 0.3], 0.25)).toBe(2);
+    expect(countAbove([NaN], 0)).toBe(0);
+    const { analysisImplementations } = await import("../../stdlib/implementations.js");
+    // per-class accuracy of 4 classes (chance 0.25) at two steps: one class learned, then two
+    const acc = [[0.0, 0.97, 0.02, 0.01], [0.6, 0.95, 0.25, NaN]];
+    const rows = acc.flatMap((perClass, t) => perClass.map((value, c) => ({ key: { steps: t * 100, class: c }, value })));
+    const out = analysisImplementations.get("count_above")!.call([{ dims: ["steps", "class"], rows }], { threshold: 0.25 }, ["class"]);
+    expect(out).toEqual({ dims: ["steps"], rows: [{ key: { steps: 0 }, value: 1 }, { key: { steps: 100 }, value: 2 }] });
+    expect(() => analysisImplementations.get("count_above")!.call([{ dims: ["steps", "class"], rows }], { threshold: 0.25 }, [])).toThrow(/count_above\(…\) over class/);
   });
 });

@@ -5,10 +5,12 @@
  * the encoding distance matrix against the NeRF formula written out.
  */
 import "@tensorflow/tfjs-backend-cpu";
+import * as tf from "@tensorflow/tfjs-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Dataset } from "../../runtime/dataset.js";
 import { ensureGradients, selectBackend } from "../../runtime/backend.js";
-import { convNet, mlp } from "../../runtime/nn/index.js";
+import { convNet, gaussianFeatureMatrix, mlp } from "../../runtime/nn/index.js";
+import { setParam } from "../../runtime/params.js";
 import type { Model } from "../../contract/model.js";
 import type { EncodingSpec } from "../../contract/model-specs.js";
 import { largestSingularValue } from "../../numerics/eigen.js";
@@ -16,6 +18,10 @@ import { symmetricEigen } from "../../numerics/linalg.js";
 import { Rng } from "../../runtime/rng.js";
 import { measureProbe, RunProbeEnv, type SeedIndexed, type SeedTensors } from "../../stdlib/probes/index.js";
 import type { ProbeContext } from "../../runtime/train/index.js";
+import { checkSource } from "../../compiler/check/index.js";
+import { evaluate, ResultEnv } from "../../runtime/analysis/index.js";
+import type { ResultRow } from "../../runtime/analysis/results.js";
+import type { ProfilePlan, RunSpec } from "../../contract/program.js";
 
 beforeAll(async () => {
   await selectBackend("cpu");
@@ -181,6 +187,39 @@ describe("boundary_distance", () => {
     }
   });
 
+  it("leaves no tensor behind with either method (a zero-norm neuron included)", async () => {
+    const net = mlp({ inDim: 2, hidden: [3, 3], outDim: 1, act: "relu", encode: { kind: "fourier", L: 1, include_input: false }, seeds: [0, 1] });
+    setParam(net, "hidden0.weight", [[0, 1, 2], [0, 3, 4], [0, 5, 6], [0, 7, 8]]);
+    const data = [dataset("pts", points(5, 2, 1))];
+    try {
+      for (const method of ["weights", "gradient"]) {
+        await measure(net, { probe: "boundary_distance", data: { ref: "pts" }, method }, data);
+        const before = tf.memory().numTensors;
+        await measure(net, { probe: "boundary_distance", data: { ref: "pts" }, method }, data);
+        expect(tf.memory().numTensors).toBe(before);
+      }
+    } finally {
+      net.dispose();
+    }
+  });
+
+  it("leaves out a neuron without a boundary (zero input weights), by hand on a 2 → 3 → 1 net", async () => {
+    const net = mlp({ inDim: 2, hidden: [3], outDim: 1, act: "relu", seeds: [0] });
+    // Neuron 0: w = 0, b = 0.01 (no boundary, |z| tiny); neuron 1: z = 3x + 4y − 1 (‖w‖ = 5); neuron 2: z = y + 2.
+    setParam(net, "hidden0.weight", [[0, 3, 0], [0, 4, 1]]);
+    setParam(net, "hidden0.bias", [0.01, -1, 2]);
+    const xs = [[0, 0], [1, 1], [0.2, 0.1]];
+    try {
+      for (const method of ["weights", "gradient"]) {
+        const value = (await measure(net, { probe: "boundary_distance", data: { ref: "pts" }, method }, [dataset("pts", xs)])) as Float64Array;
+        const expected = xs.map(([x, y]) => Math.min(Math.abs(3 * x! + 4 * y! - 1) / 5, Math.abs(y! + 2)));
+        expect(value[0]).toBeCloseTo((expected[0]! + expected[1]! + expected[2]!) / 3, 6); // (0.2 + 1.2 + 0.08) / 3
+      }
+    } finally {
+      net.dispose();
+    }
+  });
+
   it("method gradient on an unencoded net's first layer is the exact distance |z|/‖w‖", async () => {
     const net = mlp({ inDim: 2, hidden: [7, 5], outDim: 1, act: "relu", seeds: [0] });
     const data = [dataset("pts", points(30, 2, 5))];
@@ -223,6 +262,17 @@ describe("boundary_distance", () => {
     });
   }
 
+  it("refuses method weights on a normalised net (z is not w·h + b there); gradient measures it", async () => {
+    const net = mlp({ inDim: 2, hidden: [4], outDim: 1, norm: "batchnorm", seeds: [0] });
+    const data = [dataset("pts", points(6, 2, 2))];
+    try {
+      await expect(async () => measure(net, { probe: "boundary_distance", data: { ref: "pts" } }, data)).rejects.toThrow(/normalises its pre-activations/);
+      expect(((await measure(net, { probe: "boundary_distance", data: { ref: "pts" }, method: "gradient" }, data)) as Float64Array)[0]).toBeGreaterThan(0);
+    } finally {
+      net.dispose();
+    }
+  });
+
   it("refuses a conv layer with a clear error, and measures the dense layers after it when asked", async () => {
     const net = convNet({ inShape: [5, 5, 1], convs: [{ filters: 2, kernel: 3 }], hidden: [4], outDim: 1, seeds: [0] });
     const images = [dataset("img", points(3, 25, 9))];
@@ -253,6 +303,32 @@ describe("encoding_distance", () => {
           expect(Math.abs(m[i * 30 + j]! - exact)).toBeLessThan(2e-6);
         }
       }
+    } finally {
+      net.dispose();
+    }
+  });
+
+  it("uses each seed's own Gaussian Fourier features B (seed values from the run, as the encoding layer draws them)", async () => {
+    const net = mlp({ inDim: 2, hidden: [3], outDim: 1, seeds: [0, 1] });
+    const xs = points(7, 2, 8);
+    const spec = { kind: "gaussian_features", sigma: 2, features: 5, include_input: false };
+    try {
+      const env = new RunProbeEnv({ model: net, modelName: "net", datasets: new Map([["p", [dataset("p", xs)]]]), loss: "mse" });
+      const ctx = { seeds: [11, 42], seedIndices: [0, 1], step: 0 } as unknown as ProbeContext;
+      const value = (await measureProbe("encoding_distance", { encoding: spec, data: { ref: "p" } }, ctx, env)) as SeedTensors;
+      env.dispose();
+      [11, 42].forEach((seed, s) => {
+        const B = gaussianFeatureMatrix(seed, 2, 5, 2); // [d, m] row-major
+        const gamma = xs.map((x) => {
+          const angles = Array.from({ length: 5 }, (_, k) => 2 * Math.PI * (x[0]! * B[k]! + x[1]! * B[5 + k]!));
+          return [...angles.map(Math.sin), ...angles.map(Math.cos)];
+        });
+        for (let i = 0; i < 7; i++) for (let j = 0; j < 7; j++) {
+          const exact = Math.hypot(...gamma[i]!.map((g, k) => g - gamma[j]![k]!));
+          expect(Math.abs(value.perSeed[s]![i * 7 + j]! - exact)).toBeLessThan(1e-4);
+        }
+      });
+      expect(value.perSeed[0]![1]).not.toBeCloseTo(value.perSeed[1]![1]!, 3);
     } finally {
       net.dispose();
     }
@@ -294,5 +370,40 @@ describe("boundary_distance on the wasm backend", () => {
     const wasm = await onBackend("wasm");
     expect(Number.isFinite(cpu[0]!)).toBe(true);
     for (let s = 0; s < 2; s++) expect(wasm[s]).toBeCloseTo(cpu[s]!, 5);
+  });
+});
+
+describe("the spectral probes in a .dyn file", () => {
+  const src = `experiment e {
+  seeds 2
+  data train = grid(x in [0, 1], y in [0, 1], n: 8) -> x * y
+  model net = mlp(hidden: [16, 16], encode: fourier(L: 3))
+  loss mse
+  optimizer adam(lr: 1e-3)
+  train 10 steps, batch full
+  probe sn = spectral_norm(net) at [start, end]
+  probe bd = boundary_distance(net, train, method: gradient, layers: [0]) at end
+  probe ed = encoding_distance(fourier(L: 3), train) at start
+  let lip = prod(sn.sigma) over layer
+  expect min(lip) over seeds > 0
+  plot heatmap(ed)
+}`;
+
+  it("check: the product over layers is a `prod` reduction over the probe's `layer` dimension, the encoding lowered to its spec", () => {
+    const r = checkSource(src, "e.dyn");
+    expect(r.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    const profile = r.experiments[0]!.profiles["default"]!;
+    expect(profile.analyses[0]!.expr).toEqual({ op: "reduce", fn: "prod", arg: { op: "probe", name: "sn.sigma" }, over: ["layer"] });
+    const ed = profile.runs[0]!.probes.find((p) => p.name === "ed")!;
+    expect(ed.args["encoding"]).toEqual({ kind: "fourier", L: 3, include_input: false });
+  });
+
+  it("evaluate: prod over layer multiplies each seed's per-layer values", () => {
+    const rows: ResultRow[] = [];
+    for (const seed of [0, 1]) [2, 3, 0.5].forEach((v, k) => rows.push({ run: "run", point: {}, seed, step: 0, epoch: 0, probe: "sn.sigma", value: v * (seed + 1), index: { layer: k } }));
+    const plan = { seeds: [0, 1], runs: [{ id: "run", point: {}, probes: [{ name: "sn", probe: "spectral_norm", fields: ["sigma"], index: "layer", args: {}, cadences: [], line: 1 }], events: [] } as unknown as RunSpec], analyses: [], expects: [], plots: [] } as ProfilePlan;
+    const env = new ResultEnv(plan, { sweepVars: [], seeds: [0, 1], rows, totalSteps: { run: 0 } }, new Map());
+    const t = evaluate({ op: "reduce", fn: "prod", arg: { op: "probe", name: "sn.sigma" }, over: ["layer"] }, env);
+    expect(t.rows.map((r) => r.value)).toEqual([3, 24]); // 2·3·0.5 and 4·6·1
   });
 });

@@ -43,4 +43,8 @@ export const PROBE_CASES: Record<string, { args: Record<string, unknown>; outDim
   encoding_distance: { args: { encoding: { kind: "fourier", L: 2, include_input: false }, data: { ref: "line" } } },
   hamming: { args: { data: { ref: "line" }, pairs: { kind: "windows", size: 4, count: 3, per: 5 } } },
   gradient_confusion: { args: { data: { ref: "line" }, pairs: { kind: "random_pairs", n: 7 } } },
+  feature_cosine: { args: { data: { ref: "classes" }, pairs: "different_class" }, outDim: 2 },
+  feature_gradient_cosine: { args: { data: { ref: "line" } } },
+  gate_agreement: { args: { data: { ref: "line" }, pairs: { kind: "random_pairs", n: 7 } } },
+  common_direction: { args: { data: { ref: "classes" }, k: 3 }, outDim: 2 },
 };

@@ -1,0 +1,84 @@
+/**
+ * A run's checkpoint: the training loop's snapshot (runtime/train/checkpoint.ts) plus what the runner keeps
+ * per run — each probe's state (`save`/`restore`), the recorder's (diverged seeds, fired events, recorded
+ * shapes) and how many metrics rows the run had written — in `<run dir>/checkpoints/<run>.ckpt`
+ * (runtime/record/checkpoint-file.ts), and the plan hash that ties a run directory to its program.
+ */
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { DyncRuntimeError } from "../runtime/errors.js";
+import { readCheckpointFile, writeCheckpointFile } from "../runtime/record/index.js";
+import type { TrainingSnapshot } from "../runtime/train/index.js";
+import type { CheckpointSpec, ExperimentProgram, ProfilePlan, RunSpec } from "../contract/program.js";
+import type { RecorderState } from "./run-recorder.js";
+
+export const CHECKPOINT_FORMAT = "dync-checkpoint/1";
+
+export interface RunCheckpoint {
+  readonly format: typeof CHECKPOINT_FORMAT;
+  readonly run: string;
+  /** `planHash` of the program that wrote it. */
+  readonly planHash: string;
+  /** Metrics rows this run had written when the snapshot was taken (its rows after those are cut on resume). */
+  readonly rows: number;
+  readonly training: TrainingSnapshot;
+  /** `ProbeInstance.save()` per probe name. */
+  readonly probes: Readonly<Record<string, unknown>>;
+  readonly recorder: RecorderState;
+}
+
+/** Where checkpoints live, how often to take them, and the hash they are stamped with. */
+export interface CheckpointSetup {
+  /** The run directory. */
+  readonly dir: string;
+  readonly planHash: string;
+  /** `--checkpoint-every N`: overrides each run's own `checkpoint every` (in steps). */
+  readonly everySteps?: number;
+}
+
+/** The checkpoint file of run `run` in the run directory `dir`. */
+export function checkpointPath(dir: string, run: string): string {
+  return join(dir, "checkpoints", `${encodeURIComponent(run)}.ckpt`);
+}
+
+/** Steps between checkpoints of `run`: the command line's override, else its `checkpoint every`; undefined: none. */
+export function checkpointSteps(run: RunSpec, stepsPerEpoch: number, override: number | undefined): number | undefined {
+  if (override !== undefined) return override;
+  const spec: CheckpointSpec | null | undefined = run.checkpoint;
+  if (!spec) return undefined;
+  return spec.unit === "steps" ? spec.every : spec.every * stepsPerEpoch;
+}
+
+export function writeRunCheckpoint(dir: string, checkpoint: RunCheckpoint): void {
+  writeCheckpointFile(checkpointPath(dir, checkpoint.run), checkpoint);
+}
+
+/**
+ * The checkpoint of `run` in `dir`, or null when it has none. RUN032 when it is unreadable or belongs to
+ * another run; null (restart from step 0) when it was written by another program (another plan hash).
+ */
+export function readRunCheckpoint(dir: string, run: string, planHash: string): RunCheckpoint | null {
+  const path = checkpointPath(dir, run);
+  if (!existsSync(path)) return null;
+  const value = readCheckpointFile(path) as Partial<RunCheckpoint> | null;
+  if (!value || value.format !== CHECKPOINT_FORMAT || value.run !== run || typeof value.rows !== "number" || !value.training) {
+    throw new DyncRuntimeError("RUN032", `${path} is not a checkpoint of run ${run} (format ${CHECKPOINT_FORMAT})`, "delete it to restart that run from step 0");
+  }
+  return value.planHash === planHash ? (value as RunCheckpoint) : null;
+}
+
+/**
+ * A hash of everything that decides a profile's measurements: the experiment's name, seeds and runs (data,
+ * model, optimizer, schedule, probes, events) and its target functions (by their code). Left out: what
+ * changes no measurement — a checkpoint cadence (so one can be added to resume a run started without),
+ * source line numbers (an added comment), analyses, expects and plots (evaluated afresh at the end).
+ */
+export function planHash(program: ExperimentProgram, plan: ProfilePlan): string {
+  const runs = plan.runs.map(({ checkpoint: _checkpoint, ...rest }) => rest);
+  const measured = { experiment: program.name, seeds: plan.seeds, runs, targets: program.targets };
+  const text = JSON.stringify(measured, (key, value: unknown) =>
+    key === "line" && typeof value === "number" ? undefined : typeof value === "function" ? `fn:${String(value)}` : value,
+  );
+  return `sha256:${createHash("sha256").update(text).digest("hex")}`;
+}

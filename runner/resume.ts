@@ -1,0 +1,180 @@
+/**
+ * `dync run --resume DIR`: continue a run directory that a kill, a crash or a signal left unfinished, so
+ * that it ends byte for byte as an uninterrupted run on the same backend would have.
+ *
+ * The files are in run order (pool.ts writes them so), which decides what can be kept:
+ *   1. the runs before the first unfinished one (in plan order) are kept whole: their rows, .npy files and
+ *      manifest entries (`ok`, `diverged` and `failed` runs stay as they were);
+ *   2. the first unfinished run continues from its checkpoint when the files hold its rows up to that
+ *      checkpoint (always with `--jobs 1`; with `--jobs N` only for the run that was being written), else it
+ *      restarts from step 0;
+ *   3. every later run is trained again from step 0 (a later run's rows were never written, except after a
+ *      signal with `--jobs N`, when they follow the first unfinished run's and must be redone to keep the order).
+ * Rows after what is kept are cut from metrics.csv and metrics.jsonl (a torn last row with them), .npy files
+ * of runs not kept are deleted, and the manifest is rewritten (before the cut: a second kill meanwhile
+ * leaves a directory this same procedure resumes).
+ */
+import { rmSync, truncateSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { DyncRuntimeError } from "../runtime/errors.js";
+import { pathSegment, runPaths, writeManifest, type Manifest, type RunEntry } from "../runtime/record/index.js";
+import type { ResultCollector } from "../runtime/analysis/results.js";
+import type { ExperimentProgram, ProfilePlan } from "../contract/program.js";
+import { loadResults, readManifest, tensorFiles } from "../report/run-files.js";
+import { readRunCheckpoint, type RunCheckpoint } from "./checkpoint.js";
+import type { RunOutcome } from "./run.js";
+
+/** What resuming a directory amounts to. */
+export type ResumeState =
+  | { readonly kind: "finished"; readonly manifest: Manifest }
+  | {
+      readonly kind: "resume";
+      /** The manifest to continue with: the kept runs, status `running`. */
+      readonly manifest: Manifest;
+      /** Plan index of the first run to train; the runs before it are kept. */
+      readonly first: number;
+      /** The checkpoint that run continues from, or null (step 0). */
+      readonly checkpoint: RunCheckpoint | null;
+      /** Metrics rows kept in the files. */
+      readonly metricRows: number;
+    };
+
+const FINISHED: ReadonlySet<string> = new Set(["ok", "diverged", "failed"]);
+
+/**
+ * Check that `dir` was written by this program and profile, and say what resuming it means; nothing is
+ * changed on disk (see `cutForResume`). RUN010/RUN011 for a directory that is not a run, RUN031 for another program.
+ */
+export function inspectResume(dir: string, program: ExperimentProgram, profile: string, plan: ProfilePlan, hash: string): ResumeState {
+  const manifest = readManifest(dir);
+  const recordedProfile = (manifest.config as { profile?: unknown } | null)?.profile;
+  if (manifest.experiment !== program.name || recordedProfile !== profile) {
+    throw mismatch(dir, `it holds experiment ${manifest.experiment}, profile ${String(recordedProfile)}; this is experiment ${program.name}, profile ${profile}`);
+  }
+  if (manifest.planHash === undefined) throw mismatch(dir, "its manifest has no plan hash (it was written by an older dync)");
+  if (manifest.planHash !== hash) {
+    throw mismatch(dir, "it was written by a different program (the plan hash differs: a model, data set, optimizer, probe, seed or sweep changed)");
+  }
+  const entries = new Map(manifest.runs.map((e) => [e.run, e]));
+  let first = plan.runs.findIndex((run) => !FINISHED.has(entries.get(run.id)?.status ?? "running"));
+  if (first < 0) first = plan.runs.length;
+  // `failed` with runs left is an experiment stopped by an error (a full disk): resumable like a kill.
+  if (manifest.status !== "running" && manifest.status !== "interrupted" && first === plan.runs.length) return { kind: "finished", manifest };
+  const kept = new Set(plan.runs.slice(0, first).map((r) => r.id));
+  const rows = metricRows(dir);
+  const keptRows = rows.findIndex((r) => !kept.has(r.run));
+  const prefix = keptRows < 0 ? rows.length : keptRows;
+  if (rows.slice(prefix).some((r) => kept.has(r.run))) throw new DyncRuntimeError("RUN011", `${runPaths(dir).metricsJsonl}: the runs' rows are not in run order`);
+  const runId = plan.runs[first]?.id;
+  let own = 0;
+  while (runId !== undefined && prefix + own < rows.length && rows[prefix + own]!.run === runId) own++;
+  const found = runId === undefined ? null : readRunCheckpoint(dir, runId, hash);
+  const checkpoint = found && found.rows <= own ? found : null;
+  const resumed: Manifest = {
+    ...manifest,
+    runs: manifest.runs.filter((e) => kept.has(e.run)),
+    status: "running",
+    resumes: [...(manifest.resumes ?? []), { at: new Date().toISOString(), run: runId ?? null, step: checkpoint?.training.step ?? 0 }],
+  };
+  for (const key of ["endedAt", "durationMs", "message", "expects", "analysisErrors"] as const) delete (resumed as unknown as Record<string, unknown>)[key];
+  return { kind: "resume", manifest: resumed, first, checkpoint, metricRows: prefix + (checkpoint?.rows ?? 0) };
+}
+
+/**
+ * Make the directory hold exactly what `state` keeps: the manifest first, then metrics.csv/jsonl cut after
+ * the kept rows, then the .npy files of the runs trained again that no kept row names.
+ */
+export function cutForResume(dir: string, plan: ProfilePlan, state: Extract<ResumeState, { kind: "resume" }>): void {
+  const paths = runPaths(dir);
+  writeManifest(paths.manifest, state.manifest);
+  const rows = metricRows(dir);
+  const keep = rows.slice(0, state.metricRows);
+  truncateSync(paths.metricsCsv, state.metricRows === 0 ? headerBytes(paths.metricsCsv) : keep.at(-1)!.csvEnd);
+  truncateSync(paths.metricsJsonl, state.metricRows === 0 ? 0 : keep.at(-1)!.jsonlEnd);
+  const named = new Set(keep.map((r) => r.file).filter((f): f is string => f !== null));
+  const redone = new Set(plan.runs.slice(state.first).map((r) => pathSegment(r.id)));
+  for (const file of tensorFiles(dir)) {
+    const runSegment = file.split("/").at(-2)!;
+    if (redone.has(runSegment) && !named.has(file)) rmSync(join(dir, file), { force: true });
+  }
+}
+
+/**
+ * After `cutForResume`: the kept rows back in the result table (as the first pass had them in memory:
+ * scalars, and per-unit .npy vectors expanded), each kept run's steps, and its outcome as first reported.
+ */
+export function restoreKeptResults(dir: string, plan: ProfilePlan, state: Extract<ResumeState, { kind: "resume" }>, results: ResultCollector): RunOutcome[] {
+  const { manifest } = state;
+  for (const entry of manifest.runs) if (entry.steps !== undefined) results.setTotalSteps(entry.run, entry.steps);
+  const points = new Map(plan.runs.map((r) => [r.id, r.point]));
+  for (const row of loadResults(dir, manifest, {}, plan).rows) results.add({ ...row, point: points.get(row.run) ?? row.point });
+  return manifest.runs.map((entry) => keptOutcome(entry, plan));
+}
+
+function keptOutcome(entry: RunEntry, plan: ProfilePlan): RunOutcome {
+  const diverged = (entry.diverged ?? []).map(({ seed, step }) => ({ seed, step, seedIndex: plan.seeds.indexOf(seed) }));
+  return { id: entry.run, status: entry.status as RunOutcome["status"], ...(entry.message === undefined ? {} : { message: entry.message }), diverged, totalSteps: entry.steps ?? 0 };
+}
+
+/** The backend must be the one that wrote the directory: another would mix two backends' float32 roundings. */
+export function checkResumeBackend(dir: string, manifest: Manifest, backend: Readonly<Record<string, unknown>> & { readonly name: string }): void {
+  const same = (key: string) => manifest.backend[key] === backend[key];
+  if (!same("name") || !same("simd") || !same("dyncKernels")) {
+    const describe = (b: Readonly<Record<string, unknown>> & { readonly name: string }) => `${b.name}${b.name === "wasm" ? ` (simd ${String(b["simd"])}, dync kernels ${String(b["dyncKernels"])})` : ""}`;
+    throw mismatch(dir, `it was recorded on ${describe(manifest.backend)}, this process runs ${describe(backend)}`, `resume with --backend ${manifest.backend.name} (and the same DYNC_SIMD_KERNELS setting)`);
+  }
+}
+
+function mismatch(dir: string, why: string, hint = "resume with the same .dyn file and profile, or start a new run with --out"): DyncRuntimeError {
+  return new DyncRuntimeError("RUN031", `cannot resume ${dir}: ${why}`, hint);
+}
+
+/** One whole metrics row: its run, its .npy file, and where it ends in each file. */
+interface MetricRow {
+  readonly run: string;
+  readonly file: string | null;
+  readonly csvEnd: number;
+  readonly jsonlEnd: number;
+}
+
+/**
+ * The rows both files hold whole, in order (a row cut off by a kill, or written to one file only, is not).
+ * JSON lines hold no raw newline; a CSV row may (in a quoted field), so its ends are found quote-aware.
+ */
+function metricRows(dir: string): MetricRow[] {
+  const paths = runPaths(dir);
+  const csv = readFileSync(paths.metricsCsv);
+  const jsonl = readFileSync(paths.metricsJsonl);
+  const csvEnds = csvRowEnds(csv).slice(1); // the first row is the header
+  const rows: MetricRow[] = [];
+  let start = 0;
+  for (let k = 0; k < csvEnds.length; k++) {
+    const end = jsonl.indexOf(10, start);
+    if (end < 0) break;
+    let parsed: { run?: unknown; npy_file?: unknown };
+    try {
+      parsed = JSON.parse(jsonl.toString("utf8", start, end)) as typeof parsed;
+    } catch {
+      throw new DyncRuntimeError("RUN011", `${paths.metricsJsonl}: row ${k + 1} is not valid JSON`);
+    }
+    rows.push({ run: String(parsed.run), file: typeof parsed.npy_file === "string" ? parsed.npy_file : null, csvEnd: csvEnds[k]!, jsonlEnd: end + 1 });
+    start = end + 1;
+  }
+  return rows;
+}
+
+/** Byte offsets just past each whole CSV row's newline (quotes respected). */
+function csvRowEnds(bytes: Buffer): number[] {
+  const ends: number[] = [];
+  let quoted = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if (b === 34) quoted = !quoted;
+    else if (b === 10 && !quoted) ends.push(i + 1);
+  }
+  return ends;
+}
+
+function headerBytes(path: string): number {
+  return csvRowEnds(readFileSync(path))[0] ?? 0;
+}

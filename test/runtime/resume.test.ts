@@ -1,0 +1,181 @@
+/**
+ * Checkpoints and `--resume` (issue 15): a run killed outright (SIGKILL) at a random moment after its first
+ * checkpoint and then resumed ends with metrics.csv, metrics.jsonl and every .npy byte-identical to an
+ * uninterrupted run on the same backend, with `--jobs 1` and `--jobs 2`, killed in the first or in a later
+ * run. The experiment has what could go wrong on a resume: Adam (moments, bias-correction step count), a
+ * step-decay schedule, dropout (a random stream drawn every step), minibatches reshuffled every epoch,
+ * relative_change (keeps the initial weights), an event-triggered probe (fired flags) and matrix probes
+ * (.npy). A run stopped by SIGINT checkpoints where it stopped and resumes from exactly there. Also:
+ * resuming a finished directory does nothing, resuming another program's directory is RUN031.
+ *
+ * The program is compiled once (`dync compile`) and run with node, so each start costs no compilation.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Manifest } from "../../runtime/record/index.js";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const CLI = join(ROOT, "dist", "cli", "bin.js");
+const scratch = mkdtempSync(join(ROOT, "test", ".resume-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** 2 runs × 3 seeds × 240 steps (6 per epoch), a checkpoint every 25 steps. */
+const SOURCE = `experiment ck {
+  sweep lr in [0.01, 0.003]
+  seeds 3
+  data train { x ~ uniform(-2, 2) [96]; y = x^2 }
+  data test = grid(x in [-2, 2], n: 51) -> x^2
+  model net {
+    hidden = dense(16, act: tanh)
+    dropout(0.2)
+    out = dense(1)
+  }
+  loss mse
+  optimizer adam(lr: lr)
+  schedule step_decay(every: 40 steps, factor: 0.5)
+  train 40 epochs, batch 16
+  probe test_loss = loss(net, test) every 10 steps
+  probe rd = relative_change(net) every 20 steps
+  probe cos = cosine_similarity(net) every 60 steps
+  probe tl = train_loss() every 7 steps
+  probe low = weight_norm(net) at first(test_loss < 1)
+  checkpoint every 25 steps
+}
+`;
+
+const program = join(scratch, "ck.mjs");
+const dyn = join(scratch, "ck.dyn");
+let reference: string;
+
+beforeAll(() => {
+  writeFileSync(dyn, SOURCE);
+  const compiled = spawnSync(process.execPath, [CLI, "compile", dyn, "-o", program], { encoding: "utf8" });
+  expect(compiled.status, compiled.stderr).toBe(0);
+  reference = join(scratch, "reference");
+  const run = spawnSync(process.execPath, [program, "--backend", "cpu", "--jobs", "1", "--quiet", "--out", reference], { encoding: "utf8" });
+  expect(run.status, run.stderr).toBe(0);
+}, 120_000);
+
+/** Every file of the metrics and tensors (relative path → bytes). */
+function recorded(dir: string): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  const walk = (d: string): void => {
+    for (const name of readdirSync(d)) {
+      const full = join(d, name);
+      if (statSync(full).isDirectory()) walk(full);
+      else out.set(relative(dir, full), readFileSync(full));
+    }
+  };
+  walk(join(dir, "tensors"));
+  for (const name of ["metrics.csv", "metrics.jsonl"]) out.set(name, readFileSync(join(dir, name)));
+  return out;
+}
+
+function expectSameRecords(dir: string): void {
+  const want = recorded(reference);
+  const got = recorded(dir);
+  expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
+  for (const [name, bytes] of want) expect(got.get(name)!.equals(bytes), `${name} differs`).toBe(true);
+}
+
+/**
+ * Start the program; once `checkpoint` (a file under checkpoints/) exists, wait a random 0–400 ms and
+ * SIGKILL it. Returns the number of metrics rows at the kill.
+ */
+async function killAfterCheckpoint(out: string, jobs: number, checkpoint: string): Promise<number> {
+  const child = spawn(process.execPath, [program, "--backend", "cpu", "--jobs", String(jobs), "--quiet", "--out", out], { stdio: "ignore" });
+  const exited = new Promise<NodeJS.Signals | null>((done) => child.on("exit", (_code, signal) => done(signal)));
+  const file = join(out, "checkpoints", checkpoint);
+  await new Promise<void>((done) => {
+    const poll = setInterval(() => {
+      if (!existsSync(file)) return;
+      clearInterval(poll);
+      setTimeout(() => {
+        child.kill("SIGKILL");
+        done();
+      }, Math.floor(Math.random() * 400));
+    }, 10);
+    void exited.then(() => {
+      clearInterval(poll);
+      done();
+    });
+  });
+  expect(await exited, "the run ended before it could be killed: make the experiment longer").toBe("SIGKILL");
+  return readFileSync(join(out, "metrics.csv"), "utf8").split("\n").length - 2;
+}
+
+function resume(dir: string, jobs: number): { status: number | null; stdout: string; stderr: string } {
+  return spawnSync(process.execPath, [program, "--resume", dir, "--backend", "cpu", "--jobs", String(jobs), "--quiet"], { encoding: "utf8" });
+}
+
+describe("a killed run, resumed, ends byte-identical to an uninterrupted one", () => {
+  const cases = [
+    { name: "jobs 1, killed in the first run", jobs: 1, checkpoint: "lr%3D0.01.ckpt" },
+    { name: "jobs 1, killed in the second run", jobs: 1, checkpoint: "lr%3D0.003.ckpt" },
+    { name: "jobs 2, killed while both runs train", jobs: 2, checkpoint: "lr%3D0.01.ckpt" },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      const dir = join(scratch, c.name.replace(/\W+/g, "-"));
+      const rowsAtKill = await killAfterCheckpoint(dir, c.jobs, c.checkpoint);
+      const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as Manifest;
+      expect(manifest.status).toBe("running");
+      const resumed = resume(dir, c.jobs);
+      expect(resumed.status, `${resumed.stderr}\n(killed with ${rowsAtKill} rows)`).toBe(0);
+      expect(resumed.stdout).toMatch(/resuming: [01] of 2 runs kept; run lr=[0-9.]+ (continues from its checkpoint at step \d+|starts again from step 0)/);
+      if (c.jobs === 1) expect(resumed.stdout).toMatch(/continues from its checkpoint at step (25|50|75|100|125|150|175|200|225)\b/);
+      expectSameRecords(dir);
+      const after = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as Manifest;
+      expect(after.status).toBe("ok");
+      expect(after.runs.map((r) => [r.run, r.status, r.steps])).toEqual([["lr=0.01", "ok", 240], ["lr=0.003", "ok", 240]]);
+      expect(after.resumes).toHaveLength(1);
+    }, 120_000);
+  }
+
+  it("SIGINT with --checkpoint-every: a checkpoint at the step where it stopped, resumed from exactly there", async () => {
+    const dir = join(scratch, "sigint");
+    // --checkpoint-every 1000 overrides the statement: no periodic checkpoint, only the one at the stop.
+    const child = spawn(process.execPath, [program, "--backend", "cpu", "--jobs", "1", "--quiet", "--out", dir, "--checkpoint-every", "1000"], { stdio: "ignore" });
+    const exited = new Promise<number | null>((done) => child.on("exit", (code) => done(code)));
+    const rows = () => (existsSync(join(dir, "metrics.csv")) ? readFileSync(join(dir, "metrics.csv"), "utf8").split("\n").length - 2 : 0);
+    await new Promise<void>((done) => {
+      const poll = setInterval(() => {
+        if (rows() < 40) return;
+        clearInterval(poll);
+        child.kill("SIGINT");
+        done();
+      }, 10);
+    });
+    expect(await exited).toBe(130);
+    const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as Manifest;
+    expect(manifest.runs[0]!.status).toBe("interrupted");
+    const stoppedAt = Number(/after (\d+) of 240 steps/.exec(manifest.runs[0]!.message!)![1]);
+    const resumed = resume(dir, 1);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toContain(`run lr=0.01 continues from its checkpoint at step ${stoppedAt}`);
+    expectSameRecords(dir);
+  }, 120_000);
+
+  it("resuming a finished directory does nothing and says so", () => {
+    const before = recorded(reference);
+    const manifest = readFileSync(join(reference, "manifest.json"));
+    const again = resume(reference, 1);
+    expect(again.status).toBe(0);
+    expect(again.stdout).toContain(`nothing to resume: ${reference} finished (status ok)`);
+    expect(readFileSync(join(reference, "manifest.json")).equals(manifest)).toBe(true);
+    expect(recorded(reference)).toEqual(before);
+  });
+
+  it("resuming another program's directory is RUN031 and changes nothing", () => {
+    const other = join(scratch, "other.dyn");
+    writeFileSync(other, SOURCE.replace("dense(16", "dense(12"));
+    const manifest = readFileSync(join(reference, "manifest.json"));
+    const run = spawnSync(process.execPath, [CLI, "run", other, "--resume", reference, "--backend", "cpu", "--quiet"], { encoding: "utf8" });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain("error RUN031: cannot resume");
+    expect(run.stderr).toContain("written by a different program (the plan hash differs");
+    expect(readFileSync(join(reference, "manifest.json")).equals(manifest)).toBe(true);
+  }, 60_000);
+});
