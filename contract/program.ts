@@ -158,6 +158,19 @@ export interface CheckpointSpec {
   readonly unit: "steps" | "epochs";
 }
 
+/** Steps between a run's checkpoints: N steps, or N epochs of `stepsPerEpoch` steps. */
+export function checkpointIntervalSteps(spec: CheckpointSpec, stepsPerEpoch: number): number {
+  return spec.unit === "steps" ? spec.every : spec.every * stepsPerEpoch;
+}
+
+/**
+ * Checkpoints a run of `totalSteps` steps writes every `interval` steps: one at each multiple strictly
+ * inside the run, none at step 0 or at the end (nothing to resume there; runtime/train/loop.ts `snapshot`).
+ */
+export function checkpointWrites(totalSteps: number, interval: number): number {
+  return totalSteps <= 0 ? 0 : Math.floor((totalSteps - 1) / interval);
+}
+
 export type DataSpec = (
   | { readonly source: "sample"; readonly vars: readonly SampledVariable[] }
   | { readonly source: "grid"; readonly axes: readonly GridAxisSpec[]; readonly n: number }

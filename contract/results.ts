@@ -10,3 +10,16 @@ export const VALUE_FIELD = "value";
 export function fieldProbeName(probe: string, field: string): string {
   return field === VALUE_FIELD ? probe : `${probe}.${field}`;
 }
+
+/**
+ * The metrics' own columns (metrics.csv/.jsonl), in order; the sweep variables' columns go between `seed`
+ * and `step`. The recorder writes these and the checker rejects a sweep variable named like one of them
+ * (it would overwrite the column), so both read this one list.
+ */
+export const METRIC_COLUMNS = ["run", "seed", "step", "epoch", "probe", "value", "npy_file"] as const;
+
+/** Column names of the metrics for the given sweep axes: `run, seed, <axes…>, step, …`. */
+export function metricColumns(sweepAxes: readonly string[]): string[] {
+  const [run, seed, ...after] = METRIC_COLUMNS;
+  return [run, seed, ...sweepAxes, ...after];
+}

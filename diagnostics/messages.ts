@@ -237,6 +237,12 @@ export const messages = {
     message: "unknown {what} `{name}`",
     help: "The name must be defined in this experiment (or at the top level of the file).",
   },
+  DYN2024: {
+    name: "sweep-variable-column-clash",
+    severity: "error",
+    message: "sweep variable `{name}` would clash with the metrics column `{name}`",
+    help: "Each sweep variable becomes a column of metrics.csv and metrics.jsonl beside the columns every row has (the run id, seed, step, epoch, probe name, value and tensor file; the hint lists their names), and a variable with one of those names would overwrite that column. Rename the variable.",
+  },
   DYN2030: {
     name: "shape-mismatch",
     severity: "error",

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { DyncRuntimeError } from "../runtime/errors.js";
 import { readCheckpointFile, writeCheckpointFile } from "../runtime/record/index.js";
 import type { TrainingSnapshot } from "../runtime/train/index.js";
-import type { CheckpointSpec, ExperimentProgram, ProfilePlan, RunSpec } from "../contract/program.js";
+import { checkpointIntervalSteps, type CheckpointSpec, type ExperimentProgram, type ProfilePlan, type RunSpec } from "../contract/program.js";
 import type { RecorderState } from "./run-recorder.js";
 
 export const CHECKPOINT_FORMAT = "dync-checkpoint/1";
@@ -47,7 +47,7 @@ export function checkpointSteps(run: RunSpec, stepsPerEpoch: number, override: n
   if (override !== undefined) return override;
   const spec: CheckpointSpec | null | undefined = run.checkpoint;
   if (!spec) return undefined;
-  return spec.unit === "steps" ? spec.every : spec.every * stepsPerEpoch;
+  return checkpointIntervalSteps(spec, stepsPerEpoch);
 }
 
 export function writeRunCheckpoint(dir: string, checkpoint: RunCheckpoint): void {

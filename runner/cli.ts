@@ -7,8 +7,9 @@
  * never as a stack trace; results recorded up to that point stay in the run directory.
  */
 import { availableParallelism } from "node:os";
-import { join } from "node:path";
-import { pathSegment } from "../runtime/record/run-dir.js";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { pathSegment, runPaths } from "../runtime/record/run-dir.js";
 import type { BackendRequest } from "../runtime/backend.js";
 import { DyncRuntimeError } from "../runtime/errors.js";
 import type { ExperimentProgram } from "../contract/program.js";
@@ -209,7 +210,7 @@ export async function runMain(
 export async function runExperiments(programs: readonly ExperimentProgram[], argv: readonly string[] = process.argv.slice(2), streams: MainOptions = {}): Promise<number> {
   let status = 0;
   for (const program of programs) {
-    const args = programs.length > 1 ? outPerExperiment(argv, program.name) : argv;
+    const args = programs.length > 1 ? startIfNeverStarted(argv, program.name, streams.stdout ?? process.stdout) : argv;
     status = worseExit(status, await runMain(program, args, streams));
     if (status > 128) break;
   }
@@ -224,6 +225,25 @@ export function outPerExperiment(argv: readonly string[], experiment: string): s
     if (flag !== "--out" && flag !== "--resume") continue; // a resumed directory has the same layout
     if (inline !== undefined) out[i] = `${flag}=${join(inline, pathSegment(experiment))}`;
     else if (i + 1 < out.length) out[i + 1] = join(out[++i]!, pathSegment(experiment));
+  }
+  return out;
+}
+
+/**
+ * `outPerExperiment`, except that `--resume DIR` for an experiment that never started (DIR exists, DIR/<experiment>
+ * holds no manifest.json: a kill during an earlier experiment) becomes `--out DIR/<experiment>`: there is
+ * nothing of it to continue, so it starts fresh there, with a line saying so. A DIR that does not exist
+ * stays a `--resume` (RUN010), so a mistyped DIR is not taken for a run that never started.
+ */
+export function startIfNeverStarted(argv: readonly string[], experiment: string, stdout: ProgressStream): string[] {
+  const out = outPerExperiment(argv, experiment);
+  for (let i = 0; i < out.length; i++) {
+    const [flag, inline] = splitFlag(out[i]!);
+    if (flag !== "--resume") continue;
+    const dir = inline ?? out[i + 1];
+    if (dir === undefined || !existsSync(dirname(dir)) || existsSync(runPaths(dir).manifest)) return out;
+    stdout.write(`experiment ${experiment} never started in ${dirname(dir)}: starting it fresh in ${dir}\n`);
+    return inline === undefined ? [...out.slice(0, i), "--out", ...out.slice(i + 1)] : [...out.slice(0, i), `--out=${dir}`, ...out.slice(i + 1)];
   }
   return out;
 }

@@ -100,4 +100,27 @@ describe("dync plan", () => {
     expect(text).toContain(`≈ ${(6 * 44 * 10 * 100 + probes) * 3} FLOP`);
     expect(text).toContain("plus each probe's declared cost per call");
   });
+
+  const checkpointed = (checkpoint: string, train = "train 1000 steps, batch 10") => {
+    const { exp, plan: p } = plan(`experiment e {
+      sweep w in [4, 8]
+      data train = grid(x in [-1, 1], n: 50) -> x^2
+      model net = mlp(hidden: [w], act: relu)
+      optimizer sgd(lr: 0.1)
+      ${train}
+      ${checkpoint}
+    }`);
+    return describePlan(exp.name, "default", p.seeds, p.runs);
+  };
+
+  it("shows the checkpoint cadence and the checkpoints a run writes (at the multiples strictly inside the run)", () => {
+    // 1000 steps every 300: at 300, 600, 900
+    expect(checkpointed("checkpoint every 300 steps")).toContain("\n  checkpoint every 300 steps: 3 writes per run\n");
+    // 900 steps every 300: at 300 and 600; none at step 900, the end
+    expect(checkpointed("checkpoint every 300 steps", "train 900 steps, batch 10")).toContain("checkpoint every 300 steps: 2 writes per run");
+    // 50 rows in batches of 10: 5 steps per epoch; 20 epochs = 100 steps; every 4 epochs = 20 steps: at 20, 40, 60, 80
+    expect(checkpointed("checkpoint every 4 epochs", "train 20 epochs, batch 10")).toContain("checkpoint every 4 epochs (20 steps): 4 writes per run");
+    expect(checkpointed("checkpoint every 2000 steps")).toContain("checkpoint every 2000 steps: 0 writes per run");
+    expect(checkpointed("")).not.toContain("checkpoint");
+  });
 });

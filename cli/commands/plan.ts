@@ -3,7 +3,7 @@
  * point one seed-batched program), steps, parameters, and the training arithmetic they amount to.
  */
 import { expandPlan, planTemplate } from "../../contract/plan.js";
-import type { DataSpec, LayerSpec, ModelSpec, ProbeSpec, RunSpec } from "../../contract/program.js";
+import { checkpointIntervalSteps, checkpointWrites, type CheckpointSpec, type DataSpec, type LayerSpec, type ModelSpec, type ProbeSpec, type RunSpec } from "../../contract/program.js";
 import type { Cadence } from "../../runtime/train/index.js";
 import { registry, type DataSourceSchema, type Lowered, type ProbeCost, type ProbeCostShape } from "../../stdlib/registry/index.js";
 import { dataSetSize } from "../../stdlib/registry/data-size.js";
@@ -46,7 +46,8 @@ export function describePlan(experiment: string, profile: string, seeds: readonl
     const params = parameterCount(r.model);
     const training = steps !== undefined && batch !== undefined ? 6 * forwardMultiplyAdds(r.model) * batch * steps : undefined;
     const flops = training === undefined ? undefined : (training + probeFlops(r, steps!, n === undefined ? 1 : Math.ceil(n / batch!))) * seeds.length;
-    return { id: r.id, params, batch, steps, flops, probes: r.probes.map((p) => p.name).join(", ") };
+    const stepsPerEpoch = n === undefined || batch === undefined ? undefined : Math.ceil(n / batch);
+    return { id: r.id, params, batch, steps, flops, probes: r.probes.map((p) => p.name).join(", "), checkpoint: checkpointPlan(r.checkpoint, steps, stepsPerEpoch) };
   });
   const totalFlops = rows.reduce((a, r) => a + (r.flops ?? 0), 0);
   const totalSteps = rows.reduce((a, r) => a + (r.steps ?? 0), 0);
@@ -60,9 +61,39 @@ export function describePlan(experiment: string, profile: string, seeds: readonl
     `experiment ${experiment} (profile ${profile}): ${runs.length} run${runs.length === 1 ? "" : "s"} × ${seeds.length} seed${seeds.length === 1 ? "" : "s"} = ${runs.length * seeds.length} networks, trained as ${runs.length} seed-batched program${runs.length === 1 ? "" : "s"}`,
     ...lines,
     ...inputsLine(runs[0]),
+    ...checkpointLine(rows.map((r) => r.checkpoint)),
     `  total: ${totalSteps} steps; training arithmetic ≈ ${formatFlops(totalFlops)} (6 · forward multiply-adds · batch per seed-step, plus each probe's declared cost per call)`,
     "",
   ].join("\n");
+}
+
+interface CheckpointPlan {
+  /** `every 2 epochs (40 steps)`. */
+  readonly cadence: string;
+  /** Checkpoint files written over the run (each replaces the last), undefined when its steps are unknown. */
+  readonly writes: number | undefined;
+}
+
+/** A run's `checkpoint every N steps|epochs` and how many checkpoints that writes; null without one. */
+function checkpointPlan(spec: CheckpointSpec | null | undefined, steps: number | undefined, stepsPerEpoch: number | undefined): CheckpointPlan | null {
+  if (!spec) return null;
+  const interval = spec.unit === "steps" || stepsPerEpoch !== undefined ? checkpointIntervalSteps(spec, stepsPerEpoch ?? 1) : undefined;
+  const inSteps = spec.unit === "epochs" && interval !== undefined ? ` (${interval} steps)` : "";
+  const unit = spec.every === 1 ? spec.unit.slice(0, -1) : spec.unit;
+  return { cadence: `every ${spec.every} ${unit}${inSteps}`, writes: steps === undefined || interval === undefined ? undefined : checkpointWrites(steps, interval) };
+}
+
+/** `checkpoint every 500 steps: 3 writes per run`, with ranges where runs differ; nothing without checkpoints. */
+function checkpointLine(plans: readonly (CheckpointPlan | null)[]): string[] {
+  const present = plans.filter((p): p is CheckpointPlan => p !== null);
+  if (present.length === 0) return [];
+  const cadences = [...new Set(present.map((p) => p.cadence))].join(" or ");
+  const writes = present.map((p) => p.writes);
+  const known = writes.filter((w): w is number => w !== undefined);
+  const [lo, hi] = [Math.min(...known), Math.max(...known)];
+  const count = known.length < writes.length ? "?" : lo === hi ? String(lo) : `${lo}–${hi}`;
+  const without = plans.length - present.length;
+  return [`  checkpoint ${cadences}: ${count} write${count === "1" ? "" : "s"} per run${without ? ` (${without} run${without === 1 ? "" : "s"} without checkpoints)` : ""}`];
 }
 
 /** `inputs: x; latent: noise (train)`: the model's named inputs and the data blocks' latent variables, as the checker inferred them. */

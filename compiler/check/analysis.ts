@@ -253,7 +253,7 @@ export class AnalysisCompiler {
       const v = item.value;
       if (v.kind === "Number") where[dim] = v.value;
       else if (v.kind === "Unary" && v.op === "-" && v.operand.kind === "Number") where[dim] = -v.operand.value;
-      else if (v.kind === "Name") where[dim] = v.name;
+      else if (v.kind === "Name") where[dim] = selectorName(v.name, scope);
       else if (v.kind === "String") where[dim] = v.value;
       else if (v.kind === "Bool") where[dim] = v.value;
       else if (v.kind === "Call") return this.fail(v, "select a call-valued sweep point by its text is not supported; give the sweep values names with `let`");
@@ -404,4 +404,16 @@ function describe(e: A.Expr): string {
     default:
       return "this expression";
   }
+}
+
+/**
+ * A selector value written as a name: a `let` bound to a call or a number stands for that value, as its
+ * sweep point is labelled (`let pe8 = fourier(L: 8)` … `x[enc = pe8]` selects `fourier(L: 8)`); any other
+ * name (`silu`) is the sweep value's own text.
+ */
+function selectorName(name: string, scope: AnalysisScope): string | number {
+  const bound = scope.env.lookup(name);
+  if (bound?.kind === "call") return showValue(bound);
+  if (bound?.kind === "number" && bound.unit === undefined) return bound.value;
+  return name;
 }

@@ -6,6 +6,7 @@
 import type * as A from "../../grammar/ast.js";
 import type { AnalysisExpr, AnalysisSpec, CheckpointSpec, DataSpec, EventSpecData, ExpectSpec, MlpModelSpec, ModelSpec, PlotSpec, ProbeSpec, ProfilePlan, RunSpec, SweepAxis, SweepValue } from "../../contract/program.js";
 import { runId } from "../../contract/plan.js";
+import { METRIC_COLUMNS } from "../../contract/results.js";
 import type { Cadence, CadencePoint } from "../../contract/training-specs.js";
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { SourceFile, Span } from "../../diagnostics/source.js";
@@ -103,6 +104,7 @@ export class ExperimentChecker {
     this.targetIds = new Map();
     const base = exp.body.filter((s) => s.kind !== "Profile");
     this.reportDuplicates(base);
+    this.reportColumnClashes(base);
     // Keyed by user names (`constructor`, `__proto__` are legal): no prototype to collide with.
     const profiles: Record<string, CheckedProfile> = Object.create(null) as Record<string, CheckedProfile>;
     const defaultGathered = this.gather(base);
@@ -115,6 +117,7 @@ export class ExperimentChecker {
         continue;
       }
       this.reportDuplicates(p.body.filter((s) => s.kind !== "Profile"));
+      this.reportColumnClashes(p.body);
       for (const nested of p.body.filter((s) => s.kind === "Profile")) {
         this.report(diagnostic("DYN2041", nested.span, { problem: "a profile cannot contain another profile" }));
       }
@@ -159,6 +162,17 @@ export class ExperimentChecker {
         const first = seenName.get(id.name);
         if (first) this.report(diagnostic("DYN2022", id.span, { name: id.name }, { related: [{ message: "first defined here", span: first.span }] }));
         else seenName.set(id.name, id);
+      }
+    }
+  }
+
+  /** DYN2024 on a sweep variable named like a metrics column (the recorder would refuse it at run time). */
+  private reportColumnClashes(statements: readonly A.Statement[]): void {
+    const columns: ReadonlySet<string> = new Set(METRIC_COLUMNS);
+    for (const s of statements) {
+      if (s.kind !== "Sweep") continue;
+      for (const v of s.vars.filter((id) => columns.has(id.name))) {
+        this.report(diagnostic("DYN2024", v.span, { name: v.name }, { hint: `rename it, e.g. \`${v.name}_\`; the metrics columns are ${METRIC_COLUMNS.join(", ")} and one per sweep variable` }));
       }
     }
   }

@@ -123,7 +123,10 @@ function reduce(expr: Extract<AnalysisExpr, { op: "reduce" }>, table: Table): Ta
 function reduceGroup(fn: ReduceFn, group: readonly Row[], what: string, q: number | undefined): number {
   if (fn === "count") return group.length;
   if (fn === "first" || fn === "last") return byStep(fn, group, what);
-  const values = group.map((r) => numberOf(r.value, what));
+  // A condition's rows count as 1 (true) and 0 (false) for mean and sum: `mean(c < 0) over pair` is the
+  // share of rows where it holds, `sum(…)` their number. Other statistics of truth values mean nothing.
+  const truthCounts = fn === "mean" || fn === "sum";
+  const values = group.map((r) => (truthCounts && typeof r.value === "boolean" ? Number(r.value) : numberOf(r.value, what)));
   switch (fn) {
     case "median":
       return stats.median(values);

@@ -17,6 +17,7 @@
  *   as `1e999`/`-1e999`, valid JSON numbers that overflow to ±inf in Python and JavaScript parsers.
  */
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, writeSync } from "node:fs";
+import { metricColumns } from "../../contract/results.js";
 import { DyncRuntimeError } from "../errors.js";
 import { unwritable } from "./run-dir.js";
 import type { SweepValue } from "./manifest.js";
@@ -33,10 +34,7 @@ export interface MetricLine {
   file: string | undefined;
 }
 
-/** Column names of metrics.csv for the given sweep axes. */
-export function metricColumns(sweepAxes: readonly string[]): string[] {
-  return ["run", "seed", ...sweepAxes, "step", "epoch", "probe", "value", "npy_file"];
-}
+export { metricColumns };
 
 export class MetricsWriter {
   private readonly csvFd: number;

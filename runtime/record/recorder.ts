@@ -6,10 +6,11 @@
  */
 import { mkdirSync } from "node:fs";
 import { join, relative, sep } from "node:path";
+import { METRIC_COLUMNS } from "../../contract/results.js";
 import { DyncRuntimeError } from "../errors.js";
 import { writeNpy, type NpyData } from "../npy.js";
 import { collectVersions, writeManifest, type BackendInfo, type Manifest, type RunEntry, type RunStatus, type SweepValue, type Versions } from "./manifest.js";
-import { metricColumns, MetricsWriter, type MetricLine } from "./metrics-writer.js";
+import { MetricsWriter, type MetricLine } from "./metrics-writer.js";
 import { pathSegment, prepareRunDirectory, runPaths, unwritable, type RunPaths } from "./run-dir.js";
 
 export interface RecorderOptions {
@@ -65,7 +66,7 @@ export interface TensorRecord {
   shape?: readonly number[];
 }
 
-const RESERVED_COLUMNS = new Set(metricColumns([]));
+const RESERVED_COLUMNS: ReadonlySet<string> = new Set(METRIC_COLUMNS);
 
 export class RunRecorder {
   readonly paths: RunPaths;

@@ -122,6 +122,19 @@ group("reductions over dimensions", () => {
   });
 });
 
+group("reductions of conditions", () => {
+  // loss at relu, width 20 = 60 + seed + step/1000: below 62 for seeds 0 and 1 (6 of the 9 rows), not seed 2
+  const below = select({ op: "compare", fn: "<", left: probe("loss"), right: num(62) }, { act: "relu", width: 20 });
+  it("mean gives the share of rows where the condition holds, sum their number", () => {
+    expect(run(reduce("mean", below, ["seeds", "steps"])).rows.map((r) => r.value)).toEqual([6 / 9]);
+    expect(run(reduce("sum", below, ["seeds", "steps"])).rows.map((r) => r.value)).toEqual([6]);
+    expect(at(run(reduce("mean", below, ["steps"])), { seeds: 2 })).toBe(0);
+  });
+  it("other statistics of a condition are RUN040", () => {
+    expect(errorOf(() => run(reduce("median", below, ["seeds", "steps"])))).toMatch(/^RUN040 .*true\/false condition where a number is needed/);
+  });
+});
+
 group("elementwise operations and joins", () => {
   it("a table with fewer dims broadcasts: loss − mean(loss) over seeds = seed − 1", () => {
     const t = run({ op: "arith", fn: "-", left: probe("loss"), right: reduce("mean", probe("loss"), ["seeds"]) });

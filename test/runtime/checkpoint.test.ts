@@ -22,7 +22,7 @@ import { Rng } from "../../runtime/rng.js";
 import { makeSchedule } from "../../runtime/schedule.js";
 import { train, type TrainingSnapshot } from "../../runtime/train/index.js";
 import type { OptimizerSpec } from "../../contract/training-specs.js";
-import type { LayerSpec } from "../../contract/program.js";
+import { checkpointWrites, type LayerSpec } from "../../contract/program.js";
 import { RunProbeEnv, startProbe } from "../../stdlib/probes/index.js";
 
 const scratch = mkdtempSync(join(resolve(import.meta.dirname, "../.."), "test", ".checkpoint-"));
@@ -175,6 +175,7 @@ describe("training resumed from a checkpoint", () => {
     it(`continues bit for bit (${spec.kind})`, async () => {
       const whole = await trainOnce(spec);
       expect([...whole.snapshots.keys()]).toEqual([7, 14, 21, 28]);
+      expect(checkpointWrites(STEPS, 7)).toBe(whole.snapshots.size); // what `dync plan` shows
       for (const at of [7, 21]) {
         const resumed = await trainOnce(spec, { snapshot: whole.snapshots.get(at)!, probeState: whole.probeStates.get(at)! });
         expect([...resumed.records.keys()]).toEqual([...whole.records.keys()].filter((step) => step >= at));

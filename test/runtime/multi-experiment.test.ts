@@ -2,7 +2,8 @@
  * A file with several experiments run with `--out DIR` (what `dync run` and `node out.js` do, through
  * runExperiments): each experiment gets its own run directory DIR/<experiment>; before, the second
  * experiment found DIR already holding the first's run and failed with RUN030. With one experiment DIR is
- * the run directory itself, as before.
+ * the run directory itself, as before. `--resume DIR` maps the same way, and an experiment that never started
+ * (no DIR/<experiment>: a kill during an earlier one) starts fresh there instead of failing with RUN010.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -68,6 +69,30 @@ describe("--out with several experiments in one file", () => {
     const again = captureStream();
     expect(await runExperiments(experiments, argv, { stdout: captureStream(), stderr: again })).toBe(1);
     expect(again.text().match(/RUN030: the run directory .* already holds a run/g)).toHaveLength(2);
+  }, 120_000);
+
+  it("--resume DIR starts an experiment that never started fresh in DIR/<experiment>, with a message", async () => {
+    const experiments = await compiled(experiment("begun", 3) + experiment("unbegun", 5), "resume-two");
+    const out = join(scratch, "resume-out");
+    const flags = ["--backend", "cpu", "--quiet", "--jobs", "1"];
+    expect(await runExperiments(experiments, [...flags, "--out", out], { stdout: captureStream(), stderr: captureStream() })).toBe(0);
+    const uninterrupted = readFileSync(join(out, "unbegun", "metrics.jsonl"), "utf8");
+    // As a kill during `begun` leaves it: no directory for `unbegun` (before, its --resume failed with RUN010).
+    rmSync(join(out, "unbegun"), { recursive: true });
+    const stdout = captureStream();
+    const stderr = captureStream();
+    expect(await runExperiments(experiments, [...flags, "--resume", out], { stdout, stderr })).toBe(0);
+    expect(stderr.text()).toBe("");
+    expect(stdout.text()).toContain(`experiment unbegun never started in ${out}: starting it fresh in ${join(out, "unbegun")}`);
+    expect(stdout.text()).not.toContain("experiment begun never started");
+    expect([manifestOf(join(out, "unbegun")).experiment, manifestOf(join(out, "unbegun")).status]).toEqual(["unbegun", "ok"]);
+    expect(readFileSync(join(out, "unbegun", "metrics.jsonl"), "utf8")).toBe(uninterrupted);
+    // A DIR that does not exist is not a run that never started: still RUN010, nothing created.
+    const missing = join(scratch, "no-such-dir");
+    const typo = captureStream();
+    expect(await runExperiments(experiments, [...flags, `--resume=${missing}`], { stdout: captureStream(), stderr: typo })).toBe(1);
+    expect(typo.text()).toContain("RUN010");
+    expect(existsSync(missing)).toBe(false);
   }, 120_000);
 
   it("with one experiment, --out DIR is its run directory", async () => {
