@@ -6,11 +6,11 @@
  * channel; for a smooth activation it is the side of each unit's hyperplane). Named `activation_regions`
  * as in the language sketch (design/LANGUAGE.md). Schema only; the implementations in this folder import it.
  */
+import { model } from "../core/entries.js";
 import { papers } from "../registry/citations.js";
 import { probeEntry } from "../registry/entry.js";
 import type { Entry, Lowered, Param, ProbeCostShape, Rule } from "../registry/types.js";
 
-const model = { name: "model", type: { t: "ref", of: "model" }, doc: "The model to measure." } as const satisfies Param;
 const data = { name: "data", type: { t: "ref", of: "data" }, doc: "The data set whose points are measured." } as const satisfies Param;
 const layers = {
   name: "layers",
