@@ -92,13 +92,13 @@ export function parseMainArgs(argv: readonly string[]): MainArgs {
         args.dataRoot = value();
         break;
       case "--jobs":
-        args.jobs = parseJobs(value(), "--jobs");
+        args.jobs = parseWholeNumber(value(), "--jobs");
         break;
       case "--resume":
         args.resume = value();
         break;
       case "--checkpoint-every":
-        args.checkpointEvery = parseJobs(value(), "--checkpoint-every");
+        args.checkpointEvery = parseWholeNumber(value(), "--checkpoint-every");
         break;
       case "--quiet":
       case "--help":
@@ -114,18 +114,18 @@ export function parseMainArgs(argv: readonly string[]): MainArgs {
   return args;
 }
 
-/** A positive whole number of jobs; UsageError naming `source` otherwise. */
-export function parseJobs(text: string, source: string): number {
-  const jobs = Number(text);
-  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(jobs) || jobs < 1) throw new UsageError(`${source} must be a whole number ≥ 1, not "${text}"`);
-  return jobs;
+/** A whole number ≥ 1 given on the command line or in the environment (`--jobs`, `--checkpoint-every`, `DYNC_JOBS`); UsageError naming `source` otherwise. */
+export function parseWholeNumber(text: string, source: string): number {
+  const value = Number(text);
+  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(value) || value < 1) throw new UsageError(`${source} must be a whole number ≥ 1, not "${text}"`);
+  return value;
 }
 
 /** Runs trained at once: `--jobs`, else `DYNC_JOBS`, else the number of CPU cores `os.availableParallelism()`. */
 export function resolveJobs(args: Pick<MainArgs, "jobs">, env: NodeJS.ProcessEnv = process.env): number {
   if (args.jobs !== undefined) return args.jobs;
   const fromEnv = env["DYNC_JOBS"];
-  if (fromEnv !== undefined && fromEnv !== "") return parseJobs(fromEnv, "DYNC_JOBS");
+  if (fromEnv !== undefined && fromEnv !== "") return parseWholeNumber(fromEnv, "DYNC_JOBS");
   return availableParallelism();
 }
 
