@@ -357,3 +357,54 @@ describe("trace and spectral density", () => {
     [op, data, model].forEach((x) => x.dispose());
   });
 });
+
+describe("closed forms and errors", () => {
+  it("a linear model under ½·MSE: the top eigenvalues of [X 1]ᵀ[X 1]/m, all rows and an evenly spaced subset in batches; mse doubles them", () => {
+    const d = dataset(24, [3], 1);
+    const model = sequential({ inShape: [3], layers: [dense("out", 1, null)], seeds: [4] });
+    const data = new EvalData([d], 1);
+    const closedForm = (rows: number[]): number[] => {
+      const design = rows.map((r) => [...Array.from(d.x.subarray(r * 3, r * 3 + 3)), 1]);
+      return symmetricEigen([0, 1, 2, 3].map((i) => [0, 1, 2, 3].map((j) => design.reduce((a, row) => a + row[i]! * row[j]!, 0) / rows.length))).values;
+    };
+    const all = closedForm([...Array(24).keys()]);
+    const full = hessianEigenpairs(model, data, "half_mse", { k: 2, seeds: [4] });
+    for (let i = 0; i < 2; i++) expect(full.values[0]![i]! / all[i]! - 1).toBeCloseTo(0, 5);
+    const sub = hessianEigenpairs(model, data, "half_mse", { k: 2, samples: 8, batch: 3, seeds: [4] });
+    const spaced = closedForm([0, 3, 6, 9, 12, 15, 18, 21]);
+    for (let i = 0; i < 2; i++) expect(sub.values[0]![i]! / spaced[i]! - 1).toBeCloseTo(0, 5);
+    const mse = hessianEigenpairs(model, data, "mse", { k: 2, seeds: [4] });
+    for (let i = 0; i < 2; i++) expect(mse.values[0]![i]! / (2 * all[i]!) - 1).toBeCloseTo(0, 5);
+    // k beyond the 4 dimensions: NaN, and the 4 found are the whole spectrum.
+    const every = hessianEigenpairs(model, data, "half_mse", { k: 6, seeds: [4] });
+    for (let i = 0; i < 4; i++) expect(every.values[0]![i]! / all[i]! - 1).toBeCloseTo(0, 4);
+    expect(every.values[0]![4]).toBeNaN();
+    [data, model].forEach((x) => x.dispose());
+  });
+
+  it("bad knobs and data without targets are clear runtime errors; no tensors leak", () => {
+    const model = build(NETS["tanh"]!, [1]);
+    const d = dataset(12, [2], 3);
+    const env = new RunProbeEnv({ model, modelName: "net", datasets: new Map([["train", [d]], ["bare", [{ ...d, name: "bare", yDim: 0, y: new Float32Array(0) }]]]), loss: "half_mse", seeds: [1] });
+    const args = { model: { ref: "net" }, data: { ref: "train" } };
+    const message = (over: Record<string, unknown>): string => {
+      try {
+        startProbe("hessian", { ...args, ...over }, env).measure({ step: 0, seeds: [1], seedIndices: [0] } as unknown as ProbeContext);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return "";
+    };
+    expect(message({ iters: 0 })).toMatch(/iters must be a whole number/);
+    expect(message({ samples: 2.5 })).toMatch(/samples must be a whole number/);
+    expect(message({ method: "arnoldi" })).toMatch(/method must be one of/);
+    expect(message({ data: { ref: "bare" } })).toMatch(/needs targets/);
+    env.data(args); // uploaded once; what stays is the data, not the products'
+    const before = tf.memory().numTensors;
+    startProbe("hessian", { ...args, k: 2 }, env).measure({ step: 0, seeds: [1], seedIndices: [0] } as unknown as ProbeContext);
+    startProbe("hessian_trace", { ...args, vectors: 3 }, env).measure({ step: 0, seeds: [1], seedIndices: [0] } as unknown as ProbeContext);
+    startProbe("sharpness", { ...args, hvp: "difference" }, env).measure({ step: 0, seeds: [1], seedIndices: [0] } as unknown as ProbeContext);
+    expect(tf.memory().numTensors).toBe(before);
+    [env, model].forEach((x) => x.dispose());
+  });
+});

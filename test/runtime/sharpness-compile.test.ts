@@ -2,7 +2,7 @@
  * `probe sharp = sharpness(net, train) every 10 steps` from source to results: the compiler accepts it
  * (checked and type-checked generated code), and the generated program runs it on the cpu backend,
  * recording one positive value per seed at steps 0, 10, 20 and 30 (its numbers are tested against
- * closed forms and finite differences in sharpness.test.ts); the knobs pass through the compiler.
+ * dense Hessians in test/curvature/hessian.test.ts); the knobs pass through the compiler.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
