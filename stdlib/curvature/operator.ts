@@ -24,7 +24,9 @@
  *  - `difference`: the central difference (∇L(θ + εv) − ∇L(θ − εv)) / 2ε with ε = 1e-3·(1 + ‖θ_s‖/√P) per
  *    seed (P parameters), for ops that cannot be differentiated twice. Two gradients per product, error
  *    O(ε²) plus float32 rounding of the gradients (~1e-4 relative); wrong near kinks (ReLU) that ±εv crosses.
- * Each product's batches, targets and cross-entropy shifts are prepared once per measurement.
+ * Each product's batches, targets and cross-entropy shifts are prepared once per measurement, and with one
+ * physical batch the gradient's computation is recorded once, so every exact product after the first is a
+ * single second backward pass (./recorded-gradient.ts).
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { Model } from "../../contract/model.js";
@@ -33,6 +35,7 @@ import { lossFunction, type LossKind } from "../../runtime/loss.js";
 import type { NnForwardOptions } from "../../runtime/nn/mlp.js";
 import { Rng } from "../../runtime/rng.js";
 import type { EvalData } from "../probes/eval-data.js";
+import { recordGradient, type RecordedGradient } from "./recorded-gradient.js";
 
 /** How the HVP is computed and on which rows. */
 export interface HvpOptions {
@@ -84,6 +87,8 @@ export class HessianOperator {
   private readonly sizes: number[];
   private readonly batches: HvpBatch[];
   private readonly forwardOptions: NnForwardOptions;
+  /** The recorded gradient of the single physical batch, from the first exact product on (undefined: none yet, null: not possible). */
+  private recorded: RecordedGradient | null | undefined;
 
   constructor(
     private readonly model: Model,
@@ -93,14 +98,18 @@ export class HessianOperator {
     /** Row indices per seed index (`subsetRows`). */
     rows: readonly Int32Array[],
     private readonly probe: string,
+    /** Record the gradient's computation once and reuse it for every exact product (single physical batch only). */
+    private readonly keepTape = true,
   ) {
     if (data.yDim === 0) throw new DyncRuntimeError("RUN040", `${probe} needs targets, but data set "${data.name}" has none`, "give it a target: `-> f(x)`");
     this.sizes = model.params.map((p) => p.variable.size / model.seeds);
     this.dim = this.sizes.reduce((a, b) => a + b, 0);
     this.rows = rows[0]?.length ?? 0;
     if (this.rows === 0) throw new DyncRuntimeError("RUN040", `${probe} has no rows to evaluate on`);
-    if (options.bn === "batch" && this.rows < 2 && model.layers.some((l) => l.kind === "batchnorm")) {
-      throw new DyncRuntimeError("RUN040", `${probe} with bn: "batch" needs at least 2 rows`, 'use more samples or bn: "running"');
+    const perBatch = options.batch ?? defaultBatch(model.seeds);
+    const smallest = this.rows % perBatch === 0 ? Math.min(perBatch, this.rows) : this.rows % perBatch;
+    if (options.bn === "batch" && smallest < 2 && model.layers.some((l) => l.kind === "batchnorm")) {
+      throw new DyncRuntimeError("RUN040", `${probe} with bn: "batch" needs at least 2 rows in every physical batch, but ${this.rows} rows in batches of ${perBatch} leave one of ${smallest}`, 'choose `batch` (and `samples`) so that no batch has a single row, or bn: "running"');
     }
     // training: batch statistics, without moving the running statistics and with dropout off.
     this.forwardOptions = options.bn === "batch" ? { training: true, updateStats: false, dropout: false } : { training: false };
@@ -138,7 +147,21 @@ export class HessianOperator {
   }
 
   dispose(): void {
+    this.recorded?.dispose();
     tf.dispose(this.batches.flatMap((b) => b.owned));
+  }
+
+  /**
+   * With one physical batch, the gradient's computation recorded once (./recorded-gradient.ts), so that each
+   * product is one second backward pass instead of forward, backward and second backward; with several
+   * batches every product recomputes (keeping every batch's tape would defeat the physical batch).
+   */
+  private recordedGradient(): RecordedGradient | null {
+    if (this.recorded !== undefined) return this.recorded;
+    const batch = this.batches[0]!;
+    const vars = this.model.params.map((p) => p.variable);
+    this.recorded = this.keepTape && this.batches.length === 1 ? (this.guard(() => recordGradient(vars, () => this.meanLoss(batch))) ?? null) : null;
+    return this.recorded;
   }
 
   private exactProduct(vectors: readonly Float64Array[]): Float64Array[] {
@@ -146,6 +169,11 @@ export class HessianOperator {
     const v = this.upload(vectors);
     const total = this.zeros();
     try {
+      const recorded = this.recordedGradient();
+      if (recorded) {
+        this.addInto(total, this.guard(() => recorded.product(v)));
+        return total;
+      }
       for (const b of this.batches) {
         const hv = tf.tidy(() =>
           this.guard(() =>
@@ -228,7 +256,7 @@ export class HessianOperator {
 
   /** The rows cut into passes of `batch` rows, each with its loss. */
   private physicalBatches(x: tf.Tensor, y: tf.Tensor): HvpBatch[] {
-    const rows = this.options.batch ?? Math.max(1, Math.floor(DEFAULT_SEED_ROWS / this.model.seeds));
+    const rows = this.options.batch ?? defaultBatch(this.model.seeds);
     const out: HvpBatch[] = [];
     for (let start = 0; start < this.rows; start += rows) {
       const count = Math.min(rows, this.rows - start);
@@ -256,6 +284,11 @@ export class HessianOperator {
       throw new DyncRuntimeError("RUN040", `${this.probe} could not differentiate the loss${this.options.hvp === "exact" ? " twice" : ""}: ${message}`, this.options.hvp === "exact" ? 'try hvp: "difference"' : undefined);
     }
   }
+}
+
+/** Rows per physical batch when none is given: S·rows ≤ 2¹⁶. */
+function defaultBatch(seeds: number): number {
+  return Math.max(1, Math.floor(DEFAULT_SEED_ROWS / seeds));
 }
 
 function dotSelf(v: Float64Array): number {

@@ -169,6 +169,36 @@ describe("the Hessian-vector product against finite differences of gradients", (
     [exact, difference, data, model].forEach((x) => x.dispose());
   });
 
+  it("one physical batch: the gradient is recorded once (one forward pass for many products), the products equal nested tf.grads", () => {
+    for (const net of [NETS["cnn with max pool"]!, NETS["batchnorm"]!]) {
+      const model = build(net);
+      const data = new EvalData([dataset(net.rows, net.inShape, 5)], 1);
+      const forwards = { count: 0 };
+      const forward = model.forward.bind(model);
+      model.forward = (x, o) => (forwards.count++, forward(x, o));
+      const kept = operator(model, data);
+      const rows = subsetRows(data.n, EXACT, [0], "t");
+      const nested = new HessianOperator(model, data, "half_mse", EXACT, rows, "test", false);
+      const rng = new Rng(2);
+      for (let i = 0; i < 5; i++) {
+        const v = [Float64Array.from({ length: kept.dim }, () => rng.normal())];
+        forwards.count = 0;
+        const a = kept.apply(v)[0]!;
+        expect(forwards.count).toBe(i === 0 ? 1 : 0);
+        const b = nested.apply(v)[0]!;
+        expect(forwards.count).toBe(i === 0 ? 2 : 1);
+        a.forEach((x, j) => expect(x).toBeCloseTo(b[j]!, 6));
+      }
+      // Several physical batches: every product recomputes (keeping every batch's tape would defeat the batching).
+      const batched = operator(model, data, { ...EXACT, batch: 4 });
+      forwards.count = 0;
+      batched.apply([new Float64Array(batched.dim).fill(1)]);
+      batched.apply([new Float64Array(batched.dim).fill(1)]);
+      expect(forwards.count).toBe(2 * Math.ceil(net.rows / 4));
+      [kept, nested, batched, data, model].forEach((x) => x.dispose());
+    }
+  });
+
   it("physical batches sum to the whole; the abridged subset is the Hessian of those rows", () => {
     const model = build(NETS["relu"]!);
     const d = dataset(24, [3], 6);
@@ -399,6 +429,11 @@ describe("closed forms and errors", () => {
     expect(message({ samples: 2.5 })).toMatch(/samples must be a whole number/);
     expect(message({ method: "arnoldi" })).toMatch(/method must be one of/);
     expect(message({ data: { ref: "bare" } })).toMatch(/needs targets/);
+    const bnModel = build(NETS["batchnorm"]!, [1]);
+    const bnEnv = new RunProbeEnv({ model: bnModel, modelName: "net", datasets: new Map([["train", [d]]]), loss: "half_mse", seeds: [1] });
+    startProbe("hessian", { ...args, batch: 5 }, bnEnv).measure({ step: 0, seeds: [1], seedIndices: [0] } as unknown as ProbeContext); // 5 + 5 + 2 rows
+    expect(() => startProbe("hessian", { ...args, batch: 11 }, bnEnv).measure({ step: 0, seeds: [1], seedIndices: [0] } as unknown as ProbeContext)).toThrow(/12 rows in batches of 11 leave one of 1/);
+    [bnEnv, bnModel].forEach((x) => x.dispose());
     env.data(args); // uploaded once; what stays is the data, not the products'
     const before = tf.memory().numTensors;
     startProbe("hessian", { ...args, k: 2 }, env).measure({ step: 0, seeds: [1], seedIndices: [0] } as unknown as ProbeContext);
