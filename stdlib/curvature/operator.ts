@@ -23,7 +23,7 @@
  *    differentiates twice through the zero gradient of its comparison, runtime/backend.ts);
  *  - `difference`: the central difference (∇L(θ + εv) − ∇L(θ − εv)) / 2ε with ε = 1e-3·(1 + ‖θ_s‖/√P) per
  *    seed (P parameters), for ops that cannot be differentiated twice. Two gradients per product, error
- *    O(ε²) plus float32 rounding of the gradients (~1e-4 relative); wrong near kinks (ReLU) that ±εv crosses.
+ *    O(ε²) plus float32 rounding of the gradients (~1e-4 relative); wrong near kinks (ReLU, max-pool switches) that ±εv crosses.
  * Each product's batches, targets and cross-entropy shifts are prepared once per measurement, and with one
  * physical batch the gradient's computation is recorded once, so every exact product after the first is a
  * single second backward pass (./recorded-gradient.ts).

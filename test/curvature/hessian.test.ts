@@ -12,12 +12,12 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mlpLayers } from "../../contract/layer-list.js";
 import type { Model } from "../../contract/model.js";
 import type { LayerSpec } from "../../contract/program.js";
 import { symmetricEigen } from "../../numerics/linalg.js";
-import { ensureGradients } from "../../runtime/backend.js";
+import { ensureGradients, selectBackend } from "../../runtime/backend.js";
 import type { Dataset } from "../../runtime/dataset.js";
 import type { LossKind } from "../../runtime/loss.js";
 import { sequential } from "../../runtime/nn/sequential.js";
@@ -442,4 +442,29 @@ describe("closed forms and errors", () => {
     expect(tf.memory().numTensors).toBe(before);
     [env, model].forEach((x) => x.dispose());
   });
+});
+
+describe("on wasm (dync's SIMD kernels and their gradients)", () => {
+  beforeAll(async () => {
+    await selectBackend("wasm");
+  });
+  afterAll(async () => {
+    await tf.setBackend("cpu");
+  });
+
+  for (const name of ["tanh", "cnn with max pool"]) {
+    // Truth from exact products on unit vectors: finite differences of gradients cross max-pool switches
+    // (two window entries within ±h) at some points, and the cpu tests above check the products against them.
+    it(`${name}: the top 3 within 1e-3 relative of the dense Hessian's`, () => {
+      const net = NETS[name]!;
+      const model = build(net, [2]);
+      const data = new EvalData([dataset(net.rows, net.inShape, 4)], 1);
+      const op = operator(model, data);
+      const truth = symmetricEigen(denseFromProducts(op)).values;
+      op.dispose();
+      const found = hessianEigenpairs(model, data, "half_mse", { k: 3, seeds: [2] });
+      for (let i = 0; i < 3; i++) expect(Math.abs(found.values[0]![i]! / truth[i]! - 1)).toBeLessThan(1e-3);
+      [data, model].forEach((x) => x.dispose());
+    });
+  }
 });
