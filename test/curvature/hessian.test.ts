@@ -10,6 +10,9 @@
  *    seed batching; the probes' warm start, checkpoint state and eigenvector board;
  *  - Hutchinson's trace and the SLQ density against the dense trace and spectrum.
  */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -21,6 +24,7 @@ import { ensureGradients, selectBackend } from "../../runtime/backend.js";
 import type { Dataset } from "../../runtime/dataset.js";
 import type { LossKind } from "../../runtime/loss.js";
 import { sequential } from "../../runtime/nn/sequential.js";
+import { readCheckpointFile, writeCheckpointFile } from "../../runtime/record/checkpoint-file.js";
 import { Rng } from "../../runtime/rng.js";
 import type { ProbeContext } from "../../runtime/train/index.js";
 import { HessianOperator, hessianEigenpairs, subsetRows, type HvpOptions } from "../../stdlib/curvature/index.js";
@@ -324,7 +328,10 @@ describe("the eigen-probes: warm start, checkpoint state, the eigenvector board"
     const state = probe.save!();
     const resumedEnv = new RunProbeEnv({ model, modelName: "net", datasets: new Map([["train", [dataset(20, [2], 9)]]]), loss: "half_mse", seeds: [1] });
     const resumed = startProbe("hessian", args, resumedEnv, "top");
-    resumed.restore!(structuredClone(state));
+    // Through a real checkpoint file (typed arrays inside plain data).
+    const file = join(mkdtempSync(join(tmpdir(), "dync-hessian-")), "probe.ckpt");
+    writeCheckpointFile(file, state);
+    resumed.restore!(readCheckpointFile(file));
     expect(latestEigenpairs({ board: resumedEnv.board } as never, "top")!.step).toBe(1);
     const a = (await probe.measure(ctx(2))) as unknown as { fields: { value: Float64Array[] } };
     const b = (await resumed.measure(ctx(2))) as unknown as { fields: { value: Float64Array[] } };
