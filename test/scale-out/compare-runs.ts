@@ -3,6 +3,7 @@
  * verdicts in the manifests, and the analyses evaluated afresh from each directory's own files.
  */
 import { existsSync, readFileSync } from "node:fs";
+import { expect } from "vitest";
 import { join } from "node:path";
 import { loadResults, readManifest, readReportInput, tensorFiles } from "../../report/run-files.js";
 import { evaluateProfile } from "../../runtime/analysis/index.js";
@@ -54,4 +55,16 @@ function analysesOf(dir: string): string {
   const results = loadResults(dir, readManifest(dir), input.totalSteps, input.plan);
   const evaluation = evaluateProfile(input.plan, results, analysisFunctions);
   return JSON.stringify([...evaluation.analyses], (_k, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v instanceof Map ? [...v] : v));
+}
+
+/** What "the same results" means: the files byte for byte, the verdicts and the analyses equal, the same runs. */
+export function expectSameResults(c: RunDirectoryComparison): void {
+  expect(c.metricsCsv).toBe(true);
+  expect(c.metricsJsonl).toBe(true);
+  expect(c.tensors.length).toBeGreaterThan(0);
+  expect(c.tensorsDiffer).toEqual([]);
+  expect(c.reportInput).toBe(true);
+  expect(c.expects).toBe(true);
+  expect(c.analyses).toBe(true);
+  expect(c.runs).toEqual(c.expectedRuns);
 }

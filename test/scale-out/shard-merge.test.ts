@@ -13,7 +13,7 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseShard, shardRuns } from "../../contract/plan.js";
 import { resolveShard, UsageError } from "../../runner/cli.js";
-import { runDirectoriesEqual, type RunDirectoryComparison } from "./compare-runs.js";
+import { expectSameResults, runDirectoriesEqual } from "./compare-runs.js";
 
 const root = resolve(import.meta.dirname, "../..");
 const cli = join(root, "dist", "cli", "bin.js");
@@ -144,17 +144,6 @@ describe("dync merge", () => {
     expectSameResults(runDirectoriesEqual(single, join(scratch, "rerun", "merged")));
   }, 60_000);
 });
-
-function expectSameResults(c: RunDirectoryComparison): void {
-  expect(c.metricsCsv).toBe(true);
-  expect(c.metricsJsonl).toBe(true);
-  expect(c.tensors.length).toBeGreaterThan(0);
-  expect(c.tensorsDiffer).toEqual([]);
-  expect(c.reportInput).toBe(true);
-  expect(c.expects).toBe(true);
-  expect(c.analyses).toBe(true);
-  expect(c.runs).toEqual(c.expectedRuns);
-}
 
 /** Start `dync run`, SIGKILL it once its manifest shows a run training (a node lost mid-run); its manifest then says `running`. */
 async function runUntilTrainingThenKill(args: string[], dir: string): Promise<void> {
