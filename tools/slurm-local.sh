@@ -77,6 +77,7 @@ start_munge() {
   chmod 0755 /run/munge
   [ -f /etc/munge/munge.key ] || { mungekey --create --keyfile=/etc/munge/munge.key; chown munge:munge /etc/munge/munge.key; }
   runuser -u munge -- munged
+  touch "$DIR/run/munged.ours"
   for _ in $(seq 1 50); do
     if munge -n </dev/null 2>/dev/null | unmunge >/dev/null 2>&1; then return; fi
     sleep 0.1
@@ -112,6 +113,9 @@ stop() {
   for pidfile in "$DIR/run/slurmd.pid" "$DIR/run/slurmctld.pid"; do
     if running "$pidfile"; then kill "$(cat "$pidfile")"; fi
   done
+  # munged only if this script started it (a machine may run its own for a real cluster)
+  if [ -f "$DIR/run/munged.ours" ] && running /run/munge/munged.pid; then kill "$(cat /run/munge/munged.pid)"; fi
+  rm -f "$DIR/run/munged.ours"
 }
 
 case "${1:-}" in
