@@ -73,17 +73,14 @@ export async function mergeShards(paths: readonly string[], options: MergeOption
   const plan = wholePlan(chosen);
   const entries = mergedEntries(plan, chosen);
   const dir = options.out ?? freeMergeDirectory(paths);
-  prepareRunDirectory(dir);
-  writeMergedMetrics(dir, first.manifest.sweepAxes, entries, chosen);
-  const manifest = mergedManifest(plan, entries, chosen, problems);
-  writeManifest(runPaths(dir).manifest, manifest);
+  const manifest = writeMergedDirectory(dir, plan, entries, chosen, problems);
   const totalSteps = Object.fromEntries(entries.flatMap(({ entry }) => (entry.steps === undefined ? [] : [[entry.run, entry.steps]])));
   const results = loadResults(dir, manifest, totalSteps, plan);
-  const evaluation = await evaluatePlan(plan, results, evaluateProfile);
-  const analysisErrors = (evaluation.errors ?? []).map(formatAnalysisError);
-  writeManifest(runPaths(dir).manifest, { ...manifest, expects: evaluation.expects, analysisErrors } as Manifest);
-  const verdictsClean = analysisErrors.length === 0 && evaluation.expects.every((e) => e.passed);
-  const report = await writeMergedReport(dir, plan, { profile: profileOf(first.manifest), results, expects: evaluation.expects, analysisErrors });
+  const evaluation = await evaluateMerged(plan, results);
+  writeManifest(runPaths(dir).manifest, { ...manifest, expects: evaluation.expects, analysisErrors: evaluation.analysisErrors } as Manifest);
+  const { expects, analysisErrors } = evaluation;
+  const verdictsClean = analysisErrors.length === 0 && expects.every((e) => e.passed);
+  const report = await writeMergedReport(dir, plan, { profile: profileOf(first.manifest), results, expects, analysisErrors });
   return {
     report,
     dir,
@@ -92,13 +89,32 @@ export async function mergeShards(paths: readonly string[], options: MergeOption
     runs: entries.map((e) => e.entry.run),
     results,
     analyses: evaluation.analyses,
-    expects: evaluation.expects,
+    expects,
     analysisErrors,
     problems,
     superseded: superseded.map((s) => s.dir),
     otherBackends: chosen.filter((s) => s.manifest.backend.name !== first.manifest.backend.name).map((s) => `${s.dir} (${s.manifest.backend.name})`),
     exitCode: problems.length || manifest.status === "failed" || !verdictsClean ? 1 : manifest.status === "diverged" ? 3 : 0,
   };
+}
+
+/** The run directory's files: metrics rows and tensors of every merged run, then the manifest (returned). */
+function writeMergedDirectory(dir: string, plan: ProfilePlan, entries: readonly { entry: RunEntry; shard: ShardDir }[], chosen: readonly ShardDir[], problems: readonly string[]): Manifest {
+  prepareRunDirectory(dir);
+  writeMergedMetrics(dir, chosen[0]!.manifest.sweepAxes, entries, chosen);
+  const manifest = mergedManifest(plan, entries, chosen, problems);
+  writeManifest(runPaths(dir).manifest, manifest);
+  return manifest;
+}
+
+/** The analyses and expects over the merged results; one that cannot be evaluated at all is an analysis error, as in `dync run`. */
+async function evaluateMerged(plan: ProfilePlan, results: ResultTable): Promise<{ analyses: ReadonlyMap<string, unknown>; expects: readonly ExpectOutcome[]; analysisErrors: string[] }> {
+  try {
+    const evaluation = await evaluatePlan(plan, results, evaluateProfile);
+    return { analyses: evaluation.analyses, expects: evaluation.expects, analysisErrors: (evaluation.errors ?? []).map(formatAnalysisError) };
+  } catch (error) {
+    return { analyses: new Map(), expects: [], analysisErrors: [error instanceof DyncRuntimeError ? error.render() : `internal error: ${(error as Error).message}`] };
+  }
 }
 
 async function writeMergedReport(dir: string, plan: ProfilePlan, outcome: ReportOutcome): Promise<MergeOutcome["report"]> {
@@ -148,7 +164,7 @@ function assertSamePlan(a: ShardDir, b: ShardDir): void {
     if (JSON.stringify(value) === JSON.stringify(theirs.get(what))) continue;
     const shown = (v: unknown) => (typeof v === "string" && v.length <= 60 ? `"${v}"` : typeof v === "number" ? String(v) : "");
     const detail = shown(value) && shown(theirs.get(what)) ? ` (${shown(value)} and ${shown(theirs.get(what))})` : "";
-    throw new DyncRuntimeError("RUN070", `${a.dir} and ${b.dir} are not shards of one plan: their ${what} differ${detail}`, "merge the shards of one `dync slurm` submission (or of `dync run --shard i/n` with one file, profile and dync version)");
+    throw new DyncRuntimeError("RUN070", `${a.dir} and ${b.dir} are not shards of one plan: they differ in their ${what}${detail}`, "merge the shards of one `dync slurm` submission (or of `dync run --shard i/n` with one file, profile and dync version)");
   }
 }
 

@@ -116,7 +116,7 @@ describe("dync merge", () => {
     expect(dync("run", edited, "--shard", "3/4", "--out", other, "--jobs", "1", "--quiet").status).toBe(0);
     const r = dync("merge", shardDir(1), shardDir(2), other, shardDir(4), "--out", join(scratch, "never"));
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain(`error RUN070: ${shardDir(1)} and ${other} are not shards of one plan: their source text differ`);
+    expect(r.stderr).toContain(`error RUN070: ${shardDir(1)} and ${other} are not shards of one plan: they differ in their source text`);
 
     // Another dync version cannot be produced here: its shard is a copy whose manifest records one.
     const older = join(scratch, "older-shard-3");
@@ -124,7 +124,7 @@ describe("dync merge", () => {
     const manifest = JSON.parse(readFileSync(join(older, "manifest.json"), "utf8"));
     writeFileSync(join(older, "manifest.json"), JSON.stringify({ ...manifest, versions: { ...manifest.versions, dync: "0.0.9" } }));
     const v = dync("merge", shardDir(1), shardDir(2), older, shardDir(4), "--out", join(scratch, "never"));
-    expect(v.stderr).toMatch(/their dync version differ \("\d+\.\d+\.\d+" and "0\.0\.9"\)/);
+    expect(v.stderr).toMatch(/they differ in their dync version \("\d+\.\d+\.\d+" and "0\.0\.9"\)/);
     expect(existsSync(join(scratch, "never"))).toBe(false);
   }, 60_000);
 
