@@ -93,13 +93,15 @@ start() {
   start_munge
   running "$DIR/run/slurmctld.pid" || slurmctld -f "$CONF"
   running "$DIR/run/slurmd.pid" || slurmd -f "$CONF"
-  local node state
+  local node state deadline
   node="$(hostname -s)"
-  for _ in $(seq 1 "$((WAIT_SECONDS * 2))"); do
-    state="$(sinfo -h -n "$node" -o %T 2>/dev/null || true)"
+  deadline=$((SECONDS + WAIT_SECONDS))
+  # Bounded by the clock, not by a count: a controller still starting can make one sinfo wait its timeout.
+  while [ "$SECONDS" -lt "$deadline" ]; do
+    state="$(timeout 5 sinfo -h -n "$node" -o %T 2>/dev/null || true)"
     case "$state" in
       idle*|mixed*|allocated*) log "node $node is $state"; echo "export SLURM_CONF=$CONF"; return 0 ;;
-      down*|drain*) scontrol update nodename="$node" state=resume >/dev/null 2>&1 || true ;;
+      down*|drain*) timeout 5 scontrol update nodename="$node" state=resume >/dev/null 2>&1 || true ;;
     esac
     sleep 0.5
   done
