@@ -142,7 +142,22 @@ describe("dync merge", () => {
     expect(merged.stderr).toContain(`note: ${killed} is passed over for a later finished run of the same shard`);
     expect(merged.status).toBe(0);
     expectSameResults(runDirectoriesEqual(single, join(scratch, "rerun", "merged")));
-  }, 60_000);
+
+    // The killed directory itself can be continued too: --resume keeps the shard it records.
+    expect(dync("run", "--resume", killed, "--shard", "2/4").stderr).toContain(`error RUN031: cannot resume ${killed} as shard 2/4: it holds shard 3/4`);
+    const resumed = dync("run", "--resume", killed, "--jobs", "1", "--quiet");
+    expect(resumed.stdout).toContain("shard 3/4: 1 of 5 runs (width=8)");
+    expect(resumed.status).toBe(0);
+    const latest = dync("merge", join(scratch, "rerun"));
+    expect(latest.stderr).toContain(`note: ${killed}-rerun is passed over for a later finished run of the same shard`);
+    expectSameResults(runDirectoriesEqual(single, join(scratch, "rerun", "merged-2")));
+  }, 90_000);
+
+  it("`dync run --shard` takes i/n with 1 ≤ i ≤ n (usage error, exit 2)", () => {
+    const r = dync("run", sweep, "--shard", "0/4", "--out", join(scratch, "never-run"));
+    expect(r.stderr).toContain('--shard takes i/n with 1 ≤ i ≤ n (e.g. 2/4), not "0/4"');
+    expect(r.status).toBe(2);
+  });
 });
 
 /** Start `dync run`, SIGKILL it once its manifest shows a run training (a node lost mid-run); its manifest then says `running`. */
