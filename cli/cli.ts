@@ -28,7 +28,8 @@ usage:
   dync run [FILE] --resume DIR [--profile P] [--jobs N]
                                 continue a killed or interrupted run directory from its checkpoints (FILE
                                 defaults to the one DIR records); a different program is an error
-  dync slurm FILE [--profile P] [--shards N] [--out ROOT] [--partition P] [--time T] [--cpus C] [--gpus G] [--submit]
+  dync slurm FILE [--profile P] [--shards N] [--out ROOT] [--partition P] [--time T] [--cpus C]
+             [--gpus G] [--backend B] [--submit]
                                 write an sbatch script training the plan as a SLURM job array, one shard per
                                 task under ROOT (--submit: and submit it with sbatch); docs/scale-out.md
   dync merge DIR... [--out DIR] [--partial]
