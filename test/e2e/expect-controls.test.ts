@@ -97,3 +97,17 @@ describe("condensation-process controls", () => {
     expect(run.status).toBe(1);
   });
 });
+
+describe("lottery-histograms controls", () => {
+  const multimodal = "in_range(n_modes, along: width, max: 4) >= 2";
+  const unimodal = "in_range(n_modes, along: width, min: 10) == 1";
+
+  it("untrained nets (1 step): the losses of random nets have one mode at every width", () => {
+    const edits = [["    train 3000 steps", "    train 1 steps"], ["step_decay(every: 1000 steps, factor: 0.2)", "step_decay(every: 1 steps, factor: 0.2)"]] as const;
+    expectFailures(runControl("lh-untrained", "lottery-histograms", edits), [multimodal]);
+  });
+
+  it("a width-2 net in every row: the N = 10 row is multimodal", () => {
+    expectFailures(runControl("lh-narrow", "lottery-histograms", [["hidden: [width]", "hidden: [2]"]]), [unimodal]);
+  });
+});
