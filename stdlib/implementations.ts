@@ -9,6 +9,7 @@ import { condensationProbeImplementations } from "./condensation/index.js";
 import { coreProbeImplementations } from "./core/index.js";
 import { curvatureProbeImplementations } from "./curvature/index.js";
 import { diversityProbeImplementations } from "./diversity/index.js";
+import { groupProbeImplementations } from "./groups/index.js";
 import { lotteryAnalysisImplementations } from "./lottery/analyses.js";
 import { lotteryProbeImplementations } from "./lottery/index.js";
 import { regionProbeImplementations } from "./regions/index.js";
@@ -36,6 +37,7 @@ export const familyImplementations: readonly FamilyImplementations[] = [
   { name: "spectral", probes: spectralProbeImplementations, analyses: [] },
   { name: "sampling", probes: samplingProbeImplementations, analyses: samplingAnalysisImplementations },
   { name: "diversity", probes: diversityProbeImplementations, analyses: [] },
+  { name: "groups", probes: groupProbeImplementations, analyses: [] },
 ];
 
 function byName<T extends { readonly entry: { readonly name: string } }>(items: readonly T[], what: string): ReadonlyMap<string, T> {
