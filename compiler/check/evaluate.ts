@@ -474,7 +474,7 @@ export class Evaluator {
       this.report(diagnostic("DYN2004", item.span, { what: `the rows of \`${object.name}\``, expected: "distinct whole numbers ≥ 0 (a row, a list `[3, 17]` or a range `0..19`)", got: v.kind === "list" && items.length > 0 ? showValue(v) : kindName(v) }));
       return undefined;
     }
-    return { kind: "group", data: object.name, rows: rows as number[], random: null, span: e.span };
+    return { kind: "group", data: object.name, rows: rows as number[], random: null, span: e.span, dataSpan: e.object.span };
   }
 
   /** `random_subset(train, 20)` / `random_subset(train, 20, seed: 1)`: n distinct rows drawn per seed of the run. */
@@ -495,7 +495,7 @@ export class Evaluator {
     const n = this.wholeNumber(positional[1]!.value, env, "the row count of `random_subset`", 1);
     const seed = named[0] ? this.wholeNumber(named[0].value, env, "the `seed` of `random_subset`", 0) : 0;
     if (n === undefined || seed === undefined) return undefined;
-    return { kind: "group", data: data.name, rows: null, random: { n, seed }, span: e.span };
+    return { kind: "group", data: data.name, rows: null, random: { n, seed }, span: e.span, dataSpan: positional[0]!.value.span };
   }
 
   private wholeNumber(e: A.Expr, env: Env, what: string, min: number): number | undefined {

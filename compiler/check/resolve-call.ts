@@ -279,7 +279,7 @@ export class CallResolver {
   private lowerGroup(v: GroupValue, at: Span): Lowered | undefined {
     if (!this.refs.has("data", v.data)) {
       const near = closest(v.data, this.refs.names("data"));
-      this.report(diagnostic("DYN2023", v.span ?? at, { what: "data set", name: v.data }, { hint: near ? `did you mean \`${near}\`?` : `data sets defined here: ${this.refs.names("data").join(", ") || "none"}` }));
+      this.report(diagnostic("DYN2023", v.dataSpan ?? v.span ?? at, { what: "data set", name: v.data }, { hint: near ? `did you mean \`${near}\`?` : `data sets defined here: ${this.refs.names("data").join(", ") || "none"}` }));
       return null;
     }
     return v.rows ? { ref: v.data, rows: [...v.rows] } : { ref: v.data, random: { ...v.random! } };

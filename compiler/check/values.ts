@@ -70,6 +70,8 @@ export interface GroupValue {
   readonly rows: readonly number[] | null;
   readonly random: { readonly n: number; readonly seed: number } | null;
   readonly span?: Span;
+  /** Where the data set's name was written, for an unknown name. */
+  readonly dataSpan?: Span;
 }
 
 export const num = (value: number, unit?: Unit): NumberValue => (unit ? { kind: "number", value, unit } : { kind: "number", value });
