@@ -7,7 +7,7 @@
  */
 import { data, model } from "../core/entries.js";
 import { papers } from "../registry/citations.js";
-import { probeEntry } from "../registry/entry.js";
+import { analysisEntry, probeEntry } from "../registry/entry.js";
 import type { Entry } from "../registry/types.js";
 
 const group = { ...data, doc: "The points: a data set, some of its rows (`train[0..19]`, `train[[3, 17]]`) or `random_subset(train, 20)`." } as const;
@@ -38,3 +38,35 @@ export const gradNorm = probeEntry({
 });
 
 export const groupProbes: readonly Entry[] = [perSampleLoss, gradNorm];
+
+const values = { name: "values", type: { t: "ref", of: "probe" }, doc: "A probe or an analysis." } as const;
+const k = { name: "k", type: { t: "number", integer: true, min: 1 }, doc: "How many points the set holds (all of a group's points when it has fewer)." } as const;
+
+export const diff = analysisEntry({
+  name: "diff",
+  kind: "analysis",
+  doc: "The change between consecutive measurements, per series: at each measured step but the first, the value there minus the value at the measurement before (numpy's `np.diff` along time); `diff(psl) over steps` with `psl = per_sample_loss(net, train)` is Δᵢ(t) = ℓᵢ(θ_t) − ℓᵢ(θ_{t−1}) for every point i. Keeps every dimension (a step's row is the change that ended there); `over` may only name `steps` (the default).",
+  params: [values],
+  cites: papers.opposing,
+});
+
+const INDICATOR =
+  "An index set as data: the result keeps every dimension and is 1 on the chosen points and 0 elsewhere, so `sum(psl * s) over point / k` is the group's mean loss at every step and `mean(…)` of a condition over the set works the same way. Ties keep the earlier point; NaN values are never chosen.";
+
+export const topK = analysisEntry({
+  name: "top_k",
+  kind: "analysis",
+  doc: `The k points with the largest values across the dimensions after \`over\`, in each group of the other dimensions: \`top_k(last(diff(psl) before 51 steps), k: 20) over point\` is, per seed, the 20 points whose loss rose most at step 50. ${INDICATOR}`,
+  params: [values, k],
+  cites: papers.opposing,
+});
+
+export const bottomK = analysisEntry({
+  name: "bottom_k",
+  kind: "analysis",
+  doc: `The k points with the smallest values across the dimensions after \`over\`, in each group of the other dimensions (\`bottom_k(Δ, k: 20) over point\`: the points whose loss fell most). ${INDICATOR}`,
+  params: [values, k],
+  cites: papers.opposing,
+});
+
+export const groupAnalyses: readonly Entry[] = [diff, topK, bottomK];
