@@ -6,14 +6,15 @@
  *   tensors/<probe>/<run>/seed<seed>_steps.npy   shape [measurements], int32: the step of each row
  *
  * Both are valid .npy files after every append (numpy leaves room in the header for the leading dimension to
- * grow, runtime/npy.ts, so a row is appended by rewriting the header in place and adding the row's bytes): an
- * interrupted run keeps its rows, `np.load` reads them as they are. Appending a row at step k first drops any
- * rows at steps ≥ k, so a run resumed from a checkpoint (runner/resume.ts keeps the file, which rows before the
- * checkpoint name) continues the array exactly as an uninterrupted run writes it.
+ * grow, runtime/npy.ts, so a row is appended by adding its bytes and then rewriting the header in place): an
+ * interrupted run keeps its rows, `np.load` reads them as they are (a kill in the middle of an append can
+ * leave one row torn; resuming repairs it). Appending a row at step k first drops any rows at steps ≥ k, so
+ * a run resumed from a checkpoint (runner/resume.ts keeps both files, which rows before the checkpoint name)
+ * continues the array exactly as an uninterrupted run writes it.
  */
-import { closeSync, existsSync, openSync, readSync, writeSync, ftruncateSync, fstatSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, readFileSync, readSync, writeSync } from "node:fs";
 import { DyncRuntimeError } from "../errors.js";
-import { npyDescr, npyHeader, readNpy, type NpyData, type NpyDescr } from "../npy.js";
+import { npyDescr, npyHeader, type NpyData, type NpyDescr } from "../npy.js";
 
 const ITEM_SIZE: Record<NpyDescr, number> = { "<f4": 4, "<f8": 8, "<i4": 4, "|u1": 1 };
 
@@ -49,14 +50,28 @@ export class StackedArrays {
     return index;
   }
 
-  /** A file from an earlier process (a resumed run) is continued; a new one starts empty. */
+  /**
+   * A file from an earlier process (a resumed run) is continued; a new one starts empty. The earlier
+   * process may have been killed in the middle of an append, leaving a row without its header update or a
+   * step without its row: only rows both files hold whole are kept (the next append cuts the rest).
+   */
   private open(path: string, descr: NpyDescr, rowShape: readonly number[]): StackState {
-    if (!existsSync(path) || !existsSync(stepsPath(path))) return { descr, rowShape: [...rowShape], steps: [] };
-    const data = readNpy(path);
-    const steps = readNpy(stepsPath(path));
-    const rows = Math.min(data.shape[0] ?? 0, steps.data.length);
-    return { descr: npyDescr(data.data), rowShape: data.shape.slice(1), steps: Array.from(steps.data.subarray(0, rows)) };
+    const fresh: StackState = { descr, rowShape: [...rowShape], steps: [] };
+    if (!existsSync(path) || !existsSync(stepsPath(path))) return fresh;
+    const rowBytes = rowShape.reduce((a, b) => a * b, 1) * ITEM_SIZE[descr];
+    const dataRows = Math.floor(dataBytes(path).length / rowBytes);
+    const steps = dataBytes(stepsPath(path));
+    const stepRows = Math.floor(steps.length / 4);
+    const view = new DataView(steps.buffer, steps.byteOffset, steps.byteLength);
+    return { ...fresh, steps: Array.from({ length: Math.min(dataRows, stepRows) }, (_, i) => view.getInt32(4 * i, true)) };
   }
+}
+
+/** The bytes after a .npy (v1.0) file's header, whatever its header says (it may lag a killed append). */
+function dataBytes(path: string): Uint8Array {
+  const bytes = readFileSync(path);
+  if (bytes.length < 10) return new Uint8Array(0);
+  return bytes.subarray(Math.min(bytes.length, 10 + bytes.readUInt16LE(8)));
 }
 
 /** The steps file beside a stacked array: `seed0.npy` → `seed0_steps.npy`. */

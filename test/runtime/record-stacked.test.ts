@@ -5,7 +5,7 @@
  * python3 has numpy, by np.load itself; and the report's loader (loadResults) expands rows as the run did.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -41,6 +41,21 @@ describe("stacked arrays", () => {
     expect(readNpy(path).shape).toEqual([4, 5]);
     expect(Array.from(readNpy(path).data.subarray(10))).toEqual([...row(20), ...row(30)]);
     expect(Array.from(readNpy(stepsPath(path)).data)).toEqual([0, 1, 2, 3]);
+  });
+
+  it("repairs an append torn by a kill (a row without its header update, a step without its row) when continued", () => {
+    const path = join(root, "torn.npy");
+    const first = new StackedArrays();
+    for (const step of [0, 1, 2]) first.append(path, step, row(step), [5]);
+    appendFileSync(path, Buffer.from(row(3).buffer)); // killed after the row's bytes, before its header
+    expect(() => readNpy(path)).toThrow(/data bytes/);
+    const resumed = new StackedArrays();
+    expect(resumed.append(path, 3, row(3), [5])).toBe(3);
+    expect(readNpy(path).shape).toEqual([4, 5]);
+    expect(Array.from(readNpy(stepsPath(path)).data)).toEqual([0, 1, 2, 3]);
+    appendFileSync(stepsPath(path), Buffer.from(Int32Array.of(4).buffer)); // a step whose row never came
+    expect(new StackedArrays().append(path, 4, row(4), [5])).toBe(4);
+    expect(Array.from(readNpy(path).data.subarray(15))).toEqual([...row(3), ...row(4)]);
   });
 
   it("refuses a row of another shape or dtype (RUN090)", () => {
