@@ -3,7 +3,7 @@
  * point one seed-batched program), steps, parameters, and the training arithmetic they amount to.
  */
 import { expandPlan, planTemplate } from "../../contract/plan.js";
-import { checkpointIntervalSteps, checkpointWrites, type CheckpointSpec, type DataSpec, type LayerSpec, type ModelSpec, type ProbeSpec, type RunSpec } from "../../contract/program.js";
+import { checkpointIntervalSteps, checkpointWrites, dataRefRows, type CheckpointSpec, type DataRef, type DataSpec, type LayerSpec, type ModelSpec, type ProbeSpec, type RunSpec } from "../../contract/program.js";
 import type { Cadence } from "../../runtime/train/index.js";
 import { registry, type DataSourceSchema, type Lowered, type ProbeCost, type ProbeCostShape } from "../../stdlib/registry/index.js";
 import { dataSetSize } from "../../stdlib/registry/data-size.js";
@@ -122,7 +122,7 @@ export function probeFlops(run: RunSpec, steps: number, stepsPerEpoch: number): 
     rows: (ref) => {
       const name = typeof ref === "object" && ref !== null ? (ref as { ref?: unknown }).ref : undefined;
       const data = typeof name === "string" ? run.data[name] : undefined;
-      return data ? dataSetSize(data) : undefined;
+      return data ? dataRefRows(ref as DataRef, dataSetSize(data)) : undefined;
     },
   };
   return run.probes.reduce((total, p) => total + probeCalls(p, steps, stepsPerEpoch) * priced(probeCost(p, shape), fma), 0);

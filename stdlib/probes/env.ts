@@ -4,6 +4,7 @@ import { Rng } from "../../runtime/rng.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
 import type { LossKind } from "../../runtime/loss.js";
 import type { Model } from "../../contract/model.js";
+import type { DataRef } from "../../contract/program.js";
 import { EvalData } from "./eval-data.js";
 import type { ProbeEnv } from "./types.js";
 
@@ -14,8 +15,8 @@ export function refName(value: unknown): string | undefined {
   return typeof ref === "string" ? ref : undefined;
 }
 
-/** The rows of a group argument: listed, or `n` drawn per seed (`random_subset(train, n, seed: k)`). */
-export type GroupRows = { readonly rows: readonly number[] } | { readonly random: { readonly n: number; readonly seed: number } };
+/** The rows of a group argument (contract/program.ts DataRef): listed, or `n` drawn per seed (`random_subset(train, n, seed: k)`). */
+export type GroupRows = { readonly rows: NonNullable<DataRef["rows"]> } | { readonly random: NonNullable<DataRef["random"]> };
 
 /** The group part of a data reference, or undefined for a whole data set. */
 export function groupOf(value: unknown): GroupRows | undefined {

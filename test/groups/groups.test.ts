@@ -14,6 +14,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { ensureGradients } from "../../runtime/backend.js";
 import type { Dataset } from "../../runtime/dataset.js";
 import type { Model } from "../../contract/model.js";
+import { dataRefRows } from "../../contract/program.js";
 import { mlp } from "../../runtime/nn/mlp.js";
 import { Rng } from "../../runtime/rng.js";
 import type { ProbeContext } from "../../runtime/train/index.js";
@@ -165,6 +166,14 @@ describe("groups of rows", () => {
     }
     expect(a[0]).not.toEqual(a[1]);
     expect(other[0]).not.toEqual(a[0]);
+  });
+
+  it("count their rows for `dync plan`'s cost: the listed rows, n drawn (at most the data set), or the whole set", () => {
+    expect(dataRefRows({ ref: "train", rows: [4, 2, 9] }, 30)).toBe(3);
+    expect(dataRefRows({ ref: "train", random: { n: 8, seed: 0 } }, 30)).toBe(8);
+    expect(dataRefRows({ ref: "train", random: { n: 80, seed: 0 } }, 30)).toBe(30);
+    expect(dataRefRows({ ref: "train" }, 30)).toBe(30);
+    expect(dataRefRows({ ref: "train" }, undefined)).toBeUndefined();
   });
 
   it("names the row and the data set's size when a row is outside it (RUN040)", () => {
