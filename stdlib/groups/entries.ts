@@ -15,7 +15,7 @@ const group = { ...data, doc: "The points: a data set, some of its rows (`train[
 export const perSampleLoss = probeEntry({
   name: "per_sample_loss",
   kind: "probe",
-  doc: "The loss ℓᵢ(θ) of every point i of `data` (dimension `point`, in the data set's row order), per seed, evaluation mode, without the `l2` term. Measured every step it is stored compactly: one array `tensors/<probe>/<run>/seed<s>.npy` of shape [measurements, points] per run and seed, with the steps in `seed<s>_steps.npy`. Free under full-batch training on the training set when the model has no dropout or batch norm (train and evaluation mode agree): the training step's own per-sample loss at θ_t is reused; otherwise one forward pass over `data`. `diff(psl) over steps` is Δᵢ = ℓᵢ(θ_t) − ℓᵢ(θ_{t−1}); `mean(diff(psl) > 0) over point` the fraction of points whose loss rose; `top_k(diff(psl), k: 20) over point` the points whose loss rose most.",
+  doc: "The loss ℓᵢ(θ) of every point i of `data` (dimension `point`, in the data set's row order), per seed, evaluation mode, without the `l2` term. Measured every step it is stored compactly: one array `tensors/<probe>/<run>/seed<s>.npy` of shape [measurements, points] per run and seed, with the steps in `seed<s>_steps.npy`. Free under full-batch training on the training set when the model has no dropout or batch norm (train and evaluation mode agree): the training step's own per-sample loss at θ_t is reused; otherwise one forward pass over `data`. `diff(psl) over steps` is Δᵢ = ℓᵢ(θ_t) − ℓᵢ(θ_{t−1}); `mean(diff(psl) > 0) over point` the fraction of points whose loss rose; `top_k(diff(psl), k: 20) over point` the points whose loss rose most at each step.",
   params: [model, group],
   result: { index: "point", stacked: true },
   cites: papers.opposing,
@@ -51,7 +51,7 @@ export const diff = analysisEntry({
 });
 
 const INDICATOR =
-  "An index set as data: the result keeps every dimension and is 1 on the chosen points and 0 elsewhere, so `sum(psl * s) over point / k` is the group's mean loss at every step and `mean(…)` of a condition over the set works the same way. Ties keep the earlier point; NaN values are never chosen.";
+  "An index set as data: the result keeps every dimension and is 1 on the chosen points and 0 elsewhere, so `(sum(psl * s) over point) / k` is the group's mean loss at every step and `mean(…)` of a condition over the set works the same way. Ties keep the earlier point; NaN values are never chosen.";
 
 export const topK = analysisEntry({
   name: "top_k",
