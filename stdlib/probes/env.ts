@@ -22,8 +22,16 @@ export type GroupRows = { readonly rows: NonNullable<DataRef["rows"]> } | { read
 export function groupOf(value: unknown): GroupRows | undefined {
   if (typeof value !== "object" || value === null) return undefined;
   const { rows, random } = value as { rows?: unknown; random?: unknown };
-  if (Array.isArray(rows)) return { rows: rows as number[] };
-  if (typeof random === "object" && random !== null) return { random: random as { n: number; seed: number } };
+  const whole = (v: unknown, min: number) => typeof v === "number" && Number.isInteger(v) && v >= min;
+  if (rows !== undefined) {
+    if (Array.isArray(rows) && rows.length > 0 && rows.every((r) => whole(r, 0))) return { rows: rows as number[] };
+    throw new DyncRuntimeError("RUN040", `a group's rows must be a non-empty list of whole numbers ≥ 0, got ${JSON.stringify(rows)}`);
+  }
+  if (random !== undefined) {
+    const { n, seed } = (random ?? {}) as { n?: unknown; seed?: unknown };
+    if (whole(n, 1) && whole(seed, 0)) return { random: { n: n as number, seed: seed as number } };
+    throw new DyncRuntimeError("RUN040", `a random group needs a whole n ≥ 1 and seed ≥ 0, got ${JSON.stringify(random)}`);
+  }
   return undefined;
 }
 

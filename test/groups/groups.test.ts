@@ -19,7 +19,7 @@ import { mlp } from "../../runtime/nn/mlp.js";
 import { Rng } from "../../runtime/rng.js";
 import type { ProbeContext } from "../../runtime/train/index.js";
 import { EvalData, measureProbe, RunProbeEnv } from "../../stdlib/probes/index.js";
-import { groupRows } from "../../stdlib/probes/env.js";
+import { groupOf, groupRows } from "../../stdlib/probes/env.js";
 import { layerSquaredGradientNorms, perSampleLosses, trainingStepLosses } from "../../stdlib/groups/index.js";
 import { expectRuntimeError } from "../runtime/expect-runtime-error.js";
 
@@ -174,6 +174,13 @@ describe("groups of rows", () => {
     expect(dataRefRows({ ref: "train", random: { n: 80, seed: 0 } }, 30)).toBe(30);
     expect(dataRefRows({ ref: "train" }, 30)).toBe(30);
     expect(dataRefRows({ ref: "train" }, undefined)).toBeUndefined();
+  });
+
+  it("refuses malformed groups in a hand-written program's arguments (RUN040) rather than use the whole set", () => {
+    expect(groupOf({ ref: "train" })).toBeUndefined();
+    expectRuntimeError(() => groupOf({ ref: "train", rows: "0..3" }), "RUN040", /non-empty list of whole numbers/);
+    expectRuntimeError(() => groupOf({ ref: "train", rows: [1.5] }), "RUN040", /non-empty list of whole numbers/);
+    expectRuntimeError(() => groupOf({ ref: "train", random: { n: 0, seed: 0 } }), "RUN040", /whole n ≥ 1/);
   });
 
   it("names the row and the data set's size when a row is outside it (RUN040)", () => {
