@@ -168,6 +168,11 @@ export function simdSumRows(x: tf.Tensor3D): tf.Tensor2D | undefined {
   return active() ? (run(SUM_ROWS_KERNEL, { x }) as tf.Tensor2D) : undefined;
 }
 
+/** `[S, N]` → `[S, rows, N]`, every row a copy (differentiable: its gradient is the sum over rows), or undefined. */
+export function simdBroadcastRows(x: tf.Tensor2D, rows: number): tf.Tensor3D | undefined {
+  return active() ? (broadcastRows(x, rows) as tf.Tensor3D) : undefined;
+}
+
 /** The last two axes swapped, `[S, M, N] → [S, N, M]`, or undefined. */
 export function simdTranspose(x: tf.Tensor3D): tf.Tensor3D | undefined {
   return active() ? (run(TRANSPOSE_KERNEL, { x }) as tf.Tensor3D) : undefined;
