@@ -4,8 +4,9 @@
  * they run in place on tensors' heap memory like tfjs's own kernels and take part in its tape and memory
  * accounting. The differentiable ops that call them, with their gradients, are in ops.ts.
  *
- * Also replaces the wasm backend's Identity kernel (a malloc + copy per call) with one that shares the
- * input's buffer by reference count, as tfjs's cpu backend does and as its wasm Reshape already does. tfjs
+ * Also replaces the wasm backend's Identity kernel (a malloc + copy per call), and its Cast to the same dtype,
+ * with one that shares the input's buffer by reference count, as tfjs's cpu backend does and as its wasm
+ * Reshape already does. tfjs
  * clones every tensor a gradient saves, so this removes a copy of each saved activation per step. Safe
  * because no kernel writes into an input's buffer (outputs are always fresh; variables swap buffers).
  *
@@ -159,6 +160,7 @@ export function installSimdKernels(): boolean {
   register(OBSERVE_LOSS_KERNEL, observeLossKernel);
   tf.unregisterKernel(tf.Identity, "wasm");
   tf.registerKernel({ kernelName: tf.Identity, backendName: "wasm", kernelFunc: sharedIdentity });
+  replaceCast();
   registered = true;
   return true;
 }
@@ -392,6 +394,27 @@ function sharedIdentity({ inputs, backend }: Parameters<tf.KernelFunc>[0]): tf.T
   const x = inputs["x"]!;
   (backend as unknown as WasmBackendLike).incRef(x.dataId);
   return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+}
+
+/**
+ * Cast to the dtype a tensor already has shares its buffer as Identity does; other casts run tfjs's kernel.
+ * tfjs's gradients of Multiply, Square and others cast their float32 inputs to float32 (`cast(b, 'float32')`),
+ * which the wasm Cast kernel did as a malloc + copy: 20 copies of `[4096, 256]` per step of a 4-layer MLP
+ * with batch norm (docs/performance.md, "Batch norm").
+ */
+function replaceCast(): void {
+  const original = tf.getKernel(tf.Cast, "wasm");
+  if (!original) return;
+  const castOther = original.kernelFunc;
+  tf.unregisterKernel(tf.Cast, "wasm");
+  tf.registerKernel({
+    kernelName: tf.Cast,
+    backendName: "wasm",
+    kernelFunc: (args) => {
+      const { x } = args.inputs as { x: tf.TensorInfo };
+      return (args.attrs as { dtype: tf.DataType }).dtype === x.dtype ? sharedIdentity(args) : castOther(args);
+    },
+  });
 }
 
 /** The module instance bound to the current wasm backend's memory (for tests that call the loops directly). */
