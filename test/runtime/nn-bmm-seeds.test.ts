@@ -105,6 +105,21 @@ describe("seed-batched product on wasm (one XNNPACK product per seed)", () => {
     });
   });
 
+  it("frees each seed's XNNPACK operator: the wasm heap does not grow over 400 products with fresh weights", () => {
+    // each product creates S operators holding packed copies of the weights (64 KiB each here) in the heap
+    const heapBytes = () => (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.length;
+    const a = tf.ones([4, 16, 128]) as tf.Tensor3D;
+    const base = tf.ones([4, 128, 128]);
+    const run = (n: number) => {
+      for (let i = 0; i < n; i++) tf.tidy(() => simdSeedProduct(a, tf.mul(base, i) as tf.Tensor3D)!.dataSync());
+    };
+    run(20);
+    const before = heapBytes();
+    run(400);
+    expect(heapBytes()).toBe(before);
+    tf.dispose([a, base]);
+  });
+
   it("declines one seed and small matrices (tf.matMul's job), and leaks no tensors", () => {
     const rng = new Rng(23).fork("decline");
     const one = tf.tensor3d(randomValues(64 * 512, rng), [1, 64, 512]);
