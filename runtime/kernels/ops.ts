@@ -191,7 +191,7 @@ export function simdVectorProduct(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D |
 
 /**
  * Below this many multiply-adds per seed, tfjs's batched fallback loop is faster than S separate XNNPACK
- * calls (each creates and packs an operator); measured in docs/performance.md ("The seed cliff").
+ * calls (each creates and packs an operator); measured in docs/performance.md ("Several seeds on wasm: the seed cliff").
  */
 export const SEED_PRODUCT_MIN_MACS = 1 << 13;
 
