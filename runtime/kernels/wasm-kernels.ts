@@ -7,7 +7,8 @@
  * Also replaces the wasm backend's Identity kernel (a malloc + copy per call), and its Cast to the same dtype,
  * with one that shares the input's buffer by reference count, as tfjs's cpu backend does and as its wasm
  * Reshape already does. tfjs clones every tensor a gradient saves, so this removes a copy of each saved
- * activation per step. Safe because no kernel writes into an input's buffer (outputs are always fresh; variables swap buffers).
+ * activation per step. Safe because no kernel writes into an input's buffer (outputs are always fresh;
+ * variables swap buffers).
  *
  * `DYNC_SIMD_KERNELS=0` in the environment keeps tfjs's own kernels (for A/B timing and as an escape hatch).
  */
