@@ -87,6 +87,19 @@ describe("golden files", () => {
   }
 });
 
+describe("examples", () => {
+  // The examples are what a researcher copies first: they are written in the canonical layout, so that
+  // `dync fmt -w` on a copy changes only what the researcher changed.
+  const examples = readdirSync("examples").filter((f) => f.endsWith(".dyn"));
+  it("finds the examples", () => expect(examples.length).toBeGreaterThanOrEqual(10));
+  for (const name of examples) {
+    it(`examples/${name} is fmt-clean`, () => {
+      const text = readFileSync(join("examples", name), "utf8");
+      expect(fmt(text, `examples/${name}`)).toBe(text);
+    });
+  }
+});
+
 describe("layout is a function of the tokens (without comments and blank lines)", () => {
   // Re-join each sketch's tokens with random white space (never an empty line): the output must not
   // change. A deterministic LCG keeps the test reproducible.
