@@ -110,6 +110,12 @@ export const messages = {
     message: "a half-open interval `[a, b)` needs exactly two bounds, found {count}",
     help: "Write `[lo, hi)` for an interval that excludes its upper end, or `[a, b, c]` for a list.",
   },
+  DYN1112: {
+    name: "operator-after-reduction",
+    severity: "error",
+    message: "`{op}` cannot follow `{keyword} {group}`: `{keyword}` binds looser than {what}, so the expression ended before `{op}`",
+    help: "A reduction `… over dims` or `… by dims` takes everything to its left and only a name or a tuple of names to its right, so an operator after it has no left operand. Put the reduction in parentheses: `(sum(x) over point) / 3`, `(mean(x) over pair) after 50%`.",
+  },
   // ── names, types and values ────────────────────────────────────────────────
   DYN1109: {
     name: "empty-item",

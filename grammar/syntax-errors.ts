@@ -97,9 +97,51 @@ export function syntaxDiagnostics(
   if (errors.length === 0 && strays.length === 0) return [];
   const brackets = matchBrackets(tokens);
   const out: Diagnostic[] = [];
-  for (const e of errors) out.push(fromException(source, e, brackets));
-  for (const s of strays) out.push(fromStray(source, s, brackets));
+  for (const e of errors) out.push(afterReduction(source, tokens, e.token) ?? fromException(source, e, brackets));
+  for (const s of strays) out.push(afterReduction(source, tokens, s.tokens[0]!) ?? fromStray(source, s, brackets));
   return out;
+}
+
+/** Operators that bind tighter than `over`/`by`, with what to call them in a message. */
+const TIGHTER_THAN_REDUCTION = new Map<TokenType, string>([
+  [T.Plus, "arithmetic"], [T.Minus, "arithmetic"], [T.Star, "arithmetic"], [T.Slash, "arithmetic"], [T.Caret, "arithmetic"],
+  [T.Keywords.after, "`after`, `before` and `during`"], [T.Keywords.before, "`after`, `before` and `during`"],
+  [T.Keywords.during, "`after`, `before` and `during`"],
+]);
+
+/**
+ * `sum(x) over point / 3`: a reduction's grouping operand is only a name or a tuple and the reduction binds
+ * looser than arithmetic and time restrictions, so the expression ends before the operator. Without this the
+ * user reads "expected a statement, found `/`" about a line that looks right.
+ */
+function afterReduction(source: SourceFile, tokens: readonly IToken[], offending: IToken): Diagnostic | undefined {
+  const what = TIGHTER_THAN_REDUCTION.get(offending.tokenType);
+  if (!what) return undefined;
+  const index = tokens.indexOf(offending);
+  const groupStart = groupingOperandStart(tokens, index - 1);
+  const keyword = groupStart === undefined ? undefined : tokens[groupStart - 1];
+  if (!keyword || (keyword.tokenType !== T.Keywords.over && keyword.tokenType !== T.Keywords.by)) return undefined;
+  const group = source.text.slice(tokens[groupStart!]!.startOffset, T.tokenEnd(tokens[index - 1]!)).replace(/\s+/g, " ");
+  const op = offending.image;
+  return diagnostic(
+    "DYN1112",
+    source.span(offending.startOffset, T.tokenEnd(offending)),
+    { keyword: keyword.image, group, op, what },
+    { hint: `put the reduction in parentheses: \`(… ${keyword.image} ${group}) ${op} …\`` },
+  );
+}
+
+/** Where the grouping operand ending at `last` starts: a name, or a parenthesised tuple of names. */
+function groupingOperandStart(tokens: readonly IToken[], last: number): number | undefined {
+  const end = tokens[last];
+  if (!end) return undefined;
+  if (end.tokenType !== T.RParen) return /^[A-Za-z_]\w*$/.test(end.image) ? last : undefined;
+  let depth = 0;
+  for (let i = last; i >= 0; i--) {
+    if (tokens[i]!.tokenType === T.RParen) depth++;
+    else if (tokens[i]!.tokenType === T.LParen && --depth === 0) return i;
+  }
+  return undefined;
 }
 
 function fromException(source: SourceFile, e: IRecognitionException, brackets: Brackets): Diagnostic {
