@@ -363,6 +363,12 @@ export const messages = {
     message: "`checkpoint every` takes a whole number of steps or epochs ≥ 1, like `checkpoint every 500 steps`; got {got}",
     help: "A checkpoint saves a run's whole training state (parameters, optimizer state, random streams, probe state) every N steps or epochs, so that `dync run --resume DIR` continues a killed run exactly. N counts in the `train` statement's unit unless `steps` or `epochs` follows it.",
   },
+  DYN2053: {
+    name: "wrong-kind-of-name",
+    severity: "error",
+    message: "`{name}` is {actual}, not {expected}",
+    help: "The argument names something the experiment defines, but of another kind: a probe's data argument needs a `data` set (`outputs(net, train)`, rows as `train[0:10]`), its model argument a `model`.",
+  },
   DYN2059: {
     name: "sampler-needs-data",
     severity: "error",

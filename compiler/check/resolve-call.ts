@@ -11,10 +11,20 @@ import { closest } from "../../diagnostics/suggest.js";
 import { kindName, showValue, type CallValue, type GroupValue, type Value } from "./values.js";
 
 /** Names defined in the experiment that `ref` parameters may point at. */
+type RefKind = "data" | "model" | "layer" | "probe";
+
 export interface RefScope {
-  has(of: "data" | "model" | "layer" | "probe", name: string): boolean;
-  names(of: "data" | "model" | "layer" | "probe"): readonly string[];
+  has(of: RefKind, name: string): boolean;
+  names(of: RefKind): readonly string[];
 }
+
+/** How messages name each kind of definition a `ref` parameter points at. */
+const REF_KIND_NAMES: Record<RefKind, { bare: string; one: string; plural: string }> = {
+  data: { bare: "data set", one: "a data set", plural: "data sets" },
+  model: { bare: "model", one: "a model", plural: "models" },
+  layer: { bare: "layer", one: "a layer", plural: "layers" },
+  probe: { bare: "probe", one: "a probe", plural: "probes" },
+};
 
 export interface ResolvedCall {
   readonly entry: Entry;
@@ -257,10 +267,7 @@ export class CallResolver {
         if (v.kind === "group" && t.of === "data") return this.lowerGroup(v, at);
         if (v.kind !== "symbol") return undefined;
         if (this.refs.has(t.of, v.name)) return { ref: v.name };
-        // Report the unknown name itself, with the closest defined one, rather than a type mismatch.
-        const near = closest(v.name, this.refs.names(t.of));
-        const what = t.of === "data" ? "data set" : t.of;
-        this.report(diagnostic("DYN2023", v.span ?? at, { what, name: v.name }, { hint: near ? `did you mean \`${near}\`?` : `${what}s defined here: ${this.refs.names(t.of).join(", ") || "none"}` }));
+        this.reportUnknownRef(t.of, v.name, v.span ?? at);
         return null;
       }
       case "oneOf": {
@@ -278,11 +285,29 @@ export class CallResolver {
   /** A group of rows where a data set is expected: `{ ref, rows }` or `{ ref, random: { n, seed } }` (stdlib/probes/env.ts). */
   private lowerGroup(v: GroupValue, at: Span): Lowered | undefined {
     if (!this.refs.has("data", v.data)) {
-      const near = closest(v.data, this.refs.names("data"));
-      this.report(diagnostic("DYN2023", v.dataSpan ?? v.span ?? at, { what: "data set", name: v.data }, { hint: near ? `did you mean \`${near}\`?` : `data sets defined here: ${this.refs.names("data").join(", ") || "none"}` }));
+      this.reportUnknownRef("data", v.data, v.dataSpan ?? v.span ?? at);
       return null;
     }
     return v.rows ? { ref: v.data, rows: [...v.rows] } : { ref: v.data, random: { ...v.random! } };
+  }
+
+  /**
+   * A name where a data set, model or probe is expected that is not one: say what it is when it names another
+   * kind (`outputs(net, net[0])`: a model, not a data set), else report it unknown with the closest name.
+   */
+  private reportUnknownRef(of: RefKind, name: string, span: Span): void {
+    const expected = REF_KIND_NAMES[of];
+    const actual = (Object.keys(REF_KIND_NAMES) as RefKind[]).find((other) => other !== of && this.refs.has(other, name));
+    if (actual) {
+      const defined = this.refs.names(of);
+      const hint = defined.length ? `${expected.plural} defined here: ${defined.join(", ")}` : `this experiment defines no ${expected.plural}`;
+      this.report(diagnostic("DYN2053", span, { name, actual: REF_KIND_NAMES[actual].one, expected: expected.one }, { hint }));
+      return;
+    }
+    // Report the unknown name itself, with the closest defined one, rather than a type mismatch.
+    const near = closest(name, this.refs.names(of));
+    const hint = near ? `did you mean \`${near}\`?` : `${expected.plural} defined here: ${this.refs.names(of).join(", ") || "none"}`;
+    this.report(diagnostic("DYN2023", span, { what: expected.bare, name }, { hint }));
   }
 
   private examples(kind: EntryKind, max = 4): string {
