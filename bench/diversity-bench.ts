@@ -48,7 +48,7 @@ async function main(): Promise<void> {
     for (const range of data.chunks()) tf.tidy(() => model.forward(data.rows(range).x, { training: false }).dataSync());
   });
   timed("feature_cosine", () => directionSums(model, data, null, "different_class", { kind: "features" }));
-  timed("feature_gradient_cosine", () => directionSums(model, data, null, "different_class", { kind: "gradients", loss: "cross_entropy" }));
+  timed("feature_gradient_cosine", () => directionSums(model, data, null, "different_class", { kind: "gradients", loss: "cross_entropy", probe: "feature_gradient_cosine" }));
   model.dispose();
   data.dispose();
 }

@@ -30,6 +30,7 @@ import { DyncRuntimeError } from "../../runtime/errors.js";
 import { lossFunction, type LossKind } from "../../runtime/loss.js";
 import type { LayerView, Model, Taps } from "../../contract/model.js";
 import type { EvalData } from "../probes/eval-data.js";
+import * as entries from "../sampling/entries.js";
 
 /** Pairs of row indices into one data set: pair k is rows (i[k], j[k]). */
 export interface PairIndices {
@@ -158,7 +159,7 @@ function passValues(model: Model, data: EvalData, loss: LossKind, dense: readonl
   try {
     deltas = tf.tidy(() => {
       const { x, y } = data.gather(rows);
-      return backpropSignals(model, loss, dense, x, y, inputs);
+      return backpropSignals(model, loss, dense, x, y, inputs, entries.gradientConfusion.name);
     });
     return {
       U,
@@ -173,9 +174,18 @@ function passValues(model: Model, data: EvalData, loss: LossKind, dense: readonl
 /**
  * δ_l = ∂ℓ_row/∂z_l for the dense layers `dense` (any subset, in any order) and every row, `[S, U, fanOut]`,
  * from one forward/backward pass in evaluation mode; each weighted layer's input is written to `inputs`
- * (kept: the caller disposes them). Also the feature-gradient probes' backward (stdlib/diversity/rows.ts).
+ * (kept: the caller disposes them). Also the feature-gradient probes' backward (stdlib/diversity/rows.ts), so
+ * errors name `probe`, the calling probe.
  */
-export function backpropSignals(model: Model, loss: LossKind, dense: readonly LayerView[], x: tf.Tensor, y: tf.Tensor, inputs: Map<string, tf.Tensor>): tf.Tensor[] {
+export function backpropSignals(
+  model: Model,
+  loss: LossKind,
+  dense: readonly LayerView[],
+  x: tf.Tensor,
+  y: tf.Tensor,
+  inputs: Map<string, tf.Tensor>,
+  probe: string,
+): tf.Tensor[] {
   const [S, U] = x.shape as [number, number];
   const lossOf = lossFunction(loss);
   const shifts = dense.map((l) => tf.zeros([S, U, l.fanOut]));
@@ -192,7 +202,7 @@ export function backpropSignals(model: Model, loss: LossKind, dense: readonly La
     if (missing) {
       throw new DyncRuntimeError(
         "RUN040",
-        `gradient confusion needs the input of layer "${missing.name}", which this model does not report`,
+        `${probe} needs the input of layer "${missing.name}", which this model does not report`,
         "layer-list models (every model `dync run` builds) report it",
       );
     }

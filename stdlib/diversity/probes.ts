@@ -56,7 +56,7 @@ export const featureCosineProbe = defineProbe(entries.featureCosine, {
 
 export const featureGradientCosineProbe = defineProbe(entries.featureGradientCosine, {
   measure({ model, data, layers, pairs }, ctx, run) {
-    return cosineResult(model, ctx, directionSums(model, data, layers, pairs, { kind: "gradients", loss: run.loss }), pairs);
+    return cosineResult(model, ctx, directionSums(model, data, layers, pairs, { kind: "gradients", loss: run.loss, probe: entries.featureGradientCosine.name }), pairs);
   },
 });
 

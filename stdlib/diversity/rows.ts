@@ -22,7 +22,10 @@ import { nextWeighted } from "../probes/layers.js";
 import { rowsPerPass } from "../regions/patterns.js";
 
 /** What is measured per row: post-activation features, or the gradient of the row's loss with respect to them. */
-export type RowVectors = { readonly kind: "features" } | { readonly kind: "gradients"; readonly loss: LossKind };
+export type RowVectors =
+  | { readonly kind: "features" }
+  /** `probe`: the measuring probe's name, for errors. */
+  | { readonly kind: "gradients"; readonly loss: LossKind; readonly probe: string };
 
 /** One pass: rows `range`, and per selected layer its values `[S, range.count, width]` (float32, seed-major). */
 export interface RowPass {
@@ -57,7 +60,7 @@ export function* rowPasses(model: Model, data: EvalData, selected: readonly stri
 
 /** `[S, count, width]` per selected layer for rows `range`; the caller disposes them. */
 function passTensors(model: Model, data: EvalData, selected: readonly string[], what: RowVectors, range: RowRange): tf.Tensor[] {
-  return what.kind === "features" ? featureTensors(model, data, selected, range) : gradientTensors(model, data, selected, what.loss, range);
+  return what.kind === "features" ? featureTensors(model, data, selected, range) : gradientTensors(model, data, selected, what, range);
 }
 
 function featureTensors(model: Model, data: EvalData, selected: readonly string[], range: RowRange): tf.Tensor[] {
@@ -73,14 +76,14 @@ function featureTensors(model: Model, data: EvalData, selected: readonly string[
   });
 }
 
-function gradientTensors(model: Model, data: EvalData, selected: readonly string[], loss: LossKind, range: RowRange): tf.Tensor[] {
+function gradientTensors(model: Model, data: EvalData, selected: readonly string[], what: RowVectors & { kind: "gradients" }, range: RowRange): tf.Tensor[] {
   const next = selected.map((name) => fedLayer(model, name));
   const distinct = [...new Map(next.map((l) => [l.name, l])).values()];
   const inputs = new Map<string, tf.Tensor>();
   try {
     return tf.tidy(() => {
       const { x, y } = data.rows(range);
-      const deltas = backpropSignals(model, loss, distinct, x, y, inputs);
+      const deltas = backpropSignals(model, what.loss, distinct, x, y, inputs, what.probe);
       return next.map((layer) => tf.matMul(deltas[distinct.indexOf(layer)]!, tf.transpose(layer.weight!.variable, [0, 2, 1])));
     });
   } finally {

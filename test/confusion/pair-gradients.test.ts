@@ -25,7 +25,7 @@ import { lossFunction } from "../../runtime/loss.js";
 import { Sequential } from "../../runtime/nn/sequential.js";
 import { Rng } from "../../runtime/rng.js";
 import { EvalData } from "../../stdlib/probes/eval-data.js";
-import { type PairIndices, pairGradientCosines, pairGradientDots } from "../../stdlib/confusion/pair-gradients.js";
+import { backpropSignals, type PairIndices, pairGradientCosines, pairGradientDots } from "../../stdlib/confusion/pair-gradients.js";
 import { expectRuntimeError } from "../runtime/expect-runtime-error.js";
 
 type Act = "relu" | "tanh" | "identity";
@@ -505,6 +505,22 @@ describe("passes, degenerate pairs and refusals", () => {
     });
     expectRuntimeError(() => pairGradientCosines(bare, data, "mse", [{ i: Int32Array.from([0]), j: Int32Array.from([1]) }]), "RUN040", /has none/);
     [model, bn, mlpBn, conv, bare, data, images].forEach((m) => m.dispose());
+  });
+
+  it("a layer the forward pass does not feed is refused in the calling probe's name", () => {
+    // backpropSignals also serves feature_gradient_cosine: its error must not say "gradient confusion" there.
+    const model = new Sequential({ inShape: [2], layers, seeds: [1] });
+    const other = new Sequential({ inShape: [2], layers: [{ name: "elsewhere", kind: "dense", width: 3, act: null, bias: true }], seeds: [1] });
+    const x = tf.zeros([1, 2, 2]);
+    const y = tf.zeros([1, 2, 1]);
+    const inputs = new Map<string, tf.Tensor>();
+    expectRuntimeError(
+      () => backpropSignals(model, "mse", other.layers, x, y, inputs, "feature_gradient_cosine"),
+      "RUN040",
+      /^feature_gradient_cosine needs the input of layer "elsewhere"/,
+    );
+    tf.dispose([x, y, ...inputs.values()]);
+    [model, other].forEach((m) => m.dispose());
   });
 
   it("leaves no tensors behind", () => {

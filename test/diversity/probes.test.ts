@@ -214,7 +214,7 @@ describe("feature_cosine", () => {
     const whole = new EvalData([data], 2);
     const chunked = new EvalData([data], 2, 6); // 3 rows per chunk
     try {
-      for (const what of [{ kind: "features" } as const, { kind: "gradients", loss: "cross_entropy" } as const]) {
+      for (const what of [{ kind: "features" } as const, { kind: "gradients", loss: "cross_entropy", probe: "feature_gradient_cosine" } as const]) {
         for (const kind of KINDS) {
           const a = directionSums(net, whole, null, kind, what).map((perLayer) => perLayer.map((d) => d.meanCosine(kind)));
           const b = directionSums(net, chunked, null, kind, what).map((perLayer) => perLayer.map((d) => d.meanCosine(kind)));
