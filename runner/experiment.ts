@@ -210,8 +210,9 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
   const message = outcomeMessage(runs, plan.seeds.length, evaluation);
   recorder.finish(status, interrupted ? [interruptedLine(interrupted, runs, plan.runs.length), message].filter(Boolean).join("; ") : (message ?? undefined));
   const expects = evaluation.expects.map(verdictOf);
-  if (!shard) writeResults(dir, program.name, program.sweepVars, plan, { ...evaluation, analysisErrors: [...evaluation.analysisErrors, ...(evaluation.error ? [evaluation.error] : [])] });
   writeManifest(recorder.paths.manifest, { ...recorder.snapshot(), expects, analysisErrors: evaluation.analysisErrors } as ReturnType<RunRecorder["snapshot"]>);
+  // after the manifest, so a results file that cannot be written (a full disk) leaves the verdicts recorded there
+  if (!shard) writeResults(dir, program.name, program.sweepVars, plan, { ...evaluation, analysisErrors: [...evaluation.analysisErrors, ...(evaluation.error ? [evaluation.error] : [])] });
   return {
     dir,
     profile,

@@ -78,10 +78,10 @@ export async function mergeShards(paths: readonly string[], options: MergeOption
   const totalSteps = Object.fromEntries(entries.flatMap(({ entry }) => (entry.steps === undefined ? [] : [[entry.run, entry.steps]])));
   const results = loadResults(dir, manifest, totalSteps, plan);
   const evaluation = await evaluateMerged(plan, results);
-  writeResults(dir, manifest.experiment, manifest.sweepAxes, plan, evaluation);
   const { analysisErrors } = evaluation;
   const expects = evaluation.expects.map(verdictOf);
   writeManifest(runPaths(dir).manifest, { ...manifest, expects, analysisErrors } as Manifest);
+  writeResults(dir, manifest.experiment, manifest.sweepAxes, plan, evaluation);
   const verdictsClean = analysisErrors.length === 0 && expects.every((e) => e.passed);
   const report = await writeMergedReport(dir, plan, { profile: profileOf(first.manifest), results, expects, analysisErrors });
   return {
