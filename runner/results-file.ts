@@ -57,13 +57,18 @@ export function writeResults(
   evaluation: { readonly analyses: ReadonlyMap<string, unknown>; readonly expects: readonly ExpectOutcome[]; readonly analysisErrors: readonly string[] },
 ): ResultsFile {
   const lets = plan.analyses.flatMap((spec): LetResult[] => {
-    const table = evaluation.analyses.get(spec.name) as Table | undefined;
-    return table ? [{ name: spec.name, line: spec.line, dims: table.dims, rows: table.rows.map((r) => ({ key: r.key, value: cellValue(r.value) })) }] : [];
+    const table = evaluation.analyses.get(spec.name);
+    return isTable(table) ? [{ name: spec.name, line: spec.line, dims: table.dims, rows: table.rows.map((r) => ({ key: r.key, value: cellValue(r.value) })) }] : [];
   });
   const results: ResultsFile = { format: "dync-results/1", experiment, lets, expects: evaluation.expects, analysisErrors: evaluation.analysisErrors };
   writeText(join(dir, RESULTS_JSON), `${jsonText(results)}\n`);
   writeText(join(dir, RESULTS_CSV), csvText(results, sweepVars));
   return results;
+}
+
+/** An injected evaluator (ProfileEvaluator) may return analyses of its own kind: only tables are written. */
+function isTable(value: unknown): value is Table {
+  return typeof value === "object" && value !== null && Array.isArray((value as Table).dims) && Array.isArray((value as Table).rows);
 }
 
 function cellValue(cell: Cell): number | boolean | FitResult {
