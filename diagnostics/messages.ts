@@ -217,7 +217,7 @@ export const messages = {
     name: "duplicate-statement",
     severity: "error",
     message: "an experiment has one `{keyword}` statement; this is a second one",
-    help: "To try several values, sweep them: `sweep opt in [sgd(lr: 0.1), adam(lr: 1e-3)]` then `optimizer opt`. Profiles replace statements with `profile NAME { … }`.",
+    help: "To try several values, sweep them: `sweep opt in [sgd(lr: 0.1), adam(lr: 1e-3)]` then `optimizer opt`. A profile overrides them key by key with `profile NAME { … }`.",
   },
   DYN2021: {
     name: "missing-statement",

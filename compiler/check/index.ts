@@ -11,7 +11,7 @@ import type { SourceFile } from "../../diagnostics/source.js";
 import { readSource } from "../read-source.js";
 import { ExperimentChecker, type CheckedExperiment, type TopLevel } from "./experiment.js";
 
-export type { CheckedExperiment, CheckedProfile, TargetEntry } from "./experiment.js";
+export type { CheckedExperiment, CheckedProfile, Setting, TargetEntry } from "./experiment.js";
 
 export interface CheckResult {
   readonly experiments: readonly CheckedExperiment[];
