@@ -114,7 +114,7 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
     config: { profile, seeds: plan.seeds, runs: plan.runs },
     sweepAxes: program.sweepVars,
     backend: { ...backend },
-    source: { file: program.file, line: program.line, compiler: program.compiler, profile, text: program.source },
+    source: { file: program.file, line: program.line, compiler: program.compiler, profile, ...overridesOf(program, profile), text: program.source },
     planHash: hash,
     ...(resume ? { resume: { manifest: resume.manifest, metricRows: resume.metricRows } } : {}),
   });
@@ -211,6 +211,11 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
     analysisErrors: evaluation.analysisErrors,
     exitCode: interrupted ? INTERRUPT_EXIT[interrupted] : exitCodeOf(trained, analysesClean && expectsHold),
   };
+}
+
+/** The command-line overrides the chosen profile's plan was compiled with, as the manifest's `source.overrides`. */
+function overridesOf(program: ExperimentProgram, profile: string): { overrides?: readonly string[] } {
+  return program.overrides?.profile === profile ? { overrides: program.overrides.args } : {};
 }
 
 /** The backend a resumed directory was recorded on, unless one was named: `auto` might pick another. */

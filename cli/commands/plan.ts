@@ -13,13 +13,14 @@ import { diagnostic, hasErrors } from "../../diagnostics/diagnostic.js";
 import { readSource } from "../../compiler/read-source.js";
 import { printDiagnostics, type Output } from "./output.js";
 
-export function planCommand(file: string, profile: string | undefined, out: Output): number {
+/** `overrides`: `key=value` arguments, laid over the profile (compiler/check/overrides.ts). */
+export function planCommand(file: string, profile: string | undefined, out: Output, overrides: readonly string[] = []): number {
   const read = readSource(file);
   if (!read.ok) {
     printDiagnostics(out, [read.diagnostic], undefined);
     return 1;
   }
-  const check = checkSource(read.text, file);
+  const check = checkSource(read.text, file, { overrides: { profile: profile ?? "default", args: overrides } });
   printDiagnostics(out, check.diagnostics, check.sources);
   if (hasErrors(check.diagnostics)) return 1;
   let status = 0;

@@ -10,15 +10,15 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { runExperiments } from "../../runner/index.js";
 import type { ExperimentProgram } from "../../contract/program.js";
-import { compileFile } from "../../compiler/compile.js";
+import { compileFile, type CompileOptions } from "../../compiler/compile.js";
 import { packageInfo } from "../../compiler/package-info.js";
 import { printDiagnostics, type Output } from "./output.js";
 import { UsageError } from "../cli-args.js";
 
 /** Flags passed through to the program (`--profile quick`, `--backend wasm`, …). */
-export async function runCommand(file: string, programArgs: readonly string[], out: Output, err: (text: string) => void): Promise<number> {
+export async function runCommand(file: string, programArgs: readonly string[], out: Output, err: (text: string) => void, overrides?: CompileOptions["overrides"]): Promise<number> {
   const runtimeUrl = pathToFileURL(join(packageInfo().root, "dist", "runner", "index.js")).href;
-  const result = await compileFile(file, { runtimeImport: runtimeUrl });
+  const result = await compileFile(file, { runtimeImport: runtimeUrl, ...(overrides?.args.length ? { overrides } : {}) });
   if (!result.ok) {
     printDiagnostics(out, result.diagnostics, result.check?.sources);
     return 2;
@@ -46,11 +46,21 @@ export async function runCommand(file: string, programArgs: readonly string[], o
  * without a file; UsageError when DIR has none. The plan hash check then catches an edited file.
  */
 export function resumedFile(dir: string): string {
-  try {
-    const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as { source?: { file?: unknown } };
-    if (typeof manifest.source?.file === "string") return manifest.source.file;
-  } catch {
-    // reported below
-  }
+  const file = recordedSource(dir)?.file;
+  if (typeof file === "string") return file;
   throw new UsageError(`${dir} has no readable manifest.json naming its .dyn file: give the file, \`dync run FILE --resume ${dir}\``);
+}
+
+/** The command-line overrides a run directory was made with (its manifest's `source.overrides`), for `--resume` without any. */
+export function resumedOverrides(dir: string): string[] {
+  const overrides = recordedSource(dir)?.overrides;
+  return Array.isArray(overrides) && overrides.every((o) => typeof o === "string") ? overrides : [];
+}
+
+function recordedSource(dir: string): { file?: unknown; overrides?: unknown } | undefined {
+  try {
+    return (JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as { source?: { file?: unknown; overrides?: unknown } }).source;
+  } catch {
+    return undefined;
+  }
 }

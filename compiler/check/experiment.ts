@@ -875,7 +875,7 @@ const RESULT_FUNCTIONS: ReadonlySet<string> = new Set(
     .filter((name) => !(compileTimeFunctions as readonly string[]).includes(name)),
 );
 
-function isAnalysis(e: A.Expr, results: ReadonlySet<string>): boolean {
+export function isAnalysis(e: A.Expr, results: ReadonlySet<string>): boolean {
   let found = false;
   const visit = (node: unknown): void => {
     if (found || !node || typeof node !== "object") return;

@@ -166,19 +166,30 @@ function keyedArgs(args: readonly A.Argument[], plain: readonly string[]): { key
  * the command line) put together, so a merged call shows every argument it has (`sgd(lr: 0.1, momentum: 0.9)`).
  */
 export function statementText(s: A.Statement, text: (span: A.Expr["span"]) => string): string {
-  const call = (e: A.Expr): string => (e.kind === "Call" ? `${text(e.callee.span)}(${e.args.map(argText).join(", ")})` : text(e.span));
-  const argText = (a: A.Argument): string => (a.kind === "Named" ? `${a.name.name}: ${text(a.value.span)}` : text(a.span));
+  // Lists and quantities are rebuilt from their parts: a command-line `width=16` is the list `[16]`.
+  const expr = (e: A.Expr): string =>
+    e.kind === "List" ? `[${e.items.map(expr).join(", ")}]` : e.kind === "Quantity" && e.value ? `${expr(e.value)} ${e.unit}` : e.kind === "Call" ? call(e) : text(e.span);
+  const call = (e: A.CallExpr): string => `${text(e.callee.span)}(${e.args.map(argText).join(", ")})`;
+  const argText = (a: A.Argument): string => (a.kind === "Named" ? `${a.name.name}: ${expr(a.value)}` : text(a.span));
   switch (s.kind) {
+    case "Seeds":
+      return `seeds ${expr(s.value)}`;
+    case "Let":
+      return `let ${s.name.name} = ${expr(s.value)}`;
+    case "Sweep":
+      return `sweep ${s.tuple ? `(${s.vars.map((v) => v.name).join(", ")})` : s.vars[0]!.name} in ${expr(s.values)}`;
+    case "Checkpoint":
+      return `checkpoint every ${expr(s.interval)}`;
     case "Train":
-      return [`train ${text(s.duration.span)}`, ...s.options.map((o) => `${o.name} ${text(o.value.span)}`)].join(", ");
+      return [`train ${expr(s.duration)}`, ...s.options.map((o) => `${o.name} ${expr(o.value)}`)].join(", ");
     case "Clause":
-      return `${s.keyword} ${call(s.value)}`;
+      return `${s.keyword} ${expr(s.value)}`;
     case "Data":
-      return s.source ? `data ${s.name.name} = ${call(s.source)}${s.target ? ` -> ${text(s.target.span)}` : ""}` : text(s.span);
+      return s.source ? `data ${s.name.name} = ${expr(s.source)}${s.target ? ` -> ${text(s.target.span)}` : ""}` : text(s.span);
     case "Model":
-      return s.value ? `model ${s.name.name} = ${call(s.value)}` : text(s.span);
+      return s.value ? `model ${s.name.name} = ${expr(s.value)}` : text(s.span);
     case "Probe":
-      return `probe ${s.name.name} = ${call(s.value)} ${s.cadences.map((c) => text(c.span)).join(", ")}`.trimEnd();
+      return `probe ${s.name.name} = ${expr(s.value)} ${s.cadences.map((c) => text(c.span)).join(", ")}`.trimEnd();
     default:
       return text(s.span);
   }
