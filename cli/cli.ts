@@ -5,6 +5,7 @@
 import type { Output } from "./commands/output.js";
 import { parseArgs, splitOverrides, UsageError, type FlagSpec } from "./cli-args.js";
 import { packageInfo } from "../compiler/package-info.js";
+import { EXIT } from "../runner/exit-codes.js";
 
 const USAGE = `dync: a language for neural-network training-dynamics experiments
 
@@ -31,7 +32,7 @@ usage:
 
 exit codes of dync run (docs/run-directory.md):
   0 every run trained and every expect holds      1 an expect failed or an analysis could not be evaluated
-  2 a usage or input error (command line, .dyn file, data, output directory, backend); nothing trained
+  2 a usage or input error (command line, .dyn file, data files, output directory, backend)
   3 a run failed or diverged                      70 an internal error (a bug in dync)
   129/130/143 stopped by SIGHUP/SIGINT/SIGTERM (what was measured is kept and reported)
 
@@ -159,7 +160,7 @@ export async function main(argv: readonly string[], stdout: Writer = process.std
     stderr.write(`internal error: ${(error as Error)?.message ?? String(error)}\n`);
     stderr.write("This is a bug in dync; please report it with the input that caused it.\n");
     if (process.env["DYNC_DEBUG"]) stderr.write(`${(error as Error)?.stack ?? ""}\n`);
-    return 70;
+    return EXIT.internal;
   }
 }
 
@@ -171,7 +172,7 @@ export interface Writer {
 
 function usageError(stderr: Writer, message: string): number {
   stderr.write(`dync: ${message}\nRun \`dync --help\` for usage.\n`);
-  return 2;
+  return EXIT.input;
 }
 
 function version(): string {
