@@ -126,7 +126,8 @@ export class ExperimentChecker {
     this.reportColumnClashes(base);
     // Keyed by user names (`constructor`, `__proto__` are legal): no prototype to collide with.
     const profiles: Record<string, CheckedProfile> = Object.create(null) as Record<string, CheckedProfile>;
-    const baseStatements = baseEffective(base);
+    // Top-level data sets and models are the experiment's too: a profile overrides them per key as well.
+    const baseStatements = baseEffective([...this.top.data, ...this.top.models, ...base]);
     const defaultGathered = this.gather(baseStatements.map((e) => e.statement));
     const sweepVars = defaultGathered.sweeps.flatMap((s) => s.vars.map((v) => v.name));
     const planOf = (name: string, effective: Effective[], reportMissing: boolean): CheckedProfile => {

@@ -58,6 +58,14 @@ describe("profiles override per key", () => {
     expect(quick("probe l = loss(net, test) every 10 steps").run.probes[0]!.cadences).toEqual([{ kind: "every", n: 10, unit: "steps" }]);
   });
 
+  it("a top-level data set is overridden per key too", () => {
+    const check = checkSource(`data test = grid(x in [-2, 2], n: 101) -> x^3\nexperiment e {${BASE.replace(/\n  data test = .*/, "")}\n  profile quick { data test = grid(n: 11) }\n}`, "overlay.dyn");
+    expect(check.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    const [base, quick] = ["default", "quick"].map((p) => check.experiments[0]!.profiles[p]!.runs[0]!.data["test"]!);
+    expect(base).toMatchObject({ source: "grid", n: 101 });
+    expect(quick).toEqual({ ...base, n: 11 });
+  });
+
   it("a profile may not sweep part of a zipped group (DYN2022 on the variable)", () => {
     const check = checkSource(
       `experiment e {${BASE}\n  sweep (a, b) in zip([1, 2], [3, 4])\n  model net = mlp(hidden: [a * b])\n  profile quick { sweep a in [1] }\n}`,
