@@ -83,19 +83,10 @@ export function applyOverrides(parsed: ParsedOverrides, effective: readonly Effe
   let current = [...effective];
   for (const o of parsed.overrides) {
     const statement = new OverrideStatement(parsed.source, current, exp, top, diagnostics).of(o);
-    if (!statement) continue;
-    // A data set or model defined at the top level is overridden like one of the experiment's own.
-    const inherited = topLevelDefinition(statement, current, top);
-    if (inherited) current = [...current, { statement: inherited, from: [] }];
-    current = overlay(current, [statement], ORIGIN);
+    // (Top-level data sets and models are among the statements in effect, so they merge like the experiment's.)
+    if (statement) current = overlay(current, [statement], ORIGIN);
   }
   return current;
-}
-
-function topLevelDefinition(s: A.Statement, current: readonly Effective[], top: TopLevel): A.Statement | undefined {
-  if (s.kind !== "Data" && s.kind !== "Model") return undefined;
-  if (current.some((e) => e.statement.kind === s.kind && (e.statement as A.DataStmt | A.ModelStmt).name.name === s.name.name)) return undefined;
-  return s.kind === "Data" ? top.data.find((d) => d.name.name === s.name.name) : top.models.find((m) => m.name.name === s.name.name);
 }
 
 /** The statement one override stands for, against the statements in effect. */
