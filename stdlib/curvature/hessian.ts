@@ -12,7 +12,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { DyncRuntimeError } from "../../runtime/errors.js";
-import { lossFunction, type LossKind } from "../../runtime/loss.js";
+import { labelSmoothing, lossFunction, lossName, smoothTargets, type LossKind } from "../../runtime/loss.js";
 import type { Model } from "../../contract/model.js";
 import { Rng } from "../../runtime/rng.js";
 import { defineProbe } from "../probes/define.js";
@@ -196,14 +196,16 @@ function physicalBatches(subset: Subset, model: Model, kind: LossKind, batch: nu
     const count = Math.min(rows, subset.m - start);
     const x = sliceRows(subset.x, start, count);
     const y = sliceRows(subset.y, start, count);
-    if (kind !== "cross_entropy") {
+    if (lossName(kind) !== "cross_entropy") {
       const lossFn = lossFunction(kind);
       out.push({ x, perSample: (prediction) => lossFn(prediction, y).perSample, owned: [x, y] });
       continue;
     }
     // The parameters do not change during a probe call, so the max logit is a constant shift per batch.
     const shift = tf.tidy(() => tf.max(model.forward(x, { training: false }), -1, true));
-    out.push({ x, perSample: (logits) => softmaxCrossEntropy(logits, y, shift), owned: [x, y, shift] });
+    const smoothing = labelSmoothing(kind);
+    const target = smoothing > 0 ? smoothTargets(y, smoothing) : y;
+    out.push({ x, perSample: (logits) => softmaxCrossEntropy(logits, target, shift), owned: [x, y, target, shift] });
   }
   return out;
 }

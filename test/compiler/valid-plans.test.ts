@@ -158,6 +158,10 @@ describe("training-forms.dyn: every optimizer, schedule, loss, activation", () =
     expect(r.duration).toEqual({ steps: 1000 });
     expect(probe(r, "rate").probe).toBe("lr");
   });
+  it("half_sse lowers to its name; cross_entropy(smoothing: ε) to an object, and without smoothing to the plain name", () => {
+    expect(plan("training-forms.dyn", "summed_squares").runs[0]!.loss).toBe("half_sse");
+    expect(plan("training-forms.dyn", "smoothed_labels").runs[0]!.loss).toEqual({ name: "cross_entropy", smoothing: 0.1 });
+  });
   it("4 schedules × 6 activations = 24 runs; schedules lowered with their durations", () => {
     expect(sched.runs.length).toBe(24);
     const schedules = [...new Map(sched.runs.map((r) => [JSON.stringify(r.schedule), r.schedule])).values()];
