@@ -344,6 +344,11 @@ export type AnalysisExpr =
   | { readonly op: "probe"; readonly name: string }
   | { readonly op: "let"; readonly name: string }
   | { readonly op: "number"; readonly value: number }
+  /**
+   * A numeric sweep variable as a value: one row per sweep point, keyed by that variable, so `2/lr` joined
+   * with a series over a swept `lr` gives each run its own point's value.
+   */
+  | { readonly op: "sweep"; readonly name: Dim }
   /** Elementwise arithmetic, joining tables on their shared dimensions. */
   | { readonly op: "arith"; readonly fn: "+" | "-" | "*" | "/" | "^"; readonly left: AnalysisExpr; readonly right: AnalysisExpr }
   | { readonly op: "neg"; readonly arg: AnalysisExpr }
@@ -403,9 +408,14 @@ export interface ExpectSpec {
   readonly expr: AnalysisExpr;
 }
 
-/** A reference drawn on a plot: a horizontal line (`ref: 2/lr`) or a power law through the first point (`ref: width^-1`). */
+/**
+ * A reference drawn on a plot: a horizontal line (`ref: 2/lr` with a constant lr), one per sweep point when it
+ * reads numeric sweep variables (`ref: 2/lr` over a swept lr: a rule per lr, or a curve when lr is the x
+ * axis), or a power law through the first point (`ref: width^-1`).
+ */
 export type PlotReference =
   | { readonly kind: "constant"; readonly value: number; readonly label: string }
+  | { readonly kind: "sweep"; readonly expr: AnalysisExpr; readonly label: string }
   | { readonly kind: "power"; readonly exponent: number; readonly label: string };
 
 /**

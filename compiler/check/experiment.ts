@@ -10,7 +10,7 @@ import { METRIC_COLUMNS } from "../../contract/results.js";
 import type { Cadence, CadencePoint } from "../../contract/training-specs.js";
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { SourceFile, Span } from "../../diagnostics/source.js";
-import { AnalysisCompiler, probesOf } from "./analysis.js";
+import { AnalysisCompiler, probesOf, type AnalysisScope } from "./analysis.js";
 import { checkSamplerNeeds } from "./samplers.js";
 import { checkConvNet, type LoweredConvNet } from "./conv-model.js";
 import { checkLayerModel, type LayerAddresses, listAddresses, shorthandAddresses } from "./layer-model.js";
@@ -199,9 +199,10 @@ export class ExperimentChecker {
     }
     const baseEnv = new PointEnv(defs, new Map(), this.evaluator, new Set(sweepVars), failedSweeps);
     const shapes = probeShapes(g.probes, runs);
-    const analysisSpecs = this.analyses(analyses, probeNames, shapes, sweepVars, baseEnv);
+    const numericSweepVars = numericSweeps(axes);
+    const analysisSpecs = this.analyses(analyses, probeNames, shapes, { sweepVars, numericSweepVars }, baseEnv);
     const failed = new Set(analyses.map((l) => l.name.name).filter((n) => !analysisSpecs.some((a) => a.name === n)));
-    const scope = { probes: probeNames, probeShapes: shapes, analyses: new Set(analysisSpecs.map((a) => a.name)), failed, sweepVars, env: baseEnv };
+    const scope = { probes: probeNames, probeShapes: shapes, analyses: new Set(analysisSpecs.map((a) => a.name)), failed, sweepVars, numericSweepVars, env: baseEnv };
     const compiler = new AnalysisCompiler(this.diagnostics);
     const expects: ExpectSpec[] = [];
     for (const e of g.expects) {
@@ -760,13 +761,13 @@ export class ExperimentChecker {
     return { kind: "at", points };
   }
 
-  private analyses(lets: readonly A.LetStmt[], probes: ReadonlySet<string>, shapes: ProbeShapes, sweepVars: readonly string[], env: PointEnv): AnalysisSpec[] {
+  private analyses(lets: readonly A.LetStmt[], probes: ReadonlySet<string>, shapes: ProbeShapes, sweeps: Pick<AnalysisScope, "sweepVars" | "numericSweepVars">, env: PointEnv): AnalysisSpec[] {
     const compiler = new AnalysisCompiler(this.diagnostics);
     const out: AnalysisSpec[] = [];
     const defined = new Set<string>();
     const failed = new Set<string>();
     for (const l of lets) {
-      const expr: AnalysisExpr | undefined = compiler.compile(l.value, { probes, probeShapes: shapes, analyses: defined, failed, sweepVars, env });
+      const expr: AnalysisExpr | undefined = compiler.compile(l.value, { probes, probeShapes: shapes, analyses: defined, failed, ...sweeps, env });
       if (expr) {
         defined.add(l.name.name);
         out.push({ name: l.name.name, expr, line: l.span.line });
@@ -912,4 +913,19 @@ function sweepValue(v: Value): SweepValue {
   if (v.kind === "bool") return v.value;
   if (v.kind === "string" || v.kind === "symbol") return v.kind === "string" ? v.value : v.name;
   return showValue(v);
+}
+
+/** The sweep variables whose every value is a plain number (no unit, no call or name): `2/lr` may read them. */
+function numericSweeps(axes: readonly (readonly Map<string, Value>[])[]): Set<string> {
+  const out = new Set<string>();
+  for (const axis of axes) {
+    for (const name of axis[0]?.keys() ?? []) {
+      const numeric = axis.every((point) => {
+        const v = point.get(name);
+        return v?.kind === "number" && v.unit === undefined;
+      });
+      if (numeric) out.add(name);
+    }
+  }
+  return out;
 }
