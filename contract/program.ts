@@ -183,6 +183,8 @@ export type DataSpec = (
   /** y(t) = Σ_k A_k sin(2π f_k t + 2π φ_k) on a grid; `phases` in cycles, or `random` (drawn per seed from its task stream). */
   | { readonly source: "sinusoids"; readonly frequencies: readonly number[]; readonly amplitudes: readonly number[] | null; readonly phases: "random" | readonly number[]; readonly n: number; readonly axes: readonly GridAxisSpec[] | null }
   | { readonly source: "gaussian_mixture"; readonly n: number; readonly d: number; readonly classes: number; readonly separation: number; readonly std: number; readonly split?: SampleSplit }
+  /** Rosenfeld & Risteski §3.3: [x, x_o] with x ~ N(0, I_{d1}), x_o = ±a·1 on round(p·n) points; y = βᵀx + (1/√d2)·1ᵀ|x_o|. */
+  | { readonly source: "opposing_signals"; readonly n: number; readonly d1: number; readonly d2: number; readonly p: number; readonly alpha: number; readonly beta: number; readonly split?: SampleSplit }
   | { readonly source: "gratings"; readonly n: number; readonly size: number; readonly channels: number; readonly classes: number; readonly cycles: number; readonly noise: number; readonly normalize: "unit" | "symmetric"; readonly phase_spread: number; readonly split?: SampleSplit }
 ) & {
   /** Id in `ExperimentProgram.targets` of the target function, for synthetic inputs. */
@@ -217,7 +219,31 @@ export interface GridAxisSpec {
 }
 
 /** A model the runtime builds: an MLP, a CNN, or a list of layers (`model net { … }`). */
-export type ModelSpec = MlpModelSpec | ConvNetModelSpec | LayersModelSpec;
+export type ModelSpec = MlpModelSpec | ConvNetModelSpec | LayersModelSpec | OpposingLinearModelSpec;
+
+/**
+ * `opposing_linear(d1:, d2:)`: Rosenfeld & Risteski's two-layer linear model c·(bᵀx + b_oᵀx_o) on inputs
+ * [x, x_o] (runtime/nn/opposing.ts), with the paper's initialisation (c = 1, ‖b‖² = d1/(d1+d2), ‖b_o‖² =
+ * d2/(d1+d2)); layers `b`, `b_o`, `c`. Not a layer list: b and b_o act on two parts of one input in parallel.
+ */
+export interface OpposingLinearModelSpec {
+  readonly kind: "opposing_linear";
+  readonly name: string;
+  readonly d1: number;
+  readonly d2: number;
+  /** d1 + d2. */
+  readonly inDim: number;
+  readonly outDim: 1;
+  // Options of the other models, absent here, so code reading them off any ModelSpec sees `undefined`.
+  readonly init?: undefined;
+  readonly hidden?: undefined;
+  readonly act?: undefined;
+  readonly bias?: undefined;
+  readonly norm?: undefined;
+  readonly dropout?: undefined;
+  readonly encode?: undefined;
+  readonly outputScale?: undefined;
+}
 
 /** One layer of a layer-list model; `name` addresses it (`conv1`, or `hidden0`/`conv0`/`out` when unnamed). */
 export type LayerSpec = { readonly name: string } & (

@@ -523,6 +523,22 @@ export class ExperimentChecker {
   }
 
   // ── model ──────────────────────────────────────────────────────────────────
+  /** `opposing_linear(d1:, d2:)`: d1 + d2 inputs, one output; its initialisation is the paper's, so no `init`. */
+  private opposingLinear(spec: { d1: number; d2: number }, m: A.ModelStmt, g: Gathered, shape: DataShape): ModelSpec | undefined {
+    const inDim = spec.d1 + spec.d2;
+    if (shape.inDim !== inDim || shape.outDim !== 1 || shape.classes) {
+      const actual = `${shape.inDim} input${shape.inDim === 1 ? "" : "s"} and ${shape.outDim} ${shape.classes ? "classes" : `target${shape.outDim === 1 ? "" : "s"}`}`;
+      this.report(diagnostic("DYN2030", m.value!.span, { what: `\`${m.name.name}\` input and output widths`, expected: `d1 + d2 = ${inDim} inputs and one target`, actual }));
+      return undefined;
+    }
+    const init = g.inits[0];
+    if (init) {
+      this.report(diagnostic("DYN2033", init.span, { problem: "`opposing_linear` is initialised as in the paper (c = 1, ‖b‖² = d1/(d1+d2), ‖b_o‖² = d2/(d1+d2)); it takes no `init`" }));
+      return undefined;
+    }
+    return { kind: "opposing_linear", name: m.name.name, d1: spec.d1, d2: spec.d2, inDim, outDim: 1 };
+  }
+
   private model(exp: A.ExperimentStmt, g: Gathered, env: PointEnv, resolver: CallResolver, shape: DataShape | undefined, report: boolean): ModelSpec | undefined {
     if (g.models.length !== 1) {
       if (report && g.models.length === 0) this.report(diagnostic("DYN2021", exp.name.span, { name: exp.name.name, keyword: "model" }));
@@ -533,6 +549,7 @@ export class ExperimentChecker {
     if (!m.value) return this.layerModel(m, g, env, resolver, shape);
     const lowered = this.entry(m.value, "model", env, resolver) as { kind: string } | undefined;
     if (!lowered || !shape) return undefined;
+    if (lowered.kind === "opposing_linear") return this.opposingLinear(lowered as unknown as { d1: number; d2: number }, m, g, shape);
     if (lowered.kind === "convnet") {
       const conv = checkConvNet(lowered as LoweredConvNet, m.name.name, shape, m.value.span, (d) => this.report(d));
       const init = conv && this.inits(g.inits, conv.init, shorthandAddresses(conv.hidden.length, conv.convs.length), env, resolver);

@@ -44,6 +44,18 @@ export const weightNorm = probeEntry({
   cost: (_args, shape) => ({ flops: 2 * shape.params }),
 });
 
+export const param = probeEntry({
+  name: "param",
+  kind: "probe",
+  doc: "One number from a parameter tensor, per seed: `param(net, \"b_o\")` is the mean of layer `b_o`'s weight (a layer name means its weight; a full name like `\"hidden0.bias\"` picks any parameter). `stat`: `mean` (1ᵀθ/size: its sign is that of θ's component along the all-ones direction), `sum`, `norm` (‖θ‖₂), `max_abs`, or `first` (the first entry: the value of a scalar such as `c`).",
+  params: [
+    model,
+    { name: "name", type: { t: "string" }, doc: "A layer name (its weight) or a parameter name `layer.role` (`b_o`, `c`, `hidden0.bias`)." },
+    { name: "stat", type: { t: "choice", options: ["mean", "sum", "norm", "max_abs", "first"] }, default: "mean", doc: "How the tensor's entries become one number." },
+  ],
+  cost: (_args, shape) => ({ flops: shape.params }),
+});
+
 export const trainLoss = probeEntry({
   name: "train_loss",
   kind: "probe",
@@ -72,7 +84,7 @@ export const outputs = probeEntry({
   cost: forwardOverData,
 });
 
-export const coreProbes: readonly Entry[] = [loss, accuracy, weightNorm, trainLoss, lr, outputs];
+export const coreProbes: readonly Entry[] = [loss, accuracy, weightNorm, param, trainLoss, lr, outputs];
 
 /** What each reduction of the analysis IR does (every `ReduceFn` needs one: the record is exhaustive). */
 const REDUCTION_DOCS: Record<ReduceFn, string> = {
@@ -112,6 +124,14 @@ export const plateauEnd = analysisEntry({
   ],
 });
 
+/** Oscillation through zero, counted: a parameter or output flipping sign step after step. */
+export const signChanges = analysisEntry({
+  name: "sign_changes",
+  kind: "analysis",
+  doc: "The number of sign changes of a series over steps, per seed (and per remaining group): in step order, consecutive nonzero measurements of opposite sign count one each (zeros and NaN are skipped). `sign_changes(bo) >= 10` holds when `bo` oscillates through 0 at least ten times.",
+  params: [values],
+});
+
 export const coreAnalyses: readonly Entry[] = [
   ...REDUCE_FNS.map(
     (name): Entry => ({
@@ -128,4 +148,5 @@ export const coreAnalyses: readonly Entry[] = [
     params: [{ name: "relation", type: { t: "ref", of: "probe" }, doc: "`y ~ x`: a result against a sweep variable." }],
   },
   plateauEnd,
+  signChanges,
 ];

@@ -5,5 +5,6 @@ import { lossProbe } from "./loss.js";
 import { outputsProbe } from "./outputs.js";
 import { learningRateProbe, trainLossProbe } from "./training.js";
 import { weightNormProbe } from "./weight-norm.js";
+import { paramProbe } from "./param.js";
 
-export const coreProbeImplementations: readonly ProbeDefinition[] = [lossProbe, accuracyProbe, weightNormProbe, trainLossProbe, learningRateProbe, outputsProbe];
+export const coreProbeImplementations: readonly ProbeDefinition[] = [lossProbe, accuracyProbe, weightNormProbe, paramProbe, trainLossProbe, learningRateProbe, outputsProbe];

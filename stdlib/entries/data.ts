@@ -286,6 +286,29 @@ export const gaussianMixture = dataEntry({
   },
 });
 
+export const opposingSignals = dataEntry({
+  name: "opposing_signals",
+  kind: "data",
+  doc: "The two-layer linear model's data of Rosenfeld & Risteski §3.3: x ∈ R^{d1} ~ N(0, I); an opposing-signal block x_o ∈ R^{d2} that is s·a·1 (s = ±1 at random, a² = α/(p·d2)) on round(p·n) points chosen at random and 0 elsewhere; target y = βᵀx + (1/√d2)·1ᵀ|x_o| with β = (‖β‖/√d1)·1. Inputs are [x, x_o] (d1 + d2 values). Pair it with `opposing_linear(d1:, d2:)`.",
+  params: [
+    count("n", "Number of points."),
+    count("d1", "Dimension of the ordinary input x."),
+    count("d2", "Dimension of the opposing-signal block x_o (the paper takes d2 ≥ d1)."),
+    { name: "p", type: { t: "number", above: 0, max: 1 }, default: 0.05, doc: "Fraction p of points carrying the opposing signal." },
+    { name: "alpha", type: { t: "number", above: 0 }, default: 1, doc: "Signal strength α: a² = α/(p·d2), so the outliers' second moment E‖x_o‖² is α." },
+    { name: "beta", type: { t: "number", min: 0 }, default: 1, doc: "‖β‖ of the linear target on x (β along the all-ones direction)." },
+    sampleSplit,
+  ],
+  cites: papers.opposing,
+  lower: (a) => ({ source: "opposing_signals", n: a["n"], d1: a["d1"], d2: a["d2"], p: a["p"], alpha: a["alpha"], beta: a["beta"], ...splitOf(a) }),
+  data: {
+    targets: "own",
+    perSeed: true,
+    shape: (s) => ({ inputs: [], inDim: (s["d1"] as number) + (s["d2"] as number), outDim: 1, classes: false }),
+    size: (s) => s["n"] as number,
+  },
+});
+
 export const gratings = dataEntry({
   name: "gratings",
   kind: "data",
@@ -508,4 +531,5 @@ export const dataSources: readonly Entry[] = [
   gratings,
   image,
   sinusoids,
+  opposingSignals,
 ];

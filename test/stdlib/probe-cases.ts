@@ -18,6 +18,7 @@ export const PROBE_CASES: Record<string, { args: Record<string, unknown>; outDim
   loss: { args: { data: { ref: "line" } } },
   accuracy: { args: { data: { ref: "classes" } }, outDim: 2 },
   weight_norm: { args: {} },
+  param: { args: { name: "out", stat: "norm" } },
   train_loss: { args: {} },
   lr: { args: {} },
   outputs: { args: { data: { ref: "line" } } },
