@@ -1,6 +1,7 @@
 /**
  * How a run trains, as a run plan says it: loss, optimizer, batches, duration and probe cadences, as the
- * compiler lowers them and runtime/train and runtime/optim execute them. Types only (and `lossName`, which reads one).
+ * compiler lowers them and runtime/train and runtime/optim execute them. Types only (and `lossName`, which reads one,
+ * and `OPTIMIZER_STATS`, the statistics optimizers report).
  */
 
 // from runtime/loss.ts
@@ -67,6 +68,19 @@ export interface SignSgdSpec {
 }
 
 export type OptimizerSpec = SgdSpec | AdamSpec | SignSgdSpec;
+
+/**
+ * Statistics an optimizer reports about its most recent update (`optimizer_stat(name)`), each with the
+ * optimizer kinds that report it: the compiler checks a run's optimizer against this, the runtime's
+ * optimizers implement `statistic(name)` for theirs.
+ */
+export const OPTIMIZER_STATS = {
+  /** Sign-threshold SGD: the fraction of parameter coordinates whose momentum |m| exceeded the threshold (a sign step). */
+  above_threshold: ["sign_sgd"],
+} as const satisfies Readonly<Record<string, readonly OptimizerSpec["kind"][]>>;
+
+/** The name of an optimizer statistic. */
+export type OptimizerStat = keyof typeof OPTIMIZER_STATS;
 
 // from runtime/train/batches.ts
 

@@ -7,7 +7,7 @@ import type * as A from "../../grammar/ast.js";
 import type { AnalysisExpr, AnalysisSpec, CheckpointSpec, DataSpec, EventSpecData, ExpectSpec, MlpModelSpec, ModelSpec, PlotSpec, ProbeSpec, ProfilePlan, RunSpec, SweepAxis, SweepValue } from "../../contract/program.js";
 import { runId } from "../../contract/plan.js";
 import { METRIC_COLUMNS } from "../../contract/results.js";
-import type { Cadence, CadencePoint } from "../../contract/training-specs.js";
+import { OPTIMIZER_STATS, type Cadence, type CadencePoint, type OptimizerSpec, type OptimizerStat } from "../../contract/training-specs.js";
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { SourceFile, Span } from "../../diagnostics/source.js";
 import { AnalysisCompiler, probesOf, type AnalysisScope } from "./analysis.js";
@@ -197,6 +197,7 @@ export class ExperimentChecker {
       const run = this.run(exp, g, env, point, reportMissing && runs.length === 0);
       if (run) runs.push(run);
     }
+    this.optimizerStatsReported(g, runs);
     const baseEnv = new PointEnv(defs, new Map(), this.evaluator, new Set(sweepVars), failedSweeps);
     const shapes = probeShapes(g.probes, runs);
     const numericSweepVars = numericSweeps(axes);
@@ -405,6 +406,23 @@ export class ExperimentChecker {
     const at = t.options.find((o) => o.name === "batch")!.value.span;
     this.report(diagnostic("DYN2051", at, { size: batch.size }, { hint: "for minibatch SGD write `optimizer sgd(lr: …)`; for gradient descent, `batch full`" }));
     return false;
+  }
+
+  /**
+   * DYN2057 on an `optimizer_stat(name)` probe that no run of the profile can measure: its statistic is
+   * reported by none of the runs' optimizers. A sweep over optimizers may hold runs without it (they record
+   * nothing for the probe), so the check is per profile, not per run.
+   */
+  private optimizerStatsReported(g: Gathered, runs: readonly RunSpec[]): void {
+    for (const stmt of g.probes) {
+      const specs = runs.map((r) => r.probes.find((p) => p.name === stmt.name.name)).filter((p) => p?.probe === "optimizer_stat");
+      if (specs.length === 0) continue;
+      const stat = specs[0]!.args["name"] as OptimizerStat;
+      const reporters: readonly string[] = OPTIMIZER_STATS[stat];
+      const kinds = [...new Set(runs.map((r) => r.optimizer.kind))];
+      if (kinds.some((k) => reporters.includes(k))) continue;
+      this.report(diagnostic("DYN2057", stmt.value.span, { stat, reporters: reporters.map((r) => `\`${r}\``).join(", "), optimizers: kinds.map((k) => `\`${k}\``).join(", ") }));
+    }
   }
 
   private entry(e: A.Expr, kind: Parameters<CallResolver["resolve"]>[1], env: PointEnv, resolver: CallResolver): unknown {

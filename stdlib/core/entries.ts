@@ -1,12 +1,14 @@
 /**
- * The core family's schemas: the probes every experiment uses (loss, accuracy, weight norm, the training
- * step's own loss and learning rate, the network's outputs) and the reductions and fit of the analysis
+ * The core family's schemas: the probes every experiment uses (loss, accuracy, weight norm, one parameter's
+ * statistic, the training step's own loss and learning rate, the optimizer's statistics, the network's
+ * outputs) and the reductions and fit of the analysis
  * language. Schema only (no runtime imports): the registry and the compiler read it; the implementations
  * in this folder import it (`defineProbe`), and test/stdlib/registry.test.ts checks the two agree.
  */
 import { papers } from "../registry/citations.js";
 import { analysisEntry, probeEntry } from "../registry/entry.js";
 import { FIT_FIELDS, REDUCE_FNS, type ReduceFn } from "../../contract/program.js";
+import { OPTIMIZER_STATS, type OptimizerStat } from "../../contract/training-specs.js";
 import type { Entry, Param, ProbeCostShape } from "../registry/types.js";
 
 export const model = { name: "model", type: { t: "ref", of: "model" }, doc: "The model to measure." } as const satisfies Param;
@@ -56,6 +58,17 @@ export const param = probeEntry({
   cost: (_args, shape) => ({ flops: shape.params }),
 });
 
+export const optimizerStat = probeEntry({
+  name: "optimizer_stat",
+  kind: "probe",
+  doc: `A statistic the run's optimizer reports about its most recent update, per seed (NaN before the first update): ${Object.keys(OPTIMIZER_STATS)
+    .map((s) => `\`${s}\` (${OPTIMIZER_STATS[s as OptimizerStat].map((k) => `\`${k}\``).join(", ")})`)
+    .join(", ")}. \`optimizer_stat(above_threshold)\` is the fraction of all parameter coordinates whose momentum |m| exceeded the threshold and so took a fixed-size sign step (Rosenfeld & Risteski, App. F: ≈ 10–25%). At step k it describes the update from step k − 1 to k.`,
+  params: [{ name: "name", type: { t: "choice", options: Object.keys(OPTIMIZER_STATS) as OptimizerStat[] }, doc: "Which statistic; the run's optimizer must report it." }],
+  cites: papers.opposing,
+  cost: (_args, shape) => ({ flops: shape.params }),
+});
+
 export const trainLoss = probeEntry({
   name: "train_loss",
   kind: "probe",
@@ -84,7 +97,7 @@ export const outputs = probeEntry({
   cost: forwardOverData,
 });
 
-export const coreProbes: readonly Entry[] = [loss, accuracy, weightNorm, param, trainLoss, lr, outputs];
+export const coreProbes: readonly Entry[] = [loss, accuracy, weightNorm, param, trainLoss, lr, optimizerStat, outputs];
 
 /** What each reduction of the analysis IR does (every `ReduceFn` needs one: the record is exhaustive). */
 const REDUCTION_DOCS: Record<ReduceFn, string> = {

@@ -3,8 +3,8 @@ import type { ProbeDefinition } from "../probes/define.js";
 import { accuracyProbe } from "./accuracy.js";
 import { lossProbe } from "./loss.js";
 import { outputsProbe } from "./outputs.js";
-import { learningRateProbe, trainLossProbe } from "./training.js";
+import { learningRateProbe, optimizerStatProbe, trainLossProbe } from "./training.js";
 import { weightNormProbe } from "./weight-norm.js";
 import { paramProbe } from "./param.js";
 
-export const coreProbeImplementations: readonly ProbeDefinition[] = [lossProbe, accuracyProbe, weightNormProbe, paramProbe, trainLossProbe, learningRateProbe, outputsProbe];
+export const coreProbeImplementations: readonly ProbeDefinition[] = [lossProbe, accuracyProbe, weightNormProbe, paramProbe, trainLossProbe, learningRateProbe, optimizerStatProbe, outputsProbe];

@@ -157,6 +157,7 @@ describe("training-forms.dyn: every optimizer, schedule, loss, activation", () =
     expect(r.batch).toEqual({ size: 16, shuffle: "once" });
     expect(r.duration).toEqual({ steps: 1000 });
     expect(probe(r, "rate").probe).toBe("lr");
+    expect(probe(r, "signs")).toMatchObject({ probe: "optimizer_stat", args: { name: "above_threshold" } });
   });
   it("half_sse lowers to its name; cross_entropy(smoothing: ε) to an object, and without smoothing to the plain name", () => {
     expect(plan("training-forms.dyn", "summed_squares").runs[0]!.loss).toBe("half_sse");

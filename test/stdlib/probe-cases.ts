@@ -21,6 +21,7 @@ export const PROBE_CASES: Record<string, { args: Record<string, unknown>; outDim
   param: { args: { name: "out", stat: "norm" } },
   train_loss: { args: {} },
   lr: { args: {} },
+  optimizer_stat: { args: { name: "above_threshold" } },
   outputs: { args: { data: { ref: "line" } } },
   sharpness: { args: { data: { ref: "line" }, iters: 3 } },
   neuron_features: { args: {} },

@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ensureGradients, selectBackend } from "../../runtime/backend.js";
 import { Sequential } from "../../runtime/nn/sequential.js";
+import { createOptimizer } from "../../runtime/optim.js";
 import { mlpLayers } from "../../contract/layer-list.js";
 import type { ProbeContext } from "../../runtime/train/index.js";
 import { analysisImplementations, dataSourceImplementations, familyImplementations, probeImplementations } from "../../stdlib/implementations.js";
@@ -107,12 +108,15 @@ describe("every probe returns the shape its entry declares", () => {
       const net = new Sequential({ inShape: [1], layers, seeds: [0, 1] });
       const env = new RunProbeEnv({ model: net, modelName: "net", datasets: new Map([["line", [line]], ["classes", [classes]]]), loss: "mse" });
       const perSeed = Float32Array.from([0.5, 0.25]);
-      const ctx = { model: net, step: 0, seeds: [0, 1], seedIndices: [0, 1], lr: 0.1, loss: { perSeed: { dataSync: () => perSeed } } } as unknown as ProbeContext;
+      // The optimizer that reports every statistic `optimizer_stat` can read (contract OPTIMIZER_STATS).
+      const optimizer = createOptimizer({ kind: "sign_sgd", lr: 0.1, sign_lr: 0.01, threshold: 0.5 }, net.params);
+      const ctx = { model: net, optimizer, step: 0, seeds: [0, 1], seedIndices: [0, 1], lr: 0.1, loss: { perSeed: { dataSync: () => perSeed } } } as unknown as ProbeContext;
       try {
         const value = await measureProbe(entry.name, { model: { ref: "net" }, ...run.args }, ctx, env);
         expectShape(entry, value, 2);
       } finally {
         env.dispose();
+        optimizer.dispose();
         net.dispose();
       }
     });
