@@ -5,13 +5,16 @@
 import type { Output } from "./commands/output.js";
 import { parseArgs, UsageError, type FlagSpec } from "./cli-args.js";
 import { packageInfo } from "../compiler/package-info.js";
+import { parseShard, type Shard } from "../contract/plan.js";
 
 const USAGE = `dync: a language for neural-network training-dynamics experiments
 
 usage:
   dync check FILE...            report every diagnostic (exit 0 clean, 1 errors, 2 usage)
   dync fmt [-w|--check] FILE... print in canonical layout (-w: rewrite; --check: exit 1 if not formatted)
-  dync plan FILE [--profile P]  the expanded runs, their count and cost, before anything trains
+  dync plan FILE [--profile P] [--shard i/n]
+                                the expanded runs, their count and cost, before anything trains
+                                (--shard: only the runs of shard i of n)
   dync compile FILE [-o out.js] [--emit-ts]
                                 write the generated program (type-checked); run it with \`node out.js\`
   dync run FILE [--profile P] [--backend B] [--out DIR] [--data DIR] [--jobs N] [--checkpoint-every N]
@@ -20,9 +23,19 @@ usage:
                                 --jobs: runs trained at once on worker threads (default $DYNC_JOBS, else
                                 the number of CPU cores; 1 = one after another in this process);
                                 --checkpoint-every N: save each run's training state every N steps
+  dync run FILE --shard i/n ... train only shard i of n of the plan's runs (seeds stay together); inside
+                                a SLURM job array the default is $SLURM_ARRAY_TASK_ID of $SLURM_ARRAY_TASK_COUNT
   dync run [FILE] --resume DIR [--profile P] [--jobs N]
                                 continue a killed or interrupted run directory from its checkpoints (FILE
                                 defaults to the one DIR records); a different program is an error
+  dync slurm FILE [--profile P] [--shards N] [--out ROOT] [--partition P] [--time T] [--cpus C]
+             [--gpus G] [--backend B] [--submit]
+                                write an sbatch script training the plan as a SLURM job array, one shard per
+                                task under ROOT (--submit: and submit it with sbatch); docs/scale-out.md
+  dync merge DIR... [--out DIR] [--partial]
+                                combine shard run directories (or ROOT) into one run directory: analyses,
+                                expects and report over the whole plan (exit codes as run; a missing or
+                                failed shard is named; --partial: merge what finished)
   dync report RUN_DIR           rebuild RUN_DIR/report.html from the recorded results, without re-running
   dync lsp [--stdio]            the language server for editors, over stdin/stdout (editor/README.md)
 
@@ -57,6 +70,7 @@ const RUN_FLAGS: Record<string, FlagSpec> = {
   quiet: { value: false },
   resume: { value: true },
   "checkpoint-every": { value: true },
+  shard: { value: true },
 };
 
 const COMMANDS: Record<string, Command> = {
@@ -67,9 +81,34 @@ const COMMANDS: Record<string, Command> = {
     run: async (files, flags, out) => (await import("./commands/fmt.js")).fmtCommand(files, { write: flags.has("write"), check: flags.has("check") }, out),
   },
   plan: {
-    flags: { profile: { value: true } },
+    flags: { profile: { value: true }, shard: { value: true } },
     maxFiles: 1,
-    run: async (files, flags, out) => (await import("./commands/plan.js")).planCommand(files[0]!, flags.get("profile") as string | undefined, out),
+    run: async (files, flags, out) => (await import("./commands/plan.js")).planCommand(files[0]!, flags.get("profile") as string | undefined, out, shardFlag(flags)),
+  },
+  slurm: {
+    flags: {
+      profile: { value: true },
+      shards: { value: true },
+      out: { value: true },
+      partition: { value: true },
+      time: { value: true },
+      cpus: { value: true },
+      gpus: { value: true },
+      backend: RUN_FLAGS["backend"]!,
+      submit: { value: false },
+    },
+    maxFiles: 1,
+    run: async (files, flags, out, err) => {
+      const text = (name: string) => (flags.has(name) ? { [name]: flags.get(name) as string } : {});
+      const whole = (name: string) => (flags.has(name) ? { [name]: wholeNumber(flags.get(name) as string, `--${name}`) } : {});
+      const options = { ...text("profile"), ...text("out"), ...text("partition"), ...text("time"), ...text("backend"), ...whole("shards"), ...whole("cpus"), ...whole("gpus"), submit: flags.has("submit") };
+      return (await import("./commands/slurm.js")).slurmCommand(files[0]!, options, out, err);
+    },
+  },
+  merge: {
+    flags: { out: { value: true }, partial: { value: false } },
+    run: async (dirs, flags, out, err) =>
+      (await import("./commands/merge.js")).mergeCommand(dirs, { partial: flags.has("partial"), ...(flags.has("out") ? { out: flags.get("out") as string } : {}) }, out, err),
   },
   compile: {
     flags: { output: { value: true, alias: "o" }, "emit-ts": { value: false } },
@@ -102,6 +141,21 @@ const COMMANDS: Record<string, Command> = {
     },
   },
 };
+
+/** `--shard i/n` of `dync plan`, checked as `dync run` checks it. */
+function shardFlag(flags: Map<string, string | true>): Shard | undefined {
+  const text = flags.get("shard");
+  if (typeof text !== "string") return undefined;
+  const shard = parseShard(text);
+  if (typeof shard === "string") throw new UsageError(shard);
+  return shard;
+}
+
+/** A whole number ≥ 1 given as `--name N`. */
+function wholeNumber(text: string, name: string): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw new UsageError(`${name} must be a whole number ≥ 1, not "${text}"`);
+  return Number(text);
+}
 
 /** Run flags go to the program unchanged. */
 function forwarded(flags: Map<string, string | true>): string[] {

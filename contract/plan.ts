@@ -162,3 +162,41 @@ function isDelete(p: unknown): boolean {
 function size(value: unknown): number {
   return JSON.stringify(value as Json)?.length ?? 0;
 }
+
+// ── shards ───────────────────────────────────────────────────────────────────
+
+/** Shard `index` of `count` (1-based, as in `--shard 2/4`): a part of a plan that one machine trains. */
+export interface Shard {
+  readonly index: number;
+  readonly count: number;
+}
+
+/**
+ * The runs of `shard`: every `count`-th run of the plan, starting at run `index` (1-based), in plan order.
+ * A run is one sweep point with all its seeds (one seed-batched program), so seed batches are never split;
+ * dealing runs out in turn spreads a sweep whose cost grows along an axis (width) evenly over the shards.
+ * It depends only on the plan's run order, so every machine computes the same split.
+ */
+export function shardRuns<T>(runs: readonly T[], shard: Shard): T[] {
+  return runs.filter((_, i) => i % shard.count === shard.index - 1);
+}
+
+/** The shard a run of the plan (by position) belongs to. */
+export function shardOfRun(position: number, count: number): number {
+  return (position % count) + 1;
+}
+
+/** `2/4` → `{ index: 2, count: 4 }`; an error message for anything else (0/4, 5/4, 1.5/2, `two`). */
+export function parseShard(text: string): Shard | string {
+  const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
+  const [index, count] = match ? [Number(match[1]), Number(match[2])] : [Number.NaN, Number.NaN];
+  if (!Number.isSafeInteger(index) || !Number.isSafeInteger(count) || count < 1 || index < 1 || index > count) {
+    return `--shard takes i/n with 1 ≤ i ≤ n (e.g. 2/4), not "${text}"`;
+  }
+  return { index, count };
+}
+
+/** `2/4`. */
+export function formatShard(shard: Shard): string {
+  return `${shard.index}/${shard.count}`;
+}

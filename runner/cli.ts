@@ -15,6 +15,7 @@ import { DyncRuntimeError } from "../runtime/errors.js";
 import type { ExperimentProgram } from "../contract/program.js";
 import type { ProgressStream } from "../runtime/progress.js";
 import { INTERRUPT_EXIT, InterruptWatch } from "./interrupt.js";
+import { parseShard, type Shard } from "../contract/plan.js";
 import { choosePlan, runExperiment, type ExperimentOptions, type ExperimentOutcome } from "./experiment.js";
 
 /** The parsed command line of a generated program. */
@@ -31,6 +32,8 @@ export interface MainArgs {
   readonly resume?: string;
   /** `--checkpoint-every N`: checkpoint every run every N steps. */
   readonly checkpointEvery?: number;
+  /** `--shard i/n`: train only that shard's runs (contract/plan.ts `shardRuns`). */
+  readonly shard?: Shard;
 }
 
 const BACKENDS: readonly BackendRequest[] = ["auto", "gpu", "tensorflow", "wasm", "cpu"];
@@ -42,7 +45,7 @@ export class UsageError extends Error {}
 export function usage(program: ExperimentProgram): string {
   return [
     `usage: node <program> [--profile NAME] [--backend auto|gpu|tensorflow|wasm|cpu] [--out DIR] [--data DIR] [--jobs N]`,
-    `                      [--checkpoint-every N] [--resume DIR] [--quiet]`,
+    `                      [--checkpoint-every N] [--resume DIR] [--shard i/n] [--quiet]`,
     ``,
     `Runs experiment ${program.name} (${program.file}).`,
     `  --profile NAME   one of ${Object.keys(program.profiles).join(", ")} (default: default)`,
@@ -55,13 +58,16 @@ export function usage(program: ExperimentProgram): string {
     `                   save every run's whole training state every N steps (as \`checkpoint every N steps\`)`,
     `  --resume DIR     continue the run directory DIR after a kill or a signal, from each unfinished run's last`,
     `                   checkpoint; the metrics end byte-identical to an uninterrupted run (same backend)`,
+    `  --shard i/n      train only shard i of n of the plan's runs (every n-th run, from run i; seeds stay`,
+    `                   together); \`dync merge\` combines the shards. Default inside a SLURM job array:`,
+    `                   $SLURM_ARRAY_TASK_ID of $SLURM_ARRAY_TASK_COUNT`,
     `  --quiet          no progress lines`,
   ].join("\n");
 }
 
 /** Parse `argv` (flags as `--flag value` or `--flag=value`); throws UsageError. */
 export function parseMainArgs(argv: readonly string[]): MainArgs {
-  const args: { profile: string; backend: BackendRequest; outDir?: string; dataRoot: string; quiet: boolean; help: boolean; jobs?: number; resume?: string; checkpointEvery?: number } = {
+  const args: { -readonly [K in keyof MainArgs]: MainArgs[K] } = {
     profile: "default",
     backend: "auto",
     dataRoot: "./data",
@@ -100,6 +106,12 @@ export function parseMainArgs(argv: readonly string[]): MainArgs {
       case "--checkpoint-every":
         args.checkpointEvery = parseWholeNumber(value(), "--checkpoint-every");
         break;
+      case "--shard": {
+        const shard = parseShard(value());
+        if (typeof shard === "string") throw new UsageError(shard);
+        args.shard = shard;
+        break;
+      }
       case "--quiet":
       case "--help":
       case "-h":
@@ -129,6 +141,26 @@ export function resolveJobs(args: Pick<MainArgs, "jobs">, env: NodeJS.ProcessEnv
   return availableParallelism();
 }
 
+/**
+ * The shard to train: `--shard i/n`, else, inside a SLURM job array, the task's place in the array
+ * (`SLURM_ARRAY_TASK_ID` counted from `SLURM_ARRAY_TASK_MIN` in steps of `SLURM_ARRAY_TASK_STEP`) of
+ * `SLURM_ARRAY_TASK_COUNT`, so `--array=1-4` and `--array=0-3` both give shards 1/4…4/4; else none.
+ * An array whose task ids do not map onto 1…n (a list with gaps) is a usage error asking for `--shard`.
+ */
+export function resolveShard(args: Pick<MainArgs, "shard">, env: NodeJS.ProcessEnv = process.env): Shard | undefined {
+  if (args.shard !== undefined) return args.shard;
+  const id = env["SLURM_ARRAY_TASK_ID"];
+  const count = env["SLURM_ARRAY_TASK_COUNT"];
+  if (id === undefined || id === "" || count === undefined || count === "") return undefined;
+  const [taskId, min, step, n] = [id, env["SLURM_ARRAY_TASK_MIN"] ?? "1", env["SLURM_ARRAY_TASK_STEP"] ?? "1", count].map(Number) as [number, number, number, number];
+  const index = (taskId - min) / step + 1;
+  const shard = parseShard(`${index}/${n}`);
+  if (typeof shard === "string") {
+    throw new UsageError(`SLURM_ARRAY_TASK_ID=${id} is not task 1…${count} of an array from ${min} in steps of ${step}: give --shard i/n`);
+  }
+  return shard;
+}
+
 /** Streams `runMain` writes to; injectable for tests. */
 export interface MainStreams {
   readonly stdout?: ProgressStream;
@@ -156,9 +188,11 @@ export async function runMain(
   const stderr = streams.stderr ?? process.stderr;
   let args: MainArgs;
   let jobs: number;
+  let shard: Shard | undefined;
   try {
     args = parseMainArgs(argv);
     jobs = resolveJobs(args, streams.env);
+    shard = resolveShard(args, streams.env);
     if (args.help) {
       stdout.write(`${usage(program)}\n`);
       return 0;
@@ -188,6 +222,7 @@ export async function runMain(
       ...(args.outDir === undefined ? {} : { outDir: args.outDir }),
       ...(args.resume === undefined ? {} : { resume: args.resume }),
       ...(args.checkpointEvery === undefined ? {} : { checkpointEvery: args.checkpointEvery }),
+      ...(shard === undefined ? {} : { shard }),
       ...(streams.evaluator ? { evaluator: streams.evaluator } : {}),
     });
     if (outcome.alreadyFinished) return 0;

@@ -13,7 +13,8 @@ import type { ResultRow } from "../runtime/analysis/results.js";
 import { planHash } from "./checkpoint.js";
 import { checkResumeBackend, cutForResume, inspectResume, restoreKeptResults, type ResumeState } from "./resume.js";
 import { DyncRuntimeError } from "../runtime/errors.js";
-import { expandPlan } from "../contract/plan.js";
+import { expandPlan, formatShard, shardRuns, type Shard } from "../contract/plan.js";
+import { readManifest } from "../report/run-files.js";
 import type { ExperimentProgram, ProfilePlan } from "../contract/program.js";
 import type { ProgressStream } from "../runtime/progress.js";
 import { freshRunDirectory, RunRecorder, writeManifest, type RunStatus } from "../runtime/record/index.js";
@@ -59,6 +60,12 @@ export interface ExperimentOptions {
   readonly resume?: string;
   /** `--checkpoint-every N`: every run checkpoints every N steps, whatever its own `checkpoint every` says. */
   readonly checkpointEvery?: number;
+  /**
+   * `--shard i/n`: train only that shard's runs (contract/plan.ts `shardRuns`) and record which they are; the
+   * analyses and expects, which are over the whole plan, are left to `dync merge`. A resumed shard keeps
+   * the shard its manifest records.
+   */
+  readonly shard?: Shard;
   /** With workers: milliseconds a busy worker gets to stop after `stop` is aborted before it is terminated (default 10 s). */
   readonly stopGraceMs?: number;
 }
@@ -94,11 +101,14 @@ export type ExitCode = 0 | 1 | typeof DIVERGED_EXIT | InterruptExitCode;
 /** Train every run of the chosen profile, record everything, evaluate the expects. */
 export async function runExperiment(program: ExperimentProgram, options: ExperimentOptions = {}): Promise<ExperimentOutcome> {
   const profile = options.profile ?? "default";
-  const plan = choosePlan(program, profile);
-  assertPlanArgs(plan); // a hand-written program's mistakes, before the backend starts or a run directory exists
+  const wholePlan = choosePlan(program, profile);
+  assertPlanArgs(wholePlan); // a hand-written program's mistakes, before the backend starts or a run directory exists
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
-  const hash = planHash(program, plan);
+  // Shards of one plan share its hash: `dync merge` checks that they belong together by it.
+  const hash = planHash(program, wholePlan);
+  const shard = options.resume === undefined ? options.shard : resumedShard(options.resume, options.shard);
+  const plan = shard ? { ...wholePlan, runs: shardRuns(wholePlan.runs, shard) } : wholePlan;
   const resume = options.resume === undefined ? undefined : inspectResume(options.resume, program, profile, plan, hash);
   if (resume?.kind === "finished") return finishedOutcome(options.resume!, profile, resume.manifest, stdout);
   const backend = await selectBackend(backendRequest(options.backend, resume?.manifest));
@@ -116,6 +126,7 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
     backend: { ...backend },
     source: { file: program.file, line: program.line, compiler: program.compiler, profile, text: program.source },
     planHash: hash,
+    ...(shard ? { shard: { ...shard, runs: plan.runs.map((r) => r.id), planRuns: wholePlan.runs.map((r) => r.id) } } : {}),
     ...(resume ? { resume: { manifest: resume.manifest, metricRows: resume.metricRows } } : {}),
   });
   stdout.write(`run directory: ${dir}\n`);
@@ -188,7 +199,8 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
   const trained = overallStatus(runs);
   const status = interrupted ? "interrupted" : trained;
   if (interrupted) stderr.write(`${interruptedLine(interrupted, runs, plan.runs.length)}; analysing what was measured\n`);
-  const evaluation = await evaluateSafely(plan, collected, options.evaluator);
+  const evaluation = shard ? NOT_EVALUATED : await evaluateSafely(plan, collected, options.evaluator);
+  if (shard) stdout.write(`${shardLine(shard, runs, wholePlan.runs.length)}\n`);
   for (const failure of evaluation.analysisErrors) stderr.write(`${failure}\n`);
   for (const expect of evaluation.expects) stdout.write(`${formatExpect(expect)}\n`);
   if (evaluation.error) stderr.write(`${errorLine(evaluation.error)}\n`);
@@ -211,6 +223,31 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
     analysisErrors: evaluation.analysisErrors,
     exitCode: interrupted ? INTERRUPT_EXIT[interrupted] : exitCodeOf(trained, analysesClean && expectsHold),
   };
+}
+
+/** A shard's verdicts: none, since analyses and expects are over the whole plan (`dync merge` evaluates them). */
+const NOT_EVALUATED: Evaluation = { analyses: new Map<string, unknown>(), expects: [], analysisErrors: [] };
+
+type Evaluation = { analyses: ReadonlyMap<string, unknown>; expects: readonly ExpectOutcome[]; analysisErrors: string[]; error?: string };
+
+/** `shard 2/4: 2 of 5 runs (width=8, width=64); …`. */
+function shardLine(shard: Shard, runs: readonly RunOutcome[], planned: number): string {
+  const ids = runs.map((r) => r.id).join(", ");
+  return `shard ${formatShard(shard)}: ${runs.length} of ${planned} runs${ids ? ` (${ids})` : ""}; the analyses and expects are evaluated over the whole plan by \`dync merge\``;
+}
+
+/**
+ * The shard a resumed directory holds: the one its manifest records; RUN031 when `--shard` names another,
+ * or names one for a directory that holds the whole plan.
+ */
+function resumedShard(dir: string, requested: Shard | undefined): Shard | undefined {
+  const recorded = readManifest(dir).shard;
+  const same = requested === undefined || (recorded !== undefined && recorded.index === requested.index && recorded.count === requested.count);
+  if (!same) {
+    const holds = recorded ? `shard ${formatShard(recorded)}` : "the whole plan";
+    throw new DyncRuntimeError("RUN031", `cannot resume ${dir} as shard ${formatShard(requested!)}: it holds ${holds}`, "resume it without --shard");
+  }
+  return recorded ? { index: recorded.index, count: recorded.count } : undefined;
 }
 
 /** The backend a resumed directory was recorded on, unless one was named: `auto` might pick another. */
@@ -328,7 +365,7 @@ async function evaluateSafely(
   plan: ProfilePlan,
   results: ResultTable,
   evaluator: ProfileEvaluator | undefined,
-): Promise<{ analyses: ReadonlyMap<string, unknown>; expects: readonly ExpectOutcome[]; analysisErrors: string[]; error?: string }> {
+): Promise<Evaluation> {
   try {
     const evaluation = await evaluatePlan(plan, results, evaluator ?? evaluateProfile);
     return { ...evaluation, analysisErrors: (evaluation.errors ?? []).map(formatAnalysisError) };

@@ -5,7 +5,7 @@
  * docs/runtime-errors.md is generated from this table (`npm run docs`).
  *
  * Ranges: RUN00x backends, RUN01x input files, RUN02x training, RUN03x the run directory and its checkpoints, RUN04x
- * configuration, RUN05x analyses and plots, RUN06x worker threads, RUN09x dync's own consistency checks.
+ * configuration, RUN05x analyses and plots, RUN06x worker threads, RUN07x merging shards, RUN09x dync's own consistency checks.
  */
 
 export interface RuntimeErrorSpec {
@@ -140,6 +140,27 @@ export const runtimeErrors = {
       "the experiment; a worker that dies while training (out of memory, a wasm abort, `process.exit` in a " +
       "target) fails the run it was on and the other runs go on. Run with `--jobs 1` to train in one process " +
       "and see the underlying error. Every run recorded before is kept, as is what the failed run had sent.",
+  },
+  RUN070: {
+    name: "shards-mismatch",
+    summary: "`dync merge` was given run directories that are not shards of one plan",
+    help:
+      "Every directory `dync merge` combines must be a shard (`dync run --shard i/n`) of the same experiment and " +
+      "profile, compiled from the same source text by the same dync version into the same plan (plan hash), " +
+      "split into the same number of shards. The message names the two directories and what differs. Merge the " +
+      "shards of one submission; a shard of an edited file or another dync version must be run again. " +
+      "Nothing is written.",
+  },
+  RUN071: {
+    name: "shard-missing",
+    summary: "a shard of the plan is missing or did not finish",
+    help:
+      "`dync merge` names each shard that has no directory, or whose directory failed, was interrupted or is " +
+      "still marked running (a killed job), with the runs it holds and the command that re-runs it alone " +
+      "(`dync run FILE --profile P --shard i/n --out DIR`). Re-run it and merge again (a finished re-run is " +
+      "preferred to the failed directory beside it), or merge the runs that did finish with `--partial`: the " +
+      "analyses and expects then run over what is present, those that need a missing run fail with RUN051, " +
+      "and the merged manifest names what is missing. Without `--partial` nothing is written.",
   },
   RUN090: {
     name: "internal-error",

@@ -1,8 +1,9 @@
 /**
- * `dync plan FILE [--profile P]`: the expanded runs before anything trains: sweep points × seeds (each
- * point one seed-batched program), steps, parameters, and the training arithmetic they amount to.
+ * `dync plan FILE [--profile P] [--shard i/n]`: the expanded runs before anything trains: sweep points × seeds
+ * (each point one seed-batched program), steps, parameters, and the training arithmetic they amount to; with
+ * `--shard`, only the runs `dync run --shard i/n` trains.
  */
-import { expandPlan, planTemplate } from "../../contract/plan.js";
+import { expandPlan, formatShard, planTemplate, shardRuns, type Shard } from "../../contract/plan.js";
 import { checkpointIntervalSteps, checkpointWrites, type CheckpointSpec, type DataSpec, type LayerSpec, type ModelSpec, type ProbeSpec, type RunSpec } from "../../contract/program.js";
 import type { Cadence } from "../../runtime/train/index.js";
 import { registry, type DataSourceSchema, type Lowered, type ProbeCost, type ProbeCostShape } from "../../stdlib/registry/index.js";
@@ -13,7 +14,7 @@ import { diagnostic, hasErrors } from "../../diagnostics/diagnostic.js";
 import { readSource } from "../../compiler/read-source.js";
 import { printDiagnostics, type Output } from "./output.js";
 
-export function planCommand(file: string, profile: string | undefined, out: Output): number {
+export function planCommand(file: string, profile: string | undefined, out: Output, shard?: Shard): number {
   const read = readSource(file);
   if (!read.ok) {
     printDiagnostics(out, [read.diagnostic], undefined);
@@ -33,9 +34,22 @@ export function planCommand(file: string, profile: string | undefined, out: Outp
     }
     // The runs as the compiled program will expand them (the same function the runtime calls).
     const expanded = expandPlan(planTemplate(plan, plan.axes));
-    out.write(describePlan(exp.name, name, expanded.seeds, expanded.runs));
+    if (shard) out.write(`${shardHeader(shard, expanded.runs.length)}\n`);
+    out.write(describePlan(exp.name, name, expanded.seeds, shard ? shardRuns(expanded.runs, shard) : expanded.runs));
   }
   return status;
+}
+
+/** `shard 2/4: runs 2, 6 of 8 (every 4th run of the plan from run 2; each with all its seeds)`. */
+function shardHeader(shard: Shard, total: number): string {
+  const positions = shardRuns(Array.from({ length: total }, (_, i) => i + 1), shard);
+  const which = positions.length ? `run${positions.length === 1 ? "" : "s"} ${positions.join(", ")} of ${total}` : `no runs: the plan has ${total}`;
+  return `shard ${formatShard(shard)}: ${which} (${shard.count === 1 ? "every run" : `every ${ordinal(shard.count)} run`} of the plan from run ${shard.index}, each with all its seeds)`;
+}
+
+function ordinal(n: number): string {
+  const suffix = n % 100 >= 11 && n % 100 <= 13 ? "th" : ({ 1: "st", 2: "nd", 3: "rd" } as Record<number, string>)[n % 10] ?? "th";
+  return `${n}${suffix}`;
 }
 
 export function describePlan(experiment: string, profile: string, seeds: readonly number[], runs: readonly RunSpec[]): string {

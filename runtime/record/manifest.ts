@@ -25,6 +25,17 @@ export interface RunEntry {
   endedAt?: string;
 }
 
+/** Which part of the plan a shard run directory holds. */
+export interface ShardRecord {
+  /** 1-based, as in `--shard 2/4`. */
+  index: number;
+  count: number;
+  /** Ids of the runs of this shard, in plan order. */
+  runs: string[];
+  /** Ids of every run of the whole plan, in plan order (what a merge of all shards must hold). */
+  planRuns: string[];
+}
+
 export interface BackendInfo {
   /** `wasm`, `cpu`, `tensorflow`, `webgl`… */
   name: string;
@@ -54,6 +65,10 @@ export interface Manifest {
   source?: unknown;
   /** Hash of what decides the measurements (runner/checkpoint.ts `planHash`); `--resume` requires the same. */
   planHash?: string;
+  /** Set when this directory holds one shard of the plan (`dync run --shard i/n`); `dync merge` combines them. */
+  shard?: ShardRecord;
+  /** Set on a directory `dync merge` made from shards: the shard directory used for each shard, and what was missing. */
+  merged?: { shards: { shard: string; dir: string; status: RunStatus; backend: string; runs: string[] }[]; missing: string[] };
   /** Each `dync run --resume`: when, and where it continued (the first run trained and its checkpoint step, 0 for none). */
   resumes?: { at: string; run: string | null; step: number }[];
   startedAt: string;

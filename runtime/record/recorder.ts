@@ -9,7 +9,7 @@ import { join, relative, sep } from "node:path";
 import { METRIC_COLUMNS } from "../../contract/results.js";
 import { DyncRuntimeError } from "../errors.js";
 import { writeNpy, type NpyData } from "../npy.js";
-import { collectVersions, writeManifest, type BackendInfo, type Manifest, type RunEntry, type RunStatus, type SweepValue, type Versions } from "./manifest.js";
+import { collectVersions, writeManifest, type BackendInfo, type Manifest, type RunEntry, type RunStatus, type ShardRecord, type SweepValue, type Versions } from "./manifest.js";
 import { MetricsWriter, type MetricLine } from "./metrics-writer.js";
 import { pathSegment, prepareRunDirectory, runPaths, unwritable, type RunPaths } from "./run-dir.js";
 
@@ -30,6 +30,8 @@ export interface RecorderOptions {
   syncIntervalMs?: number;
   /** `planHash` of the program (runner/checkpoint.ts), for `dync run --resume`. */
   planHash?: string;
+  /** The shard of the plan this directory holds (`dync run --shard i/n`). */
+  shard?: ShardRecord;
   /**
    * Continue a run directory (`dync run --resume`): its manifest as prepared for resuming (the runs kept,
    * status `running`) and the metrics rows kept; the files are appended to, not created.
@@ -105,6 +107,7 @@ export class RunRecorder {
       versions: { ...collectVersions(), ...(options.versions as Record<string, string> | undefined) },
       ...(options.source === undefined ? {} : { source: options.source }),
       ...(options.planHash === undefined ? {} : { planHash: options.planHash }),
+      ...(options.shard === undefined ? {} : { shard: options.shard }),
       startedAt: new Date(this.startMs).toISOString(),
       status: "running",
       files: { metricsCsv: rel(this.paths.metricsCsv), metricsJsonl: rel(this.paths.metricsJsonl), tensors: rel(this.paths.tensors), plots: rel(this.paths.plots), report: rel(this.paths.report) },
