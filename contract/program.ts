@@ -191,6 +191,11 @@ export type DataSpec = (
   readonly target?: string;
   /** Whether each seed draws its own sample (random sources) or all seeds share one data set. */
   readonly perSeed: boolean;
+  /**
+   * Image sources: `pixel` standardises each input value with the mean and standard deviation of the run's
+   * training data set over its samples (runner/data.ts); absent: none.
+   */
+  readonly standardize?: "pixel";
 };
 
 /**

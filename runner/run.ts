@@ -63,7 +63,7 @@ export async function executeRun(run: RunSpec, context: RunContext): Promise<Run
   const owned: { dispose(): void }[] = [];
   try {
     assertRunArgs(run);
-    const datasets = buildRunData(run.data, context);
+    const datasets = buildRunData(run.data, context, run.trainOn);
     const trainData = trainingData(run, datasets);
     const model = buildModel(run.model, seeds);
     owned.push(model);

@@ -340,6 +340,7 @@ export class ExperimentChecker {
     }
     reportSharedSamples(g.data, data, this.diagnostics);
     const trainOn = this.trainingData(exp, g, reportMissing);
+    if (trainOn && !this.standardizedLikeTraining(g, data, trainOn)) return undefined;
     const built = this.model(exp, g, env, resolver, trainOn ? shapes.get(trainOn) : undefined, reportMissing);
     const model = built && this.networkFits(built, g) ? built : undefined;
     const optimizerStmt = g.single.get("optimizer") as A.ClauseStmt | undefined;
@@ -429,6 +430,15 @@ export class ExperimentChecker {
     const v = this.evaluator.eval(e, env);
     if (!v) return undefined;
     return resolver.resolve(v, kind, e.span)?.spec;
+  }
+
+  /** DYN2032 on a data set with `standardize: pixel` when the training set, whose statistics it uses, has none. */
+  private standardizedLikeTraining(g: Gathered, data: Readonly<Record<string, DataSpec>>, trainOn: string): boolean {
+    if (data[trainOn]?.standardize === "pixel") return true;
+    const d = g.data.find((s) => data[s.name.name]?.standardize === "pixel");
+    if (!d) return true;
+    this.report(diagnostic("DYN2032", d.span, { problem: `\`${d.name.name}\` is standardised with the training set's per-pixel statistics, but the training set \`${trainOn}\` is not standardised; add \`standardize: pixel\` to it too` }));
+    return false;
   }
 
   private trainingData(exp: A.ExperimentStmt, g: Gathered, report: boolean): string | undefined {

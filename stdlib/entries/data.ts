@@ -14,6 +14,17 @@ const sampleSplit = {
   doc: "Which sample stream: `train` and `test` are independent draws of one task (data sets with the same arguments and seed share the task). Default: the data set's own stream, named after it, so differently named data sets never share samples and `data test = …` without `split:` is the `test` stream.",
 };
 
+/** `standardize:` of image sources: per-pixel standardisation with the training set's statistics. */
+const standardizeParam = {
+  name: "standardize",
+  type: { t: "choice" as const, options: ["none", "pixel"] },
+  default: "none",
+  doc: "`pixel`: per input value (pixel and channel), subtract the training data set's mean and divide by its standard deviation (over its samples; a value constant over them is only centred), after `normalize` — Cohen et al.'s CIFAR preprocessing. Statistics always come from the experiment's training data set, which must be standardised too; held-out sets with `standardize: pixel` are transformed the same way.",
+};
+
+/** `standardize` only when on, so specs (and generated programs) without it stay as they were. */
+const standardizeOf = (a: Readonly<Record<string, unknown>>) => (a["standardize"] === "pixel" ? { standardize: "pixel" as const } : {});
+
 /** `split` only when given, so specs (and generated programs) without it stay as they were. */
 const splitOf = (a: Readonly<Record<string, unknown>>) =>
   a["split"] === null ? {} : { split: a["split"] };
@@ -167,6 +178,7 @@ const realImageParams = (name: string, files: string, defaultDir: string) =>
       default: "unit",
       doc: "Pixels to [0, 1], [−1, 1] ((v − 0.5)/0.5, as the spectral-bias paper), or 0..255.",
     },
+    standardizeParam,
   ] as const;
 
 const realImageSpec = (name: string, a: Spec) => ({
@@ -175,6 +187,7 @@ const realImageSpec = (name: string, a: Spec) => ({
   limit: a["limit"],
   dir: a["dir"],
   normalize: a["normalize"],
+  ...standardizeOf(a),
 });
 
 /** Where Debian's `dataset-fashion-mnist` package installs the Fashion-MNIST files. */
@@ -342,6 +355,7 @@ export const gratings = dataEntry({
       default: "unit",
       doc: "Pixels (1 + g)/2 in [0, 1] like photographs' (a positive mean), or g in [−1, 1] (class means 0).",
     },
+    standardizeParam,
     sampleSplit,
   ],
   cites: papers.condensation,
@@ -355,6 +369,7 @@ export const gratings = dataEntry({
     noise: a["noise"],
     normalize: a["normalize"],
     phase_spread: a["phase_spread"],
+    ...standardizeOf(a),
     ...splitOf(a),
   }),
   data: {

@@ -240,8 +240,8 @@ describe("data-sources.dyn: data blocks and synthetic sources; widths inferred",
   });
   it("mnist and fashion_mnist: 784 → 10, options lowered with defaults", () => {
     const r = plan("data-sources.dyn", "digits").runs[0]!;
-    expect(r.data["train"]).toEqual({ source: "mnist", split: "train", limit: 2000, dir: "data/mnist", normalize: "symmetric", perSeed: false });
-    expect(r.data["test"]).toEqual({ source: "fashion_mnist", split: "test", limit: 500, dir: null, normalize: "unit", perSeed: false });
+    expect(r.data["train"]).toEqual({ source: "mnist", split: "train", limit: 2000, dir: "data/mnist", normalize: "symmetric", standardize: "pixel", perSeed: false });
+    expect(r.data["test"]).toEqual({ source: "fashion_mnist", split: "test", limit: 500, dir: null, normalize: "unit", standardize: "pixel", perSeed: false });
     expect([r.model.inDim, r.model.outDim]).toEqual([784, 10]);
     expect(r.model.hidden).toEqual([100, 100, 100]);
   });
