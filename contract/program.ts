@@ -185,6 +185,8 @@ export type DataSpec = (
   | { readonly source: "gaussian_mixture"; readonly n: number; readonly d: number; readonly classes: number; readonly separation: number; readonly std: number; readonly split?: SampleSplit }
   /** Rosenfeld & Risteski §3.3: [x, x_o] with x ~ N(0, I_{d1}), x_o = ±a·1 on round(p·n) points; y = βᵀx + (1/√d2)·1ᵀ|x_o|. */
   | { readonly source: "opposing_signals"; readonly n: number; readonly d1: number; readonly d2: number; readonly p: number; readonly alpha: number; readonly beta: number; readonly split?: SampleSplit }
+  /** n identical solid-colour images (`color` per channel), one-hot class `label`: a probe input. */
+  | { readonly source: "constant_image"; readonly size: number; readonly channels: number; readonly classes: number; readonly color: readonly number[]; readonly label: number; readonly n: number }
   | { readonly source: "gratings"; readonly n: number; readonly size: number; readonly channels: number; readonly classes: number; readonly cycles: number; readonly noise: number; readonly normalize: "unit" | "symmetric"; readonly phase_spread: number; readonly split?: SampleSplit }
 ) & {
   /** Id in `ExperimentProgram.targets` of the target function, for synthetic inputs. */

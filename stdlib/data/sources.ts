@@ -17,6 +17,7 @@ import { loadImage, type ImageAxis } from "./image.js";
 import { pointsInputs } from "./inputs.js";
 import { loadFashionMnist, loadMnist } from "./mnist.js";
 import { opposingSignals } from "./opposing-signals.js";
+import { constantImage } from "./constant-image.js";
 import { sumOfSinusoids } from "./sinusoids.js";
 
 function gridAxis(axis: GridAxisSpec, n: number): GridAxis {
@@ -88,6 +89,7 @@ export const dataSourceDefinitions: readonly DataSourceDefinition[] = [
   defineDataSource(entries.opposingSignals, (spec, ctx) =>
     opposingSignals(ctx.samples(spec.split), { name: ctx.name, n: spec.n, d1: spec.d1, d2: spec.d2, p: spec.p, alpha: spec.alpha, beta: spec.beta }),
   ),
+  defineDataSource(entries.constantImage, (spec, ctx) => constantImage({ name: ctx.name, ...spec })),
   defineDataSource(entries.gratings, (spec, ctx) =>
     gratings(ctx.samples(spec.split), {
       name: ctx.name,

@@ -322,6 +322,43 @@ export const opposingSignals = dataEntry({
   },
 });
 
+export const constantImage = dataEntry({
+  name: "constant_image",
+  kind: "data",
+  doc: "Probe input: `n` identical images of one solid colour — every pixel `value`, or per channel `color` — in the units the training images have after `normalize` (e.g. [0, 1]); one-hot targets of class `label`. With `standardize: pixel` it goes through the training set's standardisation like any held-out set. Rosenfeld & Risteski's Fig. 5 feeds a solid sky-blue image each step: `probe sky = outputs(net, sky) every step` follows its outputs (logits), `accuracy(net, sky)` whether it is classified as `label`.",
+  params: [
+    count("size", "Height and width in pixels."),
+    count("channels", "Colour channels.", 3),
+    count("classes", "Number of classes (the model's outputs)."),
+    { name: "value", type: { t: "number" }, default: 0.5, doc: "Every pixel's value (when `color` is not given)." },
+    { name: "color", type: { t: "list", of: { t: "number" } }, default: null, doc: "One value per channel, e.g. `[0.53, 0.81, 0.92]` for sky blue in [0, 1]." },
+    { name: "label", type: { t: "number", integer: true, min: 0 }, default: 0, doc: "The class of the one-hot targets." },
+    count("n", "Number of (identical) images.", 1),
+    standardizeParam,
+  ],
+  rules: [
+    { params: ["color", "channels"], holds: (a) => a["color"] === null || (a["color"] as number[]).length === a["channels"], message: "`color` needs one value per channel" },
+    { params: ["label", "classes"], holds: (a) => (a["label"] as number) < (a["classes"] as number), message: "`label` must be a class: below `classes`" },
+  ],
+  cites: papers.opposing,
+  lower: (a) => ({
+    source: "constant_image",
+    size: a["size"],
+    channels: a["channels"],
+    classes: a["classes"],
+    color: a["color"] === null ? Array<number>(a["channels"] as number).fill(a["value"] as number) : a["color"],
+    label: a["label"],
+    n: a["n"],
+    ...standardizeOf(a),
+  }),
+  data: {
+    targets: "own",
+    perSeed: false,
+    shape: (s) => imageShape(s["size"] as number, s["size"] as number, s["channels"] as number, s["classes"] as number),
+    size: (s) => s["n"] as number,
+  },
+});
+
 export const gratings = dataEntry({
   name: "gratings",
   kind: "data",
@@ -547,4 +584,5 @@ export const dataSources: readonly Entry[] = [
   image,
   sinusoids,
   opposingSignals,
+  constantImage,
 ];

@@ -238,6 +238,11 @@ describe("data-sources.dyn: data blocks and synthetic sources; widths inferred",
     expect(r.duration).toEqual({ epochs: 20 });
     expect(probe(r, "acc").cadences).toEqual([{ kind: "every", n: 5, unit: "epochs" }]);
   });
+  it("constant_image: the colour per channel, one image, standardised like its training set", () => {
+    const r = plan("data-sources.dyn", "sky_probe").runs[0]!;
+    expect(r.data["sky"]).toEqual({ source: "constant_image", size: 8, channels: 3, classes: 4, color: [0.53, 0.81, 0.92], label: 2, n: 1, standardize: "pixel", perSeed: false });
+    expect(r.data["train"]).toMatchObject({ source: "gratings", standardize: "pixel" });
+  });
   it("mnist and fashion_mnist: 784 → 10, options lowered with defaults", () => {
     const r = plan("data-sources.dyn", "digits").runs[0]!;
     expect(r.data["train"]).toEqual({ source: "mnist", split: "train", limit: 2000, dir: "data/mnist", normalize: "symmetric", standardize: "pixel", perSeed: false });

@@ -64,6 +64,25 @@ describe("standardize: pixel in a run's data", () => {
     }
   });
 
+  it("a constant image (a probe input) is n copies of its colour with one-hot class `label`, standardised with the training set's statistics", () => {
+    const sky: DataSpec = { source: "constant_image", size: 6, channels: 2, classes: 3, color: [0.2, 0.9], label: 1, n: 2, perSeed: false, standardize: "pixel" };
+    const raw = buildRunData({ train: gratings("train", 40, false), sky: { ...sky, standardize: undefined } as DataSpec }, context, "train");
+    const rawSky = raw.get("sky")![0]!;
+    expect(rawSky.n).toBe(2);
+    expect(Array.from(rawSky.x.subarray(0, 4))).toEqual([Math.fround(0.2), Math.fround(0.9), Math.fround(0.2), Math.fround(0.9)]);
+    expect(Array.from(rawSky.y)).toEqual([0, 1, 0, 0, 1, 0]);
+    const std = buildRunData({ train: gratings("train", 40, true), sky }, context, "train");
+    // A data set shared by the seeds takes seed index 0's training statistics.
+    const rawTrain = raw.get("train")![0]!;
+    const d = 72;
+    for (const j of [0, 1, 37, 71]) {
+      const column = Array.from({ length: rawTrain.n }, (_, i) => rawTrain.x[i * d + j]!);
+      const mean = column.reduce((a, v) => a + v, 0) / column.length;
+      const sd = Math.sqrt(column.reduce((a, v) => a + (v - mean) ** 2, 0) / column.length);
+      expect(std.get("sky")![0]!.x[d + j]).toBeCloseTo((rawSky.x[j]! - mean) / sd, 4);
+    }
+  });
+
   it("refuses a standardised held-out set when the training set is not standardised (RUN040)", () => {
     expect(() => buildRunData({ train: gratings("train", 40, false), test: gratings("test", 12, true) }, context, "train")).toThrow(/training set "train" is not standardised/);
   });

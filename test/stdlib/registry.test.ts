@@ -154,6 +154,7 @@ describe("every synthetic data source builds the shape and size its entry declar
     gaussian_mixture: { source: "gaussian_mixture", n: 12, d: 3, classes: 4, separation: 3, std: 1 },
     gratings: { source: "gratings", n: 6, size: 5, channels: 2, classes: 3, cycles: 2, noise: 0.25, normalize: "unit", phase_spread: 1 },
     opposing_signals: { source: "opposing_signals", n: 20, d1: 2, d2: 4, p: 0.1, alpha: 1, beta: 1 },
+    constant_image: { source: "constant_image", size: 3, channels: 2, classes: 4, color: [0.25, 0.75], label: 2, n: 2 },
     // A shipped photograph, relative to the program's file (examples/x.dyn), shrunk to 16 × 8.
     image: { source: "image", file: "data/astronaut-256.png", axes: null, size: [16, 8], channels: "rgb", normalize: "unit" },
     sinusoids: { source: "sinusoids", frequencies: [5, 10], amplitudes: null, phases: "random", n: 64, axes: null },
