@@ -58,6 +58,19 @@ export const param = probeEntry({
   cost: (_args, shape) => ({ flops: shape.params }),
 });
 
+export const featureNorm = probeEntry({
+  name: "feature_norm",
+  kind: "probe",
+  doc: "The norm of a hidden layer's representation: the mean over the samples of `data` of ‖φ(x)‖₂, φ(x) the output of hidden layer `layer` (after its activation, and pooling for a conv block; all its values), per seed. The default, the last hidden layer, is the penultimate representation; on a one-image data set such as `constant_image(…)` it is that image's feature norm (Rosenfeld & Risteski, Fig. 5: it grows fast, then slowly decays).",
+  params: [
+    model,
+    data,
+    { name: "layer", type: { t: "number", integer: true, min: 0 }, default: null, doc: "Hidden layer (0 is `net.hidden[0]`; in a cnn the conv blocks come first; default: the last hidden layer)." },
+  ],
+  cites: papers.opposing,
+  cost: forwardOverData,
+});
+
 export const optimizerStat = probeEntry({
   name: "optimizer_stat",
   kind: "probe",
@@ -97,7 +110,7 @@ export const outputs = probeEntry({
   cost: forwardOverData,
 });
 
-export const coreProbes: readonly Entry[] = [loss, accuracy, weightNorm, param, trainLoss, lr, optimizerStat, outputs];
+export const coreProbes: readonly Entry[] = [loss, accuracy, weightNorm, param, featureNorm, trainLoss, lr, optimizerStat, outputs];
 
 /** What each reduction of the analysis IR does (every `ReduceFn` needs one: the record is exhaustive). */
 const REDUCTION_DOCS: Record<ReduceFn, string> = {

@@ -6,5 +6,6 @@ import { outputsProbe } from "./outputs.js";
 import { learningRateProbe, optimizerStatProbe, trainLossProbe } from "./training.js";
 import { weightNormProbe } from "./weight-norm.js";
 import { paramProbe } from "./param.js";
+import { featureNormProbe } from "./feature-norm.js";
 
-export const coreProbeImplementations: readonly ProbeDefinition[] = [lossProbe, accuracyProbe, weightNormProbe, paramProbe, trainLossProbe, learningRateProbe, optimizerStatProbe, outputsProbe];
+export const coreProbeImplementations: readonly ProbeDefinition[] = [lossProbe, accuracyProbe, weightNormProbe, paramProbe, featureNormProbe, trainLossProbe, learningRateProbe, optimizerStatProbe, outputsProbe];
