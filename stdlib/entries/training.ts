@@ -216,7 +216,7 @@ export const losses: Entry[] = [
     kind: "loss",
     doc: "Half the summed squared error: ½·Σ over the C outputs of (f − y)², averaged over samples — Cohen et al.'s squared loss. C·`half_mse` (equal with one output), so with C outputs its sharpness is C times `half_mse`'s and the 2/η threshold compares with this sharpness as in Cohen et al.",
     params: [],
-    cites: papers.cohen,
+    cites: papers.edgeOfStability,
     lower: () => "half_sse",
   },
   {

@@ -27,9 +27,9 @@ const data: Dataset = {
   y: Float32Array.from(xs.flatMap((x) => [Math.sin(2 * x), x * x, -x])),
 };
 
-async function measure(loss: LossKind): Promise<{ loss: number[]; sharpness: number[] }> {
-  const net = new Sequential({ inShape: [1], layers: mlpLayers({ hidden: [8], outDim: 3, act: "tanh", bias: true, norm: "none", dropout: 0, encode: null, outputScale: null }), seeds: [0, 1] });
-  const env = new RunProbeEnv({ model: net, modelName: "net", datasets: new Map([["d", [data]]]), loss });
+async function measure(loss: LossKind, hidden: number[] = [8], d: Dataset = data): Promise<{ loss: number[]; sharpness: number[] }> {
+  const net = new Sequential({ inShape: [1], layers: mlpLayers({ hidden, outDim: 3, act: "tanh", bias: true, norm: "none", dropout: 0, encode: null, outputScale: null }), seeds: [0, 1] });
+  const env = new RunProbeEnv({ model: net, modelName: "net", datasets: new Map([["d", [d]]]), loss });
   const ctx = { model: net, step: 0, seeds: [0, 1], seedIndices: [0, 1] } as unknown as ProbeContext;
   const args = { model: { ref: "net" }, data: { ref: "d" } };
   try {
@@ -49,6 +49,19 @@ describe("half_sse is C·half_mse", () => {
     for (let s = 0; s < 2; s++) {
       expect(sum.loss[s]! / mean.loss[s]!).toBeCloseTo(3, 5);
       expect(sum.sharpness[s]! / mean.sharpness[s]!).toBeCloseTo(3, 3);
+    }
+  });
+});
+
+describe("cross_entropy(smoothing: ε) in the sharpness probe", () => {
+  it("on a linear model the Hessian is Xᵀ(diag p − ppᵀ)X whatever the targets (they sum to 1), so smoothing leaves the sharpness and raises the loss", async () => {
+    const soft: Dataset = { ...data, y: Float32Array.from(xs.flatMap((x) => (x < -0.3 ? [1, 0, 0] : x < 0.3 ? [0, 1, 0] : [0, 0, 1]))) };
+    const plain = await measure("cross_entropy", [], soft);
+    const smoothed = await measure({ name: "cross_entropy", smoothing: 0.2 }, [], soft);
+    for (let s = 0; s < 2; s++) {
+      expect(Number.isFinite(smoothed.sharpness[s])).toBe(true);
+      expect(smoothed.sharpness[s]! / plain.sharpness[s]!).toBeCloseTo(1, 3);
+      expect(smoothed.loss[s]).not.toBeCloseTo(plain.loss[s]!, 3);
     }
   });
 });

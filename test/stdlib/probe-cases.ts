@@ -25,6 +25,9 @@ export const PROBE_CASES: Record<string, { args: Record<string, unknown>; outDim
   optimizer_stat: { args: { name: "above_threshold" } },
   outputs: { args: { data: { ref: "line" } } },
   sharpness: { args: { data: { ref: "line" }, iters: 3 } },
+  hessian: { args: { data: { ref: "line" }, k: 2, iters: 4 } },
+  hessian_trace: { args: { data: { ref: "line" }, vectors: 3 } },
+  hessian_density: { args: { data: { ref: "line" }, steps: 4 } },
   neuron_features: { args: {} },
   cosine_similarity: { args: {} },
   cosine_share: { args: {} },
@@ -50,4 +53,6 @@ export const PROBE_CASES: Record<string, { args: Record<string, unknown>; outDim
   feature_gradient_cosine: { args: { data: { ref: "line" } } },
   gate_agreement: { args: { data: { ref: "line" }, pairs: { kind: "random_pairs", n: 7 } } },
   common_direction: { args: { data: { ref: "classes" }, k: 3 }, outDim: 2 },
+  per_sample_loss: { args: { data: { ref: "line", rows: [0, 3, 5] } } },
+  grad_norm: { args: { data: { ref: "line", random: { n: 5, seed: 0 } } } },
 };
