@@ -8,12 +8,14 @@
  * missing or did not finish is named with the command that re-runs it alone (RUN071); with `partial` the
  * runs that did finish are merged and the analyses run over what is present.
  */
+import { EXIT } from "./exit-codes.js";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { ProfilePlan } from "../contract/program.js";
 import { formatShard } from "../contract/plan.js";
 import { DyncRuntimeError } from "../runtime/errors.js";
-import { evaluatePlan, formatAnalysisError, type ExpectOutcome } from "../runtime/analysis/profile.js";
+import { evaluatePlan, formatAnalysisError, verdictOf, type ExpectOutcome } from "../runtime/analysis/profile.js";
+import { writeResults } from "./results-file.js";
 import type { ResultTable } from "../runtime/analysis/results.js";
 import { prepareRunDirectory, runPaths, stepsPath, unwritable, writeManifest, type Manifest, type RunEntry, type ShardRecord } from "../runtime/record/index.js";
 import { loadResults, readManifest, readReportInput, type ReportInput } from "../report/run-files.js";
@@ -53,8 +55,8 @@ export interface MergeOutcome {
   readonly otherBackends: readonly string[];
   /** report.html, or why it could not be written (the merged results are safe either way). */
   readonly report: { readonly path: string } | { readonly error: string };
-  /** 0: whole plan, every run trained and every analysis and expect holds; 3: so, but a run diverged; else 1. */
-  readonly exitCode: 0 | 1 | 3;
+  /** runner/exit-codes.ts: 3 when runs are missing (--partial), failed or diverged; else 1 when an analysis or expect failed; else 0. */
+  readonly exitCode: typeof EXIT.ok | typeof EXIT.expectFailed | typeof EXIT.runFailed;
 }
 
 const FINISHED: ReadonlySet<string> = new Set(["ok", "diverged"]);
@@ -77,8 +79,10 @@ export async function mergeShards(paths: readonly string[], options: MergeOption
   const totalSteps = Object.fromEntries(entries.flatMap(({ entry }) => (entry.steps === undefined ? [] : [[entry.run, entry.steps]])));
   const results = loadResults(dir, manifest, totalSteps, plan);
   const evaluation = await evaluateMerged(plan, results);
-  writeManifest(runPaths(dir).manifest, { ...manifest, expects: evaluation.expects, analysisErrors: evaluation.analysisErrors } as Manifest);
-  const { expects, analysisErrors } = evaluation;
+  const { analysisErrors } = evaluation;
+  const expects = evaluation.expects.map(verdictOf);
+  writeManifest(runPaths(dir).manifest, { ...manifest, expects, analysisErrors } as Manifest);
+  writeResults(dir, manifest.experiment, manifest.sweepAxes, plan, evaluation);
   const verdictsClean = analysisErrors.length === 0 && expects.every((e) => e.passed);
   const report = await writeMergedReport(dir, plan, { profile: profileOf(first.manifest), results, expects, analysisErrors });
   return {
@@ -94,7 +98,7 @@ export async function mergeShards(paths: readonly string[], options: MergeOption
     problems,
     superseded: superseded.map((s) => s.dir),
     otherBackends: chosen.filter((s) => s.manifest.backend.name !== first.manifest.backend.name).map((s) => `${s.dir} (${s.manifest.backend.name})`),
-    exitCode: problems.length || manifest.status === "failed" || !verdictsClean ? 1 : manifest.status === "diverged" ? 3 : 0,
+    exitCode: problems.length || manifest.status === "failed" || manifest.status === "diverged" ? EXIT.runFailed : verdictsClean ? EXIT.ok : EXIT.expectFailed,
   };
 }
 
