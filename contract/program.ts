@@ -382,7 +382,8 @@ export interface ProbeSpec {
 /** `at first(cond)`: fires once per seed at the first step where `cond` (an analysis over one probe's latest value) holds. */
 export interface EventSpecData {
   readonly name: string;
-  readonly watch: string;
+  /** The probes the condition reads (each a name, or pinned to a step as in `l[steps = 0]`). */
+  readonly watch: readonly string[];
   readonly condition: AnalysisExpr;
 }
 

@@ -11,6 +11,7 @@ import { OPTIMIZER_STATS, type Cadence, type CadencePoint, type OptimizerSpec, t
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { SourceFile, Span } from "../../diagnostics/source.js";
 import { AnalysisCompiler, probesOf, type AnalysisScope } from "./analysis.js";
+import { measuredAt, nonElementwise, pinsOf, showCadence } from "./event-conditions.js";
 import { checkSamplerNeeds } from "./samplers.js";
 import { checkConvNet, type LoweredConvNet } from "./conv-model.js";
 import { checkLayerModel, type LayerAddresses, listAddresses, shorthandAddresses } from "./layer-model.js";
@@ -255,9 +256,10 @@ export class ExperimentChecker {
     const baseEnv = new PointEnv(defs, new Map(), this.evaluator, new Set(sweepVars), failedSweeps);
     const shapes = probeShapes(g.probes, runs);
     const numericSweepVars = numericSweeps(axes);
-    const analysisSpecs = this.analyses(analyses, probeNames, shapes, { sweepVars, numericSweepVars }, baseEnv);
-    const failed = new Set(analyses.map((l) => l.name.name).filter((n) => !analysisSpecs.some((a) => a.name === n)));
-    const scope = { probes: probeNames, probeShapes: shapes, analyses: new Set(analysisSpecs.map((a) => a.name)), failed, sweepVars, numericSweepVars, env: baseEnv };
+    const windows = windowLets(g.lets);
+    const analysisSpecs = this.analyses(analyses, probeNames, shapes, { sweepVars, numericSweepVars }, baseEnv, windows);
+    const failed = new Set(analyses.map((l) => l.name.name).filter((n) => !analysisSpecs.some((a) => a.name === n) && !windows.has(n)));
+    const scope = { probes: probeNames, probeShapes: shapes, analyses: new Set(analysisSpecs.map((a) => a.name)), failed, sweepVars, numericSweepVars, env: baseEnv, windows };
     const compiler = new AnalysisCompiler(this.diagnostics);
     const expects: ExpectSpec[] = [];
     for (const e of g.expects) {
@@ -780,12 +782,13 @@ export class ExperimentChecker {
     const events: EventSpecData[] = [];
     let ok = true;
     const probeNames = new Set(g.probes.map((p) => p.name.name));
+    const conditionSpans = new Map<string, Span>();
     for (const p of g.probes) {
       const v = this.evaluator.eval(p.value, env);
       const resolved = v && resolver.resolve(v, "probe", p.value.span);
       const cadences: Cadence[] = [];
       for (const c of p.cadences) {
-        const lowered = this.cadence(c, p, env, duration, probeNames, events);
+        const lowered = this.cadence(c, p, env, duration, probeNames, events, conditionSpans);
         if (lowered) cadences.push(lowered);
         else ok = false;
       }
@@ -808,10 +811,33 @@ export class ExperimentChecker {
         line: p.span.line,
       });
     }
+    for (const e of events) ok = this.pinsMeasured(e, probes, conditionSpans.get(e.name)!) && ok;
     return ok ? { probes, events } : undefined;
   }
 
-  private cadence(c: A.Cadence, p: A.ProbeStmt, env: PointEnv, duration: RunSpec["duration"] | undefined, probeNames: ReadonlySet<string>, events: EventSpecData[]): Cadence | undefined {
+  /**
+   * An event condition is evaluated per seed at one step, so it reads probes' latest values and values
+   * pinned to a step (`l[steps = 0]`); reductions, fits and other selections need recorded series (DYN2040).
+   */
+  private elementwiseCondition(e: AnalysisExpr, span: Span): boolean {
+    const problem = nonElementwise(e);
+    if (problem) this.report(diagnostic("DYN2040", span, { problem: `the condition of \`at first(…)\` compares values at one step per seed; ${problem}` }));
+    return !problem;
+  }
+
+  /** Each `probe[steps = k]` in an event's condition names a step at which that probe is measured (DYN2040). */
+  private pinsMeasured(event: EventSpecData, probes: readonly ProbeSpec[], span: Span): boolean {
+    let ok = true;
+    for (const { probe, step } of pinsOf(event.condition)) {
+      const spec = probes.find((p) => p.name === probe);
+      if (!spec || measuredAt(spec.cadences, step)) continue;
+      this.report(diagnostic("DYN2040", span, { problem: `probe \`${probe}\` is not measured at step ${step} (${spec.cadences.map(showCadence).join(", ")}), so \`${probe}[steps = ${step}]\` would never have a value` }));
+      ok = false;
+    }
+    return ok;
+  }
+
+  private cadence(c: A.Cadence, p: A.ProbeStmt, env: PointEnv, duration: RunSpec["duration"] | undefined, probeNames: ReadonlySet<string>, events: EventSpecData[], conditionSpans: Map<string, Span>): Cadence | undefined {
     const unit = duration && "epochs" in duration ? "epochs" : "steps";
     const total = duration ? ("epochs" in duration ? duration.epochs : duration.steps) : Infinity;
     if (c.kind === "Every") {
@@ -825,18 +851,19 @@ export class ExperimentChecker {
     if (c.kind === "AtFirst") {
       const compiler = new AnalysisCompiler(this.diagnostics);
       const condition = compiler.compile(c.condition, { probes: probeNames, analyses: new Set(), failed: new Set(), sweepVars: [], env });
-      if (!condition) return undefined;
+      if (!condition || !this.elementwiseCondition(condition, c.condition.span)) return undefined;
       const watched = [...probesOf(condition)];
-      if (watched.length !== 1) {
-        this.report(diagnostic("DYN2040", c.condition.span, { problem: `the condition of \`at first(…)\` must read exactly one probe; it reads ${watched.length === 0 ? "none" : watched.map((w) => `\`${w}\``).join(", ")}` }));
+      if (watched.length === 0) {
+        this.report(diagnostic("DYN2040", c.condition.span, { problem: "the condition of `at first(…)` must read a probe; it reads none" }));
         return undefined;
       }
-      if (watched[0] === p.name.name) {
+      if (watched.includes(p.name.name)) {
         this.report(diagnostic("DYN2040", c.condition.span, { problem: `probe \`${p.name.name}\` cannot be triggered by its own value` }));
         return undefined;
       }
       const name = `${p.name.name}@first`;
-      events.push({ name, watch: watched[0]!, condition });
+      events.push({ name, watch: watched, condition });
+      conditionSpans.set(name, c.condition.span);
       return { kind: "on", event: name };
     }
     const v = this.evaluator.eval(c.points, env);
@@ -860,13 +887,15 @@ export class ExperimentChecker {
     return { kind: "at", points };
   }
 
-  private analyses(lets: readonly A.LetStmt[], probes: ReadonlySet<string>, shapes: ProbeShapes, sweeps: Pick<AnalysisScope, "sweepVars" | "numericSweepVars">, env: PointEnv): AnalysisSpec[] {
+  /** The lets over results, compiled; a let bound to an interval is a phase window (`windows`), read by `during`. */
+  private analyses(lets: readonly A.LetStmt[], probes: ReadonlySet<string>, shapes: ProbeShapes, sweeps: Pick<AnalysisScope, "sweepVars" | "numericSweepVars">, env: PointEnv, windows: ReadonlyMap<string, A.IntervalExpr>): AnalysisSpec[] {
     const compiler = new AnalysisCompiler(this.diagnostics);
     const out: AnalysisSpec[] = [];
     const defined = new Set<string>();
     const failed = new Set<string>();
     for (const l of lets) {
-      const expr: AnalysisExpr | undefined = compiler.compile(l.value, { probes, probeShapes: shapes, analyses: defined, failed, ...sweeps, env });
+      if (windows.has(l.name.name)) continue;
+      const expr: AnalysisExpr | undefined = compiler.compile(l.value, { probes, probeShapes: shapes, analyses: defined, failed, ...sweeps, env, windows });
       if (expr) {
         defined.add(l.name.name);
         out.push({ name: l.name.name, expr, line: l.span.line });
@@ -923,6 +952,7 @@ const RESULT_FUNCTIONS: ReadonlySet<string> = new Set(
 );
 
 export function isAnalysis(e: A.Expr, results: ReadonlySet<string>): boolean {
+  if (isPhaseWindow(e)) return true;
   let found = false;
   const visit = (node: unknown): void => {
     if (found || !node || typeof node !== "object") return;
@@ -934,6 +964,28 @@ export function isAnalysis(e: A.Expr, results: ReadonlySet<string>): boolean {
   };
   visit(e);
   return found;
+}
+
+/**
+ * A phase window, `[start, p1)`, `[10 steps, 50%)`: an interval with a bound that only `during` reads (`start`,
+ * `end`, a step count or a fraction of training). An interval of plain numbers stays a constant; `during`
+ * takes it too (interval constants are windows as well, see `windowLets`).
+ */
+function isPhaseWindow(e: A.Expr): boolean {
+  while (e.kind === "Paren") e = e.inner;
+  const only = (b: A.Expr) => (b.kind === "Name" && (b.name === "start" || b.name === "end")) || (b.kind === "Quantity" && (b.unit === "%" || b.unit === "steps"));
+  return e.kind === "Interval" && (only(e.lo) || only(e.hi));
+}
+
+/** The lets bound to an interval, by name: the windows `x during NAME` may name. */
+function windowLets(lets: readonly A.LetStmt[]): Map<string, A.IntervalExpr> {
+  const out = new Map<string, A.IntervalExpr>();
+  for (const l of lets) {
+    let e = l.value;
+    while (e.kind === "Paren") e = e.inner;
+    if (e.kind === "Interval") out.set(l.name.name, e);
+  }
+  return out;
 }
 
 /** Calls `f` on every child value of an AST node (arrays element-wise), skipping spans; no allocation. */

@@ -267,6 +267,7 @@ class TrainingRun {
       divergence: this.divergence.state(),
       diverged: this.diverged.map((d) => ({ ...d })),
       events: this.scheduler.firedState(),
+      conditions: this.scheduler.conditionState(),
     });
   }
 
@@ -280,6 +281,7 @@ class TrainingRun {
     this.sampler.restore(snapshot.sampler);
     this.divergence.restore(snapshot.divergence);
     this.scheduler.restoreFired(snapshot.events);
+    this.scheduler.restoreConditions(snapshot.conditions);
     this.diverged.push(...snapshot.diverged.map((d) => ({ ...d })));
     if (this.diverged.length > 0) {
       this.frozenMask = tf.tensor1d(this.config.seeds.map((_, s) => !this.diverged.some((d) => d.seedIndex === s)), "bool");
