@@ -357,6 +357,12 @@ export const messages = {
     message: "`checkpoint every` takes a whole number of steps or epochs ≥ 1, like `checkpoint every 500 steps`; got {got}",
     help: "A checkpoint saves a run's whole training state (parameters, optimizer state, random streams, probe state) every N steps or epochs, so that `dync run --resume DIR` continues a killed run exactly. N counts in the `train` statement's unit unless `steps` or `epochs` follows it.",
   },
+  DYN2057: {
+    name: "not-a-publisher",
+    severity: "error",
+    message: "{arg} names probe `{name}`, {what}, which measures no Hessian eigenvectors",
+    help: "`along:` takes the name of a probe that measures Hessian eigenvectors (`hessian`, `sharpness`) declared in the same experiment: `probe h = hessian(net, train, k: 1)` then `probe c = curvature(net, group, along: h)`. The probe reads that probe's latest eigenvector of the run.",
+  },
   DYN2059: {
     name: "sampler-needs-data",
     severity: "error",

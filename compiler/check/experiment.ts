@@ -16,7 +16,7 @@ import { checkConvNet, type LoweredConvNet } from "./conv-model.js";
 import { checkLayerModel, type LayerAddresses, listAddresses, shorthandAddresses } from "./layer-model.js";
 import { PointEnv, type Definitions } from "./env.js";
 import { PlotCompiler } from "./plots.js";
-import { compileTimeFunctions, Evaluator } from "./evaluate.js";
+import { compileTimeFunctions, Evaluator, type Env } from "./evaluate.js";
 import { CallResolver, type RefScope } from "./resolve-call.js";
 import { TargetCompiler, type TargetCode } from "./targets.js";
 import { checkSeedList } from "./seeds.js";
@@ -24,7 +24,7 @@ import { blockRoles, experimentInputs, reportSampledUse, reportSharedSamples, ty
 import { showValue, type Value } from "./values.js";
 import { layerGeometry, modelLayers } from "../../contract/layer-list.js";
 import { dataSetSize } from "../../stdlib/registry/data-size.js";
-import { brokenRules, registry, resultShape, type DataSourceShape, type Lowered, type ResultShape } from "../../stdlib/registry/index.js";
+import { brokenRules, registry, resultShape, type DataSourceShape, type Entry, type Lowered, type ResultShape } from "../../stdlib/registry/index.js";
 
 /** Most runs one profile may expand to: a 100 × 100 sweep. Past this, planning alone takes minutes. */
 export const MAX_RUNS = 10_000;
@@ -680,8 +680,10 @@ export class ExperimentChecker {
     const events: EventSpecData[] = [];
     let ok = true;
     const probeNames = new Set(g.probes.map((p) => p.name.name));
+    // In a probe's call another probe's name is a reference (`along: h`), checked against the parameter's type.
+    const callEnv: Env = { lookup: (n) => env.lookup(n), names: () => env.names(), failed: (n) => env.failed(n), notConstant: (n) => (probeNames.has(n) ? undefined : env.notConstant(n)) };
     for (const p of g.probes) {
-      const v = this.evaluator.eval(p.value, env);
+      const v = this.evaluator.eval(p.value, callEnv);
       const resolved = v && resolver.resolve(v, "probe", p.value.span);
       const cadences: Cadence[] = [];
       for (const c of p.cadences) {
@@ -697,6 +699,10 @@ export class ExperimentChecker {
         ok = false;
         continue;
       }
+      if (!this.checkPublications(p, resolved.entry, resolved.args, g.probes)) {
+        ok = false;
+        continue;
+      }
       const shape = resultShape(resolved.entry, resolved.args);
       probes.push({
         name: p.name.name,
@@ -709,6 +715,31 @@ export class ExperimentChecker {
       });
     }
     return ok ? { probes, events } : undefined;
+  }
+
+  /**
+   * A probe reference that must name a probe publishing something (`along: h` an eigenvector): the named
+   * probe's entry must publish it (DYN2057), whatever its cadence.
+   */
+  private checkPublications(p: A.ProbeStmt, entry: Entry, args: Readonly<Record<string, Lowered>>, all: readonly A.ProbeStmt[]): boolean {
+    let ok = true;
+    entry.params.forEach((param, position) => {
+      if (param.type.t !== "ref" || !param.type.publishes) return;
+      const value = args[param.name];
+      if (!value || typeof value !== "object" || !("ref" in value)) return;
+      const named = all.find((q) => q.name.name === value.ref);
+      const callee = named ? calleeName(named) : undefined;
+      const target = callee ? registry.get("probe", callee) : undefined;
+      if (target?.publishes === param.type.publishes) return;
+      const publishers = registry.ofKind("probe").filter((e) => e.publishes === (param.type as { publishes: string }).publishes).map((e) => `\`${e.name}\``);
+      this.report(diagnostic("DYN2057", argumentSpan(p, param.name, position), {
+        arg: `\`${param.name}\` of \`${entry.name}\``,
+        name: String(value.ref),
+        what: callee ? `a \`${callee}\` probe` : "not a registry probe",
+      }, { hint: `name a ${publishers.join(" or ")} probe of this experiment` }));
+      ok = false;
+    });
+    return ok;
   }
 
   private cadence(c: A.Cadence, p: A.ProbeStmt, env: PointEnv, duration: RunSpec["duration"] | undefined, probeNames: ReadonlySet<string>, events: EventSpecData[]): Cadence | undefined {
@@ -802,10 +833,24 @@ type ProbeShapes = ReadonlyMap<string, ResultShape>;
  * What each probe measures (fields, extra dimension): from the checked call of the first run that has it
  * (its arguments may choose the shape, `accuracy(…, by: class)`), else from its registry entry.
  */
+/** The registry name a probe statement calls (`hessian` in `probe h = hessian(net, train)`). */
+function calleeName(p: A.ProbeStmt): string | undefined {
+  return p.value.kind === "Call" && p.value.callee.kind === "Name" ? p.value.callee.name : p.value.kind === "Name" ? p.value.name : undefined;
+}
+
+/** The span of argument `name` (named, or positional at `position`) of a probe's call; the call's when absent. */
+function argumentSpan(p: A.ProbeStmt, name: string, position: number): Span {
+  if (p.value.kind !== "Call") return p.value.span;
+  const named = p.value.args.find((a) => a.kind === "Named" && a.name.name === name);
+  const positional = p.value.args.filter((a) => a.kind === "Positional")[position];
+  const arg = named ?? positional;
+  return arg && arg.kind !== "Binding" ? arg.value.span : p.value.span;
+}
+
 function probeShapes(probes: readonly A.ProbeStmt[], runs: readonly RunSpec[]): ProbeShapes {
   const out = new Map<string, ResultShape>();
   for (const p of probes) {
-    const callee = p.value.kind === "Call" && p.value.callee.kind === "Name" ? p.value.callee.name : p.value.kind === "Name" ? p.value.name : undefined;
+    const callee = calleeName(p);
     const entry = callee ? registry.get("probe", callee) : undefined;
     const checked = runs.flatMap((r) => r.probes).find((s) => s.name === p.name.name);
     const shape = checked && entry ? resultShape(entry, checked.args as Readonly<Record<string, Lowered>>) : entry?.result;
