@@ -363,6 +363,12 @@ export const messages = {
     message: "{arg} names probe `{name}`, {what}, which measures no Hessian eigenvectors",
     help: "`along:` takes the name of a probe that measures Hessian eigenvectors (`hessian`, `sharpness`) declared in the same experiment: `probe h = hessian(net, train, k: 1)` then `probe c = curvature(net, group, along: h)`. The probe reads that probe's latest eigenvector of the run.",
   },
+  DYN2058: {
+    name: "other-run-reference",
+    severity: "error",
+    message: "a probe cannot read probe `{name}` of another run of the sweep",
+    help: "A probe's arguments refer to probes of its own run (`along: h`). Reading a value measured in another run (`h[opt = gd]`: GD's eigenvector in the Adam run) needs the runner to order the runs and hand the value over, which it does not do yet.",
+  },
   DYN2059: {
     name: "sampler-needs-data",
     severity: "error",

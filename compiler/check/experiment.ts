@@ -683,6 +683,10 @@ export class ExperimentChecker {
     // In a probe's call another probe's name is a reference (`along: h`), checked against the parameter's type.
     const callEnv: Env = { lookup: (n) => env.lookup(n), names: () => env.names(), failed: (n) => env.failed(n), notConstant: (n) => (probeNames.has(n) ? undefined : env.notConstant(n)) };
     for (const p of g.probes) {
+      if (this.reportOtherRunReference(p, probeNames)) {
+        ok = false;
+        continue;
+      }
       const v = this.evaluator.eval(p.value, callEnv);
       const resolved = v && resolver.resolve(v, "probe", p.value.span);
       const cadences: Cadence[] = [];
@@ -715,6 +719,19 @@ export class ExperimentChecker {
       });
     }
     return ok ? { probes, events } : undefined;
+  }
+
+  /**
+   * `along: h[opt = gd]`, a probe's value in another run of the sweep: the runner would have to run that
+   * run first and hand its value over, which it does not do (DYN2058) — said plainly rather than as a
+   * value that has no constant.
+   */
+  private reportOtherRunReference(p: A.ProbeStmt, probeNames: ReadonlySet<string>): boolean {
+    if (p.value.kind !== "Call") return false;
+    const arg = p.value.args.find((a) => a.kind !== "Binding" && a.value.kind === "Index" && a.value.object.kind === "Name" && probeNames.has(a.value.object.name));
+    if (!arg || arg.kind === "Binding" || arg.value.kind !== "Index" || arg.value.object.kind !== "Name") return false;
+    this.report(diagnostic("DYN2058", arg.value.span, { name: arg.value.object.name }, { hint: `use \`${arg.value.object.name}\`, this run's own probe` }));
+    return true;
   }
 
   /**
