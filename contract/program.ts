@@ -309,6 +309,23 @@ export type ScheduleWithDurations =
   | { readonly kind: "cosine"; readonly steps: Duration; readonly floor: number }
   | { readonly kind: "warmup"; readonly steps: Duration; readonly then: ScheduleWithDurations };
 
+/**
+ * A probe's data argument as lowered: a data set by name (`{ ref }`), or a group of its rows, listed
+ * (`train[0..19]` → `rows`) or drawn per seed (`random_subset(train, 20)` → `random`).
+ */
+export interface DataRef {
+  readonly ref: string;
+  readonly rows?: readonly number[];
+  readonly random?: { readonly n: number; readonly seed: number };
+}
+
+/** Rows a probe evaluates on through `ref`, given its data set's size (undefined: unknown). */
+export function dataRefRows(ref: DataRef, size: number | undefined): number | undefined {
+  if (ref.rows) return ref.rows.length;
+  if (ref.random) return size === undefined ? ref.random.n : Math.min(ref.random.n, size);
+  return size;
+}
+
 export interface ProbeSpec {
   readonly name: string;
   /** Named results of a multi-field probe (`feats.angle`, `feats.amplitude`); absent for one value. */

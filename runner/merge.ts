@@ -15,7 +15,7 @@ import { formatShard } from "../contract/plan.js";
 import { DyncRuntimeError } from "../runtime/errors.js";
 import { evaluatePlan, formatAnalysisError, type ExpectOutcome } from "../runtime/analysis/profile.js";
 import type { ResultTable } from "../runtime/analysis/results.js";
-import { prepareRunDirectory, runPaths, unwritable, writeManifest, type Manifest, type RunEntry, type ShardRecord } from "../runtime/record/index.js";
+import { prepareRunDirectory, runPaths, stepsPath, unwritable, writeManifest, type Manifest, type RunEntry, type ShardRecord } from "../runtime/record/index.js";
 import { loadResults, readManifest, readReportInput, type ReportInput } from "../report/run-files.js";
 import { evaluateProfile } from "./evaluate.js";
 import { writeReport, type ReportOutcome } from "../report/index.js";
@@ -241,11 +241,16 @@ function writeMergedMetrics(dir: string, sweepAxes: readonly string[], entries: 
   if (header === null) throw new DyncRuntimeError("RUN010", `no shard has a metrics.csv header (axes ${sweepAxes.join(", ")})`);
   const csv: string[] = [header];
   const jsonl: string[] = [];
+  const copied = new Set<string>();
   for (const { entry, shard } of entries) {
     for (const row of rowsOf.get(shard.dir)!.rows.filter((r) => r.run === entry.run)) {
       csv.push(row.csv);
       jsonl.push(row.jsonl);
-      if (row.npyFile) copyTensor(shard.dir, dir, row.npyFile);
+      if (!row.npyFile || copied.has(row.npyFile)) continue; // a stacked array is named by every row it holds
+      copied.add(row.npyFile);
+      copyTensor(shard.dir, dir, row.npyFile);
+      // A stacked array's steps file is named by no row (runtime/record/stacked.ts).
+      if (existsSync(join(shard.dir, stepsPath(row.npyFile)))) copyTensor(shard.dir, dir, stepsPath(row.npyFile));
     }
   }
   const paths = runPaths(dir);

@@ -4,7 +4,7 @@
  * `--shard`, only the runs `dync run --shard i/n` trains.
  */
 import { expandPlan, formatShard, planTemplate, shardRuns, type Shard } from "../../contract/plan.js";
-import { checkpointIntervalSteps, checkpointWrites, type CheckpointSpec, type DataSpec, type LayerSpec, type ModelSpec, type ProbeSpec, type RunSpec } from "../../contract/program.js";
+import { checkpointIntervalSteps, checkpointWrites, dataRefRows, type CheckpointSpec, type DataRef, type DataSpec, type LayerSpec, type ModelSpec, type ProbeSpec, type RunSpec } from "../../contract/program.js";
 import type { Cadence } from "../../runtime/train/index.js";
 import { registry, type DataSourceSchema, type Lowered, type ProbeCost, type ProbeCostShape } from "../../stdlib/registry/index.js";
 import { dataSetSize } from "../../stdlib/registry/data-size.js";
@@ -136,7 +136,7 @@ export function probeFlops(run: RunSpec, steps: number, stepsPerEpoch: number): 
     rows: (ref) => {
       const name = typeof ref === "object" && ref !== null ? (ref as { ref?: unknown }).ref : undefined;
       const data = typeof name === "string" ? run.data[name] : undefined;
-      return data ? dataSetSize(data) : undefined;
+      return data ? dataRefRows(ref as DataRef, dataSetSize(data)) : undefined;
     },
   };
   return run.probes.reduce((total, p) => total + probeCalls(p, steps, stepsPerEpoch) * priced(probeCost(p, shape), fma), 0);
