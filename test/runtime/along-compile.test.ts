@@ -1,6 +1,7 @@
 /**
  * The probes along an eigenvector in a .dyn file, from source to results: `sharpness` measured once (at step
  * 0) fixes v on the run's board; `curvature` along it at step 0 (declared after it) is its eigenvalue;
+ * the same curvature on the group train[0..7] equals it on the abridged subset of the first 8 rows;
  * `project` and `step_along` every step agree with each other (|project_t − project_{t−1}| = step_along_t for
  * a fixed v); `eigen_share` is per layer (.npy) and its shares sum to 1. The generated code type-checks.
  */
@@ -25,6 +26,8 @@ const SOURCE = `experiment along_tiny {
   train 6 steps, batch full
   probe sharp = sharpness(net, train, tol: 1e-6, iters: 200) at 0
   probe c = curvature(net, train, along: sharp) at 0
+  probe c_group = curvature(net, train[0..7], along: sharp) at 0
+  probe c_first = curvature(net, train, along: sharp, samples: 8, subset: first) at 0
   probe share = eigen_share(net, along: sharp) at [0, end]
   probe p = project(net, along: sharp) every 1 steps
   probe st = step_along(net, along: sharp) every 1 steps
@@ -58,6 +61,9 @@ describe("probes along an eigenvector in a .dyn file", () => {
     for (const seed of seeds) {
       const lambda = value("sharp", seed, 0)!;
       expect(Math.abs(value("c", seed, 0)! - lambda) / lambda).toBeLessThan(1e-4);
+      // The group train[0..7] and the abridged subset of the first 8 rows are the same rows.
+      expect(Math.abs(value("c_group", seed, 0)! - value("c_first", seed, 0)!)).toBeLessThan(1e-5 * Math.abs(value("c_first", seed, 0)!));
+      expect(Math.abs(value("c_group", seed, 0)! - lambda)).toBeGreaterThan(1e-3 * lambda);
       expect(value("st", seed, 0) ?? NaN).toBeNaN();
       for (let t = 1; t <= 6; t++) {
         const moved = Math.abs(value("p", seed, t)! - value("p", seed, t - 1)!);
