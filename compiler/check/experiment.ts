@@ -682,6 +682,7 @@ export class ExperimentChecker {
     const probeNames = new Set(g.probes.map((p) => p.name.name));
     // In a probe's call another probe's name is a reference (`along: h`), checked against the parameter's type.
     const callEnv: Env = { lookup: (n) => env.lookup(n), names: () => env.names(), failed: (n) => env.failed(n), notConstant: (n) => (probeNames.has(n) ? undefined : env.notConstant(n)) };
+    const resolvedProbes: { p: A.ProbeStmt; entry: Entry; args: Readonly<Record<string, Lowered>> }[] = [];
     for (const p of g.probes) {
       if (this.reportOtherRunReference(p, probeNames)) {
         ok = false;
@@ -703,10 +704,7 @@ export class ExperimentChecker {
         ok = false;
         continue;
       }
-      if (!this.checkPublications(p, resolved.entry, resolved.args, g.probes)) {
-        ok = false;
-        continue;
-      }
+      resolvedProbes.push({ p, entry: resolved.entry, args: resolved.args });
       const shape = resultShape(resolved.entry, resolved.args);
       probes.push({
         name: p.name.name,
@@ -718,6 +716,9 @@ export class ExperimentChecker {
         line: p.span.line,
       });
     }
+    // After every probe is resolved: a reference may name a probe declared later, or one bound through a let.
+    const entries = new Map(resolvedProbes.map((r) => [r.p.name.name, r.entry] as const));
+    for (const r of resolvedProbes) if (!this.checkPublications(r.p, r.entry, r.args, entries)) ok = false;
     return ok ? { probes, events } : undefined;
   }
 
@@ -738,21 +739,21 @@ export class ExperimentChecker {
    * A probe reference that must name a probe publishing something (`along: h` an eigenvector): the named
    * probe's entry must publish it (DYN2057), whatever its cadence.
    */
-  private checkPublications(p: A.ProbeStmt, entry: Entry, args: Readonly<Record<string, Lowered>>, all: readonly A.ProbeStmt[]): boolean {
+  private checkPublications(p: A.ProbeStmt, entry: Entry, args: Readonly<Record<string, Lowered>>, entries: ReadonlyMap<string, Entry>): boolean {
     let ok = true;
     entry.params.forEach((param, position) => {
       if (param.type.t !== "ref" || !param.type.publishes) return;
       const value = args[param.name];
       if (!value || typeof value !== "object" || !("ref" in value)) return;
-      const named = all.find((q) => q.name.name === value.ref);
-      const callee = named ? calleeName(named) : undefined;
-      const target = callee ? registry.get("probe", callee) : undefined;
-      if (target?.publishes === param.type.publishes) return;
+      const target = entries.get(String(value.ref));
+      // A probe that failed to resolve was reported already.
+      if (!target || target.publishes === param.type.publishes) return;
+      const callee = target.name;
       const publishers = registry.ofKind("probe").filter((e) => e.publishes === (param.type as { publishes: string }).publishes).map((e) => `\`${e.name}\``);
       this.report(diagnostic("DYN2057", argumentSpan(p, param.name, position), {
         arg: `\`${param.name}\` of \`${entry.name}\``,
         name: String(value.ref),
-        what: callee ? `a \`${callee}\` probe` : "not a registry probe",
+        what: `a \`${callee}\` probe`,
       }, { hint: `name a ${publishers.join(" or ")} probe of this experiment` }));
       ok = false;
     });
