@@ -217,7 +217,7 @@ export const messages = {
     name: "duplicate-statement",
     severity: "error",
     message: "an experiment has one `{keyword}` statement; this is a second one",
-    help: "To try several values, sweep them: `sweep opt in [sgd(lr: 0.1), adam(lr: 1e-3)]` then `optimizer opt`. Profiles replace statements with `profile NAME { … }`.",
+    help: "To try several values, sweep them: `sweep opt in [sgd(lr: 0.1), adam(lr: 1e-3)]` then `optimizer opt`. A profile overrides them key by key with `profile NAME { … }`.",
   },
   DYN2021: {
     name: "missing-statement",
@@ -357,7 +357,7 @@ export const messages = {
     message: "`checkpoint every` takes a whole number of steps or epochs ≥ 1, like `checkpoint every 500 steps`; got {got}",
     help: "A checkpoint saves a run's whole training state (parameters, optimizer state, random streams, probe state) every N steps or epochs, so that `dync run --resume DIR` continues a killed run exactly. N counts in the `train` statement's unit unless `steps` or `epochs` follows it.",
   },
-  DYN2057: {
+  DYN2053: {
     name: "not-a-publisher",
     severity: "error",
     message: "{arg} names probe `{name}`, {what}, which measures no Hessian eigenvectors",
@@ -368,6 +368,12 @@ export const messages = {
     severity: "error",
     message: "a probe cannot read probe `{name}` of another run of the sweep",
     help: "A probe's arguments refer to probes of its own run (`along: h`). Reading a value measured in another run (`h[opt = gd]`: GD's eigenvector in the Adam run) needs the runner to order the runs and hand the value over, which it does not do yet.",
+  },
+  DYN2057: {
+    name: "optimizer-stat-unavailable",
+    severity: "error",
+    message: "`optimizer_stat({stat})` is reported by {reporters}, but the runs train with {optimizers}",
+    help: "`optimizer_stat(name)` reads a statistic the run's optimizer computes in its update (`above_threshold`: the sign-threshold SGD's fraction of coordinates that took a sign step). In a sweep over optimizers, runs whose optimizer does not report it record nothing for the probe; at least one run must.",
   },
   DYN2059: {
     name: "sampler-needs-data",
@@ -483,6 +489,24 @@ export const messages = {
     severity: "error",
     message: "`{path}` is the source file; writing the program there would overwrite it",
     help: "Give `-o` another file, such as `out.js`, or leave it out to write next to the source.",
+  },
+  DYN4020: {
+    name: "override-syntax",
+    severity: "error",
+    message: "a command-line override is `key=value`; {problem}",
+    help: "After the file, `dync run` and `dync plan` take settings as `key=value` arguments (`width=16`, `seeds=3`, `train=500`, `optimizer.lr=0.01`); a key is a name or `name.argument`. Quote a value with spaces for the shell: `'train=500 steps'`. See docs/language.md, \"Command-line overrides\".",
+  },
+  DYN4021: {
+    name: "unknown-override",
+    severity: "error",
+    message: "experiment `{experiment}` has no setting `{key}`",
+    help: "A key is `seeds`, `train`, `batch`, `shuffle`, `checkpoint`, `optimizer`, `schedule`, `loss`, `regularize`, a sweep variable, a `let` value, a data set, model or probe name, or one of these calls' arguments as `name.argument` (`optimizer.lr`, `test.n`). `dync plan FILE` lists the statements in effect.",
+  },
+  DYN4022: {
+    name: "override-not-settable",
+    severity: "error",
+    message: "`{key}` cannot be set from the command line: {reason}",
+    help: "Only values fixed before training can be overridden: not an analysis of the results, and a zipped sweep only in the file. The message says what to set instead.",
   },
 } as const satisfies Record<string, MessageSpec>;
 

@@ -7,10 +7,10 @@ import type * as A from "../../grammar/ast.js";
 import type { AnalysisExpr, AnalysisSpec, CheckpointSpec, DataSpec, EventSpecData, ExpectSpec, MlpModelSpec, ModelSpec, PlotSpec, ProbeSpec, ProfilePlan, RunSpec, SweepAxis, SweepValue } from "../../contract/program.js";
 import { runId } from "../../contract/plan.js";
 import { METRIC_COLUMNS } from "../../contract/results.js";
-import type { Cadence, CadencePoint } from "../../contract/training-specs.js";
+import { OPTIMIZER_STATS, type Cadence, type CadencePoint, type OptimizerSpec, type OptimizerStat } from "../../contract/training-specs.js";
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { SourceFile, Span } from "../../diagnostics/source.js";
-import { AnalysisCompiler, probesOf } from "./analysis.js";
+import { AnalysisCompiler, probesOf, type AnalysisScope } from "./analysis.js";
 import { checkSamplerNeeds } from "./samplers.js";
 import { checkConvNet, type LoweredConvNet } from "./conv-model.js";
 import { checkLayerModel, type LayerAddresses, listAddresses, shorthandAddresses } from "./layer-model.js";
@@ -22,6 +22,7 @@ import { TargetCompiler, type TargetCode } from "./targets.js";
 import { checkSeedList } from "./seeds.js";
 import { blockRoles, experimentInputs, reportSampledUse, reportSharedSamples, type ExperimentInputs } from "./data-inputs.js";
 import { showValue, type Value } from "./values.js";
+import { baseEffective, definedNames, overlay, singleSlot, statementText, type Effective, type Provenance, type SingleSlot } from "./overlay.js";
 import { layerGeometry, modelLayers } from "../../contract/layer-list.js";
 import { dataSetSize } from "../../stdlib/registry/data-size.js";
 import { brokenRules, registry, resultShape, type DataSourceShape, type Entry, type Lowered, type ResultShape } from "../../stdlib/registry/index.js";
@@ -50,6 +51,20 @@ export interface TargetEntry {
  */
 export interface CheckedProfile extends ProfilePlan {
   readonly axes: readonly SweepAxis[];
+  /** The statements in effect when a profile or command-line overrides changed any (else empty), for `dync plan`. */
+  readonly settings: readonly Setting[];
+}
+
+/** One statement in effect, as text, and what set parts of it (nothing for a statement as the experiment wrote it). */
+export interface Setting {
+  readonly text: string;
+  readonly from: readonly Provenance[];
+}
+
+/** Command-line overrides of one profile: `apply` lays them over the statements in effect (compiler/check/overrides.ts). */
+export interface ProfileOverrides {
+  readonly profile: string;
+  apply(effective: Effective[], exp: A.ExperimentStmt): Effective[];
 }
 
 export interface CheckedExperiment {
@@ -66,8 +81,6 @@ export interface TopLevel {
   readonly data: readonly A.DataStmt[];
   readonly models: readonly A.ModelStmt[];
 }
-
-type SingleSlot = "seeds" | "loss" | "regularize" | "optimizer" | "schedule" | "train" | "checkpoint";
 
 /** Everything statement-level the plan needs, gathered from the statements in effect. */
 interface Gathered {
@@ -94,11 +107,17 @@ export class ExperimentChecker {
     private readonly source: SourceFile,
     private readonly top: TopLevel,
     private readonly diagnostics: Diagnostic[],
+    /** Sources other than the file whose spans statements may carry (the command line's overrides). */
+    private readonly extraSources: ReadonlyMap<string, SourceFile> = new Map(),
   ) {
     this.evaluator = new Evaluator(diagnostics);
   }
 
-  check(exp: A.ExperimentStmt): CheckedExperiment {
+  /**
+   * The experiment's plan per profile. `overrides` (command-line `key=value`, compiler/check/overrides.ts)
+   * apply after the profile it names, to that profile only.
+   */
+  check(exp: A.ExperimentStmt, overrides?: ProfileOverrides): CheckedExperiment {
     // Targets belong to one experiment's program.
     this.targets = new Map();
     this.targetIds = new Map();
@@ -107,9 +126,16 @@ export class ExperimentChecker {
     this.reportColumnClashes(base);
     // Keyed by user names (`constructor`, `__proto__` are legal): no prototype to collide with.
     const profiles: Record<string, CheckedProfile> = Object.create(null) as Record<string, CheckedProfile>;
-    const defaultGathered = this.gather(base);
+    // Top-level data sets and models are the experiment's too: a profile overrides them per key as well.
+    const baseStatements = baseEffective([...this.top.data, ...this.top.models, ...base]);
+    const defaultGathered = this.gather(baseStatements.map((e) => e.statement));
     const sweepVars = defaultGathered.sweeps.flatMap((s) => s.vars.map((v) => v.name));
-    profiles["default"] = this.plan(exp, defaultGathered, true);
+    const planOf = (name: string, effective: Effective[], reportMissing: boolean): CheckedProfile => {
+      const final = overrides && overrides.profile === name ? overrides.apply(effective, exp) : effective;
+      const gathered = final === baseStatements ? defaultGathered : this.gather(final.map((e) => e.statement));
+      return { ...this.plan(exp, gathered, reportMissing), settings: final === baseStatements ? [] : this.settings(final) };
+    };
+    profiles["default"] = planOf("default", baseStatements, true);
     for (const p of exp.body) {
       if (p.kind !== "Profile") continue;
       if (profiles[p.name.name]) {
@@ -118,13 +144,41 @@ export class ExperimentChecker {
       }
       this.reportDuplicates(p.body.filter((s) => s.kind !== "Profile"));
       this.reportColumnClashes(p.body);
+      this.reportPartialSweeps(base, p.body);
       for (const nested of p.body.filter((s) => s.kind === "Profile")) {
         this.report(diagnostic("DYN2041", nested.span, { problem: "a profile cannot contain another profile" }));
       }
-      profiles[p.name.name] = this.plan(exp, this.gather(overlay(base, p.body)), false);
+      profiles[p.name.name] = planOf(p.name.name, overlay(baseStatements, p.body, `profile ${p.name.name}`), false);
     }
     this.warnUnusedSweeps(exp, defaultGathered);
     return { name: exp.name.name, span: exp.span, sweepVars, profiles, targets: this.targets };
+  }
+
+  /** DYN2022 on a profile's sweep of some, not all, of the variables one base sweep zips (it would sweep them twice). */
+  private reportPartialSweeps(base: readonly A.Statement[], profile: readonly A.Statement[]): void {
+    for (const s of profile) {
+      if (s.kind !== "Sweep") continue;
+      const names = s.vars.map((v) => v.name).join(",");
+      for (const b of base) {
+        if (b.kind !== "Sweep" || b.vars.map((v) => v.name).join(",") === names) continue;
+        const shared = s.vars.find((v) => b.vars.some((w) => w.name === v.name));
+        if (!shared) continue;
+        const together = `(${b.vars.map((v) => v.name).join(", ")})`;
+        this.report(diagnostic("DYN2022", shared.span, { name: shared.name }, { related: [{ message: `the experiment sweeps it as part of ${together}`, span: b.span }], hint: `a profile replaces a sweep over the same variables: write \`sweep ${together} in …\`` }));
+      }
+    }
+  }
+
+  /** The statements in effect, as `dync plan` shows them: each one's text and where its overridden keys came from. */
+  private settings(effective: readonly Effective[]): Setting[] {
+    return effective
+      .filter((e) => e.statement.kind !== "Expect" && e.statement.kind !== "Plot" && e.statement.kind !== "ErrorStatement")
+      .map((e) => ({ text: statementText(e.statement, (span) => this.textOf(span)), from: e.from }));
+  }
+
+  private textOf(span: Span): string {
+    const source = span.file === this.source.path ? this.source : this.extraSources.get(span.file);
+    return (source?.text.slice(span.start, span.end) ?? "").replace(/\s+/g, " ");
   }
 
   // ── statements in effect ───────────────────────────────────────────────────
@@ -178,7 +232,7 @@ export class ExperimentChecker {
   }
 
   // ── the plan of one profile ────────────────────────────────────────────────
-  private plan(exp: A.ExperimentStmt, g: Gathered, reportMissing: boolean): CheckedProfile {
+  private plan(exp: A.ExperimentStmt, g: Gathered, reportMissing: boolean): Omit<CheckedProfile, "settings"> {
     const probeNames = new Set(g.probes.map((p) => p.name.name));
     const { constants, analyses } = this.classifyLets(g.lets, probeNames);
     const results = new Map<string, string>([
@@ -197,11 +251,13 @@ export class ExperimentChecker {
       const run = this.run(exp, g, env, point, reportMissing && runs.length === 0);
       if (run) runs.push(run);
     }
+    this.optimizerStatsReported(g, runs);
     const baseEnv = new PointEnv(defs, new Map(), this.evaluator, new Set(sweepVars), failedSweeps);
     const shapes = probeShapes(g.probes, runs);
-    const analysisSpecs = this.analyses(analyses, probeNames, shapes, sweepVars, baseEnv);
+    const numericSweepVars = numericSweeps(axes);
+    const analysisSpecs = this.analyses(analyses, probeNames, shapes, { sweepVars, numericSweepVars }, baseEnv);
     const failed = new Set(analyses.map((l) => l.name.name).filter((n) => !analysisSpecs.some((a) => a.name === n)));
-    const scope = { probes: probeNames, probeShapes: shapes, analyses: new Set(analysisSpecs.map((a) => a.name)), failed, sweepVars, env: baseEnv };
+    const scope = { probes: probeNames, probeShapes: shapes, analyses: new Set(analysisSpecs.map((a) => a.name)), failed, sweepVars, numericSweepVars, env: baseEnv };
     const compiler = new AnalysisCompiler(this.diagnostics);
     const expects: ExpectSpec[] = [];
     for (const e of g.expects) {
@@ -338,6 +394,7 @@ export class ExperimentChecker {
     }
     reportSharedSamples(g.data, data, this.diagnostics);
     const trainOn = this.trainingData(exp, g, reportMissing);
+    if (trainOn && !this.standardizedLikeTraining(g, data, trainOn)) return undefined;
     const built = this.model(exp, g, env, resolver, trainOn ? shapes.get(trainOn) : undefined, reportMissing);
     const model = built && this.networkFits(built, g) ? built : undefined;
     const optimizerStmt = g.single.get("optimizer") as A.ClauseStmt | undefined;
@@ -406,10 +463,36 @@ export class ExperimentChecker {
     return false;
   }
 
+  /**
+   * DYN2057 on an `optimizer_stat(name)` probe that no run of the profile can measure: its statistic is
+   * reported by none of the runs' optimizers. A sweep over optimizers may hold runs without it (they record
+   * nothing for the probe), so the check is per profile, not per run.
+   */
+  private optimizerStatsReported(g: Gathered, runs: readonly RunSpec[]): void {
+    for (const stmt of g.probes) {
+      const specs = runs.map((r) => r.probes.find((p) => p.name === stmt.name.name)).filter((p) => p?.probe === "optimizer_stat");
+      if (specs.length === 0) continue;
+      const stat = specs[0]!.args["name"] as OptimizerStat;
+      const reporters: readonly string[] = OPTIMIZER_STATS[stat];
+      const kinds = [...new Set(runs.map((r) => r.optimizer.kind))];
+      if (kinds.some((k) => reporters.includes(k))) continue;
+      this.report(diagnostic("DYN2057", stmt.value.span, { stat, reporters: reporters.map((r) => `\`${r}\``).join(", "), optimizers: kinds.map((k) => `\`${k}\``).join(", ") }));
+    }
+  }
+
   private entry(e: A.Expr, kind: Parameters<CallResolver["resolve"]>[1], env: PointEnv, resolver: CallResolver): unknown {
     const v = this.evaluator.eval(e, env);
     if (!v) return undefined;
     return resolver.resolve(v, kind, e.span)?.spec;
+  }
+
+  /** DYN2032 on a data set with `standardize: pixel` when the training set, whose statistics it uses, has none. */
+  private standardizedLikeTraining(g: Gathered, data: Readonly<Record<string, DataSpec>>, trainOn: string): boolean {
+    if (data[trainOn]?.standardize === "pixel") return true;
+    const d = g.data.find((s) => data[s.name.name]?.standardize === "pixel");
+    if (!d) return true;
+    this.report(diagnostic("DYN2032", d.span, { problem: `\`${d.name.name}\` is standardised with the training set's per-pixel statistics, but the training set \`${trainOn}\` is not standardised; add \`standardize: pixel\` to it too` }));
+    return false;
   }
 
   private trainingData(exp: A.ExperimentStmt, g: Gathered, report: boolean): string | undefined {
@@ -522,6 +605,22 @@ export class ExperimentChecker {
   }
 
   // ── model ──────────────────────────────────────────────────────────────────
+  /** `opposing_linear(d1:, d2:)`: d1 + d2 inputs, one output; its initialisation is the paper's, so no `init`. */
+  private opposingLinear(spec: { d1: number; d2: number }, m: A.ModelStmt, g: Gathered, shape: DataShape): ModelSpec | undefined {
+    const inDim = spec.d1 + spec.d2;
+    if (shape.inDim !== inDim || shape.outDim !== 1 || shape.classes) {
+      const actual = `${shape.inDim} input${shape.inDim === 1 ? "" : "s"} and ${shape.outDim} ${shape.classes ? "classes" : `target${shape.outDim === 1 ? "" : "s"}`}`;
+      this.report(diagnostic("DYN2030", m.value!.span, { what: `\`${m.name.name}\` input and output widths`, expected: `d1 + d2 = ${inDim} inputs and one target`, actual }));
+      return undefined;
+    }
+    const init = g.inits[0];
+    if (init) {
+      this.report(diagnostic("DYN2033", init.span, { problem: "`opposing_linear` is initialised as in the paper (c = 1, ‖b‖² = d1/(d1+d2), ‖b_o‖² = d2/(d1+d2)); it takes no `init`" }));
+      return undefined;
+    }
+    return { kind: "opposing_linear", name: m.name.name, d1: spec.d1, d2: spec.d2, inDim, outDim: 1 };
+  }
+
   private model(exp: A.ExperimentStmt, g: Gathered, env: PointEnv, resolver: CallResolver, shape: DataShape | undefined, report: boolean): ModelSpec | undefined {
     if (g.models.length !== 1) {
       if (report && g.models.length === 0) this.report(diagnostic("DYN2021", exp.name.span, { name: exp.name.name, keyword: "model" }));
@@ -532,6 +631,7 @@ export class ExperimentChecker {
     if (!m.value) return this.layerModel(m, g, env, resolver, shape);
     const lowered = this.entry(m.value, "model", env, resolver) as { kind: string } | undefined;
     if (!lowered || !shape) return undefined;
+    if (lowered.kind === "opposing_linear") return this.opposingLinear(lowered as unknown as { d1: number; d2: number }, m, g, shape);
     if (lowered.kind === "convnet") {
       const conv = checkConvNet(lowered as LoweredConvNet, m.name.name, shape, m.value.span, (d) => this.report(d));
       const init = conv && this.inits(g.inits, conv.init, shorthandAddresses(conv.hidden.length, conv.convs.length), env, resolver);
@@ -737,7 +837,7 @@ export class ExperimentChecker {
 
   /**
    * A probe reference that must name a probe publishing something (`along: h` an eigenvector): the named
-   * probe's entry must publish it (DYN2057), whatever its cadence.
+   * probe's entry must publish it (DYN2053), whatever its cadence.
    */
   private checkPublications(p: A.ProbeStmt, entry: Entry, args: Readonly<Record<string, Lowered>>, entries: ReadonlyMap<string, Entry>): boolean {
     let ok = true;
@@ -750,7 +850,7 @@ export class ExperimentChecker {
       if (!target || target.publishes === param.type.publishes) return;
       const callee = target.name;
       const publishers = registry.ofKind("probe").filter((e) => e.publishes === (param.type as { publishes: string }).publishes).map((e) => `\`${e.name}\``);
-      this.report(diagnostic("DYN2057", argumentSpan(p, param.name, position), {
+      this.report(diagnostic("DYN2053", argumentSpan(p, param.name, position), {
         arg: `\`${param.name}\` of \`${entry.name}\``,
         name: String(value.ref),
         what: `a \`${callee}\` probe`,
@@ -809,13 +909,13 @@ export class ExperimentChecker {
     return { kind: "at", points };
   }
 
-  private analyses(lets: readonly A.LetStmt[], probes: ReadonlySet<string>, shapes: ProbeShapes, sweepVars: readonly string[], env: PointEnv): AnalysisSpec[] {
+  private analyses(lets: readonly A.LetStmt[], probes: ReadonlySet<string>, shapes: ProbeShapes, sweeps: Pick<AnalysisScope, "sweepVars" | "numericSweepVars">, env: PointEnv): AnalysisSpec[] {
     const compiler = new AnalysisCompiler(this.diagnostics);
     const out: AnalysisSpec[] = [];
     const defined = new Set<string>();
     const failed = new Set<string>();
     for (const l of lets) {
-      const expr: AnalysisExpr | undefined = compiler.compile(l.value, { probes, probeShapes: shapes, analyses: defined, failed, sweepVars, env });
+      const expr: AnalysisExpr | undefined = compiler.compile(l.value, { probes, probeShapes: shapes, analyses: defined, failed, ...sweeps, env });
       if (expr) {
         defined.add(l.name.name);
         out.push({ name: l.name.name, expr, line: l.span.line });
@@ -877,42 +977,6 @@ function probeShapes(probes: readonly A.ProbeStmt[], runs: readonly RunSpec[]): 
   return out;
 }
 
-function singleSlot(s: A.Statement): SingleSlot | undefined {
-  if (s.kind === "Seeds") return "seeds";
-  if (s.kind === "Train") return "train";
-  if (s.kind === "Checkpoint") return "checkpoint";
-  if (s.kind === "Clause") return s.keyword;
-  return undefined;
-}
-
-function definedNames(s: A.Statement): A.Identifier[] {
-  if (s.kind === "Let" || s.kind === "Data" || s.kind === "Model" || s.kind === "Probe") return [s.name];
-  if (s.kind === "Sweep") return [...s.vars];
-  return [];
-}
-
-/** Slot key for profile overlays: same key → the profile's statement replaces the base one. */
-function overlayKey(s: A.Statement): string | undefined {
-  const slot = singleSlot(s);
-  if (slot) return slot;
-  if (s.kind === "Sweep") return `sweep:${s.vars.map((v) => v.name).join(",")}`;
-  const names = definedNames(s);
-  return names.length ? `${s.kind}:${names[0]!.name}` : undefined;
-}
-
-/** The statements in effect under a profile. */
-export function overlay(base: readonly A.Statement[], profile: readonly A.Statement[]): A.Statement[] {
-  const replacements = new Map<string, A.Statement>();
-  const extras: A.Statement[] = [];
-  for (const s of profile) {
-    if (s.kind === "Profile") continue;
-    const key = overlayKey(s);
-    if (key && base.some((b) => overlayKey(b) === key)) replacements.set(key, s);
-    else extras.push(s);
-  }
-  return [...base.map((b) => replacements.get(overlayKey(b) ?? "") ?? b), ...extras];
-}
-
 /** Calls that make a `let` an analysis: the registry's analysis functions that are not also compile-time functions (`max(1, 2)`). */
 const RESULT_FUNCTIONS: ReadonlySet<string> = new Set(
   registry
@@ -921,7 +985,7 @@ const RESULT_FUNCTIONS: ReadonlySet<string> = new Set(
     .filter((name) => !(compileTimeFunctions as readonly string[]).includes(name)),
 );
 
-function isAnalysis(e: A.Expr, results: ReadonlySet<string>): boolean {
+export function isAnalysis(e: A.Expr, results: ReadonlySet<string>): boolean {
   let found = false;
   const visit = (node: unknown): void => {
     if (found || !node || typeof node !== "object") return;
@@ -975,4 +1039,19 @@ function sweepValue(v: Value): SweepValue {
   if (v.kind === "bool") return v.value;
   if (v.kind === "string" || v.kind === "symbol") return v.kind === "string" ? v.value : v.name;
   return showValue(v);
+}
+
+/** The sweep variables whose every value is a plain number (no unit, no call or name): `2/lr` may read them. */
+function numericSweeps(axes: readonly (readonly Map<string, Value>[])[]): Set<string> {
+  const out = new Set<string>();
+  for (const axis of axes) {
+    for (const name of axis[0]?.keys() ?? []) {
+      const numeric = axis.every((point) => {
+        const v = point.get(name);
+        return v?.kind === "number" && v.unit === undefined;
+      });
+      if (numeric) out.add(name);
+    }
+  }
+  return out;
 }

@@ -106,6 +106,7 @@ function children(expr: AnalysisExpr): AnalysisExpr[] {
     case "probe":
     case "let":
     case "number":
+    case "sweep":
       return [];
     case "arith":
     case "compare":

@@ -52,7 +52,7 @@ export type ParamType =
   | { readonly t: "entry"; readonly kind: EntryKind }
   /**
    * A name defined in the experiment. `publishes`: a probe reference must name a probe whose entry
-   * publishes this on the run's board (`along: h` names a `hessian` or `sharpness` probe; DYN2057).
+   * publishes this on the run's board (`along: h` names a `hessian` or `sharpness` probe; DYN2053).
    */
   | { readonly t: "ref"; readonly of: "data" | "model" | "layer" | "probe"; readonly publishes?: Publication }
   | { readonly t: "oneOf"; readonly of: readonly ParamType[] }
