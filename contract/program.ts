@@ -39,6 +39,11 @@ export interface ExperimentProgram {
   readonly line: number;
   /** The `.dyn` source text, shown in the report. */
   readonly source: string;
+  /**
+   * Command-line overrides (`dync run FILE width=16 …`) the program was compiled with: the arguments as
+   * given and the profile they were applied to (its plan already holds them). Absent without overrides.
+   */
+  readonly overrides?: { readonly profile: string; readonly args: readonly string[] };
   /** Sweep variables in declaration order (the metrics' columns). */
   readonly sweepVars: readonly string[];
   /** `default` plus one entry per `profile` block. */

@@ -8,6 +8,7 @@
  * missing or did not finish is named with the command that re-runs it alone (RUN071); with `partial` the
  * runs that did finish are merged and the analyses run over what is present.
  */
+import { EXIT } from "./exit-codes.js";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { ProfilePlan } from "../contract/program.js";
@@ -53,8 +54,8 @@ export interface MergeOutcome {
   readonly otherBackends: readonly string[];
   /** report.html, or why it could not be written (the merged results are safe either way). */
   readonly report: { readonly path: string } | { readonly error: string };
-  /** 0: whole plan, every run trained and every analysis and expect holds; 3: so, but a run diverged; else 1. */
-  readonly exitCode: 0 | 1 | 3;
+  /** runner/exit-codes.ts: 3 when runs are missing (--partial), failed or diverged; else 1 when an analysis or expect failed; else 0. */
+  readonly exitCode: typeof EXIT.ok | typeof EXIT.expectFailed | typeof EXIT.runFailed;
 }
 
 const FINISHED: ReadonlySet<string> = new Set(["ok", "diverged"]);
@@ -94,7 +95,7 @@ export async function mergeShards(paths: readonly string[], options: MergeOption
     problems,
     superseded: superseded.map((s) => s.dir),
     otherBackends: chosen.filter((s) => s.manifest.backend.name !== first.manifest.backend.name).map((s) => `${s.dir} (${s.manifest.backend.name})`),
-    exitCode: problems.length || manifest.status === "failed" || !verdictsClean ? 1 : manifest.status === "diverged" ? 3 : 0,
+    exitCode: problems.length || manifest.status === "failed" || manifest.status === "diverged" ? EXIT.runFailed : verdictsClean ? EXIT.ok : EXIT.expectFailed,
   };
 }
 

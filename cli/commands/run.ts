@@ -10,34 +10,54 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { runExperiments } from "../../runner/index.js";
+import type { ExperimentSummary, runExperiments } from "../../runner/index.js";
 import type { ExperimentProgram } from "../../contract/program.js";
-import { checkFile, generateProgram, type CheckedFile } from "../../compiler/compile.js";
+import { checkFile, generateProgram, type CheckedFile, type CompileOptions } from "../../compiler/compile.js";
 import { packageInfo } from "../../compiler/package-info.js";
 import { printDiagnostics, type Output } from "./output.js";
 import { UsageError } from "../cli-args.js";
+import { EXIT } from "../../runner/exit-codes.js";
 import { cachedProgram, programCacheDir, programKey, storeProgram } from "../program-cache.js";
 
-/** Flags passed through to the program (`--profile quick`, `--backend wasm`, …). */
-export async function runCommand(file: string, programArgs: readonly string[], out: Output, err: (text: string) => void): Promise<number> {
+/**
+ * Flags passed through to the program (`--profile quick`, `--backend wasm`, …). With `--format json`,
+ * stdout holds only JSON: the diagnostics, one object per line, then one summary object (`runSummary`);
+ * the progress, expect and report lines go to stderr.
+ */
+export async function runCommand(file: string, programArgs: readonly string[], out: Output, err: (text: string) => void, overrides?: CompileOptions["overrides"]): Promise<number> {
+  const summaries: ExperimentSummary[] = [];
+  const code = await compileAndRun(file, programArgs, out, err, overrides, summaries);
+  if (out.format === "json") out.write(`${JSON.stringify(runSummary(code, summaries))}\n`);
+  return code;
+}
+
+/** What `dync run --format json` prints last: the exit code and each experiment's summary (docs/run-directory.md). */
+export function runSummary(exitCode: number, experiments: readonly ExperimentSummary[]): { type: "summary"; exitCode: number; experiments: readonly ExperimentSummary[] } {
+  return { type: "summary", exitCode, experiments };
+}
+
+async function compileAndRun(file: string, programArgs: readonly string[], out: Output, err: (text: string) => void, overrides: CompileOptions["overrides"], summaries: ExperimentSummary[]): Promise<number> {
   const runtimeUrl = pathToFileURL(join(packageInfo().root, "dist", "runner", "index.js")).href;
-  const checked = checkFile(file);
+  const options = { runtimeImport: runtimeUrl, ...(overrides?.args.length ? { overrides } : {}) };
+  const checked = checkFile(file, options);
   if (!checked.ok) {
     printDiagnostics(out, checked.diagnostics, checked.check?.sources);
-    return 2;
+    return EXIT.input;
   }
   printDiagnostics(out, checked.check.diagnostics, checked.check.sources);
-  const notice = programArgs.includes("--quiet") ? () => {} : (text: string) => out.write(text);
-  const program = await programModule(checked, runtimeUrl, notice);
+  // Notes for people go where the run's own lines go: stderr when stdout is for JSON.
+  const notice = programArgs.includes("--quiet") ? () => {} : out.format === "json" ? err : (text: string) => out.write(text);
+  const program = await programModule(checked, options, notice);
   try {
     const moduleUrl = pathToFileURL(program.path).href;
     const module = (await import(moduleUrl)) as { experiments: readonly ExperimentProgram[] };
     const runtime = (await import(runtimeUrl)) as { runExperiments: typeof runExperiments };
     // The module URL lets `--jobs` workers import the same program (its targets are code, not data).
-    return await runtime.runExperiments(module.experiments, programArgs, { moduleUrl });
+    const json = out.format === "json" ? { stdout: process.stderr, onSummary: (s: ExperimentSummary) => summaries.push(s) } : {};
+    return await runtime.runExperiments(module.experiments, programArgs, { moduleUrl, ...json });
   } catch (error) {
     err(`internal error while running ${file}: ${(error as Error).message}\n`);
-    return 70;
+    return EXIT.internal;
   } finally {
     program.release();
   }
@@ -45,16 +65,17 @@ export async function runCommand(file: string, programArgs: readonly string[], o
 
 /**
  * The generated program's module file: the cached one, or one generated now (and cached). `release` removes
- * it when the cache could not hold it and it went to a temporary directory.
+ * it when the cache could not hold it and it went to a temporary directory. The key holds the overrides
+ * (they change the program); the profile and the other run flags are arguments of the one program.
  */
-async function programModule(checked: Extract<CheckedFile, { ok: true }>, runtimeImport: string, notice: (text: string) => void): Promise<{ path: string; release: () => void }> {
+async function programModule(checked: Extract<CheckedFile, { ok: true }>, options: CompileOptions & { runtimeImport: string }, notice: (text: string) => void): Promise<{ path: string; release: () => void }> {
   const dir = programCacheDir();
-  const key = programKey({ source: checked.source, displayPath: checked.displayPath, runtimeImport });
+  const key = programKey({ source: checked.source, displayPath: checked.displayPath, runtimeImport: options.runtimeImport, options: options.overrides ?? null });
   const hit = cachedProgram(dir, key);
   if (hit) return { path: hit, release: () => {} };
   // Printed before the code generator loads, so the seconds it takes are not silent.
   notice(`compiling ${checked.displayPath} (the program is cached for the next runs)\n`);
-  const { js } = await generateProgram(checked, { runtimeImport });
+  const { js } = await generateProgram(checked, options);
   const stored = storeProgram(dir, key, js);
   if (stored) return { path: stored, release: () => {} };
   const temporary = mkdtempSync(join(tmpdir(), "dync-run-"));
@@ -68,11 +89,21 @@ async function programModule(checked: Extract<CheckedFile, { ok: true }>, runtim
  * without a file; UsageError when DIR has none. The plan hash check then catches an edited file.
  */
 export function resumedFile(dir: string): string {
-  try {
-    const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as { source?: { file?: unknown } };
-    if (typeof manifest.source?.file === "string") return manifest.source.file;
-  } catch {
-    // reported below
-  }
+  const file = recordedSource(dir)?.file;
+  if (typeof file === "string") return file;
   throw new UsageError(`${dir} has no readable manifest.json naming its .dyn file: give the file, \`dync run FILE --resume ${dir}\``);
+}
+
+/** The command-line overrides a run directory was made with (its manifest's `source.overrides`), for `--resume` without any. */
+export function resumedOverrides(dir: string): string[] {
+  const overrides = recordedSource(dir)?.overrides;
+  return Array.isArray(overrides) && overrides.every((o) => typeof o === "string") ? overrides : [];
+}
+
+function recordedSource(dir: string): { file?: unknown; overrides?: unknown } | undefined {
+  try {
+    return (JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as { source?: { file?: unknown; overrides?: unknown } }).source;
+  } catch {
+    return undefined;
+  }
 }

@@ -175,7 +175,7 @@ describe("a killed run, resumed, ends byte-identical to an uninterrupted one", (
     writeFileSync(other, SOURCE.replace("dense(16", "dense(12"));
     const manifest = readFileSync(join(reference, "manifest.json"));
     const run = spawnSync(process.execPath, [CLI, "run", other, "--resume", reference, "--backend", "cpu", "--quiet"], { encoding: "utf8" });
-    expect(run.status).toBe(1);
+    expect(run.status).toBe(2); // an input error
     expect(run.stderr).toContain("error RUN031: cannot resume");
     expect(run.stderr).toContain("written by a different program (the plan hash differs");
     expect(readFileSync(join(reference, "manifest.json")).equals(manifest)).toBe(true);
