@@ -2,7 +2,7 @@
  * The program cache of `dync run` (cli/program-cache.ts), through the built CLI in child processes: a
  * second run of the same file loads no ts-morph, prettier or TypeScript (seen by a module-resolution hook
  * and the CommonJS module cache of the child), trains the same numbers, and still checks the file; any
- * change to the source is a new program; processes racing on an empty cache both run and leave one whole
+ * change to the source or to the command-line overrides is a new program; processes racing on an empty cache both run and leave one whole
  * file. Needs `npm run build` (dist/).
  */
 import { spawn, spawnSync } from "node:child_process";
@@ -122,6 +122,20 @@ describe("dync run with the program cache", () => {
     expect(changed.status, changed.stderr).toBe(0);
     expect(changed.stdout).toContain("compiling");
     expect(programs()).toHaveLength(2);
+  });
+
+  it("command-line overrides are part of the key: a new program, then a hit for the same override", () => {
+    const overridden = run(source, join(scratch, "override-1"), ["train=2"]);
+    const again = run(source, join(scratch, "override-2"), ["train=2"]);
+    expect(overridden.status, overridden.stderr).toBe(0);
+    expect(overridden.stdout).toContain("compiling");
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stdout).not.toContain("compiling");
+    expect(again.modules.filter((m) => GENERATOR.test(m))).toEqual([]);
+    expect(programs()).toHaveLength(3);
+    const steps = (dir: string) => readFileSync(join(scratch, dir, "metrics.csv"), "utf8").trim().split("\n").length - 1;
+    expect(steps("override-2")).toBe(steps("override-1"));
+    expect(steps("override-2")).toBeLessThan(steps("first")); // the override took effect on the hit
   });
 });
 
