@@ -14,7 +14,8 @@
  * directory, whole process. Medians (min–max) are printed as a markdown table with the 1-minute load
  * average before and after: the machine is shared, so quote the load with the figures.
  *
- * Usage: node bench/start-bench.js [--reps N] [--jobs 1,2] [--sides warm,cold] [--backend wasm|cpu]
+ * Usage: node bench/start-bench.js [--reps N] [--jobs 1,2] [--sides warm,cold] [--backend wasm|cpu] [--bin BIN]
+ * --bin: another build's dist/cli/bin.js (e.g. one from before the program cache), to compare.
  * Needs `npm run build` first.
  */
 import { spawn } from "node:child_process";
@@ -24,7 +25,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const cli = join(root, "dist", "cli", "bin.js");
+let cli = join(root, "dist", "cli", "bin.js");
 const example = join("examples", "quickstart.dyn");
 
 function parseArgs(argv) {
@@ -36,6 +37,7 @@ function parseArgs(argv) {
     else if (flag === "--jobs") args.jobs = value.split(",");
     else if (flag === "--sides") args.sides = value.split(",");
     else if (flag === "--backend") args.backend = value;
+    else if (flag === "--bin") cli = value;
     else throw new Error(`unknown flag ${flag}`);
   }
   return args;
@@ -106,6 +108,7 @@ async function main() {
     rmSync(scratch, { recursive: true, force: true });
   }
   console.log(`${new Date().toISOString()}, ${cpus().length} cores (${cpus()[0]?.model}), Node ${process.version}, backend ${args.backend}, ${args.reps} reps, load ${loadBefore.toFixed(1)} → ${loadavg()[0].toFixed(1)}`);
+  console.log(`dync: ${cli}`);
   console.log(`command: dync run ${example} --profile quick --jobs J --backend ${args.backend}; seconds, median (min–max)\n`);
   console.log("| | first line | first step | exit |\n|---|---|---|---|");
   for (const row of rows) console.log(row);
