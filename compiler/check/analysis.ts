@@ -28,8 +28,12 @@ export interface AnalysisScope {
   readonly failed: ReadonlySet<string>;
   /** Sweep variables (dimensions of results). */
   readonly sweepVars: readonly string[];
+  /** The sweep variables whose every value is a plain number (`lr`), usable as values: `2/lr`. */
+  readonly numericSweepVars?: ReadonlySet<string>;
   /** Constants and sweep-independent lets, for literal values. */
   readonly env: Env;
+  /** Named phase windows, `let phase1 = [start, p1)`: what `x during phase1` restricts x to. */
+  readonly windows?: ReadonlyMap<string, A.IntervalExpr>;
 }
 
 export class AnalysisCompiler {
@@ -66,13 +70,15 @@ export class AnalysisCompiler {
   }
 
   private name(e: A.NameRef, scope: AnalysisScope): AnalysisExpr | undefined {
+    if (scope.windows?.has(e.name)) return this.fail(e, `\`${e.name}\` is a phase window, not a result; restrict a series to it with \`x during ${e.name}\``);
     const fields = scope.probeShapes?.get(e.name)?.fields;
     if (scope.probes.has(e.name) && fields) return this.fail(e, `probe \`${e.name}\` measures several values; pick one: ${fields.map((f) => `\`${e.name}.${f}\``).join(", ")}`);
     if (scope.probes.has(e.name)) return { op: "probe", name: e.name };
     if (scope.analyses.has(e.name)) return { op: "let", name: e.name };
     if (scope.failed.has(e.name)) return undefined;
     if (scope.sweepVars.includes(e.name)) {
-      return this.fail(e, `the sweep variable \`${e.name}\` cannot be used as a value in an analysis yet; select a point with \`x[${e.name} = …]\` instead`);
+      if (scope.numericSweepVars?.has(e.name)) return { op: "sweep", name: e.name };
+      return this.fail(e, `the sweep variable \`${e.name}\` takes values that are not plain numbers, so it cannot be used as a value in an analysis; select a point with \`x[${e.name} = …]\` instead`);
     }
     const v = scope.env.lookup(e.name);
     if (v?.kind === "number" && !v.unit) return { op: "number", value: v.value };
@@ -92,7 +98,7 @@ export class AnalysisCompiler {
       case "before":
         return this.time(e, scope);
       case "during":
-        return this.fail(e, "`during` needs a named phase window, which dync does not have yet; bound the series by a step per seed instead: `x before p1` or `x after p1` with `let p1 = plateau_end(l)`");
+        return this.during(e, scope);
       case "~":
       case "vs":
         return this.fail(e, `\`${e.op}\` belongs inside a fit or a plot, like \`fit_power_law(y ~ width)\``);
@@ -279,8 +285,31 @@ export class AnalysisCompiler {
 
   private time(e: A.BinaryExpr, scope: AnalysisScope): AnalysisExpr | undefined {
     const arg = this.compile(e.left, scope);
-    if (!arg) return undefined;
-    const r = e.right;
+    return arg && this.bounded(arg, e.op as "after" | "before", e.right, scope);
+  }
+
+  /**
+   * `x during [lo, hi)` = `(x after lo) before hi`, or `x during phase1` with `let phase1 = [lo, hi)`: each bound
+   * is what `after`/`before` take (a step, a fraction, a result giving a step per seed); `start` as lo and
+   * `end` as hi leave that side open (so `[p1, end)` keeps the last measurement).
+   */
+  private during(e: A.BinaryExpr, scope: AnalysisScope): AnalysisExpr | undefined {
+    let w = e.right;
+    while (w.kind === "Paren") w = w.inner;
+    const window = w.kind === "Name" ? scope.windows?.get(w.name) : w.kind === "Interval" ? w : undefined;
+    if (!window) {
+      const named = [...(scope.windows?.keys() ?? [])];
+      return this.fail(w, `\`during\` takes a phase window: an interval of steps like \`[start, p1)\`, or a name bound to one with \`let phase1 = [start, p1)\`${named.length ? ` (windows: ${named.join(", ")})` : ""}`);
+    }
+    const open = (b: A.Expr, name: "start" | "end") => b.kind === "Name" && b.name === name && !scope.probes.has(name) && !scope.analyses.has(name);
+    let arg = this.compile(e.left, scope);
+    if (arg && !open(window.lo, "start")) arg = this.bounded(arg, "after", window.lo, scope);
+    if (arg && !open(window.hi, "end")) arg = this.bounded(arg, "before", window.hi, scope);
+    return arg;
+  }
+
+  /** `arg after r` / `arg before r`: r a fraction of training (`50%`), a step (`1000 steps`) or a result giving a step per group. */
+  private bounded(arg: AnalysisExpr, relation: "after" | "before", r: A.Expr, scope: AnalysisScope): AnalysisExpr | undefined {
     const at =
       r.kind === "Quantity" && r.unit === "%" && r.value?.kind === "Number"
         ? { fraction: r.value.value / 100 }
@@ -292,10 +321,10 @@ export class AnalysisCompiler {
     if (!at && r.kind !== "Quantity") {
       // a step per group from another result: `acc before p1` with `let p1 = plateau_end(l)`
       const bound = this.compile(r, scope);
-      return bound && { op: "window", relation: e.op as "after" | "before", arg, bound };
+      return bound && { op: "window", relation, arg, bound };
     }
-    if (!at) return this.fail(r, `\`${e.op}\` takes a fraction of training like \`50%\`, a step like \`1000 steps\` or a result giving a step per seed like \`plateau_end(l)\``);
-    return { op: "time", relation: e.op as "after" | "before", arg, at };
+    if (!at) return this.fail(r, `\`${relation}\` takes a fraction of training like \`50%\`, a step like \`1000 steps\` or a result giving a step per seed like \`plateau_end(l)\``);
+    return { op: "time", relation, arg, at };
   }
 
   private inRange(e: A.BinaryExpr, scope: AnalysisScope): AnalysisExpr | undefined {

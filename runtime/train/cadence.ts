@@ -10,13 +10,21 @@ import { DyncRuntimeError } from "../errors.js";
 import type { CadencePoint, Cadence } from "../../contract/training-specs.js";
 export type { CadencePoint, Cadence } from "../../contract/training-specs.js";
 
-/** "The first step at which a condition on a probe's recorded value holds", per seed; fires once per seed. */
+/**
+ * "The first step at which a condition on probes' recorded values holds", per seed; fires once per seed.
+ * The condition is called with every value a watched probe records (so it can keep what it needs, such as
+ * a probe's value at step 0); at a step where several watched probes are due, only its answer after the
+ * last of them counts, so it never compares one probe's new value with another's old one.
+ */
 export interface EventSpec {
   readonly name: string;
-  /** The probe whose values the condition reads. */
-  readonly watch: string;
-  /** `true` for all seeds, or one truth per seed index (length S) — e.g. `sharp[s] > 2 / lr`. */
-  condition(value: unknown, step: number): boolean | ArrayLike<boolean>;
+  /** The probe (or probes) whose values the condition reads. */
+  readonly watch: string | readonly string[];
+  /** `true` for all seeds, or one truth per seed index (length S) — e.g. `sharp[s] > 2 / lr`. `probe`: which watched probe recorded `value`. */
+  condition(value: unknown, step: number, probe: string): boolean | ArrayLike<boolean>;
+  /** What the condition keeps between calls, as plain data for a checkpoint, and its restoration. */
+  save?(): unknown;
+  restore?(state: unknown): void;
 }
 
 export interface ScheduledProbe {
@@ -46,6 +54,7 @@ export class CadenceScheduler {
   private readonly atSteps = new Map<string, Set<number>>();
   private readonly triggers = new Map<string, string[]>();
   private readonly watchers = new Map<string, EventSpec[]>();
+  private readonly events: EventSpec[] = [];
   /** Per event, per seed index: the step it fired at, or −1. */
   private readonly fired = new Map<string, Int32Array>();
   /** Seed indices whose events can no longer fire (the seed diverged). */
@@ -73,12 +82,16 @@ export class CadenceScheduler {
     return this.fixed.filter(({ name, cadences }) => cadences.some((c) => this.isDue(name, c, step))).map((p) => p.name);
   }
 
-  /** Feed the value `probe` recorded at `step`; returns the events that fire now, for the seeds newly true. */
-  observe(probe: string, step: number, value: unknown): FiredEvent[] {
+  /**
+   * Feed the value `probe` recorded at `step`; returns the events that fire now, for the seeds newly true.
+   * `pending`: probes due at this step that have not run yet; an event watching one of them decides later.
+   */
+  observe(probe: string, step: number, value: unknown, pending: ReadonlySet<string> = new Set()): FiredEvent[] {
     const out: FiredEvent[] = [];
     for (const event of this.watchers.get(probe) ?? []) {
       const firedAt = this.fired.get(event.name)!;
-      const truth = event.condition(value, step);
+      const truth = event.condition(value, step, probe);
+      if (watched(event).some((w) => w !== probe && pending.has(w))) continue;
       const newly = this.allSeeds.filter((s) => firedAt[s] === -1 && !this.retired.has(s) && this.holds(truth, s, event));
       for (const s of newly) firedAt[s] = step;
       if (newly.length > 0) out.push({ event: event.name, step, seedIndices: newly });
@@ -121,20 +134,33 @@ export class CadenceScheduler {
     }
   }
 
+  /** What the events' conditions keep (earlier values), by event (a checkpoint), and its restoration. */
+  conditionState(): Record<string, unknown> {
+    return Object.fromEntries(this.events.filter((e) => e.save).map((e) => [e.name, e.save!()]));
+  }
+
+  restoreConditions(state: Readonly<Record<string, unknown>> | undefined): void {
+    for (const e of this.events) {
+      if (!e.restore) continue;
+      if (!state || !(e.name in state)) throw new DyncRuntimeError("RUN032", `a checkpoint has no saved values for the condition of event "${e.name}"`);
+      e.restore(state[e.name]);
+    }
+  }
+
   /**
    * Everything that happens at `step`: scheduled probes in order (all seeds), each value fed to its
    * events, and probes triggered by a firing run at once for the seeds it fired for (chains included).
    */
   async runStep(step: number, run: ProbeRunner): Promise<FiredEvent[]> {
-    const queue: { probe: string; seeds: readonly number[] }[] = this.scheduledAt(step).map((probe) => ({
-      probe,
-      seeds: this.allSeeds,
-    }));
+    const scheduled = this.scheduledAt(step);
+    const pending = new Set(scheduled);
+    const queue: { probe: string; seeds: readonly number[] }[] = scheduled.map((probe) => ({ probe, seeds: this.allSeeds }));
     const firedNow: FiredEvent[] = [];
     while (queue.length > 0) {
       const { probe, seeds } = queue.shift()!;
       const value = await run(probe, seeds, step);
-      for (const fire of this.observe(probe, step, value)) {
+      pending.delete(probe);
+      for (const fire of this.observe(probe, step, value, pending)) {
         firedNow.push(fire);
         for (const t of this.triggeredBy(fire.event)) queue.push({ probe: t, seeds: fire.seedIndices });
       }
@@ -144,11 +170,14 @@ export class CadenceScheduler {
 
   private addEvent(event: EventSpec, probeNames: Set<string>): void {
     if (this.fired.has(event.name)) throw configError(`event "${event.name}" is defined twice`);
-    if (!probeNames.has(event.watch)) {
-      throw configError(`event "${event.name}" watches probe "${event.watch}", which is not registered`);
+    const probes = watched(event);
+    const missing = probes.find((p) => !probeNames.has(p));
+    if (probes.length === 0 || missing !== undefined) {
+      throw configError(`event "${event.name}" watches ${missing === undefined ? "no probe" : `probe "${missing}", which is not registered`}`);
     }
     this.fired.set(event.name, new Int32Array(this.timeline.seeds).fill(-1));
-    this.watchers.set(event.watch, [...(this.watchers.get(event.watch) ?? []), event]);
+    this.events.push(event);
+    for (const p of new Set(probes)) this.watchers.set(p, [...(this.watchers.get(p) ?? []), event]);
   }
 
   private addProbe(probe: ScheduledProbe): Cadence[] {
@@ -203,6 +232,11 @@ function validateTimeline({ totalSteps, stepsPerEpoch, seeds }: Timeline): void 
   if (!Number.isInteger(totalSteps) || totalSteps < 0) throw configError(`total steps must be a whole number ≥ 0, got ${totalSteps}`);
   if (!Number.isInteger(stepsPerEpoch) || stepsPerEpoch < 1) throw configError(`steps per epoch must be ≥ 1, got ${stepsPerEpoch}`);
   if (!Number.isInteger(seeds) || seeds < 1) throw configError(`seed count must be ≥ 1, got ${seeds}`);
+}
+
+/** The probes an event watches, as a list. */
+function watched(event: EventSpec): readonly string[] {
+  return typeof event.watch === "string" ? [event.watch] : event.watch;
 }
 
 function configError(message: string): DyncRuntimeError {

@@ -7,7 +7,7 @@
  * statistics), the dropout streams' positions, the optimizer's state variables (momentum buffers, Adam
  * moments) and update count (Adam's bias corrections, SGD's first-step buffer), the batch sampler's streams
  * and current epoch order, the divergence tracker (which seeds went non-finite, at which step, which were
- * reported) and every event's firing steps. The learning-rate schedule is a pure function of the step and
+ * reported), every event's firing steps and what event conditions keep (earlier values). The learning-rate schedule is a pure function of the step and
  * needs nothing. Restored into a freshly built run, training continues bit for bit as if never stopped.
  */
 import * as tf from "@tensorflow/tfjs-core";
@@ -36,6 +36,8 @@ export interface TrainingSnapshot {
   readonly diverged: readonly DivergedSeed[];
   /** Per event, per seed index: the step it fired at, or −1. */
   readonly events: Readonly<Record<string, Int32Array>>;
+  /** By event, what its condition keeps between steps (a watched probe's value at an earlier step), for events that keep something. */
+  readonly conditions?: Readonly<Record<string, unknown>>;
 }
 
 /** When and where the loop hands out snapshots. */

@@ -157,6 +157,11 @@ describe("training-forms.dyn: every optimizer, schedule, loss, activation", () =
     expect(r.batch).toEqual({ size: 16, shuffle: "once" });
     expect(r.duration).toEqual({ steps: 1000 });
     expect(probe(r, "rate").probe).toBe("lr");
+    expect(probe(r, "signs")).toMatchObject({ probe: "optimizer_stat", args: { name: "above_threshold" } });
+  });
+  it("half_sse lowers to its name; cross_entropy(smoothing: ε) to an object, and without smoothing to the plain name", () => {
+    expect(plan("training-forms.dyn", "summed_squares").runs[0]!.loss).toBe("half_sse");
+    expect(plan("training-forms.dyn", "smoothed_labels").runs[0]!.loss).toEqual({ name: "cross_entropy", smoothing: 0.1 });
   });
   it("4 schedules × 6 activations = 24 runs; schedules lowered with their durations", () => {
     expect(sched.runs.length).toBe(24);
@@ -233,10 +238,15 @@ describe("data-sources.dyn: data blocks and synthetic sources; widths inferred",
     expect(r.duration).toEqual({ epochs: 20 });
     expect(probe(r, "acc").cadences).toEqual([{ kind: "every", n: 5, unit: "epochs" }]);
   });
+  it("constant_image: the colour per channel, one image, standardised like its training set", () => {
+    const r = plan("data-sources.dyn", "sky_probe").runs[0]!;
+    expect(r.data["sky"]).toEqual({ source: "constant_image", size: 8, channels: 3, classes: 4, color: [0.53, 0.81, 0.92], label: 2, n: 1, standardize: "pixel", perSeed: false });
+    expect(r.data["train"]).toMatchObject({ source: "gratings", standardize: "pixel" });
+  });
   it("mnist and fashion_mnist: 784 → 10, options lowered with defaults", () => {
     const r = plan("data-sources.dyn", "digits").runs[0]!;
-    expect(r.data["train"]).toEqual({ source: "mnist", split: "train", limit: 2000, dir: "data/mnist", normalize: "symmetric", perSeed: false });
-    expect(r.data["test"]).toEqual({ source: "fashion_mnist", split: "test", limit: 500, dir: null, normalize: "unit", perSeed: false });
+    expect(r.data["train"]).toEqual({ source: "mnist", split: "train", limit: 2000, dir: "data/mnist", normalize: "symmetric", standardize: "pixel", perSeed: false });
+    expect(r.data["test"]).toEqual({ source: "fashion_mnist", split: "test", limit: 500, dir: null, normalize: "unit", standardize: "pixel", perSeed: false });
     expect([r.model.inDim, r.model.outDim]).toEqual([784, 10]);
     expect(r.model.hidden).toEqual([100, 100, 100]);
   });
@@ -253,18 +263,30 @@ describe("cadences.dyn: every cadence form", () => {
     expect(probe(steps, "listed").cadences).toEqual([{ kind: "at", points: ["start", { step: 100 }, { step: 500 }, "end"] }]);
     expect(probe(steps, "both").cadences).toEqual([{ kind: "every", n: 250, unit: "steps" }, { kind: "at", points: ["end"] }]);
   });
-  it("at first(…) becomes an event watching one probe, constants folded into the condition", () => {
+  it("at first(…) becomes an event watching the probes its condition reads, constants folded into it", () => {
     expect(probe(steps, "spike").cadences).toEqual([{ kind: "on", event: "spike@first" }]);
+    const probe_ = (name: string) => ({ op: "probe", name }) as const;
     expect(steps.events).toEqual([
       {
         name: "spike@first",
-        watch: "every_ten",
+        watch: ["every_ten"],
         condition: {
           op: "compare",
           fn: "<",
-          left: { op: "probe", name: "every_ten" },
+          left: probe_("every_ten"),
           right: { op: "arith", fn: "/", left: { op: "arith", fn: "/", left: { op: "number", value: 2 }, right: { op: "number", value: 0.5 } }, right: { op: "number", value: 100 } },
         },
+      },
+      {
+        // a probe pinned to a step: the event watches that probe too
+        name: "halved@first",
+        watch: ["every_ten"],
+        condition: { op: "compare", fn: "<", left: probe_("every_ten"), right: { op: "arith", fn: "*", left: { op: "number", value: 0.5 }, right: { op: "select", arg: probe_("every_ten"), where: { steps: 0 } } } },
+      },
+      {
+        name: "crossed@first",
+        watch: ["listed", "every_ten", "ends"],
+        condition: { op: "and", left: { op: "compare", fn: "<", left: probe_("listed"), right: probe_("every_ten") }, right: { op: "compare", fn: ">", left: probe_("ends"), right: { op: "number", value: 0 } } },
       },
     ]);
   });
@@ -375,6 +397,16 @@ describe("diversity.dyn: the feature-diversity probes, per layer", () => {
     expect(probe(r, "fc")).toMatchObject({ probe: "feature_cosine", index: "layer", fields: ["cosine", "zero"], args: { pairs: "all", layers: null } });
     expect(probe(r, "across").args).toMatchObject({ layers: [2, 0], pairs: "different_class" });
     expect(probe(r, "grads")).toMatchObject({ probe: "feature_gradient_cosine", index: "layer", args: { pairs: "same_class" } });
+  });
+  it("`x during [lo, hi)` is `(x after lo) before hi`; `start` and `end` leave a side open", () => {
+    const p = plan("diversity.dyn", "diversity");
+    const analysis = (name: string) => p.analyses.find((a) => a.name === name)!.expr;
+    const cosine = { op: "probe", name: "fc.cosine" } as const;
+    const p1 = { op: "let", name: "p1" } as const;
+    expect(analysis("rise")).toMatchObject({ op: "arith", left: { op: "reduce", fn: "last", arg: { op: "window", relation: "before", arg: cosine, bound: p1 } } });
+    expect(analysis("middle")).toEqual({ op: "reduce", fn: "mean", over: [], arg: { op: "time", relation: "before", at: { fraction: 0.8 }, arg: { op: "time", relation: "after", at: { step: 20 }, arg: cosine } } });
+    expect(p.analyses.map((a) => a.name)).not.toContain("phase1");
+    expect(p.plots.at(-1)).toMatchObject({ y: { op: "window", relation: "after", arg: cosine, bound: p1 } });
   });
   it("gate agreement takes a sampler with its defaults filled", () => {
     expect(probe(r, "gates")).toMatchObject({ probe: "gate_agreement", index: "layer", fields: ["agreement"], args: { pairs: { kind: "knn", k: 5, anchors: 20, class: "different" }, layers: null } });

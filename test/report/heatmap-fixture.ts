@@ -18,7 +18,7 @@ const probes: ProbeSpec[] = [
 
 /** The event the `crossed` probe waits for. */
 export const CROSSED_BELOW = 0.1;
-const events: EventSpecData[] = [{ name: "crossed@first", watch: "tl", condition: { op: "compare", fn: "<", left: { op: "probe", name: "tl" }, right: { op: "number", value: CROSSED_BELOW } } }];
+const events: EventSpecData[] = [{ name: "crossed@first", watch: ["tl"], condition: { op: "compare", fn: "<", left: { op: "probe", name: "tl" }, right: { op: "number", value: CROSSED_BELOW } } }];
 
 const common = { line: 20, color: null, facet: null, title: null } as const;
 const probe = (name: string): AnalysisExpr => ({ op: "probe", name });

@@ -82,21 +82,61 @@ describe("event conditions", () => {
   const sharpAbove = eventFromSpec(
     {
       name: "eos",
-      watch: "sharp",
+      watch: ["sharp"],
       condition: { op: "compare", fn: ">", left: { op: "probe", name: "sharp" }, right: { op: "arith", fn: "/", left: { op: "number", value: 2 }, right: { op: "number", value: 0.01 } } },
     },
     3,
   );
 
   it("evaluates per seed on the watched probe's latest values", () => {
-    expect(sharpAbove.condition(Float64Array.from([150, 250, NaN]), 0)).toEqual([false, true, false]);
-    expect(sharpAbove.condition(undefined, 0)).toEqual([false, false, false]);
+    expect(sharpAbove.condition(Float64Array.from([150, 250, NaN]), 0, "sharp")).toEqual([false, true, false]);
+    expect(sharpAbove.condition(undefined, 0, "sharp")).toEqual([false, false, false]);
+  });
+
+  const probe = (name: string) => ({ op: "probe", name }) as const;
+  const atStep = (name: string, step: number) => ({ op: "select", arg: probe(name), where: { steps: step } }) as const;
+  // l < 0.8 · l[steps = 0]: the loss has fallen 20% below its value at initialisation
+  const fell = () =>
+    eventFromSpec({ name: "fell", watch: ["l"], condition: { op: "compare", fn: "<", left: probe("l"), right: { op: "arith", fn: "*", left: { op: "number", value: 0.8 }, right: atStep("l", 0) } } }, 3);
+
+  it("compares a probe's latest value with the value it recorded at a pinned step", () => {
+    const event = fell();
+    expect(event.condition(Float64Array.from([2, 1, 4]), 0, "l")).toEqual([false, false, false]);
+    // step 10: 1.5 < 1.6, 0.9 ≥ 0.8, 3.3 > 3.2
+    expect(event.condition(Float64Array.from([1.5, 0.9, 3.3]), 10, "l")).toEqual([true, false, false]);
+    // the pinned value stays the one of step 0: 0.7 < 0.8, 3.1 < 3.2
+    expect(event.condition(Float64Array.from([1.5, 0.7, 3.1]), 20, "l")).toEqual([true, true, true]);
+  });
+
+  it("cannot fire before the pinned step has been recorded (its value is NaN until then)", () => {
+    const event = fell();
+    expect(event.condition(Float64Array.from([0, 0, 0]), 5, "l")).toEqual([false, false, false]);
+  });
+
+  it("keeps the pinned values across a checkpoint", () => {
+    const event = fell();
+    event.condition(Float64Array.from([2, 1, 4]), 0, "l");
+    const saved = event.save!();
+    const resumed = fell();
+    resumed.restore!(saved);
+    expect(resumed.condition(Float64Array.from([1.5, 0.9, 3.1]), 10, "l")).toEqual([true, false, true]);
+    expect(() => fell().restore!(undefined)).toThrow(/not readable/);
+  });
+
+  it("reads the latest value of each of several probes", () => {
+    const event = eventFromSpec({ name: "gap", watch: ["a", "b"], condition: { op: "compare", fn: ">", left: probe("a"), right: probe("b") } }, 2);
+    // b not yet measured: NaN, never true
+    expect(event.condition(Float64Array.from([5, 5]), 0, "a")).toEqual([false, false]);
+    expect(event.condition(Float64Array.from([4, 6]), 0, "b")).toEqual([true, false]);
+    expect(event.condition(Float64Array.from([7, 7]), 10, "a")).toEqual([true, true]);
   });
 
   it("rejects conditions that need recorded series or read another probe", () => {
     const median = { op: "reduce", fn: "median", arg: { op: "probe", name: "sharp" }, over: ["seeds"] } as const;
-    expect(() => eventFromSpec({ name: "e", watch: "sharp", condition: median }, 3)).toThrow(/uses "reduce", which needs recorded series/);
-    expect(() => eventFromSpec({ name: "e", watch: "sharp", condition: { op: "probe", name: "loss" } }, 3)).toThrow(/reads "loss"/);
+    expect(() => eventFromSpec({ name: "e", watch: ["sharp"], condition: median }, 3)).toThrow(/uses "reduce", which needs recorded series/);
+    expect(() => eventFromSpec({ name: "e", watch: ["sharp"], condition: { op: "probe", name: "loss" } }, 3)).toThrow(/reads "loss"/);
+    const seedSelect = { op: "select", arg: { op: "probe", name: "sharp" }, where: { seeds: 0 } } as const;
+    expect(() => eventFromSpec({ name: "e", watch: ["sharp"], condition: seedSelect }, 3)).toThrow(/can only pin a probe to a step/);
   });
 });
 
@@ -131,7 +171,7 @@ describe("event-triggered probes end to end", () => {
         { name: "tl", probe: "train_loss", args: {}, cadences: [{ kind: "every", n: 5, unit: "steps" }], line: 3 },
         { name: "wn_at_low", probe: "weight_norm", args: { model: { ref: "net" } }, cadences: [{ kind: "on", event: "low" }], line: 4 },
       ],
-      events: [{ name: "low", watch: "tl", condition: { op: "compare", fn: "<", left: { op: "probe", name: "tl" }, right: { op: "number", value: threshold } } }],
+      events: [{ name: "low", watch: ["tl"], condition: { op: "compare", fn: "<", left: { op: "probe", name: "tl" }, right: { op: "number", value: threshold } } }],
     });
     const outcome = await runExperiment(regressionProgram([run]), { backend: "cpu", outDir: join(root, "event"), quiet: true, stdout: captureStream(), stderr: captureStream() });
     expect(outcome.exitCode).toBe(0);

@@ -125,6 +125,41 @@ describe("events", () => {
     ]);
   });
 
+  it("an event over two probes due at one step decides after the later of them, on both new values", async () => {
+    // a > b: at step 10 a's new value (3) exceeds b's old one (2) but not b's new one (4)
+    const values: Record<string, Record<number, number[]>> = { a: { 0: [1, 1, 1], 10: [3, 3, 3], 20: [5, 3, 3] }, b: { 0: [2, 2, 2], 10: [4, 4, 4], 20: [4, 4, 4] } };
+    const latest: Record<string, number[]> = {};
+    const gap: EventSpec = {
+      name: "gap",
+      watch: ["a", "b"],
+      condition: (value, _step, probe) => {
+        latest[probe] = value as number[];
+        return (latest["a"] ?? []).map((x, i) => x > (latest["b"]?.[i] ?? Number.NaN));
+      },
+    };
+    const s = new CadenceScheduler(
+      [
+        { name: "a", cadence: { kind: "every", n: 10, unit: "steps" } },
+        { name: "b", cadence: { kind: "every", n: 10, unit: "steps" } },
+      ],
+      [gap],
+      timeline,
+    );
+    const fired = [];
+    for (const step of [0, 10, 20]) fired.push(...(await s.runStep(step, (probe, _seeds, at) => values[probe]![at])));
+    expect(fired).toEqual([{ event: "gap", step: 20, seedIndices: [0] }]);
+  });
+
+  it("keeps what event conditions save in a checkpoint, and refuses one without it", () => {
+    let kept = 0;
+    const memo: EventSpec = { name: "m", watch: "x", condition: () => false, save: () => ({ kept: 7 }), restore: (state) => (kept = (state as { kept: number }).kept) };
+    const s = new CadenceScheduler([{ name: "x", cadence: { kind: "every", n: 1, unit: "steps" } }], [memo], timeline);
+    expect(s.conditionState()).toEqual({ m: { kept: 7 } });
+    s.restoreConditions({ m: { kept: 3 } });
+    expect(kept).toBe(3);
+    expect(() => s.restoreConditions(undefined)).toThrow(/no saved values for the condition of event "m"/);
+  });
+
   it("awaits asynchronous probe runners in order", async () => {
     const s = new CadenceScheduler(
       [
