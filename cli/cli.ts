@@ -25,7 +25,9 @@ usage:
                                 optimizer.lr=0.01, test.n=51 (docs/language.md "Command-line overrides");
                                 --jobs: runs trained at once on worker threads (default $DYNC_JOBS, else
                                 the number of CPU cores; 1 = one after another in this process);
-                                --checkpoint-every N: save each run's training state every N steps
+                                --checkpoint-every N: save each run's training state every N steps;
+                                the generated program is cached in $DYNC_CACHE_DIR, else
+                                $XDG_CACHE_HOME/dync, else ~/.cache/dync (docs/performance.md)
   dync run FILE --shard i/n ... train only shard i of n of the plan's runs (seeds stay together); inside
                                 a SLURM job array the default is $SLURM_ARRAY_TASK_ID of $SLURM_ARRAY_TASK_COUNT
   dync run [FILE] --resume DIR [--profile P] [--jobs N]

@@ -364,6 +364,18 @@ export const messages = {
     help: "A checkpoint saves a run's whole training state (parameters, optimizer state, random streams, probe state) every N steps or epochs, so that `dync run --resume DIR` continues a killed run exactly. N counts in the `train` statement's unit unless `steps` or `epochs` follows it.",
   },
   DYN2053: {
+    name: "not-a-publisher",
+    severity: "error",
+    message: "{arg} names probe `{name}`, {what}, which measures no Hessian eigenvectors",
+    help: "`along:` takes the name of a probe that measures Hessian eigenvectors (`hessian`, `sharpness`) declared in the same experiment: `probe h = hessian(net, train, k: 1)` then `probe c = curvature(net, group, along: h)`. The probe reads that probe's latest eigenvector of the run.",
+  },
+  DYN2058: {
+    name: "other-run-reference",
+    severity: "error",
+    message: "a probe cannot read probe `{name}` of another run of the sweep",
+    help: "A probe's arguments refer to probes of its own run (`along: h`). Reading a value measured in another run (`h[opt = gd]`: GD's eigenvector in the Adam run) needs the runner to order the runs and hand the value over, which it does not do yet.",
+  },
+  DYN2054: {
     name: "wrong-kind-of-name",
     severity: "error",
     message: "`{name}` is {actual}, not {expected}",

@@ -79,7 +79,8 @@ export async function executeRun(run: RunSpec, context: RunContext): Promise<Run
       : undefined;
     const rows = new CountingSink(recorder, context.resumeFrom?.rows ?? 0);
     const results = new RunResultRecorder(run, seeds, rows, context.results, reporter);
-    const probes = run.probes.map((spec) => startedProbe(spec, env, owned));
+    const probeNames = new Set(run.probes.map((p) => p.name));
+    const probes = run.probes.map((spec) => startedProbe(spec, env, probeNames, owned));
     const every = context.checkpoints ? checkpointSteps(run, plan.stepsPerEpoch, context.checkpoints.everySteps) : undefined;
     if (every !== undefined || context.resumeFrom) requireCheckpointable(probes);
     if (context.resumeFrom) {
@@ -185,7 +186,7 @@ interface StartedProbe {
  * A `ProbeSpec`'s implementation started on this run (arguments defaulted, checked and resolved, per-run
  * state set up) before training starts; `owned` finishes it when the run ends.
  */
-function startedProbe(spec: ProbeSpec, env: RunProbeEnv, owned: { dispose(): void }[]): StartedProbe {
+function startedProbe(spec: ProbeSpec, env: RunProbeEnv, probeNames: ReadonlySet<string>, owned: { dispose(): void }[]): StartedProbe {
   const definition = probeImplementations.get(spec.probe);
   if (!definition) {
     throw new DyncRuntimeError(
@@ -195,7 +196,10 @@ function startedProbe(spec: ProbeSpec, env: RunProbeEnv, owned: { dispose(): voi
   }
   for (const [key, value] of Object.entries(spec.args)) {
     const name = refName(value);
-    if (name !== undefined && !env.knows(name)) {
+    // A probe reference (`along: h`) names another probe of the run; the others a model or data set.
+    const param = definition.entry.params.find((p) => p.name === key);
+    const known = param?.type.t === "ref" && param.type.of === "probe" ? probeNames.has(name ?? "") : env.knows(name ?? "");
+    if (name !== undefined && !known) {
       throw new DyncRuntimeError("RUN040", `probe ${spec.name} (line ${spec.line}): argument ${key} names "${name}", which the run does not define`);
     }
   }

@@ -1,8 +1,10 @@
 /**
  * `dync run FILE [flags]`: compile and run in one step. The generated program is the same one
- * `dync compile` writes (so both paths produce the same results); it is written to a temporary
- * directory, imports the runtime by absolute URL, and every experiment in it runs from this process
- * (its runs on `--jobs` worker threads, which import the same temporary module).
+ * `dync compile` writes (so both paths produce the same results), importing the runtime by absolute URL.
+ * It is kept in the program cache (cli/program-cache.ts): the file is checked on every run, so its
+ * diagnostics are always current, but code is generated (ts-morph, prettier, TypeScript: seconds) only
+ * when the cache has no program for these inputs. Every experiment in it runs from this process (its runs
+ * on `--jobs` worker threads, which import the same module file).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,11 +12,12 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { ExperimentSummary, runExperiments } from "../../runner/index.js";
 import type { ExperimentProgram } from "../../contract/program.js";
-import { compileFile, type CompileOptions } from "../../compiler/compile.js";
+import { checkFile, generateProgram, type CheckedFile, type CompileOptions } from "../../compiler/compile.js";
 import { packageInfo } from "../../compiler/package-info.js";
 import { printDiagnostics, type Output } from "./output.js";
 import { UsageError } from "../cli-args.js";
 import { EXIT } from "../../runner/exit-codes.js";
+import { cachedProgram, programCacheDir, programKey, storeProgram } from "../program-cache.js";
 
 /**
  * Flags passed through to the program (`--profile quick`, `--backend wasm`, …). With `--format json`,
@@ -35,17 +38,18 @@ export function runSummary(exitCode: number, experiments: readonly ExperimentSum
 
 async function compileAndRun(file: string, programArgs: readonly string[], out: Output, err: (text: string) => void, overrides: CompileOptions["overrides"], summaries: ExperimentSummary[]): Promise<number> {
   const runtimeUrl = pathToFileURL(join(packageInfo().root, "dist", "runner", "index.js")).href;
-  const result = await compileFile(file, { runtimeImport: runtimeUrl, ...(overrides?.args.length ? { overrides } : {}) });
-  if (!result.ok) {
-    printDiagnostics(out, result.diagnostics, result.check?.sources);
+  const options = { runtimeImport: runtimeUrl, ...(overrides?.args.length ? { overrides } : {}) };
+  const checked = checkFile(file, options);
+  if (!checked.ok) {
+    printDiagnostics(out, checked.diagnostics, checked.check?.sources);
     return EXIT.input;
   }
-  printDiagnostics(out, result.check.diagnostics, result.check.sources);
-  const dir = mkdtempSync(join(tmpdir(), "dync-run-"));
+  printDiagnostics(out, checked.check.diagnostics, checked.check.sources);
+  // Notes for people go where the run's own lines go: stderr when stdout is for JSON.
+  const notice = programArgs.includes("--quiet") ? () => {} : out.format === "json" ? err : (text: string) => out.write(text);
+  const program = await programModule(checked, options, notice);
   try {
-    const modulePath = join(dir, "program.mjs");
-    writeFileSync(modulePath, result.js);
-    const moduleUrl = pathToFileURL(modulePath).href;
+    const moduleUrl = pathToFileURL(program.path).href;
     const module = (await import(moduleUrl)) as { experiments: readonly ExperimentProgram[] };
     const runtime = (await import(runtimeUrl)) as { runExperiments: typeof runExperiments };
     // The module URL lets `--jobs` workers import the same program (its targets are code, not data).
@@ -55,8 +59,29 @@ async function compileAndRun(file: string, programArgs: readonly string[], out: 
     err(`internal error while running ${file}: ${(error as Error).message}\n`);
     return EXIT.internal;
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    program.release();
   }
+}
+
+/**
+ * The generated program's module file: the cached one, or one generated now (and cached). `release` removes
+ * it when the cache could not hold it and it went to a temporary directory. The key holds the overrides
+ * (they change the program); the profile and the other run flags are arguments of the one program.
+ */
+async function programModule(checked: Extract<CheckedFile, { ok: true }>, options: CompileOptions & { runtimeImport: string }, notice: (text: string) => void): Promise<{ path: string; release: () => void }> {
+  const dir = programCacheDir();
+  const key = programKey({ source: checked.source, displayPath: checked.displayPath, runtimeImport: options.runtimeImport, options: options.overrides ?? null });
+  const hit = cachedProgram(dir, key);
+  if (hit) return { path: hit, release: () => {} };
+  // Printed before the code generator loads, so the seconds it takes are not silent.
+  notice(`compiling ${checked.displayPath} (the program is cached for the next runs)\n`);
+  const { js } = await generateProgram(checked, options);
+  const stored = storeProgram(dir, key, js);
+  if (stored) return { path: stored, release: () => {} };
+  const temporary = mkdtempSync(join(tmpdir(), "dync-run-"));
+  const path = join(temporary, "program.mjs");
+  writeFileSync(path, js);
+  return { path, release: () => rmSync(temporary, { recursive: true, force: true }) };
 }
 
 /**

@@ -17,7 +17,7 @@ import { checkConvNet, type LoweredConvNet } from "./conv-model.js";
 import { checkLayerModel, type LayerAddresses, listAddresses, shorthandAddresses } from "./layer-model.js";
 import { PointEnv, type Definitions } from "./env.js";
 import { PlotCompiler } from "./plots.js";
-import { compileTimeFunctions, Evaluator } from "./evaluate.js";
+import { compileTimeFunctions, Evaluator, type Env } from "./evaluate.js";
 import { CallResolver, type RefScope } from "./resolve-call.js";
 import { TargetCompiler, type TargetCode } from "./targets.js";
 import { checkSeedList } from "./seeds.js";
@@ -26,7 +26,7 @@ import { showValue, type Value } from "./values.js";
 import { baseEffective, definedNames, overlay, singleSlot, statementText, type Effective, type Provenance, type SingleSlot } from "./overlay.js";
 import { layerGeometry, modelLayers } from "../../contract/layer-list.js";
 import { dataSetSize } from "../../stdlib/registry/data-size.js";
-import { brokenRules, registry, resultShape, type DataSourceShape, type Lowered, type ResultShape } from "../../stdlib/registry/index.js";
+import { brokenRules, registry, resultShape, type DataSourceShape, type Entry, type Lowered, type ResultShape } from "../../stdlib/registry/index.js";
 
 /** Most runs one profile may expand to: a 100 × 100 sweep. Past this, planning alone takes minutes. */
 export const MAX_RUNS = 10_000;
@@ -783,8 +783,15 @@ export class ExperimentChecker {
     let ok = true;
     const probeNames = new Set(g.probes.map((p) => p.name.name));
     const conditionSpans = new Map<string, Span>();
+    // In a probe's call another probe's name is a reference (`along: h`), checked against the parameter's type.
+    const callEnv: Env = { lookup: (n) => env.lookup(n), names: () => env.names(), failed: (n) => env.failed(n), notConstant: (n) => (probeNames.has(n) ? undefined : env.notConstant(n)) };
+    const resolvedProbes: { p: A.ProbeStmt; entry: Entry; args: Readonly<Record<string, Lowered>> }[] = [];
     for (const p of g.probes) {
-      const v = this.evaluator.eval(p.value, env);
+      if (this.reportOtherRunReference(p, probeNames)) {
+        ok = false;
+        continue;
+      }
+      const v = this.evaluator.eval(p.value, callEnv);
       const resolved = v && resolver.resolve(v, "probe", p.value.span);
       const cadences: Cadence[] = [];
       for (const c of p.cadences) {
@@ -800,6 +807,7 @@ export class ExperimentChecker {
         ok = false;
         continue;
       }
+      resolvedProbes.push({ p, entry: resolved.entry, args: resolved.args });
       const shape = resultShape(resolved.entry, resolved.args);
       probes.push({
         name: p.name.name,
@@ -812,6 +820,9 @@ export class ExperimentChecker {
       });
     }
     for (const e of events) ok = this.pinsMeasured(e, probes, conditionSpans.get(e.name)!) && ok;
+    // After every probe is resolved: a reference may name a probe declared later, or one bound through a let.
+    const entries = new Map(resolvedProbes.map((r) => [r.p.name.name, r.entry] as const));
+    for (const r of resolvedProbes) if (!this.checkPublications(r.p, r.entry, r.args, entries)) ok = false;
     return ok ? { probes, events } : undefined;
   }
 
@@ -834,6 +845,44 @@ export class ExperimentChecker {
       this.report(diagnostic("DYN2040", span, { problem: `probe \`${probe}\` is not measured at step ${step} (${spec.cadences.map(showCadence).join(", ")}), so \`${probe}[steps = ${step}]\` would never have a value` }));
       ok = false;
     }
+    return ok;
+  }
+
+  /**
+   * `along: h[opt = gd]`, a probe's value in another run of the sweep: the runner would have to run that
+   * run first and hand its value over, which it does not do (DYN2058) — said plainly rather than as a
+   * value that has no constant.
+   */
+  private reportOtherRunReference(p: A.ProbeStmt, probeNames: ReadonlySet<string>): boolean {
+    if (p.value.kind !== "Call") return false;
+    const arg = p.value.args.find((a) => a.kind !== "Binding" && a.value.kind === "Index" && a.value.object.kind === "Name" && probeNames.has(a.value.object.name));
+    if (!arg || arg.kind === "Binding" || arg.value.kind !== "Index" || arg.value.object.kind !== "Name") return false;
+    this.report(diagnostic("DYN2058", arg.value.span, { name: arg.value.object.name }, { hint: `use \`${arg.value.object.name}\`, this run's own probe` }));
+    return true;
+  }
+
+  /**
+   * A probe reference that must name a probe publishing something (`along: h` an eigenvector): the named
+   * probe's entry must publish it (DYN2053), whatever its cadence.
+   */
+  private checkPublications(p: A.ProbeStmt, entry: Entry, args: Readonly<Record<string, Lowered>>, entries: ReadonlyMap<string, Entry>): boolean {
+    let ok = true;
+    entry.params.forEach((param, position) => {
+      if (param.type.t !== "ref" || !param.type.publishes) return;
+      const value = args[param.name];
+      if (!value || typeof value !== "object" || !("ref" in value)) return;
+      const target = entries.get(String(value.ref));
+      // A probe that failed to resolve was reported already.
+      if (!target || target.publishes === param.type.publishes) return;
+      const callee = target.name;
+      const publishers = registry.ofKind("probe").filter((e) => e.publishes === (param.type as { publishes: string }).publishes).map((e) => `\`${e.name}\``);
+      this.report(diagnostic("DYN2053", argumentSpan(p, param.name, position), {
+        arg: `\`${param.name}\` of \`${entry.name}\``,
+        name: String(value.ref),
+        what: `a \`${callee}\` probe`,
+      }, { hint: `name a ${publishers.join(" or ")} probe of this experiment` }));
+      ok = false;
+    });
     return ok;
   }
 
@@ -931,10 +980,24 @@ type ProbeShapes = ReadonlyMap<string, ResultShape>;
  * What each probe measures (fields, extra dimension): from the checked call of the first run that has it
  * (its arguments may choose the shape, `accuracy(…, by: class)`), else from its registry entry.
  */
+/** The registry name a probe statement calls (`hessian` in `probe h = hessian(net, train)`). */
+function calleeName(p: A.ProbeStmt): string | undefined {
+  return p.value.kind === "Call" && p.value.callee.kind === "Name" ? p.value.callee.name : p.value.kind === "Name" ? p.value.name : undefined;
+}
+
+/** The span of argument `name` (named, or positional at `position`) of a probe's call; the call's when absent. */
+function argumentSpan(p: A.ProbeStmt, name: string, position: number): Span {
+  if (p.value.kind !== "Call") return p.value.span;
+  const named = p.value.args.find((a) => a.kind === "Named" && a.name.name === name);
+  const positional = p.value.args.filter((a) => a.kind === "Positional")[position];
+  const arg = named ?? positional;
+  return arg && arg.kind !== "Binding" ? arg.value.span : p.value.span;
+}
+
 function probeShapes(probes: readonly A.ProbeStmt[], runs: readonly RunSpec[]): ProbeShapes {
   const out = new Map<string, ResultShape>();
   for (const p of probes) {
-    const callee = p.value.kind === "Call" && p.value.callee.kind === "Name" ? p.value.callee.name : p.value.kind === "Name" ? p.value.name : undefined;
+    const callee = calleeName(p);
     const entry = callee ? registry.get("probe", callee) : undefined;
     const checked = runs.flatMap((r) => r.probes).find((s) => s.name === p.name.name);
     const shape = checked && entry ? resultShape(entry, checked.args as Readonly<Record<string, Lowered>>) : entry?.result;

@@ -301,7 +301,7 @@ export class CallResolver {
     if (actual) {
       const defined = this.refs.names(of);
       const hint = defined.length ? `${expected.plural} defined here: ${defined.join(", ")}` : `this experiment defines no ${expected.plural}`;
-      this.report(diagnostic("DYN2053", span, { name, actual: REF_KIND_NAMES[actual].one, expected: expected.one }, { hint }));
+      this.report(diagnostic("DYN2054", span, { name, actual: REF_KIND_NAMES[actual].one, expected: expected.one }, { hint }));
       return;
     }
     // Report the unknown name itself, with the closest defined one, rather than a type mismatch.

@@ -62,6 +62,7 @@ export const hessian = probeEntry({
   doc: `The top-k eigenvalues λ₁ ≥ … ≥ λ_k of the Hessian ∇²L of the run's loss on \`data\` (without the \`l2\` term) with respect to every parameter, per seed, along dimension \`eigenvalue\` (0 = the largest). ${eigenDoc} After Cohen et al. 2021 (the sharpness λ₁ under GD rises to ≈ 2/η) and PyHessian (Yao et al. 2020).`,
   params: [...eigenParams.slice(0, 2), { name: "k", type: { t: "number", integer: true, min: 1 }, default: 1, doc: "How many of the largest eigenvalues." }, ...eigenParams.slice(2)],
   result: { index: "eigenvalue" },
+  publishes: "eigenpairs",
   cites: papers.pyhessian,
   // At most `iters` products over the subset (power iteration: per eigenvalue); warm starts usually stop far earlier.
   cost: (args, shape) => hvpCost(Number(args["iters"]) * (args["method"] === "power" ? Number(args["k"]) : 1), args, shape),
@@ -72,6 +73,7 @@ export const sharpness = probeEntry({
   kind: "probe",
   doc: `Sharpness: the top eigenvalue λ_max(∇²L) of the Hessian of the run's loss on \`data\` (without the \`l2\` term), per seed — \`hessian(…, k: 1)\` as one number per seed (use \`hessian\` for the top k). Cohen et al. 2021, Gradient Descent on Neural Networks Typically Occurs at the Edge of Stability: under GD of step η it rises to ≈ 2/η. ${eigenDoc}`,
   params: eigenParams,
+  publishes: "eigenpairs",
   cites: papers.edgeOfStability,
   cost: (args, shape) => hvpCost(Number(args["iters"]), args, shape),
 });
@@ -108,4 +110,44 @@ export const hessianDensity = probeEntry({
   cost: (args, shape) => hvpCost(Number(args["vectors"]) * Number(args["steps"]), args, shape),
 });
 
-export const curvatureProbes: readonly Entry[] = [sharpness, hessian, hessianTrace, hessianDensity];
+// ── probes along another probe's eigenvector ─────────────────────────────────────────────────────────────
+
+const along = {
+  name: "along",
+  type: { t: "ref", of: "probe", publishes: "eigenpairs" },
+  doc: "The `hessian` or `sharpness` probe whose eigenvector v is used: its latest call's, per seed (a probe declared after it sees the same step's; NaN before its first call). A probe measured once (`at first(…)`, `at 100`) gives a fixed v.",
+} as const satisfies Param;
+const eigenIndex = { name: "index", type: { t: "number", integer: true, min: 0 }, default: 0, doc: "Which of its eigenvectors: 0 = the top eigenvalue's (NaN when it measured fewer)." } as const satisfies Param;
+const alongDoc = "An eigenvector's sign is arbitrary (Lanczos may flip it between calls): read signed values against one fixed v.";
+
+export const curvature = probeEntry({
+  name: "curvature",
+  kind: "probe",
+  doc: `The curvature of the loss on \`data\` along another probe's eigenvector v: the Rayleigh quotient vᵀHv / vᵀv of the Hessian H of the run's loss on \`data\` (without the \`l2\` term), one Hessian-vector product per seed. On the data set the eigenvector was measured on, at the step it was measured, this is its eigenvalue; on a subset (a group of points), the group's curvature along the global top direction (Rosenfeld & Risteski 2024, Fig. 2).`,
+  params: [model, data, along, eigenIndex, ...hvpParams],
+  cost: (args, shape) => hvpCost(1, args, shape),
+});
+
+export const eigenShare = probeEntry({
+  name: "eigen_share",
+  kind: "probe",
+  doc: "How another probe's eigenvector v spreads over the layers: ‖v_ℓ‖² / ‖v‖² for each layer ℓ with parameters (its weight and bias entries), along dimension `layer` in the model's layer order; the shares sum to 1. Where the curvature lives (Rosenfeld & Risteski 2024, App. D: in the first layer).",
+  params: [model, along, eigenIndex],
+  result: { index: "layer" },
+});
+
+export const project = probeEntry({
+  name: "project",
+  kind: "probe",
+  doc: `The parameters projected on another probe's unit eigenvector v: ⟨θ_t, v⟩, per seed (θ flat over every parameter). With v fixed (the \`hessian\` probe measured once), its trace shows the iterates crossing the valley along v (Rosenfeld & Risteski 2024, Fig. 6b). ${alongDoc}`,
+  params: [model, along, eigenIndex],
+});
+
+export const stepAlong = probeEntry({
+  name: "step_along",
+  kind: "probe",
+  doc: "The effective step along another probe's unit eigenvector v: |⟨θ_t − θ_prev, v⟩|, per seed, where θ_prev are the parameters at this probe's previous call (measured `every 1 steps`, the step of one update; NaN at the first call). Its state, the previous parameters, is checkpointed. Adam's step along the top direction falls toward 0 where GD's does not (Rosenfeld & Risteski 2024, Fig. 6b).",
+  params: [model, along, eigenIndex],
+});
+
+export const curvatureProbes: readonly Entry[] = [sharpness, hessian, hessianTrace, hessianDensity, curvature, eigenShare, project, stepAlong];

@@ -50,8 +50,11 @@ export type ParamType =
   | { readonly t: "interval" }
   /** A bare name or a call of a registry entry of this kind: `act: silu`, `encode: fourier(L: 6)`. */
   | { readonly t: "entry"; readonly kind: EntryKind }
-  /** A name defined in the experiment. */
-  | { readonly t: "ref"; readonly of: "data" | "model" | "layer" | "probe" }
+  /**
+   * A name defined in the experiment. `publishes`: a probe reference must name a probe whose entry
+   * publishes this on the run's board (`along: h` names a `hessian` or `sharpness` probe; DYN2053).
+   */
+  | { readonly t: "ref"; readonly of: "data" | "model" | "layer" | "probe"; readonly publishes?: Publication }
   | { readonly t: "oneOf"; readonly of: readonly ParamType[] }
   /**
    * Every binding argument `name in domain` of the call, gathered in order: input variables of a data
@@ -119,6 +122,9 @@ export interface ResultShape {
   readonly stacked?: boolean;
 }
 
+/** What a probe publishes on its run's board for later probes (stdlib/curvature/eigen-board.ts). */
+export type Publication = "eigenpairs";
+
 export interface Entry {
   readonly name: string;
   readonly kind: EntryKind;
@@ -146,6 +152,8 @@ export interface Entry {
   readonly sampler?: SamplerSchema;
   /** Probes: what one call costs per seed, counted by `dync plan` in the run's arithmetic. */
   readonly cost?: (args: Readonly<Record<string, Lowered>>, shape: ProbeCostShape) => ProbeCost;
+  /** Probes: what each call publishes on the run's board under the probe's name, for probes that reference it. */
+  readonly publishes?: Publication;
   /**
    * The runtime spec this entry stands for, from its checked arguments (every param present; defaults
    * applied; `null` for optional ones left out). Generated code contains the result as a literal.
@@ -245,6 +253,7 @@ export function describeType(t: ParamType): string {
     case "entry":
       return t.kind === "sampler" ? "a pair sampler" : `${/^[aeiou]/.test(t.kind) ? "an" : "a"} ${t.kind}`;
     case "ref":
+      if (t.publishes === "eigenpairs") return "a probe that measures Hessian eigenvectors (`hessian` or `sharpness`)";
       return t.of === "data" ? "a data set" : `${t.of === "layer" ? "a layer" : `a ${t.of}`}`;
     case "oneOf":
       return t.of.map(describeType).join(" or ");

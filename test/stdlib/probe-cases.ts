@@ -28,6 +28,11 @@ export const PROBE_CASES: Record<string, { args: Record<string, unknown>; outDim
   hessian: { args: { data: { ref: "line" }, k: 2, iters: 4 } },
   hessian_trace: { args: { data: { ref: "line" }, vectors: 3 } },
   hessian_density: { args: { data: { ref: "line" }, steps: 4 } },
+  // No `hessian` probe ran on the board: NaN of the declared shape (values: test/curvature/along.test.ts).
+  curvature: { args: { data: { ref: "line" }, along: { ref: "h" } } },
+  eigen_share: { args: { along: { ref: "h" } } },
+  project: { args: { along: { ref: "h" } } },
+  step_along: { args: { along: { ref: "h" } } },
   neuron_features: { args: {} },
   cosine_similarity: { args: {} },
   cosine_share: { args: {} },
