@@ -14,7 +14,7 @@ import type { BackendRequest } from "../runtime/backend.js";
 import { DyncRuntimeError } from "../runtime/errors.js";
 import type { ExperimentProgram } from "../contract/program.js";
 import type { ProgressStream } from "../runtime/progress.js";
-import { INTERRUPT_EXIT, InterruptWatch } from "./interrupt.js";
+import { INTERRUPT_EXIT, InterruptWatch, stoppingNotice } from "./interrupt.js";
 import { parseShard, type Shard } from "../contract/plan.js";
 import { choosePlan, runExperiment, type ExperimentOptions, type ExperimentOutcome } from "./experiment.js";
 
@@ -205,10 +205,13 @@ export async function runMain(
     return 2;
   }
   // Installed only while training and reporting: a signal then stops cleanly (interrupt.ts).
+  // While runs train, runExperiment prints the notice (through its live view); before and after, this does.
+  let training = false;
   const interrupt = new InterruptWatch().install((signal) => {
-    stderr.write(`\n${signal}: stopping at the next step boundary and keeping everything measured (send it again to stop at once)\n`);
+    if (!training) stderr.write(`\n${stoppingNotice(signal)}\n`);
   });
   try {
+    training = true;
     const outcome = await runExperiment(program, {
       profile: args.profile,
       backend: args.backend,
@@ -224,7 +227,7 @@ export async function runMain(
       ...(args.checkpointEvery === undefined ? {} : { checkpointEvery: args.checkpointEvery }),
       ...(shard === undefined ? {} : { shard }),
       ...(streams.evaluator ? { evaluator: streams.evaluator } : {}),
-    });
+    }).finally(() => (training = false));
     if (outcome.alreadyFinished) return 0;
     await writeRunReport(program, outcome, stdout, stderr, args.quiet);
     return outcome.exitCode;

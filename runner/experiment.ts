@@ -21,7 +21,8 @@ import { freshRunDirectory, RunRecorder, writeManifest, type RunStatus } from ".
 import { evaluateProfile } from "./evaluate.js";
 import { evaluatePlan, formatAnalysisError, formatExpect, type ExpectOutcome, type ProfileEvaluator } from "../runtime/analysis/profile.js";
 import { ResultCollector, type ResultTable } from "../runtime/analysis/results.js";
-import { INTERRUPT_EXIT, interruptSignalOf, type InterruptExitCode, type InterruptSignal } from "./interrupt.js";
+import { INTERRUPT_EXIT, interruptSignalOf, stoppingNotice, type InterruptExitCode, type InterruptSignal } from "./interrupt.js";
+import { LiveView } from "./live-view.js";
 import { runPool } from "./pool.js";
 import { describeFailure, executeRun, isOutputFailure, tryQuietly, type RunOutcome } from "./run.js";
 import { assertPlanArgs } from "./validate-args.js";
@@ -147,9 +148,15 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
   const first = resume?.first ?? 0;
   const toTrain = plan.runs.slice(first);
   const checkpoints = { dir, planHash: hash, ...(options.checkpointEvery === undefined ? {} : { everySteps: options.checkpointEvery }) };
+  // Every line printed while runs train goes through the live view (on a terminal it keeps its block below them).
+  const view = options.quiet ? undefined : new LiveView(stderr, { runs: toTrain.length });
+  const line = (text: string): void => (view ? view.log(text) : void stderr.write(`${text}\n`));
+  const notice = (): void => line(stoppingNotice(interruptSignalOf(options.stop!)));
+  if (options.stop?.aborted) notice();
+  else options.stop?.addEventListener("abort", notice, { once: true });
   const reportRun = (outcome: RunOutcome): void => {
-    if (outcome.status === "failed") stderr.write(`${errorLine(outcome.message!)} (run ${outcome.id})\n`);
-    else if (outcome.status === "diverged" && options.quiet) stderr.write(`run ${outcome.id}: ${outcome.message}\n`);
+    if (outcome.status === "failed") line(`${errorLine(outcome.message!)} (run ${outcome.id})`);
+    else if (outcome.status === "diverged" && options.quiet) line(`run ${outcome.id}: ${outcome.message}`);
     collected.setDiverged(outcome.id, outcome.diverged);
     recorder.runDiverged(outcome.id, outcome.diverged);
     runs.push(outcome);
@@ -161,7 +168,7 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
   const workers = poolable ? Math.min(options.jobs ?? 1, toTrain.length) : 1;
   try {
     if (workers > 1) {
-      if (!options.quiet) stderr.write(`training ${toTrain.length} runs on ${workers} worker threads\n`);
+      view?.log(`training ${toTrain.length} runs on ${workers} worker threads`);
       await runPool({
         moduleUrl: options.moduleUrl!,
         experiment: program.name,
@@ -176,7 +183,7 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
         jobs: workers,
         recorder,
         results: collected,
-        ...(options.quiet ? {} : { progress: stderr }),
+        ...(view ? { progress: view } : {}),
         ...(options.stop ? { stop: options.stop } : {}),
         ...(options.stopGraceMs !== undefined ? { stopGraceMs: options.stopGraceMs } : {}),
         onRunRecorded: reportRun,
@@ -186,15 +193,19 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
         if (options.stop?.aborted) break;
         const resumeFrom = i === 0 && resume?.checkpoint ? { resumeFrom: resume.checkpoint } : {};
         const context = { program, seeds: plan.seeds, dataRoot, recorder, results, checkpoints, ...resumeFrom, ...(options.stop ? { stop: options.stop } : {}) };
-        reportRun(await executeRun(run, options.quiet ? context : { ...context, progress: stderr }));
+        reportRun(await executeRun(run, view ? { ...context, progress: view } : context));
       }
     }
   } catch (error) {
+    view?.close();
+    options.stop?.removeEventListener("abort", notice);
     // What was recorded stays, and the manifest says why it stopped (if it can still be written).
     const finished = tryQuietly(() => recorder.finish("failed", describeFailure(error)));
     if (isOutputFailure(error)) stderr.write(`${keptAfterOutputFailure(dir, recorder, finished)}\n`);
     throw error;
   }
+  view?.close();
+  options.stop?.removeEventListener("abort", notice);
   const interrupted = options.stop?.aborted === true ? interruptSignalOf(options.stop) : undefined;
   const trained = overallStatus(runs);
   const status = interrupted ? "interrupted" : trained;

@@ -17,6 +17,11 @@ export function interruptSignalOf(stop: AbortSignal): InterruptSignal {
   return typeof reason === "string" && Object.hasOwn(INTERRUPT_EXIT, reason) ? (reason as InterruptSignal) : "SIGINT";
 }
 
+/** What `dync run` prints when a signal arrives while runs train. */
+export function stoppingNotice(signal: InterruptSignal): string {
+  return `${signal}: stopping at the next step boundary and keeping everything measured (send it again to stop at once)`;
+}
+
 /** Listens for the interrupt signals while installed; `stop` is aborted with the first one's name. */
 export class InterruptWatch {
   private readonly controller = new AbortController();
