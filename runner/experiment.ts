@@ -14,7 +14,7 @@ import { planHash } from "./checkpoint.js";
 import { checkResumeBackend, cutForResume, inspectResume, restoreKeptResults, type ResumeState } from "./resume.js";
 import { DyncRuntimeError } from "../runtime/errors.js";
 import { expandPlan, formatShard, shardRuns, type Shard } from "../contract/plan.js";
-import { readManifest } from "../report/run-files.js";
+import { readManifest, writeReportInput } from "../report/run-files.js";
 import type { ExperimentProgram, ProfilePlan } from "../contract/program.js";
 import type { ProgressStream } from "../runtime/progress.js";
 import { freshRunDirectory, RunRecorder, writeManifest, type RunStatus } from "../runtime/record/index.js";
@@ -130,6 +130,10 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
     ...(shard ? { shard: { ...shard, runs: plan.runs.map((r) => r.id), planRuns: wholePlan.runs.map((r) => r.id) } } : {}),
     ...(resume ? { resume: { manifest: resume.manifest, metricRows: resume.metricRows } } : {}),
   });
+  // The report is usable from the start: `dync report DIR` draws what was measured so far from these inputs
+  // (the whole plan, as the report at the end writes it; verdicts null until then).
+  const source = { file: program.file, text: program.source };
+  writeReportInput(dir, { profile, sweepVars: program.sweepVars, plan: wholePlan, totalSteps: {}, expects: null, analysisErrors: [], source });
   stdout.write(`run directory: ${dir}\n`);
   const collected = new ResultCollector(program.sweepVars, plan.seeds);
   const runs: RunOutcome[] = resume ? restoreKeptResults(dir, plan, resume, collected) : [];
