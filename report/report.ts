@@ -119,7 +119,8 @@ export function partialOf(runDir: string, manifest: Manifest, plan: ProfilePlan 
   const recorded = new Map(manifest.runs.map((r) => [r.run, r]));
   const missing = expected.flatMap((run) => {
     const entry = recorded.get(run);
-    if (!entry) return [{ run, why: "not started" }];
+    // While training, a run a worker finished waits to be recorded until the runs before it are.
+    if (!entry) return [{ run, why: manifest.status === "running" ? "not recorded yet" : "not started" }];
     if (entry.status === "running") return [{ run, why: "in training" }];
     if (entry.status === "interrupted") return [{ run, why: entry.message ?? "interrupted" }];
     return [];
