@@ -37,6 +37,11 @@ usage:
                                 expects and report over the whole plan (exit codes as run; a missing or
                                 failed shard is named; --partial: merge what finished)
   dync report RUN_DIR           rebuild RUN_DIR/report.html from the recorded results, without re-running
+                                (of a run still training or interrupted: a partial report, saying which
+                                runs are missing)
+  dync report RUN_DIR --watch [--port N]
+                                serve the report on http://127.0.0.1 (a free port unless --port) and rebuild
+                                it as results land; the page reloads itself while the run trains
   dync lsp [--stdio]            the language server for editors, over stdin/stdout (editor/README.md)
 
 options:
@@ -117,9 +122,17 @@ const COMMANDS: Record<string, Command> = {
       (await import("./commands/compile.js")).compileCommand(files[0]!, { out: (flags.get("output") as string | undefined) ?? "out.js", emitTs: flags.has("emit-ts") }, out, err),
   },
   report: {
-    flags: {},
+    flags: { watch: { value: false }, port: { value: true } },
     maxFiles: 1,
-    run: async (files, _flags, out, err) => (await import("./commands/report.js")).reportCommand(files[0]!, out, err),
+    run: async (files, flags, out, err) => {
+      const { reportCommand, watchCommand } = await import("./commands/report.js");
+      if (!flags.has("watch")) {
+        if (flags.has("port")) throw new UsageError("--port goes with --watch");
+        return reportCommand(files[0]!, out, err);
+      }
+      const port = flags.has("port") ? portNumber(flags.get("port") as string) : 0;
+      return watchCommand(files[0]!, port, out, err);
+    },
   },
   lsp: {
     // --stdio and --clientProcessId are what editor clients pass; stdio is the only transport.
@@ -149,6 +162,12 @@ function shardFlag(flags: Map<string, string | true>): Shard | undefined {
   const shard = parseShard(text);
   if (typeof shard === "string") throw new UsageError(shard);
   return shard;
+}
+
+/** `--port N`: 0 (any free port) to 65535. */
+function portNumber(text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) > 65535) throw new UsageError(`--port must be a port number 0…65535, not "${text}"`);
+  return Number(text);
 }
 
 /** A whole number ≥ 1 given as `--name N`. */

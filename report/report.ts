@@ -35,6 +35,8 @@ export interface ReportSources {
   readonly outcome?: ReportOutcome;
   /** The analysis functions the plan's analyses call (the standard library's, from the runner or the CLI). */
   readonly analysisFunctions?: AnalysisFunctions;
+  /** `dync report --watch`: a page of a run in training reloads itself this often (seconds). */
+  readonly refreshSeconds?: number;
 }
 
 /** A figure written to plots/, or why it could not be drawn. */
@@ -89,6 +91,7 @@ export async function writeReport(runDir: string, sources: ReportSources = {}): 
     analysisErrors: verdicts.analysisErrors,
     figures: plots.map((p) => p.figure),
     partial: partialOf(runDir, manifest, plan),
+    ...(sources.refreshSeconds === undefined ? {} : { refreshSeconds: sources.refreshSeconds }),
     figuresMissing: plan ? null : `This run directory has no ${REPORT_INPUT} (the plots' definitions), so no plots can be drawn; rerun with a current dync to get them.`,
     tensors: tensorFiles(runDir),
     extraFiles: plan && results ? [REPORT_INPUT] : [],
