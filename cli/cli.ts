@@ -39,9 +39,10 @@ usage:
   dync report RUN_DIR           rebuild RUN_DIR/report.html from the recorded results, without re-running
                                 (of a run still training or interrupted: a partial report, saying which
                                 runs are missing)
-  dync report RUN_DIR --watch [--port N]
+  dync report RUN_DIR --watch [--port N] [--refresh S]
                                 serve the report on http://127.0.0.1 (a free port unless --port) and rebuild
-                                it as results land; the page reloads itself while the run trains
+                                it as results land; the page reloads itself every S seconds (default 3)
+                                while the run trains
   dync lsp [--stdio]            the language server for editors, over stdin/stdout (editor/README.md)
 
 options:
@@ -122,16 +123,18 @@ const COMMANDS: Record<string, Command> = {
       (await import("./commands/compile.js")).compileCommand(files[0]!, { out: (flags.get("output") as string | undefined) ?? "out.js", emitTs: flags.has("emit-ts") }, out, err),
   },
   report: {
-    flags: { watch: { value: false }, port: { value: true } },
+    flags: { watch: { value: false }, port: { value: true }, refresh: { value: true } },
     maxFiles: 1,
     run: async (files, flags, out, err) => {
       const { reportCommand, watchCommand } = await import("./commands/report.js");
       if (!flags.has("watch")) {
-        if (flags.has("port")) throw new UsageError("--port goes with --watch");
+        const stray = ["port", "refresh"].find((f) => flags.has(f));
+        if (stray) throw new UsageError(`--${stray} goes with --watch`);
         return reportCommand(files[0]!, out, err);
       }
       const port = flags.has("port") ? portNumber(flags.get("port") as string) : 0;
-      return watchCommand(files[0]!, port, out, err);
+      const refreshSeconds = flags.has("refresh") ? wholeNumber(flags.get("refresh") as string, "--refresh") : 3;
+      return watchCommand(files[0]!, { port, refreshSeconds }, out, err);
     },
   },
   lsp: {

@@ -31,11 +31,13 @@ export async function reportCommand(runDir: string, out: Output, err: (text: str
  * `dync report RUN_DIR --watch`: serve the report and rebuild it as results land, until SIGINT/SIGTERM/SIGHUP
  * (the normal way to stop a server: exit 0). 1 when RUN_DIR is not a run directory or the port is taken.
  */
-export async function watchCommand(runDir: string, port: number, out: Output, err: (text: string) => void): Promise<number> {
+export async function watchCommand(runDir: string, options: { port: number; refreshSeconds: number }, out: Output, err: (text: string) => void): Promise<number> {
+  const { port, refreshSeconds } = options;
   let watch;
   try {
     watch = await watchReport(runDir, {
       port,
+      refreshSeconds,
       analysisFunctions,
       onRebuilt: (result) => {
         if (result instanceof Error) err(`warning: the report could not be rebuilt: ${result instanceof DyncRuntimeError ? result.oneLine() : result.message}\n`);
