@@ -224,6 +224,11 @@ export function ensureGradients(): Promise<void> {
 }
 
 async function registerAllGradients(): Promise<void> {
+  await registerTfjsGradients();
+  registerComparisonGradients();
+}
+
+async function registerTfjsGradients(): Promise<void> {
   if (gradientsRegistered()) return;
   const bundle = gradientBundle();
   if (bundle !== undefined) {
@@ -236,6 +241,26 @@ async function registerAllGradients(): Promise<void> {
   if (!gradientsRegistered()) await registerGradientsThroughHook();
   if (!gradientsRegistered()) {
     throw new DyncRuntimeError("RUN002", "tfjs gradient functions could not be registered");
+  }
+}
+
+/** The comparisons that mask gradients (tfjs's max, maxPool and min gradients multiply dy by `equal(x, max)`). */
+const COMPARISONS = ["Equal", "NotEqual", "Greater", "GreaterEqual", "Less", "LessEqual"] as const;
+
+/**
+ * Comparisons are piecewise constant, so their gradient is zero (almost everywhere). tfjs registers none, so
+ * differentiating twice through max pooling, whose gradient is dy·[x = max], failed with "gradient function
+ * not found for Equal"; with these the second derivative of a max-pool net is the exact one (tested against
+ * finite differences in test/curvature/).
+ */
+function registerComparisonGradients(): void {
+  for (const kernelName of COMPARISONS) {
+    if (tf.getGradient(kernelName) != null) continue;
+    tf.registerGradient({
+      kernelName,
+      inputsToSave: ["a", "b"],
+      gradFunc: (_dy, saved) => ({ a: () => tf.zerosLike(saved[0]!), b: () => tf.zerosLike(saved[1]!) }),
+    });
   }
 }
 

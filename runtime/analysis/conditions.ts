@@ -4,7 +4,7 @@
  * say exactly where and by how much it failed.
  */
 import type { AnalysisExpr } from "../../contract/program.js";
-import { describe, formatNumber, formatPair } from "./format.js";
+import { describe, formatDistinct, formatNumber, formatPair } from "./format.js";
 import { booleanOf, join, numberOf, type Row, type Table } from "./table.js";
 
 type Op<K extends AnalysisExpr["op"]> = Extract<AnalysisExpr, { op: K }>;
@@ -41,11 +41,15 @@ export function compareTables(expr: Op<"compare">, left: Table, right: Table): T
 /** `x in [lo, hi]` (or `[lo, hi)`), elementwise. */
 export function inRange(expr: Op<"in">, table: Table): Table {
   const what = describe(expr.arg);
-  const interval = `[${formatNumber(expr.lo, 6)}, ${formatNumber(expr.hi, 6)}${expr.closedHi ? "]" : ")"}`;
   const rows = table.rows.map((r): Row => {
     const x = numberOf(r.value, what);
     const holds = x >= expr.lo && (expr.closedHi ? x <= expr.hi : x < expr.hi);
-    return { key: r.key, value: holds, note: `${what} = ${formatNumber(x)} ${holds ? "∈" : "∉"} ${interval}${nanHint([what, x])}` };
+    // x with the digits that tell it from an end it is close to (1.3004 ∉ [0.7, 1.3], not 1.3 ∉ …); the ends
+    // as written (up to 6 digits, more only to tell them from x)
+    const [xs] = formatDistinct([x, expr.lo, expr.hi]);
+    const [, lo, hi] = formatDistinct([x, expr.lo, expr.hi], 6);
+    const interval = `[${lo}, ${hi}${expr.closedHi ? "]" : ")"}`;
+    return { key: r.key, value: holds, note: `${what} = ${xs} ${holds ? "∈" : "∉"} ${interval}${nanHint([what, x])}` };
   });
   return { dims: table.dims, rows };
 }

@@ -3,7 +3,7 @@ import type { AnalysisExpr, Dim, SweepValue } from "../../contract/program.js";
 import { formatNumber } from "./numbers.js";
 import { SEEDS, STEPS, type Cell, type Key } from "./table.js";
 
-export { formatNumber, formatPair } from "./numbers.js";
+export { formatDistinct, formatNumber, formatPair } from "./numbers.js";
 
 /** A cell for messages: numbers formatted, fits as their α. */
 export function formatCell(value: Cell): string {

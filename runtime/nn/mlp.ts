@@ -46,9 +46,14 @@ export interface MlpOptions {
   readonly init?: MlpInit;
 }
 
-/** Forward options of nn models: `updateStats` (default = training) lets probes run in training mode without moving BN statistics. */
+/**
+ * Forward options of nn models: `updateStats` (default = training) lets probes run in training mode without
+ * moving BN statistics; `dropout: false` (default = training) keeps dropout off in training mode, so a probe
+ * can use batch statistics without drawing from the dropout streams (curvature probes).
+ */
 export interface NnForwardOptions extends ForwardOptions {
   readonly updateStats?: boolean;
+  readonly dropout?: boolean;
 }
 
 interface HiddenLayer {

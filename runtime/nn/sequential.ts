@@ -201,7 +201,7 @@ export class Sequential implements Model {
       }
       case "dropout": {
         const p = checkDropout(spec.p);
-        return plain((x, o) => applyDropout(this.dropoutStreams, x, p, o.training));
+        return plain((x, o) => applyDropout(this.dropoutStreams, x, p, o.training && o.dropout !== false));
       }
       case "activation":
         return { ...plain((x) => x), act: activation(spec.act) };

@@ -66,6 +66,27 @@ export function groupDirections(layer: LayerNeurons, amplitude: Float64Array, ac
   return groups;
 }
 
+/**
+ * For a layer on one input: how many distinct kinks x = −b/w the groups place inside [lo, hi]. Two groups
+ * share a kink when their lines w·x + b = 0 coincide, i.e. their leaders (w, b), each oriented to w > 0,
+ * have cosine similarity > `similarity`: neurons opening left and right at the same point are two
+ * directions but one kink. NaN for more than one input or without a bias.
+ */
+export function countKinks(layer: LayerNeurons, groups: readonly number[][], similarity: number, lo: number, hi: number): number {
+  if (layer.inDim !== 1 || layer.dim !== 2) return NaN;
+  const lines: [number, number][] = [];
+  for (const [leader] of groups) {
+    const [w, b] = [layer.vectors[leader! * 2]!, layer.vectors[leader! * 2 + 1]!];
+    if (w === 0) continue; // a constant neuron has no kink
+    const [ow, ob] = w > 0 ? [w, b] : [-w, -b];
+    const kink = -ob / ow;
+    if (kink < lo || kink > hi) continue;
+    const norm = Math.hypot(ow, ob);
+    if (!lines.some(([lw, lb]) => (ow * lw + ob * lb) / (norm * Math.hypot(lw, lb)) > similarity)) lines.push([ow, ob]);
+  }
+  return lines.length;
+}
+
 function isHomogeneous(act: ActivationSpec): boolean {
   const name = activationName(act);
   return name === "relu" || name === "leaky_relu" || name === "identity";
@@ -211,12 +232,19 @@ function seedData(data: EvalData, seed: number): { x: Float32Array; y: Float32Ar
   }
 }
 
-/** The probe: fields directions, active, merged_width, loss (original, float64) and merged_loss per seed. */
+/** [min, max] of the values (a loop: a spread of a large data set would overflow the call stack). */
+function range(values: Float32Array): [number, number] {
+  let [lo, hi] = [Infinity, -Infinity];
+  for (const v of values) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
+  return [lo, hi];
+}
+
+/** The probe: fields directions, active, kinks, merged_width, loss (original, float64) and merged_loss per seed. */
 export const condensedDirectionsProbe = defineProbe(entries.condensedDirections, { measure: ({ model, data, layer: k, active: activeFraction, similarity }, ctx, run) => {
   const layers = layerNeurons(model, k, true);
   const S = model.seeds;
   const empty = (): Float64Array => new Float64Array(S).fill(NaN);
-  const fields = { directions: empty(), active: empty(), merged_width: empty(), loss: empty(), merged_loss: empty() };
+  const fields = { directions: empty(), active: empty(), kinks: empty(), merged_width: empty(), loss: empty(), merged_loss: empty() };
   for (const s of ctx.seedIndices) {
     const layer = layers[s]!;
     const { amplitude } = neuronFeatures(layer);
@@ -224,8 +252,11 @@ export const condensedDirectionsProbe = defineProbe(entries.condensedDirections,
     fields.directions[s] = groups.length;
     fields.active[s] = groups.reduce((n, g) => n + g.length, 0);
     const net = k === 0 ? twoLayerNet(model, s) : undefined;
-    if (!net || data.yDim === 0) continue;
+    const firstLayerOnOneInput = k === 0 && layer.inDim === 1;
+    if (!firstLayerOnOneInput && (!net || data.yDim === 0)) continue;
     const { x, y } = seedData(data, s);
+    if (firstLayerOnOneInput) fields.kinks[s] = countKinks(layer, groups, similarity, ...range(x));
+    if (!net || data.yDim === 0) continue;
     const allGroups = groupDirections(layer, amplitude, 0, similarity, mergeKey(net, x, data.n));
     fields.merged_width[s] = allGroups.length;
     fields.loss[s] = meanLoss(run.loss, forwardTwoLayer(net, x, data.n), y, data.n, net.outDim);

@@ -92,7 +92,7 @@ export const relativeChange = probeEntry({
 export const condensedDirections = probeEntry({
   name: "condensed_directions",
   kind: "probe",
-  doc: "Fields `directions` (groups of active neurons with cosine similarity > `similarity` to the group's leader), `active` (neurons with amplitude ≥ `active` × the largest), `merged_width` (groups of all neurons that also share their activation pattern on `data` and output-weight sign, so the merge is exact there), `loss` and `merged_loss`: the loss on `data` of the network and of the merged network with one neuron per group (float64; one-hidden-layer MLPs). Merging uses σ(w·x) = ‖w‖σ(ŵ·x) for relu/leaky_relu/identity, the notes' mean-vector rule otherwise.",
+  doc: "Fields `directions` (groups of active neurons with cosine similarity > `similarity` to the group's leader), `active` (neurons with amplitude ≥ `active` × the largest), `kinks` (one input only: distinct kinks −b/w of those groups inside the range of `data`'s inputs; groups opening left and right at the same point share a kink, lines w·x + b = 0 with cosine > `similarity` once oriented to w > 0), `merged_width` (groups of all neurons that also share their activation pattern on `data` and output-weight sign, so the merge is exact there), `loss` and `merged_loss`: the loss on `data` of the network and of the merged network with one neuron per group (float64; one-hidden-layer MLPs). Merging uses σ(w·x) = ‖w‖σ(ŵ·x) for relu/leaky_relu/identity, the notes' mean-vector rule otherwise.",
   params: [
     model,
     data,
@@ -100,7 +100,7 @@ export const condensedDirections = probeEntry({
     { name: "active", type: { t: "number", min: 0, max: 1 }, default: 0.05, doc: "Activity threshold as a fraction of the largest amplitude." },
     { name: "similarity", type: { t: "number", min: -1, max: 1 }, default: 0.99, doc: "Cosine similarity above which a neuron joins a group." },
   ],
-  result: { fields: ["directions", "active", "merged_width", "loss", "merged_loss"] },
+  result: { fields: ["directions", "active", "kinks", "merged_width", "loss", "merged_loss"] },
   cites: papers.condensation,
   cost: (args, shape) => ({ flops: cosineCost(args, shape).flops + 4 * (shape.rows(args["data"]) ?? 0) * shape.forwardMultiplyAdds }),
 });

@@ -1,247 +1,204 @@
 /**
- * `sharpness(model, data)`: the top eigenvalue of the Hessian of the training loss with respect to all of a
- * model's parameters, per seed, by power iteration on Hessian-vector products (as PyHessian does; Cohen et
- * al.'s edge-of-stability "sharpness").
- *
- * Seed batching: the parameters of seed s only reach seed s's loss, so the Hessian of the loss summed over
- * seeds is block diagonal with seed s's Hessian as block s. One HVP of the summed loss with a seed-batched
- * vector v = (v₀, …, v_{S−1}) is therefore (H₀v₀, …, H_{S−1}v_{S−1}): every seed's power iteration advances
- * in the same pass. HVPs are nested tf.grad through the model, whose activations have gradients written with
- * differentiable ops (tfjs's own second derivatives of tanh/sigmoid/exp are wrong). Cross-entropy is computed
- * here the same way (see `softmaxCrossEntropy`), since the runtime's loss goes through tf.logSumExp.
+ * `hessian(model, data, k)` and `sharpness(model, data)`: the top-k eigenpairs of the Hessian of the run's
+ * loss, per seed, by Lanczos (default) or power iteration on the seed-batched Hessian-vector product
+ * (./operator.ts); the iterations themselves are float64 JS (numerics/lanczos.ts). Both keep per-run state —
+ * the last call's eigenvectors, from which the next call starts (`warm`) — checkpointed with `save`/`restore`,
+ * and publish the eigenpairs on the run's board for later probes (./eigen-board.ts).
  */
-import * as tf from "@tensorflow/tfjs-core";
-import { DyncRuntimeError } from "../../runtime/errors.js";
-import { lossFunction, type LossKind } from "../../runtime/loss.js";
 import type { Model } from "../../contract/model.js";
+import { DyncRuntimeError } from "../../runtime/errors.js";
+import type { LossKind } from "../../runtime/loss.js";
 import { Rng } from "../../runtime/rng.js";
-import { defineProbe } from "../probes/define.js";
+import { axpy, Lanczos, norm, PowerIteration } from "../../numerics/lanczos.js";
+import { defineProbe, type ProbeArgs, type ProbeRun, type ProbeState } from "../probes/define.js";
 import type { EvalData } from "../probes/eval-data.js";
+import { paramLayout, publishEigenpairs, type HessianEigenpairs } from "./eigen-board.js";
 import * as entries from "./entries.js";
+import { HessianOperator, subsetRows, type HvpOptions } from "./operator.js";
 
-/** Seed-rows per HVP pass when no physical batch is given (as EvalData's chunks): bounds activation memory. */
-const DEFAULT_SEED_ROWS = 1 << 16;
-
-export interface SharpnessOptions {
-  /** Largest number of power iterations (HVPs). */
+/** How the eigenpairs are found. */
+export interface EigenOptions {
+  readonly k: number;
+  readonly method: "lanczos" | "power";
+  /** Largest number of products (power iteration: per eigenpair). */
   readonly iters: number;
-  /** Stop a seed once its eigenvalue estimate changes by less than tol·|λ| between iterations (0: never stop early). */
+  /** Relative error bound at which an eigenvalue counts as converged. */
   readonly tol: number;
-  /** Evaluate on this many evenly spaced rows of the data set (all rows when undefined or ≥ n). */
-  readonly samples?: number;
-  /** Rows per HVP pass (physical batch); the HVPs of the passes are summed, so the result does not depend on it. */
-  readonly batch?: number;
-  /** Seed value per seed index: seed s's start vector comes from `new Rng(seeds[s]).fork("sharpness")`. */
+}
+
+/** The top-k eigenpairs per seed index; values NaN (and no vector) beyond the Hessian's dimension. */
+export interface Eigenpairs {
+  readonly values: Float64Array[];
+  readonly vectors: Float64Array[][];
+  /** Products each seed took. */
+  readonly steps: Int32Array;
+}
+
+/** The weight of the random part of a warm start (the previous eigenvectors' sum has norm 1). */
+const WARM_NOISE = 0.3;
+
+/**
+ * Top-k eigenpairs of every seed's Hessian block. `start(s, i)` gives seed s's start vector (Lanczos: i = 0
+ * only; power iteration: one per eigenpair). Every product advances every unfinished seed.
+ */
+export function topEigenpairs(op: HessianOperator, options: EigenOptions, start: (s: number, i: number) => Float64Array): Eigenpairs {
+  const seeds = op.seeds;
+  const k = Math.min(options.k, op.dim);
+  const steps = new Int32Array(seeds);
+  let pairs: { value: number; vector: Float64Array }[][];
+  if (options.method === "lanczos") {
+    const runs = Array.from({ length: seeds }, (_, s) => new Lanczos(op.dim, start(s, 0)));
+    const active = runs.map(() => true);
+    const converged = (run: Lanczos): boolean => {
+      if (!run.canStep) return true;
+      if (run.steps < k) return false;
+      const ritz = run.ritz(k, false);
+      // Float32 products carry noise of ~1e-6 of the largest eigenvalue: residuals below that mean converged.
+      const floor = 1e-6 * Math.max(...ritz.map((p) => Math.abs(p.value)));
+      return ritz.every((p) => p.residual <= options.tol * Math.abs(p.value) + floor);
+    };
+    for (let product = 0; product < options.iters && active.includes(true); product++) {
+      const hv = op.apply(runs.map((r, s) => (active[s] ? r.vector() : new Float64Array(op.dim))));
+      runs.forEach((r, s) => {
+        if (!active[s]) return;
+        r.accept(hv[s]!);
+        steps[s] = r.steps;
+        active[s] = !converged(r);
+      });
+    }
+    pairs = runs.map((r) => r.ritz(k, true));
+  } else {
+    const runs = Array.from({ length: seeds }, (_, s) => new PowerIteration(op.dim, k, options.iters, options.tol, (i) => start(s, i), true));
+    while (runs.some((r) => !r.done)) {
+      const hv = op.apply(runs.map((r) => (r.done ? new Float64Array(op.dim) : r.vector())));
+      runs.forEach((r, s) => {
+        if (r.done) return;
+        r.accept(hv[s]!);
+        steps[s] = r.steps;
+      });
+    }
+    pairs = runs.map((r) => [...r.found].sort((a, b) => b.value - a.value));
+  }
+  return {
+    values: pairs.map((p) => Float64Array.from({ length: options.k }, (_, i) => p[i]?.value ?? NaN)),
+    vectors: pairs.map((p) => p.map((x) => x.vector)),
+    steps,
+  };
+}
+
+/** A unit Gaussian vector from `rng`. */
+export function randomUnitVector(dim: number, rng: Rng): Float64Array {
+  const v = Float64Array.from({ length: dim }, () => rng.normal());
+  const size = norm(v);
+  return v.map((x) => x / size);
+}
+
+/** The knobs of one eigen-probe (`hessian` or `sharpness`): the product's and the iteration's. */
+type EigenArgs = ProbeArgs<typeof entries.sharpness>;
+
+/** Per-run state of an eigen-probe: calls so far and the last call's eigenpairs (warm start, board). */
+class EigenProbe {
+  private calls = 0;
+  private last: HessianEigenpairs | undefined;
+  private readonly rows: Int32Array[];
+
+  constructor(
+    private readonly args: EigenArgs,
+    private readonly k: number,
+    private readonly run: ProbeRun,
+  ) {
+    this.rows = subsetRows(args.data.n, args, run.seeds, `${run.name}/subset`);
+  }
+
+  measure(step: number): Eigenpairs {
+    const { model, data, method, iters, tol, warm } = this.args;
+    const op = new HessianOperator(model, data, this.run.loss, hvpOptions(this.args), this.rows, this.run.name);
+    let result: Eigenpairs;
+    try {
+      const call = this.calls;
+      const fresh = this.run.seeds.map((seed) => new Rng(seed).fork(this.run.name).fork(`start ${call}`));
+      result = topEigenpairs(op, { k: this.k, method, iters, tol }, (s, i) => {
+        const noise = randomUnitVector(op.dim, fresh[s]!);
+        const previous = warm ? this.last?.vectors[s] : undefined;
+        if (!previous || previous.length === 0) return noise;
+        // Lanczos: one start for every pair (their sum); power iteration: pair i's own previous vector.
+        const start = new Float64Array(op.dim);
+        const from = method === "lanczos" ? previous : previous.slice(i, i + 1);
+        for (const v of from) axpy(start, v, 1 / Math.sqrt(from.length));
+        axpy(start, noise, WARM_NOISE);
+        return start;
+      });
+    } finally {
+      op.dispose();
+    }
+    this.calls++;
+    this.last = { kind: "hessian-eigenpairs", probe: this.run.name, step, values: result.values, vectors: result.vectors, layout: paramLayout(model) };
+    publishEigenpairs(this.run, this.last);
+    return result;
+  }
+
+  save(): ProbeState {
+    return { calls: this.calls, last: this.last ? { step: this.last.step, values: this.last.values, vectors: this.last.vectors } : null };
+  }
+
+  restore(state: ProbeState): void {
+    const saved = state as { calls: number; last: { step: number; values: Float64Array[]; vectors: Float64Array[][] } | null };
+    if (typeof saved?.calls !== "number") throw new DyncRuntimeError("RUN032", `${this.run.name}: the checkpoint holds no eigen-probe state`);
+    this.calls = saved.calls;
+    if (saved.last) {
+      const dims = paramLayout(this.args.model).reduce((a, p) => a + p.size, 0);
+      if (saved.last.vectors.some((vs) => vs.some((v) => v.length !== dims))) {
+        throw new DyncRuntimeError("RUN032", `${this.run.name}: the checkpoint's eigenvectors do not fit this model's ${dims} parameters`);
+      }
+      this.last = { kind: "hessian-eigenpairs", probe: this.run.name, ...saved.last, layout: paramLayout(this.args.model) };
+      publishEigenpairs(this.run, this.last);
+    }
+  }
+}
+
+function hvpOptions(args: { samples: number | null; subset: HvpOptions["subset"]; batch: number | null; bn: HvpOptions["bn"]; hvp: HvpOptions["hvp"] }): HvpOptions {
+  return { samples: args.samples, subset: args.subset, batch: args.batch, bn: args.bn, hvp: args.hvp };
+}
+
+/** The probe: `hessian(model, data, k: 1, method: lanczos, iters: 100, tol: 1e-3, …)`, eigenvalues along `eigenvalue`. */
+export const hessianProbe = defineProbe(entries.hessian, {
+  setup(args, run) {
+    const probe = new EigenProbe(args, args.k, run);
+    return {
+      measure: (ctx) => ({ kind: "indexed" as const, dim: "eigenvalue" as const, fields: { value: probe.measure(ctx.step).values } }),
+      save: () => probe.save(),
+      restore: (state) => probe.restore(state),
+    };
+  },
+});
+
+/** The probe: `sharpness(model, data, …)`, the top eigenvalue per seed (`hessian` with k = 1). */
+export const sharpnessProbe = defineProbe(entries.sharpness, {
+  setup(args, run) {
+    const probe = new EigenProbe(args, 1, run);
+    return {
+      measure: (ctx) => Float64Array.from(probe.measure(ctx.step).values, (v) => v[0]!),
+      save: () => probe.save(),
+      restore: (state) => probe.restore(state),
+    };
+  },
+});
+
+/** Options of a direct call (API and tests): the probe's knobs with their defaults filled in. */
+export interface HessianCallOptions extends Partial<EigenOptions>, Partial<HvpOptions> {
+  /** Seed value per seed index (start vectors and a random subset come from them). */
   readonly seeds: readonly number[];
 }
 
-export interface SharpnessResult {
-  /** The top eigenvalue estimate per seed index. */
-  readonly values: Float64Array;
-  /** Power iterations each seed took (`iters` when it did not converge). */
-  readonly iterations: Int32Array;
-}
-
-/** The probe: `sharpness(model, data, iters: 20, tol: 1e-3, samples: …, batch: …)`. */
-export const sharpnessProbe = defineProbe(entries.sharpness, {
-  measure: ({ model, data, iters, tol, samples, batch }, ctx, run) =>
-    topHessianEigenvalue(model, data, run.loss, { iters, tol, samples: samples ?? undefined, batch: batch ?? undefined, seeds: ctx.seeds }).values,
-});
-
-/** Top Hessian eigenvalue of the mean loss of `model` on (a subset of) `data`, per seed, by power iteration. */
-export function topHessianEigenvalue(model: Model, data: EvalData, loss: LossKind, options: SharpnessOptions): SharpnessResult {
-  if (data.yDim === 0) {
-    throw new DyncRuntimeError("RUN040", `sharpness needs targets, but data set "${data.name}" has none`, "give it a target: `-> f(x)`");
-  }
-  if (options.seeds.length !== model.seeds) {
-    throw new DyncRuntimeError("RUN040", `sharpness got ${options.seeds.length} seed values for a model of ${model.seeds} seeds`);
-  }
-  const subset = subsetRows(data, options.samples);
-  const batches = physicalBatches(subset, model, loss, options.batch);
-  let v = startVector(model, options.seeds);
-  const values = new Float64Array(model.seeds).fill(NaN);
-  const iterations = new Int32Array(model.seeds);
-  const done = new Array<boolean>(model.seeds).fill(false);
+/** The top-k eigenpairs of the Hessian of `loss` on `data`, per seed, from a random start (no probe state). */
+export function hessianEigenpairs(model: Model, data: EvalData, loss: LossKind, options: HessianCallOptions): Eigenpairs {
+  if (options.seeds.length !== model.seeds) throw new DyncRuntimeError("RUN040", `got ${options.seeds.length} seed values for a model of ${model.seeds} seeds`);
+  const hvp: HvpOptions = { samples: options.samples ?? null, subset: options.subset ?? "spaced", batch: options.batch ?? null, bn: options.bn ?? "batch", hvp: options.hvp ?? "exact" };
+  const op = new HessianOperator(model, data, loss, hvp, subsetRows(data.n, hvp, options.seeds, "hessian/subset"), "hessian");
   try {
-    for (let it = 1; it <= options.iters && done.includes(false); it++) {
-      const hv = hessianVectorProduct(model, batches, subset.m, v);
-      const [rayleigh, hvNorm] = seedDotsAndNorms(v, hv);
-      for (let s = 0; s < model.seeds; s++) {
-        if (done[s]) continue;
-        const previous = values[s]!;
-        values[s] = rayleigh[s]!;
-        iterations[s] = it;
-        // A zero Hessian block (e.g. every unit dead) has eigenvalue 0 and no direction to follow. The test is
-        // strict so that tol: 0 always runs `iters` products (the benchmark relies on it).
-        if (hvNorm[s] === 0 || Math.abs(rayleigh[s]! - previous) < options.tol * Math.abs(rayleigh[s]!)) done[s] = true;
-      }
-      const next = normalisePerSeed(hv, hvNorm);
-      tf.dispose([...v, ...hv]);
-      v = next;
-    }
+    const eigen: EigenOptions = { k: options.k ?? 1, method: options.method ?? "lanczos", iters: options.iters ?? 100, tol: options.tol ?? 1e-3 };
+    return topEigenpairs(op, eigen, (s) => randomUnitVector(op.dim, new Rng(options.seeds[s]!).fork("hessian").fork("start")));
   } finally {
-    tf.dispose([...v, ...batches.flatMap((b) => b.owned), subset.x, subset.y]);
-  }
-  return { values, iterations };
-}
-
-/** One physical batch: its inputs and the per-sample loss `[S, B]` of the model's output on it. */
-export interface HvpBatch {
-  readonly x: tf.Tensor;
-  readonly perSample: (prediction: tf.Tensor) => tf.Tensor;
-  /** Tensors to dispose with the batch. */
-  readonly owned: readonly tf.Tensor[];
-}
-
-/** H·v of Σ_s L_s, L_s = (1/m)·Σ_i ℓ_s(i) over the subset, summed over physical batches; v and the result are per parameter `[S, …]`. */
-export function hessianVectorProduct(model: Model, batches: readonly HvpBatch[], m: number, v: readonly tf.Tensor[]): tf.Tensor[] {
-  const vars = model.params.map((p) => p.variable);
-  let total: tf.Tensor[] | undefined;
-  for (const { x, perSample } of batches) {
-    const part = tf.tidy(() =>
-      guardTf(() =>
-        tf.grads(() => {
-          const g = tf.grads(() => tf.div(tf.sum(perSample(model.forward(x, { training: false }))), m) as tf.Scalar)(vars);
-          return tf.addN(g.map((gi, i) => tf.sum(tf.mul(gi, v[i]!)))) as tf.Scalar;
-        })(vars),
-      ),
-    );
-    if (total === undefined) total = part;
-    else {
-      const sum = total.map((t, i) => tf.add(t, part[i]!));
-      tf.dispose([...total, ...part]);
-      total = sum;
-    }
-  }
-  if (total === undefined) throw new DyncRuntimeError("RUN040", "sharpness has no rows to evaluate on");
-  return total;
-}
-
-/** Per seed: ⟨v_s, (Hv)_s⟩ and ‖(Hv)_s‖, summed over every parameter (float32 sums, read back once). */
-function seedDotsAndNorms(v: readonly tf.Tensor[], hv: readonly tf.Tensor[]): [Float32Array, Float64Array] {
-  const [dot, sq] = tf.tidy(() => [
-    tf.addN(v.map((vi, i) => perSeedSum(tf.mul(vi, hv[i]!)))),
-    tf.addN(hv.map((h) => perSeedSum(tf.square(h)))),
-  ]);
-  const dots = dot!.dataSync() as Float32Array;
-  const norms = Float64Array.from(sq!.dataSync(), Math.sqrt);
-  tf.dispose([dot!, sq!]);
-  return [dots, norms];
-}
-
-/** Σ over every axis but the leading seed axis: `[S, …]` → `[S]`. */
-function perSeedSum(t: tf.Tensor): tf.Tensor {
-  return tf.sum(tf.reshape(t, [t.shape[0]!, -1]), 1);
-}
-
-/** v_s / ‖v_s‖ per seed (a zero block stays zero). */
-function normalisePerSeed(v: readonly tf.Tensor[], norms: Float64Array): tf.Tensor[] {
-  return tf.tidy(() => {
-    const inverse = tf.tensor1d(Array.from(norms, (n) => (n > 0 ? 1 / n : 0)));
-    return v.map((t) => tf.mul(t, tf.reshape(inverse, [t.shape[0]!, ...Array<number>(t.rank - 1).fill(1)])));
-  });
-}
-
-/** A unit Gaussian start vector per seed, from that seed's own stream (so one seed alone gets the same one). */
-function startVector(model: Model, seeds: readonly number[]): tf.Tensor[] {
-  const sizes = model.params.map((p) => p.variable.size / model.seeds);
-  const total = sizes.reduce((a, b) => a + b, 0);
-  const flat = model.params.map((p) => new Float32Array(p.variable.size));
-  const norms = new Float64Array(model.seeds);
-  for (let s = 0; s < model.seeds; s++) {
-    const rng = new Rng(seeds[s]!).fork("sharpness");
-    const draws = Float64Array.from({ length: total }, () => rng.normal());
-    norms[s] = Math.sqrt(draws.reduce((a, d) => a + d * d, 0));
-    let at = 0;
-    sizes.forEach((size, i) => {
-      for (let k = 0; k < size; k++) flat[i]![s * size + k] = draws[at + k]! / norms[s]!;
-      at += size;
-    });
-  }
-  return model.params.map((p, i) => tf.tensor(flat[i]!, p.variable.shape));
-}
-
-interface Subset {
-  readonly x: tf.Tensor;
-  readonly y: tf.Tensor;
-  readonly m: number;
-}
-
-/** `samples` evenly spaced rows (row ⌊k·n/samples⌋), or every row: the same rows at every call and for every seed. */
-function subsetRows(data: EvalData, samples: number | undefined): Subset {
-  const m = samples === undefined ? data.n : Math.min(samples, data.n);
-  const picked = Array.from({ length: m }, (_, k) => Math.floor((k * data.n) / m));
-  const xs: tf.Tensor[] = [];
-  const ys: tf.Tensor[] = [];
-  for (const range of data.chunks()) {
-    const inRange = picked.filter((r) => r >= range.start && r < range.start + range.count).map((r) => r - range.start);
-    if (inRange.length === 0) continue;
-    const { x, y } = data.rows(range);
-    const at = tf.tensor1d(inRange, "int32");
-    xs.push(tf.gather(x, at, 1));
-    ys.push(tf.gather(y, at, 1));
-    tf.dispose([x, y, at]);
-  }
-  const x = xs.length === 1 ? xs[0]! : tf.concat(xs, 1);
-  const y = ys.length === 1 ? ys[0]! : tf.concat(ys, 1);
-  if (xs.length > 1) tf.dispose([...xs, ...ys]);
-  return { x, y, m };
-}
-
-/** The subset cut into passes of `batch` rows (default: as many rows as keep S·rows ≤ 2¹⁶), each with its loss. */
-function physicalBatches(subset: Subset, model: Model, kind: LossKind, batch: number | undefined): HvpBatch[] {
-  const rows = batch ?? Math.max(1, Math.floor(DEFAULT_SEED_ROWS / model.seeds));
-  const out: HvpBatch[] = [];
-  for (let start = 0; start < subset.m; start += rows) {
-    const count = Math.min(rows, subset.m - start);
-    const x = sliceRows(subset.x, start, count);
-    const y = sliceRows(subset.y, start, count);
-    if (kind !== "cross_entropy") {
-      const lossFn = lossFunction(kind);
-      out.push({ x, perSample: (prediction) => lossFn(prediction, y).perSample, owned: [x, y] });
-      continue;
-    }
-    // The parameters do not change during a probe call, so the max logit is a constant shift per batch.
-    const shift = tf.tidy(() => tf.max(model.forward(x, { training: false }), -1, true));
-    out.push({ x, perSample: (logits) => softmaxCrossEntropy(logits, y, shift), owned: [x, y, shift] });
-  }
-  return out;
-}
-
-/**
- * Σ_c y_c · (logsumexp(z) − z_c) with logsumexp(z) = k + log Σ exp(z − k) for a constant k (any k gives the
- * same value; the max logit keeps exp from overflowing). tf.logSumExp cannot be used: its gradient goes
- * through max, whose own gradient needs one for Equal, which tfjs lacks; and exp is the differentiable one below.
- */
-function softmaxCrossEntropy(logits: tf.Tensor, target: tf.Tensor, shift: tf.Tensor): tf.Tensor {
-  if (target.rank !== 3 || target.shape[2] !== logits.shape[2]) {
-    throw new DyncRuntimeError("RUN040", `cross_entropy targets have shape [${target.shape}] but logits have shape [${logits.shape}]`);
-  }
-  const logNormalizer = tf.add(tf.squeeze(shift, [-1]), tf.log(tf.sum(differentiableExp(tf.sub(logits, shift)), -1)));
-  return tf.sub(tf.mul(tf.sum(target, -1), logNormalizer), tf.sum(tf.mul(target, logits), -1));
-}
-
-/** exp whose gradient is dy·exp(x) recomputed from the saved input, so nested tf.grad sees it (tfjs's reads its saved output). */
-const differentiableExp: (x: tf.Tensor) => tf.Tensor = (() => {
-  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
-    save([x]);
-    return { value: tf.exp(x), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, differentiableExp(saved[0]!)) };
-  });
-  return (x: tf.Tensor) => op(x) as tf.Tensor;
-})();
-
-function sliceRows(t: tf.Tensor, start: number, count: number): tf.Tensor {
-  return tf.slice(t, [0, start, ...Array<number>(t.rank - 2).fill(0)], [-1, count, ...Array<number>(t.rank - 2).fill(-1)]);
-}
-
-/** Runs a tfjs computation; a tfjs error (a parameter the loss does not reach) becomes a DyncRuntimeError. */
-function guardTf<T>(f: () => T): T {
-  try {
-    return f();
-  } catch (error) {
-    if (error instanceof DyncRuntimeError) throw error;
-    const message = error instanceof Error ? error.message : String(error);
-    throw new DyncRuntimeError("RUN040", `sharpness could not differentiate the loss twice: ${message}`);
+    op.dispose();
   }
 }

@@ -118,7 +118,7 @@ export const points = dataEntry({
 export const chebyshev = dataEntry({
   name: "chebyshev",
   kind: "data",
-  doc: "Targets T_degree(x) on n Chebyshev-spaced or uniform points of an interval.",
+  doc: "Targets T_degree(x) on n evenly spaced points of an interval, both ends included.",
   params: [
     count("degree", "Polynomial degree k (T_k)."),
     count("n", "Number of points.", 40),

@@ -2,7 +2,8 @@
  * Analyses of the lottery-ticket library (Liu & Tegmark, arXiv 2310.02258), registered by name:
  *
  * - `modes(x) over seeds`: number of modes of each group's distribution (of log10 x by default), from a
- *   Gaussian KDE with bandwidth = `bandwidth` × Scott's rule, evaluated at 512 points. A local maximum
+ *   Gaussian KDE with bandwidth = `bandwidth` × Scott's rule (or `kernel_width`, fixed, when given),
+ *   evaluated at 512 points. A local maximum
  *   counts when its density is ≥ `min_height` × the highest, and two neighbouring maxima are merged (the
  *   lower one dropped) unless the density between them falls below (1 − `min_dip`) × the lower one.
  * - `lowest_mode(x) over seeds`: 1 for values at or below the density minimum that separates the lowest
@@ -23,7 +24,6 @@ import type { Dim, SweepValue } from "../../contract/program.js";
 import { gaussianKde, linspace } from "../../numerics/kde.js";
 import { densityBandwidth } from "../../runtime/analysis/density.js";
 import { Rng } from "../../runtime/rng.js";
-import type { AnalysisOptions } from "../../runtime/analysis/functions.js";
 import { type AnalysisDefinition, defineAnalysis } from "../analyses/define.js";
 import * as entries from "./entries.js";
 import { median } from "../../runtime/analysis/reduce.js";
@@ -32,6 +32,8 @@ import { groupRows, numberOf, requireDim, type Key, type Row, type Table } from 
 /** Options of the mode finder. */
 export interface ModeOptions {
   readonly bandwidth: number;
+  /** A fixed bandwidth in the values' units; when set, `bandwidth` (a fraction of Scott's rule) is not used. */
+  readonly kernelWidth?: number | null;
   readonly minHeight: number;
   readonly minDip: number;
 }
@@ -45,7 +47,7 @@ export interface Modes {
 /** Modes of `values` by a Gaussian KDE (see the module doc). Fewer than 2 distinct values: one mode. */
 export function findModes(values: readonly number[], o: ModeOptions): Modes {
   if (values.length < 2 || values.every((v) => v === values[0])) return { peaks: values.length ? [values[0]!] : [], valleys: [] };
-  const h = o.bandwidth * densityBandwidth(values);
+  const h = o.kernelWidth ?? o.bandwidth * densityBandwidth(values);
   const lo = Math.min(...values) - 3 * h;
   const hi = Math.max(...values) + 3 * h;
   const xs = linspace(lo, hi, 512);
@@ -75,7 +77,7 @@ export function findModes(values: readonly number[], o: ModeOptions): Modes {
 }
 
 /** An option out of range is a setting the analysis cannot carry out (RUN040), not a failure on the data (RUN050). */
-function modeOptions(options: AnalysisOptions): ModeOptions & { log10: boolean } {
+function modeOptions(options: Readonly<Record<string, unknown>>): ModeOptions & { log10: boolean } {
   const num = (name: string) => {
     const v = options[name];
     if (typeof v !== "number" || !Number.isFinite(v) || v < 0) throw new DyncRuntimeError("RUN040", `option ${name} must be a number ≥ 0, got ${String(v)}`);
@@ -83,7 +85,9 @@ function modeOptions(options: AnalysisOptions): ModeOptions & { log10: boolean }
   };
   const bandwidth = num("bandwidth");
   if (!(bandwidth > 0)) throw new DyncRuntimeError("RUN040", "option bandwidth must be > 0");
-  return { bandwidth, minHeight: num("min_height"), minDip: num("min_dip"), log10: options["log10"] !== false };
+  const kernelWidth = options["kernel_width"] === null || options["kernel_width"] === undefined ? null : num("kernel_width");
+  if (kernelWidth === 0) throw new DyncRuntimeError("RUN040", "option kernel_width must be > 0");
+  return { bandwidth, kernelWidth, minHeight: num("min_height"), minDip: num("min_dip"), log10: options["log10"] !== false };
 }
 
 /** The values of a group as the mode finder sees them (log10 unless log10: false). */

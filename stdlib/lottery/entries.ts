@@ -27,7 +27,13 @@ const values = { name: "values", type: { t: "ref", of: "probe" }, doc: "A probe 
 const log10 = { name: "log10", type: { t: "bool" }, default: true, doc: "Work on log10 of the values (the paper's histograms are of log10 loss)." } as const satisfies Param;
 const modeOptions = [
   log10,
-  { name: "bandwidth", type: { t: "number", above: 0 }, default: 0.5, doc: "Kernel bandwidth as a fraction of Scott's rule σ̂·n^(−1/5)." },
+  { name: "bandwidth", type: { t: "number", above: 0 }, default: 0.5, doc: "Kernel bandwidth as a fraction of Scott's rule σ̂·n^(−1/5). It narrows as the sample grows, so with more seeds finer structure (a shoulder) counts as a mode." },
+  {
+    name: "kernel_width",
+    type: { t: "number", above: 0 },
+    default: null,
+    doc: "Kernel bandwidth in the values' own units (decades for log10), replacing `bandwidth`: the count then settles as seeds are added instead of resolving ever finer structure, so a check on it does not depend on the seed count.",
+  },
   { name: "min_height", type: { t: "number", min: 0, max: 1 }, default: 0.05, doc: "A mode counts when its density is at least this fraction of the highest mode's." },
   { name: "min_dip", type: { t: "number", min: 0, max: 1 }, default: 0.2, doc: "…and the density between it and a higher mode dips at least this fraction below it." },
 ] as const satisfies readonly Param[];
@@ -39,7 +45,7 @@ export const ticketsEntry = probeEntry({
   name: "tickets",
   kind: "probe",
   doc:
-    "Ticket decomposition of a trained two-layer net (float64): neurons paired as (w, b)/(−w, b) by a low-cost matching, each pair refit to the target by least squares. Values: `loss` (the whole net on the grid), `bound` (ensemble bound (Σ 1/|eₖ|²)⁻¹), `n_eff` (participation ratio of the error-correlation matrix), `tickets` (pairs with R² ≥ min_r2), `mean_r2`, `best_loss`, `pair_cost` (mean (wᵢ+wⱼ)² + (bᵢ−bⱼ)²), `taylor_const` (2σ(b)v + c) and `taylor_x2` (vσ''(b)w²) of the best pair.",
+    "Ticket decomposition of a trained two-layer net (float64): neurons paired as (w, b)/(−w, b) by a low-cost matching, each pair refit to the target by least squares. Values: `loss` (the whole net on the grid), `bound` (ensemble bound (Σ 1/|eₖ|²)⁻¹), `n_eff` (participation ratio of the error-correlation matrix), `tickets` (pairs with R² ≥ min_r2), `mean_r2` (mean R² of those pairs), `best_loss`, `pair_cost` (mean (wᵢ+wⱼ)² + (bᵢ−bⱼ)²), `taylor_const` (2σ(b)v + c) and `taylor_x2` (vσ''(b)w²) of the best pair.",
   params: [model, ...fitParams],
   rules: [domainRule],
   result: { fields: ["loss", "bound", "n_eff", "tickets", "mean_r2", "best_loss", "pair_cost", "taylor_const", "taylor_x2"] },

@@ -35,7 +35,6 @@ const second = (f: Scalar, x: number): number => {
 /** Summary of one decomposition; the Taylor terms use the trained (not refit) weights of the best ticket. */
 export function ticketSummary(net: TwoLayerNet, d: Decomposition): Record<TicketField, number> {
   const best = [...d.tickets].sort((a, b) => a.mse - b.mse)[0];
-  const good = d.tickets.filter((t) => Number.isFinite(t.r2));
   let taylorConst = NaN;
   let taylorX2 = NaN;
   if (best) {
@@ -48,7 +47,7 @@ export function ticketSummary(net: TwoLayerNet, d: Decomposition): Record<Ticket
     bound: d.bound,
     n_eff: d.nEff,
     tickets: d.good,
-    mean_r2: good.length ? good.reduce((s, t) => s + t.r2, 0) / good.length : NaN,
+    mean_r2: d.meanGoodR2,
     best_loss: best?.mse ?? NaN,
     pair_cost: d.tickets.length ? d.tickets.reduce((s, t) => s + t.cost, 0) / d.tickets.length : NaN,
     taylor_const: taylorConst,

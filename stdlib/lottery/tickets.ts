@@ -101,6 +101,8 @@ export interface Decomposition {
   readonly nEff: number;
   /** Tickets with r2 ≥ minR2. */
   readonly good: number;
+  /** Mean R² of the tickets with r2 ≥ minR2 (NaN when there are none): how good the good tickets are. */
+  readonly meanGoodR2: number;
 }
 
 /** Pair, refit and compare the tickets of a net on the grid xs against target(x). */
@@ -114,7 +116,8 @@ export function decompose(net: TwoLayerNet, xs: Float64Array, target: Scalar, mi
   let sumSquares = 0;
   for (const row of correlation) for (const c of row) sumSquares += c * c;
   const nEff = good.length ? good.length ** 2 / sumSquares : NaN;
-  return { tickets, loss, bound, correlation, nEff, good: good.length };
+  const meanGoodR2 = good.length ? good.reduce((s, t) => s + t.r2, 0) / good.length : NaN;
+  return { tickets, loss, bound, correlation, nEff, good: good.length, meanGoodR2 };
 }
 
 /** a·b / (|a||b|); NaN when either is zero. */

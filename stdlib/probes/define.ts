@@ -77,6 +77,8 @@ export interface ProbeRun {
   readonly name: string;
   /** The run's seed values, by seed index. */
   readonly seeds: readonly number[];
+  /** The run's board: what its probes publish for later probes (ProbeEnv.board). */
+  readonly board: Map<string, unknown>;
 }
 
 /** A probe's per-run state in a checkpoint: JSON data, numbers (NaN included) and typed arrays. */
@@ -116,7 +118,7 @@ export function defineProbe<const E extends Entry & { readonly kind: "probe" }>(
     entry,
     start(lowered, env, name = entry.name) {
       const args = resolveArgs(entry, lowered, env) as ProbeArgs<E>;
-      const run: ProbeRun = { loss: env.loss, name, seeds: env.seeds };
+      const run: ProbeRun = { loss: env.loss, name, seeds: env.seeds, board: env.board };
       if ("setup" in impl) return impl.setup(args, run) as ProbeInstance;
       // No per-run state: nothing to save, nothing to restore.
       return { measure: (ctx) => impl.measure(args, ctx, run) as ProbeValue | Promise<ProbeValue>, save: () => null, restore: () => {} };

@@ -28,6 +28,7 @@ export interface RunProbeEnvOptions {
 export class RunProbeEnv implements ProbeEnv {
   readonly loss: LossKind;
   readonly seeds: readonly number[];
+  readonly board = new Map<string, unknown>();
   private readonly uploaded = new Map<string, EvalData>();
 
   constructor(private readonly options: RunProbeEnvOptions) {

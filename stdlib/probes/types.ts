@@ -47,6 +47,11 @@ export interface ProbeEnv {
   readonly loss: LossKind;
   /** The run's seed values, by seed index (what per-seed random draws start from). */
   readonly seeds: readonly number[];
+  /**
+   * What probes of this run publish for later probes of the same run, by the publishing probe's name (a
+   * `hessian` probe's eigenvectors: stdlib/curvature/eigen-board.ts). One board per run, empty at its start.
+   */
+  readonly board: Map<string, unknown>;
 }
 
 /** Whether a probe value is per-seed scalars (as opposed to tensors or nothing). */

@@ -38,6 +38,26 @@ describe("condensed_directions", () => {
     net.dispose();
   });
 
+  it("counts kinks inside the data's range: left- and right-opening groups at one point share a kink", () => {
+    // directions (1, 0.3) and (−2, −0.6): one kink at −0.3, opening right and left; (1, −0.4): kink 0.4;
+    // (1, −1.5): kink 1.5, outside [−1, 1]; (0.5, 0.5)·2 = (1, 1) and (1, 1): one direction, kink −1 (an end
+    // of the range, inside). By hand: 5 directions (the last two neurons are parallel), kinks −0.3, 0.4, −1 → 3.
+    const net = twoLayer([1, -2, 1, 1, 0.5, 1], [0.3, -0.6, -0.4, -1.5, 0.5, 1], [1, 1, -1, 1, 2, 1]);
+    const data = line("train", xs, (x) => x);
+    const env = envFor(net, [data]);
+    const value = measureProbe("condensed_directions", { model: { ref: "net" }, data: { ref: "train" }, layer: 0, active: 0.05, similarity: 0.99 }, context(1), env) as SeedFields;
+    expect(value.fields["directions"]![0]).toBe(5);
+    expect(value.fields["kinks"]![0]).toBe(3);
+    // on a narrower range the kink at −1 and the one at 0.4 fall outside
+    const narrow = line("narrow", Array.from({ length: 11 }, (_, i) => -0.5 + i / 20), (x) => x);
+    const env2 = envFor(net, [narrow]);
+    const inNarrow = measureProbe("condensed_directions", { model: { ref: "net" }, data: { ref: "narrow" }, layer: 0, active: 0.05, similarity: 0.99 }, context(1), env2) as SeedFields;
+    expect(inNarrow.fields["kinks"]![0]).toBe(1);
+    env.dispose();
+    env2.dispose();
+    net.dispose();
+  });
+
   it("the merged network computes the same function as the original at every input", () => {
     const net = twoLayer(w, b, a, 0.1);
     const two = twoLayerNet(net, 0)!;

@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { evaluate, fitPowerLaw, type Table } from "../../runtime/analysis/index.js";
 import { ensembleLosses, findModes, ksDistance } from "../../stdlib/lottery/analyses.js";
+import { erf } from "../../runtime/target-math.js";
 import { Rng } from "../../runtime/rng.js";
 import { callFunction } from "../../runtime/analysis/functions.js";
 import { analysisFunctions } from "../../stdlib/implementations.js";
@@ -58,6 +59,28 @@ describe("modes", () => {
     expect(members.rows.filter((r) => r.key["width"] === 20).every((r) => r.value === 1)).toBe(true);
   });
 
+  // Evenly spread quantiles of 0.8·N(0, 1) + 0.2·N(2, 0.4²): a sample without sampling noise, so only the
+  // sample size changes between calls. The smaller component is a shoulder with a shallow dip.
+  const shoulder = (n: number): number[] => {
+    const cdf = (x: number) => 0.8 * 0.5 * (1 + erf(x / Math.SQRT2)) + 0.2 * 0.5 * (1 + erf((x - 2) / (0.4 * Math.SQRT2)));
+    return Array.from({ length: n }, (_, i) => {
+      let [lo, hi] = [-10, 10];
+      for (let k = 0; k < 60; k++) [lo, hi] = cdf((lo + hi) / 2) < (i + 0.5) / n ? [(lo + hi) / 2, hi] : [lo, (lo + hi) / 2];
+      return (lo + hi) / 2;
+    });
+  };
+
+  it("with a Scott's-rule bandwidth the count depends on the sample size; with kernel_width it does not", () => {
+    // Scott's rule narrows the kernel as n^(−1/5): at 96 values the shoulder is smoothed away, at 1000 a mode
+    expect(findModes(shoulder(96), opts).peaks).toHaveLength(1);
+    expect(findModes(shoulder(1000), opts).peaks).toHaveLength(2);
+    const fixed = { ...opts, kernelWidth: 0.5 };
+    for (const n of [96, 1000, 4000]) expect(findModes(shoulder(n), fixed).peaks).toHaveLength(1);
+    // a fixed kernel still separates well-separated modes
+    const z = normals(600, 1);
+    expect(findModes(z.map((x, i) => (i % 3 === 0 ? -5 + 0.3 * x : -2 + 0.3 * x)), { ...opts, kernelWidth: 0.3 }).peaks).toHaveLength(2);
+  });
+
   it("needs `over` and gives NaN for a group with NaN", () => {
     const table = lossTable({ 2: [1e-3, 1e-4, NaN] });
     expectRuntimeError(() => callFunction(analysisFunctions, "modes", [table], {}, []), "RUN040", /over seeds/);
@@ -72,6 +95,7 @@ describe("options out of range are RUN040 (a setting), not RUN050 (a failure on 
     expectRuntimeError(call("modes", { bandwidth: 0 }), "RUN040", /bandwidth must be > 0/);
     expectRuntimeError(call("modes", { bandwidth: 0.5, min_height: -1 }), "RUN040", /min_height must be a number ≥ 0, got -1/);
     expectRuntimeError(call("modes", { bandwidth: 0.5, min_dip: Number.NaN }), "RUN040", /min_dip must be a number ≥ 0/);
+    expectRuntimeError(call("modes", { bandwidth: 0.5, kernel_width: 0 }), "RUN040", /kernel_width must be > 0/);
   });
   it("ensemble_test: stat and pairs", () => {
     expectRuntimeError(call("ensemble_test", { along: "width", stat: "mean", pairs: 10, seed: 0 }), "RUN040", /stat must be ks, median_ratio or median, got mean/);

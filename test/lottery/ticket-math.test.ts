@@ -131,6 +131,43 @@ describe("ticket decomposition of hand-built symmetric nets", () => {
   });
 });
 
+describe("tickets.mean_r2: the mean R² of the tickets with R² ≥ min_r2 only", () => {
+  // A ReLU net with two mirror pairs. Refit to x² on U[−2, 2] each pair is a·relu(|x| − k) + c in t = |x| ~ U[0, 2]
+  // (by symmetry both output weights are equal), so its R² is Cov(t², g)² / (Var(g)·Var(t²)), g = (t − k)₊, by hand:
+  //   k = 0:   Var g = 1/3,     Cov = 2 − 4/3 = 2/3,                 Var t² = 16/5 − 16/9 = 64/45 → R² = 15/16
+  //   k = 1.5: Var g = 13/768,  Cov = 0.2109375 − (4/3)(1/16)        → R² = Cov²/Var g/(64/45) ≈ 0.6764
+  const relu = scalarActivation("relu");
+  const net: TwoLayerNet = {
+    w: Float64Array.of(1, -1, 1, -1),
+    b: Float64Array.of(0, 0, -1.5, -1.5),
+    v: Float64Array.of(1, 1, 1, 1),
+    c: 0,
+    act: relu,
+  };
+  const r2Kink0 = 15 / 16;
+  const cov = 0.2109375 - (4 / 3) * (1 / 16);
+  const r2Kink15 = (cov * cov) / (13 / 768) / (64 / 45);
+  const xs = grid(-2, 2, 200001);
+
+  it("averages only the tickets at or above the threshold", () => {
+    const d = decompose(net, xs, square, 0.9);
+    const s = ticketSummary(net, d);
+    expect(r2Kink15).toBeCloseTo(0.6764, 4);
+    expect(s["tickets"]).toBe(1);
+    expect(s["mean_r2"]).toBeCloseTo(r2Kink0, 4);
+  });
+
+  it("averages every ticket when the threshold admits them all", () => {
+    const s = ticketSummary(net, decompose(net, xs, square, 0));
+    expect(s["tickets"]).toBe(2);
+    expect(s["mean_r2"]).toBeCloseTo((r2Kink0 + r2Kink15) / 2, 4);
+  });
+
+  it("is NaN when no ticket reaches the threshold", () => {
+    expect(ticketSummary(net, decompose(net, xs, square, 0.99))["mean_r2"]).toBeNaN();
+  });
+});
+
 describe("least squares", () => {
   it("recovers an exact combination of neuron curves", () => {
     const xs = grid(-2, 2, 501);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { incompleteBeta, logGamma, studentTCdf, studentTQuantile } from "../../numerics/student-t.js";
 import { max, mean, median, min, nanmax, nanmean, nanmedian, nanmin, prod, quantile, sampleStd, sum } from "../../runtime/analysis/reduce.js";
-import { formatNumber, formatPair } from "../../runtime/analysis/format.js";
+import { formatDistinct, formatNumber, formatPair } from "../../runtime/analysis/format.js";
 
 describe("reductions against hand computations", () => {
   const xs = [3, 1, 4, 1, 5, 9]; // sorted: 1 1 3 4 5 9
@@ -109,12 +109,25 @@ describe("number formatting for details", () => {
   it("uses 3 significant digits and exponents for small and large values", () => {
     expect(formatNumber(0.9412)).toBe("0.941");
     expect(formatNumber(0.012)).toBe("1.2e-2");
-    expect(formatNumber(123456)).toBe("1.23e+5");
+    expect(formatNumber(123456.7)).toBe("1.23e+5");
+    expect(formatNumber(0.5e-3)).toBe("5e-4");
     expect(formatNumber(Number.NaN)).toBe("NaN");
+  });
+
+  it("prints whole numbers exactly (a count of 3765 is not 3770)", () => {
+    expect(formatNumber(3765)).toBe("3765");
+    expect(formatNumber(123456)).toBe("123456");
+    expect(formatNumber(-42)).toBe("-42");
+    expect(formatNumber(3765.4)).toBe("3765");
+    expect(formatPair(3765, 4000)).toEqual(["3765", "4000"]);
   });
 
   it("adds digits until different numbers print differently", () => {
     expect(formatPair(1.0004, 1)).toEqual(["1.0004", "1"]);
     expect(formatPair(2, 2)).toEqual(["2", "2"]);
+    expect(formatPair(3765.4, 3765)).toEqual(["3765.4", "3765"]);
+    expect(formatDistinct([1.30004, 0.7, 1.3])).toEqual(["1.30004", "0.7", "1.3"]);
+    expect(formatDistinct([Number.NaN, 0.7, 1.3])).toEqual(["NaN", "0.7", "1.3"]);
+    expect(formatDistinct([0, -0, 1])).toEqual(["0", "0", "1"]);
   });
 });

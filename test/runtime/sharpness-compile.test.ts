@@ -1,10 +1,11 @@
 /**
- * `probe sharp = sharpness(net, train) every 10 steps` from source to results: the compiler accepts it
+ * `probe sharp = sharpness(net, train) every 10 steps` (and hessian, hessian_trace, hessian_density with their
+ * knobs) from source to results: the compiler accepts it
  * (checked and type-checked generated code), and the generated program runs it on the cpu backend,
  * recording one positive value per seed at steps 0, 10, 20 and 30 (its numbers are tested against
- * closed forms and finite differences in sharpness.test.ts); the knobs pass through the compiler.
+ * dense Hessians in test/curvature/hessian.test.ts); the knobs pass through the compiler.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -25,6 +26,9 @@ const SOURCE = `experiment sharp_tiny {
   train 30 steps, batch full
   probe sharp = sharpness(net, train) every 10 steps
   probe quick_sharp = sharpness(net, train, iters: 5, tol: 0, samples: 16, batch: 8) at end
+  probe top = hessian(net, train, k: 3, method: lanczos, subset: random, samples: 24) every 15 steps
+  probe tr = hessian_trace(net, train, vectors: 5, tol: 0) at end
+  probe dens = hessian_density(net, train, steps: 6, bn: running, hvp: difference) at end
 }
 `;
 
@@ -56,5 +60,15 @@ describe("sharpness in a .dyn file", () => {
     const quick = records.filter((r) => r["probe"] === "quick_sharp");
     expect(quick).toHaveLength(2);
     for (const r of quick) expect(Number(r["value"])).toBeGreaterThan(0);
+    const trace = records.filter((r) => r["probe"] === "tr");
+    expect(trace).toHaveLength(2);
+    for (const r of trace) expect(Number(r["value"])).toBeGreaterThan(0);
+    expect(records.filter((r) => r["probe"] === "tr.stderr")).toHaveLength(2);
+    // The top-k eigenvalues and the density's nodes and weights are per-index values, written as .npy (a folder per probe field).
+    const tensors = readdirSync(join(out, "tensors"));
+    expect(tensors.sort()).toEqual(["dens", "dens.weight", "top"]);
+    // steps 0, 15, 30 for 2 seeds
+    const [run] = readdirSync(join(out, "tensors", "top"));
+    expect(readdirSync(join(out, "tensors", "top", run!)).filter((f) => f.endsWith(".npy"))).toHaveLength(6);
   }, 120_000);
 });

@@ -1,0 +1,113 @@
+/**
+ * Control runs for the reproduction examples' expects: each expect must fail when the phenomenon it checks
+ * is absent, or it would pass on anything. A control is the example's `quick` profile with a small source
+ * edit that removes the phenomenon (no fit, every sweep point at one regime, no condensation, a target with
+ * nothing to grow towards, …); the test asserts which expects fail. The unedited quick profiles pass in
+ * test/e2e/examples.test.ts. Uses the built CLI (`npm test` builds first).
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+
+const root = resolve(import.meta.dirname, "../..");
+const cli = join(root, "dist", "cli", "bin.js");
+const scratch = mkdtempSync(join(tmpdir(), "dync-controls-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** Each expect's text (as the run prints it) and whether it held. */
+type Outcomes = Map<string, boolean>;
+
+/**
+ * Runs `examples/<example>.dyn` with every `[from, to]` edit applied (each `from` must occur exactly once,
+ * so a changed example fails here instead of silently running unedited) under `profile`.
+ */
+function runControl(name: string, example: string, edits: readonly (readonly [string, string])[], profile = "quick"): { status: number | null; outcomes: Outcomes } {
+  let source = readFileSync(join(root, "examples", `${example}.dyn`), "utf8");
+  for (const [from, to] of edits) {
+    expect(source.split(from).length - 1, `"${from}" occurs once in ${example}.dyn`).toBe(1);
+    source = source.replace(from, to);
+  }
+  const file = join(scratch, `${name}.dyn`);
+  writeFileSync(file, source);
+  const r = spawnSync(process.execPath, [cli, "run", file, "--profile", profile, "--out", join(scratch, name), "--quiet", "--jobs", "1"], { cwd: root, encoding: "utf8" });
+  expect(r.stderr).not.toMatch(/internal error|at .*\.js:\d+/);
+  const outcomes: Outcomes = new Map();
+  for (const line of r.stdout.split("\n")) {
+    const m = /^([✓✗]) expect (.*?) {2}\(/.exec(line);
+    if (m) outcomes.set(m[2]!, m[1] === "✓");
+  }
+  return { status: r.status, outcomes };
+}
+
+/** Asserts the run failed and exactly the `failing` expects did (all listed expects must have run). */
+function expectFailures(run: { status: number | null; outcomes: Outcomes }, failing: readonly string[]): void {
+  for (const f of failing) expect(run.outcomes.has(f), `expect \`${f}\` ran`).toBe(true);
+  const failed = [...run.outcomes].filter(([, held]) => !held).map(([text]) => text);
+  expect(failed.sort()).toEqual([...failing].sort());
+  expect(run.status).toBe(1);
+}
+
+describe("phase-diagram controls", () => {
+  const ntk = "slope[gamma = 0.5, gamma_prime = 0].exponent < -0.15";
+  const condensed = "slope[gamma = 1.75, gamma_prime = 0].exponent > 0.15";
+  const regimes = "observed == predicted";
+  const fits = "last(train_l) < 0.05 * target_variance";
+  const lr = "width ^ (2 * gamma) / (width * (width ^ -gamma_prime + width ^ gamma_prime))";
+  const init = "init phase(gamma: gamma, gamma_prime: gamma_prime)";
+
+  it("no fit (lr 1000× smaller): the regimes still match, only the fit check catches it", () => {
+    expectFailures(runControl("pd-nofit", "phase-diagram", [["optimizer gd(lr: 0.1 *", "optimizer gd(lr: 1e-4 *"]]), [fits]);
+  });
+
+  it("every point trained at the NTK point (γ = ½): RD shrinks with m everywhere", () => {
+    const edits = [[init, "init phase(gamma: 0.5, gamma_prime: 0)"], [lr, "width ^ 1 / (2 * width)"]] as const;
+    expectFailures(runControl("pd-all-ntk", "phase-diagram", edits), [condensed, regimes]);
+  });
+
+  it("every point trained in the condensed regime (γ = 1.75): RD grows with m everywhere", () => {
+    const edits = [[init, "init phase(gamma: 1.75, gamma_prime: 0)"], [lr, "width ^ 3.5 / (2 * width)"]] as const;
+    expectFailures(runControl("pd-all-condensed", "phase-diagram", edits), [ntk, regimes]);
+  });
+});
+
+describe("condensation-process controls", () => {
+  const grows = "last(directions) > directions[steps = 1000]";
+  const bounded = "max(dirs.kinks) over (seeds, steps) <= 4";
+  const merged = "max(abs(dirs.merged_loss - dirs.loss)) over (seeds, steps) < 1e-6";
+
+  it("large init (γ = ½, the linear regime): no condensation, kinks all over the domain", () => {
+    const edits = [["init phase(gamma: 1.75, gamma_prime: 0)", "init phase(gamma: 0.5, gamma_prime: 0)"], ["optimizer gd(lr: 0.001 * m ^ 2.5)", "optimizer gd(lr: 0.05)"]] as const;
+    const run = runControl("cp-linear", "condensation-process", edits);
+    expect(run.outcomes.get(bounded)).toBe(false);
+    expect(run.status).toBe(1);
+  });
+
+  it("a target with one kink: nothing to split towards after the plateau, so no growth", () => {
+    const target = "-relu(x) + relu(2 * (x + 0.3)) - relu(1.5 * (x - 0.4)) + relu(0.5 * (x - 0.8))";
+    const run = runControl("cp-one-kink", "condensation-process", [[target, "relu(x - 0.2)"]]);
+    expect(run.outcomes.get(grows)).toBe(false);
+    expect(run.status).toBe(1);
+  });
+
+  it("tanh instead of relu: merging by the mean vector is not exact, so the merged-loss check fails", () => {
+    const run = runControl("cp-tanh", "condensation-process", [["act: relu)", "act: tanh)"]]);
+    expect(run.outcomes.get(merged)).toBe(false);
+    expect(run.status).toBe(1);
+  });
+});
+
+describe("lottery-histograms controls", () => {
+  const multimodal = "in_range(n_modes, along: width, max: 4) >= 2";
+  const unimodal = "in_range(n_modes, along: width, min: 10) == 1";
+
+  it("untrained nets (1 step): the losses of random nets have one mode at every width", () => {
+    const edits = [["    train 3000 steps", "    train 1 steps"], ["step_decay(every: 1000 steps, factor: 0.2)", "step_decay(every: 1 steps, factor: 0.2)"]] as const;
+    expectFailures(runControl("lh-untrained", "lottery-histograms", edits), [multimodal]);
+  });
+
+  it("a width-2 net in every row: the N = 10 row is multimodal", () => {
+    expectFailures(runControl("lh-narrow", "lottery-histograms", [["hidden: [width]", "hidden: [2]"]]), [unimodal]);
+  });
+});
