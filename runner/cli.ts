@@ -207,9 +207,13 @@ export async function runMain(
   // Installed only while training and reporting: a signal then stops cleanly (interrupt.ts).
   // While runs train, runExperiment prints the notice (through its live view); before and after, this does.
   let training = false;
-  const interrupt = new InterruptWatch().install((signal) => {
-    if (!training) stderr.write(`\n${stoppingNotice(signal)}\n`);
-  });
+  const interrupt = new InterruptWatch().install(
+    (signal) => {
+      if (!training) stderr.write(`\n${stoppingNotice(signal)}\n`);
+    },
+    // A second signal: runExperiment has marked the manifest `interrupted` (stopNow); end at once.
+    (signal) => process.exit(INTERRUPT_EXIT[signal]),
+  );
   try {
     training = true;
     const outcome = await runExperiment(program, {
@@ -221,6 +225,7 @@ export async function runMain(
       stdout,
       stderr,
       stop: interrupt.stop,
+      stopNow: interrupt.stopNow,
       ...(streams.moduleUrl === undefined ? {} : { moduleUrl: streams.moduleUrl }),
       ...(args.outDir === undefined ? {} : { outDir: args.outDir }),
       ...(args.resume === undefined ? {} : { resume: args.resume }),

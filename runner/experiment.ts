@@ -67,6 +67,11 @@ export interface ExperimentOptions {
    * the shard its manifest records.
    */
   readonly shard?: Shard;
+  /**
+   * Aborted by a second signal just before the process ends (runMain): the manifest is marked `interrupted`
+   * at once, synchronously, with the runs in training; no analyses, no report (`dync report DIR` draws it).
+   */
+  readonly stopNow?: AbortSignal;
   /** With workers: milliseconds a busy worker gets to stop after `stop` is aborted before it is terminated (default 10 s). */
   readonly stopGraceMs?: number;
 }
@@ -158,6 +163,18 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
   const notice = (): void => line(stoppingNotice(interruptSignalOf(options.stop!)));
   if (options.stop?.aborted) notice();
   else options.stop?.addEventListener("abort", notice, { once: true });
+  const stopNow = (): void => {
+    const signal = interruptSignalOf(options.stopNow!);
+    const why = `stopped at once by a second ${signal}`;
+    const inTraining = recorder.snapshot().runs.filter((r) => r.status === "running");
+    const marked = tryQuietly(() => {
+      for (const run of inTraining) recorder.endRun(run.run, "interrupted", `${why} (measurements recorded so far are kept)`);
+      recorder.finish("interrupted", `${why}; no analyses, no report: \`dync report ${dir}\` draws what was measured`);
+    });
+    view?.close();
+    stderr.write(`${why}: ${marked ? "manifest.json says interrupted" : "manifest.json could not be updated"}; run \`dync report ${dir}\` for the report of what was measured\n`);
+  };
+  options.stopNow?.addEventListener("abort", stopNow, { once: true });
   const reportRun = (outcome: RunOutcome): void => {
     if (outcome.status === "failed") line(`${errorLine(outcome.message!)} (run ${outcome.id})`);
     else if (outcome.status === "diverged" && options.quiet) line(`run ${outcome.id}: ${outcome.message}`);
@@ -203,6 +220,7 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
   } catch (error) {
     view?.close();
     options.stop?.removeEventListener("abort", notice);
+    options.stopNow?.removeEventListener("abort", stopNow);
     // What was recorded stays, and the manifest says why it stopped (if it can still be written).
     const finished = tryQuietly(() => recorder.finish("failed", describeFailure(error)));
     if (isOutputFailure(error)) stderr.write(`${keptAfterOutputFailure(dir, recorder, finished)}\n`);
@@ -222,6 +240,7 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
   const analysesClean = !evaluation.error && evaluation.analysisErrors.length === 0;
   const expectsHold = evaluation.expects.every((e) => e.passed);
   const message = outcomeMessage(runs, plan.seeds.length, evaluation);
+  options.stopNow?.removeEventListener("abort", stopNow);
   recorder.finish(status, interrupted ? [interruptedLine(interrupted, runs, plan.runs.length), message].filter(Boolean).join("; ") : (message ?? undefined));
   const verdicts = { expects: evaluation.expects, analysisErrors: evaluation.analysisErrors };
   writeManifest(recorder.paths.manifest, { ...recorder.snapshot(), ...verdicts } as ReturnType<RunRecorder["snapshot"]>);

@@ -3,7 +3,8 @@
  * trains for minutes: off a terminal, `dync run` prints a line per run in training every 10 s with its step
  * and batch loss; `dync report DIR` on the running directory draws the plots from what was measured and
  * says the report is partial and which runs are missing; a signal then ends the run with a partial report,
- * status `interrupted` and 128 + the signal's number, with --jobs 1 and with worker threads.
+ * status `interrupted` and 128 + the signal's number, with --jobs 1 and with worker threads. A second signal
+ * stops at once, the manifest still saying `interrupted`, and `dync report` draws the partial report.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -116,4 +117,53 @@ describe("a run watched while it trains", () => {
       ["n=100000", "interrupted"],
     ]);
   }, 150_000);
+});
+
+/** Steps of half a second or more (8192 samples through two 256-unit layers, 2 seeds): a signal lands mid-step. */
+const SLOW = `experiment slow {
+  sweep n in [100000]
+  seeds 2
+  data train { x ~ uniform(-1, 1) [8192]; y = x^2 }
+  model net = mlp(hidden: [256, 256], act: relu)
+  loss mse
+  optimizer adam(lr: 1e-3)
+  train n steps, batch full
+  probe l = loss(net, train) every 1 steps
+  plot line(l, color: n)
+}
+`;
+const slowDyn = join(scratch, "slow.dyn");
+writeFileSync(slowDyn, SLOW);
+
+describe("a second signal", () => {
+  // With --jobs 1 both signals arrive during one step and are handled at its end, one after the other; with
+  // workers the first is handled at once and the second lands while the worker is still in its step.
+  it.each([1, 2])("--jobs %i: stops at once with exit 143, the manifest `interrupted`, and dync report draws what was measured", async (jobs) => {
+    const out = join(scratch, `twice-${jobs}`);
+    const child = spawn(process.execPath, [CLI, "run", slowDyn, "--jobs", String(jobs), "--out", out], { cwd: ROOT });
+    let stderr = "";
+    child.stdout.resume();
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((done) => child.on("exit", (code) => done(code)));
+    const rows = () => (existsSync(join(out, "metrics.csv")) ? readFileSync(join(out, "metrics.csv"), "utf8").split("\n").length - 2 : 0);
+    const deadline = Date.now() + 120_000;
+    while (rows() < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    child.kill("SIGTERM");
+    await new Promise((r) => setTimeout(r, 150)); // two signals sent at once would merge into one
+    child.kill("SIGTERM");
+    expect(await exited).toBe(143);
+    expect(stderr).not.toMatch(/internal error|\bat .*:\d+:\d+/);
+    expect(stderr).toContain(`stopped at once by a second SIGTERM: manifest.json says interrupted; run \`dync report ${out}\``);
+    const m = manifest(out);
+    expect(m.status).toBe("interrupted");
+    expect(m.message).toMatch(/^stopped at once by a second SIGTERM; no analyses, no report/);
+    if (jobs === 1) expect(m.runs.map((r) => [r.run, r.status])).toEqual([["n=100000", "interrupted"]]);
+    else expect(m.runs.map((r) => r.status)).toEqual(m.runs.length ? ["interrupted"] : []);
+    expect(existsSync(join(out, "report.html"))).toBe(false);
+    const built = spawnSync(process.execPath, [CLI, "report", out], { cwd: ROOT, encoding: "utf8" });
+    expect(built.status).toBe(0);
+    expect(built.stdout).toMatch(/\(1 of 1 plots drawn\)/);
+    const html = readFileSync(join(out, "report.html"), "utf8");
+    expect(html).toContain("Partial report: stopped at once by a second SIGTERM");
+  }, 200_000);
 });
