@@ -178,7 +178,7 @@ function benchCase(spec, args) {
  * The issue's targets (dync/PyTorch loop-time ratio at most `max`), and for each the measured cause of a
  * miss on wasm, from the profiles in docs/performance.md.
  */
-const WASM_MATMUL = "dense matMuls are most of the step (XNNPACK on one wasm thread, ~10–15 GFLOP/s): wasm SIMD has 4 lanes and no fused multiply-add, while OpenBLAS on this Xeon runs AVX-512 FMA (16 lanes, fused), about 8× the arithmetic per cycle; tfjs 4.22 runs wasm single-threaded in Node and tfjs-node (libtensorflow) cannot be installed here";
+const WASM_MATMUL = "dense matMuls are most of the step (XNNPACK on one wasm thread, ~10–15 GFLOP/s): wasm SIMD has 4 lanes and no fused multiply-add, while OpenBLAS runs AVX-512 FMA on this CPU (16 lanes, fused), about 8× the arithmetic per cycle; tfjs 4.22 runs wasm single-threaded in Node and tfjs-node (libtensorflow) cannot be installed here";
 const TARGETS = {
   a_mlp_sgd: [{ against: "a_mlp_sgd", max: 1, label: "≤ 1.0×", cause: WASM_MATMUL }],
   b_coord_adam: [{ against: "b_coord_adam", max: 1, label: "≤ 1.0×", cause: WASM_MATMUL }],

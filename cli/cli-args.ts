@@ -51,3 +51,12 @@ function splitOnce(text: string): [string, string | undefined] {
   const eq = text.indexOf("=");
   return eq < 0 ? [text, undefined] : [text.slice(0, eq), text.slice(eq + 1)];
 }
+
+/**
+ * Positional arguments split into files and `key=value` overrides: an argument with `=` before any path
+ * separator is an override (`width=16`, `optimizer.lr=0.01`); a file whose name has one is written `./a=b.dyn`.
+ */
+export function splitOverrides(positional: readonly string[]): { files: string[]; overrides: string[] } {
+  const isOverride = (arg: string) => /^[^=/\\]+=/.test(arg);
+  return { files: positional.filter((a) => !isOverride(a)), overrides: positional.filter(isOverride) };
+}

@@ -3,8 +3,9 @@
  * exception is reported as an internal error with a request to file it, never as a bare stack trace.
  */
 import type { Output } from "./commands/output.js";
-import { parseArgs, UsageError, type FlagSpec } from "./cli-args.js";
+import { parseArgs, splitOverrides, UsageError, type FlagSpec } from "./cli-args.js";
 import { packageInfo } from "../compiler/package-info.js";
+import { EXIT } from "../runner/exit-codes.js";
 import { parseShard, type Shard } from "../contract/plan.js";
 
 const USAGE = `dync: a language for neural-network training-dynamics experiments
@@ -12,14 +13,16 @@ const USAGE = `dync: a language for neural-network training-dynamics experiments
 usage:
   dync check FILE...            report every diagnostic (exit 0 clean, 1 errors, 2 usage)
   dync fmt [-w|--check] FILE... print in canonical layout (-w: rewrite; --check: exit 1 if not formatted)
-  dync plan FILE [--profile P] [--shard i/n]
+  dync plan FILE [--profile P] [--shard i/n] [KEY=VALUE...]
                                 the expanded runs, their count and cost, before anything trains
                                 (--shard: only the runs of shard i of n)
   dync compile FILE [-o out.js] [--emit-ts]
                                 write the generated program (type-checked); run it with \`node out.js\`
   dync run FILE [--profile P] [--backend B] [--out DIR] [--data DIR] [--jobs N] [--checkpoint-every N]
-                                compile and run (exit 0 every expect holds, 1 one fails or a run failed,
-                                2 compile errors, 3 every expect holds but a run diverged);
+              [KEY=VALUE...]    compile and run (exit codes below);
+                                KEY=VALUE: override a setting after the profile: a sweep variable
+                                (width=16, width=[8,16]), a let, seeds=3, train=500, batch=32,
+                                optimizer.lr=0.01, test.n=51 (docs/language.md "Command-line overrides");
                                 --jobs: runs trained at once on worker threads (default $DYNC_JOBS, else
                                 the number of CPU cores; 1 = one after another in this process);
                                 --checkpoint-every N: save each run's training state every N steps
@@ -45,8 +48,15 @@ usage:
                                 while the run trains
   dync lsp [--stdio]            the language server for editors, over stdin/stdout (editor/README.md)
 
+exit codes of dync run (docs/run-directory.md):
+  0 every run trained and every expect holds      1 an expect failed or an analysis could not be evaluated
+  2 a usage or input error (command line, .dyn file, data files, output directory, backend)
+  3 a run failed or diverged                      70 an internal error (a bug in dync)
+  129/130/143 stopped by SIGHUP/SIGINT/SIGTERM (what was measured is kept and reported)
+
 options:
-  --format text|json          diagnostics for people (default) or one JSON object per line for tools
+  --format text|json          diagnostics for people (default) or one JSON object per line for tools;
+                              \`dync run --format json\` ends with a JSON summary of the runs and expects
   --color auto|always|never   colour in diagnostics (default: auto, on a terminal)
   -h, --help                  this help
   --version                   the dync version
@@ -64,7 +74,9 @@ type Command = {
   maxFiles?: number;
   /** At least this many files (default 1; the language server takes none). */
   minFiles?: number;
-  run: (files: string[], flags: Map<string, string | true>, out: Output, err: (text: string) => void) => number | Promise<number>;
+  /** Takes `key=value` overrides after the file (they are not counted as files). */
+  overrides?: true;
+  run: (files: string[], flags: Map<string, string | true>, out: Output, err: (text: string) => void, overrides: string[]) => number | Promise<number>;
 };
 
 const RUN_FLAGS: Record<string, FlagSpec> = {
@@ -89,7 +101,8 @@ const COMMANDS: Record<string, Command> = {
   plan: {
     flags: { profile: { value: true }, shard: { value: true } },
     maxFiles: 1,
-    run: async (files, flags, out) => (await import("./commands/plan.js")).planCommand(files[0]!, flags.get("profile") as string | undefined, out, shardFlag(flags)),
+    overrides: true,
+    run: async (files, flags, out, _err, overrides) => (await import("./commands/plan.js")).planCommand(files[0]!, flags.get("profile") as string | undefined, out, shardFlag(flags), overrides),
   },
   slurm: {
     flags: {
@@ -148,12 +161,16 @@ const COMMANDS: Record<string, Command> = {
     flags: RUN_FLAGS,
     maxFiles: 1,
     minFiles: 0,
-    run: async (files, flags, out, err) => {
-      const { runCommand, resumedFile } = await import("./commands/run.js");
+    overrides: true,
+    run: async (files, flags, out, err, overrides) => {
+      const { runCommand, resumedFile, resumedOverrides } = await import("./commands/run.js");
       const resume = flags.get("resume");
       const file = files[0] ?? (typeof resume === "string" ? resumedFile(resume) : undefined);
       if (file === undefined) throw new UsageError("`dync run` needs a file (or --resume DIR)");
-      return runCommand(file, forwarded(flags), out, err);
+      const profile = (flags.get("profile") as string | undefined) ?? "default";
+      // A resumed directory continues with the overrides it was made with, unless others are given.
+      const settings = overrides.length === 0 && typeof resume === "string" ? resumedOverrides(resume) : overrides;
+      return runCommand(file, forwarded(flags), out, err, { profile, args: settings });
     },
   },
 };
@@ -197,7 +214,9 @@ export async function main(argv: readonly string[], stdout: Writer = process.std
   const spec = COMMANDS[command];
   if (!spec) return usageError(stderr, `unknown command \`${command}\``);
   try {
-    const { positional, flags } = parseArgs(rest, { ...COMMON, ...spec.flags });
+    const parsed = parseArgs(rest, { ...COMMON, ...spec.flags });
+    const { flags } = parsed;
+    const { files: positional, overrides } = spec.overrides ? splitOverrides(parsed.positional) : { files: parsed.positional, overrides: [] };
     if (flags.has("help")) {
       stdout.write(USAGE);
       return 0;
@@ -210,13 +229,13 @@ export async function main(argv: readonly string[], stdout: Writer = process.std
       color: colorFlag === "always" || (colorFlag === "auto" && Boolean(stdout.isTTY) && !process.env["NO_COLOR"]),
       write: (text) => stdout.write(text),
     };
-    return await spec.run(positional, flags, out, (text) => stderr.write(text));
+    return await spec.run(positional, flags, out, (text) => stderr.write(text), overrides);
   } catch (error) {
     if (error instanceof UsageError) return usageError(stderr, error.message);
     stderr.write(`internal error: ${(error as Error)?.message ?? String(error)}\n`);
     stderr.write("This is a bug in dync; please report it with the input that caused it.\n");
     if (process.env["DYNC_DEBUG"]) stderr.write(`${(error as Error)?.stack ?? ""}\n`);
-    return 70;
+    return EXIT.internal;
   }
 }
 
@@ -228,7 +247,7 @@ export interface Writer {
 
 function usageError(stderr: Writer, message: string): number {
   stderr.write(`dync: ${message}\nRun \`dync --help\` for usage.\n`);
-  return 2;
+  return EXIT.input;
 }
 
 function version(): string {

@@ -3,7 +3,7 @@
  * type-check → JavaScript. Stops after checking when there are errors.
  */
 import { relative } from "node:path";
-import { checkSource, type CheckResult } from "./check/index.js";
+import { checkSource, type CheckOptions, type CheckResult } from "./check/index.js";
 import { hasErrors } from "../diagnostics/diagnostic.js";
 import { emitModule } from "./emit/emit.js";
 import { toJavaScript, typeCheck, type TypeProblem } from "./emit/typescript.js";
@@ -15,6 +15,8 @@ export interface CompileOptions {
   readonly runtimeImport?: string;
   /** Type-check the generated TypeScript (slower; `dync compile` does, `dync run` need not). */
   readonly typeCheck?: boolean;
+  /** Command-line `key=value` overrides of one profile (CheckOptions); the program records them. */
+  readonly overrides?: CheckOptions["overrides"];
 }
 
 export type CompileResult =
@@ -24,10 +26,11 @@ export type CompileResult =
 export async function compileFile(path: string, options: CompileOptions = {}): Promise<CompileResult> {
   const read = readSource(path);
   if (!read.ok) return { ok: false, diagnostics: [read.diagnostic] };
-  const check = checkSource(read.text, path);
+  const check = checkSource(read.text, path, options.overrides ? { overrides: options.overrides } : {});
   if (hasErrors(check.diagnostics)) return { ok: false, check, diagnostics: check.diagnostics };
   const displayPath = relative(process.cwd(), path) || path;
-  const ts = await emitModule(check.experiments, { file: displayPath, source: read.text, ...(options.runtimeImport ? { runtimeImport: options.runtimeImport } : {}) });
+  const overrides = options.overrides?.args.length ? { overrides: options.overrides } : {};
+  const ts = await emitModule(check.experiments, { file: displayPath, source: read.text, ...overrides, ...(options.runtimeImport ? { runtimeImport: options.runtimeImport } : {}) });
   const typeProblems = options.typeCheck ? typeCheck(ts) : [];
   return { ok: true, check, ts, js: toJavaScript(ts), typeProblems };
 }

@@ -39,6 +39,11 @@ export interface ExperimentProgram {
   readonly line: number;
   /** The `.dyn` source text, shown in the report. */
   readonly source: string;
+  /**
+   * Command-line overrides (`dync run FILE width=16 …`) the program was compiled with: the arguments as
+   * given and the profile they were applied to (its plan already holds them). Absent without overrides.
+   */
+  readonly overrides?: { readonly profile: string; readonly args: readonly string[] };
   /** Sweep variables in declaration order (the metrics' columns). */
   readonly sweepVars: readonly string[];
   /** `default` plus one entry per `profile` block. */
@@ -308,6 +313,23 @@ export type ScheduleWithDurations =
   | { readonly kind: "step_decay"; readonly every: Duration; readonly factor: number }
   | { readonly kind: "cosine"; readonly steps: Duration; readonly floor: number }
   | { readonly kind: "warmup"; readonly steps: Duration; readonly then: ScheduleWithDurations };
+
+/**
+ * A probe's data argument as lowered: a data set by name (`{ ref }`), or a group of its rows, listed
+ * (`train[0..19]` → `rows`) or drawn per seed (`random_subset(train, 20)` → `random`).
+ */
+export interface DataRef {
+  readonly ref: string;
+  readonly rows?: readonly number[];
+  readonly random?: { readonly n: number; readonly seed: number };
+}
+
+/** Rows a probe evaluates on through `ref`, given its data set's size (undefined: unknown). */
+export function dataRefRows(ref: DataRef, size: number | undefined): number | undefined {
+  if (ref.rows) return ref.rows.length;
+  if (ref.random) return size === undefined ? ref.random.n : Math.min(ref.random.n, size);
+  return size;
+}
 
 export interface ProbeSpec {
   readonly name: string;

@@ -217,7 +217,7 @@ export const messages = {
     name: "duplicate-statement",
     severity: "error",
     message: "an experiment has one `{keyword}` statement; this is a second one",
-    help: "To try several values, sweep them: `sweep opt in [sgd(lr: 0.1), adam(lr: 1e-3)]` then `optimizer opt`. Profiles replace statements with `profile NAME { … }`.",
+    help: "To try several values, sweep them: `sweep opt in [sgd(lr: 0.1), adam(lr: 1e-3)]` then `optimizer opt`. A profile overrides them key by key with `profile NAME { … }`.",
   },
   DYN2021: {
     name: "missing-statement",
@@ -471,6 +471,24 @@ export const messages = {
     severity: "error",
     message: "`{path}` is the source file; writing the program there would overwrite it",
     help: "Give `-o` another file, such as `out.js`, or leave it out to write next to the source.",
+  },
+  DYN4020: {
+    name: "override-syntax",
+    severity: "error",
+    message: "a command-line override is `key=value`; {problem}",
+    help: "After the file, `dync run` and `dync plan` take settings as `key=value` arguments (`width=16`, `seeds=3`, `train=500`, `optimizer.lr=0.01`); a key is a name or `name.argument`. Quote a value with spaces for the shell: `'train=500 steps'`. See docs/language.md, \"Command-line overrides\".",
+  },
+  DYN4021: {
+    name: "unknown-override",
+    severity: "error",
+    message: "experiment `{experiment}` has no setting `{key}`",
+    help: "A key is `seeds`, `train`, `batch`, `shuffle`, `checkpoint`, `optimizer`, `schedule`, `loss`, `regularize`, a sweep variable, a `let` value, a data set, model or probe name, or one of these calls' arguments as `name.argument` (`optimizer.lr`, `test.n`). `dync plan FILE` lists the statements in effect.",
+  },
+  DYN4022: {
+    name: "override-not-settable",
+    severity: "error",
+    message: "`{key}` cannot be set from the command line: {reason}",
+    help: "Only values fixed before training can be overridden: not an analysis of the results, and a zipped sweep only in the file. The message says what to set instead.",
   },
 } as const satisfies Record<string, MessageSpec>;
 

@@ -54,6 +54,33 @@ export function parse(text: string, path = "<input>"): ParseResult {
   return { program: { ...program, comments }, diagnostics: dedupe(diagnostics), source, tokens: bounded };
 }
 
+/**
+ * Parse `source.text[start, end)` as one expression, with spans in `source`: a command-line override's
+ * value (`width=[8, 16]`), whose diagnostics point into the command line. Tokens after the expression are
+ * a syntax error (DYN1101).
+ */
+export function parseExpressionAt(source: SourceFile, start: number, end: number): { expr: A.Expr | undefined; diagnostics: readonly Diagnostic[] } {
+  // Lexed alone (a quoted value's inside is tokens, not a string), at its own offsets and lines: the
+  // text around it blanked out.
+  const blank = (text: string) => text.replace(/[^\n\r]/g, " ");
+  const masked = new SourceFile(source.path, blank(source.text.slice(0, start)) + source.text.slice(start, end) + blank(source.text.slice(end)));
+  const diagnostics: Diagnostic[] = [];
+  const tokens = lex(masked, diagnostics).tokens;
+  if (tokens.length === 0) return { expr: undefined, diagnostics: [...diagnostics, diagnostic("DYN1102", source.span(start, end), { expected: "a value", context: "", found: "nothing" })] };
+  const parser = parserInstance;
+  try {
+    const { expr, rest } = parser.parseExpressionTokens(tokens, source);
+    diagnostics.push(...syntaxDiagnostics(source, tokens, parser.errors.slice(0, MAX_SYNTAX_ERRORS), []));
+    if (rest && parser.errors.length === 0) {
+      diagnostics.push(diagnostic("DYN1101", source.span(rest.startOffset, T.tokenEnd(rest)), { expected: "the end of the value", context: "", found: `\`${rest.image}\`` }));
+    }
+    return { expr: diagnostics.length ? undefined : expr, diagnostics };
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    return { expr: undefined, diagnostics: [...diagnostics, diagnostic("DYN1107", source.span(start, start + 1), { limit: MAX_NESTING })] };
+  }
+}
+
 interface Lexed {
   tokens: IToken[];
   comments: IToken[];

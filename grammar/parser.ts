@@ -62,6 +62,22 @@ export class DynParser extends EmbeddedActionsParser {
     return this.program();
   }
 
+  /**
+   * Parse a token vector of `source` as one expression (a command-line override's value); read `errors`
+   * afterwards. `rest` is the first token not consumed, undefined when all were.
+   */
+  parseExpressionTokens(tokens: IToken[], source: SourceFile): { expr: A.Expr; rest: IToken | undefined } {
+    this.source = source;
+    this.strays = [];
+    this.intervalArityErrors = [];
+    this.emptyItems = [];
+    this.rangeBoundDepth = 0;
+    this.input = tokens;
+    const expr = this.expression();
+    const next = this.LA(1);
+    return { expr, rest: next.tokenType === EOF ? undefined : next };
+  }
+
   // ── helpers ────────────────────────────────────────────────────────────────
   /** Block loops stop at `}`: every token may start a stray run, so the lookahead alone would not. */
   private notAtBlockEnd = (): boolean => this.LA(1).tokenType !== T.RBrace;

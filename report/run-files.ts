@@ -12,7 +12,7 @@ import type { ResultRow, ResultTable } from "../runtime/analysis/results.js";
 import type { ProfilePlan, SweepValue } from "../contract/program.js";
 import type { Manifest } from "../runtime/record/manifest.js";
 import { runPaths, unwritable } from "../runtime/record/run-dir.js";
-import { readNpy } from "../runtime/npy.js";
+import { readNpy, type NpyArray } from "../runtime/npy.js";
 import { fieldProbeName } from "../contract/results.js";
 import { metricsLines } from "./recorded-tensors.js";
 
@@ -91,6 +91,7 @@ export function loadResults(
   const points = new Map<string, Readonly<Record<string, SweepValue>>>(manifest.runs.map((r) => [r.run, r.sweep]));
   const indexed = plan ? indexedProbes(plan) : new Map<string, string>();
   const rows: ResultRow[] = [];
+  const stacks = new Map<string, NpyArray>();
   for (const m of metricsLines(dir)) {
     if (typeof m["seed"] !== "number") continue;
     const run = String(m["run"]);
@@ -103,7 +104,7 @@ export function loadResults(
     }
     const dim = indexed.get(probe);
     if (dim === undefined) continue;
-    const vector = readVector(dir, String(file), probe, unreadable);
+    const vector = readVector(dir, String(file), probe, unreadable, typeof m["value"] === "number" ? m["value"] : null, stacks);
     if (vector) for (let i = 0; i < vector.length; i++) rows.push({ ...base, value: vector[i]!, index: { [dim]: i } });
   }
   const diverged = Object.fromEntries(manifest.runs.filter((r) => r.diverged?.length).map((r) => [r.run, r.diverged!]));
@@ -115,8 +116,9 @@ export function loadResults(
  * unless `unreadable` is given: then the error is added there and the file's rows are left out, so one bad
  * file costs the plots and analyses its values (the report says which), not the whole report.
  */
-function readVector(dir: string, file: string, probe: string, unreadable: string[] | undefined): ArrayLike<number> | null {
+function readVector(dir: string, file: string, probe: string, unreadable: string[] | undefined, row: number | null, stacks: Map<string, NpyArray>): ArrayLike<number> | null {
   try {
+    if (row !== null) return stackedRow(dir, file, probe, row, stacks);
     const { data, shape } = readNpy(join(dir, file));
     if (shape.length !== 1) throw new DyncRuntimeError("RUN011", `${file} holds shape (${shape.join(", ")}); per-unit probe "${probe}" records vectors`);
     return data;
@@ -125,6 +127,17 @@ function readVector(dir: string, file: string, probe: string, unreadable: string
     unreadable.push(`${error.code}: ${error.message} — the values of ${probe} in ${file} are left out of the plots and analyses`);
     return null;
   }
+}
+
+/** Row `row` of a stacked array (runtime/record/stacked.ts: a metrics row's value is its row index), each file read once. */
+function stackedRow(dir: string, file: string, probe: string, row: number, stacks: Map<string, NpyArray>): ArrayLike<number> {
+  let stack = stacks.get(file);
+  if (!stack) stacks.set(file, (stack = readNpy(join(dir, file))));
+  const [rows, width] = stack.shape;
+  if (stack.shape.length !== 2 || !Number.isInteger(row) || row < 0 || row >= rows!) {
+    throw new DyncRuntimeError("RUN011", `${file} holds shape (${stack.shape.join(", ")}); per-unit probe "${probe}" has a row ${row} there`);
+  }
+  return stack.data.subarray(row * width!, (row + 1) * width!);
 }
 
 /** Recorded names of per-unit probes (`fp.error`, `fp.freq`) → their dimension (`frequency`). */

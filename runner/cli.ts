@@ -1,20 +1,24 @@
 /**
  * `runMain`: what a generated program calls. Parses the command line, runs the experiment and turns the
- * outcome into an exit code: 0 when every run trained and every expect holds, 3 when every expect holds
- * but a run diverged, 1 when a run failed, an analysis could not be evaluated or an expect failed, 2 on
- * usage errors, 128 + the signal's number when SIGINT (130), SIGTERM (143) or SIGHUP (129) stopped it
- * (what was measured is kept and reported; see interrupt.ts). Runtime errors print as `error RUN0xx: …` on stderr,
- * never as a stack trace; results recorded up to that point stay in the run directory.
+ * outcome into an exit code (runner/exit-codes.ts): 0 when every run trained and every expect holds, 1 when
+ * an expect failed or an analysis could not be evaluated, 3 when a run failed or diverged, 2 on usage and
+ * input errors (an unknown flag or profile, a runtime error that stops the experiment: missing data, an
+ * existing output directory, a backend that does not load), 70 on an internal error, 128 + the signal's
+ * number when SIGINT (130), SIGTERM (143) or SIGHUP (129) stopped it (what was measured is kept and
+ * reported; see interrupt.ts). Runtime errors print as `error RUN0xx: …` on stderr, never as a stack
+ * trace; results recorded up to that point stay in the run directory.
  */
 import { availableParallelism } from "node:os";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { pathSegment, runPaths } from "../runtime/record/run-dir.js";
 import type { BackendRequest } from "../runtime/backend.js";
+import type { RunStatus } from "../runtime/record/index.js";
 import { DyncRuntimeError } from "../runtime/errors.js";
 import type { ExperimentProgram } from "../contract/program.js";
 import type { ProgressStream } from "../runtime/progress.js";
 import { INTERRUPT_EXIT, InterruptWatch, stoppingNotice } from "./interrupt.js";
+import { EXIT, worseExit } from "./exit-codes.js";
 import { parseShard, type Shard } from "../contract/plan.js";
 import { choosePlan, runExperiment, type ExperimentOptions, type ExperimentOutcome } from "./experiment.js";
 
@@ -62,6 +66,9 @@ export function usage(program: ExperimentProgram): string {
     `                   together); \`dync merge\` combines the shards. Default inside a SLURM job array:`,
     `                   $SLURM_ARRAY_TASK_ID of $SLURM_ARRAY_TASK_COUNT`,
     `  --quiet          no progress lines`,
+    ``,
+    `exit codes: 0 every expect holds, 1 an expect failed, 2 a usage or input error, 3 a run failed or diverged,`,
+    `            70 an internal error, 128 + n after signal n (docs/run-directory.md, "Exit codes")`,
   ].join("\n");
 }
 
@@ -176,9 +183,40 @@ export interface MainOptions extends MainStreams, Pick<ExperimentOptions, "evalu
   readonly moduleUrl?: string;
   /** Environment read for DYNC_JOBS; default `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
+  /** Called once per experiment with what it came to (`dync run --format json` prints them). */
+  readonly onSummary?: (summary: ExperimentSummary) => void;
 }
 
-/** Run `program` as its command line says; returns the exit code (0 ok, 1 failed run or expect, 2 usage, 3 diverged). */
+/**
+ * One experiment's outcome as data: `dync run --format json` prints these (docs/run-directory.md, "A
+ * summary for tools"). `error` is set when it stopped before an outcome (a usage or input error).
+ */
+export interface ExperimentSummary {
+  readonly experiment: string;
+  readonly profile: string;
+  readonly exitCode: number;
+  readonly dir?: string;
+  readonly status?: Exclude<RunStatus, "running">;
+  readonly runs?: readonly { readonly id: string; readonly status: Exclude<RunStatus, "running">; readonly message?: string }[];
+  readonly expects?: readonly { readonly text: string; readonly line: number; readonly passed: boolean; readonly detail: string }[];
+  readonly analysisErrors?: readonly string[];
+  readonly error?: string;
+}
+
+function outcomeSummary(program: ExperimentProgram, outcome: ExperimentOutcome): ExperimentSummary {
+  return {
+    experiment: program.name,
+    profile: outcome.profile,
+    exitCode: outcome.exitCode,
+    dir: outcome.dir,
+    status: outcome.status,
+    runs: outcome.runs.map((r) => ({ id: r.id, status: r.status, ...(r.message ? { message: r.message } : {}) })),
+    expects: outcome.expects.map((e) => ({ text: e.text, line: e.line, passed: e.passed, detail: e.detail })),
+    analysisErrors: outcome.analysisErrors,
+  };
+}
+
+/** Run `program` as its command line says; returns the exit code (runner/exit-codes.ts). */
 export async function runMain(
   program: ExperimentProgram,
   argv: readonly string[] = process.argv.slice(2),
@@ -202,7 +240,8 @@ export async function runMain(
   } catch (error) {
     const message = error instanceof DyncRuntimeError ? error.render() : `error: ${(error as Error).message}`;
     stderr.write(`${message}\n\n${usage(program)}\n`);
-    return 2;
+    streams.onSummary?.({ experiment: program.name, profile: "", exitCode: EXIT.input, error: message });
+    return EXIT.input;
   }
   // Installed only while training and reporting: a signal then stops cleanly (interrupt.ts).
   // While runs train, runExperiment prints the notice (through its live view); before and after, this does.
@@ -233,12 +272,16 @@ export async function runMain(
       ...(shard === undefined ? {} : { shard }),
       ...(streams.evaluator ? { evaluator: streams.evaluator } : {}),
     }).finally(() => (training = false));
-    if (outcome.alreadyFinished) return 0;
-    await writeRunReport(program, outcome, stdout, stderr, args.quiet);
-    return outcome.exitCode;
+    if (!outcome.alreadyFinished) await writeRunReport(program, outcome, stdout, stderr, args.quiet);
+    streams.onSummary?.(outcomeSummary(program, outcome));
+    return outcome.alreadyFinished ? EXIT.ok : outcome.exitCode;
   } catch (error) {
-    stderr.write(`${error instanceof DyncRuntimeError ? error.render() : internalError(error)}\n`);
-    return interrupt.received ? INTERRUPT_EXIT[interrupt.received] : 1;
+    const message = error instanceof DyncRuntimeError ? error.render() : internalError(error);
+    stderr.write(`${message}\n`);
+    // A coded runtime error that stops the experiment names what to fix in the input or the environment.
+    const code = interrupt.received ? INTERRUPT_EXIT[interrupt.received] : error instanceof DyncRuntimeError ? EXIT.input : EXIT.internal;
+    streams.onSummary?.({ experiment: program.name, profile: args.profile, exitCode: code, error: message });
+    return code;
   } finally {
     interrupt.dispose();
   }
@@ -251,7 +294,7 @@ export async function runMain(
  * code is the most serious of theirs (worseExit); after a signal (exit > 128) the rest are not started.
  */
 export async function runExperiments(programs: readonly ExperimentProgram[], argv: readonly string[] = process.argv.slice(2), streams: MainOptions = {}): Promise<number> {
-  let status = 0;
+  let status: number = EXIT.ok;
   for (const program of programs) {
     const args = programs.length > 1 ? startIfNeverStarted(argv, program.name, streams.stdout ?? process.stdout) : argv;
     status = worseExit(status, await runMain(program, args, streams));
@@ -291,14 +334,7 @@ export function startIfNeverStarted(argv: readonly string[], experiment: string,
   return out;
 }
 
-/**
- * The exit code of several experiments: the most serious of theirs. 3 (a run diverged, every expect holds)
- * is less serious than 1 (a failure) and 2 (usage), though larger; a signal's 128 + n is the most serious.
- */
-export function worseExit(a: number, b: number): number {
-  const rank = (code: number) => (code === 3 ? 0.5 : code); // 129/130/143 (a signal) outrank everything
-  return rank(b) > rank(a) ? b : a;
-}
+export { worseExit };
 
 /**
  * Every run ends with a report a person can open. A plot that cannot be drawn is a warning in the

@@ -21,6 +21,7 @@ import { freshRunDirectory, RunRecorder, writeManifest, type RunStatus } from ".
 import { evaluateProfile } from "./evaluate.js";
 import { evaluatePlan, formatAnalysisError, formatExpect, type ExpectOutcome, type ProfileEvaluator } from "../runtime/analysis/profile.js";
 import { ResultCollector, type ResultTable } from "../runtime/analysis/results.js";
+import { EXIT } from "./exit-codes.js";
 import { INTERRUPT_EXIT, interruptSignalOf, stoppingNotice, type InterruptExitCode, type InterruptSignal } from "./interrupt.js";
 import { LiveView } from "./live-view.js";
 import { runPool } from "./pool.js";
@@ -91,18 +92,14 @@ export interface ExperimentOutcome {
   readonly analysisError?: string;
   /** Analyses that could not be evaluated (`error RUN050: analysis alpha (line 12): …`); the others were. */
   readonly analysisErrors: readonly string[];
-  /**
-   * 0 when every run trained cleanly and every analysis and expect holds; 3 when so but a run diverged;
-   * 128 + the signal's number when interrupted (130 SIGINT, 143 SIGTERM, 129 SIGHUP); else 1.
-   */
+  /** runner/exit-codes.ts: 0 all well, 1 an expect failed, 2 a run's data files are missing, 3 a run failed or diverged, 128 + n after a signal. */
   readonly exitCode: ExitCode;
   /** `--resume` of a directory that had finished: nothing was done (no report is written either). */
   readonly alreadyFinished?: boolean;
 }
 
-/** The exit code of `dync run` when every expect holds but some run diverged. */
-export const DIVERGED_EXIT = 3;
-export type ExitCode = 0 | 1 | typeof DIVERGED_EXIT | InterruptExitCode;
+/** The exit codes an experiment that ran can end with (runner/exit-codes.ts). */
+export type ExitCode = typeof EXIT.ok | typeof EXIT.expectFailed | typeof EXIT.input | typeof EXIT.runFailed | InterruptExitCode;
 
 /** Train every run of the chosen profile, record everything, evaluate the expects. */
 export async function runExperiment(program: ExperimentProgram, options: ExperimentOptions = {}): Promise<ExperimentOutcome> {
@@ -130,7 +127,7 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
     config: { profile, seeds: plan.seeds, runs: plan.runs },
     sweepAxes: program.sweepVars,
     backend: { ...backend },
-    source: { file: program.file, line: program.line, compiler: program.compiler, profile, text: program.source },
+    source: { file: program.file, line: program.line, compiler: program.compiler, profile, ...overridesOf(program, profile), text: program.source },
     planHash: hash,
     ...(shard ? { shard: { ...shard, runs: plan.runs.map((r) => r.id), planRuns: wholePlan.runs.map((r) => r.id) } } : {}),
     ...(resume ? { resume: { manifest: resume.manifest, metricRows: resume.metricRows } } : {}),
@@ -255,8 +252,13 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
     status,
     ...(evaluation.error ? { analysisError: evaluation.error } : {}),
     analysisErrors: evaluation.analysisErrors,
-    exitCode: interrupted ? INTERRUPT_EXIT[interrupted] : exitCodeOf(trained, analysesClean && expectsHold),
+    exitCode: interrupted ? INTERRUPT_EXIT[interrupted] : exitCodeOf(trained, runs, analysesClean && expectsHold),
   };
+}
+
+/** The command-line overrides the chosen profile's plan was compiled with, as the manifest's `source.overrides`. */
+function overridesOf(program: ExperimentProgram, profile: string): { overrides?: readonly string[] } {
+  return program.overrides?.profile === profile ? { overrides: program.overrides.args } : {};
 }
 
 /** A shard's verdicts: none, since analyses and expects are over the whole plan (`dync merge` evaluates them). */
@@ -324,12 +326,15 @@ function finishedOutcome(dir: string, profile: string, manifest: Manifest, stdou
 }
 
 /**
- * 0: every run trained and every analysis and expect holds; 3: the same, except that some run diverged
- * (its later measurements are NaN); 1: a run failed, an analysis could not be evaluated or an expect failed.
+ * EXIT.input when a run failed for want of its input files (RUN010: missing data; the fix is the input,
+ * not the experiment), EXIT.runFailed when a run failed or diverged otherwise (the expects then judged
+ * incomplete or NaN results), else EXIT.expectFailed when an expect failed or an analysis could not be
+ * evaluated, else EXIT.ok.
  */
-function exitCodeOf(status: Exclude<RunStatus, "running" | "interrupted">, verdictsClean: boolean): ExitCode {
-  if (status === "failed" || !verdictsClean) return 1;
-  return status === "diverged" ? DIVERGED_EXIT : 0;
+function exitCodeOf(status: Exclude<RunStatus, "running" | "interrupted">, runs: readonly RunOutcome[], verdictsClean: boolean): ExitCode {
+  if (runs.some((r) => r.status === "failed" && r.message?.startsWith("RUN010"))) return EXIT.input;
+  if (status === "failed" || status === "diverged") return EXIT.runFailed;
+  return verdictsClean ? EXIT.ok : EXIT.expectFailed;
 }
 
 /** The manifest's top-level `message`: what went wrong, in a line (null when nothing did). */

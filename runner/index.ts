@@ -4,9 +4,10 @@
  */
 
 // Running experiments
-export { runMain, runExperiments, parseMainArgs, usage, UsageError } from "./cli.js";
+export { runMain, runExperiments, parseMainArgs, usage, UsageError, type ExperimentSummary } from "./cli.js";
 export type { MainArgs, MainStreams } from "./cli.js";
 export { runExperiment, choosePlan } from "./experiment.js";
+export { EXIT, worseExit, type ExitStatus } from "./exit-codes.js";
 export type { ExperimentOptions, ExperimentOutcome } from "./experiment.js";
 export { executeRun } from "./run.js";
 export type { RunOutcome } from "./run.js";

@@ -8,6 +8,7 @@
  * missing or did not finish is named with the command that re-runs it alone (RUN071); with `partial` the
  * runs that did finish are merged and the analyses run over what is present.
  */
+import { EXIT } from "./exit-codes.js";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { ProfilePlan } from "../contract/program.js";
@@ -15,7 +16,7 @@ import { formatShard } from "../contract/plan.js";
 import { DyncRuntimeError } from "../runtime/errors.js";
 import { evaluatePlan, formatAnalysisError, type ExpectOutcome } from "../runtime/analysis/profile.js";
 import type { ResultTable } from "../runtime/analysis/results.js";
-import { prepareRunDirectory, runPaths, unwritable, writeManifest, type Manifest, type RunEntry, type ShardRecord } from "../runtime/record/index.js";
+import { prepareRunDirectory, runPaths, stepsPath, unwritable, writeManifest, type Manifest, type RunEntry, type ShardRecord } from "../runtime/record/index.js";
 import { loadResults, readManifest, readReportInput, type ReportInput } from "../report/run-files.js";
 import { evaluateProfile } from "./evaluate.js";
 import { writeReport, type ReportOutcome } from "../report/index.js";
@@ -53,8 +54,8 @@ export interface MergeOutcome {
   readonly otherBackends: readonly string[];
   /** report.html, or why it could not be written (the merged results are safe either way). */
   readonly report: { readonly path: string } | { readonly error: string };
-  /** 0: whole plan, every run trained and every analysis and expect holds; 3: so, but a run diverged; else 1. */
-  readonly exitCode: 0 | 1 | 3;
+  /** runner/exit-codes.ts: 3 when runs are missing (--partial), failed or diverged; else 1 when an analysis or expect failed; else 0. */
+  readonly exitCode: typeof EXIT.ok | typeof EXIT.expectFailed | typeof EXIT.runFailed;
 }
 
 const FINISHED: ReadonlySet<string> = new Set(["ok", "diverged"]);
@@ -94,7 +95,7 @@ export async function mergeShards(paths: readonly string[], options: MergeOption
     problems,
     superseded: superseded.map((s) => s.dir),
     otherBackends: chosen.filter((s) => s.manifest.backend.name !== first.manifest.backend.name).map((s) => `${s.dir} (${s.manifest.backend.name})`),
-    exitCode: problems.length || manifest.status === "failed" || !verdictsClean ? 1 : manifest.status === "diverged" ? 3 : 0,
+    exitCode: problems.length || manifest.status === "failed" || manifest.status === "diverged" ? EXIT.runFailed : verdictsClean ? EXIT.ok : EXIT.expectFailed,
   };
 }
 
@@ -241,11 +242,16 @@ function writeMergedMetrics(dir: string, sweepAxes: readonly string[], entries: 
   if (header === null) throw new DyncRuntimeError("RUN010", `no shard has a metrics.csv header (axes ${sweepAxes.join(", ")})`);
   const csv: string[] = [header];
   const jsonl: string[] = [];
+  const copied = new Set<string>();
   for (const { entry, shard } of entries) {
     for (const row of rowsOf.get(shard.dir)!.rows.filter((r) => r.run === entry.run)) {
       csv.push(row.csv);
       jsonl.push(row.jsonl);
-      if (row.npyFile) copyTensor(shard.dir, dir, row.npyFile);
+      if (!row.npyFile || copied.has(row.npyFile)) continue; // a stacked array is named by every row it holds
+      copied.add(row.npyFile);
+      copyTensor(shard.dir, dir, row.npyFile);
+      // A stacked array's steps file is named by no row (runtime/record/stacked.ts).
+      if (existsSync(join(shard.dir, stepsPath(row.npyFile)))) copyTensor(shard.dir, dir, stepsPath(row.npyFile));
     }
   }
   const paths = runPaths(dir);

@@ -17,7 +17,7 @@
 import { rmSync, truncateSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DyncRuntimeError } from "../runtime/errors.js";
-import { pathSegment, runPaths, writeManifest, type Manifest, type RunEntry } from "../runtime/record/index.js";
+import { pathSegment, runPaths, stepsPath, writeManifest, type Manifest, type RunEntry } from "../runtime/record/index.js";
 import type { ResultCollector } from "../runtime/analysis/results.js";
 import type { ExperimentProgram, ProfilePlan } from "../contract/program.js";
 import { loadResults, readManifest, tensorFiles } from "../report/run-files.js";
@@ -82,7 +82,8 @@ export function inspectResume(dir: string, program: ExperimentProgram, profile: 
 
 /**
  * Make the directory hold exactly what `state` keeps: the manifest first, then metrics.csv/jsonl cut after
- * the kept rows, then the .npy files of the runs trained again that no kept row names.
+ * the kept rows, then the .npy files of the runs trained again that no kept row names (a stacked array keeps
+ * its steps file).
  */
 export function cutForResume(dir: string, plan: ProfilePlan, state: Extract<ResumeState, { kind: "resume" }>): void {
   const paths = runPaths(dir);
@@ -91,7 +92,8 @@ export function cutForResume(dir: string, plan: ProfilePlan, state: Extract<Resu
   const keep = rows.slice(0, state.metricRows);
   truncateSync(paths.metricsCsv, state.metricRows === 0 ? headerBytes(paths.metricsCsv) : keep.at(-1)!.csvEnd);
   truncateSync(paths.metricsJsonl, state.metricRows === 0 ? 0 : keep.at(-1)!.jsonlEnd);
-  const named = new Set(keep.map((r) => r.file).filter((f): f is string => f !== null));
+  // A stacked array's steps file is named by no row; it goes with its array (runtime/record/stacked.ts).
+  const named = new Set(keep.flatMap((r) => (r.file === null ? [] : [r.file, stepsPath(r.file)])));
   const redone = new Set(plan.runs.slice(state.first).map((r) => pathSegment(r.id)));
   for (const file of tensorFiles(dir)) {
     const runSegment = file.split("/").at(-2)!;

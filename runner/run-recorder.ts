@@ -14,6 +14,7 @@ import type { RunSpec } from "../contract/program.js";
 import type { DivergedSeed, FiredEvent, ProbePoint, ProbeRecord, ProgressInfo, TrainRecorder } from "../runtime/train/index.js";
 import { fieldProbeName, isSeedFields, isSeedIndexed, isSeedScalars, isSeedTensors, type SeedIndexed } from "../stdlib/probes/index.js";
 import { registry } from "../stdlib/registry/index.js";
+import { resultShape, type Lowered } from "../stdlib/registry/types.js";
 import type { ResultSink, RunSink } from "./run-sink.js";
 
 /** What a probe recorded last in this run: enough to record a NaN of the same shape. */
@@ -128,9 +129,13 @@ export class RunResultRecorder implements TrainRecorder {
     }
   }
 
-  /** Per-unit values: an .npy per field and seed for numpy users, and rows with the unit index for analyses. */
+  /**
+   * Per-unit values: an .npy per field and seed for numpy users (or a row of one stacked array per run, for a
+   * probe whose result is `stacked`), and rows with the unit index for analyses.
+   */
   private recordIndexed(record: ProbePoint, value: SeedIndexed): void {
     const { step, epoch } = record;
+    const stacked = this.isStacked(record.probe);
     for (const [field, perSeed] of Object.entries(value.fields)) {
       const probe = fieldProbeName(record.probe, field);
       for (const s of record.seedIndices) {
@@ -138,7 +143,7 @@ export class RunResultRecorder implements TrainRecorder {
         if (!data) continue;
         const frozen = this.divergedBefore(s, step);
         const seed = this.seeds[s]!;
-        this.recorder.tensor({ run: this.run.id, seed, step, epoch, probe, data: frozen ? new Float64Array(data.length).fill(NaN) : data, shape: [data.length] });
+        this.recorder.tensor({ run: this.run.id, seed, step, epoch, probe, data: frozen ? new Float64Array(data.length).fill(NaN) : data, shape: [data.length], ...(stacked ? { stacked } : {}) });
         for (let i = 0; i < data.length; i++) {
           this.results.add({ run: this.run.id, point: this.run.point, seed, step, epoch, probe, value: frozen ? NaN : data[i]!, index: { [value.dim]: i } });
         }
@@ -154,6 +159,13 @@ export class RunResultRecorder implements TrainRecorder {
     const spec = this.run.probes.find((p) => p.name === probe);
     if (!spec || spec.index || registry.get("probe", spec.probe)?.result?.matrix) return null;
     return spec.fields ? { kind: "fields", fields: spec.fields } : { kind: "scalars" };
+  }
+
+  /** Whether the probe's entry asks for one stacked array per run (its `result.stacked`). */
+  private isStacked(probe: string): boolean {
+    const spec = this.run.probes.find((p) => p.name === probe);
+    const entry = spec ? registry.get("probe", spec.probe) : undefined;
+    return entry !== undefined && spec !== undefined && resultShape(entry, spec.args as Readonly<Record<string, Lowered>>)?.stacked === true;
   }
 
   private divergedBefore(seedIndex: number, step: number): boolean {

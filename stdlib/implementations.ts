@@ -9,6 +9,8 @@ import { condensationProbeImplementations } from "./condensation/index.js";
 import { coreProbeImplementations } from "./core/index.js";
 import { curvatureProbeImplementations } from "./curvature/index.js";
 import { diversityProbeImplementations } from "./diversity/index.js";
+import { groupProbeImplementations } from "./groups/index.js";
+import { groupAnalysisImplementations } from "./groups/analyses.js";
 import { lotteryAnalysisImplementations } from "./lottery/analyses.js";
 import { lotteryProbeImplementations } from "./lottery/index.js";
 import { regionProbeImplementations } from "./regions/index.js";
@@ -36,6 +38,7 @@ export const familyImplementations: readonly FamilyImplementations[] = [
   { name: "spectral", probes: spectralProbeImplementations, analyses: [] },
   { name: "sampling", probes: samplingProbeImplementations, analyses: samplingAnalysisImplementations },
   { name: "diversity", probes: diversityProbeImplementations, analyses: [] },
+  { name: "groups", probes: groupProbeImplementations, analyses: groupAnalysisImplementations },
 ];
 
 function byName<T extends { readonly entry: { readonly name: string } }>(items: readonly T[], what: string): ReadonlyMap<string, T> {

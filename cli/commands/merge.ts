@@ -1,12 +1,14 @@
 /**
  * `dync merge DIR… [--out DIR] [--partial]`: shard run directories (`dync run --shard i/n`, the tasks of a
  * `dync slurm` job array) into one run directory with the analyses, expects and report over the whole plan
- * (runner/merge.ts). Exit codes as `dync run`: 0 every expect holds, 1 a shard missing or failed, an
- * analysis or expect failed, 3 every expect holds but a run diverged.
+ * (runner/merge.ts). Exit codes as `dync run` (runner/exit-codes.ts): 0 every expect holds, 1 an analysis
+ * or expect failed, 2 shards that cannot be merged (RUN070, RUN071: missing or unfinished without
+ * --partial), 3 runs missing (--partial), failed or diverged.
  */
 import { DyncRuntimeError } from "../../runtime/errors.js";
 import { formatExpect } from "../../runtime/analysis/profile.js";
 import { mergeShards } from "../../runner/merge.js";
+import { EXIT } from "../../runner/exit-codes.js";
 import type { Output } from "./output.js";
 
 export interface MergeFlags {
@@ -29,6 +31,6 @@ export async function mergeCommand(dirs: readonly string[], flags: MergeFlags, o
   } catch (error) {
     if (!(error instanceof DyncRuntimeError)) throw error; // cli.ts reports anything else as an internal error
     err(`${error.render()}\n`);
-    return 1;
+    return EXIT.input;
   }
 }

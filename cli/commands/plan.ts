@@ -4,23 +4,24 @@
  * `--shard`, only the runs `dync run --shard i/n` trains.
  */
 import { expandPlan, formatShard, planTemplate, shardRuns, type Shard } from "../../contract/plan.js";
-import { checkpointIntervalSteps, checkpointWrites, type CheckpointSpec, type DataSpec, type LayerSpec, type ModelSpec, type ProbeSpec, type RunSpec } from "../../contract/program.js";
+import { checkpointIntervalSteps, checkpointWrites, dataRefRows, type CheckpointSpec, type DataRef, type DataSpec, type LayerSpec, type ModelSpec, type ProbeSpec, type RunSpec } from "../../contract/program.js";
 import type { Cadence } from "../../runtime/train/index.js";
 import { registry, type DataSourceSchema, type Lowered, type ProbeCost, type ProbeCostShape } from "../../stdlib/registry/index.js";
 import { dataSetSize } from "../../stdlib/registry/data-size.js";
 import { type LayerGeometry, layerGeometry, layerRole, modelLayers } from "../../contract/layer-list.js";
-import { checkSource } from "../../compiler/check/index.js";
+import { checkSource, type Setting } from "../../compiler/check/index.js";
 import { diagnostic, hasErrors } from "../../diagnostics/diagnostic.js";
 import { readSource } from "../../compiler/read-source.js";
 import { printDiagnostics, type Output } from "./output.js";
 
-export function planCommand(file: string, profile: string | undefined, out: Output, shard?: Shard): number {
+/** `overrides`: `key=value` arguments, laid over the profile (compiler/check/overrides.ts). */
+export function planCommand(file: string, profile: string | undefined, out: Output, shard?: Shard, overrides: readonly string[] = []): number {
   const read = readSource(file);
   if (!read.ok) {
     printDiagnostics(out, [read.diagnostic], undefined);
     return 1;
   }
-  const check = checkSource(read.text, file);
+  const check = checkSource(read.text, file, { overrides: { profile: profile ?? "default", args: overrides } });
   printDiagnostics(out, check.diagnostics, check.sources);
   if (hasErrors(check.diagnostics)) return 1;
   let status = 0;
@@ -35,7 +36,7 @@ export function planCommand(file: string, profile: string | undefined, out: Outp
     // The runs as the compiled program will expand them (the same function the runtime calls).
     const expanded = expandPlan(planTemplate(plan, plan.axes));
     if (shard) out.write(`${shardHeader(shard, expanded.runs.length)}\n`);
-    out.write(describePlan(exp.name, name, expanded.seeds, shard ? shardRuns(expanded.runs, shard) : expanded.runs));
+    out.write(describePlan(exp.name, name, expanded.seeds, shard ? shardRuns(expanded.runs, shard) : expanded.runs) + describeSettings(plan.settings));
   }
   return status;
 }
@@ -79,6 +80,18 @@ export function describePlan(experiment: string, profile: string, seeds: readonl
     `  total: ${totalSteps} steps; training arithmetic ≈ ${formatFlops(totalFlops)} (6 · forward multiply-adds · batch per seed-step, plus each probe's declared cost per call)`,
     "",
   ].join("\n");
+}
+
+/**
+ * The statements in effect under a profile or command-line overrides, each marked with what set which of
+ * its keys: `train 600 steps, batch 64  ← profile quick: length`. Nothing when nothing was overridden.
+ */
+export function describeSettings(settings: readonly Setting[]): string {
+  if (settings.length === 0) return "";
+  const width = Math.min(60, Math.max(...settings.map((s) => s.text.length)));
+  const marks = (s: Setting) => s.from.map((f) => (f.keys === "all" ? f.origin : `${f.origin}: ${f.keys.join(", ")}`)).join("; ");
+  const lines = settings.map((s) => (s.from.length ? `    ${s.text.padEnd(width)}  ← ${marks(s)}` : `    ${s.text}`));
+  return ["  in effect (← what the profile or the command line set):", ...lines, ""].join("\n");
 }
 
 interface CheckpointPlan {
@@ -136,7 +149,7 @@ export function probeFlops(run: RunSpec, steps: number, stepsPerEpoch: number): 
     rows: (ref) => {
       const name = typeof ref === "object" && ref !== null ? (ref as { ref?: unknown }).ref : undefined;
       const data = typeof name === "string" ? run.data[name] : undefined;
-      return data ? dataSetSize(data) : undefined;
+      return data ? dataRefRows(ref as DataRef, dataSetSize(data)) : undefined;
     },
   };
   return run.probes.reduce((total, p) => total + probeCalls(p, steps, stepsPerEpoch) * priced(probeCost(p, shape), fma), 0);

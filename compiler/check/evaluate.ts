@@ -78,7 +78,7 @@ const MATH: Record<string, { arity: number | [number, number]; fn: Fn }> = {
 };
 
 /** Names evaluated here; the checker and the language server list them. */
-export const compileTimeFunctions = [...Object.keys(MATH), "logspace", "linspace", "zip", "len", "sum", "prod"] as const;
+export const compileTimeFunctions = [...Object.keys(MATH), "logspace", "linspace", "zip", "len", "sum", "prod", "random_subset"] as const;
 export const compileTimeConstants = Object.keys(CONSTANTS);
 
 export class Evaluator {
@@ -113,9 +113,10 @@ export class Evaluator {
         return this.quantity(e, env);
       case "Call":
         return this.call(e, env);
+      case "Index":
+        return this.group(e, env);
       case "Within":
       case "Member":
-      case "Index":
         this.report(diagnostic("DYN2003", e.span, { what: "this expression", context: "a constant" }));
         return undefined;
       case "Error":
@@ -313,6 +314,7 @@ export class Evaluator {
     if (callee === "logspace" || callee === "linspace") return this.space(e, callee, env);
     if (callee === "zip") return this.zip(e, env);
     if (callee === "len") return this.len(e, env);
+    if (callee === "random_subset" && !env.lookup(callee)) return this.randomSubset(e, env);
     if ((callee === "sum" || callee === "prod") && e.args[0]?.kind === "Binding") return this.fold(e, callee, env);
     return this.registryCall(e, callee, env);
   }
@@ -446,6 +448,62 @@ export class Evaluator {
     }
     const value = this.registryCall({ ...e, args: e.args.filter((a) => a.kind !== "Binding") }, e.callee.kind === "Name" ? e.callee.name : "", env);
     return ok && value ? { value, bindings } : undefined;
+  }
+
+  /**
+   * `train[0..19]`, `train[[3, 17, 42]]`, `train[5]`: rows of a data set as a group (the checker checks that
+   * the name is a data set where a data set is expected). Anything else indexed has no compile-time value.
+   */
+  private group(e: A.IndexExpr, env: Env): Value | undefined {
+    const item = e.items.length === 1 ? e.items[0]! : undefined;
+    if (e.object.kind !== "Name" || !item || item.kind === "Wildcard" || item.kind === "Selector") {
+      this.report(diagnostic("DYN2003", e.span, { what: "this expression", context: "a constant" }));
+      return undefined;
+    }
+    const object = this.eval(e.object, env);
+    if (object === undefined) return undefined;
+    if (object.kind !== "symbol") {
+      this.report(diagnostic("DYN2004", e.object.span, { what: "an indexed name", expected: "the name of a data set (`train[0..19]` is a group of its rows)", got: kindName(object) }));
+      return undefined;
+    }
+    const v = this.eval(item, env);
+    if (v === undefined) return undefined;
+    const items = v.kind === "list" ? v.items : [v];
+    const rows = items.map((i) => (i.kind === "number" && !i.unit && Number.isInteger(i.value) && i.value >= 0 ? i.value : undefined));
+    if (items.length === 0 || rows.some((r) => r === undefined) || new Set(rows).size !== rows.length) {
+      this.report(diagnostic("DYN2004", item.span, { what: `the rows of \`${object.name}\``, expected: "distinct whole numbers ≥ 0 (a row, a list `[3, 17]` or a range `0..19`)", got: v.kind === "list" && items.length > 0 ? showValue(v) : kindName(v) }));
+      return undefined;
+    }
+    return { kind: "group", data: object.name, rows: rows as number[], random: null, span: e.span, dataSpan: e.object.span };
+  }
+
+  /** `random_subset(train, 20)` / `random_subset(train, 20, seed: 1)`: n distinct rows drawn per seed of the run. */
+  private randomSubset(e: A.CallExpr, env: Env): Value | undefined {
+    const positional = e.args.filter((a): a is A.PositionalArg => a.kind === "Positional");
+    const named = e.args.filter((a): a is A.NamedArg => a.kind === "Named");
+    const unknown = named.find((a) => a.name.name !== "seed") ?? e.args.find((a) => a.kind === "Binding");
+    if (positional.length !== 2 || named.length > 1 || unknown) {
+      this.report(diagnostic("DYN2005", unknown?.span ?? e.span, { fn: "random_subset", expected: "a data set, a row count and optionally `seed:`", count: e.args.length }));
+      return undefined;
+    }
+    const data = this.eval(positional[0]!.value, env);
+    if (data === undefined) return undefined;
+    if (data.kind !== "symbol") {
+      this.report(diagnostic("DYN2004", positional[0]!.span, { what: "the first argument of `random_subset`", expected: "the name of a data set", got: kindName(data) }));
+      return undefined;
+    }
+    const n = this.wholeNumber(positional[1]!.value, env, "the row count of `random_subset`", 1);
+    const seed = named[0] ? this.wholeNumber(named[0].value, env, "the `seed` of `random_subset`", 0) : 0;
+    if (n === undefined || seed === undefined) return undefined;
+    return { kind: "group", data: data.name, rows: null, random: { n, seed }, span: e.span, dataSpan: positional[0]!.value.span };
+  }
+
+  private wholeNumber(e: A.Expr, env: Env, what: string, min: number): number | undefined {
+    const v = this.number(e, env, what);
+    if (v === undefined) return undefined;
+    if (!v.unit && Number.isInteger(v.value) && v.value >= min && v.value < 2 ** 31) return v.value;
+    this.report(diagnostic("DYN2004", e.span, { what, expected: `a whole number ≥ ${min}`, got: showValue(v) }));
+    return undefined;
   }
 
   /** Any other call is a registry entry used as a value (`adam(lr: 1e-2)`); the checker validates it. */

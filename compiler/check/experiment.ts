@@ -22,6 +22,7 @@ import { TargetCompiler, type TargetCode } from "./targets.js";
 import { checkSeedList } from "./seeds.js";
 import { blockRoles, experimentInputs, reportSampledUse, reportSharedSamples, type ExperimentInputs } from "./data-inputs.js";
 import { showValue, type Value } from "./values.js";
+import { baseEffective, definedNames, overlay, singleSlot, statementText, type Effective, type Provenance, type SingleSlot } from "./overlay.js";
 import { layerGeometry, modelLayers } from "../../contract/layer-list.js";
 import { dataSetSize } from "../../stdlib/registry/data-size.js";
 import { brokenRules, registry, resultShape, type DataSourceShape, type Lowered, type ResultShape } from "../../stdlib/registry/index.js";
@@ -50,6 +51,20 @@ export interface TargetEntry {
  */
 export interface CheckedProfile extends ProfilePlan {
   readonly axes: readonly SweepAxis[];
+  /** The statements in effect when a profile or command-line overrides changed any (else empty), for `dync plan`. */
+  readonly settings: readonly Setting[];
+}
+
+/** One statement in effect, as text, and what set parts of it (nothing for a statement as the experiment wrote it). */
+export interface Setting {
+  readonly text: string;
+  readonly from: readonly Provenance[];
+}
+
+/** Command-line overrides of one profile: `apply` lays them over the statements in effect (compiler/check/overrides.ts). */
+export interface ProfileOverrides {
+  readonly profile: string;
+  apply(effective: Effective[], exp: A.ExperimentStmt): Effective[];
 }
 
 export interface CheckedExperiment {
@@ -66,8 +81,6 @@ export interface TopLevel {
   readonly data: readonly A.DataStmt[];
   readonly models: readonly A.ModelStmt[];
 }
-
-type SingleSlot = "seeds" | "loss" | "regularize" | "optimizer" | "schedule" | "train" | "checkpoint";
 
 /** Everything statement-level the plan needs, gathered from the statements in effect. */
 interface Gathered {
@@ -94,11 +107,17 @@ export class ExperimentChecker {
     private readonly source: SourceFile,
     private readonly top: TopLevel,
     private readonly diagnostics: Diagnostic[],
+    /** Sources other than the file whose spans statements may carry (the command line's overrides). */
+    private readonly extraSources: ReadonlyMap<string, SourceFile> = new Map(),
   ) {
     this.evaluator = new Evaluator(diagnostics);
   }
 
-  check(exp: A.ExperimentStmt): CheckedExperiment {
+  /**
+   * The experiment's plan per profile. `overrides` (command-line `key=value`, compiler/check/overrides.ts)
+   * apply after the profile it names, to that profile only.
+   */
+  check(exp: A.ExperimentStmt, overrides?: ProfileOverrides): CheckedExperiment {
     // Targets belong to one experiment's program.
     this.targets = new Map();
     this.targetIds = new Map();
@@ -107,9 +126,16 @@ export class ExperimentChecker {
     this.reportColumnClashes(base);
     // Keyed by user names (`constructor`, `__proto__` are legal): no prototype to collide with.
     const profiles: Record<string, CheckedProfile> = Object.create(null) as Record<string, CheckedProfile>;
-    const defaultGathered = this.gather(base);
+    // Top-level data sets and models are the experiment's too: a profile overrides them per key as well.
+    const baseStatements = baseEffective([...this.top.data, ...this.top.models, ...base]);
+    const defaultGathered = this.gather(baseStatements.map((e) => e.statement));
     const sweepVars = defaultGathered.sweeps.flatMap((s) => s.vars.map((v) => v.name));
-    profiles["default"] = this.plan(exp, defaultGathered, true);
+    const planOf = (name: string, effective: Effective[], reportMissing: boolean): CheckedProfile => {
+      const final = overrides && overrides.profile === name ? overrides.apply(effective, exp) : effective;
+      const gathered = final === baseStatements ? defaultGathered : this.gather(final.map((e) => e.statement));
+      return { ...this.plan(exp, gathered, reportMissing), settings: final === baseStatements ? [] : this.settings(final) };
+    };
+    profiles["default"] = planOf("default", baseStatements, true);
     for (const p of exp.body) {
       if (p.kind !== "Profile") continue;
       if (profiles[p.name.name]) {
@@ -118,13 +144,41 @@ export class ExperimentChecker {
       }
       this.reportDuplicates(p.body.filter((s) => s.kind !== "Profile"));
       this.reportColumnClashes(p.body);
+      this.reportPartialSweeps(base, p.body);
       for (const nested of p.body.filter((s) => s.kind === "Profile")) {
         this.report(diagnostic("DYN2041", nested.span, { problem: "a profile cannot contain another profile" }));
       }
-      profiles[p.name.name] = this.plan(exp, this.gather(overlay(base, p.body)), false);
+      profiles[p.name.name] = planOf(p.name.name, overlay(baseStatements, p.body, `profile ${p.name.name}`), false);
     }
     this.warnUnusedSweeps(exp, defaultGathered);
     return { name: exp.name.name, span: exp.span, sweepVars, profiles, targets: this.targets };
+  }
+
+  /** DYN2022 on a profile's sweep of some, not all, of the variables one base sweep zips (it would sweep them twice). */
+  private reportPartialSweeps(base: readonly A.Statement[], profile: readonly A.Statement[]): void {
+    for (const s of profile) {
+      if (s.kind !== "Sweep") continue;
+      const names = s.vars.map((v) => v.name).join(",");
+      for (const b of base) {
+        if (b.kind !== "Sweep" || b.vars.map((v) => v.name).join(",") === names) continue;
+        const shared = s.vars.find((v) => b.vars.some((w) => w.name === v.name));
+        if (!shared) continue;
+        const together = `(${b.vars.map((v) => v.name).join(", ")})`;
+        this.report(diagnostic("DYN2022", shared.span, { name: shared.name }, { related: [{ message: `the experiment sweeps it as part of ${together}`, span: b.span }], hint: `a profile replaces a sweep over the same variables: write \`sweep ${together} in …\`` }));
+      }
+    }
+  }
+
+  /** The statements in effect, as `dync plan` shows them: each one's text and where its overridden keys came from. */
+  private settings(effective: readonly Effective[]): Setting[] {
+    return effective
+      .filter((e) => e.statement.kind !== "Expect" && e.statement.kind !== "Plot" && e.statement.kind !== "ErrorStatement")
+      .map((e) => ({ text: statementText(e.statement, (span) => this.textOf(span)), from: e.from }));
+  }
+
+  private textOf(span: Span): string {
+    const source = span.file === this.source.path ? this.source : this.extraSources.get(span.file);
+    return (source?.text.slice(span.start, span.end) ?? "").replace(/\s+/g, " ");
   }
 
   // ── statements in effect ───────────────────────────────────────────────────
@@ -178,7 +232,7 @@ export class ExperimentChecker {
   }
 
   // ── the plan of one profile ────────────────────────────────────────────────
-  private plan(exp: A.ExperimentStmt, g: Gathered, reportMissing: boolean): CheckedProfile {
+  private plan(exp: A.ExperimentStmt, g: Gathered, reportMissing: boolean): Omit<CheckedProfile, "settings"> {
     const probeNames = new Set(g.probes.map((p) => p.name.name));
     const { constants, analyses } = this.classifyLets(g.lets, probeNames);
     const results = new Map<string, string>([
@@ -814,42 +868,6 @@ function probeShapes(probes: readonly A.ProbeStmt[], runs: readonly RunSpec[]): 
   return out;
 }
 
-function singleSlot(s: A.Statement): SingleSlot | undefined {
-  if (s.kind === "Seeds") return "seeds";
-  if (s.kind === "Train") return "train";
-  if (s.kind === "Checkpoint") return "checkpoint";
-  if (s.kind === "Clause") return s.keyword;
-  return undefined;
-}
-
-function definedNames(s: A.Statement): A.Identifier[] {
-  if (s.kind === "Let" || s.kind === "Data" || s.kind === "Model" || s.kind === "Probe") return [s.name];
-  if (s.kind === "Sweep") return [...s.vars];
-  return [];
-}
-
-/** Slot key for profile overlays: same key → the profile's statement replaces the base one. */
-function overlayKey(s: A.Statement): string | undefined {
-  const slot = singleSlot(s);
-  if (slot) return slot;
-  if (s.kind === "Sweep") return `sweep:${s.vars.map((v) => v.name).join(",")}`;
-  const names = definedNames(s);
-  return names.length ? `${s.kind}:${names[0]!.name}` : undefined;
-}
-
-/** The statements in effect under a profile. */
-export function overlay(base: readonly A.Statement[], profile: readonly A.Statement[]): A.Statement[] {
-  const replacements = new Map<string, A.Statement>();
-  const extras: A.Statement[] = [];
-  for (const s of profile) {
-    if (s.kind === "Profile") continue;
-    const key = overlayKey(s);
-    if (key && base.some((b) => overlayKey(b) === key)) replacements.set(key, s);
-    else extras.push(s);
-  }
-  return [...base.map((b) => replacements.get(overlayKey(b) ?? "") ?? b), ...extras];
-}
-
 /** Calls that make a `let` an analysis: the registry's analysis functions that are not also compile-time functions (`max(1, 2)`). */
 const RESULT_FUNCTIONS: ReadonlySet<string> = new Set(
   registry
@@ -858,7 +876,7 @@ const RESULT_FUNCTIONS: ReadonlySet<string> = new Set(
     .filter((name) => !(compileTimeFunctions as readonly string[]).includes(name)),
 );
 
-function isAnalysis(e: A.Expr, results: ReadonlySet<string>): boolean {
+export function isAnalysis(e: A.Expr, results: ReadonlySet<string>): boolean {
   let found = false;
   const visit = (node: unknown): void => {
     if (found || !node || typeof node !== "object") return;

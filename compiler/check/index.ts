@@ -9,9 +9,10 @@ import { parse, type ParseResult } from "../../grammar/parse.js";
 import { diagnostic, sortDiagnostics, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { SourceFile } from "../../diagnostics/source.js";
 import { readSource } from "../read-source.js";
-import { ExperimentChecker, type CheckedExperiment, type TopLevel } from "./experiment.js";
+import { ExperimentChecker, type CheckedExperiment, type ProfileOverrides, type TopLevel } from "./experiment.js";
+import { applyOverrides, COMMAND_LINE, parseOverrides } from "./overrides.js";
 
-export type { CheckedExperiment, CheckedProfile, TargetEntry } from "./experiment.js";
+export type { CheckedExperiment, CheckedProfile, Setting, TargetEntry } from "./experiment.js";
 
 export interface CheckResult {
   readonly experiments: readonly CheckedExperiment[];
@@ -20,17 +21,34 @@ export interface CheckResult {
   readonly sources: ReadonlyMap<string, SourceFile>;
 }
 
-/** Parse and check `text` as the file `path`. */
-export function checkSource(text: string, path: string): CheckResult {
-  return checkParsed(parse(text, path));
+export interface CheckOptions {
+  /**
+   * Command-line overrides (`width=16`, `optimizer.lr=0.01`; compiler/check/overrides.ts), applied after
+   * the profile `profile` names, to it only. Their spans are in the source `command line`.
+   */
+  readonly overrides?: { readonly profile: string; readonly args: readonly string[] };
 }
 
-export function checkParsed(parsed: ParseResult): CheckResult {
+/** Parse and check `text` as the file `path`. */
+export function checkSource(text: string, path: string, options: CheckOptions = {}): CheckResult {
+  return checkParsed(parse(text, path), options);
+}
+
+export function checkParsed(parsed: ParseResult, options: CheckOptions = {}): CheckResult {
   const diagnostics: Diagnostic[] = [...parsed.diagnostics];
   const sources = new Map<string, SourceFile>([[parsed.source.path, parsed.source]]);
   const imports: ImportContext = { root: projectRoot(parsed.source.path), visiting: new Set([resolve(parsed.source.path)]) };
   const top = collectTopLevel(parsed, diagnostics, sources, imports);
-  const checker = new ExperimentChecker(parsed.source, top, diagnostics);
+  const overrides = options.overrides?.args.length ? parseOverrides(options.overrides.args) : undefined;
+  if (overrides) {
+    diagnostics.push(...overrides.diagnostics);
+    sources.set(COMMAND_LINE, overrides.source);
+  }
+  const profileOverrides: ProfileOverrides | undefined = overrides && {
+    profile: options.overrides!.profile,
+    apply: (effective, exp) => applyOverrides(overrides, effective, exp, top, diagnostics),
+  };
+  const checker = new ExperimentChecker(parsed.source, top, diagnostics, overrides ? new Map([[COMMAND_LINE, overrides.source]]) : new Map());
   const experiments: CheckedExperiment[] = [];
   const names = new Map<string, A.Identifier>();
   for (const item of parsed.program.items) {
@@ -38,7 +56,7 @@ export function checkParsed(parsed: ParseResult): CheckResult {
     const first = names.get(item.name.name);
     if (first) diagnostics.push(diagnostic("DYN2022", item.name.span, { name: item.name.name }, { related: [{ message: "first defined here", span: first.span }] }));
     names.set(item.name.name, item.name);
-    experiments.push(checker.check(item));
+    experiments.push(checker.check(item, profileOverrides));
   }
   return { experiments, diagnostics: dedupe(diagnostics), sources };
 }

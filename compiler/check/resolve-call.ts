@@ -8,7 +8,7 @@ import { brokenRules, fitsNumber } from "../../stdlib/registry/validate.js";
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { Span } from "../../diagnostics/source.js";
 import { closest } from "../../diagnostics/suggest.js";
-import { kindName, showValue, type CallValue, type Value } from "./values.js";
+import { kindName, showValue, type CallValue, type GroupValue, type Value } from "./values.js";
 
 /** Names defined in the experiment that `ref` parameters may point at. */
 export interface RefScope {
@@ -254,6 +254,7 @@ export class CallResolver {
         return resolved ? (resolved.spec as Lowered) : null;
       }
       case "ref": {
+        if (v.kind === "group" && t.of === "data") return this.lowerGroup(v, at);
         if (v.kind !== "symbol") return undefined;
         if (this.refs.has(t.of, v.name)) return { ref: v.name };
         // Report the unknown name itself, with the closest defined one, rather than a type mismatch.
@@ -272,6 +273,16 @@ export class CallResolver {
       case "bindings":
         return undefined;
     }
+  }
+
+  /** A group of rows where a data set is expected: `{ ref, rows }` or `{ ref, random: { n, seed } }` (stdlib/probes/env.ts). */
+  private lowerGroup(v: GroupValue, at: Span): Lowered | undefined {
+    if (!this.refs.has("data", v.data)) {
+      const near = closest(v.data, this.refs.names("data"));
+      this.report(diagnostic("DYN2023", v.dataSpan ?? v.span ?? at, { what: "data set", name: v.data }, { hint: near ? `did you mean \`${near}\`?` : `data sets defined here: ${this.refs.names("data").join(", ") || "none"}` }));
+      return null;
+    }
+    return v.rows ? { ref: v.data, rows: [...v.rows] } : { ref: v.data, random: { ...v.random! } };
   }
 
   private examples(kind: EntryKind, max = 4): string {

@@ -11,7 +11,8 @@ export type Value =
   | ListValue
   | IntervalValue
   | SymbolValue
-  | CallValue;
+  | CallValue
+  | GroupValue;
 
 export type Unit = "steps" | "epochs" | "%";
 
@@ -59,6 +60,20 @@ export interface CallValue {
   readonly positionalSpans?: readonly Span[];
 }
 
+/**
+ * A group of rows of a data set, usable wherever a data set is: `train[0..19]`, `train[[3, 17, 42]]` (rows
+ * as written, each once) or `random_subset(train, 20)` (n distinct rows drawn per seed of the run).
+ */
+export interface GroupValue {
+  readonly kind: "group";
+  readonly data: string;
+  readonly rows: readonly number[] | null;
+  readonly random: { readonly n: number; readonly seed: number } | null;
+  readonly span?: Span;
+  /** Where the data set's name was written, for an unknown name. */
+  readonly dataSpan?: Span;
+}
+
 export const num = (value: number, unit?: Unit): NumberValue => (unit ? { kind: "number", value, unit } : { kind: "number", value });
 export const list = (items: readonly Value[]): ListValue => ({ kind: "list", items });
 
@@ -81,6 +96,8 @@ export function showValue(v: Value): string {
       const args = [...v.positional.map(showValue), ...Object.entries(v.named).map(([k, a]) => `${k}: ${showValue(a)}`)];
       return `${v.name}(${args.join(", ")})`;
     }
+    case "group":
+      return v.rows ? `${v.data}[${v.rows.join(", ")}]` : `random_subset(${v.data}, ${v.random!.n}${v.random!.seed ? `, seed: ${v.random!.seed}` : ""})`;
   }
 }
 
@@ -109,6 +126,8 @@ export function kindName(v: Value): string {
       return `the name \`${v.name}\``;
     case "call":
       return `\`${v.name}(…)\``;
+    case "group":
+      return `a group of rows of \`${v.data}\``;
   }
 }
 

@@ -6,7 +6,7 @@
 import * as prettier from "prettier";
 import { IndentationText, Project, QuoteKind, VariableDeclarationKind } from "ts-morph";
 import { planTemplate } from "../../contract/plan.js";
-import type { PlanTemplate, RunBase, RunSpec } from "../../contract/program.js";
+import type { ExperimentProgram, PlanTemplate, RunBase, RunSpec } from "../../contract/program.js";
 import type { CheckedExperiment, CheckedProfile, TargetEntry } from "../check/index.js";
 import { packageInfo } from "../package-info.js";
 import { jsIdentifier } from "../js-names.js";
@@ -18,6 +18,8 @@ export interface EmitOptions {
   readonly source: string;
   /** Module specifier of the runtime: `dync/runtime` for `dync compile`, a file URL for `dync run`. */
   readonly runtimeImport?: string;
+  /** Command-line overrides the plans were checked with, recorded in the program (and so the manifest). */
+  readonly overrides?: ExperimentProgram["overrides"];
 }
 
 /** The generated TypeScript module for every experiment of one `.dyn` file. */
@@ -113,7 +115,7 @@ function addExperiment(file: ReturnType<Project["createSourceFile"]>, exp: Check
           name: ${literal(exp.name)},
           file: ${literal(options.file)},
           line: ${exp.span.line},
-          source: ${literal(options.source)},
+          source: ${literal(options.source)},${options.overrides ? `\n          overrides: ${literal(options.overrides)},` : ""}
           sweepVars: ${literal(exp.sweepVars)},
           targets: { ${Object.entries(targets).map(([id, code]) => `${id}: ${code}`).join(", ")} },
           profiles: {

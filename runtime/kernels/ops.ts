@@ -18,6 +18,8 @@ import {
   SGD_KERNEL,
   MATVEC_KERNEL,
   SCALAR_NET_KERNEL,
+  SEED_MATMUL_KERNEL,
+  seedMatMulSupported,
   type ScalarNetAttrs,
   SUM_ROWS_KERNEL,
   TRANSPOSE_KERNEL,
@@ -166,6 +168,11 @@ export function simdSumRows(x: tf.Tensor3D): tf.Tensor2D | undefined {
   return active() ? (run(SUM_ROWS_KERNEL, { x }) as tf.Tensor2D) : undefined;
 }
 
+/** `[S, N]` → `[S, rows, N]`, every row a copy (differentiable: its gradient is the sum over rows), or undefined. */
+export function simdBroadcastRows(x: tf.Tensor2D, rows: number): tf.Tensor3D | undefined {
+  return active() ? (broadcastRows(x, rows) as tf.Tensor3D) : undefined;
+}
+
 /** The last two axes swapped, `[S, M, N] → [S, N, M]`, or undefined. */
 export function simdTranspose(x: tf.Tensor3D): tf.Tensor3D | undefined {
   return active() ? (run(TRANSPOSE_KERNEL, { x }) as tf.Tensor3D) : undefined;
@@ -180,6 +187,24 @@ export function simdVectorProduct(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D |
   const n = b.shape[2];
   if (k < 2 || (m !== 1 && n !== 1) || !active()) return undefined;
   return run(n === 1 ? MATVEC_KERNEL : VECMAT_KERNEL, { a, b }) as tf.Tensor3D;
+}
+
+/**
+ * Below this many multiply-adds per seed, tfjs's batched fallback loop is faster than S separate XNNPACK
+ * calls (each creates and packs an operator); measured in docs/performance.md ("Several seeds on wasm: the seed cliff").
+ */
+export const SEED_PRODUCT_MIN_MACS = 1 << 13;
+
+/**
+ * `[S,M,K]×[S,K,N]` with S ≥ 2 as one XNNPACK product per seed in place (wasm-kernels.ts, SEED_MATMUL_KERNEL),
+ * or undefined (one seed, small matrices, other backends). Bit-identical to tf.matMul on each seed alone.
+ * No gradient: for bmm's custom-gradient forward pass only.
+ */
+export function simdSeedProduct(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D | undefined {
+  const [s, m, k] = a.shape;
+  const n = b.shape[2];
+  if (s < 2 || m * k * n < SEED_PRODUCT_MIN_MACS || !active() || !seedMatMulSupported()) return undefined;
+  return run(SEED_MATMUL_KERNEL, { a, b }) as tf.Tensor3D;
 }
 
 /** The loss and gradients of one training step, as the fused network kernel returns them. */

@@ -4,10 +4,11 @@
  * they run in place on tensors' heap memory like tfjs's own kernels and take part in its tape and memory
  * accounting. The differentiable ops that call them, with their gradients, are in ops.ts.
  *
- * Also replaces the wasm backend's Identity kernel (a malloc + copy per call) with one that shares the
- * input's buffer by reference count, as tfjs's cpu backend does and as its wasm Reshape already does. tfjs
- * clones every tensor a gradient saves, so this removes a copy of each saved activation per step. Safe
- * because no kernel writes into an input's buffer (outputs are always fresh; variables swap buffers).
+ * Also replaces the wasm backend's Identity kernel (a malloc + copy per call), and its Cast to the same dtype,
+ * with one that shares the input's buffer by reference count, as tfjs's cpu backend does and as its wasm
+ * Reshape already does. tfjs clones every tensor a gradient saves, so this removes a copy of each saved
+ * activation per step. Safe because no kernel writes into an input's buffer (outputs are always fresh;
+ * variables swap buffers).
  *
  * `DYNC_SIMD_KERNELS=0` in the environment keeps tfjs's own kernels (for A/B timing and as an escape hatch).
  */
@@ -29,8 +30,17 @@ const WebAssemblyApi = (globalThis as unknown as {
 
 /** The parts of tfjs-backend-wasm's BackendWasm used here (not exported as a type by the package). */
 interface WasmBackendLike {
-  wasm: { asm?: { memory?: WasmMemory }; _malloc(bytes: number): number; _free(pointer: number): void };
+  wasm: {
+    asm?: { memory?: WasmMemory };
+    _malloc(bytes: number): number;
+    _free(pointer: number): void;
+    /** Emscripten's wrapper of an exported C function (tfjs's own kernels are called through it). */
+    cwrap?(name: string, returnType: null, argTypes: string[]): (...args: unknown[]) => void;
+    /** The C++ side's table of tensor id → (element count, heap offset); it owns no memory. */
+    tfjs?: { registerTensor?(id: number, size: number, offset: number): void; disposeData?(id: number): void };
+  };
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  dataIdNextNumber: number;
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(tensor: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
   incRef(dataId: object): void;
@@ -80,6 +90,15 @@ export const BROADCAST_ROWS_KERNEL = "DyncBroadcastRows";
  */
 export const VECMAT_KERNEL = "DyncVecMat";
 export const MATVEC_KERNEL = "DyncMatVec";
+/**
+ * `[S, M, K] × [S, K, N]`, S ≥ 2, as S calls of tfjs's own XNNPACK product on each seed's matrices in
+ * place. tfjs's wasm BatchMatMul uses XNNPACK only when both batch sizes are 1 (and neither side is
+ * flagged transposed); any other batch runs its scalar fallback loop (`slow_batch_matmul`, ~0.5 GFLOP/s
+ * against ~10–20 for XNNPACK here), so a 2-seed 4×512 MLP step took 27× a 1-seed one (issue #21, item 0).
+ * Slicing the seeds out with tf.slice is no way round it: the wasm Slice kernel copies the whole input on
+ * every call (readSync), quadratic in S. No gradient: called only inside bmm's custom-gradient forward.
+ */
+export const SEED_MATMUL_KERNEL = "DyncSeedMatMul";
 /**
  * Loss and gradients of a seed-batched 1→W→1 network in one kernel (simd-source.ts, `scalarNetKernel`).
  * No gradient of its own: the training step calls it instead of differentiating the forward pass.
@@ -136,10 +155,12 @@ export function installSimdKernels(): boolean {
   register(BROADCAST_ROWS_KERNEL, broadcastRowsKernel);
   register(VECMAT_KERNEL, productKernel("vecmat"));
   register(MATVEC_KERNEL, productKernel("matvec"));
+  register(SEED_MATMUL_KERNEL, seedMatMulKernel);
   register(SCALAR_NET_KERNEL, scalarNetKernel);
   register(OBSERVE_LOSS_KERNEL, observeLossKernel);
   tf.unregisterKernel(tf.Identity, "wasm");
   tf.registerKernel({ kernelName: tf.Identity, backendName: "wasm", kernelFunc: sharedIdentity });
+  replaceCast();
   registered = true;
   return true;
 }
@@ -247,6 +268,76 @@ function productKernel(fn: ProductName): tf.KernelFunc {
   };
 }
 
+/** tfjs's exported C entry `BatchMatMul(aId, aShape, aRank, bId, bShape, bRank, transposeA, transposeB, outId)`. */
+type XnnBatchMatMul = (...args: unknown[]) => void;
+const xnnBatchMatMuls = new WeakMap<object, XnnBatchMatMul>();
+
+/** Whether this tfjs wasm build exposes what seedMatMulKernel needs (it is pinned, but say so if not). */
+export function seedMatMulSupported(): boolean {
+  const { wasm } = tf.backend() as unknown as WasmBackendLike;
+  return (
+    typeof wasm.cwrap === "function" &&
+    typeof wasm.tfjs?.registerTensor === "function" &&
+    typeof wasm.tfjs.disposeData === "function"
+  );
+}
+
+function xnnBatchMatMul(backend: WasmBackendLike): XnnBatchMatMul {
+  let fn = xnnBatchMatMuls.get(backend);
+  if (!fn) {
+    const argTypes = ["number", "array", "number", "number", "array", "number", "number", "number", "number"];
+    fn = backend.wasm.cwrap!("BatchMatMul", null, argTypes);
+    xnnBatchMatMuls.set(backend, fn);
+  }
+  return fn;
+}
+
+/** Shape bytes as tfjs passes them to its C entries (int32 little-endian). */
+const shapeBytes = (shape: readonly number[]) => new Uint8Array(new Int32Array(shape).buffer);
+
+/**
+ * Per seed s: register three views (a, b, out at seed s's offsets) with the C++ tensor table under fresh ids,
+ * run the batch-1 product on them, and unregister them. Unregistering frees nothing (the JS side owns heap
+ * memory) and drops the XNNPACK operator tfjs caches under the b view's id, so no stale packed weights stay.
+ */
+function seedMatMulKernel({ inputs, backend }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
+  const wasm = backend as unknown as WasmBackendLike;
+  const a = float32Input(SEED_MATMUL_KERNEL, inputs["a"]);
+  const b = float32Input(SEED_MATMUL_KERNEL, inputs["b"]);
+  const [s, m, k] = a.shape as [number, number, number];
+  const n = b.shape[2]!;
+  if (a.shape.length !== 3 || b.shape.length !== 3 || b.shape[0] !== s || b.shape[1] !== k) {
+    throw new Error(`${SEED_MATMUL_KERNEL}: shapes ${JSON.stringify(a.shape)} × ${JSON.stringify(b.shape)} do not fit`);
+  }
+  const out = wasm.makeOutput([s, m, n], "float32");
+  if (s * m * n === 0) return out;
+  if (k === 0) {
+    wasm.typedArrayFromHeap(out).fill(0);
+    return out;
+  }
+  const product = xnnBatchMatMul(wasm);
+  const table = wasm.wasm.tfjs!;
+  const [aShape, bShape] = [shapeBytes([1, m, k]), shapeBytes([1, k, n])];
+  const views = [
+    { base: offsetOf(wasm, a), size: m * k },
+    { base: offsetOf(wasm, b), size: k * n },
+    { base: offsetOf(wasm, out), size: m * n },
+  ];
+  for (let seed = 0; seed < s; seed++) {
+    const ids = views.map(({ base, size }) => {
+      const id = wasm.dataIdNextNumber++;
+      table.registerTensor!(id, size, base + 4 * seed * size);
+      return id;
+    });
+    try {
+      product(ids[0], aShape, 3, ids[1], bShape, 3, false, false, ids[2]);
+    } finally {
+      for (const id of ids) table.disposeData!(id);
+    }
+  }
+  return out;
+}
+
 /**
  * Inputs x, y `[S, B, 1]`, w1 `[S, 1, W]`, b1 `[S, W]`, w2 `[S, W, 1]`, b2 `[S, 1]`; outputs the per-sample
  * loss `[S, B]`, the per-seed loss `[S]` and the four gradients in the parameters' shapes.
@@ -303,6 +394,27 @@ function sharedIdentity({ inputs, backend }: Parameters<tf.KernelFunc>[0]): tf.T
   const x = inputs["x"]!;
   (backend as unknown as WasmBackendLike).incRef(x.dataId);
   return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+}
+
+/**
+ * Cast to the dtype a tensor already has shares its buffer as Identity does; other casts run tfjs's kernel.
+ * tfjs's gradients of Multiply, Square and others cast their float32 inputs to float32 (`cast(b, 'float32')`),
+ * which the wasm Cast kernel did as a malloc + copy: 20 copies of `[4096, 256]` per step of a 4-layer MLP
+ * with batch norm (docs/performance.md, "Batch norm").
+ */
+function replaceCast(): void {
+  const original = tf.getKernel(tf.Cast, "wasm");
+  if (!original) return;
+  const castOther = original.kernelFunc;
+  tf.unregisterKernel(tf.Cast, "wasm");
+  tf.registerKernel({
+    kernelName: tf.Cast,
+    backendName: "wasm",
+    kernelFunc: (args) => {
+      const { x } = args.inputs as { x: tf.TensorInfo };
+      return (args.attrs as { dtype: tf.DataType }).dtype === x.dtype ? sharedIdentity(args) : castOther(args);
+    },
+  });
 }
 
 /** The module instance bound to the current wasm backend's memory (for tests that call the loops directly). */

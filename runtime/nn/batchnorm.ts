@@ -8,6 +8,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { DyncRuntimeError } from "../errors.js";
 import type { Param } from "../../contract/model.js";
+import { simdBroadcastRows, simdSumRows } from "../kernels/ops.js";
 import { createParam } from "../params.js";
 
 /** PyTorch defaults. */
@@ -40,6 +41,12 @@ export function createBatchNorm(layer: string, seeds: number, width: number): Ba
 /**
  * Normalise x `[S, B, N]`. In training mode with `updateStats`, the running statistics move (the values
  * are state: assigning them adds nothing to the function being differentiated).
+ *
+ * Why per-feature statistics go through `sumOverBatch` and `perRow` instead of tf.mean and broadcasting:
+ * on wasm a reduction over the middle axis (tf.mean, and the gradient of every `[S, 1, N]` operand broadcast
+ * against `[S, B, N]`) runs through a transpose, and tf.mean's gradient adds casts; that made an MLP with
+ * batch norm ~2–3× slower per step than without (docs/performance.md, "Batch norm"). The SIMD kernels sum
+ * rows and copy rows in one pass each, and are each other's gradients, so every order of derivative stays exact.
  */
 export function applyBatchNorm(
   bn: BatchNormParams,
@@ -47,30 +54,42 @@ export function applyBatchNorm(
   training: boolean,
   updateStats: boolean,
 ): tf.Tensor3D {
-  let mean: tf.Tensor;
-  let variance: tf.Tensor;
+  const batch = x.shape[1];
+  let mean: tf.Tensor2D;
+  let variance: tf.Tensor2D;
+  let centered: tf.Tensor3D;
   if (training) {
-    const batch = x.shape[1];
     if (batch < 2) throw new DyncRuntimeError("RUN040", "batch norm in training mode needs a batch of at least 2 samples");
-    mean = tf.mean(x, 1, true);
-    variance = tf.mean(tf.square(tf.sub(x, mean)), 1, true);
+    mean = tf.div(sumOverBatch(x), batch);
+    centered = tf.sub(x, perRow(mean, batch));
+    variance = tf.div(sumOverBatch(tf.square(centered)), batch);
     if (updateStats) moveRunningStats(bn, mean, variance, batch);
   } else {
-    mean = tf.expandDims(bn.runningMean, 1);
-    variance = tf.expandDims(bn.runningVar, 1);
+    mean = bn.runningMean as tf.Tensor2D;
+    variance = bn.runningVar as tf.Tensor2D;
+    centered = tf.sub(x, perRow(mean, batch));
   }
-  const normalised = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, bn.eps)));
-  return tf.add(tf.mul(normalised, tf.expandDims(bn.gamma.variable, 1)), tf.expandDims(bn.beta.variable, 1));
+  const normalised = tf.mul(centered, perRow(tf.rsqrt(tf.add(variance, bn.eps)) as tf.Tensor2D, batch));
+  return tf.add(tf.mul(normalised, perRow(bn.gamma.variable as tf.Tensor2D, batch)), perRow(bn.beta.variable as tf.Tensor2D, batch));
 }
 
-function moveRunningStats(bn: BatchNormParams, mean: tf.Tensor, biasedVar: tf.Tensor, batch: number): void {
+/** Σ_b x[s, b, n] → `[S, N]`. */
+function sumOverBatch(x: tf.Tensor3D): tf.Tensor2D {
+  return simdSumRows(x) ?? tf.sum(x, 1);
+}
+
+/**
+ * A per-feature `[S, N]` value as an operand of `[S, B, N]`: on wasm copied into every row (so the elementwise
+ * op has no broadcast, and its gradient sums rows in one kernel), elsewhere `[S, 1, N]` broadcast by the op.
+ */
+function perRow(v: tf.Tensor2D, batch: number): tf.Tensor3D {
+  return simdBroadcastRows(v, batch) ?? tf.expandDims(v, 1);
+}
+
+function moveRunningStats(bn: BatchNormParams, mean: tf.Tensor2D, biasedVar: tf.Tensor2D, batch: number): void {
   const m = bn.momentum;
-  const newMean = tf.tidy(() =>
-    tf.add(tf.mul(bn.runningMean, 1 - m), tf.mul(tf.squeeze(mean, [1]), m)),
-  );
-  const newVar = tf.tidy(() =>
-    tf.add(tf.mul(bn.runningVar, 1 - m), tf.mul(tf.squeeze(biasedVar, [1]), (m * batch) / (batch - 1))),
-  );
+  const newMean = tf.tidy(() => tf.add(tf.mul(bn.runningMean, 1 - m), tf.mul(mean, m)));
+  const newVar = tf.tidy(() => tf.add(tf.mul(bn.runningVar, 1 - m), tf.mul(biasedVar, (m * batch) / (batch - 1))));
   bn.runningMean.assign(newMean);
   bn.runningVar.assign(newVar);
   newMean.dispose();

@@ -8,3 +8,4 @@ export type { MetricLine } from "./metrics-writer.js";
 export { freshRunDirectory, pathSegment, prepareRunDirectory, runPaths, unwritable } from "./run-dir.js";
 export type { RunPaths } from "./run-dir.js";
 export { readCheckpointFile, writeCheckpointFile } from "./checkpoint-file.js";
+export { StackedArrays, stepsPath } from "./stacked.js";

@@ -12,6 +12,7 @@ import { writeNpy, type NpyData } from "../npy.js";
 import { collectVersions, writeManifest, type BackendInfo, type Manifest, type RunEntry, type RunStatus, type ShardRecord, type SweepValue, type Versions } from "./manifest.js";
 import { MetricsWriter, type MetricLine } from "./metrics-writer.js";
 import { pathSegment, prepareRunDirectory, runPaths, unwritable, type RunPaths } from "./run-dir.js";
+import { StackedArrays } from "./stacked.js";
 
 export interface RecorderOptions {
   /** The run directory (created; must not already hold a run). */
@@ -66,6 +67,11 @@ export interface TensorRecord {
   /** A typed array (with `shape`, default 1-D) or a tfjs tensor. */
   data: NpyData | TensorLike;
   shape?: readonly number[];
+  /**
+   * Store it as the next row of one array per probe, run and seed (runtime/record/stacked.ts) instead of a
+   * file of its own; its metrics row's `value` is then the row's index in that array.
+   */
+  stacked?: boolean;
 }
 
 const RESERVED_COLUMNS: ReadonlySet<string> = new Set(METRIC_COLUMNS);
@@ -77,6 +83,7 @@ export class RunRecorder {
   private readonly metrics: MetricsWriter;
   private readonly clock: () => number;
   private readonly startMs: number;
+  private readonly stacks = new StackedArrays();
   private finished = false;
 
   /** Create the directory, write the initial manifest (status `running`) and open the metrics files. */
@@ -184,22 +191,25 @@ export class RunRecorder {
 
   /**
    * Write a tensor to `tensors/<probe>/<run>/seed<seed>_step<step>.npy` (`seedall_…` when no seed is given)
-   * and append a metrics row whose `npy_file` column holds that path relative to the run directory.
+   * and append a metrics row whose `npy_file` column holds that path relative to the run directory. A
+   * `stacked` record becomes the next row of `tensors/<probe>/<run>/seed<seed>.npy` (steps in
+   * `seed<seed>_steps.npy`) and its metrics row's `value` is the row's index there.
    * Returns the relative path.
    */
   tensor(record: TensorRecord): string {
     this.checkOpen();
     const { data, shape } = asNpy(record);
     const dir = join(this.paths.tensors, pathSegment(record.probe), pathSegment(record.run));
-    const fileName = `seed${record.seed ?? "all"}_step${record.step}.npy`;
+    const fileName = record.stacked ? `seed${record.seed ?? "all"}.npy` : `seed${record.seed ?? "all"}_step${record.step}.npy`;
     try {
       mkdirSync(dir, { recursive: true });
     } catch (error) {
       throw unwritable(dir, error);
     }
-    writeNpy(join(dir, fileName), data, shape);
+    const row = record.stacked ? this.stacks.append(join(dir, fileName), record.step, data, shape) : undefined;
+    if (!record.stacked) writeNpy(join(dir, fileName), data, shape);
     const file = relative(this.paths.dir, join(dir, fileName)).split(sep).join("/");
-    this.metrics.write([this.line(record, undefined, file)]);
+    this.metrics.write([this.line(record, row, file)]);
     return file;
   }
 

@@ -1,8 +1,10 @@
 /** The probe environment of one run: its model and data sets by `.dyn` name, data uploaded lazily and once. */
-import type { Dataset } from "../../runtime/dataset.js";
+import { sampleSize, type Dataset } from "../../runtime/dataset.js";
+import { Rng } from "../../runtime/rng.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
 import type { LossKind } from "../../runtime/loss.js";
 import type { Model } from "../../contract/model.js";
+import type { DataRef } from "../../contract/program.js";
 import { EvalData } from "./eval-data.js";
 import type { ProbeEnv } from "./types.js";
 
@@ -11,6 +13,61 @@ export function refName(value: unknown): string | undefined {
   if (typeof value !== "object" || value === null) return undefined;
   const ref = (value as { ref?: unknown }).ref;
   return typeof ref === "string" ? ref : undefined;
+}
+
+/** The rows of a group argument (contract/program.ts DataRef): listed, or `n` drawn per seed (`random_subset(train, n, seed: k)`). */
+export type GroupRows = { readonly rows: NonNullable<DataRef["rows"]> } | { readonly random: NonNullable<DataRef["random"]> };
+
+/** The group part of a data reference, or undefined for a whole data set. */
+export function groupOf(value: unknown): GroupRows | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const { rows, random } = value as { rows?: unknown; random?: unknown };
+  const whole = (v: unknown, min: number) => typeof v === "number" && Number.isInteger(v) && v >= min;
+  if (rows !== undefined) {
+    if (Array.isArray(rows) && rows.length > 0 && rows.every((r) => whole(r, 0))) return { rows: rows as number[] };
+    throw new DyncRuntimeError("RUN040", `a group's rows must be a non-empty list of whole numbers ≥ 0, got ${JSON.stringify(rows)}`);
+  }
+  if (random !== undefined) {
+    const { n, seed } = (random ?? {}) as { n?: unknown; seed?: unknown };
+    if (whole(n, 1) && whole(seed, 0)) return { random: { n: n as number, seed: seed as number } };
+    throw new DyncRuntimeError("RUN040", `a random group needs a whole n ≥ 1 and seed ≥ 0, got ${JSON.stringify(random)}`);
+  }
+  return undefined;
+}
+
+/**
+ * The group's rows of a data set as data sets of their own (rows in the order given): one shared set when
+ * the rows are listed and the data set is shared, else one per seed. `random_subset` draws n distinct rows
+ * per seed from `new Rng(seed value).fork("random_subset").fork(data set).fork(k)`, so it is the same
+ * group in every probe of the run that names it, and each seed has its own.
+ */
+export function groupRows(datasets: readonly Dataset[], group: GroupRows, seeds: readonly number[]): Dataset[] {
+  const name = datasets[0]!.name;
+  const n = datasets[0]!.n;
+  if ("rows" in group) {
+    const outside = group.rows.find((r) => !(Number.isInteger(r) && r >= 0 && r < n));
+    if (outside !== undefined) throw new DyncRuntimeError("RUN040", `row ${outside} of group ${name}[…] is outside data set "${name}" (rows 0 to ${n - 1})`, "index rows below the data set's size");
+    return datasets.map((d) => subsetDataset(d, group.rows));
+  }
+  const { n: count, seed } = group.random;
+  if (count > n) throw new DyncRuntimeError("RUN040", `random_subset(${name}, ${count}) asks for more rows than data set "${name}" has (${n})`, `ask for at most ${n} rows`);
+  return seeds.map((value, s) => {
+    const rows = new Rng(value).fork("random_subset").fork(name).fork(String(seed)).permutation(n).subarray(0, count);
+    return subsetDataset(datasets[datasets.length === 1 ? 0 : s]!, Array.from(rows));
+  });
+}
+
+/** Rows `rows` of a data set, in that order. */
+function subsetDataset(d: Dataset, rows: readonly number[]): Dataset {
+  const width = sampleSize(d.xShape);
+  const x = new Float32Array(rows.length * width);
+  const y = new Float32Array(rows.length * d.yDim);
+  rows.forEach((r, i) => {
+    x.set(d.x.subarray(r * width, (r + 1) * width), i * width);
+    y.set(d.y.subarray(r * d.yDim, (r + 1) * d.yDim), i * d.yDim);
+  });
+  const labels = d.labels ? Int32Array.from(rows, (r) => d.labels![r]!) : undefined;
+  return { ...d, n: rows.length, x, y, ...(labels ? { labels } : {}) };
 }
 
 export interface RunProbeEnvOptions {
@@ -47,17 +104,20 @@ export class RunProbeEnv implements ProbeEnv {
     return this.options.model;
   }
 
+  /** The data set, or group of its rows (`{ ref, rows }`, `{ ref, random }`), named by `args[key]`. */
   data(args: Readonly<Record<string, unknown>>, key = "data"): EvalData {
     const name = this.requireRef(args, key, "a data set");
-    const cached = this.uploaded.get(name);
+    const group = groupOf(args[key]);
+    const cacheKey = group ? `${name}${JSON.stringify(group)}` : name;
+    const cached = this.uploaded.get(cacheKey);
     if (cached) return cached;
     const datasets = this.options.datasets.get(name);
     if (!datasets) {
       const known = [...this.options.datasets.keys()].join(", ");
       throw new DyncRuntimeError("RUN040", `probe argument ${key} names data set "${name}", which the run does not have (it has ${known})`);
     }
-    const data = new EvalData(datasets, this.options.model.seeds);
-    this.uploaded.set(name, data);
+    const data = new EvalData(group ? groupRows(datasets, group, this.seeds) : datasets, this.options.model.seeds);
+    this.uploaded.set(cacheKey, data);
     return data;
   }
 

@@ -7,6 +7,7 @@ import { condensationAnalyses, condensationProbes } from "../condensation/entrie
 import { coreAnalyses, coreProbes } from "../core/entries.js";
 import { curvatureProbes } from "../curvature/entries.js";
 import { diversityProbes } from "../diversity/entries.js";
+import { groupAnalyses, groupProbes } from "../groups/entries.js";
 import { lotteryEntries } from "../lottery/entries.js";
 import { regionProbes } from "../regions/entries.js";
 import { spectralProbes } from "../spectral/entries.js";
@@ -27,4 +28,5 @@ export const families: readonly FamilyEntries[] = [
   { name: "spectral", entries: spectralProbes },
   { name: "sampling", entries: samplingEntries },
   { name: "diversity", entries: diversityProbes },
+  { name: "groups", entries: [...groupProbes, ...groupAnalyses] },
 ];

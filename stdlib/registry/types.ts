@@ -112,6 +112,11 @@ export interface ResultShape {
   readonly fields?: readonly string[];
   readonly index?: string;
   readonly matrix?: boolean;
+  /**
+   * Per-unit values measured often (every step): stored as one array `[measurements, units]` per run, seed
+   * and field (runtime/record/stacked.ts) instead of a .npy per measurement.
+   */
+  readonly stacked?: boolean;
 }
 
 export interface Entry {

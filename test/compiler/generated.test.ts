@@ -37,6 +37,7 @@ const GOLDENS: Record<string, string> = {
   cadences: `${VALID}/cadences.dyn`,
   "models-and-inits": `${VALID}/models-and-inits.dyn`,
   "layer-list": `${VALID}/layer-list.dyn`,
+  groups: `${VALID}/groups.dyn`,
 };
 
 /** Check and emit a `.dyn` file given relative to the repository root, as `dync compile` run there does. */

@@ -380,3 +380,26 @@ describe("diversity.dyn: the feature-diversity probes, per layer", () => {
     expect(probe(r, "gates")).toMatchObject({ probe: "gate_agreement", index: "layer", fields: ["agreement"], args: { pairs: { kind: "knn", k: 5, anchors: 20, class: "different" }, layers: null } });
   });
 });
+
+describe("groups.dyn: groups of rows where a data set is expected, and index-set analyses", () => {
+  const p = plan("groups.dyn", "groups");
+  it("a swept group gives one run per group, named by it", () => {
+    expect(p.runs.map((r) => r.id)).toEqual(["grp=train[0, 1, 2, 3]", "grp=random_subset(train, 4)"]);
+    expect(probe(run(p, "grp=train[0, 1, 2, 3]"), "g_swept").args["data"]).toEqual({ ref: "train", rows: [0, 1, 2, 3] });
+    expect(probe(run(p, "grp=random_subset(train, 4)"), "g_swept").args["data"]).toEqual({ ref: "train", random: { n: 4, seed: 0 } });
+  });
+  it("a let-bound group, a seeded random subset and a single row lower to their rows", () => {
+    const r = p.runs[0]!;
+    expect(probe(r, "g_pair").args).toEqual({ model: { ref: "net" }, data: { ref: "train", rows: [1, 5, 7] }, by: "layer" });
+    expect(probe(r, "g_seeded").args["data"]).toEqual({ ref: "train", random: { n: 4, seed: 3 } });
+    expect(probe(r, "l_row").args["data"]).toEqual({ ref: "train", rows: [7] });
+    expect(probe(r, "g_pair").index).toBe("layer");
+    expect(probe(r, "psl").index).toBe("point");
+  });
+  it("diff, top_k and bottom_k are library analysis functions with their `over` and `k`", () => {
+    const expr = (name: string) => p.analyses.find((a) => a.name === name)!.expr;
+    expect(expr("d")).toEqual({ op: "fn", name: "diff", args: [{ op: "probe", name: "psl" }], options: {}, over: ["steps"] });
+    expect(expr("up")).toMatchObject({ op: "fn", name: "top_k", options: { k: 2 }, over: ["point"] });
+    expect(expr("down")).toMatchObject({ op: "fn", name: "bottom_k", options: { k: 2 }, over: ["point"] });
+  });
+});

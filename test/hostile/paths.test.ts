@@ -120,7 +120,7 @@ describe("hostile names stay inside --out", () => {
     const errors: string[] = [];
     const stream = { write: (t: string) => (errors.push(t), true), isTTY: false };
     const code = await runMain(program, ["--backend", "cpu", "--out", join(scratch, "x\u0000y"), "--quiet", "--jobs", "1"], { stdout: stream, stderr: stream } as never);
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(errors.join("")).toMatch(/RUN030/);
   });
 
@@ -138,7 +138,7 @@ describe("hostile names stay inside --out", () => {
     const errors: string[] = [];
     const stream = { write: (t: string) => (errors.push(t), true), isTTY: false };
     const out = join(scratch, "data-out");
-    expect(await runMain(program, ["--backend", "cpu", "--out", out, "--jobs", "1"], { stdout: stream, stderr: stream } as never)).toBe(1);
+    expect(await runMain(program, ["--backend", "cpu", "--out", out, "--jobs", "1"], { stdout: stream, stderr: stream } as never)).toBe(2); // an input error
     expect(errors.join("")).toContain("RUN010: data directory ../../dync-no-such-data does not exist");
     expect(existsSync(resolve("../../dync-no-such-data"))).toBe(false);
   });

@@ -267,10 +267,10 @@ describe("a sweep point whose every seed diverges (lr = 1e6), end to end on the 
     expect(markShapes(readFileSync(join(dir, "plots", "01-line-fin.svg"), "utf8"), "diverged")).toBe(1);
   });
 
-  it("an expect over the NaN fails naming the diverged run; the exit code is 1", async () => {
+  it("an expect over the NaN fails naming the diverged run; the exit code is 3 (a run diverged) all the same", async () => {
     const failing: ExpectSpec = { text: "median(last(final_loss)) over seeds < 10", line: 22, expr: lessThan(finalMedian, 10) };
     const outcome = await runExperiment(regressionProgram(runs, [counted, failing]), { backend: "cpu", outDir: join(root, "e2e-fails"), quiet: true, stdout: captureStream(), stderr: captureStream() });
-    expect(outcome.exitCode).toBe(1);
+    expect(outcome.exitCode).toBe(3);
     expect(outcome.expects[0]!.passed).toBe(true);
     const steps = outcome.runs[1]!.diverged.map((d) => d.step);
     const at = Math.min(...steps) === Math.max(...steps) ? `at step ${steps[0]}` : `at steps ${Math.min(...steps)}–${Math.max(...steps)}`;
@@ -283,11 +283,14 @@ describe("a sweep point whose every seed diverges (lr = 1e6), end to end on the 
 });
 
 describe("dync run's exit code over several experiments", () => {
-  it("is the most serious: 1 and 2 before 3 (diverged), 3 before 0", () => {
+  it("is the most serious: a signal, then 70 (internal), 2 (input), 3 (a run failed), 1 (an expect failed), 0", () => {
     expect(worseExit(0, 3)).toBe(3);
-    expect(worseExit(3, 1)).toBe(1);
-    expect(worseExit(1, 3)).toBe(1);
+    expect(worseExit(3, 1)).toBe(3);
+    expect(worseExit(1, 3)).toBe(3);
+    expect(worseExit(0, 1)).toBe(1);
     expect(worseExit(3, 2)).toBe(2);
+    expect(worseExit(2, 70)).toBe(70);
+    expect(worseExit(70, 130)).toBe(130);
     expect(worseExit(3, 0)).toBe(3);
   });
 });

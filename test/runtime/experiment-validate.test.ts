@@ -24,7 +24,7 @@ describe("runMain on a hand-written program", () => {
     const stderr = captureStream();
     const program = regressionProgram([regressionRun(4), withOptimizer({ kind: "adam", lr: 0.01, beta1: 1 }, { id: "width=8" })]);
     const code = await runMain(program, ["--backend", "cpu", "--out", out, "--quiet"], { stdout, stderr });
-    expect(code).toBe(1);
+    expect(code).toBe(2); // an input error: nothing trained
     expect(stderr.text()).toBe("error RUN040: run width=8: optimizer: `beta1` of `adam` must be a number in [0, 1), not 1\n");
     // Nothing ran: no backend line, no run directory, not even the valid first run.
     expect(stdout.text()).toBe("");
@@ -45,7 +45,7 @@ describe("runMain on a hand-written plan template", () => {
     const stdout = captureStream();
     const stderr = captureStream();
     const code = await runMain(template([{}, { optimizer: { beta1: 1 } }]), ["--backend", "cpu", "--out", out, "--quiet"], { stdout, stderr });
-    expect(code).toBe(1);
+    expect(code).toBe(2); // an input error: nothing trained
     expect(stderr.text()).toBe("error RUN040: run width=8: optimizer: `beta1` of `adam` must be a number in [0, 1), not 1\n");
     expect(stdout.text()).toBe("");
     expect(existsSync(out)).toBe(false);

@@ -90,7 +90,7 @@ describe("divergence and failures", () => {
     const runs = [regressionRun(4), regressionRun(8, { kind: "sgd", lr: 1e6 }), regressionRun(16)];
     const options = quietRun("diverging");
     const outcome = await runExperiment(regressionProgram(runs), options);
-    expect(outcome.exitCode).toBe(3); // no expect failed: a divergence alone has its own exit code
+    expect(outcome.exitCode).toBe(3); // a run diverged: exit 3, whatever the expects say
     expect(outcome.status).toBe("diverged");
     const manifest = readManifest(outcome.dir);
     expect(manifest.runs.map((r) => r.status)).toEqual(["ok", "diverged", "ok"]);
@@ -112,7 +112,7 @@ describe("divergence and failures", () => {
     });
     const options = quietRun("failing");
     const outcome = await runExperiment(regressionProgram([regressionRun(4), broken]), options);
-    expect(outcome.exitCode).toBe(1);
+    expect(outcome.exitCode).toBe(3); // a run failed
     expect(outcome.runs.map((r) => r.status)).toEqual(["ok", "failed"]);
     expect(outcome.runs[1]!.message).toBe('RUN040: probe bad (line 7): argument data names "valid", which the run does not define');
     expect(options.stderr.text()).toContain('error RUN040: probe bad (line 7): argument data names "valid"');
@@ -210,10 +210,10 @@ describe("runMain", () => {
     expect(readManifest(dir).expects![0]!.passed).toBe(true);
   });
 
-  it("returns 1 with `error RUN030` and no stack trace when the run directory is taken", async () => {
+  it("returns 2 (an input error) with `error RUN030` and no stack trace when the run directory is taken", async () => {
     const dir = join(root, "main-pass"); // holds a run already
     const { code, stderr } = await main(regressionProgram([regressionRun(4)]), ["--profile", "quick", "--backend", "cpu", "--out", dir, "--quiet"]);
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(stderr).toMatch(/^error RUN030: the run directory .* already holds a run/m);
     expect(stderr).not.toMatch(/\n\s+at /);
   });

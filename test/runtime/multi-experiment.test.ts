@@ -65,9 +65,9 @@ describe("--out with several experiments in one file", () => {
       expect(existsSync(join(out, name, "report.html"))).toBe(true);
     }
     expect(existsSync(join(out, "manifest.json"))).toBe(false);
-    // Both directories now hold runs: each experiment is refused on its own (RUN030), exit 1.
+    // Both directories now hold runs: each experiment is refused on its own (RUN030), exit 2 (an input error).
     const again = captureStream();
-    expect(await runExperiments(experiments, argv, { stdout: captureStream(), stderr: again })).toBe(1);
+    expect(await runExperiments(experiments, argv, { stdout: captureStream(), stderr: again })).toBe(2);
     expect(again.text().match(/RUN030: the run directory .* already holds a run/g)).toHaveLength(2);
   }, 120_000);
 
@@ -90,7 +90,7 @@ describe("--out with several experiments in one file", () => {
     // A DIR that does not exist is not a run that never started: still RUN010, nothing created.
     const missing = join(scratch, "no-such-dir");
     const typo = captureStream();
-    expect(await runExperiments(experiments, [...flags, `--resume=${missing}`], { stdout: captureStream(), stderr: typo })).toBe(1);
+    expect(await runExperiments(experiments, [...flags, `--resume=${missing}`], { stdout: captureStream(), stderr: typo })).toBe(2);
     expect(typo.text()).toContain("RUN010");
     expect(existsSync(missing)).toBe(false);
   }, 120_000);

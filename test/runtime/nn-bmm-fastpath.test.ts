@@ -2,7 +2,7 @@
  * The 1-wide fast paths of the seed-batched matMul (`bmm`) against the plain path, tf.matMul with its
  * built-in autodiff: the outer-product forward (inner dimension 1) bit for bit, reshape-transposes against
  * tf.transpose bit for bit, and first and second derivatives (nested tf.grad, a Hessian-vector product)
- * through every combination of 1-wide shapes to float32 rounding. Run on cpu and on wasm, where the fast
+ * through every combination of 1-wide shapes to float32 rounding, and through the per-seed product of larger ones. Run on cpu and on wasm, where the fast
  * paths are taken for speed.
  */
 import * as tf from "@tensorflow/tfjs-core";
@@ -53,6 +53,7 @@ const SHAPES: Array<[number, number, number]> = [
   [7, 1, 1],
   [1, 1, 6],
   [4, 3, 5],
+  [33, 21, 17], // above the seed-product threshold: one XNNPACK product per seed on wasm (nn-bmm-seeds.test.ts)
 ];
 
 for (const backend of ["cpu", "wasm"] as const) {

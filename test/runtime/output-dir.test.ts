@@ -60,7 +60,7 @@ const WHY_SKIPPED = "mounting a tmpfs is not permitted here (needs root or CAP_S
 
 /** RUN030 naming `what`, before training: no progress line, no metrics file, no stack trace. */
 function expectRefusedBeforeTraining(p: ReturnType<typeof run>, what: RegExp, out: string): void {
-  expect(p.status).toBe(1);
+  expect(p.status).toBe(2);
   expect(p.stderr).toMatch(/^error RUN030: /m);
   expect(p.stderr).toMatch(what);
   expect(p.stderr).not.toMatch(/internal error|\bat .*:\d+:\d+/);
@@ -95,7 +95,7 @@ describe.skipIf(!canMount)(`a disk that fills during the run (skipped when ${WHY
     const dir = tmpfs("fills", "size=1100k")!;
     const out = join(dir, "run");
     const p = run(out);
-    expect(p.status).toBe(1);
+    expect(p.status).toBe(2);
     expect(p.stderr).not.toMatch(/internal error|\bat .*:\d+:\d+/);
     expect(p.stderr).toMatch(/^error RUN030: cannot write .*(metrics\.(csv|jsonl)|\.npy|manifest\.json).*ENOSPC/m);
     const csv = readFileSync(join(out, "metrics.csv"), "utf8");

@@ -189,7 +189,7 @@ describe("failures in workers", () => {
     const patched = ((await import(`${url}?patched`)) as { experiments: ExperimentProgram[] }).experiments[0]!;
     const s = await run(patched, `${url}`, 1, serialOut);
     const p = await run(patched, `${url}`, 2, pooledOut);
-    expect(p.code).toBe(1);
+    expect(p.code).toBe(3); // a run failed
     expect(p.stderr).toMatch(/error RUN040: .*takes 3 inputs.* \(run width=5\)/);
     expect(p.stderr).toBe(s.stderr);
     expect(manifest(pooledOut).runs.map((r) => r.status)).toEqual(["ok", "failed", "ok"]);
@@ -211,7 +211,7 @@ describe("failures in workers", () => {
     const dying = ((await import(`${url}?patched`)) as { experiments: ExperimentProgram[] }).experiments[0]!;
     const out = join(scratch, "dying-pooled");
     const p = await run(dying, url, 2, out);
-    expect(p.code).toBe(1);
+    expect(p.code).toBe(3); // a run failed
     expect(p.stderr).toMatch(/^error RUN060: the worker thread training run \S*width=5\S* stopped unexpectedly \(exit code 7\)/m);
     expect(p.stderr).not.toMatch(/\bat .*:\d+:\d+/);
     const m = manifest(out);

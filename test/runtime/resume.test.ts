@@ -4,8 +4,8 @@
  * uninterrupted run on the same backend, with `--jobs 1` and `--jobs 2`, killed in the first or in a later
  * run. The experiment has what could go wrong on a resume: Adam (moments, bias-correction step count), a
  * step-decay schedule, dropout (a random stream drawn every step), minibatches reshuffled every epoch,
- * relative_change (keeps the initial weights), an event-triggered probe (fired flags) and matrix probes
- * (.npy). A run stopped by SIGINT checkpoints where it stopped and resumes from exactly there. Also:
+ * relative_change (keeps the initial weights), an event-triggered probe (fired flags), matrix probes
+ * (.npy) and a stacked probe (per_sample_loss: one array per run and seed, appended every 3 steps). A run stopped by SIGINT checkpoints where it stopped and resumes from exactly there. Also:
  * resuming a finished directory does nothing, resuming another program's directory is RUN031.
  *
  * The program is compiled once (`dync compile`) and run with node, so each start costs no compilation.
@@ -41,6 +41,8 @@ const SOURCE = `experiment ck {
   probe cos = cosine_similarity(net) every 60 steps
   probe tl = train_loss() every 7 steps
   probe low = weight_norm(net) at first(test_loss < 1)
+  probe psl = per_sample_loss(net, test) every 3 steps
+  probe g = grad_norm(net, random_subset(train, 8)) every 30 steps
   checkpoint every 25 steps
 }
 `;
@@ -173,7 +175,7 @@ describe("a killed run, resumed, ends byte-identical to an uninterrupted one", (
     writeFileSync(other, SOURCE.replace("dense(16", "dense(12"));
     const manifest = readFileSync(join(reference, "manifest.json"));
     const run = spawnSync(process.execPath, [CLI, "run", other, "--resume", reference, "--backend", "cpu", "--quiet"], { encoding: "utf8" });
-    expect(run.status).toBe(1);
+    expect(run.status).toBe(2); // an input error
     expect(run.stderr).toContain("error RUN031: cannot resume");
     expect(run.stderr).toContain("written by a different program (the plan hash differs");
     expect(readFileSync(join(reference, "manifest.json")).equals(manifest)).toBe(true);

@@ -253,6 +253,20 @@ describe("SIMD kernels on wasm", () => {
     b.dispose();
     expect(tf.memory().numBytes).toBe(before);
   });
+
+  it("Cast to the same dtype shares the buffer too; other casts still convert (float32 → int32 truncates)", () => {
+    const before = tf.memory().numBytes;
+    const a = tf.tensor1d([1.7, -1.7, 2.5]);
+    const same = tf.cast(a, "float32");
+    const asInt = tf.cast(a, "int32");
+    a.dispose();
+    expect(Array.from(same.dataSync())).toEqual(Array.from(Float32Array.from([1.7, -1.7, 2.5])));
+    expect([asInt.dtype, Array.from(asInt.dataSync())]).toEqual(["int32", [1, -1, 2]]);
+    const back = tf.cast(asInt, "float32");
+    expect(Array.from(back.dataSync())).toEqual([1, -1, 2]);
+    tf.dispose([same, asInt, back]);
+    expect(tf.memory().numBytes).toBe(before);
+  });
 });
 
 describe("where the kernels do not serve", () => {

@@ -88,7 +88,7 @@ describe("dync merge", () => {
   it("names a missing shard, its runs and how to re-run it, and writes nothing", () => {
     const out = join(scratch, "missing");
     const r = dync("merge", shardDir(1), shardDir(2), shardDir(4), "--out", out);
-    expect(r.status).toBe(1);
+    expect(r.status).toBe(2); // an input error
     expect(r.stderr).toContain("error RUN071: cannot merge scaleout: shard 3/4 is missing (runs width=8); re-run it: dync run");
     expect(r.stderr).toContain("--shard 3/4 --out");
     expect(existsSync(out)).toBe(false);
@@ -100,7 +100,7 @@ describe("dync merge", () => {
     expect(r.stdout).toContain("merged 4 of 5 runs");
     expect(r.stdout).toContain("✓ expect final_loss[width = 32] < final_loss[width = 2]");
     expect(r.stderr).toContain("warning: shard 3/4 is missing");
-    expect(r.status).toBe(1); // not the whole plan
+    expect(r.status).toBe(3); // not the whole plan: runs missing
     const manifest = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8"));
     expect(manifest.runs.map((e: { run: string }) => e.run)).toEqual(["width=2", "width=4", "width=16", "width=32"]);
     expect(manifest.merged.missing[0]).toMatch(/^shard 3\/4 is missing/);
@@ -115,7 +115,7 @@ describe("dync merge", () => {
     const other = join(scratch, "other-shard-3");
     expect(dync("run", edited, "--shard", "3/4", "--out", other, "--jobs", "1", "--quiet").status).toBe(0);
     const r = dync("merge", shardDir(1), shardDir(2), other, shardDir(4), "--out", join(scratch, "never"));
-    expect(r.status).toBe(1);
+    expect(r.status).toBe(2);
     expect(r.stderr).toContain(`error RUN070: ${shardDir(1)} and ${other} are not shards of one plan: they differ in their source text`);
 
     // Another dync version cannot be produced here: its shard is a copy whose manifest records one.
@@ -133,7 +133,7 @@ describe("dync merge", () => {
     await runUntilTrainingThenKill(["run", sweep, "--shard", "3/4", "--out", killed, "--jobs", "1", "--quiet"], killed);
     for (const i of [1, 2, 4]) cpSync(shardDir(i), join(scratch, "rerun", `shard-${i}-of-4`), { recursive: true });
     const r = dync("merge", join(scratch, "rerun"));
-    expect(r.status).toBe(1);
+    expect(r.status).toBe(2);
     expect(r.stderr).toContain(`shard 3/4 in ${killed} did not finish (status running: killed, or still running)`);
 
     const again = dync("run", sweep, "--shard", "3/4", "--out", `${killed}-rerun`, "--jobs", "1", "--quiet");

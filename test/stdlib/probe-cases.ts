@@ -50,4 +50,6 @@ export const PROBE_CASES: Record<string, { args: Record<string, unknown>; outDim
   feature_gradient_cosine: { args: { data: { ref: "line" } } },
   gate_agreement: { args: { data: { ref: "line" }, pairs: { kind: "random_pairs", n: 7 } } },
   common_direction: { args: { data: { ref: "classes" }, k: 3 }, outDim: 2 },
+  per_sample_loss: { args: { data: { ref: "line", rows: [0, 3, 5] } } },
+  grad_norm: { args: { data: { ref: "line", random: { n: 5, seed: 0 } } } },
 };
