@@ -223,5 +223,9 @@ export function layerViews(
 export function modelLayers(m: ModelSpec): { layers: readonly LayerSpec[]; inShape: readonly number[] } {
   if (m.kind === "convnet") return { layers: convNetLayers(m), inShape: m.inShape };
   if (m.kind === "layers") return { layers: m.layers, inShape: m.inShape };
+  // c·(bᵀx + b_oᵀx_o) is no layer list (b and b_o read two parts of one input); for counting it is one dense
+  // map of [x, x_o] to one output with one more parameter (c, counted where a bias would be): d1 + d2 + 1
+  // parameters and d1 + d2 multiply-adds. The runtime builds it as `OpposingLinear`, never from this list.
+  if (m.kind === "opposing_linear") return { layers: [{ name: "out", kind: "dense", width: 1, act: null, bias: true }], inShape: [m.inDim] };
   return { layers: mlpLayers(m), inShape: [m.inDim] };
 }

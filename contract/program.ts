@@ -188,12 +188,21 @@ export type DataSpec = (
   /** y(t) = Σ_k A_k sin(2π f_k t + 2π φ_k) on a grid; `phases` in cycles, or `random` (drawn per seed from its task stream). */
   | { readonly source: "sinusoids"; readonly frequencies: readonly number[]; readonly amplitudes: readonly number[] | null; readonly phases: "random" | readonly number[]; readonly n: number; readonly axes: readonly GridAxisSpec[] | null }
   | { readonly source: "gaussian_mixture"; readonly n: number; readonly d: number; readonly classes: number; readonly separation: number; readonly std: number; readonly split?: SampleSplit }
+  /** Rosenfeld & Risteski §3.3: [x, x_o] with x ~ N(0, I_{d1}), x_o = ±a·1 on round(p·n) points; y = βᵀx + (1/√d2)·1ᵀ|x_o|. */
+  | { readonly source: "opposing_signals"; readonly n: number; readonly d1: number; readonly d2: number; readonly p: number; readonly alpha: number; readonly beta: number; readonly split?: SampleSplit }
+  /** n identical solid-colour images (`color` per channel), one-hot class `label`: a probe input. */
+  | { readonly source: "constant_image"; readonly size: number; readonly channels: number; readonly classes: number; readonly color: readonly number[]; readonly label: number; readonly n: number }
   | { readonly source: "gratings"; readonly n: number; readonly size: number; readonly channels: number; readonly classes: number; readonly cycles: number; readonly noise: number; readonly normalize: "unit" | "symmetric"; readonly phase_spread: number; readonly split?: SampleSplit }
 ) & {
   /** Id in `ExperimentProgram.targets` of the target function, for synthetic inputs. */
   readonly target?: string;
   /** Whether each seed draws its own sample (random sources) or all seeds share one data set. */
   readonly perSeed: boolean;
+  /**
+   * Image sources: `pixel` standardises each input value with the mean and standard deviation of the run's
+   * training data set over its samples (runner/data.ts); absent: none.
+   */
+  readonly standardize?: "pixel";
 };
 
 /**
@@ -222,7 +231,31 @@ export interface GridAxisSpec {
 }
 
 /** A model the runtime builds: an MLP, a CNN, or a list of layers (`model net { … }`). */
-export type ModelSpec = MlpModelSpec | ConvNetModelSpec | LayersModelSpec;
+export type ModelSpec = MlpModelSpec | ConvNetModelSpec | LayersModelSpec | OpposingLinearModelSpec;
+
+/**
+ * `opposing_linear(d1:, d2:)`: Rosenfeld & Risteski's two-layer linear model c·(bᵀx + b_oᵀx_o) on inputs
+ * [x, x_o] (runtime/nn/opposing.ts), with the paper's initialisation (c = 1, ‖b‖² = d1/(d1+d2), ‖b_o‖² =
+ * d2/(d1+d2)); layers `b`, `b_o`, `c`. Not a layer list: b and b_o act on two parts of one input in parallel.
+ */
+export interface OpposingLinearModelSpec {
+  readonly kind: "opposing_linear";
+  readonly name: string;
+  readonly d1: number;
+  readonly d2: number;
+  /** d1 + d2. */
+  readonly inDim: number;
+  readonly outDim: 1;
+  // Options of the other models, absent here, so code reading them off any ModelSpec sees `undefined`.
+  readonly init?: undefined;
+  readonly hidden?: undefined;
+  readonly act?: undefined;
+  readonly bias?: undefined;
+  readonly norm?: undefined;
+  readonly dropout?: undefined;
+  readonly encode?: undefined;
+  readonly outputScale?: undefined;
+}
 
 /** One layer of a layer-list model; `name` addresses it (`conv1`, or `hidden0`/`conv0`/`out` when unnamed). */
 export type LayerSpec = { readonly name: string } & (
@@ -366,6 +399,11 @@ export type AnalysisExpr =
   | { readonly op: "probe"; readonly name: string }
   | { readonly op: "let"; readonly name: string }
   | { readonly op: "number"; readonly value: number }
+  /**
+   * A numeric sweep variable as a value: one row per sweep point, keyed by that variable, so `2/lr` joined
+   * with a series over a swept `lr` gives each run its own point's value.
+   */
+  | { readonly op: "sweep"; readonly name: Dim }
   /** Elementwise arithmetic, joining tables on their shared dimensions. */
   | { readonly op: "arith"; readonly fn: "+" | "-" | "*" | "/" | "^"; readonly left: AnalysisExpr; readonly right: AnalysisExpr }
   | { readonly op: "neg"; readonly arg: AnalysisExpr }
@@ -425,9 +463,14 @@ export interface ExpectSpec {
   readonly expr: AnalysisExpr;
 }
 
-/** A reference drawn on a plot: a horizontal line (`ref: 2/lr`) or a power law through the first point (`ref: width^-1`). */
+/**
+ * A reference drawn on a plot: a horizontal line (`ref: 2/lr` with a constant lr), one per sweep point when it
+ * reads numeric sweep variables (`ref: 2/lr` over a swept lr: a rule per lr, or a curve when lr is the x
+ * axis), or a power law through the first point (`ref: width^-1`).
+ */
 export type PlotReference =
   | { readonly kind: "constant"; readonly value: number; readonly label: string }
+  | { readonly kind: "sweep"; readonly expr: AnalysisExpr; readonly label: string }
   | { readonly kind: "power"; readonly exponent: number; readonly label: string };
 
 /**

@@ -1,12 +1,30 @@
 /**
  * How a run trains, as a run plan says it: loss, optimizer, batches, duration and probe cadences, as the
- * compiler lowers them and runtime/train and runtime/optim execute them. Types only.
+ * compiler lowers them and runtime/train and runtime/optim execute them. Types only (and `lossName`, which reads one,
+ * and `OPTIMIZER_STATS`, the statistics optimizers report).
  */
 
 // from runtime/loss.ts
 
 /** The losses a `.dyn` file can name. */
-export type LossKind = "mse" | "half_mse" | "cross_entropy";
+export type LossName = "mse" | "half_mse" | "half_sse" | "cross_entropy";
+
+/** Cross-entropy against label-smoothed targets (1 − ε)·y + ε/C, with 0 < ε ≤ 1. */
+export interface SmoothedCrossEntropy {
+  readonly name: "cross_entropy";
+  readonly smoothing: number;
+}
+
+/**
+ * A run's loss: its name, or an object when it carries a parameter (`cross_entropy(smoothing: 0.1)`).
+ * `cross_entropy` without smoothing stays the plain name, so plans without a parameter read as before.
+ */
+export type LossKind = LossName | SmoothedCrossEntropy;
+
+/** The name of a run's loss, with or without its parameters. */
+export function lossName(kind: LossKind): LossName {
+  return typeof kind === "string" ? kind : kind.name;
+}
 
 // from runtime/optim.ts
 
@@ -50,6 +68,19 @@ export interface SignSgdSpec {
 }
 
 export type OptimizerSpec = SgdSpec | AdamSpec | SignSgdSpec;
+
+/**
+ * Statistics an optimizer reports about its most recent update (`optimizer_stat(name)`), each with the
+ * optimizer kinds that report it: the compiler checks a run's optimizer against this, the runtime's
+ * optimizers implement `statistic(name)` for theirs.
+ */
+export const OPTIMIZER_STATS = {
+  /** Sign-threshold SGD: the fraction of parameter coordinates whose momentum |m| exceeded the threshold (a sign step). */
+  above_threshold: ["sign_sgd"],
+} as const satisfies Readonly<Record<string, readonly OptimizerSpec["kind"][]>>;
+
+/** The name of an optimizer statistic. */
+export type OptimizerStat = keyof typeof OPTIMIZER_STATS;
 
 // from runtime/train/batches.ts
 

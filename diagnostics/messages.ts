@@ -357,6 +357,12 @@ export const messages = {
     message: "`checkpoint every` takes a whole number of steps or epochs ≥ 1, like `checkpoint every 500 steps`; got {got}",
     help: "A checkpoint saves a run's whole training state (parameters, optimizer state, random streams, probe state) every N steps or epochs, so that `dync run --resume DIR` continues a killed run exactly. N counts in the `train` statement's unit unless `steps` or `epochs` follows it.",
   },
+  DYN2057: {
+    name: "optimizer-stat-unavailable",
+    severity: "error",
+    message: "`optimizer_stat({stat})` is reported by {reporters}, but the runs train with {optimizers}",
+    help: "`optimizer_stat(name)` reads a statistic the run's optimizer computes in its update (`above_threshold`: the sign-threshold SGD's fraction of coordinates that took a sign step). In a sweep over optimizers, runs whose optimizer does not report it record nothing for the probe; at least one run must.",
+  },
   DYN2059: {
     name: "sampler-needs-data",
     severity: "error",

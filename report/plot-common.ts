@@ -22,6 +22,8 @@ export interface PlotTables {
   readonly values?: Table;
   readonly matrices?: { readonly snapshots: readonly MatrixSnapshot[]; readonly notes: readonly string[] };
   readonly marks?: readonly { readonly label: string; readonly steps: Table }[];
+  /** Line plots: the values of each reference that reads sweep variables, by its index in `refs` (`2/lr` per lr). */
+  readonly refs?: readonly (Table | undefined)[];
   /** Images: one table per channel (one, or red, green, blue) and the two input-coordinate tables over `point`. */
   readonly channels?: readonly Table[];
   readonly coords?: readonly [Table, Table];

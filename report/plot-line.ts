@@ -7,6 +7,7 @@
 import type { TopLevelSpec } from "vega-lite";
 import { groupRows, keyId, type Row } from "../runtime/analysis/table.js";
 import type { Dim, PlotSpec } from "../contract/program.js";
+import { DyncRuntimeError } from "../runtime/errors.js";
 import { REFERENCE_GREY } from "./colors.js";
 import { LINE_CAP, thinMinMax } from "./downsample.js";
 import { addMarkData, markLayers } from "./plot-marks.js";
@@ -88,6 +89,7 @@ export function linePlot(spec: LineSpec, tables: PlotTables): TopLevelSpec {
   if (detailDims.length && spec.band === null) notes.push(`one line per ${detailDims.map(dimTitle).join(" × ")}`);
   const facet = facetDomain(rows, spec);
   const refs = addReferences(spec, data, facet?.labels ?? null, notes);
+  const sweepRefs = addSweepReferences(spec, tables, data, facet?.labels ?? null, notes);
   const marks = addMarkData(spec, tables, facet?.labels ?? null, data, notes);
   const markers = Math.max(0, ...groupRows(rows, [...seriesDims, ...detailDims]).map((g) => new Set(g.rows.map((r) => String(r.key[spec.x]))).size)) <= MARKERS_UP_TO;
   const x = xEncoding([...rows, ...split.diverged.map((d) => d.item)], spec);
@@ -99,7 +101,8 @@ export function linePlot(spec: LineSpec, tables: PlotTables): TopLevelSpec {
   }
   layers.push({ name: "lines", transform: onlyLayer("line"), mark: { type: "line", strokeWidth: 1.8, ...(spec.color === null ? { color: "#0072B2" } : {}) }, encoding: { x, y, ...series } });
   if (markers) layers.push({ name: "points", transform: onlyLayer("line"), mark: { type: "point", filled: true, size: 36, ...(spec.color === null ? { color: "#0072B2" } : {}) }, encoding: { x, y, ...series } });
-  if (refs) layers.push(...referenceLayers(spec.yLabel, spec.logY));
+  if (refs || sweepRefs.rules) layers.push(...referenceLayers(spec.yLabel, spec.logY));
+  if (sweepRefs.curves) layers.push(referenceCurveLayer(x, y));
   layers.push(...markLayers(x, colorEncoding(spec.color, color), marks));
   if (diverged.length) layers.push(divergedLayer(x));
   return assemble({ title: spec.title ?? `${spec.yLabel} vs ${dimTitle(spec.x)}`, notes, data, layers, facet });
@@ -143,6 +146,7 @@ function xEncoding(rows: readonly Row[], spec: LineSpec): Record<string, unknown
 function addReferences(spec: LineSpec, data: Datum[], facets: readonly string[] | null, notes: string[]): boolean {
   let any = false;
   for (const ref of spec.refs) {
+    if (ref.kind === "sweep") continue;
     if (ref.kind !== "constant") {
       notes.push(`reference ${ref.label} (a power law) is drawn only on loglog plots`);
       continue;
@@ -155,6 +159,57 @@ function addReferences(spec: LineSpec, data: Datum[], facets: readonly string[] 
     any = true;
   }
   return any;
+}
+
+/**
+ * References that read sweep variables (`ref: 2/lr` over a swept lr), one value per sweep point. When the x
+ * axis is that sweep variable the values form a dashed curve over x; otherwise each point gets its own
+ * horizontal rule, in its facet's panel when the plot is faceted by the variable, labelled with its value
+ * (and its point, unless the facet already says it).
+ */
+function addSweepReferences(spec: LineSpec, tables: PlotTables, data: Datum[], facets: readonly string[] | null, notes: string[]): { rules: boolean; curves: boolean } {
+  const drawn = { rules: false, curves: false };
+  spec.refs.forEach((ref, i) => {
+    const table = ref.kind === "sweep" ? tables.refs?.[i] : undefined;
+    if (ref.kind !== "sweep") return;
+    if (!table) throw new DyncRuntimeError("RUN090", `plot (line ${spec.line}) is missing the values of reference ${ref.label}`);
+    for (const row of table.rows) {
+      const value = rowNumber(row, spec);
+      if (!Number.isFinite(value) || (spec.logY && value <= 0)) {
+        notes.push(`reference ${ref.label} = ${value} at ${formatPoint(row.key, table.dims)} cannot be drawn on this axis`);
+        continue;
+      }
+      // A reference over the facet variable belongs to its own panel; any other is drawn in every panel.
+      const panels = spec.facet !== null && table.dims.includes(spec.facet) ? [valueLabel(row.key[spec.facet]!)] : (facets ?? [null]);
+      const shown = table.dims.filter((d) => d !== spec.facet && d !== spec.x);
+      const where = shown.length ? ` (${formatPoint(row.key, shown)})` : "";
+      for (const panel of panels) {
+        const facet: Datum = panel === null ? {} : { _facet: panel };
+        if (table.dims.includes(spec.x)) {
+          data.push({ _layer: "refcurve", x: Number(row.key[spec.x]), y: value, _ref: `${ref.label}${where}`, ...facet });
+          drawn.curves = true;
+        } else {
+          data.push({ _layer: "ref", y: value, label: `${ref.label} = ${formatRefValue(value)}${where}`, ...facet });
+          drawn.rules = true;
+        }
+      }
+    }
+    if (table.dims.includes(spec.x)) notes.push(`dashed: reference ${ref.label} at each ${dimTitle(spec.x)}`);
+  });
+  return drawn;
+}
+
+function formatPoint(key: Row["key"], dims: readonly Dim[]): string {
+  return dims.map((d) => `${dimTitle(d)} = ${valueLabel(key[d]!)}`).join(", ");
+}
+
+function formatRefValue(value: number): string {
+  return Number(value.toPrecision(4)).toString();
+}
+
+/** The dashed grey curve of a reference over a sweep variable on the x axis. */
+function referenceCurveLayer(x: Record<string, unknown>, y: Record<string, unknown>): Record<string, unknown> {
+  return { name: "ref_curves", transform: onlyLayer("refcurve"), mark: { type: "line", color: REFERENCE_GREY, strokeDash: [6, 4], strokeWidth: 1.4 }, encoding: { x, y, detail: { field: "_ref" } } };
 }
 
 /** A dashed grey horizontal rule per reference, labelled at the panel's right edge. */

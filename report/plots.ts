@@ -37,7 +37,11 @@ export function evaluatePlotTables(spec: PlotSpec, env: AnalysisEnv, recorded?: 
 function plotData(spec: PlotSpec, env: AnalysisEnv, recorded?: RecordedTensors): PlotTables {
   switch (spec.kind) {
     case "line":
-      return { y: evaluate(spec.y, env), ...(spec.marks?.length ? { marks: spec.marks.map((m) => ({ label: m.label, steps: markSteps(m, env, recorded) })) } : {}) };
+      return {
+        y: evaluate(spec.y, env),
+        ...(spec.marks?.length ? { marks: spec.marks.map((m) => ({ label: m.label, steps: markSteps(m, env, recorded) })) } : {}),
+        ...(spec.refs.some((r) => r.kind === "sweep") ? { refs: spec.refs.map((r) => (r.kind === "sweep" ? evaluate(r.expr, env) : undefined)) } : {}),
+      };
     case "loglog":
       return { y: evaluate(spec.y, env) };
     case "heatmap": {

@@ -14,7 +14,7 @@ import { DyncRuntimeError } from "../runtime/errors.js";
 import { resolveDist } from "../runtime/init.js";
 import type { Rng } from "../runtime/rng.js";
 import type { DataSpec, ExperimentProgram } from "../contract/program.js";
-import { dataRng, selectColumns, targetDraws, taskRng, withTarget, type InputTable, type TargetDraws } from "../stdlib/data/index.js";
+import { dataRng, pixelStatistics, selectColumns, standardizePixels, targetDraws, taskRng, withTarget, type InputTable, type TargetDraws } from "../stdlib/data/index.js";
 import type { DataSourceContext } from "../stdlib/data/define.js";
 import { dataSourceImplementations } from "../stdlib/implementations.js";
 
@@ -25,13 +25,31 @@ export interface DataContext {
   readonly dataRoot: string;
 }
 
-/** Every data set of a run by name: one shared data set, or one per seed index. */
-export function buildRunData(specs: Readonly<Record<string, DataSpec>>, context: DataContext): Map<string, Dataset[]> {
+/**
+ * Every data set of a run by name: one shared data set, or one per seed index. Data sets with
+ * `standardize: pixel` are standardised with the statistics of the training set `trainOn` (per seed index
+ * when it is drawn per seed).
+ */
+export function buildRunData(specs: Readonly<Record<string, DataSpec>>, context: DataContext, trainOn?: string): Map<string, Dataset[]> {
   const out = new Map<string, Dataset[]>();
   for (const [name, spec] of Object.entries(specs)) {
     const streams = spec.perSeed ? context.seeds : [0];
     out.set(name, streams.map((seed) => flattenSamples(buildDataset(name, spec, seed, context))));
   }
+  return standardized(specs, out, trainOn);
+}
+
+/** The data sets with `standardize: pixel` transformed by the training set's per-pixel statistics (computed once per stream). */
+function standardized(specs: Readonly<Record<string, DataSpec>>, data: Map<string, Dataset[]>, trainOn: string | undefined): Map<string, Dataset[]> {
+  const names = Object.keys(specs).filter((name) => specs[name]!.standardize === "pixel");
+  if (names.length === 0) return data;
+  const train = trainOn === undefined ? undefined : data.get(trainOn);
+  if (!train || specs[trainOn!]!.standardize !== "pixel") {
+    throw new DyncRuntimeError("RUN040", `data set "${names[0]}" asks for standardize: pixel, whose statistics come from the training set, but the training set${trainOn ? ` "${trainOn}"` : ""} is not standardised`, "add `standardize: pixel` to the training data set too");
+  }
+  const stats = train.map(pixelStatistics);
+  const out = new Map(data);
+  for (const name of names) out.set(name, data.get(name)!.map((d, i) => standardizePixels(d, stats[Math.min(i, stats.length - 1)]!)));
   return out;
 }
 

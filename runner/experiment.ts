@@ -19,7 +19,8 @@ import type { ExperimentProgram, ProfilePlan } from "../contract/program.js";
 import type { ProgressStream } from "../runtime/progress.js";
 import { freshRunDirectory, RunRecorder, writeManifest, type RunStatus } from "../runtime/record/index.js";
 import { evaluateProfile } from "./evaluate.js";
-import { evaluatePlan, formatAnalysisError, formatExpect, type ExpectOutcome, type ProfileEvaluator } from "../runtime/analysis/profile.js";
+import { evaluatePlan, formatAnalysisError, formatExpect, verdictOf, type ExpectOutcome, type ProfileEvaluator } from "../runtime/analysis/profile.js";
+import { writeResults } from "./results-file.js";
 import { ResultCollector, type ResultTable } from "../runtime/analysis/results.js";
 import { EXIT } from "./exit-codes.js";
 import { INTERRUPT_EXIT, interruptSignalOf, stoppingNotice, type InterruptExitCode, type InterruptSignal } from "./interrupt.js";
@@ -239,8 +240,10 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
   const message = outcomeMessage(runs, plan.seeds.length, evaluation);
   options.stopNow?.removeEventListener("abort", stopNow);
   recorder.finish(status, interrupted ? [interruptedLine(interrupted, runs, plan.runs.length), message].filter(Boolean).join("; ") : (message ?? undefined));
-  const verdicts = { expects: evaluation.expects, analysisErrors: evaluation.analysisErrors };
-  writeManifest(recorder.paths.manifest, { ...recorder.snapshot(), ...verdicts } as ReturnType<RunRecorder["snapshot"]>);
+  const expects = evaluation.expects.map(verdictOf);
+  writeManifest(recorder.paths.manifest, { ...recorder.snapshot(), expects, analysisErrors: evaluation.analysisErrors } as ReturnType<RunRecorder["snapshot"]>);
+  // after the manifest, so a results file that cannot be written (a full disk) leaves the verdicts recorded there
+  if (!shard) writeResults(dir, program.name, program.sweepVars, plan, { ...evaluation, analysisErrors: [...evaluation.analysisErrors, ...(evaluation.error ? [evaluation.error] : [])] });
   return {
     dir,
     profile,
@@ -248,7 +251,7 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
     runs,
     results: collected,
     analyses: evaluation.analyses,
-    expects: evaluation.expects,
+    expects,
     status,
     ...(evaluation.error ? { analysisError: evaluation.error } : {}),
     analysisErrors: evaluation.analysisErrors,

@@ -14,7 +14,8 @@ import { dirname, join, resolve } from "node:path";
 import type { ProfilePlan } from "../contract/program.js";
 import { formatShard } from "../contract/plan.js";
 import { DyncRuntimeError } from "../runtime/errors.js";
-import { evaluatePlan, formatAnalysisError, type ExpectOutcome } from "../runtime/analysis/profile.js";
+import { evaluatePlan, formatAnalysisError, verdictOf, type ExpectOutcome } from "../runtime/analysis/profile.js";
+import { writeResults } from "./results-file.js";
 import type { ResultTable } from "../runtime/analysis/results.js";
 import { prepareRunDirectory, runPaths, stepsPath, unwritable, writeManifest, type Manifest, type RunEntry, type ShardRecord } from "../runtime/record/index.js";
 import { loadResults, readManifest, readReportInput, type ReportInput } from "../report/run-files.js";
@@ -78,8 +79,10 @@ export async function mergeShards(paths: readonly string[], options: MergeOption
   const totalSteps = Object.fromEntries(entries.flatMap(({ entry }) => (entry.steps === undefined ? [] : [[entry.run, entry.steps]])));
   const results = loadResults(dir, manifest, totalSteps, plan);
   const evaluation = await evaluateMerged(plan, results);
-  writeManifest(runPaths(dir).manifest, { ...manifest, expects: evaluation.expects, analysisErrors: evaluation.analysisErrors } as Manifest);
-  const { expects, analysisErrors } = evaluation;
+  const { analysisErrors } = evaluation;
+  const expects = evaluation.expects.map(verdictOf);
+  writeManifest(runPaths(dir).manifest, { ...manifest, expects, analysisErrors } as Manifest);
+  writeResults(dir, manifest.experiment, manifest.sweepAxes, plan, evaluation);
   const verdictsClean = analysisErrors.length === 0 && expects.every((e) => e.passed);
   const report = await writeMergedReport(dir, plan, { profile: profileOf(first.manifest), results, expects, analysisErrors });
   return {

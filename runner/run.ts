@@ -5,7 +5,7 @@
  */
 import type { Dataset } from "../runtime/dataset.js";
 import { DyncRuntimeError } from "../runtime/errors.js";
-import { Sequential } from "../runtime/nn/index.js";
+import { opposingLinear, type OpposingLinear, Sequential } from "../runtime/nn/index.js";
 import { modelLayers } from "../contract/layer-list.js";
 import { createOptimizer, type Optimizer, type OptimizerSpec } from "../runtime/optim.js";
 import { l2Targets } from "../runtime/loss.js";
@@ -65,7 +65,7 @@ export async function executeRun(run: RunSpec, context: RunContext): Promise<Run
   const owned: { dispose(): void }[] = [];
   try {
     assertRunArgs(run);
-    const datasets = buildRunData(run.data, context);
+    const datasets = buildRunData(run.data, context, run.trainOn);
     const trainData = trainingData(run, datasets);
     const model = buildModel(run.model, seeds);
     owned.push(model);
@@ -150,11 +150,13 @@ function trainingData(run: RunSpec, datasets: ReadonlyMap<string, Dataset[]>): D
 }
 
 /**
- * The seed-batched network a `ModelSpec` describes, always as a layer list: `model net { … }` as written,
+ * The seed-batched network a `ModelSpec` describes: `opposing_linear` as its own class (no layer list can say
+ * it); every other model as a layer list: `model net { … }` as written,
  * `mlp(…)` and `cnn(…)` through the one list each stands for (contract/layer-list.ts). Every example's metrics
  * are byte-identical to the former Mlp/ConvNet classes (which remain as tested references and public API).
  */
-function buildModel(spec: ModelSpec, seeds: readonly number[]): Sequential {
+function buildModel(spec: ModelSpec, seeds: readonly number[]): Sequential | OpposingLinear {
+  if (spec.kind === "opposing_linear") return opposingLinear({ d1: spec.d1, d2: spec.d2, seeds });
   if (!["mlp", "convnet", "layers"].includes(spec.kind)) {
     throw new DyncRuntimeError("RUN040", `model "${spec.name}" has kind "${String(spec.kind)}", which the runtime cannot build`);
   }
@@ -163,7 +165,7 @@ function buildModel(spec: ModelSpec, seeds: readonly number[]): Sequential {
 }
 
 /** The compiler filled in/out dimensions; a mismatch with the data is a clear error here, not a tfjs shape error later. */
-function checkModelFits(run: RunSpec, model: Sequential, data: Dataset): void {
+function checkModelFits(run: RunSpec, model: Sequential | OpposingLinear, data: Dataset): void {
   const inputs = data.xShape[0]!;
   if (model.inDim !== inputs) {
     throw new DyncRuntimeError("RUN040", `model "${run.model.name}" takes ${model.inDim} inputs but data set "${data.name}" has ${inputs} per sample`);

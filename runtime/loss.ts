@@ -7,7 +7,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { DyncRuntimeError } from "./errors.js";
 import type { Param } from "../contract/model.js";
 import type { LossKind } from "../contract/training-specs.js";
-export type { LossKind } from "../contract/training-specs.js";
+export { lossName, type LossKind, type LossName } from "../contract/training-specs.js";
 
 /** Per-sample `[S, B]` and per-seed `[S]` loss values; the caller owns (and disposes) both tensors. */
 export interface LossValues {
@@ -27,7 +27,10 @@ export function mseLoss(prediction: tf.Tensor, target: tf.Tensor): LossValues {
   });
 }
 
-/** Half the mean squared error, ½·mse: the convention of Cohen et al. and of the opposing-signals paper. */
+/**
+ * Half the mean squared error, ½·mse: ½·(1/C)·Σ_outputs (f − y)² per sample, averaged over samples. With one
+ * output it is the ½(f − y)² of theory papers; with C outputs it is `half_sse` / C (see there).
+ */
 export function halfMseLoss(prediction: tf.Tensor, target: tf.Tensor): LossValues {
   checkSameShape("half_mse", prediction, target);
   return tf.tidy(() => {
@@ -37,10 +40,25 @@ export function halfMseLoss(prediction: tf.Tensor, target: tf.Tensor): LossValue
 }
 
 /**
- * Softmax cross-entropy on logits `[S, B, C]`; targets are one-hot (or soft) rows `[S, B, C]` or int32
- * labels `[S, B]`. Computed as logsumexp(z) − Σ y·z, which stays finite for large logits.
+ * Half the summed squared error: ½·Σ_outputs (f − y)² per sample, averaged over samples — the squared loss of
+ * Cohen et al. (edge-of-stability code: `SquaredLoss`, ½‖f − y‖² summed, divided by the sample count). With C
+ * outputs it is C·`half_mse`, so its Hessian, its sharpness and the step size at which GD turns unstable
+ * (sharpness = 2/η) differ from `half_mse`'s by that factor C.
  */
-export function crossEntropyLoss(logits: tf.Tensor, target: tf.Tensor): LossValues {
+export function halfSseLoss(prediction: tf.Tensor, target: tf.Tensor): LossValues {
+  checkSameShape("half_sse", prediction, target);
+  return tf.tidy(() => {
+    const perSample = tf.mul(tf.sum(sampleRows(tf.squaredDifference(prediction, target)), -1), 0.5) as tf.Tensor2D;
+    return { perSample, perSeed: tf.mean(perSample, 1) as tf.Tensor1D };
+  });
+}
+
+/**
+ * Softmax cross-entropy on logits `[S, B, C]`; targets are one-hot (or soft) rows `[S, B, C]` or int32
+ * labels `[S, B]`. Computed as logsumexp(z) − Σ y·z, which stays finite for large logits. With `smoothing`
+ * ε > 0 the targets are first smoothed to (1 − ε)·y + ε/C (torch `CrossEntropyLoss(label_smoothing=ε)`).
+ */
+export function crossEntropyLoss(logits: tf.Tensor, target: tf.Tensor, smoothing = 0): LossValues {
   if (logits.rank !== 3) {
     throw new DyncRuntimeError("RUN040", `cross_entropy expects logits [seeds, batch, classes], got shape [${logits.shape}]`);
   }
@@ -57,28 +75,47 @@ export function crossEntropyLoss(logits: tf.Tensor, target: tf.Tensor): LossValu
     checkSameShape("cross_entropy", logits, target);
   }
   return tf.tidy(() => {
-    const oneHot = labelsGiven ? tf.oneHot(tf.cast(target, "int32"), classes) : target;
+    const rows = labelsGiven ? tf.oneHot(tf.cast(target, "int32"), classes) : target;
+    const oneHot = smoothing > 0 ? smoothTargets(rows, smoothing) : rows;
     const logNormalizer = tf.logSumExp(logits, -1);
     const targetLogit = tf.sum(tf.mul(oneHot, logits), -1);
     // Soft targets need Σy·logsumexp; for one-hot rows Σy = 1 and this is logsumexp itself.
-    const mass = labelsGiven ? tf.onesLike(logNormalizer) : tf.sum(oneHot, -1);
+    const mass = labelsGiven && smoothing === 0 ? tf.onesLike(logNormalizer) : tf.sum(oneHot, -1);
     const perSample = tf.sub(tf.mul(mass, logNormalizer), targetLogit) as tf.Tensor2D;
     return { perSample, perSeed: tf.mean(perSample, 1) as tf.Tensor1D };
   });
 }
 
+/**
+ * Soft target rows `[S, B, C]` smoothed towards the uniform distribution: (1 − ε)·y + ε/C. For one-hot rows
+ * this is torch's label smoothing; soft rows are mixed the same way (torch does so for probability targets).
+ */
+export function smoothTargets(rows: tf.Tensor, smoothing: number): tf.Tensor {
+  if (!(smoothing >= 0 && smoothing <= 1)) throw new DyncRuntimeError("RUN040", `label smoothing must be in [0, 1], got ${smoothing}`);
+  const classes = rows.shape[rows.rank - 1]!;
+  return tf.tidy(() => tf.add(tf.mul(rows, 1 - smoothing), smoothing / classes));
+}
+
 /** The loss function a `LossKind` names. */
 export function lossFunction(kind: LossKind): LossFn {
+  if (typeof kind === "object") return (logits, target) => crossEntropyLoss(logits, target, kind.smoothing);
   switch (kind) {
     case "mse":
       return mseLoss;
     case "half_mse":
       return halfMseLoss;
+    case "half_sse":
+      return halfSseLoss;
     case "cross_entropy":
-      return crossEntropyLoss;
+      return (logits, target) => crossEntropyLoss(logits, target);
     default:
-      throw new DyncRuntimeError("RUN040", `unknown loss "${String(kind)}" (known: mse, half_mse, cross_entropy)`);
+      throw new DyncRuntimeError("RUN040", `unknown loss "${String(kind)}" (known: mse, half_mse, half_sse, cross_entropy)`);
   }
+}
+
+/** ε of a smoothed cross-entropy, 0 for every other loss. */
+export function labelSmoothing(kind: LossKind): number {
+  return typeof kind === "object" ? kind.smoothing : 0;
 }
 
 /**

@@ -10,7 +10,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { DyncRuntimeError } from "./errors.js";
 import { simdAdamUpdate, simdSgdUpdate } from "./kernels/ops.js";
 import type { Param } from "../contract/model.js";
-import type { SgdSpec, AdamSpec, SignSgdSpec, OptimizerSpec } from "../contract/training-specs.js";
+import type { SgdSpec, AdamSpec, SignSgdSpec, OptimizerSpec, OptimizerStat } from "../contract/training-specs.js";
 export type { SgdSpec, AdamSpec, SignSgdSpec, OptimizerSpec } from "../contract/training-specs.js";
 
 /** A seed-batched optimizer over a fixed list of `[S, ...]` parameter variables. */
@@ -28,6 +28,11 @@ export interface Optimizer {
    * dispose it before the next step with a different mask or `dispose()`.
    */
   step(grads: readonly tf.Tensor[], lr: number, alive?: tf.Tensor): void;
+  /**
+   * A statistic of the most recent update, per seed (NaN before the first update), for the statistics this
+   * optimizer reports (contract/training-specs.ts `OPTIMIZER_STATS`); undefined for any other.
+   */
+  statistic?(name: OptimizerStat): Float64Array | undefined;
   /** Continue counting from `updates` (a checkpoint; its `state` variables are assigned by the caller). */
   resumeAt(updates: number): void;
   dispose(): void;
@@ -177,7 +182,7 @@ class AdamOptimizer extends SeedBatchedOptimizer<AdamSpec> {
   }
 }
 
-/** Sign-threshold SGD; also reports the fraction of coordinates above the threshold (probe P12). */
+/** Sign-threshold SGD; also reports the fraction of coordinates above the threshold (`optimizer_stat(above_threshold)`, P12). */
 export class SignSgdOptimizer extends SeedBatchedOptimizer<SignSgdSpec> {
   constructor(spec: SignSgdSpec, params: readonly tf.Variable[]) {
     super(spec, params, 1);
@@ -194,11 +199,18 @@ export class SignSgdOptimizer extends SeedBatchedOptimizer<SignSgdSpec> {
     return tf.sub(theta, delta);
   }
 
+  statistic(name: OptimizerStat): Float64Array | undefined {
+    if (name !== "above_threshold") return undefined;
+    if (this.updates === 0) return new Float64Array(this.params[0]!.shape[0]!).fill(NaN);
+    return this.fractionAboveThreshold();
+  }
+
   /** Per seed, the fraction of all parameter coordinates whose momentum exceeds the threshold now
    * (i.e. that took a sign step in the last update). Reads back from the backend. */
   fractionAboveThreshold(): Float64Array {
     const counts = tf.tidy(() =>
-      tf.addN(this.slots.map(([buf]) => tf.sum(tf.cast(tf.greater(tf.abs(flatPerSeed(buf!)), this.spec.threshold), "float32"), 1))),
+      // Counted in int32, exact (float32 sums stop counting exactly at 2^24 coordinates).
+      tf.addN(this.slots.map(([buf]) => tf.sum(tf.cast(tf.greater(tf.abs(flatPerSeed(buf!)), this.spec.threshold), "int32"), 1))),
     );
     const total = this.params.reduce((n, p) => n + p.size / p.shape[0]!, 0);
     const values = counts.dataSync();

@@ -17,3 +17,12 @@ describe("dyn code blocks in the docs parse", () => {
     });
   }
 });
+
+describe("the README's quickstart", () => {
+  it("is examples/quickstart.dyn as it is (from `experiment` on: the file's header comment is the README's prose)", () => {
+    const readme = readFileSync("README.md", "utf8");
+    const shown = /```dyn\n(experiment quickstart \{[^]*?)```/.exec(readme)?.[1];
+    const file = readFileSync("examples/quickstart.dyn", "utf8");
+    expect(shown).toBe(file.slice(file.indexOf("experiment quickstart {")));
+  });
+});

@@ -28,6 +28,8 @@ export interface AnalysisScope {
   readonly failed: ReadonlySet<string>;
   /** Sweep variables (dimensions of results). */
   readonly sweepVars: readonly string[];
+  /** The sweep variables whose every value is a plain number (`lr`), usable as values: `2/lr`. */
+  readonly numericSweepVars?: ReadonlySet<string>;
   /** Constants and sweep-independent lets, for literal values. */
   readonly env: Env;
 }
@@ -72,7 +74,8 @@ export class AnalysisCompiler {
     if (scope.analyses.has(e.name)) return { op: "let", name: e.name };
     if (scope.failed.has(e.name)) return undefined;
     if (scope.sweepVars.includes(e.name)) {
-      return this.fail(e, `the sweep variable \`${e.name}\` cannot be used as a value in an analysis yet; select a point with \`x[${e.name} = …]\` instead`);
+      if (scope.numericSweepVars?.has(e.name)) return { op: "sweep", name: e.name };
+      return this.fail(e, `the sweep variable \`${e.name}\` takes values that are not plain numbers, so it cannot be used as a value in an analysis; select a point with \`x[${e.name} = …]\` instead`);
     }
     const v = scope.env.lookup(e.name);
     if (v?.kind === "number" && !v.unit) return { op: "number", value: v.value };

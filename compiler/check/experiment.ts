@@ -7,10 +7,10 @@ import type * as A from "../../grammar/ast.js";
 import type { AnalysisExpr, AnalysisSpec, CheckpointSpec, DataSpec, EventSpecData, ExpectSpec, MlpModelSpec, ModelSpec, PlotSpec, ProbeSpec, ProfilePlan, RunSpec, SweepAxis, SweepValue } from "../../contract/program.js";
 import { runId } from "../../contract/plan.js";
 import { METRIC_COLUMNS } from "../../contract/results.js";
-import type { Cadence, CadencePoint } from "../../contract/training-specs.js";
+import { OPTIMIZER_STATS, type Cadence, type CadencePoint, type OptimizerSpec, type OptimizerStat } from "../../contract/training-specs.js";
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { SourceFile, Span } from "../../diagnostics/source.js";
-import { AnalysisCompiler, probesOf } from "./analysis.js";
+import { AnalysisCompiler, probesOf, type AnalysisScope } from "./analysis.js";
 import { checkSamplerNeeds } from "./samplers.js";
 import { checkConvNet, type LoweredConvNet } from "./conv-model.js";
 import { checkLayerModel, type LayerAddresses, listAddresses, shorthandAddresses } from "./layer-model.js";
@@ -251,11 +251,13 @@ export class ExperimentChecker {
       const run = this.run(exp, g, env, point, reportMissing && runs.length === 0);
       if (run) runs.push(run);
     }
+    this.optimizerStatsReported(g, runs);
     const baseEnv = new PointEnv(defs, new Map(), this.evaluator, new Set(sweepVars), failedSweeps);
     const shapes = probeShapes(g.probes, runs);
-    const analysisSpecs = this.analyses(analyses, probeNames, shapes, sweepVars, baseEnv);
+    const numericSweepVars = numericSweeps(axes);
+    const analysisSpecs = this.analyses(analyses, probeNames, shapes, { sweepVars, numericSweepVars }, baseEnv);
     const failed = new Set(analyses.map((l) => l.name.name).filter((n) => !analysisSpecs.some((a) => a.name === n)));
-    const scope = { probes: probeNames, probeShapes: shapes, analyses: new Set(analysisSpecs.map((a) => a.name)), failed, sweepVars, env: baseEnv };
+    const scope = { probes: probeNames, probeShapes: shapes, analyses: new Set(analysisSpecs.map((a) => a.name)), failed, sweepVars, numericSweepVars, env: baseEnv };
     const compiler = new AnalysisCompiler(this.diagnostics);
     const expects: ExpectSpec[] = [];
     for (const e of g.expects) {
@@ -392,6 +394,7 @@ export class ExperimentChecker {
     }
     reportSharedSamples(g.data, data, this.diagnostics);
     const trainOn = this.trainingData(exp, g, reportMissing);
+    if (trainOn && !this.standardizedLikeTraining(g, data, trainOn)) return undefined;
     const built = this.model(exp, g, env, resolver, trainOn ? shapes.get(trainOn) : undefined, reportMissing);
     const model = built && this.networkFits(built, g) ? built : undefined;
     const optimizerStmt = g.single.get("optimizer") as A.ClauseStmt | undefined;
@@ -460,10 +463,36 @@ export class ExperimentChecker {
     return false;
   }
 
+  /**
+   * DYN2057 on an `optimizer_stat(name)` probe that no run of the profile can measure: its statistic is
+   * reported by none of the runs' optimizers. A sweep over optimizers may hold runs without it (they record
+   * nothing for the probe), so the check is per profile, not per run.
+   */
+  private optimizerStatsReported(g: Gathered, runs: readonly RunSpec[]): void {
+    for (const stmt of g.probes) {
+      const specs = runs.map((r) => r.probes.find((p) => p.name === stmt.name.name)).filter((p) => p?.probe === "optimizer_stat");
+      if (specs.length === 0) continue;
+      const stat = specs[0]!.args["name"] as OptimizerStat;
+      const reporters: readonly string[] = OPTIMIZER_STATS[stat];
+      const kinds = [...new Set(runs.map((r) => r.optimizer.kind))];
+      if (kinds.some((k) => reporters.includes(k))) continue;
+      this.report(diagnostic("DYN2057", stmt.value.span, { stat, reporters: reporters.map((r) => `\`${r}\``).join(", "), optimizers: kinds.map((k) => `\`${k}\``).join(", ") }));
+    }
+  }
+
   private entry(e: A.Expr, kind: Parameters<CallResolver["resolve"]>[1], env: PointEnv, resolver: CallResolver): unknown {
     const v = this.evaluator.eval(e, env);
     if (!v) return undefined;
     return resolver.resolve(v, kind, e.span)?.spec;
+  }
+
+  /** DYN2032 on a data set with `standardize: pixel` when the training set, whose statistics it uses, has none. */
+  private standardizedLikeTraining(g: Gathered, data: Readonly<Record<string, DataSpec>>, trainOn: string): boolean {
+    if (data[trainOn]?.standardize === "pixel") return true;
+    const d = g.data.find((s) => data[s.name.name]?.standardize === "pixel");
+    if (!d) return true;
+    this.report(diagnostic("DYN2032", d.span, { problem: `\`${d.name.name}\` is standardised with the training set's per-pixel statistics, but the training set \`${trainOn}\` is not standardised; add \`standardize: pixel\` to it too` }));
+    return false;
   }
 
   private trainingData(exp: A.ExperimentStmt, g: Gathered, report: boolean): string | undefined {
@@ -576,6 +605,22 @@ export class ExperimentChecker {
   }
 
   // ── model ──────────────────────────────────────────────────────────────────
+  /** `opposing_linear(d1:, d2:)`: d1 + d2 inputs, one output; its initialisation is the paper's, so no `init`. */
+  private opposingLinear(spec: { d1: number; d2: number }, m: A.ModelStmt, g: Gathered, shape: DataShape): ModelSpec | undefined {
+    const inDim = spec.d1 + spec.d2;
+    if (shape.inDim !== inDim || shape.outDim !== 1 || shape.classes) {
+      const actual = `${shape.inDim} input${shape.inDim === 1 ? "" : "s"} and ${shape.outDim} ${shape.classes ? "classes" : `target${shape.outDim === 1 ? "" : "s"}`}`;
+      this.report(diagnostic("DYN2030", m.value!.span, { what: `\`${m.name.name}\` input and output widths`, expected: `d1 + d2 = ${inDim} inputs and one target`, actual }));
+      return undefined;
+    }
+    const init = g.inits[0];
+    if (init) {
+      this.report(diagnostic("DYN2033", init.span, { problem: "`opposing_linear` is initialised as in the paper (c = 1, ‖b‖² = d1/(d1+d2), ‖b_o‖² = d2/(d1+d2)); it takes no `init`" }));
+      return undefined;
+    }
+    return { kind: "opposing_linear", name: m.name.name, d1: spec.d1, d2: spec.d2, inDim, outDim: 1 };
+  }
+
   private model(exp: A.ExperimentStmt, g: Gathered, env: PointEnv, resolver: CallResolver, shape: DataShape | undefined, report: boolean): ModelSpec | undefined {
     if (g.models.length !== 1) {
       if (report && g.models.length === 0) this.report(diagnostic("DYN2021", exp.name.span, { name: exp.name.name, keyword: "model" }));
@@ -586,6 +631,7 @@ export class ExperimentChecker {
     if (!m.value) return this.layerModel(m, g, env, resolver, shape);
     const lowered = this.entry(m.value, "model", env, resolver) as { kind: string } | undefined;
     if (!lowered || !shape) return undefined;
+    if (lowered.kind === "opposing_linear") return this.opposingLinear(lowered as unknown as { d1: number; d2: number }, m, g, shape);
     if (lowered.kind === "convnet") {
       const conv = checkConvNet(lowered as LoweredConvNet, m.name.name, shape, m.value.span, (d) => this.report(d));
       const init = conv && this.inits(g.inits, conv.init, shorthandAddresses(conv.hidden.length, conv.convs.length), env, resolver);
@@ -814,13 +860,13 @@ export class ExperimentChecker {
     return { kind: "at", points };
   }
 
-  private analyses(lets: readonly A.LetStmt[], probes: ReadonlySet<string>, shapes: ProbeShapes, sweepVars: readonly string[], env: PointEnv): AnalysisSpec[] {
+  private analyses(lets: readonly A.LetStmt[], probes: ReadonlySet<string>, shapes: ProbeShapes, sweeps: Pick<AnalysisScope, "sweepVars" | "numericSweepVars">, env: PointEnv): AnalysisSpec[] {
     const compiler = new AnalysisCompiler(this.diagnostics);
     const out: AnalysisSpec[] = [];
     const defined = new Set<string>();
     const failed = new Set<string>();
     for (const l of lets) {
-      const expr: AnalysisExpr | undefined = compiler.compile(l.value, { probes, probeShapes: shapes, analyses: defined, failed, sweepVars, env });
+      const expr: AnalysisExpr | undefined = compiler.compile(l.value, { probes, probeShapes: shapes, analyses: defined, failed, ...sweeps, env });
       if (expr) {
         defined.add(l.name.name);
         out.push({ name: l.name.name, expr, line: l.span.line });
@@ -930,4 +976,19 @@ function sweepValue(v: Value): SweepValue {
   if (v.kind === "bool") return v.value;
   if (v.kind === "string" || v.kind === "symbol") return v.kind === "string" ? v.value : v.name;
   return showValue(v);
+}
+
+/** The sweep variables whose every value is a plain number (no unit, no call or name): `2/lr` may read them. */
+function numericSweeps(axes: readonly (readonly Map<string, Value>[])[]): Set<string> {
+  const out = new Set<string>();
+  for (const axis of axes) {
+    for (const name of axis[0]?.keys() ?? []) {
+      const numeric = axis.every((point) => {
+        const v = point.get(name);
+        return v?.kind === "number" && v.unit === undefined;
+      });
+      if (numeric) out.add(name);
+    }
+  }
+  return out;
 }

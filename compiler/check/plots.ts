@@ -309,7 +309,11 @@ export class PlotCompiler {
       const compiled = this.analysis.compile(item, scope);
       if (!compiled) return undefined;
       const value = foldConstant(compiled);
-      if (value === undefined) return this.fail(item, "a reference line is a constant, like `ref: 2/lr`");
+      if (value === undefined && readsOnlySweeps(compiled)) {
+        out.push({ kind: "sweep", expr: compiled, label });
+        continue;
+      }
+      if (value === undefined) return this.fail(item, "a reference line is a constant or reads numeric sweep variables only, like `ref: 2/lr`");
       out.push({ kind: "constant", value, label: `${label} = ${formatNumber(value)}` });
     }
     return out;
@@ -424,4 +428,20 @@ function numeric(e: A.Expr): number | undefined {
     return v === undefined ? undefined : -v;
   }
   return undefined;
+}
+
+/** Whether a reference is numbers and numeric sweep variables under arithmetic and math functions (`2/lr`). */
+function readsOnlySweeps(e: AnalysisExpr): boolean {
+  switch (e.op) {
+    case "number":
+    case "sweep":
+      return true;
+    case "neg":
+    case "map":
+      return readsOnlySweeps(e.arg);
+    case "arith":
+      return readsOnlySweeps(e.left) && readsOnlySweeps(e.right);
+    default:
+      return false;
+  }
 }

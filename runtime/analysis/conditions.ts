@@ -34,7 +34,7 @@ export function compareTables(expr: Op<"compare">, left: Table, right: Table): T
     const [as, bs] = formatPair(a, b);
     const symbol = Number.isNaN(a) || Number.isNaN(b) ? "is not comparable with" : (holds ? HOLDS : FAILS)[expr.fn];
     const hint = nanHint([describe(expr.left), a], [describe(expr.right), b]);
-    return { key, value: holds, note: `${measured(expr.left, as)} ${symbol} ${measured(expr.right, bs)}${hint}` };
+    return { key, value: holds, note: `${measured(expr.left, as)} ${symbol} ${measured(expr.right, bs)}${hint}`, measured: { value: a, bound: b } };
   });
 }
 
@@ -49,7 +49,7 @@ export function inRange(expr: Op<"in">, table: Table): Table {
     const [xs] = formatDistinct([x, expr.lo, expr.hi]);
     const [, lo, hi] = formatDistinct([x, expr.lo, expr.hi], 6);
     const interval = `[${lo}, ${hi}${expr.closedHi ? "]" : ")"}`;
-    return { key: r.key, value: holds, note: `${what} = ${xs} ${holds ? "∈" : "∉"} ${interval}${nanHint([what, x])}` };
+    return { key: r.key, value: holds, note: `${what} = ${xs} ${holds ? "∈" : "∉"} ${interval}${nanHint([what, x])}`, measured: { value: x, low: expr.lo, high: expr.hi } };
   });
   return { dims: table.dims, rows };
 }
@@ -62,12 +62,13 @@ export function within(expr: Op<"within">, table: Table, reference: Table): Tabl
     const x = numberOf(l.value, what);
     const ref = numberOf(r.value, refWhat);
     const off = Math.abs(x - ref);
-    const holds = "fraction" in tol ? off <= tol.fraction * Math.abs(ref) : off <= tol.absolute;
+    const limit = "fraction" in tol ? tol.fraction * Math.abs(ref) : tol.absolute;
+    const holds = off <= limit;
     const allowed = "fraction" in tol ? `${formatNumber(tol.fraction * 100, 6)}%` : formatNumber(tol.absolute, 6);
     const by = "fraction" in tol ? `${off === 0 ? "0" : formatNumber((off / Math.abs(ref)) * 100)}%` : formatNumber(off);
     const [xs, refs] = formatPair(x, ref);
     const note = `${what} = ${xs}, ${holds ? "" : "not "}within ${allowed} of ${measured(expr.reference, refs)} (off by ${by})`;
-    return { key, value: holds, note: note + nanHint([what, x], [refWhat, ref]) };
+    return { key, value: holds, note: note + nanHint([what, x], [refWhat, ref]), measured: { value: x, reference: ref, allowed: limit } };
   });
 }
 

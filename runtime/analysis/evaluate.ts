@@ -34,6 +34,9 @@ export function evaluate(expr: AnalysisExpr, env: AnalysisEnv): Table {
       return env.analysis(expr.name);
     case "number":
       return scalarTable(expr.value);
+    case "sweep":
+      if (!env.sweep) throw new DyncRuntimeError("RUN051", `the sweep variable \`${expr.name}\` is used as a value, but these results carry no sweep points`);
+      return env.sweep(expr.name);
     case "arith":
       return arith(expr, evaluate(expr.left, env), evaluate(expr.right, env));
     case "neg":

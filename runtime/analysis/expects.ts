@@ -14,6 +14,16 @@ export interface ExpectResult {
   readonly line: number;
   readonly passed: boolean;
   readonly detail: string;
+  /** The condition's table, row by row (absent when it could not be evaluated): for results.json. */
+  readonly table?: { readonly dims: readonly string[]; readonly rows: readonly ExpectRow[] };
+}
+
+/** One row of an expect's condition: where, whether it holds, and the numbers that decided it. */
+export interface ExpectRow {
+  readonly key: Readonly<Record<string, string | number | boolean>>;
+  readonly holds: boolean;
+  readonly note?: string;
+  readonly measured?: Readonly<Record<string, number>>;
 }
 
 /** How many passing or failing rows a detail lists before summarising the rest. */
@@ -35,8 +45,10 @@ export function checkExpect(spec: ExpectSpec, env: AnalysisEnv): ExpectResult {
     return outcome(false, `the condition gives values, not true/false: ${describe(spec.expr)}`);
   }
   const failing = table.rows.filter((r) => r.value !== true).map((r) => withDivergence(r, table, env));
-  if (failing.length === 0) return outcome(true, passDetail(table));
-  return outcome(false, failDetail(table, failing));
+  const rows = table.rows.map((r): ExpectRow => ({ key: r.key, holds: r.value === true, ...(r.note ? { note: r.note } : {}), ...(r.measured ? { measured: r.measured } : {}) }));
+  const withTable = (result: ExpectResult): ExpectResult => ({ ...result, table: { dims: table.dims, rows } });
+  if (failing.length === 0) return withTable(outcome(true, passDetail(table)));
+  return withTable(outcome(false, failDetail(table, failing)));
 }
 
 /** A row that failed on a NaN names the diverged run(s) it comes from, when there are any. */
@@ -106,6 +118,7 @@ function children(expr: AnalysisExpr): AnalysisExpr[] {
     case "probe":
     case "let":
     case "number":
+    case "sweep":
       return [];
     case "arith":
     case "compare":

@@ -30,6 +30,7 @@ export function describe(expr: AnalysisExpr): string {
   switch (expr.op) {
     case "probe":
     case "let":
+    case "sweep":
       return expr.name;
     case "number":
       return formatNumber(expr.value, 6);

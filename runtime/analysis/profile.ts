@@ -7,6 +7,7 @@ import { evaluateProfile as evaluateWith } from "../analysis/index.js";
 import type { DyncRuntimeError } from "../errors.js";
 import type { ProfilePlan } from "../../contract/program.js";
 import type { ResultTable } from "./results.js";
+import type { ExpectResult } from "./expects.js";
 
 /** The verdict on one `expect`. */
 export interface ExpectOutcome {
@@ -15,6 +16,13 @@ export interface ExpectOutcome {
   readonly passed: boolean;
   /** What was measured, e.g. `alpha = 0.98 ∈ [0.7, 1.3]`. */
   readonly detail: string;
+  /** The condition row by row with the numbers that decided each (written to results.json, not to the manifest). */
+  readonly table?: ExpectResult["table"];
+}
+
+/** The verdict as manifest.json and the report keep it: without the row-by-row table (that is results.json's). */
+export function verdictOf({ text, line, passed, detail }: ExpectOutcome): ExpectOutcome {
+  return { text, line, passed, detail };
 }
 
 /** Analyses by `let` name, the verdict on every expect, and analyses that could not be evaluated. */

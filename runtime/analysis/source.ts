@@ -15,6 +15,8 @@ export interface AnalysisEnv {
   probe(name: string): Table;
   /** A `let` analysis evaluated earlier. */
   analysis(name: string): Table;
+  /** A numeric sweep variable's value per sweep point: dims = [name], one row per distinct value; absent: none known. */
+  sweep?(name: Dim): Table;
   /** Total training steps of the run(s) a row (with the given dims) comes from. */
   totalSteps(key: Key, dims: readonly Dim[]): number;
   /** The runs in which a seed diverged, to say why a value is NaN; absent: none known. */
@@ -81,6 +83,22 @@ export class ResultEnv implements AnalysisEnv {
       );
     }
     return table;
+  }
+
+  /** The values the runs take for sweep variable `name`, as a table over that dimension (`2/lr` per run). */
+  sweep(name: Dim): Table {
+    if (!this.results.sweepVars.includes(name)) {
+      throw new DyncRuntimeError("RUN051", `\`${name}\` is not a sweep variable of these results; sweep variables: ${this.results.sweepVars.join(", ") || "(none)"}`);
+    }
+    const rows: Row[] = [];
+    for (const run of this.runs) {
+      const value = run.point[name];
+      if (typeof value !== "number") {
+        throw new DyncRuntimeError("RUN040", `sweep variable \`${name}\` is used as a number, but run ${run.id} has ${name} = ${JSON.stringify(value)}`);
+      }
+      if (!rows.some((r) => sameValue(r.key[name]!, value))) rows.push({ key: { [name]: value }, value });
+    }
+    return { dims: [name], rows };
   }
 
   /** The common training length of the runs whose sweep point matches the row's sweep dimensions. */

@@ -22,6 +22,11 @@ export interface Row {
   readonly value: Cell;
   /** For conditions: the numbers that made the row true or false (`alpha = 0.94 ∈ [0.7, 1.3]`). */
   readonly note?: string;
+  /**
+   * For comparisons, ranges and tolerances: the numbers that decided the row, for results.json
+   * (`value` and `bound`; `value`, `low` and `high`; `value`, `reference` and `allowed`, the tolerance in the value's units).
+   */
+  readonly measured?: Readonly<Record<string, number>>;
 }
 
 export interface Table {

@@ -8,7 +8,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { DyncRuntimeError } from "../errors.js";
-import type { LossKind } from "../loss.js";
+import { lossName, type LossKind } from "../loss.js";
 import type { ForwardOptions, FusedStep, LayerView, Model, Param } from "../../contract/model.js";
 import { layerViews, mlpLayers } from "../../contract/layer-list.js";
 import { isValidSeed } from "../../contract/program.js";
@@ -167,19 +167,19 @@ export class Mlp implements Model {
 
   /**
    * The training step of a plain 1→W→1 network (one hidden layer, biases, no batch norm, dropout or
-   * encoding) under mse or half_mse, as one SIMD kernel on the wasm backend (runtime/kernels); undefined
+   * encoding) under mse, half_mse or half_sse (equal to half_mse with one output), as one SIMD kernel on the wasm backend (runtime/kernels); undefined
    * otherwise. Equal to differentiating `forward` up to float32 summation order (test/runtime/
    * fused-scalar-net.test.ts).
    */
   fusedLossAndGradients(x: tf.Tensor, y: tf.Tensor, loss: LossKind): FusedStep | undefined {
     const [hidden, ...deeper] = this.hidden;
     if (!hidden || deeper.length > 0 || hidden.norm || this.encoding || this.dropout > 0) return undefined;
-    if (this.inDim !== 1 || this.outDim !== 1 || loss === "cross_entropy" || !hidden.dense.bias || !this.out.bias) return undefined;
+    if (this.inDim !== 1 || this.outDim !== 1 || lossName(loss) === "cross_entropy" || !hidden.dense.bias || !this.out.bias) return undefined;
     this.checkInput(x);
     const spec = this.options.act ?? "relu";
     const alpha = typeof spec === "object" && "slope" in spec ? spec.slope : DEFAULT_LEAKY_SLOPE;
     const params = [hidden.dense.weight.variable, hidden.dense.bias.variable, this.out.weight.variable, this.out.bias.variable] as const;
-    const attrs = { activation: activationName(spec), alpha, scale: this.outputScale, half: loss === "half_mse" ? 0.5 : 1 };
+    const attrs = { activation: activationName(spec), alpha, scale: this.outputScale, half: loss === "mse" ? 1 : 0.5 };
     return simdScalarNetStep(x, y, params, attrs);
   }
 

@@ -31,6 +31,9 @@ function randomDirection(n: number, norm: number, seed: number, name: string): F
 export class OpposingLinear implements Model {
   readonly seeds: number;
   readonly seedValues: readonly number[];
+  /** d1 + d2: the width of an input row [x, x_o]. */
+  readonly inDim: number;
+  readonly outDim = 1;
   readonly layerNames = ["b", "b_o", "c"] as const;
   readonly params: readonly Param[];
   readonly layers: readonly LayerView[];
@@ -46,6 +49,7 @@ export class OpposingLinear implements Model {
     }
     this.seedValues = resolveSeeds(options.seeds);
     this.seeds = this.seedValues.length;
+    this.inDim = d1 + d2;
     const S = this.seeds;
     const stack = (n: number, norm: number, name: string) => {
       const out = new Float32Array(S * n);

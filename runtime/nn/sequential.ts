@@ -11,7 +11,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { DyncRuntimeError } from "../errors.js";
-import type { LossKind } from "../loss.js";
+import { lossName, type LossKind } from "../loss.js";
 import type { FusedStep, LayerView, Model, Param } from "../../contract/model.js";
 import type { LayerSpec } from "../../contract/program.js";
 import { activationAfter, type LayerGeometry, layerGeometry, layerRole } from "../../contract/layer-list.js";
@@ -134,11 +134,11 @@ export class Sequential implements Model {
 
   /**
    * `Mlp`'s fused SIMD step where the list is a plain 1→W→1 network: dense(W, act, bias) → dense(1, bias)
-   * [→ scale], no norm, dropout or encoding, mse or half_mse; undefined otherwise.
+   * [→ scale], no norm, dropout or encoding, mse, half_mse or half_sse (one output: the same); undefined otherwise.
    */
   fusedLossAndGradients(x: tf.Tensor, y: tf.Tensor, loss: LossKind): FusedStep | undefined {
     const [first, second, third, ...rest] = this.options.layers;
-    if (loss === "cross_entropy" || rest.length > 0 || this.inDim !== 1 || this.outDim !== 1) return undefined;
+    if (lossName(loss) === "cross_entropy" || rest.length > 0 || this.inDim !== 1 || this.outDim !== 1) return undefined;
     if (first?.kind !== "dense" || second?.kind !== "dense" || !first.bias || !second.bias || second.act !== null) return undefined;
     if (third && third.kind !== "scale") return undefined;
     this.checkInput(x);
@@ -146,7 +146,7 @@ export class Sequential implements Model {
     const alpha = typeof spec === "object" && "slope" in spec ? spec.slope : DEFAULT_LEAKY_SLOPE;
     const scale = this.outputScale * (third?.kind === "scale" ? third.factor : 1);
     const [w1, b1, w2, b2] = this.params.map((p) => p.variable);
-    const attrs = { activation: activationName(spec), alpha, scale, half: loss === "half_mse" ? 0.5 : 1 };
+    const attrs = { activation: activationName(spec), alpha, scale, half: loss === "mse" ? 1 : 0.5 };
     return simdScalarNetStep(x, y, [w1!, b1!, w2!, b2!], attrs);
   }
 

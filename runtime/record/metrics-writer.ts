@@ -185,13 +185,13 @@ function openForAppend(path: string): number {
   }
 }
 
-function csvNumber(v: number): string {
+export function csvNumber(v: number): string {
   if (Number.isNaN(v)) return "nan";
   if (!Number.isFinite(v)) return v > 0 ? "inf" : "-inf";
   return String(v);
 }
 
-function csvField(v: SweepValue | undefined): string {
+export function csvField(v: SweepValue | undefined): string {
   if (v === undefined) return "";
   if (typeof v === "number") return csvNumber(v);
   const text = String(v);

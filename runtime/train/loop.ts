@@ -218,7 +218,7 @@ class TrainingRun {
     this.probes = new Map((config.probes ?? []).map((p) => [p.name, p]));
     this.scheduler = new CadenceScheduler(config.probes ?? [], config.events ?? [], { totalSteps, stepsPerEpoch, seeds: S });
     this.divergence = new DivergenceTracker(config.seeds);
-    this.lossFn = typeof config.loss === "string" ? lossFunction(config.loss) : config.loss;
+    this.lossFn = typeof config.loss === "function" ? config.loss : lossFunction(config.loss);
     this.schedule = config.schedule ?? makeSchedule({ kind: "constant" }, config.optimizer.spec.lr);
     this.variables = config.model.params.map((p) => p.variable);
   }
@@ -330,7 +330,7 @@ class TrainingRun {
   /** Loss at θ_k on the batch and its gradient for every parameter; nothing is read back. */
   private lossAndGradients(batch: StepBatch): { loss: StepLoss; grads: tf.Tensor[] } {
     const { model, l2 = 0 } = this.config;
-    const fused = l2 === 0 && typeof this.config.loss === "string" ? model.fusedLossAndGradients?.(batch.x, batch.y, this.config.loss) : undefined;
+    const fused = l2 === 0 && typeof this.config.loss !== "function" ? model.fusedLossAndGradients?.(batch.x, batch.y, this.config.loss) : undefined;
     if (fused) {
       const objective = tf.clone(fused.perSeed);
       return { loss: { perSample: fused.perSample, perSeed: fused.perSeed, objective }, grads: [...fused.grads] };

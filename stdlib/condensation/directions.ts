@@ -16,7 +16,7 @@
  * one-hidden-layer MLPs without batch norm or input encoding (the notes' setting); otherwise it is NaN.
  */
 import { DyncRuntimeError } from "../../runtime/errors.js";
-import type { LossKind } from "../../runtime/loss.js";
+import { lossName, type LossKind } from "../../runtime/loss.js";
 import type { Model } from "../../contract/model.js";
 import { activationName, type ActivationSpec, DEFAULT_LEAKY_SLOPE } from "../../runtime/nn/activations.js";
 import { defineProbe } from "../probes/define.js";
@@ -166,7 +166,7 @@ export function forwardTwoLayer(net: TwoLayerNet, x: ArrayLike<number>, n: numbe
 export function meanLoss(kind: LossKind, pred: Float64Array, y: ArrayLike<number>, n: number, outDim: number): number {
   let total = 0;
   for (let r = 0; r < n; r++) {
-    if (kind === "cross_entropy") {
+    if (lossName(kind) === "cross_entropy") {
       let max = -Infinity;
       for (let o = 0; o < outDim; o++) max = Math.max(max, pred[r * outDim + o]!);
       let sumExp = 0;
@@ -179,7 +179,7 @@ export function meanLoss(kind: LossKind, pred: Float64Array, y: ArrayLike<number
     } else {
       let sq = 0;
       for (let o = 0; o < outDim; o++) sq += (pred[r * outDim + o]! - y[r * outDim + o]!) ** 2;
-      total += (kind === "half_mse" ? 0.5 : 1) * (sq / outDim);
+      total += kind === "mse" ? sq / outDim : kind === "half_mse" ? sq / (2 * outDim) : sq / 2;
     }
   }
   return total / n;

@@ -1,12 +1,14 @@
 /**
- * The core family's schemas: the probes every experiment uses (loss, accuracy, weight norm, the training
- * step's own loss and learning rate, the network's outputs) and the reductions and fit of the analysis
+ * The core family's schemas: the probes every experiment uses (loss, accuracy, weight norm, one parameter's
+ * statistic, the training step's own loss and learning rate, the optimizer's statistics, the network's
+ * outputs) and the reductions and fit of the analysis
  * language. Schema only (no runtime imports): the registry and the compiler read it; the implementations
  * in this folder import it (`defineProbe`), and test/stdlib/registry.test.ts checks the two agree.
  */
 import { papers } from "../registry/citations.js";
 import { analysisEntry, probeEntry } from "../registry/entry.js";
 import { FIT_FIELDS, REDUCE_FNS, type ReduceFn } from "../../contract/program.js";
+import { OPTIMIZER_STATS, type OptimizerStat } from "../../contract/training-specs.js";
 import type { Entry, Param, ProbeCostShape } from "../registry/types.js";
 
 export const model = { name: "model", type: { t: "ref", of: "model" }, doc: "The model to measure." } as const satisfies Param;
@@ -44,6 +46,42 @@ export const weightNorm = probeEntry({
   cost: (_args, shape) => ({ flops: 2 * shape.params }),
 });
 
+export const param = probeEntry({
+  name: "param",
+  kind: "probe",
+  doc: "One number from a parameter tensor, per seed: `param(net, \"b_o\")` is the mean of layer `b_o`'s weight (a layer name means its weight; a full name like `\"hidden0.bias\"` picks any parameter). `stat`: `mean` (1ᵀθ/size: its sign is that of θ's component along the all-ones direction), `sum`, `norm` (‖θ‖₂), `max_abs`, or `first` (the first entry: the value of a scalar such as `c`).",
+  params: [
+    model,
+    { name: "name", type: { t: "string" }, doc: "A layer name (its weight) or a parameter name `layer.role` (`b_o`, `c`, `hidden0.bias`)." },
+    { name: "stat", type: { t: "choice", options: ["mean", "sum", "norm", "max_abs", "first"] }, default: "mean", doc: "How the tensor's entries become one number." },
+  ],
+  cost: (_args, shape) => ({ flops: shape.params }),
+});
+
+export const featureNorm = probeEntry({
+  name: "feature_norm",
+  kind: "probe",
+  doc: "The norm of a hidden layer's representation: the mean over the samples of `data` of ‖φ(x)‖₂, φ(x) the output of hidden layer `layer` (after its activation, and pooling for a conv block; all its values), per seed. The default, the last hidden layer, is the penultimate representation; on a one-image data set such as `constant_image(…)` it is that image's feature norm (Rosenfeld & Risteski, Fig. 5: it grows fast, then slowly decays).",
+  params: [
+    model,
+    data,
+    { name: "layer", type: { t: "number", integer: true, min: 0 }, default: null, doc: "Hidden layer (0 is `net.hidden[0]`; in a cnn the conv blocks come first; default: the last hidden layer)." },
+  ],
+  cites: papers.opposing,
+  cost: forwardOverData,
+});
+
+export const optimizerStat = probeEntry({
+  name: "optimizer_stat",
+  kind: "probe",
+  doc: `A statistic the run's optimizer reports about its most recent update, per seed (NaN before the first update): ${Object.keys(OPTIMIZER_STATS)
+    .map((s) => `\`${s}\` (${OPTIMIZER_STATS[s as OptimizerStat].map((k) => `\`${k}\``).join(", ")})`)
+    .join(", ")}. \`optimizer_stat(above_threshold)\` is the fraction of all parameter coordinates whose momentum |m| exceeded the threshold and so took a fixed-size sign step (Rosenfeld & Risteski, App. F: ≈ 10–25%). At step k it describes the update from step k − 1 to k.`,
+  params: [{ name: "name", type: { t: "choice", options: Object.keys(OPTIMIZER_STATS) as OptimizerStat[] }, doc: "Which statistic; the run's optimizer must report it." }],
+  cites: papers.opposing,
+  cost: (_args, shape) => ({ flops: shape.params }),
+});
+
 export const trainLoss = probeEntry({
   name: "train_loss",
   kind: "probe",
@@ -72,7 +110,7 @@ export const outputs = probeEntry({
   cost: forwardOverData,
 });
 
-export const coreProbes: readonly Entry[] = [loss, accuracy, weightNorm, trainLoss, lr, outputs];
+export const coreProbes: readonly Entry[] = [loss, accuracy, weightNorm, param, featureNorm, trainLoss, lr, optimizerStat, outputs];
 
 /** What each reduction of the analysis IR does (every `ReduceFn` needs one: the record is exhaustive). */
 const REDUCTION_DOCS: Record<ReduceFn, string> = {
@@ -112,6 +150,14 @@ export const plateauEnd = analysisEntry({
   ],
 });
 
+/** Oscillation through zero, counted: a parameter or output flipping sign step after step. */
+export const signChanges = analysisEntry({
+  name: "sign_changes",
+  kind: "analysis",
+  doc: "The number of sign changes of a series over steps, per seed (and per remaining group): in step order, consecutive nonzero measurements of opposite sign count one each (zeros and NaN are skipped). `sign_changes(bo) >= 10` holds when `bo` oscillates through 0 at least ten times.",
+  params: [values],
+});
+
 export const coreAnalyses: readonly Entry[] = [
   ...REDUCE_FNS.map(
     (name): Entry => ({
@@ -128,4 +174,5 @@ export const coreAnalyses: readonly Entry[] = [
     params: [{ name: "relation", type: { t: "ref", of: "probe" }, doc: "`y ~ x`: a result against a sweep variable." }],
   },
   plateauEnd,
+  signChanges,
 ];

@@ -3,7 +3,9 @@ import type { ProbeDefinition } from "../probes/define.js";
 import { accuracyProbe } from "./accuracy.js";
 import { lossProbe } from "./loss.js";
 import { outputsProbe } from "./outputs.js";
-import { learningRateProbe, trainLossProbe } from "./training.js";
+import { learningRateProbe, optimizerStatProbe, trainLossProbe } from "./training.js";
 import { weightNormProbe } from "./weight-norm.js";
+import { paramProbe } from "./param.js";
+import { featureNormProbe } from "./feature-norm.js";
 
-export const coreProbeImplementations: readonly ProbeDefinition[] = [lossProbe, accuracyProbe, weightNormProbe, trainLossProbe, learningRateProbe, outputsProbe];
+export const coreProbeImplementations: readonly ProbeDefinition[] = [lossProbe, accuracyProbe, weightNormProbe, paramProbe, featureNormProbe, trainLossProbe, learningRateProbe, optimizerStatProbe, outputsProbe];

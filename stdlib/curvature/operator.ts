@@ -31,7 +31,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { Model } from "../../contract/model.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
-import { lossFunction, type LossKind } from "../../runtime/loss.js";
+import { labelSmoothing, lossFunction, lossName, smoothTargets, type LossKind } from "../../runtime/loss.js";
 import type { NnForwardOptions } from "../../runtime/nn/mlp.js";
 import { Rng } from "../../runtime/rng.js";
 import type { EvalData } from "../probes/eval-data.js";
@@ -262,14 +262,17 @@ export class HessianOperator {
       const count = Math.min(rows, this.rows - start);
       const bx = sliceRows(x, start, count);
       const by = sliceRows(y, start, count);
-      if (this.loss !== "cross_entropy") {
+      if (lossName(this.loss) !== "cross_entropy") {
         const lossFn = lossFunction(this.loss);
         out.push({ x: bx, perSample: (prediction) => lossFn(prediction, by).perSample, owned: [bx, by] });
         continue;
       }
       // Any constant shift gives the same loss; the max logit at θ keeps exp from overflowing nearby.
       const shift = tf.tidy(() => tf.max(this.model.forward(bx, this.forwardOptions), -1, true));
-      out.push({ x: bx, perSample: (logits) => softmaxCrossEntropy(logits, by, shift), owned: [bx, by, shift] });
+      // `cross_entropy(smoothing: ε)`: the same loss against the smoothed target rows (1 − ε)·y + ε/C.
+      const smoothing = labelSmoothing(this.loss);
+      const target = smoothing > 0 ? smoothTargets(by, smoothing) : by;
+      out.push({ x: bx, perSample: (logits) => softmaxCrossEntropy(logits, target, shift), owned: [bx, by, target, shift] });
     }
     return out;
   }

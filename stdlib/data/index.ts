@@ -18,6 +18,8 @@ export { gratingAngle, gratingPixel, gratings } from "./gratings.js";
 export type { GratingsDataset, GratingsOptions } from "./gratings.js";
 export { classTargets, oneHot } from "./classes.js";
 export { applyLimit, pixelAffine } from "./pixels.js";
+export { pixelStatistics, standardizePixels } from "./standardize.js";
+export type { PixelStatistics } from "./standardize.js";
 export type { PixelNormalization } from "./pixels.js";
 export { parseIdx } from "./idx.js";
 export type { IdxArray } from "./idx.js";

@@ -16,6 +16,8 @@ import { gridInputs, type GridAxis } from "./grid.js";
 import { loadImage, type ImageAxis } from "./image.js";
 import { pointsInputs } from "./inputs.js";
 import { loadFashionMnist, loadMnist } from "./mnist.js";
+import { opposingSignals } from "./opposing-signals.js";
+import { constantImage } from "./constant-image.js";
 import { sumOfSinusoids } from "./sinusoids.js";
 
 function gridAxis(axis: GridAxisSpec, n: number): GridAxis {
@@ -84,6 +86,10 @@ export const dataSourceDefinitions: readonly DataSourceDefinition[] = [
   defineDataSource(entries.gaussianMixture, (spec, ctx) =>
     gaussianMixture({ task: ctx.task(), samples: ctx.samples(spec.split) }, { name: ctx.name, n: spec.n, d: spec.d, classes: spec.classes, separation: spec.separation, std: spec.std }),
   ),
+  defineDataSource(entries.opposingSignals, (spec, ctx) =>
+    opposingSignals(ctx.samples(spec.split), { name: ctx.name, n: spec.n, d1: spec.d1, d2: spec.d2, p: spec.p, alpha: spec.alpha, beta: spec.beta }),
+  ),
+  defineDataSource(entries.constantImage, (spec, ctx) => constantImage({ name: ctx.name, ...spec })),
   defineDataSource(entries.gratings, (spec, ctx) =>
     gratings(ctx.samples(spec.split), {
       name: ctx.name,

@@ -14,6 +14,17 @@ const sampleSplit = {
   doc: "Which sample stream: `train` and `test` are independent draws of one task (data sets with the same arguments and seed share the task). Default: the data set's own stream, named after it, so differently named data sets never share samples and `data test = …` without `split:` is the `test` stream.",
 };
 
+/** `standardize:` of image sources: per-pixel standardisation with the training set's statistics. */
+const standardizeParam = {
+  name: "standardize",
+  type: { t: "choice" as const, options: ["none", "pixel"] },
+  default: "none",
+  doc: "`pixel`: per input value (pixel and channel), subtract the training data set's mean and divide by its standard deviation (over its samples; a value constant over them is only centred), after `normalize` — Cohen et al.'s CIFAR preprocessing. Statistics always come from the experiment's training data set, which must be standardised too; held-out sets with `standardize: pixel` are transformed the same way.",
+};
+
+/** `standardize` only when on, so specs (and generated programs) without it stay as they were. */
+const standardizeOf = (a: Readonly<Record<string, unknown>>) => (a["standardize"] === "pixel" ? { standardize: "pixel" as const } : {});
+
 /** `split` only when given, so specs (and generated programs) without it stay as they were. */
 const splitOf = (a: Readonly<Record<string, unknown>>) =>
   a["split"] === null ? {} : { split: a["split"] };
@@ -167,6 +178,7 @@ const realImageParams = (name: string, files: string, defaultDir: string) =>
       default: "unit",
       doc: "Pixels to [0, 1], [−1, 1] ((v − 0.5)/0.5, as the spectral-bias paper), or 0..255.",
     },
+    standardizeParam,
   ] as const;
 
 const realImageSpec = (name: string, a: Spec) => ({
@@ -175,6 +187,7 @@ const realImageSpec = (name: string, a: Spec) => ({
   limit: a["limit"],
   dir: a["dir"],
   normalize: a["normalize"],
+  ...standardizeOf(a),
 });
 
 /** Where Debian's `dataset-fashion-mnist` package installs the Fashion-MNIST files. */
@@ -286,6 +299,66 @@ export const gaussianMixture = dataEntry({
   },
 });
 
+export const opposingSignals = dataEntry({
+  name: "opposing_signals",
+  kind: "data",
+  doc: "The two-layer linear model's data of Rosenfeld & Risteski §3.3: x ∈ R^{d1} ~ N(0, I); an opposing-signal block x_o ∈ R^{d2} that is s·a·1 (s = ±1 at random, a² = α/(p·d2)) on round(p·n) points chosen at random and 0 elsewhere; target y = βᵀx + (1/√d2)·1ᵀ|x_o| with β = (‖β‖/√d1)·1. Inputs are [x, x_o] (d1 + d2 values). Pair it with `opposing_linear(d1:, d2:)`.",
+  params: [
+    count("n", "Number of points."),
+    count("d1", "Dimension of the ordinary input x."),
+    count("d2", "Dimension of the opposing-signal block x_o (the paper takes d2 ≥ d1)."),
+    { name: "p", type: { t: "number", above: 0, max: 1 }, default: 0.05, doc: "Fraction p of points carrying the opposing signal." },
+    { name: "alpha", type: { t: "number", above: 0 }, default: 1, doc: "Signal strength α: a² = α/(p·d2), so the outliers' second moment E‖x_o‖² is α." },
+    { name: "beta", type: { t: "number", min: 0 }, default: 1, doc: "‖β‖ of the linear target on x (β along the all-ones direction)." },
+    sampleSplit,
+  ],
+  cites: papers.opposing,
+  lower: (a) => ({ source: "opposing_signals", n: a["n"], d1: a["d1"], d2: a["d2"], p: a["p"], alpha: a["alpha"], beta: a["beta"], ...splitOf(a) }),
+  data: {
+    targets: "own",
+    perSeed: true,
+    shape: (s) => ({ inputs: [], inDim: (s["d1"] as number) + (s["d2"] as number), outDim: 1, classes: false }),
+    size: (s) => s["n"] as number,
+  },
+});
+
+export const constantImage = dataEntry({
+  name: "constant_image",
+  kind: "data",
+  doc: "Probe input: `n` identical images of one solid colour — every pixel `value`, or per channel `color` — in the units the training images have after `normalize` (e.g. [0, 1]); one-hot targets of class `label`. With `standardize: pixel` it goes through the training set's standardisation like any held-out set. Rosenfeld & Risteski's Fig. 5 feeds a solid sky-blue image each step: `probe sky = outputs(net, sky) every step` follows its outputs (logits), `accuracy(net, sky)` whether it is classified as `label`.",
+  params: [
+    count("size", "Height and width in pixels."),
+    count("channels", "Colour channels.", 3),
+    count("classes", "Number of classes (the model's outputs)."),
+    { name: "value", type: { t: "number" }, default: 0.5, doc: "Every pixel's value (when `color` is not given)." },
+    { name: "color", type: { t: "list", of: { t: "number" } }, default: null, doc: "One value per channel, e.g. `[0.53, 0.81, 0.92]` for sky blue in [0, 1]." },
+    { name: "label", type: { t: "number", integer: true, min: 0 }, default: 0, doc: "The class of the one-hot targets." },
+    count("n", "Number of (identical) images.", 1),
+    standardizeParam,
+  ],
+  rules: [
+    { params: ["color", "channels"], holds: (a) => a["color"] === null || (a["color"] as number[]).length === a["channels"], message: "`color` needs one value per channel" },
+    { params: ["label", "classes"], holds: (a) => (a["label"] as number) < (a["classes"] as number), message: "`label` must be a class: below `classes`" },
+  ],
+  cites: papers.opposing,
+  lower: (a) => ({
+    source: "constant_image",
+    size: a["size"],
+    channels: a["channels"],
+    classes: a["classes"],
+    color: a["color"] === null ? Array<number>(a["channels"] as number).fill(a["value"] as number) : a["color"],
+    label: a["label"],
+    n: a["n"],
+    ...standardizeOf(a),
+  }),
+  data: {
+    targets: "own",
+    perSeed: false,
+    shape: (s) => imageShape(s["size"] as number, s["size"] as number, s["channels"] as number, s["classes"] as number),
+    size: (s) => s["n"] as number,
+  },
+});
+
 export const gratings = dataEntry({
   name: "gratings",
   kind: "data",
@@ -319,6 +392,7 @@ export const gratings = dataEntry({
       default: "unit",
       doc: "Pixels (1 + g)/2 in [0, 1] like photographs' (a positive mean), or g in [−1, 1] (class means 0).",
     },
+    standardizeParam,
     sampleSplit,
   ],
   cites: papers.condensation,
@@ -332,6 +406,7 @@ export const gratings = dataEntry({
     noise: a["noise"],
     normalize: a["normalize"],
     phase_spread: a["phase_spread"],
+    ...standardizeOf(a),
     ...splitOf(a),
   }),
   data: {
@@ -508,4 +583,6 @@ export const dataSources: readonly Entry[] = [
   gratings,
   image,
   sinusoids,
+  opposingSignals,
+  constantImage,
 ];

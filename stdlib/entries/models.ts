@@ -80,6 +80,17 @@ export const models: Entry[] = [
     }),
   },
   {
+    name: "opposing_linear",
+    kind: "model",
+    doc: "Rosenfeld & Risteski's two-layer linear model f = c·(bᵀx + b_oᵀx_o) on inputs [x, x_o] (x: the first d1 values, x_o: the last d2), initialised as in the paper: c = 1, b and b_o in uniformly random directions with ‖b‖² = d1/(d1+d2) and ‖b_o‖² = d2/(d1+d2). Layers `net.b`, `net.b_o` (weights [d, 1]) and `net.c` (a scalar). Pair it with `opposing_signals(…)` data and `half_mse` (½(f − y)²).",
+    params: [
+      { name: "d1", type: { t: "number", integer: true, min: 1 }, doc: "Width of the ordinary input x (the first d1 inputs)." },
+      { name: "d2", type: { t: "number", integer: true, min: 1 }, doc: "Width of the opposing-signal block x_o (the last d2 inputs)." },
+    ],
+    cites: papers.opposing,
+    lower: (a) => ({ kind: "opposing_linear", d1: a["d1"], d2: a["d2"] }),
+  },
+  {
     name: "cnn",
     kind: "model",
     doc: "Convolutional network for image data: per entry of `filters` a block conv (kernel×kernel, `filters[i]` channels) → conv_act → [max/avg pool], then flatten → (dense → act) per hidden width → dense out. Layers are `net.convs[i]`, `net.hidden[j]`, `net.out`; probes count conv blocks first (`layer: 0` is the first conv). The input shape comes from the training images.",

@@ -204,8 +204,29 @@ export const schedules: Entry[] = [
 
 export const losses: Entry[] = [
   { name: "mse", kind: "loss", doc: "Mean squared error over batch and outputs (torch MSELoss).", params: [], cites: papers.pytorch, lower: () => "mse" },
-  { name: "half_mse", kind: "loss", doc: "½ · mse, as in much of the theory literature.", params: [], lower: () => "half_mse" },
-  { name: "cross_entropy", kind: "loss", doc: "Softmax cross-entropy with logits (torch CrossEntropyLoss).", params: [], cites: papers.pytorch, lower: () => "cross_entropy" },
+  {
+    name: "half_mse",
+    kind: "loss",
+    doc: "½ · mse: ½·(1/C)·Σ over the C outputs of (f − y)², averaged over samples; with one output the ½(f − y)² of the theory literature. With C outputs it is `half_sse` / C, so its sharpness is 1/C of `half_sse`'s and GD at step size η is stable up to C times the sharpness (2/η).",
+    params: [],
+    lower: () => "half_mse",
+  },
+  {
+    name: "half_sse",
+    kind: "loss",
+    doc: "Half the summed squared error: ½·Σ over the C outputs of (f − y)², averaged over samples — Cohen et al.'s squared loss. C·`half_mse` (equal with one output), so with C outputs its sharpness is C times `half_mse`'s and the 2/η threshold compares with this sharpness as in Cohen et al.",
+    params: [],
+    cites: papers.edgeOfStability,
+    lower: () => "half_sse",
+  },
+  {
+    name: "cross_entropy",
+    kind: "loss",
+    doc: "Softmax cross-entropy with logits (torch CrossEntropyLoss). `smoothing: ε` trains against the label-smoothed targets (1 − ε)·y + ε/C (torch `label_smoothing`).",
+    params: [num("smoothing", "Label smoothing ε: the share of each target spread uniformly over the C classes.", 0, { min: 0, max: 1 })],
+    cites: papers.pytorch,
+    lower: (a) => (a["smoothing"] === 0 ? "cross_entropy" : { name: "cross_entropy", smoothing: a["smoothing"] }),
+  },
 ];
 
 export const regularizers: Entry[] = [

@@ -157,6 +157,11 @@ describe("training-forms.dyn: every optimizer, schedule, loss, activation", () =
     expect(r.batch).toEqual({ size: 16, shuffle: "once" });
     expect(r.duration).toEqual({ steps: 1000 });
     expect(probe(r, "rate").probe).toBe("lr");
+    expect(probe(r, "signs")).toMatchObject({ probe: "optimizer_stat", args: { name: "above_threshold" } });
+  });
+  it("half_sse lowers to its name; cross_entropy(smoothing: ε) to an object, and without smoothing to the plain name", () => {
+    expect(plan("training-forms.dyn", "summed_squares").runs[0]!.loss).toBe("half_sse");
+    expect(plan("training-forms.dyn", "smoothed_labels").runs[0]!.loss).toEqual({ name: "cross_entropy", smoothing: 0.1 });
   });
   it("4 schedules × 6 activations = 24 runs; schedules lowered with their durations", () => {
     expect(sched.runs.length).toBe(24);
@@ -233,10 +238,15 @@ describe("data-sources.dyn: data blocks and synthetic sources; widths inferred",
     expect(r.duration).toEqual({ epochs: 20 });
     expect(probe(r, "acc").cadences).toEqual([{ kind: "every", n: 5, unit: "epochs" }]);
   });
+  it("constant_image: the colour per channel, one image, standardised like its training set", () => {
+    const r = plan("data-sources.dyn", "sky_probe").runs[0]!;
+    expect(r.data["sky"]).toEqual({ source: "constant_image", size: 8, channels: 3, classes: 4, color: [0.53, 0.81, 0.92], label: 2, n: 1, standardize: "pixel", perSeed: false });
+    expect(r.data["train"]).toMatchObject({ source: "gratings", standardize: "pixel" });
+  });
   it("mnist and fashion_mnist: 784 → 10, options lowered with defaults", () => {
     const r = plan("data-sources.dyn", "digits").runs[0]!;
-    expect(r.data["train"]).toEqual({ source: "mnist", split: "train", limit: 2000, dir: "data/mnist", normalize: "symmetric", perSeed: false });
-    expect(r.data["test"]).toEqual({ source: "fashion_mnist", split: "test", limit: 500, dir: null, normalize: "unit", perSeed: false });
+    expect(r.data["train"]).toEqual({ source: "mnist", split: "train", limit: 2000, dir: "data/mnist", normalize: "symmetric", standardize: "pixel", perSeed: false });
+    expect(r.data["test"]).toEqual({ source: "fashion_mnist", split: "test", limit: 500, dir: null, normalize: "unit", standardize: "pixel", perSeed: false });
     expect([r.model.inDim, r.model.outDim]).toEqual([784, 10]);
     expect(r.model.hidden).toEqual([100, 100, 100]);
   });

@@ -65,7 +65,15 @@ describe("evaluateProfile", () => {
 
   it("a passing single-row expect reports the measured value", () => {
     const [r] = check([{ text: "alpha[act = silu] in [0.7, 1.3]", expr: alphaIn("silu", 0.7, 1.3) }]).expects;
-    expect(r).toEqual({ text: "alpha[act = silu] in [0.7, 1.3]", line: 20, passed: true, detail: "alpha[act=silu] = 1.2 ∈ [0.7, 1.3]" });
+    expect(r).toEqual({
+      text: "alpha[act = silu] in [0.7, 1.3]",
+      line: 20,
+      passed: true,
+      detail: "alpha[act=silu] = 1.2 ∈ [0.7, 1.3]",
+      // the row by row table results.json writes: the measured value and the interval's ends as numbers
+      // (the fit's alpha is 1.2 up to rounding; the table keeps the steps dimension of the `at end` probe)
+      table: { dims: ["steps"], rows: [{ key: { steps: 100 }, holds: true, note: "alpha[act=silu] = 1.2 ∈ [0.7, 1.3]", measured: { value: expect.closeTo(1.2, 12), low: 0.7, high: 1.3 } }] },
+    });
   });
 
   it("a failing single-row expect says by how much", () => {

@@ -107,6 +107,8 @@ function expectKept(result: Interrupted, exitCode: number, signal: string): Mani
   expect(existsSync(join(result.out, "report.html"))).toBe(true);
   expect(readFileSync(join(result.out, "report.html"), "utf8")).toContain(`interrupted by ${signal}`);
   expect(temporaryFiles(result.out)).toEqual([]);
+  // the analyses' values over what was measured, as after a finished run
+  expect((JSON.parse(readFileSync(join(result.out, "results.json"), "utf8")) as { format: string }).format).toBe("dync-results/1");
   return m;
 }
 

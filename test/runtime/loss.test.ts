@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-core/dist/register_all_gradients";
-import { crossEntropyLoss, halfMseLoss, l2Penalty, lossFunction, mseLoss } from "../../runtime/loss.js";
+import { crossEntropyLoss, halfMseLoss, halfSseLoss, l2Penalty, lossFunction, mseLoss } from "../../runtime/loss.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
 
 beforeAll(async () => {
@@ -53,6 +53,23 @@ describe("mse and half_mse", () => {
     values(grad).forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 6));
   });
 
+  it("half_sse sums over outputs: ½·Σ_o (p − y)² per sample, C = 2 times half_mse", () => {
+    const out = halfSseLoss(tf.tensor3d(pred), tf.tensor3d(targ));
+    // Seed 0 by hand: samples ½(1 + 0), ½(0.25 + 4), ½(4 + 1) → 0.5, 2.125, 2.5; seed 1: ½(1 + 1), ½(0 + 4), ½(1 + 0).
+    expect(values(out.perSample)).toEqual([0.5, 2.125, 2.5, 1, 2, 0.5]);
+    values(out.perSeed).forEach((v, i) => expect(v).toBeCloseTo([(0.5 + 2.125 + 2.5) / 3, 3.5 / 3][i]!, 6));
+    const half = halfMseLoss(tf.tensor3d(pred), tf.tensor3d(targ));
+    values(half.perSeed).forEach((v, i) => expect(values(out.perSeed)[i]).toBeCloseTo(2 * v, 6));
+    expect(lossFunction("half_sse")).toBe(halfSseLoss);
+  });
+
+  it("half_sse's gradient is (p − y)/B, C times half_mse's (p − y)/(B·C)", () => {
+    const y = tf.tensor3d(targ);
+    const grad = tf.grad((p: tf.Tensor) => tf.sum(halfSseLoss(p, y).perSeed))(tf.tensor3d(pred));
+    const expected = pred.flat(2).map((p, i) => (p - targ.flat(2)[i]!) / 3);
+    values(grad).forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 6));
+  });
+
   it("rejects mismatched shapes with a RUN040 error", () => {
     expect(() => mseLoss(tf.zeros([2, 3, 1]), tf.zeros([2, 3, 2]))).toThrow(DyncRuntimeError);
     expect(() => lossFunction("hinge" as never)).toThrow(/unknown loss "hinge"/);
@@ -82,6 +99,25 @@ describe("cross_entropy", () => {
     }
     // A uniform row has loss log(3).
     expect(expected[0]![1]).toBeCloseTo(Math.log(3), 12);
+  });
+
+  it("with smoothing ε matches −Σ_c ((1 − ε)·y_c + ε/C)·log softmax(z)_c in float64", () => {
+    const eps = 0.1;
+    const logSoftmax = (z: number[], c: number) => z[c]! - Math.log(z.reduce((a, v) => a + Math.exp(v), 0));
+    const smoothed = (z: number[], label: number) => -z.reduce((acc, _v, c) => acc + ((c === label ? 1 - eps : 0) + eps / 3) * logSoftmax(z, c), 0);
+    const expected = logits.map((seed, s) => seed.map((z, b) => smoothed(z, labels[s]![b]!)));
+    const fromLabels = crossEntropyLoss(tf.tensor3d(logits), tf.tensor2d(labels, undefined, "int32"), eps);
+    const oneHot = tf.cast(tf.oneHot(tf.tensor2d(labels, undefined, "int32"), 3), "float32");
+    const fromKind = lossFunction({ name: "cross_entropy", smoothing: eps })(tf.tensor3d(logits), oneHot);
+    for (const out of [fromLabels, fromKind]) values(out.perSample).forEach((v, i) => expect(v).toBeCloseTo(expected.flat()[i]!, 5));
+    // Independent check of one value: z = (2, 0, −1), label 0: (1 − ε)·CE + ε·mean_c(−log p_c).
+    const z = [2, 0, -1];
+    const ce = hand(z, 0);
+    const uniform = (hand(z, 0) + hand(z, 1) + hand(z, 2)) / 3;
+    expect(expected[0]![0]).toBeCloseTo((1 - eps) * ce + eps * uniform, 12);
+    // Smoothed targets make a confident correct logit costly: the gradient pulls the top logit down at ε/C.
+    const grad = tf.grad((l: tf.Tensor) => tf.sum(crossEntropyLoss(l, tf.tensor2d([[0]], undefined, "int32"), eps).perSeed))(tf.tensor3d([[[30, 0, 0]]]));
+    expect(values(grad)[0]).toBeCloseTo(1 - (1 - eps + eps / 3), 5);
   });
 
   it("stays finite for large logits", () => {

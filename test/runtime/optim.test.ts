@@ -4,6 +4,8 @@ import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-core/dist/register_all_gradients";
 import { createOptimizer, SignSgdOptimizer, type OptimizerSpec } from "../../runtime/optim.js";
 import { makeSchedule } from "../../runtime/schedule.js";
+import type { ProbeContext } from "../../runtime/train/index.js";
+import { measureProbe, type ProbeEnv } from "../../stdlib/probes/index.js";
 
 beforeAll(async () => {
   await tf.setBackend("cpu");
@@ -182,6 +184,24 @@ describe("sign-threshold SGD (opposing signals, Appendix F)", () => {
     expect(Array.from(frac)).toEqual([1 / 3, 1 / 3]);
     opt.dispose();
     theta.dispose();
+  });
+
+  it("hands that fraction to optimizer_stat(above_threshold): NaN before the first update, then per seed; other optimizers report nothing", async () => {
+    const theta = tf.variable(tf.tensor2d(theta0));
+    const opt = createOptimizer(spec, [theta]);
+    const ctx = (optimizer: typeof opt) => ({ optimizer, seeds: [0, 1], seedIndices: [0, 1] }) as unknown as ProbeContext;
+    const env = { model: () => undefined, data: () => undefined, loss: "mse", seeds: [0, 1] } as unknown as ProbeEnv;
+    const before = (await measureProbe("optimizer_stat", { name: "above_threshold" }, ctx(opt), env)) as Float64Array;
+    expect(Array.from(before).every(Number.isNaN)).toBe(true);
+    // Second update: m₂ = 0.9·m₁ + 0.1·g with the same g, so |m₂| = 1.9·|m₁|: seed 0 → 0.152, 1.14, 0.1235
+    // (all 3 above 0.1); seed 1 → 0.076, 0.1102, 1.14 (2 of 3).
+    const g = tf.tensor2d(a.map((row, s) => row.map((ai, i) => ai * theta0[s]![i]! - c[s]![i]!)));
+    opt.step([g], 0.5);
+    opt.step([g], 0.5);
+    expect(Array.from((await measureProbe("optimizer_stat", { name: "above_threshold" }, ctx(opt), env)) as Float64Array)).toEqual([1, 2 / 3]);
+    const sgd = createOptimizer({ kind: "sgd", lr: 0.1 }, [theta]);
+    expect(await measureProbe("optimizer_stat", { name: "above_threshold" }, ctx(sgd), env)).toBeUndefined();
+    for (const t of [opt, sgd, theta, g]) t.dispose();
   });
 });
 

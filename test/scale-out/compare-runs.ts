@@ -17,6 +17,8 @@ export interface RunDirectoryComparison {
   readonly tensorsDiffer: readonly string[];
   /** report-input.json (the plan, each run's steps, the verdicts) byte for byte. */
   readonly reportInput: boolean;
+  /** results.json and results.csv (every let value and expect verdict) byte for byte, both present. */
+  readonly results: boolean;
   /** The manifests' `expects` and `analysisErrors`. */
   readonly expects: boolean;
   /** Every analysis of the plan evaluated from each directory's files. */
@@ -41,6 +43,7 @@ export function runDirectoriesEqual(expected: string, actual: string): RunDirect
     tensors,
     tensorsDiffer: [...tensors.filter((t) => !same(t)), ...tensorFiles(actual).filter((t) => !tensors.includes(t))],
     reportInput: same("report-input.json"),
+    results: same("results.json") && same("results.csv"),
     expects: (me as { expects?: unknown }).expects !== undefined && verdicts(me) === verdicts(ma),
     analyses: analysesOf(expected) === analysesOf(actual),
     runs: ma.runs.map((r) => `${r.run}:${r.status}`),
@@ -64,6 +67,7 @@ export function expectSameResults(c: RunDirectoryComparison): void {
   expect(c.tensors.length).toBeGreaterThan(0);
   expect(c.tensorsDiffer).toEqual([]);
   expect(c.reportInput).toBe(true);
+  expect(c.results).toBe(true);
   expect(c.expects).toBe(true);
   expect(c.analyses).toBe(true);
   expect(c.runs).toEqual(c.expectedRuns);

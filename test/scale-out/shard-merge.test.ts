@@ -83,6 +83,8 @@ describe("dync merge", () => {
     expect(r.stdout).toContain("✓ expect final_loss[width = 32] < final_loss[width = 2]");
     expect(r.status).toBe(0);
     expectSameResults(runDirectoriesEqual(single, join(scratch, "shards", "merged")));
+    // a shard evaluates nothing, so it writes no results (merge does, over the whole plan)
+    expect(existsSync(join(shardDir(1), "results.json"))).toBe(false);
   });
 
   it("names a missing shard, its runs and how to re-run it, and writes nothing", () => {

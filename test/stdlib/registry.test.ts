@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ensureGradients, selectBackend } from "../../runtime/backend.js";
 import { Sequential } from "../../runtime/nn/sequential.js";
+import { createOptimizer } from "../../runtime/optim.js";
 import { mlpLayers } from "../../contract/layer-list.js";
 import type { ProbeContext } from "../../runtime/train/index.js";
 import { analysisImplementations, dataSourceImplementations, familyImplementations, probeImplementations } from "../../stdlib/implementations.js";
@@ -107,12 +108,15 @@ describe("every probe returns the shape its entry declares", () => {
       const net = new Sequential({ inShape: [1], layers, seeds: [0, 1] });
       const env = new RunProbeEnv({ model: net, modelName: "net", datasets: new Map([["line", [line]], ["classes", [classes]]]), loss: "mse" });
       const perSeed = Float32Array.from([0.5, 0.25]);
-      const ctx = { model: net, step: 0, seeds: [0, 1], seedIndices: [0, 1], lr: 0.1, loss: { perSeed: { dataSync: () => perSeed } } } as unknown as ProbeContext;
+      // The optimizer that reports every statistic `optimizer_stat` can read (contract OPTIMIZER_STATS).
+      const optimizer = createOptimizer({ kind: "sign_sgd", lr: 0.1, sign_lr: 0.01, threshold: 0.5 }, net.params);
+      const ctx = { model: net, optimizer, step: 0, seeds: [0, 1], seedIndices: [0, 1], lr: 0.1, loss: { perSeed: { dataSync: () => perSeed } } } as unknown as ProbeContext;
       try {
         const value = await measureProbe(entry.name, { model: { ref: "net" }, ...run.args }, ctx, env);
         expectShape(entry, value, 2);
       } finally {
         env.dispose();
+        optimizer.dispose();
         net.dispose();
       }
     });
@@ -149,6 +153,8 @@ describe("every synthetic data source builds the shape and size its entry declar
     chebyshev: { source: "chebyshev", degree: 3, n: 7, axes: null },
     gaussian_mixture: { source: "gaussian_mixture", n: 12, d: 3, classes: 4, separation: 3, std: 1 },
     gratings: { source: "gratings", n: 6, size: 5, channels: 2, classes: 3, cycles: 2, noise: 0.25, normalize: "unit", phase_spread: 1 },
+    opposing_signals: { source: "opposing_signals", n: 20, d1: 2, d2: 4, p: 0.1, alpha: 1, beta: 1 },
+    constant_image: { source: "constant_image", size: 3, channels: 2, classes: 4, color: [0.25, 0.75], label: 2, n: 2 },
     // A shipped photograph, relative to the program's file (examples/x.dyn), shrunk to 16 × 8.
     image: { source: "image", file: "data/astronaut-256.png", axes: null, size: [16, 8], channels: "rgb", normalize: "unit" },
     sinusoids: { source: "sinusoids", frequencies: [5, 10], amplitudes: null, phases: "random", n: 64, axes: null },
