@@ -17,9 +17,9 @@ const CLI = join(ROOT, "dist", "cli", "bin.js");
 const scratch = mkdtempSync(join(ROOT, "test", ".live-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-/** Run n=200 finishes in a moment; n=100000 trains for minutes; n=300 waits for a worker. */
+/** Run n=200 finishes in a moment; n=3000000 trains for minutes; n=300 waits for a worker. */
 const SOURCE = `experiment live {
-  sweep n in [200, 100000, 300]
+  sweep n in [200, 3000000, 300]
   seeds 2
   data train { x ~ uniform(-1, 1) [32]; y = x^2 }
   model net = mlp(hidden: [8], act: relu)
@@ -43,7 +43,7 @@ interface Watched {
   report: { stdout: string; code: number | null; html: string };
 }
 
-/** Start `dync run`, once run n=100000 has trained 11 s rebuild the report, then send `signal`. */
+/** Start `dync run`, once run n=3000000 has trained 11 s rebuild the report, then send `signal`. */
 async function watchRun(name: string, jobs: number, signal: NodeJS.Signals): Promise<Watched> {
   const out = join(scratch, name);
   const child = spawn(process.execPath, [CLI, "run", dyn, "--jobs", String(jobs), "--out", out], { cwd: ROOT });
@@ -53,7 +53,7 @@ async function watchRun(name: string, jobs: number, signal: NodeJS.Signals): Pro
   const exited = new Promise<number | null>((done) => child.on("exit", (code) => done(code)));
   // The first plain progress line of the long run comes 10 s after it starts.
   const deadline = Date.now() + 90_000;
-  while (!/^n=100000 \d+\/100000 /m.test(stderr) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  while (!/^n=3000000 \d+\/3000000 /m.test(stderr) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   const built = spawnSync(process.execPath, [CLI, "report", out], { cwd: ROOT, encoding: "utf8" });
   const report = { stdout: built.stdout, code: built.status, html: readFileSync(join(out, "report.html"), "utf8") };
   child.kill(signal);
@@ -70,7 +70,7 @@ function expectWatched(w: Watched, exitCode: number, signal: string): void {
   // Off a terminal: plain lines, no escape codes; the long run's line has its step, rate, ETA and loss.
   expect(w.stderr).not.toContain("\x1b");
   expect(w.stderr).toMatch(/^n=200 done: 200 steps in \d+s \(.+ steps\/s\) batch loss median \d/m);
-  const line = /^n=100000 (\d+)\/100000 (\d+)% (\S+) steps\/s ETA (\S+) loss (\S+)$/m.exec(w.stderr);
+  const line = /^n=3000000 (\d+)\/3000000 (\d+)% (\S+) steps\/s ETA (\S+) loss (\S+)$/m.exec(w.stderr);
   expect(line, w.stderr).not.toBeNull();
   expect(Number(line![1])).toBeGreaterThan(0);
   expect(Number(line![5])).toBeGreaterThan(0);
@@ -79,7 +79,7 @@ function expectWatched(w: Watched, exitCode: number, signal: string): void {
   expect(w.report.stdout).toMatch(/\(1 of 1 plots drawn\)/);
   expect(w.report.html).toContain("Partial report: the run is still training");
   expect(w.report.html).toContain("1 of 3 runs finished");
-  expect(w.report.html).toContain("<li><code>n=100000</code>: in training</li>");
+  expect(w.report.html).toContain("<li><code>n=3000000</code>: in training</li>");
   expect(w.report.html).toMatch(/<li><code>n=300<\/code>: (not recorded yet|in training)<\/li>/);
   expect(w.report.html).toContain("Not evaluated yet: the expectations are evaluated when the run finishes.");
   expect(w.report.html).toMatch(/<svg/);
@@ -90,7 +90,7 @@ function expectWatched(w: Watched, exitCode: number, signal: string): void {
   expect(m.status).toBe("interrupted");
   const html = readFileSync(join(w.out, "report.html"), "utf8");
   expect(html).toContain(`Partial report: interrupted by ${signal}`);
-  expect(html).toMatch(new RegExp(`<li><code>n=100000</code>: interrupted by ${signal} after \\d+ of 100000 steps`));
+  expect(html).toMatch(new RegExp(`<li><code>n=3000000</code>: interrupted by ${signal} after \\d+ of 3000000 steps`));
   expect(html).toContain("<b>1 of 1</b> expectations hold");
   const input = JSON.parse(readFileSync(join(w.out, "report-input.json"), "utf8")) as { expects: unknown[] | null };
   expect(input.expects).not.toBeNull();
@@ -103,7 +103,7 @@ describe("a run watched while it trains", () => {
     expectWatched(w, 143, "SIGTERM");
     expect(manifest(w.out).runs.map((r) => [r.run, r.status])).toEqual([
       ["n=200", "ok"],
-      ["n=100000", "interrupted"],
+      ["n=3000000", "interrupted"],
     ]);
   }, 150_000);
 
@@ -114,7 +114,7 @@ describe("a run watched while it trains", () => {
     const runs = manifest(w.out).runs.map((r) => [r.run, r.status]);
     expect(runs.slice(0, 2)).toEqual([
       ["n=200", "ok"],
-      ["n=100000", "interrupted"],
+      ["n=3000000", "interrupted"],
     ]);
   }, 150_000);
 });
