@@ -28,9 +28,9 @@ function findChromium(): string | null {
 }
 const chromium = findChromium();
 
-/** Run n=1000 takes a few seconds, n=100000 minutes. */
+/** Run n=1000 takes a few seconds, n=3000000 minutes. */
 const SOURCE = `experiment watched {
-  sweep n in [1000, 100000]
+  sweep n in [1000, 3000000]
   seeds 2
   data train { x ~ uniform(-1, 1) [32]; y = x^2 }
   model net = mlp(hidden: [8], act: relu)
@@ -111,10 +111,10 @@ describe.skipIf(chromium === null)("dync report --watch", () => {
     expect(first.dom).toContain("Partial report: the run is still training");
     expect(first.dom).toMatch(/<meta http-equiv="refresh" content="600">/);
 
-    // Run n=1000 finishes: the served page is rebuilt with it, its plot drawn, run n=100000 in training.
+    // Run n=1000 finishes: the served page is rebuilt with it, its plot drawn, run n=3000000 in training.
     await runOutput.until(/^n=1000 done: /m, 90_000);
     const rebuilt = await servedUntil(url, /1 of 2 runs finished/, 30_000);
-    expect(rebuilt).toContain("<li><code>n=100000</code>: in training</li>");
+    expect(rebuilt).toContain("<li><code>n=3000000</code>: in training</li>");
     expect(rebuilt).toMatch(/<svg/);
     const second = chromiumDom(url, "second");
     expect(second.console).toEqual([]);
