@@ -42,6 +42,12 @@ usage:
                                 expects and report over the whole plan (exit codes as run; a missing or
                                 failed shard is named; --partial: merge what finished)
   dync report RUN_DIR           rebuild RUN_DIR/report.html from the recorded results, without re-running
+                                (of a run still training or interrupted: a partial report, saying which
+                                runs are missing)
+  dync report RUN_DIR --watch [--port N] [--refresh S]
+                                serve the report on http://127.0.0.1 (a free port unless --port) and rebuild
+                                it as results land; the page reloads itself every S seconds (default 3)
+                                while the run trains
   dync lsp [--stdio]            the language server for editors, over stdin/stdout (editor/README.md)
 
 exit codes of dync run (docs/run-directory.md):
@@ -132,9 +138,19 @@ const COMMANDS: Record<string, Command> = {
       (await import("./commands/compile.js")).compileCommand(files[0]!, { out: (flags.get("output") as string | undefined) ?? "out.js", emitTs: flags.has("emit-ts") }, out, err),
   },
   report: {
-    flags: {},
+    flags: { watch: { value: false }, port: { value: true }, refresh: { value: true } },
     maxFiles: 1,
-    run: async (files, _flags, out, err) => (await import("./commands/report.js")).reportCommand(files[0]!, out, err),
+    run: async (files, flags, out, err) => {
+      const { reportCommand, watchCommand } = await import("./commands/report.js");
+      if (!flags.has("watch")) {
+        const stray = ["port", "refresh"].find((f) => flags.has(f));
+        if (stray) throw new UsageError(`--${stray} goes with --watch`);
+        return reportCommand(files[0]!, out, err);
+      }
+      const port = flags.has("port") ? portNumber(flags.get("port") as string) : 0;
+      const refreshSeconds = flags.has("refresh") ? wholeNumber(flags.get("refresh") as string, "--refresh") : 3;
+      return watchCommand(files[0]!, { port, refreshSeconds }, out, err);
+    },
   },
   lsp: {
     // --stdio and --clientProcessId are what editor clients pass; stdio is the only transport.
@@ -168,6 +184,12 @@ function shardFlag(flags: Map<string, string | true>): Shard | undefined {
   const shard = parseShard(text);
   if (typeof shard === "string") throw new UsageError(shard);
   return shard;
+}
+
+/** `--port N`: 0 (any free port) to 65535. */
+function portNumber(text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) > 65535) throw new UsageError(`--port must be a port number 0…65535, not "${text}"`);
+  return Number(text);
 }
 
 /** A whole number ≥ 1 given as `--name N`. */

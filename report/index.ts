@@ -1,6 +1,7 @@
 /** Reports: plots (Vega-Lite → SVG/PNG) and the self-contained report.html of a run directory. */
 export { evaluatePlotTables, plotToVegaLite, renderPng, renderSvg, type PlotTables, type VegaLiteSpec } from "./plots.js";
 export { rebuildReport, writeReport, plotNames, type PlotOutcome, type ReportOutcome, type ReportResult, type ReportSources } from "./report.js";
+export { watchReport, type ReportWatch, type WatchOptions } from "./watch.js";
 export { loadResults, readManifest, readReportInput, REPORT_INPUT, tensorFiles, type ReportInput } from "./run-files.js";
 export { gaussianKde, linspace, scottBandwidth } from "../numerics/kde.js";
 export { LINE_CAP, SCATTER_CAP, thinMinMax, thinUniform } from "./downsample.js";

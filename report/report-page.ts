@@ -28,6 +28,10 @@ export interface PageData {
   readonly expects: readonly ExpectOutcome[] | null;
   readonly analysisErrors: readonly string[];
   readonly figures: readonly FigureEntry[];
+  /** The runs a report of an unfinished (running or interrupted) run lacks; null when it finished. */
+  readonly partial?: PartialRun | null;
+  /** `dync report --watch`: the browser reloads the page this often (seconds) while the run trains. */
+  readonly refreshSeconds?: number;
   /** Why there are no figures (no plan recorded), or null. */
   readonly figuresMissing: string | null;
   readonly tensors: readonly string[];
@@ -35,6 +39,17 @@ export interface PageData {
   readonly extraFiles: readonly string[];
   /** Recorded files that could not be read when rebuilding, one message each (their values are left out). */
   readonly unreadable?: readonly string[];
+}
+
+/** What a report of a run that has not finished lacks (report.ts `partialOf`). */
+export interface PartialRun {
+  readonly status: "running" | "interrupted";
+  /** Runs of the plan (of the shard). */
+  readonly planned: number;
+  /** Runs not finished: in training, interrupted (with the manifest's message) or not started. */
+  readonly missing: readonly { readonly run: string; readonly why: string }[];
+  /** When metrics.jsonl or manifest.json was last written (ISO), if either exists. */
+  readonly lastWritten: string | null;
 }
 
 /** The .npy links listed before the rest are summarised (a long run can write tens of thousands). */
@@ -61,6 +76,7 @@ export function reportPage(d: PageData): string {
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+${d.refreshSeconds && d.partial?.status === "running" ? `<meta http-equiv="refresh" content="${d.refreshSeconds}">\n` : ""}
 <link rel="icon" href="data:,">
 <title>${escapeHtml(title)}</title>
 <style>${CSS}</style>
@@ -69,7 +85,7 @@ export function reportPage(d: PageData): string {
 <header>
 <h1>${escapeHtml(m.experiment)} ${statusBadge(d)}</h1>
 <p class="meta">${metaLine(d)}</p>
-${interruptedHtml(m)}<nav>${["expects:Expectations", "plots:Plots", "plan:Run plan", "backend:Backend", "config:Configuration", "source:Source", "files:Files"].map((s) => { const [id, label] = s.split(":"); return `<a href="#${id}">${label}</a>`; }).join(" · ")}</nav>
+${partialHtml(d)}<nav>${["expects:Expectations", "plots:Plots", "plan:Run plan", "backend:Backend", "config:Configuration", "source:Source", "files:Files"].map((s) => { const [id, label] = s.split(":"); return `<a href="#${id}">${label}</a>`; }).join(" · ")}</nav>
 </header>
 <main>
 ${sections.join("\n")}
@@ -113,6 +129,7 @@ function expectsHtml(d: PageData): string {
   const errors = d.analysisErrors.length
     ? `<ul class="errors">${d.analysisErrors.map((e) => `<li>${escapeHtml(e)}</li>`).join("")}</ul>`
     : "";
+  if (d.expects === null && d.partial?.status === "running") return `<p class="muted">Not evaluated yet: the expectations are evaluated when the run finishes.</p>${errors}`;
   if (d.expects === null) return `<p class="muted">No verdicts were recorded for this run.</p>${errors}`;
   if (d.expects.length === 0) return `<p class="muted">The experiment states no expectations.</p>${errors}`;
   const passed = d.expects.filter((e) => e.passed).length;
@@ -161,9 +178,18 @@ ${rows}
 }
 
 /** A run directory a signal stopped: say so above everything, as its analyses cover only part of the plan. */
-function interruptedHtml(m: Manifest): string {
-  if (m.status !== "interrupted") return "";
-  return `<p class="bad" id="interrupted"><b>${escapeHtml(m.message ?? "interrupted")}</b>. This report shows what was measured before: analyses, plots and expectations cover only those steps and runs.</p>\n`;
+/** The banner of a report of a run that has not finished: why, and which runs it lacks. */
+function partialHtml(d: PageData): string {
+  const p = d.partial;
+  if (!p) return "";
+  const finished = p.planned - p.missing.length;
+  const runs = `${finished} of ${p.planned} run${p.planned === 1 ? "" : "s"} finished`;
+  const missing = p.missing.length ? `<ul class="missing">${p.missing.map((r) => `<li><code>${escapeHtml(r.run)}</code>: ${escapeHtml(r.why)}</li>`).join("")}</ul>` : "";
+  if (p.status === "interrupted") {
+    return `<div class="partial" id="interrupted"><p class="bad"><b>Partial report: ${escapeHtml(d.manifest.message ?? "interrupted")}</b>. ${runs}. This report shows what was measured before: analyses, plots and expectations cover only those steps and runs.</p>${missing}</div>\n`;
+  }
+  const written = p.lastWritten ? `; its files were last written at ${escapeHtml(p.lastWritten)}` : "";
+  return `<div class="partial" id="partial"><p class="bad"><b>Partial report: the run is still training</b> (or was killed before it could record its end${written}). ${runs}. Plots and analyses cover what was measured so far; the expectations are evaluated when it finishes.</p>${missing}</div>\n`;
 }
 
 /** The runs in which a seed diverged, each with its seeds and steps; empty when none did. */
@@ -231,6 +257,7 @@ a { color: #0057a3; }
 .line { font-size: 12px; }
 code, pre { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 13px; }
 .status { font-size: 14px; vertical-align: middle; padding: 2px 8px; border-radius: 10px; background: #eee; }
+.partial ul.missing { margin: 0.2em 0 0.8em; columns: 3 16em; }
 .status-ok { color: var(--pass); } .status-failed, .status-diverged, .status-interrupted, .bad, .error { color: var(--fail); }
 .status.status-ok { background: #e3f4ea; } .status.status-failed, .status.status-diverged, .status.status-interrupted { background: #fbe5e3; }
 table { border-collapse: collapse; margin: 8px 0; }

@@ -2,7 +2,7 @@
  * `report.html` for a run directory: written at the end of `dync run` from what the run has in memory, and
  * rebuilt by `dync report RUN_DIR` from the directory alone (manifest.json, metrics.jsonl, report-input.json).
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { evaluate } from "../runtime/analysis/evaluate.js";
 import { evaluateProfile, type AnalysisFunctions } from "../runtime/analysis/index.js";
@@ -16,7 +16,7 @@ import type { Manifest } from "../runtime/record/manifest.js";
 import { runPaths, unwritable } from "../runtime/record/run-dir.js";
 import { evaluatePlotTables, plotToVegaLite, releaseRenderedImages, renderPng, renderSvg } from "./plots.js";
 import { recordedTensors, type RecordedTensors } from "./recorded-tensors.js";
-import { reportPage, type FigureEntry } from "./report-page.js";
+import { reportPage, type FigureEntry, type PartialRun } from "./report-page.js";
 import { loadResults, readManifest, readReportInput, REPORT_INPUT, tensorFiles, writeReportInput, type ReportInput } from "./run-files.js";
 
 /** What a finished run hands the report (an `ExperimentOutcome` fits). */
@@ -35,6 +35,8 @@ export interface ReportSources {
   readonly outcome?: ReportOutcome;
   /** The analysis functions the plan's analyses call (the standard library's, from the runner or the CLI). */
   readonly analysisFunctions?: AnalysisFunctions;
+  /** `dync report --watch`: a page of a run in training reloads itself this often (seconds). */
+  readonly refreshSeconds?: number;
 }
 
 /** A figure written to plots/, or why it could not be drawn. */
@@ -62,7 +64,8 @@ export async function writeReport(runDir: string, sources: ReportSources = {}): 
   const profile = sources.outcome?.profile ?? recorded?.profile ?? stored?.profile ?? "default";
   const plan = sources.plan ?? (sources.program && Object.hasOwn(sources.program.profiles, profile) ? expandPlan(sources.program.profiles[profile]!) : undefined) ?? stored?.plan ?? null;
   const inMemory = sources.results ?? sources.outcome?.results;
-  const totalSteps = inMemory?.totalSteps ?? stored?.totalSteps ?? {};
+  // A run still training has its runs' lengths in the manifest only (report-input.json was written at its start).
+  const totalSteps = inMemory?.totalSteps ?? { ...recordedSteps(manifest), ...stored?.totalSteps };
   const unreadable: string[] = [];
   const results = inMemory ?? (plan ? loadResults(runDir, manifest, totalSteps, plan, unreadable) : null);
   const source = sources.program
@@ -72,7 +75,7 @@ export async function writeReport(runDir: string, sources: ReportSources = {}): 
       : (stored?.source ?? null);
   const verdicts = chooseVerdicts(sources, manifest, stored, plan, results);
   if (plan && results) {
-    writeReportInput(runDir, { profile, sweepVars: results.sweepVars, plan, totalSteps, expects: verdicts.expects ?? [], analysisErrors: verdicts.analysisErrors, source });
+    writeReportInput(runDir, { profile, sweepVars: results.sweepVars, plan, totalSteps, expects: verdicts.expects, analysisErrors: verdicts.analysisErrors, source });
   }
   // Only matrix heatmaps and marks read the recorded tensors; other reports skip the metrics scan.
   const needsTensors = plan?.plots.some((p) => (p.kind === "heatmap" && p.data.source === "matrix") || (p.kind === "line" && p.marks?.length));
@@ -87,6 +90,8 @@ export async function writeReport(runDir: string, sources: ReportSources = {}): 
     expects: verdicts.expects,
     analysisErrors: verdicts.analysisErrors,
     figures: plots.map((p) => p.figure),
+    partial: partialOf(runDir, manifest, plan),
+    ...(sources.refreshSeconds === undefined ? {} : { refreshSeconds: sources.refreshSeconds }),
     figuresMissing: plan ? null : `This run directory has no ${REPORT_INPUT} (the plots' definitions), so no plots can be drawn; rerun with a current dync to get them.`,
     tensors: tensorFiles(runDir),
     extraFiles: plan && results ? [REPORT_INPUT] : [],
@@ -99,6 +104,33 @@ export async function writeReport(runDir: string, sources: ReportSources = {}): 
     throw unwritable(path, error);
   }
   return { path, plots: plots.map((p) => p.outcome), unreadable };
+}
+
+/** Each run's scheduled length as the manifest records it (known once its data is built). */
+function recordedSteps(manifest: Manifest): Record<string, number> {
+  return Object.fromEntries(manifest.runs.filter((r) => r.steps !== undefined).map((r) => [r.run, r.steps!]));
+}
+
+/**
+ * What a report of a run that has not finished lacks: the runs of its plan (of its shard) that did not
+ * finish, each with why; null for a finished run. A `running` directory may also be one whose process was
+ * killed before it could record its end: the page says when its files were last written.
+ */
+export function partialOf(runDir: string, manifest: Manifest, plan: ProfilePlan | null): PartialRun | null {
+  if (manifest.status !== "running" && manifest.status !== "interrupted") return null;
+  const expected = manifest.shard?.runs ?? plan?.runs.map((r) => r.id) ?? manifest.runs.map((r) => r.run);
+  const recorded = new Map(manifest.runs.map((r) => [r.run, r]));
+  const missing = expected.flatMap((run) => {
+    const entry = recorded.get(run);
+    // While training, a run a worker finished waits to be recorded until the runs before it are.
+    if (!entry) return [{ run, why: manifest.status === "running" ? "not recorded yet" : "not started" }];
+    if (entry.status === "running") return [{ run, why: "in training" }];
+    if (entry.status === "interrupted") return [{ run, why: entry.message ?? "interrupted" }];
+    return [];
+  });
+  const files = [runPaths(runDir).metricsJsonl, runPaths(runDir).manifest].filter((f) => existsSync(f));
+  const lastWritten = Math.max(...files.map((f) => statSync(f).mtimeMs));
+  return { status: manifest.status, planned: expected.length, missing, lastWritten: Number.isFinite(lastWritten) ? new Date(lastWritten).toISOString() : null };
 }
 
 /** Rebuilds report.html from the run directory alone, without re-running anything. */

@@ -29,8 +29,11 @@ export interface ReportInput {
   readonly plan: ProfilePlan;
   /** Steps each run was scheduled to train, by run id (for `after 50%`). */
   readonly totalSteps: Readonly<Record<string, number>>;
-  /** The verdicts the run printed, kept so that a rebuilt report shows the same. */
-  readonly expects: readonly ExpectOutcome[];
+  /**
+   * The verdicts the run printed, kept so that a rebuilt report shows the same; null while the run trains
+   * (`dync run` writes this file when it starts, with the plan, and again with the verdicts when it ends).
+   */
+  readonly expects: readonly ExpectOutcome[] | null;
   readonly analysisErrors: readonly string[];
   /** The `.dyn` file and its text. */
   readonly source: { readonly file: string; readonly text: string } | null;

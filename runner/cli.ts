@@ -17,7 +17,7 @@ import type { RunStatus } from "../runtime/record/index.js";
 import { DyncRuntimeError } from "../runtime/errors.js";
 import type { ExperimentProgram } from "../contract/program.js";
 import type { ProgressStream } from "../runtime/progress.js";
-import { INTERRUPT_EXIT, InterruptWatch } from "./interrupt.js";
+import { INTERRUPT_EXIT, InterruptWatch, stoppingNotice } from "./interrupt.js";
 import { EXIT, worseExit } from "./exit-codes.js";
 import { parseShard, type Shard } from "../contract/plan.js";
 import { choosePlan, runExperiment, type ExperimentOptions, type ExperimentOutcome } from "./experiment.js";
@@ -244,10 +244,17 @@ export async function runMain(
     return EXIT.input;
   }
   // Installed only while training and reporting: a signal then stops cleanly (interrupt.ts).
-  const interrupt = new InterruptWatch().install((signal) => {
-    stderr.write(`\n${signal}: stopping at the next step boundary and keeping everything measured (send it again to stop at once)\n`);
-  });
+  // While runs train, runExperiment prints the notice (through its live view); before and after, this does.
+  let training = false;
+  const interrupt = new InterruptWatch().install(
+    (signal) => {
+      if (!training) stderr.write(`\n${stoppingNotice(signal)}\n`);
+    },
+    // A second signal: runExperiment has marked the manifest `interrupted` (stopNow); end at once.
+    (signal) => process.exit(INTERRUPT_EXIT[signal]),
+  );
   try {
+    training = true;
     const outcome = await runExperiment(program, {
       profile: args.profile,
       backend: args.backend,
@@ -257,13 +264,14 @@ export async function runMain(
       stdout,
       stderr,
       stop: interrupt.stop,
+      stopNow: interrupt.stopNow,
       ...(streams.moduleUrl === undefined ? {} : { moduleUrl: streams.moduleUrl }),
       ...(args.outDir === undefined ? {} : { outDir: args.outDir }),
       ...(args.resume === undefined ? {} : { resume: args.resume }),
       ...(args.checkpointEvery === undefined ? {} : { checkpointEvery: args.checkpointEvery }),
       ...(shard === undefined ? {} : { shard }),
       ...(streams.evaluator ? { evaluator: streams.evaluator } : {}),
-    });
+    }).finally(() => (training = false));
     if (!outcome.alreadyFinished) await writeRunReport(program, outcome, stdout, stderr, args.quiet);
     streams.onSummary?.(outcomeSummary(program, outcome));
     return outcome.alreadyFinished ? EXIT.ok : outcome.exitCode;

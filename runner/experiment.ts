@@ -14,7 +14,7 @@ import { planHash } from "./checkpoint.js";
 import { checkResumeBackend, cutForResume, inspectResume, restoreKeptResults, type ResumeState } from "./resume.js";
 import { DyncRuntimeError } from "../runtime/errors.js";
 import { expandPlan, formatShard, shardRuns, type Shard } from "../contract/plan.js";
-import { readManifest } from "../report/run-files.js";
+import { readManifest, writeReportInput } from "../report/run-files.js";
 import type { ExperimentProgram, ProfilePlan } from "../contract/program.js";
 import type { ProgressStream } from "../runtime/progress.js";
 import { freshRunDirectory, RunRecorder, writeManifest, type RunStatus } from "../runtime/record/index.js";
@@ -23,7 +23,8 @@ import { evaluatePlan, formatAnalysisError, formatExpect, verdictOf, type Expect
 import { writeResults } from "./results-file.js";
 import { ResultCollector, type ResultTable } from "../runtime/analysis/results.js";
 import { EXIT } from "./exit-codes.js";
-import { INTERRUPT_EXIT, interruptSignalOf, type InterruptExitCode, type InterruptSignal } from "./interrupt.js";
+import { INTERRUPT_EXIT, interruptSignalOf, stoppingNotice, type InterruptExitCode, type InterruptSignal } from "./interrupt.js";
+import { LiveView } from "./live-view.js";
 import { runPool } from "./pool.js";
 import { describeFailure, executeRun, isOutputFailure, tryQuietly, type RunOutcome } from "./run.js";
 import { assertPlanArgs } from "./validate-args.js";
@@ -68,6 +69,11 @@ export interface ExperimentOptions {
    * the shard its manifest records.
    */
   readonly shard?: Shard;
+  /**
+   * Aborted by a second signal just before the process ends (runMain): the manifest is marked `interrupted`
+   * at once, synchronously, with the runs in training; no analyses, no report (`dync report DIR` draws it).
+   */
+  readonly stopNow?: AbortSignal;
   /** With workers: milliseconds a busy worker gets to stop after `stop` is aborted before it is terminated (default 10 s). */
   readonly stopGraceMs?: number;
 }
@@ -127,6 +133,10 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
     ...(shard ? { shard: { ...shard, runs: plan.runs.map((r) => r.id), planRuns: wholePlan.runs.map((r) => r.id) } } : {}),
     ...(resume ? { resume: { manifest: resume.manifest, metricRows: resume.metricRows } } : {}),
   });
+  // The report is usable from the start: `dync report DIR` draws what was measured so far from these inputs
+  // (the whole plan, as the report at the end writes it; verdicts null until then).
+  const source = { file: program.file, text: program.source };
+  writeReportInput(dir, { profile, sweepVars: program.sweepVars, plan: wholePlan, totalSteps: {}, expects: null, analysisErrors: [], source });
   stdout.write(`run directory: ${dir}\n`);
   const collected = new ResultCollector(program.sweepVars, plan.seeds);
   const runs: RunOutcome[] = resume ? restoreKeptResults(dir, plan, resume, collected) : [];
@@ -145,9 +155,27 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
   const first = resume?.first ?? 0;
   const toTrain = plan.runs.slice(first);
   const checkpoints = { dir, planHash: hash, ...(options.checkpointEvery === undefined ? {} : { everySteps: options.checkpointEvery }) };
+  // Every line printed while runs train goes through the live view (on a terminal it keeps its block below them).
+  const view = options.quiet ? undefined : new LiveView(stderr, { runs: toTrain.length });
+  const line = (text: string): void => (view ? view.log(text) : void stderr.write(`${text}\n`));
+  const notice = (): void => line(stoppingNotice(interruptSignalOf(options.stop!)));
+  if (options.stop?.aborted) notice();
+  else options.stop?.addEventListener("abort", notice, { once: true });
+  const stopNow = (): void => {
+    const signal = interruptSignalOf(options.stopNow!);
+    const why = `stopped at once by a second ${signal}`;
+    const inTraining = recorder.snapshot().runs.filter((r) => r.status === "running");
+    const marked = tryQuietly(() => {
+      for (const run of inTraining) recorder.endRun(run.run, "interrupted", `${why} (measurements recorded so far are kept)`);
+      recorder.finish("interrupted", `${why}; no analyses, no report: \`dync report ${dir}\` draws what was measured`);
+    });
+    view?.close();
+    stderr.write(`${why}: ${marked ? "manifest.json says interrupted" : "manifest.json could not be updated"}; run \`dync report ${dir}\` for the report of what was measured\n`);
+  };
+  options.stopNow?.addEventListener("abort", stopNow, { once: true });
   const reportRun = (outcome: RunOutcome): void => {
-    if (outcome.status === "failed") stderr.write(`${errorLine(outcome.message!)} (run ${outcome.id})\n`);
-    else if (outcome.status === "diverged" && options.quiet) stderr.write(`run ${outcome.id}: ${outcome.message}\n`);
+    if (outcome.status === "failed") line(`${errorLine(outcome.message!)} (run ${outcome.id})`);
+    else if (outcome.status === "diverged" && options.quiet) line(`run ${outcome.id}: ${outcome.message}`);
     collected.setDiverged(outcome.id, outcome.diverged);
     recorder.runDiverged(outcome.id, outcome.diverged);
     runs.push(outcome);
@@ -159,7 +187,7 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
   const workers = poolable ? Math.min(options.jobs ?? 1, toTrain.length) : 1;
   try {
     if (workers > 1) {
-      if (!options.quiet) stderr.write(`training ${toTrain.length} runs on ${workers} worker threads\n`);
+      view?.log(`training ${toTrain.length} runs on ${workers} worker threads`);
       await runPool({
         moduleUrl: options.moduleUrl!,
         experiment: program.name,
@@ -174,7 +202,7 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
         jobs: workers,
         recorder,
         results: collected,
-        ...(options.quiet ? {} : { progress: stderr }),
+        ...(view ? { progress: view } : {}),
         ...(options.stop ? { stop: options.stop } : {}),
         ...(options.stopGraceMs !== undefined ? { stopGraceMs: options.stopGraceMs } : {}),
         onRunRecorded: reportRun,
@@ -184,15 +212,20 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
         if (options.stop?.aborted) break;
         const resumeFrom = i === 0 && resume?.checkpoint ? { resumeFrom: resume.checkpoint } : {};
         const context = { program, seeds: plan.seeds, dataRoot, recorder, results, checkpoints, ...resumeFrom, ...(options.stop ? { stop: options.stop } : {}) };
-        reportRun(await executeRun(run, options.quiet ? context : { ...context, progress: stderr }));
+        reportRun(await executeRun(run, view ? { ...context, progress: view } : context));
       }
     }
   } catch (error) {
+    view?.close();
+    options.stop?.removeEventListener("abort", notice);
+    options.stopNow?.removeEventListener("abort", stopNow);
     // What was recorded stays, and the manifest says why it stopped (if it can still be written).
     const finished = tryQuietly(() => recorder.finish("failed", describeFailure(error)));
     if (isOutputFailure(error)) stderr.write(`${keptAfterOutputFailure(dir, recorder, finished)}\n`);
     throw error;
   }
+  view?.close();
+  options.stop?.removeEventListener("abort", notice);
   const interrupted = options.stop?.aborted === true ? interruptSignalOf(options.stop) : undefined;
   const trained = overallStatus(runs);
   const status = interrupted ? "interrupted" : trained;
@@ -205,6 +238,7 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
   const analysesClean = !evaluation.error && evaluation.analysisErrors.length === 0;
   const expectsHold = evaluation.expects.every((e) => e.passed);
   const message = outcomeMessage(runs, plan.seeds.length, evaluation);
+  options.stopNow?.removeEventListener("abort", stopNow);
   recorder.finish(status, interrupted ? [interruptedLine(interrupted, runs, plan.runs.length), message].filter(Boolean).join("; ") : (message ?? undefined));
   const expects = evaluation.expects.map(verdictOf);
   writeManifest(recorder.paths.manifest, { ...recorder.snapshot(), expects, analysisErrors: evaluation.analysisErrors } as ReturnType<RunRecorder["snapshot"]>);

@@ -15,6 +15,7 @@ import type { InterruptSignal } from "./interrupt.js";
 import type { CheckpointSetup } from "./checkpoint.js";
 import type { RunOutcome } from "./run.js";
 import type { ResultSink, RunSink } from "./run-sink.js";
+import type { RunProgress } from "./live-view.js";
 
 /** What a worker is started with (`workerData`). */
 export interface WorkerSetup {
@@ -40,6 +41,32 @@ export type RunOp =
   | { readonly kind: "rows"; readonly rows: Omit<ResultRow, "point">[] }
   | { readonly kind: "total"; readonly run: string; readonly steps: number };
 
+/** One forwarded `RunProgress` call (live-view.ts). */
+export type ProgressCall =
+  | { readonly kind: "start"; readonly run: string; readonly total: number; readonly from: number }
+  | { readonly kind: "step"; readonly run: string; readonly step: number; readonly loss: readonly number[] | null }
+  | { readonly kind: "end"; readonly run: string; readonly done: number; readonly note?: string }
+  | { readonly kind: "drop"; readonly run: string };
+
+/** The worker's `RunProgress`: every call posted to the main thread's live view. */
+export function forwardingProgress(post: (message: FromWorker) => void): RunProgress {
+  const send = (call: ProgressCall) => post({ type: "progress", call });
+  return {
+    start: (run, total, from) => send({ kind: "start", run, total, from }),
+    step: (run, step, loss) => send({ kind: "step", run, step, loss }),
+    end: (run, done, note) => send({ kind: "end", run, done, ...(note === undefined ? {} : { note }) }),
+    drop: (run) => send({ kind: "drop", run }),
+  };
+}
+
+/** Replays a forwarded call on the main thread's view. */
+export function replayProgress(view: RunProgress, call: ProgressCall): void {
+  if (call.kind === "start") view.start(call.run, call.total, call.from);
+  else if (call.kind === "step") view.step(call.run, call.step, call.loss);
+  else if (call.kind === "end") view.end(call.run, call.done, call.note);
+  else view.drop(call.run);
+}
+
 /** Main thread → worker: train run `index` (plan index; `resume`: from its checkpoint); or stop the run in training at its next step boundary (a signal). */
 export type ToWorker = { readonly type: "run"; readonly index: number; readonly resume?: boolean } | { readonly type: "stop"; readonly signal: InterruptSignal };
 
@@ -48,7 +75,7 @@ export type FromWorker =
   | { readonly type: "ready" }
   | { readonly type: "init-failed"; readonly message: string }
   | { readonly type: "ops"; readonly index: number; readonly ops: RunOp[] }
-  | { readonly type: "progress"; readonly text: string }
+  | { readonly type: "progress"; readonly call: ProgressCall }
   | { readonly type: "done"; readonly index: number; readonly outcome: RunOutcome };
 
 /** The worker's `RunSink` and `ResultSink` for run `index`: every call becomes a `RunOp` posted to `post`. */

@@ -8,7 +8,7 @@ import { selectBackend } from "../runtime/backend.js";
 import { expandPlan } from "../contract/plan.js";
 import type { ExperimentProgram } from "../contract/program.js";
 import type { FromWorker, ToWorker, WorkerSetup } from "./pool-protocol.js";
-import { ForwardingSinks } from "./pool-protocol.js";
+import { ForwardingSinks, forwardingProgress } from "./pool-protocol.js";
 import { describeFailure, executeRun } from "./run.js";
 import { readRunCheckpoint, type RunCheckpoint } from "./checkpoint.js";
 
@@ -34,7 +34,7 @@ async function start(): Promise<void> {
     return;
   }
   const plan = expandPlan(program.profiles[setup.profile]!);
-  const progress = { write: (text: string) => post({ type: "progress", text }), isTTY: false };
+  const progress = forwardingProgress(post);
   // Aborted by the main thread's `stop` (a signal): the run in training ends at its next step boundary.
   const stop = new AbortController();
   // One run at a time: the next message is read only after this run's `done` is posted.

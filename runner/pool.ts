@@ -6,7 +6,7 @@
  * as they arrive, later runs' are held until every run before them is recorded, so metrics.csv/jsonl,
  * tensors/, the manifest and the result table come out exactly as the serial path writes them. Each run's
  * `startedAt`/`endedAt` are the worker's own timestamps. Progress lines are printed as workers send them
- * (plain lines labelled with the run id, never a redrawn bar: two runs progress at once).
+ * (to the live view, live-view.ts, which shows every run in training).
  *
  * Failures: a run that fails or diverges is reported by its worker like in the serial path. A worker that
  * dies (out of memory, a wasm abort) fails the run it was on with RUN060, keeping what that run had
@@ -29,7 +29,8 @@ import type { BackendName } from "../runtime/backend.js";
 import { DyncRuntimeError } from "../runtime/errors.js";
 import type { RunSpec } from "../contract/program.js";
 import type { RunRecorder } from "../runtime/record/index.js";
-import type { FromWorker, RunOp, ToWorker, WorkerSetup } from "./pool-protocol.js";
+import { replayProgress, type FromWorker, type RunOp, type ToWorker, type WorkerSetup } from "./pool-protocol.js";
+import type { RunProgress } from "./live-view.js";
 import { interruptSignalOf } from "./interrupt.js";
 import type { ResultCollector } from "../runtime/analysis/results.js";
 import type { RunOutcome } from "./run.js";
@@ -47,8 +48,8 @@ export interface PoolOptions {
   readonly jobs: number;
   readonly recorder: RunRecorder;
   readonly results: ResultCollector;
-  /** Progress lines from the workers; none when quiet. */
-  readonly progress?: { write(text: string): unknown };
+  /** The live view the workers' runs report their progress to; none when quiet. */
+  readonly progress?: RunProgress;
   /** Called once per run, in run order, after its measurements are recorded. */
   readonly onRunRecorded?: (outcome: RunOutcome) => void;
   /** Aborted by a signal: stop every worker at its next step boundary (see the file comment). */
@@ -150,7 +151,7 @@ class RunPool {
         this.fail(new DyncRuntimeError("RUN060", `a worker thread could not start: ${message.message}`, "run with --jobs 1 to train in this process"));
         break;
       case "progress":
-        this.options.progress?.write(message.text);
+        if (this.options.progress) replayProgress(this.options.progress, message.call);
         break;
       case "ops":
         this.slots[message.index - this.first]!.ops.push(...message.ops);
@@ -189,6 +190,7 @@ class RunPool {
     const run = this.options.runs[index]!;
     const slot = this.slots[index]!;
     const atMs = Date.now();
+    this.options.progress?.drop(run.id);
     if (!slot.begun && !slot.ops.some((op) => op.kind === "begin")) slot.ops.unshift({ kind: "begin", run: run.id, sweep: { ...run.point }, seeds: [...this.options.seeds], atMs });
     slot.ops.push({ kind: "end", run: run.id, status, message, atMs });
     slot.outcome = { id: run.id, status, message, diverged: [], totalSteps: this.options.results.totalSteps[run.id] ?? totalStepsOf(slot) };

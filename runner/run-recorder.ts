@@ -10,7 +10,6 @@
  * is a probe run on an event that had not fired for a seed when it diverged (once, at the next step).
  */
 import { DyncRuntimeError } from "../runtime/errors.js";
-import type { ProgressReporter } from "../runtime/progress.js";
 import type { RunSpec } from "../contract/program.js";
 import type { DivergedSeed, FiredEvent, ProbePoint, ProbeRecord, ProgressInfo, TrainRecorder } from "../runtime/train/index.js";
 import { fieldProbeName, isSeedFields, isSeedIndexed, isSeedScalars, isSeedTensors, type SeedIndexed } from "../stdlib/probes/index.js";
@@ -45,7 +44,8 @@ export class RunResultRecorder implements TrainRecorder {
     private readonly seeds: readonly number[],
     private readonly recorder: RunSink,
     private readonly results: ResultSink,
-    private readonly progressReporter?: ProgressReporter,
+    /** Each progress report: the step and each seed's batch loss there. */
+    private readonly onProgress?: (step: number, loss: readonly number[] | null) => void,
   ) {}
 
   probe(record: ProbeRecord): void {
@@ -106,7 +106,7 @@ export class RunResultRecorder implements TrainRecorder {
   /** An arrow property: the training loop calls `recorder.progress` detached from the recorder. */
   progress = (info: ProgressInfo): void => {
     if (info.loss) this.lastLoss = info.loss;
-    this.progressReporter?.update(info.step);
+    this.onProgress?.(info.step, info.loss && Array.from(info.loss));
   };
 
   private recordScalars(record: ProbePoint, perSeed: Float64Array): void {

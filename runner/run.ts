@@ -9,7 +9,7 @@ import { opposingLinear, type OpposingLinear, Sequential } from "../runtime/nn/i
 import { modelLayers } from "../contract/layer-list.js";
 import { createOptimizer, type Optimizer, type OptimizerSpec } from "../runtime/optim.js";
 import { l2Targets } from "../runtime/loss.js";
-import { ProgressReporter, type ProgressStream } from "../runtime/progress.js";
+import type { RunProgress } from "./live-view.js";
 import type { ExperimentProgram, ModelSpec, ProbeSpec, RunSpec } from "../contract/program.js";
 import type { RunStatus, SweepValue, TensorRecord } from "../runtime/record/index.js";
 import { makeSchedule } from "../runtime/schedule.js";
@@ -33,8 +33,8 @@ export interface RunContext {
   readonly recorder: RunSink;
   /** The experiment's `ResultCollector`, or a pool worker's forwarder to it. */
   readonly results: ResultSink;
-  /** Progress lines go here; none when quiet. */
-  readonly progress?: ProgressStream;
+  /** Where the run reports its progress (the live view, or a worker's forwarder to it); none when quiet. */
+  readonly progress?: RunProgress;
   /** Aborted by a signal (interrupt.ts): training stops at the next step boundary and the run is `interrupted`. */
   readonly stop?: AbortSignal;
   /** Where and how often to checkpoint (runs with a cadence, or every run under `--checkpoint-every`). */
@@ -53,8 +53,10 @@ export interface RunOutcome {
   readonly totalSteps: number;
 }
 
-/** Progress reports per run (each reads the batch loss back once). */
+/** Progress reports per run (each reads the batch loss back once)… */
 const PROGRESS_REPORTS = 50;
+/** …and one at least this often, so a slow run's step and loss stay current. */
+const PROGRESS_EVERY_MS = 1000;
 
 /** Train one run and record it; returns its outcome (failures included). */
 export async function executeRun(run: RunSpec, context: RunContext): Promise<RunOutcome> {
@@ -74,11 +76,9 @@ export async function executeRun(run: RunSpec, context: RunContext): Promise<Run
     owned.push(env);
     const plan = trainingPlan(trainData[0]!.n, run.batch, run.duration);
     context.results.setTotalSteps(run.id, plan.totalSteps);
-    const reporter = context.progress
-      ? new ProgressReporter({ total: plan.totalSteps, label: run.id, stream: context.progress, lineFraction: 2 })
-      : undefined;
+    const progress = context.progress;
     const rows = new CountingSink(recorder, context.resumeFrom?.rows ?? 0);
-    const results = new RunResultRecorder(run, seeds, rows, context.results, reporter);
+    const results = new RunResultRecorder(run, seeds, rows, context.results, progress && ((step, loss) => progress.step(run.id, step, loss)));
     const probeNames = new Set(run.probes.map((p) => p.name));
     const probes = run.probes.map((spec) => startedProbe(spec, env, probeNames, owned));
     const every = context.checkpoints ? checkpointSteps(run, plan.stepsPerEpoch, context.checkpoints.everySteps) : undefined;
@@ -86,8 +86,8 @@ export async function executeRun(run: RunSpec, context: RunContext): Promise<Run
     if (context.resumeFrom) {
       restoreProbes(probes, context.resumeFrom);
       results.restore(context.resumeFrom.recorder);
-      reporter?.update(context.resumeFrom.training.step);
     }
+    progress?.start(run.id, plan.totalSteps, context.resumeFrom?.training.step ?? 0);
     const save = (training: TrainingSnapshot): void => {
       const probeStates = Object.fromEntries(probes.map(({ spec, instance }) => [spec.name, instance.save!()]));
       const checkpoint = { format: CHECKPOINT_FORMAT, run: run.id, planHash: context.checkpoints!.planHash, rows: rows.rows, training, probes: probeStates, recorder: results.state() } as const;
@@ -107,7 +107,8 @@ export async function executeRun(run: RunSpec, context: RunContext): Promise<Run
       probes: probes.map((p) => p.train),
       events: run.events.map((event) => eventFromSpec(event, seeds.length)),
       recorder: results,
-      progressEvery: reporter ? Math.max(1, Math.ceil(plan.totalSteps / PROGRESS_REPORTS)) : 0,
+      progressEvery: progress ? Math.max(1, Math.ceil(plan.totalSteps / PROGRESS_REPORTS)) : 0,
+      ...(progress ? { progressEveryMs: PROGRESS_EVERY_MS } : {}),
       onDivergence: "continue",
       ...(context.stop ? { stop: context.stop } : {}),
       ...(every !== undefined ? { checkpoint: { every, onStop: true, save } } : {}),
@@ -120,11 +121,11 @@ export async function executeRun(run: RunSpec, context: RunContext): Promise<Run
         : status === "diverged"
           ? divergedMessage(outcome.diverged, seeds.length)
           : undefined;
-    if (outcome.interrupted) reporter?.update(outcome.stepsDone);
-    reporter?.finish(message ?? lossSummary(results.lastLoss));
+    progress?.end(run.id, outcome.stepsDone, message ?? lossSummary(results.lastLoss));
     recorder.endRun(run.id, status, message);
     return { id: run.id, status, ...(message ? { message } : {}), diverged: outcome.diverged, totalSteps: plan.totalSteps };
   } catch (error) {
+    context.progress?.drop(run.id);
     const message = describeFailure(error);
     if (isOutputFailure(error)) {
       // The run directory cannot be written (a full disk): every later run would fail the same way.

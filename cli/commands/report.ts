@@ -3,7 +3,7 @@
  * without re-running anything. A missing directory or one that is not a run is a one-line error, exit 1.
  */
 import { DyncRuntimeError } from "../../runtime/errors.js";
-import { rebuildReport } from "../../report/index.js";
+import { rebuildReport, watchReport } from "../../report/index.js";
 import { analysisFunctions } from "../../stdlib/implementations.js";
 import type { Output } from "./output.js";
 
@@ -25,4 +25,41 @@ export async function reportCommand(runDir: string, out: Output, err: (text: str
     err(`${error.render()}\n`);
     return 1;
   }
+}
+
+/**
+ * `dync report RUN_DIR --watch`: serve the report and rebuild it as results land, until SIGINT/SIGTERM/SIGHUP
+ * (the normal way to stop a server: exit 0). 1 when RUN_DIR is not a run directory or the port is taken.
+ */
+export async function watchCommand(runDir: string, options: { port: number; refreshSeconds: number }, out: Output, err: (text: string) => void): Promise<number> {
+  const { port, refreshSeconds } = options;
+  let watch;
+  try {
+    watch = await watchReport(runDir, {
+      port,
+      refreshSeconds,
+      analysisFunctions,
+      onRebuilt: (result) => {
+        if (result instanceof Error) err(`warning: the report could not be rebuilt: ${result instanceof DyncRuntimeError ? result.oneLine() : result.message}\n`);
+      },
+    });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EADDRINUSE" || code === "EACCES") {
+      err(`error: cannot listen on 127.0.0.1:${port} (${code}): give another --port, or none for a free one\n`);
+      return 1;
+    }
+    if (!(error instanceof DyncRuntimeError)) throw error;
+    err(`${error.render()}\n`);
+    return 1;
+  }
+  out.write(`serving the report of ${runDir} at ${watch.url} (rebuilt as results land; Ctrl-C to stop)\n`);
+  const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+  let stop = (): void => undefined;
+  const stopped = new Promise<void>((done) => (stop = done));
+  for (const signal of signals) process.once(signal, stop);
+  await stopped;
+  for (const signal of signals) process.removeListener(signal, stop);
+  await watch.close();
+  return 0;
 }

@@ -138,6 +138,8 @@ export interface TrainConfig {
   readonly recorder?: TrainRecorder;
   /** Steps between progress reports (0 or absent: none). */
   readonly progressEvery?: number;
+  /** With `progressEvery`: also report when this many milliseconds passed since the last report (slow steps). */
+  readonly progressEveryMs?: number;
   /** Steps between divergence read-backs (default 10); also checked whenever probes ran, and at the end. */
   readonly checkDivergenceEvery?: number;
   /** "throw" (default): end with RUN020 when any seed diverged; "continue": only report them. */
@@ -203,6 +205,8 @@ class TrainingRun {
   private frozenMask: tf.Tensor1D | undefined;
   private readonly started = Date.now();
   private lastYield = performance.now();
+  /** When the last progress report was made (for `progressEveryMs`). */
+  private lastProgress = performance.now();
   /** The step of the last snapshot taken or resumed from (none is taken twice at one step). */
   private lastSnapshot = -1;
 
@@ -411,7 +415,11 @@ class TrainingRun {
   private reportProgress(step: number, loss: StepLoss | null): void {
     const every = this.config.progressEvery ?? 0;
     const recorder = this.config.recorder;
-    if (!recorder?.progress || every <= 0 || (step % every !== 0 && step !== this.sampler.plan.totalSteps)) return;
+    if (!recorder?.progress || every <= 0) return;
+    const now = performance.now();
+    const late = this.config.progressEveryMs !== undefined && now - this.lastProgress >= this.config.progressEveryMs;
+    if (step % every !== 0 && step !== this.sampler.plan.totalSteps && !late) return;
+    this.lastProgress = now;
     recorder.progress({
       step,
       totalSteps: this.sampler.plan.totalSteps,

@@ -20,6 +20,10 @@ function metrics(dir: string): string {
   return readFileSync(join(dir, "metrics.csv"), "utf8");
 }
 
+// A quick profile trains for real (up to ~40 s of CPU each, two runs per example); the limit is there to catch a
+// hang, not to time anything: speed is measured in bench/, never asserted here.
+const EXAMPLE_LIMIT_MS = 600_000;
+
 describe.each(examples)("examples/%s", (example) => {
   const name = example.replace(/\.dyn$/, "");
   const runDir = join(scratch, `${name}-run`);
@@ -37,7 +41,7 @@ describe.each(examples)("examples/%s", (example) => {
     expect(r.stderr).not.toMatch(/internal error|at .*\.js:\d+/);
     expect(r.stdout).not.toContain("✗");
     expect(r.status).toBe(0);
-  });
+  }, EXAMPLE_LIMIT_MS);
 
   it("gives the same metrics through `dync compile` and `node out.js`", () => {
     execFileSync(process.execPath, [cli, "compile", join("examples", example), "-o", outJs], { cwd: root, stdio: "pipe" });
@@ -48,5 +52,5 @@ describe.each(examples)("examples/%s", (example) => {
       rmSync(outJs, { force: true });
     }
     expect(metrics(compiledDir)).toBe(metrics(runDir));
-  });
+  }, EXAMPLE_LIMIT_MS);
 });
