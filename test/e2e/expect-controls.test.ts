@@ -54,7 +54,7 @@ describe("phase-diagram controls", () => {
   const condensed = "slope[gamma = 1.75, gamma_prime = 0].exponent > 0.15";
   const regimes = "observed == predicted";
   const fits = "last(train_l) < 0.05 * target_variance";
-  const lr = "width ^ (2 * gamma) / (width * (width ^ -gamma_prime + width ^ gamma_prime))";
+  const lr = "width^(2 * gamma) / (width * (width^-gamma_prime + width^gamma_prime))";
   const init = "init phase(gamma: gamma, gamma_prime: gamma_prime)";
 
   it("no fit (lr 1000× smaller): the regimes still match, only the fit check catches it", () => {
@@ -78,7 +78,7 @@ describe("condensation-process controls", () => {
   const merged = "max(abs(dirs.merged_loss - dirs.loss)) over (seeds, steps) < 1e-6";
 
   it("large init (γ = ½, the linear regime): no condensation, kinks all over the domain", () => {
-    const edits = [["init phase(gamma: 1.75, gamma_prime: 0)", "init phase(gamma: 0.5, gamma_prime: 0)"], ["optimizer gd(lr: 0.001 * m ^ 2.5)", "optimizer gd(lr: 0.05)"]] as const;
+    const edits = [["init phase(gamma: 1.75, gamma_prime: 0)", "init phase(gamma: 0.5, gamma_prime: 0)"], ["optimizer gd(lr: 0.001 * m^2.5)", "optimizer gd(lr: 0.05)"]] as const;
     const run = runControl("cp-linear", "condensation-process", edits);
     expect(run.outcomes.get(bounded)).toBe(false);
     expect(run.status).toBe(1);

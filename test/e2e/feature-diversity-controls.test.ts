@@ -38,11 +38,12 @@ function runQuick(name: string, text: string): Map<string, boolean> {
   return outcomes;
 }
 
-const QUICK_SWEEP = `zip(["plain", "batchnorm"], [none, batchnorm], [0, 0], [0.7, 0.7]`;
+// The quick profile's zipped sweep as `dync fmt` lays it out (the 0.7 column makes it unique to that profile).
+const QUICK_SWEEP = `[none, batchnorm],\n      [0, 0],\n      [0.7, 0.7],`;
 
 describe("examples/feature-diversity.dyn quick-profile expects fail on controls", () => {
   it("with the labels swapped (\"plain\" has batch norm): plateau, rise and BN's fall fail", { timeout: 600_000 }, () => {
-    const outcomes = runQuick("swapped", edit(QUICK_SWEEP, `zip(["plain", "batchnorm"], [batchnorm, none], [0, 0], [0.7, 0.7]`));
+    const outcomes = runQuick("swapped", edit(QUICK_SWEEP, QUICK_SWEEP.replace("[none, batchnorm]", "[batchnorm, none]")));
     for (const text of [
       "min(plain_p1) over seeds >= 50",
       "min(plain_rise[layer = 0]) over seeds > 0.01",
