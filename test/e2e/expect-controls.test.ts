@@ -85,7 +85,8 @@ describe("condensation-process controls", () => {
   });
 
   it("a target with one kink: nothing to split towards after the plateau, so no growth", () => {
-    const target = "-relu(x) + relu(2 * (x + 0.3)) - relu(1.5 * (x - 0.4)) + relu(0.5 * (x - 0.8))";
+    // The four-kink target as `dync fmt` lays it out (it breaks the long expression inside a call).
+    const target = "-relu(x) + relu(2 * (x + 0.3)) - relu(\n    1.5 * (x - 0.4),\n  ) + relu(0.5 * (x - 0.8))";
     const run = runControl("cp-one-kink", "condensation-process", [[target, "relu(x - 0.2)"]]);
     expect(run.outcomes.get(grows)).toBe(false);
     expect(run.status).toBe(1);
