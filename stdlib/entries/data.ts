@@ -503,6 +503,7 @@ export const image = dataEntry({
       const size = imageSize(s["size"]);
       return size ? size[0] * size[1] : undefined;
     },
+    files: (s) => [s["file"] as string],
   },
 });
 
@@ -593,6 +594,7 @@ export const csv = dataEntry({
     perSeed: false,
     shape: (s) => tableShape((s["x"] as readonly string[]).length, (s["y"] as readonly string[]).length),
     size: () => undefined,
+    files: (s) => [s["file"] as string],
   },
 });
 
@@ -612,6 +614,7 @@ export const npy = dataEntry({
     perSeed: false,
     shape: (s) => tableShape(s["inputs"] as number, s["outputs"] as number),
     size: () => undefined,
+    files: (s) => [s["x"] as string, s["y"] as string],
   },
 });
 
