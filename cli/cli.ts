@@ -19,7 +19,7 @@ usage:
   dync compile FILE [-o out.js] [--emit-ts] [--profile P] [KEY=VALUE...]
                                 write the generated program (type-checked); run it with \`node out.js\`
                                 (it imports dync/runtime by name when that resolves from its folder to this
-                                dync, else by absolute path; docs/cli.md); KEY=VALUE as for run, applied to
+                                dync, else by absolute path; README.md); KEY=VALUE as for run, applied to
                                 profile P (default: default)
   dync run FILE [--profile P] [--backend B] [--out DIR] [--data DIR] [--jobs N] [--checkpoint-every N]
               [KEY=VALUE...]    compile and run (exit codes below);

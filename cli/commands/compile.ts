@@ -50,10 +50,10 @@ export async function compileCommand(file: string, options: CompileCommandOption
 }
 
 /**
- * How a program written to `outFile` imports the runtime (docs/cli.md "Compiled programs"): by the package
- * name, \`dync/runtime\`, when Node resolves that name from the program's folder to this very dync (dync is
+ * How a program written to `outFile` imports the runtime (README.md, "Compiled programs"): by the package
+ * name, `dync/runtime`, when Node resolves that name from the program's folder to this very dync (dync is
  * installed in the project, or the program is inside this checkout), so the program moves with its project;
- * else this dync's runtime by absolute file URL, so that \`node out.js\` runs from anywhere on this machine
+ * else this dync's runtime by absolute file URL, so that `node out.js` runs from anywhere on this machine
  * (a bare name would fail there with ERR_MODULE_NOT_FOUND).
  */
 export function runtimeImportFor(outFile: string): string {
