@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
@@ -6,7 +7,8 @@ export default defineConfig({
     // tfjs backends keep global state; one file per worker keeps suites independent.
     pool: "forks",
     // vitest runs cores−1 workers by default: one on a 2-core CI machine, so the suite ran serially.
-    maxWorkers: 2,
+    // Many files wait on child processes (CLI runs, SLURM, Chromium), so two workers pay even on 2 cores.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     testTimeout: 60_000,
   },
 });
