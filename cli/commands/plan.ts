@@ -35,15 +35,17 @@ export function planCommand(file: string, profile: string | undefined, out: Outp
     }
     // The runs as the compiled program will expand them (the same function the runtime calls).
     const expanded = expandPlan(planTemplate(plan, plan.axes));
-    if (shard) out.write(`${shardHeader(shard, expanded.runs.length)}\n`);
+    if (shard) out.write(`${shardHeader(shard, expanded.runs)}\n`);
     out.write(describePlan(exp.name, name, expanded.seeds, shard ? shardRuns(expanded.runs, shard) : expanded.runs) + describeSettings(plan.settings));
   }
   return status;
 }
 
 /** `shard 2/4: runs 2, 6 of 8 (every 4th run of the plan from run 2; each with all its seeds)`. */
-function shardHeader(shard: Shard, total: number): string {
-  const positions = shardRuns(Array.from({ length: total }, (_, i) => i + 1), shard);
+function shardHeader(shard: Shard, runs: readonly RunSpec[]): string {
+  const total = runs.length;
+  const mine = new Set(shardRuns(runs, shard));
+  const positions = runs.flatMap((r, i) => (mine.has(r) ? [i + 1] : []));
   const which = positions.length ? `run${positions.length === 1 ? "" : "s"} ${positions.join(", ")} of ${total}` : `no runs: the plan has ${total}`;
   return `shard ${formatShard(shard)}: ${which} (${shard.count === 1 ? "every run" : `every ${ordinal(shard.count)} run`} of the plan from run ${shard.index}, each with all its seeds)`;
 }
