@@ -197,6 +197,22 @@ describe("ordering on the pool and on resume", () => {
   }, 120_000);
 });
 
+describe("shards", () => {
+  it("keep the reader in its producer's shard; merged, they equal one machine's run", () => {
+    const shards = join(scratch, "shards");
+    for (const i of [1, 2]) {
+      const r = run(program, join(shards, `shard-${i}`), "--jobs", "1", "--shard", `${i}/2`);
+      expect(r.status, r.stderr).toBe(0);
+    }
+    const trained = (i: number) => (JSON.parse(readFileSync(join(shards, `shard-${i}`, "manifest.json"), "utf8")) as Manifest).runs.map((r) => r.run);
+    expect([trained(1), trained(2)]).toEqual([[producer, reader], []]);
+    const merged = join(scratch, "merged");
+    const m = spawnSync(process.execPath, [CLI, "merge", shards, "--out", merged], { encoding: "utf8" });
+    expect(m.status, m.stderr).toBe(0);
+    expectSameRecords(merged);
+  }, 120_000);
+});
+
 describe("a producer that never measures", () => {
   it("fails the reader with RUN042 naming the producer, and keeps the producer's results", () => {
     const prog = join(scratch, "never.mjs");
