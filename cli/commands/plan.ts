@@ -4,6 +4,7 @@
  * `--shard`, only the runs `dync run --shard i/n` trains.
  */
 import { expandPlan, formatShard, planTemplate, shardRuns, type Shard } from "../../contract/plan.js";
+import { crossRunUses } from "../../contract/handoff.js";
 import { checkpointIntervalSteps, checkpointWrites, dataRefRows, type CheckpointSpec, type DataRef, type DataSpec, type LayerSpec, type ModelSpec, type ProbeSpec, type RunSpec } from "../../contract/program.js";
 import type { Cadence } from "../../runtime/train/index.js";
 import { registry, type DataSourceSchema, type Lowered, type ProbeCost, type ProbeCostShape } from "../../stdlib/registry/index.js";
@@ -79,9 +80,23 @@ export function describePlan(experiment: string, profile: string, seeds: readonl
     ...lines,
     ...inputsLine(runs[0]),
     ...checkpointLine(rows.map((r) => r.checkpoint)),
+    ...handoffLines(runs),
     `  total: ${totalSteps} steps; training arithmetic ≈ ${formatFlops(totalFlops)} (6 · forward multiply-adds · batch per seed-step, plus each probe's declared cost per call)`,
     "",
   ].join("\n");
+}
+
+/** `  reads from other runs: top of opt=gd (every other run; they train after it)`, for cross-run references. */
+function handoffLines(runs: readonly RunSpec[]): string[] {
+  const pairs = new Map<string, Set<string>>();
+  for (const run of runs) {
+    for (const use of crossRunUses(run)) {
+      if (use.producer === run.id) continue;
+      const key = `${use.ref} of ${use.producer}`;
+      pairs.set(key, (pairs.get(key) ?? new Set()).add(run.id));
+    }
+  }
+  return [...pairs].map(([what, readers]) => `  handed over: ${what} → ${readers.size === runs.length - 1 ? "every other run" : [...readers].join(", ")} (trained after it)`);
 }
 
 /**

@@ -91,6 +91,13 @@ describe("a probe reading another run's eigenvector", () => {
     expect(manifest.runs.map((r) => [r.run, r.status])).toEqual([[producer, "ok"], [reader, "ok"]]);
   });
 
+  it("`dync plan` lists the producer first and says what it hands over", () => {
+    const r = spawnSync(process.execPath, [CLI, "plan", program.replace(/\.mjs$/, ".dyn")], { encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.indexOf(`  ${producer} `)).toBeLessThan(r.stdout.indexOf(`  ${reader} `));
+    expect(r.stdout).toContain(`handed over: top of ${producer} → every other run (trained after it)`);
+  });
+
   it("saves the producer's eigenpairs in float64 with the step of the call", () => {
     const { meta, vectors, values } = handoff(reference);
     expect(vectors.data).toBeInstanceOf(Float64Array);
