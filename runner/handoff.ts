@@ -103,7 +103,7 @@ export class HandoffWriter {
     model: Model,
     resumeStep: number | undefined,
   ) {
-    this.published = publishedProbes(setup.runs).get(run.id) ?? new Set();
+    this.published = publishedOf(setup.runs).get(run.id) ?? new Set();
     // A resumed run keeps what it had handed over by its checkpoint's step (later calls are redone).
     if (resumeStep === undefined) return;
     for (const probe of this.published) {
@@ -138,6 +138,14 @@ export class HandoffWriter {
     this.board.set(key, pairs);
     writeHandoff(this.setup.dir, this.run.id, probe, this.seeds, snapshot, latest.layout);
   }
+}
+
+/** `publishedProbes` once per plan (a pool worker or the serial loop starts many runs of one plan). */
+const publishedCache = new WeakMap<readonly RunSpec[], Map<string, Set<string>>>();
+function publishedOf(runs: readonly RunSpec[]): Map<string, Set<string>> {
+  let published = publishedCache.get(runs);
+  if (!published) publishedCache.set(runs, (published = publishedProbes(runs)));
+  return published;
 }
 
 interface Snapshot {
