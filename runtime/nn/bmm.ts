@@ -21,6 +21,7 @@
  *     transposes are reshapes, instead of transposing the `[S, M, K]` activations (~34 ms per step saved).
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { nativeProduct } from "../kernels/native.js";
 import { simdSeedProduct, simdTranspose, simdVectorProduct } from "../kernels/ops.js";
 
 /**
@@ -34,14 +35,15 @@ export function transposeLast2(t: tf.Tensor3D): tf.Tensor3D {
 }
 
 /**
- * The product itself: a broadcast multiply for an inner dimension of 1; on wasm a SIMD-module kernel when
+ * The product itself: a broadcast multiply for an inner dimension of 1; on wasm OpenBLAS when dync's native
+ * addon is built (runtime/kernels/native.ts, in place in the wasm heap), else a SIMD-module kernel when
  * one side is a vector (XNNPACK would repack the other side on every call), and for several seeds one
  * XNNPACK product per seed (tfjs's wasm matMul takes its scalar fallback loop for any batch above 1,
  * 20–40× slower); else a flag-free matMul.
  */
 function product(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
   if (a.shape[2] === 1 && b.shape[1] === 1) return tf.mul(a, b);
-  return simdVectorProduct(a, b) ?? simdSeedProduct(a, b) ?? tf.matMul(a, b);
+  return nativeProduct(a, b) ?? simdVectorProduct(a, b) ?? simdSeedProduct(a, b) ?? tf.matMul(a, b);
 }
 
 /** dB = aᵀ·dy; when dy is one column, as (dyᵀ·a)ᵀ so that both transposes are reshapes. */
