@@ -19,7 +19,7 @@ import {
   requestedBlasThreads,
   setNativeMatMulEnabled,
 } from "../../runtime/kernels/native.js";
-import { bmm } from "../../runtime/nn/bmm.js";
+import { bmm, nativeBmm, transposeLast2 } from "../../runtime/nn/bmm.js";
 import { Rng } from "../../runtime/rng.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
 
@@ -167,6 +167,39 @@ describe.skipIf(!available && !inCi)(`native matrix products${available ? "" : `
         values.forEach((value, j) => expect(Math.abs(value - wasm[i]![j]!)).toBeLessThanOrEqual(1e-5 * scale));
       });
     }
+  });
+
+  it("transposed operands as flags: gradients and second derivatives equal explicit transposes on the wasm path", () => {
+    const rng = new Rng(17);
+    const [S, M, K, N] = [2, 7, 5, 6];
+    const weights = tf.tensor3d(randomValues(S * M * N, rng), [S, M, N]);
+    for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+      const { a, b } = operands([S, M, K, N], ta, tb, rng);
+      const va = tf.randomNormal(a.shape, 0, 1, "float32", 3) as tf.Tensor3D;
+      const vb = tf.randomNormal(b.shape, 0, 1, "float32", 4) as tf.Tensor3D;
+      // a smooth, non-quadratic function of the product, so the second derivatives are not trivial
+      const lossNative = (x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(weights, tf.sin(nativeBmm(x as tf.Tensor3D, y as tf.Tensor3D, ta, tb))));
+      const lossExplicit = (x: tf.Tensor, y: tf.Tensor) => {
+        const opA = ta ? transposeLast2(x as tf.Tensor3D) : (x as tf.Tensor3D);
+        const opB = tb ? transposeLast2(y as tf.Tensor3D) : (y as tf.Tensor3D);
+        return tf.sum(tf.mul(weights, tf.sin(bmm(opA, opB))));
+      };
+      const derivatives = (loss: (x: tf.Tensor, y: tf.Tensor) => tf.Tensor) => {
+        const gradient = tf.grads(loss as (x: tf.Tensor, y: tf.Tensor) => tf.Scalar)([a, b]);
+        const hvp = tf.grads((x: tf.Tensor, y: tf.Tensor) => {
+          const [gx, gy] = tf.grads(loss as (x: tf.Tensor, y: tf.Tensor) => tf.Scalar)([x, y]);
+          return tf.add(tf.sum(tf.mul(gx!, va)), tf.sum(tf.mul(gy!, vb)));
+        })([a, b]);
+        return [...gradient, ...hvp].map((t) => Array.from(t.dataSync()));
+      };
+      const native = derivatives(lossNative);
+      setNativeMatMulEnabled(false);
+      const explicit = derivatives(lossExplicit);
+      setNativeMatMulEnabled(true);
+      native.forEach((values, i) => values.forEach((value, j) => expect(value).toBeCloseTo(explicit[i]![j]!, 4)));
+      tf.dispose([a, b, va, vb]);
+    }
+    weights.dispose();
   });
 
   it("a product whose output grows the wasm heap is written into the new heap", () => {
