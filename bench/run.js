@@ -200,9 +200,31 @@ function benchCase(spec, args) {
  * miss on wasm, from the profiles in docs/performance.md.
  */
 const WASM_MATMUL = "dense matMuls are most of the step (XNNPACK on one wasm thread, ~10–15 GFLOP/s): wasm SIMD has 4 lanes and no fused multiply-add, while OpenBLAS runs AVX-512 FMA on this CPU (16 lanes, fused), about 8× the arithmetic per cycle; tfjs 4.22 runs wasm single-threaded in Node and tfjs-node (libtensorflow) cannot be installed here";
+/** The issue's target for a dense case on the embedded wasm path, where the native (OpenBLAS) path is asked ≤ 1.0×. */
+const WASM_DENSE = { max: 3, label: "≤ 3× on the wasm path" };
 const TARGETS = {
-  a_mlp_sgd: [{ against: "a_mlp_sgd", max: 1, label: "≤ 1.0×", cause: WASM_MATMUL }],
-  b_coord_adam: [{ against: "b_coord_adam", max: 1, label: "≤ 1.0×", cause: WASM_MATMUL }],
+  a_mlp_sgd: [
+    {
+      against: "a_mlp_sgd",
+      max: 1,
+      label: "≤ 1.0×",
+      cause: WASM_MATMUL,
+      wasm: WASM_DENSE,
+      nativeCause:
+        "the products are no longer most of it: 224 tfjs kernels per step of 128 rows (per-kernel dispatch and bookkeeping in JS, the non-product wasm kernels: ReLU, bias adds, softmax cross-entropy, SGD), plus data generation in JS; in a CPU profile of the bench program the OpenBLAS kernel is ~36 % of the process",
+    },
+  ],
+  b_coord_adam: [
+    {
+      against: "b_coord_adam",
+      max: 1,
+      label: "≤ 1.0×",
+      cause: WASM_MATMUL,
+      wasm: WASM_DENSE,
+      nativeCause:
+        "close: in a step profile (bench/profile.js b) the OpenBLAS products are under half of the kernel time; the rest is passes over [4096, 256] on one wasm thread (ReLU and its gradient, bias sums, Adam, the custom-gradient clones)",
+    },
+  ],
   c_wide_gd: [
     {
       against: "c_wide_gd",
@@ -239,12 +261,15 @@ function targetLines(results) {
       const peer = c.sides[target.against];
       if (!peer) continue;
       for (const [name, side] of dyncSides) {
+        const native = side.backend?.matmul?.path === "openblas";
+        // sides measured before the native path existed record no matmul path: they ran on wasm, under the 1.0× target then
+        const { max, label } = !native && side.backend?.matmul && target.wasm ? target.wasm : target;
         const ratio = side.loopS / peer.loopS;
-        const met = ratio <= target.max;
-        const shown = target.max < 1 ? `${ratio.toFixed(2)} (${(1 / ratio).toFixed(1)}× faster)` : ratio.toFixed(2);
+        const met = ratio <= max;
+        const shown = max < 1 ? `${ratio.toFixed(2)} (${(1 / ratio).toFixed(1)}× faster)` : ratio.toFixed(2);
         const path = dyncSides.length > 1 ? ` (${dyncSideLabel(results.backend, name, side, 1)})` : "";
-        const cause = side.backend?.matmul?.path === "openblas" ? target.nativeCause ?? target.cause : target.cause;
-        lines.push(`| ${c.title}${path} | ${target.label} | ${shown} | ${met ? "yes" : "no"} | ${met ? "" : cause} |`);
+        const cause = native ? target.nativeCause ?? target.cause : target.cause;
+        lines.push(`| ${c.title}${path} | ${label} | ${shown} | ${met ? "yes" : "no"} | ${met ? "" : cause} |`);
       }
     }
   }
