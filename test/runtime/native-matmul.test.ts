@@ -22,6 +22,8 @@ import {
 import { bmm, nativeBmm, transposeLast2 } from "../../runtime/nn/bmm.js";
 import { Rng } from "../../runtime/rng.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
+import type { Manifest } from "../../runtime/record/index.js";
+import { checkResumeBackend } from "../../runner/resume.js";
 
 await selectBackend("wasm");
 const reason = nativeMatMulUnavailableReason();
@@ -261,5 +263,24 @@ describe("DYNC_BLAS_THREADS", () => {
       expect(() => requestedBlasThreads({ DYNC_BLAS_THREADS: text })).toThrow(DyncRuntimeError);
       expect(() => requestedBlasThreads({ DYNC_BLAS_THREADS: text })).toThrow(new RegExp(`DYNC_BLAS_THREADS="${text.replace(".", "\\.")}"`));
     }
+  });
+});
+
+describe("resuming a run directory across matmul paths", () => {
+  const manifestOn = (matmul: object | undefined) =>
+    ({ backend: { name: "wasm", package: "@tensorflow/tfjs-backend-wasm", version: "4.22.0", simd: true, dyncKernels: true, ...(matmul ? { matmul } : {}) } }) as unknown as Manifest;
+  const openblas = { name: "wasm", simd: true, dyncKernels: true, matmul: { path: "openblas", threads: 1 } };
+  const wasm = { name: "wasm", simd: true, dyncKernels: true, matmul: { path: "wasm", reason: "switched off by DYNC_NATIVE=0" } };
+
+  it("is refused with RUN031 (the roundings would mix), naming the paths and how to resume", () => {
+    expect(() => checkResumeBackend("d", manifestOn({ path: "wasm" }), openblas)).toThrow(DyncRuntimeError);
+    expect(() => checkResumeBackend("d", manifestOn({ path: "wasm" }), openblas)).toThrow(/its matrix products ran on wasm, this process runs them on openblas/);
+    expect(() => checkResumeBackend("d", manifestOn({ path: "openblas" }), wasm)).toThrow(/ran on openblas, this process runs them on wasm/);
+  });
+
+  it("treats directories written before the path was recorded as wasm, and allows the same path", () => {
+    expect(() => checkResumeBackend("d", manifestOn(undefined), openblas)).toThrow(/ran on wasm/);
+    expect(() => checkResumeBackend("d", manifestOn(undefined), wasm)).not.toThrow();
+    expect(() => checkResumeBackend("d", manifestOn({ path: "openblas", threads: 2 }), openblas)).not.toThrow();
   });
 });
