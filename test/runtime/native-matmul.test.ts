@@ -238,6 +238,28 @@ describe.skipIf(!available && !inCi)(`native matrix products${available ? "" : `
     tf.dispose([a, b]);
   });
 
+  it("with more OpenBLAS threads (DYNC_BLAS_THREADS) the products are the same within float32 rounding", async () => {
+    const { createRequire } = await import("node:module");
+    const { fileURLToPath } = await import("node:url");
+    const addon = createRequire(import.meta.url)(fileURLToPath(new URL("../../dist/native/dync_blas.node", import.meta.url))) as {
+      setThreads(n: number): void;
+      threads(): number;
+    };
+    const shape = [2, 300, 200, 260]; // large enough for OpenBLAS to split the work between threads
+    const { av, bv, a, b } = operands(shape, false, true, new Rng(23));
+    addon.setThreads(2);
+    try {
+      expect(addon.threads()).toBe(2);
+      expect(nativeMatMulInfo().threads).toBe(2);
+      const got = nativeProduct(a, b, false, true)!;
+      expectWithinRounding(got.dataSync() as Float32Array, float64Product(av, bv, shape, false, true), shape[2]!);
+      got.dispose();
+    } finally {
+      addon.setThreads(requestedBlasThreads());
+      tf.dispose([a, b]);
+    }
+  });
+
   it("the addon checks bounds and alignment (a wrong offset is an error, not a stray write)", async () => {
     const { createRequire } = await import("node:module");
     const { fileURLToPath } = await import("node:url");
