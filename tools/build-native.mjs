@@ -9,7 +9,7 @@
  * `npm run native` (no flag) says why it could not build and exits 1.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, renameSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -42,6 +42,9 @@ try {
     stdio: ["ignore", "ignore", "pipe"],
   });
 } catch (error) {
+  // An addon older than its source may not match what runtime/kernels/native.ts calls: none is better.
+  rmSync(target, { force: true });
+  rmSync(partial, { force: true });
   const stderr = error?.stderr?.toString().trim();
   fail(error?.code === "ENOENT" ? `no C compiler (${compiler})` : `${compiler} failed (OpenBLAS missing? Debian: libopenblas-dev)\n${stderr ?? ""}`);
 }

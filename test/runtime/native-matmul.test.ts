@@ -92,7 +92,7 @@ const SHAPES = [
   [64, 3, 5, 2],
 ];
 
-describe.skipIf(!available && !inCi)(`native matrix products${available ? "" : ` (skipped: ${reason})`}`, () => {
+describe.skipIf(!available && !inCi)(`native matrix products${available ? "" : ` (addon unavailable: ${reason})`}`, () => {
   beforeAll(() => setNativeMatMulEnabled(true));
   afterEach(() => setNativeMatMulEnabled(true));
 
