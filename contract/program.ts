@@ -416,8 +416,12 @@ export type AnalysisExpr =
   | { readonly op: "map"; readonly fn: MapFn; readonly arg: AnalysisExpr }
   /** Reduce over dimensions: `median(x) over seeds`; without `over`, over `steps`. */
   | { readonly op: "reduce"; readonly fn: ReduceFn; readonly arg: AnalysisExpr; readonly over: readonly Dim[]; readonly q?: number }
-  /** Keep the rows at one value of some dimensions: `alpha[act = silu]`. */
-  | { readonly op: "select"; readonly arg: AnalysisExpr; readonly where: Readonly<Record<Dim, SweepValue>> }
+  /**
+   * Keep the rows at one value of some dimensions: `alpha[act = silu]`. `fixes`: the sweep variables zipped
+   * with a selected one (`sweep (variant, norm) in zip(…)`): one value of `variant` fixes them too, so they
+   * are dropped with it, and the selection lines up with a selection at another point of the same zip.
+   */
+  | { readonly op: "select"; readonly arg: AnalysisExpr; readonly where: Readonly<Record<Dim, SweepValue>>; readonly fixes?: readonly Dim[] }
   /** Keep measurements after/before a time: a fraction of training (`50%`) or a step. */
   | { readonly op: "time"; readonly relation: "after" | "before"; readonly arg: AnalysisExpr; readonly at: { readonly fraction: number } | { readonly step: number } }
   /**

@@ -222,7 +222,8 @@ function startedProbe(spec: ProbeSpec, env: RunProbeEnv, probeNames: ReadonlySet
     after();
     return value;
   };
-  return { spec, instance: probe, train: { name: spec.name, cadence: spec.cadences, run: (ctx) => inProbe(spec, () => measure(ctx)) } };
+  const train: TrainProbe = { name: spec.name, cadence: spec.cadences, run: (ctx) => inProbe(spec, () => measure(ctx)) };
+  return { spec, instance: probe, train: probe.observe ? { ...train, observe: (ctx) => inProbe(spec, () => probe.observe!(ctx)) } : train };
 }
 
 /** A probe whose per-run state cannot be saved would resume silently wrong: refuse before training. */

@@ -28,6 +28,8 @@ export interface AnalysisScope {
   readonly failed: ReadonlySet<string>;
   /** Sweep variables (dimensions of results). */
   readonly sweepVars: readonly string[];
+  /** Per sweep variable of a zipped sweep (`sweep (a, b) in zip(…)`), the others it steps with. */
+  readonly zipped?: ReadonlyMap<string, readonly string[]>;
   /** The sweep variables whose every value is a plain number (`lr`), usable as values: `2/lr`. */
   readonly numericSweepVars?: ReadonlySet<string>;
   /** Constants and sweep-independent lets, for literal values. */
@@ -265,7 +267,9 @@ export class AnalysisCompiler {
       else if (v.kind === "Call") return this.fail(v, "select a call-valued sweep point by its text is not supported; give the sweep values names with `let`");
       else return this.fail(v, "a selector value is a number or a name");
     }
-    return { op: "select", arg, where };
+    // Selecting one variable of a zip fixes the zip's other variables: they go with it.
+    const fixes = [...new Set(Object.keys(where).flatMap((d) => scope.zipped?.get(d) ?? []))].filter((d) => !(d in where));
+    return { op: "select", arg, where, ...(fixes.length > 0 ? { fixes } : {}) };
   }
 
   private field(e: A.MemberExpr, scope: AnalysisScope): AnalysisExpr | undefined {

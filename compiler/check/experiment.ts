@@ -268,9 +268,10 @@ export class ExperimentChecker {
     const shapes = probeShapes(g.probes, runs);
     const numericSweepVars = numericSweeps(axes);
     const windows = windowLets(g.lets);
-    const analysisSpecs = this.analyses(analyses, probeNames, shapes, { sweepVars, numericSweepVars }, baseEnv, windows);
+    const zipped = zippedVariables(g.sweeps);
+    const analysisSpecs = this.analyses(analyses, probeNames, shapes, { sweepVars, numericSweepVars, zipped }, baseEnv, windows);
     const failed = new Set(analyses.map((l) => l.name.name).filter((n) => !analysisSpecs.some((a) => a.name === n) && !windows.has(n)));
-    const scope = { probes: probeNames, probeShapes: shapes, analyses: new Set(analysisSpecs.map((a) => a.name)), failed, sweepVars, numericSweepVars, env: baseEnv, windows };
+    const scope = { probes: probeNames, probeShapes: shapes, analyses: new Set(analysisSpecs.map((a) => a.name)), failed, sweepVars, numericSweepVars, zipped, env: baseEnv, windows };
     const compiler = new AnalysisCompiler(this.diagnostics);
     const expects: ExpectSpec[] = [];
     for (const e of g.expects) {
@@ -976,7 +977,7 @@ export class ExperimentChecker {
   }
 
   /** The lets over results, compiled; a let bound to an interval is a phase window (`windows`), read by `during`. */
-  private analyses(lets: readonly A.LetStmt[], probes: ReadonlySet<string>, shapes: ProbeShapes, sweeps: Pick<AnalysisScope, "sweepVars" | "numericSweepVars">, env: PointEnv, windows: ReadonlyMap<string, A.IntervalExpr>): AnalysisSpec[] {
+  private analyses(lets: readonly A.LetStmt[], probes: ReadonlySet<string>, shapes: ProbeShapes, sweeps: Pick<AnalysisScope, "sweepVars" | "numericSweepVars" | "zipped">, env: PointEnv, windows: ReadonlyMap<string, A.IntervalExpr>): AnalysisSpec[] {
     const compiler = new AnalysisCompiler(this.diagnostics);
     const out: AnalysisSpec[] = [];
     const defined = new Set<string>();
@@ -1156,4 +1157,14 @@ function withCrossRunArgs(entry: Entry, args: Readonly<Record<string, Lowered>>,
     if (name !== undefined) out[name] = { ref: ref.ref, from: { ...ref.from } };
   }
   return out;
+}
+
+/** Per variable of a zipped sweep, the variables it steps with (a selection of one fixes the others). */
+function zippedVariables(sweeps: readonly A.SweepStmt[]): Map<string, string[]> {
+  const zipped = new Map<string, string[]>();
+  for (const s of sweeps) {
+    const names = s.vars.map((v) => v.name);
+    if (names.length > 1) for (const n of names) zipped.set(n, names.filter((m) => m !== n));
+  }
+  return zipped;
 }

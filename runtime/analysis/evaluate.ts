@@ -46,7 +46,7 @@ export function evaluate(expr: AnalysisExpr, env: AnalysisEnv): Table {
     case "reduce":
       return reduce(expr, evaluate(expr.arg, env));
     case "select":
-      return select(evaluate(expr.arg, env), expr.where, describe(expr.arg));
+      return select(evaluate(expr.arg, env), expr.where, describe(expr.arg), expr.fixes ?? []);
     case "time":
       return timeFilter(expr, evaluate(expr.arg, env), env);
     case "window":
@@ -175,7 +175,8 @@ function byStep(fn: "first" | "last", group: readonly Row[], what: string): numb
 
 // ── selection and time ──────────────────────────────────────────────────────
 
-function select(table: Table, where: Readonly<Record<Dim, SweepValue>>, what: string): Table {
+/** Rows at `where`, without its dimensions and the zipped sweep variables they fix (`fixes`, one value each there). */
+function select(table: Table, where: Readonly<Record<Dim, SweepValue>>, what: string, fixes: readonly Dim[]): Table {
   let rows = table.rows;
   for (const [dim, value] of Object.entries(where)) {
     requireDim(table, dim, what);
@@ -188,7 +189,7 @@ function select(table: Table, where: Readonly<Record<Dim, SweepValue>>, what: st
     }
     rows = rows.filter((r) => sameValue(r.key[dim]!, value));
   }
-  const dims = table.dims.filter((d) => !(d in where));
+  const dims = table.dims.filter((d) => !(d in where) && !fixes.includes(d));
   return { dims, rows: rows.map((r) => ({ ...r, key: project(r.key, dims) })) };
 }
 

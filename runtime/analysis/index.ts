@@ -19,8 +19,10 @@
  *   their shared dims: each pair of rows agreeing on them gives a row keyed by the union of both keys, so a
  *   table with fewer dims (a number has none) broadcasts; rows without a partner on the other side are
  *   dropped. IEEE semantics: x/0 = ±Infinity, log of a negative = NaN.
- * - `select`: keeps rows whose dims equal the given values and drops those dims. An unknown dim or a value
- *   the dim never takes is RUN051 naming the available ones. A number and its text match (`10` ~ `"10"`).
+ * - `select`: keeps rows whose dims equal the given values and drops those dims, and those of the sweep
+ *   variables zipped with them (`fixes`: one value there), so `x[variant = "a"]` and a result of another
+ *   point, `y[variant = "b"]`, join on what remains. An unknown dim or a value the dim never takes is RUN051
+ *   naming the available ones. A number and its text match (`10` ~ `"10"`).
  * - `time`: `after` keeps rows with step ≥ t, `before` rows with step < t (the two split a series); for a
  *   fraction t = fraction·totalSteps of the row's run (RUN050 if the rows' runs trained for different lengths).
  * - `fit_power_law`: groups by the `by` dims and every other remaining dim except `x` (so an unreduced

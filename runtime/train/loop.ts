@@ -4,8 +4,10 @@
  * Order within step k (parameters θ_k, i.e. after k updates):
  *   1. if k < T: draw batch k, compute the loss at θ_k on it and the gradient (nothing read back);
  *   2. run the probes due at step k (they see θ_k, batch k and its loss), then the event-triggered ones;
- *   3. progress line and divergence check when due (the only other read-backs);
- *   4. if k < T: apply update k → θ_{k+1}.
+ *   3. if k < T: every probe that observes steps (`TrainProbe.observe`) sees batch k at θ_k, whether it
+ *      measures at k or not (after its measurement at k, which covers the updates before k only);
+ *   4. progress line and divergence check when due (the only other read-backs);
+ *   5. if k < T: apply update k → θ_{k+1}.
  * Step T (`end`) runs probes only. Results go to the recorder as soon as they exist, so a run that stops
  * (divergence, error) keeps everything it measured.
  *
@@ -82,6 +84,13 @@ export interface TrainProbe {
   readonly name: string;
   readonly cadence: Cadence | readonly Cadence[];
   run(ctx: ProbeContext): unknown | Promise<unknown>;
+  /**
+   * Called at every training step k < T, after the measurements due at k, with batch k, its loss and lr at
+   * θ_k (the state update k starts from), for the seeds not known to have diverged: a probe that accumulates
+   * over the actual training steps (`common_direction`'s per-sample updates) sees each step's batch here,
+   * whatever its cadence. Nothing is recorded.
+   */
+  observe?(ctx: ProbeContext): void | Promise<void>;
 }
 
 export interface ProbeRecord {
@@ -313,6 +322,7 @@ class TrainingRun {
       if (computed) this.divergence.observe(computed.loss.objective, step);
       if (this.scheduler.scheduledAt(step).length > 0 || this.divergenceCheckDue(step)) await this.checkDivergence();
       await this.runProbes(step, batch, computed?.loss ?? null, lr);
+      if (batch && computed) await this.observeStep(step, batch, computed.loss, lr!);
       this.reportProgress(step, computed?.loss ?? null);
       if (this.divergence.allDiverged) return true;
       if (computed) this.config.optimizer.step(computed.grads, lr!, this.frozenMask);
@@ -378,6 +388,17 @@ class TrainingRun {
       return value;
     });
     for (const f of fired) await recorder?.event?.(f);
+  }
+
+  /** Step `step`'s batch for the probes that observe every step (TrainProbe.observe), before its update. */
+  private async observeStep(step: number, batch: StepBatch, loss: StepLoss, lr: number): Promise<void> {
+    const observers = [...this.probes.values()].filter((p) => p.observe);
+    if (observers.length === 0) return;
+    const { stepsPerEpoch, totalSteps } = this.sampler.plan;
+    const seedIndices = this.config.seeds.map((_, s) => s).filter((s) => !this.diverged.some((d) => d.seedIndex === s));
+    const { model, optimizer, seeds } = this.config;
+    const ctx: ProbeContext = { model, optimizer, step, epoch: Math.floor(step / stepsPerEpoch), totalSteps, stepsPerEpoch, seeds, seedIndices, data: this.data, batch, loss, lr };
+    for (const probe of observers) await probe.observe!(ctx);
   }
 
   /**

@@ -12,17 +12,25 @@
  * output space (one weight per unit of the layer), V in its input space (one per input feature).
  *
  * Choices (the paper leaves them open):
- * - G is the mean over calls and rows, with η dropped (the probe sees gradients, not the optimizer's
- *   steps): √λ is an RMS per-sample gradient along the direction, comparable across windows and data sizes.
- * - δ comes from the current parameters in evaluation mode (dropout off, batch norm on running statistics),
- *   every row of `data` at every call: a proxy for that step's per-sample updates. Under momentum, weight
- *   decay or adaptive optimizers the actual update is a different mix of past gradients.
- * - The window is the probe's cadence: each call adds its rows' contribution, and each result covers every
- *   call so far (or the last `window`). Contributions are kept per call only when a window is given. Each
- *   seed has its own window: an event-triggered call adds to (and reports) the seeds it fired for only.
- *   Checkpoints save the windows' float64 sums, so a resumed run continues the same accumulation.
- * - The layer's bias (if any) is left out: its per-sample change δ_x is not part of ΔW|x. A batch norm after
- *   the layer acts on running statistics (evaluation mode), so rows do not interact and δ_x is that row's alone.
+ * - `updates: steps` (default) accumulates the actual steps: through the probe lifecycle's `observe` hook the
+ *   probe sees every training batch at the parameters its update starts from, in training mode (batch norm on
+ *   the batch's statistics, running statistics untouched, dropout off), and adds its rows. With batch norm
+ *   the rows interact; δ_x = ∂(Σ_rows ℓ)/∂z_x still splits the step's gradient exactly into per-row rank-one
+ *   parts, Σ_x a_x δ_xᵀ = B·∂L_batch/∂W. `updates: data` is the earlier proxy: every row of `data` at the
+ *   current parameters in evaluation mode, at each call.
+ * - G is the mean over (step, row) pairs, with η and 1/B dropped: √λ is an RMS per-sample gradient along the
+ *   direction, comparable across windows and batch sizes. Under momentum a row's gradient reaches W over the
+ *   following steps too (η/(1−m) in all), so its direction is unchanged; the L2 term is not per-sample and is
+ *   left out.
+ * - `mean_strength` ‖ḡᵀCᵢ‖ is the strength of the mean update ḡ along Cᵢ (the paper's "mean update"
+ *   deflated into C₁..C₅): under `updates: steps` and plain SGD, ḡ = (W_start − W_end)/(η·steps) over the
+ *   window, so it measures how much of the actual weight change lies along each direction. `strength` (√λᵢ)
+ *   measures the per-sample changes, whose signs may cancel in the mean.
+ * - The window is the probe's cadence: each call closes one part (the steps since the previous call, or
+ *   this call's rows of `data`), and each result covers every part so far (or the last `window`). Parts are
+ *   kept only when a window is given. Each seed has its own window: an event-triggered call closes (and
+ *   reports) the seeds it fired for only. Checkpoints save the windows' float64 sums and the open part.
+ * - The layer's bias (if any) is left out: its per-sample change δ_x is not part of ΔW|x.
  * - Alignment (P8): per sample V_x = g_xᵀC = (δ_x·C) a_x is parallel to a_x by construction, so the measured
  *   alignment is with the mean update's coefficients V̄ = ḡᵀC (ḡ the mean of g_x over the window): per class,
  *   the mean over its rows (at this call) of cos(V̄, a_x), taken in absolute value since C's sign is
@@ -36,10 +44,12 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { DyncRuntimeError } from "../../runtime/errors.js";
 import { lossFunction, type LossKind } from "../../runtime/loss.js";
+import type { NnForwardOptions } from "../../runtime/nn/mlp.js";
 import type { LayerView, Model, Taps } from "../../contract/model.js";
 import { largestSingularValue } from "../../numerics/eigen.js";
 import { defineProbe } from "../probes/define.js";
 import type { EvalData } from "../probes/eval-data.js";
+import type { ProbeContext } from "../../runtime/train/index.js";
 import { hiddenLayer } from "../probes/layers.js";
 import { commonDirection } from "./common-direction-entry.js";
 
@@ -67,7 +77,7 @@ export interface Directions {
 
 /**
  * δ = ∂ℓ_row/∂z of `layer` (`[S, rows, fanOut]`) and its input a (`[S, rows, fanIn]`) for every row of `data`,
- * chunk by chunk, reduced to float64 sums per seed; rows' inputs and classes kept for the alignment.
+ * chunk by chunk in evaluation mode, reduced to float64 sums per seed; rows' inputs and classes kept for the alignment.
  */
 export function layerSamples(model: Model, data: EvalData, loss: LossKind, layer: LayerView): LayerSamples {
   const S = model.seeds;
@@ -75,7 +85,10 @@ export function layerSamples(model: Model, data: EvalData, loss: LossKind, layer
   const sums = Array.from({ length: S }, () => emptySums(fanIn, fanOut));
   const inputs = Array.from({ length: S }, () => new Float32Array(data.n * fanIn));
   for (const range of data.chunks()) {
-    const { a, d } = chunkSignals(model, data, loss, layer, range);
+    const { a, d } = tf.tidy(() => {
+      const { x, y } = data.rows(range);
+      return rowSignals(model, x, y, loss, layer, "evaluation");
+    });
     for (let s = 0; s < S; s++) {
       const base = s * range.count;
       addRows(sums[s]!, a.subarray(base * fanIn, (base + range.count) * fanIn), d.subarray(base * fanOut, (base + range.count) * fanOut), fanIn, fanOut);
@@ -85,26 +98,74 @@ export function layerSamples(model: Model, data: EvalData, loss: LossKind, layer
   return { sums, inputs, classes: Array.from({ length: S }, (_, s) => rowClasses(data, s)) };
 }
 
-/** One chunk's a and δ, downloaded: one evaluation-mode forward/backward of Σ_rows ℓ_row with respect to a zero shift of z. */
-function chunkSignals(model: Model, data: EvalData, loss: LossKind, layer: LayerView, range: { start: number; count: number }): { a: Float32Array; d: Float32Array } {
-  const inputs = new Map<string, tf.Tensor>();
+/**
+ * One training batch's sums per seed (`[S, B, …]` rows and targets) at the current parameters, in training
+ * mode as the step computes its gradient: batch norm normalises with the batch's statistics (so a row's δ
+ * also carries its effect on them: δ_x = ∂(Σ_rows ℓ)/∂z_x, and Σ_x a_x δ_xᵀ is B × the step's gradient), the
+ * running statistics do not move, dropout is off (the step's own masks are not known). Seeds not listed in
+ * `seedIndices` (diverged) and rows with a non-finite value are left out.
+ */
+export function batchSums(model: Model, x: tf.Tensor, y: tf.Tensor, loss: LossKind, layer: LayerView, seedIndices: readonly number[]): (UpdateSums | undefined)[] {
+  const { fanIn, fanOut } = layer;
+  const rows = x.shape[1]!;
+  const { a, d } = rowSignals(model, x, y, loss, layer, "training");
+  return Array.from({ length: model.seeds }, (_, s) => {
+    if (!seedIndices.includes(s)) return undefined;
+    const sums = emptySums(fanIn, fanOut);
+    addRows(sums, a.subarray(s * rows * fanIn, (s + 1) * rows * fanIn), d.subarray(s * rows * fanOut, (s + 1) * rows * fanOut), fanIn, fanOut);
+    return sums;
+  });
+}
+
+/** The layer's input a of every row of `data` (evaluation mode, one forward per chunk), per seed `[n, fanIn]`, and each row's class. */
+export function layerInputs(model: Model, data: EvalData, layer: LayerView): Pick<LayerSamples, "inputs" | "classes"> {
+  const S = model.seeds;
+  const { fanIn } = layer;
+  const inputs = Array.from({ length: S }, () => new Float32Array(data.n * fanIn));
+  for (const range of data.chunks()) {
+    const input = tf.tidy(() => {
+      const taps: Taps = { pre: new Map(), post: new Map(), input: new Map() };
+      model.forward(data.rows(range).x, { training: false, taps });
+      return tf.clone(tappedInput(taps, layer));
+    });
+    try {
+      const a = input.dataSync() as Float32Array;
+      for (let s = 0; s < S; s++) inputs[s]!.set(a.subarray(s * range.count * fanIn, (s + 1) * range.count * fanIn), range.start * fanIn);
+    } finally {
+      input.dispose();
+    }
+  }
+  return { inputs, classes: Array.from({ length: S }, (_, s) => rowClasses(data, s)) };
+}
+
+function tappedInput(taps: Taps, layer: LayerView): tf.Tensor {
+  const input = taps.input?.get(layer.name);
+  if (!input) throw new DyncRuntimeError("RUN040", `common_direction needs the input of layer "${layer.name}", which this model does not report`, "layer-list models (every model `dync run` builds) report it");
+  return input;
+}
+
+/**
+ * Rows' a and δ, downloaded: one forward/backward of Σ_rows ℓ_row with respect to a zero shift of z, in
+ * evaluation mode (running statistics) or training mode (batch statistics, nothing updated, dropout off).
+ * The tapped input is cloned: for the first layer it is `x` itself, which the caller owns.
+ */
+function rowSignals(model: Model, x: tf.Tensor, y: tf.Tensor, loss: LossKind, layer: LayerView, mode: "evaluation" | "training"): { a: Float32Array; d: Float32Array } {
+  const options: NnForwardOptions = mode === "training" ? { training: true, updateStats: false, dropout: false } : { training: false };
+  let input: tf.Tensor | undefined;
   let delta: tf.Tensor | undefined;
   try {
     delta = tf.tidy(() => {
-      const { x, y } = data.rows(range);
-      const zero = tf.zeros([model.seeds, range.count, layer.fanOut]);
+      const zero = tf.zeros([model.seeds, x.shape[1]!, layer.fanOut]);
       return tf.grad((shift: tf.Tensor) => {
-        const taps: Taps = { pre: new Map(), post: new Map(), input: inputs };
-        const out = model.forward(x, { training: false, taps, shift: new Map([[layer.name, shift]]), skipParameterGradients: true });
-        const input = inputs.get(layer.name);
-        if (!input) throw new DyncRuntimeError("RUN040", `common_direction needs the input of layer "${layer.name}", which this model does not report`, "layer-list models (every model `dync run` builds) report it");
-        tf.keep(input);
+        const taps: Taps = { pre: new Map(), post: new Map(), input: new Map() };
+        const out = model.forward(x, { ...options, taps, shift: new Map([[layer.name, shift]]), skipParameterGradients: true });
+        input = tf.keep(tf.clone(tappedInput(taps, layer)));
         return tf.sum(lossFunction(loss)(out, y).perSample);
       })(zero);
     });
-    return { a: inputs.get(layer.name)!.dataSync() as Float32Array, d: delta.dataSync() as Float32Array };
+    return { a: input!.dataSync() as Float32Array, d: delta.dataSync() as Float32Array };
   } finally {
-    tf.dispose([...inputs.values(), ...(delta ? [delta] : [])]);
+    tf.dispose([...(input ? [input] : []), ...(delta ? [delta] : [])]);
   }
 }
 
@@ -117,10 +178,15 @@ function addRows(sums: UpdateSums, a: Float32Array, d: Float32Array, fanIn: numb
   const { g, mean } = sums;
   const rows = a.length / fanIn;
   const delta = new Float64Array(fanOut);
+  let added = 0;
   for (let r = 0; r < rows; r++) {
     let norm = 0;
     for (let i = 0, at = r * fanIn; i < fanIn; i++) norm += a[at + i]! * a[at + i]!;
-    for (let o = 0, at = r * fanOut; o < fanOut; o++) delta[o] = d[at + o]!;
+    let deltaNorm = 0;
+    for (let o = 0, at = r * fanOut; o < fanOut; o++) deltaNorm += (delta[o] = d[at + o]!) ** 2;
+    // A diverging seed's row (Inf/NaN) would poison every later sum: left out.
+    if (!Number.isFinite(norm) || !Number.isFinite(deltaNorm)) continue;
+    added++;
     for (let o = 0; o < fanOut; o++) {
       const w = norm * delta[o]!;
       if (w === 0) continue;
@@ -133,7 +199,7 @@ function addRows(sums: UpdateSums, a: Float32Array, d: Float32Array, fanIn: numb
     }
   }
   for (let o = 0; o < fanOut; o++) for (let p = o + 1; p < fanOut; p++) g[p * fanOut + o] = g[o * fanOut + p]!;
-  sums.rows += rows;
+  sums.rows += added;
 }
 
 /** Each row's class: the argmax of a one-hot (or soft) target; 0 for every row of a one-column target. */
@@ -292,53 +358,93 @@ export class UpdateWindow {
   }
 }
 
+type DirectionFields = "strength" | "mean_strength" | "share" | "alignment" | "neuron_alignment";
+
 /** The result for the seeds measured at this call (others undefined: an event fired for some seeds only). */
-function directionResult(perSeed: readonly (Readonly<Record<"strength" | "share" | "alignment" | "neuron_alignment", Float64Array>> | undefined)[]) {
+function directionResult(perSeed: readonly (Readonly<Record<DirectionFields, Float64Array>> | undefined)[]) {
+  const field = (f: DirectionFields) => perSeed.map((r) => r?.[f]);
   return {
     kind: "indexed" as const,
     dim: "direction" as const,
-    fields: {
-      strength: perSeed.map((r) => r?.strength),
-      share: perSeed.map((r) => r?.share),
-      alignment: perSeed.map((r) => r?.alignment),
-      neuron_alignment: perSeed.map((r) => r?.neuron_alignment),
-    },
+    fields: { strength: field("strength"), mean_strength: field("mean_strength"), share: field("share"), alignment: field("alignment"), neuron_alignment: field("neuron_alignment") },
   };
 }
 
+/** A window's k directions and their measures (NaN while it holds no rows). */
+function windowMeasures(total: UpdateSums, view: LayerView, k: number, seedWeights: Float32Array, inputs: Float32Array, classes: Int32Array): Record<DirectionFields, Float64Array> {
+  const { fanIn, fanOut } = view;
+  if (total.rows === 0) {
+    const none = () => new Float64Array(k).fill(Number.NaN);
+    return { strength: none(), mean_strength: none(), share: none(), alignment: none(), neuron_alignment: none() };
+  }
+  const dirs = deflatedDirections(total.g.map((v) => v / total.rows), fanOut, k);
+  return {
+    strength: dirs.strength,
+    mean_strength: Float64Array.from(dirs.vectors, (c) => meanStrength(total.mean, c, fanIn, fanOut) / total.rows),
+    share: dirs.share,
+    alignment: Float64Array.from(dirs.vectors, (c) => featureAlignment(total.mean, c, inputs, classes, fanIn, fanOut)),
+    neuron_alignment: Float64Array.from(dirs.vectors, (c) => neuronAlignment(seedWeights, c, fanIn, fanOut)),
+  };
+}
+
+/** ‖Σ a δᵀ C‖: the length of the summed update's coefficients along C (‖C V̄ᵀ‖_F for unit C). */
+export function meanStrength(mean: Float64Array, c: Float64Array, fanIn: number, fanOut: number): number {
+  let sum = 0;
+  for (let i = 0; i < fanIn; i++) {
+    let v = 0;
+    for (let o = 0; o < fanOut; o++) v += mean[i * fanOut + o]! * c[o]!;
+    sum += v * v;
+  }
+  return Math.sqrt(sum);
+}
+
 export const commonDirectionProbe = defineProbe(commonDirection, {
-  setup({ model, data, layer, k, window }, run) {
+  setup({ model, data, layer, k, window, updates }, run) {
     const view = measuredLayer(model, layer, k);
     const { fanIn, fanOut } = view;
     const windows = Array.from({ length: model.seeds }, () => new UpdateWindow(window));
+    // `updates: steps`: the training steps' sums since the last call, per seed (closed into the window at each call).
+    let pending = Array.from({ length: model.seeds }, () => emptySums(fanIn, fanOut));
+    const fromSteps = updates === "steps";
     return {
       measure(ctx) {
-        const samples = layerSamples(model, data, run.loss, view);
+        const samples = fromSteps ? layerInputs(model, data, view) : layerSamples(model, data, run.loss, view);
         const weights = view.weight!.variable.dataSync() as Float32Array;
         const perSeed = windows.map((w, s) => {
           if (!ctx.seedIndices.includes(s)) return undefined;
-          const total = w.add(samples.sums[s]!);
-          const dirs = deflatedDirections(total.g.map((v) => v / total.rows), fanOut, k);
-          const seedWeights = weights.subarray(s * fanIn * fanOut, (s + 1) * fanIn * fanOut);
-          return {
-            strength: dirs.strength,
-            share: dirs.share,
-            alignment: Float64Array.from(dirs.vectors, (c) => featureAlignment(total.mean, c, samples.inputs[s]!, samples.classes[s]!, fanIn, fanOut)),
-            neuron_alignment: Float64Array.from(dirs.vectors, (c) => neuronAlignment(seedWeights, c, fanIn, fanOut)),
-          };
+          const part = fromSteps ? pending[s]! : (samples as LayerSamples).sums[s]!;
+          if (fromSteps) pending[s] = emptySums(fanIn, fanOut);
+          const total = w.add(part);
+          return windowMeasures(total, view, k, weights.subarray(s * fanIn * fanOut, (s + 1) * fanIn * fanOut), samples.inputs[s]!, samples.classes[s]!);
         });
         return directionResult(perSeed);
       },
-      // G and the mean gradient over the window so far: a resumed run continues the same accumulation.
-      save: () => windows.map((w) => w.save()),
+      ...(fromSteps
+        ? {
+            observe(ctx: ProbeContext) {
+              if (!ctx.batch) return;
+              const sums = batchSums(model, ctx.batch.x, ctx.batch.y, run.loss, view, ctx.seedIndices);
+              sums.forEach((part, s) => part && (pending[s] = addSums([pending[s]!, part])));
+            },
+          }
+        : {}),
+      // G and the mean gradient over the window so far (and the steps since the last call): a resumed run continues the same accumulation.
+      save: () => ({ windows: windows.map((w) => w.save()), pending: pending.map(copySums) }),
       restore(state) {
-        const saved = state as readonly WindowState[];
-        if (!Array.isArray(saved) || saved.length !== windows.length) throw new DyncRuntimeError("RUN032", `common_direction: the checkpoint holds ${Array.isArray(saved) ? saved.length : "no"} seeds' sums, this run has ${windows.length}`);
+        const saved = state as { windows?: readonly WindowState[]; pending?: readonly UpdateSums[] };
+        if (!Array.isArray(saved?.windows) || saved.windows.length !== windows.length || !Array.isArray(saved.pending) || saved.pending.length !== windows.length) {
+          throw new DyncRuntimeError("RUN032", `common_direction: the checkpoint holds ${Array.isArray(saved?.windows) ? saved.windows.length : "no"} seeds' sums, this run has ${windows.length}`);
+        }
         const fits = (u: UpdateSums) => u.g.length === fanOut * fanOut && u.mean.length === fanIn * fanOut;
-        windows.forEach((w, s) => w.restore(saved[s]!, fits));
+        windows.forEach((w, s) => w.restore(saved.windows![s]!, fits));
+        if (!saved.pending.every((u) => u && u.g instanceof Float64Array && u.mean instanceof Float64Array && typeof u.rows === "number" && fits(u))) {
+          throw new DyncRuntimeError("RUN032", "common_direction: the checkpoint's sums do not fit this layer");
+        }
+        pending = saved.pending.map(copySums);
       },
       finish() {
         windows.forEach((w) => w.clear());
+        pending = [];
       },
     };
   },

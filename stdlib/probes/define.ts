@@ -87,6 +87,11 @@ export type ProbeState = unknown;
 /** One probe of one run: measured at each cadence, finished once. */
 export interface ProbeInstance<R = ProbeValue> {
   measure(ctx: ProbeContext): R | Promise<R>;
+  /**
+   * Sees every training step's batch at the parameters its update starts from (after the step's
+   * measurements), whatever the cadence: for state accumulated over the actual steps. Records nothing.
+   */
+  observe?(ctx: ProbeContext): void;
   /** Per-run state for a checkpoint; absent on a stateful probe that cannot be checkpointed. */
   save?(): ProbeState;
   /** Continue from `save()`'s state, on an instance fresh from `setup` of the same run. */

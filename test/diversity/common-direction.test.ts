@@ -26,7 +26,10 @@ import { EvalData } from "../../stdlib/probes/eval-data.js";
 import { RunProbeEnv } from "../../stdlib/probes/env.js";
 import type { ProbeContext } from "../../runtime/train/index.js";
 import { hiddenLayer } from "../../stdlib/probes/layers.js";
-import { addSums, commonDirectionProbe, type UpdateSums, deflatedDirections, featureAlignment, layerSamples, neuronAlignment } from "../../stdlib/diversity/common-direction.js";
+import { createOptimizer } from "../../runtime/optim.js";
+import { train, type TrainProbe } from "../../runtime/train/index.js";
+import type { ForwardOptions } from "../../contract/model.js";
+import { addSums, batchSums, commonDirectionProbe, type UpdateSums, deflatedDirections, featureAlignment, layerSamples, neuronAlignment } from "../../stdlib/diversity/common-direction.js";
 import { expectRuntimeError } from "../runtime/expect-runtime-error.js";
 
 function dataset(n: number, d: number, classes: number, seed: number): Dataset {
@@ -182,7 +185,7 @@ describe("common_direction against per-sample gradients", () => {
     const set: Dataset = { name: "line", n: 20, xShape: [3], x: Float32Array.from({ length: 60 }, () => r.normal()), yDim: 1, y: Float32Array.from({ length: 20 }, () => r.normal()) };
     const env = new RunProbeEnv({ model, modelName: "net", datasets: new Map([["line", [set]]]), loss: "mse" });
     try {
-      const probe = commonDirectionProbe.start({ model: { ref: "net" }, data: { ref: "line" }, layer: 0, k: 3 }, env);
+      const probe = commonDirectionProbe.start({ model: { ref: "net" }, data: { ref: "line" }, layer: 0, k: 3, updates: "data" }, env);
       const result = fieldsOf(await probe.measure(ctxOf(model)));
       probe.finish?.();
       const wOut = model.layers.find((l) => l.name === "out")!.weight!.variable.dataSync();
@@ -222,7 +225,7 @@ describe("common_direction against per-sample gradients", () => {
     const set = dataset(15, 4, 3, 13);
     const env = new RunProbeEnv({ model, modelName: "net", datasets: new Map([["train", [set]]]), loss: "cross_entropy" });
     try {
-      const args = { model: { ref: "net" }, data: { ref: "train" }, layer: 1, k: 2 };
+      const args = { model: { ref: "net" }, data: { ref: "train" }, layer: 1, k: 2, updates: "data" };
       const windowed = commonDirectionProbe.start({ ...args, window: 2 }, env);
       const cumulative = commonDirectionProbe.start(args, env);
       const view = hiddenLayer(model, 1);
@@ -262,38 +265,157 @@ describe("common_direction against per-sample gradients", () => {
     const scale = (f: number) => model.params.forEach((p) => p.variable.assign(tf.tidy(() => tf.mul(p.variable, f))));
     try {
       for (const window of [null, 2]) {
-        const args = { model: { ref: "net" }, data: { ref: "train" }, layer: 1, k: 3, window };
+        const args = { model: { ref: "net" }, data: { ref: "train" }, layer: 1, k: 3, window, updates: "data" };
         const original = commonDirectionProbe.start(args, env);
         await original.measure(ctxOf(model));
         scale(1.2);
         await original.measure(ctxOf(model, [1])); // an event for seed index 1 only
-        const saved = original.save!() as { g: Float64Array }[][];
+        const saved = original.save!() as { windows: unknown[]; pending: unknown[] };
         const resumed = commonDirectionProbe.start(args, env);
         resumed.restore!(saved);
         scale(1.3);
         const [a, b] = [fieldsOf(await original.measure(ctxOf(model))), fieldsOf(await resumed.measure(ctxOf(model)))];
-        for (const field of ["strength", "share", "alignment", "neuron_alignment"]) {
+        for (const field of ["strength", "mean_strength", "share", "alignment", "neuron_alignment"]) {
           seeds.forEach((_, s) => expect(Array.from(b.fields[field]![s]!)).toEqual(Array.from(a.fields[field]![s]!)));
         }
         const partial = fieldsOf(await original.measure(ctxOf(model, [0])));
         expect(partial.fields["strength"]![1]).toBeUndefined();
         expect(partial.fields["strength"]![0]!.length).toBe(3);
-        expectRuntimeError(() => resumed.restore!([saved[0]]), "RUN032", /1 seeds' sums, this run has 2/);
+        expectRuntimeError(() => resumed.restore!({ windows: [saved.windows[0]], pending: [saved.pending[0]] }), "RUN032", /1 seeds' sums, this run has 2/);
         original.finish?.();
         resumed.finish?.();
       }
       // The sums a seed holds: seed index 0 skipped the second call, so (no window) its rows are 2 × 15 after three calls, seed 1's 3 × 15.
-      const probe = commonDirectionProbe.start({ model: { ref: "net" }, data: { ref: "train" }, layer: 1, k: 3 }, env);
+      const probe = commonDirectionProbe.start({ model: { ref: "net" }, data: { ref: "train" }, layer: 1, k: 3, updates: "data" }, env);
       await probe.measure(ctxOf(model));
       await probe.measure(ctxOf(model, [1]));
       await probe.measure(ctxOf(model));
-      const state = probe.save!() as { total: { rows: number } }[];
-      expect(state.map((w) => w.total.rows)).toEqual([30, 45]);
-      const wrong = structuredClone(state) as unknown as { total: { g: Float64Array } }[];
-      wrong[0]!.total.g = new Float64Array(3);
+      const state = probe.save!() as { windows: { total: { rows: number } }[] };
+      expect(state.windows.map((w) => w.total.rows)).toEqual([30, 45]);
+      const wrong = structuredClone(state) as unknown as { windows: { total: { g: Float64Array } }[] };
+      wrong.windows[0]!.total.g = new Float64Array(3);
       expectRuntimeError(() => probe.restore!(wrong), "RUN032", /do not fit this layer/);
     } finally {
       env.dispose();
+    }
+  });
+
+  it("updates: steps accumulates the per-sample updates of the batches SGD trained on (train loop), against explicit per-row gradients and the weight change", async () => {
+    const seeds = [3, 4];
+    const model = reluNet(seeds);
+    const set = dataset(12, 4, 3, 15);
+    const env = new RunProbeEnv({ model, modelName: "net", datasets: new Map([["train", [set]]]), loss: "cross_entropy" });
+    const view = hiddenLayer(model, 1);
+    const { fanIn, fanOut } = view;
+    const [lr, B, T] = [0.5, 4, 6];
+    const w0 = Float64Array.from(view.weight!.variable.dataSync());
+    try {
+      const probe = commonDirectionProbe.start({ model: { ref: "net" }, data: { ref: "train" }, layer: 1, k: fanOut }, env);
+      const measured = new Map<number, Fields>();
+      // Independent: at every step, each batch row's own weight gradient (variableGrads on that row alone) at θ_t,
+      // summed per seed in float64 as explicit outer products; `before[t]` holds the steps before t.
+      const explicit = seeds.map(() => Array.from({ length: fanOut }, () => new Array<number>(fanOut).fill(0)));
+      const before = new Map<number, number[][][]>();
+      const summed = seeds.map(() => new Float64Array(fanIn * fanOut));
+      const reference: TrainProbe = {
+        name: "reference",
+        cadence: { kind: "every", n: 1, unit: "steps" },
+        run: (ctx) => {
+          before.set(ctx.step, structuredClone(explicit));
+          if (!ctx.batch) return undefined;
+          for (let b = 0; b < B; b++) {
+            const grad = tf.tidy(() => {
+              const x = tf.slice(ctx.batch!.x, [0, b, 0], [seeds.length, 1, -1]);
+              const y = tf.slice(ctx.batch!.y, [0, b, 0], [seeds.length, 1, -1]);
+              const loss = () => tf.sum(lossFunction("cross_entropy")(model.forward(x, { training: true }), y).perSample) as tf.Scalar;
+              return tf.variableGrads(loss, [view.weight!.variable]).grads[view.weight!.variable.name]!;
+            });
+            const g = grad.dataSync();
+            grad.dispose();
+            seeds.forEach((_, s) => {
+              const gs = g.subarray(s * fanIn * fanOut, (s + 1) * fanIn * fanOut);
+              for (let o = 0; o < fanOut; o++) for (let p = 0; p < fanOut; p++) for (let i = 0; i < fanIn; i++) explicit[s]![o]![p]! += gs[i * fanOut + o]! * gs[i * fanOut + p]!;
+              gs.forEach((v, i) => (summed[s]![i]! += v));
+            });
+          }
+          return undefined;
+        },
+      };
+      const direction: TrainProbe = {
+        name: "dir",
+        cadence: { kind: "every", n: 3, unit: "steps" },
+        run: async (ctx) => {
+          const value = fieldsOf(await probe.measure(ctx));
+          measured.set(ctx.step, value.fields);
+          return value;
+        },
+        observe: (ctx) => probe.observe!(ctx),
+      };
+      const optimizer = createOptimizer({ kind: "sgd", lr }, model.params);
+      await train({ model, optimizer, loss: "cross_entropy", data: set, seeds, duration: { steps: T }, batch: { size: B }, probes: [direction, reference] });
+      // Step 0: no update yet, nothing in the window.
+      expect(measured.get(0)!["strength"]![0]!.every(Number.isNaN)).toBe(true);
+      for (const step of [3, 6]) {
+        seeds.forEach((_, s) => {
+          const G = before.get(step)![s]!.map((row) => row.map((v) => v / (step * B)));
+          const eig = symmetricEigen(G);
+          const strength = measured.get(step)!["strength"]![s]!;
+          for (let i = 0; i < fanOut; i++) expect(Math.abs(strength[i]! - Math.sqrt(Math.max(0, eig.values[i]!)))).toBeLessThan(1e-5 * Math.sqrt(eig.values[0]!));
+        });
+      }
+      // The reference is the actual update: plain SGD moved the weights by −(lr/B) Σ_t Σ_x g_x, so the mean per-sample
+      // update ḡ = Σ g_x/(T·B) = (W₀ − W_T)/(lr·T). The probe's mean strength along each direction is ‖ḡ C‖ (C from
+      // Jacobi on the explicit G; the directions with distinct eigenvalues: the top two).
+      const wT = view.weight!.variable.dataSync();
+      seeds.forEach((_, s) => {
+        const per = fanIn * fanOut;
+        const fromSums = summed[s]!.map((v) => v / (T * B));
+        const fromWeights = Float64Array.from({ length: per }, (_, i) => (w0[s * per + i]! - wT[s * per + i]!) / (lr * T));
+        const scale = Math.max(...fromWeights.map(Math.abs));
+        fromWeights.forEach((v, i) => expect(Math.abs(fromSums[i]! - v)).toBeLessThan(1e-4 * scale));
+        const eig = symmetricEigen(before.get(T)![s]!);
+        expect(eig.values[1]! - eig.values[2]!).toBeGreaterThan(1e-3 * eig.values[0]!);
+        for (const i of [0, 1]) {
+          const c = eig.vectors[i]!;
+          const along = Math.hypot(...Array.from({ length: fanIn }, (_, j) => c.reduce((acc, co, o) => acc + fromWeights[j * fanOut + o]! * co, 0)));
+          expect(Math.abs(measured.get(T)!["mean_strength"]![s]![i]! - along)).toBeLessThan(1e-4 * along);
+        }
+      });
+      probe.finish?.();
+    } finally {
+      env.dispose();
+    }
+  });
+
+  it("a batch's sums under batch norm: Σ a δᵀ is B × the step's gradient (batch statistics), and the running statistics stay", () => {
+    const seeds = [3, 4];
+    const model = normedNet(seeds);
+    const set = dataset(6, 4, 3, 16);
+    const view = hiddenLayer(model, 0);
+    const x = tf.tensor3d([...set.x, ...set.x], [2, 6, 4]);
+    const y = tf.tensor3d([...set.y, ...set.y], [2, 6, 3]);
+    try {
+      const stateBefore = model.state.map((v) => Array.from(v.dataSync()));
+
+      const sums = batchSums(model, x, y, "cross_entropy", view, [0, 1]);
+      model.state.forEach((v, i) => expect(Array.from(v.dataSync())).toEqual(stateBefore[i]));
+      const grad = tf.tidy(() => {
+        const loss = () => tf.sum(lossFunction("cross_entropy")(model.forward(x, { training: true, updateStats: false } as ForwardOptions), y).perSeed) as tf.Scalar;
+        return tf.variableGrads(loss, [view.weight!.variable]).grads[view.weight!.variable.name]!;
+      });
+      const g = grad.dataSync();
+      grad.dispose();
+      const per = view.fanIn * view.fanOut;
+      seeds.forEach((_, s) => {
+        const step = g.subarray(s * per, (s + 1) * per);
+        const scale = Math.max(...Array.from(step, Math.abs));
+        expect(sums[s]!.rows).toBe(6);
+        step.forEach((v, i) => expect(Math.abs(sums[s]!.mean[i]! / 6 - v)).toBeLessThan(1e-5 * scale));
+      });
+      // A seed left out (diverged) gets no sums.
+      expect(batchSums(model, x, y, "cross_entropy", view, [1])[0]).toBeUndefined();
+    } finally {
+      tf.dispose([x, y]);
     }
   });
 

@@ -3,8 +3,10 @@
  * absent, or they would prove nothing. test/e2e/examples.test.ts runs the example as written (every
  * expect holds); here the same source runs with one change each:
  * - labels swapped: the run called "plain" has batch norm and "batchnorm" is the plain net. Batch norm
- *   leaves no plateau and its feature cosine falls from the start, so the plateau, the rise through it and
- *   "BN's cosine falls while the plain net is stuck" must all fail;
+ *   leaves no plateau and its feature cosine falls from the start, so the plateau, the rises of the feature
+ *   cosine and the same-class feature-gradient cosine through it (nothing is measured before p1 but step 0)
+ *   and "BN's cosine falls while the plain net is stuck" (the window before the "plain" run's p1 holds step 0
+ *   only) must all fail;
  * - training cut to 60 steps, inside the plain net's plateau (it ends at step 70–110 in the quick profile):
  *   no drop, so the expects of Fig 1 must fail.
  * Uses the built CLI (`npm test` builds first).
@@ -42,12 +44,14 @@ function runQuick(name: string, text: string): Map<string, boolean> {
 const QUICK_SWEEP = `[none, batchnorm],\n      [0, 0],\n      [0.7, 0.7],`;
 
 describe("examples/feature-diversity.dyn quick-profile expects fail on controls", () => {
-  it("with the labels swapped (\"plain\" has batch norm): plateau, rise and BN's fall fail", { timeout: 600_000 }, () => {
+  it("with the labels swapped (\"plain\" has batch norm): plateau, rises and BN's fall fail", { timeout: 600_000 }, () => {
     const outcomes = runQuick("swapped", edit(QUICK_SWEEP, QUICK_SWEEP.replace("[none, batchnorm]", "[batchnorm, none]")));
     for (const text of [
       "min(plain_p1) over seeds >= 50",
       "min(plain_rise[layer = 0]) over seeds > 0.01",
       "min(plain_rise[layer = 1]) over seeds > 0.01",
+      "min(plain_grise[layer = 0]) over seeds > 0.1",
+      "min(plain_grise[layer = 1]) over seeds > 0.1",
       "bn_change[layer = 0] < -0.1",
       "bn_change[layer = 2] < -0.1",
     ]) {

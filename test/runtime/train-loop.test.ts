@@ -246,6 +246,44 @@ describe("probes, events and progress in the loop", () => {
     expect((records[0]!.value as { w: number }).w).toBeCloseTo(0.3, 6);
   });
 
+  it("an observing probe sees every step's batch at the parameters its update starts from, after that step's measurement, never at end", async () => {
+    // Minibatches of 2 of 6 rows, so each step's batch differs; w follows gd by hand: w ← w − lr·(2/B)Σ(wx + b − y)x.
+    const xs = grid(6);
+    const data = dataset("train", xs, (x) => 2 * x);
+    const model = keep(linearModel([0.3], [0.2]));
+    const order: string[] = [];
+    const seen: { step: number; w: number; b: number; rows: number[]; lr: number | null; seeds: readonly number[] }[] = [];
+    const read = (ctx: ProbeContext) => ({ w: ctx.model.params[0]!.variable.dataSync()[0]!, b: ctx.model.params[1]!.variable.dataSync()[0]! });
+    await train(
+      baseConfig(model, data, { kind: "sgd", lr: 0.1 }, {
+        duration: { steps: 5 },
+        batch: { size: 2 },
+        probes: [
+          {
+            name: "watcher",
+            cadence: { kind: "every", n: 2, unit: "steps" },
+            run: (ctx) => void order.push(`measure ${ctx.step}`),
+            observe: (ctx) => {
+              order.push(`observe ${ctx.step}`);
+              seen.push({ step: ctx.step, ...read(ctx), rows: Array.from(ctx.batch!.x.dataSync()), lr: ctx.lr, seeds: ctx.seedIndices });
+            },
+          },
+        ],
+      }),
+    );
+    expect(order).toEqual(["measure 0", "observe 0", "observe 1", "measure 2", "observe 2", "observe 3", "measure 4", "observe 4"]);
+    let [w, b] = [0.3, 0.2];
+    for (const v of seen) {
+      expect(v.w).toBeCloseTo(w, 6);
+      expect(v.b).toBeCloseTo(b, 6);
+      expect(v.lr).toBe(0.1);
+      expect(v.seeds).toEqual([0]);
+      const [gw, gb] = v.rows.reduce(([a, c], x) => [a + (2 / v.rows.length) * (w * x + b - 2 * x) * x, c + (2 / v.rows.length) * (w * x + b - 2 * x)], [0, 0]);
+      [w, b] = [w - 0.1 * gw, b - 0.1 * gb];
+    }
+    expect(model.params[0]!.variable.dataSync()[0]!).toBeCloseTo(w, 5);
+  });
+
   it("fires an event at the first probed step a seed's loss drops below a threshold and runs the triggered probe for that seed", async () => {
     const seeds = [0, 1, 2];
     const data = dataset("train", grid(8), (x) => 0.5 * x);
