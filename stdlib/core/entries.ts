@@ -71,6 +71,16 @@ export const featureNorm = probeEntry({
   cost: forwardOverData,
 });
 
+export const classProbs = probeEntry({
+  name: "class_probs",
+  kind: "probe",
+  doc: "The predicted class distribution: the softmax of the network's outputs, averaged over the samples of `data`, per seed and class (dimension `class`, in output order; the values of a seed sum to 1). The softmax is taken in float64 from the float32 outputs, max-shifted. On a one-image data set such as `constant_image(…)` it is that image's class probabilities (Rosenfeld & Risteski, Fig. 5: a solid sky-coloured image's probabilities oscillate under GD); on a data set, the mean predicted distribution (`max(p) over class`, or `p[class = 3]` for one class).",
+  params: [model, data],
+  result: { index: "class" },
+  cites: papers.opposing,
+  cost: forwardOverData,
+});
+
 export const optimizerStat = probeEntry({
   name: "optimizer_stat",
   kind: "probe",
@@ -110,7 +120,7 @@ export const outputs = probeEntry({
   cost: forwardOverData,
 });
 
-export const coreProbes: readonly Entry[] = [loss, accuracy, weightNorm, param, featureNorm, trainLoss, lr, optimizerStat, outputs];
+export const coreProbes: readonly Entry[] = [loss, accuracy, weightNorm, param, featureNorm, classProbs, trainLoss, lr, optimizerStat, outputs];
 
 /** What each reduction of the analysis IR does (every `ReduceFn` needs one: the record is exhaustive). */
 const REDUCTION_DOCS: Record<ReduceFn, string> = {

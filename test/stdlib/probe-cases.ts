@@ -20,6 +20,7 @@ export const PROBE_CASES: Record<string, { args: Record<string, unknown>; outDim
   weight_norm: { args: {} },
   param: { args: { name: "out", stat: "norm" } },
   feature_norm: { args: { data: { ref: "line" } } },
+  class_probs: { args: { data: { ref: "classes" } }, outDim: 2 },
   train_loss: { args: {} },
   lr: { args: {} },
   optimizer_stat: { args: { name: "above_threshold" } },
