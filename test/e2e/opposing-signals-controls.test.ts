@@ -4,7 +4,8 @@
  * stability. Then the sharpness stays far below 2/η, most points' losses fall at each step (≈ 7% rise),
  * the groups found at step 150 drift monotonically instead of swinging against each other, and the groups the
  * example names are no longer sharp outliers (gradient norm ≈ 1.8×, curvature along the top eigenvector
- * ≈ 0.4× a random subset's): every expect of the quick profile must fail, so passing them (in
+ * ≈ 0.4× a random subset's), and the black probe image's class probabilities drift instead of turning at
+ * every step while its feature norm is still growing at the end: every expect of the quick profile must fail, so passing them (in
  * test/e2e/examples.test.ts) means the measurement saw the phenomenon. Uses the built CLI.
  */
 import { spawnSync } from "node:child_process";
@@ -36,6 +37,8 @@ describe("opposing-signals.dyn: every expect fails under stable GD (a ten times 
       "turns > 0.5",
       "grad_ratio > 2.5",
       "curv_ratio > 2",
+      "black_turns > 0.5",
+      "last(black_f) < 0.98 * max(black_f)",
     ]);
     for (const e of expects) expect(e.passed, e.text).toBe(false);
     expect(r.status).not.toBe(0);
