@@ -197,6 +197,7 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
         runs: toTrain,
         firstIndex: first,
         checkpoints,
+        handoffDir: dir,
         resumeFirst: resume?.checkpoint != null,
         seeds: plan.seeds,
         jobs: workers,
@@ -211,7 +212,7 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
       for (const [i, run] of toTrain.entries()) {
         if (options.stop?.aborted) break;
         const resumeFrom = i === 0 && resume?.checkpoint ? { resumeFrom: resume.checkpoint } : {};
-        const context = { program, seeds: plan.seeds, dataRoot, recorder, results, checkpoints, ...resumeFrom, ...(options.stop ? { stop: options.stop } : {}) };
+        const context = { program, seeds: plan.seeds, dataRoot, recorder, results, checkpoints, handoff: { dir, runs: wholePlan.runs }, ...resumeFrom, ...(options.stop ? { stop: options.stop } : {}) };
         reportRun(await executeRun(run, view ? { ...context, progress: view } : context));
       }
     }
@@ -424,7 +425,15 @@ function errorLine(failure: string): string {
 function describeBackend(info: BackendInfo): string {
   const onOff = (flag: boolean | undefined) => (flag ? "on" : "off");
   const wasm =
-    info.name === "wasm" ? ` (simd ${onOff(info.simd)}, threads ${onOff(info.threads)}, dync kernels ${onOff(info.dyncKernels)})` : "";
+    info.name === "wasm" ? ` (simd ${onOff(info.simd)}, threads ${onOff(info.threads)}, dync kernels ${onOff(info.dyncKernels)}${matmulNote(info)})` : "";
   const skipped = info.skipped?.length ? `; skipped ${info.skipped.map((s) => s.split(":")[0]).join(", ")}` : "";
-  return `${info.name} — ${info.package} ${info.version}${wasm}${skipped}`;
+  const name = info.matmul?.path === "openblas" ? `${info.name} + openblas` : info.name;
+  return `${name} — ${info.package} ${info.version}${wasm}${skipped}`;
+}
+
+/** Which path served the matrix products: OpenBLAS's thread count, or why the native path is not in use. */
+function matmulNote({ matmul }: BackendInfo): string {
+  if (matmul === undefined) return "";
+  if (matmul.path === "openblas") return `, matmul openblas ${matmul.threads} thread${matmul.threads === 1 ? "" : "s"}`;
+  return `, matmul wasm${matmul.reason ? `: ${matmul.reason}` : ""}`;
 }

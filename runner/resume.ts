@@ -118,9 +118,20 @@ function keptOutcome(entry: RunEntry, plan: ProfilePlan): RunOutcome {
   return { id: entry.run, status: entry.status as RunOutcome["status"], ...(entry.message === undefined ? {} : { message: entry.message }), diverged, totalSteps: entry.steps ?? 0 };
 }
 
-/** The backend must be the one that wrote the directory: another would mix two backends' float32 roundings. */
+/**
+ * The backend must be the one that wrote the directory: another would mix two backends' float32 roundings. On
+ * wasm that includes the matmul path (OpenBLAS or wasm); directories written before it was recorded ran on wasm.
+ */
 export function checkResumeBackend(dir: string, manifest: Manifest, backend: Readonly<Record<string, unknown>> & { readonly name: string }): void {
   const same = (key: string) => manifest.backend[key] === backend[key];
+  const matmulPath = (b: Readonly<Record<string, unknown>>) => (b["matmul"] as { path?: string } | undefined)?.path ?? "wasm";
+  if (manifest.backend.name === "wasm" && backend.name === "wasm" && matmulPath(manifest.backend) !== matmulPath(backend)) {
+    throw mismatch(
+      dir,
+      `its matrix products ran on ${matmulPath(manifest.backend)}, this process runs them on ${matmulPath(backend)}`,
+      matmulPath(manifest.backend) === "wasm" ? "resume with DYNC_NATIVE=0" : "resume where dync's native addon is built (npm run native)",
+    );
+  }
   if (!same("name") || !same("simd") || !same("dyncKernels")) {
     const describe = (b: Readonly<Record<string, unknown>> & { readonly name: string }) => `${b.name}${b.name === "wasm" ? ` (simd ${String(b["simd"])}, dync kernels ${String(b["dyncKernels"])})` : ""}`;
     throw mismatch(dir, `it was recorded on ${describe(manifest.backend)}, this process runs ${describe(backend)}`, `resume with --backend ${manifest.backend.name} (and the same DYNC_SIMD_KERNELS setting)`);

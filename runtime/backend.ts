@@ -19,6 +19,7 @@ import { createRequire, register } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import * as tf from "@tensorflow/tfjs-core";
+import { nativeMatMulInfo, requestedBlasThreads, type NativeMatMulInfo } from "./kernels/native.js";
 import { simdKernelsActive } from "./kernels/wasm-kernels.js";
 import { DyncRuntimeError } from "./errors.js";
 
@@ -41,6 +42,8 @@ export interface BackendInfo {
   readonly threads?: boolean;
   /** wasm only: whether dync's own SIMD kernels (runtime/kernels) serve it (off with DYNC_SIMD_KERNELS=0). */
   readonly dyncKernels?: boolean;
+  /** wasm only: what serves dense and batched matrix products, OpenBLAS through dync's addon or the wasm path. */
+  readonly matmul?: NativeMatMulInfo;
   /** Backends tried before this one under `auto`, and why each was passed over. */
   readonly skipped?: readonly string[];
 }
@@ -98,6 +101,7 @@ export async function selectBackend(
     );
   }
   await ensureGradients();
+  requestedBlasThreads(); // a bad DYNC_BLAS_THREADS is an error of its own, not a reason for `auto` to pass wasm over
   if (request !== "auto") return initBackend(request, loader, []);
   const skipped: string[] = [];
   for (const name of AUTO_ORDER) {
@@ -143,7 +147,7 @@ async function initBackend(name: BackendName, loader: PackageLoader, skipped: st
   }
   if (name === "cpu") silenceCpuBanner();
   const info: BackendInfo = { name, package: pkg, version: packageVersion(manifestPath) };
-  const withWasm = name === "wasm" ? { ...info, ...(await wasmFeatures()), dyncKernels: simdKernelsActive() } : info;
+  const withWasm = name === "wasm" ? { ...info, ...(await wasmFeatures()), dyncKernels: simdKernelsActive(), matmul: nativeMatMulInfo() } : info;
   return skipped.length > 0 ? { ...withWasm, skipped: [...skipped] } : withWasm;
 }
 

@@ -113,6 +113,17 @@ export const runtimeErrors = {
       "only the runs concerned fail, with results recorded up to the error kept; in an analysis or a plot it " +
       "is reported as RUN050 is; an unknown `--profile` stops before anything runs (exit code 2).",
   },
+  RUN042: {
+    name: "cross-run-value-missing",
+    summary: "a run reads a value another run was to measure, and that run did not measure it",
+    help:
+      "A probe reads a value of another run of the profile (`along: h[opt = gd]`): the producing run trains " +
+      "first and writes what its probe `h` measured to `handoff/` in the run directory, and this run loads it " +
+      "before its first step. The producing run failed, was interrupted or diverged before measuring it, or its " +
+      "probe's event (`at first(sharp > 2 / lr)`) never fired for any seed, or the file was removed or belongs " +
+      "to another model. The reading run fails; the other runs' results are kept. Make the event fire (train " +
+      "longer, a larger step), then run again.",
+  },
   RUN050: {
     name: "analysis-failed",
     summary: "an analysis or a plot could not be computed from the measured values",

@@ -21,6 +21,7 @@
  *     transposes are reshapes, instead of transposing the `[S, M, K]` activations (~34 ms per step saved).
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { nativeMatMulActive, nativeProduct } from "../kernels/native.js";
 import { simdSeedProduct, simdTranspose, simdVectorProduct } from "../kernels/ops.js";
 
 /**
@@ -34,14 +35,15 @@ export function transposeLast2(t: tf.Tensor3D): tf.Tensor3D {
 }
 
 /**
- * The product itself: a broadcast multiply for an inner dimension of 1; on wasm a SIMD-module kernel when
+ * The product itself: a broadcast multiply for an inner dimension of 1; on wasm OpenBLAS when dync's native
+ * addon is built (runtime/kernels/native.ts, in place in the wasm heap), else a SIMD-module kernel when
  * one side is a vector (XNNPACK would repack the other side on every call), and for several seeds one
  * XNNPACK product per seed (tfjs's wasm matMul takes its scalar fallback loop for any batch above 1,
  * 20–40× slower); else a flag-free matMul.
  */
 function product(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
   if (a.shape[2] === 1 && b.shape[1] === 1) return tf.mul(a, b);
-  return simdVectorProduct(a, b) ?? simdSeedProduct(a, b) ?? tf.matMul(a, b);
+  return nativeProduct(a, b) ?? simdVectorProduct(a, b) ?? simdSeedProduct(a, b) ?? tf.matMul(a, b);
 }
 
 /** dB = aᵀ·dy; when dy is one column, as (dyᵀ·a)ᵀ so that both transposes are reshapes. */
@@ -65,10 +67,45 @@ const bmmOp = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
   };
 });
 
-/** `[S, M, K] × [S, K, N] → [S, M, N]`, one matrix product per seed, with a flag-free custom gradient. */
+/**
+ * `[S, M, K] × [S, K, N] → [S, M, N]`, one matrix product per seed, with a flag-free custom gradient; with
+ * dync's native addon, OpenBLAS products whose gradients pass transposes as flags (`nativeBmm`).
+ */
 export function bmm(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
-  return bmmOp(a, b) as tf.Tensor3D;
+  return nativeMatMulActive() ? nativeBmm(a, b, false, false) : (bmmOp(a, b) as tf.Tensor3D);
 }
+
+/**
+ * op(a)·op(b) where op transposes the last two axes when its flag is set, for the native path: OpenBLAS takes
+ * a transposed operand at no extra cost, so the backward pass passes flags instead of transposing activations
+ * and weights (a full pass over `[S, B, K]` per layer). The gradients are the same products with other flags
+ * (as tfjs's own matMul gradient), so every order of differentiation stays on OpenBLAS. Should the native path
+ * be switched off between a forward and its backward pass (tests do), the product falls back to explicit
+ * transposes and the wasm `product`.
+ */
+export function nativeBmm(a: tf.Tensor3D, b: tf.Tensor3D, transposeA: boolean, transposeB: boolean): tf.Tensor3D {
+  return nativeBmmOps[Number(transposeA) * 2 + Number(transposeB)]!(a, b) as tf.Tensor3D;
+}
+
+/** dA and dB of C = op(A)·op(B) for each (transposeA, transposeB), from dC and the saved A, B. */
+const NATIVE_GRADIENTS: ReadonlyArray<(a: tf.Tensor3D, b: tf.Tensor3D, dc: tf.Tensor3D) => [tf.Tensor3D, tf.Tensor3D]> = [
+  (a, b, dc) => [nativeBmm(dc, b, false, true), nativeBmm(a, dc, true, false)], // C = A·B
+  (a, b, dc) => [nativeBmm(dc, b, false, false), nativeBmm(dc, a, true, false)], // C = A·Bᵀ
+  (a, b, dc) => [nativeBmm(b, dc, false, true), nativeBmm(a, dc, false, false)], // C = Aᵀ·B
+  (a, b, dc) => [nativeBmm(b, dc, true, true), nativeBmm(dc, a, true, true)], // C = Aᵀ·Bᵀ
+];
+
+const nativeBmmOps = NATIVE_GRADIENTS.map((gradients, flags) => {
+  const [transposeA, transposeB] = [flags >= 2, flags % 2 === 1];
+  return tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [a, b, save] = args as [tf.Tensor3D, tf.Tensor3D, tf.GradSaveFunc];
+    save([a, b]);
+    const value =
+      nativeProduct(a, b, transposeA, transposeB) ??
+      product(transposeA ? transposeLast2(a) : a, transposeB ? transposeLast2(b) : b);
+    return { value, gradFunc: (dc: tf.Tensor, saved: tf.Tensor[]) => gradients(saved[0] as tf.Tensor3D, saved[1] as tf.Tensor3D, dc as tf.Tensor3D) };
+  });
+});
 
 /**
  * `bmm` for callers that differentiate only with respect to `a` (inputs, never the weights `b`): the gradient
@@ -82,7 +119,8 @@ const bmmInputGradientOp = tf.customGrad((...args: Array<tf.Tensor | tf.GradSave
     value: product(a as tf.Tensor3D, b as tf.Tensor3D),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [sb] = saved as [tf.Tensor3D];
-      return [bmm(dy as tf.Tensor3D, transposeLast2(sb)), tf.zerosLike(sb)];
+      const dA = nativeMatMulActive() ? nativeBmm(dy as tf.Tensor3D, sb, false, true) : bmm(dy as tf.Tensor3D, transposeLast2(sb));
+      return [dA, tf.zerosLike(sb)];
     },
   };
 });

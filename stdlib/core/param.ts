@@ -14,7 +14,8 @@ export const paramProbe = defineProbe(entries.param, {
   setup({ model, name, stat }) {
     // Resolved once per run, so a wrong name fails before training rather than at the first measurement.
     const param = namedParam(model, name, "param");
-    return { measure: () => paramStatistic(param, model.seeds, stat) };
+    // Nothing but the resolved parameter, which a resumed run resolves again: its checkpoint state is empty.
+    return { measure: () => paramStatistic(param, model.seeds, stat), save: () => null, restore: () => {} };
   },
 });
 

@@ -18,10 +18,25 @@ describe("runExperiment on the wasm backend", () => {
     const stdout = captureStream();
     const first = await runExperiment(program, { backend: "wasm", outDir: join(root, "a"), quiet: true, stdout, stderr: captureStream() });
     expect(tf.getBackend()).toBe("wasm");
-    expect(stdout.text()).toMatch(/^backend: wasm — @tensorflow\/tfjs-backend-wasm 4\.22\.0 \(simd (on|off), threads off, dync kernels on\)$/m);
     expect(first.exitCode).toBe(0);
-    const manifest = JSON.parse(readFileSync(join(first.dir, "manifest.json"), "utf8")) as { backend: { name: string }; runs: { status: string }[] };
+    const manifest = JSON.parse(readFileSync(join(first.dir, "manifest.json"), "utf8")) as {
+      backend: { name: string; matmul: { path: string; threads?: number; reason?: string } };
+      runs: { status: string }[];
+    };
     expect(manifest.backend.name).toBe("wasm");
+    // The line and the manifest say which path served the matrix products: OpenBLAS (dync's native addon, when
+    // built: test/runtime/native-matmul.test.ts) or the wasm path, with the reason.
+    const { matmul } = manifest.backend;
+    const line = stdout.text().split("\n")[0]!;
+    expect(line).toMatch(/^backend: wasm( \+ openblas)? — @tensorflow\/tfjs-backend-wasm 4\.22\.0 \(simd (on|off), threads off, dync kernels on, matmul /);
+    if (matmul.path === "openblas") {
+      expect(line.startsWith("backend: wasm + openblas — ")).toBe(true);
+      expect(line.endsWith(`, matmul openblas ${matmul.threads} thread${matmul.threads === 1 ? "" : "s"})`)).toBe(true);
+    } else {
+      expect(matmul.path).toBe("wasm");
+      expect(line.startsWith("backend: wasm — ")).toBe(true);
+      expect(line.endsWith(`, matmul wasm: ${matmul.reason})`)).toBe(true);
+    }
     expect(manifest.runs.map((r) => r.status)).toEqual(["ok", "ok"]);
     expect(metricsRows(first.dir).map((r) => r["value"])).toEqual(first.results.rows.map((r) => r.value));
     const loss = (step: number) => first.results.rows.filter((r) => r.probe === "final_loss" && r.step === step).map((r) => r.value);

@@ -3,11 +3,13 @@
  * built-in autodiff: the outer-product forward (inner dimension 1) bit for bit, reshape-transposes against
  * tf.transpose bit for bit, and first and second derivatives (nested tf.grad, a Hessian-vector product)
  * through every combination of 1-wide shapes to float32 rounding, and through the per-seed product of larger ones. Run on cpu and on wasm, where the fast
- * paths are taken for speed.
+ * paths are taken for speed: on the wasm path, and on OpenBLAS through dync's native addon when it is built
+ * (runtime/kernels/native.ts; its own tests: native-matmul.test.ts), so both paths stay tested where the addon exists.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { selectBackend } from "../../runtime/backend.js";
+import { nativeMatMulActive, setNativeMatMulEnabled } from "../../runtime/kernels/native.js";
 import { bmm, transposeLast2 } from "../../runtime/nn/bmm.js";
 import { addBias } from "../../runtime/nn/dense.js";
 import { Rng } from "../../runtime/rng.js";
@@ -56,12 +58,18 @@ const SHAPES: Array<[number, number, number]> = [
   [33, 21, 17], // above the seed-product threshold: one XNNPACK product per seed on wasm (nn-bmm-seeds.test.ts)
 ];
 
-for (const backend of ["cpu", "wasm"] as const) {
-  describe(`bmm fast paths on ${backend}`, () => {
-    it("selects the backend", async () => {
+await selectBackend("wasm");
+const nativeBuilt = nativeMatMulActive();
+
+for (const [backend, native] of [["cpu", false], ["wasm", false], ["wasm", true]] as const) {
+  describe.skipIf(native && !nativeBuilt)(`bmm fast paths on ${backend}${native ? " + openblas (the native addon)" : ""}`, () => {
+    it("selects the backend and the matmul path", async () => {
       await selectBackend(backend);
       expect(tf.getBackend()).toBe(backend);
+      setNativeMatMulEnabled(native);
+      expect(nativeMatMulActive()).toBe(native);
     });
+    afterAll(() => setNativeMatMulEnabled(true));
 
     it("transposeLast2 equals tf.transpose bit for bit, and is a reshape when a dimension is 1", () => {
       const rng = new Rng(1).fork("t");

@@ -1,0 +1,159 @@
+/**
+ * Optional native matrix products: dync's own Node-API addon over OpenBLAS's `cblas_sgemm`
+ * (native/dync_blas.c, built by tools/build-native.mjs into dist/native/dync_blas.node when gcc and OpenBLAS
+ * are present). On the wasm backend it multiplies in place in the wasm heap (the tensors' memory), one sgemm
+ * per seed, and serves every product `bmm` makes (runtime/nn/bmm.ts: dense and conv layers, encodings,
+ * their gradients and Hessian-vector products). Without the addon, or with `DYNC_NATIVE=0`, the products run
+ * on the wasm path as before. Why: one wasm thread runs XNNPACK at ~10–15 GFLOP/s, OpenBLAS with AVX2/AVX-512
+ * FMA several times that (docs/performance.md, "Native matrix products").
+ *
+ * Threads: OpenBLAS runs single-threaded unless `DYNC_BLAS_THREADS=N` asks for N (the benchmark compares one
+ * thread against PyTorch's one; under `--jobs J` every worker shares the process's OpenBLAS threads).
+ */
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import * as tf from "@tensorflow/tfjs-core";
+import { DyncRuntimeError } from "../errors.js";
+
+/** The addon's exports (native/dync_blas.c). */
+interface DyncBlasAddon {
+  /** Per batch s: C_s = op(A_s)·op(B_s), row-major float32, operands as ArrayBuffer + byte offset. */
+  sgemm(
+    a: ArrayBuffer, aOffset: number, b: ArrayBuffer, bOffset: number, c: ArrayBuffer, cOffset: number,
+    batches: number, m: number, k: number, n: number, transposeA: boolean, transposeB: boolean,
+  ): void;
+  setThreads(threads: number): void;
+  threads(): number;
+  config(): string;
+}
+
+/** What a run records about its matrix products (manifest.json `backend.matmul`). */
+export interface NativeMatMulInfo {
+  /** "openblas" when the addon serves the products, else "wasm" (tfjs's XNNPACK and dync's SIMD kernels). */
+  readonly path: "openblas" | "wasm";
+  /** openblas: its build configuration and the core it dispatches to (`openblas_get_config` / corename). */
+  readonly library?: string;
+  /** openblas: the thread count it runs with. */
+  readonly threads?: number;
+  /** wasm: why the native path is not in use. */
+  readonly reason?: string;
+}
+
+export const NATIVE_MATMUL_KERNEL = "DyncNativeMatMul";
+
+/** Where the built addon lives, seen from this module in the sources (runtime/kernels) or in dist/. */
+const ADDON_CANDIDATES = ["../../dist/native/dync_blas.node", "../../native/dync_blas.node"];
+
+let addon: DyncBlasAddon | undefined;
+let unavailable: string | undefined;
+let loaded = false;
+/** Tests and the benchmark compare both paths in one process. */
+let enabled = true;
+
+/** The thread count asked for with DYNC_BLAS_THREADS (default 1); a bad value is a configuration error. */
+export function requestedBlasThreads(env: NodeJS.ProcessEnv = process.env): number {
+  const text = env["DYNC_BLAS_THREADS"];
+  if (text === undefined || text === "") return 1;
+  const threads = Number(text);
+  if (!Number.isInteger(threads) || threads < 1 || threads > 1024) {
+    throw new DyncRuntimeError("RUN040", `DYNC_BLAS_THREADS="${text}" is not a thread count`, "set it to a whole number from 1 to 1024, or unset it for 1");
+  }
+  return threads;
+}
+
+function loadAddon(): void {
+  if (loaded) return;
+  loaded = true;
+  if (process.env["DYNC_NATIVE"] === "0") {
+    unavailable = "switched off by DYNC_NATIVE=0";
+    return;
+  }
+  const path = ADDON_CANDIDATES.map((relative) => fileURLToPath(new URL(relative, import.meta.url))).find(existsSync);
+  if (path === undefined) {
+    unavailable = "the native addon is not built (needs gcc and OpenBLAS, e.g. Debian's libopenblas-dev; then `npm run native`)";
+    return;
+  }
+  try {
+    addon = createRequire(import.meta.url)(path) as DyncBlasAddon;
+  } catch (error) {
+    unavailable = `the native addon did not load (${error instanceof Error ? error.message.split("\n")[0] : String(error)})`;
+    return;
+  }
+  addon.setThreads(requestedBlasThreads());
+}
+
+/** The addon when it serves the current backend (wasm), else undefined. */
+function activeAddon(): DyncBlasAddon | undefined {
+  if (!enabled || tf.getBackend() !== "wasm") return undefined;
+  loadAddon();
+  if (addon && !registered) registerKernel();
+  return addon;
+}
+
+/** Whether products go to OpenBLAS in this process now (backend wasm, addon built and loaded, not switched off). */
+export function nativeMatMulActive(): boolean {
+  return activeAddon() !== undefined;
+}
+
+/** For the backend line and the manifest: which path serves the products, and why not the native one. */
+export function nativeMatMulInfo(): NativeMatMulInfo {
+  if (activeAddon()) return { path: "openblas", library: addon!.config(), threads: addon!.threads() };
+  const reason = !enabled ? "switched off in this process" : tf.getBackend() !== "wasm" ? `backend ${tf.getBackend()}` : unavailable;
+  return reason === undefined ? { path: "wasm" } : { path: "wasm", reason };
+}
+
+/** Why the addon is not in use (after a first attempt), or undefined. */
+export function nativeMatMulUnavailableReason(): string | undefined {
+  loadAddon();
+  return unavailable;
+}
+
+/** Route products to the addon (true, the default) or to the wasm path (false); for tests and the benchmark. */
+export function setNativeMatMulEnabled(on: boolean): void {
+  enabled = on;
+}
+
+/**
+ * `[S,M,K]×[S,K,N]` (with `transposeA`, a is `[S,K,M]`; with `transposeB`, b is `[S,N,K]`) on OpenBLAS, or
+ * undefined where the addon does not serve the backend. No gradient: for bmm's custom-gradient forward pass.
+ */
+export function nativeProduct(a: tf.Tensor3D, b: tf.Tensor3D, transposeA = false, transposeB = false): tf.Tensor3D | undefined {
+  if (!activeAddon()) return undefined;
+  return tf.engine().runKernel(NATIVE_MATMUL_KERNEL, { a, b }, { transposeA, transposeB } as unknown as tf.NamedAttrMap) as tf.Tensor3D;
+}
+
+/** The parts of tfjs-backend-wasm's BackendWasm used here. */
+interface WasmBackendLike {
+  wasm: { HEAPU8: Uint8Array };
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+}
+
+let registered = false;
+
+function registerKernel(): void {
+  registered = true;
+  tf.registerKernel({ kernelName: NATIVE_MATMUL_KERNEL, backendName: "wasm", kernelFunc: nativeMatMulKernel });
+}
+
+function nativeMatMulKernel({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
+  const wasm = backend as unknown as WasmBackendLike;
+  const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+  const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean };
+  if (a.dtype !== "float32" || b.dtype !== "float32" || a.shape.length !== 3 || b.shape.length !== 3) {
+    throw new Error(`${NATIVE_MATMUL_KERNEL}: expects rank-3 float32 tensors, got ${a.dtype}${JSON.stringify(a.shape)} × ${b.dtype}${JSON.stringify(b.shape)}`);
+  }
+  const s = a.shape[0]!;
+  const [m, k] = transposeA ? [a.shape[2]!, a.shape[1]!] : [a.shape[1]!, a.shape[2]!];
+  const [kb, n] = transposeB ? [b.shape[2]!, b.shape[1]!] : [b.shape[1]!, b.shape[2]!];
+  if (b.shape[0] !== s || kb !== k) {
+    throw new Error(`${NATIVE_MATMUL_KERNEL}: shapes ${JSON.stringify(a.shape)} × ${JSON.stringify(b.shape)} do not fit`);
+  }
+  const out = wasm.makeOutput([s, m, n], "float32");
+  // The heap's buffer read after makeOutput: an allocation may grow the heap, which replaces the buffer.
+  const heap = wasm.wasm.HEAPU8.buffer as ArrayBuffer;
+  const at = (t: tf.TensorInfo) => wasm.dataIdMap.get(t.dataId)!.memoryOffset;
+  addon!.sgemm(heap, at(a), heap, at(b), heap, at(out), s, m, k, n, transposeA, transposeB);
+  return out;
+}
