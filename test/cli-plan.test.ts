@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { checkSource } from "../compiler/check/index.js";
-import { describePlan, forwardMultiplyAdds, parameterCount } from "../cli/commands/plan.js";
+import { describePlan, forwardMultiplyAdds, parameterCount, probeFlops } from "../cli/commands/plan.js";
 
 function plan(source: string, profile = "default") {
   const check = checkSource(source, "plan.dyn");
@@ -99,6 +99,30 @@ describe("dync plan", () => {
     const text = describePlan(exp.name, "default", p.seeds, p.runs);
     expect(text).toContain(`≈ ${(6 * 44 * 10 * 100 + probes) * 3} FLOP`);
     expect(text).toContain("plus each probe's declared cost per call");
+  });
+
+  it("prices per_sample_loss at nothing where the training step's losses are reused, and the eigenvector probes per parameter", () => {
+    const source = (batch: string, data = "train") => `experiment e {
+      data train = grid(x in [-1, 1], n: 50) -> x^2
+      model net = mlp(hidden: [8, 4], act: relu)
+      loss half_mse
+      optimizer sgd(lr: 0.1)
+      train 100 steps, batch ${batch}
+      probe psl = per_sample_loss(net, ${data}) every 10 steps
+      probe top = hessian(net, train, k: 1, iters: 1) at end
+      probe s = eigen_share(net, along: top) at end
+      probe p = project(net, along: top) at end
+      probe a = step_along(net, along: top) at end
+    }`;
+    const flops = (text: string) => probeFlops(plan(text).plan.runs[0]!, 100, 1);
+    // Probe flops per seed over 100 steps. 44 multiply-adds per sample, 57 parameters. The shared part: one HVP call of 1 product over 50 rows
+    // (12 · 44 each), eigen_share 2 · 57, project 2 · 57, step_along 3 · 57.
+    const eigen = 50 * 12 * 44 + (2 + 2 + 3) * 57;
+    // Full batch on the training set: per_sample_loss reuses the step's losses, free.
+    expect(flops(source("full"))).toBe(eigen);
+    // A group of 20 rows, or minibatches: 11 calls × the rows' forward passes (2 · 44 flops each).
+    expect(flops(source("full", "train[0..19]"))).toBe(eigen + 11 * 20 * 2 * 44);
+    expect(flops(source("10"))).toBe(eigen + 11 * 50 * 2 * 44);
   });
 
   const checkpointed = (checkpoint: string, train = "train 1000 steps, batch 10") => {

@@ -168,8 +168,17 @@ export function probeFlops(run: RunSpec, steps: number, stepsPerEpoch: number): 
       const data = typeof name === "string" ? run.data[name] : undefined;
       return data ? dataRefRows(ref as DataRef, dataSetSize(data)) : undefined;
     },
+    trainingStepCovers: (ref) => trainingStepCovers(run, ref),
   };
   return run.probes.reduce((total, p) => total + probeCalls(p, steps, stepsPerEpoch) * priced(probeCost(p, shape), fma), 0);
+}
+
+/** Full-batch training on exactly the rows `ref` names, with no layer that differs between training and evaluation. */
+function trainingStepCovers(run: RunSpec, ref: unknown): boolean {
+  if (typeof ref !== "object" || ref === null) return false;
+  const { ref: name, rows, random } = ref as DataRef;
+  const modeFree = modelLayers(run.model).layers.every((l) => l.kind !== "dropout" && l.kind !== "batchnorm");
+  return name === run.trainOn && !rows && !random && run.batch === "full" && modeFree;
 }
 
 function probeCost(p: ProbeSpec, shape: ProbeCostShape): ProbeCost {

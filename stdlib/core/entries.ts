@@ -80,6 +80,17 @@ export const featureNorm = probeEntry({
   cost: forwardOverData,
 });
 
+export const classProbs = probeEntry({
+  name: "class_probs",
+  kind: "probe",
+  doc: "The predicted class distribution: the softmax of the network's outputs, averaged over the samples of `data`, per seed and class (dimension `class`, in output order; the values of a seed sum to 1). The softmax is taken in float64 from the float32 outputs, max-shifted. On a one-image data set such as `constant_image(…)` it is that image's class probabilities (Rosenfeld & Risteski, Fig. 5: a solid sky-coloured image's probabilities oscillate under GD); on a data set, the mean predicted distribution (`max(p) over class`, or `p[class = 3]` for one class). Stored like `per_sample_loss`: one array `tensors/<probe>/<run>/seed<s>.npy` of shape [measurements, classes] per run and seed.",
+  params: [model, data],
+  // meant for every step (Fig. 5 follows it step by step): one array per run, not a file per measurement
+  result: { index: "class", stacked: true },
+  cites: papers.opposing,
+  cost: forwardOverData,
+});
+
 export const optimizerStat = probeEntry({
   name: "optimizer_stat",
   kind: "probe",
@@ -119,7 +130,7 @@ export const outputs = probeEntry({
   cost: forwardOverData,
 });
 
-export const coreProbes: readonly Entry[] = [loss, accuracy, weightNorm, param, weights, featureNorm, trainLoss, lr, optimizerStat, outputs];
+export const coreProbes: readonly Entry[] = [loss, accuracy, weightNorm, param, weights, featureNorm, classProbs, trainLoss, lr, optimizerStat, outputs];
 
 /** What each reduction of the analysis IR does (every `ReduceFn` needs one: the record is exhaustive). */
 const REDUCTION_DOCS: Record<ReduceFn, string> = {

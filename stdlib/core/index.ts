@@ -7,5 +7,6 @@ import { learningRateProbe, optimizerStatProbe, trainLossProbe } from "./trainin
 import { weightNormProbe } from "./weight-norm.js";
 import { paramProbe, weightsProbe } from "./param.js";
 import { featureNormProbe } from "./feature-norm.js";
+import { classProbsProbe } from "./class-probs.js";
 
-export const coreProbeImplementations: readonly ProbeDefinition[] = [lossProbe, accuracyProbe, weightNormProbe, paramProbe, weightsProbe, featureNormProbe, trainLossProbe, learningRateProbe, optimizerStatProbe, outputsProbe];
+export const coreProbeImplementations: readonly ProbeDefinition[] = [lossProbe, accuracyProbe, weightNormProbe, paramProbe, weightsProbe, featureNormProbe, classProbsProbe, trainLossProbe, learningRateProbe, optimizerStatProbe, outputsProbe];

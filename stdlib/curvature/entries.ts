@@ -134,6 +134,8 @@ export const eigenShare = probeEntry({
   doc: "How another probe's eigenvector v spreads over the layers: ‖v_ℓ‖² / ‖v‖² for each layer ℓ with parameters (its weight and bias entries), along dimension `layer` in the model's layer order; the shares sum to 1. Where the curvature lives (Rosenfeld & Risteski 2024, App. D: in the first layer).",
   params: [model, along, eigenIndex],
   result: { index: "layer" },
+  // a square and a sum per parameter
+  cost: (_args, shape) => ({ flops: 2 * shape.params }),
 });
 
 export const project = probeEntry({
@@ -141,6 +143,8 @@ export const project = probeEntry({
   kind: "probe",
   doc: `The parameters projected on another probe's unit eigenvector v: ⟨θ_t, v⟩, per seed (θ flat over every parameter). With v fixed (the \`hessian\` probe measured once), its trace shows the iterates crossing the valley along v (Rosenfeld & Risteski 2024, Fig. 6b). ${alongDoc}`,
   params: [model, along, eigenIndex],
+  // one inner product over the parameters
+  cost: (_args, shape) => ({ flops: 2 * shape.params }),
 });
 
 export const stepAlong = probeEntry({
@@ -148,6 +152,8 @@ export const stepAlong = probeEntry({
   kind: "probe",
   doc: "The effective step along another probe's unit eigenvector v: |⟨θ_t − θ_prev, v⟩|, per seed, where θ_prev are the parameters at this probe's previous call (measured `every 1 steps`, the step of one update; NaN at the first call). Its state, the previous parameters, is checkpointed. Adam's step along the top direction falls toward 0 where GD's does not (Rosenfeld & Risteski 2024, Fig. 6b).",
   params: [model, along, eigenIndex],
+  // a difference and an inner product over the parameters (plus the copy it keeps)
+  cost: (_args, shape) => ({ flops: 3 * shape.params }),
 });
 
 export const curvatureProbes: readonly Entry[] = [sharpness, hessian, hessianTrace, hessianDensity, curvature, eigenShare, project, stepAlong];

@@ -325,7 +325,7 @@ export const opposingSignals = dataEntry({
 export const constantImage = dataEntry({
   name: "constant_image",
   kind: "data",
-  doc: "Probe input: `n` identical images of one solid colour — every pixel `value`, or per channel `color` — in the units the training images have after `normalize` (e.g. [0, 1]); one-hot targets of class `label`. With `standardize: pixel` it goes through the training set's standardisation like any held-out set. Rosenfeld & Risteski's Fig. 5 feeds a solid sky-blue image each step: `probe sky = outputs(net, sky) every step` follows its outputs (logits), `accuracy(net, sky)` whether it is classified as `label`.",
+  doc: "Probe input: `n` identical images of one solid colour — every pixel `value`, or per channel `color` — in the units the training images have after `normalize` (e.g. [0, 1]); one-hot targets of class `label`. With `standardize: pixel` it goes through the training set's standardisation like any held-out set. Rosenfeld & Risteski's Fig. 5 feeds a solid sky-blue image each step: `probe sky = outputs(net, sky) every step` follows its outputs (logits), `class_probs(net, sky)` its class probabilities, `feature_norm(net, sky)` its feature norm, `accuracy(net, sky)` whether it is classified as `label`.",
   params: [
     count("size", "Height and width in pixels."),
     count("channels", "Colour channels.", 3),

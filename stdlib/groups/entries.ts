@@ -19,7 +19,8 @@ export const perSampleLoss = probeEntry({
   params: [model, group],
   result: { index: "point", stacked: true },
   cites: papers.opposing,
-  cost: (args, shape) => ({ forwardPasses: shape.rows(args["data"]) ?? 0 }),
+  // Free when the training step's own per-sample losses are reused (the implementation's `trainingStepLosses`).
+  cost: (args, shape) => (shape.trainingStepCovers(args["data"]) ? {} : { forwardPasses: shape.rows(args["data"]) ?? 0 }),
 });
 
 export const gradNorm = probeEntry({

@@ -222,6 +222,12 @@ export interface ProbeCostShape {
   readonly layers: readonly { readonly fanIn: number; readonly width: number }[];
   /** Rows of the data set a `{ ref }` argument names (undefined when unknown before loading it). */
   rows(ref: unknown): number | undefined;
+  /**
+   * Whether the training step's own forward pass evaluates exactly the rows a `{ ref }` argument names, as
+   * evaluation mode would: full-batch training on that whole data set, no dropout or batch norm (so a
+   * per-sample quantity of the step can be reused instead of recomputed).
+   */
+  trainingStepCovers(ref: unknown): boolean;
 }
 
 /**

@@ -21,6 +21,7 @@ export const PROBE_CASES: Record<string, { args: Record<string, unknown>; outDim
   param: { args: { name: "out", stat: "norm" } },
   weights: { args: { name: "hidden0" } },
   feature_norm: { args: { data: { ref: "line" } } },
+  class_probs: { args: { data: { ref: "classes" } }, outDim: 2 },
   train_loss: { args: {} },
   lr: { args: {} },
   optimizer_stat: { args: { name: "above_threshold" } },
