@@ -41,7 +41,7 @@ function runVariant(name: string, from: string, to: string): ExpectOutcome[] {
 /** Which expects hold, by text. */
 const verdicts = (expects: readonly ExpectOutcome[]) => Object.fromEntries(expects.map((e) => [e.text, e.passed]));
 
-const GD = "min(reversals[opt = gd_]) over seeds > 0.9";
+const GD = "min(zigzag[opt = gd_]) over seeds > 0.9";
 const SGD = "min(reversals[opt = sgd_]) over seeds > 0.5";
 const HEAVY = "max(reversals[opt = heavy]) over seeds < 0.4";
 const ADAM_SIDE = "max(reversals[opt = adam_]) over seeds < 0.4";
