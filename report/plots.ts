@@ -4,8 +4,8 @@
  * resvg rasterises to PNG.
  */
 import { Resvg } from "@resvg/resvg-js";
-import * as vega from "vega";
-import { compile, type TopLevelSpec } from "vega-lite";
+import type { TopLevelSpec } from "vega-lite";
+import { vega, vegaLite } from "./vega.js";
 import { evaluate } from "../runtime/analysis/evaluate.js";
 import type { AnalysisEnv } from "../runtime/analysis/source.js";
 import { DyncRuntimeError } from "../runtime/errors.js";
@@ -90,7 +90,7 @@ export function plotToVegaLite(spec: PlotSpec, tables: PlotTables): VegaLiteSpec
 
 /** Renders a Vega-Lite spec to an SVG document (text is escaped by Vega's SVG renderer). */
 export async function renderSvg(vlSpec: VegaLiteSpec): Promise<string> {
-  const view = new vega.View(vega.parse(compile(guardGuideTexts(vlSpec) as VegaLiteSpec).spec), { renderer: "none" });
+  const view = new vega.View(vega.parse(vegaLite.compile(guardGuideTexts(vlSpec) as VegaLiteSpec).spec), { renderer: "none" });
   try {
     return xmlText(await view.toSVG());
   } finally {
