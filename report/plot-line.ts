@@ -23,6 +23,7 @@ import {
   positionEncoding,
   requirePlotDim,
   rowNumber,
+  hoverNumber,
   tableOf,
   valueLabel,
   type Datum,
@@ -67,8 +68,11 @@ export function linePlot(spec: LineSpec, tables: PlotTables): TopLevelSpec {
     if (spec.color !== null) fields["_color"] = valueLabel(series.key[spec.color]!);
     if (spec.facet !== null) fields["_facet"] = valueLabel(series.key[spec.facet]!);
     if (detailDims.length) fields["_detail"] = keyId(series.key, detailDims);
+    // A line's hover text (its SVG <title>): which series it is; points say their own values.
+    const which = [...seriesDims, ...detailDims].map((d) => `${dimTitle(d)} = ${valueLabel(series.key[d]!)}`);
+    fields["_name"] = [spec.yLabel, ...which].join(", ");
     for (const p of points) {
-      data.push({ _layer: "line", ...fields, x: p.x, y: p.y });
+      data.push({ _layer: "line", ...fields, x: p.x, y: p.y, _tip: [`${spec.yLabel} = ${hoverNumber(p.y)} at ${dimTitle(spec.x)} ${hoverNumber(p.x)}`, ...which].join(", ") });
       if (p.lo === undefined || p.hi === undefined) continue;
       // On a log axis mean − std can be ≤ 0; the band stops at the line's own value there.
       const lo = spec.logY && p.lo <= 0 ? ((clipped++), p.y) : p.lo;
@@ -92,16 +96,17 @@ export function linePlot(spec: LineSpec, tables: PlotTables): TopLevelSpec {
   const sweepRefs = addSweepReferences(spec, tables, data, facet?.labels ?? null, notes);
   const marks = addMarkData(spec, tables, facet?.labels ?? null, data, notes);
   const markers = Math.max(0, ...groupRows(rows, [...seriesDims, ...detailDims]).map((g) => new Set(g.rows.map((r) => String(r.key[spec.x]))).size)) <= MARKERS_UP_TO;
-  const x = xEncoding([...rows, ...split.diverged.map((d) => d.item)], spec);
-  const y = positionEncoding("y", spec.yLabel, spec.logY);
+  const yAxis = spec.logY ? axisValues(data, ["y", "lo", "hi"]) : false;
+  const x = xEncoding([...rows, ...split.diverged.map((d) => d.item)], spec, spec.logX ? axisValues(data, ["x"]) : false);
+  const y = positionEncoding("y", spec.yLabel, yAxis);
   const series = { ...colorEncoding(spec.color, color), ...(detailDims.length ? { detail: { field: "_detail" } } : {}) };
   const layers: Record<string, unknown>[] = [];
   if (spec.band) {
-    layers.push({ name: "band", transform: onlyLayer("band"), mark: { type: "area", opacity: 0.2 }, encoding: { x, y: { ...positionEncoding("lo", spec.yLabel, spec.logY) }, y2: { field: "hi" }, ...series } });
+    layers.push({ name: "band", transform: onlyLayer("band"), mark: { type: "area", opacity: 0.2 }, encoding: { x, y: { ...positionEncoding("lo", spec.yLabel, yAxis) }, y2: { field: "hi" }, ...series, description: { field: "_name" } } });
   }
-  layers.push({ name: "lines", transform: onlyLayer("line"), mark: { type: "line", strokeWidth: 1.8, ...(spec.color === null ? { color: "#0072B2" } : {}) }, encoding: { x, y, ...series } });
-  if (markers) layers.push({ name: "points", transform: onlyLayer("line"), mark: { type: "point", filled: true, size: 36, ...(spec.color === null ? { color: "#0072B2" } : {}) }, encoding: { x, y, ...series } });
-  if (refs || sweepRefs.rules) layers.push(...referenceLayers(spec.yLabel, spec.logY));
+  layers.push({ name: "lines", transform: onlyLayer("line"), mark: { type: "line", strokeWidth: 1.8, ...(spec.color === null ? { color: "#0072B2" } : {}) }, encoding: { x, y, ...series, description: { field: "_name" } } });
+  if (markers) layers.push({ name: "points", transform: onlyLayer("line"), mark: { type: "point", filled: true, size: 36, ...(spec.color === null ? { color: "#0072B2" } : {}) }, encoding: { x, y, ...series, description: { field: "_tip" } } });
+  if (refs || sweepRefs.rules) layers.push(...referenceLayers(spec.yLabel, yAxis));
   if (sweepRefs.curves) layers.push(referenceCurveLayer(x, y));
   layers.push(...markLayers(x, colorEncoding(spec.color, color), marks));
   if (diverged.length) layers.push(divergedLayer(x));
@@ -137,9 +142,14 @@ function isNumericX(rows: readonly Row[], x: Dim): boolean {
 }
 
 /** Steps and numeric sweep variables are quantitative; a named sweep variable (`act`) is ordinal. */
-function xEncoding(rows: readonly Row[], spec: LineSpec): Record<string, unknown> {
-  if (isNumericX(rows, spec.x)) return positionEncoding("x", dimTitle(spec.x), spec.logX);
+function xEncoding(rows: readonly Row[], spec: LineSpec, log: false | readonly number[]): Record<string, unknown> {
+  if (isNumericX(rows, spec.x)) return positionEncoding("x", dimTitle(spec.x), log);
   return { field: "x", type: "ordinal", title: dimTitle(spec.x), sort: orderedValues(rows, spec.x).labels };
+}
+
+/** The numbers of `fields` over every datum: what a log axis must show (lines, bands, references). */
+function axisValues(data: readonly Datum[], fields: readonly string[]): number[] {
+  return data.flatMap((d) => fields.map((f) => d[f]).filter((v): v is number => typeof v === "number"));
 }
 
 /** Adds a datum per constant reference (per panel); power references need a sweep and are drawn by loglog. */
@@ -213,7 +223,7 @@ function referenceCurveLayer(x: Record<string, unknown>, y: Record<string, unkno
 }
 
 /** A dashed grey horizontal rule per reference, labelled at the panel's right edge. */
-export function referenceLayers(yTitle: string, logY: boolean): Record<string, unknown>[] {
+export function referenceLayers(yTitle: string, logY: boolean | readonly number[]): Record<string, unknown>[] {
   const y = positionEncoding("y", yTitle, logY);
   return [
     { name: "refs", transform: onlyLayer("ref"), mark: { type: "rule", color: REFERENCE_GREY, strokeDash: [6, 4], strokeWidth: 1.4 }, encoding: { y } },

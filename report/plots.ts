@@ -92,10 +92,20 @@ export function plotToVegaLite(spec: PlotSpec, tables: PlotTables): VegaLiteSpec
 export async function renderSvg(vlSpec: VegaLiteSpec): Promise<string> {
   const view = new vega.View(vega.parse(vegaLite.compile(guardGuideTexts(vlSpec) as VegaLiteSpec).spec), { renderer: "none" });
   try {
-    return xmlText(await view.toSVG());
+    return hoverTitles(xmlText(await view.toSVG()));
   } finally {
     view.finalize();
   }
+}
+
+/**
+ * Every drawn item that Vega describes (`aria-label` on a point, a line, a band, a heatmap cell: the
+ * point's values, the line's series) also gets that text as its SVG `<title>`, which browsers show on
+ * hover: values to read off the figure without any script (the report's CSP allows none). Vega writes the
+ * items as empty elements; guides and containers are groups and are left alone.
+ */
+export function hoverTitles(svg: string): string {
+  return svg.replace(/<(path|rect|circle|line|text|image)\b([^<>]*?\saria-label="([^"]*)"[^<>]*?role="graphics-symbol"[^<>]*?)\/>/g, "<$1$2><title>$3</title></$1>");
 }
 
 /**
