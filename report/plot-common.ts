@@ -32,6 +32,9 @@ export interface PlotTables {
   readonly divergence?: DivergenceIndex;
 }
 
+/** The dimension a line plot of several results draws them along (`line([train_loss, test_loss])`). */
+export const SERIES_DIM = "series";
+
 /** One datum of the vega-lite data: which layer it belongs to, its position and its series fields. */
 export type Datum = Record<string, string | number>;
 

@@ -1,7 +1,7 @@
 /**
  * Vega and Vega-Lite, loaded from the single-file bundles their packages ship (build/vega.min.js,
  * build/vega-lite.min.js: the same versions, built from the same sources). The packages' `exports` point at
- * their per-module ESM builds: `vega` alone is ~40 packages (vega-*, d3-*) and took ~0.2 s of CPU to load,
+ * their per-module ESM builds: `vega` alone is about 35 packages (vega-*, d3-*) and took ~0.2 s of CPU to load,
  * the largest part of `dync report`'s start-up; the two bundles load in ~0.06 s. They are UMD scripts in
  * `"type": "module"` packages (so neither `import` nor `require` reads them as scripts): each is compiled as
  * a CommonJS-style function, and Vega-Lite's one `require("vega")` gets this Vega, so there is one instance.

@@ -5,7 +5,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { logTicks } from "../../report/plot-common.js";
-import { hoverTitles, plotToVegaLite, renderSvg, type VegaLiteSpec } from "../../report/plots.js";
+import { hoverTitles, plotToVegaLite, renderSvg, seriesTable, type VegaLiteSpec } from "../../report/plots.js";
+import { DyncRuntimeError } from "../../runtime/errors.js";
+import type { Table } from "../../runtime/analysis/table.js";
 import { VIRIDIS_DARK, VIRIDIS_LIGHT } from "../../report/colors.js";
 import * as F from "./plot-fixtures.js";
 import { markGroups, texts } from "./svg-structure.js";
@@ -83,5 +85,59 @@ describe("layout and colours", () => {
   it("a single panel is about as wide as the report's column (1180 px page)", () => {
     const vl = plotToVegaLite(F.lineSpec(), { y: F.trainingCurves(["silu"], [0], 4) });
     expect(spec(vl).width).toBeGreaterThanOrEqual(800);
+  });
+});
+
+describe("several results on one line plot", () => {
+  const probe = (name: string) => ({ op: "probe", name }) as const;
+  const several = (over: Parameters<typeof F.lineSpec>[0] = {}) =>
+    F.lineSpec({ yLabel: "train, test", series: [{ y: probe("train"), label: "train" }, { y: probe("test"), label: "test" }], ...over });
+  // train: the fixture's curves; test: the same, doubled (so each test point is twice its train point).
+  const train = F.trainingCurves(["silu", "relu"], [0], 4);
+  const test: Table = { dims: train.dims, rows: train.rows.map((r) => ({ key: r.key, value: (r.value as number) * 2 })) };
+
+  it("stacks the results along a `series` dimension, each row's value its own result's", () => {
+    const spec = several();
+    const table = seriesTable(spec, [{ label: "train", table: train }, { label: "test", table: test }]);
+    expect(table.dims).toEqual(["act", "seeds", "steps", "series"]);
+    expect(table.rows).toHaveLength(2 * train.rows.length);
+    const at = (series: string) => table.rows.find((r) => r.key["series"] === series && r.key["act"] === "relu" && r.key["steps"] === 10)!.value;
+    expect(at("train")).toBe(2 * Math.exp(-10 / 50)); // relu (factor 2), seed 0, step 10
+    expect(at("test")).toBe(4 * Math.exp(-10 / 50));
+  });
+
+  it("draws one line per result in its own colour, named in the legend and the lines' titles", async () => {
+    const spec = several();
+    const one = { dims: ["steps"], rows: train.rows.filter((r) => r.key["act"] === "silu").map((r) => ({ key: { steps: r.key["steps"]! }, value: r.value })) };
+    const two = { dims: ["steps"], rows: one.rows.map((r) => ({ key: r.key, value: (r.value as number) / 2 })) };
+    const svg = await renderSvg(plotToVegaLite(spec, { y: seriesTable(spec, [{ label: "train", table: one }, { label: "test", table: two }]) }));
+    expect(texts(svg, "legend-label")).toEqual(["train", "test"]);
+    expect(titlesIn(markGroups(svg, "lines").join(""))).toEqual(["train", "test"]);
+    expect(titlesIn(markGroups(svg, "points").join(""))).toContain(`test = ${Number((0.5 * Math.exp(-10 / 50)).toPrecision(4))} at step 10`);
+    const strokes = [...markGroups(svg, "lines").join("").matchAll(/stroke="(#[0-9a-fA-F]+)"/g)].map((m) => m[1]);
+    expect(new Set(strokes).size).toBe(2);
+  });
+
+  it("coloured by a sweep variable, tells the results apart by dashes", async () => {
+    const spec = several({ color: "act" });
+    const vl = plotToVegaLite(spec, { y: seriesTable(spec, [{ label: "train", table: train }, { label: "test", table: test }]) });
+    const lines = (vl as unknown as { layer: { name: string; encoding: Record<string, { field?: string }> }[] }).layer.find((l) => l.name === "lines")!;
+    expect(lines.encoding["color"]!.field).toBe("_color");
+    expect(lines.encoding["strokeDash"]!.field).toBe("_dash");
+    const svg = await renderSvg(vl);
+    expect(markGroups(svg, "lines").join("").match(/<path/g)).toHaveLength(4); // 2 acts × 2 results
+    expect(svg).toContain("stroke-dasharray");
+  });
+
+  it("results of different dimensions cannot share the axes: RUN051 names both", () => {
+    const spec = several();
+    const last = { dims: ["act", "seeds"], rows: [] };
+    try {
+      seriesTable(spec, [{ label: "train", table: train }, { label: "test", table: last }]);
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(DyncRuntimeError);
+      expect((error as DyncRuntimeError).message).toMatch(/train has act, seeds, steps and test has act, seeds/);
+    }
   });
 });
