@@ -6,19 +6,21 @@
  *
  * Pure data in, data out (no tfjs): it belongs with the contract.
  */
+import { orderRuns, shardOfRuns } from "./handoff.js";
 import type { PatchValue, PlanTemplate, ProfilePlan, ProfileSpec, RunBase, RunPatch, RunSpec, Seeds, SweepAxis, SweepValue } from "./program.js";
 
 /** The runs and seed values of a profile, whichever form the program states it in. */
 export function expandPlan(spec: ProfileSpec): ProfilePlan {
   const { analyses, expects, plots } = spec;
   const seeds = seedValues(spec.seeds);
-  if ("runs" in spec) return { seeds, runs: spec.runs, analyses, expects, plots };
+  if ("runs" in spec) return { seeds, runs: orderRuns(spec.runs), analyses, expects, plots };
   const points = sweepPoints(spec.axes);
   if (points.length !== spec.points.length) {
     throw new Error(`plan template: the axes give ${points.length} sweep points but ${spec.points.length} patches are listed`);
   }
   const runs = points.map((point, i) => ({ id: runId(point), point, ...(applyPatch(spec.base, spec.points[i]!) as RunBase) }));
-  return { seeds, runs, analyses, expects, plots };
+  // A run that reads another run's value (`along: h[opt = gd]`, contract/handoff.ts) trains after it.
+  return { seeds, runs: orderRuns(runs), analyses, expects, plots };
 }
 
 /** Seed values from a list or a `{ from, count }` range. */
@@ -175,10 +177,16 @@ export interface Shard {
  * The runs of `shard`: every `count`-th run of the plan, starting at run `index` (1-based), in plan order.
  * A run is one sweep point with all its seeds (one seed-batched program), so seed batches are never split;
  * dealing runs out in turn spreads a sweep whose cost grows along an axis (width) evenly over the shards.
- * It depends only on the plan's run order, so every machine computes the same split.
+ * It depends only on the plan's run order, so every machine computes the same split. Runs (`RunSpec`s) that
+ * read another run's value go to their producer's shard (contract/handoff.ts `shardOfRuns`).
  */
 export function shardRuns<T>(runs: readonly T[], shard: Shard): T[] {
-  return runs.filter((_, i) => i % shard.count === shard.index - 1);
+  const shards = runs.every(isRunLike) ? shardOfRuns(runs as readonly Pick<RunSpec, "id" | "probes">[], shard.count) : runs.map((_, i) => shardOfRun(i, shard.count));
+  return runs.filter((_, i) => shards[i] === shard.index);
+}
+
+function isRunLike(value: unknown): value is Pick<RunSpec, "id" | "probes"> {
+  return isObject(value) && typeof value["id"] === "string" && Array.isArray(value["probes"]);
 }
 
 /** The shard a run of the plan (by position) belongs to. */

@@ -370,10 +370,28 @@ export const messages = {
     help: "`along:` takes the name of a probe that measures Hessian eigenvectors (`hessian`, `sharpness`) declared in the same experiment: `probe h = hessian(net, train, k: 1)` then `probe c = curvature(net, group, along: h)`. The probe reads that probe's latest eigenvector of the run.",
   },
   DYN2058: {
-    name: "other-run-reference",
+    name: "bad-run-selection",
     severity: "error",
-    message: "a probe cannot read probe `{name}` of another run of the sweep",
-    help: "A probe's arguments refer to probes of its own run (`along: h`). Reading a value measured in another run (`h[opt = gd]`: GD's eigenvector in the Adam run) needs the runner to order the runs and hand the value over, which it does not do yet.",
+    message: "`{text}` does not select one run of the sweep: {problem}",
+    help: "A probe may read a value measured in another run of the same profile: `along: h[opt = gd]` is probe `h` of the run whose sweep variable `opt` is `gd`, every other sweep variable as in the reading run (a variable zipped with `opt` follows it). The selection must name sweep variables and pick exactly one run.",
+  },
+  DYN2075: {
+    name: "cross-run-cycle",
+    severity: "error",
+    message: "runs read each other's values in a cycle: {cycle}",
+    help: "A run that reads another run's value (`along: h[opt = gd]`) trains after it, so the runs must form no cycle. Read the value from a run that reads nothing from the others (the GD run that measures the eigenvector).",
+  },
+  DYN2076: {
+    name: "cross-run-producer-cadence",
+    severity: "error",
+    message: "probe `{name}` of run {run} is measured more than once, so other runs cannot tell which of its values to read",
+    help: "A value handed to other runs is measured at one point of training: `at first(sharp > 2 / lr)` (for each seed, the first step the condition holds) or one step (`at 500`, `at end`). The producing run writes it to the run directory when it is measured; the reading runs load it before their first step.",
+  },
+  DYN2077: {
+    name: "cross-run-parameters",
+    severity: "error",
+    message: "probe `{name}` of run {run} measures a vector over parameters {theirs}, but run {reader} has parameters {mine}",
+    help: "A vector over the parameters (a Hessian eigenvector) is read by runs of the same model shape only: select a run that differs from the reader in the optimizer, the learning rate or the batch, not in the width or the data.",
   },
   DYN2054: {
     name: "wrong-kind-of-name",
@@ -428,6 +446,12 @@ export const messages = {
     severity: "warning",
     message: "`checkpoint every {every}` is not shorter than training ({total}): no checkpoint will be taken",
     help: "Checkpoints are taken inside training only (at step 0 and at the end there is nothing to resume). Choose an interval shorter than the `train` duration, or remove the statement.",
+  },
+  DYN2107: {
+    name: "data-file-missing",
+    severity: "warning",
+    message: "`{source}` reads `{path}`, which does not exist (looked for {resolved})",
+    help: "Data files named in `image(file: …)`, `csv(…)` and `npy(…)` are read relative to the `.dyn` file when a run starts; a run without the file fails with RUN010. A warning, not an error, since the file may be put there before the program runs (or exist only on the machine that runs it).",
   },
   DYN2105: {
     name: "shared-samples",

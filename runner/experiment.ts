@@ -197,6 +197,7 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
         runs: toTrain,
         firstIndex: first,
         checkpoints,
+        handoffDir: dir,
         resumeFirst: resume?.checkpoint != null,
         seeds: plan.seeds,
         jobs: workers,
@@ -211,7 +212,7 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
       for (const [i, run] of toTrain.entries()) {
         if (options.stop?.aborted) break;
         const resumeFrom = i === 0 && resume?.checkpoint ? { resumeFrom: resume.checkpoint } : {};
-        const context = { program, seeds: plan.seeds, dataRoot, recorder, results, checkpoints, ...resumeFrom, ...(options.stop ? { stop: options.stop } : {}) };
+        const context = { program, seeds: plan.seeds, dataRoot, recorder, results, checkpoints, handoff: { dir, runs: wholePlan.runs }, ...resumeFrom, ...(options.stop ? { stop: options.stop } : {}) };
         reportRun(await executeRun(run, view ? { ...context, progress: view } : context));
       }
     }

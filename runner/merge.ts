@@ -247,6 +247,7 @@ function writeMergedMetrics(dir: string, sweepAxes: readonly string[], entries: 
   const jsonl: string[] = [];
   const copied = new Set<string>();
   for (const { entry, shard } of entries) {
+    copyHandoffs(shard.dir, dir, entry.run);
     for (const row of rowsOf.get(shard.dir)!.rows.filter((r) => r.run === entry.run)) {
       csv.push(row.csv);
       jsonl.push(row.jsonl);
@@ -287,6 +288,13 @@ function shardRows(dir: string): { header: string | null; rows: ShardRow[] } {
 function wholeLines(text: string): string[] {
   const lines = text.split(/(?<=\n)/);
   return lines.filter((l) => l.endsWith("\n"));
+}
+
+/** The values run `run` handed to other runs (runner/handoff.ts), so the merged directory holds them as one machine's would. */
+function copyHandoffs(from: string, to: string, run: string): void {
+  const folder = join("handoff", encodeURIComponent(run));
+  if (!existsSync(join(from, folder))) return;
+  for (const name of readdirSync(join(from, folder))) copyTensor(from, to, join(folder, name));
 }
 
 function copyTensor(from: string, to: string, file: string): void {

@@ -30,6 +30,8 @@ export interface WorkerSetup {
   readonly progress: boolean;
   /** Where and how often the runs checkpoint. */
   readonly checkpoints?: CheckpointSetup;
+  /** The run directory, where runs hand values to each other (handoff.ts). */
+  readonly handoffDir?: string;
 }
 
 /** One forwarded recorder or result call. */

@@ -56,6 +56,7 @@ async function start(): Promise<void> {
         stop: stop.signal,
         ...(setup.progress ? { progress } : {}),
         ...(setup.checkpoints ? { checkpoints: setup.checkpoints } : {}),
+        ...(setup.handoffDir !== undefined ? { handoff: { dir: setup.handoffDir, runs: plan.runs } } : {}),
         ...(message.resume ? resumeFrom(run.id) : {}),
       });
       sinks.flush();

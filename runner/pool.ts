@@ -32,6 +32,7 @@ import type { RunRecorder } from "../runtime/record/index.js";
 import { replayProgress, type FromWorker, type RunOp, type ToWorker, type WorkerSetup } from "./pool-protocol.js";
 import type { RunProgress } from "./live-view.js";
 import { interruptSignalOf } from "./interrupt.js";
+import { producersOf } from "../contract/handoff.js";
 import type { ResultCollector } from "../runtime/analysis/results.js";
 import type { RunOutcome } from "./run.js";
 import type { CheckpointSetup } from "./checkpoint.js";
@@ -62,6 +63,8 @@ export interface PoolOptions {
   readonly resumeFirst?: boolean;
   /** Milliseconds a busy worker gets to stop after `stop` is aborted before it is terminated; default STOP_GRACE_MS. */
   readonly stopGraceMs?: number;
+  /** The run directory, where runs hand values to each other (handoff.ts). */
+  readonly handoffDir?: string;
 }
 
 /** How long busy workers get to finish their step after a signal (a step of a large model can take seconds). */
@@ -85,7 +88,10 @@ class RunPool {
   private readonly workers = new Set<Worker>();
   /** Which run each busy worker is training. */
   private readonly assigned = new Map<Worker, number>();
-  private nextToStart = 0;
+  /** Runs not yet handed to a worker, in run order. */
+  private readonly unstarted: number[];
+  /** Workers with nothing to do while the runs left wait for their producers (contract/handoff.ts). */
+  private readonly idle: Worker[] = [];
   /** The earliest run not yet fully recorded: its operations are recorded as they arrive. */
   private head = 0;
   private settled = false;
@@ -94,6 +100,8 @@ class RunPool {
   private resolve!: (outcomes: RunOutcome[]) => void;
   private reject!: (error: unknown) => void;
   private readonly onInterrupt = (): void => this.interrupt();
+  /** Per run: the runs of this pool whose values it reads, which must have finished before it starts. */
+  private readonly producers: number[][];
   /** Plan index of slot 0 (workers address runs by plan index). */
   private readonly first: number;
   /** After a signal: terminates the workers that have not stopped in time. */
@@ -101,7 +109,11 @@ class RunPool {
 
   constructor(private readonly options: PoolOptions) {
     this.slots = options.runs.map(() => ({ ops: [], begun: false, ended: false }));
+    this.unstarted = options.runs.map((_, i) => i);
     this.first = options.firstIndex ?? 0;
+    const position = new Map(options.runs.map((r, i) => [r.id, i] as const));
+    // A producer outside this pool (kept by --resume) has finished already.
+    this.producers = options.runs.map((r) => producersOf(r).flatMap((id) => (position.has(id) ? [position.get(id)!] : [])));
   }
 
   start(): Promise<RunOutcome[]> {
@@ -133,6 +145,7 @@ class RunPool {
       dataRoot: this.options.dataRoot,
       progress: this.options.progress !== undefined,
       ...(this.options.checkpoints ? { checkpoints: this.options.checkpoints } : {}),
+      ...(this.options.handoffDir !== undefined ? { handoffDir: this.options.handoffDir } : {}),
     };
     const { script, eval: isCode } = workerScript();
     const worker = new Worker(script, { workerData: setup, eval: isCode });
@@ -162,6 +175,7 @@ class RunPool {
         this.assigned.delete(worker);
         this.recordHead();
         this.assignNext(worker);
+        this.wakeIdle();
         this.finishIfStopped();
         break;
     }
@@ -173,7 +187,7 @@ class RunPool {
     const index = this.assigned.get(worker);
     this.assigned.delete(worker);
     if (index === undefined) {
-      if (this.workers.size === 0 && this.nextToStart < this.slots.length) {
+      if (this.workers.size === 0 && this.unstarted.length > 0) {
         this.fail(new DyncRuntimeError("RUN060", `a worker thread stopped before training any run (${reason})`, "run with --jobs 1 to train in this process"));
       }
       return;
@@ -182,7 +196,10 @@ class RunPool {
     this.closeRun(index, "failed", new DyncRuntimeError("RUN060", `the worker thread training run ${run.id} stopped unexpectedly (${reason})`).oneLine());
     this.recordHead();
     if (this.stopping) this.finishIfStopped();
-    else if (this.nextToStart < this.slots.length) this.spawn();
+    else if (this.unstarted.length > 0) {
+      this.wakeIdle();
+      this.spawn();
+    }
   }
 
   /** Ends run `index` whose worker is gone with `status`, keeping the operations the worker had sent. */
@@ -209,16 +226,30 @@ class RunPool {
     this.finishIfStopped();
   }
 
+  /**
+   * Hand `worker` the first run not started whose producers have finished; none ready but some left: the
+   * worker waits (idle) until a run finishes; none left: it ends.
+   */
   private assignNext(worker: Worker): void {
     if (this.settled) return;
-    if (this.stopping || this.nextToStart >= this.slots.length) {
+    if (this.stopping || this.unstarted.length === 0) {
       void worker.terminate();
       return;
     }
-    const index = this.nextToStart++;
+    const ready = this.unstarted.findIndex((i) => this.producers[i]!.every((p) => this.slots[p]!.outcome !== undefined));
+    if (ready < 0) {
+      if (!this.idle.includes(worker)) this.idle.push(worker);
+      return;
+    }
+    const [index] = this.unstarted.splice(ready, 1) as [number];
     this.assigned.set(worker, index);
     const resume = index === 0 && this.options.resumeFirst === true;
     worker.postMessage({ type: "run", index: this.first + index, ...(resume ? { resume } : {}) } satisfies ToWorker);
+  }
+
+  /** After a run finished: the idle workers try again (its readers may start now). */
+  private wakeIdle(): void {
+    for (const worker of this.idle.splice(0)) if (this.workers.has(worker)) this.assignNext(worker);
   }
 
   /** Record the head run's operations; past every finished run at the head, in order; resolve at the end. */

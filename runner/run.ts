@@ -14,7 +14,7 @@ import type { RunProgress } from "./live-view.js";
 import type { ExperimentProgram, ModelSpec, ProbeSpec, RunSpec } from "../contract/program.js";
 import type { RunStatus, SweepValue, TensorRecord } from "../runtime/record/index.js";
 import { makeSchedule } from "../runtime/schedule.js";
-import { train, trainingPlan, type DivergedSeed, type TrainingSnapshot, type TrainProbe } from "../runtime/train/index.js";
+import { train, trainingPlan, type DivergedSeed, type ProbeContext, type TrainingSnapshot, type TrainProbe } from "../runtime/train/index.js";
 import { CHECKPOINT_FORMAT, checkpointSteps, writeRunCheckpoint, type CheckpointSetup, type RunCheckpoint } from "./checkpoint.js";
 import { probeImplementations, refName, RunProbeEnv, type ProbeInstance } from "../stdlib/probes/index.js";
 import { buildRunData } from "./data.js";
@@ -24,6 +24,7 @@ import { RunResultRecorder } from "./run-recorder.js";
 import type { ResultSink, RunSink } from "./run-sink.js";
 import { scheduleInSteps } from "./schedule.js";
 import { assertRunArgs } from "./validate-args.js";
+import { boardArguments, HandoffWriter, loadHandoffs, type HandoffSetup } from "./handoff.js";
 
 /** Everything a run needs besides its spec. */
 export interface RunContext {
@@ -42,6 +43,8 @@ export interface RunContext {
   readonly checkpoints?: CheckpointSetup;
   /** Continue the run from this checkpoint (`--resume`): its rows before it are already in the files. */
   readonly resumeFrom?: RunCheckpoint;
+  /** Where runs hand values to each other (`along: h[opt = gd]`, handoff.ts); none: no run reads another's. */
+  readonly handoff?: HandoffSetup;
 }
 
 /** How a run ended. */
@@ -81,7 +84,11 @@ export async function executeRun(run: RunSpec, context: RunContext): Promise<Run
     const rows = new CountingSink(recorder, context.resumeFrom?.rows ?? 0);
     const results = new RunResultRecorder(run, seeds, rows, context.results, progress && ((step, loss) => progress.step(run.id, step, loss)));
     const probeNames = new Set(run.probes.map((p) => p.name));
-    const probes = run.probes.map((spec) => startedProbe(spec, env, probeNames, owned));
+    const { specs, keys } = boardArguments(run);
+    const writer = context.handoff && new HandoffWriter(run, context.handoff, env.board, seeds, model, context.resumeFrom?.training.step);
+    if (context.handoff) loadHandoffs(run, context.handoff, env.board, model, seeds);
+    else if (keys.size > 0) throw new DyncRuntimeError("RUN040", `run ${run.id} reads values of other runs (${[...keys].join(", ")}), which only \`dync run\` hands over`);
+    const probes = specs.map((spec) => startedProbe(spec, env, new Set([...probeNames, ...keys]), owned, writer));
     const every = context.checkpoints ? checkpointSteps(run, plan.stepsPerEpoch, context.checkpoints.everySteps) : undefined;
     if (every !== undefined || context.resumeFrom) requireCheckpointable(probes);
     if (context.resumeFrom) {
@@ -188,7 +195,7 @@ interface StartedProbe {
  * A `ProbeSpec`'s implementation started on this run (arguments defaulted, checked and resolved, per-run
  * state set up) before training starts; `owned` finishes it when the run ends.
  */
-function startedProbe(spec: ProbeSpec, env: RunProbeEnv, probeNames: ReadonlySet<string>, owned: { dispose(): void }[]): StartedProbe {
+function startedProbe(spec: ProbeSpec, env: RunProbeEnv, probeNames: ReadonlySet<string>, owned: { dispose(): void }[], writer?: HandoffWriter): StartedProbe {
   const definition = probeImplementations.get(spec.probe);
   if (!definition) {
     throw new DyncRuntimeError(
@@ -207,7 +214,16 @@ function startedProbe(spec: ProbeSpec, env: RunProbeEnv, probeNames: ReadonlySet
   }
   const probe: ProbeInstance = inProbe(spec, () => definition.start(spec.args, env, spec.name));
   owned.push({ dispose: () => probe.finish?.() });
-  return { spec, instance: probe, train: { name: spec.name, cadence: spec.cadences, run: (ctx) => inProbe(spec, () => probe.measure(ctx)) } };
+  const handOver = writer?.publishes(spec.name) ? writer : undefined;
+  const measure = (ctx: ProbeContext): ReturnType<ProbeInstance["measure"]> => {
+    const value = probe.measure(ctx);
+    if (!handOver) return value;
+    const after = (): void => handOver.afterCall(spec.name, ctx.step, ctx.seedIndices);
+    if (value instanceof Promise) return value.then((v: unknown) => (after(), v)) as ReturnType<ProbeInstance["measure"]>;
+    after();
+    return value;
+  };
+  return { spec, instance: probe, train: { name: spec.name, cadence: spec.cadences, run: (ctx) => inProbe(spec, () => measure(ctx)) } };
 }
 
 /** A probe whose per-run state cannot be saved would resume silently wrong: refuse before training. */

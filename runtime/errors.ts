@@ -41,8 +41,8 @@ export const runtimeErrors = {
     help:
       "A data source finds no files: MNIST, Fashion-MNIST and CIFAR read `--data DIR`/<source> (default " +
       "./data/mnist, …) unless given `dir:` (Fashion-MNIST falls back to /usr/share/datasets/fashion-mnist, where " +
-      "Debian's `dataset-fashion-mnist` puts it); `image(file: …)` reads the path it names, relative to the `.dyn` " +
-      "file. Or `dync report` is given a path " +
+      "Debian's `dataset-fashion-mnist` puts it); `image(file: …)`, `csv(…)` and `npy(…)` read the paths they name, relative to the " +
+      "`.dyn` file. Or `dync report` is given a path " +
       "that is not a run directory. dync never downloads data: place the files the message lists there (`.gz` " +
       "files are read as they are), or give the directory `dync run` printed. During `dync run` only the runs " +
       "that need the file fail; the other runs go on.",
@@ -51,7 +51,9 @@ export const runtimeErrors = {
     name: "file-malformed",
     summary: "a data file or a run directory's file is not in the expected format",
     help:
-      "A data file is damaged or of another kind (a bad gzip, IDX or PNG file, a wrong size), larger than " +
+      "A data file is damaged or of another kind (a bad gzip, IDX or PNG file, a wrong size; a CSV file without " +
+      "a column named in `csv(…)`, with a short row or a cell that is not a number, named by file and line; a " +
+      "`.npy` array of another shape than `npy(…)` states), larger than " +
       "dync reads (256 MiB per data file before or after gunzip, so a gzip bomb stops there; 4096×4096 pixels " +
       "per PNG, checked on the header before anything is allocated), or a run " +
       "directory's manifest.json, metrics.jsonl, report input or .npy file is not what dync wrote. Replace the file " +
@@ -110,6 +112,17 @@ export const runtimeErrors = {
       "a program compiled by another dync version. Change the setting the message names. During `dync run` " +
       "only the runs concerned fail, with results recorded up to the error kept; in an analysis or a plot it " +
       "is reported as RUN050 is; an unknown `--profile` stops before anything runs (exit code 2).",
+  },
+  RUN042: {
+    name: "cross-run-value-missing",
+    summary: "a run reads a value another run was to measure, and that run did not measure it",
+    help:
+      "A probe reads a value of another run of the profile (`along: h[opt = gd]`): the producing run trains " +
+      "first and writes what its probe `h` measured to `handoff/` in the run directory, and this run loads it " +
+      "before its first step. The producing run failed, was interrupted or diverged before measuring it, or its " +
+      "probe's event (`at first(sharp > 2 / lr)`) never fired for any seed, or the file was removed or belongs " +
+      "to another model. The reading run fails; the other runs' results are kept. Make the event fire (train " +
+      "longer, a larger step), then run again.",
   },
   RUN050: {
     name: "analysis-failed",

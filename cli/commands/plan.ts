@@ -4,6 +4,7 @@
  * `--shard`, only the runs `dync run --shard i/n` trains.
  */
 import { expandPlan, formatShard, planTemplate, shardRuns, type Shard } from "../../contract/plan.js";
+import { crossRunUses } from "../../contract/handoff.js";
 import { checkpointIntervalSteps, checkpointWrites, dataRefRows, type CheckpointSpec, type DataRef, type DataSpec, type LayerSpec, type ModelSpec, type ProbeSpec, type RunSpec } from "../../contract/program.js";
 import type { Cadence } from "../../runtime/train/index.js";
 import { registry, type DataSourceSchema, type Lowered, type ProbeCost, type ProbeCostShape } from "../../stdlib/registry/index.js";
@@ -35,15 +36,17 @@ export function planCommand(file: string, profile: string | undefined, out: Outp
     }
     // The runs as the compiled program will expand them (the same function the runtime calls).
     const expanded = expandPlan(planTemplate(plan, plan.axes));
-    if (shard) out.write(`${shardHeader(shard, expanded.runs.length)}\n`);
+    if (shard) out.write(`${shardHeader(shard, expanded.runs)}\n`);
     out.write(describePlan(exp.name, name, expanded.seeds, shard ? shardRuns(expanded.runs, shard) : expanded.runs) + describeSettings(plan.settings));
   }
   return status;
 }
 
 /** `shard 2/4: runs 2, 6 of 8 (every 4th run of the plan from run 2; each with all its seeds)`. */
-function shardHeader(shard: Shard, total: number): string {
-  const positions = shardRuns(Array.from({ length: total }, (_, i) => i + 1), shard);
+function shardHeader(shard: Shard, runs: readonly RunSpec[]): string {
+  const total = runs.length;
+  const mine = new Set(shardRuns(runs, shard));
+  const positions = runs.flatMap((r, i) => (mine.has(r) ? [i + 1] : []));
   const which = positions.length ? `run${positions.length === 1 ? "" : "s"} ${positions.join(", ")} of ${total}` : `no runs: the plan has ${total}`;
   return `shard ${formatShard(shard)}: ${which} (${shard.count === 1 ? "every run" : `every ${ordinal(shard.count)} run`} of the plan from run ${shard.index}, each with all its seeds)`;
 }
@@ -77,9 +80,23 @@ export function describePlan(experiment: string, profile: string, seeds: readonl
     ...lines,
     ...inputsLine(runs[0]),
     ...checkpointLine(rows.map((r) => r.checkpoint)),
+    ...handoffLines(runs),
     `  total: ${totalSteps} steps; training arithmetic ≈ ${formatFlops(totalFlops)} (6 · forward multiply-adds · batch per seed-step, plus each probe's declared cost per call)`,
     "",
   ].join("\n");
+}
+
+/** `  reads from other runs: top of opt=gd (every other run; they train after it)`, for cross-run references. */
+function handoffLines(runs: readonly RunSpec[]): string[] {
+  const pairs = new Map<string, Set<string>>();
+  for (const run of runs) {
+    for (const use of crossRunUses(run)) {
+      if (use.producer === run.id) continue;
+      const key = `${use.ref} of ${use.producer}`;
+      pairs.set(key, (pairs.get(key) ?? new Set()).add(run.id));
+    }
+  }
+  return [...pairs].map(([what, readers]) => `  handed over: ${what} → ${readers.size === runs.length - 1 ? "every other run" : [...readers].join(", ")} (trained after it)`);
 }
 
 /**

@@ -3,9 +3,12 @@
  * slot (profiles replace slots), sweeps expand into points, and every point's data, model, optimizer,
  * schedule, training and probes are resolved against the registry and lowered to the runtime's specs.
  */
+import { existsSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import type * as A from "../../grammar/ast.js";
 import type { AnalysisExpr, AnalysisSpec, CheckpointSpec, DataSpec, EventSpecData, ExpectSpec, MlpModelSpec, ModelSpec, PlotSpec, ProbeSpec, ProfilePlan, RunSpec, SweepAxis, SweepValue } from "../../contract/program.js";
 import { runId } from "../../contract/plan.js";
+import type { CrossRunRef } from "../../contract/handoff.js";
 import { METRIC_COLUMNS } from "../../contract/results.js";
 import { OPTIMIZER_STATS, type Cadence, type CadencePoint, type OptimizerSpec, type OptimizerStat } from "../../contract/training-specs.js";
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
@@ -13,6 +16,7 @@ import type { SourceFile, Span } from "../../diagnostics/source.js";
 import { AnalysisCompiler, probesOf, type AnalysisScope } from "./analysis.js";
 import { measuredAt, nonElementwise, pinsOf, showCadence } from "./event-conditions.js";
 import { checkSamplerNeeds } from "./samplers.js";
+import { checkCrossRuns, selectProducer, type CrossRunSpans } from "./cross-run.js";
 import { checkConvNet, type LoweredConvNet } from "./conv-model.js";
 import { checkLayerModel, type LayerAddresses, listAddresses, shorthandAddresses } from "./layer-model.js";
 import { PointEnv, type Definitions } from "./env.js";
@@ -103,6 +107,10 @@ export class ExperimentChecker {
   private readonly evaluator: Evaluator;
   private targets = new Map<string, TargetEntry>();
   private targetIds = new Map<string, string>();
+  /** The sweep axes of the profile being planned (cross-run selections pick a point among them). */
+  private axes: readonly (readonly Map<string, Value>[])[] = [];
+  /** Where each cross-run argument (`probe.param`) is written, for the checks over a profile's runs. */
+  private crossRunSpans: CrossRunSpans = new Map();
 
   constructor(
     private readonly source: SourceFile,
@@ -246,6 +254,8 @@ export class ExperimentChecker {
     const seeds = this.seeds(g.single.get("seeds"), defs);
     const runs: RunSpec[] = [];
     if (!this.runCountFits(g.sweeps, axes)) return { seeds, runs, analyses: [], expects: [], plots: [], axes: [] };
+    this.axes = axes;
+    this.crossRunSpans = new Map();
     for (const point of product(axes)) {
       const env = new PointEnv(defs, point, this.evaluator, new Set(), failedSweeps);
       env.evaluateAll();
@@ -253,6 +263,7 @@ export class ExperimentChecker {
       if (run) runs.push(run);
     }
     this.optimizerStatsReported(g, runs);
+    if (this.crossRunSpans.size > 0 && runs.length === axes.reduce((n, a) => n * a.length, 1)) checkCrossRuns(runs, this.crossRunSpans, (d) => this.report(d));
     const baseEnv = new PointEnv(defs, new Map(), this.evaluator, new Set(sweepVars), failedSweeps);
     const shapes = probeShapes(g.probes, runs);
     const numericSweepVars = numericSweeps(axes);
@@ -412,7 +423,7 @@ export class ExperimentChecker {
     const schedule = scheduleStmt ? this.entry(scheduleStmt.value, "schedule", env, resolver) : undefined;
     const training = trainStmt && this.training(trainStmt, env);
     const sizes = new Map(Object.entries(data).map(([name, spec]) => [name, dataSetSize(spec)] as const));
-    const probes = this.probes(g, env, resolver, training?.duration, shapes, sizes);
+    const probes = this.probes(g, env, point, resolver, training?.duration, shapes, sizes);
     const checkpointStmt = g.single.get("checkpoint") as A.CheckpointStmt | undefined;
     const checkpoint = checkpointStmt && this.checkpoint(checkpointStmt, env, training?.duration);
     if (checkpointStmt && !checkpoint) return undefined;
@@ -523,6 +534,7 @@ export class ExperimentChecker {
     const source = resolved.entry.data!;
     const name = resolved.entry.name;
     const shape = source.shape(spec);
+    this.reportMissingFiles(name, source.files?.(spec) ?? [], d.source.span);
     if (source.targets === "own") {
       if (d.target) {
         this.report(diagnostic("DYN2032", d.target.span, { problem: `\`${name}\` brings its own targets; remove \`-> …\`` }));
@@ -538,6 +550,16 @@ export class ExperimentChecker {
     if (!target) return undefined;
     // A target with label noise draws it per seed; a noise-free grid is one data set for every seed.
     return { spec: { ...spec, target: target.id, perSeed: source.perSeed || target.code.random } as DataSpec, shape };
+  }
+
+  /** DYN2107 for each data file a source names that is not there, relative to the `.dyn` file (where runs read it). */
+  private reportMissingFiles(source: string, files: readonly string[], span: Span): void {
+    // A source checked without a file on disk (an editor's unsaved buffer, a test's text) has nothing to resolve against.
+    if (!existsSync(this.source.path)) return;
+    for (const path of files) {
+      const resolved = resolve(dirname(this.source.path), path);
+      if (!existsSync(resolved)) this.report(diagnostic("DYN2107", span, { source, path, resolved }));
+    }
   }
 
   private dataBlock(d: A.DataStmt, items: readonly A.DataItem[], env: PointEnv, resolver: CallResolver, experimentInputs: ExperimentInputs | undefined): { spec: DataSpec; shape: DataShape } | undefined {
@@ -777,7 +799,7 @@ export class ExperimentChecker {
     return { duration, batch: size === "full" ? "full" : { size, shuffle } };
   }
 
-  private probes(g: Gathered, env: PointEnv, resolver: CallResolver, duration: RunSpec["duration"] | undefined, shapes: ReadonlyMap<string, DataShape>, sizes: ReadonlyMap<string, number | undefined>): { probes: ProbeSpec[]; events: EventSpecData[] } | undefined {
+  private probes(g: Gathered, env: PointEnv, point: ReadonlyMap<string, Value>, resolver: CallResolver, duration: RunSpec["duration"] | undefined, shapes: ReadonlyMap<string, DataShape>, sizes: ReadonlyMap<string, number | undefined>): { probes: ProbeSpec[]; events: EventSpecData[] } | undefined {
     const probes: ProbeSpec[] = [];
     const events: EventSpecData[] = [];
     let ok = true;
@@ -787,12 +809,15 @@ export class ExperimentChecker {
     const callEnv: Env = { lookup: (n) => env.lookup(n), names: () => env.names(), failed: (n) => env.failed(n), notConstant: (n) => (probeNames.has(n) ? undefined : env.notConstant(n)) };
     const resolvedProbes: { p: A.ProbeStmt; entry: Entry; args: Readonly<Record<string, Lowered>> }[] = [];
     for (const p of g.probes) {
-      if (this.reportOtherRunReference(p, probeNames)) {
+      const crossRun = this.crossRunArguments(p, probeNames, point, env);
+      if (!crossRun) {
         ok = false;
         continue;
       }
-      const v = this.evaluator.eval(p.value, callEnv);
-      const resolved = v && resolver.resolve(v, "probe", p.value.span);
+      const v = this.evaluator.eval(crossRun.call, callEnv);
+      const resolved0 = v && resolver.resolve(v, "probe", p.value.span);
+      const resolved = resolved0 && { ...resolved0, args: withCrossRunArgs(resolved0.entry, resolved0.args, crossRun.refs) };
+      if (resolved0) for (const [key, ref] of crossRun.refs) this.crossRunSpans.set(`${p.name.name}.${typeof key === "string" ? key : resolved0.entry.params[key]?.name}`, ref.span);
       const cadences: Cadence[] = [];
       for (const c of p.cadences) {
         const lowered = this.cadence(c, p, env, duration, probeNames, events, conditionSpans);
@@ -849,16 +874,30 @@ export class ExperimentChecker {
   }
 
   /**
-   * `along: h[opt = gd]`, a probe's value in another run of the sweep: the runner would have to run that
-   * run first and hand its value over, which it does not do (DYN2058) — said plainly rather than as a
-   * value that has no constant.
+   * `along: h[opt = gd]`, probe `h` of another run of the sweep: the call with each such argument read as
+   * the plain reference `h` (resolved as usual), and per argument (by name, or positional index) the
+   * producing run's point; undefined after DYN2058 (a selection that picks no run, or several).
    */
-  private reportOtherRunReference(p: A.ProbeStmt, probeNames: ReadonlySet<string>): boolean {
-    if (p.value.kind !== "Call") return false;
-    const arg = p.value.args.find((a) => a.kind !== "Binding" && a.value.kind === "Index" && a.value.object.kind === "Name" && probeNames.has(a.value.object.name));
-    if (!arg || arg.kind === "Binding" || arg.value.kind !== "Index" || arg.value.object.kind !== "Name") return false;
-    this.report(diagnostic("DYN2058", arg.value.span, { name: arg.value.object.name }, { hint: `use \`${arg.value.object.name}\`, this run's own probe` }));
-    return true;
+  private crossRunArguments(p: A.ProbeStmt, probeNames: ReadonlySet<string>, point: ReadonlyMap<string, Value>, env: PointEnv): { call: A.Expr; refs: Map<string | number, CrossRunRef & { span: Span }> } | undefined {
+    const refs = new Map<string | number, CrossRunRef & { span: Span }>();
+    if (p.value.kind !== "Call") return { call: p.value, refs };
+    let ok = true;
+    let position = 0;
+    const args = p.value.args.map((a) => {
+      if (a.kind === "Binding") return a;
+      const key = a.kind === "Named" ? a.name.name : position++;
+      const value = a.value;
+      if (value.kind !== "Index" || value.object.kind !== "Name" || !probeNames.has(value.object.name)) return a;
+      const chosen = selectProducer(value.items, point, this.axes, env);
+      if ("problem" in chosen) {
+        this.report(diagnostic("DYN2058", chosen.span ?? value.span, { text: this.text(value.span), problem: chosen.problem }));
+        ok = false;
+        return a;
+      }
+      refs.set(key, { ref: value.object.name, from: chosen.from, span: value.span });
+      return { ...a, value: value.object };
+    });
+    return ok ? { call: { ...p.value, args }, refs } : undefined;
   }
 
   /**
@@ -1104,6 +1143,17 @@ function numericSweeps(axes: readonly (readonly Map<string, Value>[])[]): Set<st
       });
       if (numeric) out.add(name);
     }
+  }
+  return out;
+}
+
+/** The resolved arguments with each cross-run reference (keyed by name or positional index) as `{ ref, from }`. */
+function withCrossRunArgs(entry: Entry, args: Readonly<Record<string, Lowered>>, refs: ReadonlyMap<string | number, CrossRunRef>): Readonly<Record<string, Lowered>> {
+  if (refs.size === 0) return args;
+  const out: Record<string, Lowered> = { ...args };
+  for (const [key, ref] of refs) {
+    const name = typeof key === "string" ? key : entry.params[key]?.name;
+    if (name !== undefined) out[name] = { ref: ref.ref, from: { ...ref.from } };
   }
   return out;
 }
