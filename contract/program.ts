@@ -510,7 +510,23 @@ interface PlotBase {
 export type PlotSpec = PlotBase &
   (
     /** A series against training time (`x: "steps"`) or a sweep variable; with a band over a dimension. */
-    | { readonly kind: "line"; readonly y: AnalysisExpr; readonly yLabel: string; readonly x: Dim; readonly band: { readonly fn: "std" | "range"; readonly over: Dim } | null; readonly logX: boolean; readonly logY: boolean; readonly refs: readonly PlotReference[]; readonly marks?: readonly PlotMark[] }
+    | {
+        readonly kind: "line";
+        readonly y: AnalysisExpr;
+        /** The y axis title: the result, or the results of `series` joined by ", ". */
+        readonly yLabel: string;
+        readonly x: Dim;
+        readonly band: { readonly fn: "std" | "range"; readonly over: Dim } | null;
+        readonly logX: boolean;
+        readonly logY: boolean;
+        readonly refs: readonly PlotReference[];
+        readonly marks?: readonly PlotMark[];
+        /**
+         * Several results on one plot (`line([train_loss, test_loss])`), each with its label, in order; `y` is
+         * then the first's. Absent for one result. The report draws them as the values of a `series` dimension.
+         */
+        readonly series?: readonly { readonly y: AnalysisExpr; readonly label: string }[];
+      }
     /** log-log of a result against a sweep variable, with the fitted power law and its exponent in the legend. */
     | { readonly kind: "loglog"; readonly y: AnalysisExpr; readonly yLabel: string; readonly x: Dim; readonly fit: boolean; readonly refs: readonly PlotReference[] }
     | { readonly kind: "scatter"; readonly x: AnalysisExpr; readonly y: AnalysisExpr; readonly xLabel: string; readonly yLabel: string; readonly logX: boolean; readonly logY: boolean }

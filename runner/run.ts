@@ -5,6 +5,7 @@
  */
 import type { Dataset } from "../runtime/dataset.js";
 import { DyncRuntimeError } from "../runtime/errors.js";
+import { formatLoss } from "./live-view.js";
 import { opposingLinear, type OpposingLinear, Sequential } from "../runtime/nn/index.js";
 import { modelLayers } from "../contract/layer-list.js";
 import { createOptimizer, type Optimizer, type OptimizerSpec } from "../runtime/optim.js";
@@ -306,7 +307,7 @@ function lossSummary(loss: Float32Array | null): string | undefined {
   if (!loss || loss.length === 0) return undefined;
   const sorted = Float64Array.from(loss).sort();
   const median = (sorted[Math.floor((sorted.length - 1) / 2)]! + sorted[Math.ceil((sorted.length - 1) / 2)]!) / 2;
-  return `batch loss median ${median.toPrecision(3)}`;
+  return `batch loss median ${formatLoss(median)}`; // as the live view prints losses: 2.05e-6, not 0.00000205
 }
 
 /** RUN030: the run directory can no longer be written; the experiment stops rather than fail every run. */
