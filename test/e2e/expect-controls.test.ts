@@ -112,3 +112,9 @@ describe("lottery-histograms controls", () => {
     expectFailures(runControl("lh-narrow", "lottery-histograms", [["hidden: [width]", "hidden: [2]"]]), [unimodal]);
   });
 });
+
+describe("lottery-leaky controls", () => {
+  it("every row at width 5: the loss does not fall with the sweep's width, so α > 1.5 fails", () => {
+    expectFailures(runControl("ll-fixed-width", "lottery-leaky", [["hidden: [width]", "hidden: [5]"]]), ["alpha > 1.5"]);
+  });
+});
