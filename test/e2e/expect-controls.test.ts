@@ -118,3 +118,16 @@ describe("lottery-leaky controls", () => {
     expectFailures(runControl("ll-fixed-width", "lottery-leaky", [["hidden: [width]", "hidden: [5]"]]), ["alpha > 1.5"]);
   });
 });
+
+describe("lottery-wide controls", () => {
+  const onCurve = "on_curve > 0.15";
+
+  it("untrained (1 step): w and b stay independent", () => {
+    expectFailures(runControl("lw-untrained", "lottery-wide", [["    train 1000 steps", "    train 1 steps"]]), [onCurve]);
+  });
+
+  it("the odd target x³: the neurons gather on an odd curve, which bins of |w| do not explain", () => {
+    const edit = ["data train = grid(x in [-2, 2], n: 101) -> x^2", "data train = grid(x in [-2, 2], n: 101) -> x^3"] as const;
+    expectFailures(runControl("lw-odd", "lottery-wide", [edit]), [onCurve]);
+  });
+});
