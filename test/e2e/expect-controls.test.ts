@@ -131,3 +131,17 @@ describe("lottery-wide controls", () => {
     expectFailures(runControl("lw-odd", "lottery-wide", [edit]), [onCurve]);
   });
 });
+
+describe("condensation-fashion controls", () => {
+  const condensed = "early[power = -2] > 0.1";
+  const spread = "early[power = -0.5] < 0.01";
+  const init = "init net.layers[*] ~ fan_normal(power: power)";
+
+  it("every point from LeCun's init: no early alignment, so the small-init expect fails", () => {
+    expectFailures(runControl("cf-lecun", "condensation-fashion", [[init, "init net.layers[*] ~ fan_normal(power: -0.5)"]]), [condensed]);
+  });
+
+  it("every point from the small init: aligned pairs at both, so the LeCun expect fails", () => {
+    expectFailures(runControl("cf-small", "condensation-fashion", [[init, "init net.layers[*] ~ fan_normal(power: -2)"]]), [spread]);
+  });
+});
