@@ -16,15 +16,19 @@ usage:
   dync plan FILE [--profile P] [--shard i/n] [KEY=VALUE...]
                                 the expanded runs, their count and cost, before anything trains
                                 (--shard: only the runs of shard i of n)
-  dync compile FILE [-o out.js] [--emit-ts]
+  dync compile FILE [-o out.js] [--emit-ts] [--profile P] [KEY=VALUE...]
                                 write the generated program (type-checked); run it with \`node out.js\`
+                                (it imports dync/runtime by name when that resolves from its folder to this
+                                dync, else by absolute path; README.md); KEY=VALUE as for run, applied to
+                                profile P (default: default)
   dync run FILE [--profile P] [--backend B] [--out DIR] [--data DIR] [--jobs N] [--checkpoint-every N]
               [KEY=VALUE...]    compile and run (exit codes below);
                                 KEY=VALUE: override a setting after the profile: a sweep variable
                                 (width=16, width=[8,16]), a let, seeds=3, train=500, batch=32,
                                 optimizer.lr=0.01, test.n=51 (docs/language.md "Command-line overrides");
                                 --jobs: runs trained at once on worker threads (default $DYNC_JOBS, else
-                                the number of CPU cores; 1 = one after another in this process);
+                                the idle CPU cores: cores − 1-minute load average, rounded, at least 1;
+                                1 = one after another in this process; docs/performance.md);
                                 --checkpoint-every N: save each run's training state every N steps;
                                 the generated program is cached in $DYNC_CACHE_DIR, else
                                 $XDG_CACHE_HOME/dync, else ~/.cache/dync (docs/performance.md)
@@ -34,9 +38,10 @@ usage:
                                 continue a killed or interrupted run directory from its checkpoints (FILE
                                 defaults to the one DIR records); a different program is an error
   dync slurm FILE [--profile P] [--shards N] [--out ROOT] [--partition P] [--time T] [--cpus C]
-             [--gpus G] [--backend B] [--submit]
+             [--gpus G] [--backend B] [--submit] [KEY=VALUE...]
                                 write an sbatch script training the plan as a SLURM job array, one shard per
-                                task under ROOT (--submit: and submit it with sbatch); docs/scale-out.md
+                                task under ROOT (--submit: and submit it with sbatch); KEY=VALUE as for run,
+                                passed to every task; docs/scale-out.md
   dync merge DIR... [--out DIR] [--partial]
                                 combine shard run directories (or ROOT) into one run directory: analyses,
                                 expects and report over the whole plan (exit codes as run; a missing or
@@ -119,10 +124,11 @@ const COMMANDS: Record<string, Command> = {
       submit: { value: false },
     },
     maxFiles: 1,
-    run: async (files, flags, out, err) => {
+    overrides: true,
+    run: async (files, flags, out, err, overrides) => {
       const text = (name: string) => (flags.has(name) ? { [name]: flags.get(name) as string } : {});
       const whole = (name: string) => (flags.has(name) ? { [name]: wholeNumber(flags.get(name) as string, `--${name}`) } : {});
-      const options = { ...text("profile"), ...text("out"), ...text("partition"), ...text("time"), ...text("backend"), ...whole("shards"), ...whole("cpus"), ...whole("gpus"), submit: flags.has("submit") };
+      const options = { ...text("profile"), ...text("out"), ...text("partition"), ...text("time"), ...text("backend"), ...whole("shards"), ...whole("cpus"), ...whole("gpus"), submit: flags.has("submit"), overrides };
       return (await import("./commands/slurm.js")).slurmCommand(files[0]!, options, out, err);
     },
   },
@@ -132,10 +138,15 @@ const COMMANDS: Record<string, Command> = {
       (await import("./commands/merge.js")).mergeCommand(dirs, { partial: flags.has("partial"), ...(flags.has("out") ? { out: flags.get("out") as string } : {}) }, out, err),
   },
   compile: {
-    flags: { output: { value: true, alias: "o" }, "emit-ts": { value: false } },
+    flags: { output: { value: true, alias: "o" }, "emit-ts": { value: false }, profile: { value: true } },
     maxFiles: 1,
-    run: async (files, flags, out, err) =>
-      (await import("./commands/compile.js")).compileCommand(files[0]!, { out: (flags.get("output") as string | undefined) ?? "out.js", emitTs: flags.has("emit-ts") }, out, err),
+    overrides: true,
+    run: async (files, flags, out, err, overrides) => {
+      const profile = (flags.get("profile") as string | undefined) ?? "default";
+      if (flags.has("profile") && overrides.length === 0) throw new UsageError("`dync compile --profile P` names the profile KEY=VALUE overrides apply to; give some (the program holds every profile: `node out.js --profile P`)");
+      const options = { out: (flags.get("output") as string | undefined) ?? "out.js", emitTs: flags.has("emit-ts"), overrides: { profile, args: overrides } };
+      return (await import("./commands/compile.js")).compileCommand(files[0]!, options, out, err);
+    },
   },
   report: {
     flags: { watch: { value: false }, port: { value: true }, refresh: { value: true } },

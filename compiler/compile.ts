@@ -46,7 +46,7 @@ export async function generateProgram(checked: Extract<CheckedFile, { ok: true }
   const [{ emitModule }, { toJavaScript, typeCheck }] = await Promise.all([import("./emit/emit.js"), import("./emit/typescript.js")]);
   const overrides = options.overrides?.args.length ? { overrides: options.overrides } : {};
   const ts = await emitModule(checked.check.experiments, { file: checked.displayPath, source: checked.source, ...overrides, ...(options.runtimeImport ? { runtimeImport: options.runtimeImport } : {}) });
-  const typeProblems = options.typeCheck ? typeCheck(ts) : [];
+  const typeProblems = options.typeCheck ? typeCheck(ts, options.runtimeImport) : [];
   return { ts, js: toJavaScript(ts), typeProblems };
 }
 

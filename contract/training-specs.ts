@@ -50,6 +50,23 @@ export interface AdamSpec {
 }
 
 /**
+ * torch.optim.AdamW: Adam with decoupled weight decay (Loshchilov & Hutter, 2019). Each update first shrinks
+ * θ ← θ·(1 − lr_t·weight_decay), lr_t the scheduled learning rate, then takes Adam's step on the gradient
+ * alone (no L2 term in it, so the moments never see the decay). Defaults β₁ 0.9, β₂ 0.999, ε 1e-8,
+ * weight_decay 0.01 (torch's). The paper's λ, multiplied by the schedule only, is weight_decay·lr here.
+ */
+export const ADAMW_WEIGHT_DECAY = 0.01;
+
+export interface AdamWSpec {
+  readonly kind: "adamw";
+  readonly lr: number;
+  readonly beta1?: number;
+  readonly beta2?: number;
+  readonly eps?: number;
+  readonly weight_decay?: number;
+}
+
+/**
  * The sign-threshold SGD variant of Rosenfeld & Risteski (2024), Appendix F, as the project's paper notes
  * state it: m_t = β·m_{t−1} + (1 − τ)·g_t (m_{−1} = 0); coordinates with |m_t| > c take a fixed-size sign
  * step sign_lr·sign(m_t), the others the plain step lr·m_t. The appendix itself is not available here, so
@@ -67,7 +84,7 @@ export interface SignSgdSpec {
   readonly weight_decay?: number;
 }
 
-export type OptimizerSpec = SgdSpec | AdamSpec | SignSgdSpec;
+export type OptimizerSpec = SgdSpec | AdamSpec | AdamWSpec | SignSgdSpec;
 
 /**
  * Statistics an optimizer reports about its most recent update (`optimizer_stat(name)`), each with the

@@ -429,6 +429,12 @@ export const messages = {
     message: "`checkpoint every {every}` is not shorter than training ({total}): no checkpoint will be taken",
     help: "Checkpoints are taken inside training only (at step 0 and at the end there is nothing to resume). Choose an interval shorter than the `train` duration, or remove the statement.",
   },
+  DYN2107: {
+    name: "data-file-missing",
+    severity: "warning",
+    message: "`{source}` reads `{path}`, which does not exist (looked for {resolved})",
+    help: "Data files named in `image(file: …)`, `csv(…)` and `npy(…)` are read relative to the `.dyn` file when a run starts; a run without the file fails with RUN010. A warning, not an error, since the file may be put there before the program runs (or exist only on the machine that runs it).",
+  },
   DYN2105: {
     name: "shared-samples",
     severity: "warning",

@@ -41,8 +41,8 @@ export const runtimeErrors = {
     help:
       "A data source finds no files: MNIST, Fashion-MNIST and CIFAR read `--data DIR`/<source> (default " +
       "./data/mnist, …) unless given `dir:` (Fashion-MNIST falls back to /usr/share/datasets/fashion-mnist, where " +
-      "Debian's `dataset-fashion-mnist` puts it); `image(file: …)` reads the path it names, relative to the `.dyn` " +
-      "file. Or `dync report` is given a path " +
+      "Debian's `dataset-fashion-mnist` puts it); `image(file: …)`, `csv(…)` and `npy(…)` read the paths they name, relative to the " +
+      "`.dyn` file. Or `dync report` is given a path " +
       "that is not a run directory. dync never downloads data: place the files the message lists there (`.gz` " +
       "files are read as they are), or give the directory `dync run` printed. During `dync run` only the runs " +
       "that need the file fail; the other runs go on.",
@@ -51,7 +51,9 @@ export const runtimeErrors = {
     name: "file-malformed",
     summary: "a data file or a run directory's file is not in the expected format",
     help:
-      "A data file is damaged or of another kind (a bad gzip, IDX or PNG file, a wrong size), larger than " +
+      "A data file is damaged or of another kind (a bad gzip, IDX or PNG file, a wrong size; a CSV file without " +
+      "a column named in `csv(…)`, with a short row or a cell that is not a number, named by file and line; a " +
+      "`.npy` array of another shape than `npy(…)` states), larger than " +
       "dync reads (256 MiB per data file before or after gunzip, so a gzip bomb stops there; 4096×4096 pixels " +
       "per PNG, checked on the header before anything is allocated), or a run " +
       "directory's manifest.json, metrics.jsonl, report input or .npy file is not what dync wrote. Replace the file " +

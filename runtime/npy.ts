@@ -67,7 +67,10 @@ export function writeNpy(path: string, data: NpyData, shape?: readonly number[])
   }
 }
 
-/** Decode `.npy` bytes (versions 1.0–3.0, the four dtypes above, C order); bad input is RUN011 naming `path`. */
+/**
+ * Decode `.npy` bytes (versions 1.0–3.0, the four dtypes above and int64, numpy's default integer, read as
+ * float64: exact to 2⁵³; C order); bad input is RUN011 naming `path`.
+ */
 export function decodeNpy(bytes: Uint8Array, path = "<npy bytes>"): NpyArray {
   if (bytes.length < 10 || MAGIC.some((b, k) => bytes[k] !== b)) bad(path, "not a .npy file (bad magic string)");
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -79,7 +82,7 @@ export function decodeNpy(bytes: Uint8Array, path = "<npy bytes>"): NpyArray {
   const header = new TextDecoder("latin1").decode(bytes.subarray(8 + lengthBytes, dataStart));
   const { descr, shape } = parseHeader(header, path);
   const count = shape.reduce((a, b) => a * b, 1);
-  const itemSize = { "<f4": 4, "<f8": 8, "<i4": 4, "|u1": 1 }[descr];
+  const itemSize = { "<f4": 4, "<f8": 8, "<i4": 4, "<i8": 8, "|u1": 1 }[descr];
   if (bytes.length - dataStart !== count * itemSize) {
     bad(path, `holds ${bytes.length - dataStart} data bytes; shape (${shape.join(", ")}) of ${descr} needs ${count * itemSize}`);
   }
@@ -126,8 +129,12 @@ function littleEndianBytes(data: NpyData): Uint8Array {
   return out;
 }
 
-function fromLittleEndian(bytes: Uint8Array, descr: NpyDescr, count: number): NpyData {
+function fromLittleEndian(bytes: Uint8Array, descr: ReadDescr, count: number): NpyData {
   if (descr === "|u1") return bytes;
+  if (descr === "<i8") {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return Float64Array.from({ length: count }, (_, i) => Number(view.getBigInt64(8 * i, true)));
+  }
   if (LITTLE_ENDIAN_HOST) {
     if (descr === "<f4") return new Float32Array(bytes.buffer, bytes.byteOffset, count);
     if (descr === "<f8") return new Float64Array(bytes.buffer, bytes.byteOffset, count);
@@ -139,14 +146,17 @@ function fromLittleEndian(bytes: Uint8Array, descr: NpyDescr, count: number): Np
   return Int32Array.from({ length: count }, (_, i) => view.getInt32(4 * i, true));
 }
 
-function parseHeader(header: string, path: string): { descr: NpyDescr; shape: number[] } {
+/** What decodeNpy reads: what dync writes, and int64. */
+type ReadDescr = NpyDescr | "<i8";
+
+function parseHeader(header: string, path: string): { descr: ReadDescr; shape: number[] } {
   const descrMatch = /'descr':\s*'([^']*)'/.exec(header);
   const orderMatch = /'fortran_order':\s*(True|False)/.exec(header);
   const shapeMatch = /'shape':\s*\(([^)]*)\)/.exec(header);
   if (!descrMatch || !orderMatch || !shapeMatch) bad(path, `unreadable header ${JSON.stringify(header.trim())}`);
   const descr = descrMatch[1] === "<u1" ? "|u1" : descrMatch[1];
-  if (descr !== "<f4" && descr !== "<f8" && descr !== "<i4" && descr !== "|u1") {
-    bad(path, `dtype ${descrMatch[1]} is not supported (float32, float64, int32 or uint8, little-endian)`);
+  if (descr !== "<f4" && descr !== "<f8" && descr !== "<i4" && descr !== "<i8" && descr !== "|u1") {
+    bad(path, `dtype ${descrMatch[1]} is not supported (float32, float64, int32, int64 or uint8, little-endian)`);
   }
   if (orderMatch[1] === "True") bad(path, "Fortran-ordered arrays are not supported", "save with np.ascontiguousarray");
   const shape = shapeMatch[1]!.split(",").map((s) => s.trim()).filter((s) => s !== "").map(Number);

@@ -10,8 +10,9 @@ import * as tf from "@tensorflow/tfjs-core";
 import { DyncRuntimeError } from "./errors.js";
 import { simdAdamUpdate, simdSgdUpdate } from "./kernels/ops.js";
 import type { Param } from "../contract/model.js";
-import type { SgdSpec, AdamSpec, SignSgdSpec, OptimizerSpec, OptimizerStat } from "../contract/training-specs.js";
-export type { SgdSpec, AdamSpec, SignSgdSpec, OptimizerSpec } from "../contract/training-specs.js";
+import { ADAMW_WEIGHT_DECAY } from "../contract/training-specs.js";
+import type { SgdSpec, AdamSpec, AdamWSpec, SignSgdSpec, OptimizerSpec, OptimizerStat } from "../contract/training-specs.js";
+export type { SgdSpec, AdamSpec, AdamWSpec, SignSgdSpec, OptimizerSpec } from "../contract/training-specs.js";
 
 /** A seed-batched optimizer over a fixed list of `[S, ...]` parameter variables. */
 export interface Optimizer {
@@ -48,6 +49,7 @@ export function createOptimizer(spec: OptimizerSpec, params: readonly (Param | t
     case "sgd":
       return new SgdOptimizer(spec, variables);
     case "adam":
+    case "adamw":
       return new AdamOptimizer(spec, variables);
     case "sign_sgd":
       return new SignSgdOptimizer(spec, variables);
@@ -83,7 +85,7 @@ abstract class SeedBatchedOptimizer<S extends OptimizerSpec> implements Optimize
     const masks = alive ? this.fullMasks(alive) : undefined;
     this.params.forEach((theta, i) => {
       tf.tidy(() => {
-        const g = this.withWeightDecay(theta, grads[i]!);
+        const g = this.decouplesWeightDecay ? grads[i]! : this.withWeightDecay(theta, grads[i]!);
         const next = this.update(theta, g, this.slots[i]!, lr);
         theta.assign(masks ? tf.where(masks[i]!, next, theta) : next);
       });
@@ -120,6 +122,11 @@ abstract class SeedBatchedOptimizer<S extends OptimizerSpec> implements Optimize
     this.maskSource = undefined;
   }
 
+  /** Whether `update` applies weight decay itself (AdamW) instead of as an L2 term in the gradient. */
+  protected get decouplesWeightDecay(): boolean {
+    return false;
+  }
+
   /** Returns the new parameter value and assigns the new state slots. */
   protected abstract update(theta: tf.Tensor, g: tf.Tensor, slots: tf.Variable[], lr: number): tf.Tensor;
 
@@ -146,13 +153,20 @@ class SgdOptimizer extends SeedBatchedOptimizer<SgdSpec> {
   }
 }
 
-class AdamOptimizer extends SeedBatchedOptimizer<AdamSpec> {
-  constructor(spec: AdamSpec, params: readonly tf.Variable[]) {
+/** Adam, and AdamW: the same moments and step, AdamW shrinking θ by lr·weight_decay before the step (torch.optim.AdamW). */
+class AdamOptimizer extends SeedBatchedOptimizer<AdamSpec | AdamWSpec> {
+  constructor(spec: AdamSpec | AdamWSpec, params: readonly tf.Variable[]) {
     super(spec, params, 2);
   }
 
-  protected update(theta: tf.Tensor, g: tf.Tensor, slots: tf.Variable[], lr: number): tf.Tensor {
+  protected override get decouplesWeightDecay(): boolean {
+    return this.spec.kind === "adamw";
+  }
+
+  protected update(theta0: tf.Tensor, g: tf.Tensor, slots: tf.Variable[], lr: number): tf.Tensor {
     const { beta1 = 0.9, beta2 = 0.999, eps = 1e-8 } = this.spec;
+    const decay = this.spec.kind === "adamw" ? lr * (this.spec.weight_decay ?? ADAMW_WEIGHT_DECAY) : 0;
+    const theta = decay === 0 ? theta0 : tf.mul(theta0, 1 - decay);
     const [m, v] = slots as [tf.Variable, tf.Variable];
     const t = this.updates + 1;
     const stepSize = lr / (1 - beta1 ** t);
@@ -242,7 +256,7 @@ function validateSpec(spec: OptimizerSpec): void {
     if (spec.nesterov && (mu === 0 || damp !== 0)) {
       throw bad("nesterov needs momentum > 0 and dampening 0 (as in PyTorch); momentum/dampening", `${mu}/${damp}`);
     }
-  } else if (spec.kind === "adam") {
+  } else if (spec.kind === "adam" || spec.kind === "adamw") {
     const { beta1 = 0.9, beta2 = 0.999, eps = 1e-8 } = spec;
     if (!(beta1 >= 0 && beta1 < 1)) throw bad("beta1 must be in [0, 1)", beta1);
     if (!(beta2 >= 0 && beta2 < 1)) throw bad("beta2 must be in [0, 1)", beta2);
@@ -254,6 +268,6 @@ function validateSpec(spec: OptimizerSpec): void {
     if (!(spec.threshold >= 0)) throw bad("threshold must be ≥ 0", spec.threshold);
     if (!(Number.isFinite(spec.sign_lr) && spec.sign_lr >= 0)) throw bad("sign_lr must be ≥ 0", spec.sign_lr);
   } else {
-    throw new DyncRuntimeError("RUN040", `unknown optimizer "${(spec as { kind: string }).kind}" (known: gd, sgd, adam, sign_sgd)`);
+    throw new DyncRuntimeError("RUN040", `unknown optimizer "${(spec as { kind: string }).kind}" (known: gd, sgd, adam, adamw, sign_sgd)`);
   }
 }

@@ -97,3 +97,26 @@ describe("dync run: overrides, exit codes and --format json", () => {
     expect(dync("run", file, "--jobs", "zero").code).toBe(2);
   }, 60_000);
 });
+
+describe("dync compile FILE key=value", () => {
+  it("writes the program with the overrides laid over the profile; `node out.js` trains that plan and records them", () => {
+    const js = join(scratch, "tiny-w8.js");
+    const c = dync("compile", file, "width=8", "train=3", "-o", js);
+    expect(c.code, c.stderr + c.stdout).toBe(0);
+    const out = join(scratch, `run${outs++}`);
+    const p = spawnSync(process.execPath, [js, "--backend", "cpu", "--jobs", "1", "--quiet", "--out", out], { encoding: "utf8", cwd: scratch });
+    expect(p.status, p.stderr).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8"));
+    expect(manifest.source.overrides).toEqual(["width=8", "train=3"]);
+    expect(manifest.runs).toMatchObject([{ run: "width=8", sweep: { width: 8 }, steps: 3 }]);
+  }, 60_000);
+
+  it("a bad override is its diagnostic (exit 1, as for any compile error); --profile without overrides is a usage error", () => {
+    const bad = dync("compile", file, "widht=8", "-o", join(scratch, "bad.js"));
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain("DYN4021");
+    const usage = dync("compile", file, "--profile", "default", "-o", join(scratch, "p.js"));
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain("names the profile KEY=VALUE overrides apply to");
+  }, 60_000);
+});

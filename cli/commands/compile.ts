@@ -1,6 +1,13 @@
-/** `dync compile FILE [-o out.js] [--emit-ts]`: write the generated program (type-checked). */
+/**
+ * `dync compile FILE [-o out.js] [--emit-ts] [--profile P] [KEY=VALUE…]`: write the generated program
+ * (type-checked), with command-line overrides of profile P laid over it as `dync run` lays them.
+ */
 import { realpathSync, writeFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { createRequire } from "node:module";
+import { dirname, join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { packageInfo } from "../../compiler/package-info.js";
+import type { CompileOptions } from "../../compiler/compile.js";
 import { diagnostic } from "../../diagnostics/diagnostic.js";
 import { SourceFile } from "../../diagnostics/source.js";
 import { compileFile } from "../../compiler/compile.js";
@@ -9,11 +16,15 @@ import { printDiagnostics, type Output } from "./output.js";
 export interface CompileCommandOptions {
   readonly out: string;
   readonly emitTs: boolean;
+  /** `key=value` overrides of one profile (docs/language.md "Command-line overrides"). */
+  readonly overrides?: CompileOptions["overrides"];
 }
 
 export async function compileCommand(file: string, options: CompileCommandOptions, out: Output, err: (text: string) => void): Promise<number> {
   if (overwritesSource(options, [file], out)) return 2;
-  const result = await compileFile(file, { typeCheck: true });
+  const runtimeImport = runtimeImportFor(options.out);
+  const overrides = options.overrides?.args.length ? { overrides: options.overrides } : {};
+  const result = await compileFile(file, { typeCheck: true, runtimeImport, ...overrides });
   if (!result.ok) {
     printDiagnostics(out, result.diagnostics, result.check?.sources);
     return 1;
@@ -36,6 +47,24 @@ export async function compileCommand(file: string, options: CompileCommandOption
   }
   err(`wrote ${options.out}${options.emitTs ? ` and ${tsPath}` : ""}\n`);
   return 0;
+}
+
+/**
+ * How a program written to `outFile` imports the runtime (README.md, "Compiled programs"): by the package
+ * name, `dync/runtime`, when Node resolves that name from the program's folder to this very dync (dync is
+ * installed in the project, or the program is inside this checkout), so the program moves with its project;
+ * else this dync's runtime by absolute file URL, so that `node out.js` runs from anywhere on this machine
+ * (a bare name would fail there with ERR_MODULE_NOT_FOUND).
+ */
+export function runtimeImportFor(outFile: string): string {
+  const own = join(packageInfo().root, "dist", "runner", "index.js");
+  try {
+    const resolved = createRequire(join(dirname(resolve(outFile)), "program.js")).resolve("dync/runtime");
+    if (realpathSync(resolved) === realpathSync(own)) return "dync/runtime";
+  } catch {
+    // not resolvable from there: the absolute URL below
+  }
+  return pathToFileURL(own).href;
 }
 
 function outputPaths(options: CompileCommandOptions): { js: string; ts: string } {

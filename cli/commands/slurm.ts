@@ -1,6 +1,6 @@
 /**
  * `dync slurm FILE [--profile P] [--shards N] [--out ROOT] [--partition …] [--time …] [--cpus …] [--gpus …]
- * [--backend B] [--submit]`: an sbatch script that trains the plan as a SLURM job array, one task per shard
+ * [--backend B] [--submit] [KEY=VALUE…]`: an sbatch script that trains the plan as a SLURM job array, one task per shard
  * (`dync run --shard i/n`), every shard's run directory under one run root, which `dync merge ROOT` then
  * combines. SLURM is the scheduler; dync only writes what it runs (docs/scale-out.md).
  */
@@ -29,6 +29,8 @@ export interface SlurmFlags {
   readonly gpus?: number;
   readonly backend?: string;
   readonly submit: boolean;
+  /** Command-line `key=value` overrides of the profile, passed on to every task's `dync run`. */
+  readonly overrides?: readonly string[];
 }
 
 /** What the script needs to know. */
@@ -51,6 +53,8 @@ export interface ArrayJob {
   readonly cpus: number;
   readonly gpus?: number;
   readonly backend?: string;
+  /** `key=value` overrides each task's `dync run` gets, so every shard trains the plan counted here. */
+  readonly overrides: readonly string[];
 }
 
 export function slurmCommand(file: string, flags: SlurmFlags, out: Output, err: (text: string) => void): number {
@@ -59,12 +63,14 @@ export function slurmCommand(file: string, flags: SlurmFlags, out: Output, err: 
     printDiagnostics(out, [read.diagnostic], undefined);
     return 1;
   }
-  const check = checkSource(read.text, file);
+  const profile = flags.profile ?? "default";
+  const overrides = flags.overrides ?? [];
+  // Checked with the overrides the tasks will run with: the runs counted and sharded here are theirs.
+  const check = checkSource(read.text, file, overrides.length > 0 ? { overrides: { profile, args: overrides } } : {});
   printDiagnostics(out, check.diagnostics, check.sources);
   if (hasErrors(check.diagnostics)) return 1;
   if (check.experiments.length !== 1) throw new UsageError(`\`dync slurm\` takes a file with one experiment; ${file} has ${check.experiments.length}`);
   const exp = check.experiments[0]!;
-  const profile = flags.profile ?? "default";
   const plan = Object.hasOwn(exp.profiles, profile) ? exp.profiles[profile] : undefined;
   if (!plan) {
     printDiagnostics(out, [diagnostic("DYN2042", exp.span, { experiment: exp.name, profile }, { hint: `profiles: ${Object.keys(exp.profiles).join(", ")}` })], check.sources);
@@ -90,6 +96,7 @@ export function slurmCommand(file: string, flags: SlurmFlags, out: Output, err: 
     node: process.execPath,
     dync: join(packageInfo().root, "dist", "cli", "bin.js"),
     cpus: flags.cpus ?? 1,
+    overrides,
     ...(flags.partition === undefined ? {} : { partition: flags.partition }),
     ...(flags.time === undefined ? {} : { time: flags.time }),
     ...(flags.gpus === undefined ? {} : { gpus: flags.gpus }),
@@ -140,7 +147,7 @@ export function sbatchScript(job: ArrayJob): string {
     ...(job.time ? [`--time=${job.time}`] : []),
     ...(job.gpus ? [`--gres=gpu:${job.gpus}`] : []),
   ];
-  const run = [q(job.node), q(job.dync), "run", q(job.file), "--profile", q(job.profile), "--shard", `"$SLURM_ARRAY_TASK_ID/${n}"`, "--jobs", String(job.cpus), ...(job.backend ? ["--backend", q(job.backend)] : []), "--quiet", "--out", `"$out"`];
+  const run = [q(job.node), q(job.dync), "run", q(job.file), ...job.overrides.map(q), "--profile", q(job.profile), "--shard", `"$SLURM_ARRAY_TASK_ID/${n}"`, "--jobs", String(job.cpus), ...(job.backend ? ["--backend", q(job.backend)] : []), "--quiet", "--out", `"$out"`];
   return [
     "#!/bin/bash",
     `# dync: experiment ${job.experiment}, profile ${job.profile}, from ${job.file}`,

@@ -144,7 +144,8 @@ export class Evaluator {
       return undefined;
     }
     // Unknown bare names stay symbols: `silu`, `full`, `end` mean something to the statement using them.
-    return { kind: "symbol", name: e.name, span: e.span };
+    const near = closest(e.name, env.names());
+    return { kind: "symbol", name: e.name, span: e.span, ...(near ? { near } : {}) };
   }
 
   private all(items: readonly A.Expr[], env: Env, make: (vs: Value[]) => Value): Value | undefined {

@@ -3,6 +3,8 @@
  * slot (profiles replace slots), sweeps expand into points, and every point's data, model, optimizer,
  * schedule, training and probes are resolved against the registry and lowered to the runtime's specs.
  */
+import { existsSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import type * as A from "../../grammar/ast.js";
 import type { AnalysisExpr, AnalysisSpec, CheckpointSpec, DataSpec, EventSpecData, ExpectSpec, MlpModelSpec, ModelSpec, PlotSpec, ProbeSpec, ProfilePlan, RunSpec, SweepAxis, SweepValue } from "../../contract/program.js";
 import { runId } from "../../contract/plan.js";
@@ -523,6 +525,7 @@ export class ExperimentChecker {
     const source = resolved.entry.data!;
     const name = resolved.entry.name;
     const shape = source.shape(spec);
+    this.reportMissingFiles(name, source.files?.(spec) ?? [], d.source.span);
     if (source.targets === "own") {
       if (d.target) {
         this.report(diagnostic("DYN2032", d.target.span, { problem: `\`${name}\` brings its own targets; remove \`-> …\`` }));
@@ -538,6 +541,16 @@ export class ExperimentChecker {
     if (!target) return undefined;
     // A target with label noise draws it per seed; a noise-free grid is one data set for every seed.
     return { spec: { ...spec, target: target.id, perSeed: source.perSeed || target.code.random } as DataSpec, shape };
+  }
+
+  /** DYN2107 for each data file a source names that is not there, relative to the `.dyn` file (where runs read it). */
+  private reportMissingFiles(source: string, files: readonly string[], span: Span): void {
+    // A source checked without a file on disk (an editor's unsaved buffer, a test's text) has nothing to resolve against.
+    if (!existsSync(this.source.path)) return;
+    for (const path of files) {
+      const resolved = resolve(dirname(this.source.path), path);
+      if (!existsSync(resolved)) this.report(diagnostic("DYN2107", span, { source, path, resolved }));
+    }
   }
 
   private dataBlock(d: A.DataStmt, items: readonly A.DataItem[], env: PointEnv, resolver: CallResolver, experimentInputs: ExperimentInputs | undefined): { spec: DataSpec; shape: DataShape } | undefined {

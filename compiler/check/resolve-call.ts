@@ -220,11 +220,15 @@ export class CallResolver {
   lowerArg(entry: Entry, param: Param, v: Value, at: Span): Lowered | undefined {
     const lowered = this.lowerType(param.type, v, at);
     if (lowered === undefined) {
-      this.report(diagnostic("DYN2004", v.kind === "call" || v.kind === "symbol" ? (v.span ?? at) : at, {
+      // A misspelt value name (`hidden: [widht]`, `lr: lrr`) is a symbol that fits nowhere: point at it.
+      const typo = misspeltName(v);
+      const where = typo?.span ?? (v.kind === "call" || v.kind === "symbol" ? (v.span ?? at) : at);
+      const details = {
         what: `\`${param.name}\` of \`${entry.name}\``,
         expected: describeType(param.type),
         got: v.kind === "number" ? showValue(v) : kindName(v),
-      }));
+      };
+      this.report(typo ? diagnostic("DYN2004", where, details, { hint: `\`${typo.name}\` is not defined; did you mean \`${typo.near}\`?` }) : diagnostic("DYN2004", where, details));
     }
     return lowered;
   }
@@ -336,4 +340,16 @@ function article(word: string): string {
 function nameSpan(span: Span, name: string): Span {
   if (span.end - span.start <= name.length) return span;
   return { ...span, end: span.start + name.length, endLine: span.line, endCol: span.col + name.length };
+}
+
+/** The first bare name in `v` (itself, or inside its lists) that is close to a defined value name. */
+function misspeltName(v: Value): { name: string; near: string; span?: Span } | undefined {
+  if (v.kind === "symbol") return v.near ? { name: v.name, near: v.near, ...(v.span ? { span: v.span } : {}) } : undefined;
+  if (v.kind === "list") {
+    for (const item of v.items) {
+      const found = misspeltName(item);
+      if (found) return found;
+    }
+  }
+  return undefined;
 }

@@ -46,6 +46,8 @@ export interface SymbolValue {
   readonly kind: "symbol";
   readonly name: string;
   readonly span?: Span;
+  /** The visible value name closest to `name` (a likely typo of it), for a did-you-mean when the symbol does not fit. */
+  readonly near?: string;
 }
 /** A registry call kept as data so it can be swept: `fourier(L: 3)`, `adam(lr: 1e-2)`, `momentum(0.9)`. */
 export interface CallValue {

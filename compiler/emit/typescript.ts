@@ -10,6 +10,19 @@ import { packageInfo } from "../package-info.js";
 
 let shared: Project | undefined;
 
+/**
+ * The part of Node.js a generated program uses (emit.ts: its entry point), declared here so that checking
+ * it needs no @types/node, a development dependency that an installed dync does not have. The same
+ * declarations serve in a checkout, so the check that passes here is the one that runs where dync is
+ * installed. The runtime's own declarations may name Node types; skipLibCheck leaves those unchecked.
+ */
+const NODE_DECLARATIONS = `
+declare module "node:url" { export function pathToFileURL(path: string): { readonly href: string }; }
+declare module "node:worker_threads" { export const isMainThread: boolean; }
+declare const process: { readonly argv: string[]; exitCode: number | undefined };
+interface ImportMeta { readonly url: string }
+`;
+
 /** The runtime entry types resolve to: sources in a checkout, declarations in an installed package. */
 function runtimeEntry(): string {
   const root = packageInfo().root;
@@ -32,12 +45,14 @@ function project(): Project {
       strict: true,
       noEmit: true,
       skipLibCheck: true,
-      types: ["node"],
-      typeRoots: [join(root, "node_modules", "@types")],
+      lib: ["lib.es2022.d.ts"],
+      // No ambient type packages: Node's part is NODE_DECLARATIONS.
+      types: [],
       paths: { "dync/runtime": [runtimeEntry()] },
     },
     skipAddingFilesFromTsConfig: true,
   });
+  shared.createSourceFile(join(root, ".dync-generated", "node-declarations.d.ts"), NODE_DECLARATIONS, { overwrite: true });
   return shared;
 }
 
@@ -46,11 +61,16 @@ export interface TypeProblem {
   readonly message: string;
 }
 
-/** Type-check a generated module; returns every problem (none for a correct compiler). */
-export function typeCheck(code: string): TypeProblem[] {
+/**
+ * Type-check a generated module; returns every problem (none for a correct compiler). `runtimeImport` is the
+ * specifier it imports the runtime by, when not `dync/runtime` (a file URL: cli/commands/compile.ts): it is
+ * declared as that same runtime.
+ */
+export function typeCheck(code: string, runtimeImport = "dync/runtime"): TypeProblem[] {
   const p = project();
-  const path = join(packageInfo().root, ".dync-generated", `check-${process.pid}-${Date.now()}.mts`);
-  const file = p.createSourceFile(path, code, { overwrite: true });
+  const stem = join(packageInfo().root, ".dync-generated", `check-${process.pid}-${Date.now()}`);
+  const alias = runtimeImport === "dync/runtime" ? undefined : p.createSourceFile(`${stem}-runtime.d.ts`, `declare module ${JSON.stringify(runtimeImport)} { export * from "dync/runtime"; }\n`, { overwrite: true });
+  const file = p.createSourceFile(`${stem}.mts`, code, { overwrite: true });
   try {
     return file.getPreEmitDiagnostics().map((d) => ({
       line: d.getLineNumber() ?? 0,
@@ -58,6 +78,7 @@ export function typeCheck(code: string): TypeProblem[] {
     }));
   } finally {
     p.removeSourceFile(file);
+    if (alias) p.removeSourceFile(alias);
   }
 }
 

@@ -58,6 +58,15 @@ export const param = probeEntry({
   cost: (_args, shape) => ({ flops: shape.params }),
 });
 
+export const weights = probeEntry({
+  name: "weights",
+  kind: "probe",
+  doc: "The values of one parameter tensor, per seed, written as .npy (`tensors/`, one file per measurement): `weights(net, \"hidden0\") every 500 steps` saves that layer's weight matrix, `[fan_in, fan_out]` (θ in y = xθ + b), as training goes; `\"hidden0.bias\"` its bias. A layer name means its weight; a full name picks any parameter (as `param`). `np.load` reads each file; checkpoints of the weights without resuming anything.",
+  params: [model, { name: "name", type: { t: "string" }, doc: "A layer name (its weight) or a parameter name `layer.role` (`hidden0.bias`)." }],
+  result: { matrix: true },
+  cost: (_args, shape) => ({ flops: shape.params }),
+});
+
 export const featureNorm = probeEntry({
   name: "feature_norm",
   kind: "probe",
@@ -110,7 +119,7 @@ export const outputs = probeEntry({
   cost: forwardOverData,
 });
 
-export const coreProbes: readonly Entry[] = [loss, accuracy, weightNorm, param, featureNorm, trainLoss, lr, optimizerStat, outputs];
+export const coreProbes: readonly Entry[] = [loss, accuracy, weightNorm, param, weights, featureNorm, trainLoss, lr, optimizerStat, outputs];
 
 /** What each reduction of the analysis IR does (every `ReduceFn` needs one: the record is exhaustive). */
 const REDUCTION_DOCS: Record<ReduceFn, string> = {

@@ -5,7 +5,7 @@ import { lossProbe } from "./loss.js";
 import { outputsProbe } from "./outputs.js";
 import { learningRateProbe, optimizerStatProbe, trainLossProbe } from "./training.js";
 import { weightNormProbe } from "./weight-norm.js";
-import { paramProbe } from "./param.js";
+import { paramProbe, weightsProbe } from "./param.js";
 import { featureNormProbe } from "./feature-norm.js";
 
-export const coreProbeImplementations: readonly ProbeDefinition[] = [lossProbe, accuracyProbe, weightNormProbe, paramProbe, featureNormProbe, trainLossProbe, learningRateProbe, optimizerStatProbe, outputsProbe];
+export const coreProbeImplementations: readonly ProbeDefinition[] = [lossProbe, accuracyProbe, weightNormProbe, paramProbe, weightsProbe, featureNormProbe, trainLossProbe, learningRateProbe, optimizerStatProbe, outputsProbe];

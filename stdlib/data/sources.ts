@@ -19,6 +19,7 @@ import { loadFashionMnist, loadMnist } from "./mnist.js";
 import { opposingSignals } from "./opposing-signals.js";
 import { constantImage } from "./constant-image.js";
 import { sumOfSinusoids } from "./sinusoids.js";
+import { loadCsv, loadNpyPair } from "./tables.js";
 
 function gridAxis(axis: GridAxisSpec, n: number): GridAxis {
   return { name: axis.name, lo: axis.lo, hi: axis.hi, n, ends: axis.closedHi ? "both" : "left" };
@@ -93,6 +94,8 @@ export const dataSourceDefinitions: readonly DataSourceDefinition[] = [
     opposingSignals(ctx.samples(spec.split), { name: ctx.name, n: spec.n, d1: spec.d1, d2: spec.d2, p: spec.p, alpha: spec.alpha, beta: spec.beta }),
   ),
   defineDataSource(entries.constantImage, (spec, ctx) => constantImage({ name: ctx.name, ...spec })),
+  defineDataSource(entries.csv, (spec, ctx) => loadCsv({ file: ctx.dataFile(spec.file), name: ctx.name, x: spec.x, y: spec.y })),
+  defineDataSource(entries.npy, (spec, ctx) => loadNpyPair({ x: ctx.dataFile(spec.x), y: ctx.dataFile(spec.y), name: ctx.name, inputs: spec.inputs, outputs: spec.outputs })),
   defineDataSource(entries.gratings, (spec, ctx) =>
     gratings(ctx.samples(spec.split), {
       name: ctx.name,

@@ -544,6 +544,7 @@ export const image = dataEntry({
       const size = imageSize(s["size"]);
       return size ? size[0] * size[1] : undefined;
     },
+    files: (s) => [s["file"] as string],
   },
 });
 
@@ -612,6 +613,52 @@ export const sinusoids = dataEntry({
   },
 });
 
+/** Your own tables: every row a sample, the inputs unnamed (columns of a file), the targets real values. */
+const tableShape = (inDim: number, outDim: number): DataSourceShape => ({ inputs: [], inDim, outDim, classes: false });
+
+export const csv = dataEntry({
+  name: "csv",
+  kind: "data",
+  doc: "Your own data from a CSV file: a header row naming the columns, then one sample per row, every cell a number (`1.5`, `-2e-3`, `nan`/`inf` refused). `csv(\"train.csv\", x: [\"u\", \"v\"], y: \"w\")` takes inputs u, v and target w; other columns are ignored. Comma-separated, a cell may be in double quotes, blank lines are skipped; a missing column, a short row or a cell that is not a number stops the run naming the file and line (RUN011).",
+  params: [
+    { name: "file", type: { t: "string" }, doc: "The CSV file, relative to the `.dyn` file." },
+    { name: "x", type: { t: "list", of: { t: "string" }, minLength: 1 }, doc: "The input columns by header name, in the model's input order." },
+    {
+      name: "y",
+      type: { t: "oneOf", of: [{ t: "string" }, { t: "list", of: { t: "string" }, minLength: 1 }] },
+      doc: "The target column by header name, or a list of them (one model output each).",
+    },
+  ],
+  lower: (a) => ({ source: "csv", file: a["file"], x: a["x"], y: typeof a["y"] === "string" ? [a["y"]] : a["y"] }),
+  data: {
+    targets: "own",
+    perSeed: false,
+    shape: (s) => tableShape((s["x"] as readonly string[]).length, (s["y"] as readonly string[]).length),
+    size: () => undefined,
+    files: (s) => [s["file"] as string],
+  },
+});
+
+export const npy = dataEntry({
+  name: "npy",
+  kind: "data",
+  doc: "Your own data from NumPy `.npy` files (`np.save`): `x` an `(n, inputs)` array (or `(n,)` for one input), `y` `(n, outputs)` (or `(n,)` for one output), float32, float64, int32, int64 or uint8, C order. `npy(x: \"X.npy\", y: \"y.npy\", inputs: 3)`. The sizes are stated in the call so the program is checked before any file is read; a file of another shape, or x and y of different lengths, stops the run naming the file (RUN011).",
+  params: [
+    { name: "x", type: { t: "string" }, doc: "The inputs' `.npy` file, relative to the `.dyn` file." },
+    { name: "y", type: { t: "string" }, doc: "The targets' `.npy` file, relative to the `.dyn` file." },
+    count("inputs", "Values per input row (the second dimension of x; 1 for an `(n,)` array).", 1),
+    count("outputs", "Values per target row (the second dimension of y; 1 for an `(n,)` array).", 1),
+  ],
+  lower: (a) => ({ source: "npy", x: a["x"], y: a["y"], inputs: a["inputs"], outputs: a["outputs"] }),
+  data: {
+    targets: "own",
+    perSeed: false,
+    shape: (s) => tableShape(s["inputs"] as number, s["outputs"] as number),
+    size: () => undefined,
+    files: (s) => [s["x"] as string, s["y"] as string],
+  },
+});
+
 export const dataSources: readonly Entry[] = [
   grid,
   uniform,
@@ -627,4 +674,6 @@ export const dataSources: readonly Entry[] = [
   sinusoids,
   opposingSignals,
   constantImage,
+  csv,
+  npy,
 ];

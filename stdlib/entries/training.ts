@@ -1,4 +1,5 @@
 /** Registry entries for activations, initialisation, distributions, optimizers, schedules and losses. */
+import { ADAMW_WEIGHT_DECAY } from "../../contract/training-specs.js";
 import { papers } from "../registry/citations.js";
 import type { Entry, Lowered, NumberType, Param, Rule } from "../registry/types.js";
 
@@ -156,6 +157,20 @@ export const optimizers: Entry[] = [
     ],
     cites: papers.pytorch,
     lower: (a) => ({ kind: "adam", lr: a["lr"], beta1: a["beta1"], beta2: a["beta2"], eps: a["eps"], weight_decay: a["weight_decay"] }),
+  },
+  {
+    name: "adamw",
+    kind: "optimizer",
+    doc: "torch.optim.AdamW: Adam with decoupled weight decay, θ ← θ·(1 − lr·weight_decay) before each Adam step (the decay never enters the moments).",
+    params: [
+      lr(1e-3),
+      beta("beta1", "β₁: decay of the first-moment estimate.", 0.9),
+      beta("beta2", "β₂: decay of the second-moment estimate.", 0.999),
+      num("eps", "ε added to √v̂.", 1e-8, { above: 0 }),
+      num("weight_decay", "Decoupled decay rate λ: θ shrinks by the factor 1 − lr·λ each update (lr as scheduled), as torch's AdamW.", ADAMW_WEIGHT_DECAY, { min: 0 }),
+    ],
+    cites: papers.adamw,
+    lower: (a) => ({ kind: "adamw", lr: a["lr"], beta1: a["beta1"], beta2: a["beta2"], eps: a["eps"], weight_decay: a["weight_decay"] }),
   },
   {
     name: "sign_sgd",

@@ -11,5 +11,6 @@ export const papers = {
   regions: { key: "montufar-2014", text: "Montúfar, Pascanu, Cho & Bengio, On the Number of Linear Regions of Deep Neural Networks, NeurIPS 2014; Hanin & Rolnick, Deep ReLU Networks Have Surprisingly Few Activation Patterns, NeurIPS 2019" },
   edgeOfStability: { key: "cohen-2021", text: "Cohen, Kaur, Li, Kolter & Talwalkar, Gradient Descent on Neural Networks Typically Occurs at the Edge of Stability, ICLR 2021" },
   pyhessian: { key: "yao-2020", text: "Yao, Gholami, Keutzer & Mahoney, PyHessian: Neural Networks Through the Lens of the Hessian, IEEE BigData 2020" },
+  adamw: { key: "loshchilov-hutter-2019", text: "Loshchilov & Hutter, Decoupled Weight Decay Regularization, ICLR 2019; torch.optim.AdamW" },
   pytorch: { key: "pytorch", text: "PyTorch semantics (torch.nn / torch.optim)" },
 } as const satisfies Record<string, Citation>;

@@ -183,6 +183,8 @@ export interface DataSourceSchema {
    * sizes); undefined when only the files tell (an image without `size:`).
    */
   readonly size: (spec: Readonly<Record<string, unknown>>) => number | undefined;
+  /** The data files a spec names, relative to the `.dyn` file; the checker warns about any that is missing (DYN2107). */
+  readonly files?: (spec: Readonly<Record<string, unknown>>) => readonly string[];
 }
 
 /**

@@ -78,8 +78,8 @@ describe("diagnostics", () => {
     expect(broken.diagnostics.find((d) => d.code === "DYN1003")!.range.start).toEqual(at);
     const fixed = await client.change(uri, [{ range: { start: at, end: { line: at.line, character: at.character + 3 } }, text: "1e-3" }]);
     expect(fixed.diagnostics).toEqual([]);
-    const unknown = await client.change(uri, [{ text: quickText.replace("optimizer adam(", "optimizer adamw(") }]);
-    const d = unknown.diagnostics.find((x) => x.source === "dync" && /adamw/.test(x.message))!;
+    const unknown = await client.change(uri, [{ text: quickText.replace("optimizer adam(", "optimizer adma(") }]);
+    const d = unknown.diagnostics.find((x) => x.source === "dync" && /adma/.test(x.message))!;
     expect(d.range.start).toEqual(positionOf(quickText, "adam("));
   });
 

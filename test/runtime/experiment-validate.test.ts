@@ -79,8 +79,8 @@ describe("runArgProblems", () => {
       "run width=4: optimizer: `weight_decay` of `sgd` must be a number ≥ 0, not -0.5",
     ]);
     expect(runArgProblems(withOptimizer({ kind: "adam", lr: 0.1, beta_1: 0.5 }))).toEqual(["run width=4: optimizer: `adam` has no parameter `beta_1`"]);
-    expect(runArgProblems(withOptimizer({ kind: "adamw", lr: 0.1 }))).toEqual([
-      'run width=4: optimizer: unknown optimizer "adamw" (known: gd, sgd, adam, sign_sgd)',
+    expect(runArgProblems(withOptimizer({ kind: "adamx", lr: 0.1 }))).toEqual([
+      'run width=4: optimizer: unknown optimizer "adamx" (known: gd, sgd, adam, adamw, sign_sgd)',
     ]);
   });
 

@@ -44,6 +44,16 @@ function referenceRule(spec: OptimizerSpec): Rule {
       return theta - (lr * mHat) / (Math.sqrt(vHat) + eps);
     };
   }
+  if (spec.kind === "adamw") {
+    // torch.optim.AdamW: θ ← θ(1 − lr·λ), then Adam on g alone (the gradient at θ before the decay).
+    const { beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weight_decay: decay = 0.01 } = spec;
+    return (theta0, g, s, t, lr) => {
+      const theta = theta0 * (1 - lr * decay);
+      s.m = beta1 * (s.m ?? 0) + (1 - beta1) * g;
+      s.v = beta2 * (s.v ?? 0) + (1 - beta2) * g * g;
+      return theta - (lr * (s.m / (1 - beta1 ** t))) / (Math.sqrt(s.v / (1 - beta2 ** t)) + eps);
+    };
+  }
   if (spec.kind === "sign_sgd") {
     const { momentum = 0.9, dampening = 0.9 } = spec;
     return (theta, g0, s, _t, lr) => {
@@ -160,6 +170,52 @@ describe("Adam (torch.optim.Adam semantics)", () => {
     const both = runOptimizer({ kind: "adam", lr: 0.05 }, constantLr(0.05, 10));
     // Seed 1's reference computed alone (its own m, v) is what simulate() does per coordinate.
     expectClose([both[1]!], [simulate({ kind: "adam", lr: 0.05 }, constantLr(0.05, 10))[1]!]);
+  });
+});
+
+describe("AdamW (torch.optim.AdamW: decoupled weight decay, Loshchilov & Hutter 2019)", () => {
+  it("one step by hand: θ₁ = θ₀(1 − lr·λ) − lr·g/(|g| + ε), g taken at θ₀", () => {
+    // Seed 0, coordinate 0: θ₀ = 1, g = 1·1 − 0.2 = 0.8; lr 0.1, λ 0.5: 1·(1 − 0.05) − 0.1·0.8/(0.8 + 1e-8).
+    const out = runOptimizer({ kind: "adamw", lr: 0.1, weight_decay: 0.5 }, [0.1]);
+    expect(out[0]![0]).toBeCloseTo(0.95 - 0.1 * (0.8 / (0.8 + 1e-8)), 6);
+    // Seed 1, coordinate 2: θ₀ = −1.5, g = 4·(−1.5) − 0 = −6: −1.5·0.95 + 0.1.
+    expect(out[1]![2]).toBeCloseTo(-1.5 * 0.95 + 0.1, 6);
+  });
+
+  it("three steps by hand (seed 0, coordinate 1) and 20 steps, constant and under a step-decay schedule, match float64", () => {
+    // θ₀ = −2, a = 3, c = 0, lr 0.1, λ 0.2, β₁ 0.5, β₂ 0.9, ε 1e-3, worked step by step:
+    // t=1: g = −6; θ = −2·0.98 = −1.96; m = −3, v = 3.6; m̂ = −6, v̂ = 36; θ = −1.96 + 0.1·6/6.001 = −1.8600166639
+    // t=2: g = 3θ₁; θ ← θ₁·0.98; m = 0.5m + 0.5g; v = 0.9v + 0.1g²; m̂ = m/0.75, v̂ = v/0.19; …
+    let th = -2;
+    let m = 0;
+    let v = 0;
+    for (let t = 1; t <= 3; t++) {
+      const g = 3 * th;
+      th *= 0.98;
+      m = 0.5 * m + 0.5 * g;
+      v = 0.9 * v + 0.1 * g * g;
+      th -= (0.1 * (m / (1 - 0.5 ** t))) / (Math.sqrt(v / (1 - 0.9 ** t)) + 1e-3);
+      if (t === 1) expect(th).toBeCloseTo(-1.96 + 0.6 / 6.001, 12);
+    }
+    const spec: OptimizerSpec = { kind: "adamw", lr: 0.1, weight_decay: 0.2, beta1: 0.5, beta2: 0.9, eps: 1e-3 };
+    expect(runOptimizer(spec, constantLr(0.1, 3))[0]![1]).toBeCloseTo(th, 6);
+    expectClose(runOptimizer(spec, constantLr(0.1, 20)), simulate(spec, constantLr(0.1, 20)));
+    const schedule = makeSchedule({ kind: "step_decay", every: 5, factor: 0.5 }, 0.05);
+    const lrs = Array.from({ length: 20 }, (_, t) => schedule(t));
+    const scheduled: OptimizerSpec = { kind: "adamw", lr: 0.05, weight_decay: 0.3 };
+    expectClose(runOptimizer(scheduled, lrs), simulate(scheduled, lrs));
+  });
+
+  it("differs from Adam with the same weight_decay (L2 in the gradient), and equals Adam without decay", () => {
+    const adamw = runOptimizer({ kind: "adamw", lr: 0.05, weight_decay: 0.3 }, constantLr(0.05, 10));
+    const adamL2 = runOptimizer({ kind: "adam", lr: 0.05, weight_decay: 0.3 }, constantLr(0.05, 10));
+    expect(Math.max(...adamw.flat().map((x, i) => Math.abs(x - adamL2.flat()[i]!)))).toBeGreaterThan(1e-3);
+    expectClose(runOptimizer({ kind: "adamw", lr: 0.05, weight_decay: 0 }, constantLr(0.05, 10)), runOptimizer({ kind: "adam", lr: 0.05 }, constantLr(0.05, 10)), 1e-7);
+  });
+
+  it("defaults weight_decay to torch's 0.01", () => {
+    // The reference's default is written out: 0.01.
+    expectClose(runOptimizer({ kind: "adamw", lr: 0.05 }, constantLr(0.05, 5)), simulate({ kind: "adamw", lr: 0.05, weight_decay: 0.01 }, constantLr(0.05, 5)));
   });
 });
 

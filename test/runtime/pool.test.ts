@@ -11,7 +11,7 @@ import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileFile } from "../../compiler/compile.js";
 import { parseMainArgs, runMain, UsageError } from "../../runner/index.js";
-import { resolveJobs } from "../../runner/cli.js";
+import { defaultJobs, resolveJobs } from "../../runner/cli.js";
 import type { ExperimentProgram } from "../../contract/program.js";
 import type { Manifest } from "../../runtime/record/index.js";
 import { captureStream } from "./experiment-fixture.js";
@@ -224,11 +224,15 @@ describe("failures in workers", () => {
 });
 
 describe("the --jobs knob", () => {
-  it("parses --jobs and DYNC_JOBS, defaulting to the number of cores", async () => {
-    const { availableParallelism } = await import("node:os");
+  it("parses --jobs and DYNC_JOBS, defaulting to the idle cores (cores − 1-minute load average, rounded, 1…cores)", () => {
     expect(resolveJobs(parseMainArgs(["--jobs", "3"]), { DYNC_JOBS: "5" })).toBe(3);
     expect(resolveJobs(parseMainArgs([]), { DYNC_JOBS: "5" })).toBe(5);
-    expect(resolveJobs(parseMainArgs([]), {})).toBe(availableParallelism());
+    expect(resolveJobs(parseMainArgs([]), {}, { cores: 2, load: 0.3 })).toBe(2);
+    expect(resolveJobs(parseMainArgs([]), {}, { cores: 2, load: 0.6 })).toBe(1);
+    expect(resolveJobs(parseMainArgs([]), {}, { cores: 2, load: 18.9 })).toBe(1);
+    expect(defaultJobs(8, 2.4)).toBe(6);
+    expect(defaultJobs(8, 0)).toBe(8); // also where no load average is kept (Windows)
+    expect(defaultJobs(1, 0)).toBe(1);
     expect(() => parseMainArgs(["--jobs", "0"])).toThrow(UsageError);
     expect(() => parseMainArgs(["--jobs=1.5"])).toThrow(/--jobs must be a whole number/);
     expect(() => resolveJobs(parseMainArgs([]), { DYNC_JOBS: "two" })).toThrow(/DYNC_JOBS must be a whole number ≥ 1, not "two"/);

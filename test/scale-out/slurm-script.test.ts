@@ -4,7 +4,7 @@
  * (the environment SLURM gives a task), training shard 2/4. The real submission is test/scale-out/slurm.test.ts.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -67,4 +67,42 @@ describe("dync slurm", () => {
     expect(manifest.shard).toMatchObject({ index: 2, count: 4, runs: ["width=4"] });
     expect(manifest.status).toBe("ok");
   }, 30_000);
+
+  it("passes KEY=VALUE overrides to every task: the plan counted, the shards trained and a plain `dync run` agree (plan hash)", async () => {
+    const out = join(scratch, "overridden");
+    const bin = join(root, "dist", "cli", "bin.js");
+    const w = spawnSync(process.execPath, [bin, "slurm", sweep, "width=[2,32]", "seeds=1", "--shards", "2", "--out", out], { cwd: root, encoding: "utf8" });
+    expect(w.status, w.stderr).toBe(0);
+    expect(w.stdout).toContain("a job array of 2 tasks (shards 1/2…2/2 of the 2 runs of profile default)");
+    const text = readFileSync(join(out, "dync-scaleout.sbatch"), "utf8");
+    expect(text).toContain(`${sweep} 'width=[2,32]' seeds=1 --profile default --shard "$SLURM_ARRAY_TASK_ID/2"`);
+    for (const task of ["1", "2"]) {
+      const env = { ...process.env, SLURM_ARRAY_TASK_ID: task, SLURM_ARRAY_TASK_COUNT: "2", SLURM_ARRAY_TASK_MIN: "1", SLURM_JOB_ID: "42" };
+      const r = spawnSync("bash", [join(out, "dync-scaleout.sbatch")], { cwd: scratch, env, encoding: "utf8" });
+      expect(r.status, r.stderr).toBe(0);
+    }
+    const shard = (i: number) => JSON.parse(readFileSync(join(out, `shard-${i}-of-2`, "manifest.json"), "utf8"));
+    expect(shard(1).source.overrides).toEqual(["width=[2,32]", "seeds=1"]);
+    expect(shard(1).shard.runs).toEqual(["width=2"]);
+    expect(shard(2).shard.runs).toEqual(["width=32"]);
+    const direct = join(scratch, "direct");
+    const d = spawnSync(process.execPath, [bin, "run", sweep, "width=[2,32]", "seeds=1", "--jobs", "1", "--quiet", "--out", direct], { cwd: scratch, encoding: "utf8" });
+    expect(d.status, d.stderr).toBe(0);
+    const plain = JSON.parse(readFileSync(join(direct, "manifest.json"), "utf8"));
+    expect(shard(1).planHash).toBe(plain.planHash);
+    expect(shard(2).planHash).toBe(plain.planHash);
+    const merged = join(scratch, "merged");
+    const m = spawnSync(process.execPath, [bin, "merge", out, "--out", merged], { cwd: scratch, encoding: "utf8" });
+    expect(m.status, m.stderr + m.stdout).toBe(0);
+    expect(existsSync(join(merged, "metrics.csv"))).toBe(true);
+    // Trained by shards or in one process, the same rows (one backend: wasm on both).
+    expect(readFileSync(join(merged, "metrics.csv"), "utf8")).toBe(readFileSync(join(direct, "metrics.csv"), "utf8"));
+  }, 120_000);
+
+  it("refuses a bad override with its diagnostic, as run does", async () => {
+    const r = await dync("slurm", sweep, "widht=3", "--out", join(scratch, "bad"));
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain("DYN4021");
+    expect(r.stdout).toContain("did you mean `width`?");
+  });
 });

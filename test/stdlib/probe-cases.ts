@@ -19,6 +19,7 @@ export const PROBE_CASES: Record<string, { args: Record<string, unknown>; outDim
   accuracy: { args: { data: { ref: "classes" } }, outDim: 2 },
   weight_norm: { args: {} },
   param: { args: { name: "out", stat: "norm" } },
+  weights: { args: { name: "hidden0" } },
   feature_norm: { args: { data: { ref: "line" } } },
   train_loss: { args: {} },
   lr: { args: {} },

@@ -160,7 +160,8 @@ describe("every synthetic data source builds the shape and size its entry declar
     image: { source: "image", file: "data/astronaut-256.png", axes: null, size: [16, 8], channels: "rgb", normalize: "unit" },
     sinusoids: { source: "sinusoids", frequencies: [5, 10], amplitudes: null, phases: "random", n: 64, axes: null },
   };
-  const REAL = new Set(["mnist", "fashion_mnist", "cifar10", "cifar100"]);
+  // Real data sets and one's own files (csv, npy: test/runtime/data-tables.test.ts) need files.
+  const REAL = new Set(["mnist", "fashion_mnist", "cifar10", "cifar100", "csv", "npy"]);
   const program = { targets: {}, file: join(fileURLToPath(new URL("../../examples", import.meta.url)), "x.dyn") } as unknown as ExperimentProgram;
   const context = { program, seeds: [0], dataRoot: "/nonexistent" };
 

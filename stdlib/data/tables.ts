@@ -1,0 +1,138 @@
+/**
+ * A researcher's own data: a CSV file with a header row, or a pair of `.npy` arrays. Every row is a sample
+ * with real-valued targets. The files are read whole (at most MAX_DATA_FILE_BYTES); whatever is wrong with
+ * them stops the run with the file, the line (CSV) and what was expected: a missing file is RUN010, a
+ * missing column, a short row, a cell that is not a finite number or an array of another shape RUN011.
+ */
+import type { Dataset } from "../../runtime/dataset.js";
+import { DyncRuntimeError } from "../../runtime/errors.js";
+import { decodeNpy, type NpyArray } from "../../runtime/npy.js";
+import { readDataFile } from "./files.js";
+import { existsSync, statSync } from "node:fs";
+
+export interface CsvOptions {
+  readonly file: string;
+  readonly name: string;
+  /** Input columns, by header name. */
+  readonly x: readonly string[];
+  /** Target columns, by header name. */
+  readonly y: readonly string[];
+}
+
+/** The columns `x` and `y` of a CSV file as a data set (float32, as every data set). */
+export function loadCsv(options: CsvOptions): Dataset {
+  const text = readText(options.file, "a CSV file");
+  const lines = text.split(/\r?\n/);
+  const headerIndex = lines.findIndex((l) => l.trim() !== "");
+  if (headerIndex < 0) malformed(`${options.file} is empty; expected a header row naming the columns, then one row per sample`);
+  const header = splitCsvLine(lines[headerIndex]!, options.file, headerIndex + 1).map((h) => h.trim());
+  const column = (name: string) => {
+    const k = header.indexOf(name);
+    if (k < 0) malformed(`${options.file}:${headerIndex + 1}: no column "${name}" in the header; its columns: ${header.map((h) => `"${h}"`).join(", ")}`);
+    return k;
+  };
+  const xCols = options.x.map(column);
+  const yCols = options.y.map(column);
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (let i = headerIndex + 1; i < lines.length; i++) {
+    if (lines[i]!.trim() === "") continue;
+    const cells = splitCsvLine(lines[i]!, options.file, i + 1);
+    if (cells.length !== header.length) malformed(`${options.file}:${i + 1}: ${cells.length} cells, but the header has ${header.length} columns`);
+    const cell = (k: number) => numericCell(cells[k]!, header[k]!, options.file, i + 1);
+    for (const k of xCols) xs.push(cell(k));
+    for (const k of yCols) ys.push(cell(k));
+  }
+  const n = xs.length / xCols.length;
+  if (n === 0) malformed(`${options.file} has a header but no rows of data`);
+  return { name: options.name, n, xShape: [xCols.length], x: Float32Array.from(xs), yDim: yCols.length, y: Float32Array.from(ys) };
+}
+
+/** One CSV line's cells: separated by commas, a cell in double quotes may hold commas and `""` for a quote. */
+export function splitCsvLine(line: string, file: string, lineNumber: number): string[] {
+  const cells: string[] = [];
+  let k = 0;
+  for (;;) {
+    if (line[k] === '"') {
+      let cell = "";
+      k++;
+      for (;;) {
+        if (k >= line.length) malformed(`${file}:${lineNumber}: a quoted cell is not closed`);
+        if (line[k] === '"' && line[k + 1] === '"') [cell, k] = [cell + '"', k + 2];
+        else if (line[k] === '"') break;
+        else cell += line[k++];
+      }
+      k++;
+      const comma = line.indexOf(",", k);
+      if (line.slice(k, comma < 0 ? undefined : comma).trim() !== "") malformed(`${file}:${lineNumber}: text after a quoted cell`);
+      cells.push(cell);
+      if (comma < 0) return cells;
+      k = comma + 1;
+    } else {
+      const comma = line.indexOf(",", k);
+      cells.push(line.slice(k, comma < 0 ? undefined : comma));
+      if (comma < 0) return cells;
+      k = comma + 1;
+    }
+  }
+}
+
+/** A cell as a finite number (decimal or exponent notation, surrounding blanks allowed). */
+function numericCell(cell: string, column: string, file: string, line: number): number {
+  const text = cell.trim();
+  const value = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text) ? Number(text) : NaN;
+  if (!Number.isFinite(value)) malformed(`${file}:${line}: column "${column}" holds "${cell}", not a finite number`, "every cell of the columns x and y names must be a number such as 1.5 or -2e-3");
+  return value;
+}
+
+export interface NpyPairOptions {
+  readonly x: string;
+  readonly y: string;
+  readonly name: string;
+  /** Values per input row and per target row, as the call states them. */
+  readonly inputs: number;
+  readonly outputs: number;
+}
+
+/** An `(n, inputs)` and an `(n, outputs)` array (`(n,)` for 1) as a data set. */
+export function loadNpyPair(options: NpyPairOptions): Dataset {
+  const x = rows(readArray(options.x), options.inputs, options.x, "inputs");
+  const y = rows(readArray(options.y), options.outputs, options.y, "outputs");
+  if (x.n !== y.n) malformed(`${options.x} has ${x.n} rows but ${options.y} has ${y.n}; x and y need one row per sample each`);
+  if (x.n === 0) malformed(`${options.x} has no rows`);
+  return { name: options.name, n: x.n, xShape: [options.inputs], x: x.values, yDim: options.outputs, y: y.values };
+}
+
+function readArray(path: string): NpyArray {
+  requireFile(path, "a .npy file (np.save)");
+  return decodeNpy(readDataFile(path), path);
+}
+
+/** The array as n rows of `width` finite float32 values; another shape is RUN011 saying which. */
+function rows(array: NpyArray, width: number, path: string, param: "inputs" | "outputs"): { n: number; values: Float32Array } {
+  const { shape } = array;
+  const fits = (shape.length === 1 && width === 1) || (shape.length === 2 && shape[1] === width);
+  if (!fits) {
+    const found = shape.length === 2 ? `${shape[1]} values per row` : `${shape.length} dimension${shape.length === 1 ? "" : "s"}`;
+    malformed(`${path} has shape (${shape.join(", ")}): ${found}, but the call says ${param}: ${width}; expected (n, ${width})${width === 1 ? " or (n,)" : ""}`);
+  }
+  const values = Float32Array.from(array.data as ArrayLike<number>);
+  const bad = values.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) malformed(`${path}: row ${Math.floor(bad / width)} holds ${values[bad]}, not a finite number`);
+  return { n: shape[0]!, values };
+}
+
+function readText(path: string, what: string): string {
+  requireFile(path, what);
+  return readDataFile(path).toString("utf8").replace(/^\uFEFF/, "");
+}
+
+function requireFile(path: string, what: string): void {
+  if (!existsSync(path) || !statSync(path).isFile()) {
+    throw new DyncRuntimeError("RUN010", `data file ${path} does not exist; expected ${what}`, "paths in csv(…) and npy(…) are relative to the .dyn file");
+  }
+}
+
+function malformed(message: string, hint?: string): never {
+  throw new DyncRuntimeError("RUN011", message, hint);
+}
