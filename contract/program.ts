@@ -179,6 +179,8 @@ export function checkpointWrites(totalSteps: number, interval: number): number {
 export type DataSpec = (
   | { readonly source: "sample"; readonly vars: readonly SampledVariable[] }
   | { readonly source: "grid"; readonly axes: readonly GridAxisSpec[]; readonly n: number }
+  /** n points with each input drawn from U[lo, hi), per seed from the data set's stream. */
+  | { readonly source: "uniform"; readonly axes: readonly GridAxisSpec[]; readonly n: number; readonly split?: SampleSplit }
   | { readonly source: "points"; readonly columns: Readonly<Record<string, readonly number[]>> }
   | { readonly source: "chebyshev"; readonly degree: number; readonly n: number; readonly axes: readonly GridAxisSpec[] | null }
   | { readonly source: "mnist" | "fashion_mnist" | "cifar10"; readonly split: "train" | "test"; readonly limit: number | null; readonly dir: string | null; readonly normalize: "unit" | "symmetric" | "raw" }
@@ -207,6 +209,12 @@ export type DataSpec = (
    * training data set over its samples (runner/data.ts); absent: none.
    */
   readonly standardize?: "pixel";
+  /**
+   * Random sources: `every_step` trains each update on a new draw of the training set (the same size and
+   * distribution; the draw of update k comes from the data set's stream forked for k, runner/data.ts), the
+   * "D → ∞" of papers that sample fresh data every step; absent: one draw per seed, reused every step.
+   */
+  readonly resample?: "every_step";
 };
 
 /**

@@ -17,7 +17,7 @@ import { makeSchedule } from "../runtime/schedule.js";
 import { train, trainingPlan, type DivergedSeed, type ProbeContext, type TrainingSnapshot, type TrainProbe } from "../runtime/train/index.js";
 import { CHECKPOINT_FORMAT, checkpointSteps, writeRunCheckpoint, type CheckpointSetup, type RunCheckpoint } from "./checkpoint.js";
 import { probeImplementations, refName, RunProbeEnv, type ProbeInstance } from "../stdlib/probes/index.js";
-import { buildRunData } from "./data.js";
+import { buildRunData, redrawTrainingData } from "./data.js";
 import { interruptSignalOf } from "./interrupt.js";
 import { eventFromSpec } from "./event-condition.js";
 import { RunResultRecorder } from "./run-recorder.js";
@@ -109,6 +109,7 @@ export async function executeRun(run: RunSpec, context: RunContext): Promise<Run
       l2Params: l2Targets(model.params, run.l2On ?? "all"),
       ...(run.schedule ? { schedule: makeSchedule(scheduleInSteps(run.schedule, plan.stepsPerEpoch), run.optimizer.lr) } : {}),
       data: trainData.length === 1 ? trainData[0]! : trainData,
+      ...redrawOption(run, context),
       seeds,
       duration: run.duration,
       batch: run.batch,
@@ -145,6 +146,13 @@ export async function executeRun(run: RunSpec, context: RunContext): Promise<Run
   } finally {
     for (const thing of owned.reverse()) thing.dispose();
   }
+}
+
+/** `redraw` for training data with `resample: every_step`, else nothing. */
+function redrawOption(run: RunSpec, context: RunContext): { redraw?: (step: number) => Dataset[] } {
+  const spec = run.data[run.trainOn];
+  const redraw = spec && redrawTrainingData(run.trainOn, spec, context);
+  return redraw ? { redraw } : {};
 }
 
 function trainingData(run: RunSpec, datasets: ReadonlyMap<string, Dataset[]>): Dataset[] {
