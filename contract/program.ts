@@ -179,6 +179,8 @@ export function checkpointWrites(totalSteps: number, interval: number): number {
 export type DataSpec = (
   | { readonly source: "sample"; readonly vars: readonly SampledVariable[] }
   | { readonly source: "grid"; readonly axes: readonly GridAxisSpec[]; readonly n: number }
+  /** n points with each input drawn from U[lo, hi), per seed from the data set's stream. */
+  | { readonly source: "uniform"; readonly axes: readonly GridAxisSpec[]; readonly n: number; readonly split?: SampleSplit }
   | { readonly source: "points"; readonly columns: Readonly<Record<string, readonly number[]>> }
   | { readonly source: "chebyshev"; readonly degree: number; readonly n: number; readonly axes: readonly GridAxisSpec[] | null }
   | { readonly source: "mnist" | "fashion_mnist" | "cifar10"; readonly split: "train" | "test"; readonly limit: number | null; readonly dir: string | null; readonly normalize: "unit" | "symmetric" | "raw" }
@@ -207,6 +209,12 @@ export type DataSpec = (
    * training data set over its samples (runner/data.ts); absent: none.
    */
   readonly standardize?: "pixel";
+  /**
+   * Random sources: `every_step` trains each update on a new draw of the training set (the same size and
+   * distribution; the draw of update k comes from the data set's stream forked for k, runner/data.ts), the
+   * "D → ∞" of papers that sample fresh data every step; absent: one draw per seed, reused every step.
+   */
+  readonly resample?: "every_step";
 };
 
 /**
@@ -510,7 +518,23 @@ interface PlotBase {
 export type PlotSpec = PlotBase &
   (
     /** A series against training time (`x: "steps"`) or a sweep variable; with a band over a dimension. */
-    | { readonly kind: "line"; readonly y: AnalysisExpr; readonly yLabel: string; readonly x: Dim; readonly band: { readonly fn: "std" | "range"; readonly over: Dim } | null; readonly logX: boolean; readonly logY: boolean; readonly refs: readonly PlotReference[]; readonly marks?: readonly PlotMark[] }
+    | {
+        readonly kind: "line";
+        readonly y: AnalysisExpr;
+        /** The y axis title: the result, or the results of `series` joined by ", ". */
+        readonly yLabel: string;
+        readonly x: Dim;
+        readonly band: { readonly fn: "std" | "range"; readonly over: Dim } | null;
+        readonly logX: boolean;
+        readonly logY: boolean;
+        readonly refs: readonly PlotReference[];
+        readonly marks?: readonly PlotMark[];
+        /**
+         * Several results on one plot (`line([train_loss, test_loss])`), each with its label, in order; `y` is
+         * then the first's. Absent for one result. The report draws them as the values of a `series` dimension.
+         */
+        readonly series?: readonly { readonly y: AnalysisExpr; readonly label: string }[];
+      }
     /** log-log of a result against a sweep variable, with the fitted power law and its exponent in the legend. */
     | { readonly kind: "loglog"; readonly y: AnalysisExpr; readonly yLabel: string; readonly x: Dim; readonly fit: boolean; readonly refs: readonly PlotReference[] }
     | { readonly kind: "scatter"; readonly x: AnalysisExpr; readonly y: AnalysisExpr; readonly xLabel: string; readonly yLabel: string; readonly logX: boolean; readonly logY: boolean }

@@ -20,11 +20,19 @@ export const OKABE_ITO: readonly string[] = [
   "#F0E442", // yellow
 ];
 
+/** viridis at 0 and at 0.85 (the lightest end used on white, as in the scheme's extent below). */
+export const VIRIDIS_DARK = "#440154";
+export const VIRIDIS_LIGHT = "#9ad93d";
+
 /** Grey of reference lines and their labels: distinct from every series colour. */
 export const REFERENCE_GREY = "#555555";
 
 /** The vega-lite colour scale for a colour dimension with `domain` (labels in legend order). */
 export function colorScale(domain: readonly string[], numeric: boolean): Record<string, unknown> {
+  // Two ordered values (steps 0 and 1000, two widths) are drawn from viridis's two ends, which differ in
+  // hue and lightness; an ordinal scale with a scheme would otherwise place them in two neighbouring
+  // shades (Vega samples a scheme at (i + ½)/n of an ordinal domain).
+  if (numeric && domain.length === 2) return { domain: [...domain], range: [VIRIDIS_DARK, VIRIDIS_LIGHT] };
   if (numeric) return { domain: [...domain], scheme: { name: "viridis", extent: [0, 0.85] } };
   return { domain: [...domain], range: [...OKABE_ITO] };
 }

@@ -5,7 +5,7 @@
  * a log scale. The same interpolators colour the SVG rectangles (through Vega) and the raster pixels (here),
  * so a rasterised heatmap matches its legend.
  */
-import * as vega from "vega";
+import { vega } from "./vega.js";
 import { DyncRuntimeError } from "../runtime/errors.js";
 
 export interface HeatColorScale {

@@ -6,6 +6,7 @@ import type { TopLevelSpec } from "vega-lite";
 import { DyncRuntimeError } from "../runtime/errors.js";
 import type { Dim, PlotSpec, SweepValue } from "../contract/program.js";
 import { numberOf, type Row, type Table } from "../runtime/analysis/table.js";
+import { formatNumber } from "../runtime/analysis/numbers.js";
 import { SEEDS, STEPS } from "../runtime/analysis/table.js";
 import { colorScale } from "./colors.js";
 import type { MatrixSnapshot } from "./recorded-tensors.js";
@@ -31,6 +32,9 @@ export interface PlotTables {
   readonly divergence?: DivergenceIndex;
 }
 
+/** The dimension a line plot of several results draws them along (`line([train_loss, test_loss])`). */
+export const SERIES_DIM = "series";
+
 /** One datum of the vega-lite data: which layer it belongs to, its position and its series fields. */
 export type Datum = Record<string, string | number>;
 
@@ -38,8 +42,10 @@ export type Datum = Record<string, string | number>;
 export const FONT = "Helvetica Neue, Helvetica, Arial, DejaVu Sans, sans-serif";
 
 /** Panel size in pixels, alone and as one of several small multiples. */
-const SINGLE = { width: 520, height: 300 };
-const MULTIPLE = { width: 300, height: 200 };
+// A single panel about as wide as the report's column (1180 px less margins, y axis and legend); three
+// small multiples to a row fill it as well.
+const SINGLE = { width: 860, height: 360 };
+const MULTIPLE = { width: 320, height: 220 };
 /** Small multiples per row. */
 const FACET_COLUMNS = 3;
 
@@ -51,6 +57,11 @@ export function dimTitle(dim: Dim): string {
 /** A dimension value as a label. */
 export function valueLabel(v: SweepValue): string {
   return String(v);
+}
+
+/** A number in hover text: 4 significant digits as dync prints numbers (`0.8597`, `1.669e-3`); names as they are. */
+export function hoverNumber(v: number | string): string {
+  return typeof v === "number" ? formatNumber(v, 4) : v;
 }
 
 /** The table a plot needs under `role`; RUN090 if the caller did not evaluate it. */
@@ -102,17 +113,65 @@ export function colorEncoding(dim: Dim | null, domain: { labels: string[]; numer
   };
 }
 
-/** A quantitative position encoding; log axes label their ticks as plain numbers (`0.001`, `1e-7`), not SI. */
-export function positionEncoding(field: string, title: string, log: boolean, extra: Record<string, unknown> = {}): Record<string, unknown> {
+/**
+ * A quantitative position encoding; log axes label their ticks as plain numbers (`0.001`, `1e-7`), not SI.
+ * `log` as the values drawn on the axis: the axis runs between 1-2-5 ticks around them and labels both
+ * ends (logTicks), so the extreme points never sit beyond the last label.
+ */
+export function positionEncoding(field: string, title: string, log: boolean | readonly number[], extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const ticks = typeof log === "object" ? logTicks(log) : null;
   return {
     field,
     type: "quantitative",
     title,
     // Log scales are not "niced" out to whole decades, which can leave most of the panel empty.
-    scale: log ? { type: "log", nice: false, padding: 12 } : { zero: false },
-    axis: log ? { format: "~g" } : {},
+    scale: ticks ? { type: "log", domain: [ticks[0], ticks[ticks.length - 1]] } : log ? { type: "log", nice: false, padding: 12 } : { zero: false },
+    axis: ticks ? { format: "~g", values: ticks, labelOverlap: false } : log ? { format: "~g" } : {},
     ...extra,
   };
+}
+
+/** Mantissas of the ticks of a short log axis. */
+const LOG_STEPS = [1, 2, 5];
+/** More 1-2-5 ticks than this and the axis is labelled at decades. */
+const MAX_LOG_TICKS = 8;
+
+/**
+ * Ticks of a log axis over `values` (the finite positive ones): from the largest 1-2-5 number (1·10ᵏ,
+ * 2·10ᵏ, 5·10ᵏ) at or below the smallest value to the smallest at or above the largest, every 1-2-5
+ * number between; over a wider range, decades from the one at or below the smallest value to the one at or
+ * above the largest (every n-th decade when there are many, the ends still labelled). null without values.
+ */
+export function logTicks(values: readonly number[]): number[] | null {
+  const positive = values.filter((v) => Number.isFinite(v) && v > 0);
+  if (positive.length === 0) return null;
+  const min = Math.min(...positive);
+  const max = Math.max(...positive);
+  const fine = niceLogRange(min, max, LOG_STEPS);
+  if (fine.length <= MAX_LOG_TICKS) return fine;
+  const decades = niceLogRange(min, max, [1]);
+  const every = Math.ceil((decades.length - 1) / (MAX_LOG_TICKS - 1));
+  const first = Math.log10(decades[0]!);
+  const span = Math.ceil((Math.log10(decades[decades.length - 1]!) - first) / every) * every;
+  return Array.from({ length: span / every + 1 }, (_, i) => decade(first + i * every));
+}
+
+/** m·10ᵏ (m from `steps`) from the largest ≤ min to the smallest ≥ max; two ticks when min = max is one. */
+function niceLogRange(min: number, max: number, steps: readonly number[]): number[] {
+  const ticks: number[] = [];
+  for (let k = Math.floor(Math.log10(min)) - 1; k <= Math.ceil(Math.log10(max)) + 1; k++) for (const m of steps) ticks.push(Number(`${m}e${k}`));
+  // Compare with a relative tolerance: 0.3 read from a table need not equal 3 * 0.1 exactly.
+  const below = ticks.filter((t) => t <= min * (1 + 1e-9));
+  const above = ticks.filter((t) => t >= max * (1 - 1e-9));
+  let lo = below[below.length - 1]!;
+  let hi = above[0]!;
+  if (lo === hi) [lo, hi] = [ticks[ticks.indexOf(lo) - 1]!, ticks[ticks.indexOf(hi) + 1]!];
+  return ticks.filter((t) => t >= lo && t <= hi);
+}
+
+/** 10ᵏ as the nearest double to the decimal (Math.pow(10, -3) is 0.0010000000000000002). */
+function decade(k: number): number {
+  return Number(`1e${k}`);
 }
 
 /** Keeps rows whose numbers are finite (and positive on a log axis); notes how many were dropped and why. */
@@ -145,9 +204,12 @@ export function assemble(options: {
   readonly layers: readonly Record<string, unknown>[];
   readonly facet: { dim: Dim; labels: string[] } | null;
 }): TopLevelSpec {
-  const title = { text: options.title, ...(options.notes.length ? { subtitle: [...options.notes] } : {}), anchor: "start" };
+  // One facet value makes one panel: no header over it, the value said in the notes instead.
+  const oneValue = options.facet !== null && options.facet.labels.length === 1;
+  const notes = oneValue ? [`${dimTitle(options.facet!.dim)} = ${options.facet!.labels[0]}`, ...options.notes] : options.notes;
+  const title = { text: options.title, ...(notes.length ? { subtitle: [...notes] } : {}), anchor: "start" };
   const common = { $schema: "https://vega.github.io/schema/vega-lite/v6.json", title, data: { values: options.data }, config: CONFIG };
-  if (options.facet === null) return { ...common, ...SINGLE, layer: options.layers } as unknown as TopLevelSpec;
+  if (options.facet === null || oneValue) return { ...common, ...SINGLE, layer: options.layers } as unknown as TopLevelSpec;
   return {
     ...common,
     facet: { field: "_facet", type: "ordinal", sort: options.facet.labels, header: { title: dimTitle(options.facet.dim), labelFontSize: 12, titleFontSize: 13 } },

@@ -23,6 +23,8 @@ import {
   positionEncoding,
   requirePlotDim,
   rowNumber,
+  hoverNumber,
+  SERIES_DIM,
   tableOf,
   valueLabel,
   type Datum,
@@ -43,7 +45,10 @@ interface LinePoint {
 }
 
 /** The vega-lite spec of a line plot. */
-export function linePlot(spec: LineSpec, tables: PlotTables): TopLevelSpec {
+export function linePlot(given: LineSpec, tables: PlotTables): TopLevelSpec {
+  // Several results: each its own colour, or, when the plot is coloured by something else, its own dashes.
+  const dashed = given.series !== undefined && given.color !== null;
+  const spec = given.series !== undefined && given.color === null ? { ...given, color: SERIES_DIM } : given;
   const table = tableOf(tables, "y", spec);
   for (const [dim, role] of [[spec.x, "x"], [spec.color, "colour"], [spec.facet, "facet"], [spec.band?.over ?? null, "band"]] as const) {
     if (dim !== null) requirePlotDim(table, dim, role, spec);
@@ -67,8 +72,14 @@ export function linePlot(spec: LineSpec, tables: PlotTables): TopLevelSpec {
     if (spec.color !== null) fields["_color"] = valueLabel(series.key[spec.color]!);
     if (spec.facet !== null) fields["_facet"] = valueLabel(series.key[spec.facet]!);
     if (detailDims.length) fields["_detail"] = keyId(series.key, detailDims);
+    if (dashed) fields["_dash"] = valueLabel(series.key[SERIES_DIM]!);
+    // A line's hover text (its SVG <title>): which series it is; points say their own values.
+    // With several results the series' own name is its result (`test_loss`), not "series = test_loss".
+    const result = given.series ? valueLabel(series.key[SERIES_DIM]!) : spec.yLabel;
+    const which = [...seriesDims, ...detailDims].filter((d) => d !== SERIES_DIM).map((d) => `${dimTitle(d)} = ${valueLabel(series.key[d]!)}`);
+    fields["_name"] = [result, ...which].join(", ");
     for (const p of points) {
-      data.push({ _layer: "line", ...fields, x: p.x, y: p.y });
+      data.push({ _layer: "line", ...fields, x: p.x, y: p.y, _tip: [`${result} = ${hoverNumber(p.y)} at ${dimTitle(spec.x)} ${hoverNumber(p.x)}`, ...which].join(", ") });
       if (p.lo === undefined || p.hi === undefined) continue;
       // On a log axis mean − std can be ≤ 0; the band stops at the line's own value there.
       const lo = spec.logY && p.lo <= 0 ? ((clipped++), p.y) : p.lo;
@@ -86,22 +97,25 @@ export function linePlot(spec: LineSpec, tables: PlotTables): TopLevelSpec {
   if (thinned) notes.push(`${thinned} series thinned to ≤ ${LINE_CAP} points each (each bucket's min and max kept)`);
   if (clipped) notes.push(`band's lower edge cut at the line where mean − std ≤ 0 (log axis)`);
   if (spec.band) notes.push(spec.band.fn === "std" ? `line: mean over ${dimTitle(spec.band.over)}; band: ± 1 std` : `line: mean over ${dimTitle(spec.band.over)}; band: min–max`);
-  if (detailDims.length && spec.band === null) notes.push(`one line per ${detailDims.map(dimTitle).join(" × ")}`);
+  const undistinguished = detailDims.filter((d) => !(dashed && d === SERIES_DIM)); // dashes tell the series apart
+  if (undistinguished.length && spec.band === null) notes.push(`one line per ${undistinguished.map(dimTitle).join(" × ")}`);
   const facet = facetDomain(rows, spec);
   const refs = addReferences(spec, data, facet?.labels ?? null, notes);
   const sweepRefs = addSweepReferences(spec, tables, data, facet?.labels ?? null, notes);
   const marks = addMarkData(spec, tables, facet?.labels ?? null, data, notes);
   const markers = Math.max(0, ...groupRows(rows, [...seriesDims, ...detailDims]).map((g) => new Set(g.rows.map((r) => String(r.key[spec.x]))).size)) <= MARKERS_UP_TO;
-  const x = xEncoding([...rows, ...split.diverged.map((d) => d.item)], spec);
-  const y = positionEncoding("y", spec.yLabel, spec.logY);
+  const yAxis = spec.logY ? axisValues(data, ["y", "lo", "hi"]) : false;
+  const x = xEncoding([...rows, ...split.diverged.map((d) => d.item)], spec, spec.logX ? axisValues(data, ["x"]) : false);
+  const y = positionEncoding("y", spec.yLabel, yAxis);
+  const dashes = dashed ? { strokeDash: { field: "_dash", type: "nominal", title: SERIES_DIM, sort: given.series!.map((r) => r.label) } } : {};
   const series = { ...colorEncoding(spec.color, color), ...(detailDims.length ? { detail: { field: "_detail" } } : {}) };
   const layers: Record<string, unknown>[] = [];
   if (spec.band) {
-    layers.push({ name: "band", transform: onlyLayer("band"), mark: { type: "area", opacity: 0.2 }, encoding: { x, y: { ...positionEncoding("lo", spec.yLabel, spec.logY) }, y2: { field: "hi" }, ...series } });
+    layers.push({ name: "band", transform: onlyLayer("band"), mark: { type: "area", opacity: 0.2 }, encoding: { x, y: { ...positionEncoding("lo", spec.yLabel, yAxis) }, y2: { field: "hi" }, ...series, description: { field: "_name" } } });
   }
-  layers.push({ name: "lines", transform: onlyLayer("line"), mark: { type: "line", strokeWidth: 1.8, ...(spec.color === null ? { color: "#0072B2" } : {}) }, encoding: { x, y, ...series } });
-  if (markers) layers.push({ name: "points", transform: onlyLayer("line"), mark: { type: "point", filled: true, size: 36, ...(spec.color === null ? { color: "#0072B2" } : {}) }, encoding: { x, y, ...series } });
-  if (refs || sweepRefs.rules) layers.push(...referenceLayers(spec.yLabel, spec.logY));
+  layers.push({ name: "lines", transform: onlyLayer("line"), mark: { type: "line", strokeWidth: 1.8, ...(spec.color === null ? { color: "#0072B2" } : {}) }, encoding: { x, y, ...series, ...dashes, description: { field: "_name" } } });
+  if (markers) layers.push({ name: "points", transform: onlyLayer("line"), mark: { type: "point", filled: true, size: 36, ...(spec.color === null ? { color: "#0072B2" } : {}) }, encoding: { x, y, ...series, description: { field: "_tip" } } });
+  if (refs || sweepRefs.rules) layers.push(...referenceLayers(spec.yLabel, yAxis));
   if (sweepRefs.curves) layers.push(referenceCurveLayer(x, y));
   layers.push(...markLayers(x, colorEncoding(spec.color, color), marks));
   if (diverged.length) layers.push(divergedLayer(x));
@@ -137,9 +151,14 @@ function isNumericX(rows: readonly Row[], x: Dim): boolean {
 }
 
 /** Steps and numeric sweep variables are quantitative; a named sweep variable (`act`) is ordinal. */
-function xEncoding(rows: readonly Row[], spec: LineSpec): Record<string, unknown> {
-  if (isNumericX(rows, spec.x)) return positionEncoding("x", dimTitle(spec.x), spec.logX);
+function xEncoding(rows: readonly Row[], spec: LineSpec, log: false | readonly number[]): Record<string, unknown> {
+  if (isNumericX(rows, spec.x)) return positionEncoding("x", dimTitle(spec.x), log);
   return { field: "x", type: "ordinal", title: dimTitle(spec.x), sort: orderedValues(rows, spec.x).labels };
+}
+
+/** The numbers of `fields` over every datum: what a log axis must show (lines, bands, references). */
+function axisValues(data: readonly Datum[], fields: readonly string[]): number[] {
+  return data.flatMap((d) => fields.map((f) => d[f]).filter((v): v is number => typeof v === "number"));
 }
 
 /** Adds a datum per constant reference (per panel); power references need a sweep and are drawn by loglog. */
@@ -213,7 +232,7 @@ function referenceCurveLayer(x: Record<string, unknown>, y: Record<string, unkno
 }
 
 /** A dashed grey horizontal rule per reference, labelled at the panel's right edge. */
-export function referenceLayers(yTitle: string, logY: boolean): Record<string, unknown>[] {
+export function referenceLayers(yTitle: string, logY: boolean | readonly number[]): Record<string, unknown>[] {
   const y = positionEncoding("y", yTitle, logY);
   return [
     { name: "refs", transform: onlyLayer("ref"), mark: { type: "rule", color: REFERENCE_GREY, strokeDash: [6, 4], strokeWidth: 1.4 }, encoding: { y } },

@@ -18,6 +18,7 @@ import {
   keepPlottable,
   onlyLayer,
   orderedValues,
+  hoverNumber,
   positionEncoding,
   requirePlotDim,
   rowNumber,
@@ -73,7 +74,7 @@ export function loglogPlot(spec: LoglogSpec, tables: PlotTables): TopLevelSpec {
     const label = legendHasAlpha && alpha ? (s.color === null ? alpha : `${s.color}: ${alpha}`) : (s.color ?? spec.yLabel);
     labels.set(s, label);
     const fields: Datum = { _series: label, ...(s.facet === null ? {} : { _facet: s.facet }) };
-    for (const p of s.points) data.push({ _layer: "data", ...fields, x: p.x, y: p.y });
+    for (const p of s.points) data.push({ _layer: "data", ...fields, x: p.x, y: p.y, _tip: `${spec.yLabel} = ${hoverNumber(p.y)} at ${dimTitle(spec.x)} ${hoverNumber(p.x)}${s.color === null ? "" : `, ${dimTitle(spec.color!)} = ${s.color}`}` });
     if (!fit) continue;
     const xs = [s.points[0]!.x, s.points[s.points.length - 1]!.x];
     for (const x of xs) data.push({ _layer: "fit", ...fields, x, y: fit.coefficient * x ** fit.exponent, ...(legendHasAlpha ? {} : { label: alpha! }) });
@@ -82,18 +83,18 @@ export function loglogPlot(spec: LoglogSpec, tables: PlotTables): TopLevelSpec {
   const legendDomain = colorDomain
     ? colorDomain.labels.flatMap((c) => [...new Set(series.filter((s) => s.color === c).map((s) => labels.get(s)!))])
     : [...new Set(series.map((s) => labels.get(s)!))];
-  const x = positionEncoding("x", dimTitle(spec.x), true);
-  const y = positionEncoding("y", spec.yLabel, true);
+  const x = positionEncoding("x", dimTitle(spec.x), data.map((d) => d["x"]).filter((v): v is number => typeof v === "number"));
+  const y = positionEncoding("y", spec.yLabel, data.map((d) => d["y"]).filter((v): v is number => typeof v === "number"));
   const color = spec.color === null && !legendHasAlpha
     ? {}
     : colorEncoding(spec.color ?? "fit", { labels: legendDomain, numeric: colorDomain?.numeric ?? false }, "_series");
   const single = spec.color === null ? { color: "#0072B2" } : {};
   const layers: Record<string, unknown>[] = [
-    { name: "series", transform: onlyLayer("data"), mark: { type: "line", strokeWidth: 1, opacity: 0.6, ...single }, encoding: { x, y, ...color, detail: { field: "_series" } } },
-    { name: "points", transform: onlyLayer("data"), mark: { type: "point", filled: true, size: 50, opacity: 1, ...single }, encoding: { x, y, ...color } },
+    { name: "series", transform: onlyLayer("data"), mark: { type: "line", strokeWidth: 1, opacity: 0.6, ...single }, encoding: { x, y, ...color, detail: { field: "_series" }, description: { field: "_series" } } },
+    { name: "points", transform: onlyLayer("data"), mark: { type: "point", filled: true, size: 50, opacity: 1, ...single }, encoding: { x, y, ...color, description: { field: "_tip" } } },
   ];
   if (spec.fit) {
-    layers.push({ name: "fits", transform: onlyLayer("fit"), mark: { type: "line", strokeWidth: 3, opacity: 0.45, ...single }, encoding: { x, y, ...color, detail: { field: "_series" } } });
+    layers.push({ name: "fits", transform: onlyLayer("fit"), mark: { type: "line", strokeWidth: 3, opacity: 0.45, ...single }, encoding: { x, y, ...color, detail: { field: "_series" }, description: { field: "_series" } } });
     if (!legendHasAlpha) {
       layers.push({ name: "fit_labels", transform: [...onlyLayer("fit"), { window: [{ op: "row_number", as: "_k" }], groupby: ["_series", "_facet"] }, { filter: "datum._k === 2" }], mark: { type: "text", align: "left", dx: 4, fontSize: 11, ...single }, encoding: { x, y, text: { field: "label" }, ...color } });
     }

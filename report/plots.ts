@@ -4,13 +4,14 @@
  * resvg rasterises to PNG.
  */
 import { Resvg } from "@resvg/resvg-js";
-import * as vega from "vega";
-import { compile, type TopLevelSpec } from "vega-lite";
+import type { TopLevelSpec } from "vega-lite";
+import { vega, vegaLite } from "./vega.js";
 import { evaluate } from "../runtime/analysis/evaluate.js";
 import type { AnalysisEnv } from "../runtime/analysis/source.js";
+import type { Table } from "../runtime/analysis/table.js";
 import { DyncRuntimeError } from "../runtime/errors.js";
 import type { PlotSpec } from "../contract/program.js";
-import type { PlotTables } from "./plot-common.js";
+import { SERIES_DIM, type PlotTables } from "./plot-common.js";
 import { densityPlot, histogramPlot } from "./plot-distribution.js";
 import { linePlot } from "./plot-line.js";
 import { phasePlanePlot } from "./plot-phase.js";
@@ -38,7 +39,7 @@ function plotData(spec: PlotSpec, env: AnalysisEnv, recorded?: RecordedTensors):
   switch (spec.kind) {
     case "line":
       return {
-        y: evaluate(spec.y, env),
+        y: spec.series ? seriesTable(spec, spec.series.map((r) => ({ label: r.label, table: evaluate(r.y, env) }))) : evaluate(spec.y, env),
         ...(spec.marks?.length ? { marks: spec.marks.map((m) => ({ label: m.label, steps: markSteps(m, env, recorded) })) } : {}),
         ...(spec.refs.some((r) => r.kind === "sweep") ? { refs: spec.refs.map((r) => (r.kind === "sweep" ? evaluate(r.expr, env) : undefined)) } : {}),
       };
@@ -62,6 +63,24 @@ function plotData(spec: PlotSpec, env: AnalysisEnv, recorded?: RecordedTensors):
     default:
       throw new DyncRuntimeError("RUN040", `unknown plot kind ${JSON.stringify((spec as { kind?: unknown }).kind)}`);
   }
+}
+
+/**
+ * The results of a line plot of several, as one table with a `series` dimension holding each result's
+ * label: they are drawn like the values of any dimension (a colour each, or a dash pattern each when the
+ * plot is coloured by something else). They must have the same dimensions, or one could not share the axes.
+ */
+export function seriesTable(spec: PlotSpec, results: readonly { label: string; table: Table }[]): Table {
+  const first = results[0]!.table;
+  const differing = results.find((r) => r.table.dims.length !== first.dims.length || r.table.dims.some((d) => !first.dims.includes(d)));
+  if (differing) {
+    throw new DyncRuntimeError(
+      "RUN051",
+      `plot \`${spec.text}\` (line ${spec.line}): its results must have the same dimensions to share the axes, but ${results[0]!.label} has ${first.dims.join(", ") || "none"} and ${differing.label} has ${differing.table.dims.join(", ") || "none"}`,
+    );
+  }
+  if (first.dims.includes(SERIES_DIM)) throw new DyncRuntimeError("RUN051", `plot \`${spec.text}\` (line ${spec.line}): a sweep variable named \`${SERIES_DIM}\` clashes with the dimension of its several results`);
+  return { dims: [...first.dims, SERIES_DIM], rows: results.flatMap((r) => r.table.rows.map((row) => ({ key: { ...row.key, [SERIES_DIM]: r.label }, value: row.value }))) };
 }
 
 /** The Vega-Lite spec of a plot from its evaluated tables. */
@@ -90,12 +109,22 @@ export function plotToVegaLite(spec: PlotSpec, tables: PlotTables): VegaLiteSpec
 
 /** Renders a Vega-Lite spec to an SVG document (text is escaped by Vega's SVG renderer). */
 export async function renderSvg(vlSpec: VegaLiteSpec): Promise<string> {
-  const view = new vega.View(vega.parse(compile(guardGuideTexts(vlSpec) as VegaLiteSpec).spec), { renderer: "none" });
+  const view = new vega.View(vega.parse(vegaLite.compile(guardGuideTexts(vlSpec) as VegaLiteSpec).spec), { renderer: "none" });
   try {
-    return xmlText(await view.toSVG());
+    return hoverTitles(xmlText(await view.toSVG()));
   } finally {
     view.finalize();
   }
+}
+
+/**
+ * Every drawn item that Vega describes (`aria-label` on a point, a line, a band, a heatmap cell: the
+ * point's values, the line's series) also gets that text as its SVG `<title>`, which browsers show on
+ * hover: values to read off the figure without any script (the report's CSP allows none). Vega writes the
+ * items as empty elements; guides and containers are groups and are left alone.
+ */
+export function hoverTitles(svg: string): string {
+  return svg.replace(/<(path|rect|circle|line|text|image)\b([^<>]*?\saria-label="([^"]*)"[^<>]*?role="graphics-symbol"[^<>]*?)\/>/g, "<$1$2><title>$3</title></$1>");
 }
 
 /**

@@ -205,7 +205,7 @@ function divergedHtml(runs: Manifest["runs"]): string {
 }
 
 function backendHtml(m: Manifest): string {
-  const backend = Object.entries(m.backend ?? {}).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)] as const);
+  const backend = Object.entries(m.backend ?? {}).map(([k, v]) => [k, backendValue(v)] as const);
   const versions = Object.entries(m.versions ?? {});
   const timings: [string, string][] = [
     ["started", m.startedAt],
@@ -214,6 +214,18 @@ function backendHtml(m: Manifest): string {
   ];
   const table = (rows: readonly (readonly [string, string])[]) => `<table class="kv">${rows.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join("")}</table>`;
   return `<div class="columns"><div><h3>Backend</h3>${table(backend)}</div><div><h3>Versions</h3>${table(versions)}</div><div><h3>Timings</h3>${table(timings)}</div></div>`;
+}
+
+/**
+ * A backend field as a person reads it: a list (`skipped`: why each backend tried first was not used) one
+ * item a line, a flag yes/no, anything else as text; JSON only for what is none of these.
+ */
+function backendValue(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (typeof value === "boolean") return value ? "yes" : "no";
+  if (typeof value === "number") return String(value);
+  if (Array.isArray(value) && value.every((v) => typeof v === "string")) return value.length ? value.join("\n") : "none";
+  return JSON.stringify(value);
 }
 
 function configHtml(m: Manifest): string {
@@ -271,7 +283,7 @@ figure { margin: 16px 0 28px; }
 .plot svg { max-width: 100%; height: auto; }
 figcaption { font-size: 13px; color: var(--muted); }
 .columns { display: flex; flex-wrap: wrap; gap: 24px; }
-table.kv th { font-weight: normal; color: var(--muted); }
+table.kv th { font-weight: normal; color: var(--muted); } table.kv td { white-space: pre-line; }
 pre { background: var(--bg-code); padding: 12px; overflow-x: auto; border-radius: 4px; }
 pre.source { line-height: 1.45; }
 pre.source .ln { display: inline-block; width: 3em; color: #aaa; user-select: none; text-align: right; margin-right: 1em; }

@@ -2,7 +2,7 @@
  * `report.html` for a run directory: written at the end of `dync run` from what the run has in memory, and
  * rebuilt by `dync report RUN_DIR` from the directory alone (manifest.json, metrics.jsonl, report-input.json).
  */
-import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { evaluate } from "../runtime/analysis/evaluate.js";
 import { evaluateProfile, type AnalysisFunctions } from "../runtime/analysis/index.js";
@@ -183,9 +183,11 @@ async function drawPlots(runDir: string, plan: ProfilePlan, results: ResultTable
       const svg = await renderSvg(plotToVegaLite(spec, evaluatePlotTables(spec, env, recorded)));
       const svgPath = join(dir, `${name}.svg`);
       const pngPath = join(dir, `${name}.png`);
-      writeFile(svgPath, svg);
-      writeFile(pngPath, renderPng(svg));
-      await releaseRenderedImages();
+      if (!unchangedFigure(svgPath, pngPath, svg)) {
+        writeFile(svgPath, svg);
+        writeFile(pngPath, renderPng(svg));
+        await releaseRenderedImages();
+      }
       out.push({
         figure: { name, text: spec.text, line: spec.line, svg, files: [`plots/${name}.svg`, `plots/${name}.png`], error: null },
         outcome: { name, line: spec.line, svg: svgPath, png: pngPath, error: null },
@@ -196,6 +198,19 @@ async function drawPlots(runDir: string, plan: ProfilePlan, results: ResultTable
     }
   }
   return out;
+}
+
+/**
+ * Whether plots/NAME.svg already holds exactly this SVG and its PNG was written after it: the PNG is a
+ * function of the SVG alone, so rasterising it again (~35 ms a plot) would rewrite the same file. This is
+ * what a `dync report` of a finished run, or a `--watch` rebuild of plots whose data did not change, meets.
+ */
+function unchangedFigure(svgPath: string, pngPath: string, svg: string): boolean {
+  try {
+    return statSync(pngPath).mtimeMs >= statSync(svgPath).mtimeMs && readFileSync(svgPath, "utf8") === svg;
+  } catch {
+    return false; // either file missing or unreadable: write both
+  }
 }
 
 /** File names `01-training-loss`, `02-loglog-median-loss`…: numbered in statement order, then a slug. */

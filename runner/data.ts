@@ -53,12 +53,17 @@ function standardized(specs: Readonly<Record<string, DataSpec>>, data: Map<strin
   return out;
 }
 
-/** One data set from its spec, drawing any randomness from the streams of `seed`. */
-export function buildDataset(name: string, spec: DataSpec, seed: number, context: DataContext): Dataset {
+/**
+ * One data set from its spec, drawing any randomness from the streams of `seed`. `draw` k > 0 is the k-th
+ * fresh draw of a data set with `resample: every_step` (the training data of update k): every sample stream
+ * is then forked for k, so draws differ from step to step and each is fixed by the seed and k alone.
+ */
+export function buildDataset(name: string, spec: DataSpec, seed: number, context: DataContext, draw = 0): Dataset {
+  const samples = (stream: string): Rng => (draw === 0 ? dataRng(seed, stream) : dataRng(seed, stream).fork(`draw ${draw}`));
   // Label noise comes from its own fork of the data set's stream, so adding it leaves the inputs' draws as they were.
-  const draws = targetDraws(dataRng(seed, name).fork("target"));
+  const draws = targetDraws(samples(name).fork("target"));
   if (spec.source === "sample") {
-    return withoutLatent(withOptionalTarget(name, sampleInputs(name, spec.vars, dataRng(seed, name)), spec.target, context, draws), spec.vars);
+    return withoutLatent(withOptionalTarget(name, sampleInputs(name, spec.vars, samples(name)), spec.target, context, draws), spec.vars);
   }
   const source = dataSourceImplementations.get(spec.source);
   if (!source) {
@@ -69,12 +74,24 @@ export function buildDataset(name: string, spec: DataSpec, seed: number, context
     name,
     dataRoot: context.dataRoot,
     dataFile: (path) => resolve(dirname(context.program.file), path),
-    samples: (split) => dataRng(seed, split || name),
+    samples: (split) => samples(split || name),
     task: () => taskRng(seed, spec.source),
   };
   if (source.targets === "function") return withOptionalTarget(name, source.build(spec, ctx), spec.target, context, draws);
   noTargetAllowed(name, spec);
   return source.build(spec, ctx);
+}
+
+/**
+ * The training set `name` drawn afresh for update `step` (`resample: every_step`), one per seed index like
+ * `buildRunData`; undefined when the spec reuses one draw. Pixel standardisation would need statistics of
+ * the first draw, so a resampled set cannot ask for it.
+ */
+export function redrawTrainingData(name: string, spec: DataSpec, context: DataContext): ((step: number) => Dataset[]) | undefined {
+  if (spec.resample !== "every_step") return undefined;
+  if (!spec.perSeed) throw new DyncRuntimeError("RUN040", `data set "${name}" (${spec.source}) is not random, so it cannot be drawn afresh every step`, "drop `resample: every_step`");
+  if (spec.standardize === "pixel") throw new DyncRuntimeError("RUN040", `data set "${name}" is drawn afresh every step and cannot be standardised with the statistics of one draw`, "drop `standardize: pixel` or `resample: every_step`");
+  return (step) => context.seeds.map((seed) => flattenSamples(buildDataset(name, spec, seed, context, step)));
 }
 
 /** `x ~ uniform(-2, 2) [1024]`: every variable drawn point by point, variable by variable, in float64 then stored float32. */

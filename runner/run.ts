@@ -5,6 +5,7 @@
  */
 import type { Dataset } from "../runtime/dataset.js";
 import { DyncRuntimeError } from "../runtime/errors.js";
+import { formatLoss } from "./live-view.js";
 import { opposingLinear, type OpposingLinear, Sequential } from "../runtime/nn/index.js";
 import { modelLayers } from "../contract/layer-list.js";
 import { createOptimizer, type Optimizer, type OptimizerSpec } from "../runtime/optim.js";
@@ -16,7 +17,7 @@ import { makeSchedule } from "../runtime/schedule.js";
 import { train, trainingPlan, type DivergedSeed, type ProbeContext, type TrainingSnapshot, type TrainProbe } from "../runtime/train/index.js";
 import { CHECKPOINT_FORMAT, checkpointSteps, writeRunCheckpoint, type CheckpointSetup, type RunCheckpoint } from "./checkpoint.js";
 import { probeImplementations, refName, RunProbeEnv, type ProbeInstance } from "../stdlib/probes/index.js";
-import { buildRunData } from "./data.js";
+import { buildRunData, redrawTrainingData } from "./data.js";
 import { interruptSignalOf } from "./interrupt.js";
 import { eventFromSpec } from "./event-condition.js";
 import { RunResultRecorder } from "./run-recorder.js";
@@ -108,6 +109,7 @@ export async function executeRun(run: RunSpec, context: RunContext): Promise<Run
       l2Params: l2Targets(model.params, run.l2On ?? "all"),
       ...(run.schedule ? { schedule: makeSchedule(scheduleInSteps(run.schedule, plan.stepsPerEpoch), run.optimizer.lr) } : {}),
       data: trainData.length === 1 ? trainData[0]! : trainData,
+      ...redrawOption(run, context),
       seeds,
       duration: run.duration,
       batch: run.batch,
@@ -144,6 +146,13 @@ export async function executeRun(run: RunSpec, context: RunContext): Promise<Run
   } finally {
     for (const thing of owned.reverse()) thing.dispose();
   }
+}
+
+/** `redraw` for training data with `resample: every_step`, else nothing. */
+function redrawOption(run: RunSpec, context: RunContext): { redraw?: (step: number) => Dataset[] } {
+  const spec = run.data[run.trainOn];
+  const redraw = spec && redrawTrainingData(run.trainOn, spec, context);
+  return redraw ? { redraw } : {};
 }
 
 function trainingData(run: RunSpec, datasets: ReadonlyMap<string, Dataset[]>): Dataset[] {
@@ -306,7 +315,7 @@ function lossSummary(loss: Float32Array | null): string | undefined {
   if (!loss || loss.length === 0) return undefined;
   const sorted = Float64Array.from(loss).sort();
   const median = (sorted[Math.floor((sorted.length - 1) / 2)]! + sorted[Math.ceil((sorted.length - 1) / 2)]!) / 2;
-  return `batch loss median ${median.toPrecision(3)}`;
+  return `batch loss median ${formatLoss(median)}`; // as the live view prints losses: 2.05e-6, not 0.00000205
 }
 
 /** RUN030: the run directory can no longer be written; the experiment stops rather than fail every run. */

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { programCacheDir, programKey, storeProgram } from "../cli/program-cache.js";
+import { writeModuleLogHook } from "./module-log.js";
 
 const root = join(import.meta.dirname, "..");
 const cli = join(root, "dist", "cli", "bin.js");
@@ -29,37 +30,6 @@ const GENERATOR = /\/node_modules\/(ts-morph|@ts-morph\/common|prettier|typescri
 let scratch: string;
 let cache: string;
 let source: string;
-
-/**
- * A preload that logs every module the child loads: ES modules through a resolve hook (it runs on the
- * loader thread and appends each URL as it is resolved), CommonJS ones from the module cache at exit.
- */
-function writeModuleLogHook(dir: string): string {
-  writeFileSync(
-    join(dir, "hook.mjs"),
-    `import { appendFileSync } from "node:fs";
-let log;
-export function initialize(data) { log = data.log; }
-export async function resolve(specifier, context, next) {
-  const resolved = await next(specifier, context);
-  appendFileSync(log, resolved.url + "\\n");
-  return resolved;
-}
-`,
-  );
-  const preload = join(dir, "preload.mjs");
-  writeFileSync(
-    preload,
-    `import { register, createRequire } from "node:module";
-import { appendFileSync } from "node:fs";
-const log = process.env.MODULE_LOG;
-register(new URL("./hook.mjs", import.meta.url), { data: { log } });
-const cjs = createRequire(import.meta.url).cache;
-process.on("exit", () => appendFileSync(log, Object.keys(cjs).join("\\n") + "\\n"));
-`,
-  );
-  return preload;
-}
 
 /** `dync run FILE --jobs 1 --out DIR` with the test's cache; the modules it loaded, from the log. */
 function run(file: string, out: string, extra: readonly string[] = []): { status: number | null; stdout: string; stderr: string; modules: string[] } {

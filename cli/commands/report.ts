@@ -4,7 +4,7 @@
  */
 import { DyncRuntimeError } from "../../runtime/errors.js";
 import { rebuildReport, watchReport } from "../../report/index.js";
-import { analysisFunctions } from "../../stdlib/implementations.js";
+import { analysisFunctions } from "../../stdlib/analysis-functions.js";
 import type { Output } from "./output.js";
 
 /** Rebuild the report of `runDir`; 0 when written (even if some plot could not be drawn), 1 on an error. */

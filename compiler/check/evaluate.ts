@@ -363,7 +363,7 @@ export class Evaluator {
       return undefined;
     }
     const at = (i: number) => (n === 1 ? a : a + ((b - a) * i) / (n - 1));
-    return list(Array.from({ length: n }, (_, i) => num(name === "logspace" ? 10 ** at(i) : at(i))));
+    return list(Array.from({ length: n }, (_, i) => num(name === "logspace" ? powerOfTen(at(i)) : at(i))));
   }
 
   /** `zip([a, b], [c, d])` → `[[a, c], [b, d]]`, lengths checked. */
@@ -561,4 +561,13 @@ function decimalPlaces(x: number): number {
   const m = /e-(\d+)$/.exec(s);
   if (m) return Number(m[1]) + (s.split("e")[0]!.split(".")[1]?.length ?? 0);
   return s.split(".")[1]?.length ?? 0;
+}
+
+/**
+ * 10ˣ, exactly the decimal 10ᵏ when x is a whole number k (up to rounding in x itself): `10 ** -4` is
+ * 0.00009999999999999999, which a sweep's run id (`lr=0.00009999999999999999`) and the report would show.
+ */
+export function powerOfTen(x: number): number {
+  const k = Math.round(x);
+  return Math.abs(x - k) < 1e-9 ? Number(`1e${k}`) : 10 ** x;
 }

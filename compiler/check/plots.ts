@@ -88,16 +88,19 @@ export class PlotCompiler {
   }
 
   private line(call: A.CallExpr, args: Args, scope: AnalysisScope, base: PlotBaseChecked): PlotSpec | undefined {
-    const y = args.positional[0];
-    if (!y || args.positional.length !== 1) return this.fail(call, "`line` takes one result: `line(sharp)`");
-    const expr = this.analysis.compile(y, scope);
+    const results = lineResults(args.positional);
+    if (results.length === 0) return this.fail(call, "`line` takes a result, or several: `line(sharp)`, `line([train_loss, test_loss])`");
+    const compiled = results.map((r) => this.analysis.compile(r, scope));
+    const expr = compiled.every((e) => e !== undefined) ? compiled[0] : undefined;
+    const series = results.length > 1 && expr ? results.map((r, i) => ({ y: compiled[i]!, label: this.text(r) })) : null;
     const x = this.dimArg(args, "x", scope) ?? "steps";
     const band = this.band(args, scope);
     const refs = this.refs(args, scope, undefined);
     const log = this.logArg(args);
     const marks = this.marks(args, scope);
     if (!expr || band === undefined || !refs || !log || !marks) return undefined;
-    return { ...base, kind: "line", y: expr, yLabel: this.text(y), x, band, refs, ...log, ...(marks.length ? { marks } : {}) };
+    const yLabel = series ? series.map((r) => r.label).join(", ") : this.text(results[0]!);
+    return { ...base, kind: "line", y: expr, yLabel, x, band, refs, ...log, ...(marks.length ? { marks } : {}), ...(series ? { series } : {}) };
   }
 
   /** `mark: groups` / `mark: [snap, learned_at]`: probes (their measurement steps) or analyses (step values). */
@@ -444,4 +447,11 @@ function readsOnlySweeps(e: AnalysisExpr): boolean {
     default:
       return false;
   }
+}
+
+/** The results a line plot draws: `line(a)`, `line(a, b)` or `line([a, b])` (one series each). */
+function lineResults(positional: readonly A.Expr[]): readonly A.Expr[] {
+  const only = positional[0];
+  if (positional.length === 1 && only!.kind === "List") return only.items;
+  return positional;
 }

@@ -138,6 +138,13 @@ export interface TrainConfig {
   readonly schedule?: Schedule;
   /** One dataset shared by all seeds, or one per seed (equal size and shapes). */
   readonly data: Dataset | readonly Dataset[];
+  /**
+   * Fresh training data for update k ≥ 1 (update 0 trains on `data`): the same size and shapes as `data`,
+   * a new draw of the same distribution ("D → ∞": every step sees new samples). Batches are then taken
+   * from the draw of their own step; it must depend on k alone, so a resumed run draws what it would have.
+   * Probes still see `data` as the training set.
+   */
+  readonly redraw?: (step: number) => Dataset | readonly Dataset[];
   /** Seed values by seed index (length = model.seeds); each fixes that seed's batch order. */
   readonly seeds: readonly number[];
   readonly duration: DurationSpec;
@@ -329,14 +336,35 @@ class TrainingRun {
       return false;
     } finally {
       if (computed) tf.dispose([...computed.grads, computed.loss.perSample, computed.loss.perSeed, computed.loss.objective]);
-      if (batch && !this.sampler.isFull) tf.dispose([batch.x, batch.y]);
+      if (batch && (!this.sampler.isFull || this.redrawn(step))) tf.dispose([batch.x, batch.y]);
     }
+  }
+
+  /** Whether update `step` trains on a fresh draw rather than on `data`. */
+  private redrawn(step: number): boolean {
+    return this.config.redraw !== undefined && step > 0;
   }
 
   private batchAt(step: number): StepBatch {
     const indices = this.sampler.indicesAt(step);
+    if (this.redrawn(step)) return { indices, ...this.freshBatch(step, indices) };
     const tensors = this.sampler.isFull ? this.data.full() : this.data.gather(indices);
     return { indices, x: tensors.x, y: tensors.y };
+  }
+
+  /** Batch `step` from that step's own draw of the training data (owned by the caller). */
+  private freshBatch(step: number, indices: readonly Int32Array[]): BatchTensors {
+    const drawn = new TrainData(this.config.redraw!(step), this.config.model.seeds);
+    try {
+      if (drawn.n !== this.data.n || drawn.yDim !== this.data.yDim) {
+        throw new DyncRuntimeError("RUN040", `the training data drawn for step ${step} has ${drawn.n} samples with ${drawn.yDim} targets, the first draw ${this.data.n} with ${this.data.yDim}`);
+      }
+      if (!this.sampler.isFull) return drawn.gather(indices);
+      const full = drawn.full();
+      return { x: tf.clone(full.x), y: tf.clone(full.y) };
+    } finally {
+      drawn.dispose();
+    }
   }
 
   /** Loss at θ_k on the batch and its gradient for every parameter; nothing is read back. */

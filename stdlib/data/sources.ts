@@ -14,7 +14,7 @@ import { gaussianMixture } from "./gaussian-mixture.js";
 import { gratings } from "./gratings.js";
 import { gridInputs, type GridAxis } from "./grid.js";
 import { loadImage, type ImageAxis } from "./image.js";
-import { pointsInputs } from "./inputs.js";
+import { pointsInputs, uniformInputs } from "./inputs.js";
 import { loadFashionMnist, loadMnist } from "./mnist.js";
 import { opposingSignals } from "./opposing-signals.js";
 import { constantImage } from "./constant-image.js";
@@ -57,6 +57,9 @@ function imageOptions(spec: SourceSpec<"mnist" | "fashion_mnist" | "cifar10" | "
 
 export const dataSourceDefinitions: readonly DataSourceDefinition[] = [
   defineDataSource(entries.grid, (spec) => gridInputs(spec.axes.map((a) => gridAxis(a, spec.n)))),
+  defineDataSource(entries.uniform, (spec, ctx) =>
+    uniformInputs(ctx.samples(spec.split), { n: spec.n, lo: spec.axes.map((a) => a.lo), hi: spec.axes.map((a) => a.hi), names: spec.axes.map((a) => a.name) }),
+  ),
   defineDataSource(entries.points, (spec) => pointsInputs(spec.columns)),
   defineDataSource(entries.chebyshev, (spec, ctx) =>
     chebyshev({ name: ctx.name, degree: spec.degree, n: spec.n, ...(spec.axes?.[0] ? { axis: gridAxis(spec.axes[0], spec.n) } : {}) }),

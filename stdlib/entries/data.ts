@@ -14,6 +14,17 @@ const sampleSplit = {
   doc: "Which sample stream: `train` and `test` are independent draws of one task (data sets with the same arguments and seed share the task). Default: the data set's own stream, named after it, so differently named data sets never share samples and `data test = …` without `split:` is the `test` stream.",
 };
 
+/** `resample:` of random synthetic sources: one draw reused every step, or a fresh draw per step. */
+const resampleParam = {
+  name: "resample",
+  type: { t: "choice" as const, options: ["never", "every_step"] },
+  default: "never",
+  doc: "`every_step`: when this is the training set, every update trains on a new draw of it (same size, same distribution; update k's draw comes from the data set's stream forked for k, so it is reproducible per seed and on resume) — the \"D → ∞\" of papers that sample fresh data each step. Probes and held-out uses see the first draw. `never` (default): one draw per seed, reused every step.",
+};
+
+/** `resample` only when on, so specs (and generated programs) without it stay as they were. */
+const resampleOf = (a: Readonly<Record<string, unknown>>) => (a["resample"] === "every_step" ? { resample: "every_step" as const } : {});
+
 /** `standardize:` of image sources: per-pixel standardisation with the training set's statistics. */
 const standardizeParam = {
   name: "standardize",
@@ -97,6 +108,31 @@ export const grid = dataEntry({
     perSeed: false,
     shape: (s) => inputsShape(axisNames(s["axes"])),
     size: (s) => (s["n"] as number) ** (s["axes"] as readonly unknown[]).length,
+  },
+});
+
+export const uniform = dataEntry({
+  name: "uniform",
+  kind: "data",
+  doc: "`n` random points with each input variable drawn from U[lo, hi) (`x in [-1, 1]`), per seed from the data set's stream (see `split`); with `resample: every_step` a new draw every training step.",
+  params: [
+    {
+      name: "vars",
+      type: { t: "bindings", domain: "interval", min: 1, max: 8 },
+      doc: "Input variables and their intervals: `x in [-1, 1]` (the upper end is never drawn, whether `]` or `)`).",
+    },
+    count("n", "Number of points."),
+    sampleSplit,
+    resampleParam,
+  ],
+  cites: papers.lottery,
+  lower: (a) => ({ source: "uniform", axes: a["vars"], n: a["n"], ...splitOf(a), ...resampleOf(a) }),
+  data: {
+    targets: "function",
+    namedInputs: [],
+    perSeed: true,
+    shape: (s) => inputsShape(axisNames(s["axes"])),
+    size: (s) => s["n"] as number,
   },
 });
 
@@ -275,6 +311,7 @@ export const gaussianMixture = dataEntry({
       doc: "Within-class standard deviation.",
     },
     sampleSplit,
+    resampleParam,
   ],
   cites: papers.diversity,
   lower: (a) => ({
@@ -285,6 +322,7 @@ export const gaussianMixture = dataEntry({
     separation: a["separation"],
     std: a["std"],
     ...splitOf(a),
+    ...resampleOf(a),
   }),
   data: {
     targets: "own",
@@ -311,9 +349,10 @@ export const opposingSignals = dataEntry({
     { name: "alpha", type: { t: "number", above: 0 }, default: 1, doc: "Signal strength α: a² = α/(p·d2), so the outliers' second moment E‖x_o‖² is α." },
     { name: "beta", type: { t: "number", min: 0 }, default: 1, doc: "‖β‖ of the linear target on x (β along the all-ones direction)." },
     sampleSplit,
+    resampleParam,
   ],
   cites: papers.opposing,
-  lower: (a) => ({ source: "opposing_signals", n: a["n"], d1: a["d1"], d2: a["d2"], p: a["p"], alpha: a["alpha"], beta: a["beta"], ...splitOf(a) }),
+  lower: (a) => ({ source: "opposing_signals", n: a["n"], d1: a["d1"], d2: a["d2"], p: a["p"], alpha: a["alpha"], beta: a["beta"], ...splitOf(a), ...resampleOf(a) }),
   data: {
     targets: "own",
     perSeed: true,
@@ -394,6 +433,7 @@ export const gratings = dataEntry({
     },
     standardizeParam,
     sampleSplit,
+    resampleParam,
   ],
   cites: papers.condensation,
   lower: (a) => ({
@@ -408,6 +448,7 @@ export const gratings = dataEntry({
     phase_spread: a["phase_spread"],
     ...standardizeOf(a),
     ...splitOf(a),
+    ...resampleOf(a),
   }),
   data: {
     targets: "own",
@@ -620,6 +661,7 @@ export const npy = dataEntry({
 
 export const dataSources: readonly Entry[] = [
   grid,
+  uniform,
   points,
   chebyshev,
   mnist,

@@ -24,7 +24,7 @@ export const plots: Entry[] = [
     kind: "plot",
     doc: "A result against training time or a sweep variable, one line per colour, with optional band and reference lines.",
     params: [
-      result("y", "The series: a probe or an analysis (`sharp`, `mean(h) over seeds`)."),
+      result("y", "The series: a probe or an analysis (`sharp`, `mean(h) over seeds`); several in a list (`[train_loss, test_loss]`, or `line(train_loss, test_loss)`) share the plot, each in its own colour (its own dashes when `color` is given), named in the legend."),
       { name: "x", type: { t: "string" }, default: "steps", doc: "`steps` (training time) or a sweep variable." },
       color,
       facet,

@@ -74,6 +74,16 @@ export const neuronsEntry = probeEntry({
   cost: (_args, shape) => ({ flops: 3 * (shape.layers[0]?.width ?? 0) }),
 });
 
+export const wbCurveEntry = probeEntry({
+  name: "wb_curve",
+  kind: "probe",
+  doc: "How closely the hidden neurons' (w, b) lie on a curve b = g(w), and whether g is even (Fig 2a: for a very wide SiLU net fitting x² they lie on a bell-shaped curve symmetric under w → −w). The neurons are cut into `bins` equal-count bins of |w| (`r2_abs`) or of w (`r2_signed`); each field is the share of the variance of b explained by the bins' means, 1 − Σ within-bin squared deviations / Σ squared deviations from the mean. Independent w and b (the init) give ≈ 0; any curve gives `r2_signed` ≈ 1; only an even curve also gives `r2_abs` ≈ 1 (an odd one, b(−w) = −b(w), is two-valued in |w|).",
+  params: [model, { name: "bins", type: { t: "number", integer: true, min: 2 }, default: 50, doc: "Equal-count bins (at most half the width, so every bin holds two neurons)." }],
+  result: { fields: ["r2_abs", "r2_signed"] },
+  cites: papers.lottery,
+  cost: (_args, shape) => ({ flops: 40 * (shape.layers[0]?.width ?? 0) }),
+});
+
 export const distillEntry = probeEntry({
   name: "distill",
   kind: "probe",
@@ -95,7 +105,7 @@ export const paramPca = probeEntry({
   cost: (_args, shape) => ({ flops: 2 * shape.params * shape.params }),
 });
 
-export const lotteryProbes: readonly Entry[] = [ticketsEntry, ticketR2, neuronsEntry, distillEntry, paramPca];
+export const lotteryProbes: readonly Entry[] = [ticketsEntry, ticketR2, neuronsEntry, wbCurveEntry, distillEntry, paramPca];
 
 export const inRange = analysisEntry({
   name: "in_range",

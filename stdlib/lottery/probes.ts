@@ -88,6 +88,37 @@ export const neuronsProbe = defineProbe(entries.neuronsEntry, { measure: ({ mode
   return { kind: "indexed" as const, dim: "neuron" as const, fields: { w: pick("w"), b: pick("b"), v: pick("v") } };
 } });
 
+/**
+ * Share of the variance of `b` explained by the means of b in `bins` equal-count bins of `key` (sorted):
+ * 1 − Σ_bins Σ (b − mean_bin)² / Σ (b − mean)². Bins are cut at ranks, so ties in `key` may split.
+ */
+export function binnedR2(key: ArrayLike<number>, b: ArrayLike<number>, bins: number): number {
+  const n = b.length;
+  const k = Math.min(bins, Math.floor(n / 2));
+  if (k < 1) return NaN;
+  const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => key[i]! - key[j]!);
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += b[i]! / n;
+  let total = 0;
+  for (let i = 0; i < n; i++) total += (b[i]! - mean) ** 2;
+  let within = 0;
+  for (let bin = 0; bin < k; bin++) {
+    const members = order.slice(Math.floor((bin * n) / k), Math.floor(((bin + 1) * n) / k));
+    const m = members.reduce((s, i) => s + b[i]!, 0) / members.length;
+    within += members.reduce((s, i) => s + (b[i]! - m) ** 2, 0);
+  }
+  return total > 0 ? 1 - within / total : NaN;
+}
+
+/** `wb_curve(net, bins)`: how much of b the bins of |w| and of w explain (Fig 2a's even curve). */
+export const wbCurveProbe = defineProbe(entries.wbCurveEntry, {
+  measure: ({ model, bins }, ctx) => {
+    const nets = twoLayerNets(model);
+    const curve = (net: TwoLayerNet) => ({ r2_abs: binnedR2(net.w.map(Math.abs), net.b, bins), r2_signed: binnedR2(net.w, net.b, bins) });
+    return fields(perSeed(ctx, nets, curve), entries.wbCurveEntry.result.fields);
+  },
+});
+
 type DistillField = (typeof entries.distillEntry.result.fields)[number];
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type * as A from "../../grammar/ast.js";
 import { parse } from "../../grammar/parse.js";
-import { Evaluator, MapEnv } from "../../compiler/check/evaluate.js";
+import { Evaluator, MapEnv, powerOfTen } from "../../compiler/check/evaluate.js";
 import { num, showValue, type Value } from "../../compiler/check/values.js";
 import type { Diagnostic } from "../../diagnostics/diagnostic.js";
 
@@ -50,6 +50,15 @@ describe("compile-time evaluation", () => {
   it("computes logspace and linspace", () => {
     expect(value("logspace(1, 4, 4)")).toBe("[10, 100, 1000, 10000]");
     expect(value("linspace(0, 1, 5)")).toBe("[0, 0.25, 0.5, 0.75, 1]");
+  });
+
+  it("gives logspace's whole decades as their decimals, so run ids read lr=0.0001 (10 ** -4 is 0.00009999999999999999)", () => {
+    expect([-5, -4, -3, -2, -1].map((k) => String(powerOfTen(k)))).toEqual(["0.00001", "0.0001", "0.001", "0.01", "0.1"]);
+    expect(String(10 ** -4)).toBe("0.00009999999999999999"); // what logspace gave before
+    // An exponent a hair off a whole number by the interpolation's rounding is still that decade.
+    expect(powerOfTen(-3 + 1e-15)).toBe(0.001);
+    // Between decades the power itself.
+    expect(powerOfTen(-3.5)).toBe(10 ** -3.5);
   });
 
   it("repeats and concatenates lists", () => {

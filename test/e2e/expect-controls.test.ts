@@ -112,3 +112,36 @@ describe("lottery-histograms controls", () => {
     expectFailures(runControl("lh-narrow", "lottery-histograms", [["hidden: [width]", "hidden: [2]"]]), [unimodal]);
   });
 });
+
+describe("lottery-leaky controls", () => {
+  it("every row at width 5: the loss does not fall with the sweep's width, so α > 1.5 fails", () => {
+    expectFailures(runControl("ll-fixed-width", "lottery-leaky", [["hidden: [width]", "hidden: [5]"]]), ["alpha > 1.5"]);
+  });
+});
+
+describe("lottery-wide controls", () => {
+  const onCurve = "on_curve > 0.15";
+
+  it("untrained (1 step): w and b stay independent", () => {
+    expectFailures(runControl("lw-untrained", "lottery-wide", [["    train 1000 steps", "    train 1 steps"]]), [onCurve]);
+  });
+
+  it("the odd target x³: the neurons gather on an odd curve, which bins of |w| do not explain", () => {
+    const edit = ["data train = grid(x in [-2, 2], n: 101) -> x^2", "data train = grid(x in [-2, 2], n: 101) -> x^3"] as const;
+    expectFailures(runControl("lw-odd", "lottery-wide", [edit]), [onCurve]);
+  });
+});
+
+describe("condensation-fashion controls", () => {
+  const condensed = "early[power = -2] > 0.1";
+  const spread = "early[power = -0.5] < 0.01";
+  const init = "init net.layers[*] ~ fan_normal(power: power)";
+
+  it("every point from LeCun's init: no early alignment, so the small-init expect fails", () => {
+    expectFailures(runControl("cf-lecun", "condensation-fashion", [[init, "init net.layers[*] ~ fan_normal(power: -0.5)"]]), [condensed]);
+  });
+
+  it("every point from the small init: aligned pairs at both, so the LeCun expect fails", () => {
+    expectFailures(runControl("cf-small", "condensation-fashion", [[init, "init net.layers[*] ~ fan_normal(power: -2)"]]), [spread]);
+  });
+});

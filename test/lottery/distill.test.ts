@@ -74,4 +74,28 @@ describe("distillation of the best ticket to width 2", () => {
     const mse32 = fit32.residual.reduce((s, e) => s + e * e, 0) / xs.length;
     expect(mse32).toBeGreaterThan(1e-9);
   });
+
+  it("even an exact float64 mirror pair floors near 1e-16 on [−2, 2] and 1e-18 on [−1, 1], above the paper's 1.6e-19", () => {
+    // The scan of docs/experiments/lottery-scaling.md (Fig 13): the Taylor term falls like w⁴, rounding of
+    // σ amplified by v ≈ 1/(σ″w²) rises like w⁻⁴, so the refit's loss has a floor.
+    const floor = (lo: number, hi: number) => {
+      const grid1001 = grid(lo, hi, 1001);
+      let best = Infinity;
+      for (let e = -1.5; e >= -5.01; e -= 0.25) {
+        for (const bias of [-1.2785, -0.5, 0.5, 1.5]) {
+          const w = 10 ** e;
+          const pair: TwoLayerNet = { w: Float64Array.of(w, -w), b: Float64Array.of(bias, bias), v: Float64Array.of(1, 1), c: 0, act: silu };
+          best = Math.min(best, distillBestTicket(pair, grid1001, square).loss);
+        }
+      }
+      return best;
+    };
+    const wide = floor(-2, 2);
+    const narrow = floor(-1, 1);
+    expect(wide).toBeGreaterThan(1e-17);
+    expect(wide).toBeLessThan(1e-16);
+    expect(narrow).toBeGreaterThan(1e-18);
+    expect(narrow).toBeLessThan(1e-17);
+    expect(narrow).toBeGreaterThan(1.6e-19);
+  });
 });

@@ -71,3 +71,27 @@ describe("lowering marks", () => {
     expect(lower("  plot line(l, mark: 2 * 50)").errors).toEqual([expect.stringMatching(/^DYN2044 .*a constant is not a step/)]);
   });
 });
+
+describe("lowering a line of several results", () => {
+  it("`line([a, b])` and `line(a, b)` give one series per result, in order, the axis titled by both", () => {
+    for (const call of ["line([l, err], color: gamma)", "line(l, err, color: gamma)"]) {
+      const { plots, errors } = lower(`  plot ${call}`);
+      expect(errors).toEqual([]);
+      expect(plots[0]).toMatchObject({
+        kind: "line",
+        y: { op: "probe", name: "l" },
+        yLabel: "l, err",
+        series: [
+          { y: { op: "probe", name: "l" }, label: "l" },
+          { y: { op: "let", name: "err" }, label: "err" },
+        ],
+      });
+    }
+  });
+
+  it("one result has no series; a misspelled one is reported, not the list", () => {
+    expect(lower("  plot line(l)").plots[0]).not.toHaveProperty("series");
+    expect(lower("  plot line([l, er])").errors).toEqual([expect.stringMatching(/^DYN\d+ .*er/)]);
+    expect(lower("  plot line([])").errors).toEqual([expect.stringContaining("`line` takes a result, or several")]);
+  });
+});

@@ -134,6 +134,19 @@ describe("rebuilding from the run directory", () => {
     expect(page).toContain('<span class="tok-keyword">experiment</span> bare {}');
     expect(page).toContain("No verdicts were recorded");
   });
+
+  it("shows the backend's fields as text: the skipped backends one a line, flags as yes/no, no raw JSON", async () => {
+    const dir2 = join(root, "backend-row");
+    const skipped = ['gpu: backend "gpu" needs the package @tensorflow/tfjs-node-gpu, which is not installed', "tensorflow: not installed"];
+    const recorder = new RunRecorder({ dir: dir2, experiment: "b", config: {}, sweepAxes: [], backend: { name: "wasm", simd: true, threads: false, skipped } as never, source: { file: "b.dyn", text: "experiment b {}" } });
+    recorder.beginRun("run", {}, [0]);
+    recorder.endRun("run", "ok");
+    recorder.finish("ok");
+    const page = readFileSync((await rebuildReport(dir2)).path, "utf8");
+    expect(page).toContain(`<tr><th>skipped</th><td>gpu: backend &quot;gpu&quot; needs the package @tensorflow/tfjs-node-gpu, which is not installed\ntensorflow: not installed</td></tr>`);
+    expect(page).toContain("<tr><th>simd</th><td>yes</td></tr><tr><th>threads</th><td>no</td></tr>");
+    expect(page).not.toContain("[&quot;gpu");
+  });
 });
 
 describe("dync report", () => {

@@ -45,6 +45,7 @@ export const PROBE_CASES: Record<string, { args: Record<string, unknown>; outDim
   tickets: { args: { n: 11 } },
   ticket_r2: { args: { n: 11 } },
   neurons: { args: {} },
+  wb_curve: { args: { bins: 2 } },
   distill: { args: { n: 11 } },
   param_pca: { args: {} },
   activation_regions: { args: { data: { ref: "line" } } },

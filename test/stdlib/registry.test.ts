@@ -149,6 +149,7 @@ describe("every synthetic data source builds the shape and size its entry declar
   /** Per source: a lowered spec (real data sets need files and are left out: their shapes are fixed numbers). */
   const SOURCES: Record<string, Record<string, unknown>> = {
     grid: { source: "grid", axes: [axis, { ...axis, name: "y", closedHi: false }], n: 5 },
+    uniform: { source: "uniform", axes: [axis, { ...axis, name: "y" }], n: 9, resample: "every_step" },
     points: { source: "points", columns: { u: [0, 0.5, 1], v: [1, 2, 3] } },
     chebyshev: { source: "chebyshev", degree: 3, n: 7, axes: null },
     gaussian_mixture: { source: "gaussian_mixture", n: 12, d: 3, classes: 4, separation: 3, std: 1 },
