@@ -215,6 +215,8 @@ class TrainingRun {
   private readonly lossFn: LossFn;
   private readonly schedule: Schedule;
   private readonly probes: Map<string, TrainProbe>;
+  /** The probes that see every step's batch (`TrainProbe.observe`), found once rather than every step. */
+  private readonly observers: readonly TrainProbe[];
   private readonly variables: tf.Variable[];
   private readonly diverged: DivergedSeed[] = [];
   /** `[S]` bool, false for seeds known to have diverged; absent until one has (masking costs time). */
@@ -232,6 +234,7 @@ class TrainingRun {
     this.sampler = new BatchSampler(this.data.n, config.batch, config.seeds, config.duration);
     const { totalSteps, stepsPerEpoch } = this.sampler.plan;
     this.probes = new Map((config.probes ?? []).map((p) => [p.name, p]));
+    this.observers = (config.probes ?? []).filter((p) => p.observe);
     this.scheduler = new CadenceScheduler(config.probes ?? [], config.events ?? [], { totalSteps, stepsPerEpoch, seeds: S });
     this.divergence = new DivergenceTracker(config.seeds);
     this.lossFn = typeof config.loss === "function" ? config.loss : lossFunction(config.loss);
@@ -304,7 +307,7 @@ class TrainingRun {
     this.scheduler.restoreConditions(snapshot.conditions);
     this.diverged.push(...snapshot.diverged.map((d) => ({ ...d })));
     if (this.diverged.length > 0) {
-      this.frozenMask = tf.tensor1d(this.config.seeds.map((_, s) => !this.diverged.some((d) => d.seedIndex === s)), "bool");
+      this.frozenMask = tf.tensor1d(this.aliveSeeds(), "bool");
     }
     this.lastSnapshot = snapshot.step;
     return snapshot.step;
@@ -420,13 +423,12 @@ class TrainingRun {
 
   /** Step `step`'s batch for the probes that observe every step (TrainProbe.observe), before its update. */
   private async observeStep(step: number, batch: StepBatch, loss: StepLoss, lr: number): Promise<void> {
-    const observers = [...this.probes.values()].filter((p) => p.observe);
-    if (observers.length === 0) return;
+    if (this.observers.length === 0) return;
     const { stepsPerEpoch, totalSteps } = this.sampler.plan;
-    const seedIndices = this.config.seeds.map((_, s) => s).filter((s) => !this.diverged.some((d) => d.seedIndex === s));
+    const seedIndices = this.aliveSeeds().flatMap((alive, s) => (alive ? [s] : []));
     const { model, optimizer, seeds } = this.config;
     const ctx: ProbeContext = { model, optimizer, step, epoch: Math.floor(step / stepsPerEpoch), totalSteps, stepsPerEpoch, seeds, seedIndices, data: this.data, batch, loss, lr };
-    for (const probe of observers) await probe.observe!(ctx);
+    for (const probe of this.observers) await probe.observe!(ctx);
   }
 
   /**
@@ -483,13 +485,17 @@ class TrainingRun {
     return step % every === 0 || step === this.sampler.plan.totalSteps;
   }
 
+  /** Per seed, whether it is still training (has not diverged). */
+  private aliveSeeds(): boolean[] {
+    return this.config.seeds.map((_, s) => !this.diverged.some((d) => d.seedIndex === s));
+  }
+
   private async checkDivergence(): Promise<void> {
     const fresh = this.divergence.check();
     if (fresh.length === 0) return;
     this.diverged.push(...fresh);
-    const alive = this.config.seeds.map((_, s) => !this.diverged.some((d) => d.seedIndex === s));
     this.frozenMask?.dispose();
-    this.frozenMask = tf.tensor1d(alive, "bool");
+    this.frozenMask = tf.tensor1d(this.aliveSeeds(), "bool");
     await this.config.recorder?.diverged?.(fresh);
     for (const seed of fresh) await this.eventProbesLost(seed);
   }
