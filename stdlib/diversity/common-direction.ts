@@ -103,15 +103,16 @@ export function layerSamples(model: Model, data: EvalData, loss: LossKind, layer
  * mode as the step computes its gradient: batch norm normalises with the batch's statistics (so a row's δ
  * also carries its effect on them: δ_x = ∂(Σ_rows ℓ)/∂z_x, and Σ_x a_x δ_xᵀ is B × the step's gradient), the
  * running statistics do not move, dropout is off (the step's own masks are not known). Seeds not listed in
- * `seedIndices` (diverged) and rows with a non-finite value are left out.
+ * `seedIndices` (diverged) and rows with a non-finite value are left out. With `into`, each seed's rows are
+ * added to `into[s]` in place (the probe's running sums: no new arrays every step).
  */
-export function batchSums(model: Model, x: tf.Tensor, y: tf.Tensor, loss: LossKind, layer: LayerView, seedIndices: readonly number[]): (UpdateSums | undefined)[] {
+export function batchSums(model: Model, x: tf.Tensor, y: tf.Tensor, loss: LossKind, layer: LayerView, seedIndices: readonly number[], into?: readonly UpdateSums[]): (UpdateSums | undefined)[] {
   const { fanIn, fanOut } = layer;
   const rows = x.shape[1]!;
   const { a, d } = rowSignals(model, x, y, loss, layer, "training");
   return Array.from({ length: model.seeds }, (_, s) => {
     if (!seedIndices.includes(s)) return undefined;
-    const sums = emptySums(fanIn, fanOut);
+    const sums = into?.[s] ?? emptySums(fanIn, fanOut);
     addRows(sums, a.subarray(s * rows * fanIn, (s + 1) * rows * fanIn), d.subarray(s * rows * fanOut, (s + 1) * rows * fanOut), fanIn, fanOut);
     return sums;
   });
@@ -423,8 +424,7 @@ export const commonDirectionProbe = defineProbe(commonDirection, {
         ? {
             observe(ctx: ProbeContext) {
               if (!ctx.batch) return;
-              const sums = batchSums(model, ctx.batch.x, ctx.batch.y, run.loss, view, ctx.seedIndices);
-              sums.forEach((part, s) => part && (pending[s] = addSums([pending[s]!, part])));
+              batchSums(model, ctx.batch.x, ctx.batch.y, run.loss, view, ctx.seedIndices, pending);
             },
           }
         : {}),
