@@ -1,8 +1,10 @@
 /**
  * One training step (forward, loss, gradients, SGD update) of case (g)'s CNN — conv 3×3 stride 2, 32→64→96
- * filters, dense 256, 10 outputs, on a batch of 32×32×3 images — on the current matmul path, in ms; and, per
- * conv layer, the forward and forward+backward of `conv2d` alone. For comparing conv implementations and
- * paths (`DYNC_NATIVE=0` for wasm); speed is never asserted in a test.
+ * filters, dense 256, 10 outputs, on a batch of 32×32×3 images — on the current matmul path, in ms, with a
+ * per-kernel profile; then, per conv layer of that net (one seed), the forward pass of dync's `conv2d` (im2col
+ * kernel + batched product) against tfjs's own `tf.conv2d` on the same backend, and dync's forward + gradients
+ * (tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter kernel: tf.conv2d cannot be trained on wasm at all). For
+ * comparing conv implementations and paths (`DYNC_NATIVE=0` for wasm); speed is never asserted in a test.
  *
  *   npx tsx bench/conv-bench.ts [BATCH] [SEEDS] [BACKEND]     (defaults 128 1 wasm)
  */
@@ -11,6 +13,7 @@ import type { LayerSpec } from "../contract/program.js";
 import { selectBackend } from "../runtime/backend.js";
 import { nativeMatMulInfo } from "../runtime/kernels/native.js";
 import { lossFunction } from "../runtime/loss.js";
+import { conv2d } from "../runtime/nn/conv.js";
 import { sequential } from "../runtime/nn/sequential.js";
 import { Rng } from "../runtime/rng.js";
 
@@ -71,6 +74,23 @@ async function main(): Promise<void> {
   const rows = [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, Number(process.env["TOP"] ?? 15));
   for (const [key, e] of rows) console.log(`  ${e.ms.toFixed(1).padStart(7)} ms ${String(e.calls).padStart(3)}× ${key}`);
   console.log(`  kernels per step: ${profile.kernels.length}`);
+  compareLayers(rng);
+}
+
+/** Each conv layer of the net alone: dync's conv2d against tf.conv2d, forward + both gradients, ms per call. */
+function compareLayers(rng: Rng): void {
+  for (const [size, cin, cout] of [[32, 3, 32], [16, 32, 64], [8, 64, 96]] as const) {
+    const random = (shape: number[]) => tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal()), shape);
+    const x = random([1, BATCH, size, size, cin]);
+    const w = random([1, 3, 3, cin, cout]);
+    const g = { kernel: 3, stride: 2, padding: "same" } as const;
+    const mine = (xx: tf.Tensor, ww: tf.Tensor) => conv2d(xx, ww, undefined, g);
+    const theirs = (xx: tf.Tensor, ww: tf.Tensor) => tf.conv2d(tf.reshape(xx, [BATCH, size, size, cin]) as tf.Tensor4D, tf.reshape(ww, [3, 3, cin, cout]) as tf.Tensor4D, 2, "same");
+    const forward = (f: typeof mine) => msPerCall(() => tf.tidy(() => { f(x, w).dataSync(); }), 5);
+    const withGradients = msPerCall(() => tf.tidy(() => { tf.grads((xx: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.square(mine(xx, ww))))([x, w]).forEach((t) => t.dataSync()); }), 5);
+    console.log(`  conv ${size}²×${cin}→${cout}, batch ${BATCH}: forward dync ${forward(mine).toFixed(1)} ms, tf.conv2d ${forward(theirs).toFixed(1)} ms; dync forward + gradients ${withGradients.toFixed(1)} ms`);
+    tf.dispose([x, w]);
+  }
 }
 
 await main();

@@ -199,7 +199,7 @@ def case_f(steps, side=128, batch=8192, levels=8):
     return loss.item()
 
 
-def case_g(steps, n=2048, batch=128):
+def case_g(steps, n=512, batch=128):
     """Small CNN: three 3×3 stride-2 padding-1 convolutions 3→32→64→96 with ReLU on 32×32 images
     (→ 16² → 8² → 4²), flatten 1536, dense 256 ReLU, 10 classes; SGD 0.01, cross-entropy, batch 128.
     Random images and labels (the speed does not depend on them)."""

@@ -290,3 +290,25 @@ for (const path of PATHS) {
     }
   });
 }
+
+describe("native/dync_conv.c checks its arguments", () => {
+  it("rejects buffers too small for the geometry, misaligned offsets, non-integers and a zero stride", async () => {
+    await selectBackend("wasm");
+    setNativeMatMulEnabled(true);
+    const addon = nativeConvAddon();
+    if (!addon) {
+      if (inCi) throw new Error("native path required under CI: dync_conv.node not loaded");
+      console.warn(`skipped: ${nativeMatMulUnavailableReason() ?? "dist/native/dync_conv.node is not built"}`);
+      return;
+    }
+    const image = new ArrayBuffer(4 * 2 * 4 * 4 * 3); // n 2, 4×4×3
+    const patches = new ArrayBuffer(4 * 2 * 2 * 2 * 27); // 2×2 outputs of 3·3·3 features
+    const geometry = [2, 3, 2, 1, 1, 4, 4, 3, 2, 2] as const; // n, kernel, stride, padTop, padLeft, h, w, c, ho, wo
+    addon.im2col(image, 0, patches, 0, ...geometry);
+    expect(() => addon.im2col(image, 4, patches, 0, ...geometry)).toThrow(RangeError);
+    expect(() => addon.im2col(image, 0, patches, 2, ...geometry)).toThrow(/misaligned/);
+    expect(() => addon.col2im(image, 0, patches, 0, ...geometry)).toThrow(RangeError); // patches read from the smaller buffer
+    expect(() => addon.im2col(image, 0, patches, 0, 2, 3, 0, 1, 1, 4, 4, 3, 2, 2)).toThrow(/stride/);
+    expect(() => addon.im2col(image, 0.5, patches, 0, ...geometry)).toThrow(/integer/);
+  });
+});
