@@ -3,17 +3,20 @@
  * the step they are known at and refuses what a run cannot know at a fixed step (DYN2085) and cycles
  * (DYN2086); a run finds them per seed and its probes on them measure from that step on — nothing before —
  * and equal, number for number, the same probes with the rows pinned by hand in a run of that seed alone,
- * the rows computed here from the recorded per-sample losses (not by the analysis code).
+ * the rows computed here from the recorded per-sample losses (not by the analysis code). A run killed after
+ * a checkpoint before or after its set is found, then resumed, ends with byte-identical files.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { compileFile } from "../../compiler/compile.js";
 import { checkSource } from "../../compiler/check/index.js";
 import type { ExperimentProgram, FoundSet, PlanTemplate } from "../../contract/program.js";
 import { readNpy } from "../../runtime/npy.js";
+import { readCheckpointFile } from "../../runtime/record/index.js";
 
 const root = resolve(import.meta.dirname, "../..");
 const scratch = mkdtempSync(join(tmpdir(), "dync-inrun-"));
@@ -148,4 +151,89 @@ ${body}
       "DYN2086 11:34 probe `e` reads the index set `s`, which is found from its own measurements: `e` → `e`",
     ]);
   });
+});
+
+describe("a run stopped and resumed", () => {
+  const CLI = join(root, "dist", "cli", "bin.js");
+  // The set is known at step 150; checkpoints every 10 steps, so a resume continues before or after it.
+  const SOURCE = `experiment resumed {
+  seeds 2
+  data train = chebyshev(degree: 3, n: 16)
+  model net = mlp(hidden: [16], act: tanh)
+  loss half_mse
+  optimizer gd(lr: 0.3)
+  train 700 steps, batch full
+  probe psl = per_sample_loss(net, train) every step
+  probe g_up = grad_norm(net, train[up]) every 7 steps
+  probe s_up = sharpness(net, train[up]) every 50 steps
+  let up = top_k(diff(psl)[steps = 150], k: 3) over point
+  checkpoint every 10 steps
+}
+`;
+
+  const files = (dir: string): Map<string, Buffer> => {
+    const out = new Map<string, Buffer>();
+    const walk = (d: string): void => {
+      for (const name of readdirSync(d)) {
+        const full = join(d, name);
+        if (statSync(full).isDirectory()) walk(full);
+        else out.set(relative(dir, full), readFileSync(full));
+      }
+    };
+    walk(join(dir, "tensors"));
+    for (const name of ["metrics.csv", "metrics.jsonl"]) out.set(name, readFileSync(join(dir, name)));
+    return out;
+  };
+
+  /** Run the program and SIGKILL it once its checkpoint is at a step in [from, to]; returns that step. */
+  const killAt = async (program: string, out: string, from: number, to: number): Promise<number> => {
+    const child = spawn(process.execPath, [program, "--backend", "cpu", "--quiet", "--out", out], { stdio: "ignore" });
+    const exited = new Promise<NodeJS.Signals | null>((done) => child.on("exit", (_code, signal) => done(signal)));
+    const file = join(out, "checkpoints", "run.ckpt");
+    let step = -1;
+    await new Promise<void>((done) => {
+      const poll = setInterval(() => {
+        if (!existsSync(file)) return;
+        try {
+          step = (readCheckpointFile(file) as { training: { step: number } }).training.step;
+        } catch {
+          return; // replaced while read
+        }
+        if (step < from) return;
+        child.kill("SIGKILL");
+        clearInterval(poll);
+        done();
+      }, 2);
+      void exited.then(() => {
+        clearInterval(poll);
+        done();
+      });
+    });
+    expect(await exited, "the run ended before it could be killed: make it longer").toBe("SIGKILL");
+    expect(step).toBeLessThanOrEqual(to);
+    return step;
+  };
+
+  it("ends byte-identical to an uninterrupted run, stopped before or after the set is found", async () => {
+    const dyn = join(scratch, "resumed.dyn");
+    const program = join(scratch, "resumed-program.mjs");
+    writeFileSync(dyn, SOURCE);
+    const compiled = spawnSync(process.execPath, [CLI, "compile", dyn, "-o", program], { encoding: "utf8" });
+    expect(compiled.status, compiled.stderr).toBe(0);
+    const reference = join(scratch, "resumed-reference");
+    const whole = spawnSync(process.execPath, [program, "--backend", "cpu", "--quiet", "--out", reference], { encoding: "utf8" });
+    expect(whole.status, whole.stderr).toBe(0);
+    const want = files(reference);
+    expect(series(readFileSync(join(reference, "metrics.csv"), "utf8").trim().split("\n").map((l) => l.split(",")), "g_up", 0).keys().next().value).toBe(154);
+    for (const [from, to] of [[20, 140], [160, 600]] as const) {
+      const dir = join(scratch, `resumed-${from}`);
+      const step = await killAt(program, dir, from, to);
+      const resumed = spawnSync(process.execPath, [program, "--resume", dir, "--backend", "cpu", "--quiet"], { encoding: "utf8" });
+      expect(resumed.status, resumed.stderr).toBe(0);
+      expect(resumed.stdout).toContain(`continues from its checkpoint at step ${step}`);
+      const got = files(dir);
+      expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
+      for (const [name, bytes] of want) expect(got.get(name)!.equals(bytes), `${name} differs (resumed from step ${step})`).toBe(true);
+    }
+  }, 300_000);
 });
