@@ -13,7 +13,7 @@ import { METRIC_COLUMNS } from "../../contract/results.js";
 import { OPTIMIZER_STATS, type Cadence, type CadencePoint, type OptimizerSpec, type OptimizerStat } from "../../contract/training-specs.js";
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { SourceFile, Span } from "../../diagnostics/source.js";
-import { AnalysisCompiler, probesOf, type AnalysisScope } from "./analysis.js";
+import { AnalysisCompiler, isCondition, probesOf, type AnalysisScope } from "./analysis.js";
 import { resolveFoundSets } from "./found-sets.js";
 import { measuredAt, nonElementwise, pinsOf, showCadence } from "./event-conditions.js";
 import { checkSamplerNeeds } from "./samplers.js";
@@ -275,7 +275,9 @@ export class ExperimentChecker {
     if (withSets) runs.splice(0, runs.length, ...withSets);
     else runs.length = 0;
     const failed = new Set(analyses.map((l) => l.name.name).filter((n) => !analysisSpecs.some((a) => a.name === n) && !windows.has(n)));
-    const scope = { probes: probeNames, probeShapes: shapes, analyses: new Set(analysisSpecs.map((a) => a.name)), failed, sweepVars, numericSweepVars, zipped, env: baseEnv, windows };
+    const conditions = new Set<string>();
+    for (const a of analysisSpecs) if (isCondition(a.expr, conditions)) conditions.add(a.name);
+    const scope = { probes: probeNames, probeShapes: shapes, analyses: new Set(analysisSpecs.map((a) => a.name)), failed, sweepVars, numericSweepVars, zipped, env: baseEnv, windows, conditions };
     const compiler = new AnalysisCompiler(this.diagnostics);
     const expects: ExpectSpec[] = [];
     for (const e of g.expects) {
@@ -986,10 +988,12 @@ export class ExperimentChecker {
     const out: AnalysisSpec[] = [];
     const defined = new Set<string>();
     const failed = new Set<string>();
+    const conditions = new Set<string>();
     for (const l of lets) {
       if (windows.has(l.name.name)) continue;
-      const expr: AnalysisExpr | undefined = compiler.compile(l.value, { probes, probeShapes: shapes, analyses: defined, failed, ...sweeps, env, windows });
+      const expr: AnalysisExpr | undefined = compiler.compile(l.value, { probes, probeShapes: shapes, analyses: defined, failed, ...sweeps, env, windows, conditions });
       if (expr) {
+        if (isCondition(expr, conditions)) conditions.add(l.name.name);
         defined.add(l.name.name);
         out.push({ name: l.name.name, expr, line: l.span.line });
       } else failed.add(l.name.name);
