@@ -10,6 +10,7 @@ import type * as A from "../../grammar/ast.js";
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { Span } from "../../diagnostics/source.js";
 import type { AnalysisExpr, AnalysisSpec, FoundSet, ProbeSpec, RunSpec } from "../../contract/program.js";
+import { measuredAt, showCadence } from "./event-conditions.js";
 
 /** Functions whose result is an index set (1 on the chosen points). */
 const SET_FUNCTIONS = new Set(["top_k", "bottom_k"]);
@@ -92,6 +93,10 @@ function foundSet(name: string, analyses: ReadonlyMap<string, AnalysisSpec>, run
   const reads = [...probesRead(spec.expr, analyses)];
   const unknown = reads.find((r) => !run.probes.some((p) => p.name === r));
   if (unknown) return { problem: `it reads \`${unknown}\`, which is not a probe of this run` };
+  for (const pin of pinnedSteps(spec.expr, analyses)) {
+    const missing = run.probes.find((p) => reads.includes(p.name) && !measuredAt(p.cadences, pin));
+    if (missing) return { problem: `\`${missing.name}\` is not measured at step ${pin} (${missing.cadences.map(showCadence).join(", ")}), so the values pinned there do not exist` };
+  }
   return { name, step, size: Number(top.options["k"]), expr: spec.expr, lets, reads };
 }
 
@@ -191,6 +196,14 @@ function deref(e: AnalysisExpr, analyses: ReadonlyMap<string, AnalysisSpec>): An
     at = analyses.get(at.name)?.expr;
   }
   return at;
+}
+
+/** The steps `x[steps = k]` pins to, through the analyses `e` reads. */
+function pinnedSteps(e: AnalysisExpr, analyses: ReadonlyMap<string, AnalysisSpec>, out = new Set<number>()): Set<number> {
+  if (e.op === "select" && e.where["steps"] !== undefined) out.add(Number(e.where["steps"]));
+  if (e.op === "let") pinnedSteps(analyses.get(e.name)!.expr, analyses, out);
+  for (const c of children(e)) pinnedSteps(c, analyses, out);
+  return out;
 }
 
 /** The sub-expressions of `e` (into function arguments too). */

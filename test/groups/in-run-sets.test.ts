@@ -138,6 +138,9 @@ ${body}
     expect(check("  probe g = grad_norm(net, train[s]) every 5 steps\n  let s = top_k(d[steps = 30], k: 3) over point")).toEqual([
       "DYN2085 11:28 a probe cannot read the index set `s` during the run: it is known at step 30, after the end of training (20 steps)",
     ]);
+    expect(check("  probe q = per_sample_loss(net, train) every 7 steps\n  probe g = grad_norm(net, train[s]) every 5 steps\n  let s = top_k(diff(q)[steps = 10], k: 3) over point")).toEqual([
+      "DYN2085 12:28 a probe cannot read the index set `s` during the run: `q` is not measured at step 10 (every 7 steps), so the values pinned there do not exist",
+    ]);
     expect(check("  probe g = grad_norm(net, train[s]) every 5 steps\n  let s = mean(d) over point")).toEqual([
       "DYN2085 11:28 a probe cannot read the index set `s` during the run: a probe's rows can come from `top_k(…)` or `bottom_k(…)` over point, an index set; it is another analysis",
     ]);
