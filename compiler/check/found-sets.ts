@@ -150,10 +150,17 @@ function knownAt(e: AnalysisExpr, analyses: ReadonlyMap<string, AnalysisSpec>): 
     case "probe":
       return series(`\`${e.name}\``);
     case "fn":
-      return e.name === "diff" && causal(e, analyses) === undefined ? series("`diff(…)`") : { problem: `it uses \`${e.name}\`, which needs the whole run` };
+      return e.name === "diff" && causal(e, analyses) === undefined ? series("`diff(…)`") : { problem: unsupported(e) };
     default:
-      return { problem: `it uses \`${e.op}\`, which needs the whole run` };
+      return { problem: unsupported(e) };
   }
+}
+
+/** Why an expression the set cannot be found from does not work, in the user's terms. */
+function unsupported(e: AnalysisExpr): string {
+  if (e.op === "time" || e.op === "window") return `\`${e.relation}\` keeps a part of a series, which only \`last(x before k steps)\` turns into values at one step`;
+  if (e.op === "sweep") return `it reads the sweep variable \`${e.name}\`, which a set found in one run does not take as a value`;
+  return `it uses ${e.op === "fn" ? `\`${e.name}\`` : `a ${e.op === "fit_power_law" ? "fit" : e.op}`}, which needs the whole run`;
 }
 
 /** Why the series `e` is not causal (its value at step t depends on measurements after t), or undefined. */
@@ -181,9 +188,9 @@ function causal(e: AnalysisExpr, analyses: ReadonlyMap<string, AnalysisSpec>): s
     case "reduce":
       return e.over.length > 0 && !e.over.includes("steps") ? causal(e.arg, analyses) : `\`${e.fn}\` over steps reads the series up to the end of the run`;
     case "fn":
-      return e.name === "diff" ? e.args.map((a) => causal(a, analyses)).find((p) => p) : `it uses \`${e.name}\`, which needs the whole run`;
+      return e.name === "diff" ? e.args.map((a) => causal(a, analyses)).find((p) => p) : unsupported(e);
     default:
-      return `it uses \`${e.op}\`, which needs the whole run`;
+      return unsupported(e);
   }
 }
 
