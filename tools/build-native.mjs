@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Builds dync's optional native matrix-product addon (native/dync_blas.c → dist/native/dync_blas.node) with gcc
+ * Builds dync's optional native addons (native/dync_blas.c → dist/native/dync_blas.node, native/dync_fused.c → dync_fused.node) with gcc
  * directly against OpenBLAS (Debian: `apt-get install gcc libopenblas-dev`). No node-gyp: one C file, the
  * Node-API headers that ship with Node, one shared library to link.
  *
@@ -15,8 +15,12 @@ import { fileURLToPath } from "node:url";
 
 const optional = process.argv.includes("--optional");
 const root = fileURLToPath(new URL("..", import.meta.url));
-const source = join(root, "native", "dync_blas.c");
-const target = join(root, "dist", "native", "dync_blas.node");
+/** Each addon: one C file → one .node (dync_fused.c: the fused MLP step and optimizer update, runtime/kernels/native-fused.ts). */
+const addons = [
+  { name: "dync_blas", flags: [] },
+  // fp-contract off: the fused optimizer update must round as the taped path's separate multiply and add.
+  { name: "dync_fused", flags: ["-ffp-contract=off"] },
+];
 
 /** Where Node's own headers are: next to the running node (official tarballs), else the distribution's. */
 function nodeApiHeaders() {
@@ -33,20 +37,24 @@ function fail(reason) {
 const headers = nodeApiHeaders();
 if (headers === undefined) fail("no node_api.h found (Node's headers; Debian: libnode-dev or nodejs)");
 const compiler = process.env.CC ?? "gcc";
-// Up to date: the .node is newer than its source (a rebuild otherwise costs ~1 s of every pretest).
-if (existsSync(target) && statSync(target).mtimeMs >= statSync(source).mtimeMs) process.exit(0);
-mkdirSync(dirname(target), { recursive: true });
-const partial = `${target}.${process.pid}.partial`;
-try {
-  execFileSync(compiler, ["-O2", "-fPIC", "-shared", "-Wall", "-Werror", `-I${headers}`, source, "-o", partial, "-lopenblas"], {
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-} catch (error) {
-  // An addon older than its source may not match what runtime/kernels/native.ts calls: none is better.
-  rmSync(target, { force: true });
-  rmSync(partial, { force: true });
-  const stderr = error?.stderr?.toString().trim();
-  fail(error?.code === "ENOENT" ? `no C compiler (${compiler})` : `${compiler} failed (OpenBLAS missing? Debian: libopenblas-dev)\n${stderr ?? ""}`);
+for (const { name, flags } of addons) build(join(root, "native", `${name}.c`), join(root, "dist", "native", `${name}.node`), flags);
+
+function build(source, target, flags) {
+  // Up to date: the .node is newer than its source (a rebuild otherwise costs ~1 s of every pretest).
+  if (existsSync(target) && statSync(target).mtimeMs >= statSync(source).mtimeMs) return;
+  mkdirSync(dirname(target), { recursive: true });
+  const partial = `${target}.${process.pid}.partial`;
+  try {
+    execFileSync(compiler, ["-O2", "-fPIC", "-shared", "-Wall", "-Werror", ...flags, `-I${headers}`, source, "-o", partial, "-lopenblas", "-lm"], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+  } catch (error) {
+    // An addon older than its source may not match what runtime/kernels/native*.ts calls: none is better.
+    rmSync(target, { force: true });
+    rmSync(partial, { force: true });
+    const stderr = error?.stderr?.toString().trim();
+    fail(error?.code === "ENOENT" ? `no C compiler (${compiler})` : `${compiler} failed (OpenBLAS missing? Debian: libopenblas-dev)\n${stderr ?? ""}`);
+  }
+  renameSync(partial, target); // processes building at once never load a half-written file
+  if (!optional) console.log(`built ${target}`);
 }
-renameSync(partial, target); // processes building at once never load a half-written file
-if (!optional) console.log(`built ${target}`);

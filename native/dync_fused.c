@@ -1,0 +1,467 @@
+/*
+ * dync's fused training step for plain dense MLPs, and the fused optimizer update: a second Node-API addon
+ * next to dync_blas.c (same build, same OpenBLAS), kept in its own file so the two evolve independently.
+ *
+ * Why: once the products run on OpenBLAS, a small deep net's step is bound by tfjs's per-kernel dispatch
+ * (case (a), 784→256×8→10 at batch 128, ran ~224 tfjs kernels per step; docs/performance.md "Fused MLP
+ * step"). Here one call computes, for every seed, the forward pass, the loss and the whole backward pass
+ * (the products with cblas_sgemm, activations, loss and bias sums in C loops), and a second call applies the
+ * optimizer update to every parameter at once.
+ *
+ * Memory: every operand lives in the wasm heap (an ArrayBuffer) at byte offsets the caller passes in a
+ * Float64Array "descriptor"; outputs are fresh tensors the caller allocated (nothing is updated in place,
+ * because tfjs tensors may share buffers). Scratch space for one seed's activations is per Node environment
+ * (worker threads each have their own), kept between calls.
+ */
+#define NAPI_VERSION 8
+#include <math.h>
+#include <node_api.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { CblasRowMajor = 101, CblasNoTrans = 111, CblasTrans = 112 };
+extern void cblas_sgemm(int order, int transA, int transB, int m, int n, int k, float alpha, const float *a, int lda,
+                        const float *b, int ldb, float beta, float *c, int ldc);
+
+/* Activation codes; runtime/kernels/native-fused.ts holds the same table. */
+enum { ACT_IDENTITY = 0, ACT_RELU, ACT_LEAKY_RELU, ACT_TANH, ACT_SIGMOID, ACT_SILU, ACT_XTANH, ACT_GELU, ACT_SOFTPLUS };
+/* Loss codes (cross-entropy on target rows, i.e. one-hot or soft, with optional label smoothing). */
+enum { LOSS_MSE = 0, LOSS_HALF_MSE, LOSS_HALF_SSE, LOSS_CROSS_ENTROPY };
+/* Optimizer codes. */
+enum { OPT_SGD = 0, OPT_MOMENTUM, OPT_ADAM };
+
+#define MLP_HEADER 10
+#define MLP_PER_LAYER 9
+#define OPT_HEADER 14
+#define OPT_PER_PARAM 8
+
+typedef struct {
+  float *data;
+  size_t capacity; /* floats */
+} Scratch;
+
+static void free_scratch(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  Scratch *scratch = data;
+  free(scratch->data);
+  free(scratch);
+}
+
+/* The environment's scratch buffer with room for `floats` floats, or NULL (and a pending exception). */
+static float *scratch_of(napi_env env, size_t floats) {
+  Scratch *scratch = NULL;
+  if (napi_get_instance_data(env, (void **)&scratch) != napi_ok) return NULL;
+  if (scratch == NULL) {
+    scratch = calloc(1, sizeof *scratch);
+    if (scratch == NULL || napi_set_instance_data(env, scratch, free_scratch, NULL) != napi_ok) {
+      free(scratch);
+      napi_throw_error(env, NULL, "dync_fused: out of memory");
+      return NULL;
+    }
+  }
+  if (scratch->capacity < floats) {
+    free(scratch->data);
+    scratch->data = malloc(floats * sizeof(float));
+    scratch->capacity = scratch->data ? floats : 0;
+    if (scratch->data == NULL) {
+      napi_throw_error(env, NULL, "dync_fused: out of memory for the step's activations");
+      return NULL;
+    }
+  }
+  return scratch->data;
+}
+
+/* The heap and the descriptor of a call: (ArrayBuffer, Float64Array). */
+typedef struct {
+  char *heap;
+  size_t heap_bytes;
+  const double *desc;
+  size_t desc_length;
+} Call;
+
+static int read_call(napi_env env, napi_callback_info info, const char *name, Call *call) {
+  size_t argc = 2;
+  napi_value argv[2];
+  char message[128];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 2) {
+    snprintf(message, sizeof message, "dync_fused: %s takes (heap: ArrayBuffer, descriptor: Float64Array)", name);
+    napi_throw_type_error(env, NULL, message);
+    return 0;
+  }
+  bool is_buffer = false, is_typed = false;
+  void *heap;
+  if (napi_is_arraybuffer(env, argv[0], &is_buffer) != napi_ok || !is_buffer ||
+      napi_get_arraybuffer_info(env, argv[0], &heap, &call->heap_bytes) != napi_ok) {
+    snprintf(message, sizeof message, "dync_fused: %s: the heap must be an ArrayBuffer", name);
+    napi_throw_type_error(env, NULL, message);
+    return 0;
+  }
+  napi_typedarray_type type;
+  void *desc;
+  if (napi_is_typedarray(env, argv[1], &is_typed) != napi_ok || !is_typed ||
+      napi_get_typedarray_info(env, argv[1], &type, &call->desc_length, &desc, NULL, NULL) != napi_ok ||
+      type != napi_float64_array) {
+    snprintf(message, sizeof message, "dync_fused: %s: the descriptor must be a Float64Array", name);
+    napi_throw_type_error(env, NULL, message);
+    return 0;
+  }
+  call->heap = heap;
+  call->desc = desc;
+  return 1;
+}
+
+/* `count` floats at byte `offset` of the heap, or NULL (and a RangeError) when they do not fit. */
+static float *floats_at(napi_env env, const Call *call, double offset, double count, const char *what) {
+  if (!(offset >= 0) || !(count >= 0) || offset != floor(offset) || count != floor(count) || fmod(offset, 4) != 0 ||
+      offset + 4 * count > (double)call->heap_bytes) {
+    char message[160];
+    snprintf(message, sizeof message, "dync_fused: %s: %.0f floats at byte %.0f do not fit in the %zu-byte heap (or misaligned)",
+             what, count, offset, call->heap_bytes);
+    napi_throw_range_error(env, NULL, message);
+    return NULL;
+  }
+  return (float *)(call->heap + (size_t)offset);
+}
+
+/* ---------------------------------------------------------------- activations */
+
+static inline float sigmoidf(float z) { return 1.0f / (1.0f + expf(-z)); }
+
+/* tfjs's Softplus: exp(x) below log(ε) + 2, x above −(log(ε) + 2), log(1 + exp(x)) between (ε = 2^-23). */
+static inline float softplusf(float z) {
+  const float threshold = -15.942385f; /* log(1.1920928955078125e-7) + 2 */
+  if (z > -threshold) return z;
+  if (z < threshold) return expf(z);
+  return logf(1.0f + expf(z));
+}
+
+static void activate(int act, float alpha, const float *z, float *h, size_t n) {
+  switch (act) {
+    case ACT_RELU:
+      for (size_t i = 0; i < n; i++) h[i] = z[i] > 0 ? z[i] : 0.0f;
+      break;
+    case ACT_LEAKY_RELU:
+      for (size_t i = 0; i < n; i++) h[i] = z[i] < 0 ? alpha * z[i] : z[i];
+      break;
+    case ACT_TANH:
+      for (size_t i = 0; i < n; i++) h[i] = tanhf(z[i]);
+      break;
+    case ACT_SIGMOID:
+      for (size_t i = 0; i < n; i++) h[i] = sigmoidf(z[i]);
+      break;
+    case ACT_SILU:
+      for (size_t i = 0; i < n; i++) h[i] = z[i] * sigmoidf(z[i]);
+      break;
+    case ACT_XTANH:
+      for (size_t i = 0; i < n; i++) h[i] = z[i] * tanhf(z[i]);
+      break;
+    case ACT_GELU:
+      for (size_t i = 0; i < n; i++) h[i] = 0.5f * z[i] * (1.0f + erff(z[i] * (float)M_SQRT1_2));
+      break;
+    case ACT_SOFTPLUS:
+      for (size_t i = 0; i < n; i++) h[i] = softplusf(z[i]);
+      break;
+    default:
+      memcpy(h, z, n * sizeof(float));
+  }
+}
+
+/* d *= act'(z), elementwise (the chain rule through the activation, from its input z). */
+static void times_derivative(int act, float alpha, const float *z, float *d, size_t n) {
+  const float inv_sqrt_2pi = 0.3989422804014327f;
+  switch (act) {
+    case ACT_RELU:
+      for (size_t i = 0; i < n; i++) d[i] = z[i] > 0 ? d[i] : 0.0f;
+      break;
+    case ACT_LEAKY_RELU:
+      for (size_t i = 0; i < n; i++) d[i] *= z[i] > 0 ? 1.0f : alpha;
+      break;
+    case ACT_TANH:
+      for (size_t i = 0; i < n; i++) {
+        const float t = tanhf(z[i]);
+        d[i] *= 1.0f - t * t;
+      }
+      break;
+    case ACT_SIGMOID:
+      for (size_t i = 0; i < n; i++) {
+        const float s = sigmoidf(z[i]);
+        d[i] *= s * (1.0f - s);
+      }
+      break;
+    case ACT_SILU:
+      for (size_t i = 0; i < n; i++) {
+        const float s = sigmoidf(z[i]);
+        d[i] *= s * (1.0f + z[i] * (1.0f - s));
+      }
+      break;
+    case ACT_XTANH:
+      for (size_t i = 0; i < n; i++) {
+        const float t = tanhf(z[i]);
+        d[i] *= t + z[i] * (1.0f - t * t);
+      }
+      break;
+    case ACT_GELU:
+      for (size_t i = 0; i < n; i++) {
+        const float cdf = 0.5f * (1.0f + erff(z[i] * (float)M_SQRT1_2));
+        d[i] *= cdf + z[i] * inv_sqrt_2pi * expf(-0.5f * z[i] * z[i]);
+      }
+      break;
+    case ACT_SOFTPLUS:
+      for (size_t i = 0; i < n; i++) d[i] *= sigmoidf(z[i]);
+      break;
+    default:
+      break;
+  }
+}
+
+/* ---------------------------------------------------------------- the MLP step */
+
+typedef struct {
+  int fan_in, fan_out, act, has_bias;
+  float alpha;
+  const float *w, *b; /* [S, fanIn, fanOut], [S, fanOut] */
+  float *gw, *gb;
+  float *z, *h;       /* scratch: one seed's pre-activation and output, [B, fanOut] */
+} Layer;
+
+/*
+ * Per sample b, the loss ℓ_b of output row o (C values, already scaled) against target row y, and into g the
+ * derivative of the seed's mean loss (1/B)·Σ_b ℓ_b with respect to o.
+ */
+static double sample_loss(int loss, float smoothing, const float *o, const float *y, float *g, int c, int batch) {
+  const float inv_b = 1.0f / (float)batch;
+  if (loss == LOSS_CROSS_ENTROPY) {
+    float max = o[0];
+    for (int j = 1; j < c; j++) max = o[j] > max ? o[j] : max;
+    double sum = 0;
+    for (int j = 0; j < c; j++) sum += exp((double)o[j] - max);
+    const double lse = max + log(sum);
+    double mass = 0, target_logit = 0;
+    for (int j = 0; j < c; j++) {
+      const float t = smoothing > 0 ? y[j] * (1.0f - smoothing) + smoothing / (float)c : y[j];
+      mass += t;
+      target_logit += (double)t * o[j];
+      g[j] = t; /* the target, replaced below */
+    }
+    for (int j = 0; j < c; j++) g[j] = (float)((mass * exp((double)o[j] - lse) - g[j]) * inv_b);
+    return mass * lse - target_logit;
+  }
+  double squares = 0;
+  const float factor = loss == LOSS_MSE ? 2.0f / (float)c : loss == LOSS_HALF_MSE ? 1.0f / (float)c : 1.0f;
+  for (int j = 0; j < c; j++) {
+    const float diff = o[j] - y[j];
+    squares += (double)diff * diff;
+    g[j] = factor * diff * inv_b;
+  }
+  return loss == LOSS_MSE ? squares / c : loss == LOSS_HALF_MSE ? 0.5 * squares / c : 0.5 * squares;
+}
+
+/* One seed: forward, loss, backward; writes its losses and gradients. `d0`, `d1`: scratch [B, widest]. */
+static void mlp_seed(Layer *layers, int depth, int batch, const float *x, const float *y, int loss, float smoothing,
+                     float scale, float *per_sample, float *per_seed, float *d0, float *d1) {
+  const float *in = x;
+  for (int l = 0; l < depth; l++) {
+    Layer *L = &layers[l];
+    const size_t n = (size_t)batch * L->fan_out;
+    if (L->has_bias) {
+      for (int b = 0; b < batch; b++) memcpy(L->z + (size_t)b * L->fan_out, L->b, L->fan_out * sizeof(float));
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, batch, L->fan_out, L->fan_in, 1.0f, in, L->fan_in, L->w,
+                L->fan_out, L->has_bias ? 1.0f : 0.0f, L->z, L->fan_out);
+    if (L->act != ACT_IDENTITY) activate(L->act, L->alpha, L->z, L->h, n);
+    in = L->act == ACT_IDENTITY ? L->z : L->h;
+  }
+  /* in = the last layer's output; the model output is scale·in. */
+  const Layer *last = &layers[depth - 1];
+  const int c = last->fan_out;
+  double total = 0;
+  for (int b = 0; b < batch; b++) {
+    float o[c];
+    for (int j = 0; j < c; j++) o[j] = scale * in[(size_t)b * c + j];
+    const double value = sample_loss(loss, smoothing, o, y + (size_t)b * c, d0 + (size_t)b * c, c, batch);
+    per_sample[b] = (float)value;
+    total += value;
+  }
+  *per_seed = (float)(total / batch);
+  float *dz = d0, *spare = d1;
+  if (scale != 1.0f) {
+    for (size_t i = 0; i < (size_t)batch * c; i++) dz[i] *= scale;
+  }
+  for (int l = depth - 1; l >= 0; l--) {
+    Layer *L = &layers[l];
+    times_derivative(L->act, L->alpha, L->z, dz, (size_t)batch * L->fan_out);
+    const float *prev = l == 0 ? x : layers[l - 1].act == ACT_IDENTITY ? layers[l - 1].z : layers[l - 1].h;
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, L->fan_in, L->fan_out, batch, 1.0f, prev, L->fan_in, dz,
+                L->fan_out, 0.0f, L->gw, L->fan_out);
+    if (L->has_bias) {
+      memset(L->gb, 0, L->fan_out * sizeof(float));
+      for (int b = 0; b < batch; b++) {
+        const float *row = dz + (size_t)b * L->fan_out;
+        for (int j = 0; j < L->fan_out; j++) L->gb[j] += row[j];
+      }
+    }
+    if (l > 0) {
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, batch, L->fan_in, L->fan_out, 1.0f, dz, L->fan_out, L->w,
+                  L->fan_out, 0.0f, spare, L->fan_in);
+      float *t = dz;
+      dz = spare;
+      spare = t;
+    }
+  }
+}
+
+/*
+ * mlpStep(heap, descriptor): descriptor = [S, B, depth, loss, smoothing, scale, x, y, perSample, perSeed,
+ * then per layer: fanIn, fanOut, act, alpha, hasBias, w, b, gw, gb] (offsets in bytes into heap).
+ * x [S,B,fanIn₀], y [S,B,fanOut_last], perSample [S,B], perSeed [S], gw/gb shaped like w/b.
+ */
+static napi_value mlp_step(napi_env env, napi_callback_info info) {
+  Call call;
+  if (!read_call(env, info, "mlpStep", &call)) return NULL;
+  const double *d = call.desc;
+  if (call.desc_length < MLP_HEADER) {
+    napi_throw_range_error(env, NULL, "dync_fused: mlpStep: descriptor too short");
+    return NULL;
+  }
+  const int seeds = (int)d[0], batch = (int)d[1], depth = (int)d[2], loss = (int)d[3];
+  const float smoothing = (float)d[4], scale = (float)d[5];
+  if (seeds < 1 || batch < 1 || depth < 1 || depth > 256 || loss < LOSS_MSE || loss > LOSS_CROSS_ENTROPY ||
+      call.desc_length != (size_t)(MLP_HEADER + MLP_PER_LAYER * depth)) {
+    napi_throw_range_error(env, NULL, "dync_fused: mlpStep: bad descriptor header");
+    return NULL;
+  }
+  Layer layers[256];
+  size_t scratch_floats = 0;
+  int widest = 0;
+  for (int l = 0; l < depth; l++) {
+    const double *p = d + MLP_HEADER + MLP_PER_LAYER * l;
+    Layer *L = &layers[l];
+    L->fan_in = (int)p[0];
+    L->fan_out = (int)p[1];
+    L->act = (int)p[2];
+    L->alpha = (float)p[3];
+    L->has_bias = p[4] != 0;
+    if (L->fan_in < 1 || L->fan_out < 1 || L->act < ACT_IDENTITY || L->act > ACT_SOFTPLUS ||
+        (l > 0 && L->fan_in != layers[l - 1].fan_out)) {
+      napi_throw_range_error(env, NULL, "dync_fused: mlpStep: layer shapes do not chain");
+      return NULL;
+    }
+    const double weights = (double)seeds * L->fan_in * L->fan_out;
+    if (!(L->w = floats_at(env, &call, p[5], weights, "weight")) || !(L->gw = floats_at(env, &call, p[7], weights, "weight gradient"))) return NULL;
+    if (L->has_bias && (!(L->b = floats_at(env, &call, p[6], (double)seeds * L->fan_out, "bias")) ||
+                        !(L->gb = floats_at(env, &call, p[8], (double)seeds * L->fan_out, "bias gradient")))) {
+      return NULL;
+    }
+    scratch_floats += 2 * (size_t)batch * L->fan_out;
+    widest = L->fan_out > widest ? L->fan_out : widest;
+    widest = L->fan_in > widest ? L->fan_in : widest;
+  }
+  const int in_dim = layers[0].fan_in, out_dim = layers[depth - 1].fan_out;
+  const float *x = floats_at(env, &call, d[6], (double)seeds * batch * in_dim, "x");
+  const float *y = x ? floats_at(env, &call, d[7], (double)seeds * batch * out_dim, "y") : NULL;
+  float *per_sample = y ? floats_at(env, &call, d[8], (double)seeds * batch, "perSample") : NULL;
+  float *per_seed = per_sample ? floats_at(env, &call, d[9], seeds, "perSeed") : NULL;
+  if (per_seed == NULL) return NULL;
+  float *scratch = scratch_of(env, scratch_floats + 2 * (size_t)batch * widest);
+  if (scratch == NULL) return NULL;
+  /* Scratch is only read by this call: the heap's buffer cannot move while it runs (no JS runs). */
+  float *cursor = scratch;
+  for (int l = 0; l < depth; l++) {
+    layers[l].z = cursor;
+    layers[l].h = cursor + (size_t)batch * layers[l].fan_out;
+    cursor += 2 * (size_t)batch * layers[l].fan_out;
+  }
+  float *d0 = cursor, *d1 = cursor + (size_t)batch * widest;
+  Layer seed_layers[256];
+  for (int s = 0; s < seeds; s++) {
+    for (int l = 0; l < depth; l++) {
+      const Layer *L = &layers[l];
+      const size_t wn = (size_t)L->fan_in * L->fan_out;
+      seed_layers[l] = *L;
+      seed_layers[l].w = L->w + s * wn;
+      seed_layers[l].gw = L->gw + s * wn;
+      if (L->has_bias) {
+        seed_layers[l].b = L->b + (size_t)s * L->fan_out;
+        seed_layers[l].gb = L->gb + (size_t)s * L->fan_out;
+      }
+    }
+    mlp_seed(seed_layers, depth, batch, x + (size_t)s * batch * in_dim, y + (size_t)s * batch * out_dim, loss, smoothing,
+             scale, per_sample + (size_t)s * batch, per_seed + s, d0, d1);
+  }
+  return NULL;
+}
+
+/* ---------------------------------------------------------------- the optimizer update */
+
+/*
+ * optimizerStep(heap, descriptor): descriptor = [kind, count, lr, momentum, dampening, nesterov, first,
+ * beta1, beta2, eps, stepSize, c2, thetaFactor, weightDecay, then per parameter: size, theta, grad, theta′,
+ * slot0, slot0′, slot1, slot1′] (offsets in bytes; unused slots 0). The float32 operations and their order are
+ * runtime/optim.ts's (tfjs's scalars are float32 tensors), so the result is bitwise the taped path's.
+ */
+static napi_value optimizer_step(napi_env env, napi_callback_info info) {
+  Call call;
+  if (!read_call(env, info, "optimizerStep", &call)) return NULL;
+  const double *d = call.desc;
+  if (call.desc_length < OPT_HEADER) {
+    napi_throw_range_error(env, NULL, "dync_fused: optimizerStep: descriptor too short");
+    return NULL;
+  }
+  const int kind = (int)d[0], count = (int)d[1];
+  if (kind < OPT_SGD || kind > OPT_ADAM || count < 1 || call.desc_length != (size_t)(OPT_HEADER + OPT_PER_PARAM * count)) {
+    napi_throw_range_error(env, NULL, "dync_fused: optimizerStep: bad descriptor header");
+    return NULL;
+  }
+  const float lr = (float)d[2], mu = (float)d[3], one_minus_damp = (float)(1 - d[4]);
+  const int nesterov = d[5] != 0, first = d[6] != 0;
+  const float beta1 = (float)d[7], beta2 = (float)d[8], eps = (float)d[9], step_size = (float)d[10], c2 = (float)d[11];
+  const float one_minus_beta1 = (float)(1 - d[7]), one_minus_beta2 = (float)(1 - d[8]);
+  const float theta_factor = (float)d[12], weight_decay = (float)d[13];
+  const int slots = kind == OPT_ADAM ? 2 : kind == OPT_MOMENTUM ? 1 : 0;
+  for (int i = 0; i < count; i++) {
+    const double *p = d + OPT_HEADER + OPT_PER_PARAM * i;
+    const double n = p[0];
+    const float *theta = floats_at(env, &call, p[1], n, "theta");
+    const float *grad = theta ? floats_at(env, &call, p[2], n, "gradient") : NULL;
+    float *out = grad ? floats_at(env, &call, p[3], n, "new theta") : NULL;
+    if (out == NULL) return NULL;
+    const float *s0 = NULL, *s1 = NULL;
+    float *s0_out = NULL, *s1_out = NULL;
+    if (slots >= 1 && (!(s0 = floats_at(env, &call, p[4], n, "slot")) || !(s0_out = floats_at(env, &call, p[5], n, "new slot")))) return NULL;
+    if (slots >= 2 && (!(s1 = floats_at(env, &call, p[6], n, "slot")) || !(s1_out = floats_at(env, &call, p[7], n, "new slot")))) return NULL;
+    const size_t size = (size_t)n;
+    for (size_t j = 0; j < size; j++) {
+      /* Weight decay as an L2 term in the gradient (tf.add(g, tf.mul(θ, wd))); AdamW's shrink is θ·factor. */
+      const float g = weight_decay != 0 ? grad[j] + theta[j] * weight_decay : grad[j];
+      if (kind == OPT_SGD) {
+        out[j] = theta[j] - g * lr;
+      } else if (kind == OPT_MOMENTUM) {
+        const float buf = first ? g : s0[j] * mu + g * one_minus_damp;
+        s0_out[j] = buf;
+        const float direction = nesterov ? g + buf * mu : buf;
+        out[j] = theta[j] - direction * lr;
+      } else {
+        const float th = theta_factor != 1.0f ? theta[j] * theta_factor : theta[j];
+        const float m = s0[j] * beta1 + g * one_minus_beta1;
+        const float v = s1[j] * beta2 + g * g * one_minus_beta2;
+        s0_out[j] = m;
+        s1_out[j] = v;
+        const float denom = sqrtf(v) / c2 + eps;
+        out[j] = th - (m / denom) * step_size;
+      }
+    }
+  }
+  return NULL;
+}
+
+NAPI_MODULE_INIT() {
+  napi_property_descriptor properties[] = {
+      {"mlpStep", NULL, mlp_step, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"optimizerStep", NULL, optimizer_step, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  if (napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties) != napi_ok) return NULL;
+  return exports;
+}
