@@ -128,7 +128,63 @@ static float *floats_at(napi_env env, const Call *call, double offset, double co
 
 /* ---------------------------------------------------------------- activations */
 
-static inline float sigmoidf(float z) { return 1.0f / (1.0f + expf(-z)); }
+/*
+ * exp, tanh and sigmoid as dync's wasm SIMD kernels compute them (runtime/kernels/simd-source.ts: Cephes'
+ * expf with a magic-bias exponent, Cephes' tanhf; derivatives that do not cancel in the tails), written
+ * branch-free so gcc vectorizes the loops (libm's tanhf/expf calls made the step slower than the taped one).
+ */
+static inline float from_bits(uint32_t u) {
+  float f;
+  memcpy(&f, &u, sizeof f);
+  return f;
+}
+
+static inline uint32_t to_bits(float f) {
+  uint32_t u;
+  memcpy(&u, &f, sizeof u);
+  return u;
+}
+
+/* e^(−a) for a ≥ 0, clamped at e^(−87); NaN stays NaN. */
+static inline float exp_neg(float a) {
+  const float t = -a < -87.0f ? -87.0f : -a;
+  const float z = t * 1.44269504088896341f + 12583039.0f;
+  const float n = z - 12583039.0f;
+  const float r = (t - n * 0.693359375f) - n * -2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  return ((p * (r * r) + r) + 1.0f) * from_bits(to_bits(z) << 23);
+}
+
+/* tanh(x) into *t and 1 − tanh²(x) into *sech2. */
+static inline void tanh_parts(float x, float *t, float *sech2) {
+  const float abs = fabsf(x);
+  const float z = x * x;
+  float p = -5.70498872745e-3f;
+  p = p * z + 2.06390887954e-2f;
+  p = p * z + -5.37397155531e-2f;
+  p = p * z + 1.33314422036e-1f;
+  p = p * z + -3.33332819422e-1f;
+  p = p * z * x + x;
+  const float e = exp_neg(abs + abs);
+  const float d = 1.0f + e;
+  const int small = abs < 0.625f;
+  *t = small ? p : copysignf((1.0f - e) / d, x);
+  *sech2 = small ? 1.0f - p * p : (4.0f * e) / (d * d);
+}
+
+/* σ(x) into *sig and 1 − σ(x) into *comp. */
+static inline void sigmoid_parts(float x, float *sig, float *comp) {
+  const float e = exp_neg(fabsf(x));
+  const float s = 1.0f / (1.0f + e);
+  const float es = e * s;
+  *sig = x >= 0 ? s : es;
+  *comp = x >= 0 ? es : s;
+}
 
 /* tfjs's Softplus: exp(x) below log(ε) + 2, x above −(log(ε) + 2), log(1 + exp(x)) between (ε = 2^-23). */
 static inline float softplusf(float z) {
@@ -138,83 +194,83 @@ static inline float softplusf(float z) {
   return logf(1.0f + expf(z));
 }
 
-static void activate(int act, float alpha, const float *z, float *h, size_t n) {
-  switch (act) {
-    case ACT_RELU:
-      for (size_t i = 0; i < n; i++) h[i] = z[i] > 0 ? z[i] : 0.0f;
-      break;
-    case ACT_LEAKY_RELU:
-      for (size_t i = 0; i < n; i++) h[i] = z[i] < 0 ? alpha * z[i] : z[i];
-      break;
-    case ACT_TANH:
-      for (size_t i = 0; i < n; i++) h[i] = tanhf(z[i]);
-      break;
-    case ACT_SIGMOID:
-      for (size_t i = 0; i < n; i++) h[i] = sigmoidf(z[i]);
-      break;
-    case ACT_SILU:
-      for (size_t i = 0; i < n; i++) h[i] = z[i] * sigmoidf(z[i]);
-      break;
-    case ACT_XTANH:
-      for (size_t i = 0; i < n; i++) h[i] = z[i] * tanhf(z[i]);
-      break;
-    case ACT_GELU:
-      for (size_t i = 0; i < n; i++) h[i] = 0.5f * z[i] * (1.0f + erff(z[i] * (float)M_SQRT1_2));
-      break;
-    case ACT_SOFTPLUS:
-      for (size_t i = 0; i < n; i++) h[i] = softplusf(z[i]);
-      break;
-    default:
-      memcpy(h, z, n * sizeof(float));
-  }
-}
-
-/* d *= act'(z), elementwise (the chain rule through the activation, from its input z). */
-static void times_derivative(int act, float alpha, const float *z, float *d, size_t n) {
+/*
+ * h = act(z), and z overwritten by act'(z) (the backward pass multiplies by it): one pass, so tanh, σ and
+ * exp are computed once per step rather than again in the backward pass. Not for the identity.
+ */
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void activate(int act, float alpha, float *restrict z, float *restrict h, size_t n) {
   const float inv_sqrt_2pi = 0.3989422804014327f;
   switch (act) {
     case ACT_RELU:
-      for (size_t i = 0; i < n; i++) d[i] = z[i] > 0 ? d[i] : 0.0f;
+      for (size_t i = 0; i < n; i++) {
+        const float v = z[i];
+        h[i] = v > 0 ? v : 0.0f;
+        z[i] = v > 0 ? 1.0f : 0.0f;
+      }
       break;
     case ACT_LEAKY_RELU:
-      for (size_t i = 0; i < n; i++) d[i] *= z[i] > 0 ? 1.0f : alpha;
+      for (size_t i = 0; i < n; i++) {
+        const float v = z[i];
+        h[i] = v < 0 ? alpha * v : v;
+        z[i] = v > 0 ? 1.0f : alpha;
+      }
       break;
     case ACT_TANH:
-      for (size_t i = 0; i < n; i++) {
-        const float t = tanhf(z[i]);
-        d[i] *= 1.0f - t * t;
-      }
+      for (size_t i = 0; i < n; i++) tanh_parts(z[i], &h[i], &z[i]);
       break;
     case ACT_SIGMOID:
       for (size_t i = 0; i < n; i++) {
-        const float s = sigmoidf(z[i]);
-        d[i] *= s * (1.0f - s);
+        float sig, comp;
+        sigmoid_parts(z[i], &sig, &comp);
+        h[i] = sig;
+        z[i] = sig * comp;
       }
       break;
     case ACT_SILU:
       for (size_t i = 0; i < n; i++) {
-        const float s = sigmoidf(z[i]);
-        d[i] *= s * (1.0f + z[i] * (1.0f - s));
+        const float v = z[i];
+        float sig, comp;
+        sigmoid_parts(v, &sig, &comp);
+        h[i] = v * sig;
+        z[i] = sig * (1.0f + v * comp);
       }
       break;
     case ACT_XTANH:
       for (size_t i = 0; i < n; i++) {
-        const float t = tanhf(z[i]);
-        d[i] *= t + z[i] * (1.0f - t * t);
+        const float v = z[i];
+        float t, sech2;
+        tanh_parts(v, &t, &sech2);
+        h[i] = v * t;
+        z[i] = t + v * sech2;
       }
       break;
     case ACT_GELU:
       for (size_t i = 0; i < n; i++) {
-        const float cdf = 0.5f * (1.0f + erff(z[i] * (float)M_SQRT1_2));
-        d[i] *= cdf + z[i] * inv_sqrt_2pi * expf(-0.5f * z[i] * z[i]);
+        const float v = z[i];
+        const float cdf = 0.5f * (1.0f + erff(v * (float)M_SQRT1_2));
+        h[i] = v * cdf;
+        z[i] = cdf + v * inv_sqrt_2pi * expf(-0.5f * v * v);
       }
       break;
     case ACT_SOFTPLUS:
-      for (size_t i = 0; i < n; i++) d[i] *= sigmoidf(z[i]);
+      for (size_t i = 0; i < n; i++) {
+        const float v = z[i];
+        float sig, comp;
+        sigmoid_parts(v, &sig, &comp);
+        h[i] = softplusf(v);
+        z[i] = sig;
+      }
       break;
     default:
       break;
   }
+}
+
+/* d *= e elementwise (the chain rule through an activation whose derivative `activate` left in e). */
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void multiply_into(float *restrict d, const float *restrict e, size_t n) {
+  for (size_t i = 0; i < n; i++) d[i] *= e[i];
 }
 
 /* ---------------------------------------------------------------- the MLP step */
@@ -224,7 +280,7 @@ typedef struct {
   float alpha;
   const float *w, *b; /* [S, fanIn, fanOut], [S, fanOut] */
   float *gw, *gb;
-  float *z, *h;       /* scratch: one seed's pre-activation and output, [B, fanOut] */
+  float *z, *h;       /* scratch: one seed's pre-activation (then act'(z)) and output, [B, fanOut] */
 } Layer;
 
 /*
@@ -271,7 +327,7 @@ static void mlp_seed(Layer *layers, int depth, int batch, const float *x, const 
     }
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, batch, L->fan_out, L->fan_in, 1.0f, in, L->fan_in, L->w,
                 L->fan_out, L->has_bias ? 1.0f : 0.0f, L->z, L->fan_out);
-    if (L->act != ACT_IDENTITY) activate(L->act, L->alpha, L->z, L->h, n);
+    if (L->act != ACT_IDENTITY) activate(L->act, L->alpha, L->z, L->h, n); /* z is act'(z) from here on */
     in = L->act == ACT_IDENTITY ? L->z : L->h;
   }
   /* in = the last layer's output; the model output is scale·in. */
@@ -292,7 +348,7 @@ static void mlp_seed(Layer *layers, int depth, int batch, const float *x, const 
   }
   for (int l = depth - 1; l >= 0; l--) {
     Layer *L = &layers[l];
-    times_derivative(L->act, L->alpha, L->z, dz, (size_t)batch * L->fan_out);
+    if (L->act != ACT_IDENTITY) multiply_into(dz, L->z, (size_t)batch * L->fan_out);
     const float *prev = l == 0 ? x : layers[l - 1].act == ACT_IDENTITY ? layers[l - 1].z : layers[l - 1].h;
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, L->fan_in, L->fan_out, batch, 1.0f, prev, L->fan_in, dz,
                 L->fan_out, 0.0f, L->gw, L->fan_out);
@@ -397,6 +453,52 @@ static napi_value mlp_step(napi_env env, napi_callback_info info) {
 /* ---------------------------------------------------------------- the optimizer update */
 
 /*
+ * The update rules, one loop each (so gcc vectorizes them). Weight decay as an L2 term in the gradient is
+ * tf.add(g, tf.mul(θ, wd)); every operation rounds to float32 as tfjs's separate kernels do (the file is
+ * compiled with -ffp-contract=off: no fused multiply-adds).
+ */
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void sgd_update(const float *restrict theta, const float *restrict grad, float *restrict out, size_t n, float lr,
+                       float wd) {
+  for (size_t j = 0; j < n; j++) {
+    const float g = wd != 0 ? grad[j] + theta[j] * wd : grad[j];
+    out[j] = theta[j] - g * lr;
+  }
+}
+
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void momentum_update(const float *restrict theta, const float *restrict grad, const float *restrict buf_in,
+                            float *restrict out, float *restrict buf_out, size_t n, float lr, float wd, float mu,
+                            float one_minus_damp, int nesterov, int first) {
+  for (size_t j = 0; j < n; j++) {
+    const float g = wd != 0 ? grad[j] + theta[j] * wd : grad[j];
+    const float buf = first ? g : buf_in[j] * mu + g * one_minus_damp;
+    buf_out[j] = buf;
+    const float direction = nesterov ? g + buf * mu : buf;
+    out[j] = theta[j] - direction * lr;
+  }
+}
+
+/* AdamW's decoupled decay is θ·factor before the step (factor 1 for Adam). */
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void adam_update(const float *restrict theta, const float *restrict grad, const float *restrict m_in,
+                        const float *restrict v_in, float *restrict out, float *restrict m_out, float *restrict v_out,
+                        size_t n, float wd, float theta_factor, float beta1, float one_minus_beta1, float beta2,
+                        float one_minus_beta2, float c2, float eps, float step_size) {
+  for (size_t j = 0; j < n; j++) {
+    const float g = wd != 0 ? grad[j] + theta[j] * wd : grad[j];
+    const float th = theta_factor != 1.0f ? theta[j] * theta_factor : theta[j];
+    const float m = m_in[j] * beta1 + g * one_minus_beta1;
+    const float v = v_in[j] * beta2 + g * g * one_minus_beta2;
+    m_out[j] = m;
+    v_out[j] = v;
+    const float denom = sqrtf(v) / c2 + eps;
+    out[j] = th - (m / denom) * step_size;
+  }
+}
+
+
+/*
  * optimizerStep(heap, descriptor): descriptor = [kind, count, lr, momentum, dampening, nesterov, first,
  * beta1, beta2, eps, stepSize, c2, thetaFactor, weightDecay, then per parameter: size, theta, grad, theta′,
  * slot0, slot0′, slot1, slot1′] (offsets in bytes; unused slots 0). The float32 operations and their order are
@@ -433,25 +535,13 @@ static napi_value optimizer_step(napi_env env, napi_callback_info info) {
     if (slots >= 1 && (!(s0 = floats_at(env, &call, p[4], n, "slot")) || !(s0_out = floats_at(env, &call, p[5], n, "new slot")))) return NULL;
     if (slots >= 2 && (!(s1 = floats_at(env, &call, p[6], n, "slot")) || !(s1_out = floats_at(env, &call, p[7], n, "new slot")))) return NULL;
     const size_t size = (size_t)n;
-    for (size_t j = 0; j < size; j++) {
-      /* Weight decay as an L2 term in the gradient (tf.add(g, tf.mul(θ, wd))); AdamW's shrink is θ·factor. */
-      const float g = weight_decay != 0 ? grad[j] + theta[j] * weight_decay : grad[j];
-      if (kind == OPT_SGD) {
-        out[j] = theta[j] - g * lr;
-      } else if (kind == OPT_MOMENTUM) {
-        const float buf = first ? g : s0[j] * mu + g * one_minus_damp;
-        s0_out[j] = buf;
-        const float direction = nesterov ? g + buf * mu : buf;
-        out[j] = theta[j] - direction * lr;
-      } else {
-        const float th = theta_factor != 1.0f ? theta[j] * theta_factor : theta[j];
-        const float m = s0[j] * beta1 + g * one_minus_beta1;
-        const float v = s1[j] * beta2 + g * g * one_minus_beta2;
-        s0_out[j] = m;
-        s1_out[j] = v;
-        const float denom = sqrtf(v) / c2 + eps;
-        out[j] = th - (m / denom) * step_size;
-      }
+    if (kind == OPT_SGD) {
+      sgd_update(theta, grad, out, size, lr, weight_decay);
+    } else if (kind == OPT_MOMENTUM) {
+      momentum_update(theta, grad, s0, out, s0_out, size, lr, weight_decay, mu, one_minus_damp, nesterov, first);
+    } else {
+      adam_update(theta, grad, s0, s1, out, s0_out, s1_out, size, weight_decay, theta_factor, beta1, one_minus_beta1, beta2,
+                  one_minus_beta2, c2, eps, step_size);
     }
   }
   return NULL;
