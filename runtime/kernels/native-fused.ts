@@ -102,6 +102,24 @@ export function nativeFusedStepActive(): boolean {
   return activeAddon() !== undefined;
 }
 
+/** What a run records about its training step (manifest.json `backend.fusedStep`). */
+export interface NativeFusedStepInfo {
+  /**
+   * "native": plain dense MLPs train with the fused native step and every optimizer update with sgd, momentum,
+   * adam or adamw is one native call; "taped": every step differentiates `forward` on tfjs's tape.
+   */
+  readonly path: "native" | "taped";
+  /** taped: why. */
+  readonly reason?: string;
+}
+
+/** For the backend line and the manifest: which training step serves plain dense MLPs, and why not the fused one. */
+export function nativeFusedStepInfo(): NativeFusedStepInfo {
+  if (activeAddon()) return { path: "native" };
+  const reason = nativeFusedStepUnavailableReason() ?? "the native matrix products are off";
+  return { path: "taped", reason };
+}
+
 /** Why the fused native step cannot serve, when the native products can (undefined otherwise). */
 export function nativeFusedStepUnavailableReason(): string | undefined {
   if (!nativeMatMulActive()) return undefined;
