@@ -23,6 +23,9 @@ import { createOptimizer, type OptimizerSpec } from "../../runtime/optim.js";
 import { setNativeMatMulEnabled } from "../../runtime/kernels/native.js";
 import { nativeFusedStepActive, nativeFusedStepUnavailableReason, setNativeFusedStepEnabled } from "../../runtime/kernels/native-fused.js";
 import { train } from "../../runtime/train/index.js";
+import { DyncRuntimeError } from "../../runtime/errors.js";
+import type { Manifest } from "../../runtime/record/index.js";
+import { checkResumeBackend } from "../../runner/resume.js";
 
 await selectBackend("wasm");
 const available = nativeFusedStepActive();
@@ -260,3 +263,18 @@ function float64Step(x: number[][], y: number[][], w1: number[][], b1: number[],
   }
   return { loss: total / B, gw1, gb1, gw2, gb2 };
 }
+
+describe("resuming a run directory across training steps", () => {
+  const manifestWith = (fusedStep: object | undefined) =>
+    ({ backend: { name: "wasm", simd: true, dyncKernels: true, matmul: { path: "openblas", threads: 1 }, ...(fusedStep ? { fusedStep } : {}) } }) as unknown as Manifest;
+  const process = (fusedStep: object) => ({ name: "wasm", simd: true, dyncKernels: true, matmul: { path: "openblas", threads: 1 }, fusedStep });
+
+  it("is refused with RUN031 between the fused and the taped step (their float32 sums differ), naming both and how to resume", () => {
+    expect(() => checkResumeBackend("d", manifestWith({ path: "native" }), process({ path: "taped", reason: "switched off by DYNC_FUSED_STEP=0" }))).toThrow(DyncRuntimeError);
+    expect(() => checkResumeBackend("d", manifestWith({ path: "native" }), process({ path: "taped" }))).toThrow(/trained with the native step, this process uses the taped one/);
+    // written before the step was recorded: the tape
+    expect(() => checkResumeBackend("d", manifestWith(undefined), process({ path: "native" }))).toThrow(/trained with the taped step, this process uses the native one/);
+    expect(() => checkResumeBackend("d", manifestWith({ path: "native" }), process({ path: "native" }))).not.toThrow();
+    expect(() => checkResumeBackend("d", manifestWith(undefined), process({ path: "taped" }))).not.toThrow();
+  });
+});
