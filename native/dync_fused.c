@@ -33,7 +33,7 @@ enum { LOSS_MSE = 0, LOSS_HALF_MSE, LOSS_HALF_SSE, LOSS_CROSS_ENTROPY };
 enum { OPT_SGD = 0, OPT_MOMENTUM, OPT_ADAM };
 
 #define MLP_HEADER 10
-#define MLP_PER_LAYER 9
+#define MLP_PER_LAYER 20
 #define OPT_HEADER 14
 #define OPT_PER_PARAM 8
 
@@ -281,7 +281,61 @@ typedef struct {
   const float *w, *b; /* [S, fanIn, fanOut], [S, fanOut] */
   float *gw, *gb;
   float *z, *h;       /* scratch: one seed's pre-activation (then act'(z)) and output, [B, fanOut] */
+  /* Batch norm after the product (BatchNorm1d in training mode, as runtime/nn/batchnorm.ts), when has_norm. */
+  int has_norm;
+  float one_minus_momentum, momentum, var_factor, eps;
+  const float *gamma, *beta, *running_mean, *running_var; /* [S, fanOut] */
+  float *new_mean, *new_var, *g_gamma, *g_beta;
+  float *xhat, *rstd; /* scratch: the normalised product [B, fanOut] and 1/√(var + ε) [fanOut] */
 } Layer;
+
+/*
+ * z ← γ·x̂ + β with x̂ = (z − mean)·rstd over the batch (biased variance), keeping x̂ and rstd for the backward
+ * pass, and the running statistics moved: (1 − m)·running + m·batch, the variance's from the unbiased one.
+ */
+static void norm_forward(Layer *L, int batch) {
+  const int n = L->fan_out;
+  for (int j = 0; j < n; j++) {
+    float sum = 0;
+    for (int b = 0; b < batch; b++) sum += L->z[(size_t)b * n + j];
+    const float mean = sum / (float)batch;
+    float squares = 0;
+    for (int b = 0; b < batch; b++) {
+      const float c = L->z[(size_t)b * n + j] - mean;
+      squares += c * c;
+    }
+    const float variance = squares / (float)batch;
+    const float rstd = 1.0f / sqrtf(variance + L->eps);
+    L->rstd[j] = rstd;
+    for (int b = 0; b < batch; b++) {
+      const size_t i = (size_t)b * n + j;
+      L->xhat[i] = (L->z[i] - mean) * rstd;
+      L->z[i] = L->xhat[i] * L->gamma[j] + L->beta[j];
+    }
+    L->new_mean[j] = L->running_mean[j] * L->one_minus_momentum + mean * L->momentum;
+    L->new_var[j] = L->running_var[j] * L->one_minus_momentum + variance * L->var_factor;
+  }
+}
+
+/* dz: the gradient at the norm's output in, at its input out; and γ's and β's gradients. */
+static void norm_backward(Layer *L, int batch, float *dz) {
+  const int n = L->fan_out;
+  for (int j = 0; j < n; j++) {
+    float g_beta = 0, g_gamma = 0;
+    for (int b = 0; b < batch; b++) {
+      const size_t i = (size_t)b * n + j;
+      g_beta += dz[i];
+      g_gamma += dz[i] * L->xhat[i];
+    }
+    L->g_beta[j] = g_beta;
+    L->g_gamma[j] = g_gamma;
+    const float k = L->gamma[j] * L->rstd[j] / (float)batch;
+    for (int b = 0; b < batch; b++) {
+      const size_t i = (size_t)b * n + j;
+      dz[i] = k * ((float)batch * dz[i] - g_beta - L->xhat[i] * g_gamma);
+    }
+  }
+}
 
 /*
  * Per sample b, the loss ℓ_b of output row o (C values, already scaled) against target row y, and into g the
@@ -327,6 +381,7 @@ static void mlp_seed(Layer *layers, int depth, int batch, const float *x, const 
     }
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, batch, L->fan_out, L->fan_in, 1.0f, in, L->fan_in, L->w,
                 L->fan_out, L->has_bias ? 1.0f : 0.0f, L->z, L->fan_out);
+    if (L->has_norm) norm_forward(L, batch);
     if (L->act != ACT_IDENTITY) activate(L->act, L->alpha, L->z, L->h, n); /* z is act'(z) from here on */
     in = L->act == ACT_IDENTITY ? L->z : L->h;
   }
@@ -349,6 +404,7 @@ static void mlp_seed(Layer *layers, int depth, int batch, const float *x, const 
   for (int l = depth - 1; l >= 0; l--) {
     Layer *L = &layers[l];
     if (L->act != ACT_IDENTITY) multiply_into(dz, L->z, (size_t)batch * L->fan_out);
+    if (L->has_norm) norm_backward(L, batch, dz);
     const float *prev = l == 0 ? x : layers[l - 1].act == ACT_IDENTITY ? layers[l - 1].z : layers[l - 1].h;
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, L->fan_in, L->fan_out, batch, 1.0f, prev, L->fan_in, dz,
                 L->fan_out, 0.0f, L->gw, L->fan_out);
@@ -371,8 +427,9 @@ static void mlp_seed(Layer *layers, int depth, int batch, const float *x, const 
 
 /*
  * mlpStep(heap, descriptor): descriptor = [S, B, depth, loss, smoothing, scale, x, y, perSample, perSeed,
- * then per layer: fanIn, fanOut, act, alpha, hasBias, w, b, gw, gb] (offsets in bytes into heap).
- * x [S,B,fanIn₀], y [S,B,fanOut_last], perSample [S,B], perSeed [S], gw/gb shaped like w/b.
+ * then per layer: fanIn, fanOut, act, alpha, hasBias, w, b, gw, gb, hasNorm, γ, β, running mean, running var,
+ * their new values, γ's and β's gradients, momentum, ε] (offsets in bytes into heap; unused ones 0).
+ * x [S,B,fanIn₀], y [S,B,fanOut_last], perSample [S,B], perSeed [S], gw/gb shaped like w/b, the norm's [S,fanOut].
  */
 static napi_value mlp_step(napi_env env, napi_callback_info info) {
   Call call;
@@ -411,7 +468,26 @@ static napi_value mlp_step(napi_env env, napi_callback_info info) {
                         !(L->gb = floats_at(env, &call, p[8], (double)seeds * L->fan_out, "bias gradient")))) {
       return NULL;
     }
-    scratch_floats += 2 * (size_t)batch * L->fan_out;
+    L->has_norm = p[9] != 0;
+    if (L->has_norm) {
+      const double per_seed = (double)seeds * L->fan_out;
+      if (batch < 2 || !(L->gamma = floats_at(env, &call, p[10], per_seed, "gamma")) || !(L->beta = floats_at(env, &call, p[11], per_seed, "beta")) ||
+          !(L->running_mean = floats_at(env, &call, p[12], per_seed, "running mean")) ||
+          !(L->running_var = floats_at(env, &call, p[13], per_seed, "running variance")) ||
+          !(L->new_mean = floats_at(env, &call, p[14], per_seed, "new running mean")) ||
+          !(L->new_var = floats_at(env, &call, p[15], per_seed, "new running variance")) ||
+          !(L->g_gamma = floats_at(env, &call, p[16], per_seed, "gamma gradient")) ||
+          !(L->g_beta = floats_at(env, &call, p[17], per_seed, "beta gradient"))) {
+        if (batch < 2) napi_throw_range_error(env, NULL, "dync_fused: mlpStep: batch norm needs a batch of at least 2");
+        return NULL;
+      }
+      /* the scalars as tfjs's float32 scalar tensors hold them (computed in double first) */
+      L->momentum = (float)p[18];
+      L->one_minus_momentum = (float)(1 - p[18]);
+      L->var_factor = (float)(p[18] * batch / (batch - 1));
+      L->eps = (float)p[19];
+    }
+    scratch_floats += (L->has_norm ? 3 : 2) * (size_t)batch * L->fan_out + (size_t)L->fan_out;
     widest = L->fan_out > widest ? L->fan_out : widest;
     widest = L->fan_in > widest ? L->fan_in : widest;
   }
@@ -429,6 +505,11 @@ static napi_value mlp_step(napi_env env, napi_callback_info info) {
     layers[l].z = cursor;
     layers[l].h = cursor + (size_t)batch * layers[l].fan_out;
     cursor += 2 * (size_t)batch * layers[l].fan_out;
+    if (layers[l].has_norm) {
+      layers[l].xhat = cursor;
+      layers[l].rstd = cursor + (size_t)batch * layers[l].fan_out;
+      cursor += (size_t)batch * layers[l].fan_out + (size_t)layers[l].fan_out;
+    }
   }
   float *d0 = cursor, *d1 = cursor + (size_t)batch * widest;
   Layer seed_layers[256];
@@ -442,6 +523,17 @@ static napi_value mlp_step(napi_env env, napi_callback_info info) {
       if (L->has_bias) {
         seed_layers[l].b = L->b + (size_t)s * L->fan_out;
         seed_layers[l].gb = L->gb + (size_t)s * L->fan_out;
+      }
+      if (L->has_norm) {
+        const size_t at = (size_t)s * L->fan_out;
+        seed_layers[l].gamma = L->gamma + at;
+        seed_layers[l].beta = L->beta + at;
+        seed_layers[l].running_mean = L->running_mean + at;
+        seed_layers[l].running_var = L->running_var + at;
+        seed_layers[l].new_mean = L->new_mean + at;
+        seed_layers[l].new_var = L->new_var + at;
+        seed_layers[l].g_gamma = L->g_gamma + at;
+        seed_layers[l].g_beta = L->g_beta + at;
       }
     }
     mlp_seed(seed_layers, depth, batch, x + (size_t)s * batch * in_dim, y + (size_t)s * batch * out_dim, loss, smoothing,

@@ -42,10 +42,21 @@ const ACTIVATION_CODES: Readonly<Record<ActivationName, number>> = {
 export const FUSED_LOSS_CODES = { mse: 0, half_mse: 1, half_sse: 2, cross_entropy: 3 } as const;
 export type FusedLoss = keyof typeof FUSED_LOSS_CODES;
 
-/** One dense layer of a fused MLP: x·W (+ b), then its activation (identity for none). */
+/** Batch norm (training mode) after a dense layer's product: γ, β and the running statistics, `[S, N]`. */
+export interface FusedBatchNorm {
+  readonly gamma: tf.Tensor;
+  readonly beta: tf.Tensor;
+  readonly runningMean: tf.Tensor;
+  readonly runningVar: tf.Tensor;
+  readonly momentum: number;
+  readonly eps: number;
+}
+
+/** One dense layer of a fused MLP: x·W (+ b) [→ batch norm], then its activation (identity for none). */
 export interface FusedDenseLayer {
   readonly weight: tf.Tensor;
   readonly bias?: tf.Tensor;
+  readonly norm?: FusedBatchNorm;
   readonly activation: ActivationName;
   /** leaky_relu's slope. */
   readonly alpha: number;
@@ -54,8 +65,10 @@ export interface FusedDenseLayer {
 export interface FusedMlpStep {
   readonly perSample: tf.Tensor2D;
   readonly perSeed: tf.Tensor1D;
-  /** Per layer its weight's gradient, then its bias's (when it has one): the layers' parameter order. */
+  /** Per layer its weight's gradient, then its bias's (when it has one), then γ's and β's (batch norm). */
   readonly grads: readonly tf.Tensor[];
+  /** Per batch-norm layer, in order, the moved running mean and variance (the caller assigns them). */
+  readonly runningStats: readonly (readonly [tf.Tensor, tf.Tensor])[];
 }
 
 const MLP_STEP_KERNEL = "DyncNativeMlpStep";
@@ -145,16 +158,20 @@ export function nativeMlpStep(
   layers.forEach((layer, i) => {
     inputs[`w${i}`] = layer.weight;
     if (layer.bias) inputs[`b${i}`] = layer.bias;
+    if (layer.norm) Object.assign(inputs, { [`g${i}`]: layer.norm.gamma, [`be${i}`]: layer.norm.beta, [`rm${i}`]: layer.norm.runningMean, [`rv${i}`]: layer.norm.runningVar });
   });
   const attrs = {
     loss: FUSED_LOSS_CODES[loss],
     smoothing: options.smoothing,
     scale: options.scale,
-    layers: layers.map((l) => [ACTIVATION_CODES[l.activation], l.alpha, l.bias ? 1 : 0]),
+    layers: layers.map((l) => [ACTIVATION_CODES[l.activation], l.alpha, l.bias ? 1 : 0, l.norm ? 1 : 0, l.norm?.momentum ?? 0, l.norm?.eps ?? 0]),
   };
   const outputs = tf.engine().runKernel(MLP_STEP_KERNEL, inputs, attrs as unknown as tf.NamedAttrMap) as unknown as tf.Tensor[];
-  const [perSample, perSeed, ...grads] = outputs;
-  return { perSample: perSample as tf.Tensor2D, perSeed: perSeed as tf.Tensor1D, grads };
+  const norms = layers.filter((l) => l.norm).length;
+  const [perSample, perSeed, ...rest] = outputs;
+  const stats = rest.slice(rest.length - 2 * norms);
+  const runningStats = Array.from({ length: norms }, (_, k) => [stats[2 * k]!, stats[2 * k + 1]!] as const);
+  return { perSample: perSample as tf.Tensor2D, perSeed: perSeed as tf.Tensor1D, grads: rest.slice(0, rest.length - 2 * norms), runningStats };
 }
 
 /** One optimizer update of every parameter, as runtime/optim.ts's rules compute it (bitwise). */
@@ -221,31 +238,40 @@ interface WasmBackendLike {
 
 function mlpStepKernel({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo[] {
   const wasm = backend as unknown as WasmBackendLike;
-  const { loss, smoothing, scale, layers } = attrs as unknown as { loss: number; smoothing: number; scale: number; layers: [number, number, number][] };
+  const { loss, smoothing, scale, layers } = attrs as unknown as { loss: number; smoothing: number; scale: number; layers: [number, number, number, number, number, number][] };
   const x = inputs["x"]!;
   const y = inputs["y"]!;
   const [S, B] = x.shape as [number, number, number];
   const perSample = wasm.makeOutput([S, B], "float32");
   const perSeed = wasm.makeOutput([S], "float32");
   const grads: tf.TensorInfo[] = [];
-  const layerTensors = layers.map(([, , hasBias], i) => {
+  const stats: tf.TensorInfo[] = [];
+  const layerTensors = layers.map(([, , hasBias, hasNorm], i) => {
     const w = inputs[`w${i}`]!;
     const b = hasBias ? inputs[`b${i}`]! : undefined;
     const gw = wasm.makeOutput([...w.shape], "float32");
     const gb = b ? wasm.makeOutput([...b.shape], "float32") : undefined;
     grads.push(gw, ...(gb ? [gb] : []));
-    return { w, b, gw, gb };
+    if (!hasNorm) return { w, b, gw, gb };
+    const perFeature = () => wasm.makeOutput([S, w.shape[2]!], "float32");
+    const norm = { gamma: inputs[`g${i}`]!, beta: inputs[`be${i}`]!, mean: inputs[`rm${i}`]!, variance: inputs[`rv${i}`]!, newMean: perFeature(), newVar: perFeature(), gGamma: perFeature(), gBeta: perFeature() };
+    grads.push(norm.gGamma, norm.gBeta);
+    stats.push(norm.newMean, norm.newVar);
+    return { w, b, gw, gb, norm };
   });
   // Offsets read after every makeOutput: an allocation may grow the heap, which replaces its buffer.
   const at = (t: tf.TensorInfo | undefined) => (t ? wasm.dataIdMap.get(t.dataId)!.memoryOffset : 0);
-  const descriptor = new Float64Array(10 + 9 * layers.length);
+  const descriptor = new Float64Array(10 + 20 * layers.length);
   descriptor.set([S, B, layers.length, loss, smoothing, scale, at(x), at(y), at(perSample), at(perSeed)]);
-  layers.forEach(([act, alpha, hasBias], i) => {
-    const { w, b, gw, gb } = layerTensors[i]!;
-    descriptor.set([w.shape[1]!, w.shape[2]!, act, alpha, hasBias, at(w), at(b), at(gw), at(gb)], 10 + 9 * i);
+  layers.forEach(([act, alpha, hasBias, hasNorm, momentum, eps], i) => {
+    const { w, b, gw, gb, norm } = layerTensors[i]!;
+    const normPart = norm
+      ? [hasNorm, at(norm.gamma), at(norm.beta), at(norm.mean), at(norm.variance), at(norm.newMean), at(norm.newVar), at(norm.gGamma), at(norm.gBeta), momentum, eps]
+      : Array<number>(11).fill(0);
+    descriptor.set([w.shape[1]!, w.shape[2]!, act, alpha, hasBias, at(w), at(b), at(gw), at(gb), ...normPart], 10 + 20 * i);
   });
   addon!.mlpStep(wasm.wasm.HEAPU8.buffer as ArrayBuffer, descriptor);
-  return [perSample, perSeed, ...grads];
+  return [perSample, perSeed, ...grads, ...stats];
 }
 
 function optimizerStepKernel({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo[] {

@@ -49,6 +49,8 @@ interface Built {
   readonly act?: Activation;
   /** A `scale`: the tapped `pre` stays the unscaled value (as `Mlp`'s `out`). */
   readonly endsPre: boolean;
+  /** A batch-norm layer's parameters and statistics (the fused step reads them). */
+  readonly norm?: BatchNormParams;
   dispose(): void;
 }
 
@@ -144,16 +146,25 @@ export class Sequential implements Model {
 
   /**
    * A plain dense MLP's step as one native call (runtime/kernels/native-fused.ts) where the native path serves:
-   * dense layers (any activation, with or without bias; a separate activation layer after a dense without
-   * one), then optionally a `scale`; rows in, rows out; no norm, dropout or encoding (they take the taped
-   * path). Undefined otherwise.
+   * dense layers (any activation, with or without bias, with or without batch norm after the product; a
+   * separate activation layer after a dense without one), then optionally a `scale`; rows in, rows out; no layer
+   * norm, dropout or encoding (they take the taped path). Undefined otherwise.
    */
   private nativeMlpStep(x: tf.Tensor, y: tf.Tensor, loss: LossKind): FusedStep | undefined {
     const plan = this.fusedDensePlan();
     if (!plan || x.rank !== 3 || x.shape[2] !== this.inDim || y.rank !== 3 || y.shape[2] !== this.outDim || x.shape[1] === 0) return undefined;
     this.checkInput(x);
-    const name = lossName(loss);
-    return nativeMlpStep(x, y, plan.layers, name, { smoothing: labelSmoothing(loss), scale: this.outputScale * plan.scale });
+    if (plan.layers.some((l) => l.norm) && x.shape[1]! < 2) return undefined; // the taped path says why (RUN040)
+    const step = nativeMlpStep(x, y, plan.layers, lossName(loss), { smoothing: labelSmoothing(loss), scale: this.outputScale * plan.scale });
+    if (!step) return undefined;
+    // The running statistics move once per training step, as the taped forward pass moves them.
+    plan.layers.filter((l) => l.norm).forEach((l, k) => {
+      const [mean, variance] = step.runningStats[k]!;
+      (l.norm!.runningMean as tf.Variable).assign(mean);
+      (l.norm!.runningVar as tf.Variable).assign(variance);
+      tf.dispose([mean, variance]);
+    });
+    return { perSample: step.perSample, perSeed: step.perSeed, grads: step.grads };
   }
 
   /** The list as dense layers with their activations and the output factor, or undefined when it is not a plain MLP. */
@@ -166,6 +177,10 @@ export class Sequential implements Model {
       if (spec.kind === "dense") {
         const { weight, bias } = this.built[i]!.view;
         layers.push({ weight: weight!.variable, ...(bias ? { bias: bias.variable } : {}), ...fusedActivation(spec.act) });
+      } else if (spec.kind === "batchnorm" && previous && previous.activation === "identity" && !previous.norm) {
+        const bn = this.built[i]!.norm!;
+        const norm = { gamma: bn.gamma.variable, beta: bn.beta.variable, runningMean: bn.runningMean, runningVar: bn.runningVar, momentum: bn.momentum, eps: bn.eps };
+        layers[layers.length - 1] = { ...previous, norm };
       } else if (spec.kind === "activation" && previous && previous.activation === "identity") {
         layers[layers.length - 1] = { ...previous, ...fusedActivation(spec.act) };
       } else if (spec.kind === "scale" && previous) {
@@ -235,7 +250,7 @@ export class Sequential implements Model {
         return plain((x) => x);
       case "batchnorm": {
         const bn = createBatchNorm(spec.name, this.seeds, g.fanIn);
-        return { ...normLayer(g, view, bn), state: [bn.runningMean, bn.runningVar], apply: (x, o) => batchNorm(bn, x, o) };
+        return { ...normLayer(g, view, bn), state: [bn.runningMean, bn.runningVar], apply: (x, o) => batchNorm(bn, x, o), norm: bn };
       }
       case "layernorm": {
         const ln = createLayerNorm(spec.name, this.seeds, g.fanIn);
