@@ -25,6 +25,7 @@ interface Shape {
   readonly loss: LossKind;
   readonly optimizer: OptimizerSpec;
   readonly steps: number;
+  readonly norm?: "batchnorm";
 }
 
 const SHAPES: Record<string, Shape> = {
@@ -36,6 +37,8 @@ const SHAPES: Record<string, Shape> = {
   silu: { inDim: 1, hidden: [50, 50], outDim: 1, act: "silu", batch: 256, seeds: 200, loss: "mse", optimizer: { kind: "adam", lr: 1e-2 }, steps: 5 },
   gelu: { inDim: 1, hidden: [100, 100], outDim: 1, act: "gelu", batch: 2000, seeds: 1, loss: "half_mse", optimizer: { kind: "gd", lr: 0.05 }, steps: 20 },
   softplus: { inDim: 1, hidden: [100, 100], outDim: 1, act: "softplus", batch: 2000, seeds: 1, loss: "half_mse", optimizer: { kind: "gd", lr: 0.05 }, steps: 20 },
+  bn: { inDim: 2, hidden: Array(4).fill(256), outDim: 3, act: "relu", batch: 4096, seeds: 1, loss: "mse", optimizer: { kind: "adam", lr: 1e-3 }, steps: 5, norm: "batchnorm" },
+  bn_small: { inDim: 1, hidden: [128, 128], outDim: 1, act: "tanh", batch: 64, seeds: 4, loss: "mse", optimizer: { kind: "adam", lr: 1e-3 }, steps: 100, norm: "batchnorm" },
   cliff: { inDim: 2, hidden: Array(4).fill(512), outDim: 1, act: "relu", batch: 4096, seeds: 2, loss: "mse", optimizer: { kind: "gd", lr: 1e-3 }, steps: 2 },
 };
 
@@ -55,7 +58,7 @@ for (const name of names) {
 /** CPU and wall ms per step (median-free: one timed block after a warm-up), and the kernels of one step. */
 async function measure(shape: Shape, fused: boolean) {
   setNativeFusedStepEnabled(fused);
-  const layers = mlpLayers({ hidden: shape.hidden, outDim: shape.outDim, act: shape.act, bias: true, norm: "none", dropout: 0, encode: null, outputScale: null } as Parameters<typeof mlpLayers>[0]);
+  const layers = mlpLayers({ hidden: shape.hidden, outDim: shape.outDim, act: shape.act, bias: true, norm: shape.norm ?? "none", dropout: 0, encode: null, outputScale: null } as Parameters<typeof mlpLayers>[0]);
   const model = sequential({ inShape: [shape.inDim], layers, seeds: shape.seeds });
   const optimizer = createOptimizer(shape.optimizer, model.params);
   const x = tf.randomUniform([shape.seeds, shape.batch, shape.inDim], -1, 1, "float32", 1);

@@ -286,54 +286,64 @@ typedef struct {
   float one_minus_momentum, momentum, var_factor, eps;
   const float *gamma, *beta, *running_mean, *running_var; /* [S, fanOut] */
   float *new_mean, *new_var, *g_gamma, *g_beta;
-  float *xhat, *rstd; /* scratch: the normalised product [B, fanOut] and 1/√(var + ε) [fanOut] */
+  float *xhat, *rstd; /* scratch: the normalised product [B, fanOut]; 1/√(var + ε), then two [fanOut] temporaries */
 } Layer;
 
 /*
  * z ← γ·x̂ + β with x̂ = (z − mean)·rstd over the batch (biased variance), keeping x̂ and rstd for the backward
  * pass, and the running statistics moved: (1 − m)·running + m·batch, the variance's from the unbiased one.
+ * Row by row (features innermost), so the passes stream through memory and vectorize.
  */
 static void norm_forward(Layer *L, int batch) {
   const int n = L->fan_out;
+  float *restrict mean = L->rstd + n, *restrict sums = L->rstd + 2 * n;
+  memset(sums, 0, n * sizeof(float));
+  for (int b = 0; b < batch; b++) {
+    const float *row = L->z + (size_t)b * n;
+    for (int j = 0; j < n; j++) sums[j] += row[j];
+  }
+  for (int j = 0; j < n; j++) mean[j] = sums[j] / (float)batch;
+  memset(sums, 0, n * sizeof(float));
+  for (int b = 0; b < batch; b++) {
+    const float *row = L->z + (size_t)b * n;
+    for (int j = 0; j < n; j++) {
+      const float c = row[j] - mean[j];
+      sums[j] += c * c;
+    }
+  }
   for (int j = 0; j < n; j++) {
-    float sum = 0;
-    for (int b = 0; b < batch; b++) sum += L->z[(size_t)b * n + j];
-    const float mean = sum / (float)batch;
-    float squares = 0;
-    for (int b = 0; b < batch; b++) {
-      const float c = L->z[(size_t)b * n + j] - mean;
-      squares += c * c;
-    }
-    const float variance = squares / (float)batch;
-    const float rstd = 1.0f / sqrtf(variance + L->eps);
-    L->rstd[j] = rstd;
-    for (int b = 0; b < batch; b++) {
-      const size_t i = (size_t)b * n + j;
-      L->xhat[i] = (L->z[i] - mean) * rstd;
-      L->z[i] = L->xhat[i] * L->gamma[j] + L->beta[j];
-    }
-    L->new_mean[j] = L->running_mean[j] * L->one_minus_momentum + mean * L->momentum;
+    const float variance = sums[j] / (float)batch;
+    L->rstd[j] = 1.0f / sqrtf(variance + L->eps);
+    L->new_mean[j] = L->running_mean[j] * L->one_minus_momentum + mean[j] * L->momentum;
     L->new_var[j] = L->running_var[j] * L->one_minus_momentum + variance * L->var_factor;
+  }
+  for (int b = 0; b < batch; b++) {
+    float *restrict row = L->z + (size_t)b * n, *restrict xhat = L->xhat + (size_t)b * n;
+    for (int j = 0; j < n; j++) {
+      xhat[j] = (row[j] - mean[j]) * L->rstd[j];
+      row[j] = xhat[j] * L->gamma[j] + L->beta[j];
+    }
   }
 }
 
 /* dz: the gradient at the norm's output in, at its input out; and γ's and β's gradients. */
 static void norm_backward(Layer *L, int batch, float *dz) {
   const int n = L->fan_out;
-  for (int j = 0; j < n; j++) {
-    float g_beta = 0, g_gamma = 0;
-    for (int b = 0; b < batch; b++) {
-      const size_t i = (size_t)b * n + j;
-      g_beta += dz[i];
-      g_gamma += dz[i] * L->xhat[i];
+  float *restrict g_beta = L->g_beta, *restrict g_gamma = L->g_gamma, *restrict k = L->rstd + n;
+  memset(g_beta, 0, n * sizeof(float));
+  memset(g_gamma, 0, n * sizeof(float));
+  for (int b = 0; b < batch; b++) {
+    const float *restrict row = dz + (size_t)b * n, *restrict xhat = L->xhat + (size_t)b * n;
+    for (int j = 0; j < n; j++) {
+      g_beta[j] += row[j];
+      g_gamma[j] += row[j] * xhat[j];
     }
-    L->g_beta[j] = g_beta;
-    L->g_gamma[j] = g_gamma;
-    const float k = L->gamma[j] * L->rstd[j] / (float)batch;
-    for (int b = 0; b < batch; b++) {
-      const size_t i = (size_t)b * n + j;
-      dz[i] = k * ((float)batch * dz[i] - g_beta - L->xhat[i] * g_gamma);
-    }
+  }
+  for (int j = 0; j < n; j++) k[j] = L->gamma[j] * L->rstd[j] / (float)batch;
+  for (int b = 0; b < batch; b++) {
+    float *restrict row = dz + (size_t)b * n;
+    const float *restrict xhat = L->xhat + (size_t)b * n;
+    for (int j = 0; j < n; j++) row[j] = k[j] * ((float)batch * row[j] - g_beta[j] - xhat[j] * g_gamma[j]);
   }
 }
 
@@ -487,7 +497,7 @@ static napi_value mlp_step(napi_env env, napi_callback_info info) {
       L->var_factor = (float)(p[18] * batch / (batch - 1));
       L->eps = (float)p[19];
     }
-    scratch_floats += (L->has_norm ? 3 : 2) * (size_t)batch * L->fan_out + (size_t)L->fan_out;
+    scratch_floats += (L->has_norm ? 3 : 2) * (size_t)batch * L->fan_out + 3 * (size_t)L->fan_out;
     widest = L->fan_out > widest ? L->fan_out : widest;
     widest = L->fan_in > widest ? L->fan_in : widest;
   }
@@ -508,7 +518,7 @@ static napi_value mlp_step(napi_env env, napi_callback_info info) {
     if (layers[l].has_norm) {
       layers[l].xhat = cursor;
       layers[l].rstd = cursor + (size_t)batch * layers[l].fan_out;
-      cursor += (size_t)batch * layers[l].fan_out + (size_t)layers[l].fan_out;
+      cursor += (size_t)batch * layers[l].fan_out + 3 * (size_t)layers[l].fan_out; /* rstd, mean, sums */
     }
   }
   float *d0 = cursor, *d1 = cursor + (size_t)batch * widest;
