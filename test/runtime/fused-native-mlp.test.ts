@@ -21,7 +21,8 @@ import { mlpLayers } from "../../contract/layer-list.js";
 import { sequential, type Sequential } from "../../runtime/nn/sequential.js";
 import { createOptimizer, type OptimizerSpec } from "../../runtime/optim.js";
 import { setNativeMatMulEnabled } from "../../runtime/kernels/native.js";
-import { nativeFusedStepActive, nativeFusedStepUnavailableReason, setNativeFusedStepEnabled } from "../../runtime/kernels/native-fused.js";
+import { nativeFusedStepActive, nativeFusedStepUnavailableReason, nativeGatherRows, setNativeFusedStepEnabled } from "../../runtime/kernels/native-fused.js";
+import { TrainData } from "../../runtime/train/data.js";
 import { train } from "../../runtime/train/index.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
 import type { Manifest } from "../../runtime/record/index.js";
@@ -249,6 +250,29 @@ describe.skipIf(!available && !inCi)(`fused native MLP step${available ? "" : ` 
     setNativeMatMulEnabled(true);
     setNativeFusedStepEnabled(false);
     expect(decline([dense(8, "relu", "h"), dense(2, null, "out")])).toBeUndefined();
+  });
+
+  it("minibatch rows on the native path are bitwise tf.gather's, shared and per-seed data, and leak nothing", () => {
+    const make = (n: number, k: number): Dataset => ({ name: "train", n, xShape: [3, 2], x: Float32Array.from({ length: n * 6 }, (_, i) => Math.sin(i + k) * 1e3), yDim: 2, y: Float32Array.from({ length: 2 * n }, (_, i) => Math.cos(i * k)) });
+    for (const data of [make(11, 1), [make(11, 2), make(11, 3)]]) {
+      const held = new TrainData(data, 2);
+      const indices = [Int32Array.from([3, 0, 10, 3]), Int32Array.from([7, 7, 1, 9])];
+      const before = tf.memory().numTensors;
+      const native = held.gather(indices);
+      expect(tf.memory().numTensors).toBe(before + 2);
+      setNativeFusedStepEnabled(false);
+      const plain = held.gather(indices);
+      setNativeFusedStepEnabled(true);
+      expect(native.x.shape).toEqual([2, 4, 3, 2]);
+      expect(native.y.shape).toEqual([2, 4, 2]);
+      expect(Array.from(native.x.dataSync())).toEqual(Array.from(plain.x.dataSync()));
+      expect(Array.from(native.y.dataSync())).toEqual(Array.from(plain.y.dataSync()));
+      tf.dispose([native.x, native.y, plain.x, plain.y]);
+      held.dispose();
+    }
+    const table = tf.zeros([3, 2]);
+    expect(() => nativeGatherRows(table, Int32Array.from([0, 3]))).toThrow(/outside the source rows/);
+    table.dispose();
   });
 
   it("allocates nothing it does not hand back (no tensor leaks over a training run)", async () => {
