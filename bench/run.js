@@ -12,13 +12,14 @@
  * Medians go to bench/results.md and bench/results.json with the machine, backend and versions.
  *
  * Usage: node bench/run.js [--reps N] [--cases a_mlp_sgd,b_coord_adam,...] [--backend wasm|cpu]
- *                          [--loop-seeds N] [--no-warmup] [--jobs 1,2] [--matmul native,wasm]
+ *                          [--loop-seeds N] [--no-warmup] [--jobs 1,2] [--matmul native,taped,wasm]
  *        node bench/run.js --render   (rewrite results.md from results.json, measuring nothing)
  * `--jobs` lists the dync `--jobs` values to run, each as its own side (default 1: one process thread, like
  * the one-thread PyTorch peers); ratios are against the first. `--matmul` lists the paths of dync's matrix products
  * to run, each as its own side: `native` (dync's OpenBLAS addon, `npm run native`; one OpenBLAS thread unless
- * DYNC_BLAS_THREADS is set) and `wasm` (DYNC_NATIVE=0: XNNPACK and dync's SIMD kernels); default: whichever the
- * build serves. The path that actually served is read back from each run's manifest.
+ * DYNC_BLAS_THREADS is set; plain dense MLPs train with the fused native step), `taped` (the same products,
+ * DYNC_FUSED_STEP=0: every step on tfjs's tape, as before the fused step) and `wasm` (DYNC_NATIVE=0: XNNPACK
+ * and dync's SIMD kernels); default: whichever the build serves. The path that actually served is read back from each run's manifest.
  * Needs `npm run build` first and PyTorch for /usr/bin/python3 (`bash bench/setup.sh`).
  */
 import { spawnSync } from "node:child_process";
@@ -64,7 +65,7 @@ function parseArgs(argv) {
   if (unknown.length > 0) throw new Error(`unknown case(s) ${unknown.join(", ")}`);
   if (!(Number.isInteger(args.reps) && args.reps >= 1)) throw new Error("--reps needs a whole number ≥ 1");
   if (!args.jobs.every((j) => Number.isInteger(j) && j >= 1)) throw new Error("--jobs needs whole numbers ≥ 1, e.g. 1,2");
-  if (!args.matmul.every((m) => m === null || m === "native" || m === "wasm")) throw new Error("--matmul takes native, wasm or both");
+  if (!args.matmul.every((m) => m === null || m === "native" || m === "taped" || m === "wasm")) throw new Error("--matmul takes native, taped and/or wasm");
   return args;
 }
 
@@ -114,13 +115,14 @@ function runDync(program, backend, jobs, matmul = null) {
   try {
     const { wallS, peakRssMiB } = run("node", [program, "--backend", backend, "--jobs", String(jobs), "--quiet", "--out", join(dir, "run")], {
       // DYNC_NATIVE=0 keeps the products on the wasm path (XNNPACK and dync's SIMD kernels)
-      env: { ...process.env, ...(matmul === "wasm" ? { DYNC_NATIVE: "0" } : {}) },
+      // DYNC_FUSED_STEP=0 keeps the native products but trains every step on the tape
+      env: { ...process.env, ...(matmul === "wasm" ? { DYNC_NATIVE: "0" } : {}), ...(matmul === "taped" ? { DYNC_FUSED_STEP: "0" } : {}) },
     });
     const manifest = JSON.parse(readFileSync(join(dir, "run", "manifest.json"), "utf8"));
     const failed = manifest.runs.filter((r) => r.status !== "ok");
     if (failed.length > 0) throw new Error(`dync runs not ok: ${failed.map((r) => `${r.run} ${r.status}`).join(", ")}`);
     const loopS = (Math.max(...manifest.runs.map((r) => Date.parse(r.endedAt))) - Math.min(...manifest.runs.map((r) => Date.parse(r.startedAt)))) / 1000;
-    if (matmul === "native" && manifest.backend.matmul?.path !== "openblas") {
+    if ((matmul === "native" || matmul === "taped") && manifest.backend.matmul?.path !== "openblas") {
       throw new Error(`--matmul native: the native path did not serve (${manifest.backend.matmul?.reason}); run \`npm run native\``);
     }
     return { wallS, loopS, peakRssMiB, backend: manifest.backend };
@@ -230,6 +232,8 @@ const TARGETS = {
       wasm: WASM_DENSE,
       nativeCause:
         "the products are no longer most of it: 224 tfjs kernels per step of 128 rows (per-kernel dispatch and bookkeeping in JS, the non-product wasm kernels: ReLU, bias adds, softmax cross-entropy, SGD), plus data generation in JS; in a CPU profile of the bench program the OpenBLAS kernel is ~36 % of the process",
+      fusedCause:
+        "with the fused step a training step is 2 tfjs kernels, ~8 ms of CPU against ~19 ms taped (bench/fused-mlp-bench.ts a); the rest of the loop is the data generated in JS (4096×784 normal draws), the per-step bookkeeping of the loop (divergence fold, loss clone) and, on a machine loaded ≥ 15 on 2 cores, ±20 % noise per side",
     },
   ],
   b_coord_adam: [
@@ -310,7 +314,8 @@ function targetLines(results) {
         const met = ratio <= max;
         const shown = max < 1 ? `${ratio.toFixed(2)} (${(1 / ratio).toFixed(1)}× faster)` : ratio.toFixed(2);
         const path = dyncSides.length > 1 ? ` (${dyncSideLabel(results.backend, name, side, 1)})` : "";
-        const cause = native ? target.nativeCause ?? target.cause : target.cause;
+        const fused = side.backend?.fusedStep?.path === "native";
+        const cause = native ? (fused ? target.fusedCause : undefined) ?? target.nativeCause ?? target.cause : target.cause;
         lines.push(`| ${c.title}${path} | ${label} | ${shown} | ${met ? "yes" : "no"} | ${met ? "" : cause} |`);
       }
     }
@@ -321,7 +326,8 @@ function targetLines(results) {
 /** "wasm", "wasm + openblas 1 thread", "…, --jobs 2": the backend and matmul path the side's manifest recorded. */
 function dyncSideLabel(backend, name, side, firstJobs) {
   const matmul = side.backend?.matmul;
-  const path = matmul?.path === "openblas" ? ` + openblas ${matmul.threads} thread${matmul.threads === 1 ? "" : "s"}` : "";
+  const taped = side.backend?.fusedStep?.path === "taped" ? ", taped step" : side.backend?.fusedStep?.path === "native" ? ", fused step" : "";
+  const path = matmul?.path === "openblas" ? ` + openblas ${matmul.threads} thread${matmul.threads === 1 ? "" : "s"}${taped}` : "";
   const jobs = /_jobs(\d+)/.exec(name)?.[1] ?? String(firstJobs);
   return `${backend}${path}${jobs === "1" ? "" : `, --jobs ${jobs}`}`;
 }

@@ -431,9 +431,15 @@ function describeBackend(info: BackendInfo): string {
   return `${name} — ${info.package} ${info.version}${wasm}${skipped}`;
 }
 
-/** Which path served the matrix products: OpenBLAS's thread count, or why the native path is not in use. */
-function matmulNote({ matmul }: BackendInfo): string {
+/**
+ * Which path served the matrix products: OpenBLAS's thread count, or why the native path is not in use; with
+ * OpenBLAS, also which training step plain dense MLPs take (the fused native one, or the tape and why).
+ */
+function matmulNote({ matmul, fusedStep }: BackendInfo): string {
   if (matmul === undefined) return "";
-  if (matmul.path === "openblas") return `, matmul openblas ${matmul.threads} thread${matmul.threads === 1 ? "" : "s"}`;
+  if (matmul.path === "openblas") {
+    const step = fusedStep === undefined ? "" : fusedStep.path === "native" ? ", fused MLP step native" : `, fused MLP step off: ${fusedStep.reason}`;
+    return `, matmul openblas ${matmul.threads} thread${matmul.threads === 1 ? "" : "s"}${step}`;
+  }
   return `, matmul wasm${matmul.reason ? `: ${matmul.reason}` : ""}`;
 }

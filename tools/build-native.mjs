@@ -2,8 +2,10 @@
 /**
  * Builds dync's optional native addons with gcc directly: the matrix products (native/dync_blas.c →
  * dist/native/dync_blas.node, against OpenBLAS; Debian: `apt-get install gcc libopenblas-dev`) and im2col/col2im
- * for convolutions (native/dync_conv.c → dist/native/dync_conv.node, no library). No node-gyp: one C file per
- * addon, the Node-API headers that ship with Node, the libraries it links.
+ * for convolutions (native/dync_conv.c → dist/native/dync_conv.node, no library), and the fused MLP step and
+ * optimizer update (native/dync_fused.c → dist/native/dync_fused.node, against OpenBLAS;
+ * runtime/kernels/native-fused.ts). No node-gyp: one C file per addon, the Node-API headers that ship with
+ * Node, the libraries it links.
  *
  * Part of `npm run build` / `pretest` with `--optional`: where gcc, the Node-API headers or OpenBLAS are
  * missing it builds nothing and exits 0 without a word, and dync runs its products on the wasm path as before.
@@ -16,10 +18,13 @@ import { fileURLToPath } from "node:url";
 
 const optional = process.argv.includes("--optional");
 const root = fileURLToPath(new URL("..", import.meta.url));
-/** Each addon: its C source, and the libraries it links. */
+/** Each addon: its C source, extra compiler flags, and the libraries it links. */
 const ADDONS = [
-  { name: "dync_blas", libraries: ["-lopenblas"] },
-  { name: "dync_conv", libraries: [] },
+  { name: "dync_blas", flags: [], libraries: ["-lopenblas"] },
+  { name: "dync_conv", flags: [], libraries: [] },
+  // fp-contract off: the fused optimizer update must round as the taped path's separate multiply and add;
+  // -O3 and no errno from sqrtf so gcc vectorizes the elementwise loops (results unchanged).
+  { name: "dync_fused", flags: ["-O3", "-ffp-contract=off", "-fno-math-errno"], libraries: ["-lopenblas", "-lm"] },
 ];
 
 /** Where Node's own headers are: next to the running node (official tarballs), else the distribution's. */
@@ -39,7 +44,7 @@ if (headers === undefined) fail("no node_api.h found (Node's headers; Debian: li
 const compiler = process.env.CC ?? "gcc";
 for (const addon of ADDONS) build(addon);
 
-function build({ name, libraries }) {
+function build({ name, flags, libraries }) {
   const source = join(root, "native", `${name}.c`);
   const target = join(root, "dist", "native", `${name}.node`);
   // Up to date: the .node is newer than its source (a rebuild otherwise costs ~1 s of every pretest).
@@ -47,7 +52,7 @@ function build({ name, libraries }) {
   mkdirSync(dirname(target), { recursive: true });
   const partial = `${target}.${process.pid}.partial`;
   try {
-    execFileSync(compiler, ["-O2", "-fPIC", "-shared", "-Wall", "-Werror", `-I${headers}`, source, "-o", partial, ...libraries], {
+    execFileSync(compiler, ["-O2", "-fPIC", "-shared", "-Wall", "-Werror", ...flags, `-I${headers}`, source, "-o", partial, ...libraries], {
       stdio: ["ignore", "ignore", "pipe"],
     });
   } catch (error) {
