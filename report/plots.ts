@@ -8,7 +8,7 @@ import type { TopLevelSpec } from "vega-lite";
 import { vega, vegaLite } from "./vega.js";
 import { evaluate } from "../runtime/analysis/evaluate.js";
 import type { AnalysisEnv } from "../runtime/analysis/source.js";
-import type { Table } from "../runtime/analysis/table.js";
+import { EPOCHS, type Table } from "../runtime/analysis/table.js";
 import { DyncRuntimeError } from "../runtime/errors.js";
 import type { PlotSpec } from "../contract/program.js";
 import { SERIES_DIM, type PlotTables } from "./plot-common.js";
@@ -20,6 +20,7 @@ import { scatterPlot } from "./plot-scatter.js";
 import { heatmapPlot } from "./plot-heatmap.js";
 import { imagePlot, imageTables } from "./plot-image.js";
 import { markSteps } from "./plot-marks.js";
+import { markStepsToEpochs, stepsToEpochs } from "./plot-epochs.js";
 import { selectSnapshots, type MatrixHeatmapSpec, type RecordedTensors } from "./recorded-tensors.js";
 
 export type { PlotTables } from "./plot-common.js";
@@ -37,12 +38,16 @@ export function evaluatePlotTables(spec: PlotSpec, env: AnalysisEnv, recorded?: 
 
 function plotData(spec: PlotSpec, env: AnalysisEnv, recorded?: RecordedTensors): PlotTables {
   switch (spec.kind) {
-    case "line":
+    case "line": {
+      // `x: epochs`: the results (over steps) and the marks' steps in epochs of each row's run.
+      const time = spec.x === EPOCHS ? (t: Table) => stepsToEpochs(t, env, spec) : (t: Table) => t;
+      const markTime = spec.x === EPOCHS ? (t: Table) => markStepsToEpochs(t, env, spec) : (t: Table) => t;
       return {
-        y: spec.series ? seriesTable(spec, spec.series.map((r) => ({ label: r.label, table: evaluate(r.y, env) }))) : evaluate(spec.y, env),
-        ...(spec.marks?.length ? { marks: spec.marks.map((m) => ({ label: m.label, steps: markSteps(m, env, recorded) })) } : {}),
+        y: time(spec.series ? seriesTable(spec, spec.series.map((r) => ({ label: r.label, table: evaluate(r.y, env) }))) : evaluate(spec.y, env)),
+        ...(spec.marks?.length ? { marks: spec.marks.map((m) => ({ label: m.label, steps: markTime(markSteps(m, env, recorded)) })) } : {}),
         ...(spec.refs.some((r) => r.kind === "sweep") ? { refs: spec.refs.map((r) => (r.kind === "sweep" ? evaluate(r.expr, env) : undefined)) } : {}),
       };
+    }
     case "loglog":
       return { y: evaluate(spec.y, env) };
     case "heatmap": {

@@ -147,9 +147,9 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
     rows: collected.rows,
     totalSteps: collected.totalSteps,
     add: (row: ResultRow) => collected.add(row),
-    setTotalSteps: (run: string, steps: number) => {
-      collected.setTotalSteps(run, steps);
-      recorder.runSteps(run, steps);
+    setTotalSteps: (run: string, steps: number, stepsPerEpoch: number) => {
+      collected.setTotalSteps(run, steps, stepsPerEpoch);
+      recorder.runSteps(run, steps, stepsPerEpoch);
     },
   };
   const first = resume?.first ?? 0;

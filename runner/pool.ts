@@ -288,8 +288,8 @@ class RunPool {
           for (const row of op.rows) results.add({ ...row, point });
           break;
         case "total":
-          results.setTotalSteps(op.run, op.steps);
-          recorder.runSteps(op.run, op.steps);
+          results.setTotalSteps(op.run, op.steps, op.stepsPerEpoch);
+          recorder.runSteps(op.run, op.steps, op.stepsPerEpoch);
           break;
       }
     }

@@ -79,7 +79,7 @@ export async function executeRun(run: RunSpec, context: RunContext): Promise<Run
     const env = new RunProbeEnv({ model, modelName: run.model.name, datasets, loss: run.loss, seeds });
     owned.push(env);
     const plan = trainingPlan(trainData[0]!.n, run.batch, run.duration);
-    context.results.setTotalSteps(run.id, plan.totalSteps);
+    context.results.setTotalSteps(run.id, plan.totalSteps, plan.stepsPerEpoch);
     const progress = context.progress;
     const rows = new CountingSink(recorder, context.resumeFrom?.rows ?? 0);
     const results = new RunResultRecorder(run, seeds, rows, context.results, progress && ((step, loss) => progress.step(run.id, step, loss)));
