@@ -36,6 +36,12 @@ export interface ExperimentProgram {
   readonly name: string;
   /** The `.dyn` file and the experiment's line, for messages and the report. */
   readonly file: string;
+  /**
+   * The absolute directory of the `.dyn` file when it was compiled: data files it names (`csv("d.csv")`,
+   * `npy`, `image`) resolve against it, so `node out.js` finds them from any working directory. Absent
+   * (a hand-written program): they resolve against the directory of `file`, from the working directory.
+   */
+  readonly sourceDir?: string;
   readonly line: number;
   /** The `.dyn` source text, shown in the report. */
   readonly source: string;
