@@ -6,7 +6,7 @@
  */
 import type { Dataset } from "../../runtime/dataset.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
-import { decodeNpy, type NpyArray } from "../../runtime/npy.js";
+import { decodeNpy, readNpyShape, type NpyArray } from "../../runtime/npy.js";
 import { readDataFile } from "./files.js";
 import { existsSync, statSync } from "node:fs";
 
@@ -120,6 +120,24 @@ function rows(array: NpyArray, width: number, path: string, param: "inputs" | "o
   const bad = values.findIndex((v) => !Number.isFinite(v));
   if (bad >= 0) malformed(`${path}: row ${Math.floor(bad / width)} holds ${values[bad]}, not a finite number`);
   return { n: shape[0]!, values };
+}
+
+/**
+ * Samples of a `csv` or `npy` data set counted from its files without reading their values (for `dync plan`,
+ * before anything trains): a CSV's non-blank lines after the header, as `loadCsv` counts them; an npy pair's
+ * first dimension of x, from its header. RUN010 when a file is missing, RUN011 when it is not one.
+ */
+export function tableFileRows(spec: { readonly source: "csv"; readonly file: string } | { readonly source: "npy"; readonly x: string }, path: (file: string) => string): number {
+  if (spec.source === "npy") {
+    const file = path(spec.x);
+    requireFile(file, "an .npy file of inputs");
+    const shape = readNpyShape(file);
+    if (shape.length < 1 || shape.length > 2) malformed(`${file} holds shape (${shape.join(", ")}); expected (n, inputs) or (n,)`);
+    return shape[0]!;
+  }
+  const lines = readText(path(spec.file), "a CSV file").split(/\r?\n/);
+  const header = lines.findIndex((l) => l.trim() !== "");
+  return header < 0 ? 0 : lines.slice(header + 1).filter((l) => l.trim() !== "").length;
 }
 
 function readText(path: string, what: string): string {
