@@ -5,7 +5,7 @@
  */
 import { Resvg } from "@resvg/resvg-js";
 import type { TopLevelSpec } from "vega-lite";
-import { vega, vegaLite } from "./vega.js";
+import { vegaLibraries } from "./vega.js";
 import { evaluate } from "../runtime/analysis/evaluate.js";
 import type { AnalysisEnv } from "../runtime/analysis/source.js";
 import { EPOCHS, type Table } from "../runtime/analysis/table.js";
@@ -114,6 +114,7 @@ export function plotToVegaLite(spec: PlotSpec, tables: PlotTables): VegaLiteSpec
 
 /** Renders a Vega-Lite spec to an SVG document (text is escaped by Vega's SVG renderer). */
 export async function renderSvg(vlSpec: VegaLiteSpec): Promise<string> {
+  const { vega, vegaLite } = vegaLibraries();
   const view = new vega.View(vega.parse(vegaLite.compile(guardGuideTexts(vlSpec) as VegaLiteSpec).spec), { renderer: "none" });
   try {
     return hoverTitles(xmlText(await view.toSVG()));
