@@ -178,5 +178,9 @@ describe("dync plan with the user's data files", () => {
     const text = planOf(`csv("missing.csv", x: ["u"], y: "w")`, "3 epochs, batch full");
     expect(text).toMatch(/^ {2}run +\d+ +\? +\? +—$/m);
     expect(text).toMatch(/^ {2}\?: missing\.csv could not be read: RUN010: data file .*missing\.csv does not exist/m);
+    // A photograph without `size:` has as many samples as pixels, which only decoding it tells.
+    const photo = planOf(`image(file: "p.png")`, "2 epochs, batch full");
+    expect(photo).toMatch(/^ {2}run +\d+ +\? +\? +—$/m);
+    expect(photo).toContain("  ?: the size of `image(…)` data is known only once it is read (give `size:` to fix it)");
   });
 });

@@ -79,7 +79,7 @@ export class FileSizes {
     const known = dataSetSize(d);
     if (known !== undefined) return known;
     if (d.source !== "csv" && d.source !== "npy") {
-      this.unknown.set(d.source, `the size of a \`${d.source}\` data set is known only once its data is read`);
+      this.unknown.set(d.source, `the size of \`${d.source}(…)\` data is known only once it is read${d.source === "image" ? " (give `size:` to fix it)" : ""}`);
       return undefined;
     }
     const file = d.source === "csv" ? d.file : d.x;
