@@ -107,7 +107,7 @@ export function cutForResume(dir: string, plan: ProfilePlan, state: Extract<Resu
  */
 export function restoreKeptResults(dir: string, plan: ProfilePlan, state: Extract<ResumeState, { kind: "resume" }>, results: ResultCollector): RunOutcome[] {
   const { manifest } = state;
-  for (const entry of manifest.runs) if (entry.steps !== undefined) results.setTotalSteps(entry.run, entry.steps);
+  for (const entry of manifest.runs) if (entry.steps !== undefined) results.setTotalSteps(entry.run, entry.steps, entry.stepsPerEpoch);
   const points = new Map(plan.runs.map((r) => [r.id, r.point]));
   for (const row of loadResults(dir, manifest, {}, plan).rows) results.add({ ...row, point: points.get(row.run) ?? row.point });
   return manifest.runs.map((entry) => keptOutcome(entry, plan));

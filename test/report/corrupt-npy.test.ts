@@ -59,7 +59,7 @@ describe("dync report with corrupt .npy files", () => {
     expect(warnings).toHaveLength(2);
     expect(warnings[0]).toMatch(new RegExp(`^warning: RUN011: .*${truncated.replaceAll(".", "\\.")}: truncated header — the values of feats\\.amplitude in ${truncated.replaceAll(".", "\\.")} are left out`));
     expect(warnings[1]).toMatch(/^warning: RUN011: tensors\/feats\.angle\/run\/seed1_step10\.npy holds shape \(2, 2\); per-unit probe "feats\.angle" records vectors/);
-    expect(readdirSync(join(out, "plots")).sort()).toEqual(["01-scatter-feats-amplitude.png", "01-scatter-feats-amplitude.svg", "02-line-l.png", "02-line-l.svg"]);
+    expect(readdirSync(join(out, "plots")).sort()).toEqual([".drawn.json", "01-scatter-feats-amplitude.png", "01-scatter-feats-amplitude.svg", "02-line-l.png", "02-line-l.svg"]);
     // Seed 0 at step 0 lost its amplitudes and seed 1 at step 10 its angles: 4 neurons each fewer.
     expect(points(readFileSync(join(out, "plots", "01-scatter-feats-amplitude.svg"), "utf8"))).toBe(8);
     const html = readFileSync(join(out, "report.html"), "utf8");
