@@ -40,17 +40,22 @@ const modeOptions = [
 
 /** Per ticket (N/2 pairs) a least-squares refit on the n-point grid: about 20·N·n flops. */
 const ticketCost = (args: Readonly<Record<string, unknown>>, shape: ProbeCostShape) => ({ flops: 20 * (shape.layers[0]?.width ?? 0) * Number(args["n"] ?? 0) });
+/** The ticket refits, plus the QR of the weighted average (~N/2 columns) and of the whole output layer (N + 1 columns): ≈ 2.5·N²·n. */
+const decompositionCost = (args: Readonly<Record<string, unknown>>, shape: ProbeCostShape) => {
+  const width = shape.layers[0]?.width ?? 0;
+  return { flops: ticketCost(args, shape).flops + 2.5 * width * width * Number(args["n"] ?? 0) };
+};
 
 export const ticketsEntry = probeEntry({
   name: "tickets",
   kind: "probe",
   doc:
-    "Ticket decomposition of a trained two-layer net (float64): neurons paired as (w, b)/(−w, b) by a low-cost matching, each pair refit to the target by least squares. Values: `loss` (the whole net on the grid), `bound` (ensemble bound (Σ 1/|eₖ|²)⁻¹), `n_eff` (participation ratio of the error-correlation matrix), `tickets` (pairs with R² ≥ min_r2), `mean_r2` (mean R² of those pairs), `best_loss`, `pair_cost` (mean (wᵢ+wⱼ)² + (bᵢ−bⱼ)²), `taylor_const` (2σ(b)v + c) and `taylor_x2` (vσ''(b)w²) of the best pair.",
+    "Ticket decomposition of a trained two-layer net (float64): neurons paired as (w, b)/(−w, b) by a low-cost matching, each pair refit to the target by least squares. Values: `loss` (the whole net on the grid), `bound` (ensemble bound (Σ 1/|eₖ|²)⁻¹), `n_eff` (participation ratio of the error-correlation matrix), `tickets` (pairs with R² ≥ min_r2), `mean_r2` (mean R² of those pairs), `best_loss`, `pair_cost` (mean (wᵢ+wⱼ)² + (bᵢ−bⱼ)²), `taylor_const` (2σ(b)v + c) and `taylor_x2` (vσ''(b)w²) of the best pair; `ensemble_loss` (the lowest loss of a weighted average Σ aₖfₖ, Σ aₖ = 1, of the tickets with R² ≥ min_r2, their error correlations included: 1/(1ᵀG⁻¹1), Gₖₗ = mean(eₖeₗ); equals `bound` for orthogonal errors), `refit_loss` (least-squares refit of the whole output layer: the best any output layer does with the trained first layer) and `odd_share` (share of those tickets' error energy in the odd part e(x) − e(−x), NaN unless the domain is symmetric about 0; an exact mirror pair fitting an even target has none).",
   params: [model, ...fitParams],
   rules: [domainRule],
-  result: { fields: ["loss", "bound", "n_eff", "tickets", "mean_r2", "best_loss", "pair_cost", "taylor_const", "taylor_x2"] },
+  result: { fields: ["loss", "bound", "n_eff", "tickets", "mean_r2", "best_loss", "pair_cost", "taylor_const", "taylor_x2", "ensemble_loss", "refit_loss", "odd_share"] },
   cites: papers.lottery,
-  cost: ticketCost,
+  cost: decompositionCost,
 });
 
 export const ticketR2 = probeEntry({

@@ -7,7 +7,7 @@ import type { ProbeContext } from "../../runtime/train/index.js";
 import { defineProbe } from "../probes/define.js";
 import * as entries from "./entries.js";
 import { symmetricEigen } from "../../numerics/linalg.js";
-import { decompose, type Decomposition } from "./tickets.js";
+import { decompose, ensembleMeasures, type Decomposition, type EnsembleMeasures } from "./tickets.js";
 import { grid, twoLayerNets, unaryTarget, type Scalar, type TwoLayerNet } from "./two-layer.js";
 
 /** The grid and target a ticket probe fits on: `domain`, `n` points, `target` by name. */
@@ -33,7 +33,7 @@ const second = (f: Scalar, x: number): number => {
 };
 
 /** Summary of one decomposition; the Taylor terms use the trained (not refit) weights of the best ticket. */
-export function ticketSummary(net: TwoLayerNet, d: Decomposition): Record<TicketField, number> {
+export function ticketSummary(net: TwoLayerNet, d: Decomposition, e: EnsembleMeasures): Record<TicketField, number> {
   const best = [...d.tickets].sort((a, b) => a.mse - b.mse)[0];
   let taylorConst = NaN;
   let taylorX2 = NaN;
@@ -52,6 +52,9 @@ export function ticketSummary(net: TwoLayerNet, d: Decomposition): Record<Ticket
     pair_cost: d.tickets.length ? d.tickets.reduce((s, t) => s + t.cost, 0) / d.tickets.length : NaN,
     taylor_const: taylorConst,
     taylor_x2: taylorX2,
+    ensemble_loss: e.ensembleLoss,
+    refit_loss: e.refitLoss,
+    odd_share: e.oddShare,
   };
 }
 
@@ -62,7 +65,11 @@ export const ticketsProbe = defineProbe(entries.ticketsEntry, {
   measure: (args, ctx) => {
     const { xs, target } = fitGrid(args);
     const nets = twoLayerNets(args.model);
-    return fields(perSeed(ctx, nets, (net) => ticketSummary(net, decompose(net, xs, target, args.min_r2))), entries.ticketsEntry.result.fields);
+    const summary = (net: TwoLayerNet) => {
+      const d = decompose(net, xs, target, args.min_r2);
+      return ticketSummary(net, d, ensembleMeasures(net, d, xs, target));
+    };
+    return fields(perSeed(ctx, nets, summary), entries.ticketsEntry.result.fields);
   },
 });
 
