@@ -245,6 +245,24 @@ describe("symmetric eigenproblem and parameter PCA", () => {
     expect(var1 + var2).toBeCloseTo(1, 10);
   });
 
+  it("matches the closed-form PCA of 2-D points: eigenvalues (a+c)/2 ± √(((a−c)/2)² + b²) and PC1 along (b, λ₁ − a)", () => {
+    // Four points (±p, ±q) rotated by θ: sample covariance (n − 1 = 3) in closed form, then its 2×2 eigen.
+    const [p, q, theta] = [2, 0.5, 0.4];
+    const pts = [[p, q], [-p, -q], [p, -q], [-p, q]].map(([u, v]) => [u! * Math.cos(theta) - v! * Math.sin(theta), u! * Math.sin(theta) + v! * Math.cos(theta)]);
+    const sum = (f: (r: number[]) => number) => pts.reduce((s, r) => s + f(r), 0) / 3; // the points have mean 0
+    const [a, b, c] = [sum((r) => r[0]! ** 2), sum((r) => r[0]! * r[1]!), sum((r) => r[1]! ** 2)];
+    const l1 = (a + c) / 2 + Math.hypot((a - c) / 2, b);
+    const l2 = (a + c) / 2 - Math.hypot((a - c) / 2, b);
+    const axis = [b, l1 - a].map((x, _, v) => x / Math.hypot(v[0]!, v[1]!));
+    const sign = Math.abs(axis[0]!) >= Math.abs(axis[1]!) ? Math.sign(axis[0]!) : Math.sign(axis[1]!); // largest entry positive
+    const { pc1, pc2, var1, var2 } = parameterPca(pts);
+    expect(var1).toBeCloseTo(l1 / (l1 + l2), 12);
+    expect(var2).toBeCloseTo(l2 / (l1 + l2), 12);
+    pts.forEach((r, i) => expect(pc1[i]).toBeCloseTo(sign * (r[0]! * axis[0]! + r[1]! * axis[1]!), 10));
+    // PC2 is orthogonal: each point's squared distance from the mean splits into pc1² + pc2²
+    pts.forEach((r, i) => expect(pc1[i]! ** 2 + pc2[i]! ** 2).toBeCloseTo(r[0]! ** 2 + r[1]! ** 2, 10));
+  });
+
   it("orders a net's parameters as the paper does: (w₁, w₂, b₁, b₂, v₁, v₂, c)", () => {
     expect(parameterVector(PAPER_TICKET)).toEqual([...PAPER_TICKET.w, ...PAPER_TICKET.b, ...PAPER_TICKET.v, PAPER_TICKET.c]);
   });
