@@ -110,7 +110,23 @@ export const paramPca = probeEntry({
   cost: (_args, shape) => ({ flops: 2 * shape.params * shape.params }),
 });
 
-export const lotteryProbes: readonly Entry[] = [ticketsEntry, ticketR2, neuronsEntry, wbCurveEntry, distillEntry, paramPca];
+export const neuronCurveEntry = probeEntry({
+  name: "neuron_curve",
+  kind: "probe",
+  doc: "One hidden neuron's curve on an evenly spaced grid (float64), indexed by `point` (Figs 10–11: the activation curves of the clusters' neurons): `x`, the pre-activation `pre` = wₖx + bₖ, the activation `post` = σ(wₖx + bₖ) and its contribution `out` = vₖσ(wₖx + bₖ) to the output. Plot `line`/`scatter(c.x, c.post)` for the curve, `scatter(c.pre, c.post)` for post- vs pre-activation.",
+  params: [
+    model,
+    { name: "neuron", type: { t: "number", integer: true, min: 0 }, default: 0, doc: "Which hidden neuron (0-based); RUN040 beyond the width." },
+    domain,
+    { name: "n", type: { t: "number", integer: true, min: 2 }, default: 101, doc: "Grid points (evenly spaced, both ends included)." },
+  ],
+  rules: [domainRule],
+  result: { index: "point", fields: ["x", "pre", "post", "out"] },
+  cites: papers.lottery,
+  cost: (args) => ({ flops: 10 * Number(args["n"] ?? 0) }),
+});
+
+export const lotteryProbes: readonly Entry[] = [ticketsEntry, ticketR2, neuronsEntry, wbCurveEntry, distillEntry, paramPca, neuronCurveEntry];
 
 export const inRange = analysisEntry({
   name: "in_range",

@@ -7,6 +7,7 @@ import type { ProbeContext } from "../../runtime/train/index.js";
 import { defineProbe } from "../probes/define.js";
 import * as entries from "./entries.js";
 import { symmetricEigen } from "../../numerics/linalg.js";
+import { DyncRuntimeError } from "../../runtime/errors.js";
 import { decompose, ensembleMeasures, type Decomposition, type EnsembleMeasures } from "./tickets.js";
 import { grid, twoLayerNets, unaryTarget, type Scalar, type TwoLayerNet } from "./two-layer.js";
 
@@ -87,6 +88,26 @@ export const ticketR2Probe = defineProbe(entries.ticketR2, { measure: (args, ctx
     },
   };
 } });
+
+/** Neuron k's curve on the grid xs: pre-activation, activation and contribution to the output. */
+export function neuronCurveValues(net: TwoLayerNet, k: number, xs: Float64Array): { x: Float64Array; pre: Float64Array; post: Float64Array; out: Float64Array } {
+  const pre = xs.map((x) => net.w[k]! * x + net.b[k]!);
+  const post = pre.map(net.act);
+  return { x: Float64Array.from(xs), pre, post, out: post.map((p) => net.v[k]! * p) };
+}
+
+/** `neuron_curve(net, neuron: k)`: neuron k's x, pre, post and out at every grid point, indexed by `point`. */
+export const neuronCurveProbe = defineProbe(entries.neuronCurveEntry, {
+  measure: ({ model, neuron, domain, n }, ctx) => {
+    const nets = twoLayerNets(model);
+    const width = nets[0]?.w.length ?? 0;
+    if (neuron >= width) throw new DyncRuntimeError("RUN040", `neuron_curve: neuron ${neuron} does not exist in a hidden layer of width ${width}`, `neurons are 0 … ${width - 1}`);
+    const xs = grid(domain[0], domain[1], n);
+    const curves = perSeed(ctx, nets, (net) => neuronCurveValues(net, neuron, xs));
+    const pick = (key: "x" | "pre" | "post" | "out") => curves.map((c) => c?.[key]);
+    return { kind: "indexed" as const, dim: "point" as const, fields: { x: pick("x"), pre: pick("pre"), post: pick("post"), out: pick("out") } };
+  },
+});
 
 /** `neurons(net)`: each hidden neuron's (w, b, v), indexed by `neuron`. */
 export const neuronsProbe = defineProbe(entries.neuronsEntry, { measure: ({ model }, ctx) => {

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { leastSquares, symmetricEigen } from "../../numerics/linalg.js";
-import { parameterPca, parameterVector, ticketSummary } from "../../stdlib/lottery/probes.js";
+import { neuronCurveValues, parameterPca, parameterVector, ticketSummary } from "../../stdlib/lottery/probes.js";
 import { bestWeightedAverage, decompose, ensembleMeasures, matchSymmetricPairs, oddShare } from "../../stdlib/lottery/tickets.js";
 import { evaluateNet, grid, meanSquaredError, scalarActivation, type TwoLayerNet } from "../../stdlib/lottery/two-layer.js";
 
@@ -342,5 +342,16 @@ describe("tickets: how the tickets combine (ensemble_loss, refit_loss, odd_share
     // tickets is an output layer of this net, so refit ≤ ensemble ≤ best single ticket.
     expect(s["ensemble_loss"]).toBeLessThanOrEqual(s["best_loss"]! * (1 + 1e-12));
     expect(s["refit_loss"]).toBeLessThanOrEqual(s["ensemble_loss"]! * (1 + 1e-9));
+  });
+});
+
+describe("neuron_curve: one neuron's curve on a grid", () => {
+  it("gives x, wₖx + bₖ, σ(wₖx + bₖ) and vₖσ(wₖx + bₖ) at the grid points (ReLU, by hand)", () => {
+    const net: TwoLayerNet = { w: Float64Array.of(1, -2), b: Float64Array.of(0, 1), v: Float64Array.of(3, 0.5), c: 7, act: scalarActivation("relu") };
+    const c = neuronCurveValues(net, 1, grid(-1, 1, 5)); // x = −1, −0.5, 0, 0.5, 1; pre = 1 − 2x
+    expect([...c.x]).toEqual([-1, -0.5, 0, 0.5, 1]);
+    expect([...c.pre]).toEqual([3, 2, 1, 0, -1]);
+    expect([...c.post]).toEqual([3, 2, 1, 0, 0]);
+    expect([...c.out]).toEqual([1.5, 1, 0.5, 0, 0]);
   });
 });
