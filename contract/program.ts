@@ -562,7 +562,17 @@ export type PlotSpec = PlotBase &
       }
     /** log-log of a result against a sweep variable, with the fitted power law and its exponent in the legend. */
     | { readonly kind: "loglog"; readonly y: AnalysisExpr; readonly yLabel: string; readonly x: Dim; readonly fit: boolean; readonly refs: readonly PlotReference[] }
-    | { readonly kind: "scatter"; readonly x: AnalysisExpr; readonly y: AnalysisExpr; readonly xLabel: string; readonly yLabel: string; readonly logX: boolean; readonly logY: boolean }
+    | {
+        readonly kind: "scatter";
+        readonly x: AnalysisExpr;
+        readonly y: AnalysisExpr;
+        readonly xLabel: string;
+        readonly yLabel: string;
+        readonly logX: boolean;
+        readonly logY: boolean;
+        /** Points coloured on a continuous scale by this result's value (absent: by `color`, or one colour). */
+        readonly shade?: { readonly expr: AnalysisExpr; readonly label: string };
+      }
     /** Histogram of the values of a result (e.g. final loss over seeds), optionally of log10 of them. */
     | { readonly kind: "histogram"; readonly values: AnalysisExpr; readonly label: string; readonly bins: number; readonly log10: boolean }
     /** Gaussian-kernel density (Scott's bandwidth) of the values, one curve per colour. */

@@ -24,15 +24,29 @@ export function leastSquares(columns: readonly ArrayLike<number>[], y: ArrayLike
   const b = Float64Array.from(y);
   for (let k = 0; k < n; k++) reflect(a, b, k);
   const coef = new Array<number>(n).fill(0);
+  // A pivot at rounding level (≤ m·ε·max|rⱼⱼ|) marks a column that is numerically a combination of the
+  // earlier ones: dividing by it would turn rounding noise into huge coefficients whose products swamp the
+  // residual, so that column gets coefficient 0 (the others then fit what it would have).
+  const tiny = m * Number.EPSILON * Math.max(...Array.from({ length: n }, (_, k) => Math.abs(a[k]![k]!)));
   for (let k = n - 1; k >= 0; k--) {
     let s = b[k]!;
     for (let j = k + 1; j < n; j++) s -= a[j]![k]! * coef[j]!;
     const r = a[k]![k]!;
-    coef[k] = r === 0 ? 0 : s / r; // a zero pivot: that column is a combination of the others
+    coef[k] = Math.abs(r) <= tiny ? 0 : s / r;
   }
   const residual = Float64Array.from(y);
   for (let j = 0; j < n; j++) for (let i = 0; i < m; i++) residual[i]! -= columns[j]![i]! * coef[j]!;
-  return { coef, residual, cond: conditionOfR(a, n) };
+  // The condition number costs a Jacobi SVD of R (O(n³) per sweep): computed only when asked for, so a
+  // refit of many columns that needs only its residual does not pay for it.
+  let cond: number | undefined;
+  return {
+    coef,
+    residual,
+    get cond() {
+      cond ??= conditionOfR(a, n);
+      return cond;
+    },
+  };
 }
 
 /** One Householder step: zero column k below the diagonal, applying the reflector to later columns and b. */

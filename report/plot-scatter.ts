@@ -4,7 +4,8 @@
  */
 import type { TopLevelSpec } from "vega-lite";
 import { join } from "../runtime/analysis/table.js";
-import type { Key, Row } from "../runtime/analysis/table.js";
+import type { Key, Row, Table } from "../runtime/analysis/table.js";
+import { DyncRuntimeError } from "../runtime/errors.js";
 import type { PlotSpec } from "../contract/program.js";
 import { SCATTER_CAP, thinUniform } from "./downsample.js";
 import {
@@ -30,15 +31,32 @@ interface Pair {
   key: Key;
   x: number;
   y: number;
+  /** The `shade` value colouring the point, when the plot has one. */
+  shade?: number;
+}
+
+/** The pairs joined with the `shade` table on their shared dimensions; pairs whose shade is not finite are dropped and counted in `notes`. */
+function shaded(pairs: { dims: string[]; rows: Pair[] }, shade: Table, spec: ScatterSpec, notes: string[]): { dims: string[]; rows: Pair[] } {
+  const indexed = { dims: pairs.dims, rows: pairs.rows.map((p, i) => ({ key: p.key, value: i })) };
+  const joined = join(indexed, shade, (l: Row, r: Row, key): Pair => ({ ...pairs.rows[l.value as number]!, key, shade: rowNumber(r, spec) }));
+  const rows = joined.rows.filter((p) => Number.isFinite(p.shade));
+  if (rows.length < joined.rows.length) notes.push(`${joined.rows.length - rows.length} points without a finite ${spec.shade!.label} omitted`);
+  return { dims: joined.dims, rows };
+}
+
+function requireShade(tables: PlotTables, spec: ScatterSpec): Table {
+  if (!tables.shade) throw new DyncRuntimeError("RUN090", `plot (line ${spec.line}) is missing its shade data`);
+  return tables.shade;
 }
 
 /** The vega-lite spec of a scatter plot. */
 export function scatterPlot(spec: ScatterSpec, tables: PlotTables): TopLevelSpec {
-  const joined = join(tableOf(tables, "x", spec), tableOf(tables, "y", spec), (l: Row, r: Row, key): Pair => ({ key, x: rowNumber(l, spec), y: rowNumber(r, spec) }));
+  const notes: string[] = [];
+  const xy = join(tableOf(tables, "x", spec), tableOf(tables, "y", spec), (l: Row, r: Row, key): Pair => ({ key, x: rowNumber(l, spec), y: rowNumber(r, spec) }));
+  const joined = spec.shade ? shaded(xy, requireShade(tables, spec), spec, notes) : xy;
   const asTable = { dims: joined.dims, rows: joined.rows.map((p) => ({ key: p.key, value: 0 })) };
   if (spec.color !== null) requirePlotDim(asTable, spec.color, "colour", spec);
   if (spec.facet !== null) requirePlotDim(asTable, spec.facet, "facet", spec);
-  const notes: string[] = [];
   const split = splitDiverged(joined.rows, (p) => ({ key: p.key, values: [p.x, p.y] }), joined.dims, tables.divergence);
   let pairs = keepPlottable(split.kept, [{ value: (p) => p.x, log: spec.logX, axis: "x" }, { value: (p) => p.y, log: spec.logY, axis: "y" }], notes);
   if (pairs.length > SCATTER_CAP) {
@@ -53,6 +71,7 @@ export function scatterPlot(spec: ScatterSpec, tables: PlotTables): TopLevelSpec
     y: p.y,
     ...(spec.color === null ? {} : { _color: valueLabel(p.key[spec.color]!) }),
     ...(spec.facet === null ? {} : { _facet: valueLabel(p.key[spec.facet]!) }),
+    ...(p.shade === undefined ? {} : { _shade: p.shade }),
   }));
   const seriesFields = (key: Key): Datum => ({
     ...(spec.color === null ? {} : { _color: valueLabel(key[spec.color]!) }),
@@ -64,10 +83,12 @@ export function scatterPlot(spec: ScatterSpec, tables: PlotTables): TopLevelSpec
   if (split.diverged.length) notes.push(divergedNote(split.diverged.length, split.runs, diverged.length > 0));
   // Dense clouds get smaller, lighter points so that their density stays visible.
   const dense = pairs.length > 1000;
-  const mark = { type: "point", filled: true, size: dense ? 10 : 36, opacity: dense ? 0.45 : 0.8, ...(spec.color === null ? { color: "#0072B2" } : {}) };
+  const mark = { type: "point", filled: true, size: dense ? 10 : 36, opacity: dense ? 0.45 : 0.8, ...(spec.color === null && !spec.shade ? { color: "#0072B2" } : {}) };
+  // A shade is a value, not a category: a continuous, perceptually uniform scale with its own legend.
+  const shade = spec.shade ? { color: { field: "_shade", type: "quantitative", title: spec.shade.label, scale: { scheme: "viridis" } } } : {};
   const x = positionEncoding("x", spec.xLabel, spec.logX);
   const layers = [
-    { name: "points", transform: onlyLayer("points"), mark, encoding: { x, y: positionEncoding("y", spec.yLabel, spec.logY), ...colorEncoding(spec.color, color) } },
+    { name: "points", transform: onlyLayer("points"), mark, encoding: { x, y: positionEncoding("y", spec.yLabel, spec.logY), ...colorEncoding(spec.color, color), ...shade } },
     ...(diverged.length ? [divergedLayer(x)] : []),
   ];
   return assemble({ title: spec.title ?? `${spec.yLabel} vs ${spec.xLabel}`, notes, data, layers, facet: facetDomain(keyed, spec) });

@@ -53,8 +53,20 @@ export class PlotCompiler {
         const xe = this.analysis.compile(x, scope);
         const ye = this.analysis.compile(y, scope);
         const log = this.logArg(args);
-        if (!xe || !ye || !log) return undefined;
-        return { ...(base as PlotBaseChecked), kind: "scatter", x: xe, y: ye, xLabel: this.text(x), yLabel: this.text(y), ...log };
+        const shadeArg = args.named.get("shade");
+        if (shadeArg && base.color !== null) return this.fail(shadeArg.value, "a scatter is coloured by `color` (a dimension) or by `shade` (a result's value), not both");
+        const shade = shadeArg ? this.analysis.compile(shadeArg.value, scope) : null;
+        if (!xe || !ye || !log || shade === undefined) return undefined;
+        return {
+          ...(base as PlotBaseChecked),
+          kind: "scatter",
+          x: xe,
+          y: ye,
+          xLabel: this.text(x),
+          yLabel: this.text(y),
+          ...log,
+          ...(shade && shadeArg ? { shade: { expr: shade, label: this.text(shadeArg.value) } } : {}),
+        };
       }
       case "heatmap":
         return this.heatmap(call, args, scope, base as PlotBaseChecked);

@@ -58,8 +58,21 @@ export const plots: Entry[] = [
   {
     name: "scatter",
     kind: "plot",
-    doc: "One result against another, point by point (joined on their shared dimensions).",
-    params: [result("x", "Horizontal values."), result("y", "Vertical values."), color, facet, log, title],
+    doc: "One result against another, point by point (joined on their shared dimensions), coloured by a dimension (`color`) or by a third result's value (`shade`).",
+    params: [
+      result("x", "Horizontal values."),
+      result("y", "Vertical values."),
+      color,
+      {
+        name: "shade",
+        type: { t: "ref", of: "probe" },
+        default: null,
+        doc: "A result whose value colours each point on a continuous scale, joined on the shared dimensions like `x` and `y` (`shade: log10(final_loss)`: parameter-space PCA coloured by loss, Liu & Tegmark Fig 9); not together with `color`.",
+      },
+      facet,
+      log,
+      title,
+    ],
     cites: papers.condensation,
   },
   {

@@ -40,17 +40,22 @@ const modeOptions = [
 
 /** Per ticket (N/2 pairs) a least-squares refit on the n-point grid: about 20·N·n flops. */
 const ticketCost = (args: Readonly<Record<string, unknown>>, shape: ProbeCostShape) => ({ flops: 20 * (shape.layers[0]?.width ?? 0) * Number(args["n"] ?? 0) });
+/** The ticket refits, plus the QR of the weighted average (~N/2 columns) and of the whole output layer (N + 1 columns): ≈ 2.5·N²·n. */
+const decompositionCost = (args: Readonly<Record<string, unknown>>, shape: ProbeCostShape) => {
+  const width = shape.layers[0]?.width ?? 0;
+  return { flops: ticketCost(args, shape).flops + 2.5 * width * width * Number(args["n"] ?? 0) };
+};
 
 export const ticketsEntry = probeEntry({
   name: "tickets",
   kind: "probe",
   doc:
-    "Ticket decomposition of a trained two-layer net (float64): neurons paired as (w, b)/(−w, b) by a low-cost matching, each pair refit to the target by least squares. Values: `loss` (the whole net on the grid), `bound` (ensemble bound (Σ 1/|eₖ|²)⁻¹), `n_eff` (participation ratio of the error-correlation matrix), `tickets` (pairs with R² ≥ min_r2), `mean_r2` (mean R² of those pairs), `best_loss`, `pair_cost` (mean (wᵢ+wⱼ)² + (bᵢ−bⱼ)²), `taylor_const` (2σ(b)v + c) and `taylor_x2` (vσ''(b)w²) of the best pair.",
+    "Ticket decomposition of a trained two-layer net (float64): neurons paired as (w, b)/(−w, b) by a low-cost matching, each pair refit to the target by least squares. Values: `loss` (the whole net on the grid), `bound` (ensemble bound (Σ 1/|eₖ|²)⁻¹), `n_eff` (participation ratio of the error-correlation matrix), `tickets` (pairs with R² ≥ min_r2), `mean_r2` (mean R² of those pairs), `best_loss`, `pair_cost` (mean (wᵢ+wⱼ)² + (bᵢ−bⱼ)²), `taylor_const` (2σ(b)v + c) and `taylor_x2` (vσ''(b)w²) of the best pair; `ensemble_loss` (the lowest loss of a weighted average Σ aₖfₖ, Σ aₖ = 1, of the tickets with R² ≥ min_r2, their error correlations included: 1/(1ᵀG⁻¹1), Gₖₗ = mean(eₖeₗ); equals `bound` for orthogonal errors), `refit_loss` (least-squares refit of the whole output layer: the best any output layer does with the trained first layer) and `odd_share` (share of those tickets' error energy in the odd part e(x) − e(−x), NaN unless the domain is symmetric about 0; an exact mirror pair fitting an even target has none).",
   params: [model, ...fitParams],
   rules: [domainRule],
-  result: { fields: ["loss", "bound", "n_eff", "tickets", "mean_r2", "best_loss", "pair_cost", "taylor_const", "taylor_x2"] },
+  result: { fields: ["loss", "bound", "n_eff", "tickets", "mean_r2", "best_loss", "pair_cost", "taylor_const", "taylor_x2", "ensemble_loss", "refit_loss", "odd_share"] },
   cites: papers.lottery,
-  cost: ticketCost,
+  cost: decompositionCost,
 });
 
 export const ticketR2 = probeEntry({
@@ -105,7 +110,23 @@ export const paramPca = probeEntry({
   cost: (_args, shape) => ({ flops: 2 * shape.params * shape.params }),
 });
 
-export const lotteryProbes: readonly Entry[] = [ticketsEntry, ticketR2, neuronsEntry, wbCurveEntry, distillEntry, paramPca];
+export const neuronCurveEntry = probeEntry({
+  name: "neuron_curve",
+  kind: "probe",
+  doc: "One hidden neuron's curve on an evenly spaced grid (float64), indexed by `point` (Figs 10–11: the activation curves of the clusters' neurons): `x`, the pre-activation `pre` = wₖx + bₖ, the activation `post` = σ(wₖx + bₖ) and its contribution `out` = vₖσ(wₖx + bₖ) to the output. Plot `line`/`scatter(c.x, c.post)` for the curve, `scatter(c.pre, c.post)` for post- vs pre-activation.",
+  params: [
+    model,
+    { name: "neuron", type: { t: "number", integer: true, min: 0 }, default: 0, doc: "Which hidden neuron (0-based); RUN040 beyond the width." },
+    domain,
+    { name: "n", type: { t: "number", integer: true, min: 2 }, default: 101, doc: "Grid points (evenly spaced, both ends included)." },
+  ],
+  rules: [domainRule],
+  result: { index: "point", fields: ["x", "pre", "post", "out"] },
+  cites: papers.lottery,
+  cost: (args) => ({ flops: 10 * Number(args["n"] ?? 0) }),
+});
+
+export const lotteryProbes: readonly Entry[] = [ticketsEntry, ticketR2, neuronsEntry, wbCurveEntry, distillEntry, paramPca, neuronCurveEntry];
 
 export const inRange = analysisEntry({
   name: "in_range",

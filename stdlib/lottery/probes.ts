@@ -7,7 +7,8 @@ import type { ProbeContext } from "../../runtime/train/index.js";
 import { defineProbe } from "../probes/define.js";
 import * as entries from "./entries.js";
 import { symmetricEigen } from "../../numerics/linalg.js";
-import { decompose, type Decomposition } from "./tickets.js";
+import { DyncRuntimeError } from "../../runtime/errors.js";
+import { decompose, ensembleMeasures, type Decomposition, type EnsembleMeasures } from "./tickets.js";
 import { grid, twoLayerNets, unaryTarget, type Scalar, type TwoLayerNet } from "./two-layer.js";
 
 /** The grid and target a ticket probe fits on: `domain`, `n` points, `target` by name. */
@@ -33,7 +34,7 @@ const second = (f: Scalar, x: number): number => {
 };
 
 /** Summary of one decomposition; the Taylor terms use the trained (not refit) weights of the best ticket. */
-export function ticketSummary(net: TwoLayerNet, d: Decomposition): Record<TicketField, number> {
+export function ticketSummary(net: TwoLayerNet, d: Decomposition, e: EnsembleMeasures): Record<TicketField, number> {
   const best = [...d.tickets].sort((a, b) => a.mse - b.mse)[0];
   let taylorConst = NaN;
   let taylorX2 = NaN;
@@ -52,6 +53,9 @@ export function ticketSummary(net: TwoLayerNet, d: Decomposition): Record<Ticket
     pair_cost: d.tickets.length ? d.tickets.reduce((s, t) => s + t.cost, 0) / d.tickets.length : NaN,
     taylor_const: taylorConst,
     taylor_x2: taylorX2,
+    ensemble_loss: e.ensembleLoss,
+    refit_loss: e.refitLoss,
+    odd_share: e.oddShare,
   };
 }
 
@@ -62,7 +66,11 @@ export const ticketsProbe = defineProbe(entries.ticketsEntry, {
   measure: (args, ctx) => {
     const { xs, target } = fitGrid(args);
     const nets = twoLayerNets(args.model);
-    return fields(perSeed(ctx, nets, (net) => ticketSummary(net, decompose(net, xs, target, args.min_r2))), entries.ticketsEntry.result.fields);
+    const summary = (net: TwoLayerNet) => {
+      const d = decompose(net, xs, target, args.min_r2);
+      return ticketSummary(net, d, ensembleMeasures(net, d, xs, target));
+    };
+    return fields(perSeed(ctx, nets, summary), entries.ticketsEntry.result.fields);
   },
 });
 
@@ -80,6 +88,26 @@ export const ticketR2Probe = defineProbe(entries.ticketR2, { measure: (args, ctx
     },
   };
 } });
+
+/** Neuron k's curve on the grid xs: pre-activation, activation and contribution to the output. */
+export function neuronCurveValues(net: TwoLayerNet, k: number, xs: Float64Array): { x: Float64Array; pre: Float64Array; post: Float64Array; out: Float64Array } {
+  const pre = xs.map((x) => net.w[k]! * x + net.b[k]!);
+  const post = pre.map(net.act);
+  return { x: Float64Array.from(xs), pre, post, out: post.map((p) => net.v[k]! * p) };
+}
+
+/** `neuron_curve(net, neuron: k)`: neuron k's x, pre, post and out at every grid point, indexed by `point`. */
+export const neuronCurveProbe = defineProbe(entries.neuronCurveEntry, {
+  measure: ({ model, neuron, domain, n }, ctx) => {
+    const nets = twoLayerNets(model);
+    const width = nets[0]?.w.length ?? 0;
+    if (neuron >= width) throw new DyncRuntimeError("RUN040", `neuron_curve: neuron ${neuron} does not exist in a hidden layer of width ${width}`, `neurons are 0 … ${width - 1}`);
+    const xs = grid(domain[0], domain[1], n);
+    const curves = perSeed(ctx, nets, (net) => neuronCurveValues(net, neuron, xs));
+    const pick = (key: "x" | "pre" | "post" | "out") => curves.map((c) => c?.[key]);
+    return { kind: "indexed" as const, dim: "point" as const, fields: { x: pick("x"), pre: pick("pre"), post: pick("post"), out: pick("out") } };
+  },
+});
 
 /** `neurons(net)`: each hidden neuron's (w, b, v), indexed by `neuron`. */
 export const neuronsProbe = defineProbe(entries.neuronsEntry, { measure: ({ model }, ctx) => {

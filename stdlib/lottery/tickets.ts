@@ -103,6 +103,22 @@ export interface Decomposition {
   readonly good: number;
   /** Mean R² of the tickets with r2 ≥ minR2 (NaN when there are none): how good the good tickets are. */
   readonly meanGoodR2: number;
+  /** The error curves eₖ of the tickets with r2 ≥ minR2. */
+  readonly goodErrors: Float64Array[];
+}
+
+/** How the tickets of a decomposition combine, against what the first layer allows (`ensembleMeasures`). */
+export interface EnsembleMeasures {
+  /**
+   * The lowest loss of a weighted average Σ aₖfₖ (Σ aₖ = 1) of the good tickets' refits fₖ, i.e. 1/(1ᵀG⁻¹1)
+   * with Gₖₗ = mean(eₖeₗ): the ensemble of these tickets with their error correlations taken into account.
+   * Equals `bound` when the errors are orthogonal; lower when they partly cancel.
+   */
+  readonly ensembleLoss: number;
+  /** The least-squares loss of the whole output layer (v₁…v_N, c) refit on the grid: the best any output layer does with this first layer. */
+  readonly refitLoss: number;
+  /** Share of the good tickets' error energy Σ‖eₖ‖² in the odd part (eₖ(x) − eₖ(−x))/2; NaN unless the grid is symmetric about 0. */
+  readonly oddShare: number;
 }
 
 /** Pair, refit and compare the tickets of a net on the grid xs against target(x). */
@@ -117,7 +133,50 @@ export function decompose(net: TwoLayerNet, xs: Float64Array, target: Scalar, mi
   for (const row of correlation) for (const c of row) sumSquares += c * c;
   const nEff = good.length ? good.length ** 2 / sumSquares : NaN;
   const meanGoodR2 = good.length ? good.reduce((s, t) => s + t.r2, 0) / good.length : NaN;
-  return { tickets, loss, bound, correlation, nEff, good: good.length, meanGoodR2 };
+  return { tickets, loss, bound, correlation, nEff, good: good.length, meanGoodR2, goodErrors: good.map((t) => t.error) };
+}
+
+/** The ensemble measures of a decomposition `d` of `net` on the grid xs against target(x). */
+export function ensembleMeasures(net: TwoLayerNet, d: Decomposition, xs: Float64Array, target: Scalar): EnsembleMeasures {
+  return { ensembleLoss: bestWeightedAverage(d.goodErrors), refitLoss: outputLayerRefit(net, xs, xs.map(target)), oddShare: oddShare(d.goodErrors, xs) };
+}
+
+/**
+ * min ‖Σ aₖeₖ‖²/m over Σ aₖ = 1 for error curves eₖ (NaN for none): with a_K = 1 − Σ_{k<K} aₖ this is the
+ * unconstrained least squares of −e_K on the columns eₖ − e_K. (Solving the normal equations 1/(1ᵀG⁻¹1)
+ * instead would square the condition number of nearly parallel errors.)
+ */
+export function bestWeightedAverage(errors: readonly Float64Array[]): number {
+  const last = errors[errors.length - 1];
+  if (!last) return NaN;
+  if (errors.length === 1) return meanSquaredError(last, new Float64Array(last.length));
+  const columns = errors.slice(0, -1).map((e) => e.map((x, i) => x - last[i]!));
+  const { residual } = leastSquares(columns, last.map((x) => -x));
+  return meanSquaredError(residual, new Float64Array(residual.length));
+}
+
+/** Loss of the least-squares refit of the target on every neuron's curve and a constant. */
+function outputLayerRefit(net: TwoLayerNet, xs: Float64Array, y: Float64Array): number {
+  const columns = [...Array.from(net.w, (w, i) => neuronCurve(net.act, w, net.b[i]!, xs)), new Float64Array(xs.length).fill(1)];
+  if (columns.length > xs.length) return NaN;
+  const { residual } = leastSquares(columns, y);
+  return meanSquaredError(residual, new Float64Array(residual.length));
+}
+
+/** Σₖ‖odd part of eₖ‖² / Σₖ‖eₖ‖², the odd part taken by mirroring the grid (xs[m−1−i] = −xs[i]). */
+export function oddShare(errors: readonly Float64Array[], xs: Float64Array): number {
+  const m = xs.length;
+  const symmetric = xs.every((x, i) => Math.abs(x + xs[m - 1 - i]!) <= 1e-12 * Math.max(1, Math.abs(x)));
+  if (!symmetric || errors.length === 0) return NaN;
+  let odd = 0;
+  let total = 0;
+  for (const e of errors) {
+    for (let i = 0; i < m; i++) {
+      odd += ((e[i]! - e[m - 1 - i]!) / 2) ** 2;
+      total += e[i]! ** 2;
+    }
+  }
+  return total > 0 ? odd / total : NaN;
 }
 
 /** a·b / (|a||b|); NaN when either is zero. */

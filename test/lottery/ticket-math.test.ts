@@ -6,12 +6,18 @@
  */
 import { describe, expect, it } from "vitest";
 import { leastSquares, symmetricEigen } from "../../numerics/linalg.js";
-import { parameterPca, parameterVector, ticketSummary } from "../../stdlib/lottery/probes.js";
-import { decompose, matchSymmetricPairs } from "../../stdlib/lottery/tickets.js";
+import { neuronCurveValues, parameterPca, parameterVector, ticketSummary } from "../../stdlib/lottery/probes.js";
+import { bestWeightedAverage, decompose, ensembleMeasures, matchSymmetricPairs, oddShare } from "../../stdlib/lottery/tickets.js";
 import { evaluateNet, grid, meanSquaredError, scalarActivation, type TwoLayerNet } from "../../stdlib/lottery/two-layer.js";
 
 const silu = scalarActivation("silu");
 const square = (x: number) => x * x;
+
+/** The `tickets` probe's summary of one net on the grid xs. */
+function summary(net: TwoLayerNet, xs: Float64Array, minR2: number) {
+  const d = decompose(net, xs, square, minR2);
+  return { d, s: ticketSummary(net, d, ensembleMeasures(net, d, xs, square)) };
+}
 
 /** Eq. 2 of Liu & Tegmark: (w₁, w₂, b₁, b₂, v₁, v₂, c). */
 export const PAPER_TICKET: TwoLayerNet = {
@@ -44,8 +50,7 @@ describe("the paper's example ticket (eq. 2)", () => {
   });
 
   it("is a symmetric pair with 2σ(b)v + c ≈ 0.0031 and vσ''(b)w² ≈ 0.982, as the paper states", () => {
-    const d = decompose(PAPER_TICKET, grid(-2, 2, 2001), square, 0.9);
-    const s = ticketSummary(PAPER_TICKET, d);
+    const { d, s } = summary(PAPER_TICKET, grid(-2, 2, 2001), 0.9);
     expect(d.tickets.map((t) => t.neurons)).toEqual([[0, 1]]);
     expect(s["pair_cost"]).toBeLessThan(1e-11);
     // From the rounded eq. 2 parameters this is 0.00305; the paper prints 0.0031.
@@ -150,21 +155,20 @@ describe("tickets.mean_r2: the mean R² of the tickets with R² ≥ min_r2 only"
   const xs = grid(-2, 2, 200001);
 
   it("averages only the tickets at or above the threshold", () => {
-    const d = decompose(net, xs, square, 0.9);
-    const s = ticketSummary(net, d);
+    const { s } = summary(net, xs, 0.9);
     expect(r2Kink15).toBeCloseTo(0.6764, 4);
     expect(s["tickets"]).toBe(1);
     expect(s["mean_r2"]).toBeCloseTo(r2Kink0, 4);
   });
 
   it("averages every ticket when the threshold admits them all", () => {
-    const s = ticketSummary(net, decompose(net, xs, square, 0));
+    const { s } = summary(net, xs, 0);
     expect(s["tickets"]).toBe(2);
     expect(s["mean_r2"]).toBeCloseTo((r2Kink0 + r2Kink15) / 2, 4);
   });
 
   it("is NaN when no ticket reaches the threshold", () => {
-    expect(ticketSummary(net, decompose(net, xs, square, 0.99))["mean_r2"]).toBeNaN();
+    expect(summary(net, xs, 0.99).s["mean_r2"]).toBeNaN();
   });
 });
 
@@ -241,7 +245,113 @@ describe("symmetric eigenproblem and parameter PCA", () => {
     expect(var1 + var2).toBeCloseTo(1, 10);
   });
 
+  it("matches the closed-form PCA of 2-D points: eigenvalues (a+c)/2 ± √(((a−c)/2)² + b²) and PC1 along (b, λ₁ − a)", () => {
+    // Four points (±p, ±q) rotated by θ: sample covariance (n − 1 = 3) in closed form, then its 2×2 eigen.
+    const [p, q, theta] = [2, 0.5, 0.4];
+    const pts = [[p, q], [-p, -q], [p, -q], [-p, q]].map(([u, v]) => [u! * Math.cos(theta) - v! * Math.sin(theta), u! * Math.sin(theta) + v! * Math.cos(theta)]);
+    const sum = (f: (r: number[]) => number) => pts.reduce((s, r) => s + f(r), 0) / 3; // the points have mean 0
+    const [a, b, c] = [sum((r) => r[0]! ** 2), sum((r) => r[0]! * r[1]!), sum((r) => r[1]! ** 2)];
+    const l1 = (a + c) / 2 + Math.hypot((a - c) / 2, b);
+    const l2 = (a + c) / 2 - Math.hypot((a - c) / 2, b);
+    const axis = [b, l1 - a].map((x, _, v) => x / Math.hypot(v[0]!, v[1]!));
+    const sign = Math.abs(axis[0]!) >= Math.abs(axis[1]!) ? Math.sign(axis[0]!) : Math.sign(axis[1]!); // largest entry positive
+    const { pc1, pc2, var1, var2 } = parameterPca(pts);
+    expect(var1).toBeCloseTo(l1 / (l1 + l2), 12);
+    expect(var2).toBeCloseTo(l2 / (l1 + l2), 12);
+    pts.forEach((r, i) => expect(pc1[i]).toBeCloseTo(sign * (r[0]! * axis[0]! + r[1]! * axis[1]!), 10));
+    // PC2 is orthogonal: each point's squared distance from the mean splits into pc1² + pc2²
+    pts.forEach((r, i) => expect(pc1[i]! ** 2 + pc2[i]! ** 2).toBeCloseTo(r[0]! ** 2 + r[1]! ** 2, 10));
+  });
+
   it("orders a net's parameters as the paper does: (w₁, w₂, b₁, b₂, v₁, v₂, c)", () => {
     expect(parameterVector(PAPER_TICKET)).toEqual([...PAPER_TICKET.w, ...PAPER_TICKET.b, ...PAPER_TICKET.v, PAPER_TICKET.c]);
+  });
+});
+
+describe("tickets: how the tickets combine (ensemble_loss, refit_loss, odd_share, n_eff) against hand computations", () => {
+  const unit = (m: number, at: number, size: number) => Float64Array.from({ length: m }, (_, i) => (i === at ? size : 0));
+
+  it("the best weighted average of orthogonal errors is the inverse-variance bound (Σ 1/|eₖ|²)⁻¹", () => {
+    // e₁ = 3·u₁, e₂ = 4·u₂ on 4 points: mean squares 9/4 and 16/4, bound 1/(4/9 + 4/16) = 36/25.
+    expect(bestWeightedAverage([unit(4, 0, 3), unit(4, 1, 4)])).toBeCloseTo(36 / 25, 12);
+  });
+
+  it("correlated errors cancel: parallel errors of different size reach 0, equal ones stay, opposite ones reach 0", () => {
+    const u = Float64Array.of(1, -2, 0.5, 3);
+    const meanSquare = (1 + 4 + 0.25 + 9) / 4;
+    expect(bestWeightedAverage([u, u.map((x) => 2 * x)])).toBeLessThan(1e-28); // weights (2, −1)
+    expect(bestWeightedAverage([u, u])).toBeCloseTo(meanSquare, 12);
+    expect(bestWeightedAverage([u, u.map((x) => -x)])).toBeLessThan(1e-28); // weights (½, ½)
+    expect(bestWeightedAverage([u])).toBeCloseTo(meanSquare, 12);
+    expect(bestWeightedAverage([])).toBeNaN();
+  });
+
+  it("equals 1/(1ᵀG⁻¹1) for three general errors (Gram matrix inverted by cofactors)", () => {
+    const e = [Float64Array.of(1, 0.2, -0.3, 0.5, 0), Float64Array.of(0.4, 1, 0.1, -0.2, 0.3), Float64Array.of(-0.1, 0.3, 1, 0.2, -0.4)];
+    const G = e.map((a) => e.map((b) => a.reduce((s, x, i) => s + x * b[i]!, 0) / 5));
+    const g = (i: number, j: number) => G[i]![j]!;
+    const det = g(0, 0) * (g(1, 1) * g(2, 2) - g(1, 2) * g(2, 1)) - g(0, 1) * (g(1, 0) * g(2, 2) - g(1, 2) * g(2, 0)) + g(0, 2) * (g(1, 0) * g(2, 1) - g(1, 1) * g(2, 0));
+    const cof = (i: number, j: number) => {
+      const [r0, r1] = [0, 1, 2].filter((r) => r !== i);
+      const [c0, c1] = [0, 1, 2].filter((c) => c !== j);
+      return (-1) ** (i + j) * (g(r0!, c0!) * g(r1!, c1!) - g(r0!, c1!) * g(r1!, c0!));
+    };
+    let sumInverse = 0; // 1ᵀG⁻¹1 = Σᵢⱼ cof(j, i)/det
+    for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) sumInverse += cof(j, i) / det;
+    expect(bestWeightedAverage(e)).toBeCloseTo(1 / sumInverse, 12);
+  });
+
+  it("refit_loss of identity neurons is the variance of x² on the grid (their span is {1, x}, orthogonal to x² − mean)", () => {
+    const xs = grid(-2, 2, 101);
+    const net: TwoLayerNet = { w: Float64Array.of(1, -2, 0.5), b: Float64Array.of(0, 0.5, 0), v: Float64Array.of(1, 1, 1), c: 0, act: scalarActivation("identity") };
+    const y = xs.map(square);
+    const mean = y.reduce((s, v) => s + v, 0) / y.length;
+    const variance = y.reduce((s, v) => s + (v - mean) ** 2, 0) / y.length;
+    expect(summary(net, xs, -Infinity).s["refit_loss"]).toBeCloseTo(variance, 12);
+  });
+
+  it("odd_share of e(x) = x + x² is Σx²/(Σx² + Σx⁴) on a symmetric grid (Σx³ = 0), NaN on an asymmetric one", () => {
+    const xs = grid(-2, 2, 41);
+    const sum = (p: number) => xs.reduce((s, x) => s + x ** p, 0);
+    expect(oddShare([xs.map((x) => x + x * x)], xs)).toBeCloseTo(sum(2) / (sum(2) + sum(4)), 12);
+    expect(oddShare([xs.map((x) => x * x)], xs)).toBeCloseTo(0, 12);
+    expect(oddShare([xs.map((x) => x)], grid(-1, 2, 41))).toBeNaN();
+  });
+
+  it("exact mirror pairs leave even errors (odd_share 0); moving one neuron off its mirror makes them partly odd", () => {
+    const xs = grid(-2, 2, 1001);
+    const mirror: TwoLayerNet = { w: Float64Array.of(0.3, -0.3, 0.5, -0.5), b: Float64Array.of(-1.2, -1.2, -0.4, -0.4), v: new Float64Array(4).fill(1), c: 0, act: silu };
+    expect(summary(mirror, xs, 0.9).s["odd_share"]).toBeLessThan(1e-20);
+    const bent: TwoLayerNet = { ...mirror, w: Float64Array.of(0.3, -0.36, 0.5, -0.5), b: Float64Array.of(-1.2, -1.1, -0.4, -0.4) };
+    expect(summary(bent, xs, 0.9).s["odd_share"]).toBeGreaterThan(0.01);
+  });
+
+  it("n_eff of two tickets is 4/(2 + 2c²) with c the cosine of their errors (computed here by hand)", () => {
+    const xs = grid(-2, 2, 1001);
+    const net: TwoLayerNet = { w: Float64Array.of(0.3, -0.36, 0.5, -0.5), b: Float64Array.of(-1.2, -1.1, -0.4, -0.4), v: new Float64Array(4).fill(1), c: 0, act: silu };
+    const { d, s } = summary(net, xs, 0.9);
+    expect(d.goodErrors).toHaveLength(2);
+    const [a, b] = d.goodErrors as [Float64Array, Float64Array];
+    let ab = 0;
+    let aa = 0;
+    let bb = 0;
+    for (let i = 0; i < a.length; i++) [ab, aa, bb] = [ab + a[i]! * b[i]!, aa + a[i]! ** 2, bb + b[i]! ** 2];
+    const c = ab / Math.sqrt(aa * bb);
+    expect(s["n_eff"]).toBeCloseTo(4 / (2 + 2 * c * c), 12);
+    // Feasibility orders them: one ticket is a weighted average (weight 1), and every weighted average of
+    // tickets is an output layer of this net, so refit ≤ ensemble ≤ best single ticket.
+    expect(s["ensemble_loss"]).toBeLessThanOrEqual(s["best_loss"]! * (1 + 1e-12));
+    expect(s["refit_loss"]).toBeLessThanOrEqual(s["ensemble_loss"]! * (1 + 1e-9));
+  });
+});
+
+describe("neuron_curve: one neuron's curve on a grid", () => {
+  it("gives x, wₖx + bₖ, σ(wₖx + bₖ) and vₖσ(wₖx + bₖ) at the grid points (ReLU, by hand)", () => {
+    const net: TwoLayerNet = { w: Float64Array.of(1, -2), b: Float64Array.of(0, 1), v: Float64Array.of(3, 0.5), c: 7, act: scalarActivation("relu") };
+    const c = neuronCurveValues(net, 1, grid(-1, 1, 5)); // x = −1, −0.5, 0, 0.5, 1; pre = 1 − 2x
+    expect([...c.x]).toEqual([-1, -0.5, 0, 0.5, 1]);
+    expect([...c.pre]).toEqual([3, 2, 1, 0, -1]);
+    expect([...c.post]).toEqual([3, 2, 1, 0, 0]);
+    expect([...c.out]).toEqual([1.5, 1, 0.5, 0, 0]);
   });
 });

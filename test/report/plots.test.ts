@@ -152,6 +152,20 @@ describe("scatter plots", () => {
     expect(texts(svg, "axis-title")).toEqual(expect.arrayContaining(["feature norm", "angle"]));
   });
 
+  it("colours each point by its `shade` value, joined by key, on a continuous scale; non-finite shades are left out and counted", async () => {
+    // pc1 = seed, pc2 = 2·seed, shade = log loss −seed/10; seed 3's shade is NaN (a diverged loss)
+    const seeds = [0, 1, 2, 3, 4];
+    const shade = F.valuesTable(seeds.map((s) => (s === 3 ? NaN : -s / 10)));
+    const spec = F.scatterSpec({ shade: { expr: { op: "probe", name: "loss" }, label: "log10(final_loss)" } });
+    const vl = plotToVegaLite(spec, { x: F.valuesTable(seeds), y: F.valuesTable(seeds.map((s) => 2 * s)), shade });
+    const points = dataOf(vl, "points");
+    expect(points.map((d) => [d["x"], d["y"], d["_shade"]])).toEqual([0, 1, 2, 4].map((s) => [s, 2 * s, -s / 10]));
+    expect(subtitle(vl)).toContain("1 points without a finite log10(final_loss) omitted");
+    const svg = await renderSvg(vl);
+    expect(markShapes(svg, "points")).toBe(4);
+    expect(texts(svg, "legend-title")).toContain("log10(final_loss)");
+  });
+
   it("thins 10,000 points to 5,000 and says so; the plot still renders", async () => {
     const n = 10_000;
     const vl = plotToVegaLite(F.scatterSpec(), { x: F.valuesTable(F.normals(n, 5), {}, "neuron"), y: F.valuesTable(F.normals(n, 6), {}, "neuron") });

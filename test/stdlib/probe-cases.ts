@@ -48,6 +48,7 @@ export const PROBE_CASES: Record<string, { args: Record<string, unknown>; outDim
   wb_curve: { args: { bins: 2 } },
   distill: { args: { n: 11 } },
   param_pca: { args: {} },
+  neuron_curve: { args: { neuron: 1, n: 5 } },
   activation_regions: { args: { data: { ref: "line" } } },
   dead_units: { args: { data: { ref: "line" } } },
   region_ids: { args: { data: { ref: "line" } } },
