@@ -393,6 +393,18 @@ export const messages = {
     message: "probe `{name}` of run {run} measures a vector over parameters {theirs}, but run {reader} has parameters {mine}",
     help: "A vector over the parameters (a Hessian eigenvector) is read by runs of the same model shape only: select a run that differs from the reader in the optimizer, the learning rate or the batch, not in the width or the data.",
   },
+  DYN2078: {
+    name: "bad-probe-sweep-points",
+    severity: "error",
+    message: "probe `{name}` cannot be limited to these sweep points: {problem}",
+    help: "`probe top[opt = gd] = …` measures the probe only in the runs whose sweep variable `opt` is `gd` (several values: `opt in [gd, sgd]`; several variables: `[opt = gd, width = 10]`, all must hold). Each item names a sweep variable of the profile and values it takes.",
+  },
+  DYN2079: {
+    name: "probe-not-measured-in-run",
+    severity: "error",
+    message: "{what} needs probe `{name}` in run {run}, but `{name}` is measured only where {points}",
+    help: "A probe limited to some sweep points (`probe top[opt = gd] = …`) has no values in the other runs. Read it there from the runs that measure it (`along: top[opt = gd]`, `top[opt = gd]` in an analysis), or measure it in those runs too.",
+  },
   DYN2054: {
     name: "wrong-kind-of-name",
     severity: "error",

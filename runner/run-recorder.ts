@@ -95,8 +95,12 @@ export class RunResultRecorder implements TrainRecorder {
     for (const [probe, shape] of Object.entries(state.shapes)) this.shapes.set(probe, shape);
   }
 
+  /** Told of each event as it fires (the handoff writer takes a value read `at first(…)` of another run). */
+  onEvent?: (fired: FiredEvent) => void;
+
   event(fired: FiredEvent): void {
     this.firedEvents.push(fired);
+    this.onEvent?.(fired);
   }
 
   diverged(seeds: readonly DivergedSeed[]): void {
