@@ -385,7 +385,7 @@ export const messages = {
     name: "cross-run-producer-cadence",
     severity: "error",
     message: "probe `{name}` of run {run} is measured more than once, so other runs cannot tell which of its values to read",
-    help: "A value handed to other runs is measured at one point of training: `at first(sharp > 2 / lr)` (for each seed, the first step the condition holds) or one step (`at 500`, `at end`). The producing run writes it to the run directory when it is measured; the reading runs load it before their first step.",
+    help: "A value handed to other runs is measured at one point of training: `at first(sharp > 2 / lr)` (for each seed, the first step the condition holds) or one step (`at 500`, `at end`). The producing run writes it to the run directory when it is measured; the reading runs load it before their first step. Or name the measurement in the selection: `h[opt = gd, at first(sharp > 2 / lr)]`, `h[opt = gd, at 150 steps]`.",
   },
   DYN2077: {
     name: "cross-run-parameters",
