@@ -4,7 +4,7 @@
  * at step 155 and at each seed's first step with b > 0.9 (steps no cadence of `top` has: the checker adds
  * them to the producer). Checked another way:
  * - the handed-over steps: 155, and the first step with b > 0.9 found here in the recorded b series;
- * - the handed-over eigenvalue is the one `top` recorded at that step (tensors/top), and the pair is, up to
+ * - the handed-over eigenvalue is the one `top` recorded at that step (tensors/top/<run>/seed<s>.npy, stacked), and the pair is, up to
  *   the vector's sign, the one a separate one-shot `hessian` probe of the producer (`once`, `fired`, limited
  *   to the lr = 0.01 run with `probe once[lr = 0.01] = …`, measured once and handed over as before) found at
  *   the same step, cold-started where `top` is warm-started from its last call;
@@ -109,8 +109,11 @@ describe("a value read at a step or an event of another run", () => {
       const h = handoff(reference, name);
       for (let s = 0; s < 2; s++) {
         const t = h.meta.steps[s]!;
-        const recorded = readNpy(join(reference, "tensors", "top", producer, `seed${s}_step${t}.npy`)).data;
-        expect(h.values[s]).toBe(recorded[0]);
+        // `top` is per eigenvalue, so stacked: one row per measurement, its step beside it
+        const recorded = readNpy(join(reference, "tensors", "top", producer, `seed${s}.npy`)).data;
+        const row = Array.from(readNpy(join(reference, "tensors", "top", producer, `seed${s}_steps.npy`)).data).indexOf(t);
+        expect(row).toBeGreaterThanOrEqual(0);
+        expect(h.values[s]).toBe(recorded[row]);
         const once = handoff(reference, oneShot);
         expect(once.meta.steps[s]).toBe(t);
         expect(Math.abs(h.values[s]! - once.values[s]!)).toBeLessThanOrEqual(1e-6 * Math.abs(once.values[s]!));
