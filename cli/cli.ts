@@ -49,6 +49,11 @@ usage:
   dync report RUN_DIR           rebuild RUN_DIR/report.html from the recorded results, without re-running
                                 (of a run still training or interrupted: a partial report, saying which
                                 runs are missing)
+  dync compare DIR_A DIR_B [--html FILE]
+                                what differs between two run directories: settings (profile, overrides,
+                                backend, matrix-product path, versions), let values, expect verdicts and
+                                each run's final probe values (--format json: all of it as JSON; --html:
+                                also a page with both directories' training curves); docs/run-directory.md
   dync report RUN_DIR --watch [--port N] [--refresh S]
                                 serve the report on http://127.0.0.1 (a free port unless --port) and rebuild
                                 it as results land; the page reloads itself every S seconds (default 3)
@@ -163,6 +168,12 @@ const COMMANDS: Record<string, Command> = {
       return watchCommand(files[0]!, { port, refreshSeconds }, out, err);
     },
   },
+  compare: {
+    flags: { html: { value: true } },
+    minFiles: 2,
+    maxFiles: 2,
+    run: async (dirs, flags, out, err) => (await import("./commands/compare.js")).compareCommand([dirs[0]!, dirs[1]!], flags.has("html") ? { html: flags.get("html") as string } : {}, out, err),
+  },
   lsp: {
     // --stdio and --clientProcessId are what editor clients pass; stdio is the only transport.
     flags: { stdio: { value: false }, clientProcessId: { value: true } },
@@ -234,8 +245,8 @@ export async function main(argv: readonly string[], stdout: Writer = process.std
       stdout.write(USAGE);
       return 0;
     }
-    if (positional.length < (spec.minFiles ?? 1)) throw new UsageError(`\`dync ${command}\` needs ${spec.maxFiles === 1 ? "a file" : "at least one file"}`);
-    if (spec.maxFiles !== undefined && positional.length > spec.maxFiles) throw new UsageError(`\`dync ${command}\` takes ${spec.maxFiles === 0 ? "no files" : "one file"}; got ${positional.length}`);
+    if (positional.length < (spec.minFiles ?? 1)) throw new UsageError(`\`dync ${command}\` needs ${spec.maxFiles === 1 ? "a file" : spec.minFiles === 2 ? "two run directories" : "at least one file"}`);
+    if (spec.maxFiles !== undefined && positional.length > spec.maxFiles) throw new UsageError(`\`dync ${command}\` takes ${spec.maxFiles === 0 ? "no files" : spec.maxFiles === 2 ? "two run directories" : "one file"}; got ${positional.length}`);
     const colorFlag = flags.get("color") ?? "auto";
     const out: Output = {
       format: (flags.get("format") as "text" | "json" | undefined) ?? "text",

@@ -1,7 +1,7 @@
 /**
  * The cache of generated programs behind `dync run`. Generating a program loads ts-morph, prettier and
  * TypeScript (seconds); the program is a function of the source text, where it is shown from (its path
- * relative to the working directory), the runtime URL it imports, the options that change it (command-line
+ * relative to the working directory) and where it is (its directory, for its data files), the runtime URL it imports, the options that change it (command-line
  * overrides) and the compiler that generates it. Those, hashed, name the cached file; the same inputs load
  * it instead of generating it again. Profiles, backends and the other run flags are not in the key: one
  * program holds every profile and takes them as arguments.
@@ -26,6 +26,8 @@ const PRUNE_AFTER_DAYS = 30;
 export interface ProgramInputs {
   readonly source: string;
   readonly displayPath: string;
+  /** The `.dyn` file's absolute directory: the program resolves data files against it. */
+  readonly sourceDir: string;
   readonly runtimeImport: string;
   /** Options that change the generated program (command-line overrides), as JSON-able data. */
   readonly options?: unknown;

@@ -6,7 +6,7 @@
  * code is generated: `dync run` checks every time (fresh diagnostics) but, on a program-cache hit, never
  * generates, and then never loads them (cli/program-cache.ts).
  */
-import { relative } from "node:path";
+import { dirname, relative, resolve } from "node:path";
 import { checkSource, type CheckOptions, type CheckResult } from "./check/index.js";
 import { hasErrors } from "../diagnostics/diagnostic.js";
 import type { TypeProblem } from "./emit/typescript.js";
@@ -25,7 +25,7 @@ export interface CompileOptions {
 /** A `.dyn` file read and checked, before any code is generated. */
 export type CheckedFile =
   | { readonly ok: false; readonly check?: CheckResult; readonly diagnostics: readonly Diagnostic[] }
-  | { readonly ok: true; readonly check: CheckResult; readonly source: string; readonly displayPath: string };
+  | { readonly ok: true; readonly check: CheckResult; readonly source: string; readonly displayPath: string; readonly sourceDir: string };
 
 export type CompileResult =
   | { readonly ok: false; readonly check?: CheckResult; readonly diagnostics: readonly Diagnostic[] }
@@ -38,14 +38,15 @@ export function checkFile(path: string, options: Pick<CompileOptions, "overrides
   const check = checkSource(read.text, path, options.overrides ? { overrides: options.overrides } : {});
   if (hasErrors(check.diagnostics)) return { ok: false, check, diagnostics: check.diagnostics };
   // The path as the program shows it: relative, so the output does not depend on where the checkout is.
-  return { ok: true, check, source: read.text, displayPath: relative(process.cwd(), path) || path };
+  // Its directory absolute: the program's data files resolve against it wherever the program runs from.
+  return { ok: true, check, source: read.text, displayPath: relative(process.cwd(), path) || path, sourceDir: dirname(resolve(path)) };
 }
 
 /** Generate the program of a file checked with the same `options`: TypeScript, and the JavaScript that runs. */
 export async function generateProgram(checked: Extract<CheckedFile, { ok: true }>, options: CompileOptions = {}): Promise<{ ts: string; js: string; typeProblems: readonly TypeProblem[] }> {
   const [{ emitModule }, { toJavaScript, typeCheck }] = await Promise.all([import("./emit/emit.js"), import("./emit/typescript.js")]);
   const overrides = options.overrides?.args.length ? { overrides: options.overrides } : {};
-  const ts = await emitModule(checked.check.experiments, { file: checked.displayPath, source: checked.source, ...overrides, ...(options.runtimeImport ? { runtimeImport: options.runtimeImport } : {}) });
+  const ts = await emitModule(checked.check.experiments, { file: checked.displayPath, sourceDir: checked.sourceDir, source: checked.source, ...overrides, ...(options.runtimeImport ? { runtimeImport: options.runtimeImport } : {}) });
   const typeProblems = options.typeCheck ? typeCheck(ts, options.runtimeImport) : [];
   return { ts, js: toJavaScript(ts), typeProblems };
 }

@@ -52,7 +52,15 @@ export function sweepPoints(axes: readonly SweepAxis[]): Record<string, SweepVal
 /** Stable id of a sweep point: `width=8,act=silu`, or `run` without sweeps. */
 export function runId(point: Readonly<Record<string, SweepValue>>): string {
   const parts = Object.entries(point).map(([k, v]) => `${k}=${v}`);
-  return parts.length ? parts.join(",") : "run";
+  return parts.length ? parts.join(",") : SINGLE_RUN_ID;
+}
+
+/** The id of the one run of an experiment without a sweep. */
+export const SINGLE_RUN_ID = "run";
+
+/** How messages name a run: `run width=8`, and `the run` for the one run without a sweep (not "run run"). */
+export function runLabel(id: string): string {
+  return id === SINGLE_RUN_ID ? "the run" : `run ${id}`;
 }
 
 /**

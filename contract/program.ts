@@ -36,6 +36,12 @@ export interface ExperimentProgram {
   readonly name: string;
   /** The `.dyn` file and the experiment's line, for messages and the report. */
   readonly file: string;
+  /**
+   * The absolute directory of the `.dyn` file when it was compiled: data files it names (`csv("d.csv")`,
+   * `npy`, `image`) resolve against it, so `node out.js` finds them from any working directory. Absent
+   * (a hand-written program): they resolve against the directory of `file`, from the working directory.
+   */
+  readonly sourceDir?: string;
   readonly line: number;
   /** The `.dyn` source text, shown in the report. */
   readonly source: string;
@@ -195,9 +201,9 @@ export type DataSpec = (
   /** n identical solid-colour images (`color` per channel), one-hot class `label`: a probe input. */
   | { readonly source: "constant_image"; readonly size: number; readonly channels: number; readonly classes: number; readonly color: readonly number[]; readonly label: number; readonly n: number }
   /** Your own table: the columns `x` (inputs) and `y` (targets) of a CSV file with a header row; `file` relative to the program's file. */
-  | { readonly source: "csv"; readonly file: string; readonly x: readonly string[]; readonly y: readonly string[] }
+  | { readonly source: "csv"; readonly file: string; readonly x: readonly string[]; readonly y: readonly string[]; readonly classes?: number }
   /** Your own arrays: `x` `(n, inputs)` and `y` `(n, outputs)` `.npy` files (`(n,)` when 1), relative to the program's file. */
-  | { readonly source: "npy"; readonly x: string; readonly y: string; readonly inputs: number; readonly outputs: number }
+  | { readonly source: "npy"; readonly x: string; readonly y: string; readonly inputs: number; readonly outputs: number; readonly classes?: number }
   | { readonly source: "gratings"; readonly n: number; readonly size: number; readonly channels: number; readonly classes: number; readonly cycles: number; readonly noise: number; readonly normalize: "unit" | "symmetric"; readonly phase_spread: number; readonly split?: SampleSplit }
 ) & {
   /** Id in `ExperimentProgram.targets` of the target function, for synthetic inputs. */

@@ -5,7 +5,7 @@
  * a log scale. The same interpolators colour the SVG rectangles (through Vega) and the raster pixels (here),
  * so a rasterised heatmap matches its legend.
  */
-import { vega } from "./vega.js";
+import { vegaLibraries } from "./vega.js";
 import { DyncRuntimeError } from "../runtime/errors.js";
 
 export interface HeatColorScale {
@@ -47,7 +47,7 @@ export function heatColorScale(values: Float64Array, options: { range: readonly 
 }
 
 function makeScale(lo: number, hi: number, log: boolean, diverging: boolean): HeatColorScale {
-  const interpolate = vega.scheme(diverging ? DIVERGING : SEQUENTIAL) as (t: number) => string;
+  const interpolate = vegaLibraries().vega.scheme(diverging ? DIVERGING : SEQUENTIAL) as (t: number) => string;
   const position = (v: number): number => {
     if (Number.isNaN(v) || (log && v <= 0)) return NaN;
     let t: number;

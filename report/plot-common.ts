@@ -7,7 +7,7 @@ import { DyncRuntimeError } from "../runtime/errors.js";
 import type { Dim, PlotSpec, SweepValue } from "../contract/program.js";
 import { numberOf, type Row, type Table } from "../runtime/analysis/table.js";
 import { formatNumber } from "../runtime/analysis/numbers.js";
-import { SEEDS, STEPS } from "../runtime/analysis/table.js";
+import { EPOCHS, SEEDS, STEPS } from "../runtime/analysis/table.js";
 import { colorScale } from "./colors.js";
 import type { MatrixSnapshot } from "./recorded-tensors.js";
 import type { DivergenceIndex } from "../runtime/analysis/divergence.js";
@@ -51,7 +51,7 @@ const FACET_COLUMNS = 3;
 
 /** A dimension as a person reads it on an axis or legend: `seeds` → `seed`, `steps` → `step`. */
 export function dimTitle(dim: Dim): string {
-  return dim === SEEDS ? "seed" : dim === STEPS ? "step" : dim;
+  return dim === SEEDS ? "seed" : dim === STEPS ? "step" : dim === EPOCHS ? "epoch" : dim;
 }
 
 /** A dimension value as a label. */

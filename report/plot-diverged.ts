@@ -6,7 +6,7 @@
  */
 import type { DivergenceIndex, DivergedRun } from "../runtime/analysis/divergence.js";
 import { describeDiverged } from "../runtime/analysis/divergence.js";
-import { STEPS, keyId, type Key } from "../runtime/analysis/table.js";
+import { EPOCHS, STEPS, keyId, type Key } from "../runtime/analysis/table.js";
 import type { Dim } from "../contract/program.js";
 import { onlyLayer, valueLabel, type Datum } from "./plot-common.js";
 
@@ -57,7 +57,7 @@ export function divergedMarkers(
   for (const { key, x } of points) {
     if (typeof x === "number" && (!Number.isFinite(x) || (logX && x <= 0))) continue;
     const fields = series(key);
-    const id = xDim === STEPS ? keyId(fields as Key, Object.keys(fields)) : `${keyId(fields as Key, Object.keys(fields))}${valueLabel(x)}`;
+    const id = xDim === STEPS || xDim === EPOCHS ? keyId(fields as Key, Object.keys(fields)) : `${keyId(fields as Key, Object.keys(fields))}${valueLabel(x)}`;
     if (seen.has(id)) continue;
     seen.add(id);
     out.push({ _layer: "diverged", ...fields, x });

@@ -4,7 +4,7 @@
  */
 import { evaluate } from "../runtime/analysis/evaluate.js";
 import type { AnalysisEnv } from "../runtime/analysis/source.js";
-import { STEPS, type Row, type Table } from "../runtime/analysis/table.js";
+import { EPOCHS, STEPS, type Row, type Table } from "../runtime/analysis/table.js";
 import type { PlotMark, PlotSpec } from "../contract/program.js";
 import { REFERENCE_GREY } from "./colors.js";
 import { rowNumber, valueLabel, type Datum, type PlotTables } from "./plot-common.js";
@@ -35,8 +35,8 @@ export function addMarkData(spec: LineSpec, tables: PlotTables, facets: readonly
   let colored = false;
   let grey = false;
   if (!tables.marks?.length) return { colored, grey };
-  if (spec.x !== STEPS) {
-    notes.push(`marks (${tables.marks.map((m) => m.label).join(", ")}) are drawn only on plots over steps`);
+  if (spec.x !== STEPS && spec.x !== EPOCHS) {
+    notes.push(`marks (${tables.marks.map((m) => m.label).join(", ")}) are drawn only on plots over steps or epochs`);
     return { colored, grey };
   }
   for (const mark of tables.marks) {

@@ -5,10 +5,10 @@
  */
 import { Resvg } from "@resvg/resvg-js";
 import type { TopLevelSpec } from "vega-lite";
-import { vega, vegaLite } from "./vega.js";
+import { vegaLibraries } from "./vega.js";
 import { evaluate } from "../runtime/analysis/evaluate.js";
 import type { AnalysisEnv } from "../runtime/analysis/source.js";
-import type { Table } from "../runtime/analysis/table.js";
+import { EPOCHS, type Table } from "../runtime/analysis/table.js";
 import { DyncRuntimeError } from "../runtime/errors.js";
 import type { PlotSpec } from "../contract/program.js";
 import { SERIES_DIM, type PlotTables } from "./plot-common.js";
@@ -20,6 +20,7 @@ import { scatterPlot } from "./plot-scatter.js";
 import { heatmapPlot } from "./plot-heatmap.js";
 import { imagePlot, imageTables } from "./plot-image.js";
 import { markSteps } from "./plot-marks.js";
+import { markStepsToEpochs, stepsToEpochs } from "./plot-epochs.js";
 import { selectSnapshots, type MatrixHeatmapSpec, type RecordedTensors } from "./recorded-tensors.js";
 
 export type { PlotTables } from "./plot-common.js";
@@ -37,12 +38,16 @@ export function evaluatePlotTables(spec: PlotSpec, env: AnalysisEnv, recorded?: 
 
 function plotData(spec: PlotSpec, env: AnalysisEnv, recorded?: RecordedTensors): PlotTables {
   switch (spec.kind) {
-    case "line":
+    case "line": {
+      // `x: epochs`: the results (over steps) and the marks' steps in epochs of each row's run.
+      const time = spec.x === EPOCHS ? (t: Table) => stepsToEpochs(t, env, spec) : (t: Table) => t;
+      const markTime = spec.x === EPOCHS ? (t: Table) => markStepsToEpochs(t, env, spec) : (t: Table) => t;
       return {
-        y: spec.series ? seriesTable(spec, spec.series.map((r) => ({ label: r.label, table: evaluate(r.y, env) }))) : evaluate(spec.y, env),
-        ...(spec.marks?.length ? { marks: spec.marks.map((m) => ({ label: m.label, steps: markSteps(m, env, recorded) })) } : {}),
+        y: time(spec.series ? seriesTable(spec, spec.series.map((r) => ({ label: r.label, table: evaluate(r.y, env) }))) : evaluate(spec.y, env)),
+        ...(spec.marks?.length ? { marks: spec.marks.map((m) => ({ label: m.label, steps: markTime(markSteps(m, env, recorded)) })) } : {}),
         ...(spec.refs.some((r) => r.kind === "sweep") ? { refs: spec.refs.map((r) => (r.kind === "sweep" ? evaluate(r.expr, env) : undefined)) } : {}),
       };
+    }
     case "loglog":
       return { y: evaluate(spec.y, env) };
     case "heatmap": {
@@ -109,6 +114,7 @@ export function plotToVegaLite(spec: PlotSpec, tables: PlotTables): VegaLiteSpec
 
 /** Renders a Vega-Lite spec to an SVG document (text is escaped by Vega's SVG renderer). */
 export async function renderSvg(vlSpec: VegaLiteSpec): Promise<string> {
+  const { vega, vegaLite } = vegaLibraries();
   const view = new vega.View(vega.parse(vegaLite.compile(guardGuideTexts(vlSpec) as VegaLiteSpec).spec), { renderer: "none" });
   try {
     return hoverTitles(xmlText(await view.toSVG()));

@@ -79,7 +79,7 @@ export function reportPage(d: PageData): string {
 ${d.refreshSeconds && d.partial?.status === "running" ? `<meta http-equiv="refresh" content="${d.refreshSeconds}">\n` : ""}
 <link rel="icon" href="data:,">
 <title>${escapeHtml(title)}</title>
-<style>${CSS}</style>
+<style>${REPORT_CSS}</style>
 </head>
 <body>
 <header>
@@ -254,7 +254,7 @@ function filesHtml(d: PageData): string {
   return `<ul>${main}</ul>${tensors}`;
 }
 
-const CSS = `
+export const REPORT_CSS = `
 :root { --fg: #1b1b1b; --muted: #666; --line: #ddd; --pass: #0b6e3a; --fail: #b3261e; --bg-code: #f6f7f9; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 15px/1.5 "Helvetica Neue", Helvetica, Arial, "DejaVu Sans", sans-serif; color: var(--fg); background: #fff; }

@@ -108,7 +108,8 @@ export function loadResults(
     if (vector) for (let i = 0; i < vector.length; i++) rows.push({ ...base, value: vector[i]!, index: { [dim]: i } });
   }
   const diverged = Object.fromEntries(manifest.runs.filter((r) => r.diverged?.length).map((r) => [r.run, r.diverged!]));
-  return { sweepVars: manifest.sweepAxes, seeds: manifest.seeds, rows, totalSteps, diverged };
+  const stepsPerEpoch = Object.fromEntries(manifest.runs.flatMap((r) => (r.stepsPerEpoch === undefined ? [] : [[r.run, r.stepsPerEpoch]])));
+  return { sweepVars: manifest.sweepAxes, seeds: manifest.seeds, rows, totalSteps, stepsPerEpoch, diverged };
 }
 
 /**

@@ -73,7 +73,7 @@ export function buildDataset(name: string, spec: DataSpec, seed: number, context
   const ctx: DataSourceContext = {
     name,
     dataRoot: context.dataRoot,
-    dataFile: (path) => resolve(dirname(context.program.file), path),
+    dataFile: (path) => resolve(context.program.sourceDir ?? dirname(context.program.file), path),
     samples: (split) => samples(split || name),
     task: () => taskRng(seed, spec.source),
   };

@@ -13,7 +13,7 @@ import type { ResultRow } from "../runtime/analysis/results.js";
 import { planHash } from "./checkpoint.js";
 import { checkResumeBackend, cutForResume, inspectResume, restoreKeptResults, type ResumeState } from "./resume.js";
 import { DyncRuntimeError } from "../runtime/errors.js";
-import { expandPlan, formatShard, shardRuns, type Shard } from "../contract/plan.js";
+import { expandPlan, formatShard, runLabel, shardRuns, type Shard } from "../contract/plan.js";
 import { readManifest, writeReportInput } from "../report/run-files.js";
 import type { ExperimentProgram, ProfilePlan } from "../contract/program.js";
 import type { ProgressStream } from "../runtime/progress.js";
@@ -147,9 +147,9 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
     rows: collected.rows,
     totalSteps: collected.totalSteps,
     add: (row: ResultRow) => collected.add(row),
-    setTotalSteps: (run: string, steps: number) => {
-      collected.setTotalSteps(run, steps);
-      recorder.runSteps(run, steps);
+    setTotalSteps: (run: string, steps: number, stepsPerEpoch: number) => {
+      collected.setTotalSteps(run, steps, stepsPerEpoch);
+      recorder.runSteps(run, steps, stepsPerEpoch);
     },
   };
   const first = resume?.first ?? 0;
@@ -174,8 +174,8 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
   };
   options.stopNow?.addEventListener("abort", stopNow, { once: true });
   const reportRun = (outcome: RunOutcome): void => {
-    if (outcome.status === "failed") line(`${errorLine(outcome.message!)} (run ${outcome.id})`);
-    else if (outcome.status === "diverged" && options.quiet) line(`run ${outcome.id}: ${outcome.message}`);
+    if (outcome.status === "failed") line(`${errorLine(outcome.message!)} (${runLabel(outcome.id)})`);
+    else if (outcome.status === "diverged" && options.quiet) line(`${runLabel(outcome.id)}: ${outcome.message}`);
     collected.setDiverged(outcome.id, outcome.diverged);
     recorder.runDiverged(outcome.id, outcome.diverged);
     runs.push(outcome);
@@ -305,8 +305,8 @@ function resumeLine(plan: ProfilePlan, resume: Extract<ResumeState, { kind: "res
   const next = !run
     ? "every run had finished: evaluating and reporting"
     : resume.checkpoint
-      ? `run ${run.id} continues from its checkpoint at step ${resume.checkpoint.training.step}`
-      : `run ${run.id} starts again from step 0 (no usable checkpoint)`;
+      ? `${runLabel(run.id)} continues from its checkpoint at step ${resume.checkpoint.training.step}`
+      : `${runLabel(run.id)} starts again from step 0 (no usable checkpoint)`;
   return `resuming: ${resume.first} of ${plan.runs.length} runs kept; ${next}`;
 }
 
@@ -431,9 +431,15 @@ function describeBackend(info: BackendInfo): string {
   return `${name} — ${info.package} ${info.version}${wasm}${skipped}`;
 }
 
-/** Which path served the matrix products: OpenBLAS's thread count, or why the native path is not in use. */
-function matmulNote({ matmul }: BackendInfo): string {
+/**
+ * Which path served the matrix products: OpenBLAS's thread count, or why the native path is not in use; with
+ * OpenBLAS, also which training step plain dense MLPs take (the fused native one, or the tape and why).
+ */
+function matmulNote({ matmul, fusedStep }: BackendInfo): string {
   if (matmul === undefined) return "";
-  if (matmul.path === "openblas") return `, matmul openblas ${matmul.threads} thread${matmul.threads === 1 ? "" : "s"}`;
+  if (matmul.path === "openblas") {
+    const step = fusedStep === undefined ? "" : fusedStep.path === "native" ? ", fused MLP step native" : `, fused MLP step off: ${fusedStep.reason}`;
+    return `, matmul openblas ${matmul.threads} thread${matmul.threads === 1 ? "" : "s"}${step}`;
+  }
   return `, matmul wasm${matmul.reason ? `: ${matmul.reason}` : ""}`;
 }

@@ -86,7 +86,7 @@ export class FoundSets {
       get totalSteps() {
         return sink.totalSteps;
       },
-      setTotalSteps: (run, steps) => sink.setTotalSteps(run, steps),
+      setTotalSteps: (run, steps, stepsPerEpoch) => sink.setTotalSteps(run, steps, stepsPerEpoch),
       add: (row) => {
         if (row.step <= this.horizon(row.probe)) {
           const list = this.kept.get(row.probe);

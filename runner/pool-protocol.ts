@@ -41,7 +41,7 @@ export type RunOp =
   | { readonly kind: "scalars"; readonly record: Omit<ScalarRecord, "seed" | "value"> & { seeds: number[]; values: number[] } }
   | { readonly kind: "tensor"; readonly record: Omit<TensorRecord, "data" | "shape"> & { data: NpyData; shape: readonly number[] } }
   | { readonly kind: "rows"; readonly rows: Omit<ResultRow, "point">[] }
-  | { readonly kind: "total"; readonly run: string; readonly steps: number };
+  | { readonly kind: "total"; readonly run: string; readonly steps: number; readonly stepsPerEpoch: number };
 
 /** One forwarded `RunProgress` call (live-view.ts). */
 export type ProgressCall =
@@ -116,9 +116,9 @@ export class ForwardingSinks implements RunSink, ResultSink {
     this.rows.push(rest);
   }
 
-  setTotalSteps(run: string, steps: number): void {
+  setTotalSteps(run: string, steps: number, stepsPerEpoch: number): void {
     this.totalSteps[run] = steps;
-    this.pending.push({ kind: "total", run, steps });
+    this.pending.push({ kind: "total", run, steps, stepsPerEpoch });
   }
 
   /** Post everything not yet posted. */

@@ -36,6 +36,7 @@ import { producersOf } from "../contract/handoff.js";
 import type { ResultCollector } from "../runtime/analysis/results.js";
 import type { RunOutcome } from "./run.js";
 import type { CheckpointSetup } from "./checkpoint.js";
+import { runLabel } from "../contract/plan.js";
 
 export interface PoolOptions {
   readonly moduleUrl: string;
@@ -193,7 +194,7 @@ class RunPool {
       return;
     }
     const run = this.options.runs[index]!;
-    this.closeRun(index, "failed", new DyncRuntimeError("RUN060", `the worker thread training run ${run.id} stopped unexpectedly (${reason})`).oneLine());
+    this.closeRun(index, "failed", new DyncRuntimeError("RUN060", `the worker thread training ${runLabel(run.id)} stopped unexpectedly (${reason})`).oneLine());
     this.recordHead();
     if (this.stopping) this.finishIfStopped();
     else if (this.unstarted.length > 0) {
@@ -288,8 +289,8 @@ class RunPool {
           for (const row of op.rows) results.add({ ...row, point });
           break;
         case "total":
-          results.setTotalSteps(op.run, op.steps);
-          recorder.runSteps(op.run, op.steps);
+          results.setTotalSteps(op.run, op.steps, op.stepsPerEpoch);
+          recorder.runSteps(op.run, op.steps, op.stepsPerEpoch);
           break;
       }
     }

@@ -107,7 +107,7 @@ export function cutForResume(dir: string, plan: ProfilePlan, state: Extract<Resu
  */
 export function restoreKeptResults(dir: string, plan: ProfilePlan, state: Extract<ResumeState, { kind: "resume" }>, results: ResultCollector): RunOutcome[] {
   const { manifest } = state;
-  for (const entry of manifest.runs) if (entry.steps !== undefined) results.setTotalSteps(entry.run, entry.steps);
+  for (const entry of manifest.runs) if (entry.steps !== undefined) results.setTotalSteps(entry.run, entry.steps, entry.stepsPerEpoch);
   const points = new Map(plan.runs.map((r) => [r.id, r.point]));
   for (const row of loadResults(dir, manifest, {}, plan).rows) results.add({ ...row, point: points.get(row.run) ?? row.point });
   return manifest.runs.map((entry) => keptOutcome(entry, plan));
@@ -120,7 +120,8 @@ function keptOutcome(entry: RunEntry, plan: ProfilePlan): RunOutcome {
 
 /**
  * The backend must be the one that wrote the directory: another would mix two backends' float32 roundings. On
- * wasm that includes the matmul path (OpenBLAS or wasm); directories written before it was recorded ran on wasm.
+ * wasm that includes the matmul path (OpenBLAS or wasm; directories written before it was recorded ran on wasm)
+ * and, with OpenBLAS, the training step of dense MLPs (fused native or taped).
  */
 export function checkResumeBackend(dir: string, manifest: Manifest, backend: Readonly<Record<string, unknown>> & { readonly name: string }): void {
   const same = (key: string) => manifest.backend[key] === backend[key];
@@ -130,6 +131,16 @@ export function checkResumeBackend(dir: string, manifest: Manifest, backend: Rea
       dir,
       `its matrix products ran on ${matmulPath(manifest.backend)}, this process runs them on ${matmulPath(backend)}`,
       matmulPath(manifest.backend) === "wasm" ? "resume with DYNC_NATIVE=0" : "resume where dync's native addon is built (npm run native)",
+    );
+  }
+  // With OpenBLAS, the training step too: the fused native MLP step sums in another order than the tape
+  // (directories written before it was recorded trained on the tape).
+  const stepPath = (b: Readonly<Record<string, unknown>>) => (b["fusedStep"] as { path?: string } | undefined)?.path ?? "taped";
+  if (matmulPath(backend) === "openblas" && stepPath(manifest.backend) !== stepPath(backend)) {
+    throw mismatch(
+      dir,
+      `its dense MLPs trained with the ${stepPath(manifest.backend)} step, this process uses the ${stepPath(backend)} one`,
+      stepPath(manifest.backend) === "taped" ? "resume with DYNC_FUSED_STEP=0" : "resume where the fused-step addon is built (npm run native) and DYNC_FUSED_STEP is unset",
     );
   }
   if (!same("name") || !same("simd") || !same("dyncKernels")) {

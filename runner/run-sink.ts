@@ -18,5 +18,5 @@ export interface RunSink {
 export interface ResultSink {
   readonly totalSteps: Readonly<Record<string, number>>;
   add(row: ResultRow): void;
-  setTotalSteps(run: string, steps: number): void;
+  setTotalSteps(run: string, steps: number, stepsPerEpoch: number): void;
 }

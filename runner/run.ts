@@ -82,7 +82,7 @@ export async function executeRun(run: RunSpec, context: RunContext): Promise<Run
     const sets = new FoundSets(run, seeds, plan.totalSteps);
     const env = new RunProbeEnv({ model, modelName: run.model.name, datasets, loss: run.loss, seeds, ...(sets.any ? { found: (name: string) => sets.rows(name) } : {}) });
     owned.push(env);
-    context.results.setTotalSteps(run.id, plan.totalSteps);
+    context.results.setTotalSteps(run.id, plan.totalSteps, plan.stepsPerEpoch);
     const progress = context.progress;
     const rows = new CountingSink(recorder, context.resumeFrom?.rows ?? 0);
     const results = new RunResultRecorder(run, seeds, rows, sets.tap(context.results), progress && ((step, loss) => progress.step(run.id, step, loss)));

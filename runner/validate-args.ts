@@ -15,10 +15,11 @@
 import { DyncRuntimeError } from "../runtime/errors.js";
 import type { DataSpec, ProbeSpec, ProfilePlan, RunSpec } from "../contract/program.js";
 import { argsFromSpec, registry, validateArgs, type EntryKind } from "../stdlib/registry/index.js";
+import { runLabel } from "../contract/plan.js";
 
 /** Every problem of one run's arguments, each naming the run, the entry and the argument. */
 export function runArgProblems(run: RunSpec): string[] {
-  const at = (what: string, problems: readonly string[]) => problems.map((p) => `run ${run.id}: ${what}: ${p}`);
+  const at = (what: string, problems: readonly string[]) => problems.map((p) => `${runLabel(run.id)}: ${what}: ${p}`);
   return [
     ...at("optimizer", specProblems("optimizer", run.optimizer as unknown as Spec)),
     ...(run.schedule ? at("schedule", specProblems("schedule", run.schedule as unknown as Spec)) : []),

@@ -20,6 +20,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import * as tf from "@tensorflow/tfjs-core";
 import { nativeMatMulInfo, requestedBlasThreads, type NativeMatMulInfo } from "./kernels/native.js";
+import { nativeFusedStepInfo, type NativeFusedStepInfo } from "./kernels/native-fused.js";
 import { simdKernelsActive } from "./kernels/wasm-kernels.js";
 import { DyncRuntimeError } from "./errors.js";
 
@@ -44,6 +45,11 @@ export interface BackendInfo {
   readonly dyncKernels?: boolean;
   /** wasm only: what serves dense and batched matrix products, OpenBLAS through dync's addon or the wasm path. */
   readonly matmul?: NativeMatMulInfo;
+  /**
+   * wasm only: whether plain dense MLPs train with the fused native step (one addon call for loss and
+   * gradients, one for the optimizer update; runtime/kernels/native-fused.ts) or on tfjs's tape.
+   */
+  readonly fusedStep?: NativeFusedStepInfo;
   /** Backends tried before this one under `auto`, and why each was passed over. */
   readonly skipped?: readonly string[];
 }
@@ -147,7 +153,7 @@ async function initBackend(name: BackendName, loader: PackageLoader, skipped: st
   }
   if (name === "cpu") silenceCpuBanner();
   const info: BackendInfo = { name, package: pkg, version: packageVersion(manifestPath) };
-  const withWasm = name === "wasm" ? { ...info, ...(await wasmFeatures()), dyncKernels: simdKernelsActive(), matmul: nativeMatMulInfo() } : info;
+  const withWasm = name === "wasm" ? { ...info, ...(await wasmFeatures()), dyncKernels: simdKernelsActive(), matmul: nativeMatMulInfo(), fusedStep: nativeFusedStepInfo() } : info;
   return skipped.length > 0 ? { ...withWasm, skipped: [...skipped] } : withWasm;
 }
 

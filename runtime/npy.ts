@@ -5,7 +5,7 @@
  * padded with spaces and a final newline so the data starts at a multiple of 64 bytes; then the values,
  * little-endian, C order. `np.load(path)` reads them directly.
  */
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from "node:fs";
 import { endianness } from "node:os";
 import { DyncRuntimeError } from "./errors.js";
 
@@ -99,6 +99,28 @@ export function readNpy(path: string): NpyArray {
     throw new DyncRuntimeError("RUN010", `cannot read ${path}: ${(error as Error).message}`);
   }
   return decodeNpy(bytes, path);
+}
+
+/** The shape a `.npy` file declares, read from its header alone (not its data): for sizes at plan time. */
+export function readNpyShape(path: string): number[] {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, "r");
+    const start = Buffer.alloc(12);
+    readSync(fd, start, 0, 12, 0);
+    if (MAGIC.some((b, k) => start[k] !== b)) bad(path, "not a .npy file (bad magic string)");
+    const major = start[6]!;
+    if (major < 1 || major > 3) bad(path, `unsupported .npy format version ${major}.${start[7]}`);
+    const [lengthBytes, headerLength] = major === 1 ? [2, start.readUInt16LE(8)] : [4, start.readUInt32LE(8)];
+    const header = Buffer.alloc(headerLength);
+    if (readSync(fd, header, 0, headerLength, 8 + lengthBytes) < headerLength) bad(path, "truncated header");
+    return parseHeader(header.toString("latin1"), path).shape;
+  } catch (error) {
+    if (error instanceof DyncRuntimeError) throw error;
+    throw new DyncRuntimeError("RUN010", `cannot read ${path}: ${(error as Error).message}`);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 function pythonTuple(shape: readonly number[]): string {

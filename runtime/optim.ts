@@ -9,6 +9,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { DyncRuntimeError } from "./errors.js";
 import { simdAdamUpdate, simdSgdUpdate } from "./kernels/ops.js";
+import { type FusedOptimizerRule, nativeOptimizerStep } from "./kernels/native-fused.js";
 import type { Param } from "../contract/model.js";
 import { ADAMW_WEIGHT_DECAY } from "../contract/training-specs.js";
 import type { SgdSpec, AdamSpec, AdamWSpec, SignSgdSpec, OptimizerSpec, OptimizerStat } from "../contract/training-specs.js";
@@ -82,6 +83,10 @@ abstract class SeedBatchedOptimizer<S extends OptimizerSpec> implements Optimize
       throw new DyncRuntimeError("RUN040", `optimizer got ${grads.length} gradients for ${this.params.length} parameters`);
     }
     if (!Number.isFinite(lr)) throw new DyncRuntimeError("RUN040", `learning rate must be finite, got ${lr}`);
+    if (!alive && this.nativeStep(grads, lr)) {
+      this.updates++;
+      return;
+    }
     const masks = alive ? this.fullMasks(alive) : undefined;
     this.params.forEach((theta, i) => {
       tf.tidy(() => {
@@ -91,6 +96,33 @@ abstract class SeedBatchedOptimizer<S extends OptimizerSpec> implements Optimize
       });
     });
     this.updates++;
+  }
+
+  /**
+   * The whole update as one native call (native/dync_fused.c) where the native path serves and the rule has a
+   * native form; bitwise the per-parameter update below (same float32 operations in the same order), without a
+   * tfjs kernel dispatch per parameter. Masked steps (diverged seeds) take the per-parameter path.
+   */
+  private nativeStep(grads: readonly tf.Tensor[], lr: number): boolean {
+    const rule = this.nativeRule(lr);
+    if (!rule) return false;
+    const updated = nativeOptimizerStep(this.params, grads, this.slots, rule);
+    if (!updated) return false;
+    updated.forEach(([theta, ...slots], i) => {
+      this.params[i]!.assign(theta!);
+      theta!.dispose();
+      slots.forEach((slot, k) => {
+        this.slots[i]![k]!.assign(slot);
+        slot.dispose();
+      });
+    });
+    return true;
+  }
+
+  /** This update's rule in the native kernel's terms, or undefined where it has none (then the taped path runs). */
+  protected nativeRule(lr: number): FusedOptimizerRule | undefined {
+    void lr;
+    return undefined;
   }
 
   resumeAt(updates: number): void {
@@ -141,6 +173,14 @@ class SgdOptimizer extends SeedBatchedOptimizer<SgdSpec> {
     super(spec, params, (spec.momentum ?? 0) === 0 ? 0 : 1);
   }
 
+  protected override nativeRule(lr: number): FusedOptimizerRule {
+    const mu = this.spec.momentum ?? 0;
+    const weightDecay = this.spec.weight_decay ?? 0;
+    if (mu === 0) return { kind: "sgd", lr, weightDecay };
+    const { dampening = 0, nesterov = false } = this.spec;
+    return { kind: "momentum", lr, weightDecay, momentum: mu, dampening, nesterov, first: this.updates === 0 };
+  }
+
   protected update(theta: tf.Tensor, g: tf.Tensor, slots: tf.Variable[], lr: number): tf.Tensor {
     const mu = this.spec.momentum ?? 0;
     if (mu === 0) return simdSgdUpdate(theta, g, lr) ?? tf.sub(theta, tf.mul(g, lr));
@@ -161,6 +201,22 @@ class AdamOptimizer extends SeedBatchedOptimizer<AdamSpec | AdamWSpec> {
 
   protected override get decouplesWeightDecay(): boolean {
     return this.spec.kind === "adamw";
+  }
+
+  protected override nativeRule(lr: number): FusedOptimizerRule {
+    const { beta1 = 0.9, beta2 = 0.999, eps = 1e-8 } = this.spec;
+    const decay = this.spec.kind === "adamw" ? lr * (this.spec.weight_decay ?? ADAMW_WEIGHT_DECAY) : 0;
+    const t = this.updates + 1;
+    return {
+      kind: "adam",
+      weightDecay: this.spec.kind === "adamw" ? 0 : (this.spec.weight_decay ?? 0),
+      beta1,
+      beta2,
+      eps,
+      stepSize: lr / (1 - beta1 ** t),
+      c2: Math.sqrt(1 - beta2 ** t),
+      thetaFactor: decay === 0 ? 1 : 1 - decay,
+    };
   }
 
   protected update(theta0: tf.Tensor, g: tf.Tensor, slots: tf.Variable[], lr: number): tf.Tensor {

@@ -2,9 +2,12 @@
  * `dync plan`: parameter counts and training arithmetic against hand counts, for an MLP and a CNN (whose
  * conv weights are used once per output pixel, so its arithmetic is not 6 · params).
  */
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 import { checkSource } from "../compiler/check/index.js";
-import { describePlan, forwardMultiplyAdds, parameterCount, probeFlops } from "../cli/commands/plan.js";
+import { describePlan, FileSizes, forwardMultiplyAdds, parameterCount, probeFlops } from "../cli/commands/plan.js";
+import { writeNpy } from "../runtime/npy.js";
 
 function plan(source: string, profile = "default") {
   const check = checkSource(source, "plan.dyn");
@@ -162,5 +165,38 @@ describe("dync plan", () => {
     expect(checkpointed("checkpoint every 4 epochs", "train 20 epochs, batch 10")).toContain("checkpoint every 4 epochs (20 steps): 4 writes per run");
     expect(checkpointed("checkpoint every 2000 steps")).toContain("checkpoint every 2000 steps: 0 writes per run");
     expect(checkpointed("")).not.toContain("checkpoint");
+  });
+});
+
+describe("dync plan with the user's data files", () => {
+  const scratch = mkdtempSync(join(import.meta.dirname, ".cli-plan-files-"));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+  const planOf = (data: string, training: string) => {
+    const file = join(scratch, "p.dyn");
+    writeFileSync(file, `experiment e {\n  seeds 1\n  data train = ${data}\n  model net = mlp(hidden: [2], act: tanh)\n  optimizer sgd(lr: 0.1)\n  train ${training}\n}\n`);
+    const check = checkSource(readFileSync(file, "utf8"), file);
+    const p = check.experiments[0]!.profiles["default"]!;
+    return describePlan("e", "default", p.seeds, p.runs, new FileSizes(file));
+  };
+
+  it("counts a CSV's rows (blank lines skipped) and an npy's first dimension from its header", () => {
+    // 10 data rows and two blank lines: batch full is 10; 3 epochs of batch 4 are 3 · ⌈10 / 4⌉ = 9 steps
+    writeFileSync(join(scratch, "d.csv"), `u,w\n${Array.from({ length: 10 }, (_, i) => `${i},${2 * i}`).join("\n")}\n\n\n`);
+    expect(planOf(`csv("d.csv", x: ["u"], y: "w")`, "3 epochs, batch full")).toMatch(/^ {2}run +\d+ +10 +3 +—$/m);
+    expect(planOf(`csv("d.csv", x: ["u"], y: "w")`, "3 epochs, batch 4")).toMatch(/^ {2}run +\d+ +4 +9 +—$/m);
+    // x of shape (7, 1), float64: 2 epochs of batch 3 are 2 · ⌈7 / 3⌉ = 6 steps
+    writeNpy(join(scratch, "x.npy"), new Float64Array(7), [7, 1]);
+    writeNpy(join(scratch, "y.npy"), new Float64Array(7), [7]);
+    expect(planOf(`npy(x: "x.npy", y: "y.npy")`, "2 epochs, batch 3")).toMatch(/^ {2}run +\d+ +3 +6 +—$/m);
+  });
+
+  it("a file it cannot read leaves `?` and says why", () => {
+    const text = planOf(`csv("missing.csv", x: ["u"], y: "w")`, "3 epochs, batch full");
+    expect(text).toMatch(/^ {2}run +\d+ +\? +\? +—$/m);
+    expect(text).toMatch(/^ {2}\?: missing\.csv could not be read: RUN010: data file .*missing\.csv does not exist/m);
+    // A photograph without `size:` has as many samples as pixels, which only decoding it tells.
+    const photo = planOf(`image(file: "p.png")`, "2 epochs, batch full");
+    expect(photo).toMatch(/^ {2}run +\d+ +\? +\? +—$/m);
+    expect(photo).toContain("  ?: the size of `image(…)` data is known only once it is read (give `size:` to fix it)");
   });
 });

@@ -124,9 +124,10 @@ describe("the cache itself", () => {
   }, 120_000);
 
   it("keys differ with every input and the location follows DYNC_CACHE_DIR, then XDG_CACHE_HOME", () => {
-    const base = { source: "a", displayPath: "f.dyn", runtimeImport: "file:///r.js" };
-    const keys = new Set([base, { ...base, source: "b" }, { ...base, displayPath: "g.dyn" }, { ...base, runtimeImport: "file:///s.js" }, { ...base, options: { args: ["width=16"] } }].map(programKey));
-    expect(keys.size).toBe(5);
+    const base = { source: "a", displayPath: "f.dyn", sourceDir: "/p", runtimeImport: "file:///r.js" };
+    // sourceDir: the same relative path from another working directory is another file, with other data files
+    const keys = new Set([base, { ...base, source: "b" }, { ...base, displayPath: "g.dyn" }, { ...base, sourceDir: "/q" }, { ...base, runtimeImport: "file:///s.js" }, { ...base, options: { args: ["width=16"] } }].map(programKey));
+    expect(keys.size).toBe(6);
     expect(programKey(base)).toBe(programKey({ ...base }));
     expect(programCacheDir({ DYNC_CACHE_DIR: "/c", XDG_CACHE_HOME: "/x" })).toBe(join("/c", "programs"));
     expect(programCacheDir({ XDG_CACHE_HOME: "/x" })).toBe(join("/x", "dync", "programs"));

@@ -5,7 +5,7 @@
  * the JSON summary of `--format json`.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 
@@ -109,6 +109,32 @@ describe("dync compile FILE key=value", () => {
     const manifest = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8"));
     expect(manifest.source.overrides).toEqual(["width=8", "train=3"]);
     expect(manifest.runs).toMatchObject([{ run: "width=8", sweep: { width: 8 }, steps: 3 }]);
+  }, 60_000);
+
+  it("the program reads data files relative to the .dyn file's directory, from any working directory", () => {
+    const project = join(scratch, "project");
+    const elsewhere = join(scratch, "elsewhere");
+    mkdirSync(project);
+    mkdirSync(elsewhere);
+    // w = 2u on 4 rows: one sample per row
+    writeFileSync(join(project, "data.csv"), "u,w\n0,0\n1,2\n2,4\n3,6\n");
+    const source = (data: string) => `experiment own {\n  seeds 1\n  data train = csv("${data}", x: ["u"], y: "w")\n  model net = mlp(hidden: [2], act: tanh)\n  optimizer sgd(lr: 0.01)\n  train 2 steps, batch full\n  probe l = loss(net, train) at end\n}\n`;
+    writeFileSync(join(project, "own.dyn"), source("data.csv"));
+    const js = join(scratch, "compiled", "own.js");
+    mkdirSync(join(scratch, "compiled"));
+    expect(dync("compile", join("project", "own.dyn"), "-o", js).code).toBe(0);
+    const out = join(elsewhere, "run");
+    const p = spawnSync(process.execPath, [js, "--backend", "cpu", "--jobs", "1", "--quiet", "--out", out], { encoding: "utf8", cwd: elsewhere });
+    expect(p.status, p.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, "manifest.json"), "utf8")).runs).toMatchObject([{ run: "run", status: "ok", steps: 2, stepsPerEpoch: 1 }]);
+    // A run that fails names the one run of an experiment without a sweep "the run", not "run run".
+    writeFileSync(join(project, "bad.csv"), "u,w\n0,0\n1,x\n");
+    writeFileSync(join(project, "bad.dyn"), source("bad.csv"));
+    const badJs = join(scratch, "compiled", "bad.js");
+    expect(dync("compile", join("project", "bad.dyn"), "-o", badJs).code).toBe(0);
+    const bad = spawnSync(process.execPath, [badJs, "--backend", "cpu", "--jobs", "1", "--quiet", "--out", join(elsewhere, "bad")], { encoding: "utf8", cwd: elsewhere });
+    expect(bad.stderr).toMatch(/RUN011: .*bad\.csv.* \(the run\)$/m);
+    expect(bad.stderr).not.toContain("run run");
   }, 60_000);
 
   it("a bad override is its diagnostic (exit 1, as for any compile error); --profile without overrides is a usage error", () => {

@@ -9,6 +9,9 @@ import { checkpointIntervalSteps, checkpointWrites, dataRefRows, type Checkpoint
 import type { Cadence } from "../../runtime/train/index.js";
 import { registry, type DataSourceSchema, type Lowered, type ProbeCost, type ProbeCostShape } from "../../stdlib/registry/index.js";
 import { dataSetSize } from "../../stdlib/registry/data-size.js";
+import { tableFileRows } from "../../stdlib/data/tables.js";
+import { DyncRuntimeError } from "../../runtime/errors.js";
+import { dirname, resolve } from "node:path";
 import { type LayerGeometry, layerGeometry, layerRole, modelLayers } from "../../contract/layer-list.js";
 import { checkSource, type Setting } from "../../compiler/check/index.js";
 import { diagnostic, hasErrors } from "../../diagnostics/diagnostic.js";
@@ -26,6 +29,7 @@ export function planCommand(file: string, profile: string | undefined, out: Outp
   printDiagnostics(out, check.diagnostics, check.sources);
   if (hasErrors(check.diagnostics)) return 1;
   let status = 0;
+  const sizes = new FileSizes(file);
   for (const exp of check.experiments) {
     const name = profile ?? "default";
     const plan = Object.hasOwn(exp.profiles, name) ? exp.profiles[name] : undefined;
@@ -37,7 +41,7 @@ export function planCommand(file: string, profile: string | undefined, out: Outp
     // The runs as the compiled program will expand them (the same function the runtime calls).
     const expanded = expandPlan(planTemplate(plan, plan.axes));
     if (shard) out.write(`${shardHeader(shard, expanded.runs)}\n`);
-    out.write(describePlan(exp.name, name, expanded.seeds, shard ? shardRuns(expanded.runs, shard) : expanded.runs) + describeSettings(plan.settings));
+    out.write(describePlan(exp.name, name, expanded.seeds, shard ? shardRuns(expanded.runs, shard) : expanded.runs, sizes) + describeSettings(plan.settings));
   }
   return status;
 }
@@ -56,9 +60,45 @@ function ordinal(n: number): string {
   return `${n}${suffix}`;
 }
 
-export function describePlan(experiment: string, profile: string, seeds: readonly number[], runs: readonly RunSpec[]): string {
+/**
+ * Data set sizes for the plan: the source's own (`dataSetSize`), else for the user's files (`csv`, `npy`)
+ * their row count, read from the files once per file (a CSV's lines, an npy header); why a size stays
+ * unknown is kept for the plan's note on its `?`.
+ */
+export class FileSizes {
+  private readonly dir: string;
+  private readonly counted = new Map<string, number | undefined>();
+  /** Data set source or file → why its size is unknown. */
+  readonly unknown = new Map<string, string>();
+
+  constructor(dynFile: string) {
+    this.dir = dirname(resolve(dynFile));
+  }
+
+  size(d: DataSpec): number | undefined {
+    const known = dataSetSize(d);
+    if (known !== undefined) return known;
+    if (d.source !== "csv" && d.source !== "npy") {
+      this.unknown.set(d.source, `the size of \`${d.source}(…)\` data is known only once it is read${d.source === "image" ? " (give `size:` to fix it)" : ""}`);
+      return undefined;
+    }
+    const file = d.source === "csv" ? d.file : d.x;
+    if (!this.counted.has(file)) {
+      try {
+        this.counted.set(file, tableFileRows(d, (f) => resolve(this.dir, f)));
+      } catch (error) {
+        if (!(error instanceof DyncRuntimeError)) throw error;
+        this.counted.set(file, undefined);
+        this.unknown.set(file, `${file} could not be read: ${error.oneLine()}`);
+      }
+    }
+    return this.counted.get(file);
+  }
+}
+
+export function describePlan(experiment: string, profile: string, seeds: readonly number[], runs: readonly RunSpec[], sizes?: FileSizes): string {
   const rows = runs.map((r) => {
-    const n = dataSetSize(r.data[r.trainOn]!);
+    const n = sizes ? sizes.size(r.data[r.trainOn]!) : dataSetSize(r.data[r.trainOn]!);
     const batch = r.batch === "full" ? n : Math.min(r.batch.size, n ?? r.batch.size);
     const steps = "steps" in r.duration ? r.duration.steps : n === undefined || batch === undefined ? undefined : r.duration.epochs * Math.ceil(n / batch);
     const params = parameterCount(r.model);
@@ -78,6 +118,7 @@ export function describePlan(experiment: string, profile: string, seeds: readonl
   return [
     `experiment ${experiment} (profile ${profile}): ${runs.length} run${runs.length === 1 ? "" : "s"} × ${seeds.length} seed${seeds.length === 1 ? "" : "s"} = ${runs.length * seeds.length} networks, trained as ${runs.length} seed-batched program${runs.length === 1 ? "" : "s"}`,
     ...lines,
+    ...(rows.some((r) => r.batch === undefined || r.steps === undefined) ? unknownSizeLines(sizes) : []),
     ...inputsLine(runs[0]),
     ...checkpointLine(rows.map((r) => r.checkpoint)),
     ...handoffLines(runs),
@@ -85,6 +126,12 @@ export function describePlan(experiment: string, profile: string, seeds: readonl
     `  total: ${totalSteps} steps; training arithmetic ≈ ${formatFlops(totalFlops)} (6 · forward multiply-adds · batch per seed-step, plus each probe's declared cost per call)`,
     "",
   ].join("\n");
+}
+
+/** What a `?` in the table means: whose size is unknown, and why. */
+function unknownSizeLines(sizes: FileSizes | undefined): string[] {
+  const why = sizes ? [...sizes.unknown.values()] : [];
+  return why.length ? why.map((w) => `  ?: ${w}`) : ["  ?: the training data's size is known only once it is read"];
 }
 
 /** `  reads from other runs: top of opt=gd (every other run; they train after it)`, for cross-run references. */

@@ -70,7 +70,7 @@ async function compileAndRun(file: string, programArgs: readonly string[], out: 
  */
 async function programModule(checked: Extract<CheckedFile, { ok: true }>, options: CompileOptions & { runtimeImport: string }, notice: (text: string) => void): Promise<{ path: string; release: () => void }> {
   const dir = programCacheDir();
-  const key = programKey({ source: checked.source, displayPath: checked.displayPath, runtimeImport: options.runtimeImport, options: options.overrides ?? null });
+  const key = programKey({ source: checked.source, displayPath: checked.displayPath, sourceDir: checked.sourceDir, runtimeImport: options.runtimeImport, options: options.overrides ?? null });
   const hit = cachedProgram(dir, key);
   if (hit) return { path: hit, release: () => {} };
   // Printed before the code generator loads, so the seconds it takes are not silent.

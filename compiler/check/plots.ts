@@ -93,7 +93,8 @@ export class PlotCompiler {
     const compiled = results.map((r) => this.analysis.compile(r, scope));
     const expr = compiled.every((e) => e !== undefined) ? compiled[0] : undefined;
     const series = results.length > 1 && expr ? results.map((r, i) => ({ y: compiled[i]!, label: this.text(r) })) : null;
-    const x = this.dimArg(args, "x", scope) ?? "steps";
+    // Only a line's x may be training time in epochs (the report divides steps by each run's steps per epoch).
+    const x = this.dimArg(args, "x", scope, ["epochs"]) ?? "steps";
     const band = this.band(args, scope);
     const refs = this.refs(args, scope, undefined);
     const log = this.logArg(args);
@@ -340,13 +341,13 @@ export class PlotCompiler {
     return { positional, named };
   }
 
-  private dimArg(args: Args, name: string, scope: AnalysisScope): string | null | undefined {
+  private dimArg(args: Args, name: string, scope: AnalysisScope, extra: readonly string[] = []): string | null | undefined {
     const arg = args.named.get(name);
     if (!arg) return null;
     const v = arg.value;
-    const dims = ["seeds", "steps", ...scope.sweepVars, ...indexDimensions(scope)];
+    const dims = ["seeds", "steps", ...extra, ...scope.sweepVars, ...indexDimensions(scope)];
     if (v.kind === "Name") {
-      const dim = v.name === "seed" ? "seeds" : v.name === "step" || v.name === "time" ? "steps" : v.name;
+      const dim = v.name === "seed" ? "seeds" : v.name === "step" || v.name === "time" ? "steps" : v.name === "epoch" && extra.includes("epochs") ? "epochs" : v.name;
       if (dims.includes(dim)) return dim;
       const near = closest(v.name, dims);
       this.report(diagnostic("DYN2023", v.span, { what: "dimension", name: v.name }, { hint: near ? `did you mean \`${near}\`?` : `dimensions: ${dims.join(", ")}` }));

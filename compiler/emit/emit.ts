@@ -15,6 +15,8 @@ import { docComment, inheritedKeyValue, lineComment, literal, propertyKey, withC
 export interface EmitOptions {
   /** Path of the `.dyn` file as it should appear in the program (relative, for portable output). */
   readonly file: string;
+  /** The `.dyn` file's absolute directory, recorded for its data files (ExperimentProgram.sourceDir); omitted in goldens. */
+  readonly sourceDir?: string;
   readonly source: string;
   /** Module specifier of the runtime: `dync/runtime` for `dync compile`, a file URL for `dync run`. */
   readonly runtimeImport?: string;
@@ -113,7 +115,7 @@ function addExperiment(file: ReturnType<Project["createSourceFile"]>, exp: Check
         initializer: `{
           compiler: ${literal(packageInfo().version)},
           name: ${literal(exp.name)},
-          file: ${literal(options.file)},
+          file: ${literal(options.file)},${options.sourceDir === undefined ? "" : `\n          sourceDir: ${literal(options.sourceDir)},`}
           line: ${exp.span.line},
           source: ${literal(options.source)},${options.overrides ? `\n          overrides: ${literal(options.overrides)},` : ""}
           sweepVars: ${literal(exp.sweepVars)},

@@ -6,6 +6,7 @@
 import type { Dim, SweepValue } from "../../contract/program.js";
 import type { DivergedSeedRecord } from "./results.js";
 import { SEEDS, sameValue, type Key } from "./table.js";
+import { runLabel } from "../../contract/plan.js";
 
 /** A run in which at least one seed diverged. */
 export interface DivergedRun {
@@ -46,7 +47,7 @@ export class DivergenceIndex {
 
 /** `run lr=1 diverged at step 13 (3 of 3 seeds)`; several runs joined by `; `. */
 export function describeDiverged(runs: readonly DivergedRun[]): string {
-  return runs.map((run) => `run ${run.id} diverged ${stepsText(run.seeds)} (${run.seeds.length} of ${run.seedCount} seed${run.seedCount === 1 ? "" : "s"})`).join("; ");
+  return runs.map((run) => `${runLabel(run.id)} diverged ${stepsText(run.seeds)} (${run.seeds.length} of ${run.seedCount} seed${run.seedCount === 1 ? "" : "s"})`).join("; ");
 }
 
 function stepsText(seeds: readonly DivergedSeedRecord[]): string {

@@ -43,6 +43,8 @@ export interface ResultTable {
   readonly rows: readonly ResultRow[];
   /** Total steps each run was scheduled to train, by run id: `after 50%` means step ≥ totalSteps[run]/2. */
   readonly totalSteps: Readonly<Record<string, number>>;
+  /** Optimizer steps per epoch of each run, by run id (plots over `epochs`); absent for results recorded without it. */
+  readonly stepsPerEpoch?: Readonly<Record<string, number>>;
   /** The diverged seeds of each run that had any, by run id (to say why a value is NaN). */
   readonly diverged?: Readonly<Record<string, readonly DivergedSeedRecord[]>>;
 }
@@ -51,6 +53,7 @@ export interface ResultTable {
 export class ResultCollector implements ResultTable {
   readonly rows: ResultRow[] = [];
   readonly totalSteps: Record<string, number> = {};
+  readonly stepsPerEpoch: Record<string, number> = {};
   readonly diverged: Record<string, readonly DivergedSeedRecord[]> = {};
 
   constructor(
@@ -63,9 +66,10 @@ export class ResultCollector implements ResultTable {
     this.rows.push(row);
   }
 
-  /** Records how many steps `run` trains in total. */
-  setTotalSteps(run: string, steps: number): void {
+  /** Records how many steps `run` trains in total, and (when known) its steps per epoch. */
+  setTotalSteps(run: string, steps: number, stepsPerEpoch?: number): void {
     this.totalSteps[run] = steps;
+    if (stepsPerEpoch !== undefined) this.stepsPerEpoch[run] = stepsPerEpoch;
   }
 
   /** Records which seeds of `run` diverged, and at which step. */

@@ -19,6 +19,8 @@ export interface AnalysisEnv {
   sweep?(name: Dim): Table;
   /** Total training steps of the run(s) a row (with the given dims) comes from. */
   totalSteps(key: Key, dims: readonly Dim[]): number;
+  /** Optimizer steps per epoch of the run(s) a row comes from (plots over `epochs`); absent: none known. */
+  stepsPerEpoch?(key: Key, dims: readonly Dim[]): number;
   /** The runs in which a seed diverged, to say why a value is NaN; absent: none known. */
   readonly divergence?: DivergenceIndex;
   /** The analysis functions `{ op: "fn" }` calls, by name. */
@@ -34,7 +36,7 @@ export class ResultEnv implements AnalysisEnv {
   private readonly rowsByProbe = new Map<string, ResultRow[]>();
   private readonly probeTables = new Map<string, Table>();
   private readonly knownProbes: Set<string>;
-  private readonly runs: { point: Readonly<Record<string, SweepValue>>; totalSteps: number | undefined; id: string }[];
+  private readonly runs: { point: Readonly<Record<string, SweepValue>>; totalSteps: number | undefined; stepsPerEpoch: number | undefined; id: string }[];
 
   constructor(
     plan: ProfilePlan,
@@ -50,7 +52,7 @@ export class ResultEnv implements AnalysisEnv {
       ...this.rowsByProbe.keys(),
       ...plan.runs.flatMap((r) => [...r.probes.flatMap((p) => (p.fields ? p.fields.map((f) => `${p.name}.${f}`) : [p.name])), ...r.events.map((e) => e.name)]),
     ]);
-    this.runs = plan.runs.map((r) => ({ id: r.id, point: r.point, totalSteps: results.totalSteps[r.id] }));
+    this.runs = plan.runs.map((r) => ({ id: r.id, point: r.point, totalSteps: results.totalSteps[r.id], stepsPerEpoch: results.stepsPerEpoch?.[r.id] }));
     this.divergence = new DivergenceIndex(divergedRuns(results.diverged, plan.runs, results.seeds.length), results.sweepVars);
   }
 
@@ -103,8 +105,7 @@ export class ResultEnv implements AnalysisEnv {
 
   /** The common training length of the runs whose sweep point matches the row's sweep dimensions. */
   totalSteps(key: Key, dims: readonly Dim[]): number {
-    const sweepDims = dims.filter((d) => this.results.sweepVars.includes(d));
-    const matching = this.runs.filter((r) => sweepDims.every((d) => sameValue(r.point[d]!, key[d]!)));
+    const matching = this.matchingRuns(key, dims);
     const missing = matching.find((r) => r.totalSteps === undefined);
     if (missing) throw new DyncRuntimeError("RUN040", `the results hold no training length for run ${missing.id}`);
     const lengths = [...new Set(matching.map((r) => r.totalSteps!))];
@@ -115,6 +116,29 @@ export class ResultEnv implements AnalysisEnv {
       `a fraction of training is ambiguous here: the rows come from runs of ${lengths.join(", ")} steps`,
       "apply `after`/`before` to the probe before reducing over sweep variables",
     );
+  }
+
+  /** The common steps per epoch of the runs whose sweep point matches the row's sweep dimensions. */
+  stepsPerEpoch(key: Key, dims: readonly Dim[]): number {
+    const matching = this.matchingRuns(key, dims);
+    const missing = matching.find((r) => r.stepsPerEpoch === undefined);
+    if (missing) {
+      throw new DyncRuntimeError("RUN040", `the results hold no steps per epoch for run ${missing.id} (recorded by a dync that did not write it, or not started)`, "plot over `steps`, or run the experiment again");
+    }
+    const counts = [...new Set(matching.map((r) => r.stepsPerEpoch!))];
+    if (counts.length === 1) return counts[0]!;
+    if (counts.length === 0) throw new DyncRuntimeError("RUN040", `no run matches ${JSON.stringify(key)}`);
+    throw new DyncRuntimeError(
+      "RUN050",
+      `epochs are ambiguous here: the rows come from runs of ${counts.join(", ")} steps per epoch`,
+      "keep the sweep variable that changes the batch or the data size in the plot (as `color:` or `facet:`), or plot over `steps`",
+    );
+  }
+
+  /** The runs whose sweep point matches the key on its sweep dimensions. */
+  private matchingRuns(key: Key, dims: readonly Dim[]): ResultEnv["runs"] {
+    const sweepDims = dims.filter((d) => this.results.sweepVars.includes(d));
+    return this.runs.filter((r) => sweepDims.every((d) => sameValue(r.point[d]!, key[d]!)));
   }
 }
 

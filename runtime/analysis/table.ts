@@ -10,6 +10,8 @@ import type { PowerLawFit } from "./power-law.js";
 export const SEEDS: Dim = "seeds";
 /** The dimension of measurement steps in a probe's series. */
 export const STEPS: Dim = "steps";
+/** A line plot's `x: epochs`: measurement steps divided by the run's steps per epoch (report/plot-epochs.ts). */
+export const EPOCHS: Dim = "epochs";
 
 /** A row's coordinates: one value per dimension of its table. */
 export type Key = Readonly<Record<Dim, SweepValue>>;

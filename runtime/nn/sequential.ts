@@ -11,11 +11,12 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { DyncRuntimeError } from "../errors.js";
-import { lossName, type LossKind } from "../loss.js";
+import { labelSmoothing, lossName, type LossKind } from "../loss.js";
 import type { FusedStep, LayerView, Model, Param } from "../../contract/model.js";
 import type { LayerSpec } from "../../contract/program.js";
 import { activationAfter, type LayerGeometry, layerGeometry, layerRole } from "../../contract/layer-list.js";
 import { simdScalarNetStep } from "../kernels/ops.js";
+import { type FusedDenseLayer, nativeMlpStep } from "../kernels/native-fused.js";
 import { type Activation, type ActivationSpec, activation, activationName, DEFAULT_LEAKY_SLOPE } from "./activations.js";
 import { applyBatchNorm, type BatchNormParams, createBatchNorm } from "./batchnorm.js";
 import { type ConvParams, conv2d, createConvParams, flatten, pool2d } from "./conv.js";
@@ -48,6 +49,8 @@ interface Built {
   readonly act?: Activation;
   /** A `scale`: the tapped `pre` stays the unscaled value (as `Mlp`'s `out`). */
   readonly endsPre: boolean;
+  /** A batch-norm layer's parameters and statistics (the fused step reads them). */
+  readonly norm?: BatchNormParams;
   dispose(): void;
 }
 
@@ -133,10 +136,64 @@ export class Sequential implements Model {
   }
 
   /**
-   * `Mlp`'s fused SIMD step where the list is a plain 1→W→1 network: dense(W, act, bias) → dense(1, bias)
-   * [→ scale], no norm, dropout or encoding, mse, half_mse or half_sse (one output: the same); undefined otherwise.
+   * The training step without the tape: `Mlp`'s fused SIMD step where the list is a plain 1→W→1 network
+   * (dense(W, act, bias) → dense(1, bias) [→ scale], mse, half_mse or half_sse), else the native fused MLP
+   * step where the native path serves and the list is a plain dense MLP; undefined otherwise (taped path).
    */
   fusedLossAndGradients(x: tf.Tensor, y: tf.Tensor, loss: LossKind): FusedStep | undefined {
+    return this.scalarNetStep(x, y, loss) ?? this.nativeMlpStep(x, y, loss);
+  }
+
+  /**
+   * A plain dense MLP's step as one native call (runtime/kernels/native-fused.ts) where the native path serves:
+   * dense layers (any activation, with or without bias, with or without batch norm after the product; a
+   * separate activation layer after a dense without one), then optionally a `scale`; rows in, rows out; no layer
+   * norm, dropout or encoding (they take the taped path). Undefined otherwise.
+   */
+  private nativeMlpStep(x: tf.Tensor, y: tf.Tensor, loss: LossKind): FusedStep | undefined {
+    const plan = this.fusedDensePlan();
+    if (!plan || x.rank !== 3 || x.shape[2] !== this.inDim || y.rank !== 3 || y.shape[2] !== this.outDim || x.shape[1] === 0) return undefined;
+    this.checkInput(x);
+    if (plan.layers.some((l) => l.norm) && x.shape[1]! < 2) return undefined; // the taped path says why (RUN040)
+    const step = nativeMlpStep(x, y, plan.layers, lossName(loss), { smoothing: labelSmoothing(loss), scale: this.outputScale * plan.scale });
+    if (!step) return undefined;
+    // The running statistics move once per training step, as the taped forward pass moves them.
+    plan.layers.filter((l) => l.norm).forEach((l, k) => {
+      const [mean, variance] = step.runningStats[k]!;
+      (l.norm!.runningMean as tf.Variable).assign(mean);
+      (l.norm!.runningVar as tf.Variable).assign(variance);
+      tf.dispose([mean, variance]);
+    });
+    return { perSample: step.perSample, perSeed: step.perSeed, grads: step.grads };
+  }
+
+  /** The list as dense layers with their activations and the output factor, or undefined when it is not a plain MLP. */
+  private fusedDensePlan(): { layers: FusedDenseLayer[]; scale: number } | undefined {
+    const layers: FusedDenseLayer[] = [];
+    let scale = 1;
+    for (const [i, spec] of this.options.layers.entries()) {
+      const previous = layers.at(-1);
+      if (scale !== 1) return undefined; // a `scale` only at the end
+      if (spec.kind === "dense") {
+        const { weight, bias } = this.built[i]!.view;
+        layers.push({ weight: weight!.variable, ...(bias ? { bias: bias.variable } : {}), ...fusedActivation(spec.act) });
+      } else if (spec.kind === "batchnorm" && previous && previous.activation === "identity" && !previous.norm) {
+        const bn = this.built[i]!.norm!;
+        const norm = { gamma: bn.gamma.variable, beta: bn.beta.variable, runningMean: bn.runningMean, runningVar: bn.runningVar, momentum: bn.momentum, eps: bn.eps };
+        layers[layers.length - 1] = { ...previous, norm };
+      } else if (spec.kind === "activation" && previous && previous.activation === "identity") {
+        layers[layers.length - 1] = { ...previous, ...fusedActivation(spec.act) };
+      } else if (spec.kind === "scale" && previous) {
+        scale = spec.factor;
+      } else {
+        return undefined;
+      }
+    }
+    return layers.length > 0 ? { layers, scale } : undefined;
+  }
+
+  /** `Mlp`'s fused SIMD step for a plain 1→W→1 network (see fusedLossAndGradients). */
+  private scalarNetStep(x: tf.Tensor, y: tf.Tensor, loss: LossKind): FusedStep | undefined {
     const [first, second, third, ...rest] = this.options.layers;
     if (lossName(loss) === "cross_entropy" || rest.length > 0 || this.inDim !== 1 || this.outDim !== 1) return undefined;
     if (first?.kind !== "dense" || second?.kind !== "dense" || !first.bias || !second.bias || second.act !== null) return undefined;
@@ -193,7 +250,7 @@ export class Sequential implements Model {
         return plain((x) => x);
       case "batchnorm": {
         const bn = createBatchNorm(spec.name, this.seeds, g.fanIn);
-        return { ...normLayer(g, view, bn), state: [bn.runningMean, bn.runningVar], apply: (x, o) => batchNorm(bn, x, o) };
+        return { ...normLayer(g, view, bn), state: [bn.runningMean, bn.runningVar], apply: (x, o) => batchNorm(bn, x, o), norm: bn };
       }
       case "layernorm": {
         const ln = createLayerNorm(spec.name, this.seeds, g.fanIn);
@@ -213,6 +270,12 @@ export class Sequential implements Model {
         return plain((x) => tf.mul(x, spec.factor), true);
     }
   }
+}
+
+/** An activation spec as the fused step's name and slope (identity for none). */
+function fusedActivation(spec: ActivationSpec | null): Pick<FusedDenseLayer, "activation" | "alpha"> {
+  if (spec === null) return { activation: "identity", alpha: 0 };
+  return { activation: activationName(spec), alpha: typeof spec === "object" && "slope" in spec ? spec.slope : DEFAULT_LEAKY_SLOPE };
 }
 
 /** A dense or conv layer: its weight and bias in the view, applying its own activation if it has one. */

@@ -21,6 +21,8 @@ export interface RunEntry {
   diverged?: { seed: number; step: number }[];
   /** Steps the run was scheduled to train (known once its data is built). */
   steps?: number;
+  /** Optimizer steps per pass over the training data, ⌈samples / batch⌉ (the metrics' `epoch` is ⌊step / this⌋). */
+  stepsPerEpoch?: number;
   startedAt?: string;
   endedAt?: string;
 }

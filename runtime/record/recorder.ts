@@ -157,9 +157,16 @@ export class RunRecorder {
     writeManifest(this.paths.manifest, this.manifest);
   }
 
-  /** Record how many steps `run` was scheduled to train (the manifest's `runs[…].steps`, written with its next update). */
-  runSteps(run: string, steps: number): void {
-    this.entry(run).steps = steps;
+  /**
+   * Record how many steps `run` was scheduled to train and its steps per epoch (the manifest's
+   * `runs[…].steps` and `runs[…].stepsPerEpoch`), written at once: a report of the run while it trains
+   * needs them (`after 50%`, `x: epochs`).
+   */
+  runSteps(run: string, steps: number, stepsPerEpoch?: number): void {
+    const entry = this.entry(run);
+    entry.steps = steps;
+    if (stepsPerEpoch !== undefined) entry.stepsPerEpoch = stepsPerEpoch;
+    writeManifest(this.paths.manifest, this.manifest);
   }
 
   /** Record which seeds of `run` diverged and at which step (the manifest's `runs[…].diverged`). */

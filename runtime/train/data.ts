@@ -3,6 +3,7 @@
  * Seeds either share one dataset or each has its own (same size and shapes), e.g. per-seed noise draws.
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { nativeGatherRows } from "../kernels/native-fused.js";
 import { sampleSize, type Dataset } from "../dataset.js";
 import { DyncRuntimeError } from "../errors.js";
 
@@ -71,6 +72,13 @@ export class TrainData {
       const offset = this.shared ? 0 : s * this.n;
       for (let i = 0; i < B; i++) flat[s * B + i] = rows[i]! + offset;
     });
+    // On the native path one row copy per tensor (tfjs's wasm Gather is slow per element; bitwise the same rows).
+    const native = tf.tidy(() => {
+      const x = nativeGatherRows(this.x, flat);
+      const y = x && nativeGatherRows(this.y, flat);
+      return x && y ? { x: tf.reshape(x, [this.seeds, B, ...this.xShape]), y: tf.reshape(y, [this.seeds, B, this.yDim]) } : undefined;
+    });
+    if (native) return native;
     return tf.tidy(() => {
       const idx = tf.tensor1d(flat, "int32");
       return {

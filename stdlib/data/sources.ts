@@ -94,8 +94,8 @@ export const dataSourceDefinitions: readonly DataSourceDefinition[] = [
     opposingSignals(ctx.samples(spec.split), { name: ctx.name, n: spec.n, d1: spec.d1, d2: spec.d2, p: spec.p, alpha: spec.alpha, beta: spec.beta }),
   ),
   defineDataSource(entries.constantImage, (spec, ctx) => constantImage({ name: ctx.name, ...spec })),
-  defineDataSource(entries.csv, (spec, ctx) => loadCsv({ file: ctx.dataFile(spec.file), name: ctx.name, x: spec.x, y: spec.y })),
-  defineDataSource(entries.npy, (spec, ctx) => loadNpyPair({ x: ctx.dataFile(spec.x), y: ctx.dataFile(spec.y), name: ctx.name, inputs: spec.inputs, outputs: spec.outputs })),
+  defineDataSource(entries.csv, (spec, ctx) => loadCsv({ file: ctx.dataFile(spec.file), name: ctx.name, x: spec.x, y: spec.y, ...(spec.classes === undefined ? {} : { classes: spec.classes }) })),
+  defineDataSource(entries.npy, (spec, ctx) => loadNpyPair({ x: ctx.dataFile(spec.x), y: ctx.dataFile(spec.y), name: ctx.name, inputs: spec.inputs, outputs: spec.outputs, ...(spec.classes === undefined ? {} : { classes: spec.classes }) })),
   defineDataSource(entries.gratings, (spec, ctx) =>
     gratings(ctx.samples(spec.split), {
       name: ctx.name,

@@ -613,8 +613,18 @@ export const sinusoids = dataEntry({
   },
 });
 
-/** Your own tables: every row a sample, the inputs unnamed (columns of a file), the targets real values. */
-const tableShape = (inDim: number, outDim: number): DataSourceShape => ({ inputs: [], inDim, outDim, classes: false });
+/**
+ * Your own tables: every row a sample, the inputs unnamed (columns of a file), the targets real values, or
+ * with `classes: K` one whole-number label in [0, K) each, trained on as one-hot rows (classification).
+ */
+const tableShape = (inDim: number, outDim: number, classes: unknown): DataSourceShape =>
+  typeof classes === "number" ? { inputs: [], inDim, outDim: classes, classes: true } : { inputs: [], inDim, outDim, classes: false };
+const classesParam = (target: string) => ({
+  name: "classes",
+  type: { t: "number" as const, integer: true, min: 2 },
+  default: null,
+  doc: `Classification: the number of classes K; ${target} then holds whole-number labels 0…K−1 (one-hot targets, \`cross_entropy\` and \`accuracy\` apply). Without it the targets are real values (regression).`,
+});
 
 export const csv = dataEntry({
   name: "csv",
@@ -628,12 +638,14 @@ export const csv = dataEntry({
       type: { t: "oneOf", of: [{ t: "string" }, { t: "list", of: { t: "string" }, minLength: 1 }] },
       doc: "The target column by header name, or a list of them (one model output each).",
     },
+    classesParam("the `y` column"),
   ],
-  lower: (a) => ({ source: "csv", file: a["file"], x: a["x"], y: typeof a["y"] === "string" ? [a["y"]] : a["y"] }),
+  rules: [{ params: ["classes", "y"], holds: (a) => a["classes"] === null || typeof a["y"] === "string" || (a["y"] as readonly string[]).length === 1, message: "`classes` needs one label column as `y`" }],
+  lower: (a) => ({ source: "csv", file: a["file"], x: a["x"], y: typeof a["y"] === "string" ? [a["y"]] : a["y"], ...(a["classes"] === null ? {} : { classes: a["classes"] }) }),
   data: {
     targets: "own",
     perSeed: false,
-    shape: (s) => tableShape((s["x"] as readonly string[]).length, (s["y"] as readonly string[]).length),
+    shape: (s) => tableShape((s["x"] as readonly string[]).length, (s["y"] as readonly string[]).length, s["classes"]),
     size: () => undefined,
     files: (s) => [s["file"] as string],
   },
@@ -648,12 +660,14 @@ export const npy = dataEntry({
     { name: "y", type: { t: "string" }, doc: "The targets' `.npy` file, relative to the `.dyn` file." },
     count("inputs", "Values per input row (the second dimension of x; 1 for an `(n,)` array).", 1),
     count("outputs", "Values per target row (the second dimension of y; 1 for an `(n,)` array).", 1),
+    classesParam("y (shape `(n,)` or `(n, 1)`)"),
   ],
-  lower: (a) => ({ source: "npy", x: a["x"], y: a["y"], inputs: a["inputs"], outputs: a["outputs"] }),
+  rules: [{ params: ["classes", "outputs"], holds: (a) => a["classes"] === null || a["outputs"] === 1, message: "`classes` needs one label per row (`outputs: 1`)" }],
+  lower: (a) => ({ source: "npy", x: a["x"], y: a["y"], inputs: a["inputs"], outputs: a["outputs"], ...(a["classes"] === null ? {} : { classes: a["classes"] }) }),
   data: {
     targets: "own",
     perSeed: false,
-    shape: (s) => tableShape(s["inputs"] as number, s["outputs"] as number),
+    shape: (s) => tableShape(s["inputs"] as number, s["outputs"] as number, s["classes"]),
     size: () => undefined,
     files: (s) => [s["x"] as string, s["y"] as string],
   },

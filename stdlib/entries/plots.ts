@@ -25,7 +25,7 @@ export const plots: Entry[] = [
     doc: "A result against training time or a sweep variable, one line per colour, with optional band and reference lines.",
     params: [
       result("y", "The series: a probe or an analysis (`sharp`, `mean(h) over seeds`); several in a list (`[train_loss, test_loss]`, or `line(train_loss, test_loss)`) share the plot, each in its own colour (its own dashes when `color` is given), named in the legend."),
-      { name: "x", type: { t: "string" }, default: "steps", doc: "`steps` (training time) or a sweep variable." },
+      { name: "x", type: { t: "string" }, default: "steps", doc: "`steps` (training time), `epochs` (training time in passes over the training data: a step divided by its run's steps per epoch, so fractional between epoch ends) or a sweep variable." },
       color,
       facet,
       { name: "band", type: { t: "string" }, default: null, doc: "`std over seeds` (mean ± std) or `range over seeds` (min–max) around the mean." },

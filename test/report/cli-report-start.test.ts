@@ -70,4 +70,24 @@ describe("dync report", () => {
     expect(dync(["report", runDir]).status).toBe(0);
     expect(readFileSync(png).subarray(1, 4).toString()).toBe("PNG");
   }, 60_000);
+
+  it("reuses an SVG whose Vega-Lite spec is unchanged (Vega is not run), and draws it again when the data change", () => {
+    const svgPath = join(runDir, "plots", "01-line-train-loss-after-p.svg");
+    expect(dync(["report", runDir]).status).toBe(0);
+    const drawn = readFileSync(svgPath, "utf8");
+    expect(Object.keys(JSON.parse(readFileSync(join(runDir, "plots", ".drawn.json"), "utf8")))).toEqual(["01-line-train-loss-after-p"]);
+    // A marker in the SVG survives a rebuild with the same spec: the file was read back, not drawn again.
+    writeFileSync(svgPath, drawn.replace("</svg>", "<!-- reused --></svg>"));
+    expect(dync(["report", runDir]).status).toBe(0);
+    expect(readFileSync(join(runDir, "report.html"), "utf8")).toContain("<!-- reused -->");
+    // Other data: the last measurement of train_loss changed, so the spec differs and Vega draws it anew.
+    const metrics = join(runDir, "metrics.jsonl");
+    const lines = readFileSync(metrics, "utf8").trimEnd().split("\n");
+    const last = JSON.parse(lines.at(-1)!) as { value: number };
+    lines[lines.length - 1] = JSON.stringify({ ...last, value: last.value * 2 });
+    writeFileSync(metrics, `${lines.join("\n")}\n`);
+    expect(dync(["report", runDir]).status).toBe(0);
+    expect(readFileSync(svgPath, "utf8")).not.toContain("<!-- reused -->");
+    expect(readFileSync(join(runDir, "report.html"), "utf8")).not.toContain("<!-- reused -->");
+  }, 60_000);
 });

@@ -61,7 +61,7 @@ describe("dync report with corrupt .npy files", () => {
     warnings.sort((a, b) => Number(a.includes("feats.angle")) - Number(b.includes("feats.angle"))); // amplitude's first
     expect(warnings[0]).toMatch(new RegExp(`^warning: RUN011: .*${truncated.replaceAll(".", "\\.")}: truncated header — the values of feats\\.amplitude in ${truncated.replaceAll(".", "\\.")} are left out`));
     expect(warnings[1]).toMatch(/^warning: RUN011: tensors\/feats\.angle\/run\/seed0\.npy holds shape \(4\); per-unit probe "feats\.angle" has a row 0 there/);
-    expect(readdirSync(join(out, "plots")).sort()).toEqual(["01-scatter-feats-amplitude.png", "01-scatter-feats-amplitude.svg", "02-line-l.png", "02-line-l.svg"]);
+    expect(readdirSync(join(out, "plots")).sort()).toEqual([".drawn.json", "01-scatter-feats-amplitude.png", "01-scatter-feats-amplitude.svg", "02-line-l.png", "02-line-l.svg"]);
     // Seed 0 lost its amplitudes and its angles at both snapshots: 2 × 4 points fewer.
     expect(points(readFileSync(join(out, "plots", "01-scatter-feats-amplitude.svg"), "utf8"))).toBe(8);
     const html = readFileSync(join(out, "report.html"), "utf8");

@@ -13,6 +13,7 @@ import type { DataSpec, ExperimentProgram } from "../../contract/program.js";
 import { encodeNpy } from "../../runtime/npy.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
 import { registry } from "../../stdlib/registry/index.js";
+import { checkSource } from "../../compiler/check/index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "dync-tables-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -115,5 +116,51 @@ describe("npy(x: X.npy, y: y.npy, inputs: d)", () => {
     expect(Array.from(d.x)).toEqual(Array.from({ length: 12 }, (_, k) => k / 8 - 0.5));
     expect(Array.from(d.y)).toEqual([3, -1, 0, 2 ** 40]);
     expect(Array.from(npy("np-X.npy", "np-y2.npy", 3, 2).y)).toEqual([1.5, 2, 3, 4, 5, 6, 7, 8]);
+  });
+});
+
+describe("classes: K — integer labels as classification targets", () => {
+  it("csv: whole-number labels become one-hot rows (yDim K), with the labels kept", () => {
+    writeFileSync(join(dir, "cls.csv"), "u,c\n0.5,0\n1,2\n\n-1,1\n2,2\n");
+    const d = build({ source: "csv", file: "cls.csv", x: ["u"], y: ["c"], classes: 3 });
+    expect(d).toMatchObject({ n: 4, yDim: 3, numClasses: 3 });
+    expect(Array.from(d.labels!)).toEqual([0, 2, 1, 2]);
+    expect(Array.from(d.y)).toEqual([1, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 1]);
+  });
+
+  it("csv: a label that is not a whole number in [0, K) stops the run naming the file and line (RUN011)", () => {
+    writeFileSync(join(dir, "half.csv"), "u,c\n0,1\n1,1.5\n");
+    expect(failure(() => build({ source: "csv", file: "half.csv", x: ["u"], y: ["c"], classes: 3 }))).toBe(
+      `RUN011: ${join(dir, "half.csv")}:3: column "c" holds 1.5, not a class label: with \`classes: 3\` every label is a whole number 0…2`,
+    );
+    writeFileSync(join(dir, "big.csv"), "u,c\n0,3\n");
+    expect(failure(() => build({ source: "csv", file: "big.csv", x: ["u"], y: ["c"], classes: 3 }))).toContain('big.csv:2: column "c" holds 3, not a class label');
+    writeFileSync(join(dir, "neg.csv"), "u,c\n0,-1\n");
+    expect(failure(() => build({ source: "csv", file: "neg.csv", x: ["u"], y: ["c"], classes: 2 }))).toContain("holds -1, not a class label");
+  });
+
+  it("npy: (n,) integer labels become one-hot rows; a fractional one names the row", () => {
+    writeFileSync(join(dir, "cx.npy"), encodeNpy(Float32Array.from([0, 1, 2]), [3, 1]));
+    writeFileSync(join(dir, "cy.npy"), encodeNpy(Int32Array.from([1, 0, 1]), [3]));
+    const d = build({ source: "npy", x: "cx.npy", y: "cy.npy", inputs: 1, outputs: 1, classes: 2 });
+    expect(d).toMatchObject({ n: 3, yDim: 2, numClasses: 2 });
+    expect(Array.from(d.y)).toEqual([0, 1, 1, 0, 0, 1]);
+    writeFileSync(join(dir, "cyf.npy"), encodeNpy(Float64Array.from([1, 0.25, 1]), [3]));
+    expect(failure(() => build({ source: "npy", x: "cx.npy", y: "cyf.npy", inputs: 1, outputs: 1, classes: 2 }))).toContain("cyf.npy: row 1 holds 0.25, not a class label");
+  });
+
+  it("the checker: outputs K, cross-entropy by default, accuracy allowed; more than one label column is DYN2014", () => {
+    const schema = registry.get("data", "csv")!.data!;
+    expect(schema.shape({ source: "csv", file: "t.csv", x: ["u", "v"], y: ["c"], classes: 4 })).toEqual({ inputs: [], inDim: 2, outDim: 4, classes: true });
+    const source = (data: string) => `experiment e {\n  seeds 1\n  data train = ${data}\n  model net = mlp(hidden: [4], act: relu)\n  optimizer sgd(lr: 0.1)\n  train 10 steps, batch full\n  probe acc = accuracy(net, train) at end\n}\n`;
+    const ok = checkSource(source(`csv("cls.csv", x: ["u"], y: "c", classes: 3)`), join(dir, "e.dyn"));
+    expect(ok.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    const run = ok.experiments[0]!.profiles["default"]!.runs[0]!;
+    expect(run.loss).toBe("cross_entropy");
+    expect(run.data["train"]).toMatchObject({ source: "csv", classes: 3 });
+    const two = checkSource(source(`csv("cls.csv", x: ["u"], y: ["c", "u"], classes: 3)`), join(dir, "e.dyn"));
+    expect(two.diagnostics.map((d) => `${d.code} ${d.message}`).join("\n")).toMatch(/DYN2014 .*`classes` needs one label column as `y`/);
+    const npyTwo = checkSource(source(`npy(x: "cx.npy", y: "cy.npy", outputs: 2, classes: 3)`), join(dir, "e.dyn"));
+    expect(npyTwo.diagnostics.map((d) => d.code)).toContain("DYN2014");
   });
 });

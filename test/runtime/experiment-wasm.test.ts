@@ -20,7 +20,7 @@ describe("runExperiment on the wasm backend", () => {
     expect(tf.getBackend()).toBe("wasm");
     expect(first.exitCode).toBe(0);
     const manifest = JSON.parse(readFileSync(join(first.dir, "manifest.json"), "utf8")) as {
-      backend: { name: string; matmul: { path: string; threads?: number; reason?: string } };
+      backend: { name: string; matmul: { path: string; threads?: number; reason?: string }; fusedStep?: { path: string; reason?: string } };
       runs: { status: string }[];
     };
     expect(manifest.backend.name).toBe("wasm");
@@ -31,7 +31,8 @@ describe("runExperiment on the wasm backend", () => {
     expect(line).toMatch(/^backend: wasm( \+ openblas)? — @tensorflow\/tfjs-backend-wasm 4\.22\.0 \(simd (on|off), threads off, dync kernels on, matmul /);
     if (matmul.path === "openblas") {
       expect(line.startsWith("backend: wasm + openblas — ")).toBe(true);
-      expect(line.endsWith(`, matmul openblas ${matmul.threads} thread${matmul.threads === 1 ? "" : "s"})`)).toBe(true);
+      expect(line.endsWith(`, matmul openblas ${matmul.threads} thread${matmul.threads === 1 ? "" : "s"}, fused MLP step native)`)).toBe(true);
+      expect(manifest.backend.fusedStep).toEqual({ path: "native" });
     } else {
       expect(matmul.path).toBe("wasm");
       expect(line.startsWith("backend: wasm — ")).toBe(true);

@@ -4,7 +4,7 @@
  * and `planTemplate` ∘ `expandPlan` giving back the runs it was made from.
  */
 import { describe, expect, it } from "vitest";
-import { applyPatch, compactSeeds, diff, expandPlan, planTemplate, runId, seedValues, sweepPoints } from "../../contract/plan.js";
+import { applyPatch, compactSeeds, diff, expandPlan, planTemplate, runId, runLabel, seedValues, sweepPoints } from "../../contract/plan.js";
 import type { PlanTemplate, ProfilePlan, RunBase, RunSpec } from "../../contract/program.js";
 import { regressionRun } from "./experiment-fixture.js";
 
@@ -51,6 +51,11 @@ describe("sweep points", () => {
 
   it("names, booleans and calls shown as text print into the id as written", () => {
     expect(runId({ act: "leaky_relu", bias: false, enc: "fourier(L: 3)" })).toBe("act=leaky_relu,bias=false,enc=fourier(L: 3)");
+  });
+
+  it("messages name a swept run by its point and the one run without a sweep as `the run`, not `run run`", () => {
+    expect(runLabel(runId({ width: 8 }))).toBe("run width=8");
+    expect(runLabel(runId({}))).toBe("the run");
   });
 });
 

@@ -1,0 +1,706 @@
+/*
+ * dync's fused training step for plain dense MLPs, and the fused optimizer update: a second Node-API addon
+ * next to dync_blas.c (same build, same OpenBLAS), kept in its own file so the two evolve independently.
+ *
+ * Why: once the products run on OpenBLAS, a small deep net's step is bound by tfjs's per-kernel dispatch
+ * (case (a), 784→256×8→10 at batch 128, ran ~224 tfjs kernels per step; docs/performance.md "Fused MLP
+ * step"). Here one call computes, for every seed, the forward pass, the loss and the whole backward pass
+ * (the products with cblas_sgemm, activations, loss and bias sums in C loops), and a second call applies the
+ * optimizer update to every parameter at once.
+ *
+ * Memory: every operand lives in the wasm heap (an ArrayBuffer) at byte offsets the caller passes in a
+ * Float64Array "descriptor"; outputs are fresh tensors the caller allocated (nothing is updated in place,
+ * because tfjs tensors may share buffers). Scratch space for one seed's activations is per Node environment
+ * (worker threads each have their own), kept between calls.
+ */
+#define NAPI_VERSION 8
+#include <math.h>
+#include <node_api.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { CblasRowMajor = 101, CblasNoTrans = 111, CblasTrans = 112 };
+extern void cblas_sgemm(int order, int transA, int transB, int m, int n, int k, float alpha, const float *a, int lda,
+                        const float *b, int ldb, float beta, float *c, int ldc);
+
+/* Activation codes; runtime/kernels/native-fused.ts holds the same table. */
+enum { ACT_IDENTITY = 0, ACT_RELU, ACT_LEAKY_RELU, ACT_TANH, ACT_SIGMOID, ACT_SILU, ACT_XTANH, ACT_GELU, ACT_SOFTPLUS };
+/* Loss codes (cross-entropy on target rows, i.e. one-hot or soft, with optional label smoothing). */
+enum { LOSS_MSE = 0, LOSS_HALF_MSE, LOSS_HALF_SSE, LOSS_CROSS_ENTROPY };
+/* Optimizer codes. */
+enum { OPT_SGD = 0, OPT_MOMENTUM, OPT_ADAM };
+
+#define MLP_HEADER 10
+#define MLP_PER_LAYER 20
+#define OPT_HEADER 14
+#define OPT_PER_PARAM 8
+
+typedef struct {
+  float *data;
+  size_t capacity; /* floats */
+} Scratch;
+
+static void free_scratch(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  Scratch *scratch = data;
+  free(scratch->data);
+  free(scratch);
+}
+
+/* The environment's scratch buffer with room for `floats` floats, or NULL (and a pending exception). */
+static float *scratch_of(napi_env env, size_t floats) {
+  Scratch *scratch = NULL;
+  if (napi_get_instance_data(env, (void **)&scratch) != napi_ok) return NULL;
+  if (scratch == NULL) {
+    scratch = calloc(1, sizeof *scratch);
+    if (scratch == NULL || napi_set_instance_data(env, scratch, free_scratch, NULL) != napi_ok) {
+      free(scratch);
+      napi_throw_error(env, NULL, "dync_fused: out of memory");
+      return NULL;
+    }
+  }
+  if (scratch->capacity < floats) {
+    free(scratch->data);
+    scratch->data = malloc(floats * sizeof(float));
+    scratch->capacity = scratch->data ? floats : 0;
+    if (scratch->data == NULL) {
+      napi_throw_error(env, NULL, "dync_fused: out of memory for the step's activations");
+      return NULL;
+    }
+  }
+  return scratch->data;
+}
+
+/* The heap and the descriptor of a call: (ArrayBuffer, Float64Array). */
+typedef struct {
+  char *heap;
+  size_t heap_bytes;
+  const double *desc;
+  size_t desc_length;
+} Call;
+
+static int read_call(napi_env env, napi_callback_info info, const char *name, Call *call) {
+  size_t argc = 2;
+  napi_value argv[2];
+  char message[128];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 2) {
+    snprintf(message, sizeof message, "dync_fused: %s takes (heap: ArrayBuffer, descriptor: Float64Array)", name);
+    napi_throw_type_error(env, NULL, message);
+    return 0;
+  }
+  bool is_buffer = false, is_typed = false;
+  void *heap;
+  if (napi_is_arraybuffer(env, argv[0], &is_buffer) != napi_ok || !is_buffer ||
+      napi_get_arraybuffer_info(env, argv[0], &heap, &call->heap_bytes) != napi_ok) {
+    snprintf(message, sizeof message, "dync_fused: %s: the heap must be an ArrayBuffer", name);
+    napi_throw_type_error(env, NULL, message);
+    return 0;
+  }
+  napi_typedarray_type type;
+  void *desc;
+  if (napi_is_typedarray(env, argv[1], &is_typed) != napi_ok || !is_typed ||
+      napi_get_typedarray_info(env, argv[1], &type, &call->desc_length, &desc, NULL, NULL) != napi_ok ||
+      type != napi_float64_array) {
+    snprintf(message, sizeof message, "dync_fused: %s: the descriptor must be a Float64Array", name);
+    napi_throw_type_error(env, NULL, message);
+    return 0;
+  }
+  call->heap = heap;
+  call->desc = desc;
+  return 1;
+}
+
+/* `count` floats at byte `offset` of the heap, or NULL (and a RangeError) when they do not fit. */
+static float *floats_at(napi_env env, const Call *call, double offset, double count, const char *what) {
+  if (!(offset >= 0) || !(count >= 0) || offset != floor(offset) || count != floor(count) || fmod(offset, 4) != 0 ||
+      offset + 4 * count > (double)call->heap_bytes) {
+    char message[160];
+    snprintf(message, sizeof message, "dync_fused: %s: %.0f floats at byte %.0f do not fit in the %zu-byte heap (or misaligned)",
+             what, count, offset, call->heap_bytes);
+    napi_throw_range_error(env, NULL, message);
+    return NULL;
+  }
+  return (float *)(call->heap + (size_t)offset);
+}
+
+/* ---------------------------------------------------------------- activations */
+
+/*
+ * exp, tanh and sigmoid as dync's wasm SIMD kernels compute them (runtime/kernels/simd-source.ts: Cephes'
+ * expf with a magic-bias exponent, Cephes' tanhf; derivatives that do not cancel in the tails), written
+ * branch-free so gcc vectorizes the loops (libm's tanhf/expf calls made the step slower than the taped one).
+ */
+static inline float from_bits(uint32_t u) {
+  float f;
+  memcpy(&f, &u, sizeof f);
+  return f;
+}
+
+static inline uint32_t to_bits(float f) {
+  uint32_t u;
+  memcpy(&u, &f, sizeof u);
+  return u;
+}
+
+/* e^(−a) for a ≥ 0, clamped at e^(−87); NaN stays NaN. */
+static inline float exp_neg(float a) {
+  const float t = -a < -87.0f ? -87.0f : -a;
+  const float z = t * 1.44269504088896341f + 12583039.0f;
+  const float n = z - 12583039.0f;
+  const float r = (t - n * 0.693359375f) - n * -2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  return ((p * (r * r) + r) + 1.0f) * from_bits(to_bits(z) << 23);
+}
+
+/* tanh(x) into *t and 1 − tanh²(x) into *sech2. */
+static inline void tanh_parts(float x, float *t, float *sech2) {
+  const float abs = fabsf(x);
+  const float z = x * x;
+  float p = -5.70498872745e-3f;
+  p = p * z + 2.06390887954e-2f;
+  p = p * z + -5.37397155531e-2f;
+  p = p * z + 1.33314422036e-1f;
+  p = p * z + -3.33332819422e-1f;
+  p = p * z * x + x;
+  const float e = exp_neg(abs + abs);
+  const float d = 1.0f + e;
+  const int small = abs < 0.625f;
+  *t = small ? p : copysignf((1.0f - e) / d, x);
+  *sech2 = small ? 1.0f - p * p : (4.0f * e) / (d * d);
+}
+
+/* σ(x) into *sig and 1 − σ(x) into *comp. */
+static inline void sigmoid_parts(float x, float *sig, float *comp) {
+  const float e = exp_neg(fabsf(x));
+  const float s = 1.0f / (1.0f + e);
+  const float es = e * s;
+  *sig = x >= 0 ? s : es;
+  *comp = x >= 0 ? es : s;
+}
+
+/* tfjs's Softplus: exp(x) below log(ε) + 2, x above −(log(ε) + 2), log(1 + exp(x)) between (ε = 2^-23). */
+static inline float softplusf(float z) {
+  const float threshold = -15.942385f; /* log(1.1920928955078125e-7) + 2 */
+  if (z > -threshold) return z;
+  if (z < threshold) return expf(z);
+  return logf(1.0f + expf(z));
+}
+
+/*
+ * h = act(z), and z overwritten by act'(z) (the backward pass multiplies by it): one pass, so tanh, σ and
+ * exp are computed once per step rather than again in the backward pass. Not for the identity.
+ */
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void activate(int act, float alpha, float *restrict z, float *restrict h, size_t n) {
+  const float inv_sqrt_2pi = 0.3989422804014327f;
+  switch (act) {
+    case ACT_RELU:
+      for (size_t i = 0; i < n; i++) {
+        const float v = z[i];
+        h[i] = v > 0 ? v : 0.0f;
+        z[i] = v > 0 ? 1.0f : 0.0f;
+      }
+      break;
+    case ACT_LEAKY_RELU:
+      for (size_t i = 0; i < n; i++) {
+        const float v = z[i];
+        h[i] = v < 0 ? alpha * v : v;
+        z[i] = v > 0 ? 1.0f : alpha;
+      }
+      break;
+    case ACT_TANH:
+      for (size_t i = 0; i < n; i++) tanh_parts(z[i], &h[i], &z[i]);
+      break;
+    case ACT_SIGMOID:
+      for (size_t i = 0; i < n; i++) {
+        float sig, comp;
+        sigmoid_parts(z[i], &sig, &comp);
+        h[i] = sig;
+        z[i] = sig * comp;
+      }
+      break;
+    case ACT_SILU:
+      for (size_t i = 0; i < n; i++) {
+        const float v = z[i];
+        float sig, comp;
+        sigmoid_parts(v, &sig, &comp);
+        h[i] = v * sig;
+        z[i] = sig * (1.0f + v * comp);
+      }
+      break;
+    case ACT_XTANH:
+      for (size_t i = 0; i < n; i++) {
+        const float v = z[i];
+        float t, sech2;
+        tanh_parts(v, &t, &sech2);
+        h[i] = v * t;
+        z[i] = t + v * sech2;
+      }
+      break;
+    case ACT_GELU:
+      for (size_t i = 0; i < n; i++) {
+        const float v = z[i];
+        const float cdf = 0.5f * (1.0f + erff(v * (float)M_SQRT1_2));
+        h[i] = v * cdf;
+        z[i] = cdf + v * inv_sqrt_2pi * expf(-0.5f * v * v);
+      }
+      break;
+    case ACT_SOFTPLUS:
+      for (size_t i = 0; i < n; i++) {
+        const float v = z[i];
+        float sig, comp;
+        sigmoid_parts(v, &sig, &comp);
+        h[i] = softplusf(v);
+        z[i] = sig;
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+/* d *= e elementwise (the chain rule through an activation whose derivative `activate` left in e). */
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void multiply_into(float *restrict d, const float *restrict e, size_t n) {
+  for (size_t i = 0; i < n; i++) d[i] *= e[i];
+}
+
+/* ---------------------------------------------------------------- the MLP step */
+
+typedef struct {
+  int fan_in, fan_out, act, has_bias;
+  float alpha;
+  const float *w, *b; /* [S, fanIn, fanOut], [S, fanOut] */
+  float *gw, *gb;
+  float *z, *h;       /* scratch: one seed's pre-activation (then act'(z)) and output, [B, fanOut] */
+  /* Batch norm after the product (BatchNorm1d in training mode, as runtime/nn/batchnorm.ts), when has_norm. */
+  int has_norm;
+  float one_minus_momentum, momentum, var_factor, eps;
+  const float *gamma, *beta, *running_mean, *running_var; /* [S, fanOut] */
+  float *new_mean, *new_var, *g_gamma, *g_beta;
+  float *xhat, *rstd; /* scratch: the normalised product [B, fanOut]; 1/√(var + ε), then two [fanOut] temporaries */
+} Layer;
+
+/*
+ * z ← γ·x̂ + β with x̂ = (z − mean)·rstd over the batch (biased variance), keeping x̂ and rstd for the backward
+ * pass, and the running statistics moved: (1 − m)·running + m·batch, the variance's from the unbiased one.
+ * Row by row (features innermost), so the passes stream through memory and vectorize.
+ */
+static void norm_forward(Layer *L, int batch) {
+  const int n = L->fan_out;
+  float *restrict mean = L->rstd + n, *restrict sums = L->rstd + 2 * n;
+  memset(sums, 0, n * sizeof(float));
+  for (int b = 0; b < batch; b++) {
+    const float *row = L->z + (size_t)b * n;
+    for (int j = 0; j < n; j++) sums[j] += row[j];
+  }
+  for (int j = 0; j < n; j++) mean[j] = sums[j] / (float)batch;
+  memset(sums, 0, n * sizeof(float));
+  for (int b = 0; b < batch; b++) {
+    const float *row = L->z + (size_t)b * n;
+    for (int j = 0; j < n; j++) {
+      const float c = row[j] - mean[j];
+      sums[j] += c * c;
+    }
+  }
+  for (int j = 0; j < n; j++) {
+    const float variance = sums[j] / (float)batch;
+    L->rstd[j] = 1.0f / sqrtf(variance + L->eps);
+    L->new_mean[j] = L->running_mean[j] * L->one_minus_momentum + mean[j] * L->momentum;
+    L->new_var[j] = L->running_var[j] * L->one_minus_momentum + variance * L->var_factor;
+  }
+  for (int b = 0; b < batch; b++) {
+    float *restrict row = L->z + (size_t)b * n, *restrict xhat = L->xhat + (size_t)b * n;
+    for (int j = 0; j < n; j++) {
+      xhat[j] = (row[j] - mean[j]) * L->rstd[j];
+      row[j] = xhat[j] * L->gamma[j] + L->beta[j];
+    }
+  }
+}
+
+/* dz: the gradient at the norm's output in, at its input out; and γ's and β's gradients. */
+static void norm_backward(Layer *L, int batch, float *dz) {
+  const int n = L->fan_out;
+  float *restrict g_beta = L->g_beta, *restrict g_gamma = L->g_gamma, *restrict k = L->rstd + n;
+  memset(g_beta, 0, n * sizeof(float));
+  memset(g_gamma, 0, n * sizeof(float));
+  for (int b = 0; b < batch; b++) {
+    const float *restrict row = dz + (size_t)b * n, *restrict xhat = L->xhat + (size_t)b * n;
+    for (int j = 0; j < n; j++) {
+      g_beta[j] += row[j];
+      g_gamma[j] += row[j] * xhat[j];
+    }
+  }
+  for (int j = 0; j < n; j++) k[j] = L->gamma[j] * L->rstd[j] / (float)batch;
+  for (int b = 0; b < batch; b++) {
+    float *restrict row = dz + (size_t)b * n;
+    const float *restrict xhat = L->xhat + (size_t)b * n;
+    for (int j = 0; j < n; j++) row[j] = k[j] * ((float)batch * row[j] - g_beta[j] - xhat[j] * g_gamma[j]);
+  }
+}
+
+/*
+ * Per sample b, the loss ℓ_b of output row o (C values, already scaled) against target row y, and into g the
+ * derivative of the seed's mean loss (1/B)·Σ_b ℓ_b with respect to o.
+ */
+static double sample_loss(int loss, float smoothing, const float *o, const float *y, float *g, int c, int batch) {
+  const float inv_b = 1.0f / (float)batch;
+  if (loss == LOSS_CROSS_ENTROPY) {
+    float max = o[0];
+    for (int j = 1; j < c; j++) max = o[j] > max ? o[j] : max;
+    double sum = 0;
+    for (int j = 0; j < c; j++) sum += exp((double)o[j] - max);
+    const double lse = max + log(sum);
+    double mass = 0, target_logit = 0;
+    for (int j = 0; j < c; j++) {
+      const float t = smoothing > 0 ? y[j] * (1.0f - smoothing) + smoothing / (float)c : y[j];
+      mass += t;
+      target_logit += (double)t * o[j];
+      g[j] = t; /* the target, replaced below */
+    }
+    for (int j = 0; j < c; j++) g[j] = (float)((mass * exp((double)o[j] - lse) - g[j]) * inv_b);
+    return mass * lse - target_logit;
+  }
+  double squares = 0;
+  const float factor = loss == LOSS_MSE ? 2.0f / (float)c : loss == LOSS_HALF_MSE ? 1.0f / (float)c : 1.0f;
+  for (int j = 0; j < c; j++) {
+    const float diff = o[j] - y[j];
+    squares += (double)diff * diff;
+    g[j] = factor * diff * inv_b;
+  }
+  return loss == LOSS_MSE ? squares / c : loss == LOSS_HALF_MSE ? 0.5 * squares / c : 0.5 * squares;
+}
+
+/* One seed: forward, loss, backward; writes its losses and gradients. `d0`, `d1`: scratch [B, widest]. */
+static void mlp_seed(Layer *layers, int depth, int batch, const float *x, const float *y, int loss, float smoothing,
+                     float scale, float *per_sample, float *per_seed, float *d0, float *d1) {
+  const float *in = x;
+  for (int l = 0; l < depth; l++) {
+    Layer *L = &layers[l];
+    const size_t n = (size_t)batch * L->fan_out;
+    if (L->has_bias) {
+      for (int b = 0; b < batch; b++) memcpy(L->z + (size_t)b * L->fan_out, L->b, L->fan_out * sizeof(float));
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, batch, L->fan_out, L->fan_in, 1.0f, in, L->fan_in, L->w,
+                L->fan_out, L->has_bias ? 1.0f : 0.0f, L->z, L->fan_out);
+    if (L->has_norm) norm_forward(L, batch);
+    if (L->act != ACT_IDENTITY) activate(L->act, L->alpha, L->z, L->h, n); /* z is act'(z) from here on */
+    in = L->act == ACT_IDENTITY ? L->z : L->h;
+  }
+  /* in = the last layer's output; the model output is scale·in. */
+  const Layer *last = &layers[depth - 1];
+  const int c = last->fan_out;
+  double total = 0;
+  for (int b = 0; b < batch; b++) {
+    float o[c];
+    for (int j = 0; j < c; j++) o[j] = scale * in[(size_t)b * c + j];
+    const double value = sample_loss(loss, smoothing, o, y + (size_t)b * c, d0 + (size_t)b * c, c, batch);
+    per_sample[b] = (float)value;
+    total += value;
+  }
+  *per_seed = (float)(total / batch);
+  float *dz = d0, *spare = d1;
+  if (scale != 1.0f) {
+    for (size_t i = 0; i < (size_t)batch * c; i++) dz[i] *= scale;
+  }
+  for (int l = depth - 1; l >= 0; l--) {
+    Layer *L = &layers[l];
+    if (L->act != ACT_IDENTITY) multiply_into(dz, L->z, (size_t)batch * L->fan_out);
+    if (L->has_norm) norm_backward(L, batch, dz);
+    const float *prev = l == 0 ? x : layers[l - 1].act == ACT_IDENTITY ? layers[l - 1].z : layers[l - 1].h;
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, L->fan_in, L->fan_out, batch, 1.0f, prev, L->fan_in, dz,
+                L->fan_out, 0.0f, L->gw, L->fan_out);
+    if (L->has_bias) {
+      memset(L->gb, 0, L->fan_out * sizeof(float));
+      for (int b = 0; b < batch; b++) {
+        const float *row = dz + (size_t)b * L->fan_out;
+        for (int j = 0; j < L->fan_out; j++) L->gb[j] += row[j];
+      }
+    }
+    if (l > 0) {
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, batch, L->fan_in, L->fan_out, 1.0f, dz, L->fan_out, L->w,
+                  L->fan_out, 0.0f, spare, L->fan_in);
+      float *t = dz;
+      dz = spare;
+      spare = t;
+    }
+  }
+}
+
+/*
+ * mlpStep(heap, descriptor): descriptor = [S, B, depth, loss, smoothing, scale, x, y, perSample, perSeed,
+ * then per layer: fanIn, fanOut, act, alpha, hasBias, w, b, gw, gb, hasNorm, γ, β, running mean, running var,
+ * their new values, γ's and β's gradients, momentum, ε] (offsets in bytes into heap; unused ones 0).
+ * x [S,B,fanIn₀], y [S,B,fanOut_last], perSample [S,B], perSeed [S], gw/gb shaped like w/b, the norm's [S,fanOut].
+ */
+static napi_value mlp_step(napi_env env, napi_callback_info info) {
+  Call call;
+  if (!read_call(env, info, "mlpStep", &call)) return NULL;
+  const double *d = call.desc;
+  if (call.desc_length < MLP_HEADER) {
+    napi_throw_range_error(env, NULL, "dync_fused: mlpStep: descriptor too short");
+    return NULL;
+  }
+  const int seeds = (int)d[0], batch = (int)d[1], depth = (int)d[2], loss = (int)d[3];
+  const float smoothing = (float)d[4], scale = (float)d[5];
+  if (seeds < 1 || batch < 1 || depth < 1 || depth > 256 || loss < LOSS_MSE || loss > LOSS_CROSS_ENTROPY ||
+      call.desc_length != (size_t)(MLP_HEADER + MLP_PER_LAYER * depth)) {
+    napi_throw_range_error(env, NULL, "dync_fused: mlpStep: bad descriptor header");
+    return NULL;
+  }
+  Layer layers[256];
+  size_t scratch_floats = 0;
+  int widest = 0;
+  for (int l = 0; l < depth; l++) {
+    const double *p = d + MLP_HEADER + MLP_PER_LAYER * l;
+    Layer *L = &layers[l];
+    L->fan_in = (int)p[0];
+    L->fan_out = (int)p[1];
+    L->act = (int)p[2];
+    L->alpha = (float)p[3];
+    L->has_bias = p[4] != 0;
+    if (L->fan_in < 1 || L->fan_out < 1 || L->act < ACT_IDENTITY || L->act > ACT_SOFTPLUS ||
+        (l > 0 && L->fan_in != layers[l - 1].fan_out)) {
+      napi_throw_range_error(env, NULL, "dync_fused: mlpStep: layer shapes do not chain");
+      return NULL;
+    }
+    const double weights = (double)seeds * L->fan_in * L->fan_out;
+    if (!(L->w = floats_at(env, &call, p[5], weights, "weight")) || !(L->gw = floats_at(env, &call, p[7], weights, "weight gradient"))) return NULL;
+    if (L->has_bias && (!(L->b = floats_at(env, &call, p[6], (double)seeds * L->fan_out, "bias")) ||
+                        !(L->gb = floats_at(env, &call, p[8], (double)seeds * L->fan_out, "bias gradient")))) {
+      return NULL;
+    }
+    L->has_norm = p[9] != 0;
+    if (L->has_norm) {
+      const double per_seed = (double)seeds * L->fan_out;
+      if (batch < 2 || !(L->gamma = floats_at(env, &call, p[10], per_seed, "gamma")) || !(L->beta = floats_at(env, &call, p[11], per_seed, "beta")) ||
+          !(L->running_mean = floats_at(env, &call, p[12], per_seed, "running mean")) ||
+          !(L->running_var = floats_at(env, &call, p[13], per_seed, "running variance")) ||
+          !(L->new_mean = floats_at(env, &call, p[14], per_seed, "new running mean")) ||
+          !(L->new_var = floats_at(env, &call, p[15], per_seed, "new running variance")) ||
+          !(L->g_gamma = floats_at(env, &call, p[16], per_seed, "gamma gradient")) ||
+          !(L->g_beta = floats_at(env, &call, p[17], per_seed, "beta gradient"))) {
+        if (batch < 2) napi_throw_range_error(env, NULL, "dync_fused: mlpStep: batch norm needs a batch of at least 2");
+        return NULL;
+      }
+      /* the scalars as tfjs's float32 scalar tensors hold them (computed in double first) */
+      L->momentum = (float)p[18];
+      L->one_minus_momentum = (float)(1 - p[18]);
+      L->var_factor = (float)(p[18] * batch / (batch - 1));
+      L->eps = (float)p[19];
+    }
+    scratch_floats += (L->has_norm ? 3 : 2) * (size_t)batch * L->fan_out + 3 * (size_t)L->fan_out;
+    widest = L->fan_out > widest ? L->fan_out : widest;
+    widest = L->fan_in > widest ? L->fan_in : widest;
+  }
+  const int in_dim = layers[0].fan_in, out_dim = layers[depth - 1].fan_out;
+  const float *x = floats_at(env, &call, d[6], (double)seeds * batch * in_dim, "x");
+  const float *y = x ? floats_at(env, &call, d[7], (double)seeds * batch * out_dim, "y") : NULL;
+  float *per_sample = y ? floats_at(env, &call, d[8], (double)seeds * batch, "perSample") : NULL;
+  float *per_seed = per_sample ? floats_at(env, &call, d[9], seeds, "perSeed") : NULL;
+  if (per_seed == NULL) return NULL;
+  float *scratch = scratch_of(env, scratch_floats + 2 * (size_t)batch * widest);
+  if (scratch == NULL) return NULL;
+  /* Scratch is only read by this call: the heap's buffer cannot move while it runs (no JS runs). */
+  float *cursor = scratch;
+  for (int l = 0; l < depth; l++) {
+    layers[l].z = cursor;
+    layers[l].h = cursor + (size_t)batch * layers[l].fan_out;
+    cursor += 2 * (size_t)batch * layers[l].fan_out;
+    if (layers[l].has_norm) {
+      layers[l].xhat = cursor;
+      layers[l].rstd = cursor + (size_t)batch * layers[l].fan_out;
+      cursor += (size_t)batch * layers[l].fan_out + 3 * (size_t)layers[l].fan_out; /* rstd, mean, sums */
+    }
+  }
+  float *d0 = cursor, *d1 = cursor + (size_t)batch * widest;
+  Layer seed_layers[256];
+  for (int s = 0; s < seeds; s++) {
+    for (int l = 0; l < depth; l++) {
+      const Layer *L = &layers[l];
+      const size_t wn = (size_t)L->fan_in * L->fan_out;
+      seed_layers[l] = *L;
+      seed_layers[l].w = L->w + s * wn;
+      seed_layers[l].gw = L->gw + s * wn;
+      if (L->has_bias) {
+        seed_layers[l].b = L->b + (size_t)s * L->fan_out;
+        seed_layers[l].gb = L->gb + (size_t)s * L->fan_out;
+      }
+      if (L->has_norm) {
+        const size_t at = (size_t)s * L->fan_out;
+        seed_layers[l].gamma = L->gamma + at;
+        seed_layers[l].beta = L->beta + at;
+        seed_layers[l].running_mean = L->running_mean + at;
+        seed_layers[l].running_var = L->running_var + at;
+        seed_layers[l].new_mean = L->new_mean + at;
+        seed_layers[l].new_var = L->new_var + at;
+        seed_layers[l].g_gamma = L->g_gamma + at;
+        seed_layers[l].g_beta = L->g_beta + at;
+      }
+    }
+    mlp_seed(seed_layers, depth, batch, x + (size_t)s * batch * in_dim, y + (size_t)s * batch * out_dim, loss, smoothing,
+             scale, per_sample + (size_t)s * batch, per_seed + s, d0, d1);
+  }
+  return NULL;
+}
+
+/* ---------------------------------------------------------------- the optimizer update */
+
+/*
+ * The update rules, one loop each (so gcc vectorizes them). Weight decay as an L2 term in the gradient is
+ * tf.add(g, tf.mul(θ, wd)); every operation rounds to float32 as tfjs's separate kernels do (the file is
+ * compiled with -ffp-contract=off: no fused multiply-adds).
+ */
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void sgd_update(const float *restrict theta, const float *restrict grad, float *restrict out, size_t n, float lr,
+                       float wd) {
+  for (size_t j = 0; j < n; j++) {
+    const float g = wd != 0 ? grad[j] + theta[j] * wd : grad[j];
+    out[j] = theta[j] - g * lr;
+  }
+}
+
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void momentum_update(const float *restrict theta, const float *restrict grad, const float *restrict buf_in,
+                            float *restrict out, float *restrict buf_out, size_t n, float lr, float wd, float mu,
+                            float one_minus_damp, int nesterov, int first) {
+  for (size_t j = 0; j < n; j++) {
+    const float g = wd != 0 ? grad[j] + theta[j] * wd : grad[j];
+    const float buf = first ? g : buf_in[j] * mu + g * one_minus_damp;
+    buf_out[j] = buf;
+    const float direction = nesterov ? g + buf * mu : buf;
+    out[j] = theta[j] - direction * lr;
+  }
+}
+
+/* AdamW's decoupled decay is θ·factor before the step (factor 1 for Adam). */
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void adam_update(const float *restrict theta, const float *restrict grad, const float *restrict m_in,
+                        const float *restrict v_in, float *restrict out, float *restrict m_out, float *restrict v_out,
+                        size_t n, float wd, float theta_factor, float beta1, float one_minus_beta1, float beta2,
+                        float one_minus_beta2, float c2, float eps, float step_size) {
+  for (size_t j = 0; j < n; j++) {
+    const float g = wd != 0 ? grad[j] + theta[j] * wd : grad[j];
+    const float th = theta_factor != 1.0f ? theta[j] * theta_factor : theta[j];
+    const float m = m_in[j] * beta1 + g * one_minus_beta1;
+    const float v = v_in[j] * beta2 + g * g * one_minus_beta2;
+    m_out[j] = m;
+    v_out[j] = v;
+    const float denom = sqrtf(v) / c2 + eps;
+    out[j] = th - (m / denom) * step_size;
+  }
+}
+
+
+/*
+ * optimizerStep(heap, descriptor): descriptor = [kind, count, lr, momentum, dampening, nesterov, first,
+ * beta1, beta2, eps, stepSize, c2, thetaFactor, weightDecay, then per parameter: size, theta, grad, theta′,
+ * slot0, slot0′, slot1, slot1′] (offsets in bytes; unused slots 0). The float32 operations and their order are
+ * runtime/optim.ts's (tfjs's scalars are float32 tensors), so the result is bitwise the taped path's.
+ */
+static napi_value optimizer_step(napi_env env, napi_callback_info info) {
+  Call call;
+  if (!read_call(env, info, "optimizerStep", &call)) return NULL;
+  const double *d = call.desc;
+  if (call.desc_length < OPT_HEADER) {
+    napi_throw_range_error(env, NULL, "dync_fused: optimizerStep: descriptor too short");
+    return NULL;
+  }
+  const int kind = (int)d[0], count = (int)d[1];
+  if (kind < OPT_SGD || kind > OPT_ADAM || count < 1 || call.desc_length != (size_t)(OPT_HEADER + OPT_PER_PARAM * count)) {
+    napi_throw_range_error(env, NULL, "dync_fused: optimizerStep: bad descriptor header");
+    return NULL;
+  }
+  const float lr = (float)d[2], mu = (float)d[3], one_minus_damp = (float)(1 - d[4]);
+  const int nesterov = d[5] != 0, first = d[6] != 0;
+  const float beta1 = (float)d[7], beta2 = (float)d[8], eps = (float)d[9], step_size = (float)d[10], c2 = (float)d[11];
+  const float one_minus_beta1 = (float)(1 - d[7]), one_minus_beta2 = (float)(1 - d[8]);
+  const float theta_factor = (float)d[12], weight_decay = (float)d[13];
+  const int slots = kind == OPT_ADAM ? 2 : kind == OPT_MOMENTUM ? 1 : 0;
+  for (int i = 0; i < count; i++) {
+    const double *p = d + OPT_HEADER + OPT_PER_PARAM * i;
+    const double n = p[0];
+    const float *theta = floats_at(env, &call, p[1], n, "theta");
+    const float *grad = theta ? floats_at(env, &call, p[2], n, "gradient") : NULL;
+    float *out = grad ? floats_at(env, &call, p[3], n, "new theta") : NULL;
+    if (out == NULL) return NULL;
+    const float *s0 = NULL, *s1 = NULL;
+    float *s0_out = NULL, *s1_out = NULL;
+    if (slots >= 1 && (!(s0 = floats_at(env, &call, p[4], n, "slot")) || !(s0_out = floats_at(env, &call, p[5], n, "new slot")))) return NULL;
+    if (slots >= 2 && (!(s1 = floats_at(env, &call, p[6], n, "slot")) || !(s1_out = floats_at(env, &call, p[7], n, "new slot")))) return NULL;
+    const size_t size = (size_t)n;
+    if (kind == OPT_SGD) {
+      sgd_update(theta, grad, out, size, lr, weight_decay);
+    } else if (kind == OPT_MOMENTUM) {
+      momentum_update(theta, grad, s0, out, s0_out, size, lr, weight_decay, mu, one_minus_damp, nesterov, first);
+    } else {
+      adam_update(theta, grad, s0, s1, out, s0_out, s1_out, size, weight_decay, theta_factor, beta1, one_minus_beta1, beta2,
+                  one_minus_beta2, c2, eps, step_size);
+    }
+  }
+  return NULL;
+}
+
+/* ---------------------------------------------------------------- minibatch rows */
+
+/*
+ * gatherRows(heap, descriptor = [src, srcRows, rowFloats, dst], indices: Int32Array): dst row i = src row
+ * indices[i] (tfjs's wasm Gather computes coordinates per element; a minibatch of 128 rows of 784 cost more
+ * than the fused step itself). A plain copy: bitwise tf.gather's result.
+ */
+static napi_value gather_rows(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 3) {
+    napi_throw_type_error(env, NULL, "dync_fused: gatherRows takes (heap, descriptor, indices)");
+    return NULL;
+  }
+  Call call;
+  bool is_buffer = false, is_typed = false;
+  void *heap, *desc, *index_data;
+  size_t index_count;
+  napi_typedarray_type type, index_type;
+  if (napi_is_arraybuffer(env, argv[0], &is_buffer) != napi_ok || !is_buffer ||
+      napi_get_arraybuffer_info(env, argv[0], &heap, &call.heap_bytes) != napi_ok ||
+      napi_is_typedarray(env, argv[1], &is_typed) != napi_ok || !is_typed ||
+      napi_get_typedarray_info(env, argv[1], &type, &call.desc_length, &desc, NULL, NULL) != napi_ok || type != napi_float64_array ||
+      call.desc_length != 4 || napi_is_typedarray(env, argv[2], &is_typed) != napi_ok || !is_typed ||
+      napi_get_typedarray_info(env, argv[2], &index_type, &index_count, &index_data, NULL, NULL) != napi_ok || index_type != napi_int32_array) {
+    napi_throw_type_error(env, NULL, "dync_fused: gatherRows takes (ArrayBuffer, Float64Array(4), Int32Array)");
+    return NULL;
+  }
+  call.heap = heap;
+  call.desc = desc;
+  const double src_rows = call.desc[1], row_floats = call.desc[2];
+  const float *src = floats_at(env, &call, call.desc[0], src_rows * row_floats, "gather source");
+  float *dst = src ? floats_at(env, &call, call.desc[3], (double)index_count * row_floats, "gather output") : NULL;
+  if (dst == NULL) return NULL;
+  const int32_t *indices = index_data;
+  const size_t row_bytes = (size_t)row_floats * sizeof(float);
+  for (size_t i = 0; i < index_count; i++) {
+    if (indices[i] < 0 || indices[i] >= src_rows) {
+      napi_throw_range_error(env, NULL, "dync_fused: gatherRows: an index is outside the source rows");
+      return NULL;
+    }
+    memcpy((char *)dst + i * row_bytes, (const char *)src + (size_t)indices[i] * row_bytes, row_bytes);
+  }
+  return NULL;
+}
+
+NAPI_MODULE_INIT() {
+  napi_property_descriptor properties[] = {
+      {"mlpStep", NULL, mlp_step, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"optimizerStep", NULL, optimizer_step, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"gatherRows", NULL, gather_rows, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  if (napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties) != napi_ok) return NULL;
+  return exports;
+}

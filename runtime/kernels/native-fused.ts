@@ -1,0 +1,339 @@
+/**
+ * The fused training step on the native path: native/dync_fused.c (a second addon built next to dync_blas.c)
+ * computes a plain dense MLP's loss and every gradient of all seeds in one call (products on OpenBLAS,
+ * activations, loss and bias sums in C), and the optimizer update of all parameters in another. Why: with the
+ * products on OpenBLAS, a small deep net's step was bound by tfjs's per-kernel dispatch (~224 kernels per step
+ * of benchmark case (a)); docs/performance.md, "Fused MLP step".
+ *
+ * Active exactly where the native matrix products are (wasm backend, addon built, not `DYNC_NATIVE=0`; see
+ * native.ts) and the fused addon loads; otherwise every function here returns undefined and the caller runs
+ * the taped path. Each call is a tfjs kernel on the wasm backend whose outputs are fresh tensors: the addon
+ * reads and writes the tensors' memory in the wasm heap, never updating an input in place (tfjs tensors may
+ * share buffers). Training only: the kernels have no gradients (probes differentiate `forward`).
+ */
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import * as tf from "@tensorflow/tfjs-core";
+import type { ActivationName } from "../../contract/model-specs.js";
+import { nativeMatMulActive } from "./native.js";
+
+interface DyncFusedAddon {
+  mlpStep(heap: ArrayBuffer, descriptor: Float64Array): void;
+  optimizerStep(heap: ArrayBuffer, descriptor: Float64Array): void;
+  /** Absent from an addon built before it existed. */
+  gatherRows?(heap: ArrayBuffer, descriptor: Float64Array, indices: Int32Array): void;
+}
+
+const ADDON_CANDIDATES = ["../../dist/native/dync_fused.node", "../../native/dync_fused.node"];
+
+/** native/dync_fused.c's activation codes. */
+const ACTIVATION_CODES: Readonly<Record<ActivationName, number>> = {
+  identity: 0,
+  relu: 1,
+  leaky_relu: 2,
+  tanh: 3,
+  sigmoid: 4,
+  silu: 5,
+  xtanh: 6,
+  gelu: 7,
+  softplus: 8,
+};
+
+/** native/dync_fused.c's loss codes. */
+export const FUSED_LOSS_CODES = { mse: 0, half_mse: 1, half_sse: 2, cross_entropy: 3 } as const;
+export type FusedLoss = keyof typeof FUSED_LOSS_CODES;
+
+/** Batch norm (training mode) after a dense layer's product: γ, β and the running statistics, `[S, N]`. */
+export interface FusedBatchNorm {
+  readonly gamma: tf.Tensor;
+  readonly beta: tf.Tensor;
+  readonly runningMean: tf.Tensor;
+  readonly runningVar: tf.Tensor;
+  readonly momentum: number;
+  readonly eps: number;
+}
+
+/** One dense layer of a fused MLP: x·W (+ b) [→ batch norm], then its activation (identity for none). */
+export interface FusedDenseLayer {
+  readonly weight: tf.Tensor;
+  readonly bias?: tf.Tensor;
+  readonly norm?: FusedBatchNorm;
+  readonly activation: ActivationName;
+  /** leaky_relu's slope. */
+  readonly alpha: number;
+}
+
+export interface FusedMlpStep {
+  readonly perSample: tf.Tensor2D;
+  readonly perSeed: tf.Tensor1D;
+  /** Per layer its weight's gradient, then its bias's (when it has one), then γ's and β's (batch norm). */
+  readonly grads: readonly tf.Tensor[];
+  /** Per batch-norm layer, in order, the moved running mean and variance (the caller assigns them). */
+  readonly runningStats: readonly (readonly [tf.Tensor, tf.Tensor])[];
+}
+
+const MLP_STEP_KERNEL = "DyncNativeMlpStep";
+const OPTIMIZER_STEP_KERNEL = "DyncNativeOptimizerStep";
+const GATHER_ROWS_KERNEL = "DyncNativeGatherRows";
+
+let addon: DyncFusedAddon | undefined;
+let unavailable: string | undefined;
+let loaded = false;
+/** Tests and the benchmark compare the fused and the taped step in one process; `DYNC_FUSED_STEP=0` turns it off. */
+let enabled = process.env["DYNC_FUSED_STEP"] !== "0";
+
+/** Route training steps to the fused native kernels (true, the default) or to the taped path (false). */
+export function setNativeFusedStepEnabled(on: boolean): void {
+  enabled = on;
+}
+
+function loadAddon(): void {
+  if (loaded) return;
+  loaded = true;
+  const path = ADDON_CANDIDATES.map((relative) => fileURLToPath(new URL(relative, import.meta.url))).find(existsSync);
+  if (path === undefined) {
+    unavailable = "the fused-step addon is not built (`npm run native`)";
+    return;
+  }
+  try {
+    addon = createRequire(import.meta.url)(path) as DyncFusedAddon;
+  } catch (error) {
+    unavailable = `the fused-step addon did not load (${error instanceof Error ? error.message.split("\n")[0] : String(error)})`;
+    return;
+  }
+  tf.registerKernel({ kernelName: MLP_STEP_KERNEL, backendName: "wasm", kernelFunc: mlpStepKernel });
+  tf.registerKernel({ kernelName: OPTIMIZER_STEP_KERNEL, backendName: "wasm", kernelFunc: optimizerStepKernel });
+  if (addon.gatherRows) tf.registerKernel({ kernelName: GATHER_ROWS_KERNEL, backendName: "wasm", kernelFunc: gatherRowsKernel });
+}
+
+/** The addon when the native path serves this process now, else undefined. */
+function activeAddon(): DyncFusedAddon | undefined {
+  if (!enabled || !nativeMatMulActive()) return undefined;
+  loadAddon();
+  return addon;
+}
+
+/** Whether the fused native step can serve (the backend line and manifest say so). */
+export function nativeFusedStepActive(): boolean {
+  return activeAddon() !== undefined;
+}
+
+/** What a run records about its training step (manifest.json `backend.fusedStep`). */
+export interface NativeFusedStepInfo {
+  /**
+   * "native": plain dense MLPs train with the fused native step and every optimizer update with sgd, momentum,
+   * adam or adamw is one native call; "taped": every step differentiates `forward` on tfjs's tape.
+   */
+  readonly path: "native" | "taped";
+  /** taped: why. */
+  readonly reason?: string;
+}
+
+/** For the backend line and the manifest: which training step serves plain dense MLPs, and why not the fused one. */
+export function nativeFusedStepInfo(): NativeFusedStepInfo {
+  if (activeAddon()) return { path: "native" };
+  const reason = nativeFusedStepUnavailableReason() ?? "the native matrix products are off";
+  return { path: "taped", reason };
+}
+
+/** Why the fused native step cannot serve, when the native products can (undefined otherwise). */
+export function nativeFusedStepUnavailableReason(): string | undefined {
+  if (!nativeMatMulActive()) return undefined;
+  if (!enabled) return process.env["DYNC_FUSED_STEP"] === "0" ? "switched off by DYNC_FUSED_STEP=0" : "switched off in this process";
+  loadAddon();
+  return unavailable;
+}
+
+/**
+ * Loss and gradients of a seed-batched dense MLP in one native call: x `[S, B, in]`, y `[S, B, out]` target
+ * rows (for cross-entropy one-hot or soft rows; `smoothing` as `crossEntropyLoss`), the output multiplied by
+ * `scale`. Undefined where the native path does not serve.
+ */
+export function nativeMlpStep(
+  x: tf.Tensor,
+  y: tf.Tensor,
+  layers: readonly FusedDenseLayer[],
+  loss: FusedLoss,
+  options: { readonly smoothing: number; readonly scale: number },
+): FusedMlpStep | undefined {
+  if (!activeAddon() || x.dtype !== "float32" || y.dtype !== "float32") return undefined;
+  const inputs: tf.NamedTensorMap = { x, y };
+  layers.forEach((layer, i) => {
+    inputs[`w${i}`] = layer.weight;
+    if (layer.bias) inputs[`b${i}`] = layer.bias;
+    if (layer.norm) Object.assign(inputs, { [`g${i}`]: layer.norm.gamma, [`be${i}`]: layer.norm.beta, [`rm${i}`]: layer.norm.runningMean, [`rv${i}`]: layer.norm.runningVar });
+  });
+  const attrs = {
+    loss: FUSED_LOSS_CODES[loss],
+    smoothing: options.smoothing,
+    scale: options.scale,
+    layers: layers.map((l) => [ACTIVATION_CODES[l.activation], l.alpha, l.bias ? 1 : 0, l.norm ? 1 : 0, l.norm?.momentum ?? 0, l.norm?.eps ?? 0]),
+  };
+  const outputs = tf.engine().runKernel(MLP_STEP_KERNEL, inputs, attrs as unknown as tf.NamedAttrMap) as unknown as tf.Tensor[];
+  const norms = layers.filter((l) => l.norm).length;
+  const [perSample, perSeed, ...rest] = outputs;
+  const stats = rest.slice(rest.length - 2 * norms);
+  const runningStats = Array.from({ length: norms }, (_, k) => [stats[2 * k]!, stats[2 * k + 1]!] as const);
+  return { perSample: perSample as tf.Tensor2D, perSeed: perSeed as tf.Tensor1D, grads: rest.slice(0, rest.length - 2 * norms), runningStats };
+}
+
+/** One optimizer update of every parameter, as runtime/optim.ts's rules compute it (bitwise). */
+export type FusedOptimizerRule =
+  | { readonly kind: "sgd"; readonly lr: number; readonly weightDecay: number }
+  | {
+      readonly kind: "momentum";
+      readonly lr: number;
+      readonly weightDecay: number;
+      readonly momentum: number;
+      readonly dampening: number;
+      readonly nesterov: boolean;
+      /** The first update: the buffer starts as the gradient itself (torch). */
+      readonly first: boolean;
+    }
+  | {
+      readonly kind: "adam";
+      readonly weightDecay: number;
+      readonly beta1: number;
+      readonly beta2: number;
+      readonly eps: number;
+      /** lr / (1 − β₁ᵗ). */
+      readonly stepSize: number;
+      /** √(1 − β₂ᵗ). */
+      readonly c2: number;
+      /** AdamW's θ·(1 − lr·wd) before the step; 1 for Adam. */
+      readonly thetaFactor: number;
+    };
+
+const OPTIMIZER_CODES = { sgd: 0, momentum: 1, adam: 2 } as const;
+
+/**
+ * The update of every parameter in one native call: per parameter `[θ′, slot′…]` (the rule's slots: none for
+ * sgd, the buffer for momentum, m and v for adam), or undefined where the native path does not serve.
+ */
+export function nativeOptimizerStep(
+  params: readonly tf.Tensor[],
+  grads: readonly tf.Tensor[],
+  slots: readonly (readonly tf.Tensor[])[],
+  rule: FusedOptimizerRule,
+): tf.Tensor[][] | undefined {
+  if (!activeAddon() || params.some((p, i) => p.dtype !== "float32" || grads[i]!.dtype !== "float32")) return undefined;
+  const inputs: tf.NamedTensorMap = {};
+  params.forEach((p, i) => {
+    inputs[`p${i}`] = p;
+    inputs[`g${i}`] = grads[i]!;
+    slots[i]!.forEach((slot, k) => (inputs[`s${i}_${k}`] = slot));
+  });
+  const perParam = 1 + slotCount(rule);
+  const flat = tf.engine().runKernel(OPTIMIZER_STEP_KERNEL, inputs, { rule, count: params.length } as unknown as tf.NamedAttrMap) as unknown as tf.Tensor[];
+  return params.map((_, i) => flat.slice(i * perParam, (i + 1) * perParam));
+}
+
+/**
+ * Rows `rows` of a float32 table (rows along axis 0), as tf.gather(table, rows) gives them (bitwise: a copy),
+ * in one native call; undefined where the native path does not serve. tfjs's wasm Gather computes coordinates
+ * per element: a 128×784 minibatch took longer than the fused step that trains on it.
+ */
+export function nativeGatherRows(table: tf.Tensor, rows: Int32Array): tf.Tensor | undefined {
+  if (!activeAddon()?.gatherRows || table.dtype !== "float32" || table.rank < 1) return undefined;
+  return tf.engine().runKernel(GATHER_ROWS_KERNEL, { table }, { rows } as unknown as tf.NamedAttrMap) as tf.Tensor;
+}
+
+function slotCount(rule: FusedOptimizerRule): number {
+  return rule.kind === "adam" ? 2 : rule.kind === "momentum" ? 1 : 0;
+}
+
+/** The parts of tfjs-backend-wasm's BackendWasm used here. */
+interface WasmBackendLike {
+  wasm: { HEAPU8: Uint8Array };
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+}
+
+function mlpStepKernel({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo[] {
+  const wasm = backend as unknown as WasmBackendLike;
+  const { loss, smoothing, scale, layers } = attrs as unknown as { loss: number; smoothing: number; scale: number; layers: [number, number, number, number, number, number][] };
+  const x = inputs["x"]!;
+  const y = inputs["y"]!;
+  const [S, B] = x.shape as [number, number, number];
+  const perSample = wasm.makeOutput([S, B], "float32");
+  const perSeed = wasm.makeOutput([S], "float32");
+  const grads: tf.TensorInfo[] = [];
+  const stats: tf.TensorInfo[] = [];
+  const layerTensors = layers.map(([, , hasBias, hasNorm], i) => {
+    const w = inputs[`w${i}`]!;
+    const b = hasBias ? inputs[`b${i}`]! : undefined;
+    const gw = wasm.makeOutput([...w.shape], "float32");
+    const gb = b ? wasm.makeOutput([...b.shape], "float32") : undefined;
+    grads.push(gw, ...(gb ? [gb] : []));
+    if (!hasNorm) return { w, b, gw, gb };
+    const perFeature = () => wasm.makeOutput([S, w.shape[2]!], "float32");
+    const norm = { gamma: inputs[`g${i}`]!, beta: inputs[`be${i}`]!, mean: inputs[`rm${i}`]!, variance: inputs[`rv${i}`]!, newMean: perFeature(), newVar: perFeature(), gGamma: perFeature(), gBeta: perFeature() };
+    grads.push(norm.gGamma, norm.gBeta);
+    stats.push(norm.newMean, norm.newVar);
+    return { w, b, gw, gb, norm };
+  });
+  // Offsets read after every makeOutput: an allocation may grow the heap, which replaces its buffer.
+  const at = (t: tf.TensorInfo | undefined) => (t ? wasm.dataIdMap.get(t.dataId)!.memoryOffset : 0);
+  const descriptor = new Float64Array(10 + 20 * layers.length);
+  descriptor.set([S, B, layers.length, loss, smoothing, scale, at(x), at(y), at(perSample), at(perSeed)]);
+  layers.forEach(([act, alpha, hasBias, hasNorm, momentum, eps], i) => {
+    const { w, b, gw, gb, norm } = layerTensors[i]!;
+    const normPart = norm
+      ? [hasNorm, at(norm.gamma), at(norm.beta), at(norm.mean), at(norm.variance), at(norm.newMean), at(norm.newVar), at(norm.gGamma), at(norm.gBeta), momentum, eps]
+      : Array<number>(11).fill(0);
+    descriptor.set([w.shape[1]!, w.shape[2]!, act, alpha, hasBias, at(w), at(b), at(gw), at(gb), ...normPart], 10 + 20 * i);
+  });
+  addon!.mlpStep(wasm.wasm.HEAPU8.buffer as ArrayBuffer, descriptor);
+  return [perSample, perSeed, ...grads, ...stats];
+}
+
+function optimizerStepKernel({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo[] {
+  const wasm = backend as unknown as WasmBackendLike;
+  const { rule, count } = attrs as unknown as { rule: FusedOptimizerRule; count: number };
+  const slots = slotCount(rule);
+  const perParam = Array.from({ length: count }, (_, i) => {
+    const theta = inputs[`p${i}`]!;
+    const outputs = Array.from({ length: 1 + slots }, () => wasm.makeOutput([...theta.shape], "float32"));
+    return { theta, grad: inputs[`g${i}`]!, slotsIn: Array.from({ length: slots }, (_, k) => inputs[`s${i}_${k}`]!), outputs };
+  });
+  const at = (t: tf.TensorInfo | undefined) => (t ? wasm.dataIdMap.get(t.dataId)!.memoryOffset : 0);
+  const descriptor = new Float64Array(14 + 8 * count);
+  const r = rule;
+  descriptor.set([
+    OPTIMIZER_CODES[r.kind],
+    count,
+    r.kind === "adam" ? 0 : r.lr,
+    r.kind === "momentum" ? r.momentum : 0,
+    r.kind === "momentum" ? r.dampening : 0,
+    r.kind === "momentum" && r.nesterov ? 1 : 0,
+    r.kind === "momentum" && r.first ? 1 : 0,
+    r.kind === "adam" ? r.beta1 : 0,
+    r.kind === "adam" ? r.beta2 : 0,
+    r.kind === "adam" ? r.eps : 0,
+    r.kind === "adam" ? r.stepSize : 0,
+    r.kind === "adam" ? r.c2 : 1,
+    r.kind === "adam" ? r.thetaFactor : 1,
+    r.weightDecay,
+  ]);
+  perParam.forEach(({ theta, grad, slotsIn, outputs }, i) => {
+    const [out, ...slotsOut] = outputs;
+    descriptor.set(
+      [theta.shape.reduce((a, b) => a * b, 1), at(theta), at(grad), at(out), at(slotsIn[0]), at(slotsOut[0]), at(slotsIn[1]), at(slotsOut[1])],
+      14 + 8 * i,
+    );
+  });
+  addon!.optimizerStep(wasm.wasm.HEAPU8.buffer as ArrayBuffer, descriptor);
+  return perParam.flatMap((p) => p.outputs);
+}
+
+function gatherRowsKernel({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
+  const wasm = backend as unknown as WasmBackendLike;
+  const table = inputs["table"]!;
+  const { rows } = attrs as unknown as { rows: Int32Array };
+  const rowFloats = table.shape.slice(1).reduce((a, b) => a * b, 1);
+  const out = wasm.makeOutput([rows.length, ...table.shape.slice(1)], "float32");
+  const at = (t: tf.TensorInfo) => wasm.dataIdMap.get(t.dataId)!.memoryOffset;
+  addon!.gatherRows!(wasm.wasm.HEAPU8.buffer as ArrayBuffer, new Float64Array([at(table), table.shape[0]!, rowFloats, at(out)]), rows);
+  return out;
+}
