@@ -10,11 +10,21 @@
  * Pure data (no tfjs): the compiler, the runner and `dync plan` share it.
  */
 import type { RunSpec, SweepValue } from "./program.js";
+import type { CadencePoint } from "./training-specs.js";
 
-/** A lowered cross-run reference: probe `ref` of the run at sweep point `from`. */
+/**
+ * Which of the producer's measurements a reader takes (`h[opt = gd, at …]`): the one at a step of training
+ * (`at 150 steps`, `at end`), or the one at the step a producer event fires for each seed (`at first(…)`:
+ * the checker adds the event to the producing run and measures `h` there then, on top of its own cadence).
+ * Without one, the producer's probe is measured once (DYN2076) and that measurement is read.
+ */
+export type HandoffPoint = { readonly step: CadencePoint } | { readonly event: string };
+
+/** A lowered cross-run reference: probe `ref` of the run at sweep point `from`, at point `at`. */
 export interface CrossRunRef {
   readonly ref: string;
   readonly from: Readonly<Record<string, SweepValue>>;
+  readonly at?: HandoffPoint;
 }
 
 /** One argument of one probe of a run that reads another run's probe (or its own, through the same file). */
@@ -25,14 +35,27 @@ export interface CrossRunUse {
   readonly ref: string;
   /** The producing run's id (contract/plan.ts runId of `from`). */
   readonly producer: string;
+  /** Which measurement is read (absent: the producer's only one). */
+  readonly at?: HandoffPoint;
 }
 
 /** `value` as a cross-run reference, or undefined. */
 export function crossRunRef(value: unknown): CrossRunRef | undefined {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
-  const { ref, from } = value as { ref?: unknown; from?: unknown };
+  const { ref, from, at } = value as { ref?: unknown; from?: unknown; at?: unknown };
   if (typeof ref !== "string" || typeof from !== "object" || from === null || Array.isArray(from)) return undefined;
-  return { ref, from: from as Record<string, SweepValue> };
+  return { ref, from: from as Record<string, SweepValue>, ...(at && typeof at === "object" ? { at: at as HandoffPoint } : {}) };
+}
+
+/**
+ * The name a handed-over value goes by (its files, its board key): the probe's name, with the point read
+ * when there is one (`top@step150`, `top@end`, `top@first` for the event `top@first`).
+ */
+export function handoffName(ref: string, at: HandoffPoint | undefined): string {
+  if (!at) return ref;
+  if ("event" in at) return at.event;
+  const p = at.step;
+  return `${ref}@${typeof p === "string" ? p : "step" in p ? `step${p.step}` : `epoch${p.epoch}`}`;
 }
 
 /** Stable id of a sweep point, as contract/plan.ts `runId` (repeated here to keep this file free of imports). */
@@ -52,7 +75,7 @@ export function crossRunUses(run: Pick<RunSpec, "probes">): CrossRunUse[] {
   return run.probes.flatMap((p) =>
     Object.entries(p.args).flatMap(([param, value]) => {
       const ref = crossRunRef(value);
-      return ref ? [{ probe: p.name, param, ref: ref.ref, producer: pointId(ref.from) }] : [];
+      return ref ? [{ probe: p.name, param, ref: ref.ref, producer: pointId(ref.from), ...(ref.at ? { at: ref.at } : {}) }] : [];
     }),
   );
 }
@@ -62,22 +85,30 @@ export function producersOf(run: Pick<RunSpec, "id" | "probes">): string[] {
   return [...new Set(crossRunUses(run).map((u) => u.producer))].filter((id) => id !== run.id);
 }
 
-/** For each run id, the `(producer run, probe)` pairs other runs (or itself) read: what it must write. */
-export function publishedProbes(runs: readonly Pick<RunSpec, "id" | "probes">[]): Map<string, Set<string>> {
-  const out = new Map<string, Set<string>>();
+/** A value a run hands over: probe `probe` at point `at`, under `name` (handoffName). */
+export interface Publication {
+  readonly name: string;
+  readonly probe: string;
+  readonly at?: HandoffPoint;
+}
+
+/** For each run id, the values other runs (or itself) read of it, by handoff name: what it must write. */
+export function publishedProbes(runs: readonly Pick<RunSpec, "id" | "probes">[]): Map<string, Map<string, Publication>> {
+  const out = new Map<string, Map<string, Publication>>();
   for (const run of runs) {
     for (const use of crossRunUses(run)) {
-      const set = out.get(use.producer) ?? new Set<string>();
-      set.add(use.ref);
-      out.set(use.producer, set);
+      const published = out.get(use.producer) ?? new Map<string, Publication>();
+      const name = handoffName(use.ref, use.at);
+      published.set(name, { name, probe: use.ref, ...(use.at ? { at: use.at } : {}) });
+      out.set(use.producer, published);
     }
   }
   return out;
 }
 
-/** The key a handed-over value has on a run's probe board: `h[opt=gd]`. */
-export function handoffKey(ref: string, producer: string): string {
-  return `${ref}[${producer}]`;
+/** The key a handed-over value has on a run's probe board: `h[opt=gd]` (`name` a handoffName). */
+export function handoffKey(name: string, producer: string): string {
+  return `${name}[${producer}]`;
 }
 
 /**

@@ -385,13 +385,25 @@ export const messages = {
     name: "cross-run-producer-cadence",
     severity: "error",
     message: "probe `{name}` of run {run} is measured more than once, so other runs cannot tell which of its values to read",
-    help: "A value handed to other runs is measured at one point of training: `at first(sharp > 2 / lr)` (for each seed, the first step the condition holds) or one step (`at 500`, `at end`). The producing run writes it to the run directory when it is measured; the reading runs load it before their first step.",
+    help: "A value handed to other runs is measured at one point of training: `at first(sharp > 2 / lr)` (for each seed, the first step the condition holds) or one step (`at 500`, `at end`). The producing run writes it to the run directory when it is measured; the reading runs load it before their first step. Or name the measurement in the selection: `h[opt = gd, at first(sharp > 2 / lr)]`, `h[opt = gd, at 150 steps]`.",
   },
   DYN2077: {
     name: "cross-run-parameters",
     severity: "error",
     message: "probe `{name}` of run {run} measures a vector over parameters {theirs}, but run {reader} has parameters {mine}",
     help: "A vector over the parameters (a Hessian eigenvector) is read by runs of the same model shape only: select a run that differs from the reader in the optimizer, the learning rate or the batch, not in the width or the data.",
+  },
+  DYN2078: {
+    name: "bad-probe-sweep-points",
+    severity: "error",
+    message: "probe `{name}` cannot be limited to these sweep points: {problem}",
+    help: "`probe top[opt = gd] = …` measures the probe only in the runs whose sweep variable `opt` is `gd` (several values: `opt in [gd, sgd]`; several variables: `[opt = gd, width = 10]`, all must hold). Each item names a sweep variable of the profile and values it takes.",
+  },
+  DYN2079: {
+    name: "probe-not-measured-in-run",
+    severity: "error",
+    message: "{what} needs probe `{name}` in run {run}, but `{name}` is measured only where {points}",
+    help: "A probe limited to some sweep points (`probe top[opt = gd] = …`) has no values in the other runs. Read it there from the runs that measure it (`along: top[opt = gd]`, `top[opt = gd]` in an analysis), or measure it in those runs too.",
   },
   DYN2085: {
     name: "set-not-found-in-run",

@@ -142,7 +142,8 @@ export interface MemberExpr extends NodeBase {
   readonly object: Expr;
   readonly member: Identifier;
 }
-export type IndexItem = Expr | WildcardItem | SelectorItem;
+/** `at first(…)` / `at 150 steps` in `h[opt = gd, at …]`: which of another run's measurements to read. */
+export type IndexItem = Expr | WildcardItem | SelectorItem | AtCadence | FirstCadence;
 /** `[*]`: every layer of a group. */
 export interface WildcardItem extends NodeBase {
   readonly kind: "Wildcard";
@@ -296,6 +297,8 @@ export interface FirstCadence extends NodeBase {
 export interface ProbeStmt extends NodeBase {
   readonly kind: "Probe";
   readonly name: Identifier;
+  /** `probe top[opt = gd] = …`: measured only in the runs at these sweep values (absent: in every run). */
+  readonly only?: readonly IndexItem[];
   readonly value: Expr;
   readonly cadences: readonly Cadence[];
 }

@@ -481,6 +481,7 @@ export class DynParser extends EmbeddedActionsParser {
   private probeStmt = this.RULE("probeStmt", (): A.ProbeStmt => {
     const kw = this.CONSUME(K.probe);
     const name = this.CONSUME(T.Name);
+    const only = this.OPTION3(() => this.SUBRULE(this.indexList));
     this.CONSUME(T.Equals);
     const value = this.SUBRULE(this.expression);
     const cadences: A.Cadence[] = [];
@@ -491,7 +492,7 @@ export class DynParser extends EmbeddedActionsParser {
         cadences.push(this.SUBRULE2(this.cadence));
       });
     });
-    return this.ACTION(() => ({ kind: "Probe" as const, name: this.ident(name), value, cadences, span: this.spanFrom(kw) }));
+    return this.ACTION(() => ({ kind: "Probe" as const, name: this.ident(name), ...(only ? { only } : {}), value, cadences, span: this.spanFrom(kw) }));
   });
 
   private cadence = this.RULE(
@@ -1060,6 +1061,11 @@ export class DynParser extends EmbeddedActionsParser {
             const value = this.SUBRULE(this.expression);
             return this.ACTION(() => ({ kind: "Selector" as const, name: this.ident(name), value, span: this.spanFrom(name) }));
           },
+        },
+        {
+          // `h[opt = gd, at first(sharp > 2 / lr)]`: the measurement of another run's probe to read
+          GATE: () => this.LA(1).tokenType === K.at,
+          ALT: () => this.SUBRULE(this.cadence) as A.AtCadence | A.FirstCadence,
         },
         { ALT: () => this.SUBRULE2(this.expression) },
       ]),

@@ -91,7 +91,7 @@ export function loadResults(
   const points = new Map<string, Readonly<Record<string, SweepValue>>>(manifest.runs.map((r) => [r.run, r.sweep]));
   const indexed = plan ? indexedProbes(plan) : new Map<string, string>();
   const rows: ResultRow[] = [];
-  const stacks = new Map<string, NpyArray>();
+  const stacks = new Map<string, NpyArray | "unreadable">();
   for (const m of metricsLines(dir)) {
     if (typeof m["seed"] !== "number") continue;
     const run = String(m["run"]);
@@ -117,7 +117,9 @@ export function loadResults(
  * unless `unreadable` is given: then the error is added there and the file's rows are left out, so one bad
  * file costs the plots and analyses its values (the report says which), not the whole report.
  */
-function readVector(dir: string, file: string, probe: string, unreadable: string[] | undefined, row: number | null, stacks: Map<string, NpyArray>): ArrayLike<number> | null {
+function readVector(dir: string, file: string, probe: string, unreadable: string[] | undefined, row: number | null, stacks: Map<string, NpyArray | "unreadable">): ArrayLike<number> | null {
+  // A stacked array holds every measurement of a run and seed: a bad one is named once, not once per row.
+  if (stacks.get(file) === "unreadable") return null;
   try {
     if (row !== null) return stackedRow(dir, file, probe, row, stacks);
     const { data, shape } = readNpy(join(dir, file));
@@ -125,15 +127,16 @@ function readVector(dir: string, file: string, probe: string, unreadable: string
     return data;
   } catch (error) {
     if (!(error instanceof DyncRuntimeError) || !unreadable) throw error;
+    if (row !== null) stacks.set(file, "unreadable");
     unreadable.push(`${error.code}: ${error.message} — the values of ${probe} in ${file} are left out of the plots and analyses`);
     return null;
   }
 }
 
 /** Row `row` of a stacked array (runtime/record/stacked.ts: a metrics row's value is its row index), each file read once. */
-function stackedRow(dir: string, file: string, probe: string, row: number, stacks: Map<string, NpyArray>): ArrayLike<number> {
+function stackedRow(dir: string, file: string, probe: string, row: number, stacks: Map<string, NpyArray | "unreadable">): ArrayLike<number> {
   let stack = stacks.get(file);
-  if (!stack) stacks.set(file, (stack = readNpy(join(dir, file))));
+  if (!stack || stack === "unreadable") stacks.set(file, (stack = readNpy(join(dir, file))));
   const [rows, width] = stack.shape;
   if (stack.shape.length !== 2 || !Number.isInteger(row) || row < 0 || row >= rows!) {
     throw new DyncRuntimeError("RUN011", `${file} holds shape (${stack.shape.join(", ")}); per-unit probe "${probe}" has a row ${row} there`);

@@ -17,7 +17,8 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ProbeSpec, RunSpec } from "../contract/program.js";
-import { crossRunRef, handoffKey, pointId, publishedProbes } from "../contract/handoff.js";
+import type { CadencePoint } from "../contract/training-specs.js";
+import { crossRunRef, handoffKey, handoffName, pointId, publishedProbes, type Publication } from "../contract/handoff.js";
 import { DyncRuntimeError } from "../runtime/errors.js";
 import { readNpy, writeNpy } from "../runtime/npy.js";
 import type { Model } from "../contract/model.js";
@@ -57,7 +58,7 @@ export function boardArguments(run: RunSpec): { specs: ProbeSpec[]; keys: Set<st
         const ref = crossRunRef(value);
         if (!ref) return [param, value];
         changed = true;
-        const key = handoffKey(ref.ref, pointId(ref.from));
+        const key = handoffKey(handoffName(ref.ref, ref.at), pointId(ref.from));
         keys.add(key);
         return [param, { ref: key }];
       }),
@@ -75,11 +76,12 @@ export function loadHandoffs(run: RunSpec, setup: HandoffSetup, board: Map<strin
       const ref = crossRunRef(value);
       if (!ref) continue;
       const producer = pointId(ref.from);
-      const key = handoffKey(ref.ref, producer);
+      const name = handoffName(ref.ref, ref.at);
+      const key = handoffKey(name, producer);
       if (seen.has(key)) continue;
       seen.add(key);
       if (producer === run.id) continue; // the run's own probe: HandoffWriter publishes it
-      const pairs = readHandoff(setup.dir, producer, ref.ref, model, seeds, Infinity);
+      const pairs = readHandoff(setup.dir, producer, name, model, seeds, Infinity);
       if (!pairs) throw new DyncRuntimeError("RUN042", `probe ${spec.name} reads probe ${ref.ref} of run ${producer}, which has no measurement of it: that run failed, was interrupted or diverged first, or its probe ${ref.ref} was never measured (an \`at first(…)\` whose condition never held)`, "make the producing run measure it (train longer, or a condition that holds), then run again");
       if (pairs.values.every((v) => v === undefined)) throw new DyncRuntimeError("RUN042", `probe ${spec.name} reads probe ${ref.ref} of run ${producer}, which never measured it for any seed (an \`at first(…)\` whose condition never held)`, "make the condition hold (train longer, a larger step), then run again");
       board.set(key, pairs);
@@ -92,9 +94,10 @@ export function loadHandoffs(run: RunSpec, setup: HandoffSetup, board: Map<strin
  * takes the seeds measured for the first time from the board, writes the files and publishes the snapshot.
  */
 export class HandoffWriter {
-  private readonly published: ReadonlySet<string>;
+  private readonly published: readonly Publication[];
   private readonly snapshots = new Map<string, Snapshot>();
 
+  /** `stepOf` resolves a handoff point's `start`, `end`, step or epoch to a step of this run. */
   constructor(
     private readonly run: RunSpec,
     private readonly setup: HandoffSetup,
@@ -102,29 +105,48 @@ export class HandoffWriter {
     private readonly seeds: readonly number[],
     model: Model,
     resumeStep: number | undefined,
+    private readonly stepOf: (point: CadencePoint) => number,
   ) {
-    this.published = publishedOf(setup.runs).get(run.id) ?? new Set();
+    this.published = [...(publishedOf(setup.runs).get(run.id)?.values() ?? [])];
     // A resumed run keeps what it had handed over by its checkpoint's step (later calls are redone).
     if (resumeStep === undefined) return;
-    for (const probe of this.published) {
-      const pairs = readHandoff(setup.dir, run.id, probe, model, seeds, resumeStep);
-      if (pairs) board.set(handoffKey(probe, run.id), pairs);
+    for (const { name } of this.published) {
+      const pairs = readHandoff(setup.dir, run.id, name, model, seeds, resumeStep);
+      if (pairs) board.set(handoffKey(name, run.id), pairs);
     }
   }
 
   publishes(probe: string): boolean {
-    return this.published.has(probe);
+    return this.published.some((p) => p.probe === probe);
   }
 
-  /** After probe `probe` measured the seeds `seedIndices` at `step`. */
+  /**
+   * After probe `probe` measured the seeds `seedIndices` at `step`: a value read without a point takes each
+   * seed's first measurement, one read `at` a step the measurement at that step.
+   */
   afterCall(probe: string, step: number, seedIndices: readonly number[]): void {
+    for (const p of this.published) {
+      if (p.probe !== probe || (p.at && !("step" in p.at))) continue;
+      if (p.at && "step" in p.at && this.stepOf(p.at.step) !== step) continue;
+      this.take(p, step, seedIndices);
+    }
+  }
+
+  /** A producer event fired at `step` for `seedIndices`; its probe was measured then (the event triggers it). */
+  eventFired(event: string, step: number, seedIndices: readonly number[]): void {
+    for (const p of this.published) if (p.at && "event" in p.at && p.at.event === event) this.take(p, step, seedIndices);
+  }
+
+  /** Copies the latest eigenpairs of `p.probe` for the seeds not yet taken into `p`'s snapshot, and writes it. */
+  private take(p: Publication, step: number, seedIndices: readonly number[]): void {
+    const probe = p.probe;
     const latest = this.board.get(probe) as HessianEigenpairs | undefined;
     if (latest?.kind !== "hessian-eigenpairs") {
       throw new DyncRuntimeError("RUN040", `probe ${probe} of run ${this.run.id} is read by other runs but published no Hessian eigenpairs`);
     }
-    const key = handoffKey(probe, this.run.id);
-    const snapshot = this.snapshots.get(probe) ?? fromBoard(this.board.get(key), this.seeds.length) ?? emptySnapshot(this.seeds.length);
-    this.snapshots.set(probe, snapshot);
+    const key = handoffKey(p.name, this.run.id);
+    const snapshot = this.snapshots.get(p.name) ?? fromBoard(this.board.get(key), this.seeds.length) ?? emptySnapshot(this.seeds.length);
+    this.snapshots.set(p.name, snapshot);
     let changed = false;
     for (const s of seedIndices) {
       if (snapshot.steps[s] !== null || !latest.vectors[s] || !latest.values[s]) continue;
@@ -136,13 +158,13 @@ export class HandoffWriter {
     if (!changed) return;
     const pairs = asPairs(probe, snapshot, latest.layout);
     this.board.set(key, pairs);
-    writeHandoff(this.setup.dir, this.run.id, probe, this.seeds, snapshot, latest.layout);
+    writeHandoff(this.setup.dir, this.run.id, p.name, this.seeds, snapshot, latest.layout);
   }
 }
 
 /** `publishedProbes` once per plan (a pool worker or the serial loop starts many runs of one plan). */
-const publishedCache = new WeakMap<readonly RunSpec[], Map<string, Set<string>>>();
-function publishedOf(runs: readonly RunSpec[]): Map<string, Set<string>> {
+const publishedCache = new WeakMap<readonly RunSpec[], Map<string, Map<string, Publication>>>();
+function publishedOf(runs: readonly RunSpec[]): Map<string, Map<string, Publication>> {
   let published = publishedCache.get(runs);
   if (!published) publishedCache.set(runs, (published = publishedProbes(runs)));
   return published;

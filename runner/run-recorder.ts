@@ -95,8 +95,12 @@ export class RunResultRecorder implements TrainRecorder {
     for (const [probe, shape] of Object.entries(state.shapes)) this.shapes.set(probe, shape);
   }
 
+  /** Told of each event as it fires (the handoff writer takes a value read `at first(…)` of another run). */
+  onEvent?: (fired: FiredEvent) => void;
+
   event(fired: FiredEvent): void {
     this.firedEvents.push(fired);
+    this.onEvent?.(fired);
   }
 
   diverged(seeds: readonly DivergedSeed[]): void {
@@ -130,8 +134,8 @@ export class RunResultRecorder implements TrainRecorder {
   }
 
   /**
-   * Per-unit values: an .npy per field and seed for numpy users (or a row of one stacked array per run, for a
-   * probe whose result is `stacked`), and rows with the unit index for analyses.
+   * Per-unit values: a row of one stacked array per field, run and seed for numpy users (every per-unit
+   * probe: isStacked), and rows with the unit index for analyses.
    */
   private recordIndexed(record: ProbePoint, value: SeedIndexed): void {
     const { step, epoch } = record;
@@ -161,11 +165,16 @@ export class RunResultRecorder implements TrainRecorder {
     return spec.fields ? { kind: "fields", fields: spec.fields } : { kind: "scalars" };
   }
 
-  /** Whether the probe's entry asks for one stacked array per run (its `result.stacked`). */
+  /**
+   * Whether the probe's measurements go to one stacked array per run, seed and field: every per-unit probe
+   * (its result has an `index`: per point, per eigenvalue, per layer, …; each measurement has the same
+   * length), so a probe measured every step writes two files per seed, not one per step.
+   */
   private isStacked(probe: string): boolean {
     const spec = this.run.probes.find((p) => p.name === probe);
     const entry = spec ? registry.get("probe", spec.probe) : undefined;
-    return entry !== undefined && spec !== undefined && resultShape(entry, spec.args as Readonly<Record<string, Lowered>>)?.stacked === true;
+    const shape = entry && spec ? resultShape(entry, spec.args as Readonly<Record<string, Lowered>>) : undefined;
+    return shape?.index !== undefined;
   }
 
   private divergedBefore(seedIndex: number, step: number): boolean {

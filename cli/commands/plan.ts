@@ -4,7 +4,7 @@
  * `--shard`, only the runs `dync run --shard i/n` trains.
  */
 import { expandPlan, formatShard, planTemplate, shardRuns, type Shard } from "../../contract/plan.js";
-import { crossRunUses } from "../../contract/handoff.js";
+import { crossRunUses, type HandoffPoint } from "../../contract/handoff.js";
 import { checkpointIntervalSteps, checkpointWrites, dataRefRows, type CheckpointSpec, type DataRef, type FoundSet, type DataSpec, type LayerSpec, type ModelSpec, type ProbeSpec, type RunSpec } from "../../contract/program.js";
 import type { Cadence } from "../../runtime/train/index.js";
 import { registry, type DataSourceSchema, type Lowered, type ProbeCost, type ProbeCostShape } from "../../stdlib/registry/index.js";
@@ -140,11 +140,19 @@ function handoffLines(runs: readonly RunSpec[]): string[] {
   for (const run of runs) {
     for (const use of crossRunUses(run)) {
       if (use.producer === run.id) continue;
-      const key = `${use.ref} of ${use.producer}`;
+      const key = `${use.ref}${pointText(use.at)} of ${use.producer}`;
       pairs.set(key, (pairs.get(key) ?? new Set()).add(run.id));
     }
   }
   return [...pairs].map(([what, readers]) => `  handed over: ${what} → ${readers.size === runs.length - 1 ? "every other run" : [...readers].join(", ")} (trained after it)`);
+}
+
+/** ` at step 155`, ` at its first(…) event top@handoff`: which measurement a cross-run reference reads. */
+function pointText(at: HandoffPoint | undefined): string {
+  if (!at) return "";
+  if ("event" in at) return ` at its first(…) event ${at.event}`;
+  const p = at.step;
+  return ` at ${typeof p === "string" ? p : "step" in p ? `step ${p.step}` : `epoch ${p.epoch}`}`;
 }
 
 /**

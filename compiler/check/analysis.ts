@@ -12,6 +12,7 @@ import { describeType, type Entry } from "../../stdlib/registry/types.js";
 import { fitsType } from "../../stdlib/registry/validate.js";
 import type { Env } from "./evaluate.js";
 import { showValue } from "./values.js";
+import { probesUnder, selectionOutside, type ProbePoints } from "./probe-points.js";
 
 const REDUCERS = new Set<string>(REDUCE_FNS);
 const MAPS = new Set<string>(MAP_FNS);
@@ -36,6 +37,9 @@ export interface AnalysisScope {
   readonly env: Env;
   /** Named phase windows, `let phase1 = [start, p1)`: what `x during phase1` restricts x to. */
   readonly windows?: ReadonlyMap<string, A.IntervalExpr>;
+  /** The sweep points of probes measured at some only (`probe top[opt = gd] = …`), and each let's probes. */
+  readonly probePoints?: ProbePoints;
+  readonly letProbes?: ReadonlyMap<string, ReadonlySet<string>>;
   /** Analyses whose values are true/false (`let up = d > 0`), which arithmetic does not take. */
   readonly conditions?: ReadonlySet<string>;
 }
@@ -275,6 +279,11 @@ export class AnalysisCompiler {
       else if (v.kind === "Bool") where[dim] = v.value;
       else if (v.kind === "Call") return this.fail(v, "select a call-valued sweep point by its text is not supported; give the sweep values names with `let`");
       else return this.fail(v, "a selector value is a number or a name");
+    }
+    const outside = scope.probePoints?.size ? selectionOutside(probesUnder(arg, scope.letProbes ?? new Map()), where, scope.probePoints) : undefined;
+    if (outside) {
+      this.diagnostics.push(diagnostic("DYN2079", e.span, { what: `the selection of \`${e.object.kind === "Name" ? e.object.name : "a result"}\``, name: outside.name, run: outside.run, points: outside.points }));
+      return undefined;
     }
     // Selecting one variable of a zip fixes the zip's other variables: they go with it.
     const fixes = [...new Set(Object.keys(where).flatMap((d) => scope.zipped?.get(d) ?? []))].filter((d) => !(d in where));

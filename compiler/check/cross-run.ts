@@ -12,8 +12,9 @@ import { crossRunUses, runAt, runCycle } from "../../contract/handoff.js";
 import { layerGeometry, modelLayers } from "../../contract/layer-list.js";
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { Span } from "../../diagnostics/source.js";
-import { showValue, type Value } from "./values.js";
+import type { Value } from "./values.js";
 import type { Env } from "./evaluate.js";
+import { describePoints, selectorValue, sweepText, type ProbePoints } from "./probe-points.js";
 
 /** The producing run's point for selection `items` read in the run at `point`, or a problem (DYN2058). */
 export function selectProducer(
@@ -43,32 +44,11 @@ export function selectProducer(
   return { from: Object.fromEntries([...chosen].map(([k, v]) => [k, sweepText(v)])) };
 }
 
-/** A sweep value as the plan states it (contract SweepValue). */
-export function sweepText(v: Value): SweepValue {
-  if (v.kind === "number" || v.kind === "bool") return v.value;
-  if (v.kind === "string") return v.value;
-  if (v.kind === "symbol") return v.name;
-  return showValue(v);
-}
-
-/** A selector's value: a literal, a name bound to a value (its plan text), else the bare name (`opt = gd`). */
-function selectorValue(e: A.Expr, env: Env): SweepValue | undefined {
-  if (e.kind === "Number") return e.value;
-  if (e.kind === "Unary" && e.op === "-" && e.operand.kind === "Number") return -e.operand.value;
-  if (e.kind === "String") return e.value;
-  if (e.kind === "Bool") return e.value;
-  if (e.kind === "Name") {
-    const bound = env.lookup(e.name);
-    return bound ? sweepText(bound) : e.name;
-  }
-  return undefined;
-}
-
 /** Where each cross-run argument is written, by `probe.param`, for the diagnostics over all runs. */
 export type CrossRunSpans = Map<string, Span>;
 
-/** DYN2075 (a cycle), DYN2076 (producer measured at several points), DYN2077 (other parameters) over a profile's runs. */
-export function checkCrossRuns(runs: readonly RunSpec[], spans: CrossRunSpans, report: (d: Diagnostic) => void): boolean {
+/** DYN2075 (a cycle), DYN2076 (producer measured at several points), DYN2077 (other parameters), DYN2079 (the producer does not measure it) over a profile's runs. */
+export function checkCrossRuns(runs: readonly RunSpec[], spans: CrossRunSpans, points: ProbePoints, report: (d: Diagnostic) => void): boolean {
   let ok = true;
   for (const run of runs) {
     for (const use of crossRunUses(run)) {
@@ -77,7 +57,14 @@ export function checkCrossRuns(runs: readonly RunSpec[], spans: CrossRunSpans, r
       const producer = from && runAt(runs, from);
       if (!span || !producer) continue;
       const spec = producer.probes.find((p) => p.name === use.ref);
-      if (spec && !singlePoint(spec)) {
+      const limited = points.get(use.ref);
+      if (!spec && limited) {
+        report(diagnostic("DYN2079", span, { what: `\`${use.param}\` of probe \`${use.probe}\``, name: use.ref, run: producer.id, points: describePoints(limited) }));
+        ok = false;
+        continue;
+      }
+      // A value read `at` a point is the measurement at that point, however often the probe is measured.
+      if (spec && !use.at && !singlePoint(spec)) {
         report(diagnostic("DYN2076", span, { name: use.ref, run: producer.id }));
         ok = false;
       }

@@ -459,7 +459,7 @@ export class Evaluator {
    */
   private group(e: A.IndexExpr, env: Env): Value | undefined {
     const item = e.items.length === 1 ? e.items[0]! : undefined;
-    if (e.object.kind !== "Name" || !item || item.kind === "Wildcard" || item.kind === "Selector") {
+    if (e.object.kind !== "Name" || !item || item.kind === "Wildcard" || item.kind === "Selector" || item.kind === "At" || item.kind === "AtFirst") {
       this.report(diagnostic("DYN2003", e.span, { what: "this expression", context: "a constant" }));
       return undefined;
     }

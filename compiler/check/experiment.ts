@@ -8,7 +8,7 @@ import { dirname, resolve } from "node:path";
 import type * as A from "../../grammar/ast.js";
 import type { AnalysisExpr, AnalysisSpec, CheckpointSpec, DataSpec, EventSpecData, ExpectSpec, MlpModelSpec, ModelSpec, PlotSpec, ProbeSpec, ProfilePlan, RunSpec, SweepAxis, SweepValue } from "../../contract/program.js";
 import { runId } from "../../contract/plan.js";
-import type { CrossRunRef } from "../../contract/handoff.js";
+import { crossRunUses, type CrossRunRef } from "../../contract/handoff.js";
 import { METRIC_COLUMNS } from "../../contract/results.js";
 import { OPTIMIZER_STATS, type Cadence, type CadencePoint, type OptimizerSpec, type OptimizerStat } from "../../contract/training-specs.js";
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
@@ -18,6 +18,7 @@ import { resolveFoundSets } from "./found-sets.js";
 import { measuredAt, nonElementwise, pinsOf, showCadence } from "./event-conditions.js";
 import { checkSamplerNeeds } from "./samplers.js";
 import { checkCrossRuns, selectProducer, type CrossRunSpans } from "./cross-run.js";
+import { describePoints, measuredAtPoint, probePoints, probesUnder, type ProbePoints } from "./probe-points.js";
 import { checkConvNet, type LoweredConvNet } from "./conv-model.js";
 import { checkLayerModel, type LayerAddresses, listAddresses, shorthandAddresses } from "./layer-model.js";
 import { PointEnv, type Definitions } from "./env.js";
@@ -112,6 +113,11 @@ export class ExperimentChecker {
   private axes: readonly (readonly Map<string, Value>[])[] = [];
   /** Where each cross-run argument (`probe.param`) is written, for the checks over a profile's runs. */
   private crossRunSpans: CrossRunSpans = new Map();
+  /** The sweep points each limited probe (`probe top[opt = gd] = …`) of the profile being planned is measured at. */
+  private probePoints: ProbePoints = new Map();
+  /** `h[…, at first(…)]` arguments of the run being built (`param` a name or a position), then of every run. */
+  private pendingEvents: { probe: string; param: string | number; ref: string; from: Record<string, SweepValue>; cadence: A.FirstCadence }[] = [];
+  private handoffEvents: { reader: string; probe: string; param: string; ref: string; from: Record<string, SweepValue>; cadence: A.FirstCadence }[] = [];
 
   constructor(
     private readonly source: SourceFile,
@@ -257,27 +263,41 @@ export class ExperimentChecker {
     if (!this.runCountFits(g.sweeps, axes)) return { seeds, runs, analyses: [], expects: [], plots: [], axes: [] };
     this.axes = axes;
     this.crossRunSpans = new Map();
+    const baseEnv = new PointEnv(defs, new Map(), this.evaluator, new Set(sweepVars), failedSweeps);
+    this.probePoints = probePoints(g.probes, axes, baseEnv, (d) => this.report(d));
+    this.handoffEvents = [];
+    const envs = new Map<string, PointEnv>();
     for (const point of product(axes)) {
       const env = new PointEnv(defs, point, this.evaluator, new Set(), failedSweeps);
       env.evaluateAll();
+      this.pendingEvents = [];
       const run = this.run(exp, g, env, point, reportMissing && runs.length === 0);
-      if (run) runs.push(run);
+      if (!run) continue;
+      runs.push(run);
+      envs.set(run.id, env);
+      for (const e of this.pendingEvents) {
+        const param = typeof e.param === "string" ? e.param : this.positionalParam(run, e.probe, e.param);
+        if (param !== undefined) this.handoffEvents.push({ ...e, reader: run.id, param });
+      }
     }
+    this.measureAtHandoffSteps(runs);
+    this.placeHandoffEvents(runs, envs, probeNames);
     this.optimizerStatsReported(g, runs);
-    if (this.crossRunSpans.size > 0 && runs.length === axes.reduce((n, a) => n * a.length, 1)) checkCrossRuns(runs, this.crossRunSpans, (d) => this.report(d));
-    const baseEnv = new PointEnv(defs, new Map(), this.evaluator, new Set(sweepVars), failedSweeps);
+    if (this.crossRunSpans.size > 0 && runs.length === axes.reduce((n, a) => n * a.length, 1)) checkCrossRuns(runs, this.crossRunSpans, this.probePoints, (d) => this.report(d));
     const shapes = probeShapes(g.probes, runs);
     const numericSweepVars = numericSweeps(axes);
     const windows = windowLets(g.lets);
     const zipped = zippedVariables(g.sweeps);
-    const analysisSpecs = this.analyses(analyses, probeNames, shapes, { sweepVars, numericSweepVars, zipped }, baseEnv, windows);
+    const letProbes = new Map<string, Set<string>>();
+    const limited = { probePoints: this.probePoints, letProbes };
+    const analysisSpecs = this.analyses(analyses, probeNames, shapes, { sweepVars, numericSweepVars, zipped, ...limited }, baseEnv, windows);
     const withSets = resolveFoundSets(runs, analysisSpecs, g.probes, (d) => this.report(d));
     if (withSets) runs.splice(0, runs.length, ...withSets);
     else runs.length = 0;
     const failed = new Set(analyses.map((l) => l.name.name).filter((n) => !analysisSpecs.some((a) => a.name === n) && !windows.has(n)));
     const conditions = new Set<string>();
     for (const a of analysisSpecs) if (isCondition(a.expr, conditions)) conditions.add(a.name);
-    const scope = { probes: probeNames, probeShapes: shapes, analyses: new Set(analysisSpecs.map((a) => a.name)), failed, sweepVars, numericSweepVars, zipped, env: baseEnv, windows, conditions };
+    const scope = { probes: probeNames, probeShapes: shapes, analyses: new Set(analysisSpecs.map((a) => a.name)), failed, sweepVars, numericSweepVars, zipped, env: baseEnv, windows, conditions, ...limited };
     const compiler = new AnalysisCompiler(this.diagnostics);
     const expects: ExpectSpec[] = [];
     for (const e of g.expects) {
@@ -815,8 +835,10 @@ export class ExperimentChecker {
     // In a probe's call another probe's name is a reference (`along: h`), checked against the parameter's type.
     const callEnv: Env = { lookup: (n) => env.lookup(n), names: () => env.names(), failed: (n) => env.failed(n), notConstant: (n) => (probeNames.has(n) ? undefined : env.notConstant(n)), isAnalysis: (n) => env.isAnalysis(n) };
     const resolvedProbes: { p: A.ProbeStmt; entry: Entry; args: Readonly<Record<string, Lowered>> }[] = [];
-    for (const p of g.probes) {
-      const crossRun = this.crossRunArguments(p, probeNames, point, env);
+    // A probe limited to other sweep points is not part of this run (`probe top[opt = gd] = …`).
+    const here = g.probes.filter((p) => measuredAtPoint(this.probePoints.get(p.name.name), point));
+    for (const p of here) {
+      const crossRun = this.crossRunArguments(p, probeNames, point, env, duration);
       if (!crossRun) {
         ok = false;
         continue;
@@ -852,10 +874,39 @@ export class ExperimentChecker {
       });
     }
     for (const e of events) ok = this.pinsMeasured(e, probes, conditionSpans.get(e.name)!) && ok;
+    ok = this.absentProbesUnused(here, resolvedProbes, events, conditionSpans, point) && ok;
     // After every probe is resolved: a reference may name a probe declared later, or one bound through a let.
     const entries = new Map(resolvedProbes.map((r) => [r.p.name.name, r.entry] as const));
     for (const r of resolvedProbes) if (!this.checkPublications(r.p, r.entry, r.args, entries)) ok = false;
     return ok ? { probes, events } : undefined;
+  }
+
+  /**
+   * DYN2079: in a run where a limited probe is not measured, no probe reads it (`along: top`) and no event
+   * watches it (`at first(top > 1)`).
+   */
+  private absentProbesUnused(here: readonly A.ProbeStmt[], resolved: readonly { p: A.ProbeStmt; entry: Entry; args: Readonly<Record<string, Lowered>> }[], events: readonly EventSpecData[], conditionSpans: ReadonlyMap<string, Span>, point: ReadonlyMap<string, Value>): boolean {
+    const present = new Set(here.map((p) => p.name.name));
+    const absent = (name: string) => !present.has(name) && this.probePoints.has(name);
+    const run = runId(Object.fromEntries([...point].map(([k, v]) => [k, sweepValue(v)])));
+    const problem = (what: string, name: string, span: Span) => this.report(diagnostic("DYN2079", span, { what, name, run, points: describePoints(this.probePoints.get(name)!) }));
+    let ok = true;
+    for (const r of resolved) {
+      r.entry.params.forEach((param, position) => {
+        const value = r.args[param.name];
+        if (param.type.t !== "ref" || !value || typeof value !== "object" || !("ref" in value) || "from" in value) return;
+        if (!absent(String(value.ref))) return;
+        problem(`\`${param.name}\` of probe \`${r.p.name.name}\``, String(value.ref), argumentSpan(r.p, param.name, position));
+        ok = false;
+      });
+    }
+    for (const e of events) {
+      for (const name of new Set(e.watch.map((w) => w.split(/[.[]/)[0]!).filter(absent))) {
+        problem(`the condition of probe \`${e.name.replace(/@first$/, "")}\``, name, conditionSpans.get(e.name)!);
+        ok = false;
+      }
+    }
+    return ok;
   }
 
   /**
@@ -885,7 +936,7 @@ export class ExperimentChecker {
    * the plain reference `h` (resolved as usual), and per argument (by name, or positional index) the
    * producing run's point; undefined after DYN2058 (a selection that picks no run, or several).
    */
-  private crossRunArguments(p: A.ProbeStmt, probeNames: ReadonlySet<string>, point: ReadonlyMap<string, Value>, env: PointEnv): { call: A.Expr; refs: Map<string | number, CrossRunRef & { span: Span }> } | undefined {
+  private crossRunArguments(p: A.ProbeStmt, probeNames: ReadonlySet<string>, point: ReadonlyMap<string, Value>, env: PointEnv, duration: RunSpec["duration"] | undefined): { call: A.Expr; refs: Map<string | number, CrossRunRef & { span: Span }> } | undefined {
     const refs = new Map<string | number, CrossRunRef & { span: Span }>();
     if (p.value.kind !== "Call") return { call: p.value, refs };
     let ok = true;
@@ -895,16 +946,103 @@ export class ExperimentChecker {
       const key = a.kind === "Named" ? a.name.name : position++;
       const value = a.value;
       if (value.kind !== "Index" || value.object.kind !== "Name" || !probeNames.has(value.object.name)) return a;
-      const chosen = selectProducer(value.items, point, this.axes, env);
-      if ("problem" in chosen) {
-        this.report(diagnostic("DYN2058", chosen.span ?? value.span, { text: this.text(value.span), problem: chosen.problem }));
+      const points = value.items.filter((i): i is A.AtCadence | A.FirstCadence => i.kind === "At" || i.kind === "AtFirst");
+      const chosen = points.length > 1 ? { problem: "it names more than one point of training (one `at …` per selection)", span: points[1]!.span } : selectProducer(value.items.filter((i) => i.kind !== "At" && i.kind !== "AtFirst"), point, this.axes, env);
+      const at = "problem" in chosen ? undefined : points[0] && this.handoffPoint(points[0], p, value, env, duration);
+      if ("problem" in chosen || at === null) {
+        if ("problem" in chosen) this.report(diagnostic("DYN2058", chosen.span ?? value.span, { text: this.text(value.span), problem: chosen.problem }));
         ok = false;
         return a;
       }
-      refs.set(key, { ref: value.object.name, from: chosen.from, span: value.span });
+      // `at first(…)` is an event of the producing run, compiled there once every run is planned.
+      if (at && "condition" in at) this.pendingEvents.push({ probe: p.name.name, param: key, ref: value.object.name, from: chosen.from, cadence: at });
+      refs.set(key, { ref: value.object.name, from: chosen.from, ...(at && "step" in at ? { at } : {}), span: value.span });
       return { ...a, value: value.object };
     });
     return ok ? { call: { ...p.value, args }, refs } : undefined;
+  }
+
+  /**
+   * The point of `h[…, at …]`: a step point lowered at once (`at 150 steps`, `at end`: one point, else
+   * DYN2058), `at first(…)` left for `placeHandoffEvents`; null after a diagnostic.
+   */
+  private handoffPoint(c: A.AtCadence | A.FirstCadence, p: A.ProbeStmt, value: A.IndexExpr, env: PointEnv, duration: RunSpec["duration"] | undefined): { step: CadencePoint } | A.FirstCadence | null {
+    if (c.kind === "AtFirst") return c;
+    const lowered = this.cadence(c, p, env, duration, new Set(), [], new Map());
+    if (!lowered) return null;
+    if (lowered.kind !== "at" || lowered.points.length !== 1) {
+      this.report(diagnostic("DYN2058", c.span, { text: this.text(value.span), problem: "it reads the value at one point of training (`at 150 steps`, `at end`, `at first(…)`), not a list" }));
+      return null;
+    }
+    return { step: lowered.points[0]! };
+  }
+
+  /**
+   * `h[opt = gd, at first(cond)]`: the condition compiled in the producing run (its sweep values: `2 / lr` is
+   * the producer's lr), added to that run as an event that also measures `h` (on top of its own cadence),
+   * and each reader's argument pointed at the event. Producers' events are shared by readers of one condition.
+   */
+  private placeHandoffEvents(runs: RunSpec[], envs: ReadonlyMap<string, PointEnv>, probeNames: ReadonlySet<string>): void {
+    const named = new Map<string, string>();
+    for (const pending of this.handoffEvents) {
+      const producerIndex = runs.findIndex((r) => r.id === runId(pending.from));
+      const readerIndex = runs.findIndex((r) => r.id === pending.reader);
+      const producer = runs[producerIndex];
+      const env = producer && envs.get(producer.id);
+      if (!producer || !env || readerIndex < 0) continue;
+      const condition = new AnalysisCompiler(this.diagnostics).compile(pending.cadence.condition, { probes: probeNames, analyses: new Set(), failed: new Set(), sweepVars: [], env });
+      if (!condition || !this.elementwiseCondition(condition, pending.cadence.condition.span)) continue;
+      const watched = [...probesOf(condition)].map((w) => w.split(".")[0]!);
+      const problem = watched.length === 0 ? "the condition of `at first(…)` must read a probe; it reads none" : watched.includes(pending.ref) ? `probe \`${pending.ref}\` cannot be triggered by its own value` : undefined;
+      if (problem) {
+        this.report(diagnostic("DYN2040", pending.cadence.condition.span, { problem }));
+        continue;
+      }
+      const missing = watched.find((w) => !producer.probes.some((q) => q.name === w));
+      if (missing) {
+        const points = this.probePoints.get(missing);
+        if (points) this.report(diagnostic("DYN2079", pending.cadence.condition.span, { what: "the condition of this `at first(…)`", name: missing, run: producer.id, points: describePoints(points) }));
+        continue;
+      }
+      const id = `${producer.id}\u0000${pending.ref}\u0000${JSON.stringify(condition)}`;
+      let event = named.get(id);
+      if (!event) {
+        const taken = new Set(producer.events.map((e) => e.name));
+        event = `${pending.ref}@handoff`;
+        for (let n = 2; taken.has(event); n++) event = `${pending.ref}@handoff${n}`;
+        named.set(id, event);
+        const name = event;
+        runs[producerIndex] = {
+          ...producer,
+          events: [...producer.events, { name, watch: watched, condition }],
+          probes: producer.probes.map((q) => (q.name === pending.ref ? { ...q, cadences: [...q.cadences, { kind: "on", event: name }] } : q)),
+        };
+      }
+      const reader = runs[readerIndex]!;
+      const at = { event };
+      runs[readerIndex] = { ...reader, probes: reader.probes.map((q) => (q.name === pending.probe ? { ...q, args: { ...q.args, [pending.param]: { ...(q.args[pending.param] as object), at } } } : q)) };
+    }
+  }
+
+  /** The name of positional argument `position` of probe `probe` of `run`. */
+  private positionalParam(run: RunSpec, probe: string, position: number): string | undefined {
+    const spec = run.probes.find((q) => q.name === probe);
+    return spec ? registry.get("probe", spec.probe)?.params[position]?.name : undefined;
+  }
+
+  /** A step a value is read at (`h[…, at 150 steps]`) is a step the producer measures `h`: added to its cadence. */
+  private measureAtHandoffSteps(runs: RunSpec[]): void {
+    for (const reader of [...runs]) {
+      for (const use of crossRunUses(reader)) {
+        if (!use.at || !("step" in use.at)) continue;
+        const index = runs.findIndex((r) => r.id === use.producer);
+        const producer = runs[index];
+        const step = use.at.step;
+        if (!producer) continue;
+        const has = (c: Cadence) => c.kind === "at" && c.points.length === 1 && JSON.stringify(c.points[0]) === JSON.stringify(step);
+        runs[index] = { ...producer, probes: producer.probes.map((q) => (q.name === use.ref && !q.cadences.some(has) ? { ...q, cadences: [...q.cadences, { kind: "at", points: [step] }] } : q)) };
+      }
+    }
   }
 
   /**
@@ -983,7 +1121,7 @@ export class ExperimentChecker {
   }
 
   /** The lets over results, compiled; a let bound to an interval is a phase window (`windows`), read by `during`. */
-  private analyses(lets: readonly A.LetStmt[], probes: ReadonlySet<string>, shapes: ProbeShapes, sweeps: Pick<AnalysisScope, "sweepVars" | "numericSweepVars" | "zipped">, env: PointEnv, windows: ReadonlyMap<string, A.IntervalExpr>): AnalysisSpec[] {
+  private analyses(lets: readonly A.LetStmt[], probes: ReadonlySet<string>, shapes: ProbeShapes, sweeps: Pick<AnalysisScope, "sweepVars" | "numericSweepVars" | "zipped"> & { probePoints: ProbePoints; letProbes: Map<string, Set<string>> }, env: PointEnv, windows: ReadonlyMap<string, A.IntervalExpr>): AnalysisSpec[] {
     const compiler = new AnalysisCompiler(this.diagnostics);
     const out: AnalysisSpec[] = [];
     const defined = new Set<string>();
@@ -995,6 +1133,7 @@ export class ExperimentChecker {
       if (expr) {
         if (isCondition(expr, conditions)) conditions.add(l.name.name);
         defined.add(l.name.name);
+        sweeps.letProbes.set(l.name.name, probesUnder(expr, sweeps.letProbes));
         out.push({ name: l.name.name, expr, line: l.span.line });
       } else failed.add(l.name.name);
     }
@@ -1162,7 +1301,7 @@ function withCrossRunArgs(entry: Entry, args: Readonly<Record<string, Lowered>>,
   const out: Record<string, Lowered> = { ...args };
   for (const [key, ref] of refs) {
     const name = typeof key === "string" ? key : entry.params[key]?.name;
-    if (name !== undefined) out[name] = { ref: ref.ref, from: { ...ref.from } };
+    if (name !== undefined) out[name] = { ref: ref.ref, from: { ...ref.from }, ...(ref.at ? { at: ref.at as unknown as Lowered } : {}) };
   }
   return out;
 }

@@ -98,8 +98,10 @@ function mergeStatement(base: A.Statement, over: A.Statement): { statement: A.St
   if (base.kind === "Probe" && over.kind === "Probe") {
     const call = mergeCall(base.value, over.value, "probe");
     const cadences = over.cadences.length ? over.cadences : base.cadences;
-    const keys = [...(call.keys === "all" ? ["measurement"] : call.keys), ...(over.cadences.length ? ["cadence"] : [])];
-    return { statement: { ...over, value: call.expr, cadences }, keys: call.keys === "all" && over.cadences.length ? "all" : keys };
+    // The sweep points a probe is measured at, like its cadence, stay unless the profile gives its own.
+    const only = over.only ?? base.only;
+    const keys = [...(call.keys === "all" ? ["measurement"] : call.keys), ...(over.cadences.length ? ["cadence"] : []), ...(over.only ? ["sweep points"] : [])];
+    return { statement: { ...over, value: call.expr, cadences, ...(only ? { only } : {}) }, keys: call.keys === "all" && over.cadences.length ? "all" : keys };
   }
   return { statement: over, keys: "all" };
 }
@@ -189,7 +191,7 @@ export function statementText(s: A.Statement, text: (span: A.Expr["span"]) => st
     case "Model":
       return s.value ? `model ${s.name.name} = ${expr(s.value)}` : text(s.span);
     case "Probe":
-      return `probe ${s.name.name} = ${expr(s.value)} ${s.cadences.map((c) => text(c.span)).join(", ")}`.trimEnd();
+      return `probe ${s.name.name}${s.only ? `[${s.only.map((i) => text(i.span)).join(", ")}]` : ""} = ${expr(s.value)} ${s.cadences.map((c) => text(c.span)).join(", ")}`.trimEnd();
     default:
       return text(s.span);
   }

@@ -60,7 +60,7 @@ export function exprDoc(e: A.Expr, ctx: ExprContext): Doc {
     case "Member":
       return [exprDoc(e.object, ctx), ".", e.member.name];
     case "Index":
-      return [exprDoc(e.object, ctx), "[", join(", ", e.items.map((i) => indexItemDoc(i, ctx))), "]"];
+      return [exprDoc(e.object, ctx), indexListDoc(e.items, ctx)];
     case "Error":
       // Only reachable on a tree with syntax errors (`dync fmt` refuses those): keep whatever was there.
       return ctx.source.text.slice(e.span.start, e.span.end);
@@ -173,9 +173,16 @@ function argumentDoc(a: A.Argument, ctx: ExprContext): Doc {
   }
 }
 
+/** `[opt = gd, 0]`: the items of an index or a probe's sweep points. */
+export function indexListDoc(items: readonly A.IndexItem[], ctx: ExprContext): Doc {
+  return ["[", join(", ", items.map((i) => indexItemDoc(i, ctx))), "]"];
+}
+
 function indexItemDoc(i: A.IndexItem, ctx: ExprContext): Doc {
   if (i.kind === "Wildcard") return "*";
   if (i.kind === "Selector") return [i.name.name, " = ", exprDoc(i.value, ctx)];
+  if (i.kind === "At") return ["at ", exprDoc(i.points, ctx)];
+  if (i.kind === "AtFirst") return ["at first(", exprDoc(i.condition, ctx), ")"];
   return exprDoc(i, ctx);
 }
 

@@ -5,7 +5,7 @@ import type * as A from "../../grammar/ast.js";
 import type { SourceFile } from "../../diagnostics/source.js";
 import { commentsWithin, layoutBlock, openBraceOffset, type Entry } from "./comments.js";
 import { comment, group, hardline, ifBreak, indent, line, type Doc } from "./doc.js";
-import { exprDoc, firstToken, type ExprContext } from "./expr.js";
+import { exprDoc, firstToken, indexListDoc, type ExprContext } from "./expr.js";
 
 export interface FormatContext extends ExprContext {
   /** Every comment of the file, in source order. */
@@ -133,7 +133,7 @@ function itemDoc(item: Item, inner: readonly A.Comment[], claimed: Set<A.Comment
     case "Checkpoint":
       return ["checkpoint every ", e(item.interval)];
     case "Probe":
-      return ["probe ", item.name.name, " = ", e(item.value), item.cadences.map((c, i) => [i > 0 ? ", " : " ", cadenceDoc(c, ctx)])];
+      return ["probe ", item.name.name, item.only ? indexListDoc(item.only, ctx) : "", " = ", e(item.value), item.cadences.map((c, i) => [i > 0 ? ", " : " ", cadenceDoc(c, ctx)])];
     case "Expect":
       return ["expect ", e(item.condition)];
     case "Plot":

@@ -162,7 +162,8 @@ export class CadenceScheduler {
       pending.delete(probe);
       for (const fire of this.observe(probe, step, value, pending)) {
         firedNow.push(fire);
-        for (const t of this.triggeredBy(fire.event)) queue.push({ probe: t, seeds: fire.seedIndices });
+        // A probe due at this step anyway runs (or ran) for every seed: it is not measured twice.
+        for (const t of this.triggeredBy(fire.event)) if (!scheduled.includes(t)) queue.push({ probe: t, seeds: fire.seedIndices });
       }
     }
     return firedNow;

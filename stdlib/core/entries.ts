@@ -86,7 +86,7 @@ export const classProbs = probeEntry({
   doc: "The predicted class distribution: the softmax of the network's outputs, averaged over the samples of `data`, per seed and class (dimension `class`, in output order; the values of a seed sum to 1). The softmax is taken in float64 from the float32 outputs, max-shifted. On a one-image data set such as `constant_image(…)` it is that image's class probabilities (Rosenfeld & Risteski, Fig. 5: a solid sky-coloured image's probabilities oscillate under GD); on a data set, the mean predicted distribution (`max(p) over class`, or `p[class = 3]` for one class). Stored like `per_sample_loss`: one array `tensors/<probe>/<run>/seed<s>.npy` of shape [measurements, classes] per run and seed.",
   params: [model, data],
   // meant for every step (Fig. 5 follows it step by step): one array per run, not a file per measurement
-  result: { index: "class", stacked: true },
+  result: { index: "class" },
   cites: papers.opposing,
   cost: forwardOverData,
 });

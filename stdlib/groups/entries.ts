@@ -17,7 +17,7 @@ export const perSampleLoss = probeEntry({
   kind: "probe",
   doc: "The loss ℓᵢ(θ) of every point i of `data` (dimension `point`, in the data set's row order), per seed, evaluation mode, without the `l2` term. Measured every step it is stored compactly: one array `tensors/<probe>/<run>/seed<s>.npy` of shape [measurements, points] per run and seed, with the steps in `seed<s>_steps.npy`. Free under full-batch training on the training set when the model has no dropout or batch norm (train and evaluation mode agree): the training step's own per-sample loss at θ_t is reused; otherwise one forward pass over `data`. `diff(psl) over steps` is Δᵢ = ℓᵢ(θ_t) − ℓᵢ(θ_{t−1}); `mean(diff(psl) > 0) over point` the fraction of points whose loss rose; `top_k(diff(psl), k: 20) over point` the points whose loss rose most at each step.",
   params: [model, group],
-  result: { index: "point", stacked: true },
+  result: { index: "point" },
   cites: papers.opposing,
   // Free when the training step's own per-sample losses are reused (the implementation's `trainingStepLosses`).
   cost: (args, shape) => (shape.trainingStepCovers(args["data"]) ? {} : { forwardPasses: shape.rows(args["data"]) ?? 0 }),

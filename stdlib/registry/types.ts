@@ -110,16 +110,14 @@ export interface Rule {
   readonly message: string;
 }
 
-/** What a probe measures: named `fields`, an extra dimension `index` (per unit), or a `matrix` per seed. */
+/**
+ * What a probe measures: named `fields`, an extra dimension `index` (per unit: recorded as one stacked array
+ * `[measurements, units]` per run, seed and field, runtime/record/stacked.ts), or a `matrix` per seed.
+ */
 export interface ResultShape {
   readonly fields?: readonly string[];
   readonly index?: string;
   readonly matrix?: boolean;
-  /**
-   * Per-unit values measured often (every step): stored as one array `[measurements, units]` per run, seed
-   * and field (runtime/record/stacked.ts) instead of a .npy per measurement.
-   */
-  readonly stacked?: boolean;
 }
 
 /** What a probe publishes on its run's board for later probes (stdlib/curvature/eigen-board.ts). */

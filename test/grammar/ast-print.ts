@@ -64,6 +64,7 @@ export function printArg(a: A.Argument): string {
 function printIndexItem(i: A.IndexItem): string {
   if (i.kind === "Wildcard") return "*";
   if (i.kind === "Selector") return `${i.name.name} = ${printExpr(i.value)}`;
+  if (i.kind === "At" || i.kind === "AtFirst") return printCadence(i);
   return printExpr(i);
 }
 
@@ -112,7 +113,7 @@ export function printStmt(s: A.Statement | A.DataItem | A.ModelItem): string {
     case "Checkpoint":
       return `checkpoint every ${printExpr(s.interval)}`;
     case "Probe":
-      return `probe ${s.name.name} = ${printExpr(s.value)}${s.cadences.map((c) => ` | ${printCadence(c)}`).join("")}`;
+      return `probe ${s.name.name}${s.only ? `[${s.only.map(printIndexItem).join(", ")}]` : ""} = ${printExpr(s.value)}${s.cadences.map((c) => ` | ${printCadence(c)}`).join("")}`;
     case "Expect":
       return `expect ${printExpr(s.condition)}`;
     case "Plot":

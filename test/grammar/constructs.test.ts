@@ -179,6 +179,22 @@ describe("experiment statements", () => {
     expect(bare.value).toBeUndefined();
   });
 
+  it("probes limited to sweep points, and cross-run values read at a point", () => {
+    expect(stmts(
+      [
+        "probe top[opt = gd] = hessian(net, train) at 100",
+        "probe h[lr in [0.1, 0.2], width = 4] = loss(net, train) every step",
+        "probe p = project(net, along: top[opt = gd, at 150 steps]) every step",
+        "probe q = project(net, along: top[opt = gd, at first(sharp > 2 / lr)]) every step",
+      ].join("\n"),
+    )).toEqual([
+      "probe top[opt = gd] = hessian(net, train) | at 100",
+      "probe h[(lr in [0.1, 0.2]), width = 4] = loss(net, train) | every (steps)",
+      "probe p = project(net, along: top[opt = gd, at (150 steps)]) | every (steps)",
+      "probe q = project(net, along: top[opt = gd, at first((sharp > (2 / lr)))]) | every (steps)",
+    ]);
+  });
+
   it("expect with in, within … of, and comparisons", () => {
     expect(stmts(
       [

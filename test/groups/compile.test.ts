@@ -65,8 +65,13 @@ describe("groups in a .dyn file", () => {
         const mean = Array.from(data.subarray(12 * t, 12 * t + 12)).reduce((a, b) => a + b, 0) / 12;
         expect(mean / value("whole", seed, t) - 1).toBeCloseTo(0, 5);
       }
+      // per layer, stacked like every per-unit probe: one row per measurement, its step beside it
+      const perLayer = readNpy(join(out, `tensors/g_layers/run/seed${seed}.npy`));
+      const layerSteps = Array.from(readNpy(join(out, `tensors/g_layers/run/seed${seed}_steps.npy`)).data);
+      expect(perLayer.shape).toEqual([layerSteps.length, 2]);
       for (const t of [0, 5, 10]) {
-        const layers = [0, 1].map((k) => Number(readNpy(join(out, `tensors/g_layers/run/seed${seed}_step${t}.npy`)).data[k]));
+        const row = layerSteps.indexOf(t);
+        const layers = [0, 1].map((k) => Number(perLayer.data[2 * row + k]));
         expect(Math.hypot(...layers) / value("g_total", seed, t) - 1).toBeCloseTo(0, 6);
       }
     }

@@ -1,8 +1,9 @@
 /**
- * `dync report` over a run directory with bad .npy files: a truncated file and one holding a matrix where a
- * per-unit probe recorded vectors are each named in a warning and in report.html, their values are left out
- * (the scatter of 4 neurons × 2 seeds × 2 snapshots draws 16 − 4 points), and every plot is still drawn;
- * before, the first bad file failed the whole report with RUN011.
+ * `dync report` over a run directory with bad .npy files: a truncated stacked array and one holding a
+ * vector where a per-unit probe stacked rows of vectors are each named once in a warning and in report.html
+ * (however many rows they hold), their values are left out (both are seed 0's, so the scatter of
+ * 4 neurons × 2 seeds × 2 snapshots draws 16 − 8 points), and every plot is still drawn; before, the first
+ * bad file failed the whole report with RUN011.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -46,10 +47,10 @@ describe("dync report with corrupt .npy files", () => {
     const points = (svg: string) => svg.match(/aria-roledescription="point"/g)?.length ?? 0;
     expect(points(readFileSync(join(out, "plots", "01-scatter-feats-amplitude.svg"), "utf8"))).toBe(16);
 
-    const truncated = "tensors/feats.amplitude/run/seed0_step0.npy";
-    const matrix = "tensors/feats.angle/run/seed1_step10.npy";
+    const truncated = "tensors/feats.amplitude/run/seed0.npy";
+    const vector = "tensors/feats.angle/run/seed0.npy";
     writeFileSync(join(out, truncated), readFileSync(join(out, truncated)).subarray(0, 20));
-    writeNpy(join(out, matrix), Float32Array.from([1, 2, 3, 4]), [2, 2]);
+    writeNpy(join(out, vector), Float32Array.from([1, 2, 3, 4]), [4]);
 
     const printed: string[] = [];
     const warnings: string[] = [];
@@ -57,10 +58,11 @@ describe("dync report with corrupt .npy files", () => {
     expect(await reportCommand(out, output as never, (t) => warnings.push(t))).toBe(0);
     expect(printed.join("")).toContain("(2 of 2 plots drawn)");
     expect(warnings).toHaveLength(2);
+    warnings.sort((a, b) => Number(a.includes("feats.angle")) - Number(b.includes("feats.angle"))); // amplitude's first
     expect(warnings[0]).toMatch(new RegExp(`^warning: RUN011: .*${truncated.replaceAll(".", "\\.")}: truncated header — the values of feats\\.amplitude in ${truncated.replaceAll(".", "\\.")} are left out`));
-    expect(warnings[1]).toMatch(/^warning: RUN011: tensors\/feats\.angle\/run\/seed1_step10\.npy holds shape \(2, 2\); per-unit probe "feats\.angle" records vectors/);
+    expect(warnings[1]).toMatch(/^warning: RUN011: tensors\/feats\.angle\/run\/seed0\.npy holds shape \(4\); per-unit probe "feats\.angle" has a row 0 there/);
     expect(readdirSync(join(out, "plots")).sort()).toEqual([".drawn.json", "01-scatter-feats-amplitude.png", "01-scatter-feats-amplitude.svg", "02-line-l.png", "02-line-l.svg"]);
-    // Seed 0 at step 0 lost its amplitudes and seed 1 at step 10 its angles: 4 neurons each fewer.
+    // Seed 0 lost its amplitudes and its angles at both snapshots: 2 × 4 points fewer.
     expect(points(readFileSync(join(out, "plots", "01-scatter-feats-amplitude.svg"), "utf8"))).toBe(8);
     const html = readFileSync(join(out, "report.html"), "utf8");
     expect(html).toContain("2 recorded files could not be read; the plots and analyses below leave their values out:");

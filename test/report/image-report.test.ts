@@ -1,6 +1,6 @@
 /**
  * Images in a report of an executor-trained run (cpu backend) on a 16 × 16 grid: the `outputs` probe's
- * vectors are reloaded from their .npy files, the drawn pixels are the recorded outputs' colours (computed
+ * vectors are reloaded from their stacked .npy files, the drawn pixels are the recorded outputs' colours (computed
  * here from the .npy values), the region image has one colour per recorded region id, and `rebuildReport`
  * from the directory alone redraws byte-identical figures.
  */
@@ -30,7 +30,11 @@ const recorded = (name: string, run: string, seed: number, step: number): Float6
   const rows = readFileSync(join(dir, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
   const row = rows.find((r) => r["probe"] === name && r["run"] === run && r["seed"] === seed && r["step"] === step && typeof r["npy_file"] === "string");
   expect(row, `${name} ${run} seed ${seed} step ${step}`).toBeDefined();
-  return Float64Array.from(readNpy(join(dir, String(row!["npy_file"]))).data);
+  // per-point probes are stacked: the row's value is its row in the run's array (docs/run-directory.md)
+  const { data, shape } = readNpy(join(dir, String(row!["npy_file"])));
+  const index = row!["value"];
+  expect(typeof index, "a stacked row index").toBe("number");
+  return Float64Array.from(data.subarray((index as number) * shape[1]!, ((index as number) + 1) * shape[1]!));
 };
 
 beforeAll(async () => {
