@@ -142,10 +142,15 @@ interface ProfileParts {
   readonly fields: Readonly<Record<PartField, string>>;
 }
 
+/** The comment above a point's patch: its run id, or "the run" when nothing is swept (its id is then just `run`). */
+function runLabel(run: { readonly id: string; readonly point: Readonly<Record<string, unknown>> }): string {
+  return Object.keys(run.point).length === 0 ? "the run (nothing is swept)" : `run ${run.id}`;
+}
+
 /** A profile as a plan template (contract/plan.ts): the base run once, then one short patch per point. */
 function profileParts(name: string, plan: CheckedProfile, dynFile: string): ProfileParts {
   const template = planTemplate(plan, plan.axes);
-  const points = template.points.map((patch, i) => `${lineComment(`run ${plan.runs[i]!.id}`)}\n${literal(patch)}`).join(",\n");
+  const points = template.points.map((patch, i) => `${lineComment(runLabel(plan.runs[i]!))}\n${literal(patch)}`).join(",\n");
   const fields = {
     base: literal(baseWithComments(template.base, dynFile)),
     points: `[\n${points}\n]`,
