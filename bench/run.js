@@ -39,6 +39,11 @@ const CASES = [
   { id: "c_wide_gd", title: "(c) 1→1000→1 ReLU, full-batch GD on 4 points", peers: ["c_wide_gd"] },
   { id: "d_lottery", title: "(d) lottery sweep, widths 10..50 × 1000 seeds, SiLU, Adam", peers: ["d_lottery_bmm", "d_lottery_loop"] },
   { id: "e_sharpness", title: "(e) 1→100→100→1 tanh, GD, sharpness (20 HVPs on 500 points) every 10 steps", peers: ["e_sharpness"] },
+  { id: "f_coord_pe", title: "(f) coordinate MLP, PE L=8 → 256×4 ReLU, 128×128 image, batch 8192, Adam", peers: ["f_coord_pe"] },
+  { id: "g_cnn", title: "(g) CNN conv 3×3/2 32→64→96, FC 256, 32×32×3, batch 128, SGD", peers: ["g_cnn"] },
+  { id: "h_lanczos", title: "(h) top-5 Hessian eigenvalues, Lanczos (60 HVPs), 1→200→200→1 tanh, 1000 points", peers: ["h_lanczos"] },
+  { id: "i_regions", title: "(i) activation regions, 262,144 inputs × 2,048 ReLUs (2→512×4→1)", peers: ["i_regions"] },
+  { id: "j_tanh_seeds", title: "(j) 1→128→128→1 tanh, Adam, batch 64, 4 seeds", peers: ["j_tanh_loop"] },
 ];
 
 function parseArgs(argv) {
@@ -73,17 +78,27 @@ function caseShape(source) {
   const probe = /sharpness\(([^)]*)\)\s+every\s+(\d+)\s+steps/.exec(source);
   const knob = (name) => Number(new RegExp(`${name}:\\s*(\\d+)`).exec(probe?.[1] ?? "")?.[1]);
   const sharpness = probe ? { iters: knob("iters"), samples: knob("samples"), every: Number(probe[2]) } : null;
-  return { steps, seeds, widths, points, sharpness };
+  // (h): the Hessian-vector products of its one Lanczos call
+  const lanczosIters = Number(/hessian\([^)]*iters:\s*(\d+)/.exec(source)?.[1] ?? 0);
+  return { steps, seeds, widths, points, sharpness, lanczosIters };
 }
 
+/** GNU time, for each process's peak resident set size (absent: no RSS figure). */
+const GNU_TIME = existsSync("/usr/bin/time") ? "/usr/bin/time" : null;
+
 function run(command, args, options = {}) {
+  const rssFile = GNU_TIME ? join(mkdtempSync(join(tmpdir(), "dync-bench-rss-")), "rss") : null;
+  const [cmd, argv] = rssFile ? [GNU_TIME, ["-f", "%M", "-o", rssFile, command, ...args]] : [command, args];
   const start = process.hrtime.bigint();
-  const result = spawnSync(command, args, { cwd: root, encoding: "utf8", maxBuffer: 64 << 20, ...options });
+  const result = spawnSync(cmd, argv, { cwd: root, encoding: "utf8", maxBuffer: 64 << 20, ...options });
   const wallS = Number(process.hrtime.bigint() - start) / 1e9;
   if (result.status !== 0) {
     throw new Error(`${command} ${args.join(" ")} exited ${result.status}\n${result.stderr}\n${result.stdout}`);
   }
-  return { wallS, stdout: result.stdout };
+  // GNU time's %M: the peak resident set size in KiB
+  const peakRssMiB = rssFile ? Number(readFileSync(rssFile, "utf8").trim().split("\n").pop()) / 1024 : null;
+  if (rssFile) rmSync(dirname(rssFile), { recursive: true, force: true });
+  return { wallS, stdout: result.stdout, peakRssMiB };
 }
 
 function compileCase(id) {
@@ -97,7 +112,7 @@ function compileCase(id) {
 function runDync(program, backend, jobs, matmul = null) {
   const dir = mkdtempSync(join(tmpdir(), "dync-bench-"));
   try {
-    const { wallS } = run("node", [program, "--backend", backend, "--jobs", String(jobs), "--quiet", "--out", join(dir, "run")], {
+    const { wallS, peakRssMiB } = run("node", [program, "--backend", backend, "--jobs", String(jobs), "--quiet", "--out", join(dir, "run")], {
       // DYNC_NATIVE=0 keeps the products on the wasm path (XNNPACK and dync's SIMD kernels)
       env: { ...process.env, ...(matmul === "wasm" ? { DYNC_NATIVE: "0" } : {}) },
     });
@@ -108,7 +123,7 @@ function runDync(program, backend, jobs, matmul = null) {
     if (matmul === "native" && manifest.backend.matmul?.path !== "openblas") {
       throw new Error(`--matmul native: the native path did not serve (${manifest.backend.matmul?.reason}); run \`npm run native\``);
     }
-    return { wallS, loopS, backend: manifest.backend };
+    return { wallS, loopS, peakRssMiB, backend: manifest.backend };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -120,15 +135,17 @@ function runTorch(peer, shape, loopSeeds) {
     const seeds = peer === "d_lottery_loop" ? Math.min(loopSeeds, shape.seeds) : shape.seeds;
     args.push("--seeds", String(seeds), "--widths", shape.widths.join(","), "--points", String(shape.points));
   }
+  if (peer.startsWith("h_")) args.push("--points", String(shape.points), "--iters", String(shape.lanczosIters));
+  if (peer.startsWith("j_")) args.push("--seeds", String(shape.seeds), "--points", String(shape.points));
   if (peer.startsWith("e_")) {
     const { iters, samples, every } = shape.sharpness;
     args.push("--points", String(shape.points), "--iters", String(iters), "--samples", String(samples), "--every", String(every));
   }
   // One OpenBLAS thread, as dync's native path runs by default: PyTorch sets its own pool to 1 thread here but
   // leaves Debian's pthread OpenBLAS at one thread per core (2), which is not the same thread count.
-  const { wallS, stdout } = run(PYTHON, args, { env: { ...process.env, OPENBLAS_NUM_THREADS: TORCH_BLAS_THREADS } });
+  const { wallS, stdout, peakRssMiB } = run(PYTHON, args, { env: { ...process.env, OPENBLAS_NUM_THREADS: TORCH_BLAS_THREADS } });
   const report = JSON.parse(stdout.trim().split("\n").pop());
-  return { wallS, loopS: report.loop_s, torch: report.torch, threads: report.threads, seedsRun: Number(args[args.indexOf("--seeds") + 1]) || 1 };
+  return { wallS, peakRssMiB, loopS: report.loop_s, torch: report.torch, threads: report.threads, seedsRun: Number(args[args.indexOf("--seeds") + 1]) || 1 };
 }
 
 const median = (xs) => {
@@ -185,10 +202,11 @@ function benchCase(spec, args) {
     Object.entries(samples).map(([name, list]) => {
       const loopS = median(list.map((s) => s.loopS));
       const wallS = median(list.map((s) => s.wallS));
+      const peakRssMiB = list[0].peakRssMiB == null ? null : Math.max(...list.map((s) => s.peakRssMiB));
       // The per-seed loop runs a subset of the seeds; its time is scaled linearly to all of them (stated in the table).
       const scale = name === "d_lottery_loop" ? shape.seeds / list[0].seedsRun : 1;
       const steps = shape.steps * runsPerProcess;
-      return [name, { loopS: loopS * scale, wallS: scale === 1 ? wallS : null, stepsPerS: steps / (loopS * scale), msPerStep: (1000 * loopS * scale) / steps, scaledFromSeeds: scale === 1 ? null : list[0].seedsRun, samples: list.map(({ loopS: l, wallS: w }) => ({ loopS: l, wallS: w })), ...(list[0].backend ? { backend: list[0].backend } : {}) }];
+      return [name, { loopS: loopS * scale, wallS: scale === 1 ? wallS : null, stepsPerS: steps / (loopS * scale), msPerStep: (1000 * loopS * scale) / steps, scaledFromSeeds: scale === 1 ? null : list[0].seedsRun, peakRssMiB, samples: list.map(({ loopS: l, wallS: w }) => ({ loopS: l, wallS: w })), ...(list[0].backend ? { backend: list[0].backend } : {}) }];
     }),
   );
   // The machine is shared: the 1-minute load average before and after says how busy it was meanwhile.
@@ -230,6 +248,7 @@ const TARGETS = {
       against: "c_wide_gd",
       max: 1,
       label: "≤ 1.0×",
+      wasm: { max: 1.5, label: "≤ 1.5× on the wasm path" },
       cause: "per-kernel tfjs bookkeeping around a step whose arithmetic is tiny: the fused step kernel takes ~0.03 ms of dync's ~0.2–0.3 ms per step; part of it is JIT warm-up over 2000 steps (0.09 ms per step over 20,000)",
     },
   ],
@@ -242,6 +261,29 @@ const TARGETS = {
       cause: "dync's loop is mostly the fused 1→W→1 kernel (~35 ms per step in a CPU profile), which is compute-bound: an exp and a division per sample and neuron on 4-lane SIMD; 20× would need it ~4.5× faster than the vectorised PyTorch",
     },
   ],
+  f_coord_pe: [
+    {
+      against: "f_coord_pe",
+      max: 1,
+      label: "≤ 1.0×",
+      cause: WASM_MATMUL,
+      wasm: WASM_DENSE,
+      nativeCause: "as (b): the products run on OpenBLAS; the rest is passes over [8192, 256] on one wasm thread (ReLU and its gradient, bias sums, Adam, the encoding's sin/cos, the custom-gradient clones)",
+    },
+  ],
+  g_cnn: [
+    {
+      against: "g_cnn",
+      max: 1,
+      label: "≤ 1.0×",
+      cause: WASM_MATMUL,
+      wasm: WASM_DENSE,
+      nativeCause: "the first conv layer still computes its input patches' gradient (bmm's custom gradient computes both operands' eagerly) and col2im of it, which nothing reads; ~210 tfjs kernels per step; ReLU and its gradient on one wasm thread (docs/performance.md, \"Convolutions\")",
+    },
+  ],
+  h_lanczos: [{ against: "h_lanczos", max: 1, label: "≤ 1.0×", cause: WASM_MATMUL, wasm: WASM_DENSE }],
+  i_regions: [{ against: "i_regions", max: 1, label: "≤ 1.0×", cause: WASM_MATMUL, wasm: WASM_DENSE }],
+  j_tanh_seeds: [{ against: "j_tanh_loop", max: 1, label: "≤ 1.0× the per-seed loop", cause: "", wasm: { max: 1.5, label: "≤ 1.5× on the wasm path" } }],
   e_sharpness: [
     {
       against: "e_sharpness",
@@ -293,8 +335,8 @@ function markdown(results) {
     "",
     `Medians of ${results.reps} alternating repetitions after one warm-up each (cases run on different dates were kept from earlier invocations; see the last table). *Loop* = data + model construction + training as each side times itself (dync: first run's start to last run's end in the manifest; PyTorch: perf_counter). dync runs with \`--jobs 1\` (one thread, like PyTorch) unless a row says otherwise; ratios are against the first dync row. *Process* = whole-process wall time (launch, imports, gradient registration, backend init, training, writing results). Ratio = dync / PyTorch (below 1: dync faster).`,
     "",
-    "| case | side | steps | loop s | ms/step | steps/s | process s | loop ratio | process ratio |",
-    "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    "| case | side | steps | loop s | ms/step | steps/s | process s | loop ratio | process ratio | peak RSS MiB |",
+    "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
   ];
   for (const c of results.cases) {
     const dync = c.sides.dync;
@@ -304,7 +346,7 @@ function markdown(results) {
       const label = name.startsWith("dync") ? `dync (${dyncSideLabel(results.backend, name, s, jobs[0])})` : s.scaledFromSeeds ? `${name} (timed on ${s.scaledFromSeeds} seeds/width, scaled ×${c.shape.seeds / s.scaledFromSeeds})` : name;
       const ratio = name.startsWith("dync") ? (name === "dync" ? "" : `(${(s.loopS / dync.loopS).toFixed(2)}× dync)`) : (dync.loopS / s.loopS).toFixed(2);
       const pratio = name.startsWith("dync") || s.wallS === null ? "" : (dync.wallS / s.wallS).toFixed(2);
-      lines.push(`| ${c.title} | ${label} | ${steps} | ${s.loopS.toFixed(2)} | ${s.msPerStep.toFixed(2)} | ${s.stepsPerS.toFixed(1)} | ${s.wallS === null ? "—" : s.wallS.toFixed(2)} | ${ratio} | ${pratio} |`);
+      lines.push(`| ${c.title} | ${label} | ${steps} | ${s.loopS.toFixed(2)} | ${s.msPerStep.toFixed(2)} | ${s.stepsPerS.toFixed(1)} | ${s.wallS === null ? "—" : s.wallS.toFixed(2)} | ${ratio} | ${pratio} | ${s.peakRssMiB == null ? "—" : s.peakRssMiB.toFixed(0)} |`);
     }
   }
   lines.push("", "| case | measured | 1-min load average before → after | repetitions |", "|---|---|---|---:|");

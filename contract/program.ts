@@ -367,11 +367,30 @@ export interface DataRef {
   readonly ref: string;
   readonly rows?: readonly number[];
   readonly random?: { readonly n: number; readonly seed: number };
+  /** Rows an analysis of the same run finds during training (`train[up]`, `let up = top_k(…) over point`). */
+  readonly found?: FoundSet;
+}
+
+/**
+ * An index set found during the run: the analysis `name` (`top_k(diff(psl)[steps = 150], k: 20) over point`),
+ * evaluated per seed on the run's own measurements once step `step`'s are recorded; its rows (the points
+ * where it is 1, ascending) are the group from then on. The checker proves `expr` depends on measurements
+ * at steps ≤ `step` only (compiler/check/found-sets.ts), so the set equals what the analysis gives after
+ * the run. `lets`: the analyses `expr` reads, in order; `reads`: the probes it reads; `size`: at most this many rows.
+ */
+export interface FoundSet {
+  readonly name: string;
+  readonly step: number;
+  readonly size: number;
+  readonly expr: AnalysisExpr;
+  readonly lets: readonly AnalysisSpec[];
+  readonly reads: readonly string[];
 }
 
 /** Rows a probe evaluates on through `ref`, given its data set's size (undefined: unknown). */
 export function dataRefRows(ref: DataRef, size: number | undefined): number | undefined {
   if (ref.rows) return ref.rows.length;
+  if (ref.found) return size === undefined ? ref.found.size : Math.min(ref.found.size, size);
   if (ref.random) return size === undefined ? ref.random.n : Math.min(ref.random.n, size);
   return size;
 }

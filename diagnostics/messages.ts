@@ -393,6 +393,18 @@ export const messages = {
     message: "probe `{name}` of run {run} measures a vector over parameters {theirs}, but run {reader} has parameters {mine}",
     help: "A vector over the parameters (a Hessian eigenvector) is read by runs of the same model shape only: select a run that differs from the reader in the optimizer, the learning rate or the batch, not in the width or the data.",
   },
+  DYN2085: {
+    name: "set-not-found-in-run",
+    severity: "error",
+    message: "a probe cannot read the index set `{name}` during the run: {problem}",
+    help: "A probe's group may be an index set an analysis of the same run finds (`probe g = grad_norm(net, train[up])` with `let up = top_k(diff(psl)[steps = 150], k: 20) over point`). The runner finds it as soon as the measurements it reads are recorded up to a fixed step, so it must be `top_k` or `bottom_k` over point of values pinned to one step (`x[steps = k]`, `last(x before k steps)`), and may combine them elementwise; the series under the pin may be probes, elementwise arithmetic, `diff(…) over steps` and reductions over other dimensions. The probe measures from that step on (nothing before). docs/language.md, \"When an index set is known\".",
+  },
+  DYN2086: {
+    name: "set-cycle",
+    severity: "error",
+    message: "probe `{probe}` reads the index set `{name}`, which is found from its own measurements: {cycle}",
+    help: "An index set found during the run is computed from probes measured before it is known, and a probe reading it measures only after, so no probe may read a set found from its own values, directly or through another set.",
+  },
   DYN2054: {
     name: "wrong-kind-of-name",
     severity: "error",

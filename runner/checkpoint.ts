@@ -26,6 +26,8 @@ export interface RunCheckpoint {
   /** `ProbeInstance.save()` per probe name. */
   readonly probes: Readonly<Record<string, unknown>>;
   readonly recorder: RecorderState;
+  /** The index sets found during the run and the rows they are still to be found from (runner/found-sets.ts); absent when it finds none. */
+  readonly sets?: unknown;
 }
 
 /** Where checkpoints live, how often to take them, and the hash they are stamped with. */

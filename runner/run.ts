@@ -24,6 +24,7 @@ import { RunResultRecorder } from "./run-recorder.js";
 import type { ResultSink, RunSink } from "./run-sink.js";
 import { scheduleInSteps } from "./schedule.js";
 import { assertRunArgs } from "./validate-args.js";
+import { deferredProbe, FoundSets, readersLast, setsReadBy } from "./found-sets.js";
 import { boardArguments, HandoffWriter, loadHandoffs, type HandoffSetup } from "./handoff.js";
 
 /** Everything a run needs besides its spec. */
@@ -76,29 +77,31 @@ export async function executeRun(run: RunSpec, context: RunContext): Promise<Run
     checkModelFits(run, model, trainData[0]!);
     const optimizer: Optimizer = createOptimizer(withoutNulls(run.optimizer), model.params);
     owned.push(optimizer);
-    const env = new RunProbeEnv({ model, modelName: run.model.name, datasets, loss: run.loss, seeds });
-    owned.push(env);
     const plan = trainingPlan(trainData[0]!.n, run.batch, run.duration);
+    const sets = new FoundSets(run, seeds, plan.totalSteps);
+    const env = new RunProbeEnv({ model, modelName: run.model.name, datasets, loss: run.loss, seeds, ...(sets.any ? { found: (name: string) => sets.rows(name) } : {}) });
+    owned.push(env);
     context.results.setTotalSteps(run.id, plan.totalSteps);
     const progress = context.progress;
     const rows = new CountingSink(recorder, context.resumeFrom?.rows ?? 0);
-    const results = new RunResultRecorder(run, seeds, rows, context.results, progress && ((step, loss) => progress.step(run.id, step, loss)));
+    const results = new RunResultRecorder(run, seeds, rows, sets.tap(context.results), progress && ((step, loss) => progress.step(run.id, step, loss)));
     const probeNames = new Set(run.probes.map((p) => p.name));
     const { specs, keys } = boardArguments(run);
     const writer = context.handoff && new HandoffWriter(run, context.handoff, env.board, seeds, model, context.resumeFrom?.training.step);
     if (context.handoff) loadHandoffs(run, context.handoff, env.board, model, seeds);
     else if (keys.size > 0) throw new DyncRuntimeError("RUN040", `run ${run.id} reads values of other runs (${[...keys].join(", ")}), which only \`dync run\` hands over`);
-    const probes = specs.map((spec) => startedProbe(spec, env, new Set([...probeNames, ...keys]), owned, writer));
+    const probes = readersLast(specs).map((spec) => startedProbe(spec, env, new Set([...probeNames, ...keys]), owned, writer, sets));
     const every = context.checkpoints ? checkpointSteps(run, plan.stepsPerEpoch, context.checkpoints.everySteps) : undefined;
     if (every !== undefined || context.resumeFrom) requireCheckpointable(probes);
     if (context.resumeFrom) {
+      if (sets.any) sets.restore(context.resumeFrom.sets);
       restoreProbes(probes, context.resumeFrom);
       results.restore(context.resumeFrom.recorder);
     }
     progress?.start(run.id, plan.totalSteps, context.resumeFrom?.training.step ?? 0);
     const save = (training: TrainingSnapshot): void => {
       const probeStates = Object.fromEntries(probes.map(({ spec, instance }) => [spec.name, instance.save!()]));
-      const checkpoint = { format: CHECKPOINT_FORMAT, run: run.id, planHash: context.checkpoints!.planHash, rows: rows.rows, training, probes: probeStates, recorder: results.state() } as const;
+      const checkpoint = { format: CHECKPOINT_FORMAT, run: run.id, planHash: context.checkpoints!.planHash, rows: rows.rows, training, probes: probeStates, recorder: results.state(), ...(sets.any ? { sets: sets.save() } : {}) } as const;
       writeRunCheckpoint(context.checkpoints!.dir, checkpoint);
     };
     const outcome = await train({
@@ -203,7 +206,7 @@ interface StartedProbe {
  * A `ProbeSpec`'s implementation started on this run (arguments defaulted, checked and resolved, per-run
  * state set up) before training starts; `owned` finishes it when the run ends.
  */
-function startedProbe(spec: ProbeSpec, env: RunProbeEnv, probeNames: ReadonlySet<string>, owned: { dispose(): void }[], writer?: HandoffWriter): StartedProbe {
+function startedProbe(spec: ProbeSpec, env: RunProbeEnv, probeNames: ReadonlySet<string>, owned: { dispose(): void }[], writer: HandoffWriter | undefined, sets: FoundSets): StartedProbe {
   const definition = probeImplementations.get(spec.probe);
   if (!definition) {
     throw new DyncRuntimeError(
@@ -220,7 +223,9 @@ function startedProbe(spec: ProbeSpec, env: RunProbeEnv, probeNames: ReadonlySet
       throw new DyncRuntimeError("RUN040", `probe ${spec.name} (line ${spec.line}): argument ${key} names "${name}", which the run does not define`);
     }
   }
-  const probe: ProbeInstance = inProbe(spec, () => definition.start(spec.args, env, spec.name));
+  const start = (): ProbeInstance => inProbe(spec, () => definition.start(spec.args, env, spec.name));
+  // A probe reading an index set found during the run starts when the set is found (runner/found-sets.ts).
+  const probe: ProbeInstance = setsReadBy(spec).length > 0 ? deferredProbe(start, sets.startOf(spec)) : start();
   owned.push({ dispose: () => probe.finish?.() });
   const handOver = writer?.publishes(spec.name) ? writer : undefined;
   const measure = (ctx: ProbeContext): ReturnType<ProbeInstance["measure"]> => {

@@ -101,6 +101,22 @@ describe("dync plan", () => {
     expect(text).toContain("plus each probe's declared cost per call");
   });
 
+  it("shows an index set found during the run and counts its readers' calls from the step it is known", () => {
+    const { exp, plan: p } = plan(`experiment e {
+      data train = grid(x in [-1, 1], n: 50) -> x^2
+      model net = mlp(hidden: [8, 4], act: relu)
+      optimizer gd(lr: 0.1)
+      train 100 steps, batch full
+      probe psl = per_sample_loss(net, train) every step
+      probe l_up = loss(net, train[up]) every 10 steps
+      let up = top_k(diff(psl)[steps = 35], k: 5) over point
+    }`);
+    const text = describePlan(exp.name, "default", p.seeds, p.runs);
+    expect(text).toContain("found during the run: up (5 rows per seed, known after step 35's measurements) → l_up measure from step 35");
+    // per_sample_loss is free (the full-batch step's losses); l_up at 40, 50, …, 100: 7 calls × 5 rows × 2 · 44 flops
+    expect(probeFlops(p.runs[0]!, 100, 1)).toBe(7 * 5 * 2 * 44);
+  });
+
   it("prices per_sample_loss at nothing where the training step's losses are reused, and the eigenvector probes per parameter", () => {
     const source = (batch: string, data = "train") => `experiment e {
       data train = grid(x in [-1, 1], n: 50) -> x^2

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
- * Builds dync's optional native matrix-product addon (native/dync_blas.c → dist/native/dync_blas.node) with gcc
- * directly against OpenBLAS (Debian: `apt-get install gcc libopenblas-dev`). No node-gyp: one C file, the
- * Node-API headers that ship with Node, one shared library to link.
+ * Builds dync's optional native addons with gcc directly: the matrix products (native/dync_blas.c →
+ * dist/native/dync_blas.node, against OpenBLAS; Debian: `apt-get install gcc libopenblas-dev`) and im2col/col2im
+ * for convolutions (native/dync_conv.c → dist/native/dync_conv.node, no library). No node-gyp: one C file per
+ * addon, the Node-API headers that ship with Node, the libraries it links.
  *
  * Part of `npm run build` / `pretest` with `--optional`: where gcc, the Node-API headers or OpenBLAS are
  * missing it builds nothing and exits 0 without a word, and dync runs its products on the wasm path as before.
@@ -15,8 +16,11 @@ import { fileURLToPath } from "node:url";
 
 const optional = process.argv.includes("--optional");
 const root = fileURLToPath(new URL("..", import.meta.url));
-const source = join(root, "native", "dync_blas.c");
-const target = join(root, "dist", "native", "dync_blas.node");
+/** Each addon: its C source, and the libraries it links. */
+const ADDONS = [
+  { name: "dync_blas", libraries: ["-lopenblas"] },
+  { name: "dync_conv", libraries: [] },
+];
 
 /** Where Node's own headers are: next to the running node (official tarballs), else the distribution's. */
 function nodeApiHeaders() {
@@ -33,20 +37,26 @@ function fail(reason) {
 const headers = nodeApiHeaders();
 if (headers === undefined) fail("no node_api.h found (Node's headers; Debian: libnode-dev or nodejs)");
 const compiler = process.env.CC ?? "gcc";
-// Up to date: the .node is newer than its source (a rebuild otherwise costs ~1 s of every pretest).
-if (existsSync(target) && statSync(target).mtimeMs >= statSync(source).mtimeMs) process.exit(0);
-mkdirSync(dirname(target), { recursive: true });
-const partial = `${target}.${process.pid}.partial`;
-try {
-  execFileSync(compiler, ["-O2", "-fPIC", "-shared", "-Wall", "-Werror", `-I${headers}`, source, "-o", partial, "-lopenblas"], {
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-} catch (error) {
-  // An addon older than its source may not match what runtime/kernels/native.ts calls: none is better.
-  rmSync(target, { force: true });
-  rmSync(partial, { force: true });
-  const stderr = error?.stderr?.toString().trim();
-  fail(error?.code === "ENOENT" ? `no C compiler (${compiler})` : `${compiler} failed (OpenBLAS missing? Debian: libopenblas-dev)\n${stderr ?? ""}`);
+for (const addon of ADDONS) build(addon);
+
+function build({ name, libraries }) {
+  const source = join(root, "native", `${name}.c`);
+  const target = join(root, "dist", "native", `${name}.node`);
+  // Up to date: the .node is newer than its source (a rebuild otherwise costs ~1 s of every pretest).
+  if (existsSync(target) && statSync(target).mtimeMs >= statSync(source).mtimeMs) return;
+  mkdirSync(dirname(target), { recursive: true });
+  const partial = `${target}.${process.pid}.partial`;
+  try {
+    execFileSync(compiler, ["-O2", "-fPIC", "-shared", "-Wall", "-Werror", `-I${headers}`, source, "-o", partial, ...libraries], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+  } catch (error) {
+    // An addon older than its source may not match what runtime/kernels calls: none is better.
+    rmSync(target, { force: true });
+    rmSync(partial, { force: true });
+    const stderr = error?.stderr?.toString().trim();
+    fail(error?.code === "ENOENT" ? `no C compiler (${compiler})` : `${compiler} failed on ${name}.c${libraries.length ? " (OpenBLAS missing? Debian: libopenblas-dev)" : ""}\n${stderr ?? ""}`);
+  }
+  renameSync(partial, target); // processes building at once never load a half-written file
+  if (!optional) console.log(`built ${target}`);
 }
-renameSync(partial, target); // processes building at once never load a half-written file
-if (!optional) console.log(`built ${target}`);

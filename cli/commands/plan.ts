@@ -5,7 +5,7 @@
  */
 import { expandPlan, formatShard, planTemplate, shardRuns, type Shard } from "../../contract/plan.js";
 import { crossRunUses } from "../../contract/handoff.js";
-import { checkpointIntervalSteps, checkpointWrites, dataRefRows, type CheckpointSpec, type DataRef, type DataSpec, type LayerSpec, type ModelSpec, type ProbeSpec, type RunSpec } from "../../contract/program.js";
+import { checkpointIntervalSteps, checkpointWrites, dataRefRows, type CheckpointSpec, type DataRef, type FoundSet, type DataSpec, type LayerSpec, type ModelSpec, type ProbeSpec, type RunSpec } from "../../contract/program.js";
 import type { Cadence } from "../../runtime/train/index.js";
 import { registry, type DataSourceSchema, type Lowered, type ProbeCost, type ProbeCostShape } from "../../stdlib/registry/index.js";
 import { dataSetSize } from "../../stdlib/registry/data-size.js";
@@ -81,6 +81,7 @@ export function describePlan(experiment: string, profile: string, seeds: readonl
     ...inputsLine(runs[0]),
     ...checkpointLine(rows.map((r) => r.checkpoint)),
     ...handoffLines(runs),
+    ...foundSetLines(runs),
     `  total: ${totalSteps} steps; training arithmetic ≈ ${formatFlops(totalFlops)} (6 · forward multiply-adds · batch per seed-step, plus each probe's declared cost per call)`,
     "",
   ].join("\n");
@@ -176,9 +177,9 @@ export function probeFlops(run: RunSpec, steps: number, stepsPerEpoch: number): 
 /** Full-batch training on exactly the rows `ref` names, with no layer that differs between training and evaluation. */
 function trainingStepCovers(run: RunSpec, ref: unknown): boolean {
   if (typeof ref !== "object" || ref === null) return false;
-  const { ref: name, rows, random } = ref as DataRef;
+  const { ref: name, rows, random, found } = ref as DataRef;
   const modeFree = modelLayers(run.model).layers.every((l) => l.kind !== "dropout" && l.kind !== "batchnorm");
-  return name === run.trainOn && !rows && !random && run.batch === "full" && modeFree;
+  return name === run.trainOn && !rows && !random && !found && run.batch === "full" && modeFree;
 }
 
 function probeCost(p: ProbeSpec, shape: ProbeCostShape): ProbeCost {
@@ -190,10 +191,37 @@ function priced(cost: ProbeCost, fma: number): number {
   return 2 * fma * (cost.forwardPasses ?? 0) + 12 * fma * (cost.hvps ?? 0) + (cost.flops ?? 0);
 }
 
-/** Calls of a probe in a run of `steps` steps: every n (step 0 included), listed points, an event once. */
+/**
+ * Calls of a probe in a run of `steps` steps: every n (step 0 included), listed points, an event once; a
+ * probe reading an index set found during the run, every n from the step the set is known.
+ */
 function probeCalls(p: ProbeSpec, steps: number, stepsPerEpoch: number): number {
-  const every = (c: Extract<Cadence, { kind: "every" }>) => Math.floor(steps / (c.unit === "epochs" ? c.n * stepsPerEpoch : c.n)) + 1;
+  const from = Math.max(0, ...foundSetsOf(p).map((s) => s.step));
+  const every = (c: Extract<Cadence, { kind: "every" }>) => {
+    const n = c.unit === "epochs" ? c.n * stepsPerEpoch : c.n;
+    return Math.max(0, Math.floor(steps / n) - Math.ceil(from / n) + 1);
+  };
   return p.cadences.reduce((n, c: Cadence) => n + (c.kind === "every" ? every(c) : c.kind === "at" ? c.points.length : 1), 0);
+}
+
+/** The index sets a probe's arguments read that the run finds (`train[up]`). */
+function foundSetsOf(p: ProbeSpec): FoundSet[] {
+  return Object.values(p.args).flatMap((v) => (typeof v === "object" && v !== null && "found" in v ? [(v as DataRef).found!] : []));
+}
+
+/** `  found during the run: up (20 rows per seed, known after step 150's measurements) → g_up, c_up from step 150`. */
+function foundSetLines(runs: readonly RunSpec[]): string[] {
+  const readers = new Map<string, { set: FoundSet; probes: Set<string> }>();
+  for (const p of runs.flatMap((r) => r.probes)) {
+    for (const set of foundSetsOf(p)) {
+      const entry = readers.get(set.name) ?? { set, probes: new Set<string>() };
+      readers.set(set.name, entry);
+      entry.probes.add(p.name);
+    }
+  }
+  return [...readers.values()].map(
+    ({ set, probes }) => `  found during the run: ${set.name} (${set.size} rows per seed, known after step ${set.step}'s measurements) → ${[...probes].join(", ")} measure from step ${set.step}`,
+  );
 }
 
 /** Fan-in and width of each hidden layer (conv blocks first), as probes' `layer: k` counts them. */

@@ -36,6 +36,8 @@ export interface AnalysisScope {
   readonly env: Env;
   /** Named phase windows, `let phase1 = [start, p1)`: what `x during phase1` restricts x to. */
   readonly windows?: ReadonlyMap<string, A.IntervalExpr>;
+  /** Analyses whose values are true/false (`let up = d > 0`), which arithmetic does not take. */
+  readonly conditions?: ReadonlySet<string>;
 }
 
 export class AnalysisCompiler {
@@ -117,8 +119,15 @@ export class AnalysisCompiler {
       case "-":
       case "*":
       case "/":
-      case "^":
+      case "^": {
+        const condition = [left, right].find((x) => isCondition(x, scope.conditions));
+        if (condition) {
+          const side = condition === left ? "left" : "right";
+          const hint = e.op === "*" ? "; for both conditions at once write `and` (`a < 0 and b > 0`)" : "";
+          return this.fail(e, `\`${e.op}\` takes numbers, but its ${side} side is a true/false condition${hint}; \`mean(…)\` and \`sum(…)\` of a condition give the share and the count of rows where it holds`);
+        }
         return { op: "arith", fn: e.op, left, right };
+      }
       case "==":
       case "!=":
       case "<":
@@ -410,6 +419,12 @@ function constantOption(e: A.Expr, scope: AnalysisScope): number | string | bool
 }
 
 /** The probes an analysis expression reads, directly. */
+/** Whether `e` gives true/false values: a comparison, `in`, `within`, and/or/not, or an analysis bound to one. */
+export function isCondition(e: AnalysisExpr, conditions: ReadonlySet<string> | undefined): boolean {
+  if (e.op === "let") return conditions?.has(e.name) === true;
+  return e.op === "compare" || e.op === "in" || e.op === "within" || e.op === "and" || e.op === "or" || e.op === "not";
+}
+
 export function probesOf(e: AnalysisExpr, out = new Set<string>()): Set<string> {
   if (e.op === "probe") out.add(e.name);
   for (const child of Object.values(e)) {

@@ -12,6 +12,8 @@ export interface Definitions {
   readonly lets: ReadonlyMap<string, A.Expr>;
   /** Names that are results, not constants: probes and analysis lets, with how to describe them. */
   readonly results: ReadonlyMap<string, string>;
+  /** The analysis lets among them. */
+  readonly analyses?: ReadonlySet<string>;
 }
 
 export class PointEnv implements Env {
@@ -50,6 +52,10 @@ export class PointEnv implements Env {
   *names(): Iterable<string> {
     yield* this.point.keys();
     yield* this.defs.lets.keys();
+  }
+
+  isAnalysis(name: string): boolean {
+    return this.defs.analyses?.has(name) === true;
   }
 
   notConstant(name: string): string | undefined {

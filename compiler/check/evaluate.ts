@@ -17,6 +17,8 @@ export interface Env {
   notConstant?(name: string): string | undefined;
   /** Names whose definition failed (already reported): their uses stay silent. */
   failed?(name: string): boolean;
+  /** Whether `name` is an analysis `let` (a result of the run, `train[up]` an index set found in it). */
+  isAnalysis?(name: string): boolean;
 }
 
 export class MapEnv implements Env {
@@ -466,6 +468,9 @@ export class Evaluator {
     if (object.kind !== "symbol") {
       this.report(diagnostic("DYN2004", e.object.span, { what: "an indexed name", expected: "the name of a data set (`train[0..19]` is a group of its rows)", got: kindName(object) }));
       return undefined;
+    }
+    if (item.kind === "Name" && env.isAnalysis?.(item.name)) {
+      return { kind: "group", data: object.name, rows: null, random: null, found: { name: item.name, span: item.span }, span: e.span, dataSpan: e.object.span };
     }
     const v = this.eval(item, env);
     if (v === undefined) return undefined;

@@ -13,7 +13,8 @@ import { METRIC_COLUMNS } from "../../contract/results.js";
 import { OPTIMIZER_STATS, type Cadence, type CadencePoint, type OptimizerSpec, type OptimizerStat } from "../../contract/training-specs.js";
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { SourceFile, Span } from "../../diagnostics/source.js";
-import { AnalysisCompiler, probesOf, type AnalysisScope } from "./analysis.js";
+import { AnalysisCompiler, isCondition, probesOf, type AnalysisScope } from "./analysis.js";
+import { resolveFoundSets } from "./found-sets.js";
 import { measuredAt, nonElementwise, pinsOf, showCadence } from "./event-conditions.js";
 import { checkSamplerNeeds } from "./samplers.js";
 import { checkCrossRuns, selectProducer, type CrossRunSpans } from "./cross-run.js";
@@ -248,7 +249,7 @@ export class ExperimentChecker {
       ...[...probeNames].map((n) => [n, `the probe \`${n}\``] as const),
       ...analyses.map((l) => [l.name.name, `the analysis \`${l.name.name}\``] as const),
     ]);
-    const defs: Definitions = { lets: new Map([...this.top.lets, ...constants.map((l) => [l.name.name, l.value] as const)]), results };
+    const defs: Definitions = { lets: new Map([...this.top.lets, ...constants.map((l) => [l.name.name, l.value] as const)]), results, analyses: new Set(analyses.map((l) => l.name.name)) };
     const sweepVars = g.sweeps.flatMap((s) => s.vars.map((v) => v.name));
     const { axes, failed: failedSweeps } = this.sweepAxes(g.sweeps, defs, new Set(sweepVars));
     const seeds = this.seeds(g.single.get("seeds"), defs);
@@ -270,8 +271,13 @@ export class ExperimentChecker {
     const windows = windowLets(g.lets);
     const zipped = zippedVariables(g.sweeps);
     const analysisSpecs = this.analyses(analyses, probeNames, shapes, { sweepVars, numericSweepVars, zipped }, baseEnv, windows);
+    const withSets = resolveFoundSets(runs, analysisSpecs, g.probes, (d) => this.report(d));
+    if (withSets) runs.splice(0, runs.length, ...withSets);
+    else runs.length = 0;
     const failed = new Set(analyses.map((l) => l.name.name).filter((n) => !analysisSpecs.some((a) => a.name === n) && !windows.has(n)));
-    const scope = { probes: probeNames, probeShapes: shapes, analyses: new Set(analysisSpecs.map((a) => a.name)), failed, sweepVars, numericSweepVars, zipped, env: baseEnv, windows };
+    const conditions = new Set<string>();
+    for (const a of analysisSpecs) if (isCondition(a.expr, conditions)) conditions.add(a.name);
+    const scope = { probes: probeNames, probeShapes: shapes, analyses: new Set(analysisSpecs.map((a) => a.name)), failed, sweepVars, numericSweepVars, zipped, env: baseEnv, windows, conditions };
     const compiler = new AnalysisCompiler(this.diagnostics);
     const expects: ExpectSpec[] = [];
     for (const e of g.expects) {
@@ -840,7 +846,7 @@ export class ExperimentChecker {
     const probeNames = new Set(g.probes.map((p) => p.name.name));
     const conditionSpans = new Map<string, Span>();
     // In a probe's call another probe's name is a reference (`along: h`), checked against the parameter's type.
-    const callEnv: Env = { lookup: (n) => env.lookup(n), names: () => env.names(), failed: (n) => env.failed(n), notConstant: (n) => (probeNames.has(n) ? undefined : env.notConstant(n)) };
+    const callEnv: Env = { lookup: (n) => env.lookup(n), names: () => env.names(), failed: (n) => env.failed(n), notConstant: (n) => (probeNames.has(n) ? undefined : env.notConstant(n)), isAnalysis: (n) => env.isAnalysis(n) };
     const resolvedProbes: { p: A.ProbeStmt; entry: Entry; args: Readonly<Record<string, Lowered>> }[] = [];
     for (const p of g.probes) {
       const crossRun = this.crossRunArguments(p, probeNames, point, env);
@@ -1015,10 +1021,12 @@ export class ExperimentChecker {
     const out: AnalysisSpec[] = [];
     const defined = new Set<string>();
     const failed = new Set<string>();
+    const conditions = new Set<string>();
     for (const l of lets) {
       if (windows.has(l.name.name)) continue;
-      const expr: AnalysisExpr | undefined = compiler.compile(l.value, { probes, probeShapes: shapes, analyses: defined, failed, ...sweeps, env, windows });
+      const expr: AnalysisExpr | undefined = compiler.compile(l.value, { probes, probeShapes: shapes, analyses: defined, failed, ...sweeps, env, windows, conditions });
       if (expr) {
+        if (isCondition(expr, conditions)) conditions.add(l.name.name);
         defined.add(l.name.name);
         out.push({ name: l.name.name, expr, line: l.span.line });
       } else failed.add(l.name.name);

@@ -292,6 +292,8 @@ export class CallResolver {
       this.reportUnknownRef("data", v.data, v.dataSpan ?? v.span ?? at);
       return null;
     }
+    // A found set's definition is filled in once the analyses are compiled (compiler/check/found-sets.ts).
+    if (v.found) return { ref: v.data, found: { name: v.found.name } };
     return v.rows ? { ref: v.data, rows: [...v.rows] } : { ref: v.data, random: { ...v.random! } };
   }
 

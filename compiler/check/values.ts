@@ -64,13 +64,16 @@ export interface CallValue {
 
 /**
  * A group of rows of a data set, usable wherever a data set is: `train[0..19]`, `train[[3, 17, 42]]` (rows
- * as written, each once) or `random_subset(train, 20)` (n distinct rows drawn per seed of the run).
+ * as written, each once), `random_subset(train, 20)` (n distinct rows drawn per seed of the run) or
+ * `train[up]` (the rows an analysis `up` of the same run finds during training).
  */
 export interface GroupValue {
   readonly kind: "group";
   readonly data: string;
   readonly rows: readonly number[] | null;
   readonly random: { readonly n: number; readonly seed: number } | null;
+  /** `train[up]` with `up` an analysis (an index set found during the run): its name and where it is written. */
+  readonly found?: { readonly name: string; readonly span: Span };
   readonly span?: Span;
   /** Where the data set's name was written, for an unknown name. */
   readonly dataSpan?: Span;
@@ -99,6 +102,7 @@ export function showValue(v: Value): string {
       return `${v.name}(${args.join(", ")})`;
     }
     case "group":
+      if (v.found) return `${v.data}[${v.found.name}]`;
       return v.rows ? `${v.data}[${v.rows.join(", ")}]` : `random_subset(${v.data}, ${v.random!.n}${v.random!.seed ? `, seed: ${v.random!.seed}` : ""})`;
   }
 }

@@ -10,7 +10,7 @@ import { papers } from "../registry/citations.js";
 import { analysisEntry, probeEntry } from "../registry/entry.js";
 import type { Entry } from "../registry/types.js";
 
-const group = { ...data, doc: "The points: a data set, some of its rows (`train[0..19]`, `train[[3, 17]]`) or `random_subset(train, 20)`." } as const;
+const group = { ...data, doc: "The points: a data set, some of its rows (`train[0..19]`, `train[[3, 17]]`), `random_subset(train, 20)`, or an index set the run finds (`train[up]` with `let up = top_k(d[steps = 150], k: 20) over point`: measured from that step on)." } as const;
 
 export const perSampleLoss = probeEntry({
   name: "per_sample_loss",
@@ -52,7 +52,7 @@ export const diff = analysisEntry({
 });
 
 const INDICATOR =
-  "An index set as data: the result keeps every dimension and is 1 on the chosen points and 0 elsewhere, so `(sum(psl * s) over point) / k` is the group's mean loss at every step and `mean(…)` of a condition over the set works the same way. Ties keep the earlier point; NaN values are never chosen.";
+  "An index set as data: the result keeps every dimension and is 1 on the chosen points and 0 elsewhere, so `(sum(psl * s) over point) / k` is the group's mean loss at every step and `mean(…)` of a condition over the set works the same way. Ties keep the earlier point; NaN values are never chosen. Chosen from values pinned to one step (`d[steps = 150]`), it is also a group probes of the same run can read (`grad_norm(net, train[s])`), found during the run at that step.";
 
 export const topK = analysisEntry({
   name: "top_k",

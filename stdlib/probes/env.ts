@@ -15,14 +15,25 @@ export function refName(value: unknown): string | undefined {
   return typeof ref === "string" ? ref : undefined;
 }
 
-/** The rows of a group argument (contract/program.ts DataRef): listed, or `n` drawn per seed (`random_subset(train, n, seed: k)`). */
-export type GroupRows = { readonly rows: NonNullable<DataRef["rows"]> } | { readonly random: NonNullable<DataRef["random"]> };
+/**
+ * The rows of a group argument (contract/program.ts DataRef): listed, `n` drawn per seed (`random_subset(train,
+ * n, seed: k)`), listed per seed index (`seedRows`), or the set `found` names, found during the run.
+ */
+export type GroupRows =
+  | { readonly rows: NonNullable<DataRef["rows"]> }
+  | { readonly random: NonNullable<DataRef["random"]> }
+  | { readonly seedRows: readonly (readonly number[])[] }
+  | { readonly found: string };
 
 /** The group part of a data reference, or undefined for a whole data set. */
 export function groupOf(value: unknown): GroupRows | undefined {
   if (typeof value !== "object" || value === null) return undefined;
-  const { rows, random } = value as { rows?: unknown; random?: unknown };
+  const { rows, random, found } = value as { rows?: unknown; random?: unknown; found?: { name?: unknown } };
   const whole = (v: unknown, min: number) => typeof v === "number" && Number.isInteger(v) && v >= min;
+  if (found !== undefined) {
+    if (typeof found?.name === "string") return { found: found.name };
+    throw new DyncRuntimeError("RUN040", `a found group must name its index set, got ${JSON.stringify(found)}`);
+  }
   if (rows !== undefined) {
     if (Array.isArray(rows) && rows.length > 0 && rows.every((r) => whole(r, 0))) return { rows: rows as number[] };
     throw new DyncRuntimeError("RUN040", `a group's rows must be a non-empty list of whole numbers ≥ 0, got ${JSON.stringify(rows)}`);
@@ -41,13 +52,21 @@ export function groupOf(value: unknown): GroupRows | undefined {
  * per seed from `new Rng(seed value).fork("random_subset").fork(data set).fork(k)`, so it is the same
  * group in every probe of the run that names it, and each seed has its own.
  */
-export function groupRows(datasets: readonly Dataset[], group: GroupRows, seeds: readonly number[]): Dataset[] {
+export function groupRows(datasets: readonly Dataset[], group: Exclude<GroupRows, { found: string }>, seeds: readonly number[]): Dataset[] {
   const name = datasets[0]!.name;
   const n = datasets[0]!.n;
-  if ("rows" in group) {
-    const outside = group.rows.find((r) => !(Number.isInteger(r) && r >= 0 && r < n));
+  const inside = (rows: readonly number[]): void => {
+    const outside = rows.find((r) => !(Number.isInteger(r) && r >= 0 && r < n));
     if (outside !== undefined) throw new DyncRuntimeError("RUN040", `row ${outside} of group ${name}[…] is outside data set "${name}" (rows 0 to ${n - 1})`, "index rows below the data set's size");
+  };
+  if ("rows" in group) {
+    inside(group.rows);
     return datasets.map((d) => subsetDataset(d, group.rows));
+  }
+  if ("seedRows" in group) {
+    if (group.seedRows.length !== seeds.length) throw new DyncRuntimeError("RUN040", `a group of rows per seed needs ${seeds.length} row lists, got ${group.seedRows.length}`);
+    group.seedRows.forEach(inside);
+    return group.seedRows.map((rows, s) => subsetDataset(datasets[datasets.length === 1 ? 0 : s]!, rows));
   }
   const { n: count, seed } = group.random;
   if (count > n) throw new DyncRuntimeError("RUN040", `random_subset(${name}, ${count}) asks for more rows than data set "${name}" has (${n})`, `ask for at most ${n} rows`);
@@ -79,6 +98,8 @@ export interface RunProbeEnvOptions {
   readonly loss: LossKind;
   /** The run's seed values by seed index (default 0 … S − 1, what a seed count resolves to). */
   readonly seeds?: readonly number[];
+  /** Per seed index, the rows of an index set found during the run (`train[up]`), once it is found. */
+  readonly found?: (name: string) => readonly (readonly number[])[];
 }
 
 /** A `ProbeEnv` over one run; `dispose()` frees the uploaded data. */
@@ -116,9 +137,15 @@ export class RunProbeEnv implements ProbeEnv {
       const known = [...this.options.datasets.keys()].join(", ");
       throw new DyncRuntimeError("RUN040", `probe argument ${key} names data set "${name}", which the run does not have (it has ${known})`);
     }
-    const data = new EvalData(group ? groupRows(datasets, group, this.seeds) : datasets, this.options.model.seeds);
+    const rows = group && "found" in group ? { seedRows: this.foundRows(group.found) } : group;
+    const data = new EvalData(rows ? groupRows(datasets, rows, this.seeds) : datasets, this.options.model.seeds);
     this.uploaded.set(cacheKey, data);
     return data;
+  }
+
+  private foundRows(name: string): readonly (readonly number[])[] {
+    if (!this.options.found) throw new DyncRuntimeError("RUN040", `a probe reads the index set "${name}" found during the run, but this run finds no sets`);
+    return this.options.found(name);
   }
 
   /** Whether `name` is something a `{ ref }` argument may name in this run. */

@@ -2,9 +2,9 @@
  * The control of examples/opposing-signals.dyn: the same experiment with a step ten times smaller
  * (`let eta = 0.015`, so 2/η ≈ 133 while the sharpness only climbs from 6.6 to ≈ 9): stable GD, no edge of
  * stability. Then the sharpness stays far below 2/η, most points' losses fall at each step (≈ 7% rise),
- * the groups found at step 150 drift monotonically instead of swinging against each other, and the groups the
- * example names are no longer sharp outliers (gradient norm ≈ 1.8×, curvature along the top eigenvector
- * ≈ 0.4× a random subset's), and the black probe image's class probabilities drift instead of turning at
+ * the groups the run finds at step 150 drift monotonically instead of swinging against each other and are
+ * no sharp outliers (gradient norm ≈ 1.5×, curvature along the top eigenvector ≈ 0.74× a random subset's),
+ * and the black probe image's class probabilities drift instead of turning at
  * every step while its feature norm is still growing at the end: every expect of the quick profile must fail, so passing them (in
  * test/e2e/examples.test.ts) means the measurement saw the phenomenon. Uses the built CLI.
  */

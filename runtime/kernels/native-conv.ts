@@ -1,0 +1,39 @@
+/**
+ * The optional native im2col/col2im addon (native/dync_conv.c → dist/native/dync_conv.node, built with the
+ * matrix-product addon by tools/build-native.mjs). It serves exactly when the native matrix products do
+ * (wasm backend, addon built, not switched off by `DYNC_NATIVE=0` or `setNativeMatMulEnabled(false)`), so one
+ * switch selects the whole native path of a convolution; otherwise conv-kernels.ts runs its JS loops.
+ */
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import { nativeMatMulActive } from "./native.js";
+
+/** The addon's exports: operands are ArrayBuffers plus byte offsets (the wasm heap), geometry as in conv-kernels.ts. */
+export interface DyncConvAddon {
+  im2col(x: ArrayBuffer, xOffset: number, out: ArrayBuffer, outOffset: number, n: number, kernel: number, stride: number, padTop: number, padLeft: number, h: number, w: number, c: number, ho: number, wo: number): void;
+  col2im(cols: ArrayBuffer, colsOffset: number, out: ArrayBuffer, outOffset: number, n: number, kernel: number, stride: number, padTop: number, padLeft: number, h: number, w: number, c: number, ho: number, wo: number): void;
+}
+
+const ADDON_CANDIDATES = ["../../dist/native/dync_conv.node", "../../native/dync_conv.node"];
+
+let addon: DyncConvAddon | undefined;
+let loaded = false;
+
+function load(): void {
+  loaded = true;
+  const path = ADDON_CANDIDATES.map((relative) => fileURLToPath(new URL(relative, import.meta.url))).find(existsSync);
+  if (path === undefined) return;
+  try {
+    addon = createRequire(import.meta.url)(path) as DyncConvAddon;
+  } catch {
+    addon = undefined; // an addon that does not load leaves the JS loops serving, as an absent one
+  }
+}
+
+/** The addon when the native path serves the current backend, else undefined. */
+export function nativeConvAddon(): DyncConvAddon | undefined {
+  if (!nativeMatMulActive()) return undefined;
+  if (!loaded) load();
+  return addon;
+}

@@ -1,0 +1,314 @@
+/**
+ * im2col/col2im kernels (runtime/kernels/conv-kernels.ts, native/dync_conv.c) on every path that serves them:
+ * cpu (JS loops), wasm with the JS loops (native switched off), wasm with the native addons (OpenBLAS products
+ * and C im2col/col2im; skipped with the reason when not built, a failure under CI=true).
+ *  - patches equal the index formula, and col2im is im2col's adjoint (⟨im2col x, y⟩ = ⟨x, col2im y⟩, float64);
+ *  - conv2d through the kernels equals the product route it replaced (values exactly: both copy the same
+ *    floats into the same product; gradients within float32 rounding), strides 1 and 2, same and valid
+ *    padding, several channel counts, two seeds;
+ *  - Hessian-vector products of small CNNs (conv → tanh → max or average pool → dense; two conv layers) by
+ *    nested tf.grads equal the float64 finite-difference Hessian of a hand-written forward pass times v,
+ *    per seed (what the sharpness probe needs).
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { LayerSpec } from "../../contract/program.js";
+import { selectBackend } from "../../runtime/backend.js";
+import { col2imKernel, im2colKernel, type PatchGeometry } from "../../runtime/kernels/conv-kernels.js";
+import { nativeMatMulUnavailableReason, setNativeMatMulEnabled } from "../../runtime/kernels/native.js";
+import { nativeConvAddon } from "../../runtime/kernels/native-conv.js";
+import { conv2d, convOutputSize, type ConvGeometry, setProductPatches } from "../../runtime/nn/conv.js";
+import { sequential } from "../../runtime/nn/sequential.js";
+import { Rng } from "../../runtime/rng.js";
+
+const inCi = process.env["CI"] === "true";
+
+function random(shape: number[], rng: Rng): tf.Tensor {
+  return tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal()), shape);
+}
+const maxAbs = (t: tf.Tensor) => tf.max(tf.abs(t)).dataSync()[0]!;
+
+function patchGeometry([h, w, c]: number[], g: ConvGeometry): PatchGeometry {
+  const rows = convOutputSize(h!, g);
+  const cols = convOutputSize(w!, g);
+  return { kernel: g.kernel, stride: g.stride, padTop: rows.padBefore, padLeft: cols.padBefore, h: h!, w: w!, c: c!, ho: rows.out, wo: cols.out };
+}
+
+const GEOMETRIES: ConvGeometry[] = [
+  { kernel: 3, stride: 1, padding: "same" },
+  { kernel: 3, stride: 1, padding: "valid" },
+  { kernel: 3, stride: 2, padding: "same" },
+  { kernel: 2, stride: 2, padding: "valid" },
+  { kernel: 4, stride: 2, padding: "same" },
+];
+
+/** The three ways the kernels run; each sets up its backend and native switch before the tests of its block. */
+const PATHS = [
+  { name: "cpu", backend: "cpu", native: false },
+  { name: "wasm, JS loops", backend: "wasm", native: false },
+  { name: "wasm, native addons", backend: "wasm", native: true },
+] as const;
+
+// ---- Hessian-vector products of small CNNs against a float64 reference ----
+
+interface CnnCase {
+  readonly name: string;
+  readonly inShape: [number, number, number];
+  readonly layers: LayerSpec[];
+}
+
+const conv = (name: string, filters: number, kernel: number, stride: number, padding: "same" | "valid"): LayerSpec => ({ name, kind: "conv", filters, kernel, stride, padding, act: "tanh", bias: true });
+
+const CNNS: CnnCase[] = [
+  {
+    name: "conv 3×3 same (2→3, tanh) → max pool 2 → dense 1",
+    inShape: [6, 6, 2],
+    layers: [conv("c0", 3, 3, 1, "same"), { name: "p", kind: "pool", op: "max", size: 2 }, { name: "f", kind: "flatten" }, { name: "out", kind: "dense", width: 1, act: null, bias: true }],
+  },
+  {
+    name: "conv 3×3 stride 2 same (2→3) → conv 2×2 valid (3→2) → average pool 2 → dense 1",
+    inShape: [7, 7, 2],
+    layers: [conv("c0", 3, 3, 2, "same"), conv("c1", 2, 2, 1, "valid"), { name: "p", kind: "pool", op: "avg", size: 2 }, { name: "f", kind: "flatten" }, { name: "out", kind: "dense", width: 1, act: null, bias: true }],
+  },
+];
+
+const SAMPLES = 3;
+
+/** Images [B, H, W, C] as float64 arrays, HWC row-major, and what each layer does to them, in float64. */
+interface Image {
+  h: number;
+  w: number;
+  c: number;
+  v: Float64Array[];
+}
+
+function convF64(x: Image, weight: Float64Array, bias: Float64Array, spec: Extract<LayerSpec, { kind: "conv" }>): Image {
+  const g = { kernel: spec.kernel, stride: spec.stride, padding: spec.padding };
+  const rows = convOutputSize(x.h, g);
+  const cols = convOutputSize(x.w, g);
+  const F = spec.filters;
+  const v = x.v.map((img) => {
+    const out = new Float64Array(rows.out * cols.out * F);
+    for (let i = 0; i < rows.out; i++)
+      for (let j = 0; j < cols.out; j++)
+        for (let f = 0; f < F; f++) {
+          let z = bias[f]!;
+          for (let a = 0; a < spec.kernel; a++)
+            for (let b = 0; b < spec.kernel; b++) {
+              const [r, q] = [spec.stride * i + a - rows.padBefore, spec.stride * j + b - cols.padBefore];
+              if (r < 0 || r >= x.h || q < 0 || q >= x.w) continue;
+              for (let c = 0; c < x.c; c++) z += img[(r * x.w + q) * x.c + c]! * weight[((a * spec.kernel + b) * x.c + c) * F + f]!;
+            }
+          out[(i * cols.out + j) * F + f] = Math.tanh(z);
+        }
+    return out;
+  });
+  return { h: rows.out, w: cols.out, c: F, v };
+}
+
+function poolF64(x: Image, op: "max" | "avg", size: number): Image {
+  const [ho, wo] = [Math.floor(x.h / size), Math.floor(x.w / size)];
+  const v = x.v.map((img) => {
+    const out = new Float64Array(ho * wo * x.c);
+    for (let i = 0; i < ho; i++)
+      for (let j = 0; j < wo; j++)
+        for (let c = 0; c < x.c; c++) {
+          const window: number[] = [];
+          for (let a = 0; a < size; a++) for (let b = 0; b < size; b++) window.push(img[((size * i + a) * x.w + size * j + b) * x.c + c]!);
+          out[(i * wo + j) * x.c + c] = op === "max" ? Math.max(...window) : window.reduce((s, t) => s + t, 0) / window.length;
+        }
+    return out;
+  });
+  return { h: ho, w: wo, c: x.c, v };
+}
+
+/** ½·mean squared error of one seed's net in float64; θ is that seed's parameters in `model.params` order. */
+function lossF64(net: CnnCase, theta: Float64Array, xs: Float64Array[], ys: number[]): number {
+  let x: Image = { h: net.inShape[0], w: net.inShape[1], c: net.inShape[2], v: xs };
+  let at = 0;
+  const take = (n: number) => theta.subarray(at, (at += n));
+  let outputs: number[] = [];
+  for (const spec of net.layers) {
+    if (spec.kind === "conv") {
+      const weight = take(spec.kernel * spec.kernel * x.c * spec.filters);
+      x = convF64(x, weight, take(spec.filters), spec);
+    } else if (spec.kind === "pool") {
+      x = poolF64(x, spec.op, spec.size);
+    } else if (spec.kind === "dense") {
+      const fanIn = x.h * x.w * x.c;
+      const weight = take(fanIn);
+      const bias = take(1)[0]!;
+      outputs = x.v.map((img) => img.reduce((s, t, k) => s + t * weight[k]!, bias));
+    }
+  }
+  return outputs.reduce((s, out, n) => s + 0.5 * (out - ys[n]!) ** 2, 0) / outputs.length;
+}
+
+/**
+ * (H·v)_i of the float64 loss by central differences along e_i and v/|v| (4 losses per entry), times |v|. The
+ * step is small enough that no max-pool window changes its maximum within the stencil (the net is smooth there).
+ */
+function hvpF64(f: (theta: Float64Array) => number, theta: Float64Array, v: Float64Array): Float64Array {
+  const h = 1e-5;
+  const norm = Math.hypot(...v);
+  const at = (i: number, di: number, dv: number) => {
+    const t = Float64Array.from(theta, (ti, k) => ti + (dv * v[k]!) / norm);
+    t[i]! += di;
+    return f(t);
+  };
+  return Float64Array.from(theta, (_, i) => ((at(i, h, h) - at(i, h, -h) - at(i, -h, h) + at(i, -h, -h)) / (4 * h * h)) * norm);
+}
+
+function checkHvp(net: CnnCase): void {
+  const S = 2;
+  const model = sequential({ inShape: net.inShape, layers: net.layers, seeds: [4, 9] });
+  const rng = new Rng(3).fork(net.name);
+  const d = net.inShape.reduce((a, b) => a * b, 1);
+  const xs = Array.from({ length: S * SAMPLES * d }, () => rng.uniformIn(-1, 1));
+  const ys = Array.from({ length: S * SAMPLES }, () => rng.uniformIn(-1, 1));
+  const vars = model.params.map((p) => p.variable);
+  const vParts = vars.map((p) => random(p.shape, rng));
+  const x = tf.tensor(xs, [S, SAMPLES, ...net.inShape]);
+  const y = tf.tensor(ys, [S, SAMPLES, 1]);
+  // Σ over seeds of each seed's ½·MSE: each seed's block of H·v is its own net's.
+  const loss = () => tf.mul(tf.sum(tf.mean(tf.square(tf.sub(model.forward(x, { training: true }), y)), [1, 2])), 0.5) as tf.Scalar;
+  const hv = tf.tidy(() =>
+    tf.grads(() => {
+      const g = tf.grads(loss)(vars);
+      return tf.addN(g.map((gi, i) => tf.sum(tf.mul(gi, vParts[i]!))));
+    })(vars),
+  );
+  for (let s = 0; s < S; s++) {
+    const seedBlock = (t: tf.Tensor) => Array.from(t.dataSync().subarray((s * t.size) / S, ((s + 1) * t.size) / S));
+    const theta = Float64Array.from(vars.flatMap(seedBlock));
+    const v = Float64Array.from(vParts.flatMap(seedBlock));
+    const mine = hv.flatMap(seedBlock);
+    const seedXs = Array.from({ length: SAMPLES }, (_, n) => Float64Array.from(xs.slice((s * SAMPLES + n) * d, (s * SAMPLES + n + 1) * d)));
+    const expected = hvpF64((t) => lossF64(net, t, seedXs, ys.slice(s * SAMPLES, (s + 1) * SAMPLES)), theta, v);
+    const scale = Math.max(...expected.map(Math.abs));
+    expect(scale).toBeGreaterThan(1e-2);
+    const worst = Math.max(...expected.map((e, i) => Math.abs(mine[i]! - e)));
+    expect(worst, `seed ${s}: worst |Δ| ${worst} of scale ${scale}`).toBeLessThan(2e-4 * scale + 1e-6);
+  }
+  tf.dispose([...hv, ...vParts, x, y]);
+  model.dispose();
+}
+
+for (const path of PATHS) {
+  describe(`conv kernels on ${path.name}`, () => {
+    let skip: string | undefined;
+    beforeAll(async () => {
+      await selectBackend(path.backend);
+      setNativeMatMulEnabled(path.native);
+      if (path.native) {
+        const reason = nativeMatMulUnavailableReason();
+        skip = reason ?? (nativeConvAddon() ? undefined : "dist/native/dync_conv.node is not built (`npm run native`)");
+        if (skip && inCi) throw new Error(`native path required under CI: ${skip}`);
+      }
+    });
+    afterAll(() => setNativeMatMulEnabled(true));
+
+    /** Whether this block's path serves (the native block needs the addons). */
+    const serves = (): boolean => {
+      if (skip) console.warn(`skipped (${path.name}): ${skip}`);
+      return skip === undefined;
+    };
+
+    for (const g of GEOMETRIES) {
+      const label = `${g.kernel}×${g.kernel} stride ${g.stride} ${g.padding}`;
+
+      it(`${label}: patches follow the index formula, col2im is the adjoint of im2col`, () => {
+        if (!serves()) return;
+        const rng = new Rng(g.kernel * 10 + g.stride).fork("patches");
+        const [N, H, W, C] = [3, 7, 6, 3];
+        const pg = patchGeometry([H, W, C], g);
+        const x = random([N, H, W, C], rng);
+        const patches = im2colKernel(x as tf.Tensor4D, pg);
+        expect(patches.shape).toEqual([N, pg.ho, pg.wo, g.kernel * g.kernel * C]);
+        const xs = x.dataSync();
+        const ps = patches.dataSync();
+        const expected = new Float32Array(ps.length);
+        let o = 0;
+        for (let n = 0; n < N; n++)
+          for (let i = 0; i < pg.ho; i++)
+            for (let j = 0; j < pg.wo; j++)
+              for (let a = 0; a < g.kernel; a++)
+                for (let b = 0; b < g.kernel; b++)
+                  for (let c = 0; c < C; c++, o++) {
+                    const [r, q] = [g.stride * i + a - pg.padTop, g.stride * j + b - pg.padLeft];
+                    expected[o] = r >= 0 && r < H && q >= 0 && q < W ? xs[((n * H + r) * W + q) * C + c]! : 0;
+                  }
+        expect(Array.from(ps)).toEqual(Array.from(expected));
+        const y = random(patches.shape, rng);
+        const back = col2imKernel(y as tf.Tensor4D, pg);
+        expect(back.shape).toEqual([N, H, W, C]);
+        const dot = (u: ArrayLike<number>, v: ArrayLike<number>) => Array.from(u).reduce((s, ui, k) => s + ui * v[k]!, 0);
+        const left = dot(ps, y.dataSync());
+        expect(Math.abs(left - dot(xs, back.dataSync()))).toBeLessThan(1e-4 * Math.max(1, Math.abs(left)));
+        tf.dispose([x, patches, y, back]);
+      });
+
+      for (const [cin, cout] of [
+        [1, 2],
+        [3, 5],
+        [4, 3],
+      ] as const) {
+        it(`${label}, ${cin}→${cout} channels, 2 seeds: conv2d equals the product route (values, gradients of x, w, b)`, () => {
+          if (!serves()) return;
+          tf.tidy(() => {
+            const rng = new Rng(cin * 7 + cout).fork(label);
+            const [S, B, H, W] = [2, 3, 7, 8];
+            const x = random([S, B, H, W, cin], rng);
+            const w = random([S, g.kernel, g.kernel, cin, cout], rng);
+            const b = random([S, cout], rng);
+            const weights = random([S, B, ...conv2d(x, w, b, g).shape.slice(2)], rng);
+            const loss = (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(tf.tanh(conv2d(xx, ww, bb, g)), weights));
+            const run = (products: boolean) => {
+              setProductPatches(products);
+              try {
+                const value = conv2d(x, w, b, g);
+                const grads = tf.grads(loss)([x, w, b]);
+                return [value, ...grads];
+              } finally {
+                setProductPatches(false);
+              }
+            };
+            const [value, ...grads] = run(false);
+            const [refValue, ...refGrads] = run(true);
+            expect(Array.from(value!.dataSync())).toEqual(Array.from(refValue!.dataSync()));
+            grads.forEach((gr, i) => expect(maxAbs(tf.sub(gr, refGrads[i]!))).toBeLessThan(1e-5 * Math.max(1, maxAbs(refGrads[i]!))));
+          });
+        });
+      }
+    }
+
+    for (const net of CNNS) {
+      it(`HVP of ${net.name}, 2 seeds: nested tf.grads equals the float64 finite-difference Hessian times v`, () => {
+        if (!serves()) return;
+        checkHvp(net);
+      });
+    }
+  });
+}
+
+describe("native/dync_conv.c checks its arguments", () => {
+  it("rejects buffers too small for the geometry, misaligned offsets, non-integers and a zero stride", async () => {
+    await selectBackend("wasm");
+    setNativeMatMulEnabled(true);
+    const addon = nativeConvAddon();
+    if (!addon) {
+      if (inCi) throw new Error("native path required under CI: dync_conv.node not loaded");
+      console.warn(`skipped: ${nativeMatMulUnavailableReason() ?? "dist/native/dync_conv.node is not built"}`);
+      return;
+    }
+    const image = new ArrayBuffer(4 * 2 * 4 * 4 * 3); // n 2, 4×4×3
+    const patches = new ArrayBuffer(4 * 2 * 2 * 2 * 27); // 2×2 outputs of 3·3·3 features
+    const geometry = [2, 3, 2, 1, 1, 4, 4, 3, 2, 2] as const; // n, kernel, stride, padTop, padLeft, h, w, c, ho, wo
+    addon.im2col(image, 0, patches, 0, ...geometry);
+    expect(() => addon.im2col(image, 4, patches, 0, ...geometry)).toThrow(RangeError);
+    expect(() => addon.im2col(image, 0, patches, 2, ...geometry)).toThrow(/misaligned/);
+    expect(() => addon.col2im(image, 0, patches, 0, ...geometry)).toThrow(RangeError); // patches read from the smaller buffer
+    expect(() => addon.im2col(image, 0, patches, 0, 2, 3, 0, 1, 1, 4, 4, 3, 2, 2)).toThrow(/stride/);
+    expect(() => addon.im2col(image, 0.5, patches, 0, ...geometry)).toThrow(/integer/);
+  });
+});
