@@ -222,7 +222,13 @@ export interface AssignStmt extends NodeBase {
   readonly name: Identifier;
   readonly value: Expr;
 }
-export type DataItem = SampleStmt | AssignStmt | ErrorStatement;
+/** `resample: every_step` inside a data block: an option of the data set, written as a source takes it as an argument. */
+export interface DataOptionStmt extends NodeBase {
+  readonly kind: "DataOption";
+  readonly name: Identifier;
+  readonly value: Expr;
+}
+export type DataItem = SampleStmt | AssignStmt | DataOptionStmt | ErrorStatement;
 /**
  * `data train { x ~ uniform(-2, 2) [1024]; y = x^2 }`, `data g = grid(x in [-1, 1], n: 201) -> sin(x)`,
  * `data digits = mnist(split: train)`.

@@ -337,6 +337,14 @@ export class DynParser extends EmbeddedActionsParser {
             return this.ACTION(() => ({ kind: "Assign" as const, name: this.ident(name), value, span: this.spanFrom(name) }));
           },
         },
+        {
+          ALT: () => {
+            const name = this.CONSUME3(T.Name);
+            this.CONSUME(T.Colon);
+            const value = this.SUBRULE3(this.expression);
+            return this.ACTION(() => ({ kind: "DataOption" as const, name: this.ident(name), value, span: this.spanFrom(name) }));
+          },
+        },
         { ALT: () => this.SUBRULE(this.separator) },
         { ALT: () => this.SUBRULE(this.strayData), IGNORE_AMBIGUITIES: true },
       ]}),

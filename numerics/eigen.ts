@@ -177,3 +177,39 @@ function norm(v: Float64Array): number {
 function scaled(v: Float64Array, k: number): Float64Array {
   return v.map((x) => x * k);
 }
+
+/**
+ * The first principal direction of n points in R^d (rows of `points`, row-major): the unit eigenvector of
+ * the largest eigenvalue of the covariance (1/n) Σ (xᵢ − x̄)(xᵢ − x̄)ᵀ, by power iteration on the centred
+ * points (two products per step, never the d × d matrix). Float64; deterministic start; the sign makes the
+ * largest-magnitude component positive. NaN entries when the points do not vary.
+ */
+export function firstPrincipalDirection(points: ArrayLike<number>, n: number, d: number, iterations = 2000): Float64Array {
+  const mean = new Float64Array(d);
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j]! += points[i * d + j]! / n;
+  const covarianceTimes = (v: Float64Array): Float64Array => {
+    const out = new Float64Array(d);
+    for (let i = 0; i < n; i++) {
+      let t = 0;
+      for (let j = 0; j < d; j++) t += (points[i * d + j]! - mean[j]!) * v[j]!;
+      for (let j = 0; j < d; j++) out[j]! += ((points[i * d + j]! - mean[j]!) * t) / n;
+    }
+    return out;
+  };
+  let v: Float64Array = new Float64Array(d).map((_, j) => 1 + Math.sin(j + 1) / 2); // not orthogonal to a generic direction
+  for (let it = 0; it < iterations; it++) {
+    const next = covarianceTimes(v);
+    const size = Math.hypot(...next);
+    if (!(size > 0)) return new Float64Array(d).fill(NaN);
+    let change = 0;
+    for (let j = 0; j < d; j++) {
+      next[j] = next[j]! / size;
+      change = Math.max(change, Math.abs(next[j]! - v[j]!));
+    }
+    v = next;
+    if (change < 1e-13) break;
+  }
+  let top = 0;
+  for (let j = 1; j < d; j++) if (Math.abs(v[j]!) > Math.abs(v[top]!)) top = j;
+  return v[top]! < 0 ? v.map((x) => -x) : v;
+}

@@ -636,10 +636,43 @@ export class ExperimentChecker {
     if (!target) return undefined;
     reportSampledUse(d, roles, target.code.used, this.diagnostics);
     const sampled = vars.map((v) => (roles.latent.has(v.name) ? { ...v, latent: true as const } : v));
+    const options = this.dataBlockOptions(d, items, env);
+    if (!options) return undefined;
     return {
-      spec: { source: "sample", vars: sampled as never, target: target.id, perSeed: true },
+      spec: { source: "sample", vars: sampled as never, target: target.id, perSeed: true, ...options },
       shape: { inputs: roles.inputs, inDim: roles.inputs.length, outDim: 1, classes: false },
     };
+  }
+
+  /**
+   * A data block's options (`resample: every_step`), checked against the same parameter of the random
+   * sources (the `uniform` entry's), so both spellings take the same values. Undefined after a diagnostic.
+   */
+  private dataBlockOptions(d: A.DataStmt, items: readonly A.DataItem[], env: PointEnv): { resample?: "every_step" } | undefined {
+    const params = (registry.get("data", "uniform")?.params ?? []).filter((p) => p.name === "resample");
+    const out: { resample?: "every_step" } = {};
+    let ok = true;
+    for (const item of items) {
+      if (item.kind !== "DataOption") continue;
+      const param = params.find((p) => p.name === item.name.name);
+      if (!param || param.type.t !== "choice") {
+        this.report(diagnostic("DYN2011", item.name.span, { fn: `data ${d.name.name} { … }`, param: item.name.name }, { hint: `options: ${params.map((p) => p.name).join(", ")}` }));
+        ok = false;
+        continue;
+      }
+      const value = this.evaluator.eval(item.value, env);
+      if (!value) {
+        ok = false;
+        continue;
+      }
+      if (value.kind !== "symbol" || !param.type.options.includes(value.name)) {
+        this.report(diagnostic("DYN2004", item.value.span, { what: `\`${param.name}\``, expected: param.type.options.map((o) => `\`${o}\``).join(" or "), got: showValue(value) }));
+        ok = false;
+        continue;
+      }
+      if (value.name === "every_step") out.resample = "every_step";
+    }
+    return ok ? out : undefined;
   }
 
   /** Compile a target and return the id of its (shared) function with its code. */

@@ -8,7 +8,8 @@
  * - a call (`optimizer`, `schedule`, `loss`, `regularize`, a data source, a `model net = …` call, a probe's
  *   measurement): a call of the same function keeps the base's arguments the profile does not give (a
  *   positional argument counts as the parameter it binds); a call of another function replaces the call;
- * - `data`: the source call (as above) and the `-> target` are two keys; a data block replaces the data set;
+ * - `data`: the source call (as above; its input variables `x in …` are one key) and the `-> target` are two
+ *   keys; a data block replaces the data set;
  * - `probe`: the measurement call (as above) and the cadences are two keys;
  * - `seeds`, `checkpoint`, a `let`, a model block and a `sweep` of the same variables are one key each;
  * - `init`, `expect` and `plot` add to the base's (a later `init` of a layer wins).
@@ -142,14 +143,34 @@ export function mergeCall(base: A.Expr, over: A.Expr, kind: EntryKind): { expr: 
   const overArgs = keyedArgs(over.args, plain);
   if (!baseArgs || !overArgs) return { expr: over, keys: "all" };
   const given = new Map(overArgs.map((a) => [a.key, a.arg]));
-  const inBase = new Set(baseArgs.map((a) => a.key));
-  const args = [...baseArgs.map((a) => given.get(a.key) ?? a.arg), ...overArgs.filter((a) => !inBase.has(a.key)).map((a) => a.arg)];
+  const kept = withBindingsOf(baseArgs, overArgs);
+  const inBase = new Set(kept.map((a) => a.key));
+  const args = [...kept.map((a) => given.get(a.key) ?? a.arg), ...overArgs.filter((a) => !inBase.has(a.key)).map((a) => a.arg)];
   return { expr: { ...over, args }, keys: overArgs.map((a) => a.key) };
 }
 
+/**
+ * The input variables a call binds (`grid(x in [-1, 1], y in [0, 1])`) are one key: an override that binds
+ * any gives the whole set, in its order, where the base's first binding stood. Merged variable by variable, a
+ * profile's `grid(t in [0, 1])` over `grid(x in [-1, 1])` would add `t` as a second input instead of
+ * renaming the one (and a 1-D profile of a 2-D grid would keep the other variable).
+ */
+function withBindingsOf(base: readonly KeyedArg[], over: readonly KeyedArg[]): KeyedArg[] {
+  const bindings = over.filter((a) => a.arg.kind === "Binding");
+  if (bindings.length === 0) return [...base];
+  const first = base.findIndex((a) => a.arg.kind === "Binding");
+  const rest = base.filter((a) => a.arg.kind !== "Binding");
+  return first < 0 ? [...rest, ...bindings] : [...rest.slice(0, first), ...bindings, ...rest.slice(first)];
+}
+
+interface KeyedArg {
+  readonly key: string;
+  readonly arg: A.Argument;
+}
+
 /** Each argument with the parameter it sets (a binding by its variable), positional ones made named; undefined when one has no parameter. */
-function keyedArgs(args: readonly A.Argument[], plain: readonly string[]): { key: string; arg: A.Argument }[] | undefined {
-  const out: { key: string; arg: A.Argument }[] = [];
+function keyedArgs(args: readonly A.Argument[], plain: readonly string[]): KeyedArg[] | undefined {
+  const out: KeyedArg[] = [];
   let position = 0;
   for (const arg of args) {
     if (arg.kind === "Named") out.push({ key: arg.name.name, arg });

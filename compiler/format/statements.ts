@@ -79,7 +79,7 @@ function entriesDoc(entries: readonly Entry<Item>[], ctx: FormatContext): Doc {
  * continuing the previous item's expression: such an item is preceded by a `;`.
  */
 function needsSeparator(item: Item): boolean {
-  if ((item.kind === "Assign" || item.kind === "Sample" || item.kind === "Layer") && item.name) {
+  if ((item.kind === "Assign" || item.kind === "Sample" || item.kind === "DataOption" || item.kind === "Layer") && item.name) {
     return CONTINUES.has(item.name.name);
   }
   if (item.kind === "Layer") return CONTINUES.has(firstToken(item.value));
@@ -142,6 +142,8 @@ function itemDoc(item: Item, inner: readonly A.Comment[], claimed: Set<A.Comment
       return [item.name.name, " ~ ", e(item.distribution), item.size ? [" [", e(item.size), "]"] : ""];
     case "Assign":
       return [item.name.name, " = ", e(item.value)];
+    case "DataOption":
+      return [item.name.name, ": ", e(item.value)];
     case "Layer":
       return item.name ? [item.name.name, " = ", e(item.value)] : e(item.value);
     case "ErrorStatement":

@@ -108,8 +108,15 @@ export const condensedDirections = probeEntry({
 export const frequencyError = probeEntry({
   name: "frequency_error",
   kind: "probe",
-  doc: "Frequency principle: the target's `peaks` largest spectral peaks on a 1-D data set (direct DFT; exact DFT on a uniform grid), and per peak (dimension `frequency`, lowest first) the relative error `error` = |Ŷₖ − Yₖ|/|Yₖ| of the network's output and its frequency `freq` = k/L.",
-  params: [model, data, { name: "peaks", type: { t: "number", integer: true, min: 1, max: 64 }, default: 4, doc: "How many peaks of the target's spectrum to follow." }],
+  doc: "Frequency principle: the target's `peaks` largest spectral peaks, or the listed `frequencies` (direct DFT; exact DFT on a uniform 1-D grid), and per peak (dimension `frequency`, lowest first) the relative error `error` = ‖Ŷₖ − Yₖ‖/‖Yₖ‖ of the network's output and its frequency `freq` = k/L. Inputs with more than one value (images) are projected on one direction, by default their first principal direction (Xu et al.'s projection method); several target columns (one-hot classes) are transformed column by column and compared by the norm over columns; a run trained with cross-entropy is compared through the softmax of its output.",
+  params: [
+    model,
+    { ...data, doc: "A data set: one input (a 1-D function) or many (projected), one or more target columns." },
+    { name: "peaks", type: { t: "number", integer: true, min: 1, max: 64 }, default: 4, doc: "How many peaks of the target's spectrum to follow." },
+    { name: "frequencies", type: { t: "list", of: { t: "number", integer: true, min: 1 }, minLength: 1 }, default: null, doc: "Follow these frequencies instead of the target's peaks: k cycles over the range of the inputs (or of their projection), e.g. `[1, 4, 16, 64]`. For real data, whose projected spectrum falls from k = 0 into a noise floor without clear peaks." },
+    { name: "project", type: { t: "list", of: { t: "number" } }, default: null, doc: "Direction to project the inputs on, one component per input value (default: one input is used as it is; more are projected on their first principal direction)." },
+  ],
+  rules: [{ params: ["project"], holds: (a) => a["project"] === null || (a["project"] as number[]).some((x) => x !== 0), message: "`project` must be a non-zero vector (it is normalised to unit length)" }],
   result: { index: "frequency", fields: ["error", "freq"] },
   cites: papers.frequency,
   cost: (args, shape) => ({ forwardPasses: shape.rows(args["data"]) ?? 0, flops: 8 * Number(args["peaks"]) * (shape.rows(args["data"]) ?? 0) }),

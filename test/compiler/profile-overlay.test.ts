@@ -53,6 +53,25 @@ describe("profiles override per key", () => {
     expect(run.data["test"]).toMatchObject({ source: "grid", n: 11, target: run.data["train"]!["target" as never] });
   });
 
+  it("a profile's input variables replace the base's as a set: renaming one, or dropping one of two", () => {
+    const grids = (base: string, profile: string) => {
+      const check = checkSource(`experiment e {\n  data train = ${base}\n  model net = mlp(hidden: [4])\n  loss mse\n  optimizer sgd(lr: 0.1)\n  train 10 steps\n  profile quick { data train = ${profile} }\n}`, "overlay.dyn");
+      expect(check.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+      return check.experiments[0]!.profiles["quick"]!.runs[0]!.data["train"] as unknown as { axes: { name: string; lo: number; hi: number }[]; n: number };
+    };
+    // merged variable by variable, `t` used to be added beside `x` (2 inputs, the model reading both)
+    const renamed = grids("grid(x in [-1, 1], n: 20) -> sin(x)", "grid(t in [0, 2], n: 5) -> sin(t)");
+    expect(renamed.axes.map((a) => [a.name, a.lo, a.hi])).toEqual([["t", 0, 2]]);
+    expect(renamed.n).toBe(5);
+    // a 1-D profile of a 2-D grid (before: 3 variables, DYN2005 "grid takes 1 to 2 input variables")
+    const flat = grids("grid(x in [-1, 1], y in [0, 1], n: 5) -> x * y", "grid(u in [0, 1], n: 11) -> u");
+    expect(flat.axes.map((a) => a.name)).toEqual(["u"]);
+    // the same variables with new intervals, order as the profile gives them; the base's `n` kept
+    const swapped = grids("grid(x in [-1, 1], y in [0, 1], n: 5) -> x * y", "grid(y in [0, 2], x in [-3, 3])");
+    expect(swapped.axes.map((a) => [a.name, a.lo, a.hi])).toEqual([["y", 0, 2], ["x", -3, 3]]);
+    expect(swapped.n).toBe(5);
+  });
+
   it("a probe keeps its cadence when the profile gives none, and takes the profile's when it does", () => {
     expect(quick("probe l = loss(net, train)").run.probes[0]).toMatchObject({ args: { data: { ref: "train" } }, cadences: [{ kind: "every", n: 100, unit: "steps" }] });
     expect(quick("probe l = loss(net, test) every 10 steps").run.probes[0]!.cadences).toEqual([{ kind: "every", n: 10, unit: "steps" }]);

@@ -145,3 +145,32 @@ describe("condensation-fashion controls", () => {
     expectFailures(runControl("cf-small", "condensation-fashion", [[init, "init net.layers[*] ~ fan_normal(power: -2)"]]), [spread]);
   });
 });
+
+// These controls train conv layers or 500 images: well under a minute alone, minutes on a shared machine. The
+// limit catches a hang, it times nothing (as the examples' EXAMPLE_LIMIT_MS).
+const CONTROL_LIMIT_MS = 600_000;
+
+describe("condensation-cnn-fashion controls", () => {
+  const fits = "reached == 1";
+  const condensed = "min(last(share.aligned)) over seeds > 0.3";
+
+  it("LeCun's init: the CNN fits its images with no kernel pair aligned, so the condensation expect fails", () => {
+    const edit = ["init net.layers[*] ~ fan_normal(power: -2)", "init net.layers[*] ~ fan_normal(power: -0.5)"] as const;
+    expectFailures(runControl("ccf-lecun", "condensation-cnn-fashion", [edit]), [condensed]);
+  }, CONTROL_LIMIT_MS);
+
+  it("no fit (lr 1000× smaller): the fit expect fails", () => {
+    const edit = ["optimizer adam(lr: 3e-3)", "optimizer adam(lr: 3e-6)"] as const;
+    expectFailures(runControl("ccf-nofit", "condensation-cnn-fashion", [edit]), [fits, condensed]);
+  }, CONTROL_LIMIT_MS);
+});
+
+describe("frequency-principle-fashion controls", () => {
+  const before16 = "learned_at[frequency = 2] < learned_at[frequency = 3]";
+  const before64 = "learned_at[frequency = 2] < learned_at[frequency = 4]";
+
+  it("nothing learned (lr 1000× smaller): no frequency converges, both order expects fail", () => {
+    const edit = ["optimizer adam(lr: 1e-3)", "optimizer adam(lr: 1e-6)"] as const;
+    expectFailures(runControl("fpf-none", "frequency-principle-fashion", [edit]), [before16, before64]);
+  }, CONTROL_LIMIT_MS);
+});

@@ -99,6 +99,8 @@ export function printStmt(s: A.Statement | A.DataItem | A.ModelItem): string {
       return `${s.name.name} ~ ${printExpr(s.distribution)}${s.size ? ` [${printExpr(s.size)}]` : ""}`;
     case "Assign":
       return `${s.name.name} = ${printExpr(s.value)}`;
+    case "DataOption":
+      return `${s.name.name}: ${printExpr(s.value)}`;
     case "Model":
       if (s.layers) return `model ${s.name.name} { ${s.layers.map(printStmt).join("; ")} }`;
       return `model ${s.name.name} = ${s.value ? printExpr(s.value) : "?"}`;

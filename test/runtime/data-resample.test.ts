@@ -14,6 +14,7 @@ import { createOptimizer } from "../../runtime/optim.js";
 import { train } from "../../runtime/train/index.js";
 import { buildDataset, redrawTrainingData } from "../../runner/data.js";
 import { registry } from "../../stdlib/registry/index.js";
+import { checkSource } from "../../compiler/check/index.js";
 
 beforeAll(async () => {
   await tf.setBackend("cpu");
@@ -131,5 +132,55 @@ describe("runner draws of a data set with resample: every_step", () => {
     expect(redrawTrainingData("train", once, context)).toBeUndefined();
     const grid = { source: "grid", axes: [{ name: "x", lo: -1, hi: 1, closedHi: true }], n: 5, target: "square", perSeed: false, resample: "every_step" } as DataSpec;
     expect(() => redrawTrainingData("train", grid, context)).toThrow(/not random/);
+  });
+});
+
+describe("a data block with `resample: every_step`", () => {
+  function blockSpec(block: string): { spec: DataSpec | undefined; errors: string[] } {
+    const check = checkSource(`experiment e {\n  seeds 2\n  data train { ${block} }\n  model net = mlp(hidden: [4])\n  loss mse\n  optimizer sgd(lr: 0.1)\n  train 3 steps, batch full\n}`, "block.dyn");
+    const errors = check.diagnostics.filter((d) => d.severity === "error").map((d) => `${d.code} ${d.message}`);
+    return { spec: check.experiments[0]?.profiles["default"]?.runs[0]?.data["train"], errors };
+  }
+
+  it("lowers to the block's sample spec with `resample`, and without the option to one draw", () => {
+    const { spec, errors } = blockSpec("x ~ uniform(-1, 1) [64]; y = x^2; resample: every_step");
+    expect(errors).toEqual([]);
+    expect(spec).toMatchObject({ source: "sample", vars: [{ name: "x", n: 64 }], perSeed: true, resample: "every_step" });
+    expect(blockSpec("x ~ uniform(-1, 1) [64]; y = x^2").spec).not.toHaveProperty("resample");
+    expect(blockSpec("x ~ uniform(-1, 1) [64]; y = x^2; resample: never").spec).not.toHaveProperty("resample");
+  });
+
+  it("refuses an unknown option (DYN2011) and a value the sources' `resample` does not take (DYN2004)", () => {
+    expect(blockSpec("x ~ uniform(-1, 1) [64]; y = x^2; resampel: every_step").errors).toEqual(["DYN2011 `data train { … }` has no parameter `resampel`"]);
+    expect(blockSpec("x ~ uniform(-1, 1) [64]; y = x^2; resample: often").errors).toEqual(["DYN2004 `resample` must be `never` or `every_step`, not often"]);
+  });
+
+  it("each step draws every sampled variable afresh: inputs in [−1, 1), y = x + noise of that draw", () => {
+    // With no other data set, both sampled variables are inputs (columns x, noise).
+    const { spec, errors } = blockSpec("x ~ uniform(-1, 1) [32]; noise ~ normal(0, 0.5) [32]; y = x + noise; resample: every_step");
+    expect(errors).toEqual([]);
+    // The target as the compiler emits it reads every sampled column (x, noise); here by hand, in float64.
+    const program = { targets: { [(spec as { target: string }).target]: (cols: readonly Float64Array[]) => cols[0]!.map((x, i) => x + cols[1]![i]!) }, file: "x.dyn" } as unknown as ExperimentProgram;
+    const context = { program, seeds: [7, 8], dataRoot: "/nonexistent" };
+    const redraw = redrawTrainingData("train", spec!, context)!;
+    const [a7, a8] = redraw(1);
+    const [b7] = redraw(2);
+    const column = (d: Dataset, c: number) => Array.from({ length: d.n }, (_, i) => d.x[2 * i + c]!);
+    for (const d of [a7!, a8!, b7!]) {
+      expect(d.xShape).toEqual([2]);
+      column(d, 0).forEach((x) => expect(x >= -1 && x < 1).toBe(true));
+      d.y.forEach((y, i) => expect(y).toBeCloseTo(d.x[2 * i]! + d.x[2 * i + 1]!, 6));
+    }
+    expect(column(a7!, 0)).not.toEqual(column(b7!, 0));
+    expect(column(a7!, 1)).not.toEqual(column(b7!, 1));
+    expect([...a7!.x]).not.toEqual([...a8!.x]);
+    expect([...redraw(1)[0]!.x]).toEqual([...a7!.x]);
+    // the noise column is a normal(0, 0.5) draw: its sample std over 32 points is near 0.5
+    const noise = column(a7!, 1);
+    const std = Math.sqrt(noise.reduce((a, v) => a + v * v, 0) / noise.length);
+    expect(std).toBeGreaterThan(0.3);
+    expect(std).toBeLessThan(0.75);
+    // draw 0 is the data set as built without resampling
+    expect([...buildDataset("train", spec!, 7, context, 0).x]).toEqual([...buildDataset("train", { ...spec!, resample: undefined } as DataSpec, 7, context).x]);
   });
 });
