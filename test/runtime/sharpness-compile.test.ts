@@ -12,6 +12,7 @@ import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { compileFile } from "../../compiler/compile.js";
 import type { ExperimentProgram } from "../../contract/program.js";
+import { readNpy } from "../../runtime/npy.js";
 
 const root = resolve(import.meta.dirname, "../..");
 const scratch = mkdtempSync(join(tmpdir(), "dync-sharpness-"));
@@ -67,8 +68,13 @@ describe("sharpness in a .dyn file", () => {
     // The top-k eigenvalues and the density's nodes and weights are per-index values, written as .npy (a folder per probe field).
     const tensors = readdirSync(join(out, "tensors"));
     expect(tensors.sort()).toEqual(["dens", "dens.weight", "top"]);
-    // steps 0, 15, 30 for 2 seeds
+    // A per-unit probe is stacked: one [measurements, k] array per seed, with its steps 0, 15, 30 beside it.
     const [run] = readdirSync(join(out, "tensors", "top"));
-    expect(readdirSync(join(out, "tensors", "top", run!)).filter((f) => f.endsWith(".npy"))).toHaveLength(6);
+    const dir = join(out, "tensors", "top", run!);
+    expect(readdirSync(dir).filter((f) => f.endsWith(".npy")).sort()).toEqual(["seed0.npy", "seed0_steps.npy", "seed1.npy", "seed1_steps.npy"]);
+    for (const seed of [0, 1]) {
+      expect(readNpy(join(dir, `seed${seed}.npy`)).shape).toEqual([3, 3]);
+      expect(Array.from(readNpy(join(dir, `seed${seed}_steps.npy`)).data)).toEqual([0, 15, 30]);
+    }
   }, 120_000);
 });
