@@ -1,9 +1,9 @@
 /**
  * package.json points at files a build produces: every `exports` target (with its declarations, which
  * generated programs type-check against when dync is installed) and the `bin`. Needs `npm run build`
- * first (npm test's pretest does it).
+ * first (npm test's pretest does it), which also marks the bin executable.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -23,6 +23,9 @@ describe("package.json entry points exist after a build", () => {
   it.each(Object.entries(pkg.bin))("bin %s → %s", (_name, target) => {
     expect(existsSync(join(ROOT, target)), `${target} missing: run \`npm run build\``).toBe(true);
     expect(readFileSync(join(ROOT, target), "utf8").startsWith("#!/usr/bin/env node")).toBe(true);
+    // executable: `npx dync …` in a checkout (the README's first command) runs this file itself
+    // (tools/mark-executable.mjs; tsc writes it 0644); Windows keeps no such bit
+    if (process.platform !== "win32") expect(statSync(join(ROOT, target)).mode & 0o111).toBe(0o111);
   });
 
   it("dync/runtime is the runner's public index, which generated programs import", () => {
