@@ -4,10 +4,8 @@
  * (wasm backend, addon built, not switched off by `DYNC_NATIVE=0` or `setNativeMatMulEnabled(false)`), so one
  * switch selects the whole native path of a convolution; otherwise conv-kernels.ts runs its JS loops.
  */
-import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
 import { nativeMatMulActive } from "./native.js";
+import { loadNativeAddon } from "./native-addon.js";
 
 /** The addon's exports: operands are ArrayBuffers plus byte offsets (the wasm heap), geometry as in conv-kernels.ts. */
 export interface DyncConvAddon {
@@ -15,20 +13,14 @@ export interface DyncConvAddon {
   col2im(cols: ArrayBuffer, colsOffset: number, out: ArrayBuffer, outOffset: number, n: number, kernel: number, stride: number, padTop: number, padLeft: number, h: number, w: number, c: number, ho: number, wo: number): void;
 }
 
-const ADDON_CANDIDATES = ["../../dist/native/dync_conv.node", "../../native/dync_conv.node"];
-
 let addon: DyncConvAddon | undefined;
 let loaded = false;
 
 function load(): void {
   loaded = true;
-  const path = ADDON_CANDIDATES.map((relative) => fileURLToPath(new URL(relative, import.meta.url))).find(existsSync);
-  if (path === undefined) return;
-  try {
-    addon = createRequire(import.meta.url)(path) as DyncConvAddon;
-  } catch {
-    addon = undefined; // an addon that does not load leaves the JS loops serving, as an absent one
-  }
+  // An addon that is absent or does not load leaves the JS loops serving.
+  const load = loadNativeAddon<DyncConvAddon>("dync_conv");
+  addon = "addon" in load ? load.addon : undefined;
 }
 
 /** The addon when the native path serves the current backend, else undefined. */

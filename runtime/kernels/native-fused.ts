@@ -11,12 +11,10 @@
  * reads and writes the tensors' memory in the wasm heap, never updating an input in place (tfjs tensors may
  * share buffers). Training only: the kernels have no gradients (probes differentiate `forward`).
  */
-import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs-core";
 import type { ActivationName } from "../../contract/model-specs.js";
 import { nativeMatMulActive } from "./native.js";
+import { loadNativeAddon } from "./native-addon.js";
 
 interface DyncFusedAddon {
   mlpStep(heap: ArrayBuffer, descriptor: Float64Array): void;
@@ -24,8 +22,6 @@ interface DyncFusedAddon {
   /** Absent from an addon built before it existed. */
   gatherRows?(heap: ArrayBuffer, descriptor: Float64Array, indices: Int32Array): void;
 }
-
-const ADDON_CANDIDATES = ["../../dist/native/dync_fused.node", "../../native/dync_fused.node"];
 
 /** native/dync_fused.c's activation codes. */
 const ACTIVATION_CODES: Readonly<Record<ActivationName, number>> = {
@@ -91,17 +87,12 @@ export function setNativeFusedStepEnabled(on: boolean): void {
 function loadAddon(): void {
   if (loaded) return;
   loaded = true;
-  const path = ADDON_CANDIDATES.map((relative) => fileURLToPath(new URL(relative, import.meta.url))).find(existsSync);
-  if (path === undefined) {
-    unavailable = "the fused-step addon is not built (`npm run native`)";
+  const load = loadNativeAddon<DyncFusedAddon>("dync_fused");
+  if (!("addon" in load)) {
+    unavailable = "missing" in load ? "the fused-step addon is not built (`npm run native`)" : `the fused-step addon did not load (${load.error})`;
     return;
   }
-  try {
-    addon = createRequire(import.meta.url)(path) as DyncFusedAddon;
-  } catch (error) {
-    unavailable = `the fused-step addon did not load (${error instanceof Error ? error.message.split("\n")[0] : String(error)})`;
-    return;
-  }
+  addon = load.addon;
   tf.registerKernel({ kernelName: MLP_STEP_KERNEL, backendName: "wasm", kernelFunc: mlpStepKernel });
   tf.registerKernel({ kernelName: OPTIMIZER_STEP_KERNEL, backendName: "wasm", kernelFunc: optimizerStepKernel });
   if (addon.gatherRows) tf.registerKernel({ kernelName: GATHER_ROWS_KERNEL, backendName: "wasm", kernelFunc: gatherRowsKernel });

@@ -10,11 +10,9 @@
  * Threads: OpenBLAS runs single-threaded unless `DYNC_BLAS_THREADS=N` asks for N (the benchmark compares one
  * thread against PyTorch's one; under `--jobs J` every worker shares the process's OpenBLAS threads).
  */
-import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs-core";
 import { DyncRuntimeError } from "../errors.js";
+import { loadNativeAddon } from "./native-addon.js";
 
 /** The addon's exports (native/dync_blas.c). */
 interface DyncBlasAddon {
@@ -42,9 +40,6 @@ export interface NativeMatMulInfo {
 
 export const NATIVE_MATMUL_KERNEL = "DyncNativeMatMul";
 
-/** Where the built addon lives, seen from this module in the sources (runtime/kernels) or in dist/. */
-const ADDON_CANDIDATES = ["../../dist/native/dync_blas.node", "../../native/dync_blas.node"];
-
 let addon: DyncBlasAddon | undefined;
 let unavailable: string | undefined;
 let loaded = false;
@@ -69,17 +64,12 @@ function loadAddon(): void {
     unavailable = "switched off by DYNC_NATIVE=0";
     return;
   }
-  const path = ADDON_CANDIDATES.map((relative) => fileURLToPath(new URL(relative, import.meta.url))).find(existsSync);
-  if (path === undefined) {
-    unavailable = "the native addon is not built (needs gcc and OpenBLAS, e.g. Debian's libopenblas-dev; then `npm run native`)";
+  const load = loadNativeAddon<DyncBlasAddon>("dync_blas");
+  if (!("addon" in load)) {
+    unavailable = "missing" in load ? "the native addon is not built (needs gcc and OpenBLAS, e.g. Debian's libopenblas-dev; then `npm run native`)" : `the native addon did not load (${load.error})`;
     return;
   }
-  try {
-    addon = createRequire(import.meta.url)(path) as DyncBlasAddon;
-  } catch (error) {
-    unavailable = `the native addon did not load (${error instanceof Error ? error.message.split("\n")[0] : String(error)})`;
-    return;
-  }
+  addon = load.addon;
   addon.setThreads(requestedBlasThreads());
 }
 
