@@ -107,15 +107,15 @@ interface Metric {
   readonly value: number;
 }
 
-describe.each([
+describe.each<[string, Record<string, string>]>([
   ["default matmul path (native when built)", {}],
   ["wasm matmul (DYNC_NATIVE=0)", { DYNC_NATIVE: "0" }],
-])("classes: 3 from csv(…), %s", (name, env) => {
+])("classes: 3 from csv(…), %s", (_name, env) => {
   let out: string;
   let metrics: Metric[];
 
   beforeAll(() => {
-    out = join(scratch, `run-${env.DYNC_NATIVE ?? "default"}`);
+    out = join(scratch, `run-${env["DYNC_NATIVE"] ?? "default"}`);
     const p = spawnSync(process.execPath, [CLI, "run", join(scratch, "blobs.dyn"), "--backend", "wasm", "--jobs", "1", "--quiet", "--out", out], {
       cwd: scratch,
       encoding: "utf8",

@@ -224,12 +224,12 @@ describe("failures in workers", () => {
 });
 
 describe("the --jobs knob", () => {
-  it("parses --jobs and DYNC_JOBS, defaulting to the idle cores (cores − 1-minute load average, rounded, 1…cores)", () => {
+  it("parses --jobs and DYNC_JOBS, defaulting to a choice bounded by the idle cores (cores − 1-minute load average, rounded, 1…cores)", () => {
     expect(resolveJobs(parseMainArgs(["--jobs", "3"]), { DYNC_JOBS: "5" })).toBe(3);
     expect(resolveJobs(parseMainArgs([]), { DYNC_JOBS: "5" })).toBe(5);
-    expect(resolveJobs(parseMainArgs([]), {}, { cores: 2, load: 0.3 })).toBe(2);
-    expect(resolveJobs(parseMainArgs([]), {}, { cores: 2, load: 0.6 })).toBe(1);
-    expect(resolveJobs(parseMainArgs([]), {}, { cores: 2, load: 18.9 })).toBe(1);
+    expect(resolveJobs(parseMainArgs([]), {}, { cores: 2, load: 0.3 })).toMatchObject({ auto: true, capacity: 2 });
+    expect(resolveJobs(parseMainArgs([]), {}, { cores: 2, load: 0.6 })).toMatchObject({ auto: true, capacity: 1 });
+    expect(resolveJobs(parseMainArgs([]), {}, { cores: 2, load: 18.9 })).toMatchObject({ auto: true, capacity: 1 });
     expect(defaultJobs(8, 2.4)).toBe(6);
     expect(defaultJobs(8, 0)).toBe(8); // also where no load average is kept (Windows)
     expect(defaultJobs(1, 0)).toBe(1);
