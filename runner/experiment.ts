@@ -235,7 +235,8 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
         await inProcess(toTrain.slice(0, 1), 0);
         const firstSeconds = runSeconds(recorder, toTrain[0]!.id);
         const rest = toTrain.slice(1);
-        if (firstSeconds !== undefined && rest.length > 0 && !options.stop?.aborted) {
+        // one run left: no worker could gain on it (it would only wait for the worker's start-up)
+        if (firstSeconds !== undefined && rest.length > 1 && !options.stop?.aborted) {
           const after = afterFirstRun(auto, firstSeconds, rest.map((r) => r.id), remembered);
           view?.log(`jobs ${after.jobs} for the other ${rest.length} runs: ${after.why}`);
           await train(rest, 1, after.jobs);
