@@ -41,6 +41,27 @@ function runControl(name: string, example: string, edits: readonly (readonly [st
   return { status: r.status, outcomes };
 }
 
+/** The rows of a `let` in a control run's results.json, as (key → value) pairs. */
+function letRows(name: string, letName: string): { key: Record<string, number>; value: number }[] {
+  const results = JSON.parse(readFileSync(join(scratch, name, "results.json"), "utf8")) as { lets: { name: string; rows: { key: Record<string, number>; value: number }[] }[] };
+  const found = results.lets.find((l) => l.name === letName);
+  expect(found, `let ${letName} in ${name}/results.json`).toBeDefined();
+  return found!.rows;
+}
+
+/** A scalar probe's value per seed at its first and its last recorded step (metrics.jsonl of a control run). */
+function firstAndLast(name: string, probe: string): { first: number[]; last: number[] } {
+  const rows = readFileSync(join(scratch, name, "metrics.jsonl"), "utf8")
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => JSON.parse(l) as { seed: number; step: number; probe: string; value: number })
+    .filter((r) => r.probe === probe);
+  const steps = rows.map((r) => r.step);
+  const at = (step: number) => rows.filter((r) => r.step === step).sort((a, b) => a.seed - b.seed).map((r) => r.value);
+  expect(rows.length, `probe ${probe} recorded in ${name}`).toBeGreaterThan(0);
+  return { first: at(Math.min(...steps)), last: at(Math.max(...steps)) };
+}
+
 /** Asserts the run failed and exactly the `failing` expects did (all listed expects must have run). */
 function expectFailures(run: { status: number | null; outcomes: Outcomes }, failing: readonly string[]): void {
   for (const f of failing) expect(run.outcomes.has(f), `expect \`${f}\` ran`).toBe(true);
@@ -162,6 +183,26 @@ describe("condensation-cnn-fashion controls", () => {
   it("no fit (lr 1000× smaller): the fit expect fails", () => {
     const edit = ["optimizer adam(lr: 3e-3)", "optimizer adam(lr: 3e-6)"] as const;
     expectFailures(runControl("ccf-nofit", "condensation-cnn-fashion", [edit]), [fits, condensed]);
+  }, CONTROL_LIMIT_MS);
+});
+
+describe("frequency-principle controls", () => {
+  const firstBeforeSecond = "learned_at[frequency = 0] < learned_at[frequency = 1]";
+  const secondBeforeThird = "learned_at[frequency = 1] < learned_at[frequency = 2]";
+
+  it("random Fourier features (σ = 3) in front of the same net: it fits, every peak at once, both expects fail", () => {
+    // Features sin/cos(2πBx) with B ~ N(0, 3²) cycles per unit hand the net the target's frequencies (0.5, 1.5 and
+    // 2.5 cycles per unit) directly, so none is easier than another (Tancik et al. 2020): the low-first order is
+    // absent while the fit is not (docs/experiments/frequency-principle.md: at step 2 the two higher peaks are ahead).
+    const edit = ["model net = mlp(hidden: [64, 64], act: tanh)", "model net = mlp(encode: gaussian_features(sigma: 3), hidden: [64, 64], act: tanh)"] as const;
+    expectFailures(runControl("fp-features", "frequency-principle", [edit]), [firstBeforeSecond, secondBeforeThird]);
+    // The right reason: every peak converged, at one and the same probe step (not NaN: nothing unlearned) …
+    const learned = letRows("fp-features", "learned_at").map((r) => r.value);
+    expect(learned).toHaveLength(3);
+    expect(learned.every((v) => Number.isFinite(v) && v === learned[0])).toBe(true);
+    // … while the training loss fell by orders of magnitude in every seed.
+    const loss = firstAndLast("fp-features", "train_l");
+    loss.last.forEach((l, s) => expect(l).toBeLessThan(1e-3 * loss.first[s]!));
   }, CONTROL_LIMIT_MS);
 });
 
