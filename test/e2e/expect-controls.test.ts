@@ -214,4 +214,25 @@ describe("frequency-principle-fashion controls", () => {
     const edit = ["optimizer adam(lr: 1e-3)", "optimizer adam(lr: 1e-6)"] as const;
     expectFailures(runControl("fpf-none", "frequency-principle-fashion", [edit]), [before16, before64]);
   }, CONTROL_LIMIT_MS);
+
+  it("random labels through random Fourier features (σ = 1): it memorises the images, every frequency at once, both expects fail", () => {
+    // Random labels flatten the target's spectrum along the projection (a label shuffle alone does not: the plain
+    // net still fits k = 1, 2, 4 first); features sin/cos(2πBx), B ~ N(0, 1) per pixel, make every image's
+    // features nearly orthogonal to every other's, so no direction of input space is fitted before another.
+    // docs/experiments/frequency-principle.md has both runs.
+    const edits = [
+      ["data train = fashion_mnist(split: train, limit: 500)", "data train = fashion_mnist(split: train, limit: 500, shuffle_labels: 1)"],
+      ["model net = mlp(hidden: [200], act: relu)", "model net = mlp(encode: gaussian_features(sigma: 1), hidden: [200], act: relu)"],
+    ] as const;
+    expectFailures(runControl("fpf-random", "frequency-principle-fashion", edits), [before16, before64]);
+    // The right reason: every listed frequency converged (no NaN), none of k = 16, 64 after k = 4 …
+    const learned = new Map(letRows("fpf-random", "learned_at").map((r) => [r.key["frequency"]!, r.value]));
+    [0, 1, 2, 3, 4].forEach((k) => expect(Number.isFinite(learned.get(k)), `learned_at[frequency = ${k}]`).toBe(true));
+    expect(learned.get(3)!).toBeLessThanOrEqual(learned.get(2)!);
+    expect(learned.get(4)!).toBeLessThanOrEqual(learned.get(2)!);
+    // … while the net learns: the random labels are memorised in every seed.
+    const acc = firstAndLast("fpf-random", "acc");
+    acc.first.forEach((a) => expect(a).toBeLessThan(0.3));
+    acc.last.forEach((a) => expect(a).toBe(1));
+  }, CONTROL_LIMIT_MS);
 });
