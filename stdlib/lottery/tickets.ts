@@ -51,6 +51,22 @@ function improveByExchanges(pairs: [number, number][], w: ArrayLike<number>, b: 
   }
 }
 
+/**
+ * Float32's unit roundoff 2⁻²⁴: the relative error of each activation σ(wx + b) as a trained (float32) net
+ * computes it.
+ */
+export const FLOAT32_UNIT_ROUNDOFF = 2 ** -24;
+
+/**
+ * Default `max_cond`: a refit whose (column-equilibrated) condition number κ exceeds 1/u₃₂ = 2²⁴ ≈ 1.7e7 is
+ * numerically dependent at the precision the net computes in. Perturbing each column by its float32 rounding
+ * (relative u₃₂) moves the least-squares coefficients by up to κ·u₃₂ relative, i.e. by 100% or more: the fit
+ * then rests on differences between the neurons' curves below float32 resolution, which the trained net
+ * cannot represent (collapsed neurons with |w| ≲ 1e-4 refit to x² through their Taylor terms with output
+ * weights ~1/w², the fake exact tickets of wide nets). Float64 rounding would allow κ up to ~1e15.
+ */
+export const DEFAULT_MAX_COND = 1 / FLOAT32_UNIT_ROUNDOFF;
+
 /** One ticket: a neuron pair refit to the target. */
 export interface Ticket {
   readonly neurons: readonly [number, number];
@@ -63,7 +79,11 @@ export interface Ticket {
   readonly mse: number;
   /** eₖ(x) = fit − target at every grid point. */
   readonly error: Float64Array;
-  /** Condition number of the design [σ(wᵢx+bᵢ), σ(wⱼx+bⱼ), 1]. */
+  /**
+   * Condition number of the design [σ(wᵢx+bᵢ), σ(wⱼx+bⱼ), 1] with each column scaled to unit norm (∞ for a
+   * zero column). Scaling makes it a property of the columns' directions: the float32 rounding of a column is
+   * relative to its size, so this κ is the one that bounds the coefficients' sensitivity to it.
+   */
   readonly cond: number;
 }
 
@@ -72,11 +92,22 @@ export function fitTicket(net: TwoLayerNet, pair: readonly [number, number], xs:
   const [i, j] = pair;
   const m = xs.length;
   if (m < 3) throw new DyncRuntimeError("RUN040", `least squares needs columns of ${m} rows and at most ${m} columns, got 3 of lengths ${m}, ${m}, ${m}`);
-  const ones = new Float64Array(xs.length).fill(1);
-  const fit = leastSquares([neuronCurve(net.act, net.w[i]!, net.b[i]!, xs), neuronCurve(net.act, net.w[j]!, net.b[j]!, xs), ones], target);
+  const columns = [neuronCurve(net.act, net.w[i]!, net.b[i]!, xs), neuronCurve(net.act, net.w[j]!, net.b[j]!, xs), new Float64Array(m).fill(1)];
+  const norms = columns.map(euclidean);
+  // A zero column (a dead neuron) is kept as it is: the solver gives it coefficient 0, the pair counts as
+  // ill-conditioned.
+  const fit = leastSquares(columns.map((c, k) => (norms[k]! > 0 ? c.map((v) => v / norms[k]!) : c)), target);
   const error = fit.residual.map((r) => -r);
   const mse = meanSquaredError(error, new Float64Array(error.length));
-  return { neurons: pair, cost: pairCost(net.w, net.b, i, j), coef: fit.coef, r2: 1 - mse / variance(target), mse, error, cond: fit.cond };
+  const coef = fit.coef.map((a, k) => (norms[k]! > 0 ? a / norms[k]! : 0));
+  const cond = norms.every((x) => x > 0) ? fit.cond : Infinity;
+  return { neurons: pair, cost: pairCost(net.w, net.b, i, j), coef, r2: 1 - mse / variance(target), mse, error, cond };
+}
+
+function euclidean(c: Float64Array): number {
+  let s = 0;
+  for (const v of c) s = Math.hypot(s, v);
+  return s;
 }
 
 function variance(y: Float64Array): number {
@@ -90,7 +121,10 @@ function variance(y: Float64Array): number {
 
 /** What a ticket decomposition of one net measures. */
 export interface Decomposition {
+  /** The pairs whose refit is well conditioned (cond ≤ maxCond), refit: every statistic below is over these. */
   readonly tickets: Ticket[];
+  /** Pairs left out because their refit is ill-conditioned (cond > maxCond). */
+  readonly illConditioned: number;
   /** Loss of the whole net against the target on the grid (float64). */
   readonly loss: number;
   /** Ensemble bound (Σₖ 1/|eₖ|²)⁻¹ over the tickets with r2 ≥ minR2. */
@@ -121,10 +155,14 @@ export interface EnsembleMeasures {
   readonly oddShare: number;
 }
 
-/** Pair, refit and compare the tickets of a net on the grid xs against target(x). */
-export function decompose(net: TwoLayerNet, xs: Float64Array, target: Scalar, minR2: number): Decomposition {
+/**
+ * Pair, refit and compare the tickets of a net on the grid xs against target(x). Pairs whose refit has a
+ * condition number above maxCond (default 1/u₃₂, `DEFAULT_MAX_COND`) are counted and left out.
+ */
+export function decompose(net: TwoLayerNet, xs: Float64Array, target: Scalar, minR2: number, maxCond = DEFAULT_MAX_COND): Decomposition {
   const y = xs.map(target);
-  const tickets = matchSymmetricPairs(net.w, net.b).map((pair) => fitTicket(net, pair, xs, y));
+  const pairs = matchSymmetricPairs(net.w, net.b).map((pair) => fitTicket(net, pair, xs, y));
+  const tickets = pairs.filter((t) => t.cond <= maxCond);
   const loss = meanSquaredError(evaluateNet(net, xs), y);
   const good = tickets.filter((t) => t.r2 >= minR2);
   const bound = good.length ? 1 / good.reduce((s, t) => s + 1 / t.mse, 0) : NaN;
@@ -133,7 +171,7 @@ export function decompose(net: TwoLayerNet, xs: Float64Array, target: Scalar, mi
   for (const row of correlation) for (const c of row) sumSquares += c * c;
   const nEff = good.length ? good.length ** 2 / sumSquares : NaN;
   const meanGoodR2 = good.length ? good.reduce((s, t) => s + t.r2, 0) / good.length : NaN;
-  return { tickets, loss, bound, correlation, nEff, good: good.length, meanGoodR2, goodErrors: good.map((t) => t.error) };
+  return { tickets, illConditioned: pairs.length - tickets.length, loss, bound, correlation, nEff, good: good.length, meanGoodR2, goodErrors: good.map((t) => t.error) };
 }
 
 /** The ensemble measures of a decomposition `d` of `net` on the grid xs against target(x). */
