@@ -7,12 +7,17 @@ import type { ProbeContext } from "../../runtime/train/index.js";
 import { defineProbe } from "../probes/define.js";
 import * as entries from "./entries.js";
 import { symmetricEigen } from "../../numerics/linalg.js";
-import { decompose, DEFAULT_MAX_COND, ensembleMeasures, type Decomposition, type EnsembleMeasures } from "./tickets.js";
+import { decompose, DEFAULT_SCREEN, ensembleMeasures, type Decomposition, type EnsembleMeasures, type PairScreen } from "./tickets.js";
 import { grid, twoLayerNets, unaryTarget, type Scalar, type TwoLayerNet } from "./two-layer.js";
 
 /** The grid and target a ticket probe fits on: `domain`, `n` points, `target` by name. */
 function fitGrid(args: { readonly domain: readonly [number, number]; readonly n: number; readonly target: string }): { xs: Float64Array; target: Scalar } {
   return { xs: grid(args.domain[0], args.domain[1], args.n), target: unaryTarget(args.target) };
+}
+
+/** The pair screen a probe's `max_cond` and `float32_check` ask for. */
+function screenOf(args: { readonly max_cond: number; readonly float32_check: boolean }): PairScreen {
+  return { maxCond: args.max_cond, float32: args.float32_check };
 }
 
 /** Per seed index: f(net) for the seeds this call measures, NaN for the others. */
@@ -67,7 +72,7 @@ export const ticketsProbe = defineProbe(entries.ticketsEntry, {
     const { xs, target } = fitGrid(args);
     const nets = twoLayerNets(args.model);
     const summary = (net: TwoLayerNet) => {
-      const d = decompose(net, xs, target, args.min_r2, args.max_cond);
+      const d = decompose(net, xs, target, args.min_r2, screenOf(args));
       return ticketSummary(net, d, ensembleMeasures(net, d, xs, target));
     };
     return fields(perSeed(ctx, nets, summary), entries.ticketsEntry.result.fields);
@@ -78,7 +83,7 @@ export const ticketsProbe = defineProbe(entries.ticketsEntry, {
 export const ticketR2Probe = defineProbe(entries.ticketR2, { measure: (args, ctx) => {
   const { xs, target } = fitGrid(args);
   const nets = twoLayerNets(args.model);
-  const sorted = perSeed(ctx, nets, (net) => [...decompose(net, xs, target, args.min_r2, args.max_cond).tickets].sort((a, b) => b.r2 - a.r2));
+  const sorted = perSeed(ctx, nets, (net) => [...decompose(net, xs, target, args.min_r2, screenOf(args)).tickets].sort((a, b) => b.r2 - a.r2));
   return {
     kind: "indexed" as const,
     dim: "ticket" as const,
@@ -161,13 +166,13 @@ type DistillField = (typeof entries.distillEntry.result.fields)[number];
 
 /**
  * The best ticket of a net distilled to width 2: its trained first layer kept, (v₁, v₂, c) refit by least
- * squares in float64 on the float64 grid, among the pairs whose refit is well conditioned (cond ≤ maxCond);
+ * squares in float64 on the float64 grid, among the pairs the screen keeps (well conditioned at float32 precision);
  * also the pair's mean |w| and mean b. For a mirror pair the refit
  * loss is bounded below by the pair's x⁴ Taylor term, ≈ (σ⁗(b) / (12 σ″(b)))² · w⁴ · Var⊥(x⁴), so how low
  * distillation goes is set by the trained (w, b), not by the refit's precision.
  */
-export function distillBestTicket(net: TwoLayerNet, xs: Float64Array, target: Scalar, maxCond = DEFAULT_MAX_COND): Record<DistillField, number> {
-  const best = [...decompose(net, xs, target, -Infinity, maxCond).tickets].sort((a, b) => a.mse - b.mse)[0];
+export function distillBestTicket(net: TwoLayerNet, xs: Float64Array, target: Scalar, screen: PairScreen = DEFAULT_SCREEN): Record<DistillField, number> {
+  const best = [...decompose(net, xs, target, -Infinity, screen).tickets].sort((a, b) => a.mse - b.mse)[0];
   if (!best) return { loss: NaN, cond: NaN, r2: NaN, w: NaN, b: NaN };
   const [i, j] = best.neurons;
   return { loss: best.mse, cond: best.cond, r2: best.r2, w: (Math.abs(net.w[i]!) + Math.abs(net.w[j]!)) / 2, b: (net.b[i]! + net.b[j]!) / 2 };
@@ -178,7 +183,7 @@ export const distillProbe = defineProbe(entries.distillEntry, {
   measure: (args, ctx) => {
     const { xs, target } = fitGrid(args);
     const nets = twoLayerNets(args.model);
-    return fields(perSeed(ctx, nets, (net) => distillBestTicket(net, xs, target, args.max_cond)), entries.distillEntry.result.fields);
+    return fields(perSeed(ctx, nets, (net) => distillBestTicket(net, xs, target, screenOf(args))), entries.distillEntry.result.fields);
   },
 });
 

@@ -67,6 +67,22 @@ export const FLOAT32_UNIT_ROUNDOFF = 2 ** -24;
  */
 export const DEFAULT_MAX_COND = 1 / FLOAT32_UNIT_ROUNDOFF;
 
+/**
+ * Which pairs a decomposition leaves out as numerically meaningless for a float32 net: κ above `maxCond`
+ * (the coefficients are undetermined at float32 precision) and, with `float32`, pairs whose refit loss more
+ * than doubles when their activations are rounded to float32 (the loss is undetermined at float32
+ * precision: a float64 refit cancelling output weights of 1e5…1e11 to reach a loss no float32 net computes,
+ * as two collapsed neurons with pre-activations ~1e-5 do, though κ is only ~1e5 for them).
+ */
+export interface PairScreen {
+  readonly maxCond: number;
+  readonly float32: boolean;
+}
+
+export const DEFAULT_SCREEN: PairScreen = { maxCond: DEFAULT_MAX_COND, float32: true };
+/** Every pair kept: the float64 refit itself, e.g. to study its floor (test/lottery/distill.test.ts). */
+export const NO_SCREEN: PairScreen = { maxCond: Infinity, float32: false };
+
 /** One ticket: a neuron pair refit to the target. */
 export interface Ticket {
   readonly neurons: readonly [number, number];
@@ -85,6 +101,8 @@ export interface Ticket {
    * relative to its size, so this κ is the one that bounds the coefficients' sensitivity to it.
    */
   readonly cond: number;
+  /** Mean squared error of the same refit on the activations rounded to float32 (what a float32 forward pass gives). */
+  readonly float32Mse: number;
 }
 
 /** Least-squares fit of the target on [σ(wᵢx + bᵢ), σ(wⱼx + bⱼ), 1] over the grid: the ticket of pair (i, j). */
@@ -101,7 +119,12 @@ export function fitTicket(net: TwoLayerNet, pair: readonly [number, number], xs:
   const mse = meanSquaredError(error, new Float64Array(error.length));
   const coef = fit.coef.map((a, k) => (norms[k]! > 0 ? a / norms[k]! : 0));
   const cond = norms.every((x) => x > 0) ? fit.cond : Infinity;
-  return { neurons: pair, cost: pairCost(net.w, net.b, i, j), coef, r2: 1 - mse / variance(target), mse, error, cond };
+  const rounded = leastSquares(
+    columns.map((c) => c.map(Math.fround)),
+    target,
+  ).residual;
+  const float32Mse = meanSquaredError(rounded, new Float64Array(m));
+  return { neurons: pair, cost: pairCost(net.w, net.b, i, j), coef, r2: 1 - mse / variance(target), mse, error, cond, float32Mse };
 }
 
 function euclidean(c: Float64Array): number {
@@ -121,9 +144,9 @@ function variance(y: Float64Array): number {
 
 /** What a ticket decomposition of one net measures. */
 export interface Decomposition {
-  /** The pairs whose refit is well conditioned (cond ≤ maxCond), refit: every statistic below is over these. */
+  /** The pairs the screen keeps, refit: every statistic below is over these. */
   readonly tickets: Ticket[];
-  /** Pairs left out because their refit is ill-conditioned (cond > maxCond). */
+  /** Pairs the screen left out as ill-conditioned at float32 precision (`PairScreen`). */
   readonly illConditioned: number;
   /** Loss of the whole net against the target on the grid (float64). */
   readonly loss: number;
@@ -157,12 +180,13 @@ export interface EnsembleMeasures {
 
 /**
  * Pair, refit and compare the tickets of a net on the grid xs against target(x). Pairs whose refit has a
- * condition number above maxCond (default 1/u₃₂, `DEFAULT_MAX_COND`) are counted and left out.
+ * refit is ill-conditioned at float32 precision (`PairScreen`, default: κ > 1/u₃₂ or a loss that more than
+ * doubles on float32-rounded activations) are counted and left out.
  */
-export function decompose(net: TwoLayerNet, xs: Float64Array, target: Scalar, minR2: number, maxCond = DEFAULT_MAX_COND): Decomposition {
+export function decompose(net: TwoLayerNet, xs: Float64Array, target: Scalar, minR2: number, screen: PairScreen = DEFAULT_SCREEN): Decomposition {
   const y = xs.map(target);
   const pairs = matchSymmetricPairs(net.w, net.b).map((pair) => fitTicket(net, pair, xs, y));
-  const tickets = pairs.filter((t) => t.cond <= maxCond);
+  const tickets = pairs.filter((t) => t.cond <= screen.maxCond && !(screen.float32 && t.float32Mse > 2 * t.mse));
   const loss = meanSquaredError(evaluateNet(net, xs), y);
   const good = tickets.filter((t) => t.r2 >= minR2);
   const bound = good.length ? 1 / good.reduce((s, t) => s + 1 / t.mse, 0) : NaN;

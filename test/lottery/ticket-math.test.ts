@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { leastSquares, symmetricEigen } from "../../numerics/linalg.js";
 import { neuronCurveValues, parameterPca, parameterVector, ticketSummary } from "../../stdlib/lottery/probes.js";
-import { bestWeightedAverage, decompose, DEFAULT_MAX_COND, ensembleMeasures, fitTicket, matchSymmetricPairs, oddShare } from "../../stdlib/lottery/tickets.js";
+import { bestWeightedAverage, decompose, DEFAULT_MAX_COND, ensembleMeasures, fitTicket, matchSymmetricPairs, NO_SCREEN, oddShare } from "../../stdlib/lottery/tickets.js";
 import { ticketsEntry } from "../../stdlib/lottery/entries.js";
 import { evaluateNet, grid, meanSquaredError, scalarActivation, type TwoLayerNet } from "../../stdlib/lottery/two-layer.js";
 
@@ -405,12 +405,35 @@ describe("tickets leave out pairs whose refit is ill-conditioned at float32 prec
     }
   });
 
-  it("with the cap lifted the collapsed pair is the best 'ticket' (MSE ~1e-14), which is what the cap removes", () => {
-    const d = decompose(collapsed, xs, square, 0.9, Infinity);
+  it("with every pair kept the collapsed pair is the best 'ticket' (MSE ~1e-14), which is what the cap removes", () => {
+    const d = decompose(collapsed, xs, square, 0.9, NO_SCREEN);
     expect(d.illConditioned).toBe(0);
     const best = [...d.tickets].sort((a, b) => a.mse - b.mse)[0]!;
     expect(best.neurons).toEqual([1, 4]);
     expect(best.mse).toBeLessThan(1e-12);
     expect(best.cond).toBeGreaterThan(DEFAULT_MAX_COND);
+  });
+
+  // Two collapsed neurons with pre-activations ~1e-5 (as 10–20 neurons of a trained N = 1000 net): SiLU(z) ≈
+  // z/2 + z²/4, so a float64 refit cancels the linear parts with output weights ~1e10 and fits x² to ~1e-20,
+  // although κ ≈ 2e5 is far below 2²⁴. Rounded to float32 (a relative error 6e-8 of the column, i.e. ~1e-13
+  // against a quadratic part ~1e-11) the same refit reaches only ~1e-5.
+  const shallow: TwoLayerNet = { ...withoutCollapsed, w: Float64Array.of(-0.8301, 0.8301, 0.79, -0.8, -1.5e-5, 1.1e-6), b: Float64Array.of(-1.1684, -1.1684, -1.2, -1.19, 0, 0), v: Float64Array.of(5.686, 5.686, 1, 1, 0, 0) };
+
+  it("leaves out a well-conditioned pair whose loss is a float64 artifact: it more than doubles on float32-rounded activations", () => {
+    const kept = decompose(shallow, xs, square, 0.9, NO_SCREEN);
+    const pair = kept.tickets.find((t) => t.neurons[0] === 4 && t.neurons[1] === 5)!;
+    expect(pair.cond).toBeLessThan(DEFAULT_MAX_COND);
+    expect(pair.mse).toBeLessThan(1e-18);
+    // the float32 column by hand: each activation rounded to the nearest float32, refit by least squares
+    const rounded = (w: number) => xs.map((x) => Math.fround(silu(w * x)));
+    const byHand = leastSquares([rounded(-1.5e-5), rounded(1.1e-6), new Float64Array(xs.length).fill(1)], ys).residual;
+    expect(pair.float32Mse).toBeCloseTo(byHand.reduce((s, e) => s + e * e, 0) / xs.length, 12);
+    expect(pair.float32Mse).toBeGreaterThan(1e-7);
+    const { d, s } = summary(shallow, xs, 0.9);
+    expect(s["ill_conditioned"]).toBe(1);
+    expect(d.tickets.map((t) => t.neurons)).toEqual([[0, 1], [2, 3]]);
+    // the trained-like pairs lose nothing to float32 rounding at their losses (~1e-5)
+    for (const t of d.tickets) expect(t.float32Mse / t.mse).toBeLessThan(1.01);
   });
 });
