@@ -27,7 +27,7 @@ const maxCond = {
   name: "max_cond",
   type: { t: "number", above: 1 },
   default: 16777216,
-  doc: "Pairs whose refit is ill-conditioned are left out: the condition number of the design [σ(wᵢx+bᵢ), σ(wⱼx+bⱼ), 1] with unit-norm columns above this. The default 2²⁴ = 1/u₃₂ (float32's unit roundoff) marks a refit whose coefficients the float32 rounding of the activations can change by 100%: it rests on differences between the neurons' curves that the trained float32 net cannot represent, e.g. two collapsed neurons (|w| ≲ 1e-4) refit to x² through their Taylor terms with output weights ~1/w². Raise it (up to ~1e15, float64's limit) to study the float64 refit itself.",
+  doc: "Pairs whose refit is ill-conditioned are left out: the condition number of the design [σ(wᵢx+bᵢ), σ(wⱼx+bⱼ), 1] with unit-norm columns above this. The default 2²⁴ = 1/u₃₂ (float32's unit roundoff) marks a refit whose coefficients the float32 rounding of the activations can change by 100%: it rests on differences between the neurons' curves that the trained float32 net cannot represent, e.g. two collapsed neurons (|w| ≲ 1e-4) refit to x² through their Taylor terms with output weights ~1/w². Raise it (up to ~1e15, float64's limit) and set `float32_check: false` to study the float64 refit itself.",
 } as const satisfies Param;
 const float32Check = {
   name: "float32_check",
