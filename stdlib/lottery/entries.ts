@@ -51,8 +51,8 @@ const modeOptions = [
   { name: "min_dip", type: { t: "number", min: 0, max: 1 }, default: 0.2, doc: "…and the density between it and a higher mode dips at least this fraction below it." },
 ] as const satisfies readonly Param[];
 
-/** Per ticket (N/2 pairs) a least-squares refit on the n-point grid: about 20·N·n flops. */
-const ticketCost = (args: Readonly<Record<string, unknown>>, shape: ProbeCostShape) => ({ flops: 20 * (shape.layers[0]?.width ?? 0) * Number(args["n"] ?? 0) });
+/** Per ticket (N/2 pairs) two least-squares refits on the n-point grid (float64 and float32-rounded activations): about 40·N·n flops. */
+const ticketCost = (args: Readonly<Record<string, unknown>>, shape: ProbeCostShape) => ({ flops: 40 * (shape.layers[0]?.width ?? 0) * Number(args["n"] ?? 0) });
 /** The ticket refits, plus the QR of the weighted average (~N/2 columns) and of the whole output layer (N + 1 columns): ≈ 2.5·N²·n. */
 const decompositionCost = (args: Readonly<Record<string, unknown>>, shape: ProbeCostShape) => {
   const width = shape.layers[0]?.width ?? 0;
