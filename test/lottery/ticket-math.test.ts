@@ -311,6 +311,12 @@ describe("tickets: how the tickets combine (ensemble_loss, refit_loss, odd_share
     expect(summary(net, xs, -Infinity).s["refit_loss"]).toBeCloseTo(variance, 12);
   });
 
+  it("refit_loss is NaN when the output layer has as many columns as grid points (a square system fits anything)", () => {
+    const net: TwoLayerNet = { w: Float64Array.of(1, -2, 0.5, 0.3), b: Float64Array.of(0, 0.5, 0, 1), v: Float64Array.of(1, 1, 1, 1), c: 0, act: silu };
+    expect(summary(net, grid(-2, 2, 5), -Infinity).s["refit_loss"]).toBeNaN(); // 4 neurons + constant = 5 columns on 5 points
+    expect(summary(net, grid(-2, 2, 6), -Infinity).s["refit_loss"]).not.toBeNaN();
+  });
+
   it("odd_share of e(x) = x + x² is Σx²/(Σx² + Σx⁴) on a symmetric grid (Σx³ = 0), NaN on an asymmetric one", () => {
     const xs = grid(-2, 2, 41);
     const sum = (p: number) => xs.reduce((s, x) => s + x ** p, 0);
