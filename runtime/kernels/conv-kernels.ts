@@ -40,6 +40,9 @@ interface Slab {
   readonly at: number;
 }
 
+/** Values from which a copy within one array is cheaper as `copyWithin` than as a loop. */
+const LONG_RUN = 32;
+
 /**
  * patches from x for `n` images. For each output position and kernel row a, the k·C values of kernel
  * columns b = 0..k−1 are one contiguous run of x's row (w = s·j − padLeft … + k − 1), clipped at the edges.
@@ -67,7 +70,9 @@ export function im2colLoop(x: Slab, out: Slab, n: number, g: PatchGeometry): voi
           const from = base + (row * W + w0 + bFrom) * C;
           const count = (bTo - bFrom) * C;
           const to = o + bFrom * C;
-          for (let t = 0; t < count; t++) od[to + t] = xd[from + t]!;
+          // a long run within one array (the wasm heap) is a memmove; short runs (few channels) a loop
+          if (count >= LONG_RUN && xd === od) od.copyWithin(to, from, from + count);
+          else for (let t = 0; t < count; t++) od[to + t] = xd[from + t]!;
           if (bTo < k) od.fill(0, to + count, o + k * C);
           o += k * C;
         }
