@@ -2,7 +2,8 @@
  * A small seed-batched convolutional stack for image classification: conv2d (+ activation) with optional
  * pooling, flatten, dense layers. Images are `[S, B, H, W, C]` (HWC, as `Dataset` stores them).
  *
- * Seed batching by im2col: the k×k shifted views of the input (built by matrix products, see `im2col`)
+ * On the native path a conv is one kernel each way (`DyncConv2d` and its gradient kernels, below). Elsewhere,
+ * seed batching by im2col: the k×k shifted views of the input (the im2col kernels, or matrix products, see `im2col`)
  * form patches `[S, B·Ho·Wo, k·k·C]`, and one batched matrix product with the weights `[S, k·k·C, Cout]` convolves every
  * seed at once. Why not tf.conv2d with seeds folded into the batch: tfjs has no grouped convolution, so that
  * would take one conv2d call per seed; and the patch route reuses the flag-free, twice-differentiable `bmm`
