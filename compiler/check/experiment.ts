@@ -1145,7 +1145,14 @@ export class ExperimentChecker {
     const points: CadencePoint[] = [];
     for (const item of items) {
       if (item.kind === "symbol" && (item.name === "start" || item.name === "end")) points.push(item.name);
-      else if (item.kind === "number" && Number.isInteger(item.value) && item.value >= 0 && item.unit !== "%") {
+      else if (item.kind === "number" && item.unit === "%") {
+        // A share of training: resolved against each run's own length (runtime: cadencePointStep).
+        if (!(item.value >= 0 && item.value <= 100)) {
+          this.report(diagnostic("DYN2040", c.points.span, { problem: `a point of training is between 0% (start) and 100% (end); got ${showValue(item)}` }));
+          return undefined;
+        }
+        points.push({ fraction: item.value / 100 });
+      } else if (item.kind === "number" && Number.isInteger(item.value) && item.value >= 0 && item.unit !== "%") {
         const u = item.unit ?? unit;
         if (u === unit && item.value > total) {
           this.report(diagnostic("DYN2040", c.points.span, { problem: `${showValue(item)}${item.unit ? "" : ` ${unit}`} is after the end of training (${total} ${unit})` }));
@@ -1153,7 +1160,7 @@ export class ExperimentChecker {
         }
         points.push(u === "epochs" ? { epoch: item.value } : { step: item.value });
       } else {
-        this.report(diagnostic("DYN2040", c.points.span, { problem: `\`at\` takes \`start\`, \`end\`, a step or epoch count, or a list of them; got ${showValue(item)}` }));
+        this.report(diagnostic("DYN2040", c.points.span, { problem: `\`at\` takes \`start\`, \`end\`, a step or epoch count, a percentage of training (\`at 25%\`), or a list of them; got ${showValue(item)}` }));
         return undefined;
       }
     }
