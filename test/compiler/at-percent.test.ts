@@ -7,6 +7,8 @@ import { describe, expect, it } from "vitest";
 import { checkSource } from "../../compiler/check/index.js";
 import { cadencePointStep } from "../../contract/training-specs.js";
 import { CadenceScheduler } from "../../runtime/train/cadence.js";
+import { evaluate, ResultEnv } from "../../runtime/analysis/index.js";
+import type { ProfilePlan, RunSpec } from "../../contract/program.js";
 
 const SOURCE = (probe: string) => `experiment e {
   data train = grid(x in [-2, 2], n: 64) -> x^2
@@ -51,6 +53,16 @@ describe("at 25%", () => {
     expect(cadencePointStep({ fraction: 0 }, 100, 1)).toBe(0);
     expect(cadencePointStep({ fraction: 1 }, 37, 1)).toBe(37);
     expect(cadencePointStep({ fraction: 1 / 3 }, 10, 1)).toBe(4);
+  });
+
+  it("`after 7%` keeps the step `at 7%` measures at: the same ⌈f·T⌉ (f·T = 7.000000000000001 for T = 100)", () => {
+    const rows = [5, 6, 7, 8].map((step) => ({ run: "r", point: {}, seed: 0, step, epoch: 0, probe: "w", value: step }));
+    const plan = { seeds: [0], runs: [{ id: "r", point: {}, probes: [{ name: "w" }], events: [] } as unknown as RunSpec], analyses: [], expects: [], plots: [] } satisfies ProfilePlan;
+    const env = new ResultEnv(plan, { sweepVars: [], seeds: [0], rows, totalSteps: { r: 100 } });
+    const steps = (relation: "after" | "before") => evaluate({ op: "time", relation, arg: { op: "probe", name: "w" }, at: { fraction: 0.07 } }, env).rows.map((r) => r.key["steps"]);
+    expect(steps("after")).toEqual([7, 8]);
+    expect(steps("before")).toEqual([5, 6]);
+    expect(cadencePointStep({ fraction: 0.07 }, 100, 1)).toBe(7);
   });
 
   it("refuses a share outside 0–100% with DYN2040 on the points", () => {
