@@ -189,7 +189,11 @@ describe("a killed run, resumed, ends byte-identical to an uninterrupted one", (
  * training again from step 0, and the directory ends byte-identical to an uninterrupted run.
  */
 describe("SIGINT with --jobs 2, resumed with --jobs 2: every interrupted run continues from its own checkpoint", () => {
-  const three = SOURCE.replace("sweep lr in [0.01, 0.003]", "sweep lr in [0.01, 0.003, 0.001]");
+  // Analyses over every run's rows, early and late: the held rows must reach the results table too.
+  const three = SOURCE.replace("sweep lr in [0.01, 0.003]", "sweep lr in [0.01, 0.003, 0.001]").replace(
+    "  checkpoint every 25 steps\n",
+    "  checkpoint every 25 steps\n  let early = mean(test_loss before 50%) over seeds\n  let final = median(last(test_loss)) over seeds\n",
+  );
   const program3 = join(scratch, "ck3.mjs");
   let reference3: string;
 
@@ -231,6 +235,9 @@ describe("SIGINT with --jobs 2, resumed with --jobs 2: every interrupted run con
     const got = recorded(dir);
     expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
     for (const [name, bytes] of want) expect(got.get(name)!.equals(bytes), `${name} differs`).toBe(true);
+    const lets = (d: string) => (JSON.parse(readFileSync(join(d, "results.json"), "utf8")) as { lets: { name: string; rows: unknown[] }[] }).lets;
+    expect(lets(reference3).map((l) => [l.name, l.rows.length])).toEqual([["early", 36], ["final", 3]]); // 12 steps before 50% of 3 runs; 3 runs
+    expect(lets(dir)).toEqual(lets(reference3));
     const after = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as Manifest;
     expect(after.status).toBe("ok");
     expect(after.runs.map((r) => [r.run, r.status, r.steps])).toEqual([["lr=0.01", "ok", 240], ["lr=0.003", "ok", 240], ["lr=0.001", "ok", 240]]);
