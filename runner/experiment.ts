@@ -10,7 +10,7 @@
 import { selectBackend, type BackendInfo, type BackendRequest } from "../runtime/backend.js";
 import type { Manifest } from "../runtime/record/index.js";
 import type { ResultRow } from "../runtime/analysis/results.js";
-import { planHash } from "./checkpoint.js";
+import { planHash, requireCheckpoint } from "./checkpoint.js";
 import { checkResumeBackend, cutForResume, inspectResume, restoreHeldResults, restoreKeptResults, type ResumeState } from "./resume.js";
 import { DyncRuntimeError } from "../runtime/errors.js";
 import { expandPlan, formatShard, runLabel, shardRuns, type Shard } from "../contract/plan.js";
@@ -211,7 +211,7 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
     } else {
       for (const [i, run] of toTrain.entries()) {
         if (options.stop?.aborted) break;
-        const checkpoint = i === 0 ? resume?.checkpoint : resume?.held.get(run.id)?.checkpoint;
+        const checkpoint = i === 0 ? resume?.checkpoint : resume?.held.has(run.id) ? requireCheckpoint(dir, run.id, hash) : null;
         const resumeFrom = checkpoint ? { resumeFrom: checkpoint } : {};
         const context = { program, seeds: plan.seeds, dataRoot, recorder, results, checkpoints, handoff: { dir, runs: wholePlan.runs }, ...resumeFrom, ...(options.stop ? { stop: options.stop } : {}) };
         reportRun(await executeRun(run, view ? { ...context, progress: view } : context));
@@ -320,7 +320,7 @@ function resumeLine(plan: ProfilePlan, resume: Extract<ResumeState, { kind: "res
     : resume.checkpoint
       ? `${runLabel(run.id)} continues from its checkpoint at step ${resume.checkpoint.training.step}`
       : `${runLabel(run.id)} starts again from step 0 (no usable checkpoint)`;
-  const later = [...resume.held].map(([id, held]) => `; ${runLabel(id)} continues from its checkpoint at step ${held.checkpoint.training.step}`).join("");
+  const later = [...resume.held].map(([id, held]) => `; ${runLabel(id)} continues from its checkpoint at step ${held.step}`).join("");
   return `resuming: ${resume.first} of ${plan.runs.length} runs kept; ${next}${later}`;
 }
 

@@ -45,9 +45,13 @@ export type ResumeState =
       readonly held: ReadonlyMap<string, HeldRun>;
     };
 
-/** A run after the first unfinished one that continues from its checkpoint, and its rows up to that checkpoint. */
+/**
+ * A run after the first unfinished one that continues from its checkpoint (the step it was taken at), and its
+ * rows up to that checkpoint. The checkpoint itself is read again where the run trains (a worker reads its
+ * own): kept here for every such run, a sweep of large models would hold all their parameters at once.
+ */
 export interface HeldRun {
-  readonly checkpoint: RunCheckpoint;
+  readonly step: number;
   readonly rows: HeldRows;
 }
 
@@ -114,8 +118,9 @@ function heldRuns(dir: string, runs: readonly string[], rows: readonly MetricRow
   for (const run of runs) {
     let count = 0;
     while (at + count < rows.length && rows[at + count]!.run === run) count++;
-    const checkpoint = readRunCheckpoint(dir, run, hash);
-    if (checkpoint && checkpoint.rows <= count) held.set(run, { checkpoint, rows: rowBytes(csv, jsonl, rows, at, at + checkpoint.rows) });
+    // Without rows in the files (a SIGKILL with --jobs N) the run restarts whatever its checkpoint says.
+    const checkpoint = count > 0 ? readRunCheckpoint(dir, run, hash) : null;
+    if (checkpoint && checkpoint.rows <= count) held.set(run, { step: checkpoint.training.step, rows: rowBytes(csv, jsonl, rows, at, at + checkpoint.rows) });
     at += count;
   }
   return held;
