@@ -12,7 +12,7 @@ const USAGE = `dync: a language for neural-network training-dynamics experiments
 
 usage:
   dync check FILE...            report every diagnostic (exit 0 clean, 1 errors, 2 usage)
-  dync fmt [-w|--check] FILE... print in canonical layout (-w: rewrite; --check: exit 1 if not formatted)
+  dync fmt [-w|--check] FILE... print in canonical layout (-w/--write: rewrite; --check: exit 1 if not formatted)
   dync plan FILE [--profile P] [--shard i/n] [KEY=VALUE...]
                                 the expanded runs, their count and cost, before anything trains
                                 (--shard: only the runs of shard i of n)

@@ -55,7 +55,7 @@ export function handoffName(ref: string, at: HandoffPoint | undefined): string {
   if (!at) return ref;
   if ("event" in at) return at.event;
   const p = at.step;
-  return `${ref}@${typeof p === "string" ? p : "step" in p ? `step${p.step}` : `epoch${p.epoch}`}`;
+  return `${ref}@${typeof p === "string" ? p : "step" in p ? `step${p.step}` : "epoch" in p ? `epoch${p.epoch}` : `pct${+(p.fraction * 100).toPrecision(12)}`}`;
 }
 
 /** Stable id of a sweep point, as contract/plan.ts `runId` (repeated here to keep this file free of imports). */

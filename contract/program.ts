@@ -485,6 +485,24 @@ export type AnalysisExpr =
   | { readonly op: "fn"; readonly name: string; readonly args: readonly AnalysisExpr[]; readonly options: Readonly<Record<string, number | string | boolean>>; readonly over: readonly Dim[] };
 
 /**
+ * The sub-expressions of `e`, in field order: fields holding an expression and every expression in a list
+ * field (`fn` args). Walkers of the IR (which probes an expression reads, which lets) take them from here,
+ * so a node kind that holds expressions in a list is not missed by one of them.
+ */
+export function analysisChildren(e: AnalysisExpr): AnalysisExpr[] {
+  const out: AnalysisExpr[] = [];
+  for (const field of Object.values(e) as unknown[]) {
+    if (Array.isArray(field)) out.push(...field.filter(isAnalysisExpr));
+    else if (isAnalysisExpr(field)) out.push(field);
+  }
+  return out;
+}
+
+function isAnalysisExpr(x: unknown): x is AnalysisExpr {
+  return typeof x === "object" && x !== null && "op" in x;
+}
+
+/**
  * The analysis language's built-in vocabulary, one list each: the checker accepts these names, the
  * evaluators implement each (exhaustive records), and the core family documents them (stdlib/core/entries.ts).
  */

@@ -23,3 +23,16 @@ export function metricColumns(sweepAxes: readonly string[]): string[] {
   const [run, seed, ...after] = METRIC_COLUMNS;
   return [run, seed, ...sweepAxes, ...after];
 }
+
+/**
+ * results.csv's own columns before the dimension columns (`value` follows them): what a value is (`let`
+ * or `expect`), its name, its source line and its field. A sweep variable becomes a dimension column there,
+ * so the checker rejects one named like these (runner/results-file.ts writes them from this list).
+ */
+export const RESULT_LEAD_COLUMNS = ["kind", "name", "line", "field"] as const;
+
+/**
+ * The dimensions every probe series has besides the sweep variables (`over seeds`, `x[steps = 100]`; columns
+ * of results.csv): a sweep variable of the same name would be taken for one of them.
+ */
+export const SERIES_DIMS = ["seeds", "steps"] as const;

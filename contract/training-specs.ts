@@ -110,8 +110,34 @@ export type DurationSpec = { readonly steps: number } | { readonly epochs: numbe
 
 // from runtime/train/cadence.ts
 
-/** A point in training time: `start` (step 0), `end` (step T), a step count or a completed epoch count. */
-export type CadencePoint = "start" | "end" | { readonly step: number } | { readonly epoch: number };
+/**
+ * A point in training time: `start` (step 0), `end` (step T), a step count, a completed epoch count, or a
+ * fraction of training (`at 25%`: fraction 0.25 of the run's T steps, whatever length a profile gives it).
+ */
+export type CadencePoint = "start" | "end" | { readonly step: number } | { readonly epoch: number } | { readonly fraction: number };
+
+/**
+ * The step of `point` in a run of `totalSteps` steps of `stepsPerEpoch` each. A fraction f is the first step
+ * at or after f·T (⌈f·T⌉), the first step an analysis's `after f` keeps; a float rounding just above a whole
+ * number (0.07 · 100 = 7.000000000000001) is taken as that number.
+ */
+export function cadencePointStep(point: CadencePoint, totalSteps: number, stepsPerEpoch: number): number {
+  if (point === "start") return 0;
+  if (point === "end") return totalSteps;
+  if ("step" in point) return point.step;
+  if ("epoch" in point) return point.epoch * stepsPerEpoch;
+  const exact = point.fraction * totalSteps;
+  const nearest = Math.round(exact);
+  return Math.abs(exact - nearest) <= 1e-9 * Math.max(1, totalSteps) ? nearest : Math.ceil(exact);
+}
+
+/** `start`, `end`, `step 150`, `epoch 3`, `25%`: a point as messages name it. */
+export function describeCadencePoint(point: CadencePoint): string {
+  if (typeof point === "string") return point;
+  if ("step" in point) return `step ${point.step}`;
+  if ("epoch" in point) return `epoch ${point.epoch}`;
+  return `${+(point.fraction * 100).toPrecision(12)}%`;
+}
 
 export type Cadence =
   /** Steps 0, n, 2n, … (step 0 included; `end` only when T is a multiple). For epochs: every n·stepsPerEpoch steps. */

@@ -249,6 +249,12 @@ export const messages = {
     message: "sweep variable `{name}` would clash with the metrics column `{name}`",
     help: "Each sweep variable becomes a column of metrics.csv and metrics.jsonl beside the columns every row has (the run id, seed, step, epoch, probe name, value and tensor file; the hint lists their names), and a variable with one of those names would overwrite that column. Rename the variable.",
   },
+  DYN2025: {
+    name: "sweep-variable-reserved-name",
+    severity: "error",
+    message: "sweep variable `{name}` would clash with {what}",
+    help: "A sweep variable is a dimension of every result: analyses reduce and select over it beside the dimensions `seeds` and `steps`, and results.csv gives it a column beside its own columns kind, name, line and field. A variable named like one of those would be taken for it (an analysis then mixes the two, or results.csv has two columns of one name). Rename the variable.",
+  },
   DYN2030: {
     name: "shape-mismatch",
     severity: "error",

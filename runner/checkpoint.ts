@@ -71,6 +71,16 @@ export function readRunCheckpoint(dir: string, run: string, planHash: string): R
 }
 
 /**
+ * The checkpoint `--resume` found for `run` and continues from (its rows before it are in the files or held):
+ * RUN032 if it is gone meanwhile, rather than train from step 0 after rows that step 0 would write again.
+ */
+export function requireCheckpoint(dir: string, run: string, planHash: string): RunCheckpoint {
+  const checkpoint = readRunCheckpoint(dir, run, planHash);
+  if (!checkpoint) throw new DyncRuntimeError("RUN032", `the checkpoint of run ${run} (${checkpointPath(dir, run)}) that --resume continues from is gone`, "resume again: that run then restarts from step 0");
+  return checkpoint;
+}
+
+/**
  * A hash of everything that decides a profile's measurements: the experiment's name, seeds and runs (data,
  * model, optimizer, schedule, probes, events) and its target functions (by their code). Left out: what
  * changes no measurement — a checkpoint cadence (so one can be added to resume a run started without),

@@ -11,8 +11,8 @@
 import { selectBackend, type BackendInfo, type BackendRequest } from "../runtime/backend.js";
 import type { Manifest } from "../runtime/record/index.js";
 import type { ResultRow } from "../runtime/analysis/results.js";
-import { planHash } from "./checkpoint.js";
-import { checkResumeBackend, cutForResume, inspectResume, restoreKeptResults, type ResumeState } from "./resume.js";
+import { planHash, requireCheckpoint } from "./checkpoint.js";
+import { checkResumeBackend, cutForResume, inspectResume, restoreHeldResults, restoreKeptResults, type ResumeState } from "./resume.js";
 import { DyncRuntimeError } from "../runtime/errors.js";
 import { expandPlan, formatShard, runLabel, shardRuns, type Shard } from "../contract/plan.js";
 import { readManifest, writeReportInput } from "../report/run-files.js";
@@ -137,7 +137,7 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
     source: { file: program.file, line: program.line, compiler: program.compiler, profile, ...overridesOf(program, profile), text: program.source },
     planHash: hash,
     ...(shard ? { shard: { ...shard, runs: plan.runs.map((r) => r.id), planRuns: wholePlan.runs.map((r) => r.id) } } : {}),
-    ...(resume ? { resume: { manifest: resume.manifest, metricRows: resume.metricRows } } : {}),
+    ...(resume ? { resume: { manifest: resume.manifest, metricRows: resume.metricRows, held: heldRows(resume), onHeldWritten: (run: string) => restoreHeldResults(dir, plan, recorder.snapshot(), run, collected) } } : {}),
   });
   // The report is usable from the start: `dync report DIR` draws what was measured so far from these inputs
   // (the whole plan, as the report at the end writes it; verdicts null until then).
@@ -205,7 +205,7 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
       firstIndex: first + offset,
       checkpoints,
       handoffDir: dir,
-      resumeFirst: offset === 0 && resume?.checkpoint != null,
+      resumed: resumedRuns(resume),
       seeds: plan.seeds,
       jobs,
       recorder,
@@ -219,7 +219,8 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
   const inProcess = async (runs: readonly RunSpec[], offset: number) => {
     for (const [i, run] of runs.entries()) {
       if (options.stop?.aborted) break;
-      const resumeFrom = offset + i === 0 && resume?.checkpoint ? { resumeFrom: resume.checkpoint } : {};
+      const checkpoint = offset + i === 0 ? resume?.checkpoint : resume?.held.has(run.id) ? requireCheckpoint(dir, run.id, hash) : null;
+      const resumeFrom = checkpoint ? { resumeFrom: checkpoint } : {};
       const context = { program, seeds: plan.seeds, dataRoot, recorder, results, checkpoints, handoff: { dir, runs: wholePlan.runs }, ...resumeFrom, ...(options.stop ? { stop: options.stop } : {}) };
       reportRun(await executeRun(run, view ? { ...context, progress: view } : context));
     }
@@ -254,7 +255,7 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
   }
   view?.close();
   options.stop?.removeEventListener("abort", notice);
-  if (auto?.runTimesDir !== undefined) rememberRunTimes(auto.runTimesDir, hash, timesKey, trainedSeconds(recorder, runs, toTrain, resume?.checkpoint != null));
+  if (auto?.runTimesDir !== undefined) rememberRunTimes(auto.runTimesDir, hash, timesKey, trainedSeconds(recorder, runs, toTrain, resumedRuns(resume)));
   const interrupted = options.stop?.aborted === true ? interruptSignalOf(options.stop) : undefined;
   const trained = overallStatus(runs);
   const status = interrupted ? "interrupted" : trained;
@@ -306,8 +307,8 @@ function runSeconds(recorder: RunRecorder, id: string): number | undefined {
  * trains every step), for the default `--jobs` of the next one. A run continued from a checkpoint trained only
  * part of its steps, a failed or interrupted one stopped early: neither says how long the run takes.
  */
-function trainedSeconds(recorder: RunRecorder, outcomes: readonly RunOutcome[], trained: readonly RunSpec[], firstResumed: boolean): Record<string, number> {
-  const ids = new Set(trained.slice(firstResumed ? 1 : 0).map((r) => r.id));
+function trainedSeconds(recorder: RunRecorder, outcomes: readonly RunOutcome[], trained: readonly RunSpec[], resumed: ReadonlySet<string>): Record<string, number> {
+  const ids = new Set(trained.filter((r) => !resumed.has(r.id)).map((r) => r.id));
   const times: Record<string, number> = {};
   for (const outcome of outcomes) {
     if (!ids.has(outcome.id) || (outcome.status !== "ok" && outcome.status !== "diverged")) continue;
@@ -356,7 +357,19 @@ function backendRequest(requested: BackendRequest | undefined, manifest: Manifes
 
 const BACKEND_REQUESTS: readonly BackendRequest[] = ["gpu", "tensorflow", "wasm", "cpu"];
 
-/** `resuming: 2 of 4 runs kept; run lr=0.1 continues from its checkpoint at step 40`. */
+/** Each run that continues from its checkpoint, held rows by run id (they are written back as it begins). */
+function heldRows(resume: Extract<ResumeState, { kind: "resume" }>): Map<string, { csv: Uint8Array; jsonl: Uint8Array; count: number }> {
+  return new Map([...resume.held].map(([run, held]) => [run, held.rows]));
+}
+
+/** The runs that continue from their checkpoints: the first unfinished one (if it can) and the held ones. */
+function resumedRuns(resume: ResumeState | undefined): ReadonlySet<string> {
+  if (resume?.kind !== "resume") return new Set();
+  const first = resume.checkpoint ? [resume.checkpoint.run] : [];
+  return new Set([...first, ...resume.held.keys()]);
+}
+
+/** `resuming: 2 of 4 runs kept; run lr=0.1 continues from its checkpoint at step 40` (and so on for each later run that continues). */
 function resumeLine(plan: ProfilePlan, resume: Extract<ResumeState, { kind: "resume" }>): string {
   const run = plan.runs[resume.first];
   const next = !run
@@ -364,7 +377,8 @@ function resumeLine(plan: ProfilePlan, resume: Extract<ResumeState, { kind: "res
     : resume.checkpoint
       ? `${runLabel(run.id)} continues from its checkpoint at step ${resume.checkpoint.training.step}`
       : `${runLabel(run.id)} starts again from step 0 (no usable checkpoint)`;
-  return `resuming: ${resume.first} of ${plan.runs.length} runs kept; ${next}`;
+  const later = [...resume.held].map(([id, held]) => `; ${runLabel(id)} continues from its checkpoint at step ${held.step}`).join("");
+  return `resuming: ${resume.first} of ${plan.runs.length} runs kept; ${next}${later}`;
 }
 
 /** `--resume` of a directory that finished: nothing to do, said so, and exit 0. */

@@ -10,7 +10,7 @@ import type { ExperimentProgram } from "../contract/program.js";
 import type { FromWorker, ToWorker, WorkerSetup } from "./pool-protocol.js";
 import { ForwardingSinks, forwardingProgress } from "./pool-protocol.js";
 import { describeFailure, executeRun } from "./run.js";
-import { readRunCheckpoint, type RunCheckpoint } from "./checkpoint.js";
+import { requireCheckpoint, type RunCheckpoint } from "./checkpoint.js";
 
 const port = parentPort!;
 const setup = workerData as WorkerSetup;
@@ -67,10 +67,9 @@ async function start(): Promise<void> {
 }
 
 /** The run's checkpoint, read here (typed arrays need not cross threads); a bad one fails the run like any error. */
-function resumeFrom(run: string): { resumeFrom?: RunCheckpoint } {
+function resumeFrom(run: string): { resumeFrom: RunCheckpoint } {
   const { dir, planHash } = setup.checkpoints!;
-  const checkpoint = readRunCheckpoint(dir, run, planHash);
-  return checkpoint ? { resumeFrom: checkpoint } : {};
+  return { resumeFrom: requireCheckpoint(dir, run, planHash) };
 }
 
 void start();

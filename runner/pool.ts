@@ -60,8 +60,8 @@ export interface PoolOptions {
   readonly firstIndex?: number;
   /** Checkpoints: where and how often (each worker writes its runs' own). */
   readonly checkpoints?: CheckpointSetup;
-  /** `runs[0]` continues from its checkpoint in `checkpoints.dir` (`--resume`). */
-  readonly resumeFirst?: boolean;
+  /** The runs (by id) that continue from their checkpoints in `checkpoints.dir` (`--resume`). */
+  readonly resumed?: ReadonlySet<string>;
   /** Milliseconds a busy worker gets to stop after `stop` is aborted before it is terminated; default STOP_GRACE_MS. */
   readonly stopGraceMs?: number;
   /** The run directory, where runs hand values to each other (handoff.ts). */
@@ -244,7 +244,7 @@ class RunPool {
     }
     const [index] = this.unstarted.splice(ready, 1) as [number];
     this.assigned.set(worker, index);
-    const resume = index === 0 && this.options.resumeFirst === true;
+    const resume = this.options.resumed?.has(this.options.runs[index]!.id) === true;
     worker.postMessage({ type: "run", index: this.first + index, ...(resume ? { resume } : {}) } satisfies ToWorker);
   }
 

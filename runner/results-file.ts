@@ -6,6 +6,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ProfilePlan } from "../contract/program.js";
+import { RESULT_LEAD_COLUMNS, SERIES_DIMS } from "../contract/results.js";
 import type { ExpectOutcome } from "../runtime/analysis/profile.js";
 import type { PowerLawFit } from "../runtime/analysis/power-law.js";
 import type { Cell, Table } from "../runtime/analysis/table.js";
@@ -79,8 +80,8 @@ function cellValue(cell: Cell): number | boolean | FitResult {
 
 // ── results.csv: one row per number ─────────────────────────────────────────
 
-/** The columns before the dimensions, and after them. */
-const LEAD = ["kind", "name", "line", "field"] as const;
+/** The columns before the dimensions (`value` comes after them). */
+const LEAD = RESULT_LEAD_COLUMNS;
 
 /**
  * Long format, like metrics.csv: `kind` (let | expect), `name` (the let's name, the expect's text), `line`,
@@ -113,7 +114,7 @@ function csvText(results: ResultsFile, sweepVars: readonly string[]): string {
 
 function dimensionColumns(results: ResultsFile, sweepVars: readonly string[]): string[] {
   const seen = new Set<string>([...results.lets.flatMap((l) => l.dims), ...results.expects.flatMap((e) => e.table?.dims ?? [])]);
-  const order = [...sweepVars, "seeds", "steps"];
+  const order = [...sweepVars, ...SERIES_DIMS];
   return [...order.filter((d) => seen.has(d)), ...[...seen].filter((d) => !order.includes(d))];
 }
 

@@ -6,13 +6,17 @@
  *   1. the runs before the first unfinished one (in plan order) are kept whole: their rows, .npy files and
  *      manifest entries (`ok`, `diverged` and `failed` runs stay as they were);
  *   2. the first unfinished run continues from its checkpoint when the files hold its rows up to that
- *      checkpoint (always with `--jobs 1`; with `--jobs N` only for the run that was being written), else it
- *      restarts from step 0;
- *   3. every later run is trained again from step 0 (a later run's rows were never written, except after a
- *      signal with `--jobs N`, when they follow the first unfinished run's and must be redone to keep the order).
+ *      checkpoint, else it restarts from step 0;
+ *   3. every later run likewise continues from its own checkpoint when the files hold its rows up to it
+ *      (after a signal with `--jobs N` the runs the other workers were training follow the first unfinished
+ *      run's rows, each up to the checkpoint taken where it stopped); those rows are *held*: cut from the
+ *      files here and written back, byte for byte, when the run begins again (the recorder does it, in run
+ *      order, after the runs before it), so the order stays the uninterrupted one. Other later runs are
+ *      trained again from step 0 (after a SIGKILL, a later run's rows were never written).
  * Rows after what is kept are cut from metrics.csv and metrics.jsonl (a torn last row with them), .npy files
- * of runs not kept are deleted, and the manifest is rewritten (before the cut: a second kill meanwhile
- * leaves a directory this same procedure resumes).
+ * of runs not kept that no kept or held row names are deleted, and the manifest is rewritten (before the
+ * cut: a second kill meanwhile leaves a directory this same procedure resumes; held rows are then lost, so
+ * their runs restart from step 0, which gives the same files).
  */
 import { rmSync, truncateSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -37,7 +41,28 @@ export type ResumeState =
       readonly checkpoint: RunCheckpoint | null;
       /** Metrics rows kept in the files. */
       readonly metricRows: number;
+      /** Later runs that continue from their checkpoints, by run id, with their rows before it (held). */
+      readonly held: ReadonlyMap<string, HeldRun>;
     };
+
+/**
+ * A run after the first unfinished one that continues from its checkpoint (the step it was taken at), and its
+ * rows up to that checkpoint. The checkpoint itself is read again where the run trains (a worker reads its
+ * own): kept here for every such run, a sweep of large models would hold all their parameters at once.
+ */
+export interface HeldRun {
+  readonly step: number;
+  readonly rows: HeldRows;
+}
+
+/** Whole metrics rows as the files held them (the same rows in both), to be written back unchanged. */
+export interface HeldRows {
+  readonly csv: Buffer;
+  readonly jsonl: Buffer;
+  readonly count: number;
+  /** The .npy files they name (a stacked array's steps file included). */
+  readonly files: readonly string[];
+}
 
 const FINISHED: ReadonlySet<string> = new Set(["ok", "diverged", "failed"]);
 
@@ -70,6 +95,7 @@ export function inspectResume(dir: string, program: ExperimentProgram, profile: 
   while (runId !== undefined && prefix + own < rows.length && rows[prefix + own]!.run === runId) own++;
   const found = runId === undefined ? null : readRunCheckpoint(dir, runId, hash);
   const checkpoint = found && found.rows <= own ? found : null;
+  const held = heldRuns(dir, plan.runs.slice(first + 1).map((r) => r.id), rows, prefix + own, hash);
   const resumed: Manifest = {
     ...manifest,
     runs: manifest.runs.filter((e) => kept.has(e.run)),
@@ -77,7 +103,37 @@ export function inspectResume(dir: string, program: ExperimentProgram, profile: 
     resumes: [...(manifest.resumes ?? []), { at: new Date().toISOString(), run: runId ?? null, step: checkpoint?.training.step ?? 0 }],
   };
   for (const key of ["endedAt", "durationMs", "message", "expects", "analysisErrors"] as const) delete (resumed as unknown as Record<string, unknown>)[key];
-  return { kind: "resume", manifest: resumed, first, checkpoint, metricRows: prefix + (checkpoint?.rows ?? 0) };
+  return { kind: "resume", manifest: resumed, first, checkpoint, metricRows: prefix + (checkpoint?.rows ?? 0), held };
+}
+
+/**
+ * The later runs (`runs`, in plan order) whose rows follow from row `start` on, each run's in one block, and
+ * whose checkpoint lies within its block: they continue from it, their rows up to it held (file comment, 3).
+ */
+function heldRuns(dir: string, runs: readonly string[], rows: readonly MetricRow[], start: number, hash: string): Map<string, HeldRun> {
+  const held = new Map<string, HeldRun>();
+  const csv = readFileSync(runPaths(dir).metricsCsv);
+  const jsonl = readFileSync(runPaths(dir).metricsJsonl);
+  let at = start;
+  for (const run of runs) {
+    let count = 0;
+    while (at + count < rows.length && rows[at + count]!.run === run) count++;
+    // Without rows in the files (a SIGKILL with --jobs N) the run restarts whatever its checkpoint says.
+    const checkpoint = count > 0 ? readRunCheckpoint(dir, run, hash) : null;
+    if (checkpoint && checkpoint.rows <= count) held.set(run, { step: checkpoint.training.step, rows: rowBytes(csv, jsonl, rows, at, at + checkpoint.rows) });
+    at += count;
+  }
+  return held;
+}
+
+/** Rows [from, to) of both files, as bytes. */
+function rowBytes(csv: Buffer, jsonl: Buffer, rows: readonly MetricRow[], from: number, to: number): HeldRows {
+  const csvStart = from === 0 ? csvRowEnds(csv)[0] ?? 0 : rows[from - 1]!.csvEnd;
+  const jsonlStart = from === 0 ? 0 : rows[from - 1]!.jsonlEnd;
+  const csvEnd = to === from ? csvStart : rows[to - 1]!.csvEnd;
+  const jsonlEnd = to === from ? jsonlStart : rows[to - 1]!.jsonlEnd;
+  const files = rows.slice(from, to).flatMap((r) => (r.file === null ? [] : [r.file, stepsPath(r.file)]));
+  return { csv: Buffer.from(csv.subarray(csvStart, csvEnd)), jsonl: Buffer.from(jsonl.subarray(jsonlStart, jsonlEnd)), count: to - from, files };
 }
 
 /**
@@ -93,7 +149,7 @@ export function cutForResume(dir: string, plan: ProfilePlan, state: Extract<Resu
   truncateSync(paths.metricsCsv, state.metricRows === 0 ? headerBytes(paths.metricsCsv) : keep.at(-1)!.csvEnd);
   truncateSync(paths.metricsJsonl, state.metricRows === 0 ? 0 : keep.at(-1)!.jsonlEnd);
   // A stacked array's steps file is named by no row; it goes with its array (runtime/record/stacked.ts).
-  const named = new Set(keep.flatMap((r) => (r.file === null ? [] : [r.file, stepsPath(r.file)])));
+  const named = new Set([...keep.flatMap((r) => (r.file === null ? [] : [r.file, stepsPath(r.file)])), ...[...state.held.values()].flatMap((h) => h.rows.files)]);
   const redone = new Set(plan.runs.slice(state.first).map((r) => pathSegment(r.id)));
   for (const file of tensorFiles(dir)) {
     const runSegment = file.split("/").at(-2)!;
@@ -111,6 +167,15 @@ export function restoreKeptResults(dir: string, plan: ProfilePlan, state: Extrac
   const points = new Map(plan.runs.map((r) => [r.id, r.point]));
   for (const row of loadResults(dir, manifest, {}, plan).rows) results.add({ ...row, point: points.get(row.run) ?? row.point });
   return manifest.runs.map((entry) => keptOutcome(entry, plan));
+}
+
+/**
+ * After the recorder wrote run `run`'s held rows back (as it begins again): those rows into the result
+ * table, at the place in it the uninterrupted run gives them (before the run's later rows).
+ */
+export function restoreHeldResults(dir: string, plan: ProfilePlan, manifest: Manifest, run: string, results: ResultCollector): void {
+  const point = plan.runs.find((r) => r.id === run)?.point;
+  for (const row of loadResults(dir, manifest, {}, plan).rows) if (row.run === run) results.add({ ...row, point: point ?? row.point });
 }
 
 function keptOutcome(entry: RunEntry, plan: ProfilePlan): RunOutcome {

@@ -12,7 +12,7 @@ import { createOptimizer, type Optimizer, type OptimizerSpec } from "../runtime/
 import { l2Targets } from "../runtime/loss.js";
 import type { RunProgress } from "./live-view.js";
 import type { ExperimentProgram, ModelSpec, ProbeSpec, RunSpec } from "../contract/program.js";
-import type { CadencePoint } from "../contract/training-specs.js";
+import { cadencePointStep, type CadencePoint } from "../contract/training-specs.js";
 import type { RunStatus, SweepValue, TensorRecord } from "../runtime/record/index.js";
 import { makeSchedule } from "../runtime/schedule.js";
 import { train, trainingPlan, type DivergedSeed, type ProbeContext, type TrainingSnapshot, type TrainProbe } from "../runtime/train/index.js";
@@ -88,7 +88,7 @@ export async function executeRun(run: RunSpec, context: RunContext): Promise<Run
     const results = new RunResultRecorder(run, seeds, rows, sets.tap(context.results), progress && ((step, loss) => progress.step(run.id, step, loss)));
     const probeNames = new Set(run.probes.map((p) => p.name));
     const { specs, keys } = boardArguments(run);
-    const stepOf = (point: CadencePoint): number => (point === "start" ? 0 : point === "end" ? plan.totalSteps : "step" in point ? point.step : point.epoch * plan.stepsPerEpoch);
+    const stepOf = (point: CadencePoint): number => cadencePointStep(point, plan.totalSteps, plan.stepsPerEpoch);
     const writer = context.handoff && new HandoffWriter(run, context.handoff, env.board, seeds, model, context.resumeFrom?.training.step, stepOf);
     if (writer) results.onEvent = (fired) => writer.eventFired(fired.event, fired.step, fired.seedIndices);
     if (context.handoff) loadHandoffs(run, context.handoff, env.board, model, seeds);

@@ -3,6 +3,7 @@
  * (each point one seed-batched program), steps, parameters, and the training arithmetic they amount to; with
  * `--shard`, only the runs `dync run --shard i/n` trains.
  */
+import { describeCadencePoint } from "../../contract/training-specs.js";
 import { expandPlan, formatShard, planTemplate, shardRuns, type Shard } from "../../contract/plan.js";
 import { crossRunUses, type HandoffPoint } from "../../contract/handoff.js";
 import { checkpointIntervalSteps, checkpointWrites, dataRefRows, type CheckpointSpec, type DataRef, type FoundSet, type DataSpec, type LayerSpec, type ModelSpec, type ProbeSpec, type RunSpec } from "../../contract/program.js";
@@ -152,7 +153,7 @@ function pointText(at: HandoffPoint | undefined): string {
   if (!at) return "";
   if ("event" in at) return ` at its first(…) event ${at.event}`;
   const p = at.step;
-  return ` at ${typeof p === "string" ? p : "step" in p ? `step ${p.step}` : `epoch ${p.epoch}`}`;
+  return ` at ${describeCadencePoint(p)}`;
 }
 
 /**

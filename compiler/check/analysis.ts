@@ -4,7 +4,7 @@
  * dimensions from `over`; `fit_power_law(y ~ x) by g` fits across a sweep variable.
  */
 import type * as A from "../../grammar/ast.js";
-import { FIT_FIELDS as FIT_FIELD_LIST, MAP_FNS, REDUCE_FNS, type AnalysisExpr, type MapFn, type ReduceFn } from "../../contract/program.js";
+import { analysisChildren, FIT_FIELDS as FIT_FIELD_LIST, MAP_FNS, REDUCE_FNS, type AnalysisExpr, type MapFn, type ReduceFn } from "../../contract/program.js";
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import { closest } from "../../diagnostics/suggest.js";
 import { registry } from "../../stdlib/registry/index.js";
@@ -427,18 +427,16 @@ function constantOption(e: A.Expr, scope: AnalysisScope): number | string | bool
   return undefined;
 }
 
-/** The probes an analysis expression reads, directly. */
 /** Whether `e` gives true/false values: a comparison, `in`, `within`, and/or/not, or an analysis bound to one. */
 export function isCondition(e: AnalysisExpr, conditions: ReadonlySet<string> | undefined): boolean {
   if (e.op === "let") return conditions?.has(e.name) === true;
   return e.op === "compare" || e.op === "in" || e.op === "within" || e.op === "and" || e.op === "or" || e.op === "not";
 }
 
+/** The probes an analysis expression reads, directly (not through lets), in every sub-expression (a function's arguments too). */
 export function probesOf(e: AnalysisExpr, out = new Set<string>()): Set<string> {
   if (e.op === "probe") out.add(e.name);
-  for (const child of Object.values(e)) {
-    if (child && typeof child === "object" && "op" in child) probesOf(child as AnalysisExpr, out);
-  }
+  for (const child of analysisChildren(e)) probesOf(child, out);
   return out;
 }
 

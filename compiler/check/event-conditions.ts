@@ -5,7 +5,7 @@
  */
 import type { AnalysisExpr } from "../../contract/program.js";
 import { pinOf } from "../../contract/event-pins.js";
-import type { Cadence } from "../../contract/training-specs.js";
+import { describeCadencePoint, type Cadence } from "../../contract/training-specs.js";
 
 export { pinsOf } from "../../contract/event-pins.js";
 
@@ -43,7 +43,7 @@ export function nonElementwise(e: AnalysisExpr): string | undefined {
 export function measuredAt(cadences: readonly Cadence[], step: number): boolean {
   return cadences.some((c) => {
     if (c.kind === "every") return c.unit === "epochs" || step % c.n === 0;
-    if (c.kind === "at") return c.points.some((p) => p === "end" || (p === "start" ? step === 0 : "epoch" in p || p.step === step));
+    if (c.kind === "at") return c.points.some((p) => p === "end" || (p === "start" ? step === 0 : "step" in p ? p.step === step : true));
     return false;
   });
 }
@@ -51,6 +51,6 @@ export function measuredAt(cadences: readonly Cadence[], step: number): boolean 
 /** A cadence as written: `every 10 steps`, `at [start, 100]`, `at first(…)`. */
 export function showCadence(c: Cadence): string {
   if (c.kind === "every") return `every ${c.n} ${c.unit}`;
-  if (c.kind === "at") return `at [${c.points.map((p) => (typeof p === "string" ? p : "step" in p ? `${p.step} steps` : `${p.epoch} epochs`)).join(", ")}]`;
+  if (c.kind === "at") return `at [${c.points.map((p) => (typeof p === "string" ? p : "step" in p ? `${p.step} steps` : "epoch" in p ? `${p.epoch} epochs` : describeCadencePoint(p))).join(", ")}]`;
   return "at first(…)";
 }

@@ -9,7 +9,7 @@ import type * as A from "../../grammar/ast.js";
 import type { AnalysisExpr, AnalysisSpec, CheckpointSpec, DataSpec, EventSpecData, ExpectSpec, MlpModelSpec, ModelSpec, PlotSpec, ProbeSpec, ProfilePlan, RunSpec, SweepAxis, SweepValue } from "../../contract/program.js";
 import { runId } from "../../contract/plan.js";
 import { crossRunUses, type CrossRunRef } from "../../contract/handoff.js";
-import { METRIC_COLUMNS } from "../../contract/results.js";
+import { METRIC_COLUMNS, RESULT_LEAD_COLUMNS, SERIES_DIMS } from "../../contract/results.js";
 import { OPTIMIZER_STATS, type Cadence, type CadencePoint, type OptimizerSpec, type OptimizerStat } from "../../contract/training-specs.js";
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { SourceFile, Span } from "../../diagnostics/source.js";
@@ -236,13 +236,20 @@ export class ExperimentChecker {
     }
   }
 
-  /** DYN2024 on a sweep variable named like a metrics column (the recorder would refuse it at run time). */
+  /**
+   * DYN2024 on a sweep variable named like a metrics column (the recorder would refuse it at run time),
+   * DYN2025 on one named like a built-in dimension or a results.csv column (nothing would refuse it).
+   */
   private reportColumnClashes(statements: readonly A.Statement[]): void {
     const columns: ReadonlySet<string> = new Set(METRIC_COLUMNS);
     for (const s of statements) {
       if (s.kind !== "Sweep") continue;
       for (const v of s.vars.filter((id) => columns.has(id.name))) {
         this.report(diagnostic("DYN2024", v.span, { name: v.name }, { hint: `rename it, e.g. \`${v.name}_\`; the metrics columns are ${METRIC_COLUMNS.join(", ")} and one per sweep variable` }));
+      }
+      for (const v of s.vars) {
+        const what = reservedDimensionName(v.name);
+        if (what) this.report(diagnostic("DYN2025", v.span, { name: v.name, what }, { hint: `rename it, e.g. \`${v.name}_\`` }));
       }
     }
   }
@@ -1138,7 +1145,14 @@ export class ExperimentChecker {
     const points: CadencePoint[] = [];
     for (const item of items) {
       if (item.kind === "symbol" && (item.name === "start" || item.name === "end")) points.push(item.name);
-      else if (item.kind === "number" && Number.isInteger(item.value) && item.value >= 0 && item.unit !== "%") {
+      else if (item.kind === "number" && item.unit === "%") {
+        // A share of training: resolved against each run's own length (runtime: cadencePointStep).
+        if (!(item.value >= 0 && item.value <= 100)) {
+          this.report(diagnostic("DYN2040", c.points.span, { problem: `a point of training is between 0% (start) and 100% (end); got ${showValue(item)}` }));
+          return undefined;
+        }
+        points.push({ fraction: item.value / 100 });
+      } else if (item.kind === "number" && Number.isInteger(item.value) && item.value >= 0 && item.unit !== "%") {
         const u = item.unit ?? unit;
         if (u === unit && item.value > total) {
           this.report(diagnostic("DYN2040", c.points.span, { problem: `${showValue(item)}${item.unit ? "" : ` ${unit}`} is after the end of training (${total} ${unit})` }));
@@ -1146,7 +1160,7 @@ export class ExperimentChecker {
         }
         points.push(u === "epochs" ? { epoch: item.value } : { step: item.value });
       } else {
-        this.report(diagnostic("DYN2040", c.points.span, { problem: `\`at\` takes \`start\`, \`end\`, a step or epoch count, or a list of them; got ${showValue(item)}` }));
+        this.report(diagnostic("DYN2040", c.points.span, { problem: `\`at\` takes \`start\`, \`end\`, a step or epoch count, a percentage of training (\`at 25%\`), or a list of them; got ${showValue(item)}` }));
         return undefined;
       }
     }
@@ -1347,4 +1361,11 @@ function zippedVariables(sweeps: readonly A.SweepStmt[]): Map<string, string[]> 
     if (names.length > 1) for (const n of names) zipped.set(n, names.filter((m) => m !== n));
   }
   return zipped;
+}
+
+/** What a sweep variable named `name` would be taken for (DYN2025), or undefined. */
+function reservedDimensionName(name: string): string | undefined {
+  if ((SERIES_DIMS as readonly string[]).includes(name)) return `the dimension \`${name}\` every probe's results have`;
+  if ((RESULT_LEAD_COLUMNS as readonly string[]).includes(name)) return `the results.csv column \`${name}\``;
+  return undefined;
 }

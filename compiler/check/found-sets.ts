@@ -9,7 +9,7 @@
 import type * as A from "../../grammar/ast.js";
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { Span } from "../../diagnostics/source.js";
-import type { AnalysisExpr, AnalysisSpec, FoundSet, ProbeSpec, RunSpec } from "../../contract/program.js";
+import { analysisChildren, type AnalysisExpr, type AnalysisSpec, type FoundSet, type ProbeSpec, type RunSpec } from "../../contract/program.js";
 import { measuredAt, showCadence } from "./event-conditions.js";
 
 /** Functions whose result is an index set (1 on the chosen points). */
@@ -209,17 +209,7 @@ function deref(e: AnalysisExpr, analyses: ReadonlyMap<string, AnalysisSpec>): An
 function pinnedSteps(e: AnalysisExpr, analyses: ReadonlyMap<string, AnalysisSpec>, out = new Set<number>()): Set<number> {
   if (e.op === "select" && e.where["steps"] !== undefined) out.add(Number(e.where["steps"]));
   if (e.op === "let") pinnedSteps(analyses.get(e.name)!.expr, analyses, out);
-  for (const c of children(e)) pinnedSteps(c, analyses, out);
-  return out;
-}
-
-/** The sub-expressions of `e` (into function arguments too). */
-function children(e: AnalysisExpr): AnalysisExpr[] {
-  const out: AnalysisExpr[] = [];
-  for (const child of Object.values(e)) {
-    if (Array.isArray(child)) out.push(...child.filter((c): c is AnalysisExpr => c && typeof c === "object" && "op" in c));
-    else if (child && typeof child === "object" && "op" in child) out.push(child as AnalysisExpr);
-  }
+  for (const c of analysisChildren(e)) pinnedSteps(c, analyses, out);
   return out;
 }
 
@@ -231,7 +221,7 @@ function letsRead(e: AnalysisExpr, analyses: ReadonlyMap<string, AnalysisSpec>):
       names.add(x.name);
       visit(analyses.get(x.name)!.expr);
     }
-    children(x).forEach(visit);
+    analysisChildren(x).forEach(visit);
   };
   visit(e);
   return [...analyses.values()].filter((a) => names.has(a.name));
@@ -240,7 +230,7 @@ function letsRead(e: AnalysisExpr, analyses: ReadonlyMap<string, AnalysisSpec>):
 function probesRead(e: AnalysisExpr, analyses: ReadonlyMap<string, AnalysisSpec>, out = new Set<string>()): Set<string> {
   if (e.op === "probe") out.add(e.name);
   if (e.op === "let") probesRead(analyses.get(e.name)!.expr, analyses, out);
-  for (const c of children(e)) probesRead(c, analyses, out);
+  for (const c of analysisChildren(e)) probesRead(c, analyses, out);
   return out;
 }
 

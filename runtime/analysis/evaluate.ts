@@ -1,6 +1,7 @@
 /** Evaluation of analysis expressions to tables (semantics documented in index.ts). */
 import { DyncRuntimeError } from "../errors.js";
 import type { AnalysisExpr, Dim, FitField, ReduceFn, SweepValue } from "../../contract/program.js";
+import { cadencePointStep } from "../../contract/training-specs.js";
 import { compareTables, inRange, logical, negate, within } from "./conditions.js";
 import { describe, formatKey } from "./format.js";
 import { fitPowerLaw, type PowerLawFit } from "./power-law.js";
@@ -201,7 +202,8 @@ function timeFilter(expr: Extract<AnalysisExpr, { op: "time" }>, table: Table, e
     if ("step" in at) return at.step;
     const id = keyId(key, table.dims.filter((d) => d !== STEPS));
     let t = thresholds.get(id);
-    if (t === undefined) thresholds.set(id, (t = at.fraction * env.totalSteps(key, table.dims)));
+    // ⌈f·T⌉, the step `at f` measures at (a float just above a whole step, 7% of 100, counts as that step).
+    if (t === undefined) thresholds.set(id, (t = cadencePointStep(at, env.totalSteps(key, table.dims), 1)));
     return t;
   };
   // `after` keeps step ≥ t and `before` keeps step < t, so the two split a series without overlap.

@@ -24,7 +24,8 @@
  *   point, `y[variant = "b"]`, join on what remains. An unknown dim or a value the dim never takes is RUN051
  *   naming the available ones. A number and its text match (`10` ~ `"10"`).
  * - `time`: `after` keeps rows with step ≥ t, `before` rows with step < t (the two split a series); for a
- *   fraction t = fraction·totalSteps of the row's run (RUN050 if the rows' runs trained for different lengths).
+ *   fraction t = ⌈fraction·totalSteps⌉ of the row's run, the step `at 25%` measures at (contract/training-specs.ts
+ *   cadencePointStep; RUN050 if the rows' runs trained for different lengths).
  * - `fit_power_law`: groups by the `by` dims and every other remaining dim except `x` (so an unreduced
  *   `seeds` dim gives one fit per seed); in each group OLS of ln y on ln x over the values of sweep variable x
  *   gives exponent p, coefficient c, r², stderr of p and its 95% CI p ± t(0.975, n−2)·stderr, and local

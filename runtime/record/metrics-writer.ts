@@ -76,6 +76,12 @@ export class MetricsWriter {
     if (this.clock() - this.lastSync >= this.syncIntervalMs) this.sync();
   }
 
+  /** Append `count` whole rows already encoded (as this writer writes them) to both files, whole or not at all. */
+  writeRows(csv: Uint8Array, jsonl: Uint8Array, count: number): void {
+    if (count === 0 || this.closed) return;
+    this.writeBatch(csv, jsonl, count);
+  }
+
   /** Force both files to stable storage. */
   sync(): void {
     if (this.closed) return;
@@ -127,9 +133,9 @@ export class MetricsWriter {
   }
 
   /** Both texts or neither: on a failed or short write, truncate both files back and close (RUN030). */
-  private writeBatch(csv: string, jsonl: string, rows: number): void {
-    const csvBytes = Buffer.from(csv);
-    const jsonlBytes = Buffer.from(jsonl);
+  private writeBatch(csv: string | Uint8Array, jsonl: string | Uint8Array, rows: number): void {
+    const csvBytes = typeof csv === "string" ? Buffer.from(csv) : csv;
+    const jsonlBytes = typeof jsonl === "string" ? Buffer.from(jsonl) : jsonl;
     let failed: { path: string; error: unknown } | undefined;
     for (const [fd, path, bytes] of [[this.csvFd, this.paths.csv, csvBytes], [this.jsonlFd, this.paths.jsonl, jsonlBytes]] as const) {
       try {

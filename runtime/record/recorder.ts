@@ -37,7 +37,17 @@ export interface RecorderOptions {
    * Continue a run directory (`dync run --resume`): its manifest as prepared for resuming (the runs kept,
    * status `running`) and the metrics rows kept; the files are appended to, not created.
    */
-  resume?: { manifest: Manifest; metricRows: number };
+  resume?: {
+    manifest: Manifest;
+    metricRows: number;
+    /**
+     * Rows of runs that continue from their checkpoints, cut from the files and written back here as each
+     * such run begins (runner/resume.ts: with `--jobs N` they followed an earlier unfinished run's rows).
+     */
+    held?: ReadonlyMap<string, { readonly csv: Uint8Array; readonly jsonl: Uint8Array; readonly count: number }>;
+    /** Called after a run's held rows were written back. */
+    onHeldWritten?: (run: string) => void;
+  };
 }
 
 /** A scalar measurement. `seed` is the seed's value (not its index); omit it for a value over all seeds. */
@@ -85,6 +95,8 @@ export class RunRecorder {
   private readonly startMs: number;
   private readonly stacks = new StackedArrays();
   private finished = false;
+  private readonly held: Map<string, { readonly csv: Uint8Array; readonly jsonl: Uint8Array; readonly count: number }>;
+  private readonly onHeldWritten: ((run: string) => void) | undefined;
 
   /** Create the directory, write the initial manifest (status `running`) and open the metrics files. */
   constructor(options: RecorderOptions) {
@@ -93,6 +105,8 @@ export class RunRecorder {
     if (clash) throw new DyncRuntimeError("RUN040", `sweep variable "${clash}" clashes with a metrics column name (${[...RESERVED_COLUMNS].join(", ")})`);
     this.clock = options.clock ?? Date.now;
     this.startMs = this.clock();
+    this.held = new Map(options.resume?.held ?? []);
+    this.onHeldWritten = options.resume?.onHeldWritten;
     if (options.resume) {
       this.paths = runPaths(options.dir);
       this.manifest = options.resume.manifest;
@@ -146,6 +160,12 @@ export class RunRecorder {
     this.manifest.runs.push(entry);
     this.manifest.seeds = [...new Set([...this.manifest.seeds, ...seeds])].sort((a, b) => a - b);
     writeManifest(this.paths.manifest, this.manifest);
+    const held = this.held.get(run);
+    if (held) {
+      this.held.delete(run);
+      this.metrics.writeRows(held.csv, held.jsonl, held.count);
+      this.onHeldWritten?.(run);
+    }
   }
 
   /** Mark one run finished (`ok`, `diverged` or `failed` with a message) at `atMs` (default now); updates the manifest. */

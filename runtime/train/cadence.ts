@@ -7,7 +7,7 @@
  * the number of updates, is `end`. Epoch e ends at step e·stepsPerEpoch.
  */
 import { DyncRuntimeError } from "../errors.js";
-import type { CadencePoint, Cadence } from "../../contract/training-specs.js";
+import { cadencePointStep, describeCadencePoint, type CadencePoint, type Cadence } from "../../contract/training-specs.js";
 export type { CadencePoint, Cadence } from "../../contract/training-specs.js";
 
 /**
@@ -207,9 +207,8 @@ export class CadenceScheduler {
 
   private resolvePoint(probe: string, point: CadencePoint): number {
     const { totalSteps, stepsPerEpoch } = this.timeline;
-    const step =
-      point === "start" ? 0 : point === "end" ? totalSteps : "step" in point ? point.step : point.epoch * stepsPerEpoch;
-    const raw = typeof point === "string" ? point : "step" in point ? `step ${point.step}` : `epoch ${point.epoch}`;
+    const step = cadencePointStep(point, totalSteps, stepsPerEpoch);
+    const raw = describeCadencePoint(point);
     if (!Number.isInteger(step) || step < 0 || step > totalSteps) {
       throw configError(`probe "${probe}" is scheduled at ${raw}, outside the run's ${totalSteps} steps`);
     }

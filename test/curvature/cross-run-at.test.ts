@@ -65,7 +65,7 @@ beforeAll(() => {
   reference = join(scratch, "reference");
   const r = run(reference, "--jobs", "1");
   expect(r.status, r.stderr).toBe(0);
-}, 120_000);
+}, 300_000);
 
 /** metrics.csv rows as `run|probe|seed|step` → values (a key seen twice keeps both). */
 function metrics(dir: string): Map<string, number[]> {
@@ -191,7 +191,7 @@ describe("ordering", () => {
     const r = run(dir, "--jobs", "2");
     expect(r.status, r.stderr).toBe(0);
     expectSameRecords(dir);
-  }, 120_000);
+  }, 300_000);
 
   it("two shards merged equal one machine's run", () => {
     const shards = join(scratch, "shards");
@@ -203,5 +203,5 @@ describe("ordering", () => {
     const m = spawnSync(process.execPath, [CLI, "merge", shards, "--out", merged], { encoding: "utf8" });
     expect(m.status, m.stderr).toBe(0);
     expectSameRecords(merged);
-  }, 120_000);
+  }, 300_000);
 });

@@ -62,7 +62,7 @@ beforeAll(() => {
   reference = join(scratch, "reference");
   const r = run(program, reference, "--jobs", "1");
   expect(r.status, r.stderr).toBe(0);
-}, 120_000);
+}, 300_000);
 
 /** metrics.csv as value[run][probe][seed][step]. */
 function metrics(dir: string): Map<string, number> {
@@ -178,7 +178,7 @@ describe("ordering on the pool and on resume", () => {
     const r = run(program, dir, "--jobs", "2");
     expect(r.status, r.stderr).toBe(0);
     expectSameRecords(dir);
-  }, 120_000);
+  }, 300_000);
 
   it("stopped by SIGINT while the reader trains, resumed: byte-identical, the reader loads the saved vector again", async () => {
     const dir = join(scratch, "sigint");
@@ -202,7 +202,7 @@ describe("ordering on the pool and on resume", () => {
     expect(resumed.status, resumed.stderr).toBe(0);
     expect(resumed.stdout).toMatch(new RegExp(`run ${reader} continues from its checkpoint at step \\d+`));
     expectSameRecords(dir);
-  }, 120_000);
+  }, 300_000);
 });
 
 describe("shards", () => {
@@ -218,7 +218,7 @@ describe("shards", () => {
     const m = spawnSync(process.execPath, [CLI, "merge", shards, "--out", merged], { encoding: "utf8" });
     expect(m.status, m.stderr).toBe(0);
     expectSameRecords(merged);
-  }, 120_000);
+  }, 300_000);
 });
 
 describe("a producer that never measures", () => {
@@ -232,5 +232,5 @@ describe("a producer that never measures", () => {
     const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as Manifest;
     expect(manifest.runs.map((x) => [x.run, x.status])).toEqual([[producer, "ok"], [reader, "failed"]]);
     expect(metrics(dir).get(`${producer}|b|0|300`)).toBeTypeOf("number");
-  }, 120_000);
+  }, 300_000);
 });

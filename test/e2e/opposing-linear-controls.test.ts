@@ -45,11 +45,11 @@ describe("opposing-linear-model.dyn: each expect fails on its control", () => {
     const bound = outcome(expects, "s0 in [alpha, 3 * alpha]");
     expect(bound.passed).toBe(false);
     expect(bound.detail).toMatch(/0 of 4 rows hold/);
-  }, 120_000);
+  }, 300_000);
 
   it("every η below 16/(5‖β‖α): b_o no longer oscillates through 0", () => {
     const expects = runVariant("small-steps", "optimizer gd(lr: lr)", "optimizer gd(lr: lr / 4.5)");
     expect(outcome(expects, "flips[lr = 0.036] >= 4").passed).toBe(false);
     expect(outcome(expects, "flips[lr = 0.008] <= 1").passed).toBe(true);
-  }, 120_000);
+  }, 300_000);
 });

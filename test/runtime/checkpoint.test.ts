@@ -184,7 +184,7 @@ describe("training resumed from a checkpoint", () => {
         // rd compares with the initial weights, not the checkpoint's: it is not 0 right after the resume.
         expect(resumed.records.get(at)![0]).toBeGreaterThan(0);
       }
-    }, 60_000);
+    }, 180_000);
   }
 
   it("continues a run with a diverged seed: still frozen, still reported, the other seed bit for bit", async () => {
@@ -197,5 +197,5 @@ describe("training resumed from a checkpoint", () => {
     expect(resumed.diverged).toEqual(whole.diverged);
     for (const [step, values] of resumed.records) expect(values, `step ${step}`).toEqual(whole.records.get(step));
     resumed.params.forEach((p, i) => expect(Buffer.from(p.buffer).equals(Buffer.from(whole.params[i]!.buffer)), `parameter ${i}`).toBe(true));
-  }, 60_000);
+  }, 180_000);
 });

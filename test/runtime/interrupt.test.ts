@@ -126,7 +126,7 @@ describe("signals with --jobs 1", () => {
     for (const step of new Set(steps)) expect(steps.filter((s) => s === step).length).toBe(2);
     // The loop yields to the event loop every 50 ms: the signal is seen well within a second.
     expect(result.noticedMs).toBeLessThan(1000);
-  }, 120_000);
+  }, 300_000);
 
   it("SIGHUP exits with 129 and SIGINT with 130, each keeping what was measured", async () => {
     const hup = await interruptRun("hup-serial", 1, "SIGHUP", (_, rows) => rows >= 2);
@@ -135,7 +135,7 @@ describe("signals with --jobs 1", () => {
     const int = await interruptRun("int-serial", 1, "SIGINT", (_, rows) => rows >= 2);
     expect(expectKept(int, 130, "SIGINT").runs.map((r) => r.status)).toEqual(["interrupted"]);
     consistentRows(int.out);
-  }, 120_000);
+  }, 300_000);
 });
 
 describe("signals with --jobs 2", () => {
@@ -168,5 +168,5 @@ describe("signals with --jobs 2", () => {
     const outputs = done.filter((r) => r.probe === "o.output");
     expect(outputs.map((r) => [r.seed, r.step])).toEqual([[0, 0], [1, 0]]);
     for (const r of outputs) expect(existsSync(join(result.out, r.file))).toBe(true);
-  }, 120_000);
+  }, 300_000);
 });

@@ -69,7 +69,7 @@ describe("--out with several experiments in one file", () => {
     const again = captureStream();
     expect(await runExperiments(experiments, argv, { stdout: captureStream(), stderr: again })).toBe(2);
     expect(again.text().match(/RUN030: the run directory .* already holds a run/g)).toHaveLength(2);
-  }, 120_000);
+  }, 300_000);
 
   it("--resume DIR starts an experiment that never started fresh in DIR/<experiment>, with a message", async () => {
     const experiments = await compiled(experiment("begun", 3) + experiment("unbegun", 5), "resume-two");
@@ -93,12 +93,12 @@ describe("--out with several experiments in one file", () => {
     expect(await runExperiments(experiments, [...flags, `--resume=${missing}`], { stdout: captureStream(), stderr: typo })).toBe(2);
     expect(typo.text()).toContain("RUN010");
     expect(existsSync(missing)).toBe(false);
-  }, 120_000);
+  }, 300_000);
 
   it("with one experiment, --out DIR is its run directory", async () => {
     const experiments = await compiled(experiment("only", 3), "one");
     const out = join(scratch, "one-out");
     expect(await runExperiments(experiments, ["--backend", "cpu", "--out", out, "--quiet", "--jobs", "1"], { stdout: captureStream(), stderr: captureStream() })).toBe(0);
     expect(manifestOf(out).experiment).toBe("only");
-  }, 60_000);
+  }, 180_000);
 });

@@ -83,5 +83,5 @@ describe("stopping a pool whose workers do not answer", () => {
     const manifest = manifestNow()!;
     expect(manifest.status).toBe("interrupted");
     expect(manifest.runs.map((r) => [r.run, r.status, r.message])).toEqual(outcome.runs.map((r) => [r.id, "interrupted", message]));
-  }, 60_000);
+  }, 180_000);
 });

@@ -110,7 +110,7 @@ describe("a profile's runs on two worker threads", () => {
     pooled = join(scratch, "pooled");
     serialRun = await run(program, moduleUrl, 1, serial, false);
     pooledRun = await run(program, moduleUrl, 2, pooled, false);
-  }, 120_000);
+  }, 300_000);
 
   it("writes metrics.csv and metrics.jsonl byte for byte as the serial path does", () => {
     const csv = readFileSync(join(serial, "metrics.csv"), "utf8");
@@ -213,7 +213,7 @@ describe("on the wasm backend (SIMD kernels, fused step)", () => {
     expect(manifest(pooled).backend.name).toBe("wasm");
     expectSameRecords(again, serial);
     expectSameRecords(pooled, serial);
-  }, 120_000);
+  }, 300_000);
 });
 
 describe("failures in workers", () => {
@@ -238,7 +238,7 @@ describe("failures in workers", () => {
     const csv = readFileSync(join(pooledOut, "metrics.csv"), "utf8");
     expect(csv).toMatch(/^width=8,/m);
     expect(csv).not.toMatch(/^width=5,/m);
-  }, 120_000);
+  }, 300_000);
 
   it("a worker that dies fails only the run it was on (RUN060), never with a stack trace", async () => {
     // Width 5 trains on 17 points, and the target calls process.exit when given 17: in a worker that ends the thread.
@@ -261,7 +261,7 @@ describe("failures in workers", () => {
     const csv = readFileSync(join(out, "metrics.csv"), "utf8");
     expect(csv).toMatch(/^\S*width=3\S*,/m);
     expect(csv).toMatch(/^\S*width=8\S*,/m);
-  }, 120_000);
+  }, 300_000);
 });
 
 describe("the --jobs knob", () => {
@@ -314,7 +314,7 @@ describe("the command line with --jobs 2 (built CLI in dist/, default backend)",
     expect(readFileSync(join(viaRun, "metrics.csv"), "utf8")).toBe(reference);
     expect(readFileSync(join(viaOutJs, "metrics.csv"), "utf8")).toBe(reference);
     expect(manifest(viaOutJs).backend.name).toBe(manifest(serial).backend.name);
-  }, 180_000);
+  }, 300_000);
 
   it("Ctrl-C stops the workers at a step boundary, records what they measured in run order, marks the unfinished runs, exits 130", async () => {
     const outJs = join(scratch, "cli-long.js");
@@ -345,7 +345,7 @@ describe("the command line with --jobs 2 (built CLI in dist/, default backend)",
     const firstSeen = [...new Set(runsInOrder)];
     expect(firstSeen).toEqual(m.runs.map((r) => r.run).slice(0, firstSeen.length));
     expect(runsInOrder).toEqual([...runsInOrder].sort((a, b) => firstSeen.indexOf(a) - firstSeen.indexOf(b)));
-  }, 180_000);
+  }, 300_000);
 
   it("`--jobs 0` is a usage error", () => {
     const p = node([cli, "run", join(scratch, "cli.dyn"), "--jobs", "0"]);

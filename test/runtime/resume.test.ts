@@ -181,3 +181,65 @@ describe("a killed run, resumed, ends byte-identical to an uninterrupted one", (
     expect(readFileSync(join(reference, "manifest.json")).equals(manifest)).toBe(true);
   }, 60_000);
 });
+
+/**
+ * A signal with `--jobs 2` stops both busy workers at a step boundary, each with a checkpoint there, and the
+ * files hold both runs' rows (run order). Resumed with `--jobs 2`, each of them continues from its own
+ * checkpoint (the later one's rows are held back and written after the first run's, in order) instead of
+ * training again from step 0, and the directory ends byte-identical to an uninterrupted run.
+ */
+describe("SIGINT with --jobs 2, resumed with --jobs 2: every interrupted run continues from its own checkpoint", () => {
+  // Analyses over every run's rows, early and late: the held rows must reach the results table too.
+  const three = SOURCE.replace("sweep lr in [0.01, 0.003]", "sweep lr in [0.01, 0.003, 0.001]").replace(
+    "  checkpoint every 25 steps\n",
+    "  checkpoint every 25 steps\n  let early = mean(test_loss before 50%) over seeds\n  let final = median(last(test_loss)) over seeds\n",
+  );
+  const program3 = join(scratch, "ck3.mjs");
+  let reference3: string;
+
+  beforeAll(() => {
+    writeFileSync(join(scratch, "ck3.dyn"), three);
+    const compiled = spawnSync(process.execPath, [CLI, "compile", join(scratch, "ck3.dyn"), "-o", program3], { encoding: "utf8" });
+    expect(compiled.status, compiled.stderr).toBe(0);
+    reference3 = join(scratch, "reference3");
+    const run = spawnSync(process.execPath, [program3, "--backend", "cpu", "--jobs", "1", "--quiet", "--out", reference3], { encoding: "utf8" });
+    expect(run.status, run.stderr).toBe(0);
+  }, 240_000);
+
+  it("both interrupted runs continue where they stopped; the files equal an uninterrupted run's", async () => {
+    const dir = join(scratch, "sigint-jobs2");
+    const child = spawn(process.execPath, [program3, "--backend", "cpu", "--jobs", "2", "--quiet", "--out", dir], { stdio: "ignore" });
+    const exited = new Promise<number | null>((done) => child.on("exit", (code) => done(code)));
+    // Both workers have checkpointed once (25 steps): stop them mid-run.
+    const both = ["lr%3D0.01.ckpt", "lr%3D0.003.ckpt"].map((f) => join(dir, "checkpoints", f));
+    await new Promise<void>((done) => {
+      const poll = setInterval(() => {
+        if (!both.every((f) => existsSync(f))) return;
+        clearInterval(poll);
+        child.kill("SIGINT");
+        done();
+      }, 10);
+    });
+    expect(await exited).toBe(130);
+    const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as Manifest;
+    // Both workers were busy (the first run may have finished just before, a third started): two runs interrupted.
+    const interrupted = manifest.runs.filter((r) => r.status === "interrupted");
+    expect(interrupted.length, JSON.stringify(manifest.runs)).toBe(2);
+    const resumed = spawnSync(process.execPath, [program3, "--resume", dir, "--backend", "cpu", "--jobs", "2", "--quiet"], { encoding: "utf8" });
+    expect(resumed.status, resumed.stderr).toBe(0);
+    for (const run of interrupted) {
+      const stoppedAt = Number(/after (\d+) of 240 steps/.exec(run.message!)![1]);
+      expect(resumed.stdout).toContain(`run ${run.run} continues from its checkpoint at step ${stoppedAt}`);
+    }
+    const want = recorded(reference3);
+    const got = recorded(dir);
+    expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
+    for (const [name, bytes] of want) expect(got.get(name)!.equals(bytes), `${name} differs`).toBe(true);
+    const lets = (d: string) => (JSON.parse(readFileSync(join(d, "results.json"), "utf8")) as { lets: { name: string; rows: unknown[] }[] }).lets;
+    expect(lets(reference3).map((l) => [l.name, l.rows.length])).toEqual([["early", 36], ["final", 3]]); // 12 steps before 50% of 3 runs; 3 runs
+    expect(lets(dir)).toEqual(lets(reference3));
+    const after = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as Manifest;
+    expect(after.status).toBe("ok");
+    expect(after.runs.map((r) => [r.run, r.status, r.steps])).toEqual([["lr=0.01", "ok", 240], ["lr=0.003", "ok", 240], ["lr=0.001", "ok", 240]]);
+  }, 240_000);
+});

@@ -74,7 +74,7 @@ describe("dync merge", () => {
     const runs = [dync("run", sweep, "--out", single, "--jobs", "1", "--quiet")];
     for (const i of [1, 2, 3, 4]) runs.push(dync("run", sweep, "--shard", `${i}/4`, "--out", shardDir(i), "--jobs", "1", "--quiet"));
     for (const r of runs) expect(r.status, r.stderr).toBe(0);
-  }, 120_000);
+  }, 300_000);
 
   it("combines the shards into what one machine writes: metrics, tensors, plan and verdicts byte for byte", () => {
     const r = dync("merge", join(scratch, "shards"));
@@ -128,7 +128,7 @@ describe("dync merge", () => {
     const v = dync("merge", shardDir(1), shardDir(2), older, shardDir(4), "--out", join(scratch, "never"));
     expect(v.stderr).toMatch(/they differ in their dync version \("\d+\.\d+\.\d+" and "0\.0\.9"\)/);
     expect(existsSync(join(scratch, "never"))).toBe(false);
-  }, 60_000);
+  }, 180_000);
 
   it("names a killed shard; re-run alone beside it, the merge takes the finished one", async () => {
     const killed = join(scratch, "rerun", "shard-3-of-4");
@@ -153,7 +153,7 @@ describe("dync merge", () => {
     const latest = dync("merge", join(scratch, "rerun"));
     expect(latest.stderr).toContain(`note: ${killed}-rerun is passed over for a later finished run of the same shard`);
     expectSameResults(runDirectoriesEqual(single, join(scratch, "rerun", "merged-2")));
-  }, 90_000);
+  }, 240_000);
 
   it("`dync run --shard` takes i/n with 1 ≤ i ≤ n (usage error, exit 2)", () => {
     const r = dync("run", sweep, "--shard", "0/4", "--out", join(scratch, "never-run"));
