@@ -198,8 +198,7 @@ static inline float softplusf(float z) {
  * h = act(z), and z overwritten by act'(z) (the backward pass multiplies by it): one pass, so tanh, σ and
  * exp are computed once per step rather than again in the backward pass. Not for the identity.
  */
-__attribute__((target_clones("avx512f", "avx2", "default")))
-static void activate(int act, float alpha, float *restrict z, float *restrict h, size_t n) {
+static inline __attribute__((always_inline)) void activate_body(int act, float alpha, float *restrict z, float *restrict h, size_t n) {
   const float inv_sqrt_2pi = 0.3989422804014327f;
   switch (act) {
     case ACT_RELU:
@@ -265,6 +264,11 @@ static void activate(int act, float alpha, float *restrict z, float *restrict h,
     default:
       break;
   }
+}
+
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void activate(int act, float alpha, float *restrict z, float *restrict h, size_t n) {
+  activate_body(act, alpha, z, h, n);
 }
 
 /* d *= e elementwise (the chain rule through an activation whose derivative `activate` left in e). */
@@ -663,44 +667,67 @@ static napi_value optimizer_step(napi_env env, napi_callback_info info) {
  * (or AVX2) and no tfjs dispatch it runs several times faster (docs/performance.md, "Small nets").
  */
 #define SN_LANES 16
-#define SN_BLOCK 128
+#ifndef SN_BLOCK
+#define SN_BLOCK 256
+#endif
 
 typedef struct {
   int batch, width, act;
   float alpha, scale, half, gscale, inv_batch;
 } ScalarNet;
 
-/* Lane accumulators of one neuron's three gradient sums: dw1, db1, dw2. */
+/*
+ * A block of n samples, every neuron j: z_j = x·w1_j + b1_j, h_j = act(z_j) with z_j then act'(z_j)
+ * (`activate_body`, inlined so each vector width gets its own copy), and the block's outputs f = Σ_j h_j·w2_j
+ * in neuron order. z and h hold SN_BLOCK floats per neuron.
+ */
 __attribute__((target_clones("avx512f", "avx2", "default")))
-static void scalar_net_backward(float *restrict acc, const float *restrict g, const float *restrict d,
-                                const float *restrict h, const float *restrict x, float w2, int n) {
-  float *restrict a0 = acc, *restrict a1 = acc + SN_LANES, *restrict a2 = acc + 2 * SN_LANES;
-  int c = 0;
-  for (; c + SN_LANES <= n; c += SN_LANES) {
-    for (int l = 0; l < SN_LANES; l++) {
-      const float dpre = g[c + l] * w2 * d[c + l];
+static void scalar_net_forward(const ScalarNet *net, const float *restrict x, const float *restrict w1, const float *restrict b1,
+                               const float *restrict w2, float *restrict z, float *restrict h, float *restrict f, int n) {
+  for (int b = 0; b < n; b++) f[b] = 0;
+  for (int j = 0; j < net->width; j++) {
+    float *restrict zj = z + (size_t)j * SN_BLOCK, *restrict hj = h + (size_t)j * SN_BLOCK;
+    const float w = w1[j], c = b1[j], v = w2[j];
+    for (int b = 0; b < n; b++) zj[b] = x[b] * w + c;
+    if (net->act == ACT_IDENTITY) {
+      for (int b = 0; b < n; b++) {
+        hj[b] = zj[b];
+        zj[b] = 1.0f;
+      }
+    } else {
+      activate_body(net->act, net->alpha, zj, hj, n);
+    }
+    for (int b = 0; b < n; b++) f[b] += hj[b] * v;
+  }
+}
+
+/*
+ * The block's gradient terms of every neuron into its 16 lane accumulators [dw1, db1, dw2] (3·SN_LANES floats
+ * per neuron): lane l takes samples l, l + 16, …, so the order of the sums is the same at every vector width.
+ */
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void scalar_net_backward(int width, float *restrict acc, const float *restrict g, const float *restrict z,
+                                const float *restrict h, const float *restrict x, const float *restrict w2, int n) {
+  for (int j = 0; j < width; j++) {
+    float *restrict a0 = acc + (size_t)j * 3 * SN_LANES, *restrict a1 = a0 + SN_LANES, *restrict a2 = a1 + SN_LANES;
+    const float *restrict d = z + (size_t)j * SN_BLOCK, *restrict hj = h + (size_t)j * SN_BLOCK;
+    const float w = w2[j];
+    int c = 0;
+    for (; c + SN_LANES <= n; c += SN_LANES) {
+      for (int l = 0; l < SN_LANES; l++) {
+        const float dpre = g[c + l] * w * d[c + l];
+        a0[l] += dpre * x[c + l];
+        a1[l] += dpre;
+        a2[l] += g[c + l] * hj[c + l];
+      }
+    }
+    for (int l = 0; c + l < n; l++) {
+      const float dpre = g[c + l] * w * d[c + l];
       a0[l] += dpre * x[c + l];
       a1[l] += dpre;
-      a2[l] += g[c + l] * h[c + l];
+      a2[l] += g[c + l] * hj[c + l];
     }
   }
-  for (int l = 0; c + l < n; l++) {
-    const float dpre = g[c + l] * w2 * d[c + l];
-    a0[l] += dpre * x[c + l];
-    a1[l] += dpre;
-    a2[l] += g[c + l] * h[c + l];
-  }
-}
-
-/* Pre-activations x·w1 + b1 of one neuron over a block, and the block's output sum f += act(·)·w2 (after `activate`). */
-__attribute__((target_clones("avx512f", "avx2", "default")))
-static void scalar_net_pre(float *restrict z, const float *restrict x, float w1, float b1, int n) {
-  for (int b = 0; b < n; b++) z[b] = x[b] * w1 + b1;
-}
-
-__attribute__((target_clones("avx512f", "avx2", "default")))
-static void scalar_net_sum(float *restrict f, const float *restrict h, float w2, int n) {
-  for (int b = 0; b < n; b++) f[b] += h[b] * w2;
 }
 
 static float lane_sum(const float *acc) {
@@ -724,18 +751,7 @@ static void scalar_net_seed(const ScalarNet *net, const float *x, const float *y
   for (int b0 = 0; b0 < B; b0 += SN_BLOCK) {
     const int n = B - b0 < SN_BLOCK ? B - b0 : SN_BLOCK;
     const float *xb = x + b0;
-    memset(f, 0, n * sizeof(float));
-    for (int j = 0; j < W; j++) {
-      float *zj = z + (size_t)j * SN_BLOCK, *hj = h + (size_t)j * SN_BLOCK;
-      scalar_net_pre(zj, xb, w1[j], b1[j], n);
-      if (net->act == ACT_IDENTITY) {
-        memcpy(hj, zj, n * sizeof(float));
-        for (int b = 0; b < n; b++) zj[b] = 1.0f;
-      } else {
-        activate(net->act, net->alpha, zj, hj, n);
-      }
-      scalar_net_sum(f, hj, w2[j], n);
-    }
+    scalar_net_forward(net, xb, w1, b1, w2, z, h, f, n);
     for (int b = 0; b < n; b++) {
       const float out = (f[b] + b2) * net->scale;
       const float res = out - y[b0 + b];
@@ -745,9 +761,7 @@ static void scalar_net_seed(const ScalarNet *net, const float *x, const float *y
       g[b] = res * net->gscale;
       db2_acc[b % SN_LANES] += g[b];
     }
-    for (int j = 0; j < W; j++) {
-      scalar_net_backward(acc + (size_t)j * 3 * SN_LANES, g, z + (size_t)j * SN_BLOCK, h + (size_t)j * SN_BLOCK, xb, w2[j], n);
-    }
+    scalar_net_backward(W, acc, g, z, h, xb, w2, n);
   }
   *per_seed = lane_sum(loss_acc) * net->inv_batch;
   *db2 = lane_sum(db2_acc);
@@ -759,6 +773,71 @@ static void scalar_net_seed(const ScalarNet *net, const float *x, const float *y
   }
 }
 
+/* Wide and few samples: per sample, the neurons are the vector lanes (z = x·w1 + b1 over W, then act). */
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void scalar_net_wide_pre(float *restrict z, const float *restrict w1, const float *restrict b1, float x, int n) {
+  for (int j = 0; j < n; j++) z[j] = x * w1[j] + b1[j];
+}
+
+/* Σ_j h_j·w2_j in 16 lane sums (then lane_sum), so the order does not depend on the vector width. */
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void scalar_net_wide_dot(float *restrict acc, const float *restrict h, const float *restrict w2, int n) {
+  int c = 0;
+  for (int l = 0; l < SN_LANES; l++) acc[l] = 0;
+  for (; c + SN_LANES <= n; c += SN_LANES) {
+    for (int l = 0; l < SN_LANES; l++) acc[l] += h[c + l] * w2[c + l];
+  }
+  for (int l = 0; c + l < n; l++) acc[l] += h[c + l] * w2[c + l];
+}
+
+/* One sample's gradient terms added to every neuron's sums (d = act'(z) where `activate` left it). */
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void scalar_net_wide_backward(float *restrict dw1, float *restrict db1, float *restrict dw2, const float *restrict d,
+                                     const float *restrict h, const float *restrict w2, float g, float x, int n) {
+  for (int j = 0; j < n; j++) {
+    const float dpre = g * w2[j] * d[j];
+    dw1[j] += dpre * x;
+    db1[j] += dpre;
+    dw2[j] += g * h[j];
+  }
+}
+
+/*
+ * scalar_net_seed for networks wider than the batch (the condensation setting: 1000 neurons, 4 points), where
+ * blocks of samples would leave most lanes empty and make a call per neuron: samples one by one, neurons as
+ * the lanes; each neuron's sums accumulate in sample order.
+ */
+static void scalar_net_seed_wide(const ScalarNet *net, const float *x, const float *y, const float *w1, const float *b1,
+                                 const float *w2, float b2, float *per_sample, float *per_seed, float *dw1, float *db1,
+                                 float *dw2, float *db2, float *scratch) {
+  const int W = net->width, B = net->batch;
+  float *z = scratch, *h = z + W;
+  float loss_acc[SN_LANES] = {0}, db2_acc[SN_LANES] = {0}, dot[SN_LANES];
+  memset(dw1, 0, W * sizeof(float));
+  memset(db1, 0, W * sizeof(float));
+  memset(dw2, 0, W * sizeof(float));
+  for (int b = 0; b < B; b++) {
+    scalar_net_wide_pre(z, w1, b1, x[b], W);
+    if (net->act == ACT_IDENTITY) {
+      memcpy(h, z, W * sizeof(float));
+      for (int j = 0; j < W; j++) z[j] = 1.0f;
+    } else {
+      activate(net->act, net->alpha, z, h, W);
+    }
+    scalar_net_wide_dot(dot, h, w2, W);
+    const float out = (lane_sum(dot) + b2) * net->scale;
+    const float res = out - y[b];
+    const float loss = res * res * net->half;
+    per_sample[b] = loss;
+    loss_acc[b % SN_LANES] += loss;
+    const float g = res * net->gscale;
+    db2_acc[b % SN_LANES] += g;
+    scalar_net_wide_backward(dw1, db1, dw2, z, h, w2, g, x[b], W);
+  }
+  *per_seed = lane_sum(loss_acc) * net->inv_batch;
+  *db2 = lane_sum(db2_acc);
+}
+
 static size_t scalar_net_scratch(int width) {
   return (size_t)width * (2 * SN_BLOCK + 3 * SN_LANES) + 2 * SN_BLOCK;
 }
@@ -768,8 +847,11 @@ static void scalar_net_all(const ScalarNet *net, int seeds, const float *x, cons
                            const float *w2, const float *b2, float *per_sample, float *per_seed, float *dw1, float *db1,
                            float *dw2, float *db2, float *scratch) {
   const size_t B = net->batch, W = net->width;
+  /* neurons as lanes when the network is wider than the batch, else samples (see scalar_net_seed_wide) */
+  void (*seed)(const ScalarNet *, const float *, const float *, const float *, const float *, const float *, float, float *,
+               float *, float *, float *, float *, float *, float *) = W > B ? scalar_net_seed_wide : scalar_net_seed;
   for (int s = 0; s < seeds; s++) {
-    scalar_net_seed(net, x + s * B, y + s * B, w1 + s * W, b1 + s * W, w2 + s * W, b2[s], per_sample + s * B, per_seed + s,
+    seed(net, x + s * B, y + s * B, w1 + s * W, b1 + s * W, w2 + s * W, b2[s], per_sample + s * B, per_seed + s,
                     dw1 + s * W, db1 + s * W, dw2 + s * W, db2 + s, scratch);
   }
 }

@@ -36,6 +36,7 @@ import type { Model, Param } from "../../contract/model.js";
 import type { Optimizer } from "../optim.js";
 import { makeSchedule, type Schedule } from "../schedule.js";
 import { nativeScalarNetTrain } from "../kernels/native-fused.js";
+import { simdScalarNetTrain } from "../kernels/ops.js";
 import { BatchSampler, type BatchSpec, type DurationSpec } from "./batches.js";
 import { CadenceScheduler, type Cadence, type EventSpec, type FiredEvent } from "./cadence.js";
 import { TrainData, type BatchTensors } from "./data.js";
@@ -363,7 +364,9 @@ class TrainingRun {
   /**
    * Updates `from`, `from` + 1, … of a stretch in which nothing looks at the state between updates (no probe
    * due, no divergence check, progress line or snapshot, no observer, no seed frozen), trained in one fused
-   * native call where the model is a 1→W→1 network on full batches and the optimizer has a native rule: the
+   * call where the model is a 1→W→1 network on full batches and the optimizer has a native rule (on the native
+   * path any sgd/momentum/adam/adamw; on wasm plain sgd and adam without weight decay, the rules whose
+   * step-by-step form is one SIMD kernel): the
    * same arithmetic as the steps one by one (each step's gradient, then its update; bitwise, tested), without
    * the per-step tfjs kernels and bookkeeping that dominate small nets (benchmark case (c)). Returns the number
    * of updates trained, 0 when the step must run on its own.
@@ -378,7 +381,7 @@ class TrainingRun {
     const lrs = Array.from({ length: count }, (_, k) => this.schedule(from + k));
     const plan = optimizer.fusedPlan(lrs);
     const { x, y } = this.data.full();
-    const trained = plan ? nativeScalarNetTrain(x, y, net, plan.slots, plan.rules) : undefined;
+    const trained = plan ? (nativeScalarNetTrain(x, y, net, plan.slots, plan.rules) ?? simdScalarNetTrain(x, y, net, plan.slots, plan.rules)) : undefined;
     if (!trained) return 0;
     for (let k = 0; k < count; k++) this.sampler.indicesAt(from + k); // the sampler stays where the steps leave it
     this.divergence.observeSteps(trained.losses, from);

@@ -6,7 +6,8 @@
  * sample blocks (the kernel works in blocks of 128 and lanes of 16), seeds and an output scale; whole training
  * runs with several updates per call against the same runs one update per step, bit for bit (parameters,
  * optimizer state, the losses probes see, divergence), for every optimizer rule with a native form and a
- * learning-rate schedule; and where the loop must not fuse (minibatches, observers, a probe every step).
+ * learning-rate schedule, and on the wasm path for the rules its SIMD kernels cover; and where the loop must
+ * not fuse (minibatches, observers, a probe every step).
  * Needs the native addons (`npm run native`); skipped without them, except under CI=true.
  */
 import * as tf from "@tensorflow/tfjs-core";
@@ -22,6 +23,7 @@ import { type ActivationSpec } from "../../runtime/nn/activations.js";
 import { mlp } from "../../runtime/nn/mlp.js";
 import { sequential } from "../../runtime/nn/sequential.js";
 import { nativeFusedStepActive, nativeScalarNetStep } from "../../runtime/kernels/native-fused.js";
+import { setNativeMatMulEnabled } from "../../runtime/kernels/native.js";
 import { createOptimizer } from "../../runtime/optim.js";
 import { makeSchedule } from "../../runtime/schedule.js";
 import { train, type TrainProbe } from "../../runtime/train/index.js";
@@ -65,8 +67,8 @@ describe.skipIf(!available && !inCi)("native 1→W→1 step", () => {
 
   for (const act of ACTIVATIONS) {
     const name = typeof act === "string" ? act : act.name;
-    it(`${name}: loss and gradients equal the taped path (B = 7, 128, 300: part of a block, one, several; mse and half_mse)`, () => {
-      const shapes: [number, number, number, LossKind][] = [[3, 7, 5, "mse"], [1, 128, 17, "half_mse"], [2, 300, 40, "mse"]];
+    it(`${name}: loss and gradients equal the taped path (B = 7, 128, 300: part of a block, one, several; wider than the batch: neurons as lanes; mse and half_mse)`, () => {
+      const shapes: [number, number, number, LossKind][] = [[3, 7, 5, "mse"], [1, 128, 17, "half_mse"], [2, 300, 40, "mse"], [2, 4, 1000, "mse"], [1, 7, 33, "half_mse"]];
       for (const [S, B, W, loss] of shapes) {
         const model = scalarNet(W, act, S);
         const x = tf.randomUniform([S, B, 1], -2, 2, "float32", 11);
@@ -128,12 +130,13 @@ interface RunOptions {
   readonly observer?: boolean;
   readonly data?: Dataset;
   readonly act?: ActivationSpec;
+  readonly width?: number;
 }
 
 /** A training run; its final parameters and optimizer state, the loss a probe recorded, and the fused calls it made. */
 async function trainRun(o: RunOptions) {
   const seeds = [1, 2, 3];
-  const model = scalarNet(24, o.act ?? "silu", seeds);
+  const model = scalarNet(o.width ?? 24, o.act ?? "silu", seeds);
   const optimizer = createOptimizer(o.optimizer, model.params);
   const losses: number[][] = [];
   const probes: TrainProbe[] = [
@@ -161,10 +164,11 @@ async function trainRun(o: RunOptions) {
     return tf.scalar(0);
   });
   const fusedCalls = profile.kernels.filter((k) => k.name === "DyncNativeScalarNetTrain").length;
+  const wasmCalls = profile.kernels.filter((k) => k.name === "DyncScalarNetTrain").length;
   const values = [...model.params.map((p) => p.variable), ...optimizer.state].map((v) => Array.from(v.dataSync()));
   optimizer.dispose();
   model.dispose();
-  return { values, losses, fusedCalls, error, updates: optimizer.updates };
+  return { values, losses, fusedCalls, wasmCalls, error, updates: optimizer.updates };
 }
 
 describe.skipIf(!available && !inCi)("several updates in one native call", () => {
@@ -178,9 +182,10 @@ describe.skipIf(!available && !inCi)("several updates in one native call", () =>
     ["adamw", { kind: "adamw", lr: 0.01, weight_decay: 0.05 }],
   ];
   for (const [name, optimizer] of rules) {
-    it(`${name}: bitwise the run one update at a time (parameters, state, the losses probes read), with and without a schedule`, async () => {
-      for (const schedule of [false, true]) {
-        const [fused, stepwise] = [await trainRun({ optimizer, fuse: true, schedule }), await trainRun({ optimizer, fuse: false, schedule })];
+    it(`${name}: bitwise the run one update at a time (parameters, state, the losses probes read), with and without a schedule, batch and width`, async () => {
+      const shapes = [{ schedule: false }, { schedule: true }, { schedule: false, width: 64, data: sineData(6) }];
+      for (const shape of shapes) {
+        const [fused, stepwise] = [await trainRun({ optimizer, fuse: true, ...shape }), await trainRun({ optimizer, fuse: false, ...shape })];
         expect(fused.fusedCalls).toBeGreaterThan(0);
         expect(stepwise.fusedCalls).toBe(0);
         expect(fused.updates).toBe(45);
@@ -215,5 +220,28 @@ describe.skipIf(!available && !inCi)("several updates in one native call", () =>
     expect((await trainRun({ optimizer: gd, fuse: true, batch: { size: 16 } })).fusedCalls).toBe(0);
     expect((await trainRun({ optimizer: gd, fuse: true, observer: true })).fusedCalls).toBe(0);
     expect((await trainRun({ optimizer: gd, fuse: true, probeEvery: 1 })).fusedCalls).toBe(0);
+  });
+});
+
+describe("several updates in one call on the wasm path", () => {
+  it("on the wasm path (native products off): plain sgd and adam in one SIMD kernel per stretch, bitwise; other rules step by step", async () => {
+    setNativeMatMulEnabled(false);
+    try {
+      for (const optimizer of [{ kind: "gd", lr: 0.05 }, { kind: "adam", lr: 0.01 }] as OptimizerSpec[]) {
+        for (const shape of [{ schedule: true }, { schedule: false, width: 64, data: sineData(6) }]) {
+          const [fused, stepwise] = [await trainRun({ optimizer, fuse: true, ...shape }), await trainRun({ optimizer, fuse: false, ...shape })];
+          expect(fused.wasmCalls).toBeGreaterThan(0);
+          expect(fused.fusedCalls + stepwise.fusedCalls + stepwise.wasmCalls).toBe(0);
+          expect(fused.losses).toEqual(stepwise.losses);
+          expect(fused.values).toEqual(stepwise.values);
+        }
+      }
+      // their step-by-step form is not one SIMD kernel, so no stretch is fused
+      for (const optimizer of [{ kind: "sgd", lr: 0.02, momentum: 0.9 }, { kind: "adamw", lr: 0.01 }, { kind: "gd", lr: 0.05, weight_decay: 0.01 }] as OptimizerSpec[]) {
+        expect((await trainRun({ optimizer, fuse: true })).wasmCalls).toBe(0);
+      }
+    } finally {
+      setNativeMatMulEnabled(true);
+    }
   });
 });
