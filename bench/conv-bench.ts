@@ -43,6 +43,17 @@ function msPerCall(f: () => void, reps: number): number {
   return times.sort((a, b) => a - b)[Math.floor(reps / 2)]!;
 }
 
+/**
+ * Mean process CPU milliseconds (user + system) per call of f over `reps` calls: on a machine shared with other
+ * work, less inflated by waiting for a core than wall time (it still counts cache and hyperthread contention).
+ */
+function cpuMsPerCall(f: () => void, reps: number): number {
+  const start = process.cpuUsage();
+  for (let i = 0; i < reps; i++) f();
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000 / reps;
+}
+
 async function main(): Promise<void> {
   await selectBackend(BACKEND);
   const model = sequential({ inShape: [32, 32, 3], layers: LAYERS, seeds: Array.from({ length: SEEDS }, (_, i) => i + 1) });
@@ -60,8 +71,9 @@ async function main(): Promise<void> {
     vars[0]!.dataSync();
   };
   const ms = msPerCall(step, 5);
+  const cpuMs = cpuMsPerCall(step, Number(process.env["CPU_REPS"] ?? 10));
   const path = nativeMatMulInfo().path;
-  console.log(`${BACKEND}/${path} batch ${BATCH} seeds ${SEEDS}: step ${ms.toFixed(1)} ms (${(1000 / ms).toFixed(2)} steps/s)`);
+  console.log(`${BACKEND}/${path} batch ${BATCH} seeds ${SEEDS}: step ${ms.toFixed(1)} ms wall (${(1000 / ms).toFixed(2)} steps/s), ${cpuMs.toFixed(1)} ms CPU`);
   const profile = await tf.profile(step);
   const byKernel = new Map<string, { ms: number; calls: number }>();
   for (const k of profile.kernels) {

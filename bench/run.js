@@ -287,9 +287,11 @@ const TARGETS = {
       against: "g_cnn",
       max: 1,
       label: "≤ 1.0×",
-      cause: WASM_MATMUL,
+      cause:
+        "the conv products on XNNPACK (one wasm thread, 7–12 GFLOP/s on these shapes, the weight gradients' 8192-long inner dimension at the low end; OpenBLAS: 60–90) are ~55 % of the step's kernel time and alone take 2–3× PyTorch's whole step; the rest is the JS im2col/col2im, the patch transposes of the weight gradients and the first layer's unread input-gradient product (bmm's custom gradient computes both operands'; docs/performance.md, \"Whole conv kernels on the native path\")",
       wasm: WASM_DENSE,
-      nativeCause: "the first conv layer still computes its input patches' gradient (bmm's custom gradient computes both operands' eagerly) and col2im of it, which nothing reads; ~210 tfjs kernels per step; ReLU and its gradient on one wasm thread (docs/performance.md, \"Convolutions\")",
+      nativeCause:
+        "the convolutions are one kernel each way (im2col and OpenBLAS in cache-sized tiles, ~24 ms of CPU per step) and the first layer's input gradient is no longer computed; PyTorch's oneDNN convolutions take about as long; what remains is the dense layers and ~156 tfjs kernels per step, the gratings drawn in JS inside the timed loop (~0.1 s), and ±20 % noise per side at load ≥ 15",
     },
   ],
   h_lanczos: [{ against: "h_lanczos", max: 1, label: "≤ 1.0×", cause: WASM_MATMUL, wasm: WASM_DENSE }],

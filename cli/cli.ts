@@ -27,7 +27,8 @@ usage:
                                 (width=16, width=[8,16]), a let, seeds=3, train=500, batch=32,
                                 optimizer.lr=0.01, test.n=51 (docs/language.md "Command-line overrides");
                                 --jobs: runs trained at once on worker threads (default $DYNC_JOBS, else
-                                the idle CPU cores: cores − 1-minute load average, rounded, at least 1;
+                                up to the idle CPU cores (cores − 1-minute load average), workers only
+                                when the runs' last measured times, else the first run's, say they gain;
                                 1 = one after another in this process; docs/performance.md);
                                 --checkpoint-every N: save each run's training state every N steps;
                                 the generated program is cached in $DYNC_CACHE_DIR, else

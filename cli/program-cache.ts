@@ -14,9 +14,9 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { dyncCacheDir } from "../runner/run-times.js";
 
 /** Bumped when the key's meaning or the cached file's form changes. */
 const CACHE_FORMAT = 1;
@@ -35,8 +35,7 @@ export interface ProgramInputs {
 
 /** The cache directory of this environment. */
 export function programCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env["DYNC_CACHE_DIR"] || join(env["XDG_CACHE_HOME"] || join(homedir(), ".cache"), "dync");
-  return join(base, "programs");
+  return join(dyncCacheDir(env), "programs");
 }
 
 /** The cache key of a program: a content hash of its inputs and of the compiler build. */

@@ -216,6 +216,11 @@ export type DataSpec = (
    */
   readonly standardize?: "pixel";
   /**
+   * Labelled image sources: the targets permuted across the samples by the permutation seeded by this
+   * number (stdlib/data/shuffle-labels.ts), the same for every seed; absent: the labels of the files.
+   */
+  readonly shuffle_labels?: number;
+  /**
    * Random sources: `every_step` trains each update on a new draw of the training set (the same size and
    * distribution; the draw of update k comes from the data set's stream forked for k, runner/data.ts), the
    * "D → ∞" of papers that sample fresh data every step; absent: one draw per seed, reused every step.

@@ -15,7 +15,14 @@
 #include <node_api.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* OpenBLAS's CBLAS interface (declared here, as in dync_blas.c: Debian's libopenblas-dev has no cblas.h on the
+   default include path in every layout). */
+enum { ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112 };
+extern void cblas_sgemm(int order, int transA, int transB, int m, int n, int k, float alpha, const float *a, int lda,
+                        const float *b, int ldb, float beta, float *c, int ldc);
 
 typedef struct {
   int64_t n, k, s, pad_top, pad_left, h, w, c, ho, wo;
@@ -102,6 +109,160 @@ static void col2im(const float *cols, float *out, const geometry *g) {
 }
 
 /*
+ * Convolutions as whole kernels (runtime/kernels/conv-kernels.ts, `DyncConv2d` and its two gradients): im2col and
+ * the product with the weights in tiles of patch rows, so the patches of a tile stay in cache between being
+ * gathered and being multiplied, and never exist as a whole (a [B·Ho·Wo, k·k·C] tensor of ~9 MB for case (g)'s
+ * second layer). Per seed s (x, y, dy per seed are consecutive blocks; weights [S, k·k·C, Cout]):
+ *   forward:      y[s]  = patches(x[s]) · w[s]
+ *   input grad:   dx[s] = col2im(dy[s] · w[s]ᵀ)
+ *   filter grad:  dw[s] = patches(x[s])ᵀ · dy[s]
+ * Row r of the patches is output position (n, i, j) = (r / (Ho·Wo), r / Wo mod Ho, r mod Wo).
+ */
+
+/* Patch row r (k·k·C values) of one seed's images x. */
+static void patch_row(const float *x, float *out, const geometry *g, int64_t r) {
+  const int64_t img = r / (g->ho * g->wo), i = (r / g->wo) % g->ho, j = r % g->wo;
+  const float *base = x + img * g->h * g->w * g->c;
+  const int64_t run = g->k * g->c;
+  const int64_t w0 = g->s * j - g->pad_left;
+  const int64_t b_from = w0 < 0 ? -w0 : 0;
+  const int64_t b_to = g->w - w0 < g->k ? g->w - w0 : g->k;
+  for (int64_t a = 0; a < g->k; a++, out += run) {
+    const int64_t row = g->s * i + a - g->pad_top;
+    if (row < 0 || row >= g->h || b_to <= b_from) {
+      memset(out, 0, (size_t)run * sizeof(float));
+      continue;
+    }
+    if (b_from > 0) memset(out, 0, (size_t)(b_from * g->c) * sizeof(float));
+    memcpy(out + b_from * g->c, base + (row * g->w + w0 + b_from) * g->c, (size_t)((b_to - b_from) * g->c) * sizeof(float));
+    if (b_to < g->k) memset(out + b_to * g->c, 0, (size_t)((g->k - b_to) * g->c) * sizeof(float));
+  }
+}
+
+/* The adjoint of patch_row: patch row r's values added into the image gradient dx at the pixels it reads. */
+static void add_patch_row(const float *row_values, float *dx, const geometry *g, int64_t r) {
+  const int64_t img = r / (g->ho * g->wo), i = (r / g->wo) % g->ho, j = r % g->wo;
+  float *base = dx + img * g->h * g->w * g->c;
+  const int64_t run = g->k * g->c;
+  const int64_t w0 = g->s * j - g->pad_left;
+  const int64_t b_from = w0 < 0 ? -w0 : 0;
+  const int64_t b_to = g->w - w0 < g->k ? g->w - w0 : g->k;
+  for (int64_t a = 0; a < g->k; a++, row_values += run) {
+    const int64_t row = g->s * i + a - g->pad_top;
+    if (row < 0 || row >= g->h || b_to <= b_from) continue;
+    float *to = base + (row * g->w + w0 + b_from) * g->c;
+    const float *from = row_values + b_from * g->c;
+    const int64_t count = (b_to - b_from) * g->c;
+    for (int64_t t = 0; t < count; t++) to[t] += from[t];
+  }
+}
+
+/* Patch rows per tile: ~256 KiB of patches (half of a typical L2), at least 64 rows. */
+static int64_t tile_rows(int64_t patch_width) {
+  const int64_t rows = (64 * 1024) / patch_width;
+  return rows < 64 ? 64 : rows;
+}
+
+enum { CONV_FORWARD = 0, CONV_INPUT_GRAD = 1, CONV_FILTER_GRAD = 2 };
+
+/*
+ * One seed's convolution op; `scratch` holds tile_rows(K) patch rows. For the forward, `bias` (Cout values) or
+ * NULL: rows start as the bias and the product adds to them.
+ */
+static void conv_seed(int op, const float *a, const float *b, const float *bias, float *out, float *scratch, const geometry *g,
+                      int64_t cout) {
+  const int64_t K = g->k * g->k * g->c;
+  const int64_t rows = g->n * g->ho * g->wo;
+  const int64_t tile = tile_rows(K);
+  if (op == CONV_INPUT_GRAD) memset(out, 0, (size_t)(g->n * g->h * g->w * g->c) * sizeof(float));
+  for (int64_t r0 = 0; r0 < rows; r0 += tile) {
+    const int64_t t = rows - r0 < tile ? rows - r0 : tile;
+    if (op == CONV_FORWARD) {
+      /* a = x, b = w [K, Cout], out = y [rows, Cout] */
+      for (int64_t r = 0; r < t; r++) patch_row(a, scratch + r * K, g, r0 + r);
+      float *y = out + r0 * cout;
+      if (bias != NULL)
+        for (int64_t r = 0; r < t; r++) memcpy(y + r * cout, bias, (size_t)cout * sizeof(float));
+      cblas_sgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, (int)t, (int)cout, (int)K, 1.0f, scratch, (int)K, b, (int)cout,
+                  bias != NULL ? 1.0f : 0.0f, y, (int)cout);
+    } else if (op == CONV_INPUT_GRAD) {
+      /* a = dy [rows, Cout], b = w [K, Cout], out = dx (images) */
+      cblas_sgemm(ROW_MAJOR, NO_TRANS, TRANS, (int)t, (int)K, (int)cout, 1.0f, a + r0 * cout, (int)cout, b, (int)cout, 0.0f,
+                  scratch, (int)K);
+      for (int64_t r = 0; r < t; r++) add_patch_row(scratch + r * K, out, g, r0 + r);
+    } else {
+      /* a = x, b = dy [rows, Cout], out = dw [K, Cout], summed over the tiles */
+      for (int64_t r = 0; r < t; r++) patch_row(a, scratch + r * K, g, r0 + r);
+      cblas_sgemm(ROW_MAJOR, TRANS, NO_TRANS, (int)K, (int)cout, (int)t, 1.0f, scratch, (int)K, b + r0 * cout, (int)cout,
+                  r0 == 0 ? 0.0f : 1.0f, out, (int)cout);
+    }
+  }
+}
+
+/*
+ * conv(op, heap, aOffset, bOffset, biasOffset, outOffset, seeds, n, kernel, stride, padTop, padLeft, h, w, c, ho, wo,
+ * cout): all operands in one ArrayBuffer (the wasm heap) at byte offsets; biasOffset < 0 for none (forward only).
+ * Operand sizes per op as in conv_seed, times `seeds`.
+ */
+static napi_value conv_entry(napi_env env, napi_callback_info info) {
+  size_t argc = 18;
+  napi_value argv[18];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 18) {
+    napi_throw_type_error(env, NULL, "dync_conv: conv takes 18 arguments");
+    return NULL;
+  }
+  static const char *names[] = {"op", NULL, "aOffset", "bOffset", NULL, "outOffset", "seeds", "n", "kernel", "stride",
+                                "padTop", "padLeft", "h", "w", "c", "ho", "wo", "cout"};
+  int64_t v[18] = {0};
+  for (int i = 0; i < 18; i++) {
+    if (names[i] != NULL && !get_count(env, argv[i], names[i], &v[i])) return NULL;
+  }
+  double bias_offset;
+  if (napi_get_value_double(env, argv[4], &bias_offset) != napi_ok) {
+    napi_throw_type_error(env, NULL, "dync_conv: biasOffset must be a number");
+    return NULL;
+  }
+  const int op = (int)v[0];
+  const int64_t seeds = v[6], cout = v[17];
+  const geometry g = {v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15], v[16]};
+  if (op > CONV_FILTER_GRAD || g.k < 1 || g.s < 1 || cout < 1) {
+    napi_throw_range_error(env, NULL, "dync_conv: conv needs op 0..2, kernel, stride and cout >= 1");
+    return NULL;
+  }
+  if (op != CONV_FORWARD && bias_offset >= 0) {
+    napi_throw_range_error(env, NULL, "dync_conv: only the forward op takes a bias");
+    return NULL;
+  }
+  const int64_t K = g.k * g.k * g.c;
+  const int64_t image = g.n * g.h * g.w * g.c, rows = g.n * g.ho * g.wo, weights = K * cout;
+  /* per seed: a, b and out sizes by op */
+  const int64_t a_size = op == CONV_INPUT_GRAD ? rows * cout : image;
+  const int64_t b_size = op == CONV_FILTER_GRAD ? rows * cout : weights;
+  const int64_t out_size = op == CONV_FORWARD ? rows * cout : op == CONV_INPUT_GRAD ? image : weights;
+  const float *a = get_floats(env, argv[1], v[2], seeds * a_size, "a");
+  if (a == NULL) return NULL;
+  const float *b = get_floats(env, argv[1], v[3], seeds * b_size, "b");
+  if (b == NULL) return NULL;
+  const float *bias = NULL;
+  if (bias_offset >= 0) {
+    bias = get_floats(env, argv[1], (int64_t)bias_offset, seeds * cout, "bias");
+    if (bias == NULL) return NULL;
+  }
+  float *out = get_floats(env, argv[1], v[5], seeds * out_size, "out");
+  if (out == NULL) return NULL;
+  float *scratch = malloc((size_t)(tile_rows(K) * K) * sizeof(float));
+  if (scratch == NULL) {
+    napi_throw_error(env, NULL, "dync_conv: out of memory for a patch tile");
+    return NULL;
+  }
+  for (int64_t s = 0; s < seeds; s++) {
+    conv_seed(op, a + s * a_size, b + s * b_size, bias != NULL ? bias + s * cout : NULL, out + s * out_size, scratch, &g, cout);
+  }
+  free(scratch);
+  return NULL;
+}
+
+/*
  * im2col / col2im(x, xOffset, out, outOffset, n, kernel, stride, padTop, padLeft, h, w, c, ho, wo):
  * operands are ArrayBuffers plus byte offsets (the wasm heap); returns undefined.
  */
@@ -142,6 +303,7 @@ NAPI_MODULE_INIT() {
   napi_property_descriptor properties[] = {
       {"im2col", NULL, im2col_entry, NULL, NULL, NULL, napi_enumerable, NULL},
       {"col2im", NULL, col2im_entry, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"conv", NULL, conv_entry, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties) != napi_ok) return NULL;
   return exports;

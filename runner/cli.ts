@@ -20,6 +20,8 @@ import type { ProgressStream } from "../runtime/progress.js";
 import { INTERRUPT_EXIT, InterruptWatch, stoppingNotice } from "./interrupt.js";
 import { EXIT, worseExit } from "./exit-codes.js";
 import { parseShard, type Shard } from "../contract/plan.js";
+import { defaultJobs, type AutoJobs } from "./jobs.js";
+import { runTimesDir } from "./run-times.js";
 import { choosePlan, runExperiment, type ExperimentOptions, type ExperimentOutcome } from "./experiment.js";
 
 /** The parsed command line of a generated program. */
@@ -30,7 +32,7 @@ export interface MainArgs {
   readonly dataRoot: string;
   readonly quiet: boolean;
   readonly help: boolean;
-  /** `--jobs N`; undefined when not given (then DYNC_JOBS, then the idle cores: `defaultJobs`). */
+  /** `--jobs N`; undefined when not given (then DYNC_JOBS, then chosen per experiment: `resolveJobs`). */
   readonly jobs?: number;
   /** `--resume DIR`: continue that run directory. */
   readonly resume?: string;
@@ -57,7 +59,8 @@ export function usage(program: ExperimentProgram): string {
     `  --out DIR        run directory (default: runs/${program.name}/<timestamp>)`,
     `  --data DIR       root of real data sets: DIR/mnist, DIR/cifar10… (default: ./data)`,
     `  --jobs N         runs trained at once, each on a worker thread with its own backend`,
-    `                   (default: $DYNC_JOBS, else the idle CPU cores: cores − load average, at least 1; 1 = one after another in this process)`,
+    `                   (default: $DYNC_JOBS, else up to the idle CPU cores, workers only for runs long enough to gain:`,
+    `                   the runs' remembered times, else the first run's; 1 = one after another in this process)`,
     `  --checkpoint-every N`,
     `                   save every run's whole training state every N steps (as \`checkpoint every N steps\`)`,
     `  --resume DIR     continue the run directory DIR after a kill or a signal, from each unfinished run's last`,
@@ -140,24 +143,22 @@ export function parseWholeNumber(text: string, source: string): number {
   return value;
 }
 
-/** Runs trained at once: `--jobs`, else `DYNC_JOBS`, else `defaultJobs` of this machine now. */
-export function resolveJobs(args: Pick<MainArgs, "jobs">, env: NodeJS.ProcessEnv = process.env, machine: { cores: number; load: number } = { cores: availableParallelism(), load: loadavg()[0]! }): number {
+/**
+ * Runs trained at once: `--jobs`, else `DYNC_JOBS`, else chosen per experiment (`AutoJobs`, jobs.ts): at most
+ * the idle cores of this machine now (`defaultJobs`), workers only for runs long enough to gain from them.
+ */
+export function resolveJobs(
+  args: Pick<MainArgs, "jobs">,
+  env: NodeJS.ProcessEnv = process.env,
+  machine: { cores: number; load: number } = { cores: availableParallelism(), load: loadavg()[0]! },
+): number | AutoJobs {
   if (args.jobs !== undefined) return args.jobs;
   const fromEnv = env["DYNC_JOBS"];
   if (fromEnv !== undefined && fromEnv !== "") return parseWholeNumber(fromEnv, "DYNC_JOBS");
-  return defaultJobs(machine.cores, machine.load);
+  return { auto: true, capacity: defaultJobs(machine.cores, machine.load), runTimesDir: runTimesDir(env), machine };
 }
 
-/**
- * The default `--jobs`: the cores left idle by the rest of the machine, `round(cores − load)` with `load` the
- * 1-minute load average, at least 1 and at most `cores` (docs/performance.md, "Runs in parallel": worker
- * threads sped a sweep up 1.41× on an idle 2-core machine, but made small sweeps 1.3–1.9× slower while
- * other processes kept the cores busy, since each worker first spends ~0.4 s of CPU starting and the kernel
- * gives a busy machine's session no second core). Where the load average is not kept (Windows: 0), every core.
- */
-export function defaultJobs(cores: number, load: number): number {
-  return Math.max(1, Math.min(cores, Math.round(cores - load)));
-}
+export { defaultJobs };
 
 /**
  * The shard to train: `--shard i/n`, else, inside a SLURM job array, the task's place in the array
@@ -194,6 +195,11 @@ export interface MainOptions extends MainStreams, Pick<ExperimentOptions, "evalu
   readonly moduleUrl?: string;
   /** Environment read for DYNC_JOBS; default `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * The cores and 1-minute load average the default `--jobs` is bounded by (`resolveJobs`); default this
+   * machine now. For benchmarks of the default's rule as on an idle machine (bench/jobs-bench.js) and tests.
+   */
+  readonly machine?: { readonly cores: number; readonly load: number };
   /** Called once per experiment with what it came to (`dync run --format json` prints them). */
   readonly onSummary?: (summary: ExperimentSummary) => void;
 }
@@ -236,11 +242,11 @@ export async function runMain(
   const stdout = streams.stdout ?? process.stdout;
   const stderr = streams.stderr ?? process.stderr;
   let args: MainArgs;
-  let jobs: number;
+  let jobs: number | AutoJobs;
   let shard: Shard | undefined;
   try {
     args = parseMainArgs(argv);
-    jobs = resolveJobs(args, streams.env);
+    jobs = resolveJobs(args, streams.env, streams.machine);
     shard = resolveShard(args, streams.env);
     if (args.help) {
       stdout.write(`${usage(program)}\n`);

@@ -14,7 +14,7 @@ import { DyncRuntimeError } from "../runtime/errors.js";
 import { resolveDist } from "../runtime/init.js";
 import type { Rng } from "../runtime/rng.js";
 import type { DataSpec, ExperimentProgram } from "../contract/program.js";
-import { dataRng, pixelStatistics, selectColumns, standardizePixels, targetDraws, taskRng, withTarget, type InputTable, type TargetDraws } from "../stdlib/data/index.js";
+import { dataRng, pixelStatistics, selectColumns, shuffleLabels, standardizePixels, targetDraws, taskRng, withTarget, type InputTable, type TargetDraws } from "../stdlib/data/index.js";
 import type { DataSourceContext } from "../stdlib/data/define.js";
 import { dataSourceImplementations } from "../stdlib/implementations.js";
 
@@ -79,7 +79,8 @@ export function buildDataset(name: string, spec: DataSpec, seed: number, context
   };
   if (source.targets === "function") return withOptionalTarget(name, source.build(spec, ctx), spec.target, context, draws);
   noTargetAllowed(name, spec);
-  return source.build(spec, ctx);
+  const built = source.build(spec, ctx);
+  return spec.shuffle_labels === undefined ? built : shuffleLabels(built, spec.shuffle_labels);
 }
 
 /**

@@ -5,7 +5,8 @@
  * Runs are independent. With `jobs` > 1, the program's module URL known and the wasm or cpu backend, they
  * train on a pool of worker threads (pool.ts), one backend each, and are recorded in run order exactly as the
  * serial path records them; otherwise (one run, `jobs` 1, no module URL, tfjs-node) they train one after
- * another in this process.
+ * another in this process. Without a `--jobs` (`AutoJobs`) the count is chosen from the runs' remembered
+ * times, else after training the first run in this process from its time (jobs.ts).
  */
 import { selectBackend, type BackendInfo, type BackendRequest } from "../runtime/backend.js";
 import type { Manifest } from "../runtime/record/index.js";
@@ -15,7 +16,7 @@ import { checkResumeBackend, cutForResume, inspectResume, restoreKeptResults, ty
 import { DyncRuntimeError } from "../runtime/errors.js";
 import { expandPlan, formatShard, runLabel, shardRuns, type Shard } from "../contract/plan.js";
 import { readManifest, writeReportInput } from "../report/run-files.js";
-import type { ExperimentProgram, ProfilePlan } from "../contract/program.js";
+import type { ExperimentProgram, ProfilePlan, RunSpec } from "../contract/program.js";
 import type { ProgressStream } from "../runtime/progress.js";
 import { freshRunDirectory, RunRecorder, writeManifest, type RunStatus } from "../runtime/record/index.js";
 import { evaluateProfile } from "./evaluate.js";
@@ -26,6 +27,8 @@ import { EXIT } from "./exit-codes.js";
 import { INTERRUPT_EXIT, interruptSignalOf, stoppingNotice, type InterruptExitCode, type InterruptSignal } from "./interrupt.js";
 import { LiveView } from "./live-view.js";
 import { runPool } from "./pool.js";
+import { afterFirstRun, chooseBeforeTraining, type AutoJobs } from "./jobs.js";
+import { readRunTimes, rememberRunTimes } from "./run-times.js";
 import { describeFailure, executeRun, isOutputFailure, tryQuietly, type RunOutcome } from "./run.js";
 import { assertPlanArgs } from "./validate-args.js";
 
@@ -46,8 +49,11 @@ export interface ExperimentOptions {
   readonly stderr?: ProgressStream;
   /** Evaluates analyses and expects; default `evaluateProfile` of `runtime/analysis`. */
   readonly evaluator?: ProfileEvaluator;
-  /** Runs trained at once on worker threads; default 1 (in this process). Needs `moduleUrl` to be > 1. */
-  readonly jobs?: number;
+  /**
+   * Runs trained at once on worker threads; default 1 (in this process). Needs `moduleUrl` to be > 1.
+   * `AutoJobs` (no `--jobs` given): chosen from the runs' remembered or first measured times (jobs.ts).
+   */
+  readonly jobs?: number | AutoJobs;
   /** URL of the module exporting the program in `experiments` (workers import it); none → serial. */
   readonly moduleUrl?: string;
   /**
@@ -184,36 +190,57 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
   // tfjs-node(-gpu) is a native addon not known to load in worker threads (and one GPU is shared anyway):
   // only the wasm and cpu backends use the pool. Untested here, as those packages cannot be installed.
   const poolable = options.moduleUrl !== undefined && (backend.name === "wasm" || backend.name === "cpu");
-  const workers = poolable ? Math.min(options.jobs ?? 1, toTrain.length) : 1;
+  const timesKey = backendTimesKey(backend);
+  const auto = typeof options.jobs === "object" ? options.jobs : undefined;
+  const remembered = auto?.runTimesDir === undefined ? {} : readRunTimes(auto.runTimesDir, hash, timesKey);
+  const onPool = (runs: readonly RunSpec[], offset: number, jobs: number) => {
+    view?.log(`training ${runs.length} runs on ${jobs} worker threads`);
+    return runPool({
+      moduleUrl: options.moduleUrl!,
+      experiment: program.name,
+      profile,
+      backend: backend.name,
+      dataRoot,
+      runs,
+      firstIndex: first + offset,
+      checkpoints,
+      handoffDir: dir,
+      resumeFirst: offset === 0 && resume?.checkpoint != null,
+      seeds: plan.seeds,
+      jobs,
+      recorder,
+      results: collected,
+      ...(view ? { progress: view } : {}),
+      ...(options.stop ? { stop: options.stop } : {}),
+      ...(options.stopGraceMs !== undefined ? { stopGraceMs: options.stopGraceMs } : {}),
+      onRunRecorded: reportRun,
+    });
+  };
+  const inProcess = async (runs: readonly RunSpec[], offset: number) => {
+    for (const [i, run] of runs.entries()) {
+      if (options.stop?.aborted) break;
+      const resumeFrom = offset + i === 0 && resume?.checkpoint ? { resumeFrom: resume.checkpoint } : {};
+      const context = { program, seeds: plan.seeds, dataRoot, recorder, results, checkpoints, handoff: { dir, runs: wholePlan.runs }, ...resumeFrom, ...(options.stop ? { stop: options.stop } : {}) };
+      reportRun(await executeRun(run, view ? { ...context, progress: view } : context));
+    }
+  };
+  const train = (runs: readonly RunSpec[], offset: number, jobs: number) => (poolable && Math.min(jobs, runs.length) > 1 ? onPool(runs, offset, Math.min(jobs, runs.length)) : inProcess(runs, offset));
   try {
-    if (workers > 1) {
-      view?.log(`training ${toTrain.length} runs on ${workers} worker threads`);
-      await runPool({
-        moduleUrl: options.moduleUrl!,
-        experiment: program.name,
-        profile,
-        backend: backend.name,
-        dataRoot,
-        runs: toTrain,
-        firstIndex: first,
-        checkpoints,
-        handoffDir: dir,
-        resumeFirst: resume?.checkpoint != null,
-        seeds: plan.seeds,
-        jobs: workers,
-        recorder,
-        results: collected,
-        ...(view ? { progress: view } : {}),
-        ...(options.stop ? { stop: options.stop } : {}),
-        ...(options.stopGraceMs !== undefined ? { stopGraceMs: options.stopGraceMs } : {}),
-        onRunRecorded: reportRun,
-      });
-    } else {
-      for (const [i, run] of toTrain.entries()) {
-        if (options.stop?.aborted) break;
-        const resumeFrom = i === 0 && resume?.checkpoint ? { resumeFrom: resume.checkpoint } : {};
-        const context = { program, seeds: plan.seeds, dataRoot, recorder, results, checkpoints, handoff: { dir, runs: wholePlan.runs }, ...resumeFrom, ...(options.stop ? { stop: options.stop } : {}) };
-        reportRun(await executeRun(run, view ? { ...context, progress: view } : context));
+    if (!auto || !poolable) await train(toTrain, 0, typeof options.jobs === "number" ? options.jobs : 1);
+    else {
+      const before = chooseBeforeTraining(auto, toTrain.map((r) => r.id), remembered);
+      if (toTrain.length > 1) view?.log(`jobs ${before.jobs}: ${before.why}`);
+      if (!before.probe) await train(toTrain, 0, before.jobs);
+      else {
+        await inProcess(toTrain.slice(0, 1), 0);
+        const firstSeconds = runSeconds(recorder, toTrain[0]!.id);
+        const rest = toTrain.slice(1);
+        // one run left: no worker could gain on it (it would only wait for the worker's start-up)
+        if (firstSeconds !== undefined && rest.length > 1 && !options.stop?.aborted) {
+          const after = afterFirstRun(auto, firstSeconds, rest.map((r) => r.id), remembered);
+          view?.log(`jobs ${after.jobs} for the other ${rest.length} runs: ${after.why}`);
+          await train(rest, 1, after.jobs);
+        } else await inProcess(rest, 1);
       }
     }
   } catch (error) {
@@ -227,6 +254,7 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
   }
   view?.close();
   options.stop?.removeEventListener("abort", notice);
+  if (auto?.runTimesDir !== undefined) rememberRunTimes(auto.runTimesDir, hash, timesKey, trainedSeconds(recorder, runs, toTrain, resume?.checkpoint != null));
   const interrupted = options.stop?.aborted === true ? interruptSignalOf(options.stop) : undefined;
   const trained = overallStatus(runs);
   const status = interrupted ? "interrupted" : trained;
@@ -258,6 +286,35 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
     analysisErrors: evaluation.analysisErrors,
     exitCode: interrupted ? INTERRUPT_EXIT[interrupted] : exitCodeOf(trained, runs, analysesClean && expectsHold),
   };
+}
+
+/** Which backend the remembered run times are for: its name and matrix-product path change them. */
+function backendTimesKey(backend: BackendInfo): string {
+  return [backend.name, backend.matmul?.path ?? "", backend.fusedStep?.path ?? ""].join("/");
+}
+
+/** Wall seconds of run `id` as its manifest entry records it (start to end); undefined while unknown. */
+function runSeconds(recorder: RunRecorder, id: string): number | undefined {
+  const entry = recorder.snapshot().runs.find((r) => r.run === id);
+  if (!entry?.startedAt || !entry.endedAt) return undefined;
+  const seconds = (Date.parse(entry.endedAt) - Date.parse(entry.startedAt)) / 1000;
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined;
+}
+
+/**
+ * The wall seconds of the runs trained whole in this invocation (status ok or diverged: a diverged run still
+ * trains every step), for the default `--jobs` of the next one. A run continued from a checkpoint trained only
+ * part of its steps, a failed or interrupted one stopped early: neither says how long the run takes.
+ */
+function trainedSeconds(recorder: RunRecorder, outcomes: readonly RunOutcome[], trained: readonly RunSpec[], firstResumed: boolean): Record<string, number> {
+  const ids = new Set(trained.slice(firstResumed ? 1 : 0).map((r) => r.id));
+  const times: Record<string, number> = {};
+  for (const outcome of outcomes) {
+    if (!ids.has(outcome.id) || (outcome.status !== "ok" && outcome.status !== "diverged")) continue;
+    const seconds = runSeconds(recorder, outcome.id);
+    if (seconds !== undefined) times[outcome.id] = seconds;
+  }
+  return times;
 }
 
 /** The command-line overrides the chosen profile's plan was compiled with, as the manifest's `source.overrides`. */

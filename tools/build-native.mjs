@@ -2,7 +2,7 @@
 /**
  * Builds dync's optional native addons with gcc directly: the matrix products (native/dync_blas.c →
  * dist/native/dync_blas.node, against OpenBLAS; Debian: `apt-get install gcc libopenblas-dev`) and im2col/col2im
- * for convolutions (native/dync_conv.c → dist/native/dync_conv.node, no library), and the fused MLP step and
+ * and whole convolutions (native/dync_conv.c → dist/native/dync_conv.node, against OpenBLAS), and the fused MLP step and
  * optimizer update (native/dync_fused.c → dist/native/dync_fused.node, against OpenBLAS;
  * runtime/kernels/native-fused.ts). No node-gyp: one C file per addon, the Node-API headers that ship with
  * Node, the libraries it links.
@@ -21,7 +21,7 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 /** Each addon: its C source, extra compiler flags, and the libraries it links. */
 const ADDONS = [
   { name: "dync_blas", flags: [], libraries: ["-lopenblas"] },
-  { name: "dync_conv", flags: [], libraries: [] },
+  { name: "dync_conv", flags: [], libraries: ["-lopenblas"] },
   // fp-contract off: the fused optimizer update must round as the taped path's separate multiply and add;
   // -O3 and no errno from sqrtf so gcc vectorizes the elementwise loops (results unchanged).
   { name: "dync_fused", flags: ["-O3", "-ffp-contract=off", "-fno-math-errno"], libraries: ["-lopenblas", "-lm"] },

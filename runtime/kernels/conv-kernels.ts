@@ -40,6 +40,9 @@ interface Slab {
   readonly at: number;
 }
 
+/** Values from which a copy within one array is cheaper as `copyWithin` than as a loop. */
+const LONG_RUN = 32;
+
 /**
  * patches from x for `n` images. For each output position and kernel row a, the k·C values of kernel
  * columns b = 0..k−1 are one contiguous run of x's row (w = s·j − padLeft … + k − 1), clipped at the edges.
@@ -67,7 +70,9 @@ export function im2colLoop(x: Slab, out: Slab, n: number, g: PatchGeometry): voi
           const from = base + (row * W + w0 + bFrom) * C;
           const count = (bTo - bFrom) * C;
           const to = o + bFrom * C;
-          for (let t = 0; t < count; t++) od[to + t] = xd[from + t]!;
+          // a long run within one array (the wasm heap) is a memmove; short runs (few channels) a loop
+          if (count >= LONG_RUN && xd === od) od.copyWithin(to, from, from + count);
+          else for (let t = 0; t < count; t++) od[to + t] = xd[from + t]!;
           if (bTo < k) od.fill(0, to + count, o + k * C);
           o += k * C;
         }
@@ -187,4 +192,68 @@ export function im2colKernel(x: tf.Tensor4D, g: PatchGeometry): tf.Tensor4D {
 export function col2imKernel(cols: tf.Tensor4D, g: PatchGeometry): tf.Tensor4D {
   if (!registered) register();
   return run(COL2IM_KERNEL, cols, g) as tf.Tensor4D;
+}
+
+/**
+ * Whole convolutions on the native path (native/dync_conv.c): `DyncConv2d` (x `[S, N, H, W, C]`, w `[S, k·k·C, Cout]`,
+ * optional bias `[S, Cout]` → y `[S, N, Ho, Wo, Cout]`), `DyncConv2dBackpropInput` (dy, w → dx `[S, N, H, W, C]`) and
+ * `DyncConv2dBackpropFilter` (x, dy → dw `[S, k·k·C, Cout]`). Why whole kernels, not im2col + bmm: the patches are
+ * gathered and multiplied in cache-sized tiles and never stored (the `[B·Ho·Wo, k·k·C]` patches of case (g)'s layers
+ * are 3.5–9 MB); and tfjs calls a registered kernel's gradient only for inputs on the path to the variables, so the
+ * first layer's input gradient, which nothing reads, is never computed (a custom gradient computes every input's).
+ * The gradients (runtime/nn/conv.ts) are these three ops again, so every order of differentiation is exact.
+ */
+export const CONV_KERNEL = "DyncConv2d";
+export const CONV_INPUT_GRAD_KERNEL = "DyncConv2dBackpropInput";
+export const CONV_FILTER_GRAD_KERNEL = "DyncConv2dBackpropFilter";
+
+const CONV_OPS = { [CONV_KERNEL]: 0, [CONV_INPUT_GRAD_KERNEL]: 1, [CONV_FILTER_GRAD_KERNEL]: 2 } as const;
+type ConvKernelName = keyof typeof CONV_OPS;
+
+/** Whether the whole-convolution kernels serve now: wasm backend with the native path on and an addon that has them. */
+export function nativeConvActive(): boolean {
+  return tf.getBackend() === "wasm" && typeof nativeConvAddon()?.conv === "function";
+}
+
+let convRegistered = false;
+
+/** The shape of each op's output from its two inputs (a, b as in `runNativeConv`) and the geometry. */
+function convOutShape(name: ConvKernelName, a: tf.TensorInfo, b: tf.TensorInfo, g: PatchGeometry): number[] {
+  const [S, N] = a.shape as [number, number];
+  if (name === CONV_KERNEL) return [S, N, g.ho, g.wo, b.shape[2]!];
+  if (name === CONV_INPUT_GRAD_KERNEL) return [S, N, g.h, g.w, g.c];
+  return [S, g.kernel * g.kernel * g.c, b.shape[4]!];
+}
+
+function nativeConvKernelFunc(name: ConvKernelName): tf.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { a, b, bias } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo; bias?: tf.TensorInfo };
+    const g = attrs as unknown as PatchGeometry;
+    const addon = nativeConvAddon();
+    if (!addon) throw new Error(`${name}: the native conv addon does not serve (DYNC_NATIVE=0 or not built)`);
+    if ([a, b, bias].some((t) => t !== undefined && t.dtype !== "float32")) throw new Error(`${name}: expects float32`);
+    const [S, N] = a.shape as [number, number];
+    const cout = name === CONV_INPUT_GRAD_KERNEL ? a.shape[4]! : name === CONV_KERNEL ? b.shape[2]! : b.shape[4]!;
+    const wasm = backend as unknown as WasmBackendLike;
+    const out = wasm.makeOutput(convOutShape(name, a, b, g), "float32");
+    // The heap's buffer read after makeOutput: an allocation may grow the heap, which replaces the buffer.
+    const heap = wasm.wasm.HEAPU8.buffer as ArrayBuffer;
+    const at = (t: tf.TensorInfo) => wasm.dataIdMap.get(t.dataId)!.memoryOffset;
+    addon.conv(CONV_OPS[name], heap, at(a), at(b), bias ? at(bias) : -1, at(out), S, N, g.kernel, g.stride, g.padTop, g.padLeft, g.h, g.w, g.c, g.ho, g.wo, cout);
+    return out;
+  };
+}
+
+/**
+ * One of the whole-convolution ops on the native path (check `nativeConvActive` first): forward (a = x, b = w, bias
+ * optional), input gradient (a = dy, b = w) or filter gradient (a = x, b = dy). Gradients: runtime/nn/conv.ts.
+ */
+export function runNativeConv(name: ConvKernelName, a: tf.Tensor, b: tf.Tensor, g: PatchGeometry, bias?: tf.Tensor): tf.Tensor {
+  if (!convRegistered) {
+    convRegistered = true;
+    for (const kernelName of Object.keys(CONV_OPS) as ConvKernelName[]) {
+      tf.registerKernel({ kernelName, backendName: "wasm", kernelFunc: nativeConvKernelFunc(kernelName) });
+    }
+  }
+  return tf.engine().runKernel(name, bias ? { a, b, bias } : { a, b }, g as unknown as tf.NamedAttrMap) as tf.Tensor;
 }

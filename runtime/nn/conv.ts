@@ -2,7 +2,8 @@
  * A small seed-batched convolutional stack for image classification: conv2d (+ activation) with optional
  * pooling, flatten, dense layers. Images are `[S, B, H, W, C]` (HWC, as `Dataset` stores them).
  *
- * Seed batching by im2col: the k×k shifted views of the input (built by matrix products, see `im2col`)
+ * On the native path a conv is one kernel each way (`DyncConv2d` and its gradient kernels, below). Elsewhere,
+ * seed batching by im2col: the k×k shifted views of the input (the im2col kernels, or matrix products, see `im2col`)
  * form patches `[S, B·Ho·Wo, k·k·C]`, and one batched matrix product with the weights `[S, k·k·C, Cout]` convolves every
  * seed at once. Why not tf.conv2d with seeds folded into the batch: tfjs has no grouped convolution, so that
  * would take one conv2d call per seed; and the patch route reuses the flag-free, twice-differentiable `bmm`
@@ -15,8 +16,19 @@ import { DyncRuntimeError } from "../errors.js";
 import { type LayerInit, sampleParam } from "../init.js";
 import type { Param } from "../../contract/model.js";
 import { createParam } from "../params.js";
-import { im2colKernel, patchKernelsActive } from "../kernels/conv-kernels.js";
-import { bmm } from "./bmm.js";
+import {
+  CONV_FILTER_GRAD_KERNEL,
+  CONV_INPUT_GRAD_KERNEL,
+  CONV_KERNEL,
+  col2imKernel,
+  im2colKernel,
+  nativeConvActive,
+  type PatchGeometry,
+  patchKernelsActive,
+  runNativeConv,
+} from "../kernels/conv-kernels.js";
+import { simdSumRows } from "../kernels/ops.js";
+import { bmm, transposeLast2 } from "./bmm.js";
 import { addBias } from "./dense.js";
 
 /** One convolution's geometry. */
@@ -108,12 +120,110 @@ export function conv2d(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor | undefi
   if (x.rank !== 5 || x.shape[4] !== cin || k !== g.kernel) {
     throw new DyncRuntimeError("RUN040", `conv2d: input [${x.shape.join(", ")}] does not fit weight [${weight.shape.join(", ")}]`);
   }
+  const w = tf.reshape(weight, [S, k * k * cin, cout]) as tf.Tensor3D;
+  if (nativeConvActive() && !forceProductPatches) return nativeConv2d(x, w, bias, patchGeometry(x, g));
   const patches = im2col(x, g);
   const [, , Ho, Wo, K] = patches.shape as [number, number, number, number, number];
-  const flat = bmm(tf.reshape(patches, [S, B * Ho * Wo, K]) as tf.Tensor3D, tf.reshape(weight, [S, K, cout]) as tf.Tensor3D);
+  const flat = bmm(tf.reshape(patches, [S, B * Ho * Wo, K]) as tf.Tensor3D, w);
   // The bias on the [S, B·Ho·Wo, Cout] rows, as a dense layer's: its gradient is one row sum (a 5-d tf.add's was a
   // tfjs Sum over three axes, ~30 ms of a 128-image step of case (g) on wasm)
   return tf.reshape(bias ? addBias(flat, bias as tf.Tensor2D) : flat, [S, B, Ho, Wo, cout]);
+}
+
+/** The kernels' geometry of a conv over x `[S, B, H, W, C]` (RUN040 when the kernel does not fit the image). */
+function patchGeometry(x: tf.Tensor, g: ConvGeometry): PatchGeometry {
+  const [, , H, W, C] = x.shape as [number, number, number, number, number];
+  const rows = convOutputSize(H, g);
+  const cols = convOutputSize(W, g);
+  if (rows.out < 1 || cols.out < 1) {
+    throw new DyncRuntimeError("RUN040", `a ${g.kernel}×${g.kernel} convolution does not fit a ${H}×${W} input`);
+  }
+  return { kernel: g.kernel, stride: g.stride, padTop: rows.padBefore, padLeft: cols.padBefore, h: H, w: W, c: C, ho: rows.out, wo: cols.out };
+}
+
+/**
+ * conv2d on the native path: one `DyncConv2d` kernel (im2col, product and bias in C, runtime/kernels/conv-kernels.ts)
+ * whose gradients are the kernels below, registered once. tfjs calls a registered gradient only for the inputs on
+ * the path to what is differentiated, so a first layer's input gradient is never computed.
+ */
+function nativeConv2d(x: tf.Tensor, w: tf.Tensor3D, bias: tf.Tensor | undefined, g: PatchGeometry): tf.Tensor {
+  if (!convGradientsRegistered) registerConvGradients();
+  return runNativeConv(CONV_KERNEL, x, w, g, bias);
+}
+
+/**
+ * The three convolution ops and their gradients, each made of the three ops again (all are linear in each input):
+ *   y = conv(x, w) + b:     x̄ = inputGrad(ȳ, w),  w̄ = filterGrad(x, ȳ),  b̄ = Σ_rows ȳ
+ *   dx = inputGrad(dy, w):  dȳ = conv(d̄x, w),     w̄ = filterGrad(d̄x, dy)
+ *   dw = filterGrad(x, dy): x̄ = inputGrad(dy, d̄w), dȳ = conv(x, d̄w)
+ * (from ⟨ȳ, P(x)·w⟩ = ⟨P(x)ᵀȳ, w⟩ = ⟨x, col2im(ȳ·wᵀ)⟩, P = im2col). Each op runs natively when the native path
+ * serves and as im2col/col2im kernels with `bmm` otherwise (tests switch the path between passes).
+ */
+let convGradientsRegistered = false;
+
+function registerConvGradients(): void {
+  convGradientsRegistered = true;
+  const geometry = (attrs: tf.NamedAttrMap) => attrs as unknown as PatchGeometry;
+  tf.registerGradient({
+    kernelName: CONV_KERNEL,
+    inputsToSave: ["a", "b"],
+    gradFunc: (dy, [x, w], attrs) => ({
+      a: () => convInputGrad(dy as tf.Tensor, w!, geometry(attrs)),
+      b: () => convFilterGrad(x!, dy as tf.Tensor, geometry(attrs)),
+      bias: () => sumRows(dy as tf.Tensor),
+    }),
+  });
+  tf.registerGradient({
+    kernelName: CONV_INPUT_GRAD_KERNEL,
+    inputsToSave: ["a", "b"],
+    gradFunc: (ddx, [dy, w], attrs) => ({
+      a: () => convForward(ddx as tf.Tensor, w!, geometry(attrs)),
+      b: () => convFilterGrad(ddx as tf.Tensor, dy!, geometry(attrs)),
+    }),
+  });
+  tf.registerGradient({
+    kernelName: CONV_FILTER_GRAD_KERNEL,
+    inputsToSave: ["a", "b"],
+    gradFunc: (ddw, [x, dy], attrs) => ({
+      a: () => convInputGrad(dy!, ddw as tf.Tensor, geometry(attrs)),
+      b: () => convForward(x!, ddw as tf.Tensor, geometry(attrs)),
+    }),
+  });
+}
+
+/** Σ over the rows of y `[S, B, Ho, Wo, Cout]` → `[S, Cout]` (the bias gradient), differentiable. */
+function sumRows(y: tf.Tensor): tf.Tensor {
+  const [S, B, Ho, Wo, C] = y.shape as [number, number, number, number, number];
+  const rows = tf.reshape(y, [S, B * Ho * Wo, C]) as tf.Tensor3D;
+  return simdSumRows(rows) ?? tf.sum(rows, 1);
+}
+
+/** y = P(x)·w: x `[S, N, H, W, C]`, w `[S, K, Cout]` → `[S, N, Ho, Wo, Cout]`. */
+function convForward(x: tf.Tensor, w: tf.Tensor, g: PatchGeometry): tf.Tensor {
+  if (nativeConvActive()) return runNativeConv(CONV_KERNEL, x, w, g);
+  const [S, N] = x.shape as [number, number];
+  const patches = im2colKernel(tf.reshape(x, [S * N, g.h, g.w, g.c]) as tf.Tensor4D, g);
+  const y = bmm(tf.reshape(patches, [S, N * g.ho * g.wo, g.kernel * g.kernel * g.c]) as tf.Tensor3D, w as tf.Tensor3D);
+  return tf.reshape(y, [S, N, g.ho, g.wo, w.shape[2]!]);
+}
+
+/** dx = col2im(dy·wᵀ): dy `[S, N, Ho, Wo, Cout]`, w `[S, K, Cout]` → `[S, N, H, W, C]`. */
+function convInputGrad(dy: tf.Tensor, w: tf.Tensor, g: PatchGeometry): tf.Tensor {
+  if (nativeConvActive()) return runNativeConv(CONV_INPUT_GRAD_KERNEL, dy, w, g);
+  const [S, N, , , cout] = dy.shape as [number, number, number, number, number];
+  const cols = bmm(tf.reshape(dy, [S, N * g.ho * g.wo, cout]) as tf.Tensor3D, transposeLast2(w as tf.Tensor3D));
+  const image = col2imKernel(tf.reshape(cols, [S * N, g.ho, g.wo, g.kernel * g.kernel * g.c]) as tf.Tensor4D, g);
+  return tf.reshape(image, [S, N, g.h, g.w, g.c]);
+}
+
+/** dw = P(x)ᵀ·dy: x `[S, N, H, W, C]`, dy `[S, N, Ho, Wo, Cout]` → `[S, K, Cout]`. */
+function convFilterGrad(x: tf.Tensor, dy: tf.Tensor, g: PatchGeometry): tf.Tensor {
+  if (nativeConvActive()) return runNativeConv(CONV_FILTER_GRAD_KERNEL, x, dy, g);
+  const [S, N, , , cout] = dy.shape as [number, number, number, number, number];
+  const rows = N * g.ho * g.wo;
+  const patches = im2colKernel(tf.reshape(x, [S * N, g.h, g.w, g.c]) as tf.Tensor4D, g);
+  const flat = tf.reshape(patches, [S, rows, g.kernel * g.kernel * g.c]) as tf.Tensor3D;
+  return bmm(transposeLast2(flat), tf.reshape(dy, [S, rows, cout]) as tf.Tensor3D);
 }
 
 /**

@@ -76,11 +76,17 @@ export function gratings(rng: Rng, options: GratingsOptions): GratingsDataset {
   if (!unit && options.normalize !== "symmetric") invalid(`gratings normalize must be unit or symmetric, got ${JSON.stringify(options.normalize)}`);
   const perImage = size * size * channels;
   const x = new Float32Array(n * perImage);
+  // gratingPixel's arithmetic with its per-image and per-row parts hoisted (the same floats, ~3× fewer cosines:
+  // case (g)'s benchmark draws 512 images inside its timed loop)
+  const frequency = 2 * Math.PI * options.cycles;
+  const centre = Float64Array.from({ length: size }, (_, k) => (k + 0.5) / size - 0.5);
   for (let s = 0; s < n; s++) {
     const theta = gratingAngle(labels[s]!, classes);
+    const [cos, sin, phase] = [Math.cos(theta), Math.sin(theta), phases[s]!];
     for (let i = 0; i < size; i++) {
+      const rowPart = centre[i]! * sin;
       for (let j = 0; j < size; j++) {
-        const g = gratingPixel(i, j, size, options.cycles, theta, phases[s]!);
+        const g = Math.cos(frequency * (centre[j]! * cos + rowPart) + phase);
         const clean = unit ? (1 + g) / 2 : g;
         for (let c = 0; c < channels; c++) x[s * perImage + (i * size + j) * channels + c] = clean + options.noise * noise.normal();
       }

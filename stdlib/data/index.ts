@@ -19,6 +19,7 @@ export type { GratingsDataset, GratingsOptions } from "./gratings.js";
 export { classTargets, oneHot } from "./classes.js";
 export { applyLimit, pixelAffine } from "./pixels.js";
 export { pixelStatistics, standardizePixels } from "./standardize.js";
+export { labelPermutation, shuffleLabels } from "./shuffle-labels.js";
 export type { PixelStatistics } from "./standardize.js";
 export type { PixelNormalization } from "./pixels.js";
 export { parseIdx } from "./idx.js";

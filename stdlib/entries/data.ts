@@ -36,6 +36,24 @@ const standardizeParam = {
 /** `standardize` only when on, so specs (and generated programs) without it stay as they were. */
 const standardizeOf = (a: Readonly<Record<string, unknown>>) => (a["standardize"] === "pixel" ? { standardize: "pixel" as const } : {});
 
+/** `shuffle_labels:` of the labelled image sources: random labels, a seeded permutation of the targets. */
+const shuffleLabelsParam = {
+  name: "shuffle_labels",
+  type: { t: "number" as const, integer: true, min: 0 },
+  default: null,
+  doc: "Random labels (Zhang et al. 2017): a whole number s permutes the targets across the images (after `limit`) by `new Rng(s).fork(\"shuffle_labels\").permutation(n)`, the same permutation for every seed of the run and fixed by s and the image count alone; each image keeps its pixels and gets another image's label, so the class counts stay. Training split only. Default: the labels of the files.",
+};
+
+/** `shuffle_labels` only when set, so specs (and generated programs) without it stay as they were. */
+const shuffleLabelsOf = (a: Readonly<Record<string, unknown>>) => (typeof a["shuffle_labels"] === "number" ? { shuffle_labels: a["shuffle_labels"] } : {});
+
+/** Random labels on a held-out split would make every measurement on it meaningless. */
+const shuffleTrainOnly = {
+  params: ["shuffle_labels", "split"],
+  holds: (a: Readonly<Record<string, unknown>>) => a["shuffle_labels"] === null || a["split"] === "train",
+  message: "`shuffle_labels` applies to the training split only: random labels on held-out images measure nothing (shuffle the training data set and evaluate on the true test labels)",
+};
+
 /** `split` only when given, so specs (and generated programs) without it stay as they were. */
 const splitOf = (a: Readonly<Record<string, unknown>>) =>
   a["split"] === null ? {} : { split: a["split"] };
@@ -215,6 +233,7 @@ const realImageParams = (name: string, files: string, defaultDir: string) =>
       doc: "Pixels to [0, 1], [−1, 1] ((v − 0.5)/0.5, as the spectral-bias paper), or 0..255.",
     },
     standardizeParam,
+    shuffleLabelsParam,
   ] as const;
 
 const realImageSpec = (name: string, a: Spec) => ({
@@ -224,6 +243,7 @@ const realImageSpec = (name: string, a: Spec) => ({
   dir: a["dir"],
   normalize: a["normalize"],
   ...standardizeOf(a),
+  ...shuffleLabelsOf(a),
 });
 
 /** Where Debian's `dataset-fashion-mnist` package installs the Fashion-MNIST files. */
@@ -238,6 +258,7 @@ function idxImages<const N extends "mnist" | "fashion_mnist">(name: N) {
     kind: "data",
     doc: `${fashion ? "Fashion-MNIST" : "MNIST"} from IDX files (plain or .gz) in a directory; never downloaded.`,
     params: realImageParams(name, "IDX files", defaultDir),
+    rules: [shuffleTrainOnly],
     cites: papers.diversity,
     lower: (a) => realImageSpec(name, a),
     data: {
@@ -257,6 +278,7 @@ export const cifar10 = dataEntry({
   kind: "data",
   doc: "CIFAR-10 binary batches (data_batch_1..5.bin, test_batch.bin) from a directory; never downloaded.",
   params: realImageParams("cifar10", "batches", "`--data DIR`/cifar10, or ./data/cifar10"),
+  rules: [shuffleTrainOnly],
   cites: papers.diversity,
   lower: (a) => realImageSpec("cifar10", a),
   data: {
@@ -280,6 +302,7 @@ export const cifar100 = dataEntry({
       doc: "The 100 fine classes or the 20 coarse superclasses.",
     },
   ],
+  rules: [shuffleTrainOnly],
   cites: papers.spectral,
   lower: (a) => ({ ...realImageSpec("cifar100", a), labels: a["labels"] }),
   data: {

@@ -22,6 +22,19 @@ const fitParams = [
   { name: "min_r2", type: { t: "number", max: 1 }, default: 0.9, doc: "Tickets with R² below this are left out of the bound and the correlation." },
 ] as const satisfies readonly Param[];
 const [domain, n, target] = fitParams;
+// 2²⁴ = 1/u₃₂ (stdlib/lottery/tickets.ts DEFAULT_MAX_COND; literal here: entries import no implementation)
+const maxCond = {
+  name: "max_cond",
+  type: { t: "number", above: 1 },
+  default: 16777216,
+  doc: "Pairs whose refit is ill-conditioned are left out: the condition number of the design [σ(wᵢx+bᵢ), σ(wⱼx+bⱼ), 1] with unit-norm columns above this. The default 2²⁴ = 1/u₃₂ (float32's unit roundoff) marks a refit whose coefficients the float32 rounding of the activations can change by 100%: it rests on differences between the neurons' curves that the trained float32 net cannot represent, e.g. two collapsed neurons (|w| ≲ 1e-4) refit to x² through their Taylor terms with output weights ~1/w². Raise it (up to ~1e15, float64's limit) and set `float32_check: false` to study the float64 refit itself.",
+} as const satisfies Param;
+const float32Check = {
+  name: "float32_check",
+  type: { t: "bool" },
+  default: true,
+  doc: "Also leave out pairs whose refit loss more than doubles when their activations are rounded to float32: the loss is then a float64 artifact (output weights of 1e5…1e11 cancelling to a precision no float32 net has), as for two collapsed neurons with pre-activations ~1e-5, whose κ is only ~1e5. `false` with a large `max_cond` gives the float64 refit of every pair.",
+} as const satisfies Param;
 const domainRule: Rule = { params: ["domain"], holds: (a) => (a["domain"] as number[])[0]! < (a["domain"] as number[])[1]!, message: "`domain` must have lo < hi" };
 const values = { name: "values", type: { t: "ref", of: "probe" }, doc: "A probe or an analysis (e.g. `final_loss`)." } as const satisfies Param;
 const log10 = { name: "log10", type: { t: "bool" }, default: true, doc: "Work on log10 of the values (the paper's histograms are of log10 loss)." } as const satisfies Param;
@@ -38,8 +51,8 @@ const modeOptions = [
   { name: "min_dip", type: { t: "number", min: 0, max: 1 }, default: 0.2, doc: "…and the density between it and a higher mode dips at least this fraction below it." },
 ] as const satisfies readonly Param[];
 
-/** Per ticket (N/2 pairs) a least-squares refit on the n-point grid: about 20·N·n flops. */
-const ticketCost = (args: Readonly<Record<string, unknown>>, shape: ProbeCostShape) => ({ flops: 20 * (shape.layers[0]?.width ?? 0) * Number(args["n"] ?? 0) });
+/** Per ticket (N/2 pairs) two least-squares refits on the n-point grid (float64 and float32-rounded activations): about 40·N·n flops. */
+const ticketCost = (args: Readonly<Record<string, unknown>>, shape: ProbeCostShape) => ({ flops: 40 * (shape.layers[0]?.width ?? 0) * Number(args["n"] ?? 0) });
 /** The ticket refits, plus the QR of the weighted average (~N/2 columns) and of the whole output layer (N + 1 columns): ≈ 2.5·N²·n. */
 const decompositionCost = (args: Readonly<Record<string, unknown>>, shape: ProbeCostShape) => {
   const width = shape.layers[0]?.width ?? 0;
@@ -50,10 +63,10 @@ export const ticketsEntry = probeEntry({
   name: "tickets",
   kind: "probe",
   doc:
-    "Ticket decomposition of a trained two-layer net (float64): neurons paired as (w, b)/(−w, b) by a low-cost matching, each pair refit to the target by least squares. Values: `loss` (the whole net on the grid), `bound` (ensemble bound (Σ 1/|eₖ|²)⁻¹), `n_eff` (participation ratio of the error-correlation matrix), `tickets` (pairs with R² ≥ min_r2), `mean_r2` (mean R² of those pairs), `best_loss`, `pair_cost` (mean (wᵢ+wⱼ)² + (bᵢ−bⱼ)²), `taylor_const` (2σ(b)v + c) and `taylor_x2` (vσ''(b)w²) of the best pair; `ensemble_loss` (the lowest loss of a weighted average Σ aₖfₖ, Σ aₖ = 1, of the tickets with R² ≥ min_r2, their error correlations included: 1/(1ᵀG⁻¹1), Gₖₗ = mean(eₖeₗ); equals `bound` for orthogonal errors), `refit_loss` (least-squares refit of the whole output layer: the best any output layer does with the trained first layer) and `odd_share` (share of those tickets' error energy in the odd part e(x) − e(−x), NaN unless the domain is symmetric about 0; an exact mirror pair fitting an even target has none).",
-  params: [model, ...fitParams],
+    "Ticket decomposition of a trained two-layer net (float64): neurons paired as (w, b)/(−w, b) by a low-cost matching, each pair refit to the target by least squares. Pairs whose refit is ill-conditioned (condition number of the unit-norm design above `max_cond`, default 1/u₃₂ = 2²⁴: numerically dependent at float32 precision, e.g. collapsed neurons that fake exact tickets) or whose refit loss more than doubles on float32-rounded activations (`float32_check`) are left out of every value and counted in `ill_conditioned`. Values: `loss` (the whole net on the grid), `bound` (ensemble bound (Σ 1/|eₖ|²)⁻¹), `n_eff` (participation ratio of the error-correlation matrix), `tickets` (pairs with R² ≥ min_r2), `mean_r2` (mean R² of those pairs), `best_loss`, `pair_cost` (mean (wᵢ+wⱼ)² + (bᵢ−bⱼ)²), `taylor_const` (2σ(b)v + c) and `taylor_x2` (vσ''(b)w²) of the best pair; `ensemble_loss` (the lowest loss of a weighted average Σ aₖfₖ, Σ aₖ = 1, of the tickets with R² ≥ min_r2, their error correlations included: 1/(1ᵀG⁻¹1), Gₖₗ = mean(eₖeₗ); equals `bound` for orthogonal errors), `refit_loss` (least-squares refit of the whole output layer: the best any output layer does with the trained first layer; NaN unless N + 1 < n) and `odd_share` (share of those tickets' error energy in the odd part e(x) − e(−x), NaN unless the domain is symmetric about 0; an exact mirror pair fitting an even target has none).",
+  params: [model, ...fitParams, maxCond, float32Check],
   rules: [domainRule],
-  result: { fields: ["loss", "bound", "n_eff", "tickets", "mean_r2", "best_loss", "pair_cost", "taylor_const", "taylor_x2", "ensemble_loss", "refit_loss", "odd_share"] },
+  result: { fields: ["loss", "bound", "n_eff", "tickets", "mean_r2", "best_loss", "pair_cost", "taylor_const", "taylor_x2", "ensemble_loss", "refit_loss", "odd_share", "ill_conditioned"] },
   cites: papers.lottery,
   cost: decompositionCost,
 });
@@ -61,8 +74,8 @@ export const ticketsEntry = probeEntry({
 export const ticketR2 = probeEntry({
   name: "ticket_r2",
   kind: "probe",
-  doc: "Every ticket's R² and MSE after its least-squares refit, sorted by decreasing R², indexed by `ticket` (Fig 12).",
-  params: [model, ...fitParams],
+  doc: "Every ticket's R² and MSE after its least-squares refit, sorted by decreasing R², indexed by `ticket` (Fig 12); pairs with an ill-conditioned refit (`max_cond`, `float32_check`) are left out.",
+  params: [model, ...fitParams, maxCond, float32Check],
   rules: [domainRule],
   result: { index: "ticket", fields: ["r2", "mse"] },
   cites: papers.lottery,
@@ -92,8 +105,8 @@ export const wbCurveEntry = probeEntry({
 export const distillEntry = probeEntry({
   name: "distill",
   kind: "probe",
-  doc: "Distillation (Fig 13): the best ticket as a width-2 net whose output layer (v, c) is refit by least squares in float64 on a float64 grid. Values: `loss`, `cond` (condition number of the refit), `r2`, and the pair's mean `w` (of |w|) and `b`. The refit cannot beat the pair's x⁴ Taylor term ≈ (σ⁗(b)/(12σ″(b)))²·w⁴·Var⊥(x⁴), so low losses need small |w| and an exact mirror pair; the float64 refit itself floors at a few 1e-16 (test/lottery/distill.test.ts).",
-  params: [model, domain, n, target],
+  doc: "Distillation (Fig 13): the best ticket as a width-2 net whose output layer (v, c) is refit by least squares in float64 on a float64 grid. The best among the pairs whose refit is meaningful at float32 precision (`max_cond`, `float32_check`). Values: `loss`, `cond` (condition number of the refit, columns scaled to unit norm), `r2`, and the pair's mean `w` (of |w|) and `b`. The refit cannot beat the pair's x⁴ Taylor term ≈ (σ⁗(b)/(12σ″(b)))²·w⁴·Var⊥(x⁴), so low losses need small |w| and an exact mirror pair; the float64 refit itself floors at a few 1e-16 (test/lottery/distill.test.ts).",
+  params: [model, domain, n, target, maxCond, float32Check],
   rules: [domainRule],
   result: { fields: ["loss", "cond", "r2", "w", "b"] },
   cites: papers.lottery,
@@ -116,7 +129,7 @@ export const neuronCurveEntry = probeEntry({
   doc: "One hidden neuron's curve on an evenly spaced grid (float64), indexed by `point` (Figs 10–11: the activation curves of the clusters' neurons): `x`, the pre-activation `pre` = wₖx + bₖ, the activation `post` = σ(wₖx + bₖ) and its contribution `out` = vₖσ(wₖx + bₖ) to the output. Plot `line`/`scatter(c.x, c.post)` for the curve, `scatter(c.pre, c.post)` for post- vs pre-activation.",
   params: [
     model,
-    { name: "neuron", type: { t: "number", integer: true, min: 0 }, default: 0, doc: "Which hidden neuron (0-based); RUN040 beyond the width." },
+    { name: "neuron", type: { t: "number", integer: true, min: 0 }, default: 0, doc: "Which hidden neuron (0-based). Nets without it (narrower than `neuron` + 1, e.g. the width-1 nets of a sweep over widths 1, 2, …) get NaN curves: the sweep point is recorded, not failed." },
     domain,
     { name: "n", type: { t: "number", integer: true, min: 2 }, default: 101, doc: "Grid points (evenly spaced, both ends included)." },
   ],

@@ -7,13 +7,17 @@ import type { ProbeContext } from "../../runtime/train/index.js";
 import { defineProbe } from "../probes/define.js";
 import * as entries from "./entries.js";
 import { symmetricEigen } from "../../numerics/linalg.js";
-import { DyncRuntimeError } from "../../runtime/errors.js";
-import { decompose, ensembleMeasures, type Decomposition, type EnsembleMeasures } from "./tickets.js";
+import { decompose, DEFAULT_SCREEN, ensembleMeasures, type Decomposition, type EnsembleMeasures, type PairScreen } from "./tickets.js";
 import { grid, twoLayerNets, unaryTarget, type Scalar, type TwoLayerNet } from "./two-layer.js";
 
 /** The grid and target a ticket probe fits on: `domain`, `n` points, `target` by name. */
 function fitGrid(args: { readonly domain: readonly [number, number]; readonly n: number; readonly target: string }): { xs: Float64Array; target: Scalar } {
   return { xs: grid(args.domain[0], args.domain[1], args.n), target: unaryTarget(args.target) };
+}
+
+/** The pair screen a probe's `max_cond` and `float32_check` ask for. */
+function screenOf(args: { readonly max_cond: number; readonly float32_check: boolean }): PairScreen {
+  return { maxCond: args.max_cond, float32: args.float32_check };
 }
 
 /** Per seed index: f(net) for the seeds this call measures, NaN for the others. */
@@ -56,6 +60,7 @@ export function ticketSummary(net: TwoLayerNet, d: Decomposition, e: EnsembleMea
     ensemble_loss: e.ensembleLoss,
     refit_loss: e.refitLoss,
     odd_share: e.oddShare,
+    ill_conditioned: d.illConditioned,
   };
 }
 
@@ -67,7 +72,7 @@ export const ticketsProbe = defineProbe(entries.ticketsEntry, {
     const { xs, target } = fitGrid(args);
     const nets = twoLayerNets(args.model);
     const summary = (net: TwoLayerNet) => {
-      const d = decompose(net, xs, target, args.min_r2);
+      const d = decompose(net, xs, target, args.min_r2, screenOf(args));
       return ticketSummary(net, d, ensembleMeasures(net, d, xs, target));
     };
     return fields(perSeed(ctx, nets, summary), entries.ticketsEntry.result.fields);
@@ -78,7 +83,7 @@ export const ticketsProbe = defineProbe(entries.ticketsEntry, {
 export const ticketR2Probe = defineProbe(entries.ticketR2, { measure: (args, ctx) => {
   const { xs, target } = fitGrid(args);
   const nets = twoLayerNets(args.model);
-  const sorted = perSeed(ctx, nets, (net) => [...decompose(net, xs, target, args.min_r2).tickets].sort((a, b) => b.r2 - a.r2));
+  const sorted = perSeed(ctx, nets, (net) => [...decompose(net, xs, target, args.min_r2, screenOf(args)).tickets].sort((a, b) => b.r2 - a.r2));
   return {
     kind: "indexed" as const,
     dim: "ticket" as const,
@@ -89,19 +94,29 @@ export const ticketR2Probe = defineProbe(entries.ticketR2, { measure: (args, ctx
   };
 } });
 
-/** Neuron k's curve on the grid xs: pre-activation, activation and contribution to the output. */
+/**
+ * Neuron k's curve on the grid xs: pre-activation, activation and contribution to the output. A net with no
+ * neuron k (narrower than k + 1, e.g. the width-1 nets of a width sweep asked for `neuron: 1`) has no such
+ * curve: x is the grid, the other values NaN, as for a seed that was not measured.
+ */
 export function neuronCurveValues(net: TwoLayerNet, k: number, xs: Float64Array): { x: Float64Array; pre: Float64Array; post: Float64Array; out: Float64Array } {
+  if (k >= net.w.length) {
+    const none = () => new Float64Array(xs.length).fill(NaN);
+    return { x: Float64Array.from(xs), pre: none(), post: none(), out: none() };
+  }
   const pre = xs.map((x) => net.w[k]! * x + net.b[k]!);
   const post = pre.map(net.act);
   return { x: Float64Array.from(xs), pre, post, out: post.map((p) => net.v[k]! * p) };
 }
 
-/** `neuron_curve(net, neuron: k)`: neuron k's x, pre, post and out at every grid point, indexed by `point`. */
+/**
+ * `neuron_curve(net, neuron: k)`: neuron k's x, pre, post and out at every grid point, indexed by `point`.
+ * One `neuron` serves a whole width sweep, so a sweep point whose nets are narrower records NaN curves
+ * instead of failing the run (RUN040 is for settings no sweep point can carry out).
+ */
 export const neuronCurveProbe = defineProbe(entries.neuronCurveEntry, {
   measure: ({ model, neuron, domain, n }, ctx) => {
     const nets = twoLayerNets(model);
-    const width = nets[0]?.w.length ?? 0;
-    if (neuron >= width) throw new DyncRuntimeError("RUN040", `neuron_curve: neuron ${neuron} does not exist in a hidden layer of width ${width}`, `neurons are 0 … ${width - 1}`);
     const xs = grid(domain[0], domain[1], n);
     const curves = perSeed(ctx, nets, (net) => neuronCurveValues(net, neuron, xs));
     const pick = (key: "x" | "pre" | "post" | "out") => curves.map((c) => c?.[key]);
@@ -151,12 +166,13 @@ type DistillField = (typeof entries.distillEntry.result.fields)[number];
 
 /**
  * The best ticket of a net distilled to width 2: its trained first layer kept, (v₁, v₂, c) refit by least
- * squares in float64 on the float64 grid; also the pair's mean |w| and mean b. For a mirror pair the refit
+ * squares in float64 on the float64 grid, among the pairs the screen keeps (well conditioned at float32 precision);
+ * also the pair's mean |w| and mean b. For a mirror pair the refit
  * loss is bounded below by the pair's x⁴ Taylor term, ≈ (σ⁗(b) / (12 σ″(b)))² · w⁴ · Var⊥(x⁴), so how low
  * distillation goes is set by the trained (w, b), not by the refit's precision.
  */
-export function distillBestTicket(net: TwoLayerNet, xs: Float64Array, target: Scalar): Record<DistillField, number> {
-  const best = [...decompose(net, xs, target, -Infinity).tickets].sort((a, b) => a.mse - b.mse)[0];
+export function distillBestTicket(net: TwoLayerNet, xs: Float64Array, target: Scalar, screen: PairScreen = DEFAULT_SCREEN): Record<DistillField, number> {
+  const best = [...decompose(net, xs, target, -Infinity, screen).tickets].sort((a, b) => a.mse - b.mse)[0];
   if (!best) return { loss: NaN, cond: NaN, r2: NaN, w: NaN, b: NaN };
   const [i, j] = best.neurons;
   return { loss: best.mse, cond: best.cond, r2: best.r2, w: (Math.abs(net.w[i]!) + Math.abs(net.w[j]!)) / 2, b: (net.b[i]! + net.b[j]!) / 2 };
@@ -167,7 +183,7 @@ export const distillProbe = defineProbe(entries.distillEntry, {
   measure: (args, ctx) => {
     const { xs, target } = fitGrid(args);
     const nets = twoLayerNets(args.model);
-    return fields(perSeed(ctx, nets, (net) => distillBestTicket(net, xs, target)), entries.distillEntry.result.fields);
+    return fields(perSeed(ctx, nets, (net) => distillBestTicket(net, xs, target, screenOf(args))), entries.distillEntry.result.fields);
   },
 });
 

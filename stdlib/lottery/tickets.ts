@@ -51,6 +51,38 @@ function improveByExchanges(pairs: [number, number][], w: ArrayLike<number>, b: 
   }
 }
 
+/**
+ * Float32's unit roundoff 2⁻²⁴: the relative error of each activation σ(wx + b) as a trained (float32) net
+ * computes it.
+ */
+export const FLOAT32_UNIT_ROUNDOFF = 2 ** -24;
+
+/**
+ * Default `max_cond`: a refit whose (column-equilibrated) condition number κ exceeds 1/u₃₂ = 2²⁴ ≈ 1.7e7 is
+ * numerically dependent at the precision the net computes in. Perturbing each column by its float32 rounding
+ * (relative u₃₂) moves the least-squares coefficients by up to κ·u₃₂ relative, i.e. by 100% or more: the fit
+ * then rests on differences between the neurons' curves below float32 resolution, which the trained net
+ * cannot represent (collapsed neurons with |w| ≲ 1e-4 refit to x² through their Taylor terms with output
+ * weights ~1/w², the fake exact tickets of wide nets). Float64 rounding would allow κ up to ~1e15.
+ */
+export const DEFAULT_MAX_COND = 1 / FLOAT32_UNIT_ROUNDOFF;
+
+/**
+ * Which pairs a decomposition leaves out as numerically meaningless for a float32 net: κ above `maxCond`
+ * (the coefficients are undetermined at float32 precision) and, with `float32`, pairs whose refit loss more
+ * than doubles when their activations are rounded to float32 (the loss is undetermined at float32
+ * precision: a float64 refit cancelling output weights of 1e5…1e11 to reach a loss no float32 net computes,
+ * as two collapsed neurons with pre-activations ~1e-5 do, though κ is only ~1e5 for them).
+ */
+export interface PairScreen {
+  readonly maxCond: number;
+  readonly float32: boolean;
+}
+
+export const DEFAULT_SCREEN: PairScreen = { maxCond: DEFAULT_MAX_COND, float32: true };
+/** Every pair kept: the float64 refit itself, e.g. to study its floor (test/lottery/distill.test.ts). */
+export const NO_SCREEN: PairScreen = { maxCond: Infinity, float32: false };
+
 /** One ticket: a neuron pair refit to the target. */
 export interface Ticket {
   readonly neurons: readonly [number, number];
@@ -63,8 +95,14 @@ export interface Ticket {
   readonly mse: number;
   /** eₖ(x) = fit − target at every grid point. */
   readonly error: Float64Array;
-  /** Condition number of the design [σ(wᵢx+bᵢ), σ(wⱼx+bⱼ), 1]. */
+  /**
+   * Condition number of the design [σ(wᵢx+bᵢ), σ(wⱼx+bⱼ), 1] with each column scaled to unit norm (∞ for a
+   * zero column). Scaling makes it a property of the columns' directions: the float32 rounding of a column is
+   * relative to its size, so this κ is the one that bounds the coefficients' sensitivity to it.
+   */
   readonly cond: number;
+  /** Mean squared error of the same refit on the activations rounded to float32 (what a float32 forward pass gives). */
+  readonly float32Mse: number;
 }
 
 /** Least-squares fit of the target on [σ(wᵢx + bᵢ), σ(wⱼx + bⱼ), 1] over the grid: the ticket of pair (i, j). */
@@ -72,11 +110,27 @@ export function fitTicket(net: TwoLayerNet, pair: readonly [number, number], xs:
   const [i, j] = pair;
   const m = xs.length;
   if (m < 3) throw new DyncRuntimeError("RUN040", `least squares needs columns of ${m} rows and at most ${m} columns, got 3 of lengths ${m}, ${m}, ${m}`);
-  const ones = new Float64Array(xs.length).fill(1);
-  const fit = leastSquares([neuronCurve(net.act, net.w[i]!, net.b[i]!, xs), neuronCurve(net.act, net.w[j]!, net.b[j]!, xs), ones], target);
+  const columns = [neuronCurve(net.act, net.w[i]!, net.b[i]!, xs), neuronCurve(net.act, net.w[j]!, net.b[j]!, xs), new Float64Array(m).fill(1)];
+  const norms = columns.map(euclidean);
+  // A zero column (a dead neuron) is kept as it is: the solver gives it coefficient 0, the pair counts as
+  // ill-conditioned.
+  const fit = leastSquares(columns.map((c, k) => (norms[k]! > 0 ? c.map((v) => v / norms[k]!) : c)), target);
   const error = fit.residual.map((r) => -r);
   const mse = meanSquaredError(error, new Float64Array(error.length));
-  return { neurons: pair, cost: pairCost(net.w, net.b, i, j), coef: fit.coef, r2: 1 - mse / variance(target), mse, error, cond: fit.cond };
+  const coef = fit.coef.map((a, k) => (norms[k]! > 0 ? a / norms[k]! : 0));
+  const cond = norms.every((x) => x > 0) ? fit.cond : Infinity;
+  const rounded = leastSquares(
+    columns.map((c) => c.map(Math.fround)),
+    target,
+  ).residual;
+  const float32Mse = meanSquaredError(rounded, new Float64Array(m));
+  return { neurons: pair, cost: pairCost(net.w, net.b, i, j), coef, r2: 1 - mse / variance(target), mse, error, cond, float32Mse };
+}
+
+function euclidean(c: Float64Array): number {
+  let s = 0;
+  for (const v of c) s = Math.hypot(s, v);
+  return s;
 }
 
 function variance(y: Float64Array): number {
@@ -90,7 +144,10 @@ function variance(y: Float64Array): number {
 
 /** What a ticket decomposition of one net measures. */
 export interface Decomposition {
+  /** The pairs the screen keeps, refit: every statistic below is over these. */
   readonly tickets: Ticket[];
+  /** Pairs the screen left out as ill-conditioned at float32 precision (`PairScreen`). */
+  readonly illConditioned: number;
   /** Loss of the whole net against the target on the grid (float64). */
   readonly loss: number;
   /** Ensemble bound (Σₖ 1/|eₖ|²)⁻¹ over the tickets with r2 ≥ minR2. */
@@ -121,10 +178,15 @@ export interface EnsembleMeasures {
   readonly oddShare: number;
 }
 
-/** Pair, refit and compare the tickets of a net on the grid xs against target(x). */
-export function decompose(net: TwoLayerNet, xs: Float64Array, target: Scalar, minR2: number): Decomposition {
+/**
+ * Pair, refit and compare the tickets of a net on the grid xs against target(x). Pairs whose refit has a
+ * refit is ill-conditioned at float32 precision (`PairScreen`, default: κ > 1/u₃₂ or a loss that more than
+ * doubles on float32-rounded activations) are counted and left out.
+ */
+export function decompose(net: TwoLayerNet, xs: Float64Array, target: Scalar, minR2: number, screen: PairScreen = DEFAULT_SCREEN): Decomposition {
   const y = xs.map(target);
-  const tickets = matchSymmetricPairs(net.w, net.b).map((pair) => fitTicket(net, pair, xs, y));
+  const pairs = matchSymmetricPairs(net.w, net.b).map((pair) => fitTicket(net, pair, xs, y));
+  const tickets = pairs.filter((t) => t.cond <= screen.maxCond && !(screen.float32 && t.float32Mse > 2 * t.mse));
   const loss = meanSquaredError(evaluateNet(net, xs), y);
   const good = tickets.filter((t) => t.r2 >= minR2);
   const bound = good.length ? 1 / good.reduce((s, t) => s + 1 / t.mse, 0) : NaN;
@@ -133,7 +195,7 @@ export function decompose(net: TwoLayerNet, xs: Float64Array, target: Scalar, mi
   for (const row of correlation) for (const c of row) sumSquares += c * c;
   const nEff = good.length ? good.length ** 2 / sumSquares : NaN;
   const meanGoodR2 = good.length ? good.reduce((s, t) => s + t.r2, 0) / good.length : NaN;
-  return { tickets, loss, bound, correlation, nEff, good: good.length, meanGoodR2, goodErrors: good.map((t) => t.error) };
+  return { tickets, illConditioned: pairs.length - tickets.length, loss, bound, correlation, nEff, good: good.length, meanGoodR2, goodErrors: good.map((t) => t.error) };
 }
 
 /** The ensemble measures of a decomposition `d` of `net` on the grid xs against target(x). */
@@ -155,10 +217,14 @@ export function bestWeightedAverage(errors: readonly Float64Array[]): number {
   return meanSquaredError(residual, new Float64Array(residual.length));
 }
 
-/** Loss of the least-squares refit of the target on every neuron's curve and a constant. */
+/**
+ * Loss of the least-squares refit of the target on every neuron's curve and a constant; NaN unless there
+ * are fewer columns than grid points: a square system fits exactly in exact arithmetic, so its residual
+ * would measure only rounding (at N = 1000 on 1001 points it came out anywhere from 1e-14 to 8e8).
+ */
 function outputLayerRefit(net: TwoLayerNet, xs: Float64Array, y: Float64Array): number {
   const columns = [...Array.from(net.w, (w, i) => neuronCurve(net.act, w, net.b[i]!, xs)), new Float64Array(xs.length).fill(1)];
-  if (columns.length > xs.length) return NaN;
+  if (columns.length >= xs.length) return NaN;
   const { residual } = leastSquares(columns, y);
   return meanSquaredError(residual, new Float64Array(residual.length));
 }

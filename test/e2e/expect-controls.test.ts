@@ -41,6 +41,27 @@ function runControl(name: string, example: string, edits: readonly (readonly [st
   return { status: r.status, outcomes };
 }
 
+/** The rows of a `let` in a control run's results.json, as (key → value) pairs. */
+function letRows(name: string, letName: string): { key: Record<string, number>; value: number }[] {
+  const results = JSON.parse(readFileSync(join(scratch, name, "results.json"), "utf8")) as { lets: { name: string; rows: { key: Record<string, number>; value: number }[] }[] };
+  const found = results.lets.find((l) => l.name === letName);
+  expect(found, `let ${letName} in ${name}/results.json`).toBeDefined();
+  return found!.rows;
+}
+
+/** A scalar probe's value per seed at its first and its last recorded step (metrics.jsonl of a control run). */
+function firstAndLast(name: string, probe: string): { first: number[]; last: number[] } {
+  const rows = readFileSync(join(scratch, name, "metrics.jsonl"), "utf8")
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => JSON.parse(l) as { seed: number; step: number; probe: string; value: number })
+    .filter((r) => r.probe === probe);
+  const steps = rows.map((r) => r.step);
+  const at = (step: number) => rows.filter((r) => r.step === step).sort((a, b) => a.seed - b.seed).map((r) => r.value);
+  expect(rows.length, `probe ${probe} recorded in ${name}`).toBeGreaterThan(0);
+  return { first: at(Math.min(...steps)), last: at(Math.max(...steps)) };
+}
+
 /** Asserts the run failed and exactly the `failing` expects did (all listed expects must have run). */
 function expectFailures(run: { status: number | null; outcomes: Outcomes }, failing: readonly string[]): void {
   for (const f of failing) expect(run.outcomes.has(f), `expect \`${f}\` ran`).toBe(true);
@@ -102,10 +123,11 @@ describe("condensation-process controls", () => {
 describe("lottery-histograms controls", () => {
   const multimodal = "in_range(n_modes, along: width, max: 4) >= 2";
   const unimodal = "in_range(n_modes, along: width, min: 10) == 1";
+  const levels = "n_modes[width = 2] >= 3";
 
-  it("untrained nets (1 step): the losses of random nets have one mode at every width", () => {
+  it("untrained nets (1 step): the losses of random nets have one mode at every width, so no loss levels at width 2", () => {
     const edits = [["    train 3000 steps", "    train 1 steps"], ["step_decay(every: 1000 steps, factor: 0.2)", "step_decay(every: 1 steps, factor: 0.2)"]] as const;
-    expectFailures(runControl("lh-untrained", "lottery-histograms", edits), [multimodal]);
+    expectFailures(runControl("lh-untrained", "lottery-histograms", edits), [multimodal, levels]);
   });
 
   it("a width-2 net in every row: the N = 10 row is multimodal", () => {
@@ -165,6 +187,26 @@ describe("condensation-cnn-fashion controls", () => {
   }, CONTROL_LIMIT_MS);
 });
 
+describe("frequency-principle controls", () => {
+  const firstBeforeSecond = "learned_at[frequency = 0] < learned_at[frequency = 1]";
+  const secondBeforeThird = "learned_at[frequency = 1] < learned_at[frequency = 2]";
+
+  it("random Fourier features (σ = 3) in front of the same net: it fits, every peak at once, both expects fail", () => {
+    // Features sin/cos(2πBx) with B ~ N(0, 3²) cycles per unit hand the net the target's frequencies (0.5, 1.5 and
+    // 2.5 cycles per unit) directly, so none is easier than another (Tancik et al. 2020): the low-first order is
+    // absent while the fit is not (docs/experiments/frequency-principle.md: at step 2 the two higher peaks are ahead).
+    const edit = ["model net = mlp(hidden: [64, 64], act: tanh)", "model net = mlp(encode: gaussian_features(sigma: 3), hidden: [64, 64], act: tanh)"] as const;
+    expectFailures(runControl("fp-features", "frequency-principle", [edit]), [firstBeforeSecond, secondBeforeThird]);
+    // The right reason: every peak converged, at one and the same probe step (not NaN: nothing unlearned) …
+    const learned = letRows("fp-features", "learned_at").map((r) => r.value);
+    expect(learned).toHaveLength(3);
+    expect(learned.every((v) => Number.isFinite(v) && v === learned[0])).toBe(true);
+    // … while the training loss fell by orders of magnitude in every seed.
+    const loss = firstAndLast("fp-features", "train_l");
+    loss.last.forEach((l, s) => expect(l).toBeLessThan(1e-3 * loss.first[s]!));
+  }, CONTROL_LIMIT_MS);
+});
+
 describe("frequency-principle-fashion controls", () => {
   const before16 = "learned_at[frequency = 2] < learned_at[frequency = 3]";
   const before64 = "learned_at[frequency = 2] < learned_at[frequency = 4]";
@@ -172,5 +214,26 @@ describe("frequency-principle-fashion controls", () => {
   it("nothing learned (lr 1000× smaller): no frequency converges, both order expects fail", () => {
     const edit = ["optimizer adam(lr: 1e-3)", "optimizer adam(lr: 1e-6)"] as const;
     expectFailures(runControl("fpf-none", "frequency-principle-fashion", [edit]), [before16, before64]);
+  }, CONTROL_LIMIT_MS);
+
+  it("random labels through random Fourier features (σ = 1): it memorises the images, every frequency at once, both expects fail", () => {
+    // Random labels flatten the target's spectrum along the projection (a label shuffle alone does not: the plain
+    // net still fits k = 1, 2, 4 first); features sin/cos(2πBx), B ~ N(0, 1) per pixel, make every image's
+    // features nearly orthogonal to every other's, so no direction of input space is fitted before another.
+    // docs/experiments/frequency-principle.md has both runs.
+    const edits = [
+      ["data train = fashion_mnist(split: train, limit: 500)", "data train = fashion_mnist(split: train, limit: 500, shuffle_labels: 1)"],
+      ["model net = mlp(hidden: [200], act: relu)", "model net = mlp(encode: gaussian_features(sigma: 1), hidden: [200], act: relu)"],
+    ] as const;
+    expectFailures(runControl("fpf-random", "frequency-principle-fashion", edits), [before16, before64]);
+    // The right reason: every listed frequency converged (no NaN), none of k = 16, 64 after k = 4 …
+    const learned = new Map(letRows("fpf-random", "learned_at").map((r) => [r.key["frequency"]!, r.value]));
+    [0, 1, 2, 3, 4].forEach((k) => expect(Number.isFinite(learned.get(k)), `learned_at[frequency = ${k}]`).toBe(true));
+    expect(learned.get(3)!).toBeLessThanOrEqual(learned.get(2)!);
+    expect(learned.get(4)!).toBeLessThanOrEqual(learned.get(2)!);
+    // … while the net learns: the random labels are memorised in every seed.
+    const acc = firstAndLast("fpf-random", "acc");
+    acc.first.forEach((a) => expect(a).toBeLessThan(0.3));
+    acc.last.forEach((a) => expect(a).toBe(1));
   }, CONTROL_LIMIT_MS);
 });

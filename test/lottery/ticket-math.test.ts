@@ -7,7 +7,8 @@
 import { describe, expect, it } from "vitest";
 import { leastSquares, symmetricEigen } from "../../numerics/linalg.js";
 import { neuronCurveValues, parameterPca, parameterVector, ticketSummary } from "../../stdlib/lottery/probes.js";
-import { bestWeightedAverage, decompose, ensembleMeasures, matchSymmetricPairs, oddShare } from "../../stdlib/lottery/tickets.js";
+import { bestWeightedAverage, decompose, DEFAULT_MAX_COND, ensembleMeasures, fitTicket, matchSymmetricPairs, NO_SCREEN, oddShare } from "../../stdlib/lottery/tickets.js";
+import { ticketsEntry } from "../../stdlib/lottery/entries.js";
 import { evaluateNet, grid, meanSquaredError, scalarActivation, type TwoLayerNet } from "../../stdlib/lottery/two-layer.js";
 
 const silu = scalarActivation("silu");
@@ -310,6 +311,12 @@ describe("tickets: how the tickets combine (ensemble_loss, refit_loss, odd_share
     expect(summary(net, xs, -Infinity).s["refit_loss"]).toBeCloseTo(variance, 12);
   });
 
+  it("refit_loss is NaN when the output layer has as many columns as grid points (a square system fits anything)", () => {
+    const net: TwoLayerNet = { w: Float64Array.of(1, -2, 0.5, 0.3), b: Float64Array.of(0, 0.5, 0, 1), v: Float64Array.of(1, 1, 1, 1), c: 0, act: silu };
+    expect(summary(net, grid(-2, 2, 5), -Infinity).s["refit_loss"]).toBeNaN(); // 4 neurons + constant = 5 columns on 5 points
+    expect(summary(net, grid(-2, 2, 6), -Infinity).s["refit_loss"]).not.toBeNaN();
+  });
+
   it("odd_share of e(x) = x + x² is Σx²/(Σx² + Σx⁴) on a symmetric grid (Σx³ = 0), NaN on an asymmetric one", () => {
     const xs = grid(-2, 2, 41);
     const sum = (p: number) => xs.reduce((s, x) => s + x ** p, 0);
@@ -353,5 +360,86 @@ describe("neuron_curve: one neuron's curve on a grid", () => {
     expect([...c.pre]).toEqual([3, 2, 1, 0, -1]);
     expect([...c.post]).toEqual([3, 2, 1, 0, 0]);
     expect([...c.out]).toEqual([1.5, 1, 0.5, 0, 0]);
+  });
+});
+
+describe("tickets leave out pairs whose refit is ill-conditioned at float32 precision", () => {
+  const xs = grid(-2, 2, 1001);
+  const ys = xs.map(square);
+  const sdSquare = Math.sqrt(ys.reduce((s, y) => s + y * y, 0) / ys.length - (ys.reduce((s, y) => s + y, 0) / ys.length) ** 2);
+
+  // Hand reference: for a mirror pair (±w, b) with small w, the unit-norm columns are
+  // (1 ± (σ′/σ)wx + (σ″/2σ)w²x²)/√m and 1/√m: σ_max → √3, and the smallest singular value belongs to the even
+  // combination (1, 1, −2)/√6, of size (2/√6)·|σ″w²/(2σ)|·sd(x²). So κ ≈ 3√2·|σ(b)| / (|σ″(b)|·w²·sd(x²)),
+  // relative error O(w²) (numpy's SVD of the same matrix at w = 1e-3, b = −0.69: 2.0772e6).
+  it("computes κ of the unit-norm design [σ(wx+b), σ(−wx+b), 1] as the closed form 3√2|σ(b)| / (|σ″(b)|w²sd(x²))", () => {
+    for (const b of [-0.69, 0.5]) {
+      const { d2 } = siluDerivatives(b);
+      for (const w of [1e-3, 1e-4]) {
+        const net: TwoLayerNet = { w: Float64Array.of(w, -w), b: Float64Array.of(b, b), v: Float64Array.of(1, 1), c: 0, act: silu };
+        const hand = (3 * Math.SQRT2 * Math.abs(silu(b))) / (Math.abs(d2) * w * w * sdSquare);
+        expect(Math.abs(fitTicket(net, [0, 1], xs, ys).cond / hand - 1)).toBeLessThan(1e-3);
+      }
+    }
+  });
+
+  it("the default cap is 1/u₃₂ = 2²⁴, the same number in the registry entry", () => {
+    expect(DEFAULT_MAX_COND).toBe(2 ** 24);
+    expect(ticketsEntry.params.find((p) => p.name === "max_cond")?.default).toBe(DEFAULT_MAX_COND);
+  });
+
+  // Two trained-like mirror pairs (the eq. 2 ticket and a perturbed copy, κ ≈ 3) and a collapsed mirror pair
+  // at the SiLU minimum with |w| = 1e-4 (κ ≈ 4.5e8 > 2²⁴): in float64 it refits to x² with MSE ~1e-14 and
+  // output weights ~5e8, a "ticket" the float32 net cannot compute.
+  const collapsed: TwoLayerNet = {
+    w: Float64Array.of(-0.8301, 1e-4, 0.8301, 0.79, -1e-4, -0.8),
+    b: Float64Array.of(-1.1684, -1.2785, -1.1684, -1.2, -1.2785, -1.19),
+    v: Float64Array.of(5.686, 0, 5.686, 1, 0, 1),
+    c: 3.154,
+    act: silu,
+  };
+  const withoutCollapsed: TwoLayerNet = { ...collapsed, w: Float64Array.of(-0.8301, 0.8301, 0.79, -0.8), b: Float64Array.of(-1.1684, -1.1684, -1.2, -1.19), v: Float64Array.of(5.686, 5.686, 1, 1) };
+
+  it("counts the collapsed pair as ill-conditioned and measures the rest as if it were absent", () => {
+    const { d, s } = summary(collapsed, xs, 0.9);
+    expect(d.illConditioned).toBe(1);
+    expect(s["ill_conditioned"]).toBe(1);
+    expect(d.tickets.map((t) => t.neurons)).toEqual([[0, 2], [3, 5]]);
+    const reference = summary(withoutCollapsed, xs, 0.9).s;
+    for (const key of ["bound", "n_eff", "tickets", "mean_r2", "best_loss", "pair_cost", "taylor_const", "taylor_x2", "ensemble_loss", "odd_share"] as const) {
+      expect(s[key], key).toBeCloseTo(reference[key]!, 12);
+    }
+  });
+
+  it("with every pair kept the collapsed pair is the best 'ticket' (MSE ~1e-14), which is what the cap removes", () => {
+    const d = decompose(collapsed, xs, square, 0.9, NO_SCREEN);
+    expect(d.illConditioned).toBe(0);
+    const best = [...d.tickets].sort((a, b) => a.mse - b.mse)[0]!;
+    expect(best.neurons).toEqual([1, 4]);
+    expect(best.mse).toBeLessThan(1e-12);
+    expect(best.cond).toBeGreaterThan(DEFAULT_MAX_COND);
+  });
+
+  // Two collapsed neurons with pre-activations ~1e-5 (as 10–20 neurons of a trained N = 1000 net): SiLU(z) ≈
+  // z/2 + z²/4, so a float64 refit cancels the linear parts with output weights ~1e10 and fits x² to ~1e-20,
+  // although κ ≈ 2e5 is far below 2²⁴. Rounded to float32 (a relative error 6e-8 of the column, i.e. ~1e-13
+  // against a quadratic part ~1e-11) the same refit reaches only ~1e-5.
+  const shallow: TwoLayerNet = { ...withoutCollapsed, w: Float64Array.of(-0.8301, 0.8301, 0.79, -0.8, -1.5e-5, 1.1e-6), b: Float64Array.of(-1.1684, -1.1684, -1.2, -1.19, 0, 0), v: Float64Array.of(5.686, 5.686, 1, 1, 0, 0) };
+
+  it("leaves out a well-conditioned pair whose loss is a float64 artifact: it more than doubles on float32-rounded activations", () => {
+    const kept = decompose(shallow, xs, square, 0.9, NO_SCREEN);
+    const pair = kept.tickets.find((t) => t.neurons[0] === 4 && t.neurons[1] === 5)!;
+    expect(pair.cond).toBeLessThan(DEFAULT_MAX_COND);
+    expect(pair.mse).toBeLessThan(1e-18);
+    // the float32 column by hand: each activation rounded to the nearest float32, refit by least squares
+    const rounded = (w: number) => xs.map((x) => Math.fround(silu(w * x)));
+    const byHand = leastSquares([rounded(-1.5e-5), rounded(1.1e-6), new Float64Array(xs.length).fill(1)], ys).residual;
+    expect(pair.float32Mse).toBeCloseTo(byHand.reduce((s, e) => s + e * e, 0) / xs.length, 12);
+    expect(pair.float32Mse).toBeGreaterThan(1e-7);
+    const { d, s } = summary(shallow, xs, 0.9);
+    expect(s["ill_conditioned"]).toBe(1);
+    expect(d.tickets.map((t) => t.neurons)).toEqual([[0, 1], [2, 3]]);
+    // the trained-like pairs lose nothing to float32 rounding at their losses (~1e-5)
+    for (const t of d.tickets) expect(t.float32Mse / t.mse).toBeLessThan(1.01);
   });
 });

@@ -128,4 +128,56 @@ describe("x: epochs through `dync run` (built CLI)", () => {
     // the last point's hover text: at epoch 7/3
     expect(svg).toMatch(/at epoch 2\.33/);
   }, 120_000);
+
+  it("through worker threads (--jobs 2) each run records its own steps per epoch, ⌈n / batch⌉, as --jobs 1 does", () => {
+    // 10 samples in batches of 3 and of 4: 4 and 3 steps per epoch, one run each, one per worker.
+    const file = join(scratch, "sweep.dyn");
+    writeFileSync(
+      file,
+      `experiment e {
+  sweep b in [3, 4]
+  seeds 2
+  data train = grid(x in [-1, 1], n: 10) -> x^2
+  model net = mlp(hidden: [3], act: tanh)
+  optimizer sgd(lr: 0.05)
+  train 7 steps, batch b
+  probe l = loss(net, train) every 1 steps
+  plot line(l, x: epochs)
+}
+`,
+    );
+    const runWith = (jobs: number) => {
+      const out = join(scratch, `sweep-jobs${jobs}`);
+      const p = spawnSync(process.execPath, [join(ROOT, "dist", "cli", "bin.js"), "run", file, "--backend", "cpu", "--jobs", String(jobs), "--out", out], { encoding: "utf8", cwd: scratch, env: { ...process.env, NO_COLOR: "1" } });
+      expect(p.stderr + p.stdout).not.toMatch(/error/i);
+      expect(p.status).toBe(0);
+      return { out, stderr: p.stderr };
+    };
+    const pooled = runWith(2);
+    const serial = runWith(1);
+    expect(pooled.stderr).toMatch(/^training 2 runs on 2 worker threads$/m);
+    const stepsPerEpoch = (out: string) =>
+      (JSON.parse(readFileSync(join(out, "manifest.json"), "utf8")) as { runs: { run: string; steps: number; stepsPerEpoch: number }[] }).runs.map((r) => [r.run, r.steps, r.stepsPerEpoch]);
+    const ceil = (n: number, batch: number) => Math.ceil(n / batch);
+    expect(stepsPerEpoch(pooled.out)).toEqual([
+      ["b=3", 7, ceil(10, 3)],
+      ["b=4", 7, ceil(10, 4)],
+    ]);
+    expect(stepsPerEpoch(serial.out)).toEqual(stepsPerEpoch(pooled.out));
+    // the epoch column, completed epochs ⌊step / stepsPerEpoch⌋ per run, and every other byte of the metrics
+    const epochs = (out: string) =>
+      readFileSync(join(out, "metrics.jsonl"), "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as { run: string; seed: number; probe: string; step: number; epoch: number })
+        .filter((m) => m.probe === "l" && m.seed === 0)
+        .map((m) => [m.run, m.step, m.epoch]);
+    const want = [3, 4].flatMap((b) => [0, 1, 2, 3, 4, 5, 6, 7].map((step) => [`b=${b}`, step, Math.floor(step / ceil(10, b))]));
+    expect(epochs(pooled.out)).toEqual(want);
+    expect(readFileSync(join(pooled.out, "metrics.csv"), "utf8")).toBe(readFileSync(join(serial.out, "metrics.csv"), "utf8"));
+    // the plot over epochs: b=3's last point at 7/4, b=4's at 7/3
+    const svg = readFileSync(join(pooled.out, "plots", "01-line-l.svg"), "utf8");
+    expect(svg).toMatch(/at epoch 1\.75/);
+    expect(svg).toMatch(/at epoch 2\.33/);
+  }, 180_000);
 });

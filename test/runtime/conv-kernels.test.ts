@@ -6,6 +6,8 @@
  *  - conv2d through the kernels equals the product route it replaced (values exactly: both copy the same
  *    floats into the same product; gradients within float32 rounding), strides 1 and 2, same and valid
  *    padding, several channel counts, two seeds;
+ *  - on the native path conv2d is one kernel (im2col and OpenBLAS in tiles of patch rows, native/dync_conv.c) with
+ *    kernels for its gradients: the product-route comparison covers it, plus a case with more patch rows than a tile;
  *  - Hessian-vector products of small CNNs (conv → tanh → max or average pool → dense; two conv layers) by
  *    nested tf.grads equal the float64 finite-difference Hessian of a hand-written forward pass times v,
  *    per seed (what the sharpness probe needs).
@@ -282,6 +284,32 @@ for (const path of PATHS) {
       }
     }
 
+    it("3×3 same, 256→4 channels, 2 seeds (patch rows > one native tile of 64 rows): conv2d equals the product route", () => {
+      if (!serves()) return;
+      tf.tidy(() => {
+        const g: ConvGeometry = { kernel: 3, stride: 1, padding: "same" };
+        const rng = new Rng(256).fork("tiles");
+        const [S, B, H, W, cin, cout] = [2, 2, 8, 9, 256, 4]; // 144 patch rows of 2304 features per seed
+        const x = random([S, B, H, W, cin], rng);
+        const w = random([S, 3, 3, cin, cout], rng);
+        const b = random([S, cout], rng);
+        const weights = random([S, B, H, W, cout], rng);
+        const loss = (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(tf.tanh(conv2d(xx, ww, bb, g)), weights));
+        const run = (products: boolean) => {
+          setProductPatches(products);
+          try {
+            return [conv2d(x, w, b, g), ...tf.grads(loss)([x, w, b])];
+          } finally {
+            setProductPatches(false);
+          }
+        };
+        const mine = run(false);
+        const reference = run(true);
+        // sums of up to 2304 float32 terms, in another order (tile by tile): ~1e-5 of the scale; a wrong tile is O(1)
+        mine.forEach((t, i) => expect(maxAbs(tf.sub(t, reference[i]!))).toBeLessThan(1e-4 * Math.max(1, maxAbs(reference[i]!))));
+      });
+    });
+
     for (const net of CNNS) {
       it(`HVP of ${net.name}, 2 seeds: nested tf.grads equals the float64 finite-difference Hessian times v`, () => {
         if (!serves()) return;
@@ -310,5 +338,14 @@ describe("native/dync_conv.c checks its arguments", () => {
     expect(() => addon.col2im(image, 0, patches, 0, ...geometry)).toThrow(RangeError); // patches read from the smaller buffer
     expect(() => addon.im2col(image, 0, patches, 0, 2, 3, 0, 1, 1, 4, 4, 3, 2, 2)).toThrow(/stride/);
     expect(() => addon.im2col(image, 0.5, patches, 0, ...geometry)).toThrow(/integer/);
+    // conv(op, heap, a, b, bias, out, seeds, n, kernel, stride, padTop, padLeft, h, w, c, ho, wo, cout): x 2×4×4×3 at 0,
+    // w [27, 2] after it, y [2·2·2, 2] after that
+    const heap = new ArrayBuffer(4 * (96 + 54 + 16 + 2));
+    const shape = [1, 2, 3, 2, 1, 1, 4, 4, 3, 2, 2, 2] as const;
+    addon.conv(0, heap, 0, 4 * 96, 4 * 166, 4 * 150, ...shape);
+    expect(() => addon.conv(0, heap, 0, 4 * 96, -1, 4 * 153, ...shape)).toThrow(RangeError); // y runs past the end
+    expect(() => addon.conv(1, heap, 4 * 150, 4 * 96, 4 * 166, 0, ...shape)).toThrow(/only the forward op takes a bias/);
+    expect(() => addon.conv(3 as 0, heap, 0, 4 * 96, -1, 4 * 150, ...shape)).toThrow(/op 0..2/);
+    expect(() => addon.conv(2, heap, 0, 4 * 150, -1, 4 * 96, 2, 2, 3, 2, 1, 1, 4, 4, 3, 2, 2, 2)).toThrow(RangeError); // 2 seeds do not fit
   });
 });

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileFile } from "../../compiler/compile.js";
 import { parseMainArgs, runMain, UsageError } from "../../runner/index.js";
 import { defaultJobs, resolveJobs } from "../../runner/cli.js";
+import { afterFirstRun } from "../../runner/jobs.js";
 import type { ExperimentProgram } from "../../contract/program.js";
 import type { Manifest } from "../../runtime/record/index.js";
 import { captureStream } from "./experiment-fixture.js";
@@ -162,6 +163,46 @@ describe("a profile's runs on two worker threads", () => {
   });
 });
 
+describe("the default --jobs (no --jobs, no DYNC_JOBS) on an idle 2-core machine", () => {
+  /** runMain without --jobs, the machine given as idle, the run times remembered under `cache`. */
+  async function runDefault(out: string, cache: string): Promise<{ stderr: string }> {
+    const stderr = captureStream();
+    const code = await runMain(program, ["--backend", "cpu", "--out", out], { stdout: captureStream(), stderr, moduleUrl, env: { DYNC_CACHE_DIR: cache }, machine: { cores: 2, load: 0 } });
+    expect(code).toBe(1); // the second expect fails by design
+    return { stderr: stderr.text() };
+  }
+
+  it("times the first run in this process, decides the rest by its time, and remembers every run's time", async () => {
+    const cache = join(scratch, "auto-cache");
+    const out = join(scratch, "auto-first");
+    const r = await runDefault(out, cache);
+    expect(r.stderr).toMatch(/^jobs 1: first run in this process; its time decides the rest$/m);
+    const spans = manifest(out).runs.map((e) => (Date.parse(e.endedAt!) - Date.parse(e.startedAt!)) / 1000);
+    // The decision is the rule's for the first run's recorded span (these runs take ~0.1 s: in this process
+    // unless the machine is very slow; either way the line and the path taken follow from the span).
+    const after = afterFirstRun({ auto: true, capacity: 2 }, spans[0]!, ["width=5", "width=8"], {});
+    expect(r.stderr).toContain(`jobs ${after.jobs} for the other 2 runs: ${after.why}`);
+    if (after.jobs === 1) expect(r.stderr).not.toContain("worker threads");
+    else expect(r.stderr).toMatch(/^training 2 runs on 2 worker threads$/m);
+    const [file, ...others] = readdirSync(join(cache, "run-times"));
+    expect(others).toEqual([]);
+    const { runs } = JSON.parse(readFileSync(join(cache, "run-times", file!), "utf8")) as { runs: Record<string, number> };
+    expect(Object.keys(runs)).toEqual(["width=3", "width=5", "width=8"]);
+    expect(Object.values(runs)).toEqual(spans);
+  }, 120_000);
+
+  it("with long remembered times trains on two worker threads from the start, recording what the serial path records", async () => {
+    const cache = join(scratch, "auto-cache");
+    const [file] = readdirSync(join(cache, "run-times"));
+    writeFileSync(join(cache, "run-times", file!), JSON.stringify({ runs: { "width=3": 20, "width=5": 20, "width=8": 20 } }));
+    const out = join(scratch, "auto-long");
+    const r = await runDefault(out, cache);
+    expect(r.stderr).toMatch(/^jobs 2: runs last took 20 s: ~60 s in this process, ~41 s on 2 workers$/m);
+    expect(r.stderr).toMatch(/^training 3 runs on 2 worker threads$/m);
+    expectSameRecords(out, join(scratch, "auto-first"));
+  }, 120_000);
+});
+
 describe("on the wasm backend (SIMD kernels, fused step)", () => {
   it("--jobs 1 twice and --jobs 2 write the same bytes", async () => {
     const [serial, again, pooled] = ["wasm-serial", "wasm-again", "wasm-pooled"].map((d) => join(scratch, d));
@@ -224,12 +265,12 @@ describe("failures in workers", () => {
 });
 
 describe("the --jobs knob", () => {
-  it("parses --jobs and DYNC_JOBS, defaulting to the idle cores (cores − 1-minute load average, rounded, 1…cores)", () => {
+  it("parses --jobs and DYNC_JOBS, defaulting to a choice bounded by the idle cores (cores − 1-minute load average, rounded, 1…cores)", () => {
     expect(resolveJobs(parseMainArgs(["--jobs", "3"]), { DYNC_JOBS: "5" })).toBe(3);
     expect(resolveJobs(parseMainArgs([]), { DYNC_JOBS: "5" })).toBe(5);
-    expect(resolveJobs(parseMainArgs([]), {}, { cores: 2, load: 0.3 })).toBe(2);
-    expect(resolveJobs(parseMainArgs([]), {}, { cores: 2, load: 0.6 })).toBe(1);
-    expect(resolveJobs(parseMainArgs([]), {}, { cores: 2, load: 18.9 })).toBe(1);
+    expect(resolveJobs(parseMainArgs([]), {}, { cores: 2, load: 0.3 })).toMatchObject({ auto: true, capacity: 2 });
+    expect(resolveJobs(parseMainArgs([]), {}, { cores: 2, load: 0.6 })).toMatchObject({ auto: true, capacity: 1 });
+    expect(resolveJobs(parseMainArgs([]), {}, { cores: 2, load: 18.9 })).toMatchObject({ auto: true, capacity: 1 });
     expect(defaultJobs(8, 2.4)).toBe(6);
     expect(defaultJobs(8, 0)).toBe(8); // also where no load average is kept (Windows)
     expect(defaultJobs(1, 0)).toBe(1);
