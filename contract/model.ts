@@ -9,13 +9,28 @@
  */
 import type * as tf from "@tensorflow/tfjs-core";
 import type { LossKind } from "./training-specs.js";
-import type { ActivationSpec } from "./model-specs.js";
+import type { ActivationName, ActivationSpec } from "./model-specs.js";
 
 /** A training step's loss and gradients from `Model.fusedLossAndGradients` (the caller disposes them). */
 export interface FusedStep {
   readonly perSample: tf.Tensor2D;
   readonly perSeed: tf.Tensor1D;
   readonly grads: readonly tf.Tensor[];
+}
+
+/**
+ * A plain 1→W→1 network (dense(W, act, bias) → dense(1, bias), output times `scale`) under (half) mean squared
+ * error, as the fused scalar-net kernels take it (`Model.scalarNet`).
+ */
+export interface ScalarNetSpec {
+  readonly activation: ActivationName;
+  /** leaky_relu's slope. */
+  readonly alpha: number;
+  readonly scale: number;
+  /** 1 for mse, 0.5 for half_mse / half_sse (equal with one output). */
+  readonly half: number;
+  /** w1 `[S, 1, W]`, b1 `[S, W]`, w2 `[S, W, 1]`, b2 `[S, 1]`: the model's parameters in `params` order. */
+  readonly params: readonly [tf.Variable, tf.Variable, tf.Variable, tf.Variable];
 }
 
 /** weight, bias, BN scale/shift… A parameter is addressed as `layer.role`, e.g. `hidden0.weight`. */
@@ -99,6 +114,11 @@ export interface Model {
    * training loop differentiates `forward`). Must equal what differentiating `forward` gives.
    */
   fusedLossAndGradients?(x: tf.Tensor, y: tf.Tensor, loss: LossKind): FusedStep | undefined;
+  /**
+   * The model as a plain 1→W→1 network under `loss` (its parameters are exactly the spec's four), or
+   * undefined when it is not one; the training loop then may run several updates in one fused call.
+   */
+  scalarNet?(loss: LossKind): ScalarNetSpec | undefined;
   /** Non-trainable state (BN running statistics), snapshotted with the parameters. */
   readonly state: readonly tf.Variable[];
   /**

@@ -198,8 +198,7 @@ static inline float softplusf(float z) {
  * h = act(z), and z overwritten by act'(z) (the backward pass multiplies by it): one pass, so tanh, σ and
  * exp are computed once per step rather than again in the backward pass. Not for the identity.
  */
-__attribute__((target_clones("avx512f", "avx2", "default")))
-static void activate(int act, float alpha, float *restrict z, float *restrict h, size_t n) {
+static inline __attribute__((always_inline)) void activate_body(int act, float alpha, float *restrict z, float *restrict h, size_t n) {
   const float inv_sqrt_2pi = 0.3989422804014327f;
   switch (act) {
     case ACT_RELU:
@@ -265,6 +264,11 @@ static void activate(int act, float alpha, float *restrict z, float *restrict h,
     default:
       break;
   }
+}
+
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void activate(int act, float alpha, float *restrict z, float *restrict h, size_t n) {
+  activate_body(act, alpha, z, h, n);
 }
 
 /* d *= e elementwise (the chain rule through an activation whose derivative `activate` left in e). */
@@ -649,6 +653,339 @@ static napi_value optimizer_step(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* ---------------------------------------------------------------- 1→W→1 networks */
+
+/*
+ * The training step of a seed-batched 1→W→1 network (dense(W, act, bias) → dense(1, bias), output times
+ * `scale`, (half) mean squared error): the shape of the condensation, frequency-principle and lottery-ticket
+ * experiments. The general MLP step above runs it as two rank-1 products per seed; here samples are the vector
+ * lanes: per block of samples, per neuron, the pre-activations of the block, the activation (`activate`), and
+ * the output summed over neurons; then each neuron's three gradient sums over the block go into 16 lane
+ * accumulators, summed across lanes once per seed. The lane split is written out in scalar C, so every vector
+ * width gcc picks (target_clones) adds in the same order: the result does not depend on the CPU.
+ * Why: on 4-lane wasm SIMD the lottery sweep (benchmark case (d)) was bound by this arithmetic; with AVX-512
+ * (or AVX2) and no tfjs dispatch it runs several times faster (docs/performance.md, "Small nets").
+ */
+#define SN_LANES 16
+#ifndef SN_BLOCK
+#define SN_BLOCK 256
+#endif
+
+typedef struct {
+  int batch, width, act;
+  float alpha, scale, half, gscale, inv_batch;
+} ScalarNet;
+
+/*
+ * A block of n samples, every neuron j: z_j = x·w1_j + b1_j, h_j = act(z_j) with z_j then act'(z_j)
+ * (`activate_body`, inlined so each vector width gets its own copy), and the block's outputs f = Σ_j h_j·w2_j
+ * in neuron order. z and h hold SN_BLOCK floats per neuron.
+ */
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void scalar_net_forward(const ScalarNet *net, const float *restrict x, const float *restrict w1, const float *restrict b1,
+                               const float *restrict w2, float *restrict z, float *restrict h, float *restrict f, int n) {
+  for (int b = 0; b < n; b++) f[b] = 0;
+  for (int j = 0; j < net->width; j++) {
+    float *restrict zj = z + (size_t)j * SN_BLOCK, *restrict hj = h + (size_t)j * SN_BLOCK;
+    const float w = w1[j], c = b1[j], v = w2[j];
+    for (int b = 0; b < n; b++) zj[b] = x[b] * w + c;
+    if (net->act == ACT_IDENTITY) {
+      for (int b = 0; b < n; b++) {
+        hj[b] = zj[b];
+        zj[b] = 1.0f;
+      }
+    } else {
+      activate_body(net->act, net->alpha, zj, hj, n);
+    }
+    for (int b = 0; b < n; b++) f[b] += hj[b] * v;
+  }
+}
+
+/*
+ * The block's gradient terms of every neuron into its 16 lane accumulators [dw1, db1, dw2] (3·SN_LANES floats
+ * per neuron): lane l takes samples l, l + 16, …, so the order of the sums is the same at every vector width.
+ */
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void scalar_net_backward(int width, float *restrict acc, const float *restrict g, const float *restrict z,
+                                const float *restrict h, const float *restrict x, const float *restrict w2, int n) {
+  for (int j = 0; j < width; j++) {
+    float *restrict a0 = acc + (size_t)j * 3 * SN_LANES, *restrict a1 = a0 + SN_LANES, *restrict a2 = a1 + SN_LANES;
+    const float *restrict d = z + (size_t)j * SN_BLOCK, *restrict hj = h + (size_t)j * SN_BLOCK;
+    const float w = w2[j];
+    int c = 0;
+    for (; c + SN_LANES <= n; c += SN_LANES) {
+      for (int l = 0; l < SN_LANES; l++) {
+        const float dpre = g[c + l] * w * d[c + l];
+        a0[l] += dpre * x[c + l];
+        a1[l] += dpre;
+        a2[l] += g[c + l] * hj[c + l];
+      }
+    }
+    for (int l = 0; c + l < n; l++) {
+      const float dpre = g[c + l] * w * d[c + l];
+      a0[l] += dpre * x[c + l];
+      a1[l] += dpre;
+      a2[l] += g[c + l] * hj[c + l];
+    }
+  }
+}
+
+static float lane_sum(const float *acc) {
+  float s = 0;
+  for (int l = 0; l < SN_LANES; l++) s += acc[l];
+  return s;
+}
+
+/*
+ * One seed: its loss per sample and mean, and the gradients of the mean (times the seed-sum's 1) for w1, b1,
+ * w2 [W] and b2. Scratch: z, h [W·SN_BLOCK] each, f, g [SN_BLOCK] each, accumulators [3·W·SN_LANES].
+ */
+static void scalar_net_seed(const ScalarNet *net, const float *x, const float *y, const float *w1, const float *b1,
+                            const float *w2, float b2, float *per_sample, float *per_seed, float *dw1, float *db1,
+                            float *dw2, float *db2, float *scratch) {
+  const int W = net->width, B = net->batch;
+  float *z = scratch, *h = z + (size_t)W * SN_BLOCK, *f = h + (size_t)W * SN_BLOCK, *g = f + SN_BLOCK;
+  float *acc = g + SN_BLOCK;
+  float loss_acc[SN_LANES] = {0}, db2_acc[SN_LANES] = {0};
+  memset(acc, 0, (size_t)W * 3 * SN_LANES * sizeof(float));
+  for (int b0 = 0; b0 < B; b0 += SN_BLOCK) {
+    const int n = B - b0 < SN_BLOCK ? B - b0 : SN_BLOCK;
+    const float *xb = x + b0;
+    scalar_net_forward(net, xb, w1, b1, w2, z, h, f, n);
+    for (int b = 0; b < n; b++) {
+      const float out = (f[b] + b2) * net->scale;
+      const float res = out - y[b0 + b];
+      const float loss = res * res * net->half;
+      per_sample[b0 + b] = loss;
+      loss_acc[b % SN_LANES] += loss;
+      g[b] = res * net->gscale;
+      db2_acc[b % SN_LANES] += g[b];
+    }
+    scalar_net_backward(W, acc, g, z, h, xb, w2, n);
+  }
+  *per_seed = lane_sum(loss_acc) * net->inv_batch;
+  *db2 = lane_sum(db2_acc);
+  for (int j = 0; j < W; j++) {
+    const float *a = acc + (size_t)j * 3 * SN_LANES;
+    dw1[j] = lane_sum(a);
+    db1[j] = lane_sum(a + SN_LANES);
+    dw2[j] = lane_sum(a + 2 * SN_LANES);
+  }
+}
+
+/* Wide and few samples: per sample, the neurons are the vector lanes (z = x·w1 + b1 over W, then act). */
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void scalar_net_wide_pre(float *restrict z, const float *restrict w1, const float *restrict b1, float x, int n) {
+  for (int j = 0; j < n; j++) z[j] = x * w1[j] + b1[j];
+}
+
+/* Σ_j h_j·w2_j in 16 lane sums (then lane_sum), so the order does not depend on the vector width. */
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void scalar_net_wide_dot(float *restrict acc, const float *restrict h, const float *restrict w2, int n) {
+  int c = 0;
+  for (int l = 0; l < SN_LANES; l++) acc[l] = 0;
+  for (; c + SN_LANES <= n; c += SN_LANES) {
+    for (int l = 0; l < SN_LANES; l++) acc[l] += h[c + l] * w2[c + l];
+  }
+  for (int l = 0; c + l < n; l++) acc[l] += h[c + l] * w2[c + l];
+}
+
+/* One sample's gradient terms added to every neuron's sums (d = act'(z) where `activate` left it). */
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void scalar_net_wide_backward(float *restrict dw1, float *restrict db1, float *restrict dw2, const float *restrict d,
+                                     const float *restrict h, const float *restrict w2, float g, float x, int n) {
+  for (int j = 0; j < n; j++) {
+    const float dpre = g * w2[j] * d[j];
+    dw1[j] += dpre * x;
+    db1[j] += dpre;
+    dw2[j] += g * h[j];
+  }
+}
+
+/*
+ * scalar_net_seed for networks wider than the batch (the condensation setting: 1000 neurons, 4 points), where
+ * blocks of samples would leave most lanes empty and make a call per neuron: samples one by one, neurons as
+ * the lanes; each neuron's sums accumulate in sample order.
+ */
+static void scalar_net_seed_wide(const ScalarNet *net, const float *x, const float *y, const float *w1, const float *b1,
+                                 const float *w2, float b2, float *per_sample, float *per_seed, float *dw1, float *db1,
+                                 float *dw2, float *db2, float *scratch) {
+  const int W = net->width, B = net->batch;
+  float *z = scratch, *h = z + W;
+  float loss_acc[SN_LANES] = {0}, db2_acc[SN_LANES] = {0}, dot[SN_LANES];
+  memset(dw1, 0, W * sizeof(float));
+  memset(db1, 0, W * sizeof(float));
+  memset(dw2, 0, W * sizeof(float));
+  for (int b = 0; b < B; b++) {
+    scalar_net_wide_pre(z, w1, b1, x[b], W);
+    if (net->act == ACT_IDENTITY) {
+      memcpy(h, z, W * sizeof(float));
+      for (int j = 0; j < W; j++) z[j] = 1.0f;
+    } else {
+      activate(net->act, net->alpha, z, h, W);
+    }
+    scalar_net_wide_dot(dot, h, w2, W);
+    const float out = (lane_sum(dot) + b2) * net->scale;
+    const float res = out - y[b];
+    const float loss = res * res * net->half;
+    per_sample[b] = loss;
+    loss_acc[b % SN_LANES] += loss;
+    const float g = res * net->gscale;
+    db2_acc[b % SN_LANES] += g;
+    scalar_net_wide_backward(dw1, db1, dw2, z, h, w2, g, x[b], W);
+  }
+  *per_seed = lane_sum(loss_acc) * net->inv_batch;
+  *db2 = lane_sum(db2_acc);
+}
+
+static size_t scalar_net_scratch(int width) {
+  return (size_t)width * (2 * SN_BLOCK + 3 * SN_LANES) + 2 * SN_BLOCK;
+}
+
+/* Every seed's step: x, y, per_sample [S, B]; w1, b1, w2, dw1, db1, dw2 [S, W]; b2, db2, per_seed [S]. */
+static void scalar_net_all(const ScalarNet *net, int seeds, const float *x, const float *y, const float *w1, const float *b1,
+                           const float *w2, const float *b2, float *per_sample, float *per_seed, float *dw1, float *db1,
+                           float *dw2, float *db2, float *scratch) {
+  const size_t B = net->batch, W = net->width;
+  /* neurons as lanes when the network is wider than the batch, else samples (see scalar_net_seed_wide) */
+  void (*seed)(const ScalarNet *, const float *, const float *, const float *, const float *, const float *, float, float *,
+               float *, float *, float *, float *, float *, float *) = W > B ? scalar_net_seed_wide : scalar_net_seed;
+  for (int s = 0; s < seeds; s++) {
+    seed(net, x + s * B, y + s * B, w1 + s * W, b1 + s * W, w2 + s * W, b2[s], per_sample + s * B, per_seed + s,
+                    dw1 + s * W, db1 + s * W, dw2 + s * W, db2 + s, scratch);
+  }
+}
+
+#define SN_HEADER 19
+
+/* The network part of a descriptor: [S, B, W, act, alpha, scale, half, x, y, …]; false (and a RangeError) when bad. */
+static int scalar_net_read(napi_env env, const Call *call, const char *name, ScalarNet *net, int *seeds, const float **x,
+                           const float **y) {
+  const double *d = call->desc;
+  *seeds = (int)d[0];
+  net->batch = (int)d[1];
+  net->width = (int)d[2];
+  net->act = (int)d[3];
+  net->alpha = (float)d[4];
+  net->scale = (float)d[5];
+  net->half = (float)d[6];
+  if (*seeds < 1 || net->batch < 1 || net->width < 1 || net->act < ACT_IDENTITY || net->act > ACT_SOFTPLUS) {
+    char message[96];
+    snprintf(message, sizeof message, "dync_fused: %s: bad network header", name);
+    napi_throw_range_error(env, NULL, message);
+    return 0;
+  }
+  /* as the wasm kernel: dLoss/df per unit residual (2/B for mse, 1/B for half), through the scale */
+  net->gscale = (float)(2 * d[6] * d[5] / net->batch);
+  net->inv_batch = (float)(1.0 / net->batch);
+  const double rows = (double)*seeds * net->batch;
+  *x = floats_at(env, call, d[7], rows, "x");
+  *y = *x ? floats_at(env, call, d[8], rows, "y") : NULL;
+  return *y != NULL;
+}
+
+/*
+ * scalarNetStep(heap, descriptor = [S, B, W, act, alpha, scale, half, x, y, w1, b1, w2, b2, perSample, perSeed,
+ * dw1, db1, dw2, db2]): one step's losses and gradients (byte offsets; shapes as scalar_net_all).
+ */
+static napi_value scalar_net_step(napi_env env, napi_callback_info info) {
+  Call call;
+  if (!read_call(env, info, "scalarNetStep", &call)) return NULL;
+  if (call.desc_length != SN_HEADER) {
+    napi_throw_range_error(env, NULL, "dync_fused: scalarNetStep: the descriptor needs 19 entries");
+    return NULL;
+  }
+  ScalarNet net;
+  int S;
+  const float *x, *y;
+  if (!scalar_net_read(env, &call, "scalarNetStep", &net, &S, &x, &y)) return NULL;
+  const double *d = call.desc;
+  const double SW = (double)S * net.width, SB = (double)S * net.batch;
+  const double sizes[10] = {SW, SW, SW, S, SB, S, SW, SW, SW, S};
+  float *p[10];
+  for (int i = 0; i < 10; i++) {
+    if (!(p[i] = floats_at(env, &call, d[9 + i], sizes[i], "scalarNetStep operand"))) return NULL;
+  }
+  float *scratch = scratch_of(env, scalar_net_scratch(net.width));
+  if (scratch == NULL) return NULL;
+  scalar_net_all(&net, S, x, y, p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], scratch);
+  return NULL;
+}
+
+/* One optimizer rule (the optimizerStep header's 14 entries) applied to n values; `tmp` holds 3·n floats. */
+static void apply_rule(const double *r, float *theta, const float *grad, float *s0, float *s1, size_t n, float *tmp) {
+  const int kind = (int)r[0];
+  const float lr = (float)r[2], weight_decay = (float)r[13];
+  if (kind == OPT_SGD) {
+    sgd_update(theta, grad, tmp, n, lr, weight_decay);
+  } else if (kind == OPT_MOMENTUM) {
+    momentum_update(theta, grad, s0, tmp, tmp + n, n, lr, weight_decay, (float)r[3], (float)(1 - r[4]), r[5] != 0, r[6] != 0);
+    memcpy(s0, tmp + n, n * sizeof(float));
+  } else {
+    adam_update(theta, grad, s0, s1, tmp, tmp + n, tmp + 2 * n, n, weight_decay, (float)r[12], (float)r[7], (float)(1 - r[7]),
+                (float)r[8], (float)(1 - r[8]), (float)r[11], (float)r[9], (float)r[10]);
+    memcpy(s0, tmp + n, n * sizeof(float));
+    memcpy(s1, tmp + 2 * n, n * sizeof(float));
+  }
+  memcpy(theta, tmp, n * sizeof(float));
+}
+
+/*
+ * scalarNetTrain(heap, descriptor = [S, B, W, act, alpha, scale, half, x, y, K, slots, then for w1, b1, w2, b2
+ * in turn: θ, θ′, slot0, slot0′, slot1, slot1′ (24 offsets), perSeedLosses [K, S], then K optimizer rules of
+ * optimizerStep's 14-entry header]): K training steps on the same batch, each step's gradient (as
+ * scalarNetStep) followed by its update (as optimizerStep), the per-seed loss of every step kept. θ′ and the
+ * slots′ start as copies of θ and the slots and are updated there; the inputs are left as they are. The same
+ * functions in the same order as K pairs of scalarNetStep + optimizerStep calls, so bitwise their result.
+ */
+static napi_value scalar_net_train(napi_env env, napi_callback_info info) {
+  Call call;
+  if (!read_call(env, info, "scalarNetTrain", &call)) return NULL;
+  const double *d = call.desc;
+  const int fixed = 11 + 24 + 1;
+  const int steps = call.desc_length > 10 ? (int)d[9] : 0;
+  if (call.desc_length < (size_t)fixed || steps < 1 || call.desc_length != (size_t)(fixed + OPT_HEADER * steps)) {
+    napi_throw_range_error(env, NULL, "dync_fused: scalarNetTrain: bad descriptor length");
+    return NULL;
+  }
+  ScalarNet net;
+  int S;
+  const float *x, *y;
+  if (!scalar_net_read(env, &call, "scalarNetTrain", &net, &S, &x, &y)) return NULL;
+  const int slots = (int)d[10];
+  if (slots < 0 || slots > 2) {
+    napi_throw_range_error(env, NULL, "dync_fused: scalarNetTrain: 0, 1 or 2 optimizer slots");
+    return NULL;
+  }
+  const size_t W = net.width, sizes[4] = {S * W, S * W, S * W, (size_t)S};
+  float *out[4], *slot_out[4][2] = {{NULL}};
+  for (int p = 0; p < 4; p++) {
+    const double *o = d + 11 + 6 * p;
+    const float *in = floats_at(env, &call, o[0], sizes[p], "θ");
+    if (!in || !(out[p] = floats_at(env, &call, o[1], sizes[p], "θ′"))) return NULL;
+    memcpy(out[p], in, sizes[p] * sizeof(float));
+    for (int k = 0; k < slots; k++) {
+      const float *slot = floats_at(env, &call, o[2 + 2 * k], sizes[p], "slot");
+      if (!slot || !(slot_out[p][k] = floats_at(env, &call, o[3 + 2 * k], sizes[p], "slot′"))) return NULL;
+      memcpy(slot_out[p][k], slot, sizes[p] * sizeof(float));
+    }
+  }
+  float *losses = floats_at(env, &call, d[11 + 24], (double)steps * S, "losses");
+  if (losses == NULL) return NULL;
+  const size_t grads = 3 * S * W + S, per_sample = (size_t)S * net.batch;
+  float *scratch = scratch_of(env, scalar_net_scratch(net.width) + grads + per_sample + 3 * S * W);
+  if (scratch == NULL) return NULL;
+  float *grad = scratch + scalar_net_scratch(net.width), *samples = grad + grads, *tmp = samples + per_sample;
+  float *g[4] = {grad, grad + S * W, grad + 2 * S * W, grad + 3 * S * W};
+  for (int k = 0; k < steps; k++) {
+    const double *rule = d + fixed + OPT_HEADER * k;
+    scalar_net_all(&net, S, x, y, out[0], out[1], out[2], out[3], samples, losses + (size_t)k * S, g[0], g[1], g[2], g[3],
+                   scratch);
+    for (int p = 0; p < 4; p++) apply_rule(rule, out[p], g[p], slot_out[p][0], slot_out[p][1], sizes[p], tmp);
+  }
+  return NULL;
+}
+
 /* ---------------------------------------------------------------- minibatch rows */
 
 /*
@@ -700,6 +1037,8 @@ NAPI_MODULE_INIT() {
       {"mlpStep", NULL, mlp_step, NULL, NULL, NULL, napi_enumerable, NULL},
       {"optimizerStep", NULL, optimizer_step, NULL, NULL, NULL, napi_enumerable, NULL},
       {"gatherRows", NULL, gather_rows, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"scalarNetStep", NULL, scalar_net_step, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"scalarNetTrain", NULL, scalar_net_train, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties) != napi_ok) return NULL;
   return exports;

@@ -35,6 +35,14 @@ export interface Optimizer {
    * optimizer reports (contract/training-specs.ts `OPTIMIZER_STATS`); undefined for any other.
    */
   statistic?(name: OptimizerStat): Float64Array | undefined;
+  /**
+   * The next `lrs.length` updates (no seed masked) in the fused native kernels' terms, with the state slots per
+   * parameter, for a caller that computes them in one call (runtime/train/loop.ts); undefined where the rule has
+   * no native form. Nothing changes until `acceptFused`.
+   */
+  fusedPlan?(lrs: readonly number[]): { readonly rules: FusedOptimizerRule[]; readonly slots: readonly (readonly tf.Variable[])[] } | undefined;
+  /** Take `count` updates computed from `fusedPlan`: assign (and dispose) the new parameters and slots. */
+  acceptFused?(params: readonly tf.Tensor[], slots: readonly (readonly tf.Tensor[])[], count: number): void;
   /** Continue counting from `updates` (a checkpoint; its `state` variables are assigned by the caller). */
   resumeAt(updates: number): void;
   dispose(): void;
@@ -104,24 +112,40 @@ abstract class SeedBatchedOptimizer<S extends OptimizerSpec> implements Optimize
    * tfjs kernel dispatch per parameter. Masked steps (diverged seeds) take the per-parameter path.
    */
   private nativeStep(grads: readonly tf.Tensor[], lr: number): boolean {
-    const rule = this.nativeRule(lr);
+    const rule = this.nativeRule(lr, this.updates);
     if (!rule) return false;
     const updated = nativeOptimizerStep(this.params, grads, this.slots, rule);
     if (!updated) return false;
-    updated.forEach(([theta, ...slots], i) => {
-      this.params[i]!.assign(theta!);
-      theta!.dispose();
-      slots.forEach((slot, k) => {
+    this.assignUpdated(updated.map(([theta]) => theta!), updated.map(([, ...slots]) => slots));
+    return true;
+  }
+
+  fusedPlan(lrs: readonly number[]): { rules: FusedOptimizerRule[]; slots: readonly (readonly tf.Variable[])[] } | undefined {
+    const rules = lrs.map((lr, k) => this.nativeRule(lr, this.updates + k));
+    if (rules.some((r) => r === undefined)) return undefined;
+    return { rules: rules as FusedOptimizerRule[], slots: this.slots };
+  }
+
+  acceptFused(params: readonly tf.Tensor[], slots: readonly (readonly tf.Tensor[])[], count: number): void {
+    this.assignUpdated(params, slots);
+    this.updates += count;
+  }
+
+  private assignUpdated(params: readonly tf.Tensor[], slots: readonly (readonly tf.Tensor[])[]): void {
+    params.forEach((theta, i) => {
+      this.params[i]!.assign(theta);
+      theta.dispose();
+      slots[i]!.forEach((slot, k) => {
         this.slots[i]![k]!.assign(slot);
         slot.dispose();
       });
     });
-    return true;
   }
 
-  /** This update's rule in the native kernel's terms, or undefined where it has none (then the taped path runs). */
-  protected nativeRule(lr: number): FusedOptimizerRule | undefined {
+  /** The rule of the update after `updates` earlier ones in the native kernel's terms, or undefined where it has none (then the taped path runs). */
+  protected nativeRule(lr: number, updates: number): FusedOptimizerRule | undefined {
     void lr;
+    void updates;
     return undefined;
   }
 
@@ -173,12 +197,12 @@ class SgdOptimizer extends SeedBatchedOptimizer<SgdSpec> {
     super(spec, params, (spec.momentum ?? 0) === 0 ? 0 : 1);
   }
 
-  protected override nativeRule(lr: number): FusedOptimizerRule {
+  protected override nativeRule(lr: number, updates: number): FusedOptimizerRule {
     const mu = this.spec.momentum ?? 0;
     const weightDecay = this.spec.weight_decay ?? 0;
     if (mu === 0) return { kind: "sgd", lr, weightDecay };
     const { dampening = 0, nesterov = false } = this.spec;
-    return { kind: "momentum", lr, weightDecay, momentum: mu, dampening, nesterov, first: this.updates === 0 };
+    return { kind: "momentum", lr, weightDecay, momentum: mu, dampening, nesterov, first: updates === 0 };
   }
 
   protected update(theta: tf.Tensor, g: tf.Tensor, slots: tf.Variable[], lr: number): tf.Tensor {
@@ -203,10 +227,10 @@ class AdamOptimizer extends SeedBatchedOptimizer<AdamSpec | AdamWSpec> {
     return this.spec.kind === "adamw";
   }
 
-  protected override nativeRule(lr: number): FusedOptimizerRule {
+  protected override nativeRule(lr: number, updates: number): FusedOptimizerRule {
     const { beta1 = 0.9, beta2 = 0.999, eps = 1e-8 } = this.spec;
     const decay = this.spec.kind === "adamw" ? lr * (this.spec.weight_decay ?? ADAMW_WEIGHT_DECAY) : 0;
-    const t = this.updates + 1;
+    const t = updates + 1;
     return {
       kind: "adam",
       weightDecay: this.spec.kind === "adamw" ? 0 : (this.spec.weight_decay ?? 0),

@@ -13,6 +13,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { ActivationName } from "../../contract/model-specs.js";
+import type { ScalarNetSpec } from "../../contract/model.js";
 import { nativeMatMulActive } from "./native.js";
 import { loadNativeAddon } from "./native-addon.js";
 
@@ -21,6 +22,9 @@ interface DyncFusedAddon {
   optimizerStep(heap: ArrayBuffer, descriptor: Float64Array): void;
   /** Absent from an addon built before it existed. */
   gatherRows?(heap: ArrayBuffer, descriptor: Float64Array, indices: Int32Array): void;
+  /** Absent from an addon built before they existed (then the 1→W→1 step stays on the wasm SIMD kernel). */
+  scalarNetStep?(heap: ArrayBuffer, descriptor: Float64Array): void;
+  scalarNetTrain?(heap: ArrayBuffer, descriptor: Float64Array): void;
 }
 
 /** native/dync_fused.c's activation codes. */
@@ -72,6 +76,8 @@ export interface FusedMlpStep {
 const MLP_STEP_KERNEL = "DyncNativeMlpStep";
 const OPTIMIZER_STEP_KERNEL = "DyncNativeOptimizerStep";
 const GATHER_ROWS_KERNEL = "DyncNativeGatherRows";
+const SCALAR_NET_STEP_KERNEL = "DyncNativeScalarNetStep";
+const SCALAR_NET_TRAIN_KERNEL = "DyncNativeScalarNetTrain";
 
 let addon: DyncFusedAddon | undefined;
 let unavailable: string | undefined;
@@ -96,6 +102,10 @@ function loadAddon(): void {
   tf.registerKernel({ kernelName: MLP_STEP_KERNEL, backendName: "wasm", kernelFunc: mlpStepKernel });
   tf.registerKernel({ kernelName: OPTIMIZER_STEP_KERNEL, backendName: "wasm", kernelFunc: optimizerStepKernel });
   if (addon.gatherRows) tf.registerKernel({ kernelName: GATHER_ROWS_KERNEL, backendName: "wasm", kernelFunc: gatherRowsKernel });
+  if (addon.scalarNetStep && addon.scalarNetTrain) {
+    tf.registerKernel({ kernelName: SCALAR_NET_STEP_KERNEL, backendName: "wasm", kernelFunc: scalarNetStepKernel });
+    tf.registerKernel({ kernelName: SCALAR_NET_TRAIN_KERNEL, backendName: "wasm", kernelFunc: scalarNetTrainKernel });
+  }
 }
 
 /** The addon when the native path serves this process now, else undefined. */
@@ -230,6 +240,111 @@ export function nativeGatherRows(table: tf.Tensor, rows: Int32Array): tf.Tensor 
   return tf.engine().runKernel(GATHER_ROWS_KERNEL, { table }, { rows } as unknown as tf.NamedAttrMap) as tf.Tensor;
 }
 
+/** A 1→W→1 network as the scalar-net kernels take it (contract/model.ts `ScalarNetSpec`). */
+type ScalarNet = ScalarNetSpec;
+
+/** The network part of the scalar-net kernels' attributes. */
+function scalarNetAttrs(net: ScalarNet): { act: number; alpha: number; scale: number; half: number } {
+  return { act: ACTIVATION_CODES[net.activation], alpha: net.alpha, scale: net.scale, half: net.half };
+}
+
+function scalarNetServes(x: tf.Tensor, y: tf.Tensor, net: ScalarNet): DyncFusedAddon | undefined {
+  const native = activeAddon();
+  if (!native?.scalarNetStep || !native.scalarNetTrain || !(net.activation in ACTIVATION_CODES)) return undefined;
+  if (x.dtype !== "float32" || y.dtype !== "float32" || x.rank !== 3 || x.shape[1] === 0) return undefined;
+  return native;
+}
+
+/**
+ * Loss and gradients of a seed-batched 1→W→1 network in one native call (x, y `[S, B, 1]`; the gradients of
+ * Σ_seeds perSeed for w1 `[S, 1, W]`, b1 `[S, W]`, w2 `[S, W, 1]`, b2 `[S, 1]`); undefined where the native
+ * path does not serve (then the wasm SIMD kernel does). Training only: no gradient of its own.
+ */
+export function nativeScalarNetStep(x: tf.Tensor, y: tf.Tensor, net: ScalarNet): FusedMlpStep | undefined {
+  if (!scalarNetServes(x, y, net)) return undefined;
+  const [w1, b1, w2, b2] = net.params;
+  const outputs = tf.engine().runKernel(SCALAR_NET_STEP_KERNEL, { x, y, w1, b1, w2, b2 }, scalarNetAttrs(net)) as unknown as tf.Tensor[];
+  const [perSample, perSeed, ...grads] = outputs;
+  return { perSample: perSample as tf.Tensor2D, perSeed: perSeed as tf.Tensor1D, grads, runningStats: [] };
+}
+
+/** What `nativeScalarNetTrain` returns: the parameters and optimizer slots after the steps, and each step's loss. */
+export interface ScalarNetTrained {
+  readonly params: readonly tf.Tensor[];
+  /** Per parameter its slots (none for sgd, the buffer for momentum, m and v for adam). */
+  readonly slots: readonly (readonly tf.Tensor[])[];
+  /** Per step (rows) the per-seed loss at the parameters that step started from, `[K, S]`. */
+  readonly losses: tf.Tensor2D;
+}
+
+/**
+ * K = rules.length training steps of a 1→W→1 network on one batch in one native call: each step the gradient
+ * as `nativeScalarNetStep` and then the update of rule k as `nativeOptimizerStep` — the same C functions in
+ * the same order, so bitwise K pairs of those calls. For stretches of training where nothing reads the state
+ * between updates (runtime/train/loop.ts); undefined where the native path does not serve.
+ */
+export function nativeScalarNetTrain(
+  x: tf.Tensor,
+  y: tf.Tensor,
+  net: ScalarNet,
+  slots: readonly (readonly tf.Tensor[])[],
+  rules: readonly FusedOptimizerRule[],
+): ScalarNetTrained | undefined {
+  if (!scalarNetServes(x, y, net) || rules.length === 0 || slots.length !== 4) return undefined;
+  const perParam = slotCount(rules[0]!);
+  if (rules.some((r) => slotCount(r) !== perParam) || slots.some((list) => list.length !== perParam)) return undefined;
+  const inputs: tf.NamedTensorMap = { x, y };
+  net.params.forEach((p, i) => {
+    inputs[`p${i}`] = p;
+    slots[i]!.forEach((slot, k) => (inputs[`s${i}_${k}`] = slot));
+  });
+  const header = rules.flatMap((r) => ruleHeader(r, 4));
+  const outputs = tf.engine().runKernel(SCALAR_NET_TRAIN_KERNEL, inputs, { ...scalarNetAttrs(net), slots: perParam, rules: header } as unknown as tf.NamedAttrMap) as unknown as tf.Tensor[];
+  const losses = outputs.pop() as tf.Tensor2D;
+  const stride = 1 + perParam;
+  return { params: [0, 1, 2, 3].map((i) => outputs[i * stride]!), slots: [0, 1, 2, 3].map((i) => outputs.slice(i * stride + 1, (i + 1) * stride)), losses };
+}
+
+function scalarNetHeader(wasm: WasmBackendLike, x: tf.TensorInfo, y: tf.TensorInfo, w1: tf.TensorInfo, attrs: { act: number; alpha: number; scale: number; half: number }): number[] {
+  const [S, B] = x.shape as [number, number];
+  const at = (t: tf.TensorInfo) => wasm.dataIdMap.get(t.dataId)!.memoryOffset;
+  return [S, B, w1.shape[2]!, attrs.act, attrs.alpha, attrs.scale, attrs.half, at(x), at(y)];
+}
+
+function scalarNetStepKernel({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo[] {
+  const wasm = backend as unknown as WasmBackendLike;
+  const [x, y, w1, b1, w2, b2] = ["x", "y", "w1", "b1", "w2", "b2"].map((name) => inputs[name]!);
+  const [S, B] = x!.shape as [number, number];
+  const outputs = [[S, B], [S], [...w1!.shape], [...b1!.shape], [...w2!.shape], [...b2!.shape]].map((shape) => wasm.makeOutput(shape, "float32"));
+  // Offsets read after every makeOutput: an allocation may grow the heap, which replaces its buffer.
+  const at = (t: tf.TensorInfo) => wasm.dataIdMap.get(t.dataId)!.memoryOffset;
+  const header = scalarNetHeader(wasm, x!, y!, w1!, attrs as unknown as { act: number; alpha: number; scale: number; half: number });
+  addon!.scalarNetStep!(wasm.wasm.HEAPU8.buffer as ArrayBuffer, new Float64Array([...header, ...[w1, b1, w2, b2].map((t) => at(t!)), ...outputs.map(at)]));
+  return outputs;
+}
+
+function scalarNetTrainKernel({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo[] {
+  const wasm = backend as unknown as WasmBackendLike;
+  const a = attrs as unknown as { act: number; alpha: number; scale: number; half: number; slots: number; rules: number[] };
+  const steps = a.rules.length / OPTIMIZER_HEADER_LENGTH;
+  const x = inputs["x"]!;
+  const params = [0, 1, 2, 3].map((i) => {
+    const theta = inputs[`p${i}`]!;
+    const slotsIn = Array.from({ length: a.slots }, (_, k) => inputs[`s${i}_${k}`]!);
+    const outputs = Array.from({ length: 1 + a.slots }, () => wasm.makeOutput([...theta.shape], "float32"));
+    return { theta, slotsIn, outputs };
+  });
+  const losses = wasm.makeOutput([steps, x.shape[0]!], "float32");
+  const at = (t: tf.TensorInfo | undefined) => (t ? wasm.dataIdMap.get(t.dataId)!.memoryOffset : 0);
+  const header = scalarNetHeader(wasm, x, inputs["y"]!, inputs["p0"]!, a);
+  const operands = params.flatMap(({ theta, slotsIn, outputs: [out, ...slotsOut] }) => [at(theta), at(out), at(slotsIn[0]), at(slotsOut[0]), at(slotsIn[1]), at(slotsOut[1])]);
+  addon!.scalarNetTrain!(wasm.wasm.HEAPU8.buffer as ArrayBuffer, new Float64Array([...header, steps, a.slots, ...operands, at(losses), ...a.rules]));
+  return [...params.flatMap((p) => p.outputs), losses];
+}
+
+/** Entries of one optimizer rule in a descriptor (ruleHeader). */
+const OPTIMIZER_HEADER_LENGTH = 14;
+
 function slotCount(rule: FusedOptimizerRule): number {
   return rule.kind === "adam" ? 2 : rule.kind === "momentum" ? 1 : 0;
 }
@@ -290,8 +405,21 @@ function optimizerStepKernel({ inputs, backend, attrs }: Parameters<tf.KernelFun
   });
   const at = (t: tf.TensorInfo | undefined) => (t ? wasm.dataIdMap.get(t.dataId)!.memoryOffset : 0);
   const descriptor = new Float64Array(14 + 8 * count);
-  const r = rule;
-  descriptor.set([
+  descriptor.set(ruleHeader(rule, count));
+  perParam.forEach(({ theta, grad, slotsIn, outputs }, i) => {
+    const [out, ...slotsOut] = outputs;
+    descriptor.set(
+      [theta.shape.reduce((a, b) => a * b, 1), at(theta), at(grad), at(out), at(slotsIn[0]), at(slotsOut[0]), at(slotsIn[1]), at(slotsOut[1])],
+      14 + 8 * i,
+    );
+  });
+  addon!.optimizerStep(wasm.wasm.HEAPU8.buffer as ArrayBuffer, descriptor);
+  return perParam.flatMap((p) => p.outputs);
+}
+
+/** A rule as native/dync_fused.c's 14-entry optimizer header (optimizerStep; each step of scalarNetTrain). */
+function ruleHeader(r: FusedOptimizerRule, count: number): number[] {
+  return [
     OPTIMIZER_CODES[r.kind],
     count,
     r.kind === "adam" ? 0 : r.lr,
@@ -306,16 +434,7 @@ function optimizerStepKernel({ inputs, backend, attrs }: Parameters<tf.KernelFun
     r.kind === "adam" ? r.c2 : 1,
     r.kind === "adam" ? r.thetaFactor : 1,
     r.weightDecay,
-  ]);
-  perParam.forEach(({ theta, grad, slotsIn, outputs }, i) => {
-    const [out, ...slotsOut] = outputs;
-    descriptor.set(
-      [theta.shape.reduce((a, b) => a * b, 1), at(theta), at(grad), at(out), at(slotsIn[0]), at(slotsOut[0]), at(slotsIn[1]), at(slotsOut[1])],
-      14 + 8 * i,
-    );
-  });
-  addon!.optimizerStep(wasm.wasm.HEAPU8.buffer as ArrayBuffer, descriptor);
-  return perParam.flatMap((p) => p.outputs);
+  ];
 }
 
 function gatherRowsKernel({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {

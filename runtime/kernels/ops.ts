@@ -10,6 +10,8 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { SCALAR_NET_ACTIVATIONS } from "./simd-source.js";
+import type { ScalarNetSpec } from "../../contract/model.js";
+import type { FusedOptimizerRule, ScalarNetTrained } from "./native-fused.js";
 import {
   ADAM_KERNEL,
   ADAM_SCALARS,
@@ -18,6 +20,8 @@ import {
   SGD_KERNEL,
   MATVEC_KERNEL,
   SCALAR_NET_KERNEL,
+  SCALAR_NET_TRAIN_KERNEL,
+  type ScalarNetTrainRule,
   SEED_MATMUL_KERNEL,
   seedMatMulSupported,
   type ScalarNetAttrs,
@@ -231,6 +235,47 @@ export function simdScalarNetStep(
   const outputs = run(SCALAR_NET_KERNEL, { x, y, w1, b1, w2, b2 }, attrs) as unknown as tf.Tensor[];
   const [perSample, perSeed, dw1, db1, dw2, db2] = outputs as [tf.Tensor2D, tf.Tensor1D, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
   return { perSample, perSeed, grads: [dw1, db1, dw2, db2] };
+}
+
+/**
+ * K = rules.length training steps of a 1→W→1 network on one batch in one kernel (DyncScalarNetTrain): each
+ * step `simdScalarNetStep`'s kernel, then `simdSgdUpdate` / `simdAdamUpdate`'s on every parameter, with the
+ * same arguments, so bitwise the steps one by one. Undefined where the kernels do not serve, for an activation
+ * the SIMD kernel lacks, and for rules whose step-by-step form is not those two kernels alone (momentum,
+ * weight decay, AdamW).
+ */
+export function simdScalarNetTrain(
+  x: tf.Tensor,
+  y: tf.Tensor,
+  net: ScalarNetSpec,
+  slots: readonly (readonly tf.Tensor[])[],
+  rules: readonly FusedOptimizerRule[],
+): ScalarNetTrained | undefined {
+  if (!simdKernelsActive() || !SCALAR_NET_ACTIVATIONS.includes(net.activation) || x.shape[1] === 0 || rules.length === 0) return undefined;
+  const kernelRules = rules.map(simdRule);
+  const kind = kernelRules[0]?.kind;
+  if (kernelRules.some((r) => r === undefined || r.kind !== kind)) return undefined;
+  const slotCount = kind === "adam" ? 2 : 0;
+  if (slots.length !== 4 || slots.some((list) => list.length !== slotCount)) return undefined;
+  const inputs: tf.NamedTensorMap = { x, y };
+  net.params.forEach((p, i) => {
+    inputs[`p${i}`] = p;
+    slots[i]!.forEach((slot, k) => (inputs[`s${i}_${k}`] = slot));
+  });
+  const { activation, alpha, scale, half } = net;
+  const outputs = run(SCALAR_NET_TRAIN_KERNEL, inputs, { activation, alpha, scale, half, rules: kernelRules }) as unknown as tf.Tensor[];
+  const losses = outputs.pop() as tf.Tensor2D;
+  const stride = 1 + slotCount;
+  return { params: [0, 1, 2, 3].map((i) => outputs[i * stride]!), slots: [0, 1, 2, 3].map((i) => outputs.slice(i * stride + 1, (i + 1) * stride)), losses };
+}
+
+/** A rule as the step-by-step SIMD path computes it (runtime/optim.ts), or undefined where that path runs tfjs ops. */
+function simdRule(rule: FusedOptimizerRule): ScalarNetTrainRule | undefined {
+  if (rule.weightDecay !== 0) return undefined;
+  if (rule.kind === "sgd") return { kind: "sgd", lr: Math.fround(rule.lr) };
+  if (rule.kind !== "adam" || rule.thetaFactor !== 1) return undefined;
+  const scalars = { beta1: rule.beta1, oneMinusBeta1: 1 - rule.beta1, beta2: rule.beta2, oneMinusBeta2: 1 - rule.beta2, c2: rule.c2, eps: rule.eps, step: rule.stepSize };
+  return { kind: "adam", ...(Object.fromEntries(ADAM_SCALARS.map((name) => [name, Math.fround(scalars[name])])) as Record<(typeof ADAM_SCALARS)[number], number>) };
 }
 
 /** θ − lr·g in one kernel (bit-identical to tfjs's Multiply then Sub), or undefined. */

@@ -34,6 +34,7 @@ interface WasmBackendLike {
     asm?: { memory?: WasmMemory };
     _malloc(bytes: number): number;
     _free(pointer: number): void;
+    HEAPU8: Uint8Array;
     /** Emscripten's wrapper of an exported C function (tfjs's own kernels are called through it). */
     cwrap?(name: string, returnType: null, argTypes: string[]): (...args: unknown[]) => void;
     /** The C++ side's table of tensor id → (element count, heap offset); it owns no memory. */
@@ -110,6 +111,16 @@ export const SCALAR_NET_KERNEL = "DyncScalarNet";
  * (S values). Inputs loss float32 [S], alive bool [S], firstBad int32 [S]; attr step; outputs alive′, firstBad′.
  */
 export const OBSERVE_LOSS_KERNEL = "DyncObserveLoss";
+/**
+ * K training steps of a 1→W→1 network in one kernel: per step the DyncScalarNet export, then the DyncSgd or
+ * DyncAdam export on each parameter, with the same arguments as the step-by-step path (so bitwise its result),
+ * in place on copies of the parameters and moments. Inputs x, y, p0…p3, s{i}_{k}; attrs ScalarNetAttrs and
+ * `rules` (ScalarNetTrainRule per step); outputs per parameter θ′ and its slots′, then the losses [K, S].
+ */
+export const SCALAR_NET_TRAIN_KERNEL = "DyncScalarNetTrain";
+
+/** One update of DyncScalarNetTrain: plain SGD (no weight decay) or Adam's scalars (ADAM_SCALARS, float32). */
+export type ScalarNetTrainRule = { readonly kind: "sgd"; readonly lr: number } | ({ readonly kind: "adam" } & Readonly<Record<(typeof ADAM_SCALARS)[number], number>>);
 
 /** Attributes of DyncScalarNet. */
 export interface ScalarNetAttrs {
@@ -158,6 +169,7 @@ export function installSimdKernels(): boolean {
   register(SEED_MATMUL_KERNEL, seedMatMulKernel);
   register(SCALAR_NET_KERNEL, scalarNetKernel);
   register(OBSERVE_LOSS_KERNEL, observeLossKernel);
+  register(SCALAR_NET_TRAIN_KERNEL, scalarNetTrainKernel);
   tf.unregisterKernel(tf.Identity, "wasm");
   tf.registerKernel({ kernelName: tf.Identity, backendName: "wasm", kernelFunc: sharedIdentity });
   replaceCast();
@@ -371,6 +383,55 @@ function scalarNetKernel({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0
     wasm.wasm._free(scratch);
   }
   return outputs;
+}
+
+function scalarNetTrainKernel({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo[] {
+  const wasm = backend as unknown as WasmBackendLike;
+  const { activation, alpha, scale, half, rules } = attrs as unknown as ScalarNetAttrs & { rules: ScalarNetTrainRule[] };
+  const [x, y] = ["x", "y"].map((name) => float32Input(SCALAR_NET_TRAIN_KERNEL, inputs[name]));
+  const [S, B] = x!.shape as [number, number];
+  const slots = rules[0]!.kind === "adam" ? 2 : 0;
+  if (!SCALAR_NET_ACTIVATIONS.includes(activation) || rules.some((r) => (r.kind === "adam" ? 2 : 0) !== slots)) {
+    throw new Error(`${SCALAR_NET_TRAIN_KERNEL}: no activation "${activation}" or mixed rules`);
+  }
+  const params = [0, 1, 2, 3].map((i) => {
+    const theta = float32Input(SCALAR_NET_TRAIN_KERNEL, inputs[`p${i}`]);
+    const slotsIn = Array.from({ length: slots }, (_, k) => float32Input(SCALAR_NET_TRAIN_KERNEL, inputs[`s${i}_${k}`]));
+    return { theta, slotsIn, size: tf.util.sizeFromShape(theta.shape), outputs: [theta, ...slotsIn].map((t) => wasm.makeOutput([...t.shape], "float32")) };
+  });
+  const losses = wasm.makeOutput([rules.length, S], "float32");
+  const W = params[0]!.theta.shape[2]!;
+  const gradBytes = 4 * params.reduce((n, p) => n + p.size, 0);
+  const scratch = wasm.wasm._malloc(Math.max(16, 112 * W) + gradBytes + 4 * S * B); // not tensors
+  try {
+    // offsets after every allocation: an allocation may grow the heap, which replaces its buffer
+    const at = (t: tf.TensorInfo) => offsetOf(wasm, t);
+    const heap = wasm.wasm.HEAPU8;
+    for (const p of params) [p.theta, ...p.slotsIn].forEach((t, k) => heap.copyWithin(at(p.outputs[k]!), at(t), at(t) + 4 * p.size));
+    const grads: number[] = [];
+    let next = scratch + Math.max(16, 112 * W);
+    for (const p of params) {
+      grads.push(next);
+      next += 4 * p.size;
+    }
+    const perSample = next;
+    const kernels = exportsFor(wasm);
+    const theta = params.map((p) => at(p.outputs[0]!));
+    rules.forEach((rule, k) => {
+      kernels[`scalar_net_${activation}`]!(at(x!), at(y!), ...theta, S, B, W, alpha, scale, half, (2 * half * scale) / B, 1 / B, perSample, at(losses) + 4 * k * S, ...grads, scratch);
+      params.forEach((p, i) => {
+        if (rule.kind === "sgd") {
+          kernels.sgd(theta[i]!, grads[i]!, theta[i]!, p.size, rule.lr);
+        } else {
+          const [m, v] = [at(p.outputs[1]!), at(p.outputs[2]!)];
+          kernels.adam(theta[i]!, grads[i]!, m, v, theta[i]!, m, v, p.size, ...ADAM_SCALARS.map((name) => rule[name]));
+        }
+      });
+    });
+  } finally {
+    wasm.wasm._free(scratch);
+  }
+  return [...params.flatMap((p) => p.outputs), losses];
 }
 
 function observeLossKernel({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo[] {

@@ -9,10 +9,11 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { DyncRuntimeError } from "../errors.js";
 import { lossName, type LossKind } from "../loss.js";
-import type { ForwardOptions, FusedStep, LayerView, Model, Param } from "../../contract/model.js";
+import type { ForwardOptions, FusedStep, LayerView, Model, Param, ScalarNetSpec } from "../../contract/model.js";
 import { layerViews, mlpLayers } from "../../contract/layer-list.js";
 import { isValidSeed } from "../../contract/program.js";
 import { simdScalarNetStep } from "../kernels/ops.js";
+import { nativeScalarNetStep } from "../kernels/native-fused.js";
 import { type Activation, type ActivationSpec, activation, activationName, DEFAULT_LEAKY_SLOPE } from "./activations.js";
 import { applyBatchNorm, type BatchNormParams, createBatchNorm } from "./batchnorm.js";
 import { applyDense, createDenseParams, type DenseParams } from "./dense.js";
@@ -172,15 +173,22 @@ export class Mlp implements Model {
    * fused-scalar-net.test.ts).
    */
   fusedLossAndGradients(x: tf.Tensor, y: tf.Tensor, loss: LossKind): FusedStep | undefined {
+    const net = this.scalarNet(loss);
+    if (!net) return undefined;
+    this.checkInput(x);
+    const { activation, alpha, scale, half } = net;
+    return nativeScalarNetStep(x, y, net) ?? simdScalarNetStep(x, y, net.params, { activation, alpha, scale, half });
+  }
+
+  /** The network as a plain 1→W→1 network (one hidden layer, biases, no batch norm, dropout or encoding) under mse, half_mse or half_sse; else undefined. */
+  scalarNet(loss: LossKind): ScalarNetSpec | undefined {
     const [hidden, ...deeper] = this.hidden;
     if (!hidden || deeper.length > 0 || hidden.norm || this.encoding || this.dropout > 0) return undefined;
     if (this.inDim !== 1 || this.outDim !== 1 || lossName(loss) === "cross_entropy" || !hidden.dense.bias || !this.out.bias) return undefined;
-    this.checkInput(x);
     const spec = this.options.act ?? "relu";
     const alpha = typeof spec === "object" && "slope" in spec ? spec.slope : DEFAULT_LEAKY_SLOPE;
     const params = [hidden.dense.weight.variable, hidden.dense.bias.variable, this.out.weight.variable, this.out.bias.variable] as const;
-    const attrs = { activation: activationName(spec), alpha, scale: this.outputScale, half: loss === "mse" ? 1 : 0.5 };
-    return simdScalarNetStep(x, y, params, attrs);
+    return { activation: activationName(spec), alpha, scale: this.outputScale, half: loss === "mse" ? 1 : 0.5, params };
   }
 
   /** Input encoding applied to `[S, B, inDim]` (identity without one), for probes that look at encoded inputs. */

@@ -12,11 +12,11 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { DyncRuntimeError } from "../errors.js";
 import { labelSmoothing, lossName, type LossKind } from "../loss.js";
-import type { FusedStep, LayerView, Model, Param } from "../../contract/model.js";
+import type { FusedStep, LayerView, Model, Param, ScalarNetSpec } from "../../contract/model.js";
 import type { LayerSpec } from "../../contract/program.js";
 import { activationAfter, type LayerGeometry, layerGeometry, layerRole } from "../../contract/layer-list.js";
 import { simdScalarNetStep } from "../kernels/ops.js";
-import { type FusedDenseLayer, nativeMlpStep } from "../kernels/native-fused.js";
+import { type FusedDenseLayer, nativeMlpStep, nativeScalarNetStep } from "../kernels/native-fused.js";
 import { type Activation, type ActivationSpec, activation, activationName, DEFAULT_LEAKY_SLOPE } from "./activations.js";
 import { applyBatchNorm, type BatchNormParams, createBatchNorm } from "./batchnorm.js";
 import { type ConvParams, conv2d, createConvParams, flatten, pool2d } from "./conv.js";
@@ -192,19 +192,26 @@ export class Sequential implements Model {
     return layers.length > 0 ? { layers, scale } : undefined;
   }
 
-  /** `Mlp`'s fused SIMD step for a plain 1→W→1 network (see fusedLossAndGradients). */
+  /** `Mlp`'s fused step for a plain 1→W→1 network (see fusedLossAndGradients): native where it serves, else SIMD. */
   private scalarNetStep(x: tf.Tensor, y: tf.Tensor, loss: LossKind): FusedStep | undefined {
+    const net = this.scalarNet(loss);
+    if (!net) return undefined;
+    this.checkInput(x);
+    const { activation, alpha, scale, half } = net;
+    return nativeScalarNetStep(x, y, net) ?? simdScalarNetStep(x, y, net.params, { activation, alpha, scale, half });
+  }
+
+  /** The list as a plain 1→W→1 network: dense(W, act, bias) → dense(1, bias) [→ scale], under mse, half_mse or half_sse. */
+  scalarNet(loss: LossKind): ScalarNetSpec | undefined {
     const [first, second, third, ...rest] = this.options.layers;
     if (lossName(loss) === "cross_entropy" || rest.length > 0 || this.inDim !== 1 || this.outDim !== 1) return undefined;
     if (first?.kind !== "dense" || second?.kind !== "dense" || !first.bias || !second.bias || second.act !== null) return undefined;
     if (third && third.kind !== "scale") return undefined;
-    this.checkInput(x);
     const spec = first.act ?? "identity";
     const alpha = typeof spec === "object" && "slope" in spec ? spec.slope : DEFAULT_LEAKY_SLOPE;
     const scale = this.outputScale * (third?.kind === "scale" ? third.factor : 1);
     const [w1, b1, w2, b2] = this.params.map((p) => p.variable);
-    const attrs = { activation: activationName(spec), alpha, scale, half: loss === "mse" ? 1 : 0.5 };
-    return simdScalarNetStep(x, y, [w1!, b1!, w2!, b2!], attrs);
+    return { activation: activationName(spec), alpha, scale, half: loss === "mse" ? 1 : 0.5, params: [w1!, b1!, w2!, b2!] };
   }
 
   dispose(): void {

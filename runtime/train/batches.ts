@@ -89,7 +89,10 @@ export class BatchSampler {
 }
 
 function identity(n: number): Int32Array {
-  return Int32Array.from({ length: n }, (_, i) => i);
+  // a plain loop: Int32Array.from with a callback took ~0.1 s for 1000 seeds × 256 samples (benchmark case (d))
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  return order;
 }
 
 function requireCount(what: string, value: number, min: number): number {

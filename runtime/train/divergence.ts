@@ -50,6 +50,29 @@ export class DivergenceTracker {
     this.firstBad = firstBad;
   }
 
+  /**
+   * Fold the per-seed losses of updates `firstStep`, `firstStep` + 1, … (`[K, S]`, one row per update) as K
+   * calls of `observe` would. For updates trained in one fused call; reads the small tensors back (on the
+   * backends the fused call serves, wasm, a read is a copy from its heap).
+   */
+  observeSteps(perSeedLosses: tf.Tensor2D, firstStep: number): void {
+    const [K, S] = perSeedLosses.shape;
+    const losses = perSeedLosses.dataSync();
+    const alive = Uint8Array.from(this.alive.dataSync());
+    const firstBad = Int32Array.from(this.firstBad.dataSync());
+    for (let k = 0; k < K; k++) {
+      for (let s = 0; s < S; s++) {
+        if (alive[s] && !Number.isFinite(losses[k * S + s]!)) {
+          alive[s] = 0;
+          firstBad[s] = firstStep + k;
+        }
+      }
+    }
+    tf.dispose([this.alive, this.firstBad]);
+    this.alive = tf.keep(tf.tensor1d(Array.from(alive, Boolean), "bool"));
+    this.firstBad = tf.keep(tf.tensor1d(firstBad, "int32"));
+  }
+
   /** Read back and return the seeds found diverged since the last check. */
   check(): DivergedSeed[] {
     const steps = this.firstBad.dataSync();

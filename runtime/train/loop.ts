@@ -35,6 +35,8 @@ import { l2Penalty, lossFunction, type LossFn, type LossKind } from "../loss.js"
 import type { Model, Param } from "../../contract/model.js";
 import type { Optimizer } from "../optim.js";
 import { makeSchedule, type Schedule } from "../schedule.js";
+import { nativeScalarNetTrain } from "../kernels/native-fused.js";
+import { simdScalarNetTrain } from "../kernels/ops.js";
 import { BatchSampler, type BatchSpec, type DurationSpec } from "./batches.js";
 import { CadenceScheduler, type Cadence, type EventSpec, type FiredEvent } from "./cadence.js";
 import { TrainData, type BatchTensors } from "./data.js";
@@ -166,6 +168,11 @@ export interface TrainConfig {
    * every `YIELD_EVERY_MS` so that the signal handler that aborts it gets to run.
    */
   readonly stop?: AbortSignal;
+  /**
+   * false: train every update on its own, never several in one fused call (trainQuietStretch); the results are
+   * the same bit for bit (tests compare the two). Default true.
+   */
+  readonly fuseSteps?: boolean;
   /** Snapshots of the whole training state at a cadence (checkpoint.ts), for `dync run --resume`. */
   readonly checkpoint?: CheckpointConfig;
   /**
@@ -194,6 +201,12 @@ export interface TrainResult {
  * than a step (measured on examples/quickstart.dyn, see docs/run-directory.md).
  */
 const YIELD_EVERY_MS = 50;
+
+/**
+ * Most updates trained in one fused call (trainQuietStretch): the loop checks for a stop between calls, and
+ * with the default divergence check every 10 steps a stretch is at most 9 anyway.
+ */
+const MAX_FUSED_STEPS = 16;
 
 /** Train `config.model` as configured, calling probes at their cadence; see the file comment for order. */
 export async function train(config: TrainConfig): Promise<TrainResult> {
@@ -253,6 +266,11 @@ class TrainingRun {
         break;
       }
       if (this.snapshotDue(step)) await this.snapshot(step);
+      const fused = this.trainQuietStretch(step);
+      if (fused > 0) {
+        step += fused - 1;
+        continue;
+      }
       const stopped = await this.runStep(step, step < totalSteps);
       if (stopped) break;
     }
@@ -341,6 +359,52 @@ class TrainingRun {
       if (computed) tf.dispose([...computed.grads, computed.loss.perSample, computed.loss.perSeed, computed.loss.objective]);
       if (batch && (!this.sampler.isFull || this.redrawn(step))) tf.dispose([batch.x, batch.y]);
     }
+  }
+
+  /**
+   * Updates `from`, `from` + 1, … of a stretch in which nothing looks at the state between updates (no probe
+   * due, no divergence check, progress line or snapshot, no observer, no seed frozen), trained in one fused
+   * call where the model is a 1→W→1 network on full batches and the optimizer has a native rule (on the native
+   * path any sgd/momentum/adam/adamw; on wasm plain sgd and adam without weight decay, the rules whose
+   * step-by-step form is one SIMD kernel): the
+   * same arithmetic as the steps one by one (each step's gradient, then its update; bitwise, tested), without
+   * the per-step tfjs kernels and bookkeeping that dominate small nets (benchmark case (c)). Returns the number
+   * of updates trained, 0 when the step must run on its own.
+   */
+  private trainQuietStretch(from: number): number {
+    const { model, optimizer, l2 = 0, loss } = this.config;
+    if (this.config.fuseSteps === false || this.observers.length > 0 || this.frozenMask || !this.sampler.isFull || this.config.redraw) return 0;
+    if (l2 !== 0 || typeof loss === "function" || !optimizer.fusedPlan || !optimizer.acceptFused) return 0;
+    const count = this.quietSteps(from);
+    const net = count >= 2 ? model.scalarNet?.(loss) : undefined;
+    if (!net) return 0;
+    const lrs = Array.from({ length: count }, (_, k) => this.schedule(from + k));
+    const plan = optimizer.fusedPlan(lrs);
+    const { x, y } = this.data.full();
+    const trained = plan ? (nativeScalarNetTrain(x, y, net, plan.slots, plan.rules) ?? simdScalarNetTrain(x, y, net, plan.slots, plan.rules)) : undefined;
+    if (!trained) return 0;
+    for (let k = 0; k < count; k++) this.sampler.indicesAt(from + k); // the sampler stays where the steps leave it
+    this.divergence.observeSteps(trained.losses, from);
+    trained.losses.dispose();
+    optimizer.acceptFused(trained.params, trained.slots, count);
+    return count;
+  }
+
+  /** How many updates from `from` on are quiet (see trainQuietStretch), at most MAX_FUSED_STEPS. */
+  private quietSteps(from: number): number {
+    const every = this.config.recorder?.progress ? (this.config.progressEvery ?? 0) : 0;
+    const lateProgress = every > 0 && this.config.progressEveryMs !== undefined && performance.now() - this.lastProgress >= this.config.progressEveryMs;
+    if (lateProgress) return 0;
+    let count = 0;
+    for (let step = from; step < this.sampler.plan.totalSteps && count < MAX_FUSED_STEPS; step++, count++) {
+      const busy =
+        this.scheduler.scheduledAt(step).length > 0 ||
+        this.divergenceCheckDue(step) ||
+        (step > from && this.snapshotDue(step)) ||
+        (every > 0 && step % every === 0);
+      if (busy) break;
+    }
+    return count;
   }
 
   /** Whether update `step` trains on a fresh draw rather than on `data`. */
