@@ -15,19 +15,25 @@
  * - `local_exponents(y, along: width)`: αₖ = −(ln yₖ − ln yₖ₋₁)/(ln xₖ − ln xₖ₋₁) between neighbouring
  *   x values, keyed by xₖ.
  *
+ * - `clusters(x, y, stat: count, cut: 5, min_size: 3) over seeds`: single-linkage clusters of the points
+ *   (x, y) of each group (numerics/cluster.ts): the count of clusters with ≥ min_size points, or per point
+ *   (`stat: label`, `stat: size`) its cluster's label (0 = largest) or size. x and y are joined on their
+ *   shared dimensions, so both must be keyed alike (e.g. two fields of one probe).
+ *
  * - `in_range(x, along: width, min: 10, max: 50)`: the rows whose `along` value v has min ≤ v ≤ max.
  *
  * NaN anywhere in a group gives NaN for that group (as the reductions do). Float64 throughout.
  */
 import { DyncRuntimeError } from "../../runtime/errors.js";
 import type { Dim, SweepValue } from "../../contract/program.js";
+import { singleLinkage } from "../../numerics/cluster.js";
 import { gaussianKde, linspace } from "../../numerics/kde.js";
 import { densityBandwidth } from "../../runtime/analysis/density.js";
 import { Rng } from "../../runtime/rng.js";
 import { type AnalysisDefinition, defineAnalysis } from "../analyses/define.js";
 import * as entries from "./entries.js";
 import { median } from "../../runtime/analysis/reduce.js";
-import { groupRows, numberOf, requireDim, type Key, type Row, type Table } from "../../runtime/analysis/table.js";
+import { groupRows, join, numberOf, requireDim, type Key, type Row, type Table } from "../../runtime/analysis/table.js";
 
 /** Options of the mode finder. */
 export interface ModeOptions {
@@ -217,4 +223,26 @@ const inRange = defineAnalysis(entries.inRange, ([table], { along, min, max }) =
   return { dims: table!.dims, rows };
 });
 
-export const lotteryAnalysisImplementations: readonly AnalysisDefinition[] = [inRange, modes, lowestMode, ensembleTest, localExponents];
+const clusters = defineAnalysis(entries.clustersEntry, ([x, y], { stat, cut, min_size }, over) => {
+  if (!["count", "label", "size"].includes(stat)) throw new DyncRuntimeError("RUN040", `clusters stat must be count, label or size, got ${stat}`);
+  if (!(cut > 0)) throw new DyncRuntimeError("RUN040", `clusters cut must be > 0, got ${cut}`);
+  if (!(Number.isInteger(min_size) && min_size >= 1)) throw new DyncRuntimeError("RUN040", `clusters min_size must be a whole number ≥ 1, got ${min_size}`);
+  const points = join(x!, y!, (l, r, key): Row & { point: number[] } => ({ key, value: 0, point: [numberOf(l.value, "clusters"), numberOf(r.value, "clusters")] }));
+  const table: Table = points;
+  const keep = requireOver(table, over, "clusters");
+  const rows: Row[] = [];
+  for (const g of groupRows(points.rows, keep)) {
+    const pts = (g.rows as (Row & { point: number[] })[]).map((r) => r.point);
+    // NaN coordinates (a net without the measured neuron, a diverged run) make the group's clustering NaN.
+    const bad = pts.some((p) => p.some((v) => !Number.isFinite(v)));
+    const c = bad ? null : singleLinkage(pts, { cut, minSize: min_size });
+    if (stat === "count") {
+      rows.push({ key: g.key, value: c ? c.count : NaN, ...(c ? { note: `sizes ${c.sizes.join(", ")}` } : {}) });
+      continue;
+    }
+    g.rows.forEach((r, i) => rows.push({ key: r.key, value: !c ? NaN : stat === "label" ? c.labels[i]! : c.sizes[c.labels[i]!]! }));
+  }
+  return { dims: stat === "count" ? keep : points.dims, rows };
+});
+
+export const lotteryAnalysisImplementations: readonly AnalysisDefinition[] = [inRange, modes, lowestMode, ensembleTest, localExponents, clusters];

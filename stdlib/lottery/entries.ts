@@ -192,7 +192,21 @@ export const localExponents = analysisEntry({
   cites: papers.lottery,
 });
 
-export const lotteryAnalyses: readonly Entry[] = [inRange, modesEntry, lowestMode, ensembleTest, localExponents];
+export const clustersEntry = analysisEntry({
+  name: "clusters",
+  kind: "analysis",
+  doc: "Clusters of points (x, y) across the dimensions after `over`, per group of the other dimensions: single linkage (float64), cutting every edge of the minimum spanning tree longer than `cut` × the median nearest-neighbour distance, so the cut is scale-free (points in any units, e.g. `param_pca` coordinates). `clusters(pca.pc1, pca.pc2, stat: count) over seeds` is the number of clusters of at least `min_size` points per width (Fig 9); `stat: label` keeps every dimension and gives each point its cluster (0 = the largest, then by size), `stat: size` each point its cluster's size. With the defaults a single 2-D Gaussian blob of 48–96 points gives 1 cluster in about 96–99% of draws (a tail point rarely breaks off with 2 neighbours); at 1000 points its sparse tails break into a few more (test/lottery/clusters.test.ts).",
+  params: [
+    { name: "x", type: { t: "ref", of: "probe" }, doc: "First coordinate of each point (a probe or an analysis)." },
+    { name: "y", type: { t: "ref", of: "probe" }, doc: "Second coordinate, keyed like `x`." },
+    { name: "stat", type: { t: "choice", options: ["count", "label", "size"] }, default: "count", doc: "What to report: the cluster count per group, or per point its cluster's label or size." },
+    { name: "cut", type: { t: "number", above: 0 }, default: 5, doc: "Tree edges longer than `cut` × the median nearest-neighbour distance separate clusters." },
+    { name: "min_size", type: { t: "number", integer: true, min: 1 }, default: 3, doc: "Smallest cluster `stat: count` counts (smaller ones are outliers; they still get labels)." },
+  ],
+  cites: papers.lottery,
+});
+
+export const lotteryAnalyses: readonly Entry[] = [inRange, modesEntry, lowestMode, ensembleTest, localExponents, clustersEntry];
 
 /** `values([[…], …])`: nested lists → shape and row-major values. */
 function lowerValues(a: Readonly<Record<string, Lowered>>): unknown {
