@@ -595,6 +595,8 @@ export type PlotSpec = PlotBase &
         readonly logY: boolean;
         /** Points coloured on a continuous scale by this result's value (absent: by `color`, or one colour). */
         readonly shade?: { readonly expr: AnalysisExpr; readonly label: string };
+        /** One panel per value of this result (a category such as a cluster label; absent: by `facet`, or one panel). */
+        readonly panels?: { readonly expr: AnalysisExpr; readonly label: string };
       }
     /** Histogram of the values of a result (e.g. final loss over seeds), optionally of log10 of them. */
     | { readonly kind: "histogram"; readonly values: AnalysisExpr; readonly label: string; readonly bins: number; readonly log10: boolean }

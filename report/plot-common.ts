@@ -23,6 +23,8 @@ export interface PlotTables {
   readonly values?: Table;
   /** Scatter plots with `shade`: the value colouring each point. */
   readonly shade?: Table;
+  /** Scatter plots with `panels`: the category choosing each point's panel. */
+  readonly panels?: Table;
   readonly matrices?: { readonly snapshots: readonly MatrixSnapshot[]; readonly notes: readonly string[] };
   readonly marks?: readonly { readonly label: string; readonly steps: Table }[];
   /** Line plots: the values of each reference that reads sweep variables, by its index in `refs` (`2/lr` per lr). */

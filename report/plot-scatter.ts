@@ -33,6 +33,24 @@ interface Pair {
   y: number;
   /** The `shade` value colouring the point, when the plot has one. */
   shade?: number;
+  /** The `panels` value choosing the point's panel, when the plot has one. */
+  panel?: number;
+}
+
+/** The pairs joined with the `panels` table on their shared dimensions; pairs without a finite category are dropped and counted in `notes`. */
+function paneled(pairs: { dims: string[]; rows: Pair[] }, panels: Table, spec: ScatterSpec, notes: string[]): { dims: string[]; rows: Pair[] } {
+  const indexed = { dims: pairs.dims, rows: pairs.rows.map((p, i) => ({ key: p.key, value: i })) };
+  const joined = join(indexed, panels, (l: Row, r: Row, key): Pair => ({ ...pairs.rows[l.value as number]!, key, panel: rowNumber(r, spec) }));
+  const rows = joined.rows.filter((p) => Number.isFinite(p.panel));
+  if (rows.length < joined.rows.length) notes.push(`${joined.rows.length - rows.length} points without a finite ${spec.panels!.label} omitted`);
+  return { dims: joined.dims, rows };
+}
+
+/** The panels' labels in numeric order (a result's values, not a dimension's), titled by the result. */
+function panelDomain(pairs: readonly Pair[], spec: ScatterSpec): { dim: string; labels: string[] } | null {
+  if (!spec.panels) return null;
+  const values = [...new Set(pairs.map((p) => p.panel!))].sort((a, b) => a - b);
+  return { dim: spec.panels.label, labels: values.map((v) => valueLabel(v)) };
 }
 
 /** The pairs joined with the `shade` table on their shared dimensions; pairs whose shade is not finite are dropped and counted in `notes`. */
@@ -45,15 +63,20 @@ function shaded(pairs: { dims: string[]; rows: Pair[] }, shade: Table, spec: Sca
 }
 
 function requireShade(tables: PlotTables, spec: ScatterSpec): Table {
-  if (!tables.shade) throw new DyncRuntimeError("RUN090", `plot (line ${spec.line}) is missing its shade data`);
-  return tables.shade;
+  return requireTable(tables.shade, "shade", spec);
+}
+
+function requireTable(table: Table | undefined, what: string, spec: ScatterSpec): Table {
+  if (!table) throw new DyncRuntimeError("RUN090", `plot (line ${spec.line}) is missing its ${what} data`);
+  return table;
 }
 
 /** The vega-lite spec of a scatter plot. */
 export function scatterPlot(spec: ScatterSpec, tables: PlotTables): TopLevelSpec {
   const notes: string[] = [];
   const xy = join(tableOf(tables, "x", spec), tableOf(tables, "y", spec), (l: Row, r: Row, key): Pair => ({ key, x: rowNumber(l, spec), y: rowNumber(r, spec) }));
-  const joined = spec.shade ? shaded(xy, requireShade(tables, spec), spec, notes) : xy;
+  const colored = spec.shade ? shaded(xy, requireShade(tables, spec), spec, notes) : xy;
+  const joined = spec.panels ? paneled(colored, requireTable(tables.panels, "panels", spec), spec, notes) : colored;
   const asTable = { dims: joined.dims, rows: joined.rows.map((p) => ({ key: p.key, value: 0 })) };
   if (spec.color !== null) requirePlotDim(asTable, spec.color, "colour", spec);
   if (spec.facet !== null) requirePlotDim(asTable, spec.facet, "facet", spec);
@@ -71,6 +94,7 @@ export function scatterPlot(spec: ScatterSpec, tables: PlotTables): TopLevelSpec
     y: p.y,
     ...(spec.color === null ? {} : { _color: valueLabel(p.key[spec.color]!) }),
     ...(spec.facet === null ? {} : { _facet: valueLabel(p.key[spec.facet]!) }),
+    ...(p.panel === undefined ? {} : { _facet: valueLabel(p.panel) }),
     ...(p.shade === undefined ? {} : { _shade: p.shade }),
   }));
   const seriesFields = (key: Key): Datum => ({
@@ -91,5 +115,5 @@ export function scatterPlot(spec: ScatterSpec, tables: PlotTables): TopLevelSpec
     { name: "points", transform: onlyLayer("points"), mark, encoding: { x, y: positionEncoding("y", spec.yLabel, spec.logY), ...colorEncoding(spec.color, color), ...shade } },
     ...(diverged.length ? [divergedLayer(x)] : []),
   ];
-  return assemble({ title: spec.title ?? `${spec.yLabel} vs ${spec.xLabel}`, notes, data, layers, facet: facetDomain(keyed, spec) });
+  return assemble({ title: spec.title ?? `${spec.yLabel} vs ${spec.xLabel}`, notes, data, layers, facet: panelDomain(pairs, spec) ?? facetDomain(keyed, spec) });
 }

@@ -58,7 +58,12 @@ function plotData(spec: PlotSpec, env: AnalysisEnv, recorded?: RecordedTensors):
       return { matrices: { snapshots, notes } };
     }
     case "scatter":
-      return { x: evaluate(spec.x, env), y: evaluate(spec.y, env), ...(spec.shade ? { shade: evaluate(spec.shade.expr, env) } : {}) };
+      return {
+        x: evaluate(spec.x, env),
+        y: evaluate(spec.y, env),
+        ...(spec.shade ? { shade: evaluate(spec.shade.expr, env) } : {}),
+        ...(spec.panels ? { panels: evaluate(spec.panels.expr, env) } : {}),
+      };
     case "histogram":
     case "density":
     case "phase_plane":

@@ -56,7 +56,10 @@ export class PlotCompiler {
         const shadeArg = args.named.get("shade");
         if (shadeArg && base.color !== null) return this.fail(shadeArg.value, "a scatter is coloured by `color` (a dimension) or by `shade` (a result's value), not both");
         const shade = shadeArg ? this.analysis.compile(shadeArg.value, scope) : null;
-        if (!xe || !ye || !log || shade === undefined) return undefined;
+        const panelsArg = args.named.get("panels");
+        if (panelsArg && base.facet !== null) return this.fail(panelsArg.value, "a scatter is split into panels by `facet` (a dimension) or by `panels` (a result's value), not both");
+        const panels = panelsArg ? this.analysis.compile(panelsArg.value, scope) : null;
+        if (!xe || !ye || !log || shade === undefined || panels === undefined) return undefined;
         return {
           ...(base as PlotBaseChecked),
           kind: "scatter",
@@ -66,6 +69,7 @@ export class PlotCompiler {
           yLabel: this.text(y),
           ...log,
           ...(shade && shadeArg ? { shade: { expr: shade, label: this.text(shadeArg.value) } } : {}),
+          ...(panels && panelsArg ? { panels: { expr: panels, label: this.text(panelsArg.value) } } : {}),
         };
       }
       case "heatmap":

@@ -69,6 +69,12 @@ export const plots: Entry[] = [
         default: null,
         doc: "A result whose value colours each point on a continuous scale, joined on the shared dimensions like `x` and `y` (`shade: log10(final_loss)`: parameter-space PCA coloured by loss, Liu & Tegmark Fig 9); not together with `color`.",
       },
+      {
+        name: "panels",
+        type: { t: "ref", of: "probe" },
+        default: null,
+        doc: "A result whose value is a category (a whole number, e.g. a cluster label per seed) drawing one panel per value, joined on the shared dimensions like `shade` (`panels: clusters(pca.pc1, pca.pc2, stat: label) over seeds`: the activation curves of each cluster's nets, Liu & Tegmark Figs 10–11); facets by a result, where `facet` takes a dimension, so not together with `facet`.",
+      },
       facet,
       log,
       title,

@@ -166,6 +166,26 @@ describe("scatter plots", () => {
     expect(texts(svg, "legend-title")).toContain("log10(final_loss)");
   });
 
+  it("draws one panel per `panels` value (a per-seed label joined onto per-point curves), in numeric order; NaN labels left out and counted", async () => {
+    // Curves of 3 points per seed, seeds 0–4; labels per seed: 1, 0, 1, NaN, 10 (10 sorts after 1, not before).
+    const curve = (f: (s: number, p: number) => number): Table => ({
+      dims: ["seeds", "point"],
+      rows: [0, 1, 2, 3, 4].flatMap((s) => [0, 1, 2].map((p) => ({ key: { seeds: s, point: p }, value: f(s, p) }))),
+    });
+    const labels = F.valuesTable([1, 0, 1, NaN, 10]);
+    const spec = F.scatterSpec({ panels: { expr: { op: "probe", name: "cluster" }, label: "cluster" } });
+    const vl = plotToVegaLite(spec, { x: curve((_s, p) => p), y: curve((s, p) => s * p), panels: labels });
+    const points = dataOf(vl, "points");
+    expect(points.filter((d) => d["_facet"] === "1").map((d) => d["y"])).toEqual([0, 0, 0, 0, 2, 4]);
+    expect(points.filter((d) => d["_facet"] === "0").map((d) => d["y"])).toEqual([0, 1, 2]);
+    expect(points.filter((d) => d["_facet"] === "10")).toHaveLength(3);
+    expect((vl as unknown as { facet: { sort: string[] } }).facet.sort).toEqual(["0", "1", "10"]);
+    expect(subtitle(vl)).toContain("3 points without a finite cluster omitted");
+    const svg = await renderSvg(vl);
+    expect(markShapes(svg, "points")).toBe(12);
+    expect(texts(svg, "title-text")).toEqual(expect.arrayContaining(["0", "1", "10"]));
+  });
+
   it("thins 10,000 points to 5,000 and says so; the plot still renders", async () => {
     const n = 10_000;
     const vl = plotToVegaLite(F.scatterSpec(), { x: F.valuesTable(F.normals(n, 5), {}, "neuron"), y: F.valuesTable(F.normals(n, 6), {}, "neuron") });
