@@ -207,6 +207,8 @@ export function assemble(options: {
   readonly data: readonly Datum[];
   readonly layers: readonly Record<string, unknown>[];
   readonly facet: { dim: Dim; labels: string[] } | null;
+  /** Each panel its own y range (panels by a result's category, whose ranges may differ by orders of magnitude). */
+  readonly independentY?: boolean;
 }): TopLevelSpec {
   // One facet value makes one panel: no header over it, the value said in the notes instead.
   const oneValue = options.facet !== null && options.facet.labels.length === 1;
@@ -219,6 +221,7 @@ export function assemble(options: {
     facet: { field: "_facet", type: "ordinal", sort: options.facet.labels, header: { title: dimTitle(options.facet.dim), labelFontSize: 12, titleFontSize: 13 } },
     columns: Math.min(FACET_COLUMNS, options.facet.labels.length),
     spec: { ...MULTIPLE, layer: options.layers },
+    ...(options.independentY ? { resolve: { scale: { y: "independent" } } } : {}),
   } as unknown as TopLevelSpec;
 }
 

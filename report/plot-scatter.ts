@@ -46,7 +46,11 @@ function paneled(pairs: { dims: string[]; rows: Pair[] }, panels: Table, spec: S
   return { dims: joined.dims, rows };
 }
 
-/** The panels' labels in numeric order (a result's values, not a dimension's), titled by the result. */
+/**
+ * The panels' labels in numeric order (a result's values, not a dimension's), titled by the result. Such
+ * panels (clusters of nets, say) hold curves whose ranges differ by orders of magnitude, so each gets its own
+ * y axis (see `assemble`): on a shared one the small-range panels would be flat lines.
+ */
 function panelDomain(pairs: readonly Pair[], spec: ScatterSpec): { dim: string; labels: string[] } | null {
   if (!spec.panels) return null;
   const values = [...new Set(pairs.map((p) => p.panel!))].sort((a, b) => a - b);
@@ -115,5 +119,5 @@ export function scatterPlot(spec: ScatterSpec, tables: PlotTables): TopLevelSpec
     { name: "points", transform: onlyLayer("points"), mark, encoding: { x, y: positionEncoding("y", spec.yLabel, spec.logY), ...colorEncoding(spec.color, color), ...shade } },
     ...(diverged.length ? [divergedLayer(x)] : []),
   ];
-  return assemble({ title: spec.title ?? `${spec.yLabel} vs ${spec.xLabel}`, notes, data, layers, facet: panelDomain(pairs, spec) ?? facetDomain(keyed, spec) });
+  return assemble({ title: spec.title ?? `${spec.yLabel} vs ${spec.xLabel}`, notes, data, layers, facet: panelDomain(pairs, spec) ?? facetDomain(keyed, spec), independentY: spec.panels !== undefined });
 }

@@ -180,6 +180,7 @@ describe("scatter plots", () => {
     expect(points.filter((d) => d["_facet"] === "0").map((d) => d["y"])).toEqual([0, 1, 2]);
     expect(points.filter((d) => d["_facet"] === "10")).toHaveLength(3);
     expect((vl as unknown as { facet: { sort: string[] } }).facet.sort).toEqual(["0", "1", "10"]);
+    expect((vl as unknown as { resolve: unknown }).resolve).toEqual({ scale: { y: "independent" } });
     expect(subtitle(vl)).toContain("3 points without a finite cluster omitted");
     const svg = await renderSvg(vl);
     expect(markShapes(svg, "points")).toBe(12);
