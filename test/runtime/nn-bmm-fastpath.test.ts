@@ -167,7 +167,7 @@ for (const [backend, native] of [["cpu", false], ["wasm", false], ["wasm", true]
         // Only b varies (a is the data of a first layer), then only a (an input gradient).
         const onlyB = await tf.profile(() => tf.grad((q: tf.Tensor) => f(a, q as tf.Tensor3D))(b));
         const onlyA = await tf.profile(() => tf.grad((p: tf.Tensor) => f(p as tf.Tensor3D, b))(a));
-        const countProducts = (info: tf.ProfileInfo) => info.kernels.filter((k) => products.test(k.name)).length;
+        const countProducts = (info: Awaited<ReturnType<typeof tf.profile>>) => info.kernels.filter((k) => products.test(k.name)).length;
         // One forward product, one backward product (the plain tf.matMul's autodiff would compute both).
         expect(countProducts(onlyB)).toBe(2);
         expect(countProducts(onlyA)).toBe(2);
