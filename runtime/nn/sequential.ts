@@ -51,6 +51,8 @@ interface Built {
   readonly endsPre: boolean;
   /** A batch-norm layer's parameters and statistics (the fused step reads them). */
   readonly norm?: BatchNormParams;
+  /** An encoding layer's function (the fused step encodes with it). */
+  readonly encoding?: Encoding;
   dispose(): void;
 }
 
@@ -159,7 +161,7 @@ export class Sequential implements Model {
     if (!plan || x.rank !== 3 || x.shape[2] !== this.inDim || y.rank !== 3 || y.shape[2] !== this.outDim || x.shape[1] === 0) return undefined;
     this.checkInput(x);
     if (plan.layers.some((l) => l.norm) && x.shape[1]! < 2) return undefined; // the taped path says why (RUN040)
-    const encoded = plan.encodings.length === 0 ? x : tf.tidy(() => plan.encodings.reduce((h, e) => e.apply(h, { training: true }), x));
+    const encoded = plan.encodings.length === 0 ? x : tf.tidy(() => plan.encodings.reduce((h, e) => e.encodeRows(h as tf.Tensor3D), x));
     let step: ReturnType<typeof nativeMlpStep>;
     try {
       step = nativeMlpStep(encoded, y, plan.layers, lossName(loss), { smoothing: labelSmoothing(loss), scale: this.outputScale * plan.scale });
@@ -181,7 +183,7 @@ export class Sequential implements Model {
    * The list as its leading input encodings, then dense layers with their activations and the output factor,
    * or undefined when the rest is not a plain MLP.
    */
-  private fusedDensePlan(): { encodings: Built[]; layers: FusedDenseLayer[]; scale: number } | undefined {
+  private fusedDensePlan(): { encodings: Encoding[]; layers: FusedDenseLayer[]; scale: number } | undefined {
     const encodings = this.encodingPrefix();
     const layers: FusedDenseLayer[] = [];
     let scale = 1;
@@ -212,9 +214,9 @@ export class Sequential implements Model {
    * randomness drawn while training (every registered encoding: coords, fourier, and gaussian_features, whose
    * frequency matrix is drawn once at construction). A trainable encoding would end the prefix.
    */
-  private encodingPrefix(): Built[] {
-    const end = this.built.findIndex((b) => b.geometry.spec.kind !== "encoding" || b.params.length > 0 || b.state.length > 0);
-    return this.built.slice(0, end < 0 ? this.built.length : end);
+  private encodingPrefix(): Encoding[] {
+    const end = this.built.findIndex((b) => !b.encoding || b.params.length > 0 || b.state.length > 0);
+    return this.built.slice(0, end < 0 ? this.built.length : end).map((b) => b.encoding!);
   }
 
   /** `Mlp`'s fused SIMD step for a plain 1→W→1 network (see fusedLossAndGradients). */
@@ -289,7 +291,7 @@ export class Sequential implements Model {
         return { ...plain((x) => x), act: activation(spec.act) };
       case "encoding": {
         const encoding: Encoding = createEncoding(spec.encoding, g.fanIn, this.seedValues);
-        return plain((x) => encoding.apply(x as tf.Tensor3D), false, () => { encoding.dispose(); });
+        return { ...plain((x) => encoding.apply(x as tf.Tensor3D), false, () => { encoding.dispose(); }), encoding };
       }
       case "scale":
         return plain((x) => tf.mul(x, spec.factor), true);

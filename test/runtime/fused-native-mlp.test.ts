@@ -21,7 +21,7 @@ import { mlpLayers } from "../../contract/layer-list.js";
 import { sequential, type Sequential } from "../../runtime/nn/sequential.js";
 import { createOptimizer, type OptimizerSpec } from "../../runtime/optim.js";
 import { setNativeMatMulEnabled } from "../../runtime/kernels/native.js";
-import { nativeFusedStepActive, nativeFusedStepUnavailableReason, nativeGatherRows, setNativeFusedStepEnabled } from "../../runtime/kernels/native-fused.js";
+import { nativeFusedStepActive, nativeFusedStepUnavailableReason, nativeGatherRows, nativeSinCos, setNativeFusedStepEnabled } from "../../runtime/kernels/native-fused.js";
 import { TrainData } from "../../runtime/train/data.js";
 import { train } from "../../runtime/train/index.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
@@ -172,6 +172,23 @@ describe.skipIf(!available && !inCi)(`fused native MLP step${available ? "" : ` 
       });
     });
   }
+
+  it("sin and cos for the fused step's encodings (one native call) are float64's within one float32 ulp, and leak nothing", () => {
+    const args = Float32Array.from({ length: 4099 }, (_, i) => (i < 3 ? [0, -1e-30, 3.14159274] [i]! : Math.sin(i * 12.9898) * 2 ** 10 * Math.PI * (i % 7 === 0 ? 1e-3 : 1)));
+    const x = tf.tensor3d(args, [1, 4099, 1]);
+    const before = tf.memory().numTensors;
+    const [sin, cos] = nativeSinCos(x)!;
+    expect(tf.memory().numTensors).toBe(before + 2);
+    expect(sin.shape).toEqual([1, 4099, 1]);
+    const [s, c] = [sin.dataSync(), cos.dataSync()];
+    args.forEach((a, i) => {
+      // one ulp of float32 at the value (2^-23 relative), at least that of 2^-24 (values near 0)
+      const ulp = (v: number) => 2 ** (Math.floor(Math.log2(Math.max(Math.abs(v), 2 ** -24))) - 23);
+      expect(Math.abs(s[i]! - Math.sin(a)), `sin(${a})`).toBeLessThanOrEqual(ulp(Math.sin(a)));
+      expect(Math.abs(c[i]! - Math.cos(a)), `cos(${a})`).toBeLessThanOrEqual(ulp(Math.cos(a)));
+    });
+    tf.dispose([x, sin, cos]);
+  });
 
   it("a fourier-encoded net trains 30 Adam steps fused as taped (losses and parameters, 2 seeds), leaking nothing", async () => {
     const data: Dataset = { name: "train", n: 48, xShape: [2], x: Float32Array.from({ length: 96 }, (_, i) => Math.sin(i * 0.71)), yDim: 3, y: Float32Array.from({ length: 144 }, (_, i) => Math.cos(i * 0.13)) };
