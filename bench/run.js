@@ -291,7 +291,7 @@ const TARGETS = {
       max: 1,
       label: "≤ 1.0×",
       cause:
-        "the conv products on XNNPACK (one wasm thread, 7–12 GFLOP/s on these shapes, the weight gradients' 8192-long inner dimension at the low end; OpenBLAS: 60–90) are ~55 % of the step's kernel time and alone take 2–3× PyTorch's whole step; the rest is the JS im2col/col2im, the patch transposes of the weight gradients and the first layer's unread input-gradient product (bmm's custom gradient computes both operands'; docs/performance.md, \"Whole conv kernels on the native path\")",
+        "the conv products on XNNPACK (one wasm thread, 7–12 GFLOP/s on these shapes, the weight gradients' 8192-long inner dimension at the low end; OpenBLAS: 60–90) are ~55 % of the step's kernel time and alone take 2–3× PyTorch's whole step; the rest is the JS im2col/col2im and the patch transposes of the weight gradients (the first layer's unread input-gradient product is pruned since bmm records one gradient per operand, not re-measured on this case; docs/performance.md, \"Whole conv kernels on the native path\" and \"Dense cases (a) and (f)\")",
       wasm: WASM_DENSE,
       nativeCause:
         "the convolutions are one kernel each way (im2col and OpenBLAS in cache-sized tiles, ~24 ms of CPU per step) and the first layer's input gradient is no longer computed; PyTorch's oneDNN convolutions take about as long; what remains is the dense layers and ~156 tfjs kernels per step, the gratings drawn in JS inside the timed loop (~0.1 s), and ±20 % noise per side at load ≥ 15",
