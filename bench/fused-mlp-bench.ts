@@ -9,7 +9,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { selectBackend } from "../runtime/backend.js";
 import { mlpLayers } from "../contract/layer-list.js";
-import type { ActivationSpec } from "../contract/model-specs.js";
+import type { ActivationSpec, EncodingSpec } from "../contract/model-specs.js";
 import { lossFunction, type LossKind } from "../runtime/loss.js";
 import { nativeFusedStepActive, setNativeFusedStepEnabled } from "../runtime/kernels/native-fused.js";
 import { sequential } from "../runtime/nn/sequential.js";
@@ -26,11 +26,13 @@ interface Shape {
   readonly optimizer: OptimizerSpec;
   readonly steps: number;
   readonly norm?: "batchnorm";
+  readonly encode?: EncodingSpec;
 }
 
 const SHAPES: Record<string, Shape> = {
   a: { inDim: 784, hidden: Array(8).fill(256), outDim: 10, act: "relu", batch: 128, seeds: 1, loss: "cross_entropy", optimizer: { kind: "sgd", lr: 0.01 }, steps: 20 },
   b: { inDim: 2, hidden: Array(4).fill(256), outDim: 3, act: "relu", batch: 4096, seeds: 1, loss: "mse", optimizer: { kind: "adam", lr: 1e-3 }, steps: 5 },
+  f: { inDim: 2, hidden: Array(4).fill(256), outDim: 3, act: "relu", batch: 8192, seeds: 1, loss: "mse", optimizer: { kind: "adam", lr: 1e-3 }, steps: 5, encode: { kind: "fourier", L: 8 } },
   e: { inDim: 1, hidden: [100, 100], outDim: 1, act: "tanh", batch: 2000, seeds: 1, loss: "half_mse", optimizer: { kind: "gd", lr: 0.05 }, steps: 20 },
   j: { inDim: 1, hidden: [128, 128], outDim: 1, act: "tanh", batch: 64, seeds: 4, loss: "mse", optimizer: { kind: "adam", lr: 1e-3 }, steps: 100 },
   small: { inDim: 2, hidden: [16, 16], outDim: 1, act: "relu", batch: 32, seeds: 1, loss: "mse", optimizer: { kind: "sgd", lr: 0.01 }, steps: 200 },
@@ -58,7 +60,7 @@ for (const name of names) {
 /** CPU and wall ms per step (median-free: one timed block after a warm-up), and the kernels of one step. */
 async function measure(shape: Shape, fused: boolean) {
   setNativeFusedStepEnabled(fused);
-  const layers = mlpLayers({ hidden: shape.hidden, outDim: shape.outDim, act: shape.act, bias: true, norm: shape.norm ?? "none", dropout: 0, encode: null, outputScale: null } as Parameters<typeof mlpLayers>[0]);
+  const layers = mlpLayers({ hidden: shape.hidden, outDim: shape.outDim, act: shape.act, bias: true, norm: shape.norm ?? "none", dropout: 0, encode: shape.encode ?? null, outputScale: null } as Parameters<typeof mlpLayers>[0]);
   const model = sequential({ inShape: [shape.inDim], layers, seeds: shape.seeds });
   const optimizer = createOptimizer(shape.optimizer, model.params);
   const x = tf.randomUniform([shape.seeds, shape.batch, shape.inDim], -1, 1, "float32", 1);

@@ -3,7 +3,7 @@
  * Where a training step's time goes: per-kernel times (tf.profile) of one seed-batched step of a benchmark
  * shape, aggregated by kernel name and output shape, next to the step's wall time (JS glue = wall − Σ kernels).
  *
- * Usage: node bench/profile.js a|b|c|d|e [--backend wasm|cpu] [--width W] [--steps N]
+ * Usage: node bench/profile.js a|b|c|d|e|f [--backend wasm|cpu] [--width W] [--steps N]
  * Needs `npm run build` first (imports dist/runner).
  */
 import * as tf from "@tensorflow/tfjs-core";
@@ -15,6 +15,7 @@ const SHAPES = {
   c: { inDim: 1, hidden: [1000], outDim: 1, seeds: 1, batch: 4, act: "relu", loss: "mse", opt: { kind: "gd", lr: 0.05 } },
   d: { inDim: 1, hidden: [50], outDim: 1, seeds: 1000, batch: 256, act: "silu", loss: "mse", opt: { kind: "adam", lr: 1e-2 } },
   e: { inDim: 1, hidden: [100, 100], outDim: 1, seeds: 1, batch: 2000, act: "tanh", loss: "half_mse", opt: { kind: "gd", lr: 0.05 } },
+  f: { inDim: 2, hidden: Array(4).fill(256), outDim: 3, seeds: 1, batch: 8192, act: "relu", loss: "mse", opt: { kind: "adam", lr: 1e-3 }, encode: { kind: "fourier", L: 8, include_input: false } },
 };
 
 const [which = "a", ...rest] = process.argv.slice(2);
@@ -23,12 +24,12 @@ const flag = (name, fallback) => {
   return i < 0 ? fallback : rest[i + 1];
 };
 const shape = { ...SHAPES[which] };
-if (!SHAPES[which]) throw new Error(`unknown shape ${which} (a, b, c, d, e)`);
+if (!SHAPES[which]) throw new Error(`unknown shape ${which} (a, b, c, d, e, f)`);
 if (flag("--width")) shape.hidden = shape.hidden.map(() => Number(flag("--width")));
 const steps = Number(flag("--steps", 5));
 
 await selectBackend(flag("--backend", "wasm"));
-const model = mlp({ inDim: shape.inDim, hidden: shape.hidden, outDim: shape.outDim, act: shape.act, seeds: shape.seeds });
+const model = mlp({ inDim: shape.inDim, hidden: shape.hidden, outDim: shape.outDim, act: shape.act, seeds: shape.seeds, ...(shape.encode ? { encode: shape.encode } : {}) });
 const optimizer = createOptimizer(shape.opt, model.params);
 const lossFn = lossFunction(shape.loss);
 const x = tf.randomUniform([shape.seeds, shape.batch, shape.inDim], -1, 1);

@@ -233,7 +233,7 @@ const TARGETS = {
       nativeCause:
         "the products are no longer most of it: 224 tfjs kernels per step of 128 rows (per-kernel dispatch and bookkeeping in JS, the non-product wasm kernels: ReLU, bias adds, softmax cross-entropy, SGD), plus data generation in JS; in a CPU profile of the bench program the OpenBLAS kernel is ~36 % of the process",
       fusedCause:
-        "with the fused step a training step is 2 tfjs kernels, ~8 ms of CPU against ~19 ms taped (bench/fused-mlp-bench.ts a); the rest of the loop is the data generated in JS (4096×784 normal draws), the per-step bookkeeping of the loop (divergence fold, loss clone) and, on a machine loaded ≥ 15 on 2 cores, ±20 % noise per side",
+        "a step costs less CPU than PyTorch's (~7.3 against ~7.8 ms: 200- and 600-step runs under /usr/bin/time, 2026-12-04); the loop's extra is the data generated in JS (4096×784 normal draws by Box–Muller in float64, ~0.25–0.35 s, against torch.randn), and on a machine loaded ≥ 8 on 2 cores ±20 % noise per side (the same harness measured 1.02 at load 18)",
     },
   ],
   b_coord_adam: [
@@ -277,9 +277,12 @@ const TARGETS = {
       against: "f_coord_pe",
       max: 1,
       label: "≤ 1.0×",
-      cause: WASM_MATMUL,
+      cause:
+        "the products are ~90 % of a wasm step (bench/profile.js f): nine of 537 M multiply-adds each per step (forward, input and weight gradients of the three 256×256 layers at batch 8192) on XNNPACK, one wasm thread at ~20–25 GFLOP/s (the weight gradients, with an inner dimension of 8192, slower still), against OpenBLAS's ~55–85 for PyTorch: the products alone are ~3× PyTorch's step",
       wasm: WASM_DENSE,
       nativeCause: "as (b): the products run on OpenBLAS; the rest is passes over [8192, 256] on one wasm thread (ReLU and its gradient, bias sums, Adam, the encoding's sin/cos, the custom-gradient clones)",
+      fusedCause:
+        "the fused step (the encoded minibatch's forward, loss and backward in one native call, the encoding's sin/cos natively) runs at OpenBLAS speed, ~140 ms of CPU per step (bench/fused-mlp-bench.ts f), like PyTorch's; on a machine loaded ≥ 15 on 2 cores, ±20 % noise per side",
     },
   ],
   g_cnn: [
@@ -288,7 +291,7 @@ const TARGETS = {
       max: 1,
       label: "≤ 1.0×",
       cause:
-        "the conv products on XNNPACK (one wasm thread, 7–12 GFLOP/s on these shapes, the weight gradients' 8192-long inner dimension at the low end; OpenBLAS: 60–90) are ~55 % of the step's kernel time and alone take 2–3× PyTorch's whole step; the rest is the JS im2col/col2im, the patch transposes of the weight gradients and the first layer's unread input-gradient product (bmm's custom gradient computes both operands'; docs/performance.md, \"Whole conv kernels on the native path\")",
+        "the conv products on XNNPACK (one wasm thread, 7–12 GFLOP/s on these shapes, the weight gradients' 8192-long inner dimension at the low end; OpenBLAS: 60–90) are ~55 % of the step's kernel time and alone take 2–3× PyTorch's whole step; the rest is the JS im2col/col2im and the patch transposes of the weight gradients (the first layer's unread input-gradient product is pruned since bmm records one gradient per operand, not re-measured on this case; docs/performance.md, \"Whole conv kernels on the native path\" and \"Dense cases (a) and (f)\")",
       wasm: WASM_DENSE,
       nativeCause:
         "the convolutions are one kernel each way (im2col and OpenBLAS in cache-sized tiles, ~24 ms of CPU per step) and the first layer's input gradient is no longer computed; PyTorch's oneDNN convolutions take about as long; what remains is the dense layers and ~156 tfjs kernels per step, the gratings drawn in JS inside the timed loop (~0.1 s), and ±20 % noise per side at load ≥ 15",

@@ -12,6 +12,11 @@
  * the gradient depends on the inputs. Saved *outputs* would not be (tfjs 4.22 records the clone before
  * the op that made it): that is the bug behind wrong second derivatives of tanh and sigmoid.
  *
+ * Why not `tf.customGrad`: its gradient function returns every input's gradient at once, so the backward pass
+ * computed dy·Bᵀ for the first layer too, whose input (the data, or its fixed encoding) nobody differentiates:
+ * ~10 % of a step of 784→256×8→10. `lazyGradientOp` records the same tape node with one closure per input,
+ * as tfjs's registered kernel gradients do, and the tape calls only those of inputs on a path from the `xs`.
+ *
  * Fast paths for 1-wide matrices (scalar-input and scalar-output layers, e.g. 1→W→1 nets with many seeds),
  * measured on wasm with S = 1000 seeds, 256 samples, width 50 (docs/performance.md):
  *   - inner dimension 1: `[S, M, 1] × [S, 1, N]` is an outer product, computed as a broadcast multiply
@@ -53,26 +58,49 @@ function weightGradient(a: tf.Tensor3D, dy: tf.Tensor3D): tf.Tensor3D {
   return bmm(transposeLast2(a), dy);
 }
 
-const bmmOp = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-  const [a, b, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-  save([a, b]);
-  return {
-    value: product(a as tf.Tensor3D, b as tf.Tensor3D),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [sa, sb] = saved as [tf.Tensor3D, tf.Tensor3D];
-      const dA = bmm(dy as tf.Tensor3D, transposeLast2(sb));
-      const dB = weightGradient(sa, dy as tf.Tensor3D);
-      return [dA, dB];
-    },
-  };
-});
+/** The gradient of C = f(a, b) with respect to each input, from dC and the saved a, b; called only when needed. */
+type ProductGradients = readonly [
+  (a: tf.Tensor3D, b: tf.Tensor3D, dc: tf.Tensor3D) => tf.Tensor3D,
+  (a: tf.Tensor3D, b: tf.Tensor3D, dc: tf.Tensor3D) => tf.Tensor3D,
+];
+
+/** The part of tfjs's engine that `tf.customGrad` itself calls (public in JavaScript, private in its types). */
+interface KernelFuncEngine {
+  runKernelFunc(params: {
+    forwardFunc: (backend: unknown, save: tf.GradSaveFunc) => tf.Tensor;
+    backwardsFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => Record<string, () => tf.Tensor>;
+    inputs: tf.NamedTensorMap;
+  }): tf.Tensor;
+}
+
+/**
+ * `tf.customGrad` with one gradient closure per input (see the header): the tape node tfjs records has the
+ * inputs `a` and `b`, and backpropagation calls a closure only for an input that depends on what is
+ * differentiated. Both inputs are saved (their clones stay connected to an enclosing tape, as with customGrad).
+ */
+function lazyGradientOp(value: (a: tf.Tensor3D, b: tf.Tensor3D) => tf.Tensor3D, gradients: ProductGradients) {
+  return (a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D =>
+    (tf.engine() as unknown as KernelFuncEngine).runKernelFunc({
+      forwardFunc: (_backend, save) => {
+        save([a, b]);
+        return value(a, b);
+      },
+      backwardsFunc: (dc, saved) => {
+        const [sa, sb] = saved as [tf.Tensor3D, tf.Tensor3D];
+        return { a: () => gradients[0](sa, sb, dc as tf.Tensor3D), b: () => gradients[1](sa, sb, dc as tf.Tensor3D) };
+      },
+      inputs: { a, b },
+    }) as tf.Tensor3D;
+}
+
+const bmmOp = lazyGradientOp(product, [(_a, b, dy) => bmm(dy, transposeLast2(b)), (a, _b, dy) => weightGradient(a, dy)]);
 
 /**
  * `[S, M, K] × [S, K, N] → [S, M, N]`, one matrix product per seed, with a flag-free custom gradient; with
  * dync's native addon, OpenBLAS products whose gradients pass transposes as flags (`nativeBmm`).
  */
 export function bmm(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
-  return nativeMatMulActive() ? nativeBmm(a, b, false, false) : (bmmOp(a, b) as tf.Tensor3D);
+  return nativeMatMulActive() ? nativeBmm(a, b, false, false) : bmmOp(a, b);
 }
 
 /**
@@ -84,27 +112,22 @@ export function bmm(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
  * transposes and the wasm `product`.
  */
 export function nativeBmm(a: tf.Tensor3D, b: tf.Tensor3D, transposeA: boolean, transposeB: boolean): tf.Tensor3D {
-  return nativeBmmOps[Number(transposeA) * 2 + Number(transposeB)]!(a, b) as tf.Tensor3D;
+  return nativeBmmOps[Number(transposeA) * 2 + Number(transposeB)]!(a, b);
 }
 
 /** dA and dB of C = op(A)·op(B) for each (transposeA, transposeB), from dC and the saved A, B. */
-const NATIVE_GRADIENTS: ReadonlyArray<(a: tf.Tensor3D, b: tf.Tensor3D, dc: tf.Tensor3D) => [tf.Tensor3D, tf.Tensor3D]> = [
-  (a, b, dc) => [nativeBmm(dc, b, false, true), nativeBmm(a, dc, true, false)], // C = A·B
-  (a, b, dc) => [nativeBmm(dc, b, false, false), nativeBmm(dc, a, true, false)], // C = A·Bᵀ
-  (a, b, dc) => [nativeBmm(b, dc, false, true), nativeBmm(a, dc, false, false)], // C = Aᵀ·B
-  (a, b, dc) => [nativeBmm(b, dc, true, true), nativeBmm(dc, a, true, true)], // C = Aᵀ·Bᵀ
+const NATIVE_GRADIENTS: readonly ProductGradients[] = [
+  [(_a, b, dc) => nativeBmm(dc, b, false, true), (a, _b, dc) => nativeBmm(a, dc, true, false)], // C = A·B
+  [(_a, b, dc) => nativeBmm(dc, b, false, false), (a, _b, dc) => nativeBmm(dc, a, true, false)], // C = A·Bᵀ
+  [(_a, b, dc) => nativeBmm(b, dc, false, true), (a, _b, dc) => nativeBmm(a, dc, false, false)], // C = Aᵀ·B
+  [(_a, b, dc) => nativeBmm(b, dc, true, true), (a, _b, dc) => nativeBmm(dc, a, true, true)], // C = Aᵀ·Bᵀ
 ];
 
 const nativeBmmOps = NATIVE_GRADIENTS.map((gradients, flags) => {
   const [transposeA, transposeB] = [flags >= 2, flags % 2 === 1];
-  return tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const [a, b, save] = args as [tf.Tensor3D, tf.Tensor3D, tf.GradSaveFunc];
-    save([a, b]);
-    const value =
-      nativeProduct(a, b, transposeA, transposeB) ??
-      product(transposeA ? transposeLast2(a) : a, transposeB ? transposeLast2(b) : b);
-    return { value, gradFunc: (dc: tf.Tensor, saved: tf.Tensor[]) => gradients(saved[0] as tf.Tensor3D, saved[1] as tf.Tensor3D, dc as tf.Tensor3D) };
-  });
+  const value = (a: tf.Tensor3D, b: tf.Tensor3D) =>
+    nativeProduct(a, b, transposeA, transposeB) ?? product(transposeA ? transposeLast2(a) : a, transposeB ? transposeLast2(b) : b);
+  return lazyGradientOp(value, gradients);
 });
 
 /**

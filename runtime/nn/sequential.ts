@@ -51,6 +51,8 @@ interface Built {
   readonly endsPre: boolean;
   /** A batch-norm layer's parameters and statistics (the fused step reads them). */
   readonly norm?: BatchNormParams;
+  /** An encoding layer's function (the fused step encodes with it). */
+  readonly encoding?: Encoding;
   dispose(): void;
 }
 
@@ -146,16 +148,26 @@ export class Sequential implements Model {
 
   /**
    * A plain dense MLP's step as one native call (runtime/kernels/native-fused.ts) where the native path serves:
-   * dense layers (any activation, with or without bias, with or without batch norm after the product; a
-   * separate activation layer after a dense without one), then optionally a `scale`; rows in, rows out; no layer
-   * norm, dropout or encoding (they take the taped path). Undefined otherwise.
+   * after any input encodings, dense layers (any activation, with or without bias, with or without batch norm
+   * after the product; a separate activation layer after a dense without one), then optionally a `scale`; rows
+   * in, rows out; no layer norm or dropout (they take the taped path). Undefined otherwise.
+   *
+   * The encodings run first, as tfjs ops outside any tape, and the kernel trains on the encoded rows: they own
+   * no parameters (a fixed function of the input, see `encodingPrefix`), so nothing differentiates through
+   * them, as the taped path's gradient does not (its input gradient is pruned).
    */
   private nativeMlpStep(x: tf.Tensor, y: tf.Tensor, loss: LossKind): FusedStep | undefined {
     const plan = this.fusedDensePlan();
     if (!plan || x.rank !== 3 || x.shape[2] !== this.inDim || y.rank !== 3 || y.shape[2] !== this.outDim || x.shape[1] === 0) return undefined;
     this.checkInput(x);
     if (plan.layers.some((l) => l.norm) && x.shape[1]! < 2) return undefined; // the taped path says why (RUN040)
-    const step = nativeMlpStep(x, y, plan.layers, lossName(loss), { smoothing: labelSmoothing(loss), scale: this.outputScale * plan.scale });
+    const encoded = plan.encodings.length === 0 ? x : tf.tidy(() => plan.encodings.reduce((h, e) => e.encodeRows(h as tf.Tensor3D), x));
+    let step: ReturnType<typeof nativeMlpStep>;
+    try {
+      step = nativeMlpStep(encoded, y, plan.layers, lossName(loss), { smoothing: labelSmoothing(loss), scale: this.outputScale * plan.scale });
+    } finally {
+      if (encoded !== x) encoded.dispose();
+    }
     if (!step) return undefined;
     // The running statistics move once per training step, as the taped forward pass moves them.
     plan.layers.filter((l) => l.norm).forEach((l, k) => {
@@ -167,11 +179,16 @@ export class Sequential implements Model {
     return { perSample: step.perSample, perSeed: step.perSeed, grads: step.grads };
   }
 
-  /** The list as dense layers with their activations and the output factor, or undefined when it is not a plain MLP. */
-  private fusedDensePlan(): { layers: FusedDenseLayer[]; scale: number } | undefined {
+  /**
+   * The list as its leading input encodings, then dense layers with their activations and the output factor,
+   * or undefined when the rest is not a plain MLP.
+   */
+  private fusedDensePlan(): { encodings: Encoding[]; layers: FusedDenseLayer[]; scale: number } | undefined {
+    const encodings = this.encodingPrefix();
     const layers: FusedDenseLayer[] = [];
     let scale = 1;
     for (const [i, spec] of this.options.layers.entries()) {
+      if (i < encodings.length) continue;
       const previous = layers.at(-1);
       if (scale !== 1) return undefined; // a `scale` only at the end
       if (spec.kind === "dense") {
@@ -189,7 +206,17 @@ export class Sequential implements Model {
         return undefined;
       }
     }
-    return layers.length > 0 ? { layers, scale } : undefined;
+    return layers.length > 0 ? { encodings, layers, scale } : undefined;
+  }
+
+  /**
+   * The encodings the list starts with that are fixed functions of the input: no parameters, no state, no
+   * randomness drawn while training (every registered encoding: coords, fourier, and gaussian_features, whose
+   * frequency matrix is drawn once at construction). A trainable encoding would end the prefix.
+   */
+  private encodingPrefix(): Encoding[] {
+    const end = this.built.findIndex((b) => !b.encoding || b.params.length > 0 || b.state.length > 0);
+    return this.built.slice(0, end < 0 ? this.built.length : end).map((b) => b.encoding!);
   }
 
   /** `Mlp`'s fused step for a plain 1→W→1 network (see fusedLossAndGradients): native where it serves, else SIMD. */
@@ -271,7 +298,7 @@ export class Sequential implements Model {
         return { ...plain((x) => x), act: activation(spec.act) };
       case "encoding": {
         const encoding: Encoding = createEncoding(spec.encoding, g.fanIn, this.seedValues);
-        return plain((x) => encoding.apply(x as tf.Tensor3D), false, () => { encoding.dispose(); });
+        return { ...plain((x) => encoding.apply(x as tf.Tensor3D), false, () => { encoding.dispose(); }), encoding };
       }
       case "scale":
         return plain((x) => tf.mul(x, spec.factor), true);

@@ -16,12 +16,12 @@ import type { Dataset } from "../../runtime/dataset.js";
 import { lossFunction, type LossKind } from "../../runtime/loss.js";
 import type { Model } from "../../contract/model.js";
 import type { LayerSpec } from "../../contract/program.js";
-import type { ActivationSpec } from "../../contract/model-specs.js";
+import type { ActivationSpec, EncodingSpec } from "../../contract/model-specs.js";
 import { mlpLayers } from "../../contract/layer-list.js";
 import { sequential, type Sequential } from "../../runtime/nn/sequential.js";
 import { createOptimizer, type OptimizerSpec } from "../../runtime/optim.js";
 import { setNativeMatMulEnabled } from "../../runtime/kernels/native.js";
-import { nativeFusedStepActive, nativeFusedStepUnavailableReason, nativeGatherRows, setNativeFusedStepEnabled } from "../../runtime/kernels/native-fused.js";
+import { nativeFusedStepActive, nativeFusedStepUnavailableReason, nativeGatherRows, nativeSinCos, setNativeFusedStepEnabled } from "../../runtime/kernels/native-fused.js";
 import { TrainData } from "../../runtime/train/data.js";
 import { train } from "../../runtime/train/index.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
@@ -138,6 +138,86 @@ describe.skipIf(!available && !inCi)(`fused native MLP step${available ? "" : ` 
     });
   }
 
+  // Every registered encoding, with and without the input, and two in a row: the fused step encodes the
+  // minibatch outside the kernel (encodings own no parameters) and trains on the encoded rows.
+  const ENCODINGS: EncodingSpec[][] = [
+    [{ kind: "fourier", L: 4 }],
+    [{ kind: "fourier", L: 3, include_input: true }],
+    [{ kind: "gaussian_features", sigma: 2, features: 6 }],
+    [{ kind: "gaussian_features", sigma: 1, features: 5, include_input: true }],
+    [{ kind: "coords", domain: [-2, 2], range: [-1, 1] }],
+    [{ kind: "coords", domain: [-2, 2], range: [0, 1] }, { kind: "fourier", L: 2 }],
+  ];
+  for (const encodings of ENCODINGS) {
+    it(`input encoding ${encodings.map((e) => JSON.stringify(e)).join(" → ")}: one step's losses and gradients equal the taped path`, () => {
+      (["mse", "cross_entropy"] as LossKind[]).forEach((loss, k) => {
+        const S = 1 + 2 * k;
+        const B = 11 + 6 * k;
+        const layers: LayerSpec[] = [
+          ...encodings.map((encoding, i): LayerSpec => ({ name: `encode${i}`, kind: "encoding", encoding })),
+          ...mlpLayers({ hidden: [16, 12], outDim: 3, act: k === 0 ? "relu" : "tanh", bias: true, norm: "none", dropout: 0, encode: null, outputScale: null } as Parameters<typeof mlpLayers>[0]),
+        ];
+        const model = sequential({ inShape: [2], layers, seeds: Array.from({ length: S }, (_, s) => 3 * s + k) });
+        const x = tf.randomUniform([S, B, 2], -2, 2, "float32", 21 + k);
+        const y = targets(S, B, 3, loss, 23 + k);
+        const fused = model.fusedLossAndGradients(x, y, loss)!;
+        expect(fused).toBeDefined();
+        const plain = taped(model, x, y, loss);
+        expect(relativeError(fused.perSample, plain.perSample)).toBeLessThan(1e-5);
+        expect(relativeError(fused.perSeed, plain.perSeed)).toBeLessThan(1e-5);
+        expect(fused.grads.length).toBe(model.params.length);
+        fused.grads.forEach((g, i) => expect(relativeError(g, plain.grads[i]!), `${JSON.stringify(loss)} ${model.params[i]!.name}`).toBeLessThan(5e-5));
+        tf.dispose([x, y, fused.perSample, fused.perSeed, ...fused.grads, plain.perSample, plain.perSeed, ...plain.grads]);
+        model.dispose();
+      });
+    });
+  }
+
+  it("sin and cos for the fused step's encodings (one native call) are float64's within one float32 ulp, and leak nothing", () => {
+    const args = Float32Array.from({ length: 4099 }, (_, i) => (i < 3 ? [0, -1e-30, 3.14159274] [i]! : Math.sin(i * 12.9898) * 2 ** 10 * Math.PI * (i % 7 === 0 ? 1e-3 : 1)));
+    const x = tf.tensor3d(args, [1, 4099, 1]);
+    const before = tf.memory().numTensors;
+    const [sin, cos] = nativeSinCos(x)!;
+    expect(tf.memory().numTensors).toBe(before + 2);
+    expect(sin.shape).toEqual([1, 4099, 1]);
+    const [s, c] = [sin.dataSync(), cos.dataSync()];
+    args.forEach((a, i) => {
+      // one ulp of float32 at the value (2^-23 relative), at least that of 2^-24 (values near 0)
+      const ulp = (v: number) => 2 ** (Math.floor(Math.log2(Math.max(Math.abs(v), 2 ** -24))) - 23);
+      expect(Math.abs(s[i]! - Math.sin(a)), `sin(${a})`).toBeLessThanOrEqual(ulp(Math.sin(a)));
+      expect(Math.abs(c[i]! - Math.cos(a)), `cos(${a})`).toBeLessThanOrEqual(ulp(Math.cos(a)));
+    });
+    tf.dispose([x, sin, cos]);
+  });
+
+  it("a fourier-encoded net trains 30 Adam steps fused as taped (losses and parameters, 2 seeds), leaking nothing", async () => {
+    const data: Dataset = { name: "train", n: 48, xShape: [2], x: Float32Array.from({ length: 96 }, (_, i) => Math.sin(i * 0.71)), yDim: 3, y: Float32Array.from({ length: 144 }, (_, i) => Math.cos(i * 0.13)) };
+    const run = async (fusedOn: boolean) => {
+      setNativeFusedStepEnabled(fusedOn);
+      const layers = mlpLayers({ hidden: [32, 32], outDim: 3, act: "relu", bias: true, norm: "none", dropout: 0, encode: { kind: "fourier", L: 5 }, outputScale: null } as Parameters<typeof mlpLayers>[0]);
+      const model = sequential({ inShape: [2], layers, seeds: [4, 5] });
+      const optimizer = createOptimizer({ kind: "adam", lr: 1e-2 }, model.params);
+      const losses: number[][] = [];
+      const probe = { name: "loss", cadence: { kind: "every", n: 1, unit: "steps" }, run: (ctx: { loss: { perSeed: tf.Tensor } | null }) => (ctx.loss ? losses.push([...ctx.loss.perSeed.dataSync()]) : undefined) };
+      const before = tf.memory().numTensors;
+      await train({ model, optimizer, loss: "mse", data, seeds: [4, 5], duration: { steps: 30 }, batch: { size: 16 }, probes: [probe as never] });
+      const params = model.params.map((p) => p.variable.dataSync().slice());
+      optimizer.dispose();
+      const leaked = tf.memory().numTensors - before;
+      model.dispose();
+      return { losses, params, leaked };
+    };
+    const fused = await run(true);
+    const plain = await run(false);
+    expect(fused.leaked).toBe(plain.leaked);
+    expect(fused.losses.length).toBe(30);
+    fused.losses.forEach((row, k) => row.forEach((v, s) => expect(Math.abs(v - plain.losses[k]![s]!)).toBeLessThan(1e-4 * Math.max(1, Math.abs(plain.losses[k]![s]!)))));
+    fused.params.forEach((p, i) => {
+      const scale = Math.max(...plain.params[i]!.map(Math.abs), 1e-3);
+      p.forEach((v, j) => expect(Math.abs(v - plain.params[i]![j]!)).toBeLessThan(1e-4 * scale));
+    });
+  });
+
   it("a 2→3→2 tanh net and a 2→3→3 relu net equal a float64 forward/backward written out by hand", () => {
     for (const [act, loss, C] of [["tanh", "mse", 2], ["relu", "cross_entropy", 3]] as const) {
       const model = net(2, [3], C, act, true, [4, 5]);
@@ -240,6 +320,8 @@ describe.skipIf(!available && !inCi)(`fused native MLP step${available ? "" : ` 
     expect(decline([dense(8, null, "h"), { name: "h", kind: "layernorm" }, { name: "a", kind: "activation", act: "relu" }, dense(2, null, "out")])).toBeUndefined();
     expect(decline([dense(8, "relu", "h"), { name: "h", kind: "batchnorm" }, dense(2, null, "out")])).toBeUndefined();
     expect(decline([dense(8, "relu", "h"), { name: "d", kind: "dropout", p: 0.5 }, dense(2, null, "out")])).toBeUndefined();
+    // An encoding is taken only at the start of the list (where it is a fixed function of the data rows).
+    expect(decline([dense(8, "relu", "h"), { name: "e", kind: "encoding", encoding: { kind: "fourier", L: 2 } }, dense(2, null, "out")])).toBeUndefined();
     // A separate activation layer after a dense without one is fused like `dense(act)`.
     const merged = decline([dense(8, null, "h"), { name: "a", kind: "activation", act: "tanh" }, dense(2, null, "out")]);
     expect(merged).toBeDefined();

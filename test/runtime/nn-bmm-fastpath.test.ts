@@ -157,6 +157,28 @@ for (const [backend, native] of [["cpu", false], ["wasm", false], ["wasm", true]
       }
     });
 
+    it("differentiating one operand computes only its gradient (one product backward), equal to the full gradient's part", async () => {
+      const rng = new Rng(7).fork("prune");
+      const products = /MatMul|VecMat|MatVec/;
+      for (const [M, K, N] of [[4, 3, 5], [33, 21, 17]] as Array<[number, number, number]>) {
+        const [a, b, w] = [randomTensor([S, M, K], rng), randomTensor([S, K, N], rng), randomTensor([S, M, N], rng)];
+        const f = objective(bmm, w);
+        const both = tf.grads((p: tf.Tensor, q: tf.Tensor) => f(p as tf.Tensor3D, q as tf.Tensor3D))([a, b]);
+        // Only b varies (a is the data of a first layer), then only a (an input gradient).
+        const onlyB = await tf.profile(() => tf.grad((q: tf.Tensor) => f(a, q as tf.Tensor3D))(b));
+        const onlyA = await tf.profile(() => tf.grad((p: tf.Tensor) => f(p as tf.Tensor3D, b))(a));
+        const countProducts = (info: Awaited<ReturnType<typeof tf.profile>>) => info.kernels.filter((k) => products.test(k.name)).length;
+        // One forward product, one backward product (the plain tf.matMul's autodiff would compute both).
+        expect(countProducts(onlyB)).toBe(2);
+        expect(countProducts(onlyA)).toBe(2);
+        const gb = tf.grad((q: tf.Tensor) => f(a, q as tf.Tensor3D))(b);
+        const ga = tf.grad((p: tf.Tensor) => f(p as tf.Tensor3D, b))(a);
+        expect(Array.from(gb.dataSync())).toEqual(Array.from(both[1]!.dataSync()));
+        expect(Array.from(ga.dataSync())).toEqual(Array.from(both[0]!.dataSync()));
+        tf.dispose([a, b, w, ...both, ga, gb, onlyA.result as tf.Tensor, onlyB.result as tf.Tensor]);
+      }
+    });
+
     it("leaves no tensors behind", () => {
       const rng = new Rng(5).fork("leak");
       const a = randomTensor([S, 6, 1], rng);
