@@ -101,9 +101,12 @@ export function scatterPlot(spec: ScatterSpec, tables: PlotTables): TopLevelSpec
     ...(p.panel === undefined ? {} : { _facet: valueLabel(p.panel) }),
     ...(p.shade === undefined ? {} : { _shade: p.shade }),
   }));
+  // A diverged point's panel is its `panels` value, which its key does not hold: looked up by key object.
+  const panelOf = new Map(split.diverged.map((d) => [d.key, d.item.panel]));
   const seriesFields = (key: Key): Datum => ({
     ...(spec.color === null ? {} : { _color: valueLabel(key[spec.color]!) }),
     ...(spec.facet === null ? {} : { _facet: valueLabel(key[spec.facet]!) }),
+    ...(panelOf.get(key) === undefined ? {} : { _facet: valueLabel(panelOf.get(key)!) }),
   });
   // A diverged point is marked at its x when that is a number (its y is the NaN); otherwise only named.
   const diverged = divergedMarkers(split.diverged.filter((d) => Number.isFinite(d.item.x)).map((d) => ({ key: d.key, x: d.item.x })), null, spec.logX, seriesFields);
