@@ -198,6 +198,15 @@ export function checkResumeBackend(dir: string, manifest: Manifest, backend: Rea
       matmulPath(manifest.backend) === "wasm" ? "resume with DYNC_NATIVE=0" : "resume where dync's native addon is built (npm run native)",
     );
   }
+  // With OpenBLAS, the native kernels' revision: a newer dync may serve the same step with other kernels.
+  const revision = (b: Readonly<Record<string, unknown>>) => (b["matmul"] as { revision?: number } | undefined)?.revision ?? 1;
+  if (matmulPath(manifest.backend) === "openblas" && matmulPath(backend) === "openblas" && revision(manifest.backend) !== revision(backend)) {
+    throw mismatch(
+      dir,
+      `its native kernels are revision ${revision(manifest.backend)}, this dync's are revision ${revision(backend)} (they round differently)`,
+      "finish it with the dync that wrote it, or start a new run with --out",
+    );
+  }
   // With OpenBLAS, the training step too: the fused native MLP step sums in another order than the tape
   // (directories written before it was recorded trained on the tape).
   const stepPath = (b: Readonly<Record<string, unknown>>) => (b["fusedStep"] as { path?: string } | undefined)?.path ?? "taped";

@@ -36,7 +36,17 @@ export interface NativeMatMulInfo {
   readonly threads?: number;
   /** wasm: why the native path is not in use. */
   readonly reason?: string;
+  /** openblas: `NATIVE_KERNELS_REVISION` (absent in directories written before it was recorded: revision 1). */
+  readonly revision?: number;
 }
+
+/**
+ * The native path's arithmetic, numbered: bump it whenever the same program would round differently on the
+ * native path (another kernel serves a step, a summation order changes), so `--resume` refuses to continue a
+ * run with other roundings (RUN031). 1: up to 2026-12-03. 2: 2026-12-04, the native 1→W→1 step, input
+ * encodings in the fused step, whole conv kernels on OpenBLAS.
+ */
+export const NATIVE_KERNELS_REVISION = 2;
 
 export const NATIVE_MATMUL_KERNEL = "DyncNativeMatMul";
 
@@ -88,7 +98,7 @@ export function nativeMatMulActive(): boolean {
 
 /** For the backend line and the manifest: which path serves the products, and why not the native one. */
 export function nativeMatMulInfo(): NativeMatMulInfo {
-  if (activeAddon()) return { path: "openblas", library: addon!.config(), threads: addon!.threads() };
+  if (activeAddon()) return { path: "openblas", library: addon!.config(), threads: addon!.threads(), revision: NATIVE_KERNELS_REVISION };
   const reason = !enabled ? "switched off in this process" : tf.getBackend() !== "wasm" ? `backend ${tf.getBackend()}` : unavailable;
   return reason === undefined ? { path: "wasm" } : { path: "wasm", reason };
 }

@@ -12,6 +12,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { selectBackend } from "../../runtime/backend.js";
 import {
+  NATIVE_KERNELS_REVISION,
   nativeMatMulActive,
   nativeMatMulInfo,
   nativeMatMulUnavailableReason,
@@ -103,6 +104,7 @@ describe.skipIf(!available && !inCi)(`native matrix products${available ? "" : `
     expect(info.path).toBe("openblas");
     expect(info.library).toMatch(/OpenBLAS/);
     expect(info.threads).toBe(requestedBlasThreads());
+    expect(info.revision).toBe(NATIVE_KERNELS_REVISION);
   });
 
   for (const shape of SHAPES) {
@@ -304,5 +306,15 @@ describe("resuming a run directory across matmul paths", () => {
     expect(() => checkResumeBackend("d", manifestOn(undefined), openblas)).toThrow(/ran on wasm/);
     expect(() => checkResumeBackend("d", manifestOn(undefined), wasm)).not.toThrow();
     expect(() => checkResumeBackend("d", manifestOn({ path: "openblas", threads: 2 }), openblas)).not.toThrow();
+  });
+
+  it("refuses another revision of the native kernels (RUN031): the same program rounds differently on them", () => {
+    const current = { ...openblas, matmul: { path: "openblas", threads: 1, revision: NATIVE_KERNELS_REVISION } };
+    expect(() => checkResumeBackend("d", manifestOn({ path: "openblas", threads: 1 }), current)).toThrow(
+      new RegExp(`its native kernels are revision 1, this dync's are revision ${NATIVE_KERNELS_REVISION}`),
+    );
+    expect(() => checkResumeBackend("d", manifestOn({ path: "openblas", threads: 1, revision: NATIVE_KERNELS_REVISION }), current)).not.toThrow();
+    // a directory written on the wasm path carries no revision and resumes on wasm as before
+    expect(() => checkResumeBackend("d", manifestOn({ path: "wasm" }), wasm)).not.toThrow();
   });
 });
