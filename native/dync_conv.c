@@ -61,64 +61,6 @@ static float *get_floats(napi_env env, napi_value buffer, int64_t offset, int64_
   return (float *)((char *)data + offset);
 }
 
-static void im2col(const float *x, float *out, const geometry *g) {
-  const int64_t run = g->k * g->c;
-  for (int64_t img = 0; img < g->n; img++) {
-    const float *base = x + img * g->h * g->w * g->c;
-    for (int64_t i = 0; i < g->ho; i++) {
-      for (int64_t j = 0; j < g->wo; j++) {
-        const int64_t w0 = g->s * j - g->pad_left;
-        const int64_t b_from = w0 < 0 ? -w0 : 0;
-        const int64_t b_to = g->w - w0 < g->k ? g->w - w0 : g->k;
-        for (int64_t a = 0; a < g->k; a++, out += run) {
-          const int64_t row = g->s * i + a - g->pad_top;
-          if (row < 0 || row >= g->h || b_to <= b_from) {
-            memset(out, 0, (size_t)run * sizeof(float));
-            continue;
-          }
-          if (b_from > 0) memset(out, 0, (size_t)(b_from * g->c) * sizeof(float));
-          memcpy(out + b_from * g->c, base + (row * g->w + w0 + b_from) * g->c, (size_t)((b_to - b_from) * g->c) * sizeof(float));
-          if (b_to < g->k) memset(out + b_to * g->c, 0, (size_t)((g->k - b_to) * g->c) * sizeof(float));
-        }
-      }
-    }
-  }
-}
-
-static void col2im(const float *cols, float *out, const geometry *g) {
-  const int64_t run = g->k * g->c;
-  memset(out, 0, (size_t)(g->n * g->h * g->w * g->c) * sizeof(float));
-  for (int64_t img = 0; img < g->n; img++) {
-    float *base = out + img * g->h * g->w * g->c;
-    for (int64_t i = 0; i < g->ho; i++) {
-      for (int64_t j = 0; j < g->wo; j++) {
-        const int64_t w0 = g->s * j - g->pad_left;
-        const int64_t b_from = w0 < 0 ? -w0 : 0;
-        const int64_t b_to = g->w - w0 < g->k ? g->w - w0 : g->k;
-        for (int64_t a = 0; a < g->k; a++, cols += run) {
-          const int64_t row = g->s * i + a - g->pad_top;
-          if (row < 0 || row >= g->h || b_to <= b_from) continue;
-          float *to = base + (row * g->w + w0 + b_from) * g->c;
-          const float *from = cols + b_from * g->c;
-          const int64_t count = (b_to - b_from) * g->c;
-          for (int64_t t = 0; t < count; t++) to[t] += from[t];
-        }
-      }
-    }
-  }
-}
-
-/*
- * Convolutions as whole kernels (runtime/kernels/conv-kernels.ts, `DyncConv2d` and its two gradients): im2col and
- * the product with the weights in tiles of patch rows, so the patches of a tile stay in cache between being
- * gathered and being multiplied, and never exist as a whole (a [B·Ho·Wo, k·k·C] tensor of ~9 MB for case (g)'s
- * second layer). Per seed s (x, y, dy per seed are consecutive blocks; weights [S, k·k·C, Cout]):
- *   forward:      y[s]  = patches(x[s]) · w[s]
- *   input grad:   dx[s] = col2im(dy[s] · w[s]ᵀ)
- *   filter grad:  dw[s] = patches(x[s])ᵀ · dy[s]
- * Row r of the patches is output position (n, i, j) = (r / (Ho·Wo), r / Wo mod Ho, r mod Wo).
- */
-
 /* Patch row r (k·k·C values) of one seed's images x. */
 static void patch_row(const float *x, float *out, const geometry *g, int64_t r) {
   const int64_t img = r / (g->ho * g->wo), i = (r / g->wo) % g->ho, j = r % g->wo;
@@ -156,6 +98,30 @@ static void add_patch_row(const float *row_values, float *dx, const geometry *g,
     for (int64_t t = 0; t < count; t++) to[t] += from[t];
   }
 }
+
+/* Every patch row of the images x, in order: the [n·Ho·Wo, k·k·C] patches. */
+static void im2col(const float *x, float *out, const geometry *g) {
+  const int64_t rows = g->n * g->ho * g->wo, width = g->k * g->k * g->c;
+  for (int64_t r = 0; r < rows; r++) patch_row(x, out + r * width, g, r);
+}
+
+/* The adjoint of im2col: every patch row added into the zeroed images out. */
+static void col2im(const float *cols, float *out, const geometry *g) {
+  const int64_t rows = g->n * g->ho * g->wo, width = g->k * g->k * g->c;
+  memset(out, 0, (size_t)(g->n * g->h * g->w * g->c) * sizeof(float));
+  for (int64_t r = 0; r < rows; r++) add_patch_row(cols + r * width, out, g, r);
+}
+
+/*
+ * Convolutions as whole kernels (runtime/kernels/conv-kernels.ts, `DyncConv2d` and its two gradients): im2col and
+ * the product with the weights in tiles of patch rows, so the patches of a tile stay in cache between being
+ * gathered and being multiplied, and never exist as a whole (a [B·Ho·Wo, k·k·C] tensor of ~9 MB for case (g)'s
+ * second layer). Per seed s (x, y, dy per seed are consecutive blocks; weights [S, k·k·C, Cout]):
+ *   forward:      y[s]  = patches(x[s]) · w[s]
+ *   input grad:   dx[s] = col2im(dy[s] · w[s]ᵀ)
+ *   filter grad:  dw[s] = patches(x[s])ᵀ · dy[s]
+ * Row r of the patches is output position (n, i, j) = (r / (Ho·Wo), r / Wo mod Ho, r mod Wo).
+ */
 
 /* Patch rows per tile: ~256 KiB of patches (half of a typical L2), at least 64 rows. */
 static int64_t tile_rows(int64_t patch_width) {
