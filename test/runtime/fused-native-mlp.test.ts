@@ -13,8 +13,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { selectBackend } from "../../runtime/backend.js";
 import type { Dataset } from "../../runtime/dataset.js";
-import { lossFunction, type LossKind } from "../../runtime/loss.js";
-import type { Model } from "../../contract/model.js";
+import type { LossKind } from "../../runtime/loss.js";
 import type { LayerSpec } from "../../contract/program.js";
 import type { ActivationSpec, EncodingSpec } from "../../contract/model-specs.js";
 import { mlpLayers } from "../../contract/layer-list.js";
@@ -27,30 +26,11 @@ import { train } from "../../runtime/train/index.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
 import type { Manifest } from "../../runtime/record/index.js";
 import { checkResumeBackend } from "../../runner/resume.js";
+import { relativeError, taped } from "./tape-reference.js";
 
 await selectBackend("wasm");
 const available = nativeFusedStepActive();
 const inCi = process.env["CI"] === "true";
-
-/** max |a − b| / max |b| */
-function relativeError(a: tf.Tensor, b: tf.Tensor): number {
-  return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]! / Math.max(tf.max(tf.abs(b)).dataSync()[0]!, 1e-30));
-}
-
-/** Per-seed loss and gradients by tfjs's tape (the path the loop takes without the fused step). */
-function taped(model: Model, x: tf.Tensor, y: tf.Tensor, loss: LossKind): { perSample: tf.Tensor; perSeed: tf.Tensor; grads: tf.Tensor[] } {
-  const variables = model.params.map((p) => p.variable);
-  let perSeed: tf.Tensor | undefined;
-  let perSample: tf.Tensor | undefined;
-  const { value, grads } = tf.variableGrads(() => {
-    const values = lossFunction(loss)(model.forward(x, { training: true }), y);
-    perSeed = tf.keep(values.perSeed);
-    perSample = tf.keep(values.perSample);
-    return tf.sum(values.perSeed) as tf.Scalar;
-  }, variables);
-  value.dispose();
-  return { perSample: perSample!, perSeed: perSeed!, grads: variables.map((v) => grads[v.name]!) };
-}
 
 function net(inDim: number, hidden: number[], outDim: number, act: ActivationSpec, bias: boolean, seeds: number | number[], norm: "none" | "batchnorm" = "none"): Sequential {
   const layers = mlpLayers({ hidden, outDim, act, bias, norm, dropout: 0, encode: null, outputScale: null } as Parameters<typeof mlpLayers>[0]);

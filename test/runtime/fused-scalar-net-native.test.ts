@@ -15,8 +15,7 @@ import { describe, expect, it } from "vitest";
 import { selectBackend } from "../../runtime/backend.js";
 import type { Dataset } from "../../runtime/dataset.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
-import { lossFunction, type LossKind } from "../../runtime/loss.js";
-import type { Model } from "../../contract/model.js";
+import type { LossKind } from "../../runtime/loss.js";
 import type { OptimizerSpec } from "../../contract/training-specs.js";
 import { mlpLayers } from "../../contract/layer-list.js";
 import { type ActivationSpec } from "../../runtime/nn/activations.js";
@@ -27,30 +26,11 @@ import { setNativeMatMulEnabled } from "../../runtime/kernels/native.js";
 import { createOptimizer } from "../../runtime/optim.js";
 import { makeSchedule } from "../../runtime/schedule.js";
 import { train, type TrainProbe } from "../../runtime/train/index.js";
+import { relativeError, taped } from "./tape-reference.js";
 
 await selectBackend("wasm");
 const available = nativeFusedStepActive();
 const inCi = process.env["CI"] === "true";
-
-/** max |a − b| / max |b| */
-function relativeError(a: tf.Tensor, b: tf.Tensor): number {
-  return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]! / Math.max(tf.max(tf.abs(b)).dataSync()[0]!, 1e-30));
-}
-
-/** Per-seed loss and gradients by tfjs's tape. */
-function taped(model: Model, x: tf.Tensor, y: tf.Tensor, loss: LossKind): { perSample: tf.Tensor; perSeed: tf.Tensor; grads: tf.Tensor[] } {
-  const variables = model.params.map((p) => p.variable);
-  let perSeed: tf.Tensor | undefined;
-  let perSample: tf.Tensor | undefined;
-  const { value, grads } = tf.variableGrads(() => {
-    const values = lossFunction(loss)(model.forward(x, { training: true }), y);
-    perSeed = tf.keep(values.perSeed);
-    perSample = tf.keep(values.perSample);
-    return tf.sum(values.perSeed) as tf.Scalar;
-  }, variables);
-  value.dispose();
-  return { perSample: perSample!, perSeed: perSeed!, grads: variables.map((v) => grads[v.name]!) };
-}
 
 /** A `mlp(in: 1, hidden: [W], out: 1)` layer list, as dync programs build it. */
 function scalarNet(width: number, act: ActivationSpec, seeds: number | number[], outputScale: number | null = null) {

@@ -9,31 +9,13 @@ import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { selectBackend } from "../../runtime/backend.js";
 import type { Dataset } from "../../runtime/dataset.js";
-import { lossFunction, type LossKind } from "../../runtime/loss.js";
-import type { Model } from "../../contract/model.js";
+import type { LossKind } from "../../runtime/loss.js";
 import { type ActivationSpec } from "../../runtime/nn/activations.js";
 import { mlp, type MlpOptions } from "../../runtime/nn/mlp.js";
 import { createOptimizer } from "../../runtime/optim.js";
 import { nativeFusedStepActive } from "../../runtime/kernels/native-fused.js";
 import { train } from "../../runtime/train/index.js";
-
-/** max |a − b| / max |b| */
-function relativeError(a: tf.Tensor, b: tf.Tensor): number {
-  return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]! / Math.max(tf.max(tf.abs(b)).dataSync()[0]!, 1e-30));
-}
-
-/** Per-seed loss and gradients by tfjs's tape (the plain path). */
-function taped(model: Model, x: tf.Tensor, y: tf.Tensor, loss: LossKind): { perSeed: tf.Tensor; grads: tf.Tensor[] } {
-  const variables = model.params.map((p) => p.variable);
-  let perSeed: tf.Tensor | undefined;
-  const { value, grads } = tf.variableGrads(() => {
-    const values = lossFunction(loss)(model.forward(x, { training: true }), y);
-    perSeed = tf.keep(values.perSeed);
-    return tf.sum(values.perSeed) as tf.Scalar;
-  }, variables);
-  value.dispose();
-  return { perSeed: perSeed!, grads: variables.map((v) => grads[v.name]!) };
-}
+import { relativeError, taped } from "./tape-reference.js";
 
 const ACTIVATIONS: ActivationSpec[] = ["relu", "silu", "tanh", "sigmoid", { name: "leaky_relu", slope: 0.2 }, "identity"];
 
