@@ -375,9 +375,11 @@ class TrainingRun {
     const { model, optimizer, l2 = 0, loss } = this.config;
     if (this.config.fuseSteps === false || this.observers.length > 0 || this.frozenMask || !this.sampler.isFull || this.config.redraw) return 0;
     if (l2 !== 0 || typeof loss === "function" || !optimizer.fusedPlan || !optimizer.acceptFused) return 0;
-    const count = this.quietSteps(from);
-    const net = count >= 2 ? model.scalarNet?.(loss) : undefined;
+    // the model first: most nets are not 1→W→1, and then no step needs the look ahead over the schedule
+    const net = model.scalarNet?.(loss);
     if (!net) return 0;
+    const count = this.quietSteps(from);
+    if (count < 2) return 0;
     const lrs = Array.from({ length: count }, (_, k) => this.schedule(from + k));
     const plan = optimizer.fusedPlan(lrs);
     const { x, y } = this.data.full();
