@@ -207,6 +207,19 @@ export function checkResumeBackend(dir: string, manifest: Manifest, backend: Rea
       "finish it with the dync that wrote it, or start a new run with --out",
     );
   }
+  // With OpenBLAS, its core: each core's sgemm kernels sum in their own order (directories written before it
+  // was recorded: the core is the last part of `library`).
+  const core = (b: Readonly<Record<string, unknown>>) => {
+    const matmul = b["matmul"] as { core?: string; library?: string } | undefined;
+    return matmul?.core ?? matmul?.library?.split(" / ").at(-1);
+  };
+  if (matmulPath(manifest.backend) === "openblas" && matmulPath(backend) === "openblas" && core(manifest.backend) !== core(backend)) {
+    throw mismatch(
+      dir,
+      `its matrix products ran on OpenBLAS's ${core(manifest.backend)} kernels, this process has its ${core(backend)} kernels (they round differently)`,
+      `resume with OPENBLAS_CORETYPE=${core(manifest.backend)?.toUpperCase()}`,
+    );
+  }
   // With OpenBLAS, the training step too: the fused native MLP step sums in another order than the tape
   // (directories written before it was recorded trained on the tape).
   const stepPath = (b: Readonly<Record<string, unknown>>) => (b["fusedStep"] as { path?: string } | undefined)?.path ?? "taped";

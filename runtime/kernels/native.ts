@@ -32,6 +32,12 @@ export interface NativeMatMulInfo {
   readonly path: "openblas" | "wasm";
   /** openblas: its build configuration and the core it dispatches to (`openblas_get_config` / corename). */
   readonly library?: string;
+  /**
+   * openblas: the core its kernels are for (corename, e.g. "Haswell"): OpenBLAS picks it from the CPU, or
+   * OPENBLAS_CORETYPE forces it (some machines set it because older OpenBLAS builds compute wrong results with
+   * the kernels they would pick; dync never changes it). Each core's kernels sum in their own order.
+   */
+  readonly core?: string;
   /** openblas: the thread count it runs with. */
   readonly threads?: number;
   /** wasm: why the native path is not in use. */
@@ -98,7 +104,10 @@ export function nativeMatMulActive(): boolean {
 
 /** For the backend line and the manifest: which path serves the products, and why not the native one. */
 export function nativeMatMulInfo(): NativeMatMulInfo {
-  if (activeAddon()) return { path: "openblas", library: addon!.config(), threads: addon!.threads(), revision: NATIVE_KERNELS_REVISION };
+  if (activeAddon()) {
+    const library = addon!.config();
+    return { path: "openblas", library, core: library.split(" / ").at(-1)!, threads: addon!.threads(), revision: NATIVE_KERNELS_REVISION };
+  }
   const reason = !enabled ? "switched off in this process" : tf.getBackend() !== "wasm" ? `backend ${tf.getBackend()}` : unavailable;
   return reason === undefined ? { path: "wasm" } : { path: "wasm", reason };
 }

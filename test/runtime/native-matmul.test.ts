@@ -105,6 +105,7 @@ describe.skipIf(!available && !inCi)(`native matrix products${available ? "" : `
     expect(info.library).toMatch(/OpenBLAS/);
     expect(info.threads).toBe(requestedBlasThreads());
     expect(info.revision).toBe(NATIVE_KERNELS_REVISION);
+    expect(info.library!.endsWith(` / ${info.core}`)).toBe(true);
   });
 
   for (const shape of SHAPES) {
@@ -316,5 +317,23 @@ describe("resuming a run directory across matmul paths", () => {
     expect(() => checkResumeBackend("d", manifestOn({ path: "openblas", threads: 1, revision: NATIVE_KERNELS_REVISION }), current)).not.toThrow();
     // a directory written on the wasm path carries no revision and resumes on wasm as before
     expect(() => checkResumeBackend("d", manifestOn({ path: "wasm" }), wasm)).not.toThrow();
+  });
+
+  it("refuses another OpenBLAS core (RUN031), read from `library` in directories written before `core`, and names the OPENBLAS_CORETYPE that resumes", () => {
+    const on = (core: string) => ({ ...openblas, matmul: { path: "openblas", threads: 1, library: `OpenBLAS 0.3.21 DYNAMIC_ARCH / ${core}`, core } });
+    const written = manifestOn({ path: "openblas", threads: 1, library: "OpenBLAS 0.3.21 DYNAMIC_ARCH / Haswell" });
+    expect(() => checkResumeBackend("d", written, on("SkylakeX"))).toThrow(/ran on OpenBLAS's Haswell kernels, this process has its SkylakeX kernels/);
+    expect(() => checkResumeBackend("d", written, on("SkylakeX"))).toThrow(DyncRuntimeError);
+    const thrown = (() => {
+      try {
+        checkResumeBackend("d", written, on("SkylakeX"));
+      } catch (error) {
+        return error as DyncRuntimeError;
+      }
+      return undefined;
+    })();
+    expect(thrown?.hint).toBe("resume with OPENBLAS_CORETYPE=HASWELL");
+    expect(() => checkResumeBackend("d", written, on("Haswell"))).not.toThrow();
+    expect(() => checkResumeBackend("d", manifestOn({ path: "openblas", threads: 1, core: "SkylakeX" }), on("SkylakeX"))).not.toThrow();
   });
 });
