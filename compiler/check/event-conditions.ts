@@ -5,7 +5,7 @@
  */
 import type { AnalysisExpr } from "../../contract/program.js";
 import { pinOf } from "../../contract/event-pins.js";
-import { describeCadencePoint, type Cadence } from "../../contract/training-specs.js";
+import { describeCadencePoint, describeEvery, type Cadence } from "../../contract/training-specs.js";
 
 export { pinsOf } from "../../contract/event-pins.js";
 
@@ -38,19 +38,20 @@ export function nonElementwise(e: AnalysisExpr): string | undefined {
 
 /**
  * Whether a probe with these cadences is measured at `step`; true also when the compiler cannot tell
- * (a cadence in epochs or at `end`, whose step depends on the data's size).
+ * (a cadence in epochs or at `end`, whose step depends on the data's size; a share of training, whose
+ * steps depend on the run's length).
  */
 export function measuredAt(cadences: readonly Cadence[], step: number): boolean {
   return cadences.some((c) => {
-    if (c.kind === "every") return c.unit === "epochs" || step % c.n === 0;
+    if (c.kind === "every") return "fraction" in c || c.unit === "epochs" || step % c.n === 0;
     if (c.kind === "at") return c.points.some((p) => p === "end" || (p === "start" ? step === 0 : "step" in p ? p.step === step : true));
     return false;
   });
 }
 
-/** A cadence as written: `every 10 steps`, `at [start, 100]`, `at first(…)`. */
+/** A cadence as written: `every 10 steps`, `every 25%`, `at [start, 100]`, `at first(…)`. */
 export function showCadence(c: Cadence): string {
-  if (c.kind === "every") return `every ${c.n} ${c.unit}`;
+  if (c.kind === "every") return describeEvery(c);
   if (c.kind === "at") return `at [${c.points.map((p) => (typeof p === "string" ? p : "step" in p ? `${p.step} steps` : "epoch" in p ? `${p.epoch} epochs` : describeCadencePoint(p))).join(", ")}]`;
   return "at first(…)";
 }
