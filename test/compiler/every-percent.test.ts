@@ -51,6 +51,15 @@ describe("every 25%: checked", () => {
     expect(profiles!["quick"]!.runs[0]!.duration).toEqual({ steps: 7 });
   });
 
+  it("takes a share from a sweep or a let, per run", () => {
+    const { diagnostics, profiles } = check("let half = 50%\n  sweep share in [20%, 25%]\n  probe w = weight_norm(net) every share\n  probe v = weight_norm(net) every half");
+    expect(diagnostics).toEqual([]);
+    expect(profiles!["default"]!.runs.map((r) => r.probes.map((p) => p.cadences))).toEqual([
+      [[{ kind: "every", fraction: 0.2 }], [{ kind: "every", fraction: 0.5 }]],
+      [[{ kind: "every", fraction: 0.25 }], [{ kind: "every", fraction: 0.5 }]],
+    ]);
+  });
+
   it("refuses 0%, a negative share and more than 100% with DYN2040; takes 100% and fractional shares", () => {
     const errors = (share: string) => check(`probe w = weight_norm(net) every ${share}`).diagnostics.filter(([severity]) => severity === "error");
     expect(errors("0%")).toEqual([["error", "DYN2040", "`every` takes a share of training above 0%, like `every 10%`; got 0%"]]);
@@ -163,11 +172,31 @@ describe("every 25%: dync run measures at each run's own length", () => {
     const out = join(scratch, `run-${args.join("-").replace(/\W+/g, "_")}`);
     const run = spawnSync(process.execPath, [CLI, "run", file, "--backend", "cpu", "--jobs", "1", "--quiet", "--out", out, ...args], { encoding: "utf8" });
     expect(run.status, run.stderr).toBe(0);
-    const rows = readFileSync(join(out, "metrics.csv"), "utf8").trim().split("\n").slice(1).map((l) => l.split(","));
+    const [header, ...rows] = readFileSync(join(out, "metrics.csv"), "utf8").trim().split("\n").map((l) => l.split(","));
+    const [stepColumn, probeColumn] = [header!.indexOf("step"), header!.indexOf("probe")];
     const steps: Record<string, number[]> = {};
-    for (const [, , step, , probe] of rows) (steps[probe!] ??= []).push(Number(step));
+    for (const row of rows) (steps[row[probeColumn]!] ??= []).push(Number(row[stepColumn]));
     return steps;
   }
+
+  it("dync plan counts a share's distinct steps: every 10% is 11 calls of 100 steps, 8 of the quick profile's 7", () => {
+    /** The plan's training arithmetic (FLOP) with probe `l = loss(net, train)` at this cadence. */
+    const flops = (cadence: string, ...args: string[]) => {
+      const source = join(scratch, `plan-${cadence.replace(/\W+/g, "_")}.dyn`);
+      writeFileSync(source, SOURCE(`probe l = loss(net, train) ${cadence}`, "100 steps"));
+      const plan = spawnSync(process.execPath, [CLI, "plan", source, ...args], { encoding: "utf8" });
+      expect(plan.status, plan.stderr + plan.stdout).toBe(0);
+      return Number(/training arithmetic ≈ (\d+) FLOP/.exec(plan.stdout)![1]);
+    };
+    for (const [args, calls] of [[[], { 10: 11, 25: 5, 50: 3 }], [["--profile", "quick"], { 10: 8, 25: 5, 50: 3 }]] as const) {
+      // Calls of every 50% as the baseline; per call, the cost the plan gives 25%'s two more calls.
+      const base = flops("every 50%", ...args);
+      const perCall = (flops("every 25%", ...args) - base) / (calls[25] - calls[50]);
+      expect(perCall).toBeGreaterThan(0);
+      expect(flops("every 10%", ...args) - base).toBe((calls[10] - calls[50]) * perCall);
+      expect(flops("at [start, 25%, 50%, 75%, end]", ...args)).toBe(flops("every 25%", ...args));
+    }
+  }, 60_000);
 
   it("200 steps, the quick profile's 7, and 3 from the command line", () => {
     expect(recordedSteps()).toEqual({ w: [0, 50, 100, 150, 200], v: [0, 2, 60, 120, 180] });
