@@ -913,7 +913,8 @@ export class ExperimentChecker {
         line: p.span.line,
       });
     }
-    for (const e of events) ok = this.pinsMeasured(e, probes, conditionSpans.get(e.name)!) && ok;
+    const totalSteps = duration && "steps" in duration ? duration.steps : undefined;
+    for (const e of events) ok = this.pinsMeasured(e, probes, totalSteps, conditionSpans.get(e.name)!) && ok;
     ok = this.absentProbesUnused(here, resolvedProbes, events, conditionSpans, point) && ok;
     // After every probe is resolved: a reference may name a probe declared later, or one bound through a let.
     const entries = new Map(resolvedProbes.map((r) => [r.p.name.name, r.entry] as const));
@@ -960,11 +961,11 @@ export class ExperimentChecker {
   }
 
   /** Each `probe[steps = k]` in an event's condition names a step at which that probe is measured (DYN2040). */
-  private pinsMeasured(event: EventSpecData, probes: readonly ProbeSpec[], span: Span): boolean {
+  private pinsMeasured(event: EventSpecData, probes: readonly ProbeSpec[], totalSteps: number | undefined, span: Span): boolean {
     let ok = true;
     for (const { probe, step } of pinsOf(event.condition)) {
       const spec = probes.find((p) => p.name === probe);
-      if (!spec || measuredAt(spec.cadences, step)) continue;
+      if (!spec || measuredAt(spec.cadences, step, totalSteps)) continue;
       this.report(diagnostic("DYN2040", span, { problem: `probe \`${probe}\` is not measured at step ${step} (${spec.cadences.map(showCadence).join(", ")}), so \`${probe}[steps = ${step}]\` would never have a value` }));
       ok = false;
     }

@@ -81,6 +81,22 @@ describe("every 25%: checked", () => {
     expect(check("probe w = weight_norm(net) every 1%", "50 epochs").diagnostics.filter(([, , message]) => !message.includes("of 7 steps"))).toEqual([]);
   });
 
+  it("an event may pin the probe to a step it measures: a quarter of 200 steps, not step 40; in epochs the compiler cannot tell", () => {
+    const pinned = (step: number, train: string, profile = "") => {
+      const source = SOURCE(`probe l = loss(net, train) every 25%\n  probe h = weight_norm(net) at first(l < 0.5 * l[steps = ${step}])`, train).replace("profile quick { train 7 steps }", profile);
+      return checkSource(source, "pin.dyn").diagnostics.filter((d) => d.severity === "error").map((d) => [d.code, d.message]);
+    };
+    const refused = (step: number) => [["DYN2040", `probe \`l\` is not measured at step ${step} (every 25%), so \`l[steps = ${step}]\` would never have a value`]];
+    expect(pinned(50, "200 steps")).toEqual([]);
+    expect(pinned(40, "200 steps")).toEqual(refused(40));
+    expect(pinned(40, "160 steps")).toEqual([]);
+    // A profile that trains 7 steps measures at 0, 2, 4, 6, 7: step 50 is none of them.
+    expect(pinned(50, "200 steps", "profile quick { train 7 steps }")).toEqual(refused(50));
+    expect(pinned(4, "200 steps", "profile quick { train 7 steps }")).toEqual(refused(4)); // the default's 200 steps
+    expect(pinned(0, "200 steps", "profile quick { train 7 steps }")).toEqual([]);
+    expect(pinned(40, "50 epochs")).toEqual([]);
+  });
+
   it("emits the share into the program and its run summary", async () => {
     const file = "every-percent.dyn";
     const source = SOURCE("probe w = weight_norm(net) every 10%, at end");
