@@ -151,6 +151,9 @@ describe("every f: the steps of a run of T steps", () => {
       for (let k = 1; k * percent <= 100; k++) points.push({ fraction: (k * percent) / 100 });
       for (let total = 0; total <= 250; total++) {
         expect(scheduled(every(percent), total), `every ${percent}% of ${total} steps`).toEqual(scheduled({ kind: "at", points }, total));
+        // Listed once each, ascending (what dync plan counts): no step twice, also where f·T < 1.
+        const steps = everyShareSteps(percent / 100, total);
+        expect(steps.every((step, i) => i === 0 || step > steps[i - 1]!), `every ${percent}% of ${total} steps`).toBe(true);
       }
     }
   });
