@@ -168,6 +168,28 @@ describe("every f: the steps of a run of T steps", () => {
     }
   });
 
+  it("an event watching a probe every 25% decides at its steps and triggers its probe there, for the seeds it fires for", async () => {
+    // T = 10: the watched probe runs at ⌈2.5k⌉ = 0, 3, 5, 8, 10; its value is the step, per seed halved for seed 1.
+    const s = new CadenceScheduler(
+      [
+        { name: "l", cadence: every(25) },
+        { name: "h", cadence: { kind: "on", event: "late" } },
+      ],
+      [{ name: "late", watch: "l", condition: (value) => (value as number[]).map((v) => v >= 4) }],
+      { totalSteps: 10, stepsPerEpoch: 1, seeds: 2 },
+    );
+    const calls: string[] = [];
+    for (let step = 0; step <= 10; step++) {
+      await s.runStep(step, (probe, seeds) => {
+        calls.push(`${probe}@${step}:${seeds.join("")}`);
+        return [step, step / 2];
+      });
+    }
+    // Seed 0 reaches 4 at step 5, seed 1 (step / 2) at step 8; h runs once per seed, there.
+    expect(calls).toEqual(["l@0:01", "l@3:01", "l@5:01", "h@5:0", "l@8:01", "h@8:1", "l@10:01"]);
+    expect(Array.from(s.firedSteps("late"))).toEqual([5, 8]);
+  });
+
   it("a share outside (0, 1] given to the scheduler directly is RUN040", () => {
     for (const fraction of [0, -0.1, 1.5, Number.NaN]) {
       expect(() => scheduled({ kind: "every", fraction }, 10)).toThrow(DyncRuntimeError);
