@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * Builds dync's optional native addons with gcc directly: the matrix products (native/dync_blas.c →
- * dist/native/dync_blas.node, against OpenBLAS; Debian: `apt-get install gcc libopenblas-dev`) and im2col/col2im
+ * dist/native/dync_blas.node, against OpenBLAS; Debian: `apt-get install gcc libopenblas-dev`, and oneDNN, whose
+ * sgemm serves the products where present: `libdnnl-dev`; native/dync_gemm.h says why) and im2col/col2im
  * and whole convolutions (native/dync_conv.c → dist/native/dync_conv.node, against OpenBLAS), and the fused MLP step and
  * optimizer update (native/dync_fused.c → dist/native/dync_fused.node, against OpenBLAS;
  * runtime/kernels/native-fused.ts). No node-gyp: one C file per addon, the Node-API headers that ship with
@@ -9,6 +10,7 @@
  *
  * Part of `npm run build` / `pretest` with `--optional`: where gcc, the Node-API headers or OpenBLAS are
  * missing it builds nothing and exits 0 without a word, and dync runs its products on the wasm path as before.
+ * Where oneDNN is missing, each addon is built against OpenBLAS alone (the products then run on OpenBLAS).
  * `npm run native` (no flag) says why it could not build and exits 1.
  */
 import { execFileSync } from "node:child_process";
@@ -26,6 +28,10 @@ const ADDONS = [
   // -O3 and no errno from sqrtf so gcc vectorizes the elementwise loops (results unchanged).
   { name: "dync_fused", flags: ["-O3", "-ffp-contract=off", "-fno-math-errno"], libraries: ["-lopenblas", "-lm"] },
 ];
+/** What every addon includes besides its own source (a change rebuilds them all). */
+const SHARED_HEADERS = ["dync_gemm.h"];
+/** oneDNN's sgemm (native/dync_gemm.h), tried first; its OpenMP runtime sets the products' thread count. */
+const ONEDNN = { flags: ["-DDYNC_WITH_ONEDNN", "-fopenmp"], libraries: ["-ldnnl"] };
 
 /** Where Node's own headers are: next to the running node (official tarballs), else the distribution's. */
 function nodeApiHeaders() {
@@ -47,14 +53,21 @@ for (const addon of ADDONS) build(addon);
 function build({ name, flags, libraries }) {
   const source = join(root, "native", `${name}.c`);
   const target = join(root, "dist", "native", `${name}.node`);
-  // Up to date: the .node is newer than its source (a rebuild otherwise costs ~1 s of every pretest).
-  if (existsSync(target) && statSync(target).mtimeMs >= statSync(source).mtimeMs) return;
+  // Up to date: the .node is newer than its sources (a rebuild otherwise costs ~1 s of every pretest).
+  const newest = Math.max(...[source, ...SHARED_HEADERS.map((h) => join(root, "native", h))].map((f) => statSync(f).mtimeMs));
+  if (existsSync(target) && statSync(target).mtimeMs >= newest) return;
   mkdirSync(dirname(target), { recursive: true });
   const partial = `${target}.${process.pid}.partial`;
-  try {
-    execFileSync(compiler, ["-O2", "-fPIC", "-shared", "-Wall", "-Werror", ...flags, `-I${headers}`, source, "-o", partial, ...libraries], {
+  const compile = (extra) =>
+    execFileSync(compiler, ["-O2", "-fPIC", "-shared", "-Wall", "-Werror", ...flags, ...extra.flags, `-I${headers}`, source, "-o", partial, ...libraries, ...extra.libraries], {
       stdio: ["ignore", "ignore", "pipe"],
     });
+  try {
+    try {
+      compile(ONEDNN);
+    } catch {
+      compile({ flags: [], libraries: [] }); // no oneDNN here: OpenBLAS serves the products
+    }
   } catch (error) {
     // An addon older than its source may not match what runtime/kernels calls: none is better.
     rmSync(target, { force: true });
