@@ -119,8 +119,17 @@ export class Rng {
       }
       return;
     }
-    if (shift === undefined) for (; i < end; i++) out[i] = scale * this.normal();
-    else for (; i < end; i++) out[i] = shift + scale * this.normal();
+    // whole pairs without the spare's bookkeeping; an odd last value leaves its pair's second one as the spare
+    const add = shift ?? 0;
+    const hasShift = shift !== undefined;
+    for (; i + 1 < end; i += 2) {
+      let u = 0;
+      while (u === 0) u = this.uniform();
+      boxMuller(u, this.uniform(), pair);
+      out[i] = hasShift ? add + scale * pair[0]! : scale * pair[0]!;
+      out[i + 1] = hasShift ? add + scale * pair[1]! : scale * pair[1]!;
+    }
+    if (i < end) out[i] = affine(this.normal(), scale, shift);
   }
 
   /** out[offset + i] = lo + (hi − lo)·u_i for `count` uniforms: the values and position of `count` `uniformIn(lo, hi)` calls. */

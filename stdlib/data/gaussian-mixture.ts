@@ -47,10 +47,14 @@ export function gaussianMixture(streams: DataStreams, options: GaussianMixtureOp
   const x = new Float32Array(n * d);
   // x[i, j] = mean[label_i, j] + std·z with the z drawn in order (point by point), in bulk
   drawInBlocks(streams.samples.fork("points"), "normal", n * d, (z, start, length) => {
+    let i = Math.floor(start / d);
+    let j = start - i * d;
     for (let k = 0; k < length; k++) {
-      const i = Math.floor((start + k) / d);
-      const j = start + k - i * d;
       x[start + k] = means[labels[i]! * d + j]! + options.std * z[k]!;
+      if (++j === d) {
+        j = 0;
+        i++;
+      }
     }
   });
   const { y, yDim } = classTargets(labels, classes, options.oneHot ?? true);
