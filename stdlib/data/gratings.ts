@@ -70,7 +70,8 @@ export function gratings(rng: Rng, options: GratingsOptions): GratingsDataset {
   const phaseRng = rng.fork("phases");
   const spread = options.phaseSpread ?? 1;
   if (!(spread >= 0 && spread <= 1)) invalid(`gratings phase_spread must lie in [0, 1], got ${spread}`);
-  const phases = Float64Array.from({ length: n }, () => phaseRng.uniformIn(0, 2 * Math.PI * spread));
+  const phases = new Float64Array(n);
+  phaseRng.uniforms(phases, 0, n, 0, 2 * Math.PI * spread); // = uniformIn(0, 2π·spread) per image
   const noise = rng.fork("noise");
   const unit = (options.normalize ?? "unit") === "unit";
   if (!unit && options.normalize !== "symmetric") invalid(`gratings normalize must be unit or symmetric, got ${JSON.stringify(options.normalize)}`);
