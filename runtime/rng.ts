@@ -186,12 +186,6 @@ export class Rng {
     }
     return p;
   }
-
-  /** Fill a Float32Array with draws from `sample`. */
-  fill(out: Float32Array, sample: (rng: Rng) => number): Float32Array {
-    for (let i = 0; i < out.length; i++) out[i] = sample(this);
-    return out;
-  }
 }
 
 /** How many draws `drawInBlocks` holds at a time. */
