@@ -5,7 +5,8 @@
  * sgemm serves the products where present: `libdnnl-dev`; native/dync_gemm.h says why) and im2col/col2im
  * and whole convolutions (native/dync_conv.c → dist/native/dync_conv.node, against OpenBLAS), and the fused MLP step and
  * optimizer update (native/dync_fused.c → dist/native/dync_fused.node, against OpenBLAS;
- * runtime/kernels/native-fused.ts). No node-gyp: one C file per addon, the Node-API headers that ship with
+ * runtime/kernels/native-fused.ts), and the seeded draws in bulk (native/dync_rng.c → dist/native/dync_rng.node;
+ * runtime/kernels/native-rng.ts). No node-gyp: one C file per addon, the Node-API headers that ship with
  * Node, the libraries it links.
  *
  * Part of `npm run build` / `pretest` with `--optional`: where gcc, the Node-API headers or OpenBLAS are
@@ -22,6 +23,10 @@ const optional = process.argv.includes("--optional");
 const root = fileURLToPath(new URL("..", import.meta.url));
 /** Each addon: its C source, extra compiler flags, and the libraries it links. */
 const ADDONS = [
+  // Seeded draws (runtime/kernels/native-rng.ts): bit-identical to runtime/rng.ts only without fused multiply-adds
+  // and without -ffast-math; no errno from sqrt so it stays one instruction. First: it needs no BLAS, so a machine
+  // without OpenBLAS still gets it before the others fail.
+  { name: "dync_rng", flags: ["-O2", "-ffp-contract=off", "-fno-math-errno"], libraries: ["-lm"] },
   { name: "dync_blas", flags: [], libraries: ["-lopenblas"] },
   { name: "dync_conv", flags: [], libraries: ["-lopenblas"] },
   // fp-contract off: the fused optimizer update must round as the taped path's separate multiply and add;
