@@ -27,13 +27,13 @@ const ADDONS = [
   // and without -ffast-math; no errno from sqrt so it stays one instruction. First: it needs no BLAS, so a machine
   // without OpenBLAS still gets it before the others fail.
   { name: "dync_rng", flags: ["-O2", "-ffp-contract=off", "-fno-math-errno"], libraries: ["-lm"] },
-  { name: "dync_blas", flags: [], libraries: ["-lopenblas"] },
-  { name: "dync_conv", flags: [], libraries: ["-lopenblas"] },
+  { name: "dync_blas", flags: [], libraries: ["-lopenblas"], gemm: true },
+  { name: "dync_conv", flags: [], libraries: ["-lopenblas"], gemm: true },
   // fp-contract off: the fused optimizer update must round as the taped path's separate multiply and add;
   // -O3 and no errno from sqrtf so gcc vectorizes the elementwise loops (results unchanged).
-  { name: "dync_fused", flags: ["-O3", "-ffp-contract=off", "-fno-math-errno"], libraries: ["-lopenblas", "-lm"] },
+  { name: "dync_fused", flags: ["-O3", "-ffp-contract=off", "-fno-math-errno"], libraries: ["-lopenblas", "-lm"], gemm: true },
 ];
-/** What every addon includes besides its own source (a change rebuilds them all). */
+/** What the addons with products (`gemm: true`) include besides their own source (a change rebuilds them). */
 const SHARED_HEADERS = ["dync_gemm.h"];
 /** oneDNN's sgemm (native/dync_gemm.h), tried first; its OpenMP runtime sets the products' thread count. */
 const ONEDNN = { flags: ["-DDYNC_WITH_ONEDNN", "-fopenmp"], libraries: ["-ldnnl"] };
@@ -55,11 +55,12 @@ if (headers === undefined) fail("no node_api.h found (Node's headers; Debian: li
 const compiler = process.env.CC ?? "gcc";
 for (const addon of ADDONS) build(addon);
 
-function build({ name, flags, libraries }) {
+function build({ name, flags, libraries, gemm = false }) {
   const source = join(root, "native", `${name}.c`);
   const target = join(root, "dist", "native", `${name}.node`);
   // Up to date: the .node is newer than its sources (a rebuild otherwise costs ~1 s of every pretest).
-  const newest = Math.max(...[source, ...SHARED_HEADERS.map((h) => join(root, "native", h))].map((f) => statSync(f).mtimeMs));
+  const sources = [source, ...(gemm ? SHARED_HEADERS.map((h) => join(root, "native", h)) : [])];
+  const newest = Math.max(...sources.map((f) => statSync(f).mtimeMs));
   if (existsSync(target) && statSync(target).mtimeMs >= newest) return;
   mkdirSync(dirname(target), { recursive: true });
   const partial = `${target}.${process.pid}.partial`;
@@ -68,17 +69,20 @@ function build({ name, flags, libraries }) {
       stdio: ["ignore", "ignore", "pipe"],
     });
   try {
-    try {
-      compile(ONEDNN);
-    } catch {
-      compile({ flags: [], libraries: [] }); // no oneDNN here: OpenBLAS serves the products
+    if (!gemm) compile({ flags: [], libraries: [] });
+    else {
+      try {
+        compile(ONEDNN);
+      } catch {
+        compile({ flags: [], libraries: [] }); // no oneDNN here: OpenBLAS serves the products
+      }
     }
   } catch (error) {
     // An addon older than its source may not match what runtime/kernels calls: none is better.
     rmSync(target, { force: true });
     rmSync(partial, { force: true });
     const stderr = error?.stderr?.toString().trim();
-    fail(error?.code === "ENOENT" ? `no C compiler (${compiler})` : `${compiler} failed on ${name}.c${libraries.length ? " (OpenBLAS missing? Debian: libopenblas-dev)" : ""}\n${stderr ?? ""}`);
+    fail(error?.code === "ENOENT" ? `no C compiler (${compiler})` : `${compiler} failed on ${name}.c${libraries.includes("-lopenblas") ? " (OpenBLAS missing? Debian: libopenblas-dev)" : ""}\n${stderr ?? ""}`);
   }
   renameSync(partial, target); // processes building at once never load a half-written file
   if (!optional) console.log(`built ${target}`);
