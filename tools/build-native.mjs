@@ -21,7 +21,9 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 /** Each addon: its C source, extra compiler flags, and the libraries it links. */
 const ADDONS = [
   { name: "dync_blas", flags: [], libraries: ["-lopenblas"] },
-  { name: "dync_conv", flags: [], libraries: ["-lopenblas"] },
+  // -O3 so gcc vectorizes the patch copies and col2im's additions (each value's sum keeps its order: results
+  // unchanged); fp-contract off so no multiply-add is ever fused behind our back.
+  { name: "dync_conv", flags: ["-O3", "-ffp-contract=off"], libraries: ["-lopenblas"] },
   // fp-contract off: the fused optimizer update must round as the taped path's separate multiply and add;
   // -O3 and no errno from sqrtf so gcc vectorizes the elementwise loops (results unchanged).
   { name: "dync_fused", flags: ["-O3", "-ffp-contract=off", "-fno-math-errno"], libraries: ["-lopenblas", "-lm"] },
