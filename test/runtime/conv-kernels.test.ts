@@ -284,7 +284,7 @@ for (const path of PATHS) {
       }
     }
 
-    it("3×3 same, 256→4 channels, 2 seeds (patch rows > one native tile of 64 rows): conv2d equals the product route", () => {
+    it("3×3 same, 256→4 channels, 2 seeds (patch rows > one native tile of 113 rows): conv2d equals the product route", () => {
       if (!serves()) return;
       tf.tidy(() => {
         const g: ConvGeometry = { kernel: 3, stride: 1, padding: "same" };
