@@ -177,21 +177,29 @@ static int64_t tile_rows(int64_t patch_width) {
   return rows < 64 ? 64 : rows;
 }
 
-enum { CONV_FORWARD = 0, CONV_INPUT_GRAD = 1, CONV_FILTER_GRAD = 2 };
+/* CONV_FORWARD_RELU: the forward with max(0, ·) applied to each tile of outputs while it is in cache (a conv layer
+   with `act: relu`), sparing the step a separate pass and tfjs kernel. */
+enum { CONV_FORWARD = 0, CONV_INPUT_GRAD = 1, CONV_FILTER_GRAD = 2, CONV_FORWARD_RELU = 3 };
+
+/* max(0, v) as tfjs's Relu on wasm rounds it: NaN stays NaN, −0 becomes +0. */
+static void relu_in_place(float *y, int64_t count) {
+  for (int64_t q = 0; q < count; q++) y[q] = y[q] <= 0 ? 0.0f : y[q];
+}
 
 /*
- * One seed's convolution op; `scratch` holds tile_rows(K) patch rows. For the forward, `bias` (Cout values) or
- * NULL: rows start as the bias and the product adds to them.
+ * One seed's convolution op; `scratch` holds tile_rows(K) patch rows. For the forward (with or without ReLU), `bias`
+ * (Cout values) or NULL: rows start as the bias and the product adds to them.
  */
 static void conv_seed(int op, const float *a, const float *b, const float *bias, float *out, float *scratch, const geometry *g,
                       int64_t cout) {
   const int64_t K = g->k * g->k * g->c;
   const int64_t rows = g->n * g->ho * g->wo;
   const int64_t tile = tile_rows(K);
+  const int forward = op == CONV_FORWARD || op == CONV_FORWARD_RELU;
   if (op == CONV_INPUT_GRAD) memset(out, 0, (size_t)(g->n * g->h * g->w * g->c) * sizeof(float));
   for (int64_t r0 = 0; r0 < rows; r0 += tile) {
     const int64_t t = rows - r0 < tile ? rows - r0 : tile;
-    if (op == CONV_FORWARD) {
+    if (forward) {
       /* a = x, b = w [K, Cout], out = y [rows, Cout] */
       patch_rows(a, scratch, g, r0, t);
       float *y = out + r0 * cout;
@@ -199,6 +207,7 @@ static void conv_seed(int op, const float *a, const float *b, const float *bias,
         for (int64_t r = 0; r < t; r++) memcpy(y + r * cout, bias, (size_t)cout * sizeof(float));
       cblas_sgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, (int)t, (int)cout, (int)K, 1.0f, scratch, (int)K, b, (int)cout,
                   bias != NULL ? 1.0f : 0.0f, y, (int)cout);
+      if (op == CONV_FORWARD_RELU) relu_in_place(y, t * cout);
     } else if (op == CONV_INPUT_GRAD) {
       /* a = dy [rows, Cout], b = w [K, Cout], out = dx (images) */
       cblas_sgemm(ROW_MAJOR, NO_TRANS, TRANS, (int)t, (int)K, (int)cout, 1.0f, a + r0 * cout, (int)cout, b, (int)cout, 0.0f,
@@ -239,11 +248,12 @@ static napi_value conv_entry(napi_env env, napi_callback_info info) {
   const int op = (int)v[0];
   const int64_t seeds = v[6], cout = v[17];
   const geometry g = {v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15], v[16]};
-  if (op > CONV_FILTER_GRAD || g.k < 1 || g.s < 1 || cout < 1) {
-    napi_throw_range_error(env, NULL, "dync_conv: conv needs op 0..2, kernel, stride and cout >= 1");
+  if (op > CONV_FORWARD_RELU || g.k < 1 || g.s < 1 || cout < 1) {
+    napi_throw_range_error(env, NULL, "dync_conv: conv needs op 0..3, kernel, stride and cout >= 1");
     return NULL;
   }
-  if (op != CONV_FORWARD && bias_offset >= 0) {
+  const int forward = op == CONV_FORWARD || op == CONV_FORWARD_RELU;
+  if (!forward && bias_offset >= 0) {
     napi_throw_range_error(env, NULL, "dync_conv: only the forward op takes a bias");
     return NULL;
   }
@@ -252,7 +262,7 @@ static napi_value conv_entry(napi_env env, napi_callback_info info) {
   /* per seed: a, b and out sizes by op */
   const int64_t a_size = op == CONV_INPUT_GRAD ? rows * cout : image;
   const int64_t b_size = op == CONV_FILTER_GRAD ? rows * cout : weights;
-  const int64_t out_size = op == CONV_FORWARD ? rows * cout : op == CONV_INPUT_GRAD ? image : weights;
+  const int64_t out_size = forward ? rows * cout : op == CONV_INPUT_GRAD ? image : weights;
   const float *a = get_floats(env, argv[1], v[2], seeds * a_size, "a");
   if (a == NULL) return NULL;
   const float *b = get_floats(env, argv[1], v[3], seeds * b_size, "b");
