@@ -117,11 +117,8 @@ function shiftMatrix(size: number, out: number, padBefore: number, g: ConvGeomet
 /** Seed-batched conv2d: x `[S, B, H, W, Cin]`, weight `[S, k, k, Cin, Cout]`, bias `[S, Cout]`. */
 export function conv2d(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor | undefined, g: ConvGeometry): tf.Tensor {
   const [S, B] = x.shape as [number, number];
-  const [, k, , cin, cout] = weight.shape as [number, number, number, number, number];
-  if (x.rank !== 5 || x.shape[4] !== cin || k !== g.kernel) {
-    throw new DyncRuntimeError("RUN040", `conv2d: input [${x.shape.join(", ")}] does not fit weight [${weight.shape.join(", ")}]`);
-  }
-  const w = tf.reshape(weight, [S, k * k * cin, cout]) as tf.Tensor3D;
+  const cout = weight.shape[4]!;
+  const w = weightRows(x, weight, g);
   if (nativeConvActive() && !forceProductPatches) return nativeConv2d(x, w, bias, patchGeometry(x, g));
   const patches = im2col(x, g);
   const [, , Ho, Wo, K] = patches.shape as [number, number, number, number, number];
@@ -139,13 +136,16 @@ export function conv2d(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor | undefi
  */
 export function conv2dRelu(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor | undefined, g: ConvGeometry): tf.Tensor | undefined {
   if (!nativeConvActive() || forceProductPatches) return undefined;
-  const [S] = x.shape as [number];
-  const [, k, , cin, cout] = weight.shape as [number, number, number, number, number];
-  if (x.rank !== 5 || x.shape[4] !== cin || k !== g.kernel) {
+  return nativeConv2d(x, weightRows(x, weight, g), bias, { ...patchGeometry(x, g), relu: true });
+}
+
+/** The weight `[S, k, k, Cin, Cout]` as `[S, k·k·Cin, Cout]` (RUN040 when it does not fit x `[S, B, H, W, Cin]`). */
+function weightRows(x: tf.Tensor, weight: tf.Tensor, g: ConvGeometry): tf.Tensor3D {
+  const [S, k, , cin, cout] = weight.shape as [number, number, number, number, number];
+  if (x.rank !== 5 || x.shape[0] !== S || x.shape[4] !== cin || k !== g.kernel) {
     throw new DyncRuntimeError("RUN040", `conv2d: input [${x.shape.join(", ")}] does not fit weight [${weight.shape.join(", ")}]`);
   }
-  const w = tf.reshape(weight, [S, k * k * cin, cout]) as tf.Tensor3D;
-  return nativeConv2d(x, w, bias, { ...patchGeometry(x, g), relu: true });
+  return tf.reshape(weight, [S, k * k * cin, cout]) as tf.Tensor3D;
 }
 
 /** The kernels' geometry of a conv over x `[S, B, H, W, C]` (RUN040 when the kernel does not fit the image). */

@@ -355,6 +355,18 @@ for (const path of PATHS) {
       });
     });
 
+    it("conv2d and conv2dRelu refuse a weight for another seed count or channel count (RUN040)", () => {
+      if (!serves()) return;
+      tf.tidy(() => {
+        const g: ConvGeometry = { kernel: 3, stride: 1, padding: "same" };
+        const x = tf.zeros([1, 2, 5, 5, 3]);
+        for (const w of [tf.zeros([2, 3, 3, 3, 4]), tf.zeros([1, 3, 3, 2, 4])]) {
+          expect(() => conv2d(x, w, undefined, g)).toThrow(/does not fit weight/);
+          if (path.native) expect(() => conv2dRelu(x, w, undefined, g)).toThrow(/does not fit weight/);
+        }
+      });
+    });
+
     it("a Sequential conv layer with act relu: one kernel without taps (no separate Relu on the native path), the same values as with taps", async () => {
       if (!serves()) return;
       const layers: LayerSpec[] = [conv("c0", 4, 3, 2, "same", "relu"), { name: "f", kind: "flatten" }, { name: "out", kind: "dense", width: 2, act: null, bias: true }];
