@@ -28,7 +28,9 @@ const ADDONS = [
   // without OpenBLAS still gets it before the others fail.
   { name: "dync_rng", flags: ["-O2", "-ffp-contract=off", "-fno-math-errno"], libraries: ["-lm"] },
   { name: "dync_blas", flags: [], libraries: ["-lopenblas"], gemm: true },
-  { name: "dync_conv", flags: [], libraries: ["-lopenblas"], gemm: true },
+  // -O3 so gcc vectorizes the patch copies and col2im's additions (each value's sum keeps its order: results
+  // unchanged); fp-contract off so no multiply-add is ever fused behind our back.
+  { name: "dync_conv", flags: ["-O3", "-ffp-contract=off"], libraries: ["-lopenblas"], gemm: true },
   // fp-contract off: the fused optimizer update must round as the taped path's separate multiply and add;
   // -O3 and no errno from sqrtf so gcc vectorizes the elementwise loops (results unchanged).
   { name: "dync_fused", flags: ["-O3", "-ffp-contract=off", "-fno-math-errno"], libraries: ["-lopenblas", "-lm"], gemm: true },

@@ -209,6 +209,13 @@ export const CONV_FILTER_GRAD_KERNEL = "DyncConv2dBackpropFilter";
 
 const CONV_OPS = { [CONV_KERNEL]: 0, [CONV_INPUT_GRAD_KERNEL]: 1, [CONV_FILTER_GRAD_KERNEL]: 2 } as const;
 type ConvKernelName = keyof typeof CONV_OPS;
+/** The addon's op for `DyncConv2d` with the `relu` attribute: the forward with max(0, ·) applied in C. */
+const CONV_FORWARD_RELU_OP = 3;
+
+/** `DyncConv2d`'s attributes: the geometry and whether max(0, ·) follows the product and bias (a layer's `act: relu`). */
+export interface ConvAttrs extends PatchGeometry {
+  readonly relu?: boolean;
+}
 
 /** Whether the whole-convolution kernels serve now: wasm backend with the native path on and an addon that has them. */
 export function nativeConvActive(): boolean {
@@ -228,7 +235,7 @@ function convOutShape(name: ConvKernelName, a: tf.TensorInfo, b: tf.TensorInfo, 
 function nativeConvKernelFunc(name: ConvKernelName): tf.KernelFunc {
   return ({ inputs, backend, attrs }) => {
     const { a, b, bias } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo; bias?: tf.TensorInfo };
-    const g = attrs as unknown as PatchGeometry;
+    const g = attrs as unknown as ConvAttrs;
     const addon = nativeConvAddon();
     if (!addon) throw new Error(`${name}: the native conv addon does not serve (DYNC_NATIVE=0 or not built)`);
     if ([a, b, bias].some((t) => t !== undefined && t.dtype !== "float32")) throw new Error(`${name}: expects float32`);
@@ -239,16 +246,18 @@ function nativeConvKernelFunc(name: ConvKernelName): tf.KernelFunc {
     // The heap's buffer read after makeOutput: an allocation may grow the heap, which replaces the buffer.
     const heap = wasm.wasm.HEAPU8.buffer as ArrayBuffer;
     const at = (t: tf.TensorInfo) => wasm.dataIdMap.get(t.dataId)!.memoryOffset;
-    addon.conv(CONV_OPS[name], heap, at(a), at(b), bias ? at(bias) : -1, at(out), S, N, g.kernel, g.stride, g.padTop, g.padLeft, g.h, g.w, g.c, g.ho, g.wo, cout);
+    const op = name === CONV_KERNEL && g.relu === true ? CONV_FORWARD_RELU_OP : CONV_OPS[name];
+    addon.conv(op, heap, at(a), at(b), bias ? at(bias) : -1, at(out), S, N, g.kernel, g.stride, g.padTop, g.padLeft, g.h, g.w, g.c, g.ho, g.wo, cout);
     return out;
   };
 }
 
 /**
  * One of the whole-convolution ops on the native path (check `nativeConvActive` first): forward (a = x, b = w, bias
- * optional), input gradient (a = dy, b = w) or filter gradient (a = x, b = dy). Gradients: runtime/nn/conv.ts.
+ * optional, `relu` in the attributes for max(0, ·) after it), input gradient (a = dy, b = w) or filter gradient
+ * (a = x, b = dy). Gradients: runtime/nn/conv.ts.
  */
-export function runNativeConv(name: ConvKernelName, a: tf.Tensor, b: tf.Tensor, g: PatchGeometry, bias?: tf.Tensor): tf.Tensor {
+export function runNativeConv(name: ConvKernelName, a: tf.Tensor, b: tf.Tensor, g: ConvAttrs, bias?: tf.Tensor): tf.Tensor {
   if (!convRegistered) {
     convRegistered = true;
     for (const kernelName of Object.keys(CONV_OPS) as ConvKernelName[]) {

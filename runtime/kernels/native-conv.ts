@@ -12,10 +12,11 @@ export interface DyncConvAddon {
   im2col(x: ArrayBuffer, xOffset: number, out: ArrayBuffer, outOffset: number, n: number, kernel: number, stride: number, padTop: number, padLeft: number, h: number, w: number, c: number, ho: number, wo: number): void;
   col2im(cols: ArrayBuffer, colsOffset: number, out: ArrayBuffer, outOffset: number, n: number, kernel: number, stride: number, padTop: number, padLeft: number, h: number, w: number, c: number, ho: number, wo: number): void;
   /**
-   * A whole convolution op per seed (op 0: y = patches(x)·w (+ bias), 1: dx = col2im(dy·wᵀ), 2: dw = patches(x)ᵀ·dy),
-   * im2col and OpenBLAS in tiles of patch rows; all operands in `heap` at byte offsets, biasOffset −1 for none.
+   * A whole convolution op per seed (op 0: y = patches(x)·w (+ bias), 1: dx = col2im(dy·wᵀ), 2: dw = patches(x)ᵀ·dy,
+   * 3: op 0 followed by max(0, ·)), im2col and OpenBLAS in tiles of patch rows; all operands in `heap` at byte offsets,
+   * biasOffset −1 for none (ops 0 and 3 only).
    */
-  conv(op: 0 | 1 | 2, heap: ArrayBuffer, aOffset: number, bOffset: number, biasOffset: number, outOffset: number, seeds: number, n: number, kernel: number, stride: number, padTop: number, padLeft: number, h: number, w: number, c: number, ho: number, wo: number, cout: number): void;
+  conv(op: 0 | 1 | 2 | 3, heap: ArrayBuffer, aOffset: number, bOffset: number, biasOffset: number, outOffset: number, seeds: number, n: number, kernel: number, stride: number, padTop: number, padLeft: number, h: number, w: number, c: number, ho: number, wo: number, cout: number): void;
 }
 
 let addon: DyncConvAddon | undefined;

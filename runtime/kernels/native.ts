@@ -73,9 +73,11 @@ export function gemmOf(matmul: { readonly gemm?: string } | undefined): string {
  * The native path's arithmetic, numbered: bump it whenever the same program would round differently on the
  * native path (another kernel serves a step, a summation order changes), so `--resume` refuses to continue a
  * run with other roundings (RUN031). 1: up to 2026-12-03. 2: 2026-12-04, the native 1→W→1 step, input
- * encodings in the fused step, whole conv kernels on OpenBLAS.
+ * encodings in the fused step, whole conv kernels on OpenBLAS. 3: 2026-12-04, conv kernels in 4× taller tiles of
+ * patch rows (native/dync_conv.c `tile_rows`): OpenBLAS rounds a product's rows by its row count, and the filter
+ * gradient sums fewer tile products.
  */
-export const NATIVE_KERNELS_REVISION = 2;
+export const NATIVE_KERNELS_REVISION = 3;
 
 export const NATIVE_MATMUL_KERNEL = "DyncNativeMatMul";
 

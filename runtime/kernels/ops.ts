@@ -167,6 +167,11 @@ export function simdRelu(x: tf.Tensor): tf.Tensor | undefined {
   return active() ? reluOp(x) : undefined;
 }
 
+/** dy·[x > 0] as one SIMD kernel (differentiable: its x-gradient is 0, its dy-gradient itself), or undefined. */
+export function simdReluGrad(x: tf.Tensor, dy: tf.Tensor): tf.Tensor | undefined {
+  return active() ? reluGrad(x, dy) : undefined;
+}
+
 /** Σ over the middle axis, `[S, M, N] → [S, N]` (a bias gradient), or undefined. */
 export function simdSumRows(x: tf.Tensor3D): tf.Tensor2D | undefined {
   return active() ? (run(SUM_ROWS_KERNEL, { x }) as tf.Tensor2D) : undefined;

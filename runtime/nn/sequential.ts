@@ -19,7 +19,7 @@ import { simdScalarNetStep } from "../kernels/ops.js";
 import { type FusedDenseLayer, nativeMlpStep, nativeScalarNetStep } from "../kernels/native-fused.js";
 import { type Activation, type ActivationSpec, activation, activationName, DEFAULT_LEAKY_SLOPE } from "./activations.js";
 import { applyBatchNorm, type BatchNormParams, createBatchNorm } from "./batchnorm.js";
-import { type ConvParams, conv2d, createConvParams, flatten, pool2d } from "./conv.js";
+import { type ConvParams, conv2d, conv2dRelu, createConvParams, flatten, pool2d } from "./conv.js";
 import { applyDense, createDenseParams, type DenseParams } from "./dense.js";
 import { applyDropout, checkDropout, DropoutStreams } from "./dropout.js";
 import type { RngState } from "../rng.js";
@@ -47,6 +47,11 @@ interface Built {
   apply(x: tf.Tensor, options: NnForwardOptions): tf.Tensor;
   /** The activation applied after `apply` (a dense/conv `act:`, or an activation layer). */
   readonly act?: Activation;
+  /**
+   * `act(apply(x))` as one op where the layer has one (a conv with ReLU on the native path), else undefined. Not used
+   * when taps or a shift need the value before the activation.
+   */
+  applyActivated?(x: tf.Tensor, options: NnForwardOptions): tf.Tensor | undefined;
   /** A `scale`: the tapped `pre` stays the unscaled value (as `Mlp`'s `out`). */
   readonly endsPre: boolean;
   /** A batch-norm layer's parameters and statistics (the fused step reads them). */
@@ -115,13 +120,14 @@ export class Sequential implements Model {
     for (const b of this.built) {
       const input = this.conform(x, b.geometry);
       if (b.view.weight) taps?.input?.set(b.view.name, input);
-      x = b.apply(input, options);
       const shift = b.view.weight ? options.shift?.get(b.view.name) : undefined;
+      const fused = taps || shift ? undefined : b.applyActivated?.(input, options);
+      x = fused ?? b.apply(input, options);
       if (shift) x = tf.add(x, shift);
       if (b.view.weight) [block, activated] = [b.view.name, false];
       if (b.act) {
         if (block && !activated) taps?.pre.set(block, x);
-        x = b.act(x);
+        if (!fused) x = b.act(x);
         activated = true;
       } else if (b.endsPre) {
         activated = true;
@@ -276,7 +282,9 @@ export class Sequential implements Model {
         if (g.input.kind !== "image") throw new DyncRuntimeError("RUN040", `conv layer ${spec.name} needs images`);
         const geometry = { kernel: spec.kernel, stride: spec.stride, padding: spec.padding } as const;
         const params = createConvParams(spec.name, g.input.c, spec.filters, geometry, { ...common, bias: spec.bias });
-        return weighted(g, { ...view, kind: "conv" }, params, (x) => conv2d(x, params.weight.variable, params.bias?.variable, params.geometry), spec.act);
+        const built = weighted(g, { ...view, kind: "conv" }, params, (x) => conv2d(x, params.weight.variable, params.bias?.variable, params.geometry), spec.act);
+        if (spec.act === null || activationName(spec.act) !== "relu") return built;
+        return { ...built, applyActivated: (x) => conv2dRelu(x, params.weight.variable, params.bias?.variable, params.geometry) };
       }
       case "pool":
         return plain((x) => pool2d(x, spec.op, spec.size));

@@ -8,7 +8,9 @@
  *    padding, several channel counts, two seeds;
  *  - on the native path conv2d is one kernel (im2col and OpenBLAS in tiles of patch rows, native/dync_conv.c) with
  *    kernels for its gradients: the product-route comparison covers it, plus a case with more patch rows than a tile;
- *  - Hessian-vector products of small CNNs (conv → tanh → max or average pool → dense; two conv layers) by
+ *  - on the native path a conv with ReLU is that one kernel with max(0, ·) inside (`conv2dRelu`, Sequential's conv
+ *    layers with `act: relu` when no taps are asked for): equal to conv2d followed by relu;
+ *  - Hessian-vector products of small CNNs (conv → tanh → max or average pool → dense; two conv layers, tanh or ReLU) by
  *    nested tf.grads equal the float64 finite-difference Hessian of a hand-written forward pass times v,
  *    per seed (what the sharpness probe needs).
  */
@@ -19,7 +21,8 @@ import { selectBackend } from "../../runtime/backend.js";
 import { col2imKernel, im2colKernel, type PatchGeometry } from "../../runtime/kernels/conv-kernels.js";
 import { nativeMatMulUnavailableReason, setNativeMatMulEnabled } from "../../runtime/kernels/native.js";
 import { nativeConvAddon } from "../../runtime/kernels/native-conv.js";
-import { conv2d, convOutputSize, type ConvGeometry, setProductPatches } from "../../runtime/nn/conv.js";
+import { relu } from "../../runtime/nn/activations.js";
+import { conv2d, conv2dRelu, convOutputSize, type ConvGeometry, setProductPatches } from "../../runtime/nn/conv.js";
 import { sequential } from "../../runtime/nn/sequential.js";
 import { Rng } from "../../runtime/rng.js";
 
@@ -59,7 +62,7 @@ interface CnnCase {
   readonly layers: LayerSpec[];
 }
 
-const conv = (name: string, filters: number, kernel: number, stride: number, padding: "same" | "valid"): LayerSpec => ({ name, kind: "conv", filters, kernel, stride, padding, act: "tanh", bias: true });
+const conv = (name: string, filters: number, kernel: number, stride: number, padding: "same" | "valid", act: "tanh" | "relu" = "tanh"): LayerSpec => ({ name, kind: "conv", filters, kernel, stride, padding, act, bias: true });
 
 const CNNS: CnnCase[] = [
   {
@@ -71,6 +74,12 @@ const CNNS: CnnCase[] = [
     name: "conv 3×3 stride 2 same (2→3) → conv 2×2 valid (3→2) → average pool 2 → dense 1",
     inShape: [7, 7, 2],
     layers: [conv("c0", 3, 3, 2, "same"), conv("c1", 2, 2, 1, "valid"), { name: "p", kind: "pool", op: "avg", size: 2 }, { name: "f", kind: "flatten" }, { name: "out", kind: "dense", width: 1, act: null, bias: true }],
+  },
+  {
+    // on the native path both convs run as DyncConv2d with the ReLU inside (the mask read from the saved output)
+    name: "conv 3×3 stride 2 same (2→4, relu) → conv 3×3 same (4→3, relu) → dense 1",
+    inShape: [7, 7, 2],
+    layers: [conv("c0", 4, 3, 2, "same", "relu"), conv("c1", 3, 3, 1, "same", "relu"), { name: "f", kind: "flatten" }, { name: "out", kind: "dense", width: 1, act: null, bias: true }],
   },
 ];
 
@@ -101,7 +110,7 @@ function convF64(x: Image, weight: Float64Array, bias: Float64Array, spec: Extra
               if (r < 0 || r >= x.h || q < 0 || q >= x.w) continue;
               for (let c = 0; c < x.c; c++) z += img[(r * x.w + q) * x.c + c]! * weight[((a * spec.kernel + b) * x.c + c) * F + f]!;
             }
-          out[(i * cols.out + j) * F + f] = Math.tanh(z);
+          out[(i * cols.out + j) * F + f] = spec.act === "relu" ? Math.max(0, z) : Math.tanh(z);
         }
     return out;
   });
@@ -284,7 +293,7 @@ for (const path of PATHS) {
       }
     }
 
-    it("3×3 same, 256→4 channels, 2 seeds (patch rows > one native tile of 64 rows): conv2d equals the product route", () => {
+    it("3×3 same, 256→4 channels, 2 seeds (patch rows > one native tile of 113 rows): conv2d equals the product route", () => {
       if (!serves()) return;
       tf.tidy(() => {
         const g: ConvGeometry = { kernel: 3, stride: 1, padding: "same" };
@@ -308,6 +317,71 @@ for (const path of PATHS) {
         // sums of up to 2304 float32 terms, in another order (tile by tile): ~1e-5 of the scale; a wrong tile is O(1)
         mine.forEach((t, i) => expect(maxAbs(tf.sub(t, reference[i]!))).toBeLessThan(1e-4 * Math.max(1, maxAbs(reference[i]!))));
       });
+    });
+
+    it("conv2dRelu: on the native path relu(conv2d) as one kernel (values, gradients of x, w, b); undefined elsewhere", () => {
+      if (!serves()) return;
+      tf.tidy(() => {
+        const g: ConvGeometry = { kernel: 3, stride: 2, padding: "same" };
+        const rng = new Rng(5).fork("conv relu");
+        const [S, B, H, W, cin, cout] = [2, 3, 9, 8, 3, 5];
+        const x = random([S, B, H, W, cin], rng);
+        const w = random([S, 3, 3, cin, cout], rng);
+        const b = random([S, cout], rng);
+        const fused = conv2dRelu(x, w, b, g);
+        if (!path.native) {
+          expect(fused).toBeUndefined();
+          return;
+        }
+        const weights = random(fused!.shape, rng);
+        const lossOf = (f: (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => tf.Tensor) => (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) =>
+          tf.sum(tf.mul(tf.square(f(xx, ww, bb)), weights));
+        const separate = (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => relu(conv2d(xx, ww, bb, g));
+        const mine = [fused!, ...tf.grads(lossOf((xx, ww, bb) => conv2dRelu(xx, ww, bb, g)!))([x, w, b])];
+        // the same ops with a separate ReLU: equal bit for bit (the same products, the same mask)
+        const unfused = [separate(x, w, b), ...tf.grads(lossOf(separate))([x, w, b])];
+        mine.forEach((t, i) => expect(Array.from(t.dataSync())).toEqual(Array.from(unfused[i]!.dataSync())));
+        // the product route (im2col, bmm, tfjs's Relu): values exactly, gradients within float32 rounding
+        setProductPatches(true);
+        try {
+          const reference = [separate(x, w, b), ...tf.grads(lossOf(separate))([x, w, b])];
+          expect(Array.from(mine[0]!.dataSync())).toEqual(Array.from(reference[0]!.dataSync()));
+          expect(maxAbs(mine[0]!)).toBeGreaterThan(0);
+          expect(Array.from(mine[0]!.dataSync()).filter((v) => v === 0).length).toBeGreaterThan(mine[0]!.size / 4);
+          mine.slice(1).forEach((t, i) => expect(maxAbs(tf.sub(t, reference[i + 1]!))).toBeLessThan(1e-5 * Math.max(1, maxAbs(reference[i + 1]!))));
+        } finally {
+          setProductPatches(false);
+        }
+      });
+    });
+
+    it("conv2d and conv2dRelu refuse a weight for another seed count or channel count (RUN040)", () => {
+      if (!serves()) return;
+      tf.tidy(() => {
+        const g: ConvGeometry = { kernel: 3, stride: 1, padding: "same" };
+        const x = tf.zeros([1, 2, 5, 5, 3]);
+        for (const w of [tf.zeros([2, 3, 3, 3, 4]), tf.zeros([1, 3, 3, 2, 4])]) {
+          expect(() => conv2d(x, w, undefined, g)).toThrow(/does not fit weight/);
+          if (path.native) expect(() => conv2dRelu(x, w, undefined, g)).toThrow(/does not fit weight/);
+        }
+      });
+    });
+
+    it("a Sequential conv layer with act relu: one kernel without taps (no separate Relu on the native path), the same values as with taps", async () => {
+      if (!serves()) return;
+      const layers: LayerSpec[] = [conv("c0", 4, 3, 2, "same", "relu"), { name: "f", kind: "flatten" }, { name: "out", kind: "dense", width: 2, act: null, bias: true }];
+      const model = sequential({ inShape: [6, 6, 3], layers, seeds: [1, 2] });
+      const x = random([2, 3, 6, 6, 3], new Rng(8).fork("seq relu"));
+      const profile = await tf.profile(() => model.forward(x, { training: true }));
+      const names = profile.kernels.map((k) => k.name);
+      expect(names.includes("Relu")).toBe(!path.native);
+      const taps = { pre: new Map<string, tf.Tensor>(), post: new Map<string, tf.Tensor>() };
+      const plain = model.forward(x, { training: true });
+      const tapped = model.forward(x, { training: true, taps });
+      expect(taps.pre.has("c0")).toBe(true);
+      expect(Array.from(plain.dataSync())).toEqual(Array.from(tapped.dataSync()));
+      tf.dispose([x, plain, tapped, ...taps.pre.values(), ...taps.post.values()]);
+      model.dispose();
     });
 
     for (const net of CNNS) {
@@ -345,7 +419,28 @@ describe("native/dync_conv.c checks its arguments", () => {
     addon.conv(0, heap, 0, 4 * 96, 4 * 166, 4 * 150, ...shape);
     expect(() => addon.conv(0, heap, 0, 4 * 96, -1, 4 * 153, ...shape)).toThrow(RangeError); // y runs past the end
     expect(() => addon.conv(1, heap, 4 * 150, 4 * 96, 4 * 166, 0, ...shape)).toThrow(/only the forward op takes a bias/);
-    expect(() => addon.conv(3 as 0, heap, 0, 4 * 96, -1, 4 * 150, ...shape)).toThrow(/op 0..2/);
+    expect(() => addon.conv(4 as 0, heap, 0, 4 * 96, -1, 4 * 150, ...shape)).toThrow(/op 0..3/);
     expect(() => addon.conv(2, heap, 0, 4 * 150, -1, 4 * 96, 2, 2, 3, 2, 1, 1, 4, 4, 3, 2, 2, 2)).toThrow(RangeError); // 2 seeds do not fit
+  });
+
+  it("op 3 is the forward (op 0) followed by max(0, ·), value for value", async () => {
+    await selectBackend("wasm");
+    setNativeMatMulEnabled(true);
+    const addon = nativeConvAddon();
+    if (!addon) {
+      if (inCi) throw new Error("native path required under CI: dync_conv.node not loaded");
+      return;
+    }
+    // x 2×4×4×3 at 0, w [27, 2] at 96, bias at 150, y of op 0 at 152, y of op 3 at 168
+    const heap = new ArrayBuffer(4 * 184);
+    const values = new Float32Array(heap);
+    const rng = new Rng(17).fork("relu op");
+    for (let i = 0; i < 152; i++) values[i] = rng.normal();
+    const shape = [1, 2, 3, 2, 1, 1, 4, 4, 3, 2, 2, 2] as const;
+    addon.conv(0, heap, 0, 4 * 96, 4 * 150, 4 * 152, ...shape);
+    addon.conv(3, heap, 0, 4 * 96, 4 * 150, 4 * 168, ...shape);
+    const plain = Array.from(values.subarray(152, 168));
+    expect(plain.some((v) => v < 0) && plain.some((v) => v > 0)).toBe(true);
+    expect(Array.from(values.subarray(168, 184))).toEqual(plain.map((v) => Math.max(0, v)));
   });
 });
