@@ -12,7 +12,7 @@ import { selectBackend, type BackendInfo, type BackendRequest } from "../runtime
 import type { Manifest } from "../runtime/record/index.js";
 import type { ResultRow } from "../runtime/analysis/results.js";
 import { planHash, requireCheckpoint } from "./checkpoint.js";
-import { checkResumeBackend, cutForResume, inspectResume, restoreHeldResults, restoreKeptResults, type ResumeState } from "./resume.js";
+import { checkResumeBackend, cutForResume, inspectResume, recordedSteps, restoreHeldResults, restoreKeptResults, type ResumeState } from "./resume.js";
 import { DyncRuntimeError } from "../runtime/errors.js";
 import { expandPlan, formatShard, runLabel, shardRuns, type Shard } from "../contract/plan.js";
 import { readManifest, writeReportInput } from "../report/run-files.js";
@@ -29,7 +29,8 @@ import { LiveView } from "./live-view.js";
 import { runPool } from "./pool.js";
 import { afterFirstRun, chooseBeforeTraining, type AutoJobs } from "./jobs.js";
 import { readRunTimes, rememberRunTimes } from "./run-times.js";
-import { describeFailure, executeRun, isOutputFailure, tryQuietly, type RunOutcome } from "./run.js";
+import { describeFailure, executeRun, isOutputFailure, predictedTrainingStep, tryQuietly, type RunOutcome } from "./run.js";
+import type { TrainingStepPath } from "../contract/model.js";
 import { assertPlanArgs } from "./validate-args.js";
 
 export interface ExperimentOptions {
@@ -125,7 +126,7 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
   stdout.write(`backend: ${describeBackend(backend)}\n`);
   const dir = options.resume ?? options.outDir ?? freshRunDirectory("runs", program.name);
   if (resume) {
-    checkResumeBackend(dir, resume.manifest, { ...backend });
+    checkResumeBackend(dir, resume.manifest, { ...backend }, { recorded: recordedSteps(resume), predict: stepPredictor(plan) });
     cutForResume(dir, plan, resume);
   }
   const recorder = new RunRecorder({
@@ -346,6 +347,17 @@ function resumedShard(dir: string, requested: Shard | undefined): Shard | undefi
     throw new DyncRuntimeError("RUN031", `cannot resume ${dir} as shard ${formatShard(requested!)}: it holds ${holds}`, "resume it without --shard");
   }
   return recorded ? { index: recorded.index, count: recorded.count } : undefined;
+}
+
+/** The training step this process would give each run of `plan`, built once per distinct model, loss and L2. */
+function stepPredictor(plan: ProfilePlan): (id: string) => TrainingStepPath {
+  const known = new Map<string, TrainingStepPath>();
+  return (id) => {
+    const run = plan.runs.find((r) => r.id === id)!;
+    const key = JSON.stringify([run.model, run.loss, run.l2 ?? 0]);
+    if (!known.has(key)) known.set(key, predictedTrainingStep(run, plan.seeds[0] ?? 0));
+    return known.get(key)!;
+  };
 }
 
 /** The backend a resumed directory was recorded on, unless one was named: `auto` might pick another. */

@@ -27,6 +27,7 @@ import type { ExperimentProgram, ProfilePlan } from "../contract/program.js";
 import { loadResults, readManifest, tensorFiles } from "../report/run-files.js";
 import { readRunCheckpoint, type RunCheckpoint } from "./checkpoint.js";
 import type { RunOutcome } from "./run.js";
+import type { StepPathCounts, TrainingStepPath } from "../contract/model.js";
 
 /** What resuming a directory amounts to. */
 export type ResumeState =
@@ -53,6 +54,8 @@ export type ResumeState =
 export interface HeldRun {
   readonly step: number;
   readonly rows: HeldRows;
+  /** How many of its updates before the checkpoint each training step served (absent: an older checkpoint). */
+  readonly stepPaths?: StepPathCounts;
 }
 
 /** Whole metrics rows as the files held them (the same rows in both), to be written back unchanged. */
@@ -120,7 +123,10 @@ function heldRuns(dir: string, runs: readonly string[], rows: readonly MetricRow
     while (at + count < rows.length && rows[at + count]!.run === run) count++;
     // Without rows in the files (a SIGKILL with --jobs N) the run restarts whatever its checkpoint says.
     const checkpoint = count > 0 ? readRunCheckpoint(dir, run, hash) : null;
-    if (checkpoint && checkpoint.rows <= count) held.set(run, { step: checkpoint.training.step, rows: rowBytes(csv, jsonl, rows, at, at + checkpoint.rows) });
+    if (checkpoint && checkpoint.rows <= count) {
+      const { step, stepPaths } = checkpoint.training;
+      held.set(run, { step, rows: rowBytes(csv, jsonl, rows, at, at + checkpoint.rows), ...(stepPaths ? { stepPaths } : {}) });
+    }
     at += count;
   }
   return held;
@@ -183,12 +189,40 @@ function keptOutcome(entry: RunEntry, plan: ProfilePlan): RunOutcome {
   return { id: entry.run, status: entry.status as RunOutcome["status"], ...(entry.message === undefined ? {} : { message: entry.message }), diverged, totalSteps: entry.steps ?? 0 };
 }
 
+/** What `--resume` knows of the training steps a directory's runs took, and what this process would take. */
+export interface ResumeSteps {
+  /** Each run trained before the resume (kept, or continuing from a checkpoint) with the paths that served it. */
+  readonly recorded: ReadonlyMap<string, readonly TrainingStepPath[]>;
+  /** The path this process would train run `id` with (runtime/train `trainingStepPath`). */
+  readonly predict: (id: string) => TrainingStepPath;
+}
+
+/**
+ * The runs of a resumed directory that record their training step: the kept runs' manifest entries (`step`,
+ * each path of a `mixed` one) and the checkpoints the first unfinished run and the held runs continue from.
+ */
+export function recordedSteps(state: Extract<ResumeState, { kind: "resume" }>): Map<string, readonly TrainingStepPath[]> {
+  const served = (counts: StepPathCounts | undefined): TrainingStepPath[] => Object.entries(counts ?? {}).filter(([, n]) => n !== undefined && n > 0).map(([path]) => path as TrainingStepPath);
+  const recorded = new Map<string, readonly TrainingStepPath[]>();
+  for (const entry of state.manifest.runs) {
+    const paths = entry.step === "mixed" ? served(entry.stepCounts) : entry.step === undefined ? [] : [entry.step];
+    if (paths.length > 0) recorded.set(entry.run, paths);
+  }
+  const continuing: [string, StepPathCounts | undefined][] = [...state.held].map(([run, held]) => [run, held.stepPaths]);
+  if (state.checkpoint) continuing.push([state.checkpoint.run, state.checkpoint.training.stepPaths]);
+  for (const [run, counts] of continuing) if (served(counts).length > 0) recorded.set(run, served(counts));
+  return recorded;
+}
+
 /**
  * The backend must be the one that wrote the directory: another would mix two backends' float32 roundings. On
  * wasm that includes the matmul path (OpenBLAS or wasm; directories written before it was recorded ran on wasm)
- * and, with OpenBLAS, the training step of dense MLPs (fused native or taped).
+ * and the training step: each run that recorded the step it trained with (`steps`) must be one this process
+ * would train with the same step; a directory whose runs recorded none (written before they were recorded, or
+ * killed before any run ended or checkpointed) falls back to what the whole process offered (`backend.fusedStep`
+ * on OpenBLAS: fused native or taped).
  */
-export function checkResumeBackend(dir: string, manifest: Manifest, backend: Readonly<Record<string, unknown>> & { readonly name: string }): void {
+export function checkResumeBackend(dir: string, manifest: Manifest, backend: Readonly<Record<string, unknown>> & { readonly name: string }, steps?: ResumeSteps): void {
   const same = (key: string) => manifest.backend[key] === backend[key];
   const matmulPath = (b: Readonly<Record<string, unknown>>) => (b["matmul"] as { path?: string } | undefined)?.path ?? "wasm";
   if (manifest.backend.name === "wasm" && backend.name === "wasm" && matmulPath(manifest.backend) !== matmulPath(backend)) {
@@ -210,7 +244,8 @@ export function checkResumeBackend(dir: string, manifest: Manifest, backend: Rea
   // With OpenBLAS, the training step too: the fused native MLP step sums in another order than the tape
   // (directories written before it was recorded trained on the tape).
   const stepPath = (b: Readonly<Record<string, unknown>>) => (b["fusedStep"] as { path?: string } | undefined)?.path ?? "taped";
-  if (matmulPath(backend) === "openblas" && stepPath(manifest.backend) !== stepPath(backend)) {
+  const perRun = steps !== undefined && steps.recorded.size > 0;
+  if (!perRun && matmulPath(backend) === "openblas" && stepPath(manifest.backend) !== stepPath(backend)) {
     throw mismatch(
       dir,
       `its dense MLPs trained with the ${stepPath(manifest.backend)} step, this process uses the ${stepPath(backend)} one`,
@@ -221,6 +256,26 @@ export function checkResumeBackend(dir: string, manifest: Manifest, backend: Rea
     const describe = (b: Readonly<Record<string, unknown>> & { readonly name: string }) => `${b.name}${b.name === "wasm" ? ` (simd ${String(b["simd"])}, dync kernels ${String(b["dyncKernels"])})` : ""}`;
     throw mismatch(dir, `it was recorded on ${describe(manifest.backend)}, this process runs ${describe(backend)}`, `resume with --backend ${manifest.backend.name} (and the same DYNC_SIMD_KERNELS setting)`);
   }
+  if (perRun) checkRecordedSteps(dir, steps, backend);
+}
+
+/** RUN031 for the first recorded run this process would train with another step than the one(s) it recorded. */
+function checkRecordedSteps(dir: string, steps: ResumeSteps, backend: Readonly<Record<string, unknown>>): void {
+  for (const [run, paths] of steps.recorded) {
+    const now = steps.predict(run);
+    if (paths.includes(now)) continue;
+    const was = paths.length === 1 ? `the ${paths[0]} step` : `the ${paths.join(" and ")} steps`;
+    const reason = (backend["fusedStep"] as { reason?: string } | undefined)?.reason;
+    const why = now === "taped" && paths.some((p) => p.startsWith("native")) && reason ? ` (${reason})` : "";
+    throw mismatch(dir, `run ${run} trained with ${was}, this process would train it with the ${now} step${why}; their float32 sums differ`, stepHint(paths, now));
+  }
+}
+
+/** How to resume with the step a run recorded (`was`) rather than the one this process offers (`now`). */
+function stepHint(was: readonly TrainingStepPath[], now: TrainingStepPath): string {
+  if (was.some((p) => p.startsWith("native"))) return "resume where dync's fused-step addon is built (npm run native), with DYNC_FUSED_STEP and DYNC_NATIVE unset";
+  if (now.startsWith("native")) return "resume with DYNC_FUSED_STEP=0";
+  return "resume with the same DYNC_SIMD_KERNELS setting";
 }
 
 function mismatch(dir: string, why: string, hint = "resume with the same .dyn file and profile, or start a new run with --out"): DyncRuntimeError {

@@ -7,6 +7,7 @@
 import { mkdirSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { METRIC_COLUMNS } from "../../contract/results.js";
+import type { StepPathCounts, TrainingStepPath } from "../../contract/model.js";
 import { DyncRuntimeError } from "../errors.js";
 import { writeNpy, type NpyData } from "../npy.js";
 import { collectVersions, writeManifest, type BackendInfo, type Manifest, type RunEntry, type RunStatus, type ShardRecord, type SweepValue, type Versions } from "./manifest.js";
@@ -187,6 +188,18 @@ export class RunRecorder {
     entry.steps = steps;
     if (stepsPerEpoch !== undefined) entry.stepsPerEpoch = stepsPerEpoch;
     writeManifest(this.paths.manifest, this.manifest);
+  }
+
+  /**
+   * Record which training step served `run`'s updates (the manifest's `runs[…].step`, `stepCounts` when
+   * several did); written with the `endRun` that follows.
+   */
+  runTrainingStep(run: string, counts: StepPathCounts): void {
+    const served = Object.entries(counts).filter(([, n]) => n !== undefined && n > 0) as [TrainingStepPath, number][];
+    if (served.length === 0) return;
+    const entry = this.entry(run);
+    entry.step = served.length === 1 ? served[0]![0] : "mixed";
+    if (served.length > 1) entry.stepCounts = Object.fromEntries(served);
   }
 
   /** Record which seeds of `run` diverged and at which step (the manifest's `runs[…].diverged`). */
