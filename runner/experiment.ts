@@ -28,7 +28,7 @@ import { INTERRUPT_EXIT, interruptSignalOf, stoppingNotice, type InterruptExitCo
 import { LiveView } from "./live-view.js";
 import { runPool } from "./pool.js";
 import { afterFirstRun, chooseBeforeTraining, type AutoJobs } from "./jobs.js";
-import { readRunTimes, rememberRunTimes } from "./run-times.js";
+import { backendTimesKey, readRunTimes, rememberRunTimes, runTimesKey } from "./run-times.js";
 import { describeFailure, executeRun, isOutputFailure, predictedTrainingStep, tryQuietly, type RunOutcome } from "./run.js";
 import type { TrainingStepPath } from "../contract/model.js";
 import { assertPlanArgs } from "./validate-args.js";
@@ -193,7 +193,8 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
   const poolable = options.moduleUrl !== undefined && (backend.name === "wasm" || backend.name === "cpu");
   const timesKey = backendTimesKey(backend);
   const auto = typeof options.jobs === "object" ? options.jobs : undefined;
-  const remembered = auto?.runTimesDir === undefined ? {} : readRunTimes(auto.runTimesDir, hash, timesKey);
+  const planKey = runTimesKey(program.name, wholePlan);
+  const remembered = auto?.runTimesDir === undefined ? {} : readRunTimes(auto.runTimesDir, planKey, timesKey);
   const onPool = (runs: readonly RunSpec[], offset: number, jobs: number) => {
     view?.log(`training ${runs.length} runs on ${jobs} worker threads`);
     return runPool({
@@ -256,7 +257,7 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
   }
   view?.close();
   options.stop?.removeEventListener("abort", notice);
-  if (auto?.runTimesDir !== undefined) rememberRunTimes(auto.runTimesDir, hash, timesKey, trainedSeconds(recorder, runs, toTrain, resumedRuns(resume)));
+  if (auto?.runTimesDir !== undefined) rememberRunTimes(auto.runTimesDir, planKey, timesKey, trainedSeconds(recorder, runs, toTrain, resumedRuns(resume)));
   const interrupted = options.stop?.aborted === true ? interruptSignalOf(options.stop) : undefined;
   const trained = overallStatus(runs);
   const status = interrupted ? "interrupted" : trained;
@@ -288,11 +289,6 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
     analysisErrors: evaluation.analysisErrors,
     exitCode: interrupted ? INTERRUPT_EXIT[interrupted] : exitCodeOf(trained, runs, analysesClean && expectsHold),
   };
-}
-
-/** Which backend the remembered run times are for: its name and matrix-product path change them. */
-function backendTimesKey(backend: BackendInfo): string {
-  return [backend.name, backend.matmul?.path ?? "", backend.fusedStep?.path ?? ""].join("/");
 }
 
 /** Wall seconds of run `id` as its manifest entry records it (start to end); undefined while unknown. */
