@@ -43,7 +43,8 @@ export type RunOp =
   | { readonly kind: "tensor"; readonly record: Omit<TensorRecord, "data" | "shape"> & { data: NpyData; shape: readonly number[] } }
   | { readonly kind: "rows"; readonly rows: Omit<ResultRow, "point">[] }
   | { readonly kind: "total"; readonly run: string; readonly steps: number; readonly stepsPerEpoch: number }
-  | { readonly kind: "step"; readonly run: string; readonly counts: StepPathCounts };
+  | { readonly kind: "step"; readonly run: string; readonly counts: StepPathCounts }
+  | { readonly kind: "permutation"; readonly run: string; readonly dataset: string; readonly seed: number; readonly permutation: Int32Array };
 
 /** One forwarded `RunProgress` call (live-view.ts). */
 export type ProgressCall =
@@ -100,6 +101,10 @@ export class ForwardingSinks implements RunSink, ResultSink {
 
   endRun(run: string, status: Exclude<RunStatus, "running">, message?: string): void {
     this.push({ kind: "end", run, status, ...(message === undefined ? {} : { message }), atMs: this.clock() });
+  }
+
+  labelPermutation(run: string, dataset: string, seed: number, permutation: Int32Array): void {
+    this.push({ kind: "permutation", run, dataset, seed, permutation });
   }
 
   runTrainingStep(run: string, counts: StepPathCounts): void {

@@ -20,6 +20,7 @@ import { train, trainingPlan, trainingStepPath, type DivergedSeed, type ProbeCon
 import { CHECKPOINT_FORMAT, checkpointSteps, writeRunCheckpoint, type CheckpointSetup, type RunCheckpoint } from "./checkpoint.js";
 import { probeImplementations, refName, RunProbeEnv, type ProbeInstance } from "../stdlib/probes/index.js";
 import { buildRunData, redrawTrainingData } from "./data.js";
+import { labelPermutation } from "../stdlib/data/index.js";
 import { interruptSignalOf } from "./interrupt.js";
 import { eventFromSpec } from "./event-condition.js";
 import { RunResultRecorder } from "./run-recorder.js";
@@ -73,6 +74,7 @@ export async function executeRun(run: RunSpec, context: RunContext): Promise<Run
   try {
     assertRunArgs(run);
     const datasets = buildRunData(run.data, context, run.trainOn);
+    recordLabelPermutations(run, datasets, recorder);
     const trainData = trainingData(run, datasets);
     const model = buildModel(run.model, seeds);
     owned.push(model);
@@ -166,6 +168,18 @@ export function predictedTrainingStep(run: RunSpec, seed: number): TrainingStepP
     return trainingStepPath(model, { loss: run.loss, l2: run.l2 });
   } finally {
     model.dispose();
+  }
+}
+
+/**
+ * The permutation each `shuffle_labels: s` data set of the run had applied, to the run directory: the same
+ * function of s and the data set's size that permuted it (stdlib/data/shuffle-labels.ts), so a researcher
+ * can index the original labels with it (`labels[perm]`) without re-implementing dync's random streams.
+ */
+function recordLabelPermutations(run: RunSpec, datasets: ReadonlyMap<string, Dataset[]>, recorder: RunSink): void {
+  for (const [name, spec] of Object.entries(run.data)) {
+    if (spec.shuffle_labels === undefined) continue;
+    recorder.labelPermutation(run.id, name, spec.shuffle_labels, labelPermutation(spec.shuffle_labels, datasets.get(name)![0]!.n));
   }
 }
 
@@ -293,6 +307,10 @@ class CountingSink implements RunSink {
 
   runTrainingStep(run: string, counts: StepPathCounts): void {
     this.sink.runTrainingStep(run, counts);
+  }
+
+  labelPermutation(run: string, dataset: string, seed: number, permutation: Int32Array): void {
+    this.sink.labelPermutation(run, dataset, seed, permutation);
   }
 
   seedScalars(record: Parameters<RunSink["seedScalars"]>[0]): void {

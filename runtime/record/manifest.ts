@@ -34,6 +34,12 @@ export interface RunEntry {
    */
   step?: TrainingStepPath | "mixed";
   stepCounts?: StepPathCounts;
+  /**
+   * Data sets whose labels `shuffle_labels: s` permuted, by name: the seed s, the sample count n and the
+   * `.npy` file (relative to the run directory) holding the permutation applied, sample i taking the label of
+   * sample `permutation[i]`.
+   */
+  shuffledLabels?: Record<string, { seed: number; n: number; permutation: string }>;
 }
 
 /** Which part of the plan a shard run directory holds. */

@@ -202,6 +202,27 @@ export class RunRecorder {
     if (served.length > 1) entry.stepCounts = Object.fromEntries(served);
   }
 
+  /**
+   * Write the permutation `shuffle_labels: seed` applied to data set `dataset` of `run` (sample i took the label
+   * of sample `permutation[i]`) to `data/<run>/<dataset>.label_permutation.npy` (int32) and name it in the
+   * manifest's `runs[…].shuffledLabels`.
+   */
+  labelPermutation(run: string, dataset: string, seed: number, permutation: Int32Array): void {
+    this.checkOpen();
+    const dir = join(this.paths.data, pathSegment(run));
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (error) {
+      throw unwritable(dir, error);
+    }
+    const path = join(dir, `${pathSegment(dataset)}.label_permutation.npy`);
+    writeNpy(path, permutation, [permutation.length]);
+    const entry = this.entry(run);
+    const file = relative(this.paths.dir, path).split(sep).join("/");
+    entry.shuffledLabels = { ...entry.shuffledLabels, [dataset]: { seed, n: permutation.length, permutation: file } };
+    writeManifest(this.paths.manifest, this.manifest);
+  }
+
   /** Record which seeds of `run` diverged and at which step (the manifest's `runs[…].diverged`). */
   runDiverged(run: string, seeds: readonly { readonly seed: number; readonly step: number }[]): void {
     if (seeds.length === 0) return;
