@@ -12,7 +12,7 @@ import { selectBackend, type BackendInfo, type BackendRequest } from "../runtime
 import type { Manifest } from "../runtime/record/index.js";
 import type { ResultRow } from "../runtime/analysis/results.js";
 import { planHash, requireCheckpoint } from "./checkpoint.js";
-import { checkResumeBackend, cutForResume, inspectResume, recordedSteps, restoreHeldResults, restoreKeptResults, type ResumeState } from "./resume.js";
+import { checkResumeBackend, cutForResume, forgetHeldRows, inspectResume, recordedSteps, restoreHeldResults, restoreKeptResults, type ResumeState } from "./resume.js";
 import { DyncRuntimeError } from "../runtime/errors.js";
 import { expandPlan, formatShard, runLabel, shardRuns, type Shard } from "../contract/plan.js";
 import { readManifest, writeReportInput } from "../report/run-files.js";
@@ -138,7 +138,7 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
     source: { file: program.file, line: program.line, compiler: program.compiler, profile, ...overridesOf(program, profile), text: program.source },
     planHash: hash,
     ...(shard ? { shard: { ...shard, runs: plan.runs.map((r) => r.id), planRuns: wholePlan.runs.map((r) => r.id) } } : {}),
-    ...(resume ? { resume: { manifest: resume.manifest, metricRows: resume.metricRows, held: heldRows(resume), onHeldWritten: (run: string) => restoreHeldResults(dir, plan, recorder.snapshot(), run, collected) } } : {}),
+    ...(resume ? { resume: { manifest: resume.manifest, metricRows: resume.metricRows, held: heldRows(resume), onHeldWritten: (run: string) => heldWritten(dir, plan, recorder, run, collected) } } : {}),
   });
   // The report is usable from the start: `dync report DIR` draws what was measured so far from these inputs
   // (the whole plan, as the report at the end writes it; verdicts null until then).
@@ -343,6 +343,12 @@ function resumedShard(dir: string, requested: Shard | undefined): Shard | undefi
     throw new DyncRuntimeError("RUN031", `cannot resume ${dir} as shard ${formatShard(requested!)}: it holds ${holds}`, "resume it without --shard");
   }
   return recorded ? { index: recorded.index, count: recorded.count } : undefined;
+}
+
+/** A held run's rows are back in the files (the recorder wrote them as it began): into the result table, and their saved copy goes. */
+function heldWritten(dir: string, plan: ProfilePlan, recorder: RunRecorder, run: string, collected: ResultCollector): void {
+  restoreHeldResults(dir, plan, recorder.snapshot(), run, collected);
+  forgetHeldRows(dir, run);
 }
 
 /** The training step this process would give each run of `plan`, built once per distinct model, loss and L2. */

@@ -106,6 +106,8 @@ describe("shuffle_labels: the permutation it applied is in the run directory", (
       expect(readFileSync(join(pooled, file)).equals(readFileSync(join(serial, file)))).toBe(true);
     }
     expect(readFileSync(join(pooled, "metrics.csv"), "utf8")).toBe(readFileSync(join(serial, "metrics.csv"), "utf8"));
+    // the step each run took reaches the manifest from the workers too (cpu: the tape)
+    expect(manifest.runs.map((r) => r.step)).toEqual(["taped", "taped"]);
   });
 
   it("dync merge of the shards keeps each run's permutation file", () => {
