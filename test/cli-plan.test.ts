@@ -237,8 +237,10 @@ describe("dync plan: the jobs line, as `dync run` would choose before its first 
     expect(await jobsOf({ env: { DYNC_CACHE_DIR: cache }, machine: idle, backendKey: noBackend })).toBe("  jobs 1: first run in this process; its time decides the rest (no remembered times)");
   });
 
-  it("no idle core: 1, whatever is remembered", async () => {
+  it("no idle core: 1, whatever is remembered (no backend is loaded to look)", async () => {
+    rememberRunTimes(join(cache, "run-times"), planKey(), BACKEND, { "width=8": 30, "width=16": 30, "width=32": 30 });
     expect(await jobsOf({ env: { DYNC_CACHE_DIR: cache }, machine: { cores: 2, load: 1.8 }, backendKey: noBackend })).toBe("  jobs 1: no idle core (load 1.8 on 2 cores)");
+    rmSync(join(cache, "run-times"), { recursive: true, force: true });
   });
 
   it("remembered times on the backend it would run on: the simulated schedules decide", async () => {

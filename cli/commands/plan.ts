@@ -30,7 +30,7 @@ export interface JobsInputs {
   readonly flag?: number;
   readonly env?: NodeJS.ProcessEnv;
   readonly machine?: { readonly cores: number; readonly load: number };
-  /** `backendTimesKey` of the backend `dync run` would pick; asked only when the plan has remembered times. */
+  /** `backendTimesKey` of the backend `dync run` would pick; asked only when the plan has remembered times that could decide. */
   readonly backendKey?: () => Promise<string>;
 }
 
@@ -73,10 +73,13 @@ export async function jobsLine(experiment: string, plan: { readonly seeds: reado
   const jobs = resolveJobs(inputs.flag === undefined ? {} : { jobs: inputs.flag }, inputs.env, inputs.machine);
   if (typeof jobs === "number") return `  jobs ${jobs}: ${inputs.flag === undefined ? `DYNC_JOBS=${jobs}` : `--jobs ${jobs}`}`;
   const planKey = runTimesKey(experiment, plan);
-  const backends = jobs.runTimesDir === undefined ? [] : rememberedBackends(jobs.runTimesDir, planKey);
+  const ids = runs.map((r) => r.id);
+  // Times matter only where the choice without any would time the first run (not for one run, no idle core).
+  const timesMatter = chooseBeforeTraining(jobs, ids, {}).probe;
+  const backends = jobs.runTimesDir === undefined || !timesMatter ? [] : rememberedBackends(jobs.runTimesDir, planKey);
   const backend = backends.length > 0 ? await (inputs.backendKey ?? backendDyncRunPicks)() : undefined;
   const remembered = backend === undefined ? {} : readRunTimes(jobs.runTimesDir!, planKey, backend);
-  const choice = chooseBeforeTraining(jobs, runs.map((r) => r.id), remembered);
+  const choice = chooseBeforeTraining(jobs, ids, remembered);
   const others = backends.filter((b) => b !== backend);
   const source = choice.probe
     ? ` (no remembered times${backend === undefined ? "" : ` on ${backend}`}${others.length ? `; some on ${others.join(", ")}` : ""})`
