@@ -1,10 +1,11 @@
 /**
- * One seed-batched product `bmm(a, b)` on both matmul paths of the wasm backend: OpenBLAS through dync's native
- * addon (runtime/kernels/native.ts) and the wasm path (XNNPACK per seed, dync's SIMD kernels). CPU time of this
- * process per call (user + system: the backend and OpenBLAS run on this one thread, so on a shared machine CPU
- * time says more than wall time), and GFLOP/s from it.
+ * One seed-batched product `bmm(a, b)` on both matmul paths of the wasm backend: dync's native addon
+ * (runtime/kernels/native.ts: oneDNN's sgemm where built with it, else OpenBLAS's) and the wasm path (XNNPACK per
+ * seed, dync's SIMD kernels). CPU time of this process per call (user + system: the backend and the native
+ * library run on this one thread, so on a shared machine CPU time says more than wall time), and GFLOP/s from it.
  *
- *   npx tsx bench/matmul-bench.ts        (needs `npm run native` for the OpenBLAS column)
+ *   npx tsx bench/matmul-bench.ts                     (needs `npm run native` for the native column)
+ *   DYNC_GEMM=openblas npx tsx bench/matmul-bench.ts  (the native column on OpenBLAS)
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { selectBackend } from "../runtime/backend.js";
@@ -14,11 +15,14 @@ import { bmm } from "../runtime/nn/bmm.js";
 await selectBackend("wasm");
 const info = nativeMatMulInfo();
 console.log(`matmul: ${info.path}${info.library ? ` (${info.library}, ${info.threads} thread)` : ` (${info.reason})`}`);
-// [S, M, K, N]: (b)'s hidden layer, (a)'s first and hidden layers, the seed cliff's 4×512 layer at 8 seeds, (d)'s widest layer
+// [S, M, K, N]: (b)'s hidden layer, (a)'s first and hidden layers, (g)'s conv1 and conv2 forward products (im2col
+// rows × k·k·C), the seed cliff's 4×512 layer at 8 seeds, (d)'s widest layer
 const SHAPES = [
   [1, 4096, 256, 256],
   [1, 128, 784, 256],
   [1, 128, 256, 256],
+  [1, 8192, 288, 64],
+  [1, 2048, 576, 96],
   [8, 4096, 512, 512],
   [1000, 256, 50, 50],
 ];
@@ -34,14 +38,14 @@ function measure(a: tf.Tensor3D, b: tf.Tensor3D, flops: number): { ms: number; g
   return { ms: (1000 * seconds) / reps, gflops: (flops * reps) / seconds / 1e9 };
 }
 
-console.log("| `[S,M,K]×[S,K,N]` | OpenBLAS ms | OpenBLAS GFLOP/s | wasm ms | wasm GFLOP/s | wasm / OpenBLAS |");
+console.log(`| \`[S,M,K]×[S,K,N]\` | ${info.gemm ?? "native"} ms | GFLOP/s | wasm ms | wasm GFLOP/s | wasm / ${info.gemm ?? "native"} |`);
 console.log("|---|---:|---:|---:|---:|---:|");
 for (const [S, M, K, N] of SHAPES as [number, number, number, number][]) {
   const a = tf.randomNormal([S, M, K]) as tf.Tensor3D;
   const b = tf.randomNormal([S, K, N]) as tf.Tensor3D;
   const flops = 2 * S * M * K * N;
   setNativeMatMulEnabled(true);
-  const native = info.path === "openblas" ? measure(a, b, flops) : undefined;
+  const native = info.path === "native" ? measure(a, b, flops) : undefined;
   setNativeMatMulEnabled(false);
   const wasm = measure(a, b, flops);
   const cell = (m?: { ms: number; gflops: number }) => (m ? `${m.ms.toFixed(2)} | ${m.gflops.toFixed(1)}` : "— | —");

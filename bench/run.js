@@ -12,12 +12,13 @@
  * Medians go to bench/results.md and bench/results.json with the machine, backend and versions.
  *
  * Usage: node bench/run.js [--reps N] [--cases a_mlp_sgd,b_coord_adam,...] [--backend wasm|cpu]
- *                          [--loop-seeds N] [--no-warmup] [--jobs 1,2] [--matmul native,taped,wasm]
+ *                          [--loop-seeds N] [--no-warmup] [--jobs 1,2] [--matmul native,openblas,taped,wasm]
  *        node bench/run.js --render   (rewrite results.md from results.json, measuring nothing)
  * `--jobs` lists the dync `--jobs` values to run, each as its own side (default 1: one process thread, like
  * the one-thread PyTorch peers); ratios are against the first. `--matmul` lists the paths of dync's matrix products
- * to run, each as its own side: `native` (dync's OpenBLAS addon, `npm run native`; one OpenBLAS thread unless
- * DYNC_BLAS_THREADS is set; plain dense MLPs train with the fused native step), `taped` (the same products,
+ * to run, each as its own side: `native` (dync's native addon, `npm run native`: oneDNN's sgemm where built with
+ * it, else OpenBLAS's; one thread unless DYNC_BLAS_THREADS is set; plain dense MLPs train with the fused native
+ * step), `openblas` (the same with DYNC_GEMM=openblas: OpenBLAS's sgemm), `taped` (the default products,
  * DYNC_FUSED_STEP=0: every step on tfjs's tape, as before the fused step) and `wasm` (DYNC_NATIVE=0: XNNPACK
  * and dync's SIMD kernels); default: whichever the build serves. The path that actually served is read back from each run's manifest.
  * Needs `npm run build` first and PyTorch for /usr/bin/python3 (`bash bench/setup.sh`).
@@ -65,7 +66,7 @@ function parseArgs(argv) {
   if (unknown.length > 0) throw new Error(`unknown case(s) ${unknown.join(", ")}`);
   if (!(Number.isInteger(args.reps) && args.reps >= 1)) throw new Error("--reps needs a whole number ≥ 1");
   if (!args.jobs.every((j) => Number.isInteger(j) && j >= 1)) throw new Error("--jobs needs whole numbers ≥ 1, e.g. 1,2");
-  if (!args.matmul.every((m) => m === null || m === "native" || m === "taped" || m === "wasm")) throw new Error("--matmul takes native, taped and/or wasm");
+  if (!args.matmul.every((m) => m === null || ["native", "openblas", "taped", "wasm"].includes(m))) throw new Error("--matmul takes native, openblas, taped and/or wasm");
   return args;
 }
 
@@ -116,13 +117,13 @@ function runDync(program, backend, jobs, matmul = null) {
     const { wallS, peakRssMiB } = run("node", [program, "--backend", backend, "--jobs", String(jobs), "--quiet", "--out", join(dir, "run")], {
       // DYNC_NATIVE=0 keeps the products on the wasm path (XNNPACK and dync's SIMD kernels)
       // DYNC_FUSED_STEP=0 keeps the native products but trains every step on the tape
-      env: { ...process.env, ...(matmul === "wasm" ? { DYNC_NATIVE: "0" } : {}), ...(matmul === "taped" ? { DYNC_FUSED_STEP: "0" } : {}) },
+      env: { ...process.env, ...(matmul === "wasm" ? { DYNC_NATIVE: "0" } : {}), ...(matmul === "taped" ? { DYNC_FUSED_STEP: "0" } : {}), ...(matmul === "openblas" ? { DYNC_GEMM: "openblas" } : {}) },
     });
     const manifest = JSON.parse(readFileSync(join(dir, "run", "manifest.json"), "utf8"));
     const failed = manifest.runs.filter((r) => r.status !== "ok");
     if (failed.length > 0) throw new Error(`dync runs not ok: ${failed.map((r) => `${r.run} ${r.status}`).join(", ")}`);
     const loopS = (Math.max(...manifest.runs.map((r) => Date.parse(r.endedAt))) - Math.min(...manifest.runs.map((r) => Date.parse(r.startedAt)))) / 1000;
-    if ((matmul === "native" || matmul === "taped") && manifest.backend.matmul?.path !== "openblas") {
+    if (matmul !== null && matmul !== "wasm" && !isNative(manifest.backend.matmul)) {
       throw new Error(`--matmul native: the native path did not serve (${manifest.backend.matmul?.reason}); run \`npm run native\``);
     }
     return { wallS, loopS, peakRssMiB, backend: manifest.backend };
@@ -319,7 +320,7 @@ function targetLines(results) {
       const peer = c.sides[target.against];
       if (!peer) continue;
       for (const [name, side] of dyncSides) {
-        const native = side.backend?.matmul?.path === "openblas";
+        const native = isNative(side.backend?.matmul);
         // sides measured before the native path existed record no matmul path: they ran on wasm, under the 1.0× target then
         const { max, label } = !native && side.backend?.matmul && target.wasm ? target.wasm : target;
         const ratio = side.loopS / peer.loopS;
@@ -335,11 +336,16 @@ function targetLines(results) {
   return lines;
 }
 
-/** "wasm", "wasm + openblas 1 thread", "…, --jobs 2": the backend and matmul path the side's manifest recorded. */
+/** Whether a manifest's `backend.matmul` is the native path ("openblas" in results measured before oneDNN served). */
+function isNative(matmul) {
+  return matmul?.path === "native" || matmul?.path === "openblas";
+}
+
+/** "wasm", "wasm + onednn 1 thread", "…, --jobs 2": the backend and matmul path the side's manifest recorded. */
 function dyncSideLabel(backend, name, side, firstJobs) {
   const matmul = side.backend?.matmul;
   const taped = side.backend?.fusedStep?.path === "taped" ? ", taped step" : side.backend?.fusedStep?.path === "native" ? ", fused step" : "";
-  const path = matmul?.path === "openblas" ? ` + openblas ${matmul.threads} thread${matmul.threads === 1 ? "" : "s"}${taped}` : "";
+  const path = isNative(matmul) ? ` + ${matmul.gemm ?? "openblas"} ${matmul.threads} thread${matmul.threads === 1 ? "" : "s"}${taped}` : "";
   const jobs = /_jobs(\d+)/.exec(name)?.[1] ?? String(firstJobs);
   return `${backend}${path}${jobs === "1" ? "" : `, --jobs ${jobs}`}`;
 }

@@ -139,9 +139,37 @@ export function describeCadencePoint(point: CadencePoint): string {
   return `${+(point.fraction * 100).toPrecision(12)}%`;
 }
 
+/**
+ * The steps of `every f` (a share of training, `every 25%`) in a run of `totalSteps`: ⌈k·f·T⌉ for k = 0, 1, …
+ * while k·f ≤ 1, each step once, ascending. Step 0 is included, as `every N steps` includes it; `end` only
+ * when f divides 100%. Each point rounds as `at k·f` does (cadencePointStep), so `every 25%` measures where
+ * `at [start, 25%, 50%, 75%, end]` does. A share shorter than one step (f·T < 1) would give some step
+ * twice: it is measured once, so the run measures at every step from 0 to the last point.
+ */
+export function everyShareSteps(fraction: number, totalSteps: number): number[] {
+  const points = everySharePoints(fraction);
+  const stepOf = (k: number) => Math.min(totalSteps, cadencePointStep({ fraction: k * fraction }, totalSteps, 1));
+  // A share under one step covers every step up to the last point; listing them avoids 1/f iterations.
+  if (fraction * totalSteps < 1) return Array.from({ length: stepOf(points - 1) + 1 }, (_, step) => step);
+  return Array.from({ length: points }, (_, k) => stepOf(k));
+}
+
+/** How many points `every f` names, distinct or not: k = 0, 1, … while k·f ≤ 1 (a float just above 1 counts). */
+export function everySharePoints(fraction: number): number {
+  if (!(fraction > 0 && fraction <= 1)) throw new RangeError(`a share of training is in (0, 1]; got ${fraction}`);
+  return Math.floor(1 / fraction + 1e-9) + 1;
+}
+
+/** `every 10 steps`, `every 2 epochs`, `every 25%`: a periodic cadence as messages name it. */
+export function describeEvery(c: Extract<Cadence, { kind: "every" }>): string {
+  return "fraction" in c ? `every ${describeCadencePoint({ fraction: c.fraction })}` : `every ${c.n} ${c.unit}`;
+}
+
 export type Cadence =
   /** Steps 0, n, 2n, … (step 0 included; `end` only when T is a multiple). For epochs: every n·stepsPerEpoch steps. */
   | { readonly kind: "every"; readonly n: number; readonly unit: "steps" | "epochs" }
+  /** `every 25%`: the steps of everyShareSteps(fraction, T), resolved against each run's own length T. */
+  | { readonly kind: "every"; readonly fraction: number }
   | { readonly kind: "at"; readonly points: readonly CadencePoint[] }
   /** At the step an event fires, for the seeds it fires for. */
   | { readonly kind: "on"; readonly event: string };

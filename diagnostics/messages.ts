@@ -295,7 +295,7 @@ export const messages = {
     name: "bad-cadence",
     severity: "error",
     message: "{problem}",
-    help: "Cadences are `every N steps`, `every N epochs`, `at end`, `at [start, 100, end]` or `at first(condition)`; times must lie within training.",
+    help: "Cadences are `every N steps`, `every N epochs`, `every 10%` (a share of each run's training), `at end`, `at [start, 100, end]`, `at 25%` or `at first(condition)`; times must lie within training, shares between 0% and 100%.",
   },
   DYN2041: {
     name: "bad-analysis",
@@ -488,6 +488,12 @@ export const messages = {
     severity: "warning",
     message: "`{data}` draws the same samples as `{other}`: both come from the sample stream `{stream}`",
     help: "A synthetic source (`gaussian_mixture`, `gratings`) draws its samples from the stream of its `split:`, or, without one, from a stream named after the data set. Two data sets on one stream share their draws, so one cannot test what the other trained. Data sets with the same arguments always share the task (class means); give them different splits for independent samples.",
+  },
+  DYN2108: {
+    name: "share-under-a-step",
+    severity: "warning",
+    message: "`every {share}` of {total} steps is less than one step: the probe is measured at every step, {measured} times, not {points}",
+    help: "`every f%` measures at steps ⌈k·f·T⌉ (k = 0, 1, …) of a run's T steps. Where f·T < 1 several points fall on one step, which is measured once. Write `every step` if that is meant, or a share of at least one step; a profile that trains longer keeps the share.",
   },
   // ── command line and files ─────────────────────────────────────────────────
   DYN3001: {

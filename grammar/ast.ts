@@ -285,7 +285,7 @@ export interface CheckpointStmt extends NodeBase {
   readonly interval: Expr;
 }
 export type Cadence = EveryCadence | AtCadence | FirstCadence;
-/** `every 10 steps`, `every epoch`. */
+/** `every 10 steps`, `every epoch`, `every 10%` (a share of training). */
 export interface EveryCadence extends NodeBase {
   readonly kind: "Every";
   readonly interval: Expr;

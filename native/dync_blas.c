@@ -1,5 +1,6 @@
 /*
- * dync's native matrix products: a minimal Node-API addon over OpenBLAS's cblas_sgemm.
+ * dync's native matrix products: a minimal Node-API addon over one sgemm (dync_gemm.h: oneDNN's where built
+ * with it, else OpenBLAS's).
  *
  * Why an addon of our own: no maintained npm binding could be installed (and none takes a WebAssembly heap
  * plus offsets), and the wasm backend's products run on one wasm thread at a fraction of what OpenBLAS
@@ -11,9 +12,7 @@
  * The caller re-reads the heap buffer on every call because the heap can grow (and so be replaced) whenever
  * tfjs allocates; nothing here keeps a pointer between calls.
  *
- * Built by tools/build-native.mjs with gcc directly (no node-gyp): gcc -shared -fPIC … -lopenblas.
- * The few OpenBLAS/CBLAS prototypes are declared here rather than including cblas.h, whose location
- * differs between distributions and BLAS flavours; the enum values are fixed by the CBLAS standard.
+ * Built by tools/build-native.mjs with gcc directly (no node-gyp): gcc -shared -fPIC … -lopenblas [-ldnnl].
  */
 #define NAPI_VERSION 8
 #include <node_api.h>
@@ -21,13 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 
-enum { CblasRowMajor = 101, CblasNoTrans = 111, CblasTrans = 112 };
-extern void cblas_sgemm(int order, int transA, int transB, int m, int n, int k, float alpha, const float *a, int lda,
-                        const float *b, int ldb, float beta, float *c, int ldc);
-extern void openblas_set_num_threads(int threads);
-extern int openblas_get_num_threads(void);
-extern char *openblas_get_config(void);
-extern char *openblas_get_corename(void);
+#include "dync_gemm.h"
 
 #define CHECK(env, call)                                                                                             \
   do {                                                                                                               \
@@ -111,14 +104,17 @@ static napi_value sgemm(napi_env env, napi_callback_info info) {
   }
   const int lda = transpose_a ? (int)m : (int)k;
   const int ldb = transpose_b ? (int)k : (int)n;
+  sigset_t before;
+  dync_signals_block(&before); /* once for all seeds, not per product (dync_gemm.h says why) */
   for (int64_t s = 0; s < batches; s++) {
-    cblas_sgemm(CblasRowMajor, transpose_a ? CblasTrans : CblasNoTrans, transpose_b ? CblasTrans : CblasNoTrans, (int)m,
-                (int)n, (int)k, 1.0f, a + s * m * k, lda, b + s * k * n, ldb, 0.0f, c + s * m * n, (int)n);
+    dync_sgemm_unmasked(transpose_a, transpose_b, (int)m, (int)n, (int)k, a + s * m * k, lda, b + s * k * n, ldb, 0.0f,
+                        c + s * m * n, (int)n);
   }
+  dync_signals_restore(&before);
   return NULL;
 }
 
-/* setThreads(n): OpenBLAS's thread count for the whole process (every worker thread shares it). */
+/* setThreads(n): the products' thread count (OpenBLAS's for the whole process; oneDNN's for every calling thread). */
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -129,22 +125,30 @@ static napi_value set_threads(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "dync_blas: threads must be between 1 and 1024");
     return NULL;
   }
-  openblas_set_num_threads((int)threads);
+  dync_gemm_set_threads((int)threads);
   return NULL;
+}
+
+/* gemm(): "onednn" or "openblas". */
+static napi_value get_gemm(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value result;
+  CHECK(env, napi_create_string_utf8(env, dync_gemm_name(), NAPI_AUTO_LENGTH, &result));
+  return result;
 }
 
 static napi_value get_threads(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value result;
-  CHECK(env, napi_create_int32(env, openblas_get_num_threads(), &result));
+  CHECK(env, napi_create_int32(env, dync_gemm_threads(), &result));
   return result;
 }
 
-/* OpenBLAS's build configuration and the core it dispatches to, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH … / Zen". */
+/* The library serving the products and the kernels it runs, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH … / Haswell". */
 static napi_value get_config(napi_env env, napi_callback_info info) {
   (void)info;
   char text[512];
-  snprintf(text, sizeof text, "%s / %s", openblas_get_config(), openblas_get_corename());
+  dync_gemm_describe(text, sizeof text);
   napi_value result;
   CHECK(env, napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &result));
   return result;
@@ -156,6 +160,7 @@ NAPI_MODULE_INIT() {
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"threads", NULL, get_threads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"config", NULL, get_config, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"gemm", NULL, get_gemm, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties) != napi_ok) return NULL;
   return exports;

@@ -18,11 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* OpenBLAS's CBLAS interface (declared here, as in dync_blas.c: Debian's libopenblas-dev has no cblas.h on the
-   default include path in every layout). */
-enum { ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112 };
-extern void cblas_sgemm(int order, int transA, int transB, int m, int n, int k, float alpha, const float *a, int lda,
-                        const float *b, int ldb, float beta, float *c, int ldc);
+#include "dync_gemm.h"
 
 typedef struct {
   int64_t n, k, s, pad_top, pad_left, h, w, c, ho, wo;
@@ -149,18 +145,16 @@ static void conv_seed(int op, const float *a, const float *b, const float *bias,
       float *y = out + r0 * cout;
       if (bias != NULL)
         for (int64_t r = 0; r < t; r++) memcpy(y + r * cout, bias, (size_t)cout * sizeof(float));
-      cblas_sgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, (int)t, (int)cout, (int)K, 1.0f, scratch, (int)K, b, (int)cout,
-                  bias != NULL ? 1.0f : 0.0f, y, (int)cout);
+      dync_sgemm(0, 0, (int)t, (int)cout, (int)K, scratch, (int)K, b, (int)cout, bias != NULL ? 1.0f : 0.0f, y, (int)cout);
     } else if (op == CONV_INPUT_GRAD) {
       /* a = dy [rows, Cout], b = w [K, Cout], out = dx (images) */
-      cblas_sgemm(ROW_MAJOR, NO_TRANS, TRANS, (int)t, (int)K, (int)cout, 1.0f, a + r0 * cout, (int)cout, b, (int)cout, 0.0f,
-                  scratch, (int)K);
+      dync_sgemm(0, 1, (int)t, (int)K, (int)cout, a + r0 * cout, (int)cout, b, (int)cout, 0.0f, scratch, (int)K);
       for (int64_t r = 0; r < t; r++) add_patch_row(scratch + r * K, out, g, r0 + r);
     } else {
       /* a = x, b = dy [rows, Cout], out = dw [K, Cout], summed over the tiles */
       for (int64_t r = 0; r < t; r++) patch_row(a, scratch + r * K, g, r0 + r);
-      cblas_sgemm(ROW_MAJOR, TRANS, NO_TRANS, (int)K, (int)cout, (int)t, 1.0f, scratch, (int)K, b + r0 * cout, (int)cout,
-                  r0 == 0 ? 0.0f : 1.0f, out, (int)cout);
+      dync_sgemm(1, 0, (int)K, (int)cout, (int)t, scratch, (int)K, b + r0 * cout, (int)cout, r0 == 0 ? 0.0f : 1.0f, out,
+                 (int)cout);
     }
   }
 }

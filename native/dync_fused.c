@@ -5,7 +5,7 @@
  * Why: once the products run on OpenBLAS, a small deep net's step is bound by tfjs's per-kernel dispatch
  * (case (a), 784→256×8→10 at batch 128, ran ~224 tfjs kernels per step; docs/performance.md "Fused MLP
  * step"). Here one call computes, for every seed, the forward pass, the loss and the whole backward pass
- * (the products with cblas_sgemm, activations, loss and bias sums in C loops), and a second call applies the
+ * (the products with dync_gemm.h's sgemm, activations, loss and bias sums in C loops), and a second call applies the
  * optimizer update to every parameter at once.
  *
  * Memory: every operand lives in the wasm heap (an ArrayBuffer) at byte offsets the caller passes in a
@@ -22,9 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { CblasRowMajor = 101, CblasNoTrans = 111, CblasTrans = 112 };
-extern void cblas_sgemm(int order, int transA, int transB, int m, int n, int k, float alpha, const float *a, int lda,
-                        const float *b, int ldb, float beta, float *c, int ldc);
+#include "dync_gemm.h"
 
 /* Activation codes; runtime/kernels/native-fused.ts holds the same table. */
 enum { ACT_IDENTITY = 0, ACT_RELU, ACT_LEAKY_RELU, ACT_TANH, ACT_SIGMOID, ACT_SILU, ACT_XTANH, ACT_GELU, ACT_SOFTPLUS };
@@ -394,8 +392,8 @@ static void mlp_seed(Layer *layers, int depth, int batch, const float *x, const 
     if (L->has_bias) {
       for (int b = 0; b < batch; b++) memcpy(L->z + (size_t)b * L->fan_out, L->b, L->fan_out * sizeof(float));
     }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, batch, L->fan_out, L->fan_in, 1.0f, in, L->fan_in, L->w,
-                L->fan_out, L->has_bias ? 1.0f : 0.0f, L->z, L->fan_out);
+    dync_sgemm(0, 0, batch, L->fan_out, L->fan_in, in, L->fan_in, L->w, L->fan_out, L->has_bias ? 1.0f : 0.0f, L->z,
+               L->fan_out);
     if (L->has_norm) norm_forward(L, batch);
     if (L->act != ACT_IDENTITY) activate(L->act, L->alpha, L->z, L->h, n); /* z is act'(z) from here on */
     in = L->act == ACT_IDENTITY ? L->z : L->h;
@@ -421,8 +419,7 @@ static void mlp_seed(Layer *layers, int depth, int batch, const float *x, const 
     if (L->act != ACT_IDENTITY) multiply_into(dz, L->z, (size_t)batch * L->fan_out);
     if (L->has_norm) norm_backward(L, batch, dz);
     const float *prev = l == 0 ? x : layers[l - 1].act == ACT_IDENTITY ? layers[l - 1].z : layers[l - 1].h;
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, L->fan_in, L->fan_out, batch, 1.0f, prev, L->fan_in, dz,
-                L->fan_out, 0.0f, L->gw, L->fan_out);
+    dync_sgemm(1, 0, L->fan_in, L->fan_out, batch, prev, L->fan_in, dz, L->fan_out, 0.0f, L->gw, L->fan_out);
     if (L->has_bias) {
       memset(L->gb, 0, L->fan_out * sizeof(float));
       for (int b = 0; b < batch; b++) {
@@ -431,8 +428,7 @@ static void mlp_seed(Layer *layers, int depth, int batch, const float *x, const 
       }
     }
     if (l > 0) {
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, batch, L->fan_in, L->fan_out, 1.0f, dz, L->fan_out, L->w,
-                  L->fan_out, 0.0f, spare, L->fan_in);
+      dync_sgemm(0, 1, batch, L->fan_in, L->fan_out, dz, L->fan_out, L->w, L->fan_out, 0.0f, spare, L->fan_in);
       float *t = dz;
       dz = spare;
       spare = t;

@@ -140,7 +140,7 @@ function settingDiffs(a: Manifest, b: Manifest): SettingDiff[] {
   });
 }
 
-/** `backend.matmul.path` → "openblas", …; lists as one comma-joined text; runs as their ids. */
+/** `backend.matmul.path` → "native", …; lists as one comma-joined text; runs as their ids. */
 function settingLeaves(manifest: Manifest): Map<string, Side> {
   const out = new Map<string, Side>();
   const put = (path: string, value: unknown): void => {

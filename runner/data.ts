@@ -12,7 +12,7 @@ import { dirname, resolve } from "node:path";
 import { sampleSize, type Dataset } from "../runtime/dataset.js";
 import { DyncRuntimeError } from "../runtime/errors.js";
 import { resolveDist } from "../runtime/init.js";
-import type { Rng } from "../runtime/rng.js";
+import { drawInBlocks, type Rng } from "../runtime/rng.js";
 import type { DataSpec, ExperimentProgram } from "../contract/program.js";
 import { dataRng, pixelStatistics, selectColumns, shuffleLabels, standardizePixels, targetDraws, taskRng, withTarget, type InputTable, type TargetDraws } from "../stdlib/data/index.js";
 import type { DataSourceContext } from "../stdlib/data/define.js";
@@ -104,17 +104,40 @@ function sampleInputs(name: string, vars: Extract<DataSpec, { source: "sample" }
     throw new DyncRuntimeError("RUN040", `data set "${name}": ${vars[0]!.name} has ${n} samples but ${mismatch.name} has ${mismatch.n}`);
   }
   if (!(Number.isInteger(n) && n >= 1)) throw new DyncRuntimeError("RUN040", `data set "${name}" needs a positive sample count, got ${n}`);
-  const draws = vars.map((v) => {
+  const dists = vars.map((v) => {
     if (!["zeros", "constant", "normal", "uniform"].includes(v.dist.kind)) {
       throw new DyncRuntimeError("RUN040", `data set "${name}": ${v.name} ~ ${v.dist.kind} depends on a layer's fans; data needs normal, uniform or constant`);
     }
-    const { family, a, b } = resolveDist(v.dist, { fanIn: 1, fanOut: 1 });
-    return family === "constant" ? () => a : family === "uniform" ? () => rng.uniformIn(a, b) : () => a + b * rng.normal();
+    return resolveDist(v.dist, { fanIn: 1, fanOut: 1 });
   });
   const d = vars.length;
   const x = new Float32Array(n * d);
-  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) x[i * d + j] = draws[j]!();
+  const families = new Set(dists.filter((dist) => dist.family !== "constant").map((dist) => dist.family));
+  if (families.size === 1) sampleOneFamily(x, dists, [...families][0] as "normal" | "uniform", rng);
+  else {
+    // normals and uniforms interleaved: one draw at a time (a normal's spare value sits between them)
+    const draws = dists.map(({ family, a, b }) => (family === "constant" ? () => a : family === "uniform" ? () => rng.uniformIn(a, b) : () => a + b * rng.normal()));
+    for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) x[i * d + j] = draws[j]!();
+  }
   return { n, names: vars.map((v) => v.name), x };
+}
+
+/**
+ * Fill `x` (rows of one value per variable) where every drawn variable is of one family: the draws are consecutive
+ * in the stream (constants draw nothing), so they come in bulk, equal to a + b·normal() / uniformIn(a, b) one by one.
+ */
+function sampleOneFamily(x: Float32Array, dists: readonly ReturnType<typeof resolveDist>[], family: "normal" | "uniform", rng: Rng): void {
+  const d = dists.length;
+  const drawn = dists.flatMap((dist, j) => (dist.family === "constant" ? [] : [j]));
+  for (let j = 0; j < d; j++) if (dists[j]!.family === "constant") for (let i = 0; i < x.length / d; i++) x[i * d + j] = dists[j]!.a;
+  drawInBlocks(rng, family, (x.length / d) * drawn.length, (block, start, length) => {
+    for (let k = 0; k < length; k++) {
+      const row = Math.floor((start + k) / drawn.length);
+      const j = drawn[start + k - row * drawn.length]!;
+      const { a, b } = dists[j]!;
+      x[row * d + j] = family === "normal" ? a + b * block[k]! : a + (b - a) * block[k]!;
+    }
+  });
 }
 
 /** Inputs plus the program's target function, or inputs alone (no target columns) for data that is only evaluated. */

@@ -512,19 +512,20 @@ function describeBackend(info: BackendInfo): string {
   const wasm =
     info.name === "wasm" ? ` (simd ${onOff(info.simd)}, threads ${onOff(info.threads)}, dync kernels ${onOff(info.dyncKernels)}${matmulNote(info)})` : "";
   const skipped = info.skipped?.length ? `; skipped ${info.skipped.map((s) => s.split(":")[0]).join(", ")}` : "";
-  const name = info.matmul?.path === "openblas" ? `${info.name} + openblas` : info.name;
+  const name = info.matmul?.path === "native" ? `${info.name} + ${info.matmul.gemm}` : info.name;
   return `${name} — ${info.package} ${info.version}${wasm}${skipped}`;
 }
 
 /**
- * Which path served the matrix products: OpenBLAS's thread count, or why the native path is not in use; with
- * OpenBLAS, also which training step plain dense MLPs take (the fused native one, or the tape and why).
+ * Which path served the matrix products: the native library, its kernels and thread count, or why the native path
+ * is not in use; on the native path, also which training step plain dense MLPs take (the fused native one, or the
+ * tape and why).
  */
 function matmulNote({ matmul, fusedStep }: BackendInfo): string {
   if (matmul === undefined) return "";
-  if (matmul.path === "openblas") {
+  if (matmul.path === "native") {
     const step = fusedStep === undefined ? "" : fusedStep.path === "native" ? ", fused MLP step native" : `, fused MLP step off: ${fusedStep.reason}`;
-    return `, matmul openblas ${matmul.threads} thread${matmul.threads === 1 ? "" : "s"}${step}`;
+    return `, matmul ${matmul.gemm} ${matmul.core} ${matmul.threads} thread${matmul.threads === 1 ? "" : "s"}${step}`;
   }
   return `, matmul wasm${matmul.reason ? `: ${matmul.reason}` : ""}`;
 }

@@ -24,6 +24,7 @@
 import { appendFileSync, existsSync, rmSync, truncateSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DyncRuntimeError } from "../runtime/errors.js";
+import { gemmOf, matmulPathOf } from "../runtime/kernels/native.js";
 import { pathSegment, readCheckpointFile, runPaths, stepsPath, writeCheckpointFile, writeManifest, type Manifest, type RunEntry } from "../runtime/record/index.js";
 import type { ResultCollector } from "../runtime/analysis/results.js";
 import type { ExperimentProgram, ProfilePlan } from "../contract/program.js";
@@ -276,36 +277,29 @@ export function recordedSteps(state: Extract<ResumeState, { kind: "resume" }>): 
 
 /**
  * The backend must be the one that wrote the directory: another would mix two backends' float32 roundings. On
- * wasm that includes the matmul path (OpenBLAS or wasm; directories written before it was recorded ran on wasm)
- * and the training step: each run that recorded the step it trained with (`steps`) must be one this process
- * would train with the same step; a directory whose runs recorded none (written before they were recorded, or
- * killed before any run ended or checkpointed) falls back to what the whole process offered (`backend.fusedStep`
- * on OpenBLAS: fused native or taped).
+ * wasm that includes the matmul path (native or wasm; directories written before it was recorded ran on wasm)
+ * and, on the native path, its library and kernels and their revision; and the training step: each run that
+ * recorded the step it trained with (`steps`) must be one this process would train with the same step; a
+ * directory whose runs recorded none (written before they were recorded, or killed before any run ended or
+ * checkpointed) falls back to what the whole process offered (`backend.fusedStep` on the native path: fused
+ * native or taped).
  */
 export function checkResumeBackend(dir: string, manifest: Manifest, backend: Readonly<Record<string, unknown>> & { readonly name: string }, steps?: ResumeSteps): void {
   const same = (key: string) => manifest.backend[key] === backend[key];
-  const matmulPath = (b: Readonly<Record<string, unknown>>) => (b["matmul"] as { path?: string } | undefined)?.path ?? "wasm";
+  const matmulPath = (b: Readonly<Record<string, unknown>>) => matmulPathOf(b["matmul"] as { path?: string } | undefined);
   if (manifest.backend.name === "wasm" && backend.name === "wasm" && matmulPath(manifest.backend) !== matmulPath(backend)) {
     throw mismatch(
       dir,
-      `its matrix products ran on ${matmulPath(manifest.backend)}, this process runs them on ${matmulPath(backend)}`,
+      `its matrix products ran on the ${matmulPath(manifest.backend)} path, this process runs them on the ${matmulPath(backend)} path`,
       matmulPath(manifest.backend) === "wasm" ? "resume with DYNC_NATIVE=0" : "resume where dync's native addon is built (npm run native)",
     );
   }
-  // With OpenBLAS, the native kernels' revision: a newer dync may serve the same step with other kernels.
-  const revision = (b: Readonly<Record<string, unknown>>) => (b["matmul"] as { revision?: number } | undefined)?.revision ?? 1;
-  if (matmulPath(manifest.backend) === "openblas" && matmulPath(backend) === "openblas" && revision(manifest.backend) !== revision(backend)) {
-    throw mismatch(
-      dir,
-      `its native kernels are revision ${revision(manifest.backend)}, this dync's are revision ${revision(backend)} (they round differently)`,
-      "finish it with the dync that wrote it, or start a new run with --out",
-    );
-  }
-  // With OpenBLAS, the training step too: the fused native MLP step sums in another order than the tape
+  if (matmulPath(manifest.backend) === "native" && matmulPath(backend) === "native") checkResumeNativeKernels(dir, manifest.backend["matmul"] as NativeMatMulRecord, backend["matmul"] as NativeMatMulRecord);
+  // On the native path, the training step too: the fused native MLP step sums in another order than the tape
   // (directories written before it was recorded trained on the tape).
   const stepPath = (b: Readonly<Record<string, unknown>>) => (b["fusedStep"] as { path?: string } | undefined)?.path ?? "taped";
   const perRun = steps !== undefined && steps.recorded.size > 0;
-  if (!perRun && matmulPath(backend) === "openblas" && stepPath(manifest.backend) !== stepPath(backend)) {
+  if (!perRun && matmulPath(backend) === "native" && stepPath(manifest.backend) !== stepPath(backend)) {
     throw mismatch(
       dir,
       `its dense MLPs trained with the ${stepPath(manifest.backend)} step, this process uses the ${stepPath(backend)} one`,
@@ -336,6 +330,41 @@ function stepHint(was: readonly TrainingStepPath[], now: TrainingStepPath): stri
   if (was.some((p) => p.startsWith("native"))) return "resume where dync's fused-step addon is built (npm run native), with DYNC_FUSED_STEP and DYNC_NATIVE unset";
   if (now.startsWith("native")) return "resume with DYNC_FUSED_STEP=0";
   return "resume with the same DYNC_SIMD_KERNELS setting";
+}
+
+/** What a manifest's `backend.matmul` says about the native path (fields absent in older directories). */
+interface NativeMatMulRecord {
+  readonly gemm?: string;
+  readonly library?: string;
+  readonly core?: string;
+  readonly revision?: number;
+}
+
+/**
+ * Both sides ran their products natively: the same library (oneDNN or OpenBLAS; older directories ran on
+ * OpenBLAS), the same kernels of it (oneDNN's instruction set, OpenBLAS's core; older directories name the core
+ * at the end of `library`), and the same revision of dync's own kernels — each sums in its own order.
+ */
+function checkResumeNativeKernels(dir: string, written: NativeMatMulRecord, current: NativeMatMulRecord): void {
+  const core = (m: NativeMatMulRecord) => m.core ?? m.library?.split(" / ").at(-1);
+  if (gemmOf(written) !== gemmOf(current)) {
+    throw mismatch(dir, `its matrix products ran on ${gemmOf(written)}, this process runs them on ${gemmOf(current)} (they round differently)`, `resume with DYNC_GEMM=${gemmOf(written)}`);
+  }
+  if (core(written) !== core(current)) {
+    throw mismatch(
+      dir,
+      `its matrix products ran on ${gemmOf(written)}'s ${core(written)} kernels, this process has its ${core(current)} kernels (they round differently)`,
+      gemmOf(written) === "openblas" ? `resume with OPENBLAS_CORETYPE=${core(written)?.toUpperCase()}` : "resume on a machine with the same instruction set",
+    );
+  }
+  const revision = (m: NativeMatMulRecord) => m.revision ?? 1;
+  if (revision(written) !== revision(current)) {
+    throw mismatch(
+      dir,
+      `its native kernels are revision ${revision(written)}, this dync's are revision ${revision(current)} (they round differently)`,
+      "finish it with the dync that wrote it, or start a new run with --out",
+    );
+  }
 }
 
 function mismatch(dir: string, why: string, hint = "resume with the same .dyn file and profile, or start a new run with --out"): DyncRuntimeError {

@@ -46,9 +46,9 @@ function canonicalJson(value: unknown): string {
   });
 }
 
-/** Which backend times are for: its name, matrix-product path and MLP training step change them. */
-export function backendTimesKey(backend: { readonly name: string; readonly matmul?: { readonly path: string }; readonly fusedStep?: { readonly path: string } }): string {
-  return [backend.name, backend.matmul?.path ?? "", backend.fusedStep?.path ?? ""].join("/");
+/** Which backend times are for: its name, matrix-product path and library, and MLP training step change them. */
+export function backendTimesKey(backend: { readonly name: string; readonly matmul?: { readonly path: string; readonly gemm?: string }; readonly fusedStep?: { readonly path: string } }): string {
+  return [backend.name, [backend.matmul?.path, backend.matmul?.gemm].filter(Boolean).join(":"), backend.fusedStep?.path ?? ""].join("/");
 }
 
 function runTimesFile(dir: string, planKey: string): string {

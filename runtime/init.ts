@@ -105,8 +105,9 @@ export function sampleResolved(resolved: ResolvedDist, count: number, rng: Rng):
   const out = new Float32Array(count);
   const { family, a, b } = resolved;
   if (family === "constant") return out.fill(a);
-  if (family === "uniform") return rng.fill(out, (r) => r.uniformIn(a, b));
-  return rng.fill(out, (r) => a + b * r.normal());
+  if (family === "uniform") rng.uniforms(out, 0, count, a, b); // = uniformIn(a, b) per value
+  else rng.normals(out, 0, count, b, a); // = a + b·normal() per value
+  return out;
 }
 
 /** The stream one parameter of one seed draws from: `new Rng(seed).fork("init").fork(paramName)`. */

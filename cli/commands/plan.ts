@@ -4,7 +4,7 @@
  * to, and how many runs `dync run` would train at once (`jobs:`); with `--shard`, only the runs
  * `dync run --shard i/n` trains.
  */
-import { describeCadencePoint } from "../../contract/training-specs.js";
+import { describeCadencePoint, everyShareSteps } from "../../contract/training-specs.js";
 import { expandPlan, formatShard, planTemplate, shardRuns, type Shard } from "../../contract/plan.js";
 import { crossRunUses, type HandoffPoint } from "../../contract/handoff.js";
 import { checkpointIntervalSteps, checkpointWrites, dataRefRows, type CheckpointSpec, type DataRef, type FoundSet, type DataSpec, type LayerSpec, type ModelSpec, type ProbeSpec, type RunSpec } from "../../contract/program.js";
@@ -294,12 +294,14 @@ function priced(cost: ProbeCost, fma: number): number {
 }
 
 /**
- * Calls of a probe in a run of `steps` steps: every n (step 0 included), listed points, an event once; a
- * probe reading an index set found during the run, every n from the step the set is known.
+ * Calls of a probe in a run of `steps` steps: every n (step 0 included), the distinct steps of a share
+ * (`every 10%`), listed points, an event once; a probe reading an index set found during the run, every n
+ * from the step the set is known.
  */
 function probeCalls(p: ProbeSpec, steps: number, stepsPerEpoch: number): number {
   const from = Math.max(0, ...foundSetsOf(p).map((s) => s.step));
   const every = (c: Extract<Cadence, { kind: "every" }>) => {
+    if ("fraction" in c) return everyShareSteps(c.fraction, steps).filter((step) => step >= from).length;
     const n = c.unit === "epochs" ? c.n * stepsPerEpoch : c.n;
     return Math.max(0, Math.floor(steps / n) - Math.ceil(from / n) + 1);
   };

@@ -5,7 +5,7 @@
  */
 import type { AnalysisExpr } from "../../contract/program.js";
 import { pinOf } from "../../contract/event-pins.js";
-import { describeCadencePoint, type Cadence } from "../../contract/training-specs.js";
+import { cadencePointStep, describeCadencePoint, describeEvery, everyShareSteps, type Cadence, type CadencePoint } from "../../contract/training-specs.js";
 
 export { pinsOf } from "../../contract/event-pins.js";
 
@@ -37,20 +37,30 @@ export function nonElementwise(e: AnalysisExpr): string | undefined {
 }
 
 /**
- * Whether a probe with these cadences is measured at `step`; true also when the compiler cannot tell
- * (a cadence in epochs or at `end`, whose step depends on the data's size).
+ * Whether a probe with these cadences is measured at `step` of a run of `totalSteps` steps; true also when
+ * the compiler cannot tell: a cadence in epochs (its steps depend on the data's size), and `end` or a share
+ * of training (`at 25%`, `every 10%`) when the run's length is not known in steps.
  */
-export function measuredAt(cadences: readonly Cadence[], step: number): boolean {
+export function measuredAt(cadences: readonly Cadence[], step: number, totalSteps?: number): boolean {
   return cadences.some((c) => {
+    if (c.kind === "every" && "fraction" in c) return totalSteps === undefined || everyShareSteps(c.fraction, totalSteps).includes(step);
     if (c.kind === "every") return c.unit === "epochs" || step % c.n === 0;
-    if (c.kind === "at") return c.points.some((p) => p === "end" || (p === "start" ? step === 0 : "step" in p ? p.step === step : true));
+    if (c.kind === "at") return c.points.some((p) => pointAt(p, step, totalSteps));
     return false;
   });
 }
 
-/** A cadence as written: `every 10 steps`, `at [start, 100]`, `at first(…)`. */
+/** Whether `point` is `step` of a run of `totalSteps` (undefined: unknown, so `end` and shares may be). */
+function pointAt(point: CadencePoint, step: number, totalSteps: number | undefined): boolean {
+  if (point === "start") return step === 0;
+  if (typeof point !== "string" && "step" in point) return point.step === step;
+  if (typeof point !== "string" && "epoch" in point) return true;
+  return totalSteps === undefined || cadencePointStep(point, totalSteps, 1) === step;
+}
+
+/** A cadence as written: `every 10 steps`, `every 25%`, `at [start, 100]`, `at first(…)`. */
 export function showCadence(c: Cadence): string {
-  if (c.kind === "every") return `every ${c.n} ${c.unit}`;
+  if (c.kind === "every") return describeEvery(c);
   if (c.kind === "at") return `at [${c.points.map((p) => (typeof p === "string" ? p : "step" in p ? `${p.step} steps` : "epoch" in p ? `${p.epoch} epochs` : describeCadencePoint(p))).join(", ")}]`;
   return "at first(…)";
 }

@@ -10,7 +10,7 @@ import type { AnalysisExpr, AnalysisSpec, CheckpointSpec, DataSpec, EventSpecDat
 import { runId } from "../../contract/plan.js";
 import { crossRunUses, type CrossRunRef } from "../../contract/handoff.js";
 import { METRIC_COLUMNS, RESULT_LEAD_COLUMNS, SERIES_DIMS } from "../../contract/results.js";
-import { OPTIMIZER_STATS, type Cadence, type CadencePoint, type OptimizerSpec, type OptimizerStat } from "../../contract/training-specs.js";
+import { everySharePoints, everyShareSteps, OPTIMIZER_STATS, type Cadence, type CadencePoint, type OptimizerSpec, type OptimizerStat } from "../../contract/training-specs.js";
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { SourceFile, Span } from "../../diagnostics/source.js";
 import { AnalysisCompiler, isCondition, probesOf, type AnalysisScope } from "./analysis.js";
@@ -28,7 +28,7 @@ import { CallResolver, type RefScope } from "./resolve-call.js";
 import { TargetCompiler, type TargetCode } from "./targets.js";
 import { checkSeedList } from "./seeds.js";
 import { blockRoles, experimentInputs, reportSampledUse, reportSharedSamples, type ExperimentInputs } from "./data-inputs.js";
-import { showValue, type Value } from "./values.js";
+import { showValue, type NumberValue, type Value } from "./values.js";
 import { baseEffective, definedNames, overlay, singleSlot, statementText, type Effective, type Provenance, type SingleSlot } from "./overlay.js";
 import { layerGeometry, modelLayers } from "../../contract/layer-list.js";
 import { dataSetSize } from "../../stdlib/registry/data-size.js";
@@ -913,7 +913,8 @@ export class ExperimentChecker {
         line: p.span.line,
       });
     }
-    for (const e of events) ok = this.pinsMeasured(e, probes, conditionSpans.get(e.name)!) && ok;
+    const totalSteps = duration && "steps" in duration ? duration.steps : undefined;
+    for (const e of events) ok = this.pinsMeasured(e, probes, totalSteps, conditionSpans.get(e.name)!) && ok;
     ok = this.absentProbesUnused(here, resolvedProbes, events, conditionSpans, point) && ok;
     // After every probe is resolved: a reference may name a probe declared later, or one bound through a let.
     const entries = new Map(resolvedProbes.map((r) => [r.p.name.name, r.entry] as const));
@@ -960,11 +961,11 @@ export class ExperimentChecker {
   }
 
   /** Each `probe[steps = k]` in an event's condition names a step at which that probe is measured (DYN2040). */
-  private pinsMeasured(event: EventSpecData, probes: readonly ProbeSpec[], span: Span): boolean {
+  private pinsMeasured(event: EventSpecData, probes: readonly ProbeSpec[], totalSteps: number | undefined, span: Span): boolean {
     let ok = true;
     for (const { probe, step } of pinsOf(event.condition)) {
       const spec = probes.find((p) => p.name === probe);
-      if (!spec || measuredAt(spec.cadences, step)) continue;
+      if (!spec || measuredAt(spec.cadences, step, totalSteps)) continue;
       this.report(diagnostic("DYN2040", span, { problem: `probe \`${probe}\` is not measured at step ${step} (${spec.cadences.map(showCadence).join(", ")}), so \`${probe}[steps = ${step}]\` would never have a value` }));
       ok = false;
     }
@@ -1115,6 +1116,7 @@ export class ExperimentChecker {
     const total = duration ? ("epochs" in duration ? duration.epochs : duration.steps) : Infinity;
     if (c.kind === "Every") {
       const v = this.evaluator.eval(c.interval, env);
+      if (v?.kind === "number" && v.unit === "%") return this.everyShare(v, c.interval.span, duration);
       if (v?.kind === "number" && (v.unit === "steps" || v.unit === "epochs" || !v.unit) && Number.isInteger(v.value) && v.value >= 1) {
         return { kind: "every", n: v.value, unit: v.unit === "epochs" ? "epochs" : v.unit === "steps" ? "steps" : unit };
       }
@@ -1165,6 +1167,25 @@ export class ExperimentChecker {
       }
     }
     return { kind: "at", points };
+  }
+
+  /**
+   * `every 25%`: a share of training in (0%, 100%], kept as a fraction so each run resolves it against its
+   * own length (contract/training-specs.ts everyShareSteps). A share under one step of a run counted in
+   * steps is a warning (DYN2108): its points fall on steps already measured, each measured once.
+   */
+  private everyShare(share: NumberValue, span: Span, duration: RunSpec["duration"] | undefined): Cadence | undefined {
+    if (!(share.value > 0 && share.value <= 100)) {
+      const problem = share.value > 100 ? "at most 100% (`every 100%` measures at start and end)" : "above 0%, like `every 10%`";
+      this.report(diagnostic("DYN2040", span, { problem: `\`every\` takes a share of training ${problem}; got ${showValue(share)}` }));
+      return undefined;
+    }
+    const fraction = share.value / 100;
+    if (duration && "steps" in duration && fraction * duration.steps < 1) {
+      const measured = everyShareSteps(fraction, duration.steps).length;
+      this.report(diagnostic("DYN2108", span, { share: showValue(share), total: duration.steps, measured, points: everySharePoints(fraction) }));
+    }
+    return { kind: "every", fraction };
   }
 
   /** The lets over results, compiled; a let bound to an interval is a phase window (`windows`), read by `during`. */

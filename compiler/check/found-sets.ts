@@ -94,7 +94,7 @@ function foundSet(name: string, analyses: ReadonlyMap<string, AnalysisSpec>, run
   const unknown = reads.find((r) => !run.probes.some((p) => p.name === r));
   if (unknown) return { problem: `it reads \`${unknown}\`, which is not a probe of this run` };
   for (const pin of pinnedSteps(spec.expr, analyses)) {
-    const missing = run.probes.find((p) => reads.includes(p.name) && !measuredAt(p.cadences, pin));
+    const missing = run.probes.find((p) => reads.includes(p.name) && !measuredAt(p.cadences, pin, total));
     if (missing) return { problem: `\`${missing.name}\` is not measured at step ${pin} (${missing.cadences.map(showCadence).join(", ")}), so the values pinned there do not exist` };
   }
   return { name, step, size: Number(top.options["k"]), expr: spec.expr, lets, reads };

@@ -3,7 +3,7 @@
  * (imports, one function per target, one `ExperimentProgram` constant per experiment with its run plan
  * per profile, the entry point), prettier formats it. Comments point back to `.dyn` lines.
  */
-import { describeCadencePoint } from "../../contract/training-specs.js";
+import { describeCadencePoint, describeEvery } from "../../contract/training-specs.js";
 import * as prettier from "prettier";
 import { IndentationText, Project, QuoteKind, VariableDeclarationKind } from "ts-morph";
 import { planTemplate } from "../../contract/plan.js";
@@ -213,7 +213,7 @@ function durationText(run: RunSpec): string {
 }
 
 function cadenceText(c: RunSpec["probes"][number]["cadences"][number]): string {
-  if (c.kind === "every") return `every ${c.n} ${c.unit}`;
+  if (c.kind === "every") return describeEvery(c);
   if (c.kind === "on") return `on ${c.event}`;
   return `at [${c.points.map((p) => (typeof p === "string" ? p : "step" in p ? p.step : "epoch" in p ? `${p.epoch} epochs` : describeCadencePoint(p))).join(", ")}]`;
 }

@@ -1,14 +1,15 @@
 /**
- * Optional native matrix products: dync's own Node-API addon over OpenBLAS's `cblas_sgemm`
- * (native/dync_blas.c, built by tools/build-native.mjs into dist/native/dync_blas.node when gcc and OpenBLAS
- * are present). On the wasm backend it multiplies in place in the wasm heap (the tensors' memory), one sgemm
- * per seed, and serves every product `bmm` makes (runtime/nn/bmm.ts: dense and conv layers, encodings,
- * their gradients and Hessian-vector products). Without the addon, or with `DYNC_NATIVE=0`, the products run
- * on the wasm path as before. Why: one wasm thread runs XNNPACK at ~10–15 GFLOP/s, OpenBLAS with AVX2/AVX-512
- * FMA several times that (docs/performance.md, "Native matrix products").
+ * Optional native matrix products: dync's own Node-API addon over one sgemm (native/dync_blas.c and dync_gemm.h,
+ * built by tools/build-native.mjs into dist/native/dync_blas.node when gcc and OpenBLAS are present): oneDNN's
+ * where the addon was built with it (Debian's libdnnl-dev), else OpenBLAS's; `DYNC_GEMM=openblas` picks OpenBLAS.
+ * On the wasm backend it multiplies in place in the wasm heap (the tensors' memory), one sgemm per seed, and
+ * serves every product `bmm` makes (runtime/nn/bmm.ts: dense and conv layers, encodings, their gradients and
+ * Hessian-vector products). Without the addon, or with `DYNC_NATIVE=0`, the products run on the wasm path as
+ * before. Why: one wasm thread runs XNNPACK at ~10–25 GFLOP/s, OpenBLAS's AVX2 kernels at ~80–125 and oneDNN's
+ * AVX-512 ones at ~200–260 on this project's machine (docs/performance.md, "Native matrix products", "oneDNN
+ * products").
  *
- * Threads: OpenBLAS runs single-threaded unless `DYNC_BLAS_THREADS=N` asks for N (the benchmark compares one
- * thread against PyTorch's one; under `--jobs J` every worker shares the process's OpenBLAS threads).
+ * Threads: one unless `DYNC_BLAS_THREADS=N` asks for N (the benchmark compares one thread against PyTorch's one).
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { DyncRuntimeError } from "../errors.js";
@@ -23,21 +24,49 @@ interface DyncBlasAddon {
   ): void;
   setThreads(threads: number): void;
   threads(): number;
+  /** The serving library and the kernels it runs: "<library> / <core>". */
   config(): string;
+  /** Which library serves the products. */
+  gemm(): NativeGemm;
 }
+
+/** The libraries that can serve the native products (native/dync_gemm.h). */
+export type NativeGemm = "onednn" | "openblas";
 
 /** What a run records about its matrix products (manifest.json `backend.matmul`). */
 export interface NativeMatMulInfo {
-  /** "openblas" when the addon serves the products, else "wasm" (tfjs's XNNPACK and dync's SIMD kernels). */
-  readonly path: "openblas" | "wasm";
-  /** openblas: its build configuration and the core it dispatches to (`openblas_get_config` / corename). */
+  /**
+   * "native" when the addon serves the products, else "wasm" (tfjs's XNNPACK and dync's SIMD kernels).
+   * Directories written before oneDNN served record "openblas" for the native path (`matmulPathOf`).
+   */
+  readonly path: "native" | "wasm";
+  /** native: the library serving the products (oneDNN's or OpenBLAS's sgemm). */
+  readonly gemm?: NativeGemm;
+  /** native: the library's description and the kernels it runs, "<library> / <core>". */
   readonly library?: string;
-  /** openblas: the thread count it runs with. */
+  /**
+   * native: the kernels the library runs, each summing in its own order: oneDNN's instruction set
+   * ("avx512_core_bf16") or OpenBLAS's core ("Haswell"; OpenBLAS picks it from the CPU, or OPENBLAS_CORETYPE
+   * forces it: some machines set it because older OpenBLAS builds compute wrong results with the kernels they
+   * would pick; dync never changes it).
+   */
+  readonly core?: string;
+  /** native: the thread count it runs with. */
   readonly threads?: number;
   /** wasm: why the native path is not in use. */
   readonly reason?: string;
-  /** openblas: `NATIVE_KERNELS_REVISION` (absent in directories written before it was recorded: revision 1). */
+  /** native: `NATIVE_KERNELS_REVISION` (absent in directories written before it was recorded: revision 1). */
   readonly revision?: number;
+}
+
+/** The matmul path a manifest's `backend.matmul` records: "native", "wasm" (also when absent: older directories). */
+export function matmulPathOf(matmul: { readonly path?: string } | undefined): "native" | "wasm" {
+  return matmul?.path === "native" || matmul?.path === "openblas" ? "native" : "wasm";
+}
+
+/** The library that served a manifest's native products: older directories ran on OpenBLAS. */
+export function gemmOf(matmul: { readonly gemm?: string } | undefined): string {
+  return matmul?.gemm ?? "openblas";
 }
 
 /**
@@ -81,6 +110,18 @@ function loadAddon(): void {
   }
   addon = load.addon;
   addon.setThreads(requestedBlasThreads());
+  const asked = requestedGemm();
+  if (asked !== undefined && asked !== addon.gemm()) {
+    throw new DyncRuntimeError("RUN040", `DYNC_GEMM=${asked}, but the native addon was built without oneDNN`, "install oneDNN (Debian: libdnnl-dev) and run `npm run native`, or unset DYNC_GEMM");
+  }
+}
+
+/** The library DYNC_GEMM asks for (unset: oneDNN where built in, else OpenBLAS); a bad value is a configuration error. */
+export function requestedGemm(env: NodeJS.ProcessEnv = process.env): NativeGemm | undefined {
+  const text = env["DYNC_GEMM"];
+  if (text === undefined || text === "") return undefined;
+  if (text === "onednn" || text === "openblas") return text;
+  throw new DyncRuntimeError("RUN040", `DYNC_GEMM="${text}" names no library`, "set it to onednn or openblas, or unset it (oneDNN where the addon was built with it)");
 }
 
 /** The addon when it serves the current backend (wasm), else undefined. */
@@ -91,14 +132,17 @@ function activeAddon(): DyncBlasAddon | undefined {
   return addon;
 }
 
-/** Whether products go to OpenBLAS in this process now (backend wasm, addon built and loaded, not switched off). */
+/** Whether products go to the native addon in this process now (backend wasm, addon built and loaded, not switched off). */
 export function nativeMatMulActive(): boolean {
   return activeAddon() !== undefined;
 }
 
 /** For the backend line and the manifest: which path serves the products, and why not the native one. */
 export function nativeMatMulInfo(): NativeMatMulInfo {
-  if (activeAddon()) return { path: "openblas", library: addon!.config(), threads: addon!.threads(), revision: NATIVE_KERNELS_REVISION };
+  if (activeAddon()) {
+    const library = addon!.config();
+    return { path: "native", gemm: addon!.gemm(), library, core: library.split(" / ").at(-1)!, threads: addon!.threads(), revision: NATIVE_KERNELS_REVISION };
+  }
   const reason = !enabled ? "switched off in this process" : tf.getBackend() !== "wasm" ? `backend ${tf.getBackend()}` : unavailable;
   return reason === undefined ? { path: "wasm" } : { path: "wasm", reason };
 }

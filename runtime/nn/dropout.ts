@@ -33,8 +33,10 @@ export class DropoutStreams {
     const perSeed = rest.reduce((a, b) => a * b, 1);
     const keep = 1 / (1 - p);
     const values = new Float32Array(S * perSeed);
+    const u = new Float64Array(perSeed);
     this.streams.forEach((rng, s) => {
-      for (let i = 0; i < perSeed; i++) values[s * perSeed + i] = rng.uniform() < p ? 0 : keep;
+      rng.uniforms(u);
+      for (let i = 0; i < perSeed; i++) values[s * perSeed + i] = u[i]! < p ? 0 : keep;
     });
     return tf.tensor(values, [...shape]);
   }

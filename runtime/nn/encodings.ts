@@ -87,10 +87,7 @@ function gaussianEncoding(spec: Extract<EncodingSpec, { kind: "gaussian_features
     throw new DyncRuntimeError("RUN040", `gaussian features need features >= 1 and sigma > 0, got ${m}, ${sigma}`);
   }
   const values = new Float32Array(seeds.length * inDim * m);
-  seeds.forEach((seed, s) => {
-    const rng = new Rng(seed).fork("encoding");
-    for (let i = 0; i < inDim * m; i++) values[s * inDim * m + i] = sigma * rng.normal();
-  });
+  seeds.forEach((seed, s) => new Rng(seed).fork("encoding").normals(values, s * inDim * m, inDim * m, sigma));
   // 2π folded into the constant matrix: xB' with B' = 2πB.
   const projection = tf.tidy(() => tf.mul(tf.tensor3d(values, [seeds.length, inDim, m]), 2 * Math.PI)) as tf.Tensor3D;
   const encode = (sinCos: SinCos) => (x: tf.Tensor3D) => {
@@ -108,6 +105,7 @@ function gaussianEncoding(spec: Extract<EncodingSpec, { kind: "gaussian_features
 
 /** The frequency matrix B `[d, m]` of seed value `seed` (for records and tests), σ·N(0,1) draws row-major. */
 export function gaussianFeatureMatrix(seed: number, inDim: number, features: number, sigma: number): Float64Array {
-  const rng = new Rng(seed).fork("encoding");
-  return Float64Array.from({ length: inDim * features }, () => sigma * rng.normal());
+  const matrix = new Float64Array(inDim * features);
+  new Rng(seed).fork("encoding").normals(matrix, 0, matrix.length, sigma);
+  return matrix;
 }

@@ -22,7 +22,8 @@ export interface OpposingLinearOptions {
 /** A vector of `n` entries with a uniformly random direction and Euclidean norm `norm`. */
 function randomDirection(n: number, norm: number, seed: number, name: string): Float32Array {
   const rng = initStream(seed, name);
-  const v = Array.from({ length: n }, () => rng.normal());
+  const v = new Float64Array(n);
+  rng.normals(v);
   const length = Math.hypot(...v);
   return Float32Array.from(v, (x) => (x / length) * norm);
 }

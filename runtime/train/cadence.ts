@@ -4,10 +4,11 @@
  * other probes at that same step.
  *
  * Step k means "after k updates": step 0 is the initialisation (before any update, `start`) and step T,
- * the number of updates, is `end`. Epoch e ends at step e·stepsPerEpoch.
+ * the number of updates, is `end`. Epoch e ends at step e·stepsPerEpoch. Points given as shares of
+ * training (`at 25%`, `every 10%`) are resolved here against the run's own T.
  */
 import { DyncRuntimeError } from "../errors.js";
-import { cadencePointStep, describeCadencePoint, type CadencePoint, type Cadence } from "../../contract/training-specs.js";
+import { cadencePointStep, describeCadencePoint, everyShareSteps, type CadencePoint, type Cadence } from "../../contract/training-specs.js";
 export type { CadencePoint, Cadence } from "../../contract/training-specs.js";
 
 /**
@@ -185,7 +186,8 @@ export class CadenceScheduler {
     const cadences: Cadence[] = Array.isArray(probe.cadence) ? [...probe.cadence] : [probe.cadence as Cadence];
     const steps = new Set<number>();
     for (const c of cadences) {
-      if (c.kind === "every") this.validateEvery(probe.name, c.n);
+      if (c.kind === "every" && "fraction" in c) for (const step of this.shareSteps(probe.name, c.fraction)) steps.add(step);
+      else if (c.kind === "every") this.validateEvery(probe.name, c.n);
       else if (c.kind === "at") for (const p of c.points) steps.add(this.resolvePoint(probe.name, p));
       else if (c.kind === "on") {
         if (!this.fired.has(c.event)) throw configError(`probe "${probe.name}" runs on unknown event "${c.event}"`);
@@ -197,6 +199,7 @@ export class CadenceScheduler {
   }
 
   private isDue(name: string, c: Cadence, step: number): boolean {
+    if (c.kind === "every" && "fraction" in c) return this.atSteps.get(name)!.has(step);
     if (c.kind === "every") {
       const period = c.unit === "steps" ? c.n : c.n * this.timeline.stepsPerEpoch;
       return step % period === 0;
@@ -213,6 +216,12 @@ export class CadenceScheduler {
       throw configError(`probe "${probe}" is scheduled at ${raw}, outside the run's ${totalSteps} steps`);
     }
     return step;
+  }
+
+  /** The steps of `every f` (a share of training) in this run: listed once, like `at` points. */
+  private shareSteps(probe: string, fraction: number): number[] {
+    if (!(fraction > 0 && fraction <= 1)) throw configError(`probe "${probe}": "every" takes a share of training in (0%, 100%], got ${describeCadencePoint({ fraction })}`);
+    return everyShareSteps(fraction, this.timeline.totalSteps);
   }
 
   private validateEvery(probe: string, n: number): void {

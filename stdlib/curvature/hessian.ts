@@ -88,7 +88,8 @@ export function topEigenpairs(op: HessianOperator, options: EigenOptions, start:
 
 /** A unit Gaussian vector from `rng`. */
 export function randomUnitVector(dim: number, rng: Rng): Float64Array {
-  const v = Float64Array.from({ length: dim }, () => rng.normal());
+  const v = new Float64Array(dim);
+  rng.normals(v);
   const size = norm(v);
   return v.map((x) => x / size);
 }

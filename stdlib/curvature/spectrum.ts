@@ -22,7 +22,7 @@ export function hutchinsonTrace(op: HessianOperator, vectors: number, tol: numbe
   let n = 0;
   const stderr = (s: number): number => (n > 1 ? Math.sqrt(Math.max(0, squares[s]! / n - (sums[s]! / n) ** 2) * (n / (n - 1)) / n) : NaN);
   while (n < vectors) {
-    const z = rngs.map((rng) => Float64Array.from({ length: op.dim }, () => (rng.uniform() < 0.5 ? -1 : 1)));
+    const z = rngs.map((rng) => rademacher(rng, op.dim));
     const hz = op.apply(z);
     n++;
     z.forEach((zs, s) => {
@@ -112,3 +112,11 @@ export const hessianDensityProbe = defineProbe(entries.hessianDensity, {
     };
   },
 });
+
+/** `dim` random signs ±1, one uniform draw each (−1 below 1/2), drawn in bulk. */
+function rademacher(rng: Rng, dim: number): Float64Array {
+  const z = new Float64Array(dim);
+  rng.uniforms(z);
+  for (let i = 0; i < dim; i++) z[i] = z[i]! < 0.5 ? -1 : 1;
+  return z;
+}

@@ -9,7 +9,7 @@
  * first), so a mixture with fewer classes or the same classes and a different separation shares a prefix.
  */
 import type { Dataset } from "../../runtime/dataset.js";
-import type { Rng } from "../../runtime/rng.js";
+import { drawInBlocks, type Rng } from "../../runtime/rng.js";
 import type { DataStreams } from "./inputs.js";
 import { classTargets } from "./classes.js";
 import { checkCount, defaultInputNames, invalid } from "./inputs.js";
@@ -45,11 +45,18 @@ export function gaussianMixture(streams: DataStreams, options: GaussianMixtureOp
   const means = drawMeans(streams.task.fork("means"), classes, d, options.separation);
   const labels = balancedLabels(streams.samples.fork("labels"), n, classes);
   const x = new Float32Array(n * d);
-  const noise = streams.samples.fork("points");
-  for (let i = 0; i < n; i++) {
-    const c = labels[i]!;
-    for (let j = 0; j < d; j++) x[i * d + j] = means[c * d + j]! + options.std * noise.normal();
-  }
+  // x[i, j] = mean[label_i, j] + std·z with the z drawn in order (point by point), in bulk
+  drawInBlocks(streams.samples.fork("points"), "normal", n * d, (z, start, length) => {
+    let i = Math.floor(start / d);
+    let j = start - i * d;
+    for (let k = 0; k < length; k++) {
+      x[start + k] = means[labels[i]! * d + j]! + options.std * z[k]!;
+      if (++j === d) {
+        j = 0;
+        i++;
+      }
+    }
+  });
   const { y, yDim } = classTargets(labels, classes, options.oneHot ?? true);
   const inputNames = defaultInputNames(d);
   return { name: options.name, n, xShape: [d], x, yDim, y, labels, numClasses: classes, inputNames, means };
@@ -58,7 +65,7 @@ export function gaussianMixture(streams: DataStreams, options: GaussianMixtureOp
 function drawMeans(rng: Rng, classes: number, d: number, separation: number): Float64Array {
   const scale = separation / Math.sqrt(d);
   const means = new Float64Array(classes * d);
-  for (let k = 0; k < means.length; k++) means[k] = scale * rng.normal();
+  rng.normals(means, 0, means.length, scale);
   return means;
 }
 

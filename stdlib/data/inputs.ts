@@ -5,7 +5,7 @@
  * every sample on every backend alike.
  */
 import { DyncRuntimeError } from "../../runtime/errors.js";
-import { Rng } from "../../runtime/rng.js";
+import { drawInBlocks, Rng } from "../../runtime/rng.js";
 
 /** `n` points in `names.length` dimensions; `x` holds `n * d` float32 values, point-major. */
 export interface InputTable {
@@ -69,9 +69,13 @@ export function uniformInputs(rng: Rng, options: UniformInputsOptions): InputTab
   }
   const n = checkCount(options.n, "n");
   const x = new Float32Array(n * d);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < d; j++) x[i * d + j] = rng.uniformIn(lo[j]!, hi[j]!);
-  }
+  // x[i, j] = uniformIn(lo_j, hi_j), drawn in order (point by point) in bulk
+  drawInBlocks(rng, "uniform", n * d, (u, start, length) => {
+    for (let k = 0; k < length; k++) {
+      const j = (start + k) % d;
+      x[start + k] = lo[j]! + (hi[j]! - lo[j]!) * u[k]!;
+    }
+  });
   return { n, names: options.names ?? defaultInputNames(d), x };
 }
 
@@ -91,9 +95,12 @@ export function normalInputs(rng: Rng, options: NormalInputsOptions): InputTable
   for (const s of std) if (!(s >= 0)) invalid(`normal inputs need std >= 0, got ${s}`);
   const n = checkCount(options.n, "n");
   const x = new Float32Array(n * d);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < d; j++) x[i * d + j] = mean[j]! + std[j]! * rng.normal();
-  }
+  drawInBlocks(rng, "normal", n * d, (z, start, length) => {
+    for (let k = 0; k < length; k++) {
+      const j = (start + k) % d;
+      x[start + k] = mean[j]! + std[j]! * z[k]!;
+    }
+  });
   return { n, names: options.names ?? defaultInputNames(d), x };
 }
 

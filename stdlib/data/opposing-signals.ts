@@ -48,10 +48,12 @@ export function opposingSignals(rng: Rng, options: OpposingSignalsOptions): Oppo
   const x = new Float32Array(n * width);
   const y = new Float32Array(n);
   const xRng = rng.fork("x");
+  const row = new Float64Array(d1);
   for (let i = 0; i < n; i++) {
+    xRng.normals(row);
     let dot = 0;
     for (let j = 0; j < d1; j++) {
-      const v = Math.fround(xRng.normal());
+      const v = Math.fround(row[j]!);
       x[i * width + j] = v;
       dot += beta[j]! * v;
     }

@@ -13,7 +13,7 @@ import { withTarget, type TargetFn } from "./target.js";
 export function randomPhases(rng: Rng, count: number): Float64Array {
   const phases = rng.fork("phases");
   const out = new Float64Array(count);
-  for (let k = 0; k < count; k++) out[k] = phases.uniform();
+  phases.uniforms(out);
   return out;
 }
 

@@ -262,6 +262,7 @@ describe("cadences.dyn: every cadence form", () => {
     expect(probe(steps, "ends").cadences).toEqual([{ kind: "at", points: ["start"] }, { kind: "at", points: ["end"] }]);
     expect(probe(steps, "listed").cadences).toEqual([{ kind: "at", points: ["start", { step: 100 }, { step: 500 }, "end"] }]);
     expect(probe(steps, "both").cadences).toEqual([{ kind: "every", n: 250, unit: "steps" }, { kind: "at", points: ["end"] }]);
+    expect(probe(steps, "tenths").cadences).toEqual([{ kind: "every", fraction: 0.1 }, { kind: "at", points: [{ fraction: 0.25 }] }]);
   });
   it("at first(…) becomes an event watching the probes its condition reads, constants folded into it", () => {
     expect(probe(steps, "spike").cadences).toEqual([{ kind: "on", event: "spike@first" }]);
@@ -296,6 +297,8 @@ describe("cadences.dyn: every cadence form", () => {
     expect(probe(epochs, "sparse").cadences).toEqual([{ kind: "every", n: 10, unit: "epochs" }]);
     expect(probe(epochs, "mixed").cadences).toEqual([{ kind: "every", n: 50, unit: "steps" }]);
     expect(probe(epochs, "marks").cadences).toEqual([{ kind: "at", points: ["start", { epoch: 5 }, { epoch: 20 }, "end"] }]);
+    // A share counts the run's steps, whatever the unit of `train`.
+    expect(probe(epochs, "eighths").cadences).toEqual([{ kind: "every", fraction: 0.125 }]);
   });
 });
 

@@ -20,7 +20,7 @@ describe("runExperiment on the wasm backend", () => {
     expect(tf.getBackend()).toBe("wasm");
     expect(first.exitCode).toBe(0);
     const manifest = JSON.parse(readFileSync(join(first.dir, "manifest.json"), "utf8")) as {
-      backend: { name: string; matmul: { path: string; threads?: number; reason?: string }; fusedStep?: { path: string; reason?: string } };
+      backend: { name: string; matmul: { path: string; gemm?: string; core?: string; threads?: number; reason?: string }; fusedStep?: { path: string; reason?: string } };
       runs: { status: string }[];
     };
     expect(manifest.backend.name).toBe("wasm");
@@ -28,10 +28,10 @@ describe("runExperiment on the wasm backend", () => {
     // built: test/runtime/native-matmul.test.ts) or the wasm path, with the reason.
     const { matmul } = manifest.backend;
     const line = stdout.text().split("\n")[0]!;
-    expect(line).toMatch(/^backend: wasm( \+ openblas)? — @tensorflow\/tfjs-backend-wasm 4\.22\.0 \(simd (on|off), threads off, dync kernels on, matmul /);
-    if (matmul.path === "openblas") {
-      expect(line.startsWith("backend: wasm + openblas — ")).toBe(true);
-      expect(line.endsWith(`, matmul openblas ${matmul.threads} thread${matmul.threads === 1 ? "" : "s"}, fused MLP step native)`)).toBe(true);
+    expect(line).toMatch(/^backend: wasm( \+ (onednn|openblas))? — @tensorflow\/tfjs-backend-wasm 4\.22\.0 \(simd (on|off), threads off, dync kernels on, matmul /);
+    if (matmul.path === "native") {
+      expect(line.startsWith(`backend: wasm + ${matmul.gemm} — `)).toBe(true);
+      expect(line.endsWith(`, matmul ${matmul.gemm} ${matmul.core} ${matmul.threads} thread${matmul.threads === 1 ? "" : "s"}, fused MLP step native)`)).toBe(true);
       expect(manifest.backend.fusedStep).toEqual({ path: "native" });
     } else {
       expect(matmul.path).toBe("wasm");

@@ -421,8 +421,8 @@ function float64Step(x: number[][], y: number[][], w1: number[][], b1: number[],
 
 describe("resuming a run directory across training steps", () => {
   const manifestWith = (fusedStep: object | undefined) =>
-    ({ backend: { name: "wasm", simd: true, dyncKernels: true, matmul: { path: "openblas", threads: 1 }, ...(fusedStep ? { fusedStep } : {}) } }) as unknown as Manifest;
-  const process = (fusedStep: object) => ({ name: "wasm", simd: true, dyncKernels: true, matmul: { path: "openblas", threads: 1 }, fusedStep });
+    ({ backend: { name: "wasm", simd: true, dyncKernels: true, matmul: { path: "native", gemm: "onednn", threads: 1 }, ...(fusedStep ? { fusedStep } : {}) } }) as unknown as Manifest;
+  const process = (fusedStep: object) => ({ name: "wasm", simd: true, dyncKernels: true, matmul: { path: "native", gemm: "onednn", threads: 1 }, fusedStep });
 
   it("is refused with RUN031 between the fused and the taped step (their float32 sums differ), naming both and how to resume", () => {
     expect(() => checkResumeBackend("d", manifestWith({ path: "native" }), process({ path: "taped", reason: "switched off by DYNC_FUSED_STEP=0" }))).toThrow(DyncRuntimeError);

@@ -100,7 +100,7 @@ describe("the command line and the remembered times", () => {
     expect(rememberRunTimes(dir, "sha256:p", "wasm//", { a: 0.4, b: 0.5 })).toBe(true);
     expect(rememberRunTimes(dir, "sha256:p", "wasm//", { b: 0.7 })).toBe(true);
     expect(readRunTimes(dir, "sha256:p", "wasm//")).toEqual({ a: 0.4, b: 0.7 });
-    expect(readRunTimes(dir, "sha256:p", "wasm/openblas/")).toEqual({});
+    expect(readRunTimes(dir, "sha256:p", "wasm/native:onednn/")).toEqual({});
     expect(readRunTimes(dir, "sha256:other", "wasm//")).toEqual({});
     expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
     const [file] = readdirSync(dir);

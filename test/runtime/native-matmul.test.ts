@@ -8,6 +8,7 @@
  * Needs the addon (`npm run native`: gcc + libopenblas-dev). Without it these tests are skipped with the reason,
  * except under CI=true, where .ci/run installs OpenBLAS and a missing addon is a failure.
  */
+import { existsSync } from "node:fs";
 import * as tf from "@tensorflow/tfjs-core";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { selectBackend } from "../../runtime/backend.js";
@@ -18,6 +19,7 @@ import {
   nativeMatMulUnavailableReason,
   nativeProduct,
   requestedBlasThreads,
+  requestedGemm,
   setNativeMatMulEnabled,
 } from "../../runtime/kernels/native.js";
 import { bmm, nativeBmm, transposeLast2 } from "../../runtime/nn/bmm.js";
@@ -101,10 +103,16 @@ describe.skipIf(!available && !inCi)(`native matrix products${available ? "" : `
     expect(reason).toBeUndefined();
     expect(nativeMatMulActive()).toBe(true);
     const info = nativeMatMulInfo();
-    expect(info.path).toBe("openblas");
-    expect(info.library).toMatch(/OpenBLAS/);
+    expect(info.path).toBe("native");
+    expect(info.library).toMatch(info.gemm === "onednn" ? /^oneDNN \d+\.\d+\.\d+ sgemm \/ / : /^OpenBLAS /);
     expect(info.threads).toBe(requestedBlasThreads());
     expect(info.revision).toBe(NATIVE_KERNELS_REVISION);
+    expect(info.library!.endsWith(` / ${info.core}`)).toBe(true);
+  });
+
+  it("runs oneDNN's sgemm where the addon was built with it (required under CI=true, where .ci/run installs libdnnl-dev)", () => {
+    if (inCi) expect(nativeMatMulInfo().gemm).toBe("onednn");
+    expect(nativeMatMulInfo().gemm).toBe(existsSync("/usr/include/oneapi/dnnl/dnnl.h") ? "onednn" : "openblas");
   });
 
   for (const shape of SHAPES) {
@@ -293,28 +301,64 @@ describe("DYNC_BLAS_THREADS", () => {
 describe("resuming a run directory across matmul paths", () => {
   const manifestOn = (matmul: object | undefined) =>
     ({ backend: { name: "wasm", package: "@tensorflow/tfjs-backend-wasm", version: "4.22.0", simd: true, dyncKernels: true, ...(matmul ? { matmul } : {}) } }) as unknown as Manifest;
-  const openblas = { name: "wasm", simd: true, dyncKernels: true, matmul: { path: "openblas", threads: 1 } };
+  const openblas = { name: "wasm", simd: true, dyncKernels: true, matmul: { path: "native", gemm: "openblas", threads: 1 } };
   const wasm = { name: "wasm", simd: true, dyncKernels: true, matmul: { path: "wasm", reason: "switched off by DYNC_NATIVE=0" } };
 
   it("is refused with RUN031 (the roundings would mix), naming the paths and how to resume", () => {
     expect(() => checkResumeBackend("d", manifestOn({ path: "wasm" }), openblas)).toThrow(DyncRuntimeError);
-    expect(() => checkResumeBackend("d", manifestOn({ path: "wasm" }), openblas)).toThrow(/its matrix products ran on wasm, this process runs them on openblas/);
-    expect(() => checkResumeBackend("d", manifestOn({ path: "openblas" }), wasm)).toThrow(/ran on openblas, this process runs them on wasm/);
+    expect(() => checkResumeBackend("d", manifestOn({ path: "wasm" }), openblas)).toThrow(/its matrix products ran on the wasm path, this process runs them on the native path/);
+    expect(() => checkResumeBackend("d", manifestOn({ path: "native" }), wasm)).toThrow(/ran on the native path, this process runs them on the wasm path/);
+    // directories written before oneDNN served name the native path "openblas"
+    expect(() => checkResumeBackend("d", manifestOn({ path: "openblas" }), wasm)).toThrow(/ran on the native path, this process runs them on the wasm path/);
   });
 
   it("treats directories written before the path was recorded as wasm, and allows the same path", () => {
-    expect(() => checkResumeBackend("d", manifestOn(undefined), openblas)).toThrow(/ran on wasm/);
+    expect(() => checkResumeBackend("d", manifestOn(undefined), openblas)).toThrow(/ran on the wasm path/);
     expect(() => checkResumeBackend("d", manifestOn(undefined), wasm)).not.toThrow();
     expect(() => checkResumeBackend("d", manifestOn({ path: "openblas", threads: 2 }), openblas)).not.toThrow();
   });
 
   it("refuses another revision of the native kernels (RUN031): the same program rounds differently on them", () => {
-    const current = { ...openblas, matmul: { path: "openblas", threads: 1, revision: NATIVE_KERNELS_REVISION } };
+    const current = { ...openblas, matmul: { path: "native", gemm: "openblas", threads: 1, revision: NATIVE_KERNELS_REVISION } };
     expect(() => checkResumeBackend("d", manifestOn({ path: "openblas", threads: 1 }), current)).toThrow(
       new RegExp(`its native kernels are revision 1, this dync's are revision ${NATIVE_KERNELS_REVISION}`),
     );
     expect(() => checkResumeBackend("d", manifestOn({ path: "openblas", threads: 1, revision: NATIVE_KERNELS_REVISION }), current)).not.toThrow();
     // a directory written on the wasm path carries no revision and resumes on wasm as before
     expect(() => checkResumeBackend("d", manifestOn({ path: "wasm" }), wasm)).not.toThrow();
+  });
+
+  it("refuses another OpenBLAS core (RUN031), read from `library` in directories written before `core`, and names the OPENBLAS_CORETYPE that resumes", () => {
+    const on = (core: string) => ({ ...openblas, matmul: { path: "native", gemm: "openblas", threads: 1, library: `OpenBLAS 0.3.21 DYNAMIC_ARCH / ${core}`, core } });
+    const written = manifestOn({ path: "openblas", threads: 1, library: "OpenBLAS 0.3.21 DYNAMIC_ARCH / Haswell" });
+    expect(() => checkResumeBackend("d", written, on("SkylakeX"))).toThrow(/ran on openblas's Haswell kernels, this process has its SkylakeX kernels/);
+    expect(() => checkResumeBackend("d", written, on("SkylakeX"))).toThrow(DyncRuntimeError);
+    const thrown = (() => {
+      try {
+        checkResumeBackend("d", written, on("SkylakeX"));
+      } catch (error) {
+        return error as DyncRuntimeError;
+      }
+      return undefined;
+    })();
+    expect(thrown?.hint).toBe("resume with OPENBLAS_CORETYPE=HASWELL");
+    expect(() => checkResumeBackend("d", written, on("Haswell"))).not.toThrow();
+    expect(() => checkResumeBackend("d", manifestOn({ path: "openblas", threads: 1, core: "SkylakeX" }), on("SkylakeX"))).not.toThrow();
+  });
+
+  it("refuses another library of the native path (RUN031): oneDNN and OpenBLAS sum in other orders; older directories ran on OpenBLAS", () => {
+    const onednn = { ...openblas, matmul: { path: "native", gemm: "onednn", threads: 1, library: "oneDNN 2.6.3 sgemm / avx512_core_bf16", core: "avx512_core_bf16" } };
+    const old = manifestOn({ path: "openblas", threads: 1, library: "OpenBLAS 0.3.21 DYNAMIC_ARCH / Haswell" });
+    expect(() => checkResumeBackend("d", old, onednn)).toThrow(/its matrix products ran on openblas, this process runs them on onednn/);
+    expect(() => checkResumeBackend("d", manifestOn(onednn.matmul), onednn)).not.toThrow();
+    const avx2 = manifestOn({ ...onednn.matmul, library: "oneDNN 2.6.3 sgemm / avx2", core: "avx2" });
+    expect(() => checkResumeBackend("d", avx2, onednn)).toThrow(/ran on onednn's avx2 kernels, this process has its avx512_core_bf16 kernels/);
+  });
+
+  it("takes DYNC_GEMM=onednn|openblas and refuses anything else with RUN040", () => {
+    expect(requestedGemm({})).toBeUndefined();
+    expect(requestedGemm({ DYNC_GEMM: "openblas" })).toBe("openblas");
+    expect(requestedGemm({ DYNC_GEMM: "onednn" })).toBe("onednn");
+    expect(() => requestedGemm({ DYNC_GEMM: "mkl" })).toThrow(/DYNC_GEMM="mkl" names no library/);
   });
 });

@@ -4,8 +4,8 @@
  * uninterrupted run on the same backend, with `--jobs 1` and `--jobs 2`, killed in the first or in a later
  * run. The experiment has what could go wrong on a resume: Adam (moments, bias-correction step count), a
  * step-decay schedule, dropout (a random stream drawn every step), minibatches reshuffled every epoch,
- * relative_change (keeps the initial weights), an event-triggered probe (fired flags), matrix probes
- * (.npy) and a stacked probe (per_sample_loss: one array per run and seed, appended every 3 steps). A run stopped by SIGINT checkpoints where it stopped and resumes from exactly there. Also:
+ * relative_change (keeps the initial weights), an event-triggered probe (fired flags), a probe every 7% of
+ * training (steps resolved from the run's length, 40 epochs of 6 steps), matrix probes (.npy) and a stacked probe (per_sample_loss: one array per run and seed, appended every 3 steps). A run stopped by SIGINT checkpoints where it stopped and resumes from exactly there. Also:
  * resuming a finished directory does nothing, resuming another program's directory is RUN031.
  *
  * The program is compiled once (`dync compile`) and run with node, so each start costs no compilation.
@@ -43,6 +43,7 @@ const SOURCE = `experiment ck {
   probe low = weight_norm(net) at first(test_loss < 1)
   probe psl = per_sample_loss(net, test) every 3 steps
   probe g = grad_norm(net, random_subset(train, 8)) every 30 steps
+  probe wn = weight_norm(net) every 7%
   checkpoint every 25 steps
 }
 `;
@@ -113,6 +114,15 @@ function resume(dir: string, jobs: number): { status: number | null; stdout: str
 }
 
 describe("a killed run, resumed, ends byte-identical to an uninterrupted one", () => {
+  it("the uninterrupted run measures `every 7%` at ⌈16.8·k⌉ of its 240 steps, in each run and seed", () => {
+    const [header, ...rows] = readFileSync(join(reference, "metrics.csv"), "utf8").trim().split("\n").map((l) => l.split(","));
+    const column = (name: string) => header!.indexOf(name);
+    const steps = (run: string, seed: string) => rows.filter((r) => r[column("run")] === run && r[column("seed")] === seed && r[column("probe")] === "wn").map((r) => Number(r[column("step")]));
+    // 16.8·k for k = 0…14 (k·7% ≤ 100%), rounded up; 16.8·5 and 16.8·10 land on whole steps.
+    const want = [0, 17, 34, 51, 68, 84, 101, 118, 135, 152, 168, 185, 202, 219, 236];
+    for (const run of ["lr=0.01", "lr=0.003"]) for (const seed of ["0", "1", "2"]) expect(steps(run, seed), `${run} seed ${seed}`).toEqual(want);
+  });
+
   const cases = [
     { name: "jobs 1, killed in the first run", jobs: 1, checkpoint: "lr%3D0.01.ckpt" },
     { name: "jobs 1, killed in the second run", jobs: 1, checkpoint: "lr%3D0.003.ckpt" },

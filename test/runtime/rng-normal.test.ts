@@ -1,9 +1,11 @@
 /**
  * Rng.normal: Box–Muller on the stream's own uniforms, both values used (cos first, then sin), and a state taken
  * between the two values of a pair carries the second one (checkpoints resume mid-pair). The values are the
- * streams every seeded initialization and data set is drawn from, so they must not change.
+ * streams every seeded initialization and data set is drawn from, so they must not change. log, sin and cos are
+ * fdlibm's (runtime/fdlibm.ts; on Node 20 they equal Math.*, test/runtime/fdlibm.test.ts).
  */
 import { describe, expect, it } from "vitest";
+import { fdlibmCos, fdlibmLog, fdlibmSin } from "../../runtime/fdlibm.js";
 import { Rng } from "../../runtime/rng.js";
 
 describe("Rng.normal", () => {
@@ -14,9 +16,9 @@ describe("Rng.normal", () => {
       let u = 0;
       while (u === 0) u = uniforms.uniform();
       const v = uniforms.uniform();
-      const r = Math.sqrt(-2 * Math.log(u));
-      expect(drawn.normal()).toBe(r * Math.cos(2 * Math.PI * v));
-      expect(drawn.normal()).toBe(r * Math.sin(2 * Math.PI * v));
+      const r = Math.sqrt(-2 * fdlibmLog(u));
+      expect(drawn.normal()).toBe(r * fdlibmCos(2 * Math.PI * v));
+      expect(drawn.normal()).toBe(r * fdlibmSin(2 * Math.PI * v));
     }
   });
 

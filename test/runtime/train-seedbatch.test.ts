@@ -50,12 +50,19 @@ function tinyMlp(seeds: readonly number[], inDim: number, hidden: number, outDim
   };
 }
 
+/** `count` draws of U[−1, 1). */
+function uniformInputs(rng: Rng, count: number): Float32Array {
+  const x = new Float32Array(count);
+  rng.uniforms(x, 0, count, -1, 1);
+  return x;
+}
+
 const n = 24;
 const data: Dataset = {
   name: "train",
   n,
   xShape: [2],
-  x: new Rng(99).fork("data").fill(new Float32Array(n * 2), (r) => r.uniformIn(-1, 1)),
+  x: uniformInputs(new Rng(99).fork("data"), n * 2),
   yDim: 1,
   y: new Float32Array(n),
 };
