@@ -12,7 +12,8 @@ export interface ParsedArgs {
   readonly flags: Map<string, string | true>;
 }
 
-export class UsageError extends Error {}
+export { UsageError } from "../runner/usage-error.js";
+import { UsageError } from "../runner/usage-error.js";
 
 export function parseArgs(argv: readonly string[], specs: Readonly<Record<string, FlagSpec>>): ParsedArgs {
   const positional: string[] = [];

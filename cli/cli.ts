@@ -13,8 +13,9 @@ const USAGE = `dync: a language for neural-network training-dynamics experiments
 usage:
   dync check FILE...            report every diagnostic (exit 0 clean, 1 errors, 2 usage)
   dync fmt [-w|--check] FILE... print in canonical layout (-w/--write: rewrite; --check: exit 1 if not formatted)
-  dync plan FILE [--profile P] [--shard i/n] [KEY=VALUE...]
-                                the expanded runs, their count and cost, before anything trains
+  dync plan FILE [--profile P] [--shard i/n] [--jobs N] [KEY=VALUE...]
+                                the expanded runs, their count and cost, before anything trains, and
+                                the runs \`dync run\` would train at once (--jobs / $DYNC_JOBS as given)
                                 (--shard: only the runs of shard i of n)
   dync compile FILE [-o out.js] [--emit-ts] [--profile P] [KEY=VALUE...]
                                 write the generated program (type-checked); run it with \`node out.js\`
@@ -112,10 +113,10 @@ const COMMANDS: Record<string, Command> = {
     run: async (files, flags, out) => (await import("./commands/fmt.js")).fmtCommand(files, { write: flags.has("write"), check: flags.has("check") }, out),
   },
   plan: {
-    flags: { profile: { value: true }, shard: { value: true } },
+    flags: { profile: { value: true }, shard: { value: true }, jobs: { value: true } },
     maxFiles: 1,
     overrides: true,
-    run: async (files, flags, out, _err, overrides) => (await import("./commands/plan.js")).planCommand(files[0]!, flags.get("profile") as string | undefined, out, shardFlag(flags), overrides),
+    run: async (files, flags, out, _err, overrides) => (await import("./commands/plan.js")).planCommand(files[0]!, flags.get("profile") as string | undefined, out, shardFlag(flags), overrides, jobsFlag(flags)),
   },
   slurm: {
     flags: {
@@ -207,6 +208,12 @@ function shardFlag(flags: Map<string, string | true>): Shard | undefined {
   const shard = parseShard(text);
   if (typeof shard === "string") throw new UsageError(shard);
   return shard;
+}
+
+/** `--jobs N` of `dync plan`, checked as `dync run` checks it. */
+function jobsFlag(flags: Map<string, string | true>): { flag?: number } {
+  const text = flags.get("jobs");
+  return typeof text === "string" ? { flag: wholeNumber(text, "--jobs") } : {};
 }
 
 /** `--port N`: 0 (any free port) to 65535. */

@@ -11,11 +11,25 @@ import type * as tf from "@tensorflow/tfjs-core";
 import type { LossKind } from "./training-specs.js";
 import type { ActivationName, ActivationSpec } from "./model-specs.js";
 
+/**
+ * Which training step served a model's updates (manifest.json `runs[].step`): `native-mlp`, the fused native
+ * step of a plain dense MLP (OpenBLAS addon); `native-scalar` and `simd-scalar`, the fused step of a 1→W→1
+ * network, native or as dync's wasm SIMD kernel; `taped`, tfjs's tape differentiating `forward`. They agree
+ * up to float32 summation order, so a resumed run must keep its path.
+ */
+export type TrainingStepPath = "native-mlp" | "native-scalar" | "simd-scalar" | "taped";
+/** How many updates of a run each path served (paths that served none left out). */
+export type StepPathCounts = Readonly<Partial<Record<TrainingStepPath, number>>>;
+/** The paths without the tape (`Model.fusedLossAndGradients`). */
+export type FusedStepPath = Exclude<TrainingStepPath, "taped">;
+
 /** A training step's loss and gradients from `Model.fusedLossAndGradients` (the caller disposes them). */
 export interface FusedStep {
   readonly perSample: tf.Tensor2D;
   readonly perSeed: tf.Tensor1D;
   readonly grads: readonly tf.Tensor[];
+  /** Which fused step computed them. */
+  readonly path: FusedStepPath;
 }
 
 /**
@@ -114,6 +128,12 @@ export interface Model {
    * training loop differentiates `forward`). Must equal what differentiating `forward` gives.
    */
   fusedLossAndGradients?(x: tf.Tensor, y: tf.Tensor, loss: LossKind): FusedStep | undefined;
+  /**
+   * The fused step `fusedLossAndGradients` takes under `loss` in this process, decided as it decides but
+   * without a batch (a well-formed one assumed), or undefined for the tape. `--resume` asks it of each
+   * recorded run's model (runner/resume.ts).
+   */
+  fusedStepPath?(loss: LossKind): FusedStepPath | undefined;
   /**
    * The model as a plain 1→W→1 network under `loss` (its parameters are exactly the spec's four), or
    * undefined when it is not one; the training loop then may run several updates in one fused call.

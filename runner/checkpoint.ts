@@ -44,6 +44,14 @@ export function checkpointPath(dir: string, run: string): string {
   return join(dir, "checkpoints", `${encodeURIComponent(run)}.ckpt`);
 }
 
+/**
+ * Where `--resume` keeps the rows of a run it holds back (runner/resume.ts) until they are written back: beside
+ * its checkpoint, so a resume killed before then still has them.
+ */
+export function heldRowsPath(dir: string, run: string): string {
+  return join(dir, "checkpoints", `${encodeURIComponent(run)}.held`);
+}
+
 /** Steps between checkpoints of `run`: the command line's override, else its `checkpoint every`; undefined: none. */
 export function checkpointSteps(run: RunSpec, stepsPerEpoch: number, override: number | undefined): number | undefined {
   if (override !== undefined) return override;

@@ -8,7 +8,6 @@
  * reported; see interrupt.ts). Runtime errors print as `error RUN0xx: …` on stderr, never as a stack
  * trace; results recorded up to that point stay in the run directory.
  */
-import { availableParallelism, loadavg } from "node:os";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { pathSegment, runPaths } from "../runtime/record/run-dir.js";
@@ -20,8 +19,8 @@ import type { ProgressStream } from "../runtime/progress.js";
 import { INTERRUPT_EXIT, InterruptWatch, stoppingNotice } from "./interrupt.js";
 import { EXIT, worseExit } from "./exit-codes.js";
 import { parseShard, type Shard } from "../contract/plan.js";
-import { defaultJobs, type AutoJobs } from "./jobs.js";
-import { runTimesDir } from "./run-times.js";
+import { defaultJobs, resolveJobs, type AutoJobs } from "./jobs.js";
+import { parseWholeNumber, UsageError } from "./usage-error.js";
 import { choosePlan, runExperiment, type ExperimentOptions, type ExperimentOutcome } from "./experiment.js";
 
 /** The parsed command line of a generated program. */
@@ -44,8 +43,7 @@ export interface MainArgs {
 
 const BACKENDS: readonly BackendRequest[] = ["auto", "gpu", "tensorflow", "wasm", "cpu"];
 
-/** A command-line mistake: printed with the usage, exit code 2. */
-export class UsageError extends Error {}
+export { parseWholeNumber, resolveJobs, UsageError };
 
 /** Usage text of a generated program. */
 export function usage(program: ExperimentProgram): string {
@@ -134,28 +132,6 @@ export function parseMainArgs(argv: readonly string[]): MainArgs {
     }
   }
   return args;
-}
-
-/** A whole number ≥ 1 given on the command line or in the environment (`--jobs`, `--checkpoint-every`, `DYNC_JOBS`); UsageError naming `source` otherwise. */
-export function parseWholeNumber(text: string, source: string): number {
-  const value = Number(text);
-  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(value) || value < 1) throw new UsageError(`${source} must be a whole number ≥ 1, not "${text}"`);
-  return value;
-}
-
-/**
- * Runs trained at once: `--jobs`, else `DYNC_JOBS`, else chosen per experiment (`AutoJobs`, jobs.ts): at most
- * the idle cores of this machine now (`defaultJobs`), workers only for runs long enough to gain from them.
- */
-export function resolveJobs(
-  args: Pick<MainArgs, "jobs">,
-  env: NodeJS.ProcessEnv = process.env,
-  machine: { cores: number; load: number } = { cores: availableParallelism(), load: loadavg()[0]! },
-): number | AutoJobs {
-  if (args.jobs !== undefined) return args.jobs;
-  const fromEnv = env["DYNC_JOBS"];
-  if (fromEnv !== undefined && fromEnv !== "") return parseWholeNumber(fromEnv, "DYNC_JOBS");
-  return { auto: true, capacity: defaultJobs(machine.cores, machine.load), runTimesDir: runTimesDir(env), machine };
 }
 
 export { defaultJobs };

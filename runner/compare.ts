@@ -153,6 +153,11 @@ function settingLeaves(manifest: Manifest): Map<string, Side> {
     const value = field.split(".").reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), manifest);
     put(field, field === "runs" ? manifest.runs.map((r) => r.run) : value);
   }
+  // The training step each run took (`native-mlp`, `taped`, …; a mixed run's counts too): it decides rounding.
+  for (const entry of manifest.runs) {
+    put(`runs.${entry.run}.step`, entry.step);
+    put(`runs.${entry.run}.stepCounts`, entry.stepCounts);
+  }
   // The resolved configuration of each run (what an edit of the .dyn file changed): `config.width=8.optimizer.lr`.
   const config = manifest.config as { runs?: readonly { id?: string }[] } | null;
   for (const run of config?.runs ?? []) {

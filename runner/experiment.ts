@@ -12,7 +12,7 @@ import { selectBackend, type BackendInfo, type BackendRequest } from "../runtime
 import type { Manifest } from "../runtime/record/index.js";
 import type { ResultRow } from "../runtime/analysis/results.js";
 import { planHash, requireCheckpoint } from "./checkpoint.js";
-import { checkResumeBackend, cutForResume, inspectResume, restoreHeldResults, restoreKeptResults, type ResumeState } from "./resume.js";
+import { checkResumeBackend, cutForResume, forgetHeldRows, inspectResume, recordedSteps, restoreHeldResults, restoreKeptResults, type ResumeState } from "./resume.js";
 import { DyncRuntimeError } from "../runtime/errors.js";
 import { expandPlan, formatShard, runLabel, shardRuns, type Shard } from "../contract/plan.js";
 import { readManifest, writeReportInput } from "../report/run-files.js";
@@ -28,8 +28,9 @@ import { INTERRUPT_EXIT, interruptSignalOf, stoppingNotice, type InterruptExitCo
 import { LiveView } from "./live-view.js";
 import { runPool } from "./pool.js";
 import { afterFirstRun, chooseBeforeTraining, type AutoJobs } from "./jobs.js";
-import { readRunTimes, rememberRunTimes } from "./run-times.js";
-import { describeFailure, executeRun, isOutputFailure, tryQuietly, type RunOutcome } from "./run.js";
+import { backendTimesKey, readRunTimes, rememberRunTimes, runTimesKey } from "./run-times.js";
+import { describeFailure, executeRun, isOutputFailure, predictedTrainingStep, tryQuietly, type RunOutcome } from "./run.js";
+import type { TrainingStepPath } from "../contract/model.js";
 import { assertPlanArgs } from "./validate-args.js";
 
 export interface ExperimentOptions {
@@ -125,7 +126,7 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
   stdout.write(`backend: ${describeBackend(backend)}\n`);
   const dir = options.resume ?? options.outDir ?? freshRunDirectory("runs", program.name);
   if (resume) {
-    checkResumeBackend(dir, resume.manifest, { ...backend });
+    checkResumeBackend(dir, resume.manifest, { ...backend }, { recorded: recordedSteps(resume), predict: stepPredictor(plan) });
     cutForResume(dir, plan, resume);
   }
   const recorder = new RunRecorder({
@@ -137,7 +138,7 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
     source: { file: program.file, line: program.line, compiler: program.compiler, profile, ...overridesOf(program, profile), text: program.source },
     planHash: hash,
     ...(shard ? { shard: { ...shard, runs: plan.runs.map((r) => r.id), planRuns: wholePlan.runs.map((r) => r.id) } } : {}),
-    ...(resume ? { resume: { manifest: resume.manifest, metricRows: resume.metricRows, held: heldRows(resume), onHeldWritten: (run: string) => restoreHeldResults(dir, plan, recorder.snapshot(), run, collected) } } : {}),
+    ...(resume ? { resume: { manifest: resume.manifest, metricRows: resume.metricRows, held: heldRows(resume), onHeldWritten: (run: string) => heldWritten(dir, plan, recorder, run, collected) } } : {}),
   });
   // The report is usable from the start: `dync report DIR` draws what was measured so far from these inputs
   // (the whole plan, as the report at the end writes it; verdicts null until then).
@@ -192,7 +193,8 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
   const poolable = options.moduleUrl !== undefined && (backend.name === "wasm" || backend.name === "cpu");
   const timesKey = backendTimesKey(backend);
   const auto = typeof options.jobs === "object" ? options.jobs : undefined;
-  const remembered = auto?.runTimesDir === undefined ? {} : readRunTimes(auto.runTimesDir, hash, timesKey);
+  const planKey = runTimesKey(program.name, wholePlan);
+  const remembered = auto?.runTimesDir === undefined ? {} : readRunTimes(auto.runTimesDir, planKey, timesKey);
   const onPool = (runs: readonly RunSpec[], offset: number, jobs: number) => {
     view?.log(`training ${runs.length} runs on ${jobs} worker threads`);
     return runPool({
@@ -255,7 +257,7 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
   }
   view?.close();
   options.stop?.removeEventListener("abort", notice);
-  if (auto?.runTimesDir !== undefined) rememberRunTimes(auto.runTimesDir, hash, timesKey, trainedSeconds(recorder, runs, toTrain, resumedRuns(resume)));
+  if (auto?.runTimesDir !== undefined) rememberRunTimes(auto.runTimesDir, planKey, timesKey, trainedSeconds(recorder, runs, toTrain, resumedRuns(resume)));
   const interrupted = options.stop?.aborted === true ? interruptSignalOf(options.stop) : undefined;
   const trained = overallStatus(runs);
   const status = interrupted ? "interrupted" : trained;
@@ -287,11 +289,6 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
     analysisErrors: evaluation.analysisErrors,
     exitCode: interrupted ? INTERRUPT_EXIT[interrupted] : exitCodeOf(trained, runs, analysesClean && expectsHold),
   };
-}
-
-/** Which backend the remembered run times are for: its name, matrix-product path and library change them. */
-function backendTimesKey(backend: BackendInfo): string {
-  return [backend.name, [backend.matmul?.path, backend.matmul?.gemm].filter(Boolean).join(":"), backend.fusedStep?.path ?? ""].join("/");
 }
 
 /** Wall seconds of run `id` as its manifest entry records it (start to end); undefined while unknown. */
@@ -346,6 +343,23 @@ function resumedShard(dir: string, requested: Shard | undefined): Shard | undefi
     throw new DyncRuntimeError("RUN031", `cannot resume ${dir} as shard ${formatShard(requested!)}: it holds ${holds}`, "resume it without --shard");
   }
   return recorded ? { index: recorded.index, count: recorded.count } : undefined;
+}
+
+/** A held run's rows are back in the files (the recorder wrote them as it began): into the result table, and their saved copy goes. */
+function heldWritten(dir: string, plan: ProfilePlan, recorder: RunRecorder, run: string, collected: ResultCollector): void {
+  restoreHeldResults(dir, plan, recorder.snapshot(), run, collected);
+  forgetHeldRows(dir, run);
+}
+
+/** The training step this process would give each run of `plan`, built once per distinct model, loss and L2. */
+function stepPredictor(plan: ProfilePlan): (id: string) => TrainingStepPath {
+  const known = new Map<string, TrainingStepPath>();
+  return (id) => {
+    const run = plan.runs.find((r) => r.id === id)!;
+    const key = JSON.stringify([run.model, run.loss, run.l2 ?? 0]);
+    if (!known.has(key)) known.set(key, predictedTrainingStep(run, plan.seeds[0] ?? 0));
+    return known.get(key)!;
+  };
 }
 
 /** The backend a resumed directory was recorded on, unless one was named: `auto` might pick another. */

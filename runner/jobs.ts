@@ -21,6 +21,9 @@
  *
  * The comparison is pure (`chooseJobs`, tested without timing); the measuring is experiment.ts's.
  */
+import { availableParallelism, loadavg } from "node:os";
+import { parseWholeNumber } from "./usage-error.js";
+import { runTimesDir } from "./run-times.js";
 
 /**
  * Seconds a worker thread takes before its first step, as assumed by the estimate. Measured ~0.7 s here on
@@ -47,6 +50,22 @@ export interface AutoJobs {
   readonly runTimesDir?: string;
   /** The cores and 1-minute load average `capacity` came from, for the message. */
   readonly machine?: { readonly cores: number; readonly load: number };
+}
+
+/**
+ * Runs trained at once: `--jobs`, else `DYNC_JOBS`, else chosen per experiment (`AutoJobs`): at most the idle
+ * cores of this machine now (`defaultJobs`), workers only for runs long enough to gain from them. For `dync
+ * run`, a generated program and `dync plan`'s `jobs:` line alike.
+ */
+export function resolveJobs(
+  args: { readonly jobs?: number },
+  env: NodeJS.ProcessEnv = process.env,
+  machine: { cores: number; load: number } = { cores: availableParallelism(), load: loadavg()[0]! },
+): number | AutoJobs {
+  if (args.jobs !== undefined) return args.jobs;
+  const fromEnv = env["DYNC_JOBS"];
+  if (fromEnv !== undefined && fromEnv !== "") return parseWholeNumber(fromEnv, "DYNC_JOBS");
+  return { auto: true, capacity: defaultJobs(machine.cores, machine.load), runTimesDir: runTimesDir(env), machine };
 }
 
 /** What the choice came to: workers (1 = in this process) and why, as a short phrase for the first lines. */
@@ -87,15 +106,16 @@ export function chooseJobs(runs: readonly number[], capacity: number, timed: str
 }
 
 /**
- * The choice before training: fixed when every run has a remembered time or workers are out of the question
- * (`probe` false); else `probe`: train the first run in this process and decide the rest with `afterFirstRun`.
+ * The choice before training: fixed when every run has a remembered time (`remembered` true) or workers are
+ * out of the question (`probe` false); else `probe`: train the first run in this process and decide the rest
+ * with `afterFirstRun`.
  */
-export function chooseBeforeTraining(auto: AutoJobs, runIds: readonly string[], remembered: Readonly<Record<string, number>>): JobsChoice & { probe: boolean } {
-  if (runIds.length <= 1) return { jobs: 1, why: "one run", probe: false };
-  if (auto.capacity <= 1) return { jobs: 1, why: `no idle core${auto.machine ? ` (load ${auto.machine.load.toFixed(1)} on ${auto.machine.cores} cores)` : ""}`, probe: false };
+export function chooseBeforeTraining(auto: AutoJobs, runIds: readonly string[], remembered: Readonly<Record<string, number>>): JobsChoice & { probe: boolean; remembered: boolean } {
+  if (runIds.length <= 1) return { jobs: 1, why: "one run", probe: false, remembered: false };
+  if (auto.capacity <= 1) return { jobs: 1, why: `no idle core${auto.machine ? ` (load ${auto.machine.load.toFixed(1)} on ${auto.machine.cores} cores)` : ""}`, probe: false, remembered: false };
   const times = runIds.map((id) => remembered[id]);
-  if (times.every((t) => t !== undefined)) return { ...chooseJobs(times as number[], auto.capacity, `runs last took ${formatSeconds(median(times as number[]))}`), probe: false };
-  return { jobs: 1, why: "first run in this process; its time decides the rest", probe: true };
+  if (times.every((t) => t !== undefined)) return { ...chooseJobs(times as number[], auto.capacity, `runs last took ${formatSeconds(median(times as number[]))}`), probe: false, remembered: true };
+  return { jobs: 1, why: "first run in this process; its time decides the rest", probe: true, remembered: false };
 }
 
 /** The choice for the runs after the first: the first's `seconds` stands for each one not remembered. */

@@ -248,6 +248,7 @@ function writeMergedMetrics(dir: string, sweepAxes: readonly string[], entries: 
   const copied = new Set<string>();
   for (const { entry, shard } of entries) {
     copyHandoffs(shard.dir, dir, entry.run);
+    for (const { permutation } of Object.values(entry.shuffledLabels ?? {})) copyTensor(shard.dir, dir, permutation, "manifest.json");
     for (const row of rowsOf.get(shard.dir)!.rows.filter((r) => r.run === entry.run)) {
       csv.push(row.csv);
       jsonl.push(row.jsonl);
@@ -297,13 +298,13 @@ function copyHandoffs(from: string, to: string, run: string): void {
   for (const name of readdirSync(join(from, folder))) copyTensor(from, to, join(folder, name));
 }
 
-function copyTensor(from: string, to: string, file: string): void {
+function copyTensor(from: string, to: string, file: string, namedBy = "metrics.jsonl"): void {
   const target = join(to, file);
   try {
     mkdirSync(dirname(target), { recursive: true });
     copyFileSync(join(from, file), target);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT" && !existsSync(join(from, file))) throw new DyncRuntimeError("RUN010", `${join(from, file)} is missing (metrics.jsonl names it)`);
+    if ((error as NodeJS.ErrnoException).code === "ENOENT" && !existsSync(join(from, file))) throw new DyncRuntimeError("RUN010", `${join(from, file)} is missing (${namedBy} names it)`);
     throw unwritable(target, error);
   }
 }

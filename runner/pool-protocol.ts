@@ -10,6 +10,7 @@
 import type { BackendName } from "../runtime/backend.js";
 import { asNpy, type RunStatus, type ScalarRecord, type SweepValue, type TensorRecord } from "../runtime/record/index.js";
 import type { NpyData } from "../runtime/npy.js";
+import type { StepPathCounts } from "../contract/model.js";
 import type { ResultRow } from "../runtime/analysis/results.js";
 import type { InterruptSignal } from "./interrupt.js";
 import type { CheckpointSetup } from "./checkpoint.js";
@@ -41,7 +42,9 @@ export type RunOp =
   | { readonly kind: "scalars"; readonly record: Omit<ScalarRecord, "seed" | "value"> & { seeds: number[]; values: number[] } }
   | { readonly kind: "tensor"; readonly record: Omit<TensorRecord, "data" | "shape"> & { data: NpyData; shape: readonly number[] } }
   | { readonly kind: "rows"; readonly rows: Omit<ResultRow, "point">[] }
-  | { readonly kind: "total"; readonly run: string; readonly steps: number; readonly stepsPerEpoch: number };
+  | { readonly kind: "total"; readonly run: string; readonly steps: number; readonly stepsPerEpoch: number }
+  | { readonly kind: "step"; readonly run: string; readonly counts: StepPathCounts }
+  | { readonly kind: "permutation"; readonly run: string; readonly dataset: string; readonly seed: number; readonly permutation: Int32Array };
 
 /** One forwarded `RunProgress` call (live-view.ts). */
 export type ProgressCall =
@@ -98,6 +101,14 @@ export class ForwardingSinks implements RunSink, ResultSink {
 
   endRun(run: string, status: Exclude<RunStatus, "running">, message?: string): void {
     this.push({ kind: "end", run, status, ...(message === undefined ? {} : { message }), atMs: this.clock() });
+  }
+
+  labelPermutation(run: string, dataset: string, seed: number, permutation: Int32Array): void {
+    this.push({ kind: "permutation", run, dataset, seed, permutation });
+  }
+
+  runTrainingStep(run: string, counts: StepPathCounts): void {
+    this.push({ kind: "step", run, counts: { ...counts } });
   }
 
   seedScalars(record: Omit<ScalarRecord, "seed" | "value"> & { seeds: readonly number[]; values: ArrayLike<number> }): void {

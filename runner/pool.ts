@@ -288,6 +288,12 @@ class RunPool {
         case "rows":
           for (const row of op.rows) results.add({ ...row, point });
           break;
+        case "permutation":
+          recorder.labelPermutation(op.run, op.dataset, op.seed, op.permutation);
+          break;
+        case "step":
+          recorder.runTrainingStep(op.run, op.counts);
+          break;
         case "total":
           results.setTotalSteps(op.run, op.steps, op.stepsPerEpoch);
           recorder.runSteps(op.run, op.steps, op.stepsPerEpoch);

@@ -15,19 +15,23 @@
  *      trained again from step 0 (after a SIGKILL, a later run's rows were never written).
  * Rows after what is kept are cut from metrics.csv and metrics.jsonl (a torn last row with them), .npy files
  * of runs not kept that no kept or held row names are deleted, and the manifest is rewritten (before the
- * cut: a second kill meanwhile leaves a directory this same procedure resumes; held rows are then lost, so
- * their runs restart from step 0, which gives the same files).
+ * cut: a second kill meanwhile leaves a directory this same procedure resumes). Held rows are saved beside
+ * their run's checkpoint (`checkpoints/<run>.held`) before they are cut, and that file is deleted once the
+ * recorder has written them back; so when the resuming process is killed too, the next resume finds them
+ * there for a run whose rows the files lack and whose checkpoint is still the one they were held for (the
+ * first unfinished run gets them appended to the files, a later one holds them again).
  */
-import { rmSync, truncateSync, readFileSync } from "node:fs";
+import { appendFileSync, existsSync, rmSync, truncateSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DyncRuntimeError } from "../runtime/errors.js";
 import { gemmOf, matmulPathOf } from "../runtime/kernels/native.js";
-import { pathSegment, runPaths, stepsPath, writeManifest, type Manifest, type RunEntry } from "../runtime/record/index.js";
+import { pathSegment, readCheckpointFile, runPaths, stepsPath, writeCheckpointFile, writeManifest, type Manifest, type RunEntry } from "../runtime/record/index.js";
 import type { ResultCollector } from "../runtime/analysis/results.js";
 import type { ExperimentProgram, ProfilePlan } from "../contract/program.js";
 import { loadResults, readManifest, tensorFiles } from "../report/run-files.js";
-import { readRunCheckpoint, type RunCheckpoint } from "./checkpoint.js";
+import { heldRowsPath, readRunCheckpoint, type RunCheckpoint } from "./checkpoint.js";
 import type { RunOutcome } from "./run.js";
+import type { StepPathCounts, TrainingStepPath } from "../contract/model.js";
 
 /** What resuming a directory amounts to. */
 export type ResumeState =
@@ -44,6 +48,9 @@ export type ResumeState =
       readonly metricRows: number;
       /** Later runs that continue from their checkpoints, by run id, with their rows before it (held). */
       readonly held: ReadonlyMap<string, HeldRun>;
+      /** The first run's rows up to its checkpoint when an earlier resume held them (saved), not in the files: appended by the cut. */
+      readonly restored?: HeldRows;
+      readonly planHash: string;
     };
 
 /**
@@ -54,6 +61,8 @@ export type ResumeState =
 export interface HeldRun {
   readonly step: number;
   readonly rows: HeldRows;
+  /** How many of its updates before the checkpoint each training step served (absent: an older checkpoint). */
+  readonly stepPaths?: StepPathCounts;
 }
 
 /** Whole metrics rows as the files held them (the same rows in both), to be written back unchanged. */
@@ -95,7 +104,10 @@ export function inspectResume(dir: string, program: ExperimentProgram, profile: 
   let own = 0;
   while (runId !== undefined && prefix + own < rows.length && rows[prefix + own]!.run === runId) own++;
   const found = runId === undefined ? null : readRunCheckpoint(dir, runId, hash);
-  const checkpoint = found && found.rows <= own ? found : null;
+  const inFiles = found && found.rows <= own ? found : null;
+  // Rows an earlier resume held for this run and never wrote back (it was killed first): saved beside the checkpoint.
+  const restored = !inFiles && found && own === 0 ? savedHeldRows(dir, runId!, hash, found) : undefined;
+  const checkpoint = inFiles ?? (restored ? found : null);
   const held = heldRuns(dir, plan.runs.slice(first + 1).map((r) => r.id), rows, prefix + own, hash);
   const resumed: Manifest = {
     ...manifest,
@@ -104,7 +116,7 @@ export function inspectResume(dir: string, program: ExperimentProgram, profile: 
     resumes: [...(manifest.resumes ?? []), { at: new Date().toISOString(), run: runId ?? null, step: checkpoint?.training.step ?? 0 }],
   };
   for (const key of ["endedAt", "durationMs", "message", "expects", "analysisErrors"] as const) delete (resumed as unknown as Record<string, unknown>)[key];
-  return { kind: "resume", manifest: resumed, first, checkpoint, metricRows: prefix + (checkpoint?.rows ?? 0), held };
+  return { kind: "resume", manifest: resumed, first, checkpoint, metricRows: prefix + (checkpoint?.rows ?? 0), held, planHash: hash, ...(restored ? { restored } : {}) };
 }
 
 /**
@@ -119,9 +131,14 @@ function heldRuns(dir: string, runs: readonly string[], rows: readonly MetricRow
   for (const run of runs) {
     let count = 0;
     while (at + count < rows.length && rows[at + count]!.run === run) count++;
-    // Without rows in the files (a SIGKILL with --jobs N) the run restarts whatever its checkpoint says.
-    const checkpoint = count > 0 ? readRunCheckpoint(dir, run, hash) : null;
-    if (checkpoint && checkpoint.rows <= count) held.set(run, { step: checkpoint.training.step, rows: rowBytes(csv, jsonl, rows, at, at + checkpoint.rows) });
+    // Without rows in the files (a SIGKILL with --jobs N) the run restarts whatever its checkpoint says, unless
+    // an earlier resume saved them as held rows for that very checkpoint.
+    const checkpoint = count > 0 || existsSync(heldRowsPath(dir, run)) ? readRunCheckpoint(dir, run, hash) : null;
+    const rowsBefore = !checkpoint ? undefined : count > 0 ? (checkpoint.rows <= count ? rowBytes(csv, jsonl, rows, at, at + checkpoint.rows) : undefined) : savedHeldRows(dir, run, hash, checkpoint);
+    if (checkpoint && rowsBefore) {
+      const { step, stepPaths } = checkpoint.training;
+      held.set(run, { step, rows: rowsBefore, ...(stepPaths ? { stepPaths } : {}) });
+    }
     at += count;
   }
   return held;
@@ -144,18 +161,67 @@ function rowBytes(csv: Buffer, jsonl: Buffer, rows: readonly MetricRow[], from: 
  */
 export function cutForResume(dir: string, plan: ProfilePlan, state: Extract<ResumeState, { kind: "resume" }>): void {
   const paths = runPaths(dir);
+  for (const [run, held] of state.held) saveHeldRows(dir, run, state.planHash, held); // before they are cut
   writeManifest(paths.manifest, state.manifest);
   const rows = metricRows(dir);
-  const keep = rows.slice(0, state.metricRows);
-  truncateSync(paths.metricsCsv, state.metricRows === 0 ? headerBytes(paths.metricsCsv) : keep.at(-1)!.csvEnd);
-  truncateSync(paths.metricsJsonl, state.metricRows === 0 ? 0 : keep.at(-1)!.jsonlEnd);
+  const inFiles = state.metricRows - (state.restored?.count ?? 0);
+  const keep = rows.slice(0, inFiles);
+  truncateSync(paths.metricsCsv, inFiles === 0 ? headerBytes(paths.metricsCsv) : keep.at(-1)!.csvEnd);
+  truncateSync(paths.metricsJsonl, inFiles === 0 ? 0 : keep.at(-1)!.jsonlEnd);
+  if (state.restored) {
+    appendFileSync(paths.metricsCsv, state.restored.csv);
+    appendFileSync(paths.metricsJsonl, state.restored.jsonl);
+    forgetHeldRows(dir, state.checkpoint!.run);
+  }
   // A stacked array's steps file is named by no row; it goes with its array (runtime/record/stacked.ts).
-  const named = new Set([...keep.flatMap((r) => (r.file === null ? [] : [r.file, stepsPath(r.file)])), ...[...state.held.values()].flatMap((h) => h.rows.files)]);
+  const heldFiles = [...state.held.values(), ...(state.restored ? [{ rows: state.restored }] : [])].flatMap((h) => h.rows.files);
+  const named = new Set([...keep.flatMap((r) => (r.file === null ? [] : [r.file, stepsPath(r.file)])), ...heldFiles]);
   const redone = new Set(plan.runs.slice(state.first).map((r) => pathSegment(r.id)));
   for (const file of tensorFiles(dir)) {
     const runSegment = file.split("/").at(-2)!;
     if (redone.has(runSegment) && !named.has(file)) rmSync(join(dir, file), { force: true });
   }
+}
+
+/** Held rows as saved beside their run's checkpoint, for the checkpoint at `step` after `count` rows. */
+interface SavedHeldRows {
+  readonly format: typeof HELD_FORMAT;
+  readonly run: string;
+  readonly planHash: string;
+  readonly step: number;
+  readonly count: number;
+  readonly csv: Uint8Array;
+  readonly jsonl: Uint8Array;
+  readonly files: readonly string[];
+}
+
+const HELD_FORMAT = "dync-held-rows/1";
+
+/** Write `held`'s rows to `checkpoints/<run>.held` (atomically, fsynced, as a checkpoint is). */
+function saveHeldRows(dir: string, run: string, planHash: string, held: HeldRun): void {
+  const { csv, jsonl, count, files } = held.rows;
+  const saved: SavedHeldRows = { format: HELD_FORMAT, run, planHash, step: held.step, count, csv: new Uint8Array(csv), jsonl: new Uint8Array(jsonl), files };
+  writeCheckpointFile(heldRowsPath(dir, run), saved);
+}
+
+/** The rows saved for `run` if they are those before `checkpoint` (same plan, step and row count); else undefined (it restarts). */
+function savedHeldRows(dir: string, run: string, planHash: string, checkpoint: RunCheckpoint): HeldRows | undefined {
+  const path = heldRowsPath(dir, run);
+  if (!existsSync(path)) return undefined;
+  let saved: Partial<SavedHeldRows> | null;
+  try {
+    saved = readCheckpointFile(path) as Partial<SavedHeldRows> | null;
+  } catch {
+    return undefined; // unreadable: the run trains again from step 0, which gives the same rows
+  }
+  const matches = saved?.format === HELD_FORMAT && saved.run === run && saved.planHash === planHash && saved.step === checkpoint.training.step && saved.count === checkpoint.rows;
+  if (!matches || !(saved!.csv instanceof Uint8Array) || !(saved!.jsonl instanceof Uint8Array)) return undefined;
+  return { csv: Buffer.from(saved!.csv), jsonl: Buffer.from(saved!.jsonl), count: saved!.count!, files: [...(saved!.files ?? [])] };
+}
+
+/** Once the recorder wrote `run`'s held rows back to the files, their saved copy is no longer needed. */
+export function forgetHeldRows(dir: string, run: string): void {
+  rmSync(heldRowsPath(dir, run), { force: true });
 }
 
 /**
@@ -184,13 +250,41 @@ function keptOutcome(entry: RunEntry, plan: ProfilePlan): RunOutcome {
   return { id: entry.run, status: entry.status as RunOutcome["status"], ...(entry.message === undefined ? {} : { message: entry.message }), diverged, totalSteps: entry.steps ?? 0 };
 }
 
+/** What `--resume` knows of the training steps a directory's runs took, and what this process would take. */
+export interface ResumeSteps {
+  /** Each run trained before the resume (kept, or continuing from a checkpoint) with the paths that served it. */
+  readonly recorded: ReadonlyMap<string, readonly TrainingStepPath[]>;
+  /** The path this process would train run `id` with (runtime/train `trainingStepPath`). */
+  readonly predict: (id: string) => TrainingStepPath;
+}
+
+/**
+ * The runs of a resumed directory that record their training step: the kept runs' manifest entries (`step`,
+ * each path of a `mixed` one) and the checkpoints the first unfinished run and the held runs continue from.
+ */
+export function recordedSteps(state: Extract<ResumeState, { kind: "resume" }>): Map<string, readonly TrainingStepPath[]> {
+  const served = (counts: StepPathCounts | undefined): TrainingStepPath[] => Object.entries(counts ?? {}).filter(([, n]) => n !== undefined && n > 0).map(([path]) => path as TrainingStepPath);
+  const recorded = new Map<string, readonly TrainingStepPath[]>();
+  for (const entry of state.manifest.runs) {
+    const paths = entry.step === "mixed" ? served(entry.stepCounts) : entry.step === undefined ? [] : [entry.step];
+    if (paths.length > 0) recorded.set(entry.run, paths);
+  }
+  const continuing: [string, StepPathCounts | undefined][] = [...state.held].map(([run, held]) => [run, held.stepPaths]);
+  if (state.checkpoint) continuing.push([state.checkpoint.run, state.checkpoint.training.stepPaths]);
+  for (const [run, counts] of continuing) if (served(counts).length > 0) recorded.set(run, served(counts));
+  return recorded;
+}
+
 /**
  * The backend must be the one that wrote the directory: another would mix two backends' float32 roundings. On
  * wasm that includes the matmul path (native or wasm; directories written before it was recorded ran on wasm)
- * and, on the native path, its library and kernels, its revision, and the training step of dense MLPs (fused
+ * and, on the native path, its library and kernels and their revision; and the training step: each run that
+ * recorded the step it trained with (`steps`) must be one this process would train with the same step; a
+ * directory whose runs recorded none (written before they were recorded, or killed before any run ended or
+ * checkpointed) falls back to what the whole process offered (`backend.fusedStep` on the native path: fused
  * native or taped).
  */
-export function checkResumeBackend(dir: string, manifest: Manifest, backend: Readonly<Record<string, unknown>> & { readonly name: string }): void {
+export function checkResumeBackend(dir: string, manifest: Manifest, backend: Readonly<Record<string, unknown>> & { readonly name: string }, steps?: ResumeSteps): void {
   const same = (key: string) => manifest.backend[key] === backend[key];
   const matmulPath = (b: Readonly<Record<string, unknown>>) => matmulPathOf(b["matmul"] as { path?: string } | undefined);
   if (manifest.backend.name === "wasm" && backend.name === "wasm" && matmulPath(manifest.backend) !== matmulPath(backend)) {
@@ -204,7 +298,8 @@ export function checkResumeBackend(dir: string, manifest: Manifest, backend: Rea
   // On the native path, the training step too: the fused native MLP step sums in another order than the tape
   // (directories written before it was recorded trained on the tape).
   const stepPath = (b: Readonly<Record<string, unknown>>) => (b["fusedStep"] as { path?: string } | undefined)?.path ?? "taped";
-  if (matmulPath(backend) === "native" && stepPath(manifest.backend) !== stepPath(backend)) {
+  const perRun = steps !== undefined && steps.recorded.size > 0;
+  if (!perRun && matmulPath(backend) === "native" && stepPath(manifest.backend) !== stepPath(backend)) {
     throw mismatch(
       dir,
       `its dense MLPs trained with the ${stepPath(manifest.backend)} step, this process uses the ${stepPath(backend)} one`,
@@ -215,6 +310,26 @@ export function checkResumeBackend(dir: string, manifest: Manifest, backend: Rea
     const describe = (b: Readonly<Record<string, unknown>> & { readonly name: string }) => `${b.name}${b.name === "wasm" ? ` (simd ${String(b["simd"])}, dync kernels ${String(b["dyncKernels"])})` : ""}`;
     throw mismatch(dir, `it was recorded on ${describe(manifest.backend)}, this process runs ${describe(backend)}`, `resume with --backend ${manifest.backend.name} (and the same DYNC_SIMD_KERNELS setting)`);
   }
+  if (perRun) checkRecordedSteps(dir, steps, backend);
+}
+
+/** RUN031 for the first recorded run this process would train with another step than the one(s) it recorded. */
+function checkRecordedSteps(dir: string, steps: ResumeSteps, backend: Readonly<Record<string, unknown>>): void {
+  for (const [run, paths] of steps.recorded) {
+    const now = steps.predict(run);
+    if (paths.includes(now)) continue;
+    const was = paths.length === 1 ? `the ${paths[0]} step` : `the ${paths.join(" and ")} steps`;
+    const reason = (backend["fusedStep"] as { reason?: string } | undefined)?.reason;
+    const why = now === "taped" && paths.some((p) => p.startsWith("native")) && reason ? ` (${reason})` : "";
+    throw mismatch(dir, `run ${run} trained with ${was}, this process would train it with the ${now} step${why}; their float32 sums differ`, stepHint(paths, now));
+  }
+}
+
+/** How to resume with the step a run recorded (`was`) rather than the one this process offers (`now`). */
+function stepHint(was: readonly TrainingStepPath[], now: TrainingStepPath): string {
+  if (was.some((p) => p.startsWith("native"))) return "resume where dync's fused-step addon is built (npm run native), with DYNC_FUSED_STEP and DYNC_NATIVE unset";
+  if (now.startsWith("native")) return "resume with DYNC_FUSED_STEP=0";
+  return "resume with the same DYNC_SIMD_KERNELS setting";
 }
 
 /** What a manifest's `backend.matmul` says about the native path (fields absent in older directories). */

@@ -5,11 +5,16 @@
  */
 import type { RunStatus, ScalarRecord, SweepValue, TensorRecord } from "../runtime/record/index.js";
 import type { ResultRow } from "../runtime/analysis/results.js";
+import type { StepPathCounts } from "../contract/model.js";
 
 /** The part of `RunRecorder` a run writes to. */
 export interface RunSink {
   beginRun(run: string, sweep: Readonly<Record<string, SweepValue>>, seeds: readonly number[]): void;
   endRun(run: string, status: Exclude<RunStatus, "running">, message?: string): void;
+  /** The permutation `shuffle_labels: seed` applied to the run's data set `dataset` (the manifest's `runs[…].shuffledLabels`). */
+  labelPermutation(run: string, dataset: string, seed: number, permutation: Int32Array): void;
+  /** Which training step served the run's updates (before `endRun`; the manifest's `runs[…].step`). */
+  runTrainingStep(run: string, counts: StepPathCounts): void;
   seedScalars(record: Omit<ScalarRecord, "seed" | "value"> & { seeds: readonly number[]; values: ArrayLike<number> }): void;
   tensor(record: TensorRecord): unknown;
 }

@@ -8,6 +8,7 @@ import { DyncRuntimeError } from "../runtime/errors.js";
 import { formatLoss } from "./live-view.js";
 import { opposingLinear, type OpposingLinear, Sequential } from "../runtime/nn/index.js";
 import { modelLayers } from "../contract/layer-list.js";
+import type { StepPathCounts, TrainingStepPath } from "../contract/model.js";
 import { createOptimizer, type Optimizer, type OptimizerSpec } from "../runtime/optim.js";
 import { l2Targets } from "../runtime/loss.js";
 import type { RunProgress } from "./live-view.js";
@@ -15,10 +16,11 @@ import type { ExperimentProgram, ModelSpec, ProbeSpec, RunSpec } from "../contra
 import { cadencePointStep, type CadencePoint } from "../contract/training-specs.js";
 import type { RunStatus, SweepValue, TensorRecord } from "../runtime/record/index.js";
 import { makeSchedule } from "../runtime/schedule.js";
-import { train, trainingPlan, type DivergedSeed, type ProbeContext, type TrainingSnapshot, type TrainProbe } from "../runtime/train/index.js";
+import { train, trainingPlan, trainingStepPath, type DivergedSeed, type ProbeContext, type TrainingSnapshot, type TrainProbe } from "../runtime/train/index.js";
 import { CHECKPOINT_FORMAT, checkpointSteps, writeRunCheckpoint, type CheckpointSetup, type RunCheckpoint } from "./checkpoint.js";
 import { probeImplementations, refName, RunProbeEnv, type ProbeInstance } from "../stdlib/probes/index.js";
 import { buildRunData, redrawTrainingData } from "./data.js";
+import { labelPermutation } from "../stdlib/data/index.js";
 import { interruptSignalOf } from "./interrupt.js";
 import { eventFromSpec } from "./event-condition.js";
 import { RunResultRecorder } from "./run-recorder.js";
@@ -72,6 +74,7 @@ export async function executeRun(run: RunSpec, context: RunContext): Promise<Run
   try {
     assertRunArgs(run);
     const datasets = buildRunData(run.data, context, run.trainOn);
+    recordLabelPermutations(run, datasets, recorder);
     const trainData = trainingData(run, datasets);
     const model = buildModel(run.model, seeds);
     owned.push(model);
@@ -137,6 +140,7 @@ export async function executeRun(run: RunSpec, context: RunContext): Promise<Run
           ? divergedMessage(outcome.diverged, seeds.length)
           : undefined;
     progress?.end(run.id, outcome.stepsDone, message ?? lossSummary(results.lastLoss));
+    recorder.runTrainingStep(run.id, outcome.stepPaths);
     recorder.endRun(run.id, status, message);
     return { id: run.id, status, ...(message ? { message } : {}), diverged: outcome.diverged, totalSteps: plan.totalSteps };
   } catch (error) {
@@ -151,6 +155,31 @@ export async function executeRun(run: RunSpec, context: RunContext): Promise<Run
     return { id: run.id, status: "failed", message, diverged: [], totalSteps: context.results.totalSteps[run.id] ?? 0 };
   } finally {
     for (const thing of owned.reverse()) thing.dispose();
+  }
+}
+
+/**
+ * The training step `run`'s updates take in this process (the loop's decision, `trainingStepPath`, on its model
+ * built for one seed): `--resume` compares it with the step the run recorded.
+ */
+export function predictedTrainingStep(run: RunSpec, seed: number): TrainingStepPath {
+  const model = buildModel(run.model, [seed]);
+  try {
+    return trainingStepPath(model, { loss: run.loss, l2: run.l2 });
+  } finally {
+    model.dispose();
+  }
+}
+
+/**
+ * The permutation each `shuffle_labels: s` data set of the run had applied, to the run directory: the same
+ * function of s and the data set's size that permuted it (stdlib/data/shuffle-labels.ts), so a researcher
+ * can index the original labels with it (`labels[perm]`) without re-implementing dync's random streams.
+ */
+function recordLabelPermutations(run: RunSpec, datasets: ReadonlyMap<string, Dataset[]>, recorder: RunSink): void {
+  for (const [name, spec] of Object.entries(run.data)) {
+    if (spec.shuffle_labels === undefined) continue;
+    recorder.labelPermutation(run.id, name, spec.shuffle_labels, labelPermutation(spec.shuffle_labels, datasets.get(name)![0]!.n));
   }
 }
 
@@ -274,6 +303,14 @@ class CountingSink implements RunSink {
 
   endRun(run: string, status: Exclude<RunStatus, "running">, message?: string): void {
     this.sink.endRun(run, status, message);
+  }
+
+  runTrainingStep(run: string, counts: StepPathCounts): void {
+    this.sink.runTrainingStep(run, counts);
+  }
+
+  labelPermutation(run: string, dataset: string, seed: number, permutation: Int32Array): void {
+    this.sink.labelPermutation(run, dataset, seed, permutation);
   }
 
   seedScalars(record: Parameters<RunSink["seedScalars"]>[0]): void {

@@ -39,7 +39,7 @@ function runDir(name: string, side: Side): string {
     config: { profile: "default", seeds: [0, 1], runs: runs.map((id) => ({ id, point: { width: Number(id.slice(6)) }, optimizer: { kind: "sgd", lr: side.lr } })) },
     sweepAxes: ["width"],
     seeds: [0, 1],
-    runs: runs.map((run) => ({ run, sweep: { width: Number(run.slice(6)) }, seeds: [0, 1], status: "ok", steps: 10, stepsPerEpoch: 1 })),
+    runs: runs.map((run) => ({ run, sweep: { width: Number(run.slice(6)) }, seeds: [0, 1], status: "ok", steps: 10, stepsPerEpoch: 1, step: side.matmul === "wasm" ? "simd-scalar" : "native-scalar" })),
     backend: { name: "wasm", matmul: { path: side.matmul } },
     versions: { dync: "0.1.0", tfjs: "4", node: "v22" },
     source: { file: "toy.dyn", profile: "default", ...(side.overrides ? { overrides: side.overrides } : {}) },
@@ -78,6 +78,7 @@ describe("dync compare A B", () => {
     expect(p.code).toBe(0);
     const lines = p.stdout.split("\n").map((l) => l.replace(/\s+/g, " ").trim());
     expect(lines).toContain("backend.matmul.path openblas wasm");
+    expect(lines).toContain("runs.width=4.step native-scalar simd-scalar"); // the training step each run took
     expect(lines).toContain("source.overrides — optimizer.lr=0.2");
     expect(lines).toContain("config.width=4.optimizer.lr 0.1 0.2");
     expect(lines).toContain("* line 11: expect fit.alpha > 1 fails holds");

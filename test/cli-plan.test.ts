@@ -6,7 +6,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { checkSource } from "../compiler/check/index.js";
-import { describePlan, FileSizes, forwardMultiplyAdds, parameterCount, probeFlops } from "../cli/commands/plan.js";
+import { describePlan, FileSizes, forwardMultiplyAdds, parameterCount, planCommand, probeFlops, type JobsInputs } from "../cli/commands/plan.js";
+import { rememberedBackends, rememberRunTimes, runTimesKey } from "../runner/run-times.js";
+import { expandPlan, planTemplate } from "../contract/plan.js";
+import { spawnSync } from "node:child_process";
+import { tmpdir } from "node:os";
+import { resolve } from "node:path";
+
+const CLI = join(resolve(import.meta.dirname, ".."), "dist", "cli", "bin.js");
 import { writeNpy } from "../runtime/npy.js";
 
 function plan(source: string, profile = "default") {
@@ -199,4 +206,74 @@ describe("dync plan with the user's data files", () => {
     expect(photo).toMatch(/^ {2}run +\d+ +\? +\? +—$/m);
     expect(photo).toContain("  ?: the size of `image(…)` data is known only once it is read (give `size:` to fix it)");
   });
+});
+
+describe("dync plan: the jobs line, as `dync run` would choose before its first run", () => {
+  const scratch = mkdtempSync(join(tmpdir(), "dync-plan-jobs-"));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+  const file = join(scratch, "sweep.dyn");
+  writeFileSync(
+    file,
+    `experiment sweep {\n  sweep width in [8, 16, 32]\n  seeds 2\n  data train = grid(x in [-1, 1], n: 20) -> x^2\n  model net = mlp(hidden: [width], act: tanh)\n  optimizer sgd(lr: 0.1)\n  train 50 steps\n}\n`,
+  );
+  const cache = join(scratch, "cache");
+  const BACKEND = "wasm/openblas/native";
+  /** The key `dync run` files this plan's times under, from the checked source as the plan command builds it. */
+  const planKey = () => {
+    const exp = checkSource(readFileSync(file, "utf8"), file).experiments[0]!;
+    const p = exp.profiles["default"]!;
+    return runTimesKey(exp.name, expandPlan(planTemplate(p, p.axes)));
+  };
+  const jobsOf = async (inputs: JobsInputs): Promise<string> => {
+    let text = "";
+    const status = await planCommand(file, undefined, { format: "text", color: false, write: (t: string) => void (text += t) }, undefined, [], inputs);
+    expect(status).toBe(0);
+    return text.split("\n").filter((l) => l.startsWith("  jobs"))[0]!;
+  };
+  const idle = { cores: 2, load: 0.2 };
+  const noBackend = () => Promise.reject(new Error("the backend is looked up only when times are remembered"));
+
+  it("nothing remembered: the first run decides (and no backend is loaded to find that out)", async () => {
+    expect(await jobsOf({ env: { DYNC_CACHE_DIR: cache }, machine: idle, backendKey: noBackend })).toBe("  jobs 1: first run in this process; its time decides the rest (no remembered times)");
+  });
+
+  it("no idle core: 1, whatever is remembered (no backend is loaded to look)", async () => {
+    rememberRunTimes(join(cache, "run-times"), planKey(), BACKEND, { "width=8": 30, "width=16": 30, "width=32": 30 });
+    expect(await jobsOf({ env: { DYNC_CACHE_DIR: cache }, machine: { cores: 2, load: 1.8 }, backendKey: noBackend })).toBe("  jobs 1: no idle core (load 1.8 on 2 cores)");
+    rmSync(join(cache, "run-times"), { recursive: true, force: true });
+  });
+
+  it("remembered times on the backend it would run on: the simulated schedules decide", async () => {
+    const dir = join(cache, "run-times");
+    // 3 runs of 3 s: 9 s in this process; on 2 workers starting after 1 s: 1+3+3 = 7 s ≤ 0.85 · 9
+    expect(rememberRunTimes(dir, planKey(), BACKEND, { "width=8": 3, "width=16": 3, "width=32": 3 })).toBe(true);
+    const line = await jobsOf({ env: { DYNC_CACHE_DIR: cache }, machine: idle, backendKey: () => Promise.resolve(BACKEND) });
+    expect(line).toBe("  jobs 2: runs last took 3.0 s: ~9.0 s in this process, ~7.0 s on 2 workers (remembered on wasm/openblas/native)");
+    // 3 runs of 0.4 s: 1.2 s serial, 1.8 s on 2 workers
+    rememberRunTimes(dir, planKey(), BACKEND, { "width=8": 0.4, "width=16": 0.4, "width=32": 0.4 });
+    expect(await jobsOf({ env: { DYNC_CACHE_DIR: cache }, machine: idle, backendKey: () => Promise.resolve(BACKEND) })).toBe(
+      "  jobs 1: runs last took 0.4 s: too short to gain from workers that take ~1.0 s to start (remembered on wasm/openblas/native)",
+    );
+    // times of another backend do not count for this one
+    expect(await jobsOf({ env: { DYNC_CACHE_DIR: cache }, machine: idle, backendKey: () => Promise.resolve("cpu//") })).toBe(
+      "  jobs 1: first run in this process; its time decides the rest (no remembered times on cpu//; some on wasm/openblas/native)",
+    );
+  });
+
+  it("--jobs N and DYNC_JOBS are what it says, the flag over the variable, as for dync run", async () => {
+    expect(await jobsOf({ flag: 3, env: { DYNC_CACHE_DIR: cache }, machine: idle })).toBe("  jobs 3: --jobs 3");
+    expect(await jobsOf({ env: { DYNC_CACHE_DIR: cache, DYNC_JOBS: "2" }, machine: idle })).toBe("  jobs 2: DYNC_JOBS=2");
+    expect(await jobsOf({ flag: 1, env: { DYNC_CACHE_DIR: cache, DYNC_JOBS: "2" }, machine: idle })).toBe("  jobs 1: --jobs 1");
+    await expect(jobsOf({ env: { DYNC_JOBS: "two" }, machine: idle })).rejects.toThrow('DYNC_JOBS must be a whole number ≥ 1, not "two"');
+  });
+
+  it("finds the times `dync run` remembered for the same file (the same plan key from the checked source)", async () => {
+    const own = join(scratch, "own-cache");
+    const run = spawnSync(process.execPath, [CLI, "run", file, "--quiet", "--out", join(scratch, "run")], { encoding: "utf8", env: { ...process.env, DYNC_CACHE_DIR: own, DYNC_JOBS: "" } });
+    expect(run.status, run.stderr).toBe(0);
+    const [backend] = rememberedBackends(join(own, "run-times"), planKey());
+    expect(backend).toMatch(/^wasm\//);
+    const line = await jobsOf({ env: { DYNC_CACHE_DIR: own }, machine: idle, backendKey: () => Promise.resolve(backend!) });
+    expect(line).toMatch(new RegExp(`^  jobs 1: runs last took \\d+\\.\\d s: too short to gain from workers that take ~1\\.0 s to start \\(remembered on ${backend!.replace(/\//g, "\\/")}\\)$`));
+  }, 120_000);
 });

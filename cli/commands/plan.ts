@@ -1,7 +1,8 @@
 /**
- * `dync plan FILE [--profile P] [--shard i/n]`: the expanded runs before anything trains: sweep points × seeds
- * (each point one seed-batched program), steps, parameters, and the training arithmetic they amount to; with
- * `--shard`, only the runs `dync run --shard i/n` trains.
+ * `dync plan FILE [--profile P] [--shard i/n] [--jobs N]`: the expanded runs before anything trains: sweep
+ * points × seeds (each point one seed-batched program), steps, parameters, the training arithmetic they amount
+ * to, and how many runs `dync run` would train at once (`jobs:`); with `--shard`, only the runs
+ * `dync run --shard i/n` trains.
  */
 import { describeCadencePoint, everyShareSteps } from "../../contract/training-specs.js";
 import { expandPlan, formatShard, planTemplate, shardRuns, type Shard } from "../../contract/plan.js";
@@ -18,9 +19,23 @@ import { checkSource, type Setting } from "../../compiler/check/index.js";
 import { diagnostic, hasErrors } from "../../diagnostics/diagnostic.js";
 import { readSource } from "../../compiler/read-source.js";
 import { printDiagnostics, type Output } from "./output.js";
+import { chooseBeforeTraining, resolveJobs } from "../../runner/jobs.js";
+import { backendTimesKey, readRunTimes, rememberedBackends, runTimesKey } from "../../runner/run-times.js";
+
+/**
+ * What the `jobs:` line reads besides the plan, as `dync run` reads it: `--jobs`, the environment (`DYNC_JOBS`,
+ * the cache directory), the machine's cores and load, and the backend `dync run` would train on.
+ */
+export interface JobsInputs {
+  readonly flag?: number;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly machine?: { readonly cores: number; readonly load: number };
+  /** `backendTimesKey` of the backend `dync run` would pick; asked only when the plan has remembered times that could decide. */
+  readonly backendKey?: () => Promise<string>;
+}
 
 /** `overrides`: `key=value` arguments, laid over the profile (compiler/check/overrides.ts). */
-export function planCommand(file: string, profile: string | undefined, out: Output, shard?: Shard, overrides: readonly string[] = []): number {
+export async function planCommand(file: string, profile: string | undefined, out: Output, shard?: Shard, overrides: readonly string[] = [], jobs: JobsInputs = {}): Promise<number> {
   const read = readSource(file);
   if (!read.ok) {
     printDiagnostics(out, [read.diagnostic], undefined);
@@ -42,9 +57,40 @@ export function planCommand(file: string, profile: string | undefined, out: Outp
     // The runs as the compiled program will expand them (the same function the runtime calls).
     const expanded = expandPlan(planTemplate(plan, plan.axes));
     if (shard) out.write(`${shardHeader(shard, expanded.runs)}\n`);
-    out.write(describePlan(exp.name, name, expanded.seeds, shard ? shardRuns(expanded.runs, shard) : expanded.runs, sizes) + describeSettings(plan.settings));
+    const runs = shard ? shardRuns(expanded.runs, shard) : expanded.runs;
+    out.write(describePlan(exp.name, name, expanded.seeds, runs, sizes) + `${await jobsLine(exp.name, expanded, runs, jobs)}\n` + describeSettings(plan.settings));
   }
   return status;
+}
+
+/**
+ * `  jobs 2: runs last took 2.0 s: ~10 s in this process, ~7.0 s on 2 workers (remembered on wasm/openblas/native)`:
+ * the runs `dync run` would train at once, as its own `jobs` line would say before the first run (runner/jobs.ts
+ * `chooseBeforeTraining`, over the idle cores now and the times remembered for this plan on the backend it
+ * would pick), or the `--jobs` / `DYNC_JOBS` given.
+ */
+export async function jobsLine(experiment: string, plan: { readonly seeds: readonly number[]; readonly runs: readonly RunSpec[] }, runs: readonly RunSpec[], inputs: JobsInputs): Promise<string> {
+  const jobs = resolveJobs(inputs.flag === undefined ? {} : { jobs: inputs.flag }, inputs.env, inputs.machine);
+  if (typeof jobs === "number") return `  jobs ${jobs}: ${inputs.flag === undefined ? `DYNC_JOBS=${jobs}` : `--jobs ${jobs}`}`;
+  const planKey = runTimesKey(experiment, plan);
+  const ids = runs.map((r) => r.id);
+  // Times matter only where the choice without any would time the first run (not for one run, no idle core).
+  const timesMatter = chooseBeforeTraining(jobs, ids, {}).probe;
+  const backends = jobs.runTimesDir === undefined || !timesMatter ? [] : rememberedBackends(jobs.runTimesDir, planKey);
+  const backend = backends.length > 0 ? await (inputs.backendKey ?? backendDyncRunPicks)() : undefined;
+  const remembered = backend === undefined ? {} : readRunTimes(jobs.runTimesDir!, planKey, backend);
+  const choice = chooseBeforeTraining(jobs, ids, remembered);
+  const others = backends.filter((b) => b !== backend);
+  const source = choice.probe
+    ? ` (no remembered times${backend === undefined ? "" : ` on ${backend}`}${others.length ? `; some on ${others.join(", ")}` : ""})`
+    : choice.remembered ? ` (remembered on ${backend})` : "";
+  return `  jobs ${choice.jobs}: ${choice.why}${source}`;
+}
+
+/** The backend `dync run` without `--backend` trains on, as its times are keyed (loads it: only when times are remembered). */
+async function backendDyncRunPicks(): Promise<string> {
+  const { selectBackend } = await import("../../runtime/backend.js");
+  return backendTimesKey(await selectBackend("auto"));
 }
 
 /** `shard 2/4: runs 2, 6 of 8 (every 4th run of the plan from run 2; each with all its seeds)`. */

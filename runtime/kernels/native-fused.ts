@@ -253,10 +253,15 @@ function scalarNetAttrs(net: ScalarNet): { act: number; alpha: number; scale: nu
 }
 
 function scalarNetServes(x: tf.Tensor, y: tf.Tensor, net: ScalarNet): DyncFusedAddon | undefined {
-  const native = activeAddon();
-  if (!native?.scalarNetStep || !native.scalarNetTrain || !(net.activation in ACTIVATION_CODES)) return undefined;
+  if (!nativeScalarNetServes(net)) return undefined;
   if (x.dtype !== "float32" || y.dtype !== "float32" || x.rank !== 3 || x.shape[1] === 0) return undefined;
-  return native;
+  return addon;
+}
+
+/** Whether the native scalar-net kernels serve `net` in this process (given a well-formed batch). */
+export function nativeScalarNetServes(net: ScalarNet): boolean {
+  const native = activeAddon();
+  return native?.scalarNetStep !== undefined && native.scalarNetTrain !== undefined && net.activation in ACTIVATION_CODES;
 }
 
 /**

@@ -224,6 +224,11 @@ export interface FusedLossAndGradients {
   readonly grads: readonly [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
 }
 
+/** Whether dync's SIMD scalar-net kernel serves a 1→W→1 network with this hidden activation in this process. */
+export function simdScalarNetServes(activation: string): boolean {
+  return simdKernelsActive() && SCALAR_NET_ACTIVATIONS.includes(activation);
+}
+
 /**
  * Loss and gradients of a seed-batched 1→W→1 network (x, y `[S, B, 1]`; w1 `[S, 1, W]`, b1 `[S, W]`,
  * w2 `[S, W, 1]`, b2 `[S, 1]`) under mse (`half` 1) or half_mse (`half` 0.5), in one SIMD kernel; or
@@ -235,7 +240,7 @@ export function simdScalarNetStep(
   params: readonly [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor],
   attrs: ScalarNetAttrs,
 ): FusedLossAndGradients | undefined {
-  if (!simdKernelsActive() || !SCALAR_NET_ACTIVATIONS.includes(attrs.activation) || x.shape[1] === 0) return undefined;
+  if (!simdScalarNetServes(attrs.activation) || x.shape[1] === 0) return undefined;
   const [w1, b1, w2, b2] = params;
   const outputs = run(SCALAR_NET_KERNEL, { x, y, w1, b1, w2, b2 }, attrs) as unknown as tf.Tensor[];
   const [perSample, perSeed, dw1, db1, dw2, db2] = outputs as [tf.Tensor2D, tf.Tensor1D, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
@@ -256,7 +261,7 @@ export function simdScalarNetTrain(
   slots: readonly (readonly tf.Tensor[])[],
   rules: readonly FusedOptimizerRule[],
 ): ScalarNetTrained | undefined {
-  if (!simdKernelsActive() || !SCALAR_NET_ACTIVATIONS.includes(net.activation) || x.shape[1] === 0 || rules.length === 0) return undefined;
+  if (!simdScalarNetServes(net.activation) || x.shape[1] === 0 || rules.length === 0) return undefined;
   const kernelRules = rules.map(simdRule);
   const kind = kernelRules[0]?.kind;
   if (kernelRules.some((r) => r === undefined || r.kind !== kind)) return undefined;

@@ -9,11 +9,10 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { DyncRuntimeError } from "../errors.js";
 import { lossName, type LossKind } from "../loss.js";
-import type { ForwardOptions, FusedStep, LayerView, Model, Param, ScalarNetSpec } from "../../contract/model.js";
+import type { ForwardOptions, FusedStep, FusedStepPath, LayerView, Model, Param, ScalarNetSpec } from "../../contract/model.js";
 import { layerViews, mlpLayers } from "../../contract/layer-list.js";
 import { isValidSeed } from "../../contract/program.js";
-import { simdScalarNetStep } from "../kernels/ops.js";
-import { nativeScalarNetStep } from "../kernels/native-fused.js";
+import { scalarNetStep, scalarNetStepPath } from "./scalar-net-step.js";
 import { type Activation, type ActivationSpec, activation, activationName, DEFAULT_LEAKY_SLOPE } from "./activations.js";
 import { applyBatchNorm, type BatchNormParams, createBatchNorm } from "./batchnorm.js";
 import { applyDense, createDenseParams, type DenseParams } from "./dense.js";
@@ -176,8 +175,12 @@ export class Mlp implements Model {
     const net = this.scalarNet(loss);
     if (!net) return undefined;
     this.checkInput(x);
-    const { activation, alpha, scale, half } = net;
-    return nativeScalarNetStep(x, y, net) ?? simdScalarNetStep(x, y, net.params, { activation, alpha, scale, half });
+    return scalarNetStep(x, y, net);
+  }
+
+  fusedStepPath(loss: LossKind): FusedStepPath | undefined {
+    const net = this.scalarNet(loss);
+    return net && scalarNetStepPath(net);
   }
 
   /** The network as a plain 1→W→1 network (one hidden layer, biases, no batch norm, dropout or encoding) under mse, half_mse or half_sse; else undefined. */

@@ -12,11 +12,11 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { DyncRuntimeError } from "../errors.js";
 import { labelSmoothing, lossName, type LossKind } from "../loss.js";
-import type { FusedStep, LayerView, Model, Param, ScalarNetSpec } from "../../contract/model.js";
+import type { FusedStep, FusedStepPath, LayerView, Model, Param, ScalarNetSpec } from "../../contract/model.js";
 import type { LayerSpec } from "../../contract/program.js";
 import { activationAfter, type LayerGeometry, layerGeometry, layerRole } from "../../contract/layer-list.js";
-import { simdScalarNetStep } from "../kernels/ops.js";
-import { type FusedDenseLayer, nativeMlpStep, nativeScalarNetStep } from "../kernels/native-fused.js";
+import { type FusedDenseLayer, nativeFusedStepActive, nativeMlpStep } from "../kernels/native-fused.js";
+import { scalarNetStep, scalarNetStepPath } from "./scalar-net-step.js";
 import { type Activation, type ActivationSpec, activation, activationName, DEFAULT_LEAKY_SLOPE } from "./activations.js";
 import { applyBatchNorm, type BatchNormParams, createBatchNorm } from "./batchnorm.js";
 import { type ConvParams, conv2d, conv2dRelu, createConvParams, flatten, pool2d } from "./conv.js";
@@ -152,6 +152,14 @@ export class Sequential implements Model {
     return this.scalarNetStep(x, y, loss) ?? this.nativeMlpStep(x, y, loss);
   }
 
+  /** The step `fusedLossAndGradients` takes, in the same order: the scalar net's, else the native MLP's. */
+  fusedStepPath(loss: LossKind): FusedStepPath | undefined {
+    const net = this.scalarNet(loss);
+    const scalar = net && scalarNetStepPath(net);
+    if (scalar) return scalar;
+    return this.fusedDensePlan() && nativeFusedStepActive() ? "native-mlp" : undefined;
+  }
+
   /**
    * A plain dense MLP's step as one native call (runtime/kernels/native-fused.ts) where the native path serves:
    * after any input encodings, dense layers (any activation, with or without bias, with or without batch norm
@@ -182,7 +190,7 @@ export class Sequential implements Model {
       (l.norm!.runningVar as tf.Variable).assign(variance);
       tf.dispose([mean, variance]);
     });
-    return { perSample: step.perSample, perSeed: step.perSeed, grads: step.grads };
+    return { perSample: step.perSample, perSeed: step.perSeed, grads: step.grads, path: "native-mlp" };
   }
 
   /**
@@ -230,8 +238,7 @@ export class Sequential implements Model {
     const net = this.scalarNet(loss);
     if (!net) return undefined;
     this.checkInput(x);
-    const { activation, alpha, scale, half } = net;
-    return nativeScalarNetStep(x, y, net) ?? simdScalarNetStep(x, y, net.params, { activation, alpha, scale, half });
+    return scalarNetStep(x, y, net);
   }
 
   /** The list as a plain 1→W→1 network: dense(W, act, bias) → dense(1, bias) [→ scale], under mse, half_mse or half_sse. */

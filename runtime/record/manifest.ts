@@ -5,6 +5,8 @@ import { fileURLToPath } from "node:url";
 import { version_core } from "@tensorflow/tfjs-core";
 import { unwritable } from "./run-dir.js";
 
+import type { StepPathCounts, TrainingStepPath } from "../../contract/model.js";
+
 export type SweepValue = number | string | boolean;
 export type RunStatus = "running" | "ok" | "diverged" | "failed" | "interrupted";
 
@@ -25,6 +27,19 @@ export interface RunEntry {
   stepsPerEpoch?: number;
   startedAt?: string;
   endedAt?: string;
+  /**
+   * Which training step served its updates (contract/model.ts `TrainingStepPath`), or `mixed` when more than
+   * one did (then `stepCounts` says how many each); absent while unknown (no update trained yet, or written by
+   * an older dync).
+   */
+  step?: TrainingStepPath | "mixed";
+  stepCounts?: StepPathCounts;
+  /**
+   * Data sets whose labels `shuffle_labels: s` permuted, by name: the seed s, the sample count n and the
+   * `.npy` file (relative to the run directory) holding the permutation applied, sample i taking the label of
+   * sample `permutation[i]`.
+   */
+  shuffledLabels?: Record<string, { seed: number; n: number; permutation: string }>;
 }
 
 /** Which part of the plan a shard run directory holds. */

@@ -7,6 +7,7 @@
 import { mkdirSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { METRIC_COLUMNS } from "../../contract/results.js";
+import type { StepPathCounts, TrainingStepPath } from "../../contract/model.js";
 import { DyncRuntimeError } from "../errors.js";
 import { writeNpy, type NpyData } from "../npy.js";
 import { collectVersions, writeManifest, type BackendInfo, type Manifest, type RunEntry, type RunStatus, type ShardRecord, type SweepValue, type Versions } from "./manifest.js";
@@ -186,6 +187,39 @@ export class RunRecorder {
     const entry = this.entry(run);
     entry.steps = steps;
     if (stepsPerEpoch !== undefined) entry.stepsPerEpoch = stepsPerEpoch;
+    writeManifest(this.paths.manifest, this.manifest);
+  }
+
+  /**
+   * Record which training step served `run`'s updates (the manifest's `runs[…].step`, `stepCounts` when
+   * several did); written with the `endRun` that follows.
+   */
+  runTrainingStep(run: string, counts: StepPathCounts): void {
+    const served = Object.entries(counts).filter(([, n]) => n !== undefined && n > 0) as [TrainingStepPath, number][];
+    if (served.length === 0) return;
+    const entry = this.entry(run);
+    entry.step = served.length === 1 ? served[0]![0] : "mixed";
+    if (served.length > 1) entry.stepCounts = Object.fromEntries(served);
+  }
+
+  /**
+   * Write the permutation `shuffle_labels: seed` applied to data set `dataset` of `run` (sample i took the label
+   * of sample `permutation[i]`) to `data/<run>/<dataset>.label_permutation.npy` (int32) and name it in the
+   * manifest's `runs[…].shuffledLabels`.
+   */
+  labelPermutation(run: string, dataset: string, seed: number, permutation: Int32Array): void {
+    this.checkOpen();
+    const dir = join(this.paths.data, pathSegment(run));
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (error) {
+      throw unwritable(dir, error);
+    }
+    const path = join(dir, `${pathSegment(dataset)}.label_permutation.npy`);
+    writeNpy(path, permutation, [permutation.length]);
+    const entry = this.entry(run);
+    const file = relative(this.paths.dir, path).split(sep).join("/");
+    entry.shuffledLabels = { ...entry.shuffledLabels, [dataset]: { seed, n: permutation.length, permutation: file } };
     writeManifest(this.paths.manifest, this.manifest);
   }
 

@@ -19,6 +19,8 @@ export interface RunPaths {
   readonly metricsCsv: string;
   readonly metricsJsonl: string;
   readonly tensors: string;
+  /** What a run's data sets were made of that the program text alone does not show in numbers (label permutations). */
+  readonly data: string;
   readonly plots: string;
   readonly report: string;
 }
@@ -31,6 +33,7 @@ export function runPaths(dir: string): RunPaths {
     metricsCsv: join(dir, "metrics.csv"),
     metricsJsonl: join(dir, "metrics.jsonl"),
     tensors: join(dir, "tensors"),
+    data: join(dir, "data"),
     plots: join(dir, "plots"),
     report: join(dir, "report.html"),
   };

@@ -12,7 +12,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { DyncRuntimeError } from "../errors.js";
-import type { Model } from "../../contract/model.js";
+import type { Model, StepPathCounts } from "../../contract/model.js";
 import type { Optimizer } from "../optim.js";
 import type { SamplerState } from "./batches.js";
 import type { DivergedSeed, DivergenceState } from "./divergence.js";
@@ -38,6 +38,8 @@ export interface TrainingSnapshot {
   readonly events: Readonly<Record<string, Int32Array>>;
   /** By event, what its condition keeps between steps (a watched probe's value at an earlier step), for events that keep something. */
   readonly conditions?: Readonly<Record<string, unknown>>;
+  /** How many of the updates so far each training step served (absent in checkpoints written before it was recorded). */
+  readonly stepPaths?: StepPathCounts;
 }
 
 /** When and where the loop hands out snapshots. */

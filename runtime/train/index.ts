@@ -1,5 +1,5 @@
 /** The training half of the runtime: loop, batching, cadences, divergence handling. */
-export { train } from "./loop.js";
+export { train, trainingStepPath } from "./loop.js";
 export type {
   ProbeContext,
   ProbePoint,

@@ -32,7 +32,7 @@ import { ensureGradients } from "../backend.js";
 import type { Dataset } from "../dataset.js";
 import { DyncRuntimeError } from "../errors.js";
 import { l2Penalty, lossFunction, type LossFn, type LossKind } from "../loss.js";
-import type { Model, Param } from "../../contract/model.js";
+import type { Model, Param, StepPathCounts, TrainingStepPath } from "../../contract/model.js";
 import type { Optimizer } from "../optim.js";
 import { makeSchedule, type Schedule } from "../schedule.js";
 import { nativeScalarNetTrain } from "../kernels/native-fused.js";
@@ -192,6 +192,8 @@ export interface TrainResult {
   readonly events: ReadonlyMap<string, Int32Array>;
   /** True when `stop` ended training early; `stepsDone` steps were trained and measured. */
   readonly interrupted: boolean;
+  /** How many updates each training step served (a resumed run's include those before its checkpoint). */
+  readonly stepPaths: StepPathCounts;
 }
 
 /**
@@ -207,6 +209,19 @@ const YIELD_EVERY_MS = 50;
  * with the default divergence check every 10 steps a stretch is at most 9 anyway.
  */
 const MAX_FUSED_STEPS = 16;
+
+/** Whether a model's fused step may serve this training at all: no L2 penalty and a built-in loss (it has neither). */
+function fusable(config: Pick<TrainConfig, "l2" | "loss">): config is Pick<TrainConfig, "l2"> & { readonly loss: LossKind } {
+  return (config.l2 ?? 0) === 0 && typeof config.loss !== "function";
+}
+
+/**
+ * The training step `train` takes for `model`'s updates in this process, decided as the loop decides it but
+ * without training (a well-formed batch assumed): `--resume` compares it with what a run recorded.
+ */
+export function trainingStepPath(model: Model, config: Pick<TrainConfig, "l2" | "loss">): TrainingStepPath {
+  return (fusable(config) && model.fusedStepPath?.(config.loss)) || "taped";
+}
 
 /** Train `config.model` as configured, calling probes at their cadence; see the file comment for order. */
 export async function train(config: TrainConfig): Promise<TrainResult> {
@@ -240,6 +255,8 @@ class TrainingRun {
   private lastProgress = performance.now();
   /** The step of the last snapshot taken or resumed from (none is taken twice at one step). */
   private lastSnapshot = -1;
+  /** How many updates each training step served so far (manifest.json `runs[].step`). */
+  private readonly stepPaths: Partial<Record<TrainingStepPath, number>> = {};
 
   constructor(private readonly config: TrainConfig) {
     const S = config.model.seeds;
@@ -275,12 +292,12 @@ class TrainingRun {
       if (stopped) break;
     }
     await this.checkDivergence();
-    if (interrupted) return { totalSteps, stepsPerEpoch, stepsDone: step, diverged: this.diverged, events: this.firedEvents(), interrupted };
+    if (interrupted) return { totalSteps, stepsPerEpoch, stepsDone: step, diverged: this.diverged, events: this.firedEvents(), interrupted, stepPaths: { ...this.stepPaths } };
     if (step < totalSteps) await this.afterStop(step + 1);
     if (this.diverged.length > 0 && (this.config.onDivergence ?? "throw") === "throw") {
       throw divergedError(this.diverged, this.config.seeds.length);
     }
-    return { totalSteps, stepsPerEpoch, stepsDone: Math.min(step, totalSteps), diverged: this.diverged, events: this.firedEvents(), interrupted };
+    return { totalSteps, stepsPerEpoch, stepsDone: Math.min(step, totalSteps), diverged: this.diverged, events: this.firedEvents(), interrupted, stepPaths: { ...this.stepPaths } };
   }
 
   /** Yield to the event loop when due, then say whether `stop` was aborted (checked between steps only). */
@@ -309,6 +326,7 @@ class TrainingRun {
       diverged: this.diverged.map((d) => ({ ...d })),
       events: this.scheduler.firedState(),
       conditions: this.scheduler.conditionState(),
+      stepPaths: { ...this.stepPaths },
     });
   }
 
@@ -324,6 +342,7 @@ class TrainingRun {
     this.scheduler.restoreFired(snapshot.events);
     this.scheduler.restoreConditions(snapshot.conditions);
     this.diverged.push(...snapshot.diverged.map((d) => ({ ...d })));
+    Object.assign(this.stepPaths, snapshot.stepPaths ?? {});
     if (this.diverged.length > 0) {
       this.frozenMask = tf.tensor1d(this.aliveSeeds(), "bool");
     }
@@ -353,7 +372,10 @@ class TrainingRun {
       if (batch && computed) await this.observeStep(step, batch, computed.loss, lr!);
       this.reportProgress(step, computed?.loss ?? null);
       if (this.divergence.allDiverged) return true;
-      if (computed) this.config.optimizer.step(computed.grads, lr!, this.frozenMask);
+      if (computed) {
+        this.config.optimizer.step(computed.grads, lr!, this.frozenMask);
+        this.countUpdates(computed.path, 1);
+      }
       return false;
     } finally {
       if (computed) tf.dispose([...computed.grads, computed.loss.perSample, computed.loss.perSeed, computed.loss.objective]);
@@ -372,19 +394,21 @@ class TrainingRun {
    * of updates trained, 0 when the step must run on its own.
    */
   private trainQuietStretch(from: number): number {
-    const { model, optimizer, l2 = 0, loss } = this.config;
+    const { model, optimizer } = this.config;
     if (this.config.fuseSteps === false || this.observers.length > 0 || this.frozenMask || !this.sampler.isFull || this.config.redraw) return 0;
-    if (l2 !== 0 || typeof loss === "function" || !optimizer.fusedPlan || !optimizer.acceptFused) return 0;
+    if (!fusable(this.config) || !optimizer.fusedPlan || !optimizer.acceptFused) return 0;
     // the model first: most nets are not 1→W→1, and then no step needs the look ahead over the schedule
-    const net = model.scalarNet?.(loss);
+    const net = model.scalarNet?.(this.config.loss);
     if (!net) return 0;
     const count = this.quietSteps(from);
     if (count < 2) return 0;
     const lrs = Array.from({ length: count }, (_, k) => this.schedule(from + k));
     const plan = optimizer.fusedPlan(lrs);
     const { x, y } = this.data.full();
-    const trained = plan ? (nativeScalarNetTrain(x, y, net, plan.slots, plan.rules) ?? simdScalarNetTrain(x, y, net, plan.slots, plan.rules)) : undefined;
+    const native = plan && nativeScalarNetTrain(x, y, net, plan.slots, plan.rules);
+    const trained = native ?? (plan && simdScalarNetTrain(x, y, net, plan.slots, plan.rules));
     if (!trained) return 0;
+    this.countUpdates(native ? "native-scalar" : "simd-scalar", count);
     for (let k = 0; k < count; k++) this.sampler.indicesAt(from + k); // the sampler stays where the steps leave it
     this.divergence.observeSteps(trained.losses, from);
     trained.losses.dispose();
@@ -437,12 +461,12 @@ class TrainingRun {
   }
 
   /** Loss at θ_k on the batch and its gradient for every parameter; nothing is read back. */
-  private lossAndGradients(batch: StepBatch): { loss: StepLoss; grads: tf.Tensor[] } {
+  private lossAndGradients(batch: StepBatch): { loss: StepLoss; grads: tf.Tensor[]; path: TrainingStepPath } {
     const { model, l2 = 0 } = this.config;
-    const fused = l2 === 0 && typeof this.config.loss !== "function" ? model.fusedLossAndGradients?.(batch.x, batch.y, this.config.loss) : undefined;
+    const fused = fusable(this.config) ? model.fusedLossAndGradients?.(batch.x, batch.y, this.config.loss) : undefined;
     if (fused) {
       const objective = tf.clone(fused.perSeed);
-      return { loss: { perSample: fused.perSample, perSeed: fused.perSeed, objective }, grads: [...fused.grads] };
+      return { loss: { perSample: fused.perSample, perSeed: fused.perSeed, objective }, grads: [...fused.grads], path: fused.path };
     }
     let loss: StepLoss | undefined;
     const { value, grads } = tf.variableGrads(() => {
@@ -457,7 +481,11 @@ class TrainingRun {
     }, this.variables);
     value.dispose();
     // A parameter the loss does not reach (e.g. a layer a custom forward skips) has gradient zero.
-    return { loss: loss!, grads: this.variables.map((v) => grads[v.name] ?? tf.zerosLike(v)) };
+    return { loss: loss!, grads: this.variables.map((v) => grads[v.name] ?? tf.zerosLike(v)), path: "taped" };
+  }
+
+  private countUpdates(path: TrainingStepPath, count: number): void {
+    this.stepPaths[path] = (this.stepPaths[path] ?? 0) + count;
   }
 
   /** Scheduled and event-triggered probes at `step`. */

@@ -41,7 +41,7 @@ const shuffleLabelsParam = {
   name: "shuffle_labels",
   type: { t: "number" as const, integer: true, min: 0 },
   default: null,
-  doc: "Random labels (Zhang et al. 2017): a whole number s permutes the targets across the images (after `limit`) by `new Rng(s).fork(\"shuffle_labels\").permutation(n)`, the same permutation for every seed of the run and fixed by s and the image count alone; each image keeps its pixels and gets another image's label, so the class counts stay. Training split only. Default: the labels of the files.",
+  doc: "Random labels (Zhang et al. 2017): a whole number s permutes the targets across the images (after `limit`) by `new Rng(s).fork(\"shuffle_labels\").permutation(n)`, the same permutation for every seed of the run and fixed by s and the image count alone; each image keeps its pixels and gets another image's label, so the class counts stay; the run directory keeps the permutation as `data/<run>/<data set>.label_permutation.npy` (the labels trained on are `labels[perm]`). Training split only. Default: the labels of the files.",
 };
 
 /** `shuffle_labels` only when set, so specs (and generated programs) without it stay as they were. */

@@ -16,13 +16,14 @@ import type { Dataset } from "../../runtime/dataset.js";
 import type { LossKind } from "../../runtime/loss.js";
 import type { LayerSpec } from "../../contract/program.js";
 import type { ActivationSpec, EncodingSpec } from "../../contract/model-specs.js";
+import type { TrainingStepPath } from "../../contract/model.js";
 import { mlpLayers } from "../../contract/layer-list.js";
 import { sequential, type Sequential } from "../../runtime/nn/sequential.js";
 import { createOptimizer, type OptimizerSpec } from "../../runtime/optim.js";
 import { setNativeMatMulEnabled } from "../../runtime/kernels/native.js";
 import { nativeFusedStepActive, nativeFusedStepUnavailableReason, nativeGatherRows, nativeSinCos, setNativeFusedStepEnabled } from "../../runtime/kernels/native-fused.js";
 import { TrainData } from "../../runtime/train/data.js";
-import { train } from "../../runtime/train/index.js";
+import { train, trainingStepPath } from "../../runtime/train/index.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
 import type { Manifest } from "../../runtime/record/index.js";
 import { checkResumeBackend } from "../../runner/resume.js";
@@ -85,6 +86,35 @@ describe.skipIf(!available && !inCi)(`fused native MLP step${available ? "" : ` 
       });
     });
   }
+
+  it("the step --resume predicts (trainingStepPath) is the one a training step takes, for every kind of net, fused on and off", () => {
+    const dense = (layers: LayerSpec[]) => sequential({ inShape: [1], layers, seeds: [3, 4] });
+    const cases: [string, () => Sequential, LossKind][] = [
+      ["1→W→1", () => net(1, [8], 1, "tanh", true, [1, 2]), "mse"],
+      ["1→W→1 under cross-entropy", () => net(1, [8], 1, "tanh", true, [1, 2]), "cross_entropy"],
+      ["deep MLP", () => net(1, [8, 6], 1, "relu", true, [1, 2]), "mse"],
+      ["batch norm", () => net(1, [8, 6], 1, "relu", true, [1, 2], "batchnorm"), "half_mse"],
+      ["layer norm", () => dense([{ name: "hidden0", kind: "dense", width: 8, act: null, bias: true }, { name: "ln0", kind: "layernorm" }, { name: "act0", kind: "activation", act: "relu" }, { name: "out", kind: "dense", width: 1, act: null, bias: true }]), "mse"],
+      ["dropout", () => dense(mlpLayers({ hidden: [8], outDim: 1, act: "relu", bias: true, norm: "none", dropout: 0.2, encode: null, outputScale: null } as Parameters<typeof mlpLayers>[0])), "mse"],
+    ];
+    const seen = new Set<string>();
+    for (const on of [true, false]) {
+      setNativeFusedStepEnabled(on);
+      for (const [name, make, loss] of cases) {
+        const model = make();
+        const x = tf.randomUniform([2, 6, 1], -1, 1, "float32", 5);
+        const y = targets(2, 6, 1, "mse", 6); // the path does not depend on the values
+        const step = model.fusedLossAndGradients(x, y, loss);
+        const took = step?.path ?? "taped";
+        expect(trainingStepPath(model, { loss, l2: 0 }), `${name}, fused ${on}`).toBe(took);
+        expect(trainingStepPath(model, { loss, l2: 1e-3 }), `${name} with L2`).toBe("taped");
+        seen.add(took);
+        tf.dispose([x, y, ...(step ? [step.perSample, step.perSeed, ...step.grads] : [])]);
+        model.dispose();
+      }
+    }
+    expect([...seen].sort()).toEqual(["native-mlp", "native-scalar", "simd-scalar", "taped"]);
+  });
 
   for (const act of ["relu", "tanh", "silu"] as ActivationSpec[]) {
     it(`batch norm, ${String(act)}: one step's losses, gradients (γ, β too) and moved running statistics equal the taped path`, () => {
@@ -401,5 +431,26 @@ describe("resuming a run directory across training steps", () => {
     expect(() => checkResumeBackend("d", manifestWith(undefined), process({ path: "native" }))).toThrow(/trained with the taped step, this process uses the native one/);
     expect(() => checkResumeBackend("d", manifestWith({ path: "native" }), process({ path: "native" }))).not.toThrow();
     expect(() => checkResumeBackend("d", manifestWith(undefined), process({ path: "taped" }))).not.toThrow();
+  });
+
+  it("compares the step each run recorded, not what the processes offered, once runs recorded one", () => {
+    const steps = (recorded: Record<string, string[]>, now: Record<string, string>) => ({
+      recorded: new Map(Object.entries(recorded)) as ReadonlyMap<string, readonly TrainingStepPath[]>,
+      predict: (id: string) => now[id] as TrainingStepPath,
+    });
+    const taped = process({ path: "taped", reason: "switched off by DYNC_FUSED_STEP=0" });
+    // a CNN taped either way: the availability no longer matters
+    expect(() => checkResumeBackend("d", manifestWith({ path: "native" }), taped, steps({ cnn: ["taped"] }, { cnn: "taped" }))).not.toThrow();
+    expect(() => checkResumeBackend("d", manifestWith({ path: "native" }), taped, steps({ cnn: ["taped"], mlp: ["native-mlp"] }, { cnn: "taped", mlp: "taped" }))).toThrow(
+      "cannot resume d: run mlp trained with the native-mlp step, this process would train it with the taped step (switched off by DYNC_FUSED_STEP=0); their float32 sums differ",
+    );
+    // a run that mixed steps: this process must take one of them
+    const mixed = steps({ r: ["native-scalar", "taped"] }, { r: "taped" });
+    expect(() => checkResumeBackend("d", manifestWith({ path: "native" }), process({ path: "native" }), mixed)).not.toThrow();
+    expect(() => checkResumeBackend("d", manifestWith({ path: "native" }), process({ path: "native" }), steps({ r: ["native-scalar", "taped"] }, { r: "simd-scalar" }))).toThrow(
+      /run r trained with the native-scalar and taped steps, this process would train it with the simd-scalar step/,
+    );
+    // no run recorded one: what the processes offered decides, as before
+    expect(() => checkResumeBackend("d", manifestWith({ path: "native" }), taped, steps({}, {}))).toThrow(/trained with the native step, this process uses the taped one/);
   });
 });

@@ -9,7 +9,9 @@ import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { afterAll, describe, expect, it } from "vitest";
 import { afterFirstRun, chooseBeforeTraining, chooseJobs, MIN_GAIN, pooledSeconds, WORKER_START_SECONDS, type AutoJobs } from "../../runner/jobs.js";
-import { dyncCacheDir, readRunTimes, rememberRunTimes, runTimesDir } from "../../runner/run-times.js";
+import { dyncCacheDir, readRunTimes, rememberedBackends, rememberRunTimes, runTimesDir, runTimesKey } from "../../runner/run-times.js";
+import { regressionRun } from "./experiment-fixture.js";
+import type { RunSpec } from "../../contract/program.js";
 import { parseMainArgs, resolveJobs } from "../../runner/cli.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "dync-jobs-test-"));
@@ -104,7 +106,27 @@ describe("the command line and the remembered times", () => {
     const [file] = readdirSync(dir);
     writeFileSync(join(dir, file!), "{ not json");
     expect(readRunTimes(dir, "sha256:p", "wasm//")).toEqual({});
-    writeFileSync(join(dir, file!), JSON.stringify({ runs: { a: -1, b: "2", c: 3 } }));
+    writeFileSync(join(dir, file!), JSON.stringify({ backends: { "wasm//": { a: -1, b: "2", c: 3 }, cpu: "x" } }));
     expect(readRunTimes(dir, "sha256:p", "wasm//")).toEqual({ c: 3 });
+    expect(rememberedBackends(dir, "sha256:p")).toEqual(["wasm//"]);
+    expect(rememberRunTimes(dir, "sha256:p", "cpu//", { a: 2 })).toBe(true);
+    expect(rememberedBackends(dir, "sha256:p").sort()).toEqual(["cpu//", "wasm//"]);
+    expect(readRunTimes(dir, "sha256:p", "wasm//")).toEqual({ c: 3 }); // one backend's times leave the other's
+  });
+
+  it("the plan key is the runs' content, not how they were built: key order and source lines do not change it", () => {
+    const run = regressionRun(8);
+    const reversed = (v: unknown): unknown =>
+      Array.isArray(v) ? v.map(reversed) : v !== null && typeof v === "object" ? Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reversed(x)])) : v;
+    const shuffled = reversed(run) as RunSpec;
+    expect(JSON.stringify(shuffled)).not.toBe(JSON.stringify(run));
+    const moved = { ...run, probes: run.probes.map((p) => ({ ...p, line: p.line + 5 })) };
+    const key = runTimesKey("e", { seeds: [0, 1], runs: [run] });
+    expect(runTimesKey("e", { seeds: [0, 1], runs: [shuffled] })).toBe(key);
+    expect(runTimesKey("e", { seeds: [0, 1], runs: [moved] })).toBe(key);
+    expect(runTimesKey("e", { seeds: [0, 1], runs: [{ ...run, checkpoint: { every: 5, unit: "steps" } }] })).toBe(key);
+    expect(runTimesKey("e", { seeds: [0, 2], runs: [run] })).not.toBe(key);
+    expect(runTimesKey("e", { seeds: [0, 1], runs: [regressionRun(16)] })).not.toBe(key);
+    expect(runTimesKey("f", { seeds: [0, 1], runs: [run] })).not.toBe(key);
   });
 });

@@ -186,7 +186,9 @@ describe("the default --jobs (no --jobs, no DYNC_JOBS) on an idle 2-core machine
     else expect(r.stderr).toMatch(/^training 2 runs on 2 worker threads$/m);
     const [file, ...others] = readdirSync(join(cache, "run-times"));
     expect(others).toEqual([]);
-    const { runs } = JSON.parse(readFileSync(join(cache, "run-times", file!), "utf8")) as { runs: Record<string, number> };
+    const { backends } = JSON.parse(readFileSync(join(cache, "run-times", file!), "utf8")) as { backends: Record<string, Record<string, number>> };
+    expect(Object.keys(backends)).toEqual(["cpu//"]); // the backend's name, matmul path and MLP step (none on cpu)
+    const runs = backends["cpu//"]!;
     expect(Object.keys(runs)).toEqual(["width=3", "width=5", "width=8"]);
     expect(Object.values(runs)).toEqual(spans);
   }, 120_000);
@@ -194,7 +196,7 @@ describe("the default --jobs (no --jobs, no DYNC_JOBS) on an idle 2-core machine
   it("with long remembered times trains on two worker threads from the start, recording what the serial path records", async () => {
     const cache = join(scratch, "auto-cache");
     const [file] = readdirSync(join(cache, "run-times"));
-    writeFileSync(join(cache, "run-times", file!), JSON.stringify({ runs: { "width=3": 20, "width=5": 20, "width=8": 20 } }));
+    writeFileSync(join(cache, "run-times", file!), JSON.stringify({ backends: { "cpu//": { "width=3": 20, "width=5": 20, "width=8": 20 } } }));
     const out = join(scratch, "auto-long");
     const r = await runDefault(out, cache);
     expect(r.stderr).toMatch(/^jobs 2: runs last took 20 s: ~60 s in this process, ~41 s on 2 workers$/m);
