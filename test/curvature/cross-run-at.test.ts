@@ -16,9 +16,10 @@
  * Uses the built CLI (`npm test` builds first).
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectSameRecords } from "../run-records.js";
 import { readNpy } from "../../runtime/npy.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -161,36 +162,13 @@ describe("a value read at a step or an event of another run", () => {
   });
 });
 
-/** Every metrics and tensor file, and the handoff files (relative path → bytes). */
-function recorded(dir: string): Map<string, Buffer> {
-  const out = new Map<string, Buffer>();
-  const walk = (d: string): void => {
-    if (!existsSync(d)) return;
-    for (const name of readdirSync(d)) {
-      const full = join(d, name);
-      if (statSync(full).isDirectory()) walk(full);
-      else out.set(relative(dir, full), readFileSync(full));
-    }
-  };
-  walk(join(dir, "tensors"));
-  walk(join(dir, "handoff"));
-  for (const name of ["metrics.csv", "metrics.jsonl"]) out.set(name, readFileSync(join(dir, name)));
-  return out;
-}
-
-function expectSameRecords(dir: string): void {
-  const want = recorded(reference);
-  const got = recorded(dir);
-  expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
-  for (const [name, bytes] of want) expect(got.get(name)!.equals(bytes), `${name} differs`).toBe(true);
-}
 
 describe("ordering", () => {
   it("--jobs 2 waits for the producer and writes the same files byte for byte", () => {
     const dir = join(scratch, "jobs2");
     const r = run(dir, "--jobs", "2");
     expect(r.status, r.stderr).toBe(0);
-    expectSameRecords(dir);
+    expectSameRecords(dir, reference, ["tensors", "handoff"]);
   }, 300_000);
 
   it("two shards merged equal one machine's run", () => {
@@ -202,6 +180,6 @@ describe("ordering", () => {
     const merged = join(scratch, "merged");
     const m = spawnSync(process.execPath, [CLI, "merge", shards, "--out", merged], { encoding: "utf8" });
     expect(m.status, m.stderr).toBe(0);
-    expectSameRecords(merged);
+    expectSameRecords(merged, reference, ["tensors", "handoff"]);
   }, 300_000);
 });

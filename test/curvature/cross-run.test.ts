@@ -12,9 +12,10 @@
  * Uses the built CLI (`npm test` builds first).
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectSameRecords } from "../run-records.js";
 import { readNpy } from "../../runtime/npy.js";
 import type { Manifest } from "../../runtime/record/index.js";
 
@@ -148,36 +149,13 @@ describe("a probe reading another run's eigenvector", () => {
   });
 });
 
-/** Every metrics and tensor file, and the handoff files (relative path → bytes). */
-function recorded(dir: string): Map<string, Buffer> {
-  const out = new Map<string, Buffer>();
-  const walk = (d: string): void => {
-    if (!existsSync(d)) return;
-    for (const name of readdirSync(d)) {
-      const full = join(d, name);
-      if (statSync(full).isDirectory()) walk(full);
-      else out.set(relative(dir, full), readFileSync(full));
-    }
-  };
-  walk(join(dir, "tensors"));
-  walk(join(dir, "handoff"));
-  for (const name of ["metrics.csv", "metrics.jsonl"]) out.set(name, readFileSync(join(dir, name)));
-  return out;
-}
-
-function expectSameRecords(dir: string): void {
-  const want = recorded(reference);
-  const got = recorded(dir);
-  expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
-  for (const [name, bytes] of want) expect(got.get(name)!.equals(bytes), `${name} differs`).toBe(true);
-}
 
 describe("ordering on the pool and on resume", () => {
   it("--jobs 2 waits for the producer and writes the same files byte for byte", () => {
     const dir = join(scratch, "jobs2");
     const r = run(program, dir, "--jobs", "2");
     expect(r.status, r.stderr).toBe(0);
-    expectSameRecords(dir);
+    expectSameRecords(dir, reference, ["tensors", "handoff"]);
   }, 300_000);
 
   it("stopped by SIGINT while the reader trains, resumed: byte-identical, the reader loads the saved vector again", async () => {
@@ -201,7 +179,7 @@ describe("ordering on the pool and on resume", () => {
     const resumed = spawnSync(process.execPath, [program, "--resume", dir, "--backend", "cpu", "--jobs", "1", "--quiet"], { encoding: "utf8" });
     expect(resumed.status, resumed.stderr).toBe(0);
     expect(resumed.stdout).toMatch(new RegExp(`run ${reader} continues from its checkpoint at step \\d+`));
-    expectSameRecords(dir);
+    expectSameRecords(dir, reference, ["tensors", "handoff"]);
   }, 300_000);
 });
 
@@ -217,7 +195,7 @@ describe("shards", () => {
     const merged = join(scratch, "merged");
     const m = spawnSync(process.execPath, [CLI, "merge", shards, "--out", merged], { encoding: "utf8" });
     expect(m.status, m.stderr).toBe(0);
-    expectSameRecords(merged);
+    expectSameRecords(merged, reference, ["tensors", "handoff"]);
   }, 300_000);
 });
 

@@ -7,11 +7,12 @@
  * a checkpoint before or after its set is found, then resumed, ends with byte-identical files.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { expectSameRecords } from "../run-records.js";
 import { compileFile } from "../../compiler/compile.js";
 import { checkSource } from "../../compiler/check/index.js";
 import type { ExperimentProgram, FoundSet, PlanTemplate } from "../../contract/program.js";
@@ -174,20 +175,6 @@ describe("a run stopped and resumed", () => {
 }
 `;
 
-  const files = (dir: string): Map<string, Buffer> => {
-    const out = new Map<string, Buffer>();
-    const walk = (d: string): void => {
-      for (const name of readdirSync(d)) {
-        const full = join(d, name);
-        if (statSync(full).isDirectory()) walk(full);
-        else out.set(relative(dir, full), readFileSync(full));
-      }
-    };
-    walk(join(dir, "tensors"));
-    for (const name of ["metrics.csv", "metrics.jsonl"]) out.set(name, readFileSync(join(dir, name)));
-    return out;
-  };
-
   /** Run the program and SIGKILL it once its checkpoint is at a step in [from, to]; returns that step. */
   const killAt = async (program: string, out: string, from: number, to: number): Promise<number> => {
     const child = spawn(process.execPath, [program, "--backend", "cpu", "--quiet", "--out", out], { stdio: "ignore" });
@@ -226,7 +213,6 @@ describe("a run stopped and resumed", () => {
     const reference = join(scratch, "resumed-reference");
     const whole = spawnSync(process.execPath, [program, "--backend", "cpu", "--quiet", "--out", reference], { encoding: "utf8" });
     expect(whole.status, whole.stderr).toBe(0);
-    const want = files(reference);
     expect(series(readFileSync(join(reference, "metrics.csv"), "utf8").trim().split("\n").map((l) => l.split(",")), "g_up", 0).keys().next().value).toBe(154);
     for (const [from, to] of [[20, 140], [160, 600]] as const) {
       const dir = join(scratch, `resumed-${from}`);
@@ -234,9 +220,7 @@ describe("a run stopped and resumed", () => {
       const resumed = spawnSync(process.execPath, [program, "--resume", dir, "--backend", "cpu", "--quiet"], { encoding: "utf8" });
       expect(resumed.status, resumed.stderr).toBe(0);
       expect(resumed.stdout).toContain(`continues from its checkpoint at step ${step}`);
-      const got = files(dir);
-      expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
-      for (const [name, bytes] of want) expect(got.get(name)!.equals(bytes), `${name} differs (resumed from step ${step})`).toBe(true);
+      expectSameRecords(dir, reference, undefined, ` (resumed from step ${step})`);
     }
   }, 300_000);
 });

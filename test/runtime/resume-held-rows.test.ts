@@ -13,10 +13,11 @@
  * uninterrupted run wrote it (training is deterministic: those are the bytes it would write).
  */
 import { spawn, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectSameRecords } from "../run-records.js";
 import type { Manifest } from "../../runtime/record/index.js";
 import { pathSegment, readCheckpointFile, writeCheckpointFile } from "../../runtime/record/index.js";
 import { heldRowsPath } from "../../runner/checkpoint.js";
@@ -50,28 +51,6 @@ const SOURCE = `experiment ck {
 const program = join(scratch, "ck.mjs");
 let reference: string;
 let stopped: string;
-
-/** Every file of the metrics and tensors (relative path → bytes). */
-function recorded(dir: string): Map<string, Buffer> {
-  const out = new Map<string, Buffer>();
-  const walk = (d: string): void => {
-    for (const name of readdirSync(d)) {
-      const full = join(d, name);
-      if (statSync(full).isDirectory()) walk(full);
-      else out.set(relative(dir, full), readFileSync(full));
-    }
-  };
-  walk(join(dir, "tensors"));
-  for (const name of ["metrics.csv", "metrics.jsonl"]) out.set(name, readFileSync(join(dir, name)));
-  return out;
-}
-
-function expectSameRecords(dir: string): void {
-  const want = recorded(reference);
-  const got = recorded(dir);
-  expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
-  for (const [name, bytes] of want) expect(got.get(name)!.equals(bytes), `${name} differs`).toBe(true);
-}
 
 const manifestOf = (dir: string) => JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as Manifest;
 
@@ -143,7 +122,7 @@ describe("a resume killed before it wrote a held run's rows back", () => {
     const resumed = resume(dir);
     expect(resumed.status, resumed.stderr).toBe(0);
     expect(resumed.stdout).toContain(`run ${later} continues from its checkpoint at step ${at}`);
-    expectSameRecords(dir);
+    expectSameRecords(dir, reference);
     expect(manifestOf(dir).status).toBe("ok");
     expect(existsSync(heldRowsPath(dir, later!))).toBe(false); // written back, the copy is gone
   }, 120_000);
@@ -171,7 +150,7 @@ describe("a resume killed before it wrote a held run's rows back", () => {
     const resumed = resume(dir);
     expect(resumed.status, resumed.stderr).toBe(0);
     expect(resumed.stdout).toContain(`resuming: ${upTo} of 3 runs kept; run ${later} continues from its checkpoint at step ${at}`);
-    expectSameRecords(dir);
+    expectSameRecords(dir, reference);
     expect(existsSync(heldRowsPath(dir, later!))).toBe(false);
   }, 120_000);
 
@@ -187,6 +166,6 @@ describe("a resume killed before it wrote a held run's rows back", () => {
     const resumed = resume(dir);
     expect(resumed.status, resumed.stderr).toBe(0);
     expect(resumed.stdout).not.toContain(`run ${later} continues`);
-    expectSameRecords(dir);
+    expectSameRecords(dir, reference);
   }, 120_000);
 });

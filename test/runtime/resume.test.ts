@@ -11,9 +11,10 @@
  * The program is compiled once (`dync compile`) and run with node, so each start costs no compilation.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectSameRecords, recordedFiles } from "../run-records.js";
 import type { Manifest } from "../../runtime/record/index.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -60,28 +61,6 @@ beforeAll(() => {
   const run = spawnSync(process.execPath, [program, "--backend", "cpu", "--jobs", "1", "--quiet", "--out", reference], { encoding: "utf8" });
   expect(run.status, run.stderr).toBe(0);
 }, 120_000);
-
-/** Every file of the metrics and tensors (relative path → bytes). */
-function recorded(dir: string): Map<string, Buffer> {
-  const out = new Map<string, Buffer>();
-  const walk = (d: string): void => {
-    for (const name of readdirSync(d)) {
-      const full = join(d, name);
-      if (statSync(full).isDirectory()) walk(full);
-      else out.set(relative(dir, full), readFileSync(full));
-    }
-  };
-  walk(join(dir, "tensors"));
-  for (const name of ["metrics.csv", "metrics.jsonl"]) out.set(name, readFileSync(join(dir, name)));
-  return out;
-}
-
-function expectSameRecords(dir: string): void {
-  const want = recorded(reference);
-  const got = recorded(dir);
-  expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
-  for (const [name, bytes] of want) expect(got.get(name)!.equals(bytes), `${name} differs`).toBe(true);
-}
 
 /**
  * Start the program; once `checkpoint` (a file under checkpoints/) exists, wait a random 0–400 ms and
@@ -138,7 +117,7 @@ describe("a killed run, resumed, ends byte-identical to an uninterrupted one", (
       expect(resumed.status, `${resumed.stderr}\n(killed with ${rowsAtKill} rows)`).toBe(0);
       expect(resumed.stdout).toMatch(/resuming: [01] of 2 runs kept; run lr=[0-9.]+ (continues from its checkpoint at step \d+|starts again from step 0)/);
       if (c.jobs === 1) expect(resumed.stdout).toMatch(/continues from its checkpoint at step (25|50|75|100|125|150|175|200|225)\b/);
-      expectSameRecords(dir);
+      expectSameRecords(dir, reference);
       const after = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as Manifest;
       expect(after.status).toBe("ok");
       expect(after.runs.map((r) => [r.run, r.status, r.steps])).toEqual([["lr=0.01", "ok", 240], ["lr=0.003", "ok", 240]]);
@@ -167,17 +146,17 @@ describe("a killed run, resumed, ends byte-identical to an uninterrupted one", (
     const resumed = resume(dir, 1);
     expect(resumed.status, resumed.stderr).toBe(0);
     expect(resumed.stdout).toContain(`run lr=0.01 continues from its checkpoint at step ${stoppedAt}`);
-    expectSameRecords(dir);
+    expectSameRecords(dir, reference);
   }, 120_000);
 
   it("resuming a finished directory does nothing and says so", () => {
-    const before = recorded(reference);
+    const before = recordedFiles(reference);
     const manifest = readFileSync(join(reference, "manifest.json"));
     const again = resume(reference, 1);
     expect(again.status).toBe(0);
     expect(again.stdout).toContain(`nothing to resume: ${reference} finished (status ok)`);
     expect(readFileSync(join(reference, "manifest.json")).equals(manifest)).toBe(true);
-    expect(recorded(reference)).toEqual(before);
+    expect(recordedFiles(reference)).toEqual(before);
   });
 
   it("resuming another program's directory is RUN031 and changes nothing", () => {
@@ -241,10 +220,7 @@ describe("SIGINT with --jobs 2, resumed with --jobs 2: every interrupted run con
       const stoppedAt = Number(/after (\d+) of 240 steps/.exec(run.message!)![1]);
       expect(resumed.stdout).toContain(`run ${run.run} continues from its checkpoint at step ${stoppedAt}`);
     }
-    const want = recorded(reference3);
-    const got = recorded(dir);
-    expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
-    for (const [name, bytes] of want) expect(got.get(name)!.equals(bytes), `${name} differs`).toBe(true);
+    expectSameRecords(dir, reference3);
     const lets = (d: string) => (JSON.parse(readFileSync(join(d, "results.json"), "utf8")) as { lets: { name: string; rows: unknown[] }[] }).lets;
     expect(lets(reference3).map((l) => [l.name, l.rows.length])).toEqual([["early", 36], ["final", 3]]); // 12 steps before 50% of 3 runs; 3 runs
     expect(lets(dir)).toEqual(lets(reference3));
