@@ -220,7 +220,7 @@ function benchCase(spec, args) {
  * The issue's targets (dync/PyTorch loop-time ratio at most `max`), and for each the measured cause of a
  * miss on wasm, from the profiles in docs/performance.md.
  */
-const WASM_MATMUL = "dense matMuls are most of the step (XNNPACK on one wasm thread, ~10–15 GFLOP/s): wasm SIMD has 4 lanes and no fused multiply-add, while OpenBLAS runs AVX-512 FMA on this CPU (16 lanes, fused), about 8× the arithmetic per cycle; tfjs 4.22 runs wasm single-threaded in Node and tfjs-node (libtensorflow) cannot be installed here";
+const WASM_MATMUL = "dense products are most of the step: XNNPACK on one wasm thread reaches ~40–47 GFLOP/s on this machine (Zen 5; wasm SIMD has 4 lanes and no fused multiply-add) against ~200–260 for oneDNN's AVX-512 sgemm on the native path and ~100–125 for the OpenBLAS kernels PyTorch's Linear layers run here (bench/matmul-bench.ts); tfjs 4.22 runs wasm single-threaded in Node and tfjs-node (libtensorflow) cannot be installed here";
 /** The issue's target for a dense case on the embedded wasm path, where the native (OpenBLAS) path is asked ≤ 1.0×. */
 const WASM_DENSE = { max: 3, label: "≤ 3× on the wasm path" };
 const TARGETS = {
@@ -292,21 +292,41 @@ const TARGETS = {
       max: 1,
       label: "≤ 1.0×",
       cause:
-        "the conv products on XNNPACK (one wasm thread, 7–12 GFLOP/s on these shapes, the weight gradients' 8192-long inner dimension at the low end; OpenBLAS: 60–90) are ~55 % of the step's kernel time and alone take 2–3× PyTorch's whole step; the rest is the JS im2col/col2im and the patch transposes of the weight gradients (the first layer's unread input-gradient product is pruned since bmm records one gradient per operand, not re-measured on this case; docs/performance.md, \"Whole conv kernels on the native path\" and \"Dense cases (a) and (f)\")",
+        "the conv products on XNNPACK (one wasm thread; the im2col products of case (g) run at ~40–47 GFLOP/s, against ~200–260 for oneDNN's sgemm on the native path and PyTorch's oneDNN convolutions, both AVX-512 here) are most of the step; the rest is the JS im2col/col2im and the patch transposes of the weight gradients (docs/performance.md, \"Convolutions\", \"oneDNN products\")",
       wasm: WASM_DENSE,
       nativeCause:
-        "the convolutions are one kernel each way (im2col and OpenBLAS in cache-sized tiles, ~24 ms of CPU per step) and the first layer's input gradient is no longer computed; PyTorch's oneDNN convolutions take about as long; what remains is the dense layers and ~156 tfjs kernels per step, the gratings drawn in JS inside the timed loop (~0.1 s), and ±20 % noise per side at load ≥ 15",
+        "the convolutions are one kernel each way (patches in ~1 MiB tiles into oneDNN's sgemm, ReLU inside the forward kernel); what remains is ~150 tfjs kernels per step and the gratings drawn in JS inside the timed loop (~0.1 s)",
     },
   ],
-  h_lanczos: [{ against: "h_lanczos", max: 1, label: "≤ 1.0×", cause: WASM_MATMUL, wasm: WASM_DENSE }],
+  h_lanczos: [
+    {
+      against: "h_lanczos",
+      max: 1,
+      label: "≤ 1.0×",
+      cause: `as on the native path, and the HVPs' products on the wasm GEMM: ${WASM_MATMUL}`,
+      wasm: WASM_DENSE,
+      nativeCause:
+        "two costs of about 0.4–0.5 s each where PyTorch spends 0.44 s in all: the Lanczos loop's full reorthogonalisation (two Gram–Schmidt passes over every earlier vector, float64 in JS, 40,801 parameters × up to 60 vectors: ~0.48 s in a CPU profile, memory-bound: a 4-way unrolled loop gained ~20 %), where scipy's eigsh does its orthogonalisation in BLAS; and 60 Hessian-vector products through tfjs kernels (forward, backward and double backward each; ~0.4 s). The 0.66 recorded earlier was measured at load 23, where the PyTorch side took 12.7 s",
+    },
+  ],
   i_regions: [{ against: "i_regions", max: 1, label: "≤ 1.0×", cause: WASM_MATMUL, wasm: WASM_DENSE }],
-  j_tanh_seeds: [{ against: "j_tanh_loop", max: 1, label: "≤ 1.0× the per-seed loop", cause: "", wasm: { max: 1.5, label: "≤ 1.5× on the wasm path" } }],
+  j_tanh_seeds: [
+    {
+      against: "j_tanh_loop",
+      max: 1,
+      label: "≤ 1.0× the per-seed loop",
+      wasm: { max: 1.5, label: "≤ 1.5× on the wasm path" },
+      cause:
+        "the wasm path trains this net on the tape (the wasm fused step takes only 1→W→1 nets): ~1.8 ms per step of 4 seeds, the tfjs kernels of a 1→128→128→1 tanh net's forward, backward and Adam (per-kernel dispatch in JS) and its 128×128 products on XNNPACK, against the per-seed PyTorch loop's ~1.1 ms; the native path's fused MLP step takes the net (0.44×). The 0.91 recorded earlier was measured at load 22, where the PyTorch side took 28.6 s",
+    },
+  ],
   e_sharpness: [
     {
       against: "e_sharpness",
       max: 1,
       label: "≤ 1.0×",
       cause: "the dense matMuls of two 100-wide layers at batch 2000 (the wasm GEMM, as in (a)) are most of a training step, and every Hessian-vector product redoes the forward and first backward pass (tfjs keeps no tape; PyTorch reuses its create_graph=True graph)",
+      wasm: WASM_DENSE,
     },
   ],
 };
