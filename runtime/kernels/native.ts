@@ -10,7 +10,7 @@
  * Threads: OpenBLAS runs single-threaded unless `DYNC_BLAS_THREADS=N` asks for N (the benchmark compares one
  * thread against PyTorch's one; under `--jobs J` every worker shares the process's OpenBLAS threads).
  */
-import * as tf from "@tensorflow/tfjs-core";
+import { tf } from "../tf.js";
 import { DyncRuntimeError } from "../errors.js";
 import { loadNativeAddon } from "./native-addon.js";
 
