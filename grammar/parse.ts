@@ -2,10 +2,11 @@
  * Source text → tokens → AST, with every lexical and syntax problem turned into a coded diagnostic.
  * Never throws on any input: the result always holds a (possibly partial) program.
  */
-import { createTokenInstance, Lexer, type IToken, type TokenType } from "./chevrotain.js";
+import { createTokenInstance, type IToken, type TokenType } from "./chevrotain.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { SourceFile } from "../diagnostics/source.js";
 import type * as A from "./ast.js";
+import { dynLexer } from "./lexer.js";
 import { limitTree } from "./limits.js";
 import { parserInstance } from "./parser.js";
 import { syntaxDiagnostics } from "./syntax-errors.js";
@@ -24,8 +25,6 @@ export const MAX_NESTING = 64;
 
 /** Syntax errors phrased per file; the count is still exact in the parser, the rest are cascades. */
 export const MAX_SYNTAX_ERRORS = 1000;
-
-const lexer = new Lexer(T.allTokens, { positionTracking: "full", ensureOptimizations: false });
 
 /** Parse one `.dyn` source text. `path` is used in spans and messages. */
 export function parse(text: string, path = "<input>"): ParseResult {
@@ -88,7 +87,7 @@ interface Lexed {
 
 /** Tokenize, reporting bad characters, numbers, strings and comments, and repairing them for the parser. */
 function lex(source: SourceFile, diagnostics: Diagnostic[]): Lexed {
-  const result = lexer.tokenize(source.text);
+  const result = dynLexer().tokenize(source.text);
   for (const e of result.errors) {
     const text = source.text.substr(e.offset, e.length);
     const first = String.fromCodePoint(text.codePointAt(0) ?? 0);

@@ -10,6 +10,7 @@ import type { SourceFile, Span } from "../diagnostics/source.js";
 import type * as A from "./ast.js";
 import { structuredMessages, type StrayContext, type StrayRun } from "./syntax-errors.js";
 import * as T from "./tokens.js";
+import { VALIDATE_GRAMMAR } from "./lexer.js";
 
 export type { StrayContext, StrayRun } from "./syntax-errors.js";
 
@@ -44,9 +45,7 @@ export class DynParser extends EmbeddedActionsParser {
       recoveryEnabled: true,
       maxLookahead: 3,
       errorMessageProvider: structuredMessages,
-      // Grammar validation (ambiguities, left recursion) runs under the test suite, where a grammar
-      // mistake must fail loudly; at the command line it would only cost start-up time.
-      skipValidations: process.env["VITEST"] === undefined && process.env["DYNC_VALIDATE_GRAMMAR"] === undefined,
+      skipValidations: !VALIDATE_GRAMMAR, // grammar/lexer.ts says when they run
     });
     this.performSelfAnalysis();
   }

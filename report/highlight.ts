@@ -3,11 +3,10 @@
  * the colours follow the grammar (a keyword here is exactly a keyword to the parser). Output is HTML with
  * every piece of source text escaped.
  */
-import { Lexer, type TokenType } from "../grammar/chevrotain.js";
-import { allTokens, tokenTable } from "../grammar/tokens.js";
+import type { TokenType } from "../grammar/chevrotain.js";
+import { dynLexer } from "../grammar/lexer.js";
+import { tokenTable } from "../grammar/tokens.js";
 import { escapeHtml } from "./html.js";
-
-const lexer = new Lexer(allTokens, { positionTracking: "onlyOffset", ensureOptimizations: false });
 
 /** CSS class per token type, from the token table's editor scopes. */
 const classes = new Map<TokenType, string>(
@@ -29,7 +28,7 @@ function classOfScope(scope: string | undefined): string | null {
 
 /** The source as HTML: keywords, numbers, strings and comments in `<span class="tok-…">`, the rest plain. */
 export function highlightDyn(source: string): string {
-  const { tokens, groups } = lexer.tokenize(source);
+  const { tokens, groups } = dynLexer().tokenize(source);
   const all = [...tokens, ...(groups["comments"] ?? [])].sort((a, b) => a.startOffset - b.startOffset);
   let html = "";
   let at = 0;

@@ -3,7 +3,8 @@
  * Vega renders to SVG in Node (headless `View`, `renderer: "none"`, so no canvas package is needed) and
  * resvg rasterises to PNG.
  */
-import { Resvg } from "@resvg/resvg-js";
+import { createRequire } from "node:module";
+import type { Resvg as ResvgClass } from "@resvg/resvg-js";
 import type { TopLevelSpec } from "vega-lite";
 import { vegaLibraries } from "./vega.js";
 import { evaluate } from "../runtime/analysis/evaluate.js";
@@ -174,12 +175,22 @@ function isPlainObject(value: object): boolean {
   return proto === Object.prototype || proto === null;
 }
 
+let resvgClass: typeof ResvgClass | undefined;
+
+/**
+ * resvg, loaded at the first PNG (its native addon and platform probe take ~10 ms): a report whose figures are
+ * all unchanged (`dync report` of a finished run) rasterises nothing and never loads it.
+ */
+function loadResvg(): typeof ResvgClass {
+  return (resvgClass ??= (createRequire(import.meta.url)("@resvg/resvg-js") as { Resvg: typeof ResvgClass }).Resvg);
+}
+
 /** Rasterises an SVG to PNG at `scale`× its size (default 2, sharp on high-density screens and in print). */
 export function renderPng(svg: string, scale = 2): Buffer {
   // Vega styles embedded rasters (heatmaps) `image-rendering: optimizeSpeed; image-rendering: pixelated`;
   // resvg does not know `pixelated`, and the unknown last value made it smooth the pixels: keep its own.
   const crisp = svg.replaceAll("image-rendering: optimizeSpeed; image-rendering: pixelated;", "image-rendering: optimizeSpeed;");
-  const resvg = new Resvg(crisp, {
+  const resvg = new (loadResvg())(crisp, {
     fitTo: { mode: "zoom", value: scale },
     background: "white",
     font: { loadSystemFonts: true, defaultFontFamily: "DejaVu Sans", sansSerifFamily: "DejaVu Sans" },

@@ -2,7 +2,7 @@
  * Choosing and initialising the tfjs backend, and recording which one ran.
  *
  * `gpu` is `@tensorflow/tfjs-node-gpu` (CUDA) and `tensorflow` is `@tensorflow/tfjs-node` (libtensorflow): both
- * are optional peer dependencies, loaded by dynamic import only when asked for (or tried under `auto`).
+ * are optional peer dependencies, loaded (by `require`) only when asked for (or tried under `auto`).
  * `wasm` (`@tensorflow/tfjs-backend-wasm`, the embedded default) and `cpu` (`@tensorflow/tfjs-backend-cpu`,
  * pure JS) are regular dependencies. Nothing here pretends to be a GPU: `gpu` is reported only when the
  * tfjs-node-gpu package itself was loaded and initialised.
@@ -18,7 +18,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import { createRequire, register } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import * as tf from "@tensorflow/tfjs-core";
+import { tf } from "./tf.js";
 import { nativeMatMulInfo, requestedBlasThreads, type NativeMatMulInfo } from "./kernels/native.js";
 import { nativeFusedStepInfo, type NativeFusedStepInfo } from "./kernels/native-fused.js";
 import { simdKernelsActive } from "./kernels/wasm-kernels.js";
@@ -85,7 +85,14 @@ export const nodePackageLoader: PackageLoader = {
     }
   },
   async load(pkg) {
-    return (await import(pkg)) as Record<string, unknown>;
+    // require, as for tfjs-core (runtime/tf.ts): the backends are CommonJS, and an ES import would detect
+    // their format and scan them for export names first. An ES-only package is imported.
+    try {
+      return requireHere(pkg) as Record<string, unknown>;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ERR_REQUIRE_ESM") throw error;
+      return (await import(pkg)) as Record<string, unknown>;
+    }
   },
   async activate(tfName) {
     const ok = await tf.setBackend(tfName);

@@ -3,7 +3,7 @@
  * and a per-seed loss `[S]` (the mean of the per-sample loss over the batch). The training loop sums the
  * per-seed losses, so each seed's parameters receive exactly that seed's gradient.
  */
-import * as tf from "@tensorflow/tfjs-core";
+import { tf } from "./tf.js";
 import { DyncRuntimeError } from "./errors.js";
 import type { Param } from "../contract/model.js";
 import type { LossKind } from "../contract/training-specs.js";

@@ -6,7 +6,7 @@
  * and S seeds train exactly as S separate runs would. The learning rate is passed to every `step` so a
  * schedule can drive it; bias corrections and other scalars are computed in JS float64.
  */
-import * as tf from "@tensorflow/tfjs-core";
+import { tf } from "./tf.js";
 import { DyncRuntimeError } from "./errors.js";
 import { simdAdamUpdate, simdSgdUpdate } from "./kernels/ops.js";
 import { type FusedOptimizerRule, nativeOptimizerStep } from "./kernels/native-fused.js";

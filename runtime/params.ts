@@ -4,7 +4,7 @@
  * A parameter `hidden0.weight` is one variable `[S, ...shape]`; "seed i" means index i along the leading
  * axis (not the seed value). Values cross to JS as row-major Float32Arrays.
  */
-import * as tf from "@tensorflow/tfjs-core";
+import { tf } from "./tf.js";
 import { DyncRuntimeError } from "./errors.js";
 import type { Model, Param, ParamRole } from "../contract/model.js";
 

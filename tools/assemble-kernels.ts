@@ -6,14 +6,14 @@
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import wabtInit from "wabt";
-import { SIMD_KERNELS_WAT } from "../runtime/kernels/simd-source.js";
+import { simdKernelsWat } from "../runtime/kernels/simd-source.js";
 
 export const SIMD_WASM_MODULE_PATH = fileURLToPath(new URL("../runtime/kernels/simd-wasm.ts", import.meta.url));
 
 /** The module's bytes. */
 export async function assembleSimdKernels(): Promise<Uint8Array> {
   const wabt = await wabtInit();
-  const module = wabt.parseWat("simd-kernels.wat", SIMD_KERNELS_WAT, { simd: true });
+  const module = wabt.parseWat("simd-kernels.wat", simdKernelsWat(), { simd: true });
   try {
     module.validate();
     return module.toBinary({}).buffer;

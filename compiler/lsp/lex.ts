@@ -2,10 +2,9 @@
  * The editor's view of a text's tokens: the lexer of the token table, run on its own (no parse), so
  * completion, hover and go-to-definition stay fast on long files and work on half-typed ones.
  */
-import { Lexer, type IToken } from "../../grammar/chevrotain.js";
+import type { IToken } from "../../grammar/chevrotain.js";
+import { dynLexer } from "../../grammar/lexer.js";
 import * as T from "../../grammar/tokens.js";
-
-const lexer = new Lexer(T.allTokens, { positionTracking: "onlyOffset", ensureOptimizations: false });
 
 export interface LexedText {
   /** Code tokens in order; lexing errors (stray characters) are left out. */
@@ -15,7 +14,7 @@ export interface LexedText {
 
 /** Tokenize `text` for the editor. */
 export function lexText(text: string): LexedText {
-  const result = lexer.tokenize(text);
+  const result = dynLexer().tokenize(text);
   const comments = (result.groups["comments"] ?? []) as IToken[];
   // An unterminated comment swallows the rest of the file: treat it as a comment, not code.
   const tokens = result.tokens.filter((t) => t.tokenType !== T.UnterminatedComment);

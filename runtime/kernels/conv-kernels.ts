@@ -13,7 +13,7 @@
  * Layout: x `[N, H, W, C]` → patches `[N, Ho, Wo, k·k·C]`, feature (a·k + b)·C + c for kernel offset (a, b):
  * patch[n, i, j, a, b, c] = x[n, s·i + a − padTop, s·j + b − padLeft, c], 0 outside the image.
  */
-import * as tf from "@tensorflow/tfjs-core";
+import { tf } from "../tf.js";
 import { nativeConvAddon } from "./native-conv.js";
 
 export const IM2COL_KERNEL = "DyncIm2col";

@@ -11,7 +11,7 @@
  * reads and writes the tensors' memory in the wasm heap, never updating an input in place (tfjs tensors may
  * share buffers). Training only: the kernels have no gradients (probes differentiate `forward`).
  */
-import * as tf from "@tensorflow/tfjs-core";
+import { tf } from "../tf.js";
 import type { ActivationName } from "../../contract/model-specs.js";
 import type { ScalarNetSpec } from "../../contract/model.js";
 import { nativeMatMulActive } from "./native.js";

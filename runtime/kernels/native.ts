@@ -11,7 +11,7 @@
  *
  * Threads: one unless `DYNC_BLAS_THREADS=N` asks for N (the benchmark compares one thread against PyTorch's one).
  */
-import * as tf from "@tensorflow/tfjs-core";
+import { tf } from "../tf.js";
 import { DyncRuntimeError } from "../errors.js";
 import { loadNativeAddon } from "./native-addon.js";
 

@@ -8,7 +8,7 @@
  * `DYNC_SIMD_KERNELS=0`); callers then use their plain-tfjs composition. Both paths are tested against
  * each other and against finite differences (test/runtime/simd-kernels.test.ts).
  */
-import * as tf from "@tensorflow/tfjs-core";
+import { tf } from "../tf.js";
 import { SCALAR_NET_ACTIVATIONS } from "./simd-source.js";
 import type { ScalarNetSpec } from "../../contract/model.js";
 import type { FusedOptimizerRule, ScalarNetTrained } from "./native-fused.js";

@@ -642,21 +642,27 @@ const TRANSPOSE = String.raw`
     (f32.store (i32.add (local.get $y) (i32.shl (i32.add (i32.mul (local.get $c) (local.get $rows)) (local.get $r)) (i32.const 2)))
       (f32.load (i32.add (local.get $x) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $cols)) (local.get $c)) (i32.const 2))))))`;
 
-/** The module's text. */
-export const SIMD_KERNELS_WAT = [
-  "(module",
-  `  (import "env" "memory" (memory 1))`,
-  LANE_HELPERS,
-  ...Object.entries(ELEMENTWISE).map(([name, kernel]) => elementwiseLoop(name, kernel)),
-  ...SCALAR_NET_ACTIVATIONS.map(scalarNetKernel),
-  rowCombination("sum_rows", false),
-  rowCombination("vecmat", true),
-  MATVEC,
-  BROADCAST_ROWS,
-  TRANSPOSE,
-  ")",
-  "",
-].join("\n");
+/**
+ * The module's text (~260 KB), for the assembler (`npm run kernels`). A function, not a constant: the runtime
+ * imports this file for SCALAR_NET_ACTIVATIONS and runs the assembled bytes (simd-wasm.ts), so every process
+ * would otherwise build the text at start-up for nothing.
+ */
+export function simdKernelsWat(): string {
+  return [
+    "(module",
+    `  (import "env" "memory" (memory 1))`,
+    LANE_HELPERS,
+    ...Object.entries(ELEMENTWISE).map(([name, kernel]) => elementwiseLoop(name, kernel)),
+    ...SCALAR_NET_ACTIVATIONS.map(scalarNetKernel),
+    rowCombination("sum_rows", false),
+    rowCombination("vecmat", true),
+    MATVEC,
+    BROADCAST_ROWS,
+    TRANSPOSE,
+    ")",
+    "",
+  ].join("\n");
+}
 
 /** What the assembled module exports (the runtime's view of it). */
 export interface SimdKernelExports {

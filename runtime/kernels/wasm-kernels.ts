@@ -12,7 +12,7 @@
  *
  * `DYNC_SIMD_KERNELS=0` in the environment keeps tfjs's own kernels (for A/B timing and as an escape hatch).
  */
-import * as tf from "@tensorflow/tfjs-core";
+import { tf } from "../tf.js";
 import { SCALAR_NET_ACTIVATIONS, type SimdKernelExports } from "./simd-source.js";
 import { SIMD_KERNELS_BASE64 } from "./simd-wasm.js";
 

@@ -11,7 +11,7 @@
  * On the wasm backend tanh, sigmoid, SiLU and ReLU's gradient run on dync's SIMD kernels (runtime/kernels),
  * whose registered gradients follow the same rule (they read inputs only); elsewhere the compositions here.
  */
-import * as tf from "@tensorflow/tfjs-core";
+import { tf } from "../tf.js";
 import { DyncRuntimeError } from "../errors.js";
 import { simdRelu, simdSigmoid, simdSilu, simdTanh, unaryWithGradient } from "../kernels/ops.js";
 import type { ActivationName, ActivationSpec } from "../../contract/model-specs.js";

@@ -5,7 +5,7 @@
  * evaluation normalises with the running statistics. Scale γ and shift β are parameters `layer.gamma`,
  * `layer.beta` `[S, N]`; the running statistics are non-trainable state `[S, N]`.
  */
-import * as tf from "@tensorflow/tfjs-core";
+import { tf } from "../tf.js";
 import { DyncRuntimeError } from "../errors.js";
 import type { Param } from "../../contract/model.js";
 import { simdBroadcastRows, simdSumRows } from "../kernels/ops.js";

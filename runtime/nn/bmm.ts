@@ -25,7 +25,7 @@
  *   - the weight gradient aᵀ·dy of a 1-wide output (`dy` is `[S, M, 1]`) is computed as (dyᵀ·a)ᵀ, whose two
  *     transposes are reshapes, instead of transposing the `[S, M, K]` activations (~34 ms per step saved).
  */
-import * as tf from "@tensorflow/tfjs-core";
+import { tf } from "../tf.js";
 import { nativeMatMulActive, nativeProduct } from "../kernels/native.js";
 import { simdSeedProduct, simdTranspose, simdVectorProduct } from "../kernels/ops.js";
 

@@ -11,7 +11,7 @@
  * too. Pooling is over non-overlapping windows (size = stride) by reshape and max/mean, also twice
  * differentiable (tf.maxPool's gradient kernel has no gradient of its own).
  */
-import * as tf from "@tensorflow/tfjs-core";
+import { tf } from "../tf.js";
 import { DyncRuntimeError } from "../errors.js";
 import { type LayerInit, sampleParam } from "../init.js";
 import type { Param } from "../../contract/model.js";

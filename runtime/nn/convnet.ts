@@ -4,7 +4,7 @@
  * activation (tanh convolutions before ReLU dense layers, as in Zhou et al.'s condensation CNN). Taps: for conv layers `pre` is the conv
  * output `[S, B, Ho, Wo, C]` and `post` the activated, pooled output; dense layers as in `mlp`.
  */
-import * as tf from "@tensorflow/tfjs-core";
+import { tf } from "../tf.js";
 import { DyncRuntimeError } from "../errors.js";
 import type { LayerView, Model, Param } from "../../contract/model.js";
 import { convNetLayers, layerViews } from "../../contract/layer-list.js";

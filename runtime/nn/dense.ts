@@ -1,7 +1,7 @@
 /**
  * The seed-batched dense (linear) layer: weight `[S, fanIn, fanOut]`, bias `[S, fanOut]`, x `[S, B, fanIn]`.
  */
-import * as tf from "@tensorflow/tfjs-core";
+import { tf } from "../tf.js";
 import { type LayerInit, sampleParam } from "../init.js";
 import type { Param } from "../../contract/model.js";
 import { createParam } from "../params.js";

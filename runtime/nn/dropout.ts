@@ -2,7 +2,7 @@
  * Inverted dropout with masks drawn in JS from each seed's own `Rng` stream (`new Rng(seed).fork("dropout")`),
  * so a seed's masks do not depend on which other seeds share its batch and are the same on every backend.
  */
-import * as tf from "@tensorflow/tfjs-core";
+import { tf } from "../tf.js";
 import { DyncRuntimeError } from "../errors.js";
 import { Rng, type RngState } from "../rng.js";
 

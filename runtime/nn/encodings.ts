@@ -6,7 +6,7 @@
  * - `gaussian_features`: Gaussian Fourier features [sin(2π xB), cos(2π xB)] with B `[d, m]` ~ N(0, σ²) fixed per seed,
  *   drawn from `new Rng(seed).fork("encoding")` (Tancik et al. 2020), optionally preceded by x.
  */
-import * as tf from "@tensorflow/tfjs-core";
+import { tf } from "../tf.js";
 import { DyncRuntimeError } from "../errors.js";
 import { Rng } from "../rng.js";
 import { bmm } from "./bmm.js";

@@ -4,7 +4,7 @@
  * by β (`layer.gamma`, `layer.beta`, `[S, N]`, starting at 1 and 0). The same in training and evaluation.
  * On images `[S, B, H, W, C]` it normalises each pixel's C channels (LayerNorm over the channel axis).
  */
-import * as tf from "@tensorflow/tfjs-core";
+import { tf } from "../tf.js";
 import type { Param } from "../../contract/model.js";
 import { createParam } from "../params.js";
 

@@ -6,7 +6,7 @@
  * `post` = the layer's output as the next layer sees it (after dropout); for `out`, `pre` is the dense
  * output and `post` the scaled model output.
  */
-import * as tf from "@tensorflow/tfjs-core";
+import { tf } from "../tf.js";
 import { DyncRuntimeError } from "../errors.js";
 import { lossName, type LossKind } from "../loss.js";
 import type { ForwardOptions, FusedStep, FusedStepPath, LayerView, Model, Param, ScalarNetSpec } from "../../contract/model.js";

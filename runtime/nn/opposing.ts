@@ -5,7 +5,7 @@
  * `c.scale` `[S, 1, 1]`. Init as in the paper: c = 1, b and b_o uniformly random directions with
  * ‖b‖² = d1/(d1 + d2) and ‖b_o‖² = d2/(d1 + d2), drawn from `new Rng(seed).fork("init").fork(param name)`.
  */
-import * as tf from "@tensorflow/tfjs-core";
+import { tf } from "../tf.js";
 import { DyncRuntimeError } from "../errors.js";
 import { initStream } from "../init.js";
 import type { LayerView, Model, Param } from "../../contract/model.js";

@@ -9,7 +9,7 @@
  * activation, pooling, dropout; before `flatten`). For the last layer `post` is the model output. `input`
  * (when the caller asks for it) is what a weighted layer receives, and `shift` is added to its linear output.
  */
-import * as tf from "@tensorflow/tfjs-core";
+import { tf } from "../tf.js";
 import { DyncRuntimeError } from "../errors.js";
 import { labelSmoothing, lossName, type LossKind } from "../loss.js";
 import type { FusedStep, FusedStepPath, LayerView, Model, Param, ScalarNetSpec } from "../../contract/model.js";

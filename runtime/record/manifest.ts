@@ -2,7 +2,7 @@
 import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { version_core } from "@tensorflow/tfjs-core";
+import { tf } from "../tf.js";
 import { unwritable } from "./run-dir.js";
 
 import type { StepPathCounts, TrainingStepPath } from "../../contract/model.js";
@@ -113,7 +113,7 @@ export function writeManifest(path: string, manifest: Manifest): void {
 
 /** Versions of dync (its package.json), TensorFlow.js core and Node. */
 export function collectVersions(): Versions {
-  return { dync: dyncVersion(), tfjs: version_core, node: process.version };
+  return { dync: dyncVersion(), tfjs: tf.version_core, node: process.version };
 }
 
 /** The `version` of the nearest package.json named `dync` above this module (source or dist layout). */

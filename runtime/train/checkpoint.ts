@@ -10,7 +10,7 @@
  * reported), every event's firing steps and what event conditions keep (earlier values). The learning-rate schedule is a pure function of the step and
  * needs nothing. Restored into a freshly built run, training continues bit for bit as if never stopped.
  */
-import * as tf from "@tensorflow/tfjs-core";
+import { tf } from "../tf.js";
 import { DyncRuntimeError } from "../errors.js";
 import type { Model, StepPathCounts } from "../../contract/model.js";
 import type { Optimizer } from "../optim.js";

@@ -2,7 +2,7 @@
  * Training data on the backend: uploaded once, then minibatches are gathered by index with tf.gather.
  * Seeds either share one dataset or each has its own (same size and shapes), e.g. per-seed noise draws.
  */
-import * as tf from "@tensorflow/tfjs-core";
+import { tf } from "../tf.js";
 import { nativeGatherRows } from "../kernels/native-fused.js";
 import { sampleSize, type Dataset } from "../dataset.js";
 import { DyncRuntimeError } from "../errors.js";

@@ -3,7 +3,7 @@
  * records the first non-finite step per seed, without reading anything back; the loop reads the small
  * `[S]` result only when it checks (see the divergence policy in loop.ts).
  */
-import * as tf from "@tensorflow/tfjs-core";
+import { tf } from "../tf.js";
 import { simdObserveLoss } from "../kernels/ops.js";
 
 /** A seed whose loss became NaN or ±Inf. */

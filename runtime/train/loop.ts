@@ -27,7 +27,7 @@
  * steps, unless `onDivergence: "continue"`. Masking only after detection keeps healthy runs free of its
  * cost (a broadcast tf.where per parameter and step).
  */
-import * as tf from "@tensorflow/tfjs-core";
+import { tf } from "../tf.js";
 import { ensureGradients } from "../backend.js";
 import type { Dataset } from "../dataset.js";
 import { DyncRuntimeError } from "../errors.js";

@@ -10,7 +10,7 @@
  * which makes it exactly the DFT; for non-uniform positions L = max t − min t. A run trained with
  * cross-entropy is compared through the softmax of its output (probabilities against one-hot targets).
  */
-import * as tf from "@tensorflow/tfjs-core";
+import { tf } from "../../runtime/tf.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
 import type { Model } from "../../contract/model.js";
 import { defineProbe } from "../probes/define.js";

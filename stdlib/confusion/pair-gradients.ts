@@ -25,7 +25,7 @@
  * Only dense layers may carry parameters: a network with conv, batch-norm or layer-norm parameters fails
  * with RUN040 naming the layer (their per-example gradients are not outer products of two vectors).
  */
-import * as tf from "@tensorflow/tfjs-core";
+import { tf } from "../../runtime/tf.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
 import { lossFunction, type LossKind } from "../../runtime/loss.js";
 import type { LayerView, Model, Taps } from "../../contract/model.js";

@@ -1,5 +1,5 @@
 /** `accuracy(model, data)`: the fraction of samples whose highest-scoring class is the true class, overall or per class. */
-import * as tf from "@tensorflow/tfjs-core";
+import { tf } from "../../runtime/tf.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
 import type { Model } from "../../contract/model.js";
 import { defineProbe } from "../probes/define.js";

@@ -1,5 +1,5 @@
 /** `class_probs(net, data)`: the softmax of the outputs, averaged over a data set's samples, per seed and class. */
-import * as tf from "@tensorflow/tfjs-core";
+import { tf } from "../../runtime/tf.js";
 import type { Model } from "../../contract/model.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
 import { defineProbe } from "../probes/define.js";

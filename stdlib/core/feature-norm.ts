@@ -1,5 +1,5 @@
 /** `feature_norm(net, data, layer)`: the mean norm of a hidden layer's output over a data set, from the tapped forward pass. */
-import * as tf from "@tensorflow/tfjs-core";
+import { tf } from "../../runtime/tf.js";
 import type { Model, Taps } from "../../contract/model.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
 import { defineProbe } from "../probes/define.js";

@@ -1,5 +1,5 @@
 /** `loss(model, data)`: the model's loss on a whole data set. */
-import * as tf from "@tensorflow/tfjs-core";
+import { tf } from "../../runtime/tf.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
 import { lossFunction, type LossKind } from "../../runtime/loss.js";
 import type { Model } from "../../contract/model.js";

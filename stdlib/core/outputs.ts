@@ -6,7 +6,7 @@
  * this is what `plot image(…)` draws: a learned image, or the linear regions of a ReLU layer (Montúfar et
  * al. 2014; Hanin & Rolnick 2019).
  */
-import * as tf from "@tensorflow/tfjs-core";
+import { tf } from "../../runtime/tf.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
 import type { Model, Taps } from "../../contract/model.js";
 import { defineProbe } from "../probes/define.js";

@@ -28,7 +28,7 @@
  * physical batch the gradient's computation is recorded once, so every exact product after the first is a
  * single second backward pass (./recorded-gradient.ts).
  */
-import * as tf from "@tensorflow/tfjs-core";
+import { tf } from "../../runtime/tf.js";
 import type { Model } from "../../contract/model.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
 import { labelSmoothing, lossFunction, lossName, smoothTargets, type LossKind } from "../../runtime/loss.js";

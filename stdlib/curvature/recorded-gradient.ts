@@ -9,7 +9,7 @@
  * does not look as expected (another tfjs version, or a tape already recording), and the caller falls back
  * to nested tf.grads, which is also what the tests compare it with.
  */
-import * as tf from "@tensorflow/tfjs-core";
+import { tf } from "../../runtime/tf.js";
 
 /** A node of tfjs-core's tape (engine.ts TapeNode). */
 interface TapeNode {

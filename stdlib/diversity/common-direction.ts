@@ -41,7 +41,7 @@
  * Precision: a and δ are float32 from the backend; G, ḡ, the eigenvectors and the cosines are float64.
  * Eigenvectors by Lanczos on the deflated G (numerics/eigen.ts, full reorthogonalisation), k times.
  */
-import * as tf from "@tensorflow/tfjs-core";
+import { tf } from "../../runtime/tf.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
 import { lossFunction, type LossKind } from "../../runtime/loss.js";
 import type { NnForwardOptions } from "../../runtime/nn/mlp.js";

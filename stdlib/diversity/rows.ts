@@ -12,7 +12,7 @@
  * Passes: `EvalData.chunks()` split so that one pass holds at most ~8 M tapped values (the regions
  * family's `rowsPerPass`), downloaded as float32 and consumed before the next pass.
  */
-import * as tf from "@tensorflow/tfjs-core";
+import { tf } from "../../runtime/tf.js";
 import type { LayerView, Model, Taps } from "../../contract/model.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
 import type { LossKind } from "../../runtime/loss.js";

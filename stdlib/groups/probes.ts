@@ -4,7 +4,7 @@
  * Seed batching: the loss summed over seeds gives each seed exactly its own gradient (contract/model.ts), so
  * one backward pass of Σ_s L_G,s yields every seed's group gradient; norms are read back per seed.
  */
-import * as tf from "@tensorflow/tfjs-core";
+import { tf } from "../../runtime/tf.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
 import { lossFunction, type LossKind } from "../../runtime/loss.js";
 import type { Model } from "../../contract/model.js";

@@ -2,7 +2,7 @@
  * A data set on the backend for probes: uploaded once per run, read in chunks of rows so that a probe over
  * a large data set and many seeds never builds one huge `[S, n, …]` tensor.
  */
-import * as tf from "@tensorflow/tfjs-core";
+import { tf } from "../../runtime/tf.js";
 import { sampleSize, type Dataset } from "../../runtime/dataset.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
 

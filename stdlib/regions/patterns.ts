@@ -18,7 +18,7 @@
  * Evaluation runs over `EvalData.chunks()` split further into passes of at most PASS_VALUES tapped values,
  * since a forward pass with taps keeps every layer's activations alive until its chunk is packed.
  */
-import * as tf from "@tensorflow/tfjs-core";
+import { tf } from "../../runtime/tf.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
 import type { Model, Taps } from "../../contract/model.js";
 import type { EvalData, RowRange } from "../probes/eval-data.js";

@@ -3,7 +3,7 @@
  * and `region_ids` (the region of every point, with its coordinates for `plot image`). All three read one
  * pattern set per seed from `activationPatterns`.
  */
-import * as tf from "@tensorflow/tfjs-core";
+import { tf } from "../../runtime/tf.js";
 import type { ProbeContext } from "../../runtime/train/index.js";
 import { defineProbe } from "../probes/define.js";
 import type { EvalData } from "../probes/eval-data.js";

@@ -9,7 +9,7 @@
  * directly after a dense layer is refused, and one after a dense layer that has its own `act:` as well
  * (two activations in a row) is taken as that dense layer's only one.
  */
-import * as tf from "@tensorflow/tfjs-core";
+import { tf } from "../../runtime/tf.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
 import { activation } from "../../runtime/nn/activations.js";
 import { dense } from "../../runtime/nn/dense.js";

@@ -7,7 +7,7 @@
  * anchors · n · d multiply-adds in JS (~50 s for 100 anchors over Fashion-MNIST's 60,000 × 784 on a busy
  * core), so large problems screen with float32 products on the backend first (below): ~5 s for the same.
  */
-import * as tf from "@tensorflow/tfjs-core";
+import { tf } from "../../runtime/tf.js";
 import type { SampleRows } from "./rows.js";
 
 export type Order = "nearest" | "farthest";

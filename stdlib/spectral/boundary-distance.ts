@@ -9,7 +9,7 @@
  *   zᵢ at x, in the data's input space (through the encoding). ∇ₓz for every neuron at once needs forward
  *   mode (few inputs, many neurons): J·e_k per input direction k, as ∂/∂u ⟨Jᵀu, e_k⟩ by nested reverse mode.
  */
-import * as tf from "@tensorflow/tfjs-core";
+import { tf } from "../../runtime/tf.js";
 import type { LayerView, Model, Taps } from "../../contract/model.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
 import { defineProbe } from "../probes/define.js";

@@ -4,7 +4,7 @@
  * (runtime/nn/encodings.ts, float32 on the backend, as the network sees it); the distances are summed in
  * float64.
  */
-import * as tf from "@tensorflow/tfjs-core";
+import { tf } from "../../runtime/tf.js";
 import type { EncodingSpec } from "../../contract/model-specs.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
 import { createEncoding } from "../../runtime/nn/encodings.js";
