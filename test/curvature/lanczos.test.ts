@@ -6,7 +6,7 @@
  * stopping by residual at tol 1e-3; SLQ weights summing to one.
  */
 import { describe, expect, it } from "vitest";
-import { Lanczos, PowerIteration, tridiagonalEigen } from "../../numerics/lanczos.js";
+import { Lanczos, orthogonalizeTwice, PowerIteration, tridiagonalEigen } from "../../numerics/lanczos.js";
 import { symmetricEigen } from "../../numerics/linalg.js";
 import { Rng } from "../../runtime/rng.js";
 
@@ -51,6 +51,49 @@ function lanczosTop(a: Float64Array, n: number, k: number, tol: number, scale: n
   }
   return { values: run.ritz(k, false).map((p) => p.value), steps: run.steps };
 }
+
+describe("orthogonalising against a basis (blocked classical Gram–Schmidt, twice)", () => {
+  /** k orthonormal vectors of length n by modified Gram–Schmidt, twice, written out here as the reference. */
+  const mgs2 = (w: Float64Array, vectors: readonly Float64Array[]) => {
+    const dotOf = (x: Float64Array, y: Float64Array) => x.reduce((s, xi, i) => s + xi * y[i]!, 0);
+    for (let pass = 0; pass < 2; pass++) {
+      for (const v of vectors) {
+        const c = dotOf(v, w);
+        for (let i = 0; i < w.length; i++) w[i]! -= c * v[i]!;
+      }
+    }
+  };
+  const basis = (rng: Rng, n: number, k: number) => {
+    const vectors: Float64Array[] = [];
+    for (let j = 0; j < k; j++) {
+      const v = Float64Array.from({ length: n }, () => rng.normal());
+      mgs2(v, vectors);
+      const size = Math.hypot(...v);
+      vectors.push(v.map((x) => x / size));
+    }
+    return vectors;
+  };
+
+  it("leaves w orthogonal to every vector to working precision and equal to modified Gram–Schmidt's result", () => {
+    const rng = new Rng(21);
+    for (const k of [1, 3, 4, 7, 13]) {
+      const vectors = basis(rng, 2000, k);
+      // mostly inside the span (as a Lanczos product is: α·q_j + β·q_{j−1} + a small new direction)
+      const w = Float64Array.from({ length: 2000 }, () => 1e-3 * rng.normal());
+      vectors.forEach((v, j) => v.forEach((x, i) => (w[i]! += (j + 1) * 10 * x)));
+      const reference = Float64Array.from(w);
+      const before = Math.hypot(...w);
+      mgs2(reference, vectors);
+      orthogonalizeTwice(w, vectors);
+      const size = Math.hypot(...w);
+      for (const v of vectors) expect(Math.abs(v.reduce((s, x, i) => s + x * w[i]!, 0))).toBeLessThan(1e-13 * size);
+      // the two differ by rounding of the components removed, which were up to ~10⁴ times the remainder
+      const gap = Math.hypot(...w.map((x, i) => x - reference[i]!));
+      expect(gap).toBeLessThan(1e-14 * before);
+      expect(gap).toBeLessThan(1e-10 * size);
+    }
+  });
+});
 
 describe("the tridiagonal eigensolver", () => {
   it("agrees with Jacobi on random tridiagonals (values and AV = VΛ)", () => {
