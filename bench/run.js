@@ -306,7 +306,7 @@ const TARGETS = {
       cause: `as on the native path, and the HVPs' products on the wasm GEMM: ${WASM_MATMUL}`,
       wasm: WASM_DENSE,
       nativeCause:
-        "two costs of about 0.4–0.5 s each where PyTorch spends 0.44 s in all: the Lanczos loop's full reorthogonalisation (two Gram–Schmidt passes over every earlier vector, float64 in JS, 40,801 parameters × up to 60 vectors: ~0.48 s in a CPU profile, memory-bound: a 4-way unrolled loop gained ~20 %), where scipy's eigsh does its orthogonalisation in BLAS; and 60 Hessian-vector products through tfjs kernels (forward, backward and double backward each; ~0.4 s). The 0.66 recorded earlier was measured at load 23, where the PyTorch side took 12.7 s",
+        "where PyTorch spends 0.43 s in all: 60 Hessian-vector products through tfjs kernels (forward, backward and double backward each: the products on oneDNN near its peak, ~0.17 s, and the tanh passes and their derivatives on [1000, 200] in dync's SIMD kernels and tfjs bookkeeping, ~0.25 s), and the Lanczos loop's full reorthogonalisation in float64 JS (two classical Gram–Schmidt passes in blocks of four over up to 60 vectors of 40,801 parameters, ~0.3 s; it was ~0.48 s as modified Gram–Schmidt), where scipy's eigsh orthogonalises in BLAS. The 0.66 recorded earlier was measured at load 23, where the PyTorch side took 12.7 s",
     },
   ],
   i_regions: [{ against: "i_regions", max: 1, label: "≤ 1.0×", cause: WASM_MATMUL, wasm: WASM_DENSE }],
