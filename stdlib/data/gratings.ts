@@ -16,6 +16,7 @@
  * and shuffled. Randomness: labels from fork `labels`, phases from fork `phases`, noise from fork `noise`.
  */
 import type { Dataset } from "../../runtime/dataset.js";
+import { fdlibmCos, fdlibmSin } from "../../runtime/fdlibm.js";
 import type { Rng } from "../../runtime/rng.js";
 import { classTargets } from "./classes.js";
 import { checkCount, invalid } from "./inputs.js";
@@ -49,7 +50,7 @@ export interface GratingsDataset extends Dataset {
 export function gratingPixel(i: number, j: number, size: number, cycles: number, theta: number, phase: number): number {
   const u = (j + 0.5) / size - 0.5;
   const v = (i + 0.5) / size - 0.5;
-  return Math.cos(2 * Math.PI * cycles * (u * Math.cos(theta) + v * Math.sin(theta)) + phase);
+  return fdlibmCos(2 * Math.PI * cycles * (u * fdlibmCos(theta) + v * fdlibmSin(theta)) + phase);
 }
 
 /** The orientation of class c of C: θ = π·c/C. */
@@ -85,11 +86,12 @@ export function gratings(rng: Rng, options: GratingsOptions): GratingsDataset {
   for (let s = 0; s < n; s++) {
     noise.normals(z);
     const theta = gratingAngle(labels[s]!, classes);
-    const [cos, sin, phase] = [Math.cos(theta), Math.sin(theta), phases[s]!];
+    // fdlibm's cos and sin, not Math's: a seed gives the same images on every Node version (runtime/fdlibm.ts)
+    const [cos, sin, phase] = [fdlibmCos(theta), fdlibmSin(theta), phases[s]!];
     for (let i = 0; i < size; i++) {
       const rowPart = centre[i]! * sin;
       for (let j = 0; j < size; j++) {
-        const g = Math.cos(frequency * (centre[j]! * cos + rowPart) + phase);
+        const g = fdlibmCos(frequency * (centre[j]! * cos + rowPart) + phase);
         const clean = unit ? (1 + g) / 2 : g;
         for (let c = 0; c < channels; c++) x[s * perImage + (i * size + j) * channels + c] = clean + options.noise * z[(i * size + j) * channels + c]!;
       }
