@@ -325,7 +325,7 @@ const TARGETS = {
       against: "e_sharpness",
       max: 1,
       label: "≤ 1.0×",
-      cause: "the dense matMuls of two 100-wide layers at batch 2000 (the wasm GEMM, as in (a)) are most of a training step, and every Hessian-vector product redoes the forward and first backward pass (tfjs keeps no tape; PyTorch reuses its create_graph=True graph)",
+      cause: "the dense matMuls of two 100-wide layers at batch 2000 (the wasm GEMM, as in (a)) are most of a training step and of each Hessian-vector product (a single second backward pass through the gradient recorded once per measurement: stdlib/curvature/recorded-gradient.ts)",
       wasm: WASM_DENSE,
     },
   ],
