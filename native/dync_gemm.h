@@ -97,8 +97,11 @@ static inline void dync_sgemm_unmasked(int transpose_a, int transpose_b, int m, 
 #ifdef DYNC_WITH_ONEDNN
   if (dync_gemm_use_onednn()) {
     if (omp_get_max_threads() != dync_gemm_threads()) omp_set_num_threads(dync_gemm_threads());
-    dnnl_sgemm(transpose_a ? 'T' : 'N', transpose_b ? 'T' : 'N', m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc);
-    return;
+    /* oneDNN reports a failure (bad arguments, no memory for its packing) as a status and leaves C as it was:
+       OpenBLAS, always linked, then computes the product, so no caller ever reads an unwritten C. */
+    if (dnnl_sgemm(transpose_a ? 'T' : 'N', transpose_b ? 'T' : 'N', m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc) ==
+        dnnl_success)
+      return;
   }
 #endif
   cblas_sgemm(CblasRowMajor, transpose_a ? CblasTrans : CblasNoTrans, transpose_b ? CblasTrans : CblasNoTrans, m, n,
