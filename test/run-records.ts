@@ -1,7 +1,9 @@
 /**
- * The recorded measurements of a run directory, for tests that require two directories to hold the same bytes
- * (resumed against uninterrupted runs, workers against one process, merged shards against one run).
+ * Run directories in tests: their recorded measurements, for tests that require two directories to hold the
+ * same bytes (resumed against uninterrupted runs, workers against one process, merged shards against one run),
+ * and a run interrupted once its runs have checkpointed, the state `--resume` starts from.
  */
+import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { expect } from "vitest";
@@ -31,4 +33,23 @@ export function expectSameRecords(dir: string, reference: string, folders?: read
   const got = recordedFiles(dir, folders);
   expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
   for (const [name, bytes] of want) expect(got.get(name)!.equals(bytes), `${name} differs${context}`).toBe(true);
+}
+
+/**
+ * Start the compiled `program` with `args` writing to `dir`, send it SIGINT as soon as every checkpoint file of
+ * `runs` exists (checkpoints/<run>.ckpt, run ids as their path segments), and return its exit code.
+ */
+export async function interruptOnceCheckpointed(program: string, args: readonly string[], dir: string, runs: readonly string[]): Promise<number | null> {
+  const child = spawn(process.execPath, [program, ...args, "--out", dir], { stdio: "ignore" });
+  const exited = new Promise<number | null>((done) => child.on("exit", (code) => done(code)));
+  const checkpoints = runs.map((run) => join(dir, "checkpoints", `${run}.ckpt`));
+  await new Promise<void>((done) => {
+    const poll = setInterval(() => {
+      if (!checkpoints.every((f) => existsSync(f))) return;
+      clearInterval(poll);
+      child.kill("SIGINT");
+      done();
+    }, 10);
+  });
+  return exited;
 }

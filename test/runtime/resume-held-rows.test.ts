@@ -12,12 +12,12 @@
  * kill right after it leaves. For the second case, the first run's completion is then written as the
  * uninterrupted run wrote it (training is deterministic: those are the bytes it would write).
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectSameRecords } from "../run-records.js";
+import { expectSameRecords, interruptOnceCheckpointed } from "../run-records.js";
 import type { Manifest } from "../../runtime/record/index.js";
 import { pathSegment, readCheckpointFile, writeCheckpointFile } from "../../runtime/record/index.js";
 import { heldRowsPath } from "../../runner/checkpoint.js";
@@ -90,18 +90,7 @@ beforeAll(async () => {
   expect(run.status, run.stderr).toBe(0);
   // SIGINT once both workers have checkpointed: two runs interrupted, each with a checkpoint where it stopped.
   stopped = join(scratch, "stopped");
-  const child = spawn(process.execPath, [program, "--backend", "cpu", "--jobs", "2", "--quiet", "--out", stopped], { stdio: "ignore" });
-  const exited = new Promise<number | null>((done) => child.on("exit", (code) => done(code)));
-  const both = ["lr%3D0.01.ckpt", "lr%3D0.003.ckpt"].map((f) => join(stopped, "checkpoints", f));
-  await new Promise<void>((done) => {
-    const poll = setInterval(() => {
-      if (!both.every((f) => existsSync(f))) return;
-      clearInterval(poll);
-      child.kill("SIGINT");
-      done();
-    }, 10);
-  });
-  expect(await exited).toBe(130);
+  expect(await interruptOnceCheckpointed(program, ["--backend", "cpu", "--jobs", "2", "--quiet"], stopped, ["lr%3D0.01", "lr%3D0.003"])).toBe(130);
   expect(manifestOf(stopped).runs.filter((r) => r.status === "interrupted")).toHaveLength(2);
 }, 240_000);
 

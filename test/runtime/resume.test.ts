@@ -14,7 +14,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectSameRecords, recordedFiles } from "../run-records.js";
+import { expectSameRecords, interruptOnceCheckpointed, recordedFiles } from "../run-records.js";
 import type { Manifest } from "../../runtime/record/index.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -197,19 +197,8 @@ describe("SIGINT with --jobs 2, resumed with --jobs 2: every interrupted run con
 
   it("both interrupted runs continue where they stopped; the files equal an uninterrupted run's", async () => {
     const dir = join(scratch, "sigint-jobs2");
-    const child = spawn(process.execPath, [program3, "--backend", "cpu", "--jobs", "2", "--quiet", "--out", dir], { stdio: "ignore" });
-    const exited = new Promise<number | null>((done) => child.on("exit", (code) => done(code)));
     // Both workers have checkpointed once (25 steps): stop them mid-run.
-    const both = ["lr%3D0.01.ckpt", "lr%3D0.003.ckpt"].map((f) => join(dir, "checkpoints", f));
-    await new Promise<void>((done) => {
-      const poll = setInterval(() => {
-        if (!both.every((f) => existsSync(f))) return;
-        clearInterval(poll);
-        child.kill("SIGINT");
-        done();
-      }, 10);
-    });
-    expect(await exited).toBe(130);
+    expect(await interruptOnceCheckpointed(program3, ["--backend", "cpu", "--jobs", "2", "--quiet"], dir, ["lr%3D0.01", "lr%3D0.003"])).toBe(130);
     const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as Manifest;
     // Both workers were busy (the first run may have finished just before, a third started): two runs interrupted.
     const interrupted = manifest.runs.filter((r) => r.status === "interrupted");
