@@ -236,7 +236,7 @@ export async function runMain(
     streams.onSummary?.({ experiment: program.name, profile: "", exitCode: EXIT.input, error: message });
     return EXIT.input;
   }
-  // Installed only while training and reporting: a signal then stops cleanly (interrupt.ts).
+  // Installed while training and reporting (and, once a signal came, until the exit): a signal then stops cleanly (interrupt.ts).
   // While runs train, runExperiment prints the notice (through its live view); before and after, this does.
   let training = false;
   const interrupt = new InterruptWatch().install(
@@ -276,7 +276,10 @@ export async function runMain(
     streams.onSummary?.({ experiment: program.name, profile: args.profile, exitCode: code, error: message });
     return code;
   } finally {
-    interrupt.dispose();
+    // After a signal the process ends with 128 + its number: the watch stays until then, so a second signal in the
+    // moments between this return and the exit still ends it with that code (a removed listener would let the
+    // signal's default action kill it instead, which is what a fast clean stop ran into).
+    if (!interrupt.received) interrupt.dispose();
   }
 }
 
