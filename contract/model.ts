@@ -47,6 +47,30 @@ export interface ScalarNetSpec {
   readonly params: readonly [tf.Variable, tf.Variable, tf.Variable, tf.Variable];
 }
 
+/** One dense layer of a plain dense MLP (`Model.denseMlpPlan`): x·W (+ b), then its activation (identity for none). */
+export interface DenseMlpLayer {
+  /** `[S, fanIn, fanOut]`. */
+  readonly weight: Param;
+  /** `[S, fanOut]`. */
+  readonly bias?: Param;
+  readonly activation: ActivationName;
+  /** leaky_relu's slope. */
+  readonly alpha: number;
+}
+
+/**
+ * A model as a plain dense MLP: fixed input encodings (no parameters), then dense layers with their activations,
+ * the output times `scale` — no batch norm, layer norm, dropout, convolution (`Model.denseMlpPlan`). Native
+ * kernels that compute with the layers directly (the Hessian-vector product, runtime/kernels/native-hvp.ts) read it.
+ */
+export interface DenseMlpPlan {
+  /** The input encodings as one function of rows `[S, B, in]` → `[S, B, fanIn of the first layer]` (the identity without). */
+  encode(x: tf.Tensor3D): tf.Tensor3D;
+  readonly layers: readonly DenseMlpLayer[];
+  /** The factor on the last layer's output (the model's `outputScale` times a final `scale` layer's). */
+  readonly scale: number;
+}
+
 /** weight, bias, BN scale/shift… A parameter is addressed as `layer.role`, e.g. `hidden0.weight`. */
 export type ParamRole = "weight" | "bias" | "gamma" | "beta" | "scale";
 
@@ -139,6 +163,11 @@ export interface Model {
    * undefined when it is not one; the training loop then may run several updates in one fused call.
    */
   scalarNet?(loss: LossKind): ScalarNetSpec | undefined;
+  /**
+   * The model as a plain dense MLP (`DenseMlpPlan`), or undefined when it is not one; its layers' parameters are
+   * then exactly `params`, in order (weight, then bias, per layer).
+   */
+  denseMlpPlan?(): DenseMlpPlan | undefined;
   /** Non-trainable state (BN running statistics), snapshotted with the parameters. */
   readonly state: readonly tf.Variable[];
   /**

@@ -5,7 +5,8 @@
  * sgemm serves the products where present: `libdnnl-dev`; native/dync_gemm.h says why) and im2col/col2im
  * and whole convolutions (native/dync_conv.c → dist/native/dync_conv.node, against OpenBLAS), and the fused MLP step and
  * optimizer update (native/dync_fused.c → dist/native/dync_fused.node, against OpenBLAS;
- * runtime/kernels/native-fused.ts), and the seeded draws in bulk (native/dync_rng.c → dist/native/dync_rng.node;
+ * runtime/kernels/native-fused.ts), the Hessian-vector product of plain dense MLPs (native/dync_hvp.c →
+ * dist/native/dync_hvp.node; runtime/kernels/native-hvp.ts), and the seeded draws in bulk (native/dync_rng.c → dist/native/dync_rng.node;
  * runtime/kernels/native-rng.ts). No node-gyp: one C file per addon, the Node-API headers that ship with
  * Node, the libraries it links.
  *
@@ -34,9 +35,12 @@ const ADDONS = [
   // fp-contract off: the fused optimizer update must round as the taped path's separate multiply and add;
   // -O3 and no errno from sqrtf so gcc vectorizes the elementwise loops (results unchanged).
   { name: "dync_fused", flags: ["-O3", "-ffp-contract=off", "-fno-math-errno"], libraries: ["-lopenblas", "-lm"], gemm: true },
+  // The Hessian-vector product of plain dense MLPs (runtime/kernels/native-hvp.ts): dync_fused's flags, so its
+  // activations (dync_activations.h) round as the fused step's.
+  { name: "dync_hvp", flags: ["-O3", "-ffp-contract=off", "-fno-math-errno"], libraries: ["-lopenblas", "-lm"], gemm: true },
 ];
 /** What the addons with products (`gemm: true`) include besides their own source (a change rebuilds them). */
-const SHARED_HEADERS = ["dync_gemm.h"];
+const SHARED_HEADERS = ["dync_gemm.h", "dync_activations.h"];
 /** oneDNN's sgemm (native/dync_gemm.h), tried first; its OpenMP runtime sets the products' thread count. */
 const ONEDNN = { flags: ["-DDYNC_WITH_ONEDNN", "-fopenmp"], libraries: ["-ldnnl"] };
 

@@ -29,8 +29,8 @@ interface DyncFusedAddon {
   sinCos?(heap: ArrayBuffer, descriptor: Float64Array): void;
 }
 
-/** native/dync_fused.c's activation codes. */
-const ACTIVATION_CODES: Readonly<Record<ActivationName, number>> = {
+/** native/dync_activations.h's activation codes (dync_fused.c, dync_hvp.c). */
+export const ACTIVATION_CODES: Readonly<Record<ActivationName, number>> = {
   identity: 0,
   relu: 1,
   leaky_relu: 2,

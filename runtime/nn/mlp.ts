@@ -9,7 +9,7 @@
 import { tf } from "../tf.js";
 import { DyncRuntimeError } from "../errors.js";
 import { lossName, type LossKind } from "../loss.js";
-import type { ForwardOptions, FusedStep, FusedStepPath, LayerView, Model, Param, ScalarNetSpec } from "../../contract/model.js";
+import type { DenseMlpPlan, ForwardOptions, FusedStep, FusedStepPath, LayerView, Model, Param, ScalarNetSpec } from "../../contract/model.js";
 import { layerViews, mlpLayers } from "../../contract/layer-list.js";
 import { isValidSeed } from "../../contract/program.js";
 import { scalarNetStep, scalarNetStepPath } from "./scalar-net-step.js";
@@ -192,6 +192,15 @@ export class Mlp implements Model {
     const alpha = typeof spec === "object" && "slope" in spec ? spec.slope : DEFAULT_LEAKY_SLOPE;
     const params = [hidden.dense.weight.variable, hidden.dense.bias.variable, this.out.weight.variable, this.out.bias.variable] as const;
     return { activation: activationName(spec), alpha, scale: this.outputScale, half: loss === "mse" ? 1 : 0.5, params };
+  }
+
+  /** The network as a plain dense MLP (`Model.denseMlpPlan`): without batch norm or dropout; else undefined. */
+  denseMlpPlan(): DenseMlpPlan | undefined {
+    if (this.options.norm === "batchnorm" || this.dropout > 0) return undefined;
+    const spec = this.options.act ?? "relu";
+    const act = { activation: activationName(spec), alpha: typeof spec === "object" && "slope" in spec ? spec.slope : DEFAULT_LEAKY_SLOPE };
+    const layer = (dense: DenseParams, hidden: boolean) => ({ weight: dense.weight, ...(dense.bias ? { bias: dense.bias } : {}), ...(hidden ? act : { activation: "identity" as const, alpha: 0 }) });
+    return { encode: (x) => this.encode(x), layers: [...this.hidden.map((l) => layer(l.dense, true)), layer(this.out, false)], scale: this.outputScale };
   }
 
   /** Input encoding applied to `[S, B, inDim]` (identity without one), for probes that look at encoded inputs. */

@@ -12,7 +12,7 @@
 import { tf } from "../tf.js";
 import { DyncRuntimeError } from "../errors.js";
 import { labelSmoothing, lossName, type LossKind } from "../loss.js";
-import type { FusedStep, FusedStepPath, LayerView, Model, Param, ScalarNetSpec } from "../../contract/model.js";
+import type { DenseMlpPlan, FusedStep, FusedStepPath, LayerView, Model, Param, ScalarNetSpec } from "../../contract/model.js";
 import type { LayerSpec } from "../../contract/program.js";
 import { activationAfter, type LayerGeometry, layerGeometry, layerRole } from "../../contract/layer-list.js";
 import { type FusedDenseLayer, nativeFusedStepActive, nativeMlpStep } from "../kernels/native-fused.js";
@@ -221,6 +221,19 @@ export class Sequential implements Model {
       }
     }
     return layers.length > 0 ? { encodings, layers, scale } : undefined;
+  }
+
+  /**
+   * The list as a plain dense MLP (`Model.denseMlpPlan`): the fused step's plan without batch norm (its batch
+   * statistics are not part of the plan's arithmetic); undefined otherwise.
+   */
+  denseMlpPlan(): DenseMlpPlan | undefined {
+    const plan = this.fusedDensePlan();
+    if (!plan || plan.layers.some((l) => l.norm)) return undefined;
+    const views = this.built.filter((b) => b.view.weight).map((b) => b.view);
+    const layers = plan.layers.map((l, i) => ({ weight: views[i]!.weight!, ...(views[i]!.bias ? { bias: views[i]!.bias } : {}), activation: l.activation, alpha: l.alpha }));
+    const encode = (x: tf.Tensor3D) => plan.encodings.reduce((h, e) => e.apply(h), x);
+    return { encode, layers, scale: this.outputScale * plan.scale };
   }
 
   /**

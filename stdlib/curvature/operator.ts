@@ -29,13 +29,15 @@
  * single second backward pass (./recorded-gradient.ts).
  */
 import { tf } from "../../runtime/tf.js";
-import type { Model } from "../../contract/model.js";
+import type { DenseMlpLayer, Model, Param } from "../../contract/model.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
 import { labelSmoothing, lossFunction, lossName, smoothTargets, type LossKind } from "../../runtime/loss.js";
 import type { NnForwardOptions } from "../../runtime/nn/mlp.js";
 import { Rng } from "../../runtime/rng.js";
 import type { EvalData } from "../probes/eval-data.js";
 import { recordGradient, type RecordedGradient } from "./recorded-gradient.js";
+import { nativeHvp, type NativeHvp } from "../../runtime/kernels/native-hvp.js";
+import { FUSED_LOSS_CODES, type FusedLoss } from "../../runtime/kernels/native-fused.js";
 
 /** How the HVP is computed and on which rows. */
 export interface HvpOptions {
@@ -54,9 +56,18 @@ const DEFAULT_SEED_ROWS = 1 << 16;
 /** Relative step of the central difference (see the file comment). */
 const DIFFERENCE_STEP = 1e-3;
 
+/**
+ * Which computation serves a measurement's products: `native`, the native R-operator of a plain dense MLP
+ * (runtime/kernels/native-hvp.ts); `taped`, nested tf.grad / the recorded gradient; `difference`, the central
+ * difference of gradients (`hvp: "difference"`).
+ */
+export type HvpPath = "native" | "taped" | "difference";
+
 /** One physical batch: its inputs and the per-sample loss `[S, B]` of the model's output on it. */
 interface HvpBatch {
   readonly x: tf.Tensor;
+  /** The target rows the loss compares with (cross-entropy: smoothed). */
+  readonly target: tf.Tensor;
   readonly perSample: (prediction: tf.Tensor) => tf.Tensor;
   /** Tensors to dispose with the batch. */
   readonly owned: readonly tf.Tensor[];
@@ -89,6 +100,8 @@ export class HessianOperator {
   private readonly forwardOptions: NnForwardOptions;
   /** The recorded gradient of the single physical batch, from the first exact product on (undefined: none yet, null: not possible). */
   private recorded: RecordedGradient | null | undefined;
+  /** The native product, prepared at the first exact product (undefined: not yet, null: the native path does not serve). */
+  private native: NativeHvp | null | undefined;
 
   constructor(
     private readonly model: Model,
@@ -146,7 +159,14 @@ export class HessianOperator {
     return total;
   }
 
+  /** Which computation serves the exact products (decided at the first; before it, the one that will). */
+  get path(): HvpPath {
+    if (this.options.hvp === "difference") return "difference";
+    return this.nativeProduct() ? "native" : "taped";
+  }
+
   dispose(): void {
+    this.native?.dispose();
     this.recorded?.dispose();
     tf.dispose(this.batches.flatMap((b) => b.owned));
   }
@@ -164,7 +184,44 @@ export class HessianOperator {
     return this.recorded;
   }
 
+  /**
+   * The native R-operator product where the model is a plain dense MLP (`Model.denseMlpPlan`, its parameters
+   * exactly `model.params` in order), the loss one it implements and the native path serves; prepared once per
+   * measurement with θ, the encoded rows and the targets as they are now (as the recorded gradient is).
+   */
+  private nativeProduct(): NativeHvp | null {
+    if (this.native !== undefined) return this.native;
+    this.native = null;
+    const plan = this.model.denseMlpPlan?.();
+    const loss = lossName(this.loss);
+    if (!plan || !(loss in FUSED_LOSS_CODES) || !samePlanParams(plan.layers, this.model.params)) return null;
+    const layers = plan.layers.map((l) => ({ fanIn: l.weight.variable.shape[1]!, fanOut: l.weight.variable.shape[2]!, activation: l.activation, alpha: l.alpha, bias: l.bias !== undefined }));
+    const [x, y] = tf.tidy(() => {
+      const encoded = this.batches.map((b) => plan.encode(tf.reshape(b.x, [b.x.shape[0]!, b.x.shape[1]!, -1]) as tf.Tensor3D));
+      return [tf.concat(encoded, 1), tf.concat(this.batches.map((b) => b.target), 1)];
+    });
+    try {
+      const fits = x.rank === 3 && x.shape[2] === layers[0]!.fanIn && y.rank === 3 && y.shape[2] === layers.at(-1)!.fanOut && y.dtype === "float32";
+      if (!fits) return null; // the taped path says what does not fit
+      const theta = new Float32Array(this.model.seeds * this.dim);
+      this.download(this.model.params.map((p) => p.variable)).forEach((t, s) => theta.set(t, s * this.dim));
+      const batch = this.options.batch ?? defaultBatch(this.model.seeds);
+      this.native = nativeHvp({ layers, loss: loss as FusedLoss, scale: plan.scale, seeds: this.model.seeds, rows: this.rows, batch, x: x.dataSync() as Float32Array, y: y.dataSync() as Float32Array, theta }) ?? null;
+    } finally {
+      tf.dispose([x, y]);
+    }
+    return this.native;
+  }
+
   private exactProduct(vectors: readonly Float64Array[]): Float64Array[] {
+    const native = this.nativeProduct();
+    if (native) {
+      const v = new Float32Array(this.model.seeds * this.dim);
+      vectors.forEach((vs, s) => v.set(vs, s * this.dim));
+      const out = new Float64Array(v.length);
+      native.product(v, out);
+      return vectors.map((_, s) => out.slice(s * this.dim, (s + 1) * this.dim));
+    }
     const vars = this.model.params.map((p) => p.variable);
     const v = this.upload(vectors);
     const total = this.zeros();
@@ -264,7 +321,7 @@ export class HessianOperator {
       const by = sliceRows(y, start, count);
       if (lossName(this.loss) !== "cross_entropy") {
         const lossFn = lossFunction(this.loss);
-        out.push({ x: bx, perSample: (prediction) => lossFn(prediction, by).perSample, owned: [bx, by] });
+        out.push({ x: bx, target: by, perSample: (prediction) => lossFn(prediction, by).perSample, owned: [bx, by] });
         continue;
       }
       // Any constant shift gives the same loss; the max logit at θ keeps exp from overflowing nearby.
@@ -272,7 +329,7 @@ export class HessianOperator {
       // `cross_entropy(smoothing: ε)`: the same loss against the smoothed target rows (1 − ε)·y + ε/C.
       const smoothing = labelSmoothing(this.loss);
       const target = smoothing > 0 ? smoothTargets(by, smoothing) : by;
-      out.push({ x: bx, perSample: (logits) => softmaxCrossEntropy(logits, target, shift), owned: [bx, by, target, shift] });
+      out.push({ x: bx, target, perSample: (logits) => softmaxCrossEntropy(logits, target, shift), owned: [bx, by, target, shift] });
     }
     return out;
   }
@@ -287,6 +344,12 @@ export class HessianOperator {
       throw new DyncRuntimeError("RUN040", `${this.probe} could not differentiate the loss${this.options.hvp === "exact" ? " twice" : ""}: ${message}`, this.options.hvp === "exact" ? 'try hvp: "difference"' : undefined);
     }
   }
+}
+
+/** Whether a dense plan's parameters are exactly the model's, in order (the vectors' layout is then the native one). */
+function samePlanParams(layers: readonly DenseMlpLayer[], params: readonly Param[]): boolean {
+  const planned = layers.flatMap((l) => (l.bias ? [l.weight, l.bias] : [l.weight]));
+  return planned.length === params.length && planned.every((p, i) => p.variable === params[i]!.variable);
 }
 
 /** Rows per physical batch when none is given: S·rows ≤ 2¹⁶. */

@@ -1,0 +1,119 @@
+/**
+ * The Hessian-vector product of a plain dense MLP on the native path: native/dync_hvp.c computes Pearlmutter's
+ * R-operator (forward-over-reverse) with the products on dync_gemm.h's sgemm and the activations' first and
+ * second derivatives in C, instead of a second backward pass over tfjs's recorded tape
+ * (stdlib/curvature/recorded-gradient.ts). stdlib/curvature/operator.ts serves every exact HVP with it where
+ * the model offers a `DenseMlpPlan` and the loss is one of `FUSED_LOSS_CODES`; docs/performance.md "Native HVP".
+ *
+ * Active exactly where the native matrix products are (wasm backend, addon built, not `DYNC_NATIVE=0`; see
+ * native.ts) and the HVP addon loads; otherwise `nativeHvp` returns undefined and the caller runs the taped
+ * path. The addon copies the rows and θ when prepared: products read no tfjs tensor.
+ */
+import type { ActivationName } from "../../contract/model-specs.js";
+import { nativeMatMulActive } from "./native.js";
+import { loadNativeAddon } from "./native-addon.js";
+import { ACTIVATION_CODES, FUSED_LOSS_CODES, type FusedLoss } from "./native-fused.js";
+
+interface DyncHvpAddon {
+  hvpPrepare(descriptor: Float64Array, x: Float32Array, y: Float32Array, theta: Float32Array): object;
+  hvpProduct(state: object, v: Float32Array, out: Float64Array): void;
+  hvpFree(state: object): void;
+}
+
+/** One dense layer as the native HVP takes it: x·W (+ b), then the activation. */
+export interface NativeHvpLayer {
+  readonly fanIn: number;
+  readonly fanOut: number;
+  readonly activation: ActivationName;
+  /** leaky_relu's slope. */
+  readonly alpha: number;
+  readonly bias: boolean;
+}
+
+/** The measurement: the network, its loss, the rows and how they are cut into physical batches. */
+export interface NativeHvpProblem {
+  readonly layers: readonly NativeHvpLayer[];
+  readonly loss: FusedLoss;
+  /** The factor on the last layer's output. */
+  readonly scale: number;
+  readonly seeds: number;
+  /** Rows per seed, and rows per physical batch. */
+  readonly rows: number;
+  readonly batch: number;
+  /** `[S, rows, fanIn₀]` encoded inputs and `[S, rows, out]` target rows (cross-entropy: smoothed), float32. */
+  readonly x: Float32Array;
+  readonly y: Float32Array;
+  /** `[S, P]`: per seed every parameter flat, layer by layer weight then bias (the vectors' layout). */
+  readonly theta: Float32Array;
+}
+
+/** A prepared product: H·v for `[S, P]` float32 directions into `[S, P]` float64, until `dispose()`. */
+export interface NativeHvp {
+  product(v: Float32Array, out: Float64Array): void;
+  dispose(): void;
+}
+
+let addon: DyncHvpAddon | undefined;
+let unavailable: string | undefined;
+let loaded = false;
+/** Tests and the benchmark compare the native and the taped HVP in one process; `DYNC_NATIVE_HVP=0` turns it off. */
+let enabled = process.env["DYNC_NATIVE_HVP"] !== "0";
+
+/** Floats of forward/backward state a prepared product keeps at most (0: the addon's default, 1 GiB). */
+let stateBudget = 0;
+
+/** Tests: a small budget makes products recompute the state per seed and physical batch (the large-measurement mode). */
+export function setNativeHvpStateBudget(floats: number): void {
+  stateBudget = floats;
+}
+
+/** Route exact HVPs of plain dense MLPs to the native kernel (true, the default) or to the tape (false). */
+export function setNativeHvpEnabled(on: boolean): void {
+  enabled = on;
+}
+
+function loadAddon(): void {
+  if (loaded) return;
+  loaded = true;
+  const load = loadNativeAddon<DyncHvpAddon>("dync_hvp");
+  if ("addon" in load) addon = load.addon;
+  else unavailable = "missing" in load ? "the HVP addon is not built (`npm run native`)" : `the HVP addon did not load (${load.error})`;
+}
+
+function activeAddon(): DyncHvpAddon | undefined {
+  if (!enabled || !nativeMatMulActive()) return undefined;
+  loadAddon();
+  return addon;
+}
+
+/** Whether the native HVP can serve in this process now. */
+export function nativeHvpActive(): boolean {
+  return activeAddon() !== undefined;
+}
+
+/** Why the native HVP cannot serve in this process (undefined when it can). */
+export function nativeHvpUnavailableReason(): string | undefined {
+  if (!nativeMatMulActive()) return "the native matrix products are off";
+  if (!enabled) return process.env["DYNC_NATIVE_HVP"] === "0" ? "switched off by DYNC_NATIVE_HVP=0" : "switched off in this process";
+  loadAddon();
+  return unavailable;
+}
+
+/** The prepared product of a measurement (its forward and backward state kept per physical batch), or undefined where the native path does not serve. */
+export function nativeHvp(problem: NativeHvpProblem): NativeHvp | undefined {
+  const native = activeAddon();
+  if (!native) return undefined;
+  const { layers } = problem;
+  const descriptor = new Float64Array(8 + 5 * layers.length);
+  descriptor.set([problem.seeds, problem.rows, problem.batch, layers.length, FUSED_LOSS_CODES[problem.loss], problem.scale, problem.rows, stateBudget]);
+  layers.forEach((l, i) => descriptor.set([l.fanIn, l.fanOut, ACTIVATION_CODES[l.activation], l.alpha, l.bias ? 1 : 0], 8 + 5 * i));
+  const state = native.hvpPrepare(descriptor, problem.x, problem.y, problem.theta);
+  let freed = false;
+  return {
+    product: (v, out) => native.hvpProduct(state, v, out),
+    dispose() {
+      if (!freed) native.hvpFree(state);
+      freed = true;
+    },
+  };
+}
