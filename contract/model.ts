@@ -20,6 +20,15 @@ import type { ActivationName, ActivationSpec } from "./model-specs.js";
 export type TrainingStepPath = "native-mlp" | "native-scalar" | "simd-scalar" | "taped";
 /** How many updates of a run each path served (paths that served none left out). */
 export type StepPathCounts = Readonly<Partial<Record<TrainingStepPath, number>>>;
+/**
+ * Which computation served a run's Hessian-vector products (manifest.json `runs[].hvp`, products per path):
+ * `native`, the native R-operator of a plain dense MLP (`Model.denseMlpPlan`; runtime/kernels/native-hvp.ts);
+ * `taped`, a second backward pass on tfjs's tape; `difference`, central differences of gradients (`hvp:
+ * "difference"`). native and taped agree up to float32 summation order.
+ */
+export type HvpPath = "native" | "taped" | "difference";
+/** Hessian-vector products of a run per path (paths that served none left out). */
+export type HvpPathCounts = Readonly<Partial<Record<HvpPath, number>>>;
 /** The paths without the tape (`Model.fusedLossAndGradients`). */
 export type FusedStepPath = Exclude<TrainingStepPath, "taped">;
 

@@ -521,11 +521,12 @@ function describeBackend(info: BackendInfo): string {
  * is not in use; on the native path, also which training step plain dense MLPs take (the fused native one, or the
  * tape and why).
  */
-function matmulNote({ matmul, fusedStep }: BackendInfo): string {
+function matmulNote({ matmul, fusedStep, hvp }: BackendInfo): string {
   if (matmul === undefined) return "";
   if (matmul.path === "native") {
     const step = fusedStep === undefined ? "" : fusedStep.path === "native" ? ", fused MLP step native" : `, fused MLP step off: ${fusedStep.reason}`;
-    return `, matmul ${matmul.gemm} ${matmul.core} ${matmul.threads} thread${matmul.threads === 1 ? "" : "s"}${step}`;
+    const products = hvp === undefined || hvp.path === "native" ? "" : `, native HVP off: ${hvp.reason}`;
+    return `, matmul ${matmul.gemm} ${matmul.core} ${matmul.threads} thread${matmul.threads === 1 ? "" : "s"}${step}${products}`;
   }
   return `, matmul wasm${matmul.reason ? `: ${matmul.reason}` : ""}`;
 }

@@ -10,7 +10,7 @@
 import type { BackendName } from "../runtime/backend.js";
 import { asNpy, type RunStatus, type ScalarRecord, type SweepValue, type TensorRecord } from "../runtime/record/index.js";
 import type { NpyData } from "../runtime/npy.js";
-import type { StepPathCounts } from "../contract/model.js";
+import type { HvpPathCounts, StepPathCounts } from "../contract/model.js";
 import type { ResultRow } from "../runtime/analysis/results.js";
 import type { InterruptSignal } from "./interrupt.js";
 import type { CheckpointSetup } from "./checkpoint.js";
@@ -44,6 +44,7 @@ export type RunOp =
   | { readonly kind: "rows"; readonly rows: Omit<ResultRow, "point">[] }
   | { readonly kind: "total"; readonly run: string; readonly steps: number; readonly stepsPerEpoch: number }
   | { readonly kind: "step"; readonly run: string; readonly counts: StepPathCounts }
+  | { readonly kind: "hvp"; readonly run: string; readonly counts: HvpPathCounts }
   | { readonly kind: "permutation"; readonly run: string; readonly dataset: string; readonly seed: number; readonly permutation: Int32Array };
 
 /** One forwarded `RunProgress` call (live-view.ts). */
@@ -109,6 +110,10 @@ export class ForwardingSinks implements RunSink, ResultSink {
 
   runTrainingStep(run: string, counts: StepPathCounts): void {
     this.push({ kind: "step", run, counts: { ...counts } });
+  }
+
+  runHvpPaths(run: string, counts: HvpPathCounts): void {
+    this.push({ kind: "hvp", run, counts: { ...counts } });
   }
 
   seedScalars(record: Omit<ScalarRecord, "seed" | "value"> & { seeds: readonly number[]; values: ArrayLike<number> }): void {

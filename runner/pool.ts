@@ -294,6 +294,9 @@ class RunPool {
         case "step":
           recorder.runTrainingStep(op.run, op.counts);
           break;
+        case "hvp":
+          recorder.runHvpPaths(op.run, op.counts);
+          break;
         case "total":
           results.setTotalSteps(op.run, op.steps, op.stepsPerEpoch);
           recorder.runSteps(op.run, op.steps, op.stepsPerEpoch);

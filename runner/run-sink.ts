@@ -5,7 +5,7 @@
  */
 import type { RunStatus, ScalarRecord, SweepValue, TensorRecord } from "../runtime/record/index.js";
 import type { ResultRow } from "../runtime/analysis/results.js";
-import type { StepPathCounts } from "../contract/model.js";
+import type { HvpPathCounts, StepPathCounts } from "../contract/model.js";
 
 /** The part of `RunRecorder` a run writes to. */
 export interface RunSink {
@@ -15,6 +15,8 @@ export interface RunSink {
   labelPermutation(run: string, dataset: string, seed: number, permutation: Int32Array): void;
   /** Which training step served the run's updates (before `endRun`; the manifest's `runs[…].step`). */
   runTrainingStep(run: string, counts: StepPathCounts): void;
+  /** How the run's probes computed their Hessian-vector products, per path (before `endRun`; the manifest's `runs[…].hvp`). */
+  runHvpPaths(run: string, counts: HvpPathCounts): void;
   seedScalars(record: Omit<ScalarRecord, "seed" | "value"> & { seeds: readonly number[]; values: ArrayLike<number> }): void;
   tensor(record: TensorRecord): unknown;
 }

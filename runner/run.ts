@@ -8,7 +8,7 @@ import { DyncRuntimeError } from "../runtime/errors.js";
 import { formatLoss } from "./live-view.js";
 import { opposingLinear, type OpposingLinear, Sequential } from "../runtime/nn/index.js";
 import { modelLayers } from "../contract/layer-list.js";
-import type { StepPathCounts, TrainingStepPath } from "../contract/model.js";
+import type { HvpPathCounts, StepPathCounts, TrainingStepPath } from "../contract/model.js";
 import { createOptimizer, type Optimizer, type OptimizerSpec } from "../runtime/optim.js";
 import { l2Targets } from "../runtime/loss.js";
 import type { RunProgress } from "./live-view.js";
@@ -19,6 +19,7 @@ import { makeSchedule } from "../runtime/schedule.js";
 import { train, trainingPlan, trainingStepPath, type DivergedSeed, type ProbeContext, type TrainingSnapshot, type TrainProbe } from "../runtime/train/index.js";
 import { CHECKPOINT_FORMAT, checkpointSteps, writeRunCheckpoint, type CheckpointSetup, type RunCheckpoint } from "./checkpoint.js";
 import { probeImplementations, refName, RunProbeEnv, type ProbeInstance } from "../stdlib/probes/index.js";
+import { hvpPathCounts } from "../stdlib/curvature/index.js";
 import { buildRunData, redrawTrainingData } from "./data.js";
 import { labelPermutation } from "../stdlib/data/index.js";
 import { interruptSignalOf } from "./interrupt.js";
@@ -141,6 +142,8 @@ export async function executeRun(run: RunSpec, context: RunContext): Promise<Run
           : undefined;
     progress?.end(run.id, outcome.stepsDone, message ?? lossSummary(results.lastLoss));
     recorder.runTrainingStep(run.id, outcome.stepPaths);
+    const hvp = hvpPathCounts(env.board);
+    if (hvp) recorder.runHvpPaths(run.id, hvp);
     recorder.endRun(run.id, status, message);
     return { id: run.id, status, ...(message ? { message } : {}), diverged: outcome.diverged, totalSteps: plan.totalSteps };
   } catch (error) {
@@ -307,6 +310,10 @@ class CountingSink implements RunSink {
 
   runTrainingStep(run: string, counts: StepPathCounts): void {
     this.sink.runTrainingStep(run, counts);
+  }
+
+  runHvpPaths(run: string, counts: HvpPathCounts): void {
+    this.sink.runHvpPaths(run, counts);
   }
 
   labelPermutation(run: string, dataset: string, seed: number, permutation: Int32Array): void {

@@ -21,6 +21,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { tf } from "./tf.js";
 import { nativeMatMulInfo, requestedBlasThreads, type NativeMatMulInfo } from "./kernels/native.js";
 import { nativeFusedStepInfo, type NativeFusedStepInfo } from "./kernels/native-fused.js";
+import { nativeHvpInfo, type NativeHvpInfo } from "./kernels/native-hvp.js";
 import { simdKernelsActive } from "./kernels/wasm-kernels.js";
 import { DyncRuntimeError } from "./errors.js";
 
@@ -50,6 +51,11 @@ export interface BackendInfo {
    * gradients, one for the optimizer update; runtime/kernels/native-fused.ts) or on tfjs's tape.
    */
   readonly fusedStep?: NativeFusedStepInfo;
+  /**
+   * wasm only: whether exact Hessian-vector products of plain dense MLPs run the native R-operator
+   * (runtime/kernels/native-hvp.ts) or on tfjs's tape; each run's `hvp` says which path served its products.
+   */
+  readonly hvp?: NativeHvpInfo;
   /** Backends tried before this one under `auto`, and why each was passed over. */
   readonly skipped?: readonly string[];
 }
@@ -160,7 +166,7 @@ async function initBackend(name: BackendName, loader: PackageLoader, skipped: st
   }
   if (name === "cpu") silenceCpuBanner();
   const info: BackendInfo = { name, package: pkg, version: packageVersion(manifestPath) };
-  const withWasm = name === "wasm" ? { ...info, ...(await wasmFeatures()), dyncKernels: simdKernelsActive(), matmul: nativeMatMulInfo(), fusedStep: nativeFusedStepInfo() } : info;
+  const withWasm = name === "wasm" ? { ...info, ...(await wasmFeatures()), dyncKernels: simdKernelsActive(), matmul: nativeMatMulInfo(), fusedStep: nativeFusedStepInfo(), hvp: nativeHvpInfo() } : info;
   return skipped.length > 0 ? { ...withWasm, skipped: [...skipped] } : withWasm;
 }
 

@@ -91,6 +91,20 @@ export function nativeHvpActive(): boolean {
   return activeAddon() !== undefined;
 }
 
+/** What a run records about its Hessian-vector products (manifest.json `backend.hvp`). */
+export interface NativeHvpInfo {
+  /** "native": exact HVPs of plain dense MLPs run the native R-operator; "taped": every exact HVP runs on tfjs's tape. */
+  readonly path: "native" | "taped";
+  /** taped: why. */
+  readonly reason?: string;
+}
+
+/** For the backend line and the manifest: which exact HVP serves plain dense MLPs in this process, and why not the native one. */
+export function nativeHvpInfo(): NativeHvpInfo {
+  if (activeAddon()) return { path: "native" };
+  return { path: "taped", reason: nativeHvpUnavailableReason() ?? "the native matrix products are off" };
+}
+
 /** Why the native HVP cannot serve in this process (undefined when it can). */
 export function nativeHvpUnavailableReason(): string | undefined {
   if (!nativeMatMulActive()) return "the native matrix products are off";

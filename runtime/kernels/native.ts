@@ -75,9 +75,10 @@ export function gemmOf(matmul: { readonly gemm?: string } | undefined): string {
  * run with other roundings (RUN031). 1: up to 2026-12-03. 2: 2026-12-04, the native 1→W→1 step, input
  * encodings in the fused step, whole conv kernels on OpenBLAS. 3: 2026-12-04, conv kernels in 4× taller tiles of
  * patch rows (native/dync_conv.c `tile_rows`): OpenBLAS rounds a product's rows by its row count, and the filter
- * gradient sums fewer tile products.
+ * gradient sums fewer tile products. 4: 2026-12-04, exact Hessian-vector products of plain dense MLPs on the native
+ * R-operator (native/dync_hvp.c): curvature probes' values change at float32 rounding level.
  */
-export const NATIVE_KERNELS_REVISION = 3;
+export const NATIVE_KERNELS_REVISION = 4;
 
 export const NATIVE_MATMUL_KERNEL = "DyncNativeMatMul";
 

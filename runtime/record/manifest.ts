@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { tf } from "../tf.js";
 import { unwritable } from "./run-dir.js";
 
-import type { StepPathCounts, TrainingStepPath } from "../../contract/model.js";
+import type { HvpPathCounts, StepPathCounts, TrainingStepPath } from "../../contract/model.js";
 
 export type SweepValue = number | string | boolean;
 export type RunStatus = "running" | "ok" | "diverged" | "failed" | "interrupted";
@@ -34,6 +34,11 @@ export interface RunEntry {
    */
   step?: TrainingStepPath | "mixed";
   stepCounts?: StepPathCounts;
+  /**
+   * The Hessian-vector products its probes computed, per path (contract/model.ts `HvpPath`: the native
+   * R-operator, the tape, or differences), in the process that last ran it; absent when none did.
+   */
+  hvp?: HvpPathCounts;
   /**
    * Data sets whose labels `shuffle_labels: s` permuted, by name: the seed s, the sample count n and the
    * `.npy` file (relative to the run directory) holding the permutation applied, sample i taking the label of

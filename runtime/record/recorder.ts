@@ -7,7 +7,7 @@
 import { mkdirSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { METRIC_COLUMNS } from "../../contract/results.js";
-import type { StepPathCounts, TrainingStepPath } from "../../contract/model.js";
+import type { HvpPathCounts, StepPathCounts, TrainingStepPath } from "../../contract/model.js";
 import { DyncRuntimeError } from "../errors.js";
 import { writeNpy, type NpyData } from "../npy.js";
 import { collectVersions, writeManifest, type BackendInfo, type Manifest, type RunEntry, type RunStatus, type ShardRecord, type SweepValue, type Versions } from "./manifest.js";
@@ -200,6 +200,12 @@ export class RunRecorder {
     const entry = this.entry(run);
     entry.step = served.length === 1 ? served[0]![0] : "mixed";
     if (served.length > 1) entry.stepCounts = Object.fromEntries(served);
+  }
+
+  /** Record how `run`'s probes computed their Hessian-vector products (`runs[…].hvp`); written with the `endRun` that follows. */
+  runHvpPaths(run: string, counts: HvpPathCounts): void {
+    const served = Object.entries(counts).filter(([, n]) => n !== undefined && n > 0);
+    if (served.length > 0) this.entry(run).hvp = Object.fromEntries(served);
   }
 
   /**

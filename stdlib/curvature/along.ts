@@ -63,7 +63,7 @@ export const curvatureProbe = defineProbe(entries.curvature, {
       measure: () => {
         const vs = eigenvectors(run, args.model, args.along, args.index);
         if (vs.every((v) => v === undefined)) return Float64Array.from(vs, () => NaN);
-        const op = new HessianOperator(args.model, args.data, run.loss, { samples: args.samples, subset: args.subset, batch: args.batch, bn: args.bn, hvp: args.hvp }, rows, run.name);
+        const op = new HessianOperator(args.model, args.data, run.loss, { samples: args.samples, subset: args.subset, batch: args.batch, bn: args.bn, hvp: args.hvp }, rows, run);
         try {
           const hv = op.apply(vs.map((v) => v ?? new Float64Array(op.dim)));
           return Float64Array.from(vs, (v, s) => (v ? dot(v, hv[s]!) / dot(v, v) : NaN));

@@ -113,7 +113,7 @@ class EigenProbe {
 
   measure(step: number): Eigenpairs {
     const { model, data, method, iters, tol, warm } = this.args;
-    const op = new HessianOperator(model, data, this.run.loss, hvpOptions(this.args), this.rows, this.run.name);
+    const op = new HessianOperator(model, data, this.run.loss, hvpOptions(this.args), this.rows, this.run);
     let result: Eigenpairs;
     try {
       const call = this.calls;

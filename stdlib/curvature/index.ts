@@ -6,8 +6,8 @@ import { hessianDensityProbe, hessianTraceProbe } from "./spectrum.js";
 
 export { hessianEigenpairs, topEigenpairs } from "./hessian.js";
 export type { EigenOptions, Eigenpairs, HessianCallOptions } from "./hessian.js";
-export { HessianOperator, subsetRows } from "./operator.js";
-export type { HvpOptions } from "./operator.js";
+export { HessianOperator, hvpPathCounts, subsetRows } from "./operator.js";
+export type { HvpOptions, HvpProbe } from "./operator.js";
 export { hutchinsonTrace, spectralDensity } from "./spectrum.js";
 export { flatParameters, layerShares } from "./along.js";
 export { latestEigenpairs, paramLayout, publishEigenpairs } from "./eigen-board.js";

@@ -29,7 +29,7 @@
  * single second backward pass (./recorded-gradient.ts).
  */
 import { tf } from "../../runtime/tf.js";
-import type { DenseMlpLayer, Model, Param } from "../../contract/model.js";
+import type { DenseMlpLayer, HvpPath, HvpPathCounts, Model, Param } from "../../contract/model.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
 import { labelSmoothing, lossFunction, lossName, smoothTargets, type LossKind } from "../../runtime/loss.js";
 import type { NnForwardOptions } from "../../runtime/nn/mlp.js";
@@ -56,13 +56,6 @@ const DEFAULT_SEED_ROWS = 1 << 16;
 /** Relative step of the central difference (see the file comment). */
 const DIFFERENCE_STEP = 1e-3;
 
-/**
- * Which computation serves a measurement's products: `native`, the native R-operator of a plain dense MLP
- * (runtime/kernels/native-hvp.ts); `taped`, nested tf.grad / the recorded gradient; `difference`, the central
- * difference of gradients (`hvp: "difference"`).
- */
-export type HvpPath = "native" | "taped" | "difference";
-
 /** One physical batch: its inputs and the per-sample loss `[S, B]` of the model's output on it. */
 interface HvpBatch {
   readonly x: tf.Tensor;
@@ -87,6 +80,20 @@ export function subsetRows(n: number, options: Pick<HvpOptions, "samples" | "sub
   });
 }
 
+/** A probe's run as the operator sees it: its name (messages) and its board, where the products are tallied per path. */
+export interface HvpProbe {
+  readonly name: string;
+  readonly board: Map<string, unknown>;
+}
+
+/** The board entry holding a run's Hessian-vector products per path (not a probe name: those are identifiers). */
+const HVP_PATHS_KEY = "#hvp-paths";
+
+/** The Hessian-vector products a run's probes computed, per path (`HvpProbe.board`), or undefined for none. */
+export function hvpPathCounts(board: ReadonlyMap<string, unknown>): HvpPathCounts | undefined {
+  return board.get(HVP_PATHS_KEY) as HvpPathCounts | undefined;
+}
+
 /** The Hessian of a model's loss on fixed rows, as a seed-batched operator on per-seed float64 vectors. */
 export class HessianOperator {
   /** Parameters per seed: the length of every vector. */
@@ -98,6 +105,8 @@ export class HessianOperator {
   private readonly sizes: number[];
   private readonly batches: HvpBatch[];
   private readonly forwardOptions: NnForwardOptions;
+  private readonly probe: string;
+  private readonly board: Map<string, unknown> | undefined;
   /** The recorded gradient of the single physical batch, from the first exact product on (undefined: none yet, null: not possible). */
   private recorded: RecordedGradient | null | undefined;
   /** The native product, prepared at the first exact product (undefined: not yet, null: the native path does not serve). */
@@ -110,10 +119,13 @@ export class HessianOperator {
     private readonly options: HvpOptions,
     /** Row indices per seed index (`subsetRows`). */
     rows: readonly Int32Array[],
-    private readonly probe: string,
+    /** The probe's name, or its run (name and board: the products are tallied there per path on `dispose()`). */
+    probe: string | HvpProbe,
     /** Record the gradient's computation once and reuse it for every exact product (single physical batch only). */
     private readonly keepTape = true,
   ) {
+    this.probe = typeof probe === "string" ? probe : probe.name;
+    this.board = typeof probe === "string" ? undefined : probe.board;
     if (data.yDim === 0) throw new DyncRuntimeError("RUN040", `${probe} needs targets, but data set "${data.name}" has none`, "give it a target: `-> f(x)`");
     this.sizes = model.params.map((p) => p.variable.size / model.seeds);
     this.dim = this.sizes.reduce((a, b) => a + b, 0);
@@ -166,6 +178,11 @@ export class HessianOperator {
   }
 
   dispose(): void {
+    if (this.board && this.products > 0) {
+      const counts: Partial<Record<HvpPath, number>> = { ...hvpPathCounts(this.board) };
+      counts[this.path] = (counts[this.path] ?? 0) + this.products;
+      this.board.set(HVP_PATHS_KEY, counts);
+    }
     this.native?.dispose();
     this.recorded?.dispose();
     tf.dispose(this.batches.flatMap((b) => b.owned));

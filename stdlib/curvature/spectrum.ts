@@ -76,7 +76,7 @@ export const hessianTraceProbe = defineProbe(entries.hessianTrace, {
     return {
       measure() {
         const call = counter.next();
-        const op = new HessianOperator(args.model, args.data, run.loss, args, rows, run.name);
+        const op = new HessianOperator(args.model, args.data, run.loss, args, rows, run);
         try {
           const rngs = run.seeds.map((seed) => new Rng(seed).fork(run.name).fork(`call ${call}`));
           const { trace, stderr } = hutchinsonTrace(op, args.vectors, args.tol, rngs);
@@ -98,7 +98,7 @@ export const hessianDensityProbe = defineProbe(entries.hessianDensity, {
     return {
       measure() {
         const call = counter.next();
-        const op = new HessianOperator(args.model, args.data, run.loss, args, rows, run.name);
+        const op = new HessianOperator(args.model, args.data, run.loss, args, rows, run);
         try {
           const rngs = run.seeds.map((seed) => new Rng(seed).fork(run.name).fork(`call ${call}`));
           const { nodes, weights } = spectralDensity(op, args.vectors, args.steps, rngs);

@@ -11,8 +11,11 @@
  *
  * Needs the native addons (`npm run native`); skipped without them, except under CI=true.
  */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { mlpLayers } from "../../contract/layer-list.js";
 import type { ActivationName, ActivationSpec, EncodingSpec } from "../../contract/model-specs.js";
 import type { Model } from "../../contract/model.js";
@@ -27,6 +30,9 @@ import { sequential } from "../../runtime/nn/sequential.js";
 import { Rng } from "../../runtime/rng.js";
 import { HessianOperator, hessianEigenpairs, subsetRows, type HvpOptions } from "../../stdlib/curvature/index.js";
 import { EvalData } from "../../stdlib/probes/index.js";
+import { runExperiment } from "../../runner/index.js";
+import type { ProbeSpec } from "../../contract/program.js";
+import { captureStream, regressionProgram, regressionRun } from "../runtime/experiment-fixture.js";
 
 await selectBackend("wasm");
 const available = nativeHvpActive();
@@ -340,6 +346,33 @@ describe.skipIf(!available && !inCi)(`native Hessian-vector product${available ?
     expect(operator(plain, data, "half_mse", { ...EXACT, hvp: "difference" }).path).toBe("difference");
     expect(operator(plain, data, "half_mse").path).toBe("native");
     [data, plain].forEach((x) => x.dispose());
+  });
+
+  describe("the record", () => {
+    const root = mkdtempSync(join(tmpdir(), "dync-native-hvp-"));
+    afterAll(() => rmSync(root, { recursive: true, force: true }));
+    const sharp: ProbeSpec = { name: "sharp", probe: "sharpness", args: { model: { ref: "net" }, data: { ref: "train" }, iters: 6, tol: 0 }, cadences: [{ kind: "at", points: ["start", "end"] }], line: 13 };
+    const run = async (dir: string, norm: "none" | "batchnorm" = "none") => {
+      const base = regressionRun(6, { kind: "sgd", lr: 0.05 }, { probes: [sharp], duration: { steps: 3 } });
+      const program = regressionProgram([{ ...base, model: { ...base.model, act: "tanh", norm } as typeof base.model }]);
+      const result = await runExperiment(program, { backend: "wasm", outDir: join(root, dir), quiet: true, stdout: captureStream(), stderr: captureStream() });
+      expect(result.exitCode).toBe(0);
+      const manifest = JSON.parse(readFileSync(join(result.dir, "manifest.json"), "utf8")) as { backend: { hvp?: unknown }; runs: { hvp?: unknown }[] };
+      return { manifest, values: result.results.rows.filter((r) => r.probe === "sharp").map((r) => r.value as number) };
+    };
+
+    it("each run records how many products each path served (runs[].hvp), the backend which one serves plain MLPs", async () => {
+      const native = await run("native");
+      expect(native.manifest.backend.hvp).toEqual({ path: "native" });
+      expect(native.manifest.runs[0]!.hvp).toEqual({ native: 2 * 6 });
+      setNativeHvpEnabled(false);
+      const taped = await run("taped");
+      expect(taped.manifest.runs[0]!.hvp).toEqual({ taped: 2 * 6 });
+      native.values.forEach((v, i) => expect(Math.abs(v / taped.values[i]! - 1)).toBeLessThan(1e-4));
+      setNativeHvpEnabled(true);
+      const norm = await run("batchnorm", "batchnorm");
+      expect(norm.manifest.runs[0]!.hvp).toEqual({ taped: 2 * 6 });
+    });
   });
 
   it("the top eigenvalues agree on both paths (Lanczos, 2 seeds)", () => {
