@@ -282,7 +282,7 @@ export function recordedSteps(state: Extract<ResumeState, { kind: "resume" }>): 
  * recorded the step it trained with (`steps`) must be one this process would train with the same step; a
  * directory whose runs recorded none (written before they were recorded, or killed before any run ended or
  * checkpointed) falls back to what the whole process offered (`backend.fusedStep` on the native path: fused
- * native or taped).
+ * native or taped); and on the native path the Hessian-vector product (`backend.hvp`: native R-operator or tape).
  */
 export function checkResumeBackend(dir: string, manifest: Manifest, backend: Readonly<Record<string, unknown>> & { readonly name: string }, steps?: ResumeSteps): void {
   const same = (key: string) => manifest.backend[key] === backend[key];
@@ -304,6 +304,16 @@ export function checkResumeBackend(dir: string, manifest: Manifest, backend: Rea
       dir,
       `its dense MLPs trained with the ${stepPath(manifest.backend)} step, this process uses the ${stepPath(backend)} one`,
       stepPath(manifest.backend) === "taped" ? "resume with DYNC_FUSED_STEP=0" : "resume where the fused-step addon is built (npm run native) and DYNC_FUSED_STEP is unset",
+    );
+  }
+  // And the Hessian-vector product of plain dense MLPs: the native R-operator sums in another order than the tape
+  // (directories written before it was recorded are refused by the kernels' revision above).
+  const hvpPath = (b: Readonly<Record<string, unknown>>) => (b["hvp"] as { path?: string } | undefined)?.path;
+  if (matmulPath(backend) === "native" && hvpPath(manifest.backend) !== undefined && hvpPath(manifest.backend) !== hvpPath(backend)) {
+    throw mismatch(
+      dir,
+      `its Hessian-vector products of dense MLPs ran on the ${hvpPath(manifest.backend)} path, this process uses the ${hvpPath(backend) ?? "taped"} one`,
+      hvpPath(manifest.backend) === "taped" ? "resume with DYNC_NATIVE_HVP=0" : "resume where the HVP addon is built (npm run native) and DYNC_NATIVE_HVP is unset",
     );
   }
   if (!same("name") || !same("simd") || !same("dyncKernels")) {

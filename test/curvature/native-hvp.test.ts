@@ -31,6 +31,9 @@ import { Rng } from "../../runtime/rng.js";
 import { HessianOperator, hessianEigenpairs, subsetRows, type HvpOptions } from "../../stdlib/curvature/index.js";
 import { EvalData } from "../../stdlib/probes/index.js";
 import { runExperiment } from "../../runner/index.js";
+import { checkResumeBackend } from "../../runner/resume.js";
+import { DyncRuntimeError } from "../../runtime/errors.js";
+import type { Manifest } from "../../runtime/record/index.js";
 import type { ProbeSpec } from "../../contract/program.js";
 import { captureStream, regressionProgram, regressionRun } from "../runtime/experiment-fixture.js";
 
@@ -383,5 +386,28 @@ describe.skipIf(!available && !inCi)(`native Hessian-vector product${available ?
     const taped = hessianEigenpairs(model, data, "half_mse", { k: 3, seeds: [1, 2] });
     native.values.forEach((values, s) => values.forEach((v, i) => expect(Math.abs(v / taped.values[s]![i]! - 1)).toBeLessThan(1e-4)));
     [data, model].forEach((x) => x.dispose());
+  });
+});
+
+describe("resuming a run directory across HVP paths", () => {
+  const backend = (hvp: object | undefined) => ({ name: "wasm", simd: true, dyncKernels: true, matmul: { path: "native", gemm: "onednn", threads: 1 }, fusedStep: { path: "native" }, ...(hvp ? { hvp } : {}) });
+  const manifest = (hvp: object | undefined) => ({ backend: backend(hvp) }) as unknown as Manifest;
+
+  it("is refused with RUN031 between the native and the taped product (their float32 sums differ), naming both and how to resume", () => {
+    expect(() => checkResumeBackend("d", manifest({ path: "native" }), backend({ path: "taped", reason: "switched off by DYNC_NATIVE_HVP=0" }))).toThrow(DyncRuntimeError);
+    expect(() => checkResumeBackend("d", manifest({ path: "native" }), backend({ path: "taped" }))).toThrow(/Hessian-vector products of dense MLPs ran on the native path, this process uses the taped one/);
+    const refusal = (() => {
+      try {
+        checkResumeBackend("d", manifest({ path: "taped" }), backend({ path: "native" }));
+      } catch (error) {
+        return error as DyncRuntimeError;
+      }
+      return undefined;
+    })();
+    expect(refusal?.code).toBe("RUN031");
+    expect(refusal?.hint).toBe("resume with DYNC_NATIVE_HVP=0");
+    expect(() => checkResumeBackend("d", manifest({ path: "native" }), backend({ path: "native" }))).not.toThrow();
+    // written before it was recorded (the kernels' revision refuses those on the native path)
+    expect(() => checkResumeBackend("d", manifest(undefined), backend({ path: "native" }))).not.toThrow();
   });
 });
