@@ -36,7 +36,7 @@ import type { NnForwardOptions } from "../../runtime/nn/mlp.js";
 import { Rng } from "../../runtime/rng.js";
 import type { EvalData } from "../probes/eval-data.js";
 import { recordGradient, type RecordedGradient } from "./recorded-gradient.js";
-import { nativeHvp, type NativeHvp } from "../../runtime/kernels/native-hvp.js";
+import { nativeHvp, nativeHvpActive, type NativeHvp } from "../../runtime/kernels/native-hvp.js";
 import { FUSED_LOSS_CODES, type FusedLoss } from "../../runtime/kernels/native-fused.js";
 
 /** How the HVP is computed and on which rows. */
@@ -211,7 +211,7 @@ export class HessianOperator {
     this.native = null;
     const plan = this.model.denseMlpPlan?.();
     const loss = lossName(this.loss);
-    if (!plan || !(loss in FUSED_LOSS_CODES) || !samePlanParams(plan.layers, this.model.params)) return null;
+    if (!plan || !(loss in FUSED_LOSS_CODES) || !samePlanParams(plan.layers, this.model.params) || !nativeHvpActive()) return null;
     const layers = plan.layers.map((l) => ({ fanIn: l.weight.variable.shape[1]!, fanOut: l.weight.variable.shape[2]!, activation: l.activation, alpha: l.alpha, bias: l.bias !== undefined }));
     const [x, y] = tf.tidy(() => {
       const encoded = this.batches.map((b) => plan.encode(tf.reshape(b.x, [b.x.shape[0]!, b.x.shape[1]!, -1]) as tf.Tensor3D));
@@ -224,6 +224,9 @@ export class HessianOperator {
       this.download(this.model.params.map((p) => p.variable)).forEach((t, s) => theta.set(t, s * this.dim));
       const batch = this.options.batch ?? defaultBatch(this.model.seeds);
       this.native = nativeHvp({ layers, loss: loss as FusedLoss, scale: plan.scale, seeds: this.model.seeds, rows: this.rows, batch, x: x.dataSync() as Float32Array, y: y.dataSync() as Float32Array, theta }) ?? null;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new DyncRuntimeError("RUN040", `${this.probe}: the native Hessian-vector product could not be prepared: ${message}`, "give the probe a smaller `batch` (rows per physical batch), or set DYNC_NATIVE_HVP=0");
     } finally {
       tf.dispose([x, y]);
     }
