@@ -323,6 +323,25 @@ describe.skipIf(!available && !inCi)(`native Hessian-vector product${available ?
     [data, net].forEach((x) => x.dispose());
   });
 
+  it("a layer list with separate activation layers and a final `scale`", () => {
+    const layers: LayerSpec[] = [
+      { name: "h0", kind: "dense", width: 6, act: null, bias: false },
+      { name: "a0", kind: "activation", act: "softplus" },
+      { name: "h1", kind: "dense", width: 4, act: "sigmoid", bias: true },
+      { name: "out", kind: "dense", width: 3, act: null, bias: true },
+      { name: "s", kind: "scale", factor: 3 },
+    ];
+    const model = sequential({ inShape: [2], layers, seeds: [3, 5] });
+    expect(model.denseMlpPlan()!.scale).toBe(3);
+    const data = new EvalData([dataset(14, 2, 3, true, 12)], 2);
+    const { native, taped, reference } = compare(model, data, "cross_entropy");
+    native.forEach((hv, i) => {
+      expect(relative(hv, reference[i]!)).toBeLessThan(2e-5);
+      expect(relative(hv, taped[i]!)).toBeLessThan(2e-5);
+    });
+    [data, model].forEach((x) => x.dispose());
+  });
+
   it("models outside the family and the native path switched off take the tape, and say so", () => {
     const data = new EvalData([dataset(12, 4, 1, false, 2)], 1);
     const layers = (extra: LayerSpec[]): LayerSpec[] => [{ name: "h0", kind: "dense", width: 5, act: null, bias: true }, ...extra, { name: "out", kind: "dense", width: 1, act: null, bias: true }];
