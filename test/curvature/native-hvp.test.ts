@@ -342,6 +342,21 @@ describe.skipIf(!available && !inCi)(`native Hessian-vector product${available ?
     [data, model].forEach((x) => x.dispose());
   });
 
+  it("one dense layer: softmax regression with large logits, and linear least squares", () => {
+    for (const [loss, classification] of [["cross_entropy", true], ["half_sse", false]] as const) {
+      const model = sequential({ inShape: [4], layers: [{ name: "out", kind: "dense", width: 3, act: null, bias: true }], seeds: [2] });
+      const weight = model.params[0]!.variable;
+      tf.tidy(() => weight.assign(tf.mul(weight, 8)));
+      const data = new EvalData([dataset(11, 4, 3, classification, 13)], 1);
+      const { native, taped, reference } = compare(model, data, loss);
+      native.forEach((hv, i) => {
+        expect(relative(hv, reference[i]!)).toBeLessThan(2e-5);
+        expect(relative(hv, taped[i]!)).toBeLessThan(2e-5);
+      });
+      [data, model].forEach((x) => x.dispose());
+    }
+  });
+
   it("models outside the family and the native path switched off take the tape, and say so", () => {
     const data = new EvalData([dataset(12, 4, 1, false, 2)], 1);
     const layers = (extra: LayerSpec[]): LayerSpec[] => [{ name: "h0", kind: "dense", width: 5, act: null, bias: true }, ...extra, { name: "out", kind: "dense", width: 1, act: null, bias: true }];
