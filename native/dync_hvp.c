@@ -369,14 +369,21 @@ static void product_part(Hvp *H, int s, int k, const float *v, double *total) {
 
 /* ---------------------------------------------------------------- Node-API */
 
-static void free_hvp(Hvp *H) {
-  if (H == NULL) return;
+/* The copies and the state returned; H stays (a freed product has x == NULL). */
+static void free_arrays(Hvp *H) {
   free(H->x);
   free(H->y);
   free(H->theta);
   free(H->states);
   free(H->ready);
   free(H->work);
+  H->x = H->y = H->theta = H->states = H->work = NULL;
+  H->ready = NULL;
+}
+
+static void free_hvp(Hvp *H) {
+  if (H == NULL) return;
+  free_arrays(H);
   free(H);
 }
 
@@ -546,15 +553,7 @@ static napi_value hvp_free(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "dync_hvp: hvpFree takes a prepared Hessian-vector product");
     return NULL;
   }
-  Hvp *H = data;
-  free(H->x);
-  free(H->y);
-  free(H->theta);
-  free(H->states);
-  free(H->ready);
-  free(H->work);
-  H->x = H->y = H->theta = H->states = H->work = NULL;
-  H->ready = NULL;
+  free_arrays(data);
   return NULL;
 }
 
