@@ -1,9 +1,11 @@
 /**
  * Cost of one Hessian-vector product relative to one full-batch training step (the training loop's own
- * step: the fused gradient where the model has one, else tf.grads), for the three ways the curvature
- * operator multiplies: the recorded gradient reused (`kept`, the default with one physical batch), nested
- * tf.grads redoing the forward and first backward pass per product (`nested`, what sharpness did before),
- * and the central difference (`difference`, two gradients). Also checks kept == nested exactly.
+ * step: the fused gradient where the model has one, else tf.grads), for the ways the curvature operator
+ * multiplies: the native R-operator of a plain dense MLP (`native`, the default where the native path serves
+ * and the model is one; runtime/kernels/native-hvp.ts), the recorded gradient reused (`kept`, the taped
+ * default with one physical batch), nested tf.grads redoing the forward and first backward pass per product
+ * (`nested`, what sharpness did before), and the central difference (`difference`, two gradients). Also checks
+ * kept == nested exactly, and native against kept.
  * Nets: `mlp` is docs/performance.md's case (e), 1→100→100→1 tanh on 2000 rows; `cnn` an 8×8 image net
  * (conv 3×3×8 ReLU, 2×2 max pool, dense 32 tanh) on 256 rows.
  *
@@ -12,6 +14,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { LayerSpec } from "../contract/program.js";
 import { selectBackend } from "../runtime/backend.js";
+import { setNativeHvpEnabled } from "../runtime/kernels/native-hvp.js";
 import { lossFunction } from "../runtime/loss.js";
 import { sequential } from "../runtime/nn/sequential.js";
 import { Rng } from "../runtime/rng.js";
@@ -74,26 +77,34 @@ async function main(): Promise<void> {
   };
   const options: HvpOptions = { hvp: "exact", samples: null, subset: "spaced", batch: null, bn: "batch" };
   const all = subsetRows(rows, options, [1], "bench");
+  // Each operator takes its path at its first product: the native one first, then the taped ones with it off.
+  const native = new HessianOperator(model, data, "half_mse", options, all, "bench");
+  const v = [Float64Array.from({ length: native.dim }, () => rng.normal())];
+  const n = native.apply(v)[0]!;
+  setNativeHvpEnabled(false);
   const kept = new HessianOperator(model, data, "half_mse", options, all, "bench");
   const nested = new HessianOperator(model, data, "half_mse", options, all, "bench", false);
   const difference = new HessianOperator(model, data, "half_mse", { ...options, hvp: "difference" }, all, "bench");
-  const v = [Float64Array.from({ length: kept.dim }, () => rng.normal())];
   const a = kept.apply(v)[0]!;
   const b = nested.apply(v)[0]!;
+  setNativeHvpEnabled(true);
   const maxDiff = a.reduce((m, value, i) => Math.max(m, Math.abs(value - b[i]!)), 0);
+  const largest = a.reduce((m, value) => Math.max(m, Math.abs(value)), 0);
+  const nativeDiff = a.reduce((m, value, i) => Math.max(m, Math.abs(value - n[i]!)), 0) / largest;
   // Interleaved rounds, so that a change of machine load hits every variant alike.
-  const totals = { step: 0, kept: 0, nested: 0, difference: 0 };
+  const totals = { step: 0, native: 0, kept: 0, nested: 0, difference: 0 };
   for (let round = 0; round < 5; round++) {
     totals.step += msPerCall(step, 4);
+    totals.native += msPerCall(() => native.apply(v), 4);
     totals.kept += msPerCall(() => kept.apply(v), 4);
     totals.nested += msPerCall(() => nested.apply(v), 4);
     totals.difference += msPerCall(() => difference.apply(v), 2);
   }
   const ms = (t: number) => +(t / 5).toFixed(1);
   const perStep = (t: number) => +(t / totals.step).toFixed(2);
-  console.log(`${NET} on ${BACKEND}, ${kept.dim} parameters, ${rows} rows; kept vs nested max |difference| ${maxDiff}`);
-  console.log(`step ${ms(totals.step)} ms; per HVP: kept ${ms(totals.kept)} ms (${perStep(totals.kept)} steps), nested ${ms(totals.nested)} ms (${perStep(totals.nested)}), difference ${ms(totals.difference)} ms (${perStep(totals.difference)})`);
-  [kept, nested, difference, data, model].forEach((o) => o.dispose());
+  console.log(`${NET} on ${BACKEND}, ${kept.dim} parameters, ${rows} rows; kept vs nested max |difference| ${maxDiff}; native vs kept ${nativeDiff.toExponential(1)} of the largest entry (${native.path})`);
+  console.log(`step ${ms(totals.step)} ms; per HVP: native ${ms(totals.native)} ms (${perStep(totals.native)} steps), kept ${ms(totals.kept)} ms (${perStep(totals.kept)} steps), nested ${ms(totals.nested)} ms (${perStep(totals.nested)}), difference ${ms(totals.difference)} ms (${perStep(totals.difference)})`);
+  [native, kept, nested, difference, data, model].forEach((o) => o.dispose());
   tf.dispose([bx, by]);
 }
 
