@@ -20,7 +20,10 @@
  * Two ways to multiply:
  *  - `exact`: nested tf.grad, Hv = ∇⟨∇L, v⟩ (double backward; dync's activations carry gradients built from
  *    differentiable ops, since tfjs's own second derivatives of tanh/sigmoid/exp are wrong, and max pooling
- *    differentiates twice through the zero gradient of its comparison, runtime/backend.ts);
+ *    differentiates twice through the zero gradient of its comparison, runtime/backend.ts); for a plain dense
+ *    MLP (`Model.denseMlpPlan`) under mse, half_mse, half_sse or cross_entropy where the native path serves,
+ *    the same product by Pearlmutter's R-operator in native code (runtime/kernels/native-hvp.ts), equal up to
+ *    float32 rounding; `path` says which served, and a run's probes tally their products per path on its board;
  *  - `difference`: the central difference (∇L(θ + εv) − ∇L(θ − εv)) / 2ε with ε = 1e-3·(1 + ‖θ_s‖/√P) per
  *    seed (P parameters), for ops that cannot be differentiated twice. Two gradients per product, error
  *    O(ε²) plus float32 rounding of the gradients (~1e-4 relative); wrong near kinks (ReLU, max-pool switches) that ±εv crosses.
@@ -126,15 +129,15 @@ export class HessianOperator {
   ) {
     this.probe = typeof probe === "string" ? probe : probe.name;
     this.board = typeof probe === "string" ? undefined : probe.board;
-    if (data.yDim === 0) throw new DyncRuntimeError("RUN040", `${probe} needs targets, but data set "${data.name}" has none`, "give it a target: `-> f(x)`");
+    if (data.yDim === 0) throw new DyncRuntimeError("RUN040", `${this.probe} needs targets, but data set "${data.name}" has none`, "give it a target: `-> f(x)`");
     this.sizes = model.params.map((p) => p.variable.size / model.seeds);
     this.dim = this.sizes.reduce((a, b) => a + b, 0);
     this.rows = rows[0]?.length ?? 0;
-    if (this.rows === 0) throw new DyncRuntimeError("RUN040", `${probe} has no rows to evaluate on`);
+    if (this.rows === 0) throw new DyncRuntimeError("RUN040", `${this.probe} has no rows to evaluate on`);
     const perBatch = options.batch ?? defaultBatch(model.seeds);
     const smallest = this.rows % perBatch === 0 ? Math.min(perBatch, this.rows) : this.rows % perBatch;
     if (options.bn === "batch" && smallest < 2 && model.layers.some((l) => l.kind === "batchnorm")) {
-      throw new DyncRuntimeError("RUN040", `${probe} with bn: "batch" needs at least 2 rows in every physical batch, but ${this.rows} rows in batches of ${perBatch} leave one of ${smallest}`, 'choose `batch` (and `samples`) so that no batch has a single row, or bn: "running"');
+      throw new DyncRuntimeError("RUN040", `${this.probe} with bn: "batch" needs at least 2 rows in every physical batch, but ${this.rows} rows in batches of ${perBatch} leave one of ${smallest}`, 'choose `batch` (and `samples`) so that no batch has a single row, or bn: "running"');
     }
     // training: batch statistics, without moving the running statistics and with dropout off.
     this.forwardOptions = options.bn === "batch" ? { training: true, updateStats: false, dropout: false } : { training: false };
