@@ -492,7 +492,7 @@ export const messages = {
   DYN2108: {
     name: "share-under-a-step",
     severity: "warning",
-    message: "`every {share}` of {total} steps is less than one step: the probe is measured at every step, {measured} times, not {points}",
+    message: "`every {share}` of {total} steps{setBy} is less than one step: the probe is measured at every step, {measured} times, not {points}",
     help: "`every f%` measures at steps ⌈k·f·T⌉ (k = 0, 1, …) of a run's T steps. Where f·T < 1 several points fall on one step, which is measured once. Write `every step` if that is meant, or a share of at least one step; a profile that trains longer keeps the share.",
   },
   // ── command line and files ─────────────────────────────────────────────────

@@ -115,6 +115,8 @@ export class ExperimentChecker {
   private crossRunSpans: CrossRunSpans = new Map();
   /** The sweep points each limited probe (`probe top[opt = gd] = …`) of the profile being planned is measured at. */
   private probePoints: ProbePoints = new Map();
+  /** Who set the training length of the profile being planned, when not the experiment: ` (set by profile `quick`)`. */
+  private lengthSetBy = "";
   /** `h[…, at first(…)]` arguments of the run being built (`param` a name or a position), then of every run. */
   private pendingEvents: { probe: string; param: string | number; ref: string; from: Record<string, SweepValue>; cadence: A.FirstCadence }[] = [];
   private handoffEvents: { reader: string; probe: string; param: string; ref: string; from: Record<string, SweepValue>; cadence: A.FirstCadence }[] = [];
@@ -149,6 +151,7 @@ export class ExperimentChecker {
     const planOf = (name: string, effective: Effective[], reportMissing: boolean): CheckedProfile => {
       const final = overrides && overrides.profile === name ? overrides.apply(effective, exp) : effective;
       const gathered = final === baseStatements ? defaultGathered : this.gather(final.map((e) => e.statement));
+      this.lengthSetBy = lengthSetBy(final);
       return { ...this.plan(exp, gathered, reportMissing), settings: final === baseStatements ? [] : this.settings(final) };
     };
     profiles["default"] = planOf("default", baseStatements, true);
@@ -1183,7 +1186,7 @@ export class ExperimentChecker {
     const fraction = share.value / 100;
     if (duration && "steps" in duration && fraction * duration.steps < 1) {
       const measured = everyShareSteps(fraction, duration.steps).length;
-      this.report(diagnostic("DYN2108", span, { share: showValue(share), total: duration.steps, measured, points: everySharePoints(fraction) }));
+      this.report(diagnostic("DYN2108", span, { share: showValue(share), total: duration.steps, setBy: this.lengthSetBy, measured, points: everySharePoints(fraction) }));
     }
     return { kind: "every", fraction };
   }
@@ -1235,6 +1238,17 @@ type ProbeShapes = ReadonlyMap<string, ResultShape>;
  * What each probe measures (fields, extra dimension): from the checked call of the first run that has it
  * (its arguments may choose the shape, `accuracy(…, by: class)`), else from its registry entry.
  */
+/**
+ * ` (set by profile `quick`)`, ` (set on the command line)`: what last set the length of the `train` in effect, or
+ * nothing when the experiment's own `train` does. Diagnostics about one profile's step count name its source.
+ */
+function lengthSetBy(effective: readonly Effective[]): string {
+  const train = effective.find((e) => e.statement.kind === "Train");
+  const last = train?.from.filter((p) => p.keys === "all" || p.keys.includes("length")).at(-1);
+  if (!last) return "";
+  return last.origin.startsWith("profile ") ? ` (set by profile \`${last.origin.slice("profile ".length)}\`)` : ` (set on the ${last.origin})`;
+}
+
 /** The registry name a probe statement calls (`hessian` in `probe h = hessian(net, train)`). */
 function calleeName(p: A.ProbeStmt): string | undefined {
   return p.value.kind === "Call" && p.value.callee.kind === "Name" ? p.value.callee.name : p.value.kind === "Name" ? p.value.name : undefined;
