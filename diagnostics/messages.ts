@@ -366,8 +366,8 @@ export const messages = {
   DYN2052: {
     name: "bad-checkpoint",
     severity: "error",
-    message: "`checkpoint every` takes a whole number of steps or epochs ≥ 1, like `checkpoint every 500 steps`; got {got}",
-    help: "A checkpoint saves a run's whole training state (parameters, optimizer state, random streams, probe state) every N steps or epochs, so that `dync run --resume DIR` continues a killed run exactly. N counts in the `train` statement's unit unless `steps` or `epochs` follows it.",
+    message: "`checkpoint every` takes a whole number of steps or epochs ≥ 1, like `checkpoint every 500 steps`, or a share of training above 0% and at most 100%, like `checkpoint every 10%`; got {got}",
+    help: "A checkpoint saves a run's whole training state (parameters, optimizer state, random streams, probe state) every N steps or epochs, so that `dync run --resume DIR` continues a killed run exactly. N counts in the `train` statement's unit unless `steps` or `epochs` follows it. A share (`every 10%`) checkpoints at the steps where a probe's `every 10%` measures, resolved against each run's own length, so a profile that trains longer keeps it.",
   },
   DYN2053: {
     name: "not-a-publisher",

@@ -192,6 +192,15 @@ describe("dync plan", () => {
     expect(checkpointed("checkpoint every 2000 steps")).toContain("checkpoint every 2000 steps: 0 writes per run");
     expect(checkpointed("")).not.toContain("checkpoint");
   });
+
+  it("shows a share of training as the checkpoints it writes in each run's length", () => {
+    // 1000 steps every 10%: at 100, 200, …, 900 (not at 0 or 1000)
+    expect(checkpointed("checkpoint every 10%")).toContain("\n  checkpoint every 10%: 9 writes per run\n");
+    // 7 steps every 30%: ⌈2.1⌉ = 3, ⌈4.2⌉ = 5, ⌈6.3⌉ = 7 (the end): 2
+    expect(checkpointed("checkpoint every 30%", "train 7 steps, batch 10")).toContain("checkpoint every 30%: 2 writes per run");
+    // 20 epochs of 5 steps = 100 steps every 25%: at 25, 50, 75
+    expect(checkpointed("checkpoint every 25%", "train 20 epochs, batch 10")).toContain("checkpoint every 25%: 3 writes per run");
+  });
 });
 
 describe("dync plan with the user's data files", () => {

@@ -7,7 +7,7 @@
 import { cadencePointStep, describeCadencePoint, everyShareSteps } from "../../contract/training-specs.js";
 import { expandPlan, formatShard, planTemplate, shardRuns, type Shard } from "../../contract/plan.js";
 import { crossRunUses, type HandoffPoint } from "../../contract/handoff.js";
-import { checkpointIntervalSteps, checkpointWrites, dataRefRows, type CheckpointSpec, type DataRef, type FoundSet, type DataSpec, type LayerSpec, type ModelSpec, type ProbeSpec, type RunSpec } from "../../contract/program.js";
+import { checkpointCadence, checkpointWrites, dataRefRows, type CheckpointSpec, type DataRef, type FoundSet, type DataSpec, type LayerSpec, type ModelSpec, type ProbeSpec, type RunSpec } from "../../contract/program.js";
 import type { Cadence } from "../../runtime/train/index.js";
 import { registry, type DataSourceSchema, type Lowered, type ProbeCost, type ProbeCostShape } from "../../stdlib/registry/index.js";
 import { dataSetSize } from "../../stdlib/registry/data-size.js";
@@ -229,13 +229,16 @@ interface CheckpointPlan {
   readonly writes: number | undefined;
 }
 
-/** A run's `checkpoint every N steps|epochs` and how many checkpoints that writes; null without one. */
+/** A run's `checkpoint every N steps|epochs` or `every 10%` and how many checkpoints that writes; null without one. */
 function checkpointPlan(spec: CheckpointSpec | null | undefined, steps: number | undefined, stepsPerEpoch: number | undefined): CheckpointPlan | null {
   if (!spec) return null;
-  const interval = spec.unit === "steps" || stepsPerEpoch !== undefined ? checkpointIntervalSteps(spec, stepsPerEpoch ?? 1) : undefined;
+  if ("fraction" in spec) {
+    return { cadence: `every ${describeCadencePoint(spec)}`, writes: steps === undefined ? undefined : checkpointWrites(steps, checkpointCadence(spec, steps, 1)) };
+  }
+  const interval = spec.unit === "steps" ? spec.every : stepsPerEpoch !== undefined ? spec.every * stepsPerEpoch : undefined;
   const inSteps = spec.unit === "epochs" && interval !== undefined ? ` (${interval} steps)` : "";
   const unit = spec.every === 1 ? spec.unit.slice(0, -1) : spec.unit;
-  return { cadence: `every ${spec.every} ${unit}${inSteps}`, writes: steps === undefined || interval === undefined ? undefined : checkpointWrites(steps, interval) };
+  return { cadence: `every ${spec.every} ${unit}${inSteps}`, writes: steps === undefined || interval === undefined ? undefined : checkpointWrites(steps, { every: interval }) };
 }
 
 /** `checkpoint every 500 steps: 3 writes per run`, with ranges where runs differ; nothing without checkpoints. */

@@ -7,6 +7,7 @@ import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type * as A from "../../grammar/ast.js";
 import type { AnalysisExpr, AnalysisSpec, CheckpointSpec, DataSpec, EventSpecData, ExpectSpec, MlpModelSpec, ModelSpec, PlotSpec, ProbeSpec, ProfilePlan, RunSpec, SweepAxis, SweepValue } from "../../contract/program.js";
+import { checkpointCadence, checkpointWrites } from "../../contract/program.js";
 import { runId } from "../../contract/plan.js";
 import { crossRunUses, type CrossRunRef } from "../../contract/handoff.js";
 import { METRIC_COLUMNS, RESULT_LEAD_COLUMNS, SERIES_DIMS } from "../../contract/results.js";
@@ -487,10 +488,14 @@ export class ExperimentChecker {
     };
   }
 
-  /** `checkpoint every N [steps|epochs]`: N whole and ≥ 1, in the training's unit unless one is given. */
+  /**
+   * `checkpoint every N [steps|epochs]`: N whole and ≥ 1, in the training's unit unless one is given; or `checkpoint
+   * every 10%`, a share of training in (0%, 100%] resolved against each run's length as a probe's `every 10%` is.
+   */
   private checkpoint(c: A.CheckpointStmt, env: PointEnv, duration: RunSpec["duration"] | undefined): CheckpointSpec | undefined {
     const v = this.evaluator.eval(c.interval, env);
     if (!v) return undefined;
+    if (v.kind === "number" && v.unit === "%") return this.checkpointShare(v, c.interval.span, duration);
     const trainUnit = duration && "epochs" in duration ? "epochs" : "steps";
     if (v.kind !== "number" || !(v.unit === "steps" || v.unit === "epochs" || !v.unit) || !Number.isInteger(v.value) || v.value < 1) {
       this.report(diagnostic("DYN2052", c.interval.span, { got: showValue(v) }));
@@ -501,6 +506,21 @@ export class ExperimentChecker {
     // Epochs of a step-counted run (or steps of an epoch-counted one) need the data size: not compared here.
     if (spec.unit === trainUnit && spec.every >= total) {
       this.report(diagnostic("DYN2106", c.interval.span, { every: `${spec.every} ${spec.unit}`, total: `${total} ${trainUnit}` }));
+    }
+    return spec;
+  }
+
+  /** `checkpoint every 10%`: DYN2052 outside (0%, 100%]; DYN2106 where a run counted in steps would write none. */
+  private checkpointShare(share: NumberValue, span: Span, duration: RunSpec["duration"] | undefined): CheckpointSpec | undefined {
+    if (!(share.value > 0 && share.value <= 100)) {
+      this.report(diagnostic("DYN2052", span, { got: showValue(share) }));
+      return undefined;
+    }
+    const spec = { fraction: share.value / 100 };
+    const steps = duration && "steps" in duration ? duration.steps : undefined;
+    if (spec.fraction === 1 || (steps !== undefined && checkpointWrites(steps, checkpointCadence(spec, steps, 1)) === 0)) {
+      const total = duration ? ("epochs" in duration ? `${duration.epochs} epochs` : `${duration.steps} steps`) : "its length";
+      this.report(diagnostic("DYN2106", span, { every: showValue(share), total }));
     }
     return spec;
   }

@@ -95,6 +95,23 @@ describe("every 25%: checked", () => {
     expect(warnings(SOURCE("probe w = weight_norm(net) every 1%", "200 steps"), { profile: "quick", args: ["train=50"] })).toEqual([under(50, " (set on the command line)")]);
   });
 
+  it("`checkpoint every 10%` keeps the share for each run to resolve; outside (0%, 100%] is DYN2052, none written DYN2106", () => {
+    const withCheckpoint = (share: string, train = "200 steps") => check(`probe w = weight_norm(net) every 10 steps\n  checkpoint every ${share}`, train);
+    const { profiles, diagnostics } = withCheckpoint("10%");
+    expect(diagnostics).toEqual([]);
+    expect(profiles!["default"]!.runs[0]!.checkpoint).toEqual({ fraction: 0.1 });
+    expect(profiles!["quick"]!.runs[0]!.checkpoint).toEqual({ fraction: 0.1 }); // the same share of its 7 steps
+    expect(withCheckpoint("12.5%", "20 epochs").diagnostics).toEqual([]);
+    const message = (got: string) => `\`checkpoint every\` takes a whole number of steps or epochs ≥ 1, like \`checkpoint every 500 steps\`, or a share of training above 0% and at most 100%, like \`checkpoint every 10%\`; got ${got}`;
+    expect(withCheckpoint("0%").diagnostics).toEqual([["error", "DYN2052", message("0%")]]);
+    expect(withCheckpoint("150%").diagnostics).toEqual([["error", "DYN2052", message("150%")]]);
+    // 100% is start and end only; 60% of 7 steps is ⌈4.2⌉ = 5, inside; 90% of 1 step or of 7 (⌈6.3⌉) is the end.
+    const never = (share: string, total: string) => ["warning", "DYN2106", `\`checkpoint every ${share}\` is not shorter than training (${total}): no checkpoint will be taken`];
+    expect(withCheckpoint("100%").diagnostics).toEqual([never("100%", "200 steps"), never("100%", "7 steps")]);
+    expect(withCheckpoint("60%").diagnostics).toEqual([]);
+    expect(withCheckpoint("90%", "1 steps").diagnostics).toEqual([never("90%", "1 steps"), never("90%", "7 steps")]);
+  });
+
   it("an event may pin the probe to a step it measures: a quarter of 200 steps, not step 40; in epochs the compiler cannot tell", () => {
     const pinned = (step: number, train: string, profile = "") => {
       const source = SOURCE(`probe l = loss(net, train) every 25%\n  probe h = weight_norm(net) at first(l < 0.5 * l[steps = ${step}])`, train).replace("profile quick { train 7 steps }", profile);
