@@ -4,9 +4,32 @@
  * iteration with deflation, both as steppers — the caller asks for the vector to multiply, multiplies it
  * (for the Hessian: one seed-batched Hessian-vector product advances every seed's stepper at once) and hands
  * the product back. The tridiagonal eigenproblem is solved by implicit QL (tqli), eigenvectors included.
+ * The reorthogonalisation, the steps' O(dim·steps) loop, is a strategy (`VectorKernels`) the caller may inject:
+ * the JS one here by default, native code where the caller's layer has it (this folder imports nothing).
  */
 
-/** Eigenvalues in descending order and the matching unit eigenvectors (`vectors[i]` has length n). */
+/**
+ * The steppers' O(dim·steps) float64 loop, which a caller may serve otherwise (runtime/kernels/native-lanczos.ts):
+ * orthogonalising against a growing basis of orthonormal vectors.
+ */
+export interface VectorKernels {
+  /** An empty basis for vectors of length `dim`. */
+  basis(dim: number): OrthogonalBasis;
+}
+
+/** Orthonormal vectors to orthogonalise against (the Krylov basis; the eigenvectors found so far). */
+export interface OrthogonalBasis {
+  /** Appends a unit vector orthogonal to the others; it must not change afterwards (an implementation may keep it). */
+  push(v: Float64Array): void;
+  /**
+   * w minus its components along the basis, in place, by classical Gram–Schmidt twice (as `orthogonalizeTwice`:
+   * every coefficient of a pass from the same w, then the subtractions). An implementation may sum the dot
+   * products in another order: results then differ at rounding level.
+   */
+  orthogonalizeTwice(w: Float64Array): void;
+}
+
+/** Eigenvalues in descending order and the matching unit eigenvectors (`vectors[i]` has length n, or the rows asked for). */
 export interface TridiagonalEigen {
   readonly values: Float64Array;
   readonly vectors: readonly Float64Array[];
@@ -16,14 +39,17 @@ export interface TridiagonalEigen {
  * The eigen-decomposition of the symmetric tridiagonal matrix with diagonal `alpha` (length n) and
  * off-diagonal `beta` (the first n − 1 entries are used), by the implicit QL method with Wilkinson shifts
  * (Numerical Recipes' tqli), accumulating the rotations into the eigenvectors. O(n²) per eigenvalue.
+ * `rows` (default: all) picks the eigenvectors' components to accumulate; each vector then holds those, in that
+ * order. Each rotation acts on every component on its own, so they are the numbers the full accumulation gives,
+ * at O(n·rows) per eigenvalue: a Lanczos stepper's residuals need only the last component, each step.
  */
-export function tridiagonalEigen(alpha: ArrayLike<number>, beta: ArrayLike<number>): TridiagonalEigen {
+export function tridiagonalEigen(alpha: ArrayLike<number>, beta: ArrayLike<number>, rows?: readonly number[]): TridiagonalEigen {
   const n = alpha.length;
   const d = Float64Array.from(alpha);
   const e = new Float64Array(n);
   for (let i = 0; i + 1 < n; i++) e[i] = beta[i]!;
-  // z[k][i]: component k of eigenvector i (starts as the identity).
-  const z = Array.from({ length: n }, (_, k) => Float64Array.from({ length: n }, (_, i) => (i === k ? 1 : 0)));
+  // z[r][i]: component rows[r] of eigenvector i (starts as the identity's rows).
+  const z = (rows ?? [...Array(n).keys()]).map((k) => Float64Array.from({ length: n }, (_, i) => (i === k ? 1 : 0)));
   for (let l = 0; l < n; l++) {
     for (let iter = 0; ; iter++) {
       let m = l;
@@ -59,8 +85,7 @@ export function tridiagonalEigen(alpha: ArrayLike<number>, beta: ArrayLike<numbe
         p = s * r;
         d[i + 1] = g + p;
         g = c * r - b;
-        for (let k = 0; k < n; k++) {
-          const zk = z[k]!;
+        for (const zk of z) {
           const t = zk[i + 1]!;
           zk[i + 1] = s * zk[i]! + c * t;
           zk[i] = c * zk[i]! - s * t;
@@ -95,6 +120,8 @@ export interface Eigenpair {
  */
 export class Lanczos {
   private readonly basis: Float64Array[] = [];
+  /** The same vectors, kept by the injected kernels. */
+  private readonly reorthogonalizer: OrthogonalBasis;
   private readonly alpha: number[] = [];
   private readonly beta: number[] = [];
   /** True once the Krylov space is invariant (the next direction vanished): the Ritz values are exact. */
@@ -103,10 +130,12 @@ export class Lanczos {
   constructor(
     readonly dim: number,
     start: Float64Array,
+    kernels: VectorKernels = jsVectorKernels,
   ) {
     const size = norm(start);
     if (start.length !== dim || !(size > 0)) throw new RangeError(`Lanczos needs a nonzero start vector of length ${dim}`);
-    this.basis.push(scaled(start, 1 / size));
+    this.reorthogonalizer = kernels.basis(dim);
+    this.append(scaled(start, 1 / size));
   }
 
   /** Steps taken (products accepted). */
@@ -130,21 +159,27 @@ export class Lanczos {
     const w = Float64Array.from(product);
     const a = dot(q, w);
     this.alpha.push(a);
-    orthogonalizeTwice(w, this.basis);
+    this.reorthogonalizer.orthogonalizeTwice(w);
     const size = norm(w);
-    const scale = Math.max(...this.alpha.map(Math.abs), ...this.beta.map(Math.abs));
-    if (!(size > 1e-10 * scale) || j + 1 === this.dim) {
+    const largest = Math.max(...this.alpha.map(Math.abs), ...this.beta.map(Math.abs));
+    if (!(size > 1e-10 * largest) || j + 1 === this.dim) {
       this.invariant = true;
       this.beta.push(0);
       return;
     }
     this.beta.push(size);
-    this.basis.push(scaled(w, 1 / size));
+    scale(w, 1 / size); // w is this stepper's own copy: normalised in place, no second 326 KB array per step of case (h)
+    this.append(w);
   }
 
-  /** The eigen-decomposition of the current T. */
-  tridiagonal(): TridiagonalEigen {
-    return tridiagonalEigen(this.alpha, this.beta);
+  private append(q: Float64Array): void {
+    this.basis.push(q);
+    this.reorthogonalizer.push(q);
+  }
+
+  /** The eigen-decomposition of the current T (with `rows`: those components of its eigenvectors, as tridiagonalEigen). */
+  tridiagonal(rows?: readonly number[]): TridiagonalEigen {
+    return tridiagonalEigen(this.alpha, this.beta, rows);
   }
 
   /**
@@ -153,8 +188,9 @@ export class Lanczos {
    * residual²/gap, far smaller). `withVectors` forms the Ritz vectors (k·j·dim work).
    */
   ritz(k: number, withVectors: boolean): Eigenpair[] {
-    const t = this.tridiagonal();
     const j = this.alpha.length;
+    // Without vectors only the last components are needed (the residuals): y holds component j − 1 alone.
+    const t = this.tridiagonal(withVectors ? undefined : [j - 1]);
     const last = this.beta[j - 1] ?? 0;
     return t.vectors.slice(0, Math.min(k, j)).map((y, i) => {
       let vector: Float64Array = new Float64Array(0);
@@ -164,7 +200,7 @@ export class Lanczos {
         const size = norm(vector);
         if (size > 0) vector = scaled(vector, 1 / size);
       }
-      return { value: t.values[i]!, vector, residual: Math.abs(last * y[j - 1]!) };
+      return { value: t.values[i]!, vector, residual: Math.abs(last * y[y.length - 1]!) };
     });
   }
 
@@ -173,7 +209,7 @@ export class Lanczos {
    * the Ritz values and weights wᵢ the squared first components of T's eigenvectors (they sum to 1).
    */
   quadrature(): { nodes: Float64Array; weights: Float64Array } {
-    const t = this.tridiagonal();
+    const t = this.tridiagonal([0]);
     return { nodes: t.values, weights: Float64Array.from(t.vectors, (y) => y[0]! * y[0]!) };
   }
 }
@@ -188,6 +224,8 @@ export class Lanczos {
  */
 export class PowerIteration {
   readonly found: Eigenpair[] = [];
+  /** The found pairs' vectors, kept by the injected kernels. */
+  private readonly deflation: OrthogonalBasis;
   private v: Float64Array;
   private value = NaN;
   private stepsOnPair = 0;
@@ -202,7 +240,9 @@ export class PowerIteration {
     /** Start vector of pair i (warm start or random); called once per pair. */
     private readonly start: (i: number) => Float64Array,
     private readonly algebraic: boolean,
+    kernels: VectorKernels = jsVectorKernels,
   ) {
+    this.deflation = kernels.basis(dim);
     this.v = this.deflated(start(0));
   }
 
@@ -243,12 +283,13 @@ export class PowerIteration {
       return;
     }
     this.found.push({ value: this.value + this.shift, vector: this.v, residual });
+    this.deflation.push(this.v);
     this.stepsOnPair = 0;
     if (!this.done) this.v = this.deflated(this.start(this.found.length));
   }
 
   private deflate(w: Float64Array): void {
-    orthogonalizeTwice(w, this.found.map((p) => p.vector));
+    this.deflation.orthogonalizeTwice(w);
   }
 
   private deflated(v: Float64Array): Float64Array {
@@ -280,6 +321,14 @@ export function orthogonalizeTwice(w: Float64Array, vectors: readonly Float64Arr
     for (; b < vectors.length; b++) axpy(w, vectors[b]!, -h[b]!);
   }
 }
+
+/** The JS kernels (`orthogonalizeTwice` below): the steppers' default. */
+export const jsVectorKernels: VectorKernels = {
+  basis() {
+    const vectors: Float64Array[] = [];
+    return { push: (v) => vectors.push(v), orthogonalizeTwice: (w) => orthogonalizeTwice(w, vectors) };
+  },
+};
 
 /** h[b..b+3] = vectors[b..b+3] · w, in one pass over w. */
 function dots4(w: Float64Array, vectors: readonly Float64Array[], b: number, h: Float64Array): void {
@@ -320,6 +369,14 @@ export function norm(v: ArrayLike<number>): number {
   return Math.sqrt(dot(v, v));
 }
 
+/** v·k, in place. A plain loop: `map` with a callback took ~4× as long on case (h)'s vectors. */
+function scale(v: Float64Array, k: number): void {
+  for (let i = 0; i < v.length; i++) v[i]! *= k;
+}
+
+/** v·k, a new array. */
 function scaled(v: Float64Array, k: number): Float64Array {
-  return v.map((x) => x * k);
+  const out = v.slice();
+  scale(out, k);
+  return out;
 }
