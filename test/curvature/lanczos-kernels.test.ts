@@ -1,0 +1,185 @@
+/**
+ * The steppers' reorthogonalisation strategies (numerics/lanczos.ts `VectorKernels`): the JS one and the native one
+ * (native/dync_lanczos.c through runtime/kernels/native-lanczos.ts). Each against modified Gram–Schmidt twice
+ * written out here (the float64 reference) and against each other, over lengths with and without a tail past the
+ * native kernel's 8 lanes and bases of 0, 1, 3–5 (blocks of four and a remainder) and more vectors; then Lanczos
+ * and power iteration with each on a diagonal operator with known top eigenvalues; the native path's activation
+ * rule (as the matrix products'); the addon's argument checks.
+ *
+ * The native part needs the addon (`npm run native`: gcc). Without it it is skipped with the reason, except under
+ * CI=true, where a missing addon is a failure.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { jsVectorKernels, Lanczos, PowerIteration, type VectorKernels } from "../../numerics/lanczos.js";
+import { selectBackend } from "../../runtime/backend.js";
+import { lanczosKernels, nativeVectorKernels } from "../../runtime/kernels/native-lanczos.js";
+import { nativeMatMulUnavailableReason, setNativeMatMulEnabled } from "../../runtime/kernels/native.js";
+import { Rng } from "../../runtime/rng.js";
+
+await selectBackend("wasm");
+const native = nativeVectorKernels();
+const reason = native === undefined ? (nativeMatMulUnavailableReason() ?? "dist/native/dync_lanczos.node not built or not loadable") : undefined;
+const inCi = process.env["CI"] === "true";
+
+afterEach(() => setNativeMatMulEnabled(true));
+
+const dotOf = (x: Float64Array, y: Float64Array) => x.reduce((s, xi, i) => s + xi * y[i]!, 0);
+const normOf = (x: Float64Array) => Math.sqrt(dotOf(x, x));
+
+/** Modified Gram–Schmidt twice, one vector at a time: the reference. */
+function mgs2(w: Float64Array, vectors: readonly Float64Array[]): void {
+  for (let pass = 0; pass < 2; pass++) {
+    for (const v of vectors) {
+      const c = dotOf(v, w);
+      for (let i = 0; i < w.length; i++) w[i]! -= c * v[i]!;
+    }
+  }
+}
+
+/** k orthonormal random vectors of length n (k ≤ n). */
+function orthonormal(rng: Rng, n: number, k: number): Float64Array[] {
+  const vectors: Float64Array[] = [];
+  while (vectors.length < k) {
+    const v = Float64Array.from({ length: n }, () => rng.normal());
+    mgs2(v, vectors);
+    const size = normOf(v);
+    vectors.push(v.map((x) => x / size));
+  }
+  return vectors;
+}
+
+/** A Lanczos-like w: mostly inside the span (components up to 10·k), plus a small new direction. */
+function mostlyInside(rng: Rng, vectors: readonly Float64Array[], n: number): Float64Array {
+  const w = Float64Array.from({ length: n }, () => 1e-3 * rng.normal());
+  vectors.forEach((v, j) => v.forEach((x, i) => (w[i]! += (j + 1) * 10 * x)));
+  return w;
+}
+
+function orthogonalized(kernels: VectorKernels, w: Float64Array, vectors: readonly Float64Array[]): Float64Array {
+  const basis = kernels.basis(w.length);
+  vectors.forEach((v) => basis.push(v));
+  const out = Float64Array.from(w);
+  basis.orthogonalizeTwice(out);
+  return out;
+}
+
+/** ‖Qᵀ·out‖ at working precision: ≤ 1e-14·‖out‖ (where out is not all rounding: k < n) and ≤ 1e-15·‖w‖. */
+function expectOrthogonal(out: Float64Array, vectors: readonly Float64Array[], w: Float64Array): void {
+  const projection = Math.sqrt(vectors.reduce((s, v) => s + dotOf(v, out) ** 2, 0));
+  expect(projection).toBeLessThanOrEqual(1e-15 * normOf(w));
+  if (vectors.length < w.length) expect(projection).toBeLessThanOrEqual(1e-14 * normOf(out));
+}
+
+const gap = (a: Float64Array, b: Float64Array) => Math.sqrt(a.reduce((s, x, i) => s + (x - b[i]!) ** 2, 0));
+
+/** A diagonal operator with top eigenvalues 10, 9, 8, 7, 6 and the rest spread over [0, 1]: A·v and its spectrum. */
+function diagonal(n: number): { apply: (v: Float64Array) => Float64Array; top: number[] } {
+  const top = [10, 9, 8, 7, 6];
+  const d = Float64Array.from({ length: n }, (_, i) => (i < top.length ? top[i]! : (i - top.length) / (n - top.length)));
+  return { apply: (v) => v.map((x, i) => d[i]! * x), top };
+}
+
+function lanczosTop(kernels: VectorKernels, n: number, steps: number): number[] {
+  const { apply } = diagonal(n);
+  const rng = new Rng(5);
+  const run = new Lanczos(n, Float64Array.from({ length: n }, () => rng.normal()), kernels);
+  for (let j = 0; j < steps && run.canStep; j++) run.accept(apply(run.vector()));
+  return run.ritz(5, false).map((p) => p.value);
+}
+
+function powerTop(kernels: VectorKernels, n: number): number[] {
+  const { apply } = diagonal(n);
+  const rng = new Rng(6);
+  const power = new PowerIteration(n, 3, 3000, 1e-9, () => Float64Array.from({ length: n }, () => rng.normal()), true, kernels);
+  while (!power.done) power.accept(apply(power.vector()));
+  return power.found.map((p) => p.value).sort((x, y) => y - x);
+}
+
+describe("the JS strategy", () => {
+  it("agrees with modified Gram–Schmidt twice and leaves w orthogonal to the basis, for every length and basis size", () => {
+    const rng = new Rng(31);
+    for (const n of [1, 7, 8, 9, 17, 2003]) {
+      for (const k of [0, 1, 3, 4, 5, 9].filter((k) => k <= n)) {
+        const vectors = orthonormal(rng, n, k);
+        const w = mostlyInside(rng, vectors, n);
+        const reference = Float64Array.from(w);
+        mgs2(reference, vectors);
+        const out = orthogonalized(jsVectorKernels, w, vectors);
+        expect(gap(out, reference)).toBeLessThanOrEqual(1e-14 * normOf(w));
+        expectOrthogonal(out, vectors, w);
+      }
+    }
+  });
+
+  it("Lanczos and power iteration find the diagonal operator's top eigenvalues", () => {
+    lanczosTop(jsVectorKernels, 3000, 60).forEach((value, i) => expect(Math.abs(value / diagonal(3000).top[i]! - 1)).toBeLessThan(1e-12));
+    powerTop(jsVectorKernels, 300).forEach((value, i) => expect(Math.abs(value / diagonal(300).top[i]! - 1)).toBeLessThan(1e-9));
+  });
+});
+
+describe.skipIf(native === undefined && !inCi)(`the native strategy${reason === undefined ? "" : ` (unavailable: ${reason})`}`, () => {
+  it("serves in CI", () => {
+    expect(native, reason).toBeDefined();
+  });
+
+  it("agrees with the JS strategy to rounding and with the reference, orthogonal to working precision, for every length and basis size", () => {
+    const rng = new Rng(32);
+    for (const n of [1, 2, 7, 8, 9, 15, 16, 17, 2003, 40801]) {
+      for (const k of [0, 1, 3, 4, 5, 8, 9, 13].filter((k) => k <= n && (n < 40801 || k === 13))) {
+        const vectors = orthonormal(rng, n, k);
+        const w = mostlyInside(rng, vectors, n);
+        const reference = Float64Array.from(w);
+        mgs2(reference, vectors);
+        const js = orthogonalized(jsVectorKernels, w, vectors);
+        const out = orthogonalized(native!, w, vectors);
+        // Both remove components up to ~10⁴ times the remainder: they differ by rounding of those.
+        expect(gap(out, js)).toBeLessThanOrEqual(1e-15 * normOf(w));
+        expect(gap(out, reference)).toBeLessThanOrEqual(1e-14 * normOf(w));
+        expectOrthogonal(out, vectors, w);
+      }
+    }
+  });
+
+  it("orthogonalises exactly like the JS strategy where no dot product needs rounding (integer data)", () => {
+    // Unit vectors along axes with integer w: every product and sum is exact, so both strategies give w with
+    // those coordinates zeroed, whatever the order of the sums.
+    const n = 21;
+    const axes = [0, 5, 8, 9, 20].map((a) => Float64Array.from({ length: n }, (_, i) => (i === a ? 1 : 0)));
+    const w = Float64Array.from({ length: n }, (_, i) => i - 7);
+    const out = orthogonalized(native!, w, axes);
+    expect(Array.from(out)).toEqual(Array.from(w, (x, i) => ([0, 5, 8, 9, 20].includes(i) ? 0 : x)));
+    expect(Array.from(out)).toEqual(Array.from(orthogonalized(jsVectorKernels, w, axes)));
+  });
+
+  it("Lanczos and power iteration find the diagonal operator's top eigenvalues, as with the JS strategy", () => {
+    const top = diagonal(3000).top;
+    const nat = lanczosTop(native!, 3000, 60);
+    const js = lanczosTop(jsVectorKernels, 3000, 60);
+    nat.forEach((value, i) => {
+      expect(Math.abs(value / top[i]! - 1)).toBeLessThan(1e-12);
+      expect(Math.abs(value / js[i]! - 1)).toBeLessThan(1e-12);
+    });
+    powerTop(native!, 300).forEach((value, i) => expect(Math.abs(value / diagonal(300).top[i]! - 1)).toBeLessThan(1e-9));
+  });
+
+  it("serves where the native matrix products do: switched off with them, the steppers get the JS strategy", () => {
+    expect(lanczosKernels()).toBe(native);
+    setNativeMatMulEnabled(false);
+    expect(nativeVectorKernels()).toBeUndefined();
+    expect(lanczosKernels()).toBe(jsVectorKernels);
+  });
+
+  it("refuses vectors of another length, sharing w's memory, or not Float64Arrays (TypeError, no crash)", () => {
+    const basis = native!.basis(4);
+    basis.push(new Float64Array(5));
+    expect(() => basis.orthogonalizeTwice(new Float64Array(4))).toThrow(/vectors\[0\] must be a Float64Array of w's length 4/);
+    const buffer = new Float64Array(8);
+    const shared = native!.basis(4);
+    shared.push(buffer.subarray(2, 6));
+    expect(() => shared.orthogonalizeTwice(buffer.subarray(0, 4))).toThrow(TypeError);
+    const wrongType = native!.basis(4);
+    wrongType.push(new Float32Array(4) as unknown as Float64Array);
+    expect(() => wrongType.orthogonalizeTwice(new Float64Array(4))).toThrow(TypeError);
+    expect(() => native!.basis(4).orthogonalizeTwice(new Float32Array(4) as unknown as Float64Array)).toThrow(/w must be a Float64Array/);
+  });
+});
