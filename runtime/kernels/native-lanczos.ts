@@ -6,11 +6,9 @@
  * "Lanczos reorthogonalisation").
  *
  * Active exactly where the native matrix products are (wasm backend, addon built, not `DYNC_NATIVE=0`; see
- * native.ts), so a run's `backend.matmul.path` says which served: "native" → this addon (where built; an older
- * build without it runs the JS loops), "wasm" → numerics/lanczos.ts's JS loops. The two sum the dot products in
- * different orders, so eigenvalues differ between the paths at rounding level.
+ * native.ts); lanczos-kernels.ts picks the strategy.
  */
-import { jsVectorKernels, type VectorKernels } from "../../numerics/lanczos.js";
+import type { VectorKernels } from "../../numerics/lanczos.js";
 import { nativeMatMulActive } from "./native.js";
 import { loadNativeAddon, type AddonLoad } from "./native-addon.js";
 
@@ -36,9 +34,4 @@ export function nativeVectorKernels(): VectorKernels | undefined {
     },
   };
   return kernels;
-}
-
-/** The kernels for the Lanczos and power-iteration steppers in this process now: native where it serves, else JS. */
-export function lanczosKernels(): VectorKernels {
-  return nativeVectorKernels() ?? jsVectorKernels;
 }

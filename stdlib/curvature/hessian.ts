@@ -2,14 +2,14 @@
  * `hessian(model, data, k)` and `sharpness(model, data)`: the top-k eigenpairs of the Hessian of the run's
  * loss, per seed, by Lanczos (default) or power iteration on the seed-batched Hessian-vector product
  * (./operator.ts); the iterations themselves are float64 JS (numerics/lanczos.ts), their reorthogonalisation native
- * where the native path serves (runtime/kernels/native-lanczos.ts). Both keep per-run state —
+ * or wasm SIMD where those serve (runtime/kernels/lanczos-kernels.ts). Both keep per-run state —
  * the last call's eigenvectors, from which the next call starts (`warm`) — checkpointed with `save`/`restore`,
  * and publish the eigenpairs on the run's board for later probes (./eigen-board.ts).
  */
 import type { Model } from "../../contract/model.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
 import type { LossKind } from "../../runtime/loss.js";
-import { lanczosKernels } from "../../runtime/kernels/native-lanczos.js";
+import { lanczosKernels } from "../../runtime/kernels/lanczos-kernels.js";
 import { Rng } from "../../runtime/rng.js";
 import { axpy, Lanczos, norm, PowerIteration } from "../../numerics/lanczos.js";
 import { defineProbe, type ProbeArgs, type ProbeRun, type ProbeState } from "../probes/define.js";

@@ -5,7 +5,7 @@
  * a resumed run (the call count is its state) draws the same ones.
  */
 import { Lanczos } from "../../numerics/lanczos.js";
-import { lanczosKernels } from "../../runtime/kernels/native-lanczos.js";
+import { lanczosKernels } from "../../runtime/kernels/lanczos-kernels.js";
 import { Rng } from "../../runtime/rng.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
 import { defineProbe, type ProbeState } from "../probes/define.js";

@@ -1,25 +1,32 @@
 /**
- * The steppers' reorthogonalisation strategies (numerics/lanczos.ts `VectorKernels`): the JS one and the native one
- * (native/dync_lanczos.c through runtime/kernels/native-lanczos.ts). Each against modified Gram–Schmidt twice
- * written out here (the float64 reference) and against each other, over lengths with and without a tail past the
- * native kernel's 8 lanes and bases of 0, 1, 3–5 (blocks of four and a remainder) and more vectors; then Lanczos
- * and power iteration with each on a diagonal operator with known top eigenvalues; the native path's activation
- * rule (as the matrix products'); the addon's argument checks.
+ * The steppers' reorthogonalisation strategies (numerics/lanczos.ts `VectorKernels`): the JS one, the native one
+ * (native/dync_lanczos.c through runtime/kernels/native-lanczos.ts) and the wasm SIMD one (reorth-source.ts through
+ * wasm-lanczos.ts). Each against modified Gram–Schmidt twice written out here (the float64 reference) and against
+ * the JS one, over lengths with and without a tail past the kernels' 8 lanes and bases of 0, 1, 3–5 (blocks of four
+ * and a remainder) and more vectors (the wasm memory growing several times); native and wasm against each other bit
+ * for bit; Lanczos and power iteration with each on a diagonal operator with known top eigenvalues; which strategy
+ * serves (the products' rule, then dync's SIMD kernels'); the addon's argument checks; the committed wasm bytes.
  *
  * The native part needs the addon (`npm run native`: gcc). Without it it is skipped with the reason, except under
  * CI=true, where a missing addon is a failure.
  */
+import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { jsVectorKernels, Lanczos, PowerIteration, type VectorKernels } from "../../numerics/lanczos.js";
 import { selectBackend } from "../../runtime/backend.js";
-import { lanczosKernels, nativeVectorKernels } from "../../runtime/kernels/native-lanczos.js";
+import { lanczosKernels } from "../../runtime/kernels/lanczos-kernels.js";
+import { nativeVectorKernels } from "../../runtime/kernels/native-lanczos.js";
 import { nativeMatMulUnavailableReason, setNativeMatMulEnabled } from "../../runtime/kernels/native.js";
+import { simdKernelsActive } from "../../runtime/kernels/wasm-kernels.js";
+import { wasmVectorKernels, wasmVectorKernelsUnavailableReason } from "../../runtime/kernels/wasm-lanczos.js";
 import { Rng } from "../../runtime/rng.js";
+import { assembleKernels, kernelsModuleText, REORTH_KERNELS } from "../../tools/assemble-kernels.js";
 
 await selectBackend("wasm");
 const native = nativeVectorKernels();
 const reason = native === undefined ? (nativeMatMulUnavailableReason() ?? "dist/native/dync_lanczos.node not built or not loadable") : undefined;
 const inCi = process.env["CI"] === "true";
+const wasm = wasmVectorKernels();
 
 afterEach(() => setNativeMatMulEnabled(true));
 
@@ -117,11 +124,14 @@ describe("the JS strategy", () => {
   });
 });
 
-describe.skipIf(native === undefined && !inCi)(`the native strategy${reason === undefined ? "" : ` (unavailable: ${reason})`}`, () => {
-  it("serves in CI", () => {
-    expect(native, reason).toBeDefined();
+describe("the committed wasm module", () => {
+  it("is runtime/kernels/reorth-source.ts assembled (run `npm run kernels` after changing the source)", async () => {
+    expect(readFileSync(REORTH_KERNELS.path, "utf8")).toBe(kernelsModuleText(REORTH_KERNELS, await assembleKernels(REORTH_KERNELS)));
   });
+});
 
+/** What every other strategy must do as the JS one does. */
+function strategyTests(kernels: () => VectorKernels): void {
   it("agrees with the JS strategy to rounding and with the reference, orthogonal to working precision, for every length and basis size", () => {
     const rng = new Rng(32);
     for (const n of [1, 2, 7, 8, 9, 15, 16, 17, 2003, 40801]) {
@@ -131,7 +141,7 @@ describe.skipIf(native === undefined && !inCi)(`the native strategy${reason === 
         const reference = Float64Array.from(w);
         mgs2(reference, vectors);
         const js = orthogonalized(jsVectorKernels, w, vectors);
-        const out = orthogonalized(native!, w, vectors);
+        const out = orthogonalized(kernels(), w, vectors);
         // Both remove components up to ~10⁴ times the remainder: they differ by rounding of those.
         expect(gap(out, js)).toBeLessThanOrEqual(1e-15 * normOf(w));
         expect(gap(out, reference)).toBeLessThanOrEqual(1e-14 * normOf(w));
@@ -146,27 +156,59 @@ describe.skipIf(native === undefined && !inCi)(`the native strategy${reason === 
     const n = 21;
     const axes = [0, 5, 8, 9, 20].map((a) => Float64Array.from({ length: n }, (_, i) => (i === a ? 1 : 0)));
     const w = Float64Array.from({ length: n }, (_, i) => i - 7);
-    const out = orthogonalized(native!, w, axes);
+    const out = orthogonalized(kernels(), w, axes);
     expect(Array.from(out)).toEqual(Array.from(w, (x, i) => ([0, 5, 8, 9, 20].includes(i) ? 0 : x)));
     expect(Array.from(out)).toEqual(Array.from(orthogonalized(jsVectorKernels, w, axes)));
   });
 
   it("Lanczos and power iteration find the diagonal operator's top eigenvalues, as with the JS strategy", () => {
     const top = diagonal(3000).top;
-    const nat = lanczosTop(native!, 3000, 60);
+    const found = lanczosTop(kernels(), 3000, 60);
     const js = lanczosTop(jsVectorKernels, 3000, 60);
-    nat.forEach((value, i) => {
+    found.forEach((value, i) => {
       expect(Math.abs(value / top[i]! - 1)).toBeLessThan(1e-12);
       expect(Math.abs(value / js[i]! - 1)).toBeLessThan(1e-12);
     });
-    powerTop(native!, 300).forEach((value, i) => expect(Math.abs(value / diagonal(300).top[i]! - 1)).toBeLessThan(1e-9));
+    powerTop(kernels(), 300).forEach((value, i) => expect(Math.abs(value / diagonal(300).top[i]! - 1)).toBeLessThan(1e-9));
+  });
+}
+
+describe.skipIf(wasm === undefined && !inCi)(`the wasm SIMD strategy${wasm === undefined ? ` (unavailable: ${wasmVectorKernelsUnavailableReason()})` : ""}`, () => {
+  strategyTests(() => wasm!);
+
+  it("serves where dync's SIMD kernels do and the native path does not (DYNC_SIMD_KERNELS=0: the JS strategy)", () => {
+    setNativeMatMulEnabled(false);
+    expect(simdKernelsActive()).toBe(process.env["DYNC_SIMD_KERNELS"] !== "0");
+    expect(lanczosKernels()).toBe(simdKernelsActive() ? wasm : jsVectorKernels);
   });
 
-  it("serves where the native matrix products do: switched off with them, the steppers get the JS strategy", () => {
+  it("refuses a vector or w of another length (RangeError)", () => {
+    expect(() => wasm!.basis(4).push(new Float64Array(5))).toThrow(RangeError);
+    expect(() => wasm!.basis(4).orthogonalizeTwice(new Float64Array(3))).toThrow(RangeError);
+  });
+});
+
+describe.skipIf(native === undefined && !inCi)(`the native strategy${reason === undefined ? "" : ` (unavailable: ${reason})`}`, () => {
+  it("serves in CI", () => {
+    expect(native, reason).toBeDefined();
+  });
+
+  strategyTests(() => native!);
+
+  it("rounds as the wasm strategy, bit for bit", () => {
+    const rng = new Rng(33);
+    for (const [n, k] of [[9, 5], [2003, 13], [40801, 6]] as const) {
+      const vectors = orthonormal(rng, n, k);
+      const w = mostlyInside(rng, vectors, n);
+      expect(orthogonalized(native!, w, vectors)).toEqual(orthogonalized(wasm!, w, vectors));
+    }
+  });
+
+  it("serves where the native matrix products do: switched off with them, the steppers get another strategy", () => {
     expect(lanczosKernels()).toBe(native);
     setNativeMatMulEnabled(false);
     expect(nativeVectorKernels()).toBeUndefined();
-    expect(lanczosKernels()).toBe(jsVectorKernels);
+    expect(lanczosKernels()).not.toBe(native);
   });
 
   it("refuses vectors of another length, sharing w's memory, or not Float64Arrays (TypeError, no crash)", () => {

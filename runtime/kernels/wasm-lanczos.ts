@@ -1,0 +1,119 @@
+/**
+ * Lanczos's and power iteration's float64 reorthogonalisation on the wasm path: the kernels of reorth-source.ts
+ * (wasm SIMD, two multiply-adds per instruction) over a copy of the basis in a WebAssembly memory of its own, one
+ * module instance per basis (it goes with the basis). Why: the JS loops were the largest part of benchmark case
+ * (h)'s probe after the products; these take about a fifth of their time (docs/performance.md, "Lanczos
+ * reorthogonalisation").
+ *
+ * Each pushed vector is copied in once; each `orthogonalizeTwice` copies w in and back (one pass over w against
+ * the four passes over the basis). They round as native/dync_lanczos.c, bit for bit. Where the memory cannot grow
+ * (wasm32 stops at 4 GiB) the basis carries on with the JS loops on the callers' vectors.
+ */
+import { orthogonalizeTwice, type OrthogonalBasis, type VectorKernels } from "../../numerics/lanczos.js";
+import { REORTH_BLOCK, type ReorthKernelExports } from "./reorth-source.js";
+import { REORTH_KERNELS_BASE64 } from "./reorth-wasm.js";
+
+/** The WebAssembly API (Node's global; the project's TS lib has no DOM types for it). */
+const WebAssemblyApi = (globalThis as unknown as {
+  WebAssembly: { Module: new (bytes: Uint8Array) => object; Instance: new (module: object, imports: object) => { exports: unknown } };
+}).WebAssembly;
+
+const PAGE = 65536;
+let compiled: object | undefined;
+let unavailable: string | undefined;
+
+/** The compiled module, or undefined (with the reason kept) where this Node's WebAssembly has no SIMD. */
+function compiledModule(): object | undefined {
+  if (compiled === undefined && unavailable === undefined) {
+    try {
+      compiled = new WebAssemblyApi.Module(Buffer.from(REORTH_KERNELS_BASE64, "base64"));
+    } catch (error) {
+      unavailable = `this Node's WebAssembly has no SIMD (${error instanceof Error ? error.message : String(error)})`;
+    }
+  }
+  return compiled;
+}
+
+/**
+ * Memory layout (byte offsets): w at 0, the coefficients h at 8·dim (at most dim of them: the vectors are
+ * orthonormal in dim dimensions), vector b at 16·dim + 8·dim·b.
+ */
+class WasmBasis implements OrthogonalBasis {
+  private readonly vectors: Float64Array[] = [];
+  private readonly kernels: ReorthKernelExports;
+  private readonly stride: number;
+  /** Set when the memory could not grow: the JS loops serve from then on. */
+  private inJs = false;
+
+  constructor(
+    private readonly dim: number,
+    module: object,
+  ) {
+    this.kernels = new WebAssemblyApi.Instance(module, {}).exports as ReorthKernelExports;
+    this.stride = 8 * dim;
+    this.inJs = !this.reserve(2);
+  }
+
+  push(v: Float64Array): void {
+    if (v.length !== this.dim) throw new RangeError(`basis vectors have length ${this.dim}, got ${v.length}`);
+    this.vectors.push(v);
+    if (this.inJs || !this.reserve(2 + this.vectors.length)) {
+      this.inJs = true;
+      return;
+    }
+    new Float64Array(this.kernels.memory.buffer, this.vectorAt(this.vectors.length - 1), this.dim).set(v);
+  }
+
+  orthogonalizeTwice(w: Float64Array): void {
+    if (w.length !== this.dim) throw new RangeError(`w has length ${w.length}, the basis ${this.dim}`);
+    if (this.inJs) return orthogonalizeTwice(w, this.vectors);
+    const { kernels, dim, stride } = this;
+    const count = this.vectors.length;
+    const inMemory = new Float64Array(kernels.memory.buffer, 0, dim);
+    const h = new Float64Array(kernels.memory.buffer, stride, count);
+    inMemory.set(w);
+    for (let pass = 0; pass < 2; pass++) {
+      let b = 0;
+      for (; b + REORTH_BLOCK <= count; b += REORTH_BLOCK) kernels.dots_block(0, this.vectorAt(b), stride, dim, stride + 8 * b);
+      for (; b < count; b++) h[b] = kernels.dot(0, this.vectorAt(b), dim);
+      b = 0;
+      for (; b + REORTH_BLOCK <= count; b += REORTH_BLOCK) kernels.subtract_block(0, this.vectorAt(b), stride, dim, stride + 8 * b);
+      for (; b < count; b++) kernels.axpy(0, this.vectorAt(b), dim, -h[b]!);
+    }
+    w.set(inMemory);
+  }
+
+  private vectorAt(b: number): number {
+    return (2 + b) * this.stride;
+  }
+
+  /** Room for `slots` arrays of dim doubles (growing by half again at least, so pushes rarely grow); false if it cannot. */
+  private reserve(slots: number): boolean {
+    const memory = this.kernels.memory;
+    const needed = slots * this.stride;
+    if (needed <= memory.buffer.byteLength) return true;
+    const wanted = Math.max(needed, Math.floor(memory.buffer.byteLength * 1.5));
+    for (const bytes of [wanted, needed]) {
+      try {
+        memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / PAGE));
+        return true;
+      } catch {
+        // past wasm32's 4 GiB (or the engine's limit): try the exact need, then give up
+      }
+    }
+    return false;
+  }
+}
+
+const kernels: VectorKernels = { basis: (dim) => new WasmBasis(dim, compiledModule()!) };
+
+/** The wasm SIMD kernels, or undefined where this Node's WebAssembly cannot compile them. */
+export function wasmVectorKernels(): VectorKernels | undefined {
+  return compiledModule() === undefined ? undefined : kernels;
+}
+
+/** Why the wasm kernels cannot serve, or undefined. */
+export function wasmVectorKernelsUnavailableReason(): string | undefined {
+  compiledModule();
+  return unavailable;
+}
