@@ -102,6 +102,28 @@ static void subtract_one(double *restrict w, const double *restrict v, size_t n,
   for (size_t i = 0; i < n; i++) w[i] += k * v[i];
 }
 
+/* out[i] += c[0]·v0[i], then += c[1]·v1[i], … for the BLOCK vectors, in one pass (each element's sum in order of b). */
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void accumulate_block(double *restrict out, const double *const *v, size_t n, const double *restrict c) {
+  const double *restrict v0 = v[0], *restrict v1 = v[1], *restrict v2 = v[2], *restrict v3 = v[3];
+  const double c0 = c[0], c1 = c[1], c2 = c[2], c3 = c[3];
+  for (size_t i = 0; i < n; i++) {
+    double x = out[i];
+    x += c0 * v0[i];
+    x += c1 * v1[i];
+    x += c2 * v2[i];
+    x += c3 * v3[i];
+    out[i] = x;
+  }
+}
+
+/* out += Σ_b c[b]·v_b, each element's sum in order of b: the JS `accumulate` (repeated axpy), bit for bit. */
+static void accumulate(double *out, const double *const *v, size_t m, size_t n, const double *c) {
+  size_t b = 0;
+  for (; b + BLOCK <= m; b += BLOCK) accumulate_block(out, v + b, n, c + b);
+  for (; b < m; b++) subtract_one(out, v[b], n, -c[b]);
+}
+
 /* Two passes of blocked classical Gram–Schmidt: all m coefficients from the current w, then all subtractions. */
 static void orthogonalize_twice(double *w, const double *const *v, size_t m, size_t n, double *h) {
   for (int pass = 0; pass < 2; pass++) {
@@ -122,20 +144,52 @@ static napi_value fail(napi_env env, const char *message) {
   return NULL;
 }
 
-/* The doubles of a Float64Array (in place), or NULL when value is none. */
+/* The doubles of a Float64Array (in place), or NULL when value is none. An empty one (whose data Node-API may give
+   as NULL) yields a pointer to nothing that is never read. */
 static double *float64s(napi_env env, napi_value value, size_t *length) {
+  static double nothing;
   bool is_typed = false;
   napi_typedarray_type type;
   void *data;
   if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed ||
       napi_get_typedarray_info(env, value, &type, length, &data, NULL, NULL) != napi_ok || type != napi_float64_array)
     return NULL;
-  return data;
+  return *length == 0 ? &nothing : data;
 }
 
 /* Whether n doubles from a and from b share memory (views of one buffer can). */
 static int overlap(const double *a, const double *b, size_t n) {
   return (uintptr_t)a < (uintptr_t)(b + n) && (uintptr_t)b < (uintptr_t)(a + n);
+}
+
+/*
+ * The first m elements of `array` (an Array of Float64Arrays, each of length n, none sharing memory with `avoid`),
+ * into v; 0 (and a TypeError) when one is not.
+ */
+static int get_vectors(napi_env env, napi_value array, uint32_t m, size_t n, const double *avoid, const double **v) {
+  for (uint32_t b = 0; b < m; b++) {
+    napi_value element;
+    size_t length = 0;
+    v[b] = napi_get_element(env, array, b, &element) == napi_ok ? float64s(env, element, &length) : NULL;
+    if (v[b] == NULL || length != n || overlap(v[b], avoid, n)) {
+      char message[160];
+      snprintf(message, sizeof message, "dync_lanczos: vectors[%u] must be a Float64Array of length %zu, not overlapping the output", b, n);
+      fail(env, message);
+      return 0;
+    }
+  }
+  return 1;
+}
+
+/* The length of `array` when it is an Array, else -1 (and a TypeError). */
+static int64_t array_length(napi_env env, napi_value array) {
+  bool is_array = false;
+  uint32_t m = 0;
+  if (napi_is_array(env, array, &is_array) != napi_ok || !is_array || napi_get_array_length(env, array, &m) != napi_ok) {
+    fail(env, "dync_lanczos: vectors must be an array of Float64Arrays");
+    return -1;
+  }
+  return m;
 }
 
 /*
@@ -148,40 +202,49 @@ static napi_value orthogonalize_twice_call(napi_env env, napi_callback_info info
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 2) return fail(env, "dync_lanczos: orthogonalizeTwice takes 2 arguments");
   size_t n;
   double *w = float64s(env, argv[0], &n);
-  bool is_array = false;
-  uint32_t m = 0;
   if (w == NULL) return fail(env, "dync_lanczos: w must be a Float64Array");
-  if (napi_is_array(env, argv[1], &is_array) != napi_ok || !is_array || napi_get_array_length(env, argv[1], &m) != napi_ok)
-    return fail(env, "dync_lanczos: vectors must be an array of Float64Arrays");
-  if (m == 0 || n == 0) return NULL;
+  const int64_t m = array_length(env, argv[1]);
+  if (m <= 0 || n == 0) return NULL;
   const double **v = malloc(m * sizeof *v);
   double *h = malloc(m * sizeof *h);
-  napi_value result = NULL;
-  if (v == NULL || h == NULL) {
+  if (v == NULL || h == NULL)
     napi_throw_error(env, NULL, "dync_lanczos: out of memory");
-    goto done;
-  }
-  for (uint32_t b = 0; b < m; b++) {
-    napi_value element;
-    size_t length = 0;
-    v[b] = napi_get_element(env, argv[1], b, &element) == napi_ok ? float64s(env, element, &length) : NULL;
-    if (v[b] == NULL || length != n || overlap(v[b], w, n)) {
-      char message[160];
-      snprintf(message, sizeof message, "dync_lanczos: vectors[%u] must be a Float64Array of w's length %zu, not overlapping w", b, n);
-      fail(env, message);
-      goto done;
-    }
-  }
-  orthogonalize_twice(w, v, m, n, h);
-done:
+  else if (get_vectors(env, argv[1], (uint32_t)m, n, w, v))
+    orthogonalize_twice(w, v, m, n, h);
   free(v);
   free(h);
-  return result;
+  return NULL;
+}
+
+/*
+ * accumulate(coefficients: Float64Array, vectors: Float64Array[], out: Float64Array): out += Σ_b coefficients[b]·
+ * vectors[b] over the first coefficients.length vectors (there must be as many), in place. Returns undefined.
+ */
+static napi_value accumulate_call(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 3) return fail(env, "dync_lanczos: accumulate takes 3 arguments");
+  size_t m, n;
+  const double *c = float64s(env, argv[0], &m);
+  double *out = float64s(env, argv[2], &n);
+  if (c == NULL || out == NULL) return fail(env, "dync_lanczos: the coefficients and out must be Float64Arrays");
+  const int64_t count = array_length(env, argv[1]);
+  if (count < 0) return NULL;
+  if ((size_t)count < m) return fail(env, "dync_lanczos: fewer vectors than coefficients");
+  if (m == 0 || n == 0) return NULL;
+  const double **v = malloc(m * sizeof *v);
+  if (v == NULL)
+    napi_throw_error(env, NULL, "dync_lanczos: out of memory");
+  else if (get_vectors(env, argv[1], (uint32_t)m, n, out, v))
+    accumulate(out, v, m, n, c);
+  free(v);
+  return NULL;
 }
 
 NAPI_MODULE_INIT() {
   napi_property_descriptor properties[] = {
       {"orthogonalizeTwice", NULL, orthogonalize_twice_call, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"accumulate", NULL, accumulate_call, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties) != napi_ok) return NULL;
   return exports;

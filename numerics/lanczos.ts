@@ -27,6 +27,11 @@ export interface OrthogonalBasis {
    * products in another order: results then differ at rounding level.
    */
   orthogonalizeTwice(w: Float64Array): void;
+  /**
+   * out += Σ_b coefficients[b]·v_b over the first coefficients.length vectors (Ritz vectors), each element's sum
+   * in order of b — exactly as repeated `axpy`, so every implementation gives the same bits.
+   */
+  accumulate(coefficients: ArrayLike<number>, out: Float64Array): void;
 }
 
 /** Eigenvalues in descending order and the matching unit eigenvectors (`vectors[i]` has length n, or the rows asked for). */
@@ -196,7 +201,7 @@ export class Lanczos {
       let vector: Float64Array = new Float64Array(0);
       if (withVectors) {
         vector = new Float64Array(this.dim);
-        for (let b = 0; b < j; b++) axpy(vector, this.basis[b]!, y[b]!);
+        this.reorthogonalizer.accumulate(y, vector);
         const size = norm(vector);
         if (size > 0) vector = scaled(vector, 1 / size);
       }
@@ -326,9 +331,14 @@ export function orthogonalizeTwice(w: Float64Array, vectors: readonly Float64Arr
 export const jsVectorKernels: VectorKernels = {
   basis() {
     const vectors: Float64Array[] = [];
-    return { push: (v) => vectors.push(v), orthogonalizeTwice: (w) => orthogonalizeTwice(w, vectors) };
+    return { push: (v) => vectors.push(v), orthogonalizeTwice: (w) => orthogonalizeTwice(w, vectors), accumulate: (c, out) => accumulate(c, vectors, out) };
   },
 };
+
+/** out += Σ_b coefficients[b]·vectors[b] over the first coefficients.length vectors, by repeated axpy. */
+export function accumulate(coefficients: ArrayLike<number>, vectors: readonly Float64Array[], out: Float64Array): void {
+  for (let b = 0; b < coefficients.length; b++) axpy(out, vectors[b]!, coefficients[b]!);
+}
 
 /** h[b..b+3] = vectors[b..b+3] · w, in one pass over w. */
 function dots4(w: Float64Array, vectors: readonly Float64Array[], b: number, h: Float64Array): void {

@@ -6,10 +6,10 @@
  * reorthogonalisation").
  *
  * Each pushed vector is copied in once; each `orthogonalizeTwice` copies w in and back (one pass over w against
- * the four passes over the basis). They round as native/dync_lanczos.c, bit for bit. Where the memory cannot grow
+ * the four passes over the basis), as `accumulate` its output. They round as native/dync_lanczos.c, bit for bit. Where the memory cannot grow
  * (wasm32 stops at 4 GiB) the basis carries on with the JS loops on the callers' vectors.
  */
-import { orthogonalizeTwice, type OrthogonalBasis, type VectorKernels } from "../../numerics/lanczos.js";
+import { accumulate, orthogonalizeTwice, type OrthogonalBasis, type VectorKernels } from "../../numerics/lanczos.js";
 import { REORTH_BLOCK, type ReorthKernelExports } from "./reorth-source.js";
 import { REORTH_KERNELS_BASE64 } from "./reorth-wasm.js";
 
@@ -81,6 +81,15 @@ class WasmBasis implements OrthogonalBasis {
       for (; b < count; b++) kernels.axpy(0, this.vectorAt(b), dim, -h[b]!);
     }
     w.set(inMemory);
+  }
+
+  accumulate(coefficients: ArrayLike<number>, out: Float64Array): void {
+    if (out.length !== this.dim || coefficients.length > this.vectors.length) throw new RangeError(`accumulate: ${coefficients.length} coefficients for ${this.vectors.length} vectors, out of length ${out.length} for ${this.dim}`);
+    if (this.inJs) return accumulate(coefficients, this.vectors, out);
+    const inMemory = new Float64Array(this.kernels.memory.buffer, 0, this.dim);
+    inMemory.set(out);
+    for (let b = 0; b < coefficients.length; b++) this.kernels.axpy(0, this.vectorAt(b), this.dim, coefficients[b]!);
+    out.set(inMemory);
   }
 
   private vectorAt(b: number): number {

@@ -86,12 +86,15 @@ function diagonal(n: number): { apply: (v: Float64Array) => Float64Array; top: n
   return { apply: (v) => v.map((x, i) => d[i]! * x), top };
 }
 
+/** The top 5 Ritz values after `steps` products, each checked to come with the unit vector of its axis (±e_i). */
 function lanczosTop(kernels: VectorKernels, n: number, steps: number): number[] {
   const { apply } = diagonal(n);
   const rng = new Rng(5);
   const run = new Lanczos(n, Float64Array.from({ length: n }, () => rng.normal()), kernels);
   for (let j = 0; j < steps && run.canStep; j++) run.accept(apply(run.vector()));
-  return run.ritz(5, false).map((p) => p.value);
+  const pairs = run.ritz(5, true);
+  pairs.forEach((p, i) => expect(Math.abs(Math.abs(p.vector[i]!) - 1)).toBeLessThan(1e-10));
+  return pairs.map((p) => p.value);
 }
 
 function powerTop(kernels: VectorKernels, n: number): number[] {
@@ -148,6 +151,41 @@ function strategyTests(kernels: () => VectorKernels): void {
         expectOrthogonal(out, vectors, w);
       }
     }
+  });
+
+  it("accumulates Ritz vectors as the JS strategy does, bit for bit, for every length and number of coefficients", () => {
+    const rng = new Rng(34);
+    for (const n of [1, 7, 9, 2003]) {
+      for (const m of [0, 1, 3, 4, 5, 9].filter((m) => m <= n)) {
+        const vectors = orthonormal(rng, n, m);
+        for (const count of new Set([0, Math.max(0, m - 1), m])) {
+          const coefficients = Float64Array.from({ length: count }, () => rng.normal());
+          const start = Float64Array.from({ length: n }, () => rng.normal());
+          const [mine, js] = [kernels(), jsVectorKernels].map((k) => {
+            const basis = k.basis(n);
+            vectors.forEach((v) => basis.push(v));
+            const out = Float64Array.from(start);
+            basis.accumulate(coefficients, out);
+            return out;
+          });
+          expect(mine).toEqual(js);
+          // and it is start + Σ c_b·v_b
+          const expected = start.map((x, i) => x + coefficients.reduce((s, c, b) => s + c * vectors[b]![i]!, 0));
+          expect(gap(mine!, expected)).toBeLessThanOrEqual(1e-14 * (normOf(start) + count));
+        }
+      }
+    }
+  });
+
+  it("takes empty arrays (no vectors, no coefficients, length 0)", () => {
+    const basis = kernels().basis(0);
+    const w = new Float64Array(0);
+    basis.orthogonalizeTwice(w);
+    basis.push(new Float64Array(0));
+    basis.orthogonalizeTwice(w);
+    basis.accumulate(new Float64Array(0), w);
+    basis.accumulate([1], w);
+    expect(w.length).toBe(0);
   });
 
   it("orthogonalises exactly like the JS strategy where no dot product needs rounding (integer data)", () => {
@@ -214,7 +252,7 @@ describe.skipIf(native === undefined && !inCi)(`the native strategy${reason === 
   it("refuses vectors of another length, sharing w's memory, or not Float64Arrays (TypeError, no crash)", () => {
     const basis = native!.basis(4);
     basis.push(new Float64Array(5));
-    expect(() => basis.orthogonalizeTwice(new Float64Array(4))).toThrow(/vectors\[0\] must be a Float64Array of w's length 4/);
+    expect(() => basis.orthogonalizeTwice(new Float64Array(4))).toThrow(/vectors\[0\] must be a Float64Array of length 4/);
     const buffer = new Float64Array(8);
     const shared = native!.basis(4);
     shared.push(buffer.subarray(2, 6));
