@@ -6,8 +6,9 @@
  * reorthogonalisation").
  *
  * Each pushed vector is copied in once; each `orthogonalizeTwice` copies w in and back (one pass over w against
- * the four passes over the basis), as `accumulate` its output. They round as native/dync_lanczos.c, bit for bit. Where the memory cannot grow
- * (wasm32 stops at 4 GiB) the basis carries on with the JS loops on the callers' vectors.
+ * the four passes over the basis), as `accumulate` its output. They round as native/dync_lanczos.c, bit for bit.
+ * Where the memory cannot grow (wasm32 stops at 4 GiB), or past dim vectors, the basis carries on with the JS loops
+ * on the callers' vectors.
  */
 import { accumulate, orthogonalizeTwice, type OrthogonalBasis, type VectorKernels } from "../../numerics/lanczos.js";
 import { REORTH_BLOCK, type ReorthKernelExports } from "./reorth-source.js";
@@ -57,7 +58,8 @@ class WasmBasis implements OrthogonalBasis {
   push(v: Float64Array): void {
     if (v.length !== this.dim) throw new RangeError(`basis vectors have length ${this.dim}, got ${v.length}`);
     this.vectors.push(v);
-    if (this.inJs || !this.reserve(2 + this.vectors.length)) {
+    // More than dim vectors cannot be orthonormal, and h has room for dim coefficients: the JS loops take over.
+    if (this.inJs || this.vectors.length > this.dim || !this.reserve(2 + this.vectors.length)) {
       this.inJs = true;
       return;
     }

@@ -220,6 +220,22 @@ describe.skipIf(wasm === undefined && !inCi)(`the wasm SIMD strategy${wasm === u
     expect(lanczosKernels()).toBe(simdKernelsActive() ? wasm : jsVectorKernels);
   });
 
+  it("past dim vectors (no longer orthonormal) carries on with the JS loops, their bits", () => {
+    const rng = new Rng(35);
+    // 9 doubles: 8 lanes and a tail, so the wasm kernels would sum in another order than the JS loops
+    const vectors = Array.from({ length: 12 }, () => Float64Array.from({ length: 9 }, () => rng.normal()));
+    const w = Float64Array.from({ length: 9 }, () => rng.normal());
+    expect(orthogonalized(wasm!, w, vectors)).toEqual(orthogonalized(jsVectorKernels, w, vectors));
+    const [mine, js] = [wasm!, jsVectorKernels].map((k) => {
+      const basis = k.basis(9);
+      vectors.forEach((v) => basis.push(v));
+      const out = Float64Array.from(w);
+      basis.accumulate(Array.from({ length: 12 }, (_, b) => b - 5.5), out);
+      return out;
+    });
+    expect(mine).toEqual(js);
+  });
+
   it("refuses a vector or w of another length (RangeError)", () => {
     expect(() => wasm!.basis(4).push(new Float64Array(5))).toThrow(RangeError);
     expect(() => wasm!.basis(4).orthogonalizeTwice(new Float64Array(3))).toThrow(RangeError);
