@@ -21,6 +21,8 @@ export interface VectorKernels {
 export interface OrthogonalBasis {
   /** Appends a unit vector orthogonal to the others; it must not change afterwards (an implementation may keep it). */
   push(v: Float64Array): void;
+  /** Vector b as pushed (the same array, or a copy where the implementation keeps its own): not to be changed. */
+  vector(b: number): Float64Array;
   /**
    * w minus its components along the basis, in place, by classical Gram–Schmidt twice (as `orthogonalizeTwice`:
    * every coefficient of a pass from the same w, then the subtractions). An implementation may sum the dot
@@ -124,9 +126,8 @@ export interface Eigenpair {
  * are the largest *algebraic* eigenvalues (a dominant negative eigenvalue is not among them).
  */
 export class Lanczos {
-  private readonly basis: Float64Array[] = [];
-  /** The same vectors, kept by the injected kernels. */
-  private readonly reorthogonalizer: OrthogonalBasis;
+  /** The Krylov basis, kept by the injected kernels (one copy: the wasm kernels keep theirs in wasm memory). */
+  private readonly basis: OrthogonalBasis;
   private readonly alpha: number[] = [];
   private readonly beta: number[] = [];
   /** True once the Krylov space is invariant (the next direction vanished): the Ritz values are exact. */
@@ -139,8 +140,8 @@ export class Lanczos {
   ) {
     const size = norm(start);
     if (start.length !== dim || !(size > 0)) throw new RangeError(`Lanczos needs a nonzero start vector of length ${dim}`);
-    this.reorthogonalizer = kernels.basis(dim);
-    this.append(scaled(start, 1 / size));
+    this.basis = kernels.basis(dim);
+    this.basis.push(scaled(start, 1 / size));
   }
 
   /** Steps taken (products accepted). */
@@ -153,18 +154,18 @@ export class Lanczos {
     return !this.invariant && this.alpha.length < this.dim;
   }
 
-  /** The vector whose product `accept` expects next. */
+  /** The vector whose product `accept` expects next (the basis's array, or a copy: see `OrthogonalBasis.vector`). */
   vector(): Float64Array {
-    return this.basis[this.alpha.length]!;
+    return this.basis.vector(this.alpha.length);
   }
 
   accept(product: Float64Array): void {
     const j = this.alpha.length;
-    const q = this.basis[j]!;
+    const q = this.basis.vector(j);
     const w = Float64Array.from(product);
     const a = dot(q, w);
     this.alpha.push(a);
-    this.reorthogonalizer.orthogonalizeTwice(w);
+    this.basis.orthogonalizeTwice(w);
     const size = norm(w);
     const largest = Math.max(...this.alpha.map(Math.abs), ...this.beta.map(Math.abs));
     if (!(size > 1e-10 * largest) || j + 1 === this.dim) {
@@ -174,12 +175,7 @@ export class Lanczos {
     }
     this.beta.push(size);
     scale(w, 1 / size); // w is this stepper's own copy: normalised in place, no second 326 KB array per step of case (h)
-    this.append(w);
-  }
-
-  private append(q: Float64Array): void {
-    this.basis.push(q);
-    this.reorthogonalizer.push(q);
+    this.basis.push(w);
   }
 
   /** The eigen-decomposition of the current T (with `rows`: those components of its eigenvectors, as tridiagonalEigen). */
@@ -201,7 +197,7 @@ export class Lanczos {
       let vector: Float64Array = new Float64Array(0);
       if (withVectors) {
         vector = new Float64Array(this.dim);
-        this.reorthogonalizer.accumulate(y, vector);
+        this.basis.accumulate(y, vector);
         const size = norm(vector);
         if (size > 0) vector = scaled(vector, 1 / size);
       }
@@ -331,7 +327,12 @@ export function orthogonalizeTwice(w: Float64Array, vectors: readonly Float64Arr
 export const jsVectorKernels: VectorKernels = {
   basis() {
     const vectors: Float64Array[] = [];
-    return { push: (v) => vectors.push(v), orthogonalizeTwice: (w) => orthogonalizeTwice(w, vectors), accumulate: (c, out) => accumulate(c, vectors, out) };
+    return {
+      push: (v) => vectors.push(v),
+      vector: (b) => vectors[b]!,
+      orthogonalizeTwice: (w) => orthogonalizeTwice(w, vectors),
+      accumulate: (c, out) => accumulate(c, vectors, out),
+    };
   },
 };
 

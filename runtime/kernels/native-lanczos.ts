@@ -34,6 +34,7 @@ export function nativeVectorKernels(): VectorKernels | undefined {
       const vectors: Float64Array[] = []; // the callers' own arrays: the addon reads them in place
       return {
         push: (v) => vectors.push(v),
+        vector: (b) => vectors[b]!,
         orthogonalizeTwice: (w) => addon.orthogonalizeTwice(w, vectors),
         accumulate: (coefficients, out) => addon.accumulate(Float64Array.from(coefficients), vectors, out),
       };

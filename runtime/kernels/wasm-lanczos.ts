@@ -1,14 +1,14 @@
 /**
  * Lanczos's and power iteration's float64 reorthogonalisation on the wasm path: the kernels of reorth-source.ts
- * (wasm SIMD, two multiply-adds per instruction) over a copy of the basis in a WebAssembly memory of its own, one
- * module instance per basis (it goes with the basis). Why: the JS loops were the largest part of benchmark case
- * (h)'s probe after the products; these take about a fifth of their time (docs/performance.md, "Lanczos
+ * (wasm SIMD, two multiply-adds per instruction) over the basis kept in a WebAssembly memory of its own, one module
+ * instance per basis (it goes with the basis). Why: the JS loops were the largest part of benchmark case (h)'s
+ * probe after the products; these take about a fifth of their time (docs/performance.md, "Lanczos
  * reorthogonalisation").
  *
- * Each pushed vector is copied in once; each `orthogonalizeTwice` copies w in and back (one pass over w against
- * the four passes over the basis), as `accumulate` its output. They round as native/dync_lanczos.c, bit for bit.
- * Where the memory cannot grow (wasm32 stops at 4 GiB), or past dim vectors, the basis carries on with the JS loops
- * on the callers' vectors.
+ * Each pushed vector is copied in once, the basis's only copy (`vector(b)` copies one out); each
+ * `orthogonalizeTwice` copies w in and back (one pass over w against the four passes over the basis), as
+ * `accumulate` its output. They round as native/dync_lanczos.c, bit for bit. Where the memory cannot grow (wasm32
+ * stops at 4 GiB), or past dim vectors, the basis moves to JS arrays and carries on with the JS loops.
  */
 import { accumulate, orthogonalizeTwice, type OrthogonalBasis, type VectorKernels } from "../../numerics/lanczos.js";
 import { REORTH_BLOCK, type ReorthKernelExports } from "./reorth-source.js";
@@ -37,14 +37,15 @@ function compiledModule(): object | undefined {
 
 /**
  * Memory layout (byte offsets): w at 0, the coefficients h at 8·dim (at most dim of them: the vectors are
- * orthonormal in dim dimensions), vector b at 16·dim + 8·dim·b.
+ * orthonormal in dim dimensions), vector b at 16·dim + 8·dim·b. The vectors live only here (a stepper keeps no
+ * copy of its own), unless the JS loops took over.
  */
 class WasmBasis implements OrthogonalBasis {
-  private readonly vectors: Float64Array[] = [];
+  private count = 0;
   private readonly kernels: ReorthKernelExports;
   private readonly stride: number;
-  /** Set when the memory could not grow: the JS loops serve from then on. */
-  private inJs = false;
+  /** The vectors in JS arrays once the memory could not take another (or past dim vectors): the JS loops serve. */
+  private inJs: Float64Array[] | undefined;
 
   constructor(
     private readonly dim: number,
@@ -52,25 +53,30 @@ class WasmBasis implements OrthogonalBasis {
   ) {
     this.kernels = new WebAssemblyApi.Instance(module, {}).exports as ReorthKernelExports;
     this.stride = 8 * dim;
-    this.inJs = !this.reserve(2);
+    if (!this.reserve(2)) this.inJs = [];
   }
 
   push(v: Float64Array): void {
     if (v.length !== this.dim) throw new RangeError(`basis vectors have length ${this.dim}, got ${v.length}`);
-    this.vectors.push(v);
     // More than dim vectors cannot be orthonormal, and h has room for dim coefficients: the JS loops take over.
-    if (this.inJs || this.vectors.length > this.dim || !this.reserve(2 + this.vectors.length)) {
-      this.inJs = true;
-      return;
+    if (this.inJs === undefined && (this.count + 1 > this.dim || !this.reserve(3 + this.count))) {
+      this.inJs = Array.from({ length: this.count }, (_, b) => this.vector(b));
     }
-    new Float64Array(this.kernels.memory.buffer, this.vectorAt(this.vectors.length - 1), this.dim).set(v);
+    if (this.inJs !== undefined) this.inJs.push(v);
+    else new Float64Array(this.kernels.memory.buffer, this.vectorAt(this.count), this.dim).set(v);
+    this.count++;
+  }
+
+  vector(b: number): Float64Array {
+    if (this.inJs !== undefined) return this.inJs[b]!;
+    if (!(b >= 0 && b < this.count)) throw new RangeError(`basis vector ${b} of ${this.count}`);
+    return new Float64Array(this.kernels.memory.buffer.slice(this.vectorAt(b), this.vectorAt(b + 1)));
   }
 
   orthogonalizeTwice(w: Float64Array): void {
     if (w.length !== this.dim) throw new RangeError(`w has length ${w.length}, the basis ${this.dim}`);
-    if (this.inJs) return orthogonalizeTwice(w, this.vectors);
-    const { kernels, dim, stride } = this;
-    const count = this.vectors.length;
+    if (this.inJs !== undefined) return orthogonalizeTwice(w, this.inJs);
+    const { kernels, dim, stride, count } = this;
     const inMemory = new Float64Array(kernels.memory.buffer, 0, dim);
     const h = new Float64Array(kernels.memory.buffer, stride, count);
     inMemory.set(w);
@@ -86,8 +92,8 @@ class WasmBasis implements OrthogonalBasis {
   }
 
   accumulate(coefficients: ArrayLike<number>, out: Float64Array): void {
-    if (out.length !== this.dim || coefficients.length > this.vectors.length) throw new RangeError(`accumulate: ${coefficients.length} coefficients for ${this.vectors.length} vectors, out of length ${out.length} for ${this.dim}`);
-    if (this.inJs) return accumulate(coefficients, this.vectors, out);
+    if (out.length !== this.dim || coefficients.length > this.count) throw new RangeError(`accumulate: ${coefficients.length} coefficients for ${this.count} vectors, out of length ${out.length} for ${this.dim}`);
+    if (this.inJs !== undefined) return accumulate(coefficients, this.inJs, out);
     const inMemory = new Float64Array(this.kernels.memory.buffer, 0, this.dim);
     inMemory.set(out);
     for (let b = 0; b < coefficients.length; b++) this.kernels.axpy(0, this.vectorAt(b), this.dim, coefficients[b]!);

@@ -177,6 +177,14 @@ function strategyTests(kernels: () => VectorKernels): void {
     }
   });
 
+  it("gives back each vector as pushed, also after many pushes (the wasm memory grown several times)", () => {
+    const rng = new Rng(36);
+    const vectors = Array.from({ length: 13 }, () => Float64Array.from({ length: 40801 }, () => rng.normal()));
+    const basis = kernels().basis(40801);
+    vectors.forEach((v) => basis.push(v));
+    vectors.forEach((v, b) => expect(basis.vector(b)).toEqual(v));
+  });
+
   it("takes empty arrays (no vectors, no coefficients, length 0)", () => {
     const basis = kernels().basis(0);
     const w = new Float64Array(0);
