@@ -13,18 +13,7 @@
  * is preserved.
  * ====================================================
  */
-import { clearLow, fdlibmLog, fromWords, highWord, lowWord } from "./fdlibm.js";
-
-const LN2_HI = 6.93147180369123816490e-1; // 3fe62e42 fee00000
-const LN2_LO = 1.90821492927058770002e-10; // 3dea39ef 35793c76
-const TWO54 = 1.8014398509481984e16; // 2^54
-const LG1 = 6.666666666666735130e-1; // 3FE55555 55555593
-const LG2 = 3.999999999940941908e-1; // 3FD99999 9997FA04
-const LG3 = 2.857142874366239149e-1; // 3FD24924 94229359
-const LG4 = 2.222219843214978396e-1; // 3FCC71C5 1D8E78AF
-const LG5 = 1.818357216161805012e-1; // 3FC74664 96CB03DE
-const LG6 = 1.531383769920937332e-1; // 3FC39A09 D078C69F
-const LG7 = 1.479819860511658591e-1; // 3FC2F112 DF3E5244
+import { clearLow, fdlibmLog, fromWords, highWord, LG1, LG2, LG3, LG4, LG5, LG6, LG7, LN2_HI, LN2_LO, lowWord, TWO54 } from "./fdlibm.js";
 
 /** log(1 + x) accurate near 0 (fdlibm s_log1p.c): 1 + x = 2^k·(1 + f) with a correction c for the rounding of 1 + x. */
 export function fdlibmLog1p(x: number): number {

@@ -6,7 +6,7 @@
  * Why not Math.*: ECMAScript leaves Math.log/sin/cos "implementation-approximated". V8 used fdlibm for years, but
  * newer V8 switches Math.sin/cos to glibc-derived code (flag use_libm_trig_functions) and later Math.log and cos to
  * llvm-libc; any of these changes the last bit of some draws, and with it every seeded initialization and data set.
- * On Node 20 (V8 11.3) these ports equal Math.* bit for bit (test/runtime/fdlibm.test.ts, test/numerics/
+ * On Node 20 (V8 11.3) these ports equal Math.* bit for bit (test/numerics/fdlibm.test.ts, test/numerics/
  * fdlibm-math.test.ts), so nothing drawn so far
  * moves. The cost (docs/performance.md, "Seeded draws"): ~10 % per normal drawn in bulk in JS, ~30 % one at a time
  * (V8 runs its fdlibm as C; here the high-word reads go through a typed array); where the native addon is built,
@@ -68,16 +68,17 @@ export function withHighWord(x: number, high: number): number {
   return bits[0]!;
 }
 
-const LN2_HI = 6.93147180369123816490e-1; // 3fe62e42 fee00000
-const LN2_LO = 1.90821492927058770002e-10; // 3dea39ef 35793c76
-const TWO54 = 1.8014398509481984e16; // 43500000 00000000
-const LG1 = 6.666666666666735130e-1; // 3FE55555 55555593
-const LG2 = 3.999999999940941908e-1; // 3FD99999 9997FA04
-const LG3 = 2.857142874366239149e-1; // 3FD24924 94229359
-const LG4 = 2.222219843214978396e-1; // 3FCC71C5 1D8E78AF
-const LG5 = 1.818357216161805012e-1; // 3FC74664 96CB03DE
-const LG6 = 1.531383769920937332e-1; // 3FC39A09 D078C69F
-const LG7 = 1.479819860511658591e-1; // 3FC2F112 DF3E5244
+/** log's constants (fdlibm e_log.c), shared with log1p/log2/log10 (./fdlibm-log.ts). */
+export const LN2_HI = 6.93147180369123816490e-1; // 3fe62e42 fee00000
+export const LN2_LO = 1.90821492927058770002e-10; // 3dea39ef 35793c76
+export const TWO54 = 1.8014398509481984e16; // 43500000 00000000
+export const LG1 = 6.666666666666735130e-1; // 3FE55555 55555593
+export const LG2 = 3.999999999940941908e-1; // 3FD99999 9997FA04
+export const LG3 = 2.857142874366239149e-1; // 3FD24924 94229359
+export const LG4 = 2.222219843214978396e-1; // 3FCC71C5 1D8E78AF
+export const LG5 = 1.818357216161805012e-1; // 3FC74664 96CB03DE
+export const LG6 = 1.531383769920937332e-1; // 3FC39A09 D078C69F
+export const LG7 = 1.479819860511658591e-1; // 3FC2F112 DF3E5244
 
 /** 2^-k for k = -1022..1024 at POW2_NEG[k + 1022]: scaling by a power of two is exact, and unlike rewriting the
  *  high word through the buffer it costs no store-forwarding stall (a 4-byte store read back as 8 bytes). */

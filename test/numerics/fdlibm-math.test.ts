@@ -9,6 +9,7 @@
  * any engine.
  */
 import { describe, expect, it } from "vitest";
+import { around, fromWords } from "./double-bits.js";
 import { fdlibmAtan, fdlibmAtan2, fdlibmCos, fdlibmSin, fdlibmTan, scalbn } from "../../numerics/fdlibm.js";
 import { fdlibmCosh, fdlibmExp, fdlibmExpm1, fdlibmPow, fdlibmSinh, fdlibmTanh } from "../../numerics/fdlibm-exp.js";
 import { fdlibmLog10, fdlibmLog1p, fdlibmLog2 } from "../../numerics/fdlibm-log.js";
@@ -24,25 +25,6 @@ const UNARY: readonly (readonly [string, Unary, Unary])[] = [
   ["exp", fdlibmExp, Math.exp], ["expm1", fdlibmExpm1, Math.expm1], ["sinh", fdlibmSinh, Math.sinh], ["cosh", fdlibmCosh, Math.cosh],
   ["tanh", fdlibmTanh, Math.tanh], ["log1p", fdlibmLog1p, Math.log1p], ["log2", fdlibmLog2, Math.log2], ["log10", fdlibmLog10, Math.log10],
 ];
-
-function fromWords(high: number, low: number): number {
-  const view = new DataView(new ArrayBuffer(8));
-  view.setUint32(0, high >>> 0);
-  view.setUint32(4, low >>> 0);
-  return view.getFloat64(0);
-}
-
-/** x and `steps` doubles on either side of it. */
-function around(x: number, steps: number): number[] {
-  const view = new DataView(new ArrayBuffer(8));
-  const out: number[] = [];
-  for (let d = -steps; d <= steps; d++) {
-    view.setFloat64(0, x);
-    view.setBigInt64(0, view.getBigInt64(0) + BigInt(d));
-    out.push(view.getFloat64(0));
-  }
-  return out;
-}
 
 /** A 64-bit LCG: uniforms in [0, 1) from its top 53 bits, or its whole state as a double's bits. */
 function* lcg(count: number, seed: bigint, bitsAsDouble: boolean): Generator<number> {

@@ -7,31 +7,12 @@
  * equality is not expected (that is the point of the port); the pinned checksum holds everywhere.
  */
 import { describe, expect, it } from "vitest";
+import { around, fromWords } from "./double-bits.js";
 import { fdlibmCos, fdlibmLog, fdlibmSin, sinCos } from "../../numerics/fdlibm.js";
 
 const [v8Major, v8Minor] = process.versions.v8.split(".").map(Number) as [number, number];
 /** V8 11.3 and before compute Math.log/sin/cos with fdlibm (later versions move to glibc-derived and llvm-libc code). */
 const mathIsFdlibm = v8Major < 11 || (v8Major === 11 && v8Minor <= 3);
-
-/** A double from its two 32-bit words. */
-function fromWords(high: number, low: number): number {
-  const view = new DataView(new ArrayBuffer(8));
-  view.setUint32(0, high >>> 0);
-  view.setUint32(4, low >>> 0);
-  return view.getFloat64(0);
-}
-
-/** The neighbours of x: x itself and `steps` doubles on either side. */
-function around(x: number, steps: number): number[] {
-  const view = new DataView(new ArrayBuffer(8));
-  const out: number[] = [];
-  for (let d = -steps; d <= steps; d++) {
-    view.setFloat64(0, x);
-    view.setBigInt64(0, view.getBigInt64(0) + BigInt(d));
-    out.push(view.getFloat64(0));
-  }
-  return out;
-}
 
 /** A fixed pseudo-random sequence of doubles in [0, 1) (a 64-bit LCG's top 53 bits), independent of dync's Rng. */
 function* lcgUniforms(count: number, seed = 12345n): Generator<number> {
