@@ -53,7 +53,8 @@ export interface BackendInfo {
   readonly fusedStep?: NativeFusedStepInfo;
   /**
    * wasm only: whether exact Hessian-vector products of plain dense MLPs run the native R-operator
-   * (runtime/kernels/native-hvp.ts) or on tfjs's tape; each run's `hvp` says which path served its products.
+   * (runtime/kernels/native-hvp.ts), the R-operator in tfjs ops (stdlib/curvature/rop-hvp.ts) or on tfjs's tape;
+   * each run's `hvp` says which path served its products.
    */
   readonly hvp?: NativeHvpInfo;
   /** Backends tried before this one under `auto`, and why each was passed over. */
