@@ -7,13 +7,17 @@
  *  - against the taped product (the recorded gradient) at float32 tolerance;
  *  - several physical batches, with the state kept and recomputed per product, equal one batch;
  *  - the path is reported (`rop`), `DYNC_ROP_HVP=0`'s switch takes the tape, models outside the family take the tape;
+ *  - a run records it (`backend.hvp`, `runs[].hvp`) and its sharpness agrees with the tape's;
  *  - no tensor is leaked.
  */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { EncodingSpec } from "../../contract/model-specs.js";
 import type { Model } from "../../contract/model.js";
-import type { LayerSpec } from "../../contract/program.js";
+import type { LayerSpec, ProbeSpec } from "../../contract/program.js";
 import { selectBackend } from "../../runtime/backend.js";
 import { setNativeMatMulEnabled } from "../../runtime/kernels/native.js";
 import { setNativeHvpEnabled, setRopHvpEnabled } from "../../runtime/kernels/native-hvp.js";
@@ -23,6 +27,8 @@ import { sequential } from "../../runtime/nn/sequential.js";
 import { hessianEigenpairs, type HvpOptions } from "../../stdlib/curvature/index.js";
 import { setRopHvpStateBudget } from "../../stdlib/curvature/rop-hvp.js";
 import { EvalData } from "../../stdlib/probes/index.js";
+import { runExperiment } from "../../runner/index.js";
+import { captureStream, regressionProgram, regressionRun } from "../runtime/experiment-fixture.js";
 import { ACTIVATIONS, compare, dataset, EXACT, listNet, LOSSES, operator, products, relative, SMOOTHED } from "./hvp-reference.js";
 
 /** Each R-operator product within float32 tolerance of the reference and of the tape. */
@@ -136,6 +142,31 @@ for (const backend of ["wasm", "cpu"] as const) {
       setRopHvpEnabled(false);
       expect(operator(plain, data, "half_mse").path).toBe("taped");
       [data, plain, norm].forEach((x) => x.dispose());
+    });
+
+    it("a run records the path (backend.hvp, runs[].hvp), its sharpness as the tape's", async () => {
+      const root = mkdtempSync(join(tmpdir(), "dync-rop-hvp-"));
+      const sharp: ProbeSpec = { name: "sharp", probe: "sharpness", args: { model: { ref: "net" }, data: { ref: "train" }, iters: 6, tol: 0 }, cadences: [{ kind: "at", points: ["start", "end"] }], line: 13 };
+      const run = async (dir: string) => {
+        const base = regressionRun(6, { kind: "sgd", lr: 0.05 }, { probes: [sharp], duration: { steps: 3 } });
+        const program = regressionProgram([{ ...base, model: { ...base.model, act: "tanh" } as typeof base.model }]);
+        const result = await runExperiment(program, { backend, outDir: join(root, dir), quiet: true, stdout: captureStream(), stderr: captureStream() });
+        expect(result.exitCode).toBe(0);
+        const manifest = JSON.parse(readFileSync(join(result.dir, "manifest.json"), "utf8")) as { backend: { hvp?: { path: string } }; runs: { hvp?: unknown }[] };
+        return { manifest, values: result.results.rows.filter((r) => r.probe === "sharp").map((r) => r.value as number) };
+      };
+      try {
+        const rop = await run("rop");
+        expect(rop.manifest.backend.hvp?.path).toBe("rop");
+        expect(rop.manifest.runs[0]!.hvp).toEqual({ rop: 2 * 6 });
+        setRopHvpEnabled(false);
+        const taped = await run("taped");
+        expect(taped.manifest.backend.hvp?.path).toBe("taped");
+        expect(taped.manifest.runs[0]!.hvp).toEqual({ taped: 2 * 6 });
+        rop.values.forEach((v, i) => expect(Math.abs(v / taped.values[i]! - 1)).toBeLessThan(1e-4));
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
     });
 
     it("the top eigenvalues agree with the tape's (Lanczos, 2 seeds)", () => {
