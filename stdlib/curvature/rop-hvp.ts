@@ -202,7 +202,6 @@ interface LayerProduct {
   readonly weight: tf.Tensor;
   readonly weightT?: tf.Tensor;
   readonly bias?: tf.Tensor;
-
 }
 
 /** Σ over rows `[S, B, N]` → `[S, N]`. */
