@@ -7,15 +7,17 @@ import { parseArgs, splitOverrides, UsageError, type FlagSpec } from "./cli-args
 import { packageInfo } from "../compiler/package-info.js";
 import { EXIT } from "../runner/exit-codes.js";
 import { parseShard, type Shard } from "../contract/plan.js";
+import type { BackendRequest } from "../runtime/backend.js";
 
 const USAGE = `dync: a language for neural-network training-dynamics experiments
 
 usage:
   dync check FILE...            report every diagnostic (exit 0 clean, 1 errors, 2 usage)
   dync fmt [-w|--check] FILE... print in canonical layout (-w/--write: rewrite; --check: exit 1 if not formatted)
-  dync plan FILE [--profile P] [--shard i/n] [--jobs N] [KEY=VALUE...]
+  dync plan FILE [--profile P] [--shard i/n] [--jobs N] [--backend B] [KEY=VALUE...]
                                 the expanded runs, their count and cost, before anything trains, and
-                                the runs \`dync run\` would train at once (--jobs / $DYNC_JOBS as given)
+                                the runs \`dync run\` would train at once (--jobs / $DYNC_JOBS / --backend
+                                as \`dync run\` takes them)
                                 (--shard: only the runs of shard i of n)
   dync compile FILE [-o out.js] [--emit-ts] [--profile P] [KEY=VALUE...]
                                 write the generated program (type-checked); run it with \`node out.js\`
@@ -113,10 +115,13 @@ const COMMANDS: Record<string, Command> = {
     run: async (files, flags, out) => (await import("./commands/fmt.js")).fmtCommand(files, { write: flags.has("write"), check: flags.has("check") }, out),
   },
   plan: {
-    flags: { profile: { value: true }, shard: { value: true }, jobs: { value: true } },
+    flags: { profile: { value: true }, shard: { value: true }, jobs: { value: true }, backend: RUN_FLAGS["backend"]! },
     maxFiles: 1,
     overrides: true,
-    run: async (files, flags, out, _err, overrides) => (await import("./commands/plan.js")).planCommand(files[0]!, flags.get("profile") as string | undefined, out, shardFlag(flags), overrides, jobsFlag(flags)),
+    run: async (files, flags, out, _err, overrides) => {
+      const backend = flags.get("backend") as BackendRequest | undefined;
+      return (await import("./commands/plan.js")).planCommand(files[0]!, flags.get("profile") as string | undefined, out, shardFlag(flags), overrides, { ...jobsFlag(flags), ...(backend ? { backend } : {}) });
+    },
   },
   slurm: {
     flags: {

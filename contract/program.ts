@@ -10,7 +10,7 @@
  * analyses and expectations over the recorded results.
  */
 import type { ActivationSpec, ConvBlockSpec, EncodingSpec, InitDist, MlpInit } from "./model-specs.js";
-import type { BatchSpec, Cadence, DurationSpec, LossKind, OptimizerSpec } from "./training-specs.js";
+import { everyShareSteps, type BatchSpec, type Cadence, type DurationSpec, type LossKind, type OptimizerSpec } from "./training-specs.js";
 
 /** A value of a sweep variable in a run: numbers, names (`silu`), or a call shown as text (`fourier(L: 3)`). */
 export type SweepValue = number | string | boolean;
@@ -163,23 +163,32 @@ export interface RunSpec {
   readonly checkpoint?: CheckpointSpec | null;
 }
 
-/** A checkpoint cadence. It changes no measurement, so the plan hash `--resume` compares leaves it out. */
-export interface CheckpointSpec {
-  readonly every: number;
-  readonly unit: "steps" | "epochs";
-}
+/**
+ * A checkpoint cadence: every N steps or epochs, or a share of training (`checkpoint every 10%`, kept as a fraction
+ * so each run resolves it against its own length, as a probe's `every 10%`). It changes no measurement, so the
+ * plan hash `--resume` compares leaves it out.
+ */
+export type CheckpointSpec = { readonly every: number; readonly unit: "steps" | "epochs" } | { readonly fraction: number };
 
-/** Steps between a run's checkpoints: N steps, or N epochs of `stepsPerEpoch` steps. */
-export function checkpointIntervalSteps(spec: CheckpointSpec, stepsPerEpoch: number): number {
-  return spec.unit === "steps" ? spec.every : spec.every * stepsPerEpoch;
+/** When a run checkpoints: before every step k with k % every = 0, or before each listed step (0 < k < T either way). */
+export type CheckpointCadence = { readonly every: number } | { readonly at: readonly number[] };
+
+/**
+ * The cadence of `spec` in a run of `totalSteps` steps of `stepsPerEpoch` each: N steps, N epochs of steps, or the
+ * steps of a share of training strictly inside the run (everyShareSteps, where `every 10%` measures a probe).
+ */
+export function checkpointCadence(spec: CheckpointSpec, totalSteps: number, stepsPerEpoch: number): CheckpointCadence {
+  if ("fraction" in spec) return { at: everyShareSteps(spec.fraction, totalSteps).filter((step) => step > 0 && step < totalSteps) };
+  return { every: spec.unit === "steps" ? spec.every : spec.every * stepsPerEpoch };
 }
 
 /**
- * Checkpoints a run of `totalSteps` steps writes every `interval` steps: one at each multiple strictly
- * inside the run, none at step 0 or at the end (nothing to resume there; runtime/train/loop.ts `snapshot`).
+ * Checkpoints a run of `totalSteps` steps writes: one at each multiple of the interval, or each listed step, strictly
+ * inside the run; none at step 0 or at the end (nothing to resume there; runtime/train/loop.ts `snapshot`).
  */
-export function checkpointWrites(totalSteps: number, interval: number): number {
-  return totalSteps <= 0 ? 0 : Math.floor((totalSteps - 1) / interval);
+export function checkpointWrites(totalSteps: number, cadence: CheckpointCadence): number {
+  if ("at" in cadence) return cadence.at.filter((step) => step > 0 && step < totalSteps).length;
+  return totalSteps <= 0 ? 0 : Math.floor((totalSteps - 1) / cadence.every);
 }
 
 export type DataSpec = (

@@ -366,8 +366,8 @@ export const messages = {
   DYN2052: {
     name: "bad-checkpoint",
     severity: "error",
-    message: "`checkpoint every` takes a whole number of steps or epochs ≥ 1, like `checkpoint every 500 steps`; got {got}",
-    help: "A checkpoint saves a run's whole training state (parameters, optimizer state, random streams, probe state) every N steps or epochs, so that `dync run --resume DIR` continues a killed run exactly. N counts in the `train` statement's unit unless `steps` or `epochs` follows it.",
+    message: "`checkpoint every` takes a whole number of steps or epochs ≥ 1, like `checkpoint every 500 steps`, or a share of training above 0% and at most 100%, like `checkpoint every 10%`; got {got}",
+    help: "A checkpoint saves a run's whole training state (parameters, optimizer state, random streams, probe state) every N steps or epochs, so that `dync run --resume DIR` continues a killed run exactly. N counts in the `train` statement's unit unless `steps` or `epochs` follows it. A share (`every 10%`) checkpoints at the steps where a probe's `every 10%` measures, resolved against each run's own length, so a profile that trains longer keeps it.",
   },
   DYN2053: {
     name: "not-a-publisher",
@@ -492,7 +492,7 @@ export const messages = {
   DYN2108: {
     name: "share-under-a-step",
     severity: "warning",
-    message: "`every {share}` of {total} steps is less than one step: the probe is measured at every step, {measured} times, not {points}",
+    message: "`every {share}` of {total} steps{setBy} is less than one step: the probe is measured at every step, {measured} times, not {points}",
     help: "`every f%` measures at steps ⌈k·f·T⌉ (k = 0, 1, …) of a run's T steps. Where f·T < 1 several points fall on one step, which is measured once. Write `every step` if that is meant, or a share of at least one step; a profile that trains longer keeps the share.",
   },
   // ── command line and files ─────────────────────────────────────────────────

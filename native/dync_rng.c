@@ -7,7 +7,7 @@
  *
  * Bit-identical by construction: the generator is 32-bit integer arithmetic; the uniform is exact float64
  * arithmetic; sqrt is correctly rounded in C and JS alike; log, sin and cos are fdlibm's algorithms, ported here
- * and in runtime/fdlibm.ts (which Rng uses in place of Math.*) from the same source in the same order of operations.
+ * and in numerics/fdlibm.ts (which Rng uses in place of Math.*) from the same source in the same order of operations.
  * Built with -ffp-contract=off: a fused multiply-add would round the polynomials differently from JS.
  * test/runtime/rng-native.test.ts compares both paths over 10^7 values.
  *
@@ -28,7 +28,7 @@
 #include <stdio.h>
 #include <string.h>
 
-/* ---- fdlibm: log, and sin/cos for |x| <= 2^19·pi/2 (as runtime/fdlibm.ts; Box–Muller's angles are in [0, 2pi)) ---- */
+/* ---- fdlibm: log, and sin/cos for |x| <= 2^19·pi/2 (as numerics/fdlibm.ts; Box–Muller's angles are in [0, 2pi)) ---- */
 
 static inline int32_t high_word(double x) {
   uint64_t bits;

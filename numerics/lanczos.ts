@@ -4,9 +4,39 @@
  * iteration with deflation, both as steppers — the caller asks for the vector to multiply, multiplies it
  * (for the Hessian: one seed-batched Hessian-vector product advances every seed's stepper at once) and hands
  * the product back. The tridiagonal eigenproblem is solved by implicit QL (tqli), eigenvectors included.
+ * The reorthogonalisation, the steps' O(dim·steps) loop, is a strategy (`VectorKernels`) the caller may inject:
+ * the JS one here by default, native code where the caller's layer has it (this folder imports nothing).
  */
 
-/** Eigenvalues in descending order and the matching unit eigenvectors (`vectors[i]` has length n). */
+/**
+ * The steppers' O(dim·steps) float64 loop, which a caller may serve otherwise (runtime/kernels/native-lanczos.ts):
+ * orthogonalising against a growing basis of orthonormal vectors.
+ */
+export interface VectorKernels {
+  /** An empty basis for vectors of length `dim`. */
+  basis(dim: number): OrthogonalBasis;
+}
+
+/** Orthonormal vectors to orthogonalise against (the Krylov basis; the eigenvectors found so far). */
+export interface OrthogonalBasis {
+  /** Appends a unit vector orthogonal to the others; it must not change afterwards (an implementation may keep it). */
+  push(v: Float64Array): void;
+  /** Vector b as pushed (the same array, or a copy where the implementation keeps its own): not to be changed. */
+  vector(b: number): Float64Array;
+  /**
+   * w minus its components along the basis, in place, by classical Gram–Schmidt twice (as `orthogonalizeTwice`:
+   * every coefficient of a pass from the same w, then the subtractions). An implementation may sum the dot
+   * products in another order: results then differ at rounding level.
+   */
+  orthogonalizeTwice(w: Float64Array): void;
+  /**
+   * out += Σ_b coefficients[b]·v_b over the first coefficients.length vectors (Ritz vectors), each element's sum
+   * in order of b — exactly as repeated `axpy`, so every implementation gives the same bits.
+   */
+  accumulate(coefficients: ArrayLike<number>, out: Float64Array): void;
+}
+
+/** Eigenvalues in descending order and the matching unit eigenvectors (`vectors[i]` has length n, or the rows asked for). */
 export interface TridiagonalEigen {
   readonly values: Float64Array;
   readonly vectors: readonly Float64Array[];
@@ -16,14 +46,17 @@ export interface TridiagonalEigen {
  * The eigen-decomposition of the symmetric tridiagonal matrix with diagonal `alpha` (length n) and
  * off-diagonal `beta` (the first n − 1 entries are used), by the implicit QL method with Wilkinson shifts
  * (Numerical Recipes' tqli), accumulating the rotations into the eigenvectors. O(n²) per eigenvalue.
+ * `rows` (default: all) picks the eigenvectors' components to accumulate; each vector then holds those, in that
+ * order. Each rotation acts on every component on its own, so they are the numbers the full accumulation gives,
+ * at O(n·rows) per eigenvalue: a Lanczos stepper's residuals need only the last component, each step.
  */
-export function tridiagonalEigen(alpha: ArrayLike<number>, beta: ArrayLike<number>): TridiagonalEigen {
+export function tridiagonalEigen(alpha: ArrayLike<number>, beta: ArrayLike<number>, rows?: readonly number[]): TridiagonalEigen {
   const n = alpha.length;
   const d = Float64Array.from(alpha);
   const e = new Float64Array(n);
   for (let i = 0; i + 1 < n; i++) e[i] = beta[i]!;
-  // z[k][i]: component k of eigenvector i (starts as the identity).
-  const z = Array.from({ length: n }, (_, k) => Float64Array.from({ length: n }, (_, i) => (i === k ? 1 : 0)));
+  // z[r][i]: component rows[r] of eigenvector i (starts as the identity's rows).
+  const z = (rows ?? [...Array(n).keys()]).map((k) => Float64Array.from({ length: n }, (_, i) => (i === k ? 1 : 0)));
   for (let l = 0; l < n; l++) {
     for (let iter = 0; ; iter++) {
       let m = l;
@@ -59,8 +92,7 @@ export function tridiagonalEigen(alpha: ArrayLike<number>, beta: ArrayLike<numbe
         p = s * r;
         d[i + 1] = g + p;
         g = c * r - b;
-        for (let k = 0; k < n; k++) {
-          const zk = z[k]!;
+        for (const zk of z) {
           const t = zk[i + 1]!;
           zk[i + 1] = s * zk[i]! + c * t;
           zk[i] = c * zk[i]! - s * t;
@@ -94,7 +126,8 @@ export interface Eigenpair {
  * are the largest *algebraic* eigenvalues (a dominant negative eigenvalue is not among them).
  */
 export class Lanczos {
-  private readonly basis: Float64Array[] = [];
+  /** The Krylov basis, kept by the injected kernels (one copy: the wasm kernels keep theirs in wasm memory). */
+  private readonly basis: OrthogonalBasis;
   private readonly alpha: number[] = [];
   private readonly beta: number[] = [];
   /** True once the Krylov space is invariant (the next direction vanished): the Ritz values are exact. */
@@ -103,9 +136,11 @@ export class Lanczos {
   constructor(
     readonly dim: number,
     start: Float64Array,
+    kernels: VectorKernels = jsVectorKernels,
   ) {
     const size = norm(start);
     if (start.length !== dim || !(size > 0)) throw new RangeError(`Lanczos needs a nonzero start vector of length ${dim}`);
+    this.basis = kernels.basis(dim);
     this.basis.push(scaled(start, 1 / size));
   }
 
@@ -119,32 +154,33 @@ export class Lanczos {
     return !this.invariant && this.alpha.length < this.dim;
   }
 
-  /** The vector whose product `accept` expects next. */
+  /** The vector whose product `accept` expects next (the basis's array, or a copy: see `OrthogonalBasis.vector`). */
   vector(): Float64Array {
-    return this.basis[this.alpha.length]!;
+    return this.basis.vector(this.alpha.length);
   }
 
   accept(product: Float64Array): void {
     const j = this.alpha.length;
-    const q = this.basis[j]!;
+    const q = this.basis.vector(j);
     const w = Float64Array.from(product);
     const a = dot(q, w);
     this.alpha.push(a);
-    orthogonalizeTwice(w, this.basis);
+    this.basis.orthogonalizeTwice(w);
     const size = norm(w);
-    const scale = Math.max(...this.alpha.map(Math.abs), ...this.beta.map(Math.abs));
-    if (!(size > 1e-10 * scale) || j + 1 === this.dim) {
+    const largest = Math.max(...this.alpha.map(Math.abs), ...this.beta.map(Math.abs));
+    if (!(size > 1e-10 * largest) || j + 1 === this.dim) {
       this.invariant = true;
       this.beta.push(0);
       return;
     }
     this.beta.push(size);
-    this.basis.push(scaled(w, 1 / size));
+    scale(w, 1 / size); // w is this stepper's own copy: normalised in place, no second 326 KB array per step of case (h)
+    this.basis.push(w);
   }
 
-  /** The eigen-decomposition of the current T. */
-  tridiagonal(): TridiagonalEigen {
-    return tridiagonalEigen(this.alpha, this.beta);
+  /** The eigen-decomposition of the current T (with `rows`: those components of its eigenvectors, as tridiagonalEigen). */
+  tridiagonal(rows?: readonly number[]): TridiagonalEigen {
+    return tridiagonalEigen(this.alpha, this.beta, rows);
   }
 
   /**
@@ -153,18 +189,19 @@ export class Lanczos {
    * residual²/gap, far smaller). `withVectors` forms the Ritz vectors (k·j·dim work).
    */
   ritz(k: number, withVectors: boolean): Eigenpair[] {
-    const t = this.tridiagonal();
     const j = this.alpha.length;
+    // Without vectors only the last components are needed (the residuals): y holds component j − 1 alone.
+    const t = this.tridiagonal(withVectors ? undefined : [j - 1]);
     const last = this.beta[j - 1] ?? 0;
     return t.vectors.slice(0, Math.min(k, j)).map((y, i) => {
       let vector: Float64Array = new Float64Array(0);
       if (withVectors) {
         vector = new Float64Array(this.dim);
-        for (let b = 0; b < j; b++) axpy(vector, this.basis[b]!, y[b]!);
+        this.basis.accumulate(y, vector);
         const size = norm(vector);
         if (size > 0) vector = scaled(vector, 1 / size);
       }
-      return { value: t.values[i]!, vector, residual: Math.abs(last * y[j - 1]!) };
+      return { value: t.values[i]!, vector, residual: Math.abs(last * y[y.length - 1]!) };
     });
   }
 
@@ -173,7 +210,7 @@ export class Lanczos {
    * the Ritz values and weights wᵢ the squared first components of T's eigenvectors (they sum to 1).
    */
   quadrature(): { nodes: Float64Array; weights: Float64Array } {
-    const t = this.tridiagonal();
+    const t = this.tridiagonal([0]);
     return { nodes: t.values, weights: Float64Array.from(t.vectors, (y) => y[0]! * y[0]!) };
   }
 }
@@ -188,6 +225,8 @@ export class Lanczos {
  */
 export class PowerIteration {
   readonly found: Eigenpair[] = [];
+  /** The found pairs' vectors, kept by the injected kernels. */
+  private readonly deflation: OrthogonalBasis;
   private v: Float64Array;
   private value = NaN;
   private stepsOnPair = 0;
@@ -202,7 +241,9 @@ export class PowerIteration {
     /** Start vector of pair i (warm start or random); called once per pair. */
     private readonly start: (i: number) => Float64Array,
     private readonly algebraic: boolean,
+    kernels: VectorKernels = jsVectorKernels,
   ) {
+    this.deflation = kernels.basis(dim);
     this.v = this.deflated(start(0));
   }
 
@@ -243,12 +284,13 @@ export class PowerIteration {
       return;
     }
     this.found.push({ value: this.value + this.shift, vector: this.v, residual });
+    this.deflation.push(this.v);
     this.stepsOnPair = 0;
     if (!this.done) this.v = this.deflated(this.start(this.found.length));
   }
 
   private deflate(w: Float64Array): void {
-    orthogonalizeTwice(w, this.found.map((p) => p.vector));
+    this.deflation.orthogonalizeTwice(w);
   }
 
   private deflated(v: Float64Array): Float64Array {
@@ -279,6 +321,24 @@ export function orthogonalizeTwice(w: Float64Array, vectors: readonly Float64Arr
     for (; b + 3 < vectors.length; b += 4) subtract4(w, vectors, b, h);
     for (; b < vectors.length; b++) axpy(w, vectors[b]!, -h[b]!);
   }
+}
+
+/** The JS kernels (`orthogonalizeTwice` below): the steppers' default. */
+export const jsVectorKernels: VectorKernels = {
+  basis() {
+    const vectors: Float64Array[] = [];
+    return {
+      push: (v) => vectors.push(v),
+      vector: (b) => vectors[b]!,
+      orthogonalizeTwice: (w) => orthogonalizeTwice(w, vectors),
+      accumulate: (c, out) => accumulate(c, vectors, out),
+    };
+  },
+};
+
+/** out += Σ_b coefficients[b]·vectors[b] over the first coefficients.length vectors, by repeated axpy. */
+export function accumulate(coefficients: ArrayLike<number>, vectors: readonly Float64Array[], out: Float64Array): void {
+  for (let b = 0; b < coefficients.length; b++) axpy(out, vectors[b]!, coefficients[b]!);
 }
 
 /** h[b..b+3] = vectors[b..b+3] · w, in one pass over w. */
@@ -320,6 +380,14 @@ export function norm(v: ArrayLike<number>): number {
   return Math.sqrt(dot(v, v));
 }
 
+/** v·k, in place. A plain loop: `map` with a callback took ~4× as long on case (h)'s vectors. */
+function scale(v: Float64Array, k: number): void {
+  for (let i = 0; i < v.length; i++) v[i]! *= k;
+}
+
+/** v·k, a new array. */
 function scaled(v: Float64Array, k: number): Float64Array {
-  return v.map((x) => x * k);
+  const out = v.slice();
+  scale(out, k);
+  return out;
 }

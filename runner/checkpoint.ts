@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { DyncRuntimeError } from "../runtime/errors.js";
 import { readCheckpointFile, writeCheckpointFile } from "../runtime/record/index.js";
 import type { TrainingSnapshot } from "../runtime/train/index.js";
-import { checkpointIntervalSteps, type CheckpointSpec, type ExperimentProgram, type ProfilePlan, type RunSpec } from "../contract/program.js";
+import { checkpointCadence, type CheckpointCadence, type CheckpointSpec, type ExperimentProgram, type ProfilePlan, type RunSpec } from "../contract/program.js";
 import type { RecorderState } from "./run-recorder.js";
 
 export const CHECKPOINT_FORMAT = "dync-checkpoint/1";
@@ -52,12 +52,14 @@ export function heldRowsPath(dir: string, run: string): string {
   return join(dir, "checkpoints", `${encodeURIComponent(run)}.held`);
 }
 
-/** Steps between checkpoints of `run`: the command line's override, else its `checkpoint every`; undefined: none. */
-export function checkpointSteps(run: RunSpec, stepsPerEpoch: number, override: number | undefined): number | undefined {
-  if (override !== undefined) return override;
+/**
+ * When `run` checkpoints in a run of `totalSteps` steps: every N steps of the command line's override, else as its
+ * `checkpoint every` says (N steps or epochs, or a share of training); undefined: never.
+ */
+export function checkpointCadenceOf(run: RunSpec, totalSteps: number, stepsPerEpoch: number, override: number | undefined): CheckpointCadence | undefined {
+  if (override !== undefined) return { every: override };
   const spec: CheckpointSpec | null | undefined = run.checkpoint;
-  if (!spec) return undefined;
-  return checkpointIntervalSteps(spec, stepsPerEpoch);
+  return spec ? checkpointCadence(spec, totalSteps, stepsPerEpoch) : undefined;
 }
 
 export function writeRunCheckpoint(dir: string, checkpoint: RunCheckpoint): void {

@@ -27,7 +27,7 @@ import { EXIT } from "./exit-codes.js";
 import { INTERRUPT_EXIT, interruptSignalOf, stoppingNotice, type InterruptExitCode, type InterruptSignal } from "./interrupt.js";
 import { LiveView } from "./live-view.js";
 import { runPool } from "./pool.js";
-import { afterFirstRun, chooseBeforeTraining, type AutoJobs } from "./jobs.js";
+import { afterFirstRun, chooseBeforeTraining, trainsOnWorkers, type AutoJobs } from "./jobs.js";
 import { backendTimesKey, readRunTimes, rememberRunTimes, runTimesKey } from "./run-times.js";
 import { describeFailure, executeRun, isOutputFailure, predictedTrainingStep, tryQuietly, type RunOutcome } from "./run.js";
 import type { TrainingStepPath } from "../contract/model.js";
@@ -188,9 +188,9 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
     runs.push(outcome);
   };
   const dataRoot = options.dataRoot ?? "./data";
-  // tfjs-node(-gpu) is a native addon not known to load in worker threads (and one GPU is shared anyway):
-  // only the wasm and cpu backends use the pool. Untested here, as those packages cannot be installed.
-  const poolable = options.moduleUrl !== undefined && (backend.name === "wasm" || backend.name === "cpu");
+  // Only the wasm and cpu backends use the pool (jobs.ts trainsOnWorkers). Untested here for tfjs-node(-gpu), as
+  // those packages cannot be installed.
+  const poolable = options.moduleUrl !== undefined && trainsOnWorkers(backend.name);
   const timesKey = backendTimesKey(backend);
   const auto = typeof options.jobs === "object" ? options.jobs : undefined;
   const planKey = runTimesKey(program.name, wholePlan);

@@ -36,6 +36,15 @@ export const WORKER_START_SECONDS = 1.0;
 /** Workers must be estimated to save at least this fraction of the serial time (estimates are noisy). */
 export const MIN_GAIN = 0.15;
 
+/**
+ * Whether runs on this backend may train on worker threads: wasm and cpu. tfjs-node(-gpu) is a native addon not known
+ * to load in worker threads (and one GPU is shared anyway), so on gpu and tensorflow every run trains in the process,
+ * whatever `--jobs` says.
+ */
+export function trainsOnWorkers(backend: string): boolean {
+  return backend === "wasm" || backend === "cpu";
+}
+
 /** The idle cores of the machine: `round(cores − load)`, at least 1, at most `cores`. */
 export function defaultJobs(cores: number, load: number): number {
   return Math.max(1, Math.min(cores, Math.round(cores - load)));

@@ -17,7 +17,7 @@ import { cadencePointStep, type CadencePoint } from "../contract/training-specs.
 import type { RunStatus, SweepValue, TensorRecord } from "../runtime/record/index.js";
 import { makeSchedule } from "../runtime/schedule.js";
 import { train, trainingPlan, trainingStepPath, type DivergedSeed, type ProbeContext, type TrainingSnapshot, type TrainProbe } from "../runtime/train/index.js";
-import { CHECKPOINT_FORMAT, checkpointSteps, writeRunCheckpoint, type CheckpointSetup, type RunCheckpoint } from "./checkpoint.js";
+import { CHECKPOINT_FORMAT, checkpointCadenceOf, writeRunCheckpoint, type CheckpointSetup, type RunCheckpoint } from "./checkpoint.js";
 import { probeImplementations, refName, RunProbeEnv, type ProbeInstance } from "../stdlib/probes/index.js";
 import { hvpPathCounts } from "../stdlib/curvature/index.js";
 import { buildRunData, redrawTrainingData } from "./data.js";
@@ -98,8 +98,8 @@ export async function executeRun(run: RunSpec, context: RunContext): Promise<Run
     if (context.handoff) loadHandoffs(run, context.handoff, env.board, model, seeds);
     else if (keys.size > 0) throw new DyncRuntimeError("RUN040", `run ${run.id} reads values of other runs (${[...keys].join(", ")}), which only \`dync run\` hands over`);
     const probes = readersLast(specs).map((spec) => startedProbe(spec, env, new Set([...probeNames, ...keys]), owned, writer, sets));
-    const every = context.checkpoints ? checkpointSteps(run, plan.stepsPerEpoch, context.checkpoints.everySteps) : undefined;
-    if (every !== undefined || context.resumeFrom) requireCheckpointable(probes);
+    const cadence = context.checkpoints ? checkpointCadenceOf(run, plan.totalSteps, plan.stepsPerEpoch, context.checkpoints.everySteps) : undefined;
+    if (cadence !== undefined || context.resumeFrom) requireCheckpointable(probes);
     if (context.resumeFrom) {
       if (sets.any) sets.restore(context.resumeFrom.sets);
       restoreProbes(probes, context.resumeFrom);
@@ -130,7 +130,7 @@ export async function executeRun(run: RunSpec, context: RunContext): Promise<Run
       ...(progress ? { progressEveryMs: PROGRESS_EVERY_MS } : {}),
       onDivergence: "continue",
       ...(context.stop ? { stop: context.stop } : {}),
-      ...(every !== undefined ? { checkpoint: { every, onStop: true, save } } : {}),
+      ...(cadence !== undefined ? { checkpoint: { ...cadence, onStop: true, save } } : {}),
       ...(context.resumeFrom ? { resumeFrom: context.resumeFrom.training } : {}),
     });
     const status = outcome.interrupted ? "interrupted" : outcome.diverged.length > 0 ? "diverged" : "ok";

@@ -10,12 +10,12 @@
  * 32-bit unsigned integer (`seed >>> 0`), so only seeds in [0, 2^32) give distinct streams; plans and
  * `resolveSeeds` refuse others (`isValidSeed` in contract/program.ts).
  *
- * Normals: Box–Muller with fdlibm's log, sin and cos (runtime/fdlibm.ts) rather than Math.*, whose last bits
+ * Normals: Box–Muller with fdlibm's log, sin and cos (numerics/fdlibm.ts) rather than Math.*, whose last bits
  * ECMAScript leaves to the engine and newer V8 versions change: a seed gives the same data on every Node version.
  * Long runs of one kind of draw go through `normals` / `uniforms`, which a native addon serves when built
  * (native/dync_rng.c, the same arithmetic in C), bit for bit the values and the state the single draws give.
  */
-import { boxMuller } from "./fdlibm.js";
+import { boxMuller } from "../numerics/fdlibm.js";
 import { nativeRngAddon } from "./kernels/native-rng.js";
 
 /** Where a stream stands: its four state words and the second Box–Muller value not yet returned. */

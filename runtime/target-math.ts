@@ -2,17 +2,23 @@
  * Scalar float64 helpers that generated target functions call as `m.relu(x)`, `m.sum([…], (k) => …)`.
  * Targets are computed in JS numbers, not tensors: data is generated once, and float64 keeps a target
  * exact where float32 would round (the network still sees float32 inputs, and the target is computed
- * from exactly those values).
+ * from exactly those values). The elementary functions are numerics/portable-math.ts's fdlibm ports, not Math.*,
+ * so the same seed gives the same data on every Node version.
  */
+import { fdlibmExp, fdlibmTanh } from "../numerics/fdlibm-exp.js";
+import { fdlibmLog1p } from "../numerics/fdlibm-log.js";
+import { portableMath } from "../numerics/portable-math.js";
+
 export const targetMath = {
+  ...portableMath,
   relu: (x: number): number => (x > 0 ? x : 0),
   leaky_relu: (x: number, slope = 0.01): number => (x > 0 ? x : slope * x),
-  sigmoid: (x: number): number => 1 / (1 + Math.exp(-x)),
-  silu: (x: number): number => x / (1 + Math.exp(-x)),
-  softplus: (x: number): number => (x > 30 ? x : Math.log1p(Math.exp(x))),
+  sigmoid: (x: number): number => 1 / (1 + fdlibmExp(-x)),
+  silu: (x: number): number => x / (1 + fdlibmExp(-x)),
+  softplus: (x: number): number => (x > 30 ? x : fdlibmLog1p(fdlibmExp(x))),
   /** Exact GELU, x·Φ(x), with Φ from erf. */
   gelu: (x: number): number => 0.5 * x * (1 + erf(x / Math.SQRT2)),
-  xtanh: (x: number): number => x * Math.tanh(x),
+  xtanh: (x: number): number => x * fdlibmTanh(x),
   heaviside: (x: number): number => (x > 0 ? 1 : x < 0 ? 0 : 0.5),
   sum: (items: readonly number[], f: (k: number) => number): number => items.reduce((acc, k) => acc + f(k), 0),
   prod: (items: readonly number[], f: (k: number) => number): number => items.reduce((acc, k) => acc * f(k), 1),
@@ -45,6 +51,6 @@ export function erf(x: number): number {
     f *= delta;
     if (Math.abs(delta - 1) < 1e-16) break;
   }
-  const erfc = Math.exp(-ax * ax) / Math.sqrt(Math.PI) / f;
+  const erfc = fdlibmExp(-ax * ax) / Math.sqrt(Math.PI) / f;
   return x > 0 ? 1 - erfc : erfc - 1;
 }

@@ -111,6 +111,25 @@ describe("dync plan", () => {
     expect(text).toContain("plus each probe's declared cost per call");
   });
 
+  it("counts each step a probe measures once, as the runtime measures it: repeated and overlapping points are one call", () => {
+    const cost = (cadence: string) => {
+      const { plan: p } = plan(`experiment e {
+        data train = grid(x in [-1, 1], n: 50) -> x^2
+        model net = mlp(hidden: [8, 4], act: relu)
+        optimizer sgd(lr: 0.1)
+        train 100 steps, batch 10
+        probe w = weight_norm(net) ${cadence}
+      }`);
+      return probeFlops(p.runs[0]!, 100, 1) / (2 * 57); // weight_norm: 2 flops per parameter per call
+    };
+    expect(cost("at [start, 0%]")).toBe(1);
+    expect(cost("at [start, end, 100%, 100, 50%, 50, 0]")).toBe(3); // steps 0, 100, 50
+    expect(cost("every 10 steps, at [start, 25%, end]")).toBe(12); // 0, 10, …, 100 and 25
+    expect(cost("every 10 steps, every 25 steps")).toBe(13); // 11 multiples of 10, and 25, 75 (50, 100 already counted)
+    expect(cost("every 25%, at [start, 50%]")).toBe(5); // 0, 25, 50, 75, 100
+    expect(cost("every 20 steps, every 10%")).toBe(11); // every 10% is steps 0, 10, …, 100: the multiples of 20 among them
+  });
+
   it("shows an index set found during the run and counts its readers' calls from the step it is known", () => {
     const { exp, plan: p } = plan(`experiment e {
       data train = grid(x in [-1, 1], n: 50) -> x^2
@@ -172,6 +191,15 @@ describe("dync plan", () => {
     expect(checkpointed("checkpoint every 4 epochs", "train 20 epochs, batch 10")).toContain("checkpoint every 4 epochs (20 steps): 4 writes per run");
     expect(checkpointed("checkpoint every 2000 steps")).toContain("checkpoint every 2000 steps: 0 writes per run");
     expect(checkpointed("")).not.toContain("checkpoint");
+  });
+
+  it("shows a share of training as the checkpoints it writes in each run's length", () => {
+    // 1000 steps every 10%: at 100, 200, …, 900 (not at 0 or 1000)
+    expect(checkpointed("checkpoint every 10%")).toContain("\n  checkpoint every 10%: 9 writes per run\n");
+    // 7 steps every 30%: ⌈2.1⌉ = 3, ⌈4.2⌉ = 5, ⌈6.3⌉ = 7 (the end): 2
+    expect(checkpointed("checkpoint every 30%", "train 7 steps, batch 10")).toContain("checkpoint every 30%: 2 writes per run");
+    // 20 epochs of 5 steps = 100 steps every 25%: at 25, 50, 75
+    expect(checkpointed("checkpoint every 25%", "train 20 epochs, batch 10")).toContain("checkpoint every 25%: 3 writes per run");
   });
 });
 
@@ -266,6 +294,32 @@ describe("dync plan: the jobs line, as `dync run` would choose before its first 
     expect(await jobsOf({ flag: 1, env: { DYNC_CACHE_DIR: cache, DYNC_JOBS: "2" }, machine: idle })).toBe("  jobs 1: --jobs 1");
     await expect(jobsOf({ env: { DYNC_JOBS: "two" }, machine: idle })).rejects.toThrow('DYNC_JOBS must be a whole number ≥ 1, not "two"');
   });
+
+  it("--backend: gpu and tensorflow train every run in the process, as `dync run --backend` does (no backend is loaded)", async () => {
+    const inputs = { env: { DYNC_CACHE_DIR: cache }, machine: idle, backendKey: noBackend };
+    expect(await jobsOf({ ...inputs, backend: "tensorflow" })).toBe("  jobs 1: the tensorflow backend trains every run in this process");
+    expect(await jobsOf({ ...inputs, backend: "gpu", flag: 3 })).toBe("  jobs 1: the gpu backend trains every run in this process (--jobs 3 counts on wasm and cpu only)");
+    expect(await jobsOf({ ...inputs, backend: "wasm", flag: 3 })).toBe("  jobs 3: --jobs 3");
+  });
+
+  it("--backend takes dync run's values with dync run's message for any other", () => {
+    const plan = spawnSync(process.execPath, [CLI, "plan", file, "--backend", "webgl"], { encoding: "utf8" });
+    const run = spawnSync(process.execPath, [CLI, "run", file, "--backend", "webgl"], { encoding: "utf8" });
+    expect(plan.status).toBe(2);
+    expect(plan.stderr).toContain("option `--backend` must be one of auto, gpu, tensorflow, wasm, cpu; got `webgl`");
+    expect(plan.stderr).toBe(run.stderr);
+  });
+
+  it("--backend cpu reads the times `dync run --backend cpu` remembered, and the default (wasm) does not", async () => {
+    const own = join(scratch, "cpu-cache");
+    const run = spawnSync(process.execPath, [CLI, "run", file, "--backend", "cpu", "--quiet", "--out", join(scratch, "cpu-run")], { encoding: "utf8", env: { ...process.env, DYNC_CACHE_DIR: own, DYNC_JOBS: "" } });
+    expect(run.status, run.stderr).toBe(0);
+    const [cpuKey] = rememberedBackends(join(own, "run-times"), planKey());
+    expect(cpuKey).toMatch(/^cpu\//);
+    // No backendKey: the plan loads the backend `dync run --backend …` would, as the command line does.
+    expect(await jobsOf({ env: { DYNC_CACHE_DIR: own }, machine: idle, backend: "cpu" })).toMatch(new RegExp(`\\(remembered on ${cpuKey!.replace(/\//g, "\\/")}\\)$`));
+    expect(await jobsOf({ env: { DYNC_CACHE_DIR: own }, machine: idle })).toMatch(new RegExp(`\\(no remembered times on wasm/[^;]*; some on ${cpuKey!.replace(/\//g, "\\/")}\\)$`));
+  }, 120_000);
 
   it("finds the times `dync run` remembered for the same file (the same plan key from the checked source)", async () => {
     const own = join(scratch, "own-cache");

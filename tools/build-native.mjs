@@ -6,8 +6,9 @@
  * and whole convolutions (native/dync_conv.c → dist/native/dync_conv.node, against OpenBLAS), and the fused MLP step and
  * optimizer update (native/dync_fused.c → dist/native/dync_fused.node, against OpenBLAS;
  * runtime/kernels/native-fused.ts), the Hessian-vector product of plain dense MLPs (native/dync_hvp.c →
- * dist/native/dync_hvp.node; runtime/kernels/native-hvp.ts), and the seeded draws in bulk (native/dync_rng.c → dist/native/dync_rng.node;
- * runtime/kernels/native-rng.ts). No node-gyp: one C file per addon, the Node-API headers that ship with
+ * dist/native/dync_hvp.node; runtime/kernels/native-hvp.ts), the seeded draws in bulk (native/dync_rng.c → dist/native/dync_rng.node;
+ * runtime/kernels/native-rng.ts), and Lanczos's float64 reorthogonalisation (native/dync_lanczos.c →
+ * dist/native/dync_lanczos.node; runtime/kernels/native-lanczos.ts). No node-gyp: one C file per addon, the Node-API headers that ship with
  * Node, the libraries it links.
  *
  * Part of `npm run build` / `pretest` with `--optional`: where gcc, the Node-API headers or OpenBLAS are
@@ -28,6 +29,9 @@ const ADDONS = [
   // and without -ffast-math; no errno from sqrt so it stays one instruction. First: it needs no BLAS, so a machine
   // without OpenBLAS still gets it before the others fail.
   { name: "dync_rng", flags: ["-O2", "-ffp-contract=off", "-fno-math-errno"], libraries: ["-lm"] },
+  // Lanczos's float64 reorthogonalisation (runtime/kernels/native-lanczos.ts): -O3 so gcc vectorizes the lanes the
+  // source writes out; fp-contract off so the subtractions round as the JS ones. No BLAS either.
+  { name: "dync_lanczos", flags: ["-O3", "-ffp-contract=off"], libraries: [] },
   { name: "dync_blas", flags: [], libraries: ["-lopenblas"], gemm: true },
   // -O3 so gcc vectorizes the patch copies and col2im's additions (each value's sum keeps its order: results
   // unchanged); fp-contract off so no multiply-add is ever fused behind our back.

@@ -1,13 +1,13 @@
 /**
- * `dync plan FILE [--profile P] [--shard i/n] [--jobs N]`: the expanded runs before anything trains: sweep
- * points × seeds (each point one seed-batched program), steps, parameters, the training arithmetic they amount
- * to, and how many runs `dync run` would train at once (`jobs:`); with `--shard`, only the runs
- * `dync run --shard i/n` trains.
+ * `dync plan FILE [--profile P] [--shard i/n] [--jobs N] [--backend B]`: the expanded runs before anything trains:
+ * sweep points × seeds (each point one seed-batched program), steps, parameters, the training arithmetic they amount
+ * to, and how many runs `dync run` (with the same `--jobs` and `--backend`) would train at once (`jobs:`); with
+ * `--shard`, only the runs `dync run --shard i/n` trains.
  */
-import { describeCadencePoint, everyShareSteps } from "../../contract/training-specs.js";
+import { cadencePointStep, describeCadencePoint, everyShareSteps } from "../../contract/training-specs.js";
 import { expandPlan, formatShard, planTemplate, shardRuns, type Shard } from "../../contract/plan.js";
 import { crossRunUses, type HandoffPoint } from "../../contract/handoff.js";
-import { checkpointIntervalSteps, checkpointWrites, dataRefRows, type CheckpointSpec, type DataRef, type FoundSet, type DataSpec, type LayerSpec, type ModelSpec, type ProbeSpec, type RunSpec } from "../../contract/program.js";
+import { checkpointCadence, checkpointWrites, dataRefRows, type CheckpointSpec, type DataRef, type FoundSet, type DataSpec, type LayerSpec, type ModelSpec, type ProbeSpec, type RunSpec } from "../../contract/program.js";
 import type { Cadence } from "../../runtime/train/index.js";
 import { registry, type DataSourceSchema, type Lowered, type ProbeCost, type ProbeCostShape } from "../../stdlib/registry/index.js";
 import { dataSetSize } from "../../stdlib/registry/data-size.js";
@@ -19,7 +19,8 @@ import { checkSource, type Setting } from "../../compiler/check/index.js";
 import { diagnostic, hasErrors } from "../../diagnostics/diagnostic.js";
 import { readSource } from "../../compiler/read-source.js";
 import { printDiagnostics, type Output } from "./output.js";
-import { chooseBeforeTraining, resolveJobs } from "../../runner/jobs.js";
+import { chooseBeforeTraining, resolveJobs, trainsOnWorkers } from "../../runner/jobs.js";
+import type { BackendRequest } from "../../runtime/backend.js";
 import { backendTimesKey, readRunTimes, rememberedBackends, runTimesKey } from "../../runner/run-times.js";
 
 /**
@@ -30,6 +31,8 @@ export interface JobsInputs {
   readonly flag?: number;
   readonly env?: NodeJS.ProcessEnv;
   readonly machine?: { readonly cores: number; readonly load: number };
+  /** `--backend` as given to `dync run` (default auto). */
+  readonly backend?: BackendRequest;
   /** `backendTimesKey` of the backend `dync run` would pick; asked only when the plan has remembered times that could decide. */
   readonly backendKey?: () => Promise<string>;
 }
@@ -71,13 +74,18 @@ export async function planCommand(file: string, profile: string | undefined, out
  */
 export async function jobsLine(experiment: string, plan: { readonly seeds: readonly number[]; readonly runs: readonly RunSpec[] }, runs: readonly RunSpec[], inputs: JobsInputs): Promise<string> {
   const jobs = resolveJobs(inputs.flag === undefined ? {} : { jobs: inputs.flag }, inputs.env, inputs.machine);
+  const request = inputs.backend ?? "auto";
+  if (request !== "auto" && !trainsOnWorkers(request)) {
+    const asked = typeof jobs === "number" && jobs > 1 ? ` (${inputs.flag === undefined ? `DYNC_JOBS=${jobs}` : `--jobs ${jobs}`} counts on wasm and cpu only)` : "";
+    return `  jobs 1: the ${request} backend trains every run in this process${asked}`;
+  }
   if (typeof jobs === "number") return `  jobs ${jobs}: ${inputs.flag === undefined ? `DYNC_JOBS=${jobs}` : `--jobs ${jobs}`}`;
   const planKey = runTimesKey(experiment, plan);
   const ids = runs.map((r) => r.id);
   // Times matter only where the choice without any would time the first run (not for one run, no idle core).
   const timesMatter = chooseBeforeTraining(jobs, ids, {}).probe;
   const backends = jobs.runTimesDir === undefined || !timesMatter ? [] : rememberedBackends(jobs.runTimesDir, planKey);
-  const backend = backends.length > 0 ? await (inputs.backendKey ?? backendDyncRunPicks)() : undefined;
+  const backend = backends.length > 0 ? await (inputs.backendKey ?? (() => backendDyncRunPicks(request)))() : undefined;
   const remembered = backend === undefined ? {} : readRunTimes(jobs.runTimesDir!, planKey, backend);
   const choice = chooseBeforeTraining(jobs, ids, remembered);
   const others = backends.filter((b) => b !== backend);
@@ -87,10 +95,10 @@ export async function jobsLine(experiment: string, plan: { readonly seeds: reado
   return `  jobs ${choice.jobs}: ${choice.why}${source}`;
 }
 
-/** The backend `dync run` without `--backend` trains on, as its times are keyed (loads it: only when times are remembered). */
-async function backendDyncRunPicks(): Promise<string> {
+/** The backend `dync run --backend <request>` trains on, as its times are keyed (loads it: only when times are remembered). */
+async function backendDyncRunPicks(request: BackendRequest): Promise<string> {
   const { selectBackend } = await import("../../runtime/backend.js");
-  return backendTimesKey(await selectBackend("auto"));
+  return backendTimesKey(await selectBackend(request));
 }
 
 /** `shard 2/4: runs 2, 6 of 8 (every 4th run of the plan from run 2; each with all its seeds)`. */
@@ -221,13 +229,16 @@ interface CheckpointPlan {
   readonly writes: number | undefined;
 }
 
-/** A run's `checkpoint every N steps|epochs` and how many checkpoints that writes; null without one. */
+/** A run's `checkpoint every N steps|epochs` or `every 10%` and how many checkpoints that writes; null without one. */
 function checkpointPlan(spec: CheckpointSpec | null | undefined, steps: number | undefined, stepsPerEpoch: number | undefined): CheckpointPlan | null {
   if (!spec) return null;
-  const interval = spec.unit === "steps" || stepsPerEpoch !== undefined ? checkpointIntervalSteps(spec, stepsPerEpoch ?? 1) : undefined;
+  if ("fraction" in spec) {
+    return { cadence: `every ${describeCadencePoint(spec)}`, writes: steps === undefined ? undefined : checkpointWrites(steps, checkpointCadence(spec, steps, 1)) };
+  }
+  const interval = spec.unit === "steps" ? spec.every : stepsPerEpoch !== undefined ? spec.every * stepsPerEpoch : undefined;
   const inSteps = spec.unit === "epochs" && interval !== undefined ? ` (${interval} steps)` : "";
   const unit = spec.every === 1 ? spec.unit.slice(0, -1) : spec.unit;
-  return { cadence: `every ${spec.every} ${unit}${inSteps}`, writes: steps === undefined || interval === undefined ? undefined : checkpointWrites(steps, interval) };
+  return { cadence: `every ${spec.every} ${unit}${inSteps}`, writes: steps === undefined || interval === undefined ? undefined : checkpointWrites(steps, { every: interval }) };
 }
 
 /** `checkpoint every 500 steps: 3 writes per run`, with ranges where runs differ; nothing without checkpoints. */
@@ -294,18 +305,43 @@ function priced(cost: ProbeCost, fma: number): number {
 }
 
 /**
- * Calls of a probe in a run of `steps` steps: every n (step 0 included), the distinct steps of a share
- * (`every 10%`), listed points, an event once; a probe reading an index set found during the run, every n
- * from the step the set is known.
+ * Calls of a probe in a run of `steps` steps: the distinct steps its cadences name, each measured once as the runtime
+ * does (runtime/train/cadence.ts: `at [start, 0%]` or `every 10 steps; at [start]` measure step 0 once), plus one per
+ * event it runs on (an event fires once; its step is unknown before the run). Every n (step 0 included) and every
+ * share (`every 10%`) of a probe reading an index set found during the run count from the step the set is known.
  */
 function probeCalls(p: ProbeSpec, steps: number, stepsPerEpoch: number): number {
   const from = Math.max(0, ...foundSetsOf(p).map((s) => s.step));
-  const every = (c: Extract<Cadence, { kind: "every" }>) => {
-    if ("fraction" in c) return everyShareSteps(c.fraction, steps).filter((step) => step >= from).length;
-    const n = c.unit === "epochs" ? c.n * stepsPerEpoch : c.n;
-    return Math.max(0, Math.floor(steps / n) - Math.ceil(from / n) + 1);
-  };
-  return p.cadences.reduce((n, c: Cadence) => n + (c.kind === "every" ? every(c) : c.kind === "at" ? c.points.length : 1), 0);
+  const periods: number[] = [];
+  const listed = new Set<number>();
+  let events = 0;
+  for (const c of p.cadences as readonly Cadence[]) {
+    if (c.kind === "every" && "fraction" in c) everyShareSteps(c.fraction, steps).filter((step) => step >= from).forEach((step) => listed.add(step));
+    else if (c.kind === "every") periods.push(c.unit === "epochs" ? c.n * stepsPerEpoch : c.n);
+    else if (c.kind === "at") for (const point of c.points) listed.add(cadencePointStep(point, steps, stepsPerEpoch));
+    else events++;
+  }
+  const periodic = (step: number) => step >= from && periods.some((n) => step % n === 0);
+  return stepsDivisibleByAny(periods, from, steps) + [...listed].filter((step) => !periodic(step)).length + events;
+}
+
+/** How many steps in [from, last] are a multiple of at least one of `periods` (inclusion–exclusion over their lcms). */
+function stepsDivisibleByAny(periods: readonly number[], from: number, last: number): number {
+  const distinct = [...new Set(periods)];
+  let count = 0;
+  for (let subset = 1; subset < 1 << distinct.length; subset++) {
+    const members = distinct.filter((_, i) => subset & (1 << i));
+    const l = members.reduce(lcm, 1);
+    const multiples = Math.max(0, Math.floor(last / l) - Math.ceil(from / l) + 1);
+    count += members.length % 2 === 1 ? multiples : -multiples;
+  }
+  return count;
+}
+
+function lcm(a: number, b: number): number {
+  let [x, y] = [a, b];
+  while (y) [x, y] = [y, x % y];
+  return (a / x) * b;
 }
 
 /** The index sets a probe's arguments read that the run finds (`train[up]`). */

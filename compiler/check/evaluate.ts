@@ -7,6 +7,7 @@ import type * as A from "../../grammar/ast.js";
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import { closest } from "../../diagnostics/suggest.js";
 import { num, list, kindName, showValue, formatNumber, type Value, type NumberValue, type Unit } from "./values.js";
+import { portableMath } from "../../numerics/portable-math.js";
 
 /** Names visible to an expression: `let`s, sweep variables bound to one point, loop variables. */
 export interface Env {
@@ -62,19 +63,13 @@ function weight(v: Value): number {
 }
 
 type Fn = (args: number[]) => number;
+const unary = (f: (x: number) => number) => ({ arity: 1, fn: ([x]: number[]) => f(x!) });
+const P = portableMath;
+/** Compile-time functions: numerics/portable-math.ts's (fdlibm ports, not Math.*), so a constant folded here is the
+ *  same number on every Node version and the same as the generated target code computes. */
 const MATH: Record<string, { arity: number | [number, number]; fn: Fn }> = {
-  sin: { arity: 1, fn: ([x]) => Math.sin(x!) },
-  cos: { arity: 1, fn: ([x]) => Math.cos(x!) },
-  tan: { arity: 1, fn: ([x]) => Math.tan(x!) },
-  exp: { arity: 1, fn: ([x]) => Math.exp(x!) },
-  log: { arity: 1, fn: ([x]) => Math.log(x!) },
-  log2: { arity: 1, fn: ([x]) => Math.log2(x!) },
-  log10: { arity: 1, fn: ([x]) => Math.log10(x!) },
-  sqrt: { arity: 1, fn: ([x]) => Math.sqrt(x!) },
-  abs: { arity: 1, fn: ([x]) => Math.abs(x!) },
-  floor: { arity: 1, fn: ([x]) => Math.floor(x!) },
-  ceil: { arity: 1, fn: ([x]) => Math.ceil(x!) },
-  round: { arity: 1, fn: ([x]) => Math.round(x!) },
+  sin: unary(P.sin), cos: unary(P.cos), tan: unary(P.tan), exp: unary(P.exp), log: unary(P.log), log2: unary(P.log2),
+  log10: unary(P.log10), sqrt: unary(P.sqrt), abs: unary(P.abs), floor: unary(P.floor), ceil: unary(P.ceil), round: unary(P.round),
   min: { arity: [1, Infinity], fn: (xs) => Math.min(...xs) },
   max: { arity: [1, Infinity], fn: (xs) => Math.max(...xs) },
 };
@@ -222,7 +217,7 @@ export class Evaluator {
         }
         return num(a / b, unit);
       case "^":
-        return num(a ** b);
+        return num(portableMath.pow(a, b));
       case "==":
         return { kind: "bool", value: a === b };
       case "!=":
@@ -574,5 +569,5 @@ function decimalPlaces(x: number): number {
  */
 export function powerOfTen(x: number): number {
   const k = Math.round(x);
-  return Math.abs(x - k) < 1e-9 ? Number(`1e${k}`) : 10 ** x;
+  return Math.abs(x - k) < 1e-9 ? Number(`1e${k}`) : portableMath.pow(10, x);
 }

@@ -7,6 +7,7 @@ import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type * as A from "../../grammar/ast.js";
 import type { AnalysisExpr, AnalysisSpec, CheckpointSpec, DataSpec, EventSpecData, ExpectSpec, MlpModelSpec, ModelSpec, PlotSpec, ProbeSpec, ProfilePlan, RunSpec, SweepAxis, SweepValue } from "../../contract/program.js";
+import { checkpointCadence, checkpointWrites } from "../../contract/program.js";
 import { runId } from "../../contract/plan.js";
 import { crossRunUses, type CrossRunRef } from "../../contract/handoff.js";
 import { METRIC_COLUMNS, RESULT_LEAD_COLUMNS, SERIES_DIMS } from "../../contract/results.js";
@@ -115,6 +116,8 @@ export class ExperimentChecker {
   private crossRunSpans: CrossRunSpans = new Map();
   /** The sweep points each limited probe (`probe top[opt = gd] = …`) of the profile being planned is measured at. */
   private probePoints: ProbePoints = new Map();
+  /** Who set the training length of the profile being planned, when not the experiment: ` (set by profile `quick`)`. */
+  private lengthSetBy = "";
   /** `h[…, at first(…)]` arguments of the run being built (`param` a name or a position), then of every run. */
   private pendingEvents: { probe: string; param: string | number; ref: string; from: Record<string, SweepValue>; cadence: A.FirstCadence }[] = [];
   private handoffEvents: { reader: string; probe: string; param: string; ref: string; from: Record<string, SweepValue>; cadence: A.FirstCadence }[] = [];
@@ -149,6 +152,7 @@ export class ExperimentChecker {
     const planOf = (name: string, effective: Effective[], reportMissing: boolean): CheckedProfile => {
       const final = overrides && overrides.profile === name ? overrides.apply(effective, exp) : effective;
       const gathered = final === baseStatements ? defaultGathered : this.gather(final.map((e) => e.statement));
+      this.lengthSetBy = lengthSetBy(final);
       return { ...this.plan(exp, gathered, reportMissing), settings: final === baseStatements ? [] : this.settings(final) };
     };
     profiles["default"] = planOf("default", baseStatements, true);
@@ -484,10 +488,14 @@ export class ExperimentChecker {
     };
   }
 
-  /** `checkpoint every N [steps|epochs]`: N whole and ≥ 1, in the training's unit unless one is given. */
+  /**
+   * `checkpoint every N [steps|epochs]`: N whole and ≥ 1, in the training's unit unless one is given; or `checkpoint
+   * every 10%`, a share of training in (0%, 100%] resolved against each run's length as a probe's `every 10%` is.
+   */
   private checkpoint(c: A.CheckpointStmt, env: PointEnv, duration: RunSpec["duration"] | undefined): CheckpointSpec | undefined {
     const v = this.evaluator.eval(c.interval, env);
     if (!v) return undefined;
+    if (v.kind === "number" && v.unit === "%") return this.checkpointShare(v, c.interval.span, duration);
     const trainUnit = duration && "epochs" in duration ? "epochs" : "steps";
     if (v.kind !== "number" || !(v.unit === "steps" || v.unit === "epochs" || !v.unit) || !Number.isInteger(v.value) || v.value < 1) {
       this.report(diagnostic("DYN2052", c.interval.span, { got: showValue(v) }));
@@ -498,6 +506,21 @@ export class ExperimentChecker {
     // Epochs of a step-counted run (or steps of an epoch-counted one) need the data size: not compared here.
     if (spec.unit === trainUnit && spec.every >= total) {
       this.report(diagnostic("DYN2106", c.interval.span, { every: `${spec.every} ${spec.unit}`, total: `${total} ${trainUnit}` }));
+    }
+    return spec;
+  }
+
+  /** `checkpoint every 10%`: DYN2052 outside (0%, 100%]; DYN2106 where a run counted in steps would write none. */
+  private checkpointShare(share: NumberValue, span: Span, duration: RunSpec["duration"] | undefined): CheckpointSpec | undefined {
+    if (!(share.value > 0 && share.value <= 100)) {
+      this.report(diagnostic("DYN2052", span, { got: showValue(share) }));
+      return undefined;
+    }
+    const spec = { fraction: share.value / 100 };
+    const steps = duration && "steps" in duration ? duration.steps : undefined;
+    if (spec.fraction === 1 || (steps !== undefined && checkpointWrites(steps, checkpointCadence(spec, steps, 1)) === 0)) {
+      const total = duration ? ("epochs" in duration ? `${duration.epochs} epochs` : `${duration.steps} steps`) : "its length";
+      this.report(diagnostic("DYN2106", span, { every: showValue(share), total }));
     }
     return spec;
   }
@@ -1183,7 +1206,7 @@ export class ExperimentChecker {
     const fraction = share.value / 100;
     if (duration && "steps" in duration && fraction * duration.steps < 1) {
       const measured = everyShareSteps(fraction, duration.steps).length;
-      this.report(diagnostic("DYN2108", span, { share: showValue(share), total: duration.steps, measured, points: everySharePoints(fraction) }));
+      this.report(diagnostic("DYN2108", span, { share: showValue(share), total: duration.steps, setBy: this.lengthSetBy, measured, points: everySharePoints(fraction) }));
     }
     return { kind: "every", fraction };
   }
@@ -1235,6 +1258,17 @@ type ProbeShapes = ReadonlyMap<string, ResultShape>;
  * What each probe measures (fields, extra dimension): from the checked call of the first run that has it
  * (its arguments may choose the shape, `accuracy(…, by: class)`), else from its registry entry.
  */
+/**
+ * ` (set by profile `quick`)`, ` (set on the command line)`: what last set the length of the `train` in effect, or
+ * nothing when the experiment's own `train` does. Diagnostics about one profile's step count name its source.
+ */
+function lengthSetBy(effective: readonly Effective[]): string {
+  const train = effective.find((e) => e.statement.kind === "Train");
+  const last = train?.from.filter((p) => p.keys === "all" || p.keys.includes("length")).at(-1);
+  if (!last) return "";
+  return last.origin.startsWith("profile ") ? ` (set by profile \`${last.origin.slice("profile ".length)}\`)` : ` (set on the ${last.origin})`;
+}
+
 /** The registry name a probe statement calls (`hessian` in `probe h = hessian(net, train)`). */
 function calleeName(p: A.ProbeStmt): string | undefined {
   return p.value.kind === "Call" && p.value.callee.kind === "Name" ? p.value.callee.name : p.value.kind === "Name" ? p.value.name : undefined;

@@ -191,7 +191,7 @@ function keyedArgs(args: readonly A.Argument[], plain: readonly string[]): Keyed
 export function statementText(s: A.Statement, text: (span: A.Expr["span"]) => string): string {
   // Lists and quantities are rebuilt from their parts: a command-line `width=16` is the list `[16]`.
   const expr = (e: A.Expr): string =>
-    e.kind === "List" ? `[${e.items.map(expr).join(", ")}]` : e.kind === "Quantity" && e.value ? `${expr(e.value)} ${e.unit}` : e.kind === "Call" ? call(e) : text(e.span);
+    e.kind === "List" ? `[${e.items.map(expr).join(", ")}]` : e.kind === "Quantity" && e.value ? `${expr(e.value)}${e.unit === "%" ? "" : " "}${e.unit}` : e.kind === "Call" ? call(e) : text(e.span);
   const call = (e: A.CallExpr): string => `${text(e.callee.span)}(${e.args.map(argText).join(", ")})`;
   const argText = (a: A.Argument): string => (a.kind === "Named" ? `${a.name.name}: ${expr(a.value)}` : text(a.span));
   switch (s.kind) {

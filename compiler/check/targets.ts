@@ -11,6 +11,7 @@ import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import { closest } from "../../diagnostics/suggest.js";
 import type { Env, Evaluator } from "./evaluate.js";
 import { formatNumber, showValue } from "./values.js";
+import { portableMath } from "../../numerics/portable-math.js";
 
 /** A compiled target: parameters (input variable names, in column order) and the body expression. */
 export interface TargetCode {
@@ -28,13 +29,11 @@ const DRAWS: Record<string, readonly [string, number, string, number]> = {
   uniform: ["low", -1, "high", 1],
 };
 
-const MATH_FUNCTIONS: Record<string, string> = {
-  sin: "Math.sin", cos: "Math.cos", tan: "Math.tan", exp: "Math.exp", log: "Math.log", log2: "Math.log2",
-  log10: "Math.log10", sqrt: "Math.sqrt", abs: "Math.abs", floor: "Math.floor", ceil: "Math.ceil",
-  round: "Math.round", tanh: "Math.tanh", sinh: "Math.sinh", cosh: "Math.cosh", atan: "Math.atan",
-  sign: "Math.sign", min: "Math.min", max: "Math.max", atan2: "Math.atan2",
-};
-/** Activations as plain functions, from the runtime's `targetMath` (imported as `m`). */
+/**
+ * Elementary functions (numerics/portable-math.ts: fdlibm ports, the same bits on every Node version) and activations
+ * as plain functions, all from the runtime's `targetMath` (imported as `m`): `sin(x)` is `m.sin(x)`, never Math.sin.
+ */
+const MATH_NAMES = Object.keys(portableMath).filter((name) => name !== "pow"); // `pow` is spelled `^`
 const HELPER_FUNCTIONS = ["relu", "silu", "sigmoid", "softplus", "gelu", "xtanh", "leaky_relu", "heaviside"];
 const CONSTANTS: Record<string, string> = { pi: "Math.PI", e: "Math.E" };
 /** A TypeScript-safe name for an input variable (`in`, `eval` or `Infinity` would not be). */
@@ -100,14 +99,14 @@ export class TargetCompiler {
   }
 
   private binary(e: A.BinaryExpr, vars: ReadonlySet<string>, env: Env): string | undefined {
-    const ops: Record<string, string> = { "+": "+", "-": "-", "*": "*", "/": "/", "^": "**" };
+    const ops: Record<string, string> = { "+": "+", "-": "-", "*": "*", "/": "/", "^": "^" };
     const op = ops[e.op];
     if (!op) return this.refuse(e, `\`${e.op}\``);
     const left = this.expr(e.left, vars, env);
     const right = this.expr(e.right, vars, env);
     if (left === undefined || right === undefined) return undefined;
-    // `**` binds tighter than unary minus in JS and refuses a unary left operand, so parenthesise.
-    return op === "**" ? `(${left}) ** (${right})` : `${left} ${op} ${right}`;
+    // `^` is fdlibm's pow, not JS's `**` (whose last bits depend on the Node version).
+    return op === "^" ? `m.pow(${left}, ${right})` : `${left} ${op} ${right}`;
   }
 
   private call(e: A.CallExpr, vars: ReadonlySet<string>, env: Env): string | undefined {
@@ -117,9 +116,9 @@ export class TargetCompiler {
       return this.fold(name, e.args[0], vars, env);
     }
     if (Object.hasOwn(DRAWS, name) && !vars.has(name)) return this.draw(e, name, DRAWS[name]!, vars, env);
-    const fn = (Object.hasOwn(MATH_FUNCTIONS, name) ? MATH_FUNCTIONS[name] : undefined) ?? (HELPER_FUNCTIONS.includes(name) ? `m.${name}` : undefined);
+    const fn = MATH_NAMES.includes(name) || HELPER_FUNCTIONS.includes(name) ? `m.${name}` : undefined;
     if (!fn) {
-      const near = closest(name, [...Object.keys(MATH_FUNCTIONS), ...HELPER_FUNCTIONS, ...Object.keys(DRAWS)]);
+      const near = closest(name, [...MATH_NAMES, ...HELPER_FUNCTIONS, ...Object.keys(DRAWS)]);
       this.diagnostics.push(diagnostic("DYN2031", e.callee.span, { what: `the function \`${name}\`` }, near ? { hint: `did you mean \`${near}\`?` } : {}));
       return undefined;
     }

@@ -1,7 +1,7 @@
 /**
  * The optional native seeded draws (native/dync_rng.c → dist/native/dync_rng.node, built by tools/build-native.mjs):
  * Rng.normals / Rng.uniforms hand long runs of draws to it. Its values equal the JS path's bit for bit (same
- * generator, same fdlibm log/sin/cos as runtime/fdlibm.ts), so unlike the matrix products it does not depend on the
+ * generator, same fdlibm log/sin/cos as numerics/fdlibm.ts), so unlike the matrix products it does not depend on the
  * backend: it serves whenever it is built and not switched off by `DYNC_NATIVE=0`; otherwise Rng draws in JS.
  */
 import { loadNativeAddon } from "./native-addon.js";

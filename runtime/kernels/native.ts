@@ -76,7 +76,8 @@ export function gemmOf(matmul: { readonly gemm?: string } | undefined): string {
  * encodings in the fused step, whole conv kernels on OpenBLAS. 3: 2026-12-04, conv kernels in 4× taller tiles of
  * patch rows (native/dync_conv.c `tile_rows`): OpenBLAS rounds a product's rows by its row count, and the filter
  * gradient sums fewer tile products. 4: 2026-12-04, exact Hessian-vector products of plain dense MLPs on the native
- * R-operator (native/dync_hvp.c): curvature probes' values change at float32 rounding level.
+ * R-operator (native/dync_hvp.c), and Lanczos's float64 reorthogonalisation in C (native/dync_lanczos.c): curvature
+ * probes' values change at float32 rounding level (the reorthogonalisation alone at ~1e-15).
  */
 export const NATIVE_KERNELS_REVISION = 4;
 

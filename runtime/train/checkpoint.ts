@@ -10,6 +10,7 @@
  * reported), every event's firing steps and what event conditions keep (earlier values). The learning-rate schedule is a pure function of the step and
  * needs nothing. Restored into a freshly built run, training continues bit for bit as if never stopped.
  */
+import type { CheckpointCadence } from "../../contract/program.js";
 import { tf } from "../tf.js";
 import { DyncRuntimeError } from "../errors.js";
 import type { Model, StepPathCounts } from "../../contract/model.js";
@@ -42,14 +43,15 @@ export interface TrainingSnapshot {
   readonly stepPaths?: StepPathCounts;
 }
 
-/** When and where the loop hands out snapshots. */
-export interface CheckpointConfig {
-  /** Steps between snapshots: before every step k with k % every = 0 and 0 < k < T. */
-  readonly every: number;
+/**
+ * When and where the loop hands out snapshots: before every step k with k % every = 0, or before each step k listed
+ * in `at` (a share of training, contract/program.ts checkpointCadence); never at k = 0 or k = T.
+ */
+export type CheckpointConfig = CheckpointCadence & {
   /** Also snapshot at the step boundary where `stop` ended training (a signal). */
   readonly onStop?: boolean;
   save(snapshot: TrainingSnapshot): void | Promise<void>;
-}
+};
 
 /** Parameters, model state, model randomness and optimizer state of a run now. */
 export function captureModel(model: Model, optimizer: Optimizer): Pick<TrainingSnapshot, "params" | "modelState" | "modelRandom" | "optimizer"> {

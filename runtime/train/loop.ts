@@ -255,6 +255,8 @@ class TrainingRun {
   private lastProgress = performance.now();
   /** The step of the last snapshot taken or resumed from (none is taken twice at one step). */
   private lastSnapshot = -1;
+  /** `checkpoint.at` as a set, built on first use. */
+  private checkpointSteps: Set<number> | undefined;
   /** How many updates each training step served so far (manifest.json `runs[].step`). */
   private readonly stepPaths: Partial<Record<TrainingStepPath, number>> = {};
 
@@ -310,8 +312,11 @@ class TrainingRun {
   }
 
   private snapshotDue(step: number): boolean {
-    const every = this.config.checkpoint?.every;
-    return every !== undefined && step % every === 0;
+    const checkpoint = this.config.checkpoint;
+    if (!checkpoint) return false;
+    if ("every" in checkpoint) return step % checkpoint.every === 0;
+    this.checkpointSteps ??= new Set(checkpoint.at);
+    return this.checkpointSteps.has(step);
   }
 
   /** Hand the state before step `step` to the checkpoint's `save` (not at 0 or T: nothing to resume there). */
@@ -639,8 +644,11 @@ function validateConfig(config: TrainConfig): void {
   if (!Number.isInteger(every) || every < 1) {
     throw new DyncRuntimeError("RUN040", `checkDivergenceEvery must be a whole number ≥ 1, got ${every}`);
   }
-  const checkpointEvery = config.checkpoint?.every;
-  if (checkpointEvery !== undefined && (!Number.isInteger(checkpointEvery) || checkpointEvery < 1)) {
-    throw new DyncRuntimeError("RUN040", `checkpoint every must be a whole number of steps ≥ 1, got ${checkpointEvery}`);
+  const checkpoint = config.checkpoint;
+  if (checkpoint && "every" in checkpoint && (!Number.isInteger(checkpoint.every) || checkpoint.every < 1)) {
+    throw new DyncRuntimeError("RUN040", `checkpoint every must be a whole number of steps ≥ 1, got ${checkpoint.every}`);
+  }
+  if (checkpoint && "at" in checkpoint && !checkpoint.at.every((step) => Number.isInteger(step) && step >= 0)) {
+    throw new DyncRuntimeError("RUN040", `checkpoint steps must be whole numbers ≥ 0, got ${checkpoint.at.join(", ")}`);
   }
 }

@@ -1,13 +1,15 @@
 /**
  * `hessian(model, data, k)` and `sharpness(model, data)`: the top-k eigenpairs of the Hessian of the run's
  * loss, per seed, by Lanczos (default) or power iteration on the seed-batched Hessian-vector product
- * (./operator.ts); the iterations themselves are float64 JS (numerics/lanczos.ts). Both keep per-run state —
+ * (./operator.ts); the iterations themselves are float64 JS (numerics/lanczos.ts), their reorthogonalisation native
+ * or wasm SIMD where those serve (runtime/kernels/lanczos-kernels.ts). Both keep per-run state —
  * the last call's eigenvectors, from which the next call starts (`warm`) — checkpointed with `save`/`restore`,
  * and publish the eigenpairs on the run's board for later probes (./eigen-board.ts).
  */
 import type { Model } from "../../contract/model.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
 import type { LossKind } from "../../runtime/loss.js";
+import { lanczosKernels } from "../../runtime/kernels/lanczos-kernels.js";
 import { Rng } from "../../runtime/rng.js";
 import { axpy, Lanczos, norm, PowerIteration } from "../../numerics/lanczos.js";
 import { defineProbe, type ProbeArgs, type ProbeRun, type ProbeState } from "../probes/define.js";
@@ -46,8 +48,9 @@ export function topEigenpairs(op: HessianOperator, options: EigenOptions, start:
   const k = Math.min(options.k, op.dim);
   const steps = new Int32Array(seeds);
   let pairs: { value: number; vector: Float64Array }[][];
+  const kernels = lanczosKernels();
   if (options.method === "lanczos") {
-    const runs = Array.from({ length: seeds }, (_, s) => new Lanczos(op.dim, start(s, 0)));
+    const runs = Array.from({ length: seeds }, (_, s) => new Lanczos(op.dim, start(s, 0), kernels));
     const active = runs.map(() => true);
     const converged = (run: Lanczos): boolean => {
       if (!run.canStep) return true;
@@ -68,7 +71,7 @@ export function topEigenpairs(op: HessianOperator, options: EigenOptions, start:
     }
     pairs = runs.map((r) => r.ritz(k, true));
   } else {
-    const runs = Array.from({ length: seeds }, (_, s) => new PowerIteration(op.dim, k, options.iters, options.tol, (i) => start(s, i), true));
+    const runs = Array.from({ length: seeds }, (_, s) => new PowerIteration(op.dim, k, options.iters, options.tol, (i) => start(s, i), true, kernels));
     while (runs.some((r) => !r.done)) {
       const hv = op.apply(runs.map((r) => (r.done ? new Float64Array(op.dim) : r.vector())));
       runs.forEach((r, s) => {

@@ -5,6 +5,7 @@
  * a resumed run (the call count is its state) draws the same ones.
  */
 import { Lanczos } from "../../numerics/lanczos.js";
+import { lanczosKernels } from "../../runtime/kernels/lanczos-kernels.js";
 import { Rng } from "../../runtime/rng.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
 import { defineProbe, type ProbeState } from "../probes/define.js";
@@ -40,8 +41,9 @@ export function hutchinsonTrace(op: HessianOperator, vectors: number, tol: numbe
 export function spectralDensity(op: HessianOperator, vectors: number, steps: number, rngs: readonly Rng[]): { nodes: Float64Array[]; weights: Float64Array[] } {
   const nodes = rngs.map(() => new Float64Array(vectors * steps).fill(NaN));
   const weights = rngs.map(() => new Float64Array(vectors * steps));
+  const kernels = lanczosKernels();
   for (let v = 0; v < vectors; v++) {
-    const runs = rngs.map((rng) => new Lanczos(op.dim, randomUnitVector(op.dim, rng)));
+    const runs = rngs.map((rng) => new Lanczos(op.dim, randomUnitVector(op.dim, rng), kernels));
     for (let j = 0; j < steps && runs.some((r) => r.canStep); j++) {
       const hv = op.apply(runs.map((r) => (r.canStep ? r.vector() : new Float64Array(op.dim))));
       runs.forEach((r, s) => r.canStep && r.accept(hv[s]!));

@@ -16,7 +16,7 @@
  * and shuffled. Randomness: labels from fork `labels`, phases from fork `phases`, noise from fork `noise`.
  */
 import type { Dataset } from "../../runtime/dataset.js";
-import { fdlibmCos, fdlibmSin } from "../../runtime/fdlibm.js";
+import { fdlibmCos, fdlibmSin } from "../../numerics/fdlibm.js";
 import type { Rng } from "../../runtime/rng.js";
 import { classTargets } from "./classes.js";
 import { checkCount, invalid } from "./inputs.js";
@@ -86,7 +86,7 @@ export function gratings(rng: Rng, options: GratingsOptions): GratingsDataset {
   for (let s = 0; s < n; s++) {
     noise.normals(z);
     const theta = gratingAngle(labels[s]!, classes);
-    // fdlibm's cos and sin, not Math's: a seed gives the same images on every Node version (runtime/fdlibm.ts)
+    // fdlibm's cos and sin, not Math's: a seed gives the same images on every Node version (numerics/fdlibm.ts)
     const [cos, sin, phase] = [fdlibmCos(theta), fdlibmSin(theta), phases[s]!];
     for (let i = 0; i < size; i++) {
       const rowPart = centre[i]! * sin;

@@ -4,7 +4,7 @@
  * The paper uses f ∈ {5, 10, …, 70}, A_k = 1, on t = arange(0, 1, 1/2048).
  */
 import type { Dataset } from "../../runtime/dataset.js";
-import { fdlibmSin } from "../../runtime/fdlibm.js";
+import { fdlibmSin } from "../../numerics/fdlibm.js";
 import type { Rng } from "../../runtime/rng.js";
 import { grid1d, type GridAxis } from "./grid.js";
 import { invalid } from "./inputs.js";
@@ -40,7 +40,7 @@ export function sinusoidsTarget(spec: SinusoidsSpec): TargetFn {
     for (let i = 0; i < t.length; i++) {
       let sum = 0;
       for (let k = 0; k < frequencies.length; k++) {
-        // fdlibm's sin, not Math's: the same data on every Node version (runtime/fdlibm.ts)
+        // fdlibm's sin, not Math's: the same data on every Node version (numerics/fdlibm.ts)
         sum += amplitudes[k]! * fdlibmSin(2 * Math.PI * (frequencies[k]! * t[i]! + spec.phases[k]!));
       }
       out[i] = sum;

@@ -7,6 +7,9 @@ import { DyncRuntimeError } from "../../runtime/errors.js";
 import type { Model, Param } from "../../contract/model.js";
 import { DEFAULT_LEAKY_SLOPE, type ActivationSpec } from "../../runtime/nn/activations.js";
 import { twoLayerView } from "../probes/layers.js";
+import { fdlibmExp, fdlibmPow, fdlibmTanh } from "../../numerics/fdlibm-exp.js";
+import { fdlibmLog1p } from "../../numerics/fdlibm-log.js";
+import { fdlibmCos, fdlibmSin } from "../../numerics/fdlibm.js";
 
 /** A scalar activation in float64. */
 export type Scalar = (x: number) => number;
@@ -20,7 +23,8 @@ export interface TwoLayerNet {
   readonly act: Scalar;
 }
 
-const sigmoid = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
+/** fdlibm's exp, tanh and log1p (numerics/), not Math.*: the same float64 numbers on every Node version. */
+const sigmoid = (x: number): number => (x >= 0 ? 1 / (1 + fdlibmExp(-x)) : fdlibmExp(x) / (1 + fdlibmExp(x)));
 
 /** The float64 version of a model activation; RUN040 for ones the lottery probes do not cover. */
 export function scalarActivation(spec: ActivationSpec): Scalar {
@@ -35,13 +39,13 @@ export function scalarActivation(spec: ActivationSpec): Scalar {
     case "relu":
       return (x) => (x > 0 ? x : 0);
     case "tanh":
-      return Math.tanh;
+      return fdlibmTanh;
     case "sigmoid":
       return sigmoid;
     case "softplus":
-      return (x) => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x)));
+      return (x) => (x > 0 ? x + fdlibmLog1p(fdlibmExp(-x)) : fdlibmLog1p(fdlibmExp(x)));
     case "xtanh":
-      return (x) => x * Math.tanh(x);
+      return (x) => x * fdlibmTanh(x);
     case "identity":
       return (x) => x;
     default:
@@ -115,13 +119,13 @@ export function grid(lo: number, hi: number, n: number): Float64Array {
 export const UNARY_TARGETS: Readonly<Record<string, Scalar>> = {
   square: (x) => x * x,
   cube: (x) => x * x * x,
-  quartic: (x) => x ** 4,
-  sin: Math.sin,
-  cos: Math.cos,
-  exp: Math.exp,
-  sin_squared: (x) => Math.sin(x) ** 2,
-  exp_square: (x) => Math.exp(x * x),
-  tanh: Math.tanh,
+  quartic: (x) => fdlibmPow(x, 4),
+  sin: fdlibmSin,
+  cos: fdlibmCos,
+  exp: fdlibmExp,
+  sin_squared: (x) => fdlibmSin(x) ** 2, // x ** 2 is x·x on every engine
+  exp_square: (x) => fdlibmExp(x * x),
+  tanh: fdlibmTanh,
   relu: (x) => (x > 0 ? x : 0),
 };
 

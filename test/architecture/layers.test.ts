@@ -33,8 +33,8 @@ const LAYERS: Readonly<Record<string, readonly string[]>> = {
   report: ["runtime", "contract", "numerics", "grammar"],
   /** runMain, the worker pool, run recording; runner/index.ts is the public API `dync/runtime`. */
   runner: ["report", "stdlib", "runtime", "contract", "numerics"],
-  /** Checker, emitter, formatter, language server, doc renderers. */
-  compiler: ["diagnostics", "grammar", "contract", "stdlib/registry"],
+  /** Checker, emitter, formatter, language server, doc renderers; numerics for the compile-time math (portable-math.ts). */
+  compiler: ["diagnostics", "grammar", "contract", "stdlib/registry", "numerics"],
   /** bin, argument parsing and the commands (check, fmt, plan, compile, run, report, lsp). */
   cli: ["compiler", "runner", "report", "stdlib", "runtime", "contract", "grammar", "diagnostics"],
   /** TextMate grammar generation and the VS Code extension. */

@@ -1,9 +1,11 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type * as A from "../../grammar/ast.js";
 import { parse } from "../../grammar/parse.js";
 import { Evaluator, MapEnv, powerOfTen } from "../../compiler/check/evaluate.js";
 import { num, showValue, type Value } from "../../compiler/check/values.js";
 import type { Diagnostic } from "../../diagnostics/diagnostic.js";
+import { fdlibmPow } from "../../numerics/fdlibm-exp.js";
+import { fdlibmSin, fdlibmTan } from "../../numerics/fdlibm.js";
 
 function evaluate(source: string, bindings: Record<string, Value> = {}): { value?: string; diagnostics: Diagnostic[] } {
   const parsed = parse(`let it = ${source}`);
@@ -27,8 +29,21 @@ describe("compile-time evaluation", () => {
     expect(value("-2^2")).toBe("-4");
     expect(value("2^-1")).toBe("0.5");
     expect(value("2^3^2")).toBe("512");
-    expect(value("1000 ^ -0.5")).toBe(String(1000 ** -0.5));
+    expect(value("1000 ^ -0.5")).toBe(String(fdlibmPow(1000, -0.5)));
     expect(value("0.1 + 0.2")).toBe(String(0.1 + 0.2));
+  });
+
+  it("folds math functions and ^ with the fdlibm ports, never Math's engine-dependent ones (constants alike on every Node version)", () => {
+    for (const name of ["sin", "cos", "tan", "exp", "log", "log2", "log10", "pow"] as const) vi.spyOn(Math, name).mockImplementation(() => NaN);
+    try {
+      expect(value("sin(1e22)")).toBe(String(fdlibmSin(1e22)));
+      expect(value("tan(2)")).toBe(String(fdlibmTan(2)));
+      expect(value("2.5 ^ 1.7")).toBe(String(fdlibmPow(2.5, 1.7)));
+      expect(value("exp(1) + log(e) + log2(8) + log10(1000) + cos(0)")).toBe(String(Math.E + 1 + 3 + 3 + 1));
+      expect(value("logspace(0, 1, 3)")).toBe(`[1, ${fdlibmPow(10, 0.5)}, 10]`);
+    } finally {
+      vi.restoreAllMocks();
+    }
   });
 
   it("applies k and M suffixes, constants and math functions", () => {

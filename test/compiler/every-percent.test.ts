@@ -71,14 +71,45 @@ describe("every 25%: checked", () => {
 
   it("warns (DYN2108) where a share is under one step of a run counted in steps, with the measurements it gets", () => {
     // 1% of 100 steps is exactly one step: no collision, no warning. 1% of 99: 101 points on 100 steps.
-    expect(check("probe w = weight_norm(net) every 1%", "100 steps").diagnostics.filter(([, , message]) => !message.includes("of 7 steps"))).toEqual([]);
+    expect(check("probe w = weight_norm(net) every 1%", "100 steps").diagnostics.filter(([, , message]) => !message.includes("of 7 steps (set by profile `quick`)"))).toEqual([]);
     expect(check("probe w = weight_norm(net) every 1%", "99 steps").diagnostics).toEqual([
       ["warning", "DYN2108", "`every 1%` of 99 steps is less than one step: the probe is measured at every step, 100 times, not 101"],
-      // The quick profile's 7 steps: 0.07 of a step per point, steps 0…7.
-      ["warning", "DYN2108", "`every 1%` of 7 steps is less than one step: the probe is measured at every step, 8 times, not 101"],
+      // The quick profile's 7 steps: 0.07 of a step per point, steps 0…7. The warning names who set them.
+      ["warning", "DYN2108", "`every 1%` of 7 steps (set by profile `quick`) is less than one step: the probe is measured at every step, 8 times, not 101"],
     ]);
     // In epochs the step count depends on the data: no warning at compile time (the runtime measures each step once).
-    expect(check("probe w = weight_norm(net) every 1%", "50 epochs").diagnostics.filter(([, , message]) => !message.includes("of 7 steps"))).toEqual([]);
+    expect(check("probe w = weight_norm(net) every 1%", "50 epochs").diagnostics.filter(([, , message]) => !message.includes("of 7 steps (set by profile `quick`)"))).toEqual([]);
+  });
+
+  it("DYN2108 names the profile or command line that set the step count, and only then", () => {
+    const warnings = (source: string, overrides?: { profile: string; args: string[] }) =>
+      checkSource(source, "every-percent.dyn", overrides ? { overrides } : {}).diagnostics.filter((d) => d.code === "DYN2108").map((d) => d.message);
+    const under = (steps: number, by = "") => `\`every 1%\` of ${steps} steps${by} is less than one step: the probe is measured at every step, ${steps + 1} times, not 101`;
+    // A profile that does not touch `train` runs the experiment's 99 steps: one warning, naming no profile.
+    const inherits = SOURCE("probe w = weight_norm(net) every 1%", "99 steps").replace("profile quick { train 7 steps }", "profile quick { seeds 2 }");
+    expect(warnings(inherits)).toEqual([under(99)]);
+    // A profile's `train` always states a length (even the same one): that profile's run is then its to name.
+    expect(warnings(inherits.replace("profile quick { seeds 2 }", "profile quick { train 99 steps, batch 4 }"))).toEqual([under(99), under(99, " (set by profile `quick`)")]);
+    expect(warnings(SOURCE("probe w = weight_norm(net) every 1%", "200 steps"))).toEqual([under(7, " (set by profile `quick`)")]);
+    // `train=50` on the command line, laid over profile quick: the command line set it.
+    expect(warnings(SOURCE("probe w = weight_norm(net) every 1%", "200 steps"), { profile: "quick", args: ["train=50"] })).toEqual([under(50, " (set on the command line)")]);
+  });
+
+  it("`checkpoint every 10%` keeps the share for each run to resolve; outside (0%, 100%] is DYN2052, none written DYN2106", () => {
+    const withCheckpoint = (share: string, train = "200 steps") => check(`probe w = weight_norm(net) every 10 steps\n  checkpoint every ${share}`, train);
+    const { profiles, diagnostics } = withCheckpoint("10%");
+    expect(diagnostics).toEqual([]);
+    expect(profiles!["default"]!.runs[0]!.checkpoint).toEqual({ fraction: 0.1 });
+    expect(profiles!["quick"]!.runs[0]!.checkpoint).toEqual({ fraction: 0.1 }); // the same share of its 7 steps
+    expect(withCheckpoint("12.5%", "20 epochs").diagnostics).toEqual([]);
+    const message = (got: string) => `\`checkpoint every\` takes a whole number of steps or epochs ≥ 1, like \`checkpoint every 500 steps\`, or a share of training above 0% and at most 100%, like \`checkpoint every 10%\`; got ${got}`;
+    expect(withCheckpoint("0%").diagnostics).toEqual([["error", "DYN2052", message("0%")]]);
+    expect(withCheckpoint("150%").diagnostics).toEqual([["error", "DYN2052", message("150%")]]);
+    // 100% is start and end only; 60% of 7 steps is ⌈4.2⌉ = 5, inside; 90% of 1 step or of 7 (⌈6.3⌉) is the end.
+    const never = (share: string, total: string) => ["warning", "DYN2106", `\`checkpoint every ${share}\` is not shorter than training (${total}): no checkpoint will be taken`];
+    expect(withCheckpoint("100%").diagnostics).toEqual([never("100%", "200 steps"), never("100%", "7 steps")]);
+    expect(withCheckpoint("60%").diagnostics).toEqual([]);
+    expect(withCheckpoint("90%", "1 steps").diagnostics).toEqual([never("90%", "1 steps"), never("90%", "7 steps")]);
   });
 
   it("an event may pin the probe to a step it measures: a quarter of 200 steps, not step 40; in epochs the compiler cannot tell", () => {

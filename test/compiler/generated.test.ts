@@ -137,7 +137,7 @@ for (const [variant, segments] of Object.entries(PATH_VARIANTS)) describe(`injec
         "export const calls = { runMain: 0 };",
         "export async function runMain() { calls.runMain++; return 0; }",
         "export const pointwise = (f) => f;",
-        "export const targetMath = {};",
+        "export const targetMath = { pow: (x, y) => x ** y };", // `^` in a target is m.pow
         "",
       ].join("\n"),
     );

@@ -69,6 +69,14 @@ describe("command-line overrides", () => {
     expect(lines.find((l) => l.startsWith("schedule"))).toMatch(/^schedule step_decay\(every: 100 steps, factor: 0\.1\) +← command line: factor$/);
   });
 
+  it("`checkpoint=10%` sets a share of training, shown as written", () => {
+    const { errors, plan } = check(["checkpoint=10%"]);
+    expect(errors).toEqual([]);
+    expect(plan.runs[0]!.checkpoint).toEqual({ fraction: 0.1 });
+    const lines = describeSettings(plan.settings).split("\n").map((l) => l.trim());
+    expect(lines.find((l) => l.startsWith("checkpoint"))).toMatch(/^checkpoint every 10% +← command line$/);
+  });
+
   it("an unknown key is DYN4021 with a did-you-mean, its span in the argument", () => {
     const { errors, result } = check(["seeds=2", "widht=16"]);
     expect(errors.map((d) => [d.code, d.span.file, d.span.line, d.span.col, d.span.endCol, d.hint])).toEqual([["DYN4021", "command line", 2, 1, 6, "did you mean `width`?"]]);

@@ -107,6 +107,19 @@ describe("the tridiagonal eigensolver", () => {
       t.vectors.forEach((y, k) => dense.forEach((row, i) => expect(row.reduce((s, x, j) => s + x * y[j]!, 0)).toBeCloseTo(t.values[k]! * y[i]!, 12)));
     }
   });
+
+  it("accumulating only some components gives those components of the full eigenvectors, bit for bit", () => {
+    const rng = new Rng(2);
+    const n = 30;
+    const alpha = Array.from({ length: n }, () => rng.normal());
+    const beta = Array.from({ length: n - 1 }, () => rng.normal());
+    const full = tridiagonalEigen(alpha, beta);
+    for (const rows of [[n - 1], [0], [3, 0, 17]]) {
+      const part = tridiagonalEigen(alpha, beta, rows);
+      expect(Array.from(part.values)).toEqual(Array.from(full.values));
+      part.vectors.forEach((y, k) => expect(Array.from(y)).toEqual(rows.map((r) => full.vectors[k]![r]!)));
+    }
+  });
 });
 
 describe("Lanczos and power iteration on planted spectra with float32-level noise", () => {

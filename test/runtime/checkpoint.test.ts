@@ -22,7 +22,7 @@ import { Rng } from "../../runtime/rng.js";
 import { makeSchedule } from "../../runtime/schedule.js";
 import { train, type TrainingSnapshot } from "../../runtime/train/index.js";
 import type { OptimizerSpec } from "../../contract/training-specs.js";
-import { checkpointWrites, type LayerSpec } from "../../contract/program.js";
+import { checkpointCadence, checkpointWrites, type CheckpointCadence, type LayerSpec } from "../../contract/program.js";
 import { RunProbeEnv, startProbe } from "../../stdlib/probes/index.js";
 
 const scratch = mkdtempSync(join(resolve(import.meta.dirname, "../.."), "test", ".checkpoint-"));
@@ -105,8 +105,8 @@ interface Outcome {
   readonly diverged: readonly { seedIndex: number; step: number }[];
 }
 
-/** Train the network for STEPS steps (from `resume` if given), checkpointing every 7 steps through the file. */
-async function trainOnce(optimizerSpec: OptimizerSpec, resume?: { snapshot: TrainingSnapshot; probeState: unknown }, poisoned = false): Promise<Outcome> {
+/** Train the network for STEPS steps (from `resume` if given), checkpointing every 7 steps (or as `cadence` says) through the file. */
+async function trainOnce(optimizerSpec: OptimizerSpec, resume?: { snapshot: TrainingSnapshot; probeState: unknown }, poisoned = false, cadence: CheckpointCadence = { every: 7 }): Promise<Outcome> {
   const model = new Sequential({ inShape: [2], layers: LAYERS, seeds: SEEDS });
   const optimizer = createOptimizer(optimizerSpec, model.params);
   const train0 = data();
@@ -146,7 +146,7 @@ async function trainOnce(optimizerSpec: OptimizerSpec, resume?: { snapshot: Trai
         },
       },
       checkpoint: {
-        every: 7,
+        ...cadence,
         save: (snapshot) => {
           const path = join(scratch, `snap-${optimizerSpec.kind}-${snapshot.step}.ckpt`);
           writeCheckpointFile(path, { snapshot, probe: [rd.save!(), sn.save!()] });
@@ -175,7 +175,7 @@ describe("training resumed from a checkpoint", () => {
     it(`continues bit for bit (${spec.kind})`, async () => {
       const whole = await trainOnce(spec);
       expect([...whole.snapshots.keys()]).toEqual([7, 14, 21, 28]);
-      expect(checkpointWrites(STEPS, 7)).toBe(whole.snapshots.size); // what `dync plan` shows
+      expect(checkpointWrites(STEPS, { every: 7 })).toBe(whole.snapshots.size); // what `dync plan` shows
       for (const at of [7, 21]) {
         const resumed = await trainOnce(spec, { snapshot: whole.snapshots.get(at)!, probeState: whole.probeStates.get(at)! });
         expect([...resumed.records.keys()]).toEqual([...whole.records.keys()].filter((step) => step >= at));
@@ -186,6 +186,19 @@ describe("training resumed from a checkpoint", () => {
       }
     }, 180_000);
   }
+
+  it("checkpoints at a share of training (`checkpoint every 20%`: steps 6, 12, 18, 24 of 30) and continues bit for bit from one", async () => {
+    const spec = { kind: "adam", lr: 0.05 } as OptimizerSpec;
+    const share = checkpointCadence({ fraction: 0.2 }, STEPS, 1);
+    expect(share).toEqual({ at: [6, 12, 18, 24] });
+    const whole = await trainOnce(spec, undefined, false, share);
+    expect([...whole.snapshots.keys()]).toEqual([6, 12, 18, 24]);
+    expect(checkpointWrites(STEPS, share)).toBe(whole.snapshots.size); // what `dync plan` shows
+    const resumed = await trainOnce(spec, { snapshot: whole.snapshots.get(12)!, probeState: whole.probeStates.get(12)! }, false, share);
+    expect([...resumed.snapshots.keys()]).toEqual([18, 24]);
+    for (const [step, values] of resumed.records) expect(values, `step ${step}`).toEqual(whole.records.get(step));
+    resumed.params.forEach((p, i) => expect(Buffer.from(p.buffer).equals(Buffer.from(whole.params[i]!.buffer)), `parameter ${i}`).toBe(true));
+  }, 180_000);
 
   it("continues a run with a diverged seed: still frozen, still reported, the other seed bit for bit", async () => {
     const spec = { kind: "adam", lr: 0.05 } as OptimizerSpec;

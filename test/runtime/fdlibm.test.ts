@@ -1,5 +1,5 @@
 /**
- * runtime/fdlibm.ts: log, sin and cos ported from fdlibm, which Rng's Box–Muller uses instead of Math.* so a seed
+ * numerics/fdlibm.ts: log, sin and cos ported from fdlibm, which Rng's Box–Muller uses instead of Math.* so a seed
  * gives the same draws on every Node version. On V8 up to 11.3 (Node 20) Math.log/sin/cos ARE fdlibm (V8's
  * src/base/ieee754.cc), so there the ports must equal Math.* bit for bit: over random arguments of the ranges the
  * draws use and beyond, and over the edges of every branch (zero, subnormals, |f| < 2^-20, the polynomial switch
@@ -7,7 +7,7 @@
  * equality is not expected (that is the point of the port); the pinned checksum holds everywhere.
  */
 import { describe, expect, it } from "vitest";
-import { fdlibmCos, fdlibmLog, fdlibmSin, sinCos } from "../../runtime/fdlibm.js";
+import { fdlibmCos, fdlibmLog, fdlibmSin, sinCos } from "../../numerics/fdlibm.js";
 
 const [v8Major, v8Minor] = process.versions.v8.split(".").map(Number) as [number, number];
 /** V8 11.3 and before compute Math.log/sin/cos with fdlibm (later versions move to glibc-derived and llvm-libc code). */

@@ -66,8 +66,8 @@ beforeAll(() => {
  * Start the program; once `checkpoint` (a file under checkpoints/) exists, wait a random 0–400 ms and
  * SIGKILL it. Returns the number of metrics rows at the kill.
  */
-async function killAfterCheckpoint(out: string, jobs: number, checkpoint: string): Promise<number> {
-  const child = spawn(process.execPath, [program, "--backend", "cpu", "--jobs", String(jobs), "--quiet", "--out", out], { stdio: "ignore" });
+async function killAfterCheckpoint(out: string, jobs: number, checkpoint: string, compiled = program): Promise<number> {
+  const child = spawn(process.execPath, [compiled, "--backend", "cpu", "--jobs", String(jobs), "--quiet", "--out", out], { stdio: "ignore" });
   const exited = new Promise<NodeJS.Signals | null>((done) => child.on("exit", (_code, signal) => done(signal)));
   const file = join(out, "checkpoints", checkpoint);
   await new Promise<void>((done) => {
@@ -124,6 +124,23 @@ describe("a killed run, resumed, ends byte-identical to an uninterrupted one", (
       expect(after.resumes).toHaveLength(1);
     }, 120_000);
   }
+
+  it("`checkpoint every 10%`: checkpoints at 24, 48, …, 216 of the 240 steps; killed and resumed, the same records", async () => {
+    // The checkpoint cadence changes no measurement: the records must equal the `every 25 steps` reference's.
+    const shareDyn = join(scratch, "ck-share.dyn");
+    const shareProgram = join(scratch, "ck-share.mjs");
+    writeFileSync(shareDyn, SOURCE.replace("checkpoint every 25 steps", "checkpoint every 10%"));
+    const compiled = spawnSync(process.execPath, [CLI, "compile", shareDyn, "-o", shareProgram], { encoding: "utf8" });
+    expect(compiled.status, compiled.stderr).toBe(0);
+    const dir = join(scratch, "share");
+    await killAfterCheckpoint(dir, 1, "lr%3D0.01.ckpt", shareProgram);
+    const resumed = spawnSync(process.execPath, [shareProgram, "--resume", dir, "--backend", "cpu", "--jobs", "1", "--quiet"], { encoding: "utf8" });
+    expect(resumed.status, resumed.stderr).toBe(0);
+    const at = /run lr=0\.01 continues from its checkpoint at step (\d+)/.exec(resumed.stdout);
+    if (at) expect([24, 48, 72, 96, 120, 144, 168, 192, 216]).toContain(Number(at[1]));
+    else expect(resumed.stdout).toMatch(/resuming: 1 of 2 runs kept; run lr=0\.003 (continues from its checkpoint at step (24|48|72|96|120|144|168|192|216)|starts again from step 0)/);
+    expectSameRecords(dir, reference);
+  }, 120_000);
 
   it("SIGINT with --checkpoint-every: a checkpoint at the step where it stopped, resumed from exactly there", async () => {
     const dir = join(scratch, "sigint");

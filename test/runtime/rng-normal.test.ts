@@ -2,10 +2,10 @@
  * Rng.normal: Box–Muller on the stream's own uniforms, both values used (cos first, then sin), and a state taken
  * between the two values of a pair carries the second one (checkpoints resume mid-pair). The values are the
  * streams every seeded initialization and data set is drawn from, so they must not change. log, sin and cos are
- * fdlibm's (runtime/fdlibm.ts; on Node 20 they equal Math.*, test/runtime/fdlibm.test.ts).
+ * fdlibm's (numerics/fdlibm.ts; on Node 20 they equal Math.*, test/runtime/fdlibm.test.ts).
  */
 import { describe, expect, it } from "vitest";
-import { fdlibmCos, fdlibmLog, fdlibmSin } from "../../runtime/fdlibm.js";
+import { fdlibmCos, fdlibmLog, fdlibmSin } from "../../numerics/fdlibm.js";
 import { Rng } from "../../runtime/rng.js";
 
 describe("Rng.normal", () => {

@@ -1,7 +1,25 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { erf, targetMath as m } from "../../runtime/target-math.js";
+import { portableMath } from "../../numerics/portable-math.js";
+
+/** Math's engine-approximated functions (their last bits vary with the Node version), made to answer NaN. */
+function poisonEngineMath(): void {
+  for (const name of ["sin", "cos", "tan", "exp", "expm1", "log", "log1p", "log2", "log10", "sinh", "cosh", "tanh", "atan", "atan2", "pow"] as const) {
+    vi.spyOn(Math, name).mockImplementation(() => NaN);
+  }
+}
 
 describe("target math helpers", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("compute with the fdlibm ports, never Math's engine-dependent functions (the same data on every Node version)", () => {
+    const expected = [m.sin(1.3), m.exp(-0.7), m.tanh(0.4), m.pow(2.5, 1.7), m.sigmoid(0.3), m.silu(-1.2), m.softplus(2), m.gelu(0.8), m.gelu(3), m.xtanh(0.6), m.atan2(1, -2)];
+    expect(expected.every(Number.isFinite)).toBe(true);
+    poisonEngineMath();
+    expect([m.sin(1.3), m.exp(-0.7), m.tanh(0.4), m.pow(2.5, 1.7), m.sigmoid(0.3), m.silu(-1.2), m.softplus(2), m.gelu(0.8), m.gelu(3), m.xtanh(0.6), m.atan2(1, -2)]).toEqual(expected);
+    for (const name of Object.keys(portableMath) as (keyof typeof portableMath)[]) expect(m[name]).toBe(portableMath[name]);
+  });
+
   it("erf matches tabulated values (Abramowitz & Stegun 7.1)", () => {
     const table: [number, number][] = [
       [0, 0],
