@@ -2,10 +2,11 @@
  * Cost of one Hessian-vector product relative to one full-batch training step (the training loop's own
  * step: the fused gradient where the model has one, else tf.grads), for the ways the curvature operator
  * multiplies: the native R-operator of a plain dense MLP (`native`, the default where the native path serves
- * and the model is one; runtime/kernels/native-hvp.ts), the recorded gradient reused (`kept`, the taped
+ * and the model is one; runtime/kernels/native-hvp.ts), the R-operator in tfjs ops (`rop`, the default for such a
+ * model where the native one does not serve; stdlib/curvature/rop-hvp.ts), the recorded gradient reused (`kept`, the taped
  * default with one physical batch), nested tf.grads redoing the forward and first backward pass per product
  * (`nested`, what sharpness did before), and the central difference (`difference`, two gradients). Also checks
- * kept == nested exactly, and native against kept.
+ * kept == nested exactly, and native and rop against kept.
  * Nets: `mlp` is docs/performance.md's case (e), 1→100→100→1 tanh on 2000 rows; `cnn` an 8×8 image net
  * (conv 3×3×8 ReLU, 2×2 max pool, dense 32 tanh) on 256 rows.
  *
@@ -14,7 +15,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { LayerSpec } from "../contract/program.js";
 import { selectBackend } from "../runtime/backend.js";
-import { setNativeHvpEnabled } from "../runtime/kernels/native-hvp.js";
+import { setNativeHvpEnabled, setRopHvpEnabled } from "../runtime/kernels/native-hvp.js";
 import { lossFunction } from "../runtime/loss.js";
 import { sequential } from "../runtime/nn/sequential.js";
 import { Rng } from "../runtime/rng.js";
@@ -82,29 +83,35 @@ async function main(): Promise<void> {
   const v = [Float64Array.from({ length: native.dim }, () => rng.normal())];
   const n = native.apply(v)[0]!;
   setNativeHvpEnabled(false);
+  const rop = new HessianOperator(model, data, "half_mse", options, all, "bench");
+  const r = rop.apply(v)[0]!;
+  setRopHvpEnabled(false);
   const kept = new HessianOperator(model, data, "half_mse", options, all, "bench");
   const nested = new HessianOperator(model, data, "half_mse", options, all, "bench", false);
   const difference = new HessianOperator(model, data, "half_mse", { ...options, hvp: "difference" }, all, "bench");
   const a = kept.apply(v)[0]!;
   const b = nested.apply(v)[0]!;
   setNativeHvpEnabled(true);
+  setRopHvpEnabled(true);
   const maxDiff = a.reduce((m, value, i) => Math.max(m, Math.abs(value - b[i]!)), 0);
   const largest = a.reduce((m, value) => Math.max(m, Math.abs(value)), 0);
   const nativeDiff = a.reduce((m, value, i) => Math.max(m, Math.abs(value - n[i]!)), 0) / largest;
+  const ropDiff = a.reduce((m, value, i) => Math.max(m, Math.abs(value - r[i]!)), 0) / largest;
   // Interleaved rounds, so that a change of machine load hits every variant alike.
-  const totals = { step: 0, native: 0, kept: 0, nested: 0, difference: 0 };
+  const totals = { step: 0, native: 0, rop: 0, kept: 0, nested: 0, difference: 0 };
   for (let round = 0; round < 5; round++) {
     totals.step += msPerCall(step, 4);
     totals.native += msPerCall(() => native.apply(v), 4);
+    totals.rop += msPerCall(() => rop.apply(v), 4);
     totals.kept += msPerCall(() => kept.apply(v), 4);
     totals.nested += msPerCall(() => nested.apply(v), 4);
     totals.difference += msPerCall(() => difference.apply(v), 2);
   }
   const ms = (t: number) => +(t / 5).toFixed(1);
   const perStep = (t: number) => +(t / totals.step).toFixed(2);
-  console.log(`${NET} on ${BACKEND}, ${kept.dim} parameters, ${rows} rows; kept vs nested max |difference| ${maxDiff}; native vs kept ${nativeDiff.toExponential(1)} of the largest entry (${native.path})`);
-  console.log(`step ${ms(totals.step)} ms; per HVP: native ${ms(totals.native)} ms (${perStep(totals.native)} steps), kept ${ms(totals.kept)} ms (${perStep(totals.kept)} steps), nested ${ms(totals.nested)} ms (${perStep(totals.nested)}), difference ${ms(totals.difference)} ms (${perStep(totals.difference)})`);
-  [native, kept, nested, difference, data, model].forEach((o) => o.dispose());
+  console.log(`${NET} on ${BACKEND}, ${kept.dim} parameters, ${rows} rows; kept vs nested max |difference| ${maxDiff}; native vs kept ${nativeDiff.toExponential(1)} of the largest entry (${native.path}), rop vs kept ${ropDiff.toExponential(1)} (${rop.path})`);
+  console.log(`step ${ms(totals.step)} ms; per HVP: native ${ms(totals.native)} ms (${perStep(totals.native)} steps), rop ${ms(totals.rop)} ms (${perStep(totals.rop)}), kept ${ms(totals.kept)} ms (${perStep(totals.kept)} steps), nested ${ms(totals.nested)} ms (${perStep(totals.nested)}), difference ${ms(totals.difference)} ms (${perStep(totals.difference)})`);
+  [native, rop, kept, nested, difference, data, model].forEach((o) => o.dispose());
   tf.dispose([bx, by]);
 }
 

@@ -23,10 +23,11 @@ export type StepPathCounts = Readonly<Partial<Record<TrainingStepPath, number>>>
 /**
  * Which computation served a run's Hessian-vector products (manifest.json `runs[].hvp`, products per path):
  * `native`, the native R-operator of a plain dense MLP (`Model.denseMlpPlan`; runtime/kernels/native-hvp.ts);
+ * `rop`, the same R-operator in tfjs ops where the native one does not serve (stdlib/curvature/rop-hvp.ts);
  * `taped`, a second backward pass on tfjs's tape; `difference`, central differences of gradients (`hvp:
- * "difference"`). native and taped agree up to float32 summation order.
+ * "difference"`). native, rop and taped agree up to float32 summation order.
  */
-export type HvpPath = "native" | "taped" | "difference";
+export type HvpPath = "native" | "rop" | "taped" | "difference";
 /** Hessian-vector products of a run per path (paths that served none left out). */
 export type HvpPathCounts = Readonly<Partial<Record<HvpPath, number>>>;
 /** The paths without the tape (`Model.fusedLossAndGradients`). */

@@ -52,8 +52,9 @@ export interface BackendInfo {
    */
   readonly fusedStep?: NativeFusedStepInfo;
   /**
-   * wasm only: whether exact Hessian-vector products of plain dense MLPs run the native R-operator
-   * (runtime/kernels/native-hvp.ts) or on tfjs's tape; each run's `hvp` says which path served its products.
+   * Whether exact Hessian-vector products of plain dense MLPs run the native R-operator (wasm only)
+   * (runtime/kernels/native-hvp.ts), the R-operator in tfjs ops (stdlib/curvature/rop-hvp.ts) or on tfjs's tape;
+   * each run's `hvp` says which path served its products.
    */
   readonly hvp?: NativeHvpInfo;
   /** Backends tried before this one under `auto`, and why each was passed over. */
@@ -166,7 +167,7 @@ async function initBackend(name: BackendName, loader: PackageLoader, skipped: st
   }
   if (name === "cpu") silenceCpuBanner();
   const info: BackendInfo = { name, package: pkg, version: packageVersion(manifestPath) };
-  const withWasm = name === "wasm" ? { ...info, ...(await wasmFeatures()), dyncKernels: simdKernelsActive(), matmul: nativeMatMulInfo(), fusedStep: nativeFusedStepInfo(), hvp: nativeHvpInfo() } : info;
+  const withWasm = name === "wasm" ? { ...info, ...(await wasmFeatures()), dyncKernels: simdKernelsActive(), matmul: nativeMatMulInfo(), fusedStep: nativeFusedStepInfo(), hvp: nativeHvpInfo() } : { ...info, hvp: nativeHvpInfo() };
   return skipped.length > 0 ? { ...withWasm, skipped: [...skipped] } : withWasm;
 }
 

@@ -59,6 +59,22 @@ let loaded = false;
 /** Tests and the benchmark compare the native and the taped HVP in one process; `DYNC_NATIVE_HVP=0` turns it off. */
 let enabled = process.env["DYNC_NATIVE_HVP"] !== "0";
 
+/**
+ * Where the native product does not serve, plain dense MLPs take Pearlmutter's R-operator in tfjs ops
+ * (stdlib/curvature/rop-hvp.ts) before the tape; `DYNC_ROP_HVP=0` (or `setRopHvpEnabled(false)`) sends them to the tape.
+ */
+let ropEnabled = process.env["DYNC_ROP_HVP"] !== "0";
+
+/** Route exact HVPs of plain dense MLPs that the native kernel does not take to the tfjs R-operator (true, the default) or to the tape. */
+export function setRopHvpEnabled(on: boolean): void {
+  ropEnabled = on;
+}
+
+/** Whether the tfjs R-operator may serve where the native product does not. */
+export function ropHvpEnabled(): boolean {
+  return ropEnabled;
+}
+
 /** Floats of forward/backward state a prepared product keeps at most (0: the addon's default, 1 GiB). */
 let stateBudget = 0;
 
@@ -93,16 +109,21 @@ export function nativeHvpActive(): boolean {
 
 /** What a run records about its Hessian-vector products (manifest.json `backend.hvp`). */
 export interface NativeHvpInfo {
-  /** "native": exact HVPs of plain dense MLPs run the native R-operator; "taped": every exact HVP runs on tfjs's tape. */
-  readonly path: "native" | "taped";
-  /** taped: why. */
+  /**
+   * "native": exact HVPs of plain dense MLPs run the native R-operator; "rop": the R-operator in tfjs ops
+   * (stdlib/curvature/rop-hvp.ts); "taped": every exact HVP runs on tfjs's tape.
+   */
+  readonly path: "native" | "rop" | "taped";
+  /** rop and taped: why not native (taped: and why not rop). */
   readonly reason?: string;
 }
 
 /** For the backend line and the manifest: which exact HVP serves plain dense MLPs in this process, and why not the native one. */
 export function nativeHvpInfo(): NativeHvpInfo {
   if (activeAddon()) return { path: "native" };
-  return { path: "taped", reason: nativeHvpUnavailableReason() ?? "the native matrix products are off" };
+  const reason = nativeHvpUnavailableReason() ?? "the native matrix products are off";
+  if (ropEnabled) return { path: "rop", reason };
+  return { path: "taped", reason: `${reason}; the tfjs R-operator ${process.env["DYNC_ROP_HVP"] === "0" ? "switched off by DYNC_ROP_HVP=0" : "switched off in this process"}` };
 }
 
 /** Why the native HVP cannot serve in this process (undefined when it can). */

@@ -36,7 +36,7 @@ export interface RunEntry {
   stepCounts?: StepPathCounts;
   /**
    * The Hessian-vector products its probes computed, per path (contract/model.ts `HvpPath`: the native
-   * R-operator, the tape, or differences), in the process that last ran it; absent when none did.
+   * R-operator, the one in tfjs ops, the tape, or differences), in the process that last ran it; absent when none did.
    */
   hvp?: HvpPathCounts;
   /**

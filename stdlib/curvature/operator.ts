@@ -22,7 +22,8 @@
  *    differentiable ops, since tfjs's own second derivatives of tanh/sigmoid/exp are wrong, and max pooling
  *    differentiates twice through the zero gradient of its comparison, runtime/backend.ts); for a plain dense
  *    MLP (`Model.denseMlpPlan`) under mse, half_mse, half_sse or cross_entropy where the native path serves,
- *    the same product by Pearlmutter's R-operator in native code (runtime/kernels/native-hvp.ts), equal up to
+ *    the same product by Pearlmutter's R-operator in native code (runtime/kernels/native-hvp.ts), or where that
+ *    does not serve (the wasm products, another backend) the R-operator in tfjs ops (./rop-hvp.ts), equal up to
  *    float32 rounding; `path` says which served, and a run's probes tally their products per path on its board;
  *  - `difference`: the central difference (∇L(θ + εv) − ∇L(θ − εv)) / 2ε with ε = 1e-3·(1 + ‖θ_s‖/√P) per
  *    seed (P parameters), for ops that cannot be differentiated twice. Two gradients per product, error
@@ -32,14 +33,15 @@
  * single second backward pass (./recorded-gradient.ts).
  */
 import { tf } from "../../runtime/tf.js";
-import type { DenseMlpLayer, HvpPath, HvpPathCounts, Model, Param } from "../../contract/model.js";
+import type { DenseMlpLayer, DenseMlpPlan, HvpPath, HvpPathCounts, Model, Param } from "../../contract/model.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
 import { labelSmoothing, lossFunction, lossName, smoothTargets, type LossKind } from "../../runtime/loss.js";
 import type { NnForwardOptions } from "../../runtime/nn/mlp.js";
 import { Rng } from "../../runtime/rng.js";
 import type { EvalData } from "../probes/eval-data.js";
 import { recordGradient, type RecordedGradient } from "./recorded-gradient.js";
-import { nativeHvp, nativeHvpActive, type NativeHvp } from "../../runtime/kernels/native-hvp.js";
+import { nativeHvp, nativeHvpActive, ropHvpEnabled, type NativeHvp } from "../../runtime/kernels/native-hvp.js";
+import { ropHvp, type RopHvp } from "./rop-hvp.js";
 import { FUSED_LOSS_CODES, type FusedLoss } from "../../runtime/kernels/native-fused.js";
 
 /** How the HVP is computed and on which rows. */
@@ -114,6 +116,10 @@ export class HessianOperator {
   private recorded: RecordedGradient | null | undefined;
   /** The native product, prepared at the first exact product (undefined: not yet, null: the native path does not serve). */
   private native: NativeHvp | null | undefined;
+  /** The tfjs R-operator product where the native one does not serve (undefined: not yet, null: it does not serve either). */
+  private rop: RopHvp | null | undefined;
+  /** The tensors the R-operator product reads (θ's snapshot, the encoded rows), freed with it. */
+  private ropTensors: tf.Tensor[] = [];
 
   constructor(
     private readonly model: Model,
@@ -177,7 +183,7 @@ export class HessianOperator {
   /** Which computation serves the exact products (decided at the first; before it, the one that will). */
   get path(): HvpPath {
     if (this.options.hvp === "difference") return "difference";
-    return this.nativeProduct() ? "native" : "taped";
+    return this.nativeProduct() ? "native" : this.ropProduct() ? "rop" : "taped";
   }
 
   dispose(): void {
@@ -187,6 +193,8 @@ export class HessianOperator {
       this.board.set(HVP_PATHS_KEY, counts);
     }
     this.native?.dispose();
+    this.rop?.dispose();
+    tf.dispose(this.ropTensors);
     this.recorded?.dispose();
     tf.dispose(this.batches.flatMap((b) => b.owned));
   }
@@ -212,9 +220,9 @@ export class HessianOperator {
   private nativeProduct(): NativeHvp | null {
     if (this.native !== undefined) return this.native;
     this.native = null;
-    const plan = this.model.denseMlpPlan?.();
+    const plan = this.denseMlpPlan();
     const loss = lossName(this.loss);
-    if (!plan || !(loss in FUSED_LOSS_CODES) || !samePlanParams(plan.layers, this.model.params) || !nativeHvpActive()) return null;
+    if (!plan || !nativeHvpActive()) return null;
     const layers = plan.layers.map((l) => ({ fanIn: l.weight.variable.shape[1]!, fanOut: l.weight.variable.shape[2]!, activation: l.activation, alpha: l.alpha, bias: l.bias !== undefined }));
     const [x, y] = tf.tidy(() => {
       const encoded = this.batches.map((b) => plan.encode(tf.reshape(b.x, [b.x.shape[0]!, b.x.shape[1]!, -1]) as tf.Tensor3D));
@@ -236,13 +244,40 @@ export class HessianOperator {
     return this.native;
   }
 
+  /** The model's dense plan where an R-operator product can take it: its parameters exactly `model.params`, the loss one it implements. */
+  private denseMlpPlan(): DenseMlpPlan | undefined {
+    const plan = this.model.denseMlpPlan?.();
+    const fits = plan && lossName(this.loss) in FUSED_LOSS_CODES && samePlanParams(plan.layers, this.model.params);
+    return fits ? plan : undefined;
+  }
+
+  /**
+   * The R-operator in tfjs ops (./rop-hvp.ts) for a plain dense MLP where the native product does not serve (the
+   * wasm path, any other backend), unless switched off (`DYNC_ROP_HVP=0`); prepared once per measurement with θ,
+   * the encoded rows and the targets as they are now.
+   */
+  private ropProduct(): RopHvp | null {
+    if (this.rop !== undefined) return this.rop;
+    this.rop = null;
+    const plan = this.denseMlpPlan();
+    if (!plan || !ropHvpEnabled() || this.nativeProduct()) return null;
+    const encoded = tf.tidy(() => this.batches.map((b) => plan.encode(tf.reshape(b.x, [b.x.shape[0]!, b.x.shape[1]!, -1]) as tf.Tensor3D)));
+    const layers = plan.layers.map((l) => ({ weight: tf.clone(l.weight.variable) as tf.Tensor3D, ...(l.bias ? { bias: tf.clone(l.bias.variable) as tf.Tensor2D } : {}), activation: l.activation, alpha: l.alpha }));
+    this.ropTensors = [...encoded, ...layers.flatMap((l) => (l.bias ? [l.weight, l.bias] : [l.weight]))];
+    const fits = encoded.every((x, k) => x.rank === 3 && x.shape[2] === layers[0]!.weight.shape[1] && this.batches[k]!.target.rank === 3 && this.batches[k]!.target.shape[2] === layers.at(-1)!.weight.shape[2] && this.batches[k]!.target.dtype === "float32");
+    if (!fits) return null; // the taped path says what does not fit
+    const batches = encoded.map((x, k) => ({ x: x as tf.Tensor3D, y: this.batches[k]!.target as tf.Tensor3D }));
+    this.rop = ropHvp({ layers, loss: lossName(this.loss) as FusedLoss, scale: plan.scale, rows: this.rows, batches });
+    return this.rop;
+  }
+
   private exactProduct(vectors: readonly Float64Array[]): Float64Array[] {
-    const native = this.nativeProduct();
-    if (native) {
+    const rOperator = this.nativeProduct() ?? this.ropProduct();
+    if (rOperator) {
       const v = new Float32Array(this.model.seeds * this.dim);
       vectors.forEach((vs, s) => v.set(vs, s * this.dim));
       const out = new Float64Array(v.length);
-      native.product(v, out);
+      rOperator.product(v, out);
       return vectors.map((_, s) => out.slice(s * this.dim, (s + 1) * this.dim));
     }
     const vars = this.model.params.map((p) => p.variable);
