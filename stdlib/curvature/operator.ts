@@ -23,7 +23,7 @@
  *    differentiates twice through the zero gradient of its comparison, runtime/backend.ts); for a plain dense
  *    MLP (`Model.denseMlpPlan`) under mse, half_mse, half_sse or cross_entropy where the native path serves,
  *    the same product by Pearlmutter's R-operator in native code (runtime/kernels/native-hvp.ts), or where that
- *    does not serve (the wasm products, another backend) the R-operator in tfjs ops (./rop-hvp.ts), equal up to
+ *    does not serve (the wasm products, another backend) or the plan has batch norm, the R-operator in tfjs ops (./rop-hvp.ts), equal up to
  *    float32 rounding; `path` says which served, and a run's probes tally their products per path on its board;
  *  - `difference`: the central difference (∇L(θ + εv) − ∇L(θ − εv)) / 2ε with ε = 1e-3·(1 + ‖θ_s‖/√P) per
  *    seed (P parameters), for ops that cannot be differentiated twice. Two gradients per product, error
