@@ -226,10 +226,11 @@ function batchGradient64(layers: readonly RefLayer[], scale: number, loss: LossK
 }
 
 /**
- * H·v of every seed by float64 central differences of `gradient64` (step 1e-5 along v), the rows in the options'
- * physical batches, batch norm with the options' statistics (`bn`).
+ * H·v of every seed by float64 central differences of `gradient64` (`step` along v: 1e-5 suits the small nets;
+ * larger ones need less, their truncation error growing as step²·‖v‖²), the rows in the options' physical batches,
+ * batch norm with the options' statistics (`bn`).
  */
-export function differenceProducts(model: Model, data: EvalData, loss: LossKind, vectors: readonly Float64Array[], options: HvpOptions = EXACT): Float64Array[] {
+export function differenceProducts(model: Model, data: EvalData, loss: LossKind, vectors: readonly Float64Array[], options: HvpOptions = EXACT, step = 1e-5): Float64Array[] {
   const plan = model.denseMlpPlan!()!;
   const seedSlice = (t: tf.Tensor, s: number): number[] => Array.from(t.dataSync().subarray((s * t.size) / model.seeds, ((s + 1) * t.size) / model.seeds));
   const layersOf = (s: number): RefLayer[] => plan.layers.map((l) => {
@@ -248,7 +249,7 @@ export function differenceProducts(model: Model, data: EvalData, loss: LossKind,
   const C = layers0.at(-1)!.fanOut;
   return vectors.map((v, s) => {
     const theta = Float64Array.from(model.params.flatMap((p) => seedSlice(p.variable, s)));
-    const h = 1e-5;
+    const h = step;
     const layers = layersOf(s);
     const g = (sign: number) => gradient64(layers, plan.scale, loss, theta.map((t, k) => t + sign * h * v[k]!), xs.subarray(s * m * dIn, (s + 1) * m * dIn), ys.subarray(s * m * C, (s + 1) * m * C), m, options.batch ?? m);
     const plus = g(1);
