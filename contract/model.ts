@@ -89,7 +89,7 @@ export interface DenseMlpLayer {
  * A model as a plain dense MLP: fixed input encodings (no parameters), then dense layers, each with an optional
  * batch norm after its product and its activation, the output times `scale` — no layer norm, dropout, convolution
  * (`Model.denseMlpPlan`). Kernels that compute with the layers directly (the Hessian-vector products:
- * stdlib/curvature/rop-hvp.ts takes every plan; runtime/kernels/native-hvp.ts only plans without batch norm) read it.
+ * stdlib/curvature/rop-hvp.ts and runtime/kernels/native-hvp.ts) read it.
  */
 export interface DenseMlpPlan {
   /** The input encodings as one function of rows `[S, B, in]` → `[S, B, fanIn of the first layer]` (the identity without). */

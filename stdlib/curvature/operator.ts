@@ -23,7 +23,7 @@
  *    differentiates twice through the zero gradient of its comparison, runtime/backend.ts); for a plain dense
  *    MLP (`Model.denseMlpPlan`) under mse, half_mse, half_sse or cross_entropy where the native path serves,
  *    the same product by Pearlmutter's R-operator in native code (runtime/kernels/native-hvp.ts), or where that
- *    does not serve (the wasm products, another backend) or the plan has batch norm, the R-operator in tfjs ops (./rop-hvp.ts), equal up to
+ *    does not serve (the wasm products, another backend) the R-operator in tfjs ops (./rop-hvp.ts), equal up to
  *    float32 rounding; `path` says which served, and a run's probes tally their products per path on its board;
  *  - `difference`: the central difference (∇L(θ + εv) − ∇L(θ − εv)) / 2ε with ε = 1e-3·(1 + ‖θ_s‖/√P) per
  *    seed (P parameters), for ops that cannot be differentiated twice. Two gradients per product, error
@@ -40,7 +40,7 @@ import type { NnForwardOptions } from "../../runtime/nn/mlp.js";
 import { Rng } from "../../runtime/rng.js";
 import type { EvalData } from "../probes/eval-data.js";
 import { recordGradient, type RecordedGradient } from "./recorded-gradient.js";
-import { nativeHvp, nativeHvpActive, ropHvpEnabled, type NativeHvp } from "../../runtime/kernels/native-hvp.js";
+import { nativeHvp, nativeHvpActive, ropHvpEnabled, type NativeHvp, type NativeHvpNorm } from "../../runtime/kernels/native-hvp.js";
 import { ropHvp, ropLayerTensors, type RopHvp, type RopNorm } from "./rop-hvp.js";
 import { FUSED_LOSS_CODES, type FusedLoss } from "../../runtime/kernels/native-fused.js";
 
@@ -222,9 +222,8 @@ export class HessianOperator {
     this.native = null;
     const plan = this.denseMlpPlan();
     const loss = lossName(this.loss);
-    // The native product has no batch norm: such plans take the tfjs R-operator.
-    if (!plan || plan.layers.some((l) => l.norm) || !nativeHvpActive()) return null;
-    const layers = plan.layers.map((l) => ({ fanIn: l.weight.variable.shape[1]!, fanOut: l.weight.variable.shape[2]!, activation: l.activation, alpha: l.alpha, bias: l.bias !== undefined }));
+    if (!plan || !nativeHvpActive()) return null;
+    const layers = plan.layers.map((l) => ({ fanIn: l.weight.variable.shape[1]!, fanOut: l.weight.variable.shape[2]!, activation: l.activation, alpha: l.alpha, bias: l.bias !== undefined, ...(l.norm ? { norm: this.nativeNorm(l.norm) } : {}) }));
     const [x, y] = tf.tidy(() => {
       const encoded = this.batches.map((b) => plan.encode(tf.reshape(b.x, [b.x.shape[0]!, b.x.shape[1]!, -1]) as tf.Tensor3D));
       return [tf.concat(encoded, 1), tf.concat(this.batches.map((b) => b.target), 1)];
@@ -270,6 +269,12 @@ export class HessianOperator {
     const batches = encoded.map((x, k) => ({ x: x as tf.Tensor3D, y: this.batches[k]!.target as tf.Tensor3D }));
     this.rop = ropHvp({ layers, loss: lossName(this.loss) as FusedLoss, scale: plan.scale, rows: this.rows, batches });
     return this.rop;
+  }
+
+  /** A plan's batch norm as the native product takes it: eps and, under `bn: "running"`, the running statistics as they are now. */
+  private nativeNorm(norm: DenseMlpNorm): NativeHvpNorm {
+    if (this.options.bn === "batch") return { eps: norm.eps };
+    return { eps: norm.eps, running: { mean: norm.runningMean.dataSync() as Float32Array, variance: norm.runningVar.dataSync() as Float32Array } };
   }
 
   /** A plan's batch norm as the R-operator takes it: γ, β and, under `bn: "running"`, the running statistics, as they are now. */

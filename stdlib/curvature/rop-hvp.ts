@@ -1,9 +1,9 @@
 /**
  * The Hessian-vector product of a plain dense MLP (`Model.denseMlpPlan`) by Pearlmutter's R-operator in tfjs ops:
  * the same arithmetic as native/dync_hvp.c (its header has the formulas), for where the native HVP does not serve
- * (the wasm path, `DYNC_NATIVE=0`, or no addon), on any backend; and batch norm between a layer's product and its
- * activation, which the native HVP does not take (`RopNorm`, `normForward`, `normBackward`: batch statistics
- * differentiated through the batch mean and variance, or running ones as an affine map). HessianOperator (./operator.ts) takes it after the
+ * (the wasm path, `DYNC_NATIVE=0`, or no addon), on any backend; batch norm between a layer's product and its
+ * activation included (`RopNorm`, `normForward`, `normBackward`: batch statistics differentiated through the batch
+ * mean and variance, or running ones as an affine map; dync_hvp.c's header has these formulas too). HessianOperator (./operator.ts) takes it after the
  * native product and before the recorded tape (./recorded-gradient.ts).
  *
  * Why: the taped product walks the recorded second backward pass kernel by kernel (tanh derivatives and their own

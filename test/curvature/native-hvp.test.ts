@@ -7,7 +7,7 @@
  *  - against the taped product (nested tf.grad / the recorded gradient) at float32 tolerance;
  *  - several physical batches, with the state kept and recomputed per product, equal one batch;
  *  - the models outside the family (dropout, layer norm, convolutions) and the native path off take the tape
- *    and say so (`HessianOperator.path`), batch norm the tfjs R-operator (./rop-hvp-bn.test.ts); eigenvalues agree on both paths.
+ *    and say so (`HessianOperator.path`); eigenvalues agree on both paths. Batch norm: ./rop-hvp-bn.test.ts.
  *
  * Needs the native addons (`npm run native`); skipped without them, except under CI=true.
  */
@@ -157,7 +157,7 @@ describe.skipIf(!available && !inCi)(`native Hessian-vector product${available ?
   it("models outside the family and the native path switched off take the tape, and say so", () => {
     const data = new EvalData([dataset(12, 4, 1, false, 2)], 1);
     const layers = (extra: LayerSpec[]): LayerSpec[] => [{ name: "h0", kind: "dense", width: 5, act: null, bias: true }, ...extra, { name: "out", kind: "dense", width: 1, act: null, bias: true }];
-    // Batch norm has a plan the native HVP refuses: the tfjs R-operator serves it (./rop-hvp-bn.test.ts checks its numbers).
+    // Batch norm after a dense layer is in the family (./rop-hvp-bn.test.ts checks its numbers on both R-operators).
     const withNorm: Model[] = [
       sequential({ inShape: [4], layers: layers([{ name: "bn", kind: "batchnorm" }, { name: "a", kind: "activation", act: "tanh" }]), seeds: [1] }),
       mlp({ inDim: 4, hidden: [5], outDim: 1, act: "tanh", norm: "batchnorm", seeds: [1] }),
@@ -165,7 +165,7 @@ describe.skipIf(!available && !inCi)(`native Hessian-vector product${available ?
     for (const model of withNorm) {
       expect(model.denseMlpPlan?.()?.layers[0]!.norm).toBeDefined();
       const op = operator(model, data, "half_mse");
-      expect(op.path).toBe("rop");
+      expect(op.path).toBe("native");
       op.dispose();
       model.dispose();
     }
@@ -224,9 +224,8 @@ describe.skipIf(!available && !inCi)(`native Hessian-vector product${available ?
       native.values.forEach((v, i) => expect(Math.abs(v / rop.values[i]! - 1)).toBeLessThan(1e-4));
       setNativeHvpEnabled(true);
       setRopHvpEnabled(true);
-      // Batch norm: the native product refuses the plan, the tfjs R-operator serves it.
       const norm = await run("batchnorm", "batchnorm");
-      expect(norm.manifest.runs[0]!.hvp).toEqual({ rop: 2 * 6 });
+      expect(norm.manifest.runs[0]!.hvp).toEqual({ native: 2 * 6 });
     });
   });
 

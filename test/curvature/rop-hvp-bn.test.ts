@@ -1,17 +1,19 @@
 /**
- * The R-operator Hessian-vector product in tfjs ops (stdlib/curvature/rop-hvp.ts) for dense MLPs with batch norm
- * between a layer's product and its activation (`mlp(norm: batchnorm)`, and layer lists dense → batchnorm →
- * activation), under both of HessianOperator's statistics: `bn: "batch"` (each physical batch's own mean and
- * variance, differentiated through) and `bn: "running"` (the running statistics: an affine map). γ and β are
- * parameters: their blocks and cross terms are part of Hv. Checked, with γ, β and the running statistics moved away
- * from their initial values, for tanh, relu, gelu and more, bias on and off, 1–3 seeds, mse and cross-entropy,
+ * The R-operator Hessian-vector products of dense MLPs with batch norm between a layer's product and its activation
+ * (`mlp(norm: batchnorm)`, and layer lists dense → batchnorm → activation): in tfjs ops (stdlib/curvature/rop-hvp.ts)
+ * and native (native/dync_hvp.c), under both of HessianOperator's statistics: `bn: "batch"` (each physical batch's
+ * own mean and variance, differentiated through) and `bn: "running"` (the running statistics: an affine map). γ and
+ * β are parameters: their blocks and cross terms are part of Hv. Checked, with γ, β and the running statistics moved
+ * away from their initial values, for tanh, relu, gelu and more, bias on and off, 1–3 seeds, mse and cross-entropy,
  * one and several physical batches:
  *  - against float64 central differences of a float64 gradient written out in JS with the textbook batch-norm
  *    backward (./hvp-reference.ts), the same physical batches;
  *  - against the taped product on the same batches, at float32 tolerance;
- *  - on the wasm matrix products (the `DYNC_NATIVE=0` path), on the cpu backend, and on the native path, where the
- *    native HVP refuses plans with batch norm and the tfjs R-operator serves them;
- *  - a run records `rop` for a batch-norm model, its sharpness as the tape's; no tensor is leaked.
+ *  - the tfjs one on the wasm matrix products (the `DYNC_NATIVE=0` path) and on the cpu backend; the native one on
+ *    the native path (skipped where it is off);
+ *  - the state kept or recomputed per product; a 1→100→100→1 net on 2,000 rows; the bias blocks exactly 0 under
+ *    batch statistics;
+ *  - a run records the path (`rop`, `native`), its sharpness as the tape's; no tensor is leaked.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -23,7 +25,7 @@ import type { Model } from "../../contract/model.js";
 import type { LayerSpec, ProbeSpec } from "../../contract/program.js";
 import { selectBackend } from "../../runtime/backend.js";
 import { setNativeMatMulEnabled } from "../../runtime/kernels/native.js";
-import { nativeHvpActive, setNativeHvpEnabled, setRopHvpEnabled } from "../../runtime/kernels/native-hvp.js";
+import { nativeHvpActive, setNativeHvpEnabled, setNativeHvpStateBudget, setRopHvpEnabled } from "../../runtime/kernels/native-hvp.js";
 import { lossName, type LossKind } from "../../runtime/loss.js";
 import { mlp } from "../../runtime/nn/mlp.js";
 import { sequential } from "../../runtime/nn/sequential.js";
@@ -39,6 +41,7 @@ await selectBackend("wasm");
 
 const BN_ACTIVATIONS: ActivationSpec[] = ["tanh", "relu", "gelu", "sigmoid", "softplus", { name: "leaky_relu", slope: 0.2 }, "identity"];
 const BN_LOSSES: LossKind[] = ["mse", "cross_entropy", SMOOTHED];
+const SHARP: ProbeSpec = { name: "sharp", probe: "sharpness", args: { model: { ref: "net" }, data: { ref: "train" }, iters: 6, tol: 0 }, cadences: [{ kind: "at", points: ["start", "end"] }], line: 13 };
 
 /** γ, β and the running statistics moved from their initial values (1, 0, 0, 1), so that every term of Hv shows. */
 function perturbNorms(model: Model, seed: number): Model {
@@ -65,9 +68,9 @@ function bnNet(act: ActivationSpec, bias: boolean, seeds: number, k: number): Mo
   return perturbNorms(sequential({ inShape: [3], layers, seeds: seedValues }), k);
 }
 
-/** Each R-operator product within float32 tolerance of the reference and of the tape. */
-function expectClose(model: Model, data: EvalData, loss: LossKind, options: HvpOptions): void {
-  const { products: rop, taped, reference } = compare("rop", model, data, loss, options);
+/** Each R-operator product (on `path`) within float32 tolerance of the reference and of the tape. */
+function expectClose(model: Model, data: EvalData, loss: LossKind, options: HvpOptions, path: "rop" | "native"): void {
+  const { products: rop, taped, reference } = compare(path, model, data, loss, options);
   rop.forEach((hv, i) => {
     expect(relative(hv, reference[i]!)).toBeLessThan(5e-5);
     expect(relative(hv, taped[i]!)).toBeLessThan(5e-5);
@@ -76,7 +79,7 @@ function expectClose(model: Model, data: EvalData, loss: LossKind, options: HvpO
 
 /**
  * Every BN activation × loss × statistics, bias and seeds (1–3) varying, one batch or batches of 5 (the last smaller).
- * `native`: the native HVP is on and active (the comparison's taped products switch it off), and refuses the plans.
+ * `native`: the native HVP is on and active (the comparison's taped products switch it off) and serves them.
  */
 function sweep(act: ActivationSpec, a: number, native = false): void {
   const before = tf.memory().numTensors;
@@ -93,11 +96,59 @@ function sweep(act: ActivationSpec, a: number, native = false): void {
       expect(model.denseMlpPlan?.()?.layers.filter((l) => l.norm)).toHaveLength(2);
       // (data seeds chosen so that no ±1e-5 step of the reference crosses a relu/leaky_relu kink)
       const data = new EvalData([dataset(12 + k, 3, 2, lossName(loss) === "cross_entropy", 100 + 10 * a + k)], seeds);
-      expectClose(model, data, loss, options);
+      expectClose(model, data, loss, options, native ? "native" : "rop");
       [data, model].forEach((x) => x.dispose());
     });
   });
   expect(tf.memory().numTensors).toBe(before);
+}
+
+// Both products lose ~3e-5 (R-operator) and ~5e-5 (tape) of the largest entry to float32 here, in the first layer's
+// weight block (with one input, R{z} lies in the span of 1 and x̂, which the batch norm projects out: a cancellation).
+function wideNet(path: "rop" | "native"): void {
+  const before = tf.memory().numTensors;
+  const model = perturbNorms(mlp({ inDim: 1, hidden: [100, 100], outDim: 1, act: "tanh", norm: "batchnorm", seeds: [3] }), 7);
+  const data = new EvalData([dataset(2000, 1, 1, false, 7)], 1);
+  const op = operator(model, data, "mse");
+  expect(op.path).toBe(path);
+  const hv = products(op, 2);
+  op.dispose();
+  setNativeHvpEnabled(false);
+  setRopHvpEnabled(false);
+  const tape = operator(model, data, "mse");
+  const taped = products(tape, 2);
+  const reference = differenceProducts(model, data, "mse", directions(tape, 1)[0]!, EXACT, 3e-7);
+  tape.dispose();
+  expect(relative(hv[0]!, reference)).toBeLessThan(5e-5);
+  hv.forEach((h, i) => expect(relative(h, taped[i]!)).toBeLessThan(5e-5));
+  let at = 0;
+  for (const p of model.params) {
+    const size = p.variable.size;
+    if (p.role === "bias" && p.layer !== "out") hv.forEach((h) => expect(h[0]!.subarray(at, at + size).every((x) => x === 0)).toBe(true));
+    at += size;
+  }
+  [data, model].forEach((x) => x.dispose());
+  expect(tf.memory().numTensors).toBe(before);
+}
+
+/** Several physical batches: the state recomputed per product (a budget of one float) equals the kept state; one batch differs. */
+function recomputedState(path: "rop" | "native", setBudget: (floats: number) => void): void {
+  const model = bnNet("tanh", false, 2, 1);
+  const data = new EvalData([dataset(17, 3, 2, true, 4)], 2);
+  const batched: HvpOptions = { ...EXACT, batch: 6 };
+  const kept = operator(model, data, "cross_entropy", batched);
+  expect(kept.path).toBe(path);
+  const keptProducts = products(kept, 2);
+  kept.dispose();
+  setBudget(1);
+  const recomputed = operator(model, data, "cross_entropy", batched);
+  products(recomputed, 2).forEach((hv, i) => expect(relative(hv, keptProducts[i]!)).toBe(0));
+  recomputed.dispose();
+  setBudget(0);
+  const whole = operator(model, data, "cross_entropy");
+  products(whole, 2).forEach((hv, i) => expect(relative(hv, keptProducts[i]!)).toBeGreaterThan(1e-3));
+  whole.dispose();
+  [data, model].forEach((x) => x.dispose());
 }
 
 for (const backend of ["wasm", "cpu"] as const) {
@@ -120,56 +171,14 @@ for (const backend of ["wasm", "cpu"] as const) {
       it(`${name}: equals float64 differences of the gradient and the taped product (batch and running statistics, mse and cross-entropy, bias on and off, 1–3 seeds)`, () => sweep(act, a));
     });
 
-    it("several physical batches with the state recomputed per product equal the kept state; batch statistics differ per batch", () => {
-      const model = bnNet("tanh", false, 2, 1);
-      const data = new EvalData([dataset(17, 3, 2, true, 4)], 2);
-      const batched: HvpOptions = { ...EXACT, batch: 6 };
-      const kept = operator(model, data, "cross_entropy", batched);
-      expect(kept.path).toBe("rop");
-      const keptProducts = products(kept, 2);
-      kept.dispose();
-      setRopHvpStateBudget(1);
-      const recomputed = operator(model, data, "cross_entropy", batched);
-      products(recomputed, 2).forEach((hv, i) => expect(relative(hv, keptProducts[i]!)).toBe(0));
-      recomputed.dispose();
-      const whole = operator(model, data, "cross_entropy");
-      products(whole, 2).forEach((hv, i) => expect(relative(hv, keptProducts[i]!)).toBeGreaterThan(1e-3));
-      whole.dispose();
-      [data, model].forEach((x) => x.dispose());
-    });
+    it("several physical batches with the state recomputed per product equal the kept state; batch statistics differ per batch", () => recomputedState("rop", setRopHvpStateBudget));
 
-    // Both products lose ~3e-5 (rop) and ~5e-5 (tape) of the largest entry to float32 here, in the first layer's weight
-    // block (with one input, R{z} lies in the span of 1 and x̂, which the batch norm projects out: a cancellation).
-    it("a wider net on many rows (1→100→100→1 tanh, 2,000 rows): equals the reference and the tape; under batch statistics the bias blocks are exactly 0", () => {
-      const before = tf.memory().numTensors;
-      const model = perturbNorms(mlp({ inDim: 1, hidden: [100, 100], outDim: 1, act: "tanh", norm: "batchnorm", seeds: [3] }), 7);
-      const data = new EvalData([dataset(2000, 1, 1, false, 7)], 1);
-      const rop = operator(model, data, "mse");
-      expect(rop.path).toBe("rop");
-      const hv = products(rop, 2);
-      rop.dispose();
-      setRopHvpEnabled(false);
-      const tape = operator(model, data, "mse");
-      const taped = products(tape, 2);
-      tape.dispose();
-      const reference = differenceProducts(model, data, "mse", directions(tape, 1)[0]!, EXACT, 3e-7);
-      expect(relative(hv[0]!, reference)).toBeLessThan(5e-5);
-      hv.forEach((h, i) => expect(relative(h, taped[i]!)).toBeLessThan(5e-5));
-      let at = 0;
-      for (const p of model.params) {
-        const size = p.variable.size;
-        if (p.role === "bias" && p.layer !== "out") hv.forEach((h) => expect(h[0]!.subarray(at, at + size).every((x) => x === 0)).toBe(true));
-        at += size;
-      }
-      [data, model].forEach((x) => x.dispose());
-      expect(tf.memory().numTensors).toBe(before);
-    });
+    it("a wider net on many rows (1→100→100→1 tanh, 2,000 rows): equals the reference and the tape; under batch statistics the bias blocks are exactly 0", () => wideNet("rop"));
 
     it("a run with batch norm records rop (runs[].hvp), its sharpness as the tape's", async () => {
       const root = mkdtempSync(join(tmpdir(), "dync-rop-bn-"));
-      const sharp: ProbeSpec = { name: "sharp", probe: "sharpness", args: { model: { ref: "net" }, data: { ref: "train" }, iters: 6, tol: 0 }, cadences: [{ kind: "at", points: ["start", "end"] }], line: 13 };
       const run = async (dir: string) => {
-        const base = regressionRun(6, { kind: "sgd", lr: 0.05 }, { probes: [sharp], duration: { steps: 3 } });
+        const base = regressionRun(6, { kind: "sgd", lr: 0.05 }, { probes: [SHARP], duration: { steps: 3 } });
         const program = regressionProgram([{ ...base, model: { ...base.model, act: "tanh", norm: "batchnorm" } as typeof base.model }]);
         const result = await runExperiment(program, { backend, outDir: join(root, dir), quiet: true, stdout: captureStream(), stderr: captureStream() });
         expect(result.exitCode).toBe(0);
@@ -191,17 +200,36 @@ for (const backend of ["wasm", "cpu"] as const) {
   });
 }
 
-describe("batch norm on the native path: the native HVP refuses the plan, the tfjs R-operator serves it", () => {
+describe("batch norm on the native path: the native HVP (native/dync_hvp.c) serves it", () => {
   beforeAll(async () => {
     await selectBackend("wasm");
   });
   afterEach(() => {
     setNativeHvpEnabled(true);
     setRopHvpEnabled(true);
+    setNativeHvpStateBudget(0);
   });
 
   // Skipped where the native path is off (DYNC_NATIVE=0, or no addon outside CI): the describes above cover it.
-  it.skipIf(!nativeHvpActive() && (process.env["CI"] !== "true" || process.env["DYNC_NATIVE"] === "0"))("tanh, relu, gelu: batch and running statistics, equal the reference and the tape", () => {
-    (["tanh", "relu", "gelu"] as const).forEach((act, a) => sweep(act, a, true));
+  // Skipped where the native path is off (DYNC_NATIVE=0, or no addon outside CI): the describes above cover the R-operator in tfjs ops.
+  const skip = !nativeHvpActive() && (process.env["CI"] !== "true" || process.env["DYNC_NATIVE"] === "0");
+  BN_ACTIVATIONS.forEach((act, a) => {
+    const name = typeof act === "string" ? act : act.name;
+    it.skipIf(skip)(`${name}: batch and running statistics, equal the reference and the tape`, () => sweep(act, a, true));
+  });
+  it.skipIf(skip)("several physical batches with the state recomputed per product equal the kept state", () => recomputedState("native", setNativeHvpStateBudget));
+  it.skipIf(skip)("a wider net on many rows (1→100→100→1 tanh, 2,000 rows): equals the reference and the tape; the bias blocks exactly 0", () => wideNet("native"));
+  it.skipIf(skip)("a run with batch norm records native (runs[].hvp)", async () => {
+    const root = mkdtempSync(join(tmpdir(), "dync-native-bn-"));
+    try {
+      const base = regressionRun(6, { kind: "sgd", lr: 0.05 }, { probes: [SHARP], duration: { steps: 3 } });
+      const program = regressionProgram([{ ...base, model: { ...base.model, act: "tanh", norm: "batchnorm" } as typeof base.model }]);
+      const result = await runExperiment(program, { backend: "wasm", outDir: root, quiet: true, stdout: captureStream(), stderr: captureStream() });
+      expect(result.exitCode).toBe(0);
+      const manifest = JSON.parse(readFileSync(join(result.dir, "manifest.json"), "utf8")) as { runs: { hvp?: unknown }[] };
+      expect(manifest.runs[0]!.hvp).toEqual({ native: 2 * 6 });
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
