@@ -241,13 +241,20 @@ static float *state_probs(const Hvp *H, float *state, int rows) {
   return state + (size_t)rows * (H->state_row - (H->loss == LOSS_CROSS_ENTROPY ? (size_t)H->out_dim + 1 : 0)) + H->state_fixed;
 }
 
-/* Over the rows of a [rows, n] array a (times b when given): the mean per column, accumulated in double. */
-static void column_mean(const float *a, const float *b, int rows, int n, float *out) {
-  for (int j = 0; j < n; j++) {
-    double sum = 0;
-    for (int r = 0; r < rows; r++) sum += b ? (double)a[(size_t)r * n + j] * b[(size_t)r * n + j] : a[(size_t)r * n + j];
-    out[j] = (float)(sum / rows);
+/* Over the rows of a [rows, n] array a (times b when given): the mean per column, accumulated in double row by row. */
+CLONES static void column_mean(const float *restrict a, const float *restrict b, int rows, int n, float *restrict out) {
+  double *sum = calloc((size_t)n, sizeof(double));
+  for (int r = 0; r < rows; r++) {
+    const float *ar = a + (size_t)r * n;
+    if (b) {
+      const float *br = b + (size_t)r * n;
+      for (int j = 0; j < n; j++) sum[j] += (double)ar[j] * br[j];
+    } else {
+      for (int j = 0; j < n; j++) sum[j] += ar[j];
+    }
   }
+  for (int j = 0; j < n; j++) out[j] = (float)(sum[j] / rows);
+  free(sum);
 }
 
 /* The rows of physical batch k: first row and count. */
@@ -295,14 +302,14 @@ static void normalise(const Hvp *H, const HvpLayer *L, int s, const float *theta
     }
   } else {
     column_mean(z, NULL, rows, n, mean);
-    for (int j = 0; j < n; j++) {
-      double sum = 0;
-      for (int r = 0; r < rows; r++) {
+    double *sum = calloc((size_t)n, sizeof(double));
+    for (int r = 0; r < rows; r++)
+      for (int j = 0; j < n; j++) {
         const double c = (double)z[(size_t)r * n + j] - mean[j];
-        sum += c * c;
+        sum[j] += c * c;
       }
-      st.inv_sigma[j] = 1.0f / sqrtf((float)(sum / rows) + L->eps);
-    }
+    for (int j = 0; j < n; j++) st.inv_sigma[j] = 1.0f / sqrtf((float)(sum[j] / rows) + L->eps);
+    free(sum);
   }
   for (int r = 0; r < rows; r++) {
     for (int j = 0; j < n; j++) {
