@@ -57,21 +57,39 @@ export interface ScalarNetSpec {
   readonly params: readonly [tf.Variable, tf.Variable, tf.Variable, tf.Variable];
 }
 
-/** One dense layer of a plain dense MLP (`Model.denseMlpPlan`): x·W (+ b), then its activation (identity for none). */
+/**
+ * Batch norm (BatchNorm1d over the batch rows, per seed and feature) between a dense layer's product and its
+ * activation: γ⊙(z − μ)/√(v + eps) + β. Which statistics μ, v apply is the caller's choice, as for `forward`:
+ * those of the rows evaluated (training mode, `ForwardOptions.training`) or the running ones (evaluation mode).
+ */
+export interface DenseMlpNorm {
+  /** `[S, fanOut]`: scale γ and shift β. */
+  readonly gamma: Param;
+  readonly beta: Param;
+  /** `[S, fanOut]`: the running statistics (non-trainable state; evaluation mode normalises with them). */
+  readonly runningMean: tf.Variable;
+  readonly runningVar: tf.Variable;
+  readonly eps: number;
+}
+
+/** One dense layer of a plain dense MLP (`Model.denseMlpPlan`): x·W (+ b), then its batch norm if any, then its activation (identity for none). */
 export interface DenseMlpLayer {
   /** `[S, fanIn, fanOut]`. */
   readonly weight: Param;
   /** `[S, fanOut]`. */
   readonly bias?: Param;
+  /** Batch norm after the product (and bias), before the activation. */
+  readonly norm?: DenseMlpNorm;
   readonly activation: ActivationName;
   /** leaky_relu's slope. */
   readonly alpha: number;
 }
 
 /**
- * A model as a plain dense MLP: fixed input encodings (no parameters), then dense layers with their activations,
- * the output times `scale` — no batch norm, layer norm, dropout, convolution (`Model.denseMlpPlan`). Native
- * kernels that compute with the layers directly (the Hessian-vector product, runtime/kernels/native-hvp.ts) read it.
+ * A model as a plain dense MLP: fixed input encodings (no parameters), then dense layers, each with an optional
+ * batch norm after its product and its activation, the output times `scale` — no layer norm, dropout, convolution
+ * (`Model.denseMlpPlan`). Kernels that compute with the layers directly (the Hessian-vector products:
+ * stdlib/curvature/rop-hvp.ts and runtime/kernels/native-hvp.ts) read it.
  */
 export interface DenseMlpPlan {
   /** The input encodings as one function of rows `[S, B, in]` → `[S, B, fanIn of the first layer]` (the identity without). */
@@ -175,7 +193,7 @@ export interface Model {
   scalarNet?(loss: LossKind): ScalarNetSpec | undefined;
   /**
    * The model as a plain dense MLP (`DenseMlpPlan`), or undefined when it is not one; its layers' parameters are
-   * then exactly `params`, in order (weight, then bias, per layer).
+   * then exactly `params`, in order (per layer: weight, bias, then the norm's γ and β).
    */
   denseMlpPlan?(): DenseMlpPlan | undefined;
   /** Non-trainable state (BN running statistics), snapshotted with the parameters. */

@@ -15,12 +15,21 @@ import { loadNativeAddon } from "./native-addon.js";
 import { ACTIVATION_CODES, FUSED_LOSS_CODES, type FusedLoss } from "./native-fused.js";
 
 interface DyncHvpAddon {
-  hvpPrepare(descriptor: Float64Array, x: Float32Array, y: Float32Array, theta: Float32Array): object;
+  hvpPrepare(descriptor: Float64Array, x: Float32Array, y: Float32Array, theta: Float32Array, running: Float32Array): object;
   hvpProduct(state: object, v: Float32Array, out: Float64Array): void;
   hvpFree(state: object): void;
 }
 
-/** One dense layer as the native HVP takes it: x·W (+ b), then the activation. */
+/**
+ * A layer's batch norm between its product and its activation: the physical batch's statistics (differentiated
+ * through), or the running ones when given (`[S, fanOut]` each, an affine map). γ and β are in θ after the bias.
+ */
+export interface NativeHvpNorm {
+  readonly eps: number;
+  readonly running?: { readonly mean: Float32Array; readonly variance: Float32Array };
+}
+
+/** One dense layer as the native HVP takes it: x·W (+ b), then its batch norm if any, then the activation. */
 export interface NativeHvpLayer {
   readonly fanIn: number;
   readonly fanOut: number;
@@ -28,7 +37,11 @@ export interface NativeHvpLayer {
   /** leaky_relu's slope. */
   readonly alpha: number;
   readonly bias: boolean;
+  readonly norm?: NativeHvpNorm;
 }
+
+/** native/dync_hvp.c's NORM_* codes. */
+const NORM_CODES = { none: 0, batch: 1, running: 2 } as const;
 
 /** The measurement: the network, its loss, the rows and how they are cut into physical batches. */
 export interface NativeHvpProblem {
@@ -43,7 +56,7 @@ export interface NativeHvpProblem {
   /** `[S, rows, fanIn₀]` encoded inputs and `[S, rows, out]` target rows (cross-entropy: smoothed), float32. */
   readonly x: Float32Array;
   readonly y: Float32Array;
-  /** `[S, P]`: per seed every parameter flat, layer by layer weight then bias (the vectors' layout). */
+  /** `[S, P]`: per seed every parameter flat, layer by layer weight, bias, then the norm's γ and β (the vectors' layout). */
   readonly theta: Float32Array;
 }
 
@@ -139,10 +152,16 @@ export function nativeHvp(problem: NativeHvpProblem): NativeHvp | undefined {
   const native = activeAddon();
   if (!native) return undefined;
   const { layers } = problem;
-  const descriptor = new Float64Array(8 + 5 * layers.length);
+  const descriptor = new Float64Array(8 + 7 * layers.length);
   descriptor.set([problem.seeds, problem.rows, problem.batch, layers.length, FUSED_LOSS_CODES[problem.loss], problem.scale, problem.rows, stateBudget]);
-  layers.forEach((l, i) => descriptor.set([l.fanIn, l.fanOut, ACTIVATION_CODES[l.activation], l.alpha, l.bias ? 1 : 0], 8 + 5 * i));
-  const state = native.hvpPrepare(descriptor, problem.x, problem.y, problem.theta);
+  layers.forEach((l, i) => {
+    const norm = l.norm ? NORM_CODES[l.norm.running ? "running" : "batch"] : NORM_CODES.none;
+    descriptor.set([l.fanIn, l.fanOut, ACTIVATION_CODES[l.activation], l.alpha, l.bias ? 1 : 0, norm, l.norm?.eps ?? 0], 8 + 7 * i);
+  });
+  const runningStats = layers.flatMap((l) => (l.norm?.running ? [l.norm.running.mean, l.norm.running.variance] : []));
+  const running = new Float32Array(runningStats.reduce((n, a) => n + a.length, 0));
+  runningStats.reduce((at, a) => (running.set(a, at), at + a.length), 0);
+  const state = native.hvpPrepare(descriptor, problem.x, problem.y, problem.theta, running);
   let freed = false;
   return {
     product: (v, out) => native.hvpProduct(state, v, out),

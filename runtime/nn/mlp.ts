@@ -194,13 +194,14 @@ export class Mlp implements Model {
     return { activation: activationName(spec), alpha, scale: this.outputScale, half: loss === "mse" ? 1 : 0.5, params };
   }
 
-  /** The network as a plain dense MLP (`Model.denseMlpPlan`): without batch norm or dropout; else undefined. */
+  /** The network as a plain dense MLP (`Model.denseMlpPlan`; the hidden layers' batch norm included): without dropout; else undefined. */
   denseMlpPlan(): DenseMlpPlan | undefined {
-    if (this.options.norm === "batchnorm" || this.dropout > 0) return undefined;
+    if (this.dropout > 0) return undefined;
     const spec = this.options.act ?? "relu";
     const act = { activation: activationName(spec), alpha: typeof spec === "object" && "slope" in spec ? spec.slope : DEFAULT_LEAKY_SLOPE };
-    const layer = (dense: DenseParams, hidden: boolean) => ({ weight: dense.weight, ...(dense.bias ? { bias: dense.bias } : {}), ...(hidden ? act : { activation: "identity" as const, alpha: 0 }) });
-    return { encode: (x) => this.encode(x), layers: [...this.hidden.map((l) => layer(l.dense, true)), layer(this.out, false)], scale: this.outputScale };
+    const normOf = (n: BatchNormParams) => ({ norm: { gamma: n.gamma, beta: n.beta, runningMean: n.runningMean, runningVar: n.runningVar, eps: n.eps } });
+    const layer = (dense: DenseParams, hidden: boolean, norm?: BatchNormParams) => ({ weight: dense.weight, ...(dense.bias ? { bias: dense.bias } : {}), ...(norm ? normOf(norm) : {}), ...(hidden ? act : { activation: "identity" as const, alpha: 0 }) });
+    return { encode: (x) => this.encode(x), layers: [...this.hidden.map((l) => layer(l.dense, true, l.norm)), layer(this.out, false)], scale: this.outputScale };
   }
 
   /** Input encoding applied to `[S, B, inDim]` (identity without one), for probes that look at encoded inputs. */

@@ -224,14 +224,19 @@ export class Sequential implements Model {
   }
 
   /**
-   * The list as a plain dense MLP (`Model.denseMlpPlan`): the fused step's plan without batch norm (its batch
-   * statistics are not part of the plan's arithmetic); undefined otherwise.
+   * The list as a plain dense MLP (`Model.denseMlpPlan`): the fused step's plan, batch norm included (between a
+   * dense layer's product and its activation); undefined otherwise.
    */
   denseMlpPlan(): DenseMlpPlan | undefined {
     const plan = this.fusedDensePlan();
-    if (!plan || plan.layers.some((l) => l.norm)) return undefined;
+    if (!plan) return undefined;
     const views = this.built.filter((b) => b.view.weight).map((b) => b.view);
-    const layers = plan.layers.map((l, i) => ({ weight: views[i]!.weight!, ...(views[i]!.bias ? { bias: views[i]!.bias } : {}), activation: l.activation, alpha: l.alpha }));
+    const norms = this.built.filter((b) => b.norm).map((b) => b.norm!);
+    const layers = plan.layers.map((l, i) => {
+      const bn = l.norm && norms.find((n) => n.gamma.variable === l.norm!.gamma);
+      const norm = bn ? { norm: { gamma: bn.gamma, beta: bn.beta, runningMean: bn.runningMean, runningVar: bn.runningVar, eps: bn.eps } } : {};
+      return { weight: views[i]!.weight!, ...(views[i]!.bias ? { bias: views[i]!.bias } : {}), ...norm, activation: l.activation, alpha: l.alpha };
+    });
     const encode = (x: tf.Tensor3D) => plan.encodings.reduce((h, e) => e.apply(h), x);
     return { encode, layers, scale: this.outputScale * plan.scale };
   }

@@ -28,7 +28,7 @@ const hvp = {
   name: "hvp",
   type: { t: "choice", options: ["exact", "difference"] },
   default: "exact",
-  doc: "Hessian-vector products by double backward (`exact`; for plain dense MLPs on the native path, Pearlmutter's R-operator in native code, the same product up to float32 rounding), or by the central difference (∇L(θ+εv) − ∇L(θ−εv))/2ε, ε = 1e-3·(1 + RMS θ) (`difference`: two gradients per product, ~1e-4 relative error, wrong where ±εv crosses a kink — a ReLU or a max-pool switch; for ops tfjs cannot differentiate twice).",
+  doc: "Hessian-vector products by double backward (`exact`; for plain dense MLPs, batch norm after their dense layers included, Pearlmutter's R-operator: in native code on the native path, else in tfjs ops; the same product up to float32 rounding), or by the central difference (∇L(θ+εv) − ∇L(θ−εv))/2ε, ε = 1e-3·(1 + RMS θ) (`difference`: two gradients per product, ~1e-4 relative error, wrong where ±εv crosses a kink — a ReLU or a max-pool switch; for ops tfjs cannot differentiate twice).",
 } as const satisfies Param;
 
 /** The Hessian-vector product's knobs, shared by every curvature probe. */

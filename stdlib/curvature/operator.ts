@@ -33,15 +33,15 @@
  * single second backward pass (./recorded-gradient.ts).
  */
 import { tf } from "../../runtime/tf.js";
-import type { DenseMlpLayer, DenseMlpPlan, HvpPath, HvpPathCounts, Model, Param } from "../../contract/model.js";
+import type { DenseMlpLayer, DenseMlpNorm, DenseMlpPlan, HvpPath, HvpPathCounts, Model, Param } from "../../contract/model.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
 import { labelSmoothing, lossFunction, lossName, smoothTargets, type LossKind } from "../../runtime/loss.js";
 import type { NnForwardOptions } from "../../runtime/nn/mlp.js";
 import { Rng } from "../../runtime/rng.js";
 import type { EvalData } from "../probes/eval-data.js";
 import { recordGradient, type RecordedGradient } from "./recorded-gradient.js";
-import { nativeHvp, nativeHvpActive, ropHvpEnabled, type NativeHvp } from "../../runtime/kernels/native-hvp.js";
-import { ropHvp, type RopHvp } from "./rop-hvp.js";
+import { nativeHvp, nativeHvpActive, ropHvpEnabled, type NativeHvp, type NativeHvpNorm } from "../../runtime/kernels/native-hvp.js";
+import { ropHvp, ropLayerTensors, type RopHvp, type RopNorm } from "./rop-hvp.js";
 import { FUSED_LOSS_CODES, type FusedLoss } from "../../runtime/kernels/native-fused.js";
 
 /** How the HVP is computed and on which rows. */
@@ -223,7 +223,7 @@ export class HessianOperator {
     const plan = this.denseMlpPlan();
     const loss = lossName(this.loss);
     if (!plan || !nativeHvpActive()) return null;
-    const layers = plan.layers.map((l) => ({ fanIn: l.weight.variable.shape[1]!, fanOut: l.weight.variable.shape[2]!, activation: l.activation, alpha: l.alpha, bias: l.bias !== undefined }));
+    const layers = plan.layers.map((l) => ({ fanIn: l.weight.variable.shape[1]!, fanOut: l.weight.variable.shape[2]!, activation: l.activation, alpha: l.alpha, bias: l.bias !== undefined, ...(l.norm ? { norm: this.nativeNorm(l.norm) } : {}) }));
     const [x, y] = tf.tidy(() => {
       const encoded = this.batches.map((b) => plan.encode(tf.reshape(b.x, [b.x.shape[0]!, b.x.shape[1]!, -1]) as tf.Tensor3D));
       return [tf.concat(encoded, 1), tf.concat(this.batches.map((b) => b.target), 1)];
@@ -262,13 +262,26 @@ export class HessianOperator {
     const plan = this.denseMlpPlan();
     if (!plan || !ropHvpEnabled() || this.nativeProduct()) return null;
     const encoded = tf.tidy(() => this.batches.map((b) => plan.encode(tf.reshape(b.x, [b.x.shape[0]!, b.x.shape[1]!, -1]) as tf.Tensor3D)));
-    const layers = plan.layers.map((l) => ({ weight: tf.clone(l.weight.variable) as tf.Tensor3D, ...(l.bias ? { bias: tf.clone(l.bias.variable) as tf.Tensor2D } : {}), activation: l.activation, alpha: l.alpha }));
-    this.ropTensors = [...encoded, ...layers.flatMap((l) => (l.bias ? [l.weight, l.bias] : [l.weight]))];
+    const layers = plan.layers.map((l) => ({ weight: tf.clone(l.weight.variable) as tf.Tensor3D, ...(l.bias ? { bias: tf.clone(l.bias.variable) as tf.Tensor2D } : {}), ...(l.norm ? { norm: this.ropNorm(l.norm) } : {}), activation: l.activation, alpha: l.alpha }));
+    this.ropTensors = [...encoded, ...ropLayerTensors(layers)];
     const fits = encoded.every((x, k) => x.rank === 3 && x.shape[2] === layers[0]!.weight.shape[1] && this.batches[k]!.target.rank === 3 && this.batches[k]!.target.shape[2] === layers.at(-1)!.weight.shape[2] && this.batches[k]!.target.dtype === "float32");
     if (!fits) return null; // the taped path says what does not fit
     const batches = encoded.map((x, k) => ({ x: x as tf.Tensor3D, y: this.batches[k]!.target as tf.Tensor3D }));
     this.rop = ropHvp({ layers, loss: lossName(this.loss) as FusedLoss, scale: plan.scale, rows: this.rows, batches });
     return this.rop;
+  }
+
+  /** A plan's batch norm as the native product takes it: eps and, under `bn: "running"`, the running statistics as they are now. */
+  private nativeNorm(norm: DenseMlpNorm): NativeHvpNorm {
+    if (this.options.bn === "batch") return { eps: norm.eps };
+    return { eps: norm.eps, running: { mean: norm.runningMean.dataSync() as Float32Array, variance: norm.runningVar.dataSync() as Float32Array } };
+  }
+
+  /** A plan's batch norm as the R-operator takes it: γ, β and, under `bn: "running"`, the running statistics, as they are now. */
+  private ropNorm(norm: DenseMlpNorm): RopNorm {
+    const [gamma, beta] = [tf.clone(norm.gamma.variable) as tf.Tensor2D, tf.clone(norm.beta.variable) as tf.Tensor2D];
+    if (this.options.bn === "batch") return { gamma, beta, eps: norm.eps };
+    return { gamma, beta, eps: norm.eps, running: { mean: tf.clone(norm.runningMean) as tf.Tensor2D, variance: tf.clone(norm.runningVar) as tf.Tensor2D } };
   }
 
   private exactProduct(vectors: readonly Float64Array[]): Float64Array[] {
@@ -406,7 +419,7 @@ export class HessianOperator {
 
 /** Whether a dense plan's parameters are exactly the model's, in order (the vectors' layout is then the native one). */
 function samePlanParams(layers: readonly DenseMlpLayer[], params: readonly Param[]): boolean {
-  const planned = layers.flatMap((l) => (l.bias ? [l.weight, l.bias] : [l.weight]));
+  const planned = layers.flatMap((l) => [l.weight, ...(l.bias ? [l.bias] : []), ...(l.norm ? [l.norm.gamma, l.norm.beta] : [])]);
   return planned.length === params.length && planned.every((p, i) => p.variable === params[i]!.variable);
 }
 

@@ -15,12 +15,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { mlpLayers } from "../../contract/layer-list.js";
 import type { Model } from "../../contract/model.js";
 import type { LayerSpec } from "../../contract/program.js";
 import { symmetricEigen } from "../../numerics/linalg.js";
 import { ensureGradients, selectBackend } from "../../runtime/backend.js";
+import { setRopHvpEnabled } from "../../runtime/kernels/native-hvp.js";
 import type { Dataset } from "../../runtime/dataset.js";
 import type { LossKind } from "../../runtime/loss.js";
 import { sequential } from "../../runtime/nn/sequential.js";
@@ -174,6 +175,9 @@ describe("the Hessian-vector product against finite differences of gradients", (
   });
 
   it("one physical batch: the gradient is recorded once (one forward pass for many products), the products equal nested tf.grads", () => {
+    // The batch-norm MLP's products are the R-operator's unless it is switched off (this checks the tape's recording).
+    setRopHvpEnabled(false);
+    onTestFinished(() => setRopHvpEnabled(true));
     for (const net of [NETS["cnn with max pool"]!, NETS["batchnorm"]!]) {
       const model = build(net);
       const data = new EvalData([dataset(net.rows, net.inShape, 5)], 1);

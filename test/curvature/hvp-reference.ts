@@ -69,6 +69,8 @@ export interface RefLayer {
   readonly act: ActivationName;
   readonly alpha: number;
   readonly bias: boolean;
+  /** Batch norm after the product: the physical batch's statistics, or the running ones (this seed's) when given. */
+  readonly norm?: { readonly eps: number; readonly running?: { readonly mean: readonly number[]; readonly variance: readonly number[] } };
 }
 
 /** erf by its Taylor series (|x| ≤ 6 here; float64 terms: ~1e-12 absolute). */
@@ -112,85 +114,144 @@ export function activate64(act: ActivationName, alpha: number, z: number): [numb
   }
 }
 
-/** ∇L for one seed in float64: L = (1/m)·Σ_rows ℓ(scale·net(x), y), θ flat per layer W (row-major) then b. */
-export function gradient64(layers: readonly RefLayer[], scale: number, loss: LossKind, theta: Float64Array, x: Float64Array, y: Float64Array, m: number): Float64Array {
-  const grad = new Float64Array(theta.length);
-  const offsets: number[] = [];
+/** Where a layer's parameters sit in θ: W (row-major fanIn × fanOut), then b, γ, β (each present or not). */
+function refOffsets(layers: readonly RefLayer[]): { w: number; b: number; g: number }[] {
   let at = 0;
-  for (const l of layers) {
-    offsets.push(at);
-    at += l.fanIn * l.fanOut + (l.bias ? l.fanOut : 0);
-  }
-  const d = layers[0]!.fanIn;
-  const C = layers.at(-1)!.fanOut;
-  const name = lossName(loss);
-  const smoothing = labelSmoothing(loss);
-  for (let r = 0; r < m; r++) {
-    const hs: number[][] = [Array.from(x.subarray(r * d, (r + 1) * d))];
-    const ds: number[][] = [];
-    layers.forEach((l, i) => {
-      const h = hs.at(-1)!;
-      const out: number[] = [];
-      const der: number[] = [];
-      for (let j = 0; j < l.fanOut; j++) {
-        let z = l.bias ? theta[offsets[i]! + l.fanIn * l.fanOut + j]! : 0;
-        for (let k = 0; k < l.fanIn; k++) z += h[k]! * theta[offsets[i]! + k * l.fanOut + j]!;
-        const [a, da] = activate64(l.act, l.alpha, z);
-        out.push(a);
-        der.push(da);
-      }
-      hs.push(out);
-      ds.push(der);
-    });
-    const o = hs.at(-1)!.map((v) => scale * v);
-    const t = Array.from(y.subarray(r * C, (r + 1) * C), (v) => (smoothing > 0 ? (1 - smoothing) * v + smoothing / C : v));
-    let g: number[];
-    if (name === "cross_entropy") {
-      const max = Math.max(...o);
-      const e = o.map((v) => Math.exp(v - max));
-      const total = e.reduce((a, b) => a + b, 0);
-      const mass = t.reduce((a, b) => a + b, 0);
-      g = e.map((v, j) => mass * (v / total) - t[j]!);
-    } else {
-      const factor = name === "mse" ? 2 / C : name === "half_mse" ? 1 / C : 1;
-      g = o.map((v, j) => factor * (v - t[j]!));
-    }
-    let e = g.map((v) => (scale * v) / m);
-    for (let i = layers.length - 1; i >= 0; i--) {
-      const l = layers[i]!;
-      const delta = e.map((v, j) => v * ds[i]![j]!);
-      const h = hs[i]!;
-      for (let k = 0; k < l.fanIn; k++) for (let j = 0; j < l.fanOut; j++) grad[offsets[i]! + k * l.fanOut + j]! += h[k]! * delta[j]!;
-      if (l.bias) for (let j = 0; j < l.fanOut; j++) grad[offsets[i]! + l.fanIn * l.fanOut + j]! += delta[j]!;
-      e = Array.from({ length: l.fanIn }, (_, k) => delta.reduce((acc, dv, j) => acc + dv * theta[offsets[i]! + k * l.fanOut + j]!, 0));
-    }
+  return layers.map((l) => {
+    const w = at;
+    const b = w + l.fanIn * l.fanOut;
+    const g = b + (l.bias ? l.fanOut : 0);
+    at = g + (l.norm ? 2 * l.fanOut : 0);
+    return { w, b, g };
+  });
+}
+
+/** Over rows: the mean of f(r) per feature. */
+function rowMean(n: number, width: number, f: (r: number, j: number) => number): number[] {
+  return Array.from({ length: width }, (_, j) => {
+    let s = 0;
+    for (let r = 0; r < n; r++) s += f(r, j);
+    return s / n;
+  });
+}
+
+/**
+ * ∇L for one seed in float64: L = (1/m)·Σ_rows ℓ(scale·net(x), y), the rows evaluated in physical batches of
+ * `batch` (batch norm's batch statistics are each batch's), θ flat per layer as `refOffsets`. Batch norm's
+ * backward is the textbook one: ∂L/∂z = (g − mean(g) − x̂·mean(g⊙x̂))/σ with g = γ⊙∂L/∂u (running statistics: g/σ).
+ */
+export function gradient64(layers: readonly RefLayer[], scale: number, loss: LossKind, theta: Float64Array, x: Float64Array, y: Float64Array, m: number, batch = m): Float64Array {
+  const grad = new Float64Array(theta.length);
+  for (let start = 0; start < m; start += batch) {
+    const n = Math.min(batch, m - start);
+    batchGradient64(layers, scale, loss, theta, x, y, m, start, n, grad);
   }
   return grad;
 }
 
-/** H·v of every seed by float64 central differences of `gradient64` (step 1e-5 along v). */
-export function differenceProducts(model: Model, data: EvalData, loss: LossKind, vectors: readonly Float64Array[]): Float64Array[] {
+/** grad += the gradient of one physical batch's part of L (rows start … start + n − 1). */
+function batchGradient64(layers: readonly RefLayer[], scale: number, loss: LossKind, theta: Float64Array, x: Float64Array, y: Float64Array, m: number, start: number, n: number, grad: Float64Array): void {
+  const offsets = refOffsets(layers);
+  const d = layers[0]!.fanIn;
+  const C = layers.at(-1)!.fanOut;
+  const name = lossName(loss);
+  const smoothing = labelSmoothing(loss);
+  const hs: number[][][] = [Array.from({ length: n }, (_, r) => Array.from(x.subarray((start + r) * d, (start + r + 1) * d)))];
+  const ds: number[][][] = [];
+  const norms: ({ xhat: number[][]; sigma: number[] } | undefined)[] = [];
+  layers.forEach((l, i) => {
+    const h = hs.at(-1)!;
+    const { w, b, g } = offsets[i]!;
+    const z = h.map((row) => Array.from({ length: l.fanOut }, (_, j) => {
+      let v = l.bias ? theta[b + j]! : 0;
+      for (let k = 0; k < l.fanIn; k++) v += row[k]! * theta[w + k * l.fanOut + j]!;
+      return v;
+    }));
+    let u = z;
+    if (l.norm) {
+      const mean = l.norm.running?.mean ?? rowMean(n, l.fanOut, (r, j) => z[r]![j]!);
+      const variance = l.norm.running?.variance ?? rowMean(n, l.fanOut, (r, j) => (z[r]![j]! - mean[j]!) ** 2);
+      const sigma = variance.map((v) => Math.sqrt(v + l.norm!.eps));
+      const xhat = z.map((row) => row.map((v, j) => (v - mean[j]!) / sigma[j]!));
+      norms[i] = { xhat, sigma };
+      u = xhat.map((row) => row.map((v, j) => theta[g + j]! * v + theta[g + l.fanOut + j]!));
+    }
+    const act = u.map((row) => row.map((v) => activate64(l.act, l.alpha, v)));
+    hs.push(act.map((row) => row.map(([a]) => a)));
+    ds.push(act.map((row) => row.map(([, da]) => da)));
+  });
+  let e = hs.at(-1)!.map((row, r) => {
+    const o = row.map((v) => scale * v);
+    const t = Array.from(y.subarray((start + r) * C, (start + r + 1) * C), (v) => (smoothing > 0 ? (1 - smoothing) * v + smoothing / C : v));
+    let gl: number[];
+    if (name === "cross_entropy") {
+      const max = Math.max(...o);
+      const ex = o.map((v) => Math.exp(v - max));
+      const total = ex.reduce((a, b) => a + b, 0);
+      const mass = t.reduce((a, b) => a + b, 0);
+      gl = ex.map((v, j) => mass * (v / total) - t[j]!);
+    } else {
+      const factor = name === "mse" ? 2 / C : name === "half_mse" ? 1 / C : 1;
+      gl = o.map((v, j) => factor * (v - t[j]!));
+    }
+    return gl.map((v) => (scale * v) / m);
+  });
+  for (let i = layers.length - 1; i >= 0; i--) {
+    const l = layers[i]!;
+    const { w, b, g } = offsets[i]!;
+    const gu = e.map((row, r) => row.map((v, j) => v * ds[i]![r]![j]!));
+    let delta = gu;
+    const norm = norms[i];
+    if (norm) {
+      for (let r = 0; r < n; r++) for (let j = 0; j < l.fanOut; j++) {
+        grad[g + j]! += gu[r]![j]! * norm.xhat[r]![j]!;
+        grad[g + l.fanOut + j]! += gu[r]![j]!;
+      }
+      const gx = gu.map((row) => row.map((v, j) => theta[g + j]! * v));
+      if (l.norm!.running) {
+        delta = gx.map((row) => row.map((v, j) => v / norm.sigma[j]!));
+      } else {
+        const meanG = rowMean(n, l.fanOut, (r, j) => gx[r]![j]!);
+        const meanGX = rowMean(n, l.fanOut, (r, j) => gx[r]![j]! * norm.xhat[r]![j]!);
+        delta = gx.map((row, r) => row.map((v, j) => (v - meanG[j]! - norm.xhat[r]![j]! * meanGX[j]!) / norm.sigma[j]!));
+      }
+    }
+    const h = hs[i]!;
+    for (let r = 0; r < n; r++) {
+      for (let k = 0; k < l.fanIn; k++) for (let j = 0; j < l.fanOut; j++) grad[w + k * l.fanOut + j]! += h[r]![k]! * delta[r]![j]!;
+      if (l.bias) for (let j = 0; j < l.fanOut; j++) grad[b + j]! += delta[r]![j]!;
+    }
+    e = delta.map((row) => Array.from({ length: l.fanIn }, (_, k) => row.reduce((acc, dv, j) => acc + dv * theta[w + k * l.fanOut + j]!, 0)));
+  }
+}
+
+/**
+ * H·v of every seed by float64 central differences of `gradient64` (`step` along v: 1e-5 suits the small nets;
+ * larger ones need less, their truncation error growing as step²·‖v‖²), the rows in the options' physical batches,
+ * batch norm with the options' statistics (`bn`).
+ */
+export function differenceProducts(model: Model, data: EvalData, loss: LossKind, vectors: readonly Float64Array[], options: HvpOptions = EXACT, step = 1e-5): Float64Array[] {
   const plan = model.denseMlpPlan!()!;
-  const layers = plan.layers.map((l) => ({ fanIn: l.weight.variable.shape[1]!, fanOut: l.weight.variable.shape[2]!, act: l.activation, alpha: l.alpha, bias: l.bias !== undefined }));
-  const rows = subsetRows(data.n, EXACT, Array(model.seeds).fill(0), "t");
+  const seedSlice = (t: tf.Tensor, s: number): number[] => Array.from(t.dataSync().subarray((s * t.size) / model.seeds, ((s + 1) * t.size) / model.seeds));
+  const layersOf = (s: number): RefLayer[] => plan.layers.map((l) => {
+    const norm = l.norm && { eps: l.norm.eps, ...(options.bn === "running" ? { running: { mean: seedSlice(l.norm.runningMean, s), variance: seedSlice(l.norm.runningVar, s) } } : {}) };
+    return { fanIn: l.weight.variable.shape[1]!, fanOut: l.weight.variable.shape[2]!, act: l.activation, alpha: l.alpha, bias: l.bias !== undefined, ...(norm ? { norm } : {}) };
+  });
+  const rows = subsetRows(data.n, options, Array(model.seeds).fill(0), "t");
   const { x, y } = data.gather(rows);
   const encoded = plan.encode(x as tf.Tensor3D);
   const xs = Float64Array.from(encoded.dataSync());
   const ys = Float64Array.from(y.dataSync());
   tf.dispose([x, y, encoded]);
-  const m = data.n;
-  const dIn = layers[0]!.fanIn;
-  const C = layers.at(-1)!.fanOut;
+  const m = x.shape[1]!;
+  const layers0 = layersOf(0);
+  const dIn = layers0[0]!.fanIn;
+  const C = layers0.at(-1)!.fanOut;
   return vectors.map((v, s) => {
-    let at = 0;
-    const theta = new Float64Array(v.length);
-    for (const p of model.params) {
-      const size = p.variable.size / model.seeds;
-      theta.set(Array.from(p.variable.dataSync().subarray(s * size, (s + 1) * size)), at);
-      at += size;
-    }
-    const h = 1e-5;
-    const g = (sign: number) => gradient64(layers, plan.scale, loss, theta.map((t, k) => t + sign * h * v[k]!), xs.subarray(s * m * dIn, (s + 1) * m * dIn), ys.subarray(s * m * C, (s + 1) * m * C), m);
+    const theta = Float64Array.from(model.params.flatMap((p) => seedSlice(p.variable, s)));
+    const h = step;
+    const layers = layersOf(s);
+    const g = (sign: number) => gradient64(layers, plan.scale, loss, theta.map((t, k) => t + sign * h * v[k]!), xs.subarray(s * m * dIn, (s + 1) * m * dIn), ys.subarray(s * m * C, (s + 1) * m * C), m, options.batch ?? m);
     const plus = g(1);
     const minus = g(-1);
     return plus.map((p, k) => (p - minus[k]!) / (2 * h));
@@ -219,7 +280,7 @@ export function compare(path: "native" | "rop", model: Model, data: EvalData, lo
   const op = operator(model, data, loss, options);
   expect(op.path).toBe(path);
   const under = products(op, 3);
-  const reference = directions(op, 3).map((v) => differenceProducts(model, data, loss, v));
+  const reference = directions(op, 3).map((v) => differenceProducts(model, data, loss, v, options));
   op.dispose();
   setNativeHvpEnabled(false);
   setRopHvpEnabled(false);

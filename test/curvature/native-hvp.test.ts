@@ -6,8 +6,8 @@
  *    the C code: the activations' derivatives below are the textbook ones, the Hessian comes from differencing);
  *  - against the taped product (nested tf.grad / the recorded gradient) at float32 tolerance;
  *  - several physical batches, with the state kept and recomputed per product, equal one batch;
- *  - the models outside the family (batch norm, dropout, convolutions) and the native path off take the tape
- *    and say so (`HessianOperator.path`); eigenvalues agree on both paths.
+ *  - the models outside the family (dropout, layer norm, convolutions) and the native path off take the tape
+ *    and say so (`HessianOperator.path`); eigenvalues agree on both paths. Batch norm: ./rop-hvp-bn.test.ts.
  *
  * Needs the native addons (`npm run native`); skipped without them, except under CI=true.
  */
@@ -157,12 +157,23 @@ describe.skipIf(!available && !inCi)(`native Hessian-vector product${available ?
   it("models outside the family and the native path switched off take the tape, and say so", () => {
     const data = new EvalData([dataset(12, 4, 1, false, 2)], 1);
     const layers = (extra: LayerSpec[]): LayerSpec[] => [{ name: "h0", kind: "dense", width: 5, act: null, bias: true }, ...extra, { name: "out", kind: "dense", width: 1, act: null, bias: true }];
-    const outside: Model[] = [
+    // Batch norm after a dense layer is in the family (./rop-hvp-bn.test.ts checks its numbers on both R-operators).
+    const withNorm: Model[] = [
       sequential({ inShape: [4], layers: layers([{ name: "bn", kind: "batchnorm" }, { name: "a", kind: "activation", act: "tanh" }]), seeds: [1] }),
+      mlp({ inDim: 4, hidden: [5], outDim: 1, act: "tanh", norm: "batchnorm", seeds: [1] }),
+    ];
+    for (const model of withNorm) {
+      expect(model.denseMlpPlan?.()?.layers[0]!.norm).toBeDefined();
+      const op = operator(model, data, "half_mse");
+      expect(op.path).toBe("native");
+      op.dispose();
+      model.dispose();
+    }
+    const outside: Model[] = [
       sequential({ inShape: [4], layers: layers([{ name: "a", kind: "activation", act: "tanh" }, { name: "drop", kind: "dropout", p: 0.2 }]), seeds: [1] }),
       sequential({ inShape: [4], layers: layers([{ name: "ln", kind: "layernorm" }]), seeds: [1] }),
       sequential({ inShape: [2, 2, 1], layers: [{ name: "c", kind: "conv", filters: 2, kernel: 2, stride: 1, padding: "valid", act: "tanh", bias: true }, { name: "f", kind: "flatten" }, { name: "out", kind: "dense", width: 1, act: null, bias: true }], seeds: [1] }),
-      mlp({ inDim: 4, hidden: [5], outDim: 1, act: "tanh", norm: "batchnorm", seeds: [1] }),
+      mlp({ inDim: 4, hidden: [5], outDim: 1, act: "tanh", norm: "batchnorm", dropout: 0.1, seeds: [1] }),
       mlp({ inDim: 4, hidden: [5], outDim: 1, act: "tanh", dropout: 0.1, seeds: [1] }),
     ];
     for (const model of outside) {
@@ -214,7 +225,7 @@ describe.skipIf(!available && !inCi)(`native Hessian-vector product${available ?
       setNativeHvpEnabled(true);
       setRopHvpEnabled(true);
       const norm = await run("batchnorm", "batchnorm");
-      expect(norm.manifest.runs[0]!.hvp).toEqual({ taped: 2 * 6 });
+      expect(norm.manifest.runs[0]!.hvp).toEqual({ native: 2 * 6 });
     });
   });
 

@@ -6,7 +6,8 @@
  *  - against float64 central differences of a float64 gradient written out in JS (./hvp-reference.ts);
  *  - against the taped product (the recorded gradient) at float32 tolerance;
  *  - several physical batches, with the state kept and recomputed per product, equal one batch;
- *  - the path is reported (`rop`), `DYNC_ROP_HVP=0`'s switch takes the tape, models outside the family take the tape;
+ *  - the path is reported (`rop`), `DYNC_ROP_HVP=0`'s switch takes the tape, models outside the family take the tape
+ *    (batch norm: ./rop-hvp-bn.test.ts);
  *  - a run records it (`backend.hvp`, `runs[].hvp`) and its sharpness agrees with the tape's;
  *  - no tensor is leaked.
  */
@@ -134,7 +135,7 @@ for (const backend of ["wasm", "cpu"] as const) {
 
     it("models outside the family, `hvp: \"difference\"` and the switch off take other paths, and say so", () => {
       const data = new EvalData([dataset(12, 4, 1, false, 2)], 1);
-      const norm = mlp({ inDim: 4, hidden: [5], outDim: 1, act: "tanh", norm: "batchnorm", seeds: [1] });
+      const norm = mlp({ inDim: 4, hidden: [5], outDim: 1, act: "tanh", norm: "batchnorm", dropout: 0.1, seeds: [1] });
       expect(operator(norm, data, "half_mse").path).toBe("taped");
       const plain = listNet("tanh", true, 1, { inDim: 4, outDim: 1 });
       expect(operator(plain, data, "half_mse").path).toBe("rop");
