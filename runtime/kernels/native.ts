@@ -77,9 +77,10 @@ export function gemmOf(matmul: { readonly gemm?: string } | undefined): string {
  * patch rows (native/dync_conv.c `tile_rows`): OpenBLAS rounds a product's rows by its row count, and the filter
  * gradient sums fewer tile products. 4: 2026-12-04, exact Hessian-vector products of plain dense MLPs on the native
  * R-operator (native/dync_hvp.c), and Lanczos's float64 reorthogonalisation in C (native/dync_lanczos.c): curvature
- * probes' values change at float32 rounding level (the reorthogonalisation alone at ~1e-15).
+ * probes' values change at float32 rounding level (the reorthogonalisation alone at ~1e-15). 5: 2026-12-04, MLPs with
+ * batch norm take the native R-operator too (their curvature was the taped product's).
  */
-export const NATIVE_KERNELS_REVISION = 4;
+export const NATIVE_KERNELS_REVISION = 5;
 
 export const NATIVE_MATMUL_KERNEL = "DyncNativeMatMul";
 
