@@ -238,6 +238,8 @@ function integerKind(iy: number, ly: number): number {
  * into an integer n and a remainder, 2^n·2^remainder. Special cases as ECMAScript (±1 ** ±∞ is NaN).
  */
 export function fdlibmPow(x: number, y: number): number {
+  // fdlibm's own y = 2 case below (x·x, NaN for NaN x), taken before the word splits: `x^2` is the commonest target.
+  if (y === 2) return x * x;
   const hx = highWord(x);
   const lx = lowWord(x);
   const hy = highWord(y);
