@@ -263,14 +263,14 @@ const TARGETS = {
       max: 0.5,
       label: "≤ 0.5× the hand-vectorised PyTorch",
       cause: "on the wasm path the fused 1→W→1 kernel is compute-bound on 4-lane SIMD without fused multiply-add (an exp and a division per sample and neuron); the native path runs the same step on 16 lanes (AVX-512)",
-      nativeCause: "the native 1→W→1 kernel (~1.1 ns of CPU per sample and neuron) take ~0.28 s of the ~0.4 s loop (a CPU profile); the rest is the per-run set-up of 1000 seeds (their parameters' init; the data is drawn by the first run and reused by the others, runner/data.ts); the per-seed loop's time is scaled from 50 seeds per width, so its noise moves this ratio by ±10 %",
+      nativeCause: "the native 1→W→1 kernel (~1.1 ns of CPU per sample and neuron) takes ~0.28 s of the ~0.4 s loop (a CPU profile); the rest is the per-run set-up of 1000 seeds (their parameters' init; the data is drawn by the first run and reused by the others, runner/data.ts); the per-seed loop's time is scaled from 50 seeds per width, so its noise moves this ratio by ±10 %",
     },
     {
       against: "d_lottery_loop",
       max: 1 / 20,
       label: "≥ 20× faster than the per-seed loop",
       cause: "on the wasm path the fused 1→W→1 kernel is compute-bound on 4-lane SIMD without fused multiply-add (an exp and a division per sample and neuron): ~3× the native kernel's CPU time",
-      nativeCause: "the native 1→W→1 kernel (~1.1 ns of CPU per sample and neuron, an exp and a division each) take ~0.28 s of the ~0.4 s loop (a CPU profile); the rest is the per-run set-up of 1000 seeds (their parameters' init; the data is drawn by the first run and reused by the others, runner/data.ts); the per-seed loop's time is scaled from 50 seeds per width, so its noise moves this ratio by ±10 %",
+      nativeCause: "the native 1→W→1 kernel (~1.1 ns of CPU per sample and neuron, an exp and a division each) takes ~0.28 s of the ~0.4 s loop (a CPU profile); the rest is the per-run set-up of 1000 seeds (their parameters' init; the data is drawn by the first run and reused by the others, runner/data.ts); the per-seed loop's time is scaled from 50 seeds per width, so its noise moves this ratio by ±10 %",
     },
   ],
   f_coord_pe: [
