@@ -47,7 +47,8 @@ export function buildRunData(specs: Readonly<Record<string, DataSpec>>, context:
       return dataset;
     }));
   }
-  lastRunData.set(context.program, built);
+  if (floatsOf(built.values()) <= keptDataBudget) lastRunData.set(context.program, built);
+  else lastRunData.delete(context.program);
   return standardized(specs, out, trainOn);
 }
 
@@ -58,9 +59,33 @@ export function buildRunData(specs: Readonly<Record<string, DataSpec>>, context:
  * it (benchmark (d): 1000 seeds × 256 points, ~20 ms a run; a real data set, its file read and decoded once).
  * The kept sets are copies no run holds, and every run gets a copy of its own, so nothing one run does to its
  * arrays reaches another (a copy costs far less than a draw). Entries the next run does not ask for are dropped
- * before it builds, so at most one run's data is kept besides the current run's.
+ * before it builds, so at most one run's data is kept besides the current run's, and none past `KEPT_DATA_FLOATS`.
  */
 const lastRunData = new WeakMap<ExperimentProgram, Map<string, Dataset>>();
+
+/**
+ * The most a program keeps (floats of inputs, targets and labels): 64 MB. Beyond it every run builds its data
+ * again, as before this cache, rather than hold a second copy of a large real data set (Fashion-MNIST's training
+ * set is ~190 MB) beside the run's own.
+ */
+export const KEPT_DATA_FLOATS = 1 << 24;
+let keptDataBudget = KEPT_DATA_FLOATS;
+
+/** Tests: another budget (0 restores the default). */
+export function setKeptDataBudget(floats: number): void {
+  keptDataBudget = floats > 0 ? floats : KEPT_DATA_FLOATS;
+}
+
+/** Floats of the data sets kept for `program`'s next run (0: none). */
+export function keptDataFloats(program: ExperimentProgram): number {
+  return floatsOf(lastRunData.get(program)?.values() ?? []);
+}
+
+function floatsOf(datasets: Iterable<Dataset>): number {
+  let total = 0;
+  for (const d of datasets) total += d.x.length + d.y.length + (d.labels?.length ?? 0);
+  return total;
+}
 
 function copyOf(dataset: Dataset): Dataset {
   return { ...dataset, x: dataset.x.slice(), y: dataset.y.slice(), ...(dataset.labels ? { labels: dataset.labels.slice() } : {}) };

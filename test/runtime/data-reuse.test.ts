@@ -2,11 +2,11 @@
  * runner/data.ts keeps the last run's data sets per program, so the runs of a sweep whose axes do not enter a data
  * set draw it once. What must hold: a later run gets exactly the data a fresh build gives (checked against a build
  * for another program object, which shares nothing), in arrays of its own, so one run's writes never reach another;
- * a spec that differs (a swept size, another seed) is built anew.
+ * a spec that differs (a swept size, another seed) is built anew; data sets past the budget are not kept at all.
  */
 import { describe, expect, it } from "vitest";
 import type { DataSpec, ExperimentProgram } from "../../contract/program.js";
-import { buildRunData } from "../../runner/data.js";
+import { buildRunData, keptDataFloats, setKeptDataBudget } from "../../runner/data.js";
 
 const program = (): ExperimentProgram => ({ targets: {} }) as unknown as ExperimentProgram;
 const uniform = (n: number): DataSpec => ({ source: "uniform", axes: [{ name: "x", lo: -2, hi: 2 }], n, perSeed: true }) as unknown as DataSpec;
@@ -56,5 +56,20 @@ describe("data sets shared by the runs of a sweep", () => {
     expect([...otherSeed.x]).not.toEqual([...large.x]);
     // Back to 16 points: the same values as the first build, drawn again.
     expect([...build(shared, { train: uniform(16) }, [0]).get("train")![0]!.x]).toEqual([...small.x]);
+  });
+
+  it("keeps the last run's data within the budget only", () => {
+    const shared = program();
+    build(shared, { train: uniform(50) }, [0, 1]);
+    // Inputs only (no target): 2 seeds × 50 points.
+    expect(keptDataFloats(shared)).toBe(100);
+    setKeptDataBudget(99);
+    try {
+      const over = build(shared, { train: uniform(50) }, [0, 1]).get("train")!;
+      expect(keptDataFloats(shared)).toBe(0);
+      expect([...over[1]!.x]).toEqual([...build(program(), { train: uniform(50) }, [0, 1]).get("train")![1]!.x]);
+    } finally {
+      setKeptDataBudget(0);
+    }
   });
 });
