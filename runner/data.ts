@@ -31,23 +31,27 @@ export interface DataContext {
  * when it is drawn per seed).
  */
 export function buildRunData(specs: Readonly<Record<string, DataSpec>>, context: DataContext, trainOn?: string): Map<string, Dataset[]> {
-  const keyOf = (name: string, spec: DataSpec, seed: number): string => JSON.stringify([name, spec, seed, context.dataRoot]);
-  const wanted = new Set(Object.entries(specs).flatMap(([name, spec]) => (spec.perSeed ? context.seeds : [0]).map((seed) => keyOf(name, spec, seed))));
+  const sets = Object.entries(specs).map(([name, spec]) => {
+    const key = JSON.stringify([name, spec, context.dataRoot]);
+    return { name, spec, streams: (spec.perSeed ? context.seeds : [0]).map((seed) => ({ seed, key: `${key} seed ${seed}` })) };
+  });
+  const wanted = new Set(sets.flatMap((set) => set.streams.map((stream) => stream.key)));
   const previous = lastRunData.get(context.program) ?? new Map<string, Dataset>();
   for (const key of previous.keys()) if (!wanted.has(key)) previous.delete(key);
-  const built = new Map<string, Dataset>();
+  const reused = new Map<string, Dataset>();
+  const fresh = new Map<string, Dataset>();
   const out = new Map<string, Dataset[]>();
-  for (const [name, spec] of Object.entries(specs)) {
-    const streams = spec.perSeed ? context.seeds : [0];
-    out.set(name, streams.map((seed) => {
-      const key = keyOf(name, spec, seed);
+  for (const { name, spec, streams } of sets) {
+    out.set(name, streams.map(({ seed, key }) => {
       const kept = previous.get(key);
-      const dataset = kept ? copyOf(kept) : flattenSamples(buildDataset(name, spec, seed, context));
-      built.set(key, kept ?? copyOf(dataset));
-      return dataset;
+      if (kept) reused.set(key, kept);
+      else fresh.set(key, flattenSamples(buildDataset(name, spec, seed, context)));
+      return kept ? copyOf(kept) : fresh.get(key)!;
     }));
   }
-  if (floatsOf(built.values()) <= keptDataBudget) lastRunData.set(context.program, built);
+  // Copied for keeping only once it is known to fit: a set past the budget is never held twice.
+  const fits = floatsOf([...reused.values(), ...fresh.values()]) <= keptDataBudget;
+  if (fits) lastRunData.set(context.program, new Map([...reused, ...[...fresh].map(([key, d]) => [key, copyOf(d)] as const)]));
   else lastRunData.delete(context.program);
   return standardized(specs, out, trainOn);
 }
