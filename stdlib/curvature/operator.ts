@@ -224,10 +224,7 @@ export class HessianOperator {
     const loss = lossName(this.loss);
     if (!plan || !nativeHvpActive()) return null;
     const layers = plan.layers.map((l) => ({ fanIn: l.weight.variable.shape[1]!, fanOut: l.weight.variable.shape[2]!, activation: l.activation, alpha: l.alpha, bias: l.bias !== undefined, ...(l.norm ? { norm: this.nativeNorm(l.norm) } : {}) }));
-    const [x, y] = tf.tidy(() => {
-      const encoded = this.batches.map((b) => plan.encode(tf.reshape(b.x, [b.x.shape[0]!, b.x.shape[1]!, -1]) as tf.Tensor3D));
-      return [tf.concat(encoded, 1), tf.concat(this.batches.map((b) => b.target), 1)];
-    });
+    const [x, y] = tf.tidy(() => [tf.concat(this.encodedBatches(plan), 1), tf.concat(this.batches.map((b) => b.target), 1)]);
     try {
       const fits = x.rank === 3 && x.shape[2] === layers[0]!.fanIn && y.rank === 3 && y.shape[2] === layers.at(-1)!.fanOut && y.dtype === "float32";
       if (!fits) return null; // the taped path says what does not fit
@@ -261,7 +258,7 @@ export class HessianOperator {
     this.rop = null;
     const plan = this.denseMlpPlan();
     if (!plan || !ropHvpEnabled() || this.nativeProduct()) return null;
-    const encoded = tf.tidy(() => this.batches.map((b) => plan.encode(tf.reshape(b.x, [b.x.shape[0]!, b.x.shape[1]!, -1]) as tf.Tensor3D)));
+    const encoded = tf.tidy(() => this.encodedBatches(plan));
     const layers = plan.layers.map((l) => ({ weight: tf.clone(l.weight.variable) as tf.Tensor3D, ...(l.bias ? { bias: tf.clone(l.bias.variable) as tf.Tensor2D } : {}), ...(l.norm ? { norm: this.ropNorm(l.norm) } : {}), activation: l.activation, alpha: l.alpha }));
     this.ropTensors = [...encoded, ...ropLayerTensors(layers)];
     const fits = encoded.every((x, k) => x.rank === 3 && x.shape[2] === layers[0]!.weight.shape[1] && this.batches[k]!.target.rank === 3 && this.batches[k]!.target.shape[2] === layers.at(-1)!.weight.shape[2] && this.batches[k]!.target.dtype === "float32");
@@ -269,6 +266,11 @@ export class HessianOperator {
     const batches = encoded.map((x, k) => ({ x: x as tf.Tensor3D, y: this.batches[k]!.target as tf.Tensor3D }));
     this.rop = ropHvp({ layers, loss: lossName(this.loss) as FusedLoss, scale: plan.scale, rows: this.rows, batches });
     return this.rop;
+  }
+
+  /** Each physical batch's rows `[S, B, …]` flattened and through the plan's input encodings, as its first layer reads them. */
+  private encodedBatches(plan: DenseMlpPlan): tf.Tensor3D[] {
+    return this.batches.map((b) => plan.encode(tf.reshape(b.x, [b.x.shape[0]!, b.x.shape[1]!, -1]) as tf.Tensor3D));
   }
 
   /** A plan's batch norm as the native product takes it: eps and, under `bn: "running"`, the running statistics as they are now. */
