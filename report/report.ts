@@ -2,7 +2,7 @@
  * `report.html` for a run directory: written at the end of `dync run` from what the run has in memory, and
  * rebuilt by `dync report RUN_DIR` from the directory alone (manifest.json, metrics.jsonl, report-input.json).
  */
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
 import { evaluate } from "../runtime/analysis/evaluate.js";
@@ -14,6 +14,7 @@ import type { ResultTable } from "../runtime/analysis/results.js";
 import { expandPlan } from "../contract/plan.js";
 import type { ExperimentProgram, PlotSpec, ProfilePlan } from "../contract/program.js";
 import type { Manifest } from "../runtime/record/manifest.js";
+import { writeFileAtomic } from "../runtime/record/atomic-file.js";
 import { runPaths, unwritable } from "../runtime/record/run-dir.js";
 import { evaluatePlotTables, plotToVegaLite, releaseRenderedImages, renderPng, renderSvg } from "./plots.js";
 import { recordedTensors, type RecordedTensors } from "./recorded-tensors.js";
@@ -99,11 +100,7 @@ export async function writeReport(runDir: string, sources: ReportSources = {}): 
     unreadable,
   });
   const path = runPaths(runDir).report;
-  try {
-    writeFileSync(path, html);
-  } catch (error) {
-    throw unwritable(path, error);
-  }
+  writeFileAtomic(path, html);
   return { path, plots: plots.map((p) => p.outcome), unreadable };
 }
 
@@ -262,10 +259,7 @@ export function plotNames(plots: readonly PlotSpec[]): string[] {
   });
 }
 
+/** Served files are replaced whole: a `--watch` reader streaming the old one never gets half of each. */
 function writeFile(path: string, data: string | Buffer): void {
-  try {
-    writeFileSync(path, data);
-  } catch (error) {
-    throw unwritable(path, error);
-  }
+  writeFileAtomic(path, data);
 }

@@ -4,14 +4,15 @@
  * training length), and the measurements of `metrics.jsonl` (scalars, and per-unit vectors from their
  * .npy files) as a `ResultTable`.
  */
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { DyncRuntimeError } from "../runtime/errors.js";
 import type { ExpectOutcome } from "../runtime/analysis/profile.js";
 import type { ResultRow, ResultTable } from "../runtime/analysis/results.js";
 import type { ProfilePlan, SweepValue } from "../contract/program.js";
 import type { Manifest } from "../runtime/record/manifest.js";
-import { runPaths, unwritable } from "../runtime/record/run-dir.js";
+import { writeFileAtomic } from "../runtime/record/atomic-file.js";
+import { runPaths } from "../runtime/record/run-dir.js";
 import { readNpy, type NpyArray } from "../runtime/npy.js";
 import { fieldProbeName } from "../contract/results.js";
 import { metricsLines } from "./recorded-tensors.js";
@@ -66,11 +67,7 @@ export function readReportInput(dir: string): ReportInput | null {
 /** Writes report-input.json; non-finite numbers (an `in [0, inf]` bound) survive the trip through JSON. */
 export function writeReportInput(dir: string, input: Omit<ReportInput, "format">): void {
   const path = join(dir, REPORT_INPUT);
-  try {
-    writeFileSync(path, `${JSON.stringify({ format: FORMAT, ...input }, replace, 1)}\n`);
-  } catch (error) {
-    throw unwritable(path, error);
-  }
+  writeFileAtomic(path, `${JSON.stringify({ format: FORMAT, ...input }, replace, 1)}\n`);
 }
 
 /**

@@ -1,9 +1,9 @@
 /** `manifest.json`: everything needed to know what a run directory holds and to reproduce it. */
-import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { tf } from "../tf.js";
-import { unwritable } from "./run-dir.js";
+import { writeFileAtomic } from "./atomic-file.js";
 
 import type { HvpPathCounts, StepPathCounts, TrainingStepPath } from "../../contract/model.js";
 
@@ -106,14 +106,7 @@ export interface Manifest {
  * fails (a full disk) the temporary file is removed and the previous manifest stays as it was.
  */
 export function writeManifest(path: string, manifest: Manifest): void {
-  const temporary = join(dirname(path), ".manifest.json.tmp");
-  try {
-    writeFileSync(temporary, `${JSON.stringify(manifest, null, 2)}\n`);
-    renameSync(temporary, path);
-  } catch (error) {
-    removeQuietly(() => rmSync(temporary, { force: true }));
-    throw unwritable(path, error);
-  }
+  writeFileAtomic(path, `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
 /** Versions of dync (its package.json), TensorFlow.js core and Node. */
@@ -133,13 +126,4 @@ function dyncVersion(): string {
     }
   }
   return "unknown";
-}
-
-/** Clean-up after a failed write must not hide that write's error. */
-function removeQuietly(remove: () => void): void {
-  try {
-    remove();
-  } catch {
-    // the error being reported is the write's
-  }
 }

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
@@ -148,7 +148,7 @@ describe("run recorder", () => {
     expect(manifest.endedAt).toBe("2025-01-02T03:04:07.500Z");
     expect(manifest.durationMs).toBe(2500);
     expect(manifest.runs[0]).toMatchObject({ status: "diverged", message: "loss became NaN at step 812", startedAt: "2025-01-02T03:04:05.000Z", endedAt: "2025-01-02T03:04:06.500Z" });
-    expect(existsSync(join(recorder.paths.dir, ".manifest.json.tmp"))).toBe(false);
+    expect(readdirSync(recorder.paths.dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
     recorder.finish("ok"); // idempotent
     expect(readManifest(recorder.paths.dir).status).toBe("diverged");
     expectRuntimeError(() => recorder.scalar({ run: "r0", step: 1, probe: "loss", value: 1 }), "RUN090", /already finished/);
