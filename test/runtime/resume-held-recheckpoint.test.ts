@@ -4,7 +4,7 @@
  * saved in `checkpoints/<B>.held` and written back when B begins again in run order, i.e. once the first
  * unfinished run (A) is done. Meanwhile B trains on the other worker and reaches its next checkpoint. The
  * resuming process is then killed while A still trains: SIGKILL (B's rows since its old checkpoint were only in
- * memory) or SIGINT (every measurement is recorded in run order). The next resume must continue B from a
+ * memory; twice in a row) or SIGINT (every measurement is recorded in run order). The next resume must continue B from a
  * checkpoint whose rows it still has (never from step 0), and the directory must end byte-identical to an
  * uninterrupted run (metrics.csv, metrics.jsonl, every .npy file, the analyses in results.json).
  *
@@ -97,29 +97,37 @@ beforeAll(async () => {
   [a, b] = interrupted as [string, string];
 }, 240_000);
 
+/**
+ * Resume `dir`; once B has checkpointed again (on its worker, while A still trains), send the resuming process
+ * `signal`. Checks that A was still training, so B had not begun again in the files.
+ */
+async function resumeAndKillOnceHeldRunCheckpoints(dir: string, signal: "SIGKILL" | "SIGINT"): Promise<void> {
+  const since = Date.now();
+  const exit = await signalWhen(program, ["--resume", dir, ...args], signal, () => checkpointedSince(dir, b, since));
+  expect(exit).toBe(signal === "SIGKILL" ? "SIGKILL" : 130);
+  expect(manifestOf(dir).runs.find((r) => r.run === a)?.status).not.toBe("ok");
+}
+
 describe("a held run that checkpoints again before its held rows are written back, then the resume is killed", () => {
-  for (const signal of ["SIGKILL", "SIGINT"] as const) {
-    it(`${signal}: the next resume continues it from a checkpoint whose rows it has, and the files end as an uninterrupted run's`, async () => {
+  // SIGKILL twice: the second resume holds B again for the same checkpoint, and is killed the same way.
+  for (const [signal, kills] of [["SIGKILL", 2], ["SIGINT", 1]] as const) {
+    it(`${signal}${kills > 1 ? ` (${kills} resumes killed)` : ""}: the next resume continues it from a checkpoint whose rows it has, and the files end as an uninterrupted run's`, async () => {
       const dir = join(scratch, signal);
       cpSync(stopped, dir, { recursive: true });
       const heldAt = stoppedAt(stopped, b);
-      // Resume; once B has checkpointed again (on its worker, while A still trains), kill the resuming process.
-      const since = Date.now();
-      const exit = await signalWhen(program, ["--resume", dir, ...args], signal, () => checkpointedSince(dir, b, since));
-      expect(exit).toBe(signal === "SIGKILL" ? "SIGKILL" : 130);
-      const killed = manifestOf(dir);
-      // A was still training: B had not begun again, its held rows were not written back.
-      expect(killed.runs.find((r) => r.run === a)?.status).not.toBe("ok");
       // Where B must continue: SIGKILL: its rows past its old checkpoint were only in memory, so that checkpoint
       // is the one whose rows it still has; SIGINT: every measurement was recorded in run order (B's held rows,
       // then its rows up to where it stopped), so from where it stopped.
       let from = heldAt;
-      if (signal === "SIGKILL") {
-        expect(existsSync(heldRowsPath(dir, b))).toBe(true);
-        expect(readFileSync(join(dir, "metrics.jsonl"), "utf8")).not.toContain(`"run":"${b}"`);
-      } else {
-        from = stoppedAt(dir, b);
-        expect(from).toBeGreaterThan(heldAt);
+      for (let kill = 0; kill < kills; kill++) {
+        await resumeAndKillOnceHeldRunCheckpoints(dir, signal);
+        if (signal === "SIGKILL") {
+          expect(existsSync(heldRowsPath(dir, b))).toBe(true);
+          expect(readFileSync(join(dir, "metrics.jsonl"), "utf8")).not.toContain(`"run":"${b}"`);
+        } else {
+          from = stoppedAt(dir, b);
+          expect(from).toBeGreaterThan(heldAt);
+        }
       }
       const resumed = resume(dir);
       expect(resumed.status, resumed.stderr).toBe(0);
