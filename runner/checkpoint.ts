@@ -2,7 +2,8 @@
  * A run's checkpoint: the training loop's snapshot (runtime/train/checkpoint.ts) plus what the runner keeps
  * per run — each probe's state (`save`/`restore`), the recorder's (diverged seeds, fired events, recorded
  * shapes) and how many metrics rows the run had written — in `<run dir>/checkpoints/<run>.ckpt`
- * (runtime/record/checkpoint-file.ts), and the plan hash that ties a run directory to its program.
+ * (runtime/record/checkpoint-file.ts; on a pool worker pending beside it until those rows are written, see
+ * `pendingCheckpointPath`), and the plan hash that ties a run directory to its program.
  */
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, renameSync, rmSync } from "node:fs";
