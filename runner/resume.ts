@@ -20,6 +20,17 @@
  * recorder has written them back; so when the resuming process is killed too, the next resume finds them
  * there for a run whose rows the files lack and whose checkpoint is still the one they were held for (the
  * first unfinished run gets them appended to the files, a later one holds them again).
+ *
+ * It still is that one when the run checkpoints again before its held rows are written back (on a pool worker,
+ * while the runs before it train): a worker's checkpoint is only *pending* until the main thread has written the
+ * rows before it, held rows included (runner/checkpoint.ts `promoteCheckpoint`), so `<run>.ckpt` is always one
+ * whose rows the files or the held copy have. Killed outright meanwhile, the run continues from the checkpoint
+ * its rows were held for and trains its steps since again (their rows were in memory only); stopped by a signal,
+ * every row is written in run order and it continues from where it stopped. (The old checkpoint is kept beside
+ * the new one until the new one's rows are safe. Extending the held copy with the run's rows since, at each new
+ * checkpoint, would also save those steps after a SIGKILL, but needs the main thread to write a run's rows and
+ * .npy files out of run order, for held runs only; no measurement is lost either way, only steps trained twice.)
+ * The cut deletes what a killed process left that no checkpoint needs: pending checkpoints, unused held copies.
  */
 import { appendFileSync, existsSync, rmSync, truncateSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -29,7 +40,7 @@ import { pathSegment, readCheckpointFile, runPaths, stepsPath, writeCheckpointFi
 import type { ResultCollector } from "../runtime/analysis/results.js";
 import type { ExperimentProgram, ProfilePlan } from "../contract/program.js";
 import { loadResults, readManifest, tensorFiles } from "../report/run-files.js";
-import { heldRowsPath, readRunCheckpoint, type RunCheckpoint } from "./checkpoint.js";
+import { dropAllPendingCheckpoints, heldRowsPath, readRunCheckpoint, type RunCheckpoint } from "./checkpoint.js";
 import type { RunOutcome } from "./run.js";
 import type { StepPathCounts, TrainingStepPath } from "../contract/model.js";
 
@@ -181,6 +192,10 @@ export function cutForResume(dir: string, plan: ProfilePlan, state: Extract<Resu
     const runSegment = file.split("/").at(-2)!;
     if (redone.has(runSegment) && !named.has(file)) rmSync(join(dir, file), { force: true });
   }
+  // What a killed process left that no longer belongs to a checkpoint: pending checkpoints (their rows were never
+  // recorded) and saved held rows of runs not held now (written back already, or for a checkpoint since replaced).
+  dropAllPendingCheckpoints(dir);
+  for (const run of plan.runs.slice(state.first)) if (!state.held.has(run.id)) forgetHeldRows(dir, run.id);
 }
 
 /** Held rows as saved beside their run's checkpoint, for the checkpoint at `step` after `count` rows. */

@@ -46,6 +46,11 @@ export interface RunContext {
   readonly stop?: AbortSignal;
   /** Where and how often to checkpoint (runs with a cadence, or every run under `--checkpoint-every`). */
   readonly checkpoints?: CheckpointSetup;
+  /**
+   * Writes the run's checkpoints (`checkpoints` says where and how often); default `writeRunCheckpoint`: at once
+   * the run's checkpoint, its rows being in the files already. A pool worker's are pending (pool-worker.ts).
+   */
+  readonly saveCheckpoint?: (checkpoint: RunCheckpoint) => void;
   /** Continue the run from this checkpoint (`--resume`): its rows before it are already in the files. */
   readonly resumeFrom?: RunCheckpoint;
   /** Where runs hand values to each other (`along: h[opt = gd]`, handoff.ts); none: no run reads another's. */
@@ -108,8 +113,9 @@ export async function executeRun(run: RunSpec, context: RunContext): Promise<Run
     progress?.start(run.id, plan.totalSteps, context.resumeFrom?.training.step ?? 0);
     const save = (training: TrainingSnapshot): void => {
       const probeStates = Object.fromEntries(probes.map(({ spec, instance }) => [spec.name, instance.save!()]));
-      const checkpoint = { format: CHECKPOINT_FORMAT, run: run.id, planHash: context.checkpoints!.planHash, rows: rows.rows, training, probes: probeStates, recorder: results.state(), ...(sets.any ? { sets: sets.save() } : {}) } as const;
-      writeRunCheckpoint(context.checkpoints!.dir, checkpoint);
+      const checkpoint: RunCheckpoint = { format: CHECKPOINT_FORMAT, run: run.id, planHash: context.checkpoints!.planHash, rows: rows.rows, training, probes: probeStates, recorder: results.state(), ...(sets.any ? { sets: sets.save() } : {}) };
+      if (context.saveCheckpoint) context.saveCheckpoint(checkpoint);
+      else writeRunCheckpoint(context.checkpoints!.dir, checkpoint);
     };
     const outcome = await train({
       model,
