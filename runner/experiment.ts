@@ -519,14 +519,16 @@ function describeBackend(info: BackendInfo): string {
 /**
  * Which path served the matrix products: the native library, its kernels and thread count, or why the native path
  * is not in use; on the native path, also which training step plain dense MLPs take (the fused native one, or the
- * tape and why).
+ * tape and why); and which kernels reorthogonalise Lanczos (`backend.reorth`).
  */
-function matmulNote({ matmul, fusedStep, hvp }: BackendInfo): string {
+function matmulNote({ matmul, fusedStep, hvp, reorth }: BackendInfo): string {
   if (matmul === undefined) return "";
+  // The Lanczos reorthogonalisation's kernels, and why not native or wasm where they fell through (a build without dync_lanczos.node).
+  const lanczos = reorth === undefined ? "" : `, Lanczos reorth ${reorth.path}${reorth.reason ? ` (${reorth.reason})` : ""}`;
   if (matmul.path === "native") {
     const step = fusedStep === undefined ? "" : fusedStep.path === "native" ? ", fused MLP step native" : `, fused MLP step off: ${fusedStep.reason}`;
     const products = hvp === undefined || hvp.path === "native" ? "" : `, native HVP off: ${hvp.reason}`;
-    return `, matmul ${matmul.gemm} ${matmul.core} ${matmul.threads} thread${matmul.threads === 1 ? "" : "s"}${step}${products}`;
+    return `, matmul ${matmul.gemm} ${matmul.core} ${matmul.threads} thread${matmul.threads === 1 ? "" : "s"}${step}${products}${lanczos}`;
   }
-  return `, matmul wasm${matmul.reason ? `: ${matmul.reason}` : ""}`;
+  return `, matmul wasm${matmul.reason ? `: ${matmul.reason}` : ""}${lanczos}`;
 }
