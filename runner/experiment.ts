@@ -29,7 +29,7 @@ import { LiveView } from "./live-view.js";
 import { runPool } from "./pool.js";
 import { afterFirstRun, chooseBeforeTraining, trainsOnWorkers, type AutoJobs } from "./jobs.js";
 import { backendTimesKey, readRunTimes, rememberRunTimes, runTimesKey } from "./run-times.js";
-import { describeFailure, executeRun, isOutputFailure, predictedTrainingStep, tryQuietly, type RunOutcome } from "./run.js";
+import { describeFailure, executeRun, isOutputFailure, plannedCurvature, predictedTrainingStep, tryQuietly, type RunOutcome } from "./run.js";
 import type { TrainingStepPath } from "../contract/model.js";
 import { assertPlanArgs } from "./validate-args.js";
 
@@ -126,7 +126,7 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
   stdout.write(`backend: ${describeBackend(backend)}\n`);
   const dir = options.resume ?? options.outDir ?? freshRunDirectory("runs", program.name);
   if (resume) {
-    checkResumeBackend(dir, resume.manifest, { ...backend }, { recorded: recordedSteps(resume), predict: stepPredictor(plan) });
+    checkResumeBackend(dir, resume.manifest, { ...backend }, { recorded: recordedSteps(resume), predict: stepPredictor(plan) }, plannedCurvature(plan));
     cutForResume(dir, plan, resume);
   }
   const recorder = new RunRecorder({
