@@ -16,8 +16,8 @@
  *     A program with no curvature probe, or whose curvature is all on the tape (a CNN) or by differences,
  *     resumes under any route.
  * Reorthogonalisation (`backend.reorth`, Lanczos and power iteration: `sharpness`, `hessian`, `hessian_density`):
- * the native and wasm kernels round alike bit for bit and count as one; the JS loops differ at ~1e-15, enough to
- * move a Lanczos stop decided near `tol`, so a change between them is refused where a run of the plan
+ * the native and wasm kernels round alike bit for bit and count as one; the JS loops differ at ~1e-15, which can
+ * move a Lanczos stop decided near `tol` by a step, so a change between them is refused where a run of the plan
  * reorthogonalises (no run records which served: every run counts). Directories written before it was recorded:
  * the other backends always ran the JS loops; on wasm it is not known (native, wasm or JS) and not compared.
  * dync's wasm kernels (`backend.dyncKernelsRevision`, wasm-kernels.ts `WASM_KERNELS_REVISION`): where they
@@ -67,6 +67,7 @@ function firstRun(curvature: ResumeCurvature | undefined, holds: (id: string, ru
 function recordedRunMismatch(manifest: Manifest, backend: BackendRecord, curvature: ResumeCurvature): KernelMismatch | undefined {
   for (const entry of manifest.runs ?? []) {
     const recorded = servedPaths(entry.hvp);
+    if (recorded.length === 0) continue; // no record: rule 2 judges it (and no model is built for it here)
     const now = curvature.predict(entry.run).paths;
     const missing = recorded.find((path) => !now.includes(path));
     if (missing === undefined) continue;
@@ -123,7 +124,7 @@ export function dyncKernelsMismatch(manifest: Manifest, backend: BackendRecord):
   };
 }
 
-/** The paths that served products (counts > 0). */
+/** The paths that served products (counts > 0). (`manifest.runs ?? []` above: a manifest cut down to its backend, as the other checks' tests write them.) */
 function servedPaths(counts: HvpPathCounts | undefined): HvpPath[] {
   return Object.entries(counts ?? {}).filter(([, n]) => n !== undefined && n > 0).map(([path]) => path as HvpPath);
 }
