@@ -12,14 +12,15 @@ import type { HvpPathCounts, StepPathCounts, TrainingStepPath } from "../contrac
 import { createOptimizer, type Optimizer, type OptimizerSpec } from "../runtime/optim.js";
 import { l2Targets } from "../runtime/loss.js";
 import type { RunProgress } from "./live-view.js";
-import type { ExperimentProgram, ModelSpec, ProbeSpec, RunSpec } from "../contract/program.js";
+import type { ExperimentProgram, ModelSpec, ProbeSpec, ProfilePlan, RunSpec } from "../contract/program.js";
 import { cadencePointStep, type CadencePoint } from "../contract/training-specs.js";
 import type { RunStatus, SweepValue, TensorRecord } from "../runtime/record/index.js";
 import { makeSchedule } from "../runtime/schedule.js";
 import { train, trainingPlan, trainingStepPath, type DivergedSeed, type ProbeContext, type TrainingSnapshot, type TrainProbe } from "../runtime/train/index.js";
 import { CHECKPOINT_FORMAT, checkpointCadenceOf, writeRunCheckpoint, type CheckpointSetup, type RunCheckpoint } from "./checkpoint.js";
 import { probeImplementations, refName, RunProbeEnv, type ProbeInstance } from "../stdlib/probes/index.js";
-import { hvpPathCounts } from "../stdlib/curvature/index.js";
+import { hvpPathCounts, predictedHvpPath } from "../stdlib/curvature/index.js";
+import type { ResumeCurvature, RunCurvature } from "./resume-kernels.js";
 import { buildRunData, redrawTrainingData } from "./data.js";
 import { labelPermutation } from "../stdlib/data/index.js";
 import { interruptSignalOf } from "./interrupt.js";
@@ -175,6 +176,38 @@ export function predictedTrainingStep(run: RunSpec, seed: number): TrainingStepP
   const model = buildModel(run.model, [seed]);
   try {
     return trainingStepPath(model, { loss: run.loss, l2: run.l2 });
+  } finally {
+    model.dispose();
+  }
+}
+
+/** The probes that run Lanczos or power iteration (stdlib/curvature/hessian.ts and spectrum.ts take `lanczosKernels`). */
+const REORTHOGONALISING_PROBES: ReadonlySet<string> = new Set(["sharpness", "hessian", "hessian_density"]);
+
+/**
+ * The curvature each run of `plan` measures in this process, for `--resume` (./resume-kernels.ts): the paths of
+ * its Hessian-vector products (each probe with the curvature family's `hvp` knob; lowered arguments carry every
+ * default) decided on its model built for one seed, as the operator decides them. One build per model and loss.
+ */
+export function plannedCurvature(plan: ProfilePlan): ResumeCurvature {
+  const known = new Map<string, RunCurvature>();
+  const predict = (id: string): RunCurvature => {
+    const run = plan.runs.find((r) => r.id === id)!;
+    const products = run.probes.map((p) => p.args["hvp"]).filter((hvp): hvp is "exact" | "difference" => hvp === "exact" || hvp === "difference");
+    const reorth = run.probes.some((p) => REORTHOGONALISING_PROBES.has(p.probe));
+    if (products.length === 0) return { paths: [], rOperator: false, reorth };
+    const key = JSON.stringify([run.model, run.loss, [...new Set(products)].sort()]);
+    if (!known.has(key)) known.set(key, predictedCurvature(run, plan.seeds[0] ?? 0, products));
+    return { ...known.get(key)!, reorth };
+  };
+  return { runs: plan.runs.map((r) => r.id), predict };
+}
+
+function predictedCurvature(run: RunSpec, seed: number, products: readonly ("exact" | "difference")[]): RunCurvature {
+  const model = buildModel(run.model, [seed]);
+  try {
+    const predicted = products.map((hvp) => predictedHvpPath(model, run.loss, hvp));
+    return { paths: [...new Set(predicted.map((p) => p.path))], rOperator: predicted.some((p) => p.rOperator), reorth: false };
   } finally {
     model.dispose();
   }
