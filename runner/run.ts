@@ -23,6 +23,7 @@ import { hvpPathCounts, predictedHvpPath } from "../stdlib/curvature/index.js";
 import type { ResumeCurvature, RunCurvature } from "./resume-kernels.js";
 import { buildRunData, redrawTrainingData } from "./data.js";
 import { labelPermutation } from "../stdlib/data/index.js";
+import { registry } from "../stdlib/registry/index.js";
 import { interruptSignalOf } from "./interrupt.js";
 import { eventFromSpec } from "./event-condition.js";
 import { RunResultRecorder } from "./run-recorder.js";
@@ -181,8 +182,8 @@ export function predictedTrainingStep(run: RunSpec, seed: number): TrainingStepP
   }
 }
 
-/** The probes that run Lanczos or power iteration (stdlib/curvature/hessian.ts and spectrum.ts take `lanczosKernels`). */
-const REORTHOGONALISING_PROBES: ReadonlySet<string> = new Set(["sharpness", "hessian", "hessian_density"]);
+/** Whether probe `name` runs Lanczos or power iteration: its registry entry says so. */
+const reorthogonalises = (name: string): boolean => registry.get("probe", name)?.reorthogonalises === true;
 
 /**
  * The curvature each run of `plan` measures in this process, for `--resume` (./resume-kernels.ts): the paths of
@@ -194,7 +195,7 @@ export function plannedCurvature(plan: ProfilePlan): ResumeCurvature {
   const predict = (id: string): RunCurvature => {
     const run = plan.runs.find((r) => r.id === id)!;
     const products = run.probes.map((p) => p.args["hvp"]).filter((hvp): hvp is "exact" | "difference" => hvp === "exact" || hvp === "difference");
-    const reorth = run.probes.some((p) => REORTHOGONALISING_PROBES.has(p.probe));
+    const reorth = run.probes.some((p) => reorthogonalises(p.probe));
     if (products.length === 0) return { paths: [], rOperator: false, reorth };
     const key = JSON.stringify([run.model, run.loss, [...new Set(products)].sort()]);
     if (!known.has(key)) known.set(key, predictedCurvature(run, plan.seeds[0] ?? 0, products));
