@@ -54,9 +54,21 @@ let stoppedTwo: string;
 const manifestOf = (dir: string) => JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as Manifest;
 const hvpOf = (m: Manifest) => Object.fromEntries(m.runs.map((r) => [r.run, { hvp: r.hvp, hvpFrom: (r as { hvpFrom?: number }).hvpFrom }]));
 
-function resume(dir: string, jobs: number): Manifest {
+/** The step of `run`'s checkpoint in `dir`. */
+const checkpointStep = (dir: string, run: string) => (readCheckpointFile(checkpointPath(dir, run)) as RunCheckpoint).training.step;
+
+/**
+ * Resume `dir` with `--jobs N`; each run of `continuing` must continue from its checkpoint (a run trained again
+ * from step 0 would count its products right without the checkpoint's help).
+ */
+function resume(dir: string, jobs: number, continuing: readonly string[]): Manifest {
+  const steps = continuing.map((run) => [run, checkpointStep(dir, run)] as const);
   const done = spawnSync(process.execPath, [program, "--resume", dir, "--jobs", String(jobs), "--quiet"], { encoding: "utf8" });
   expect(done.status, done.stderr).toBe(0);
+  for (const [run, step] of steps) {
+    expect(step).toBeGreaterThan(0);
+    expect(done.stdout).toContain(`${run} continues from its checkpoint at step ${step}`);
+  }
   return manifestOf(dir);
 }
 
@@ -94,15 +106,15 @@ describe("runs[].hvp of a resumed run", () => {
   it("continued in-process (--jobs 1) from its checkpoint: the same counts as the uninterrupted run", () => {
     const stopped = manifestOf(stoppedOne).runs.find((r) => r.run === RUNS[0]);
     expect(stopped?.status).toBe("interrupted");
-    expect(hvpOf(resume(copyOf(stoppedOne, "one-in-process"), 1))).toEqual(hvpOf(reference));
+    expect(hvpOf(resume(copyOf(stoppedOne, "one-in-process"), 1, RUNS.slice(0, 1)))).toEqual(hvpOf(reference));
   }, 120_000);
 
   it("continued on a pool worker (--jobs 2), with a held run continuing from its checkpoint: the same counts", () => {
-    expect(hvpOf(resume(copyOf(stoppedTwo, "two-pool"), 2))).toEqual(hvpOf(reference));
+    expect(hvpOf(resume(copyOf(stoppedTwo, "two-pool"), 2, RUNS.slice(0, 2)))).toEqual(hvpOf(reference));
   }, 120_000);
 
   it("the held run continued in-process (--jobs 1): the same counts", () => {
-    expect(hvpOf(resume(copyOf(stoppedTwo, "two-in-process"), 1))).toEqual(hvpOf(reference));
+    expect(hvpOf(resume(copyOf(stoppedTwo, "two-in-process"), 1, RUNS.slice(0, 2)))).toEqual(hvpOf(reference));
   }, 120_000);
 
   it("a checkpoint written before checkpoints carried the counts resumes; the run's counts start at its step, which hvpFrom says", () => {
@@ -111,7 +123,7 @@ describe("runs[].hvp of a resumed run", () => {
     const { hvp: _hvp, ...older } = readCheckpointFile(path) as RunCheckpoint;
     writeCheckpointFile(path, older);
     const step = older.training.step;
-    const resumed = hvpOf(resume(dir, 1));
+    const resumed = hvpOf(resume(dir, 1, RUNS.slice(0, 1)));
     // products of the calls at steps ≥ step only (those before the checkpoint were delivered before it was taken)
     const before = Math.ceil(step / EVERY) * ITERS;
     const [path0] = Object.keys(reference.runs[0]!.hvp!);
