@@ -6,8 +6,10 @@
  *
  * Each case stops a run with SIGINT once it has checkpointed and resumes it; its manifest entry must equal the
  * uninterrupted run's: the first unfinished run continued in-process (`--jobs 1`) and on a pool worker (`--jobs 2`),
- * and a held run (a later run continuing from its checkpoint) both ways. A checkpoint written before checkpoints
- * carried the counts still resumes; the manifest then says from which step its counts run (`hvpFrom`).
+ * and a held run (a later run continuing from its checkpoint) both ways. `--resume` judges a continuing run by
+ * its checkpoint's counts (runner/resume-kernels.ts rule 1), an older checkpoint's run by the route (rule 2). A
+ * checkpoint written before checkpoints carried the counts still resumes; the manifest then says from which step
+ * its counts run (`hvpFrom`).
  */
 import { spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -115,6 +117,24 @@ describe("runs[].hvp of a resumed run", () => {
 
   it("the held run continued in-process (--jobs 1): the same counts", () => {
     expect(hvpOf(resume(copyOf(stoppedTwo, "two-in-process"), 1, RUNS.slice(0, 2)))).toEqual(hvpOf(reference));
+  }, 120_000);
+
+  it("--resume judges the continuing run by its checkpoint's counts: with its path switched off it is refused by name; an older checkpoint by the route", () => {
+    const [path] = Object.keys(reference.runs[0]!.hvp!);
+    // Switch off the R-operator the run recorded: the process then takes the next route (native → rop → taped).
+    const off = path === "native" ? { DYNC_NATIVE_HVP: "0", then: "rop" } : { DYNC_ROP_HVP: "0", then: "taped" };
+    const { then, ...env } = off;
+    const attempt = (dir: string) => spawnSync(process.execPath, [program, "--resume", dir, "--jobs", "1", "--quiet"], { encoding: "utf8", env: { ...process.env, ...env } });
+    const carried = attempt(copyOf(stoppedOne, "refused-by-record"));
+    expect(carried.status).toBe(2);
+    expect(carried.stderr).toContain(`run ${RUNS[0]} computed its Hessian-vector products on the ${path} path, this process would compute them on the ${then} path; their float32 sums differ`);
+    const older = copyOf(stoppedOne, "refused-by-route");
+    const file = checkpointPath(older, RUNS[0]!);
+    const { hvp: _hvp, ...withoutCounts } = readCheckpointFile(file) as RunCheckpoint;
+    writeCheckpointFile(file, withoutCounts);
+    const routed = attempt(older);
+    expect(routed.status).toBe(2);
+    expect(routed.stderr).toContain(`its Hessian-vector products of dense MLPs ran on the ${path} path, this process uses the ${then} one (run ${RUNS[0]} measures them)`);
   }, 120_000);
 
   it("a checkpoint written before checkpoints carried the counts resumes; the run's counts start at its step, which hvpFrom says", () => {

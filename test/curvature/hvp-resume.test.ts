@@ -80,6 +80,24 @@ describe("the rules, on hand-made manifests", () => {
     expect(routed?.hint).toBe("resume where the HVP addon is built (npm run native) and DYNC_NATIVE_HVP is unset");
   });
 
+  it("a run continuing from a checkpoint that carries its products' counts is judged by them, as a kept run by its manifest entry", () => {
+    // Written on the tfjs R-operator route; this process has both R-operators off: every dense MLP takes the tape.
+    const dir = written(onWasm());
+    const taped = onWasm({ hvp: { path: "taped", reason: "…; the tfjs R-operator switched off by DYNC_ROP_HVP=0" } });
+    const continuing = (records: Record<string, { counts: Record<string, number>; from?: number }>, runs = plan({ bn: { paths: ["taped"], rOperator: true } })) => ({ ...runs, continuing: new Map(Object.entries(records)) });
+    // An older dync's batch-norm run that took the tape (its own record) continues on the tape here: no mixing, resumed.
+    expect(() => checkResumeBackend("d", dir, taped, undefined, continuing({ bn: { counts: { taped: 24 } } }))).not.toThrow();
+    // Without counts (an older checkpoint), counted from a later step only, or with none computed yet, the route decides.
+    const routed = /its Hessian-vector products of dense MLPs ran on the rop path, this process uses the taped one \(run bn measures them\)$/;
+    expect(() => checkResumeBackend("d", dir, taped, undefined, continuing({}))).toThrow(routed);
+    expect(() => checkResumeBackend("d", dir, taped, undefined, continuing({ bn: { counts: { taped: 24 }, from: 20 } }))).toThrow(routed);
+    expect(() => checkResumeBackend("d", dir, taped, undefined, continuing({ bn: { counts: {} } }))).toThrow(routed);
+    // Its record names a path this process would not take: refused, naming the run.
+    const error = refusal(() => checkResumeBackend("d", dir, onWasm(), undefined, continuing({ bn: { counts: { taped: 24 } } }, plan({ bn: denseMlp }))));
+    expect(error?.code).toBe("RUN031");
+    expect(error?.message).toBe("cannot resume d: run bn computed its Hessian-vector products on the taped path, this process would compute them on the rop path; their float32 sums differ");
+  });
+
   it("old cpu directories without backend.hvp: the R-operator a kept run recorded, else the tape; no crash, no refusal without curvature", () => {
     const { hvp: _hvp, reorth: _reorth, ...oldCpu } = onCpu();
     expect(() => checkResumeBackend("d", written(oldCpu as Backend), onCpu(), undefined, plan({ a: none, b: none }))).not.toThrow();
