@@ -13,13 +13,13 @@
  * entry dropped, status `running`; an older dync's directory by removing or rewriting what it did not record).
  */
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkResumeBackend } from "../../runner/resume.js";
 import type { ResumeCurvature, RunCurvature } from "../../runner/resume-kernels.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
-import type { Manifest } from "../../runtime/record/index.js";
+import { readCheckpointFile, writeCheckpointFile, type Manifest } from "../../runtime/record/index.js";
 
 type Backend = Readonly<Record<string, unknown>> & { readonly name: string };
 
@@ -205,6 +205,16 @@ function killedCopy(dir: string, to: string, older: (m: Manifest) => Manifest = 
   return to;
 }
 
+/** The checkpoints of `dir` as a dync wrote them before checkpoints carried the products' counts (`hvp`). */
+function withoutCheckpointCounts(dir: string): string {
+  const folder = join(dir, "checkpoints");
+  for (const name of readdirSync(folder).filter((n) => n.endsWith(".ckpt"))) {
+    const { hvp: _hvp, ...older } = readCheckpointFile(join(folder, name)) as Record<string, unknown>;
+    writeCheckpointFile(join(folder, name), older);
+  }
+  return dir;
+}
+
 const withBackend = (m: Manifest, edit: (backend: Record<string, unknown>) => Record<string, unknown>): Manifest => ({ ...m, backend: edit({ ...m.backend }) as Manifest["backend"] });
 const without = (key: string) => (backend: Record<string, unknown>) => Object.fromEntries(Object.entries(backend).filter(([k]) => k !== key));
 
@@ -237,7 +247,8 @@ describe("on real run directories", () => {
     run("sharp", dir, "cpu");
     const recorded = resume("sharp", killedCopy(dir, join(scratch, "cpu-rop"), (k) => withBackend(k, without("hvp"))));
     expect(recorded.status, recorded.stderr).toBe(0);
-    const unrecorded = killedCopy(dir, join(scratch, "cpu-taped"), (k) => ({ ...withBackend(k, without("hvp")), runs: k.runs.map(({ hvp: _hvp, ...r }) => r) }));
+    // Nothing recorded: neither the manifest's runs nor the checkpoint the last run continues from (its own record, else).
+    const unrecorded = withoutCheckpointCounts(killedCopy(dir, join(scratch, "cpu-taped"), (k) => ({ ...withBackend(k, without("hvp")), runs: k.runs.map(({ hvp: _hvp, ...r }) => r) })));
     const refused = resume("sharp", unrecorded);
     expect(refused.status).toBe(2);
     expect(refused.stderr).toMatch(/error RUN031: .*its Hessian-vector products of dense MLPs ran on the taped path, this process uses the rop one \(run lr=0\.05 measures them\)/);
