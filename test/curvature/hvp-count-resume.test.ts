@@ -24,7 +24,8 @@ const CLI = join(ROOT, "dist", "cli", "bin.js");
 const scratch = mkdtempSync(join(ROOT, "test", ".hvp-count-resume-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-const STEPS = 300;
+/** Long enough (≈ 1 s a run) that a SIGINT sent once two runs checkpointed finds both still training. */
+const STEPS = 900;
 const EVERY = 5;
 const ITERS = 4;
 /** Every run's products: one call at each multiple of EVERY from 0 to STEPS, ITERS products each. */
