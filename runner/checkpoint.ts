@@ -1,7 +1,7 @@
 /**
  * A run's checkpoint: the training loop's snapshot (runtime/train/checkpoint.ts) plus what the runner keeps
  * per run — each probe's state (`save`/`restore`), the recorder's (diverged seeds, fired events, recorded
- * shapes) and how many metrics rows the run had written — in `<run dir>/checkpoints/<run>.ckpt`
+ * shapes), the Hessian-vector products computed so far and how many metrics rows the run had written — in `<run dir>/checkpoints/<run>.ckpt`
  * (runtime/record/checkpoint-file.ts; on a pool worker pending beside it until those rows are written, see
  * `pendingCheckpointPath`), and the plan hash that ties a run directory to its program.
  */
@@ -13,6 +13,7 @@ import { readCheckpointFile, writeCheckpointFile } from "../runtime/record/index
 import type { TrainingSnapshot } from "../runtime/train/index.js";
 import { checkpointCadence, type CheckpointCadence, type CheckpointSpec, type ExperimentProgram, type ProfilePlan, type RunSpec } from "../contract/program.js";
 import type { RecorderState } from "./run-recorder.js";
+import type { HvpPathCounts } from "../contract/model.js";
 
 export const CHECKPOINT_FORMAT = "dync-checkpoint/1";
 
@@ -29,6 +30,16 @@ export interface RunCheckpoint {
   readonly recorder: RecorderState;
   /** The index sets found during the run and the rows they are still to be found from (runner/found-sets.ts); absent when it finds none. */
   readonly sets?: unknown;
+  /**
+   * The Hessian-vector products the run's probes computed before the snapshot, per path (`{}`: none), so that the
+   * continued run's `runs[].hvp` counts them too. Absent in checkpoints written before they carried it.
+   */
+  readonly hvp?: HvpPathCounts;
+  /**
+   * Where `hvp` counts only the products from this step on: the run continued earlier from a checkpoint without
+   * `hvp` (`runs[].hvpFrom`). Absent: from step 0.
+   */
+  readonly hvpFrom?: number;
 }
 
 /** Where checkpoints live, how often to take them, and the hash they are stamped with. */

@@ -12,7 +12,7 @@ import { selectBackend, type BackendInfo, type BackendRequest } from "../runtime
 import type { Manifest } from "../runtime/record/index.js";
 import type { ResultRow } from "../runtime/analysis/results.js";
 import { planHash, requireCheckpoint } from "./checkpoint.js";
-import { checkResumeBackend, cutForResume, forgetHeldRows, inspectResume, recordedSteps, restoreHeldResults, restoreKeptResults, type ResumeState } from "./resume.js";
+import { checkResumeBackend, cutForResume, forgetHeldRows, inspectResume, recordedHvp, recordedSteps, restoreHeldResults, restoreKeptResults, type ResumeState } from "./resume.js";
 import { DyncRuntimeError } from "../runtime/errors.js";
 import { expandPlan, formatShard, runLabel, shardRuns, type Shard } from "../contract/plan.js";
 import { readManifest, writeReportInput } from "../report/run-files.js";
@@ -126,7 +126,7 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
   stdout.write(`backend: ${describeBackend(backend)}\n`);
   const dir = options.resume ?? options.outDir ?? freshRunDirectory("runs", program.name);
   if (resume) {
-    checkResumeBackend(dir, resume.manifest, { ...backend }, { recorded: recordedSteps(resume), predict: stepPredictor(plan) }, plannedCurvature(plan));
+    checkResumeBackend(dir, resume.manifest, { ...backend }, { recorded: recordedSteps(resume), predict: stepPredictor(plan) }, { ...plannedCurvature(plan), continuing: recordedHvp(resume) });
     cutForResume(dir, plan, resume);
   }
   const recorder = new RunRecorder({

@@ -44,7 +44,7 @@ export type RunOp =
   | { readonly kind: "rows"; readonly rows: Omit<ResultRow, "point">[] }
   | { readonly kind: "total"; readonly run: string; readonly steps: number; readonly stepsPerEpoch: number }
   | { readonly kind: "step"; readonly run: string; readonly counts: StepPathCounts }
-  | { readonly kind: "hvp"; readonly run: string; readonly counts: HvpPathCounts }
+  | { readonly kind: "hvp"; readonly run: string; readonly counts: HvpPathCounts; readonly from?: number }
   | { readonly kind: "permutation"; readonly run: string; readonly dataset: string; readonly seed: number; readonly permutation: Int32Array }
   /** The run took a checkpoint at `step` after the operations before this one, written pending (runner/checkpoint.ts). */
   | { readonly kind: "checkpoint"; readonly run: string; readonly step: number };
@@ -114,8 +114,8 @@ export class ForwardingSinks implements RunSink, ResultSink {
     this.push({ kind: "step", run, counts: { ...counts } });
   }
 
-  runHvpPaths(run: string, counts: HvpPathCounts): void {
-    this.push({ kind: "hvp", run, counts: { ...counts } });
+  runHvpPaths(run: string, counts: HvpPathCounts, from?: number): void {
+    this.push({ kind: "hvp", run, counts: { ...counts }, ...(from === undefined ? {} : { from }) });
   }
 
   /** The run wrote a pending checkpoint at `step`: the main thread promotes it once it has recorded what came before. */

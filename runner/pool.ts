@@ -295,7 +295,7 @@ class RunPool {
           recorder.runTrainingStep(op.run, op.counts);
           break;
         case "hvp":
-          recorder.runHvpPaths(op.run, op.counts);
+          recorder.runHvpPaths(op.run, op.counts, op.from);
           break;
         case "total":
           results.setTotalSteps(op.run, op.steps, op.stepsPerEpoch);

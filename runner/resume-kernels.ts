@@ -4,11 +4,13 @@
  *
  * Hessian-vector products (`runs[].hvp`, `backend.hvp`): the native R-operator, the one in tfjs ops (rop), the tape
  * and differences sum in other orders. The directory a resume finishes must hold what one process computes:
- *  1. each kept run that recorded its products' paths must be one this process would compute with the same paths
- *     (decided as the operator decides it, on the run's model and loss: `predictedHvpPath`). This also catches a
+ *  1. each kept run that recorded its products' paths, and each run continuing from a checkpoint that carries them,
+ *     must be one this process would compute with the same paths (decided as the operator decides it, on the run's
+ *     model and loss: `predictedHvpPath`). This also catches a
  *     dync that routes a model otherwise than the one that wrote the directory (batch-norm MLPs took the tape on
  *     the wasm path before the tfjs R-operator covered batch norm; the process's `backend.hvp` said rop for both);
- *  2. every other run (not kept, or kept without a record: written before runs recorded it) whose exact products
+ *  2. every other run (trained from step 0 now; kept or continuing without a product recorded: written before runs
+ *     and checkpoints recorded them, or none computed yet; or whose counts start after step 0: `hvpFrom`) whose exact products
  *     take the process's R-operator route (a plain dense MLP under a loss the R-operators implement) needs the
  *     same route (`backend.hvp.path`) as the process that wrote the directory: a continuing run would mix them.
  *     A directory without `backend.hvp` (wasm before 2026-12-04 18:08, other backends before 18:50) took the
@@ -26,6 +28,15 @@
 import type { HvpPath, HvpPathCounts } from "../contract/model.js";
 import type { Manifest } from "../runtime/record/index.js";
 
+/**
+ * What a run continuing from its checkpoint recorded of its products (the checkpoint's `hvp`, `hvpFrom`): the counts
+ * per path before it, and the step they start at where not step 0 (it continued earlier from an older checkpoint).
+ */
+export interface HvpRecord {
+  readonly counts: HvpPathCounts;
+  readonly from?: number;
+}
+
 /** The curvature a run of the plan measures in this process. */
 export interface RunCurvature {
   /** The paths its Hessian-vector products would take (none: no curvature probe). */
@@ -41,7 +52,32 @@ export interface ResumeCurvature {
   /** The plan's run ids (this shard's), in order. */
   readonly runs: readonly string[];
   readonly predict: (id: string) => RunCurvature;
+  /** The runs continuing from checkpoints that carry their products' counts (runner/resume.ts `recordedHvp`), by run id. */
+  readonly continuing?: ReadonlyMap<string, HvpRecord>;
 }
+
+/**
+ * A run's own record of its products: a kept run's manifest entry (`runs[].hvp`, `hvpFrom`) or the checkpoint a run
+ * continues from: the paths that served them, and whether it counts them from step 0.
+ */
+interface OwnRecord {
+  readonly run: string;
+  readonly paths: readonly HvpPath[];
+  readonly fromStart: boolean;
+}
+
+function ownRecords(manifest: Manifest, curvature: ResumeCurvature | undefined): OwnRecord[] {
+  const kept = (manifest.runs ?? []).map((entry) => ({ run: entry.run, paths: servedPaths(entry.hvp), fromStart: entry.hvpFrom === undefined }));
+  const continuing = [...(curvature?.continuing ?? [])].map(([run, record]) => ({ run, paths: servedPaths(record.counts), fromStart: record.from === undefined }));
+  return [...kept, ...continuing];
+}
+
+/**
+ * Whether rule 2 may leave a run to rule 1: its record names the paths of all its products. Not one without products
+ * (an older dync wrote no record; a run that computed none yet says nothing of the path), nor one whose counts start
+ * after step 0 (the products before were computed on a path nothing records).
+ */
+const judgedByOwnRecord = (entry: OwnRecord): boolean => entry.paths.length > 0 && entry.fromStart;
 
 /** Why the directory cannot be resumed here, and how it can. */
 export interface KernelMismatch {
@@ -63,11 +99,11 @@ function firstRun(curvature: ResumeCurvature | undefined, holds: (id: string, ru
   return run === undefined ? undefined : { run };
 }
 
-/** Rule 1: a kept run that recorded a path this process would not compute its products with. */
+/** Rule 1: a kept or continuing run that recorded a path this process would not compute its products with. */
 function recordedRunMismatch(manifest: Manifest, backend: BackendRecord, curvature: ResumeCurvature): KernelMismatch | undefined {
-  for (const entry of manifest.runs ?? []) {
-    const recorded = servedPaths(entry.hvp);
-    if (recorded.length === 0) continue; // no record: rule 2 judges it (and no model is built for it here)
+  for (const entry of ownRecords(manifest, curvature)) {
+    const recorded = entry.paths;
+    if (recorded.length === 0) continue; // no product recorded: rule 2 judges it (and no model is built for it here)
     const now = curvature.predict(entry.run).paths;
     const missing = recorded.find((path) => !now.includes(path));
     if (missing === undefined) continue;
@@ -88,7 +124,7 @@ function routeMismatch(manifest: Manifest, backend: BackendRecord, curvature: Re
   const was = hvpRoute(manifest);
   const now = routeOf(backend);
   if (was === now) return undefined;
-  const recorded = new Set((manifest.runs ?? []).filter((entry) => servedPaths(entry.hvp).length > 0).map((entry) => entry.run));
+  const recorded = new Set(ownRecords(manifest, curvature).filter(judgedByOwnRecord).map((entry) => entry.run));
   const affected = firstRun(curvature, (id, run) => !recorded.has(id) && run.rOperator);
   if (affected === undefined) return undefined;
   const which = affected.run === undefined ? "" : ` (run ${affected.run} measures them)`;
@@ -138,7 +174,7 @@ function routeOf(backend: BackendRecord): string {
 function hvpRoute(manifest: Manifest): string {
   const recorded = (manifest.backend["hvp"] as { path?: string } | undefined)?.path;
   if (recorded !== undefined) return recorded;
-  return (manifest.runs ?? []).flatMap((entry) => servedPaths(entry.hvp)).find((path) => path === "native" || path === "rop") ?? "taped";
+  return ownRecords(manifest, undefined).flatMap((entry) => entry.paths).find((path) => path === "native" || path === "rop") ?? "taped";
 }
 
 /** The reorthogonalisation kernels a process recorded; without `backend.reorth`, JS on the backends that only had them, else unknown. */

@@ -41,7 +41,7 @@ import type { ResultCollector } from "../runtime/analysis/results.js";
 import type { ExperimentProgram, ProfilePlan } from "../contract/program.js";
 import { loadResults, readManifest, tensorFiles } from "../report/run-files.js";
 import { dropAllPendingCheckpoints, heldRowsPath, readRunCheckpoint, type RunCheckpoint } from "./checkpoint.js";
-import { curvatureMismatch, dyncKernelsMismatch, type ResumeCurvature } from "./resume-kernels.js";
+import { curvatureMismatch, dyncKernelsMismatch, type HvpRecord, type ResumeCurvature } from "./resume-kernels.js";
 import type { RunOutcome } from "./run.js";
 import type { StepPathCounts, TrainingStepPath } from "../contract/model.js";
 
@@ -75,6 +75,8 @@ export interface HeldRun {
   readonly rows: HeldRows;
   /** How many of its updates before the checkpoint each training step served (absent: an older checkpoint). */
   readonly stepPaths?: StepPathCounts;
+  /** Its Hessian-vector products before the checkpoint, per path (absent: an older checkpoint). */
+  readonly hvp?: HvpRecord;
 }
 
 /** Whole metrics rows as the files held them (the same rows in both), to be written back unchanged. */
@@ -149,7 +151,8 @@ function heldRuns(dir: string, runs: readonly string[], rows: readonly MetricRow
     const rowsBefore = !checkpoint ? undefined : count > 0 ? (checkpoint.rows <= count ? rowBytes(csv, jsonl, rows, at, at + checkpoint.rows) : undefined) : savedHeldRows(dir, run, hash, checkpoint);
     if (checkpoint && rowsBefore) {
       const { step, stepPaths } = checkpoint.training;
-      held.set(run, { step, rows: rowsBefore, ...(stepPaths ? { stepPaths } : {}) });
+      const hvp = hvpRecordOf(checkpoint);
+      held.set(run, { step, rows: rowsBefore, ...(stepPaths ? { stepPaths } : {}), ...(hvp ? { hvp } : {}) });
     }
     at += count;
   }
@@ -288,6 +291,25 @@ export function recordedSteps(state: Extract<ResumeState, { kind: "resume" }>): 
   const continuing: [string, StepPathCounts | undefined][] = [...state.held].map(([run, held]) => [run, held.stepPaths]);
   if (state.checkpoint) continuing.push([state.checkpoint.run, state.checkpoint.training.stepPaths]);
   for (const [run, counts] of continuing) if (served(counts).length > 0) recorded.set(run, served(counts));
+  return recorded;
+}
+
+/** What a checkpoint says of its run's products before it (runner/checkpoint.ts `hvp`, `hvpFrom`); undefined for an older one. */
+function hvpRecordOf(checkpoint: RunCheckpoint): HvpRecord | undefined {
+  if (!checkpoint.hvp) return undefined;
+  return { counts: checkpoint.hvp, ...(checkpoint.hvpFrom === undefined ? {} : { from: checkpoint.hvpFrom }) };
+}
+
+/**
+ * The Hessian-vector products of the runs a resumed directory continues from checkpoints (the first unfinished run
+ * and the held runs), by run id, where their checkpoints carry them: `--resume` judges those runs by them
+ * (./resume-kernels.ts), as it judges kept runs by their manifest entries.
+ */
+export function recordedHvp(state: Extract<ResumeState, { kind: "resume" }>): Map<string, HvpRecord> {
+  const recorded = new Map<string, HvpRecord>();
+  for (const [run, held] of state.held) if (held.hvp) recorded.set(run, held.hvp);
+  const first = state.checkpoint && hvpRecordOf(state.checkpoint);
+  if (first) recorded.set(state.checkpoint!.run, first);
   return recorded;
 }
 

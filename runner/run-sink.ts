@@ -15,8 +15,11 @@ export interface RunSink {
   labelPermutation(run: string, dataset: string, seed: number, permutation: Int32Array): void;
   /** Which training step served the run's updates (before `endRun`; the manifest's `runs[…].step`). */
   runTrainingStep(run: string, counts: StepPathCounts): void;
-  /** How the run's probes computed their Hessian-vector products, per path (before `endRun`; the manifest's `runs[…].hvp`). */
-  runHvpPaths(run: string, counts: HvpPathCounts): void;
+  /**
+   * How the run's probes computed their Hessian-vector products, per path (before `endRun`; the manifest's
+   * `runs[…].hvp`), counted from step `from` on where they do not cover the run from step 0 (`runs[…].hvpFrom`).
+   */
+  runHvpPaths(run: string, counts: HvpPathCounts, from?: number): void;
   seedScalars(record: Omit<ScalarRecord, "seed" | "value"> & { seeds: readonly number[]; values: ArrayLike<number> }): void;
   tensor(record: TensorRecord): unknown;
 }

@@ -19,7 +19,7 @@ import { makeSchedule } from "../runtime/schedule.js";
 import { train, trainingPlan, trainingStepPath, type DivergedSeed, type ProbeContext, type TrainingSnapshot, type TrainProbe } from "../runtime/train/index.js";
 import { CHECKPOINT_FORMAT, checkpointCadenceOf, writeRunCheckpoint, type CheckpointSetup, type RunCheckpoint } from "./checkpoint.js";
 import { probeImplementations, refName, RunProbeEnv, type ProbeInstance } from "../stdlib/probes/index.js";
-import { hvpPathCounts, predictedHvpPath } from "../stdlib/curvature/index.js";
+import { hvpPathCounts, predictedHvpPath, restoreHvpPathCounts } from "../stdlib/curvature/index.js";
 import type { ResumeCurvature, RunCurvature } from "./resume-kernels.js";
 import { buildRunData, redrawTrainingData } from "./data.js";
 import { labelPermutation } from "../stdlib/data/index.js";
@@ -111,11 +111,13 @@ export async function executeRun(run: RunSpec, context: RunContext): Promise<Run
       if (sets.any) sets.restore(context.resumeFrom.sets);
       restoreProbes(probes, context.resumeFrom);
       results.restore(context.resumeFrom.recorder);
+      if (context.resumeFrom.hvp) restoreHvpPathCounts(env.board, context.resumeFrom.hvp);
     }
+    const hvpFrom = context.resumeFrom && hvpCountsFrom(run, context.resumeFrom);
     progress?.start(run.id, plan.totalSteps, context.resumeFrom?.training.step ?? 0);
     const save = (training: TrainingSnapshot): void => {
       const probeStates = Object.fromEntries(probes.map(({ spec, instance }) => [spec.name, instance.save!()]));
-      const checkpoint: RunCheckpoint = { format: CHECKPOINT_FORMAT, run: run.id, planHash: context.checkpoints!.planHash, rows: rows.rows, training, probes: probeStates, recorder: results.state(), ...(sets.any ? { sets: sets.save() } : {}) };
+      const checkpoint: RunCheckpoint = { format: CHECKPOINT_FORMAT, run: run.id, planHash: context.checkpoints!.planHash, rows: rows.rows, training, probes: probeStates, recorder: results.state(), ...(sets.any ? { sets: sets.save() } : {}), hvp: { ...hvpPathCounts(env.board) }, ...(hvpFrom === undefined ? {} : { hvpFrom }) };
       if (context.saveCheckpoint) context.saveCheckpoint(checkpoint);
       else writeRunCheckpoint(context.checkpoints!.dir, checkpoint);
     };
@@ -151,7 +153,7 @@ export async function executeRun(run: RunSpec, context: RunContext): Promise<Run
     progress?.end(run.id, outcome.stepsDone, message ?? lossSummary(results.lastLoss));
     recorder.runTrainingStep(run.id, outcome.stepPaths);
     const hvp = hvpPathCounts(env.board);
-    if (hvp) recorder.runHvpPaths(run.id, hvp);
+    if (hvp || hvpFrom !== undefined) recorder.runHvpPaths(run.id, hvp ?? {}, hvpFrom);
     recorder.endRun(run.id, status, message);
     return { id: run.id, status, ...(message ? { message } : {}), diverged: outcome.diverged, totalSteps: plan.totalSteps };
   } catch (error) {
@@ -167,6 +169,21 @@ export async function executeRun(run: RunSpec, context: RunContext): Promise<Run
   } finally {
     for (const thing of owned.reverse()) thing.dispose();
   }
+}
+
+/**
+ * Where the Hessian-vector products a run continued from `checkpoint` counts start: undefined for step 0 (the
+ * checkpoint carried the counts before it, or the run computes none), else the step from which they cover it (a
+ * checkpoint written before checkpoints carried them, or one taken after a continuation from such a checkpoint).
+ */
+function hvpCountsFrom(run: RunSpec, checkpoint: RunCheckpoint): number | undefined {
+  if (checkpoint.hvp) return checkpoint.hvpFrom;
+  return hvpKinds(run).length > 0 ? checkpoint.training.step : undefined;
+}
+
+/** The kinds of Hessian-vector product `run`'s probes compute: the curvature family's `hvp` knob (lowered arguments carry every default). */
+function hvpKinds(run: RunSpec): ("exact" | "difference")[] {
+  return run.probes.map((p) => p.args["hvp"]).filter((hvp): hvp is "exact" | "difference" => hvp === "exact" || hvp === "difference");
 }
 
 /**
@@ -194,7 +211,7 @@ export function plannedCurvature(plan: ProfilePlan): ResumeCurvature {
   const known = new Map<string, RunCurvature>();
   const predict = (id: string): RunCurvature => {
     const run = plan.runs.find((r) => r.id === id)!;
-    const products = run.probes.map((p) => p.args["hvp"]).filter((hvp): hvp is "exact" | "difference" => hvp === "exact" || hvp === "difference");
+    const products = hvpKinds(run);
     const reorth = run.probes.some((p) => reorthogonalises(p.probe));
     if (products.length === 0) return { paths: [], rOperator: false, reorth };
     const key = JSON.stringify([run.model, run.loss, [...new Set(products)].sort()]);
@@ -352,8 +369,8 @@ class CountingSink implements RunSink {
     this.sink.runTrainingStep(run, counts);
   }
 
-  runHvpPaths(run: string, counts: HvpPathCounts): void {
-    this.sink.runHvpPaths(run, counts);
+  runHvpPaths(run: string, counts: HvpPathCounts, from?: number): void {
+    this.sink.runHvpPaths(run, counts, from);
   }
 
   labelPermutation(run: string, dataset: string, seed: number, permutation: Int32Array): void {

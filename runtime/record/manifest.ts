@@ -36,9 +36,15 @@ export interface RunEntry {
   stepCounts?: StepPathCounts;
   /**
    * The Hessian-vector products its probes computed, per path (contract/model.ts `HvpPath`: the native
-   * R-operator, the one in tfjs ops, the tape, or differences), in the process that last ran it; absent when none did.
+   * R-operator, the one in tfjs ops, the tape, or differences), before and after a resume (checkpoints carry the
+   * counts); absent when none did.
    */
   hvp?: HvpPathCounts;
+  /**
+   * The step from which `hvp` counts, where that is not step 0: the run continued from a checkpoint written before
+   * checkpoints carried the counts, so the products before that step are not counted (possibly none are recorded).
+   */
+  hvpFrom?: number;
   /**
    * Data sets whose labels `shuffle_labels: s` permuted, by name: the seed s, the sample count n and the
    * `.npy` file (relative to the run directory) holding the permutation applied, sample i taking the label of

@@ -202,10 +202,14 @@ export class RunRecorder {
     if (served.length > 1) entry.stepCounts = Object.fromEntries(served);
   }
 
-  /** Record how `run`'s probes computed their Hessian-vector products (`runs[…].hvp`); written with the `endRun` that follows. */
-  runHvpPaths(run: string, counts: HvpPathCounts): void {
+  /**
+   * Record how `run`'s probes computed their Hessian-vector products (`runs[…].hvp`), and from which step the counts
+   * run where not from step 0 (`runs[…].hvpFrom`); written with the `endRun` that follows.
+   */
+  runHvpPaths(run: string, counts: HvpPathCounts, from?: number): void {
     const served = Object.entries(counts).filter(([, n]) => n !== undefined && n > 0);
     if (served.length > 0) this.entry(run).hvp = Object.fromEntries(served);
+    if (from !== undefined) this.entry(run).hvpFrom = from;
   }
 
   /**

@@ -100,6 +100,14 @@ export function hvpPathCounts(board: ReadonlyMap<string, unknown>): HvpPathCount
 }
 
 /**
+ * Set the run's tally to the products it computed before its checkpoint (`hvpPathCounts` then), so that a run
+ * continued from a checkpoint counts every product it computed, not only those after the resume.
+ */
+export function restoreHvpPathCounts(board: Map<string, unknown>, counts: HvpPathCounts): void {
+  board.set(HVP_PATHS_KEY, { ...counts });
+}
+
+/**
  * The path a probe's products on `model` under `loss` take in this process, decided as `HessianOperator.path`
  * decides it before seeing the rows (`--resume` compares it with what a run recorded): `difference`, or for exact
  * products the process's R-operator route (`backend.hvp.path`: native, rop, or taped where both are off) where the

@@ -13,13 +13,13 @@
  * entry dropped, status `running`; an older dync's directory by removing or rewriting what it did not record).
  */
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkResumeBackend } from "../../runner/resume.js";
 import type { ResumeCurvature, RunCurvature } from "../../runner/resume-kernels.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
-import type { Manifest } from "../../runtime/record/index.js";
+import { readCheckpointFile, writeCheckpointFile, type Manifest } from "../../runtime/record/index.js";
 
 type Backend = Readonly<Record<string, unknown>> & { readonly name: string };
 
@@ -78,6 +78,24 @@ describe("the rules, on hand-made manifests", () => {
     const routed = refusal(() => checkResumeBackend("d", written(native, [{ run: "r", hvp: { native: 8 } }]), nativeOff, undefined, plan({ r: denseMlp })));
     expect(routed?.message).toMatch(/run r computed its Hessian-vector products on the native path, this process would compute them on the rop path/);
     expect(routed?.hint).toBe("resume where the HVP addon is built (npm run native) and DYNC_NATIVE_HVP is unset");
+  });
+
+  it("a run continuing from a checkpoint that carries its products' counts is judged by them, as a kept run by its manifest entry", () => {
+    // Written on the tfjs R-operator route; this process has both R-operators off: every dense MLP takes the tape.
+    const dir = written(onWasm());
+    const taped = onWasm({ hvp: { path: "taped", reason: "…; the tfjs R-operator switched off by DYNC_ROP_HVP=0" } });
+    const continuing = (records: Record<string, { counts: Record<string, number>; from?: number }>, runs = plan({ bn: { paths: ["taped"], rOperator: true } })) => ({ ...runs, continuing: new Map(Object.entries(records)) });
+    // An older dync's batch-norm run that took the tape (its own record) continues on the tape here: no mixing, resumed.
+    expect(() => checkResumeBackend("d", dir, taped, undefined, continuing({ bn: { counts: { taped: 24 } } }))).not.toThrow();
+    // Without counts (an older checkpoint), counted from a later step only, or with none computed yet, the route decides.
+    const routed = /its Hessian-vector products of dense MLPs ran on the rop path, this process uses the taped one \(run bn measures them\)$/;
+    expect(() => checkResumeBackend("d", dir, taped, undefined, continuing({}))).toThrow(routed);
+    expect(() => checkResumeBackend("d", dir, taped, undefined, continuing({ bn: { counts: { taped: 24 }, from: 20 } }))).toThrow(routed);
+    expect(() => checkResumeBackend("d", dir, taped, undefined, continuing({ bn: { counts: {} } }))).toThrow(routed);
+    // Its record names a path this process would not take: refused, naming the run.
+    const error = refusal(() => checkResumeBackend("d", dir, onWasm(), undefined, continuing({ bn: { counts: { taped: 24 } } }, plan({ bn: denseMlp }))));
+    expect(error?.code).toBe("RUN031");
+    expect(error?.message).toBe("cannot resume d: run bn computed its Hessian-vector products on the taped path, this process would compute them on the rop path; their float32 sums differ");
   });
 
   it("old cpu directories without backend.hvp: the R-operator a kept run recorded, else the tape; no crash, no refusal without curvature", () => {
@@ -187,6 +205,16 @@ function killedCopy(dir: string, to: string, older: (m: Manifest) => Manifest = 
   return to;
 }
 
+/** The checkpoints of `dir` as a dync wrote them before checkpoints carried the products' counts (`hvp`). */
+function withoutCheckpointCounts(dir: string): string {
+  const folder = join(dir, "checkpoints");
+  for (const name of readdirSync(folder).filter((n) => n.endsWith(".ckpt"))) {
+    const { hvp: _hvp, ...older } = readCheckpointFile(join(folder, name)) as Record<string, unknown>;
+    writeCheckpointFile(join(folder, name), older);
+  }
+  return dir;
+}
+
 const withBackend = (m: Manifest, edit: (backend: Record<string, unknown>) => Record<string, unknown>): Manifest => ({ ...m, backend: edit({ ...m.backend }) as Manifest["backend"] });
 const without = (key: string) => (backend: Record<string, unknown>) => Object.fromEntries(Object.entries(backend).filter(([k]) => k !== key));
 
@@ -219,7 +247,8 @@ describe("on real run directories", () => {
     run("sharp", dir, "cpu");
     const recorded = resume("sharp", killedCopy(dir, join(scratch, "cpu-rop"), (k) => withBackend(k, without("hvp"))));
     expect(recorded.status, recorded.stderr).toBe(0);
-    const unrecorded = killedCopy(dir, join(scratch, "cpu-taped"), (k) => ({ ...withBackend(k, without("hvp")), runs: k.runs.map(({ hvp: _hvp, ...r }) => r) }));
+    // Nothing recorded: neither the manifest's runs nor the checkpoint the last run continues from (its own record, else).
+    const unrecorded = withoutCheckpointCounts(killedCopy(dir, join(scratch, "cpu-taped"), (k) => ({ ...withBackend(k, without("hvp")), runs: k.runs.map(({ hvp: _hvp, ...r }) => r) })));
     const refused = resume("sharp", unrecorded);
     expect(refused.status).toBe(2);
     expect(refused.stderr).toMatch(/error RUN031: .*its Hessian-vector products of dense MLPs ran on the taped path, this process uses the rop one \(run lr=0\.05 measures them\)/);
