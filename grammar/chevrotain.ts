@@ -16,5 +16,5 @@ const require = createRequire(import.meta.url);
 const bundle = pathToFileURL(join(dirname(require.resolve("chevrotain")), "..", "chevrotain.mjs")).href;
 const chevrotain = (await import(bundle)) as Chevrotain;
 
-export const { createToken, createTokenInstance, EmbeddedActionsParser, EOF, isRecognitionException, Lexer, tokenMatcher } = chevrotain;
+export const { createToken, createTokenInstance, EmbeddedActionsParser, EOF, isRecognitionException, Lexer, LLkLookaheadStrategy, tokenMatcher } = chevrotain;
 export type { IParserErrorMessageProvider, IRecognitionException, IToken, TokenType } from "chevrotain";

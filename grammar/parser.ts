@@ -5,12 +5,13 @@
  * Chevrotain runs every rule once in a "recording phase" to learn the grammar; code that touches the
  * values returned by CONSUME/SUBRULE therefore lives inside `this.ACTION(...)`.
  */
-import { EmbeddedActionsParser, EOF, isRecognitionException, type IToken, type TokenType } from "./chevrotain.js";
+import { EmbeddedActionsParser, EOF, isRecognitionException, LLkLookaheadStrategy, type IToken, type TokenType } from "./chevrotain.js";
 import type { SourceFile, Span } from "../diagnostics/source.js";
 import type * as A from "./ast.js";
 import { structuredMessages, type StrayContext, type StrayRun } from "./syntax-errors.js";
 import * as T from "./tokens.js";
 import { VALIDATE_GRAMMAR } from "./lexer.js";
+import { LazyLookaheadStrategy } from "./lazy-lookahead.js";
 
 export type { StrayContext, StrayRun } from "./syntax-errors.js";
 
@@ -33,6 +34,9 @@ function is(token: IToken, types: readonly TokenType[]): boolean {
   return types.includes(token.tokenType);
 }
 
+/** Tokens of lookahead the grammar may need to choose between alternatives. */
+const MAX_LOOKAHEAD = 3;
+
 export class DynParser extends EmbeddedActionsParser {
   private source!: SourceFile;
   /** Runs of tokens skipped by the `stray*` rules, in order. */
@@ -40,10 +44,13 @@ export class DynParser extends EmbeddedActionsParser {
   /** Inside the upper bound of a range, `step` means the range's step, not a unit (`0..1 step 0.1`). */
   private rangeBoundDepth = 0;
 
-  constructor() {
+  /** `lookahead: "eager"` builds every lookahead function up front, as chevrotain does by default (tests compare the two). */
+  constructor(options: { lookahead?: "lazy" | "eager" } = {}) {
+    const strategy = options.lookahead === "eager" ? new LLkLookaheadStrategy({ maxLookahead: MAX_LOOKAHEAD }) : new LazyLookaheadStrategy({ maxLookahead: MAX_LOOKAHEAD });
     super(T.allTokens, {
       recoveryEnabled: true,
-      maxLookahead: 3,
+      maxLookahead: MAX_LOOKAHEAD,
+      lookaheadStrategy: strategy, // lazy by default: grammar/lazy-lookahead.ts says why
       errorMessageProvider: structuredMessages,
       skipValidations: !VALIDATE_GRAMMAR, // grammar/lexer.ts says when they run
     });
