@@ -16,19 +16,21 @@ type OptionalOptions = Parameters<Strategy["buildLookaheadForOptional"]>[0];
 
 export class LazyLookaheadStrategy extends LLkLookaheadStrategy {
   override buildLookaheadForAlternation(options: AlternationOptions): ReturnType<Strategy["buildLookaheadForAlternation"]> {
-    return onFirstCall(() => super.buildLookaheadForAlternation(options));
+    const build = () => super.buildLookaheadForAlternation(options);
+    let built: ReturnType<typeof build> | undefined;
+    // `this` is the parser (chevrotain calls lookahead functions with it); one argument, no spread: parses call these per token.
+    return function (this: unknown, orAlts) {
+      built ??= build();
+      return built.call(this, orAlts);
+    };
   }
 
   override buildLookaheadForOptional(options: OptionalOptions): ReturnType<Strategy["buildLookaheadForOptional"]> {
-    return onFirstCall(() => super.buildLookaheadForOptional(options));
+    const build = () => super.buildLookaheadForOptional(options);
+    let built: ReturnType<typeof build> | undefined;
+    return function (this: unknown) {
+      built ??= build();
+      return built.call(this);
+    };
   }
-}
-
-/** A function that builds `build()`'s function at its first call and forwards every call (and its `this`, the parser) to it. */
-function onFirstCall<F extends (this: unknown, ...args: never[]) => unknown>(build: () => F): F {
-  let built: F | undefined;
-  return function (this: unknown, ...args: Parameters<F>) {
-    built ??= build();
-    return built.apply(this, args);
-  } as F;
 }
