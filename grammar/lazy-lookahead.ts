@@ -6,7 +6,8 @@
  * built later is the same function (the paths depend on the recorded grammar alone, which is fixed once
  * the analysis is done), so parsing is unchanged; chevrotain documents `lookaheadStrategy` as the place
  * to customise this (IParserConfig, @experimental). The grammar's definition checks (VALIDATE_GRAMMAR)
- * still run through the inherited `validate`.
+ * still run through the inherited `validate`. The parser normally takes its paths from the table `npm run docs`
+ * records (grammar/lookahead-table.ts, which extends this strategy); this is what it does when that table is stale.
  */
 import { LLkLookaheadStrategy } from "./chevrotain.js";
 
