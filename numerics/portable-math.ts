@@ -36,6 +36,12 @@ export const portableMath = {
 
 export type PortableMathName = keyof typeof portableMath;
 
+/** How many arguments `name` takes, [fewest, most]: the checker refuses other counts (`atan2(x)` is not NaN data). */
+export function portableMathArity(name: PortableMathName): readonly [number, number] {
+  if (name === "atan2" || name === "pow") return [2, 2];
+  return name === "min" || name === "max" ? [1, Infinity] : [1, 1];
+}
+
 /** Whether `name` is a function of the table (not an inherited property such as `constructor`). */
 export function isPortableMath(name: string): name is PortableMathName {
   return Object.hasOwn(portableMath, name);

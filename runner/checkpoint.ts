@@ -2,10 +2,11 @@
  * A run's checkpoint: the training loop's snapshot (runtime/train/checkpoint.ts) plus what the runner keeps
  * per run — each probe's state (`save`/`restore`), the recorder's (diverged seeds, fired events, recorded
  * shapes) and how many metrics rows the run had written — in `<run dir>/checkpoints/<run>.ckpt`
- * (runtime/record/checkpoint-file.ts), and the plan hash that ties a run directory to its program.
+ * (runtime/record/checkpoint-file.ts; on a pool worker pending beside it until those rows are written, see
+ * `pendingCheckpointPath`), and the plan hash that ties a run directory to its program.
  */
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { DyncRuntimeError } from "../runtime/errors.js";
 import { readCheckpointFile, writeCheckpointFile } from "../runtime/record/index.js";
@@ -64,6 +65,48 @@ export function checkpointCadenceOf(run: RunSpec, totalSteps: number, stepsPerEp
 
 export function writeRunCheckpoint(dir: string, checkpoint: RunCheckpoint): void {
   writeCheckpointFile(checkpointPath(dir, checkpoint.run), checkpoint);
+}
+
+/**
+ * A checkpoint is usable only while the files hold the rows it counts (`rows`), so on a pool worker, whose rows
+ * the main thread records later (and a later run's only after every run before it), a checkpoint is written
+ * *pending* beside the run's checkpoint, and the main thread promotes it to `<run>.ckpt` once it has recorded
+ * the rows before it (`promoteCheckpoint`). Until then the run's previous checkpoint stays: the one a resumed
+ * run's held rows belong to (runner/resume.ts), or the last one whose rows are in the files.
+ */
+export function pendingCheckpointPath(dir: string, run: string, step: number): string {
+  return `${checkpointPath(dir, run)}.${step}${PENDING}`;
+}
+
+const PENDING = ".pending";
+
+export function writePendingCheckpoint(dir: string, checkpoint: RunCheckpoint): void {
+  writeCheckpointFile(pendingCheckpointPath(dir, checkpoint.run, checkpoint.training.step), checkpoint);
+}
+
+/**
+ * The rows before `run`'s checkpoint at `step` are recorded: that checkpoint replaces the run's previous one. Gone
+ * already: the worker took a later one meanwhile and dropped it (that one is promoted in its turn).
+ */
+export function promoteCheckpoint(dir: string, run: string, step: number): void {
+  try {
+    renameSync(pendingCheckpointPath(dir, run, step), checkpointPath(dir, run));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw new DyncRuntimeError("RUN032", `cannot make ${pendingCheckpointPath(dir, run, step)} the checkpoint of run ${run}: ${(error as Error).message}`, "check that the run directory is writable");
+  }
+}
+
+/** A pending checkpoint a later one of the same run superseded (promoted already, or never to be). */
+export function dropPendingCheckpoint(dir: string, run: string, step: number): void {
+  rmSync(pendingCheckpointPath(dir, run, step), { force: true });
+}
+
+/** Delete the pending checkpoints a killed process left (their rows were never recorded): `--resume` does, before it trains. */
+export function dropAllPendingCheckpoints(dir: string): void {
+  const folder = join(dir, "checkpoints");
+  if (!existsSync(folder)) return;
+  for (const name of readdirSync(folder)) if (name.endsWith(PENDING) || name.endsWith(`${PENDING}.tmp`)) rmSync(join(folder, name), { force: true });
 }
 
 /**

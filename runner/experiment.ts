@@ -29,7 +29,7 @@ import { LiveView } from "./live-view.js";
 import { runPool } from "./pool.js";
 import { afterFirstRun, chooseBeforeTraining, trainsOnWorkers, type AutoJobs } from "./jobs.js";
 import { backendTimesKey, readRunTimes, rememberRunTimes, runTimesKey } from "./run-times.js";
-import { describeFailure, executeRun, isOutputFailure, predictedTrainingStep, tryQuietly, type RunOutcome } from "./run.js";
+import { describeFailure, executeRun, isOutputFailure, plannedCurvature, predictedTrainingStep, tryQuietly, type RunOutcome } from "./run.js";
 import type { TrainingStepPath } from "../contract/model.js";
 import { assertPlanArgs } from "./validate-args.js";
 
@@ -126,7 +126,7 @@ export async function runExperiment(program: ExperimentProgram, options: Experim
   stdout.write(`backend: ${describeBackend(backend)}\n`);
   const dir = options.resume ?? options.outDir ?? freshRunDirectory("runs", program.name);
   if (resume) {
-    checkResumeBackend(dir, resume.manifest, { ...backend }, { recorded: recordedSteps(resume), predict: stepPredictor(plan) });
+    checkResumeBackend(dir, resume.manifest, { ...backend }, { recorded: recordedSteps(resume), predict: stepPredictor(plan) }, plannedCurvature(plan));
     cutForResume(dir, plan, resume);
   }
   const recorder = new RunRecorder({
@@ -519,14 +519,16 @@ function describeBackend(info: BackendInfo): string {
 /**
  * Which path served the matrix products: the native library, its kernels and thread count, or why the native path
  * is not in use; on the native path, also which training step plain dense MLPs take (the fused native one, or the
- * tape and why).
+ * tape and why); and which kernels reorthogonalise Lanczos (`backend.reorth`).
  */
-function matmulNote({ matmul, fusedStep, hvp }: BackendInfo): string {
+function matmulNote({ matmul, fusedStep, hvp, reorth }: BackendInfo): string {
   if (matmul === undefined) return "";
+  // The Lanczos reorthogonalisation's kernels, and why not native or wasm where they fell through (a build without dync_lanczos.node).
+  const lanczos = reorth === undefined ? "" : `, Lanczos reorth ${reorth.path}${reorth.reason ? ` (${reorth.reason})` : ""}`;
   if (matmul.path === "native") {
     const step = fusedStep === undefined ? "" : fusedStep.path === "native" ? ", fused MLP step native" : `, fused MLP step off: ${fusedStep.reason}`;
     const products = hvp === undefined || hvp.path === "native" ? "" : `, native HVP off: ${hvp.reason}`;
-    return `, matmul ${matmul.gemm} ${matmul.core} ${matmul.threads} thread${matmul.threads === 1 ? "" : "s"}${step}${products}`;
+    return `, matmul ${matmul.gemm} ${matmul.core} ${matmul.threads} thread${matmul.threads === 1 ? "" : "s"}${step}${products}${lanczos}`;
   }
-  return `, matmul wasm${matmul.reason ? `: ${matmul.reason}` : ""}`;
+  return `, matmul wasm${matmul.reason ? `: ${matmul.reason}` : ""}${lanczos}`;
 }

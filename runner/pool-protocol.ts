@@ -45,7 +45,9 @@ export type RunOp =
   | { readonly kind: "total"; readonly run: string; readonly steps: number; readonly stepsPerEpoch: number }
   | { readonly kind: "step"; readonly run: string; readonly counts: StepPathCounts }
   | { readonly kind: "hvp"; readonly run: string; readonly counts: HvpPathCounts }
-  | { readonly kind: "permutation"; readonly run: string; readonly dataset: string; readonly seed: number; readonly permutation: Int32Array };
+  | { readonly kind: "permutation"; readonly run: string; readonly dataset: string; readonly seed: number; readonly permutation: Int32Array }
+  /** The run took a checkpoint at `step` after the operations before this one, written pending (runner/checkpoint.ts). */
+  | { readonly kind: "checkpoint"; readonly run: string; readonly step: number };
 
 /** One forwarded `RunProgress` call (live-view.ts). */
 export type ProgressCall =
@@ -114,6 +116,11 @@ export class ForwardingSinks implements RunSink, ResultSink {
 
   runHvpPaths(run: string, counts: HvpPathCounts): void {
     this.push({ kind: "hvp", run, counts: { ...counts } });
+  }
+
+  /** The run wrote a pending checkpoint at `step`: the main thread promotes it once it has recorded what came before. */
+  checkpointed(run: string, step: number): void {
+    this.push({ kind: "checkpoint", run, step });
   }
 
   seedScalars(record: Omit<ScalarRecord, "seed" | "value"> & { seeds: readonly number[]; values: ArrayLike<number> }): void {

@@ -10,7 +10,7 @@ import type { ExperimentProgram } from "../contract/program.js";
 import type { FromWorker, ToWorker, WorkerSetup } from "./pool-protocol.js";
 import { ForwardingSinks, forwardingProgress } from "./pool-protocol.js";
 import { describeFailure, executeRun } from "./run.js";
-import { requireCheckpoint, type RunCheckpoint } from "./checkpoint.js";
+import { dropPendingCheckpoint, requireCheckpoint, writePendingCheckpoint, type RunCheckpoint } from "./checkpoint.js";
 
 const port = parentPort!;
 const setup = workerData as WorkerSetup;
@@ -55,7 +55,7 @@ async function start(): Promise<void> {
         results: sinks,
         stop: stop.signal,
         ...(setup.progress ? { progress } : {}),
-        ...(setup.checkpoints ? { checkpoints: setup.checkpoints } : {}),
+        ...(setup.checkpoints ? { checkpoints: setup.checkpoints, saveCheckpoint: pendingCheckpoints(setup.checkpoints.dir, sinks) } : {}),
         ...(setup.handoffDir !== undefined ? { handoff: { dir: setup.handoffDir, runs: plan.runs } } : {}),
         ...(message.resume ? resumeFrom(run.id) : {}),
       });
@@ -70,6 +70,22 @@ async function start(): Promise<void> {
 function resumeFrom(run: string): { resumeFrom: RunCheckpoint } {
   const { dir, planHash } = setup.checkpoints!;
   return { resumeFrom: requireCheckpoint(dir, run, planHash) };
+}
+
+/**
+ * A run's checkpoints on this worker: written pending, and the main thread told, which makes each the run's
+ * checkpoint once it has recorded the rows before it (runner/checkpoint.ts); the previous pending one is then
+ * superseded (promoted already, or to be skipped).
+ */
+function pendingCheckpoints(dir: string, sinks: ForwardingSinks): (checkpoint: RunCheckpoint) => void {
+  let previous: number | undefined;
+  return (checkpoint) => {
+    const { step } = checkpoint.training;
+    writePendingCheckpoint(dir, checkpoint);
+    sinks.checkpointed(checkpoint.run, step);
+    if (previous !== undefined && previous !== step) dropPendingCheckpoint(dir, checkpoint.run, previous);
+    previous = step;
+  };
 }
 
 void start();

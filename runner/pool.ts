@@ -35,7 +35,7 @@ import { interruptSignalOf } from "./interrupt.js";
 import { producersOf } from "../contract/handoff.js";
 import type { ResultCollector } from "../runtime/analysis/results.js";
 import type { RunOutcome } from "./run.js";
-import type { CheckpointSetup } from "./checkpoint.js";
+import { dropAllPendingCheckpoints, promoteCheckpoint, type CheckpointSetup } from "./checkpoint.js";
 import { runLabel } from "../contract/plan.js";
 
 export interface PoolOptions {
@@ -301,6 +301,10 @@ class RunPool {
           results.setTotalSteps(op.run, op.steps, op.stepsPerEpoch);
           recorder.runSteps(op.run, op.steps, op.stepsPerEpoch);
           break;
+        case "checkpoint":
+          // Every row before it is recorded now (its held rows too, written back at its "begin").
+          promoteCheckpoint(this.options.checkpoints!.dir, op.run, op.step);
+          break;
       }
     }
     slot.ops = [];
@@ -351,6 +355,8 @@ class RunPool {
     this.options.stop?.removeEventListener("abort", this.onInterrupt);
     for (const worker of this.workers) void worker.terminate();
     this.workers.clear();
+    // Every run's operations are recorded (its checkpoints promoted) or never will be: what is pending is of no use.
+    if (this.options.checkpoints) dropAllPendingCheckpoints(this.options.checkpoints.dir);
   }
 }
 

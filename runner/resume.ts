@@ -20,6 +20,17 @@
  * recorder has written them back; so when the resuming process is killed too, the next resume finds them
  * there for a run whose rows the files lack and whose checkpoint is still the one they were held for (the
  * first unfinished run gets them appended to the files, a later one holds them again).
+ *
+ * It still is that one when the run checkpoints again before its held rows are written back (on a pool worker,
+ * while the runs before it train): a worker's checkpoint is only *pending* until the main thread has written the
+ * rows before it, held rows included (runner/checkpoint.ts `promoteCheckpoint`), so `<run>.ckpt` is always one
+ * whose rows the files or the held copy have. Killed outright meanwhile, the run continues from the checkpoint
+ * its rows were held for and trains its steps since again (their rows were in memory only); stopped by a signal,
+ * every row is written in run order and it continues from where it stopped. (The old checkpoint is kept beside
+ * the new one until the new one's rows are safe. Extending the held copy with the run's rows since, at each new
+ * checkpoint, would also save those steps after a SIGKILL, but needs the main thread to write a run's rows and
+ * .npy files out of run order, for held runs only; no measurement is lost either way, only steps trained twice.)
+ * The cut deletes what a killed process left that no checkpoint needs: pending checkpoints, unused held copies.
  */
 import { appendFileSync, existsSync, rmSync, truncateSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -29,7 +40,8 @@ import { pathSegment, readCheckpointFile, runPaths, stepsPath, writeCheckpointFi
 import type { ResultCollector } from "../runtime/analysis/results.js";
 import type { ExperimentProgram, ProfilePlan } from "../contract/program.js";
 import { loadResults, readManifest, tensorFiles } from "../report/run-files.js";
-import { heldRowsPath, readRunCheckpoint, type RunCheckpoint } from "./checkpoint.js";
+import { dropAllPendingCheckpoints, heldRowsPath, readRunCheckpoint, type RunCheckpoint } from "./checkpoint.js";
+import { curvatureMismatch, dyncKernelsMismatch, type ResumeCurvature } from "./resume-kernels.js";
 import type { RunOutcome } from "./run.js";
 import type { StepPathCounts, TrainingStepPath } from "../contract/model.js";
 
@@ -181,6 +193,10 @@ export function cutForResume(dir: string, plan: ProfilePlan, state: Extract<Resu
     const runSegment = file.split("/").at(-2)!;
     if (redone.has(runSegment) && !named.has(file)) rmSync(join(dir, file), { force: true });
   }
+  // What a killed process left that no longer belongs to a checkpoint: pending checkpoints (their rows were never
+  // recorded) and saved held rows of runs not held now (written back already, or for a checkpoint since replaced).
+  dropAllPendingCheckpoints(dir);
+  for (const run of plan.runs.slice(state.first)) if (!state.held.has(run.id)) forgetHeldRows(dir, run.id);
 }
 
 /** Held rows as saved beside their run's checkpoint, for the checkpoint at `step` after `count` rows. */
@@ -282,10 +298,11 @@ export function recordedSteps(state: Extract<ResumeState, { kind: "resume" }>): 
  * recorded the step it trained with (`steps`) must be one this process would train with the same step; a
  * directory whose runs recorded none (written before they were recorded, or killed before any run ended or
  * checkpointed) falls back to what the whole process offered (`backend.fusedStep` on the native path: fused
- * native or taped); and the Hessian-vector product of plain dense MLPs (`backend.hvp`: native R-operator, the one in
- * tfjs ops, or tape).
+ * native or taped); and, where the plan (`curvature`; without it every run counts) measures with them, the paths of
+ * its Hessian-vector products and its Lanczos reorthogonalisation, and dync's wasm kernels' revision
+ * (./resume-kernels.ts).
  */
-export function checkResumeBackend(dir: string, manifest: Manifest, backend: Readonly<Record<string, unknown>> & { readonly name: string }, steps?: ResumeSteps): void {
+export function checkResumeBackend(dir: string, manifest: Manifest, backend: Readonly<Record<string, unknown>> & { readonly name: string }, steps?: ResumeSteps, curvature?: ResumeCurvature): void {
   const same = (key: string) => manifest.backend[key] === backend[key];
   const matmulPath = (b: Readonly<Record<string, unknown>>) => matmulPathOf(b["matmul"] as { path?: string } | undefined);
   if (manifest.backend.name === "wasm" && backend.name === "wasm" && matmulPath(manifest.backend) !== matmulPath(backend)) {
@@ -307,26 +324,14 @@ export function checkResumeBackend(dir: string, manifest: Manifest, backend: Rea
       stepPath(manifest.backend) === "taped" ? "resume with DYNC_FUSED_STEP=0" : "resume where the fused-step addon is built (npm run native) and DYNC_FUSED_STEP is unset",
     );
   }
-  // And the Hessian-vector product of plain dense MLPs: the native R-operator, the one in tfjs ops and the tape sum
-  // in other orders (directories written before it was recorded are refused by the kernels' revision above on the
-  // native path; on the wasm path they took the tape).
-  const hvpPath = (b: Readonly<Record<string, unknown>>) => (b["hvp"] as { path?: string } | undefined)?.path;
-  const recordedHvp = hvpPath(manifest.backend);
-  if (same("name") && recordedHvp !== undefined && recordedHvp !== (hvpPath(backend) ?? "taped")) {
-    throw mismatch(dir, `its Hessian-vector products of dense MLPs ran on the ${recordedHvp} path, this process uses the ${hvpPath(backend) ?? "taped"} one`, hvpHint(recordedHvp, matmulPath(backend) === "native"));
-  }
   if (!same("name") || !same("simd") || !same("dyncKernels")) {
     const describe = (b: Readonly<Record<string, unknown>> & { readonly name: string }) => `${b.name}${b.name === "wasm" ? ` (simd ${String(b["simd"])}, dync kernels ${String(b["dyncKernels"])})` : ""}`;
     throw mismatch(dir, `it was recorded on ${describe(manifest.backend)}, this process runs ${describe(backend)}`, `resume with --backend ${manifest.backend.name} (and the same DYNC_SIMD_KERNELS setting)`);
   }
+  // dync's wasm kernels' revision, and the curvature kernels where the plan measures with them (./resume-kernels.ts).
+  const kernels = dyncKernelsMismatch(manifest, backend) ?? curvatureMismatch(manifest, backend, curvature);
+  if (kernels) throw mismatch(dir, kernels.why, kernels.hint);
   if (perRun) checkRecordedSteps(dir, steps, backend);
-}
-
-/** How to resume with the Hessian-vector product a directory recorded (`backend.hvp.path`). */
-function hvpHint(recorded: string, nativeMatMul: boolean): string {
-  if (recorded === "native") return "resume where the HVP addon is built (npm run native) and DYNC_NATIVE_HVP is unset";
-  const nativeOff = nativeMatMul ? "DYNC_NATIVE_HVP=0 and " : "";
-  return recorded === "rop" ? `resume with ${nativeOff}DYNC_ROP_HVP unset` : `resume with ${nativeOff}DYNC_ROP_HVP=0`;
 }
 
 /** RUN031 for the first recorded run this process would train with another step than the one(s) it recorded. */

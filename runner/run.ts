@@ -12,16 +12,18 @@ import type { HvpPathCounts, StepPathCounts, TrainingStepPath } from "../contrac
 import { createOptimizer, type Optimizer, type OptimizerSpec } from "../runtime/optim.js";
 import { l2Targets } from "../runtime/loss.js";
 import type { RunProgress } from "./live-view.js";
-import type { ExperimentProgram, ModelSpec, ProbeSpec, RunSpec } from "../contract/program.js";
+import type { ExperimentProgram, ModelSpec, ProbeSpec, ProfilePlan, RunSpec } from "../contract/program.js";
 import { cadencePointStep, type CadencePoint } from "../contract/training-specs.js";
 import type { RunStatus, SweepValue, TensorRecord } from "../runtime/record/index.js";
 import { makeSchedule } from "../runtime/schedule.js";
 import { train, trainingPlan, trainingStepPath, type DivergedSeed, type ProbeContext, type TrainingSnapshot, type TrainProbe } from "../runtime/train/index.js";
 import { CHECKPOINT_FORMAT, checkpointCadenceOf, writeRunCheckpoint, type CheckpointSetup, type RunCheckpoint } from "./checkpoint.js";
 import { probeImplementations, refName, RunProbeEnv, type ProbeInstance } from "../stdlib/probes/index.js";
-import { hvpPathCounts } from "../stdlib/curvature/index.js";
+import { hvpPathCounts, predictedHvpPath } from "../stdlib/curvature/index.js";
+import type { ResumeCurvature, RunCurvature } from "./resume-kernels.js";
 import { buildRunData, redrawTrainingData } from "./data.js";
 import { labelPermutation } from "../stdlib/data/index.js";
+import { registry } from "../stdlib/registry/index.js";
 import { interruptSignalOf } from "./interrupt.js";
 import { eventFromSpec } from "./event-condition.js";
 import { RunResultRecorder } from "./run-recorder.js";
@@ -46,6 +48,11 @@ export interface RunContext {
   readonly stop?: AbortSignal;
   /** Where and how often to checkpoint (runs with a cadence, or every run under `--checkpoint-every`). */
   readonly checkpoints?: CheckpointSetup;
+  /**
+   * Writes the run's checkpoints (`checkpoints` says where and how often); default `writeRunCheckpoint`: at once
+   * the run's checkpoint, its rows being in the files already. A pool worker's are pending (pool-worker.ts).
+   */
+  readonly saveCheckpoint?: (checkpoint: RunCheckpoint) => void;
   /** Continue the run from this checkpoint (`--resume`): its rows before it are already in the files. */
   readonly resumeFrom?: RunCheckpoint;
   /** Where runs hand values to each other (`along: h[opt = gd]`, handoff.ts); none: no run reads another's. */
@@ -108,8 +115,9 @@ export async function executeRun(run: RunSpec, context: RunContext): Promise<Run
     progress?.start(run.id, plan.totalSteps, context.resumeFrom?.training.step ?? 0);
     const save = (training: TrainingSnapshot): void => {
       const probeStates = Object.fromEntries(probes.map(({ spec, instance }) => [spec.name, instance.save!()]));
-      const checkpoint = { format: CHECKPOINT_FORMAT, run: run.id, planHash: context.checkpoints!.planHash, rows: rows.rows, training, probes: probeStates, recorder: results.state(), ...(sets.any ? { sets: sets.save() } : {}) } as const;
-      writeRunCheckpoint(context.checkpoints!.dir, checkpoint);
+      const checkpoint: RunCheckpoint = { format: CHECKPOINT_FORMAT, run: run.id, planHash: context.checkpoints!.planHash, rows: rows.rows, training, probes: probeStates, recorder: results.state(), ...(sets.any ? { sets: sets.save() } : {}) };
+      if (context.saveCheckpoint) context.saveCheckpoint(checkpoint);
+      else writeRunCheckpoint(context.checkpoints!.dir, checkpoint);
     };
     const outcome = await train({
       model,
@@ -169,6 +177,38 @@ export function predictedTrainingStep(run: RunSpec, seed: number): TrainingStepP
   const model = buildModel(run.model, [seed]);
   try {
     return trainingStepPath(model, { loss: run.loss, l2: run.l2 });
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Whether probe `name` runs Lanczos or power iteration: its registry entry says so. */
+const reorthogonalises = (name: string): boolean => registry.get("probe", name)?.reorthogonalises === true;
+
+/**
+ * The curvature each run of `plan` measures in this process, for `--resume` (./resume-kernels.ts): the paths of
+ * its Hessian-vector products (each probe with the curvature family's `hvp` knob; lowered arguments carry every
+ * default) decided on its model built for one seed, as the operator decides them. One build per model and loss.
+ */
+export function plannedCurvature(plan: ProfilePlan): ResumeCurvature {
+  const known = new Map<string, RunCurvature>();
+  const predict = (id: string): RunCurvature => {
+    const run = plan.runs.find((r) => r.id === id)!;
+    const products = run.probes.map((p) => p.args["hvp"]).filter((hvp): hvp is "exact" | "difference" => hvp === "exact" || hvp === "difference");
+    const reorth = run.probes.some((p) => reorthogonalises(p.probe));
+    if (products.length === 0) return { paths: [], rOperator: false, reorth };
+    const key = JSON.stringify([run.model, run.loss, [...new Set(products)].sort()]);
+    if (!known.has(key)) known.set(key, predictedCurvature(run, plan.seeds[0] ?? 0, products));
+    return { ...known.get(key)!, reorth };
+  };
+  return { runs: plan.runs.map((r) => r.id), predict };
+}
+
+function predictedCurvature(run: RunSpec, seed: number, products: readonly ("exact" | "difference")[]): RunCurvature {
+  const model = buildModel(run.model, [seed]);
+  try {
+    const predicted = products.map((hvp) => predictedHvpPath(model, run.loss, hvp));
+    return { paths: [...new Set(predicted.map((p) => p.path))], rOperator: predicted.some((p) => p.rOperator), reorth: false };
   } finally {
     model.dispose();
   }

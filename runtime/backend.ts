@@ -22,7 +22,8 @@ import { tf } from "./tf.js";
 import { nativeMatMulInfo, requestedBlasThreads, type NativeMatMulInfo } from "./kernels/native.js";
 import { nativeFusedStepInfo, type NativeFusedStepInfo } from "./kernels/native-fused.js";
 import { nativeHvpInfo, type NativeHvpInfo } from "./kernels/native-hvp.js";
-import { simdKernelsActive } from "./kernels/wasm-kernels.js";
+import { simdKernelsActive, WASM_KERNELS_REVISION } from "./kernels/wasm-kernels.js";
+import { lanczosKernelsInfo, type ReorthInfo } from "./kernels/lanczos-kernels.js";
 import { DyncRuntimeError } from "./errors.js";
 
 /** What a user can ask for with `--backend`. */
@@ -57,6 +58,13 @@ export interface BackendInfo {
    * each run's `hvp` says which path served its products.
    */
   readonly hvp?: NativeHvpInfo;
+  /**
+   * Which float64 reorthogonalisation Lanczos and power iteration take (runtime/kernels/lanczos-kernels.ts): the
+   * native kernels, dync's wasm SIMD ones (the two round alike) or the JS loops, and why not the faster ones.
+   */
+  readonly reorth?: ReorthInfo;
+  /** wasm, where `dyncKernels`: the revision of dync's wasm kernels' arithmetic (wasm-kernels.ts `WASM_KERNELS_REVISION`). */
+  readonly dyncKernelsRevision?: number;
   /** Backends tried before this one under `auto`, and why each was passed over. */
   readonly skipped?: readonly string[];
 }
@@ -167,8 +175,13 @@ async function initBackend(name: BackendName, loader: PackageLoader, skipped: st
   }
   if (name === "cpu") silenceCpuBanner();
   const info: BackendInfo = { name, package: pkg, version: packageVersion(manifestPath) };
-  const withWasm = name === "wasm" ? { ...info, ...(await wasmFeatures()), dyncKernels: simdKernelsActive(), matmul: nativeMatMulInfo(), fusedStep: nativeFusedStepInfo(), hvp: nativeHvpInfo() } : { ...info, hvp: nativeHvpInfo() };
+  const withWasm = name === "wasm" ? { ...info, ...(await wasmFeatures()), ...dyncKernelsInfo(), matmul: nativeMatMulInfo(), fusedStep: nativeFusedStepInfo(), hvp: nativeHvpInfo(), reorth: lanczosKernelsInfo() } : { ...info, hvp: nativeHvpInfo(), reorth: lanczosKernelsInfo() };
   return skipped.length > 0 ? { ...withWasm, skipped: [...skipped] } : withWasm;
+}
+
+/** Whether dync's SIMD kernels serve the wasm backend, and where they do, their arithmetic's revision. */
+function dyncKernelsInfo(): { dyncKernels: boolean; dyncKernelsRevision?: number } {
+  return simdKernelsActive() ? { dyncKernels: true, dyncKernelsRevision: WASM_KERNELS_REVISION } : { dyncKernels: false };
 }
 
 /**

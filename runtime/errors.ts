@@ -88,8 +88,13 @@ export const runtimeErrors = {
     help:
       "The run directory was written by a different program or profile (its plan hash differs: a changed " +
       "model, data, optimizer, probe, seed or sweep), on a different backend (a resumed run would mix two " +
-      "backends' float32 roundings), or it is not a run directory written by `dync run`. Resume with the same " +
-      "`.dyn` file, profile and backend, or start a new run with `--out`. Nothing is changed in the directory.",
+      "backends' float32 roundings), or it is not a run directory written by `dync run`. The backend includes the " +
+      "kernels that round differently: the matmul path and native kernels' revision, dync's wasm kernels' revision, " +
+      "each run's training step; and where the program measures curvature, the path of its Hessian-vector products " +
+      "(a kept run's recorded paths against the one this dync would take for it; the native or tfjs R-operator route " +
+      "of dense MLPs) and the Lanczos reorthogonalisation (JS against native or wasm). The message names what " +
+      "differs and the hint how to resume. Resume with the same `.dyn` file, profile and backend, or start a new run " +
+      "with `--out`. Nothing is changed in the directory.",
   },
   RUN032: {
     name: "checkpoint-failed",

@@ -36,20 +36,45 @@ export function expectSameRecords(dir: string, reference: string, folders?: read
 }
 
 /**
- * Start the compiled `program` with `args` writing to `dir`, send it SIGINT as soon as every checkpoint file of
- * `runs` exists (checkpoints/<run>.ckpt, run ids as their path segments), and return its exit code.
+ * Start the compiled `program` with `args` writing to `dir`, send it SIGINT as soon as every run of `runs` has
+ * checkpointed (run ids as their path segments): `checkpoints/<run>.ckpt`, or on a pool worker whose rows are
+ * not recorded yet the checkpoint it took, pending beside it (runner/checkpoint.ts). Returns the exit code.
  */
-export async function interruptOnceCheckpointed(program: string, args: readonly string[], dir: string, runs: readonly string[]): Promise<number | null> {
-  const child = spawn(process.execPath, [program, ...args, "--out", dir], { stdio: "ignore" });
-  const exited = new Promise<number | null>((done) => child.on("exit", (code) => done(code)));
-  const checkpoints = runs.map((run) => join(dir, "checkpoints", `${run}.ckpt`));
+export async function interruptOnceCheckpointed(program: string, args: readonly string[], dir: string, runs: readonly string[]): Promise<number | string | null> {
+  const folder = join(dir, "checkpoints");
+  const names = (): string[] => (existsSync(folder) ? readdirSync(folder) : []);
+  const checkpointed = (run: string) => names().some((name) => name.startsWith(`${run}.ckpt`) && !name.endsWith(".tmp"));
+  return signalWhen(program, [...args, "--out", dir], "SIGINT", () => runs.every(checkpointed));
+}
+
+/**
+ * Start the compiled `program` with `args`, send it `signal` as soon as `ready()` holds (polled every 10 ms), and
+ * return its exit code, or the signal's name when the signal ended it outright (SIGKILL). Fails when the program
+ * ends before `ready()` held (make the experiment longer).
+ */
+export async function signalWhen(program: string, args: readonly string[], signal: NodeJS.Signals, ready: () => boolean): Promise<number | string | null> {
+  const child = spawn(process.execPath, [program, ...args], { stdio: "ignore" });
+  let ended = false;
+  const exited = new Promise<number | string | null>((done) =>
+    child.on("exit", (code, by) => {
+      ended = true;
+      done(code ?? by);
+    }),
+  );
+  let sent = false;
   await new Promise<void>((done) => {
     const poll = setInterval(() => {
-      if (!checkpoints.every((f) => existsSync(f))) return;
-      clearInterval(poll);
-      child.kill("SIGINT");
-      done();
+      if (ended) {
+        clearInterval(poll);
+        done();
+      } else if (ready()) {
+        clearInterval(poll);
+        sent = child.kill(signal);
+        done();
+      }
     }, 10);
   });
-  return exited;
+  const exit = await exited;
+  expect(sent, `the program ended (${String(exit)}) before it could be sent ${signal}: make the experiment longer`).toBe(true);
+  return exit;
 }

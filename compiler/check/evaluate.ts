@@ -7,7 +7,7 @@ import type * as A from "../../grammar/ast.js";
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import { closest } from "../../diagnostics/suggest.js";
 import { num, list, kindName, showValue, formatNumber, type Value, type NumberValue, type Unit } from "./values.js";
-import { portableMath } from "../../numerics/portable-math.js";
+import { portableMath, portableMathArity, type PortableMathName } from "../../numerics/portable-math.js";
 
 /** Names visible to an expression: `let`s, sweep variables bound to one point, loop variables. */
 export interface Env {
@@ -63,16 +63,24 @@ function weight(v: Value): number {
 }
 
 type Fn = (args: number[]) => number;
-const unary = (f: (x: number) => number) => ({ arity: 1, fn: ([x]: number[]) => f(x!) });
-const P = portableMath;
-/** Compile-time functions: numerics/portable-math.ts's (fdlibm ports, not Math.*), so a constant folded here is the
- *  same number on every Node version and the same as the generated target code computes. */
-const MATH: Record<string, { arity: number | [number, number]; fn: Fn }> = {
-  sin: unary(P.sin), cos: unary(P.cos), tan: unary(P.tan), exp: unary(P.exp), log: unary(P.log), log2: unary(P.log2),
-  log10: unary(P.log10), sqrt: unary(P.sqrt), abs: unary(P.abs), floor: unary(P.floor), ceil: unary(P.ceil), round: unary(P.round),
-  min: { arity: [1, Infinity], fn: (xs) => Math.min(...xs) },
-  max: { arity: [1, Infinity], fn: (xs) => Math.max(...xs) },
-};
+/** Compile-time functions: every function of numerics/portable-math.ts (fdlibm ports, not Math.*) but `pow` (spelled
+ *  `^`), so a constant folded here is the same number on every Node version and the same as the generated target code
+ *  computes, and a function a target may call is one a constant may call. */
+const MATH: Record<string, { arity: readonly [number, number]; fn: Fn }> = Object.fromEntries(
+  (Object.keys(portableMath) as PortableMathName[])
+    .filter((name) => name !== "pow")
+    .map((name) => {
+      const f = portableMath[name] as (...xs: number[]) => number;
+      return [name, { arity: portableMathArity(name), fn: (xs: number[]) => f(...xs) }];
+    }),
+);
+
+/** DYN2005 when `e` has fewer than `arity[0]` or more than `arity[1]` arguments. */
+export function argumentCountError(e: A.CallExpr, name: string, [lo, hi]: readonly [number, number]): Diagnostic | undefined {
+  if (e.args.length >= lo && e.args.length <= hi) return undefined;
+  const expected = lo === hi ? `${lo} argument${lo === 1 ? "" : "s"}` : hi === Infinity ? `at least ${lo} argument${lo === 1 ? "" : "s"}` : `${lo} to ${hi} arguments`;
+  return diagnostic("DYN2005", e.span, { fn: name, expected, count: e.args.length });
+}
 
 /** Names evaluated here; the checker and the language server list them. */
 export const compileTimeFunctions = [...Object.keys(MATH), "logspace", "linspace", "zip", "len", "sum", "prod", "random_subset"] as const;
@@ -317,16 +325,16 @@ export class Evaluator {
     return this.registryCall(e, callee, env);
   }
 
-  private positionalNumbers(e: A.CallExpr, name: string, env: Env, arity: number | [number, number]): number[] | undefined {
+  private positionalNumbers(e: A.CallExpr, name: string, env: Env, arity: number | readonly [number, number]): number[] | undefined {
     const [lo, hi] = typeof arity === "number" ? [arity, arity] : arity;
     const named = e.args.find((a) => a.kind !== "Positional");
     if (named) {
       this.report(diagnostic("DYN2005", named.span, { fn: name, expected: "positional arguments only", count: e.args.length }));
       return undefined;
     }
-    if (e.args.length < lo || e.args.length > hi) {
-      const expected = lo === hi ? `${lo} argument${lo === 1 ? "" : "s"}` : hi === Infinity ? `at least ${lo} argument${lo === 1 ? "" : "s"}` : `${lo} to ${hi} arguments`;
-      this.report(diagnostic("DYN2005", e.span, { fn: name, expected, count: e.args.length }));
+    const wrongCount = argumentCountError(e, name, [lo, hi]);
+    if (wrongCount) {
+      this.report(wrongCount);
       return undefined;
     }
     const values = e.args.map((a) => this.number((a as A.PositionalArg).value, env, `an argument of \`${name}\``));

@@ -9,9 +9,9 @@ import type * as A from "../../grammar/ast.js";
 import { jsIdentifier } from "../js-names.js";
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import { closest } from "../../diagnostics/suggest.js";
-import type { Env, Evaluator } from "./evaluate.js";
+import { argumentCountError, type Env, type Evaluator } from "./evaluate.js";
 import { formatNumber, showValue } from "./values.js";
-import { portableMath } from "../../numerics/portable-math.js";
+import { portableMath, portableMathArity, type PortableMathName } from "../../numerics/portable-math.js";
 
 /** A compiled target: parameters (input variable names, in column order) and the body expression. */
 export interface TargetCode {
@@ -33,8 +33,15 @@ const DRAWS: Record<string, readonly [string, number, string, number]> = {
  * Elementary functions (numerics/portable-math.ts: fdlibm ports, the same bits on every Node version) and activations
  * as plain functions, all from the runtime's `targetMath` (imported as `m`): `sin(x)` is `m.sin(x)`, never Math.sin.
  */
-const MATH_NAMES = Object.keys(portableMath).filter((name) => name !== "pow"); // `pow` is spelled `^`
-const HELPER_FUNCTIONS = ["relu", "silu", "sigmoid", "softplus", "gelu", "xtanh", "leaky_relu", "heaviside"];
+const MATH_NAMES = (Object.keys(portableMath) as PortableMathName[]).filter((name) => name !== "pow"); // `pow` is spelled `^`
+/** runtime/target-math.ts's activations, by their argument counts (`leaky_relu(x, slope)`). */
+const HELPER_FUNCTIONS: Readonly<Record<string, readonly [number, number]>> = {
+  relu: [1, 1], silu: [1, 1], sigmoid: [1, 1], softplus: [1, 1], gelu: [1, 1], xtanh: [1, 1], leaky_relu: [1, 2], heaviside: [1, 1],
+};
+const FUNCTION_ARITY: Readonly<Record<string, readonly [number, number]>> = {
+  ...Object.fromEntries(MATH_NAMES.map((name) => [name, portableMathArity(name)])),
+  ...HELPER_FUNCTIONS,
+};
 const CONSTANTS: Record<string, string> = { pi: "Math.PI", e: "Math.E" };
 /** A TypeScript-safe name for an input variable (`in`, `eval` or `Infinity` would not be). */
 export const jsName = jsIdentifier;
@@ -116,12 +123,18 @@ export class TargetCompiler {
       return this.fold(name, e.args[0], vars, env);
     }
     if (Object.hasOwn(DRAWS, name) && !vars.has(name)) return this.draw(e, name, DRAWS[name]!, vars, env);
-    const fn = MATH_NAMES.includes(name) || HELPER_FUNCTIONS.includes(name) ? `m.${name}` : undefined;
-    if (!fn) {
-      const near = closest(name, [...MATH_NAMES, ...HELPER_FUNCTIONS, ...Object.keys(DRAWS)]);
+    const arity = Object.hasOwn(FUNCTION_ARITY, name) ? FUNCTION_ARITY[name] : undefined;
+    if (!arity) {
+      const near = closest(name, [...Object.keys(FUNCTION_ARITY), ...Object.keys(DRAWS)]);
       this.diagnostics.push(diagnostic("DYN2031", e.callee.span, { what: `the function \`${name}\`` }, near ? { hint: `did you mean \`${near}\`?` } : {}));
       return undefined;
     }
+    const wrongCount = argumentCountError(e, name, arity);
+    if (wrongCount) {
+      this.diagnostics.push(wrongCount);
+      return undefined;
+    }
+    const fn = `m.${name}`;
     const args: string[] = [];
     for (const arg of e.args) {
       if (arg.kind !== "Positional") return this.refuse(arg, "a named argument");

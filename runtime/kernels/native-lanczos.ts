@@ -22,12 +22,26 @@ interface DyncLanczosAddon {
 
 let load: AddonLoad<DyncLanczosAddon> | undefined;
 let kernels: VectorKernels | undefined;
+/** Tests: the native products without this addon (a build that lacks dync_lanczos.node) in one process. */
+let enabled = true;
+
+/** Route the reorthogonalisation to the addon (true, the default) or past it, as where it is not built (false); for tests. */
+export function setNativeLanczosEnabled(on: boolean): void {
+  enabled = on;
+}
+
+/** Why the native kernels do not serve in this process now, or undefined where they do. */
+export function nativeVectorKernelsUnavailableReason(): string | undefined {
+  if (!nativeMatMulActive()) return "the native matrix products are off";
+  if (!enabled) return "switched off in this process";
+  load ??= loadNativeAddon<DyncLanczosAddon>("dync_lanczos");
+  if ("missing" in load) return "dync_lanczos.node is not built (`npm run native`)";
+  return "error" in load ? `dync_lanczos.node did not load (${load.error})` : undefined;
+}
 
 /** The native kernels when the native path serves and the addon loads, else undefined. */
 export function nativeVectorKernels(): VectorKernels | undefined {
-  if (!nativeMatMulActive()) return undefined;
-  load ??= loadNativeAddon<DyncLanczosAddon>("dync_lanczos");
-  if (!("addon" in load)) return undefined;
+  if (nativeVectorKernelsUnavailableReason() !== undefined || !load || !("addon" in load)) return undefined;
   const addon = load.addon;
   kernels ??= {
     basis() {

@@ -134,6 +134,17 @@ export interface ScalarNetAttrs {
   readonly half: number;
 }
 
+/**
+ * dync's own wasm kernels' arithmetic, numbered: the SIMD module (simd-wasm.ts, assembled from simd-source.ts) and
+ * the float64 reorthogonalisation module (reorth-wasm.ts, from reorth-source.ts). Raise it whenever a change to
+ * either makes the same program round differently where they serve (`backend.dyncKernels`), so `--resume` refuses
+ * to continue a directory they served with other roundings (RUN031; the manifest's `backend.dyncKernelsRevision`,
+ * absent in directories written before it was recorded: revision 1). test/runtime/backend.test.ts pins the modules'
+ * bytes of each revision. The native kernels have their own (native.ts `NATIVE_KERNELS_REVISION`).
+ * 1: up to 2026-12-04.
+ */
+export const WASM_KERNELS_REVISION = 1;
+
 let compiled: object | undefined;
 const instances = new WeakMap<object, SimdKernelExports>();
 let registered = false;

@@ -178,6 +178,18 @@ export const signChanges = analysisEntry({
   params: [values],
 });
 
+/** How closely two results move together: Fig 8's "gate similarity rises with feature similarity" as one number. */
+export const correlation = analysisEntry({
+  name: "correlation",
+  kind: "analysis",
+  doc: "The correlation of two results across the dimensions after `over` (default: `steps`), per group of the other dimensions: `x` and `y` are joined on their shared dimensions (keyed alike, e.g. two probes measured at the same steps; rows without a partner are dropped), and each group's pairs (x, y) give `method: pearson`, Pearson's r = Σ(x − x̄)(y − ȳ) / √(Σ(x − x̄)² Σ(y − ȳ)²) in float64, or `spearman`, Pearson's r of the ranks (ties share their mean rank). NaN for a group with fewer than 3 pairs (two points always give ±1), a NaN value or a constant side. `correlation(gate.agreement, fcos.cosine)` is, per seed and layer, how closely the gate agreement follows the feature cosine through the run; `correlation(gate.agreement before p1, fcos.cosine before p1)` through phase 1 only.",
+  params: [
+    { name: "x", type: { t: "ref", of: "probe" }, doc: "The first result (a probe or an analysis)." },
+    { name: "y", type: { t: "ref", of: "probe" }, doc: "The second result, keyed like `x` on the dimensions after `over`." },
+    { name: "method", type: { t: "choice", options: ["pearson", "spearman"] }, default: "pearson", doc: "Pearson's r of the values, or of their ranks (Spearman's ρ: any monotone relation gives ±1)." },
+  ],
+});
+
 export const coreAnalyses: readonly Entry[] = [
   ...REDUCE_FNS.map(
     (name): Entry => ({
@@ -195,4 +207,5 @@ export const coreAnalyses: readonly Entry[] = [
   },
   plateauEnd,
   signChanges,
+  correlation,
 ];

@@ -63,6 +63,7 @@ export const hessian = probeEntry({
   params: [...eigenParams.slice(0, 2), { name: "k", type: { t: "number", integer: true, min: 1 }, default: 1, doc: "How many of the largest eigenvalues." }, ...eigenParams.slice(2)],
   result: { index: "eigenvalue" },
   publishes: "eigenpairs",
+  reorthogonalises: true,
   cites: papers.pyhessian,
   // At most `iters` products over the subset (power iteration: per eigenvalue); warm starts usually stop far earlier.
   cost: (args, shape) => hvpCost(Number(args["iters"]) * (args["method"] === "power" ? Number(args["k"]) : 1), args, shape),
@@ -74,6 +75,7 @@ export const sharpness = probeEntry({
   doc: `Sharpness: the top eigenvalue λ_max(∇²L) of the Hessian of the run's loss on \`data\` (without the \`l2\` term), per seed — \`hessian(…, k: 1)\` as one number per seed (use \`hessian\` for the top k). Cohen et al. 2021, Gradient Descent on Neural Networks Typically Occurs at the Edge of Stability: under GD of step η it rises to ≈ 2/η. ${eigenDoc}`,
   params: eigenParams,
   publishes: "eigenpairs",
+  reorthogonalises: true,
   cites: papers.edgeOfStability,
   cost: (args, shape) => hvpCost(Number(args["iters"]), args, shape),
 });
@@ -106,6 +108,7 @@ export const hessianDensity = probeEntry({
     ...hvpParams,
   ],
   result: { index: "node", fields: ["value", "weight"] },
+  reorthogonalises: true,
   cites: papers.pyhessian,
   cost: (args, shape) => hvpCost(Number(args["vectors"]) * Number(args["steps"]), args, shape),
 });

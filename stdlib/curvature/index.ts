@@ -6,7 +6,7 @@ import { hessianDensityProbe, hessianTraceProbe } from "./spectrum.js";
 
 export { hessianEigenpairs, topEigenpairs } from "./hessian.js";
 export type { EigenOptions, Eigenpairs, HessianCallOptions } from "./hessian.js";
-export { HessianOperator, hvpPathCounts, subsetRows } from "./operator.js";
+export { HessianOperator, hvpPathCounts, predictedHvpPath, subsetRows } from "./operator.js";
 export type { HvpOptions, HvpProbe } from "./operator.js";
 export { hutchinsonTrace, spectralDensity } from "./spectrum.js";
 export { flatParameters, layerShares } from "./along.js";

@@ -40,7 +40,7 @@ import type { NnForwardOptions } from "../../runtime/nn/mlp.js";
 import { Rng } from "../../runtime/rng.js";
 import type { EvalData } from "../probes/eval-data.js";
 import { recordGradient, type RecordedGradient } from "./recorded-gradient.js";
-import { nativeHvp, nativeHvpActive, ropHvpEnabled, type NativeHvp, type NativeHvpNorm } from "../../runtime/kernels/native-hvp.js";
+import { nativeHvp, nativeHvpActive, nativeHvpInfo, ropHvpEnabled, type NativeHvp, type NativeHvpNorm } from "../../runtime/kernels/native-hvp.js";
 import { ropHvp, ropLayerTensors, type RopHvp, type RopNorm } from "./rop-hvp.js";
 import { FUSED_LOSS_CODES, type FusedLoss } from "../../runtime/kernels/native-fused.js";
 
@@ -97,6 +97,26 @@ const HVP_PATHS_KEY = "#hvp-paths";
 /** The Hessian-vector products a run's probes computed, per path (`HvpProbe.board`), or undefined for none. */
 export function hvpPathCounts(board: ReadonlyMap<string, unknown>): HvpPathCounts | undefined {
   return board.get(HVP_PATHS_KEY) as HvpPathCounts | undefined;
+}
+
+/**
+ * The path a probe's products on `model` under `loss` take in this process, decided as `HessianOperator.path`
+ * decides it before seeing the rows (`--resume` compares it with what a run recorded): `difference`, or for exact
+ * products the process's R-operator route (`backend.hvp.path`: native, rop, or taped where both are off) where the
+ * model is a plain dense MLP under a loss they implement (`rOperator`), else the tape. (A measurement whose rows do
+ * not fit the plan's shapes takes the tape too; a model's plan and its data set's shapes agree.)
+ */
+export function predictedHvpPath(model: Model, loss: LossKind, hvp: HvpOptions["hvp"]): { readonly path: HvpPath; readonly rOperator: boolean } {
+  const rOperator = rOperatorPlan(model, loss) !== undefined;
+  if (hvp === "difference") return { path: "difference", rOperator: false };
+  return { path: rOperator ? nativeHvpInfo().path : "taped", rOperator };
+}
+
+/** The model's dense plan where an R-operator product can take it: its parameters exactly `model.params`, the loss one it implements. */
+function rOperatorPlan(model: Model, loss: LossKind): DenseMlpPlan | undefined {
+  const plan = model.denseMlpPlan?.();
+  const fits = plan && lossName(loss) in FUSED_LOSS_CODES && samePlanParams(plan.layers, model.params);
+  return fits ? plan : undefined;
 }
 
 /** The Hessian of a model's loss on fixed rows, as a seed-batched operator on per-seed float64 vectors. */
@@ -241,11 +261,8 @@ export class HessianOperator {
     return this.native;
   }
 
-  /** The model's dense plan where an R-operator product can take it: its parameters exactly `model.params`, the loss one it implements. */
   private denseMlpPlan(): DenseMlpPlan | undefined {
-    const plan = this.model.denseMlpPlan?.();
-    const fits = plan && lossName(this.loss) in FUSED_LOSS_CODES && samePlanParams(plan.layers, this.model.params);
-    return fits ? plan : undefined;
+    return rOperatorPlan(this.model, this.loss);
   }
 
   /**

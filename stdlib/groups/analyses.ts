@@ -1,11 +1,13 @@
 /**
  * The groups family's analysis functions (schemas: ./entries.ts): `diff(x) over steps`, the change between
- * consecutive measurements, and `top_k` / `bottom_k(x, k) over point`, index sets as 0/1 indicators.
+ * consecutive measurements, `top_k` / `bottom_k(x, k) over point`, index sets as 0/1 indicators, and
+ * `peak_step(x)`, the step of a series' largest value (where a loss spike happens).
  */
 import { DyncRuntimeError } from "../../runtime/errors.js";
 import { groupRows, numberOf, requireDim, STEPS, type Row, type Table } from "../../runtime/analysis/table.js";
 import { type AnalysisDefinition, defineAnalysis } from "../analyses/define.js";
 import * as entries from "./entries.js";
+import { firstStepPerGroup } from "../../runtime/analysis/series.js";
 
 /** Per series (every dimension but steps): value at each measurement minus the one before, from the second on. */
 export function diffOverSteps(table: Table, over: readonly string[]): Table {
@@ -41,8 +43,21 @@ export function extremeK(name: string, table: Table, k: number, over: readonly s
   return { dims: table.dims, rows };
 }
 
+/** Per group of every dimension but steps: the step of the largest value (the earliest on ties; NaN values skipped). */
+export function peakStep(table: Table): Table {
+  return firstStepPerGroup(table, "peak_step", (cell) => numberOf(cell, "peak_step"), (values) => {
+    let best = -1;
+    values.forEach((v, i) => {
+      if (!Number.isNaN(v) && (best < 0 || v > values[best]!)) best = i;
+    });
+    return best;
+  });
+}
+
 const diffAnalysis = defineAnalysis(entries.diff, ([table], _options, over) => diffOverSteps(table!, over));
 const topKAnalysis = defineAnalysis(entries.topK, ([table], { k }, over) => extremeK("top_k", table!, k, over, true));
 const bottomKAnalysis = defineAnalysis(entries.bottomK, ([table], { k }, over) => extremeK("bottom_k", table!, k, over, false));
 
-export const groupAnalysisImplementations: readonly AnalysisDefinition[] = [diffAnalysis, topKAnalysis, bottomKAnalysis];
+const peakStepAnalysis = defineAnalysis(entries.peakStep, ([table]) => peakStep(table!));
+
+export const groupAnalysisImplementations: readonly AnalysisDefinition[] = [diffAnalysis, topKAnalysis, bottomKAnalysis, peakStepAnalysis];

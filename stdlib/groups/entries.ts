@@ -70,4 +70,12 @@ export const bottomK = analysisEntry({
   cites: papers.opposing,
 });
 
-export const groupAnalyses: readonly Entry[] = [diff, topK, bottomK];
+export const peakStep = analysisEntry({
+  name: "peak_step",
+  kind: "analysis",
+  doc: "The step at which a series is largest (the earliest on ties; NaN values never chosen; NaN when every value is), per remaining group: `peak_step(diff(total) after 40%)` is the step at which the total loss rose most (a loss spike), a step per seed for `d during [s, s + 1)` or `x after s`.",
+  params: [{ name: "series", type: { t: "ref", of: "probe" }, doc: "A series over steps, e.g. `diff(total) over steps`." }],
+  cites: papers.opposing,
+});
+
+export const groupAnalyses: readonly Entry[] = [diff, topK, bottomK, peakStep];

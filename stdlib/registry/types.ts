@@ -153,6 +153,11 @@ export interface Entry {
   /** Probes: what each call publishes on the run's board under the probe's name, for probes that reference it. */
   readonly publishes?: Publication;
   /**
+   * Probes: whether a call runs Lanczos or power iteration, whose float64 reorthogonalisation kernels
+   * (runtime/kernels/lanczos-kernels.ts) `--resume` must find unchanged (runner/resume-kernels.ts).
+   */
+  readonly reorthogonalises?: boolean;
+  /**
    * The runtime spec this entry stands for, from its checked arguments (every param present; defaults
    * applied; `null` for optional ones left out). Generated code contains the result as a literal.
    */

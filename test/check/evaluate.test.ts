@@ -4,8 +4,8 @@ import { parse } from "../../grammar/parse.js";
 import { Evaluator, MapEnv, powerOfTen } from "../../compiler/check/evaluate.js";
 import { num, showValue, type Value } from "../../compiler/check/values.js";
 import type { Diagnostic } from "../../diagnostics/diagnostic.js";
-import { fdlibmPow } from "../../numerics/fdlibm-exp.js";
-import { fdlibmSin, fdlibmTan } from "../../numerics/fdlibm.js";
+import { fdlibmCosh, fdlibmPow, fdlibmSinh, fdlibmTanh } from "../../numerics/fdlibm-exp.js";
+import { fdlibmAtan, fdlibmAtan2, fdlibmSin, fdlibmTan } from "../../numerics/fdlibm.js";
 
 function evaluate(source: string, bindings: Record<string, Value> = {}): { value?: string; diagnostics: Diagnostic[] } {
   const parsed = parse(`let it = ${source}`);
@@ -44,6 +44,17 @@ describe("compile-time evaluation", () => {
     } finally {
       vi.restoreAllMocks();
     }
+  });
+
+  it("folds every function a target may call (tanh, sinh, cosh, atan, atan2, sign too) with the same ports, and refuses other argument counts", () => {
+    expect(value("tanh(0.5)")).toBe(String(fdlibmTanh(0.5)));
+    expect(value("sinh(1.5) + cosh(0.25)")).toBe(String(fdlibmSinh(1.5) + fdlibmCosh(0.25)));
+    expect(value("atan(3)")).toBe(String(fdlibmAtan(3)));
+    expect(value("atan2(1, -2)")).toBe(String(fdlibmAtan2(1, -2)));
+    expect(value("sign(-0.3) + sign(2)")).toBe("0");
+    expect(codes("atan2(1)")).toEqual(["DYN2005"]);
+    expect(codes("tanh(1, 2)")).toEqual(["DYN2005"]);
+    expect(evaluate("atan2(1)").diagnostics[0]!.message).toBe("`atan2` takes 2 arguments; got 1");
   });
 
   it("applies k and M suffixes, constants and math functions", () => {

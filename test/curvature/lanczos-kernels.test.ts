@@ -14,8 +14,8 @@ import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { jsVectorKernels, Lanczos, PowerIteration, type VectorKernels } from "../../numerics/lanczos.js";
 import { selectBackend } from "../../runtime/backend.js";
-import { lanczosKernels } from "../../runtime/kernels/lanczos-kernels.js";
-import { nativeVectorKernels } from "../../runtime/kernels/native-lanczos.js";
+import { lanczosKernels, lanczosKernelsInfo } from "../../runtime/kernels/lanczos-kernels.js";
+import { nativeVectorKernels, setNativeLanczosEnabled } from "../../runtime/kernels/native-lanczos.js";
 import { nativeMatMulUnavailableReason, setNativeMatMulEnabled } from "../../runtime/kernels/native.js";
 import { simdKernelsActive } from "../../runtime/kernels/wasm-kernels.js";
 import { wasmVectorKernels, wasmVectorKernelsUnavailableReason } from "../../runtime/kernels/wasm-lanczos.js";
@@ -226,6 +226,7 @@ describe.skipIf(wasm === undefined && !inCi)(`the wasm SIMD strategy${wasm === u
     setNativeMatMulEnabled(false);
     expect(simdKernelsActive()).toBe(process.env["DYNC_SIMD_KERNELS"] !== "0");
     expect(lanczosKernels()).toBe(simdKernelsActive() ? wasm : jsVectorKernels);
+    expect(lanczosKernelsInfo()).toEqual(simdKernelsActive() ? { path: "wasm" } : { path: "js", reason: "wasm: switched off by DYNC_SIMD_KERNELS=0" });
   });
 
   it("past dim vectors (no longer orthonormal) carries on with the JS loops, their bits", () => {
@@ -271,6 +272,49 @@ describe.skipIf(native === undefined && !inCi)(`the native strategy${reason === 
     setNativeMatMulEnabled(false);
     expect(nativeVectorKernels()).toBeUndefined();
     expect(lanczosKernels()).not.toBe(native);
+  });
+
+  it("the manifest's backend.reorth says which served: native; the wasm kernels (and why) for a build with the native products but without the addon; wasm without the native products", () => {
+    expect(lanczosKernelsInfo()).toEqual({ path: "native" });
+    setNativeLanczosEnabled(false);
+    try {
+      expect(lanczosKernels()).toBe(simdKernelsActive() ? wasm : jsVectorKernels);
+      expect(lanczosKernelsInfo()).toEqual(simdKernelsActive() ? { path: "wasm", reason: "native: switched off in this process" } : { path: "js", reason: expect.stringMatching(/^native: switched off in this process; wasm: /) });
+    } finally {
+      setNativeLanczosEnabled(true);
+    }
+    setNativeMatMulEnabled(false);
+    expect(lanczosKernelsInfo()).toEqual(simdKernelsActive() ? { path: "wasm" } : { path: "js", reason: expect.stringMatching(/^wasm: /) });
+  });
+
+  it("on a vector set, Lanczos and power iteration give the same eigenpairs with native and wasm, bit for bit, and the JS loops differ from them at rounding level", () => {
+    // A symmetric operator with a spread spectrum and no axis-aligned eigenvectors: diag(d) + u·uᵀ − w·wᵀ.
+    const n = 2003;
+    const rng = new Rng(41);
+    const d = Float64Array.from({ length: n }, () => rng.normal());
+    const [u, w] = [0, 1].map(() => Float64Array.from({ length: n }, () => rng.normal() / 8));
+    const apply = (v: Float64Array) => {
+      const [uv, wv] = [dotOf(u!, v), dotOf(w!, v)];
+      return v.map((x, i) => d[i]! * x + u![i]! * uv - w![i]! * wv);
+    };
+    const start = Float64Array.from({ length: n }, () => rng.normal());
+    const lanczos = (kernels: VectorKernels) => {
+      const run = new Lanczos(n, Float64Array.from(start), kernels);
+      for (let j = 0; j < 40 && run.canStep; j++) run.accept(apply(run.vector()));
+      return run.ritz(3, true);
+    };
+    const power = (kernels: VectorKernels) => {
+      const draw = new Rng(42);
+      const iteration = new PowerIteration(n, 2, 60, 0, () => Float64Array.from({ length: n }, () => draw.normal()), true, kernels);
+      while (!iteration.done) iteration.accept(apply(iteration.vector()));
+      return iteration.found;
+    };
+    const [onNative, onWasm, onJs] = [native!, wasm!, jsVectorKernels].map(lanczos);
+    expect(onNative).toEqual(onWasm);
+    expect(power(native!)).toEqual(power(wasm!));
+    // The JS loops sum in another order: not the same bits, the same eigenvalues to ~1e-13 relative.
+    expect(onJs.map((p) => p.value)).not.toEqual(onNative!.map((p) => p.value));
+    onJs.forEach((p, i) => expect(Math.abs(p.value / onNative![i]!.value - 1)).toBeLessThan(1e-12));
   });
 
   it("refuses vectors of another length, sharing w's memory, or not Float64Arrays (TypeError, no crash)", () => {

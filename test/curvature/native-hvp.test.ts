@@ -26,7 +26,7 @@ import { nativeHvpActive, nativeHvpUnavailableReason, setNativeHvpEnabled, setNa
 import { lossName, type LossKind } from "../../runtime/loss.js";
 import { mlp } from "../../runtime/nn/mlp.js";
 import { sequential } from "../../runtime/nn/sequential.js";
-import { hessianEigenpairs, type HvpOptions } from "../../stdlib/curvature/index.js";
+import { hessianEigenpairs, predictedHvpPath, type HvpOptions } from "../../stdlib/curvature/index.js";
 import { EvalData } from "../../stdlib/probes/index.js";
 import { runExperiment } from "../../runner/index.js";
 import { checkResumeBackend } from "../../runner/resume.js";
@@ -166,6 +166,8 @@ describe.skipIf(!available && !inCi)(`native Hessian-vector product${available ?
       expect(model.denseMlpPlan?.()?.layers[0]!.norm).toBeDefined();
       const op = operator(model, data, "half_mse");
       expect(op.path).toBe("native");
+      // --resume's prediction (before any rows) agrees with the path the operator took
+      expect(predictedHvpPath(model, "half_mse", "exact")).toEqual({ path: "native", rOperator: true });
       op.dispose();
       model.dispose();
     }
@@ -180,6 +182,7 @@ describe.skipIf(!available && !inCi)(`native Hessian-vector product${available ?
       expect(model.denseMlpPlan?.()).toBeUndefined();
       const op = operator(model, data, "half_mse");
       expect(op.path).toBe("taped");
+      expect(predictedHvpPath(model, "half_mse", "exact")).toEqual({ path: "taped", rOperator: false });
       expect(products(op, 1)[0]![0]!.some((v) => v !== 0)).toBe(true);
       op.dispose();
       model.dispose();
@@ -187,12 +190,16 @@ describe.skipIf(!available && !inCi)(`native Hessian-vector product${available ?
     const plain = listNet("tanh", true, 1, { inDim: 4, outDim: 1 });
     setNativeMatMulEnabled(false);
     expect(operator(plain, data, "half_mse").path).toBe("rop");
+    expect(predictedHvpPath(plain, "half_mse", "exact")).toEqual({ path: "rop", rOperator: true });
     setRopHvpEnabled(false);
     expect(operator(plain, data, "half_mse").path).toBe("taped");
+    expect(predictedHvpPath(plain, "half_mse", "exact")).toEqual({ path: "taped", rOperator: true });
     setRopHvpEnabled(true);
     setNativeMatMulEnabled(true);
     expect(operator(plain, data, "half_mse", { ...EXACT, hvp: "difference" }).path).toBe("difference");
+    expect(predictedHvpPath(plain, "half_mse", "difference")).toEqual({ path: "difference", rOperator: false });
     expect(operator(plain, data, "half_mse").path).toBe("native");
+    expect(predictedHvpPath(plain, "half_mse", "exact")).toEqual({ path: "native", rOperator: true });
     [data, plain].forEach((x) => x.dispose());
   });
 
@@ -261,8 +268,8 @@ describe("resuming a run directory across HVP paths", () => {
     expect(taped?.hint).toBe("resume with DYNC_NATIVE_HVP=0 and DYNC_ROP_HVP=0");
     expect(refusal(() => checkResumeBackend("d", manifest({ path: "rop" }), backend({ path: "native" })))?.hint).toBe("resume with DYNC_NATIVE_HVP=0 and DYNC_ROP_HVP unset");
     expect(() => checkResumeBackend("d", manifest({ path: "native" }), backend({ path: "native" }))).not.toThrow();
-    // written before it was recorded (the kernels' revision refuses those on the native path)
-    expect(() => checkResumeBackend("d", manifest(undefined), backend({ path: "native" }))).not.toThrow();
+    // written before it was recorded: they took the tape (on the native path the kernels' revision refuses them too)
+    expect(() => checkResumeBackend("d", manifest(undefined), backend({ path: "native" }))).toThrow(/ran on the taped path, this process uses the native one/);
   });
 
   it("on the wasm path, between the tfjs R-operator and the tape", () => {
@@ -274,6 +281,8 @@ describe("resuming a run directory across HVP paths", () => {
     expect(taped?.hint).toBe("resume with DYNC_ROP_HVP=0");
     expect(refusal(() => checkResumeBackend("d", manifest({ path: "rop" }, wasm), backend({ path: "taped" }, wasm)))?.hint).toBe("resume with DYNC_ROP_HVP unset");
     expect(() => checkResumeBackend("d", manifest({ path: "rop" }, wasm), backend(rop, wasm))).not.toThrow();
-    expect(() => checkResumeBackend("d", manifest(undefined, wasm), backend(rop, wasm))).not.toThrow();
+    // written before it was recorded: the tape (the R-operators came later); test/curvature/hvp-resume.test.ts has the rules by the plan
+    expect(() => checkResumeBackend("d", manifest(undefined, wasm), backend(rop, wasm))).toThrow(/ran on the taped path, this process uses the rop one/);
+    expect(() => checkResumeBackend("d", manifest(undefined, wasm), backend({ path: "taped" }, wasm))).not.toThrow();
   });
 });

@@ -3,7 +3,7 @@
  * cosines (all / same-class / different-class, zero vectors left out); `feature_cosine` on random nets
  * against a float64 forward pass; `feature_gradient_cosine` against a float64 hand backprop of each row's
  * cross-entropy; results independent of the row chunking; `gate_agreement` against float64 patterns and
- * against `1 − hamming(normalize: true).mean`.
+ * against `1 − hamming(normalize: true).mean`; both against the arc-cosine closed form on a wide isotropic layer.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
@@ -382,6 +382,34 @@ describe("gate_agreement", () => {
     } finally {
       env.dispose();
       net.dispose();
+    }
+  });
+});
+
+// ── gate agreement and feature cosine together: the arc-cosine closed form ────
+
+describe("gate_agreement and feature_cosine of a wide isotropic ReLU layer", () => {
+  it("follow the degree-1 arc-cosine relation: agreement 1 − θ/π, cosine (sin θ + (π − θ) cos θ)/π", () => {
+    // Unit weight vectors w_u = (cos φ_u, sin φ_u), φ_u evenly spaced on the circle: across units the two rows'
+    // pre-activations are those of isotropic weights, so for inputs at angle θ the share of equal gates is
+    // 1 − θ/π and Σ relu(w·x) relu(w·x') / Σ relu(w·x)² → ((π − θ) cos θ + sin θ)/π (the Riemann sum of the
+    // integral over the overlap of the two half-circles); the doc's Fig 8 section uses this relation.
+    const units = 3600;
+    const phi = Array.from({ length: units }, (_, u) => (2 * Math.PI * (u + 0.5)) / units);
+    for (const theta of [0.4, 1.2, 2.5]) {
+      const net = sequential({ inShape: [2], layers: [layer("a", units, "relu", false), layer("out", CLASSES, null, false)], seeds: 1 });
+      setParam(net, "a.weight", [phi.map(Math.cos), phi.map(Math.sin)]);
+      const data: Dataset = { name: "two", n: 2, xShape: [2], x: Float32Array.from([1, 0, Math.cos(theta), Math.sin(theta)]), yDim: CLASSES, y: Float32Array.from([1, 0, 0, 0, 1, 0]) };
+      const env = new RunProbeEnv({ model: net, modelName: "net", datasets: new Map([[data.name, [data]]]), loss: "cross_entropy", seeds: [3] });
+      try {
+        const gate = startProbe("gate_agreement", { model: { ref: "net" }, data: { ref: "two" }, pairs: { kind: "random_pairs", n: 20 } }, env, "arc").measure(context(1)) as SeedIndexed;
+        const cosine = startProbe("feature_cosine", { model: { ref: "net" }, data: { ref: "two" }, pairs: "all" }, env).measure(context(1)) as SeedIndexed;
+        expect(gate.fields["agreement"]![0]![0]).toBeCloseTo(1 - theta / Math.PI, 3);
+        expect(cosine.fields["cosine"]![0]![0]).toBeCloseTo((Math.sin(theta) + (Math.PI - theta) * Math.cos(theta)) / Math.PI, 3);
+      } finally {
+        env.dispose();
+        net.dispose();
+      }
     }
   });
 });

@@ -6,7 +6,11 @@
  *   leaves no plateau and its feature cosine falls from the start, so the plateau, the rises of the feature
  *   cosine and the same-class feature-gradient cosine through it (nothing is measured before p1 but step 0)
  *   and "BN's cosine falls while the plain net is stuck" (the window before the "plain" run's p1 holds step 0
- *   only) must all fail;
+ *   only) must all fail, and so must the gate agreement's rise and its correlation with the feature cosine
+ *   through the plateau (that window holds one measurement: no rise, no correlation). The correlation over
+ *   the whole run has no control here: it holds for batch norm too (r ≥ 0.99), as it should (the doc explains
+ *   why gate agreement and feature cosine move together in a ReLU layer), so with batch norm called "plain"
+ *   it must still hold;
  * - training cut to 60 steps, inside the plain net's plateau (it ends at step 70–110 in the quick profile):
  *   no drop, so the expects of Fig 1 must fail.
  * Uses the built CLI (`npm test` builds first).
@@ -46,6 +50,7 @@ const QUICK_SWEEP = `[none, batchnorm],\n      [0, 0],\n      [0.7, 0.7],`;
 describe("examples/feature-diversity.dyn quick-profile expects fail on controls", () => {
   it("with the labels swapped (\"plain\" has batch norm): plateau, rises and BN's fall fail", { timeout: 600_000 }, () => {
     const outcomes = runQuick("swapped", edit(QUICK_SWEEP, QUICK_SWEEP.replace("[none, batchnorm]", "[batchnorm, none]")));
+    expect(outcomes.get("min(follows_plain[layer = 1]) over seeds > 0.8")).toBe(true);
     for (const text of [
       "min(plain_p1) over seeds >= 50",
       "min(plain_rise[layer = 0]) over seeds > 0.01",
@@ -54,6 +59,9 @@ describe("examples/feature-diversity.dyn quick-profile expects fail on controls"
       "min(plain_grise[layer = 1]) over seeds > 0.1",
       "bn_change[layer = 0] < -0.1",
       "bn_change[layer = 2] < -0.1",
+      "min(gate_follows_p1[layer = 0]) over seeds > 0.8",
+      "min(gate_follows_p1[layer = 1]) over seeds > 0.8",
+      "min(gate_rise) over (seeds, layer) > 0.003",
     ]) {
       expect(outcomes.get(text), text).toBe(false);
     }

@@ -6,7 +6,9 @@
  *   no longer zig-zags along it;
  * - SGD gets the same momentum: no zig-zag either;
  * - momentum 0.9 becomes 0.1 (almost plain SGD): it no longer damps the zig-zag;
- * - Adam becomes SGD at η/2: its moves along v reverse like SGD's and are as large.
+ * - Adam becomes SGD at η/2: its moves along v reverse like SGD's and are as large;
+ * - the sign-threshold SGD's threshold becomes 100 (no coordinate reaches it): it is `heavy` again, no
+ *   coordinate takes the sign step and its loss no longer follows Adam's.
  * Uses the built CLI (`npm test` builds first).
  */
 import { spawnSync } from "node:child_process";
@@ -46,6 +48,8 @@ const SGD = "min(reversals[opt = sgd_]) over seeds > 0.5";
 const HEAVY = "max(reversals[opt = heavy]) over seeds < 0.4";
 const ADAM_SIDE = "max(reversals[opt = adam_]) over seeds < 0.4";
 const ADAM_VS_SGD = "max(late[opt = adam_] / late[opt = sgd_]) over seeds < 0.02";
+const SIGN_SHARE = "median(above_share[opt = signs]) over seeds in [0.1, 0.25]";
+const SIGN_LIKE_ADAM = "max(abs(final_loss[opt = signs] / final_loss[opt = adam_] - 1)) over seeds < 0.15";
 
 describe("opposing-signals-optimizers.dyn: each claim fails on its control", () => {
   it("GD with momentum: no zig-zag along v", () => {
@@ -69,5 +73,11 @@ describe("opposing-signals-optimizers.dyn: each claim fails on its control", () 
   it("SGD in Adam's place: its moves along v reverse and are not small", () => {
     const v = verdicts(runVariant("adam", "let adam_ = adam(lr: 0.001)", "let adam_ = sgd(lr: eta / 2)"));
     expect([v[ADAM_SIDE], v[ADAM_VS_SGD]]).toEqual([false, false]);
+  }, 300_000);
+
+  it("a threshold no momentum reaches: no sign steps, and the loss is momentum SGD's, not Adam's", () => {
+    const v = verdicts(runVariant("signs", "let sign_c = 0.3", "let sign_c = 100"));
+    expect([v[SIGN_SHARE], v[SIGN_LIKE_ADAM]]).toEqual([false, false]);
+    expect(v[GD]).toBe(true);
   }, 300_000);
 });

@@ -48,6 +48,27 @@ describe("top_k and bottom_k", () => {
   });
 });
 
+describe("peak_step", () => {
+  it("is the step of each series' largest value, the earliest on ties, NaN skipped, NaN when nothing is left", () => {
+    // seed 0: values 1, 5, NaN, 5, 2 at steps 0, 10, 20, 30, 40 (rows out of order): the first 5, step 10
+    // seed 1: a NaN-only series; seed 2: its largest value, 9, at its last step 40
+    const series: Record<number, number[]> = { 0: [1, 5, NaN, 5, 2], 1: [NaN, NaN, NaN, NaN, NaN], 2: [-3, -1, 0, 2, 9] };
+    const rows = [4, 2, 0, 3, 1].flatMap((t) => [0, 1, 2].map((seeds) => ({ key: { seeds, steps: 10 * t }, value: series[seeds]![t]! })));
+    const out = call("peak_step", { dims: ["seeds", "steps"], rows }, {}, []);
+    expect(out.dims).toEqual(["seeds"]);
+    expect(Object.fromEntries(out.rows.map((r) => [r.key["seeds"], r.value]))).toEqual({ 0: 10, 1: NaN, 2: 40 });
+    expect(() => call("peak_step", { dims: ["seeds"], rows: [{ key: { seeds: 0 }, value: 1 }] }, {}, [])).toThrow(/peak_step needs a series over steps/);
+  });
+
+  it("finds the step of the largest rise of a loss through diff, as numpy's argmax of np.diff does", () => {
+    const loss = [0.5, 0.4, 0.41, 0.3, 0.38, 0.2, 0.35, 0.1];
+    // np.argmax(np.diff(loss)) = 5 (0.2 → 0.35, +0.15): the rise that ends at index 6, i.e. step 6 * 25
+    const table: Table = { dims: ["seeds", "steps"], rows: loss.map((value, t) => ({ key: { seeds: 0, steps: 25 * t }, value })) };
+    const d = call("diff", table, {}, ["steps"]);
+    expect(call("peak_step", d, {}, []).rows).toEqual([{ key: { seeds: 0 }, value: 150 }]);
+  });
+});
+
 describe("opposing-signal analyses of a per-sample loss", () => {
   // A recorded per_sample_loss: 2 seeds × 6 steps × 9 points of random losses.
   const rng = new Rng(5);

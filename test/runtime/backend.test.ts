@@ -1,7 +1,12 @@
+import { createHash } from "node:crypto";
 import * as tf from "@tensorflow/tfjs-core";
 import { describe, expect, it } from "vitest";
 import { type BackendRequest, nodePackageLoader, type PackageLoader, selectBackend } from "../../runtime/backend.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
+import { nativeVectorKernelsUnavailableReason } from "../../runtime/kernels/native-lanczos.js";
+import { REORTH_KERNELS_BASE64 } from "../../runtime/kernels/reorth-wasm.js";
+import { SIMD_KERNELS_BASE64 } from "../../runtime/kernels/simd-wasm.js";
+import { WASM_KERNELS_REVISION } from "../../runtime/kernels/wasm-kernels.js";
 
 /** A loader that sees only `installed` packages and records what it was asked, for the selection logic. */
 function fakeLoader(installed: Record<string, { loads?: boolean; activates?: boolean }>) {
@@ -99,6 +104,28 @@ describe("selectBackend: the real packages of this install", () => {
     // d/dx sum(x^3) = 3x^2 needs the registered gradient of Pow/Mul.
     const g = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(x, tf.mul(x, x))))(tf.tensor1d([1, -2, 0.5]));
     expect(Array.from(g.dataSync())).toEqual([3, 12, 0.75]);
+  });
+
+  it("cpu records the JS reorthogonalisation (dync's native and wasm kernels serve only the wasm backend) and no wasm kernels' revision", async () => {
+    const info = await selectBackend("cpu");
+    expect(info.reorth).toEqual({ path: "js", reason: expect.stringMatching(/^wasm: /) });
+    expect(info.dyncKernelsRevision).toBeUndefined();
+  });
+
+  it("wasm records which kernels reorthogonalise Lanczos (native where the products and dync_lanczos.node serve, else wasm) and dync's wasm kernels' revision", async () => {
+    const info = await selectBackend("wasm");
+    expect(info.dyncKernels).toBe(process.env["DYNC_SIMD_KERNELS"] !== "0");
+    expect(info.dyncKernelsRevision).toBe(info.dyncKernels ? WASM_KERNELS_REVISION : undefined);
+    const nativeServes = info.matmul?.path === "native" && nativeVectorKernelsUnavailableReason() === undefined;
+    expect(info.reorth?.path).toBe(nativeServes ? "native" : info.dyncKernels ? "wasm" : "js");
+  });
+
+  it("WASM_KERNELS_REVISION numbers the committed wasm modules: changing their bytes needs a new revision (raise it and pin the new digests here)", () => {
+    const digest = (base64: string) => createHash("sha256").update(Buffer.from(base64, "base64")).digest("hex");
+    const modules: Record<number, { simd: string; reorth: string }> = {
+      1: { simd: "60fb19b04278569f191a305d70731c97958738c0bfe8cb2bcac6db3139b320ca", reorth: "2692f49b83067786957b049ae20c2adcc420beca657adb8c54f3df276ea59d0b" },
+    };
+    expect({ simd: digest(SIMD_KERNELS_BASE64), reorth: digest(REORTH_KERNELS_BASE64) }).toEqual(modules[WASM_KERNELS_REVISION]);
   });
 
   it("auto lands on wasm from node_modules (no network), with SIMD and without threads in Node", async () => {

@@ -9,7 +9,7 @@
  */
 import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureGradients } from "../../runtime/backend.js";
@@ -24,6 +24,7 @@ import { train, type TrainingSnapshot } from "../../runtime/train/index.js";
 import type { OptimizerSpec } from "../../contract/training-specs.js";
 import { checkpointCadence, checkpointWrites, type CheckpointCadence, type LayerSpec } from "../../contract/program.js";
 import { RunProbeEnv, startProbe } from "../../stdlib/probes/index.js";
+import { CHECKPOINT_FORMAT, dropAllPendingCheckpoints, dropPendingCheckpoint, heldRowsPath, pendingCheckpointPath, promoteCheckpoint, readRunCheckpoint, writePendingCheckpoint, writeRunCheckpoint, type RunCheckpoint } from "../../runner/checkpoint.js";
 
 const scratch = mkdtempSync(join(resolve(import.meta.dirname, "../.."), "test", ".checkpoint-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -73,6 +74,32 @@ describe("checkpoint files", () => {
       expect((error as DyncRuntimeError).code).toBe("RUN032");
       expect((error as DyncRuntimeError).message).toContain(path);
     }
+  });
+});
+
+describe("a pool worker's pending checkpoints", () => {
+  const dir = join(scratch, "pending");
+  const run = "lr=0.1";
+  const at = (step: number): RunCheckpoint => ({ format: CHECKPOINT_FORMAT, run, planHash: "h", rows: step * 2, training: { step } as unknown as TrainingSnapshot, probes: {}, recorder: {} as RunCheckpoint["recorder"] });
+  const current = () => readRunCheckpoint(dir, run, "h")?.training.step;
+
+  it("become the run's checkpoint only when promoted; one superseded meanwhile is skipped; leftovers are deleted, nothing else", () => {
+    writeRunCheckpoint(dir, at(20));
+    writePendingCheckpoint(dir, at(40));
+    expect(current()).toBe(20); // its rows are not written yet: the previous one stays
+    promoteCheckpoint(dir, run, 40);
+    expect(current()).toBe(40);
+    expect(existsSync(pendingCheckpointPath(dir, run, 40))).toBe(false);
+    writePendingCheckpoint(dir, at(60));
+    writePendingCheckpoint(dir, at(80));
+    dropPendingCheckpoint(dir, run, 60); // the worker took 80: 60 is never promoted
+    promoteCheckpoint(dir, run, 60);
+    expect(current()).toBe(40);
+    writeFileSync(`${pendingCheckpointPath(dir, run, 100)}.tmp`, "torn");
+    writeFileSync(heldRowsPath(dir, run), "held");
+    dropAllPendingCheckpoints(dir);
+    expect(readdirSync(join(dir, "checkpoints")).sort()).toEqual(["lr%3D0.1.ckpt", "lr%3D0.1.held"]);
+    expect(current()).toBe(40);
   });
 });
 

@@ -20,23 +20,26 @@ describe("runExperiment on the wasm backend", () => {
     expect(tf.getBackend()).toBe("wasm");
     expect(first.exitCode).toBe(0);
     const manifest = JSON.parse(readFileSync(join(first.dir, "manifest.json"), "utf8")) as {
-      backend: { name: string; matmul: { path: string; gemm?: string; core?: string; threads?: number; reason?: string }; fusedStep?: { path: string; reason?: string } };
+      backend: { name: string; matmul: { path: string; gemm?: string; core?: string; threads?: number; reason?: string }; fusedStep?: { path: string; reason?: string }; reorth: { path: string; reason?: string } };
       runs: { status: string }[];
     };
     expect(manifest.backend.name).toBe("wasm");
     // The line and the manifest say which path served the matrix products: OpenBLAS (dync's native addon, when
-    // built: test/runtime/native-matmul.test.ts) or the wasm path, with the reason.
-    const { matmul } = manifest.backend;
+    // built: test/runtime/native-matmul.test.ts) or the wasm path, with the reason; and which kernels reorthogonalise
+    // Lanczos (native where the products are, with dync_lanczos.node; else dync's wasm kernels; why not native if it is missing).
+    const { matmul, reorth } = manifest.backend;
+    const lanczos = `, Lanczos reorth ${reorth.path}${reorth.reason ? ` (${reorth.reason})` : ""}`;
+    expect(reorth.path).toBe(matmul.path === "native" && reorth.reason === undefined ? "native" : "wasm");
     const line = stdout.text().split("\n")[0]!;
     expect(line).toMatch(/^backend: wasm( \+ (onednn|openblas))? — @tensorflow\/tfjs-backend-wasm 4\.22\.0 \(simd (on|off), threads off, dync kernels on, matmul /);
     if (matmul.path === "native") {
       expect(line.startsWith(`backend: wasm + ${matmul.gemm} — `)).toBe(true);
-      expect(line.endsWith(`, matmul ${matmul.gemm} ${matmul.core} ${matmul.threads} thread${matmul.threads === 1 ? "" : "s"}, fused MLP step native)`)).toBe(true);
+      expect(line.endsWith(`, matmul ${matmul.gemm} ${matmul.core} ${matmul.threads} thread${matmul.threads === 1 ? "" : "s"}, fused MLP step native${lanczos})`)).toBe(true);
       expect(manifest.backend.fusedStep).toEqual({ path: "native" });
     } else {
       expect(matmul.path).toBe("wasm");
       expect(line.startsWith("backend: wasm — ")).toBe(true);
-      expect(line.endsWith(`, matmul wasm: ${matmul.reason})`)).toBe(true);
+      expect(line.endsWith(`, matmul wasm: ${matmul.reason}${lanczos})`)).toBe(true);
     }
     expect(manifest.runs.map((r) => r.status)).toEqual(["ok", "ok"]);
     expect(metricsRows(first.dir).map((r) => r["value"])).toEqual(first.results.rows.map((r) => r.value));
