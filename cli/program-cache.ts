@@ -16,7 +16,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync,
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { dyncCacheDir } from "../runner/run-times.js";
+import { dyncCacheDir } from "../runtime/cache-dir.js";
 
 /** Bumped when the key's meaning or the cached file's form changes. */
 const CACHE_FORMAT = 1;

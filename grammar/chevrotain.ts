@@ -16,5 +16,5 @@ const require = createRequire(import.meta.url);
 const bundle = pathToFileURL(join(dirname(require.resolve("chevrotain")), "..", "chevrotain.mjs")).href;
 const chevrotain = (await import(bundle)) as Chevrotain;
 
-export const { createToken, createTokenInstance, EmbeddedActionsParser, EOF, isRecognitionException, Lexer, tokenMatcher } = chevrotain;
-export type { IParserErrorMessageProvider, IRecognitionException, IToken, TokenType } from "chevrotain";
+export const { createToken, createTokenInstance, EmbeddedActionsParser, EOF, getLookaheadPaths, isRecognitionException, Lexer, LLkLookaheadStrategy, serializeGrammar, tokenMatcher, VERSION } = chevrotain;
+export type { IOrAlt, IParserErrorMessageProvider, IRecognitionException, IToken, Rule, TokenType } from "chevrotain";

@@ -5,12 +5,15 @@
  * Chevrotain runs every rule once in a "recording phase" to learn the grammar; code that touches the
  * values returned by CONSUME/SUBRULE therefore lives inside `this.ACTION(...)`.
  */
-import { EmbeddedActionsParser, EOF, isRecognitionException, type IToken, type TokenType } from "./chevrotain.js";
+import { EmbeddedActionsParser, EOF, isRecognitionException, LLkLookaheadStrategy, type IToken, type TokenType } from "./chevrotain.js";
 import type { SourceFile, Span } from "../diagnostics/source.js";
 import type * as A from "./ast.js";
 import { structuredMessages, type StrayContext, type StrayRun } from "./syntax-errors.js";
 import * as T from "./tokens.js";
 import { VALIDATE_GRAMMAR } from "./lexer.js";
+import { LazyLookaheadStrategy } from "./lazy-lookahead.js";
+import { TableLookaheadStrategy, type LookaheadTable } from "./lookahead-table.js";
+import { LOOKAHEAD_PATHS } from "./lookahead-paths.js";
 
 export type { StrayContext, StrayRun } from "./syntax-errors.js";
 
@@ -33,6 +36,21 @@ function is(token: IToken, types: readonly TokenType[]): boolean {
   return types.includes(token.tokenType);
 }
 
+/** Tokens of lookahead the grammar may need to choose between alternatives. */
+const MAX_LOOKAHEAD = 3;
+
+function lookaheadStrategy(kind: "table" | "lazy" | "eager" | "record", table: LookaheadTable): InstanceType<typeof LLkLookaheadStrategy> {
+  switch (kind) {
+    case "eager":
+      return new LLkLookaheadStrategy({ maxLookahead: MAX_LOOKAHEAD });
+    case "lazy":
+      return new LazyLookaheadStrategy({ maxLookahead: MAX_LOOKAHEAD });
+    case "table":
+    case "record":
+      return new TableLookaheadStrategy({ maxLookahead: MAX_LOOKAHEAD, tokens: T.allTokens, table, record: kind === "record" });
+  }
+}
+
 export class DynParser extends EmbeddedActionsParser {
   private source!: SourceFile;
   /** Runs of tokens skipped by the `stray*` rules, in order. */
@@ -40,14 +58,35 @@ export class DynParser extends EmbeddedActionsParser {
   /** Inside the upper bound of a range, `step` means the range's step, not a unit (`0..1 step 0.1`). */
   private rangeBoundDepth = 0;
 
-  constructor() {
+  /**
+   * Lookahead from the recorded paths (grammar/lookahead-table.ts; "table", the default), built lazily from the
+   * grammar ("lazy", what "table" falls back to when the grammar changed), all up front as chevrotain does by
+   * default ("eager"), or all up front and recorded for `npm run docs` ("record"). Tests compare them.
+   */
+  constructor(options: { lookahead?: "table" | "lazy" | "eager" | "record"; table?: LookaheadTable } = {}) {
+    const strategy = lookaheadStrategy(options.lookahead ?? "table", options.table ?? LOOKAHEAD_PATHS);
     super(T.allTokens, {
       recoveryEnabled: true,
-      maxLookahead: 3,
+      maxLookahead: MAX_LOOKAHEAD,
+      lookaheadStrategy: strategy,
       errorMessageProvider: structuredMessages,
       skipValidations: !VALIDATE_GRAMMAR, // grammar/lexer.ts says when they run
     });
     this.performSelfAnalysis();
+    this.strategy = strategy;
+  }
+
+  private readonly strategy: InstanceType<typeof LLkLookaheadStrategy>;
+
+  /** Whether the lookahead comes from grammar/lookahead-paths.ts (false when it is stale, or for another `lookahead`). */
+  lookaheadFromTable(): boolean {
+    return this.strategy instanceof TableLookaheadStrategy && this.strategy.fromTable;
+  }
+
+  /** The lookahead paths a `lookahead: "record"` parser computed, for grammar/lookahead-paths.ts. */
+  recordedLookahead(): TableLookaheadStrategy["recorded"] {
+    if (!(this.strategy instanceof TableLookaheadStrategy)) throw new Error("recordedLookahead needs a parser constructed with lookahead: \"record\"");
+    return this.strategy.recorded;
   }
 
   /** Parse a token vector of `source`; read `errors` and `strays` afterwards. */

@@ -6,7 +6,7 @@
 import { createRequire } from "node:module";
 import type { Resvg as ResvgClass } from "@resvg/resvg-js";
 import type { TopLevelSpec } from "vega-lite";
-import { vegaLibraries } from "./vega.js";
+import { keepCompiledVega, vegaLibraries } from "./vega.js";
 import { evaluate } from "../runtime/analysis/evaluate.js";
 import type { AnalysisEnv } from "../runtime/analysis/source.js";
 import { EPOCHS, type Table } from "../runtime/analysis/table.js";
@@ -123,7 +123,9 @@ export async function renderSvg(vlSpec: VegaLiteSpec): Promise<string> {
   const { vega, vegaLite } = vegaLibraries();
   const view = new vega.View(vega.parse(vegaLite.compile(guardGuideTexts(vlSpec) as VegaLiteSpec).spec), { renderer: "none" });
   try {
-    return hoverTitles(xmlText(await view.toSVG()));
+    const svg = await view.toSVG();
+    keepCompiledVega();
+    return hoverTitles(xmlText(svg));
   } finally {
     view.finalize();
   }

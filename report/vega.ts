@@ -7,10 +7,9 @@
  * a CommonJS-style function, and Vega-Lite's one `require("vega")` gets this Vega, so there is one instance.
  * Every value import of vega or vega-lite in dync goes through this module (types come from the packages).
  */
-import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { compileFunction } from "node:vm";
+import { compileCached, type CachedScript, type CodeCacheState } from "./script-cache.js";
 
 type Vega = typeof import("vega");
 type VegaLite = typeof import("vega-lite");
@@ -22,28 +21,44 @@ function bundlePath(pkg: string, file: string): string {
   return join(dirname(require.resolve(pkg)), file);
 }
 
-/** Runs a UMD bundle as CommonJS and returns its exports; `deps` answers its `require` calls. */
-function loadBundle<T>(path: string, deps: Record<string, unknown>): T {
+/**
+ * Runs a UMD bundle as CommonJS and returns its exports; `deps` answers its `require` calls. It is compiled
+ * with the code cache of report/script-cache.ts, whose handle goes to `scripts`.
+ */
+function loadBundle<T>(path: string, deps: Record<string, unknown>, scripts: CachedScript[]): T {
   const module = { exports: {} as Record<string, unknown> };
-  const load = compileFunction(readFileSync(path, "utf8"), ["exports", "module", "require"], { filename: path });
+  const script = compileCached(path, ["exports", "module", "require"]);
+  scripts.push(script);
   const requireDep = (name: string): unknown => {
     if (!Object.hasOwn(deps, name)) throw new Error(`${path} requires "${name}", which dync does not provide to it`);
     return deps[name];
   };
-  load.call(undefined, module.exports, module, requireDep);
+  script.fn.call(undefined, module.exports, module, requireDep);
   return module.exports as T;
 }
 
-let loaded: { readonly vega: Vega; readonly vegaLite: VegaLite } | undefined;
+let loaded: { readonly vega: Vega; readonly vegaLite: VegaLite; readonly scripts: readonly CachedScript[] } | undefined;
 
 /**
- * Vega and Vega-Lite, loaded on first use (~0.15 s of CPU with their warm-up): a report whose figures are
- * all unchanged (report.ts reuses an SVG whose Vega-Lite spec is the same) never loads them.
+ * Vega and Vega-Lite, loaded on first use (~0.15 s of CPU with their warm-up, about half that from the code
+ * cache): a report whose figures are all unchanged (report.ts reuses an SVG whose Vega-Lite spec is the same)
+ * never loads them.
  */
 export function vegaLibraries(): { readonly vega: Vega; readonly vegaLite: VegaLite } {
   if (!loaded) {
-    const vega = loadBundle<Vega>(bundlePath("vega", "vega.min.js"), {});
-    loaded = { vega, vegaLite: loadBundle<VegaLite>(bundlePath("vega-lite", "vega-lite.min.js"), { vega }) };
+    const scripts: CachedScript[] = [];
+    const vega = loadBundle<Vega>(bundlePath("vega", "vega.min.js"), {}, scripts);
+    loaded = { vega, vegaLite: loadBundle<VegaLite>(bundlePath("vega-lite", "vega-lite.min.js"), { vega }, scripts), scripts };
   }
   return loaded;
+}
+
+/** Called once a figure is drawn: the bundles' code, with what drawing compiled, goes to the code cache for the next process. */
+export function keepCompiledVega(): void {
+  for (const script of loaded?.scripts ?? []) script.keep();
+}
+
+/** How the code cache served the bundles in this process (for tests), in load order; empty before they load. */
+export function vegaCodeCacheStates(): readonly CodeCacheState[] {
+  return loaded?.scripts.map((s) => s.state) ?? [];
 }

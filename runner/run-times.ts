@@ -11,14 +11,9 @@
  */
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
-import { homedir } from "node:os";
 import { join } from "node:path";
 import type { RunSpec } from "../contract/program.js";
-
-/** dync's cache directory: `$DYNC_CACHE_DIR`, else `$XDG_CACHE_HOME/dync`, else `~/.cache/dync`. */
-export function dyncCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env["DYNC_CACHE_DIR"] || join(env["XDG_CACHE_HOME"] || join(homedir(), ".cache"), "dync");
-}
+import { dyncCacheDir } from "../runtime/cache-dir.js";
 
 /** Where run times are remembered. */
 export function runTimesDir(env: NodeJS.ProcessEnv = process.env): string {
