@@ -70,7 +70,8 @@ const lastRunData = new WeakMap<ExperimentProgram, Map<string, Dataset>>();
 /**
  * The most a program keeps (floats of inputs, targets and labels): 64 MB. Beyond it every run builds its data
  * again, as before this cache, rather than hold a second copy of a large real data set (Fashion-MNIST's training
- * set is ~190 MB) beside the run's own.
+ * set is ~190 MB) beside the run's own; such a build still skips the gunzip of its files, which `readDataFile`
+ * (stdlib/data/files.ts) keeps, and only converts the bytes again.
  */
 export const KEPT_DATA_FLOATS = 1 << 24;
 let keptDataBudget = KEPT_DATA_FLOATS;
