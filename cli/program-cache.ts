@@ -8,19 +8,18 @@
  *
  * Location: `$DYNC_CACHE_DIR`, else `$XDG_CACHE_HOME/dync`, else `~/.cache/dync` (programs/ inside).
  * Several processes may share it: a program is written to a temporary file and renamed into place, so a
- * reader sees a whole file or none. Programs unused for PRUNE_AFTER_DAYS are deleted when a new one is
+ * reader sees a whole file or none. Programs unused for 30 days are deleted (runtime/cache-dir.ts) when a new one is
  * written. When the directory cannot be written, the program goes to a temporary directory, as uncached.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { dyncCacheDir } from "../runtime/cache-dir.js";
+import { dyncCacheDir, storeCacheFile, touchCacheFile } from "../runtime/cache-dir.js";
 
 /** Bumped when the key's meaning or the cached file's form changes. */
 const CACHE_FORMAT = 1;
-const PRUNE_AFTER_DAYS = 30;
 
 /** What a generated program depends on, besides the compiler itself. */
 export interface ProgramInputs {
@@ -48,55 +47,21 @@ export function programKey(inputs: ProgramInputs): string {
 export function cachedProgram(dir: string, key: string): string | undefined {
   const path = programPath(dir, key);
   if (!existsSync(path)) return undefined;
-  try {
-    const now = new Date();
-    utimesSync(path, now, now);
-  } catch {
-    // a read-only cache still serves hits
-  }
+  touchCacheFile(path);
   return path;
 }
 
 /** Store a program; its path, or undefined when the cache directory cannot be written. */
 export function storeProgram(dir: string, key: string, js: string): string | undefined {
-  const path = programPath(dir, key);
-  const temporary = `${path}.${process.pid}.${Date.now()}.tmp`;
-  try {
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(temporary, js);
-    renameSync(temporary, path);
-  } catch {
-    tryUnlink(temporary);
-    return undefined;
-  }
-  pruneUnused(dir, key);
-  return path;
+  return storeCacheFile(dir, programName(key), js);
 }
 
 function programPath(dir: string, key: string): string {
-  return join(dir, `${key}.mjs`);
+  return join(dir, programName(key));
 }
 
-/** Delete programs (and stray temporary files) not used for PRUNE_AFTER_DAYS. */
-function pruneUnused(dir: string, keep: string): void {
-  const cutoff = Date.now() - PRUNE_AFTER_DAYS * 24 * 3600 * 1000;
-  try {
-    for (const name of readdirSync(dir)) {
-      if (name.startsWith(keep)) continue;
-      const path = join(dir, name);
-      if (statSync(path).mtimeMs < cutoff) tryUnlink(path);
-    }
-  } catch {
-    // another process pruned first, or the directory is unreadable: nothing to do
-  }
-}
-
-function tryUnlink(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // already gone
-  }
+function programName(key: string): string {
+  return `${key}.mjs`;
 }
 
 let buildId: string | undefined;

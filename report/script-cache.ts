@@ -10,18 +10,17 @@
  * version and flags, so a changed bundle of the same length must not find the old file. A cache V8 rejects
  * anyway is ignored and written again. The data is taken after the first figure is drawn (`keep`), so it holds
  * the functions drawing needs, not only the top level. Files are written to a temporary name and renamed into
- * place (processes may share the directory); one unused for PRUNE_AFTER_DAYS is deleted when another is
- * written; a directory that cannot be read or written only costs the compile.
+ * place (processes may share the directory); one unused for 30 days is deleted when another is
+ * written (runtime/cache-dir.ts); a directory that cannot be read or written only costs the compile.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { Script } from "node:vm";
-import { dyncCacheDir } from "../runtime/cache-dir.js";
+import { dyncCacheDir, storeCacheFile, touchCacheFile } from "../runtime/cache-dir.js";
 
 /** Bumped when the key's meaning or the wrapper changes. */
 const CACHE_FORMAT = 1;
-const PRUNE_AFTER_DAYS = 30;
 
 /** How the cache served a script: compiled from it, compiled without one (none yet), or refused by V8. */
 export type CodeCacheState = "hit" | "miss" | "rejected";
@@ -46,7 +45,7 @@ export function compileCached(path: string, params: readonly string[], cacheDir:
   const cachedData = readIfPresent(file);
   const script = new Script(wrapped, { filename: path, ...(cachedData ? { cachedData } : {}) });
   const state: CodeCacheState = !cachedData ? "miss" : script.cachedDataRejected ? "rejected" : "hit";
-  if (state === "hit") touch(file);
+  if (state === "hit") touchCacheFile(file);
   let kept = state === "hit";
   return {
     fn: script.runInThisContext() as (...args: unknown[]) => unknown,
@@ -54,7 +53,7 @@ export function compileCached(path: string, params: readonly string[], cacheDir:
     keep: () => {
       if (kept) return;
       kept = true;
-      store(cacheDir, file, script.createCachedData());
+      storeCacheFile(cacheDir, basename(file), script.createCachedData());
     },
   };
 }
@@ -69,48 +68,5 @@ function readIfPresent(file: string): Buffer | undefined {
     return readFileSync(file);
   } catch {
     return undefined;
-  }
-}
-
-function touch(file: string): void {
-  try {
-    const now = new Date();
-    utimesSync(file, now, now);
-  } catch {
-    // a read-only cache still serves
-  }
-}
-
-function store(dir: string, file: string, data: Buffer): void {
-  const temporary = `${file}.${process.pid}.${Date.now()}.tmp`;
-  try {
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(temporary, data);
-    renameSync(temporary, file);
-  } catch {
-    tryUnlink(temporary);
-    return;
-  }
-  pruneUnused(dir, file);
-}
-
-/** Delete cache files (and stray temporary files) not used for PRUNE_AFTER_DAYS: old bundles, old Node versions. */
-function pruneUnused(dir: string, keep: string): void {
-  const cutoff = Date.now() - PRUNE_AFTER_DAYS * 24 * 3600 * 1000;
-  try {
-    for (const name of readdirSync(dir)) {
-      const path = join(dir, name);
-      if (path !== keep && statSync(path).mtimeMs < cutoff) tryUnlink(path);
-    }
-  } catch {
-    // another process pruned first, or the directory is unreadable
-  }
-}
-
-function tryUnlink(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // already gone
   }
 }
