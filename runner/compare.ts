@@ -1,6 +1,7 @@
 /**
  * `dync compare A B`: what differs between two run directories. Read from the files alone (nothing is
  * re-run): the settings of the manifests (profile, overrides, seeds, backend and matrix-product path,
+ * each run's training step and Hessian-vector product paths (and `hvpFrom`, noted: its counts are partial),
  * versions, status), every `let` value and `expect` verdict of results.json, and each run's final value of
  * every scalar probe in metrics.jsonl (the mean over seeds at its last measured step). Rows are matched by
  * name and key (a `let` row by its dimension values, a final value by run id and probe); a row only one
@@ -111,6 +112,7 @@ export function compareRuns(a: CompareInput, b: CompareInput): Comparison {
   for (const [label, input] of [["A", a], ["B", b]] as const) {
     if (!input.results) notes.push(`${label} (${input.side.dir}) has no ${RESULTS_JSON} (still training, stopped before its analyses, or recorded by an older dync): its lets and expects are not compared`);
   }
+  notes.push(...partialHvpNotes(a.manifest, b.manifest));
   if (a.manifest.experiment !== b.manifest.experiment) notes.push(`the directories hold different experiments (${a.manifest.experiment}, ${b.manifest.experiment}): rows are matched by name only`);
   return {
     format: "dync-compare/1",
@@ -153,10 +155,13 @@ function settingLeaves(manifest: Manifest): Map<string, Side> {
     const value = field.split(".").reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), manifest);
     put(field, field === "runs" ? manifest.runs.map((r) => r.run) : value);
   }
-  // The training step each run took (`native-mlp`, `taped`, …; a mixed run's counts too): it decides rounding.
+  // The training step each run took (`native-mlp`, `taped`, …; a mixed run's counts too) and the paths that served its
+  // Hessian-vector products (`runs.<id>.hvp.native`, …) with the step those counts start at: both decide rounding.
   for (const entry of manifest.runs) {
     put(`runs.${entry.run}.step`, entry.step);
     put(`runs.${entry.run}.stepCounts`, entry.stepCounts);
+    put(`runs.${entry.run}.hvp`, entry.hvp);
+    put(`runs.${entry.run}.hvpFrom`, entry.hvpFrom);
   }
   // The resolved configuration of each run (what an edit of the .dyn file changed): `config.width=8.optimizer.lr`.
   const config = manifest.config as { runs?: readonly { id?: string }[] } | null;
@@ -165,6 +170,22 @@ function settingLeaves(manifest: Manifest): Map<string, Side> {
     put(`config.${id ?? "?"}`, spec);
   }
   return out;
+}
+
+/**
+ * `hvpFrom`: a side resumed from a checkpoint that carried no product counts counts only from that step, so its
+ * `runs.<id>.hvp` is partial: a count that differs there need not mean the runs computed different products, and
+ * which path served the earlier ones is unknown.
+ */
+function partialHvpNotes(a: Manifest, b: Manifest): string[] {
+  const fromOf = (m: Manifest) => new Map(m.runs.map((r) => [r.run, r.hvpFrom]));
+  const [left, right] = [fromOf(a), fromOf(b)];
+  return [...new Set([...left.keys(), ...right.keys()])].flatMap((run) => {
+    const sides = ([["A", left.get(run)], ["B", right.get(run)]] as const).filter(([, from]) => from !== undefined);
+    if (sides.length === 0) return [];
+    const starts = sides.map(([label, from]) => `step ${from} in ${label}`).join(", ");
+    return [`run ${run}: Hessian-vector products counted from ${starts} (hvpFrom: resumed from a checkpoint without counts): runs.${run}.hvp there is partial and does not say which path served the products before`];
+  });
 }
 
 // ── lets and expects ────────────────────────────────────────────────────────

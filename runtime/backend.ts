@@ -25,12 +25,9 @@ import { nativeHvpInfo, type NativeHvpInfo } from "./kernels/native-hvp.js";
 import { simdKernelsActive, WASM_KERNELS_REVISION } from "./kernels/wasm-kernels.js";
 import { lanczosKernelsInfo, type ReorthInfo } from "./kernels/lanczos-kernels.js";
 import { DyncRuntimeError } from "./errors.js";
+import { AUTO_ORDER, BACKEND_PACKAGES, resolveInstalledPackage, type BackendName, type BackendRequest } from "./backend-packages.js";
 
-/** What a user can ask for with `--backend`. */
-export type BackendRequest = "auto" | "gpu" | "tensorflow" | "wasm" | "cpu";
-
-/** The concrete backends, in the order `auto` tries them. */
-export type BackendName = "gpu" | "tensorflow" | "wasm" | "cpu";
+export type { BackendRequest, BackendName } from "./backend-packages.js";
 
 /** What a run records about the backend it used (manifest.json). */
 export interface BackendInfo {
@@ -79,26 +76,11 @@ export interface PackageLoader {
   activate(tfName: string): Promise<boolean>;
 }
 
-const PACKAGES: Record<BackendName, { pkg: string; tfName: string }> = {
-  gpu: { pkg: "@tensorflow/tfjs-node-gpu", tfName: "tensorflow" },
-  tensorflow: { pkg: "@tensorflow/tfjs-node", tfName: "tensorflow" },
-  wasm: { pkg: "@tensorflow/tfjs-backend-wasm", tfName: "wasm" },
-  cpu: { pkg: "@tensorflow/tfjs-backend-cpu", tfName: "cpu" },
-};
-
-const AUTO_ORDER: readonly BackendName[] = ["gpu", "tensorflow", "wasm", "cpu"];
-
 const requireHere = createRequire(import.meta.url);
 
 /** The loader used outside tests: Node resolution from this file, dynamic import, tf.setBackend. */
 export const nodePackageLoader: PackageLoader = {
-  resolve(pkg) {
-    try {
-      return requireHere.resolve(`${pkg}/package.json`);
-    } catch {
-      return undefined;
-    }
-  },
+  resolve: resolveInstalledPackage,
   async load(pkg) {
     // require, as for tfjs-core (runtime/tf.ts): the backends are CommonJS, and an ES import would detect
     // their format and scan them for export names first. An ES-only package is imported.
@@ -121,7 +103,7 @@ export async function selectBackend(
   request: BackendRequest,
   loader: PackageLoader = nodePackageLoader,
 ): Promise<BackendInfo> {
-  if (!(request === "auto" || request in PACKAGES)) {
+  if (!(request === "auto" || request in BACKEND_PACKAGES)) {
     throw new DyncRuntimeError(
       "RUN040",
       `unknown backend "${String(request)}"`,
@@ -144,7 +126,7 @@ export async function selectBackend(
 }
 
 async function initBackend(name: BackendName, loader: PackageLoader, skipped: string[]): Promise<BackendInfo> {
-  const { pkg, tfName } = PACKAGES[name];
+  const { pkg, tfName } = BACKEND_PACKAGES[name];
   const manifestPath = loader.resolve(pkg);
   if (manifestPath === undefined) {
     throw new DyncRuntimeError(

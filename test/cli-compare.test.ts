@@ -26,6 +26,8 @@ interface Side {
   loss: Record<string, [number, number, number, number]>;
   alpha: number;
   holds: boolean;
+  /** Manifest fields of a run beyond the common ones (its `hvp` counts, `hvpFrom`). */
+  runFields?: Record<string, Record<string, unknown>>;
 }
 
 /** A run directory as `dync run` writes it, with the numbers given. */
@@ -39,7 +41,7 @@ function runDir(name: string, side: Side): string {
     config: { profile: "default", seeds: [0, 1], runs: runs.map((id) => ({ id, point: { width: Number(id.slice(6)) }, optimizer: { kind: "sgd", lr: side.lr } })) },
     sweepAxes: ["width"],
     seeds: [0, 1],
-    runs: runs.map((run) => ({ run, sweep: { width: Number(run.slice(6)) }, seeds: [0, 1], status: "ok", steps: 10, stepsPerEpoch: 1, step: side.matmul === "wasm" ? "simd-scalar" : "native-scalar" })),
+    runs: runs.map((run) => ({ run, sweep: { width: Number(run.slice(6)) }, seeds: [0, 1], status: "ok", steps: 10, stepsPerEpoch: 1, step: side.matmul === "wasm" ? "simd-scalar" : "native-scalar", ...side.runFields?.[run] })),
     backend: { name: "wasm", matmul: { path: side.matmul } },
     versions: { dync: "0.1.0", tfjs: "4", node: "v22" },
     source: { file: "toy.dyn", profile: "default", ...(side.overrides ? { overrides: side.overrides } : {}) },
@@ -89,6 +91,34 @@ describe("dync compare A B", () => {
     expect(p.stdout).toContain("final values (mean over seeds at the last measured step): 1 differ, 1 the same");
     expect(lines).toContain("width=4 loss 10 0.4 0.2 -0.2 (-50%)");
     expect(p.stdout).not.toMatch(/width=8 +loss/);
+  });
+
+  it("each run's Hessian-vector products per path (runs[].hvp) and where a resumed run's counts start (hvpFrom), as for the step paths", () => {
+    const loss: Side["loss"] = { "width=4": [1, 1, 0.5, 0.3], "width=8": [1, 1, 0.2, 0.2] };
+    const common = { lr: 0.1, matmul: "openblas", loss, alpha: 0.8, holds: false };
+    // width=4: the same 120 products, native in A, the tfjs R-operator in B; width=8: B resumed at step 40 from a
+    // checkpoint without counts, so it counted 40 of what A counted 60 of.
+    const hvpA = runDir("hvp-a", { ...common, runFields: { "width=4": { hvp: { native: 120 } }, "width=8": { hvp: { native: 60 } } } });
+    const hvpB = runDir("hvp-b", { ...common, runFields: { "width=4": { hvp: { rop: 120 } }, "width=8": { hvp: { native: 40 }, hvpFrom: 40 } } });
+    const p = dync("compare", hvpA, hvpB);
+    expect(p.stderr).toBe("");
+    expect(p.code).toBe(0);
+    const lines = p.stdout.split("\n").map((l) => l.replace(/\s+/g, " ").trim());
+    expect(lines).toContain("settings: 4 differ, 18 the same"); // 18: experiment, status, source ×2, seeds, sweepAxes, runs, backend ×2, versions ×3, step ×2, config ×4
+    expect(lines).toContain("runs.width=4.hvp.native 120 —");
+    expect(lines).toContain("runs.width=4.hvp.rop — 120");
+    expect(lines).toContain("runs.width=8.hvp.native 60 40");
+    expect(lines).toContain("runs.width=8.hvpFrom — 40");
+    const notes = lines.filter((l) => l.startsWith("note:"));
+    expect(notes).toEqual(["note: run width=8: Hessian-vector products counted from step 40 in B (hvpFrom: resumed from a checkpoint without counts): runs.width=8.hvp there is partial and does not say which path served the products before"]);
+    // A directory against itself: the counts are the same, listed as such in the JSON; a partial count is still said.
+    const self = JSON.parse(dync("compare", hvpB, hvpB, "--format", "json").stdout) as { settings: { field: string; a: unknown; b: unknown; same: boolean }[]; notes: string[] };
+    expect(self.settings.filter((s) => s.field.includes(".hvp"))).toEqual([
+      { field: "runs.width=4.hvp.rop", a: 120, b: 120, same: true },
+      { field: "runs.width=8.hvp.native", a: 40, b: 40, same: true },
+      { field: "runs.width=8.hvpFrom", a: 40, b: 40, same: true },
+    ]);
+    expect(self.notes).toEqual(["run width=8: Hessian-vector products counted from step 40 in A, step 40 in B (hvpFrom: resumed from a checkpoint without counts): runs.width=8.hvp there is partial and does not say which path served the products before"]);
   });
 
   it("--format json: every compared value, the same ones too", () => {

@@ -302,6 +302,22 @@ describe("dync plan: the jobs line, as `dync run` would choose before its first 
     expect(await jobsOf({ ...inputs, backend: "wasm", flag: 3 })).toBe("  jobs 3: --jobs 3");
   });
 
+  it("--backend auto (the default) with tfjs-node(-gpu) installed: 1, as `dync run` would pick it first (resolved, not loaded)", async () => {
+    const installed = (...pkgs: string[]) => (pkg: string) => (pkgs.includes(pkg) ? `/nm/${pkg}/package.json` : undefined);
+    const inputs = { env: { DYNC_CACHE_DIR: join(scratch, "cache-auto") }, machine: idle, backendKey: noBackend };
+    const wasm = "@tensorflow/tfjs-backend-wasm";
+    const cpu = "@tensorflow/tfjs-backend-cpu";
+    expect(await jobsOf({ ...inputs, resolvePackage: installed("@tensorflow/tfjs-node", wasm, cpu) })).toBe(
+      "  jobs 1: auto would pick tensorflow (@tensorflow/tfjs-node is installed), which trains every run in this process; should it fail to initialise, dync run tries the next backend",
+    );
+    expect(await jobsOf({ ...inputs, flag: 2, resolvePackage: installed("@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node", wasm) })).toBe(
+      "  jobs 1: auto would pick gpu (@tensorflow/tfjs-node-gpu is installed), which trains every run in this process; should it fail to initialise, dync run tries the next backend (--jobs 2 counts on wasm and cpu only)",
+    );
+    // Without them auto picks wasm (or cpu), which trains on workers: the choice is the usual one.
+    expect(await jobsOf({ ...inputs, resolvePackage: installed(wasm, cpu) })).toBe("  jobs 1: first run in this process; its time decides the rest (no remembered times)");
+    expect(await jobsOf({ ...inputs, flag: 2, resolvePackage: installed(cpu) })).toBe("  jobs 2: --jobs 2");
+  });
+
   it("--backend takes dync run's values with dync run's message for any other", () => {
     const plan = spawnSync(process.execPath, [CLI, "plan", file, "--backend", "webgl"], { encoding: "utf8" });
     const run = spawnSync(process.execPath, [CLI, "run", file, "--backend", "webgl"], { encoding: "utf8" });

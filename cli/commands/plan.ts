@@ -20,7 +20,7 @@ import { diagnostic, hasErrors } from "../../diagnostics/diagnostic.js";
 import { readSource } from "../../compiler/read-source.js";
 import { printDiagnostics, type Output } from "./output.js";
 import { chooseBeforeTraining, resolveJobs, trainsOnWorkers } from "../../runner/jobs.js";
-import type { BackendRequest } from "../../runtime/backend.js";
+import { firstAutoCandidate, type BackendRequest, type PackageResolver } from "../../runtime/backend-packages.js";
 import { backendTimesKey, readRunTimes, rememberedBackends, runTimesKey } from "../../runner/run-times.js";
 
 /**
@@ -35,6 +35,8 @@ export interface JobsInputs {
   readonly backend?: BackendRequest;
   /** `backendTimesKey` of the backend `dync run` would pick; asked only when the plan has remembered times that could decide. */
   readonly backendKey?: () => Promise<string>;
+  /** Where an installed backend package is (runtime/backend-packages.ts); for `auto`, which backend it would try first. */
+  readonly resolvePackage?: PackageResolver;
 }
 
 /** `overrides`: `key=value` arguments, laid over the profile (compiler/check/overrides.ts). */
@@ -75,9 +77,10 @@ export async function planCommand(file: string, profile: string | undefined, out
 export async function jobsLine(experiment: string, plan: { readonly seeds: readonly number[]; readonly runs: readonly RunSpec[] }, runs: readonly RunSpec[], inputs: JobsInputs): Promise<string> {
   const jobs = resolveJobs(inputs.flag === undefined ? {} : { jobs: inputs.flag }, inputs.env, inputs.machine);
   const request = inputs.backend ?? "auto";
-  if (request !== "auto" && !trainsOnWorkers(request)) {
+  const inProcess = request === "auto" ? autoInProcess(inputs.resolvePackage) : trainsOnWorkers(request) ? undefined : `the ${request} backend trains every run in this process`;
+  if (inProcess !== undefined) {
     const asked = typeof jobs === "number" && jobs > 1 ? ` (${inputs.flag === undefined ? `DYNC_JOBS=${jobs}` : `--jobs ${jobs}`} counts on wasm and cpu only)` : "";
-    return `  jobs 1: the ${request} backend trains every run in this process${asked}`;
+    return `  jobs 1: ${inProcess}${asked}`;
   }
   if (typeof jobs === "number") return `  jobs ${jobs}: ${inputs.flag === undefined ? `DYNC_JOBS=${jobs}` : `--jobs ${jobs}`}`;
   const planKey = runTimesKey(experiment, plan);
@@ -93,6 +96,18 @@ export async function jobsLine(experiment: string, plan: { readonly seeds: reado
     ? ` (no remembered times${backend === undefined ? "" : ` on ${backend}`}${others.length ? `; some on ${others.join(", ")}` : ""})`
     : choice.remembered ? ` (remembered on ${backend})` : "";
   return `  jobs ${choice.jobs}: ${choice.why}${source}`;
+}
+
+/**
+ * Why `dync run --backend auto` would train every run in this process: the first backend it tries is gpu or
+ * tensorflow (its package installed), undefined when it is wasm or cpu. Found by resolving the packages, not
+ * loading them, so an installed package that fails to initialise (and would make `auto` try the next) is not
+ * known here; the line says so.
+ */
+function autoInProcess(resolvePackage?: PackageResolver): string | undefined {
+  const first = firstAutoCandidate(resolvePackage);
+  if (first === undefined || trainsOnWorkers(first.name)) return undefined;
+  return `auto would pick ${first.name} (${first.pkg} is installed), which trains every run in this process; should it fail to initialise, dync run tries the next backend`;
 }
 
 /** The backend `dync run --backend <request>` trains on, as its times are keyed (loads it: only when times are remembered). */

@@ -3,6 +3,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { describe, expect, it } from "vitest";
 import { type BackendRequest, nodePackageLoader, type PackageLoader, selectBackend } from "../../runtime/backend.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
+import { BACKEND_PACKAGES, firstAutoCandidate, resolveInstalledPackage } from "../../runtime/backend-packages.js";
 import { nativeVectorKernelsUnavailableReason } from "../../runtime/kernels/native-lanczos.js";
 import { REORTH_KERNELS_BASE64 } from "../../runtime/kernels/reorth-wasm.js";
 import { SIMD_KERNELS_BASE64 } from "../../runtime/kernels/simd-wasm.js";
@@ -68,6 +69,19 @@ describe("selectBackend: selection logic with an injected loader", () => {
     ]);
     expect(info.skipped).toHaveLength(2);
     expect(info.skipped![0]).toMatch(/^gpu: .*tfjs-node-gpu.*not installed/);
+  });
+
+  it("firstAutoCandidate (what `dync plan` resolves, loading nothing) names the package auto loads first, for every set of installed packages", async () => {
+    expect(nodePackageLoader.resolve).toBe(resolveInstalledPackage); // one resolution for both
+    const packages = Object.values(BACKEND_PACKAGES).map((p) => p.pkg);
+    for (let subset = 0; subset < 1 << packages.length; subset++) {
+      const present = packages.filter((_, i) => subset & (1 << i));
+      // Every load fails, so auto resolves and tries to load each installed package in turn, then gives up.
+      const { loader, calls } = fakeLoader(Object.fromEntries(present.map((pkg) => [pkg, { loads: false }])));
+      expect((await runtimeError(selectBackend("auto", loader))).code).toBe("RUN002");
+      const firstLoaded = calls.find((c) => c.startsWith("load "))?.slice("load ".length);
+      expect(firstAutoCandidate((pkg) => (present.includes(pkg) ? `/nm/${pkg}/package.json` : undefined))?.pkg, present.join(", ")).toBe(firstLoaded);
+    }
   });
 
   it("auto passes over an installed gpu package that fails to load, and prefers tensorflow next", async () => {
