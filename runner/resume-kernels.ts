@@ -16,7 +16,12 @@
  *     A directory without `backend.hvp` (wasm before 2026-12-04 18:08, other backends before 18:50) took the
  *     R-operator a kept run recorded (cpu directories of 18:40–18:50 took rop) or, where none did, the tape.
  *     A program with no curvature probe, or whose curvature is all on the tape (a CNN) or by differences,
- *     resumes under any route.
+ *     resumes under any route;
+ *  3. each kept or continuing run whose recorded products took the rop path (`rop` counts) needs the tfjs
+ *     R-operator's arithmetic of the directory (`backend.hvp.ropRevision`, native-hvp.ts `ROP_HVP_REVISION`;
+ *     absent: 1) where this process offers rop (where it does not, rule 1 refuses it). Only those: a directory written
+ *     before the revision was recorded is revision 1, and every later one records its runs' counts (a run with none
+ *     computed none, so has none to mix).
  * Reorthogonalisation (`backend.reorth`, Lanczos and power iteration: `sharpness`, `hessian`, `hessian_density`):
  * the native and wasm kernels round alike bit for bit and count as one; the JS loops differ at ~1e-15, which can
  * move a Lanczos stop decided near `tol` by a step, so a change between them is refused where a run of the plan
@@ -89,7 +94,7 @@ type BackendRecord = Readonly<Record<string, unknown>>;
 
 /** The first reason resuming `manifest`'s directory in a process on `backend` would change curvature numbers, if any. Without the plan (tests of the other backend checks), every run counts as measuring curvature on the R-operator route. */
 export function curvatureMismatch(manifest: Manifest, backend: BackendRecord, curvature?: ResumeCurvature): KernelMismatch | undefined {
-  return (curvature ? recordedRunMismatch(manifest, backend, curvature) : undefined) ?? routeMismatch(manifest, backend, curvature) ?? reorthMismatch(manifest, backend, curvature);
+  return (curvature ? recordedRunMismatch(manifest, backend, curvature) : undefined) ?? routeMismatch(manifest, backend, curvature) ?? ropRevisionMismatch(manifest, backend, curvature) ?? reorthMismatch(manifest, backend, curvature);
 }
 
 /** The first run of the plan `holds` is true of (`{}` without the plan: every run counts), or undefined. */
@@ -129,6 +134,25 @@ function routeMismatch(manifest: Manifest, backend: BackendRecord, curvature: Re
   if (affected === undefined) return undefined;
   const which = affected.run === undefined ? "" : ` (run ${affected.run} measures them)`;
   return { why: `its Hessian-vector products of dense MLPs ran on the ${was} path, this process uses the ${now} one${which}`, hint: hvpHint(was, matmulNative(backend)) };
+}
+
+/** Rule 3: a run whose products took the rop path, and this process's tfjs R-operator rounds them otherwise. */
+function ropRevisionMismatch(manifest: Manifest, backend: BackendRecord, curvature: ResumeCurvature | undefined): KernelMismatch | undefined {
+  const now = ropRevision(backend);
+  const was = ropRevision(manifest.backend) ?? 1;
+  if (now === undefined || now === was) return undefined;
+  const run = ownRecords(manifest, curvature).find((entry) => entry.paths.includes("rop"))?.run;
+  if (run === undefined) return undefined;
+  return {
+    why: `run ${run} computed its Hessian-vector products with the tfjs R-operator of revision ${was}, this dync's is revision ${now}; their float32 sums differ`,
+    hint: "finish it with the dync that wrote it, or start a new run with --out",
+  };
+}
+
+/** The tfjs R-operator's revision a process recorded (`backend.hvp.ropRevision`), where the rop path served it. */
+function ropRevision(backend: BackendRecord): number | undefined {
+  const revision = (backend["hvp"] as { ropRevision?: unknown } | undefined)?.ropRevision;
+  return typeof revision === "number" ? revision : undefined;
 }
 
 /** The reorthogonalisation: native and wasm round alike; the JS loops do not. */

@@ -92,7 +92,7 @@ export const runtimeErrors = {
       "kernels that round differently: the matmul path and native kernels' revision, dync's wasm kernels' revision, " +
       "each run's training step; and where the program measures curvature, the path of its Hessian-vector products " +
       "(a kept run's recorded paths against the one this dync would take for it; the native or tfjs R-operator route " +
-      "of dense MLPs) and the Lanczos reorthogonalisation (JS against native or wasm). The message names what " +
+      "of dense MLPs, and the tfjs R-operator's revision for runs whose products took it) and the Lanczos reorthogonalisation (JS against native or wasm). The message names what " +
       "differs and the hint how to resume. Resume with the same `.dyn` file, profile and backend, or start a new run " +
       "with `--out`. Nothing is changed in the directory.",
   },

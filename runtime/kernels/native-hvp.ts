@@ -120,6 +120,19 @@ export function nativeHvpActive(): boolean {
   return activeAddon() !== undefined;
 }
 
+/**
+ * The tfjs R-operator's arithmetic (stdlib/curvature/rop-hvp.ts: its formulas and the order of its float32 sums),
+ * numbered. Raise it whenever a change to rop-hvp.ts (or to what it calls: runtime/nn/bmm.ts, `simdSumRows`) makes
+ * the same product round differently, so `--resume` refuses to continue a run whose products took the rop path with
+ * other roundings (RUN031; the manifest's `backend.hvp.ropRevision`, absent in directories written before it was
+ * recorded: revision 1). test/curvature/rop-hvp-revision.test.ts pins the bits of each revision's products on the
+ * cpu backend. Kept here, not beside rop-hvp.ts, because the backend record (runtime/backend.ts) reads it and
+ * runtime/ imports nothing from stdlib/. The native R-operator has the native kernels' revision (native.ts
+ * `NATIVE_KERNELS_REVISION`).
+ * 1: up to 2026-12-04.
+ */
+export const ROP_HVP_REVISION = 1;
+
 /** What a run records about its Hessian-vector products (manifest.json `backend.hvp`). */
 export interface NativeHvpInfo {
   /**
@@ -129,13 +142,15 @@ export interface NativeHvpInfo {
   readonly path: "native" | "rop" | "taped";
   /** rop and taped: why not native (taped: and why not rop). */
   readonly reason?: string;
+  /** rop: the revision of the tfjs R-operator's arithmetic (`ROP_HVP_REVISION`). */
+  readonly ropRevision?: number;
 }
 
 /** For the backend line and the manifest: which exact HVP serves plain dense MLPs in this process, and why not the native one. */
 export function nativeHvpInfo(): NativeHvpInfo {
   if (activeAddon()) return { path: "native" };
   const reason = nativeHvpUnavailableReason() ?? "the native matrix products are off";
-  if (ropEnabled) return { path: "rop", reason };
+  if (ropEnabled) return { path: "rop", reason, ropRevision: ROP_HVP_REVISION };
   return { path: "taped", reason: `${reason}; the tfjs R-operator ${process.env["DYNC_ROP_HVP"] === "0" ? "switched off by DYNC_ROP_HVP=0" : "switched off in this process"}` };
 }
 

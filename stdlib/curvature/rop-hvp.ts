@@ -17,6 +17,10 @@
  * Physical batches: each batch's state is kept when all of them fit in `setRopHvpStateBudget` floats (default
  * 2²⁶, 256 MiB), else recomputed per batch in each product (as the native product does). Each batch's part is
  * added into the float64 result (HessianOperator's convention).
+ *
+ * Its arithmetic is numbered (runtime/kernels/native-hvp.ts `ROP_HVP_REVISION`, recorded as `backend.hvp.ropRevision`;
+ * `--resume` refuses to mix revisions): a change here that makes a product round differently (a formula, the order
+ * of a float32 sum) needs a new revision; test/curvature/rop-hvp-revision.test.ts pins each revision's bits.
  */
 import { tf } from "../../runtime/tf.js";
 import type { ActivationName } from "../../contract/model-specs.js";

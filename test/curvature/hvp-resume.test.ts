@@ -8,6 +8,8 @@
  *    recorded, else the tape.
  *  - The reorthogonalisation: the native and wasm kernels count as one, the JS loops are refused against them
  *    where a run reorthogonalises; dync's wasm kernels' revision (absent: 1).
+ *  - The tfjs R-operator's revision (`backend.hvp.ropRevision`, absent: 1): refused for a kept or continuing run whose
+ *    products took the rop path, naming it; runs without rop counts resume under any revision.
  * First the rules on hand-made manifests and plans, then on real run directories (each program compiled once,
  * `dync compile`, and run with node; a kill is emulated as training-step-record.test.ts does: the last run's
  * entry dropped, status `running`; an older dync's directory by removing or rewriting what it did not record).
@@ -19,6 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkResumeBackend } from "../../runner/resume.js";
 import type { ResumeCurvature, RunCurvature } from "../../runner/resume-kernels.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
+import { ROP_HVP_REVISION } from "../../runtime/kernels/native-hvp.js";
 import { readCheckpointFile, writeCheckpointFile, type Manifest } from "../../runtime/record/index.js";
 
 type Backend = Readonly<Record<string, unknown>> & { readonly name: string };
@@ -141,6 +144,46 @@ describe("the rules, on hand-made manifests", () => {
     expect(() => checkResumeBackend("d", written(before as Backend), onWasm({ dyncKernelsRevision: 2 }), undefined, plan({ a: none }))).toThrow(/are revision 1, this dync's are revision 2/);
     // off on both sides (DYNC_SIMD_KERNELS=0): nothing to compare
     expect(() => checkResumeBackend("d", written(onWasm({ dyncKernels: false, dyncKernelsRevision: undefined })), onWasm({ dyncKernels: false, dyncKernelsRevision: undefined }), undefined, plan({ a: none }))).not.toThrow();
+  });
+});
+
+describe("the tfjs R-operator's revision, on hand-made manifests", () => {
+  const rop = (ropRevision?: number) => ({ hvp: { path: "rop", reason: "the native matrix products are off", ...(ropRevision === undefined ? {} : { ropRevision }) } });
+  const runs = plan({ a: denseMlp, b: denseMlp });
+
+  it("a kept run whose products took the rop path needs the same revision (absent: 1), and the refusal names it", () => {
+    const kept = [{ run: "a", hvp: { rop: 24 } }];
+    const error = refusal(() => checkResumeBackend("d", written(onCpu(rop(1)), kept), onCpu(rop(2)), undefined, runs));
+    expect(error?.code).toBe("RUN031");
+    expect(error?.message).toBe("cannot resume d: run a computed its Hessian-vector products with the tfjs R-operator of revision 1, this dync's is revision 2; their float32 sums differ");
+    expect(error?.hint).toBe("finish it with the dync that wrote it, or start a new run with --out");
+    expect(() => checkResumeBackend("d", written(onCpu(rop(2)), kept), onCpu(rop(2)), undefined, runs)).not.toThrow();
+    // a directory written before the revision was recorded: revision 1
+    expect(() => checkResumeBackend("d", written(onCpu(rop()), kept), onCpu(rop(1)), undefined, runs)).not.toThrow();
+    expect(() => checkResumeBackend("d", written(onCpu(rop()), kept), onCpu(rop(2)), undefined, runs)).toThrow(/run a computed its Hessian-vector products with the tfjs R-operator of revision 1, this dync's is revision 2/);
+    // without the plan (the other checks' callers) the kept runs' records still count
+    expect(() => checkResumeBackend("d", written(onCpu(rop(1)), kept), onCpu(rop(2)))).toThrow(/run a computed/);
+  });
+
+  it("a run continuing from a checkpoint whose counts include rop products is judged the same way, also where they start late", () => {
+    const continuing = (counts: Record<string, number>, from?: number) => ({ ...runs, continuing: new Map([["b", { counts, ...(from === undefined ? {} : { from }) }]]) });
+    expect(() => checkResumeBackend("d", written(onCpu(rop(1))), onCpu(rop(2)), undefined, continuing({ rop: 8 }))).toThrow(/^cannot resume d: run b computed its Hessian-vector products with the tfjs R-operator of revision 1/);
+    expect(() => checkResumeBackend("d", written(onCpu(rop(1))), onCpu(rop(2)), undefined, continuing({ rop: 8 }, 20))).toThrow(/run b computed/);
+    expect(() => checkResumeBackend("d", written(onCpu(rop(2))), onCpu(rop(2)), undefined, continuing({ rop: 8 }))).not.toThrow();
+  });
+
+  it("runs without rop counts resume under any revision: no curvature, none computed yet, the tape or differences", () => {
+    const dir = (records: { run: string; hvp?: Record<string, number> }[]) => written(onCpu(rop(1)), records);
+    expect(() => checkResumeBackend("d", dir([{ run: "a" }]), onCpu(rop(2)), undefined, plan({ a: none, b: none }))).not.toThrow();
+    expect(() => checkResumeBackend("d", dir([{ run: "a", hvp: {} }, { run: "b", hvp: { rop: 0 } }]), onCpu(rop(2)), undefined, runs)).not.toThrow();
+    expect(() => checkResumeBackend("d", dir([{ run: "a", hvp: { taped: 24 } }]), onCpu(rop(2)), undefined, plan({ a: cnn }))).not.toThrow();
+    expect(() => checkResumeBackend("d", dir([{ run: "a", hvp: { difference: 24 } }]), onCpu(rop(2)), undefined, plan({ a: { paths: ["difference"] } }))).not.toThrow();
+  });
+
+  it("where this process does not offer rop, the path rules refuse a run that took it, not the revision", () => {
+    const taped = onCpu({ hvp: { path: "taped", reason: "…; the tfjs R-operator switched off by DYNC_ROP_HVP=0" } });
+    const error = refusal(() => checkResumeBackend("d", written(onCpu(rop(1)), [{ run: "a", hvp: { rop: 24 } }]), taped, undefined, plan({ a: { paths: ["taped"], rOperator: true } })));
+    expect(error?.message).toBe("cannot resume d: run a computed its Hessian-vector products on the rop path, this process would compute them on the taped path; their float32 sums differ");
   });
 });
 
@@ -269,5 +312,27 @@ describe("on real run directories", () => {
     expect(revision.status).toBe(2);
     expect(revision.stderr).toMatch(/its wasm kernels \(dync's SIMD and reorthogonalisation modules\) are revision 0, this dync's are revision 1/);
     expect(resume("sharp", killedCopy(dir, join(scratch, "revision-absent"), (k) => withBackend(k, without("dyncKernelsRevision")))).status).toBe(0);
+  }, 120_000);
+
+  it("cpu (the tfjs R-operator): its revision is recorded; another revision is refused for the runs that took rop, an absent one is 1; a program without curvature resumes", () => {
+    const dir = join(scratch, "rop-revision");
+    const m = run("sharp", dir, "cpu");
+    expect(m.backend["hvp"]).toEqual({ path: "rop", reason: expect.any(String), ropRevision: ROP_HVP_REVISION });
+    expect(m.runs[0]!.hvp).toEqual({ rop: 4 * 6 });
+    const revision = (ropRevision: number | undefined) => (k: Manifest) => withBackend(k, (b) => ({ ...b, hvp: { ...(b["hvp"] as object), ropRevision } }));
+    const other = killedCopy(dir, join(scratch, "rop-other"), revision(ROP_HVP_REVISION + 1));
+    const refused = resume("sharp", other);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain(`error RUN031: cannot resume ${other}: run lr=0.05 computed its Hessian-vector products with the tfjs R-operator of revision ${ROP_HVP_REVISION + 1}, this dync's is revision ${ROP_HVP_REVISION}; their float32 sums differ`);
+    const absent = resume("sharp", killedCopy(dir, join(scratch, "rop-absent"), revision(undefined)));
+    expect(absent.status, absent.stderr).toBe(ROP_HVP_REVISION === 1 ? 0 : 2);
+    const same = resume("sharp", killedCopy(dir, join(scratch, "rop-same")));
+    expect(same.status, same.stderr).toBe(0);
+    expect(manifestOf(join(scratch, "rop-same")).status).toBe("ok");
+    // no product anywhere: nothing to mix
+    const plain = join(scratch, "rop-plain");
+    run("plain", plain, "cpu");
+    const resumed = resume("plain", killedCopy(plain, join(scratch, "rop-plain-other"), revision(ROP_HVP_REVISION + 1)));
+    expect(resumed.status, resumed.stderr).toBe(0);
   }, 120_000);
 });
