@@ -2,7 +2,8 @@
  * Analyses compute with the fdlibm ports (numerics/portable-math.ts) and numerics/hypot.ts, never Math.*, whose last
  * bits change between Node versions: with Math's engine-dependent functions replaced by NaN, the analysis evaluator's
  * functions, `^`, power-law fits (with their Student-t intervals) and kernel densities still give the closed-form
- * values. (`**` cannot be spied on; `^` is checked to be the ported pow itself.)
+ * values; events' conditions, evaluated during training, use the same tables. (`**` cannot be spied on; `^` is
+ * checked to be the ported pow itself.)
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ANALYSIS_ARITH, ANALYSIS_MATH, evaluate } from "../../runtime/analysis/evaluate.js";
@@ -15,6 +16,7 @@ import { fdlibmLog, fdlibmSin } from "../../numerics/fdlibm.js";
 import { fdlibmExp, fdlibmPow } from "../../numerics/fdlibm-exp.js";
 import { fdlibmLog10 } from "../../numerics/fdlibm-log.js";
 import { portableMath } from "../../numerics/portable-math.js";
+import { eventFromSpec } from "../../runner/event-condition.js";
 
 const ENGINE_DEPENDENT = ["exp", "log", "log10", "log2", "log1p", "expm1", "pow", "sin", "cos", "tan", "tanh", "atan", "atan2", "hypot", "sinh", "cosh"] as const;
 
@@ -73,5 +75,15 @@ describe("fits and densities", () => {
     expect(h).toBeCloseTo(Math.sqrt(2.5) * 5 ** -0.2, 14);
     expect(gaussianKde([0], [0], 0.5)[0]).toBeCloseTo(1 / (0.5 * Math.sqrt(2 * Math.PI)), 14);
     expect(gaussianKde([0], [1], 1)[0]).toBeCloseTo(0.24197072451914337, 14); // φ(1)
+  });
+});
+
+describe("event conditions", () => {
+  it("evaluate log10 and ^ with the analyses' ported functions: log10(l) < −1 and l^0.5 < 0.2 with Math's replaced by NaN", () => {
+    const l = { op: "probe", name: "l" } as const;
+    const small = eventFromSpec({ name: "small", watch: ["l"], condition: { op: "compare", fn: "<", left: { op: "map", fn: "log10", arg: l }, right: { op: "number", value: -1 } } }, 3);
+    expect(small.condition(Float64Array.from([0.5, 0.05, 0.1]), 0, "l")).toEqual([false, true, false]); // log10(0.1) = −1 exactly
+    const root = eventFromSpec({ name: "root", watch: ["l"], condition: { op: "compare", fn: "<", left: { op: "arith", fn: "^", left: l, right: { op: "number", value: 0.5 } }, right: { op: "number", value: 0.2 } } }, 3);
+    expect(root.condition(Float64Array.from([0.0399, 0.04, 1]), 0, "l")).toEqual([true, false, false]); // 0.04^0.5 = 0.2
   });
 });
