@@ -1,7 +1,9 @@
 /**
  * Gaussian kernel density estimates in float64, with Scott's rule for the bandwidth: h = σ̂ · n^(−1/5), σ̂ the
- * sample standard deviation (n − 1), exactly scipy.stats.gaussian_kde's default in one dimension.
+ * sample standard deviation (n − 1), exactly scipy.stats.gaussian_kde's default in one dimension. exp and the
+ * fifth root are the fdlibm ports, not Math.exp and `**`, so a density is the same on every Node version.
  */
+import { fdlibmExp, fdlibmPow } from "./fdlibm-exp.js";
 /**
  * Scott's bandwidth σ̂·n^(−1/5): NaN for fewer than two values, 0 when all are equal (no density exists
  * then; runtime/analysis/density.ts turns both into a RUN050 for the user).
@@ -14,7 +16,7 @@ export function scottBandwidth(values: readonly number[]): number {
   let ss = 0;
   for (const v of values) ss += (v - mean) ** 2;
   const std = Math.sqrt(ss / (n - 1));
-  return std * n ** (-1 / 5);
+  return std * fdlibmPow(n, -1 / 5);
 }
 
 /** The density (1 / (n·h·√(2π))) · Σᵢ exp(−(x − vᵢ)² / (2h²)) at each point of `at`. */
@@ -24,7 +26,7 @@ export function gaussianKde(values: readonly number[], at: readonly number[], ba
     let s = 0;
     for (const v of values) {
       const z = (x - v) / bandwidth;
-      s += Math.exp(-0.5 * z * z);
+      s += fdlibmExp(-0.5 * z * z);
     }
     return s * norm;
   });

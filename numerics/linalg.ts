@@ -4,6 +4,7 @@
  * the residual is accurate down to a loss of ~1e-16, see test/lottery/distill.test.ts), condition numbers
  * by one-sided Jacobi SVD, and the symmetric eigenproblem by cyclic Jacobi rotations (parameter-space PCA).
  */
+import { hypot2 } from "./hypot.js";
 
 /** The least-squares solution of min ‖A·coef − y‖₂ with A given as columns, and its residual y − A·coef. */
 export interface LeastSquares {
@@ -54,7 +55,7 @@ function reflect(a: Float64Array[], b: Float64Array, k: number): void {
   const col = a[k]!;
   const m = col.length;
   let norm = 0;
-  for (let i = k; i < m; i++) norm = Math.hypot(norm, col[i]!);
+  for (let i = k; i < m; i++) norm = hypot2(norm, col[i]!); // not Math.hypot: engine-defined last bits
   if (norm === 0) return;
   const alpha = col[k]! > 0 ? -norm : norm;
   const v = new Float64Array(m - k);

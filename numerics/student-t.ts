@@ -2,7 +2,10 @@
  * Student's t distribution in float64: its CDF through the regularized incomplete beta function
  * (continued fraction, as in Numerical Recipes §6.4) and its quantile by bisection on the CDF.
  * Used for confidence intervals of fitted exponents; there is no statistics package in the runtime.
+ * log/exp/sin are the fdlibm ports, not Math.*, so an interval is the same on every Node version.
  */
+import { fdlibmLog as log, fdlibmSin as sin } from "./fdlibm.js";
+import { fdlibmExp as exp } from "./fdlibm-exp.js";
 
 // Lanczos approximation (g = 7, n = 9): |error| < 1e-15 relative for x > 0.
 const LANCZOS = [
@@ -12,19 +15,19 @@ const LANCZOS = [
 
 /** ln Γ(x) for x > 0. */
 export function logGamma(x: number): number {
-  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
+  if (x < 0.5) return log(Math.PI / sin(Math.PI * x)) - logGamma(1 - x);
   const z = x - 1;
   let sum = LANCZOS[0]!;
   for (let i = 1; i < LANCZOS.length; i++) sum += LANCZOS[i]! / (z + i);
   const t = z + 7.5;
-  return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(sum);
+  return 0.5 * log(2 * Math.PI) + (z + 0.5) * log(t) - t + log(sum);
 }
 
 /** Regularized incomplete beta I_x(a, b) for 0 ≤ x ≤ 1, a, b > 0. */
 export function incompleteBeta(x: number, a: number, b: number): number {
   if (x <= 0) return 0;
   if (x >= 1) return 1;
-  const front = Math.exp(logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log(1 - x));
+  const front = exp(logGamma(a + b) - logGamma(a) - logGamma(b) + a * log(x) + b * log(1 - x));
   // The continued fraction converges fast for x < (a+1)/(a+b+2); use the symmetry I_x(a,b) = 1 − I_{1−x}(b,a) otherwise.
   if (x < (a + 1) / (a + b + 2)) return (front * betaContinuedFraction(x, a, b)) / a;
   return 1 - (front * betaContinuedFraction(1 - x, b, a)) / b;

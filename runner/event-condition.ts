@@ -12,6 +12,7 @@ import { pinOf, pinsOf, type Pin } from "../contract/event-pins.js";
 import type { AnalysisExpr, EventSpecData } from "../contract/program.js";
 import type { EventSpec } from "../runtime/train/index.js";
 import { isSeedScalars } from "../stdlib/probes/index.js";
+import { ANALYSIS_ARITH, ANALYSIS_MATH } from "../runtime/analysis/index.js";
 
 type PerSeed = Float64Array;
 
@@ -69,10 +70,11 @@ function evaluate(expr: AnalysisExpr, event: EventSpecData, values: ConditionVal
       return nan().fill(expr.value);
     case "neg":
       return recur(expr.arg).map((x) => -x);
+    // The analyses' tables (fdlibm ports, not Math.* or `**`): a condition fires at the same step on every Node version.
     case "arith":
-      return zip(recur(expr.left), recur(expr.right), ARITH[expr.fn]);
+      return zip(recur(expr.left), recur(expr.right), ANALYSIS_ARITH[expr.fn]);
     case "map":
-      return recur(expr.arg).map(MAPS[expr.fn]);
+      return recur(expr.arg).map(ANALYSIS_MATH[expr.fn]);
     case "compare":
       return zip(recur(expr.left), recur(expr.right), (x, y) => Number(COMPARE[expr.fn](x, y)));
     case "in":
@@ -142,21 +144,6 @@ function notElementwise(expr: AnalysisExpr, event: EventSpecData): DyncRuntimeEr
   );
 }
 
-const ARITH: Record<Extract<AnalysisExpr, { op: "arith" }>["fn"], (x: number, y: number) => number> = {
-  "+": (x, y) => x + y,
-  "-": (x, y) => x - y,
-  "*": (x, y) => x * y,
-  "/": (x, y) => x / y,
-  "^": (x, y) => x ** y,
-};
-
-const MAPS: Record<Extract<AnalysisExpr, { op: "map" }>["fn"], (x: number) => number> = {
-  log10: Math.log10,
-  log: Math.log,
-  exp: Math.exp,
-  abs: Math.abs,
-  sqrt: Math.sqrt,
-};
 
 const COMPARE: Record<Extract<AnalysisExpr, { op: "compare" }>["fn"], (x: number, y: number) => boolean> = {
   "==": (x, y) => x === y,

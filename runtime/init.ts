@@ -10,6 +10,7 @@
  */
 import { DyncRuntimeError } from "./errors.js";
 import { Rng } from "./rng.js";
+import { fdlibmPow } from "../numerics/fdlibm-exp.js";
 import type { FanBase, InitDist, LayerInit, InitSchemeName } from "../contract/model-specs.js";
 export type { FanBase, InitDist, LayerInit, InitSchemeName } from "../contract/model-specs.js";
 
@@ -96,7 +97,7 @@ export function resolveDist(dist: InitDist, fans: Fans): ResolvedDist {
 }
 
 function powerScale(dist: { fan: FanBase; power: number; coef?: number }, fans: Fans): number {
-  const scale = (dist.coef ?? 1) * fanValue(dist.fan, fans) ** dist.power;
+  const scale = (dist.coef ?? 1) * fdlibmPow(fanValue(dist.fan, fans), dist.power); // not `**`: engine-dependent last bits
   return nonNegative(scale, `${dist.fan}^${dist.power} scale`);
 }
 
@@ -175,10 +176,10 @@ export function phaseScales(gamma: number, gammaPrime: number, m: number, alpha?
   if (!(Number.isInteger(m) && m >= 1)) throw new DyncRuntimeError("RUN040", `phase init needs a width m >= 1, got ${m}`);
   finite(gamma, "gamma");
   finite(gammaPrime, "gamma_prime");
-  const a = alpha ?? m ** gamma;
+  const a = alpha ?? fdlibmPow(m, gamma); // fdlibm, not `**`: the same scales on every Node version
   if (!(a > 0 && Number.isFinite(a))) throw new DyncRuntimeError("RUN040", `phase init needs alpha > 0, got ${a}`);
-  const product = a * m ** -gamma; // β₁β₂
-  const ratio = m ** -gammaPrime; // β₁/β₂
+  const product = a * fdlibmPow(m, -gamma); // β₁β₂
+  const ratio = fdlibmPow(m, -gammaPrime); // β₁/β₂
   return { alpha: a, beta1: Math.sqrt(product * ratio), beta2: Math.sqrt(product / ratio) };
 }
 

@@ -8,6 +8,7 @@
  */
 import { tf } from "./tf.js";
 import { DyncRuntimeError } from "./errors.js";
+import { fdlibmPow } from "../numerics/fdlibm-exp.js";
 import { simdAdamUpdate, simdSgdUpdate } from "./kernels/ops.js";
 import { type FusedOptimizerRule, nativeOptimizerStep } from "./kernels/native-fused.js";
 import type { Param } from "../contract/model.js";
@@ -237,8 +238,8 @@ class AdamOptimizer extends SeedBatchedOptimizer<AdamSpec | AdamWSpec> {
       beta1,
       beta2,
       eps,
-      stepSize: lr / (1 - beta1 ** t),
-      c2: Math.sqrt(1 - beta2 ** t),
+      stepSize: lr / (1 - fdlibmPow(beta1, t)), // fdlibm, not `**`: the same step on every Node version
+      c2: Math.sqrt(1 - fdlibmPow(beta2, t)),
       thetaFactor: decay === 0 ? 1 : 1 - decay,
     };
   }
@@ -249,8 +250,8 @@ class AdamOptimizer extends SeedBatchedOptimizer<AdamSpec | AdamWSpec> {
     const theta = decay === 0 ? theta0 : tf.mul(theta0, 1 - decay);
     const [m, v] = slots as [tf.Variable, tf.Variable];
     const t = this.updates + 1;
-    const stepSize = lr / (1 - beta1 ** t);
-    const c2 = Math.sqrt(1 - beta2 ** t);
+    const stepSize = lr / (1 - fdlibmPow(beta1, t));
+    const c2 = Math.sqrt(1 - fdlibmPow(beta2, t));
     const fused = simdAdamUpdate(theta, g, m, v, {
       beta1,
       oneMinusBeta1: 1 - beta1,

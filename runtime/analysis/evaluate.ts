@@ -25,6 +25,7 @@ import {
 } from "./table.js";
 
 import { callFunction } from "./functions.js";
+import { portableMath } from "../../numerics/portable-math.js";
 
 /** Evaluates an analysis expression over the environment's results. */
 export function evaluate(expr: AnalysisExpr, env: AnalysisEnv): Table {
@@ -43,7 +44,7 @@ export function evaluate(expr: AnalysisExpr, env: AnalysisEnv): Table {
     case "neg":
       return mapNumbers(evaluate(expr.arg, env), describe(expr.arg), (x) => -x);
     case "map":
-      return mapNumbers(evaluate(expr.arg, env), describe(expr.arg), MATH[expr.fn]);
+      return mapNumbers(evaluate(expr.arg, env), describe(expr.arg), ANALYSIS_MATH[expr.fn]);
     case "reduce":
       return reduce(expr, evaluate(expr.arg, env));
     case "select":
@@ -72,25 +73,27 @@ export function evaluate(expr: AnalysisExpr, env: AnalysisEnv): Table {
   }
 }
 
-const MATH: Record<"log10" | "log" | "exp" | "abs" | "sqrt", (x: number) => number> = {
-  log10: Math.log10,
-  log: Math.log,
-  exp: Math.exp,
-  abs: Math.abs,
-  sqrt: Math.sqrt,
+/** The analysis functions: the portable table's (fdlibm ports, not Math.*), so results.json is the same on every Node version. */
+export const ANALYSIS_MATH: Readonly<Record<"log10" | "log" | "exp" | "abs" | "sqrt", (x: number) => number>> = {
+  log10: portableMath.log10,
+  log: portableMath.log,
+  exp: portableMath.exp,
+  abs: portableMath.abs,
+  sqrt: portableMath.sqrt,
 };
 
-const ARITH: Record<"+" | "-" | "*" | "/" | "^", (a: number, b: number) => number> = {
+/** The arithmetic of analyses; `^` is the ported pow (`**` differs between engines for non-integer exponents). */
+export const ANALYSIS_ARITH: Readonly<Record<"+" | "-" | "*" | "/" | "^", (a: number, b: number) => number>> = {
   "+": (a, b) => a + b,
   "-": (a, b) => a - b,
   "*": (a, b) => a * b,
   "/": (a, b) => a / b,
-  "^": (a, b) => a ** b,
+  "^": portableMath.pow,
 };
 
 function arith(expr: Extract<AnalysisExpr, { op: "arith" }>, left: Table, right: Table): Table {
   const [lw, rw] = [describe(expr.left), describe(expr.right)];
-  const op = ARITH[expr.fn];
+  const op = ANALYSIS_ARITH[expr.fn];
   return join(left, right, (l, r, key): Row => ({ key, value: op(numberOf(l.value, lw), numberOf(r.value, rw)) }));
 }
 

@@ -52,7 +52,7 @@ import type { AnalysisFunctions } from "./functions.js";
 import { ResultEnv } from "./source.js";
 import type { Table } from "./table.js";
 
-export { evaluate } from "./evaluate.js";
+export { ANALYSIS_ARITH, ANALYSIS_MATH, evaluate } from "./evaluate.js";
 export { checkExpect, type ExpectResult } from "./expects.js";
 export { describe, formatKey, formatNumber } from "./format.js";
 export { fitPowerLaw, type LocalExponent, type PowerLawFit } from "./power-law.js";

@@ -1,4 +1,5 @@
-/** Numbers as messages and plot labels print them (no imports, so the fits can use it without a cycle). */
+/** Numbers as messages and plot labels print them (only numerics/ imports, so the fits can use it without a cycle). */
+import { fdlibmLog10 } from "../../numerics/fdlibm-log.js";
 
 /**
  * A number for a message: a whole number exactly (`3765`, not `3770`: counts and steps are exact), any
@@ -11,7 +12,7 @@ export function formatNumber(x: number, digits = 3): string {
   if (Number.isSafeInteger(x)) return String(x);
   const abs = Math.abs(x);
   // never round into the integer part (3765.4 prints 3765, not 3770)
-  if (abs >= 0.1 && abs < 1e4) return String(Number(x.toPrecision(Math.max(digits, Math.floor(Math.log10(abs)) + 1))));
+  if (abs >= 0.1 && abs < 1e4) return String(Number(x.toPrecision(Math.max(digits, Math.floor(fdlibmLog10(abs)) + 1))));
   const [mantissa, exponent] = x.toExponential(digits - 1).split("e");
   return `${String(Number(mantissa))}e${exponent}`;
 }

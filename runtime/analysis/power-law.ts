@@ -5,6 +5,10 @@
 import { DyncRuntimeError } from "../errors.js";
 import { formatNumber } from "./numbers.js";
 import { studentTQuantile } from "../../numerics/student-t.js";
+import { portableMath } from "../../numerics/portable-math.js";
+
+// fdlibm ports, not Math.*: a fitted exponent must not change in its last bits with the Node version.
+const { log, exp } = portableMath;
 
 /** The slope between two neighbouring x values: Δln y / Δln x. */
 export interface LocalExponent {
@@ -43,8 +47,8 @@ export interface PowerLawFit {
 export function fitPowerLaw(points: readonly { x: number; y: number }[], what: string): PowerLawFit {
   const sorted = [...points].sort((a, b) => a.x - b.x);
   checkPoints(sorted, what);
-  const lx = sorted.map((p) => Math.log(p.x));
-  const ly = sorted.map((p) => Math.log(p.y));
+  const lx = sorted.map((p) => log(p.x));
+  const ly = sorted.map((p) => log(p.y));
   const n = sorted.length;
   const mx = mean(lx);
   const my = mean(ly);
@@ -65,7 +69,7 @@ export function fitPowerLaw(points: readonly { x: number; y: number }[], what: s
     kind: "power_law",
     exponent,
     alpha: -exponent,
-    coefficient: Math.exp(intercept),
+    coefficient: exp(intercept),
     r2: syy > 0 ? 1 - ssRes / syy : Number.NaN,
     stderr: interval?.stderr ?? null,
     ciLow: interval?.low ?? null,
@@ -89,7 +93,7 @@ function localExponents(sorted: readonly { x: number; y: number }[]): LocalExpon
   for (let i = 0; i + 1 < sorted.length; i++) {
     const a = sorted[i]!;
     const b = sorted[i + 1]!;
-    const exponent = (Math.log(b.y) - Math.log(a.y)) / (Math.log(b.x) - Math.log(a.x));
+    const exponent = (log(b.y) - log(a.y)) / (log(b.x) - log(a.x));
     out.push({ xFrom: a.x, xTo: b.x, exponent, alpha: -exponent });
   }
   return out;

@@ -8,6 +8,7 @@
 import { tf } from "../tf.js";
 import { DyncRuntimeError } from "../errors.js";
 import { initStream } from "../init.js";
+import { hypotOf } from "../../numerics/hypot.js";
 import type { LayerView, Model, Param } from "../../contract/model.js";
 import { createParam } from "../params.js";
 import { bmm } from "./bmm.js";
@@ -24,7 +25,7 @@ function randomDirection(n: number, norm: number, seed: number, name: string): F
   const rng = initStream(seed, name);
   const v = new Float64Array(n);
   rng.normals(v);
-  const length = Math.hypot(...v);
+  const length = hypotOf(v); // not Math.hypot: engine-defined last bits
   return Float32Array.from(v, (x) => (x / length) * norm);
 }
 

@@ -16,6 +16,9 @@
  * one-hidden-layer MLPs without batch norm or input encoding (the notes' setting); otherwise it is NaN.
  */
 import { DyncRuntimeError } from "../../runtime/errors.js";
+import { fdlibmLog1p } from "../../numerics/fdlibm-log.js";
+import { hypot2 } from "../../numerics/hypot.js";
+import { portableMath } from "../../numerics/portable-math.js";
 import { lossName, type LossKind } from "../../runtime/loss.js";
 import type { Model } from "../../contract/model.js";
 import { activationName, type ActivationSpec, DEFAULT_LEAKY_SLOPE } from "../../runtime/nn/activations.js";
@@ -81,8 +84,8 @@ export function countKinks(layer: LayerNeurons, groups: readonly number[][], sim
     const [ow, ob] = w > 0 ? [w, b] : [-w, -b];
     const kink = -ob / ow;
     if (kink < lo || kink > hi) continue;
-    const norm = Math.hypot(ow, ob);
-    if (!lines.some(([lw, lb]) => (ow * lw + ob * lb) / (norm * Math.hypot(lw, lb)) > similarity)) lines.push([ow, ob]);
+    const norm = hypot2(ow, ob);
+    if (!lines.some(([lw, lb]) => (ow * lw + ob * lb) / (norm * hypot2(lw, lb)) > similarity)) lines.push([ow, ob]);
   }
   return lines.length;
 }
@@ -128,15 +131,15 @@ function scalarActivation(act: ActivationSpec): (z: number) => number {
     case "identity":
       return (z) => z;
     case "tanh":
-      return Math.tanh;
+      return portableMath.tanh;
     case "sigmoid":
-      return (z) => 1 / (1 + Math.exp(-z));
+      return (z) => 1 / (1 + portableMath.exp(-z));
     case "silu":
-      return (z) => z / (1 + Math.exp(-z));
+      return (z) => z / (1 + portableMath.exp(-z));
     case "xtanh":
-      return (z) => z * Math.tanh(z);
+      return (z) => z * portableMath.tanh(z);
     case "softplus":
-      return (z) => (z > 30 ? z : Math.log1p(Math.exp(z)));
+      return (z) => (z > 30 ? z : fdlibmLog1p(portableMath.exp(z)));
     default:
       throw new DyncRuntimeError("RUN040", `the merged network's loss is not available for activation ${name}`);
   }
@@ -172,10 +175,10 @@ export function meanLoss(kind: LossKind, pred: Float64Array, y: ArrayLike<number
       let sumExp = 0;
       let dot = 0;
       for (let o = 0; o < outDim; o++) {
-        sumExp += Math.exp(pred[r * outDim + o]! - max);
+        sumExp += portableMath.exp(pred[r * outDim + o]! - max);
         dot += y[r * outDim + o]! * pred[r * outDim + o]!;
       }
-      total += max + Math.log(sumExp) - dot;
+      total += max + portableMath.log(sumExp) - dot;
     } else {
       let sq = 0;
       for (let o = 0; o < outDim; o++) sq += (pred[r * outDim + o]! - y[r * outDim + o]!) ** 2;

@@ -4,6 +4,8 @@
  * ±w stay apart); with more inputs it is the projection Iₖ = ŵₖ·p on p = 1/√n (or a given vector).
  */
 import { DyncRuntimeError } from "../../runtime/errors.js";
+import { hypotOf } from "../../numerics/hypot.js";
+import { portableMath } from "../../numerics/portable-math.js";
 import { defineProbe } from "../probes/define.js";
 import * as entries from "./entries.js";
 import { type LayerNeurons, layerNeurons, rowNorm } from "./layer.js";
@@ -17,7 +19,7 @@ export interface NeuronFeatures {
 
 /** φ = atan2(b, w) folded into [−π, π) (atan2 gives (−π, π]). */
 export function orientationAngle(w: number, b: number): number {
-  const phi = Math.atan2(b, w);
+  const phi = portableMath.atan2(b, w);
   return phi === Math.PI ? -Math.PI : phi;
 }
 
@@ -27,7 +29,7 @@ function projectionVector(dim: number, p: readonly number[] | null): Float64Arra
     throw new DyncRuntimeError("RUN040", `project has ${p.length} components but the neuron vectors have ${dim}`, "neuron vectors include the bias unless bias: false");
   }
   const v = p ? Float64Array.from(p) : new Float64Array(dim).fill(1);
-  const norm = Math.hypot(...v);
+  const norm = hypotOf(v);
   if (!(norm > 0)) throw new DyncRuntimeError("RUN040", "project must be a non-zero vector");
   return v.map((x) => x / norm);
 }

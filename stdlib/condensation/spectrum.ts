@@ -17,6 +17,8 @@ import { defineProbe } from "../probes/define.js";
 import type { EvalData, RowRange } from "../probes/eval-data.js";
 import { lossName } from "../../runtime/loss.js";
 import { firstPrincipalDirection } from "../../numerics/eigen.js";
+import { hypotOf } from "../../numerics/hypot.js";
+import { portableMath } from "../../numerics/portable-math.js";
 import * as entries from "./entries.js";
 
 /** Sample positions along one axis, sorted, with the transform's period L and whether the grid is uniform. */
@@ -51,8 +53,8 @@ export function dftAt(axis: SpectralAxis, y: ArrayLike<number>, k: number): [num
   const w = (2 * Math.PI * k) / axis.period;
   for (let j = 0; j < n; j++) {
     const theta = w * (axis.x[j]! - axis.x0);
-    re += y[j]! * Math.cos(theta);
-    im -= y[j]! * Math.sin(theta);
+    re += y[j]! * portableMath.cos(theta);
+    im -= y[j]! * portableMath.sin(theta);
   }
   return [re / n, im / n];
 }
@@ -60,7 +62,7 @@ export function dftAt(axis: SpectralAxis, y: ArrayLike<number>, k: number): [num
 /** |Ŷ(k)| for k = 0..⌊n/2⌋. */
 export function amplitudeSpectrum(axis: SpectralAxis, y: ArrayLike<number>): Float64Array {
   const half = Math.floor(axis.x.length / 2);
-  return Float64Array.from({ length: half + 1 }, (_, k) => Math.hypot(...dftAt(axis, y, k)));
+  return Float64Array.from({ length: half + 1 }, (_, k) => hypotOf(dftAt(axis, y, k)));
 }
 
 /**
@@ -110,7 +112,7 @@ export function projectedPositions(x: ArrayLike<number>, n: number, d: number, d
 }
 
 function unit(v: readonly number[]): Float64Array {
-  const size = Math.hypot(...v);
+  const size = hypotOf(v);
   return Float64Array.from(v, (x) => x / size);
 }
 
@@ -124,8 +126,8 @@ export function dftColumnsAt(axis: SpectralAxis, values: ArrayLike<number>, colu
   const w = (2 * Math.PI * k) / axis.period;
   for (let j = 0; j < n; j++) {
     const theta = w * (axis.x[j]! - axis.x0);
-    const cos = Math.cos(theta) / n;
-    const sin = Math.sin(theta) / n;
+    const cos = portableMath.cos(theta) / n;
+    const sin = portableMath.sin(theta) / n;
     for (let c = 0; c < columns; c++) {
       out[2 * c]! += values[j * columns + c]! * cos;
       out[2 * c + 1]! -= values[j * columns + c]! * sin;
@@ -221,7 +223,7 @@ function softmaxInPlace(values: Float64Array, at: number, width: number): void {
   let top = -Infinity;
   for (let c = 0; c < width; c++) top = Math.max(top, values[at + c]!);
   let total = 0;
-  for (let c = 0; c < width; c++) total += values[at + c] = Math.exp(values[at + c]! - top);
+  for (let c = 0; c < width; c++) total += values[at + c] = portableMath.exp(values[at + c]! - top);
   for (let c = 0; c < width; c++) values[at + c] = values[at + c]! / total;
 }
 

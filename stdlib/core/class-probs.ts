@@ -2,6 +2,7 @@
 import { tf } from "../../runtime/tf.js";
 import type { Model } from "../../contract/model.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
+import { portableMath } from "../../numerics/portable-math.js";
 import { defineProbe } from "../probes/define.js";
 import type { EvalData } from "../probes/eval-data.js";
 import * as entries from "./entries.js";
@@ -42,7 +43,7 @@ export function meanClassProbabilities(model: Model, data: EvalData): Float64Arr
 function addSoftmax(row: Float32Array, into: Float64Array): void {
   let top = -Infinity;
   for (const v of row) top = Math.max(top, v);
-  const exps = Array.from(row, (v) => Math.exp(v - top));
+  const exps = Array.from(row, (v) => portableMath.exp(v - top)); // fdlibm, not Math.exp: the same on every Node
   const total = exps.reduce((a, b) => a + b, 0);
   exps.forEach((e, c) => (into[c]! += e / total));
 }

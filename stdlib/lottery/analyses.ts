@@ -28,6 +28,7 @@ import { DyncRuntimeError } from "../../runtime/errors.js";
 import type { Dim, SweepValue } from "../../contract/program.js";
 import { singleLinkage } from "../../numerics/cluster.js";
 import { gaussianKde, linspace } from "../../numerics/kde.js";
+import { portableMath } from "../../numerics/portable-math.js";
 import { densityBandwidth } from "../../runtime/analysis/density.js";
 import { Rng } from "../../runtime/rng.js";
 import { type AnalysisDefinition, defineAnalysis } from "../analyses/define.js";
@@ -100,7 +101,7 @@ function modeOptions(options: Readonly<Record<string, unknown>>): ModeOptions & 
 function transformed(rows: readonly Row[], log10: boolean, what: string): number[] {
   return rows.map((r) => {
     const v = numberOf(r.value, what);
-    return log10 ? Math.log10(v) : v;
+    return log10 ? portableMath.log10(v) : v;
   });
 }
 
@@ -204,7 +205,7 @@ const localExponents = defineAnalysis(entries.localExponents, ([table], { along 
     for (let k = 1; k < points.length; k++) {
       const [p, q] = [points[k - 1]!, points[k]!];
       if (p.x === q.x) throw new DyncRuntimeError("RUN050", `local_exponents: ${along} = ${q.x} appears twice in one group; reduce over seeds first`);
-      rows.push({ key: { ...g.key, [along]: q.x }, value: -(Math.log(q.y) - Math.log(p.y)) / (Math.log(q.x) - Math.log(p.x)) });
+      rows.push({ key: { ...g.key, [along]: q.x }, value: -(portableMath.log(q.y) - portableMath.log(p.y)) / (portableMath.log(q.x) - portableMath.log(p.x)) });
     }
   }
   return { dims: [...keep, along], rows };

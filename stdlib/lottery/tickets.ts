@@ -3,6 +3,7 @@
  * pairs (w, b)/(−w, b), refit each pair's output weights to the target by least squares, and measure how
  * good and how independent the resulting "tickets" are. All in float64.
  */
+import { hypot2 } from "../../numerics/hypot.js";
 import { leastSquares } from "../../numerics/linalg.js";
 import { DyncRuntimeError } from "../../runtime/errors.js";
 import { evaluateNet, meanSquaredError, neuronCurve, type Scalar, type TwoLayerNet } from "./two-layer.js";
@@ -129,7 +130,7 @@ export function fitTicket(net: TwoLayerNet, pair: readonly [number, number], xs:
 
 function euclidean(c: Float64Array): number {
   let s = 0;
-  for (const v of c) s = Math.hypot(s, v);
+  for (const v of c) s = hypot2(s, v); // not Math.hypot: its result is engine-defined
   return s;
 }
 

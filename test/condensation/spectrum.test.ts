@@ -1,11 +1,13 @@
 /** The DFT, spectral peaks and the frequency-error probe against closed-form spectra. */
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { ensureGradients } from "../../runtime/backend.js";
 import { amplitudeSpectrum, dftAt, spectralAxis, spectralPeaks } from "../../stdlib/condensation/spectrum.js";
 import { measureProbe, RunProbeEnv, type SeedIndexed } from "../../stdlib/probes/index.js";
 import { firstPrincipalDirection } from "../../numerics/eigen.js";
+import { fdlibmCos } from "../../numerics/fdlibm.js";
+import { orientationAngle } from "../../stdlib/condensation/features.js";
 import type { Dataset } from "../../runtime/dataset.js";
 import { mlp } from "../../runtime/nn/index.js";
 import { context, envFor, line, twoLayer } from "./helpers.js";
@@ -186,5 +188,22 @@ describe("frequency_error on many inputs and target columns (projection method)"
     const env = new RunProbeEnv({ model: net, modelName: "net", datasets: new Map([["plane", [data]]]), loss: "mse" });
     expect(() => measureProbe("frequency_error", { model: { ref: "net" }, data: { ref: "plane" }, project: [1, 0, 0] }, context(1), env)).toThrow(/3 components but the inputs have 2/);
     net.dispose();
+  });
+});
+
+describe("engine-independent transforms", () => {
+  it("computes the DFT with the fdlibm sin/cos and the portable hypot: closed-form amplitudes with Math's replaced by NaN", () => {
+    for (const name of ["sin", "cos", "hypot", "exp", "atan2"] as const) vi.spyOn(Math, name).mockImplementation(() => NaN);
+    try {
+      const y = grid.map((x) => 1 + 3 * fdlibmCos(2 * Math.PI * 5 * x));
+      const spectrum = amplitudeSpectrum(spectralAxis(grid), y);
+      expect(spectrum[0]).toBeCloseTo(1, 12);
+      expect(spectrum[5]).toBeCloseTo(1.5, 12);
+      expect(spectrum[7]).toBeLessThan(1e-12);
+      expect(orientationAngle(1, 1)).toBeCloseTo(Math.PI / 4, 15);
+      expect(orientationAngle(-1, 0)).toBe(-Math.PI); // atan2 gives π: folded into [−π, π)
+    } finally {
+      vi.restoreAllMocks();
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { makeSchedule } from "../../runtime/schedule.js";
 
 describe("schedules", () => {
@@ -24,6 +24,16 @@ describe("schedules", () => {
     expect(lr(100)).toBeCloseTo(1e-4, 15);
     expect(lr(500)).toBeCloseTo(1e-4, 15);
     expect(makeSchedule({ kind: "cosine", steps: 10 }, 1)(10)).toBe(0);
+  });
+
+  it("cosine and step_decay need no engine Math (the fdlibm ports: the same rate on every Node version)", () => {
+    for (const name of ["cos", "pow"] as const) vi.spyOn(Math, name).mockImplementation(() => NaN);
+    try {
+      expect(makeSchedule({ kind: "cosine", steps: 100, floor: 1e-4 }, 1e-2)(25)).toBeCloseTo(1e-4 + (1e-2 - 1e-4) * (1 + Math.SQRT1_2) / 2, 15);
+      expect(makeSchedule({ kind: "step_decay", every: 10, factor: 0.5 }, 1)(35)).toBe(0.125); // 0.5³, exact
+    } finally {
+      vi.restoreAllMocks();
+    }
   });
 
   it("linear warmup ramps (t+1)/N and composes multiplicatively with another schedule", () => {
