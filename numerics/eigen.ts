@@ -3,6 +3,8 @@
  * condensed groups of a cosine-similarity matrix show as blocks (the condensation probes and the heatmap);
  * the largest singular value of a matrix by Lanczos (spectral_norm).
  */
+import { fdlibmSin } from "./fdlibm.js";
+import { hypotOf } from "./hypot.js";
 import { symmetricEigen } from "./linalg.js";
 
 /** A symmetric matrix (e.g. cosine similarities) reordered, and the order its rows and columns follow. */
@@ -31,7 +33,7 @@ export function leadingEigenvector(matrix: Float64Array, n: number, iterations =
       }
       next[i] = sum;
     }
-    const norm = Math.hypot(...next);
+    const norm = hypotOf(next); // not Math.hypot: engine-defined last bits
     if (!(norm > 0)) break;
     let change = 0;
     for (let i = 0; i < n; i++) {
@@ -196,10 +198,10 @@ export function firstPrincipalDirection(points: ArrayLike<number>, n: number, d:
     }
     return out;
   };
-  let v: Float64Array = new Float64Array(d).map((_, j) => 1 + Math.sin(j + 1) / 2); // not orthogonal to a generic direction
+  let v: Float64Array = new Float64Array(d).map((_, j) => 1 + fdlibmSin(j + 1) / 2); // not orthogonal to a generic direction
   for (let it = 0; it < iterations; it++) {
     const next = covarianceTimes(v);
-    const size = Math.hypot(...next);
+    const size = hypotOf(next);
     if (!(size > 0)) return new Float64Array(d).fill(NaN);
     let change = 0;
     for (let j = 0; j < d; j++) {

@@ -5,13 +5,15 @@
  * (for the Hessian: one seed-batched Hessian-vector product advances every seed's stepper at once) and hands
  * the product back. The tridiagonal eigenproblem is solved by implicit QL (tqli), eigenvectors included.
  * The reorthogonalisation, the steps' O(dim·steps) loop, is a strategy (`VectorKernels`) the caller may inject:
- * the JS one here by default, native code where the caller's layer has it (this folder imports nothing).
+ * the JS one here by default, native code where the caller's layer has it (this folder imports nothing outside it).
  */
+import { hypot2 } from "./hypot.js";
 
 /**
  * The steppers' O(dim·steps) float64 loop, which a caller may serve otherwise (runtime/kernels/native-lanczos.ts):
  * orthogonalising against a growing basis of orthonormal vectors.
  */
+
 export interface VectorKernels {
   /** An empty basis for vectors of length `dim`. */
   basis(dim: number): OrthogonalBasis;
@@ -67,7 +69,7 @@ export function tridiagonalEigen(alpha: ArrayLike<number>, beta: ArrayLike<numbe
       if (m === l) break;
       if (iter === 100) throw new RangeError("tridiagonal eigenproblem: no convergence after 100 QL iterations");
       let g = (d[l + 1]! - d[l]!) / (2 * e[l]!);
-      let r = Math.hypot(g, 1);
+      let r = hypot2(g, 1); // not Math.hypot: engine-defined last bits
       g = d[m]! - d[l]! + e[l]! / (g + (g >= 0 ? r : -r));
       let s = 1;
       let c = 1;
@@ -77,7 +79,7 @@ export function tridiagonalEigen(alpha: ArrayLike<number>, beta: ArrayLike<numbe
       for (; i >= l; i--) {
         const f = s * e[i]!;
         const b = c * e[i]!;
-        r = Math.hypot(f, g);
+        r = hypot2(f, g);
         e[i + 1] = r;
         if (r === 0) {
           d[i + 1]! -= p;
