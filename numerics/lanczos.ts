@@ -13,7 +13,6 @@ import { hypot2 } from "./hypot.js";
  * The steppers' O(dim·steps) float64 loop, which a caller may serve otherwise (runtime/kernels/native-lanczos.ts):
  * orthogonalising against a growing basis of orthonormal vectors.
  */
-
 export interface VectorKernels {
   /** An empty basis for vectors of length `dim`. */
   basis(dim: number): OrthogonalBasis;
