@@ -19,3 +19,14 @@ export function around(x: number, steps: number): number[] {
   }
   return out;
 }
+
+/** A 64-bit LCG: uniforms in [0, 1) from its top 53 bits, or its whole state as a double's bits. */
+export function* lcg(count: number, seed: bigint, bitsAsDouble: boolean): Generator<number> {
+  const view = new DataView(new ArrayBuffer(8));
+  let state = seed;
+  for (let i = 0; i < count; i++) {
+    state = (state * 6364136223846793005n + 1442695040888963407n) & 0xffffffffffffffffn;
+    view.setBigUint64(0, state);
+    yield bitsAsDouble ? view.getFloat64(0) : Number(state >> 11n) / 2 ** 53;
+  }
+}

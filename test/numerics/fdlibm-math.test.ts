@@ -9,7 +9,7 @@
  * any engine.
  */
 import { describe, expect, it } from "vitest";
-import { around, fromWords } from "./double-bits.js";
+import { around, fromWords, lcg } from "./double-bits.js";
 import { fdlibmAtan, fdlibmAtan2, fdlibmCos, fdlibmSin, fdlibmTan, scalbn } from "../../numerics/fdlibm.js";
 import { fdlibmCosh, fdlibmExp, fdlibmExpm1, fdlibmPow, fdlibmSinh, fdlibmTanh } from "../../numerics/fdlibm-exp.js";
 import { fdlibmLog10, fdlibmLog1p, fdlibmLog2 } from "../../numerics/fdlibm-log.js";
@@ -25,17 +25,6 @@ const UNARY: readonly (readonly [string, Unary, Unary])[] = [
   ["exp", fdlibmExp, Math.exp], ["expm1", fdlibmExpm1, Math.expm1], ["sinh", fdlibmSinh, Math.sinh], ["cosh", fdlibmCosh, Math.cosh],
   ["tanh", fdlibmTanh, Math.tanh], ["log1p", fdlibmLog1p, Math.log1p], ["log2", fdlibmLog2, Math.log2], ["log10", fdlibmLog10, Math.log10],
 ];
-
-/** A 64-bit LCG: uniforms in [0, 1) from its top 53 bits, or its whole state as a double's bits. */
-function* lcg(count: number, seed: bigint, bitsAsDouble: boolean): Generator<number> {
-  const view = new DataView(new ArrayBuffer(8));
-  let state = seed;
-  for (let i = 0; i < count; i++) {
-    state = (state * 6364136223846793005n + 1442695040888963407n) & 0xffffffffffffffffn;
-    view.setBigUint64(0, state);
-    yield bitsAsDouble ? view.getFloat64(0) : Number(state >> 11n) / 2 ** 53;
-  }
-}
 
 /** Where the functions switch branches (their high-word thresholds as doubles), with neighbours, and the specials. */
 const EDGES = [

@@ -5,21 +5,11 @@
  * must be within two ulps of the exact √(x² + y²) (five roundings, about 3.3·2⁻⁵³ relative), checked in exact integer arithmetic (BigInt), not against Math.*.
  */
 import { describe, expect, it } from "vitest";
-import { around } from "./double-bits.js";
+import { around, lcg } from "./double-bits.js";
 import { hypot2, hypotOf, portableHypot } from "../../numerics/hypot.js";
 
 const [v8Major, v8Minor] = process.versions.v8.split(".").map(Number) as [number, number];
 const mathHypotIsV8Kahan = v8Major < 11 || (v8Major === 11 && v8Minor <= 3);
-
-function* lcg(count: number, seed: bigint, bitsAsDouble: boolean): Generator<number> {
-  const view = new DataView(new ArrayBuffer(8));
-  let state = seed;
-  for (let i = 0; i < count; i++) {
-    state = (state * 6364136223846793005n + 1442695040888963407n) & 0xffffffffffffffffn;
-    view.setBigUint64(0, state);
-    yield bitsAsDouble ? view.getFloat64(0) : Number(state >> 11n) / 2 ** 53;
-  }
-}
 
 const EDGES = [
   0, 5e-324, 1e-310, 2.2250738585072014e-308, 1e-300, 1e-160, 1e-20, 1e-8, 0.5, 1, 2, 3, 4, 1e8, 1e20, 1e154, 1e160, 1e300,
