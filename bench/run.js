@@ -427,8 +427,24 @@ function previousCases(backend) {
   return new Map(previous.cases.map((c) => [c.id, { ...c, date: c.date ?? previous.date, reps: c.reps ?? previous.reps }]));
 }
 
+const USAGE = `usage: node bench/run.js [--cases ID,…] [--reps N] [--matmul native,openblas,taped,wasm] [--backend wasm|cpu]
+                         [--jobs 1,2] [--loop-seeds N] [--no-warmup] [--render]
+cases: ${CASES.map((c) => c.id).join(", ")}`;
+
 function main() {
-  const args = parseArgs(process.argv.slice(2));
+  if (process.argv.includes("--help") || process.argv.includes("-h")) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  let args;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (error) {
+    // A mistyped flag or case id: the reason and the usage, not a stack trace.
+    process.stderr.write(`bench: ${error.message}\n${USAGE}\n`);
+    process.exitCode = 2;
+    return;
+  }
   if (args.render) {
     // Re-render results.md from results.json (after a change to the text here), measuring nothing.
     const results = JSON.parse(readFileSync(join(root, "bench/results.json"), "utf8"));
