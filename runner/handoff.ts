@@ -14,7 +14,8 @@
  * `along: h`. A seed whose producer never fired reads NaN; a producer with no seed at all fails the reader
  * (RUN042).
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { replaceFile } from "../runtime/record/atomic-file.js";
 import { join } from "node:path";
 import type { ProbeSpec, RunSpec } from "../contract/program.js";
 import type { CadencePoint } from "../contract/training-specs.js";
@@ -211,8 +212,7 @@ function writeHandoff(dir: string, run: string, probe: string, seeds: readonly n
   writeNpy(`${base}.vectors.npy`, vectors, [seeds.length, k, dim]);
   const meta: HandoffMeta = { format: HANDOFF_FORMAT, run, probe, seeds: [...seeds], steps: [...snapshot.steps], k, layout };
   // The metadata last and atomically: a reader that finds it finds whole arrays.
-  writeFileSync(`${base}.json.tmp`, `${JSON.stringify(meta, null, 2)}\n`);
-  renameSync(`${base}.json.tmp`, `${base}.json`);
+  replaceFile(`${base}.json`, `${JSON.stringify(meta, null, 2)}\n`);
 }
 
 /** The eigenpairs probe `probe` of run `run` handed over, for the seeds measured at or before `atStep`; undefined when there is no file. */

@@ -10,7 +10,8 @@
  * file that cannot be read or written is as if nothing were remembered (the rule then times the first run).
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
+import { replaceFile } from "../runtime/record/atomic-file.js";
 import { join } from "node:path";
 import type { RunSpec } from "../contract/program.js";
 import { dyncCacheDir } from "../runtime/cache-dir.js";
@@ -79,21 +80,13 @@ export function rememberedBackends(dir: string, planKey: string): string[] {
 /** Remember `times` (seconds per run id) over what was remembered; false when it could not be written. */
 export function rememberRunTimes(dir: string, planKey: string, backend: string, times: Readonly<Record<string, number>>): boolean {
   if (Object.keys(times).length === 0) return true;
-  const path = runTimesFile(dir, planKey);
-  const temporary = `${path}.${process.pid}.${Date.now()}.tmp`;
   try {
     mkdirSync(dir, { recursive: true });
     const all = readAll(dir, planKey);
     all[backend] = { ...all[backend], ...times };
-    writeFileSync(temporary, `${JSON.stringify({ backends: all })}\n`);
-    renameSync(temporary, path);
+    replaceFile(runTimesFile(dir, planKey), `${JSON.stringify({ backends: all })}\n`);
     return true;
   } catch {
-    try {
-      unlinkSync(temporary);
-    } catch {
-      // never written
-    }
     return false;
   }
 }

@@ -3,9 +3,10 @@
  * runs' measured times (runner/run-times.ts) and the report's compiled Vega code (report/script-cache.ts); and how
  * a cache file is stored there and marked as used.
  */
-import { mkdirSync, readdirSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, statSync, unlinkSync, utimesSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { replaceFile } from "./record/atomic-file.js";
 
 /** Cache files unused this long are deleted when another is stored in their folder (old programs, old Node versions). */
 const PRUNE_AFTER_DAYS = 30;
@@ -23,13 +24,10 @@ export function dyncCacheDir(env: NodeJS.ProcessEnv = process.env): string {
  */
 export function storeCacheFile(dir: string, name: string, data: string | Uint8Array): string | undefined {
   const path = join(dir, name);
-  const temporary = `${path}.${process.pid}.${Date.now()}.tmp`;
   try {
     mkdirSync(dir, { recursive: true });
-    writeFileSync(temporary, data);
-    renameSync(temporary, path);
+    replaceFile(path, data);
   } catch {
-    tryUnlink(temporary);
     return undefined;
   }
   pruneUnused(dir, name);

@@ -5,7 +5,8 @@
  * The new content goes to a temporary file beside the target and is renamed over it. A reader that opened
  * the old file keeps reading the old inode to its end, and a reader that opens later gets the new one:
  * never the first part of one and the rest of the other. (An in-place `writeFileSync` truncates the file a
- * reader is streaming: a page served during a rebuild spliced the old SVG path into the new one.)
+ * reader is streaming: a page served during a rebuild spliced the old SVG path into the new one.) Caches and the
+ * runner's hand-over files are replaced the same way (runtime/cache-dir.ts, runner/run-times.ts, runner/handoff.ts).
  */
 import { renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
@@ -14,10 +15,10 @@ import { unwritable } from "./run-dir.js";
 let written = 0;
 
 /**
- * Replace `path` with `data` atomically. On failure (a full disk, a read-only directory) the temporary file
- * is removed, the old file is left as it was, and the error is RUN030 naming `path`.
+ * Replace `path` with `data` atomically (temporary file beside it + rename). On failure the temporary file is
+ * removed, the old file is left as it was, and the error is the write's or the rename's, as thrown.
  */
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+export function replaceFile(path: string, data: string | Uint8Array): void {
   // Unique per process and call: two writers (a run's final report, a watcher's rebuild) never share one.
   const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${written++}.tmp`);
   try {
@@ -29,6 +30,15 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     } catch {
       // the error to report is the write's
     }
+    throw error;
+  }
+}
+
+/** `replaceFile` for a run directory's files: a failure is RUN030 naming `path`. */
+export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  try {
+    replaceFile(path, data);
+  } catch (error) {
     throw unwritable(path, error);
   }
 }
